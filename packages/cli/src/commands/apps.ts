@@ -1,0 +1,169 @@
+// berth apps create | list | info | update | delete | secret | members
+import type { Group } from '../command.ts';
+import { usageError } from '../errors.ts';
+import { time } from '../output.ts';
+import { confirm, YES_OPTION } from './shared.ts';
+
+export const appsGroup: Group = {
+  name: 'apps',
+  summary: 'Create, list, change and delete apps; their secret and developers',
+  commands: [
+    {
+      name: 'create',
+      summary: 'Create an app (with its stag and prod environments) and print its secret',
+      usage: 'CODE --name NAME [--description TEXT] [--logo-url URL]',
+      args: [1, 1],
+      options: {
+        name: { type: 'string', value: 'NAME', help: 'Display name (required)' },
+        description: { type: 'string', value: 'TEXT', help: 'What the app is for' },
+        'logo-url': { type: 'string', value: 'URL', help: 'http(s) URL of a logo' },
+      },
+      notes: ['CODE: a lowercase letter, then 1-29 of a-z 0-9 _ - (it cannot be changed later).'],
+      async run(ctx) {
+        const name = ctx.str('name');
+        if (name === undefined)
+          throw usageError('--name is required; usage: berth apps create CODE --name NAME');
+        const description = ctx.str('description');
+        const logoUrl = ctx.str('logo-url');
+        const created = await ctx.client().createApp({
+          code: ctx.args[0]!,
+          name,
+          ...(description !== undefined && { description }),
+          ...(logoUrl !== undefined && { logoUrl }),
+        });
+        if (ctx.json) return ctx.out.json(created);
+        ctx.out.line(`Created app ${created.app.code} (${created.app.name}).`);
+        ctx.out.line(`App secret: ${created.secret}`);
+        ctx.out.line(`Keep it safe; 'berth apps secret ${created.app.code}' shows it again.`);
+      },
+    },
+    {
+      name: 'list',
+      summary: 'List the apps you can see',
+      usage: '[--json]',
+      args: [0, 0],
+      async run(ctx) {
+        const body = await ctx.client().listApps();
+        if (ctx.json) return ctx.out.json(body);
+        ctx.out.table(
+          ['CODE', 'NAME', 'MEMBERS', 'CREATED BY', 'CREATED'],
+          body.apps.map((a) => [a.code, a.name, a.members.join(','), a.createdBy, time(a.createdAt)]),
+          'No apps.',
+        );
+      },
+    },
+    {
+      name: 'info',
+      summary: 'Show an app',
+      usage: 'CODE [--json]',
+      args: [1, 1],
+      async run(ctx) {
+        const body = await ctx.client().getApp(ctx.args[0]!);
+        if (ctx.json) return ctx.out.json(body);
+        const { app } = body;
+        ctx.out.fields([
+          ['Code', app.code],
+          ['Name', app.name],
+          ['Description', app.description],
+          ['Logo', app.logoUrl],
+          ['Created', `${time(app.createdAt)} by ${app.createdBy}`],
+          ['Updated', time(app.updatedAt)],
+          ['Members', app.members.join(', ') || '(none)'],
+          ...app.envs.map((e): [string, string] => [
+            `Env ${e.name}`,
+            `${e.varCount} config var${e.varCount === 1 ? '' : 's'}${e.url ? `, ${e.url}` : ''}`,
+          ]),
+        ]);
+      },
+    },
+    {
+      name: 'update',
+      summary: "Change an app's name, description or logo",
+      usage: 'CODE [--name NAME] [--description TEXT] [--logo-url URL|""]',
+      args: [1, 1],
+      options: {
+        name: { type: 'string', value: 'NAME', help: 'New display name' },
+        description: { type: 'string', value: 'TEXT', help: 'New description' },
+        'logo-url': { type: 'string', value: 'URL', help: 'New logo URL ("" removes the logo)' },
+      },
+      async run(ctx) {
+        const name = ctx.str('name');
+        const description = ctx.str('description');
+        const logoUrl = ctx.str('logo-url');
+        if (name === undefined && description === undefined && logoUrl === undefined) {
+          throw usageError('nothing to change; give --name, --description or --logo-url');
+        }
+        const body = await ctx.client().updateApp(ctx.args[0]!, {
+          ...(name !== undefined && { name }),
+          ...(description !== undefined && { description }),
+          ...(logoUrl !== undefined && { logoUrl: logoUrl === '' ? null : logoUrl }),
+        });
+        if (ctx.json) return ctx.out.json(body);
+        ctx.out.line(`Updated app ${body.app.code}.`);
+      },
+    },
+    {
+      name: 'delete',
+      summary: 'Delete an app with its environments, config and members',
+      usage: 'CODE --yes',
+      args: [1, 1],
+      options: YES_OPTION,
+      notes: ['Without --yes the app code is asked for on a terminal; elsewhere the command refuses.'],
+      async run(ctx) {
+        const code = ctx.args[0]!;
+        await confirm(ctx, `Delete app ${code} with its environments and config`, code);
+        await ctx.client().deleteApp(code);
+        ctx.out.line(`Deleted app ${code}.`);
+      },
+    },
+    {
+      name: 'secret',
+      summary: "Print an app's secret, or replace it with a new one",
+      usage: 'CODE [--rotate] [--json]',
+      args: [1, 1],
+      options: {
+        rotate: { type: 'boolean', help: 'Generate a new secret; the old one stops working at once' },
+      },
+      async run(ctx) {
+        const client = ctx.client();
+        const code = ctx.args[0]!;
+        const body = ctx.flag('rotate')
+          ? await client.rotateAppSecret(code)
+          : await client.getAppSecret(code);
+        if (ctx.json) return ctx.out.json(body);
+        ctx.out.line(body.secret);
+        if (ctx.flag('rotate')) ctx.out.note(`The previous secret of ${code} no longer works.`);
+      },
+    },
+    {
+      name: 'members',
+      summary: "List an app's developers, or add or remove one",
+      usage: 'CODE [add USER | remove USER] [--json]',
+      args: [1, 3],
+      async run(ctx) {
+        const client = ctx.client();
+        const [code, action, username] = ctx.args as [string, string?, string?];
+        if (action === undefined) {
+          const body = await client.listMembers(code);
+          if (ctx.json) return ctx.out.json(body);
+          return ctx.out.table(
+            ['USERNAME', 'NAME', 'ADDED'],
+            body.members.map((m) => [m.username, m.displayName, time(m.addedAt)]),
+            `No members in ${code}.`,
+          );
+        }
+        if (username === undefined || (action !== 'add' && action !== 'remove')) {
+          throw usageError('usage: berth apps members CODE [add USER | remove USER]');
+        }
+        if (action === 'add') {
+          const body = await client.addMember(code, { username });
+          if (ctx.json) return ctx.out.json(body);
+          ctx.out.line(`Added ${username} to ${code}.`);
+        } else {
+          await client.removeMember(code, username);
+          ctx.out.line(`Removed ${username} from ${code}.`);
+        }
+      },
+    },
+  ],
+};

@@ -1,0 +1,146 @@
+// berth login | logout | whoami
+import { BerthClient, isBerthApiError } from '@berth/sdk';
+import type { CommandContext, Group } from '../command.ts';
+import { CliError, EXIT, isLoginNeeded, notLoggedIn, usageError } from '../errors.ts';
+import { normalizeServerUrl } from '../server-url.ts';
+
+export const loginGroup: Group = {
+  name: 'login',
+  summary: 'Log in to a Berth server and store an API token for the other commands',
+  single: true,
+  commands: [
+    {
+      name: 'login',
+      summary: 'Log in to a Berth server and store an API token for the other commands',
+      usage: '[URL] [--username NAME] [--password-stdin]',
+      args: [0, 1],
+      options: {
+        username: { type: 'string', short: 'u', value: 'NAME', help: 'Your username (asked when missing)' },
+        'password-stdin': {
+          type: 'boolean',
+          help: 'Read the password from the first line of stdin (for scripts)',
+        },
+      },
+      notes: [
+        'Without --password-stdin the password is asked on the terminal and not echoed.',
+        'The login session is used once to create an API token named berth-cli@<hostname>;',
+        'only that token is stored, and the session is logged out again.',
+        '',
+        'Example (scripts):  printf "%s\\n" "$PASSWORD" | berth login https://berth.example.com \\',
+        '                      --username ci --password-stdin',
+      ],
+      run: login,
+    },
+  ],
+};
+
+export const logoutGroup: Group = {
+  name: 'logout',
+  summary: 'Revoke the stored API token on the server and forget it',
+  single: true,
+  commands: [
+    {
+      name: 'logout',
+      summary: 'Revoke the stored API token on the server and forget it',
+      usage: '',
+      args: [0, 0],
+      run: logout,
+    },
+  ],
+};
+
+export const whoamiGroup: Group = {
+  name: 'whoami',
+  summary: 'Show who you are logged in as, and where',
+  single: true,
+  commands: [
+    {
+      name: 'whoami',
+      summary: 'Show who you are logged in as, and where',
+      usage: '[--json]',
+      args: [0, 0],
+      async run(ctx) {
+        const client = ctx.client();
+        const me = await client.me();
+        if (ctx.json) return ctx.out.json(me);
+        ctx.out.line(`${me.user.username} (${me.user.role}) on ${client.baseUrl}`);
+      },
+    },
+  ],
+};
+
+async function login(ctx: CommandContext): Promise<void> {
+  const { terminal } = ctx;
+  let stored: ReturnType<typeof ctx.credentials.read>;
+  try {
+    stored = ctx.credentials.read();
+  } catch {
+    stored = undefined; // a damaged file is simply replaced
+  }
+  let rawServer = ctx.args[0] ?? ctx.str('server') ?? envValue(ctx, 'BERTH_URL') ?? stored?.server;
+  if (rawServer === undefined && terminal.interactive) rawServer = await terminal.ask('Server URL: ');
+  if (!rawServer) throw usageError('no server given; usage: berth login URL');
+  const server = normalizeServerUrl(rawServer);
+
+  let username = ctx.str('username');
+  if (username === undefined) {
+    if (!terminal.interactive) throw usageError('--username is needed when there is no terminal to ask');
+    username = (await terminal.ask('Username: ')).trim();
+  }
+  if (!username) throw usageError('no username given');
+
+  let password: string;
+  if (ctx.flag('password-stdin')) password = await terminal.readLine();
+  else if (terminal.interactive) password = await terminal.askHidden('Password: ');
+  else throw usageError('no terminal to ask for the password; pipe it in with --password-stdin');
+  if (!password) throw usageError('empty password');
+
+  const anonymous = new BerthClient({ baseUrl: server });
+  const session = await anonymous.login({ username, password });
+  if (!session.sessionToken) {
+    throw new CliError('the server answered the login without a session cookie', 'BAD_RESPONSE', EXIT.api);
+  }
+  const withSession = anonymous.with({ sessionToken: session.sessionToken });
+  let secret: string;
+  try {
+    const created = await withSession.createMyToken({ name: `berth-cli@${ctx.io.hostname}`.slice(0, 100) });
+    secret = created.secret;
+  } finally {
+    // The session was only needed to create the token; end it whatever happened.
+    await withSession.logout().catch((err: unknown) => {
+      ctx.out.note(`berth: warning: could not end the login session: ${(err as Error).message}`);
+    });
+  }
+  // A new login replaces the token stored for this server: revoke the old one (best effort), so
+  // logins do not pile up valid tokens.
+  if (stored && stored.server === server && stored.token !== secret) {
+    await anonymous
+      .with({ token: stored.token })
+      .logout()
+      .catch(() => {});
+  }
+  ctx.credentials.write({ server, token: secret, username: session.user.username });
+  ctx.out.line(`Logged in to ${server} as ${session.user.username}`);
+}
+
+async function logout(ctx: CommandContext): Promise<void> {
+  const stored = ctx.credentials.read();
+  const fromEnv = envValue(ctx, 'BERTH_TOKEN') !== undefined;
+  if (!stored && !fromEnv) throw notLoggedIn('not logged in');
+  const client = ctx.client();
+  try {
+    await client.logout();
+  } catch (err) {
+    // A token the server no longer accepts is as good as revoked; anything else (the server is
+    // down, …) keeps the file, so the token is not forgotten while it still works.
+    if (!isLoginNeeded(err) && !isBerthApiError(err, 'USER_DISABLED')) throw err;
+  }
+  // With BERTH_TOKEN set, that token was the one revoked; the stored one stays.
+  if (stored && !fromEnv) ctx.credentials.remove();
+  ctx.out.line(`Logged out of ${client.baseUrl}`);
+}
+
+function envValue(ctx: CommandContext, name: string): string | undefined {
+  const value = ctx.io.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,129 @@
+// berth config [list] | set | get | unset   (config vars of one app environment)
+import { type EnvName, SECRET_MASK } from '@berth/sdk';
+import type { CommandContext, Group, OptionSpecs } from '../command.ts';
+import { usageError } from '../errors.ts';
+import { time, truncate } from '../output.ts';
+import { envName } from './shared.ts';
+
+const TARGET: OptionSpecs = {
+  app: { type: 'string', short: 'a', value: 'CODE', help: 'The app (required)' },
+  env: { type: 'string', short: 'e', value: 'ENV', help: 'The environment: stag or prod (default: stag)' },
+};
+
+const TARGET_NOTE = ['--app is required; --env is stag or prod and defaults to stag.'];
+
+export const configGroup: Group = {
+  name: 'config',
+  summary: "Read and change an app environment's config vars",
+  defaultCommand: 'list',
+  notes: [
+    ...TARGET_NOTE,
+    "'berth config --app CODE --env ENV' alone lists the vars.",
+    `Secret vars are stored encrypted and shown as ${SECRET_MASK} unless revealed.`,
+  ],
+  commands: [
+    {
+      name: 'list',
+      summary: 'List the config vars (secret values masked)',
+      usage: '--app CODE [--env stag|prod] [--json]',
+      args: [0, 0],
+      options: TARGET,
+      notes: TARGET_NOTE,
+      async run(ctx) {
+        const { app, env } = target(ctx);
+        const body = await ctx.client().getConfig(app, env);
+        if (ctx.json) return ctx.out.json(body);
+        ctx.out.table(
+          ['NAME', 'VALUE', 'SECRET', 'UPDATED', 'BY'],
+          body.vars.map((v) => [
+            v.name,
+            truncate(v.value, 60),
+            v.secret ? 'yes' : '',
+            time(v.updatedAt),
+            v.updatedBy,
+          ]),
+          `No config vars in ${app}/${env}.`,
+        );
+      },
+    },
+    {
+      name: 'set',
+      summary: 'Set one or more vars in one change',
+      usage: 'KEY=VALUE... --app CODE [--env stag|prod] [--secret | --plain]',
+      args: [1, Number.POSITIVE_INFINITY],
+      options: {
+        ...TARGET,
+        secret: { type: 'boolean', help: 'Store the values encrypted and mask them when listed' },
+        plain: { type: 'boolean', help: 'Store them as plain vars (also makes secret vars plain)' },
+      },
+      notes: [
+        ...TARGET_NOTE,
+        'Without --secret or --plain a var keeps its current kind (new vars are plain).',
+      ],
+      async run(ctx) {
+        const { app, env } = target(ctx);
+        if (ctx.flag('secret') && ctx.flag('plain'))
+          throw usageError('--secret and --plain exclude each other');
+        const secret = ctx.flag('secret') ? true : ctx.flag('plain') ? false : undefined;
+        const set = parseAssignments(ctx.args).map(([name, value]) =>
+          secret === undefined ? { name, value } : { name, value, secret },
+        );
+        const body = await ctx.client().updateConfig(app, env, { set });
+        if (ctx.json) return ctx.out.json(body);
+        ctx.out.line(`Set ${set.map((s) => s.name).join(', ')} in ${app}/${env}.`);
+      },
+    },
+    {
+      name: 'get',
+      summary: "Print one var's value",
+      usage: 'KEY --app CODE [--env stag|prod] [--reveal] [--json]',
+      args: [1, 1],
+      options: {
+        ...TARGET,
+        reveal: { type: 'boolean', help: "Show a secret var's value (recorded in the audit log)" },
+      },
+      notes: TARGET_NOTE,
+      async run(ctx) {
+        const { app, env } = target(ctx);
+        const body = await ctx.client().getConfigVar(app, env, ctx.args[0]!, { reveal: ctx.flag('reveal') });
+        if (ctx.json) return ctx.out.json(body);
+        ctx.out.line(body.var.value);
+        if (body.var.secret && !ctx.flag('reveal')) ctx.out.note('(a secret var; --reveal shows its value)');
+      },
+    },
+    {
+      name: 'unset',
+      summary: 'Remove one or more vars in one change',
+      usage: 'KEY... --app CODE [--env stag|prod]',
+      args: [1, Number.POSITIVE_INFINITY],
+      options: TARGET,
+      notes: TARGET_NOTE,
+      async run(ctx) {
+        const { app, env } = target(ctx);
+        const unset = [...new Set(ctx.args)];
+        const body = await ctx.client().updateConfig(app, env, { unset });
+        if (ctx.json) return ctx.out.json(body);
+        ctx.out.line(`Unset ${unset.join(', ')} in ${app}/${env}.`);
+      },
+    },
+  ],
+};
+
+function target(ctx: CommandContext): { app: string; env: EnvName } {
+  const app = ctx.str('app');
+  if (!app) throw usageError('--app CODE is required');
+  return { app, env: envName(ctx.str('env') ?? 'stag') };
+}
+
+/** `KEY=VALUE` arguments, split at the first `=`; a key given twice is a mistake. */
+function parseAssignments(args: string[]): Array<[string, string]> {
+  const seen = new Set<string>();
+  return args.map((arg) => {
+    const eq = arg.indexOf('=');
+    if (eq <= 0) throw usageError(`'${arg}' is not KEY=VALUE`);
+    const name = arg.slice(0, eq);
+    if (seen.has(name)) throw usageError(`${name} is given twice`);
+    seen.add(name);
+    return [name, arg.slice(eq + 1)];
+  });
+}

@@ -1,0 +1,95 @@
+// berth deploys [list] | info | logs | cancel   (an environment's deploy history)
+
+import type { Deploy } from '@berth/sdk';
+import type { Group } from '../command.ts';
+import { followLog } from '../follow-deploy.ts';
+import { time, truncate } from '../output.ts';
+import { TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
+
+const LIST_USAGE = 'berth deploys --app CODE [--env stag|prod] [--json]';
+
+export const deploysGroup: Group = {
+  name: 'deploys',
+  summary: "An environment's deploy history; a deploy's log; cancel a deploy",
+  defaultCommand: 'list',
+  notes: [TARGET_NOTE, "'berth deploys --app CODE' alone lists the deploys."],
+  commands: [
+    {
+      name: 'list',
+      summary: "List an environment's deploys (deploys, rollbacks, restarts, scaling…), newest first",
+      usage: '--app CODE [--env stag|prod] [--json]',
+      args: [0, 0],
+      options: TARGET_OPTIONS,
+      notes: [TARGET_NOTE],
+      async run(ctx) {
+        const where = target(ctx, LIST_USAGE);
+        const body = await ctx.client().listDeploys(where.app, where.env);
+        if (ctx.json) return ctx.out.json(body);
+        ctx.out.table(
+          ['ID', 'KIND', 'STATUS', 'RELEASE', 'BY', 'CREATED', 'FINISHED', 'DESCRIPTION'],
+          body.deploys.map((d) => [
+            d.id,
+            d.kind,
+            d.status,
+            d.release ? `v${d.release}` : '',
+            d.createdBy,
+            time(d.createdAt),
+            time(d.finishedAt),
+            truncate(d.description ?? '', 40),
+          ]),
+          `No deploys in ${where.app}/${where.env} yet.`,
+        );
+      },
+    },
+    {
+      name: 'info',
+      summary: 'Show a deploy',
+      usage: 'ID [--json]',
+      args: [1, 1],
+      async run(ctx) {
+        const body = await ctx.client().getDeploy(ctx.args[0]!);
+        if (ctx.json) return ctx.out.json(body);
+        const d: Deploy = body.deploy;
+        ctx.out.fields([
+          ['ID', d.id],
+          ['App', `${d.app}/${d.env}`],
+          ['Kind', d.kind],
+          ['Status', d.status],
+          ['Release', d.release ? `v${d.release}` : undefined],
+          ['Description', d.description],
+          ['Created', `${time(d.createdAt)} by ${d.createdBy}`],
+          ['Started', time(d.startedAt)],
+          ['Finished', time(d.finishedAt)],
+          ['Error', d.error],
+          ['Job', d.jobId],
+        ]);
+      },
+    },
+    {
+      name: 'logs',
+      summary: "Print a deploy's log; with -f keep printing until the deploy ends",
+      usage: 'ID [-f]',
+      args: [1, 1],
+      options: {
+        follow: { type: 'boolean', short: 'f', help: 'Follow the log until the deploy has finished' },
+      },
+      async run(ctx) {
+        await followLog(ctx.client(), ctx.args[0]!, (text) => ctx.out.line(text), {
+          follow: ctx.flag('follow'),
+        });
+      },
+    },
+    {
+      name: 'cancel',
+      summary: 'Cancel a queued or running deploy',
+      usage: 'ID [--json]',
+      args: [1, 1],
+      async run(ctx) {
+        const body = await ctx.client().cancelDeploy(ctx.args[0]!);
+        if (ctx.json) return ctx.out.json(body);
+        const done = body.deploy.status === 'cancelled';
+        ctx.out.line(`Deploy ${body.deploy.id}: ${done ? 'cancelled' : 'cancellation requested'}.`);
+      },
+    },
+  ],
+};

@@ -1,0 +1,120 @@
+// berth releases | rollback [VERSION] | promote
+import type { Group } from '../command.ts';
+import { usageError } from '../errors.ts';
+import { followDeploy } from '../follow-deploy.ts';
+import { time, truncate } from '../output.ts';
+import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
+import { APP_OPTION, appCode, appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
+
+const RELEASES_USAGE = 'berth releases --app CODE [--env stag|prod] [--json]';
+const ROLLBACK_USAGE = 'berth rollback [VERSION] --app CODE [--env stag|prod] [--no-follow]';
+const PROMOTE_USAGE = 'berth promote --app CODE [--no-follow]';
+
+export const releasesGroup: Group = {
+  name: 'releases',
+  summary: "List an environment's releases (the current one marked *)",
+  single: true,
+  commands: [
+    {
+      name: 'releases',
+      summary: "List an environment's releases, newest first; * marks the one running",
+      usage: '--app CODE [--env stag|prod] [--json]',
+      args: [0, 0],
+      options: TARGET_OPTIONS,
+      notes: [TARGET_NOTE],
+      async run(ctx) {
+        const where = target(ctx, RELEASES_USAGE);
+        const body = await ctx.client().listReleases(where.app, where.env);
+        if (ctx.json) return ctx.out.json(body);
+        ctx.out.table(
+          ['VERSION', 'STATUS', 'SOURCE', 'PROCESSES', 'CREATED', 'BY', 'DESCRIPTION'],
+          body.releases.map((r) => [
+            `${r.current ? '*' : ' '}v${r.version}`,
+            r.status,
+            r.source,
+            formation(r.processes),
+            time(r.createdAt),
+            r.createdBy,
+            truncate(r.description ?? '', 50),
+          ]),
+          `No releases in ${where.app}/${where.env} yet; 'berth deploy' makes the first.`,
+        );
+      },
+    },
+  ],
+};
+
+export const rollbackGroup: Group = {
+  name: 'rollback',
+  summary: 'Deploy an earlier release again',
+  single: true,
+  commands: [
+    {
+      name: 'rollback',
+      summary: 'Deploy release VERSION again (default: the one before the current) and follow it',
+      usage: '[VERSION] --app CODE [--env stag|prod] [--no-follow]',
+      args: [0, 1],
+      options: { ...TARGET_OPTIONS, ...FOLLOW_OPTION },
+      notes: [TARGET_NOTE, "VERSION is a release number as 'berth releases' shows it: 3 or v3.", FOLLOW_NOTE],
+      async run(ctx) {
+        const where = target(ctx, ROLLBACK_USAGE);
+        const raw = ctx.args[0];
+        const version = raw === undefined ? undefined : releaseVersion(raw);
+        const client = ctx.client();
+        const { deploy } = await client.rollback(
+          where.app,
+          where.env,
+          version === undefined ? {} : { version },
+        );
+        await followDeploy(
+          ctx,
+          client,
+          deploy,
+          (d) =>
+            `Rolled back ${where.app}/${where.env}: v${d.release} runs at ${appUrl(client.baseUrl, where)}`,
+        );
+      },
+    },
+  ],
+};
+
+export const promoteGroup: Group = {
+  name: 'promote',
+  summary: "Deploy stag's current release to prod",
+  single: true,
+  commands: [
+    {
+      name: 'promote',
+      summary: "Deploy stag's current release (the same build, prod's config) to prod and follow it",
+      usage: '--app CODE [--no-follow]',
+      args: [0, 0],
+      options: { ...APP_OPTION, ...FOLLOW_OPTION },
+      notes: [FOLLOW_NOTE],
+      async run(ctx) {
+        const app = appCode(ctx, PROMOTE_USAGE);
+        const client = ctx.client();
+        const { deploy } = await client.promote(app);
+        await followDeploy(
+          ctx,
+          client,
+          deploy,
+          (d) => `Promoted to prod: v${d.release} runs at ${appUrl(client.baseUrl, { app, env: 'prod' })}`,
+        );
+      },
+    },
+  ],
+};
+
+/** `3` or `v3`. */
+function releaseVersion(raw: string): number {
+  const match = /^v?(\d{1,9})$/.exec(raw);
+  if (!match || Number(match[1]) < 1) throw usageError(`'${raw}' is not a release version (like 3 or v3)`);
+  return Number(match[1]);
+}
+
+/** `web=2 worker=1`. */
+export function formation(processes: Record<string, number> | undefined): string {
+  return Object.entries(processes ?? {})
+    .map(([name, count]) => `${name}=${count}`)
+    .join(' ');
+}

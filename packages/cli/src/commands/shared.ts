@@ -1,0 +1,67 @@
+// Small helpers the command groups share: option value checks and confirmations.
+import { ENV_NAMES, type EnvName, ROLES, type Role } from '@berth/sdk';
+import type { CommandContext } from '../command.ts';
+import { CliError, EXIT, usageError } from '../errors.ts';
+
+/** A whole number ≥ 1 from an option, or undefined when the option is absent. */
+export function positiveInt(ctx: CommandContext, option: string): number | undefined {
+  const raw = ctx.str(option);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
+    throw usageError(`--${option} must be a whole number of at least 1, not '${raw}'`);
+  }
+  return Number(raw);
+}
+
+export function role(raw: string): Role {
+  if (!(ROLES as readonly string[]).includes(raw)) {
+    throw usageError(`unknown role '${raw}' (roles: ${ROLES.join(', ')})`);
+  }
+  return raw as Role;
+}
+
+export function envName(raw: string): EnvName {
+  if (!(ENV_NAMES as readonly string[]).includes(raw)) {
+    throw usageError(`unknown environment '${raw}' (environments: ${ENV_NAMES.join(', ')})`);
+  }
+  return raw as EnvName;
+}
+
+/**
+ * Goes ahead with a destructive command only with --yes, or when the person at the terminal
+ * types `expected` back.
+ */
+export async function confirm(ctx: CommandContext, what: string, expected: string): Promise<void> {
+  if (ctx.flag('yes')) return;
+  if (!ctx.terminal.interactive) throw usageError(`${what} needs --yes (no terminal to ask)`);
+  const answer = await ctx.terminal.ask(`${what}? Type '${expected}' to confirm: `);
+  if (answer.trim() !== expected)
+    throw new CliError('not confirmed; nothing was changed', 'ABORTED', EXIT.api);
+}
+
+export const YES_OPTION = {
+  yes: { type: 'boolean' as const, short: 'y', help: 'Do it without asking' },
+};
+
+/** Reads a password from stdin (--password-stdin) or asks twice on the terminal. */
+export async function newPassword(ctx: CommandContext): Promise<string> {
+  let password: string;
+  if (ctx.flag('password-stdin')) {
+    password = await ctx.terminal.readLine();
+  } else if (ctx.terminal.interactive) {
+    password = await ctx.terminal.askHidden('New password: ');
+    const again = await ctx.terminal.askHidden('Repeat it: ');
+    if (again !== password) throw usageError('the passwords differ');
+  } else {
+    throw usageError('no terminal to ask for the password; pipe it in with --password-stdin');
+  }
+  if (!password) throw usageError('empty password');
+  return password;
+}
+
+export const PASSWORD_STDIN_OPTION = {
+  'password-stdin': {
+    type: 'boolean' as const,
+    help: 'Read the password from the first line of stdin (asked twice on a terminal otherwise)',
+  },
+};

@@ -1,0 +1,37 @@
+// The `--app CODE [--env stag|prod]` pair of the deploy-loop commands, and the app's public URL.
+import type { EnvName } from '@berth/sdk';
+import type { CommandContext, OptionSpecs } from '../command.ts';
+import { usageError } from '../errors.ts';
+import { envName } from './shared.ts';
+
+export const APP_OPTION: OptionSpecs = {
+  app: { type: 'string', short: 'a', value: 'CODE', help: 'The app (required)' },
+};
+
+export const TARGET_OPTIONS: OptionSpecs = {
+  ...APP_OPTION,
+  env: { type: 'string', short: 'e', value: 'ENV', help: 'The environment: stag or prod (default: stag)' },
+};
+
+export const TARGET_NOTE = '--app is required; --env is stag or prod and defaults to stag.';
+
+export interface Target {
+  app: string;
+  env: EnvName;
+}
+
+/** The app and environment a command acts on; a usage error without --app. */
+export function target(ctx: CommandContext, usage: string): Target {
+  return { app: appCode(ctx, usage), env: envName(ctx.str('env') ?? 'stag') };
+}
+
+export function appCode(ctx: CommandContext, usage: string): string {
+  const app = ctx.str('app');
+  if (!app) throw usageError(`--app CODE is required; usage: ${usage}`);
+  return app;
+}
+
+/** Where the gateway serves an environment: `/t/{code}/` for stag, `/o/{code}/` for prod. */
+export function appUrl(server: string, { app, env }: Target): string {
+  return `${server.replace(/\/+$/, '')}/${env === 'prod' ? 'o' : 't'}/${encodeURIComponent(app)}/`;
+}

@@ -1,0 +1,46 @@
+// Builds what a command gets: its arguments and options, output, prompts, and (on demand) an API
+// client with the credentials of the environment or the credentials file.
+import { BerthClient } from '@berth/sdk';
+import type { CommandContext, Io } from './command.ts';
+import { createCredentialStore, credentialsFile } from './credentials.ts';
+import { notLoggedIn } from './errors.ts';
+import { createOutput } from './output.ts';
+import { normalizeServerUrl } from './server-url.ts';
+import { createTerminal } from './terminal.ts';
+
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+export function createContext(io: Io, values: OptionValues, args: string[]): CommandContext {
+  const credentials = createCredentialStore(credentialsFile(io.env));
+  const env = (name: string) => {
+    const value = io.env[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const str = (name: string) => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const server = () => {
+    const raw = str('server') ?? env('BERTH_URL') ?? credentials.read()?.server;
+    return raw === undefined ? undefined : normalizeServerUrl(raw);
+  };
+  return {
+    io,
+    args,
+    json: values['json'] === true,
+    out: createOutput(io.stdout, io.stderr),
+    terminal: createTerminal(io.stdin, io.stderr),
+    credentials,
+    str,
+    flag: (name) => values[name] === true,
+    server,
+    client() {
+      const envToken = env('BERTH_TOKEN');
+      const token = envToken ?? credentials.read()?.token;
+      const baseUrl = server();
+      if (!token) throw notLoggedIn();
+      if (!baseUrl) throw notLoggedIn('no server known; run berth login URL first or set BERTH_URL');
+      return new BerthClient({ baseUrl, token });
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export type { Command, CommandContext, Group, Io } from './command.ts';
+export { EXIT } from './errors.ts';
+export { GROUPS, run } from './run.ts';

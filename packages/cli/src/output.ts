@@ -1,0 +1,94 @@
+// What commands print: the API's JSON with --json, otherwise aligned plain tables and
+// `Key: value` blocks. Text that came from the server is made safe for a terminal (no control
+// characters, so nobody can smuggle escape sequences into someone else's screen).
+
+export interface Output {
+  /** Prints one line (or several) to stdout. */
+  line(text?: string): void;
+  /** Prints a note to stderr (hints that scripts reading stdout should not see). */
+  note(text: string): void;
+  json(value: unknown): void;
+  /** Prints rows under a header, columns aligned; `empty` when there are no rows. */
+  table(headers: string[], rows: Array<Array<string | number | undefined | null>>, empty: string): void;
+  /** Prints `Key:  value` lines, aligned. */
+  fields(pairs: Array<[string, string | number | undefined | null]>): void;
+}
+
+export function createOutput(stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Output {
+  return {
+    line(text = '') {
+      stdout.write(`${text}\n`);
+    },
+    note(text) {
+      stderr.write(`${text}\n`);
+    },
+    json(value) {
+      stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+    table(headers, rows, empty) {
+      if (rows.length === 0) {
+        stdout.write(`${empty}\n`);
+        return;
+      }
+      stdout.write(renderTable(headers, rows));
+    },
+    fields(pairs) {
+      const shown = pairs.filter(([, v]) => v !== undefined && v !== null && v !== '');
+      const width = Math.max(...shown.map(([k]) => k.length)) + 2;
+      for (const [key, value] of shown) stdout.write(`${`${key}:`.padEnd(width)}${safe(String(value))}\n`);
+    },
+  };
+}
+
+export function renderTable(
+  headers: string[],
+  rows: Array<Array<string | number | undefined | null>>,
+): string {
+  const cells = rows.map((row) => row.map((c) => (c === undefined || c === null ? '' : safe(String(c)))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => width(row[i] ?? ''))));
+  const render = (row: string[]) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - width(cell))))
+      .join('  ')
+      .trimEnd();
+  return `${[render(headers), ...cells.map(render)].join('\n')}\n`;
+}
+
+/** Replaces control characters with visible escapes: `\n`, `\t`, `\x1b`. */
+export function safe(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (ch) => {
+    if (ch === '\n') return '\\n';
+    if (ch === '\t') return '\\t';
+    if (ch === '\r') return '\\r';
+    return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
+/** A log line for the terminal: colour codes (SGR) stay, every other control character is escaped. */
+export function safeLogLine(text: string): string {
+  const parts = text.split(SGR);
+  return parts.map((part, i) => (i % 2 === 1 ? part : safe(part))).join('');
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: colour sequences start with ESC
+const SGR = /(\x1b\[[0-9;]*m)/;
+
+/** Shortens text to `max` characters, marking the cut with `…`. */
+export function truncate(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** Epoch milliseconds as `2026-11-23 15:04:05Z` (UTC); '' for none. */
+export function time(ms: number | undefined | null): string {
+  if (ms === undefined || ms === null) return '';
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+function width(text: string): number {
+  return Array.from(text).length;
+}

@@ -1,0 +1,160 @@
+// The dispatcher: finds the command group and command in argv, parses the options the command
+// declares (plus the global ones) with node:util parseArgs, runs it, and turns any error into the
+// one-line message and exit code of errors.ts.
+import { parseArgs } from 'node:util';
+import type { Command, Group, Io, OptionSpecs } from './command.ts';
+import { appsGroup } from './commands/apps.ts';
+import { auditGroup } from './commands/audit.ts';
+import { loginGroup, logoutGroup, whoamiGroup } from './commands/auth.ts';
+import { configGroup } from './commands/config.ts';
+import { deployGroup } from './commands/deploy.ts';
+import { deploysGroup } from './commands/deploys.ts';
+import { jobsGroup } from './commands/jobs.ts';
+import { logsGroup } from './commands/logs.ts';
+import { openGroup } from './commands/open.ts';
+import { psGroup, restartGroup, scaleGroup, startGroup, stopGroup } from './commands/processes.ts';
+import { promoteGroup, releasesGroup, rollbackGroup } from './commands/releases.ts';
+import { tokensGroup } from './commands/tokens.ts';
+import { usersGroup } from './commands/users.ts';
+import { createContext, type OptionValues } from './context.ts';
+import { EXIT, reportError, usageError } from './errors.ts';
+import { commandHelp, GLOBAL_OPTIONS, groupHelp, topHelp } from './help.ts';
+
+export const GROUPS: Group[] = [
+  loginGroup,
+  logoutGroup,
+  whoamiGroup,
+  appsGroup,
+  configGroup,
+  deployGroup,
+  deploysGroup,
+  releasesGroup,
+  rollbackGroup,
+  promoteGroup,
+  scaleGroup,
+  psGroup,
+  restartGroup,
+  stopGroup,
+  startGroup,
+  logsGroup,
+  openGroup,
+  usersGroup,
+  tokensGroup,
+  jobsGroup,
+  auditGroup,
+];
+
+/** Runs the CLI with `argv` (without `node berth.js`) and resolves to the exit code. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  try {
+    await dispatch(argv, io);
+    return EXIT.ok;
+  } catch (err) {
+    return reportError(err, io.stderr);
+  }
+}
+
+async function dispatch(argv: string[], io: Io): Promise<void> {
+  const groupAt = firstPositional(argv, GLOBAL_OPTIONS);
+  if (groupAt < 0) {
+    if (argv.includes('--version') || argv.includes('-V')) {
+      io.stdout.write(`berth ${io.version}\n`);
+      return;
+    }
+    if (argv.includes('--help') || argv.includes('-h')) {
+      io.stdout.write(topHelp(GROUPS, io.version));
+      return;
+    }
+    io.stderr.write(topHelp(GROUPS, io.version));
+    throw usageError('no command given; see berth --help');
+  }
+  const groupName = argv[groupAt]!;
+  const group = GROUPS.find((g) => g.name === groupName);
+  if (!group) throw usageError(`unknown command '${groupName}'; see berth --help`);
+  const rest = without(argv, groupAt);
+
+  let command: Command | undefined;
+  let args = rest;
+  if (group.single) {
+    command = group.commands[0]!;
+  } else {
+    const at = firstPositional(rest, groupOptions(group));
+    const name = at >= 0 ? rest[at]! : undefined;
+    command = name === undefined ? undefined : group.commands.find((c) => c.name === name);
+    if (command) {
+      args = without(rest, at);
+    } else if (name !== undefined) {
+      throw usageError(`unknown command 'berth ${group.name} ${name}'; see berth ${group.name} --help`);
+    } else if (group.defaultCommand && !hasHelp(rest)) {
+      command = group.commands.find((c) => c.name === group.defaultCommand);
+    }
+    if (!command) {
+      if (hasHelp(rest)) {
+        io.stdout.write(groupHelp(group));
+        return;
+      }
+      io.stderr.write(groupHelp(group));
+      throw usageError(`berth ${group.name} needs a command`);
+    }
+  }
+
+  const name = group.single ? group.name : `${group.name} ${command.name}`;
+  const options = { ...command.options, ...GLOBAL_OPTIONS };
+  let parsed: { values: OptionValues; positionals: string[] };
+  try {
+    parsed = parseArgs({ args, options: toParseArgs(options), allowPositionals: true, strict: true }) as {
+      values: OptionValues;
+      positionals: string[];
+    };
+  } catch (err) {
+    const message = (err as Error).message.split(/\.\s|\n/)[0];
+    throw usageError(`${message}; see berth ${name} --help`);
+  }
+  if (parsed.values['help'] === true) {
+    io.stdout.write(commandHelp(group, command));
+    return;
+  }
+  const [min, max] = command.args;
+  const count = parsed.positionals.length;
+  if (count < min || count > max) {
+    const problem = count < min ? 'missing arguments' : `unexpected argument '${parsed.positionals[max]}'`;
+    throw usageError(`${problem}; usage: berth ${name} ${command.usage}`);
+  }
+  await command.run(createContext(io, parsed.values, parsed.positionals));
+}
+
+/** Index of the first argument that is neither an option nor an option's value; -1 if none. */
+function firstPositional(argv: string[], options: OptionSpecs): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return i + 1 < argv.length ? i + 1 : -1;
+    if (!arg.startsWith('-') || arg === '-') return i;
+    if (arg.includes('=')) continue;
+    const spec = arg.startsWith('--')
+      ? options[arg.slice(2)]
+      : Object.values(options).find((o) => o.short === arg.slice(1));
+    if (spec?.type === 'string') i++;
+  }
+  return -1;
+}
+
+/** Every option of a group's commands, so their values are not taken for a command name. */
+function groupOptions(group: Group): OptionSpecs {
+  return Object.assign({}, GLOBAL_OPTIONS, ...group.commands.map((c) => c.options ?? {}));
+}
+
+function hasHelp(args: string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
+function without(list: string[], index: number): string[] {
+  return [...list.slice(0, index), ...list.slice(index + 1)];
+}
+
+function toParseArgs(options: OptionSpecs) {
+  const result: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, spec] of Object.entries(options)) {
+    result[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  }
+  return result;
+}

@@ -1,0 +1,98 @@
+// Asking the person at the terminal (prompts on stderr, so stdout stays clean for scripts), and
+// reading a secret from stdin for `--password-stdin`.
+import readline from 'node:readline';
+import { CliError, EXIT } from './errors.ts';
+
+export interface Terminal {
+  /** stdin and stderr are both terminals, so questions can be asked. */
+  readonly interactive: boolean;
+  ask(question: string): Promise<string>;
+  /** Asks without echoing what is typed. */
+  askHidden(question: string): Promise<string>;
+  /** Reads one line from stdin (without its line ending); '' at end of input. */
+  readLine(): Promise<string>;
+}
+
+export function createTerminal(stdin: NodeJS.ReadStream, stderr: NodeJS.WritableStream): Terminal {
+  const interactive = Boolean(stdin.isTTY && (stderr as NodeJS.WriteStream).isTTY);
+  return {
+    interactive,
+    async ask(question) {
+      const rl = readline.createInterface({ input: stdin, output: stderr, terminal: true });
+      try {
+        return await new Promise<string>((resolve, reject) => {
+          rl.once('SIGINT', () => reject(interrupted()));
+          rl.question(question, resolve);
+        });
+      } finally {
+        rl.close();
+      }
+    },
+    askHidden(question) {
+      stderr.write(question);
+      return readHidden(stdin).finally(() => stderr.write('\n'));
+    },
+    readLine() {
+      return readLineFrom(stdin);
+    },
+  };
+}
+
+function interrupted(): CliError {
+  return new CliError('interrupted', 'INTERRUPTED', EXIT.interrupted);
+}
+
+/** Reads keystrokes in raw mode until Enter; handles backspace, Ctrl-C and Ctrl-D. */
+function readHidden(stdin: NodeJS.ReadStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (err?: Error) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return finish();
+        if (ch === '\u0003') return finish(interrupted());
+        if (ch === '\u0004') return value === '' ? finish(interrupted()) : finish();
+        if (ch === '\u007f' || ch === '\b') {
+          value = Array.from(value).slice(0, -1).join('');
+        } else if (ch >= ' ') {
+          value += ch;
+        }
+      }
+    };
+    stdin.setEncoding('utf8');
+    stdin.setRawMode(true);
+    stdin.on('data', onData);
+    stdin.resume();
+  });
+}
+
+function readLineFrom(stdin: NodeJS.ReadStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const done = (line: string) => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.off('error', onError);
+      stdin.pause();
+      resolve(line.replace(/\r$/, ''));
+    };
+    const onData = (chunk: string) => {
+      buffer += chunk;
+      const newline = buffer.indexOf('\n');
+      if (newline >= 0) done(buffer.slice(0, newline));
+    };
+    const onEnd = () => done(buffer);
+    const onError = (err: Error) => reject(err);
+    stdin.setEncoding('utf8');
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.on('error', onError);
+    stdin.resume();
+  });
+}

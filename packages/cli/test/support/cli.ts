@@ -1,0 +1,73 @@
+// Runs the real `berth` command (node packages/cli/bin/berth.js) as a child process, with its own
+// XDG_CONFIG_HOME and none of the caller's BERTH_* variables.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BERTH_BIN = fileURLToPath(new URL('../../bin/berth.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliHome {
+  /** The directory given as XDG_CONFIG_HOME. */
+  configHome: string;
+  /** Where the CLI keeps its credentials. */
+  credentialsFile: string;
+  run(args: string[], options?: { input?: string; env?: Record<string, string> }): Promise<CliResult>;
+  spawn(args: string[], options?: { env?: Record<string, string> }): ChildProcessWithoutNullStreams;
+  remove(): void;
+}
+
+/** A fresh, empty home for the CLI (as if on another machine). */
+export function createCliHome(): CliHome {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-'));
+  const configHome = path.join(root, 'config');
+  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    PATH: process.env['PATH'] ?? '',
+    HOME: root,
+    XDG_CONFIG_HOME: configHome,
+    ...extra,
+  });
+  const spawnCli = (args: string[], options: { env?: Record<string, string> } = {}) =>
+    spawn(process.execPath, [BERTH_BIN, ...args], { env: env(options.env), cwd: root });
+  return {
+    configHome,
+    credentialsFile: path.join(configHome, 'berth', 'config.json'),
+    spawn: spawnCli,
+    run(args, options = {}) {
+      const child = spawnCli(args, options);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+      });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+      });
+      child.stdin.end(options.input ?? '');
+      return new Promise((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+    },
+    remove() {
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

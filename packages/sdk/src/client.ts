@@ -1,0 +1,550 @@
+// The typed client of Berth's REST API, used by the CLI and the web console. Browser-safe: only the
+// global `fetch` (or one passed in), no Node.js modules. One method per endpoint; every method
+// resolves to the API's JSON body as is, and every failure rejects with a `BerthApiError`.
+import { BAD_RESPONSE, BerthApiError, errorFromResponse, networkError } from './client/api-error.ts';
+import type {
+  AddAppMemberBody,
+  App,
+  AppEnvSummary,
+  AppMember,
+  ConfigPatchBody,
+  ConfigVar,
+  CreateAppBody,
+  CreateAppResponse,
+  UpdateAppBody,
+} from './schemas/apps.ts';
+import type { EnvName, Health } from './schemas/common.ts';
+import type {
+  AppLogLine,
+  AppLogsQuery,
+  AppLogsResponse,
+  DeployListResponse,
+  DeployLogsResponse,
+  DeployResponse,
+  FormationBody,
+  InstanceListResponse,
+  ReleaseListResponse,
+  RollbackBody,
+} from './schemas/engine.ts';
+import type {
+  ApiToken,
+  AuditListResponse,
+  AuditQuery,
+  ChangePasswordRequest,
+  CreateApiTokenRequest,
+  CreateApiTokenResponse,
+  CreateUserRequest,
+  LoginRequest,
+  LoginResponse,
+  MeResponse,
+  UpdateUserRequest,
+  User,
+} from './schemas/identity.ts';
+import type { Job, JobListQuery, JobLogsResponse } from './schemas/jobs.ts';
+
+export {
+  BAD_RESPONSE,
+  BerthApiError,
+  HTTP_ERROR,
+  isBerthApiError,
+  NETWORK_ERROR,
+} from './client/api-error.ts';
+
+/** The name of berthd's session cookie. */
+export const SESSION_COOKIE = 'berth_token';
+
+/** What `login` resolves to: the API's body plus the session token where it is readable. */
+export interface LoginResult extends LoginResponse {
+  /**
+   * The session token from the `berth_token` cookie. Set where the response headers expose
+   * `Set-Cookie` (Node.js); browsers hide it and keep the cookie themselves.
+   */
+  sessionToken?: string;
+}
+
+export interface BerthClientOptions {
+  /** Where berthd answers, e.g. `https://berth.example.com` (a trailing `/` is ignored). */
+  baseUrl: string;
+  /** An API token (`berth_…`), sent as `Authorization: Bearer`. */
+  token?: string;
+  /**
+   * A session token, sent as the `berth_token` cookie. Only where a script may set cookies
+   * (Node.js); in a browser leave it out and the browser sends its own cookie.
+   */
+  sessionToken?: string;
+  /** Defaults to the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+/**
+ * A request body sent as is: bytes, a Blob, a web ReadableStream, or any async iterable of bytes
+ * (a Node.js `Readable` is one).
+ */
+export type UploadBody = Uint8Array | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+interface RequestOptions {
+  body?: unknown;
+  /** Sent instead of a JSON `body`, with this content type. */
+  raw?: { data: UploadBody; contentType: string };
+  query?: Query;
+  signal?: AbortSignal;
+}
+
+interface RawResponse {
+  response: Response;
+  text: string;
+}
+
+export class BerthClient {
+  readonly baseUrl: string;
+  readonly #token: string | undefined;
+  readonly #sessionToken: string | undefined;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: BerthClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#sessionToken = options.sessionToken;
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /** A client for the same server that authenticates with another credential. */
+  with(credential: { token?: string; sessionToken?: string }): BerthClient {
+    return new BerthClient({ baseUrl: this.baseUrl, fetch: this.#fetch, ...credential });
+  }
+
+  // --- platform -----------------------------------------------------------------------------
+
+  /** `GET /healthz`. A degraded berthd answers 503 with the same body; that resolves too. */
+  async health(): Promise<Health> {
+    const { response, text } = await this.#send('GET', '/healthz', {});
+    if (response.ok || response.status === 503) {
+      const body = parseJson(response, text) as Health | undefined;
+      if (body && typeof body.status === 'string') return body;
+    }
+    throw errorFromResponse(response.status, response.statusText, text);
+  }
+
+  // --- sessions and the current user --------------------------------------------------------
+
+  /** `POST /api/v1/auth/login`; `sessionToken` is the `berth_token` cookie where readable. */
+  async login(body: LoginRequest): Promise<LoginResult> {
+    const raw = await this.#send('POST', '/api/v1/auth/login', { body });
+    const result = this.#result<LoginResult>(raw);
+    const sessionToken = readSetCookie(raw.response.headers, SESSION_COOKIE);
+    return sessionToken === undefined ? result : { ...result, sessionToken };
+  }
+
+  /** `POST /api/v1/auth/logout`: revokes the credential this client uses. */
+  logout(): Promise<void> {
+    return this.#request('POST', '/api/v1/auth/logout');
+  }
+
+  me(): Promise<MeResponse> {
+    return this.#request('GET', '/api/v1/me');
+  }
+
+  changePassword(body: ChangePasswordRequest): Promise<void> {
+    return this.#request('PUT', '/api/v1/me/password', { body });
+  }
+
+  listMyTokens(): Promise<{ tokens: ApiToken[] }> {
+    return this.#request('GET', '/api/v1/me/tokens');
+  }
+
+  createMyToken(body: CreateApiTokenRequest): Promise<CreateApiTokenResponse> {
+    return this.#request('POST', '/api/v1/me/tokens', { body });
+  }
+
+  revokeMyToken(id: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/me/tokens/${seg(id)}`);
+  }
+
+  // --- users and everyone's tokens (admin) --------------------------------------------------
+
+  listUsers(): Promise<{ users: User[] }> {
+    return this.#request('GET', '/api/v1/users');
+  }
+
+  createUser(body: CreateUserRequest): Promise<{ user: User }> {
+    return this.#request('POST', '/api/v1/users', { body });
+  }
+
+  getUser(username: string): Promise<{ user: User }> {
+    return this.#request('GET', `/api/v1/users/${seg(username)}`);
+  }
+
+  updateUser(username: string, body: UpdateUserRequest): Promise<{ user: User }> {
+    return this.#request('PATCH', `/api/v1/users/${seg(username)}`, { body });
+  }
+
+  deleteUser(username: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/users/${seg(username)}`);
+  }
+
+  listTokens(): Promise<{ tokens: ApiToken[] }> {
+    return this.#request('GET', '/api/v1/tokens');
+  }
+
+  revokeToken(id: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/tokens/${seg(id)}`);
+  }
+
+  // --- apps ---------------------------------------------------------------------------------
+
+  listApps(): Promise<{ apps: App[] }> {
+    return this.#request('GET', '/api/v1/apps');
+  }
+
+  createApp(body: CreateAppBody): Promise<CreateAppResponse> {
+    return this.#request('POST', '/api/v1/apps', { body });
+  }
+
+  getApp(code: string): Promise<{ app: App }> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}`);
+  }
+
+  updateApp(code: string, body: UpdateAppBody): Promise<{ app: App }> {
+    return this.#request('PATCH', `/api/v1/apps/${seg(code)}`, { body });
+  }
+
+  deleteApp(code: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/apps/${seg(code)}`);
+  }
+
+  getAppSecret(code: string): Promise<{ secret: string }> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/secret`);
+  }
+
+  rotateAppSecret(code: string): Promise<{ secret: string }> {
+    return this.#request('POST', `/api/v1/apps/${seg(code)}/secret/rotate`);
+  }
+
+  listMembers(code: string): Promise<{ members: AppMember[] }> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/members`);
+  }
+
+  addMember(code: string, body: AddAppMemberBody): Promise<{ member: AppMember }> {
+    return this.#request('POST', `/api/v1/apps/${seg(code)}/members`, { body });
+  }
+
+  removeMember(code: string, username: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/apps/${seg(code)}/members/${seg(username)}`);
+  }
+
+  listEnvs(code: string): Promise<{ envs: AppEnvSummary[] }> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/envs`);
+  }
+
+  // --- config vars --------------------------------------------------------------------------
+
+  getConfig(code: string, env: EnvName): Promise<{ vars: ConfigVar[] }> {
+    return this.#request('GET', `${envPath(code, env)}/config`);
+  }
+
+  /** Sets and unsets vars in one atomic change. */
+  updateConfig(code: string, env: EnvName, change: ConfigPatchBody): Promise<{ vars: ConfigVar[] }> {
+    return this.#request('PATCH', `${envPath(code, env)}/config`, { body: change });
+  }
+
+  getConfigVar(
+    code: string,
+    env: EnvName,
+    name: string,
+    options: { reveal?: boolean } = {},
+  ): Promise<{ var: ConfigVar }> {
+    return this.#request('GET', `${envPath(code, env)}/config/${seg(name)}`, {
+      query: { reveal: options.reveal ? true : undefined },
+    });
+  }
+
+  // --- jobs ---------------------------------------------------------------------------------
+
+  listJobs(filter: JobListQuery = {}): Promise<{ jobs: Job[] }> {
+    return this.#request('GET', '/api/v1/jobs', { query: { ...filter } });
+  }
+
+  getJob(id: string): Promise<{ job: Job }> {
+    return this.#request('GET', `/api/v1/jobs/${seg(id)}`);
+  }
+
+  /** One page of a job's log lines after line `after` (0: from the start). */
+  jobLogs(id: string, options: { after?: number; limit?: number } = {}): Promise<JobLogsResponse> {
+    return this.#request('GET', `/api/v1/jobs/${seg(id)}/logs`, { query: { ...options } });
+  }
+
+  cancelJob(id: string): Promise<{ job: Job }> {
+    return this.#request('POST', `/api/v1/jobs/${seg(id)}/cancel`);
+  }
+
+  // --- deploys -------------------------------------------------------------------------------
+
+  /**
+   * `POST …/envs/{env}/deploys`: uploads a source package (a `.tar.gz`) and starts a deploy of it.
+   */
+  uploadDeploy(
+    code: string,
+    env: EnvName,
+    archive: UploadBody,
+    options: { description?: string } = {},
+  ): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/deploys`, {
+      raw: { data: archive, contentType: 'application/gzip' },
+      query: { description: options.description },
+    });
+  }
+
+  /** The deploys of an environment, newest first. */
+  listDeploys(code: string, env: EnvName, options: { limit?: number } = {}): Promise<DeployListResponse> {
+    return this.#request('GET', `${envPath(code, env)}/deploys`, { query: { ...options } });
+  }
+
+  getDeploy(id: string): Promise<DeployResponse> {
+    return this.#request('GET', `/api/v1/deploys/${seg(id)}`);
+  }
+
+  /** One page of a deploy's log lines after line `after` (0: from the start). */
+  deployLogs(id: string, options: { after?: number; limit?: number } = {}): Promise<DeployLogsResponse> {
+    return this.#request('GET', `/api/v1/deploys/${seg(id)}/logs`, { query: { ...options } });
+  }
+
+  cancelDeploy(id: string): Promise<DeployResponse> {
+    return this.#request('POST', `/api/v1/deploys/${seg(id)}/cancel`);
+  }
+
+  // --- releases, formation, instances -------------------------------------------------------
+
+  listReleases(code: string, env: EnvName): Promise<ReleaseListResponse> {
+    return this.#request('GET', `${envPath(code, env)}/releases`);
+  }
+
+  /** Deploys an earlier release again: `version`, or the one before the current. */
+  rollback(code: string, env: EnvName, body: RollbackBody = {}): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/rollback`, { body });
+  }
+
+  /** Deploys stag's current release to prod. */
+  promote(code: string): Promise<DeployResponse> {
+    return this.#request('POST', `/api/v1/apps/${seg(code)}/promote`, { body: {} });
+  }
+
+  /** Replaces every instance of the current release, new ones first. */
+  restartEnv(code: string, env: EnvName): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/restart`);
+  }
+
+  /** Takes the environment offline; its releases and formation stay. */
+  stopEnv(code: string, env: EnvName): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/stop`);
+  }
+
+  /** Runs a stopped environment again with its current release. */
+  startEnv(code: string, env: EnvName): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/start`);
+  }
+
+  /** Sets how many instances of each process type run (the others keep their count). */
+  scale(code: string, env: EnvName, body: FormationBody): Promise<DeployResponse> {
+    return this.#request('PUT', `${envPath(code, env)}/formation`, { body });
+  }
+
+  listInstances(code: string, env: EnvName): Promise<InstanceListResponse> {
+    return this.#request('GET', `${envPath(code, env)}/instances`);
+  }
+
+  // --- app logs -----------------------------------------------------------------------------
+
+  /** The app's log lines (its processes' stdout and stderr), filtered. */
+  appLogs(code: string, env: EnvName, query: Omit<AppLogsQuery, 'follow'> = {}): Promise<AppLogsResponse> {
+    return this.#request('GET', `${envPath(code, env)}/logs`, { query: { ...query } });
+  }
+
+  /**
+   * `…/logs?follow=true`: yields the app's log lines as they are written, until the server closes
+   * the stream or `signal` aborts (which ends the iteration without an error). `onOpen` is called
+   * once the server has accepted the request and the stream is open.
+   */
+  async *followAppLogs(
+    code: string,
+    env: EnvName,
+    query: Omit<AppLogsQuery, 'follow'> = {},
+    options: { signal?: AbortSignal; onOpen?: () => void } = {},
+  ): AsyncGenerator<AppLogLine> {
+    let response: Response;
+    try {
+      response = await this.#open('GET', `${envPath(code, env)}/logs`, {
+        query: { ...query, follow: true },
+        ...(options.signal && { signal: options.signal }),
+      });
+    } catch (err) {
+      if (options.signal?.aborted) return;
+      throw err;
+    }
+    if (!response.ok) throw errorFromResponse(response.status, response.statusText, await response.text());
+    options.onOpen?.();
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    const reader = response.body.getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          if (options.signal?.aborted) return;
+          throw networkError('GET', response.url, err);
+        }
+        if (chunk.done) break;
+        buffer += decoder.decode(chunk.value, { stream: true });
+        let newline = buffer.indexOf('\n');
+        while (newline >= 0) {
+          const text = buffer.slice(0, newline).trim();
+          buffer = buffer.slice(newline + 1);
+          if (text) yield parseLine(response, text) as AppLogLine;
+          newline = buffer.indexOf('\n');
+        }
+      }
+      const rest = (buffer + decoder.decode()).trim();
+      if (rest) yield parseLine(response, rest) as AppLogLine;
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  // --- audit log ----------------------------------------------------------------------------
+
+  listAudit(filter: AuditQuery = {}): Promise<AuditListResponse> {
+    return this.#request('GET', '/api/v1/audit', { query: { ...filter } });
+  }
+
+  // --- plumbing -----------------------------------------------------------------------------
+
+  async #request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return this.#result<T>(await this.#send(method, path, options));
+  }
+
+  #result<T>({ response, text }: RawResponse): T {
+    if (!response.ok) throw errorFromResponse(response.status, response.statusText, text);
+    return parseJson(response, text) as T;
+  }
+
+  async #send(method: string, path: string, options: RequestOptions): Promise<RawResponse> {
+    const url = this.baseUrl + path + queryString(options.query);
+    try {
+      const response = await this.#fetch(url, this.#init(method, options));
+      return { response, text: await response.text() };
+    } catch (err) {
+      throw networkError(method, url, err);
+    }
+  }
+
+  /** Sends a request and hands back the response unread (for streamed bodies). */
+  async #open(method: string, path: string, options: RequestOptions): Promise<Response> {
+    const url = this.baseUrl + path + queryString(options.query);
+    try {
+      return await this.#fetch(url, this.#init(method, options));
+    } catch (err) {
+      throw networkError(method, url, err);
+    }
+  }
+
+  #init(method: string, options: RequestOptions): RequestInit {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#token) headers['authorization'] = `Bearer ${this.#token}`;
+    if (this.#sessionToken) headers['cookie'] = `${SESSION_COOKIE}=${encodeURIComponent(this.#sessionToken)}`;
+    const init: RequestInit & { duplex?: 'half' } = { method, headers };
+    if (options.signal) init.signal = options.signal;
+    if (options.raw) {
+      headers['content-type'] = options.raw.contentType;
+      const data = options.raw.data;
+      if (data instanceof Uint8Array || data instanceof Blob) {
+        init.body = data;
+      } else {
+        // A stream of unknown length goes out chunked; fetch insists on saying so.
+        init.body = data instanceof ReadableStream ? data : streamOf(data);
+        init.duplex = 'half';
+      }
+    } else if (options.body !== undefined) {
+      init.body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    return init;
+  }
+}
+
+function parseJson(response: Response, text: string): unknown {
+  if (response.status === 204 || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BerthApiError(
+      response.status,
+      BAD_RESPONSE,
+      `${response.url || 'the server'} sent no valid JSON`,
+    );
+  }
+}
+
+function parseLine(response: Response, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BerthApiError(
+      response.status,
+      BAD_RESPONSE,
+      `${response.url || 'the server'} sent a bad NDJSON line`,
+    );
+  }
+}
+
+/** A web ReadableStream over an async iterable of bytes (ReadableStream.from is not everywhere yet). */
+function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel(reason) {
+      await iterator.return?.(reason);
+    },
+  });
+}
+
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function envPath(code: string, env: EnvName): string {
+  return `/api/v1/apps/${seg(code)}/envs/${seg(env)}`;
+}
+
+function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function readSetCookie(headers: Headers, name: string): string | undefined {
+  const all =
+    typeof headers.getSetCookie === 'function' ? headers.getSetCookie() : [headers.get('set-cookie') ?? ''];
+  for (const header of all) {
+    const match = new RegExp(`(?:^|[,;]\\s*)${name}=([^;]*)`).exec(header);
+    if (match?.[1]) {
+      try {
+        return decodeURIComponent(match[1]);
+      } catch {
+        return match[1];
+      }
+    }
+  }
+  return undefined;
+}

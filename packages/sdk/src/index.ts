@@ -1,0 +1,6 @@
+export * from './client.ts';
+export * from './schemas/apps.ts';
+export * from './schemas/common.ts';
+export * from './schemas/engine.ts';
+export * from './schemas/identity.ts';
+export * from './schemas/jobs.ts';

@@ -1,0 +1,167 @@
+// Wire schemas of the apps module: apps, members, the app secret, environments and config vars.
+import { type Static, Type } from '@sinclair/typebox';
+import { AppCodeSchema, EnvNameSchema, TimestampSchema } from './common.ts';
+
+/** Codes that collide with platform paths or host names (`/api`, `/t/…`, `console.…`). */
+export const RESERVED_APP_CODES = [
+  'admin',
+  'api',
+  'assets',
+  'auth',
+  'berth',
+  'console',
+  'docs',
+  'git',
+  'healthz',
+  'internal',
+  'login',
+  'logout',
+  'metrics',
+  'o',
+  'platform',
+  'registry',
+  'static',
+  'status',
+  'system',
+  't',
+  'www',
+] as const;
+
+export const CONFIG_VAR_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,127}$';
+/** Names with this prefix are set by the platform itself. */
+export const RESERVED_CONFIG_PREFIX = 'BERTH_';
+/** Largest config var value, in UTF-8 bytes. */
+export const CONFIG_VALUE_MAX_BYTES = 32 * 1024;
+export const CONFIG_MAX_VARS_PER_ENV = 500;
+/** What listings and reads show instead of a secret var's value. */
+export const SECRET_MASK = '********';
+
+// Free text: no control characters, at least one visible character.
+const NAME_PATTERN = '^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$';
+const NO_NUL_PATTERN = '^[^\\x00]*$';
+
+export const AppNameSchema = Type.String({ minLength: 1, maxLength: 64, pattern: NAME_PATTERN });
+export const AppDescriptionSchema = Type.String({ maxLength: 2000, pattern: NO_NUL_PATTERN });
+export const LogoUrlSchema = Type.String({
+  maxLength: 2048,
+  pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s\\x00-\\x1f\\x7f]+$',
+  description: 'An http(s) URL of the app logo',
+});
+
+export const AppEnvSummarySchema = Type.Object({
+  name: EnvNameSchema,
+  url: Type.Optional(Type.String({ description: 'Where the environment is served' })),
+  varCount: Type.Integer({ minimum: 0 }),
+});
+export type AppEnvSummary = Static<typeof AppEnvSummarySchema>;
+
+export const AppSchema = Type.Object(
+  {
+    code: AppCodeSchema,
+    name: Type.String(),
+    description: Type.String(),
+    logoUrl: Type.Optional(Type.String()),
+    createdBy: Type.String({ description: 'Username of the creator' }),
+    createdAt: TimestampSchema,
+    updatedAt: TimestampSchema,
+    members: Type.Array(Type.String(), { description: 'Usernames of the app developers' }),
+    envs: Type.Array(AppEnvSummarySchema),
+  },
+  { $id: 'App', title: 'App' },
+);
+export type App = Static<typeof AppSchema>;
+
+export const CreateAppBodySchema = Type.Object(
+  {
+    code: AppCodeSchema,
+    name: AppNameSchema,
+    description: Type.Optional(AppDescriptionSchema),
+    logoUrl: Type.Optional(LogoUrlSchema),
+  },
+  { additionalProperties: false },
+);
+export type CreateAppBody = Static<typeof CreateAppBodySchema>;
+
+export const UpdateAppBodySchema = Type.Object(
+  {
+    name: Type.Optional(AppNameSchema),
+    description: Type.Optional(AppDescriptionSchema),
+    logoUrl: Type.Optional(
+      Type.Union([LogoUrlSchema, Type.Null()], { description: 'null removes the logo' }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateAppBody = Static<typeof UpdateAppBodySchema>;
+
+export const AppResponseSchema = Type.Object({ app: AppSchema });
+export const AppListResponseSchema = Type.Object({ apps: Type.Array(AppSchema) });
+export const CreateAppResponseSchema = Type.Object({
+  app: AppSchema,
+  secret: Type.String({ description: 'The app secret (readable again later by its developers)' }),
+});
+export type CreateAppResponse = Static<typeof CreateAppResponseSchema>;
+export const AppSecretResponseSchema = Type.Object({ secret: Type.String() });
+
+export const AppMemberSchema = Type.Object({
+  username: Type.String(),
+  displayName: Type.String(),
+  addedAt: TimestampSchema,
+});
+export type AppMember = Static<typeof AppMemberSchema>;
+export const AppMemberListResponseSchema = Type.Object({ members: Type.Array(AppMemberSchema) });
+export const AppMemberResponseSchema = Type.Object({ member: AppMemberSchema });
+export const AddAppMemberBodySchema = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+export type AddAppMemberBody = Static<typeof AddAppMemberBodySchema>;
+
+export const AppEnvListResponseSchema = Type.Object({ envs: Type.Array(AppEnvSummarySchema) });
+
+export const ConfigVarNameSchema = Type.String({
+  pattern: CONFIG_VAR_NAME_PATTERN,
+  maxLength: 128,
+  description: 'A letter or _, then letters, digits or _; names starting with BERTH_ are reserved',
+});
+
+export const ConfigVarSchema = Type.Object(
+  {
+    name: Type.String(),
+    value: Type.String({ description: `The value, or "${SECRET_MASK}" for a secret var not revealed` }),
+    secret: Type.Boolean(),
+    updatedAt: TimestampSchema,
+    updatedBy: Type.String({ description: 'Username of whoever set it last' }),
+  },
+  { $id: 'ConfigVar', title: 'ConfigVar' },
+);
+export type ConfigVar = Static<typeof ConfigVarSchema>;
+
+export const ConfigVarSetSchema = Type.Object(
+  {
+    name: ConfigVarNameSchema,
+    value: Type.String({ maxLength: CONFIG_VALUE_MAX_BYTES, pattern: NO_NUL_PATTERN }),
+    secret: Type.Optional(
+      Type.Boolean({ description: 'Store encrypted and mask it; omitted keeps the current flag' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ConfigVarSet = Static<typeof ConfigVarSetSchema>;
+
+export const ConfigPatchBodySchema = Type.Object(
+  {
+    set: Type.Optional(Type.Array(ConfigVarSetSchema, { maxItems: CONFIG_MAX_VARS_PER_ENV })),
+    unset: Type.Optional(Type.Array(ConfigVarNameSchema, { maxItems: CONFIG_MAX_VARS_PER_ENV })),
+  },
+  { additionalProperties: false },
+);
+export type ConfigPatchBody = Static<typeof ConfigPatchBodySchema>;
+
+export const ConfigVarListResponseSchema = Type.Object({ vars: Type.Array(ConfigVarSchema) });
+export const ConfigVarResponseSchema = Type.Object({ var: ConfigVarSchema });
+export const ConfigVarQuerySchema = Type.Object({
+  reveal: Type.Optional(
+    Type.Boolean({ default: false, description: 'Show a secret value (audited; not for auditors)' }),
+  ),
+});

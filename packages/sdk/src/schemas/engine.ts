@@ -1,0 +1,172 @@
+// Wire schemas of the deploy engine: deploys, releases, formation, instances and app logs.
+import { type Static, Type } from '@sinclair/typebox';
+import { AppCodeSchema, TimestampSchema } from './common.ts';
+
+export const DEPLOY_KINDS = [
+  'build',
+  'rollback',
+  'promote',
+  'config',
+  'restart',
+  'scale',
+  'stop',
+  'start',
+] as const;
+export type DeployKind = (typeof DEPLOY_KINDS)[number];
+export const DEPLOY_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
+export const RELEASE_SOURCES = ['package', 'rollback', 'promote', 'config'] as const;
+export type ReleaseSource = (typeof RELEASE_SOURCES)[number];
+
+/** Content types a package upload may use (`POST …/deploys`, the body is the raw .tar.gz or .tar). */
+export const PACKAGE_CONTENT_TYPES = [
+  'application/gzip',
+  'application/x-tar',
+  'application/octet-stream',
+] as const;
+
+const EnvParam = Type.String({ minLength: 1, maxLength: 16, description: 'stag or prod' });
+const ProcessTypeSchema = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_-]{0,63}$' });
+export const DeployIdSchema = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+export const DeploySchema = Type.Object(
+  {
+    id: Type.String(),
+    app: Type.String(),
+    env: Type.String(),
+    kind: Type.Union(DEPLOY_KINDS.map((k) => Type.Literal(k))),
+    status: Type.Union(
+      DEPLOY_STATUSES.map((s) => Type.Literal(s)),
+      {
+        description: 'The status of the deploy job; deploys of one environment run one at a time',
+      },
+    ),
+    release: Type.Optional(Type.Integer({ minimum: 1, description: 'The release it makes current' })),
+    jobId: Type.String(),
+    error: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    createdBy: Type.String(),
+    createdAt: TimestampSchema,
+    startedAt: Type.Optional(TimestampSchema),
+    finishedAt: Type.Optional(TimestampSchema),
+  },
+  { $id: 'Deploy', title: 'Deploy' },
+);
+export type Deploy = Static<typeof DeploySchema>;
+
+export const ReleaseSchema = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1 }),
+    status: Type.Union([Type.Literal('ready'), Type.Literal('failed')]),
+    source: Type.Union(RELEASE_SOURCES.map((s) => Type.Literal(s))),
+    createdAt: TimestampSchema,
+    createdBy: Type.String(),
+    current: Type.Boolean(),
+    description: Type.Optional(Type.String()),
+    processes: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+      description: 'Process types and their counts as declared by the release',
+    }),
+  },
+  { $id: 'Release', title: 'Release' },
+);
+export type Release = Static<typeof ReleaseSchema>;
+
+export const InstanceViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    processType: Type.String(),
+    release: Type.Integer({ minimum: 0 }),
+    state: Type.String({ description: 'starting, running, backoff, crashloop, stopping, exited' }),
+    address: Type.Optional(Type.String({ description: 'host:port the gateway forwards to' })),
+    startedAt: Type.Optional(TimestampSchema),
+    restarts: Type.Integer({ minimum: 0 }),
+    healthy: Type.Boolean({ description: 'Serving traffic (web) or running (workers)' }),
+  },
+  { title: 'Instance' },
+);
+export type InstanceView = Static<typeof InstanceViewSchema>;
+
+export const EngineEnvParamsSchema = Type.Object({ code: AppCodeSchema, env: EnvParam });
+export const EngineAppParamsSchema = Type.Object({ code: AppCodeSchema });
+export const DeployParamsSchema = Type.Object({ id: DeployIdSchema });
+
+export const DeployCreateQuerySchema = Type.Object(
+  { description: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export const DeployListQuerySchema = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) },
+  { additionalProperties: false },
+);
+export const DeployLogsQuerySchema = Type.Object(
+  {
+    after: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const RollbackBodySchema = Type.Object(
+  {
+    version: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Default: the release before the current one' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RollbackBody = Static<typeof RollbackBodySchema>;
+export const PromoteBodySchema = Type.Object({}, { additionalProperties: false });
+export const FormationBodySchema = Type.Object(
+  {
+    processes: Type.Record(ProcessTypeSchema, Type.Integer({ minimum: 0, maximum: 100 }), {
+      description: 'Instances per process type; types left out keep their count',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type FormationBody = Static<typeof FormationBodySchema>;
+
+export const DeployResponseSchema = Type.Object({ deploy: DeploySchema });
+export type DeployResponse = Static<typeof DeployResponseSchema>;
+export const DeployListResponseSchema = Type.Object({ deploys: Type.Array(DeploySchema) });
+export type DeployListResponse = Static<typeof DeployListResponseSchema>;
+export const DeployLogsResponseSchema = Type.Object({
+  lines: Type.Array(
+    Type.Object({
+      seq: Type.Integer(),
+      at: TimestampSchema,
+      level: Type.String(),
+      line: Type.String(),
+    }),
+  ),
+  nextAfter: Type.Integer({ minimum: 0 }),
+});
+export type DeployLogsResponse = Static<typeof DeployLogsResponseSchema>;
+export const ReleaseListResponseSchema = Type.Object({ releases: Type.Array(ReleaseSchema) });
+export type ReleaseListResponse = Static<typeof ReleaseListResponseSchema>;
+export const InstanceListResponseSchema = Type.Object({ instances: Type.Array(InstanceViewSchema) });
+export type InstanceListResponse = Static<typeof InstanceListResponseSchema>;
+
+export const AppLogsQuerySchema = Type.Object(
+  {
+    process: Type.Optional(ProcessTypeSchema),
+    instance: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    since: Type.Optional(Type.Integer({ minimum: 0, description: 'Epoch ms' })),
+    until: Type.Optional(Type.Integer({ minimum: 0, description: 'Epoch ms' })),
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'Only lines containing this text' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 500 })),
+    follow: Type.Optional(Type.Boolean({ description: 'Stream new lines as NDJSON until closed' })),
+  },
+  { additionalProperties: false },
+);
+export type AppLogsQuery = Static<typeof AppLogsQuerySchema>;
+export const AppLogLineSchema = Type.Object({
+  at: TimestampSchema,
+  instance: Type.String(),
+  process: Type.String(),
+  stream: Type.String(),
+  line: Type.String(),
+});
+export type AppLogLine = Static<typeof AppLogLineSchema>;
+export const AppLogsResponseSchema = Type.Object({ lines: Type.Array(AppLogLineSchema) });
+export type AppLogsResponse = Static<typeof AppLogsResponseSchema>;

@@ -1,0 +1,195 @@
+// Wire schemas of the identity module: login and sessions, the current user, API tokens, users and
+// the audit log.
+import { type Static, Type } from '@sinclair/typebox';
+import { RoleSchema, TimestampSchema } from './common.ts';
+
+export const USERNAME_PATTERN = '^[a-z][a-z0-9._-]{1,63}$';
+export const UsernameSchema = Type.String({
+  pattern: USERNAME_PATTERN,
+  minLength: 2,
+  maxLength: 64,
+  description: 'Unique, immutable username: a lowercase letter, then 1-63 of a-z 0-9 . _ -',
+});
+
+/** The password policy (10-256 characters, not the username) is checked by the server: WEAK_PASSWORD. */
+export const PasswordSchema = Type.String({ minLength: 1, maxLength: 256, 'x-secret': true });
+export const DisplayNameSchema = Type.String({ minLength: 1, maxLength: 100 });
+export const EmailSchema = Type.String({ pattern: '^[^\\s@]+@[^\\s@]+$', minLength: 3, maxLength: 254 });
+export const ApiTokenIdSchema = Type.String({ pattern: '^[a-z]+_[a-z0-9]+$', maxLength: 64 });
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  email: Type.Optional(Type.String()),
+  role: RoleSchema,
+  disabled: Type.Boolean(),
+  createdAt: TimestampSchema,
+  updatedAt: TimestampSchema,
+});
+export type User = Static<typeof UserSchema>;
+
+export const UserResponseSchema = Type.Object({ user: UserSchema });
+export const UserListResponseSchema = Type.Object({ users: Type.Array(UserSchema) });
+
+// --- sessions ------------------------------------------------------------------------------
+
+export const LoginRequestSchema = Type.Object(
+  { username: UsernameSchema, password: PasswordSchema },
+  { additionalProperties: false },
+);
+export type LoginRequest = Static<typeof LoginRequestSchema>;
+
+export const LoginResponseSchema = Type.Object({
+  user: UserSchema,
+  expiresAt: Type.Integer({ minimum: 0, description: 'When the session (the berth_token cookie) expires' }),
+});
+export type LoginResponse = Static<typeof LoginResponseSchema>;
+
+export const MeResponseSchema = Type.Object({
+  user: UserSchema,
+  via: Type.Union([Type.Literal('session'), Type.Literal('token')]),
+});
+export type MeResponse = Static<typeof MeResponseSchema>;
+
+export const ChangePasswordRequestSchema = Type.Object(
+  { currentPassword: PasswordSchema, newPassword: PasswordSchema },
+  { additionalProperties: false },
+);
+export type ChangePasswordRequest = Static<typeof ChangePasswordRequestSchema>;
+
+/** `POST /api/v1/auth/check`: an app asks who the holder of a platform session is. */
+export const SessionCheckRequestSchema = Type.Object(
+  {
+    token: Type.String({
+      minLength: 1,
+      maxLength: 512,
+      description: 'The berth_token cookie value the app received',
+      'x-secret': true,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type SessionCheckRequest = Static<typeof SessionCheckRequestSchema>;
+
+export const SessionCheckHeadersSchema = Type.Object({
+  'x-berth-app-code': Type.Optional(Type.String({ maxLength: 64 })),
+  'x-berth-app-secret': Type.Optional(Type.String({ maxLength: 512 })),
+});
+
+export const SessionCheckResponseSchema = Type.Object({
+  user: Type.Object({ username: Type.String(), displayName: Type.String(), role: RoleSchema }),
+});
+export type SessionCheckResponse = Static<typeof SessionCheckResponseSchema>;
+
+// --- API tokens ----------------------------------------------------------------------------
+
+export const ApiTokenSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'The first characters of the token, to recognise it' }),
+  createdAt: TimestampSchema,
+  expiresAt: Type.Optional(TimestampSchema),
+  lastUsedAt: Type.Optional(TimestampSchema),
+  revokedAt: Type.Optional(TimestampSchema),
+  username: Type.String({ description: 'The owner' }),
+});
+export type ApiToken = Static<typeof ApiTokenSchema>;
+
+export const CreateApiTokenRequestSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateApiTokenRequest = Static<typeof CreateApiTokenRequestSchema>;
+
+export const CreateApiTokenResponseSchema = Type.Object({
+  token: ApiTokenSchema,
+  secret: Type.String({ description: 'The token (berth_…), shown only in this response' }),
+});
+export type CreateApiTokenResponse = Static<typeof CreateApiTokenResponseSchema>;
+
+export const ApiTokenListResponseSchema = Type.Object({ tokens: Type.Array(ApiTokenSchema) });
+export const ApiTokenParamsSchema = Type.Object({ id: ApiTokenIdSchema });
+export const ApiTokenListQuerySchema = Type.Object(
+  { username: Type.Optional(UsernameSchema) },
+  { additionalProperties: false },
+);
+
+// --- users ---------------------------------------------------------------------------------
+
+export const UsernameParamsSchema = Type.Object({ username: UsernameSchema });
+
+export const CreateUserRequestSchema = Type.Object(
+  {
+    username: UsernameSchema,
+    password: PasswordSchema,
+    role: RoleSchema,
+    displayName: Type.Optional(DisplayNameSchema),
+    email: Type.Optional(EmailSchema),
+  },
+  { additionalProperties: false },
+);
+export type CreateUserRequest = Static<typeof CreateUserRequestSchema>;
+
+export const UpdateUserRequestSchema = Type.Object(
+  {
+    displayName: Type.Optional(DisplayNameSchema),
+    email: Type.Optional(Type.Union([EmailSchema, Type.Null()], { description: 'null removes it' })),
+    role: Type.Optional(RoleSchema),
+    disabled: Type.Optional(Type.Boolean()),
+    password: Type.Optional(PasswordSchema),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateUserRequest = Static<typeof UpdateUserRequestSchema>;
+
+// --- audit log -----------------------------------------------------------------------------
+
+export const AuditEventSchema = Type.Object({
+  id: Type.String(),
+  at: TimestampSchema,
+  actorId: Type.Optional(Type.String({ description: 'Absent for the platform itself or anonymous' })),
+  actorName: Type.String({ description: 'Username, "system" or "anonymous"' }),
+  action: Type.String({ description: 'e.g. user.create, session.login, token.revoke' }),
+  targetType: Type.String(),
+  targetId: Type.String(),
+  ip: Type.Optional(Type.String()),
+  detail: Type.Optional(
+    Type.Unsafe<Record<string, unknown>>({
+      type: 'object',
+      additionalProperties: true,
+      description: 'What changed, as the recording module describes it',
+    }),
+  ),
+});
+export type AuditEvent = Static<typeof AuditEventSchema>;
+
+export const AuditQuerySchema = Type.Object(
+  {
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Actor username' })),
+    action: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9._-]+$',
+        maxLength: 64,
+        description: 'Action prefix: "user" or "user." matches user.create, user.delete, …',
+      }),
+    ),
+    targetType: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    targetId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    since: Type.Optional(Type.Integer({ minimum: 0, description: 'Epoch ms, inclusive' })),
+    until: Type.Optional(Type.Integer({ minimum: 0, description: 'Epoch ms, exclusive' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+export type AuditQuery = Static<typeof AuditQuerySchema>;
+
+export const AuditListResponseSchema = Type.Object({
+  events: Type.Array(AuditEventSchema),
+  nextCursor: Type.Optional(Type.String()),
+});
+export type AuditListResponse = Static<typeof AuditListResponseSchema>;

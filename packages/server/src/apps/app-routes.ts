@@ -1,0 +1,164 @@
+// HTTP routes for apps, their members and their secret. Thin: schema, service call, reply.
+import {
+  AddAppMemberBodySchema,
+  AppCodeSchema,
+  AppListResponseSchema,
+  AppMemberListResponseSchema,
+  AppMemberResponseSchema,
+  AppResponseSchema,
+  AppSecretResponseSchema,
+  CreateAppBodySchema,
+  CreateAppResponseSchema,
+  UpdateAppBodySchema,
+} from '@berth/sdk';
+import { Type } from '@sinclair/typebox';
+import { noContent, type RouteModule, requireActor } from '../http/server.ts';
+import type { Apps } from './apps.ts';
+
+const tags = ['apps'];
+const AppParams = Type.Object({ code: AppCodeSchema });
+const MemberParams = Type.Object({
+  code: AppCodeSchema,
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+});
+const NoContent = Type.Null({ description: 'Done' });
+
+export function appRoutes(deps: { apps: Apps }): RouteModule {
+  const { apps } = deps;
+  return (app) => {
+    app.get(
+      '/api/v1/apps',
+      {
+        schema: {
+          tags,
+          summary: 'List the apps you may read (developers: their own)',
+          response: { 200: AppListResponseSchema },
+        },
+      },
+      async (req) => ({ apps: await apps.list(requireActor(req)) }),
+    );
+
+    app.post(
+      '/api/v1/apps',
+      {
+        schema: {
+          tags,
+          summary: 'Create an app with its environments and secret; you become its developer',
+          body: CreateAppBodySchema,
+          response: { 201: CreateAppResponseSchema },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await apps.create(requireActor(req), req.body)),
+    );
+
+    app.get(
+      '/api/v1/apps/:code',
+      {
+        schema: { tags, summary: 'Read an app', params: AppParams, response: { 200: AppResponseSchema } },
+      },
+      async (req) => ({ app: await apps.get(requireActor(req), req.params.code) }),
+    );
+
+    app.patch(
+      '/api/v1/apps/:code',
+      {
+        schema: {
+          tags,
+          summary: 'Change the name, description or logo of an app',
+          params: AppParams,
+          body: UpdateAppBodySchema,
+          response: { 200: AppResponseSchema },
+        },
+      },
+      async (req) => ({ app: await apps.update(requireActor(req), req.params.code, req.body) }),
+    );
+
+    app.delete(
+      '/api/v1/apps/:code',
+      {
+        schema: {
+          tags,
+          summary: 'Delete an app with its environments, config vars and members',
+          params: AppParams,
+          response: { 204: NoContent },
+        },
+      },
+      async (req, reply) => {
+        await apps.remove(requireActor(req), req.params.code);
+        return noContent(reply);
+      },
+    );
+
+    app.get(
+      '/api/v1/apps/:code/secret',
+      {
+        schema: {
+          tags,
+          summary: 'Read the app secret (developers of the app, operators, admins; audited)',
+          params: AppParams,
+          response: { 200: AppSecretResponseSchema },
+        },
+      },
+      async (req) => ({ secret: await apps.getSecret(requireActor(req), req.params.code) }),
+    );
+
+    app.post(
+      '/api/v1/apps/:code/secret/rotate',
+      {
+        schema: {
+          tags,
+          summary: 'Replace the app secret with a new one',
+          params: AppParams,
+          response: { 200: AppSecretResponseSchema },
+        },
+      },
+      async (req) => ({ secret: await apps.rotateSecret(requireActor(req), req.params.code) }),
+    );
+
+    app.get(
+      '/api/v1/apps/:code/members',
+      {
+        schema: {
+          tags,
+          summary: 'List the developers of an app',
+          params: AppParams,
+          response: { 200: AppMemberListResponseSchema },
+        },
+      },
+      async (req) => ({ members: await apps.listMembers(requireActor(req), req.params.code) }),
+    );
+
+    app.post(
+      '/api/v1/apps/:code/members',
+      {
+        schema: {
+          tags,
+          summary: 'Make a user a developer of an app',
+          params: AppParams,
+          body: AddAppMemberBodySchema,
+          response: { 201: AppMemberResponseSchema },
+        },
+      },
+      async (req, reply) =>
+        reply
+          .status(201)
+          .send({ member: await apps.addMember(requireActor(req), req.params.code, req.body) }),
+    );
+
+    app.delete(
+      '/api/v1/apps/:code/members/:username',
+      {
+        schema: {
+          tags,
+          summary: 'Remove a developer from an app',
+          params: MemberParams,
+          response: { 204: NoContent },
+        },
+      },
+      async (req, reply) => {
+        await apps.removeMember(requireActor(req), req.params.code, req.params.username);
+        return noContent(reply);
+      },
+    );
+  };
+}

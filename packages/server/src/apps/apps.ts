@@ -1,0 +1,61 @@
+// The apps module's services, put together from their dependencies.
+import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/store.ts';
+import { type AppAccess, createAppGuard } from './access.ts';
+import { type AppService, createAppService } from './app-service.ts';
+import { type ConfigService, createConfigService, type OnConfigChanged } from './config-service.ts';
+import type { AuditRecorder, LookupUser, UsersByIds } from './deps.ts';
+import { createMembersService, type MembersService } from './members-service.ts';
+import { createSecretService, type SecretService } from './secret-service.ts';
+import { createAppViews } from './views.ts';
+
+export interface Apps extends AppService, MembersService, SecretService, ConfigService {
+  /** May this actor read / change this app? (for the jobs module and the deploy engine) */
+  readonly access: AppAccess;
+}
+
+export interface AppsDeps {
+  store: Store;
+  audit: AuditRecorder;
+  secretBox: SecretBox;
+  logger: Logger;
+  lookupUser: LookupUser;
+  usersByIds: UsersByIds;
+  /** berthd's public URL; when given, environment summaries carry the URL they are served at. */
+  publicUrl?: string;
+  /** Called after a config change was committed (the deploy engine redeploys the environment). */
+  onConfigChanged?: OnConfigChanged;
+  /** Called after an app was deleted (the deploy engine stops it and drops its releases). */
+  onAppDeleted?: (code: string) => Promise<unknown>;
+}
+
+export function createApps(deps: AppsDeps): Apps {
+  const guard = createAppGuard({ store: deps.store });
+  const views = createAppViews({ store: deps.store, usersByIds: deps.usersByIds, publicUrl: deps.publicUrl });
+  const common = { store: deps.store, audit: deps.audit, guard };
+  const access: AppAccess = {
+    assertCanRead: guard.assertCanRead,
+    assertCanWrite: guard.assertCanWrite,
+    readableCodes: guard.readableCodes,
+  };
+  return {
+    access,
+    ...createAppService({
+      ...common,
+      secretBox: deps.secretBox,
+      logger: deps.logger,
+      views,
+      onAppDeleted: deps.onAppDeleted,
+    }),
+    ...createMembersService({ ...common, lookupUser: deps.lookupUser, usersByIds: deps.usersByIds }),
+    ...createSecretService({ ...common, secretBox: deps.secretBox }),
+    ...createConfigService({
+      ...common,
+      secretBox: deps.secretBox,
+      views,
+      logger: deps.logger,
+      onConfigChanged: deps.onConfigChanged,
+    }),
+  };
+}

@@ -1,0 +1,84 @@
+// The apps module's tables. Child rows are deleted explicitly with their app (one transaction); the
+// foreign keys only guard against orphans.
+import { type Kysely, sql } from 'kysely';
+import { columnTypes, type DialectName, dialectOf } from '../store/dialect.ts';
+import type { MigrationSet } from '../store/migrate.ts';
+
+/**
+ * On MySQL/MariaDB the tables get utf8mb4 with a binary collation whatever the database default is,
+ * so names compare case-sensitively (`Foo` and `FOO` are two config vars) and any text fits.
+ */
+function tableOptions(dialect: DialectName) {
+  return dialect === 'mysql' ? sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin` : sql``;
+}
+
+export const appsMigrations: MigrationSet = {
+  '2026112310_apps_init': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema of their time
+    async up(db: Kysely<any>) {
+      const dialect = dialectOf(db);
+      const t = columnTypes(dialect);
+      const options = tableOptions(dialect);
+
+      await db.schema
+        .createTable('apps')
+        .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('code', 'varchar(30)', (c) => c.notNull())
+        .addColumn('name', 'varchar(64)', (c) => c.notNull())
+        .addColumn('description', t.longText, (c) => c.notNull())
+        .addColumn('logo_url', t.longText)
+        .addColumn('secret_sealed', t.longText, (c) => c.notNull())
+        .addColumn('created_by', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .addColumn('updated_at', t.bigint, (c) => c.notNull())
+        .addUniqueConstraint('apps_code_key', ['code'])
+        .modifyEnd(options)
+        .execute();
+
+      await db.schema
+        .createTable('app_members')
+        .addColumn('app_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('added_at', t.bigint, (c) => c.notNull())
+        .addColumn('added_by', 'varchar(64)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('app_members_pkey', ['app_id', 'user_id'])
+        .addForeignKeyConstraint('app_members_app_fk', ['app_id'], 'apps', ['id'])
+        .modifyEnd(options)
+        .execute();
+      await db.schema.createIndex('app_members_user_idx').on('app_members').column('user_id').execute();
+
+      await db.schema
+        .createTable('app_envs')
+        .addColumn('app_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('name', 'varchar(8)', (c) => c.notNull())
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .addColumn('config_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('config_updated_at', t.bigint)
+        .addPrimaryKeyConstraint('app_envs_pkey', ['app_id', 'name'])
+        .addForeignKeyConstraint('app_envs_app_fk', ['app_id'], 'apps', ['id'])
+        .modifyEnd(options)
+        .execute();
+
+      await db.schema
+        .createTable('app_config_vars')
+        .addColumn('app_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('env', 'varchar(8)', (c) => c.notNull())
+        .addColumn('name', 'varchar(128)', (c) => c.notNull())
+        .addColumn('value', t.longText, (c) => c.notNull())
+        .addColumn('secret', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', t.bigint, (c) => c.notNull())
+        .addColumn('updated_by', 'varchar(64)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('app_config_vars_pkey', ['app_id', 'env', 'name'])
+        .addForeignKeyConstraint('app_config_vars_env_fk', ['app_id', 'env'], 'app_envs', ['app_id', 'name'])
+        .modifyEnd(options)
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema of their time
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('app_config_vars').execute();
+      await db.schema.dropTable('app_envs').execute();
+      await db.schema.dropTable('app_members').execute();
+      await db.schema.dropTable('apps').execute();
+    },
+  },
+};

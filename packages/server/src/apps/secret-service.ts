@@ -1,0 +1,98 @@
+// The app secret: apps authenticate to platform APIs with their code and this secret. It is stored
+// sealed (bound to the app's code), readable by the app's developers, operators and admins.
+import crypto from 'node:crypto';
+import { APP_CODE_PATTERN } from '@berth/sdk';
+import type { SecretBox } from '../crypto/secret-box.ts';
+import { randomToken } from '../crypto/tokens.ts';
+import { BerthError } from '../errors.ts';
+import type { Actor } from '../identity/actor.ts';
+import type { Store } from '../store/store.ts';
+import type { AppGuard } from './access.ts';
+import type { AuditRecorder } from './deps.ts';
+
+export interface SecretService {
+  /** The current app secret (audited as app.secret.view). Not for auditors. */
+  getSecret(actor: Actor, code: string): Promise<string>;
+  /** Replaces the app secret and returns the new one (audited as app.secret.rotate). */
+  rotateSecret(actor: Actor, code: string): Promise<string>;
+  /** True when `secret` is the app's secret; compares in constant time. */
+  verifySecret(code: string, secret: string): Promise<boolean>;
+}
+
+export function appSecretContext(code: string): string {
+  return `app-secret:${code}`;
+}
+
+/** App secrets are 32 random bytes, base64url. */
+export function newAppSecret(): string {
+  return randomToken(32);
+}
+
+const CODE_RE = new RegExp(APP_CODE_PATTERN);
+const MAX_SECRET_LENGTH = 512;
+
+function digest(value: string): Buffer {
+  return crypto.createHash('sha256').update(value, 'utf8').digest();
+}
+
+export function createSecretService(deps: {
+  store: Store;
+  audit: AuditRecorder;
+  secretBox: SecretBox;
+  guard: AppGuard;
+}): SecretService {
+  const { db } = deps.store;
+  const { secretBox, guard, audit } = deps;
+  // Compared against when the app does not exist, so a miss costs what a hit costs.
+  const decoy = randomToken(32);
+
+  return {
+    async getSecret(actor, code) {
+      const app = await guard.resolve(actor, code, 'secret');
+      const secret = secretBox.open(app.secret_sealed, appSecretContext(app.code));
+      await audit.record(db, {
+        actor,
+        action: 'app.secret.view',
+        targetType: 'app',
+        targetId: app.code,
+        ip: actor.ip,
+      });
+      return secret;
+    },
+
+    async rotateSecret(actor, code) {
+      const app = await guard.resolve(actor, code, 'write');
+      const secret = newAppSecret();
+      const sealed = secretBox.seal(secret, appSecretContext(app.code));
+      await db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('apps')
+          .set({ secret_sealed: sealed, updated_at: Date.now() })
+          .where('id', '=', app.id)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) === 0) throw new BerthError('APP_NOT_FOUND');
+        await audit.record(trx, {
+          actor,
+          action: 'app.secret.rotate',
+          targetType: 'app',
+          targetId: app.code,
+          ip: actor.ip,
+        });
+      });
+      return secret;
+    },
+
+    async verifySecret(code, secret) {
+      if (typeof code !== 'string' || typeof secret !== 'string') return false;
+      if (!CODE_RE.test(code) || secret.length > MAX_SECRET_LENGTH) return false;
+      const row = await db
+        .selectFrom('apps')
+        .select(['code', 'secret_sealed'])
+        .where('code', '=', code)
+        .executeTakeFirst();
+      const expected = row ? secretBox.open(row.secret_sealed, appSecretContext(row.code)) : decoy;
+      const same = crypto.timingSafeEqual(digest(expected), digest(secret));
+      return same && row !== undefined;
+    },
+  };
+}

@@ -1,0 +1,238 @@
+// The only reader of process.env in berthd. Every setting is declared once below with its default
+// and unit, validated at boot, and returned frozen. An invalid value stops the start with a message
+// naming the setting.
+import path from 'node:path';
+
+export type DatabaseConfig =
+  | { dialect: 'sqlite'; file: string }
+  | { dialect: 'postgres'; url: string }
+  | { dialect: 'mysql'; url: string };
+
+export interface Config {
+  /** Public port: API, console and gateway. */
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  /** Bootstrap password of `admin`, used only when the user table is empty. */
+  adminPassword: string | undefined;
+  /** Base64 of 32 bytes; when unset the key lives in `${dataDir}/secret.key` (mode 0600). */
+  secretKey: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The URL users reach berthd at; used in printed hints and to decide the cookie's Secure flag. */
+  publicUrl: string;
+  sessionTtlMs: number;
+  cookieSecure: boolean;
+  trustProxy: boolean;
+  jobs: {
+    /** Job workers in this process; 0 runs the API only. */
+    workers: number;
+    leaseMs: number;
+    pollMs: number;
+  };
+  login: {
+    windowMs: number;
+    maxFailuresPerUser: number;
+    maxFailuresPerAddress: number;
+  };
+  runtime: {
+    /** Grace between SIGTERM and SIGKILL when an instance stops. */
+    stopGraceMs: number;
+    /** An instance's log file is rotated at this size. */
+    logMaxBytes: number;
+    /** Rotated log files kept per instance. */
+    logFiles: number;
+    /** Logs of instances that are gone are deleted this long after their last line. */
+    logRetentionMs: number;
+  };
+  engine: {
+    /** Largest uploaded package, in bytes. */
+    maxPackageBytes: number;
+    /** Releases per environment whose artifacts are kept (the current one always is). */
+    keepReleases: number;
+    /** How long replaced instances keep serving requests in flight before they are stopped. */
+    drainMs: number;
+    /** With `apps.example.com`, apps are also served at `{code}.apps.example.com` / `{code}-stag.…`. */
+    appsDomain: string | undefined;
+    /** Write one access-log line (JSON, `mod: "access"`) per request the gateway serves. */
+    accessLog: boolean;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `500ms`, `30s`, `15m`, `12h`, `7d` (a bare number is seconds). */
+export function parseDuration(setting: string, raw: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw.trim());
+  if (!match)
+    throw new ConfigError(setting, `"${raw}" is not a duration (examples: 500ms, 30s, 15m, 12h, 7d)`);
+  const value = Number(match[1]) * UNITS[match[2] ?? 's']!;
+  if (value <= 0) throw new ConfigError(setting, 'must be greater than zero');
+  return Math.round(value);
+}
+
+function integer(env: Env, setting: string, fallback: number, min: number, max: number): number {
+  const raw = env[setting];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(setting, `"${raw}" is not a whole number`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(setting, `must be between ${min} and ${max}`);
+  return value;
+}
+
+function duration(env: Env, setting: string, fallback: string): number {
+  const raw = env[setting];
+  return parseDuration(setting, raw === undefined || raw === '' ? fallback : raw);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Parses `200M`, `1G`, `512k`, `1048576` (bytes; a trailing `B`/`iB` is allowed). */
+function size(env: Env, setting: string, fallback: number): number {
+  const raw = env[setting];
+  if (raw === undefined || raw === '') return fallback;
+  const match = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(raw.trim());
+  if (!match) throw new ConfigError(setting, `"${raw}" is not a size (examples: 200M, 1G, 512k)`);
+  const value = Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!;
+  if (value <= 0) throw new ConfigError(setting, 'must be greater than zero');
+  return value;
+}
+
+function bool(env: Env, setting: string, fallback: boolean): boolean {
+  const raw = env[setting];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(setting, `"${raw}" is not a boolean (true/false)`);
+}
+
+function database(env: Env, dataDir: string): DatabaseConfig {
+  const raw = env['BERTH_DATABASE_URL'];
+  if (raw === undefined || raw === '') return { dialect: 'sqlite', file: path.join(dataDir, 'berth.db') };
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!file)
+      throw new ConfigError(
+        'BERTH_DATABASE_URL',
+        'sqlite: needs a file path, e.g. sqlite:///var/lib/berth/berth.db',
+      );
+    return { dialect: 'sqlite', file: path.resolve(file) };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('BERTH_DATABASE_URL', 'is not a URL (postgres://…, mysql://… or sqlite:PATH)');
+  }
+  if (url.protocol === 'postgres:' || url.protocol === 'postgresql:')
+    return { dialect: 'postgres', url: raw };
+  if (url.protocol === 'mysql:' || url.protocol === 'mariadb:') {
+    return { dialect: 'mysql', url: raw.replace(/^mariadb:/, 'mysql:') };
+  }
+  throw new ConfigError(
+    'BERTH_DATABASE_URL',
+    `unsupported scheme "${url.protocol}" (use postgres:, mysql: or sqlite:)`,
+  );
+}
+
+function appsDomain(env: Env): string | undefined {
+  const raw = env['BERTH_APPS_DOMAIN'];
+  if (raw === undefined || raw === '') return undefined;
+  const domain = raw.trim().toLowerCase().replace(/\.$/, '');
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(domain)) {
+    throw new ConfigError('BERTH_APPS_DOMAIN', `"${raw}" is not a domain name (example: apps.example.com)`);
+  }
+  return domain;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
+  const port = integer(env, 'BERTH_PORT', 8080, 0, 65535);
+  const host = env['BERTH_HOST'] || '0.0.0.0';
+  const dataDir = path.resolve(cwd, env['BERTH_DATA_DIR'] || '.berth');
+
+  const adminPassword = env['BERTH_ADMIN_PASSWORD'] || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 10) {
+    throw new ConfigError('BERTH_ADMIN_PASSWORD', 'must be at least 10 characters');
+  }
+
+  const secretKey = env['BERTH_SECRET_KEY'] || undefined;
+  if (secretKey !== undefined && Buffer.from(secretKey, 'base64').length !== 32) {
+    throw new ConfigError('BERTH_SECRET_KEY', 'must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  }
+
+  const logLevel = (env['BERTH_LOG_LEVEL'] || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('BERTH_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const publicUrlRaw = env['BERTH_PUBLIC_URL'] || `http://localhost:${port}`;
+  let publicUrl: URL;
+  try {
+    publicUrl = new URL(publicUrlRaw);
+  } catch {
+    throw new ConfigError('BERTH_PUBLIC_URL', `"${publicUrlRaw}" is not a URL`);
+  }
+  if (publicUrl.protocol !== 'http:' && publicUrl.protocol !== 'https:') {
+    throw new ConfigError('BERTH_PUBLIC_URL', 'must be an http: or https: URL');
+  }
+
+  const config: Config = {
+    port,
+    host,
+    dataDir,
+    database: database(env, dataDir),
+    adminPassword,
+    secretKey,
+    logLevel,
+    publicUrl: publicUrl.toString().replace(/\/$/, ''),
+    sessionTtlMs: duration(env, 'BERTH_SESSION_TTL', '12h'),
+    cookieSecure: bool(env, 'BERTH_COOKIE_SECURE', publicUrl.protocol === 'https:'),
+    trustProxy: bool(env, 'BERTH_TRUST_PROXY', false),
+    jobs: {
+      workers: integer(env, 'BERTH_JOB_WORKERS', 2, 0, 64),
+      leaseMs: duration(env, 'BERTH_JOB_LEASE', '30s'),
+      pollMs: duration(env, 'BERTH_JOB_POLL', '500ms'),
+    },
+    login: {
+      windowMs: duration(env, 'BERTH_LOGIN_WINDOW', '15m'),
+      maxFailuresPerUser: integer(env, 'BERTH_LOGIN_MAX_FAILURES_USER', 5, 1, 1000),
+      maxFailuresPerAddress: integer(env, 'BERTH_LOGIN_MAX_FAILURES_ADDRESS', 20, 1, 10000),
+    },
+    runtime: {
+      stopGraceMs: duration(env, 'BERTH_STOP_GRACE', '10s'),
+      logMaxBytes: size(env, 'BERTH_LOG_MAX_SIZE', 10 * 1024 * 1024),
+      logFiles: integer(env, 'BERTH_LOG_FILES', 3, 0, 100),
+      logRetentionMs: duration(env, 'BERTH_LOG_RETENTION', '7d'),
+    },
+    engine: {
+      maxPackageBytes: size(env, 'BERTH_MAX_PACKAGE_SIZE', 200 * 1024 * 1024),
+      keepReleases: integer(env, 'BERTH_KEEP_RELEASES', 5, 1, 1000),
+      drainMs: duration(env, 'BERTH_DRAIN', '2s'),
+      appsDomain: appsDomain(env),
+      accessLog: bool(env, 'BERTH_ACCESS_LOG', true),
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

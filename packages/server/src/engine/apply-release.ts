@@ -1,0 +1,200 @@
+// The applier: carries out a deploy plan through the RuntimeDriver. Release command -> start the new
+// instances -> check them -> switch the route table -> drain -> stop the old ones. Any failure before
+// the switch stops what it started and leaves the previous release serving.
+import crypto from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EnvName } from '@berth/sdk';
+import { appSecretContext } from '../apps/secret-service.ts';
+import type { InstanceInfo, InstanceSpec } from '../runtime/index.ts';
+import type { EngineContext } from './engine-deps.ts';
+import { urlPrefix } from './engine-deps.ts';
+import { writeEnvState } from './engine-store.ts';
+import { type DeployPlan, planDeploy, resolveFormation } from './plan-deploy.ts';
+import { declaredCounts, type ReleaseBuild, releaseSealContext } from './release-build.ts';
+import { runReleaseCommand } from './release-command.ts';
+import type { ReleaseRow } from './tables.ts';
+import { UnhealthyError, waitHealthy, waitStaysUp } from './wait-healthy.ts';
+
+export class DeployFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeployFailure';
+  }
+}
+
+export interface ApplyInput {
+  app: string;
+  env: EnvName;
+  release: ReleaseRow;
+  build: ReleaseBuild;
+  /** The env's formation overrides (already merged with the deploy's change). */
+  formation: Record<string, number>;
+  replace: boolean;
+  runReleaseCommand: boolean;
+  signal: AbortSignal;
+  log(line: string, level?: 'info' | 'warn' | 'error'): void;
+  /** Called with the ids of instances started so far (the handler checkpoints them). */
+  onStarted(ids: string[]): Promise<void>;
+  /** Called once traffic was switched to `serving` (the handler checkpoints it). */
+  onSwapped(serving: string[]): Promise<void>;
+}
+
+export function newInstanceId(
+  app: string,
+  env: string,
+  version: number,
+  type: string,
+  index: number,
+): string {
+  return `${app}-${env}-v${version}-${type}-${index}-${crypto.randomBytes(3).toString('hex')}`;
+}
+
+/** BERTH_* variables every instance of a release gets. */
+export async function platformVars(
+  ctx: EngineContext,
+  app: string,
+  env: EnvName,
+  version: number,
+): Promise<Record<string, string>> {
+  const row = await ctx.store.db
+    .selectFrom('apps')
+    .select('secret_sealed')
+    .where('code', '=', app)
+    .executeTakeFirst();
+  const secret = row ? ctx.secretBox.open(row.secret_sealed, appSecretContext(app)) : '';
+  return {
+    BERTH_APP_CODE: app,
+    BERTH_APP_SECRET: secret,
+    BERTH_ENV: env,
+    BERTH_URL_PREFIX: urlPrefix(app, env),
+    BERTH_RELEASE: String(version),
+  };
+}
+
+export async function instanceVars(
+  ctx: EngineContext,
+  app: string,
+  env: EnvName,
+  release: ReleaseRow,
+  build: ReleaseBuild,
+): Promise<Record<string, string>> {
+  const config = release.config_sealed
+    ? (JSON.parse(
+        ctx.secretBox.open(release.config_sealed, releaseSealContext(app, env, Number(release.version))),
+      ) as Record<string, string>)
+    : {};
+  return { ...build.env, ...config, ...(await platformVars(ctx, app, env, Number(release.version))) };
+}
+
+export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promise<DeployPlan> {
+  const { app, env, build, signal } = input;
+  const version = Number(input.release.version);
+  const artifactDir = input.release.artifact_dir;
+  if (!artifactDir) throw new DeployFailure(`release v${version} has no artifact`);
+  const current = await ctx.driver.list({ app, env });
+  const counts = resolveFormation(declaredCounts(build), input.formation);
+  const plan = planDeploy(
+    current,
+    { version, processTypes: Object.keys(build.processes), releaseCommand: build.release },
+    counts,
+    { replace: input.replace, runReleaseCommand: input.runReleaseCommand },
+  );
+  input.log(
+    `-----> Plan for v${version}: start ${plan.start.length}, keep ${plan.keep.length}, stop ${plan.stop.length}`,
+  );
+  const vars = await instanceVars(ctx, app, env, input.release, build);
+  const user = ctx.appUser ? await ctx.appUser(app) : undefined;
+
+  if (plan.releaseCommand) {
+    input.log(`-----> Running the release command: ${plan.releaseCommand.join(' ')}`);
+    const code = await runReleaseCommand({
+      command: plan.releaseCommand,
+      artifactDir,
+      vars,
+      pathPrepend: build.pathPrepend ?? [],
+      user,
+      log: (line) => input.log(line),
+      signal,
+      timeoutMs: ctx.settings.releaseCommandTimeoutMs ?? 10 * 60_000,
+    });
+    signal.throwIfAborted();
+    if (code !== 0) throw new DeployFailure(`the release command exited with code ${code}`);
+  }
+
+  const started: InstanceInfo[] = [];
+  try {
+    for (const step of plan.start) {
+      signal.throwIfAborted();
+      const processSpec = build.processes[step.processType]!;
+      const spec: InstanceSpec = {
+        id: newInstanceId(app, env, version, step.processType, step.index),
+        app,
+        env,
+        release: version,
+        processType: step.processType,
+        index: step.index,
+        artifactDir,
+        command: processSpec.command,
+        vars,
+        pathPrepend: build.pathPrepend ?? [],
+        limits: {
+          ...(build.resources.memoryBytes ? { memoryBytes: build.resources.memoryBytes } : {}),
+          ...(build.resources.cpu ? { cpu: build.resources.cpu } : {}),
+          ...(build.resources.pids ? { pids: build.resources.pids } : {}),
+        },
+        listen: step.processType === 'web',
+      };
+      await input.onStarted([...started.map((i) => i.id), spec.id]);
+      started.push(await ctx.driver.start(spec));
+      input.log(`-----> Started ${spec.id}`);
+    }
+    if (started.length) input.log(`-----> Checking ${started.length} new instance(s)`);
+    await Promise.all(
+      started.map((info) =>
+        info.processType === 'web'
+          ? waitHealthy(ctx.driver, info.id, app, build.health, signal)
+          : waitStaysUp(ctx.driver, info.id, app, ctx.settings.workerSettleMs ?? 2000, signal),
+      ),
+    );
+  } catch (err) {
+    await stopAll(
+      ctx,
+      started.map((i) => i.id),
+      input.log,
+    );
+    if (err instanceof UnhealthyError) throw new DeployFailure(err.message);
+    throw err;
+  }
+
+  const serving = [...plan.keep, ...started.map((i) => i.id)];
+  await writeEnvState(ctx.store.db, app, env, {
+    release: version,
+    status: 'running',
+    formation: input.formation,
+    instances: serving,
+  });
+  await ctx.routes.refresh();
+  await input.onSwapped(serving);
+  input.log(`-----> v${version} is serving`);
+
+  if (plan.stop.length) {
+    await sleep(ctx.settings.drainMs);
+    input.log(`-----> Stopping ${plan.stop.length} replaced instance(s)`);
+    await stopAll(ctx, plan.stop, input.log);
+  }
+  return plan;
+}
+
+export async function stopAll(
+  ctx: EngineContext,
+  ids: readonly string[],
+  log: (line: string, level?: 'info' | 'warn' | 'error') => void,
+): Promise<void> {
+  await Promise.all(
+    ids.map((id) =>
+      ctx.driver.stop(id, { graceMs: ctx.settings.stopGraceMs ?? 10_000 }).catch((err) => {
+        log(`could not stop ${id}: ${(err as Error).message}`, 'warn');
+      }),
+    ),
+  );
+}

@@ -1,0 +1,149 @@
+// The `deploy` job handler: one deploy of one environment, whatever its kind. It is idempotent across
+// attempts (a berthd killed mid-deploy hands the job to the next attempt): checkpoints record the
+// release version, whether it is built, the instances started and whether traffic was switched, and
+// a resumed attempt cleans up what the last one left and carries on from there.
+import fs from 'node:fs';
+import type { EnvName } from '@berth/sdk';
+import { isBerthError } from '../errors.ts';
+import { JobAbortedError, type JobContext, permanentFailure } from '../jobs/index.ts';
+import { applyRelease, DeployFailure, stopAll } from './apply-release.ts';
+import { packagePath } from './build-release.ts';
+import type { EngineContext } from './engine-deps.ts';
+import { findDeploy, readEnvState, writeEnvState } from './engine-store.ts';
+import { pruneReleases } from './prune-releases.ts';
+import { parseReleaseBuild } from './release-build.ts';
+import type { DeployRow } from './tables.ts';
+import { type DeployParams, type ReleaseProgress, targetRelease } from './target-release.ts';
+
+export type { DeployParams } from './target-release.ts';
+
+export const DEPLOY_JOB_KIND = 'deploy';
+
+export interface DeployJobPayload {
+  deployId: string;
+}
+
+interface DeployState extends ReleaseProgress {
+  started?: string[];
+  swapped?: boolean;
+}
+
+export function createDeployHandler(ctx: EngineContext): (job: JobContext) => Promise<unknown> {
+  return async (job) => {
+    const { deployId } = job.payload as DeployJobPayload;
+    const deploy = await findDeploy(ctx.store.db, deployId);
+    if (!deploy) throw permanentFailure(`deploy ${deployId} does not exist`);
+    let state: DeployState = { ...((job.state as DeployState | null) ?? {}) };
+    const save = async (patch: Partial<DeployState>) => {
+      state = { ...state, ...patch };
+      await job.checkpoint(state);
+    };
+    const log = (line: string, level: 'info' | 'warn' | 'error' = 'info') => {
+      job.log(line, level).catch(() => {});
+    };
+    const env = deploy.env as EnvName;
+    if (job.attempt > 1) log(`-----> Resuming (attempt ${job.attempt})`, 'warn');
+
+    try {
+      // A previous attempt may have started instances that never served: remove them first.
+      if (state.started?.length && !state.swapped) {
+        const serving = new Set((await readEnvState(ctx.store.db, deploy.app_code, env)).instances);
+        const leftovers = state.started.filter((id) => !serving.has(id));
+        if (leftovers.length) {
+          log(`-----> Stopping ${leftovers.length} instance(s) left by the interrupted attempt`);
+          await stopAll(ctx, leftovers, log);
+        }
+        await save({ started: [] });
+      }
+
+      if (deploy.kind === 'stop') {
+        await stopEnv(ctx, deploy, log);
+        return { stopped: true };
+      }
+
+      const release = await targetRelease(ctx, deploy, job, () => state, save, log);
+      const build = parseReleaseBuild(release.build);
+      const envState = await readEnvState(ctx.store.db, deploy.app_code, env);
+      const params = JSON.parse(deploy.params) as DeployParams;
+      const formation = { ...envState.formation, ...params.processes };
+
+      if (state.swapped) {
+        // Traffic was switched before the interruption: only the old instances are left to stop.
+        const serving = new Set(envState.instances);
+        const old = (await ctx.driver.list({ app: deploy.app_code, env }))
+          .map((i) => i.id)
+          .filter((id) => !serving.has(id));
+        await stopAll(ctx, old, log);
+      } else {
+        await applyRelease(ctx, {
+          app: deploy.app_code,
+          env,
+          release,
+          build,
+          formation,
+          replace: deploy.kind !== 'scale' && deploy.kind !== 'start',
+          runReleaseCommand: deploy.kind === 'build' || deploy.kind === 'promote' || deploy.kind === 'config',
+          signal: job.signal,
+          log,
+          onStarted: (ids) => save({ started: ids }),
+          onSwapped: () => save({ swapped: true }),
+        });
+      }
+      await pruneReleases(ctx, deploy.app_code, log).catch((err) =>
+        log(`could not prune old releases: ${(err as Error).message}`, 'warn'),
+      );
+      await fs.promises.rm(packagePath(ctx.settings.dataDir, deploy.id), { force: true });
+      log(`-----> Done: v${release.version} is current`);
+      return { release: Number(release.version) };
+    } catch (err) {
+      const aborted = err instanceof JobAbortedError || job.signal.aborted;
+      const reason = job.signal.reason;
+      const shutdown = reason instanceof JobAbortedError && reason.reason === 'shutdown';
+      if (!state.swapped && state.started?.length) {
+        await stopAll(ctx, state.started, log);
+        await save({ started: [] }).catch(() => {});
+      }
+      if (shutdown) throw err;
+      if (state.created && state.version !== undefined && !state.swapped) {
+        await ctx.store.db
+          .updateTable('releases')
+          .set({ status: 'failed' })
+          .where('app_code', '=', deploy.app_code)
+          .where('env', '=', env)
+          .where('version', '=', state.version)
+          .execute();
+      }
+      await fs.promises.rm(packagePath(ctx.settings.dataDir, deploy.id), { force: true });
+      if (aborted) {
+        log('-----> Cancelled; the previous release keeps serving', 'warn');
+        throw reason ?? err;
+      }
+      const message = describe(err);
+      log(`-----> Deploy failed: ${message}`, 'error');
+      log('-----> The previous release keeps serving', 'error');
+      throw permanentFailure(message, { cause: err });
+    }
+  };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof DeployFailure) return err.message;
+  if (isBerthError(err)) {
+    const details = err.details as { tail?: string[] } | undefined;
+    return `${err.code}: ${err.message}${details?.tail?.length ? ` (${details.tail.slice(-3).join(' | ')})` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function stopEnv(
+  ctx: EngineContext,
+  deploy: DeployRow,
+  log: (line: string, level?: 'info' | 'warn' | 'error') => void,
+): Promise<void> {
+  const env = deploy.env as EnvName;
+  await writeEnvState(ctx.store.db, deploy.app_code, env, { status: 'stopped', instances: [] });
+  await ctx.routes.refresh();
+  const ids = (await ctx.driver.list({ app: deploy.app_code, env })).map((i) => i.id);
+  log(`-----> Stopping ${ids.length} instance(s); the environment is offline`);
+  await stopAll(ctx, ids, log);
+}

@@ -1,0 +1,320 @@
+// HTTP routes of the deploy engine: thin, schema-validated, calling the engine service.
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import {
+  AppLogsQuerySchema,
+  AppLogsResponseSchema,
+  DeployCreateQuerySchema,
+  DeployListQuerySchema,
+  DeployListResponseSchema,
+  DeployLogsQuerySchema,
+  DeployLogsResponseSchema,
+  DeployParamsSchema,
+  DeployResponseSchema,
+  EngineAppParamsSchema,
+  EngineEnvParamsSchema,
+  FormationBodySchema,
+  InstanceListResponseSchema,
+  PACKAGE_CONTENT_TYPES,
+  PromoteBodySchema,
+  ReleaseListResponseSchema,
+  RollbackBodySchema,
+} from '@berth/sdk';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { BerthError } from '../errors.ts';
+import { type RouteModule, requireActor } from '../http/server.ts';
+import type { EngineService } from './engine-service.ts';
+
+const tags = ['deploys'];
+
+/** `POST …/rollback` and `…/promote` may come without a body: it means `{}`. */
+async function emptyBodyIsObject(req: { body: unknown }): Promise<void> {
+  if (req.body === undefined || req.body === null) req.body = {};
+}
+const accepted = { 202: DeployResponseSchema };
+
+export function engineRoutes(deps: { engine: EngineService }): RouteModule {
+  const { engine } = deps;
+  return async (app) => {
+    // Package uploads: the body stays a stream (written to disk with its own size limit).
+    await app.register(async (plain) => {
+      const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
+      scope.addContentTypeParser([...PACKAGE_CONTENT_TYPES], (_req, payload, done) => done(null, payload));
+      scope.post(
+        '/api/v1/apps/:code/envs/:env/deploys',
+        {
+          schema: {
+            tags,
+            summary: 'Deploy a package (.tar.gz or .tar as the raw body): build it and release it',
+            params: EngineEnvParamsSchema,
+            querystring: DeployCreateQuerySchema,
+            response: accepted,
+          },
+        },
+        async (req, reply) => {
+          const actor = requireActor(req);
+          const raw = req.body as IncomingMessage | undefined;
+          const body = raw === undefined ? Readable.from([]) : raw;
+          if (!(body instanceof Readable)) {
+            throw new BerthError(
+              'UNSUPPORTED_MEDIA_TYPE',
+              `Send the package as the raw body (${PACKAGE_CONTENT_TYPES.join(', ')})`,
+            );
+          }
+          const length = Number(req.headers['content-length']);
+          try {
+            const deploy = await engine.deployPackage(actor, req.params.code, req.params.env, body, {
+              description: req.query.description,
+              contentLength: Number.isFinite(length) ? length : undefined,
+            });
+            return reply.status(202).send({ deploy });
+          } catch (err) {
+            // The rest of a refused upload is not read: the connection cannot be reused.
+            if (!body.readableEnded) reply.header('connection', 'close');
+            throw err;
+          }
+        },
+      );
+    });
+
+    app.get(
+      '/api/v1/apps/:code/envs/:env/deploys',
+      {
+        schema: {
+          tags,
+          summary: 'List the deploys of an environment, newest first',
+          params: EngineEnvParamsSchema,
+          querystring: DeployListQuerySchema,
+          response: { 200: DeployListResponseSchema },
+        },
+      },
+      async (req) => ({
+        deploys: await engine.listDeploys(
+          requireActor(req),
+          req.params.code,
+          req.params.env,
+          req.query.limit,
+        ),
+      }),
+    );
+
+    app.get(
+      '/api/v1/deploys/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Get a deploy',
+          params: DeployParamsSchema,
+          response: { 200: DeployResponseSchema },
+        },
+      },
+      async (req) => ({ deploy: await engine.getDeploy(requireActor(req), req.params.id) }),
+    );
+
+    app.get(
+      '/api/v1/deploys/:id/logs',
+      {
+        schema: {
+          tags,
+          summary: "Read a deploy's log (build output included), after a sequence number",
+          params: DeployParamsSchema,
+          querystring: DeployLogsQuerySchema,
+          response: { 200: DeployLogsResponseSchema },
+        },
+      },
+      async (req) =>
+        engine.deployLogs(requireActor(req), req.params.id, {
+          after: req.query.after,
+          limit: req.query.limit,
+        }),
+    );
+
+    app.post(
+      '/api/v1/deploys/:id/cancel',
+      {
+        schema: {
+          tags,
+          summary: 'Cancel a queued or running deploy (the previous release keeps serving)',
+          params: DeployParamsSchema,
+          response: { 200: DeployResponseSchema },
+        },
+      },
+      async (req) => ({ deploy: await engine.cancelDeploy(requireActor(req), req.params.id) }),
+    );
+
+    app.get(
+      '/api/v1/apps/:code/envs/:env/releases',
+      {
+        schema: {
+          tags,
+          summary: 'List the releases of an environment, newest first',
+          params: EngineEnvParamsSchema,
+          response: { 200: ReleaseListResponseSchema },
+        },
+      },
+      async (req) => ({
+        releases: await engine.listReleases(requireActor(req), req.params.code, req.params.env),
+      }),
+    );
+
+    app.post(
+      '/api/v1/apps/:code/envs/:env/rollback',
+      {
+        preValidation: emptyBodyIsObject,
+        schema: {
+          tags,
+          summary: 'Roll back to an earlier release (default: the one before the current one); no rebuild',
+          params: EngineEnvParamsSchema,
+          body: RollbackBodySchema,
+          response: accepted,
+        },
+      },
+      async (req, reply) =>
+        reply.status(202).send({
+          deploy: await engine.rollback(
+            requireActor(req),
+            req.params.code,
+            req.params.env,
+            req.body?.version,
+          ),
+        }),
+    );
+
+    app.post(
+      '/api/v1/apps/:code/promote',
+      {
+        preValidation: emptyBodyIsObject,
+        schema: {
+          tags,
+          summary: "Promote stag's current release to prod (same artifact, prod's config)",
+          params: EngineAppParamsSchema,
+          body: PromoteBodySchema,
+          response: accepted,
+        },
+      },
+      async (req, reply) =>
+        reply.status(202).send({ deploy: await engine.promote(requireActor(req), req.params.code) }),
+    );
+
+    app.post(
+      '/api/v1/apps/:code/envs/:env/restart',
+      {
+        schema: {
+          tags,
+          summary: 'Restart every instance, rolling (new instances first)',
+          params: EngineEnvParamsSchema,
+          response: accepted,
+        },
+      },
+      async (req, reply) =>
+        reply
+          .status(202)
+          .send({ deploy: await engine.restart(requireActor(req), req.params.code, req.params.env) }),
+    );
+
+    app.put(
+      '/api/v1/apps/:code/envs/:env/formation',
+      {
+        schema: {
+          tags,
+          summary: 'Set how many instances of each process type run',
+          params: EngineEnvParamsSchema,
+          body: FormationBodySchema,
+          response: accepted,
+        },
+      },
+      async (req, reply) =>
+        reply.status(202).send({
+          deploy: await engine.scale(requireActor(req), req.params.code, req.params.env, req.body.processes),
+        }),
+    );
+
+    app.post(
+      '/api/v1/apps/:code/envs/:env/stop',
+      {
+        schema: {
+          tags,
+          summary: 'Take the environment offline: stop every instance',
+          params: EngineEnvParamsSchema,
+          response: accepted,
+        },
+      },
+      async (req, reply) =>
+        reply
+          .status(202)
+          .send({ deploy: await engine.stop(requireActor(req), req.params.code, req.params.env) }),
+    );
+
+    app.post(
+      '/api/v1/apps/:code/envs/:env/start',
+      {
+        schema: {
+          tags,
+          summary: 'Bring a stopped environment online again with its current release',
+          params: EngineEnvParamsSchema,
+          response: accepted,
+        },
+      },
+      async (req, reply) =>
+        reply
+          .status(202)
+          .send({ deploy: await engine.start(requireActor(req), req.params.code, req.params.env) }),
+    );
+
+    app.get(
+      '/api/v1/apps/:code/envs/:env/instances',
+      {
+        schema: {
+          tags,
+          summary: 'List the running instances of an environment',
+          params: EngineEnvParamsSchema,
+          response: { 200: InstanceListResponseSchema },
+        },
+      },
+      async (req) => ({
+        instances: await engine.instances(requireActor(req), req.params.code, req.params.env),
+      }),
+    );
+
+    app.get(
+      '/api/v1/apps/:code/envs/:env/logs',
+      {
+        schema: {
+          tags,
+          summary: 'Read app logs; with follow=true, stream them as NDJSON until the client closes',
+          params: EngineEnvParamsSchema,
+          querystring: AppLogsQuerySchema,
+          response: { 200: AppLogsResponseSchema },
+        },
+      },
+      async (req, reply) => {
+        const actor = requireActor(req);
+        const { code, env } = req.params;
+        if (!req.query.follow) return { lines: await engine.logs(actor, code, env, req.query) };
+        const controller = new AbortController();
+        const lines = await engine.followLogs(actor, code, env, req.query, controller.signal);
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'content-type': 'application/x-ndjson; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        });
+        res.flushHeaders();
+        const close = () => controller.abort();
+        req.raw.on('close', close);
+        res.on('close', close);
+        try {
+          for await (const line of lines) {
+            if (controller.signal.aborted) break;
+            res.write(`${JSON.stringify(line)}\n`);
+          }
+        } finally {
+          controller.abort();
+          res.end();
+        }
+        return reply;
+      },
+    );
+  };
+}

@@ -1,0 +1,375 @@
+// The deploy engine's API logic: permission checks, request validation and enqueueing deploys (each
+// deploy request is a row, a `deploy` job keyed by environment and an audit record, written in one
+// transaction). HTTP routes only call these.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  type AppLogLine,
+  type AppLogsQuery,
+  type Deploy,
+  type DeployKind,
+  ENV_NAMES,
+  type EnvName,
+  type InstanceView,
+  type Release,
+} from '@berth/sdk';
+import { newId } from '../crypto/tokens.ts';
+import { BerthError, isBerthError } from '../errors.ts';
+import type { Actor } from '../identity/actor.ts';
+import type { JobLogPage } from '../jobs/index.ts';
+import { followAppLogs, queryAppLogs } from './app-logs.ts';
+import { packagePath } from './build-release.ts';
+import { DEPLOY_JOB_KIND, type DeployJobPayload, type DeployParams } from './deploy-job.ts';
+import type { EngineContext } from './engine-deps.ts';
+import { findRelease, readEnvState } from './engine-store.ts';
+import { receivePackage } from './receive-package.ts';
+import { parseReleaseBuild } from './release-build.ts';
+import { type DeployJoined, toDeploy, toRelease } from './views.ts';
+
+export interface EngineService {
+  deployPackage(
+    actor: Actor,
+    code: string,
+    env: string,
+    body: Readable,
+    options?: { description?: string | undefined; contentLength?: number | undefined },
+  ): Promise<Deploy>;
+  listDeploys(actor: Actor, code: string, env: string, limit?: number): Promise<Deploy[]>;
+  getDeploy(actor: Actor, id: string): Promise<Deploy>;
+  deployLogs(actor: Actor, id: string, options?: { after?: number; limit?: number }): Promise<JobLogPage>;
+  cancelDeploy(actor: Actor, id: string): Promise<Deploy>;
+  listReleases(actor: Actor, code: string, env: string): Promise<Release[]>;
+  rollback(actor: Actor, code: string, env: string, version?: number): Promise<Deploy>;
+  promote(actor: Actor, code: string): Promise<Deploy>;
+  restart(actor: Actor, code: string, env: string): Promise<Deploy>;
+  scale(actor: Actor, code: string, env: string, processes: Record<string, number>): Promise<Deploy>;
+  stop(actor: Actor, code: string, env: string): Promise<Deploy>;
+  start(actor: Actor, code: string, env: string): Promise<Deploy>;
+  instances(actor: Actor, code: string, env: string): Promise<InstanceView[]>;
+  logs(actor: Actor, code: string, env: string, query: AppLogsQuery): Promise<AppLogLine[]>;
+  followLogs(
+    actor: Actor,
+    code: string,
+    env: string,
+    query: AppLogsQuery,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<AppLogLine>>;
+  /** After a config change: a `config` deploy when the env has a current release (else undefined). */
+  configChanged(actor: Actor, code: string, env: string): Promise<Deploy | undefined>;
+  /** After the apps module deleted an app: cancel its deploys, stop its instances, drop its releases. */
+  appDeleted(code: string): Promise<void>;
+  /** A deploy requested by the platform itself (the reconciler). */
+  systemDeploy(code: string, env: EnvName, kind: DeployKind): Promise<Deploy>;
+}
+
+function checkEnv(env: string): EnvName {
+  if (!(ENV_NAMES as readonly string[]).includes(env)) throw new BerthError('ENV_NOT_FOUND');
+  return env as EnvName;
+}
+
+export function createEngineService(ctx: EngineContext): EngineService {
+  const { store, queue, access, audit } = ctx;
+  const { db } = store;
+
+  function deploysQuery() {
+    return db
+      .selectFrom('deploys')
+      .leftJoin('jobs', 'jobs.id', 'deploys.job_id')
+      .selectAll('deploys')
+      .select([
+        'jobs.status as job_status',
+        'jobs.error as job_error',
+        'jobs.started_at as job_started_at',
+        'jobs.finished_at as job_finished_at',
+      ]);
+  }
+
+  async function loadDeploy(id: string): Promise<Deploy> {
+    const row = await deploysQuery().where('deploys.id', '=', id).executeTakeFirst();
+    if (!row) throw new BerthError('DEPLOY_NOT_FOUND');
+    return toDeploy(row as DeployJoined);
+  }
+
+  async function visibleDeploy(actor: Actor, id: string, mode: 'read' | 'write'): Promise<Deploy> {
+    const deploy = await loadDeploy(id);
+    try {
+      if (mode === 'read') await access.assertCanRead(actor, deploy.app);
+      else await access.assertCanWrite(actor, deploy.app);
+    } catch (err) {
+      if (isBerthError(err, 'APP_NOT_FOUND')) throw new BerthError('DEPLOY_NOT_FOUND');
+      throw err;
+    }
+    return deploy;
+  }
+
+  async function enqueue(
+    actor: Actor | null,
+    code: string,
+    env: EnvName,
+    kind: DeployKind,
+    params: DeployParams,
+    options: { id?: string; description?: string | undefined } = {},
+  ): Promise<Deploy> {
+    const id = options.id ?? newId('dep');
+    await db.transaction().execute(async (trx) => {
+      const payload: DeployJobPayload = { deployId: id };
+      const job = await queue.enqueue(DEPLOY_JOB_KIND, payload, {
+        key: `deploy:${code}:${env}`,
+        appCode: code,
+        db: trx,
+      });
+      await trx
+        .insertInto('deploys')
+        .values({
+          id,
+          app_code: code,
+          env,
+          kind,
+          job_id: job.id,
+          release_version: null,
+          params: JSON.stringify(params),
+          description: options.description ?? null,
+          created_by: actor?.username ?? 'system',
+          created_at: Date.now(),
+        })
+        .execute();
+      await audit.record(trx, {
+        actor,
+        action: `deploy.${kind}`,
+        targetType: 'app',
+        targetId: code,
+        detail: { env, deployId: id, ...params },
+        ...(actor ? { ip: actor.ip } : {}),
+      });
+    });
+    return loadDeploy(id);
+  }
+
+  async function writable(actor: Actor, code: string, env: string): Promise<EnvName> {
+    const name = checkEnv(env);
+    await access.assertCanWrite(actor, code);
+    return name;
+  }
+
+  async function currentRelease(code: string, env: EnvName) {
+    const state = await readEnvState(db, code, env);
+    if (state.release === null) throw new BerthError('NO_CURRENT_RELEASE');
+    return { state, release: await findRelease(db, code, env, state.release) };
+  }
+
+  return {
+    async deployPackage(actor, code, env, body, options = {}) {
+      const name = await writable(actor, code, env);
+      const max = ctx.settings.maxPackageBytes;
+      if (options.contentLength !== undefined && options.contentLength > max) {
+        body.resume();
+        throw new BerthError('PAYLOAD_TOO_LARGE', `A package is limited to ${max} bytes`);
+      }
+      const id = newId('dep');
+      const file = packagePath(ctx.settings.dataDir, id);
+      await receivePackage(body, file, max);
+      try {
+        return await enqueue(actor, code, name, 'build', {}, { id, description: options.description });
+      } catch (err) {
+        await fs.promises.rm(file, { force: true });
+        throw err;
+      }
+    },
+
+    async listDeploys(actor, code, env, limit = 50) {
+      const name = checkEnv(env);
+      await access.assertCanRead(actor, code);
+      const rows = await deploysQuery()
+        .where('deploys.app_code', '=', code)
+        .where('deploys.env', '=', name)
+        .orderBy('deploys.created_at', 'desc')
+        .orderBy('deploys.id', 'desc')
+        .limit(Math.min(Math.max(Math.trunc(limit), 1), 500))
+        .execute();
+      return rows.map((r) => toDeploy(r as DeployJoined));
+    },
+
+    getDeploy: (actor, id) => visibleDeploy(actor, id, 'read'),
+
+    async deployLogs(actor, id, options = {}) {
+      const deploy = await visibleDeploy(actor, id, 'read');
+      return queue.logs(deploy.jobId, {
+        ...(options.after !== undefined ? { afterSeq: options.after } : {}),
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      });
+    },
+
+    async cancelDeploy(actor, id) {
+      const deploy = await visibleDeploy(actor, id, 'write');
+      try {
+        await queue.cancel(deploy.jobId, {
+          inTransaction: (trx) =>
+            audit.record(trx, {
+              actor,
+              action: 'deploy.cancel',
+              targetType: 'app',
+              targetId: deploy.app,
+              detail: { env: deploy.env, deployId: id },
+              ip: actor.ip,
+            }),
+        });
+      } catch (err) {
+        if (isBerthError(err, 'JOB_NOT_CANCELLABLE')) {
+          throw new BerthError('JOB_NOT_CANCELLABLE', 'The deploy has finished and cannot be cancelled');
+        }
+        throw err;
+      }
+      return loadDeploy(id);
+    },
+
+    async listReleases(actor, code, env) {
+      const name = checkEnv(env);
+      await access.assertCanRead(actor, code);
+      const state = await readEnvState(db, code, name);
+      const rows = await db
+        .selectFrom('releases')
+        .selectAll()
+        .where('app_code', '=', code)
+        .where('env', '=', name)
+        .where('status', '!=', 'building')
+        .orderBy('version', 'desc')
+        .execute();
+      return rows.map((r) => toRelease(r, state.release, state.formation));
+    },
+
+    async rollback(actor, code, env, version) {
+      const name = await writable(actor, code, env);
+      const { state } = await currentRelease(code, name);
+      let target = version;
+      if (target === undefined) {
+        const before = await db
+          .selectFrom('releases')
+          .select('version')
+          .where('app_code', '=', code)
+          .where('env', '=', name)
+          .where('status', '=', 'ready')
+          .where('version', '<', state.release!)
+          .orderBy('version', 'desc')
+          .executeTakeFirst();
+        if (!before) throw new BerthError('RELEASE_NOT_FOUND', 'There is no release before the current one');
+        target = Number(before.version);
+      }
+      const release = await findRelease(db, code, name, target);
+      if (release.status !== 'ready' && release.status !== 'failed')
+        throw new BerthError('RELEASE_NOT_FOUND');
+      if (!release.build || !release.artifact_dir)
+        throw new BerthError('RELEASE_NOT_FOUND', 'That release never finished building');
+      if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
+      return enqueue(actor, code, name, 'rollback', { version: target });
+    },
+
+    async promote(actor, code) {
+      await access.assertCanWrite(actor, code);
+      const { release } = await currentRelease(code, 'stag');
+      if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
+      return enqueue(actor, code, 'prod', 'promote', {});
+    },
+
+    async restart(actor, code, env) {
+      const name = await writable(actor, code, env);
+      await currentRelease(code, name);
+      return enqueue(actor, code, name, 'restart', {});
+    },
+
+    async scale(actor, code, env, processes) {
+      const name = await writable(actor, code, env);
+      const { release } = await currentRelease(code, name);
+      const build = parseReleaseBuild(release.build);
+      for (const type of Object.keys(processes)) {
+        if (!build.processes[type]) {
+          throw new BerthError('PROCESS_TYPE_UNKNOWN', `The current release has no process type "${type}"`);
+        }
+      }
+      return enqueue(actor, code, name, 'scale', { processes });
+    },
+
+    async stop(actor, code, env) {
+      const name = await writable(actor, code, env);
+      return enqueue(actor, code, name, 'stop', {});
+    },
+
+    async start(actor, code, env) {
+      const name = await writable(actor, code, env);
+      await currentRelease(code, name);
+      return enqueue(actor, code, name, 'start', {});
+    },
+
+    async instances(actor, code, env) {
+      const name = checkEnv(env);
+      await access.assertCanRead(actor, code);
+      const state = await readEnvState(db, code, name);
+      const serving = new Set(state.status === 'running' ? state.instances : []);
+      const list = await ctx.driver.list({ app: code, env: name });
+      return list
+        .sort(
+          (a, b) =>
+            a.processType.localeCompare(b.processType) || a.index - b.index || a.id.localeCompare(b.id),
+        )
+        .map((i) => {
+          const upstream = ctx.gateway.upstreams.get(i.id);
+          const view: InstanceView = {
+            id: i.id,
+            processType: i.processType,
+            release: i.release,
+            state: i.state,
+            restarts: i.restarts,
+            healthy:
+              serving.has(i.id) &&
+              i.state === 'running' &&
+              (i.processType !== 'web' || upstream?.up === true),
+          };
+          if (i.address) view.address = `${i.address.host}:${i.address.port}`;
+          if (i.startedAt !== undefined) view.startedAt = i.startedAt;
+          return view;
+        });
+    },
+
+    async logs(actor, code, env, query) {
+      const name = checkEnv(env);
+      await access.assertCanRead(actor, code);
+      return queryAppLogs(ctx.driver, code, name, query);
+    },
+
+    async followLogs(actor, code, env, query, signal) {
+      const name = checkEnv(env);
+      await access.assertCanRead(actor, code);
+      return followAppLogs(ctx.driver, code, name, query, signal);
+    },
+
+    async configChanged(actor, code, env) {
+      const name = checkEnv(env);
+      const state = await readEnvState(db, code, name);
+      if (state.release === null || state.status !== 'running') return undefined;
+      return enqueue(actor, code, name, 'config', {});
+    },
+
+    async appDeleted(code) {
+      const unfinished = await db
+        .selectFrom('jobs')
+        .select('id')
+        .where('kind', '=', DEPLOY_JOB_KIND)
+        .where('app_code', '=', code)
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
+      for (const job of unfinished) await queue.cancel(job.id).catch(() => {});
+      await db.deleteFrom('env_states').where('app_code', '=', code).execute();
+      await ctx.routes.refresh();
+      const instances = await ctx.driver.list({ app: code });
+      await Promise.all(instances.map((i) => ctx.driver.stop(i.id).catch(() => {})));
+      await db.deleteFrom('releases').where('app_code', '=', code).execute();
+      await db.deleteFrom('deploys').where('app_code', '=', code).execute();
+      await fs.promises.rm(path.join(ctx.settings.dataDir, 'releases', code), {
+        recursive: true,
+        force: true,
+      });
+    },
+
+    systemDeploy: (code, env, kind) => enqueue(null, code, env, kind, {}),
+  };
+}

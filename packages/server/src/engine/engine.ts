@@ -1,0 +1,75 @@
+// The deploy engine put together: service, job handler, route tables and the boot-time reconciler.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RouteModule } from '../http/server.ts';
+import type { JobHandlers } from '../jobs/index.ts';
+import { createDeployHandler, DEPLOY_JOB_KIND } from './deploy-job.ts';
+import type { EngineContext, EngineDeps } from './engine-deps.ts';
+import { engineRoutes } from './engine-routes.ts';
+import { createEngineService, type EngineService } from './engine-service.ts';
+import { reconcile } from './reconciler.ts';
+import { createRouteTables, type RouteTables } from './route-tables.ts';
+import { serveStatic } from './static-site.ts';
+
+export interface Engine {
+  readonly service: EngineService;
+  readonly routes: RouteModule;
+  readonly jobHandlers: JobHandlers;
+  readonly tables: RouteTables;
+  /** Call once after `driver.recover()`: rebuilds the route table and restarts what is missing. */
+  reconcile(): Promise<void>;
+  /** berthd's public port handler: static sites, then the gateway (which falls back to the API). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** Stops listening to runtime events. */
+  close(): void;
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  const logger = deps.logger.child({ mod: 'engine' });
+  const tables = createRouteTables({
+    store: deps.store,
+    driver: deps.driver,
+    gateway: deps.gateway,
+    logger,
+    baseDomain: deps.settings.appsDomain,
+  });
+  const ctx: EngineContext = { ...deps, logger, routes: tables };
+  const service = createEngineService(ctx);
+
+  // Instances that restart may come back on another port: rebuild the table (debounced).
+  let pending: NodeJS.Timeout | undefined;
+  const onRuntimeChange = () => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      tables.refresh().catch(() => {});
+    }, 100);
+  };
+  deps.driver.on('restart', onRuntimeChange);
+  deps.driver.on('crashloop', onRuntimeChange);
+
+  return {
+    service,
+    routes: engineRoutes({ engine: service }),
+    jobHandlers: { [DEPLOY_JOB_KIND]: createDeployHandler(ctx) },
+    tables,
+    reconcile: () => reconcile(ctx, service),
+    handleRequest(req, res) {
+      const resolved = deps.gateway.table.resolve(req.headers.host, req.url ?? '/');
+      const site = resolved && !resolved.redirect ? tables.staticSite(resolved.route.key) : undefined;
+      if (resolved && site) {
+        serveStatic(site, resolved.rest, req, res).catch((err) => {
+          logger.warn({ err }, 'static file failed');
+          if (!res.headersSent) res.writeHead(500).end();
+          else res.destroy();
+        });
+        return;
+      }
+      deps.gateway.handleRequest(req, res);
+    },
+    close() {
+      clearTimeout(pending);
+      deps.driver.off('restart', onRuntimeChange);
+      deps.driver.off('crashloop', onRuntimeChange);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// The deploy engine's tables: releases, deploy requests and each environment's desired state.
+import type { Kysely } from 'kysely';
+import { columnTypes, dialectOf } from '../store/dialect.ts';
+import type { MigrationSet } from '../store/migrate.ts';
+
+export const engineMigrations: MigrationSet = {
+  '2026112501_engine_init': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+
+      await db.schema
+        .createTable('releases')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('app_code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('env', 'varchar(16)', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('source', 'varchar(16)', (c) => c.notNull())
+        .addColumn('out_dir', 'text')
+        .addColumn('artifact_dir', 'text')
+        .addColumn('build', types.longText)
+        .addColumn('config_sealed', types.longText)
+        .addColumn('pruned', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('description', 'text')
+        .addColumn('created_by', 'varchar(255)', (c) => c.notNull())
+        .addColumn('created_at', types.bigint, (c) => c.notNull())
+        .addUniqueConstraint('releases_app_env_version_uq', ['app_code', 'env', 'version'])
+        .execute();
+
+      await db.schema
+        .createTable('deploys')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('app_code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('env', 'varchar(16)', (c) => c.notNull())
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('job_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('release_version', 'integer')
+        .addColumn('params', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('created_by', 'varchar(255)', (c) => c.notNull())
+        .addColumn('created_at', types.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('deploys_app_env_idx')
+        .on('deploys')
+        .columns(['app_code', 'env', 'created_at'])
+        .execute();
+
+      await db.schema
+        .createTable('env_states')
+        .addColumn('app_code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('env', 'varchar(16)', (c) => c.notNull())
+        .addColumn('release_version', 'integer')
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('formation', 'text', (c) => c.notNull())
+        .addColumn('instances', 'text', (c) => c.notNull())
+        .addColumn('updated_at', types.bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('env_states_pk', ['app_code', 'env'])
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,38 @@
+// Writes an uploaded package to disk while counting its bytes: over the limit, the write stops at
+// once with PAYLOAD_TOO_LARGE and the partial file is removed. Nothing is kept on any failure.
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BerthError } from '../errors.ts';
+
+/** Resolves with the bytes written to `file` (created with mode 0600). */
+export async function receivePackage(body: Readable, file: string, maxBytes: number): Promise<number> {
+  const tooLarge = () => new BerthError('PAYLOAD_TOO_LARGE', `A package is limited to ${maxBytes} bytes`);
+  await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  let bytes = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) done(tooLarge());
+      else done(null, chunk);
+    },
+  });
+  try {
+    // The request is piped, not part of the pipeline: on an error it is left alone (not destroyed),
+    // so the refusal can still be sent; the route closes the connection after it.
+    const written = pipeline(limiter, fs.createWriteStream(file, { mode: 0o600 }));
+    body.on('error', (err) => limiter.destroy(err));
+    body.pipe(limiter);
+    try {
+      await written;
+    } finally {
+      body.unpipe(limiter);
+    }
+    if (bytes === 0) throw new BerthError('PACKAGE_INVALID', 'The request body is empty: send the package');
+    return bytes;
+  } catch (err) {
+    await fs.promises.rm(file, { force: true });
+    throw err;
+  }
+}

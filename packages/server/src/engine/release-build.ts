@@ -1,0 +1,30 @@
+// What a release remembers of its build (stored as JSON in releases.build): how to run it.
+import type { HealthCheck, Resources } from '../manifest/index.ts';
+
+export interface ReleaseBuild {
+  runtime: string;
+  processes: Record<string, { command: string[]; count: number }>;
+  /** The release command, run once before a new release's instances start. */
+  release?: string[];
+  /** Static sites: the served root relative to the artifact dir. */
+  static?: { root: string; index: string; spa: boolean };
+  pathPrepend?: string[];
+  /** The manifest's env defaults (config vars override them). */
+  env: Record<string, string>;
+  health: HealthCheck;
+  resources: Resources;
+}
+
+export function parseReleaseBuild(text: string | null): ReleaseBuild {
+  if (!text) throw new Error('the release has no build record');
+  return JSON.parse(text) as ReleaseBuild;
+}
+
+/** Process types and their declared counts. */
+export function declaredCounts(build: ReleaseBuild): Record<string, number> {
+  return Object.fromEntries(Object.entries(build.processes).map(([type, p]) => [type, p.count]));
+}
+
+export function releaseSealContext(code: string, env: string, version: number): string {
+  return `release:${code}:${env}:${version}`;
+}

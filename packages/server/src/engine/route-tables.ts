@@ -1,0 +1,101 @@
+// Computes the gateway's route table from the store (which release serves each environment, and
+// which instances) and the runtime (where those instances listen), and applies it. Refreshes run one
+// after another, so tables are applied in the order their inputs were read.
+import path from 'node:path';
+import type { Gateway, RouteSpec, RouteTableInput } from '../gateway/index.ts';
+import type { Logger } from '../logger.ts';
+import type { RuntimeDriver } from '../runtime/index.ts';
+import type { Store } from '../store/store.ts';
+import { parseReleaseBuild } from './release-build.ts';
+
+export interface RouteTables {
+  /** Recomputes and applies the table; resolves once it is applied. */
+  refresh(): Promise<void>;
+  /** Static site roots by route key (`app/env`), for the static file handler. */
+  staticSite(key: string): { root: string; index: string; spa: boolean } | undefined;
+}
+
+export function createRouteTables(deps: {
+  store: Store;
+  driver: RuntimeDriver;
+  gateway: Gateway;
+  logger: Logger;
+  baseDomain: string | undefined;
+}): RouteTables {
+  let chain: Promise<void> = Promise.resolve();
+  let sites = new Map<string, { root: string; index: string; spa: boolean }>();
+
+  async function compute(): Promise<{ input: RouteTableInput; sites: typeof sites }> {
+    const rows = await deps.store.db
+      .selectFrom('env_states')
+      .innerJoin('releases', (join) =>
+        join
+          .onRef('releases.app_code', '=', 'env_states.app_code')
+          .onRef('releases.env', '=', 'env_states.env')
+          .onRef('releases.version', '=', 'env_states.release_version'),
+      )
+      .select([
+        'env_states.app_code as app',
+        'env_states.env as env',
+        'env_states.instances as instances',
+        'releases.build as build',
+        'releases.artifact_dir as artifactDir',
+      ])
+      .where('env_states.status', '=', 'running')
+      .execute();
+    const running = new Map((await deps.driver.list()).map((i) => [i.id, i]));
+    const routes: RouteSpec[] = [];
+    const nextSites = new Map<string, { root: string; index: string; spa: boolean }>();
+    for (const row of rows) {
+      const env = row.env === 'prod' ? 'prod' : 'stag';
+      const build = parseReleaseBuild(row.build);
+      if (build.static && row.artifactDir) {
+        routes.push({ app: row.app, env, upstreams: [] });
+        nextSites.set(`${row.app}/${env}`, {
+          root: path.resolve(row.artifactDir, build.static.root),
+          index: build.static.index,
+          spa: build.static.spa,
+        });
+        continue;
+      }
+      if (!build.processes['web']) continue;
+      const upstreams = [];
+      for (const id of JSON.parse(row.instances) as string[]) {
+        const info = running.get(id);
+        if (info?.processType !== 'web' || !info.address) continue;
+        upstreams.push({ id, host: info.address.host, port: info.address.port });
+      }
+      routes.push({
+        app: row.app,
+        env,
+        upstreams,
+        healthCheck: {
+          path: build.health.path,
+          ...(build.health.status === undefined ? {} : { expectStatus: build.health.status }),
+          intervalMs: build.health.intervalMs,
+          timeoutMs: build.health.timeoutMs,
+        },
+      });
+    }
+    return {
+      input: { ...(deps.baseDomain ? { baseDomain: deps.baseDomain } : {}), routes },
+      sites: nextSites,
+    };
+  }
+
+  return {
+    refresh() {
+      const next = chain.then(async () => {
+        const { input, sites: nextSites } = await compute();
+        // Both in one synchronous step: no request sees a table and sites out of step.
+        sites = nextSites;
+        deps.gateway.applyTable(input);
+      });
+      chain = next.catch((err) => deps.logger.error({ err }, 'route table refresh failed'));
+      return next;
+    },
+    staticSite(key) {
+      return sites.get(key);
+    },
+  };
+}

@@ -1,0 +1,164 @@
+// Which release a deploy makes current: a new one built from the uploaded package, a new one made
+// from another release (rollback, promote, config change: same artifact, no rebuild), or the current
+// one (restart, scale, start). Progress is checkpointed, so a resumed attempt picks up where it was.
+import type { EnvName } from '@berth/sdk';
+import { BerthError } from '../errors.ts';
+import type { JobContext } from '../jobs/index.ts';
+import { buildRelease } from './build-release.ts';
+import type { EngineContext } from './engine-deps.ts';
+import { findRelease, readEnvState, reserveRelease } from './engine-store.ts';
+import { releaseSealContext } from './release-build.ts';
+import type { DeployRow, ReleaseRow } from './tables.ts';
+
+/** The checkpointed part of a deploy's progress this step reads and writes. */
+export interface ReleaseProgress {
+  version?: number;
+  /** This deploy made the release (it is marked failed if the deploy fails). */
+  created?: boolean;
+  built?: boolean;
+}
+
+/** What a deploy's kind needs (stored as JSON in deploys.params). */
+export interface DeployParams {
+  /** rollback: the version to return to. */
+  version?: number;
+  /** scale: the new counts. */
+  processes?: Record<string, number>;
+}
+
+/** The release this deploy makes current: built, derived from another one, or the current one. */
+export async function targetRelease(
+  ctx: EngineContext,
+  deploy: DeployRow,
+  job: JobContext,
+  state: () => ReleaseProgress,
+  save: (patch: Partial<ReleaseProgress>) => Promise<void>,
+  log: (line: string, level?: 'info' | 'warn' | 'error') => void,
+): Promise<ReleaseRow> {
+  const app = deploy.app_code;
+  const env = deploy.env as EnvName;
+  const { db } = ctx.store;
+  const existing = state().version;
+  if (existing !== undefined && state().built) return findRelease(db, app, env, existing);
+
+  switch (deploy.kind) {
+    case 'build': {
+      let version = existing;
+      if (version === undefined) {
+        const reserved = await reserveRelease(db, {
+          app_code: app,
+          env,
+          source: 'package',
+          out_dir: null,
+          artifact_dir: null,
+          build: null,
+          config_sealed: null,
+          description: deploy.description,
+          created_by: deploy.created_by,
+        });
+        version = Number(reserved.version);
+        await save({ version, created: true });
+        await setDeployRelease(ctx, deploy.id, version);
+      }
+      log(`-----> Building v${version}`);
+      const config = await ctx.configSnapshot(app, env);
+      const built = await buildRelease(ctx, {
+        deployId: deploy.id,
+        app,
+        env,
+        version,
+        config,
+        log,
+        signal: job.signal,
+      });
+      await db
+        .updateTable('releases')
+        .set({
+          status: 'ready',
+          out_dir: built.outDir,
+          artifact_dir: built.artifactDir,
+          build: JSON.stringify(built.build),
+          config_sealed: ctx.secretBox.seal(JSON.stringify(config), releaseSealContext(app, env, version)),
+        })
+        .where('app_code', '=', app)
+        .where('env', '=', env)
+        .where('version', '=', version)
+        .execute();
+      await save({ built: true });
+      return findRelease(db, app, env, version);
+    }
+    case 'rollback':
+    case 'promote':
+    case 'config': {
+      const from = await sourceRelease(ctx, deploy);
+      if (Number(from.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
+      const config =
+        deploy.kind === 'rollback'
+          ? (JSON.parse(
+              ctx.secretBox.open(
+                from.config_sealed ?? '',
+                releaseSealContext(from.app_code, from.env, Number(from.version)),
+              ),
+            ) as Record<string, string>)
+          : await ctx.configSnapshot(app, env);
+      const reserved = await reserveRelease(db, {
+        app_code: app,
+        env,
+        source: deploy.kind,
+        out_dir: from.out_dir,
+        artifact_dir: from.artifact_dir,
+        build: from.build,
+        config_sealed: null,
+        description:
+          deploy.description ??
+          (deploy.kind === 'rollback'
+            ? `rollback to v${from.version}`
+            : deploy.kind === 'promote'
+              ? `promote stag v${from.version}`
+              : 'config change'),
+        created_by: deploy.created_by,
+      });
+      const version = Number(reserved.version);
+      await db
+        .updateTable('releases')
+        .set({
+          status: 'ready',
+          config_sealed: ctx.secretBox.seal(JSON.stringify(config), releaseSealContext(app, env, version)),
+        })
+        .where('id', '=', reserved.id)
+        .execute();
+      await save({ version, created: true, built: true });
+      await setDeployRelease(ctx, deploy.id, version);
+      log(`-----> v${version} from ${from.env} v${from.version} (${deploy.kind})`);
+      return findRelease(db, app, env, version);
+    }
+    default: {
+      const current = await readEnvState(db, app, env);
+      if (current.release === null) throw new BerthError('NO_CURRENT_RELEASE');
+      await save({ version: current.release, built: true });
+      await setDeployRelease(ctx, deploy.id, current.release);
+      return findRelease(db, app, env, current.release);
+    }
+  }
+}
+
+async function sourceRelease(ctx: EngineContext, deploy: DeployRow): Promise<ReleaseRow> {
+  const { db } = ctx.store;
+  const params = JSON.parse(deploy.params) as DeployParams;
+  if (deploy.kind === 'rollback') {
+    if (params.version === undefined) throw new BerthError('RELEASE_NOT_FOUND');
+    return findRelease(db, deploy.app_code, deploy.env, params.version);
+  }
+  const fromEnv = deploy.kind === 'promote' ? 'stag' : deploy.env;
+  const state = await readEnvState(db, deploy.app_code, fromEnv);
+  if (state.release === null) throw new BerthError('NO_CURRENT_RELEASE');
+  return findRelease(db, deploy.app_code, fromEnv, state.release);
+}
+
+async function setDeployRelease(ctx: EngineContext, deployId: string, version: number): Promise<void> {
+  await ctx.store.db
+    .updateTable('deploys')
+    .set({ release_version: version })
+    .where('id', '=', deployId)
+    .execute();
+}

@@ -1,0 +1,88 @@
+// Waits until a new instance is fit to serve: web instances answer their health path with the
+// expected status; workers stay up. A crash loop, an exit or the time limit fails the wait.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import type { HealthCheck } from '../manifest/index.ts';
+import type { InstanceInfo, RuntimeDriver } from '../runtime/index.ts';
+
+export class UnhealthyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnhealthyError';
+  }
+}
+
+const POLL_MS = 200;
+const DEAD = new Set(['crashloop', 'exited', 'stopped', 'stopping']);
+
+async function instanceInfo(driver: RuntimeDriver, id: string, app: string): Promise<InstanceInfo> {
+  const info = (await driver.list({ app })).find((i) => i.id === id);
+  if (!info) throw new UnhealthyError(`instance ${id} is gone`);
+  if (DEAD.has(info.state)) {
+    const exit = info.lastExit;
+    const how = exit ? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`) : 'no exit status';
+    throw new UnhealthyError(`instance ${id} is ${info.state} (${how})`);
+  }
+  return info;
+}
+
+/** Resolves once `GET {health.path}` answers as expected; throws UnhealthyError on timeout or death. */
+export async function waitHealthy(
+  driver: RuntimeDriver,
+  id: string,
+  app: string,
+  health: HealthCheck,
+  signal: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + health.startTimeoutMs;
+  let last = 'no answer yet';
+  for (;;) {
+    signal.throwIfAborted();
+    const info = await instanceInfo(driver, id, app);
+    if (info.state === 'running' && info.address) {
+      try {
+        const res = await request(`http://${info.address.host}:${info.address.port}${health.path}`, {
+          method: 'GET',
+          headersTimeout: health.timeoutMs,
+          bodyTimeout: health.timeoutMs,
+          signal,
+        });
+        await res.body.dump();
+        const ok =
+          health.status === undefined
+            ? res.statusCode >= 200 && res.statusCode < 400
+            : res.statusCode === health.status;
+        if (ok) return;
+        last = `answered ${res.statusCode}`;
+      } catch (err) {
+        signal.throwIfAborted();
+        last = (err as Error).message;
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new UnhealthyError(
+        `instance ${id} did not pass its health check GET ${health.path} within ${Math.round(health.startTimeoutMs / 1000)}s (${last})`,
+      );
+    }
+    await sleep(POLL_MS, undefined, { signal });
+  }
+}
+
+/** Resolves when the instance is still running, without a restart, after `ms`. */
+export async function waitStaysUp(
+  driver: RuntimeDriver,
+  id: string,
+  app: string,
+  ms: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const info = await instanceInfo(driver, id, app);
+    if (info.restarts > 0 || info.state === 'backoff') {
+      throw new UnhealthyError(`instance ${id} crashed after starting`);
+    }
+    if (Date.now() >= until) return;
+    await sleep(POLL_MS, undefined, { signal });
+  }
+}

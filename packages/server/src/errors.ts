@@ -1,0 +1,137 @@
+// The error catalogue: every error berthd returns has a stable code listed here, with its HTTP status
+// and a default message. Services throw `BerthError`s; only the HTTP edge turns them into responses.
+// docs/errors.md lists the same codes (a test keeps the two in step).
+
+export const ERRORS = {
+  // request shape
+  BAD_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected schema' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such API route' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this route' },
+  // authentication and authorisation
+  UNAUTHENTICATED: { status: 401, message: 'Log in or send an API token' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
+  LOGIN_RATE_LIMITED: { status: 429, message: 'Too many failed logins; try again later' },
+  TOKEN_INVALID: { status: 401, message: 'The token is not valid' },
+  TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },
+  TOKEN_REVOKED: { status: 401, message: 'The token has been revoked' },
+  APP_AUTH_FAILED: { status: 401, message: 'Wrong app code or app secret' },
+  FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
+  // users and tokens
+  USER_NOT_FOUND: { status: 404, message: 'No such user' },
+  USERNAME_TAKEN: { status: 409, message: 'A user with this username exists already' },
+  USER_DISABLED: { status: 403, message: 'This user is disabled' },
+  WEAK_PASSWORD: { status: 400, message: 'The password is too weak' },
+  LAST_ADMIN: { status: 409, message: 'The last active admin cannot be removed, disabled or demoted' },
+  API_TOKEN_NOT_FOUND: { status: 404, message: 'No such API token' },
+  // apps and environments
+  APP_NOT_FOUND: { status: 404, message: 'No such app' },
+  APP_CODE_TAKEN: { status: 409, message: 'An app with this code exists already' },
+  ENV_NOT_FOUND: { status: 404, message: 'No such environment (use stag or prod)' },
+  CONFIG_VAR_NOT_FOUND: { status: 404, message: 'No such config var' },
+  CONFIG_KEY_RESERVED: {
+    status: 400,
+    message: 'Config var names starting with BERTH_ are reserved for the platform',
+  },
+  MEMBER_NOT_FOUND: { status: 404, message: 'This user is not a developer of the app' },
+  // apps module
+  APP_CODE_RESERVED: { status: 400, message: 'This app code is reserved for the platform' },
+  MEMBER_EXISTS: { status: 409, message: 'This user is a developer of the app already' },
+  CONFIG_TOO_LARGE: {
+    status: 400,
+    message: 'Config vars are limited to 32 KiB per value and 500 per environment',
+  },
+  // jobs
+  JOB_NOT_FOUND: { status: 404, message: 'No such job' },
+  JOB_NOT_CANCELLABLE: { status: 409, message: 'The job has finished and cannot be cancelled' },
+  // sources
+  PACKAGE_INVALID: { status: 400, message: 'The package is not a valid .tar.gz or .tar archive' },
+  PACKAGE_PATH_UNSAFE: { status: 400, message: 'The package has an entry with an unsafe path' },
+  PACKAGE_LINK_UNSAFE: {
+    status: 400,
+    message: 'The package has a link pointing outside it, or an entry written through a link',
+  },
+  PACKAGE_ENTRY_FORBIDDEN: {
+    status: 400,
+    message: 'The package has an entry type that is not allowed (hard link, device, FIFO, sparse file)',
+  },
+  PACKAGE_PATH_CONFLICT: { status: 400, message: 'The package has duplicate or conflicting entries' },
+  PACKAGE_TOO_LARGE: { status: 413, message: 'The package unpacks to more bytes than allowed' },
+  PACKAGE_TOO_MANY_FILES: { status: 413, message: 'The package has more entries than allowed' },
+  PACKAGE_RATIO_EXCEEDED: {
+    status: 413,
+    message: 'The package inflates far more than real archives do (a compression bomb?)',
+  },
+  // gateway (written by the proxy itself, not the API edge)
+  GATEWAY_NO_ROUTE: { status: 404, message: 'No app is served at this address' },
+  GATEWAY_BAD_REQUEST: { status: 400, message: 'The request cannot be forwarded to the app' },
+  GATEWAY_NO_UPSTREAM: { status: 503, message: 'The app has no healthy instance right now' },
+  GATEWAY_BAD_UPSTREAM: { status: 502, message: "The app's instance refused or dropped the connection" },
+  GATEWAY_TIMEOUT: { status: 504, message: 'The app did not answer in time' },
+  // manifest and build
+  MANIFEST_INVALID: { status: 400, message: 'The app manifest is not valid' },
+  MANIFEST_COMMAND_UNSAFE: {
+    status: 400,
+    message: 'A command uses shell features; write it as ["sh", "-c", "…"] if you really want a shell',
+  },
+  APP_UNDETECTABLE: {
+    status: 400,
+    message: 'Cannot tell how to build and run this app: add a berth.yaml (see docs/app-manifest.md)',
+  },
+  BUILD_FAILED: { status: 422, message: 'The build failed' },
+  BUILD_TIMEOUT: { status: 422, message: 'The build took longer than allowed' },
+  // runtime
+  RUNTIME_SPEC_INVALID: { status: 400, message: 'The instance spec is not valid' },
+  RUNTIME_INSTANCE_EXISTS: { status: 409, message: 'An instance with this id exists already' },
+  RUNTIME_INSTANCE_NOT_FOUND: { status: 404, message: 'No such instance' },
+  RUNTIME_START_FAILED: {
+    status: 422,
+    message: 'The instance could not be started (is the command installed and executable?)',
+  },
+  RUNTIME_NO_PORT: { status: 503, message: 'No free port is left for the instance' },
+  RUNTIME_CLOSED: { status: 503, message: 'The runtime driver is shut down' },
+  // docker
+  DOCKER_UNAVAILABLE: { status: 503, message: 'The Docker engine is not reachable' },
+  STACK_IMAGE_BUILD_FAILED: { status: 500, message: 'The stack image could not be built' },
+  // engine (deploys, releases, instances)
+  DEPLOY_NOT_FOUND: { status: 404, message: 'No such deploy' },
+  RELEASE_NOT_FOUND: { status: 404, message: 'No such release in this environment' },
+  NO_CURRENT_RELEASE: {
+    status: 409,
+    message: 'The environment has no current release yet; deploy a package first',
+  },
+  RELEASE_PRUNED: {
+    status: 409,
+    message: "The release's artifact was pruned (only the last BERTH_KEEP_RELEASES are kept)",
+  },
+  PROCESS_TYPE_UNKNOWN: { status: 400, message: 'The current release has no such process type' },
+  // platform
+  SECRET_UNREADABLE: {
+    status: 500,
+    message: 'A stored secret cannot be decrypted (was the secret key changed?)',
+  },
+  STORE_UNAVAILABLE: { status: 503, message: 'The store is not reachable' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERRORS[code].message);
+    this.name = 'BerthError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+}
+
+export function isBerthError(err: unknown, code?: ErrorCode): err is BerthError {
+  return err instanceof BerthError && (code === undefined || err.code === code);
+}

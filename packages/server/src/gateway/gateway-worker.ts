@@ -1,0 +1,121 @@
+// The worker side of the multi-core gateway (design in index.ts): a process that serves the
+// gateway on the shared public port and applies the route tables its primary sends over IPC.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger.ts';
+import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
+import { createRouteTable, type RouteTable, type RouteTableInput } from './route-table.ts';
+
+export const ROUTE_TABLE_MESSAGE = 'berth:gateway:route-table';
+
+/** What the primary sends a worker: the table as plain data (survives structuredClone / JSON). */
+export interface RouteTableMessage {
+  type: typeof ROUTE_TABLE_MESSAGE;
+  table: RouteTableInput;
+}
+
+/** Serialises a table for IPC. */
+export function routeTableMessage(table: RouteTable | RouteTableInput): RouteTableMessage {
+  const input = 'toInput' in table ? table.toInput() : table;
+  return { type: ROUTE_TABLE_MESSAGE, table: structuredClone(input) };
+}
+
+export function isRouteTableMessage(message: unknown): message is RouteTableMessage {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { type?: unknown }).type === ROUTE_TABLE_MESSAGE &&
+    typeof (message as { table?: unknown }).table === 'object'
+  );
+}
+
+/** Sends a table to every worker (the primary's side; `cluster.workers` values fit). */
+export function broadcastRouteTable(
+  workers: Iterable<{ send(message: RouteTableMessage): unknown } | undefined>,
+  table: RouteTable | RouteTableInput,
+): void {
+  const message = routeTableMessage(table);
+  for (const worker of workers) worker?.send(message);
+}
+
+/** The IPC end a worker listens on (`process` in a cluster worker or forked child). */
+export interface IpcChannel {
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  off(event: 'message', listener: (message: unknown) => void): unknown;
+}
+
+export interface GatewayWorkerOptions {
+  logger: Logger;
+  /** The public port (in a cluster worker, the listening socket is shared with the other workers). */
+  port: number;
+  host: string;
+  gateway?: Omit<GatewayOptions, 'logger'>;
+  /** Where tables arrive; default `process` when it has an IPC channel. */
+  channel?: IpcChannel;
+  /** A table to serve until the first message arrives. */
+  table?: RouteTableInput;
+}
+
+export interface GatewayWorker {
+  readonly gateway: Gateway;
+  readonly server: http.Server;
+  readonly port: number;
+  /** Applies a table (what an IPC message does). */
+  applyTable(table: RouteTableInput): void;
+  close(): Promise<void>;
+}
+
+export async function startGatewayWorker(options: GatewayWorkerOptions): Promise<GatewayWorker> {
+  const logger = options.logger;
+  const gateway = createGateway({ ...options.gateway, logger });
+  if (options.table !== undefined) gateway.applyTable(createRouteTable(options.table));
+
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, gateway.handleRequest);
+  server.on('upgrade', gateway.handleUpgrade);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+
+  const applyTable = (input: RouteTableInput): void => {
+    try {
+      gateway.applyTable(createRouteTable(input));
+    } catch (err) {
+      // A bad table keeps the previous one serving.
+      logger.error({ err }, 'route table rejected');
+    }
+  };
+  const onMessage = (message: unknown): void => {
+    if (isRouteTableMessage(message)) applyTable(message.table);
+  };
+  const channel = options.channel ?? (process.send === undefined ? undefined : (process as IpcChannel));
+  channel?.on('message', onMessage);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, pid: process.pid }, 'gateway worker listening');
+
+  return {
+    gateway,
+    server,
+    port,
+    applyTable,
+    async close() {
+      channel?.off('message', onMessage);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await gateway.close();
+    },
+  };
+}

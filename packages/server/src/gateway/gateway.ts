@@ -1,0 +1,110 @@
+// The built-in gateway: upstream registry + proxy + active health checks behind one `applyTable`.
+// Hook `handleRequest` / `handleUpgrade` to an http.Server's 'request' / 'upgrade' events.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../logger.ts';
+import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
+import { createHealthChecker, type HealthChecker, type HealthCheckSettings } from './health-checker.ts';
+import { createProxy, type ProxyFallback } from './proxy.ts';
+import type { RequestDoneInfo } from './proxy-context.ts';
+import { createRouteTable, type RouteTable, type RouteTableInput, type UpstreamSpec } from './route-table.ts';
+import { createUpstreamRegistry, type UpstreamPoolOptions, type UpstreamRegistry } from './upstreams.ts';
+
+export interface GatewayOptions {
+  logger: Logger;
+  /** Upstream connection pools: connections per upstream (64), connect timeout (5 s), keep-alive. */
+  pool?: UpstreamPoolOptions;
+  /** Time allowed for an app to start answering (60 s). */
+  headersTimeoutMs?: number;
+  /** Longest silence while an app sends its body (120 s). */
+  bodyTimeoutMs?: number;
+  trustForwarded?: boolean;
+  onRequestDone?: (info: RequestDoneInfo) => void;
+  fallback?: ProxyFallback;
+  /** Or: proxy requests that are not for an app (API, console) to this address, path unchanged. A
+   *  refused connection takes it out for a second only; it has no active checks. */
+  fallbackUpstream?: { host: string; port: number };
+  /** Default settings of active checks, or false for none (passive detection only: an upstream
+   *  marked down then stays down until the next table is applied). */
+  healthChecks?: false | Partial<HealthCheckSettings>;
+}
+
+export interface Gateway {
+  readonly handleRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  readonly table: RouteTable;
+  readonly metrics: GatewayMetrics;
+  readonly upstreams: UpstreamRegistry;
+  readonly health: HealthChecker | null;
+  /** Swaps in a new table atomically (requests in flight finish on the upstreams they started on). */
+  applyTable(table: RouteTable | RouteTableInput): void;
+  /** Stops health checks and closes every upstream connection. */
+  close(): Promise<void>;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const logger = options.logger.child({ mod: 'gateway' });
+  const metrics = createGatewayMetrics();
+  const upstreams = createUpstreamRegistry({
+    logger,
+    ...(options.pool === undefined ? {} : { pool: options.pool }),
+  });
+  let fallbackRegistry: UpstreamRegistry | undefined;
+  if (options.fallbackUpstream !== undefined) {
+    const registry = createUpstreamRegistry({
+      logger,
+      ...(options.pool === undefined ? {} : { pool: options.pool }),
+    });
+    registry.sync([{ id: 'berthd', ...options.fallbackUpstream }]);
+    registry.onChange((upstream, up) => {
+      if (!up) setTimeout(() => registry.markUp(upstream, 'retrying the fallback'), 1_000).unref();
+    });
+    fallbackRegistry = registry;
+  }
+  const fallbackUpstream = fallbackRegistry?.get('berthd');
+  const proxy = createProxy({
+    logger,
+    registry: upstreams,
+    metrics,
+    ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
+    ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: options.bodyTimeoutMs }),
+    ...(options.pool?.connectTimeoutMs === undefined
+      ? {}
+      : { connectTimeoutMs: options.pool.connectTimeoutMs }),
+    ...(options.trustForwarded === undefined ? {} : { trustForwarded: options.trustForwarded }),
+    ...(options.onRequestDone === undefined ? {} : { onRequestDone: options.onRequestDone }),
+    ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
+    ...(fallbackUpstream === undefined ? {} : { fallbackUpstream }),
+  });
+  const health =
+    options.healthChecks === false
+      ? null
+      : createHealthChecker({ registry: upstreams, logger, defaults: options.healthChecks ?? {} });
+
+  return {
+    handleRequest: proxy.handleRequest,
+    handleUpgrade: proxy.handleUpgrade,
+    get table() {
+      return proxy.table;
+    },
+    metrics,
+    upstreams,
+    health,
+    applyTable(input) {
+      const table = 'resolve' in input ? input : createRouteTable(input);
+      const specs: UpstreamSpec[] = [];
+      for (const route of table.routes) for (const upstream of route.upstreams) specs.push(upstream);
+      // All synchronous: no request can see the registry and the table out of step.
+      upstreams.sync(specs);
+      proxy.setTable(table);
+      if (health !== null) health.sync(table);
+      else for (const upstream of upstreams.list()) upstreams.markUp(upstream, 'a new route table lists it');
+      logger.info({ routes: table.routes.length, upstreams: specs.length }, 'route table applied');
+    },
+    async close() {
+      await health?.stop();
+      await upstreams.close();
+      await fallbackRegistry?.close();
+    },
+  };
+}

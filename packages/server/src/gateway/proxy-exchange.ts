@@ -1,0 +1,214 @@
+// One proxied request: the hand-written undici dispatch handler (no promises, no stream wrappers on
+// the hot path). Response bytes go straight from undici's parser to the client socket; when the
+// client socket is full the upstream connection is paused until it drains; when the client goes
+// away the upstream request is aborted so its pooled connection is freed.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { responseHeaders } from './forward-headers.ts';
+import { errorStatus, type GatewayErrorCode, sendGatewayError } from './gateway-errors.ts';
+import {
+  classifyFailure,
+  type ProxyContext,
+  pickUpstream,
+  type RouteState,
+  report,
+} from './proxy-context.ts';
+import type { Upstream } from './upstreams.ts';
+
+/** Methods that may be sent twice when the first attempt never reached the app. */
+const IDEMPOTENT: Record<string, true> = { GET: true, HEAD: true, OPTIONS: true, PUT: true, DELETE: true };
+
+/** The exchange a response belongs to, so that its listeners can be shared functions rather than
+ *  closures made per request. */
+const kExchange = Symbol('berth.gateway.exchange');
+type TaggedResponse = ServerResponse & { [kExchange]: ProxyExchange };
+
+function onResponseClose(this: TaggedResponse): void {
+  this[kExchange].clientClosed();
+}
+
+function onResponseDrain(this: TaggedResponse): void {
+  this[kExchange].clientDrained();
+}
+
+export class ProxyExchange implements Dispatcher.DispatchHandler {
+  private readonly ctx: ProxyContext;
+  private readonly req: IncomingMessage;
+  private readonly res: ServerResponse;
+  private readonly state: RouteState;
+  private readonly options: Dispatcher.DispatchOptions;
+  private readonly requestId: string;
+  private readonly start: number;
+  private readonly retryable: boolean;
+  private upstream: Upstream | null = null;
+  private lastUpstream: Upstream | null = null;
+  private abortUpstream: ((err?: Error) => void) | null = null;
+  private resumeUpstream: (() => void) | null = null;
+  private attempts = 0;
+  private status = 0;
+  private bytes = 0;
+  private headersSent = false;
+  private finished = false;
+  private clientGone = false;
+  private waitingDrain = false;
+
+  constructor(
+    ctx: ProxyContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+    state: RouteState,
+    path: string,
+    headers: string[],
+    hasBody: boolean,
+    requestId: string,
+    start: number,
+  ) {
+    this.ctx = ctx;
+    this.req = req;
+    this.res = res;
+    this.state = state;
+    this.requestId = requestId;
+    this.start = start;
+    const method = req.method ?? 'GET';
+    this.retryable = !hasBody && IDEMPOTENT[method] === true;
+    this.options = {
+      path,
+      method,
+      headers,
+      body: hasBody ? req : null,
+      headersTimeout: ctx.headersTimeoutMs,
+      bodyTimeout: ctx.bodyTimeoutMs,
+      // With one request per connection there is no pipeline to protect; skips a resume per request.
+      blocking: false,
+    };
+    (res as TaggedResponse)[kExchange] = this;
+    res.on('close', onResponseClose);
+  }
+
+  /** Sends the request to `upstream` (first attempt or the one retry). */
+  send(upstream: Upstream): void {
+    this.attempts++;
+    this.upstream = upstream;
+    this.abortUpstream = null;
+    upstream.inFlight++;
+    upstream.pool.dispatch(this.options, this);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.clientGone) abort();
+    else this.abortUpstream = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // 1xx (e.g. 103 Early Hints) are not forwarded
+    this.status = statusCode;
+    this.resumeUpstream = resume;
+    this.res.writeHead(statusCode, statusText || undefined, responseHeaders(rawHeaders, this.requestId));
+    this.headersSent = true;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    if (this.res.write(chunk)) return true;
+    if (!this.waitingDrain) {
+      this.waitingDrain = true;
+      this.res.once('drain', onResponseDrain);
+    }
+    return false;
+  }
+
+  onComplete(_trailers: string[] | null): void {
+    this.release();
+    this.res.end();
+    this.finish(this.status, undefined);
+  }
+
+  onError(err: Error): void {
+    const upstream = this.release();
+    if (this.finished) return;
+    if (this.clientGone || this.res.destroyed) {
+      this.finish(this.headersSent ? this.status : 499, undefined);
+      return;
+    }
+    if (this.headersSent) {
+      // The response broke off midway; all we can do is cut the client's connection too.
+      this.res.destroy();
+      this.finish(this.status, codeOf(err));
+      return;
+    }
+    const kind = classifyFailure(err);
+    if (upstream !== null && (kind === 'refused' || kind === 'connect-timeout')) {
+      this.ctx.registry.markDown(upstream, String(codeOf(err)));
+    }
+    if (
+      this.retryable &&
+      this.attempts === 1 &&
+      (kind === 'refused' || kind === 'connect-timeout' || kind === 'reset' || kind === 'closed')
+    ) {
+      // Retry on the current table's version of the route: it may have been swapped meanwhile.
+      const state = this.ctx.snapshot.routes.get(this.state.route.key);
+      const next = state === undefined ? null : pickUpstream(state, upstream);
+      if (next !== null) {
+        this.send(next);
+        return;
+      }
+    }
+    let code: GatewayErrorCode = 'GATEWAY_BAD_UPSTREAM';
+    if (kind === 'timeout' || kind === 'connect-timeout') code = 'GATEWAY_TIMEOUT';
+    else if (kind === 'bad-request') code = 'GATEWAY_BAD_REQUEST';
+    if (kind === 'other' || kind === 'bad-request') {
+      this.ctx.logger.warn({ err, upstream: upstream?.id, requestId: this.requestId }, 'proxying failed');
+    }
+    this.bytes = sendGatewayError(this.res, code, this.requestId);
+    this.finish(errorStatus(code), code);
+  }
+
+  /** The client socket took what was written: let the upstream send more. */
+  clientDrained(): void {
+    this.waitingDrain = false;
+    this.resumeUpstream?.();
+  }
+
+  /** The response closed: normal after it finished, else the client went away. */
+  clientClosed(): void {
+    if (this.finished) return;
+    this.clientGone = true;
+    if (this.abortUpstream !== null) this.abortUpstream();
+  }
+
+  /** Ends the current attempt's bookkeeping; returns the upstream it used. */
+  private release(): Upstream | null {
+    const upstream = this.upstream;
+    if (upstream !== null) {
+      upstream.inFlight--;
+      this.upstream = null;
+      this.lastUpstream = upstream;
+    }
+    this.abortUpstream = null;
+    return upstream;
+  }
+
+  private finish(status: number, error: string | undefined): void {
+    if (this.finished) return;
+    this.finished = true;
+    const durationMs = performance.now() - this.start;
+    this.ctx.metrics.record(this.state.counters, status, this.bytes, durationMs);
+    report(
+      this.ctx,
+      this.req,
+      this.state,
+      status,
+      this.bytes,
+      this.start,
+      this.requestId,
+      error,
+      this.lastUpstream?.id ?? null,
+    );
+  }
+}
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'UPSTREAM_ERROR';
+}

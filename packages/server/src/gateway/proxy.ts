@@ -1,0 +1,241 @@
+// The gateway's request handler for Node's http.Server: resolve the route, pick a healthy upstream,
+// forward with undici (see proxy-exchange.ts), or tunnel an Upgrade request (see tunnel.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '../logger.ts';
+import { addPrefix, scanRequestHeaders } from './forward-headers.ts';
+import {
+  errorStatus,
+  type GatewayErrorCode,
+  sendGatewayError,
+  sendRedirect,
+  writeGatewayErrorToSocket,
+} from './gateway-errors.ts';
+import type { GatewayMetrics } from './gateway-metrics.ts';
+import {
+  buildSnapshot,
+  type ProxyContext,
+  pickUpstream,
+  type RequestDoneInfo,
+  type RouteState,
+  report,
+} from './proxy-context.ts';
+import { ProxyExchange } from './proxy-exchange.ts';
+import { emptyRouteTable, type Route, type RouteTable } from './route-table.ts';
+import { openTunnel } from './tunnel.ts';
+import type { Upstream, UpstreamRegistry } from './upstreams.ts';
+
+export interface ProxyFallback {
+  /** Requests not addressed to the gateway (berthd's API and console). */
+  request(req: IncomingMessage, res: ServerResponse): void;
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+export interface ProxyOptions {
+  logger: Logger;
+  registry: UpstreamRegistry;
+  metrics: GatewayMetrics;
+  table?: RouteTable;
+  /** Time allowed for the app to start answering. Default 60 s. */
+  headersTimeoutMs?: number;
+  /** Longest silence while the app sends its response body. Default 120 s. */
+  bodyTimeoutMs?: number;
+  /** Connect timeout of Upgrade tunnels (pools take theirs from the registry). Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Keep incoming X-Forwarded-Proto/-Host (berthd behind a trusted proxy). Default false. */
+  trustForwarded?: boolean;
+  onRequestDone?: (info: RequestDoneInfo) => void;
+  /** Where requests that are not for an app go; without it (or `fallbackUpstream`) they get
+   *  GATEWAY_NO_ROUTE. */
+  fallback?: ProxyFallback;
+  /** Or: proxy requests that are not for an app to this upstream, path unchanged (a gateway worker
+   *  forwarding berthd's API and console to the primary process). */
+  fallbackUpstream?: Upstream;
+}
+
+export interface Proxy {
+  readonly table: RouteTable;
+  /** Swaps the table in one assignment. The registry must already hold its upstreams. */
+  setTable(table: RouteTable): void;
+  /** `(req, res)` for `http.createServer` / the server's 'request' event. */
+  readonly handleRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  /** For the server's 'upgrade' event (WebSocket and other Upgrade requests). */
+  readonly handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
+
+export function createProxy(options: ProxyOptions): Proxy {
+  const { registry, metrics, fallback } = options;
+  const fallbackState =
+    options.fallbackUpstream === undefined ? null : fallbackRoute(options.fallbackUpstream, metrics);
+  const ctx: ProxyContext = {
+    snapshot: buildSnapshot(options.table ?? emptyRouteTable(), registry, metrics),
+    registry,
+    metrics,
+    logger: options.logger,
+    headersTimeoutMs: options.headersTimeoutMs ?? 60_000,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 120_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    trustForwarded: options.trustForwarded ?? false,
+    onRequestDone: options.onRequestDone,
+  };
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const start = performance.now();
+    const snapshot = ctx.snapshot;
+    const url = req.url ?? '/';
+    const host = findHost(req.rawHeaders);
+    const resolved = snapshot.table.resolve(host, url);
+    if (resolved === null && fallback !== undefined && !snapshot.table.claims(host, url)) {
+      fallback.request(req, res);
+      return;
+    }
+    const scanned = scanRequestHeaders(req.rawHeaders, {
+      trustForwarded: ctx.trustForwarded,
+      proto: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
+      remoteAddress: req.socket.remoteAddress,
+    });
+    if (resolved === null) {
+      if (fallbackState !== null && !snapshot.table.claims(host, url)) {
+        forward(req, res, fallbackState, url, scanned.headers, scanned.hasBody, scanned.requestId, start);
+        return;
+      }
+      metrics.unrouted.requests++;
+      const bytes = sendGatewayError(res, 'GATEWAY_NO_ROUTE', scanned.requestId);
+      report(ctx, req, null, 404, bytes, start, scanned.requestId, 'GATEWAY_NO_ROUTE');
+      return;
+    }
+    const state = snapshot.routes.get(resolved.route.key)!;
+    if (resolved.redirect !== undefined) {
+      sendRedirect(res, resolved.redirect, scanned.requestId);
+      metrics.record(state.counters, 308, 0, performance.now() - start);
+      report(ctx, req, state, 308, 0, start, scanned.requestId, undefined);
+      return;
+    }
+    addPrefix(scanned.headers, resolved.prefix);
+    forward(req, res, state, resolved.rest, scanned.headers, scanned.hasBody, scanned.requestId, start);
+  }
+
+  function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    state: RouteState,
+    path: string,
+    headers: string[],
+    hasBody: boolean,
+    requestId: string,
+    start: number,
+  ): void {
+    const upstream = pickUpstream(state, null);
+    if (upstream === null) {
+      answerError(ctx, req, res, state, 'GATEWAY_NO_UPSTREAM', requestId, start);
+      return;
+    }
+    new ProxyExchange(ctx, req, res, state, path, headers, hasBody, requestId, start).send(upstream);
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const start = performance.now();
+    const snapshot = ctx.snapshot;
+    const url = req.url ?? '/';
+    const host = findHost(req.rawHeaders);
+    const resolved = snapshot.table.resolve(host, url);
+    if (resolved === null && fallback?.upgrade !== undefined && !snapshot.table.claims(host, url)) {
+      fallback.upgrade(req, socket, head);
+      return;
+    }
+    const scanned = scanRequestHeaders(req.rawHeaders, {
+      trustForwarded: ctx.trustForwarded,
+      proto: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
+      remoteAddress: req.socket.remoteAddress,
+      tunnel: true,
+    });
+    if (resolved === null && fallbackState !== null && !snapshot.table.claims(host, url)) {
+      openTunnel(ctx, {
+        req,
+        socket,
+        head,
+        state: fallbackState,
+        path: url,
+        headers: scanned.headers,
+        requestId: scanned.requestId,
+        start,
+      });
+      return;
+    }
+    if (resolved === null || resolved.redirect !== undefined) {
+      // A tunnel cannot follow a redirect; `/o/app` without the slash is not a WebSocket URL.
+      metrics.unrouted.requests++;
+      const bytes = writeGatewayErrorToSocket(socket, 'GATEWAY_NO_ROUTE', scanned.requestId);
+      report(ctx, req, null, 404, bytes, start, scanned.requestId, 'GATEWAY_NO_ROUTE');
+      return;
+    }
+    const state = snapshot.routes.get(resolved.route.key)!;
+    addPrefix(scanned.headers, resolved.prefix);
+    openTunnel(ctx, {
+      req,
+      socket,
+      head,
+      state,
+      path: resolved.rest,
+      headers: scanned.headers,
+      requestId: scanned.requestId,
+      start,
+    });
+  }
+
+  return {
+    get table() {
+      return ctx.snapshot.table;
+    },
+    setTable(table) {
+      ctx.snapshot = buildSnapshot(table, registry, metrics);
+    },
+    handleRequest,
+    handleUpgrade,
+  };
+}
+
+/** A route-like state for the fallback upstream (counted as `(berthd)`, never in a table). */
+function fallbackRoute(upstream: Upstream, metrics: GatewayMetrics): RouteState {
+  const route: Route = Object.freeze({
+    app: '(berthd)',
+    env: 'prod',
+    key: '(berthd)/fallback',
+    pathPrefix: '',
+    upstreams: Object.freeze([Object.freeze({ id: upstream.id, host: upstream.host, port: upstream.port })]),
+    staticRoot: undefined,
+    healthCheck: undefined,
+  });
+  return {
+    route,
+    upstreams: [upstream],
+    counters: metrics.counters(route.app, route.env, route.key),
+    next: 0,
+  };
+}
+
+function findHost(raw: string[]): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) {
+      return raw[i + 1];
+    }
+  }
+  return undefined;
+}
+
+function answerError(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: RouteState,
+  code: GatewayErrorCode,
+  requestId: string,
+  start: number,
+): void {
+  const bytes = sendGatewayError(res, code, requestId);
+  const status = errorStatus(code);
+  ctx.metrics.record(state.counters, status, bytes, performance.now() - start);
+  report(ctx, req, state, status, bytes, start, requestId, code);
+}

@@ -1,0 +1,167 @@
+// The audit log: who changed what, when and from where. Every module records its changes here in
+// the same transaction as the change itself; admins and auditors read it, newest first.
+
+import crypto from 'node:crypto';
+import type { AuditEvent } from '@berth/sdk';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { BerthError } from '../errors.ts';
+import type { Database } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import { type Actor, SYSTEM_ACTOR_NAME } from './actor.ts';
+import { AUDIT_READERS, assertRole } from './roles.ts';
+
+export interface AuditRecord {
+  /** The user acting, or null for the platform itself (recorded as "system"). */
+  actor: Actor | null;
+  /** The name to record when `actor` is null (default "system"; failed logins use "anonymous"). */
+  actorName?: string;
+  /** `<targetType>.<verb>`, e.g. user.create, session.login, token.revoke. */
+  action: string;
+  targetType: string;
+  targetId: string;
+  detail?: Record<string, unknown>;
+  /** Client address; defaults to the actor's. */
+  ip?: string;
+}
+
+export interface AuditFilter {
+  /** Actor username (or "system" / "anonymous"). */
+  actor?: string;
+  /** Action prefix: "user" matches user.create, user.delete, … */
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, exclusive. */
+  until?: number;
+  /** 1-500, default 100. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  nextCursor?: string;
+}
+
+export interface AuditLog {
+  /** Writes one event with `db`: pass the transaction that makes the change. */
+  record(db: Kysely<Database> | Transaction<Database>, e: AuditRecord): Promise<void>;
+  /** Events newest first; admins and auditors only (FORBIDDEN otherwise). */
+  list(actor: Actor, filter?: AuditFilter): Promise<AuditPage>;
+}
+
+export const AUDIT_MAX_LIMIT = 500;
+const DEFAULT_LIMIT = 100;
+
+export function createAuditLog(deps: { store: Store; clock?: () => number }): AuditLog {
+  const now = deps.clock ?? Date.now;
+  let seq = 0;
+  /** Ids sort like the events this process wrote within one millisecond (the list's tie-break). */
+  function eventId(at: number): string {
+    seq = (seq + 1) % 36 ** 4;
+    const time = at.toString(36).padStart(9, '0');
+    return `aud_${time}${seq.toString(36).padStart(4, '0')}${crypto.randomBytes(6).toString('hex')}`;
+  }
+  return {
+    async record(db, e) {
+      const ip = e.ip ?? e.actor?.ip;
+      const at = now();
+      await db
+        .insertInto('audit_events')
+        .values({
+          id: eventId(at),
+          at,
+          actor_id: e.actor?.userId ?? null,
+          actor_name: clip(e.actor?.username ?? e.actorName ?? SYSTEM_ACTOR_NAME, 64),
+          action: clip(e.action, 64),
+          target_type: clip(e.targetType, 32),
+          target_id: clip(e.targetId, 255),
+          ip: ip ? clip(ip, 64) : null,
+          detail: e.detail === undefined ? null : JSON.stringify(e.detail),
+        })
+        .execute();
+    },
+
+    async list(actor, filter = {}) {
+      assertRole(actor, AUDIT_READERS);
+      const limit = Math.min(Math.max(filter.limit ?? DEFAULT_LIMIT, 1), AUDIT_MAX_LIMIT);
+      let q = deps.store.db.selectFrom('audit_events').selectAll();
+      if (filter.actor !== undefined) q = q.where('actor_name', '=', filter.actor);
+      if (filter.action !== undefined) {
+        q = q.where(sql<boolean>`${sql.ref('action')} like ${`${escapeLike(filter.action)}%`} escape '!'`);
+      }
+      if (filter.targetType !== undefined) q = q.where('target_type', '=', filter.targetType);
+      if (filter.targetId !== undefined) q = q.where('target_id', '=', filter.targetId);
+      if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
+      if (filter.until !== undefined) q = q.where('at', '<', filter.until);
+      if (filter.cursor !== undefined) {
+        const c = decodeCursor(filter.cursor);
+        q = q.where((eb) => eb.or([eb('at', '<', c.at), eb.and([eb('at', '=', c.at), eb('id', '<', c.id)])]));
+      }
+      const rows = await q
+        .orderBy('at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      const events = page.map(toEvent);
+      return rows.length > limit && last
+        ? { events, nextCursor: encodeCursor(Number(last.at), last.id) }
+        : { events };
+    },
+  };
+}
+
+function toEvent(row: Database['audit_events']): AuditEvent {
+  const event: AuditEvent = {
+    id: row.id,
+    at: Number(row.at),
+    actorName: row.actor_name,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+  };
+  if (row.actor_id !== null) event.actorId = row.actor_id;
+  if (row.ip !== null) event.ip = row.ip;
+  if (row.detail !== null) {
+    try {
+      event.detail = JSON.parse(row.detail) as Record<string, unknown>;
+    } catch {
+      event.detail = { unreadable: row.detail.slice(0, 200) };
+    }
+  }
+  return event;
+}
+
+function clip(value: string, max: number): string {
+  return value.length > max ? value.slice(0, max) : value;
+}
+
+/** Escapes LIKE wildcards with `!` (used as `escape '!'`, which means the same on every dialect). */
+function escapeLike(value: string): string {
+  return value.replace(/[!%_]/g, (ch) => `!${ch}`);
+}
+
+function encodeCursor(at: number, id: string): string {
+  return Buffer.from(JSON.stringify([at, id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: number; id: string } {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      Number.isSafeInteger(parsed[0]) &&
+      typeof parsed[1] === 'string'
+    ) {
+      return { at: parsed[0] as number, id: parsed[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new BerthError('VALIDATION_FAILED', 'cursor is not a nextCursor returned by this endpoint');
+}

@@ -1,0 +1,158 @@
+// Resolves the credential on a request (an API token in `Authorization: Bearer`, or the session
+// cookie) to an actor. Tokens are looked up by their SHA-256 digest; last-use times are written at
+// most once a minute.
+import type { Role } from '@berth/sdk';
+import type { FastifyRequest } from 'fastify';
+import { sha256 } from '../crypto/tokens.ts';
+import { BerthError, isBerthError } from '../errors.ts';
+import { readCookie } from '../http/cookies.ts';
+import type { Authenticate } from '../http/server.ts';
+import type { Store } from '../store/store.ts';
+import type { Actor } from './actor.ts';
+
+export const SESSION_COOKIE = 'berth_token';
+export const API_TOKEN_PREFIX = 'berth_';
+/** Longer presented tokens are refused without a lookup. */
+const MAX_TOKEN_LENGTH = 512;
+const TOUCH_EVERY_MS = 60_000;
+/** The user behind a session or a token, as both lookups select it. */
+const USER_COLUMNS = [
+  'users.id as userId',
+  'users.username as username',
+  'users.display_name as displayName',
+  'users.role as role',
+  'users.disabled as disabled',
+] as const;
+
+/** Last-use times are written at most once a minute, not on every request. */
+function dueForTouch(last: number | null, now: number): boolean {
+  return last === null || now - Number(last) >= TOUCH_EVERY_MS;
+}
+
+export interface ResolvedCredential {
+  actor: Actor;
+  displayName: string;
+}
+
+export interface Credentials {
+  authenticate: Authenticate;
+  /** A session token to its actor; throws TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED / USER_DISABLED. */
+  resolveSession(token: string, ip: string): Promise<ResolvedCredential>;
+  /** An API token (`berth_…`) to its actor; throws like resolveSession. */
+  resolveApiToken(token: string, ip: string): Promise<ResolvedCredential>;
+  /** An API token when it starts with `berth_`, else a session token. */
+  resolve(token: string, ip: string): Promise<ResolvedCredential>;
+}
+
+interface Found {
+  id: string;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+  userId: string;
+  username: string;
+  displayName: string;
+  role: string;
+  disabled: number;
+}
+
+export function createCredentials(deps: { store: Store; clock: () => number }): Credentials {
+  const { db } = deps.store;
+
+  function check(found: Found | undefined, via: Actor['via'], ip: string, now: number): ResolvedCredential {
+    if (!found) throw new BerthError('TOKEN_INVALID');
+    if (found.revokedAt !== null) throw new BerthError('TOKEN_REVOKED');
+    if (found.expiresAt !== null && now >= Number(found.expiresAt)) throw new BerthError('TOKEN_EXPIRED');
+    if (Number(found.disabled) === 1) throw new BerthError('USER_DISABLED');
+    return {
+      actor: {
+        userId: found.userId,
+        username: found.username,
+        role: found.role as Role,
+        via,
+        credentialId: found.id,
+        ip,
+      },
+      displayName: found.displayName,
+    };
+  }
+
+  const credentials: Credentials = {
+    async resolveSession(token, ip) {
+      if (!token || token.length > MAX_TOKEN_LENGTH) throw new BerthError('TOKEN_INVALID');
+      const now = deps.clock();
+      const found = await db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .select([
+          'sessions.id as id',
+          'sessions.expires_at as expiresAt',
+          'sessions.revoked_at as revokedAt',
+          'sessions.last_seen_at as lastUsedAt',
+          ...USER_COLUMNS,
+        ])
+        .where('sessions.token_hash', '=', sha256(token))
+        .executeTakeFirst();
+      const resolved = check(found, 'session', ip, now);
+      if (dueForTouch(found!.lastUsedAt, now)) {
+        await db
+          .updateTable('sessions')
+          .set({ last_seen_at: now })
+          .where('id', '=', found!.id)
+          .where('last_seen_at', '<=', now - TOUCH_EVERY_MS)
+          .execute();
+      }
+      return resolved;
+    },
+
+    async resolveApiToken(token, ip) {
+      if (!token.startsWith(API_TOKEN_PREFIX) || token.length > MAX_TOKEN_LENGTH) {
+        throw new BerthError('TOKEN_INVALID');
+      }
+      const now = deps.clock();
+      const found = await db
+        .selectFrom('api_tokens')
+        .innerJoin('users', 'users.id', 'api_tokens.user_id')
+        .select([
+          'api_tokens.id as id',
+          'api_tokens.expires_at as expiresAt',
+          'api_tokens.revoked_at as revokedAt',
+          'api_tokens.last_used_at as lastUsedAt',
+          ...USER_COLUMNS,
+        ])
+        .where('api_tokens.token_hash', '=', sha256(token))
+        .executeTakeFirst();
+      const resolved = check(found, 'token', ip, now);
+      if (dueForTouch(found!.lastUsedAt, now)) {
+        await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', found!.id).execute();
+      }
+      return resolved;
+    },
+
+    resolve(token, ip) {
+      return token.startsWith(API_TOKEN_PREFIX)
+        ? credentials.resolveApiToken(token, ip)
+        : credentials.resolveSession(token, ip);
+    },
+
+    async authenticate(req: FastifyRequest) {
+      const header = req.headers.authorization;
+      let token: string | undefined;
+      if (header !== undefined) {
+        const match = /^Bearer +(\S+) *$/i.exec(header);
+        if (!match) return { actor: null, error: 'TOKEN_INVALID' };
+        token = match[1]!;
+      } else {
+        token = readCookie(req.headers.cookie, SESSION_COOKIE);
+        if (!token) return { actor: null };
+      }
+      try {
+        return { actor: (await credentials.resolve(token, req.ip)).actor };
+      } catch (err) {
+        if (isBerthError(err)) return { actor: null, error: err.code };
+        throw err;
+      }
+    },
+  };
+  return credentials;
+}

@@ -1,0 +1,108 @@
+// The identity module's services behind one object: who is calling (authenticate), logging in and
+// out, users, API tokens and the first admin. Other modules use lookupUser / usersByIds.
+import type { User } from '@berth/sdk';
+import type { Config } from '../config.ts';
+import { BerthError } from '../errors.ts';
+import type { Authenticate } from '../http/server.ts';
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/store.ts';
+import type { Actor } from './actor.ts';
+import { type ApiTokens, createApiTokens } from './api-tokens.ts';
+import type { AuditLog } from './audit-log.ts';
+import { type BootstrapResult, bootstrapAdmin } from './bootstrap.ts';
+import { createCredentials } from './credentials.ts';
+import { createLoginLimiter } from './login-limiter.ts';
+import { DEFAULT_PASSWORD_PARAMS, type PasswordParams } from './passwords.ts';
+import { createSessions, type Sessions } from './sessions.ts';
+import { findUserById, toSummary, toUser, type UserSummary } from './user-records.ts';
+import { createUsers, type Users } from './users.ts';
+
+export interface IdentityDeps {
+  store: Store;
+  audit: AuditLog;
+  logger: Logger;
+  sessionTtlMs: number;
+  login: Config['login'];
+  /** Defaults to Date.now; tests pass their own clock. */
+  clock?: () => number;
+  /** scrypt parameters for new hashes; tests use cheaper ones. */
+  passwordParams?: PasswordParams;
+}
+
+export interface Identity {
+  /** Resolves the request's credential; never throws for a bad credential (see requireActor). */
+  authenticate: Authenticate;
+  /**
+   * A presented token (`berth_…` API token, else a session token) to its actor; throws TOKEN_INVALID,
+   * TOKEN_EXPIRED, TOKEN_REVOKED or USER_DISABLED.
+   */
+  resolveCredential(token: string, ip: string): Promise<Actor>;
+  /** Creates `admin` when no user exists; later starts change nothing. */
+  bootstrapAdmin(password?: string): Promise<BootstrapResult>;
+  /** A user by username, or null (for the apps module). */
+  lookupUser(username: string): Promise<UserSummary | null>;
+  /** The users among these ids that exist (for the apps module). */
+  usersByIds(ids: string[]): Promise<UserSummary[]>;
+  /** The actor's own user record. */
+  me(actor: Actor): Promise<User>;
+  sessions: Sessions;
+  users: Users;
+  tokens: ApiTokens;
+}
+
+const IDS_PER_QUERY = 500;
+
+export function createIdentity(deps: IdentityDeps): Identity {
+  const clock = deps.clock ?? Date.now;
+  const passwordParams = deps.passwordParams ?? DEFAULT_PASSWORD_PARAMS;
+  const { store, audit, logger } = deps;
+  const credentials = createCredentials({ store, clock });
+  const limiter = createLoginLimiter({ store, login: deps.login, clock });
+
+  return {
+    authenticate: credentials.authenticate,
+    async resolveCredential(token, ip) {
+      return (await credentials.resolve(token, ip)).actor;
+    },
+    bootstrapAdmin: (password) => bootstrapAdmin({ store, audit, logger, passwordParams, clock }, password),
+
+    async lookupUser(username) {
+      const row = await store.db
+        .selectFrom('users')
+        .selectAll()
+        .where('username', '=', username)
+        .executeTakeFirst();
+      return row ? toSummary(row) : null;
+    },
+
+    async usersByIds(ids) {
+      const unique = [...new Set(ids)];
+      const found: UserSummary[] = [];
+      for (let i = 0; i < unique.length; i += IDS_PER_QUERY) {
+        const chunk = unique.slice(i, i + IDS_PER_QUERY);
+        const rows = await store.db.selectFrom('users').selectAll().where('id', 'in', chunk).execute();
+        found.push(...rows.map(toSummary));
+      }
+      return found;
+    },
+
+    async me(actor) {
+      const row = await findUserById(store.db, actor.userId);
+      if (!row) throw new BerthError('USER_NOT_FOUND');
+      return toUser(row);
+    },
+
+    sessions: createSessions({
+      store,
+      audit,
+      logger,
+      credentials,
+      limiter,
+      sessionTtlMs: deps.sessionTtlMs,
+      passwordParams,
+      clock,
+    }),
+    users: createUsers({ store, audit, passwordParams, clock }),
+    tokens: createApiTokens({ store, audit, clock }),
+  };
+}

@@ -1,0 +1,213 @@
+// Logging in and out, changing one's own password, and the user check apps call with a session token.
+import type { Role, User } from '@berth/sdk';
+import { newId, randomToken, sha256 } from '../crypto/tokens.ts';
+import { BerthError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/store.ts';
+import type { Actor } from './actor.ts';
+import type { AuditLog } from './audit-log.ts';
+import type { Credentials } from './credentials.ts';
+import type { LoginLimiter } from './login-limiter.ts';
+import {
+  assertPasswordPolicy,
+  hashPassword,
+  type PasswordParams,
+  passwordNeedsRehash,
+  verifyPassword,
+} from './passwords.ts';
+import { findUserById, findUserByName, revokeCredentials, toUser } from './user-records.ts';
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  ip: string;
+  userAgent?: string;
+}
+
+export interface LoginResult {
+  user: User;
+  /** The session token: the value of the berth_token cookie (shown only here). */
+  token: string;
+  sessionId: string;
+  expiresAt: number;
+}
+
+export interface SessionCheck {
+  username: string;
+  displayName: string;
+  role: Role;
+}
+
+export interface Sessions {
+  /** Throws LOGIN_RATE_LIMITED, INVALID_CREDENTIALS or USER_DISABLED. */
+  login(input: LoginInput): Promise<LoginResult>;
+  /** Revokes the credential the actor used (the session, or the API token). */
+  logout(actor: Actor): Promise<void>;
+  /** Who holds this session token (for apps); throws TOKEN_INVALID / EXPIRED / REVOKED, USER_DISABLED. */
+  check(token: string): Promise<SessionCheck>;
+  /** Changes the actor's own password; their other sessions are revoked, the current one stays. */
+  changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<void>;
+}
+
+export function createSessions(deps: {
+  store: Store;
+  audit: AuditLog;
+  logger: Logger;
+  credentials: Credentials;
+  limiter: LoginLimiter;
+  sessionTtlMs: number;
+  passwordParams: PasswordParams;
+  clock: () => number;
+}): Sessions {
+  const { db } = deps.store;
+  let dummyHash: Promise<string> | undefined;
+
+  /** Spends one hash for an unknown user too, so response times do not tell which usernames exist. */
+  function spendHash(password: string): Promise<boolean> {
+    dummyHash ??= hashPassword(randomToken(16), deps.passwordParams);
+    return dummyHash.then((hash) => verifyPassword(password, hash)).then(() => false);
+  }
+
+  async function rehashIfOutdated(userId: string, stored: string, password: string): Promise<void> {
+    if (!passwordNeedsRehash(stored, deps.passwordParams)) return;
+    const fresh = await hashPassword(password, deps.passwordParams);
+    await db
+      .updateTable('users')
+      .set({ password_hash: fresh })
+      .where('id', '=', userId)
+      .where('password_hash', '=', stored)
+      .execute();
+  }
+
+  return {
+    async login(input) {
+      await deps.limiter.assertAllowed(input.username, input.ip).catch((err) => {
+        deps.logger.warn({ username: input.username, ip: input.ip }, 'login refused: rate limited');
+        throw err;
+      });
+      const row = await findUserByName(db, input.username);
+      const ok = row
+        ? await verifyPassword(input.password, row.password_hash)
+        : await spendHash(input.password);
+      if (!row || !ok) {
+        await deps.limiter.recordFailure(input.username, input.ip);
+        await deps.audit.record(db, {
+          actor: null,
+          actorName: 'anonymous',
+          action: 'session.login_failed',
+          targetType: 'user',
+          targetId: input.username,
+          ip: input.ip,
+          detail: { reason: row ? 'wrong_password' : 'unknown_user' },
+        });
+        throw new BerthError('INVALID_CREDENTIALS');
+      }
+      if (Number(row.disabled) === 1) {
+        await deps.audit.record(db, {
+          actor: null,
+          actorName: 'anonymous',
+          action: 'session.login_failed',
+          targetType: 'user',
+          targetId: input.username,
+          ip: input.ip,
+          detail: { reason: 'disabled' },
+        });
+        throw new BerthError('USER_DISABLED');
+      }
+
+      await deps.limiter.clearUser(row.username);
+      await rehashIfOutdated(row.id, row.password_hash, input.password);
+
+      const now = deps.clock();
+      const token = randomToken(32);
+      const sessionId = newId('ses');
+      const expiresAt = now + deps.sessionTtlMs;
+      const actor: Actor = {
+        userId: row.id,
+        username: row.username,
+        role: row.role as Role,
+        via: 'session',
+        credentialId: sessionId,
+        ip: input.ip,
+      };
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('sessions')
+          .values({
+            id: sessionId,
+            token_hash: sha256(token),
+            user_id: row.id,
+            created_at: now,
+            expires_at: expiresAt,
+            revoked_at: null,
+            ip: input.ip.slice(0, 64),
+            user_agent: input.userAgent ? input.userAgent.slice(0, 255) : null,
+            last_seen_at: now,
+          })
+          .execute();
+        await deps.audit.record(trx, {
+          actor,
+          action: 'session.login',
+          targetType: 'session',
+          targetId: sessionId,
+          detail: { expiresAt },
+        });
+      });
+      return { user: toUser(row), token, sessionId, expiresAt };
+    },
+
+    async logout(actor) {
+      const now = deps.clock();
+      await db.transaction().execute(async (trx) => {
+        const table = actor.via === 'session' ? 'sessions' : 'api_tokens';
+        await trx
+          .updateTable(table)
+          .set({ revoked_at: now })
+          .where('id', '=', actor.credentialId)
+          .where('revoked_at', 'is', null)
+          .execute();
+        await deps.audit.record(trx, {
+          actor,
+          action: 'session.logout',
+          targetType: actor.via === 'session' ? 'session' : 'token',
+          targetId: actor.credentialId,
+        });
+      });
+    },
+
+    async check(token) {
+      const { actor, displayName } = await deps.credentials.resolveSession(token, '');
+      return { username: actor.username, displayName, role: actor.role };
+    },
+
+    async changePassword(actor, currentPassword, newPassword) {
+      await deps.limiter.assertAllowed(actor.username, actor.ip);
+      const row = await findUserById(db, actor.userId);
+      if (!row) throw new BerthError('USER_NOT_FOUND');
+      if (!(await verifyPassword(currentPassword, row.password_hash))) {
+        await deps.limiter.recordFailure(actor.username, actor.ip);
+        throw new BerthError('INVALID_CREDENTIALS', 'The current password is wrong');
+      }
+      assertPasswordPolicy(newPassword, row.username);
+      const hash = await hashPassword(newPassword, deps.passwordParams);
+      const now = deps.clock();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({ password_hash: hash, password_changed_at: now, updated_at: now })
+          .where('id', '=', row.id)
+          .execute();
+        await revokeCredentials(trx, row.id, now, {
+          tokens: false,
+          ...(actor.via === 'session' ? { keepSessionId: actor.credentialId } : {}),
+        });
+        await deps.audit.record(trx, {
+          actor,
+          action: 'user.password_change',
+          targetType: 'user',
+          targetId: row.username,
+        });
+      });
+    },
+  };
+}

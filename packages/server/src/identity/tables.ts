@@ -1,0 +1,71 @@
+// Tables owned by the identity module. Times are epoch milliseconds, booleans 0/1, JSON is text.
+
+export interface UsersTable {
+  id: string;
+  /** Unique and immutable. */
+  username: string;
+  display_name: string;
+  email: string | null;
+  role: string;
+  disabled: number;
+  /** `scrypt$N$r$p$salt$hash` (see passwords.ts). */
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+  password_changed_at: number;
+}
+
+/** Browser sessions; the token itself is never stored, only its SHA-256 digest. */
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  ip: string | null;
+  user_agent: string | null;
+  last_seen_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** The first characters of the token, for display. */
+  prefix: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** One row per failed login, counted per username and per address within the login window. */
+export interface LoginFailuresTable {
+  id: string;
+  at: number;
+  username: string;
+  ip: string;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  actor_id: string | null;
+  actor_name: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  ip: string | null;
+  /** JSON object or null. */
+  detail: string | null;
+}
+
+export interface IdentityTables {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  login_failures: LoginFailuresTable;
+  audit_events: AuditEventsTable;
+}

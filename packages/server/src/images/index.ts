@@ -1,0 +1,10 @@
+// Stack images: the local, registry-free images app containers start from.
+export {
+  DEFAULT_DEBIAN_MIRROR,
+  ensureStackImage,
+  STACK_BASE_IMAGE,
+  STACK_IMAGES,
+  STACK_PATH,
+  type StackImageOptions,
+  type StackName,
+} from './stack-image.ts';

@@ -1,0 +1,82 @@
+// The jobs module's tables: the queue itself, per-job log lines and one-at-a-time key locks.
+import type { Kysely } from 'kysely';
+import { columnTypes, dialectOf } from '../store/dialect.ts';
+import type { MigrationSet } from '../store/migrate.ts';
+
+export const jobsMigrations: MigrationSet = {
+  '2026112401_jobs_init': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('kind', 'varchar(100)', (c) => c.notNull())
+        .addColumn('app_code', 'varchar(64)')
+        .addColumn('job_key', 'varchar(255)')
+        .addColumn('payload', types.longText, (c) => c.notNull())
+        .addColumn('state', types.longText)
+        .addColumn('result', types.longText)
+        .addColumn('error', 'text')
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('max_attempts', 'integer', (c) => c.notNull())
+        .addColumn('run_at', types.bigint, (c) => c.notNull())
+        .addColumn('lease_owner', 'varchar(128)')
+        .addColumn('lease_expires_at', types.bigint)
+        .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('log_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', types.bigint, (c) => c.notNull())
+        .addColumn('started_at', types.bigint)
+        .addColumn('finished_at', types.bigint)
+        .addColumn('updated_at', types.bigint, (c) => c.notNull())
+        .execute();
+      // Leasing: queued jobs due now; reaping: running jobs whose lease expired.
+      await db.schema
+        .createIndex('jobs_status_run_at_idx')
+        .on('jobs')
+        .columns(['status', 'run_at'])
+        .execute();
+      await db.schema
+        .createIndex('jobs_status_lease_idx')
+        .on('jobs')
+        .columns(['status', 'lease_expires_at'])
+        .execute();
+      // One-at-a-time keys: the earliest unfinished job of a key.
+      await db.schema
+        .createIndex('jobs_key_idx')
+        .on('jobs')
+        .columns(['job_key', 'status', 'created_at'])
+        .execute();
+      // Listing, newest first, optionally per app or kind.
+      await db.schema.createIndex('jobs_created_idx').on('jobs').columns(['created_at', 'id']).execute();
+      await db.schema.createIndex('jobs_app_idx').on('jobs').columns(['app_code', 'created_at']).execute();
+      await db.schema.createIndex('jobs_kind_idx').on('jobs').columns(['kind', 'created_at']).execute();
+
+      await db.schema
+        .createTable('job_logs')
+        .addColumn('job_id', 'varchar(64)', (c) => c.notNull().references('jobs.id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('at', types.bigint, (c) => c.notNull())
+        .addColumn('level', 'varchar(8)', (c) => c.notNull())
+        .addColumn('line', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('job_logs_pk', ['job_id', 'seq'])
+        .execute();
+
+      await db.schema
+        .createTable('job_locks')
+        .addColumn('lock_key', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('job_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('acquired_at', types.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('job_locks_job_idx').on('job_locks').column('job_id').execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async down(db: Kysely<any>) {
+      for (const table of ['job_locks', 'job_logs', 'jobs']) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
+};

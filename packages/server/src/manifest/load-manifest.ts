@@ -1,0 +1,132 @@
+// Finds out how to build and run a source tree: berth.yaml when there is one, else a BlueKing
+// package's app.yml, else a Procfile plus language detection, else detection alone.
+import { BerthError } from '../errors.ts';
+import { type AppManifest, DEFAULT_HEALTH, DEFAULT_STATIC, type ManifestSource } from './app-manifest.ts';
+import { loadBlueKing } from './blueking.ts';
+import { defaultProcesses, detectRuntime } from './detect-app.ts';
+import { manifestInvalid } from './manifest-error.ts';
+import { type ManifestFile, ManifestSchema, type Runtime } from './manifest-schema.ts';
+import { normaliseManifest } from './normalise-manifest.ts';
+import { parseProcfile } from './procfile.ts';
+import { readTextFile } from './read-text-file.ts';
+import { firstSchemaProblem } from './schema-errors.ts';
+import { parseYamlFile } from './yaml-file.ts';
+
+export const MANIFEST_FILE = 'berth.yaml';
+
+export async function loadManifest(sourceDir: string): Promise<AppManifest> {
+  const text = await readTextFile(sourceDir, MANIFEST_FILE);
+  if (text !== undefined) return fromBerthYaml(sourceDir, text);
+
+  const appYml = await readTextFile(sourceDir, 'app.yml');
+  if (appYml !== undefined) {
+    const blueking = await loadBlueKing(sourceDir, appYml);
+    if (blueking) return blueking;
+  }
+
+  const procfileText = await readTextFile(sourceDir, 'Procfile');
+  const detected = await detectRuntime(sourceDir);
+  if (procfileText !== undefined) {
+    const procfile = parseProcfile(procfileText);
+    const runtime: Runtime = detected ?? 'custom';
+    if (runtime === 'static') {
+      throw manifestInvalid({ file: 'Procfile' }, [], 'a static site (index.html only) runs no processes');
+    }
+    return finish('Procfile', runtime, { processes: procfile.processes, release: procfile.release });
+  }
+  if (detected === undefined) {
+    throw new BerthError(
+      'APP_UNDETECTABLE',
+      'Cannot tell what this app is: no berth.yaml, Procfile, package.json, requirements.txt, ' +
+        'app.py/main.py/wsgi.py or index.html at the top of the source',
+    );
+  }
+  const defaults = await defaultProcesses(sourceDir, detected);
+  return finish('detected', detected, { processes: defaults.processes, env: defaults.env });
+}
+
+async function fromBerthYaml(sourceDir: string, text: string): Promise<AppManifest> {
+  const yaml = parseYamlFile(MANIFEST_FILE, text);
+  if (typeof yaml.value !== 'object' || yaml.value === null || Array.isArray(yaml.value)) {
+    throw manifestInvalid(yaml.origin, [], 'must be a mapping of fields (runtime:, processes:, …)');
+  }
+  const problem = firstSchemaProblem(ManifestSchema, yaml.value);
+  if (problem) throw manifestInvalid(yaml.origin, problem.path, problem.message);
+  const declared = normaliseManifest(yaml.value as ManifestFile, yaml.origin, yaml.sourceOf);
+
+  let runtime: Runtime | undefined = declared.runtime ?? (await detectRuntime(sourceDir));
+  if (runtime === undefined) {
+    if (declared.processes === undefined && declared.build === undefined) {
+      throw new BerthError(
+        'APP_UNDETECTABLE',
+        'berth.yaml names no runtime and no processes, and the files do not tell (see docs/app-manifest.md)',
+      );
+    }
+    runtime = 'custom';
+  }
+  if (declared.static !== undefined && runtime !== 'static') {
+    throw manifestInvalid(yaml.origin, ['static'], 'is only for runtime: static');
+  }
+
+  let processes = declared.processes;
+  let release = declared.release;
+  let env = declared.env;
+  if (runtime === 'static') {
+    if (processes !== undefined && Object.keys(processes).length > 0) {
+      throw manifestInvalid(
+        yaml.origin,
+        ['processes'],
+        'a static site runs no processes; Berth serves its files',
+      );
+    }
+    if (release !== undefined)
+      throw manifestInvalid(yaml.origin, ['release'], 'a static site has no release command');
+    processes = {};
+  } else if (processes === undefined) {
+    const procfileText = await readTextFile(sourceDir, 'Procfile');
+    if (procfileText !== undefined) {
+      const procfile = parseProcfile(procfileText);
+      processes = procfile.processes;
+      release ??= procfile.release;
+    } else {
+      const defaults = await defaultProcesses(sourceDir, runtime);
+      processes = defaults.processes;
+      env = { ...defaults.env, ...env };
+    }
+  } else if (Object.keys(processes).length === 0) {
+    throw manifestInvalid(
+      yaml.origin,
+      ['processes'],
+      'declare at least one process (web receives HTTP traffic)',
+    );
+  }
+
+  return finish('berth.yaml', runtime, {
+    build: declared.build,
+    processes,
+    release,
+    health: declared.health,
+    env,
+    resources: declared.resources,
+    static: runtime === 'static' ? (declared.static ?? { ...DEFAULT_STATIC }) : undefined,
+  });
+}
+
+function finish(source: ManifestSource, runtime: Runtime, parts: Partial<AppManifest>): AppManifest {
+  const env = { ...parts.env };
+  if (runtime === 'python' && env['PYTHONUNBUFFERED'] === undefined) env['PYTHONUNBUFFERED'] = '1';
+  return {
+    source,
+    runtime,
+    appDir: '.',
+    vendorDir: undefined,
+    build: parts.build,
+    processes: parts.processes ?? {},
+    release: parts.release,
+    health: parts.health ?? { ...DEFAULT_HEALTH },
+    env,
+    resources: parts.resources ?? {},
+    static: runtime === 'static' ? (parts.static ?? { ...DEFAULT_STATIC }) : undefined,
+    blueking: undefined,
+  };
+}

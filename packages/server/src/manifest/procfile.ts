@@ -1,0 +1,57 @@
+// Heroku-style Procfile: `name: command` per line, `#` comments. A `release:` line is the release
+// command, as on Heroku. Commands are split like berth.yaml's (no shell).
+import type { ProcessSpec } from './app-manifest.ts';
+import { type ManifestOrigin, manifestInvalid } from './manifest-error.ts';
+import { MANIFEST_LIMITS, PROCESS_NAME_PATTERN } from './manifest-schema.ts';
+import { parseCommand } from './parse-command.ts';
+
+export interface Procfile {
+  processes: Record<string, ProcessSpec>;
+  release: string[] | undefined;
+}
+
+const NAME = new RegExp(PROCESS_NAME_PATTERN);
+
+export function parseProcfile(text: string, file = 'Procfile'): Procfile {
+  const processes: Record<string, ProcessSpec> = {};
+  let release: string[] | undefined;
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const origin: ManifestOrigin = { file: `${file}:${index + 1}` };
+    const match = /^([A-Za-z0-9_-]+)\s*:\s*(.*)$/.exec(line);
+    if (!match) throw manifestInvalid(origin, [], 'expected "name: command"');
+    const name = match[1]!.toLowerCase();
+    const text = match[2]!;
+    if (!NAME.test(name)) {
+      throw manifestInvalid(
+        origin,
+        [],
+        `"${match[1]}" is not a process name (a letter, then a-z 0-9 _ -, up to 30)`,
+      );
+    }
+    if (text.length > MANIFEST_LIMITS.maxCommandChars) {
+      throw manifestInvalid(
+        origin,
+        [name],
+        `the command is longer than ${MANIFEST_LIMITS.maxCommandChars} characters`,
+      );
+    }
+    const argv = parseCommand(origin, [name], text).argv;
+    if (name === 'release') {
+      if (release) throw manifestInvalid(origin, [name], 'is declared twice');
+      release = argv;
+      return;
+    }
+    if (processes[name]) throw manifestInvalid(origin, [name], 'is declared twice');
+    processes[name] = { command: argv, count: 1 };
+    if (Object.keys(processes).length > MANIFEST_LIMITS.maxProcessTypes) {
+      throw manifestInvalid(origin, [], `more than ${MANIFEST_LIMITS.maxProcessTypes} process types`);
+    }
+  });
+  if (Object.keys(processes).length === 0) {
+    throw manifestInvalid({ file }, [], 'declares no process (expected lines like "web: node server.js")');
+  }
+  return { processes, release };
+}

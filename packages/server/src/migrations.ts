@@ -1,0 +1,13 @@
+// Every module's migrations, in the order berthd applies them (names sort globally by their stamp).
+import { appsMigrations } from './apps/migrations.ts';
+import { engineMigrations } from './engine/migrations.ts';
+import { identityMigrations } from './identity/migrations.ts';
+import { jobsMigrations } from './jobs/migrations.ts';
+import type { MigrationSet } from './store/migrate.ts';
+
+export const ALL_MIGRATIONS: readonly MigrationSet[] = [
+  identityMigrations,
+  appsMigrations,
+  jobsMigrations,
+  engineMigrations,
+];

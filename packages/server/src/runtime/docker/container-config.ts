@@ -1,0 +1,97 @@
+// What `docker create` gets for an instance: a pure function of the spec and the driver's settings,
+// so the isolation defaults can be read (and tested) in one place.
+//
+// Isolation by default: a non-root uid of its own per app, a read-only root filesystem with a
+// private tmpfs /tmp, no capabilities, no-new-privileges, memory/CPU/pids limits, the app's own
+// bridge network, the artifact mounted read-only at /app, the app's home (HOME, writable, kept across
+// restarts) at /home/app, a published port bound to 127.0.0.1 only, and never the Docker socket.
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { STACK_PATH } from '../../images/stack-image.ts';
+import type { InstanceSpec } from '../driver.ts';
+import type { ResolvedDockerOptions } from './docker-options.ts';
+
+export const APP_MOUNT = '/app';
+export const HOME_MOUNT = '/home/app';
+
+export const LABELS = {
+  owner: 'berth.owner',
+  instance: 'berth.instance',
+  app: 'berth.app',
+  env: 'berth.env',
+  release: 'berth.release',
+  process: 'berth.process',
+  index: 'berth.index',
+  spec: 'berth.spec',
+} as const;
+
+export function containerName(id: string): string {
+  return `berth-${id}`;
+}
+
+export function networkName(options: ResolvedDockerOptions, app: string): string {
+  return `${options.networkPrefix}${app}`;
+}
+
+/** The environment inside the container: the spec's vars plus PORT, PATH and HOME. */
+export function containerEnv(spec: InstanceSpec, port: number | undefined): Record<string, string> {
+  const env: Record<string, string> = { ...spec.vars };
+  const prepend = (spec.pathPrepend ?? []).map((dir) => path.posix.join(APP_MOUNT, dir));
+  env['PATH'] = [...prepend, spec.vars['PATH'] ?? STACK_PATH].join(':');
+  env['HOME'] = spec.vars['HOME'] ?? HOME_MOUNT;
+  if (port !== undefined) env['PORT'] = String(port);
+  return env;
+}
+
+/** The spec as kept in the `berth.spec` label: everything but the vars (they are in the env). */
+export function specLabel(spec: InstanceSpec): string {
+  const { vars: _vars, ...rest } = spec;
+  return JSON.stringify(rest);
+}
+
+export function containerConfig(
+  spec: InstanceSpec,
+  options: ResolvedDockerOptions,
+  extra: { uid: number; homeDir: string },
+): Docker.ContainerCreateOptions {
+  const port = spec.listen ? options.containerPort : undefined;
+  const limits = { ...options.limits, ...spec.limits };
+  const portKey = `${options.containerPort}/tcp`;
+  return {
+    name: containerName(spec.id),
+    Image: options.image(spec),
+    Cmd: spec.command,
+    Env: Object.entries(containerEnv(spec, port)).map(([k, v]) => `${k}=${v}`),
+    WorkingDir: APP_MOUNT,
+    User: `${extra.uid}:${extra.uid}`,
+    Labels: {
+      [LABELS.owner]: options.owner,
+      [LABELS.instance]: spec.id,
+      [LABELS.app]: spec.app,
+      [LABELS.env]: spec.env,
+      [LABELS.release]: String(spec.release),
+      [LABELS.process]: spec.processType,
+      [LABELS.index]: String(spec.index),
+      [LABELS.spec]: specLabel(spec),
+    },
+    ...(port !== undefined ? { ExposedPorts: { [portKey]: {} } } : {}),
+    HostConfig: {
+      Mounts: [
+        { Type: 'bind', Source: spec.artifactDir, Target: APP_MOUNT, ReadOnly: true },
+        { Type: 'bind', Source: extra.homeDir, Target: HOME_MOUNT, ReadOnly: false },
+      ],
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Memory: Math.floor(limits.memoryBytes),
+      MemorySwap: Math.floor(limits.memoryBytes),
+      NanoCpus: Math.round(limits.cpu * 1e9),
+      PidsLimit: limits.pids,
+      NetworkMode: networkName(options, spec.app),
+      ...(port !== undefined ? { PortBindings: { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
+      RestartPolicy: { Name: 'no' },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { createDockerDriver } from './docker-driver.ts';
+export { DEFAULT_LIMITS, type DockerDriverOptions } from './docker-options.ts';

@@ -1,0 +1,139 @@
+// The RuntimeDriver interface: what the deploy engine needs from a place that runs app instances
+// (supervised processes on this host today; Docker, Swarm and Kubernetes later). The engine decides
+// what should run; a driver only runs, stops, lists, supervises and logs instances. Every driver
+// passes the shared contract suite in test/runtime/contract.ts.
+//
+// Rules every driver follows:
+// - Instance ids are chosen by the engine and unique for all time (a restart keeps the id, a new
+//   release gets new ids). A driver keeps what it knows about an instance until `stop(id)`.
+// - `start` resolves once the instance is spawned; health checks are the caller's job.
+// - A crash (non-zero exit, or a signal the driver did not send) is restarted with back-off
+//   (restart-policy.ts); too many crashes in a window put the instance in `crashloop`, where it
+//   stays until stopped. A clean exit (code 0) is not a crash: the instance stays `exited`.
+// - Instances outlive the driver: `close()` detaches and leaves them running, `recover()` in the
+//   next berthd picks them up again.
+import type { EnvName } from '@berth/sdk';
+
+export interface InstanceLimits {
+  /** Memory cap in bytes. */
+  memoryBytes?: number;
+  /** CPU cap in cores (0.5 = half a core). */
+  cpu?: number;
+  /** Most processes/threads the app may run. */
+  pids?: number;
+}
+
+export interface InstanceSpec {
+  /** Unique, chosen by the engine, e.g. `hello-prod-v3-web-1-x7k2`: [A-Za-z0-9][A-Za-z0-9_.-]{0,127}. */
+  id: string;
+  /** App code (APP_CODE_PATTERN). */
+  app: string;
+  env: EnvName;
+  release: number;
+  /** Procfile process type, e.g. `web`, `worker`. */
+  processType: string;
+  /** 1-based index within the process type. */
+  index: number;
+  /** The built release; the instance's working directory, read-only for the app. */
+  artifactDir: string;
+  /** argv, never a shell string. The first element is looked up on the instance's PATH. */
+  command: string[];
+  /** Environment variables: config vars and platform vars. The driver adds PORT (listen
+   *  instances), PATH and HOME. (Named `vars` because `env` is the app environment.) */
+  vars: Record<string, string>;
+  /** Directories relative to artifactDir put in front of PATH, e.g. ['venv/bin', 'node_modules/.bin']. */
+  pathPrepend?: string[];
+  /** What a driver cannot enforce it documents (see process/limits.ts). */
+  limits?: InstanceLimits;
+  /** True for `web`: the driver allocates an address and passes its port as PORT. */
+  listen: boolean;
+}
+
+export type InstanceState =
+  /** Being spawned. */
+  | 'starting'
+  /** Spawned and alive (not necessarily healthy: health is checked by the caller). */
+  | 'running'
+  /** Crashed; waiting for the back-off delay before the next restart. */
+  | 'backoff'
+  /** Crashed too often; no more restarts until the engine stops it and starts a new one. */
+  | 'crashloop'
+  /** `stop()` in progress. */
+  | 'stopping'
+  /** Stopped by `stop()`; the driver forgets it. */
+  | 'stopped'
+  /** Exited by itself with code 0; not restarted. */
+  | 'exited';
+
+export interface InstanceExit {
+  /** Exit code; null when killed by a signal or unknown (an adopted process cannot be waited for). */
+  code: number | null;
+  signal: string | null;
+  at: number;
+}
+
+export interface InstanceInfo {
+  id: string;
+  app: string;
+  env: EnvName;
+  release: number;
+  processType: string;
+  index: number;
+  state: InstanceState;
+  /** Where the gateway reaches a listen instance. */
+  address?: { host: string; port: number };
+  pid?: number;
+  /** Epoch ms of the current process's start. */
+  startedAt?: number;
+  /** Restarts performed by the driver (crash restarts and restarts on recovery). */
+  restarts: number;
+  lastExit?: InstanceExit;
+}
+
+export interface LogLine {
+  /** Epoch ms; see the driver for what it means exactly (process driver: when berthd read the line). */
+  at: number;
+  stream: 'stdout' | 'stderr';
+  line: string;
+  instance: string;
+}
+
+export interface LogOptions {
+  /** Keep yielding new lines until `signal` aborts or the instance stops for good. */
+  follow?: boolean;
+  /** Only the last N lines of what was logged so far (then new ones when following). */
+  tailLines?: number;
+  signal?: AbortSignal;
+}
+
+export type RuntimeEvent = 'exit' | 'crashloop' | 'restart';
+export type RuntimeListener = (info: InstanceInfo) => void;
+
+export interface RuntimeDriver {
+  readonly name: string;
+  /**
+   * Spawns a new instance and resolves with its info once it runs. Fails with RUNTIME_SPEC_INVALID,
+   * RUNTIME_INSTANCE_EXISTS (id in use), RUNTIME_START_FAILED (could not spawn) or RUNTIME_NO_PORT.
+   */
+  start(spec: InstanceSpec): Promise<InstanceInfo>;
+  /**
+   * SIGTERM to the instance's process group, wait `graceMs` (default 10 s), SIGKILL to the group;
+   * resolves when every process of the instance is gone and the driver has forgotten it. Stopping an
+   * unknown id resolves (stop is idempotent).
+   */
+  stop(id: string, opts?: { graceMs?: number }): Promise<void>;
+  list(filter?: { app?: string; env?: string }): Promise<InstanceInfo[]>;
+  /**
+   * The instance's stdout and stderr. Readable after the instance stopped until log retention removes
+   * them; RUNTIME_INSTANCE_NOT_FOUND when there are none.
+   */
+  logs(id: string, opts?: LogOptions): AsyncIterable<LogLine>;
+  /** After berthd restarts: find the instances that still run and supervise them again. Call once,
+   *  before `start`. Resolves with the instances the driver knows afterwards. */
+  recover(): Promise<InstanceInfo[]>;
+  /** Detach: stop supervising but leave instances running (berthd shutdown / crash semantics). */
+  close(): Promise<void>;
+  /** `exit` on every exit of an instance's process, `restart` after a restart, `crashloop` once. */
+  on(event: RuntimeEvent, listener: RuntimeListener): void;
+  off(event: RuntimeEvent, listener: RuntimeListener): void;
+}

@@ -1,0 +1,23 @@
+// The environment of an instance: only the spec's vars plus what the platform adds. Nothing of
+// berthd's own environment (its config, database URL, secret key) reaches an app.
+import path from 'node:path';
+import type { InstanceSpec } from '../driver.ts';
+
+/** PATH when the spec does not set one. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * spec.vars, then: PORT (listen instances; always the allocated one), HOME (the app's data dir unless
+ * the spec sets it), PATH = pathPrepend (resolved inside the artifact) + (spec.vars.PATH or basePath).
+ */
+export function instanceEnv(
+  spec: InstanceSpec,
+  extra: { port: number | undefined; home: string; basePath: string },
+): Record<string, string> {
+  const env: Record<string, string> = { ...spec.vars };
+  const prepend = (spec.pathPrepend ?? []).map((dir) => path.join(spec.artifactDir, dir));
+  env['PATH'] = [...prepend, spec.vars['PATH'] ?? extra.basePath].join(':');
+  env['HOME'] = spec.vars['HOME'] ?? extra.home;
+  if (extra.port !== undefined) env['PORT'] = String(extra.port);
+  return env;
+}

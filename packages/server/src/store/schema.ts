@@ -1,0 +1,7 @@
+// The whole store's table types: each module declares its own tables; this file only joins them.
+import type { AppsTables } from '../apps/tables.ts';
+import type { EngineTables } from '../engine/tables.ts';
+import type { IdentityTables } from '../identity/tables.ts';
+import type { JobsTables } from '../jobs/tables.ts';
+
+export interface Database extends IdentityTables, AppsTables, JobsTables, EngineTables {}

@@ -1,0 +1,92 @@
+// Opens the store: one Kysely instance over SQLite (embedded default), PostgreSQL or MySQL/MariaDB.
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { createPool as createMysqlPool } from 'mysql2';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.ts';
+import type { DialectName } from './dialect.ts';
+import type { Database } from './schema.ts';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** The database file, for SQLite stores. */
+  readonly sqliteFile?: string;
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+export function openStore(config: DatabaseConfig, onIdleError: (err: Error) => void = () => {}): Store {
+  const db = new Kysely<Database>({ dialect: createDialect(config, onIdleError) });
+  let closed = false;
+  return {
+    db,
+    dialect: config.dialect,
+    ...(config.dialect === 'sqlite' ? { sqliteFile: config.file } : {}),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+function createDialect(config: DatabaseConfig, onIdleError: (err: Error) => void) {
+  switch (config.dialect) {
+    case 'sqlite': {
+      fs.mkdirSync(path.dirname(config.file), { recursive: true, mode: 0o700 });
+      // The store holds password hashes and sealed secrets: owner-only, and SQLite gives its -wal and
+      // -shm files the same mode as the database file.
+      fs.closeSync(fs.openSync(config.file, 'a', 0o600));
+      fs.chmodSync(config.file, 0o600);
+      return new SqliteDialect({
+        database: async () => {
+          const database = new SqliteDatabase(config.file);
+          database.pragma('journal_mode = WAL');
+          database.pragma('synchronous = NORMAL');
+          database.pragma('busy_timeout = 10000');
+          database.pragma('foreign_keys = ON');
+          return database;
+        },
+      });
+    }
+    case 'postgres': {
+      const pool = new pg.Pool({
+        connectionString: config.url,
+        max: 10,
+        // Epoch-millisecond bigints and counts come back as numbers, as on the other dialects.
+        types: {
+          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+            oid === INT8_OID || oid === NUMERIC_OID
+              ? (value: string) => Number(value)
+              : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        },
+      });
+      // An idle pooled connection closed by the server (restart, failover) must not crash berthd:
+      // the pool drops it and the next query opens a new one.
+      pool.on('error', (err) => onIdleError(err));
+      return new PostgresDialect({ pool });
+    }
+    case 'mysql':
+      return new MysqlDialect({
+        pool: createMysqlPool({
+          uri: config.url,
+          connectionLimit: 10,
+          supportBigNumbers: true,
+          bigNumberStrings: false,
+          decimalNumbers: true,
+          timezone: 'Z',
+          charset: 'utf8mb4',
+        }),
+      });
+  }
+}

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseDuration } from '../src/config.ts';
+
+describe('config', () => {
+  it('has embedded defaults: port 8080, ./.berth, SQLite in the data dir', () => {
+    const config = loadConfig({}, '/srv/x');
+    expect(config.port).toBe(8080);
+    expect(config.dataDir).toBe('/srv/x/.berth');
+    expect(config.database).toEqual({ dialect: 'sqlite', file: path.join('/srv/x/.berth', 'berth.db') });
+    expect(config.adminPassword).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.jobs)).toBe(true);
+  });
+
+  it('reads postgres and mysql URLs', () => {
+    expect(loadConfig({ BERTH_DATABASE_URL: 'postgres://u@h:5432/db' }).database.dialect).toBe('postgres');
+    expect(loadConfig({ BERTH_DATABASE_URL: 'mysql://root@h/db' }).database.dialect).toBe('mysql');
+    expect(loadConfig({ BERTH_DATABASE_URL: 'mariadb://root@h/db' }).database).toEqual({
+      dialect: 'mysql',
+      url: 'mysql://root@h/db',
+    });
+  });
+
+  it.each([
+    ['BERTH_PORT', 'eighty'],
+    ['BERTH_PORT', '70000'],
+    ['BERTH_DATABASE_URL', 'oracle://x/y'],
+    ['BERTH_DATABASE_URL', 'not a url'],
+    ['BERTH_ADMIN_PASSWORD', 'short'],
+    ['BERTH_SECRET_KEY', 'dG9vc2hvcnQ='],
+    ['BERTH_LOG_LEVEL', 'loud'],
+    ['BERTH_SESSION_TTL', '12 parsecs'],
+    ['BERTH_COOKIE_SECURE', 'maybe'],
+    ['BERTH_PUBLIC_URL', 'ftp://x'],
+  ])('refuses %s=%s with an error naming the setting', (setting, value) => {
+    let caught: unknown;
+    try {
+      loadConfig({ [setting]: value });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).setting).toBe(setting);
+    expect((caught as ConfigError).message).toContain(setting);
+  });
+
+  it('parses durations with units', () => {
+    expect(parseDuration('X', '500ms')).toBe(500);
+    expect(parseDuration('X', '30')).toBe(30_000);
+    expect(parseDuration('X', '15m')).toBe(900_000);
+    expect(parseDuration('X', '2d')).toBe(172_800_000);
+  });
+});
+
+describe('runtime settings', () => {
+  it('has defaults and reads units', () => {
+    expect(loadConfig({}).runtime).toEqual({
+      stopGraceMs: 10_000,
+      logMaxBytes: 10 * 1024 * 1024,
+      logFiles: 3,
+      logRetentionMs: 7 * 86_400_000,
+    });
+    const c = loadConfig({
+      BERTH_STOP_GRACE: '3s',
+      BERTH_LOG_MAX_SIZE: '1M',
+      BERTH_LOG_FILES: '0',
+      BERTH_LOG_RETENTION: '1d',
+    });
+    expect(c.runtime).toEqual({
+      stopGraceMs: 3000,
+      logMaxBytes: 1024 * 1024,
+      logFiles: 0,
+      logRetentionMs: 86_400_000,
+    });
+  });
+
+  it.each([
+    ['BERTH_LOG_MAX_SIZE', 'huge'],
+    ['BERTH_LOG_FILES', '-1'],
+    ['BERTH_LOG_RETENTION', 'forever'],
+    ['BERTH_STOP_GRACE', 'soon'],
+  ])('refuses %s=%s naming the setting', (setting, value) => {
+    expect(() => loadConfig({ [setting]: value })).toThrow(setting);
+  });
+});

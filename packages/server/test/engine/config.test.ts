@@ -1,0 +1,58 @@
+// The engine's settings in config.ts: defaults, units and refusals.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+describe('engine settings', () => {
+  it('has defaults', () => {
+    expect(loadConfig({}, '/tmp').engine).toEqual({
+      maxPackageBytes: 200 * 1024 * 1024,
+      keepReleases: 5,
+      drainMs: 2000,
+      appsDomain: undefined,
+      accessLog: true,
+    });
+  });
+
+  it('reads sizes, counts, durations and the apps domain', () => {
+    const engine = loadConfig(
+      {
+        BERTH_MAX_PACKAGE_SIZE: '1G',
+        BERTH_KEEP_RELEASES: '10',
+        BERTH_DRAIN: '500ms',
+        BERTH_APPS_DOMAIN: 'Apps.Example.com.',
+      },
+      '/tmp',
+    ).engine;
+    expect(engine).toEqual({
+      maxPackageBytes: 1024 ** 3,
+      keepReleases: 10,
+      drainMs: 500,
+      appsDomain: 'apps.example.com',
+      accessLog: true,
+    });
+    expect(loadConfig({ BERTH_ACCESS_LOG: 'false' }, '/tmp').engine.accessLog).toBe(false);
+    expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '512k' }, '/tmp').engine.maxPackageBytes).toBe(512 * 1024);
+    expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '300MiB' }, '/tmp').engine.maxPackageBytes).toBe(
+      300 * 1024 ** 2,
+    );
+    expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '1048576' }, '/tmp').engine.maxPackageBytes).toBe(1048576);
+  });
+
+  it('refuses bad values naming the setting', () => {
+    for (const [setting, value] of [
+      ['BERTH_MAX_PACKAGE_SIZE', 'big'],
+      ['BERTH_MAX_PACKAGE_SIZE', '0'],
+      ['BERTH_KEEP_RELEASES', '0'],
+      ['BERTH_DRAIN', 'soon'],
+      ['BERTH_APPS_DOMAIN', 'localhost'],
+      ['BERTH_APPS_DOMAIN', 'bad_domain.com'],
+    ] as const) {
+      expect(() => loadConfig({ [setting]: value }, '/tmp'), `${setting}=${value}`).toThrow(ConfigError);
+      try {
+        loadConfig({ [setting]: value }, '/tmp');
+      } catch (err) {
+        expect((err as ConfigError).setting).toBe(setting);
+      }
+    }
+  });
+});

@@ -1,0 +1,184 @@
+// Helpers of the engine suites: a real berthd (harness), packages made with the `tar` package from
+// the examples or from files written on the fly, and waiting for deploys.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tar from 'tar';
+import { expect } from 'vitest';
+import { deleteAppUser } from '../../src/runtime/process/index.ts';
+import type { DialectName } from '../../src/store/dialect.ts';
+import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
+
+export const EXAMPLES = path.join(import.meta.dirname, '../../../../examples');
+
+export interface EngineFixture {
+  t: TestBerthd;
+  cookie: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests inspect arbitrary JSON
+  api(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
+  createApp(code: string): Promise<void>;
+  /** Uploads a package; resolves with the created deploy (202). */
+  // biome-ignore lint/suspicious/noExplicitAny: wire JSON
+  upload(code: string, env: string, pkg: Buffer, description?: string): Promise<any>;
+  /** Waits until the deploy has finished and returns it. */
+  // biome-ignore lint/suspicious/noExplicitAny: wire JSON
+  waitDeploy(id: string, timeoutMs?: number): Promise<any>;
+  /** Uploads and waits; fails the test unless the deploy succeeded. */
+  // biome-ignore lint/suspicious/noExplicitAny: wire JSON
+  deploy(code: string, env: string, pkg: Buffer): Promise<any>;
+  /** GET through berthd's public port. */
+  get(p: string): Promise<{ status: number; text: string }>;
+  logsOf(id: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export const TEST_ENV: Record<string, string> = {
+  BERTH_DRAIN: '300ms',
+  BERTH_JOB_WORKERS: '4',
+};
+
+export async function startEngineFixture(
+  dialect: DialectName = 'sqlite',
+  env: Record<string, string> = {},
+): Promise<EngineFixture> {
+  const t = await startTestBerthd({ dialect, env: { ...TEST_ENV, ...env } });
+  const cookie = await t.login('admin', ADMIN_PASSWORD);
+  const codes = new Set<string>();
+  const fixture: EngineFixture = {
+    t,
+    cookie,
+    async api(method, p, body) {
+      const res = await t.api(method, p, { cookie, ...(body === undefined ? {} : { body }) });
+      return { status: res.status, body: res.body };
+    },
+    async createApp(code) {
+      const res = await fixture.api('POST', '/api/v1/apps', { code, name: code });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      codes.add(code);
+    },
+    async upload(code, env, pkg, description) {
+      const q = description ? `?description=${encodeURIComponent(description)}` : '';
+      const res = await fetch(`${t.url}/api/v1/apps/${code}/envs/${env}/deploys${q}`, {
+        method: 'POST',
+        headers: { cookie: `berth_token=${cookie}`, 'content-type': 'application/gzip' },
+        body: pkg,
+      });
+      const body = await json(res);
+      expect(res.status, JSON.stringify(body)).toBe(202);
+      return body.deploy;
+    },
+    async waitDeploy(id, timeoutMs = 120_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await fixture.api('GET', `/api/v1/deploys/${id}`);
+        const deploy = res.body.deploy;
+        if (['succeeded', 'failed', 'cancelled'].includes(deploy.status)) return deploy;
+        if (Date.now() > until) throw new Error(`deploy ${id} still ${deploy.status}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async deploy(code, env, pkg) {
+      const created = await fixture.upload(code, env, pkg);
+      const done = await fixture.waitDeploy(created.id);
+      if (done.status !== 'succeeded') {
+        throw new Error(`deploy ${done.status}: ${done.error}\n${await fixture.logsOf(done.id)}`);
+      }
+      return done;
+    },
+    async get(p) {
+      const res = await fetch(t.url + p);
+      return { status: res.status, text: await res.text() };
+    },
+    async logsOf(id) {
+      const res = await fixture.api('GET', `/api/v1/deploys/${id}/logs?limit=5000`);
+      return (res.body.lines as Array<{ line: string }>).map((l) => l.line).join('\n');
+    },
+    async stop() {
+      await stopApps(t);
+      await t.stop();
+      await removeAppUsers(codes);
+    },
+  };
+  return fixture;
+}
+
+/** Stops every instance (berthd's close leaves apps running on purpose). */
+export async function stopApps(t: TestBerthd): Promise<void> {
+  const all = await t.berthd.runtime.list();
+  await Promise.all(all.map((i) => t.berthd.runtime.stop(i.id, { graceMs: 1000 })));
+}
+
+/** Removes the Unix users berthd created for these apps (when running as root). */
+export async function removeAppUsers(codes: Iterable<string>): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (const code of codes) await deleteAppUser(code).catch(() => {});
+}
+
+/** A .tar.gz of a directory. */
+export async function packDir(dir: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const stream = tar.c({ gzip: true, cwd: dir, portable: true }, fs.readdirSync(dir));
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** A .tar.gz of the given files (path -> content). */
+export async function packFiles(files: Record<string, string>): Promise<Buffer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-pkg-'));
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), content);
+    }
+    return await packDir(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A tiny Node app without dependencies: `/` answers `${VERSION_TEXT} ${BERTH_RELEASE}`. */
+export function tinyApp(options: { text?: string; berthYaml?: string; extra?: Record<string, string> } = {}) {
+  return packFiles({
+    'package.json': JSON.stringify({ name: 'tiny', version: '1.0.0', private: true }),
+    'server.js': TINY_SERVER,
+    'berth.yaml':
+      options.berthYaml ??
+      [
+        'runtime: node',
+        'processes:',
+        '  web:',
+        '    command: node server.js',
+        '    count: 2',
+        'health:',
+        '  path: /healthz',
+        '  startTimeout: 20s',
+        'env:',
+        `  TEXT: ${options.text ?? 'hello'}`,
+        '',
+      ].join('\n'),
+    ...options.extra,
+  });
+}
+
+const TINY_SERVER = `
+'use strict';
+const http = require('node:http');
+const server = http.createServer((req, res) => {
+  if (req.url === '/healthz') {
+    if (process.env.UNHEALTHY) { res.statusCode = 500; return res.end('sick'); }
+    return res.end('ok');
+  }
+  if (req.url.startsWith('/env/')) return res.end(String(process.env[req.url.slice(5)] ?? ''));
+  console.log('request ' + req.url);
+  res.end(process.env.TEXT + ' v' + process.env.BERTH_RELEASE);
+});
+server.keepAliveTimeout = 60000;
+server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening on ' + process.env.PORT));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+/** A response's JSON body, for tests that inspect it freely. */
+// biome-ignore lint/suspicious/noExplicitAny: tests inspect arbitrary JSON
+export async function json(res: Response): Promise<any> {
+  return res.json();
+}

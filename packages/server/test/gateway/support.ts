@@ -1,0 +1,149 @@
+// Real loopback pieces for the gateway tests: upstream HTTP servers that report what they saw, a
+// gateway on its own http.Server, and a small HTTP client that can set any header (Host included).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/index.ts';
+import { silentLogger } from '../../src/logger.ts';
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface TestUpstream {
+  name: string;
+  port: number;
+  server: http.Server;
+  seen: SeenRequest[];
+  spec(id?: string): { id: string; host: string; port: number };
+  close(): Promise<void>;
+}
+
+export type UpstreamHandler = (req: http.IncomingMessage, res: http.ServerResponse, name: string) => void;
+
+/** Answers every request with JSON `{ upstream, method, url, headers }` unless given a handler. */
+export async function startUpstream(name: string, handler?: UpstreamHandler): Promise<TestUpstream> {
+  const seen: SeenRequest[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    if (handler) {
+      handler(req, res, name);
+      return;
+    }
+    req.resume();
+    req.on('end', () => {
+      const body = JSON.stringify({ upstream: name, method: req.method, url: req.url, headers: req.headers });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name,
+    port,
+    server,
+    seen,
+    spec: (id = name) => ({ id, host: '127.0.0.1', port }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  server: http.Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: Partial<GatewayOptions> = {}): Promise<TestGateway> {
+  const gateway = createGateway({ logger: silentLogger(), healthChecks: false, ...options });
+  const server = http.createServer(gateway.handleRequest);
+  server.on('upgrade', gateway.handleUpgrade);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    gateway,
+    server,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await gateway.close();
+    },
+  };
+}
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  // biome-ignore lint/suspicious/noExplicitAny: tests inspect arbitrary JSON
+  json(): any;
+}
+
+export const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+export function send(
+  port: number,
+  path: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    agent?: http.Agent | false;
+  } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: options.agent ?? keepAliveAgent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            json: () => JSON.parse(body.toString()),
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+export function route(app: string, env: 'prod' | 'stag', upstreams: TestUpstream[]) {
+  return { app, env, upstreams: upstreams.map((u) => u.spec()) };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until `check` returns true, or fails after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}

@@ -1,0 +1,153 @@
+// The Docker driver's pure parts, without a Docker engine: the container settings (isolation
+// defaults), the environment, and the log stream demultiplexer.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.ts';
+import { containerConfig, containerEnv, specLabel } from '../../src/runtime/docker/container-config.ts';
+import { resolveDockerOptions } from '../../src/runtime/docker/docker-options.ts';
+import { createLogFrameParser, type DockerLogLine, sinceParam } from '../../src/runtime/docker/log-frames.ts';
+import { inTimeOrder } from '../../src/runtime/docker/log-order.ts';
+import type { InstanceSpec } from '../../src/runtime/index.ts';
+
+const spec: InstanceSpec = {
+  id: 'shop-prod-v3-web-1-ab12',
+  app: 'shop',
+  env: 'prod',
+  release: 3,
+  processType: 'web',
+  index: 1,
+  artifactDir: '/var/lib/berth/builds/shop/r3',
+  command: ['node', 'server.js'],
+  vars: { API_KEY: 'k' },
+  pathPrepend: ['node_modules/.bin'],
+  listen: true,
+};
+const options = resolveDockerOptions({
+  docker: {} as never,
+  logger: silentLogger(),
+  dataDir: '/var/lib/berth',
+});
+
+describe('containerConfig', () => {
+  it('isolates by default and publishes the port on loopback only', () => {
+    const config = containerConfig(spec, options, { uid: 10_001, homeDir: '/var/lib/berth/apps/shop/prod' });
+    expect(config).toMatchObject({
+      name: 'berth-shop-prod-v3-web-1-ab12',
+      Image: 'berth/stack-node:20',
+      Cmd: ['node', 'server.js'],
+      User: '10001:10001',
+      WorkingDir: '/app',
+      ExposedPorts: { '8080/tcp': {} },
+      Labels: {
+        'berth.instance': spec.id,
+        'berth.app': 'shop',
+        'berth.env': 'prod',
+        'berth.release': '3',
+        'berth.process': 'web',
+        'berth.index': '1',
+        'berth.owner': options.owner,
+      },
+    });
+    expect(config.HostConfig).toMatchObject({
+      ReadonlyRootfs: true,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Memory: 512 * 1024 * 1024,
+      NanoCpus: 1e9,
+      PidsLimit: 256,
+      NetworkMode: 'berth-app-shop',
+      PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+      RestartPolicy: { Name: 'no' },
+    });
+    expect(config.HostConfig?.Mounts).toEqual([
+      { Type: 'bind', Source: spec.artifactDir, Target: '/app', ReadOnly: true },
+      { Type: 'bind', Source: '/var/lib/berth/apps/shop/prod', Target: '/home/app', ReadOnly: false },
+    ]);
+    expect(JSON.stringify(config)).not.toContain('docker.sock');
+    expect(config.HostConfig?.Privileged).toBeUndefined();
+  });
+
+  it('applies spec limits over the defaults; a worker publishes nothing', () => {
+    const worker = { ...spec, listen: false, limits: { memoryBytes: 1e8, cpu: 0.5, pids: 32 } };
+    const config = containerConfig(worker, options, { uid: 10_000, homeDir: '/h' });
+    expect(config.HostConfig).toMatchObject({ Memory: 1e8, MemorySwap: 1e8, NanoCpus: 5e8, PidsLimit: 32 });
+    expect(config.HostConfig?.PortBindings).toBeUndefined();
+    expect(config.ExposedPorts).toBeUndefined();
+    expect(config.Env).not.toContainEqual(expect.stringMatching(/^PORT=/));
+  });
+
+  it('keeps the vars out of the spec label', () => {
+    const label = JSON.parse(specLabel(spec));
+    expect(label).toMatchObject({ id: spec.id, release: 3, command: spec.command });
+    expect(label.vars).toBeUndefined();
+  });
+
+  it('sets PORT, HOME and PATH with pathPrepend inside /app', () => {
+    expect(containerEnv(spec, 8080)).toEqual({
+      API_KEY: 'k',
+      PORT: '8080',
+      HOME: '/home/app',
+      PATH: '/app/node_modules/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    });
+  });
+});
+
+describe('log frames', () => {
+  const frame = (stream: 1 | 2, text: string) => {
+    const body = Buffer.from(text);
+    const head = Buffer.alloc(8);
+    head[0] = stream;
+    head.writeUInt32BE(body.length, 4);
+    return Buffer.concat([head, body]);
+  };
+
+  it('splits frames cut anywhere into lines of the right stream, with nanosecond times', () => {
+    const raw = Buffer.concat([
+      frame(1, '2026-11-23T16:00:00.123456789Z hello\n'),
+      frame(2, '2026-11-23T16:00:01Z oops\n2026-11-23T16:00:01.5Z par'),
+      frame(2, 'tial\n'),
+    ]);
+    const parser = createLogFrameParser();
+    const lines = [
+      ...parser.push(raw.subarray(0, 5)),
+      ...parser.push(raw.subarray(5, 50)),
+      ...parser.push(raw.subarray(50)),
+    ];
+    expect(lines.map((l) => [l.stream, l.line])).toEqual([
+      ['stdout', 'hello'],
+      ['stderr', 'oops'],
+      ['stderr', 'partial'],
+    ]);
+    const base = BigInt(Date.parse('2026-11-23T16:00:00Z')) * 1_000_000n;
+    expect(lines[0]!.ns).toBe(base + 123_456_789n);
+    expect(lines[2]!.ns).toBe(base + 1_500_000_000n);
+    expect(parser.end()).toEqual([]);
+    expect(sinceParam(lines[0]!.ns)).toBe(`${base / 1_000_000_000n}.123456789`);
+  });
+
+  it('returns an unterminated last line at the end', () => {
+    const parser = createLogFrameParser();
+    expect(parser.push(frame(1, 'no time, no newline'))).toEqual([]);
+    expect(parser.end()).toEqual([{ stream: 'stdout', ns: 0n, line: 'no time, no newline' }]);
+  });
+});
+
+describe('inTimeOrder', () => {
+  it('lets a line out in timestamp order when an earlier one arrives within the window', async () => {
+    const line = (stream: 'stdout' | 'stderr', ns: bigint, text: string): DockerLogLine => ({
+      stream,
+      ns,
+      line: text,
+    });
+    async function* source() {
+      yield line('stderr', 20n, 'err written second');
+      await sleep(5);
+      yield line('stdout', 10n, 'out written first');
+      await sleep(200); // past the window: these two are out before the next one arrives
+      yield line('stdout', 5n, 'late straggler');
+    }
+    const seen: string[] = [];
+    for await (const l of inTimeOrder(source(), 50)) seen.push(l.line);
+    expect(seen).toEqual(['out written first', 'err written second', 'late straggler']);
+  });
+});

@@ -1,0 +1,56 @@
+// InstanceSpec checks: every field that becomes a file name, argv or environment entry.
+import { describe, expect, it } from 'vitest';
+import { isBerthError } from '../../src/errors.ts';
+import type { InstanceSpec } from '../../src/runtime/index.ts';
+import { validateInstanceSpec } from '../../src/runtime/index.ts';
+
+const good: InstanceSpec = {
+  id: 'hello-prod-v3-web-1-x7k2',
+  app: 'hello',
+  env: 'prod',
+  release: 3,
+  processType: 'web',
+  index: 1,
+  artifactDir: '/var/lib/berth/builds/hello/3',
+  command: ['node', 'server.js'],
+  vars: { NODE_ENV: 'production' },
+  pathPrepend: ['node_modules/.bin'],
+  limits: { memoryBytes: 512 * 1024 * 1024, pids: 100 },
+  listen: true,
+};
+
+function problem(over: Partial<InstanceSpec> | Record<string, unknown>): string | undefined {
+  try {
+    validateInstanceSpec({ ...good, ...over } as InstanceSpec);
+    return undefined;
+  } catch (err) {
+    expect(isBerthError(err, 'RUNTIME_SPEC_INVALID')).toBe(true);
+    return (err as Error).message;
+  }
+}
+
+describe('validateInstanceSpec', () => {
+  it('accepts a well-formed spec', () => {
+    expect(problem({})).toBeUndefined();
+  });
+
+  it.each([
+    ['an id with a slash', { id: 'a/b' }, 'bad id'],
+    ['an id starting with a dot', { id: '..' }, 'bad id'],
+    ['a bad app code', { app: 'Hello' }, 'bad app code'],
+    ['an unknown env', { env: 'dev' }, 'env must be'],
+    ['a relative artifact dir', { artifactDir: 'builds/x' }, 'absolute'],
+    ['an empty command', { command: [] }, 'non-empty'],
+    ['an empty program', { command: [''] }, 'name a program'],
+    ['a NUL in an argument', { command: ['node', 'a\0b'] }, 'NUL'],
+    ['a bad variable name', { vars: { 'A=B': 'x' } }, 'bad variable name'],
+    ['a non-string variable', { vars: { A: 1 } }, 'must be a string'],
+    ['a pathPrepend escaping the artifact', { pathPrepend: ['../bin'] }, 'inside the artifact'],
+    ['an absolute pathPrepend', { pathPrepend: ['/usr/bin'] }, 'inside the artifact'],
+    ['a negative limit', { limits: { pids: -1 } }, 'positive'],
+    ['a fractional pids limit', { limits: { pids: 1.5 } }, 'whole number'],
+    ['a missing listen flag', { listen: undefined }, 'listen'],
+  ])('refuses %s', (_name, over, message) => {
+    expect(problem(over)).toContain(message);
+  });
+});

@@ -1,0 +1,127 @@
+// Smaller parts of the process driver: /proc parsing, process groups, ports, the guard wrapper.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { isBerthError } from '../../src/errors.ts';
+import { silentLogger } from '../../src/logger.ts';
+import type { InstanceInfo, RuntimeDriver } from '../../src/runtime/index.ts';
+import { guardDriver } from '../../src/runtime/index.ts';
+import { appUserName } from '../../src/runtime/process/app-user.ts';
+import { createPortAllocator } from '../../src/runtime/process/port-allocator.ts';
+import {
+  isSameProcessAlive,
+  parseProcStat,
+  processGroupMembers,
+  readProcStat,
+} from '../../src/runtime/process/proc.ts';
+import { stopGroup } from '../../src/runtime/process/process-group.ts';
+
+describe('/proc', () => {
+  it('parses stat lines whose command name holds spaces and parentheses', () => {
+    const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
+    fields[0] = 'S';
+    fields[2] = '4242'; // pgrp
+    fields[19] = '987654'; // starttime
+    expect(parseProcStat(`4242 (a) b (c)) ${fields.join(' ')}`)).toEqual({
+      pid: 4242,
+      state: 'S',
+      pgrp: 4242,
+      startTime: 987654,
+    });
+    expect(parseProcStat('nonsense')).toBeUndefined();
+  });
+
+  it('tells a live process from a dead one and from one with another start time', async () => {
+    const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    await new Promise((r) => child.once('spawn', r));
+    const stat = readProcStat(child.pid!)!;
+    expect(stat.pgrp).toBe(child.pid);
+    expect(isSameProcessAlive(child.pid!, stat.startTime)).toBe(true);
+    expect(isSameProcessAlive(child.pid!, stat.startTime + 1)).toBe(false);
+    expect(processGroupMembers(child.pid!)).toEqual([child.pid]);
+    expect(await stopGroup(child.pid!, 2000)).toBe('terminated');
+    expect(processGroupMembers(child.pid!)).toEqual([]);
+    expect(await stopGroup(child.pid!, 2000)).toBe('gone');
+  });
+});
+
+describe('app users', () => {
+  it('names users berth-<code> and keeps long codes within 32 characters, distinct', () => {
+    expect(appUserName('hello')).toBe('berth-hello');
+    const a = appUserName('a'.repeat(29) + 'x');
+    const b = appUserName('a'.repeat(29) + 'y');
+    expect(a.length).toBeLessThanOrEqual(32);
+    expect(a).not.toBe(b);
+    expect(a.startsWith('berth-aaaa')).toBe(true);
+  });
+});
+
+describe('port allocator', () => {
+  it('never hands out a reserved port, and sees ports taken by others', async () => {
+    const ports = createPortAllocator({ host: '127.0.0.1' });
+    const first = await ports.allocate();
+    const second = await ports.allocate();
+    expect(second).not.toBe(first);
+    expect(await ports.isTaken(first)).toBe(false);
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(first, '127.0.0.1', r));
+    expect(await ports.isTaken(first)).toBe(true);
+    server.close();
+  });
+
+  it('allocates from a range and fails with RUNTIME_NO_PORT when it is used up', async () => {
+    const probe = createPortAllocator({ host: '127.0.0.1' });
+    const base = await probe.allocate();
+    const ports = createPortAllocator({ host: '127.0.0.1', range: { min: base, max: base } });
+    expect(await ports.allocate()).toBe(base);
+    const err = await ports.allocate().catch((e: unknown) => e);
+    expect(isBerthError(err, 'RUNTIME_NO_PORT')).toBe(true);
+    ports.release(base);
+    expect(await ports.allocate()).toBe(base);
+  });
+});
+
+describe('guardDriver', () => {
+  function fakeInner(log: string[]): RuntimeDriver {
+    const info = (id: string) => ({ id }) as InstanceInfo;
+    return {
+      name: 'fake',
+      async start(spec) {
+        log.push(`start ${spec.id}`);
+        return info(spec.id);
+      },
+      async stop(id) {
+        log.push(`stop ${id} begin`);
+        await new Promise((r) => setTimeout(r, 30));
+        log.push(`stop ${id} end`);
+      },
+      async list() {
+        return [];
+      },
+      logs() {
+        return (async function* () {})();
+      },
+      async recover() {
+        return [];
+      },
+      async close() {
+        log.push('close');
+      },
+      on() {},
+      off() {},
+    };
+  }
+
+  it('serialises operations per instance, waits for them on close, then refuses calls', async () => {
+    const log: string[] = [];
+    const driver = guardDriver(fakeInner(log), silentLogger());
+    const stops = [driver.stop('i1'), driver.stop('i1')];
+    const closing = driver.close();
+    await Promise.all([...stops, closing]);
+    expect(log).toEqual(['stop i1 begin', 'stop i1 end', 'stop i1 begin', 'stop i1 end', 'close']);
+    for (const call of [() => driver.list(), () => driver.recover(), () => driver.stop('i1')]) {
+      const err = await call().catch((e: unknown) => e);
+      expect(isBerthError(err, 'RUNTIME_CLOSED')).toBe(true);
+    }
+  });
+});

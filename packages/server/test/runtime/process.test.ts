@@ -1,0 +1,277 @@
+// The process driver: the shared contract, then what only processes have (Unix users, state files
+// and pid reuse, port moves, rlimits, log rotation, sealed vars).
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../src/crypto/secret-box.ts';
+import { silentLogger } from '../../src/logger.ts';
+import type { InstanceSpec } from '../../src/runtime/index.ts';
+import { lookupUser } from '../../src/runtime/process/app-user.ts';
+import { appUserName, createProcessDriver, deleteAppUser } from '../../src/runtime/process/index.ts';
+import { readProcStat } from '../../src/runtime/process/proc.ts';
+import type { ProcessDriverOptions } from '../../src/runtime/process/process-options.ts';
+import {
+  CONTRACT_RESTART_POLICY,
+  type ContractDriver,
+  canConnect,
+  collectEvents,
+  killProcessGroup,
+  readLogs,
+  removeTree,
+  runtimeContract,
+  waitFor,
+  waitForHttp,
+  waitForLog,
+} from './contract.ts';
+import { writeTestApp } from './test-apps.ts';
+
+const isRoot = process.getuid?.() === 0;
+
+function makeProcessDriver(extra: Partial<ProcessDriverOptions> = {}) {
+  return async (reuse?: { dataDir: string }): Promise<ContractDriver> => {
+    const dataDir = reuse?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'berth-runtime-'));
+    const driver = createProcessDriver({
+      dataDir,
+      logger: silentLogger(),
+      restartPolicy: CONTRACT_RESTART_POLICY,
+      livenessPollMs: 100,
+      logs: { pollMs: 50 },
+      ...extra,
+    });
+    let closed = false;
+    return {
+      driver,
+      dataDir,
+      async cleanup() {
+        if (!closed) {
+          closed = true;
+          const infos = await driver.list().catch(() => []);
+          await Promise.all(infos.map((i) => driver.stop(i.id, { graceMs: 1000 })));
+          await driver.close();
+        }
+        removeTree(dataDir);
+      },
+    };
+  };
+}
+
+runtimeContract('process', makeProcessDriver(), {
+  isolated: isRoot,
+  afterAll: async (apps) => {
+    if (isRoot) for (const app of apps) await deleteAppUser(app);
+  },
+});
+
+describe('process driver', () => {
+  const runId = crypto.randomBytes(3).toString('hex');
+  const usedApps = new Set<string>();
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    if (isRoot) for (const app of usedApps) await deleteAppUser(app);
+  });
+
+  let n = 0;
+  async function setup(extra: Partial<ProcessDriverOptions> = {}) {
+    const made = await makeProcessDriver(extra)();
+    cleanups.push(made.cleanup);
+    return made;
+  }
+  function spec(dataDir: string, name: string, mode: string, over: Partial<InstanceSpec> = {}): InstanceSpec {
+    n += 1;
+    const app = `rtp-${runId}-${name}`;
+    usedApps.add(app);
+    const artifactDir = path.join(dataDir, 'builds', app, 'r1');
+    if (!fs.existsSync(artifactDir)) writeTestApp(artifactDir);
+    return {
+      id: `${app}-prod-v1-web-${n}`,
+      app,
+      env: 'prod',
+      release: 1,
+      processType: 'web',
+      index: n,
+      artifactDir,
+      command: [process.execPath, 'app.cjs', mode],
+      vars: {},
+      listen: true,
+      ...over,
+    };
+  }
+
+  it.runIf(isRoot)(
+    'runs each app as berth-<code>, with private dirs and a traversable data dir',
+    async () => {
+      const { driver, dataDir } = await setup();
+      fs.writeFileSync(path.join(dataDir, 'berth.db'), 'pretend store', { mode: 0o644 });
+      fs.chmodSync(path.join(dataDir, 'berth.db'), 0o644);
+      fs.mkdirSync(path.join(dataDir, 'packages'), { mode: 0o755 });
+      fs.chmodSync(path.join(dataDir, 'packages'), 0o755);
+      const s = spec(dataDir, 'user', 'server');
+      const info = await driver.start(s);
+      const who = JSON.parse(await waitForHttp(info, '/whoami'));
+      const user = await lookupUser(appUserName(s.app));
+      expect(user).toBeDefined();
+      expect(who).toMatchObject({ uid: user!.uid, gid: user!.gid, cwd: s.artifactDir });
+      const home = fs.statSync(who.home);
+      expect([home.uid, home.mode & 0o777]).toEqual([user!.uid, 0o700]);
+      expect(who.home).toBe(path.join(dataDir, 'apps', s.app, 'prod'));
+      const appDir = fs.statSync(path.join(dataDir, 'apps', s.app));
+      expect([appDir.uid, appDir.mode & 0o777]).toEqual([user!.uid, 0o700]);
+      const artifact = fs.statSync(s.artifactDir);
+      expect([artifact.gid, artifact.mode & 0o777]).toEqual([user!.gid, 0o750]);
+      expect(fs.statSync(dataDir).mode & 0o777).toBe(0o711);
+      expect(fs.statSync(path.join(dataDir, 'builds')).mode & 0o777).toBe(0o711);
+      // What sits beside the opened paths is closed to others.
+      expect(fs.statSync(path.join(dataDir, 'berth.db')).mode & 0o777).toBe(0o640);
+      expect(fs.statSync(path.join(dataDir, 'packages')).mode & 0o777).toBe(0o750);
+      expect(fs.statSync(path.join(dataDir, 'logs')).mode & 0o007).toBe(0);
+      expect(fs.statSync(path.join(dataDir, 'runtime')).mode & 0o007).toBe(0);
+      const store = JSON.parse(
+        await waitForHttp(info, `/read?path=${encodeURIComponent(path.join(dataDir, 'berth.db'))}`),
+      );
+      expect(store).toEqual({ ok: false, code: 'EACCES' });
+      await driver.stop(s.id, { graceMs: 2000 });
+    },
+  );
+
+  it('runs apps as the current user when isolation is off', async () => {
+    const { driver, dataDir } = await setup({ isolate: false });
+    const s = spec(dataDir, 'plain', 'server');
+    const info = await driver.start(s);
+    const who = JSON.parse(await waitForHttp(info, '/whoami'));
+    expect(who.uid).toBe(process.getuid!());
+    expect(fs.statSync(who.home).mode & 0o777).toBe(0o700);
+    await driver.stop(s.id, { graceMs: 2000 });
+  });
+
+  it('persists pid and /proc start time, and never adopts a reused pid', async () => {
+    const first = await setup();
+    const s = spec(first.dataDir, 'reuse', 'server');
+    const info = await first.driver.start(s);
+    await waitForHttp(info, '/');
+    const stateFile = path.join(first.dataDir, 'runtime', 'instances', `${s.id}.json`);
+    const record = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    expect(fs.statSync(stateFile).mode & 0o777).toBe(0o600);
+    expect(record).toMatchObject({ pid: info.pid, port: info.address!.port, state: 'running' });
+    expect(record.procStartTime).toBe(readProcStat(info.pid!)!.startTime);
+
+    await first.driver.close();
+    await killProcessGroup(info);
+    // An unrelated process now holds "the instance's" pid (as after pid reuse): a group leader, too.
+    const stranger = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    cleanups.push(async () => void (stranger.exitCode === null && stranger.kill('SIGKILL')));
+    fs.writeFileSync(stateFile, JSON.stringify({ ...record, pid: stranger.pid }));
+
+    const reopened = await makeProcessDriver()({ dataDir: first.dataDir });
+    cleanups.push(reopened.cleanup);
+    const recovered = await reopened.driver.recover();
+    const again = recovered.find((i) => i.id === s.id)!;
+    expect(again).toMatchObject({ state: 'running', restarts: 1 });
+    expect(again.pid).not.toBe(stranger.pid);
+    expect(stranger.exitCode).toBeNull();
+    expect(readProcStat(stranger.pid!)?.state).not.toBe('Z');
+    expect(await waitForHttp(again, '/')).toBe(`ok ${again.pid}`);
+    await reopened.driver.stop(s.id, { graceMs: 2000 });
+    expect(fs.existsSync(stateFile)).toBe(false);
+    stranger.kill('SIGKILL');
+  });
+
+  it('moves an instance whose port was taken before it bound it, without counting a crash', async () => {
+    const { driver, dataDir } = await setup();
+    const s = spec(dataDir, 'port', 'slow-bind', { vars: { DELAY: '1500' } });
+    const restarts = collectEvents(driver, 'restart', s.id);
+    const info = await driver.start(s);
+    const squatter = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      squatter.once('error', reject);
+      squatter.listen(info.address!.port, '127.0.0.1', resolve);
+    });
+    try {
+      const moved = await waitFor(async () => restarts.events[0]);
+      expect(moved.address!.port).not.toBe(info.address!.port);
+      expect(moved.lastExit?.code).toBe(1);
+      expect(await waitForHttp(moved, '/')).toBe(`ok ${moved.pid}`);
+      const [listed] = (await driver.list()).filter((i) => i.id === s.id);
+      expect(listed).toMatchObject({ state: 'running', address: moved.address });
+    } finally {
+      squatter.close();
+    }
+    await driver.stop(s.id, { graceMs: 2000 });
+  });
+
+  it.runIf(isRoot)('limits.pids caps the processes of the app user', async () => {
+    const { driver, dataDir } = await setup();
+    const s = spec(dataDir, 'pids', 'spawn-many', {
+      listen: false,
+      vars: { COUNT: '60' },
+      limits: { pids: 40 },
+    });
+    await driver.start(s);
+    const line = await waitForLog(driver, s.id, (l) => l.line.startsWith('{'));
+    const result = JSON.parse(line.line) as { started: number; firstError: string | null };
+    expect(result.started).toBeLessThan(60);
+    expect(result.firstError).toBe('EAGAIN');
+    await driver.stop(s.id, { graceMs: 2000 });
+  });
+
+  it('rotates the log past maxBytes, keeps N files, and reads across them', async () => {
+    const { driver, dataDir } = await setup({ logs: { pollMs: 50, maxBytes: 4096, keepFiles: 2 } });
+    const s = spec(dataDir, 'rotate', 'printer', { listen: false, vars: { LINES: '300', WIDTH: '60' } });
+    await driver.start(s);
+    await waitForLog(driver, s.id, (l) => l.line.startsWith('line 300 '));
+    const dir = path.join(dataDir, 'logs', 'instances');
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith(`${s.id}.log`))
+      .sort();
+    expect(files).toEqual([`${s.id}.log`, `${s.id}.log.1`, `${s.id}.log.2`]);
+    for (const f of files) expect(fs.statSync(path.join(dir, f)).size).toBeLessThan(4096 + 200);
+    const all = (await readLogs(driver, s.id)).map((l) => Number(l.line.split(' ')[1]));
+    expect(all.at(-1)).toBe(300);
+    expect(all).toEqual([...all].sort((a, b) => a - b));
+    expect(all.length).toBeLessThan(300); // the oldest rotated away
+    const tail = (await readLogs(driver, s.id, { tailLines: 100 })).map((l) => Number(l.line.split(' ')[1]));
+    expect(tail).toEqual(Array.from({ length: 100 }, (_, i) => 201 + i));
+    await driver.stop(s.id, { graceMs: 2000 });
+  });
+
+  it('seals the vars in state files and restores them on recovery', async () => {
+    const secretBox = createSecretBox(crypto.randomBytes(32));
+    const first = await setup({ secretBox });
+    const s = spec(first.dataDir, 'sealed', 'server', { vars: { API_KEY: 'hunter2-plaintext' } });
+    const info = await first.driver.start(s);
+    await waitForHttp(info, '/');
+    const raw = fs.readFileSync(path.join(first.dataDir, 'runtime', 'instances', `${s.id}.json`), 'utf8');
+    expect(raw).not.toContain('hunter2-plaintext');
+    await first.driver.close();
+    await killProcessGroup(info);
+    await waitFor(async () => ((await canConnect('127.0.0.1', info.address!.port)) ? undefined : true));
+    const reopened = await makeProcessDriver({ secretBox })({ dataDir: first.dataDir });
+    cleanups.push(reopened.cleanup);
+    const [again] = await reopened.driver.recover();
+    const env = JSON.parse(await waitForHttp(again!, '/env'));
+    expect(env['API_KEY']).toBe('hunter2-plaintext');
+    await reopened.driver.stop(s.id, { graceMs: 2000 });
+  });
+
+  it('finishes a stop that berthd could not finish before it went down', async () => {
+    const first = await setup();
+    const s = spec(first.dataDir, 'halfstop', 'stubborn');
+    const info = await first.driver.start(s);
+    await waitForHttp(info, '/');
+    await first.driver.close();
+    const stateFile = path.join(first.dataDir, 'runtime', 'instances', `${s.id}.json`);
+    const record = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    fs.writeFileSync(stateFile, JSON.stringify({ ...record, state: 'stopping' }));
+    const reopened = await makeProcessDriver({ stopGraceMs: 200 })({ dataDir: first.dataDir });
+    cleanups.push(reopened.cleanup);
+    await reopened.driver.recover();
+    await waitFor(async () => ((await reopened.driver.list()).length === 0 ? true : undefined));
+    expect(await canConnect('127.0.0.1', info.address!.port)).toBe(false);
+    expect(fs.existsSync(stateFile)).toBe(false);
+  });
+});

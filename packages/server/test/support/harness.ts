@@ -1,0 +1,105 @@
+// Starts a real berthd (real store, real HTTP on a loopback port) for API tests, with a known admin
+// password, and offers a small fetch-based client.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Berthd, type BerthdOptions, startBerthd } from '../../src/berthd.ts';
+import { loadConfig } from '../../src/config.ts';
+import { silentLogger } from '../../src/logger.ts';
+import type { DialectName } from '../../src/store/dialect.ts';
+import { createTestDatabase, type TestDatabase } from './databases.ts';
+
+export const ADMIN_PASSWORD = 'admin-test-password-1';
+
+export interface TestBerthd {
+  berthd: Berthd;
+  url: string;
+  dataDir: string;
+  /** Logs in and returns the `berth_token` cookie value. */
+  login(username: string, password: string): Promise<string>;
+  /** Calls the API. `auth` is a cookie token ({ cookie }) or an API token ({ token }). */
+  api(method: string, path: string, options?: ApiOptions): Promise<ApiResponse>;
+  stop(): Promise<void>;
+}
+
+export interface ApiOptions {
+  body?: unknown;
+  rawBody?: string;
+  contentType?: string;
+  cookie?: string;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests inspect arbitrary JSON
+  body: any;
+}
+
+export async function startTestBerthd(
+  options: { dialect?: DialectName; env?: Record<string, string>; berthd?: BerthdOptions } = {},
+): Promise<TestBerthd> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
+  const db: TestDatabase = await createTestDatabase(options.dialect ?? 'sqlite');
+  const dbUrl = db.config.dialect === 'sqlite' ? `sqlite:${db.config.file}` : db.config.url;
+  const config = loadConfig(
+    {
+      BERTH_PORT: '0',
+      BERTH_HOST: '127.0.0.1',
+      BERTH_DATA_DIR: dataDir,
+      BERTH_DATABASE_URL: dbUrl,
+      BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      BERTH_LOG_LEVEL: 'silent',
+      BERTH_JOB_POLL: '50ms',
+      ...options.env,
+    },
+    dataDir,
+  );
+  const berthd = await startBerthd(config, { logger: silentLogger(), ...options.berthd });
+  const url = berthd.url;
+
+  async function api(method: string, p: string, o: ApiOptions = {}): Promise<ApiResponse> {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.cookie) headers['cookie'] = `berth_token=${o.cookie}`;
+    if (o.token) headers['authorization'] = `Bearer ${o.token}`;
+    let body: string | undefined;
+    if (o.rawBody !== undefined) {
+      body = o.rawBody;
+      headers['content-type'] = o.contentType ?? 'application/json';
+    } else if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] = o.contentType ?? 'application/json';
+    }
+    const res = await fetch(url + p, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, body: parsed };
+  }
+
+  return {
+    berthd,
+    url,
+    dataDir,
+    api,
+    async login(username, password) {
+      const res = await api('POST', '/api/v1/auth/login', { body: { username, password } });
+      if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+      const cookie = res.headers.get('set-cookie') ?? '';
+      const match = /berth_token=([^;]+)/.exec(cookie);
+      if (!match) throw new Error('login set no berth_token cookie');
+      return decodeURIComponent(match[1]!);
+    },
+    async stop() {
+      // berthd's close leaves apps running (the next berthd adopts them): a test stops them itself
+      // (unless the test closed berthd already).
+      const instances = await berthd.runtime.list().catch(() => []);
+      for (const instance of instances) await berthd.runtime.stop(instance.id, { graceMs: 2000 });
+      await berthd.close();
+      await db.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Prepares this machine for the Docker runtime driver and its tests:
+#   1. installs Debian's docker.io and debootstrap packages when they are missing;
+#   2. starts dockerd in the background (no systemd here) when it is not running,
+#      logging to /var/log/berth-dockerd.log;
+#   3. waits until the Engine API answers on /var/run/docker.sock.
+# Idempotent: running it again on a ready machine changes nothing. Needs root.
+# No image is pulled: the stack images are built locally by berthd (src/images/stack-image.ts).
+set -euo pipefail
+
+readonly SOCKET=/var/run/docker.sock
+readonly LOG_FILE=/var/log/berth-dockerd.log
+readonly WAIT_SECONDS=60
+
+log() { printf 'docker-setup: %s\n' "$*" >&2; }
+
+if [[ "$(id -u)" -ne 0 ]]; then
+  log 'must run as root (installs packages and starts dockerd)'
+  exit 1
+fi
+
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The Engine API answers GET /_ping with "OK".
+engine_answers() {
+  [[ -S "$SOCKET" ]] || return 1
+  local reply
+  reply="$(curl --silent --max-time 2 --unix-socket "$SOCKET" http://localhost/_ping 2>/dev/null)" || return 1
+  [[ "$reply" == "OK" ]]
+}
+
+if engine_answers; then
+  log 'dockerd is running'
+  exit 0
+fi
+
+if pgrep -x dockerd >/dev/null 2>&1; then
+  log 'dockerd is starting; waiting for its socket'
+else
+  log "starting dockerd (log: $LOG_FILE)"
+  # A socket or pid file left by a dockerd that died would make the new one refuse to start.
+  if [[ -e /var/run/docker.pid ]] && ! pgrep -x dockerd >/dev/null 2>&1; then
+    rm -f /var/run/docker.pid
+  fi
+  nohup dockerd --host "unix://$SOCKET" >>"$LOG_FILE" 2>&1 </dev/null &
+  disown
+fi
+
+for ((i = 0; i < WAIT_SECONDS * 2; i++)); do
+  if engine_answers; then
+    log 'dockerd is ready'
+    exit 0
+  fi
+  sleep 0.5
+done
+log "dockerd did not answer within ${WAIT_SECONDS}s; last lines of $LOG_FILE:"
+tail -n 20 "$LOG_FILE" >&2 || true
+exit 1
