@@ -33,20 +33,45 @@ export function parseProcStat(text: string): ProcStat | undefined {
 }
 
 export function readProcStat(pid: number): ProcStat | undefined {
+  return readStatFile(`/proc/${pid}/stat`);
+}
+
+function readStatFile(file: string): ProcStat | undefined {
   try {
-    return parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return parseProcStat(fs.readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
 }
 
+const isDead = (state: string): boolean => state === 'Z' || state === 'X';
+
+/**
+ * True when a zombie-looking process still has live threads. The leader of a multi-threaded process
+ * (any Node.js process) shows `Z` as soon as its own thread is gone, while the other threads are
+ * still exiting and the process still holds its files and sockets.
+ */
+function hasLiveThreads(pid: number): boolean {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tids.some((tid) => {
+    if (Number(tid) === pid) return false;
+    const stat = readStatFile(`/proc/${pid}/task/${tid}/stat`);
+    return stat !== undefined && !isDead(stat.state);
+  });
+}
+
 /** True when `pid` is the same, still running (not zombie) process that started at `startTime`. */
 export function isSameProcessAlive(pid: number, startTime: number): boolean {
   const stat = readProcStat(pid);
-  return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
+  return stat !== undefined && stat.startTime === startTime && !isDead(stat.state);
 }
 
-/** Pids of the live (non-zombie) processes in process group `pgid`. */
+/** Pids of the live processes in process group `pgid` (zombies count only while threads live). */
 export function processGroupMembers(pgid: number): number[] {
   let entries: string[];
   try {
@@ -58,7 +83,8 @@ export function processGroupMembers(pgid: number): number[] {
   for (const entry of entries) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
     const stat = readProcStat(Number(entry));
-    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') members.push(stat.pid);
+    if (!stat || stat.pgrp !== pgid) continue;
+    if (!isDead(stat.state) || hasLiveThreads(stat.pid)) members.push(stat.pid);
   }
   return members;
 }
