@@ -55,7 +55,7 @@ export const ERRORS = {
   },
   PACKAGE_ENTRY_FORBIDDEN: {
     status: 400,
-    message: 'The package has an entry type that is not allowed (hard link, device, FIFO, sparse file)',
+    message: 'The package has an entry type that is not allowed (device, FIFO, sparse file)',
   },
   PACKAGE_PATH_CONFLICT: { status: 400, message: 'The package has duplicate or conflicting entries' },
   PACKAGE_TOO_LARGE: { status: 413, message: 'The package unpacks to more bytes than allowed' },

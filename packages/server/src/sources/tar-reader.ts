@@ -3,19 +3,19 @@
 // Parser, in v7, drops unknown pax keys (so a GNU.sparse.* entry would look like a plain file),
 // silently skips malformed pax records, cuts pax values at a NUL instead of refusing them, and
 // recovers from bad headers with warnings; each of those must refuse a hostile package instead.
-// Only entry types a source tree needs come out: files, directories and symlinks; every other type
-// is refused here, before any of its bytes are read.
+// Only entry types a source tree needs come out: files, directories, symlinks and hard links (which
+// the unpacker turns into copies); every other type is refused here, before any of its bytes are read.
 import type { ByteReader } from './byte-reader.ts';
 import { packageError } from './package-error.ts';
 import { type PaxRecords, parsePax } from './pax.ts';
 import { BLOCK, decodeUtf8, isZeroBlock, parseHeader, type TarHeader } from './tar-header.ts';
 
-export type EntryType = 'file' | 'directory' | 'symlink';
+export type EntryType = 'file' | 'directory' | 'symlink' | 'hardlink';
 
 export interface TarEntry {
   type: EntryType;
   path: string;
-  /** Symlink target ('' for other types). */
+  /** Symlink or hard link target ('' for other types). */
   linkpath: string;
   /** Body size in bytes (0 for directories and symlinks); Infinity if not representable. */
   size: number;
@@ -29,12 +29,13 @@ const MAX_PAX_BYTES = 256 * 1024;
 const MAX_BODY_CHUNK = 1024 * 1024;
 
 const FORBIDDEN: Record<string, string> = {
-  '1': 'hard links are not allowed',
   '3': 'character devices are not allowed',
   '4': 'block devices are not allowed',
   '6': 'FIFOs are not allowed',
   S: 'sparse files are not allowed',
 };
+
+const ENTRY_TYPES: Record<string, EntryType> = { '5': 'directory', '2': 'symlink', '1': 'hardlink' };
 
 export class TarReader {
   readonly #input: ByteReader;
@@ -83,6 +84,7 @@ export class TarReader {
         case '7': // contiguous file: a regular file everywhere that matters
         case '5':
         case '2':
+        case '1':
           break;
         default:
           throw packageError(
@@ -92,7 +94,7 @@ export class TarReader {
           );
       }
       if (pax?.sparse) throw packageError('PACKAGE_ENTRY_FORBIDDEN', FORBIDDEN['S']!, name);
-      const type: EntryType = header.type === '5' ? 'directory' : header.type === '2' ? 'symlink' : 'file';
+      const type = ENTRY_TYPES[header.type] ?? 'file';
       const size = pax?.size ?? header.size;
       if (type !== 'file' && size !== 0) {
         throw packageError('PACKAGE_INVALID', `a ${type} entry declares a body`, name);
@@ -101,7 +103,8 @@ export class TarReader {
       return {
         type,
         path: name,
-        linkpath: type === 'symlink' ? (pax?.linkpath ?? longLink ?? header.linkname) : '',
+        linkpath:
+          type === 'symlink' || type === 'hardlink' ? (pax?.linkpath ?? longLink ?? header.linkname) : '',
         size,
         mode: header.mode,
       };

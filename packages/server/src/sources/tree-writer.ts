@@ -13,6 +13,8 @@ interface Node {
   kind: Kind;
   /** False for a directory created only because an entry lies below it. */
   explicit: boolean;
+  /** Bytes of a regular file. */
+  size?: number;
 }
 
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -59,15 +61,45 @@ export class TreeWriter {
     } catch (err) {
       throw fsError(err, entry);
     }
+    let size = 0;
     try {
       for await (const chunk of body) {
         await writeAll(handle, chunk);
-        this.#bytes += chunk.length;
+        size += chunk.length;
       }
       await handle.chmod(mode & 0o100 ? 0o755 : 0o644);
     } finally {
       await handle.close();
     }
+    this.#nodes.get(key)!.size = size;
+    this.#bytes += size;
+    this.#files++;
+  }
+
+  /** The size of the regular file at `target`, written earlier by this writer; a hard link must name one. */
+  fileSize(target: string[], entry: string): number {
+    const node = this.#nodes.get(target.join('/'));
+    if (node?.kind !== 'file' || node.size === undefined) {
+      throw packageError('PACKAGE_LINK_UNSAFE', 'a hard link must name a file listed before it', entry);
+    }
+    return node.size;
+  }
+
+  /**
+   * A hard link, written as a copy of the file at `target` (checked by fileSize()): separate files
+   * keep the tree free of shared inodes. The source is a regular file this writer created below
+   * directories it made itself, so copying it follows no link.
+   */
+  async copy(parts: string[], target: string[], entry: string): Promise<void> {
+    const size = this.fileSize(target, entry);
+    const key = await this.#prepare(parts, 'file', entry);
+    try {
+      await fs.copyFile(this.#full(target.join('/')), this.#full(key), constants.COPYFILE_EXCL);
+    } catch (err) {
+      throw fsError(err, entry);
+    }
+    this.#nodes.get(key)!.size = size;
+    this.#bytes += size;
     this.#files++;
   }
 

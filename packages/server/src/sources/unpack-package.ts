@@ -156,6 +156,19 @@ async function unpackEntries(
         }
         await tree.file(parts, entry.mode, tar.body(), entry.path);
         break;
+      case 'hardlink': {
+        // A copy of a file listed before it; the copy counts against the size limit like a file.
+        const target = entryParts(entry.linkpath, limits);
+        declaredBytes += tree.fileSize(target, entry.path);
+        if (declaredBytes > limits.maxTotalBytes) {
+          throw packageError(
+            'PACKAGE_TOO_LARGE',
+            `the files add up to more than ${limits.maxTotalBytes} bytes`,
+          );
+        }
+        await tree.copy(parts, target, entry.path);
+        break;
+      }
     }
   }
   if (tree.isEmpty) throw packageError('PACKAGE_INVALID', 'the package is empty');

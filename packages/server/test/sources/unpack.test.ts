@@ -179,6 +179,42 @@ describe('unpackPackage unpacks good packages', () => {
 
 const hasGnuTar = spawnSync('tar', ['--version'], { encoding: 'utf8' }).stdout?.includes('GNU tar') ?? false;
 
+describe('unpackPackage and hard links', () => {
+  it('writes a hard link as a separate copy of the file it names', async () => {
+    const data = tar(
+      dir('app/'),
+      file('app/run.sh', '#!/bin/sh\necho hi\n', 0o755),
+      entry({ name: 'app/bin/run-copy', type: '1', linkname: 'app/run.sh' }),
+      file('app/readme', 'r'),
+    );
+    const result = await unpack(box, zlib.gzipSync(data));
+    const original = path.join(result.root, 'run.sh');
+    const copy = path.join(result.root, 'bin/run-copy');
+    expect(read(copy)).toBe('#!/bin/sh\necho hi\n');
+    expect(modeOf(copy)).toBe(0o755);
+    expect(fs.statSync(copy).ino).not.toBe(fs.statSync(original).ino);
+    expect(fs.statSync(original).nlink).toBe(1);
+    expect(result.files).toBe(3);
+    // Writing the copy leaves the original alone.
+    fs.writeFileSync(copy, 'changed');
+    expect(read(original)).toBe('#!/bin/sh\necho hi\n');
+  });
+
+  it.runIf(hasGnuTar)('unpacks what GNU tar writes for a hard-linked file (pnpm-style stores)', async () => {
+    const src = path.join(box.outer, 'linked');
+    fs.mkdirSync(path.join(src, 'app/store'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'app/store/lib.js'), 'module.exports = 1;');
+    fs.mkdirSync(path.join(src, 'app/node_modules'));
+    fs.linkSync(path.join(src, 'app/store/lib.js'), path.join(src, 'app/node_modules/lib.js'));
+    const archive = path.join(box.outer, 'linked.tar.gz');
+    const run = spawnSync('tar', ['-czf', archive, '-C', src, 'app']);
+    expect(run.status, String(run.stderr)).toBe(0);
+    const result = await unpack(box, fs.readFileSync(archive));
+    expect(read(path.join(result.root, 'node_modules/lib.js'))).toBe('module.exports = 1;');
+    expect(read(path.join(result.root, 'store/lib.js'))).toBe('module.exports = 1;');
+  });
+});
+
 describe('unpackPackage and GNU tar', () => {
   it.skipIf(!hasGnuTar)(
     'unpacks what GNU tar writes in gnu and pax formats (skipped: no GNU tar)',
