@@ -99,6 +99,11 @@ export interface JobQueue {
    * when no attempts are left, or cancelled when a cancel was requested. Returns how many.
    */
   reapExpired(): Promise<number>;
+  /**
+   * Deletes the finished jobs among `ids` with their log lines; queued and running ones stay.
+   * Resolves with the ids deleted. Pass `db` to delete inside the caller's transaction.
+   */
+  removeFinished(ids: readonly string[], options?: { db?: Kysely<Database> }): Promise<string[]>;
   /** Local (this process) notifications, used to wake workers at once. */
   subscribe(listener: (event: JobQueueEvent) => void): () => void;
 }
@@ -364,6 +369,29 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         }
       }
       return reaped;
+    },
+
+    async removeFinished(ids, options = {}) {
+      if (ids.length === 0) return [];
+      const run = async (tx: Kysely<Database>): Promise<string[]> => {
+        const finished = (
+          await tx
+            .selectFrom('jobs')
+            .select('id')
+            .where('id', 'in', [...ids])
+            .where('status', 'in', [...FINISHED_STATUSES])
+            .execute()
+        ).map((r) => r.id);
+        if (finished.length === 0) return [];
+        await tx.deleteFrom('job_logs').where('job_id', 'in', finished).execute();
+        await tx
+          .deleteFrom('jobs')
+          .where('id', 'in', finished)
+          .where('status', 'in', [...FINISHED_STATUSES])
+          .execute();
+        return finished;
+      };
+      return options.db ? run(options.db) : db.transaction().execute(run);
     },
 
     subscribe(listener) {
