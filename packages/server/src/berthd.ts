@@ -7,8 +7,16 @@ import { createBuilders } from './build/index.ts';
 import type { Config } from './config.ts';
 import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
 import { createEngine, type Engine } from './engine/index.ts';
+import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
 import { accessLogger } from './gateway/access-log.ts';
-import { createGateway, type Gateway } from './gateway/index.ts';
+import {
+  clusteredGateway,
+  createGateway,
+  createGatewayCluster,
+  forwardedGuard,
+  type Gateway,
+  type GatewayCluster,
+} from './gateway/index.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { type Api, createHttpApp } from './http/server.ts';
 import { type BootstrapResult, createAuditLog, createIdentity, identityRoutes } from './identity/index.ts';
@@ -22,6 +30,7 @@ import {
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
+import { createDockerParts } from './runtime/docker/berthd-parts.ts';
 import type { RuntimeDriver } from './runtime/index.ts';
 import { createAppUsers } from './runtime/process/app-user.ts';
 import { createProcessDriver } from './runtime/process/index.ts';
@@ -45,6 +54,9 @@ export interface Berthd {
   readonly http: Api;
   readonly runtime: RuntimeDriver;
   readonly gateway: Gateway;
+  /** The gateway worker processes serving the public port (BERTH_GATEWAY_WORKERS > 0), else null:
+   *  then berthd's own process serves it. */
+  readonly gatewayWorkers: GatewayCluster | null;
   readonly engine: Engine;
   /** What the first start did about the bootstrap admin (the generated password, once). */
   readonly bootstrap: BootstrapResult;
@@ -61,6 +73,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let http: Api | undefined;
   let runtime: RuntimeDriver | undefined;
   let gateway: Gateway | undefined;
+  let gatewayWorkers: GatewayCluster | undefined;
   let engine: Engine | undefined;
   try {
     await migrateToLatest(store, [...ALL_MIGRATIONS], logger.child({ mod: 'store' }));
@@ -92,26 +105,54 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     });
 
     // Apps keep running across berthd restarts: pick up the instances that still run first.
-    runtime = createProcessDriver({
-      dataDir: config.dataDir,
-      logger,
-      secretBox,
-      stopGraceMs: config.runtime.stopGraceMs,
-      logs: {
-        maxBytes: config.runtime.logMaxBytes,
-        keepFiles: config.runtime.logFiles,
-        retainMs: config.runtime.logRetentionMs,
-      },
-    });
+    const docker = config.runtime.driver === 'docker' ? createDockerParts(config, logger) : undefined;
+    runtime =
+      docker?.driver ??
+      createProcessDriver({
+        dataDir: config.dataDir,
+        logger,
+        secretBox,
+        stopGraceMs: config.runtime.stopGraceMs,
+        logs: {
+          maxBytes: config.runtime.logMaxBytes,
+          keepFiles: config.runtime.logFiles,
+          retainMs: config.runtime.logRetentionMs,
+        },
+      });
     await runtime.recover();
     // The public port: app requests go to the gateway, everything else to the API.
     let apiHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-    gateway = createGateway({
+    let guard: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    const localGateway = createGateway({
       logger,
       trustForwarded: config.trustProxy,
-      fallback: { request: (req, res) => apiHandler!(req, res) },
+      fallback: {
+        request: (req, res) => {
+          guard?.(req, res);
+          apiHandler!(req, res);
+        },
+      },
       ...(config.engine.accessLog ? { onRequestDone: accessLogger(logger) } : {}),
     });
+    gateway = localGateway;
+    // With workers (one per core) serving the public port, berthd's server moves to a loopback port
+    // that the workers forward non-app requests to; every route table goes to the workers too.
+    if (config.gatewayWorkers > 0) {
+      gatewayWorkers = createGatewayCluster({
+        logger,
+        workers: config.gatewayWorkers,
+        port: config.port,
+        host: config.host,
+        worker: {
+          logLevel: config.logLevel,
+          accessLog: config.engine.accessLog,
+          trustForwarded: config.trustProxy,
+        },
+        currentTable: () => localGateway.table,
+      });
+      guard = forwardedGuard(gatewayWorkers.key);
+      gateway = clusteredGateway(localGateway, gatewayWorkers);
+    }
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     const appUsers = isRoot ? createAppUsers(logger.child({ mod: 'engine' })) : undefined;
     engine = createEngine({
@@ -125,6 +166,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       secretBox,
       configSnapshot: (code, env) => apps.configSnapshot(code, env),
       appUser: appUsers ? (code) => appUsers.ensure(code) : undefined,
+      containers: docker?.containers,
       logger,
       settings: {
         dataDir: config.dataDir,
@@ -140,7 +182,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     http = await createHttpApp({
       logger,
       version: VERSION,
-      trustProxy: config.trustProxy,
+      // Behind gateway workers X-Forwarded-* come from them only (the guard drops anyone else's).
+      trustProxy: config.trustProxy || gatewayWorkers !== undefined,
       authenticate: identity.authenticate,
       serverFactory: (handler) => {
         apiHandler = handler;
@@ -163,8 +206,14 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       ],
     });
     await engine.reconcile();
-    await http.listen({ port: config.port, host: config.host });
+    await http.listen(
+      gatewayWorkers === undefined
+        ? { port: config.port, host: config.host }
+        : { port: 0, host: '127.0.0.1' },
+    );
     const address = http.server.address() as AddressInfo;
+    await gatewayWorkers?.start({ host: '127.0.0.1', port: address.port });
+    const publicPort = gatewayWorkers?.port ?? address.port;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
     workers = createJobWorkers({
@@ -175,24 +224,32 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       pollMs: config.jobs.pollMs,
     });
     workers.start();
+    const purger: HistoryPurger = schedulePurge(
+      { store, queue: jobs, logger: logger.child({ mod: 'engine' }) },
+      { retentionMs: config.engine.historyRetentionMs },
+    );
 
     const started = { http, workers, runtime, gateway, engine };
     let closing: Promise<void> | undefined;
     return {
       config,
-      url: `http://${shownHost}:${address.port}`,
-      port: address.port,
+      url: `http://${shownHost}:${publicPort}`,
+      port: publicPort,
       store,
       jobs,
       http,
       runtime,
       gateway,
+      gatewayWorkers: gatewayWorkers ?? null,
       engine,
       bootstrap,
       close() {
         closing ??= (async () => {
+          // Public traffic stops first: the workers finish what they serve, then exit.
+          await gatewayWorkers?.close();
           await started.http.close();
           await started.workers.stop();
+          purger.stop();
           started.engine.close();
           await started.gateway.close();
           // Detach only: the apps keep running and the next berthd adopts them.
@@ -204,6 +261,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     };
   } catch (err) {
     await workers?.stop().catch(() => {});
+    await gatewayWorkers?.close().catch(() => {});
     await http?.close().catch(() => {});
     engine?.close();
     await gateway?.close().catch(() => {});

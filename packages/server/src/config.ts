@@ -1,6 +1,7 @@
 // The only reader of process.env in berthd. Every setting is declared once below with its default
 // and unit, validated at boot, and returned frozen. An invalid value stops the start with a message
 // naming the setting.
+import os from 'node:os';
 import path from 'node:path';
 
 export type DatabaseConfig =
@@ -24,6 +25,9 @@ export interface Config {
   sessionTtlMs: number;
   cookieSecure: boolean;
   trustProxy: boolean;
+  /** Gateway worker processes serving the public port (one per core); 0 serves it in berthd's own
+   *  process. */
+  gatewayWorkers: number;
   jobs: {
     /** Job workers in this process; 0 runs the API only. */
     workers: number;
@@ -36,6 +40,15 @@ export interface Config {
     maxFailuresPerAddress: number;
   };
   runtime: {
+    /** Where app instances run: supervised host processes (default) or Docker containers. */
+    driver: RuntimeDriverName;
+    /** Settings of the Docker runtime (used only with `driver: 'docker'`). */
+    docker: {
+      /** The Engine API's Unix socket. */
+      socket: string;
+      /** Debian mirror debootstrap downloads from when a stack image has to be built. */
+      debianMirror: string | undefined;
+    };
     /** Grace between SIGTERM and SIGKILL when an instance stops. */
     stopGraceMs: number;
     /** An instance's log file is rotated at this size. */
@@ -56,8 +69,13 @@ export interface Config {
     appsDomain: string | undefined;
     /** Write one access-log line (JSON, `mod: "access"`) per request the gateway serves. */
     accessLog: boolean;
+    /** Deploys older than this whose release is gone are deleted with their jobs and logs. */
+    historyRetentionMs: number;
   };
 }
+
+export const RUNTIME_DRIVERS = ['process', 'docker'] as const;
+export type RuntimeDriverName = (typeof RUNTIME_DRIVERS)[number];
 
 export class ConfigError extends Error {
   constructor(
@@ -157,6 +175,52 @@ function appsDomain(env: Env): string | undefined {
   return domain;
 }
 
+function runtimeDriver(env: Env): RuntimeDriverName {
+  const raw = (env['BERTH_RUNTIME'] ?? '').trim();
+  if (raw === '') return 'process';
+  const name = RUNTIME_DRIVERS.find((d) => d === raw.toLowerCase());
+  if (!name)
+    throw new ConfigError('BERTH_RUNTIME', `"${raw}" is not a runtime (use ${RUNTIME_DRIVERS.join(' or ')})`);
+  return name;
+}
+
+function dockerSocket(env: Env, cwd: string): string {
+  const raw = env['BERTH_DOCKER_SOCKET'];
+  if (raw === undefined || raw === '') return '/var/run/docker.sock';
+  const file = raw.trim().replace(/^unix:\/\//, '');
+  if (!file || /^[a-z]+:\/\//i.test(file)) {
+    throw new ConfigError(
+      'BERTH_DOCKER_SOCKET',
+      `"${raw}" is not a Unix socket path (example: /var/run/docker.sock)`,
+    );
+  }
+  return path.resolve(cwd, file);
+}
+
+function debianMirror(env: Env): string | undefined {
+  const raw = env['BERTH_DEBIAN_MIRROR'];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(
+      'BERTH_DEBIAN_MIRROR',
+      `"${raw}" is not a URL (example: http://deb.debian.org/debian)`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('BERTH_DEBIAN_MIRROR', 'must be an http: or https: URL');
+  }
+  return raw.trim().replace(/\/$/, '');
+}
+
+/** One gateway worker per core; with a single core the gateway stays in berthd's process. */
+function defaultGatewayWorkers(): number {
+  const cores = os.availableParallelism();
+  return cores > 1 ? cores : 0;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
@@ -202,6 +266,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sessionTtlMs: duration(env, 'BERTH_SESSION_TTL', '12h'),
     cookieSecure: bool(env, 'BERTH_COOKIE_SECURE', publicUrl.protocol === 'https:'),
     trustProxy: bool(env, 'BERTH_TRUST_PROXY', false),
+    gatewayWorkers: integer(env, 'BERTH_GATEWAY_WORKERS', defaultGatewayWorkers(), 0, 256),
     jobs: {
       workers: integer(env, 'BERTH_JOB_WORKERS', 2, 0, 64),
       leaseMs: duration(env, 'BERTH_JOB_LEASE', '30s'),
@@ -213,6 +278,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxFailuresPerAddress: integer(env, 'BERTH_LOGIN_MAX_FAILURES_ADDRESS', 20, 1, 10000),
     },
     runtime: {
+      driver: runtimeDriver(env),
+      docker: { socket: dockerSocket(env, cwd), debianMirror: debianMirror(env) },
       stopGraceMs: duration(env, 'BERTH_STOP_GRACE', '10s'),
       logMaxBytes: size(env, 'BERTH_LOG_MAX_SIZE', 10 * 1024 * 1024),
       logFiles: integer(env, 'BERTH_LOG_FILES', 3, 0, 100),
@@ -224,6 +291,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       drainMs: duration(env, 'BERTH_DRAIN', '2s'),
       appsDomain: appsDomain(env),
       accessLog: bool(env, 'BERTH_ACCESS_LOG', true),
+      historyRetentionMs: duration(env, 'BERTH_HISTORY_RETENTION', '30d'),
     },
   };
   return deepFreeze(config);

@@ -82,6 +82,7 @@ export const ERRORS = {
   },
   BUILD_FAILED: { status: 422, message: 'The build failed' },
   BUILD_TIMEOUT: { status: 422, message: 'The build took longer than allowed' },
+  BUILD_IMAGE_FAILED: { status: 422, message: 'The image could not be built from the Dockerfile' },
   // runtime
   RUNTIME_SPEC_INVALID: { status: 400, message: 'The instance spec is not valid' },
   RUNTIME_INSTANCE_EXISTS: { status: 409, message: 'An instance with this id exists already' },

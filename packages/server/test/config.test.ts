@@ -56,6 +56,8 @@ describe('config', () => {
 describe('runtime settings', () => {
   it('has defaults and reads units', () => {
     expect(loadConfig({}).runtime).toEqual({
+      driver: 'process',
+      docker: { socket: '/var/run/docker.sock', debianMirror: undefined },
       stopGraceMs: 10_000,
       logMaxBytes: 10 * 1024 * 1024,
       logFiles: 3,
@@ -68,6 +70,8 @@ describe('runtime settings', () => {
       BERTH_LOG_RETENTION: '1d',
     });
     expect(c.runtime).toEqual({
+      driver: 'process',
+      docker: { socket: '/var/run/docker.sock', debianMirror: undefined },
       stopGraceMs: 3000,
       logMaxBytes: 1024 * 1024,
       logFiles: 0,

@@ -1,6 +1,7 @@
 // What every builder's steps share: a scrubbed environment (the app's variables, a PATH of the
 // artifact's tool directories and the system's, HOME = the artifact; nothing of berthd's own
-// environment or secrets), the app's Unix user, the build's log and its abort signal.
+// environment or secrets), the app's Unix user, the build's log and its abort signal. Steps go to the
+// context's executor (a host process by default, a one-off container on the Docker runtime).
 import path from 'node:path';
 import type { BuildContext } from './builder.ts';
 import { runStep } from './run-step.ts';
@@ -45,6 +46,15 @@ export function buildSteps(ctx: BuildContext, setup: StepsSetup): BuildSteps {
   const env = buildEnv(ctx, setup);
   return {
     env,
-    run: (argv) => runStep({ argv, cwd: setup.dir, env, log: ctx.log, signal: ctx.signal, user: ctx.user }),
+    run: (argv) =>
+      (ctx.exec ?? runStep)({
+        argv,
+        cwd: setup.dir,
+        env,
+        log: ctx.log,
+        signal: ctx.signal,
+        user: ctx.user,
+        dirs: { outDir: ctx.outDir, appDir: setup.dir, cacheDir: ctx.cacheDir },
+      }),
   };
 }

@@ -2,6 +2,7 @@
 // is a small driver (node/, python/, static/, custom/); buildApp() wraps every one of them with the
 // same copy, timeout, abort, scratch-directory and clean-up behaviour.
 import type { AppManifest } from '../manifest/index.ts';
+import type { StepExecutor } from './step-exec.ts';
 
 export type BuildRuntime = 'node' | 'python' | 'static' | 'custom';
 
@@ -22,6 +23,9 @@ export interface BuildContext {
   user?: { uid: number; gid: number };
   /** A scratch directory outside the artifact for tool caches; buildApp creates and removes it. */
   cacheDir?: string;
+  /** Runs each build step; default: spawned on this host (runStep). The Docker runtime runs them in
+   *  a one-off container of the stack image instead (container-exec.ts). */
+  exec?: StepExecutor;
 }
 
 export interface BuildResult {

@@ -83,12 +83,7 @@ export async function runStep(options: StepOptions): Promise<void> {
     if (signal.aborted) throw stepAborted(signal.reason, argv, tail);
     if (exit.code !== 0) {
       const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-      throw new BerthError('BUILD_FAILED', `Build step "${shorten(shown)}" ${how}`, {
-        command: argv,
-        exitCode: exit.code,
-        signal: exit.signal,
-        tail: [...tail],
-      });
+      throw stepFailed(argv, how, { exitCode: exit.code, signal: exit.signal }, tail);
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
@@ -96,11 +91,25 @@ export async function runStep(options: StepOptions): Promise<void> {
   }
 }
 
+/** BUILD_FAILED for a step that ran and failed: `how` ends "Build step "…" ". */
+export function stepFailed(
+  argv: readonly string[],
+  how: string,
+  exit: { exitCode: number | null; signal?: string | null; oomKilled?: boolean },
+  tail: readonly string[],
+): BerthError {
+  return new BerthError('BUILD_FAILED', `Build step "${shorten(showCommand(argv))}" ${how}`, {
+    command: [...argv],
+    ...exit,
+    tail: [...tail],
+  });
+}
+
 /** The abort reason, with the step and its output's tail added to a time-out. */
-function stepAborted(reason: unknown, argv: string[], tail: string[]): unknown {
+export function stepAborted(reason: unknown, argv: readonly string[], tail: readonly string[]): unknown {
   if (isBerthError(reason, 'BUILD_TIMEOUT')) {
     return new BerthError('BUILD_TIMEOUT', reason.message, {
-      command: argv,
+      command: [...argv],
       exitCode: null,
       tail: [...tail],
     });
@@ -108,7 +117,8 @@ function stepAborted(reason: unknown, argv: string[], tail: string[]): unknown {
   return reason;
 }
 
-async function drain(...streams: Readable[]): Promise<void> {
+/** Waits (a little) for the step's output streams to end; a stray holder of a pipe is cut off. */
+export async function drain(...streams: Readable[]): Promise<void> {
   await Promise.all(
     streams.map(
       (stream) =>

@@ -7,10 +7,15 @@ import type { EnvName } from '@berth/sdk';
 import { appSecretContext } from '../apps/secret-service.ts';
 import type { InstanceInfo, InstanceSpec } from '../runtime/index.ts';
 import type { EngineContext } from './engine-deps.ts';
-import { urlPrefix } from './engine-deps.ts';
+import { stackRuntimeOf, urlPrefix } from './engine-deps.ts';
 import { writeEnvState } from './engine-store.ts';
 import { type DeployPlan, planDeploy, resolveFormation } from './plan-deploy.ts';
-import { declaredCounts, type ReleaseBuild, releaseSealContext } from './release-build.ts';
+import {
+  DOCKERFILE_RUNTIME,
+  declaredCounts,
+  type ReleaseBuild,
+  releaseSealContext,
+} from './release-build.ts';
 import { runReleaseCommand } from './release-command.ts';
 import type { ReleaseRow } from './tables.ts';
 import { UnhealthyError, waitHealthy, waitStaysUp } from './wait-healthy.ts';
@@ -103,20 +108,56 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
     `-----> Plan for v${version}: start ${plan.start.length}, keep ${plan.keep.length}, stop ${plan.stop.length}`,
   );
   const vars = await instanceVars(ctx, app, env, input.release, build);
-  const user = ctx.appUser ? await ctx.appUser(app) : undefined;
+  const limits = {
+    ...(build.resources.memoryBytes ? { memoryBytes: build.resources.memoryBytes } : {}),
+    ...(build.resources.cpu ? { cpu: build.resources.cpu } : {}),
+    ...(build.resources.pids ? { pids: build.resources.pids } : {}),
+  };
+  // Containers run the release's own image, or the stack image of its runtime (built if missing).
+  const containers = ctx.containers;
+  const image =
+    containers && (plan.releaseCommand || plan.start.length)
+      ? (build.image ?? (await containers.stackImage(stackRuntimeOf(build.runtime), (l) => input.log(l))))
+      : undefined;
+
+  // A release built from the app's Dockerfile carries the app in its image (no artifact to mount).
+  const appInImage = image !== undefined && build.runtime === DOCKERFILE_RUNTIME;
 
   if (plan.releaseCommand) {
     input.log(`-----> Running the release command: ${plan.releaseCommand.join(' ')}`);
-    const code = await runReleaseCommand({
-      command: plan.releaseCommand,
-      artifactDir,
-      vars,
-      pathPrepend: build.pathPrepend ?? [],
-      user,
-      log: (line) => input.log(line),
-      signal,
-      timeoutMs: ctx.settings.releaseCommandTimeoutMs ?? 10 * 60_000,
-    });
+    const timeoutMs = ctx.settings.releaseCommandTimeoutMs ?? 10 * 60_000;
+    const log = (line: string) => input.log(line);
+    let code: number;
+    if (containers) {
+      if (!containers.runTask || !image)
+        throw new DeployFailure('this berthd cannot run release commands in containers');
+      code = await containers.runTask({
+        app,
+        env,
+        release: version,
+        image,
+        appInImage,
+        artifactDir,
+        command: plan.releaseCommand,
+        vars,
+        pathPrepend: build.pathPrepend ?? [],
+        limits,
+        timeoutMs,
+        signal,
+        log,
+      });
+    } else {
+      code = await runReleaseCommand({
+        command: plan.releaseCommand,
+        artifactDir,
+        vars,
+        pathPrepend: build.pathPrepend ?? [],
+        user: ctx.appUser ? await ctx.appUser(app) : undefined,
+        log,
+        signal,
+        timeoutMs,
+      });
+    }
     signal.throwIfAborted();
     if (code !== 0) throw new DeployFailure(`the release command exited with code ${code}`);
   }
@@ -137,12 +178,9 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
         command: processSpec.command,
         vars,
         pathPrepend: build.pathPrepend ?? [],
-        limits: {
-          ...(build.resources.memoryBytes ? { memoryBytes: build.resources.memoryBytes } : {}),
-          ...(build.resources.cpu ? { cpu: build.resources.cpu } : {}),
-          ...(build.resources.pids ? { pids: build.resources.pids } : {}),
-        },
+        limits,
         listen: step.processType === 'web',
+        ...(image ? { image, ...(appInImage ? { appInImage } : {}) } : {}),
       };
       await input.onStarted([...started.map((i) => i.id), spec.id]);
       started.push(await ctx.driver.start(spec));

@@ -1,13 +1,41 @@
 // A `build` deploy's first half: unpack the uploaded package, read its manifest and build it into
-// `{dataDir}/releases/{code}/{env}/v{n}` as the app's user. The build output goes to the deploy log.
+// `{dataDir}/releases/{code}/{env}/v{n}`. The build output goes to the deploy log.
+//
+// Process runtime: the Berth builder's steps run on this host as the app's Unix user.
+// Docker runtime (`ctx.containers`):
+//   - a source with a Dockerfile at its root (and no `runtime:` in berth.yaml) is built into the
+//     release image `berth/{code}:{env}-v{n}` through the Engine API; the release directory stays
+//     empty and `build.image` is the tag;
+//   - any other source is built by the Berth builder, each step in a one-off container of the
+//     runtime's stack image as the app's container uid (build/container/); `build.image` is that
+//     stack image, which the release's instances run.
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildApp } from '../build/index.ts';
+import {
+  type BuildContext,
+  type BuildResult,
+  buildApp,
+  buildImage,
+  containerExecutor,
+  containerTools,
+  createBuilders,
+  DEFAULT_BUILD_TIMEOUT_MS,
+  detectDockerfileApp,
+  processesFromImage,
+  removeTag,
+  type StepExecutor,
+} from '../build/index.ts';
+import { BerthError } from '../errors.ts';
+import { releaseImageTag } from '../images/index.ts';
 import { loadManifest } from '../manifest/index.ts';
+import { createAppUids } from '../runtime/docker/app-uids.ts';
 import { lockDownDataDir } from '../runtime/process/app-dirs.ts';
 import { unpackPackage } from '../sources/index.ts';
-import type { EngineContext } from './engine-deps.ts';
-import type { ReleaseBuild } from './release-build.ts';
+import { type EngineContainers, type EngineContext, stackRuntimeOf } from './engine-deps.ts';
+import { DOCKERFILE_RUNTIME, type ReleaseBuild } from './release-build.ts';
+
+/** The Docker runtime's first app uid (docker-options.ts); the uid table in the data dir is shared. */
+const FIRST_CONTAINER_UID = 10_000;
 
 export function packagePath(dataDir: string, deployId: string): string {
   return path.join(dataDir, 'packages', `${deployId}.tar.gz`);
@@ -23,18 +51,17 @@ export interface BuiltRelease {
   build: ReleaseBuild;
 }
 
-export async function buildRelease(
-  ctx: EngineContext,
-  o: {
-    deployId: string;
-    app: string;
-    env: string;
-    version: number;
-    config: Record<string, string>;
-    log: (line: string) => void;
-    signal: AbortSignal;
-  },
-): Promise<BuiltRelease> {
+interface BuildInput {
+  deployId: string;
+  app: string;
+  env: string;
+  version: number;
+  config: Record<string, string>;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<BuiltRelease> {
   const { dataDir } = ctx.settings;
   const work = path.join(dataDir, 'tmp', o.deployId);
   const outDir = releaseDir(dataDir, o.app, o.env, o.version);
@@ -48,22 +75,44 @@ export async function buildRelease(
       signal: o.signal,
     });
     o.log(`       ${unpacked.files} files, ${unpacked.bytes} bytes`);
+    if (ctx.containers) {
+      const dockerfileApp = await detectDockerfileApp(unpacked.root);
+      if (dockerfileApp) {
+        return await buildFromDockerfile(ctx, ctx.containers, o, unpacked.root, outDir, dockerfileApp);
+      }
+    }
     const manifest = await loadManifest(unpacked.root);
     o.log(`-----> ${manifest.runtime} app (from ${manifest.source})`);
-    const user = ctx.appUser ? await ctx.appUser(o.app) : undefined;
-    // The app's user builds in its release directory: it must be able to reach it.
-    if (user) lockDownDataDir(dataDir, [outDir]);
-    const result = await buildApp(ctx.builders, {
+    const base: Omit<BuildContext, 'user'> = {
       sourceDir: unpacked.root,
       outDir,
       manifest,
       env: { ...manifest.env, ...o.config },
       log: o.log,
       signal: o.signal,
-      ...(user ? { user } : {}),
-    });
+    };
+    let result: BuildResult;
+    let image: string | undefined;
+    if (ctx.containers) {
+      const inContainer = containerBuild(ctx, ctx.containers, o, manifest.runtime);
+      result = await buildApp(inContainer.builders, {
+        ...base,
+        ...(inContainer.user ? { user: inContainer.user } : {}),
+        exec: inContainer.exec,
+      });
+      image = inContainer.image();
+      // Static sites run no instances: the stack image only served the build command, if any.
+      if (result.runtime === 'static') image = undefined;
+      else image ??= await ctx.containers.stackImage(stackRuntimeOf(result.runtime), o.log);
+    } else {
+      const user = ctx.appUser ? await ctx.appUser(o.app) : undefined;
+      // The app's user builds in its release directory: it must be able to reach it.
+      if (user) lockDownDataDir(dataDir, [outDir]);
+      result = await buildApp(ctx.builders, { ...base, ...(user ? { user } : {}) });
+    }
     const build: ReleaseBuild = {
       runtime: result.runtime,
+      ...(image ? { image } : {}),
       processes: result.processes,
       ...(result.release ? { release: result.release } : {}),
       // The static root is relative to the artifact dir.
@@ -77,4 +126,112 @@ export async function buildRelease(
   } finally {
     await fs.promises.rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The Berth builder with container tools, running each step in a one-off container of the stack
+ * image (resolved on the first step, so a static site without a build command needs no image), as
+ * the app's container uid, which therefore owns the artifact its instances mount. A berthd that is
+ * not root cannot hand the artifact to that uid: its steps then run as berthd's own (non-root) uid.
+ */
+function containerBuild(
+  ctx: EngineContext,
+  containers: EngineContainers,
+  o: BuildInput,
+  runtime: string,
+): {
+  builders: ReturnType<typeof createBuilders>;
+  user: { uid: number; gid: number } | undefined;
+  exec: StepExecutor;
+  image(): string | undefined;
+} {
+  const isRoot = process.getuid?.() === 0;
+  const uid = isRoot
+    ? createAppUids(ctx.settings.dataDir, FIRST_CONTAINER_UID).uidOf(o.app)
+    : (process.getuid?.() ?? 0);
+  const gid = isRoot ? uid : (process.getgid?.() ?? 0);
+  const tools = containerTools();
+  let image: string | undefined;
+  let executor: StepExecutor | undefined;
+  const exec: StepExecutor = async (step) => {
+    if (!executor) {
+      image = await containers.stackImage(stackRuntimeOf(runtime), o.log);
+      o.log(`-----> Building in ${image} as uid ${uid}`);
+      executor = containerExecutor({
+        docker: containers.docker,
+        image,
+        uid,
+        gid,
+        toolMounts: tools.mounts,
+        toolEnv: tools.env,
+        label: o.app,
+      });
+    }
+    return executor(step);
+  };
+  return {
+    builders: createBuilders({ logger: ctx.logger, tools: tools.tools }),
+    user: isRoot ? { uid, gid } : undefined,
+    exec,
+    image: () => image,
+  };
+}
+
+async function buildFromDockerfile(
+  ctx: EngineContext,
+  containers: EngineContainers,
+  o: BuildInput,
+  sourceDir: string,
+  outDir: string,
+  app: NonNullable<Awaited<ReturnType<typeof detectDockerfileApp>>>,
+): Promise<BuiltRelease> {
+  const tag = releaseImageTag(o.app, o.env, o.version);
+  o.log(`-----> Dockerfile app (manifest from ${app.manifest.source}): building ${tag}`);
+  const timeout = AbortSignal.timeout(DEFAULT_BUILD_TIMEOUT_MS);
+  const signal = AbortSignal.any([o.signal, timeout]);
+  let built: Awaited<ReturnType<typeof buildImage>>;
+  try {
+    built = await buildImage({
+      docker: containers.docker,
+      contextDir: sourceDir,
+      tag,
+      labels: { 'berth.app': o.app, 'berth.env': o.env, 'berth.release': String(o.version) },
+      log: o.log,
+      signal,
+    });
+  } catch (err) {
+    if (timeout.aborted && !o.signal.aborted)
+      throw new BerthError(
+        'BUILD_TIMEOUT',
+        `The image build took longer than ${DEFAULT_BUILD_TIMEOUT_MS / 60_000} minutes`,
+      );
+    throw err;
+  }
+  let processes = app.manifest.processes;
+  if (app.processesFromImage) {
+    try {
+      processes = processesFromImage(built.cmd);
+    } catch (err) {
+      await removeTag(containers.docker, tag);
+      throw err;
+    }
+    o.log(`-----> web: the image's CMD (${built.cmd.join(' ')})`);
+  }
+  // The release directory holds nothing (the image carries the app and nothing is mounted), but
+  // releases and pruning expect one; it belongs to the app's container uid like any artifact.
+  await fs.promises.mkdir(outDir, { recursive: true, mode: 0o750 });
+  const uid = createAppUids(ctx.settings.dataDir, FIRST_CONTAINER_UID).uidOf(o.app);
+  if (process.getuid?.() === 0) await fs.promises.chown(outDir, uid, uid);
+  o.log(`-----> Built ${tag} (${built.id.replace(/^sha256:/, '').slice(0, 12)})`);
+  const build: ReleaseBuild = {
+    runtime: DOCKERFILE_RUNTIME,
+    image: tag,
+    processes,
+    ...(app.manifest.release ? { release: app.manifest.release } : {}),
+    pathPrepend: [],
+    env: app.manifest.env,
+    health: app.manifest.health,
+    resources: app.manifest.resources,
+  };
+  return { outDir, artifactDir: outDir, build };
 }

@@ -1,5 +1,6 @@
 // What the engine's parts share: its dependencies, given once by the composition root.
 import type { EnvName } from '@berth/sdk';
+import type Docker from 'dockerode';
 import type { AppAccess, AuditRecorder } from '../apps/index.ts';
 import type { Builder } from '../build/index.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
@@ -37,8 +38,50 @@ export interface EngineDeps {
   configSnapshot(code: string, env: string): Promise<Record<string, string>>;
   /** The app's Unix user when berthd isolates apps (runs as root); undefined otherwise. */
   appUser?: ((code: string) => Promise<{ uid: number; gid: number }>) | undefined;
+  /** Set only with BERTH_RUNTIME=docker: what builds and release commands need of the engine. */
+  containers?: EngineContainers | undefined;
   logger: Logger;
   settings: EngineSettings;
+}
+
+/** Stack image names by the manifest's runtime ('custom' apps run in node's stack). */
+export type StackRuntime = 'node' | 'python' | 'custom';
+
+export interface EngineContainers {
+  docker: Docker;
+  /**
+   * Makes sure the runtime's stack image exists and resolves with its reference. A missing image
+   * is built (minutes: debootstrap), one build at a time per image; `log` gets a line when that
+   * happens (the deploy log). Fails with STACK_IMAGE_BUILD_FAILED or DOCKER_UNAVAILABLE.
+   */
+  stackImage(runtime: StackRuntime, log?: (line: string) => void): Promise<string>;
+  /**
+   * Runs a one-off command (the release command) in a container of `task.image` with the same
+   * isolation as the app's instances; resolves with its exit code. Unset in tests that only build.
+   */
+  runTask?(task: ContainerTask): Promise<number>;
+}
+
+export interface ContainerTask {
+  app: string;
+  env: EnvName;
+  release: number;
+  image: string;
+  /** The image carries the app (Dockerfile release): no artifact mount, the image's WORKDIR. */
+  appInImage: boolean;
+  artifactDir: string;
+  command: string[];
+  vars: Record<string, string>;
+  pathPrepend: string[];
+  limits: { memoryBytes?: number; cpu?: number; pids?: number };
+  timeoutMs: number;
+  signal: AbortSignal;
+  log(line: string): void;
+}
+
+/** The stack a release runs in when it has no image of its own. */
+export function stackRuntimeOf(runtime: string): StackRuntime {
+  return runtime === 'python' ? 'python' : runtime === 'custom' ? 'custom' : 'node';
 }
 
 export interface EngineContext extends EngineDeps {

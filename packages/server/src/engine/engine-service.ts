@@ -23,6 +23,7 @@ import { packagePath } from './build-release.ts';
 import { DEPLOY_JOB_KIND, type DeployJobPayload, type DeployParams } from './deploy-job.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState } from './engine-store.ts';
+import { removeReleaseImages } from './prune-releases.ts';
 import { receivePackage } from './receive-package.ts';
 import { parseReleaseBuild } from './release-build.ts';
 import { type DeployJoined, toDeploy, toRelease } from './views.ts';
@@ -362,6 +363,9 @@ export function createEngineService(ctx: EngineContext): EngineService {
       await ctx.routes.refresh();
       const instances = await ctx.driver.list({ app: code });
       await Promise.all(instances.map((i) => ctx.driver.stop(i.id).catch(() => {})));
+      await removeReleaseImages(ctx, code).catch((err) =>
+        ctx.logger.warn({ err, app: code }, 'could not remove the release images of a deleted app'),
+      );
       await db.deleteFrom('releases').where('app_code', '=', code).execute();
       await db.deleteFrom('deploys').where('app_code', '=', code).execute();
       await fs.promises.rm(path.join(ctx.settings.dataDir, 'releases', code), {

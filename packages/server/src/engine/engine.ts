@@ -8,7 +8,6 @@ import { engineRoutes } from './engine-routes.ts';
 import { createEngineService, type EngineService } from './engine-service.ts';
 import { reconcile } from './reconciler.ts';
 import { createRouteTables, type RouteTables } from './route-tables.ts';
-import { serveStatic } from './static-site.ts';
 
 export interface Engine {
   readonly service: EngineService;
@@ -17,7 +16,7 @@ export interface Engine {
   readonly tables: RouteTables;
   /** Call once after `driver.recover()`: rebuilds the route table and restarts what is missing. */
   reconcile(): Promise<void>;
-  /** berthd's public port handler: static sites, then the gateway (which falls back to the API). */
+  /** berthd's public port handler: the gateway (apps and static sites), which falls back to the API. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   /** Stops listening to runtime events. */
   close(): void;
@@ -54,16 +53,7 @@ export function createEngine(deps: EngineDeps): Engine {
     tables,
     reconcile: () => reconcile(ctx, service),
     handleRequest(req, res) {
-      const resolved = deps.gateway.table.resolve(req.headers.host, req.url ?? '/');
-      const site = resolved && !resolved.redirect ? tables.staticSite(resolved.route.key) : undefined;
-      if (resolved && site) {
-        serveStatic(site, resolved.rest, req, res).catch((err) => {
-          logger.warn({ err }, 'static file failed');
-          if (!res.headersSent) res.writeHead(500).end();
-          else res.destroy();
-        });
-        return;
-      }
+      // Static sites are in the route table: the gateway serves their files itself.
       deps.gateway.handleRequest(req, res);
     },
     close() {

@@ -1,7 +1,10 @@
 // Keeps disk use bounded: after a successful deploy, artifacts of releases older than the last
 // BERTH_KEEP_RELEASES of each environment are deleted — never one a kept or current release (of any
-// environment: a promoted release shares stag's artifact) still uses.
+// environment: a promoted release shares stag's artifact) still uses. On the Docker runtime a pruned
+// release's image `berth/{code}:{env}-v{n}` goes with its artifact (a promoted release shares the
+// image too); while a container still uses that image, the release is left for a later prune.
 import fs from 'node:fs';
+import { isReleaseImageOf, removeAppImages, removeReleaseImage } from '../images/index.ts';
 import type { EngineContext } from './engine-deps.ts';
 
 export async function pruneReleases(
@@ -12,7 +15,7 @@ export async function pruneReleases(
   const { db } = ctx.store;
   const rows = await db
     .selectFrom('releases')
-    .select(['id', 'env', 'version', 'status', 'out_dir', 'pruned'])
+    .select(['id', 'env', 'version', 'status', 'out_dir', 'pruned', 'build'])
     .where('app_code', '=', app)
     .orderBy('version', 'desc')
     .execute();
@@ -31,12 +34,47 @@ export async function pruneReleases(
     if (isCurrent || row.status === 'building' || seen < ctx.settings.keepReleases) keepDirs.add(row.out_dir);
     if (row.status !== 'building') perEnv.set(row.env, seen + 1);
   }
+  const keepImages = new Set<string>();
+  for (const row of rows) {
+    const image = releaseImage(app, row.build);
+    if (image && row.out_dir && keepDirs.has(row.out_dir)) keepImages.add(image);
+  }
   const pruned: string[] = [];
+  const docker = ctx.containers?.docker;
   for (const row of rows) {
     if (!row.out_dir || Number(row.pruned) === 1 || keepDirs.has(row.out_dir)) continue;
+    const image = releaseImage(app, row.build);
+    if (docker && image && !keepImages.has(image)) {
+      const result = await removeReleaseImage(docker, image);
+      if (result === 'in-use') {
+        log(`-----> Kept ${row.env} v${row.version}: a container still uses ${image}`);
+        continue;
+      }
+      keepImages.add(image); // removed (or gone): the next row sharing it has nothing left to do
+    }
     await fs.promises.rm(row.out_dir, { recursive: true, force: true });
     await db.updateTable('releases').set({ pruned: 1 }).where('id', '=', row.id).execute();
     pruned.push(`${row.env} v${row.version}`);
   }
   if (pruned.length) log(`-----> Pruned old artifacts: ${pruned.join(', ')}`);
+}
+
+/** After the app was deleted and its instances stopped: its release images go too. */
+export async function removeReleaseImages(ctx: EngineContext, app: string): Promise<void> {
+  const docker = ctx.containers?.docker;
+  if (!docker) return;
+  const results = await removeAppImages(docker, app);
+  const kept = Object.entries(results).filter(([, r]) => r === 'in-use');
+  if (kept.length) ctx.logger.warn({ app, images: kept.map(([ref]) => ref) }, 'release images still in use');
+}
+
+/** The release image a release runs, when it is one of the app's own (not a stack image). */
+function releaseImage(app: string, buildText: string | null): string | undefined {
+  if (!buildText) return undefined;
+  try {
+    const image = (JSON.parse(buildText) as { image?: unknown }).image;
+    return typeof image === 'string' && isReleaseImageOf(app, image) ? image : undefined;
+  } catch {
+    return undefined;
+  }
 }

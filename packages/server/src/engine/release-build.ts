@@ -3,6 +3,10 @@ import type { HealthCheck, Resources } from '../manifest/index.ts';
 
 export interface ReleaseBuild {
   runtime: string;
+  /** The image instances of this release run (container runtimes): a release image built from the
+   *  app's Dockerfile, or the stack image the app was built in. Unset for the process runtime; the
+   *  engine then uses the runtime's stack image. */
+  image?: string;
   processes: Record<string, { command: string[]; count: number }>;
   /** The release command, run once before a new release's instances start. */
   release?: string[];
@@ -14,6 +18,10 @@ export interface ReleaseBuild {
   health: HealthCheck;
   resources: Resources;
 }
+
+/** `runtime` of a release built from the app's Dockerfile: its image carries the app, so container
+ *  instances mount no artifact and keep the image's working directory and PATH. */
+export const DOCKERFILE_RUNTIME = 'dockerfile';
 
 export function parseReleaseBuild(text: string | null): ReleaseBuild {
   if (!text) throw new Error('the release has no build record');

@@ -1,5 +1,7 @@
 // Runs a release's release command once (e.g. database migrations), in its artifact, as the app's
-// user, with the same variables its instances get. Output goes to the deploy's log.
+// user, with the same variables its instances get. Output goes to the deploy's log. This is the
+// process runtime's way; with containers (BERTH_RUNTIME=docker) apply-release.ts runs the command
+// in a one-off container instead (`EngineContainers.runTask`, runtime/docker/run-task.ts).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { DEFAULT_PATH } from '../runtime/process/instance-env.ts';

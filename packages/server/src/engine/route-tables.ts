@@ -9,10 +9,8 @@ import type { Store } from '../store/store.ts';
 import { parseReleaseBuild } from './release-build.ts';
 
 export interface RouteTables {
-  /** Recomputes and applies the table; resolves once it is applied. */
+  /** Recomputes and applies the table; resolves once it is applied (by every gateway worker). */
   refresh(): Promise<void>;
-  /** Static site roots by route key (`app/env`), for the static file handler. */
-  staticSite(key: string): { root: string; index: string; spa: boolean } | undefined;
 }
 
 export function createRouteTables(deps: {
@@ -23,9 +21,8 @@ export function createRouteTables(deps: {
   baseDomain: string | undefined;
 }): RouteTables {
   let chain: Promise<void> = Promise.resolve();
-  let sites = new Map<string, { root: string; index: string; spa: boolean }>();
 
-  async function compute(): Promise<{ input: RouteTableInput; sites: typeof sites }> {
+  async function compute(): Promise<RouteTableInput> {
     const rows = await deps.store.db
       .selectFrom('env_states')
       .innerJoin('releases', (join) =>
@@ -45,16 +42,20 @@ export function createRouteTables(deps: {
       .execute();
     const running = new Map((await deps.driver.list()).map((i) => [i.id, i]));
     const routes: RouteSpec[] = [];
-    const nextSites = new Map<string, { root: string; index: string; spa: boolean }>();
     for (const row of rows) {
       const env = row.env === 'prod' ? 'prod' : 'stag';
       const build = parseReleaseBuild(row.build);
       if (build.static && row.artifactDir) {
-        routes.push({ app: row.app, env, upstreams: [] });
-        nextSites.set(`${row.app}/${env}`, {
-          root: path.resolve(row.artifactDir, build.static.root),
-          index: build.static.index,
-          spa: build.static.spa,
+        // The gateway (in whichever process serves the request) reads the files itself.
+        routes.push({
+          app: row.app,
+          env,
+          upstreams: [],
+          static: {
+            root: path.resolve(row.artifactDir, build.static.root),
+            index: build.static.index,
+            spa: build.static.spa,
+          },
         });
         continue;
       }
@@ -77,25 +78,17 @@ export function createRouteTables(deps: {
         },
       });
     }
-    return {
-      input: { ...(deps.baseDomain ? { baseDomain: deps.baseDomain } : {}), routes },
-      sites: nextSites,
-    };
+    return { ...(deps.baseDomain ? { baseDomain: deps.baseDomain } : {}), routes };
   }
 
   return {
     refresh() {
       const next = chain.then(async () => {
-        const { input, sites: nextSites } = await compute();
-        // Both in one synchronous step: no request sees a table and sites out of step.
-        sites = nextSites;
-        deps.gateway.applyTable(input);
+        // With gateway workers this resolves once every worker serves the new table.
+        await deps.gateway.applyTable(await compute());
       });
       chain = next.catch((err) => deps.logger.error({ err }, 'route table refresh failed'));
       return next;
-    },
-    staticSite(key) {
-      return sites.get(key);
     },
   };
 }

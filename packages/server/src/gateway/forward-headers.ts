@@ -27,6 +27,9 @@ export interface ScanOptions {
   remoteAddress: string | undefined;
   /** For Upgrade tunnels: keep `Upgrade` and send `Connection: upgrade`. */
   tunnel?: boolean;
+  /** Drop the client's X-Forwarded-For: the upstream sees only the address the gateway saw (for
+   *  berthd's own API behind gateway workers, whose rate limits key on the client address). */
+  ownForwardedFor?: boolean;
 }
 
 export interface ScannedRequest {
@@ -81,6 +84,7 @@ export function scanRequestHeaders(raw: string[], options: ScanOptions): Scanned
         if (requestId === undefined && REQUEST_ID.test(value)) requestId = value;
         continue;
       case 'x-forwarded-for':
+        if (options.ownForwardedFor === true) continue;
         forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
         continue;
       case 'x-forwarded-proto':

@@ -73,3 +73,44 @@ export function createGatewayMetrics(): GatewayMetrics {
     },
   };
 }
+
+/** The counters as plain data (for IPC between gateway workers and berthd, and for readers). */
+export interface MetricsSnapshot {
+  routes: RouteCounters[];
+  unrouted: { requests: number };
+}
+
+export function snapshotMetrics(metrics: GatewayMetrics): MetricsSnapshot {
+  const routes: RouteCounters[] = [];
+  for (const c of metrics.routes.values()) routes.push({ ...c, latencyBuckets: [...c.latencyBuckets] });
+  return { routes, unrouted: { requests: metrics.unrouted.requests } };
+}
+
+/** Sums snapshots (of several gateway workers) route by route. */
+export function mergeMetrics(snapshots: Iterable<MetricsSnapshot>): MetricsSnapshot {
+  const byKey = new Map<string, RouteCounters>();
+  let unrouted = 0;
+  for (const snapshot of snapshots) {
+    unrouted += snapshot.unrouted.requests;
+    for (const c of snapshot.routes) {
+      const key = `${c.app}/${c.env}`;
+      const sum = byKey.get(key);
+      if (sum === undefined) {
+        byKey.set(key, { ...c, latencyBuckets: [...c.latencyBuckets] });
+        continue;
+      }
+      sum.requests += c.requests;
+      sum.status1xx += c.status1xx;
+      sum.status2xx += c.status2xx;
+      sum.status3xx += c.status3xx;
+      sum.status4xx += c.status4xx;
+      sum.status5xx += c.status5xx;
+      sum.bytesOut += c.bytesOut;
+      sum.latencySumMs += c.latencySumMs;
+      for (let i = 0; i < sum.latencyBuckets.length; i++) {
+        sum.latencyBuckets[i] = sum.latencyBuckets[i]! + (c.latencyBuckets[i] ?? 0);
+      }
+    }
+  }
+  return { routes: [...byKey.values()], unrouted: { requests: unrouted } };
+}

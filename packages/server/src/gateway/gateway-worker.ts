@@ -12,12 +12,16 @@ export const ROUTE_TABLE_MESSAGE = 'berth:gateway:route-table';
 export interface RouteTableMessage {
   type: typeof ROUTE_TABLE_MESSAGE;
   table: RouteTableInput;
+  /** Version of the table; a berthd worker acknowledges it once it serves the table. */
+  seq?: number;
 }
 
 /** Serialises a table for IPC. */
-export function routeTableMessage(table: RouteTable | RouteTableInput): RouteTableMessage {
+export function routeTableMessage(table: RouteTable | RouteTableInput, seq?: number): RouteTableMessage {
   const input = 'toInput' in table ? table.toInput() : table;
-  return { type: ROUTE_TABLE_MESSAGE, table: structuredClone(input) };
+  const message: RouteTableMessage = { type: ROUTE_TABLE_MESSAGE, table: structuredClone(input) };
+  if (seq !== undefined) message.seq = seq;
+  return message;
 }
 
 export function isRouteTableMessage(message: unknown): message is RouteTableMessage {
@@ -50,8 +54,9 @@ export interface GatewayWorkerOptions {
   port: number;
   host: string;
   gateway?: Omit<GatewayOptions, 'logger'>;
-  /** Where tables arrive; default `process` when it has an IPC channel. */
-  channel?: IpcChannel;
+  /** Where tables arrive; default `process` when it has an IPC channel; `null`: the caller applies
+   *  tables itself (`applyTable`), as the berthd worker process (worker-main.ts) does. */
+  channel?: IpcChannel | null;
   /** A table to serve until the first message arrives. */
   table?: RouteTableInput;
 }
@@ -60,8 +65,8 @@ export interface GatewayWorker {
   readonly gateway: Gateway;
   readonly server: http.Server;
   readonly port: number;
-  /** Applies a table (what an IPC message does). */
-  applyTable(table: RouteTableInput): void;
+  /** Applies a table (what an IPC message does); false when the table was rejected. */
+  applyTable(table: RouteTableInput): boolean;
   close(): Promise<void>;
 }
 
@@ -80,18 +85,23 @@ export async function startGatewayWorker(options: GatewayWorkerOptions): Promise
     socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
 
-  const applyTable = (input: RouteTableInput): void => {
+  const applyTable = (input: RouteTableInput): boolean => {
     try {
       gateway.applyTable(createRouteTable(input));
+      return true;
     } catch (err) {
       // A bad table keeps the previous one serving.
       logger.error({ err }, 'route table rejected');
+      return false;
     }
   };
   const onMessage = (message: unknown): void => {
     if (isRouteTableMessage(message)) applyTable(message.table);
   };
-  const channel = options.channel ?? (process.send === undefined ? undefined : (process as IpcChannel));
+  const channel =
+    options.channel === null
+      ? undefined
+      : (options.channel ?? (process.send === undefined ? undefined : (process as IpcChannel)));
   channel?.on('message', onMessage);
 
   await new Promise<void>((resolve, reject) => {

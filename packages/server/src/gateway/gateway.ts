@@ -23,7 +23,12 @@ export interface GatewayOptions {
   fallback?: ProxyFallback;
   /** Or: proxy requests that are not for an app (API, console) to this address, path unchanged. A
    *  refused connection takes it out for a second only; it has no active checks. */
-  fallbackUpstream?: { host: string; port: number };
+  fallbackUpstream?: {
+    host: string;
+    port: number;
+    /** Extra headers on every forwarded request (flat `[name, value, …]`). */
+    headers?: readonly string[];
+  };
   /** Default settings of active checks, or false for none (passive detection only: an upstream
    *  marked down then stays down until the next table is applied). */
   healthChecks?: false | Partial<HealthCheckSettings>;
@@ -36,8 +41,10 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   readonly upstreams: UpstreamRegistry;
   readonly health: HealthChecker | null;
-  /** Swaps in a new table atomically (requests in flight finish on the upstreams they started on). */
-  applyTable(table: RouteTable | RouteTableInput): void;
+  /** Swaps in a new table atomically (requests in flight finish on the upstreams they started on).
+   *  In-process this is done on return; a multi-core gateway (gateway-cluster.ts) also sends the
+   *  table to its workers and resolves once each of them serves it. */
+  applyTable(table: RouteTable | RouteTableInput): void | Promise<void>;
   /** Stops health checks and closes every upstream connection. */
   close(): Promise<void>;
 }
@@ -55,7 +62,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger,
       ...(options.pool === undefined ? {} : { pool: options.pool }),
     });
-    registry.sync([{ id: 'berthd', ...options.fallbackUpstream }]);
+    const { host, port } = options.fallbackUpstream;
+    registry.sync([{ id: 'berthd', host, port }]);
     registry.onChange((upstream, up) => {
       if (!up) setTimeout(() => registry.markUp(upstream, 'retrying the fallback'), 1_000).unref();
     });
@@ -75,6 +83,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.onRequestDone === undefined ? {} : { onRequestDone: options.onRequestDone }),
     ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
     ...(fallbackUpstream === undefined ? {} : { fallbackUpstream }),
+    ...(options.fallbackUpstream?.headers === undefined
+      ? {}
+      : { fallbackHeaders: options.fallbackUpstream.headers }),
   });
   const health =
     options.healthChecks === false

@@ -8,36 +8,58 @@
 // `applyTable`), gateway-worker.ts (one process of the multi-core gateway).
 //
 // Multi-core design. One Node process proxies on one core (about 0.4x nginx per core measured on
-// our machines), so the gateway runs as `node:cluster` workers, one per core:
+// our machines), so the gateway runs as `node:cluster` workers, one per core (gateway-cluster.ts on
+// berthd's side, worker-main.ts + gateway-worker.ts in each worker, worker-protocol.ts between):
 //   - The primary (berthd's main process) owns the store, the engine and the API. It forks N
-//     gateway workers (N = available cores, BERTH_GATEWAY_WORKERS) and restarts any that dies.
-//   - Each worker calls `startGatewayWorker({ port: publicPort, … })`. In a cluster, workers that
-//     listen on the same port share one listening socket owned by the primary, which hands
-//     connections out round robin (the default policy on Linux; `SO_REUSEPORT` needs Node >= 22.12).
-//     Keep-alive connections then stay with their worker, so the hand-out costs little.
-//   - Route tables are plain data. Whenever the engine computes a new table the primary calls
-//     `broadcastRouteTable(Object.values(cluster.workers), table)`; every worker applies it with one
-//     assignment (`applyTable`). A worker that (re)starts gets the current table in its first
-//     message ('online' event), and serves 404s until then.
+//     gateway workers (BERTH_GATEWAY_WORKERS, default = available cores when > 1) under the same tsx
+//     loader, and restarts any that dies (back-off 250 ms doubling per quick crash, up to 30 s).
+//   - Workers listen on the public port. In a cluster the listening socket is owned by the primary,
+//     which hands connections out round robin (Node's default on Linux; `SO_REUSEPORT` needs Node
+//     >= 22.12). Keep-alive connections then stay with their worker, so the hand-out costs little.
+//   - Route tables are plain data. Every table the engine applies goes to all workers
+//     (`clusteredGateway`); each applies it with one assignment and acknowledges it, and the
+//     engine's `applyTable` resolves once all serving workers did, so that old instances are drained
+//     only after no worker routes to them. A (re)started worker gets the current table with its
+//     settings, before it listens.
+//   - Static sites travel in the table (`static: { root, index, spa }`): whichever process gets the
+//     request serves the files itself (static-files.ts), with the usual 304 revalidation.
 //   - Requests that are not for an app (berthd's API and console) are forwarded by the workers to
-//     the primary, which listens on a loopback-only port: workers get
-//     `gateway: { fallbackUpstream: { host: '127.0.0.1', port: apiPort } }` (Fastify then trusts
-//     127.0.0.1 as a proxy to see client addresses). So the public port is served by every core
-//     and the API process stays single, as the store and job workers require.
-//   - Health: each worker runs its own active checks and passive detection. State is per worker
-//     (no IPC on the request path); checks cost N x upstreams / interval, which is small. If that
-//     ever matters, the primary can check and broadcast up/down changes the same way as tables.
-//   - Metrics: counters live per worker; the primary asks each worker for `gateway.metrics` over
-//     IPC (plain objects) and sums them when /metrics is scraped.
-//   - With one core, or in tests, the same `createGateway` runs inside berthd's own process: its
-//     http server calls `gateway.handleRequest` with the API as the fallback.
+//     the primary, which then listens on a loopback-only port. Workers replace the client's
+//     X-Forwarded-For with the address they saw (unless BERTH_TRUST_PROXY) and add a secret header;
+//     berthd honours X-Forwarded-* only with that secret (`forwardedGuard`), so rate limits and the
+//     audit log see real client addresses and a local process cannot forge them. WebSocket
+//     upgrades are tunnelled the same way.
+//   - Health: each worker runs its own active checks and passive detection; berthd's in-process
+//     gateway runs them too (the API's instance views read it). State is per process (no IPC on
+//     the request path); checks cost (N+1) x upstreams / interval, which is small.
+//   - Access log: each worker writes its own JSON lines to stdout (same format, with
+//     `gatewayWorker: <slot>`). Metrics: counters live per worker; `GatewayCluster.metrics()` asks
+//     each worker over IPC and sums them.
+//   - Workers exit when their IPC channel closes ('disconnect'), so a SIGKILLed berthd does not
+//     leave them serving; berthd.close() asks them to finish requests in flight and exit.
+//   - With one core, in tests (BERTH_GATEWAY_WORKERS=0), the same `createGateway` runs inside
+//     berthd's own process: its http server calls `gateway.handleRequest` with the API as the
+//     fallback.
 
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
+export {
+  type ClusterMetrics,
+  clusteredGateway,
+  createGatewayCluster,
+  forwardedGuard,
+  GATEWAY_KEY_HEADER,
+  type GatewayCluster,
+  type GatewayClusterOptions,
+  type WorkerMetrics,
+} from './gateway-cluster.ts';
 export {
   createGatewayMetrics,
   type GatewayMetrics,
   LATENCY_BUCKETS_MS,
+  type MetricsSnapshot,
+  mergeMetrics,
   type RouteCounters,
+  snapshotMetrics,
 } from './gateway-metrics.ts';
 export {
   broadcastRouteTable,
@@ -69,8 +91,10 @@ export {
   type RouteTable,
   RouteTableError,
   type RouteTableInput,
+  type StaticSiteSpec,
   type UpstreamSpec,
 } from './route-table.ts';
+export { resolveStaticFile, type StaticSite, serveStatic } from './static-files.ts';
 export {
   createUpstreamRegistry,
   type Upstream,

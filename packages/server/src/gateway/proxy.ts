@@ -23,6 +23,7 @@ import {
 } from './proxy-context.ts';
 import { ProxyExchange } from './proxy-exchange.ts';
 import { emptyRouteTable, type Route, type RouteTable } from './route-table.ts';
+import { type StaticSite, serveStatic } from './static-files.ts';
 import { openTunnel } from './tunnel.ts';
 import type { Upstream, UpstreamRegistry } from './upstreams.ts';
 
@@ -50,8 +51,11 @@ export interface ProxyOptions {
    *  GATEWAY_NO_ROUTE. */
   fallback?: ProxyFallback;
   /** Or: proxy requests that are not for an app to this upstream, path unchanged (a gateway worker
-   *  forwarding berthd's API and console to the primary process). */
+   *  forwarding berthd's API and console to the primary process). Unless `trustForwarded`, the
+   *  client's own X-Forwarded-For is dropped on this path: berthd sees the address we saw. */
   fallbackUpstream?: Upstream;
+  /** Extra headers (flat `[name, value, …]`) on requests sent to `fallbackUpstream`. */
+  fallbackHeaders?: readonly string[];
 }
 
 export interface Proxy {
@@ -66,6 +70,7 @@ export interface Proxy {
 
 export function createProxy(options: ProxyOptions): Proxy {
   const { registry, metrics, fallback } = options;
+  const fallbackHeaders = options.fallbackHeaders ?? [];
   const fallbackState =
     options.fallbackUpstream === undefined ? null : fallbackRoute(options.fallbackUpstream, metrics);
   const ctx: ProxyContext = {
@@ -90,14 +95,17 @@ export function createProxy(options: ProxyOptions): Proxy {
       fallback.request(req, res);
       return;
     }
+    const toFallback = resolved === null && fallbackState !== null && !snapshot.table.claims(host, url);
     const scanned = scanRequestHeaders(req.rawHeaders, {
       trustForwarded: ctx.trustForwarded,
       proto: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
       remoteAddress: req.socket.remoteAddress,
+      ownForwardedFor: toFallback && !ctx.trustForwarded,
     });
     if (resolved === null) {
-      if (fallbackState !== null && !snapshot.table.claims(host, url)) {
-        forward(req, res, fallbackState, url, scanned.headers, scanned.hasBody, scanned.requestId, start);
+      if (toFallback) {
+        for (const value of fallbackHeaders) scanned.headers.push(value);
+        forward(req, res, fallbackState!, url, scanned.headers, scanned.hasBody, scanned.requestId, start);
         return;
       }
       metrics.unrouted.requests++;
@@ -112,8 +120,36 @@ export function createProxy(options: ProxyOptions): Proxy {
       report(ctx, req, state, 308, 0, start, scanned.requestId, undefined);
       return;
     }
+    if (state.route.static !== undefined) {
+      serveSite(req, res, state, state.route.static, resolved.rest, scanned.requestId, start);
+      return;
+    }
     addPrefix(scanned.headers, resolved.prefix);
     forward(req, res, state, resolved.rest, scanned.headers, scanned.hasBody, scanned.requestId, start);
+  }
+
+  function serveSite(
+    req: IncomingMessage,
+    res: ServerResponse,
+    state: RouteState,
+    site: StaticSite,
+    rest: string,
+    requestId: string,
+    start: number,
+  ): void {
+    serveStatic(site, rest, req, res).then(
+      (outcome) => {
+        metrics.record(state.counters, outcome.status, outcome.bytes, performance.now() - start);
+        report(ctx, req, state, outcome.status, outcome.bytes, start, requestId, undefined);
+      },
+      (err: unknown) => {
+        ctx.logger.warn({ err, app: state.route.app, requestId }, 'static file failed');
+        if (!res.headersSent) res.writeHead(500, ['content-length', '0', 'x-request-id', requestId]).end();
+        else res.destroy();
+        metrics.record(state.counters, 500, 0, performance.now() - start);
+        report(ctx, req, state, 500, 0, start, requestId, 'STATIC_FILE_FAILED');
+      },
+    );
   }
 
   function forward(
@@ -144,18 +180,21 @@ export function createProxy(options: ProxyOptions): Proxy {
       fallback.upgrade(req, socket, head);
       return;
     }
+    const toFallback = resolved === null && fallbackState !== null && !snapshot.table.claims(host, url);
     const scanned = scanRequestHeaders(req.rawHeaders, {
       trustForwarded: ctx.trustForwarded,
       proto: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
       remoteAddress: req.socket.remoteAddress,
       tunnel: true,
+      ownForwardedFor: toFallback && !ctx.trustForwarded,
     });
-    if (resolved === null && fallbackState !== null && !snapshot.table.claims(host, url)) {
+    if (toFallback) {
+      for (const value of fallbackHeaders) scanned.headers.push(value);
       openTunnel(ctx, {
         req,
         socket,
         head,
-        state: fallbackState,
+        state: fallbackState!,
         path: url,
         headers: scanned.headers,
         requestId: scanned.requestId,
@@ -204,7 +243,7 @@ function fallbackRoute(upstream: Upstream, metrics: GatewayMetrics): RouteState 
     key: '(berthd)/fallback',
     pathPrefix: '',
     upstreams: Object.freeze([Object.freeze({ id: upstream.id, host: upstream.host, port: upstream.port })]),
-    staticRoot: undefined,
+    static: undefined,
     healthCheck: undefined,
   });
   return {

@@ -26,12 +26,22 @@ export interface HealthCheckSpec {
   fall?: number;
 }
 
+/** A static site (`runtime: static` releases): the gateway serves its files itself. */
+export interface StaticSiteSpec {
+  /** Absolute directory; nothing outside it is ever served. */
+  root: string;
+  /** File served for a directory, e.g. `index.html`. */
+  index: string;
+  /** Single-page app: unknown paths get the root index instead of a 404. */
+  spa: boolean;
+}
+
 export interface RouteSpec {
   app: string;
   env: GatewayEnv;
   upstreams: UpstreamSpec[];
-  /** A directory of static files served for this route (not served by the built-in proxy yet). */
-  staticRoot?: string;
+  /** Files served by the gateway for this route, instead of proxying to upstreams. */
+  static?: StaticSiteSpec;
   healthCheck?: HealthCheckSpec;
 }
 
@@ -51,7 +61,7 @@ export interface Route {
   /** `/o/{app}` or `/t/{app}`. */
   readonly pathPrefix: string;
   readonly upstreams: readonly Readonly<UpstreamSpec>[];
-  readonly staticRoot: string | undefined;
+  readonly static: Readonly<StaticSiteSpec> | undefined;
   readonly healthCheck: Readonly<HealthCheckSpec> | undefined;
 }
 
@@ -130,7 +140,7 @@ export function createRouteTable(input: RouteTableInput): RouteTable {
       key: `${spec.app}/${spec.env}`,
       pathPrefix: `/${spec.env === 'prod' ? 'o' : 't'}/${spec.app}`,
       upstreams: Object.freeze(upstreams),
-      staticRoot: spec.staticRoot,
+      static: staticSite(spec),
       healthCheck: spec.healthCheck ? Object.freeze({ ...spec.healthCheck }) : undefined,
     });
     byCode.set(spec.app, route);
@@ -200,6 +210,18 @@ export function createRouteTable(input: RouteTableInput): RouteTable {
   });
 }
 
+function staticSite(spec: RouteSpec): Readonly<StaticSiteSpec> | undefined {
+  const site = spec.static;
+  if (site === undefined) return undefined;
+  if (typeof site.root !== 'string' || !site.root.startsWith('/')) {
+    throw new RouteTableError(`${spec.app}: static root "${String(site.root)}" is not an absolute path`);
+  }
+  if (typeof site.index !== 'string' || site.index === '' || site.index.startsWith('/')) {
+    throw new RouteTableError(`${spec.app}: static index "${String(site.index)}" is not a relative path`);
+  }
+  return Object.freeze({ root: site.root, index: site.index, spa: site.spa === true });
+}
+
 /** An empty table: every request is a 404 (the state before the engine's first table). */
 export function emptyRouteTable(): RouteTable {
   return createRouteTable({ routes: [] });
@@ -228,6 +250,7 @@ function deepFreezeInput(input: RouteTableInput): RouteTableInput {
     for (const upstream of route.upstreams) Object.freeze(upstream);
     Object.freeze(route.upstreams);
     if (route.healthCheck) Object.freeze(route.healthCheck);
+    if (route.static) Object.freeze(route.static);
     Object.freeze(route);
   }
   Object.freeze(copy.routes);

@@ -1,4 +1,13 @@
 // Stack images: the local, registry-free images app containers start from.
+
+export {
+  isReleaseImageOf,
+  listAppImages,
+  type RemoveResult,
+  releaseImageTag,
+  removeAppImages,
+  removeReleaseImage,
+} from './release-images.ts';
 export {
   DEFAULT_DEBIAN_MIRROR,
   ensureStackImage,

@@ -47,6 +47,12 @@ export interface InstanceSpec {
   limits?: InstanceLimits;
   /** True for `web`: the driver allocates an address and passes its port as PORT. */
   listen: boolean;
+  /** Container runtimes: the image the instance runs (default: the driver's choice, see its docs).
+   *  The process driver ignores it: processes run on the host with the host's programs. */
+  image?: string;
+  /** Container runtimes: `image` carries the app itself (built from the app's Dockerfile), so no
+   *  artifact is mounted and the image's working directory and PATH are kept. */
+  appInImage?: boolean;
 }
 
 export type InstanceState =

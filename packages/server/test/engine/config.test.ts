@@ -10,6 +10,7 @@ describe('engine settings', () => {
       drainMs: 2000,
       appsDomain: undefined,
       accessLog: true,
+      historyRetentionMs: 30 * 86_400_000,
     });
   });
 
@@ -20,6 +21,7 @@ describe('engine settings', () => {
         BERTH_KEEP_RELEASES: '10',
         BERTH_DRAIN: '500ms',
         BERTH_APPS_DOMAIN: 'Apps.Example.com.',
+        BERTH_HISTORY_RETENTION: '12h',
       },
       '/tmp',
     ).engine;
@@ -29,6 +31,7 @@ describe('engine settings', () => {
       drainMs: 500,
       appsDomain: 'apps.example.com',
       accessLog: true,
+      historyRetentionMs: 12 * 3_600_000,
     });
     expect(loadConfig({ BERTH_ACCESS_LOG: 'false' }, '/tmp').engine.accessLog).toBe(false);
     expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '512k' }, '/tmp').engine.maxPackageBytes).toBe(512 * 1024);
@@ -44,6 +47,7 @@ describe('engine settings', () => {
       ['BERTH_MAX_PACKAGE_SIZE', '0'],
       ['BERTH_KEEP_RELEASES', '0'],
       ['BERTH_DRAIN', 'soon'],
+      ['BERTH_HISTORY_RETENTION', 'forever'],
       ['BERTH_APPS_DOMAIN', 'localhost'],
       ['BERTH_APPS_DOMAIN', 'bad_domain.com'],
     ] as const) {

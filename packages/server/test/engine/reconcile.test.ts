@@ -40,6 +40,7 @@ describe.each(testDialects())('reconciler on %s', (dialect) => {
         BERTH_LOG_LEVEL: 'silent',
         BERTH_JOB_POLL: '50ms',
         BERTH_DRAIN: '100ms',
+        BERTH_GATEWAY_WORKERS: '0',
       },
       dataDir,
     );

@@ -1,10 +1,19 @@
 // The Docker driver's pure parts, without a Docker engine: the container settings (isolation
-// defaults), the environment, and the log stream demultiplexer.
+// defaults), the environment, the log stream demultiplexer and the log archive.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import { containerConfig, containerEnv, specLabel } from '../../src/runtime/docker/container-config.ts';
 import { resolveDockerOptions } from '../../src/runtime/docker/docker-options.ts';
+import {
+  archivePath,
+  readLogArchive,
+  toLogLine,
+  writeLogArchive,
+} from '../../src/runtime/docker/log-archive.ts';
 import { createLogFrameParser, type DockerLogLine, sinceParam } from '../../src/runtime/docker/log-frames.ts';
 import { inTimeOrder } from '../../src/runtime/docker/log-order.ts';
 import type { InstanceSpec } from '../../src/runtime/index.ts';
@@ -149,5 +158,34 @@ describe('inTimeOrder', () => {
     const seen: string[] = [];
     for await (const l of inTimeOrder(source(), 50)) seen.push(l.line);
     expect(seen).toEqual(['out written first', 'err written second', 'late straggler']);
+  });
+});
+
+describe('log archive', () => {
+  it('keeps nanosecond timestamps, and reads archives written before it kept them', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-log-archive-'));
+    try {
+      const lines: DockerLogLine[] = [
+        { stream: 'stdout', ns: 1_795_000_000_123_456_789n, line: 'first' },
+        { stream: 'stderr', ns: 1_795_000_000_123_456_790n, line: 'same ms, 1 ns later' },
+      ];
+      writeLogArchive(dataDir, 'web-1', lines);
+      expect(readLogArchive(dataDir, 'web-1')).toEqual(lines);
+      expect(fs.statSync(archivePath(dataDir, 'web-1')).mode & 0o777).toBe(0o600);
+      const old = { at: 1_795_000_000_123, stream: 'stdout', line: 'old', instance: 'web-2' };
+      fs.writeFileSync(archivePath(dataDir, 'web-2'), `${JSON.stringify(old)}\n`);
+      expect(readLogArchive(dataDir, 'web-2')).toEqual([
+        { stream: 'stdout', ns: 1_795_000_000_123_000_000n, line: 'old' },
+      ]);
+      expect(readLogArchive(dataDir, 'never')).toBeUndefined();
+      expect(toLogLine(lines[0]!, 'web-1')).toEqual({
+        at: 1_795_000_000_123,
+        stream: 'stdout',
+        line: 'first',
+        instance: 'web-1',
+      });
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

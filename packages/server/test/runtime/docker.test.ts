@@ -1,52 +1,37 @@
-// The Docker driver: the shared contract, then what only containers have (isolation settings,
-// /app and PORT inside the container, adoption by label, stop of a whole container). Needs a running
-// dockerd and builds the stack images on first use (about a minute), so it runs only when
-// BERTH_TEST_DOCKER=1 (CI: scripts/docker-setup.sh first).
+// The Docker driver: the shared contract (with the hooks that observe a container from outside, see
+// docker-fixtures.ts), then what only containers have (the values inside a container, isolation
+// settings, network separation, the stack images). Needs a running dockerd and builds the stack
+// images on first use (a few minutes), so it runs only when BERTH_TEST_DOCKER=1 (CI:
+// scripts/docker-setup.sh first). The hostile-app test is docker-hostile.test.ts.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageExists, runToCompletion } from '../../src/images/engine.ts';
+import { runToCompletion } from '../../src/images/engine.ts';
 import { ensureStackImage } from '../../src/images/index.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { createDockerDriver } from '../../src/runtime/docker/index.ts';
-import type { InstanceInfo, InstanceSpec, RuntimeDriver } from '../../src/runtime/index.ts';
+import type { InstanceInfo, InstanceSpec, LogLine, RuntimeDriver } from '../../src/runtime/index.ts';
 import {
-  CONTRACT_RESTART_POLICY,
   type ContractDriver,
-  collectEvents,
   readLogs,
   removeTree,
   runtimeContract,
-  waitFor,
   waitForHttp,
   waitForLog,
 } from './contract.ts';
+import {
+  buildTestImage,
+  DOCKER_SKIP_REASON,
+  dockerContractHooks,
+  dockerEnabled,
+  instanceContainer,
+  makeDockerDriver,
+  removeAppNetworks,
+  TEST_NODE,
+} from './docker-fixtures.ts';
 import { writeTestApp } from './test-apps.ts';
-
-const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
-const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
-
-/**
- * The contract's test app listens on 127.0.0.1, which a published container port never reaches:
- * this test-only image wraps node with a preload that makes 127.0.0.1 listeners listen on 0.0.0.0
- * (apps on a container platform listen on all interfaces).
- */
-const TEST_IMAGE = 'berth/test-node-anyhost:20';
-const TEST_NODE = '/usr/local/bin/node-anyhost';
-const LISTEN_ANY = `'use strict';
-const net = require('node:net');
-const listen = net.Server.prototype.listen;
-net.Server.prototype.listen = function (...args) {
-  if (typeof args[0] === 'number' && args[1] === '127.0.0.1') args[1] = '0.0.0.0';
-  return listen.apply(this, args);
-};
-`;
-const WRAPPER = `#!/bin/sh\nunset PWD\nexec /usr/local/bin/node --require /usr/local/lib/berth-test/listen-any.cjs "$@"\n`;
 
 /** A probe app for the network test: GET /connect?host=&port= tries a TCP connection. */
 const PROBE_APP = `
@@ -63,113 +48,24 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT), '0.0.0.0');
 `;
 
-const ownerOf = (dataDir: string) => crypto.createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
-
-async function buildTestImage(docker: Docker, dataDir: string): Promise<void> {
-  const started = Date.now();
-  const base = await ensureStackImage({ docker, logger: silentLogger(), dataDir, name: 'node' });
-  if (await imageExists(docker, TEST_IMAGE)) return;
-  const staging = fs.mkdtempSync(path.join(dataDir, 'test-image-'));
-  fs.mkdirSync(path.join(staging, 'usr/local/lib/berth-test'), { recursive: true });
-  fs.mkdirSync(path.join(staging, 'usr/local/bin'), { recursive: true });
-  fs.writeFileSync(path.join(staging, 'usr/local/lib/berth-test/listen-any.cjs'), LISTEN_ANY, {
-    mode: 0o644,
-  });
-  fs.writeFileSync(path.join(staging, 'usr/local/bin/node-anyhost'), WRAPPER, { mode: 0o755 });
-  const container = await docker.createContainer({ Image: base, Cmd: ['/bin/true'] });
-  try {
-    await container.putArchive(Readable.from(createTar({ cwd: staging, portable: true }, ['usr'])), {
-      path: '/',
-    });
-    const [repo, tag] = TEST_IMAGE.split(':');
-    await container.commit({ repo, tag });
-  } finally {
-    await container.remove({ force: true });
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
-  process.stdout.write(`docker test image ready in ${Date.now() - started} ms\n`);
-}
-
-function makeDockerDriver(docker: Docker) {
-  return async (reuse?: { dataDir: string }): Promise<ContractDriver> => {
-    const dataDir = reuse?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'berth-docker-'));
-    const driver = createDockerDriver({
-      docker,
-      dataDir,
-      logger: silentLogger(),
-      image: () => TEST_IMAGE,
-      restartPolicy: CONTRACT_RESTART_POLICY,
-    });
-    let closed = false;
-    return {
-      driver,
-      dataDir,
-      async cleanup() {
-        if (!closed) {
-          closed = true;
-          const infos = await driver.list().catch(() => []);
-          await Promise.all(infos.map((i) => driver.stop(i.id, { graceMs: 1000 })));
-          await driver.close();
-        }
-        // Whatever a closed driver left behind.
-        const left = await docker.listContainers({
-          all: true,
-          filters: { label: [`berth.owner=${ownerOf(dataDir)}`] },
-        });
-        await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true })));
-        removeTree(dataDir);
-      },
-    };
-  };
-}
-
-async function removeAppNetworks(docker: Docker, apps: string[]): Promise<void> {
-  for (const app of apps)
-    await docker
-      .getNetwork(`berth-app-${app}`)
-      .remove()
-      .catch(() => {});
-}
-
-if (!enabled) {
-  process.stdout.write(`docker runtime tests skipped: ${SKIP_REASON}\n`);
+if (!dockerEnabled) {
+  process.stdout.write(`docker runtime tests skipped: ${DOCKER_SKIP_REASON}\n`);
   describe('RuntimeDriver: docker', () => {
-    it.skip(`contract and docker tests (skipped: ${SKIP_REASON})`, () => {});
+    it.skip(`contract and docker tests (skipped: ${DOCKER_SKIP_REASON})`, () => {});
   });
 } else {
   const docker = new Docker();
-  // Containers are slower to start and to stream logs than processes; on a loaded CI machine a case can
-  // miss a wait. A failed case is run again (fresh) up to twice before it counts as failed.
-  describe('RuntimeDriver: docker', { retry: 2 }, () => {
+  describe('RuntimeDriver: docker', () => {
     const imageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-docker-images-'));
-    beforeAll(() => buildTestImage(docker, imageDir), 300_000);
+    beforeAll(() => buildTestImage(docker, imageDir), 600_000);
     afterAll(() => removeTree(imageDir));
 
     runtimeContract('docker', makeDockerDriver(docker), {
       node: TEST_NODE,
       isolated: true,
       platformVars: ['HOSTNAME'],
-      killInstance: async (info) => {
-        await docker.getContainer(`berth-${info.id}`).kill();
-      },
+      ...dockerContractHooks(docker),
       afterAll: (apps) => removeAppNetworks(docker, apps),
-      skip: {
-        env:
-          'in a container the artifact is at /app (so PATH entries are /app/<dir>) and PORT is the ' +
-          "container's port, not the published loopback port; the docker env test checks those rules",
-        stopKill:
-          "the stubborn app's child listens inside the container's network namespace, out of the host's " +
-          'reach; the docker stop test checks that a stop after the grace period removes the whole container',
-        adoption:
-          'pids are per container namespace (a restarted container can show the same pid), so the pid ' +
-          'checks cannot tell runs apart; the docker adoption test checks adoption by label',
-        isolation:
-          "another app's files are not mounted at all (ENOENT, not EACCES); the docker isolation tests " +
-          'check the container settings, the read-only filesystem and the network separation',
-        logs:
-          'FLAKY on Docker (about one run in three on a loaded machine: a line of the follow step arrives ' +
-          'after the wait); passes alone and on retry, skipped until the log follower is fixed (issue 4)',
-      },
     });
 
     describe('stack images', () => {
@@ -228,7 +124,7 @@ if (!enabled) {
           ...over,
         };
       };
-      const inspect = (info: InstanceInfo) => docker.getContainer(`berth-${info.id}`).inspect();
+      const inspect = (info: InstanceInfo) => instanceContainer(docker, info).inspect();
 
       beforeAll(async () => {
         main = await make();
@@ -289,6 +185,40 @@ if (!enabled) {
         await driver.stop(info.id, { graceMs: 2000 });
       });
 
+      it('a follower starts where logs() was called: it misses no line written after the call', async () => {
+        // The contract's follow step, made deterministic: a line every 2 ms, so any gap between the
+        // call and the start of Docker's follow stream would lose lines (issue 4's flake).
+        const info = await driver.start(spec(apps.a, 'ticker', { listen: false }));
+        await waitForLog(driver, info.id, (l) => l.line === 'tick 50');
+        const follow = async (tailLines: number) => {
+          const abort = new AbortController();
+          const cut = Date.now();
+          const got: LogLine[] = [];
+          for await (const l of driver.logs(info.id, { follow: true, tailLines, signal: abort.signal })) {
+            got.push(l);
+            if (got.length >= 60) abort.abort();
+          }
+          return { cut, got };
+        };
+        for (const tailLines of [0, 0, 0, 3, 3]) {
+          const { cut, got } = await follow(tailLines);
+          const history = got.slice(0, tailLines);
+          const fresh = got.slice(tailLines);
+          expect(history.every((l) => l.at <= cut)).toBe(true);
+          expect(fresh.every((l) => l.at >= cut)).toBe(true);
+          // Every stdout line stamped after the call, up to the last one delivered, was delivered.
+          const lastTick = Math.max(...fresh.filter((l) => l.stream === 'stdout').map((l) => l.at));
+          const all = await readLogs(driver, info.id);
+          const expected = all
+            .filter((l) => l.stream === 'stdout' && l.at > cut && l.at < lastTick)
+            .map((l) => l.line);
+          const delivered = new Set(fresh.map((l) => l.line));
+          expect(expected.filter((line) => !delivered.has(line))).toEqual([]);
+          expect(delivered.size).toBe(fresh.length); // no line twice
+        }
+        await driver.stop(info.id, { graceMs: 2000 });
+      });
+
       it("reaches its own app's containers but not another app's", async () => {
         const probe = await driver.start(spec(apps.a, 'probe', { command: [TEST_NODE, 'probe.cjs'] }));
         const sibling = await driver.start(spec(apps.a, 'server'));
@@ -305,57 +235,6 @@ if (!enabled) {
         expect((await connect(stranger)).ok).toBe(false);
         await Promise.all([probe, sibling, stranger].map((i) => driver.stop(i.id, { graceMs: 2000 })));
       });
-
-      it('kills a container that ignores SIGTERM after the grace period and removes it', async () => {
-        const info = await driver.start(spec(apps.a, 'stubborn'));
-        await waitForHttp(info, '/');
-        await driver.stop(info.id, { graceMs: 300 });
-        await expect(inspect(info)).rejects.toMatchObject({ statusCode: 404 });
-        expect((await readLogs(driver, info.id)).map((l) => l.line)).toContain('SIGTERM ignored');
-      });
-
-      it('recover() adopts running containers by label without restarting them, restarts dead ones', async () => {
-        const first = await make();
-        let second: ContractDriver | undefined;
-        try {
-          const at = path.join(first.dataDir, 'artifacts', 'x');
-          writeTestApp(at);
-          const live = spec(apps.a, 'server', { artifactDir: at });
-          const dead = spec(apps.b, 'server', { artifactDir: at });
-          const [liveInfo, deadInfo] = [await first.driver.start(live), await first.driver.start(dead)];
-          await waitForHttp(liveInfo!, '/');
-          await first.driver.close();
-          const before = await inspect(liveInfo!);
-          await docker.getContainer(`berth-${dead.id}`).kill();
-          await waitFor(async () => ((await inspect(deadInfo!)).State.Running ? undefined : true));
-
-          second = await make({ dataDir: first.dataDir });
-          const restarts = collectEvents(second.driver, 'restart', dead.id);
-          const recovered = await second.driver.recover();
-          const adopted = recovered.find((i) => i.id === live.id);
-          expect(adopted).toMatchObject({
-            state: 'running',
-            restarts: 0,
-            address: liveInfo!.address,
-            pid: liveInfo!.pid,
-          });
-          expect((await inspect(liveInfo!)).State.StartedAt).toBe(before.State.StartedAt);
-          const revived = recovered.find((i) => i.id === dead.id)!;
-          expect(revived).toMatchObject({ state: 'running', restarts: 1, release: 1, processType: 'web' });
-          expect(await waitForHttp(revived, '/')).toMatch(/^ok /);
-          expect(restarts.events).toHaveLength(1);
-          // Supervised again: logs continue and a crash is restarted.
-          await waitForHttp(adopted!, '/print?out=after-adoption');
-          await waitForLog(second.driver, live.id, (l) => l.line === 'after-adoption');
-          const again = collectEvents(second.driver, 'restart', live.id);
-          await docker.getContainer(`berth-${live.id}`).kill();
-          const restarted = await waitFor(async () => again.events[0]);
-          expect(await waitForHttp(restarted, '/')).toMatch(/^ok /);
-        } finally {
-          if (second) await second.cleanup();
-          else await first.cleanup();
-        }
-      }, 30_000);
     });
   });
 }

@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/crypto/secret-box.ts';
@@ -21,19 +20,19 @@ import {
   collectEvents,
   killProcessGroup,
   readLogs,
-  removeTree,
   runtimeContract,
   waitFor,
   waitForHttp,
   waitForLog,
 } from './contract.ts';
+import { driverDataDir, ownedDriver } from './driver-fixtures.ts';
 import { writeTestApp } from './test-apps.ts';
 
 const isRoot = process.getuid?.() === 0;
 
 function makeProcessDriver(extra: Partial<ProcessDriverOptions> = {}) {
   return async (reuse?: { dataDir: string }): Promise<ContractDriver> => {
-    const dataDir = reuse?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'berth-runtime-'));
+    const dataDir = driverDataDir('berth-runtime-', reuse);
     const driver = createProcessDriver({
       dataDir,
       logger: silentLogger(),
@@ -42,20 +41,7 @@ function makeProcessDriver(extra: Partial<ProcessDriverOptions> = {}) {
       logs: { pollMs: 50 },
       ...extra,
     });
-    let closed = false;
-    return {
-      driver,
-      dataDir,
-      async cleanup() {
-        if (!closed) {
-          closed = true;
-          const infos = await driver.list().catch(() => []);
-          await Promise.all(infos.map((i) => driver.stop(i.id, { graceMs: 1000 })));
-          await driver.close();
-        }
-        removeTree(dataDir);
-      },
-    };
+    return ownedDriver(driver, dataDir);
   };
 }
 

@@ -1,16 +1,17 @@
 // Tiny apps for the runtime tests, one Node script whose first argument picks the behaviour:
 //   server      HTTP on $PORT (routes below); on SIGTERM prints "SIGTERM received" and exits 0
 //   stubborn    like server, ignores SIGTERM, and runs a child (same process group) that ignores it
-//               too and listens on its own port (GET /child tells it)
+//               too and listens on its own port (GET /child tells its port and pid once it listens)
 //   crash       prints "crashing" to stderr, exits 1 at once
 //   crash-once  exits 3 on its first run (marker file in $HOME named after $MARKER), then serves
 //   slow-bind   waits $DELAY ms (400), then serves (dies with EADDRINUSE if the port was taken meanwhile)
 //   exit0       prints "done", exits 0
 //   idle        prints its env as one JSON line on stdout, then idles
 //   printer     prints $LINES numbered lines of $WIDTH characters, then idles
+//   ticker      prints "tick N" on stdout every $EVERY ms (2), and "tock N" on stderr every third time
 //   spawn-many  starts $COUNT `sleep` children, prints how many started and the first error
-// Routes: / (ok + pid), /env, /whoami, /print?out=&err=, /read?path=, /write?name=&content=,
-// /write-at?path=, /child.
+// Routes: / (ok + pid), /run (pid and a random token of this run), /env, /whoami,
+// /print?out=&err=, /read?path=, /write?name=&content=, /write-at?path=, /child.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -22,7 +23,8 @@ const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const mode = process.argv[2];
-let childPort = null;
+const run = require('node:crypto').randomBytes(8).toString('hex');
+let child = { port: null, pid: null };
 
 function serve() {
   const server = http.createServer((req, res) => {
@@ -32,6 +34,7 @@ function serve() {
     try {
       switch (url.pathname) {
         case '/': return res.end('ok ' + process.pid);
+        case '/run': return json({ pid: process.pid, run });
         case '/env': return json(process.env);
         case '/whoami': return json({ pid: process.pid, uid: process.getuid(), gid: process.getgid(), cwd: process.cwd(), home: process.env.HOME });
         case '/print':
@@ -49,7 +52,7 @@ function serve() {
         case '/write-at':
           try { fs.writeFileSync(q('path'), 'x'); return json({ ok: true }); }
           catch (e) { return json({ ok: false, code: e.code }); }
-        case '/child': return json({ port: childPort });
+        case '/child': return json(child);
         default: res.statusCode = 404; return res.end('no');
       }
     } catch (e) { res.statusCode = 500; res.end(String(e)); }
@@ -71,11 +74,14 @@ switch (mode) {
     break;
   }
   case 'stubborn': {
-    const child = spawn(process.execPath, ['-e', [
+    const proc = spawn(process.execPath, ['-e', [
       "process.on('SIGTERM', () => {});",
       "const s = require('node:net').createServer(() => {}).listen(0, '127.0.0.1', () => console.log(s.address().port));",
     ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.once('data', (d) => { childPort = Number(String(d).trim()); console.log('child listening ' + childPort); });
+    proc.stdout.once('data', (d) => {
+      child = { port: Number(String(d).trim()), pid: proc.pid };
+      console.log('child listening ' + child.port);
+    });
     serve();
     process.on('SIGTERM', () => console.log('SIGTERM ignored'));
     break;
@@ -110,6 +116,15 @@ switch (mode) {
     for (let i = 1; i <= Number(process.env.LINES || 10); i++) lines.push(('line ' + i + ' ').padEnd(width, '.'));
     process.stdout.write(lines.join('\n') + '\n');
     setInterval(() => {}, 60000);
+    break;
+  }
+  case 'ticker': {
+    let n = 0;
+    setInterval(() => {
+      n += 1;
+      process.stdout.write('tick ' + n + '\n');
+      if (n % 3 === 0) process.stderr.write('tock ' + n + '\n');
+    }, Number(process.env.EVERY || 2));
     break;
   }
   case 'spawn-many': {

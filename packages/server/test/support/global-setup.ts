@@ -2,6 +2,9 @@
 import { testDialects } from './databases.ts';
 
 export default function setup(): void {
+  // berthd processes the suites spawn (fixtures configured by the BERTH_* env) serve the gateway in
+  // their own process unless a test sets gateway workers itself.
+  process.env['BERTH_GATEWAY_WORKERS'] ??= '0';
   const ran = testDialects();
   const missing: string[] = [];
   if (!ran.includes('postgres')) missing.push('postgres (set BERTH_TEST_POSTGRES_URL)');

@@ -53,6 +53,8 @@ export async function startTestBerthd(
       BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
       BERTH_LOG_LEVEL: 'silent',
       BERTH_JOB_POLL: '50ms',
+      // One process serves everything unless a test asks for gateway workers.
+      BERTH_GATEWAY_WORKERS: '0',
       ...options.env,
     },
     dataDir,

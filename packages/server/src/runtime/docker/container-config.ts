@@ -36,8 +36,11 @@ export function networkName(options: ResolvedDockerOptions, app: string): string
 /** The environment inside the container: the spec's vars plus PORT, PATH and HOME. */
 export function containerEnv(spec: InstanceSpec, port: number | undefined): Record<string, string> {
   const env: Record<string, string> = { ...spec.vars };
-  const prepend = (spec.pathPrepend ?? []).map((dir) => path.posix.join(APP_MOUNT, dir));
-  env['PATH'] = [...prepend, spec.vars['PATH'] ?? STACK_PATH].join(':');
+  // An image that carries the app keeps its own PATH (Docker merges the image's env in).
+  if (!spec.appInImage) {
+    const prepend = (spec.pathPrepend ?? []).map((dir) => path.posix.join(APP_MOUNT, dir));
+    env['PATH'] = [...prepend, spec.vars['PATH'] ?? STACK_PATH].join(':');
+  }
   env['HOME'] = spec.vars['HOME'] ?? HOME_MOUNT;
   if (port !== undefined) env['PORT'] = String(port);
   return env;
@@ -59,10 +62,10 @@ export function containerConfig(
   const portKey = `${options.containerPort}/tcp`;
   return {
     name: containerName(spec.id),
-    Image: options.image(spec),
+    Image: spec.image ?? options.image(spec),
     Cmd: spec.command,
     Env: Object.entries(containerEnv(spec, port)).map(([k, v]) => `${k}=${v}`),
-    WorkingDir: APP_MOUNT,
+    ...(spec.appInImage ? {} : { WorkingDir: APP_MOUNT }),
     User: `${extra.uid}:${extra.uid}`,
     Labels: {
       [LABELS.owner]: options.owner,
@@ -77,7 +80,9 @@ export function containerConfig(
     ...(port !== undefined ? { ExposedPorts: { [portKey]: {} } } : {}),
     HostConfig: {
       Mounts: [
-        { Type: 'bind', Source: spec.artifactDir, Target: APP_MOUNT, ReadOnly: true },
+        ...(spec.appInImage
+          ? []
+          : [{ Type: 'bind' as const, Source: spec.artifactDir, Target: APP_MOUNT, ReadOnly: true }]),
         { Type: 'bind', Source: extra.homeDir, Target: HOME_MOUNT, ReadOnly: false },
       ],
       ReadonlyRootfs: true,

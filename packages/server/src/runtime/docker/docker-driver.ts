@@ -13,6 +13,7 @@
 // listen on 0.0.0.0, as on any container platform); the app is PID 1 of its container (Docker's
 // init is off so that a missing command fails `start`), so an app without a SIGTERM handler is
 // killed after the grace period; bridge networks are removed when an app's last container goes.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { BerthError, isBerthError } from '../../errors.ts';
 import { engineError, engineStatus } from '../../images/engine.ts';
@@ -21,8 +22,9 @@ import type { InstanceInfo, InstanceSpec, LogLine, LogOptions, RuntimeDriver } f
 import { guardDriver } from '../guarded-driver.ts';
 import { decideAfterCrash } from '../restart-policy.ts';
 import { createRuntimeEvents } from '../runtime-events.ts';
-import { createAppNetworks } from './app-networks.ts';
-import { createAppUids, ensureAppHome } from './app-uids.ts';
+import { type AppNetworks, createAppNetworks } from './app-networks.ts';
+import { type AppUids, createAppUids, ensureAppHome } from './app-uids.ts';
+import { grantArtifact } from './artifact-access.ts';
 import { containerConfig, LABELS } from './container-config.ts';
 import { type ContainerDeath, watchContainerDeaths } from './container-events.ts';
 import {
@@ -31,25 +33,46 @@ import {
   dockerInstanceInfo,
   newDockerInstance,
 } from './docker-instance.ts';
-import { containerLogs } from './docker-logs.ts';
+import { archiveContainerLogs, containerLogs } from './docker-logs.ts';
 import {
   type DockerDriverOptions,
   type ResolvedDockerOptions,
   resolveDockerOptions,
 } from './docker-options.ts';
-import { writeLogArchive } from './log-archive.ts';
+import { createTaskRunner, TASK_LABEL, type TaskRunner } from './run-task.ts';
 
 export function createDockerDriver(options: DockerDriverOptions): RuntimeDriver {
-  const logger = options.logger.child({ mod: 'runtime', driver: 'docker' });
-  return guardDriver(createRawDockerDriver(resolveDockerOptions(options), logger), logger);
+  return createDockerRuntime(options).driver;
 }
 
-function createRawDockerDriver(options: ResolvedDockerOptions, logger: Logger): RuntimeDriver {
+export interface DockerRuntime {
+  driver: RuntimeDriver;
+  /** One-off containers (release commands) with the instances' uid, network and isolation. */
+  runTask: TaskRunner;
+}
+
+/** The driver and the task runner, sharing the app uid table and the app networks. */
+export function createDockerRuntime(options: DockerDriverOptions): DockerRuntime {
+  const logger = options.logger.child({ mod: 'runtime', driver: 'docker' });
+  const resolved = resolveDockerOptions(options);
+  const parts = {
+    uids: createAppUids(resolved.dataDir, resolved.firstUid),
+    networks: createAppNetworks(resolved, logger),
+  };
+  return {
+    driver: guardDriver(createRawDockerDriver(resolved, logger, parts), logger),
+    runTask: createTaskRunner(resolved, { ...parts, logger }),
+  };
+}
+
+function createRawDockerDriver(
+  options: ResolvedDockerOptions,
+  logger: Logger,
+  { uids, networks }: { uids: AppUids; networks: AppNetworks },
+): RuntimeDriver {
   const { docker } = options;
   const table = new Map<string, DockerInstance>();
   const events = createRuntimeEvents(logger);
-  const uids = createAppUids(options.dataDir, options.firstUid);
-  const networks = createAppNetworks(options, logger);
   let closed = false;
 
   const deaths = watchContainerDeaths({
@@ -133,6 +156,7 @@ function createRawDockerDriver(options: ResolvedDockerOptions, logger: Logger): 
     await networks.ensure(spec.app);
     const uid = uids.uidOf(spec.app);
     const homeDir = ensureAppHome(options.dataDir, spec.app, spec.env, uid);
+    if (options.artifactAccess === 'app-group' && !spec.appInImage) grantArtifact(spec.artifactDir, uid);
     let container: Docker.Container;
     try {
       container = await docker.createContainer(containerConfig(spec, options, { uid, homeDir }));
@@ -170,16 +194,11 @@ function createRawDockerDriver(options: ResolvedDockerOptions, logger: Logger): 
     const data = await i.container.inspect().catch(() => undefined);
     if (wasAlive && data) i.lastExit = { code: data.State.ExitCode, signal: null, at: Date.now() };
     try {
-      const lines: LogLine[] = [];
-      for await (const line of containerLogs({ dataDir: options.dataDir, lookup: () => i }, id))
-        lines.push(line);
-      writeLogArchive(options.dataDir, id, lines);
+      await archiveContainerLogs(i, options.dataDir);
     } catch (err) {
       logger.warn({ err, instance: id }, 'could not archive the logs of a stopped instance');
     }
-    await i.container.remove({ force: true }).catch((err) => {
-      if (engineStatus(err) !== 404) throw engineError(err);
-    });
+    await removeContainer(i.container);
     table.delete(id);
     i.state = 'stopped';
     i.pid = undefined;
@@ -197,6 +216,14 @@ function createRawDockerDriver(options: ResolvedDockerOptions, logger: Logger): 
         throw engineError(err);
       });
     for (const summary of containers) {
+      if (summary.Labels[TASK_LABEL]) {
+        // A release command whose berthd died: its deploy failed or is retried from the start.
+        await docker
+          .getContainer(summary.Id)
+          .remove({ force: true })
+          .catch(() => {});
+        continue;
+      }
       const id = summary.Labels[LABELS.instance];
       const specText = summary.Labels[LABELS.spec];
       if (!id || !specText || table.has(id)) continue;
@@ -267,6 +294,25 @@ function createRawDockerDriver(options: ResolvedDockerOptions, logger: Logger): 
   };
 }
 
+/**
+ * Removes a container, which a busy engine may refuse for a moment ("removal already in progress",
+ * "device or resource busy"): tries again a few times, and counts a container that is gone as
+ * removed.
+ */
+async function removeContainer(container: Docker.Container): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await container.remove({ force: true });
+      return;
+    } catch (err) {
+      const status = engineStatus(err);
+      if (status === 404) return;
+      if (attempt >= 5 || (status !== 409 && status !== 500)) throw engineError(err);
+    }
+    await sleep(250 * attempt);
+  }
+}
+
 /** A container that could not be created or started: a missing command is the app's problem. */
 function startError(err: unknown): unknown {
   if (isBerthError(err)) return err;
@@ -274,7 +320,9 @@ function startError(err: unknown): unknown {
   if (isBerthError(mapped)) return mapped;
   const status = engineStatus(err);
   if (status === 404)
-    return new BerthError('RUNTIME_START_FAILED', 'The stack image is missing', { error: String(err) });
+    return new BerthError('RUNTIME_START_FAILED', 'The instance image (or its app network) is missing', {
+      error: String(err),
+    });
   if (
     (status !== undefined && status >= 400 && status < 500) ||
     /exec|executable|no such file/i.test(String(err))

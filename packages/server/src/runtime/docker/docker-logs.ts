@@ -1,73 +1,189 @@
 // An instance's logs from its container's log stream (json-file driver, demultiplexed), or from the
 // archive once the instance was stopped. A follower survives crash restarts (it re-attaches after
 // the last line it saw) and ends when the instance stops for good or the signal aborts.
+//
+// Where a follower starts. Docker starts a follow stream at the end of the log file as it is when
+// dockerd handles the request, some milliseconds after `logs()` was called (measured 2-90 ms on a
+// loaded 2-core machine). With `tailLines: 0` every line written in between was lost, which is what
+// made the contract's follow step flaky (issue 4). A follower with `tailLines` therefore cuts the log
+// at the moment of the call, on Docker's own timestamps:
+//   - history: the last N lines up to the cut (`tail` + `until`; none for `tailLines: 0`);
+//   - new lines: a follow stream from the cut on (`since`), lines at or before the cut dropped.
+// Docker stamps a line with dockerd's clock, the cut is berthd's clock: the driver talks to the local
+// engine, so both are this host's clock. Without `tailLines` a follower reads the whole log and goes
+// on, in one stream (nothing to cut).
+//
+// Within one stream every line is delivered, even one whose timestamp is older than a line already
+// delivered (stdout and stderr are copied separately, see log-order.ts); only a re-attach after a
+// crash restart skips what was delivered before, by timestamp.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../../errors.ts';
 import { engineStatus } from '../../images/engine.ts';
 import type { LogLine, LogOptions } from '../driver.ts';
 import type { DockerInstance } from './docker-instance.ts';
-import { readLogArchive } from './log-archive.ts';
+import { readLogArchive, toLogLine, writeLogArchive } from './log-archive.ts';
 import { createLogFrameParser, type DockerLogLine, sinceParam } from './log-frames.ts';
 import { inTimeOrder, linesOf, sortByTime } from './log-order.ts';
 
 const FINAL_STATES = new Set(['stopping', 'stopped', 'exited', 'crashloop']);
 
-export async function* containerLogs(
-  ctx: { dataDir: string; lookup: (id: string) => DockerInstance | undefined },
-  id: string,
-  opts: LogOptions = {},
-): AsyncGenerator<LogLine> {
-  const instance = ctx.lookup(id);
-  if (!instance) {
-    const archived = readLogArchive(ctx.dataDir, id, opts.tailLines);
-    if (!archived) throw new BerthError('RUNTIME_INSTANCE_NOT_FOUND');
-    yield* archived;
-    return;
+export interface LogContext {
+  dataDir: string;
+  lookup: (id: string) => DockerInstance | undefined;
+}
+
+/** Which lines of a complete, time-ordered log: after `since`, up to `until`, the last `tail`. */
+interface LogWindow {
+  since?: bigint;
+  until?: bigint;
+  tail?: number;
+}
+
+function inWindow(lines: DockerLogLine[], w: LogWindow): DockerLogLine[] {
+  const inside = lines.filter(
+    (l) =>
+      l.ns === 0n ||
+      ((w.since === undefined || l.ns > w.since) && (w.until === undefined || l.ns <= w.until)),
+  );
+  return w.tail === undefined ? inside : inside.slice(Math.max(inside.length - w.tail, 0));
+}
+
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+
+/** The lines of instance `id`; the cut of a follower is taken now, when this is called. */
+export function containerLogs(ctx: LogContext, id: string, opts: LogOptions = {}): AsyncGenerator<LogLine> {
+  return readLogs(ctx, id, opts, nowNs());
+}
+
+/** Copies the whole log of a stopping instance to the archive (before its container is removed). */
+export async function archiveContainerLogs(instance: DockerInstance, dataDir: string): Promise<void> {
+  const lines = await readOnce(instance, {});
+  if (lines) writeLogArchive(dataDir, instance.spec.id, lines);
+}
+
+/** A non-following read, time-ordered; undefined when the container is gone. */
+async function readOnce(
+  instance: DockerInstance,
+  w: LogWindow,
+  signal?: AbortSignal,
+): Promise<DockerLogLine[] | undefined> {
+  let raw: Buffer;
+  try {
+    raw = (await instance.container.logs({
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      follow: false,
+      ...(w.tail !== undefined ? { tail: w.tail } : {}),
+      ...(w.until !== undefined ? { until: sinceParam(w.until) } : {}),
+      ...(signal ? { abortSignal: signal } : {}),
+    } as never)) as unknown as Buffer;
+  } catch (err) {
+    if (engineStatus(err) === 404) return undefined;
+    throw err;
   }
-  const signal = opts.signal;
-  const toLine = (l: DockerLogLine): LogLine => ({
-    at: l.ns > 0n ? Number(l.ns / 1_000_000n) : Date.now(),
-    stream: l.stream,
-    line: l.line,
-    instance: id,
-  });
-  let since: bigint | undefined;
-  let first = true;
+  const parser = createLogFrameParser();
+  // Docker applies `tail` before `until`; the window is applied again on the sorted lines.
+  return inWindow(sortByTime([...parser.push(raw), ...parser.end()]), w);
+}
+
+/**
+ * The last `tail` lines up to `until`. Docker takes the tail of the file before it applies `until`,
+ * so lines written after the cut take places in it: ask for more until enough are left, or the whole
+ * log was read.
+ */
+async function readHistory(
+  instance: DockerInstance,
+  w: { tail: number; until: bigint },
+  signal?: AbortSignal,
+): Promise<DockerLogLine[] | undefined> {
+  for (let ask = w.tail + 100; ; ask *= 4) {
+    const lines = await readOnce(instance, { tail: ask }, signal);
+    if (!lines) return undefined;
+    const inside = inWindow(lines, w);
+    if (inside.length >= w.tail || lines.length < ask) return inside;
+  }
+}
+
+async function* readLogs(
+  ctx: LogContext,
+  id: string,
+  opts: LogOptions,
+  cut: bigint,
+): AsyncGenerator<LogLine> {
+  const { signal } = opts;
+  const toLine = (l: DockerLogLine) => toLogLine(l, id);
+  const fromArchive = (...windows: LogWindow[]): LogLine[] => {
+    const archived = readLogArchive(ctx.dataDir, id);
+    if (!archived) throw new BerthError('RUNTIME_INSTANCE_NOT_FOUND');
+    return windows.flatMap((w) => inWindow(archived, w)).map(toLine);
+  };
+  const instance = ctx.lookup(id);
+  const tail = opts.tailLines;
+
+  if (!opts.follow) {
+    if (!instance) return yield* fromArchive({ tail });
+    const lines = await readOnce(instance, { tail }, signal).catch((err) => {
+      if (signal?.aborted) return [];
+      throw err;
+    });
+    // Removed meanwhile (stopped): its log is in the archive.
+    return yield* lines ? lines.map(toLine) : fromArchive({ tail });
+  }
+
+  // Following. History up to the cut first, when a tail is asked for.
+  const history = tail !== undefined ? { tail, until: cut } : undefined;
+  /** Lines after this timestamp are new (undefined: all are). */
+  let since = history ? cut : undefined;
+  if (!instance) return yield* fromArchive(...(history ? [history, { since }] : [{}]));
+  if (history && tail !== 0) {
+    const lines = await readHistory(instance, history, signal).catch((err) => {
+      if (signal?.aborted) return [];
+      throw err;
+    });
+    if (!lines) return yield* fromArchive(history, { since });
+    yield* lines.map(toLine);
+  }
+
+  /** Which lines stamped exactly `since` were delivered (all of them at the cut: they are history). */
+  let atSince: Set<string> | 'all' = 'all';
+  const key = (l: DockerLogLine) => `${l.stream} ${l.line}`;
+  const old = (l: DockerLogLine, from: bigint | undefined, seen: Set<string> | 'all') =>
+    from !== undefined &&
+    l.ns !== 0n &&
+    (l.ns < from || (l.ns === from && (seen === 'all' || seen.has(key(l)))));
   while (!signal?.aborted) {
-    const fresh = (l: DockerLogLine) => since === undefined || l.ns === 0n || l.ns > since;
-    let result: Buffer | NodeJS.ReadableStream;
+    let stream: NodeJS.ReadableStream;
     try {
-      result = (await instance.container.logs({
+      stream = (await instance.container.logs({
         stdout: true,
         stderr: true,
         timestamps: true,
-        follow: opts.follow === true,
-        ...(first && opts.tailLines !== undefined ? { tail: opts.tailLines } : {}),
-        ...(since !== undefined ? { since: sinceParam(since) as unknown as number } : {}),
+        follow: true,
+        ...(since !== undefined ? { since: sinceParam(since) } : {}),
         ...(signal ? { abortSignal: signal } : {}),
-      } as never)) as unknown as Buffer | NodeJS.ReadableStream;
+      } as never)) as unknown as NodeJS.ReadableStream;
     } catch (err) {
       if (signal?.aborted) return;
+      // Removed meanwhile (stopped): the rest is in the archive.
       if (engineStatus(err) === 404) {
-        // Removed meanwhile (stopped): what is left is in the archive.
-        if (first) yield* readLogArchive(ctx.dataDir, id, opts.tailLines) ?? [];
-        return;
+        const archived = readLogArchive(ctx.dataDir, id) ?? [];
+        return yield* archived.filter((l) => !old(l, since, atSince)).map(toLine);
       }
       throw err;
     }
-    first = false;
-    if (Buffer.isBuffer(result)) {
-      const parser = createLogFrameParser();
-      for (const l of sortByTime([...parser.push(result), ...parser.end()])) if (fresh(l)) yield toLine(l);
-      return;
-    }
-    const stream = result;
+    const from = since;
+    const skip = atSince;
     const destroy = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     signal?.addEventListener('abort', destroy, { once: true });
     try {
       for await (const l of inTimeOrder(linesOf(stream as AsyncIterable<Buffer>))) {
-        if (!fresh(l)) continue;
-        if (since === undefined || l.ns > since) since = l.ns;
+        if (old(l, from, skip)) continue;
+        if (since === undefined || l.ns > since) {
+          since = l.ns;
+          atSince = new Set();
+        }
+        if (l.ns === since && atSince !== 'all') atSince.add(key(l));
         yield toLine(l);
       }
     } catch (err) {
@@ -76,7 +192,6 @@ export async function* containerLogs(
     } finally {
       signal?.removeEventListener('abort', destroy);
     }
-    if (!opts.follow) return;
     // The stream ends when the container stops: wait for its next run, or the end.
     const runStarted = instance.startedAt;
     for (;;) {

@@ -10,8 +10,11 @@ export interface DockerDriverOptions {
   logger: Logger;
   /** berthd's data dir: app homes, the uid table and the logs of stopped instances live under it. */
   dataDir: string;
-  /** The image an instance runs (default: berth/stack-node:20 for every instance). */
+  /** The image of an instance whose spec names none (default: berth/stack-node:20). */
   image?: (spec: InstanceSpec) => string;
+  /** `app-group`: give each artifact to its app's container uid as group before mounting it
+   *  (artifact-access.ts; berthd's choice). `as-is` (default): mount it with the modes it has. */
+  artifactAccess?: 'as-is' | 'app-group';
   network?: {
     /** Prefix of the per-app bridge networks (`berth-app-` → `berth-app-<code>`). */
     prefix?: string;
@@ -31,6 +34,7 @@ export interface ResolvedDockerOptions {
   docker: Docker;
   dataDir: string;
   image: (spec: InstanceSpec) => string;
+  artifactAccess: 'as-is' | 'app-group';
   networkPrefix: string;
   limits: Required<InstanceLimits>;
   policy: RestartPolicy;
@@ -52,6 +56,7 @@ export function resolveDockerOptions(options: DockerDriverOptions): ResolvedDock
     docker: options.docker,
     dataDir: options.dataDir,
     image: options.image ?? (() => 'berth/stack-node:20'),
+    artifactAccess: options.artifactAccess ?? 'as-is',
     networkPrefix: options.network?.prefix ?? 'berth-app-',
     limits: { ...DEFAULT_LIMITS, ...options.defaultLimits },
     policy: { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy },

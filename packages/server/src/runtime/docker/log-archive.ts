@@ -1,21 +1,25 @@
 // The logs of a stopped instance: its container is removed on stop, so its log is copied first to
-// `<dataDir>/logs/docker/<id>.jsonl` (one JSON LogLine a line), readable until retention removes it.
+// `<dataDir>/logs/docker/<id>.jsonl` (one JSON LogLine a line, plus `ns`: Docker's timestamp in
+// nanoseconds as a string, so that a follower cut at a point in time reads the archive as exactly as
+// the live log), readable until retention removes it.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LogLine } from '../driver.ts';
+import type { DockerLogLine } from './log-frames.ts';
 
 export function archivePath(dataDir: string, id: string): string {
   return path.join(dataDir, 'logs', 'docker', `${id}.jsonl`);
 }
 
-export function writeLogArchive(dataDir: string, id: string, lines: LogLine[]): void {
+export function writeLogArchive(dataDir: string, id: string, lines: DockerLogLine[]): void {
   const file = archivePath(dataDir, id);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), { mode: 0o600 });
+  const text = lines.map((l) => `${JSON.stringify({ ...toLogLine(l, id), ns: l.ns.toString() })}\n`).join('');
+  fs.writeFileSync(file, text, { mode: 0o600 });
 }
 
-/** The archived lines (the last `tailLines` when given), or undefined when there is no archive. */
-export function readLogArchive(dataDir: string, id: string, tailLines?: number): LogLine[] | undefined {
+/** The archived lines in time order, or undefined when there is no archive. */
+export function readLogArchive(dataDir: string, id: string): DockerLogLine[] | undefined {
   let text: string;
   try {
     text = fs.readFileSync(archivePath(dataDir, id), 'utf8');
@@ -23,9 +27,23 @@ export function readLogArchive(dataDir: string, id: string, tailLines?: number):
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const lines = text
+  return text
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as LogLine);
-  return tailLines === undefined ? lines : lines.slice(Math.max(lines.length - tailLines, 0));
+    .map((l) => {
+      const entry = JSON.parse(l) as LogLine & { ns?: string };
+      // Archives written before `ns` was kept: millisecond precision.
+      const ns = entry.ns !== undefined ? BigInt(entry.ns) : BigInt(entry.at) * 1_000_000n;
+      return { stream: entry.stream, ns, line: entry.line };
+    });
+}
+
+/** A LogLine of instance `id`; `at` is Docker's timestamp in ms (now when the line had none). */
+export function toLogLine(l: DockerLogLine, id: string): LogLine {
+  return {
+    at: l.ns > 0n ? Number(l.ns / 1_000_000n) : Date.now(),
+    stream: l.stream,
+    line: l.line,
+    instance: id,
+  };
 }

@@ -1,0 +1,240 @@
+// Runs build steps in one-off containers of the stack image instead of on the host (the Docker
+// runtime's builds). Each step is its own container: the app's uid (never root), every capability
+// dropped, no-new-privileges, a read-only root filesystem with a tmpfs /tmp, memory and pids limits,
+// removed afterwards. The build's directories are bind-mounted where the app's instances will see
+// them, so paths the tools write into the artifact (a venv's scripts) stay right at run time:
+//   the app directory -> /app, the artifact root (when it is another) -> /workspace,
+//   the tool cache -> /cache, plus read-only tool mounts (the host's npm).
+// Host paths in the step's argv, working directory and environment are rewritten to those.
+import crypto from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { BerthError, isBerthError } from '../../errors.ts';
+import { engineError, engineStatus } from '../../images/engine.ts';
+import { LineSplitter } from '../line-splitter.ts';
+import { drain, showCommand, stepAborted, stepFailed, TAIL_LINES } from '../run-step.ts';
+import type { StepExecutor, StepRequest } from '../step-exec.ts';
+
+export const BUILD_APP_MOUNT = '/app';
+export const BUILD_WORKSPACE_MOUNT = '/workspace';
+export const BUILD_CACHE_MOUNT = '/cache';
+/** Label on every build container (value: the app), so leftovers can be found and removed. */
+export const BUILD_LABEL = 'berth.build-step';
+
+export interface ContainerExecOptions {
+  docker: Docker;
+  /** The stack image the steps run in. */
+  image: string;
+  /** The uid and gid the steps run as (the app's; never 0). */
+  uid: number;
+  gid: number;
+  /** Extra read-only mounts (build tools from the host). */
+  toolMounts?: ReadonlyArray<{ source: string; target: string }>;
+  /** Environment defaults for every step (tool settings); the step's own variables win. */
+  toolEnv?: Record<string, string>;
+  /** The build container's network (default `bridge`: npm ci needs the registry). */
+  network?: string;
+  /** Memory cap of one step (default 1 GiB, no swap). */
+  memoryBytes?: number;
+  /** Most processes of one step (default 512). */
+  pids?: number;
+  /** Value of the berth.build-step label (the app code). */
+  label?: string;
+}
+
+export const BUILD_STEP_DEFAULTS = Object.freeze({ memoryBytes: 1024 ** 3, pids: 512, network: 'bridge' });
+
+/** Grace between `docker stop`'s SIGTERM and SIGKILL when a step is aborted (whole seconds). */
+const STOP_GRACE_S = 3;
+/** How long to wait for the output once the container exited. */
+const PIPE_DRAIN_MS = 2000;
+
+export function containerExecutor(options: ContainerExecOptions): StepExecutor {
+  if (
+    !Number.isInteger(options.uid) ||
+    options.uid <= 0 ||
+    !Number.isInteger(options.gid) ||
+    options.gid <= 0
+  )
+    throw new BerthError('INTERNAL', 'build containers run as a non-root uid');
+  return (step) => runInContainer(options, step);
+}
+
+/** Host directory -> container path, longest host path first (the app dir may sit inside outDir). */
+export function buildMounts(dirs: StepRequest['dirs']): Array<{ host: string; container: string }> {
+  const mounts = [{ host: dirs.appDir, container: BUILD_APP_MOUNT }];
+  if (dirs.outDir !== dirs.appDir) mounts.push({ host: dirs.outDir, container: BUILD_WORKSPACE_MOUNT });
+  if (dirs.cacheDir) mounts.push({ host: dirs.cacheDir, container: BUILD_CACHE_MOUNT });
+  return mounts.sort((a, b) => b.host.length - a.host.length);
+}
+
+/** Rewrites every whole-path occurrence of a mounted host directory in `text`. */
+export function mapPaths(text: string, mounts: ReadonlyArray<{ host: string; container: string }>): string {
+  if (mounts.length === 0) return text;
+  const pattern = new RegExp(`(${mounts.map((m) => escapeRegExp(m.host)).join('|')})(?=$|[/:])`, 'g');
+  return text.replace(pattern, (host) => mounts.find((m) => m.host === host)?.container ?? host);
+}
+
+async function runInContainer(options: ContainerExecOptions, step: StepRequest): Promise<void> {
+  const { docker } = options;
+  const { argv, signal, log } = step;
+  signal.throwIfAborted();
+  const mounts = buildMounts(step.dirs);
+  const map = (text: string) => mapPaths(text, mounts);
+  // The command as it runs, with the container's paths.
+  log(`$ ${showCommand(argv.map(map))}`);
+  const tail: string[] = [];
+  const onLine = (line: string) => {
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+    log(line);
+  };
+  const memory = Math.floor(options.memoryBytes ?? BUILD_STEP_DEFAULTS.memoryBytes);
+
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer({
+      name: `berth-build-${crypto.randomBytes(6).toString('hex')}`,
+      Image: options.image,
+      Cmd: argv.map(map),
+      Env: Object.entries({ ...options.toolEnv, ...step.env }).map(([k, v]) => `${k}=${map(v)}`),
+      WorkingDir: map(step.cwd),
+      User: `${options.uid}:${options.gid}`,
+      AttachStdout: true,
+      AttachStderr: true,
+      Labels: { [BUILD_LABEL]: options.label ?? '' },
+      HostConfig: {
+        Mounts: [
+          ...mounts.map((m) => ({
+            Type: 'bind' as const,
+            Source: m.host,
+            Target: m.container,
+            ReadOnly: false,
+          })),
+          ...(options.toolMounts ?? []).map((m) => ({
+            Type: 'bind' as const,
+            Source: m.source,
+            Target: m.target,
+            ReadOnly: true,
+          })),
+        ],
+        ReadonlyRootfs: true,
+        Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=256m' },
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        Memory: memory,
+        MemorySwap: memory,
+        PidsLimit: options.pids ?? BUILD_STEP_DEFAULTS.pids,
+        NetworkMode: options.network ?? BUILD_STEP_DEFAULTS.network,
+        RestartPolicy: { Name: 'no' },
+        LogConfig: { Type: 'none', Config: {} },
+      },
+    });
+  } catch (err) {
+    throw createError(err, argv, options.image);
+  }
+
+  const out = new LineSplitter(onLine);
+  const errs = new LineSplitter(onLine);
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => errs.push(chunk));
+  let stopping: Promise<unknown> | undefined;
+  const onAbort = () => {
+    stopping ??= container.stop({ t: STOP_GRACE_S }).catch(() => {});
+  };
+  try {
+    const stream = (await container.attach({
+      stream: true,
+      stdout: true,
+      stderr: true,
+    })) as unknown as Readable;
+    docker.modem.demuxStream(stream, stdout, stderr);
+    const ended = streamEnd(stream);
+    signal.throwIfAborted();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await container.start();
+    } catch (err) {
+      throw startError(err, argv);
+    }
+    const result = (await container.wait()) as { StatusCode: number };
+    await Promise.race([ended, delay(PIPE_DRAIN_MS)]);
+    stream.destroy();
+    stdout.end();
+    stderr.end();
+    await drain(stdout, stderr);
+    out.end();
+    errs.end();
+    if (signal.aborted) {
+      await stopping;
+      throw stepAborted(signal.reason, argv, tail);
+    }
+    if (result.StatusCode !== 0) {
+      const state = await container
+        .inspect()
+        .then((data) => data.State)
+        .catch(() => undefined);
+      const oom = state?.OOMKilled === true;
+      const how = oom
+        ? `was killed: it ran out of memory (limit ${Math.round(memory / 1024 ** 2)} MiB)`
+        : `exited with code ${result.StatusCode}`;
+      throw stepFailed(argv, how, { exitCode: result.StatusCode, oomKilled: oom }, tail);
+    }
+  } catch (err) {
+    if (isBerthError(err) || signal.aborted) throw err;
+    throw engineError(err);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await container.remove({ force: true }).catch(() => {});
+  }
+}
+
+/** Resolves when the attach stream ends (it does once the container exited). */
+function streamEnd(stream: Readable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** A container that would not start: mostly a program that is not in the image. */
+function startError(err: unknown, argv: readonly string[]): unknown {
+  const mapped = engineError(err);
+  if (mapped !== err) return mapped;
+  const status = engineStatus(err);
+  if (status !== undefined && status >= 400) {
+    const reason = /executable file not found|no such file/i.test(String(err))
+      ? 'not found in the build image'
+      : String((err as { json?: { message?: unknown } }).json?.message ?? err).slice(0, 300);
+    return new BerthError('BUILD_FAILED', `Cannot run "${argv[0]}": ${reason}`, {
+      command: [...argv],
+      exitCode: null,
+      tail: [],
+    });
+  }
+  return err;
+}
+
+function createError(err: unknown, argv: readonly string[], image: string): unknown {
+  const mapped = engineError(err);
+  if (mapped !== err) return mapped;
+  if (engineStatus(err) === 404) {
+    return new BerthError('BUILD_FAILED', `Cannot run "${argv[0]}": the build image ${image} is missing`, {
+      command: [...argv],
+      exitCode: null,
+      tail: [],
+    });
+  }
+  return err;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,54 @@
+// What berthd (the primary) and its gateway worker processes say to each other over the cluster's
+// IPC channel. Everything is plain data (JSON serialisation). The exchange:
+//   worker -> hello                      once its message listener is attached
+//   primary -> init {settings, table, seq}
+//   worker -> ready {port, seq} | failed {message}
+//   primary -> route-table {table, seq}   (ROUTE_TABLE_MESSAGE)  worker -> applied {seq}
+//   primary -> metrics {id}              worker -> metrics-reply {id, metrics}
+//   primary -> shutdown {graceMs}        worker closes its server and exits
+// A worker whose IPC channel closes (berthd exited, even by SIGKILL) stops serving and exits.
+import type { MetricsSnapshot } from './gateway-metrics.ts';
+import type { HealthCheckSettings } from './health-checker.ts';
+import type { RouteTableInput } from './route-table.ts';
+import type { UpstreamPoolOptions } from './upstreams.ts';
+
+/** How a worker serves: what berthd's config says, as plain data. */
+export interface WorkerSettings {
+  /** Slot number (0 … n-1), shown in the worker's log lines. */
+  index: number;
+  port: number;
+  host: string;
+  logLevel: string;
+  accessLog: boolean;
+  trustForwarded: boolean;
+  /** berthd's loopback API, where requests that are not for an app go. */
+  fallback: { host: string; port: number; headers: string[] } | null;
+  healthChecks?: false | Partial<HealthCheckSettings>;
+  pool?: UpstreamPoolOptions;
+}
+
+export type PrimaryMessage =
+  | { type: 'berth:gateway:init'; settings: WorkerSettings; table: RouteTableInput; seq: number }
+  | { type: 'berth:gateway:metrics'; id: number }
+  | { type: 'berth:gateway:shutdown'; graceMs: number };
+
+export type WorkerMessage =
+  | { type: 'berth:gateway:hello' }
+  | { type: 'berth:gateway:ready'; port: number; seq: number }
+  | { type: 'berth:gateway:failed'; message: string }
+  | { type: 'berth:gateway:applied'; seq: number }
+  | { type: 'berth:gateway:metrics-reply'; id: number; metrics: MetricsSnapshot };
+
+function typed(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const type = (message as { type?: unknown }).type;
+  return typeof type === 'string' && type.startsWith('berth:gateway:') ? type : undefined;
+}
+
+export function isWorkerMessage(message: unknown): message is WorkerMessage {
+  return typed(message) !== undefined;
+}
+
+export function isPrimaryMessage(message: unknown): message is PrimaryMessage {
+  return typed(message) !== undefined;
+}

@@ -1,0 +1,72 @@
+// Release images: what a Dockerfile app's build makes, tagged `berth/{code}:{env}-v{n}`. Only tags
+// of that shape count as an app's release images (a stack image is `berth/stack-node:20`: its tag
+// has no `-v{n}`, so even an app called `stack-node` never touches it). Removed with their releases:
+// when pruning drops a release's artifact and when the app is deleted, only while no container uses
+// them.
+import type Docker from 'dockerode';
+import { BerthError } from '../errors.ts';
+import { engineError, engineStatus } from './engine.ts';
+
+export const RELEASE_IMAGE_REPO_PREFIX = 'berth/';
+/** One component of a Docker repository name (app codes may end in - or _, which Docker refuses). */
+const REPO_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+export function releaseImageTag(app: string, env: string, version: number): string {
+  if (!REPO_COMPONENT.test(app)) {
+    throw new BerthError(
+      'BUILD_IMAGE_FAILED',
+      `The app code "${app}" cannot name a Docker image (it must not end with - or _, nor hold ___)`,
+      { tail: [] },
+    );
+  }
+  return `${RELEASE_IMAGE_REPO_PREFIX}${app}:${env}-v${version}`;
+}
+
+/** Whether `ref` is one of `app`'s release images (not a stack image, not another app's). */
+export function isReleaseImageOf(app: string, ref: string | undefined): ref is string {
+  if (!ref) return false;
+  return new RegExp(`^${escapeRegExp(`${RELEASE_IMAGE_REPO_PREFIX}${app}`)}:[a-z]+-v\\d+$`).test(ref);
+}
+
+export type RemoveResult = 'removed' | 'absent' | 'in-use';
+
+/** Removes one release image tag unless a container (running or not) was created from it. */
+export async function removeReleaseImage(docker: Docker, ref: string): Promise<RemoveResult> {
+  const users = await docker.listContainers({ all: true, filters: { ancestor: [ref] } }).catch((err) => {
+    // An ancestor filter naming an image that does not exist is an error on some engines.
+    if (engineStatus(err) === 404 || engineStatus(err) === 400) return [];
+    throw engineError(err);
+  });
+  if (users.length > 0) return 'in-use';
+  try {
+    await docker.getImage(ref).remove();
+    return 'removed';
+  } catch (err) {
+    const status = engineStatus(err);
+    if (status === 404) return 'absent';
+    if (status === 409) return 'in-use';
+    throw engineError(err);
+  }
+}
+
+/** Every release image of `app` (all environments and versions). */
+export async function listAppImages(docker: Docker, app: string): Promise<string[]> {
+  const images = await docker
+    .listImages({ filters: { reference: [`${RELEASE_IMAGE_REPO_PREFIX}${app}`] } })
+    .catch((err) => {
+      throw engineError(err);
+    });
+  const refs = images.flatMap((image) => image.RepoTags ?? []);
+  return refs.filter((ref) => isReleaseImageOf(app, ref)).sort();
+}
+
+/** After the app was deleted (its containers stopped): removes all its release images. */
+export async function removeAppImages(docker: Docker, app: string): Promise<Record<string, RemoveResult>> {
+  const results: Record<string, RemoveResult> = {};
+  for (const ref of await listAppImages(docker, app)) results[ref] = await removeReleaseImage(docker, ref);
+  return results;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,48 @@
+// What berthd creates with BERTH_RUNTIME=docker: the Docker client, the driver (artifacts given to
+// each app's container uid, instances in their release's image), the release command runner and the
+// stack images, looked up and built on first need (never at start: a build takes minutes).
+import Docker from 'dockerode';
+import type { Config } from '../../config.ts';
+import { STACK_IMAGES } from '../../images/index.ts';
+import type { Logger } from '../../logger.ts';
+import type { RuntimeDriver } from '../driver.ts';
+import { createDockerRuntime } from './docker-driver.ts';
+import type { TaskRunner } from './run-task.ts';
+import { createStackImages } from './stack-images.ts';
+
+export interface DockerParts {
+  driver: RuntimeDriver;
+  /** The engine's `containers` dependency. */
+  containers: {
+    docker: Docker;
+    stackImage(runtime: string, log?: (line: string) => void): Promise<string>;
+    runTask: TaskRunner;
+  };
+}
+
+export function createDockerParts(config: Readonly<Config>, logger: Logger): DockerParts {
+  const docker = new Docker({ socketPath: config.runtime.docker.socket });
+  const runtime = createDockerRuntime({
+    docker,
+    logger,
+    dataDir: config.dataDir,
+    // A spec without an image is an instance started before releases named theirs.
+    image: () => STACK_IMAGES.node,
+    artifactAccess: 'app-group',
+    stopGraceMs: config.runtime.stopGraceMs,
+  });
+  const stacks = createStackImages({
+    docker,
+    logger,
+    dataDir: config.dataDir,
+    mirror: config.runtime.docker.debianMirror,
+  });
+  return {
+    driver: runtime.driver,
+    containers: {
+      docker,
+      stackImage: (name, log) => stacks.ensure(name, log),
+      runTask: runtime.runTask,
+    },
+  };
+}

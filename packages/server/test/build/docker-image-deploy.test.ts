@@ -1,0 +1,123 @@
+// End to end on the Docker runtime: examples/dockerfile-hello deployed through berthd
+// (BERTH_RUNTIME=docker) is built from its Dockerfile into berth/{code}:stag-v{n} and serves at
+// /t/{code}/ from its own image; with BERTH_KEEP_RELEASES=1 the next deploy prunes v1's image with
+// its artifact, and deleting the app removes its remaining images. Needs BERTH_TEST_DOCKER=1 and
+// the stack images (built on first use). App codes are unique to this file and run.
+import crypto from 'node:crypto';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageExists } from '../../src/images/engine.ts';
+import { listAppImages } from '../../src/images/index.ts';
+import { type EngineFixture, EXAMPLES, packDir, startEngineFixture } from '../engine/support.ts';
+
+const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
+const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
+
+async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+if (!enabled) {
+  process.stdout.write(`docker image deploy tests skipped: ${SKIP_REASON}\n`);
+  describe('Dockerfile apps deployed on the Docker runtime', () => {
+    it.skip(`dockerfile-hello deploy (skipped: ${SKIP_REASON})`, () => {});
+  });
+} else {
+  const docker = new Docker();
+  const app = `h2img${crypto.randomBytes(3).toString('hex')}`;
+
+  async function removeLeftovers(): Promise<void> {
+    const containers = await docker.listContainers({ all: true, filters: { label: [`berth.app=${app}`] } });
+    await Promise.all(
+      containers.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => {}),
+      ),
+    );
+    await docker
+      .getNetwork(`berth-app-${app}`)
+      .remove()
+      .catch(() => {});
+    for (const ref of await listAppImages(docker, app).catch(() => [])) {
+      await docker
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => {});
+    }
+  }
+
+  describe('Dockerfile apps deployed on the Docker runtime', () => {
+    let f: EngineFixture;
+    beforeAll(async () => {
+      f = await startEngineFixture('sqlite', {
+        BERTH_RUNTIME: 'docker',
+        BERTH_STOP_GRACE: '2s',
+        BERTH_KEEP_RELEASES: '1',
+      });
+    }, 60_000);
+    afterAll(async () => {
+      await f?.stop();
+      await removeLeftovers();
+    }, 120_000);
+
+    it('builds examples/dockerfile-hello into its release image, serves it, prunes and deletes its images', async () => {
+      await f.createApp(app);
+      const pkg = await packDir(path.join(EXAMPLES, 'dockerfile-hello'));
+
+      const v1 = await f.deploy(app, 'stag', pkg);
+      const logs = await f.logsOf(v1.id);
+      expect(logs).toContain(`building berth/${app}:stag-v1`);
+      expect(logs).toMatch(/dockerfile-hello: built with Node v20\./);
+      expect(logs).toContain("web: the image's CMD (node server.js)");
+      expect(await imageExists(docker, `berth/${app}:stag-v1`)).toBe(true);
+      const first = await waitUntil('v1 to serve', async () => {
+        const res = await f.get(`/t/${app}/`);
+        return res.status === 200 ? res.text : undefined;
+      });
+      expect(first).toBe('Hello from a Dockerfile (release v1)\n');
+      const instances = (await f.t.berthd.runtime.list({ app })).filter((i) => i.state === 'running');
+      expect(instances.length).toBe(1);
+      // The image carries the app: its WORKDIR is kept and nothing is mounted at /app.
+      const container = await docker.getContainer(`berth-${instances[0]!.id}`).inspect();
+      expect(container.Config.Image).toBe(`berth/${app}:stag-v1`);
+      expect(container.Config.WorkingDir).toBe('/srv/app');
+      expect(container.Mounts.map((m) => m.Destination)).not.toContain('/app');
+
+      const v2 = await f.deploy(app, 'stag', pkg);
+      expect(v2.release).toBe(2);
+      expect(
+        await waitUntil('v2 to serve', async () => {
+          const res = await f.get(`/t/${app}/`);
+          return res.text.includes('v2') ? res.text : undefined;
+        }),
+      ).toBe('Hello from a Dockerfile (release v2)\n');
+      // Pruned with its release (BERTH_KEEP_RELEASES=1): v1's image; v2's stays.
+      expect(await f.logsOf(v2.id)).toContain('Pruned old artifacts: stag v1');
+      expect(await listAppImages(docker, app)).toEqual([`berth/${app}:stag-v2`]);
+
+      expect((await f.api('DELETE', `/api/v1/apps/${app}`)).status).toBe(204);
+      await waitUntil("the deleted app's images to go", async () =>
+        (await listAppImages(docker, app)).length === 0 ? true : undefined,
+      );
+    }, 600_000);
+  });
+}

@@ -1,0 +1,40 @@
+// Setup shared by the driver test files (process.test.ts, docker.test.ts, docker-hostile.test.ts): a
+// data dir per driver, and a cleanup that stops what the driver still knows, closes it and removes
+// the data dir.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RuntimeDriver } from '../../src/runtime/index.ts';
+import { type ContractDriver, removeTree } from './contract.ts';
+
+/** A fresh data dir under the system temp dir, or `reuse.dataDir` (a second driver on the same one). */
+export function driverDataDir(prefix: string, reuse?: { dataDir: string }): string {
+  return reuse?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Wraps a driver for the contract: `cleanup()` stops every instance it knows (unless it was closed by
+ * the test), closes it, runs `afterClose` (e.g. removing what a closed driver left behind) and
+ * removes the data dir.
+ */
+export function ownedDriver(
+  driver: RuntimeDriver,
+  dataDir: string,
+  afterClose?: () => Promise<void>,
+): ContractDriver {
+  let closed = false;
+  return {
+    driver,
+    dataDir,
+    async cleanup() {
+      if (!closed) {
+        closed = true;
+        const infos = await driver.list().catch(() => []);
+        await Promise.all(infos.map((i) => driver.stop(i.id, { graceMs: 1000 })));
+        await driver.close();
+      }
+      await afterClose?.();
+      removeTree(dataDir);
+    },
+  };
+}
