@@ -1,7 +1,8 @@
-// The gateway under benchmark: a `node:cluster` primary with N workers (as berthd would run it),
-// serving a table of 500 apps whose instances all point at one fast upstream.
-// Usage: node --import tsx bench/gateway/gateway-server.ts <port> <upstreamPort> <workers>
-// Prints "ready" once every worker listens.
+// The gateway under benchmark when it is not measured through a whole berthd: a `node:cluster`
+// primary with N workers running Berth's own gateway worker (`startGatewayWorker`, the code berthd's
+// multi-core gateway runs), serving a table of `apps` apps whose instances all point at one upstream.
+// Usage: node --import tsx bench/gateway/gateway-server.ts <port> <upstreamPort> <workers> <apps>
+// Prints "ready" once every worker listens and holds the table.
 import cluster from 'node:cluster';
 import {
   broadcastRouteTable,
@@ -10,15 +11,21 @@ import {
 } from '../../packages/server/src/gateway/index.ts';
 import { silentLogger } from '../../packages/server/src/logger.ts';
 
-const [port, upstreamPort, workerCount] = process.argv.slice(2).map(Number) as [number, number, number];
+const [port, upstreamPort, workerCount, appCount] = process.argv.slice(2).map(Number) as [
+  number,
+  number,
+  number,
+  number,
+];
 
-function table(): RouteTableInput {
+/** `app0` … `app{n-1}`, every one routed to the same upstream (a distinct instance id each). */
+function benchTable(apps: number, upstream: number): RouteTableInput {
   const routes: RouteTableInput['routes'] = [];
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < apps; i++) {
     routes.push({
       app: `app${i}`,
       env: 'prod',
-      upstreams: [{ id: `i${i}`, host: '127.0.0.1', port: upstreamPort }],
+      upstreams: [{ id: `i${i}`, host: '127.0.0.1', port: upstream }],
     });
   }
   return { baseDomain: 'bench.test', routes };
@@ -29,11 +36,11 @@ if (cluster.isPrimary) {
   const workers = Array.from({ length: workerCount }, () => cluster.fork());
   for (const worker of workers) {
     worker.on('message', (message: { type?: string }) => {
-      if (message.type !== 'listening') return;
-      broadcastRouteTable([worker], table());
-      if (++listening === workers.length) {
-        // Let the tables land before the load starts.
-        setTimeout(() => process.stdout.write('ready\n'), 300);
+      if (message.type === 'listening') {
+        broadcastRouteTable([worker], benchTable(appCount, upstreamPort));
+        worker.send({ type: 'bench:ping' });
+      } else if (message.type === 'bench:pong' && ++listening === workers.length) {
+        process.stdout.write('ready\n');
       }
     });
   }
@@ -49,6 +56,10 @@ if (cluster.isPrimary) {
     port,
     host: '127.0.0.1',
     gateway: { healthChecks: false },
+  });
+  // Messages arrive in order: the pong answers once the table sent before the ping is applied.
+  process.on('message', (message: { type?: string }) => {
+    if (message.type === 'bench:ping') process.send!({ type: 'bench:pong' });
   });
   process.send!({ type: 'listening', port: worker.port });
 }

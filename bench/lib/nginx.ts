@@ -1,0 +1,111 @@
+// nginx (Debian's package) in the roles the benchmarks need: the fast upstream (a constant ~100-byte
+// answer) and the reference reverse proxy (one upstream block with keepalive per app, one prefix
+// location per app, as a generated config would have).
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { captureOutput, onCleanup, StopWaiting, start, stop, waitFor } from './procs.ts';
+
+/** 99 characters and a newline. */
+export const UPSTREAM_BODY = `${'x'.repeat(99)}\n`;
+
+function common(dir: string, name: string, workers: number): string {
+  return `
+worker_processes ${workers};
+pid ${dir}/${name}.pid;
+error_log ${dir}/${name}-error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+`;
+}
+
+/** The fast upstream: one worker answering UPSTREAM_BODY to every request on `listen`. */
+export function upstreamConfig(dir: string, listen: string): string {
+  return `${common(dir, 'upstream', 1)}
+  server { listen ${listen} backlog=4096; location / { default_type text/plain; return 200 "${UPSTREAM_BODY.trimEnd()}\\n"; } }
+}
+`;
+}
+
+/** nginx routing `/o/{app}/` for `apps` apps to one upstream address. */
+export function proxyConfig(
+  dir: string,
+  name: string,
+  port: number,
+  workers: number,
+  apps: readonly string[],
+  upstream: { host: string; port: number },
+): string {
+  const upstreams: string[] = [];
+  const locations: string[] = [];
+  for (const app of apps) {
+    upstreams.push(`upstream ${app} { server ${upstream.host}:${upstream.port}; keepalive 64; }`);
+    locations.push(
+      `location /o/${app}/ { proxy_pass http://${app}/; proxy_http_version 1.1; proxy_set_header Connection ""; ` +
+        'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; ' +
+        `proxy_set_header X-Forwarded-Prefix /o/${app}; }`,
+    );
+  }
+  return `${common(dir, name, workers)}
+  ${upstreams.join('\n  ')}
+  server { listen 127.0.0.1:${port} backlog=4096; ${locations.join('\n    ')} }
+}
+`;
+}
+
+export async function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export interface RunningNginx {
+  port: number;
+  /** The master process (its children are the workers). */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts nginx in the foreground with `config` written to `dir/name.conf`; waits for its port. */
+export async function startNginx(
+  dir: string,
+  name: string,
+  config: string,
+  port: number,
+): Promise<RunningNginx> {
+  for (const sub of ['body', 'proxy', 'fcgi', 'uwsgi', 'scgi'])
+    fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  const file = path.join(dir, `${name}.conf`);
+  fs.writeFileSync(file, config);
+  const child = start('nginx', [
+    '-p',
+    dir,
+    '-e',
+    path.join(dir, `${name}-error.log`),
+    '-c',
+    file,
+    '-g',
+    'daemon off;',
+  ]);
+  const output = captureOutput(child);
+  const stopNow = onCleanup(() => stop(child, 5_000));
+  await waitFor(
+    `nginx ${name} on port ${port}`,
+    async () => {
+      if (child.exitCode !== null) throw new StopWaiting(`nginx ${name} exited: ${output().slice(0, 400)}`);
+      return (await portAnswers(port)) ? true : undefined;
+    },
+    30_000,
+    50,
+  );
+  return { port, pid: child.pid!, stop: stopNow };
+}

@@ -1,0 +1,413 @@
+// Benchmark 1: the gateway against nginx. One fast upstream (a one-worker nginx answering 100 bytes)
+// reached (a) directly, (b) through nginx as a reverse proxy with upstream keepalive and (c) through
+// Berth's gateway, with wrk at 1, 50 and 200 connections; then both proxies with 1, 1,000 and 10,000
+// apps in their route tables. Every comparison is interleaved (A B C A B C …) and reported as medians.
+//
+// When berthd has the multi-core gateway (BERTH_GATEWAY_WORKERS), (c) is a real berthd with one
+// gateway worker per core, and the upstream is an app deployed on it (its web process runs the
+// nginx), so every setup proxies to that same instance. The gateway code alone (the bench cluster
+// server, gateway-server.ts) is measured next to it, and carries the route-table-size runs (a berthd
+// would need 10,000 deployed apps for those).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchBerthd, REPO, RUN_ID, startBenchBerthd, waitDeploy } from '../lib/berthd.ts';
+import { proxyConfig, startNginx, upstreamConfig } from '../lib/nginx.ts';
+import type { BenchOptions } from '../lib/options.ts';
+import { nginxUpstreamPackage } from '../lib/packages.ts';
+import {
+  captureOutput,
+  childPids,
+  cmdline,
+  cpuMs,
+  freePort,
+  onCleanup,
+  rssBytes,
+  StopWaiting,
+  start,
+  stop,
+  waitFor,
+  withChildren,
+} from '../lib/procs.ts';
+import type { Goal, SuiteResult, Table } from '../lib/report.ts';
+import { count, mb, median, ms, ratio, us } from '../lib/stats.ts';
+import { type WrkResult, wrk } from '../lib/wrk.ts';
+
+const CONNECTIONS = [1, 50, 200];
+const TABLE_SIZES = [1, 1_000, 10_000];
+const SIZE_CONNECTIONS = 50;
+
+interface Target {
+  setup: string;
+  url: string;
+  /** The proxy's processes, whose CPU time is counted per request. */
+  pids: () => number[];
+}
+
+interface Measured {
+  setup: string;
+  connections: number;
+  apps: number;
+  runs: WrkResult[];
+  /** CPU time the proxy's processes used per request, in µs, per run. */
+  cpuUs: number[];
+  /** Resident memory of the proxy's processes after the last run, in bytes. */
+  rss: number;
+}
+
+function summarise(m: Measured) {
+  return {
+    rps: median(m.runs.map((r) => r.rps)),
+    p50ms: median(m.runs.map((r) => r.p50ms)),
+    p99ms: median(m.runs.map((r) => r.p99ms)),
+    errors: m.runs.reduce((sum, r) => sum + r.errors, 0),
+    cpuUs: median(m.cpuUs),
+    rss: m.rss,
+  };
+}
+
+async function startGatewayServer(port: number, upstream: number, workers: number, apps: number) {
+  const script = fileURLToPath(new URL('../gateway/gateway-server.ts', import.meta.url));
+  const child = start(process.execPath, [
+    '--import',
+    'tsx',
+    script,
+    String(port),
+    String(upstream),
+    String(workers),
+    String(apps),
+  ]);
+  const output = captureOutput(child);
+  const stopNow = onCleanup(() => stop(child, 5_000));
+  await waitFor(
+    `the gateway bench server (${apps} apps)`,
+    () => {
+      if (child.exitCode !== null) throw new StopWaiting(`gateway server exited: ${output().slice(0, 500)}`);
+      return output().includes('ready') ? true : undefined;
+    },
+    60_000,
+    50,
+  );
+  return { pid: child.pid!, stop: stopNow };
+}
+
+/** Runs each target once per round, in the same order every round. */
+async function interleave(
+  targets: Target[],
+  connections: number,
+  apps: number,
+  options: BenchOptions,
+  progress: (line: string) => void,
+): Promise<Measured[]> {
+  const measured: Measured[] = targets.map((t) => ({
+    setup: t.setup,
+    connections,
+    apps,
+    runs: [],
+    cpuUs: [],
+    rss: Number.NaN,
+  }));
+  const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [i, target] of targets.entries()) {
+      const pids = target.pids();
+      const before = cpuOf(pids);
+      const result = await wrk(target.url, connections, options.seconds);
+      const used = cpuOf(pids) - before;
+      measured[i]!.runs.push(result);
+      measured[i]!.cpuUs.push(pids.length ? (used * 1000) / result.requests : Number.NaN);
+      measured[i]!.rss = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+      progress(
+        `gateway: ${apps} app(s), ${connections} conn(s), round ${round + 1}/${options.rounds}, ` +
+          `${target.setup}: ${count(result.rps)} req/s, p99 ${ms(result.p99ms)}`,
+      );
+    }
+  }
+  return measured;
+}
+
+/** Whether this berthd has the multi-core gateway setting. */
+function berthdHasGatewayWorkers(): boolean {
+  return fs
+    .readFileSync(path.join(REPO, 'packages/server/src/config.ts'), 'utf8')
+    .includes('BERTH_GATEWAY_WORKERS');
+}
+
+function nginxBinary(): string {
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter).concat(['/usr/sbin', '/usr/bin'])) {
+    const file = path.join(dir, 'nginx');
+    if (fs.existsSync(file)) return file;
+  }
+  return 'nginx';
+}
+
+/** A real berthd with `workers` gateway workers and the upstream app deployed; its instance's port. */
+async function berthdWithUpstream(
+  workers: number,
+): Promise<{ berthd: BenchBerthd; code: string; port: number }> {
+  const berthd = await startBenchBerthd('gateway', {
+    BERTH_GATEWAY_WORKERS: String(workers),
+    BERTH_ACCESS_LOG: 'false',
+  });
+  const code = `bn${RUN_ID}gw`;
+  await berthd.createApp(code);
+  const pkg = await nginxUpstreamPackage(upstreamConfig('__DIR__', '__LISTEN__'), nginxBinary());
+  const { deploy } = await berthd.client.uploadDeploy(code, 'prod', pkg);
+  await waitDeploy(berthd.client, deploy.id);
+  const { instances } = await berthd.client.listInstances(code, 'prod');
+  const port = Number(
+    instances
+      .find((i) => i.address)
+      ?.address?.split(':')
+      .pop(),
+  );
+  if (!Number.isInteger(port))
+    throw new Error(`the upstream app has no address: ${JSON.stringify(instances)}`);
+  return { berthd, code, port };
+}
+
+export async function gatewayBenchmark(
+  options: BenchOptions,
+  progress: (line: string) => void,
+): Promise<SuiteResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-gw-'));
+  const removeDir = onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const stops: Array<() => Promise<void>> = [];
+  const withBerthd = berthdHasGatewayWorkers();
+  try {
+    let upstreamPort: number;
+    let berthdUrl: string | undefined;
+    let berthdPids: () => number[] = () => [];
+    let upstreamPids: () => number[] = () => [];
+    if (withBerthd) {
+      progress('gateway: starting berthd and deploying the upstream app');
+      const started = await berthdWithUpstream(options.workers);
+      stops.push(() => started.berthd.close());
+      upstreamPort = started.port;
+      berthdUrl = `${started.berthd.url}/o/${started.code}/`;
+      // berthd's processes: the primary and its gateway workers (not the app instances).
+      berthdPids = () => {
+        const primary = started.berthd.child.pid!;
+        return [
+          primary,
+          ...childPids(primary).filter((pid) => cmdline(pid).some((a) => a.includes('packages/server/src'))),
+        ];
+      };
+    } else {
+      upstreamPort = await freePort();
+      const config = upstreamConfig(dir, `127.0.0.1:${upstreamPort}`);
+      const upstream = await startNginx(dir, 'upstream', config, upstreamPort);
+      stops.push(upstream.stop);
+      upstreamPids = () => withChildren(upstream.pid);
+    }
+    const nginxPorts = new Map<number, number>();
+    const gatewayPorts = new Map<number, number>();
+    const nginxPids = new Map<number, number>();
+    const gatewayPids = new Map<number, number>();
+    for (const apps of TABLE_SIZES) {
+      const names = Array.from({ length: apps }, (_, i) => `app${i}`);
+      const nginxPort = await freePort();
+      const config = proxyConfig(dir, `proxy${apps}`, nginxPort, options.workers, names, {
+        host: '127.0.0.1',
+        port: upstreamPort,
+      });
+      const proxy = await startNginx(dir, `proxy${apps}`, config, nginxPort);
+      stops.push(proxy.stop);
+      nginxPorts.set(apps, nginxPort);
+      nginxPids.set(apps, proxy.pid);
+      const gatewayPort = await freePort();
+      const server = await startGatewayServer(gatewayPort, upstreamPort, options.workers, apps);
+      stops.push(server.stop);
+      gatewayPorts.set(apps, gatewayPort);
+      gatewayPids.set(apps, server.pid);
+    }
+    const appPath = (apps: number) => `/o/app${Math.floor(apps / 2)}/`;
+    const url = (port: number, apps: number) => `http://127.0.0.1:${port}${appPath(apps)}`;
+
+    // Warm every server up (JIT, connection pools) before anything is measured.
+    const warm = options.quick ? 1 : 2;
+    await wrk(url(upstreamPort, 1), 50, warm);
+    if (berthdUrl) await wrk(berthdUrl, 50, warm);
+    for (const apps of TABLE_SIZES) {
+      await wrk(url(nginxPorts.get(apps)!, apps), 50, warm);
+      await wrk(url(gatewayPorts.get(apps)!, apps), 50, warm);
+    }
+
+    const main: Measured[] = [];
+    for (const connections of CONNECTIONS) {
+      const targets: Target[] = [
+        { setup: 'direct', url: url(upstreamPort, 1), pids: upstreamPids },
+        { setup: 'nginx', url: url(nginxPorts.get(1)!, 1), pids: () => withChildren(nginxPids.get(1)!) },
+        ...(berthdUrl ? [{ setup: 'berthd', url: berthdUrl, pids: berthdPids }] : []),
+        {
+          setup: 'berth-gw',
+          url: url(gatewayPorts.get(1)!, 1),
+          pids: () => withChildren(gatewayPids.get(1)!),
+        },
+      ];
+      main.push(...(await interleave(targets, connections, 1, options, progress)));
+    }
+
+    // Table sizes: every size of both proxies in one interleaved sequence.
+    const sizeTargets: Target[] = [];
+    for (const apps of TABLE_SIZES) {
+      sizeTargets.push({
+        setup: `nginx@${apps}`,
+        url: url(nginxPorts.get(apps)!, apps),
+        pids: () => withChildren(nginxPids.get(apps)!),
+      });
+      sizeTargets.push({
+        setup: `berth-gw@${apps}`,
+        url: url(gatewayPorts.get(apps)!, apps),
+        pids: () => withChildren(gatewayPids.get(apps)!),
+      });
+    }
+    const sizes = (await interleave(sizeTargets, SIZE_CONNECTIONS, 0, options, progress)).map((m, i) => ({
+      ...m,
+      apps: TABLE_SIZES[Math.floor(i / 2)]!,
+      setup: m.setup.split('@')[0]!,
+    }));
+
+    return report(options, main, sizes, withBerthd);
+  } finally {
+    for (const stopOne of stops.reverse()) await stopOne();
+    await removeDir();
+  }
+}
+
+function report(
+  options: BenchOptions,
+  main: Measured[],
+  sizes: Measured[],
+  withBerthd: boolean,
+): SuiteResult {
+  const find = (list: Measured[], setup: string, connections: number, apps: number) =>
+    list.find((m) => m.setup === setup && m.connections === connections && m.apps === apps)!;
+  const setups = ['direct', 'nginx', ...(withBerthd ? ['berthd'] : []), 'berth-gw'];
+  /** The setup the goals are judged on: the real berthd when it has gateway workers. */
+  const judged = withBerthd ? 'berthd' : 'berth-gw';
+  const notes = [
+    'direct = wrk against the upstream itself (no proxy hop); nginx = reverse proxy, upstream keepalive 64, ' +
+      `${options.workers} worker(s).`,
+    ...(withBerthd
+      ? [
+          `berthd = a real berthd (npm start's way) with BERTH_GATEWAY_WORKERS=${options.workers}, access log off; ` +
+            'the upstream is an app deployed on it whose web process runs the nginx (all setups use that instance).',
+        ]
+      : ['berthd has no BERTH_GATEWAY_WORKERS yet: the goals are judged on berth-gw.']),
+    `berth-gw = Berth's gateway code alone: ${options.workers} node:cluster worker(s) of startGatewayWorker ` +
+      '(bench/gateway/gateway-server.ts), no API, no access log.',
+    'wrk: 2 threads (1 at 1 connection), on the same 2 cores as the proxies.',
+    "CPU/req = user + system CPU time of the proxy's processes during the run / requests served (µs); it",
+    'varies less with what else the machine runs than req/s does (not counted for direct).',
+  ];
+  const mainTable: Table = {
+    title: `gateway: 1 app routed, fast upstream (nginx, 100 B), medians of ${options.rounds} interleaved ${options.seconds} s wrk runs`,
+    columns: [
+      'conns',
+      'setup',
+      'req/s',
+      'p50',
+      'p99',
+      'req/s vs nginx',
+      'p99 vs nginx',
+      'CPU/req',
+      'errors',
+      'runs (req/s)',
+    ],
+    rows: [],
+    notes,
+  };
+  const goals: Goal[] = [];
+  for (const connections of CONNECTIONS) {
+    const nginx = summarise(find(main, 'nginx', connections, 1));
+    for (const setup of setups) {
+      const m = find(main, setup, connections, 1);
+      const s = summarise(m);
+      const proxied = setup !== 'direct';
+      mainTable.rows.push([
+        String(connections),
+        setup,
+        count(s.rps),
+        ms(s.p50ms),
+        ms(s.p99ms),
+        proxied ? ratio(s.rps / nginx.rps) : '',
+        proxied ? ratio(s.p99ms / nginx.p99ms) : '',
+        us(s.cpuUs),
+        String(s.errors),
+        m.runs.map((r) => count(r.rps)).join(' / '),
+      ]);
+      if (setup === judged && connections > 1) {
+        goals.push({
+          name: `${setup}/nginx req/s at ${connections} conns`,
+          kind: 'min',
+          target: 0.75,
+          measured: s.rps / nginx.rps,
+          format: ratio,
+        });
+        goals.push({
+          name: `${setup}/nginx p99 at ${connections} conns`,
+          kind: 'max',
+          target: 2,
+          measured: s.p99ms / nginx.p99ms,
+          format: ratio,
+        });
+      }
+    }
+  }
+  const sizeTable: Table = {
+    title: `gateway: route table size, ${SIZE_CONNECTIONS} connections, medians of ${options.rounds} interleaved ${options.seconds} s wrk runs`,
+    columns: [
+      'apps',
+      'setup',
+      'req/s',
+      'p50',
+      'p99',
+      'req/s vs nginx',
+      'req/s vs 1 app',
+      'CPU/req',
+      'RSS',
+      'errors',
+    ],
+    rows: [],
+    notes: [
+      'Both proxies hold one route per app (nginx: an upstream block and a location; berth-gw: a route with its own',
+      'instance id), all to the same upstream; wrk asks for the middle app. RSS: all processes of the proxy.',
+    ],
+  };
+  for (const apps of TABLE_SIZES) {
+    for (const setup of ['nginx', 'berth-gw']) {
+      const s = summarise(find(sizes, setup, SIZE_CONNECTIONS, apps));
+      const nginx = summarise(find(sizes, 'nginx', SIZE_CONNECTIONS, apps));
+      const one = summarise(find(sizes, setup, SIZE_CONNECTIONS, 1));
+      sizeTable.rows.push([
+        count(apps),
+        setup,
+        count(s.rps),
+        ms(s.p50ms),
+        ms(s.p99ms),
+        ratio(s.rps / nginx.rps),
+        ratio(s.rps / one.rps),
+        us(s.cpuUs),
+        mb(s.rss),
+        String(s.errors),
+      ]);
+    }
+  }
+  const one = summarise(find(sizes, 'berth-gw', SIZE_CONNECTIONS, 1));
+  const most = summarise(find(sizes, 'berth-gw', SIZE_CONNECTIONS, 10_000));
+  goals.push({
+    name: 'berth-gw req/s with 10,000 apps vs 1 app (flat: ≥ 0.9)',
+    kind: 'min',
+    target: 0.9,
+    measured: most.rps / one.rps,
+    format: ratio,
+  });
+  return {
+    name: 'gateway',
+    tables: [mainTable, sizeTable],
+    goals,
+    raw: { workers: options.workers, berthd: withBerthd, main, sizes },
+  };
+}

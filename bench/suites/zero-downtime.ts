@@ -1,0 +1,147 @@
+// Benchmark 3: zero downtime. A keep-alive load generator in its own process (bench/lib/loadgen.ts)
+// requests examples/node-hello through berthd's gateway while 20 deploys and 10 rollbacks run one
+// after the other; failed requests (non-2xx or no response) must be 0. Latency during the deploys is
+// compared with steady state measured before and after them.
+import { type ChildProcess, fork } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { RUN_ID, startBenchBerthd, waitDeploy, waitServes } from '../lib/berthd.ts';
+import type { PhaseResult } from '../lib/loadgen.ts';
+import type { BenchOptions } from '../lib/options.ts';
+import { nodeHelloPackage } from '../lib/packages.ts';
+import { exited, onCleanup, stop, waitFor } from '../lib/procs.ts';
+import type { Goal, SuiteResult, Table } from '../lib/report.ts';
+import { count, median, ms, ratio, seconds } from '../lib/stats.ts';
+
+const CONNECTIONS = 10;
+
+function startLoad(url: string): {
+  child: ChildProcess;
+  ready: Promise<void>;
+  results: Promise<PhaseResult[]>;
+} {
+  const script = fileURLToPath(new URL('../lib/loadgen.ts', import.meta.url));
+  const child = fork(script, [url, String(CONNECTIONS)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  onCleanup(() => stop(child, 5_000));
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    readyResolve = resolve;
+  });
+  const results = new Promise<PhaseResult[]>((resolve, reject) => {
+    child.on('message', (message: { type?: string; phases?: PhaseResult[] }) => {
+      if (message.type === 'ready') readyResolve();
+      if (message.type === 'result') resolve(message.phases ?? []);
+    });
+    exited(child).then(() =>
+      reject(new Error(`the load generator exited (${child.exitCode ?? child.signalCode})`)),
+    );
+  });
+  results.catch(() => {});
+  return { child, ready, results };
+}
+
+export async function zeroDowntimeBenchmark(
+  options: BenchOptions,
+  progress: (line: string) => void,
+): Promise<SuiteResult> {
+  const b = await startBenchBerthd('zero-downtime');
+  const code = `bn${RUN_ID}zd`;
+  const opTimes: Array<{ op: 'deploy' | 'rollback'; ms: number }> = [];
+  let phases: PhaseResult[];
+  try {
+    await b.createApp(code);
+    const url = `${b.url}/o/${code}/`;
+    const first = `bench-${RUN_ID}-zd-first`;
+    const { deploy } = await b.client.uploadDeploy(code, 'prod', await nodeHelloPackage(first));
+    await waitDeploy(b.client, deploy.id);
+    await waitServes(url, first);
+
+    const load = startLoad(url);
+    await load.ready;
+    const steadyMs = options.quick ? 3_000 : 10_000;
+    await sleep(1_000);
+    load.child.send({ type: 'mark', name: 'steady before' });
+    await sleep(steadyMs);
+    load.child.send({ type: 'mark', name: 'deploys + rollbacks' });
+
+    // 2 deploys then 1 rollback, repeated: 20 deploys and 10 rollbacks in a full run.
+    let deploys = 0;
+    let rollbacks = 0;
+    const total = options.zdDeploys + options.zdRollbacks;
+    for (let i = 0; deploys + rollbacks < total; i++) {
+      const t0 = performance.now();
+      const doRollback = (i % 3 === 2 && rollbacks < options.zdRollbacks) || deploys >= options.zdDeploys;
+      if (doRollback) {
+        const { deploy: d } = await b.client.rollback(code, 'prod');
+        await waitDeploy(b.client, d.id);
+        rollbacks++;
+        opTimes.push({ op: 'rollback', ms: performance.now() - t0 });
+      } else {
+        const marker = `bench-${RUN_ID}-zd-${i}`;
+        const { deploy: d } = await b.client.uploadDeploy(code, 'prod', await nodeHelloPackage(marker));
+        await waitDeploy(b.client, d.id);
+        deploys++;
+        opTimes.push({ op: 'deploy', ms: performance.now() - t0 });
+      }
+      progress(`zero-downtime: ${deploys} deploy(s), ${rollbacks} rollback(s) done`);
+    }
+
+    load.child.send({ type: 'mark', name: 'steady after' });
+    await sleep(steadyMs);
+    load.child.send({ type: 'stop' });
+    phases = await waitFor('the load generator results', () => load.results, 60_000);
+  } finally {
+    await b.close();
+  }
+  return report(phases, opTimes, options);
+}
+
+function report(
+  allPhases: PhaseResult[],
+  opTimes: Array<{ op: 'deploy' | 'rollback'; ms: number }>,
+  options: BenchOptions,
+): SuiteResult {
+  const phases = allPhases.filter((p) => p.name !== 'start');
+  const during = phases.find((p) => p.name === 'deploys + rollbacks');
+  const steady = phases.filter((p) => p.name.startsWith('steady'));
+  const steadyP99 = median(steady.map((p) => p.p99ms));
+  const deploys = opTimes.filter((o) => o.op === 'deploy').length;
+  const rollbacks = opTimes.filter((o) => o.op === 'rollback').length;
+  const table: Table = {
+    title: `zero-downtime: ${CONNECTIONS} keep-alive connections to /o/{app}/ (node-hello, 2 instances) during ${deploys} deploys and ${rollbacks} rollbacks`,
+    columns: ['phase', 'duration', 'requests', 'req/s', 'failed', 'p50', 'p99', 'max', 'p99 vs steady'],
+    rows: phases.map((p) => [
+      p.name,
+      seconds(p.durationMs),
+      count(p.requests),
+      count(p.requests / (p.durationMs / 1000)),
+      String(p.non2xx + p.errors),
+      ms(p.p50ms),
+      ms(p.p99ms),
+      ms(p.maxMs),
+      ratio(p.p99ms / steadyP99),
+    ]),
+    notes: [
+      'failed = responses other than 2xx plus requests without a response; the load generator is its own process.',
+      `Each deploy or rollback is waited for until it finished (median ${seconds(median(opTimes.map((o) => o.ms)))} each, drain included).`,
+      ...phases.flatMap((p) => (p.samples.length ? [`${p.name}: e.g. ${p.samples.join('; ')}`] : [])),
+    ],
+  };
+  const failedAll = phases.reduce((sum, p) => sum + p.non2xx + p.errors, 0);
+  const goals: Goal[] = [
+    {
+      name: `failed requests across ${deploys} deploys and ${rollbacks} rollbacks`,
+      kind: 'max',
+      target: 0,
+      measured: during ? during.non2xx + during.errors : Number.NaN,
+      format: count,
+    },
+    { name: 'failed requests in the whole run', kind: 'max', target: 0, measured: failedAll, format: count },
+  ];
+  return {
+    name: 'zero-downtime',
+    tables: [table],
+    goals,
+    raw: { connections: CONNECTIONS, quick: options.quick, phases, operations: opTimes },
+  };
+}
