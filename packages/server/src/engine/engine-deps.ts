@@ -7,6 +7,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Gateway } from '../gateway/index.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
+import type { TaskSpec } from '../runtime/docker/run-task.ts';
 import type { RuntimeDriver } from '../runtime/index.ts';
 import type { Store } from '../store/store.ts';
 import type { RouteTables } from './route-tables.ts';
@@ -62,22 +63,8 @@ export interface EngineContainers {
   runTask?(task: ContainerTask): Promise<number>;
 }
 
-export interface ContainerTask {
-  app: string;
-  env: EnvName;
-  release: number;
-  image: string;
-  /** The image carries the app (Dockerfile release): no artifact mount, the image's WORKDIR. */
-  appInImage: boolean;
-  artifactDir: string;
-  command: string[];
-  vars: Record<string, string>;
-  pathPrepend: string[];
-  limits: { memoryBytes?: number; cpu?: number; pids?: number };
-  timeoutMs: number;
-  signal: AbortSignal;
-  log(line: string): void;
-}
+/** A one-off command in a container of the release's image (the docker runtime's task spec). */
+export type ContainerTask = TaskSpec;
 
 /** The stack a release runs in when it has no image of its own. */
 export function stackRuntimeOf(runtime: string): StackRuntime {

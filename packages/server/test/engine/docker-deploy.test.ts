@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Berthd, startBerthd } from '../../src/berthd.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
@@ -27,10 +26,12 @@ import {
   type EngineFixture,
   EXAMPLES,
   json,
+  type LoadResult,
   packDir,
   packFiles,
   removeAppUsers,
   startEngineFixture,
+  steadyLoad,
 } from './support.ts';
 
 const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
@@ -324,26 +325,8 @@ if (!enabled) {
     it('serves every request during 5 deploys and 3 rollbacks', async () => {
       await f.createApp('dkdzd');
       await f.deploy('dkdzd', 'stag', await containerApp({ text: 'r0' }));
-      const agent = new Agent({ connections: 4, keepAliveTimeout: 30_000, pipelining: 1 });
-      let running = true;
-      let ok = 0;
-      const failures: string[] = [];
-      const seen = new Set<string>();
-      const client = async () => {
-        while (running) {
-          try {
-            const res = await request(`${f.t.url}/t/dkdzd/`, { dispatcher: agent });
-            const text = await res.body.text();
-            if (res.statusCode === 200 && /^r\d+ v\d+$/.test(text)) {
-              ok++;
-              seen.add(text);
-            } else failures.push(`${res.statusCode} ${text.slice(0, 100)}`);
-          } catch (err) {
-            failures.push((err as Error).message);
-          }
-        }
-      };
-      const clients = [client(), client(), client(), client()];
+      const load = steadyLoad(`${f.t.url}/t/dkdzd/`, /^r\d+ v\d+$/);
+      let result: LoadResult;
       const deployLogs: string[] = [];
       try {
         for (let i = 1; i <= 5; i++) {
@@ -358,10 +341,9 @@ if (!enabled) {
           expect(done.status, deployLogs.at(-1)).toBe('succeeded');
         }
       } finally {
-        running = false;
-        await Promise.all(clients);
-        await agent.close();
+        result = await load.stop();
       }
+      const { ok, failures, seen } = result;
       const trouble = deployLogs
         .join('\n')
         .split('\n')

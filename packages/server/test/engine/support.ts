@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
+import { Agent, request } from 'undici';
 import { expect } from 'vitest';
 import { deleteAppUser } from '../../src/runtime/process/index.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
@@ -181,4 +182,46 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
 // biome-ignore lint/suspicious/noExplicitAny: tests inspect arbitrary JSON
 export async function json(res: Response): Promise<any> {
   return res.json();
+}
+
+export interface LoadResult {
+  /** Answers that were 200 with a body matching the pattern. */
+  ok: number;
+  /** Everything else: status and body, or the error. */
+  failures: string[];
+  /** The distinct good bodies seen. */
+  seen: Set<string>;
+}
+
+/**
+ * Keep-alive clients requesting `url` in a loop until `stop()`: every answer must be 200 with a
+ * body matching `good`. Used to prove deploys and rollbacks drop no request.
+ */
+export function steadyLoad(url: string, good: RegExp, clients = 4): { stop(): Promise<LoadResult> } {
+  const agent = new Agent({ connections: clients, keepAliveTimeout: 30_000, pipelining: 1 });
+  const result: LoadResult = { ok: 0, failures: [], seen: new Set() };
+  let running = true;
+  const client = async () => {
+    while (running) {
+      try {
+        const res = await request(url, { dispatcher: agent });
+        const text = await res.body.text();
+        if (res.statusCode === 200 && good.test(text)) {
+          result.ok++;
+          result.seen.add(text);
+        } else result.failures.push(`${res.statusCode} ${text.slice(0, 100)}`);
+      } catch (err) {
+        result.failures.push((err as Error).message);
+      }
+    }
+  };
+  const loops = Array.from({ length: clients }, client);
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      await agent.close();
+      return result;
+    },
+  };
 }

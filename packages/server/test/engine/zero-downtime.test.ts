@@ -1,9 +1,8 @@
 // Zero downtime: 4 keep-alive clients request the app through the gateway without pause while it is
 // deployed 10 times and rolled back 5 times. Not one request may fail.
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '../support/databases.ts';
-import { type EngineFixture, startEngineFixture, tinyApp } from './support.ts';
+import { type EngineFixture, type LoadResult, startEngineFixture, steadyLoad, tinyApp } from './support.ts';
 
 describe.each(testDialects())('zero downtime on %s', (dialect) => {
   let f: EngineFixture;
@@ -15,26 +14,8 @@ describe.each(testDialects())('zero downtime on %s', (dialect) => {
 
   it('serves every request during 10 deploys and 5 rollbacks', async () => {
     await f.deploy('zd', 'stag', await tinyApp({ text: 'r0' }));
-    const agent = new Agent({ connections: 4, keepAliveTimeout: 30_000, pipelining: 1 });
-    let running = true;
-    let ok = 0;
-    const failures: string[] = [];
-    const seen = new Set<string>();
-    const client = async () => {
-      while (running) {
-        try {
-          const res = await request(`${f.t.url}/t/zd/`, { dispatcher: agent });
-          const text = await res.body.text();
-          if (res.statusCode === 200 && /^r\d+ v\d+$/.test(text)) {
-            ok++;
-            seen.add(text);
-          } else failures.push(`${res.statusCode} ${text.slice(0, 100)}`);
-        } catch (err) {
-          failures.push((err as Error).message);
-        }
-      }
-    };
-    const clients = [client(), client(), client(), client()];
+    const load = steadyLoad(`${f.t.url}/t/zd/`, /^r\d+ v\d+$/);
+    let result: LoadResult;
     try {
       for (let i = 1; i <= 10; i++) await f.deploy('zd', 'stag', await tinyApp({ text: `r${i}` }));
       for (let i = 0; i < 5; i++) {
@@ -43,10 +24,9 @@ describe.each(testDialects())('zero downtime on %s', (dialect) => {
         expect((await f.waitDeploy(res.body.deploy.id)).status).toBe('succeeded');
       }
     } finally {
-      running = false;
-      await Promise.all(clients);
-      await agent.close();
+      result = await load.stop();
     }
+    const { ok, failures, seen } = result;
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(100);
     // Traffic moved through the releases: the last one serves r10 (v11's artifact) as v16; rollbacks stay within the kept releases.
