@@ -422,7 +422,7 @@ if (!enabled) {
       expect(tasks.filter((c) => c.Labels['berth.app'] === 'dkdrel')).toEqual([]);
     }, 300_000);
 
-    it('replaces a container killed from outside and routes to it again', async () => {
+    it('replaces a container killed or removed from outside and routes to it again', async () => {
       await f.createApp('dkdkill');
       await f.deploy('dkdkill', 'stag', await containerApp({ text: 'phoenix', count: 1 }));
       const [instance] = await f.t.berthd.runtime.list({ app: 'dkdkill' });
@@ -442,6 +442,22 @@ if (!enabled) {
       });
       for (let i = 0; i < 5; i++)
         expect(await f.get('/t/dkdkill/')).toEqual({ status: 200, text: 'phoenix v1' });
+
+      // Removed outright (`docker rm -f`): a new container is made from the spec and served.
+      await docker.getContainer(after.Id).remove({ force: true });
+      const recreated = await waitUntil('the new container', async () => {
+        const [info] = await f.t.berthd.runtime.list({ app: 'dkdkill' });
+        if (!info || info.restarts < 2 || info.state !== 'running') return undefined;
+        const data = await containerOf(instance!.id).catch(() => undefined);
+        return data && data.Id !== after.Id && data.State.Running ? data : undefined;
+      });
+      expect(recreated.Config.User).toBe(after.Config.User);
+      expect(recreated.HostConfig.ReadonlyRootfs).toBe(true);
+      await waitUntil('the app to serve from the new container', async () => {
+        const res = await f.get('/t/dkdkill/');
+        return res.status === 200 ? res : undefined;
+      });
+      expect(await f.get('/t/dkdkill/')).toEqual({ status: 200, text: 'phoenix v1' });
     }, 300_000);
   });
 

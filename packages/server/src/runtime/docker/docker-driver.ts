@@ -125,7 +125,13 @@ function createRawDockerDriver(
     if (closed || table.get(i.spec.id) !== i || i.state !== 'backoff') return;
     try {
       i.state = 'starting';
-      await i.container.start();
+      try {
+        await i.container.start();
+      } catch (err) {
+        // Removed from outside (`docker rm -f`): make the container again from the spec.
+        if (engineStatus(err) !== 404) throw err;
+        await recreate(i);
+      }
       i.restarts += 1;
       await refresh(i);
       if (i.state === 'starting') i.state = 'running';
@@ -139,13 +145,33 @@ function createRawDockerDriver(
     }
   }
 
+  /** The instance's network, uid, home and artifact access, then its container (not started). */
+  async function createContainerFor(spec: InstanceSpec): Promise<Docker.Container> {
+    await networks.ensure(spec.app);
+    const uid = uids.uidOf(spec.app);
+    const homeDir = ensureAppHome(options.dataDir, spec.app, spec.env, uid);
+    if (options.artifactAccess === 'app-group' && !spec.appInImage) grantArtifact(spec.artifactDir, uid);
+    return docker.createContainer(containerConfig(spec, options, { uid, homeDir }));
+  }
+
+  /** A fresh container for an instance whose container is gone; its old logs went with it. */
+  async function recreate(i: DockerInstance): Promise<void> {
+    logger.warn({ instance: i.spec.id }, 'the container was removed from outside; creating it again');
+    const container = await createContainerFor(i.spec);
+    i.container = container;
+    i.containerId = container.id;
+    await container.start();
+  }
+
   /** After the event stream reconnected: deaths may have been missed. */
   async function recheckAll(): Promise<void> {
     for (const i of table.values()) {
       if (i.state !== 'running') continue;
-      const data = await i.container.inspect().catch(() => undefined);
-      if (data && !data.State.Running) {
-        await onDeath({ instance: i.spec.id, containerId: i.containerId, exitCode: data.State.ExitCode });
+      const data = await i.container.inspect().catch((err) => (engineStatus(err) === 404 ? null : undefined));
+      // null: removed while the stream was down (the restart makes it again).
+      if (data === null || (data && !data.State.Running)) {
+        const exitCode = data ? data.State.ExitCode : -1;
+        await onDeath({ instance: i.spec.id, containerId: i.containerId, exitCode });
       }
     }
   }
@@ -153,13 +179,9 @@ function createRawDockerDriver(
   async function start(spec: InstanceSpec): Promise<InstanceInfo> {
     if (table.has(spec.id)) throw new BerthError('RUNTIME_INSTANCE_EXISTS');
     await deaths.ready();
-    await networks.ensure(spec.app);
-    const uid = uids.uidOf(spec.app);
-    const homeDir = ensureAppHome(options.dataDir, spec.app, spec.env, uid);
-    if (options.artifactAccess === 'app-group' && !spec.appInImage) grantArtifact(spec.artifactDir, uid);
     let container: Docker.Container;
     try {
-      container = await docker.createContainer(containerConfig(spec, options, { uid, homeDir }));
+      container = await createContainerFor(spec);
     } catch (err) {
       if (engineStatus(err) === 409) throw new BerthError('RUNTIME_INSTANCE_EXISTS');
       throw startError(err);
