@@ -1,13 +1,15 @@
-// Deploy history retention: deploys older than the retention whose release is gone (pruned, failed,
-// or never made) are deleted with their jobs and job logs, so the store does not grow without bound.
-// A deploy whose release is still kept keeps its log however old it is: the build log stays with the
-// release, as long as the release can be rolled back to.
+// Deploy history retention: deploys older than the retention are deleted with their jobs and job
+// logs, so the store does not grow without bound, except the deploy that made a release still kept:
+// its build log stays with the release as long as the release can be rolled back to. Operations on a
+// kept release (restart, scale, stop, start) and failed attempts go with the retention.
 import type { JobQueue } from '../jobs/index.ts';
 import { FINISHED_STATUSES } from '../jobs/job-record.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
 
 const BATCH = 200;
+/** Deploy kinds that run a release without making one. */
+const OPERATION_KINDS = ['restart', 'scale', 'stop', 'start'] as const;
 
 export interface PurgeHistoryDeps {
   store: Store;
@@ -15,7 +17,7 @@ export interface PurgeHistoryDeps {
   logger: Logger;
 }
 
-/** Deletes finished deploys created before `cutoff` (epoch ms) whose release is not kept; returns how many. */
+/** Deletes finished deploys created before `cutoff` (epoch ms) but the ones that made a kept release. */
 export async function purgeDeployHistory(deps: PurgeHistoryDeps, cutoff: number): Promise<number> {
   let total = 0;
   for (;;) {
@@ -38,6 +40,9 @@ export async function purgeDeployHistory(deps: PurgeHistoryDeps, cutoff: number)
             eb('releases.id', 'is', null),
             eb('releases.pruned', '=', 1),
             eb('releases.status', '=', 'failed'),
+            // Kept releases keep the deploy that made them, not every later operation on them.
+            eb('jobs.status', '!=', 'succeeded'),
+            eb('deploys.kind', 'in', [...OPERATION_KINDS]),
           ]),
         )
         .orderBy('deploys.created_at')

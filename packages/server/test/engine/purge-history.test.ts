@@ -25,6 +25,11 @@ describe.each(testDialects())('deploy history purge on %s', (dialect) => {
     );
     expect(failed.status).toBe('failed');
     const v3 = await f.deploy(code, 'stag', await tinyApp({ text: 'three' }));
+    const scaled = await f.waitDeploy(
+      (await f.api('PUT', `/api/v1/apps/${code}/envs/stag/formation`, { processes: { web: 1 } })).body.deploy
+        .id,
+    );
+    expect(scaled.status).toBe('succeeded');
     // Releases are pruned after the deploy that replaced them: only v3 (current) keeps its artifact.
     const kept = await store.db
       .selectFrom('releases')
@@ -40,12 +45,12 @@ describe.each(testDialects())('deploy history purge on %s', (dialect) => {
     expect(await purgeDeployHistory(deps, Date.now() - 3_600_000)).toBe(0);
 
     const cutoff = Date.now() + 1;
-    expect(await purgeDeployHistory(deps, cutoff)).toBe(3);
-    for (const gone of [v1, v2, failed]) {
+    expect(await purgeDeployHistory(deps, cutoff)).toBe(4);
+    for (const gone of [v1, v2, failed, scaled]) {
       expect((await f.api('GET', `/api/v1/deploys/${gone.id}`)).body.error.code).toBe('DEPLOY_NOT_FOUND');
       expect(await jobs.find(gone.jobId)).toBeUndefined();
     }
-    // The current release's deploy, its job and its build log stay.
+    // The deploy that made the current release, its job and its build log stay.
     expect((await f.api('GET', `/api/v1/deploys/${v3.id}`)).status).toBe(200);
     expect(await f.logsOf(v3.id)).toContain('Unpacking');
     const listed = (await f.api('GET', `/api/v1/apps/${code}/envs/stag/deploys`)).body.deploys as {
