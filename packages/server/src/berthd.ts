@@ -173,6 +173,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         maxPackageBytes: config.engine.maxPackageBytes,
         keepReleases: config.engine.keepReleases,
         drainMs: config.engine.drainMs,
+        healIntervalMs: config.engine.healIntervalMs,
         appsDomain: config.engine.appsDomain,
       },
     });

@@ -71,6 +71,8 @@ export interface Config {
     accessLog: boolean;
     /** Deploys older than this whose release is gone are deleted with their jobs and logs. */
     historyRetentionMs: number;
+    /** How often crash-looping or missing instances are replaced (0: only at start). */
+    healIntervalMs: number;
   };
 }
 
@@ -292,6 +294,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       appsDomain: appsDomain(env),
       accessLog: bool(env, 'BERTH_ACCESS_LOG', true),
       historyRetentionMs: duration(env, 'BERTH_HISTORY_RETENTION', '30d'),
+      healIntervalMs: ['0', 'off'].includes(env['BERTH_HEAL_INTERVAL']?.trim() ?? '')
+        ? 0
+        : duration(env, 'BERTH_HEAL_INTERVAL', '5m'),
     },
   };
   return deepFreeze(config);

@@ -17,6 +17,8 @@ export interface EngineSettings {
   maxPackageBytes: number;
   keepReleases: number;
   drainMs: number;
+  /** How often environments with crash-looping or missing instances are healed (0: only at start). */
+  healIntervalMs?: number;
   /** Grace between SIGTERM and SIGKILL when replaced instances are stopped (default 10 s). */
   stopGraceMs?: number;
   /** How long workers must stay up after starting to count as healthy (default 2 s). */

@@ -14,7 +14,8 @@ export interface Engine {
   readonly routes: RouteModule;
   readonly jobHandlers: JobHandlers;
   readonly tables: RouteTables;
-  /** Call once after `driver.recover()`: rebuilds the route table and restarts what is missing. */
+  /** Call once after `driver.recover()`: rebuilds the route table and restarts what is missing,
+   *  then again every `healIntervalMs` for what crash-loops later. */
   reconcile(): Promise<void>;
   /** berthd's public port handler: the gateway (apps and static sites), which falls back to the API. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
@@ -46,18 +47,43 @@ export function createEngine(deps: EngineDeps): Engine {
   deps.driver.on('restart', onRuntimeChange);
   deps.driver.on('crashloop', onRuntimeChange);
 
+  // Self-healing: the boot-time reconcile runs again every healIntervalMs, so an environment whose
+  // instances crash-looped (or went missing) gets a `start` deploy that replaces them, the way a
+  // cooled-off crashed dyno is started again. An app that keeps crashing gets one attempt per interval.
+  let healTimer: NodeJS.Timeout | undefined;
+  let healing = false;
+  const heal = async () => {
+    if (healing) return;
+    healing = true;
+    try {
+      await reconcile(ctx, service);
+    } catch (err) {
+      logger.warn({ err }, 'healing environments failed');
+    } finally {
+      healing = false;
+    }
+  };
+
   return {
     service,
     routes: engineRoutes({ engine: service }),
     jobHandlers: { [DEPLOY_JOB_KIND]: createDeployHandler(ctx) },
     tables,
-    reconcile: () => reconcile(ctx, service),
+    async reconcile() {
+      await reconcile(ctx, service);
+      const every = deps.settings.healIntervalMs ?? 0;
+      if (every > 0 && !healTimer) {
+        healTimer = setInterval(() => void heal(), every);
+        healTimer.unref();
+      }
+    },
     handleRequest(req, res) {
       // Static sites are in the route table: the gateway serves their files itself.
       deps.gateway.handleRequest(req, res);
     },
     close() {
       clearTimeout(pending);
+      clearInterval(healTimer);
       deps.driver.off('restart', onRuntimeChange);
       deps.driver.off('crashloop', onRuntimeChange);
     },

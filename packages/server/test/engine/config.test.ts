@@ -11,6 +11,7 @@ describe('engine settings', () => {
       appsDomain: undefined,
       accessLog: true,
       historyRetentionMs: 30 * 86_400_000,
+      healIntervalMs: 300_000,
     });
   });
 
@@ -22,6 +23,7 @@ describe('engine settings', () => {
         BERTH_DRAIN: '500ms',
         BERTH_APPS_DOMAIN: 'Apps.Example.com.',
         BERTH_HISTORY_RETENTION: '12h',
+        BERTH_HEAL_INTERVAL: '0',
       },
       '/tmp',
     ).engine;
@@ -32,6 +34,7 @@ describe('engine settings', () => {
       appsDomain: 'apps.example.com',
       accessLog: true,
       historyRetentionMs: 12 * 3_600_000,
+      healIntervalMs: 0,
     });
     expect(loadConfig({ BERTH_ACCESS_LOG: 'false' }, '/tmp').engine.accessLog).toBe(false);
     expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '512k' }, '/tmp').engine.maxPackageBytes).toBe(512 * 1024);
@@ -48,6 +51,7 @@ describe('engine settings', () => {
       ['BERTH_KEEP_RELEASES', '0'],
       ['BERTH_DRAIN', 'soon'],
       ['BERTH_HISTORY_RETENTION', 'forever'],
+      ['BERTH_HEAL_INTERVAL', '-1s'],
       ['BERTH_APPS_DOMAIN', 'localhost'],
       ['BERTH_APPS_DOMAIN', 'bad_domain.com'],
     ] as const) {
