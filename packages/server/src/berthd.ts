@@ -30,7 +30,7 @@ import {
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
-import { createDockerParts } from './runtime/docker/berthd-parts.ts';
+import type { DockerParts } from './runtime/docker/berthd-parts.ts';
 import type { RuntimeDriver } from './runtime/index.ts';
 import { createAppUsers } from './runtime/process/app-user.ts';
 import { createProcessDriver } from './runtime/process/index.ts';
@@ -76,6 +76,25 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let gatewayWorkers: GatewayCluster | undefined;
   let engine: Engine | undefined;
   try {
+    // With workers (one per core) serving the public port, berthd's server moves to a loopback port
+    // that the workers forward non-app requests to; every route table goes to the workers too. They
+    // are forked first, to load their code while berthd migrates and recovers (a restart is served
+    // again sooner), and listen once berthd has its route table (`start` below).
+    if (config.gatewayWorkers > 0) {
+      gatewayWorkers = createGatewayCluster({
+        logger,
+        workers: config.gatewayWorkers,
+        port: config.port,
+        host: config.host,
+        worker: {
+          logLevel: config.logLevel,
+          accessLog: config.engine.accessLog,
+          trustForwarded: config.trustProxy,
+        },
+        currentTable: () => gateway!.table,
+      });
+      gatewayWorkers.preload();
+    }
     await migrateToLatest(store, [...ALL_MIGRATIONS], logger.child({ mod: 'store' }));
 
     const audit = createAuditLog({ store });
@@ -105,7 +124,11 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     });
 
     // Apps keep running across berthd restarts: pick up the instances that still run first.
-    const docker = config.runtime.driver === 'docker' ? createDockerParts(config, logger) : undefined;
+    // The Docker client and runtime are loaded only when configured (dockerode alone is ~24 MB).
+    const docker: DockerParts | undefined =
+      config.runtime.driver === 'docker'
+        ? (await import('./runtime/docker/berthd-parts.ts')).createDockerParts(config, logger)
+        : undefined;
     runtime =
       docker?.driver ??
       createProcessDriver({
@@ -135,21 +158,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       ...(config.engine.accessLog ? { onRequestDone: accessLogger(logger) } : {}),
     });
     gateway = localGateway;
-    // With workers (one per core) serving the public port, berthd's server moves to a loopback port
-    // that the workers forward non-app requests to; every route table goes to the workers too.
-    if (config.gatewayWorkers > 0) {
-      gatewayWorkers = createGatewayCluster({
-        logger,
-        workers: config.gatewayWorkers,
-        port: config.port,
-        host: config.host,
-        worker: {
-          logLevel: config.logLevel,
-          accessLog: config.engine.accessLog,
-          trustForwarded: config.trustProxy,
-        },
-        currentTable: () => localGateway.table,
-      });
+    if (gatewayWorkers !== undefined) {
       guard = forwardedGuard(gatewayWorkers.key);
       gateway = clusteredGateway(localGateway, gatewayWorkers);
     }

@@ -11,8 +11,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.ts';
 import type { Gateway } from './gateway.ts';
 import { type MetricsSnapshot, mergeMetrics } from './gateway-metrics.ts';
@@ -25,6 +24,8 @@ import {
   type WorkerSettings,
 } from './worker-protocol.ts';
 
+/** What a worker runs: worker-main.ts behind tsx's in-thread require hook (see worker-entry.cjs). */
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.cjs', import.meta.url));
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 
 /** The header a worker adds to what it forwards to berthd's API, with a secret only they know. */
@@ -49,7 +50,7 @@ export interface GatewayClusterOptions {
   stopGraceMs?: number;
   /** First restart delay after a crash (250 ms), doubled for each quick crash in a row, up to 30 s. */
   restartDelayMs?: number;
-  /** Node flags for the workers besides the tsx loader (e.g. `--cpu-prof`). */
+  /** Node flags for the workers (e.g. `--cpu-prof`). */
   execArgv?: string[];
 }
 
@@ -70,8 +71,11 @@ export interface GatewayCluster {
   readonly port: number;
   /** The secret workers present to berthd's API (GATEWAY_KEY_HEADER); see `forwardedGuard`. */
   readonly key: string;
-  /** Forks the workers, which forward requests that are not for an app to `api` (berthd's
-   *  loopback port); resolves once every worker serves. */
+  /** Forks the workers now, so that they load their code while berthd still starts (migrations,
+   *  recovery): they wait for `start` before they listen. Optional; `start` forks what is not. */
+  preload(): void;
+  /** Has the workers (forked now unless preloaded) listen, forwarding requests that are not for an
+   *  app to `api` (berthd's loopback port); resolves once every worker serves. */
   start(api: { host: string; port: number }): Promise<void>;
   /** Pids of the workers serving now (for tests, the log and `kill`). */
   pids(): number[];
@@ -90,6 +94,8 @@ interface Slot {
   index: number;
   worker: Worker | null;
   pid: number;
+  /** Said hello: its code is loaded and it waits for its settings. */
+  greeted: boolean;
   /** Sent its settings: gets every table from now on. */
   initialised: boolean;
   serving: boolean;
@@ -113,12 +119,6 @@ export function newGatewayKey(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** The tsx loader berthd itself runs under, by absolute URL (works from any working directory). */
-function loaderArgs(): string[] {
-  const loader = createRequire(import.meta.url).resolve('tsx');
-  return ['--import', pathToFileURL(loader).href];
-}
-
 /** Sets a cluster up without forking anything yet (see `start`). */
 export function createGatewayCluster(options: GatewayClusterOptions): GatewayCluster {
   if (!Number.isInteger(options.workers) || options.workers < 1) {
@@ -128,12 +128,13 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
   const key = newGatewayKey();
   let settings: Omit<WorkerSettings, 'index'> | undefined;
   let startedOnce = false;
+  let forked = false;
   /** Every worker served once: from now on dead workers are restarted. */
   let running = false;
   const applyTimeoutMs = options.applyTimeoutMs ?? 5_000;
   const stopGraceMs = options.stopGraceMs ?? 5_000;
   const restartDelayMs = options.restartDelayMs ?? 250;
-  const execArgv = [...loaderArgs(), ...(options.execArgv ?? [])];
+  const execArgv = [...(options.execArgv ?? [])];
 
   let seq = 0;
   let port = options.port;
@@ -146,6 +147,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     index,
     worker: null,
     pid: 0,
+    greeted: false,
     initialised: false,
     serving: false,
     appliedSeq: -1,
@@ -189,10 +191,11 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
   function fork(slot: Slot): void {
     slot.restartTimer = null;
     if (closing) return;
-    cluster.setupPrimary({ exec: WORKER_MAIN, execArgv, args: [], silent: false });
+    cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv, args: [WORKER_MAIN], silent: false });
     const worker = cluster.fork();
     slot.worker = worker;
     slot.pid = worker.process.pid ?? 0;
+    slot.greeted = false;
     slot.initialised = false;
     slot.serving = false;
     slot.appliedSeq = -1;
@@ -209,19 +212,14 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
   function onMessage(slot: Slot, message: WorkerMessage): void {
     switch (message.type) {
       case 'berth:gateway:hello':
+        slot.greeted = true;
         if (closing) {
           // Asked to stop before it could hear it: tell it again now that it listens.
           send(slot, { type: 'berth:gateway:shutdown', graceMs: stopGraceMs });
           return;
         }
-        if (settings === undefined) return;
-        slot.initialised = true;
-        send(slot, {
-          type: 'berth:gateway:init',
-          settings: { ...settings, index: slot.index },
-          table: table(),
-          seq,
-        });
+        // Preloaded: it waits until `start` has the settings.
+        if (settings !== undefined) init(slot);
         return;
       case 'berth:gateway:ready':
         slot.serving = true;
@@ -254,9 +252,22 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     }
   }
 
+  /** Sends a worker that said hello its settings and the current table: it listens then. */
+  function init(slot: Slot): void {
+    if (settings === undefined || slot.initialised) return;
+    slot.initialised = true;
+    send(slot, {
+      type: 'berth:gateway:init',
+      settings: { ...settings, index: slot.index },
+      table: table(),
+      seq,
+    });
+  }
+
   function onExit(slot: Slot, code: number | null, signal: string | null): void {
     slot.worker = null;
     slot.serving = false;
+    slot.greeted = false;
     slot.initialised = false;
     if (!running && !closing) {
       // Dying before the cluster ever served (a bad loader, a syntax error): the start fails.
@@ -302,6 +313,20 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     return 'toInput' in current ? current.toInput() : current;
   }
 
+  function forkAll(): void {
+    if (forked) return;
+    forked = true;
+    // Round robin hand-out by the primary (Node's default on Linux, made explicit: it must be set
+    // before the first fork, and an inherited NODE_CLUSTER_SCHED_POLICY must not change it).
+    cluster.schedulingPolicy = cluster.SCHED_RR;
+    for (const slot of slots) fork(slot);
+  }
+
+  function preload(): void {
+    if (closing || !cluster.isPrimary) return;
+    forkAll();
+  }
+
   async function start(api: { host: string; port: number }): Promise<void> {
     if (startedOnce) throw new Error('the gateway cluster was started already');
     if (closing) throw new Error('the gateway cluster is closed');
@@ -319,10 +344,10 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
       host: options.host,
       fallback: { host: api.host, port: api.port, headers: [GATEWAY_KEY_HEADER, key] },
     };
-    // Round robin hand-out by the primary (Node's default on Linux, made explicit: it must be set
-    // before the first fork, and an inherited NODE_CLUSTER_SCHED_POLICY must not change it).
-    cluster.schedulingPolicy = cluster.SCHED_RR;
-    for (const slot of slots) fork(slot);
+    if (forked) {
+      // Preloaded workers that are ready get their settings now, the others when they say hello.
+      for (const slot of slots) if (slot.greeted) init(slot);
+    } else forkAll();
     const started = await until(
       () => failure.error !== null || slots.every((s) => s.serving),
       options.startTimeoutMs ?? 60_000,
@@ -344,6 +369,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
       return port;
     },
     key,
+    preload,
     start,
     pids: () => slots.filter((s) => s.serving).map((s) => s.pid),
     async broadcast() {

@@ -1,6 +1,8 @@
 // The entry point of a gateway worker process (forked by gateway-cluster.ts with `node:cluster`,
-// under the same tsx loader as berthd). It loads only the gateway and the logger: no store, no
-// engine. The protocol with berthd is in worker-protocol.ts.
+// through worker-entry.cjs: tsx's in-thread require hook, not berthd's loader thread). It loads only
+// the gateway and the logger: no store, no engine, nothing that needs ESM-only features. It says
+// hello once loaded, then waits for its settings (berthd may fork it early, while it starts itself).
+// The protocol with berthd is in worker-protocol.ts.
 
 import { createLogger, type Logger } from '../logger.ts';
 import { accessLogger } from './access-log.ts';

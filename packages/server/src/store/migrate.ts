@@ -4,7 +4,6 @@
 // file for the duration (released by the OS if the process dies).
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import SqliteDatabase from 'better-sqlite3';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Logger } from '../logger.ts';
 import type { Store } from './store.ts';
@@ -47,6 +46,7 @@ async function withSqliteLock<T>(file: string | undefined, fn: () => Promise<T>)
   if (!file) return fn();
   const lockFile = `${file}.migrate-lock`;
   fs.closeSync(fs.openSync(lockFile, 'a', 0o600));
+  const { default: SqliteDatabase } = await import('better-sqlite3');
   const lock = new SqliteDatabase(lockFile);
   try {
     lock.pragma('busy_timeout = 0');

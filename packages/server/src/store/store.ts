@@ -1,10 +1,9 @@
 // Opens the store: one Kysely instance over SQLite (embedded default), PostgreSQL or MySQL/MariaDB.
+// Only the configured dialect's database client is loaded, on first use (each costs 10-15 MB of
+// memory and start-up time): Kysely calls the factories below when it opens its first connection.
 import fs from 'node:fs';
 import path from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { createPool as createMysqlPool } from 'mysql2';
-import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { DialectName } from './dialect.ts';
 import type { Database } from './schema.ts';
@@ -50,6 +49,7 @@ function createDialect(config: DatabaseConfig, onIdleError: (err: Error) => void
       fs.chmodSync(config.file, 0o600);
       return new SqliteDialect({
         database: async () => {
+          const { default: SqliteDatabase } = await import('better-sqlite3');
           const database = new SqliteDatabase(config.file);
           database.pragma('journal_mode = WAL');
           database.pragma('synchronous = NORMAL');
@@ -59,34 +59,41 @@ function createDialect(config: DatabaseConfig, onIdleError: (err: Error) => void
         },
       });
     }
-    case 'postgres': {
-      const pool = new pg.Pool({
-        connectionString: config.url,
-        max: 10,
-        // Epoch-millisecond bigints and counts come back as numbers, as on the other dialects.
-        types: {
-          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-            oid === INT8_OID || oid === NUMERIC_OID
-              ? (value: string) => Number(value)
-              : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-        },
-      });
-      // An idle pooled connection closed by the server (restart, failover) must not crash berthd:
-      // the pool drops it and the next query opens a new one.
-      pool.on('error', (err) => onIdleError(err));
-      return new PostgresDialect({ pool });
-    }
+    case 'postgres':
+      return new PostgresDialect({ pool: () => createPostgresPool(config.url, onIdleError) });
     case 'mysql':
-      return new MysqlDialect({
-        pool: createMysqlPool({
-          uri: config.url,
-          connectionLimit: 10,
-          supportBigNumbers: true,
-          bigNumberStrings: false,
-          decimalNumbers: true,
-          timezone: 'Z',
-          charset: 'utf8mb4',
-        }),
-      });
+      return new MysqlDialect({ pool: () => createMysqlPool(config.url) });
   }
+}
+
+async function createPostgresPool(url: string, onIdleError: (err: Error) => void) {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // Epoch-millisecond bigints and counts come back as numbers, as on the other dialects.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID || oid === NUMERIC_OID
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle pooled connection closed by the server (restart, failover) must not crash berthd: the
+  // pool drops it and the next query opens a new one.
+  pool.on('error', (err) => onIdleError(err));
+  return pool;
+}
+
+async function createMysqlPool(url: string) {
+  const { createPool } = await import('mysql2');
+  return createPool({
+    uri: url,
+    connectionLimit: 10,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    decimalNumbers: true,
+    timezone: 'Z',
+    charset: 'utf8mb4',
+  });
 }
