@@ -12,7 +12,8 @@ import { createUpstreamRegistry, type UpstreamPoolOptions, type UpstreamRegistry
 
 export interface GatewayOptions {
   logger: Logger;
-  /** Upstream connection pools: connections per upstream (64), connect timeout (5 s), keep-alive. */
+  /** Upstream connection pools: connections per upstream (64), connect timeout (5 s), keep-alive,
+   *  and how long a pool without requests stays open (60 s; made again on the next request). */
   pool?: UpstreamPoolOptions;
   /** Time allowed for an app to start answering (60 s). */
   headersTimeoutMs?: number;

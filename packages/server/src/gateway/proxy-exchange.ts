@@ -91,7 +91,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.upstream = upstream;
     this.abortUpstream = null;
     upstream.inFlight++;
-    upstream.pool.dispatch(this.options, this);
+    this.ctx.registry.dispatch(upstream, this.options, this);
   }
 
   onConnect(abort: (err?: Error) => void): void {

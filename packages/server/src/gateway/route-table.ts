@@ -158,7 +158,10 @@ export function createRouteTable(input: RouteTableInput): RouteTable {
   }
 
   Object.freeze(routes);
-  const frozenInput = deepFreezeInput(input);
+  const rawBaseDomain = input.baseDomain;
+  // Built on first use (the primary, to send the table to its workers): a worker never needs it,
+  // and a copy of every route made on every table swap is most of what building a big table costs.
+  let plain: RouteTableInput | undefined;
 
   function byHost(host: string | undefined): Route | undefined {
     if (hosts.size === 0 || host === undefined) return undefined;
@@ -205,7 +208,8 @@ export function createRouteTable(input: RouteTableInput): RouteTable {
       return next === SLASH || Number.isNaN(next) || next === QUESTION;
     },
     toInput(): RouteTableInput {
-      return frozenInput;
+      plain ??= plainInput(rawBaseDomain, routes);
+      return plain;
     },
   });
 }
@@ -244,15 +248,19 @@ function normaliseHost(host: string): string {
   return bare.toLowerCase();
 }
 
-function deepFreezeInput(input: RouteTableInput): RouteTableInput {
-  const copy: RouteTableInput = structuredClone(input);
-  for (const route of copy.routes) {
-    for (const upstream of route.upstreams) Object.freeze(upstream);
-    Object.freeze(route.upstreams);
-    if (route.healthCheck) Object.freeze(route.healthCheck);
-    if (route.static) Object.freeze(route.static);
-    Object.freeze(route);
-  }
-  Object.freeze(copy.routes);
-  return Object.freeze(copy);
+/** The table as frozen plain data, made from its (already frozen) routes. */
+function plainInput(baseDomain: string | undefined, routes: readonly Route[]): RouteTableInput {
+  const specs = routes.map((route) => {
+    const spec: RouteSpec = {
+      app: route.app,
+      env: route.env,
+      upstreams: route.upstreams as UpstreamSpec[],
+    };
+    if (route.static !== undefined) spec.static = route.static;
+    if (route.healthCheck !== undefined) spec.healthCheck = route.healthCheck;
+    return Object.freeze(spec);
+  });
+  const input: RouteTableInput = { routes: Object.freeze(specs) as RouteSpec[] };
+  if (baseDomain !== undefined) input.baseDomain = baseDomain;
+  return Object.freeze(input);
 }

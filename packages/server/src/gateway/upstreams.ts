@@ -1,7 +1,12 @@
-// The live state of every upstream instance the gateway knows: its connection pool, whether it is
-// up (one state shared by passive failure detection and the active health checker) and how many
-// requests it is serving. Route tables are plain data; this registry is what they resolve to.
-import { Pool } from 'undici';
+// The live state of every upstream instance the gateway knows: whether it is up (one state shared
+// by passive failure detection and the active health checker), how many requests it is serving,
+// and its connection pool. Route tables are plain data; this registry is what they resolve to.
+//
+// An upstream is a plain object until traffic reaches it: its undici Pool is made on the first
+// request and closed again once it has been idle for `idleMs` (no request, nothing in flight), so
+// a table of 10,000 routes costs 10,000 small objects, not 10,000 pools. One sweep timer for the
+// whole registry runs only while some pool is open. Every pool shares one connector.
+import { buildConnector, type Dispatcher, Pool } from 'undici';
 import type { Logger } from '../logger.ts';
 import type { UpstreamSpec } from './route-table.ts';
 
@@ -11,7 +16,11 @@ export interface Upstream {
   readonly port: number;
   /** `http://host:port` */
   readonly origin: string;
-  readonly pool: Pool;
+  /** Its connection pool while it has one (made on first use, closed when idle); use the
+   *  registry's `dispatch` rather than this. */
+  pool: Pool | null;
+  /** Sweeps since its last request (the idle clock; reset by every dispatch). */
+  idleSweeps: number;
   /** Receives traffic only while up. New upstreams start up: the engine checks instances before
    *  it puts them in a table. */
   up: boolean;
@@ -26,9 +35,18 @@ export type UpstreamChange = (upstream: Upstream, up: boolean, reason: string) =
 export interface UpstreamRegistry {
   get(id: string): Upstream | undefined;
   list(): Upstream[];
-  /** Makes the registry hold exactly these upstreams: new ones get a pool, missing ones are retired
-   *  (their pools finish what they are doing, then close). */
+  /** Makes the registry hold exactly these upstreams: new ones are added (without a pool until
+   *  their first request), missing ones are retired (their pools finish what they are doing, then
+   *  close). */
   sync(specs: Iterable<UpstreamSpec>): void;
+  /** Sends a request to the upstream through its pool, opening the pool if it has none. */
+  dispatch(
+    upstream: Upstream,
+    options: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ): void;
+  /** How many upstream pools are open right now (each upstream has at most one). */
+  openPools(): number;
   markDown(upstream: Upstream, reason: string): void;
   markUp(upstream: Upstream, reason: string): void;
   /** Listens to up/down changes; returns a function that stops listening. */
@@ -43,7 +61,14 @@ export interface UpstreamPoolOptions {
   connectTimeoutMs?: number;
   /** How long an idle upstream connection is kept open. */
   keepAliveMs?: number;
+  /** How long a pool without requests stays open before it is closed (made again on the next
+   *  request). Default 60 s. */
+  idleMs?: number;
 }
+
+/** Sweeps per idle period: a pool closes between `idleMs` and `idleMs * (1 + 1/SWEEPS)` after its
+ *  last request. */
+const SWEEPS = 4;
 
 export function createUpstreamRegistry(deps: {
   logger: Logger;
@@ -54,21 +79,68 @@ export function createUpstreamRegistry(deps: {
     connections: deps.pool?.connections ?? 64,
     pipelining: 1,
     keepAliveTimeout: deps.pool?.keepAliveMs ?? 4_000,
-    connect: { timeout: deps.pool?.connectTimeoutMs ?? 5_000 },
+    // One connector for every pool: building one per pool gives each its own TLS session cache and
+    // FinalizationRegistry, which is most of what an idle pool costs.
+    connect: buildConnector({ timeout: deps.pool?.connectTimeoutMs ?? 5_000 }),
   };
+  const idleMs = Math.max(1, deps.pool?.idleMs ?? 60_000);
+  const sweepMs = Math.max(1, Math.ceil(idleMs / SWEEPS));
   const upstreams = new Map<string, Upstream>();
+  /** Upstreams that have a pool (retired ones included until it is closed). */
+  const pooled = new Set<Upstream>();
   const listeners = new Set<UpstreamChange>();
+  let sweeper: NodeJS.Timeout | null = null;
+  /** Set by close(): a destroyed pool that fails whatever is still dispatched (UND_ERR_DESTROYED). */
+  let closedPool: Pool | null = null;
 
   function notify(upstream: Upstream, up: boolean, reason: string): void {
     for (const listener of listeners) listener(upstream, up, reason);
   }
 
+  function openPool(upstream: Upstream): Pool {
+    if (closedPool !== null) return closedPool;
+    const pool = new Pool(upstream.origin, poolOptions);
+    upstream.pool = pool;
+    pooled.add(upstream);
+    if (sweeper === null) {
+      sweeper = setInterval(sweep, sweepMs);
+      sweeper.unref();
+    }
+    return pool;
+  }
+
+  function closePool(upstream: Upstream, why: string): void {
+    const pool = upstream.pool;
+    pooled.delete(upstream);
+    if (pool === null) return;
+    upstream.pool = null;
+    pool.close().catch((err: unknown) => {
+      logger.debug({ err, upstream: upstream.id }, `closing ${why} upstream pool failed`);
+    });
+  }
+
+  /** Closes the pools that saw no request for `idleMs` and have nothing in flight. */
+  function sweep(): void {
+    for (const upstream of pooled) {
+      if (upstream.inFlight > 0) {
+        upstream.idleSweeps = 0;
+        continue;
+      }
+      if (++upstream.idleSweeps <= SWEEPS) continue;
+      const stats = upstream.pool?.stats;
+      if (stats !== undefined && stats.running + stats.pending > 0) continue;
+      closePool(upstream, 'an idle');
+    }
+    if (pooled.size === 0 && sweeper !== null) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
+  }
+
   function retire(upstream: Upstream): void {
     upstream.retired = true;
     upstreams.delete(upstream.id);
-    upstream.pool.close().catch((err: unknown) => {
-      logger.debug({ err, upstream: upstream.id }, 'closing a retired upstream pool failed');
-    });
+    closePool(upstream, 'a retired');
   }
 
   return {
@@ -90,13 +162,19 @@ export function createUpstreamRegistry(deps: {
           host: spec.host,
           port: spec.port,
           origin,
-          pool: new Pool(origin, poolOptions),
+          pool: null,
+          idleSweeps: 0,
           up: true,
           inFlight: 0,
           retired: false,
         });
       }
     },
+    dispatch(upstream, options, handler) {
+      upstream.idleSweeps = 0;
+      (upstream.pool ?? openPool(upstream)).dispatch(options, handler);
+    },
+    openPools: () => pooled.size,
     markDown(upstream, reason) {
       if (!upstream.up) return;
       upstream.up = false;
@@ -116,14 +194,21 @@ export function createUpstreamRegistry(deps: {
       return () => listeners.delete(listener);
     },
     async close() {
-      const all = [...upstreams.values()];
+      if (closedPool === null) {
+        closedPool = new Pool('http://127.0.0.1:1', poolOptions);
+        closedPool.destroy().catch(() => {});
+      }
+      if (sweeper !== null) clearInterval(sweeper);
+      sweeper = null;
+      for (const u of upstreams.values()) u.retired = true;
       upstreams.clear();
-      await Promise.all(
-        all.map((u) => {
-          u.retired = true;
-          return u.pool.destroy().catch(() => {});
-        }),
-      );
+      const pools: Pool[] = [];
+      for (const u of pooled) {
+        if (u.pool !== null) pools.push(u.pool);
+        u.pool = null;
+      }
+      pooled.clear();
+      await Promise.all(pools.map((pool) => pool.destroy().catch(() => {})));
     },
   };
 }

@@ -96,16 +96,11 @@ describe('route table', () => {
     expect(big.resolve(undefined, '/t/app0/')?.route.upstreams[0]?.id).toBe('s0');
     expect(big.resolve('app1234-stag.example.com', '/')?.route.upstreams[0]?.id).toBe('s1234');
     expect(big.resolve(undefined, '/o/app5000/')).toBeNull();
-    // A million lookups of the last-listed apps: a scan over 5,000 routes per lookup would take far
-    // longer than the (generous) bound; map lookups take well under a second.
-    const paths = Array.from({ length: 10 }, (_, i) => `/o/app${4990 + i}/x`);
-    const started = performance.now();
-    let found = 0;
-    for (let i = 0; i < 1_000_000; i++) {
-      if (big.resolve(undefined, paths[i % 10]!) !== null) found++;
+    // Every app resolves to its own route (the cost of a lookup at this size is a benchmark:
+    // `npm run bench -- gateway`).
+    for (let i = 0; i < 5000; i += 7) {
+      expect(big.resolve(undefined, `/o/app${i}/x`)?.route.upstreams[0]?.id).toBe(`p${i}`);
     }
-    expect(found).toBe(1_000_000);
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it('refuses malformed tables', () => {
