@@ -200,37 +200,37 @@ describe('unpackPackage and hard links', () => {
     expect(read(original)).toBe('#!/bin/sh\necho hi\n');
   });
 
-  it.runIf(hasGnuTar)('unpacks what GNU tar writes for a hard-linked file (pnpm-style stores)', async () => {
-    const src = path.join(box.outer, 'linked');
-    fs.mkdirSync(path.join(src, 'app/store'), { recursive: true });
-    fs.writeFileSync(path.join(src, 'app/store/lib.js'), 'module.exports = 1;');
-    fs.mkdirSync(path.join(src, 'app/node_modules'));
-    fs.linkSync(path.join(src, 'app/store/lib.js'), path.join(src, 'app/node_modules/lib.js'));
-    const archive = path.join(box.outer, 'linked.tar.gz');
-    const run = spawnSync('tar', ['-czf', archive, '-C', src, 'app']);
-    expect(run.status, String(run.stderr)).toBe(0);
-    const result = await unpack(box, fs.readFileSync(archive));
-    expect(read(path.join(result.root, 'node_modules/lib.js'))).toBe('module.exports = 1;');
-    expect(read(path.join(result.root, 'store/lib.js'))).toBe('module.exports = 1;');
-  });
+  it.skipIf(!hasGnuTar)(
+    'unpacks what GNU tar writes for a hard-linked file, pnpm-style (needs GNU tar)',
+    async () => {
+      const src = path.join(box.outer, 'linked');
+      fs.mkdirSync(path.join(src, 'app/store'), { recursive: true });
+      fs.writeFileSync(path.join(src, 'app/store/lib.js'), 'module.exports = 1;');
+      fs.mkdirSync(path.join(src, 'app/node_modules'));
+      fs.linkSync(path.join(src, 'app/store/lib.js'), path.join(src, 'app/node_modules/lib.js'));
+      const archive = path.join(box.outer, 'linked.tar.gz');
+      const run = spawnSync('tar', ['-czf', archive, '-C', src, 'app']);
+      expect(run.status, String(run.stderr)).toBe(0);
+      const result = await unpack(box, fs.readFileSync(archive));
+      expect(read(path.join(result.root, 'node_modules/lib.js'))).toBe('module.exports = 1;');
+      expect(read(path.join(result.root, 'store/lib.js'))).toBe('module.exports = 1;');
+    },
+  );
 });
 
 describe('unpackPackage and GNU tar', () => {
-  it.skipIf(!hasGnuTar)(
-    'unpacks what GNU tar writes in gnu and pax formats (skipped: no GNU tar)',
-    async () => {
-      const src = sourceTree();
-      for (const format of ['gnu', 'pax']) {
-        const archive = path.join(box.outer, `pkg-${format}.tar.gz`);
-        const run = spawnSync('tar', [`--format=${format}`, '-czf', archive, '-C', src, 'myapp-1.0']);
-        expect(run.status).toBe(0);
-        const dest = path.join(box.work, format);
-        const result = await unpackPackage(fs.createReadStream(archive), dest);
-        expect(result.root).toBe(path.join(dest, 'myapp-1.0'));
-        expectSourceTree(result.root, src);
-      }
-    },
-  );
+  it.skipIf(!hasGnuTar)('unpacks what GNU tar writes in gnu and pax formats (needs GNU tar)', async () => {
+    const src = sourceTree();
+    for (const format of ['gnu', 'pax']) {
+      const archive = path.join(box.outer, `pkg-${format}.tar.gz`);
+      const run = spawnSync('tar', [`--format=${format}`, '-czf', archive, '-C', src, 'myapp-1.0']);
+      expect(run.status).toBe(0);
+      const dest = path.join(box.work, format);
+      const result = await unpackPackage(fs.createReadStream(archive), dest);
+      expect(result.root).toBe(path.join(dest, 'myapp-1.0'));
+      expectSourceTree(result.root, src);
+    }
+  });
 
   it.skipIf(!hasGnuTar)('refuses the sparse entries GNU tar writes for files with holes', async () => {
     const src = path.join(box.outer, 'src');
