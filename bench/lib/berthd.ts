@@ -1,4 +1,5 @@
-// A real berthd for the benchmarks: `node --import tsx packages/server/src/main.ts` as a child
+// A real berthd for the benchmarks, started the way `npm start` does: compiled once per bench run
+// (scripts/build.mjs into a directory of the run's own), then `node <dir>/berthd.mjs` as a child
 // process (so its memory and restart can be measured), on a loopback port, with a temporary data
 // directory, SQLite and a known admin password; driven through the SDK client. Clean-up deletes the
 // apps it deployed, stops berthd, kills any instance left running (from the runtime's state files),
@@ -14,12 +15,46 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BerthClient, type Deploy } from '@berth/sdk';
 import { appUserName } from '../../packages/server/src/runtime/process/app-user.ts';
-import { captureOutput, exited, freePort, onCleanup, StopWaiting, start, stop, waitFor } from './procs.ts';
+import {
+  captureOutput,
+  childPids,
+  cmdline,
+  exited,
+  freePort,
+  onCleanup,
+  StopWaiting,
+  start,
+  stop,
+  waitFor,
+} from './procs.ts';
 
 const execFileAsync = promisify(execFile);
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = path.join(REPO, 'packages/server/src/main.ts');
+/** Where this run's compiled berthd goes (inside the repository, where node_modules is found). */
+const BUILD_DIR = path.join(REPO, 'packages/server', `.dist-bench-${process.pid}`);
 const ADMIN_PASSWORD = 'bench-admin-password-1';
+
+let built: Promise<string> | undefined;
+
+/** Compiles berthd (once until the next clean-up) and returns the path of its entry point. */
+export function buildBerthd(): Promise<string> {
+  built ??= (async () => {
+    onCleanup(async () => {
+      built = undefined;
+      fs.rmSync(BUILD_DIR, { recursive: true, force: true });
+    });
+    await execFileAsync(process.execPath, [path.join(REPO, 'scripts/build.mjs'), '--outdir', BUILD_DIR], {
+      cwd: REPO,
+    });
+    return path.join(BUILD_DIR, 'berthd.mjs');
+  })();
+  return built;
+}
+
+/** berthd's gateway worker processes (children running the bundle's gateway-worker.mjs). */
+export function gatewayWorkerPids(primary: number): number[] {
+  return childPids(primary).filter((pid) => cmdline(pid).some((arg) => arg.endsWith('gateway-worker.mjs')));
+}
 
 /** A short id that makes this run's app codes, users and containers unique. */
 export const RUN_ID = crypto.randomBytes(2).toString('hex');
@@ -55,6 +90,7 @@ export async function startBenchBerthd(
   name: string,
   extraEnv: Record<string, string> = {},
 ): Promise<BenchBerthd> {
+  const main = await buildBerthd();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `berth-bench-${name}-`));
   const port = await freePort();
   const env: Record<string, string> = {
@@ -71,7 +107,7 @@ export async function startBenchBerthd(
   let output: () => string = () => '';
 
   const launch = async () => {
-    child = start(process.execPath, ['--import', 'tsx', MAIN], {
+    child = start(process.execPath, [main], {
       cwd: REPO,
       env: { ...cleanEnv(), ...env },
     });

@@ -118,6 +118,17 @@ export function rssBytes(pid: number): number {
   }
 }
 
+/** Proportional set size of a process in bytes (Pss of smaps_rollup), or NaN when it is gone. */
+export function pssBytes(pid: number): number {
+  try {
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = /^Pss:\s+(\d+) kB/m.exec(rollup)?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) * 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Direct children of a process (from /proc/<pid>/task/<pid>/children). */
 export function childPids(pid: number): number[] {
   try {

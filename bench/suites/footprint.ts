@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BenchBerthd,
+  gatewayWorkerPids,
   mapLimit,
   RUN_ID,
   startBenchBerthd,
@@ -12,22 +13,25 @@ import {
 } from '../lib/berthd.ts';
 import type { BenchOptions } from '../lib/options.ts';
 import { tinyAppPackage } from '../lib/packages.ts';
-import { childPids, cmdline, rssBytes } from '../lib/procs.ts';
+import { pssBytes, rssBytes } from '../lib/procs.ts';
 import type { Goal, SuiteResult, Table } from '../lib/report.ts';
 import { count, mb, median, ms, percentile, seconds } from '../lib/stats.ts';
 
 const CLIENTS = 10;
 const DEPLOY_CONCURRENCY = 8;
 
-/** RSS of berthd: its own process plus any child that runs berthd's code (gateway workers), not the
- *  app instances it supervises. */
-export function berthdRss(pid: number): { primary: number; workers: number; total: number } {
+/**
+ * Memory of berthd: its own process plus its gateway workers, not the app instances it supervises.
+ * RSS counts the pages of the node binary every process maps once per process; PSS (proportional
+ * set size) splits each shared page among the processes that map it, so its sum is what the
+ * processes cost together.
+ */
+export function berthdRss(pid: number): { primary: number; workers: number; total: number; pss: number } {
+  const workerPids = gatewayWorkerPids(pid);
   const primary = rssBytes(pid);
-  let workers = 0;
-  for (const child of childPids(pid)) {
-    if (cmdline(child).some((arg) => arg.includes('packages/server/src'))) workers += rssBytes(child);
-  }
-  return { primary, workers, total: primary + workers };
+  const workers = workerPids.reduce((sum, w) => sum + rssBytes(w), 0);
+  const pss = [pid, ...workerPids].reduce((sum, p) => sum + pssBytes(p), 0);
+  return { primary, workers, total: primary + workers, pss };
 }
 
 /** Samples RSS every 500 ms for `durationMs`, returns the median sample. */
@@ -42,6 +46,7 @@ async function sampleRss(pid: number, durationMs: number) {
     primary: median(samples.map((s) => s.primary)),
     workers: median(samples.map((s) => s.workers)),
     total: median(samples.map((s) => s.total)),
+    pss: median(samples.map((s) => s.pss)),
   };
 }
 
@@ -144,21 +149,28 @@ function report(
 ): SuiteResult {
   const memory: Table = {
     title: `footprint: berthd resident memory (median of samples every 500 ms), ${r.appCount} tiny Node apps`,
-    columns: ['state', 'berthd RSS', 'of which gateway workers'],
+    columns: ['state', 'berthd RSS', 'of which gateway workers', 'PSS'],
     rows: [
       [
         'idle, no apps, gateway in-process (BERTH_GATEWAY_WORKERS=0)',
         mb(r.idleSingle.total),
         mb(r.idleSingle.workers),
+        mb(r.idleSingle.pss),
       ],
-      ['idle, no apps (default: a gateway worker per core)', mb(r.idle.total), mb(r.idle.workers)],
-      [`${r.appCount} apps deployed and serving`, mb(r.loaded.total), mb(r.loaded.workers)],
-      ['after the concurrent deploy requests', mb(r.after.total), mb(r.after.workers)],
+      [
+        'idle, no apps (default: a gateway worker per core)',
+        mb(r.idle.total),
+        mb(r.idle.workers),
+        mb(r.idle.pss),
+      ],
+      [`${r.appCount} apps deployed and serving`, mb(r.loaded.total), mb(r.loaded.workers), mb(r.loaded.pss)],
+      ['after the concurrent deploy requests', mb(r.after.total), mb(r.after.workers), mb(r.after.pss)],
     ],
     notes: [
       `The ${r.appCount} deploys (${DEPLOY_CONCURRENCY} uploads in flight, berthd's default 2 job workers) took ${seconds(r.deployAllMs)}.`,
-      "RSS counts berthd's own process(es), not the app instances it supervises; berthd runs as `npm start` runs it",
-      '(node --import tsx: the loader adds its own thread and transpiled sources to every process).',
+      "berthd's own process(es), not the app instances it supervises; berthd runs as `npm start` runs it (the",
+      "compiled bundle). RSS sums each process's resident pages, so the node binary's shared code counts once per",
+      'process; PSS divides shared pages among the processes that map them (what the processes cost together).',
     ],
   };
   const api: Table = {

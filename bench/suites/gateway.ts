@@ -12,14 +12,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchBerthd, REPO, RUN_ID, startBenchBerthd, waitDeploy } from '../lib/berthd.ts';
+import {
+  type BenchBerthd,
+  gatewayWorkerPids,
+  REPO,
+  RUN_ID,
+  startBenchBerthd,
+  waitDeploy,
+} from '../lib/berthd.ts';
 import { proxyConfig, startNginx, upstreamConfig } from '../lib/nginx.ts';
 import type { BenchOptions } from '../lib/options.ts';
 import { nginxUpstreamPackage } from '../lib/packages.ts';
 import {
   captureOutput,
-  childPids,
-  cmdline,
   cpuMs,
   freePort,
   onCleanup,
@@ -189,10 +194,7 @@ export async function gatewayBenchmark(
       // berthd's processes: the primary and its gateway workers (not the app instances).
       berthdPids = () => {
         const primary = started.berthd.child.pid!;
-        return [
-          primary,
-          ...childPids(primary).filter((pid) => cmdline(pid).some((a) => a.includes('packages/server/src'))),
-        ];
+        return [primary, ...gatewayWorkerPids(primary)];
       };
     } else {
       upstreamPort = await freePort();

@@ -1,8 +1,15 @@
 // Benchmark 5: recovery. With N apps serving (tiny Node apps, one instance each), berthd is killed
 // with SIGKILL and started again on the same data directory and port; the time from the kill until
 // every app answers 200 through the gateway again is measured, at least 3 times.
-import { fileURLToPath } from 'node:url';
-import { mapLimit, REPO, RUN_ID, startBenchBerthd, waitDeploy, waitServes } from '../lib/berthd.ts';
+import {
+  buildBerthd,
+  mapLimit,
+  REPO,
+  RUN_ID,
+  startBenchBerthd,
+  waitDeploy,
+  waitServes,
+} from '../lib/berthd.ts';
 import type { BenchOptions } from '../lib/options.ts';
 import { tinyAppPackage } from '../lib/packages.ts';
 import { exited, start } from '../lib/procs.ts';
@@ -14,16 +21,17 @@ interface Rep {
   apiMs: number;
   /** SIGKILL sent -> every app answered 200. */
   allServingMs: number;
-  /** node --import tsx loading berthd's modules and exiting (no start). */
+  /** node loading berthd's compiled code and exiting on a bad setting (no start). */
   loadMs: number;
 }
 
 async function timeModuleLoad(): Promise<number> {
-  const script = fileURLToPath(new URL('../lib/load-berthd.ts', import.meta.url));
+  const main = await buildBerthd();
   const t0 = performance.now();
-  const child = start(process.execPath, ['--import', 'tsx', script], { cwd: REPO });
+  // Every static import is loaded before the config is read; an invalid port then ends it (exit 2).
+  const child = start(process.execPath, [main], { cwd: REPO, env: { ...process.env, BERTH_PORT: 'none' } });
   await exited(child);
-  if (child.exitCode !== 0) throw new Error(`loading berthd's modules failed (exit ${child.exitCode})`);
+  if (child.exitCode !== 2) throw new Error(`loading berthd's modules failed (exit ${child.exitCode})`);
   return performance.now() - t0;
 }
 
@@ -66,7 +74,7 @@ export async function recoveryBenchmark(
     columns: ['measure', 'median', 'runs'],
     rows: [
       [
-        "reference: node --import tsx loading berthd's code, no start",
+        "reference: node loading berthd's compiled code, no start",
         seconds(median(reps.map((r) => r.loadMs))),
         reps.map((r) => seconds(r.loadMs)).join(' / '),
       ],
@@ -82,7 +90,7 @@ export async function recoveryBenchmark(
       ],
     ],
     notes: [
-      'berthd is started the way `npm start` does (node --import tsx); the time includes loading it.',
+      'berthd is started the way `npm start` does (the compiled bundle); the time includes loading it.',
       'Instances of the process runtime keep running while berthd is down and are adopted by the new berthd.',
     ],
   };

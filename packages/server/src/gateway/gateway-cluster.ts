@@ -24,9 +24,17 @@ import {
   type WorkerSettings,
 } from './worker-protocol.ts';
 
-/** What a worker runs: worker-main.ts behind tsx's in-thread require hook (see worker-entry.cjs). */
-const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.cjs', import.meta.url));
-const WORKER_MAIN = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+/**
+ * What a worker runs, in the form berthd itself runs: from the compiled bundle (`npm start`,
+ * scripts/build.mjs) its `gateway-worker.mjs`; from the TypeScript sources (tests, `node --import
+ * tsx`) worker-main.ts behind tsx's in-thread require hook (see worker-entry.cjs).
+ */
+const WORKER: { exec: string; args: string[] } = import.meta.url.endsWith('.ts')
+  ? {
+      exec: fileURLToPath(new URL('./worker-entry.cjs', import.meta.url)),
+      args: [fileURLToPath(new URL('./worker-main.ts', import.meta.url))],
+    }
+  : { exec: fileURLToPath(new URL('./gateway-worker.mjs', import.meta.url)), args: [] };
 
 /** The header a worker adds to what it forwards to berthd's API, with a secret only they know. */
 export const GATEWAY_KEY_HEADER = 'x-berth-gateway-key';
@@ -191,7 +199,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
   function fork(slot: Slot): void {
     slot.restartTimer = null;
     if (closing) return;
-    cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv, args: [WORKER_MAIN], silent: false });
+    cluster.setupPrimary({ ...WORKER, execArgv, silent: false });
     const worker = cluster.fork();
     slot.worker = worker;
     slot.pid = worker.process.pid ?? 0;

@@ -1,4 +1,5 @@
-// Starting fixture scripts as real OS processes (node --import tsx) and waiting for their output.
+// Starting fixture scripts (node --import tsx) and other node programs as real OS processes, and
+// waiting for their output.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,13 @@ export interface Fixture {
 }
 
 export function startFixture(script: string, env: Record<string, string>): Fixture {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures', script)], {
+  return startNode(['--import', 'tsx', path.join(here, 'fixtures', script)], env);
+}
+
+/** `node ...args` from the repository's root, with the caller's environment plus `env`. */
+export function startNode(args: string[], env: Record<string, string>): Fixture {
+  const script = path.basename(args.at(-1) ?? 'node');
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,121 @@
+// The compiled berthd that `npm start` runs (scripts/build.mjs): it runs without a TypeScript
+// loader, forks its gateway workers from the bundle, and deploys and serves an app end to end.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { json, removeAppUsers, tinyApp } from './engine/support.ts';
+import { type Fixture, REPO_ROOT, startNode } from './jobs/processes.ts';
+import { ADMIN_PASSWORD } from './support/harness.ts';
+
+/** pid -> command line of every process whose parent is `ppid`. */
+function children(ppid: number): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) continue;
+      found.set(Number(entry), fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+describe('the compiled berthd', () => {
+  const outdir = fs.mkdtempSync(path.join(REPO_ROOT, 'packages/server/.dist-test-'));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bundle-'));
+  let berthd: Fixture | undefined;
+  afterAll(async () => {
+    if (berthd && berthd.child.exitCode === null && berthd.child.signalCode === null) {
+      berthd.child.kill('SIGKILL');
+      await berthd.exited;
+    }
+    await removeAppUsers(['bundled']);
+    fs.rmSync(outdir, { recursive: true, force: true });
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('builds, starts with two gateway workers and no TypeScript loader, and serves a deployed app', async () => {
+    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--outdir', outdir], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(build.stderr).toBe('');
+    expect(build.status).toBe(0);
+    const entry = path.join(outdir, 'berthd.mjs');
+    expect(fs.existsSync(entry)).toBe(true);
+    expect(fs.existsSync(path.join(outdir, 'gateway-worker.mjs'))).toBe(true);
+
+    berthd = startNode([entry], {
+      BERTH_PORT: '0',
+      BERTH_HOST: '127.0.0.1',
+      BERTH_DATA_DIR: dataDir,
+      BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      BERTH_LOG_LEVEL: 'warn',
+      BERTH_GATEWAY_WORKERS: '2',
+      BERTH_RUNTIME: 'process',
+      BERTH_DRAIN: '200ms',
+    });
+    const url = (await berthd.line('Berth is running at ', 60_000))
+      .slice('Berth is running at '.length)
+      .trim();
+
+    // Two gateway workers, forked from the bundle; no tsx loader or esbuild service anywhere.
+    const pid = berthd.child.pid!;
+    const kids = [...children(pid).values()];
+    expect(kids.filter((c) => c.includes(path.join(outdir, 'gateway-worker.mjs')))).toHaveLength(2);
+    for (const cmd of [...kids, fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')]) {
+      expect(cmd).not.toMatch(/tsx|esbuild/);
+    }
+    expect(fs.readFileSync(`/proc/${pid}/maps`, 'utf8')).not.toContain('esbuild');
+
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = `berth_token=${/berth_token=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]}`;
+    const created = await fetch(`${url}/api/v1/apps`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 'bundled', name: 'bundled' }),
+    });
+    expect(created.status).toBe(201);
+    const upload = await fetch(`${url}/api/v1/apps/bundled/envs/prod/deploys`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/gzip' },
+      body: await tinyApp({ text: 'compiled' }),
+    });
+    const { deploy } = await json(upload);
+    let status = deploy.status as string;
+    for (const until = Date.now() + 60_000; !['succeeded', 'failed', 'cancelled'].includes(status); ) {
+      if (Date.now() > until) throw new Error(`deploy ${deploy.id} is still ${status}`);
+      await new Promise((r) => setTimeout(r, 100));
+      const res = await fetch(`${url}/api/v1/deploys/${deploy.id}`, { headers: { cookie } });
+      status = (await json(res)).deploy.status;
+    }
+    expect(status).toBe('succeeded');
+    const served = await fetch(`${url}/o/bundled/`);
+    expect(served.status).toBe(200);
+    expect(await served.text()).toBe('compiled v1');
+
+    // Stop the app, then berthd, cleanly.
+    const stop = await fetch(`${url}/api/v1/apps/bundled/envs/prod/stop`, {
+      method: 'POST',
+      headers: { cookie },
+    });
+    const stopDeploy = (await json(stop)).deploy;
+    for (const until = Date.now() + 30_000; Date.now() < until; ) {
+      const res = await fetch(`${url}/api/v1/deploys/${stopDeploy.id}`, { headers: { cookie } });
+      if ((await json(res)).deploy.status === 'succeeded') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    berthd.child.kill('SIGTERM');
+    expect(await berthd.exited).toBe(0);
+  });
+});

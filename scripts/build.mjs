@@ -1,0 +1,54 @@
+// Compiles berthd into packages/server/dist/: plain ES modules that `node` runs without a
+// TypeScript loader (`npm start` runs this first; it takes well under a second).
+//
+// Why: under `node --import tsx`, every process carries tsx's loader thread and esbuild's API (about
+// 25 MB and a few hundred milliseconds each), and every gateway worker pays it again. The bundle
+// holds Berth's own code (server and sdk); npm packages stay external, loaded from node_modules as
+// usual. Dynamic imports stay separate chunks, so what berthd loads lazily (the Docker runtime,
+// the store clients) is still loaded only when configured. Tests and `npm run bench` helpers run
+// the sources through tsx; nothing else differs.
+//
+// Usage: node scripts/build.mjs [--outdir DIR]   (default packages/server/dist; DIR must lie inside
+// the repository, where node_modules is found)
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const esbuild = require('esbuild');
+
+const serverDir = fileURLToPath(new URL('../packages/server/', import.meta.url));
+const outArg = process.argv.indexOf('--outdir');
+const outdir = outArg > 0 ? path.resolve(process.argv[outArg + 1] ?? '') : `${serverDir}dist`;
+
+/** Every npm dependency of the server and the sdk stays external; workspace packages are bundled. */
+function externals() {
+  const names = new Set();
+  for (const pkg of ['server', 'sdk']) {
+    const manifest = JSON.parse(
+      readFileSync(new URL(`../packages/${pkg}/package.json`, import.meta.url), 'utf8'),
+    );
+    for (const name of Object.keys(manifest.dependencies ?? {})) {
+      if (!name.startsWith('@berth/')) names.add(name);
+    }
+  }
+  return [...names];
+}
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await esbuild.build({
+  absWorkingDir: serverDir,
+  entryPoints: { berthd: 'src/main.ts', 'gateway-worker': 'src/gateway/worker-main.ts' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: externals(),
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+if (result.errors.length > 0) process.exit(1);
