@@ -36,6 +36,14 @@ const ADMIN_PASSWORD = 'bench-admin-password-1';
 
 let built: Promise<string> | undefined;
 
+/** The node flags of `npm start` (package.json's start script), so berthd runs here as it runs there. */
+function startFlags(): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return manifest.scripts['start']!.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 /** Compiles berthd (once until the next clean-up) and returns the path of its entry point. */
 export function buildBerthd(): Promise<string> {
   built ??= (async () => {
@@ -107,7 +115,7 @@ export async function startBenchBerthd(
   let output: () => string = () => '';
 
   const launch = async () => {
-    child = start(process.execPath, [main], {
+    child = start(process.execPath, [...startFlags(), main], {
       cwd: REPO,
       env: { ...cleanEnv(), ...env },
     });

@@ -200,13 +200,44 @@ function report(
       ],
     ],
   };
+  const MB = 1024 * 1024;
+  // The goals name RSS; the RSS of several processes double-counts the code they share, so each goal
+  // is judged on the RSS sum (strict), on PSS (what the processes cost together) and, for idle, on
+  // the single-process mode too.
   const goals: Goal[] = [
-    { name: 'berthd RSS idle', kind: 'max', target: 120 * 1024 * 1024, measured: r.idle.total, format: mb },
     {
-      name: `berthd RSS with ${r.appCount} apps`,
+      name: 'berthd RSS idle (sum over processes)',
       kind: 'max',
-      target: 250 * 1024 * 1024,
+      target: 120 * MB,
+      measured: r.idle.total,
+      format: mb,
+    },
+    {
+      name: 'berthd idle, PSS of all processes',
+      kind: 'max',
+      target: 120 * MB,
+      measured: r.idle.pss,
+      format: mb,
+    },
+    {
+      name: 'berthd RSS idle, gateway in-process',
+      kind: 'max',
+      target: 120 * MB,
+      measured: r.idleSingle.total,
+      format: mb,
+    },
+    {
+      name: `berthd RSS with ${r.appCount} apps (sum over processes)`,
+      kind: 'max',
+      target: 250 * MB,
       measured: r.loaded.total,
+      format: mb,
+    },
+    {
+      name: `berthd with ${r.appCount} apps, PSS of all processes`,
+      kind: 'max',
+      target: 250 * MB,
+      measured: r.loaded.pss,
       format: mb,
     },
   ];
