@@ -22,7 +22,8 @@
 //     only after no worker routes to them. A (re)started worker gets the current table with its
 //     settings, before it listens.
 //   - Static sites travel in the table (`static: { root, index, spa }`): whichever process gets the
-//     request serves the files itself (static-files.ts), with the usual 304 revalidation.
+//     request serves the files itself (static-files.ts), with the usual 304 revalidation, from a
+//     bounded per-process cache (release files never change, so no repeated file-system calls).
 //   - Requests that are not for an app (berthd's API and console) are forwarded by the workers to
 //     the primary, which then listens on a loopback-only port. Workers replace the client's
 //     X-Forwarded-For with the address they saw (unless BERTH_TRUST_PROXY) and add a secret header;
@@ -94,7 +95,13 @@ export {
   type StaticSiteSpec,
   type UpstreamSpec,
 } from './route-table.ts';
-export { resolveStaticFile, type StaticSite, serveStatic } from './static-files.ts';
+export {
+  createStaticFiles,
+  resolveStaticFile,
+  type StaticFiles,
+  type StaticFilesOptions,
+  type StaticSite,
+} from './static-files.ts';
 export {
   createUpstreamRegistry,
   type Upstream,

@@ -23,7 +23,7 @@ import {
 } from './proxy-context.ts';
 import { ProxyExchange } from './proxy-exchange.ts';
 import { emptyRouteTable, type Route, type RouteTable } from './route-table.ts';
-import { type StaticSite, serveStatic } from './static-files.ts';
+import { createStaticFiles, type StaticFilesOptions, type StaticSite } from './static-files.ts';
 import { openTunnel } from './tunnel.ts';
 import type { Upstream, UpstreamRegistry } from './upstreams.ts';
 
@@ -56,6 +56,8 @@ export interface ProxyOptions {
   fallbackUpstream?: Upstream;
   /** Extra headers (flat `[name, value, …]`) on requests sent to `fallbackUpstream`. */
   fallbackHeaders?: readonly string[];
+  /** Limits of the cache of static sites' files (see static-files.ts). */
+  staticFiles?: StaticFilesOptions;
 }
 
 export interface Proxy {
@@ -71,6 +73,7 @@ export interface Proxy {
 export function createProxy(options: ProxyOptions): Proxy {
   const { registry, metrics, fallback } = options;
   const fallbackHeaders = options.fallbackHeaders ?? [];
+  const staticFiles = createStaticFiles(options.staticFiles);
   const fallbackState =
     options.fallbackUpstream === undefined ? null : fallbackRoute(options.fallbackUpstream, metrics);
   const ctx: ProxyContext = {
@@ -137,7 +140,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     requestId: string,
     start: number,
   ): void {
-    serveStatic(site, rest, req, res).then(
+    staticFiles.serve(site, rest, req, res).then(
       (outcome) => {
         metrics.record(state.counters, outcome.status, outcome.bytes, performance.now() - start);
         report(ctx, req, state, outcome.status, outcome.bytes, start, requestId, undefined);
@@ -229,6 +232,9 @@ export function createProxy(options: ProxyOptions): Proxy {
     },
     setTable(table) {
       ctx.snapshot = buildSnapshot(table, registry, metrics);
+      const roots = new Set<string>();
+      for (const route of table.routes) if (route.static !== undefined) roots.add(route.static.root);
+      staticFiles.retain(roots);
     },
     handleRequest,
     handleUpgrade,

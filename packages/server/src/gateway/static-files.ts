@@ -3,6 +3,13 @@
 // gateway worker or berthd). GET and HEAD only; paths are resolved inside the site root (no `..`,
 // no links leading out of it); `Last-Modified` / `If-Modified-Since` revalidation with
 // `Cache-Control: no-cache`, so browsers keep their copy while a file is unchanged.
+//
+// A release's files never change (releases are immutable; a new one gets a new root), so each
+// process remembers what a path resolved to, with the file's size and date, and keeps the bytes of
+// small files: a repeated request costs no file-system call. Only paths that resolved to a file are
+// remembered (not misses, 404 pages or single-page fallbacks: their paths are the client's choice),
+// within a bound on entries and on bytes, least recently used out first; `retain` drops the sites
+// a new route table no longer lists.
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -76,47 +83,146 @@ export async function resolveStaticFile(site: StaticSite, rest: string): Promise
   return undefined;
 }
 
-/** Answers a request for `rest` (the path after the app's prefix) from the site's files. */
-export async function serveStatic(
-  site: StaticSite,
-  rest: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<StaticOutcome> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.setHeader('allow', 'GET, HEAD');
-    return send(res, 405, 'Method Not Allowed\n');
+/** Limits of a process's cache of static files. */
+export interface StaticFilesOptions {
+  /** Paths remembered (all sites together). Default 10,000. */
+  maxEntries?: number;
+  /** Files up to this size are kept in memory; larger ones are streamed from disk. Default 256 KiB. */
+  maxFileBytes?: number;
+  /** Bytes of file content kept in memory (all sites together). Default 32 MiB. */
+  maxBytes?: number;
+}
+
+export interface StaticFiles {
+  /** Answers a request for `rest` (the path after the app's prefix) from the site's files. */
+  serve(site: StaticSite, rest: string, req: IncomingMessage, res: ServerResponse): Promise<StaticOutcome>;
+  /** Forgets every site whose root is not in `roots` (after a route table swap). */
+  retain(roots: ReadonlySet<string>): void;
+  /** Paths remembered and bytes held, for tests and metrics. */
+  stats(): { entries: number; bytes: number };
+}
+
+interface CachedFile {
+  root: string;
+  file: string;
+  size: number;
+  /** Modification time in whole seconds (HTTP dates have no finer grain), as ms. */
+  mtimeMs: number;
+  lastModified: string;
+  contentType: string;
+  /** The whole file, when it is small enough to keep. */
+  body: Buffer | undefined;
+}
+
+export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles {
+  const maxEntries = options.maxEntries ?? 10_000;
+  const maxFileBytes = options.maxFileBytes ?? 256 * 1024;
+  const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+  /** Key: root, index, spa flag and the path as requested (query cut off); Map order = recency. */
+  const cache = new Map<string, CachedFile>();
+  let bytes = 0;
+
+  function forget(key: string, entry: CachedFile): void {
+    cache.delete(key);
+    bytes -= entry.body?.length ?? 0;
   }
-  let file = await resolveStaticFile(site, rest);
-  let status = 200;
-  if (file === undefined && site.spa) file = await resolveStaticFile(site, '/');
-  if (file === undefined) {
-    status = 404;
-    const notFound = await resolveStaticFile(site, '/404.html');
-    if (notFound === undefined) return send(res, 404, 'Not Found\n');
-    file = notFound;
+
+  function remember(key: string, entry: CachedFile): void {
+    const old = cache.get(key);
+    if (old !== undefined) forget(key, old);
+    cache.set(key, entry);
+    bytes += entry.body?.length ?? 0;
+    for (const [k, e] of cache) {
+      if (cache.size <= maxEntries && bytes <= maxBytes) break;
+      forget(k, e);
+    }
   }
-  const stat = await fs.promises.stat(file);
-  // Revalidation: the browser keeps its copy while the file is unchanged (HTTP dates have seconds).
-  const since = Date.parse(String(req.headers['if-modified-since'] ?? ''));
-  if (status === 200 && !Number.isNaN(since) && Math.floor(stat.mtimeMs / 1000) * 1000 <= since) {
-    res.writeHead(304, { 'last-modified': stat.mtime.toUTCString(), 'cache-control': 'no-cache' });
-    res.end();
-    return { status: 304, bytes: 0 };
+
+  async function load(site: StaticSite, file: string): Promise<CachedFile> {
+    const stat = await fs.promises.stat(file);
+    const mtimeMs = Math.floor(stat.mtimeMs / 1000) * 1000;
+    let body: Buffer | undefined;
+    if (stat.size <= maxFileBytes) {
+      body = await fs.promises.readFile(file);
+      // Changed while being read (not a release file after all): serve it, but from disk.
+      if (body.length !== stat.size) body = undefined;
+    }
+    return {
+      root: site.root,
+      file,
+      size: body?.length ?? stat.size,
+      mtimeMs,
+      lastModified: new Date(mtimeMs).toUTCString(),
+      contentType: TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      body,
+    };
   }
-  res.writeHead(status, {
-    'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-    'content-length': stat.size,
-    'last-modified': stat.mtime.toUTCString(),
-    'x-content-type-options': 'nosniff',
-    'cache-control': 'no-cache',
-  });
-  if (req.method === 'HEAD') {
-    res.end();
-    return { status, bytes: 0 };
+
+  function answer(
+    entry: CachedFile,
+    status: number,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): StaticOutcome {
+    // Revalidation: the browser keeps its copy while the file is unchanged.
+    const since = Date.parse(String(req.headers['if-modified-since'] ?? ''));
+    if (status === 200 && !Number.isNaN(since) && entry.mtimeMs <= since) {
+      res.writeHead(304, { 'last-modified': entry.lastModified, 'cache-control': 'no-cache' });
+      res.end();
+      return { status: 304, bytes: 0 };
+    }
+    res.writeHead(status, {
+      'content-type': entry.contentType,
+      'content-length': entry.size,
+      'last-modified': entry.lastModified,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-cache',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return { status, bytes: 0 };
+    }
+    if (entry.body !== undefined) {
+      res.end(entry.body);
+    } else {
+      const stream = fs.createReadStream(entry.file);
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
+    }
+    return { status, bytes: entry.size };
   }
-  const stream = fs.createReadStream(file);
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
-  return { status, bytes: stat.size };
+
+  return {
+    async serve(site, rest, req, res) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('allow', 'GET, HEAD');
+        return send(res, 405, 'Method Not Allowed\n');
+      }
+      const q = rest.indexOf('?');
+      const key = `${site.root}\0${site.index}\0${site.spa ? 1 : 0}\0${q < 0 ? rest : rest.slice(0, q)}`;
+      const hit = cache.get(key);
+      if (hit !== undefined) {
+        cache.delete(key);
+        cache.set(key, hit);
+        return answer(hit, 200, req, res);
+      }
+      const file = await resolveStaticFile(site, rest);
+      if (file !== undefined) {
+        const entry = await load(site, file);
+        remember(key, entry);
+        return answer(entry, 200, req, res);
+      }
+      const fallback = site.spa ? await resolveStaticFile(site, '/') : undefined;
+      if (fallback !== undefined) return answer(await load(site, fallback), 200, req, res);
+      const notFound = await resolveStaticFile(site, '/404.html');
+      if (notFound === undefined) return send(res, 404, 'Not Found\n');
+      return answer(await load(site, notFound), 404, req, res);
+    },
+    retain(roots) {
+      for (const [key, entry] of cache) if (!roots.has(entry.root)) forget(key, entry);
+    },
+    stats() {
+      return { entries: cache.size, bytes };
+    },
+  };
 }
