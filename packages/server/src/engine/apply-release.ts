@@ -38,7 +38,7 @@ export interface ApplyInput {
   runReleaseCommand: boolean;
   signal: AbortSignal;
   log(line: string, level?: 'info' | 'warn' | 'error'): void;
-  /** Called with the ids of instances started so far (the handler checkpoints them). */
+  /** Called with the ids of the instances about to be started (the handler checkpoints them). */
   onStarted(ids: string[]): Promise<void>;
   /** Called once traffic was switched to `serving` (the handler checkpoints it). */
   onSwapped(serving: string[]): Promise<void>;
@@ -162,38 +162,30 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
     if (code !== 0) throw new DeployFailure(`the release command exited with code ${code}`);
   }
 
+  const specs = plan.start.map((step): InstanceSpec => {
+    const processSpec = build.processes[step.processType]!;
+    return {
+      id: newInstanceId(app, env, version, step.processType, step.index),
+      app,
+      env,
+      release: version,
+      processType: step.processType,
+      index: step.index,
+      artifactDir,
+      command: processSpec.command,
+      vars,
+      pathPrepend: build.pathPrepend ?? [],
+      limits,
+      listen: step.processType === 'web',
+      ...(image ? { image, ...(appInImage ? { appInImage } : {}) } : {}),
+    };
+  });
   const started: InstanceInfo[] = [];
   try {
-    for (const step of plan.start) {
-      signal.throwIfAborted();
-      const processSpec = build.processes[step.processType]!;
-      const spec: InstanceSpec = {
-        id: newInstanceId(app, env, version, step.processType, step.index),
-        app,
-        env,
-        release: version,
-        processType: step.processType,
-        index: step.index,
-        artifactDir,
-        command: processSpec.command,
-        vars,
-        pathPrepend: build.pathPrepend ?? [],
-        limits,
-        listen: step.processType === 'web',
-        ...(image ? { image, ...(appInImage ? { appInImage } : {}) } : {}),
-      };
-      await input.onStarted([...started.map((i) => i.id), spec.id]);
-      started.push(await ctx.driver.start(spec));
-      input.log(`-----> Started ${spec.id}`);
-    }
-    if (started.length) input.log(`-----> Checking ${started.length} new instance(s)`);
-    await Promise.all(
-      started.map((info) =>
-        info.processType === 'web'
-          ? waitHealthy(ctx.driver, info.id, app, build.health, signal)
-          : waitStaysUp(ctx.driver, info.id, app, ctx.settings.workerSettleMs ?? 2000, signal),
-      ),
-    );
+    signal.throwIfAborted();
+    // Checkpointed before any starts: an interrupted attempt's successor stops whichever did.
+    if (specs.length) await input.onStarted(specs.map((s) => s.id));
+    await startAndCheck(ctx, specs, build, signal, started, input.log);
   } catch (err) {
     await stopAll(
       ctx,
@@ -221,6 +213,61 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
     await stopAll(ctx, plan.stop, input.log);
   }
   return plan;
+}
+
+/** Instances started at once, at most this many together (container starts are the slow part). */
+const START_CONCURRENCY = 8;
+
+/**
+ * Starts the new instances side by side and checks each as soon as it runs (web instances answer
+ * their health check, workers stay up). The first failure cancels the other checks; every start is
+ * waited for, so `started` holds every instance that runs when this returns or throws.
+ */
+async function startAndCheck(
+  ctx: EngineContext,
+  specs: readonly InstanceSpec[],
+  build: ReleaseBuild,
+  signal: AbortSignal,
+  started: InstanceInfo[],
+  log: ApplyInput['log'],
+): Promise<void> {
+  if (specs.length === 0) return;
+  const checks = new AbortController();
+  const cancel = () => checks.abort(signal.reason);
+  signal.addEventListener('abort', cancel, { once: true });
+  let failure: { err: unknown } | undefined;
+  let next = 0;
+  let checking = false;
+  const lane = async (): Promise<void> => {
+    while (next < specs.length && !checks.signal.aborted) {
+      const spec = specs[next++]!;
+      try {
+        const info = await ctx.driver.start(spec);
+        started.push(info);
+        log(`-----> Started ${spec.id}`);
+        if (!checking) {
+          checking = true;
+          log(`-----> Checking ${specs.length} new instance(s)`);
+        }
+        await (info.processType === 'web'
+          ? waitHealthy(ctx.driver, info.id, info.app, build.health, checks.signal)
+          : waitStaysUp(ctx.driver, info.id, info.app, ctx.settings.workerSettleMs ?? 2000, checks.signal));
+      } catch (err) {
+        // Only the first failure counts; the others are its consequence (their checks cancelled).
+        if (failure === undefined && !checks.signal.aborted) {
+          failure = { err };
+          checks.abort(err);
+        }
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, specs.length) }, lane));
+  } finally {
+    signal.removeEventListener('abort', cancel);
+  }
+  signal.throwIfAborted();
+  if (failure !== undefined) throw failure.err;
 }
 
 export async function stopAll(

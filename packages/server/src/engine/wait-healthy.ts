@@ -12,6 +12,8 @@ export class UnhealthyError extends Error {
   }
 }
 
+/** Polls start quickly (most apps listen within a few hundred ms) and slow down to POLL_MS. */
+const FIRST_POLL_MS = 20;
 const POLL_MS = 200;
 const DEAD = new Set(['crashloop', 'exited', 'stopped', 'stopping']);
 
@@ -36,6 +38,7 @@ export async function waitHealthy(
 ): Promise<void> {
   const deadline = Date.now() + health.startTimeoutMs;
   let last = 'no answer yet';
+  let pollMs = FIRST_POLL_MS;
   for (;;) {
     signal.throwIfAborted();
     const info = await instanceInfo(driver, id, app);
@@ -64,7 +67,8 @@ export async function waitHealthy(
         `instance ${id} did not pass its health check GET ${health.path} within ${Math.round(health.startTimeoutMs / 1000)}s (${last})`,
       );
     }
-    await sleep(POLL_MS, undefined, { signal });
+    await sleep(pollMs, undefined, { signal });
+    pollMs = Math.min(POLL_MS, Math.round(pollMs * 1.5));
   }
 }
 
