@@ -15,5 +15,7 @@ const server = http.createServer((req, res) => {
   res.end(`${greeting} (release v${process.env.BERTH_RELEASE || '?'})\n`);
 });
 server.keepAliveTimeout = 60_000;
-server.listen(port, '0.0.0.0', () => console.log(`dockerfile-hello listening on ${port}`));
+server.listen(port, process.env.HOST || '0.0.0.0', () =>
+  console.log(`dockerfile-hello listening on ${port}`),
+);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -42,8 +42,10 @@ export interface ContractOptions {
   skip?: Partial<Record<CaseName, string>>;
   /** How the runtime invokes Node inside an instance (default: this process's node binary). */
   node?: string;
-  /** Variables the driver adds besides PORT, PATH and HOME (e.g. HOSTNAME in containers). */
+  /** Variables the driver adds besides PORT, HOST, PATH and HOME (e.g. HOSTNAME in containers). */
   platformVars?: string[];
+  /** The HOST a listening instance is given (default 127.0.0.1, the process driver's). */
+  listenHost?: string;
   /** True when apps run isolated from each other (process driver as root, containers). */
   isolated: boolean;
   /** Kills an instance behind the driver's back (default: SIGKILL to its process group). */
@@ -79,7 +81,7 @@ export const CONTRACT_RESTART_POLICY: RestartPolicy = {
 
 export const CASES = {
   start: 'start: the instance answers HTTP on the address it was given',
-  env: 'env: the spec vars plus PORT, PATH and HOME, nothing of the runner',
+  env: 'env: the spec vars plus PORT, HOST, PATH and HOME, nothing of the runner',
   list: 'list: every instance, filtered by app and env',
   refuse: 'start: refuses a duplicate id and an invalid spec, fails on a missing command',
   stopGraceful: 'stop: SIGTERM first, the app shuts down by itself',
@@ -168,8 +170,17 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
       expect(env['GREETING']).toBe('hello');
       expect(env['DB_URL']).toBe('x://y');
       expect(env['PORT']).toBe(String(await listenPort(web)));
+      expect(env['HOST']).toBe(opts.listenHost ?? '127.0.0.1');
       expect(env[leakKey]).toBeUndefined();
-      const allowed = new Set(['GREETING', 'DB_URL', 'PORT', 'PATH', 'HOME', ...(opts.platformVars ?? [])]);
+      const allowed = new Set([
+        'GREETING',
+        'DB_URL',
+        'PORT',
+        'HOST',
+        'PATH',
+        'HOME',
+        ...(opts.platformVars ?? []),
+      ]);
       expect(Object.keys(env).filter((k) => !allowed.has(k))).toEqual([]);
 
       // A worker gets no address and no PORT; its PATH starts with the pathPrepend entries.
@@ -183,6 +194,7 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
       const line = await waitForLog(driver, s.id, (l) => l.line.startsWith('{'));
       const workerEnv = JSON.parse(line.line) as Record<string, string>;
       expect(workerEnv['PORT']).toBeUndefined();
+      expect(workerEnv['HOST']).toBeUndefined();
       expect(workerEnv['GREETING']).toBe('hello');
       expect(workerEnv['PATH']!.split(':').slice(0, 2)).toEqual(
         ['bin', 'venv/bin'].map((d) => pathInInstance(s.artifactDir, d)),

@@ -91,13 +91,17 @@ describe('containerConfig', () => {
     expect(label.vars).toBeUndefined();
   });
 
-  it('sets PORT, HOME and PATH with pathPrepend inside /app', () => {
+  it('sets PORT, HOST, HOME and PATH with pathPrepend inside /app', () => {
     expect(containerEnv(spec, 8080)).toEqual({
       API_KEY: 'k',
       PORT: '8080',
+      HOST: '0.0.0.0',
       HOME: '/home/app',
       PATH: '/app/node_modules/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     });
+    // The app's own HOST wins; a worker (no port) gets neither.
+    expect(containerEnv({ ...spec, vars: { HOST: '::' } }, 8080)['HOST']).toBe('::');
+    expect(containerEnv(spec, undefined)).not.toHaveProperty('HOST');
   });
 });
 

@@ -64,6 +64,7 @@ if (!dockerEnabled) {
       node: TEST_NODE,
       isolated: true,
       platformVars: ['HOSTNAME'],
+      listenHost: '0.0.0.0',
       ...dockerContractHooks(docker),
       afterAll: (apps) => removeAppNetworks(docker, apps),
     });
@@ -135,16 +136,16 @@ if (!dockerEnabled) {
         await removeAppNetworks(docker, Object.values(apps));
       });
 
-      it('gives the spec vars plus PORT (container port), PATH (/app/…) and HOME, nothing else', async () => {
+      it('gives the spec vars plus PORT (container port), HOST, PATH (/app/…) and HOME, nothing else', async () => {
         process.env['BERTH_TEST_RUNNER_LEAK'] = 'must-not-reach-apps';
         try {
           const info = await driver.start(
             spec(apps.a, 'server', { vars: { GREETING: 'hi' }, pathPrepend: ['bin', 'venv/bin'] }),
           );
           const env = JSON.parse(await waitForHttp(info, '/env')) as Record<string, string>;
-          expect(env).toMatchObject({ GREETING: 'hi', PORT: '8080', HOME: '/home/app' });
+          expect(env).toMatchObject({ GREETING: 'hi', PORT: '8080', HOST: '0.0.0.0', HOME: '/home/app' });
           expect(env['PATH']!.split(':').slice(0, 2)).toEqual(['/app/bin', '/app/venv/bin']);
-          expect(Object.keys(env).sort()).toEqual(['GREETING', 'HOME', 'HOSTNAME', 'PATH', 'PORT']);
+          expect(Object.keys(env).sort()).toEqual(['GREETING', 'HOME', 'HOST', 'HOSTNAME', 'PATH', 'PORT']);
           const who = JSON.parse(await waitForHttp(info, '/whoami')) as { uid: number; cwd: string };
           expect(who.uid).toBeGreaterThanOrEqual(10_000);
           expect(who.cwd).toBe('/app');

@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/logger.ts';
 import type { InstanceInfo, RuntimeDriver } from '../../src/runtime/index.ts';
 import { guardDriver } from '../../src/runtime/index.ts';
 import { appUserName } from '../../src/runtime/process/app-user.ts';
+import { instanceEnv } from '../../src/runtime/process/instance-env.ts';
 import { createPortAllocator } from '../../src/runtime/process/port-allocator.ts';
 import {
   isSameProcessAlive,
@@ -53,6 +54,37 @@ describe('app users', () => {
     expect(a.length).toBeLessThanOrEqual(32);
     expect(a).not.toBe(b);
     expect(a.startsWith('berth-aaaa')).toBe(true);
+  });
+});
+
+describe('instance environment', () => {
+  const spec = {
+    id: 'a-prod-v1-web-1-x',
+    app: 'a',
+    env: 'prod' as const,
+    release: 1,
+    processType: 'web',
+    index: 1,
+    artifactDir: '/srv/a',
+    command: ['node', 'server.js'],
+    vars: { GREETING: 'hi' } as Record<string, string>,
+    pathPrepend: ['bin'],
+    listen: true,
+  };
+  const extra = { port: 40001, home: '/data/a', basePath: '/usr/bin:/bin' };
+
+  it('tells a listening instance its port and to listen on loopback only, unless it says otherwise', () => {
+    expect(instanceEnv(spec, extra)).toEqual({
+      GREETING: 'hi',
+      PORT: '40001',
+      HOST: '127.0.0.1',
+      HOME: '/data/a',
+      PATH: '/srv/a/bin:/usr/bin:/bin',
+    });
+    expect(instanceEnv({ ...spec, vars: { HOST: '0.0.0.0' } }, extra)['HOST']).toBe('0.0.0.0');
+    const worker = instanceEnv({ ...spec, listen: false }, { ...extra, port: undefined });
+    expect(worker).not.toHaveProperty('PORT');
+    expect(worker).not.toHaveProperty('HOST');
   });
 });
 

@@ -33,7 +33,8 @@ export function networkName(options: ResolvedDockerOptions, app: string): string
   return `${options.networkPrefix}${app}`;
 }
 
-/** The environment inside the container: the spec's vars plus PORT, PATH and HOME. */
+/** The environment inside the container: the spec's vars plus PORT and HOST (all of the container's
+ *  addresses, where its published port arrives, unless the vars set HOST), PATH and HOME. */
 export function containerEnv(spec: InstanceSpec, port: number | undefined): Record<string, string> {
   const env: Record<string, string> = { ...spec.vars };
   // An image that carries the app keeps its own PATH (Docker merges the image's env in).
@@ -42,7 +43,10 @@ export function containerEnv(spec: InstanceSpec, port: number | undefined): Reco
     env['PATH'] = [...prepend, spec.vars['PATH'] ?? STACK_PATH].join(':');
   }
   env['HOME'] = spec.vars['HOME'] ?? HOME_MOUNT;
-  if (port !== undefined) env['PORT'] = String(port);
+  if (port !== undefined) {
+    env['PORT'] = String(port);
+    env['HOST'] = spec.vars['HOST'] ?? '0.0.0.0';
+  }
   return env;
 }
 

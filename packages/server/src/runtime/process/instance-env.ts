@@ -3,12 +3,17 @@
 import path from 'node:path';
 import type { InstanceSpec } from '../driver.ts';
 
+/** Where a listening instance is told to listen (HOST), unless its vars say otherwise. */
+export const LISTEN_HOST = '127.0.0.1';
+
 /** PATH when the spec does not set one. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * spec.vars, then: PORT (listen instances; always the allocated one), HOME (the app's data dir unless
- * the spec sets it), PATH = pathPrepend (resolved inside the artifact) + (spec.vars.PATH or basePath).
+ * spec.vars, then: PORT (listen instances; always the allocated one) and HOST = 127.0.0.1 unless the
+ * spec sets it (servers that read HOST listen on loopback only, where the gateway reaches them, and
+ * not on the machine's other addresses), HOME (the app's data dir unless the spec sets it), PATH =
+ * pathPrepend (resolved inside the artifact) + (spec.vars.PATH or basePath).
  */
 export function instanceEnv(
   spec: InstanceSpec,
@@ -18,6 +23,9 @@ export function instanceEnv(
   const prepend = (spec.pathPrepend ?? []).map((dir) => path.join(spec.artifactDir, dir));
   env['PATH'] = [...prepend, spec.vars['PATH'] ?? extra.basePath].join(':');
   env['HOME'] = spec.vars['HOME'] ?? extra.home;
-  if (extra.port !== undefined) env['PORT'] = String(extra.port);
+  if (extra.port !== undefined) {
+    env['PORT'] = String(extra.port);
+    env['HOST'] = spec.vars['HOST'] ?? LISTEN_HOST;
+  }
   return env;
 }
