@@ -1,7 +1,7 @@
 // Waits until a new instance is fit to serve: web instances answer their health path with the
 // expected status; workers stay up. A crash loop, an exit or the time limit fails the wait.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { probeHttp } from '../gateway/http-probe.ts';
 import type { HealthCheck } from '../manifest/index.ts';
 import type { InstanceInfo, RuntimeDriver } from '../runtime/index.ts';
 
@@ -43,23 +43,21 @@ export async function waitHealthy(
     signal.throwIfAborted();
     const info = await instanceInfo(driver, id, app);
     if (info.state === 'running' && info.address) {
-      try {
-        const res = await request(`http://${info.address.host}:${info.address.port}${health.path}`, {
-          method: 'GET',
-          headersTimeout: health.timeoutMs,
-          bodyTimeout: health.timeoutMs,
-          signal,
-        });
-        await res.body.dump();
-        const ok =
-          health.status === undefined
-            ? res.statusCode >= 200 && res.statusCode < 400
-            : res.statusCode === health.status;
+      const answer = await probeHttp({
+        host: info.address.host,
+        port: info.address.port,
+        path: health.path,
+        timeoutMs: health.timeoutMs,
+        signal,
+      });
+      signal.throwIfAborted();
+      const status = answer.status;
+      if (status !== undefined) {
+        const ok = health.status === undefined ? status >= 200 && status < 400 : status === health.status;
         if (ok) return;
-        last = `answered ${res.statusCode}`;
-      } catch (err) {
-        signal.throwIfAborted();
-        last = (err as Error).message;
+        last = `answered ${status}`;
+      } else {
+        last = answer.detail;
       }
     }
     if (Date.now() > deadline) {

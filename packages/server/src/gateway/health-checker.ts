@@ -8,8 +8,8 @@
 // One timer for all upstreams: targets wait in a min-heap ordered by when their next check is due,
 // and the timer is armed for the earliest. A table of 10,000 routes costs 10,000 small objects and
 // one timer, not 10,000 timers and 10,000 clients.
-import http from 'node:http';
 import type { Logger } from '../logger.ts';
+import { probeHttp } from './http-probe.ts';
 import type { HealthCheckSpec, RouteTable } from './route-table.ts';
 import type { Upstream, UpstreamRegistry } from './upstreams.ts';
 
@@ -202,43 +202,18 @@ export function createHealthChecker(deps: HealthCheckerDeps): HealthChecker {
   };
 }
 
-/** One `GET {path}` on a fresh connection, closed afterwards; the whole exchange within the
- *  timeout. Any status below 500 is healthy unless `expectStatus` is set. */
-function checkOnce(upstream: Upstream, settings: HealthCheckSettings): Promise<ProbeResult> {
-  return new Promise<ProbeResult>((resolve) => {
-    let done = false;
-    const req = http.request({
-      host: upstream.host,
-      port: upstream.port,
-      path: settings.path,
-      method: 'GET',
-      agent: false,
-      headers: {
-        'user-agent': 'berth-health-check',
-        host: upstream.origin.slice('http://'.length),
-        connection: 'close',
-      },
-    });
-    const timer = setTimeout(() => finish({ ok: false, detail: 'timeout' }), settings.timeoutMs);
-    function finish(result: ProbeResult): void {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(result);
-    }
-    req.on('response', (res) => {
-      const status = res.statusCode ?? 0;
-      const ok = settings.expectStatus === undefined ? status < 500 : status === settings.expectStatus;
-      const result = { ok, detail: `status ${status}` };
-      res.on('end', () => finish(result));
-      res.on('error', () => finish(result));
-      res.on('close', () => finish(result));
-      res.resume();
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, detail: err.code ?? err.name }));
-    req.end();
+/** Any status below 500 is healthy unless `expectStatus` is set. */
+async function checkOnce(upstream: Upstream, settings: HealthCheckSettings): Promise<ProbeResult> {
+  const answer = await probeHttp({
+    host: upstream.host,
+    port: upstream.port,
+    path: settings.path,
+    timeoutMs: settings.timeoutMs,
   });
+  const status = answer.status;
+  if (status === undefined) return { ok: false, detail: answer.detail };
+  const ok = settings.expectStatus === undefined ? status < 500 : status === settings.expectStatus;
+  return { ok, detail: answer.detail };
 }
 
 /** A binary min-heap of targets by `due`, each remembering its slot so that it can be moved or

@@ -6,9 +6,10 @@
 // request and closed again once it has been idle for `idleMs` (no request, nothing in flight), so
 // a table of 10,000 routes costs 10,000 small objects, not 10,000 pools. One sweep timer for the
 // whole registry runs only while some pool is open. Every pool shares one connector.
-import { buildConnector, type Dispatcher, Pool } from 'undici';
+import type { Dispatcher, Pool as PoolClass } from 'undici';
 import type { Logger } from '../logger.ts';
 import type { UpstreamSpec } from './route-table.ts';
+import { buildConnector, Pool } from './undici-parts.ts';
 
 export interface Upstream {
   readonly id: string;
@@ -75,7 +76,7 @@ export function createUpstreamRegistry(deps: {
   pool?: UpstreamPoolOptions;
 }): UpstreamRegistry {
   const logger = deps.logger;
-  const poolOptions: Pool.Options = {
+  const poolOptions: PoolClass.Options = {
     connections: deps.pool?.connections ?? 64,
     pipelining: 1,
     keepAliveTimeout: deps.pool?.keepAliveMs ?? 4_000,
