@@ -59,6 +59,14 @@ function send(res: ServerResponse, status: number, body: string): StaticOutcome 
 
 /** Finds the file for a request path (the part after the app's prefix), or undefined. */
 export async function resolveStaticFile(site: StaticSite, rest: string): Promise<string | undefined> {
+  return (await resolveStatic(site, rest))?.file;
+}
+
+/** The file for a request path, and whether the path named a directory (served by its index). */
+async function resolveStatic(
+  site: StaticSite,
+  rest: string,
+): Promise<{ file: string; directory: boolean } | undefined> {
   let pathname = rest.split('?', 1)[0] ?? '/';
   try {
     pathname = decodeURIComponent(pathname);
@@ -76,11 +84,30 @@ export async function resolveStaticFile(site: StaticSite, rest: string): Promise
     if (real === undefined) return undefined;
     if (real !== root && !real.startsWith(root + path.sep)) return undefined;
     const stat = await fs.promises.stat(real);
-    if (stat.isFile()) return real;
+    if (stat.isFile()) return { file: real, directory: i > 0 };
     if (!stat.isDirectory()) return undefined;
     file = path.join(real, site.index);
   }
   return undefined;
+}
+
+/**
+ * A directory asked for without its trailing slash (`/docs`) is redirected to `/docs/`, as web
+ * servers do, so that the index page's relative links resolve inside the directory. The location is
+ * the client's own URL (prefix included) with the slash added, leading slashes collapsed to one so
+ * that it can never name another host.
+ */
+function redirectToDirectory(req: IncomingMessage, res: ServerResponse): StaticOutcome {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const pathname = (q < 0 ? url : url.slice(0, q)).replace(/^\/+/, '/');
+  res.writeHead(301, {
+    location: `${pathname}/${q < 0 ? '' : url.slice(q)}`,
+    'content-length': 0,
+    'cache-control': 'no-cache',
+  });
+  res.end();
+  return { status: 301, bytes: 0 };
 }
 
 /** Limits of a process's cache of static files. */
@@ -110,6 +137,8 @@ interface CachedFile {
   mtimeMs: number;
   lastModified: string;
   contentType: string;
+  /** The path named a directory (the file is its index). */
+  directory: boolean;
   /** The whole file, when it is small enough to keep. */
   body: Buffer | undefined;
 }
@@ -138,7 +167,7 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
     }
   }
 
-  async function load(site: StaticSite, file: string): Promise<CachedFile> {
+  async function load(site: StaticSite, file: string, directory = false): Promise<CachedFile> {
     const stat = await fs.promises.stat(file);
     const mtimeMs = Math.floor(stat.mtimeMs / 1000) * 1000;
     let body: Buffer | undefined;
@@ -154,6 +183,7 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
       mtimeMs,
       lastModified: new Date(mtimeMs).toUTCString(),
       contentType: TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      directory,
       body,
     };
   }
@@ -199,18 +229,20 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
         return send(res, 405, 'Method Not Allowed\n');
       }
       const q = rest.indexOf('?');
-      const key = `${site.root}\0${site.index}\0${site.spa ? 1 : 0}\0${q < 0 ? rest : rest.slice(0, q)}`;
+      const pathname = q < 0 ? rest : rest.slice(0, q);
+      const slash = pathname.endsWith('/');
+      const key = `${site.root}\0${site.index}\0${site.spa ? 1 : 0}\0${pathname}`;
       const hit = cache.get(key);
       if (hit !== undefined) {
         cache.delete(key);
         cache.set(key, hit);
-        return answer(hit, 200, req, res);
+        return hit.directory && !slash ? redirectToDirectory(req, res) : answer(hit, 200, req, res);
       }
-      const file = await resolveStaticFile(site, rest);
-      if (file !== undefined) {
-        const entry = await load(site, file);
+      const found = await resolveStatic(site, rest);
+      if (found !== undefined) {
+        const entry = await load(site, found.file, found.directory);
         remember(key, entry);
-        return answer(entry, 200, req, res);
+        return found.directory && !slash ? redirectToDirectory(req, res) : answer(entry, 200, req, res);
       }
       const fallback = site.spa ? await resolveStaticFile(site, '/') : undefined;
       if (fallback !== undefined) return answer(await load(site, fallback), 200, req, res);

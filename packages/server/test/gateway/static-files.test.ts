@@ -75,6 +75,24 @@ describe('static files', () => {
     expect((await fetch(`${base}/x`, { method: 'POST' })).status).toBe(405);
   });
 
+  it('redirects a directory asked for without its slash, keeping the query, and never to another host', async () => {
+    site = makeSite('dirs', { 'index.html': 'home', 'docs/index.html': 'docs', 'docs/a.txt': 'a' });
+    await serveWith({}, () => site);
+    for (const round of [1, 2]) {
+      // The second round is answered from the cache: the same redirects.
+      const bare = await fetch(`${base}/docs?v=${round}`, { redirect: 'manual' });
+      expect(bare.status).toBe(301);
+      expect(bare.headers.get('location')).toBe(`/docs/?v=${round}`);
+      const sneaky = await fetch(`${base}//docs`, { redirect: 'manual' });
+      expect(sneaky.status).toBe(301);
+      expect(sneaky.headers.get('location')).toBe('/docs/');
+      const slashed = await fetch(`${base}/docs/`);
+      expect(slashed.status).toBe(200);
+      expect(await slashed.text()).toBe('docs');
+      expect(await (await fetch(`${base}/docs/a.txt`)).text()).toBe('a');
+    }
+  });
+
   it('answers unknown paths with the 404 page, or the index for a single-page app, and remembers neither', async () => {
     const plain = makeSite('plain', { 'index.html': 'home', '404.html': 'lost' });
     const spa = makeSite('spa', { 'index.html': 'app shell' }, true);
