@@ -227,7 +227,20 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     expect((await f.waitDeploy(start.body.deploy.id)).status).toBe('succeeded');
     expect((await f.get(`/t/${code}/`)).text).toBe('two v6');
     expect((await f.api('GET', `/api/v1/apps/${code}/envs/stag/instances`)).body.instances).toHaveLength(3);
-  }, 90_000);
+
+    // More new instances than start side by side (8): a restart replaces every one, all healthy.
+    const many = await f.api('PUT', `/api/v1/apps/${code}/envs/stag/formation`, { processes: { web: 11 } });
+    expect((await f.waitDeploy(many.body.deploy.id)).status).toBe('succeeded');
+    const again = await f.api('POST', `/api/v1/apps/${code}/envs/stag/restart`);
+    expect((await f.waitDeploy(again.body.deploy.id)).status).toBe('succeeded');
+    const eleven = (await f.api('GET', `/api/v1/apps/${code}/envs/stag/instances`)).body.instances;
+    expect(eleven).toHaveLength(11);
+    expect(new Set(eleven.map((i: { address: string }) => i.address)).size).toBe(11);
+    for (const i of eleven) expect(i).toMatchObject({ release: 6, state: 'running', healthy: true });
+    const back = await f.api('PUT', `/api/v1/apps/${code}/envs/stag/formation`, { processes: { web: 3 } });
+    expect((await f.waitDeploy(back.body.deploy.id)).status).toBe('succeeded');
+    expect((await f.api('GET', `/api/v1/apps/${code}/envs/stag/instances`)).body.instances).toHaveLength(3);
+  }, 120_000);
 
   it('queries and follows app logs', async () => {
     await f.get(`/t/${code}/marker-query`);
