@@ -140,6 +140,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     requestId: string,
     start: number,
   ): void {
+    res.setHeader('x-request-id', requestId);
     staticFiles.serve(site, rest, req, res).then(
       (outcome) => {
         metrics.record(state.counters, outcome.status, outcome.bytes, performance.now() - start);
@@ -147,7 +148,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       },
       (err: unknown) => {
         ctx.logger.warn({ err, app: state.route.app, requestId }, 'static file failed');
-        if (!res.headersSent) res.writeHead(500, ['content-length', '0', 'x-request-id', requestId]).end();
+        if (!res.headersSent) res.writeHead(500, ['content-length', '0']).end();
         else res.destroy();
         metrics.record(state.counters, 500, 0, performance.now() - start);
         report(ctx, req, state, 500, 0, start, requestId, 'STATIC_FILE_FAILED');

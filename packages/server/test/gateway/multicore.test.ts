@@ -228,9 +228,15 @@ describe('berthd with BERTH_GATEWAY_WORKERS=2', () => {
       expect(css.status).toBe(200);
       expect(css.headers['content-type']).toMatch(/^text\/css/);
     }
-    const page = await fresh(port, '/o/mcstatic/');
+    const page = await fresh(port, '/o/mcstatic/', { 'x-request-id': 'static-req-1' });
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['x-request-id']).toBe('static-req-1');
+    // A directory without its slash goes to the slashed URL, prefix included.
+    const about = await fresh(port, '/o/mcstatic/about?lang=en');
+    expect(about.status).toBe(301);
+    expect(about.headers.location).toBe('/o/mcstatic/about/?lang=en');
+    expect((await fresh(port, '/o/mcstatic/about/')).status).toBe(200);
     const lastModified = page.headers['last-modified']!;
     expect(lastModified).toBeTruthy();
     for (let i = 0; i < 4; i++) {
@@ -242,7 +248,7 @@ describe('berthd with BERTH_GATEWAY_WORKERS=2', () => {
     expect((await send(port, '/o/mcstatic/', { method: 'POST', agent: false })).status).toBe(405);
     // Counted per worker like proxied requests.
     const served = await servedPerWorker(workers, 'mcstatic/prod');
-    expect([...served.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(11);
+    expect([...served.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(13);
   }, 240_000);
 
   it('tunnels upgrade (WebSocket) requests through the workers', async () => {
