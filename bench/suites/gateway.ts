@@ -72,29 +72,31 @@ function summarise(m: Measured) {
   };
 }
 
-async function startGatewayServer(port: number, upstream: number, workers: number, apps: number) {
-  const script = fileURLToPath(new URL('../gateway/gateway-server.ts', import.meta.url));
-  const child = start(process.execPath, [
-    '--import',
-    'tsx',
-    script,
-    String(port),
-    String(upstream),
-    String(workers),
-    String(apps),
-  ]);
+/** Starts one of the bench's own servers (`bench/gateway/*.ts`) and waits for its "ready". */
+async function startBenchServer(label: string, file: string, args: number[]) {
+  const script = fileURLToPath(new URL(`../gateway/${file}`, import.meta.url));
+  const child = start(process.execPath, ['--import', 'tsx', script, ...args.map(String)]);
   const output = captureOutput(child);
   const stopNow = onCleanup(() => stop(child, 5_000));
   await waitFor(
-    `the gateway bench server (${apps} apps)`,
+    label,
     () => {
-      if (child.exitCode !== null) throw new StopWaiting(`gateway server exited: ${output().slice(0, 500)}`);
+      if (child.exitCode !== null) throw new StopWaiting(`${label} exited: ${output().slice(0, 500)}`);
       return output().includes('ready') ? true : undefined;
     },
     60_000,
     50,
   );
   return { pid: child.pid!, stop: stopNow };
+}
+
+function startGatewayServer(port: number, upstream: number, workers: number, apps: number) {
+  return startBenchServer(`the gateway bench server (${apps} apps)`, 'gateway-server.ts', [
+    port,
+    upstream,
+    workers,
+    apps,
+  ]);
 }
 
 /** Runs each target once per round, in the same order every round. */
@@ -224,6 +226,14 @@ export async function gatewayBenchmark(
       gatewayPorts.set(apps, gatewayPort);
       gatewayPids.set(apps, server.pid);
     }
+    // The smallest proxy of the same design, for reference (1 app: it routes nothing).
+    const nodeMinPort = await freePort();
+    const nodeMin = await startBenchServer('the node-min reference proxy', 'node-min-proxy.ts', [
+      nodeMinPort,
+      upstreamPort,
+      options.workers,
+    ]);
+    stops.push(nodeMin.stop);
     const appPath = (apps: number) => `/o/app${Math.floor(apps / 2)}/`;
     const url = (port: number, apps: number) => `http://127.0.0.1:${port}${appPath(apps)}`;
 
@@ -231,6 +241,7 @@ export async function gatewayBenchmark(
     const warm = options.quick ? 1 : 2;
     await wrk(url(upstreamPort, 1), 50, warm);
     if (berthdUrl) await wrk(berthdUrl, 50, warm);
+    await wrk(url(nodeMinPort, 1), 50, warm);
     for (const apps of TABLE_SIZES) {
       await wrk(url(nginxPorts.get(apps)!, apps), 50, warm);
       await wrk(url(gatewayPorts.get(apps)!, apps), 50, warm);
@@ -247,6 +258,7 @@ export async function gatewayBenchmark(
           url: url(gatewayPorts.get(1)!, 1),
           pids: () => withChildren(gatewayPids.get(1)!),
         },
+        { setup: 'node-min', url: url(nodeMinPort, 1), pids: () => withChildren(nodeMin.pid) },
       ];
       main.push(...(await interleave(targets, connections, 1, options, progress)));
     }
@@ -286,7 +298,7 @@ function report(
 ): SuiteResult {
   const find = (list: Measured[], setup: string, connections: number, apps: number) =>
     list.find((m) => m.setup === setup && m.connections === connections && m.apps === apps)!;
-  const setups = ['direct', 'nginx', ...(withBerthd ? ['berthd'] : []), 'berth-gw'];
+  const setups = ['direct', 'nginx', ...(withBerthd ? ['berthd'] : []), 'berth-gw', 'node-min'];
   /** The setup the goals are judged on: the real berthd when it has gateway workers. */
   const judged = withBerthd ? 'berthd' : 'berth-gw';
   const notes = [
@@ -300,6 +312,9 @@ function report(
       : ['berthd has no BERTH_GATEWAY_WORKERS yet: the goals are judged on berth-gw.']),
     `berth-gw = Berth's gateway code alone: ${options.workers} node:cluster worker(s) of startGatewayWorker ` +
       '(bench/gateway/gateway-server.ts), no API, no access log.',
+    `node-min = for reference, the smallest proxy of the same design (Node's http server, undici dispatch, ${options.workers} ` +
+      "worker(s); bench/gateway/node-min-proxy.ts) doing none of the gateway's work: berth-gw vs node-min is what " +
+      "Berth's code costs, node-min vs nginx what the design costs.",
     'wrk: 2 threads (1 at 1 connection), on the same 2 cores as the proxies.',
     "CPU/req = user + system CPU time of the proxy's processes during the run / requests served (µs); it",
     'varies less with what else the machine runs than req/s does (not counted for direct).',
