@@ -10,6 +10,7 @@ import {
   startGatewayWorker,
 } from '../../packages/server/src/gateway/index.ts';
 import { silentLogger } from '../../packages/server/src/logger.ts';
+import { stopWorkersOnSignal } from './stop-workers.ts';
 
 const [port, upstreamPort, workerCount, appCount] = process.argv.slice(2).map(Number) as [
   number,
@@ -44,12 +45,7 @@ if (cluster.isPrimary) {
       }
     });
   }
-  const stop = () => {
-    for (const worker of workers) worker.kill();
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  stopWorkersOnSignal(workers);
 } else {
   const worker = await startGatewayWorker({
     logger: silentLogger(),

@@ -8,6 +8,7 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
 import { Pool } from 'undici';
+import { stopWorkersOnSignal } from './stop-workers.ts';
 
 const [port, upstreamPort, workerCount] = process.argv.slice(2).map(Number) as [number, number, number];
 const PREFIX = '/o/app0';
@@ -20,12 +21,7 @@ if (cluster.isPrimary) {
       if (++listening === workers.length) process.stdout.write('ready\n');
     });
   }
-  const stop = () => {
-    for (const worker of workers) worker.kill();
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  stopWorkersOnSignal(workers);
 } else {
   const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, { connections: 64, pipelining: 1 });
   http
