@@ -4,9 +4,12 @@
 // traffic); each caller decides which statuses mean healthy.
 import http from 'node:http';
 
-export type ProbeAnswer =
-  | { status: number; detail: string }
-  | { status: undefined; detail: string /** the error's code, or `timeout` / `aborted` */ };
+export interface ProbeAnswer {
+  /** The answer's status, or undefined when there was none. */
+  status: number | undefined;
+  /** `status N`, or why there was no answer: the error's code, `timeout` or `aborted`. */
+  detail: string;
+}
 
 export interface ProbeTarget {
   host: string;

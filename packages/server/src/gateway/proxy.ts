@@ -23,7 +23,7 @@ import {
 } from './proxy-context.ts';
 import { ProxyExchange } from './proxy-exchange.ts';
 import { emptyRouteTable, type Route, type RouteTable } from './route-table.ts';
-import { createStaticFiles, type StaticFilesOptions, type StaticSite } from './static-files.ts';
+import { createStaticFiles, type StaticSite } from './static-files.ts';
 import { openTunnel } from './tunnel.ts';
 import type { Upstream, UpstreamRegistry } from './upstreams.ts';
 
@@ -56,8 +56,6 @@ export interface ProxyOptions {
   fallbackUpstream?: Upstream;
   /** Extra headers (flat `[name, value, …]`) on requests sent to `fallbackUpstream`. */
   fallbackHeaders?: readonly string[];
-  /** Limits of the cache of static sites' files (see static-files.ts). */
-  staticFiles?: StaticFilesOptions;
 }
 
 export interface Proxy {
@@ -73,7 +71,7 @@ export interface Proxy {
 export function createProxy(options: ProxyOptions): Proxy {
   const { registry, metrics, fallback } = options;
   const fallbackHeaders = options.fallbackHeaders ?? [];
-  const staticFiles = createStaticFiles(options.staticFiles);
+  const staticFiles = createStaticFiles();
   const fallbackState =
     options.fallbackUpstream === undefined ? null : fallbackRoute(options.fallbackUpstream, metrics);
   const ctx: ProxyContext = {

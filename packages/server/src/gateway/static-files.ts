@@ -147,7 +147,7 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
   const maxEntries = options.maxEntries ?? 10_000;
   const maxFileBytes = options.maxFileBytes ?? 256 * 1024;
   const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
-  /** Key: root, index, spa flag and the path as requested (query cut off); Map order = recency. */
+  /** Key: root, index and the path as requested (query cut off); Map order = recency. */
   const cache = new Map<string, CachedFile>();
   let bytes = 0;
 
@@ -230,19 +230,22 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
       }
       const q = rest.indexOf('?');
       const pathname = q < 0 ? rest : rest.slice(0, q);
-      const slash = pathname.endsWith('/');
-      const key = `${site.root}\0${site.index}\0${site.spa ? 1 : 0}\0${pathname}`;
-      const hit = cache.get(key);
-      if (hit !== undefined) {
+      const key = `${site.root}\0${site.index}\0${pathname}`;
+      let entry = cache.get(key);
+      if (entry !== undefined) {
         cache.delete(key);
-        cache.set(key, hit);
-        return hit.directory && !slash ? redirectToDirectory(req, res) : answer(hit, 200, req, res);
+        cache.set(key, entry);
+      } else {
+        const found = await resolveStatic(site, rest);
+        if (found !== undefined) {
+          entry = await load(site, found.file, found.directory);
+          remember(key, entry);
+        }
       }
-      const found = await resolveStatic(site, rest);
-      if (found !== undefined) {
-        const entry = await load(site, found.file, found.directory);
-        remember(key, entry);
-        return found.directory && !slash ? redirectToDirectory(req, res) : answer(entry, 200, req, res);
+      if (entry !== undefined) {
+        return entry.directory && !pathname.endsWith('/')
+          ? redirectToDirectory(req, res)
+          : answer(entry, 200, req, res);
       }
       const fallback = site.spa ? await resolveStaticFile(site, '/') : undefined;
       if (fallback !== undefined) return answer(await load(site, fallback), 200, req, res);

@@ -45,7 +45,7 @@ export function containerEnv(spec: InstanceSpec, port: number | undefined): Reco
   env['HOME'] = spec.vars['HOME'] ?? HOME_MOUNT;
   if (port !== undefined) {
     env['PORT'] = String(port);
-    env['HOST'] = spec.vars['HOST'] ?? '0.0.0.0';
+    env['HOST'] ??= '0.0.0.0';
   }
   return env;
 }

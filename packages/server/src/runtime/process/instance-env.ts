@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { InstanceSpec } from '../driver.ts';
 
 /** Where a listening instance is told to listen (HOST), unless its vars say otherwise. */
-export const LISTEN_HOST = '127.0.0.1';
+const LISTEN_HOST = '127.0.0.1';
 
 /** PATH when the spec does not set one. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -25,7 +25,7 @@ export function instanceEnv(
   env['HOME'] = spec.vars['HOME'] ?? extra.home;
   if (extra.port !== undefined) {
     env['PORT'] = String(extra.port);
-    env['HOST'] = spec.vars['HOST'] ?? LISTEN_HOST;
+    env['HOST'] ??= LISTEN_HOST;
   }
   return env;
 }
