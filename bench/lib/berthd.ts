@@ -3,7 +3,8 @@
 // process (so its memory and restart can be measured), on a loopback port, with a temporary data
 // directory, SQLite and a known admin password; driven through the SDK client. Clean-up deletes the
 // apps it deployed, stops berthd, kills any instance left running (from the runtime's state files),
-// removes the `berth-<code>` Unix users berthd created when running as root, and the data directory.
+// removes the Unix users berthd created when running as root (`berth-{installation}-{uid}`), and the
+// data directory.
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -14,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BerthClient, type Deploy } from '@berth/sdk';
-import { appUserName } from '../../packages/server/src/runtime/process/app-user.ts';
+import Database from 'better-sqlite3';
 import {
   captureOutput,
   childPids,
@@ -144,8 +145,11 @@ export async function startBenchBerthd(
     }
     await stop(child, 30_000);
     killLeftInstances(dataDir);
-    await removeContainers([...apps]);
-    await deleteUsers([...apps]);
+    const installation = installationOf(dataDir);
+    if (installation) {
+      await removeContainers(installation);
+      await deleteUsers(installation);
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -228,16 +232,31 @@ function killLeftInstances(dataDir: string): void {
   }
 }
 
-/** Deletes the Unix users berthd created for the apps (root only; absent users are skipped). */
-async function deleteUsers(codes: string[]): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  for (const code of codes) {
-    const name = appUserName(code);
+/** The installation's code from berthd's SQLite store (undefined when it never got that far). */
+function installationOf(dataDir: string): string | undefined {
+  try {
+    const db = new Database(path.join(dataDir, 'berth.db'), { readonly: true, fileMustExist: true });
     try {
-      await execFileAsync('getent', ['passwd', name]);
-    } catch {
-      continue;
+      const row = db.prepare("SELECT code FROM installation WHERE id = 'self'").get() as
+        | { code: string }
+        | undefined;
+      return row?.code;
+    } finally {
+      db.close();
     }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deletes the Unix users berthd left (root only): all users of the installation. */
+async function deleteUsers(installation: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const passwd = fs.readFileSync('/etc/passwd', 'utf8');
+  const prefix = `berth-${installation}-`;
+  for (const line of passwd.split('\n')) {
+    const name = line.split(':')[0] ?? '';
+    if (!name.startsWith(prefix)) continue;
     await execFileAsync('userdel', [name]).catch((err: Error) => {
       process.stderr.write(`bench: could not delete user ${name}: ${err.message}\n`);
     });
@@ -267,14 +286,14 @@ export function dockerApi(
   });
 }
 
-/** Removes containers left by the Docker runtime for these apps (named `berth-<app>-<env>-…`). */
-async function removeContainers(codes: string[]): Promise<void> {
-  if (codes.length === 0 || !fs.existsSync('/var/run/docker.sock')) return;
+/** Removes containers left by the Docker runtime (named `berth-{installation}-…`). */
+async function removeContainers(installation: string): Promise<void> {
+  if (!fs.existsSync('/var/run/docker.sock')) return;
   const list = await dockerApi('GET', '/containers/json?all=true');
   if (list?.status !== 200) return;
   const containers = JSON.parse(list.body) as Array<{ Id: string; Names: string[] }>;
   for (const container of containers) {
-    const ours = container.Names.some((n) => codes.some((code) => n.startsWith(`/berth-${code}-`)));
+    const ours = container.Names.some((n) => n.startsWith(`/berth-${installation}-`));
     if (ours) await dockerApi('DELETE', `/containers/${container.Id}?force=true&v=true`);
   }
 }

@@ -32,10 +32,10 @@ import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
 import type { DockerParts } from './runtime/docker/berthd-parts.ts';
 import type { RuntimeDriver } from './runtime/index.ts';
-import { createAppUsers } from './runtime/process/app-user.ts';
 import { createProcessDriver } from './runtime/process/index.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { openStore, type Store } from './store/store.ts';
+import { createTenants, installationCode, secureDataDir, type Tenants } from './tenants/index.ts';
 import { VERSION } from './version.ts';
 
 export interface BerthdOptions {
@@ -58,6 +58,10 @@ export interface Berthd {
    *  then berthd's own process serves it. */
   readonly gatewayWorkers: GatewayCluster | null;
   readonly engine: Engine;
+  /** This installation's code (part of host-level names). */
+  readonly installation: string;
+  /** Host identities (when berthd runs as root). */
+  readonly tenants: Tenants | null;
   /** What the first start did about the bootstrap admin (the generated password, once). */
   readonly bootstrap: BootstrapResult;
   close(): Promise<void>;
@@ -117,6 +121,20 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       onConfigChanged: (actor, code, env) => engine!.service.configChanged(actor, code, env),
       onAppDeleted: (code) => engine!.service.appDeleted(code),
     });
+    // Host identities exist only when berthd can switch users (root); the installation's code is
+    // part of every host-level name either way.
+    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    const installation = await installationCode(store);
+    if (isRoot) secureDataDir(config.dataDir);
+    const tenants = isRoot
+      ? await createTenants({
+          store,
+          logger,
+          dataDir: config.dataDir,
+          hostUsers: config.runtime.driver === 'process',
+          uidBase: config.runtime.uidBase,
+        })
+      : undefined;
     const jobs = createJobQueue({
       store,
       logger: logger.child({ mod: 'jobs' }),
@@ -127,7 +145,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // The Docker client and runtime are loaded only when configured (dockerode alone is ~24 MB).
     const docker: DockerParts | undefined =
       config.runtime.driver === 'docker'
-        ? (await import('./runtime/docker/berthd-parts.ts')).createDockerParts(config, logger)
+        ? (await import('./runtime/docker/berthd-parts.ts')).createDockerParts(config, logger, installation)
         : undefined;
     runtime =
       docker?.driver ??
@@ -162,8 +180,6 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       guard = forwardedGuard(gatewayWorkers.key);
       gateway = clusteredGateway(localGateway, gatewayWorkers);
     }
-    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    const appUsers = isRoot ? createAppUsers(logger.child({ mod: 'engine' })) : undefined;
     engine = createEngine({
       store,
       queue: jobs,
@@ -174,7 +190,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       audit,
       secretBox,
       configSnapshot: (code, env) => apps.configSnapshot(code, env),
-      appUser: appUsers ? (code) => appUsers.ensure(code) : undefined,
+      installation,
+      tenants,
       containers: docker?.containers,
       logger,
       settings: {
@@ -215,6 +232,11 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         engine.routes,
       ],
     });
+    // An app deleted while berthd was down (or dying): what it left goes before anything serves.
+    const liveApps = await apps.allCodes();
+    const orphans = new Set((await runtime.list()).map((i) => i.app).filter((code) => !liveApps.has(code)));
+    for (const code of orphans) await engine.service.appDeleted(code);
+    await tenants?.recover(liveApps);
     await engine.reconcile();
     await http.listen(
       gatewayWorkers === undefined
@@ -252,6 +274,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       gateway,
       gatewayWorkers: gatewayWorkers ?? null,
       engine,
+      installation,
+      tenants: tenants ?? null,
       bootstrap,
       close() {
         closing ??= (async () => {

@@ -49,6 +49,8 @@ export interface Config {
       /** Debian mirror debootstrap downloads from when a stack image has to be built. */
       debianMirror: string | undefined;
     };
+    /** First uid of the host identities apps run and build as (when berthd runs as root). */
+    uidBase: number;
     /** Grace between SIGTERM and SIGKILL when an instance stops. */
     stopGraceMs: number;
     /** An instance's log file is rotated at this size. */
@@ -282,6 +284,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     runtime: {
       driver: runtimeDriver(env),
       docker: { socket: dockerSocket(env, cwd), debianMirror: debianMirror(env) },
+      uidBase: integer(env, 'BERTH_UID_BASE', 880_000, 1000, 4_000_000_000),
       stopGraceMs: duration(env, 'BERTH_STOP_GRACE', '10s'),
       logMaxBytes: size(env, 'BERTH_LOG_MAX_SIZE', 10 * 1024 * 1024),
       logFiles: integer(env, 'BERTH_LOG_FILES', 3, 0, 100),

@@ -4,10 +4,12 @@ import { engineMigrations } from './engine/migrations.ts';
 import { identityMigrations } from './identity/migrations.ts';
 import { jobsMigrations } from './jobs/migrations.ts';
 import type { MigrationSet } from './store/migrate.ts';
+import { tenantsMigrations } from './tenants/migrations.ts';
 
 export const ALL_MIGRATIONS: readonly MigrationSet[] = [
   identityMigrations,
   appsMigrations,
   jobsMigrations,
   engineMigrations,
+  tenantsMigrations,
 ];

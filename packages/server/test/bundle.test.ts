@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { json, removeAppUsers, tinyApp } from './engine/support.ts';
+import { json, tinyApp } from './engine/support.ts';
 import { type Fixture, REPO_ROOT, startNode } from './jobs/processes.ts';
 import { ADMIN_PASSWORD } from './support/harness.ts';
+import { removeInstallationUsers } from './support/host-users.ts';
 
 /** pid -> command line of every process whose parent is `ppid`. */
 function children(ppid: number): Map<number, string> {
@@ -34,7 +35,7 @@ describe('the compiled berthd', () => {
       berthd.child.kill('SIGKILL');
       await berthd.exited;
     }
-    await removeAppUsers(['bundled']);
+    await removeInstallationUsers({ dialect: 'sqlite', file: path.join(dataDir, 'berth.db') });
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -13,6 +13,8 @@ import { createAppViews } from './views.ts';
 export interface Apps extends AppService, MembersService, SecretService, ConfigService {
   /** May this actor read / change this app? (for the jobs module and the deploy engine) */
   readonly access: AppAccess;
+  /** Every app's code (for the platform: which apps still exist after a restart). */
+  allCodes(): Promise<Set<string>>;
 }
 
 export interface AppsDeps {
@@ -41,6 +43,10 @@ export function createApps(deps: AppsDeps): Apps {
   };
   return {
     access,
+    async allCodes() {
+      const rows = await deps.store.db.selectFrom('apps').select('code').execute();
+      return new Set(rows.map((r) => r.code));
+    },
     ...createAppService({
       ...common,
       secretBox: deps.secretBox,

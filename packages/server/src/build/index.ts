@@ -16,5 +16,6 @@ export {
   detectDockerfileApp,
   processesFromImage,
 } from './dockerfile/dockerfile-manifest.ts';
-export { showCommand, TAIL_LINES } from './run-step.ts';
+export { runStep, showCommand, TAIL_LINES } from './run-step.ts';
+export { cloneArtifact, sealArtifact } from './seal-artifact.ts';
 export type { StepExecutor, StepRequest } from './step-exec.ts';

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EnvName } from '@berth/sdk';
 import { appSecretContext } from '../apps/secret-service.ts';
-import type { InstanceInfo, InstanceSpec } from '../runtime/index.ts';
+import type { InstanceInfo, InstanceSpec, InstanceUser } from '../runtime/index.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { stackRuntimeOf, urlPrefix } from './engine-deps.ts';
 import { writeEnvState } from './engine-store.ts';
@@ -91,6 +91,18 @@ export async function instanceVars(
   return { ...build.env, ...config, ...(await platformVars(ctx, app, env, Number(release.version))) };
 }
 
+/** Who the environment's instances and release commands run as (its run identity), when berthd
+ *  can switch users. */
+export async function runUser(
+  ctx: EngineContext,
+  app: string,
+  env: EnvName,
+): Promise<InstanceUser | undefined> {
+  if (!ctx.tenants) return undefined;
+  const identity = await ctx.tenants.run(app, env);
+  return { name: identity.name, uid: identity.uid, gid: identity.gid, home: identity.home! };
+}
+
 export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promise<DeployPlan> {
   const { app, env, build, signal } = input;
   const version = Number(input.release.version);
@@ -108,6 +120,7 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
     `-----> Plan for v${version}: start ${plan.start.length}, keep ${plan.keep.length}, stop ${plan.stop.length}`,
   );
   const vars = await instanceVars(ctx, app, env, input.release, build);
+  const user = await runUser(ctx, app, env);
   const limits = {
     ...(build.resources.memoryBytes ? { memoryBytes: build.resources.memoryBytes } : {}),
     ...(build.resources.cpu ? { cpu: build.resources.cpu } : {}),
@@ -138,6 +151,7 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
         image,
         appInImage,
         artifactDir,
+        ...(user ? { user } : {}),
         command: plan.releaseCommand,
         vars,
         pathPrepend: build.pathPrepend ?? [],
@@ -152,7 +166,7 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
         artifactDir,
         vars,
         pathPrepend: build.pathPrepend ?? [],
-        user: ctx.appUser ? await ctx.appUser(app) : undefined,
+        user,
         log,
         signal,
         timeoutMs,
@@ -172,6 +186,7 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
       processType: step.processType,
       index: step.index,
       artifactDir,
+      ...(user ? { user } : {}),
       command: processSpec.command,
       vars,
       pathPrepend: build.pathPrepend ?? [],

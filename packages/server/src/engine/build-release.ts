@@ -1,16 +1,21 @@
 // A `build` deploy's first half: unpack the uploaded package, read its manifest and build it into
 // `{dataDir}/releases/{code}/{env}/v{n}`. The build output goes to the deploy log.
 //
-// Process runtime: the Berth builder's steps run on this host as the app's Unix user.
+// Process runtime: the Berth builder's steps run on this host as the environment's build identity
+// (tenants/), and after every step every process of that identity is killed: nothing a build
+// starts outlives its step. When the build is done its output is sealed (build/seal-artifact.ts):
+// root's and read-only, readable by the environment's run identity only (the gateway's, for a
+// static site).
 // Docker runtime (`ctx.containers`):
 //   - a source with a Dockerfile at its root (and no `runtime:` in berth.yaml) is built into the
 //     release image `berth/{code}:{env}-v{n}` through the Engine API; the release directory stays
 //     empty and `build.image` is the tag;
 //   - any other source is built by the Berth builder, each step in a one-off container of the
-//     runtime's stack image as the app's container uid (build/container/); `build.image` is that
-//     stack image, which the release's instances run.
+//     runtime's stack image as the environment's build uid (build/container/); `build.image` is
+//     that stack image, which the release's instances run. The output is sealed the same way.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { EnvName } from '@berth/sdk';
 import {
   type BuildContext,
   type BuildResult,
@@ -23,19 +28,18 @@ import {
   detectDockerfileApp,
   processesFromImage,
   removeTag,
+  runStep,
   type StepExecutor,
+  sealArtifact,
 } from '../build/index.ts';
 import { BerthError } from '../errors.ts';
 import { releaseImageTag } from '../images/index.ts';
+import type { Logger } from '../logger.ts';
 import { loadManifest } from '../manifest/index.ts';
-import { createAppUids } from '../runtime/docker/app-uids.ts';
-import { lockDownDataDir } from '../runtime/process/app-dirs.ts';
 import { unpackPackage } from '../sources/index.ts';
+import type { HostIdentity } from '../tenants/index.ts';
 import { type EngineContainers, type EngineContext, stackRuntimeOf } from './engine-deps.ts';
 import { DOCKERFILE_RUNTIME, type ReleaseBuild } from './release-build.ts';
-
-/** The Docker runtime's first app uid (docker-options.ts); the uid table in the data dir is shared. */
-const FIRST_CONTAINER_UID = 10_000;
 
 export function packagePath(dataDir: string, deployId: string): string {
   return path.join(dataDir, 'packages', `${deployId}.tar.gz`);
@@ -65,10 +69,13 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
   const { dataDir } = ctx.settings;
   const work = path.join(dataDir, 'tmp', o.deployId);
   const outDir = releaseDir(dataDir, o.app, o.env, o.version);
+  const builder = ctx.tenants ? await ctx.tenants.build(o.app, o.env as EnvName) : undefined;
+  // Whatever an earlier build of this environment left (a berthd that died mid-build) goes first.
+  if (builder) await ctx.tenants!.reap(builder);
   await fs.promises.rm(work, { recursive: true, force: true });
   await fs.promises.rm(outDir, { recursive: true, force: true });
   await fs.promises.mkdir(path.dirname(work), { recursive: true, mode: 0o700 });
-  await fs.promises.mkdir(path.dirname(outDir), { recursive: true, mode: 0o700 });
+  await makeReleaseParents(dataDir, outDir, ctx.tenants !== undefined);
   try {
     o.log('-----> Unpacking the package');
     const unpacked = await unpackPackage(fs.createReadStream(packagePath(dataDir, o.deployId)), work, {
@@ -78,7 +85,9 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
     if (ctx.containers) {
       const dockerfileApp = await detectDockerfileApp(unpacked.root);
       if (dockerfileApp) {
-        return await buildFromDockerfile(ctx, ctx.containers, o, unpacked.root, outDir, dockerfileApp);
+        const built = await buildFromDockerfile(ctx, ctx.containers, o, unpacked.root, outDir, dockerfileApp);
+        await seal(ctx, o, outDir, built.build.runtime);
+        return built;
       }
     }
     const manifest = await loadManifest(unpacked.root);
@@ -94,7 +103,7 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
     let result: BuildResult;
     let image: string | undefined;
     if (ctx.containers) {
-      const inContainer = containerBuild(ctx, ctx.containers, o, manifest.runtime);
+      const inContainer = containerBuild(ctx.containers, ctx.logger, o, manifest.runtime, builder);
       result = await buildApp(inContainer.builders, {
         ...base,
         ...(inContainer.user ? { user: inContainer.user } : {}),
@@ -104,12 +113,20 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
       // Static sites run no instances: the stack image only served the build command, if any.
       if (result.runtime === 'static') image = undefined;
       else image ??= await ctx.containers.stackImage(stackRuntimeOf(result.runtime), o.log);
+    } else if (builder) {
+      const reap = () => ctx.tenants!.reap(builder);
+      const exec: StepExecutor = async (step) => {
+        try {
+          await runStep(step);
+        } finally {
+          await reap();
+        }
+      };
+      result = await buildApp(ctx.builders, { ...base, user: { uid: builder.uid, gid: builder.gid }, exec });
     } else {
-      const user = ctx.appUser ? await ctx.appUser(o.app) : undefined;
-      // The app's user builds in its release directory: it must be able to reach it.
-      if (user) lockDownDataDir(dataDir, [outDir]);
-      result = await buildApp(ctx.builders, { ...base, ...(user ? { user } : {}) });
+      result = await buildApp(ctx.builders, base);
     }
+    await seal(ctx, o, outDir, result.runtime);
     const build: ReleaseBuild = {
       runtime: result.runtime,
       ...(image ? { image } : {}),
@@ -129,27 +146,53 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
 }
 
 /**
+ * Without host identities (berthd is not root) the tree stays as built; with them it becomes root's
+ * and read-only, open to the environment's run identity (the gateway's for a static site, which
+ * runs no instances). Nothing of the build identity runs meanwhile: it was reaped after its last
+ * step, and once more here.
+ */
+async function seal(ctx: EngineContext, o: BuildInput, outDir: string, runtime: string): Promise<void> {
+  const tenants = ctx.tenants;
+  if (!tenants) return;
+  await tenants.reap(await tenants.build(o.app, o.env as EnvName));
+  const reader = runtime === 'static' ? await tenants.gateway() : await tenants.run(o.app, o.env as EnvName);
+  await sealArtifact(outDir, reader.gid);
+}
+
+/**
+ * `releases/`, `releases/{app}` and `releases/{app}/{env}`: root's; with host identities 0711, so a
+ * run identity can pass through to its own sealed trees (0750, its group) without listing anything.
+ */
+export async function makeReleaseParents(dataDir: string, outDir: string, passable: boolean): Promise<void> {
+  const mode = passable ? 0o711 : 0o700;
+  const top = path.join(dataDir, 'releases');
+  for (let dir = path.dirname(outDir); ; dir = path.dirname(dir)) {
+    await fs.promises.mkdir(dir, { recursive: true, mode });
+    await fs.promises.chmod(dir, mode);
+    if (dir === top || !dir.startsWith(top)) break;
+  }
+}
+
+/**
  * The Berth builder with container tools, running each step in a one-off container of the stack
  * image (resolved on the first step, so a static site without a build command needs no image), as
- * the app's container uid, which therefore owns the artifact its instances mount. A berthd that is
- * not root cannot hand the artifact to that uid: its steps then run as berthd's own (non-root) uid.
+ * the environment's build uid; the container goes with the step, and whatever it started with it.
+ * A berthd that is not root has no build identities: its steps run as berthd's own (non-root) uid.
  */
 function containerBuild(
-  ctx: EngineContext,
   containers: EngineContainers,
+  logger: Logger,
   o: BuildInput,
   runtime: string,
+  builder: HostIdentity | undefined,
 ): {
   builders: ReturnType<typeof createBuilders>;
   user: { uid: number; gid: number } | undefined;
   exec: StepExecutor;
   image(): string | undefined;
 } {
-  const isRoot = process.getuid?.() === 0;
-  const uid = isRoot
-    ? createAppUids(ctx.settings.dataDir, FIRST_CONTAINER_UID).uidOf(o.app)
-    : (process.getuid?.() ?? 0);
-  const gid = isRoot ? uid : (process.getgid?.() ?? 0);
+  const uid = builder ? builder.uid : (process.getuid?.() ?? 0);
+  const gid = builder ? builder.gid : (process.getgid?.() ?? 0);
   const tools = containerTools();
   let image: string | undefined;
   let executor: StepExecutor | undefined;
@@ -170,8 +213,8 @@ function containerBuild(
     return executor(step);
   };
   return {
-    builders: createBuilders({ logger: ctx.logger, tools: tools.tools }),
-    user: isRoot ? { uid, gid } : undefined,
+    builders: createBuilders({ logger, tools: tools.tools }),
+    user: builder ? { uid, gid } : undefined,
     exec,
     image: () => image,
   };
@@ -185,7 +228,7 @@ async function buildFromDockerfile(
   outDir: string,
   app: NonNullable<Awaited<ReturnType<typeof detectDockerfileApp>>>,
 ): Promise<BuiltRelease> {
-  const tag = releaseImageTag(o.app, o.env, o.version);
+  const tag = releaseImageTag(ctx.installation, o.app, o.env, o.version);
   o.log(`-----> Dockerfile app (manifest from ${app.manifest.source}): building ${tag}`);
   const timeout = AbortSignal.timeout(DEFAULT_BUILD_TIMEOUT_MS);
   const signal = AbortSignal.any([o.signal, timeout]);
@@ -218,10 +261,8 @@ async function buildFromDockerfile(
     o.log(`-----> web: the image's CMD (${built.cmd.join(' ')})`);
   }
   // The release directory holds nothing (the image carries the app and nothing is mounted), but
-  // releases and pruning expect one; it belongs to the app's container uid like any artifact.
+  // releases and pruning expect one; it is sealed like any artifact.
   await fs.promises.mkdir(outDir, { recursive: true, mode: 0o750 });
-  const uid = createAppUids(ctx.settings.dataDir, FIRST_CONTAINER_UID).uidOf(o.app);
-  if (process.getuid?.() === 0) await fs.promises.chown(outDir, uid, uid);
   o.log(`-----> Built ${tag} (${built.id.replace(/^sha256:/, '').slice(0, 12)})`);
   const build: ReleaseBuild = {
     runtime: DOCKERFILE_RUNTIME,

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { TaskSpec } from '../runtime/docker/run-task.ts';
 import type { RuntimeDriver } from '../runtime/index.ts';
 import type { Store } from '../store/store.ts';
+import type { Tenants } from '../tenants/index.ts';
 import type { RouteTables } from './route-tables.ts';
 
 export interface EngineSettings {
@@ -39,8 +40,11 @@ export interface EngineDeps {
   secretBox: SecretBox;
   /** Every config var of an env, decrypted (the apps module's `configSnapshot`). */
   configSnapshot(code: string, env: string): Promise<Record<string, string>>;
-  /** The app's Unix user when berthd isolates apps (runs as root); undefined otherwise. */
-  appUser?: ((code: string) => Promise<{ uid: number; gid: number }>) | undefined;
+  /** This installation's code (tenants/): part of host-level names such as release image tags. */
+  installation: string;
+  /** Host identities (tenants/): set when berthd runs as root, the only case where it can run apps
+   *  and builds as users of their own. Without it everything runs as berthd's user. */
+  tenants?: Tenants | undefined;
   /** Set only with BERTH_RUNTIME=docker: what builds and release commands need of the engine. */
   containers?: EngineContainers | undefined;
   logger: Logger;

@@ -372,6 +372,9 @@ export function createEngineService(ctx: EngineContext): EngineService {
         recursive: true,
         force: true,
       });
+      // Last, whatever the app started that is not an instance (a process a build or an instance
+      // left behind), its homes and its users: a new app with this code starts from nothing.
+      await ctx.tenants?.retireApp(code);
     },
 
     systemDeploy: (code, env, kind) => enqueue(null, code, env, kind, {}),

@@ -1,7 +1,7 @@
 // Keeps disk use bounded: after a successful deploy, artifacts of releases older than the last
 // BERTH_KEEP_RELEASES of each environment are deleted — never one a kept or current release (of any
 // environment: a promoted release shares stag's artifact) still uses. On the Docker runtime a pruned
-// release's image `berth/{code}:{env}-v{n}` goes with its artifact (a promoted release shares the
+// release's image `berth-{installation}/{code}:{env}-v{n}` goes with its artifact (a promoted release shares the
 // image too); while a container still uses that image, the release is left for a later prune.
 import fs from 'node:fs';
 import { isReleaseImageOf, removeAppImages, removeReleaseImage } from '../images/index.ts';
@@ -36,14 +36,14 @@ export async function pruneReleases(
   }
   const keepImages = new Set<string>();
   for (const row of rows) {
-    const image = releaseImage(app, row.build);
+    const image = releaseImage(ctx.installation, app, row.build);
     if (image && row.out_dir && keepDirs.has(row.out_dir)) keepImages.add(image);
   }
   const pruned: string[] = [];
   const docker = ctx.containers?.docker;
   for (const row of rows) {
     if (!row.out_dir || Number(row.pruned) === 1 || keepDirs.has(row.out_dir)) continue;
-    const image = releaseImage(app, row.build);
+    const image = releaseImage(ctx.installation, app, row.build);
     if (docker && image && !keepImages.has(image)) {
       const result = await removeReleaseImage(docker, image);
       if (result === 'in-use') {
@@ -63,17 +63,17 @@ export async function pruneReleases(
 export async function removeReleaseImages(ctx: EngineContext, app: string): Promise<void> {
   const docker = ctx.containers?.docker;
   if (!docker) return;
-  const results = await removeAppImages(docker, app);
+  const results = await removeAppImages(docker, ctx.installation, app);
   const kept = Object.entries(results).filter(([, r]) => r === 'in-use');
   if (kept.length) ctx.logger.warn({ app, images: kept.map(([ref]) => ref) }, 'release images still in use');
 }
 
 /** The release image a release runs, when it is one of the app's own (not a stack image). */
-function releaseImage(app: string, buildText: string | null): string | undefined {
+function releaseImage(installation: string, app: string, buildText: string | null): string | undefined {
   if (!buildText) return undefined;
   try {
     const image = (JSON.parse(buildText) as { image?: unknown }).image;
-    return typeof image === 'string' && isReleaseImageOf(app, image) ? image : undefined;
+    return typeof image === 'string' && isReleaseImageOf(installation, app, image) ? image : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
-// Runs a release's release command once (e.g. database migrations), in its artifact, as the app's
-// user, with the same variables its instances get. Output goes to the deploy's log. This is the
+// Runs a release's release command once (e.g. database migrations), in its artifact, as the
+// environment's run identity with its home as HOME, with the same variables its instances get. Output goes to the deploy's log. This is the
 // process runtime's way; with containers (BERTH_RUNTIME=docker) apply-release.ts runs the command
 // in a one-off container instead (`EngineContainers.runTask`, runtime/docker/run-task.ts).
 import { spawn } from 'node:child_process';
@@ -11,7 +11,7 @@ export interface ReleaseCommandOptions {
   artifactDir: string;
   vars: Record<string, string>;
   pathPrepend: string[];
-  user: { uid: number; gid: number } | undefined;
+  user: { uid: number; gid: number; home: string } | undefined;
   log: (line: string) => void;
   signal: AbortSignal;
   timeoutMs: number;
@@ -22,7 +22,8 @@ export function runReleaseCommand(o: ReleaseCommandOptions): Promise<number> {
   const env: Record<string, string> = {
     ...o.vars,
     PATH: [...o.pathPrepend.map((d) => path.join(o.artifactDir, d)), DEFAULT_PATH].join(':'),
-    HOME: o.vars['HOME'] ?? o.artifactDir,
+    // The artifact is read-only: a release command writes only where instances do.
+    HOME: o.vars['HOME'] ?? o.user?.home ?? o.artifactDir,
   };
   return new Promise((resolve, reject) => {
     const child = spawn(o.command[0]!, o.command.slice(1), {

@@ -1,13 +1,16 @@
 // Which release a deploy makes current: a new one built from the uploaded package, a new one made
 // from another release (rollback, promote, config change: same artifact, no rebuild), or the current
 // one (restart, scale, start). Progress is checkpointed, so a resumed attempt picks up where it was.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { EnvName } from '@berth/sdk';
+import { cloneArtifact } from '../build/index.ts';
 import { BerthError } from '../errors.ts';
 import type { JobContext } from '../jobs/index.ts';
-import { buildRelease } from './build-release.ts';
+import { buildRelease, makeReleaseParents, releaseDir } from './build-release.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState, reserveRelease } from './engine-store.ts';
-import { releaseSealContext } from './release-build.ts';
+import { parseReleaseBuild, releaseSealContext } from './release-build.ts';
 import type { DeployRow, ReleaseRow } from './tables.ts';
 
 /** The checkpointed part of a deploy's progress this step reads and writes. */
@@ -101,12 +104,15 @@ export async function targetRelease(
               ),
             ) as Record<string, string>)
           : await ctx.configSnapshot(app, env);
+      // A release promoted to another environment gets a tree of its own, readable by that
+      // environment's identity only; within one environment releases share their sealed trees.
+      const copy = deploy.kind === 'promote' && ctx.tenants !== undefined && from.out_dir !== null;
       const reserved = await reserveRelease(db, {
         app_code: app,
         env,
         source: deploy.kind,
-        out_dir: from.out_dir,
-        artifact_dir: from.artifact_dir,
+        out_dir: copy ? null : from.out_dir,
+        artifact_dir: copy ? null : from.artifact_dir,
         build: from.build,
         config_sealed: null,
         description:
@@ -119,10 +125,12 @@ export async function targetRelease(
         created_by: deploy.created_by,
       });
       const version = Number(reserved.version);
+      const dirs = copy ? await copyRelease(ctx, from, app, env, version) : {};
       await db
         .updateTable('releases')
         .set({
           status: 'ready',
+          ...dirs,
           config_sealed: ctx.secretBox.seal(JSON.stringify(config), releaseSealContext(app, env, version)),
         })
         .where('id', '=', reserved.id)
@@ -140,6 +148,25 @@ export async function targetRelease(
       return findRelease(db, app, env, current.release);
     }
   }
+}
+
+/** Links a sealed release tree into `env`'s own release directory (build/seal-artifact.ts). */
+async function copyRelease(
+  ctx: EngineContext,
+  from: ReleaseRow,
+  app: string,
+  env: EnvName,
+  version: number,
+): Promise<{ out_dir: string; artifact_dir: string }> {
+  const tenants = ctx.tenants!;
+  const outDir = releaseDir(ctx.settings.dataDir, app, env, version);
+  await fs.promises.rm(outDir, { recursive: true, force: true });
+  await makeReleaseParents(ctx.settings.dataDir, outDir, true);
+  const build = parseReleaseBuild(from.build);
+  const reader = build.runtime === 'static' ? await tenants.gateway() : await tenants.run(app, env);
+  await cloneArtifact(from.out_dir!, outDir, reader.gid);
+  const inside = path.relative(from.out_dir!, from.artifact_dir ?? from.out_dir!);
+  return { out_dir: outDir, artifact_dir: path.join(outDir, inside) };
 }
 
 async function sourceRelease(ctx: EngineContext, deploy: DeployRow): Promise<ReleaseRow> {

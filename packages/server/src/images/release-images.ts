@@ -1,17 +1,21 @@
-// Release images: what a Dockerfile app's build makes, tagged `berth/{code}:{env}-v{n}`. Only tags
-// of that shape count as an app's release images (a stack image is `berth/stack-node:20`: its tag
-// has no `-v{n}`, so even an app called `stack-node` never touches it). Removed with their releases:
+// Release images: what a Dockerfile app's build makes, tagged `berth-{installation}/{code}:{env}-v{n}`
+// (the installation's code keeps two installations on one host apart). Only tags of that shape count
+// as an app's release images (stack images are `berth/stack-…`, shared by installations: they hold
+// nothing of any app). Removed with their releases:
 // when pruning drops a release's artifact and when the app is deleted, only while no container uses
 // them.
 import type Docker from 'dockerode';
 import { BerthError } from '../errors.ts';
 import { engineError, engineStatus } from './engine.ts';
 
-export const RELEASE_IMAGE_REPO_PREFIX = 'berth/';
+/** The repository prefix of an installation's release images. */
+export function releaseImageRepo(installation: string): string {
+  return `berth-${installation}/`;
+}
 /** One component of a Docker repository name (app codes may end in - or _, which Docker refuses). */
 const REPO_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
-export function releaseImageTag(app: string, env: string, version: number): string {
+export function releaseImageTag(installation: string, app: string, env: string, version: number): string {
   if (!REPO_COMPONENT.test(app)) {
     throw new BerthError(
       'BUILD_IMAGE_FAILED',
@@ -19,13 +23,13 @@ export function releaseImageTag(app: string, env: string, version: number): stri
       { tail: [] },
     );
   }
-  return `${RELEASE_IMAGE_REPO_PREFIX}${app}:${env}-v${version}`;
+  return `${releaseImageRepo(installation)}${app}:${env}-v${version}`;
 }
 
 /** Whether `ref` is one of `app`'s release images (not a stack image, not another app's). */
-export function isReleaseImageOf(app: string, ref: string | undefined): ref is string {
+export function isReleaseImageOf(installation: string, app: string, ref: string | undefined): ref is string {
   if (!ref) return false;
-  return new RegExp(`^${escapeRegExp(`${RELEASE_IMAGE_REPO_PREFIX}${app}`)}:[a-z]+-v\\d+$`).test(ref);
+  return new RegExp(`^${escapeRegExp(`${releaseImageRepo(installation)}${app}`)}:[a-z]+-v\\d+$`).test(ref);
 }
 
 export type RemoveResult = 'removed' | 'absent' | 'in-use';
@@ -50,20 +54,25 @@ export async function removeReleaseImage(docker: Docker, ref: string): Promise<R
 }
 
 /** Every release image of `app` (all environments and versions). */
-export async function listAppImages(docker: Docker, app: string): Promise<string[]> {
+export async function listAppImages(docker: Docker, installation: string, app: string): Promise<string[]> {
   const images = await docker
-    .listImages({ filters: { reference: [`${RELEASE_IMAGE_REPO_PREFIX}${app}`] } })
+    .listImages({ filters: { reference: [`${releaseImageRepo(installation)}${app}`] } })
     .catch((err) => {
       throw engineError(err);
     });
   const refs = images.flatMap((image) => image.RepoTags ?? []);
-  return refs.filter((ref) => isReleaseImageOf(app, ref)).sort();
+  return refs.filter((ref) => isReleaseImageOf(installation, app, ref)).sort();
 }
 
 /** After the app was deleted (its containers stopped): removes all its release images. */
-export async function removeAppImages(docker: Docker, app: string): Promise<Record<string, RemoveResult>> {
+export async function removeAppImages(
+  docker: Docker,
+  installation: string,
+  app: string,
+): Promise<Record<string, RemoveResult>> {
   const results: Record<string, RemoveResult> = {};
-  for (const ref of await listAppImages(docker, app)) results[ref] = await removeReleaseImage(docker, ref);
+  for (const ref of await listAppImages(docker, installation, app))
+    results[ref] = await removeReleaseImage(docker, ref);
   return results;
 }
 

@@ -36,6 +36,13 @@ export interface InstanceSpec {
   index: number;
   /** The built release; the instance's working directory, read-only for the app. */
   artifactDir: string;
+  /**
+   * Who the instance runs as: the environment's run identity, allocated in the store (tenants/).
+   * Its uid and gid are a Unix user on the process runtime and the container's user on Docker;
+   * `home` (owned by it, private) is its only writable directory and its HOME. Required when berthd
+   * runs as root; without it an instance runs as berthd's own user (no isolation).
+   */
+  user?: InstanceUser;
   /** argv, never a shell string. The first element is looked up on the instance's PATH. */
   command: string[];
   /** Environment variables: config vars and platform vars. The driver adds PORT (listen
@@ -53,6 +60,13 @@ export interface InstanceSpec {
   /** Container runtimes: `image` carries the app itself (built from the app's Dockerfile), so no
    *  artifact is mounted and the image's working directory and PATH are kept. */
   appInImage?: boolean;
+}
+
+export interface InstanceUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
 }
 
 export type InstanceState =

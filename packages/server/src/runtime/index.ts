@@ -7,6 +7,7 @@ export type {
   InstanceLimits,
   InstanceSpec,
   InstanceState,
+  InstanceUser,
   LogLine,
   LogOptions,
   RuntimeDriver,

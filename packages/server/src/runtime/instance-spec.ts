@@ -11,6 +11,7 @@ const PROCESS_TYPE = /^[a-z][a-z0-9_-]{0,63}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
 /** An image reference (`berth/stack-node:20`, `registry:5000/x/y:tag`, `…@sha256:…`, an id). */
 const IMAGE_REF = /^(?!.*\/\/)[a-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
+const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 const MAX_ARGS = 1024;
 const MAX_ARG_BYTES = 128 * 1024;
 
@@ -56,4 +57,15 @@ export function validateInstanceSpec(spec: InstanceSpec): void {
     fail('image must be an image reference such as berth/stack-node:20');
   if (spec.appInImage !== undefined && typeof spec.appInImage !== 'boolean')
     fail('appInImage must be true or false');
+  if (spec.user !== undefined) {
+    const { name, uid, gid, home } = spec.user;
+    if (typeof name !== 'string' || !USER_NAME.test(name)) fail('user.name must be a user name');
+    // Never root, never berthd's own user: an instance always runs as somebody else.
+    if (!Number.isSafeInteger(uid) || uid <= 0 || uid === process.getuid?.())
+      fail('user.uid must be an app uid');
+    if (!Number.isSafeInteger(gid) || gid <= 0) fail('user.gid must be an app gid');
+    if (typeof home !== 'string' || !path.isAbsolute(home)) fail('user.home must be an absolute path');
+  } else if (process.getuid?.() === 0) {
+    fail('an instance needs a user when berthd runs as root');
+  }
 }

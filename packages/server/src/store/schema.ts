@@ -3,5 +3,6 @@ import type { AppsTables } from '../apps/tables.ts';
 import type { EngineTables } from '../engine/tables.ts';
 import type { IdentityTables } from '../identity/tables.ts';
 import type { JobsTables } from '../jobs/tables.ts';
+import type { TenantsTables } from '../tenants/tables.ts';
 
-export interface Database extends IdentityTables, AppsTables, JobsTables, EngineTables {}
+export interface Database extends IdentityTables, AppsTables, JobsTables, EngineTables, TenantsTables {}

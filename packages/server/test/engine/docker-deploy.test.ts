@@ -29,7 +29,6 @@ import {
   type LoadResult,
   packDir,
   packFiles,
-  removeAppUsers,
   startEngineFixture,
   steadyLoad,
 } from './support.ts';
@@ -545,7 +544,6 @@ if (!enabled) {
         await current.close();
       }
       await removeDockerLeftovers(docker, ['dkdadopt']);
-      await removeAppUsers(['dkdadopt']);
       await db?.drop();
       if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     }, 120_000);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Fixture, startFixture } from '../jobs/processes.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD } from '../support/harness.ts';
-import { json, packFiles, removeAppUsers, tinyApp } from './support.ts';
+import { json, packFiles, tinyApp } from './support.ts';
 
 const FIXTURE = '../../engine/fixtures/berthd.ts';
 
@@ -18,7 +18,6 @@ describe.each(testDialects())('kill -9 on %s', (dialect) => {
   afterAll(async () => {
     for (const p of running)
       if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await removeAppUsers(['k9']);
     await db?.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });

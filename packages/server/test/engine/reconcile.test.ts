@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD } from '../support/harness.ts';
-import { json, removeAppUsers, tinyApp } from './support.ts';
+import { json, tinyApp } from './support.ts';
 
 describe.each(testDialects())('reconciler on %s', (dialect) => {
   let db: TestDatabase | undefined;
@@ -22,7 +22,6 @@ describe.each(testDialects())('reconciler on %s', (dialect) => {
       );
       await current.close();
     }
-    await removeAppUsers(['rc']);
     await db?.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -6,7 +6,6 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { Agent, request } from 'undici';
 import { expect } from 'vitest';
-import { deleteAppUser } from '../../src/runtime/process/index.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
 
@@ -44,7 +43,6 @@ export async function startEngineFixture(
 ): Promise<EngineFixture> {
   const t = await startTestBerthd({ dialect, env: { ...TEST_ENV, ...env } });
   const cookie = await t.login('admin', ADMIN_PASSWORD);
-  const codes = new Set<string>();
   const fixture: EngineFixture = {
     t,
     cookie,
@@ -55,7 +53,6 @@ export async function startEngineFixture(
     async createApp(code) {
       const res = await fixture.api('POST', '/api/v1/apps', { code, name: code });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
-      codes.add(code);
     },
     async upload(code, env, pkg, description) {
       const q = description ? `?description=${encodeURIComponent(description)}` : '';
@@ -97,7 +94,6 @@ export async function startEngineFixture(
     async stop() {
       await stopApps(t);
       await t.stop();
-      await removeAppUsers(codes);
     },
   };
   return fixture;
@@ -107,12 +103,6 @@ export async function startEngineFixture(
 export async function stopApps(t: TestBerthd): Promise<void> {
   const all = await t.berthd.runtime.list();
   await Promise.all(all.map((i) => t.berthd.runtime.stop(i.id, { graceMs: 1000 })));
-}
-
-/** Removes the Unix users berthd created for these apps (when running as root). */
-export async function removeAppUsers(codes: Iterable<string>): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  for (const code of codes) await deleteAppUser(code).catch(() => {});
 }
 
 /** A .tar.gz of a directory. */

@@ -26,6 +26,7 @@ import type {
   RuntimeEvent,
 } from '../../src/runtime/index.ts';
 import type { RestartPolicy } from '../../src/runtime/restart-policy.ts';
+import { provisionIdentities, type TestIdentities } from './identities.ts';
 import { writeTestApp } from './test-apps.ts';
 
 export interface ContractDriver {
@@ -48,6 +49,8 @@ export interface ContractOptions {
   listenHost?: string;
   /** True when apps run isolated from each other (process driver as root, containers). */
   isolated: boolean;
+  /** Run identities are Unix users (the process runtime) rather than bare uids (containers). */
+  hostUsers: boolean;
   /** Kills an instance behind the driver's back (default: SIGKILL to its process group). */
   killInstance?: (info: InstanceInfo) => Promise<void>;
   /** Where file `rel` of an artifact appears inside an instance (default: in the artifact dir itself;
@@ -118,6 +121,7 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
       else it(CASES[key], fn, timeout);
     };
     let counter = 0;
+    let identities: TestIdentities | undefined;
     const spec = (app: string, mode: string, over: Partial<InstanceSpec> = {}): InstanceSpec => {
       counter += 1;
       return {
@@ -131,6 +135,7 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
         command: [node, 'app.cjs', mode],
         vars: { GREETING: 'hello', MARKER: String(counter) },
         listen: true,
+        ...(identities?.user(app) ? { user: identities.user(app)! } : {}),
         ...over,
       };
     };
@@ -139,13 +144,18 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
       process.env[leakKey] = 'must-not-reach-apps';
       main = await makeDriver();
       driver = main.driver;
+      identities = await provisionIdentities(main.dataDir, Object.values(APPS), {
+        hostUsers: opts.hostUsers,
+      });
       for (const app of Object.values(APPS)) {
         artifacts[app] = writeTestApp(path.join(main.dataDir, 'artifacts', app, 'r1'));
+        await identities.seal(app, artifacts[app]);
       }
     });
     afterAll(async () => {
       delete process.env[leakKey];
       await main?.cleanup();
+      await identities?.cleanup();
       await opts.afterAll?.(Object.values(APPS));
     });
 
@@ -371,8 +381,8 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
       const runToken = async (info: InstanceInfo) =>
         (JSON.parse(await waitForHttp(info, '/run')) as { run: string }).run;
       try {
-        for (const app of Object.values(APPS)) writeTestApp(path.join(first.dataDir, 'artifacts', app, 'r1'));
         const at = (app: string) => path.join(first.dataDir, 'artifacts', app, 'r1');
+        for (const app of Object.values(APPS)) await identities!.seal(app, writeTestApp(at(app)));
         const live = spec(APPS.a, 'server', { artifactDir: at(APPS.a) });
         const dead = spec(APPS.b, 'server', { artifactDir: at(APPS.b) });
         for (const s of [live, dead]) started.push(await first.driver.start(s));

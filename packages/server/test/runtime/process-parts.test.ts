@@ -6,7 +6,6 @@ import { isBerthError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { InstanceInfo, RuntimeDriver } from '../../src/runtime/index.ts';
 import { guardDriver } from '../../src/runtime/index.ts';
-import { appUserName } from '../../src/runtime/process/app-user.ts';
 import { instanceEnv } from '../../src/runtime/process/instance-env.ts';
 import { createPortAllocator } from '../../src/runtime/process/port-allocator.ts';
 import {
@@ -43,17 +42,6 @@ describe('/proc', () => {
     expect(await stopGroup(child.pid!, 2000)).toBe('terminated');
     expect(processGroupMembers(child.pid!)).toEqual([]);
     expect(await stopGroup(child.pid!, 2000)).toBe('gone');
-  });
-});
-
-describe('app users', () => {
-  it('names users berth-<code> and keeps long codes within 32 characters, distinct', () => {
-    expect(appUserName('hello')).toBe('berth-hello');
-    const a = appUserName('a'.repeat(29) + 'x');
-    const b = appUserName('a'.repeat(29) + 'y');
-    expect(a.length).toBeLessThanOrEqual(32);
-    expect(a).not.toBe(b);
-    expect(a.startsWith('berth-aaaa')).toBe(true);
   });
 });
 

@@ -7,10 +7,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/crypto/secret-box.ts';
+import { isBerthError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { InstanceSpec } from '../../src/runtime/index.ts';
-import { lookupUser } from '../../src/runtime/process/app-user.ts';
-import { appUserName, createProcessDriver, deleteAppUser } from '../../src/runtime/process/index.ts';
+import { createProcessDriver } from '../../src/runtime/process/index.ts';
 import { readProcStat } from '../../src/runtime/process/proc.ts';
 import type { ProcessDriverOptions } from '../../src/runtime/process/process-options.ts';
 import {
@@ -26,6 +26,7 @@ import {
   waitForLog,
 } from './contract.ts';
 import { driverDataDir, ownedDriver } from './driver-fixtures.ts';
+import { provisionIdentities, type TestIdentities } from './identities.ts';
 import { writeTestApp } from './test-apps.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -45,20 +46,15 @@ function makeProcessDriver(extra: Partial<ProcessDriverOptions> = {}) {
   };
 }
 
-runtimeContract('process', makeProcessDriver(), {
-  isolated: isRoot,
-  afterAll: async (apps) => {
-    if (isRoot) for (const app of apps) await deleteAppUser(app);
-  },
-});
+runtimeContract('process', makeProcessDriver(), { isolated: isRoot, hostUsers: true });
 
 describe('process driver', () => {
   const runId = crypto.randomBytes(3).toString('hex');
-  const usedApps = new Set<string>();
+  const identities = new Map<string, TestIdentities>();
   const cleanups: Array<() => Promise<void>> = [];
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
-    if (isRoot) for (const app of usedApps) await deleteAppUser(app);
+    for (const ids of identities.values()) await ids.cleanup();
   });
 
   let n = 0;
@@ -67,12 +63,27 @@ describe('process driver', () => {
     cleanups.push(made.cleanup);
     return made;
   }
-  function spec(dataDir: string, name: string, mode: string, over: Partial<InstanceSpec> = {}): InstanceSpec {
+  /** A spec of app `rtp-…-{name}`, whose artifact and run identity (as root) are made on first use. */
+  async function spec(
+    dataDir: string,
+    name: string,
+    mode: string,
+    over: Partial<InstanceSpec> = {},
+  ): Promise<InstanceSpec> {
     n += 1;
     const app = `rtp-${runId}-${name}`;
-    usedApps.add(app);
+    const key = `${dataDir}\0${app}`;
+    let ids = identities.get(key);
+    if (!ids) {
+      ids = await provisionIdentities(dataDir, [app], { hostUsers: true });
+      identities.set(key, ids);
+    }
     const artifactDir = path.join(dataDir, 'builds', app, 'r1');
-    if (!fs.existsSync(artifactDir)) writeTestApp(artifactDir);
+    if (!fs.existsSync(artifactDir)) {
+      writeTestApp(artifactDir);
+      await ids.seal(app, artifactDir);
+    }
+    const user = ids.user(app);
     return {
       id: `${app}-prod-v1-web-${n}`,
       app,
@@ -84,49 +95,40 @@ describe('process driver', () => {
       command: [process.execPath, 'app.cjs', mode],
       vars: {},
       listen: true,
+      ...(user ? { user } : {}),
       ...over,
     };
   }
 
   it.runIf(isRoot)(
-    'runs each app as berth-<code>, with private dirs and a traversable data dir',
+    'runs an instance as its run identity, in its sealed artifact, with its home',
     async () => {
       const { driver, dataDir } = await setup();
-      fs.writeFileSync(path.join(dataDir, 'berth.db'), 'pretend store', { mode: 0o644 });
-      fs.chmodSync(path.join(dataDir, 'berth.db'), 0o644);
-      fs.mkdirSync(path.join(dataDir, 'packages'), { mode: 0o755 });
-      fs.chmodSync(path.join(dataDir, 'packages'), 0o755);
-      const s = spec(dataDir, 'user', 'server');
+      const s = await spec(dataDir, 'user', 'server');
       const info = await driver.start(s);
       const who = JSON.parse(await waitForHttp(info, '/whoami'));
-      const user = await lookupUser(appUserName(s.app));
-      expect(user).toBeDefined();
-      expect(who).toMatchObject({ uid: user!.uid, gid: user!.gid, cwd: s.artifactDir });
+      expect(who).toMatchObject({
+        uid: s.user!.uid,
+        gid: s.user!.gid,
+        cwd: s.artifactDir,
+        home: s.user!.home,
+      });
       const home = fs.statSync(who.home);
-      expect([home.uid, home.mode & 0o777]).toEqual([user!.uid, 0o700]);
-      expect(who.home).toBe(path.join(dataDir, 'apps', s.app, 'prod'));
-      const appDir = fs.statSync(path.join(dataDir, 'apps', s.app));
-      expect([appDir.uid, appDir.mode & 0o777]).toEqual([user!.uid, 0o700]);
+      expect([home.uid, home.mode & 0o777]).toEqual([s.user!.uid, 0o700]);
       const artifact = fs.statSync(s.artifactDir);
-      expect([artifact.gid, artifact.mode & 0o777]).toEqual([user!.gid, 0o750]);
-      expect(fs.statSync(dataDir).mode & 0o777).toBe(0o711);
-      expect(fs.statSync(path.join(dataDir, 'builds')).mode & 0o777).toBe(0o711);
-      // What sits beside the opened paths is closed to others.
-      expect(fs.statSync(path.join(dataDir, 'berth.db')).mode & 0o777).toBe(0o640);
-      expect(fs.statSync(path.join(dataDir, 'packages')).mode & 0o777).toBe(0o750);
-      expect(fs.statSync(path.join(dataDir, 'logs')).mode & 0o007).toBe(0);
-      expect(fs.statSync(path.join(dataDir, 'runtime')).mode & 0o007).toBe(0);
-      const store = JSON.parse(
-        await waitForHttp(info, `/read?path=${encodeURIComponent(path.join(dataDir, 'berth.db'))}`),
+      expect([artifact.uid, artifact.gid, artifact.mode & 0o777]).toEqual([0, s.user!.gid, 0o750]);
+      // The artifact is read-only to the app: its files are root's.
+      const planted = JSON.parse(
+        await waitForHttp(info, `/write-at?path=${encodeURIComponent(path.join(s.artifactDir, 'x.js'))}`),
       );
-      expect(store).toEqual({ ok: false, code: 'EACCES' });
+      expect(planted).toEqual({ ok: false, code: 'EACCES' });
       await driver.stop(s.id, { graceMs: 2000 });
     },
   );
 
-  it('runs apps as the current user when isolation is off', async () => {
-    const { driver, dataDir } = await setup({ isolate: false });
-    const s = spec(dataDir, 'plain', 'server');
+  it.runIf(!isRoot)('runs an instance without a user as the current user', async () => {
+    const { driver, dataDir } = await setup();
+    const s = await spec(dataDir, 'plain', 'server');
     const info = await driver.start(s);
     const who = JSON.parse(await waitForHttp(info, '/whoami'));
     expect(who.uid).toBe(process.getuid!());
@@ -134,9 +136,16 @@ describe('process driver', () => {
     await driver.stop(s.id, { graceMs: 2000 });
   });
 
+  it.runIf(isRoot)('refuses an instance without a user when berthd is root', async () => {
+    const { driver, dataDir } = await setup();
+    const { user: _user, ...s } = await spec(dataDir, 'nouser', 'server');
+    const err = await driver.start(s).catch((e: unknown) => e);
+    expect(isBerthError(err, 'RUNTIME_SPEC_INVALID')).toBe(true);
+  });
+
   it('persists pid and /proc start time, and never adopts a reused pid', async () => {
     const first = await setup();
-    const s = spec(first.dataDir, 'reuse', 'server');
+    const s = await spec(first.dataDir, 'reuse', 'server');
     const info = await first.driver.start(s);
     await waitForHttp(info, '/');
     const stateFile = path.join(first.dataDir, 'runtime', 'instances', `${s.id}.json`);
@@ -168,7 +177,7 @@ describe('process driver', () => {
 
   it('moves an instance whose port was taken before it bound it, without counting a crash', async () => {
     const { driver, dataDir } = await setup();
-    const s = spec(dataDir, 'port', 'slow-bind', { vars: { DELAY: '1500' } });
+    const s = await spec(dataDir, 'port', 'slow-bind', { vars: { DELAY: '1500' } });
     const restarts = collectEvents(driver, 'restart', s.id);
     const info = await driver.start(s);
     const squatter = net.createServer();
@@ -191,7 +200,7 @@ describe('process driver', () => {
 
   it.runIf(isRoot)('limits.pids caps the processes of the app user', async () => {
     const { driver, dataDir } = await setup();
-    const s = spec(dataDir, 'pids', 'spawn-many', {
+    const s = await spec(dataDir, 'pids', 'spawn-many', {
       listen: false,
       vars: { COUNT: '60' },
       limits: { pids: 40 },
@@ -206,7 +215,10 @@ describe('process driver', () => {
 
   it('rotates the log past maxBytes, keeps N files, and reads across them', async () => {
     const { driver, dataDir } = await setup({ logs: { pollMs: 50, maxBytes: 4096, keepFiles: 2 } });
-    const s = spec(dataDir, 'rotate', 'printer', { listen: false, vars: { LINES: '300', WIDTH: '60' } });
+    const s = await spec(dataDir, 'rotate', 'printer', {
+      listen: false,
+      vars: { LINES: '300', WIDTH: '60' },
+    });
     await driver.start(s);
     await waitForLog(driver, s.id, (l) => l.line.startsWith('line 300 '));
     const dir = path.join(dataDir, 'logs', 'instances');
@@ -228,7 +240,7 @@ describe('process driver', () => {
   it('seals the vars in state files and restores them on recovery', async () => {
     const secretBox = createSecretBox(crypto.randomBytes(32));
     const first = await setup({ secretBox });
-    const s = spec(first.dataDir, 'sealed', 'server', { vars: { API_KEY: 'hunter2-plaintext' } });
+    const s = await spec(first.dataDir, 'sealed', 'server', { vars: { API_KEY: 'hunter2-plaintext' } });
     const info = await first.driver.start(s);
     await waitForHttp(info, '/');
     const raw = fs.readFileSync(path.join(first.dataDir, 'runtime', 'instances', `${s.id}.json`), 'utf8');
@@ -246,7 +258,7 @@ describe('process driver', () => {
 
   it('finishes a stop that berthd could not finish before it went down', async () => {
     const first = await setup();
-    const s = spec(first.dataDir, 'halfstop', 'stubborn');
+    const s = await spec(first.dataDir, 'halfstop', 'stubborn');
     const info = await first.driver.start(s);
     await waitForHttp(info, '/');
     await first.driver.close();

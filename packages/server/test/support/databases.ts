@@ -9,9 +9,11 @@ import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
+import { removeInstallationUsers } from './host-users.ts';
 
 export interface TestDatabase {
   config: DatabaseConfig;
+  /** Drops the database, and first removes the Unix users a berthd on it created (host-users.ts). */
   drop(): Promise<void>;
 }
 
@@ -28,6 +30,17 @@ export function serverDialects(): DialectName[] {
 }
 
 export async function createTestDatabase(dialect: DialectName): Promise<TestDatabase> {
+  const made = await createDatabase(dialect);
+  return {
+    config: made.config,
+    async drop() {
+      await removeInstallationUsers(made.config);
+      await made.drop();
+    },
+  };
+}
+
+async function createDatabase(dialect: DialectName): Promise<TestDatabase> {
   const name = `berth_t_${crypto.randomBytes(6).toString('hex')}`;
   switch (dialect) {
     case 'sqlite': {

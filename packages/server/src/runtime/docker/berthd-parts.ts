@@ -1,5 +1,5 @@
-// What berthd creates with BERTH_RUNTIME=docker: the Docker client, the driver (artifacts given to
-// each app's container uid, instances in their release's image), the release command runner and the
+// What berthd creates with BERTH_RUNTIME=docker: the Docker client, the driver (instances in their
+// release's image, as their environment's run identity), the release command runner and the
 // stack images, looked up and built on first need (never at start: a build takes minutes).
 import Docker from 'dockerode';
 import type { Config } from '../../config.ts';
@@ -20,7 +20,11 @@ export interface DockerParts {
   };
 }
 
-export function createDockerParts(config: Readonly<Config>, logger: Logger): DockerParts {
+export function createDockerParts(
+  config: Readonly<Config>,
+  logger: Logger,
+  installation: string,
+): DockerParts {
   const docker = new Docker({ socketPath: config.runtime.docker.socket });
   const runtime = createDockerRuntime({
     docker,
@@ -28,7 +32,7 @@ export function createDockerParts(config: Readonly<Config>, logger: Logger): Doc
     dataDir: config.dataDir,
     // A spec without an image is an instance started before releases named theirs.
     image: () => STACK_IMAGES.node,
-    artifactAccess: 'app-group',
+    installation,
     stopGraceMs: config.runtime.stopGraceMs,
   });
   const stacks = createStackImages({

@@ -1,7 +1,7 @@
 // What `docker create` gets for an instance: a pure function of the spec and the driver's settings,
 // so the isolation defaults can be read (and tested) in one place.
 //
-// Isolation by default: a non-root uid of its own per app, a read-only root filesystem with a
+// Isolation by default: the environment's own non-root uid (its run identity), a read-only root filesystem with a
 // private tmpfs /tmp, no capabilities, no-new-privileges, memory/CPU/pids limits, the app's own
 // bridge network, the artifact mounted read-only at /app, the app's home (HOME, writable, kept across
 // restarts) at /home/app, a published port bound to 127.0.0.1 only, and never the Docker socket.
@@ -25,8 +25,8 @@ export const LABELS = {
   spec: 'berth.spec',
 } as const;
 
-export function containerName(id: string): string {
-  return `berth-${id}`;
+export function containerName(options: ResolvedDockerOptions, id: string): string {
+  return `berth-${options.owner}-${id}`;
 }
 
 export function networkName(options: ResolvedDockerOptions, app: string): string {
@@ -59,18 +59,18 @@ export function specLabel(spec: InstanceSpec): string {
 export function containerConfig(
   spec: InstanceSpec,
   options: ResolvedDockerOptions,
-  extra: { uid: number; homeDir: string },
+  extra: { uid: number; gid: number; homeDir: string },
 ): Docker.ContainerCreateOptions {
   const port = spec.listen ? options.containerPort : undefined;
   const limits = { ...options.limits, ...spec.limits };
   const portKey = `${options.containerPort}/tcp`;
   return {
-    name: containerName(spec.id),
+    name: containerName(options, spec.id),
     Image: spec.image ?? options.image(spec),
     Cmd: spec.command,
     Env: Object.entries(containerEnv(spec, port)).map(([k, v]) => `${k}=${v}`),
     ...(spec.appInImage ? {} : { WorkingDir: APP_MOUNT }),
-    User: `${extra.uid}:${extra.uid}`,
+    User: `${extra.uid}:${extra.gid}`,
     Labels: {
       [LABELS.owner]: options.owner,
       [LABELS.instance]: spec.id,

@@ -5,7 +5,7 @@
 // its name and its home stay.
 //
 // Containers carry labels (berth.instance, berth.app, berth.env, berth.release, berth.process,
-// berth.index, berth.spec and berth.owner, a hash of the data dir). `recover()` adopts this
+// berth.index, berth.spec and berth.owner, the installation's code). `recover()` adopts this
 // berthd's running containers by label without restarting them and restarts dead ones; crash
 // history is in memory only, so a recovered instance starts a fresh series.
 //
@@ -23,8 +23,6 @@ import { guardDriver } from '../guarded-driver.ts';
 import { decideAfterCrash } from '../restart-policy.ts';
 import { createRuntimeEvents } from '../runtime-events.ts';
 import { type AppNetworks, createAppNetworks } from './app-networks.ts';
-import { type AppUids, createAppUids, ensureAppHome } from './app-uids.ts';
-import { grantArtifact } from './artifact-access.ts';
 import { containerConfig, LABELS } from './container-config.ts';
 import { type ContainerDeath, watchContainerDeaths } from './container-events.ts';
 import {
@@ -39,6 +37,7 @@ import {
   type ResolvedDockerOptions,
   resolveDockerOptions,
 } from './docker-options.ts';
+import { containerUser } from './run-as.ts';
 import { createTaskRunner, TASK_LABEL, type TaskRunner } from './run-task.ts';
 
 export function createDockerDriver(options: DockerDriverOptions): RuntimeDriver {
@@ -51,12 +50,11 @@ export interface DockerRuntime {
   runTask: TaskRunner;
 }
 
-/** The driver and the task runner, sharing the app uid table and the app networks. */
+/** The driver and the task runner, sharing the app networks. */
 export function createDockerRuntime(options: DockerDriverOptions): DockerRuntime {
   const logger = options.logger.child({ mod: 'runtime', driver: 'docker' });
   const resolved = resolveDockerOptions(options);
   const parts = {
-    uids: createAppUids(resolved.dataDir, resolved.firstUid),
     networks: createAppNetworks(resolved, logger),
   };
   return {
@@ -68,7 +66,7 @@ export function createDockerRuntime(options: DockerDriverOptions): DockerRuntime
 function createRawDockerDriver(
   options: ResolvedDockerOptions,
   logger: Logger,
-  { uids, networks }: { uids: AppUids; networks: AppNetworks },
+  { networks }: { networks: AppNetworks },
 ): RuntimeDriver {
   const { docker } = options;
   const table = new Map<string, DockerInstance>();
@@ -148,10 +146,7 @@ function createRawDockerDriver(
   /** The instance's network, uid, home and artifact access, then its container (not started). */
   async function createContainerFor(spec: InstanceSpec): Promise<Docker.Container> {
     await networks.ensure(spec.app);
-    const uid = uids.uidOf(spec.app);
-    const homeDir = ensureAppHome(options.dataDir, spec.app, spec.env, uid);
-    if (options.artifactAccess === 'app-group' && !spec.appInImage) grantArtifact(spec.artifactDir, uid);
-    return docker.createContainer(containerConfig(spec, options, { uid, homeDir }));
+    return docker.createContainer(containerConfig(spec, options, containerUser(options.dataDir, spec)));
   }
 
   /** A fresh container for an instance whose container is gone; its old logs went with it. */

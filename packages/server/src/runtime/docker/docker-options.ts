@@ -8,15 +8,15 @@ import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../restart-policy.ts
 export interface DockerDriverOptions {
   docker: Docker;
   logger: Logger;
-  /** berthd's data dir: app homes, the uid table and the logs of stopped instances live under it. */
+  /** berthd's data dir: homes of instances without a user and the logs of stopped instances. */
   dataDir: string;
   /** The image of an instance whose spec names none (default: berth/stack-node:20). */
   image?: (spec: InstanceSpec) => string;
-  /** `app-group`: give each artifact to its app's container uid as group before mounting it
-   *  (artifact-access.ts; berthd's choice). `as-is` (default): mount it with the modes it has. */
-  artifactAccess?: 'as-is' | 'app-group';
+  /** This installation's code (tenants/): in every container's, network's and label's name, so two
+   *  installations on one host never share one. Default: a hash of the data dir. */
+  installation?: string;
   network?: {
-    /** Prefix of the per-app bridge networks (`berth-app-` → `berth-app-<code>`). */
+    /** Prefix of the per-app bridge networks (default `berth-{installation}-app-`). */
     prefix?: string;
   };
   /** Limits for what a spec leaves open (512 MiB, 1 core, 256 pids). */
@@ -26,22 +26,18 @@ export interface DockerDriverOptions {
   stopGraceMs?: number;
   /** The port a listen instance gets as PORT inside its container (8080). */
   containerPort?: number;
-  /** First uid handed to an app (10000); each app gets its own, kept in the data dir. */
-  firstUid?: number;
 }
 
 export interface ResolvedDockerOptions {
   docker: Docker;
   dataDir: string;
   image: (spec: InstanceSpec) => string;
-  artifactAccess: 'as-is' | 'app-group';
   networkPrefix: string;
   limits: Required<InstanceLimits>;
   policy: RestartPolicy;
   stopGraceMs: number;
   containerPort: number;
-  firstUid: number;
-  /** Label value that marks this berthd's containers (a hash of the data dir). */
+  /** Label value that marks this installation's containers, and part of their names. */
   owner: string;
 }
 
@@ -52,17 +48,17 @@ export const DEFAULT_LIMITS: Readonly<Required<InstanceLimits>> = Object.freeze(
 });
 
 export function resolveDockerOptions(options: DockerDriverOptions): ResolvedDockerOptions {
+  const owner =
+    options.installation ?? crypto.createHash('sha256').update(options.dataDir).digest('hex').slice(0, 16);
   return {
     docker: options.docker,
     dataDir: options.dataDir,
     image: options.image ?? (() => 'berth/stack-node:20'),
-    artifactAccess: options.artifactAccess ?? 'as-is',
-    networkPrefix: options.network?.prefix ?? 'berth-app-',
+    networkPrefix: options.network?.prefix ?? `berth-${owner}-app-`,
     limits: { ...DEFAULT_LIMITS, ...options.defaultLimits },
     policy: { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy },
     stopGraceMs: options.stopGraceMs ?? 10_000,
     containerPort: options.containerPort ?? 8080,
-    firstUid: options.firstUid ?? 10_000,
-    owner: crypto.createHash('sha256').update(options.dataDir).digest('hex').slice(0, 16),
+    owner,
   };
 }

@@ -13,12 +13,12 @@ import type Docker from 'dockerode';
 import { BerthError, isBerthError } from '../../errors.ts';
 import { engineError, engineStatus } from '../../images/engine.ts';
 import type { Logger } from '../../logger.ts';
+import type { InstanceUser } from '../driver.ts';
 import type { AppNetworks } from './app-networks.ts';
-import { type AppUids, ensureAppHome } from './app-uids.ts';
-import { grantArtifact } from './artifact-access.ts';
 import { containerConfig, LABELS } from './container-config.ts';
 import type { ResolvedDockerOptions } from './docker-options.ts';
 import { createLogFrameParser } from './log-frames.ts';
+import { containerUser } from './run-as.ts';
 
 export const TASK_LABEL = 'berth.task';
 
@@ -31,6 +31,8 @@ export interface TaskSpec {
   /** The image carries the app (no artifact mount, the image's working directory and PATH). */
   appInImage?: boolean;
   artifactDir: string;
+  /** The environment's run identity (as for its instances). */
+  user?: InstanceUser | undefined;
   command: string[];
   vars: Record<string, string>;
   pathPrepend: string[];
@@ -47,15 +49,12 @@ export const TASK_KILLED = -1;
 
 export function createTaskRunner(
   options: ResolvedDockerOptions,
-  parts: { uids: AppUids; networks: AppNetworks; logger: Logger },
+  parts: { networks: AppNetworks; logger: Logger },
 ): TaskRunner {
   const { docker } = options;
   return async (task) => {
     task.signal.throwIfAborted();
     await parts.networks.ensure(task.app);
-    const uid = parts.uids.uidOf(task.app);
-    const homeDir = ensureAppHome(options.dataDir, task.app, task.env, uid);
-    if (options.artifactAccess === 'app-group' && !task.appInImage) grantArtifact(task.artifactDir, uid);
     const id = `task-${task.app}-${task.env}-v${task.release}-${crypto.randomBytes(3).toString('hex')}`;
     const config = containerConfig(
       {
@@ -75,7 +74,7 @@ export function createTaskRunner(
         ...(task.appInImage ? { appInImage: true } : {}),
       },
       options,
-      { uid, homeDir },
+      containerUser(options.dataDir, task),
     );
     config.Labels = {
       [LABELS.owner]: options.owner,

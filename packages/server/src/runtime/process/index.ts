@@ -1,4 +1,3 @@
-export { appUserName, deleteAppUser } from './app-user.ts';
 export { DEFAULT_LOG_SETTINGS, type LogSettings } from './log-collector.ts';
 export { createProcessDriver } from './process-driver.ts';
 export type { ProcessDriverOptions } from './process-options.ts';

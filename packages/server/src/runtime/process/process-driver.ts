@@ -1,8 +1,9 @@
 // The embedded runtime: each instance is a supervised child process of berthd, in its own process
-// group, listening on a loopback port, running as its app's own Unix user when berthd is root.
+// group, listening on a loopback port, running as the spec's user (its environment's run identity,
+// a Unix user of its own) when berthd is root.
 //
 // Pieces: supervisor.ts (spawn, crash handling, back-off, stop), state-files.ts (what survives a
-// berthd restart), log-collector.ts / log-reader.ts (logs), app-user.ts / app-dirs.ts (isolation),
+// berthd restart), log-collector.ts / log-reader.ts (logs), app-dirs.ts (homes without a user),
 // port-allocator.ts, limits.ts (what can and cannot be enforced for processes).
 //
 // After a berthd restart, `recover()` reads the state files and, for every instance that should be
@@ -23,8 +24,6 @@ import type { Logger } from '../../logger.ts';
 import type { InstanceInfo, InstanceSpec, LogOptions, RuntimeDriver } from '../driver.ts';
 import { guardDriver } from '../guarded-driver.ts';
 import { createRuntimeEvents } from '../runtime-events.ts';
-import { lockDownDataDir } from './app-dirs.ts';
-import { createAppUsers } from './app-user.ts';
 import { createLogCollector } from './log-collector.ts';
 import { logPaths, snapshotLogFiles, sweepOldLogs } from './log-files.ts';
 import { streamLogs } from './log-reader.ts';
@@ -63,23 +62,12 @@ function createRawProcessDriver(options: ResolvedOptions, logger: Logger): Runti
   });
   let closed = false;
 
-  if (options.isolate) {
-    logger.info('running as root: each app runs as its own Unix user berth-<code>');
-  } else {
-    logger.info(
-      { uid: process.getuid?.() },
-      'instances run as the current user, without per-app Unix users (that needs berthd to run as root)',
-    );
-  }
-
   const ctx: SupervisorContext = {
     options,
     logger,
     events,
     ports,
-    users: options.isolate ? createAppUsers(logger) : undefined,
     stateFiles,
-    artifactDirs: () => [...table.values()].map((i) => i.spec.artifactDir),
     isClosed: () => closed,
     forget: (id) => table.delete(id),
   };
@@ -105,15 +93,6 @@ function createRawProcessDriver(options: ResolvedOptions, logger: Logger): Runti
     setInterval(sweep, SWEEP_EVERY_MS),
   ];
   for (const timer of timers) timer.unref();
-
-  const lockDown = () => {
-    if (!options.isolate) return;
-    try {
-      lockDownDataDir(options.dataDir, ctx.artifactDirs());
-    } catch (err) {
-      logger.warn({ err }, 'cannot set the data dir permissions');
-    }
-  };
 
   return {
     name: 'process',
@@ -184,7 +163,6 @@ function createRawProcessDriver(options: ResolvedOptions, logger: Logger): Runti
         table.set(record.spec.id, instance);
         recovered.push(instance);
       }
-      lockDown();
       await Promise.all(recovered.map((instance) => recoverOne(instance)));
       sweep();
       return this.list();

@@ -10,11 +10,6 @@ export interface ProcessDriverOptions {
   /** berthd's data dir: state files, logs and app dirs live under it. */
   dataDir: string;
   logger: Logger;
-  /**
-   * Run every app as its own Unix user `berth-<code>`. Default: on when berthd runs as root (the only
-   * case where it is possible); asking for it without root is an error.
-   */
-  isolate?: boolean;
   restartPolicy?: Partial<RestartPolicy>;
   logs?: Partial<LogSettings> & {
     /** How often spools are collected (250 ms). */
@@ -43,7 +38,6 @@ export interface ProcessDriverOptions {
 
 export interface ResolvedOptions {
   dataDir: string;
-  isolate: boolean;
   policy: RestartPolicy;
   logs: LogSettings & { pollMs: number; retainMs: number };
   stopGraceMs: number;
@@ -56,16 +50,11 @@ export interface ResolvedOptions {
   prlimitPath: string | undefined;
 }
 
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
-
 export function resolveOptions(options: ProcessDriverOptions): ResolvedOptions {
-  const isolate = options.isolate ?? isRoot();
-  if (isolate && !isRoot()) throw new Error('process driver: isolate needs berthd to run as root');
   const prlimit =
     options.prlimitPath === null ? undefined : (options.prlimitPath ?? findExecutable('/usr/bin/prlimit'));
   return {
     dataDir: options.dataDir,
-    isolate,
     policy: { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy },
     logs: { ...DEFAULT_LOG_SETTINGS, pollMs: 250, retainMs: 7 * 86_400_000, ...options.logs },
     stopGraceMs: options.stopGraceMs ?? 10_000,

@@ -12,8 +12,7 @@ import type { Logger } from '../../logger.ts';
 import type { RuntimeEvent } from '../driver.ts';
 import { decideAfterCrash } from '../restart-policy.ts';
 import type { RuntimeEvents } from '../runtime-events.ts';
-import { lockDownDataDir, prepareAppDirs, prepareArtifact } from './app-dirs.ts';
-import type { AppUser, AppUsers } from './app-user.ts';
+import { prepareAppDirs } from './app-dirs.ts';
 import { instanceEnv } from './instance-env.ts';
 import { applyLimits } from './limits.ts';
 import type { PortAllocator } from './port-allocator.ts';
@@ -33,11 +32,7 @@ export interface SupervisorContext {
   logger: Logger;
   events: RuntimeEvents;
   ports: PortAllocator;
-  /** Set when apps run as their own users. */
-  users: AppUsers | undefined;
   stateFiles: StateFiles;
-  /** Artifact dirs of every known instance (kept traversable for their apps). */
-  artifactDirs(): string[];
   isClosed(): boolean;
   /** Drops a stopped instance from the driver's table. */
   forget(id: string): void;
@@ -69,19 +64,16 @@ async function doSpawn(ctx: SupervisorContext, instance: ProcessInstance): Promi
   const { spec } = instance;
   const { options } = ctx;
   instance.state = 'starting';
-  let owner: AppUser | undefined;
-  if (ctx.users) owner = await ctx.users.ensure(spec.app);
-  const dirs = prepareAppDirs(options.dataDir, spec.app, spec.env, owner);
-  if (owner) {
-    prepareArtifact(spec.artifactDir, owner.gid);
-    lockDownDataDir(options.dataDir, ctx.artifactDirs());
-  }
+  // The engine says who runs it (a run identity with its home); without one (berthd not root) it
+  // runs as berthd's user with a home in the data dir.
+  const owner = spec.user;
+  const home = owner ? owner.home : prepareAppDirs(options.dataDir, spec.app, spec.env).home;
   if (spec.listen && instance.port === undefined) {
     instance.port = await ctx.ports.allocate();
   }
   const env = instanceEnv(spec, {
     port: spec.listen ? instance.port : undefined,
-    home: dirs.home,
+    home,
     basePath: options.basePath,
   });
   const plan = applyLimits(spec.command, spec.limits, {

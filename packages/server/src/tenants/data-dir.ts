@@ -1,0 +1,29 @@
+// The data dir's permissions when apps run as users of their own. App identities must pass through
+// it to their homes (`homes/`) and their sealed release trees (`releases/`), so it and those two are
+// 0711 (pass, never list); everything else in it (the store, secret.key, packages, logs, state) is
+// closed to others. Set once at start: every entry is created root's and closed afterwards, and
+// nothing here is ever opened to an app later (no lock-down sweeps while apps build or run).
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Entries apps pass through on their way to what is theirs. */
+const PASSABLE = new Set(['homes', 'releases']);
+
+export function secureDataDir(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  for (const name of PASSABLE) fs.mkdirSync(path.join(dataDir, name), { recursive: true, mode: 0o711 });
+  setMode(dataDir, 0o711);
+  for (const entry of fs.readdirSync(dataDir)) {
+    const file = path.join(dataDir, entry);
+    const stat = fs.lstatSync(file);
+    if (stat.isSymbolicLink()) continue;
+    if (PASSABLE.has(entry)) setMode(file, 0o711);
+    else if (stat.mode & 0o007) fs.chmodSync(file, stat.mode & 0o7770);
+  }
+}
+
+function setMode(dir: string, mode: number): void {
+  const stat = fs.lstatSync(dir);
+  if (!stat.isDirectory()) throw new Error(`${dir} is not a directory`);
+  if ((stat.mode & 0o7777) !== mode) fs.chmodSync(dir, mode);
+}
