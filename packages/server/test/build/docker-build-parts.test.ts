@@ -197,12 +197,14 @@ describe('build containers', () => {
 });
 
 describe('release images', () => {
-  it("are berth/{code}:{env}-v{n}, and only those count as an app's", () => {
-    expect(releaseImageTag('hello', 'stag', 3)).toBe('berth/hello:stag-v3');
-    expect(isReleaseImageOf('hello', 'berth/hello:prod-v12')).toBe(true);
-    expect(isReleaseImageOf('hello', 'berth/hello2:prod-v1')).toBe(false);
-    expect(isReleaseImageOf('stack-node', 'berth/stack-node:20')).toBe(false);
-    expect(isReleaseImageOf('hello', undefined)).toBe(false);
-    expect(() => releaseImageTag('bad-', 'stag', 1)).toThrow(/cannot name a Docker image/);
+  it("are berth-{installation}/{code}:{env}-v{n}, and only those count as an app's", () => {
+    expect(releaseImageTag('k3x9q2', 'hello', 'stag', 3)).toBe('berth-k3x9q2/hello:stag-v3');
+    expect(isReleaseImageOf('k3x9q2', 'hello', 'berth-k3x9q2/hello:prod-v12')).toBe(true);
+    expect(isReleaseImageOf('k3x9q2', 'hello', 'berth-k3x9q2/hello2:prod-v1')).toBe(false);
+    // Another installation's image of an app with the same code is not this one's.
+    expect(isReleaseImageOf('k3x9q2', 'hello', 'berth-zz0000/hello:prod-v1')).toBe(false);
+    expect(isReleaseImageOf('k3x9q2', 'stack-node', 'berth/stack-node:20')).toBe(false);
+    expect(isReleaseImageOf('k3x9q2', 'hello', undefined)).toBe(false);
+    expect(() => releaseImageTag('k3x9q2', 'bad-', 'stag', 1)).toThrow(/cannot name a Docker image/);
   });
 });

@@ -1,8 +1,9 @@
 // Builds on the Docker runtime (engine/build-release.ts with `containers` set), against a real
-// dockerd: a Dockerfile app becomes the release image berth/{code}:{env}-v{n} with its build output
+// dockerd: a Dockerfile app becomes the release image berth-{installation}/{code}:{env}-v{n} with its
+// build output
 // in the log; a broken Dockerfile, a FROM image that is not on the host and an image without CMD
 // fail with BUILD_IMAGE_FAILED and leave no tag; apps without a Dockerfile are built by the Berth
-// builder in one-off containers of the stack image, as the app's container uid (node with a
+// builder in one-off containers of the stack image, as the environment's build uid (node with a
 // package-lock, python with vendored wheels in pkgs/). No network is needed: npm ci installs a
 // file: dependency and pip installs offline. Needs BERTH_TEST_DOCKER=1 and builds the stack images
 // on first use (a few minutes).
@@ -20,7 +21,12 @@ import type { EngineContext } from '../../src/engine/engine-deps.ts';
 import { demuxBuffer, imageExists } from '../../src/images/engine.ts';
 import { ensureStackImage, listAppImages, STACK_IMAGES } from '../../src/images/index.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { ALL_MIGRATIONS } from '../../src/migrations.ts';
+import { migrateToLatest } from '../../src/store/migrate.ts';
+import { openStore, type Store } from '../../src/store/store.ts';
+import { createTenants, type Tenants } from '../../src/tenants/index.ts';
 import { expectCode } from '../manifest/tree.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
 const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
@@ -41,9 +47,24 @@ if (!enabled) {
   const codes = new Set<string>();
   let dataDir: string;
   let ctx: EngineContext;
+  let db: TestDatabase;
+  let store: Store;
+  let tenants: Tenants;
+  let installation: string;
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-docker-build-'));
+    db = await createTestDatabase('sqlite');
+    store = openStore(db.config);
+    await migrateToLatest(store, [...ALL_MIGRATIONS], silentLogger());
+    tenants = await createTenants({
+      store,
+      logger: silentLogger(),
+      dataDir,
+      hostUsers: false,
+      uidBase: 870_000 + crypto.randomInt(0, 9_000) * 10,
+    });
+    installation = tenants.installation;
     const images = path.join(dataDir, 'stack');
     const stackImage = (runtime: string) =>
       ensureStackImage({
@@ -59,6 +80,8 @@ if (!enabled) {
       builders: createBuilders({ logger: silentLogger() }),
       logger: silentLogger(),
       containers: { docker, stackImage },
+      installation,
+      tenants,
     } as unknown as EngineContext;
   }, 900_000);
 
@@ -76,13 +99,15 @@ if (!enabled) {
             .catch(() => {}),
         ),
       );
-      for (const ref of await listAppImages(docker, app)) {
+      for (const ref of await listAppImages(docker, installation, app)) {
         await docker
           .getImage(ref)
           .remove({ force: true })
           .catch(() => {});
       }
     }
+    await store?.close();
+    await db?.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   }, 120_000);
 
@@ -140,13 +165,9 @@ if (!enabled) {
     }
   }
 
-  const uidOf = (app: string): number =>
-    (
-      JSON.parse(fs.readFileSync(path.join(dataDir, 'runtime/docker/uids.json'), 'utf8')) as Record<
-        string,
-        number
-      >
-    )[app]!;
+  /** The uid the app's stag builds run as, and the one its instances run as (who may read them). */
+  const buildUid = async (app: string) => (await tenants.build(app, 'stag')).uid;
+  const runUid = async (app: string) => (await tenants.run(app, 'stag')).uid;
 
   describe('Dockerfile apps', () => {
     it('build into berth/{code}:{env}-v{n}, with the build output in the log and .dockerignore honoured', async () => {
@@ -167,7 +188,7 @@ if (!enabled) {
         'keep.log': 'yes',
       });
       const built = await run();
-      const tag = `berth/${app}:stag-v1`;
+      const tag = `berth-${installation}/${app}:stag-v1`;
       expect(built.build.image).toBe(tag);
       expect(built.build.runtime).toBe('dockerfile');
       expect(built.build.processes).toEqual({ web: { command: ['node', '/srv/app/server.js'], count: 1 } });
@@ -181,7 +202,7 @@ if (!enabled) {
         'berth.release': '1',
       });
       expect(fs.readdirSync(built.outDir)).toEqual([]);
-      const probe = await runWithArtifact(tag, built.artifactDir, uidOf(app), [
+      const probe = await runWithArtifact(tag, built.artifactDir, await runUid(app), [
         'node',
         '-e',
         "const fs = require('fs'); console.log(['server.js', 'secret.txt', 'debug.log', 'keep.log', 'Dockerfile'].map((f) => f + '=' + fs.existsSync('/srv/app/' + f)).join(' '))",
@@ -216,8 +237,8 @@ if (!enabled) {
       expect(err.message).toMatch(/returned a non-zero code: 3/);
       expect((err.details as { tail: string[] }).tail).toContain('about to fail');
       expect(lines).toContain('about to fail');
-      expect(await imageExists(docker, `berth/${app}:stag-v1`)).toBe(false);
-      expect(await listAppImages(docker, app)).toEqual([]);
+      expect(await imageExists(docker, `berth-${installation}/${app}:stag-v1`)).toBe(false);
+      expect(await listAppImages(docker, installation, app)).toEqual([]);
     }, 300_000);
 
     it('fail at once when a FROM image is not on this host (nothing is pulled)', async () => {
@@ -227,7 +248,7 @@ if (!enabled) {
       });
       const err = await expectCode(run(), 'BUILD_IMAGE_FAILED');
       expect(err.message).toContain(`line 3: the image berth/not-here-${RUN}:1 is not on this host`);
-      expect(await listAppImages(docker, app)).toEqual([]);
+      expect(await listAppImages(docker, installation, app)).toEqual([]);
     }, 120_000);
 
     it('fail when the image has no CMD and no processes are declared, leaving no tag', async () => {
@@ -235,7 +256,7 @@ if (!enabled) {
       const { run } = await build(app, { Dockerfile: 'FROM berth/stack-python:3.11\nRUN ["true"]\n' });
       const err = await expectCode(run(), 'BUILD_IMAGE_FAILED');
       expect(err.message).toContain('no CMD');
-      expect(await listAppImages(docker, app)).toEqual([]);
+      expect(await listAppImages(docker, installation, app)).toEqual([]);
     }, 300_000);
   });
 
@@ -275,17 +296,20 @@ if (!enabled) {
       const built = await run();
       expect(built.build.image).toBe(STACK_IMAGES.node);
       expect(built.build.runtime).toBe('node');
-      const uid = uidOf(app);
-      expect(uid).toBeGreaterThanOrEqual(10_000);
+      const uid = await buildUid(app);
+      expect(uid).toBeGreaterThanOrEqual(870_000);
       expect(lines).toContain(`-----> Building in ${STACK_IMAGES.node} as uid ${uid}`);
       expect(lines.some((l) => /^\$ \/usr\/local\/lib\/berth-npm\/bin\/npm-cli\.js ci\b/.test(l))).toBe(true);
       // The build command ran in the container: as the app uid, in /app, with HOME=/app.
       expect(fs.readFileSync(path.join(built.artifactDir, 'built.txt'), 'utf8')).toBe(
         `${uid} /app /app from-local-dep`,
       );
-      expect(fs.lstatSync(path.join(built.artifactDir, 'node_modules')).uid).toBe(uid);
-      expect(fs.lstatSync(path.join(built.artifactDir, 'built.txt')).uid).toBe(uid);
-      const probe = await runWithArtifact(built.build.image!, built.artifactDir, uid, [
+      // Sealed: root's and read-only, open to the run identity's group only.
+      expect(fs.lstatSync(path.join(built.artifactDir, 'node_modules')).uid).toBe(0);
+      expect(fs.lstatSync(path.join(built.artifactDir, 'built.txt')).uid).toBe(0);
+      const top = fs.statSync(built.outDir);
+      expect([top.uid, top.gid, top.mode & 0o777]).toEqual([0, await runUid(app), 0o750]);
+      const probe = await runWithArtifact(built.build.image!, built.artifactDir, await runUid(app), [
         'node',
         '-e',
         "console.log(require('local-dep'))",
@@ -315,7 +339,7 @@ if (!enabled) {
       expect(fs.readFileSync(path.join(built.artifactDir, 'venv/pyvenv.cfg'), 'utf8')).toContain(
         'home = /usr/bin',
       );
-      const probe = await runWithArtifact(built.build.image!, built.artifactDir, uidOf(app), [
+      const probe = await runWithArtifact(built.build.image!, built.artifactDir, await runUid(app), [
         '/app/venv/bin/python',
         'app.py',
       ]);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageExists } from '../../src/images/engine.ts';
 import { listAppImages } from '../../src/images/index.ts';
 import { type EngineFixture, EXAMPLES, packDir, startEngineFixture } from '../engine/support.ts';
+import { instanceContainer, removeAppNetworks } from '../runtime/docker-fixtures.ts';
 
 const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
 const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
@@ -42,6 +43,7 @@ if (!enabled) {
 } else {
   const docker = new Docker();
   const app = `h2img${crypto.randomBytes(3).toString('hex')}`;
+  let installation = '';
 
   async function removeLeftovers(): Promise<void> {
     const containers = await docker.listContainers({ all: true, filters: { label: [`berth.app=${app}`] } });
@@ -53,11 +55,8 @@ if (!enabled) {
           .catch(() => {}),
       ),
     );
-    await docker
-      .getNetwork(`berth-app-${app}`)
-      .remove()
-      .catch(() => {});
-    for (const ref of await listAppImages(docker, app).catch(() => [])) {
+    await removeAppNetworks(docker, [app]);
+    for (const ref of await listAppImages(docker, installation, app).catch(() => [])) {
       await docker
         .getImage(ref)
         .remove({ force: true })
@@ -73,6 +72,7 @@ if (!enabled) {
         BERTH_STOP_GRACE: '2s',
         BERTH_KEEP_RELEASES: '1',
       });
+      installation = f.t.berthd.installation;
     }, 60_000);
     afterAll(async () => {
       await f?.stop();
@@ -85,10 +85,11 @@ if (!enabled) {
 
       const v1 = await f.deploy(app, 'stag', pkg);
       const logs = await f.logsOf(v1.id);
-      expect(logs).toContain(`building berth/${app}:stag-v1`);
+      const image = (v: number) => `berth-${installation}/${app}:stag-v${v}`;
+      expect(logs).toContain(`building ${image(1)}`);
       expect(logs).toMatch(/dockerfile-hello: built with Node v20\./);
       expect(logs).toContain("web: the image's CMD (node server.js)");
-      expect(await imageExists(docker, `berth/${app}:stag-v1`)).toBe(true);
+      expect(await imageExists(docker, image(1))).toBe(true);
       const first = await waitUntil('v1 to serve', async () => {
         const res = await f.get(`/t/${app}/`);
         return res.status === 200 ? res.text : undefined;
@@ -97,8 +98,8 @@ if (!enabled) {
       const instances = (await f.t.berthd.runtime.list({ app })).filter((i) => i.state === 'running');
       expect(instances.length).toBe(1);
       // The image carries the app: its WORKDIR is kept and nothing is mounted at /app.
-      const container = await docker.getContainer(`berth-${instances[0]!.id}`).inspect();
-      expect(container.Config.Image).toBe(`berth/${app}:stag-v1`);
+      const container = await (await instanceContainer(docker, instances[0]!)).inspect();
+      expect(container.Config.Image).toBe(image(1));
       expect(container.Config.WorkingDir).toBe('/srv/app');
       expect(container.Mounts.map((m) => m.Destination)).not.toContain('/app');
 
@@ -112,11 +113,11 @@ if (!enabled) {
       ).toBe('Hello from a Dockerfile (release v2)\n');
       // Pruned with its release (BERTH_KEEP_RELEASES=1): v1's image; v2's stays.
       expect(await f.logsOf(v2.id)).toContain('Pruned old artifacts: stag v1');
-      expect(await listAppImages(docker, app)).toEqual([`berth/${app}:stag-v2`]);
+      expect(await listAppImages(docker, installation, app)).toEqual([image(2)]);
 
       expect((await f.api('DELETE', `/api/v1/apps/${app}`)).status).toBe(204);
       await waitUntil("the deleted app's images to go", async () =>
-        (await listAppImages(docker, app)).length === 0 ? true : undefined,
+        (await listAppImages(docker, installation, app)).length === 0 ? true : undefined,
       );
     }, 600_000);
   });

@@ -20,6 +20,7 @@ import { containerConfig } from '../../src/runtime/docker/container-config.ts';
 import { resolveDockerOptions } from '../../src/runtime/docker/docker-options.ts';
 import { createStackImages } from '../../src/runtime/docker/index.ts';
 import { type InstanceSpec, validateInstanceSpec } from '../../src/runtime/index.ts';
+import { instanceContainer, onlyNetwork, removeAppNetworks } from '../runtime/docker-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { ADMIN_PASSWORD } from '../support/harness.ts';
 import {
@@ -115,9 +116,10 @@ describe('instance specs with an image', () => {
     vars: { A: 'b' },
     pathPrepend: ['node_modules/.bin'],
     listen: true,
+    user: { name: 'berth-x-10007', uid: 10_007, gid: 10_007, home: '/x/homes/berth-x-10007' },
   };
   const options = resolveDockerOptions({ docker: {} as never, logger: silentLogger(), dataDir: '/x' });
-  const extra = { uid: 10_007, homeDir: '/x/apps/dkdspec/prod' };
+  const extra = { uid: 10_007, gid: 10_007, homeDir: '/x/homes/berth-x-10007' };
 
   it('runs the spec image, else the driver default, with the artifact at /app', () => {
     expect(containerConfig(spec, options, extra).Image).toBe('berth/stack-node:20');
@@ -241,12 +243,11 @@ async function removeDockerLeftovers(docker: Docker, codes: readonly string[]): 
         .catch(() => {});
     }
   }
+  await removeAppNetworks(docker, [...codes]);
   for (const code of codes) {
-    await docker
-      .getNetwork(`berth-app-${code}`)
-      .remove()
-      .catch(() => {});
-    const images = await docker.listImages({ filters: { reference: [`berth/${code}`] } });
+    const images = (await docker.listImages()).filter((image) =>
+      (image.RepoTags ?? []).some((tag) => new RegExp(`^berth-[a-z0-9]+/${code}:`).test(tag)),
+    );
     for (const image of images) {
       await docker
         .getImage(image.Id)
@@ -274,7 +275,7 @@ if (!enabled) {
     'dkdkill',
     'dkdadopt',
   ];
-  const containerOf = (id: string) => docker.getContainer(`berth-${id}`).inspect();
+  const containerOf = async (id: string) => (await instanceContainer(docker, { id })).inspect();
 
   describe('deploys on the Docker runtime', () => {
     let f: EngineFixture;
@@ -486,7 +487,7 @@ if (!enabled) {
       // The victim's secret in its home, its artifact, and the platform's own files, on the host.
       const dataDir = f.t.dataDir;
       const victimUid = Number(victimData.Config.User.split(':')[0]);
-      const victimHome = path.join(dataDir, 'apps', 'dkdvictim', 'stag');
+      const victimHome = victimData.Mounts.find((m) => m.Destination === '/home/app')!.Source;
       const secret = path.join(victimHome, 'secret.txt');
       fs.writeFileSync(secret, 'victim-secret', { mode: 0o600 });
       fs.chownSync(secret, victimUid, victimUid);
@@ -498,13 +499,13 @@ if (!enabled) {
         path.join(victimArtifact, 'server.js'),
         victimArtifact,
         path.join(dataDir, 'secret.key'),
-        path.join(dataDir, 'runtime', 'docker', 'uids.json'),
+        path.join(dataDir, 'berth.db'),
         dataDir,
       ]) {
         query.append('read', p);
       }
       for (const dir of [victimHome, victimArtifact, dataDir]) query.append('write', dir);
-      const victimIp = victimData.NetworkSettings.Networks['berth-app-dkdvictim']!.IPAddress;
+      const victimIp = onlyNetwork(victimData).IPAddress;
       query.append('peer', `${victimIp}:8080`);
       query.append('published', String(victim!.address!.port));
 

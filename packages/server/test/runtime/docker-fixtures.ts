@@ -87,16 +87,34 @@ export function makeDockerDriver(docker: Docker, extra: Partial<DockerDriverOpti
   };
 }
 
+/** Removes the app networks of these apps (found by their `berth.app` label, of any installation). */
 export async function removeAppNetworks(docker: Docker, apps: string[]): Promise<void> {
-  for (const app of apps)
+  const networks = await docker.listNetworks({ filters: { label: apps.map((app) => `berth.app=${app}`) } });
+  for (const network of networks) {
+    if (!apps.includes(network.Labels?.['berth.app'] ?? '')) continue;
     await docker
-      .getNetwork(`berth-app-${app}`)
+      .getNetwork(network.Id)
       .remove()
       .catch(() => {});
+  }
 }
 
-export const instanceContainer = (docker: Docker, info: { id: string }) =>
-  docker.getContainer(`berth-${info.id}`);
+/** The container of an instance, found by its `berth.instance` label. */
+export async function instanceContainer(docker: Docker, info: { id: string }): Promise<Docker.Container> {
+  const [found] = await docker.listContainers({
+    all: true,
+    filters: { label: [`berth.instance=${info.id}`] },
+  });
+  if (!found) throw Object.assign(new Error(`no container for ${info.id}`), { statusCode: 404 });
+  return docker.getContainer(found.Id);
+}
+
+/** The one network a container is on (each instance is on its app's network only). */
+export function onlyNetwork(data: Docker.ContainerInspectInfo): { Gateway: string; IPAddress: string } {
+  const networks = Object.values(data.NetworkSettings.Networks);
+  if (networks.length !== 1) throw new Error(`expected one network, found ${networks.length}`);
+  return networks[0]!;
+}
 
 /** The pid a host process has in its own (innermost) pid namespace, from /proc/<pid>/status. */
 function namespacedPid(hostPid: number): number | undefined {
@@ -116,10 +134,10 @@ export function dockerContractHooks(
   ContractOptions,
   'killInstance' | 'pathInInstance' | 'hostPath' | 'listenPort' | 'processAlive' | 'runIdentity'
 > {
-  const inspect = (info: InstanceInfo) => instanceContainer(docker, info).inspect();
+  const inspect = async (info: InstanceInfo) => (await instanceContainer(docker, info)).inspect();
   return {
     killInstance: async (info) => {
-      await instanceContainer(docker, info).kill();
+      await (await instanceContainer(docker, info)).kill();
     },
     // The artifact is mounted at /app.
     pathInInstance: (_artifactDir, rel) => path.posix.join('/app', rel),
@@ -145,7 +163,7 @@ export function dockerContractHooks(
     processAlive: async (info, pid) => {
       let top: { Titles: string[]; Processes: string[][] };
       try {
-        top = (await instanceContainer(docker, info).top()) as typeof top;
+        top = (await (await instanceContainer(docker, info)).top()) as typeof top;
       } catch (err) {
         const status = engineStatus(err);
         if (status === 404 || status === 409) return false;

@@ -23,10 +23,12 @@ import {
   dockerEnabled,
   instanceContainer,
   makeDockerDriver,
+  onlyNetwork,
   removeAppNetworks,
   TEST_IMAGE,
   TEST_NODE,
 } from './docker-fixtures.ts';
+import { provisionIdentities, type TestIdentities } from './identities.ts';
 import { writeTestApp } from './test-apps.ts';
 
 const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'hostile');
@@ -86,6 +88,7 @@ if (!dockerEnabled) {
     let publicPort = 0;
     let made: ContractDriver;
     let driver: RuntimeDriver;
+    let identities: TestIdentities;
 
     beforeAll(async () => {
       await buildTestImage(docker, imageDir); // berth/stack-node:20, and the victim's test image
@@ -93,11 +96,13 @@ if (!dockerEnabled) {
         image: (spec) => (spec.app === apps.victim ? TEST_IMAGE : STACK_IMAGES.node),
       })();
       driver = made.driver;
+      identities = await provisionIdentities(made.dataDir, Object.values(apps), { hostUsers: false });
       loopbackPort = await listen(loopbackService, '127.0.0.1');
       publicPort = await listen(publicService, '0.0.0.0');
     }, 600_000);
     afterAll(async () => {
       await made?.cleanup();
+      await identities?.cleanup();
       await removeAppNetworks(docker, Object.values(apps));
       loopbackService.close();
       publicService.close();
@@ -115,12 +120,14 @@ if (!dockerEnabled) {
       command: [],
       vars: {},
       listen: true,
+      ...(identities.user(app) ? { user: identities.user(app)! } : {}),
       ...over,
     });
 
     it('is blocked at every escape while the host and the other app keep serving', async () => {
       // The victim, with a secret in its home.
       const victimDir = writeTestApp(path.join(made.dataDir, 'artifacts', apps.victim, 'r1'));
+      await identities.seal(apps.victim, victimDir);
       const victim = await driver.start(
         spec(apps.victim, { artifactDir: victimDir, command: [TEST_NODE, 'app.cjs', 'server'] }),
       );
@@ -136,6 +143,7 @@ if (!dockerEnabled) {
       const manifest = await loadManifest(FIXTURE);
       const hostileDir = path.join(made.dataDir, 'artifacts', apps.hostile, 'r1');
       fs.cpSync(FIXTURE, hostileDir, { recursive: true });
+      await identities.seal(apps.hostile, hostileDir);
       const limits = { memoryBytes: manifest.resources.memoryBytes, pids: manifest.resources.pids };
       expect(limits).toEqual({ memoryBytes: 128 * 1024 * 1024, pids: 64 });
       const hostile = await driver.start(
@@ -147,11 +155,11 @@ if (!dockerEnabled) {
         }),
       );
       expect(await waitForHttp(hostile, '/')).toBe('hostile ok');
-      const hostileData = await instanceContainer(docker, hostile).inspect();
+      const hostileData = await (await instanceContainer(docker, hostile)).inspect();
       expect(hostileData.HostConfig).toMatchObject({ Memory: limits.memoryBytes, PidsLimit: limits.pids });
-      const gateway = hostileData.NetworkSettings.Networks[`berth-app-${apps.hostile}`]!.Gateway;
-      const victimData = await instanceContainer(docker, victim).inspect();
-      const victimIp = victimData.NetworkSettings.Networks[`berth-app-${apps.victim}`]!.IPAddress;
+      const gateway = onlyNetwork(hostileData).Gateway;
+      const victimData = await (await instanceContainer(docker, victim)).inspect();
+      const victimIp = onlyNetwork(victimData).IPAddress;
 
       const query = new URLSearchParams();
       const victimHome = path.dirname(secretOnHost);
@@ -161,7 +169,7 @@ if (!dockerEnabled) {
         victimHome,
         path.join(victimDir, 'app.cjs'),
         victimDir,
-        path.join(made.dataDir, 'runtime', 'docker', 'uids.json'),
+        path.join(made.dataDir, 'homes'),
         made.dataDir,
       ]) {
         query.append('read', p);

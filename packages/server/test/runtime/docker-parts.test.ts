@@ -35,13 +35,18 @@ const options = resolveDockerOptions({
   docker: {} as never,
   logger: silentLogger(),
   dataDir: '/var/lib/berth',
+  installation: 'k3x9q2',
 });
 
 describe('containerConfig', () => {
   it('isolates by default and publishes the port on loopback only', () => {
-    const config = containerConfig(spec, options, { uid: 10_001, homeDir: '/var/lib/berth/apps/shop/prod' });
+    const config = containerConfig(spec, options, {
+      uid: 10_001,
+      gid: 10_001,
+      homeDir: '/var/lib/berth/homes/berth-x-10001',
+    });
     expect(config).toMatchObject({
-      name: 'berth-shop-prod-v3-web-1-ab12',
+      name: 'berth-k3x9q2-shop-prod-v3-web-1-ab12',
       Image: 'berth/stack-node:20',
       Cmd: ['node', 'server.js'],
       User: '10001:10001',
@@ -54,7 +59,7 @@ describe('containerConfig', () => {
         'berth.release': '3',
         'berth.process': 'web',
         'berth.index': '1',
-        'berth.owner': options.owner,
+        'berth.owner': 'k3x9q2',
       },
     });
     expect(config.HostConfig).toMatchObject({
@@ -64,13 +69,13 @@ describe('containerConfig', () => {
       Memory: 512 * 1024 * 1024,
       NanoCpus: 1e9,
       PidsLimit: 256,
-      NetworkMode: 'berth-app-shop',
+      NetworkMode: 'berth-k3x9q2-app-shop',
       PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
       RestartPolicy: { Name: 'no' },
     });
     expect(config.HostConfig?.Mounts).toEqual([
       { Type: 'bind', Source: spec.artifactDir, Target: '/app', ReadOnly: true },
-      { Type: 'bind', Source: '/var/lib/berth/apps/shop/prod', Target: '/home/app', ReadOnly: false },
+      { Type: 'bind', Source: '/var/lib/berth/homes/berth-x-10001', Target: '/home/app', ReadOnly: false },
     ]);
     expect(JSON.stringify(config)).not.toContain('docker.sock');
     expect(config.HostConfig?.Privileged).toBeUndefined();
@@ -78,7 +83,7 @@ describe('containerConfig', () => {
 
   it('applies spec limits over the defaults; a worker publishes nothing', () => {
     const worker = { ...spec, listen: false, limits: { memoryBytes: 1e8, cpu: 0.5, pids: 32 } };
-    const config = containerConfig(worker, options, { uid: 10_000, homeDir: '/h' });
+    const config = containerConfig(worker, options, { uid: 10_000, gid: 10_000, homeDir: '/h' });
     expect(config.HostConfig).toMatchObject({ Memory: 1e8, MemorySwap: 1e8, NanoCpus: 5e8, PidsLimit: 32 });
     expect(config.HostConfig?.PortBindings).toBeUndefined();
     expect(config.ExposedPorts).toBeUndefined();

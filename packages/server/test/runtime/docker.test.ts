@@ -28,9 +28,11 @@ import {
   dockerEnabled,
   instanceContainer,
   makeDockerDriver,
+  onlyNetwork,
   removeAppNetworks,
   TEST_NODE,
 } from './docker-fixtures.ts';
+import { provisionIdentities, type TestIdentities } from './identities.ts';
 import { writeTestApp } from './test-apps.ts';
 
 /** A probe app for the network test: GET /connect?host=&port= tries a TCP connection. */
@@ -63,6 +65,7 @@ if (!dockerEnabled) {
     runtimeContract('docker', makeDockerDriver(docker), {
       node: TEST_NODE,
       isolated: true,
+      hostUsers: false,
       platformVars: ['HOSTNAME'],
       listenHost: '0.0.0.0',
       ...dockerContractHooks(docker),
@@ -104,13 +107,11 @@ if (!dockerEnabled) {
       let main: ContractDriver;
       let driver: RuntimeDriver;
       let n = 0;
+      let identities: TestIdentities;
+      const artifactOf = (app: string) => path.join(main.dataDir, 'artifacts', app);
       const spec = (app: string, mode: string, over: Partial<InstanceSpec> = {}): InstanceSpec => {
         n += 1;
-        const artifactDir = path.join(main.dataDir, 'artifacts', app);
-        if (!fs.existsSync(artifactDir)) {
-          writeTestApp(artifactDir);
-          fs.writeFileSync(path.join(artifactDir, 'probe.cjs'), PROBE_APP);
-        }
+        const user = identities.user(app);
         return {
           id: `${app}-prod-v1-web-${n}`,
           app,
@@ -118,21 +119,29 @@ if (!dockerEnabled) {
           release: 1,
           processType: 'web',
           index: n,
-          artifactDir,
+          artifactDir: artifactOf(app),
           command: [TEST_NODE, 'app.cjs', mode],
           vars: {},
           listen: true,
+          ...(user ? { user } : {}),
           ...over,
         };
       };
-      const inspect = (info: InstanceInfo) => instanceContainer(docker, info).inspect();
+      const inspect = async (info: InstanceInfo) => (await instanceContainer(docker, info)).inspect();
 
       beforeAll(async () => {
         main = await make();
         driver = main.driver;
+        identities = await provisionIdentities(main.dataDir, Object.values(apps), { hostUsers: false });
+        for (const app of Object.values(apps)) {
+          writeTestApp(artifactOf(app));
+          fs.writeFileSync(path.join(artifactOf(app), 'probe.cjs'), PROBE_APP);
+          await identities.seal(app, artifactOf(app));
+        }
       });
       afterAll(async () => {
         await main?.cleanup();
+        await identities?.cleanup();
         await removeAppNetworks(docker, Object.values(apps));
       });
 
@@ -178,8 +187,8 @@ if (!dockerEnabled) {
           Memory: 64 * 1024 * 1024,
           NanoCpus: 1e9,
           PidsLimit: 256,
-          NetworkMode: `berth-app-${apps.a}`,
         });
+        expect(data.HostConfig.NetworkMode).toMatch(new RegExp(`^berth-[0-9a-z]+-app-${apps.a}$`));
         expect(data.HostConfig.PortBindings?.['8080/tcp']?.[0]?.HostIp).toBe('127.0.0.1');
         expect(data.Mounts.map((m) => m.Source).join(' ')).not.toMatch(/docker\.sock/);
         expect(data.Config.User).not.toMatch(/^0?(:|$)/);
@@ -224,8 +233,7 @@ if (!dockerEnabled) {
         const probe = await driver.start(spec(apps.a, 'probe', { command: [TEST_NODE, 'probe.cjs'] }));
         const sibling = await driver.start(spec(apps.a, 'server'));
         const stranger = await driver.start(spec(apps.b, 'server'));
-        const ipOf = async (info: InstanceInfo) =>
-          (await inspect(info)).NetworkSettings.Networks[`berth-app-${info.app}`]!.IPAddress;
+        const ipOf = async (info: InstanceInfo) => onlyNetwork(await inspect(info)).IPAddress;
         const connect = async (info: InstanceInfo) =>
           JSON.parse(await waitForHttp(probe, `/connect?host=${await ipOf(info)}&port=8080`)) as {
             ok: boolean;
