@@ -125,7 +125,17 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // part of every host-level name either way.
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     const installation = await installationCode(store);
-    if (isRoot) secureDataDir(config.dataDir);
+    if (isRoot) {
+      const closed = secureDataDir(config.dataDir);
+      if (closed.length > 0) {
+        logger.warn(
+          { dataDir: config.dataDir, closed },
+          'apps run as users of their own and must pass through every directory above the data dir to ' +
+            'reach their homes and releases; these are closed to them: choose BERTH_DATA_DIR elsewhere ' +
+            '(e.g. /var/lib/berth) or allow passing (chmod o+x)',
+        );
+      }
+    }
     const tenants = isRoot
       ? await createTenants({
           store,

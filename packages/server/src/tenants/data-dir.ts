@@ -9,7 +9,11 @@ import path from 'node:path';
 /** Entries apps pass through on their way to what is theirs. */
 const PASSABLE = new Set(['homes', 'releases']);
 
-export function secureDataDir(dataDir: string): void {
+/**
+ * Sets the modes above; returns the directories above the data dir that others cannot pass through
+ * (apps would then find neither their homes nor their releases: berthd warns, and says so).
+ */
+export function secureDataDir(dataDir: string): string[] {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o711 });
   for (const name of PASSABLE) fs.mkdirSync(path.join(dataDir, name), { recursive: true, mode: 0o711 });
   setMode(dataDir, 0o711);
@@ -20,6 +24,12 @@ export function secureDataDir(dataDir: string): void {
     if (PASSABLE.has(entry)) setMode(file, 0o711);
     else if (stat.mode & 0o007) fs.chmodSync(file, stat.mode & 0o7770);
   }
+  const closed: string[] = [];
+  for (let dir = path.dirname(path.resolve(dataDir)); ; dir = path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) closed.push(dir);
+    if (dir === path.dirname(dir)) break;
+  }
+  return closed;
 }
 
 function setMode(dir: string, mode: number): void {

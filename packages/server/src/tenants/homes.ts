@@ -71,6 +71,7 @@ function removeAs(uid: number, target: string): Promise<void> {
     const child = spawn('rm', ['-rf', '--one-file-system', '--', target], {
       uid,
       gid: uid,
+      cwd: '/',
       stdio: 'ignore',
       env: { PATH: '/usr/bin:/bin' },
     });

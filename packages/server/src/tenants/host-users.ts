@@ -65,13 +65,21 @@ export async function createHostUser(name: string, id: number, comment: string):
     if (existing.uid === id && existing.gid === id) return existing;
     throw new HostIdTakenError(id);
   }
-  const group = await getent('group', name);
-  if (!group) {
-    await withLockRetry(['groupadd', '--system', '--gid', String(id), name]);
-  } else if (Number(group[2]) !== id) {
-    throw new HostIdTakenError(id);
+  // Another berthd of this installation may be creating the same user right now: a clash on the
+  // name or the id is only a clash when what exists afterwards is not what we wanted.
+  const ours = async () => {
+    const group = await getent('group', name);
+    if (group && Number(group[2]) !== id) throw new HostIdTakenError(id);
+    const user = await lookupHostUser(name);
+    if (user && (user.uid !== id || user.gid !== id)) throw new HostIdTakenError(id);
+    return { group: group !== undefined, user };
+  };
+  if (!(await ours()).group) {
+    await withLockRetry(['groupadd', '--system', '--gid', String(id), name]).catch(async (err) => {
+      if (!(err instanceof HostIdTakenError) || !(await ours()).group) throw err;
+    });
   }
-  await withLockRetry([
+  const add = withLockRetry([
     'useradd',
     '--system',
     '--uid',
@@ -87,6 +95,9 @@ export async function createHostUser(name: string, id: number, comment: string):
     comment,
     name,
   ]);
+  await add.catch(async (err) => {
+    if (!(err instanceof HostIdTakenError) || !(await ours()).user) throw err;
+  });
   const created = await lookupHostUser(name);
   if (!created || created.uid !== id) throw new Error(`the user ${name} was not created`);
   return created;

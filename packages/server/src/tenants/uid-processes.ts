@@ -3,7 +3,7 @@
 // app's identities' processes when the app is deleted. Process groups are not enough: a process can
 // leave its group or session (setsid, double fork), but it cannot leave its uid.
 //
-// The kill itself is `kill -KILL -1` run *as that uid*: the kernel then signals every process that
+// The kill itself is `kill -9 -1` run *as that uid*: the kernel then signals every process that
 // uid may signal in one pass, which a fork cannot race (fork waits for the pass). /proc is read
 // before and after to know whether anything was there and that nothing is left.
 import { spawn } from 'node:child_process';
@@ -44,8 +44,9 @@ export async function killUidProcesses(uid: number): Promise<number> {
     const pids = processesOfUid(uid);
     if (pids.length === 0) return killed;
     killed += pids.length;
+    // berthd (root) kills what it sees; the identity's own kill -1 gets what forked meanwhile.
+    for (const pid of pids) signal(pid);
     if (killer) await killAllAs(killer, uid);
-    else for (const pid of pids) signal(pid);
     await sleep(round === 0 ? 5 : 20 * round);
   }
   const left = processesOfUid(uid);
@@ -61,12 +62,13 @@ function signal(pid: number): void {
   }
 }
 
-/** `kill -s KILL -- -1` as uid/gid `uid`: it dies with the rest. */
+/** `kill -9 -1` as uid/gid `uid` (procps and util-linux both read it so): it dies with the rest. */
 function killAllAs(killer: string, uid: number): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(killer, ['-s', 'KILL', '--', '-1'], {
+    const child = spawn(killer, ['-9', '-1'], {
       uid,
       gid: uid,
+      cwd: '/',
       stdio: 'ignore',
       env: { PATH: '/usr/bin:/bin' },
     });

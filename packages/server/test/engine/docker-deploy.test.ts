@@ -292,7 +292,12 @@ if (!enabled) {
       ['node-hello', 'dkdnode', /Hello from Berth/, /^berth\/stack-node:20$/],
       ['python-hello', 'dkdpy', /Hello from Berth/, /^berth\/stack-python:3\.11$/],
       ['static-site', 'dkdstatic', /<html/i, undefined],
-      ['dockerfile-hello', 'dkddocker', /Hello from a Dockerfile/, /^berth\/dkddocker:(stag|prod)-v1$/],
+      [
+        'dockerfile-hello',
+        'dkddocker',
+        /Hello from a Dockerfile/,
+        /^berth-[a-z0-9]+\/dkddocker:(stag|prod)-v1$/,
+      ],
     ])(
       'deploys %s to stag and prod, instances in containers of its image',
       async (example, code, expected, image) => {
@@ -395,13 +400,12 @@ if (!enabled) {
       // The instances run as the same uid.
       const whoami = JSON.parse((await f.get('/t/dkdrel/whoami')).text);
       expect(whoami).toEqual({ uid, cwd: '/app' });
-      // The artifact belongs to that uid's group, read-only, and is closed to everyone else.
+      // The artifact is sealed: root's and read-only, its top open to that uid's group only.
       const artifact = path.join(f.t.dataDir, 'releases', 'dkdrel', 'stag', 'v1');
-      for (const file of [artifact, path.join(artifact, 'server.js')]) {
-        const stat = fs.statSync(file);
-        expect(stat.gid, file).toBe(uid);
-        expect(stat.mode & 0o077, file).toBe(stat.isDirectory() ? 0o050 : 0o040);
-      }
+      const top = fs.statSync(artifact);
+      expect([top.uid, top.gid, top.mode & 0o777]).toEqual([0, uid, 0o750]);
+      const file = fs.statSync(path.join(artifact, 'server.js'));
+      expect([file.uid, file.mode & 0o777]).toEqual([0, 0o644]);
 
       const failing = await f.upload(
         'dkdrel',

@@ -114,7 +114,7 @@ export async function packDir(dir: string): Promise<Buffer> {
 }
 
 /** A .tar.gz of the given files (path -> content). */
-export async function packFiles(files: Record<string, string>): Promise<Buffer> {
+export async function packFiles(files: Record<string, string | Buffer>): Promise<Buffer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-pkg-'));
   try {
     for (const [name, content] of Object.entries(files)) {
@@ -128,7 +128,9 @@ export async function packFiles(files: Record<string, string>): Promise<Buffer> 
 }
 
 /** A tiny Node app without dependencies: `/` answers `${VERSION_TEXT} ${BERTH_RELEASE}`. */
-export function tinyApp(options: { text?: string; berthYaml?: string; extra?: Record<string, string> } = {}) {
+export function tinyApp(
+  options: { text?: string; berthYaml?: string; extra?: Record<string, string | Buffer> } = {},
+) {
   return packFiles({
     'package.json': JSON.stringify({ name: 'tiny', version: '1.0.0', private: true }),
     'server.js': TINY_SERVER,
