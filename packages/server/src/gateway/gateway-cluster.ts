@@ -83,8 +83,9 @@ export interface GatewayCluster {
    *  recovery): they wait for `start` before they listen. Optional; `start` forks what is not. */
   preload(): void;
   /** Has the workers (forked now unless preloaded) listen, forwarding requests that are not for an
-   *  app to `api` (berthd's loopback port); resolves once every worker serves. */
-  start(api: { host: string; port: number }): Promise<void>;
+   *  app to `api` (berthd's loopback port; with BERTH_SHARED_ORIGIN only), or answering them with
+   *  GATEWAY_NO_ROUTE when `api` is null (the apps origin); resolves once every worker serves. */
+  start(api: { host: string; port: number } | null): Promise<void>;
   /** Pids of the workers serving now (for tests, the log and `kill`). */
   pids(): number[];
   /** Sends the current table to every worker; resolves once each serves it (or died, or timed
@@ -335,7 +336,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     forkAll();
   }
 
-  async function start(api: { host: string; port: number }): Promise<void> {
+  async function start(api: { host: string; port: number } | null): Promise<void> {
     if (startedOnce) throw new Error('the gateway cluster was started already');
     if (closing) throw new Error('the gateway cluster is closed');
     if (!cluster.isPrimary) throw new Error('gateway workers are forked from the primary process only');
@@ -350,7 +351,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
       ...options.worker,
       port: options.port,
       host: options.host,
-      fallback: { host: api.host, port: api.port, headers: [GATEWAY_KEY_HEADER, key] },
+      fallback: api === null ? null : { host: api.host, port: api.port, headers: [GATEWAY_KEY_HEADER, key] },
     };
     if (forked) {
       // Preloaded workers that are ready get their settings now, the others when they say hello.
