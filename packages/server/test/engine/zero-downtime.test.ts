@@ -14,7 +14,7 @@ describe.each(testDialects())('zero downtime on %s', (dialect) => {
 
   it('serves every request during 10 deploys and 5 rollbacks', async () => {
     await f.deploy('zd', 'stag', await tinyApp({ text: 'r0' }));
-    const load = steadyLoad(`${f.t.url}/t/zd/`, /^r\d+ v\d+$/);
+    const load = steadyLoad(`${f.t.appsUrl}/t/zd/`, /^r\d+ v\d+$/);
     let result: LoadResult;
     try {
       for (let i = 1; i <= 10; i++) await f.deploy('zd', 'stag', await tinyApp({ text: `r${i}` }));

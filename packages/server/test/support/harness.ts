@@ -129,3 +129,15 @@ export function sessionToken(headers: Headers, name: string): string | undefined
   }
   return undefined;
 }
+
+/** Logs in at `url` (a berthd's console) and returns the `Cookie` header its session cookie makes. */
+export async function loginCookieHeader(url: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const [pair] = (res.headers.getSetCookie()[0] ?? '').split(';');
+  if (res.status !== 200 || !pair) throw new Error(`login at ${url} failed: ${res.status}`);
+  return pair;
+}
