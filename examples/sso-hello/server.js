@@ -19,7 +19,10 @@ function escapeHtml(text) {
 
 /** The app's own session: the user, signed with the app secret (no server-side state to share). */
 function sign(payload) {
-  return crypto.createHmac('sha256', env.BERTH_APP_SECRET || 'dev').update(payload).digest('base64url');
+  return crypto
+    .createHmac('sha256', env.BERTH_APP_SECRET || 'dev')
+    .update(payload)
+    .digest('base64url');
 }
 
 function sessionCookie(user) {
@@ -66,7 +69,8 @@ async function redeem(ticket) {
     body: JSON.stringify({ ticket, env: env.BERTH_ENV }),
   });
   const body = await res.json();
-  if (!res.ok) throw new Error(body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${res.status}`);
+  if (!res.ok)
+    throw new Error(body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${res.status}`);
   return body.user;
 }
 
@@ -82,7 +86,11 @@ function page(title, body) {
 
 async function handle(req, res, url) {
   const send = (status, html, headers = {}) => {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers });
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      ...headers,
+    });
     res.end(html);
   };
   const redirect = (location, headers = {}) => {
@@ -90,7 +98,8 @@ async function handle(req, res, url) {
     res.end();
   };
   if (url.pathname === '/healthz') return send(200, 'ok\n', { 'content-type': 'text/plain' });
-  if (url.pathname !== '/' && url.pathname !== '/whoami') return send(404, page('Not found', '<p>Not found.</p>'));
+  if (url.pathname !== '/' && url.pathname !== '/whoami')
+    return send(404, page('Not found', '<p>Not found.</p>'));
 
   const ticket = url.searchParams.get('berth_ticket');
   if (ticket) {
@@ -99,7 +108,10 @@ async function handle(req, res, url) {
     try {
       user = await redeem(ticket);
     } catch (err) {
-      return send(401, page('Not signed in', `<p>The console's ticket was refused: ${escapeHtml(err.message)}</p>`));
+      return send(
+        401,
+        page('Not signed in', `<p>The console's ticket was refused: ${escapeHtml(err.message)}</p>`),
+      );
     }
     url.searchParams.delete('berth_ticket');
     return redirect(`${prefix}${url.pathname}${url.search}`, { 'set-cookie': sessionCookie(user) });
@@ -110,7 +122,10 @@ async function handle(req, res, url) {
     if (!user) return redirect(loginUrl('/whoami'));
     return send(
       200,
-      page('Who am I', `<h1>You are ${escapeHtml(user.displayName)}</h1><p>Berth user <code>${escapeHtml(user.username)}</code> (id ${escapeHtml(user.id)}).</p><p><a href="${prefix}/">Back</a></p>`),
+      page(
+        'Who am I',
+        `<h1>You are ${escapeHtml(user.displayName)}</h1><p>Berth user <code>${escapeHtml(user.username)}</code> (id ${escapeHtml(user.id)}).</p><p><a href="${prefix}/">Back</a></p>`,
+      ),
     );
   }
   return send(

@@ -35,12 +35,12 @@ import {
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
+import { type BindablePublicUrls, createPublicUrls, type PublicUrls } from './public-urls.ts';
 import type { DockerParts } from './runtime/docker/berthd-parts.ts';
 import type { RuntimeDriver } from './runtime/index.ts';
 import { createAppUsers } from './runtime/process/app-user.ts';
 import { createProcessDriver } from './runtime/process/index.ts';
 import { migrateToLatest } from './store/migrate.ts';
-import { type BindablePublicUrls, createPublicUrls, type PublicUrls } from './public-urls.ts';
 import { openStore, type Store } from './store/store.ts';
 import { VERSION } from './version.ts';
 
@@ -346,7 +346,7 @@ function warnAboutOrigins(config: Readonly<Config>, logger: Logger): void {
   if (config.sharedOrigin) {
     logger.warn(
       { console: config.publicUrl, apps: config.appsUrl },
-      'BERTH_SHARED_ORIGIN: apps are served on the console\'s origin, where any app (its server or its pages) can act with a visiting user\'s session; host trusted internal apps only (docs/security.md)',
+      "BERTH_SHARED_ORIGIN: apps are served on the console's origin, where any app (its server or its pages) can act with a visiting user's session; host trusted internal apps only (docs/security.md)",
     );
   }
   if (!config.cookieSecure) {
@@ -358,7 +358,7 @@ function warnAboutOrigins(config: Readonly<Config>, logger: Logger): void {
   if (config.runtime.driver === 'docker' && /^(127\.|localhost$|::1$|\[::1\]$)/.test(config.host)) {
     logger.warn(
       { host: config.host },
-      'BERTH_HOST is a loopback address: containers cannot reach berthd\'s API (BERTH_API_URL); listen on 0.0.0.0 or the host\'s address',
+      "BERTH_HOST is a loopback address: containers cannot reach berthd's API (BERTH_API_URL); listen on 0.0.0.0 or the host's address",
     );
   }
 }

@@ -292,7 +292,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const appsPort = integer(env, 'BERTH_APPS_PORT', port === 0 ? 0 : Math.min(port + 1, 65535), 0, 65535);
   const sharedOrigin = bool(env, 'BERTH_SHARED_ORIGIN', false);
   if (!sharedOrigin && port !== 0 && appsPort === port) {
-    throw new ConfigError('BERTH_APPS_PORT', `must differ from BERTH_PORT (${port}) unless BERTH_SHARED_ORIGIN=true`);
+    throw new ConfigError(
+      'BERTH_APPS_PORT',
+      `must differ from BERTH_PORT (${port}) unless BERTH_SHARED_ORIGIN=true`,
+    );
   }
   const host = env['BERTH_HOST'] || '0.0.0.0';
   const dataDir = path.resolve(cwd, env['BERTH_DATA_DIR'] || '.berth');

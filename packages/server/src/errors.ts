@@ -30,7 +30,10 @@ export const ERRORS = {
     message: "next must point at the app environment's own address on the apps origin",
   },
   TICKET_INVALID: { status: 401, message: 'The login ticket is unknown or not for this app and environment' },
-  TICKET_EXPIRED: { status: 401, message: 'The login ticket has expired; send the user through app-login again' },
+  TICKET_EXPIRED: {
+    status: 401,
+    message: 'The login ticket has expired; send the user through app-login again',
+  },
   TICKET_USED: { status: 401, message: 'The login ticket was redeemed already' },
   // users and tokens
   USER_NOT_FOUND: { status: 404, message: 'No such user' },

@@ -62,7 +62,10 @@ describe('config', () => {
       BERTH_APPS_URL: 'https://apps.example.com',
       BERTH_APPS_DOMAIN: 'apps.example.com',
     });
-    expect([named.publicUrl, named.appsUrl]).toEqual(['https://console.example.com', 'https://apps.example.com']);
+    expect([named.publicUrl, named.appsUrl]).toEqual([
+      'https://console.example.com',
+      'https://apps.example.com',
+    ]);
   });
 
   it('serves apps on the console origin only when BERTH_SHARED_ORIGIN says so', () => {
@@ -76,7 +79,10 @@ describe('config', () => {
 
   it('refuses a console host name that is an app host name under BERTH_APPS_DOMAIN', () => {
     expect(() =>
-      loadConfig({ BERTH_PUBLIC_URL: 'https://console.apps.example.com', BERTH_APPS_DOMAIN: 'apps.example.com' }),
+      loadConfig({
+        BERTH_PUBLIC_URL: 'https://console.apps.example.com',
+        BERTH_APPS_DOMAIN: 'apps.example.com',
+      }),
     ).toThrow(/^BERTH_PUBLIC_URL: console\.apps\.example\.com is an app host name/);
   });
 

@@ -41,13 +41,19 @@ describe('csrfRefusal', () => {
 
   it('lets the console pages, typed URLs and non-browser clients through', () => {
     const json = { 'content-type': 'application/json', 'content-length': '2' };
-    expect(csrfRefusal(req({ ...json, origin: CONSOLE, 'sec-fetch-site': 'same-origin' }), CONSOLE)).toBeUndefined();
+    expect(
+      csrfRefusal(req({ ...json, origin: CONSOLE, 'sec-fetch-site': 'same-origin' }), CONSOLE),
+    ).toBeUndefined();
     expect(csrfRefusal(req({ origin: CONSOLE }), CONSOLE)).toBeUndefined();
     expect(csrfRefusal(req({ 'sec-fetch-site': 'none' }), CONSOLE)).toBeUndefined();
     expect(csrfRefusal(req(json), CONSOLE)).toBeUndefined();
-    expect(csrfRefusal(req({ 'content-type': 'application/gzip', 'transfer-encoding': 'chunked' }), CONSOLE)).toBeUndefined();
+    expect(
+      csrfRefusal(req({ 'content-type': 'application/gzip', 'transfer-encoding': 'chunked' }), CONSOLE),
+    ).toBeUndefined();
     // The request's own scheme://Host counts as the console (another name for the same berthd).
-    expect(csrfRefusal(req({ origin: 'https://console.example.com' }), 'http://localhost:8080')).toBeUndefined();
+    expect(
+      csrfRefusal(req({ origin: 'https://console.example.com' }), 'http://localhost:8080'),
+    ).toBeUndefined();
   });
 
   it.each([

@@ -98,7 +98,8 @@ export const promoteGroup: Group = {
           ctx,
           client,
           deploy,
-          async (d) => `Promoted to prod: v${d.release} runs at ${await appUrl(client, { app, env: 'prod' })}`,
+          async (d) =>
+            `Promoted to prod: v${d.release} runs at ${await appUrl(client, { app, env: 'prod' })}`,
         );
       },
     },

@@ -79,7 +79,11 @@ export async function platformVars(
     // berthd's API (the user check): see docs/app-manifest.md.
     ...(urls === undefined
       ? {}
-      : { BERTH_APP_URL: `${urls.apps}${prefix}/`, BERTH_CONSOLE_URL: urls.console, BERTH_API_URL: urls.api }),
+      : {
+          BERTH_APP_URL: `${urls.apps}${prefix}/`,
+          BERTH_CONSOLE_URL: urls.console,
+          BERTH_API_URL: urls.api,
+        }),
   };
 }
 

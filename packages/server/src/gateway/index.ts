@@ -55,7 +55,6 @@ export {
   type GatewayClusterOptions,
   type WorkerMetrics,
 } from './gateway-cluster.ts';
-export { createGatewayServer } from './gateway-server.ts';
 export {
   createGatewayMetrics,
   type GatewayMetrics,
@@ -65,6 +64,7 @@ export {
   type RouteCounters,
   snapshotMetrics,
 } from './gateway-metrics.ts';
+export { createGatewayServer } from './gateway-server.ts';
 export {
   broadcastRouteTable,
   type GatewayWorker,

@@ -18,6 +18,7 @@ import Fastify, {
 import { BerthError, ERRORS, type ErrorCode } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { Logger } from '../logger.ts';
+import { readCookie } from './cookies.ts';
 import { csrfRefusal, isUnsafeMethod } from './csrf.ts';
 
 export type Api = FastifyInstance<
@@ -62,9 +63,10 @@ export interface HttpDeps {
   serverFactory?: (apiHandler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
   /** The console's origin (BERTH_PUBLIC_URL's), which cookie-authenticated changes must come from
    *  (besides the request's own scheme://Host); read per request. */
-  consoleOrigin?: () => string;
-  /** The session cookie's name, for the OpenAPI document. */
-  sessionCookieName?: string;
+  consoleOrigin: () => string;
+  /** The session cookie's name (identity decides it): requests carrying it are guarded against
+   *  cross-site forgery; the OpenAPI document names it. */
+  sessionCookieName: string;
 }
 
 /** The actor of an authenticated request; throws UNAUTHENTICATED (or the credential's error). */
@@ -108,15 +110,22 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
     (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object),
   );
 
+  const sessionCookie = deps.sessionCookieName;
   app.decorateRequest('auth', null as unknown as Authentication);
   app.addHook('onRequest', async (req) => {
-    // Only the API authenticates; /healthz and other platform paths need no credential lookup.
-    req.auth = req.url.startsWith('/api/') ? await deps.authenticate(req) : { actor: null };
-    const browserCredential = req.auth.actor?.via === 'session' || req.routeOptions.config.csrf === true;
+    // A change a browser may have sent on another page's behalf: it carries the session cookie (an
+    // API token in Authorization takes precedence and no browser adds one by itself), or it logs in.
+    // Refused before anything else happens (http/csrf.ts).
+    const browserCredential =
+      (req.headers.authorization === undefined &&
+        readCookie(req.headers.cookie, sessionCookie) !== undefined) ||
+      req.routeOptions.config.csrf === true;
     if (browserCredential && isUnsafeMethod(req.method)) {
-      const why = csrfRefusal(req, deps.consoleOrigin?.() ?? '');
+      const why = csrfRefusal(req, deps.consoleOrigin());
       if (why !== undefined) throw new BerthError('CSRF_REFUSED', `${ERRORS.CSRF_REFUSED.message}: ${why}`);
     }
+    // Only the API authenticates; /healthz and other platform paths need no credential lookup.
+    req.auth = req.url.startsWith('/api/') ? await deps.authenticate(req) : { actor: null };
   });
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -148,7 +157,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
       },
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: deps.sessionCookieName ?? '__Host-berth_session' },
+          session: { type: 'apiKey', in: 'cookie', name: sessionCookie },
           token: { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/me/tokens' },
         },
       },

@@ -59,6 +59,5 @@ export function authRoutes(deps: IdentityRouteDeps): RouteModule {
         return noContent(reply);
       },
     );
-
   };
 }

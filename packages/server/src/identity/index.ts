@@ -3,11 +3,11 @@
 export type { Actor } from './actor.ts';
 export { SYSTEM_ACTOR_NAME } from './actor.ts';
 export type { ApiTokens, CreateApiTokenInput, CreatedApiToken } from './api-tokens.ts';
+export type { AppsOrigin } from './app-return-url.ts';
+export type { AppTickets } from './app-tickets.ts';
 export type { AuditFilter, AuditLog, AuditPage, AuditRecord } from './audit-log.ts';
 export { createAuditLog } from './audit-log.ts';
 export type { BootstrapResult } from './bootstrap.ts';
-export type { AppsOrigin } from './app-return-url.ts';
-export type { AppTickets } from './app-tickets.ts';
 export {
   API_TOKEN_PREFIX,
   PLAIN_SESSION_COOKIE,

@@ -118,7 +118,11 @@ export const identityMigrations: MigrationSet = {
         .addColumn('expires_at', types.bigint, (c) => c.notNull())
         .addColumn('used_at', types.bigint)
         .execute();
-      await db.schema.createIndex('app_tickets_expires_at_idx').on('app_tickets').column('expires_at').execute();
+      await db.schema
+        .createIndex('app_tickets_expires_at_idx')
+        .on('app_tickets')
+        .column('expires_at')
+        .execute();
     },
     // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
     async down(db: Kysely<any>) {

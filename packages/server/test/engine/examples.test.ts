@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowser } from '../support/browser.ts';
 import { testDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD } from '../support/harness.ts';
-import { type EngineFixture, EXAMPLES, packDir, startEngineFixture } from './support.ts';
+import { type EngineFixture, EXAMPLES, json, packDir, startEngineFixture } from './support.ts';
 
 describe.each(testDialects())('examples on %s', (dialect) => {
   let f: EngineFixture;
@@ -72,7 +72,7 @@ describe.each(testDialects())('examples on %s', (dialect) => {
     const anonymous = await browser.navigate(appPage);
     expect(anonymous.url.startsWith(`${f.t.url}/api/v1/auth/app-login?`)).toBe(true);
     expect(anonymous.response.status).toBe(401);
-    expect((await anonymous.response.json()).error.code).toBe('UNAUTHENTICATED');
+    expect((await json(anonymous.response)).error.code).toBe('UNAUTHENTICATED');
 
     const login = await browser.fetch(`${f.t.url}/api/v1/auth/login`, {
       method: 'POST',

@@ -88,7 +88,9 @@ describe('where app-login sends the browser back', () => {
 
   it("accepts the environment's own prefix on the apps origin, and its own host name", () => {
     expect(ok('https://apps.example.com/o/shop/')).toBe('https://apps.example.com/o/shop/');
-    expect(ok('https://apps.example.com/o/shop/cart?x=1#top')).toBe('https://apps.example.com/o/shop/cart?x=1#top');
+    expect(ok('https://apps.example.com/o/shop/cart?x=1#top')).toBe(
+      'https://apps.example.com/o/shop/cart?x=1#top',
+    );
     expect(ok('https://apps.example.com/t/shop/login', 'stag')).toBe('https://apps.example.com/t/shop/login');
     expect(ok('https://shop.apps.example.com/any/path')).toBe('https://shop.apps.example.com/any/path');
     expect(ok('https://shop-stag.apps.example.com/', 'stag')).toBe('https://shop-stag.apps.example.com/');

@@ -46,7 +46,9 @@ describe.each(testDialects())('identity sessions (%s)', (dialect) => {
     const stored = JSON.stringify(await f.store.db.selectFrom('sessions').selectAll().execute());
     expect(stored).not.toContain(result.token);
 
-    const auth = await f.identity.authenticate(request({ cookie: `other=1; __Host-berth_session=${result.token}` }));
+    const auth = await f.identity.authenticate(
+      request({ cookie: `other=1; __Host-berth_session=${result.token}` }),
+    );
     expect(auth.error).toBeUndefined();
     expect(auth.actor).toMatchObject({
       username: 'admin',
@@ -64,7 +66,9 @@ describe.each(testDialects())('identity sessions (%s)', (dialect) => {
     expect((await f.identity.resolveCredential(result.token, IP)).username).toBe('admin');
     f.clock.advance(1);
     expect(await codeOf(f.identity.resolveCredential(result.token, IP))).toBe('TOKEN_EXPIRED');
-    expect(await f.identity.authenticate(request({ cookie: `__Host-berth_session=${result.token}` }))).toEqual({
+    expect(
+      await f.identity.authenticate(request({ cookie: `__Host-berth_session=${result.token}` })),
+    ).toEqual({
       actor: null,
       error: 'TOKEN_EXPIRED',
     });

@@ -50,7 +50,14 @@ export function createBrowser(): Browser {
       const at = jar.findIndex((c) => c.name === parsed.name && c.host === host && c.path === path);
       if (at >= 0) jar.splice(at, 1);
       if (expires > Date.now()) {
-        jar.push({ name: parsed.name, value: parsed.value ?? '', host, domain: !!parsed.domain, path, expires });
+        jar.push({
+          name: parsed.name,
+          value: parsed.value ?? '',
+          host,
+          domain: !!parsed.domain,
+          path,
+          expires,
+        });
       }
     }
   }

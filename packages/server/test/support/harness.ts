@@ -125,7 +125,8 @@ export function sessionToken(headers: Headers, name: string): string | undefined
   for (const header of headers.getSetCookie()) {
     const [pair] = header.split(';');
     const eq = pair!.indexOf('=');
-    if (pair!.slice(0, eq).trim() === name) return decodeURIComponent(pair!.slice(eq + 1).trim()) || undefined;
+    if (pair!.slice(0, eq).trim() === name)
+      return decodeURIComponent(pair!.slice(eq + 1).trim()) || undefined;
   }
   return undefined;
 }
