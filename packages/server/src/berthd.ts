@@ -35,7 +35,7 @@ import {
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
-import { type BindablePublicUrls, createPublicUrls, type PublicUrls } from './public-urls.ts';
+import { type BindablePublicUrls, createPublicUrls, isLoopback, type PublicUrls } from './public-urls.ts';
 import type { DockerParts } from './runtime/docker/berthd-parts.ts';
 import type { RuntimeDriver } from './runtime/index.ts';
 import { createAppUsers } from './runtime/process/app-user.ts';
@@ -148,7 +148,12 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         ? (await import('./runtime/docker/berthd-parts.ts')).createDockerParts(config, logger)
         : undefined;
     // Processes reach berthd's API on the loopback address, containers through Docker's host name.
-    urls = createPublicUrls(config, docker?.hostAddress ?? '127.0.0.1');
+    urls = createPublicUrls(
+      config,
+      docker
+        ? { hostAddress: docker.hostAddress, ownLoopback: true }
+        : { hostAddress: '127.0.0.1', ownLoopback: false },
+    );
     runtime =
       docker?.driver ??
       createProcessDriver({
@@ -355,7 +360,7 @@ function warnAboutOrigins(config: Readonly<Config>, logger: Logger): void {
       'BERTH_PUBLIC_URL is plain http on a host name browsers do not treat as secure: the session cookie is berth_session without Secure (not __Host-berth_session); serve the console over https',
     );
   }
-  if (config.runtime.driver === 'docker' && /^(127\.|localhost$|::1$|\[::1\]$)/.test(config.host)) {
+  if (config.runtime.driver === 'docker' && isLoopback(config.host)) {
     logger.warn(
       { host: config.host },
       "BERTH_HOST is a loopback address: containers cannot reach berthd's API (BERTH_API_URL); listen on 0.0.0.0 or the host's address",

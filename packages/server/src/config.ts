@@ -33,7 +33,7 @@ export interface Config {
   /** Whether the session cookie is `Secure` (and so `__Host-` named): from BERTH_PUBLIC_URL. */
   cookieSecure: boolean;
   trustProxy: boolean;
-  /** Gateway worker processes serving the public port (one per core); 0 serves it in berthd's own
+  /** Gateway worker processes serving the apps port (one per core); 0 serves it in berthd's own
    *  process. */
   gatewayWorkers: number;
   jobs: {

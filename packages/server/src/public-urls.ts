@@ -20,6 +20,21 @@ export interface BindablePublicUrls extends PublicUrls {
 
 /** Addresses that mean "every interface": instances then use the runtime's own way to the host. */
 const ANY_ADDRESS = new Set(['', '0.0.0.0', '::', '[::]']);
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
+
+/** A loopback address (berthd listening there is out of containers' reach). */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+/** How app instances reach the host berthd runs on. */
+export interface InstanceNetwork {
+  /** The host's address as instances see it: `127.0.0.1` for processes, Docker's host name for
+   *  containers. */
+  hostAddress: string;
+  /** Instances have a loopback of their own (containers): berthd's loopback is not theirs. */
+  ownLoopback: boolean;
+}
 
 function withPort(url: string, port: number): string {
   const parsed = new URL(url);
@@ -28,19 +43,18 @@ function withPort(url: string, port: number): string {
   return parsed.toString().replace(/\/$/, '');
 }
 
-/**
- * `hostFromInstances` is how an instance reaches the host berthd runs on: `127.0.0.1` for
- * processes, a name the container runtime maps to the host for containers. It is used when berthd
- * listens on every address; a specific BERTH_HOST is used as it is.
- */
-export function createPublicUrls(config: Readonly<Config>, hostFromInstances: string): BindablePublicUrls {
+/** Where instances find berthd's API: BERTH_HOST when it is a specific address they can reach, else
+ *  the runtime's way to the host. (Containers cannot reach a berthd that listens on loopback only;
+ *  berthd warns at start.) */
+export function apiHost(host: string, network: InstanceNetwork): string {
+  if (ANY_ADDRESS.has(host) || (network.ownLoopback && isLoopback(host))) return network.hostAddress;
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export function createPublicUrls(config: Readonly<Config>, network: InstanceNetwork): BindablePublicUrls {
   let consolePort = config.port;
   let appsPort = config.sharedOrigin ? config.port : config.appsPort;
-  const apiHost = ANY_ADDRESS.has(config.host)
-    ? hostFromInstances
-    : config.host.includes(':') && !config.host.startsWith('[')
-      ? `[${config.host}]`
-      : config.host;
+  const api = apiHost(config.host, network);
   return {
     get console() {
       return withPort(config.publicUrl, consolePort);
@@ -49,7 +63,7 @@ export function createPublicUrls(config: Readonly<Config>, hostFromInstances: st
       return withPort(config.appsUrl, appsPort);
     },
     get api() {
-      return `http://${apiHost}:${consolePort}`;
+      return `http://${api}:${consolePort}`;
     },
     bind(ports) {
       if (ports.console !== undefined) consolePort = ports.console;

@@ -43,7 +43,8 @@ export interface GatewayClusterOptions {
   logger: Logger;
   /** Number of worker processes (at least 1). */
   workers: number;
-  /** The public port and address; `0` picks a free port (shared by all workers). */
+  /** The port and address the workers serve (the apps port); `0` picks a free port (shared by all
+   *  workers). */
   port: number;
   host: string;
   /** The settings every worker gets, besides its slot, the public address and berthd's API. */
@@ -75,7 +76,7 @@ export interface ClusterMetrics {
 }
 
 export interface GatewayCluster {
-  /** The public port the workers share (known once started). */
+  /** The port the workers share (known once started). */
   readonly port: number;
   /** The secret workers present to berthd's API (GATEWAY_KEY_HEADER); see `forwardedGuard`. */
   readonly key: string;
@@ -422,10 +423,10 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
 }
 
 /**
- * berthd's gateway when workers serve the public port: the in-process gateway keeps the table, the
- * upstreams' health (for the API's instance views) and serves berthd's loopback port; every table
- * also goes to the workers, and `applyTable` resolves once they all serve it, so that the engine
- * drains old instances only after no worker routes to them any more.
+ * berthd's gateway when workers serve the apps port: the in-process gateway keeps the table and the
+ * upstreams' health (for the API's instance views), and with BERTH_SHARED_ORIGIN serves berthd's
+ * loopback port; every table also goes to the workers, and `applyTable` resolves once they all serve
+ * it, so that the engine drains old instances only after no worker routes to them any more.
  */
 export function clusteredGateway(local: Gateway, workers: GatewayCluster): Gateway {
   return {

@@ -192,6 +192,13 @@ const server = http.createServer((req, res) => {
     return res.end('ok');
   }
   if (req.url === '/whoami') return res.end(JSON.stringify({ uid: process.getuid(), cwd: process.cwd() }));
+  if (req.url === '/berth-api') {
+    // berthd's API as the platform tells instances to reach it (BERTH_API_URL).
+    return fetch(process.env.BERTH_API_URL + '/healthz', { signal: AbortSignal.timeout(5000) }).then(
+      (r) => res.end(process.env.BERTH_API_URL + ' ' + r.status),
+      (err) => res.end(process.env.BERTH_API_URL + ' ' + err.message),
+    );
+  }
   res.end(process.env.TEXT + ' v' + process.env.BERTH_RELEASE);
 });
 server.keepAliveTimeout = 60000;
@@ -459,6 +466,25 @@ if (!enabled) {
       });
       expect(await f.get('/t/dkdkill/')).toEqual({ status: 200, text: 'phoenix v1' });
     }, 300_000);
+  });
+
+  describe('berthd listening on every address', () => {
+    let f: EngineFixture;
+    beforeAll(async () => {
+      await removeDockerLeftovers(docker, ['dkdapi']);
+      f = await startEngineFixture('sqlite', { ...DOCKER_ENV, BERTH_HOST: '0.0.0.0' });
+    }, 60_000);
+    afterAll(async () => {
+      await f?.stop();
+      await removeDockerLeftovers(docker, ['dkdapi']);
+    }, 120_000);
+
+    it("is reachable from the app's containers at BERTH_API_URL", async () => {
+      await f.createApp('dkdapi');
+      await f.deploy('dkdapi', 'stag', await containerApp({ count: 1 }));
+      const answer = await f.get('/t/dkdapi/berth-api');
+      expect(answer).toEqual({ status: 200, text: `http://host.docker.internal:${f.t.berthd.port} 200` });
+    }, 600_000);
   });
 
   describe('a hostile app deployed next to a victim', () => {

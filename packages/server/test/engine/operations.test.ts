@@ -114,6 +114,10 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     expect((await f.get(`/t/${code}/env/BERTH_APP_CODE`)).text).toBe(code);
     const secret = await f.api('GET', `/api/v1/apps/${code}/secret`);
     expect((await f.get(`/t/${code}/env/BERTH_APP_SECRET`)).text).toBe(secret.body.secret);
+    // Where the app is, where its users log in, and where its server reaches berthd's API.
+    expect((await f.get(`/t/${code}/env/BERTH_APP_URL`)).text).toBe(`${f.t.appsUrl}/t/${code}/`);
+    expect((await f.get(`/t/${code}/env/BERTH_CONSOLE_URL`)).text).toBe(f.t.url);
+    expect((await f.get(`/t/${code}/env/BERTH_API_URL`)).text).toBe(f.t.url);
   }, 60_000);
 
   it('a failing health check leaves the previous release serving', async () => {
