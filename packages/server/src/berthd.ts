@@ -14,6 +14,7 @@ import { createEngine, type Engine } from './engine/index.ts';
 import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
 import { accessLogger } from './gateway/access-log.ts';
 import {
+  closeServer,
   clusteredGateway,
   createGateway,
   createGatewayCluster,
@@ -21,6 +22,7 @@ import {
   forwardedGuard,
   type Gateway,
   type GatewayCluster,
+  listenServer,
 } from './gateway/index.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { type Api, createHttpApp } from './http/server.ts';
@@ -35,7 +37,12 @@ import {
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
-import { type BindablePublicUrls, createPublicUrls, isLoopback, type PublicUrls } from './public-urls.ts';
+import {
+  type BindablePublicUrls,
+  createPublicUrls,
+  type PublicUrls,
+  warnAboutOrigins,
+} from './public-urls.ts';
 import type { DockerParts } from './runtime/docker/berthd-parts.ts';
 import type { RuntimeDriver } from './runtime/index.ts';
 import { createAppUsers } from './runtime/process/app-user.ts';
@@ -280,7 +287,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         appsPort = gatewayWorkers.port;
       } else {
         appsServer = createGatewayServer(localGateway);
-        appsPort = await listen(appsServer, config.appsPort, config.host);
+        appsPort = await listenServer(appsServer, config.appsPort, config.host);
       }
     }
     publicUrls.bind({ console: consolePort, apps: appsPort });
@@ -344,43 +351,4 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await store.close().catch(() => {});
     throw err;
   }
-}
-
-/** Start-time warnings about the origins and the session cookie (docs/security.md). */
-function warnAboutOrigins(config: Readonly<Config>, logger: Logger): void {
-  if (config.sharedOrigin) {
-    logger.warn(
-      { console: config.publicUrl, apps: config.appsUrl },
-      "BERTH_SHARED_ORIGIN: apps are served on the console's origin, where any app (its server or its pages) can act with a visiting user's session; host trusted internal apps only (docs/security.md)",
-    );
-  }
-  if (!config.cookieSecure) {
-    logger.warn(
-      { console: config.publicUrl },
-      'BERTH_PUBLIC_URL is plain http on a host name browsers do not treat as secure: the session cookie is berth_session without Secure (not __Host-berth_session); serve the console over https',
-    );
-  }
-  if (config.runtime.driver === 'docker' && isLoopback(config.host)) {
-    logger.warn(
-      { host: config.host },
-      "BERTH_HOST is a loopback address: containers cannot reach berthd's API (BERTH_API_URL); listen on 0.0.0.0 or the host's address",
-    );
-  }
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }

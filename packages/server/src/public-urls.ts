@@ -2,7 +2,9 @@
 // and its API as app instances reach it from where they run (BERTH_API_URL in their environment).
 // A configured URL with port 0 (the default with BERTH_PORT=0, as in the tests) stands for the port
 // berthd got when it started listening, so the URLs are read when needed, not copied at start.
+// Also the start-time warnings about origins and the session cookie.
 import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
 
 export interface PublicUrls {
   /** The console and API, as browsers reach them, e.g. https://console.example.com */
@@ -70,4 +72,26 @@ export function createPublicUrls(config: Readonly<Config>, network: InstanceNetw
       if (ports.apps !== undefined) appsPort = ports.apps;
     },
   };
+}
+
+/** Start-time warnings about the origins and the session cookie (docs/security.md). */
+export function warnAboutOrigins(config: Readonly<Config>, logger: Logger): void {
+  if (config.sharedOrigin) {
+    logger.warn(
+      { console: config.publicUrl, apps: config.appsUrl },
+      "BERTH_SHARED_ORIGIN: apps are served on the console's origin, where any app (its server or its pages) can act with a visiting user's session; host trusted internal apps only (docs/security.md)",
+    );
+  }
+  if (!config.cookieSecure) {
+    logger.warn(
+      { console: config.publicUrl },
+      'BERTH_PUBLIC_URL is plain http on a host name browsers do not treat as secure: the session cookie is berth_session without Secure (not __Host-berth_session); serve the console over https',
+    );
+  }
+  if (config.runtime.driver === 'docker' && isLoopback(config.host)) {
+    logger.warn(
+      { host: config.host },
+      "BERTH_HOST is a loopback address: containers cannot reach berthd's API (BERTH_API_URL); listen on 0.0.0.0 or the host's address",
+    );
+  }
 }

@@ -2,6 +2,7 @@
 // requests go to the gateway; malformed requests get a bare 400. Used by every gateway worker
 // process and by berthd itself when it serves the apps port without workers.
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Gateway } from './gateway.ts';
 
 export function createGatewayServer(gateway: Pick<Gateway, 'handleRequest' | 'handleUpgrade'>): http.Server {
@@ -15,4 +16,23 @@ export function createGatewayServer(gateway: Pick<Gateway, 'handleRequest' | 'ha
     socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
   return server;
+}
+
+/** Listens and resolves with the port it got (`port` 0 picks one). */
+export function listenServer(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting, closes idle keep-alive connections, and resolves once the rest have finished. */
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

@@ -64,7 +64,7 @@ export {
   type RouteCounters,
   snapshotMetrics,
 } from './gateway-metrics.ts';
-export { createGatewayServer } from './gateway-server.ts';
+export { closeServer, createGatewayServer, listenServer } from './gateway-server.ts';
 export {
   broadcastRouteTable,
   type GatewayWorker,
