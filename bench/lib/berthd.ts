@@ -69,8 +69,12 @@ export function gatewayWorkerPids(primary: number): number[] {
 export const RUN_ID = crypto.randomBytes(2).toString('hex');
 
 export interface BenchBerthd {
+  /** The console and API. */
   readonly url: string;
   readonly port: number;
+  /** The apps origin (the gateway): apps at `/o/{code}/`, `/t/{code}/`. */
+  readonly appsUrl: string;
+  readonly appsPort: number;
   readonly dataDir: string;
   readonly env: Record<string, string>;
   /** The current berthd process (changes after `restart`). */
@@ -102,15 +106,21 @@ export async function startBenchBerthd(
   const main = await buildBerthd();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `berth-bench-${name}-`));
   const port = await freePort();
+  let appsPort = await freePort();
+  while (appsPort === port) appsPort = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const appsUrl = `http://127.0.0.1:${appsPort}`;
   const env: Record<string, string> = {
     BERTH_PORT: String(port),
+    BERTH_APPS_PORT: String(appsPort),
+    BERTH_PUBLIC_URL: url,
+    BERTH_APPS_URL: appsUrl,
     BERTH_HOST: '127.0.0.1',
     BERTH_DATA_DIR: dataDir,
     BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
     BERTH_LOG_LEVEL: 'warn',
     ...extraEnv,
   };
-  const url = `http://127.0.0.1:${port}`;
   const apps = new Set<string>();
   let child!: ChildProcess;
   let output: () => string = () => '';
@@ -159,7 +169,10 @@ export async function startBenchBerthd(
     const anonymous = new BerthClient({ baseUrl: url });
     const login = await anonymous.login({ username: 'admin', password: ADMIN_PASSWORD });
     if (!login.sessionToken) throw new Error('login returned no session token');
-    authed = anonymous.with({ sessionToken: login.sessionToken });
+    authed = anonymous.with({
+      sessionToken: login.sessionToken,
+      ...(login.sessionCookie ? { sessionCookie: login.sessionCookie } : {}),
+    });
   } catch (err) {
     await removeAll();
     throw err;
@@ -169,6 +182,8 @@ export async function startBenchBerthd(
   return {
     url,
     port,
+    appsUrl,
+    appsPort,
     dataDir,
     env,
     get child() {

@@ -47,7 +47,7 @@ async function newestDeployId(b: BenchBerthd, code: string): Promise<string | un
 /** One repetition: deploy -> config change -> rollback, then the config var is removed again. */
 async function repetition(run: RuntimeRun, rep: number, progress: (line: string) => void): Promise<void> {
   const b = run.berthd!;
-  const url = `${b.url}/o/${run.code}/`;
+  const url = `${b.appsUrl}/o/${run.code}/`;
   const marker = `bench-${RUN_ID}-${run.runtime}-${rep}-pkg`;
   const configMarker = `bench-${RUN_ID}-${run.runtime}-${rep}-cfg`;
   const pkg = await nodeHelloPackage(marker);
@@ -134,7 +134,7 @@ async function repetitionWarmUp(run: RuntimeRun): Promise<void> {
   const { deploy } = await b.client.uploadDeploy(run.code, 'prod', await nodeHelloPackage(marker));
   const timeout = run.runtime === 'docker' ? 900_000 : 180_000;
   await waitDeploy(b.client, deploy.id, timeout);
-  await waitServes(`${b.url}/o/${run.code}/`, marker, timeout);
+  await waitServes(`${b.appsUrl}/o/${run.code}/`, marker, timeout);
 }
 
 function report(options: BenchOptions, runs: RuntimeRun[]): SuiteResult {

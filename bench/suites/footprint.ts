@@ -112,7 +112,7 @@ export async function footprintBenchmark(
       if (++done % 10 === 0) progress(`footprint: ${done}/${appCount} apps deployed`);
     });
     const deployAllMs = performance.now() - t0;
-    for (const code of codes) await waitServes(`${b.url}/o/${code}/`, 'tiny');
+    for (const code of codes) await waitServes(`${b.appsUrl}/o/${code}/`, 'tiny');
     await sleep(2_000);
     const loaded = await sampleRss(b.child.pid!, options.quick ? 2_000 : 5_000);
     const listLoaded = await listLatencies(b, listRequests);

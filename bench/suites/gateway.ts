@@ -192,7 +192,7 @@ export async function gatewayBenchmark(
       const started = await berthdWithUpstream(options.workers);
       stops.push(() => started.berthd.close());
       upstreamPort = started.port;
-      berthdUrl = `${started.berthd.url}/o/${started.code}/`;
+      berthdUrl = `${started.berthd.appsUrl}/o/${started.code}/`;
       // berthd's processes: the primary and its gateway workers (not the app instances).
       berthdPids = () => {
         const primary = started.berthd.child.pid!;

@@ -49,7 +49,7 @@ export async function recoveryBenchmark(
       const { deploy } = await b.client.uploadDeploy(code, 'prod', pkg);
       await waitDeploy(b.client, deploy.id);
     });
-    const urls = codes.map((code) => `${b.url}/o/${code}/`);
+    const urls = codes.map((code) => `${b.appsUrl}/o/${code}/`);
     for (const url of urls) await waitServes(url, 'tiny');
 
     for (let rep = 0; rep < options.rounds; rep++) {

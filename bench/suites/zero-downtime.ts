@@ -50,7 +50,7 @@ export async function zeroDowntimeBenchmark(
   let phases: PhaseResult[];
   try {
     await b.createApp(code);
-    const url = `${b.url}/o/${code}/`;
+    const url = `${b.appsUrl}/o/${code}/`;
     const first = `bench-${RUN_ID}-zd-first`;
     const { deploy } = await b.client.uploadDeploy(code, 'prod', await nodeHelloPackage(first));
     await waitDeploy(b.client, deploy.id);

@@ -18,7 +18,7 @@ export async function followDeploy(
   ctx: CommandContext,
   client: BerthClient,
   deploy: Deploy,
-  done: (finished: Deploy) => string,
+  done: (finished: Deploy) => string | Promise<string>,
 ): Promise<void> {
   const id = deploy.id;
   if (ctx.flag('no-follow')) {
@@ -36,7 +36,7 @@ export async function followDeploy(
   const finished = await untilInterrupted(id, () => followLog(client, id, print));
   if (ctx.json) ctx.out.json({ deploy: finished });
   if (finished.status === 'succeeded') {
-    if (!ctx.json) ctx.out.line(done(finished));
+    if (!ctx.json) ctx.out.line(await done(finished));
     return;
   }
   throw new CliError(

@@ -29,8 +29,9 @@ describe('BerthClient against berthd', () => {
     expect(login.user.username).toBe('admin');
     expect(login.expiresAt).toBeGreaterThan(Date.now());
     expect(login.sessionToken).toBeTruthy();
+    expect(login.sessionCookie).toBe('__Host-berth_session');
 
-    const session = client.with({ sessionToken: login.sessionToken! });
+    const session = client.with({ sessionToken: login.sessionToken!, sessionCookie: login.sessionCookie! });
     expect(await session.me()).toMatchObject({ user: { username: 'admin' }, via: 'session' });
     const created = await session.createMyToken({ name: 'sdk-test' });
     const withToken = client.with({ token: created.secret });

@@ -1,5 +1,5 @@
 // The deploy-loop commands without a server: argument checks (exit 2 before any credentials are
-// looked at), help, `open`, and no upload without credentials.
+// looked at), help, and no upload (nor `open`) without credentials.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,19 +78,16 @@ describe('berth deploy-loop commands without a server', () => {
     );
   });
 
-  it('open prints the URL of stag and prod without calling the server', async () => {
-    const port = await closedPort();
-    const env = { BERTH_URL: `http://127.0.0.1:${port}/berth/` };
-    expect(await cli.run(['open', '--app', 'hello'], { env })).toEqual({
-      code: 0,
-      stdout: `http://127.0.0.1:${port}/berth/t/hello/\n`,
-      stderr: '',
-    });
-    const prod = await cli.run(['open', '-a', 'hello', '-e', 'prod'], { env });
-    expect(prod.stdout).toBe(`http://127.0.0.1:${port}/berth/o/hello/\n`);
+  it('open asks the server where the apps origin serves the app: exits 3 without credentials, 4 without a server', async () => {
     const nowhere = await cli.run(['open', '--app', 'hello']);
     expect(nowhere.code).toBe(3);
     expect(nowhere.stderr).toMatch(/\(NOT_LOGGED_IN\)\n$/);
+    const port = await closedPort();
+    const down = await cli.run(['open', '--app', 'hello'], {
+      env: { BERTH_URL: `http://127.0.0.1:${port}`, BERTH_TOKEN: 'berth_x' },
+    });
+    expect(down.code).toBe(4);
+    expect(down.stdout).toBe('');
   });
 
   it('deploy exits 3 without credentials and 4 when the server is down', async () => {

@@ -80,7 +80,9 @@ describe.each(testDialects())('berth deploy loop against berthd on %s', (dialect
   it.skipIf(!engineWired)(
     'deploys node-hello, serves it, and lists, scales, shows, logs and rolls back',
     async () => {
-      const stagUrl = `${t.url}/t/hello/`;
+      // Served on the apps origin, which is not the server the CLI talks to.
+      const stagUrl = `${t.appsUrl}/t/hello/`;
+      expect(t.appsUrl).not.toBe(t.url);
       const deployed = expectOk(
         await cli.run(['deploy', appDir, '--app', 'hello', '--description', 'first']),
       );
@@ -156,7 +158,7 @@ describe.each(testDialects())('berth deploy loop against berthd on %s', (dialect
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^berth: deploy \S+ failed: .+ \(DEPLOY_FAILED\)\n$/m);
       // The release from before keeps serving.
-      expect((await fetch(`${t.url}/t/hello/`)).status).toBe(200);
+      expect((await fetch(`${t.appsUrl}/t/hello/`)).status).toBe(200);
     },
     300_000,
   );

@@ -50,16 +50,21 @@ export {
   NETWORK_ERROR,
 } from './client/api-error.ts';
 
-/** The name of berthd's session cookie. */
-export const SESSION_COOKIE = 'berth_token';
+/**
+ * The names of berthd's session cookie: `__Host-berth_session` on an https (or localhost) console,
+ * `berth_session` on a plain-http one. A berthd sets and reads one of them.
+ */
+export const SESSION_COOKIES = ['__Host-berth_session', 'berth_session'] as const;
 
 /** What `login` resolves to: the API's body plus the session token where it is readable. */
 export interface LoginResult extends LoginResponse {
   /**
-   * The session token from the `berth_token` cookie. Set where the response headers expose
-   * `Set-Cookie` (Node.js); browsers hide it and keep the cookie themselves.
+   * The session token from the session cookie. Set where the response headers expose `Set-Cookie`
+   * (Node.js); browsers hide it and keep the cookie themselves.
    */
   sessionToken?: string;
+  /** The session cookie's name, with `sessionToken`. */
+  sessionCookie?: string;
 }
 
 export interface BerthClientOptions {
@@ -68,10 +73,12 @@ export interface BerthClientOptions {
   /** An API token (`berth_…`), sent as `Authorization: Bearer`. */
   token?: string;
   /**
-   * A session token, sent as the `berth_token` cookie. Only where a script may set cookies
-   * (Node.js); in a browser leave it out and the browser sends its own cookie.
+   * A session token, sent as the session cookie. Only where a script may set cookies (Node.js);
+   * in a browser leave it out and the browser sends its own cookie.
    */
   sessionToken?: string;
+  /** The session cookie's name (from `login`); default `__Host-berth_session`. */
+  sessionCookie?: string;
   /** Defaults to the global `fetch`. */
   fetch?: typeof fetch;
 }
@@ -101,17 +108,19 @@ export class BerthClient {
   readonly baseUrl: string;
   readonly #token: string | undefined;
   readonly #sessionToken: string | undefined;
+  readonly #sessionCookie: string;
   readonly #fetch: typeof fetch;
 
   constructor(options: BerthClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#token = options.token;
     this.#sessionToken = options.sessionToken;
+    this.#sessionCookie = options.sessionCookie ?? SESSION_COOKIES[0];
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
   /** A client for the same server that authenticates with another credential. */
-  with(credential: { token?: string; sessionToken?: string }): BerthClient {
+  with(credential: { token?: string; sessionToken?: string; sessionCookie?: string }): BerthClient {
     return new BerthClient({ baseUrl: this.baseUrl, fetch: this.#fetch, ...credential });
   }
 
@@ -129,12 +138,15 @@ export class BerthClient {
 
   // --- sessions and the current user --------------------------------------------------------
 
-  /** `POST /api/v1/auth/login`; `sessionToken` is the `berth_token` cookie where readable. */
+  /** `POST /api/v1/auth/login`; `sessionToken` is the session cookie's value where readable. */
   async login(body: LoginRequest): Promise<LoginResult> {
     const raw = await this.#send('POST', '/api/v1/auth/login', { body });
     const result = this.#result<LoginResult>(raw);
-    const sessionToken = readSetCookie(raw.response.headers, SESSION_COOKIE);
-    return sessionToken === undefined ? result : { ...result, sessionToken };
+    for (const name of SESSION_COOKIES) {
+      const sessionToken = readSetCookie(raw.response.headers, name);
+      if (sessionToken !== undefined) return { ...result, sessionToken, sessionCookie: name };
+    }
+    return result;
   }
 
   /** `POST /api/v1/auth/logout`: revokes the credential this client uses. */
@@ -454,7 +466,9 @@ export class BerthClient {
   #init(method: string, options: RequestOptions): RequestInit {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token) headers['authorization'] = `Bearer ${this.#token}`;
-    if (this.#sessionToken) headers['cookie'] = `${SESSION_COOKIE}=${encodeURIComponent(this.#sessionToken)}`;
+    if (this.#sessionToken) {
+      headers['cookie'] = `${this.#sessionCookie}=${encodeURIComponent(this.#sessionToken)}`;
+    }
     const init: RequestInit & { duplex?: 'half' } = { method, headers };
     if (options.signal) init.signal = options.signal;
     if (options.raw) {

@@ -1,6 +1,10 @@
 // The composition root: config -> store -> modules -> http -> workers. Every module gets its
 // dependencies here; nothing is created at import time.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+//
+// Two origins (docs/security.md, "Session design"): the console and API listen on BERTH_PORT, the
+// gateway serves the apps on BERTH_APPS_PORT, so no app shares the origin that the session cookie
+// belongs to. Only with BERTH_SHARED_ORIGIN does the gateway sit in front of the API on one port.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { createBuilders } from './build/index.ts';
@@ -10,12 +14,15 @@ import { createEngine, type Engine } from './engine/index.ts';
 import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
 import { accessLogger } from './gateway/access-log.ts';
 import {
+  closeServer,
   clusteredGateway,
   createGateway,
   createGatewayCluster,
+  createGatewayServer,
   forwardedGuard,
   type Gateway,
   type GatewayCluster,
+  listenServer,
 } from './gateway/index.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { type Api, createHttpApp } from './http/server.ts';
@@ -30,6 +37,12 @@ import {
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
+import {
+  type BindablePublicUrls,
+  createPublicUrls,
+  type PublicUrls,
+  warnAboutOrigins,
+} from './public-urls.ts';
 import type { DockerParts } from './runtime/docker/berthd-parts.ts';
 import type { RuntimeDriver } from './runtime/index.ts';
 import { createProcessDriver } from './runtime/process/index.ts';
@@ -46,15 +59,21 @@ export interface BerthdOptions {
 
 export interface Berthd {
   readonly config: Readonly<Config>;
-  /** The address berthd listens on, e.g. http://127.0.0.1:8080 */
+  /** The address the console and API listen on, e.g. http://127.0.0.1:8080 */
   readonly url: string;
   readonly port: number;
+  /** The address the apps are served on (the gateway), e.g. http://127.0.0.1:8081; the same as
+   *  `url` with BERTH_SHARED_ORIGIN. */
+  readonly appsUrl: string;
+  readonly appsPort: number;
+  /** The public URLs berthd hands out (console, apps, the API as instances reach it). */
+  readonly urls: PublicUrls;
   readonly store: Store;
   readonly jobs: JobQueue;
   readonly http: Api;
   readonly runtime: RuntimeDriver;
   readonly gateway: Gateway;
-  /** The gateway worker processes serving the public port (BERTH_GATEWAY_WORKERS > 0), else null:
+  /** The gateway worker processes serving the apps port (BERTH_GATEWAY_WORKERS > 0), else null:
    *  then berthd's own process serves it. */
   readonly gatewayWorkers: GatewayCluster | null;
   readonly engine: Engine;
@@ -78,17 +97,22 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let runtime: RuntimeDriver | undefined;
   let gateway: Gateway | undefined;
   let gatewayWorkers: GatewayCluster | undefined;
+  let appsServer: Server | undefined;
   let engine: Engine | undefined;
+  let urls: BindablePublicUrls | undefined;
+  const shared = config.sharedOrigin;
   try {
-    // With workers (one per core) serving the public port, berthd's server moves to a loopback port
-    // that the workers forward non-app requests to; every route table goes to the workers too. They
-    // are forked first, to load their code while berthd migrates and recovers (a restart is served
-    // again sooner), and listen once berthd has its route table (`start` below).
+    warnAboutOrigins(config, logger);
+    // With workers (one per core) serving the apps port, every route table goes to the workers too.
+    // (With BERTH_SHARED_ORIGIN they serve BERTH_PORT and forward what is not for an app to berthd's
+    // server on a loopback port.) They are forked first, to load their code while berthd migrates
+    // and recovers (a restart is served again sooner), and listen once berthd has its route table
+    // (`start` below).
     if (config.gatewayWorkers > 0) {
       gatewayWorkers = createGatewayCluster({
         logger,
         workers: config.gatewayWorkers,
-        port: config.port,
+        port: shared ? config.port : config.appsPort,
         host: config.host,
         worker: {
           logLevel: config.logLevel,
@@ -107,6 +131,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       audit,
       logger: logger.child({ mod: 'identity' }),
       sessionTtlMs: config.sessionTtlMs,
+      cookieSecure: config.cookieSecure,
       login: config.login,
     });
     const bootstrap = await identity.bootstrapAdmin(config.adminPassword);
@@ -117,7 +142,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger: logger.child({ mod: 'apps' }),
       lookupUser: identity.lookupUser,
       usersByIds: identity.usersByIds,
-      publicUrl: config.publicUrl,
+      appsUrl: () => urls!.apps,
       onConfigChanged: (actor, code, env) => engine!.service.configChanged(actor, code, env),
       onAppDeleted: (code) => engine!.service.appDeleted(code),
     });
@@ -157,6 +182,13 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       config.runtime.driver === 'docker'
         ? (await import('./runtime/docker/berthd-parts.ts')).createDockerParts(config, logger, installation)
         : undefined;
+    // Processes reach berthd's API on the loopback address, containers through Docker's host name.
+    urls = createPublicUrls(
+      config,
+      docker
+        ? { hostAddress: docker.hostAddress, ownLoopback: true }
+        : { hostAddress: '127.0.0.1', ownLoopback: false },
+    );
     runtime =
       docker?.driver ??
       createProcessDriver({
@@ -171,23 +203,28 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         },
       });
     await runtime.recover();
-    // The public port: app requests go to the gateway, everything else to the API.
+    // The apps port: app requests go to the gateway; anything else is GATEWAY_NO_ROUTE. With
+    // BERTH_SHARED_ORIGIN one port serves both: what is not for an app goes to the API.
     let apiHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     let guard: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     const localGateway = createGateway({
       logger,
       trustForwarded: config.trustProxy,
-      fallback: {
-        request: (req, res) => {
-          guard?.(req, res);
-          apiHandler!(req, res);
-        },
-      },
+      ...(shared
+        ? {
+            fallback: {
+              request: (req: IncomingMessage, res: ServerResponse) => {
+                guard?.(req, res);
+                apiHandler!(req, res);
+              },
+            },
+          }
+        : {}),
       ...(config.engine.accessLog ? { onRequestDone: accessLogger(logger) } : {}),
     });
     gateway = localGateway;
     if (gatewayWorkers !== undefined) {
-      guard = forwardedGuard(gatewayWorkers.key);
+      if (shared) guard = forwardedGuard(gatewayWorkers.key);
       gateway = clusteredGateway(localGateway, gatewayWorkers);
     }
     engine = createEngine({
@@ -211,31 +248,40 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         drainMs: config.engine.drainMs,
         healIntervalMs: config.engine.healIntervalMs,
         appsDomain: config.engine.appsDomain,
+        urls,
       },
     });
     const publicHandler = engine.handleRequest;
     const publicGateway = gateway;
 
+    const publicUrls = urls;
     http = await createHttpApp({
       logger,
       version: VERSION,
       // Behind gateway workers X-Forwarded-* come from them only (the guard drops anyone else's).
-      trustProxy: config.trustProxy || gatewayWorkers !== undefined,
+      trustProxy: config.trustProxy || (shared && gatewayWorkers !== undefined),
       authenticate: identity.authenticate,
-      serverFactory: (handler) => {
-        apiHandler = handler;
-        const server = createServer(publicHandler);
-        server.on('upgrade', publicGateway.handleUpgrade);
-        return server;
-      },
+      consoleOrigin: () => new URL(publicUrls.console).origin,
+      sessionCookieName: identity.sessionCookie.name,
+      ...(shared
+        ? {
+            serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+              apiHandler = handler;
+              const server = createServer(publicHandler);
+              server.on('upgrade', publicGateway.handleUpgrade);
+              return server;
+            },
+          }
+        : {}),
       routes: [
         healthRoutes({ store, version: VERSION }),
         identityRoutes({
           identity,
           audit,
           verifyAppSecret: apps.verifySecret,
-          cookieSecure: config.cookieSecure,
           sessionTtlMs: config.sessionTtlMs,
+          appsOrigin: () => ({ appsUrl: publicUrls.apps, appsDomain: config.engine.appsDomain }),
+          consoleUrl: () => publicUrls.console,
         }),
         appsRoutes({ apps }),
         jobsRoutes({ queue: jobs, access: apps.access, audit }),
@@ -247,15 +293,36 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     const orphans = new Set((await runtime.list()).map((i) => i.app).filter((code) => !liveApps.has(code)));
     for (const code of orphans) await engine.service.appDeleted(code);
     await tenants?.recover(liveApps);
-    await engine.reconcile();
-    await http.listen(
-      gatewayWorkers === undefined
-        ? { port: config.port, host: config.host }
-        : { port: 0, host: '127.0.0.1' },
-    );
-    const address = http.server.address() as AddressInfo;
-    await gatewayWorkers?.start({ host: '127.0.0.1', port: address.port });
-    const publicPort = gatewayWorkers?.port ?? address.port;
+    let consolePort: number;
+    let appsPort: number;
+    if (shared) {
+      // One port: the gateway's table is in place before it serves (reconcile first).
+      await engine.reconcile();
+      await http.listen(
+        gatewayWorkers === undefined
+          ? { port: config.port, host: config.host }
+          : { port: 0, host: '127.0.0.1' },
+      );
+      const address = http.server.address() as AddressInfo;
+      await gatewayWorkers?.start({ host: '127.0.0.1', port: address.port });
+      consolePort = gatewayWorkers?.port ?? address.port;
+      appsPort = consolePort;
+    } else {
+      // The console and API first (instances started while reconciling get BERTH_API_URL with the
+      // port it got), then the apps port once the gateway has its table.
+      await http.listen({ port: config.port, host: config.host });
+      consolePort = (http.server.address() as AddressInfo).port;
+      publicUrls.bind({ console: consolePort });
+      await engine.reconcile();
+      if (gatewayWorkers !== undefined) {
+        await gatewayWorkers.start(null);
+        appsPort = gatewayWorkers.port;
+      } else {
+        appsServer = createGatewayServer(localGateway);
+        appsPort = await listenServer(appsServer, config.appsPort, config.host);
+      }
+    }
+    publicUrls.bind({ console: consolePort, apps: appsPort });
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
     workers = createJobWorkers({
@@ -271,12 +338,15 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       { retentionMs: config.engine.historyRetentionMs },
     );
 
-    const started = { http, workers, runtime, gateway, engine };
+    const started = { http, workers, runtime, gateway, engine, appsServer };
     let closing: Promise<void> | undefined;
     return {
       config,
-      url: `http://${shownHost}:${publicPort}`,
-      port: publicPort,
+      url: `http://${shownHost}:${consolePort}`,
+      port: consolePort,
+      appsUrl: `http://${shownHost}:${appsPort}`,
+      appsPort,
+      urls: publicUrls,
       store,
       jobs,
       http,
@@ -291,6 +361,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         closing ??= (async () => {
           // Public traffic stops first: the workers finish what they serve, then exit.
           await gatewayWorkers?.close();
+          if (started.appsServer !== undefined) await closeServer(started.appsServer);
           await started.http.close();
           await started.workers.stop();
           purger.stop();
@@ -306,6 +377,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   } catch (err) {
     await workers?.stop().catch(() => {});
     await gatewayWorkers?.close().catch(() => {});
+    if (appsServer?.listening) await closeServer(appsServer);
     await http?.close().catch(() => {});
     engine?.close();
     await gateway?.close().catch(() => {});

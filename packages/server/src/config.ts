@@ -10,8 +10,12 @@ export type DatabaseConfig =
   | { dialect: 'mysql'; url: string };
 
 export interface Config {
-  /** Public port: API, console and gateway. */
+  /** The console and API's port (BERTH_PORT); with `sharedOrigin` the apps' too. */
   port: number;
+  /** The apps' port: the gateway (BERTH_APPS_PORT); unused with `sharedOrigin`. */
+  appsPort: number;
+  /** Apps served on the console's origin (BERTH_SHARED_ORIGIN): trusted internal apps only. */
+  sharedOrigin: boolean;
   host: string;
   dataDir: string;
   database: DatabaseConfig;
@@ -20,12 +24,16 @@ export interface Config {
   /** Base64 of 32 bytes; when unset the key lives in `${dataDir}/secret.key` (mode 0600). */
   secretKey: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** The URL users reach berthd at; used in printed hints and to decide the cookie's Secure flag. */
+  /** The console's (and API's) public URL: printed hints, the CSRF check, the session cookie. A URL
+   *  with port 0 (BERTH_PORT=0) stands for the port berthd was given (see public-urls.ts). */
   publicUrl: string;
+  /** The apps origin's public URL: the app URLs the API reports and apps get. */
+  appsUrl: string;
   sessionTtlMs: number;
+  /** Whether the session cookie is `Secure` (and so `__Host-` named): from BERTH_PUBLIC_URL. */
   cookieSecure: boolean;
   trustProxy: boolean;
-  /** Gateway worker processes serving the public port (one per core); 0 serves it in berthd's own
+  /** Gateway worker processes serving the apps port (one per core); 0 serves it in berthd's own
    *  process. */
   gatewayWorkers: number;
   jobs: {
@@ -225,10 +233,72 @@ function defaultGatewayWorkers(): number {
   return cores > 1 ? cores : 0;
 }
 
+/** Reads an http(s) URL setting, without a trailing slash. */
+function httpUrl(setting: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(setting, `"${raw}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(setting, 'must be an http: or https: URL');
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ConfigError(setting, 'must be a plain URL (no user, query or fragment)');
+  }
+  return url;
+}
+
+function urlText(url: URL): string {
+  return url.toString().replace(/\/$/, '');
+}
+
+/** Host names browsers treat as secure over plain http: they keep `Secure` cookies from them. */
+function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    /^127(\.\d{1,3}){3}$/.test(hostname) ||
+    hostname === '[::1]'
+  );
+}
+
+/**
+ * The console and the apps must be different origins unless BERTH_SHARED_ORIGIN says otherwise: an
+ * app on the console's origin can read the console and act with the user's session. Port 0 in both
+ * URLs (BERTH_PORT=0, tests) means two ports picked at start, so two origins.
+ */
+function checkOrigins(consoleUrl: URL, apps: URL, shared: boolean, appsDomain: string | undefined): void {
+  if (shared) return;
+  const ephemeral = consoleUrl.port === '0' && apps.port === '0';
+  if (!ephemeral && consoleUrl.origin === apps.origin) {
+    throw new ConfigError(
+      'BERTH_APPS_URL',
+      `is the console's origin (${consoleUrl.origin}); apps need an origin of their own (another host name or port), or set BERTH_SHARED_ORIGIN=true for trusted internal apps only`,
+    );
+  }
+  if (appsDomain !== undefined && consoleUrl.hostname.endsWith(`.${appsDomain}`)) {
+    throw new ConfigError(
+      'BERTH_PUBLIC_URL',
+      `${consoleUrl.hostname} is an app host name under BERTH_APPS_DOMAIN (${appsDomain}); give the console a host name outside it`,
+    );
+  }
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
   const port = integer(env, 'BERTH_PORT', 8080, 0, 65535);
+  // The apps' port follows the console's: 8081 by default, a free one when BERTH_PORT is 0.
+  const appsPort = integer(env, 'BERTH_APPS_PORT', port === 0 ? 0 : Math.min(port + 1, 65535), 0, 65535);
+  const sharedOrigin = bool(env, 'BERTH_SHARED_ORIGIN', false);
+  if (!sharedOrigin && port !== 0 && appsPort === port) {
+    throw new ConfigError(
+      'BERTH_APPS_PORT',
+      `must differ from BERTH_PORT (${port}) unless BERTH_SHARED_ORIGIN=true`,
+    );
+  }
   const host = env['BERTH_HOST'] || '0.0.0.0';
   const dataDir = path.resolve(cwd, env['BERTH_DATA_DIR'] || '.berth');
 
@@ -247,28 +317,34 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     throw new ConfigError('BERTH_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
-  const publicUrlRaw = env['BERTH_PUBLIC_URL'] || `http://localhost:${port}`;
-  let publicUrl: URL;
-  try {
-    publicUrl = new URL(publicUrlRaw);
-  } catch {
-    throw new ConfigError('BERTH_PUBLIC_URL', `"${publicUrlRaw}" is not a URL`);
+  const publicUrl = httpUrl('BERTH_PUBLIC_URL', env['BERTH_PUBLIC_URL'] || `http://localhost:${port}`);
+  const appsUrl = httpUrl(
+    'BERTH_APPS_URL',
+    env['BERTH_APPS_URL'] || (sharedOrigin ? urlText(publicUrl) : `http://localhost:${appsPort}`),
+  );
+  if (env['BERTH_COOKIE_SECURE'] !== undefined && env['BERTH_COOKIE_SECURE'] !== '') {
+    throw new ConfigError(
+      'BERTH_COOKIE_SECURE',
+      'is no longer read: the session cookie is Secure when BERTH_PUBLIC_URL is https (or http on localhost); unset it',
+    );
   }
-  if (publicUrl.protocol !== 'http:' && publicUrl.protocol !== 'https:') {
-    throw new ConfigError('BERTH_PUBLIC_URL', 'must be an http: or https: URL');
-  }
+  const engineAppsDomain = appsDomain(env);
+  checkOrigins(publicUrl, appsUrl, sharedOrigin, engineAppsDomain);
 
   const config: Config = {
     port,
+    appsPort,
+    sharedOrigin,
     host,
     dataDir,
     database: database(env, dataDir),
     adminPassword,
     secretKey,
     logLevel,
-    publicUrl: publicUrl.toString().replace(/\/$/, ''),
+    publicUrl: urlText(publicUrl),
+    appsUrl: urlText(appsUrl),
     sessionTtlMs: duration(env, 'BERTH_SESSION_TTL', '12h'),
-    cookieSecure: bool(env, 'BERTH_COOKIE_SECURE', publicUrl.protocol === 'https:'),
+    cookieSecure: publicUrl.protocol === 'https:' || isLoopbackHost(publicUrl.hostname),
     trustProxy: bool(env, 'BERTH_TRUST_PROXY', false),
     gatewayWorkers: integer(env, 'BERTH_GATEWAY_WORKERS', defaultGatewayWorkers(), 0, 256),
     jobs: {
@@ -294,7 +370,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxPackageBytes: size(env, 'BERTH_MAX_PACKAGE_SIZE', 200 * 1024 * 1024),
       keepReleases: integer(env, 'BERTH_KEEP_RELEASES', 5, 1, 1000),
       drainMs: duration(env, 'BERTH_DRAIN', '2s'),
-      appsDomain: appsDomain(env),
+      appsDomain: engineAppsDomain,
       accessLog: bool(env, 'BERTH_ACCESS_LOG', true),
       historyRetentionMs: duration(env, 'BERTH_HISTORY_RETENTION', '30d'),
       healIntervalMs: ['0', 'off'].includes(env['BERTH_HEAL_INTERVAL']?.trim() ?? '')

@@ -19,6 +19,22 @@ export const ERRORS = {
   TOKEN_REVOKED: { status: 401, message: 'The token has been revoked' },
   APP_AUTH_FAILED: { status: 401, message: 'Wrong app code or app secret' },
   FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
+  CSRF_REFUSED: {
+    status: 403,
+    message:
+      "A change made with the session cookie must come from the console's own origin, with a JSON body",
+  },
+  // login tickets (apps learning who the user is)
+  NEXT_URL_REFUSED: {
+    status: 400,
+    message: "next must point at the app environment's own address on the apps origin",
+  },
+  TICKET_INVALID: { status: 401, message: 'The login ticket is unknown or not for this app and environment' },
+  TICKET_EXPIRED: {
+    status: 401,
+    message: 'The login ticket has expired; send the user through app-login again',
+  },
+  TICKET_USED: { status: 401, message: 'The login ticket was redeemed already' },
   // users and tokens
   USER_NOT_FOUND: { status: 404, message: 'No such user' },
   USERNAME_TAKEN: { status: 409, message: 'A user with this username exists already' },

@@ -44,10 +44,13 @@ async function main(): Promise<void> {
 }
 
 function banner(berthd: Berthd): string {
-  const url = berthd.config.port === 0 ? berthd.url : berthd.config.publicUrl;
+  const url = berthd.urls.console;
   const lines = [
     '',
     `Berth is running at ${url}`,
+    berthd.config.sharedOrigin
+      ? `  apps:     ${berthd.urls.apps}/t/{app}/, /o/{app}/ (on the console's origin: BERTH_SHARED_ORIGIN)`
+      : `  apps:     ${berthd.urls.apps}/t/{app}/, /o/{app}/`,
     `  data dir: ${berthd.config.dataDir}`,
     `  store:    ${berthd.store.dialect}`,
   ];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { json, tinyApp } from './engine/support.ts';
 import { type Fixture, REPO_ROOT, startNode } from './jobs/processes.ts';
-import { ADMIN_PASSWORD } from './support/harness.ts';
+import { ADMIN_PASSWORD, loginCookieHeader } from './support/harness.ts';
 import { removeInstallationUsers } from './support/host-users.ts';
 
 /** pid -> command line of every process whose parent is `ppid`. */
@@ -54,6 +54,8 @@ describe('the compiled berthd', () => {
     berthd = startNode([entry], {
       BERTH_PORT: '0',
       BERTH_HOST: '127.0.0.1',
+      BERTH_PUBLIC_URL: 'http://127.0.0.1:0',
+      BERTH_APPS_URL: 'http://127.0.0.1:0',
       BERTH_DATA_DIR: dataDir,
       BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
       BERTH_LOG_LEVEL: 'warn',
@@ -64,6 +66,9 @@ describe('the compiled berthd', () => {
     const url = (await berthd.line('Berth is running at ', 60_000))
       .slice('Berth is running at '.length)
       .trim();
+    // The banner's next line names the apps origin: `  apps:     http://…/t/{app}/, /o/{app}/`.
+    const appsUrl = /apps: +(\S+)\/t\/\{app\}\//.exec(await berthd.line('  apps: ', 10_000))![1]!;
+    expect(appsUrl).not.toBe(url);
 
     // Two gateway workers, forked from the bundle; no tsx loader or esbuild service anywhere.
     const pid = berthd.child.pid!;
@@ -74,13 +79,7 @@ describe('the compiled berthd', () => {
     }
     expect(fs.readFileSync(`/proc/${pid}/maps`, 'utf8')).not.toContain('esbuild');
 
-    const login = await fetch(`${url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    expect(login.status).toBe(200);
-    const cookie = `berth_token=${/berth_token=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]}`;
+    const cookie = await loginCookieHeader(url, 'admin', ADMIN_PASSWORD);
     const created = await fetch(`${url}/api/v1/apps`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },
@@ -101,7 +100,7 @@ describe('the compiled berthd', () => {
       status = (await json(res)).deploy.status;
     }
     expect(status).toBe('succeeded');
-    const served = await fetch(`${url}/o/bundled/`);
+    const served = await fetch(`${appsUrl}/o/bundled/`);
     expect(served.status).toBe(200);
     expect(await served.text()).toBe('compiled v1');
 

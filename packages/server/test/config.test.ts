@@ -31,8 +31,13 @@ describe('config', () => {
     ['BERTH_SECRET_KEY', 'dG9vc2hvcnQ='],
     ['BERTH_LOG_LEVEL', 'loud'],
     ['BERTH_SESSION_TTL', '12 parsecs'],
-    ['BERTH_COOKIE_SECURE', 'maybe'],
+    ['BERTH_COOKIE_SECURE', 'true'],
     ['BERTH_PUBLIC_URL', 'ftp://x'],
+    ['BERTH_PUBLIC_URL', 'https://user@console.example.com'],
+    ['BERTH_APPS_URL', 'not a url'],
+    ['BERTH_APPS_URL', 'http://localhost:8080'],
+    ['BERTH_APPS_PORT', '8080'],
+    ['BERTH_SHARED_ORIGIN', 'perhaps'],
   ])('refuses %s=%s with an error naming the setting', (setting, value) => {
     let caught: unknown;
     try {
@@ -43,6 +48,49 @@ describe('config', () => {
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as ConfigError).setting).toBe(setting);
     expect((caught as ConfigError).message).toContain(setting);
+  });
+
+  it('gives the console and the apps an origin each by default', () => {
+    const c = loadConfig({});
+    expect([c.port, c.appsPort, c.sharedOrigin]).toEqual([8080, 8081, false]);
+    expect([c.publicUrl, c.appsUrl]).toEqual(['http://localhost:8080', 'http://localhost:8081']);
+    const moved = loadConfig({ BERTH_PORT: '9000' });
+    expect([moved.appsPort, moved.appsUrl]).toEqual([9001, 'http://localhost:9001']);
+    expect(loadConfig({ BERTH_PORT: '0' }).appsPort).toBe(0);
+    const named = loadConfig({
+      BERTH_PUBLIC_URL: 'https://console.example.com/',
+      BERTH_APPS_URL: 'https://apps.example.com',
+      BERTH_APPS_DOMAIN: 'apps.example.com',
+    });
+    expect([named.publicUrl, named.appsUrl]).toEqual([
+      'https://console.example.com',
+      'https://apps.example.com',
+    ]);
+  });
+
+  it('serves apps on the console origin only when BERTH_SHARED_ORIGIN says so', () => {
+    expect(() => loadConfig({ BERTH_APPS_URL: 'http://localhost:8080/apps' })).toThrow(
+      /^BERTH_APPS_URL: is the console's origin/,
+    );
+    const shared = loadConfig({ BERTH_SHARED_ORIGIN: 'true' });
+    expect([shared.sharedOrigin, shared.appsUrl]).toEqual([true, 'http://localhost:8080']);
+    expect(loadConfig({ BERTH_SHARED_ORIGIN: 'true', BERTH_APPS_PORT: '8080' }).sharedOrigin).toBe(true);
+  });
+
+  it('refuses a console host name that is an app host name under BERTH_APPS_DOMAIN', () => {
+    expect(() =>
+      loadConfig({
+        BERTH_PUBLIC_URL: 'https://console.apps.example.com',
+        BERTH_APPS_DOMAIN: 'apps.example.com',
+      }),
+    ).toThrow(/^BERTH_PUBLIC_URL: console\.apps\.example\.com is an app host name/);
+  });
+
+  it('makes the session cookie Secure on https and loopback consoles, not on other plain-http ones', () => {
+    expect(loadConfig({}).cookieSecure).toBe(true);
+    expect(loadConfig({ BERTH_PUBLIC_URL: 'http://127.0.0.1:8080' }).cookieSecure).toBe(true);
+    expect(loadConfig({ BERTH_PUBLIC_URL: 'https://console.example.com' }).cookieSecure).toBe(true);
+    expect(loadConfig({ BERTH_PUBLIC_URL: 'http://berth.internal:8080' }).cookieSecure).toBe(false);
   });
 
   it('parses durations with units', () => {

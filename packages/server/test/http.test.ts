@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csrfRefusal, isUnsafeMethod } from '../src/http/csrf.ts';
 import { startTestBerthd, type TestBerthd } from './support/harness.ts';
 
 describe('http edge', () => {
@@ -26,5 +27,51 @@ describe('http edge', () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     expect(res.body.paths['/healthz']).toBeDefined();
+  });
+});
+
+describe('csrfRefusal', () => {
+  const CONSOLE = 'https://console.example.com';
+  const req = (headers: Record<string, string>, method = 'POST') => ({
+    method,
+    headers,
+    protocol: 'https',
+    host: 'console.example.com',
+  });
+
+  it('lets the console pages, typed URLs and non-browser clients through', () => {
+    const json = { 'content-type': 'application/json', 'content-length': '2' };
+    expect(
+      csrfRefusal(req({ ...json, origin: CONSOLE, 'sec-fetch-site': 'same-origin' }), CONSOLE),
+    ).toBeUndefined();
+    expect(csrfRefusal(req({ origin: CONSOLE }), CONSOLE)).toBeUndefined();
+    expect(csrfRefusal(req({ 'sec-fetch-site': 'none' }), CONSOLE)).toBeUndefined();
+    expect(csrfRefusal(req(json), CONSOLE)).toBeUndefined();
+    expect(
+      csrfRefusal(req({ 'content-type': 'application/gzip', 'transfer-encoding': 'chunked' }), CONSOLE),
+    ).toBeUndefined();
+    // The request's own scheme://Host counts as the console (another name for the same berthd).
+    expect(
+      csrfRefusal(req({ origin: 'https://console.example.com' }), 'http://localhost:8080'),
+    ).toBeUndefined();
+  });
+
+  it.each([
+    ['another origin', { origin: 'https://apps.example.com' }],
+    ['the console on another port', { origin: 'https://console.example.com:8081' }],
+    ['an opaque origin', { origin: 'null' }],
+    ['a same-site page', { 'sec-fetch-site': 'same-site' }],
+    ['a cross-site page', { 'sec-fetch-site': 'cross-site' }],
+    ['a text/plain body', { 'content-type': 'text/plain', 'content-length': '2' }],
+    ['a form', { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '3' }],
+    ['multipart', { 'content-type': 'multipart/form-data; boundary=x', 'content-length': '9' }],
+    ['a body without a type', { 'transfer-encoding': 'chunked' }],
+  ])('refuses %s', (_what, headers) => {
+    expect(csrfRefusal(req(headers), CONSOLE)).toEqual(expect.any(String));
+  });
+
+  it('is for unsafe methods only', () => {
+    expect(['GET', 'HEAD', 'OPTIONS'].map(isUnsafeMethod)).toEqual([false, false, false]);
+    expect(['POST', 'PUT', 'PATCH', 'DELETE'].map(isUnsafeMethod)).toEqual([true, true, true, true]);
   });
 });

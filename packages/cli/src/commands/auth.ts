@@ -100,7 +100,10 @@ async function login(ctx: CommandContext): Promise<void> {
   if (!session.sessionToken) {
     throw new CliError('the server answered the login without a session cookie', 'BAD_RESPONSE', EXIT.api);
   }
-  const withSession = anonymous.with({ sessionToken: session.sessionToken });
+  const withSession = anonymous.with({
+    sessionToken: session.sessionToken,
+    ...(session.sessionCookie ? { sessionCookie: session.sessionCookie } : {}),
+  });
   let secret: string;
   try {
     const created = await withSession.createMyToken({ name: `berth-cli@${ctx.io.hostname}`.slice(0, 100) });

@@ -58,7 +58,7 @@ export const deployGroup: Group = {
           ctx,
           client,
           deploy,
-          (d) => `Deployed v${d.release} to ${appUrl(client.baseUrl, where)}`,
+          async (d) => `Deployed v${d.release} to ${await appUrl(client, where)}`,
         );
       },
     },

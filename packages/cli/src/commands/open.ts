@@ -1,6 +1,6 @@
-// berth open: prints where an environment is served (it launches no browser).
+// berth open: prints where an environment is served (it launches no browser), as the server
+// reports it: on the apps origin (BERTH_APPS_URL), not the server's own.
 import type { Group } from '../command.ts';
-import { notLoggedIn } from '../errors.ts';
 import { appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
 export const openGroup: Group = {
@@ -17,9 +17,7 @@ export const openGroup: Group = {
       notes: [TARGET_NOTE, 'It prints the URL only; open it in a browser yourself.'],
       async run(ctx) {
         const where = target(ctx, 'berth open --app CODE [--env stag|prod]');
-        const server = ctx.server();
-        if (!server) throw notLoggedIn('no server known; run berth login URL first or set BERTH_URL');
-        const url = appUrl(server, where);
+        const url = await appUrl(ctx.client(), where);
         if (ctx.json) return ctx.out.json({ url });
         ctx.out.line(url);
       },

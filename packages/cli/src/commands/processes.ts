@@ -100,7 +100,7 @@ function actionGroup(
           const where = target(ctx, usage);
           const client = ctx.client();
           const { deploy } = await call(client, where);
-          await followDeploy(ctx, client, deploy, (d) => done(where, d, appUrl(client.baseUrl, where)));
+          await followDeploy(ctx, client, deploy, async (d) => done(where, d, await appUrl(client, where)));
         },
       },
     ],

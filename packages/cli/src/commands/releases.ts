@@ -70,8 +70,8 @@ export const rollbackGroup: Group = {
           ctx,
           client,
           deploy,
-          (d) =>
-            `Rolled back ${where.app}/${where.env}: v${d.release} runs at ${appUrl(client.baseUrl, where)}`,
+          async (d) =>
+            `Rolled back ${where.app}/${where.env}: v${d.release} runs at ${await appUrl(client, where)}`,
         );
       },
     },
@@ -98,7 +98,8 @@ export const promoteGroup: Group = {
           ctx,
           client,
           deploy,
-          (d) => `Promoted to prod: v${d.release} runs at ${appUrl(client.baseUrl, { app, env: 'prod' })}`,
+          async (d) =>
+            `Promoted to prod: v${d.release} runs at ${await appUrl(client, { app, env: 'prod' })}`,
         );
       },
     },

@@ -1,7 +1,7 @@
 // The `--app CODE [--env stag|prod]` pair of the deploy-loop commands, and the app's public URL.
-import type { EnvName } from '@berth/sdk';
+import type { BerthClient, EnvName } from '@berth/sdk';
 import type { CommandContext, OptionSpecs } from '../command.ts';
-import { usageError } from '../errors.ts';
+import { CliError, EXIT, usageError } from '../errors.ts';
 import { envName } from './shared.ts';
 
 export const APP_OPTION: OptionSpecs = {
@@ -31,7 +31,13 @@ export function appCode(ctx: CommandContext, usage: string): string {
   return app;
 }
 
-/** Where the gateway serves an environment: `/t/{code}/` for stag, `/o/{code}/` for prod. */
-export function appUrl(server: string, { app, env }: Target): string {
-  return `${server.replace(/\/+$/, '')}/${env === 'prod' ? 'o' : 't'}/${encodeURIComponent(app)}/`;
+/**
+ * Where the gateway serves an environment, as the server reports it: `/t/{code}/` (stag) or
+ * `/o/{code}/` (prod) on the apps origin, which is not the server's own (BERTH_APPS_URL).
+ */
+export async function appUrl(client: BerthClient, { app, env }: Target): Promise<string> {
+  const { app: info } = await client.getApp(app);
+  const url = info.envs.find((e) => e.name === env)?.url;
+  if (!url) throw new CliError(`the server reports no URL for ${app}/${env}`, 'BAD_RESPONSE', EXIT.api);
+  return url;
 }

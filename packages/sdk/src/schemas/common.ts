@@ -15,6 +15,12 @@ export const EnvNameSchema = Type.Union(
   { description: 'stag is served at /t/{code}/, prod at /o/{code}/' },
 );
 
+/** Where the apps origin serves an environment: `/t/{code}` (stag) or `/o/{code}` (prod), no slash at
+ *  the end. The one copy of this rule outside the gateway's route table. */
+export function envPathPrefix(code: string, env: EnvName): string {
+  return `/${env === 'prod' ? 'o' : 't'}/${code}`;
+}
+
 export const APP_CODE_PATTERN = '^[a-z][a-z0-9_-]{1,29}$';
 export const AppCodeSchema = Type.String({
   pattern: APP_CODE_PATTERN,

@@ -1,7 +1,7 @@
 // Wire schemas of the identity module: login and sessions, the current user, API tokens, users and
 // the audit log.
 import { type Static, Type } from '@sinclair/typebox';
-import { RoleSchema, TimestampSchema } from './common.ts';
+import { AppCodeSchema, EnvNameSchema, RoleSchema, TimestampSchema } from './common.ts';
 
 export const USERNAME_PATTERN = '^[a-z][a-z0-9._-]{1,63}$';
 export const UsernameSchema = Type.String({
@@ -42,7 +42,7 @@ export type LoginRequest = Static<typeof LoginRequestSchema>;
 
 export const LoginResponseSchema = Type.Object({
   user: UserSchema,
-  expiresAt: Type.Integer({ minimum: 0, description: 'When the session (the berth_token cookie) expires' }),
+  expiresAt: Type.Integer({ minimum: 0, description: 'When the session (the session cookie) expires' }),
 });
 export type LoginResponse = Static<typeof LoginResponseSchema>;
 
@@ -58,29 +58,57 @@ export const ChangePasswordRequestSchema = Type.Object(
 );
 export type ChangePasswordRequest = Static<typeof ChangePasswordRequestSchema>;
 
-/** `POST /api/v1/auth/check`: an app asks who the holder of a platform session is. */
-export const SessionCheckRequestSchema = Type.Object(
+// --- apps learning who the user is (login tickets) -----------------------------------------
+
+/** The query string parameter that carries a login ticket to the app (`next?berth_ticket=…`). */
+export const APP_TICKET_PARAM = 'berth_ticket';
+
+/** `GET /api/v1/auth/app-login`: an app sends the browser here to learn who the user is. */
+export const AppLoginQuerySchema = Type.Object(
   {
-    token: Type.String({
+    app: AppCodeSchema,
+    env: EnvNameSchema,
+    next: Type.String({
       minLength: 1,
-      maxLength: 512,
-      description: 'The berth_token cookie value the app received',
-      'x-secret': true,
+      maxLength: 2048,
+      description:
+        "Where to send the browser back, with berth_ticket added: a URL under the environment's own address on the apps origin (/t/{code}/ or /o/{code}/, or its host name under BERTH_APPS_DOMAIN)",
     }),
   },
   { additionalProperties: false },
 );
-export type SessionCheckRequest = Static<typeof SessionCheckRequestSchema>;
+export type AppLoginQuery = Static<typeof AppLoginQuerySchema>;
 
-export const SessionCheckHeadersSchema = Type.Object({
+/** The app's credentials, on the user-check API only. */
+export const AppCredentialHeadersSchema = Type.Object({
   'x-berth-app-code': Type.Optional(Type.String({ maxLength: 64 })),
   'x-berth-app-secret': Type.Optional(Type.String({ maxLength: 512 })),
 });
 
-export const SessionCheckResponseSchema = Type.Object({
-  user: Type.Object({ username: Type.String(), displayName: Type.String(), role: RoleSchema }),
+/** `POST /api/v1/auth/app-user`: the app's server redeems a ticket for the user it names. */
+export const AppUserRequestSchema = Type.Object(
+  {
+    ticket: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description: 'The berth_ticket the browser brought back',
+      'x-secret': true,
+    }),
+    env: EnvNameSchema,
+  },
+  { additionalProperties: false },
+);
+export type AppUserRequest = Static<typeof AppUserRequestSchema>;
+
+export const AppUserSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
 });
-export type SessionCheckResponse = Static<typeof SessionCheckResponseSchema>;
+export type AppUser = Static<typeof AppUserSchema>;
+
+export const AppUserResponseSchema = Type.Object({ user: AppUserSchema });
+export type AppUserResponse = Static<typeof AppUserResponseSchema>;
 
 // --- API tokens ----------------------------------------------------------------------------
 

@@ -24,8 +24,9 @@ export interface AppsDeps {
   logger: Logger;
   lookupUser: LookupUser;
   usersByIds: UsersByIds;
-  /** berthd's public URL; when given, environment summaries carry the URL they are served at. */
-  publicUrl?: string;
+  /** The apps origin's public URL (BERTH_APPS_URL, read when needed: its port may be known only once
+   *  berthd listens); when given, environment summaries carry the URL they are served at. */
+  appsUrl?: () => string;
   /** Called after a config change was committed (the deploy engine redeploys the environment). */
   onConfigChanged?: OnConfigChanged;
   /** Called after an app was deleted (the deploy engine stops it and drops its releases). */
@@ -34,7 +35,11 @@ export interface AppsDeps {
 
 export function createApps(deps: AppsDeps): Apps {
   const guard = createAppGuard({ store: deps.store });
-  const views = createAppViews({ store: deps.store, usersByIds: deps.usersByIds, publicUrl: deps.publicUrl });
+  const views = createAppViews({
+    store: deps.store,
+    usersByIds: deps.usersByIds,
+    ...(deps.appsUrl ? { appsUrl: deps.appsUrl } : {}),
+  });
   const common = { store: deps.store, audit: deps.audit, guard };
   const access: AppAccess = {
     assertCanRead: guard.assertCanRead,

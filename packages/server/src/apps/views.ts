@@ -1,5 +1,5 @@
 // Turns app rows into the wire shape: member usernames (via identity) and per-environment summaries.
-import { type App, type AppEnvSummary, ENV_NAMES, type EnvName } from '@berth/sdk';
+import { type App, type AppEnvSummary, ENV_NAMES, type EnvName, envPathPrefix } from '@berth/sdk';
 import type { Store } from '../store/store.ts';
 import type { UsersByIds } from './deps.ts';
 import type { AppRow } from './tables.ts';
@@ -29,12 +29,16 @@ async function inChunks<T>(ids: string[], query: (chunk: string[]) => Promise<T[
   return result;
 }
 
-export function createAppViews(deps: { store: Store; usersByIds: UsersByIds; publicUrl?: string }): AppViews {
+export function createAppViews(deps: {
+  store: Store;
+  usersByIds: UsersByIds;
+  appsUrl?: () => string;
+}): AppViews {
   const { db } = deps.store;
 
   function envUrl(code: string, env: EnvName): string | undefined {
-    if (!deps.publicUrl) return undefined;
-    return `${deps.publicUrl.replace(/\/$/, '')}/${env === 'prod' ? 'o' : 't'}/${code}/`;
+    if (!deps.appsUrl) return undefined;
+    return `${deps.appsUrl().replace(/\/$/, '')}${envPathPrefix(code, env)}/`;
   }
 
   async function summaries(rows: AppRow[]): Promise<Map<string, AppEnvSummary[]>> {

@@ -3,11 +3,11 @@
 // the switch stops what it started and leaves the previous release serving.
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EnvName } from '@berth/sdk';
+import { type EnvName, envPathPrefix } from '@berth/sdk';
 import { appSecretContext } from '../apps/secret-service.ts';
 import type { InstanceInfo, InstanceSpec, InstanceUser } from '../runtime/index.ts';
 import type { EngineContext } from './engine-deps.ts';
-import { stackRuntimeOf, urlPrefix } from './engine-deps.ts';
+import { stackRuntimeOf } from './engine-deps.ts';
 import { writeEnvState } from './engine-store.ts';
 import { type DeployPlan, planDeploy, resolveFormation } from './plan-deploy.ts';
 import {
@@ -67,12 +67,23 @@ export async function platformVars(
     .where('code', '=', app)
     .executeTakeFirst();
   const secret = row ? ctx.secretBox.open(row.secret_sealed, appSecretContext(app)) : '';
+  const prefix = envPathPrefix(app, env);
+  const urls = ctx.settings.urls;
   return {
     BERTH_APP_CODE: app,
     BERTH_APP_SECRET: secret,
     BERTH_ENV: env,
-    BERTH_URL_PREFIX: urlPrefix(app, env),
+    BERTH_URL_PREFIX: prefix,
     BERTH_RELEASE: String(version),
+    // Where the app is, where the console is (its users log in there) and where its server calls
+    // berthd's API (the user check): see docs/app-manifest.md.
+    ...(urls === undefined
+      ? {}
+      : {
+          BERTH_APP_URL: `${urls.apps}${prefix}/`,
+          BERTH_CONSOLE_URL: urls.console,
+          BERTH_API_URL: urls.api,
+        }),
   };
 }
 

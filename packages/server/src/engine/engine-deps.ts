@@ -1,5 +1,4 @@
 // What the engine's parts share: its dependencies, given once by the composition root.
-import type { EnvName } from '@berth/sdk';
 import type Docker from 'dockerode';
 import type { AppAccess, AuditRecorder } from '../apps/index.ts';
 import type { Builder } from '../build/index.ts';
@@ -7,6 +6,7 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Gateway } from '../gateway/index.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
+import type { PublicUrls } from '../public-urls.ts';
 import type { TaskSpec } from '../runtime/docker/run-task.ts';
 import type { RuntimeDriver } from '../runtime/index.ts';
 import type { Store } from '../store/store.ts';
@@ -27,6 +27,8 @@ export interface EngineSettings {
   /** Time limit of a release command (default 10 minutes). */
   releaseCommandTimeoutMs?: number;
   appsDomain?: string | undefined;
+  /** The console, apps and API URLs instances get (BERTH_CONSOLE_URL, BERTH_APP_URL, BERTH_API_URL). */
+  urls?: PublicUrls | undefined;
 }
 
 export interface EngineDeps {
@@ -79,8 +81,4 @@ export function stackRuntimeOf(runtime: string): StackRuntime {
 
 export interface EngineContext extends EngineDeps {
   routes: RouteTables;
-}
-
-export function urlPrefix(code: string, env: EnvName | string): string {
-  return `/${env === 'prod' ? 'o' : 't'}/${code}`;
 }

@@ -17,7 +17,7 @@ export interface Engine {
   /** Call once after `driver.recover()`: rebuilds the route table and restarts what is missing,
    *  then again every `healIntervalMs` for what crash-loops later. */
   reconcile(): Promise<void>;
-  /** berthd's public port handler: the gateway (apps and static sites), which falls back to the API. */
+  /** The apps port's handler: the gateway (apps and static sites; the API behind it with BERTH_SHARED_ORIGIN). */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   /** Stops listening to runtime events. */
   close(): void;

@@ -43,7 +43,8 @@ export interface GatewayClusterOptions {
   logger: Logger;
   /** Number of worker processes (at least 1). */
   workers: number;
-  /** The public port and address; `0` picks a free port (shared by all workers). */
+  /** The port and address the workers serve (the apps port); `0` picks a free port (shared by all
+   *  workers). */
   port: number;
   host: string;
   /** The settings every worker gets, besides its slot, the public address and berthd's API. */
@@ -75,7 +76,7 @@ export interface ClusterMetrics {
 }
 
 export interface GatewayCluster {
-  /** The public port the workers share (known once started). */
+  /** The port the workers share (known once started). */
   readonly port: number;
   /** The secret workers present to berthd's API (GATEWAY_KEY_HEADER); see `forwardedGuard`. */
   readonly key: string;
@@ -83,8 +84,9 @@ export interface GatewayCluster {
    *  recovery): they wait for `start` before they listen. Optional; `start` forks what is not. */
   preload(): void;
   /** Has the workers (forked now unless preloaded) listen, forwarding requests that are not for an
-   *  app to `api` (berthd's loopback port); resolves once every worker serves. */
-  start(api: { host: string; port: number }): Promise<void>;
+   *  app to `api` (berthd's loopback port; with BERTH_SHARED_ORIGIN only), or answering them with
+   *  GATEWAY_NO_ROUTE when `api` is null (the apps origin); resolves once every worker serves. */
+  start(api: { host: string; port: number } | null): Promise<void>;
   /** Pids of the workers serving now (for tests, the log and `kill`). */
   pids(): number[];
   /** Sends the current table to every worker; resolves once each serves it (or died, or timed
@@ -335,7 +337,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     forkAll();
   }
 
-  async function start(api: { host: string; port: number }): Promise<void> {
+  async function start(api: { host: string; port: number } | null): Promise<void> {
     if (startedOnce) throw new Error('the gateway cluster was started already');
     if (closing) throw new Error('the gateway cluster is closed');
     if (!cluster.isPrimary) throw new Error('gateway workers are forked from the primary process only');
@@ -350,7 +352,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
       ...options.worker,
       port: options.port,
       host: options.host,
-      fallback: { host: api.host, port: api.port, headers: [GATEWAY_KEY_HEADER, key] },
+      fallback: api === null ? null : { host: api.host, port: api.port, headers: [GATEWAY_KEY_HEADER, key] },
     };
     if (forked) {
       // Preloaded workers that are ready get their settings now, the others when they say hello.
@@ -421,10 +423,10 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
 }
 
 /**
- * berthd's gateway when workers serve the public port: the in-process gateway keeps the table, the
- * upstreams' health (for the API's instance views) and serves berthd's loopback port; every table
- * also goes to the workers, and `applyTable` resolves once they all serve it, so that the engine
- * drains old instances only after no worker routes to them any more.
+ * berthd's gateway when workers serve the apps port: the in-process gateway keeps the table and the
+ * upstreams' health (for the API's instance views), and with BERTH_SHARED_ORIGIN serves berthd's
+ * loopback port; every table also goes to the workers, and `applyTable` resolves once they all serve
+ * it, so that the engine drains old instances only after no worker routes to them any more.
  */
 export function clusteredGateway(local: Gateway, workers: GatewayCluster): Gateway {
   return {

@@ -1,9 +1,9 @@
 // The worker side of the multi-core gateway (design in index.ts): a process that serves the
 // gateway on the shared public port and applies the route tables its primary sends over IPC.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import type { Logger } from '../logger.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
+import { closeServer, createGatewayServer, listenServer } from './gateway-server.ts';
 import { createRouteTable, type RouteTable, type RouteTableInput } from './route-table.ts';
 
 export const ROUTE_TABLE_MESSAGE = 'berth:gateway:route-table';
@@ -75,15 +75,7 @@ export async function startGatewayWorker(options: GatewayWorkerOptions): Promise
   const gateway = createGateway({ ...options.gateway, logger });
   if (options.table !== undefined) gateway.applyTable(createRouteTable(options.table));
 
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, gateway.handleRequest);
-  server.on('upgrade', gateway.handleUpgrade);
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-  });
+  const server = createGatewayServer(gateway);
 
   const applyTable = (input: RouteTableInput): boolean => {
     try {
@@ -104,14 +96,7 @@ export async function startGatewayWorker(options: GatewayWorkerOptions): Promise
       : (options.channel ?? (process.send === undefined ? undefined : (process as IpcChannel)));
   channel?.on('message', onMessage);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenServer(server, options.port, options.host);
   logger.info({ port, pid: process.pid }, 'gateway worker listening');
 
   return {
@@ -121,10 +106,7 @@ export async function startGatewayWorker(options: GatewayWorkerOptions): Promise
     applyTable,
     async close() {
       channel?.off('message', onMessage);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await closeServer(server);
       await gateway.close();
     },
   };

@@ -24,8 +24,10 @@
 //   - Static sites travel in the table (`static: { root, index, spa }`): whichever process gets the
 //     request serves the files itself (static-files.ts), with the usual 304 revalidation, from a
 //     bounded per-process cache (release files never change, so no repeated file-system calls).
-//   - Requests that are not for an app (berthd's API and console) are forwarded by the workers to
-//     the primary, which then listens on a loopback-only port. Workers replace the client's
+//   - The gateway serves the apps origin (BERTH_APPS_PORT); berthd's API and console listen on a
+//     port of their own (BERTH_PORT), so requests that are not for an app get GATEWAY_NO_ROUTE.
+//     Only with BERTH_SHARED_ORIGIN do they share a port: workers then forward such requests to
+//     the primary, which listens on a loopback-only port. Workers replace the client's
 //     X-Forwarded-For with the address they saw (unless BERTH_TRUST_PROXY) and add a secret header;
 //     berthd honours X-Forwarded-* only with that secret (`forwardedGuard`), so rate limits and the
 //     audit log see real client addresses and a local process cannot forge them. WebSocket
@@ -39,8 +41,8 @@
 //   - Workers exit when their IPC channel closes ('disconnect'), so a SIGKILLed berthd does not
 //     leave them serving; berthd.close() asks them to finish requests in flight and exit.
 //   - With one core, in tests (BERTH_GATEWAY_WORKERS=0), the same `createGateway` runs inside
-//     berthd's own process: its http server calls `gateway.handleRequest` with the API as the
-//     fallback.
+//     berthd's own process, on a server of its own (gateway-server.ts), or in front of the API with
+//     it as the fallback (BERTH_SHARED_ORIGIN).
 
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 export {
@@ -62,6 +64,7 @@ export {
   type RouteCounters,
   snapshotMetrics,
 } from './gateway-metrics.ts';
+export { closeServer, createGatewayServer, listenServer } from './gateway-server.ts';
 export {
   broadcastRouteTable,
   type GatewayWorker,

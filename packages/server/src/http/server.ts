@@ -15,9 +15,11 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
-import { BerthError, type ErrorCode } from '../errors.ts';
+import { BerthError, ERRORS, type ErrorCode } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { Logger } from '../logger.ts';
+import { readCookie } from './cookies.ts';
+import { csrfRefusal, isUnsafeMethod } from './csrf.ts';
 
 export type Api = FastifyInstance<
   RawServerDefault,
@@ -42,6 +44,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: Authentication;
   }
+  interface FastifyContextConfig {
+    /** Guard this route against cross-site requests even without a session (the login). */
+    csrf?: boolean;
+  }
 }
 
 export interface HttpDeps {
@@ -52,8 +58,15 @@ export interface HttpDeps {
   routes: RouteModule[];
   /** Maximum JSON body size in bytes. */
   bodyLimit?: number;
-  /** Builds the http.Server from Fastify's request handler (berthd puts the app gateway in front). */
+  /** Builds the http.Server from Fastify's request handler (berthd puts the app gateway in front
+   *  when apps share the console's origin). */
   serverFactory?: (apiHandler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
+  /** The console's origin (BERTH_PUBLIC_URL's), which cookie-authenticated changes must come from
+   *  (besides the request's own scheme://Host); read per request. */
+  consoleOrigin: () => string;
+  /** The session cookie's name (identity decides it): requests carrying it are guarded against
+   *  cross-site forgery; the OpenAPI document names it. */
+  sessionCookieName: string;
 }
 
 /** The actor of an authenticated request; throws UNAUTHENTICATED (or the credential's error). */
@@ -97,14 +110,29 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
     (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object),
   );
 
+  const sessionCookie = deps.sessionCookieName;
   app.decorateRequest('auth', null as unknown as Authentication);
   app.addHook('onRequest', async (req) => {
+    // A change a browser may have sent on another page's behalf: it carries the session cookie (an
+    // API token in Authorization takes precedence and no browser adds one by itself), or it logs in.
+    // Refused before anything else happens (http/csrf.ts).
+    const browserCredential =
+      (req.headers.authorization === undefined &&
+        readCookie(req.headers.cookie, sessionCookie) !== undefined) ||
+      req.routeOptions.config.csrf === true;
+    if (browserCredential && isUnsafeMethod(req.method)) {
+      const why = csrfRefusal(req, deps.consoleOrigin());
+      if (why !== undefined) throw new BerthError('CSRF_REFUSED', `${ERRORS.CSRF_REFUSED.message}: ${why}`);
+    }
     // Only the API authenticates; /healthz and other platform paths need no credential lookup.
     req.auth = req.url.startsWith('/api/') ? await deps.authenticate(req) : { actor: null };
   });
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    // No page of another origin may frame the console (clickjacking).
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', "frame-ancestors 'none'");
   });
 
   app.setErrorHandler((err: FastifyError | BerthError | Error, req, reply) => sendError(err, req, reply));
@@ -129,7 +157,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
       },
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'berth_token' },
+          session: { type: 'apiKey', in: 'cookie', name: sessionCookie },
           token: { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/me/tokens' },
         },
       },

@@ -1,31 +1,27 @@
-// POST /api/v1/auth/login, /logout and /check: the session cookie and the user check for apps.
-import {
-  LoginRequestSchema,
-  LoginResponseSchema,
-  SessionCheckHeadersSchema,
-  SessionCheckRequestSchema,
-  SessionCheckResponseSchema,
-} from '@berth/sdk';
+// POST /api/v1/auth/login and /logout: the session cookie of the console's origin (credentials.ts
+// names it). Login is guarded against cross-site requests like every cookie-authenticated change
+// (`config.csrf`, http/csrf.ts), so no other site can log a browser into an account of its choosing.
+import { LoginRequestSchema, LoginResponseSchema } from '@berth/sdk';
 import { Type } from '@sinclair/typebox';
-import { BerthError } from '../errors.ts';
 import { serializeCookie } from '../http/cookies.ts';
 import { noContent, type RouteModule } from '../http/server.ts';
-import { SESSION_COOKIE } from './credentials.ts';
 import type { IdentityRouteDeps } from './route-deps.ts';
 
 export function authRoutes(deps: IdentityRouteDeps): RouteModule {
   const { identity } = deps;
+  const cookie = identity.sessionCookie;
   return (app) => {
     app.post(
       '/api/v1/auth/login',
       {
         schema: {
           tags: ['identity'],
-          summary: 'Log in: sets the berth_token session cookie',
+          summary: 'Log in: sets the session cookie (__Host-berth_session, or berth_session on plain http)',
           security: [],
           body: LoginRequestSchema,
           response: { 200: LoginResponseSchema },
         },
+        config: { csrf: true },
       },
       async (req, reply) => {
         const result = await identity.sessions.login({
@@ -36,9 +32,9 @@ export function authRoutes(deps: IdentityRouteDeps): RouteModule {
         });
         reply.header(
           'set-cookie',
-          serializeCookie(SESSION_COOKIE, result.token, {
+          serializeCookie(cookie.name, result.token, {
             maxAgeSeconds: Math.floor(deps.sessionTtlMs / 1000),
-            secure: deps.cookieSecure,
+            secure: cookie.secure,
           }),
         );
         return { user: result.user, expiresAt: result.expiresAt };
@@ -58,31 +54,9 @@ export function authRoutes(deps: IdentityRouteDeps): RouteModule {
         if (req.auth.actor) await identity.sessions.logout(req.auth.actor);
         reply.header(
           'set-cookie',
-          serializeCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: deps.cookieSecure }),
+          serializeCookie(cookie.name, '', { maxAgeSeconds: 0, secure: cookie.secure }),
         );
         return noContent(reply);
-      },
-    );
-
-    app.post(
-      '/api/v1/auth/check',
-      {
-        schema: {
-          tags: ['identity'],
-          summary: 'For apps: who holds this platform session token (X-Berth-App-Code / -Secret)',
-          security: [],
-          headers: SessionCheckHeadersSchema,
-          body: SessionCheckRequestSchema,
-          response: { 200: SessionCheckResponseSchema },
-        },
-      },
-      async (req) => {
-        const code = req.headers['x-berth-app-code'];
-        const secret = req.headers['x-berth-app-secret'];
-        if (!code || !secret || !(await deps.verifyAppSecret(code, secret))) {
-          throw new BerthError('APP_AUTH_FAILED');
-        }
-        return { user: await identity.sessions.check(req.body.token) };
       },
     );
   };

@@ -1,6 +1,11 @@
 // Resolves the credential on a request (an API token in `Authorization: Bearer`, or the session
 // cookie) to an actor. Tokens are looked up by their SHA-256 digest; last-use times are written at
 // most once a minute.
+//
+// The session cookie belongs to the console's origin only (docs/security.md, "Session design"):
+// `__Host-berth_session` (Secure, no Domain, Path=/) when the console is https or on a loopback
+// name, else `berth_session` without Secure (browsers refuse Secure cookies from plain http). Only
+// the one name berthd sets is read; `berth_token`, the cookie of earlier versions, never is.
 import type { Role } from '@berth/sdk';
 import type { FastifyRequest } from 'fastify';
 import { sha256 } from '../crypto/tokens.ts';
@@ -10,7 +15,17 @@ import type { Authenticate } from '../http/server.ts';
 import type { Store } from '../store/store.ts';
 import type { Actor } from './actor.ts';
 
-export const SESSION_COOKIE = 'berth_token';
+/** The session cookie of a console browsers hold Secure cookies for (https, or http on localhost). */
+export const SECURE_SESSION_COOKIE = '__Host-berth_session';
+/** The session cookie of a plain-http console on another host name (no Secure flag possible). */
+export const PLAIN_SESSION_COOKIE = 'berth_session';
+/** Every cookie name the platform sets or once set: apps never receive these nor set them. */
+export const PLATFORM_COOKIES = [SECURE_SESSION_COOKIE, PLAIN_SESSION_COOKIE, 'berth_token'] as const;
+
+/** The session cookie's name for a console whose cookie can be Secure, or not. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SECURE_SESSION_COOKIE : PLAIN_SESSION_COOKIE;
+}
 export const API_TOKEN_PREFIX = 'berth_';
 /** Longer presented tokens are refused without a lookup. */
 const MAX_TOKEN_LENGTH = 512;
@@ -56,7 +71,12 @@ interface Found {
   disabled: number;
 }
 
-export function createCredentials(deps: { store: Store; clock: () => number }): Credentials {
+export function createCredentials(deps: {
+  store: Store;
+  clock: () => number;
+  /** The session cookie's name (`sessionCookieName`). */
+  cookieName: string;
+}): Credentials {
   const { db } = deps.store;
 
   function check(found: Found | undefined, via: Actor['via'], ip: string, now: number): ResolvedCredential {
@@ -143,7 +163,7 @@ export function createCredentials(deps: { store: Store; clock: () => number }): 
         if (!match) return { actor: null, error: 'TOKEN_INVALID' };
         token = match[1]!;
       } else {
-        token = readCookie(req.headers.cookie, SESSION_COOKIE);
+        token = readCookie(req.headers.cookie, deps.cookieName);
         if (!token) return { actor: null };
       }
       try {

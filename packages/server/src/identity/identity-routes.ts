@@ -1,6 +1,7 @@
 // All HTTP routes of the identity module. Routes only validate, call the services (which check
 // roles) and shape the reply.
 import type { RouteModule } from '../http/server.ts';
+import { appTicketRoutes } from './app-ticket-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { meRoutes } from './me-routes.ts';
@@ -9,7 +10,14 @@ import { tokenRoutes } from './token-routes.ts';
 import { userRoutes } from './user-routes.ts';
 
 export function identityRoutes(deps: IdentityRouteDeps): RouteModule {
-  const modules = [authRoutes(deps), meRoutes(deps), tokenRoutes(deps), userRoutes(deps), auditRoutes(deps)];
+  const modules = [
+    authRoutes(deps),
+    appTicketRoutes(deps),
+    meRoutes(deps),
+    tokenRoutes(deps),
+    userRoutes(deps),
+    auditRoutes(deps),
+  ];
   return async (app) => {
     for (const register of modules) await register(app);
   };

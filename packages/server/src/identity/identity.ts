@@ -8,9 +8,10 @@ import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
 import type { Actor } from './actor.ts';
 import { type ApiTokens, createApiTokens } from './api-tokens.ts';
+import { type AppTickets, createAppTickets } from './app-tickets.ts';
 import type { AuditLog } from './audit-log.ts';
 import { type BootstrapResult, bootstrapAdmin } from './bootstrap.ts';
-import { createCredentials } from './credentials.ts';
+import { createCredentials, sessionCookieName } from './credentials.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { DEFAULT_PASSWORD_PARAMS, type PasswordParams } from './passwords.ts';
 import { createSessions, type Sessions } from './sessions.ts';
@@ -22,6 +23,8 @@ export interface IdentityDeps {
   audit: AuditLog;
   logger: Logger;
   sessionTtlMs: number;
+  /** Whether the console's session cookie can be Secure (config.cookieSecure); default true. */
+  cookieSecure?: boolean;
   login: Config['login'];
   /** Defaults to Date.now; tests pass their own clock. */
   clock?: () => number;
@@ -45,9 +48,13 @@ export interface Identity {
   usersByIds(ids: string[]): Promise<UserSummary[]>;
   /** The actor's own user record. */
   me(actor: Actor): Promise<User>;
+  /** The session cookie berthd sets and reads (credentials.ts). */
+  readonly sessionCookie: { name: string; secure: boolean };
   sessions: Sessions;
   users: Users;
   tokens: ApiTokens;
+  /** Login tickets for apps (app-tickets.ts). */
+  tickets: AppTickets;
 }
 
 const IDS_PER_QUERY = 500;
@@ -56,7 +63,9 @@ export function createIdentity(deps: IdentityDeps): Identity {
   const clock = deps.clock ?? Date.now;
   const passwordParams = deps.passwordParams ?? DEFAULT_PASSWORD_PARAMS;
   const { store, audit, logger } = deps;
-  const credentials = createCredentials({ store, clock });
+  const cookieSecure = deps.cookieSecure ?? true;
+  const sessionCookie = { name: sessionCookieName(cookieSecure), secure: cookieSecure };
+  const credentials = createCredentials({ store, clock, cookieName: sessionCookie.name });
   const limiter = createLoginLimiter({ store, login: deps.login, clock });
 
   return {
@@ -92,11 +101,11 @@ export function createIdentity(deps: IdentityDeps): Identity {
       return toUser(row);
     },
 
+    sessionCookie,
     sessions: createSessions({
       store,
       audit,
       logger,
-      credentials,
       limiter,
       sessionTtlMs: deps.sessionTtlMs,
       passwordParams,
@@ -104,5 +113,6 @@ export function createIdentity(deps: IdentityDeps): Identity {
     }),
     users: createUsers({ store, audit, passwordParams, clock }),
     tokens: createApiTokens({ store, audit, clock }),
+    tickets: createAppTickets({ store, audit, clock }),
   };
 }

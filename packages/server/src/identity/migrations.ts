@@ -1,4 +1,5 @@
-// The identity module's tables: users, sessions, API tokens, failed logins and the audit log.
+// The identity module's tables: users, sessions, API tokens, failed logins, the audit log and the
+// login tickets apps redeem.
 import type { Kysely } from 'kysely';
 import { columnTypes, dialectOf } from '../store/dialect.ts';
 import type { MigrationSet } from '../store/migrate.ts';
@@ -100,6 +101,32 @@ export const identityMigrations: MigrationSet = {
       for (const table of ['audit_events', 'login_failures', 'api_tokens', 'sessions', 'users']) {
         await db.schema.dropTable(table).ifExists().execute();
       }
+    },
+  },
+  '2026120102_identity_app_tickets': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+      await db.schema
+        .createTable('app_tickets')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('ticket_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('app', 'varchar(64)', (c) => c.notNull())
+        .addColumn('env', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', types.bigint, (c) => c.notNull())
+        .addColumn('expires_at', types.bigint, (c) => c.notNull())
+        .addColumn('used_at', types.bigint)
+        .execute();
+      await db.schema
+        .createIndex('app_tickets_expires_at_idx')
+        .on('app_tickets')
+        .column('expires_at')
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('app_tickets').ifExists().execute();
     },
   },
 };

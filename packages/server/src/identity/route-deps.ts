@@ -1,3 +1,4 @@
+import type { AppsOrigin } from './app-return-url.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Identity } from './identity.ts';
 
@@ -7,6 +8,10 @@ export interface IdentityRouteDeps {
   audit: AuditLog;
   /** Checks an app's code and secret (the apps module). */
   verifyAppSecret: (code: string, secret: string) => Promise<boolean>;
-  cookieSecure: boolean;
   sessionTtlMs: number;
+  /** The apps origin, where app-login may send browsers back to (read per request: its port may be
+   *  known only once berthd listens). */
+  appsOrigin: () => AppsOrigin;
+  /** The console's public URL, for messages. */
+  consoleUrl: () => string;
 }

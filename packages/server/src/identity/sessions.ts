@@ -1,4 +1,5 @@
-// Logging in and out, changing one's own password, and the user check apps call with a session token.
+// Logging in and out and changing one's own password. (Apps learn who a user is from a login ticket,
+// app-tickets.ts, never from the session.)
 import type { Role, User } from '@berth/sdk';
 import { newId, randomToken, sha256 } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
@@ -6,7 +7,6 @@ import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
 import type { Actor } from './actor.ts';
 import type { AuditLog } from './audit-log.ts';
-import type { Credentials } from './credentials.ts';
 import type { LoginLimiter } from './login-limiter.ts';
 import {
   assertPasswordPolicy,
@@ -26,16 +26,10 @@ export interface LoginInput {
 
 export interface LoginResult {
   user: User;
-  /** The session token: the value of the berth_token cookie (shown only here). */
+  /** The session token: the value of the session cookie (shown only here). */
   token: string;
   sessionId: string;
   expiresAt: number;
-}
-
-export interface SessionCheck {
-  username: string;
-  displayName: string;
-  role: Role;
 }
 
 export interface Sessions {
@@ -43,8 +37,6 @@ export interface Sessions {
   login(input: LoginInput): Promise<LoginResult>;
   /** Revokes the credential the actor used (the session, or the API token). */
   logout(actor: Actor): Promise<void>;
-  /** Who holds this session token (for apps); throws TOKEN_INVALID / EXPIRED / REVOKED, USER_DISABLED. */
-  check(token: string): Promise<SessionCheck>;
   /** Changes the actor's own password; their other sessions are revoked, the current one stays. */
   changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<void>;
 }
@@ -53,7 +45,6 @@ export function createSessions(deps: {
   store: Store;
   audit: AuditLog;
   logger: Logger;
-  credentials: Credentials;
   limiter: LoginLimiter;
   sessionTtlMs: number;
   passwordParams: PasswordParams;
@@ -173,11 +164,6 @@ export function createSessions(deps: {
           targetId: actor.credentialId,
         });
       });
-    },
-
-    async check(token) {
-      const { actor, displayName } = await deps.credentials.resolveSession(token, '');
-      return { username: actor.username, displayName, role: actor.role };
     },
 
     async changePassword(actor, currentPassword, newPassword) {

@@ -62,10 +62,25 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
+/** Login tickets for apps (app-tickets.ts): single use, short-lived, stored as SHA-256 digests. */
+export interface AppTicketsTable {
+  id: string;
+  ticket_hash: string;
+  user_id: string;
+  /** The app code and environment the ticket is for: no other app or environment redeems it. */
+  app: string;
+  env: string;
+  created_at: number;
+  expires_at: number;
+  /** When the app redeemed it; null while unused. */
+  used_at: number | null;
+}
+
 export interface IdentityTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   login_failures: LoginFailuresTable;
   audit_events: AuditEventsTable;
+  app_tickets: AppTicketsTable;
 }

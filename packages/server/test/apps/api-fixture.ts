@@ -28,6 +28,8 @@ export async function startAppsApi(dialect: DialectName): Promise<AppsApi> {
       logger: silentLogger(),
       version: '0.0.0-test',
       trustProxy: false,
+      consoleOrigin: () => 'http://127.0.0.1',
+      sessionCookieName: '__Host-berth_session',
       authenticate: async (req) => {
         const header = req.headers.authorization ?? '';
         if (!header) return { actor: null };

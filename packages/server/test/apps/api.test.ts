@@ -41,8 +41,8 @@ describe.each(testDialects())('apps API on %s', (dialect) => {
       updatedAt: expect.any(Number),
       members: ['dev'],
       envs: [
-        { name: 'stag', url: 'http://127.0.0.1:8080/t/web/', varCount: 0 },
-        { name: 'prod', url: 'http://127.0.0.1:8080/o/web/', varCount: 0 },
+        { name: 'stag', url: 'http://127.0.0.1:8081/t/web/', varCount: 0 },
+        { name: 'prod', url: 'http://127.0.0.1:8081/o/web/', varCount: 0 },
       ],
     });
     const secret = created.body.secret as string;
@@ -220,8 +220,8 @@ describe.each(testDialects())('apps API on %s', (dialect) => {
     const envs = await t.api('GET', '/api/v1/apps/conf/envs', { token: auditor });
     expect(envs.body).toEqual({
       envs: [
-        { name: 'stag', url: 'http://127.0.0.1:8080/t/conf/', varCount: 0 },
-        { name: 'prod', url: 'http://127.0.0.1:8080/o/conf/', varCount: 2 },
+        { name: 'stag', url: 'http://127.0.0.1:8081/t/conf/', varCount: 0 },
+        { name: 'prod', url: 'http://127.0.0.1:8081/o/conf/', varCount: 2 },
       ],
     });
     expect(

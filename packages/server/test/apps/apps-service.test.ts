@@ -25,8 +25,8 @@ describe.each(testDialects())('apps service on %s', (dialect) => {
       createdBy: 'dana',
       members: ['dana'],
       envs: [
-        { name: 'stag', varCount: 0, url: 'http://127.0.0.1:8080/t/shop/' },
-        { name: 'prod', varCount: 0, url: 'http://127.0.0.1:8080/o/shop/' },
+        { name: 'stag', varCount: 0, url: 'http://127.0.0.1:8081/t/shop/' },
+        { name: 'prod', varCount: 0, url: 'http://127.0.0.1:8081/o/shop/' },
       ],
     });
     expect(app.createdAt).toBeGreaterThan(0);

@@ -39,10 +39,12 @@ describe.each(testDialects())('apps in berthd on %s', (dialect) => {
     });
     expect(created.status).toBe(201);
     expect(created.body.app.members).toEqual(['dev']);
+    // On the apps origin (its own port), never the console's.
     expect(created.body.app.envs.map((e: { url: string }) => e.url)).toEqual([
-      `${t.berthd.config.publicUrl}/t/shop/`,
-      `${t.berthd.config.publicUrl}/o/shop/`,
+      `${t.appsUrl}/t/shop/`,
+      `${t.appsUrl}/o/shop/`,
     ]);
+    expect(t.appsUrl).not.toBe(t.url);
     expect((await t.api('GET', '/api/v1/apps/shop', { cookie: mate })).status).toBe(404);
 
     const missing = await t.api('POST', '/api/v1/apps/shop/members', {
@@ -67,14 +69,24 @@ describe.each(testDialects())('apps in berthd on %s', (dialect) => {
 
   it('apps authenticate to the user-check API with their code and secret', async () => {
     const secret = (await t.api('GET', '/api/v1/apps/shop/secret', { cookie: dev })).body.secret as string;
-    const check = (appSecret: string) =>
-      t.api('POST', '/api/v1/auth/check', {
+    /** A ticket for mate, as app-login hands it to the app (in the Location it redirects to). */
+    const ticket = async () => {
+      const next = encodeURIComponent(`${t.appsUrl}/o/shop/`);
+      const res = await fetch(`${t.url}/api/v1/auth/app-login?app=shop&env=prod&next=${next}`, {
+        headers: { cookie: `${t.cookieName}=${mate}` },
+        redirect: 'manual',
+      });
+      expect(res.status).toBe(303);
+      return new URL(res.headers.get('location')!).searchParams.get('berth_ticket')!;
+    };
+    const check = async (appSecret: string) =>
+      t.api('POST', '/api/v1/auth/app-user', {
         headers: { 'x-berth-app-code': 'shop', 'x-berth-app-secret': appSecret },
-        body: { token: mate },
+        body: { ticket: await ticket(), env: 'prod' },
       });
     const ok = await check(secret);
     expect(ok.status).toBe(200);
-    expect(ok.body.user).toMatchObject({ username: 'mate', role: 'developer' });
+    expect(ok.body.user).toMatchObject({ username: 'mate', displayName: 'mate display' });
     expect((await check(`${secret}x`)).body.error.code).toBe('APP_AUTH_FAILED');
 
     const rotated = (await t.api('POST', '/api/v1/apps/shop/secret/rotate', { cookie: mate })).body
@@ -108,7 +120,11 @@ describe.each(testDialects())('apps in berthd on %s', (dialect) => {
       'dev app.create',
       'dev app.member.add',
       'dev app.secret.view',
+      'mate session.app_login',
+      'mate session.app_login',
       'mate app.secret.rotate',
+      'mate session.app_login',
+      'mate session.app_login',
       'dev config.update',
       'dev config.reveal',
     ]);

@@ -82,7 +82,7 @@ export async function createAppsFixture(dialect: DialectName): Promise<AppsFixtu
         logger: silentLogger(),
         lookupUser: async (username) => [...users.values()].find((u) => u.username === username) ?? null,
         usersByIds: async (ids) => ids.flatMap((id) => users.get(id) ?? []),
-        publicUrl: 'http://127.0.0.1:8080',
+        appsUrl: () => 'http://127.0.0.1:8081',
       });
     },
     async auditRows() {

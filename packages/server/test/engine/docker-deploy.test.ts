@@ -22,7 +22,7 @@ import { createStackImages } from '../../src/runtime/docker/index.ts';
 import { type InstanceSpec, validateInstanceSpec } from '../../src/runtime/index.ts';
 import { instanceContainer, onlyNetwork, removeAppNetworks } from '../runtime/docker-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { ADMIN_PASSWORD } from '../support/harness.ts';
+import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
 import {
   type EngineFixture,
   EXAMPLES,
@@ -193,6 +193,13 @@ const server = http.createServer((req, res) => {
     return res.end('ok');
   }
   if (req.url === '/whoami') return res.end(JSON.stringify({ uid: process.getuid(), cwd: process.cwd() }));
+  if (req.url === '/berth-api') {
+    // berthd's API as the platform tells instances to reach it (BERTH_API_URL).
+    return fetch(process.env.BERTH_API_URL + '/healthz', { signal: AbortSignal.timeout(5000) }).then(
+      (r) => res.end(process.env.BERTH_API_URL + ' ' + r.status),
+      (err) => res.end(process.env.BERTH_API_URL + ' ' + err.message),
+    );
+  }
   res.end(process.env.TEXT + ' v' + process.env.BERTH_RELEASE);
 });
 server.keepAliveTimeout = 60000;
@@ -330,7 +337,7 @@ if (!enabled) {
     it('serves every request during 5 deploys and 3 rollbacks', async () => {
       await f.createApp('dkdzd');
       await f.deploy('dkdzd', 'stag', await containerApp({ text: 'r0' }));
-      const load = steadyLoad(`${f.t.url}/t/dkdzd/`, /^r\d+ v\d+$/);
+      const load = steadyLoad(`${f.t.appsUrl}/t/dkdzd/`, /^r\d+ v\d+$/);
       let result: LoadResult;
       const deployLogs: string[] = [];
       try {
@@ -465,6 +472,25 @@ if (!enabled) {
     }, 300_000);
   });
 
+  describe('berthd listening on every address', () => {
+    let f: EngineFixture;
+    beforeAll(async () => {
+      await removeDockerLeftovers(docker, ['dkdapi']);
+      f = await startEngineFixture('sqlite', { ...DOCKER_ENV, BERTH_HOST: '0.0.0.0' });
+    }, 60_000);
+    afterAll(async () => {
+      await f?.stop();
+      await removeDockerLeftovers(docker, ['dkdapi']);
+    }, 120_000);
+
+    it("is reachable from the app's containers at BERTH_API_URL", async () => {
+      await f.createApp('dkdapi');
+      await f.deploy('dkdapi', 'stag', await containerApp({ count: 1 }));
+      const answer = await f.get('/t/dkdapi/berth-api');
+      expect(answer).toEqual({ status: 200, text: `http://host.docker.internal:${f.t.berthd.port} 200` });
+    }, 600_000);
+  });
+
   describe('a hostile app deployed next to a victim', () => {
     let f: EngineFixture;
     beforeAll(async () => {
@@ -572,12 +598,7 @@ if (!enabled) {
       );
       const a = await startBerthd(config, { logger: silentLogger() });
       current = a;
-      const login = await fetch(`${a.url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-      });
-      const cookie = `berth_token=${/berth_token=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]}`;
+      const cookie = await loginCookieHeader(a.url, 'admin', ADMIN_PASSWORD);
       await fetch(`${a.url}/api/v1/apps`, {
         method: 'POST',
         headers: { cookie, 'content-type': 'application/json' },
@@ -601,7 +622,7 @@ if (!enabled) {
         180_000,
       );
       expect(deploy.status).toBe('succeeded');
-      expect(await (await fetch(`${a.url}/t/dkdadopt/`)).text()).toBe('adopted v1');
+      expect(await (await fetch(`${a.appsUrl}/t/dkdadopt/`)).text()).toBe('adopted v1');
       const instances = await a.runtime.list({ app: 'dkdadopt' });
       expect(instances).toHaveLength(2);
       const before = await Promise.all(instances.map((i) => containerOf(i.id)));
@@ -624,27 +645,16 @@ if (!enabled) {
       }
       // Served by the adopted containers (no deploy ran: the reconciler had nothing to start).
       const res = await waitUntil('the adopted app to serve', async () => {
-        const r = await fetch(`${b.url}/t/dkdadopt/`);
+        const r = await fetch(`${b.appsUrl}/t/dkdadopt/`);
         return r.status === 200 ? r.text() : undefined;
       });
       expect(res).toBe('adopted v1');
       const deploys = await json(
         await fetch(`${b.url}/api/v1/apps/dkdadopt/envs/stag/deploys`, {
-          headers: {
-            cookie: `berth_token=${await loginCookie(b.url)}`,
-          },
+          headers: { cookie: await loginCookieHeader(b.url, 'admin', ADMIN_PASSWORD) },
         }),
       );
       expect(deploys.deploys).toHaveLength(1);
     }, 300_000);
   });
-}
-
-async function loginCookie(url: string): Promise<string> {
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  return /berth_token=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]!;
 }

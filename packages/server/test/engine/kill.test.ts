@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Fixture, startFixture } from '../jobs/processes.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
-import { ADMIN_PASSWORD } from '../support/harness.ts';
+import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
 import { json, packFiles, tinyApp } from './support.ts';
 
 const FIXTURE = '../../engine/fixtures/berthd.ts';
@@ -39,13 +39,8 @@ describe.each(testDialects())('kill -9 on %s', (dialect) => {
     const start = async () => {
       const p = startFixture(FIXTURE, env);
       running.push(p);
-      const url = (await p.line('ready ', 60_000)).slice('ready '.length).trim();
-      const login = await fetch(`${url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-      });
-      const cookie = `berth_token=${/berth_token=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]}`;
+      const [url, appsUrl] = (await p.line('ready ', 60_000)).slice('ready '.length).trim().split(' ');
+      const cookie = await loginCookieHeader(url!, 'admin', ADMIN_PASSWORD);
       // biome-ignore lint/suspicious/noExplicitAny: wire JSON
       const api = async (method: string, p2: string, body?: unknown): Promise<any> => {
         const res = await fetch(url + p2, {
@@ -73,7 +68,7 @@ describe.each(testDialects())('kill -9 on %s', (dialect) => {
         }
       };
       const get = async (p2: string) => {
-        const res = await fetch(url + p2);
+        const res = await fetch(appsUrl + p2);
         return { status: res.status, text: await res.text() };
       };
       /** Waits until the app answers 200. */

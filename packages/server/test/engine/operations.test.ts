@@ -60,7 +60,7 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     const big = Buffer.alloc(100 * 1024, 7);
     const res = await fetch(`${f.t.url}/api/v1/apps/${code}/envs/stag/deploys`, {
       method: 'POST',
-      headers: { cookie: `berth_token=${f.cookie}`, 'content-type': 'application/octet-stream' },
+      headers: { cookie: `${f.t.cookieName}=${f.cookie}`, 'content-type': 'application/octet-stream' },
       body: big,
     });
     expect(res.status).toBe(413);
@@ -69,7 +69,7 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     const chunks = Array.from({ length: 20 }, () => Buffer.alloc(8 * 1024, 1));
     const chunked = await fetch(`${f.t.url}/api/v1/apps/${code}/envs/stag/deploys`, {
       method: 'POST',
-      headers: { cookie: `berth_token=${f.cookie}`, 'content-type': 'application/gzip' },
+      headers: { cookie: `${f.t.cookieName}=${f.cookie}`, 'content-type': 'application/gzip' },
       body: new ReadableStream({
         pull(controller) {
           const next = chunks.shift();
@@ -98,7 +98,7 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     expect((await f.get(`/t/${code}/`)).text).toBe('one v1');
     expect((await f.get(`/o/${code}/`)).status).toBe(404);
     // With BERTH_APPS_DOMAIN, stag is also served at {code}-stag.{domain}.
-    const byHost = await request(`${f.t.url}/`, { headers: { host: `${code}-stag.apps.test` } });
+    const byHost = await request(`${f.t.appsUrl}/`, { headers: { host: `${code}-stag.apps.test` } });
     expect(await byHost.body.text()).toBe('one v1');
     const logs = await f.logsOf(deploy.id);
     expect(logs).toContain('Building v1');
@@ -114,6 +114,10 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     expect((await f.get(`/t/${code}/env/BERTH_APP_CODE`)).text).toBe(code);
     const secret = await f.api('GET', `/api/v1/apps/${code}/secret`);
     expect((await f.get(`/t/${code}/env/BERTH_APP_SECRET`)).text).toBe(secret.body.secret);
+    // Where the app is, where its users log in, and where its server reaches berthd's API.
+    expect((await f.get(`/t/${code}/env/BERTH_APP_URL`)).text).toBe(`${f.t.appsUrl}/t/${code}/`);
+    expect((await f.get(`/t/${code}/env/BERTH_CONSOLE_URL`)).text).toBe(f.t.url);
+    expect((await f.get(`/t/${code}/env/BERTH_API_URL`)).text).toBe(f.t.url);
   }, 60_000);
 
   it('a failing health check leaves the previous release serving', async () => {
@@ -254,7 +258,7 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
 
     const controller = new AbortController();
     const res = await fetch(`${f.t.url}/api/v1/apps/${code}/envs/stag/logs?follow=true&q=marker-follow`, {
-      headers: { cookie: `berth_token=${f.cookie}` },
+      headers: { cookie: `${f.t.cookieName}=${f.cookie}` },
       signal: controller.signal,
     });
     expect(res.status).toBe(200);
@@ -400,7 +404,7 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     );
     const upload = await fetch(`${f.t.url}/api/v1/apps/${code}/envs/stag/deploys`, {
       method: 'POST',
-      headers: { cookie: `berth_token=${aud}`, 'content-type': 'application/gzip' },
+      headers: { cookie: `${f.t.cookieName}=${aud}`, 'content-type': 'application/gzip' },
       body: await tinyApp(),
     });
     expect((await json(upload)).error.code).toBe('FORBIDDEN');

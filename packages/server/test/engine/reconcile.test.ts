@@ -8,7 +8,7 @@ import { type Berthd, startBerthd } from '../../src/berthd.ts';
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
-import { ADMIN_PASSWORD } from '../support/harness.ts';
+import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
 import { json, tinyApp } from './support.ts';
 
 describe.each(testDialects())('reconciler on %s', (dialect) => {
@@ -46,12 +46,7 @@ describe.each(testDialects())('reconciler on %s', (dialect) => {
     const open = async () => {
       const berthd = await startBerthd(config, { logger: silentLogger() });
       current = berthd;
-      const login = await fetch(`${berthd.url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-      });
-      const cookie = `berth_token=${/berth_token=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]}`;
+      const cookie = await loginCookieHeader(berthd.url, 'admin', ADMIN_PASSWORD);
       // biome-ignore lint/suspicious/noExplicitAny: wire JSON
       const api = async (method: string, p: string, body?: unknown): Promise<any> =>
         json(
@@ -95,7 +90,7 @@ describe.each(testDialects())('reconciler on %s', (dialect) => {
     // The survivor was adopted, not replaced.
     expect(after.map((i: { id: string }) => i.id)).toContain(before[1]!.id);
     expect(after.every((i: { healthy: boolean }) => i.healthy)).toBe(true);
-    const res = await fetch(`${b.berthd.url}/t/rc/`);
+    const res = await fetch(`${b.berthd.appsUrl}/t/rc/`);
     expect(await res.text()).toBe('back v1');
   }, 120_000);
 });

@@ -26,7 +26,7 @@ export interface EngineFixture {
   /** Uploads and waits; fails the test unless the deploy succeeded. */
   // biome-ignore lint/suspicious/noExplicitAny: wire JSON
   deploy(code: string, env: string, pkg: Buffer): Promise<any>;
-  /** GET through berthd's public port. */
+  /** GET from the apps origin (the gateway), e.g. `/t/hello/`. */
   get(p: string): Promise<{ status: number; text: string }>;
   logsOf(id: string): Promise<string>;
   stop(): Promise<void>;
@@ -58,7 +58,7 @@ export async function startEngineFixture(
       const q = description ? `?description=${encodeURIComponent(description)}` : '';
       const res = await fetch(`${t.url}/api/v1/apps/${code}/envs/${env}/deploys${q}`, {
         method: 'POST',
-        headers: { cookie: `berth_token=${cookie}`, 'content-type': 'application/gzip' },
+        headers: { cookie: `${t.cookieName}=${cookie}`, 'content-type': 'application/gzip' },
         body: pkg,
       });
       const body = await json(res);
@@ -84,7 +84,7 @@ export async function startEngineFixture(
       return done;
     },
     async get(p) {
-      const res = await fetch(t.url + p);
+      const res = await fetch(t.appsUrl + p);
       return { status: res.status, text: await res.text() };
     },
     async logsOf(id) {

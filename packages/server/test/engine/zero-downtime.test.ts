@@ -96,9 +96,9 @@ describe.each(testDialects())('zero downtime on %s', (dialect) => {
     );
     const before = bystanderTrees.map(treeState);
     const loads = [
-      steadyLoad(`${f.t.url}/t/zd/`, /^r\d+ v\d+$/),
-      steadyLoad(`${f.t.url}/t/zdnode/`, /^bystander v1$/, 2),
-      steadyLoad(`${f.t.url}/t/zdsite/`, /^static bystander$/, 2),
+      steadyLoad(`${f.t.appsUrl}/t/zd/`, /^r\d+ v\d+$/),
+      steadyLoad(`${f.t.appsUrl}/t/zdnode/`, /^bystander v1$/, 2),
+      steadyLoad(`${f.t.appsUrl}/t/zdsite/`, /^static bystander$/, 2),
     ];
     let results: LoadResult[];
     try {

@@ -1,7 +1,7 @@
 // The multi-core gateway in a real berthd: BERTH_GATEWAY_WORKERS=2 forks two gateway worker
-// processes that share the public port. Apps, static sites, WebSockets and berthd's own API are all
-// served through them; deploys switch every worker; a killed worker is replaced; close() and a
-// SIGKILLed berthd leave no worker behind.
+// processes that share the apps port. Apps, static sites and WebSockets are served through them,
+// berthd's own API never is (only with BERTH_SHARED_ORIGIN, where they forward it); deploys switch
+// every worker; a killed worker is replaced; close() and a SIGKILLed berthd leave no worker behind.
 import cluster from 'node:cluster';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -139,7 +139,7 @@ describe('berthd with BERTH_GATEWAY_WORKERS=2', () => {
   beforeAll(async () => {
     f = await startEngineFixture('sqlite', { BERTH_GATEWAY_WORKERS: '2', BERTH_ACCESS_LOG: 'false' });
     workers = f.t.berthd.gatewayWorkers!;
-    port = f.t.berthd.port;
+    port = f.t.berthd.appsPort;
     firstPids = workers.pids();
     for (const pid of firstPids) allPids.add(pid);
   }, 120_000);
@@ -149,19 +149,23 @@ describe('berthd with BERTH_GATEWAY_WORKERS=2', () => {
     for (const pid of allPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   }, 60_000);
 
-  it('forks two workers that serve the public port while berthd listens on loopback', async () => {
+  it('forks two workers that serve the apps port; the API listens on a port of its own', async () => {
     expect(workers).not.toBeNull();
     expect(firstPids).toHaveLength(2);
     expect(firstPids).not.toContain(process.pid);
     expect(workers.port).toBe(port);
-    // berthd's own server is on another (loopback) port: the workers forward the API to it.
+    // berthd's own server is the console's port, which no worker serves.
     const apiAddress = f!.t.berthd.http.server.address() as net.AddressInfo;
-    expect(apiAddress.address).toBe('127.0.0.1');
+    expect(apiAddress.port).toBe(f!.t.berthd.port);
     expect(apiAddress.port).not.toBe(port);
-    // The fixture logged in through the public port already; the API answers through it.
     expect((await f!.api('GET', '/api/v1/apps')).status).toBe(200);
-    const health = await fresh(port, '/healthz');
-    expect(health.status).toBe(200);
+    expect((await fresh(apiAddress.port, '/healthz')).status).toBe(200);
+    // On the apps port, whatever is not an app is the gateway's 404: the API is not there.
+    for (const p of ['/healthz', '/api/v1/apps', '/api/v1/auth/login']) {
+      const reply = await fresh(port, p);
+      expect(reply.status, p).toBe(404);
+      expect(JSON.parse(reply.body.toString()).error.code).toBe('GATEWAY_NO_ROUTE');
+    }
   });
 
   it('serves a deployed app from every worker, and a deploy switches all of them', async () => {
@@ -291,37 +295,6 @@ describe('berthd with BERTH_GATEWAY_WORKERS=2', () => {
     }
   }, 240_000);
 
-  it("gives the API the client's own address, never a forged X-Forwarded-For", async () => {
-    // The client connects from 127.0.0.2, the workers from 127.0.0.1: the audit log must show the
-    // former even though the API's peer is always a worker, and ignore what the client claims.
-    const login = await requestFrom('127.0.0.2', port, '/api/v1/auth/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    expect(login.status).toBe(200);
-    const audit = await f!.api('GET', '/api/v1/audit?action=session.login');
-    expect(audit.status).toBe(200);
-    const latest = audit.body.events.find((e: { action: string }) => e.action === 'session.login');
-    expect(latest.ip).toBe('127.0.0.2');
-
-    // A local process talking to berthd's loopback port directly cannot forge an address either.
-    const apiPort = (f!.t.berthd.http.server.address() as net.AddressInfo).port;
-    const direct = await requestFrom('127.0.0.3', apiPort, '/api/v1/auth/login', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-forwarded-for': '203.0.113.8',
-        [GATEWAY_KEY_HEADER]: 'guessed',
-      },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    expect(direct.status).toBe(200);
-    const again = await f!.api('GET', '/api/v1/audit?action=session.login');
-    const newest = again.body.events.find((e: { action: string }) => e.action === 'session.login');
-    expect(newest.ip).toBe('127.0.0.3');
-  });
-
   it('replaces a worker that dies and keeps serving', async () => {
     const [victim, survivor] = workers.pids();
     process.kill(victim!, 'SIGKILL');
@@ -351,7 +324,56 @@ describe('berthd with BERTH_GATEWAY_WORKERS=2', () => {
     await fixture.stop();
     // close() waited for the workers' exit: none is left.
     for (const pid of allPids) expect(alive(pid), `worker ${pid}`).toBe(false);
-    await expect(fresh(port, '/healthz')).rejects.toThrow();
+    await expect(fresh(port, '/o/mcgw/')).rejects.toThrow();
+  }, 120_000);
+});
+
+describe('berthd with gateway workers and BERTH_SHARED_ORIGIN', () => {
+  let f: EngineFixture | undefined;
+  afterAll(async () => f?.stop(), 60_000);
+
+  it("serves the API through the workers, with the client's own address, never a forged one", async () => {
+    f = await startEngineFixture('sqlite', {
+      BERTH_GATEWAY_WORKERS: '2',
+      BERTH_ACCESS_LOG: 'false',
+      BERTH_SHARED_ORIGIN: 'true',
+    });
+    const port = f.t.berthd.port;
+    expect(f.t.berthd.gatewayWorkers!.port).toBe(port);
+    expect(f.t.berthd.appsPort).toBe(port);
+    // berthd's own server is on another (loopback) port: the workers forward the API to it.
+    const apiAddress = f.t.berthd.http.server.address() as net.AddressInfo;
+    expect(apiAddress.address).toBe('127.0.0.1');
+    expect(apiAddress.port).not.toBe(port);
+    expect((await fresh(port, '/healthz')).status).toBe(200);
+
+    // The client connects from 127.0.0.2, the workers from 127.0.0.1: the audit log must show the
+    // former even though the API's peer is always a worker, and ignore what the client claims.
+    const login = await requestFrom('127.0.0.2', port, '/api/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const audit = await f.api('GET', '/api/v1/audit?action=session.login');
+    expect(audit.status).toBe(200);
+    const latest = audit.body.events.find((e: { action: string }) => e.action === 'session.login');
+    expect(latest.ip).toBe('127.0.0.2');
+
+    // A local process talking to berthd's loopback port directly cannot forge an address either.
+    const direct = await requestFrom('127.0.0.3', apiAddress.port, '/api/v1/auth/login', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-forwarded-for': '203.0.113.8',
+        [GATEWAY_KEY_HEADER]: 'guessed',
+      },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    expect(direct.status).toBe(200);
+    const again = await f.api('GET', '/api/v1/audit?action=session.login');
+    const newest = again.body.events.find((e: { action: string }) => e.action === 'session.login');
+    expect(newest.ip).toBe('127.0.0.3');
   }, 120_000);
 });
 
@@ -379,9 +401,11 @@ describe('a SIGKILLed berthd with gateway workers', () => {
       BERTH_LOG_LEVEL: 'silent',
       BERTH_GATEWAY_WORKERS: '2',
     });
-    const url = (await p.line('ready ', 90_000)).slice('ready '.length).trim();
+    const [url, appsUrl] = (await p.line('ready ', 90_000)).slice('ready '.length).trim().split(' ');
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
+    // The workers serve the apps port (nothing is deployed: the gateway's own 404).
+    expect((await fetch(`${appsUrl}/t/nothing/`)).status).toBe(404);
     workerPids = workersOf(p.child.pid!);
     expect(workerPids).toHaveLength(2);
 
@@ -389,6 +413,7 @@ describe('a SIGKILLed berthd with gateway workers', () => {
     await p.exited;
     await waitFor(() => workerPids.every((pid) => !alive(pid)), 30_000);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    await expect(fetch(`${appsUrl}/t/nothing/`)).rejects.toThrow();
   }, 150_000);
 });
 

@@ -1,8 +1,4 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, createHttpApp } from '../../src/http/server.ts';
-import { createAuditLog, createIdentity, identityRoutes } from '../../src/identity/index.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
 
 const PW = 'developer-password-1';
@@ -22,7 +18,7 @@ describe('identity API: sessions and tokens', () => {
   });
   afterAll(async () => t?.stop());
 
-  it('login sets an HttpOnly, SameSite=Lax session cookie and returns the user', async () => {
+  it('login sets a __Host- session cookie (HttpOnly, Secure, SameSite=Strict, no Domain) and returns the user', async () => {
     const before = Date.now();
     const res = await t.api('POST', '/api/v1/auth/login', { body: { username: 'dev', password: PW } });
     expect(res.status).toBe(200);
@@ -40,10 +36,13 @@ describe('identity API: sessions and tokens', () => {
     });
     expect(res.body.expiresAt).toBeGreaterThanOrEqual(before + 12 * 3_600_000);
     const cookie = res.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^berth_token=[A-Za-z0-9_-]{43}; /);
+    // The console is http://127.0.0.1:…: browsers keep Secure cookies from loopback names.
+    expect(cookie).toMatch(/^__Host-berth_session=[A-Za-z0-9_-]{43}; /);
     const attrs = cookie.split('; ').slice(1);
-    expect(attrs).toEqual(expect.arrayContaining(['Path=/', 'Max-Age=43200', 'HttpOnly', 'SameSite=Lax']));
-    expect(attrs).not.toContain('Secure');
+    expect(attrs).toEqual(
+      expect.arrayContaining(['Path=/', 'Max-Age=43200', 'HttpOnly', 'Secure', 'SameSite=Strict']),
+    );
+    expect(attrs.filter((a) => /^domain=/i.test(a))).toEqual([]);
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
@@ -139,9 +138,7 @@ describe('identity API: sessions and tokens', () => {
     const keep = await t.login('dev', PW);
     const res = await t.api('POST', '/api/v1/auth/logout', { cookie });
     expect(res.status).toBe(204);
-    expect(res.headers.get('set-cookie')).toMatch(
-      /^berth_token=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax/,
-    );
+    expect(res.headers.get('set-cookie')).toMatch(/^__Host-berth_session=; Max-Age=0; Path=\/; Expires=/);
     expect((await t.api('GET', '/api/v1/me', { cookie })).body.error.code).toBe('TOKEN_REVOKED');
     expect((await t.api('GET', '/api/v1/me', { cookie: keep })).status).toBe(200);
     // logging out again, or without a credential, still clears the cookie
@@ -200,75 +197,38 @@ describe('identity API: sessions and tokens', () => {
     expect([login.status, login.body.error.code]).toEqual([403, 'USER_DISABLED']);
   });
 
-  it('POST /auth/check refuses wrong app credentials (the apps module is not wired yet)', async () => {
+  it('has no POST /auth/check any more: apps never see a platform session token', async () => {
     const cookie = await t.login('dev', PW);
-    const missing = await t.api('POST', '/api/v1/auth/check', { body: { token: cookie } });
-    expect([missing.status, missing.body.error.code]).toEqual([401, 'APP_AUTH_FAILED']);
-    const wrong = await t.api('POST', '/api/v1/auth/check', {
+    const gone = await t.api('POST', '/api/v1/auth/check', {
       body: { token: cookie },
-      headers: { 'x-berth-app-code': 'demo', 'x-berth-app-secret': 'wrong' },
+      headers: { 'x-berth-app-code': 'demo', 'x-berth-app-secret': 'demo' },
     });
-    expect([wrong.status, wrong.body.error.code]).toEqual([401, 'APP_AUTH_FAILED']);
+    expect([gone.status, gone.body.error.code]).toEqual([404, 'ROUTE_NOT_FOUND']);
   });
+});
 
-  describe('POST /auth/check with an app that authenticates', () => {
-    let app: Api;
-    let checkUrl: string;
-    beforeAll(async () => {
-      const store = t.berthd.store;
-      const audit = createAuditLog({ store });
-      const identity = createIdentity({
-        store,
-        audit,
-        logger: silentLogger(),
-        sessionTtlMs: 3_600_000,
-        login: t.berthd.config.login,
-      });
-      app = await createHttpApp({
-        logger: silentLogger(),
-        version: '0.0.0-test',
-        trustProxy: false,
-        authenticate: identity.authenticate,
-        routes: [
-          identityRoutes({
-            identity,
-            audit,
-            verifyAppSecret: async (code, secret) => code === 'demo' && secret === 'demo-secret',
-            cookieSecure: false,
-            sessionTtlMs: 3_600_000,
-          }),
-        ],
-      });
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      checkUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/auth/check`;
+describe('identity API: the session cookie of a plain-http console', () => {
+  let t: TestBerthd;
+  beforeAll(async () => {
+    t = await startTestBerthd({ env: { BERTH_PUBLIC_URL: 'http://berth.internal:0' } });
+  });
+  afterAll(async () => t?.stop());
+
+  it('is berth_session without Secure (browsers would drop a Secure one), and only that name is read', async () => {
+    const res = await t.api('POST', '/api/v1/auth/login', {
+      body: { username: 'admin', password: ADMIN_PASSWORD },
     });
-    afterAll(async () => app?.close());
-
-    const check = async (body: unknown, secret = 'demo-secret') => {
-      const res = await fetch(checkUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-berth-app-code': 'demo',
-          'x-berth-app-secret': secret,
-        },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as { user?: unknown; error?: { code: string } } };
-    };
-
-    it('tells the app who holds a session token', async () => {
-      const token = await t.login('dev', PW);
-      expect(await check({ token })).toEqual({
-        status: 200,
-        body: { user: { username: 'dev', displayName: 'Dev Eloper', role: 'developer' } },
-      });
-      expect((await check({ token }, 'wrong-secret')).body.error?.code).toBe('APP_AUTH_FAILED');
-      expect((await check({ token: 'not-a-session' })).body.error?.code).toBe('TOKEN_INVALID');
-      expect((await check({ token, extra: 1 })).body.error?.code).toBe('VALIDATION_FAILED');
-      await t.api('POST', '/api/v1/auth/logout', { cookie: token });
-      expect((await check({ token })).body.error?.code).toBe('TOKEN_REVOKED');
-    });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^berth_session=[A-Za-z0-9_-]{43}; /);
+    expect(cookie.split('; ')).not.toContain('Secure');
+    expect(cookie).toContain('SameSite=Strict');
+    const token = /^berth_session=([^;]+)/.exec(cookie)![1]!;
+    const me = (name: string) => t.api('GET', '/api/v1/me', { headers: { cookie: `${name}=${token}` } });
+    expect((await me('berth_session')).status).toBe(200);
+    for (const name of ['__Host-berth_session', 'berth_token']) {
+      expect((await me(name)).body.error.code, name).toBe('UNAUTHENTICATED');
+    }
   });
 });
 
@@ -281,7 +241,8 @@ describe('identity API: login rate limit behind a proxy', () => {
         BERTH_LOGIN_MAX_FAILURES_USER: '3',
         BERTH_LOGIN_MAX_FAILURES_ADDRESS: '4',
         BERTH_LOGIN_WINDOW: '10m',
-        BERTH_COOKIE_SECURE: 'true',
+        BERTH_PUBLIC_URL: 'https://berth.example.com',
+        BERTH_APPS_URL: 'https://apps.example.com',
         BERTH_SESSION_TTL: '30m',
       },
     });
@@ -294,7 +255,7 @@ describe('identity API: login rate limit behind a proxy', () => {
       headers: { 'x-forwarded-for': from },
     });
 
-  it('sets Secure and the configured Max-Age when configured', async () => {
+  it('sets Secure and the configured Max-Age on an https console', async () => {
     const res = await login('admin', ADMIN_PASSWORD, '10.0.0.1');
     expect(res.status).toBe(200);
     const attrs = res.headers.get('set-cookie')!.split('; ');

@@ -355,7 +355,8 @@ describe('identity API: users, roles, validation and the audit log', () => {
     for (const path of [
       '/api/v1/auth/login',
       '/api/v1/auth/logout',
-      '/api/v1/auth/check',
+      '/api/v1/auth/app-login',
+      '/api/v1/auth/app-user',
       '/api/v1/me',
       '/api/v1/me/password',
       '/api/v1/me/tokens',

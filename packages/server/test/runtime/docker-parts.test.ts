@@ -70,6 +70,8 @@ describe('containerConfig', () => {
       NanoCpus: 1e9,
       PidsLimit: 256,
       NetworkMode: 'berth-k3x9q2-app-shop',
+      // BERTH_API_URL's host inside the container: the host's bridge address.
+      ExtraHosts: ['host.docker.internal:host-gateway'],
       PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
       RestartPolicy: { Name: 'no' },
     });

@@ -1,10 +1,11 @@
-// Starts a real berthd (real store, real HTTP on a loopback port) for API tests, with a known admin
-// password, and offers a small fetch-based client.
+// Starts a real berthd (real store, real HTTP on loopback ports: the console and API on one, the
+// apps on another) for API tests, with a known admin password, and offers a small fetch-based client.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Berthd, type BerthdOptions, startBerthd } from '../../src/berthd.ts';
 import { loadConfig } from '../../src/config.ts';
+import { sessionCookieName } from '../../src/identity/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
@@ -13,11 +14,16 @@ export const ADMIN_PASSWORD = 'admin-test-password-1';
 
 export interface TestBerthd {
   berthd: Berthd;
+  /** The console and API (BERTH_PUBLIC_URL), e.g. http://127.0.0.1:40123 */
   url: string;
+  /** The apps origin (BERTH_APPS_URL): `/t/{code}/`, `/o/{code}/`; `url` with BERTH_SHARED_ORIGIN. */
+  appsUrl: string;
   dataDir: string;
-  /** Logs in and returns the `berth_token` cookie value. */
+  /** The session cookie's name (`__Host-berth_session` on these loopback URLs). */
+  cookieName: string;
+  /** Logs in and returns the session cookie's value. */
   login(username: string, password: string): Promise<string>;
-  /** Calls the API. `auth` is a cookie token ({ cookie }) or an API token ({ token }). */
+  /** Calls the API. `auth` is a session token ({ cookie }) or an API token ({ token }). */
   api(method: string, path: string, options?: ApiOptions): Promise<ApiResponse>;
   stop(): Promise<void>;
 }
@@ -47,7 +53,11 @@ export async function startTestBerthd(
   const config = loadConfig(
     {
       BERTH_PORT: '0',
+      BERTH_APPS_PORT: '0',
       BERTH_HOST: '127.0.0.1',
+      // Port 0 in these URLs stands for the ports berthd gets (public-urls.ts).
+      BERTH_PUBLIC_URL: 'http://127.0.0.1:0',
+      BERTH_APPS_URL: 'http://127.0.0.1:0',
       BERTH_DATA_DIR: dataDir,
       BERTH_DATABASE_URL: dbUrl,
       BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -63,10 +73,11 @@ export async function startTestBerthd(
   );
   const berthd = await startBerthd(config, { logger: silentLogger(), ...options.berthd });
   const url = berthd.url;
+  const cookieName = sessionCookieName(config.cookieSecure);
 
   async function api(method: string, p: string, o: ApiOptions = {}): Promise<ApiResponse> {
     const headers: Record<string, string> = { ...o.headers };
-    if (o.cookie) headers['cookie'] = `berth_token=${o.cookie}`;
+    if (o.cookie) headers['cookie'] = `${cookieName}=${o.cookie}`;
     if (o.token) headers['authorization'] = `Bearer ${o.token}`;
     let body: string | undefined;
     if (o.rawBody !== undefined) {
@@ -86,15 +97,16 @@ export async function startTestBerthd(
   return {
     berthd,
     url,
+    appsUrl: berthd.appsUrl,
     dataDir,
+    cookieName,
     api,
     async login(username, password) {
       const res = await api('POST', '/api/v1/auth/login', { body: { username, password } });
       if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
-      const cookie = res.headers.get('set-cookie') ?? '';
-      const match = /berth_token=([^;]+)/.exec(cookie);
-      if (!match) throw new Error('login set no berth_token cookie');
-      return decodeURIComponent(match[1]!);
+      const token = sessionToken(res.headers, cookieName);
+      if (!token) throw new Error(`login set no ${cookieName} cookie`);
+      return token;
     },
     async stop() {
       // berthd's close leaves apps running (the next berthd adopts them): a test stops them itself
@@ -106,4 +118,27 @@ export async function startTestBerthd(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The session token a login response set (in cookie `name`), if any. */
+export function sessionToken(headers: Headers, name: string): string | undefined {
+  for (const header of headers.getSetCookie()) {
+    const [pair] = header.split(';');
+    const eq = pair!.indexOf('=');
+    if (pair!.slice(0, eq).trim() === name)
+      return decodeURIComponent(pair!.slice(eq + 1).trim()) || undefined;
+  }
+  return undefined;
+}
+
+/** Logs in at `url` (a berthd's console) and returns the `Cookie` header its session cookie makes. */
+export async function loginCookieHeader(url: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  const [pair] = (res.headers.getSetCookie()[0] ?? '').split(';');
+  if (res.status !== 200 || !pair) throw new Error(`login at ${url} failed: ${res.status}`);
+  return pair;
 }

@@ -6,12 +6,15 @@ import type { Config } from '../../config.ts';
 import { STACK_IMAGES } from '../../images/index.ts';
 import type { Logger } from '../../logger.ts';
 import type { RuntimeDriver } from '../driver.ts';
+import { HOST_ALIAS } from './container-config.ts';
 import { createDockerRuntime } from './docker-driver.ts';
 import type { TaskRunner } from './run-task.ts';
 import { createStackImages } from './stack-images.ts';
 
 export interface DockerParts {
   driver: RuntimeDriver;
+  /** How instances reach the host (berthd's API): a name Docker maps to the host's bridge address. */
+  hostAddress: string;
   /** The engine's `containers` dependency. */
   containers: {
     docker: Docker;
@@ -43,6 +46,7 @@ export function createDockerParts(
   });
   return {
     driver: runtime.driver,
+    hostAddress: HOST_ALIAS,
     containers: {
       docker,
       stackImage: (name, log) => stacks.ensure(name, log),

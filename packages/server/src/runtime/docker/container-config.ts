@@ -5,6 +5,8 @@
 // private tmpfs /tmp, no capabilities, no-new-privileges, memory/CPU/pids limits, the app's own
 // bridge network, the artifact mounted read-only at /app, the app's home (HOME, writable, kept across
 // restarts) at /home/app, a published port bound to 127.0.0.1 only, and never the Docker socket.
+// `host.docker.internal` names the host (Docker's `host-gateway`), where berthd's API answers
+// instances (BERTH_API_URL) when berthd listens on every address.
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { STACK_PATH } from '../../images/stack-image.ts';
@@ -12,6 +14,8 @@ import type { InstanceSpec } from '../driver.ts';
 import type { ResolvedDockerOptions } from './docker-options.ts';
 
 export const APP_MOUNT = '/app';
+/** The host's name inside an instance's container. */
+export const HOST_ALIAS = 'host.docker.internal';
 export const HOME_MOUNT = '/home/app';
 
 export const LABELS = {
@@ -98,6 +102,7 @@ export function containerConfig(
       NanoCpus: Math.round(limits.cpu * 1e9),
       PidsLimit: limits.pids,
       NetworkMode: networkName(options, spec.app),
+      ExtraHosts: [`${HOST_ALIAS}:host-gateway`],
       ...(port !== undefined ? { PortBindings: { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
       RestartPolicy: { Name: 'no' },
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
