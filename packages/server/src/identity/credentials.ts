@@ -1,6 +1,8 @@
 // Resolves the credential on a request (an API token in `Authorization: Bearer`, or the session
 // cookie) to an actor. Tokens are looked up by their SHA-256 digest; last-use times are written at
-// most once a minute.
+// most once a minute. A user who must change their password first (a generated first password) is
+// an actor only on the routes that say `config: { allowPendingPasswordChange: true }` (see me and
+// logout); everywhere else the request is refused with PASSWORD_CHANGE_REQUIRED.
 import type { Role } from '@berth/sdk';
 import type { FastifyRequest } from 'fastify';
 import { sha256 } from '../crypto/tokens.ts';
@@ -22,7 +24,15 @@ const USER_COLUMNS = [
   'users.display_name as displayName',
   'users.role as role',
   'users.disabled as disabled',
+  'users.password_change_required as passwordChangeRequired',
 ] as const;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route serves users who must change their password first (GET /me, the change, logout). */
+    allowPendingPasswordChange?: boolean;
+  }
+}
 
 /** Last-use times are written at most once a minute, not on every request. */
 function dueForTouch(last: number | null, now: number): boolean {
@@ -32,6 +42,8 @@ function dueForTouch(last: number | null, now: number): boolean {
 export interface ResolvedCredential {
   actor: Actor;
   displayName: string;
+  /** The user must change their password before anything else. */
+  passwordChangeRequired: boolean;
 }
 
 export interface Credentials {
@@ -54,6 +66,7 @@ interface Found {
   displayName: string;
   role: string;
   disabled: number;
+  passwordChangeRequired: number;
 }
 
 export function createCredentials(deps: { store: Store; clock: () => number }): Credentials {
@@ -74,6 +87,7 @@ export function createCredentials(deps: { store: Store; clock: () => number }): 
         ip,
       },
       displayName: found.displayName,
+      passwordChangeRequired: Number(found.passwordChangeRequired) === 1,
     };
   }
 
@@ -147,7 +161,11 @@ export function createCredentials(deps: { store: Store; clock: () => number }): 
         if (!token) return { actor: null };
       }
       try {
-        return { actor: (await credentials.resolve(token, req.ip)).actor };
+        const resolved = await credentials.resolve(token, req.ip);
+        if (resolved.passwordChangeRequired && req.routeOptions.config?.allowPendingPasswordChange !== true) {
+          return { actor: null, error: 'PASSWORD_CHANGE_REQUIRED' };
+        }
+        return { actor: resolved.actor };
       } catch (err) {
         if (isBerthError(err)) return { actor: null, error: err.code };
         throw err;

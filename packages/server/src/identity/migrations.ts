@@ -1,4 +1,5 @@
 // The identity module's tables: users, sessions, API tokens, failed logins and the audit log.
+// Later migrations change them in place; each runs on SQLite, PostgreSQL and MySQL.
 import type { Kysely } from 'kysely';
 import { columnTypes, dialectOf } from '../store/dialect.ts';
 import type { MigrationSet } from '../store/migrate.ts';
@@ -100,6 +101,21 @@ export const identityMigrations: MigrationSet = {
       for (const table of ['audit_events', 'login_failures', 'api_tokens', 'sessions', 'users']) {
         await db.schema.dropTable(table).ifExists().execute();
       }
+    },
+  },
+  '2026120401_identity_password_change_required': {
+    // A user who must choose a new password before anything else (the bootstrap admin with a
+    // generated password); see credentials.ts.
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('users')
+        .addColumn('password_change_required', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('users').dropColumn('password_change_required').execute();
     },
   },
 };

@@ -7,14 +7,10 @@ import type { Store } from '../store/store.ts';
 import type { Actor } from './actor.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Credentials } from './credentials.ts';
-import type { LoginLimiter } from './login-limiter.ts';
-import {
-  assertPasswordPolicy,
-  hashPassword,
-  type PasswordParams,
-  passwordNeedsRehash,
-  verifyPassword,
-} from './passwords.ts';
+import type { HashGate } from './hash-gate.ts';
+import type { LoginAttempt, LoginLimiter } from './login-limiter.ts';
+import { assertPasswordPolicy } from './password-policy.ts';
+import { hashPassword, type PasswordParams, passwordNeedsRehash, verifyPassword } from './passwords.ts';
 import { findUserById, findUserByName, revokeCredentials, toUser } from './user-records.ts';
 
 export interface LoginInput {
@@ -39,13 +35,19 @@ export interface SessionCheck {
 }
 
 export interface Sessions {
-  /** Throws LOGIN_RATE_LIMITED, INVALID_CREDENTIALS or USER_DISABLED. */
+  /** Throws LOGIN_RATE_LIMITED, LOGIN_BUSY, INVALID_CREDENTIALS or USER_DISABLED. */
   login(input: LoginInput): Promise<LoginResult>;
   /** Revokes the credential the actor used (the session, or the API token). */
   logout(actor: Actor): Promise<void>;
-  /** Who holds this session token (for apps); throws TOKEN_INVALID / EXPIRED / REVOKED, USER_DISABLED. */
+  /**
+   * Who holds this session token (for apps); throws TOKEN_INVALID / EXPIRED / REVOKED, USER_DISABLED
+   * or PASSWORD_CHANGE_REQUIRED.
+   */
   check(token: string): Promise<SessionCheck>;
-  /** Changes the actor's own password; their other sessions are revoked, the current one stays. */
+  /**
+   * Changes the actor's own password (the current one is checked and counts towards the login
+   * limits); their other sessions and all their API tokens are revoked, the current session stays.
+   */
   changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export function createSessions(deps: {
   logger: Logger;
   credentials: Credentials;
   limiter: LoginLimiter;
+  hashGate: HashGate;
   sessionTtlMs: number;
   passwordParams: PasswordParams;
   clock: () => number;
@@ -66,6 +69,19 @@ export function createSessions(deps: {
   function spendHash(password: string): Promise<boolean> {
     dummyHash ??= hashPassword(randomToken(16), deps.passwordParams);
     return dummyHash.then((hash) => verifyPassword(password, hash)).then(() => false);
+  }
+
+  /**
+   * Runs the part of an attempt that checks the password. When it fails before the check has an
+   * answer (LOGIN_BUSY, the store), the attempt does not count.
+   */
+  async function checked<T>(attempt: LoginAttempt, check: () => Promise<T>): Promise<T> {
+    try {
+      return await check();
+    } catch (err) {
+      await attempt.abandon();
+      throw err;
+    }
   }
 
   async function rehashIfOutdated(userId: string, stored: string, password: string): Promise<void> {
@@ -81,16 +97,18 @@ export function createSessions(deps: {
 
   return {
     async login(input) {
-      await deps.limiter.assertAllowed(input.username, input.ip).catch((err) => {
+      const attempt = await deps.limiter.begin(input.username, input.ip).catch((err: unknown) => {
         deps.logger.warn({ username: input.username, ip: input.ip }, 'login refused: rate limited');
         throw err;
       });
-      const row = await findUserByName(db, input.username);
-      const ok = row
-        ? await verifyPassword(input.password, row.password_hash)
-        : await spendHash(input.password);
+      const { row, ok } = await checked(attempt, async () => {
+        const found = await findUserByName(db, input.username);
+        const matches = await deps.hashGate.run(input.ip, () =>
+          found ? verifyPassword(input.password, found.password_hash) : spendHash(input.password),
+        );
+        return { row: found, ok: matches };
+      });
       if (!row || !ok) {
-        await deps.limiter.recordFailure(input.username, input.ip);
         await deps.audit.record(db, {
           actor: null,
           actorName: 'anonymous',
@@ -102,6 +120,7 @@ export function createSessions(deps: {
         });
         throw new BerthError('INVALID_CREDENTIALS');
       }
+      await attempt.succeeded();
       if (Number(row.disabled) === 1) {
         await deps.audit.record(db, {
           actor: null,
@@ -115,7 +134,6 @@ export function createSessions(deps: {
         throw new BerthError('USER_DISABLED');
       }
 
-      await deps.limiter.clearUser(row.username);
       await rehashIfOutdated(row.id, row.password_hash, input.password);
 
       const now = deps.clock();
@@ -176,29 +194,39 @@ export function createSessions(deps: {
     },
 
     async check(token) {
-      const { actor, displayName } = await deps.credentials.resolveSession(token, '');
+      const { actor, displayName, passwordChangeRequired } = await deps.credentials.resolveSession(token, '');
+      if (passwordChangeRequired) throw new BerthError('PASSWORD_CHANGE_REQUIRED');
       return { username: actor.username, displayName, role: actor.role };
     },
 
     async changePassword(actor, currentPassword, newPassword) {
-      await deps.limiter.assertAllowed(actor.username, actor.ip);
       const row = await findUserById(db, actor.userId);
       if (!row) throw new BerthError('USER_NOT_FOUND');
-      if (!(await verifyPassword(currentPassword, row.password_hash))) {
-        await deps.limiter.recordFailure(actor.username, actor.ip);
-        throw new BerthError('INVALID_CREDENTIALS', 'The current password is wrong');
-      }
       assertPasswordPolicy(newPassword, row.username);
-      const hash = await hashPassword(newPassword, deps.passwordParams);
+      if (newPassword === currentPassword) {
+        throw new BerthError('WEAK_PASSWORD', 'The new password must differ from the current one', {
+          rule: 'unchanged',
+        });
+      }
+      const attempt = await deps.limiter.begin(actor.username, actor.ip);
+      const hash = await checked(attempt, () =>
+        deps.hashGate.run(actor.ip, async () =>
+          (await verifyPassword(currentPassword, row.password_hash))
+            ? hashPassword(newPassword, deps.passwordParams)
+            : undefined,
+        ),
+      );
+      if (hash === undefined) throw new BerthError('INVALID_CREDENTIALS', 'The current password is wrong');
+      await attempt.succeeded();
       const now = deps.clock();
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('users')
-          .set({ password_hash: hash, password_changed_at: now, updated_at: now })
+          .set({ password_hash: hash, password_changed_at: now, password_change_required: 0, updated_at: now })
           .where('id', '=', row.id)
           .execute();
         await revokeCredentials(trx, row.id, now, {
-          tokens: false,
+          tokens: true,
           ...(actor.via === 'session' ? { keepSessionId: actor.credentialId } : {}),
         });
         await deps.audit.record(trx, {
