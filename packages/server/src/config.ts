@@ -251,6 +251,11 @@ function defaultGatewayWorkers(): number {
   return cores > 1 ? cores : 0;
 }
 
+/** Half the cores check passwords at most, so that a login flood leaves the rest to everything else. */
+function defaultLoginConcurrency(): number {
+  return Math.max(1, Math.floor(os.availableParallelism() / 2));
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
@@ -312,9 +317,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     login: {
       windowMs: duration(env, 'BERTH_LOGIN_WINDOW', '15m'),
       freeFailures: integer(env, 'BERTH_LOGIN_FREE_FAILURES', 5, 1, 1000),
-      backoffMs: duration(env, 'BERTH_LOGIN_BACKOFF', '1s'),
+      backoffMs: duration(env, 'BERTH_LOGIN_BACKOFF', '30s'),
       maxFailuresPerAddress: integer(env, 'BERTH_LOGIN_MAX_FAILURES_ADDRESS', 20, 1, 10000),
-      concurrency: integer(env, 'BERTH_LOGIN_CONCURRENCY', 2, 1, 64),
+      concurrency: integer(env, 'BERTH_LOGIN_CONCURRENCY', defaultLoginConcurrency(), 1, 64),
       queue: integer(env, 'BERTH_LOGIN_QUEUE', 16, 0, 10000),
     },
     runtime: {
