@@ -38,28 +38,36 @@ describe('berth login with a generated password, and berth passwd', () => {
     expect(result.stderr).toMatch(/\(PASSWORD_CHANGE_REQUIRED\)\n$/);
     expect(fs.existsSync(home.credentialsFile)).toBe(false);
     // the generated password still works (nothing changed)
-    const login = await t.api('POST', '/api/v1/auth/login', { body: { username: 'admin', password: generated } });
+    const login = await t.api('POST', '/api/v1/auth/login', {
+      body: { username: 'admin', password: generated },
+    });
     expect(login.body.passwordChangeRequired).toBe(true);
   });
 
   it('changes the password with --new-password-stdin, then stores a working token', async () => {
-    const result = await home.run(['login', t.url, '-u', 'admin', '--password-stdin', '--new-password-stdin'], {
-      input: `${generated}\n${NEW_PASSWORD}\n`,
-    });
+    const result = await home.run(
+      ['login', t.url, '-u', 'admin', '--password-stdin', '--new-password-stdin'],
+      {
+        input: `${generated}\n${NEW_PASSWORD}\n`,
+      },
+    );
     expect(result.stderr).toBe('Changed the password of admin.\n');
     expect(result.stdout).toBe(`Logged in to ${t.url} as admin\n`);
     expect(result.code).toBe(0);
     const me = await t.api('GET', '/api/v1/me', { token: storedToken(home) });
     expect(me.status).toBe(200);
     expect(me.body.user.passwordChangeRequired).toBeUndefined();
-    expect((await t.api('POST', '/api/v1/auth/login', { body: { username: 'admin', password: generated } })).status).toBe(
-      401,
-    );
+    expect(
+      (await t.api('POST', '/api/v1/auth/login', { body: { username: 'admin', password: generated } }))
+        .status,
+    ).toBe(401);
   });
 
   it('berth passwd needs the current password', async () => {
     const before = storedToken(home);
-    const wrong = await home.run(['passwd', '--password-stdin'], { input: `not-the-password\n${NEWER_PASSWORD}\n` });
+    const wrong = await home.run(['passwd', '--password-stdin'], {
+      input: `not-the-password\n${NEWER_PASSWORD}\n`,
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/\(INVALID_CREDENTIALS\)\n$/);
     expect((await t.api('GET', '/api/v1/me', { token: before })).status).toBe(200);
@@ -67,7 +75,9 @@ describe('berth login with a generated password, and berth passwd', () => {
 
   it('berth passwd changes it, and logs in again since every API token was revoked', async () => {
     const before = storedToken(home);
-    const result = await home.run(['passwd', '--password-stdin'], { input: `${NEW_PASSWORD}\n${NEWER_PASSWORD}\n` });
+    const result = await home.run(['passwd', '--password-stdin'], {
+      input: `${NEW_PASSWORD}\n${NEWER_PASSWORD}\n`,
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('Changed the password of admin.\n');
     expect(result.stderr).toContain('logged in again with the new password');

@@ -100,7 +100,8 @@ export const SECRET_SETTINGS = ['BERTH_ADMIN_PASSWORD', 'BERTH_SECRET_KEY', 'BER
  */
 export function childEnvironment(env: Env = process.env): Record<string, string | undefined> {
   const child: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(env)) child[name] = name.startsWith('BERTH_') ? undefined : value;
+  for (const [name, value] of Object.entries(env))
+    child[name] = name.startsWith('BERTH_') ? undefined : value;
   return child;
 }
 

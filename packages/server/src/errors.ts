@@ -17,7 +17,8 @@ export const ERRORS = {
   LOGIN_BUSY: { status: 503, message: 'Too many logins are being checked right now; try again in a moment' },
   PASSWORD_CHANGE_REQUIRED: {
     status: 403,
-    message: 'Change your password first (PUT /api/v1/me/password); until then only that, GET /api/v1/me and logout work',
+    message:
+      'Change your password first (PUT /api/v1/me/password); until then only that, GET /api/v1/me and logout work',
   },
   TOKEN_INVALID: { status: 401, message: 'The token is not valid' },
   TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },

@@ -17,7 +17,10 @@ export function forgetSecrets(logger: Logger): void {
   try {
     blankInEnvironBlock(SECRET_SETTINGS);
   } catch (err) {
-    logger.warn({ err }, 'could not blank the secret settings in /proc/self/environ; they stay readable there');
+    logger.warn(
+      { err },
+      'could not blank the secret settings in /proc/self/environ; they stay readable there',
+    );
   }
 }
 

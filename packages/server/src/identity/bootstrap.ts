@@ -41,7 +41,11 @@ export async function bootstrapAdmin(
     assertPasswordPolicy(chosen, BOOTSTRAP_USERNAME);
   } catch (err) {
     if (isBerthError(err, 'WEAK_PASSWORD')) {
-      throw new BerthError('WEAK_PASSWORD', `BERTH_ADMIN_PASSWORD: ${err.message.toLowerCase()}`, err.details);
+      throw new BerthError(
+        'WEAK_PASSWORD',
+        `BERTH_ADMIN_PASSWORD: ${err.message.toLowerCase()}`,
+        err.details,
+      );
     }
     throw err;
   }

@@ -27,7 +27,10 @@ export function passwordProblem(password: string, username: string): PasswordPro
     };
   }
   if (length > PASSWORD_MAX_LENGTH) {
-    return { rule: 'too_long', message: `The password must be at most ${PASSWORD_MAX_LENGTH} characters long` };
+    return {
+      rule: 'too_long',
+      message: `The password must be at most ${PASSWORD_MAX_LENGTH} characters long`,
+    };
   }
   if (password.trim() === '') return { rule: 'whitespace', message: 'The password must not be only spaces' };
   if (REPEATED.test(password)) {

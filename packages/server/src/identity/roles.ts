@@ -36,7 +36,10 @@ export function assertMayResetPassword(actor: Actor, target: { id: string; role:
     );
   }
   if (!(RESETTABLE.get(actor.role) ?? []).some((role) => role === target.role)) {
-    throw new BerthError('FORBIDDEN', `The role ${actor.role} may not reset the password of a user with role ${target.role}`);
+    throw new BerthError(
+      'FORBIDDEN',
+      `The role ${actor.role} may not reset the password of a user with role ${target.role}`,
+    );
   }
 }
 /** Who may read the audit log. */

@@ -222,7 +222,12 @@ export function createSessions(deps: {
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('users')
-          .set({ password_hash: hash, password_changed_at: now, password_change_required: 0, updated_at: now })
+          .set({
+            password_hash: hash,
+            password_changed_at: now,
+            password_change_required: 0,
+            updated_at: now,
+          })
           .where('id', '=', row.id)
           .execute();
         await revokeCredentials(trx, row.id, now, {

@@ -9,7 +9,13 @@ import { type Actor, SYSTEM_ACTOR_NAME } from './actor.ts';
 import type { AuditLog } from './audit-log.ts';
 import { assertPasswordPolicy } from './password-policy.ts';
 import { hashPassword, type PasswordParams } from './passwords.ts';
-import { assertMayResetPassword, assertRole, PASSWORD_RESETTERS, USER_ADMINS, USER_READERS } from './roles.ts';
+import {
+  assertMayResetPassword,
+  assertRole,
+  PASSWORD_RESETTERS,
+  USER_ADMINS,
+  USER_READERS,
+} from './roles.ts';
 import type { UsersTable } from './tables.ts';
 import { type Db, findUserByName, revokeCredentials, toUser } from './user-records.ts';
 

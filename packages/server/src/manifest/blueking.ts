@@ -59,7 +59,8 @@ export const BLUEKING_RELEASE = ['python', 'manage.py', 'migrate', '--noinput'];
 export async function loadBlueKing(dir: string, text: string): Promise<AppManifest | undefined> {
   const yaml = parseYamlFile('app.yml', text);
   const raw = yaml.value;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, 'app_code')) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, 'app_code'))
+    return undefined;
   const problem = firstSchemaProblem(AppYmlSchema, raw);
   if (problem) throw manifestInvalid(yaml.origin, problem.path, problem.message);
   const app = raw as AppYml;

@@ -305,7 +305,9 @@ describe('identity API: login rate limit behind a proxy', () => {
 
   it('limits failures per username and forwarded address, with Retry-After; other addresses are not affected', async () => {
     for (let i = 1; i <= 3; i++) {
-      expect((await login('admin', 'wrong-password', '10.1.0.1')).body.error.code).toBe('INVALID_CREDENTIALS');
+      expect((await login('admin', 'wrong-password', '10.1.0.1')).body.error.code).toBe(
+        'INVALID_CREDENTIALS',
+      );
     }
     const limited = await login('admin', ADMIN_PASSWORD, '10.1.0.1');
     expect(limited.status).toBe(429);

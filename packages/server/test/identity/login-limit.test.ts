@@ -47,9 +47,9 @@ describe.each(testDialects())('login rate limit (%s)', (dialect) => {
     // Attempts in flight together count each other, so a burst may even be refused whole.
     const checked = results.filter((code) => code === 'INVALID_CREDENTIALS').length;
     expect(checked).toBeLessThanOrEqual(3);
-    expect(results.every((c) => ['INVALID_CREDENTIALS', 'LOGIN_RATE_LIMITED', 'LOGIN_BUSY'].includes(c!))).toBe(
-      true,
-    );
+    expect(
+      results.every((c) => ['INVALID_CREDENTIALS', 'LOGIN_RATE_LIMITED', 'LOGIN_BUSY'].includes(c!)),
+    ).toBe(true);
     // refused attempts leave no row: only the checked ones are failures
     expect(await failures('sam')).toBe(checked);
   });

@@ -213,15 +213,12 @@ describe.each(testDialects())('identity users (%s)', (dialect) => {
         if (outcome === undefined) allowed.push(`${by}->${of}`);
       }
     }
-    expect(allowed).toEqual([
-      'admin->operator',
-      'admin->developer',
-      'admin->auditor',
-      'operator->developer',
-    ]);
+    expect(allowed).toEqual(['admin->operator', 'admin->developer', 'admin->auditor', 'operator->developer']);
     // an admin resetting another admin is fine; resetting oneself is not (that needs the current password)
     await f.identity.users.update(admin, 'rs-admin', { password: 'reset-by-bootstrap-admin' });
-    const self = await f.identity.users.update(admin, 'admin', { password: 'no-current-needed?' }).catch((e) => e);
+    const self = await f.identity.users
+      .update(admin, 'admin', { password: 'no-current-needed?' })
+      .catch((e) => e);
     expect(self.code).toBe('FORBIDDEN');
     expect(self.message).toContain('PUT /api/v1/me/password');
     // the self-reset refused: the bootstrap password still works

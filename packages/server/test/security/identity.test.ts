@@ -148,10 +148,16 @@ describe('role rules and password policy', () => {
     admin = await t.login('admin', ADMIN_PASSWORD);
     for (const role of ['operator', 'auditor', 'developer', 'admin'] as const) {
       const username = `the-${role}`;
-      const created = await t.api('POST', '/api/v1/users', { cookie: admin, body: { username, password: PW, role } });
+      const created = await t.api('POST', '/api/v1/users', {
+        cookie: admin,
+        body: { username, password: PW, role },
+      });
       expect(created.status).toBe(201);
       cookies[role] = await t.login(username, PW);
-      const token = await t.api('POST', '/api/v1/me/tokens', { cookie: cookies[role], body: { name: 'script' } });
+      const token = await t.api('POST', '/api/v1/me/tokens', {
+        cookie: cookies[role],
+        body: { name: 'script' },
+      });
       tokens[role] = token.body.secret;
     }
   });
@@ -163,7 +169,13 @@ describe('role rules and password policy', () => {
       body: { password: 'taken-over-by-op1' },
     });
     expect([reset.status, reset.body.error.code]).toEqual([403, 'FORBIDDEN']);
-    expect((await t.api('POST', '/api/v1/auth/login', { body: { username: 'the-auditor', password: 'taken-over-by-op1' } })).status).toBe(401);
+    expect(
+      (
+        await t.api('POST', '/api/v1/auth/login', {
+          body: { username: 'the-auditor', password: 'taken-over-by-op1' },
+        })
+      ).status,
+    ).toBe(401);
     for (const target of ['the-admin', 'admin', 'the-operator']) {
       const other = await t.api('PATCH', `/api/v1/users/${target}`, {
         cookie: cookies['operator'],
@@ -191,9 +203,9 @@ describe('role rules and password policy', () => {
       body: { newPassword: 'no-current-password' },
     });
     expect(missing.body.error.code).toBe('VALIDATION_FAILED');
-    expect((await t.api('POST', '/api/v1/auth/login', { body: { username: 'the-admin', password: PW } })).status).toBe(
-      200,
-    );
+    expect(
+      (await t.api('POST', '/api/v1/auth/login', { body: { username: 'the-admin', password: PW } })).status,
+    ).toBe(200);
   });
 
   it('a password reset revokes the user’s sessions and API tokens', async () => {
@@ -204,7 +216,9 @@ describe('role rules and password policy', () => {
       body: { password: 'reset-by-an-operator' },
     });
     expect(reset.status).toBe(200);
-    expect((await t.api('GET', '/api/v1/me', { token: tokens['developer'] })).body.error.code).toBe('TOKEN_REVOKED');
+    expect((await t.api('GET', '/api/v1/me', { token: tokens['developer'] })).body.error.code).toBe(
+      'TOKEN_REVOKED',
+    );
     expect((await t.api('GET', '/api/v1/me', { cookie: cookies['developer'] })).body.error.code).toBe(
       'TOKEN_REVOKED',
     );
@@ -219,7 +233,9 @@ describe('role rules and password policy', () => {
     expect(change.status).toBe(204);
     expect((await t.api('GET', '/api/v1/me', { cookie: cookies['operator'] })).status).toBe(200);
     expect((await t.api('GET', '/api/v1/me', { cookie: other })).body.error.code).toBe('TOKEN_REVOKED');
-    expect((await t.api('GET', '/api/v1/me', { token: tokens['operator'] })).body.error.code).toBe('TOKEN_REVOKED');
+    expect((await t.api('GET', '/api/v1/me', { token: tokens['operator'] })).body.error.code).toBe(
+      'TOKEN_REVOKED',
+    );
   });
 
   it.each([
@@ -242,7 +258,11 @@ describe('role rules and password policy', () => {
       }),
     ];
     for (const res of attempts) {
-      expect([res.status, res.body.error.code, res.body.error.details]).toEqual([400, 'WEAK_PASSWORD', { rule }]);
+      expect([res.status, res.body.error.code, res.body.error.details]).toEqual([
+        400,
+        'WEAK_PASSWORD',
+        { rule },
+      ]);
     }
     expect((await t.api('GET', '/api/v1/users/weakling', { cookie: admin })).status).toBe(404);
   });
@@ -257,7 +277,9 @@ describe('the generated first password', () => {
 
   it('must be changed before the admin can do anything else', async () => {
     const generated = t.berthd.bootstrap.generatedPassword!;
-    const login = await t.api('POST', '/api/v1/auth/login', { body: { username: 'admin', password: generated } });
+    const login = await t.api('POST', '/api/v1/auth/login', {
+      body: { username: 'admin', password: generated },
+    });
     expect(login.status).toBe(200);
     expect(login.body.passwordChangeRequired).toBe(true);
     const cookie = /berth_token=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]!;
@@ -272,7 +294,12 @@ describe('the generated first password', () => {
       ['GET', '/api/v1/audit', undefined],
     ] as const) {
       const res = await t.api(method, p, { cookie, ...(body ? { body } : {}) });
-      expect([method, p, res.status, res.body.error?.code]).toEqual([method, p, 403, 'PASSWORD_CHANGE_REQUIRED']);
+      expect([method, p, res.status, res.body.error?.code]).toEqual([
+        method,
+        p,
+        403,
+        'PASSWORD_CHANGE_REQUIRED',
+      ]);
     }
     const me = await t.api('GET', '/api/v1/me', { cookie });
     expect(me.status).toBe(200);
@@ -370,7 +397,8 @@ describe('secrets in the environment of berthd and its gateway workers', () => {
     const workers = childEnvirons(pid);
     expect(workers.size).toBeGreaterThanOrEqual(2);
     for (const [workerPid, environ] of workers) {
-      for (const secret of [password, secretKey, dbFile]) expect([workerPid, environ.includes(secret)]).toEqual([workerPid, false]);
+      for (const secret of [password, secretKey, dbFile])
+        expect([workerPid, environ.includes(secret)]).toEqual([workerPid, false]);
       // no Berth setting at all: workers get theirs from berthd over IPC
       expect(environ.split('\0').filter((v) => v.startsWith('BERTH_'))).toEqual([]);
     }
@@ -405,11 +433,18 @@ describe('prototype names where input names a key', () => {
   beforeAll(async () => {
     t = await startTestBerthd({ env: { BERTH_DRAIN: '300ms', BERTH_JOB_WORKERS: '2' } });
     cookie = await t.login('admin', ADMIN_PASSWORD);
-    expect((await t.api('POST', '/api/v1/apps', { cookie, body: { code: 'protoapp', name: 'Proto' } })).status).toBe(
-      201,
-    );
+    expect(
+      (await t.api('POST', '/api/v1/apps', { cookie, body: { code: 'protoapp', name: 'Proto' } })).status,
+    ).toBe(201);
     const pkg = await tinyApp({
-      berthYaml: ['runtime: node', 'processes:', '  web: node server.js', 'health:', '  path: /healthz', ''].join('\n'),
+      berthYaml: [
+        'runtime: node',
+        'processes:',
+        '  web: node server.js',
+        'health:',
+        '  path: /healthz',
+        '',
+      ].join('\n'),
     });
     const upload = await fetch(`${t.url}/api/v1/apps/protoapp/envs/stag/deploys`, {
       method: 'POST',
@@ -440,7 +475,10 @@ describe('prototype names where input names a key', () => {
       cookie,
       rawBody: '{"processes":{"constructor":2}}',
     });
-    expect([constructorScale.status, constructorScale.body.error.code]).toEqual([400, 'PROCESS_TYPE_UNKNOWN']);
+    expect([constructorScale.status, constructorScale.body.error.code]).toEqual([
+      400,
+      'PROCESS_TYPE_UNKNOWN',
+    ]);
     // the service itself, as any caller reaches it with parsed JSON (own keys, __proto__ included)
     const admin = await t.berthd.store.db
       .selectFrom('users')
@@ -457,7 +495,9 @@ describe('prototype names where input names a key', () => {
     };
     for (const raw of ['{"constructor":2}', '{"toString":1}', '{"__proto__":1}', '{"hasOwnProperty":1}']) {
       const processes = JSON.parse(raw) as Record<string, number>;
-      const err = await t.berthd.engine.service.scale(actor, 'protoapp', 'stag', processes).catch((e: unknown) => e);
+      const err = await t.berthd.engine.service
+        .scale(actor, 'protoapp', 'stag', processes)
+        .catch((e: unknown) => e);
       expect([raw, (err as { code?: string }).code]).toEqual([raw, 'PROCESS_TYPE_UNKNOWN']);
     }
     expect(await deploys()).toBe(before);
@@ -483,9 +523,9 @@ describe('user enumeration through app members', () => {
       });
     }
     dev = await t.login('prober', 'developer-password-1');
-    expect((await t.api('POST', '/api/v1/apps', { cookie: dev, body: { code: 'probe', name: 'Probe' } })).status).toBe(
-      201,
-    );
+    expect(
+      (await t.api('POST', '/api/v1/apps', { cookie: dev, body: { code: 'probe', name: 'Probe' } })).status,
+    ).toBe(201);
   });
   afterAll(async () => t?.stop());
 
