@@ -1,7 +1,7 @@
 // Logging in and out, changing one's own password, and the user check apps call with a session token.
 import type { Role, User } from '@berth/sdk';
 import { newId, randomToken, sha256 } from '../crypto/tokens.ts';
-import { BerthError } from '../errors.ts';
+import { BerthError, isBerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
 import type { Actor } from './actor.ts';
@@ -98,7 +98,9 @@ export function createSessions(deps: {
   return {
     async login(input) {
       const attempt = await deps.limiter.begin(input.username, input.ip).catch((err: unknown) => {
-        deps.logger.warn({ username: input.username, ip: input.ip }, 'login refused: rate limited');
+        if (isBerthError(err, 'LOGIN_RATE_LIMITED')) {
+          deps.logger.warn({ username: input.username, ip: input.ip }, 'login refused: rate limited');
+        }
         throw err;
       });
       const { row, ok } = await checked(attempt, async () => {
@@ -107,6 +109,14 @@ export function createSessions(deps: {
           found ? verifyPassword(input.password, found.password_hash) : spendHash(input.password),
         );
         return { row: found, ok: matches };
+      }).catch((err: unknown) => {
+        if (isBerthError(err, 'LOGIN_BUSY')) {
+          deps.logger.warn(
+            { username: input.username, ip: input.ip },
+            'login refused: too many checks at once',
+          );
+        }
+        throw err;
       });
       if (!row || !ok) {
         await deps.audit.record(db, {
@@ -120,8 +130,9 @@ export function createSessions(deps: {
         });
         throw new BerthError('INVALID_CREDENTIALS');
       }
-      await attempt.succeeded();
       if (Number(row.disabled) === 1) {
+        // The right password of a disabled user: neither a failure nor a success.
+        await attempt.abandon();
         await deps.audit.record(db, {
           actor: null,
           actorName: 'anonymous',
@@ -133,6 +144,7 @@ export function createSessions(deps: {
         });
         throw new BerthError('USER_DISABLED');
       }
+      await attempt.succeeded();
 
       await rehashIfOutdated(row.id, row.password_hash, input.password);
 
