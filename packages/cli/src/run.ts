@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Command, Group, Io, OptionSpecs } from './command.ts';
 import { appsGroup } from './commands/apps.ts';
 import { auditGroup } from './commands/audit.ts';
-import { loginGroup, logoutGroup, whoamiGroup } from './commands/auth.ts';
+import { loginGroup, logoutGroup, passwdGroup, whoamiGroup } from './commands/auth.ts';
 import { configGroup } from './commands/config.ts';
 import { deployGroup } from './commands/deploy.ts';
 import { deploysGroup } from './commands/deploys.ts';
@@ -24,6 +24,7 @@ export const GROUPS: Group[] = [
   loginGroup,
   logoutGroup,
   whoamiGroup,
+  passwdGroup,
   appsGroup,
   configGroup,
   deployGroup,
@@ -130,8 +131,11 @@ function firstPositional(argv: string[], options: OptionSpecs): number {
     if (arg === '--') return i + 1 < argv.length ? i + 1 : -1;
     if (!arg.startsWith('-') || arg === '-') return i;
     if (arg.includes('=')) continue;
+    const name = arg.slice(2);
     const spec = arg.startsWith('--')
-      ? options[arg.slice(2)]
+      ? Object.hasOwn(options, name)
+        ? options[name]
+        : undefined
       : Object.values(options).find((o) => o.short === arg.slice(1));
     if (spec?.type === 'string') i++;
   }

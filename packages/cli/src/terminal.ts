@@ -9,12 +9,13 @@ export interface Terminal {
   ask(question: string): Promise<string>;
   /** Asks without echoing what is typed. */
   askHidden(question: string): Promise<string>;
-  /** Reads one line from stdin (without its line ending); '' at end of input. */
+  /** Reads the next line from stdin (without its line ending); '' at end of input. */
   readLine(): Promise<string>;
 }
 
 export function createTerminal(stdin: NodeJS.ReadStream, stderr: NodeJS.WritableStream): Terminal {
   const interactive = Boolean(stdin.isTTY && (stderr as NodeJS.WriteStream).isTTY);
+  const lines = createLineReader(stdin);
   return {
     interactive,
     async ask(question) {
@@ -33,7 +34,7 @@ export function createTerminal(stdin: NodeJS.ReadStream, stderr: NodeJS.Writable
       return readHidden(stdin).finally(() => stderr.write('\n'));
     },
     readLine() {
-      return readLineFrom(stdin);
+      return lines.next();
     },
   };
 }
@@ -72,27 +73,48 @@ function readHidden(stdin: NodeJS.ReadStream): Promise<string> {
   });
 }
 
-function readLineFrom(stdin: NodeJS.ReadStream): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const done = (line: string) => {
-      stdin.off('data', onData);
-      stdin.off('end', onEnd);
-      stdin.off('error', onError);
-      stdin.pause();
-      resolve(line.replace(/\r$/, ''));
-    };
-    const onData = (chunk: string) => {
-      buffer += chunk;
-      const newline = buffer.indexOf('\n');
-      if (newline >= 0) done(buffer.slice(0, newline));
-    };
-    const onEnd = () => done(buffer);
-    const onError = (err: Error) => reject(err);
-    stdin.setEncoding('utf8');
-    stdin.on('data', onData);
-    stdin.on('end', onEnd);
-    stdin.on('error', onError);
-    stdin.resume();
-  });
+/** Reads stdin line by line; what arrived after a line waits for the next call. */
+function createLineReader(stdin: NodeJS.ReadStream): { next(): Promise<string> } {
+  let buffer = '';
+  let ended = false;
+  return {
+    next() {
+      return new Promise((resolve, reject) => {
+        const take = (): boolean => {
+          const newline = buffer.indexOf('\n');
+          if (newline < 0 && !ended) return false;
+          const end = newline < 0 ? buffer.length : newline;
+          const line = buffer.slice(0, end);
+          buffer = buffer.slice(newline < 0 ? end : end + 1);
+          resolve(line.replace(/\r$/, ''));
+          return true;
+        };
+        if (take()) return;
+        const done = () => {
+          stdin.off('data', onData);
+          stdin.off('end', onEnd);
+          stdin.off('error', onError);
+          stdin.pause();
+        };
+        const onData = (chunk: string) => {
+          buffer += chunk;
+          if (take()) done();
+        };
+        const onEnd = () => {
+          ended = true;
+          take();
+          done();
+        };
+        const onError = (err: Error) => {
+          done();
+          reject(err);
+        };
+        stdin.setEncoding('utf8');
+        stdin.on('data', onData);
+        stdin.on('end', onEnd);
+        stdin.on('error', onError);
+        stdin.resume();
+      });
+    },
+  };
 }

@@ -238,7 +238,8 @@ export class BerthClient {
     return this.#request('GET', `/api/v1/apps/${seg(code)}/members`);
   }
 
-  addMember(code: string, body: AddAppMemberBody): Promise<{ member: AppMember }> {
+  /** Answers the same whether or not the user exists; `listMembers` shows who is a member. */
+  addMember(code: string, body: AddAppMemberBody): Promise<void> {
     return this.#request('POST', `/api/v1/apps/${seg(code)}/members`, { body });
   }
 

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { createBuilders } from './build/index.ts';
-import type { Config } from './config.ts';
+import { type Config, childEnvironment } from './config.ts';
 import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
 import { createEngine, type Engine } from './engine/index.ts';
 import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
@@ -120,6 +120,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           trustForwarded: config.trustProxy,
         },
         currentTable: () => gateway!.table,
+        // Their settings come by IPC; no BERTH_* variable (no secret) reaches them.
+        env: childEnvironment(),
       });
       gatewayWorkers.preload();
     }

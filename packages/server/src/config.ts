@@ -3,6 +3,7 @@
 // naming the setting.
 import os from 'node:os';
 import path from 'node:path';
+import { passwordProblem } from './identity/password-policy.ts';
 
 export type DatabaseConfig =
   | { dialect: 'sqlite'; file: string }
@@ -43,9 +44,18 @@ export interface Config {
     pollMs: number;
   };
   login: {
+    /** How long failed logins are remembered. */
     windowMs: number;
-    maxFailuresPerUser: number;
+    /** Failed logins per username and client address before each further attempt has to wait. */
+    freeFailures: number;
+    /** The first wait after those, doubled with every further failure (up to the window). */
+    backoffMs: number;
+    /** Failed logins per client address within the window, across usernames. */
     maxFailuresPerAddress: number;
+    /** Password checks (scrypt) running at once in this process. */
+    concurrency: number;
+    /** Password checks waiting for one of those; more are refused with LOGIN_BUSY. */
+    queue: number;
   };
   runtime: {
     /** Where app instances run: supervised host processes (default) or Docker containers. */
@@ -84,6 +94,25 @@ export interface Config {
     /** How often crash-looping or missing instances are replaced (0: only at start). */
     healIntervalMs: number;
   };
+}
+
+/**
+ * The settings that hold secrets (BERTH_DATABASE_URL may carry a password). main.ts removes them
+ * from the process environment once they are read (forget-secrets.ts), so that neither
+ * /proc/<pid>/environ nor a child process shows them.
+ */
+export const SECRET_SETTINGS = ['BERTH_ADMIN_PASSWORD', 'BERTH_SECRET_KEY', 'BERTH_DATABASE_URL'] as const;
+
+/**
+ * The environment for a process berthd starts that is not an app (gateway workers): berthd's own,
+ * with every BERTH_* setting unset (`undefined`, which also unsets it where an API merges the given
+ * environment over process.env, as `cluster.fork` does). Children get their settings explicitly.
+ */
+export function childEnvironment(env: Env = process.env): Record<string, string | undefined> {
+  const child: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env))
+    child[name] = name.startsWith('BERTH_') ? undefined : value;
+  return child;
 }
 
 export const RUNTIME_DRIVERS = ['process', 'docker'] as const;
@@ -286,6 +315,11 @@ function checkOrigins(consoleUrl: URL, apps: URL, shared: boolean, appsDomain: s
   }
 }
 
+/** Half the cores check passwords at most, so that a login flood leaves the rest to everything else. */
+function defaultLoginConcurrency(): number {
+  return Math.max(1, Math.floor(os.availableParallelism() / 2));
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
@@ -303,8 +337,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const dataDir = path.resolve(cwd, env['BERTH_DATA_DIR'] || '.berth');
 
   const adminPassword = env['BERTH_ADMIN_PASSWORD'] || undefined;
-  if (adminPassword !== undefined && adminPassword.length < 10) {
-    throw new ConfigError('BERTH_ADMIN_PASSWORD', 'must be at least 10 characters');
+  // The bootstrap user is `admin`; the same policy as every other password.
+  const weak = adminPassword === undefined ? undefined : passwordProblem(adminPassword, 'admin');
+  if (weak) throw new ConfigError('BERTH_ADMIN_PASSWORD', weak.message.replace(/^The password /, ''));
+
+  if (env['BERTH_LOGIN_MAX_FAILURES_USER']) {
+    throw new ConfigError(
+      'BERTH_LOGIN_MAX_FAILURES_USER',
+      'was replaced by BERTH_LOGIN_FREE_FAILURES (per username and address, then growing delays)',
+    );
   }
 
   const secretKey = env['BERTH_SECRET_KEY'] || undefined;
@@ -354,8 +395,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     login: {
       windowMs: duration(env, 'BERTH_LOGIN_WINDOW', '15m'),
-      maxFailuresPerUser: integer(env, 'BERTH_LOGIN_MAX_FAILURES_USER', 5, 1, 1000),
+      freeFailures: integer(env, 'BERTH_LOGIN_FREE_FAILURES', 5, 1, 1000),
+      backoffMs: duration(env, 'BERTH_LOGIN_BACKOFF', '30s'),
       maxFailuresPerAddress: integer(env, 'BERTH_LOGIN_MAX_FAILURES_ADDRESS', 20, 1, 10000),
+      concurrency: integer(env, 'BERTH_LOGIN_CONCURRENCY', defaultLoginConcurrency(), 1, 64),
+      queue: integer(env, 'BERTH_LOGIN_QUEUE', 16, 0, 10000),
     },
     runtime: {
       driver: runtimeDriver(env),

@@ -14,6 +14,12 @@ export const ERRORS = {
   UNAUTHENTICATED: { status: 401, message: 'Log in or send an API token' },
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
   LOGIN_RATE_LIMITED: { status: 429, message: 'Too many failed logins; try again later' },
+  LOGIN_BUSY: { status: 503, message: 'Too many logins are being checked right now; try again in a moment' },
+  PASSWORD_CHANGE_REQUIRED: {
+    status: 403,
+    message:
+      'Change your password first (PUT /api/v1/me/password); until then only that, GET /api/v1/me and logout work',
+  },
   TOKEN_INVALID: { status: 401, message: 'The token is not valid' },
   TOKEN_EXPIRED: { status: 401, message: 'The token has expired' },
   TOKEN_REVOKED: { status: 401, message: 'The token has been revoked' },
@@ -54,7 +60,6 @@ export const ERRORS = {
   MEMBER_NOT_FOUND: { status: 404, message: 'This user is not a developer of the app' },
   // apps module
   APP_CODE_RESERVED: { status: 400, message: 'This app code is reserved for the platform' },
-  MEMBER_EXISTS: { status: 409, message: 'This user is a developer of the app already' },
   CONFIG_TOO_LARGE: {
     status: 400,
     message: 'Config vars are limited to 32 KiB per value and 500 per environment',

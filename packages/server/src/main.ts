@@ -1,6 +1,7 @@
 // berthd's entry point: read config, start, print where to go, stop cleanly on SIGINT/SIGTERM.
 import { type Berthd, startBerthd } from './berthd.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { forgetSecrets } from './forget-secrets.ts';
 import { createLogger } from './logger.ts';
 
 async function main(): Promise<void> {
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Read once; gone from the environment before any child process is started.
+  forgetSecrets(logger);
   let berthd: Berthd;
   try {
     berthd = await startBerthd(config, { logger });
@@ -58,7 +61,7 @@ function banner(berthd: Berthd): string {
   if (b.generatedPassword) {
     lines.push(
       '',
-      `  First start: created the user "${b.username}" with this password (shown once, change it after logging in):`,
+      `  First start: created the user "${b.username}" with this password (shown once; it must be changed at the first login):`,
       `    ${b.generatedPassword}`,
     );
   } else if (b.created) {

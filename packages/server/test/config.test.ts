@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseDuration } from '../src/config.ts';
+import { ConfigError, childEnvironment, loadConfig, parseDuration } from '../src/config.ts';
 
 describe('config', () => {
   it('has embedded defaults: port 8080, ./.berth, SQLite in the data dir', () => {
@@ -28,6 +28,12 @@ describe('config', () => {
     ['BERTH_DATABASE_URL', 'oracle://x/y'],
     ['BERTH_DATABASE_URL', 'not a url'],
     ['BERTH_ADMIN_PASSWORD', 'short'],
+    ['BERTH_ADMIN_PASSWORD', 'password123'],
+    ['BERTH_ADMIN_PASSWORD', 'zzzzzzzzzzzz'],
+    ['BERTH_ADMIN_PASSWORD', 'Admin'],
+    ['BERTH_LOGIN_MAX_FAILURES_USER', '5'],
+    ['BERTH_LOGIN_BACKOFF', 'soon'],
+    ['BERTH_LOGIN_CONCURRENCY', '0'],
     ['BERTH_SECRET_KEY', 'dG9vc2hvcnQ='],
     ['BERTH_LOG_LEVEL', 'loud'],
     ['BERTH_SESSION_TTL', '12 parsecs'],
@@ -91,6 +97,36 @@ describe('config', () => {
     expect(loadConfig({ BERTH_PUBLIC_URL: 'http://127.0.0.1:8080' }).cookieSecure).toBe(true);
     expect(loadConfig({ BERTH_PUBLIC_URL: 'https://console.example.com' }).cookieSecure).toBe(true);
     expect(loadConfig({ BERTH_PUBLIC_URL: 'http://berth.internal:8080' }).cookieSecure).toBe(false);
+  });
+
+  it('has login limits with defaults', () => {
+    const { login } = loadConfig({});
+    expect(login).toMatchObject({
+      windowMs: 900_000,
+      freeFailures: 5,
+      backoffMs: 30_000,
+      maxFailuresPerAddress: 20,
+    });
+    expect(login.concurrency).toBeGreaterThanOrEqual(1);
+    expect(
+      loadConfig({ BERTH_LOGIN_FREE_FAILURES: '3', BERTH_LOGIN_CONCURRENCY: '4', BERTH_LOGIN_QUEUE: '0' })
+        .login,
+    ).toMatchObject({ freeFailures: 3, concurrency: 4, queue: 0 });
+  });
+
+  it('gives child processes the environment without any BERTH_ setting', () => {
+    const child = childEnvironment({
+      PATH: '/usr/bin',
+      BERTH_ADMIN_PASSWORD: 'secret',
+      BERTH_PORT: '1',
+      LANG: 'C',
+    });
+    expect(child).toEqual({
+      PATH: '/usr/bin',
+      BERTH_ADMIN_PASSWORD: undefined,
+      BERTH_PORT: undefined,
+      LANG: 'C',
+    });
   });
 
   it('parses durations with units', () => {

@@ -156,9 +156,9 @@ export const appsGroup: Group = {
           throw usageError('usage: berth apps members CODE [add USER | remove USER]');
         }
         if (action === 'add') {
-          const body = await client.addMember(code, { username });
-          if (ctx.json) return ctx.out.json(body);
-          ctx.out.line(`Added ${username} to ${code}.`);
+          // The server answers the same for unknown users (no user enumeration): say what was asked.
+          await client.addMember(code, { username });
+          ctx.out.line(`Asked to add ${username} to ${code}; berth apps members ${code} lists the members.`);
         } else {
           await client.removeMember(code, username);
           ctx.out.line(`Removed ${username} from ${code}.`);

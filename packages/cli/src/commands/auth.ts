@@ -1,8 +1,9 @@
-// berth login | logout | whoami
+// berth login | logout | whoami | passwd
 import { BerthClient, isBerthApiError } from '@berth/sdk';
 import type { CommandContext, Group } from '../command.ts';
 import { CliError, EXIT, isLoginNeeded, notLoggedIn, usageError } from '../errors.ts';
 import { normalizeServerUrl } from '../server-url.ts';
+import { askNewPassword } from './shared.ts';
 
 export const loginGroup: Group = {
   name: 'login',
@@ -12,7 +13,7 @@ export const loginGroup: Group = {
     {
       name: 'login',
       summary: 'Log in to a Berth server and store an API token for the other commands',
-      usage: '[URL] [--username NAME] [--password-stdin]',
+      usage: '[URL] [--username NAME] [--password-stdin [--new-password-stdin]]',
       args: [0, 1],
       options: {
         username: { type: 'string', short: 'u', value: 'NAME', help: 'Your username (asked when missing)' },
@@ -20,11 +21,19 @@ export const loginGroup: Group = {
           type: 'boolean',
           help: 'Read the password from the first line of stdin (for scripts)',
         },
+        'new-password-stdin': {
+          type: 'boolean',
+          help: 'When the server asks for a new password, read it from the next line of stdin',
+        },
       },
       notes: [
         'Without --password-stdin the password is asked on the terminal and not echoed.',
         'The login session is used once to create an API token named berth-cli@<hostname>;',
         'only that token is stored, and the session is logged out again.',
+        '',
+        'A first password that berthd generated must be changed at the first login: berth login then',
+        'asks for a new one (twice) on a terminal; without one, give it as the second line of stdin',
+        'with --new-password-stdin.',
         '',
         'Example (scripts):  printf "%s\\n" "$PASSWORD" | berth login https://berth.example.com \\',
         '                      --username ci --password-stdin',
@@ -45,6 +54,32 @@ export const logoutGroup: Group = {
       usage: '',
       args: [0, 0],
       run: logout,
+    },
+  ],
+};
+
+export const passwdGroup: Group = {
+  name: 'passwd',
+  summary: 'Change your own password',
+  single: true,
+  commands: [
+    {
+      name: 'passwd',
+      summary: 'Change your own password',
+      usage: '[--password-stdin]',
+      args: [0, 0],
+      options: {
+        'password-stdin': {
+          type: 'boolean',
+          help: 'Read the current password from the first line of stdin and the new one from the second',
+        },
+      },
+      notes: [
+        'The current password is needed. The change ends your other sessions and revokes all your API',
+        'tokens, the stored one too: berth passwd logs in again with the new password and stores a',
+        'fresh token.',
+      ],
+      run: passwd,
     },
   ],
 };
@@ -95,6 +130,26 @@ async function login(ctx: CommandContext): Promise<void> {
   else throw usageError('no terminal to ask for the password; pipe it in with --password-stdin');
   if (!password) throw usageError('empty password');
 
+  const token = await createCliToken(ctx, server, username, password);
+  // A new login replaces the token stored for this server: revoke the old one (best effort), so
+  // logins do not pile up valid tokens.
+  if (stored && stored.server === server && stored.token !== token.secret) {
+    await new BerthClient({ baseUrl: server, token: stored.token }).logout().catch(() => {});
+  }
+  ctx.credentials.write({ server, token: token.secret, username: token.username });
+  ctx.out.line(`Logged in to ${server} as ${token.username}`);
+}
+
+/**
+ * Logs in with a password, changes it first when the server requires that, creates an API token
+ * named after this machine and logs the session out again.
+ */
+async function createCliToken(
+  ctx: CommandContext,
+  server: string,
+  username: string,
+  password: string,
+): Promise<{ secret: string; username: string }> {
   const anonymous = new BerthClient({ baseUrl: server });
   const session = await anonymous.login({ username, password });
   if (!session.sessionToken) {
@@ -104,26 +159,67 @@ async function login(ctx: CommandContext): Promise<void> {
     sessionToken: session.sessionToken,
     ...(session.sessionCookie ? { sessionCookie: session.sessionCookie } : {}),
   });
-  let secret: string;
   try {
+    if (session.passwordChangeRequired) {
+      const fresh = await replacementPassword(ctx, session.user.username);
+      await withSession.changePassword({ currentPassword: password, newPassword: fresh });
+      ctx.out.note(`Changed the password of ${session.user.username}.`);
+    }
     const created = await withSession.createMyToken({ name: `berth-cli@${ctx.io.hostname}`.slice(0, 100) });
-    secret = created.secret;
+    return { secret: created.secret, username: session.user.username };
   } finally {
     // The session was only needed to create the token; end it whatever happened.
     await withSession.logout().catch((err: unknown) => {
       ctx.out.note(`berth: warning: could not end the login session: ${(err as Error).message}`);
     });
   }
-  // A new login replaces the token stored for this server: revoke the old one (best effort), so
-  // logins do not pile up valid tokens.
-  if (stored && stored.server === server && stored.token !== secret) {
-    await anonymous
-      .with({ token: stored.token })
-      .logout()
-      .catch(() => {});
+}
+
+/** The new password when the server requires a change at this login. */
+async function replacementPassword(ctx: CommandContext, username: string): Promise<string> {
+  if (ctx.flag('new-password-stdin')) {
+    const fresh = await ctx.terminal.readLine();
+    if (!fresh) throw usageError('empty new password on stdin');
+    return fresh;
   }
-  ctx.credentials.write({ server, token: secret, username: session.user.username });
-  ctx.out.line(`Logged in to ${server} as ${session.user.username}`);
+  if (!ctx.terminal.interactive) {
+    throw new CliError(
+      `the password of ${username} must be changed before anything else; run berth login on a terminal, ` +
+        'or give the new password as the second line of stdin with --password-stdin --new-password-stdin',
+      'PASSWORD_CHANGE_REQUIRED',
+      EXIT.api,
+    );
+  }
+  ctx.out.note(`The password of ${username} was generated by the server and must be changed now.`);
+  return askNewPassword(ctx);
+}
+
+async function passwd(ctx: CommandContext): Promise<void> {
+  const stored = ctx.credentials.read();
+  const client = ctx.client();
+  const me = await client.me();
+  let current: string;
+  let fresh: string;
+  if (ctx.flag('password-stdin')) {
+    current = await ctx.terminal.readLine();
+    fresh = await ctx.terminal.readLine();
+    if (!current || !fresh) throw usageError('give the current and the new password on two lines of stdin');
+  } else if (ctx.terminal.interactive) {
+    current = await ctx.terminal.askHidden('Current password: ');
+    fresh = await askNewPassword(ctx);
+  } else {
+    throw usageError('no terminal to ask for the passwords; pipe them in with --password-stdin');
+  }
+  await client.changePassword({ currentPassword: current, newPassword: fresh });
+  ctx.out.line(`Changed the password of ${me.user.username}.`);
+  // The change revoked every API token of the user, the stored one too: log in again.
+  if (stored?.server === client.baseUrl) {
+    const token = await createCliToken(ctx, client.baseUrl, me.user.username, fresh);
+    ctx.credentials.write({ server: client.baseUrl, token: token.secret, username: token.username });
+    ctx.out.note('Your API tokens were revoked; logged in again with the new password.');
+  } else {
+    ctx.out.note('Your API tokens were revoked; log in again with berth login.');
+  }
 }
 
 async function logout(ctx: CommandContext): Promise<void> {

@@ -43,15 +43,22 @@ export const YES_OPTION = {
   yes: { type: 'boolean' as const, short: 'y', help: 'Do it without asking' },
 };
 
+/** Asks for a new password twice on the terminal. */
+export async function askNewPassword(ctx: CommandContext): Promise<string> {
+  const password = await ctx.terminal.askHidden('New password: ');
+  const again = await ctx.terminal.askHidden('Repeat it: ');
+  if (again !== password) throw usageError('the passwords differ');
+  if (!password) throw usageError('empty password');
+  return password;
+}
+
 /** Reads a password from stdin (--password-stdin) or asks twice on the terminal. */
 export async function newPassword(ctx: CommandContext): Promise<string> {
   let password: string;
   if (ctx.flag('password-stdin')) {
     password = await ctx.terminal.readLine();
   } else if (ctx.terminal.interactive) {
-    password = await ctx.terminal.askHidden('New password: ');
-    const again = await ctx.terminal.askHidden('Repeat it: ');
-    if (again !== password) throw usageError('the passwords differ');
+    password = await askNewPassword(ctx);
   } else {
     throw usageError('no terminal to ask for the password; pipe it in with --password-stdin');
   }

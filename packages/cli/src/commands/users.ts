@@ -12,7 +12,7 @@ const PROFILE = {
 
 export const usersGroup: Group = {
   name: 'users',
-  summary: 'Manage users and their roles (admins; operators may list and reset passwords)',
+  summary: "Manage users and their roles (admins; operators may list them and reset developers' passwords)",
   notes: ['Roles: admin, operator, developer, auditor.'],
   commands: [
     {
@@ -98,7 +98,11 @@ export const usersGroup: Group = {
         ...PASSWORD_STDIN_OPTION,
         ...PROFILE,
       },
-      notes: ['--password-stdin sets a new password (read from stdin); --email "" removes the address.'],
+      notes: [
+        '--password-stdin resets the password (read from stdin, asked twice on a terminal): the user is',
+        "logged out everywhere and their API tokens are revoked. Admins reset anyone's but their own,",
+        'operators developers\' only; change your own with berth passwd. --email "" removes the address.',
+      ],
       async run(ctx) {
         if (ctx.flag('disable') && ctx.flag('enable'))
           throw usageError('--disable and --enable exclude each other');

@@ -110,7 +110,6 @@ export const AppMemberSchema = Type.Object({
 });
 export type AppMember = Static<typeof AppMemberSchema>;
 export const AppMemberListResponseSchema = Type.Object({ members: Type.Array(AppMemberSchema) });
-export const AppMemberResponseSchema = Type.Object({ member: AppMemberSchema });
 export const AddAppMemberBodySchema = Type.Object(
   { username: Type.String({ minLength: 1, maxLength: 64 }) },
   { additionalProperties: false },

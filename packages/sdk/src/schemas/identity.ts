@@ -11,7 +11,11 @@ export const UsernameSchema = Type.String({
   description: 'Unique, immutable username: a lowercase letter, then 1-63 of a-z 0-9 . _ -',
 });
 
-/** The password policy (10-256 characters, not the username) is checked by the server: WEAK_PASSWORD. */
+/**
+ * The password policy is checked by the server (WEAK_PASSWORD with `details.rule`): 10-256
+ * characters, not only spaces, not one character or short group repeated, not the username, not a
+ * commonly used password.
+ */
 export const PasswordSchema = Type.String({ minLength: 1, maxLength: 256, 'x-secret': true });
 export const DisplayNameSchema = Type.String({ minLength: 1, maxLength: 100 });
 export const EmailSchema = Type.String({ pattern: '^[^\\s@]+@[^\\s@]+$', minLength: 3, maxLength: 254 });
@@ -26,6 +30,11 @@ export const UserSchema = Type.Object({
   disabled: Type.Boolean(),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
+  passwordChangeRequired: Type.Optional(
+    Type.Literal(true, {
+      description: 'Present while the user must change their password before anything else',
+    }),
+  ),
 });
 export type User = Static<typeof UserSchema>;
 
@@ -43,6 +52,11 @@ export type LoginRequest = Static<typeof LoginRequestSchema>;
 export const LoginResponseSchema = Type.Object({
   user: UserSchema,
   expiresAt: Type.Integer({ minimum: 0, description: 'When the session (the session cookie) expires' }),
+  passwordChangeRequired: Type.Boolean({
+    description:
+      'True when the password must be changed (PUT /api/v1/me/password) before anything else: every other ' +
+      'call but GET /api/v1/me and logout answers PASSWORD_CHANGE_REQUIRED until then',
+  }),
 });
 export type LoginResponse = Static<typeof LoginResponseSchema>;
 

@@ -4,7 +4,6 @@ import {
   AppCodeSchema,
   AppListResponseSchema,
   AppMemberListResponseSchema,
-  AppMemberResponseSchema,
   AppResponseSchema,
   AppSecretResponseSchema,
   CreateAppBodySchema,
@@ -133,16 +132,17 @@ export function appRoutes(deps: { apps: Apps }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'Make a user a developer of an app',
+          summary:
+            'Make a user a developer of an app; the same answer (204) whether or not the user exists or is a member already',
           params: AppParams,
           body: AddAppMemberBodySchema,
-          response: { 201: AppMemberResponseSchema },
+          response: { 204: NoContent },
         },
       },
-      async (req, reply) =>
-        reply
-          .status(201)
-          .send({ member: await apps.addMember(requireActor(req), req.params.code, req.body) }),
+      async (req, reply) => {
+        await apps.addMember(requireActor(req), req.params.code, req.body);
+        return noContent(reply);
+      },
     );
 
     app.delete(

@@ -1,4 +1,9 @@
 // An app's members: the developers who may read and change it.
+//
+// Adding a member answers the same whether or not the username exists (and whether it is a member
+// already): a developer may not list users, and a different answer would let them find out which
+// usernames exist by trying names. Who is a member shows in the member list, which is the outcome a
+// caller needs; an attempt with an unknown name is audited (`app.member.add_failed`).
 import { AddAppMemberBodySchema, type AppMember } from '@berth/sdk';
 import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
@@ -13,8 +18,8 @@ import { byKey } from './views.ts';
 export interface MembersService {
   /** The members that still exist as users, by username. */
   listMembers(actor: Actor, code: string): Promise<AppMember[]>;
-  /** USER_NOT_FOUND for an unknown username, MEMBER_EXISTS when already a member. */
-  addMember(actor: Actor, code: string, input: unknown): Promise<AppMember>;
+  /** Makes the user a member if there is such a user; the same outcome either way (see above). */
+  addMember(actor: Actor, code: string, input: unknown): Promise<void>;
   /** MEMBER_NOT_FOUND when the user is not a member (or does not exist). */
   removeMember(actor: Actor, code: string, username: string): Promise<void>;
 }
@@ -56,29 +61,38 @@ export function createMembersService(deps: {
       const body = validate(AddAppMemberBodySchema, input, 'body');
       const app = await guard.resolve(actor, code, 'write');
       const user = await deps.lookupUser(body.username);
-      if (!user) throw new BerthError('USER_NOT_FOUND');
+      if (!user) {
+        await audit.record(db, {
+          actor,
+          action: 'app.member.add_failed',
+          targetType: 'app',
+          targetId: app.code,
+          detail: { username: body.username, reason: 'unknown_user' },
+          ip: actor.ip,
+        });
+        return;
+      }
       const addedAt = Date.now();
-      await db.transaction().execute(async (trx) => {
-        try {
+      try {
+        await db.transaction().execute(async (trx) => {
           await trx
             .insertInto('app_members')
             .values({ app_id: app.id, user_id: user.id, added_at: addedAt, added_by: actor.username })
             .execute();
-        } catch (err) {
-          if (isUniqueViolation(err)) throw new BerthError('MEMBER_EXISTS');
-          if (isForeignKeyViolation(err)) throw new BerthError('APP_NOT_FOUND'); // deleted meanwhile
-          throw err;
-        }
-        await audit.record(trx, {
-          actor,
-          action: 'app.member.add',
-          targetType: 'app',
-          targetId: app.code,
-          detail: { username: user.username },
-          ip: actor.ip,
+          await audit.record(trx, {
+            actor,
+            action: 'app.member.add',
+            targetType: 'app',
+            targetId: app.code,
+            detail: { username: user.username },
+            ip: actor.ip,
+          });
         });
-      });
-      return { username: user.username, displayName: user.displayName, addedAt };
+      } catch (err) {
+        if (isUniqueViolation(err)) return; // a member already: nothing changes
+        if (isForeignKeyViolation(err)) throw new BerthError('APP_NOT_FOUND'); // deleted meanwhile
+        throw err;
+      }
     },
 
     async removeMember(actor, code, username) {

@@ -283,7 +283,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
       const { release } = await currentRelease(code, name);
       const build = parseReleaseBuild(release.build);
       for (const type of Object.keys(processes)) {
-        if (!build.processes[type]) {
+        // Own keys only: `constructor` or `toString` are not process types of every release.
+        if (!Object.hasOwn(build.processes, type)) {
           throw new BerthError('PROCESS_TYPE_UNKNOWN', `The current release has no process type "${type}"`);
         }
       }

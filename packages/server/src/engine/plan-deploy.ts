@@ -54,7 +54,9 @@ export function resolveFormation(
   overrides: Readonly<Record<string, number>>,
 ): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const [type, count] of Object.entries(declared)) counts[type] = overrides[type] ?? count;
+  for (const [type, count] of Object.entries(declared)) {
+    counts[type] = Object.hasOwn(overrides, type) ? overrides[type]! : count;
+  }
   return counts;
 }
 
@@ -68,7 +70,7 @@ export function planDeploy(
   const keep: string[] = [];
   const kept = new Set<string>();
   for (const type of [...target.processTypes].sort()) {
-    const count = Math.max(0, Math.trunc(formation[type] ?? 0));
+    const count = Math.max(0, Math.trunc(Object.hasOwn(formation, type) ? formation[type]! : 0));
     const reusable = options.replace
       ? []
       : current

@@ -61,6 +61,11 @@ export interface GatewayClusterOptions {
   restartDelayMs?: number;
   /** Node flags for the workers (e.g. `--cpu-prof`). */
   execArgv?: string[];
+  /**
+   * The workers' environment. `cluster.fork` lays it over berthd's process.env, so a name mapped to
+   * `undefined` is unset (config.ts childEnvironment unsets every BERTH_* setting).
+   */
+  env?: Record<string, string | undefined>;
 }
 
 export interface WorkerMetrics {
@@ -202,7 +207,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     slot.restartTimer = null;
     if (closing) return;
     cluster.setupPrimary({ ...WORKER, execArgv, silent: false });
-    const worker = cluster.fork();
+    const worker = cluster.fork(options.env);
     slot.worker = worker;
     slot.pid = worker.process.pid ?? 0;
     slot.greeted = false;

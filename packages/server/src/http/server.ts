@@ -179,7 +179,8 @@ function sendError(err: FastifyError | BerthError | Error, req: FastifyRequest, 
     error: { code: berth.code, message: berth.message },
   };
   if (berth.details !== undefined) body.error.details = berth.details;
-  if (berth.code === 'LOGIN_RATE_LIMITED' && typeof berth.details === 'object' && berth.details) {
+  // LOGIN_RATE_LIMITED, LOGIN_BUSY: when to come back.
+  if (typeof berth.details === 'object' && berth.details) {
     const retry = (berth.details as { retryAfterSeconds?: number }).retryAfterSeconds;
     if (retry) reply.header('retry-after', String(retry));
   }

@@ -37,7 +37,11 @@ export function authRoutes(deps: IdentityRouteDeps): RouteModule {
             secure: cookie.secure,
           }),
         );
-        return { user: result.user, expiresAt: result.expiresAt };
+        return {
+          user: result.user,
+          expiresAt: result.expiresAt,
+          passwordChangeRequired: result.user.passwordChangeRequired === true,
+        };
       },
     );
 
@@ -49,6 +53,7 @@ export function authRoutes(deps: IdentityRouteDeps): RouteModule {
           summary: 'Log out: revokes the session or API token in use and clears the cookie',
           response: { 204: Type.Null({ description: 'Logged out' }) },
         },
+        config: { allowPendingPasswordChange: true },
       },
       async (req, reply) => {
         if (req.auth.actor) await identity.sessions.logout(req.auth.actor);

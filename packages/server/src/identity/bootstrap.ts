@@ -1,4 +1,6 @@
 // The first start: when no user exists, create `admin` with the configured or a generated password.
+// A generated password has been printed on a terminal (and maybe into a log), so the admin must
+// replace it on their first login before the account can do anything else.
 // Berthd replicas starting together against one database create exactly one (the username is
 // unique; the losers see the violation and carry on).
 import { newId } from '../crypto/tokens.ts';
@@ -7,7 +9,8 @@ import type { Logger } from '../logger.ts';
 import { isUniqueViolation } from '../store/dialect.ts';
 import type { Store } from '../store/store.ts';
 import type { AuditLog } from './audit-log.ts';
-import { assertPasswordPolicy, generatePassword, hashPassword, type PasswordParams } from './passwords.ts';
+import { assertPasswordPolicy } from './password-policy.ts';
+import { generatePassword, hashPassword, type PasswordParams } from './passwords.ts';
 
 export const BOOTSTRAP_USERNAME = 'admin';
 
@@ -38,7 +41,11 @@ export async function bootstrapAdmin(
     assertPasswordPolicy(chosen, BOOTSTRAP_USERNAME);
   } catch (err) {
     if (isBerthError(err, 'WEAK_PASSWORD')) {
-      throw new BerthError('WEAK_PASSWORD', `BERTH_ADMIN_PASSWORD: ${err.message.toLowerCase()}`);
+      throw new BerthError(
+        'WEAK_PASSWORD',
+        `BERTH_ADMIN_PASSWORD: ${err.message.toLowerCase()}`,
+        err.details,
+      );
     }
     throw err;
   }
@@ -60,6 +67,7 @@ export async function bootstrapAdmin(
           created_at: now,
           updated_at: now,
           password_changed_at: now,
+          password_change_required: generated ? 1 : 0,
         })
         .execute();
       await deps.audit.record(trx, {

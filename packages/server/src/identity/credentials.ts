@@ -6,6 +6,10 @@
 // `__Host-berth_session` (Secure, no Domain, Path=/) when the console is https or on a loopback
 // name, else `berth_session` without Secure (browsers refuse Secure cookies from plain http). Only
 // the one name berthd sets is read; `berth_token`, the cookie of earlier versions, never is.
+//
+// A user who must change their password first (a generated first password) is an actor only on the
+// routes that say `config: { allowPendingPasswordChange: true }` (see me and logout); everywhere
+// else the request is refused with PASSWORD_CHANGE_REQUIRED.
 import type { Role } from '@berth/sdk';
 import type { FastifyRequest } from 'fastify';
 import { sha256 } from '../crypto/tokens.ts';
@@ -37,7 +41,15 @@ const USER_COLUMNS = [
   'users.display_name as displayName',
   'users.role as role',
   'users.disabled as disabled',
+  'users.password_change_required as passwordChangeRequired',
 ] as const;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route serves users who must change their password first (GET /me, the change, logout). */
+    allowPendingPasswordChange?: boolean;
+  }
+}
 
 /** Last-use times are written at most once a minute, not on every request. */
 function dueForTouch(last: number | null, now: number): boolean {
@@ -47,6 +59,8 @@ function dueForTouch(last: number | null, now: number): boolean {
 export interface ResolvedCredential {
   actor: Actor;
   displayName: string;
+  /** The user must change their password before anything else. */
+  passwordChangeRequired: boolean;
 }
 
 export interface Credentials {
@@ -69,6 +83,7 @@ interface Found {
   displayName: string;
   role: string;
   disabled: number;
+  passwordChangeRequired: number;
 }
 
 export function createCredentials(deps: {
@@ -94,6 +109,7 @@ export function createCredentials(deps: {
         ip,
       },
       displayName: found.displayName,
+      passwordChangeRequired: Number(found.passwordChangeRequired) === 1,
     };
   }
 
@@ -167,7 +183,11 @@ export function createCredentials(deps: {
         if (!token) return { actor: null };
       }
       try {
-        return { actor: (await credentials.resolve(token, req.ip)).actor };
+        const resolved = await credentials.resolve(token, req.ip);
+        if (resolved.passwordChangeRequired && req.routeOptions.config?.allowPendingPasswordChange !== true) {
+          return { actor: null, error: 'PASSWORD_CHANGE_REQUIRED' };
+        }
+        return { actor: resolved.actor };
       } catch (err) {
         if (isBerthError(err)) return { actor: null, error: err.code };
         throw err;

@@ -12,6 +12,7 @@ import { type AppTickets, createAppTickets } from './app-tickets.ts';
 import type { AuditLog } from './audit-log.ts';
 import { type BootstrapResult, bootstrapAdmin } from './bootstrap.ts';
 import { createCredentials, sessionCookieName } from './credentials.ts';
+import { createHashGate } from './hash-gate.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { DEFAULT_PASSWORD_PARAMS, type PasswordParams } from './passwords.ts';
 import { createSessions, type Sessions } from './sessions.ts';
@@ -37,7 +38,7 @@ export interface Identity {
   authenticate: Authenticate;
   /**
    * A presented token (`berth_…` API token, else a session token) to its actor; throws TOKEN_INVALID,
-   * TOKEN_EXPIRED, TOKEN_REVOKED or USER_DISABLED.
+   * TOKEN_EXPIRED, TOKEN_REVOKED, USER_DISABLED or PASSWORD_CHANGE_REQUIRED.
    */
   resolveCredential(token: string, ip: string): Promise<Actor>;
   /** Creates `admin` when no user exists; later starts change nothing. */
@@ -67,11 +68,14 @@ export function createIdentity(deps: IdentityDeps): Identity {
   const sessionCookie = { name: sessionCookieName(cookieSecure), secure: cookieSecure };
   const credentials = createCredentials({ store, clock, cookieName: sessionCookie.name });
   const limiter = createLoginLimiter({ store, login: deps.login, clock });
+  const hashGate = createHashGate(deps.login);
 
   return {
     authenticate: credentials.authenticate,
     async resolveCredential(token, ip) {
-      return (await credentials.resolve(token, ip)).actor;
+      const resolved = await credentials.resolve(token, ip);
+      if (resolved.passwordChangeRequired) throw new BerthError('PASSWORD_CHANGE_REQUIRED');
+      return resolved.actor;
     },
     bootstrapAdmin: (password) => bootstrapAdmin({ store, audit, logger, passwordParams, clock }, password),
 
@@ -107,6 +111,7 @@ export function createIdentity(deps: IdentityDeps): Identity {
       audit,
       logger,
       limiter,
+      hashGate,
       sessionTtlMs: deps.sessionTtlMs,
       passwordParams,
       clock,

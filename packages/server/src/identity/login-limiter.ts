@@ -1,88 +1,142 @@
-// Failed-login limits, kept in the store so they hold across berthd replicas: failures are counted
-// per username and per client address within a sliding window. At the limit every further attempt
-// is refused (even with the right password) until enough failures have aged out of the window.
+// Failed-login limits, kept in the store so they hold across berthd processes and replicas.
+//
+// Why our own and not a rate-limit library: the limits must hold across several berthd processes on
+// one database (no shared memory, no Redis), count only attempts whose password was checked, and be
+// exact under parallel requests. Each attempt is written as a row *before* its password is checked
+// and only then are the rows counted; since every attempt counts the rows written before its own
+// check, the k-th attempt to be written sees at least k rows, so a burst of parallel attempts cannot
+// slip past a limit the way "check first, record the failure later" could. A wrong password leaves
+// its row (a failure); a right one deletes its key's rows; an attempt refused before its check
+// (limited, or LOGIN_BUSY) deletes its own row, so hammering a closed door does not keep it closed.
+//
+// The limits, within the window (BERTH_LOGIN_WINDOW):
+// - per username *and* client address: `freeFailures` failures, then each further attempt must wait
+//   `backoffMs` after the latest failure, doubled with every further failure, up to the window. A
+//   flood against a username from one address slows that address down only: the same user logs in
+//   from anywhere else as usual, so nobody can lock an account out.
+// - per client address, across usernames: at most `maxFailuresPerAddress` failures (password
+//   spraying), refused until enough failures have aged out of the window.
 import type { Config } from '../config.ts';
 import { newId } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 
+/** One attempt, recorded as a failure until it is known to be something else. */
+export interface LoginAttempt {
+  /** The password was right: forget the failures of this username from this address. */
+  succeeded(): Promise<void>;
+  /** The password was not checked after all (berthd was busy, the store failed): it does not count. */
+  abandon(): Promise<void>;
+}
+
 export interface LoginLimiter {
-  /** Throws LOGIN_RATE_LIMITED with `details.retryAfterSeconds` when a limit is reached. */
-  assertAllowed(username: string, ip: string): Promise<void>;
-  recordFailure(username: string, ip: string): Promise<void>;
-  /** After a successful login: forget that username's failures. */
-  clearUser(username: string): Promise<void>;
+  /**
+   * Records an attempt before its password is checked. Throws LOGIN_RATE_LIMITED (with
+   * `details.retryAfterSeconds`) when it is over a limit; the attempt then does not count.
+   */
+  begin(username: string, ip: string): Promise<LoginAttempt>;
 }
 
 const PRUNE_EVERY_MS = 60_000;
 
 export function createLoginLimiter(deps: {
   store: Store;
-  login: Config['login'];
+  login: Pick<Config['login'], 'windowMs' | 'freeFailures' | 'backoffMs' | 'maxFailuresPerAddress'>;
   clock: () => number;
 }): LoginLimiter {
   const { db } = deps.store;
-  const { windowMs } = deps.login;
+  const { windowMs, freeFailures, backoffMs, maxFailuresPerAddress } = deps.login;
   let lastPrune = 0;
 
-  /** Seconds until the failures of `column = value` drop below `max`, or 0 when below already. */
-  async function retryAfter(column: 'username' | 'ip', value: string, max: number, now: number) {
+  const remove = async (id: string) => {
+    await db.deleteFrom('login_failures').where('id', '=', id).execute();
+  };
+
+  /** Milliseconds until `username` may try again from `address` (0: now), not counting attempt `id`. */
+  async function waitFor(id: string, username: string, address: string, now: number): Promise<number> {
     const since = now - windowMs;
+    const earlier = await db
+      .selectFrom('login_failures')
+      .select('at')
+      .where('username', '=', username)
+      .where('ip', '=', address)
+      .where('at', '>', since)
+      .where('id', '!=', id)
+      .orderBy('at', 'desc')
+      .execute();
+    let wait = 0;
+    if (earlier.length >= freeFailures) {
+      const delay = Math.min(backoffMs * 2 ** (earlier.length - freeFailures), windowMs);
+      wait = Number(earlier[0]!.at) + delay - now;
+    }
+
     const row = await db
       .selectFrom('login_failures')
       .select((eb) => eb.fn.countAll().as('n'))
-      .where(column, '=', value)
+      .where('ip', '=', address)
       .where('at', '>', since)
+      .where('id', '!=', id)
       .executeTakeFirst();
-    const count = Number(row?.n ?? 0);
-    if (count < max) return 0;
-    // Once the (count - max + 1) oldest failures have left the window, the count is below the limit.
-    const pivot = await db
-      .selectFrom('login_failures')
-      .select('at')
-      .where(column, '=', value)
-      .where('at', '>', since)
-      .orderBy('at', 'asc')
-      .limit(1)
-      .offset(count - max)
-      .executeTakeFirst();
-    const until = Number(pivot?.at ?? now) + windowMs;
-    return Math.max(1, Math.ceil((until - now) / 1000));
+    const fromAddress = Number(row?.n ?? 0);
+    if (fromAddress >= maxFailuresPerAddress) {
+      // Once the (count - max + 1) oldest failures have left the window, the count is below the cap.
+      const pivot = await db
+        .selectFrom('login_failures')
+        .select('at')
+        .where('ip', '=', address)
+        .where('at', '>', since)
+        .where('id', '!=', id)
+        .orderBy('at', 'asc')
+        .limit(1)
+        .offset(fromAddress - maxFailuresPerAddress)
+        .executeTakeFirst();
+      wait = Math.max(wait, Number(pivot?.at ?? now) + windowMs - now);
+    }
+    return wait;
+  }
+
+  async function prune(now: number): Promise<void> {
+    if (now - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = now;
+    await db
+      .deleteFrom('login_failures')
+      .where('at', '<=', now - windowMs)
+      .execute();
   }
 
   return {
-    async assertAllowed(username, ip) {
+    async begin(username, ip) {
       const now = deps.clock();
-      const seconds = Math.max(
-        await retryAfter('username', username, deps.login.maxFailuresPerUser, now),
-        await retryAfter('ip', addressKey(ip), deps.login.maxFailuresPerAddress, now),
-      );
-      if (seconds > 0) {
+      const address = addressKey(ip);
+      const id = newId('lgf');
+      await db.insertInto('login_failures').values({ id, at: now, username, ip: address }).execute();
+      let wait: number;
+      try {
+        wait = await waitFor(id, username, address, now);
+      } catch (err) {
+        await remove(id);
+        throw err;
+      }
+      if (wait > 0) {
+        await remove(id);
+        const seconds = Math.max(1, Math.ceil(wait / 1000));
         throw new BerthError(
           'LOGIN_RATE_LIMITED',
           `Too many failed logins; try again in ${seconds} seconds`,
           { retryAfterSeconds: seconds },
         );
       }
-    },
-
-    async recordFailure(username, ip) {
-      const now = deps.clock();
-      await db
-        .insertInto('login_failures')
-        .values({ id: newId('lgf'), at: now, username, ip: addressKey(ip) })
-        .execute();
-      if (now - lastPrune >= PRUNE_EVERY_MS) {
-        lastPrune = now;
-        await db
-          .deleteFrom('login_failures')
-          .where('at', '<=', now - windowMs)
-          .execute();
-      }
-    },
-
-    async clearUser(username) {
-      await db.deleteFrom('login_failures').where('username', '=', username).execute();
+      await prune(now);
+      return {
+        async succeeded() {
+          await db
+            .deleteFrom('login_failures')
+            .where('username', '=', username)
+            .where('ip', '=', address)
+            .execute();
+        },
+        abandon: () => remove(id),
+      };
     },
   };
 }

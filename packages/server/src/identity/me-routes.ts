@@ -15,6 +15,7 @@ export function meRoutes(deps: IdentityRouteDeps): RouteModule {
           summary: 'The current user and how they authenticated',
           response: { 200: MeResponseSchema },
         },
+        config: { allowPendingPasswordChange: true },
       },
       async (req) => {
         const actor = requireActor(req);
@@ -27,10 +28,12 @@ export function meRoutes(deps: IdentityRouteDeps): RouteModule {
       {
         schema: {
           tags: ['identity'],
-          summary: "Change one's own password (other sessions are logged out)",
+          summary:
+            "Change one's own password (needs the current one); the user's other sessions and all their API tokens are revoked",
           body: ChangePasswordRequestSchema,
           response: { 204: Type.Null({ description: 'Changed' }) },
         },
+        config: { allowPendingPasswordChange: true },
       },
       async (req, reply) => {
         const actor = requireActor(req);

@@ -1,5 +1,6 @@
 // The identity module's tables: users, sessions, API tokens, failed logins, the audit log and the
-// login tickets apps redeem.
+// login tickets apps redeem. Later migrations change them in place; each runs on SQLite, PostgreSQL
+// and MySQL.
 import type { Kysely } from 'kysely';
 import { columnTypes, dialectOf } from '../store/dialect.ts';
 import type { MigrationSet } from '../store/migrate.ts';
@@ -127,6 +128,21 @@ export const identityMigrations: MigrationSet = {
     // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
     async down(db: Kysely<any>) {
       await db.schema.dropTable('app_tickets').ifExists().execute();
+    },
+  },
+  '2026120401_identity_password_change_required': {
+    // A user who must choose a new password before anything else (the bootstrap admin with a
+    // generated password); see credentials.ts.
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('users')
+        .addColumn('password_change_required', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('users').dropColumn('password_change_required').execute();
     },
   },
 };

@@ -2,7 +2,6 @@
 // (`scrypt$N$r$p$salt$hash`, salt and hash base64url), so they can be raised later: a hash made with
 // weaker parameters verifies and is replaced on the next successful login.
 import crypto from 'node:crypto';
-import { BerthError } from '../errors.ts';
 
 export interface PasswordParams {
   /** CPU/memory cost, a power of two. */
@@ -13,9 +12,6 @@ export interface PasswordParams {
 
 /** 2^16 × 8 × 128 bytes = 64 MiB and roughly a quarter of a second per hash. */
 export const DEFAULT_PASSWORD_PARAMS: Readonly<PasswordParams> = Object.freeze({ N: 2 ** 16, r: 8, p: 1 });
-
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 256;
 
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
@@ -81,26 +77,6 @@ export function passwordNeedsRehash(
   const parsed = parseHash(stored);
   if (!parsed) return true;
   return parsed.params.N !== params.N || parsed.params.r !== params.r || parsed.params.p !== params.p;
-}
-
-/** The password policy: 10 to 256 characters, not the username. Throws WEAK_PASSWORD. */
-export function assertPasswordPolicy(password: string, username: string): void {
-  const length = [...password].length;
-  if (length < PASSWORD_MIN_LENGTH) {
-    throw new BerthError(
-      'WEAK_PASSWORD',
-      `The password must be at least ${PASSWORD_MIN_LENGTH} characters long`,
-    );
-  }
-  if (length > PASSWORD_MAX_LENGTH) {
-    throw new BerthError(
-      'WEAK_PASSWORD',
-      `The password must be at most ${PASSWORD_MAX_LENGTH} characters long`,
-    );
-  }
-  if (password.toLowerCase() === username.toLowerCase()) {
-    throw new BerthError('WEAK_PASSWORD', 'The password must not be the username');
-  }
 }
 
 /** A random password for the bootstrap admin: 24 characters of base64url (144 bits). */

@@ -2,19 +2,15 @@
 // app-tickets.ts, never from the session.)
 import type { Role, User } from '@berth/sdk';
 import { newId, randomToken, sha256 } from '../crypto/tokens.ts';
-import { BerthError } from '../errors.ts';
+import { BerthError, isBerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
 import type { Actor } from './actor.ts';
 import type { AuditLog } from './audit-log.ts';
-import type { LoginLimiter } from './login-limiter.ts';
-import {
-  assertPasswordPolicy,
-  hashPassword,
-  type PasswordParams,
-  passwordNeedsRehash,
-  verifyPassword,
-} from './passwords.ts';
+import type { HashGate } from './hash-gate.ts';
+import type { LoginAttempt, LoginLimiter } from './login-limiter.ts';
+import { assertPasswordPolicy } from './password-policy.ts';
+import { hashPassword, type PasswordParams, passwordNeedsRehash, verifyPassword } from './passwords.ts';
 import { findUserById, findUserByName, revokeCredentials, toUser } from './user-records.ts';
 
 export interface LoginInput {
@@ -33,11 +29,14 @@ export interface LoginResult {
 }
 
 export interface Sessions {
-  /** Throws LOGIN_RATE_LIMITED, INVALID_CREDENTIALS or USER_DISABLED. */
+  /** Throws LOGIN_RATE_LIMITED, LOGIN_BUSY, INVALID_CREDENTIALS or USER_DISABLED. */
   login(input: LoginInput): Promise<LoginResult>;
   /** Revokes the credential the actor used (the session, or the API token). */
   logout(actor: Actor): Promise<void>;
-  /** Changes the actor's own password; their other sessions are revoked, the current one stays. */
+  /**
+   * Changes the actor's own password (the current one is checked and counts towards the login
+   * limits); their other sessions and all their API tokens are revoked, the current session stays.
+   */
   changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<void>;
 }
 
@@ -46,6 +45,7 @@ export function createSessions(deps: {
   audit: AuditLog;
   logger: Logger;
   limiter: LoginLimiter;
+  hashGate: HashGate;
   sessionTtlMs: number;
   passwordParams: PasswordParams;
   clock: () => number;
@@ -57,6 +57,19 @@ export function createSessions(deps: {
   function spendHash(password: string): Promise<boolean> {
     dummyHash ??= hashPassword(randomToken(16), deps.passwordParams);
     return dummyHash.then((hash) => verifyPassword(password, hash)).then(() => false);
+  }
+
+  /**
+   * Runs the part of an attempt that checks the password. When it fails before the check has an
+   * answer (LOGIN_BUSY, the store), the attempt does not count.
+   */
+  async function checked<T>(attempt: LoginAttempt, check: () => Promise<T>): Promise<T> {
+    try {
+      return await check();
+    } catch (err) {
+      await attempt.abandon();
+      throw err;
+    }
   }
 
   async function rehashIfOutdated(userId: string, stored: string, password: string): Promise<void> {
@@ -72,16 +85,28 @@ export function createSessions(deps: {
 
   return {
     async login(input) {
-      await deps.limiter.assertAllowed(input.username, input.ip).catch((err) => {
-        deps.logger.warn({ username: input.username, ip: input.ip }, 'login refused: rate limited');
+      const attempt = await deps.limiter.begin(input.username, input.ip).catch((err: unknown) => {
+        if (isBerthError(err, 'LOGIN_RATE_LIMITED')) {
+          deps.logger.warn({ username: input.username, ip: input.ip }, 'login refused: rate limited');
+        }
         throw err;
       });
-      const row = await findUserByName(db, input.username);
-      const ok = row
-        ? await verifyPassword(input.password, row.password_hash)
-        : await spendHash(input.password);
+      const { row, ok } = await checked(attempt, async () => {
+        const found = await findUserByName(db, input.username);
+        const matches = await deps.hashGate.run(input.ip, () =>
+          found ? verifyPassword(input.password, found.password_hash) : spendHash(input.password),
+        );
+        return { row: found, ok: matches };
+      }).catch((err: unknown) => {
+        if (isBerthError(err, 'LOGIN_BUSY')) {
+          deps.logger.warn(
+            { username: input.username, ip: input.ip },
+            'login refused: too many checks at once',
+          );
+        }
+        throw err;
+      });
       if (!row || !ok) {
-        await deps.limiter.recordFailure(input.username, input.ip);
         await deps.audit.record(db, {
           actor: null,
           actorName: 'anonymous',
@@ -94,6 +119,8 @@ export function createSessions(deps: {
         throw new BerthError('INVALID_CREDENTIALS');
       }
       if (Number(row.disabled) === 1) {
+        // The right password of a disabled user: neither a failure nor a success.
+        await attempt.abandon();
         await deps.audit.record(db, {
           actor: null,
           actorName: 'anonymous',
@@ -105,8 +132,8 @@ export function createSessions(deps: {
         });
         throw new BerthError('USER_DISABLED');
       }
+      await attempt.succeeded();
 
-      await deps.limiter.clearUser(row.username);
       await rehashIfOutdated(row.id, row.password_hash, input.password);
 
       const now = deps.clock();
@@ -167,24 +194,38 @@ export function createSessions(deps: {
     },
 
     async changePassword(actor, currentPassword, newPassword) {
-      await deps.limiter.assertAllowed(actor.username, actor.ip);
       const row = await findUserById(db, actor.userId);
       if (!row) throw new BerthError('USER_NOT_FOUND');
-      if (!(await verifyPassword(currentPassword, row.password_hash))) {
-        await deps.limiter.recordFailure(actor.username, actor.ip);
-        throw new BerthError('INVALID_CREDENTIALS', 'The current password is wrong');
-      }
       assertPasswordPolicy(newPassword, row.username);
-      const hash = await hashPassword(newPassword, deps.passwordParams);
+      if (newPassword === currentPassword) {
+        throw new BerthError('WEAK_PASSWORD', 'The new password must differ from the current one', {
+          rule: 'unchanged',
+        });
+      }
+      const attempt = await deps.limiter.begin(actor.username, actor.ip);
+      const hash = await checked(attempt, () =>
+        deps.hashGate.run(actor.ip, async () =>
+          (await verifyPassword(currentPassword, row.password_hash))
+            ? hashPassword(newPassword, deps.passwordParams)
+            : undefined,
+        ),
+      );
+      if (hash === undefined) throw new BerthError('INVALID_CREDENTIALS', 'The current password is wrong');
+      await attempt.succeeded();
       const now = deps.clock();
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('users')
-          .set({ password_hash: hash, password_changed_at: now, updated_at: now })
+          .set({
+            password_hash: hash,
+            password_changed_at: now,
+            password_change_required: 0,
+            updated_at: now,
+          })
           .where('id', '=', row.id)
           .execute();
         await revokeCredentials(trx, row.id, now, {
-          tokens: false,
+          tokens: true,
           ...(actor.via === 'session' ? { keepSessionId: actor.credentialId } : {}),
         });
         await deps.audit.record(trx, {

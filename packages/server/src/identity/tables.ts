@@ -13,6 +13,8 @@ export interface UsersTable {
   created_at: number;
   updated_at: number;
   password_changed_at: number;
+  /** 1 while the user must change their password before anything else (a generated first password). */
+  password_change_required: number;
 }
 
 /** Browser sessions; the token itself is never stored, only its SHA-256 digest. */
@@ -41,7 +43,10 @@ export interface ApiTokensTable {
   revoked_at: number | null;
 }
 
-/** One row per failed login, counted per username and per address within the login window. */
+/**
+ * One row per login attempt that has not succeeded: written before the password is checked, kept
+ * when it was wrong, deleted when it was right (see login-limiter.ts).
+ */
 export interface LoginFailuresTable {
   id: string;
   at: number;

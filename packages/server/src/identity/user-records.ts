@@ -26,6 +26,7 @@ export function toUser(row: UsersTable): User {
     updatedAt: Number(row.updated_at),
   };
   if (row.email !== null) user.email = row.email;
+  if (Number(row.password_change_required) === 1) user.passwordChangeRequired = true;
   return user;
 }
 
@@ -49,7 +50,7 @@ export async function findUserById(db: Db, id: string): Promise<UsersTable | und
 
 /**
  * Revokes a user's sessions (all, or all but one) and, when asked, their API tokens. Call it inside
- * the transaction that disables, deletes or re-keys the user.
+ * the transaction that disables the user or sets their password.
  */
 export async function revokeCredentials(
   db: Db,

@@ -7,8 +7,15 @@ import { isUniqueViolation } from '../store/dialect.ts';
 import type { Store } from '../store/store.ts';
 import { type Actor, SYSTEM_ACTOR_NAME } from './actor.ts';
 import type { AuditLog } from './audit-log.ts';
-import { assertPasswordPolicy, hashPassword, type PasswordParams } from './passwords.ts';
-import { assertRole, PASSWORD_RESETTERS, USER_ADMINS, USER_READERS } from './roles.ts';
+import { assertPasswordPolicy } from './password-policy.ts';
+import { hashPassword, type PasswordParams } from './passwords.ts';
+import {
+  assertMayResetPassword,
+  assertRole,
+  PASSWORD_RESETTERS,
+  USER_ADMINS,
+  USER_READERS,
+} from './roles.ts';
 import type { UsersTable } from './tables.ts';
 import { type Db, findUserByName, revokeCredentials, toUser } from './user-records.ts';
 
@@ -39,7 +46,10 @@ export interface Users {
   get(actor: Actor, username: string): Promise<User>;
   /** Admins only. Throws USERNAME_TAKEN, WEAK_PASSWORD. */
   create(actor: Actor, input: CreateUserInput): Promise<User>;
-  /** Admins; operators may only reset the password of a non-admin. Throws LAST_ADMIN. */
+  /**
+   * Admins; operators may only reset passwords (see assertMayResetPassword). A reset revokes the
+   * user's sessions and API tokens. Throws LAST_ADMIN.
+   */
   update(actor: Actor, username: string, input: UpdateUserInput): Promise<User>;
   /** Admins only. Throws LAST_ADMIN. */
   delete(actor: Actor, username: string): Promise<void>;
@@ -108,6 +118,7 @@ export function createUsers(deps: {
         created_at: now,
         updated_at: now,
         password_changed_at: now,
+        password_change_required: 0,
       };
       try {
         await db.transaction().execute(async (trx) => {
@@ -132,14 +143,17 @@ export function createUsers(deps: {
       const onlyPassword = Object.keys(input).every((k) => k === 'password');
       if (actor.role !== 'admin' && !onlyPassword) throw new BerthError('FORBIDDEN');
       const before = await mustFind(db, username);
-      if (actor.role !== 'admin' && before.role === 'admin') throw new BerthError('FORBIDDEN');
-      if (input.password !== undefined) assertPasswordPolicy(input.password, username);
+      if (input.password !== undefined) {
+        assertMayResetPassword(actor, before);
+        assertPasswordPolicy(input.password, username);
+      }
       const hash =
         input.password === undefined ? undefined : await hashPassword(input.password, deps.passwordParams);
 
       return db.transaction().execute(async (trx) => {
         const row = await mustFind(trx, username);
-        if (actor.role !== 'admin' && row.role === 'admin') throw new BerthError('FORBIDDEN');
+        // The role may have changed since the check above.
+        if (hash !== undefined) assertMayResetPassword(actor, row);
         const now = deps.clock();
         const demoted = input.role !== undefined && input.role !== row.role && row.role === 'admin';
         const disabling = input.disabled === true && Number(row.disabled) === 0;
@@ -180,7 +194,7 @@ export function createUsers(deps: {
         }
         if (enabling) await deps.audit.record(trx, { actor, action: 'user.enable', ...target });
         if (hash !== undefined) {
-          await revokeCredentials(trx, row.id, now, { tokens: false });
+          await revokeCredentials(trx, row.id, now, { tokens: true });
           await deps.audit.record(trx, { actor, action: 'user.password_reset', ...target });
         }
         return toUser({ ...row, ...next });

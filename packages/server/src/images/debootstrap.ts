@@ -19,6 +19,8 @@ export interface DebootstrapOptions {
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]{0,99}$/;
 const SUITE = /^[a-z][a-z0-9-]{0,31}$/;
 const KEEP_OUTPUT = 16 * 1024;
+/** debootstrap's whole environment: nothing of berthd's (no secret, no BERTH_* setting) is passed on. */
+const DEBOOTSTRAP_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' };
 
 export async function debootstrap(opts: DebootstrapOptions): Promise<void> {
   const include = opts.include ?? [];
@@ -36,7 +38,10 @@ export async function debootstrap(opts: DebootstrapOptions): Promise<void> {
   const started = Date.now();
   let output = '';
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(opts.program ?? 'debootstrap', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(opts.program ?? 'debootstrap', args, {
+      env: DEBOOTSTRAP_ENV,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString('utf8')).slice(-KEEP_OUTPUT);
     };

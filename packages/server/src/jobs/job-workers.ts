@@ -183,7 +183,7 @@ export function createJobWorkers(deps: JobWorkersDeps): JobWorkers {
     };
 
     const done = (async () => {
-      const handler = handlers[job.kind];
+      const handler = Object.hasOwn(handlers, job.kind) ? handlers[job.kind] : undefined;
       let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
       if (!handler) {
         outcome = { ok: false, error: new Error(`no handler for job kind "${job.kind}" in this berthd`) };

@@ -59,7 +59,8 @@ export const BLUEKING_RELEASE = ['python', 'manage.py', 'migrate', '--noinput'];
 export async function loadBlueKing(dir: string, text: string): Promise<AppManifest | undefined> {
   const yaml = parseYamlFile('app.yml', text);
   const raw = yaml.value;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !('app_code' in raw)) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, 'app_code'))
+    return undefined;
   const problem = firstSchemaProblem(AppYmlSchema, raw);
   if (problem) throw manifestInvalid(yaml.origin, problem.path, problem.message);
   const app = raw as AppYml;
@@ -95,14 +96,17 @@ export async function loadBlueKing(dir: string, text: string): Promise<AppManife
   }
   if (release === undefined && (await exists(dir, 'src/manage.py'))) release = [...BLUEKING_RELEASE];
 
-  const env: Record<string, string> = { PYTHONUNBUFFERED: '1' };
+  // A Map, not an object: a variable may be called `__proto__` or `constructor`.
+  const env = new Map<string, string>([['PYTHONUNBUFFERED', '1']]);
   (app.env ?? []).forEach((entry, i) => {
     checkEnvName(yaml.origin, ['env', i, 'key'], entry.key);
     const value = entry.value;
-    env[entry.key] =
+    env.set(
+      entry.key,
       typeof value === 'string'
         ? value
-        : (yaml.sourceOf(['env', i, 'value']) ?? (value === null ? '' : String(value)));
+        : (yaml.sourceOf(['env', i, 'value']) ?? (value === null ? '' : String(value))),
+    );
   });
 
   const version = app.version === undefined ? undefined : (yaml.sourceOf(['version']) ?? String(app.version));
@@ -115,7 +119,7 @@ export async function loadBlueKing(dir: string, text: string): Promise<AppManife
     processes,
     release,
     health: { ...DEFAULT_HEALTH },
-    env,
+    env: Object.fromEntries(env),
     resources: {},
     static: undefined,
     blueking: {

@@ -50,11 +50,9 @@ async function nodeProcesses(dir: string): Promise<DefaultProcesses> {
   const start = (pkg['scripts'] as Record<string, unknown> | undefined)?.['start'];
   if (typeof start === 'string' && start.trim() !== '') {
     const parsed = parseCommand(origin, ['scripts', 'start'], start, { allowAssignments: true });
-    const env: Record<string, string> = {};
-    for (const [name, value] of parsed.assignments) {
-      checkEnvName(origin, ['scripts', 'start'], name);
-      env[name] = value;
-    }
+    for (const [name] of parsed.assignments) checkEnvName(origin, ['scripts', 'start'], name);
+    // fromEntries, not assignments: a variable may be called `__proto__`.
+    const env: Record<string, string> = Object.fromEntries(parsed.assignments);
     return { processes: { web: { command: parsed.argv, count: 1 } }, env };
   }
   const main = typeof pkg['main'] === 'string' ? normaliseRelative(pkg['main']) : undefined;

@@ -48,13 +48,14 @@ export function normaliseManifest(
     }
   }
 
-  const env: Record<string, string> = {};
+  // A Map, not an object: a variable may be called `__proto__` or `constructor`.
+  const env = new Map<string, string>();
   for (const [name, value] of Object.entries(file.env ?? {})) {
     checkEnvName(origin, ['env', name], name);
     if (typeof value === 'string') {
       if (value.includes('\0')) throw manifestInvalid(origin, ['env', name], 'contains a NUL character');
-      env[name] = value;
-    } else env[name] = sourceOf(['env', name]) ?? String(value);
+      env.set(name, value);
+    } else env.set(name, sourceOf(['env', name]) ?? String(value));
   }
 
   return {
@@ -63,7 +64,7 @@ export function normaliseManifest(
     processes,
     release: command(['release'], file.release),
     health: health(file.health, origin),
-    env,
+    env: Object.fromEntries(env),
     resources: resources(file.resources, origin),
     static: file.static === undefined ? undefined : staticSite(file.static, origin),
   };

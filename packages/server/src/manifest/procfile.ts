@@ -44,7 +44,7 @@ export function parseProcfile(text: string, file = 'Procfile'): Procfile {
       release = argv;
       return;
     }
-    if (processes[name]) throw manifestInvalid(origin, [name], 'is declared twice');
+    if (Object.hasOwn(processes, name)) throw manifestInvalid(origin, [name], 'is declared twice');
     processes[name] = { command: argv, count: 1 };
     if (Object.keys(processes).length > MANIFEST_LIMITS.maxProcessTypes) {
       throw manifestInvalid(origin, [], `more than ${MANIFEST_LIMITS.maxProcessTypes} process types`);

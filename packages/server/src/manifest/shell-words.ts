@@ -92,11 +92,11 @@ export function splitCommand(line: string, options: SplitOptions = {}): SplitRes
       i = j;
       continue;
     }
-    if (c in OPERATORS) return unsafe(OPERATORS[c]!);
+    if (Object.hasOwn(OPERATORS, c)) return unsafe(OPERATORS[c]!);
     if (c === '$' && i + 1 < line.length && /[A-Za-z_{(0-9@*#?$!'"-]/.test(line[i + 1]!)) {
       return unsafe(dollarReason(line[i + 1]!));
     }
-    if (c in GLOBS) return unsafe(`${GLOBS[c]}; quote it if you mean the character`);
+    if (Object.hasOwn(GLOBS, c)) return unsafe(`${GLOBS[c]}; quote it if you mean the character`);
     if (!inWord && c === '#') return unsafe('a comment (#)');
     if (!inWord && c === '~') return unsafe('home directory expansion (~)');
     if (c === '=' && !quotedAny && NAME.test(word) && !bareAssignment) bareAssignment = true;

@@ -104,4 +104,12 @@ describe('resolveFormation', () => {
   it('overrides declared counts and ignores unknown types', () => {
     expect(resolveFormation({ web: 2, worker: 1 }, { worker: 3, gone: 5 })).toEqual({ web: 2, worker: 3 });
   });
+
+  it('reads own keys only: a process type called constructor keeps its declared count', () => {
+    expect(resolveFormation({ constructor: 2, web: 1 }, {})).toEqual({ constructor: 2, web: 1 });
+    const plan = planDeploy([], { version: 1, processTypes: ['constructor'] }, {});
+    expect(plan.start).toEqual([]);
+    const counted = planDeploy([], { version: 1, processTypes: ['constructor'] }, { constructor: 1 });
+    expect(counted.start.map((s) => s.processType)).toEqual(['constructor']);
+  });
 });

@@ -21,8 +21,11 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 export const FAST_PASSWORD_PARAMS: PasswordParams = { N: 2 ** 10, r: 8, p: 1 };
 export const DEFAULT_LOGIN: Config['login'] = {
   windowMs: 15 * 60_000,
-  maxFailuresPerUser: 5,
+  freeFailures: 5,
+  backoffMs: 1000,
   maxFailuresPerAddress: 20,
+  concurrency: 2,
+  queue: 16,
 };
 export const SESSION_TTL_MS = 60 * 60_000;
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isBerthError } from '../../src/errors.ts';
+import { readCommonPasswords } from '../../src/identity/common-passwords.ts';
+import { assertPasswordPolicy } from '../../src/identity/password-policy.ts';
 import {
-  assertPasswordPolicy,
   DEFAULT_PASSWORD_PARAMS,
   generatePassword,
   hashPassword,
@@ -58,26 +59,54 @@ describe('password hashing', () => {
 });
 
 describe('password policy', () => {
+  /** The rule a password breaks (details.rule of WEAK_PASSWORD), or undefined when it passes. */
   const weak = (password: string, username = 'alice') => {
     try {
       assertPasswordPolicy(password, username);
       return undefined;
     } catch (err) {
-      return isBerthError(err) ? err.code : err;
+      if (!isBerthError(err, 'WEAK_PASSWORD')) throw err;
+      return (err.details as { rule: string }).rule;
     }
   };
 
   it('wants 10 to 256 characters, not the username', () => {
-    expect(weak('123456789')).toBe('WEAK_PASSWORD');
-    expect(weak('1234567890')).toBeUndefined();
-    expect(weak('x'.repeat(256))).toBeUndefined();
-    expect(weak('x'.repeat(257))).toBe('WEAK_PASSWORD');
-    expect(weak('alice.smith', 'alice.smith')).toBe('WEAK_PASSWORD');
-    expect(weak('Alice.Smith', 'alice.smith')).toBe('WEAK_PASSWORD');
+    expect(weak('x7#kQ2m!p')).toBe('too_short');
+    expect(weak('x7#kQ2m!pz')).toBeUndefined();
+    expect(weak('ab1'.repeat(85) + 'z')).toBeUndefined();
+    expect(weak('ab1'.repeat(85) + 'zz')).toBe('too_long');
+    expect(weak('alice.smith', 'alice.smith')).toBe('username');
+    expect(weak('Alice.Smith', 'alice.smith')).toBe('username');
   });
 
   it('counts characters, not UTF-16 units', () => {
-    expect(weak('🔑'.repeat(9))).toBe('WEAK_PASSWORD');
-    expect(weak('🔑'.repeat(10))).toBeUndefined();
+    // nine and ten distinct astral characters (two UTF-16 units each)
+    const astral = (n: number) => String.fromCodePoint(...Array.from({ length: n }, (_, i) => 0x1f600 + i));
+    expect(weak(astral(9))).toBe('too_short');
+    expect(weak(astral(10))).toBeUndefined();
+  });
+
+  it('refuses whitespace only, and one character or a short group repeated', () => {
+    expect(weak(' '.repeat(12))).toBe('whitespace');
+    expect(weak(' \t \t \t \t \t \u3000')).toBe('whitespace');
+    expect(weak('a'.repeat(10))).toBe('repeated');
+    expect(weak(String.fromCodePoint(0x1f511).repeat(10))).toBe('repeated');
+    expect(weak('ab'.repeat(6))).toBe('repeated');
+    expect(weak('xyz!'.repeat(4))).toBe('repeated');
+    // a longer group is not "repeated"; a near-repetition passes
+    expect(weak('abcde'.repeat(3))).toBeUndefined();
+    expect(weak(`${'a'.repeat(10)}b`)).toBeUndefined();
+  });
+
+  it('refuses commonly used passwords from the maintained list, ignoring case and outer spaces', () => {
+    const list = readCommonPasswords();
+    expect(list.length).toBeGreaterThan(10_000);
+    for (const common of ['password123', '1234567890', 'qwertyuiop', 'iloveyou12']) {
+      expect(list).toContain(common);
+      expect(weak(common)).toBe('common');
+    }
+    expect(weak('PassWord123')).toBe('common');
+    expect(weak(' qwertyuiop ')).toBe('common');
+    expect(weak('password123-and-more')).toBeUndefined();
   });
 });

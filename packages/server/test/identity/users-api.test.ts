@@ -106,7 +106,7 @@ describe('identity API: users, roles, validation and the audit log', () => {
     expect(code(missing)).toBe('404 USER_NOT_FOUND');
   });
 
-  it('POST /users, PATCH and DELETE are for admins; operators only reset non-admin passwords', async () => {
+  it("POST /users, PATCH and DELETE are for admins; operators only reset developers' passwords", async () => {
     for (const role of ['operator', 'developer', 'auditor'] as const) {
       const victim = await target();
       const create = await t.api('POST', '/api/v1/users', {
@@ -297,7 +297,7 @@ describe('identity API: users, roles, validation and the audit log', () => {
 
   it('the audit log records who did what, when and from where', async () => {
     const before = Date.now();
-    const victim = await target('auditor');
+    const victim = await target('developer');
     await t.api('PATCH', `/api/v1/users/${victim}`, {
       cookie: as.operator,
       body: { password: 'operator-reset-1' },

@@ -21,6 +21,10 @@ describe.each(testDialects())('identity bootstrap (%s)', (dialect) => {
     try {
       const first = await f.identity.bootstrapAdmin(ADMIN_PW);
       expect(first).toEqual({ created: true, username: 'admin' });
+      // a configured password is the operator's choice: no forced change
+      expect((await f.identity.users.get(await adminActor(f.identity), 'admin')).passwordChangeRequired).toBe(
+        undefined,
+      );
       const again = await f.identity.bootstrapAdmin('a-different-password');
       expect(again).toEqual({ created: false, username: 'admin' });
       const users = await f.store.db.selectFrom('users').selectAll().execute();
@@ -44,11 +48,16 @@ describe.each(testDialects())('identity bootstrap (%s)', (dialect) => {
       const result = await f.identity.bootstrapAdmin(undefined);
       expect(result.created).toBe(true);
       expect(result.generatedPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
-      await f.identity.sessions.login({
+      const login = await f.identity.sessions.login({
         username: 'admin',
         password: result.generatedPassword!,
         ip: '127.0.0.1',
       });
+      // a generated password must be changed before anything else
+      expect(login.user.passwordChangeRequired).toBe(true);
+      expect(await codeOf(f.identity.resolveCredential(login.token, '127.0.0.1'))).toBe(
+        'PASSWORD_CHANGE_REQUIRED',
+      );
       expect((await f.identity.bootstrapAdmin(undefined)).generatedPassword).toBeUndefined();
     } finally {
       await f.close();
@@ -172,7 +181,7 @@ describe.each(testDialects())('identity users (%s)', (dialect) => {
       expect((await f.identity.users.list(actor)).map((u) => u.username)).toContain('dev1');
     }
 
-    // operators reset passwords of non-admins only, and change nothing else
+    // operators reset developers' passwords only, and change nothing else
     await f.identity.users.update(operator, 'dev1', { password: 'reset-by-operator' });
     await f.identity.sessions.login({ username: 'dev1', password: 'reset-by-operator', ip: '127.0.0.1' });
     expect(await codeOf(f.identity.users.update(operator, 'admin', { password: 'new-password-1' }))).toBe(
@@ -185,6 +194,57 @@ describe.each(testDialects())('identity users (%s)', (dialect) => {
     ).toBe('FORBIDDEN');
     expect(await codeOf(f.identity.users.update(operator, 'dev1', { role: 'operator' }))).toBe('FORBIDDEN');
     expect((await f.identity.lookupUser('dev1'))?.role).toBe('developer');
+  });
+
+  it("lets admins reset anyone else's password and operators only developers'; nobody resets their own", async () => {
+    const admin = await adminActor(f.identity);
+    const roles = ['admin', 'operator', 'developer', 'auditor'] as const;
+    const actors = Object.fromEntries(
+      await Promise.all(roles.map(async (r) => [r, await makeUser(f.identity, `rs-${r}`, r)] as const)),
+    );
+    const allowed: string[] = [];
+    for (const by of roles) {
+      for (const of of roles) {
+        const outcome = await codeOf(
+          f.identity.users.update(actors[by]!, `rs-${of}`, { password: `reset-${by}-${of}-pw` }),
+        );
+        expect(outcome === undefined || outcome === 'FORBIDDEN').toBe(true);
+        if (outcome === undefined) allowed.push(`${by}->${of}`);
+      }
+    }
+    expect(allowed).toEqual(['admin->operator', 'admin->developer', 'admin->auditor', 'operator->developer']);
+    // an admin resetting another admin is fine; resetting oneself is not (that needs the current password)
+    await f.identity.users.update(admin, 'rs-admin', { password: 'reset-by-bootstrap-admin' });
+    const self = await f.identity.users
+      .update(admin, 'admin', { password: 'no-current-needed?' })
+      .catch((e) => e);
+    expect(self.code).toBe('FORBIDDEN');
+    expect(self.message).toContain('PUT /api/v1/me/password');
+    // the self-reset refused: the bootstrap password still works
+    await f.identity.sessions.login({ username: 'admin', password: ADMIN_PW, ip: '127.0.0.1' });
+  });
+
+  it("changing one's own password needs the current one and revokes the other sessions and all API tokens", async () => {
+    await makeUser(f.identity, 'chris', 'operator');
+    const first = await f.identity.sessions.login({ username: 'chris', password: USER_PW, ip: '127.0.0.1' });
+    const second = await f.identity.sessions.login({ username: 'chris', password: USER_PW, ip: '127.0.0.1' });
+    const chris = await f.identity.resolveCredential(first.token, '127.0.0.1');
+    const token = await f.identity.tokens.create(chris, { name: 'ci' });
+    expect(
+      await codeOf(f.identity.sessions.changePassword(chris, 'not-the-password', 'a-new-password-1')),
+    ).toBe('INVALID_CREDENTIALS');
+    expect(await codeOf(f.identity.sessions.changePassword(chris, USER_PW, USER_PW))).toBe('WEAK_PASSWORD');
+    expect(await codeOf(f.identity.sessions.changePassword(chris, USER_PW, 'password123'))).toBe(
+      'WEAK_PASSWORD',
+    );
+    // nothing was revoked by the refused changes
+    expect((await f.identity.resolveCredential(token.secret, '127.0.0.1')).username).toBe('chris');
+
+    await f.identity.sessions.changePassword(chris, USER_PW, 'a-new-password-1');
+    expect((await f.identity.resolveCredential(first.token, '127.0.0.1')).username).toBe('chris');
+    expect(await codeOf(f.identity.resolveCredential(second.token, '127.0.0.1'))).toBe('TOKEN_REVOKED');
+    expect(await codeOf(f.identity.resolveCredential(token.secret, '127.0.0.1'))).toBe('TOKEN_REVOKED');
+    await f.identity.sessions.login({ username: 'chris', password: 'a-new-password-1', ip: '127.0.0.1' });
   });
 
   it('updates, disables and re-enables users with audit records', async () => {
@@ -228,7 +288,7 @@ describe.each(testDialects())('identity users (%s)', (dialect) => {
     expect(roleChange?.detail).toMatchObject({ role: { from: 'developer', to: 'operator' } });
   });
 
-  it('a password reset revokes the sessions but keeps the API tokens', async () => {
+  it('a password reset revokes the sessions and the API tokens', async () => {
     const admin = await adminActor(f.identity);
     await makeUser(f.identity, 'dave', 'developer');
     const login = await f.identity.sessions.login({ username: 'dave', password: USER_PW, ip: '127.0.0.1' });
@@ -236,7 +296,7 @@ describe.each(testDialects())('identity users (%s)', (dialect) => {
     const token = await f.identity.tokens.create(dave, { name: 'script' });
     await f.identity.users.update(admin, 'dave', { password: 'a-brand-new-password' });
     expect(await codeOf(f.identity.resolveCredential(login.token, '127.0.0.1'))).toBe('TOKEN_REVOKED');
-    expect((await f.identity.resolveCredential(token.secret, '127.0.0.1')).username).toBe('dave');
+    expect(await codeOf(f.identity.resolveCredential(token.secret, '127.0.0.1'))).toBe('TOKEN_REVOKED');
     expect(
       await codeOf(f.identity.sessions.login({ username: 'dave', password: USER_PW, ip: '127.0.0.1' })),
     ).toBe('INVALID_CREDENTIALS');

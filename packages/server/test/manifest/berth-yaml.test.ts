@@ -88,6 +88,17 @@ resources: { memory: 256M, cpu: 0.5, pids: 256 }
     expect(m.env).toEqual({ NODE_ENV: 'production', A: '1' });
   });
 
+  it('keeps env names that are Object.prototype members as plain variables', async () => {
+    const dir = app('env: { __proto__: "a", constructor: "b", toString: "c" }\n', { 'app.py': 'print(1)\n' });
+    const m = await loadManifest(dir);
+    expect(Object.entries(m.env).sort()).toEqual([
+      ['PYTHONUNBUFFERED', '1'],
+      ['__proto__', 'a'],
+      ['constructor', 'b'],
+      ['toString', 'c'],
+    ]);
+  });
+
   it('an empty berth.yaml means "detect everything"', async () => {
     const dir = app('', { 'app.py': 'print(1)\n' });
     const m = await loadManifest(dir);

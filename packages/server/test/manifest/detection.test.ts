@@ -139,6 +139,25 @@ describe('Procfile', () => {
     });
   });
 
+  it('takes a process called constructor for what it is', async () => {
+    const m = await loadManifest(app({ Procfile: 'constructor: ./bin/server\n', 'bin/server': '' }));
+    expect(Object.keys(m.processes)).toEqual(['constructor']);
+    expect(m.processes['constructor']).toEqual({ command: ['./bin/server'], count: 1 });
+  });
+
+  it('keeps variables named like Object.prototype members from a start script', async () => {
+    const m = await loadManifest(
+      app({
+        'package.json': JSON.stringify({ scripts: { start: '__proto__=a constructor=b node server.js' } }),
+        'server.js': '',
+      }),
+    );
+    expect(Object.entries(m.env)).toEqual([
+      ['__proto__', 'a'],
+      ['constructor', 'b'],
+    ]);
+  });
+
   it('with no recognisable language the runtime is custom', async () => {
     const m = await loadManifest(app({ Procfile: 'web: ./bin/server\n', 'bin/server': '' }));
     expect(m).toMatchObject({
