@@ -142,6 +142,7 @@ describe('runtime settings', () => {
     expect(loadConfig({}).runtime).toEqual({
       driver: 'process',
       docker: { socket: '/var/run/docker.sock', debianMirror: undefined },
+      uidBase: 880_000,
       stopGraceMs: 10_000,
       logMaxBytes: 10 * 1024 * 1024,
       logFiles: 3,
@@ -149,6 +150,7 @@ describe('runtime settings', () => {
     });
     const c = loadConfig({
       BERTH_STOP_GRACE: '3s',
+      BERTH_UID_BASE: '2000000',
       BERTH_LOG_MAX_SIZE: '1M',
       BERTH_LOG_FILES: '0',
       BERTH_LOG_RETENTION: '1d',
@@ -156,6 +158,7 @@ describe('runtime settings', () => {
     expect(c.runtime).toEqual({
       driver: 'process',
       docker: { socket: '/var/run/docker.sock', debianMirror: undefined },
+      uidBase: 2_000_000,
       stopGraceMs: 3000,
       logMaxBytes: 1024 * 1024,
       logFiles: 0,

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopApps, tinyApp } from '../engine/support.ts';
 import { type Fixture, REPO_ROOT, startNode } from '../jobs/processes.ts';
 import { testDialects } from '../support/databases.ts';
-import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
+import { ADMIN_PASSWORD, sessionToken, startTestBerthd, type TestBerthd } from '../support/harness.ts';
 
 interface Answer {
   status: number;
@@ -285,7 +285,7 @@ describe('the generated first password', () => {
     });
     expect(login.status).toBe(200);
     expect(login.body.passwordChangeRequired).toBe(true);
-    const cookie = /berth_token=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]!;
+    const cookie = sessionToken(login.headers, t.cookieName)!;
 
     for (const [method, p, body] of [
       ['GET', '/api/v1/apps', undefined],
@@ -451,7 +451,7 @@ describe('prototype names where input names a key', () => {
     });
     const upload = await fetch(`${t.url}/api/v1/apps/protoapp/envs/stag/deploys`, {
       method: 'POST',
-      headers: { cookie: `berth_token=${cookie}`, 'content-type': 'application/gzip' },
+      headers: { cookie: `${t.cookieName}=${cookie}`, 'content-type': 'application/gzip' },
       body: pkg,
     });
     const deploy = ((await upload.json()) as { deploy: { id: string } }).deploy;
