@@ -10,12 +10,14 @@ import { createEngine, type Engine } from './engine/index.ts';
 import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
 import { accessLogger } from './gateway/access-log.ts';
 import {
+  apiTrustProxy,
   clusteredGateway,
   createGateway,
   createGatewayCluster,
   forwardedGuard,
   type Gateway,
   type GatewayCluster,
+  guardServer,
 } from './gateway/index.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { type Api, createHttpApp } from './http/server.ts';
@@ -80,6 +82,10 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // that the workers forward non-app requests to; every route table goes to the workers too. They
     // are forked first, to load their code while berthd migrates and recovers (a restart is served
     // again sooner), and listen once berthd has its route table (`start` below).
+    const gatewayLimits = {
+      headersTimeoutMs: config.gateway.headerTimeoutMs,
+      maxConnectionsPerAddress: config.gateway.maxConnectionsPerAddress,
+    };
     if (config.gatewayWorkers > 0) {
       gatewayWorkers = createGatewayCluster({
         logger,
@@ -89,7 +95,9 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         worker: {
           logLevel: config.logLevel,
           accessLog: config.engine.accessLog,
-          trustForwarded: config.trustProxy,
+          trustProxy: config.trustProxy,
+          limits: gatewayLimits,
+          pool: { connections: config.gateway.upstreamConnections },
         },
         currentTable: () => gateway!.table,
       });
@@ -148,7 +156,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     let guard: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     const localGateway = createGateway({
       logger,
-      trustForwarded: config.trustProxy,
+      trustProxy: config.trustProxy,
+      pool: { connections: config.gateway.upstreamConnections },
       fallback: {
         request: (req, res) => {
           guard?.(req, res);
@@ -193,11 +202,12 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger,
       version: VERSION,
       // Behind gateway workers X-Forwarded-* come from them only (the guard drops anyone else's).
-      trustProxy: config.trustProxy || gatewayWorkers !== undefined,
+      trustProxy: apiTrustProxy(config.trustProxy, gatewayWorkers !== undefined),
       authenticate: identity.authenticate,
       serverFactory: (handler) => {
         apiHandler = handler;
         const server = createServer(publicHandler);
+        if (gatewayWorkers === undefined) guardServer(server, { ...gatewayLimits, trustProxy: config.trustProxy });
         server.on('upgrade', publicGateway.handleUpgrade);
         return server;
       },

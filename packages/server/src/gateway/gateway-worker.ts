@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.ts';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, guardServer } from './connection-guard.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 import { createRouteTable, type RouteTable, type RouteTableInput } from './route-table.ts';
 
@@ -59,6 +60,8 @@ export interface GatewayWorkerOptions {
   channel?: IpcChannel | null;
   /** A table to serve until the first message arrives. */
   table?: RouteTableInput;
+  /** Header timeout and per-address connection cap (trusted proxies from `gateway.trustProxy`). */
+  limits?: Omit<ConnectionLimits, 'trustProxy'>;
 }
 
 export interface GatewayWorker {
@@ -76,13 +79,20 @@ export async function startGatewayWorker(options: GatewayWorkerOptions): Promise
   if (options.table !== undefined) gateway.applyTable(createRouteTable(options.table));
 
   const server = http.createServer({ keepAliveTimeout: 65_000 }, gateway.handleRequest);
+  guardServer(server, {
+    ...(options.limits ?? DEFAULT_CONNECTION_LIMITS),
+    ...(options.gateway?.trustProxy === undefined ? {} : { trustProxy: options.gateway.trustProxy }),
+  });
   server.on('upgrade', gateway.handleUpgrade);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
-    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () =>
+      socket.destroy(),
+    );
   });
 
   const applyTable = (input: RouteTableInput): boolean => {

@@ -42,6 +42,11 @@
 //     berthd's own process: its http server calls `gateway.handleRequest` with the API as the
 //     fallback.
 
+export {
+  type ConnectionLimits,
+  DEFAULT_CONNECTION_LIMITS,
+  guardServer,
+} from './connection-guard.ts';
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 export {
   type ClusterMetrics,
@@ -102,6 +107,12 @@ export {
   type StaticFilesOptions,
   type StaticSite,
 } from './static-files.ts';
+export {
+  apiTrustProxy,
+  createProxyTrust,
+  type ProxyTrust,
+  type TrustProxySetting,
+} from './trusted-proxies.ts';
 export {
   createUpstreamRegistry,
   type Upstream,

@@ -103,7 +103,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // 1xx (e.g. 103 Early Hints) are not forwarded
     this.status = statusCode;
     this.resumeUpstream = resume;
-    this.res.writeHead(statusCode, statusText || undefined, responseHeaders(rawHeaders, this.requestId));
+    this.res.writeHead(statusCode, statusText || undefined, responseHeaders(rawHeaders, this.requestId, this.state.toApp));
     this.headersSent = true;
     return true;
   }

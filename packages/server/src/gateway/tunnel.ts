@@ -1,9 +1,14 @@
 // Upgrade requests (WebSocket and friends): the request line and the rewritten headers go to the
-// chosen upstream over a raw TCP connection; the upstream's response head gets our X-Request-Id;
-// after that bytes are piped both ways until either side closes, which closes the other.
+// chosen upstream over a raw TCP connection; the upstream's response head gets our X-Request-Id.
+// Only a `101 Switching Protocols` opens the tunnel: bytes are then piped both ways until either side
+// closes, which closes the other. Until then nothing the client sent after its request head reaches
+// the upstream, and any other answer is relayed as an HTTP response that closes the connection:
+// piping on after a plain response would hand the app whatever requests the client sends next,
+// without the gateway's rewriting (forged X-Forwarded-For, no access log).
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { setsPlatformCookie } from './cookie-filter.ts';
 import { errorStatus, type GatewayErrorCode, writeGatewayErrorToSocket } from './gateway-errors.ts';
 import {
   classifyFailure,
@@ -29,6 +34,38 @@ export interface TunnelRequest {
 /** The longest response head we wait for before giving up on the upstream. */
 const MAX_RESPONSE_HEAD = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
+/** How long a client that got a relayed answer may keep its end open before it is cut. */
+const LINGER_MS = 5_000;
+
+/** A response head's lines, split once. */
+interface ResponseHead {
+  status: number;
+  lines: string[];
+}
+
+function parseHead(bytes: Buffer): ResponseHead {
+  const lines = bytes.toString('latin1').split('\r\n');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 502);
+  return { status, lines };
+}
+
+/** The length of a relayed body: 0 for statuses without one, the Content-Length, or undefined when it
+ *  runs until the upstream closes (chunked, or no length given). */
+function bodyLength({ status, lines }: ResponseHead): number | undefined {
+  if (status === 204 || status === 304) return 0;
+  let length: number | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (name === 'transfer-encoding') return undefined;
+    if (name !== 'content-length') continue;
+    const value = line.slice(colon + 1).trim();
+    if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return undefined;
+    length = Number(value);
+  }
+  return length;
+}
 
 export function openTunnel(ctx: ProxyContext, request: TunnelRequest): void {
   const upstream = pickUpstream(request.state, null);
@@ -49,6 +86,10 @@ class Tunnel {
   private finished = false;
   private pending: Buffer[] = [];
   private pendingLength = 0;
+  /** Relaying a response that is not a 101 (the connection closes after it). */
+  private relaying = false;
+  /** Body bytes of the relayed response still to come; undefined: until the upstream closes. */
+  private remaining: number | undefined;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -93,39 +134,121 @@ class Tunnel {
     const conn = this.conn!;
     this.clearTimer();
     this.connected = true;
-    const { req, headers, path, head, socket } = this.r;
+    const { req, headers, path } = this.r;
     let text = `${req.method ?? 'GET'} ${path} HTTP/1.1\r\n`;
     for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
     conn.write(`${text}\r\n`, 'latin1');
-    if (head.length > 0) conn.write(head);
+    // What the client sends next (`head`, and what its socket buffers meanwhile) waits for a 101.
     conn.on('data', this.onResponseHead);
-    socket.pipe(conn);
   };
 
-  /** Buffers the upstream's response head, adds X-Request-Id, then switches to piping. */
+  /** Buffers the upstream's response head; informational answers (100, 103) are skipped. */
   private readonly onResponseHead = (chunk: Buffer): void => {
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
-    const all = this.pending.length === 1 ? chunk : Buffer.concat(this.pending, this.pendingLength);
-    const end = all.indexOf(HEAD_END);
-    if (end === -1) {
-      if (this.pendingLength > MAX_RESPONSE_HEAD) this.conn!.destroy(new Error('response head too large'));
+    let all = this.pending.length === 1 ? chunk : Buffer.concat(this.pending, this.pendingLength);
+    for (;;) {
+      const end = all.indexOf(HEAD_END);
+      if (end === -1) {
+        this.pending = [all];
+        this.pendingLength = all.length;
+        if (all.length > MAX_RESPONSE_HEAD) this.conn!.destroy(new Error('response head too large'));
+        return;
+      }
+      const head = parseHead(all.subarray(0, end));
+      const rest = all.subarray(end + HEAD_END.length);
+      if (head.status >= 100 && head.status < 200 && head.status !== 101) {
+        all = rest;
+        continue;
+      }
+      this.conn!.off('data', this.onResponseHead);
+      this.pending = [];
+      this.pendingLength = 0;
+      this.status = head.status;
+      if (head.status === 101) this.switchProtocols(head, rest);
+      else this.relayAndClose(head, rest);
       return;
     }
-    const conn = this.conn!;
-    conn.off('data', this.onResponseHead);
-    this.pending = [];
-    const lines = all.subarray(0, end).toString('latin1').split('\r\n');
-    this.status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 502);
-    const kept = lines.filter((line, i) => i === 0 || !/^x-request-id\s*:/i.test(line));
-    kept.push(`x-request-id: ${this.r.requestId}`);
-    const rest = all.subarray(end + HEAD_END.length);
-    this.bytes += rest.length;
-    this.r.socket.write(`${kept.join('\r\n')}\r\n\r\n`, 'latin1');
-    if (rest.length > 0) this.r.socket.write(rest);
-    conn.on('data', this.countBytes);
-    conn.pipe(this.r.socket);
   };
+
+  /** The response head as sent to the client: our X-Request-Id, no platform cookie from an app. */
+  private headText(head: ResponseHead, close: boolean): string {
+    const toApp = this.r.state.toApp;
+    let text = head.lines[0]!;
+    for (let i = 1; i < head.lines.length; i++) {
+      const line = head.lines[i]!;
+      const colon = line.indexOf(':');
+      const name = line.slice(0, colon).trim().toLowerCase();
+      if (name === 'x-request-id') continue;
+      if (close && (name === 'connection' || name === 'keep-alive')) continue;
+      if (toApp && name === 'set-cookie' && setsPlatformCookie(line.slice(colon + 1).trim())) continue;
+      text += `\r\n${line}`;
+    }
+    text += `\r\nx-request-id: ${this.r.requestId}`;
+    if (close) text += '\r\nconnection: close';
+    return `${text}\r\n\r\n`;
+  }
+
+  /** 101: the tunnel opens; the client's held bytes go first, then both directions are piped. */
+  private switchProtocols(head: ResponseHead, rest: Buffer): void {
+    const conn = this.conn!;
+    const { socket, head: early } = this.r;
+    this.bytes += rest.length;
+    socket.write(this.headText(head, false), 'latin1');
+    if (rest.length > 0) socket.write(rest);
+    if (early.length > 0) conn.write(early);
+    socket.pipe(conn);
+    conn.on('data', this.countBytes);
+    conn.pipe(socket);
+  }
+
+  /**
+   * Any other answer: relayed to the client as a response that closes the connection. The upstream
+   * gets no more bytes (its connection is ended, so a server that keeps connections alive closes it
+   * once its response is out); its body goes to the client up to its length or until it closes.
+   */
+  private relayAndClose(head: ResponseHead, rest: Buffer): void {
+    const conn = this.conn!;
+    const socket = this.r.socket;
+    this.relaying = true;
+    this.remaining = bodyLength(head);
+    conn.end();
+    conn.setTimeout(this.ctx.bodyTimeoutMs, () => conn.destroy());
+    socket.write(this.headText(head, true), 'latin1');
+    conn.on('data', this.relayBody);
+    this.relayBody(rest);
+  }
+
+  private readonly relayBody = (chunk: Buffer): void => {
+    let bytes = chunk;
+    if (this.remaining !== undefined && bytes.length > this.remaining) bytes = bytes.subarray(0, this.remaining);
+    if (this.remaining !== undefined) this.remaining -= bytes.length;
+    if (bytes.length > 0) {
+      this.bytes += bytes.length;
+      const socket = this.r.socket;
+      if (!socket.write(bytes)) {
+        const conn = this.conn!;
+        conn.pause();
+        socket.once('drain', () => conn.resume());
+      }
+    }
+    if (this.remaining === 0) this.endRelay();
+  };
+
+  /** The relayed response is complete: close the client's connection (its unread bytes are
+   *  discarded, never sent anywhere) and the upstream's. */
+  private endRelay(): void {
+    if (this.finished) return;
+    const socket = this.r.socket;
+    socket.end();
+    // Reading what the client still sends lets it see our FIN rather than a reset that could cost it
+    // the response; a client that keeps its end open is cut after a while.
+    socket.resume();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    this.conn?.destroy();
+    this.releaseUpstream();
+    this.finish(this.status, undefined);
+  }
 
   private readonly countBytes = (chunk: Buffer): void => {
     this.bytes += chunk.length;
@@ -160,6 +283,16 @@ class Tunnel {
 
   private onUpstreamClose(): void {
     if (!this.connected) return; // handled by onUpstreamError (or a retry is under way)
+    if (this.relaying) {
+      if (this.remaining === undefined) this.endRelay();
+      else if (!this.finished) {
+        // Closed before its Content-Length was sent: the client must not take it as whole.
+        this.r.socket.destroy();
+        this.releaseUpstream();
+        this.finish(this.status, 'UPSTREAM_CLOSED');
+      }
+      return;
+    }
     if (this.status === 0) {
       // Closed before answering: nothing was sent to the client yet.
       this.releaseUpstream();

@@ -57,7 +57,8 @@ export interface UpstreamRegistry {
 }
 
 export interface UpstreamPoolOptions {
-  /** Connections per upstream (keep-alive). Above ~64, picking a connection costs more than it gains. */
+  /** Connections per upstream (keep-alive), so requests in flight to it at once; more wait for a
+   *  free one. 0: no limit. Default 64 (above that, picking a connection costs more than it gains). */
   connections?: number;
   connectTimeoutMs?: number;
   /** How long an idle upstream connection is kept open. */
@@ -77,7 +78,7 @@ export function createUpstreamRegistry(deps: {
 }): UpstreamRegistry {
   const logger = deps.logger;
   const poolOptions: PoolClass.Options = {
-    connections: deps.pool?.connections ?? 64,
+    connections: deps.pool?.connections === 0 ? null : (deps.pool?.connections ?? 64),
     pipelining: 1,
     keepAliveTimeout: deps.pool?.keepAliveMs ?? 4_000,
     // One connector for every pool: building one per pool gives each its own TLS session cache and

@@ -277,7 +277,7 @@ describe('identity API: login rate limit behind a proxy', () => {
   beforeAll(async () => {
     t = await startTestBerthd({
       env: {
-        BERTH_TRUST_PROXY: 'true',
+        BERTH_TRUST_PROXY: '127.0.0.1',
         BERTH_LOGIN_MAX_FAILURES_USER: '3',
         BERTH_LOGIN_MAX_FAILURES_ADDRESS: '4',
         BERTH_LOGIN_WINDOW: '10m',
