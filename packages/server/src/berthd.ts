@@ -193,6 +193,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         drainMs: config.engine.drainMs,
         healIntervalMs: config.engine.healIntervalMs,
         appsDomain: config.engine.appsDomain,
+        logStreamsPerUser: config.engine.logStreamsPerUser,
       },
     });
     const publicHandler = engine.handleRequest;

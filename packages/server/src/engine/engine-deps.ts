@@ -26,6 +26,8 @@ export interface EngineSettings {
   /** Time limit of a release command (default 10 minutes). */
   releaseCommandTimeoutMs?: number;
   appsDomain?: string | undefined;
+  /** Log streams (`follow=true`) one user may have open at once (default 10). */
+  logStreamsPerUser?: number;
 }
 
 export interface EngineDeps {
