@@ -72,7 +72,7 @@ export interface Proxy {
 export function createProxy(options: ProxyOptions): Proxy {
   const { registry, metrics, fallback } = options;
   const fallbackHeaders = options.fallbackHeaders ?? [];
-  const staticFiles = createStaticFiles();
+  const staticFiles = createStaticFiles({ logger: options.logger });
   const fallbackState =
     options.fallbackUpstream === undefined ? null : fallbackRoute(options.fallbackUpstream, metrics);
   const ctx: ProxyContext = {
