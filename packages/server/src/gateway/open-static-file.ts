@@ -10,7 +10,8 @@
 //     resolved when the site was first served: links in intermediate directories are caught too;
 //   - with `owner` set, the file must belong to that uid.
 // Paths with a segment starting with `.` (`.env`, `.git/config`) are refused unless the site allows
-// dotfiles; `.well-known` is always served.
+// dotfiles (`.well-known` is always served), and so is the app's manifest at the top of the root
+// (`berth.yaml`, `berth.yml`), which is never part of a site.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StaticSiteSpec } from './route-table.ts';
@@ -19,7 +20,9 @@ const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const OPEN_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 
 /** Why a path is not served: the first two are ordinary misses, the others mean tampering. */
-export type Refusal = 'not-found' | 'dotfile' | 'outside-root' | 'wrong-owner' | 'not-regular';
+export type Refusal = 'not-found' | 'hidden' | 'outside-root' | 'wrong-owner' | 'not-regular';
+
+const MANIFESTS: ReadonlySet<string> = new Set(['berth.yaml', 'berth.yml']);
 
 export interface OpenedFile {
   /** Open for reading; the caller closes it. */
@@ -40,7 +43,7 @@ const NOT_FOUND: OpenResult = Object.freeze({ refused: 'not-found' as const });
 export function requestSegments(
   site: Readonly<StaticSiteSpec>,
   pathname: string,
-): string[] | 'not-found' | 'dotfile' {
+): string[] | 'not-found' | 'hidden' {
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);
@@ -50,8 +53,9 @@ export function requestSegments(
   if (decoded.includes('\0')) return 'not-found';
   const parts = decoded.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return 'not-found';
+  if (parts.length === 1 && MANIFESTS.has(parts[0]!)) return 'hidden';
   if (site.dotfiles !== true) {
-    for (const part of parts) if (part.startsWith('.') && part !== '.well-known') return 'dotfile';
+    for (const part of parts) if (part.startsWith('.') && part !== '.well-known') return 'hidden';
   }
   return parts;
 }

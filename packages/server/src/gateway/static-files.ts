@@ -223,7 +223,7 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
     if (root === undefined) return undefined;
     const opened = await openStaticFile(site, root, pathname);
     if (opened.file === undefined) {
-      if (opened.refused !== 'not-found' && opened.refused !== 'dotfile') {
+      if (opened.refused !== 'not-found' && opened.refused !== 'hidden') {
         logger?.warn({ root: site.root, path: pathname, reason: opened.refused }, 'static file refused');
       }
       return undefined;
