@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { ChunkedEnd } from './chunked-end.ts';
 import { setsPlatformCookie } from './cookie-filter.ts';
 import { errorStatus, type GatewayErrorCode, writeGatewayErrorToSocket } from './gateway-errors.ts';
 import {
@@ -49,22 +50,26 @@ function parseHead(bytes: Buffer): ResponseHead {
   return { status, lines };
 }
 
-/** The length of a relayed body: 0 for statuses without one, the Content-Length, or undefined when it
- *  runs until the upstream closes (chunked, or no length given). */
-function bodyLength({ status, lines }: ResponseHead): number | undefined {
-  if (status === 204 || status === 304) return 0;
+/** Where a relayed body ends: after `length` bytes, after its last chunk, or when the upstream
+ *  closes (no length given). */
+type BodyEnd = { length: number; chunked?: undefined } | { length?: undefined; chunked: ChunkedEnd } | 'close';
+
+function bodyEnd({ status, lines }: ResponseHead): BodyEnd {
+  if (status === 204 || status === 304) return { length: 0 };
   let length: number | undefined;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).trim().toLowerCase();
-    if (name === 'transfer-encoding') return undefined;
-    if (name !== 'content-length') continue;
     const value = line.slice(colon + 1).trim();
-    if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return undefined;
+    if (name === 'transfer-encoding') {
+      return value.toLowerCase().endsWith('chunked') ? { chunked: new ChunkedEnd() } : 'close';
+    }
+    if (name !== 'content-length') continue;
+    if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return 'close';
     length = Number(value);
   }
-  return length;
+  return length === undefined ? 'close' : { length };
 }
 
 export function openTunnel(ctx: ProxyContext, request: TunnelRequest): void {
@@ -88,8 +93,8 @@ class Tunnel {
   private pendingLength = 0;
   /** Relaying a response that is not a 101 (the connection closes after it). */
   private relaying = false;
-  /** Body bytes of the relayed response still to come; undefined: until the upstream closes. */
-  private remaining: number | undefined;
+  /** Where the relayed response's body ends. */
+  private end: BodyEnd = 'close';
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -204,36 +209,63 @@ class Tunnel {
 
   /**
    * Any other answer: relayed to the client as a response that closes the connection. The upstream
-   * gets no more bytes (its connection is ended, so a server that keeps connections alive closes it
-   * once its response is out); its body goes to the client up to its length or until it closes.
+   * gets no more bytes; its body goes to the client up to its end (its length, its last chunk, or
+   * the upstream closing), then both connections close.
    */
   private relayAndClose(head: ResponseHead, rest: Buffer): void {
     const conn = this.conn!;
-    const socket = this.r.socket;
     this.relaying = true;
-    this.remaining = bodyLength(head);
-    conn.end();
+    this.end = bodyEnd(head);
     conn.setTimeout(this.ctx.bodyTimeoutMs, () => conn.destroy());
-    socket.write(this.headText(head, true), 'latin1');
+    this.r.socket.write(this.headText(head, true), 'latin1');
     conn.on('data', this.relayBody);
     this.relayBody(rest);
   }
 
   private readonly relayBody = (chunk: Buffer): void => {
+    if (this.finished) return;
     let bytes = chunk;
-    if (this.remaining !== undefined && bytes.length > this.remaining) bytes = bytes.subarray(0, this.remaining);
-    if (this.remaining !== undefined) this.remaining -= bytes.length;
+    let done = false;
+    const end = this.end;
+    if (end !== 'close' && end.chunked !== undefined) {
+      let used: number;
+      try {
+        used = end.chunked.feed(bytes);
+      } catch {
+        this.cutRelay('UPSTREAM_BAD_BODY');
+        return;
+      }
+      if (used >= 0) {
+        bytes = bytes.subarray(0, used);
+        done = true;
+      }
+    } else if (end !== 'close') {
+      if (bytes.length >= end.length) {
+        bytes = bytes.subarray(0, end.length);
+        done = true;
+      }
+      end.length -= bytes.length;
+    }
     if (bytes.length > 0) {
       this.bytes += bytes.length;
       const socket = this.r.socket;
-      if (!socket.write(bytes)) {
+      if (!socket.write(bytes) && !done) {
         const conn = this.conn!;
         conn.pause();
         socket.once('drain', () => conn.resume());
       }
     }
-    if (this.remaining === 0) this.endRelay();
+    if (done) this.endRelay();
   };
+
+  /** The relayed response broke off: the client must not take it as whole. */
+  private cutRelay(error: string): void {
+    if (this.finished) return;
+    this.r.socket.destroy();
+    this.conn?.destroy();
+    this.releaseUpstream();
+    this.finish(this.status, error);
+  }
 
   /** The relayed response is complete: close the client's connection (its unread bytes are
    *  discarded, never sent anywhere) and the upstream's. */
@@ -284,13 +316,8 @@ class Tunnel {
   private onUpstreamClose(): void {
     if (!this.connected) return; // handled by onUpstreamError (or a retry is under way)
     if (this.relaying) {
-      if (this.remaining === undefined) this.endRelay();
-      else if (!this.finished) {
-        // Closed before its Content-Length was sent: the client must not take it as whole.
-        this.r.socket.destroy();
-        this.releaseUpstream();
-        this.finish(this.status, 'UPSTREAM_CLOSED');
-      }
+      if (this.end === 'close') this.endRelay();
+      else this.cutRelay('UPSTREAM_CLOSED');
       return;
     }
     if (this.status === 0) {
