@@ -85,7 +85,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     ...(options.onRequestDone === undefined ? {} : { onRequestDone: options.onRequestDone }),
     ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
-    ...(fallbackUpstream === undefined ? {} : { fallbackUpstream }),
+    ...(fallbackUpstream === undefined || fallbackRegistry === undefined
+      ? {}
+      : { fallbackUpstream: { upstream: fallbackUpstream, registry: fallbackRegistry } }),
     ...(options.fallbackUpstream?.headers === undefined
       ? {}
       : { fallbackHeaders: options.fallbackUpstream.headers }),

@@ -31,6 +31,8 @@ export interface RouteState {
   /** The route's upstreams, in table order, as live registry objects. */
   readonly upstreams: readonly Upstream[];
   readonly counters: RouteCounters;
+  /** The registry its upstreams belong to (their pools and up/down state). */
+  readonly registry: UpstreamRegistry;
   /** An app's route; false for berthd's own API behind the gateway, whose cookies pass untouched. */
   readonly toApp: boolean;
   /** Rotating start of the balancing scan. */
@@ -72,6 +74,7 @@ export function buildSnapshot(
       route,
       upstreams,
       counters: metrics.counters(route.app, route.env, route.key),
+      registry,
       toApp: true,
       next: 0,
     });

@@ -51,10 +51,11 @@ export interface ProxyOptions {
   /** Where requests that are not for an app go; without it (or `fallbackUpstream`) they get
    *  GATEWAY_NO_ROUTE. */
   fallback?: ProxyFallback;
-  /** Or: proxy requests that are not for an app to this upstream, path unchanged (a gateway worker
-   *  forwarding berthd's API and console to the primary process). X-Forwarded-For is rewritten as
-   *  for apps: berthd sees the address we saw unless the peer is a trusted proxy. */
-  fallbackUpstream?: Upstream;
+  /** Or: proxy requests that are not for an app to this upstream of its own registry (pool), path
+   *  unchanged (a gateway worker forwarding berthd's API and console to the primary process).
+   *  X-Forwarded-For is rewritten as for apps: berthd sees the address we saw unless the peer is a
+   *  trusted proxy. */
+  fallbackUpstream?: { upstream: Upstream; registry: UpstreamRegistry };
   /** Extra headers (flat `[name, value, …]`) on requests sent to `fallbackUpstream`. */
   fallbackHeaders?: readonly string[];
 }
@@ -74,7 +75,9 @@ export function createProxy(options: ProxyOptions): Proxy {
   const fallbackHeaders = options.fallbackHeaders ?? [];
   const staticFiles = createStaticFiles({ logger: options.logger });
   const fallbackState =
-    options.fallbackUpstream === undefined ? null : fallbackRoute(options.fallbackUpstream, metrics);
+    options.fallbackUpstream === undefined
+      ? null
+      : fallbackRoute(options.fallbackUpstream.upstream, options.fallbackUpstream.registry, metrics);
   const ctx: ProxyContext = {
     snapshot: buildSnapshot(options.table ?? emptyRouteTable(), registry, metrics),
     registry,
@@ -246,7 +249,7 @@ export function createProxy(options: ProxyOptions): Proxy {
 }
 
 /** A route-like state for the fallback upstream (counted as `(berthd)`, never in a table). */
-function fallbackRoute(upstream: Upstream, metrics: GatewayMetrics): RouteState {
+function fallbackRoute(upstream: Upstream, registry: UpstreamRegistry, metrics: GatewayMetrics): RouteState {
   const route: Route = Object.freeze({
     app: '(berthd)',
     env: 'prod',
@@ -260,6 +263,7 @@ function fallbackRoute(upstream: Upstream, metrics: GatewayMetrics): RouteState 
     route,
     upstreams: [upstream],
     counters: metrics.counters(route.app, route.env, route.key),
+    registry,
     toApp: false,
     next: 0,
   };

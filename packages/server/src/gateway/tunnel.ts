@@ -300,7 +300,7 @@ class Tunnel {
     }
     const kind = classifyFailure(err);
     if (upstream !== null && (kind === 'refused' || kind === 'connect-timeout')) {
-      this.ctx.registry.markDown(upstream, String((err as NodeJS.ErrnoException).code ?? 'error'));
+      this.r.state.registry.markDown(upstream, String((err as NodeJS.ErrnoException).code ?? 'error'));
     }
     if (this.attempts === 1 && (kind === 'refused' || kind === 'connect-timeout' || kind === 'reset')) {
       const state = this.ctx.snapshot.routes.get(this.r.state.route.key);

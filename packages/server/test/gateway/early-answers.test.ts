@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { route, startGateway, startUpstream, type TestGateway, type TestUpstream } from './support.ts';
 
 /** POSTs `size` bytes (streamed, as a browser upload would be) and reads the answer. */
-function upload(port: number, size: number): Promise<{ status: number; body: string } | { error: string }> {
+function upload(
+  port: number,
+  size: number,
+  agent: http.Agent | false = false,
+): Promise<{ status: number; body: string } | { error: string }> {
   return new Promise((resolve) => {
     const req = http.request(
       {
@@ -15,7 +19,7 @@ function upload(port: number, size: number): Promise<{ status: number; body: str
         port,
         path: '/o/shop/upload',
         method: 'POST',
-        agent: false,
+        agent,
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
       },
       (res) => {
@@ -69,6 +73,35 @@ describe('early answers of an upstream', () => {
       const answer = await upload(g.port, 4 * 1024 * 1024);
       expect(answer).toEqual({ status: 413, body: '{"error":{"code":"PAYLOAD_TOO_LARGE"}}' });
     }
+  });
+
+  it('reads and drops the rest of the body, so that a kept-alive connection carries the next request', async () => {
+    const { g, a } = await setUp((req, res) => {
+      if (req.url === '/next') {
+        res.end('next');
+        return;
+      }
+      res.writeHead(413, { connection: 'close' });
+      res.end('too large', () => res.socket?.destroy());
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    cleanup.push(async () => agent.destroy());
+    for (let i = 0; i < 3; i++) {
+      expect(await upload(g.port, 2 * 1024 * 1024, agent)).toEqual({ status: 413, body: 'too large' });
+    }
+    const next = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: g.port, path: '/o/shop/next', agent }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            body += c.toString();
+          });
+          res.on('end', () => resolve(body));
+        })
+        .on('error', reject);
+    });
+    expect(next).toBe('next');
+    expect(a.seen.map((s) => s.url)).toEqual(['/upload', '/upload', '/upload', '/next']);
   });
 
   it('still answers 502 when the upstream drops the connection without a word', async () => {
