@@ -208,7 +208,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       serverFactory: (handler) => {
         apiHandler = handler;
         const server = createServer(publicHandler);
-        if (gatewayWorkers === undefined) guardServer(server, { ...gatewayLimits, trustProxy: config.trustProxy });
+        if (gatewayWorkers === undefined)
+          guardServer(server, { ...gatewayLimits, trustProxy: config.trustProxy });
         server.on('upgrade', publicGateway.handleUpgrade);
         return server;
       },

@@ -39,7 +39,7 @@ export function guardServer(server: Server, limits: ConnectionLimits): void {
   // Before the HTTP server's own listener: a refused connection never gets a parser.
   server.prependListener('connection', (socket: Socket) => {
     const address = socket.remoteAddress;
-    if (address === undefined || (trust !== null && trust(address))) return;
+    if (address === undefined || trust?.(address)) return;
     const count = (open.get(address) ?? 0) + 1;
     if (count > max) {
       socket.destroy();

@@ -7,8 +7,8 @@ import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts'
 import { createHealthChecker, type HealthChecker, type HealthCheckSettings } from './health-checker.ts';
 import { createProxy, type ProxyFallback } from './proxy.ts';
 import type { RequestDoneInfo } from './proxy-context.ts';
-import type { TrustProxySetting } from './trusted-proxies.ts';
 import { createRouteTable, type RouteTable, type RouteTableInput, type UpstreamSpec } from './route-table.ts';
+import type { TrustProxySetting } from './trusted-proxies.ts';
 import { createUpstreamRegistry, type UpstreamPoolOptions, type UpstreamRegistry } from './upstreams.ts';
 
 export interface GatewayOptions {

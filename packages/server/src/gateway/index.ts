@@ -4,8 +4,12 @@
 //
 // Pieces: route-table.ts (plain data -> immutable O(1) lookup), upstreams.ts (pools and up/down
 // state), proxy.ts + proxy-exchange.ts (undici `Pool.dispatch` with a hand-written handler),
-// tunnel.ts (Upgrade / WebSocket), health-checker.ts (active checks), gateway.ts (all of it behind
-// `applyTable`), gateway-worker.ts (one process of the multi-core gateway).
+// tunnel.ts (Upgrade / WebSocket, piped only after a 101), health-checker.ts (active checks),
+// gateway.ts (all of it behind `applyTable`), gateway-worker.ts (one process of the multi-core
+// gateway). Safety: forward-headers.ts + trusted-proxies.ts (who the client is), cookie-filter.ts
+// (the platform's cookies never reach apps), static-files.ts + open-static-file.ts (files opened once,
+// checked on the descriptor), connection-guard.ts (header timeout, connections per address),
+// early-answers.ts (an upstream's 413 relayed).
 //
 // Multi-core design. One Node process proxies on one core (about 0.4x nginx per core measured on
 // our machines), so the gateway runs as `node:cluster` workers, one per core (gateway-cluster.ts on
@@ -25,8 +29,9 @@
 //     request serves the files itself (static-files.ts), with the usual 304 revalidation, from a
 //     bounded per-process cache (release files never change, so no repeated file-system calls).
 //   - Requests that are not for an app (berthd's API and console) are forwarded by the workers to
-//     the primary, which then listens on a loopback-only port. Workers replace the client's
-//     X-Forwarded-For with the address they saw (unless BERTH_TRUST_PROXY) and add a secret header;
+//     the primary, which then listens on a loopback-only port, through a pool of their own with no
+//     connection limit (log streams stay open for long). Workers replace the client's
+//     X-Forwarded-For with the address they saw (unless it is a trusted proxy) and add a secret header;
 //     berthd honours X-Forwarded-* only with that secret (`forwardedGuard`), so rate limits and the
 //     audit log see real client addresses and a local process cannot forge them. WebSocket
 //     upgrades are tunnelled the same way.

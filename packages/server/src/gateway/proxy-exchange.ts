@@ -106,7 +106,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // 1xx (e.g. 103 Early Hints) are not forwarded
     this.status = statusCode;
     this.resumeUpstream = resume;
-    this.res.writeHead(statusCode, statusText || undefined, responseHeaders(rawHeaders, this.requestId, this.state.toApp));
+    this.res.writeHead(
+      statusCode,
+      statusText || undefined,
+      responseHeaders(rawHeaders, this.requestId, this.state.toApp),
+    );
     // A response of unknown length may be a stream that sends nothing for a while (a log stream,
     // server-sent events): the client gets its head now rather than with the first bytes.
     if (!hasContentLength(rawHeaders)) this.res.flushHeaders();

@@ -24,8 +24,8 @@ import {
 import { ProxyExchange } from './proxy-exchange.ts';
 import { emptyRouteTable, type Route, type RouteTable } from './route-table.ts';
 import { createStaticFiles, type StaticSite } from './static-files.ts';
-import { openTunnel } from './tunnel.ts';
 import { createProxyTrust, type TrustProxySetting } from './trusted-proxies.ts';
+import { openTunnel } from './tunnel.ts';
 import type { Upstream, UpstreamRegistry } from './upstreams.ts';
 
 export interface ProxyFallback {

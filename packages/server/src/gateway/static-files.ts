@@ -287,7 +287,12 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
       const handle = entry.handle!;
       handle.refs++;
       // Positioned reads from the shared descriptor (`start` given): never its file offset.
-      const stream = fs.createReadStream('', { fd: handle.fd, start: 0, end: entry.size - 1, autoClose: false });
+      const stream = fs.createReadStream('', {
+        fd: handle.fd,
+        start: 0,
+        end: entry.size - 1,
+        autoClose: false,
+      });
       pipeline(stream, res, () => release(handle));
     }
     return { status, bytes: entry.size };

@@ -86,5 +86,5 @@ export function apiTrustProxy(
 ): false | ((address: string, hop: number) => boolean) {
   const trust = createProxyTrust(setting);
   if (trust === null && !behindWorkers) return false;
-  return (address, hop) => (behindWorkers && hop === 0) || (trust !== null && trust(address));
+  return (address, hop) => (behindWorkers && hop === 0) || trust?.(address) === true;
 }

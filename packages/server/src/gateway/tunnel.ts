@@ -52,7 +52,10 @@ function parseHead(bytes: Buffer): ResponseHead {
 
 /** Where a relayed body ends: after `length` bytes, after its last chunk, or when the upstream
  *  closes (no length given). */
-type BodyEnd = { length: number; chunked?: undefined } | { length?: undefined; chunked: ChunkedEnd } | 'close';
+type BodyEnd =
+  | { length: number; chunked?: undefined }
+  | { length?: undefined; chunked: ChunkedEnd }
+  | 'close';
 
 function bodyEnd({ status, lines }: ResponseHead): BodyEnd {
   if (status === 204 || status === 304) return { length: 0 };

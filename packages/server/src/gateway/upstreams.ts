@@ -82,7 +82,7 @@ export function createUpstreamRegistry(deps: {
   // Every upstream socket keeps reading after a failed write (early-answers.ts).
   const connect: BuildConnector.connector = (options, callback) =>
     connector(options, (err, socket) => {
-      if (socket !== null) keepReadingAfterPeerLeft(socket);
+      if (socket) keepReadingAfterPeerLeft(socket);
       (callback as (err: Error | null, socket: unknown) => void)(err, socket);
     });
   const poolOptions: PoolClass.Options = {

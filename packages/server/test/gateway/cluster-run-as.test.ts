@@ -61,12 +61,17 @@ describe.runIf(isRoot)('gateway workers run as another user (runAs)', () => {
     execFileSync('userdel', [user]);
   });
 
-  it("forks the workers as the user, who load their code and serve apps, static files and the API", async () => {
+  it('forks the workers as the user, who load their code and serve apps, static files and the API', async () => {
     expect(uid).toBeGreaterThan(0);
     const table: RouteTableInput = {
       routes: [
         route('runasapp', 'prod', [app]),
-        { app: 'runassite', env: 'prod', upstreams: [], static: { root: site, index: 'index.html', spa: false } },
+        {
+          app: 'runassite',
+          env: 'prod',
+          upstreams: [],
+          static: { root: site, index: 'index.html', spa: false },
+        },
       ],
     };
     const workers = createGatewayCluster({

@@ -118,7 +118,9 @@ describe('gateway connection limits', () => {
   });
 
   it('does not cap a trusted proxy, which carries many clients', async () => {
-    const { worker } = await gateway({ headersTimeoutMs: 30_000, maxConnectionsPerAddress: 2 }, ['127.0.0.4']);
+    const { worker } = await gateway({ headersTimeoutMs: 30_000, maxConnectionsPerAddress: 2 }, [
+      '127.0.0.4',
+    ]);
     const many = await Promise.all([1, 2, 3, 4, 5].map(() => connect(worker.port, '127.0.0.4')));
     cleanup.push(() => {
       for (const c of many) c.socket.destroy();

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { route, startGateway, startUpstream, type TestGateway, type TestUpstream } from './support.ts';
+import { gatewayWithApp, type UpstreamHandler } from './support.ts';
 
 /** POSTs `size` bytes (streamed, as a browser upload would be) and reads the answer. */
 function upload(
@@ -51,17 +51,11 @@ function upload(
 }
 
 describe('early answers of an upstream', () => {
-  const cleanup: Array<() => Promise<void>> = [];
+  const cleanup: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
-  async function setUp(handler: Parameters<typeof startUpstream>[1]): Promise<{ g: TestGateway; a: TestUpstream }> {
-    const a = await startUpstream('a', handler);
-    const g = await startGateway();
-    cleanup.push(() => a.close(), () => g.close());
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a])] });
-    return { g, a };
-  }
+  const setUp = (handler: UpstreamHandler) => gatewayWithApp(cleanup, 'shop', handler);
 
   it('relays a 413 sent before the body was read, when the upstream then resets the connection', async () => {
     const { g } = await setUp((_req, res) => {
@@ -112,6 +106,8 @@ describe('early answers of an upstream', () => {
 
   it('relies on a Node socket method that still exists', () => {
     // early-answers.ts hooks it; without it the gateway would be back to 502 (the test above fails).
-    expect(typeof (net.Socket.prototype as unknown as { _writeGeneric?: unknown })._writeGeneric).toBe('function');
+    expect(typeof (net.Socket.prototype as unknown as { _writeGeneric?: unknown })._writeGeneric).toBe(
+      'function',
+    );
   });
 });

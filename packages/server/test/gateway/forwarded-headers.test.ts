@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../../src/config.ts';
 import { setsPlatformCookie, withoutPlatformCookies } from '../../src/gateway/cookie-filter.ts';
 import { apiTrustProxy, createProxyTrust } from '../../src/gateway/index.ts';
 import { PLATFORM_COOKIE_NAMES } from '../../src/platform-cookies.ts';
-import { route, send, startGateway, startUpstream, type TestGateway, type TestUpstream } from './support.ts';
+import { gatewayWithApp, route, send, startGateway, startUpstream } from './support.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -31,31 +31,31 @@ function sendFrom(
   // biome-ignore lint/suspicious/noExplicitAny: tests inspect arbitrary JSON
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; json: () => any }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: p, localAddress, agent: false, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        body += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: () => JSON.parse(body) }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: p, localAddress, agent: false, headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json: () => JSON.parse(body) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 describe('forwarding headers and trusted proxies', () => {
-  const cleanup: Array<() => Promise<void>> = [];
+  const cleanup: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
-  async function setUp(options: Parameters<typeof startGateway>[0] = {}): Promise<{ g: TestGateway; a: TestUpstream }> {
-    const a = await startUpstream('a');
-    const g = await startGateway(options);
-    cleanup.push(() => a.close(), () => g.close());
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a])] });
-    return { g, a };
-  }
+  const setUp = (options: Parameters<typeof startGateway>[0] = {}) =>
+    gatewayWithApp(cleanup, 'shop', undefined, options);
 
   it('replaces every forwarding header a client sends when nobody is trusted', async () => {
     const { g } = await setUp();
@@ -72,7 +72,7 @@ describe('forwarding headers and trusted proxies', () => {
     expect(res.headers['x-request-id']).toBe(seen['x-request-id']);
   });
 
-  it('keeps a trusted proxy chain from the real client on, and skips the client\'s own claims', async () => {
+  it("keeps a trusted proxy chain from the real client on, and skips the client's own claims", async () => {
     const { g } = await setUp({ trustProxy: ['127.0.0.1', '10.0.0.0/8'] });
     // The client claims 203.0.113.66; the outer proxy (10.0.0.7) saw 198.51.100.1 and appended it.
     const res = await send(g.port, '/o/shop/', {
@@ -98,7 +98,10 @@ describe('forwarding headers and trusted proxies', () => {
   it('trusts only the listed peers: another loopback address is a client like any other', async () => {
     const { g } = await setUp({ trustProxy: ['127.0.0.2'] });
     const trusted = await sendFrom('127.0.0.2', g.port, '/o/shop/', FORGED);
-    expect(trusted.json().headers).toMatchObject({ 'x-real-ip': '203.0.113.66', 'x-forwarded-proto': 'https' });
+    expect(trusted.json().headers).toMatchObject({
+      'x-real-ip': '203.0.113.66',
+      'x-forwarded-proto': 'https',
+    });
     const other = await sendFrom('127.0.0.3', g.port, '/o/shop/', FORGED);
     expect(other.json().headers).toMatchObject({
       'x-forwarded-for': '127.0.0.3',
@@ -114,7 +117,12 @@ describe('forwarding headers and trusted proxies', () => {
     expect(local.json().headers).toMatchObject({ 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' });
     const trust = createProxyTrust(true)!;
     expect(['10.1.2.3', '2001:db8::1', '::ffff:192.0.2.1'].map(trust)).toEqual([true, true, true]);
-    expect(['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1'].map(trust)).toEqual([false, false, false, false]);
+    expect(['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1'].map(trust)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('matches addresses and CIDR ranges of both families, IPv4-mapped ones included', () => {
@@ -162,7 +170,9 @@ describe('platform cookies', () => {
     expect(PLATFORM_COOKIE_NAMES).toEqual(['__Host-berth_session', 'berth_session', 'berth_token']);
     expect(withoutPlatformCookies('a=1; b="x y"')).toBe('a=1; b="x y"');
     expect(withoutPlatformCookies('berth_token=abc; theme=dark;lang=en')).toBe('theme=dark;lang=en');
-    expect(withoutPlatformCookies('theme=dark; __Host-berth_session=s;  cart=%7B%7D')).toBe('theme=dark;  cart=%7B%7D');
+    expect(withoutPlatformCookies('theme=dark; __Host-berth_session=s;  cart=%7B%7D')).toBe(
+      'theme=dark;  cart=%7B%7D',
+    );
     expect(withoutPlatformCookies('berth_session=1; berth_token=2')).toBe('');
     // Not a platform name (case and prefix differ, or merely similar): kept.
     expect(withoutPlatformCookies('Berth_Token=1; my_berth_token=2; berth_tokens=3')).toBe(
@@ -182,7 +192,12 @@ describe('platform cookies', () => {
     ]) {
       expect(setsPlatformCookie(value), value).toBe(true);
     }
-    for (const value of ['session=berth_token', 'berth_tokens=1', 'my_berth_session=1', 'a=1; Path=/berth_token']) {
+    for (const value of [
+      'session=berth_token',
+      'berth_tokens=1',
+      'my_berth_session=1',
+      'a=1; Path=/berth_token',
+    ]) {
       expect(setsPlatformCookie(value), value).toBe(false);
     }
   });
@@ -191,7 +206,11 @@ describe('platform cookies', () => {
     const app = await startUpstream('app', (req, res) => {
       res.writeHead(200, {
         'content-type': 'application/json',
-        'set-cookie': ['berth_token=planted; Path=/', 'app_pref=1; Path=/', '__Host-Berth_Session=x; Path=/; Secure'],
+        'set-cookie': [
+          'berth_token=planted; Path=/',
+          'app_pref=1; Path=/',
+          '__Host-Berth_Session=x; Path=/; Secure',
+        ],
       });
       res.end(JSON.stringify({ cookie: req.headers.cookie ?? null }));
     });

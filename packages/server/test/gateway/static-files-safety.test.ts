@@ -3,7 +3,7 @@
 // are served) never get anything outside the root served; a cached large file keeps serving what was
 // checked; FIFOs do not block; files of another owner, dotfiles and the manifest are refused; no
 // descriptor is leaked.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStaticFiles, type StaticFiles, type StaticSite } from '../../src/gateway/static-files.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
-import { waitFor } from './support.ts';
+import { getBytes, startSwapper, waitFor } from './support.ts';
 
 const SECRET = 'TOP-SECRET';
 
@@ -114,7 +114,11 @@ describe('static files against a hostile tree', () => {
     const site = makeSite('race');
     // maxEntries 1: the three paths below keep evicting each other, so every request opens again.
     await serveWith({ maxEntries: 1 }, () => site);
-    const swapper = startSwapper(site.root, outside);
+    const swapper = startSwapper(site.root, [
+      ['small.txt', path.join(outside, 'secret.txt')],
+      ['big.bin', path.join(outside, 'big-secret.bin')],
+      ['sub', path.join(outside, 'sub')],
+    ]);
     const seen = { ok: 0, missing: 0 };
     const expected: Record<string, Buffer> = {
       '/small.txt': Buffer.from('small-ok'),
@@ -127,7 +131,7 @@ describe('static files against a hostile tree', () => {
       const until = Date.now() + 3_000;
       while (Date.now() < until || seen.ok < 50) {
         for (const [p, good] of Object.entries(expected)) {
-          const res = await get(`${base}${p}`, agent);
+          const res = await getBytes(`${base}${p}`, { agent });
           expect(res.body.includes(SECRET), `${p} served a file outside the root`).toBe(false);
           if (res.status === 200) {
             expect(res.body.equals(good), p).toBe(true);
@@ -174,7 +178,14 @@ describe('static files against a hostile tree', () => {
     });
     let allow = false;
     await serveWith({}, () => ({ ...site, dotfiles: allow }));
-    for (const p of ['/.env', '/.git/config', '/%2egit/config', '/a/.hidden/b.txt', '/berth.yaml', '/./.env']) {
+    for (const p of [
+      '/.env',
+      '/.git/config',
+      '/%2egit/config',
+      '/a/.hidden/b.txt',
+      '/berth.yaml',
+      '/./.env',
+    ]) {
       const res = await fetch(`${base}${p}`);
       expect(res.status, p).toBe(404);
       expect(await res.text(), p).not.toContain(SECRET);
@@ -202,69 +213,3 @@ describe('static files against a hostile tree', () => {
     await waitFor(() => openFds() <= before);
   });
 });
-
-/** GET with a keep-alive agent, the whole body as bytes. */
-function get(url: string, agent: http.Agent): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
-
-/**
- * Another process that swaps, in a loop, a small file, a large file and a directory of the site for
- * links to the same names outside it, and back; it reports the swaps it made on stdout.
- */
-function startSwapper(root: string, outsideDir: string): { swaps(): number; stop(): Promise<void> } {
-  const script = `
-    const fs = require('node:fs');
-    const path = require('node:path');
-    const [root, outside] = process.argv.slice(1);
-    const targets = [
-      ['small.txt', path.join(outside, 'secret.txt')],
-      ['big.bin', path.join(outside, 'big-secret.bin')],
-      ['sub', path.join(outside, 'sub')],
-    ];
-    let swaps = 0;
-    let running = true;
-    process.on('SIGTERM', () => { running = false; });
-    function loop() {
-      for (let i = 0; i < 20 && running; i++) {
-        for (const [name, target] of targets) {
-          const real = path.join(root, name);
-          fs.renameSync(real, real + '.held');
-          fs.symlinkSync(target, real);
-          fs.unlinkSync(real);
-          fs.renameSync(real + '.held', real);
-          swaps++;
-        }
-      }
-      process.stdout.write(swaps + '\\n');
-      if (running) setImmediate(loop);
-      else process.exit(0);
-    }
-    loop();
-  `;
-  const child: ChildProcess = spawn(process.execPath, ['-e', script, root, outsideDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let count = 0;
-  child.stdout!.on('data', (chunk: Buffer) => {
-    const last = chunk.toString().trim().split('\n').at(-1);
-    if (last) count = Number(last);
-  });
-  return {
-    swaps: () => count,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}

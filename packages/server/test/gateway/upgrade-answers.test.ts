@@ -2,11 +2,17 @@
 // like any request (200, connection kept alive). The gateway relays that answer and closes the
 // connection; nothing the client sent after its Upgrade request reaches the app (no smuggled request
 // with forged forwarding headers). A real 101, after an informational answer, still opens the tunnel.
-import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChunkedBodyError, ChunkedEnd } from '../../src/gateway/chunked-end.ts';
-import { route, startGateway, startUpstream, type TestUpstream, waitFor } from './support.ts';
+import {
+  gatewayWithApp,
+  route,
+  startGateway,
+  startUpstream,
+  type UpstreamHandler,
+  waitFor,
+} from './support.ts';
 
 const UPGRADE = (path: string) =>
   `GET ${path} HTTP/1.1\r\nHost: gw\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
@@ -41,20 +47,18 @@ describe('Upgrade requests answered without a 101', () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
-  async function plainApp(handler?: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
+  async function plainApp(handler?: UpstreamHandler) {
     // No 'upgrade' listener: Node answers Upgrade requests as ordinary ones and keeps the connection.
-    const app: TestUpstream = await startUpstream('web', (req, res) => {
-      if (handler) return handler(req, res);
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end(`url=${req.url} xff=${req.headers['x-forwarded-for']}`);
-    });
-    const g = await startGateway();
-    cleanup.push(
-      () => app.close(),
-      () => g.close(),
+    const { g, a } = await gatewayWithApp(
+      cleanup,
+      'web',
+      handler ??
+        ((req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end(`url=${req.url} xff=${req.headers['x-forwarded-for']}`);
+        }),
     );
-    g.gateway.applyTable({ routes: [route('web', 'prod', [app])] });
-    return { app, g };
+    return { app: a, g };
   }
 
   for (const together of [true, false]) {

@@ -8,14 +8,13 @@
 //   - connections that never finish their headers, and one address opening too many (item 18);
 //   - behind gateway workers (one origin for apps and the API): a body over berthd's limit (item 13),
 //     and endless log streams that used to exhaust the workers' pool to berthd (item 12).
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineFixture, packFiles, startEngineFixture } from '../engine/support.ts';
-import { waitFor } from '../gateway/support.ts';
+import { getBytes, startSwapper, waitFor } from '../gateway/support.ts';
 
 const FORGED = {
   'x-forwarded-for': '6.6.6.6',
@@ -55,7 +54,10 @@ const ECHO_YAML = [
 ].join('\n');
 
 /** Everything a raw connection receives until the other side closes it (or `timeoutMs`). */
-async function rawExchange(port: number, send: (socket: net.Socket, received: () => string) => Promise<void>) {
+async function rawExchange(
+  port: number,
+  send: (socket: net.Socket, received: () => string) => Promise<void>,
+) {
   const socket = net.connect(port, '127.0.0.1');
   await new Promise((resolve) => socket.once('connect', resolve));
   let received = '';
@@ -68,63 +70,6 @@ async function rawExchange(port: number, send: (socket: net.Socket, received: ()
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   socket.destroy();
   return received;
-}
-
-/** Another process that swaps, in a loop, files and a directory of `root` for links to `targets`. */
-function startSwapper(root: string, targets: Array<[string, string]>): { swaps(): number; stop(): Promise<void> } {
-  // It runs as root: a process of the app's user can do the same to a tree that user owns.
-  const script = `
-    const fs = require('node:fs');
-    const path = require('node:path');
-    const [root, json] = process.argv.slice(1);
-    const targets = JSON.parse(json);
-    let swaps = 0;
-    let running = true;
-    process.on('SIGTERM', () => { running = false; });
-    (function loop() {
-      for (let i = 0; i < 20 && running; i++) {
-        for (const [name, target] of targets) {
-          const real = path.join(root, name);
-          fs.renameSync(real, real + '.held');
-          fs.symlinkSync(target, real);
-          fs.unlinkSync(real);
-          fs.renameSync(real + '.held', real);
-          swaps++;
-        }
-      }
-      process.stdout.write(swaps + '\\n');
-      if (running) setImmediate(loop); else process.exit(0);
-    })();
-  `;
-  const child: ChildProcess = spawn(process.execPath, ['-e', script, root, JSON.stringify(targets)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let count = 0;
-  child.stdout!.on('data', (chunk: Buffer) => {
-    const last = chunk.toString().trim().split('\n').at(-1);
-    if (last) count = Number(last);
-  });
-  return {
-    swaps: () => count,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
 }
 
 describe('gateway attacks against berthd (apps on the public port)', () => {
@@ -160,7 +105,8 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
     const route = f.t.berthd.gateway.table.routes.find((r) => r.app === 'secsite')!;
     const root = route.static!.root;
     const secretKey = fs.readFileSync(path.join(f.t.dataDir, 'secret.key'));
-    expect((await get(`${f.t.url}/o/secsite/big.bin`)).status).toBe(200);
+    expect((await getBytes(`${f.t.url}/o/secsite/big.bin`)).status).toBe(200);
+    // As root here: a process of the app's user can do the same to a tree that user owns.
     const swapper = startSwapper(root, [
       ['small.txt', path.join(f.t.dataDir, 'secret.key')],
       ['big.bin', '/etc/shadow'],
@@ -172,7 +118,7 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
       const until = Date.now() + 3_000;
       while (Date.now() < until) {
         for (const p of ['/small.txt', '/big.bin', '/sub/page.txt', '/sub/secret.key', '/sub/berth.db']) {
-          const res = await get(`${f.t.url}/o/secsite${p}`);
+          const res = await getBytes(`${f.t.url}/o/secsite${p}`);
           expect(res.body.includes(secretKey), `${p} served the secret key`).toBe(false);
           expect(res.body.toString('latin1'), `${p} served /etc/shadow`).not.toMatch(/^root:/m);
           expect(res.body.includes('SQLite format'), `${p} served the store`).toBe(false);
@@ -188,11 +134,11 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
 
   it("does not serve a static site's dotfiles or manifest, but serves .well-known", async () => {
     for (const p of ['/.env', '/.git/config', '/berth.yaml', '/%2eenv']) {
-      const res = await get(`${f.t.url}/o/secsite${p}`);
+      const res = await getBytes(`${f.t.url}/o/secsite${p}`);
       expect(res.status, p).toBe(404);
       expect(res.body.toString(), p).not.toContain('hunter2');
     }
-    const wellKnown = await get(`${f.t.url}/o/secsite/.well-known/security.txt`);
+    const wellKnown = await getBytes(`${f.t.url}/o/secsite/.well-known/security.txt`);
     expect(wellKnown.body.toString()).toContain('security@example.com');
   });
 
@@ -223,7 +169,7 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
   });
 
   it('gives the app the address the gateway saw, never one the client forged', async () => {
-    const res = await get(`${f.t.url}/o/sececho/who`, FORGED);
+    const res = await getBytes(`${f.t.url}/o/sececho/who`, { headers: FORGED });
     const seen = JSON.parse(res.body.toString()).headers;
     expect(seen).toMatchObject({
       'x-forwarded-for': '127.0.0.1',
@@ -238,8 +184,8 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
 
   it("keeps the console's session away from apps, and apps from setting it", async () => {
     const session = await f.t.login('admin', 'admin-test-password-1');
-    const res = await get(`${f.t.url}/o/sececho/cookies`, {
-      cookie: `theme=dark; berth_token=${session}; __Host-berth_session=${session}; cart=%7B%7D`,
+    const res = await getBytes(`${f.t.url}/o/sececho/cookies`, {
+      headers: { cookie: `theme=dark; berth_token=${session}; __Host-berth_session=${session}; cart=%7B%7D` },
     });
     const seen = JSON.parse(res.body.toString()).headers;
     expect(seen.cookie).toBe('theme=dark; cart=%7B%7D');
@@ -271,7 +217,7 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
       ninth.write('GET /o/sececho/ HTTP/1.1\r\nHost: x\r\n\r\n');
       await closed;
       // Everyone else is still served.
-      expect((await get(`${f.t.url}/o/sececho/`)).status).toBe(200);
+      expect((await getBytes(`${f.t.url}/o/sececho/`)).status).toBe(200);
     } finally {
       for (const s of held) s.destroy();
     }
