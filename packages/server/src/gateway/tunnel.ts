@@ -8,8 +8,6 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ChunkedEnd } from './chunked-end.ts';
-import { setsPlatformCookie } from './cookie-filter.ts';
 import { errorStatus, type GatewayErrorCode, writeGatewayErrorToSocket } from './gateway-errors.ts';
 import {
   classifyFailure,
@@ -18,6 +16,7 @@ import {
   type RouteState,
   report,
 } from './proxy-context.ts';
+import { type BodyEnd, bodyEnd, headText, parseHead, type ResponseHead } from './upgrade-response.ts';
 import type { Upstream } from './upstreams.ts';
 
 export interface TunnelRequest {
@@ -37,43 +36,6 @@ const MAX_RESPONSE_HEAD = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
 /** How long a client that got a relayed answer may keep its end open before it is cut. */
 const LINGER_MS = 5_000;
-
-/** A response head's lines, split once. */
-interface ResponseHead {
-  status: number;
-  lines: string[];
-}
-
-function parseHead(bytes: Buffer): ResponseHead {
-  const lines = bytes.toString('latin1').split('\r\n');
-  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 502);
-  return { status, lines };
-}
-
-/** Where a relayed body ends: after `length` bytes, after its last chunk, or when the upstream
- *  closes (no length given). */
-type BodyEnd =
-  | { length: number; chunked?: undefined }
-  | { length?: undefined; chunked: ChunkedEnd }
-  | 'close';
-
-function bodyEnd({ status, lines }: ResponseHead): BodyEnd {
-  if (status === 204 || status === 304) return { length: 0 };
-  let length: number | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    if (name === 'transfer-encoding') {
-      return value.toLowerCase().endsWith('chunked') ? { chunked: new ChunkedEnd() } : 'close';
-    }
-    if (name !== 'content-length') continue;
-    if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return 'close';
-    length = Number(value);
-  }
-  return length === undefined ? 'close' : { length };
-}
 
 export function openTunnel(ctx: ProxyContext, request: TunnelRequest): void {
   const upstream = pickUpstream(request.state, null);
@@ -179,30 +141,12 @@ class Tunnel {
     }
   };
 
-  /** The response head as sent to the client: our X-Request-Id, no platform cookie from an app. */
-  private headText(head: ResponseHead, close: boolean): string {
-    const toApp = this.r.state.toApp;
-    let text = head.lines[0]!;
-    for (let i = 1; i < head.lines.length; i++) {
-      const line = head.lines[i]!;
-      const colon = line.indexOf(':');
-      const name = line.slice(0, colon).trim().toLowerCase();
-      if (name === 'x-request-id') continue;
-      if (close && (name === 'connection' || name === 'keep-alive')) continue;
-      if (toApp && name === 'set-cookie' && setsPlatformCookie(line.slice(colon + 1).trim())) continue;
-      text += `\r\n${line}`;
-    }
-    text += `\r\nx-request-id: ${this.r.requestId}`;
-    if (close) text += '\r\nconnection: close';
-    return `${text}\r\n\r\n`;
-  }
-
   /** 101: the tunnel opens; the client's held bytes go first, then both directions are piped. */
   private switchProtocols(head: ResponseHead, rest: Buffer): void {
     const conn = this.conn!;
     const { socket, head: early } = this.r;
     this.bytes += rest.length;
-    socket.write(this.headText(head, false), 'latin1');
+    socket.write(headText(head, this.r.requestId, this.r.state.toApp, false), 'latin1');
     if (rest.length > 0) socket.write(rest);
     if (early.length > 0) conn.write(early);
     socket.pipe(conn);
@@ -220,7 +164,7 @@ class Tunnel {
     this.relaying = true;
     this.end = bodyEnd(head);
     conn.setTimeout(this.ctx.bodyTimeoutMs, () => conn.destroy());
-    this.r.socket.write(this.headText(head, true), 'latin1');
+    this.r.socket.write(headText(head, this.r.requestId, this.r.state.toApp, true), 'latin1');
     conn.on('data', this.relayBody);
     this.relayBody(rest);
   }
