@@ -10,7 +10,7 @@
 //
 // Usage: node scripts/build.mjs [--outdir DIR]   (default packages/server/dist; DIR must lie inside
 // the repository, where node_modules is found)
-import { readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,3 +52,15 @@ const result = await esbuild.build({
   logLevel: 'warning',
 });
 if (result.errors.length > 0) process.exit(1);
+
+// Code, not secrets: readable by everyone whatever the umask, so that gateway workers forked as an
+// unprivileged user (GatewayClusterOptions.runAs) can load it.
+function makeReadable(dir) {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) makeReadable(file);
+    else if (entry.isFile()) chmodSync(file, 0o644);
+  }
+}
+makeReadable(outdir);

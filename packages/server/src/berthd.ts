@@ -14,6 +14,7 @@ import { createEngine, type Engine } from './engine/index.ts';
 import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
 import { accessLogger } from './gateway/access-log.ts';
 import {
+  apiTrustProxy,
   closeServer,
   clusteredGateway,
   createGateway,
@@ -22,6 +23,7 @@ import {
   forwardedGuard,
   type Gateway,
   type GatewayCluster,
+  guardServer,
   listenServer,
 } from './gateway/index.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -108,6 +110,10 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // server on a loopback port.) They are forked first, to load their code while berthd migrates
     // and recovers (a restart is served again sooner), and listen once berthd has its route table
     // (`start` below).
+    const gatewayLimits = {
+      headersTimeoutMs: config.gateway.headerTimeoutMs,
+      maxConnectionsPerAddress: config.gateway.maxConnectionsPerAddress,
+    };
     if (config.gatewayWorkers > 0) {
       gatewayWorkers = createGatewayCluster({
         logger,
@@ -117,7 +123,9 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         worker: {
           logLevel: config.logLevel,
           accessLog: config.engine.accessLog,
-          trustForwarded: config.trustProxy,
+          trustProxy: config.trustProxy,
+          limits: gatewayLimits,
+          pool: { connections: config.gateway.upstreamConnections },
         },
         currentTable: () => gateway!.table,
         // Their settings come by IPC; no BERTH_* variable (no secret) reaches them.
@@ -211,7 +219,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     let guard: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     const localGateway = createGateway({
       logger,
-      trustForwarded: config.trustProxy,
+      trustProxy: config.trustProxy,
+      pool: { connections: config.gateway.upstreamConnections },
       ...(shared
         ? {
             fallback: {
@@ -251,6 +260,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         healIntervalMs: config.engine.healIntervalMs,
         appsDomain: config.engine.appsDomain,
         urls,
+        logStreamsPerUser: config.engine.logStreamsPerUser,
       },
     });
     const publicHandler = engine.handleRequest;
@@ -261,7 +271,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger,
       version: VERSION,
       // Behind gateway workers X-Forwarded-* come from them only (the guard drops anyone else's).
-      trustProxy: config.trustProxy || (shared && gatewayWorkers !== undefined),
+      trustProxy: apiTrustProxy(config.trustProxy, shared && gatewayWorkers !== undefined),
       authenticate: identity.authenticate,
       consoleOrigin: () => new URL(publicUrls.console).origin,
       sessionCookieName: identity.sessionCookie.name,
@@ -270,6 +280,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
               apiHandler = handler;
               const server = createServer(publicHandler);
+              if (gatewayWorkers === undefined)
+                guardServer(server, { ...gatewayLimits, trustProxy: config.trustProxy });
               server.on('upgrade', publicGateway.handleUpgrade);
               return server;
             },
@@ -320,7 +332,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         await gatewayWorkers.start(null);
         appsPort = gatewayWorkers.port;
       } else {
-        appsServer = createGatewayServer(localGateway);
+        appsServer = createGatewayServer(localGateway, { ...gatewayLimits, trustProxy: config.trustProxy });
         appsPort = await listenServer(appsServer, config.appsPort, config.host);
       }
     }

@@ -3,6 +3,7 @@
 // naming the setting.
 import os from 'node:os';
 import path from 'node:path';
+import { type TrustProxySetting, trustEntryProblem } from './gateway/trusted-proxies.ts';
 import { passwordProblem } from './identity/password-policy.ts';
 
 export type DatabaseConfig =
@@ -33,10 +34,22 @@ export interface Config {
   sessionTtlMs: number;
   /** Whether the session cookie is `Secure` (and so `__Host-` named): from BERTH_PUBLIC_URL. */
   cookieSecure: boolean;
-  trustProxy: boolean;
+  /** Peers whose X-Forwarded-* headers are believed: none (false), every non-loopback peer (true),
+   *  or these addresses and CIDR ranges. */
+  trustProxy: TrustProxySetting;
   /** Gateway worker processes serving the apps port (one per core); 0 serves it in berthd's own
    *  process. */
   gatewayWorkers: number;
+  gateway: {
+    /** Time a client gets to send a request's headers before its connection is closed. */
+    headerTimeoutMs: number;
+    /** Open connections per client address, in each gateway process (0: no cap). Trusted proxies
+     *  are not capped. */
+    maxConnectionsPerAddress: number;
+    /** Connections, so concurrent requests, to each app instance from each gateway process
+     *  (0: no limit). */
+    upstreamConnections: number;
+  };
   jobs: {
     /** Job workers in this process; 0 runs the API only. */
     workers: number;
@@ -93,6 +106,8 @@ export interface Config {
     historyRetentionMs: number;
     /** How often crash-looping or missing instances are replaced (0: only at start). */
     healIntervalMs: number;
+    /** Log streams (`follow=true`) one user may have open at once, per berthd process. */
+    logStreamsPerUser: number;
   };
 }
 
@@ -175,6 +190,24 @@ function bool(env: Env, setting: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(setting, `"${raw}" is not a boolean (true/false)`);
+}
+
+/** `false` / unset, `true`, or a comma-separated list of addresses and CIDR ranges. */
+function trustProxy(env: Env): TrustProxySetting {
+  const raw = env['BERTH_TRUST_PROXY']?.trim();
+  if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const problem = trustEntryProblem(entry);
+    if (problem !== undefined) {
+      throw new ConfigError('BERTH_TRUST_PROXY', `${problem} (examples: 10.0.0.5, 10.0.0.0/24, true, false)`);
+    }
+  }
+  return entries;
 }
 
 function database(env: Env, dataDir: string): DatabaseConfig {
@@ -386,8 +419,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     appsUrl: urlText(appsUrl),
     sessionTtlMs: duration(env, 'BERTH_SESSION_TTL', '12h'),
     cookieSecure: publicUrl.protocol === 'https:' || isLoopbackHost(publicUrl.hostname),
-    trustProxy: bool(env, 'BERTH_TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     gatewayWorkers: integer(env, 'BERTH_GATEWAY_WORKERS', defaultGatewayWorkers(), 0, 256),
+    gateway: {
+      headerTimeoutMs: duration(env, 'BERTH_GATEWAY_HEADER_TIMEOUT', '30s'),
+      maxConnectionsPerAddress: integer(env, 'BERTH_GATEWAY_CONNECTIONS_PER_ADDRESS', 256, 0, 1_000_000),
+      upstreamConnections: integer(env, 'BERTH_GATEWAY_UPSTREAM_CONNECTIONS', 64, 0, 100_000),
+    },
     jobs: {
       workers: integer(env, 'BERTH_JOB_WORKERS', 2, 0, 64),
       leaseMs: duration(env, 'BERTH_JOB_LEASE', '30s'),
@@ -420,6 +458,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       healIntervalMs: ['0', 'off'].includes(env['BERTH_HEAL_INTERVAL']?.trim() ?? '')
         ? 0
         : duration(env, 'BERTH_HEAL_INTERVAL', '5m'),
+      logStreamsPerUser: integer(env, 'BERTH_LOG_STREAMS_PER_USER', 10, 1, 10_000),
     },
   };
   return deepFreeze(config);

@@ -67,6 +67,11 @@ export const ERRORS = {
   // jobs
   JOB_NOT_FOUND: { status: 404, message: 'No such job' },
   JOB_NOT_CANCELLABLE: { status: 409, message: 'The job has finished and cannot be cancelled' },
+  // logs
+  LOG_STREAMS_LIMIT: {
+    status: 429,
+    message: 'You have too many log streams open; close one before following another',
+  },
   // sources
   PACKAGE_INVALID: { status: 400, message: 'The package is not a valid .tar.gz or .tar archive' },
   PACKAGE_PATH_UNSAFE: { status: 400, message: 'The package has an entry with an unsafe path' },

@@ -29,6 +29,8 @@ export interface EngineSettings {
   appsDomain?: string | undefined;
   /** The console, apps and API URLs instances get (BERTH_CONSOLE_URL, BERTH_APP_URL, BERTH_API_URL). */
   urls?: PublicUrls | undefined;
+  /** Log streams (`follow=true`) one user may have open at once (default 10). */
+  logStreamsPerUser?: number;
 }
 
 export interface EngineDeps {

@@ -304,6 +304,9 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
         const close = () => controller.abort();
         req.raw.on('close', close);
         res.on('close', close);
+        // A client that left while the stream was being opened: end it now (it counts against the
+        // user's stream limit until it ends).
+        if (res.destroyed) close();
         try {
           for await (const line of lines) {
             if (controller.signal.aborted) break;

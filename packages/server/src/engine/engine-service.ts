@@ -26,6 +26,7 @@ import { findRelease, readEnvState } from './engine-store.ts';
 import { removeReleaseImages } from './prune-releases.ts';
 import { receivePackage } from './receive-package.ts';
 import { parseReleaseBuild } from './release-build.ts';
+import { createStreamLimit } from './stream-limit.ts';
 import { type DeployJoined, toDeploy, toRelease } from './views.ts';
 
 export interface EngineService {
@@ -72,6 +73,7 @@ function checkEnv(env: string): EnvName {
 export function createEngineService(ctx: EngineContext): EngineService {
   const { store, queue, access, audit } = ctx;
   const { db } = store;
+  const logStreams = createStreamLimit(ctx.settings.logStreamsPerUser ?? 10);
 
   function deploysQuery() {
     return db
@@ -341,7 +343,15 @@ export function createEngineService(ctx: EngineContext): EngineService {
     async followLogs(actor, code, env, query, signal) {
       const name = checkEnv(env);
       await access.assertCanRead(actor, code);
-      return followAppLogs(ctx.driver, code, name, query, signal);
+      const release = logStreams.acquire(actor.userId);
+      if (signal.aborted) release();
+      else signal.addEventListener('abort', release, { once: true });
+      try {
+        return await followAppLogs(ctx.driver, code, name, query, signal);
+      } catch (err) {
+        release();
+        throw err;
+      }
     },
 
     async configChanged(actor, code, env) {

@@ -10,8 +10,9 @@ export interface ReleaseBuild {
   processes: Record<string, { command: string[]; count: number }>;
   /** The release command, run once before a new release's instances start. */
   release?: string[];
-  /** Static sites: the served root relative to the artifact dir. */
-  static?: { root: string; index: string; spa: boolean };
+  /** Static sites: the served root relative to the artifact dir. `dotfiles` is absent in releases
+   *  built before it existed (refused then, the default). */
+  static?: { root: string; index: string; spa: boolean; dotfiles?: boolean };
   pathPrepend?: string[];
   /** The manifest's env defaults (config vars override them). */
   env: Record<string, string>;

@@ -55,6 +55,7 @@ export function createRouteTables(deps: {
             root: path.resolve(row.artifactDir, build.static.root),
             index: build.static.index,
             spa: build.static.spa,
+            ...(build.static.dotfiles === true ? { dotfiles: true } : {}),
           },
         });
         continue;

@@ -1,7 +1,18 @@
 // Header rewriting on the way to the app and back: hop-by-hop headers are dropped (RFC 9110 7.6.1),
-// X-Forwarded-* and X-Request-Id are set. Works on Node's `rawHeaders` arrays so that the hot path
-// never builds the lazily-computed `req.headers` object.
+// X-Forwarded-*, X-Real-IP and X-Request-Id are set, and the platform's cookies never reach an app
+// (cookie-filter.ts). Works on Node's `rawHeaders` arrays so that the hot path never builds the
+// lazily-computed `req.headers` object.
+//
+// Forwarding headers from the client are believed only when the peer is a trusted proxy
+// (trusted-proxies.ts). From anyone else X-Forwarded-For, -Proto, -Host, X-Real-IP, Forwarded and
+// X-Request-Id are replaced: the app sees the address the gateway saw, a fresh request id (a client
+// must not pick the id other requests are logged under), and the gateway's own protocol and Host.
+// Behind trusted proxies, X-Forwarded-For keeps the chain from the client (the rightmost address no
+// trusted proxy vouches for) onwards, and X-Real-IP is that client. `Forwarded` (RFC 7239) is
+// dropped in every case: the gateway speaks X-Forwarded-* and cannot vouch for what it does not parse.
 import { randomUUID } from 'node:crypto';
+import { setsPlatformCookie, withoutPlatformCookies } from './cookie-filter.ts';
+import { clientIndex, type ProxyTrust } from './trusted-proxies.ts';
 
 /** Headers that describe one connection, never forwarded. `upgrade` is re-added for tunnels. */
 const HOP_BY_HOP = new Set([
@@ -16,25 +27,26 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** A client-supplied request id is kept when it looks like one (no spaces, no control bytes). */
+/** A request id from a trusted proxy is kept when it looks like one (no spaces, no control bytes). */
 const REQUEST_ID = /^[A-Za-z0-9._:=+/@-]{1,128}$/;
 
 export interface ScanOptions {
-  /** Keep the client's X-Forwarded-Proto / -Host (berthd is behind a trusted proxy). */
-  trustForwarded: boolean;
+  /** The peer is a trusted proxy: its X-Forwarded-* and X-Request-Id are kept. */
+  peerTrusted: boolean;
+  /** The trust test, to find the client in a trusted peer's X-Forwarded-For. */
+  trust: ProxyTrust | null;
   /** `http` or `https`, as the client reached the gateway. */
   proto: string;
   remoteAddress: string | undefined;
   /** For Upgrade tunnels: keep `Upgrade` and send `Connection: upgrade`. */
   tunnel?: boolean;
-  /** Drop the client's X-Forwarded-For: the upstream sees only the address the gateway saw (for
-   *  berthd's own API behind gateway workers, whose rate limits key on the client address). */
-  ownForwardedFor?: boolean;
+  /** The request goes to an app (not berthd): the platform's cookies are removed. */
+  toApp: boolean;
 }
 
 export interface ScannedRequest {
   host: string | undefined;
-  /** The request's id: the client's when valid, else a fresh UUID. */
+  /** The request's id: a trusted proxy's when valid, else a fresh UUID. */
   requestId: string;
   /** Whether the request carries a body (Content-Length > 0 or Transfer-Encoding). */
   hasBody: boolean;
@@ -47,6 +59,7 @@ export interface ScannedRequest {
 
 /** Reads the client's headers once and builds what goes upstream. */
 export function scanRequestHeaders(raw: string[], options: ScanOptions): ScannedRequest {
+  const trusted = options.peerTrusted;
   let host: string | undefined;
   let requestId: string | undefined;
   let forwardedFor: string | undefined;
@@ -80,20 +93,26 @@ export function scanRequestHeaders(raw: string[], options: ScanOptions): Scanned
       case 'upgrade':
         upgrade = value;
         continue;
+      case 'cookie': {
+        const kept = options.toApp ? withoutPlatformCookies(value) : value;
+        if (kept !== '') headers.push(name, kept);
+        continue;
+      }
       case 'x-request-id':
-        if (requestId === undefined && REQUEST_ID.test(value)) requestId = value;
+        if (trusted && requestId === undefined && REQUEST_ID.test(value)) requestId = value;
         continue;
       case 'x-forwarded-for':
-        if (options.ownForwardedFor === true) continue;
-        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+        if (trusted) forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
         continue;
       case 'x-forwarded-proto':
-        forwardedProto ??= value;
+        if (trusted) forwardedProto ??= value;
         continue;
       case 'x-forwarded-host':
-        forwardedHost ??= value;
+        if (trusted) forwardedHost ??= value;
         continue;
       case 'x-forwarded-prefix':
+      case 'x-real-ip':
+      case 'forwarded':
       case 'expect':
         // Node answers `Expect: 100-continue` itself; undici refuses to send the header.
         continue;
@@ -105,16 +124,28 @@ export function scanRequestHeaders(raw: string[], options: ScanOptions): Scanned
 
   if (connectionTokens !== undefined) removeNamed(headers, connectionTokens);
   if (requestId === undefined) requestId = randomUUID();
-  const remote = options.remoteAddress ?? 'unknown';
+  const peer = options.remoteAddress ?? 'unknown';
+  let chain = peer;
+  let client = peer;
+  if (forwardedFor !== undefined && options.trust !== null) {
+    const entries = forwardedFor.split(',').map((entry) => entry.trim());
+    const first = clientIndex(entries, options.trust);
+    if (first >= 0) {
+      client = entries[first]!;
+      chain = `${entries.slice(first).join(', ')}, ${peer}`;
+    }
+  }
   headers.push(
     'x-forwarded-for',
-    forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`,
+    chain,
+    'x-real-ip',
+    client,
     'x-forwarded-proto',
-    options.trustForwarded && forwardedProto !== undefined ? forwardedProto : options.proto,
+    forwardedProto ?? options.proto,
     'x-request-id',
     requestId,
   );
-  const shownHost = options.trustForwarded && forwardedHost !== undefined ? forwardedHost : host;
+  const shownHost = forwardedHost ?? host;
   if (shownHost !== undefined) headers.push('x-forwarded-host', shownHost);
   if (options.tunnel === true && upgrade !== undefined) {
     headers.push('connection', 'upgrade', 'upgrade', upgrade);
@@ -127,8 +158,11 @@ export function addPrefix(headers: string[], prefix: string): void {
   if (prefix !== '') headers.push('x-forwarded-prefix', prefix);
 }
 
-/** Response headers from undici (`Buffer[]`, flat) minus hop-by-hop ones, plus our request id. */
-export function responseHeaders(raw: Buffer[], requestId: string): string[] {
+/**
+ * Response headers from undici (`Buffer[]`, flat) minus hop-by-hop ones, plus our request id. From
+ * an app (`fromApp`), a Set-Cookie that would set one of the platform's cookies is dropped too.
+ */
+export function responseHeaders(raw: Buffer[], requestId: string, fromApp: boolean): string[] {
   const out: string[] = [];
   let connectionTokens: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
@@ -139,7 +173,9 @@ export function responseHeaders(raw: Buffer[], requestId: string): string[] {
       continue;
     }
     if (lower === 'x-request-id' || HOP_BY_HOP.has(lower)) continue;
-    out.push(name, raw[i + 1]!.toString('latin1'));
+    const value = raw[i + 1]!.toString('latin1');
+    if (fromApp && lower === 'set-cookie' && setsPlatformCookie(value)) continue;
+    out.push(name, value);
   }
   if (connectionTokens !== undefined) removeNamed(out, connectionTokens);
   out.push('x-request-id', requestId);

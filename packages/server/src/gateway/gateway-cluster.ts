@@ -11,6 +11,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.ts';
 import type { Gateway } from './gateway.ts';
@@ -66,6 +67,13 @@ export interface GatewayClusterOptions {
    * `undefined` is unset (config.ts childEnvironment unsets every BERTH_* setting).
    */
   env?: Record<string, string | undefined>;
+  /**
+   * Runs the workers as this user and group (supplementary groups dropped) instead of berthd's:
+   * berthd keeps the listening socket and hands connections over, so workers need no privilege to
+   * serve the port. The user must be able to read the workers' code and node_modules (and, from
+   * the sources, write tsx's cache under the temp dir); their working directory is the code's.
+   */
+  runAs?: { uid: number; gid: number };
 }
 
 export interface WorkerMetrics {
@@ -150,6 +158,11 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
   const stopGraceMs = options.stopGraceMs ?? 5_000;
   const restartDelayMs = options.restartDelayMs ?? 250;
   const execArgv = [...(options.execArgv ?? [])];
+  // Explicitly unset otherwise: cluster settings persist from one `setupPrimary` to the next.
+  const runAs =
+    options.runAs === undefined
+      ? { uid: undefined, gid: undefined, cwd: undefined }
+      : { uid: options.runAs.uid, gid: options.runAs.gid, cwd: path.dirname(WORKER.exec) };
 
   let seq = 0;
   let port = options.port;
@@ -206,7 +219,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
   function fork(slot: Slot): void {
     slot.restartTimer = null;
     if (closing) return;
-    cluster.setupPrimary({ ...WORKER, execArgv, silent: false });
+    cluster.setupPrimary({ ...WORKER, execArgv, silent: false, ...runAs });
     const worker = cluster.fork(options.env);
     slot.worker = worker;
     slot.pid = worker.process.pid ?? 0;
@@ -286,7 +299,11 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     slot.initialised = false;
     if (!running && !closing) {
       // Dying before the cluster ever served (a bad loader, a syntax error): the start fails.
-      failure.error ??= new Error(`a worker exited during start (code ${code}, signal ${signal})`);
+      const as =
+        options.runAs === undefined
+          ? ''
+          : `; it ran as uid ${options.runAs.uid}, which must be able to read ${WORKER.exec} and node_modules`;
+      failure.error ??= new Error(`a worker exited during start (code ${code}, signal ${signal})${as}`);
     }
     changed();
     if (closing || !running) return;

@@ -1,19 +1,28 @@
 // The http.Server that serves a gateway on its own port (the apps origin): requests and Upgrade
-// requests go to the gateway; malformed requests get a bare 400. Used by every gateway worker
+// requests go to the gateway; the connection limits hold (connection-guard.ts: a header timeout,
+// answered 408, and a cap per client address); malformed requests get a bare 400. Used by every gateway worker
 // process and by berthd itself when it serves the apps port without workers.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, guardServer } from './connection-guard.ts';
 import type { Gateway } from './gateway.ts';
 
-export function createGatewayServer(gateway: Pick<Gateway, 'handleRequest' | 'handleUpgrade'>): http.Server {
+export function createGatewayServer(
+  gateway: Pick<Gateway, 'handleRequest' | 'handleUpgrade'>,
+  limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
+): http.Server {
   const server = http.createServer({ keepAliveTimeout: 65_000 }, gateway.handleRequest);
+  guardServer(server, limits);
   server.on('upgrade', gateway.handleUpgrade);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
-    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () =>
+      socket.destroy(),
+    );
   });
   return server;
 }

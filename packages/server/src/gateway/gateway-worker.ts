@@ -2,6 +2,7 @@
 // gateway on the shared public port and applies the route tables its primary sends over IPC.
 import type http from 'node:http';
 import type { Logger } from '../logger.ts';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connection-guard.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 import { closeServer, createGatewayServer, listenServer } from './gateway-server.ts';
 import { createRouteTable, type RouteTable, type RouteTableInput } from './route-table.ts';
@@ -59,6 +60,8 @@ export interface GatewayWorkerOptions {
   channel?: IpcChannel | null;
   /** A table to serve until the first message arrives. */
   table?: RouteTableInput;
+  /** Header timeout and per-address connection cap (trusted proxies from `gateway.trustProxy`). */
+  limits?: Omit<ConnectionLimits, 'trustProxy'>;
 }
 
 export interface GatewayWorker {
@@ -75,7 +78,10 @@ export async function startGatewayWorker(options: GatewayWorkerOptions): Promise
   const gateway = createGateway({ ...options.gateway, logger });
   if (options.table !== undefined) gateway.applyTable(createRouteTable(options.table));
 
-  const server = createGatewayServer(gateway);
+  const server = createGatewayServer(gateway, {
+    ...(options.limits ?? DEFAULT_CONNECTION_LIMITS),
+    ...(options.gateway?.trustProxy === undefined ? {} : { trustProxy: options.gateway.trustProxy }),
+  });
 
   const applyTable = (input: RouteTableInput): boolean => {
     try {

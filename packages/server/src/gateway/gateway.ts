@@ -8,18 +8,21 @@ import { createHealthChecker, type HealthChecker, type HealthCheckSettings } fro
 import { createProxy, type ProxyFallback } from './proxy.ts';
 import type { RequestDoneInfo } from './proxy-context.ts';
 import { createRouteTable, type RouteTable, type RouteTableInput, type UpstreamSpec } from './route-table.ts';
+import type { TrustProxySetting } from './trusted-proxies.ts';
 import { createUpstreamRegistry, type UpstreamPoolOptions, type UpstreamRegistry } from './upstreams.ts';
 
 export interface GatewayOptions {
   logger: Logger;
-  /** Upstream connection pools: connections per upstream (64), connect timeout (5 s), keep-alive,
-   *  and how long a pool without requests stays open (60 s; made again on the next request). */
+  /** Upstream connection pools of app instances: connections per instance (64; 0 for no limit),
+   *  connect timeout (5 s), keep-alive, and how long a pool without requests stays open (60 s; made
+   *  again on the next request). The pool to berthd (`fallbackUpstream`) has no connection limit. */
   pool?: UpstreamPoolOptions;
   /** Time allowed for an app to start answering (60 s). */
   headersTimeoutMs?: number;
   /** Longest silence while an app sends its body (120 s). */
   bodyTimeoutMs?: number;
-  trustForwarded?: boolean;
+  /** Peers whose X-Forwarded-* and X-Request-Id are believed (BERTH_TRUST_PROXY); default none. */
+  trustProxy?: TrustProxySetting;
   onRequestDone?: (info: RequestDoneInfo) => void;
   fallback?: ProxyFallback;
   /** Or: proxy requests that are not for an app (API, console) to this address, path unchanged. A
@@ -59,10 +62,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   let fallbackRegistry: UpstreamRegistry | undefined;
   if (options.fallbackUpstream !== undefined) {
-    const registry = createUpstreamRegistry({
-      logger,
-      ...(options.pool === undefined ? {} : { pool: options.pool }),
-    });
+    // berthd on loopback, with no limit on connections: long-lived requests (log streams) must not
+    // hold up every other API call, and app pools are separate.
+    const registry = createUpstreamRegistry({ logger, pool: { ...options.pool, connections: 0 } });
     const { host, port } = options.fallbackUpstream;
     registry.sync([{ id: 'berthd', host, port }]);
     registry.onChange((upstream, up) => {
@@ -80,10 +82,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.pool?.connectTimeoutMs === undefined
       ? {}
       : { connectTimeoutMs: options.pool.connectTimeoutMs }),
-    ...(options.trustForwarded === undefined ? {} : { trustForwarded: options.trustForwarded }),
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     ...(options.onRequestDone === undefined ? {} : { onRequestDone: options.onRequestDone }),
     ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
-    ...(fallbackUpstream === undefined ? {} : { fallbackUpstream }),
+    ...(fallbackUpstream === undefined || fallbackRegistry === undefined
+      ? {}
+      : { fallbackUpstream: { upstream: fallbackUpstream, registry: fallbackRegistry } }),
     ...(options.fallbackUpstream?.headers === undefined
       ? {}
       : { fallbackHeaders: options.fallbackUpstream.headers }),

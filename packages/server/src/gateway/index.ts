@@ -4,8 +4,12 @@
 //
 // Pieces: route-table.ts (plain data -> immutable O(1) lookup), upstreams.ts (pools and up/down
 // state), proxy.ts + proxy-exchange.ts (undici `Pool.dispatch` with a hand-written handler),
-// tunnel.ts (Upgrade / WebSocket), health-checker.ts (active checks), gateway.ts (all of it behind
-// `applyTable`), gateway-worker.ts (one process of the multi-core gateway).
+// tunnel.ts (Upgrade / WebSocket, piped only after a 101), health-checker.ts (active checks),
+// gateway.ts (all of it behind `applyTable`), gateway-worker.ts (one process of the multi-core
+// gateway). Safety: forward-headers.ts + trusted-proxies.ts (who the client is), cookie-filter.ts
+// (the platform's cookies never reach apps), static-files.ts + open-static-file.ts (files opened once,
+// checked on the descriptor), connection-guard.ts (header timeout, connections per address),
+// early-answers.ts (an upstream's 413 relayed).
 //
 // Multi-core design. One Node process proxies on one core (about 0.4x nginx per core measured on
 // our machines), so the gateway runs as `node:cluster` workers, one per core (gateway-cluster.ts on
@@ -27,8 +31,9 @@
 //   - The gateway serves the apps origin (BERTH_APPS_PORT); berthd's API and console listen on a
 //     port of their own (BERTH_PORT), so requests that are not for an app get GATEWAY_NO_ROUTE.
 //     Only with BERTH_SHARED_ORIGIN do they share a port: workers then forward such requests to
-//     the primary, which listens on a loopback-only port. Workers replace the client's
-//     X-Forwarded-For with the address they saw (unless BERTH_TRUST_PROXY) and add a secret header;
+//     the primary, which listens on a loopback-only port, through a pool of their own with no
+//     connection limit (log streams stay open for long). Workers replace the client's
+//     X-Forwarded-For with the address they saw (unless it is a trusted proxy) and add a secret header;
 //     berthd honours X-Forwarded-* only with that secret (`forwardedGuard`), so rate limits and the
 //     audit log see real client addresses and a local process cannot forge them. WebSocket
 //     upgrades are tunnelled the same way.
@@ -44,6 +49,11 @@
 //     berthd's own process, on a server of its own (gateway-server.ts), or in front of the API with
 //     it as the fallback (BERTH_SHARED_ORIGIN).
 
+export {
+  type ConnectionLimits,
+  DEFAULT_CONNECTION_LIMITS,
+  guardServer,
+} from './connection-guard.ts';
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 export {
   type ClusterMetrics,
@@ -105,6 +115,12 @@ export {
   type StaticFilesOptions,
   type StaticSite,
 } from './static-files.ts';
+export {
+  apiTrustProxy,
+  createProxyTrust,
+  type ProxyTrust,
+  type TrustProxySetting,
+} from './trusted-proxies.ts';
 export {
   createUpstreamRegistry,
   type Upstream,

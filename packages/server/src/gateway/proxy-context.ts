@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics, RouteCounters } from './gateway-metrics.ts';
 import type { GatewayEnv, Route, RouteTable } from './route-table.ts';
+import type { ProxyTrust } from './trusted-proxies.ts';
 import type { Upstream, UpstreamRegistry } from './upstreams.ts';
 
 /** What `onRequestDone` receives once per request (for access logs and metrics). */
@@ -30,6 +31,10 @@ export interface RouteState {
   /** The route's upstreams, in table order, as live registry objects. */
   readonly upstreams: readonly Upstream[];
   readonly counters: RouteCounters;
+  /** The registry its upstreams belong to (their pools and up/down state). */
+  readonly registry: UpstreamRegistry;
+  /** An app's route; false for berthd's own API behind the gateway, whose cookies pass untouched. */
+  readonly toApp: boolean;
   /** Rotating start of the balancing scan. */
   next: number;
 }
@@ -48,7 +53,8 @@ export interface ProxyContext {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly connectTimeoutMs: number;
-  readonly trustForwarded: boolean;
+  /** Which peers are trusted proxies; null: none. */
+  readonly trust: ProxyTrust | null;
   readonly onRequestDone: ((info: RequestDoneInfo) => void) | undefined;
 }
 
@@ -68,6 +74,8 @@ export function buildSnapshot(
       route,
       upstreams,
       counters: metrics.counters(route.app, route.env, route.key),
+      registry,
+      toApp: true,
       next: 0,
     });
   }

@@ -34,6 +34,8 @@ function onResponseDrain(this: TaggedResponse): void {
 export class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly ctx: ProxyContext;
   private readonly req: IncomingMessage;
+  /** The client's connection (undici detaches the request from it when it stops reading the body). */
+  private readonly socket: IncomingMessage['socket'];
   private readonly res: ServerResponse;
   private readonly state: RouteState;
   private readonly options: Dispatcher.DispatchOptions;
@@ -65,6 +67,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   ) {
     this.ctx = ctx;
     this.req = req;
+    this.socket = req.socket;
     this.res = res;
     this.state = state;
     this.requestId = requestId;
@@ -91,7 +94,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.upstream = upstream;
     this.abortUpstream = null;
     upstream.inFlight++;
-    this.ctx.registry.dispatch(upstream, this.options, this);
+    this.state.registry.dispatch(upstream, this.options, this);
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -103,7 +106,14 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // 1xx (e.g. 103 Early Hints) are not forwarded
     this.status = statusCode;
     this.resumeUpstream = resume;
-    this.res.writeHead(statusCode, statusText || undefined, responseHeaders(rawHeaders, this.requestId));
+    this.res.writeHead(
+      statusCode,
+      statusText || undefined,
+      responseHeaders(rawHeaders, this.requestId, this.state.toApp),
+    );
+    // A response of unknown length may be a stream that sends nothing for a while (a log stream,
+    // server-sent events): the client gets its head now rather than with the first bytes.
+    if (!hasContentLength(rawHeaders)) this.res.flushHeaders();
     this.headersSent = true;
     return true;
   }
@@ -139,7 +149,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     const kind = classifyFailure(err);
     if (upstream !== null && (kind === 'refused' || kind === 'connect-timeout')) {
-      this.ctx.registry.markDown(upstream, String(codeOf(err)));
+      this.state.registry.markDown(upstream, String(codeOf(err)));
     }
     if (
       this.retryable &&
@@ -192,6 +202,14 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private finish(status: number, error: string | undefined): void {
     if (this.finished) return;
     this.finished = true;
+    // Answered before the client sent all its body (an early 413): the rest of the body is read and
+    // dropped, as Node does for answers of its own (`_dump`), so that the connection can carry the
+    // next request. Node skips that for a request someone read from (undici did), and undici
+    // detached the request from its socket, which stays paused.
+    if (hasBodyLeft(this.req) && !this.socket.destroyed) {
+      (this.req as IncomingMessage & { _dump?: () => void })._dump?.();
+      this.socket.resume();
+    }
     const durationMs = performance.now() - this.start;
     this.ctx.metrics.record(this.state.counters, status, this.bytes, durationMs);
     report(
@@ -206,6 +224,18 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.lastUpstream?.id ?? null,
     );
   }
+}
+
+function hasBodyLeft(req: IncomingMessage): boolean {
+  return !req.complete && req.method !== 'GET' && req.method !== 'HEAD';
+}
+
+function hasContentLength(raw: Buffer[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 14 && name.toString('latin1').toLowerCase() === 'content-length') return true;
+  }
+  return false;
 }
 
 function codeOf(err: unknown): string {

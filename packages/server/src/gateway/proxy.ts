@@ -24,6 +24,7 @@ import {
 import { ProxyExchange } from './proxy-exchange.ts';
 import { emptyRouteTable, type Route, type RouteTable } from './route-table.ts';
 import { createStaticFiles, type StaticSite } from './static-files.ts';
+import { createProxyTrust, type TrustProxySetting } from './trusted-proxies.ts';
 import { openTunnel } from './tunnel.ts';
 import type { Upstream, UpstreamRegistry } from './upstreams.ts';
 
@@ -44,16 +45,17 @@ export interface ProxyOptions {
   bodyTimeoutMs?: number;
   /** Connect timeout of Upgrade tunnels (pools take theirs from the registry). Default 5 s. */
   connectTimeoutMs?: number;
-  /** Keep incoming X-Forwarded-Proto/-Host (berthd behind a trusted proxy). Default false. */
-  trustForwarded?: boolean;
+  /** Peers whose X-Forwarded-* and X-Request-Id are believed (trusted-proxies.ts). Default none. */
+  trustProxy?: TrustProxySetting;
   onRequestDone?: (info: RequestDoneInfo) => void;
   /** Where requests that are not for an app go; without it (or `fallbackUpstream`) they get
    *  GATEWAY_NO_ROUTE. */
   fallback?: ProxyFallback;
-  /** Or: proxy requests that are not for an app to this upstream, path unchanged (a gateway worker
-   *  forwarding berthd's API and console to the primary process). Unless `trustForwarded`, the
-   *  client's own X-Forwarded-For is dropped on this path: berthd sees the address we saw. */
-  fallbackUpstream?: Upstream;
+  /** Or: proxy requests that are not for an app to this upstream of its own registry (pool), path
+   *  unchanged (a gateway worker forwarding berthd's API and console to the primary process).
+   *  X-Forwarded-For is rewritten as for apps: berthd sees the address we saw unless the peer is a
+   *  trusted proxy. */
+  fallbackUpstream?: { upstream: Upstream; registry: UpstreamRegistry };
   /** Extra headers (flat `[name, value, …]`) on requests sent to `fallbackUpstream`. */
   fallbackHeaders?: readonly string[];
 }
@@ -71,9 +73,11 @@ export interface Proxy {
 export function createProxy(options: ProxyOptions): Proxy {
   const { registry, metrics, fallback } = options;
   const fallbackHeaders = options.fallbackHeaders ?? [];
-  const staticFiles = createStaticFiles();
+  const staticFiles = createStaticFiles({ logger: options.logger });
   const fallbackState =
-    options.fallbackUpstream === undefined ? null : fallbackRoute(options.fallbackUpstream, metrics);
+    options.fallbackUpstream === undefined
+      ? null
+      : fallbackRoute(options.fallbackUpstream.upstream, options.fallbackUpstream.registry, metrics);
   const ctx: ProxyContext = {
     snapshot: buildSnapshot(options.table ?? emptyRouteTable(), registry, metrics),
     registry,
@@ -82,7 +86,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     headersTimeoutMs: options.headersTimeoutMs ?? 60_000,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 120_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
-    trustForwarded: options.trustForwarded ?? false,
+    trust: createProxyTrust(options.trustProxy ?? false),
     onRequestDone: options.onRequestDone,
   };
 
@@ -97,11 +101,13 @@ export function createProxy(options: ProxyOptions): Proxy {
       return;
     }
     const toFallback = resolved === null && fallbackState !== null && !snapshot.table.claims(host, url);
+    const socket = req.socket as TLSSocket;
     const scanned = scanRequestHeaders(req.rawHeaders, {
-      trustForwarded: ctx.trustForwarded,
-      proto: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
-      remoteAddress: req.socket.remoteAddress,
-      ownForwardedFor: toFallback && !ctx.trustForwarded,
+      peerTrusted: peerTrusted(ctx, socket),
+      trust: ctx.trust,
+      proto: socket.encrypted === true ? 'https' : 'http',
+      remoteAddress: socket.remoteAddress,
+      toApp: !toFallback,
     });
     if (resolved === null) {
       if (toFallback) {
@@ -183,12 +189,14 @@ export function createProxy(options: ProxyOptions): Proxy {
       return;
     }
     const toFallback = resolved === null && fallbackState !== null && !snapshot.table.claims(host, url);
+    const client = req.socket as TLSSocket;
     const scanned = scanRequestHeaders(req.rawHeaders, {
-      trustForwarded: ctx.trustForwarded,
-      proto: (req.socket as TLSSocket).encrypted === true ? 'https' : 'http',
-      remoteAddress: req.socket.remoteAddress,
+      peerTrusted: peerTrusted(ctx, client),
+      trust: ctx.trust,
+      proto: client.encrypted === true ? 'https' : 'http',
+      remoteAddress: client.remoteAddress,
       tunnel: true,
-      ownForwardedFor: toFallback && !ctx.trustForwarded,
+      toApp: !toFallback,
     });
     if (toFallback) {
       for (const value of fallbackHeaders) scanned.headers.push(value);
@@ -241,7 +249,7 @@ export function createProxy(options: ProxyOptions): Proxy {
 }
 
 /** A route-like state for the fallback upstream (counted as `(berthd)`, never in a table). */
-function fallbackRoute(upstream: Upstream, metrics: GatewayMetrics): RouteState {
+function fallbackRoute(upstream: Upstream, registry: UpstreamRegistry, metrics: GatewayMetrics): RouteState {
   const route: Route = Object.freeze({
     app: '(berthd)',
     env: 'prod',
@@ -255,8 +263,24 @@ function fallbackRoute(upstream: Upstream, metrics: GatewayMetrics): RouteState 
     route,
     upstreams: [upstream],
     counters: metrics.counters(route.app, route.env, route.key),
+    registry,
+    toApp: false,
     next: 0,
   };
+}
+
+/** Whether the trust test was made for a connection, and its answer (kept for keep-alive requests). */
+const kPeerTrusted = Symbol('berth.gateway.peerTrusted');
+type TrustTagged = { [kPeerTrusted]?: boolean; remoteAddress?: string | undefined };
+
+function peerTrusted(ctx: ProxyContext, socket: TrustTagged): boolean {
+  if (ctx.trust === null) return false;
+  let trusted = socket[kPeerTrusted];
+  if (trusted === undefined) {
+    trusted = socket.remoteAddress !== undefined && ctx.trust(socket.remoteAddress);
+    socket[kPeerTrusted] = trusted;
+  }
+  return trusted;
 }
 
 function findHost(raw: string[]): string | undefined {

@@ -34,6 +34,11 @@ export interface StaticSiteSpec {
   index: string;
   /** Single-page app: unknown paths get the root index instead of a 404. */
   spa: boolean;
+  /** Serve paths with a segment starting with `.` (`.env`, `.git/…`); `.well-known` always is.
+   *  Default false. */
+  dotfiles?: boolean;
+  /** When set, only files owned by this uid are served (others answer 404 and are logged). */
+  owner?: number;
 }
 
 export interface RouteSpec {
@@ -223,7 +228,13 @@ function staticSite(spec: RouteSpec): Readonly<StaticSiteSpec> | undefined {
   if (typeof site.index !== 'string' || site.index === '' || site.index.startsWith('/')) {
     throw new RouteTableError(`${spec.app}: static index "${String(site.index)}" is not a relative path`);
   }
-  return Object.freeze({ root: site.root, index: site.index, spa: site.spa === true });
+  if (site.owner !== undefined && (!Number.isInteger(site.owner) || site.owner < 0)) {
+    throw new RouteTableError(`${spec.app}: static owner "${String(site.owner)}" is not a uid`);
+  }
+  const frozen: StaticSiteSpec = { root: site.root, index: site.index, spa: site.spa === true };
+  if (site.dotfiles === true) frozen.dotfiles = true;
+  if (site.owner !== undefined) frozen.owner = site.owner;
+  return Object.freeze(frozen);
 }
 
 /** An empty table: every request is a 404 (the state before the engine's first table). */

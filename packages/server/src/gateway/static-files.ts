@@ -1,18 +1,24 @@
 // Serves the files of static sites (`runtime: static` releases): routes whose table entry carries a
 // `static` root are answered by the gateway itself, in whichever process serves the request (a
-// gateway worker or berthd). GET and HEAD only; paths are resolved inside the site root (no `..`,
-// no links leading out of it); `Last-Modified` / `If-Modified-Since` revalidation with
-// `Cache-Control: no-cache`, so browsers keep their copy while a file is unchanged.
+// gateway worker or berthd). GET and HEAD only; `Last-Modified` / `If-Modified-Since` revalidation
+// with `Cache-Control: no-cache`, so browsers keep their copy while a file is unchanged.
 //
-// A release's files never change (releases are immutable; a new one gets a new root), so each
-// process remembers what a path resolved to, with the file's size and date, and keeps the bytes of
-// small files: a repeated request costs no file-system call. Only paths that resolved to a file are
-// remembered (not misses, 404 pages or single-page fallbacks: their paths are the client's choice),
-// within a bound on entries and on bytes, least recently used out first; `retain` drops the sites
-// a new route table no longer lists.
+// Files are opened once, by open-static-file.ts (O_NOFOLLOW, fstat, the descriptor's real path
+// inside the root, the owner), and never again by name: the app's user may own the tree, and a
+// file swapped for a link after it was checked must not be what gets served. Each process
+// remembers what a path resolved to: small files as their bytes, larger ones as their verified
+// descriptor, which every response for the path reads with positioned reads; the descriptor is
+// closed once the entry is evicted and no response reads it any more. A repeated request costs no
+// open. Only paths that resolved to a file are remembered (not misses, 404 pages or single-page
+// fallbacks: their paths are the client's choice), within bounds on entries, bytes and open
+// descriptors, least recently used out first; `retain` drops the sites a new route table no longer
+// lists. The root's own real path is taken when a site is first served and kept.
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
+import type { Logger } from '../logger.ts';
+import { closeFd, type OpenedFile, openStaticFile } from './open-static-file.ts';
 import type { StaticSiteSpec } from './route-table.ts';
 
 const TYPES: Record<string, string> = {
@@ -57,38 +63,15 @@ function send(res: ServerResponse, status: number, body: string): StaticOutcome 
   return { status, bytes: length };
 }
 
-/** Finds the file for a request path (the part after the app's prefix), or undefined. */
+/** The real path of the file a request path (after the app's prefix) is served from, or undefined. */
 export async function resolveStaticFile(site: StaticSite, rest: string): Promise<string | undefined> {
-  return (await resolveStatic(site, rest))?.file;
-}
-
-/** The file for a request path, and whether the path named a directory (served by its index). */
-async function resolveStatic(
-  site: StaticSite,
-  rest: string,
-): Promise<{ file: string; directory: boolean } | undefined> {
-  let pathname = rest.split('?', 1)[0] ?? '/';
-  try {
-    pathname = decodeURIComponent(pathname);
-  } catch {
-    return undefined;
-  }
-  if (pathname.includes('\0')) return undefined;
-  const parts = pathname.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) return undefined;
-  let file = path.join(site.root, ...parts);
   const root = await fs.promises.realpath(site.root).catch(() => undefined);
   if (root === undefined) return undefined;
-  for (let i = 0; i < 2; i++) {
-    const real = await fs.promises.realpath(file).catch(() => undefined);
-    if (real === undefined) return undefined;
-    if (real !== root && !real.startsWith(root + path.sep)) return undefined;
-    const stat = await fs.promises.stat(real);
-    if (stat.isFile()) return { file: real, directory: i > 0 };
-    if (!stat.isDirectory()) return undefined;
-    file = path.join(real, site.index);
-  }
-  return undefined;
+  const q = rest.indexOf('?');
+  const opened = await openStaticFile(site, root, q < 0 ? rest : rest.slice(0, q));
+  if (opened.file === undefined) return undefined;
+  closeFd(opened.file.fd);
+  return opened.file.realPath;
 }
 
 /**
@@ -114,10 +97,16 @@ function redirectToDirectory(req: IncomingMessage, res: ServerResponse): StaticO
 export interface StaticFilesOptions {
   /** Paths remembered (all sites together). Default 10,000. */
   maxEntries?: number;
-  /** Files up to this size are kept in memory; larger ones are streamed from disk. Default 256 KiB. */
+  /** Files up to this size are kept in memory; larger ones are read from their descriptor. Default
+   *  256 KiB. */
   maxFileBytes?: number;
   /** Bytes of file content kept in memory (all sites together). Default 32 MiB. */
   maxBytes?: number;
+  /** Descriptors of larger files kept open (all sites together). Default 256. */
+  maxOpenFiles?: number;
+  /** Gets a warning for each file refused as tampered with (outside the root, wrong owner, not a
+   *  regular file). */
+  logger?: Logger;
 }
 
 export interface StaticFiles {
@@ -125,13 +114,18 @@ export interface StaticFiles {
   serve(site: StaticSite, rest: string, req: IncomingMessage, res: ServerResponse): Promise<StaticOutcome>;
   /** Forgets every site whose root is not in `roots` (after a route table swap). */
   retain(roots: ReadonlySet<string>): void;
-  /** Paths remembered and bytes held, for tests and metrics. */
-  stats(): { entries: number; bytes: number };
+  /** Paths remembered, bytes held and descriptors open (cached or still read by a response). */
+  stats(): { entries: number; bytes: number; openFiles: number };
+}
+
+/** A verified descriptor shared by the cache and the responses reading it. */
+interface SharedFd {
+  fd: number;
+  refs: number;
 }
 
 interface CachedFile {
   root: string;
-  file: string;
   size: number;
   /** Modification time in whole seconds (HTTP dates have no finer grain), as ms. */
   mtimeMs: number;
@@ -141,19 +135,59 @@ interface CachedFile {
   directory: boolean;
   /** The whole file, when it is small enough to keep. */
   body: Buffer | undefined;
+  /** Otherwise its descriptor. */
+  handle: SharedFd | undefined;
+}
+
+/** Reads a whole (small) file from its descriptor with positioned reads. */
+function readAll(fd: number, size: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
+  return new Promise((resolve, reject) => {
+    const next = (offset: number) => {
+      if (offset >= size) {
+        resolve(buffer);
+        return;
+      }
+      fs.read(fd, buffer, offset, size - offset, offset, (err, read) => {
+        if (err) reject(err);
+        // Shorter than fstat said (not a release file after all): serve what was there.
+        else if (read === 0) resolve(buffer.subarray(0, offset));
+        else next(offset + read);
+      });
+    };
+    next(0);
+  });
 }
 
 export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles {
   const maxEntries = options.maxEntries ?? 10_000;
   const maxFileBytes = options.maxFileBytes ?? 256 * 1024;
   const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+  const maxOpenFiles = options.maxOpenFiles ?? 256;
+  const logger = options.logger;
   /** Key: root, index and the path as requested (query cut off); Map order = recency. */
   const cache = new Map<string, CachedFile>();
+  /** Each site root's real path, taken when it was first served. */
+  const roots = new Map<string, string>();
   let bytes = 0;
+  /** Entries holding a descriptor. */
+  let cachedFiles = 0;
+  /** Descriptors open, cached or not. */
+  let openFiles = 0;
+
+  function release(handle: SharedFd): void {
+    if (--handle.refs > 0) return;
+    openFiles--;
+    closeFd(handle.fd);
+  }
 
   function forget(key: string, entry: CachedFile): void {
     cache.delete(key);
     bytes -= entry.body?.length ?? 0;
+    if (entry.handle !== undefined) {
+      cachedFiles--;
+      release(entry.handle);
+    }
   }
 
   function remember(key: string, entry: CachedFile): void {
@@ -161,30 +195,65 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
     if (old !== undefined) forget(key, old);
     cache.set(key, entry);
     bytes += entry.body?.length ?? 0;
+    if (entry.handle !== undefined) cachedFiles++;
     for (const [k, e] of cache) {
-      if (cache.size <= maxEntries && bytes <= maxBytes) break;
-      forget(k, e);
+      const overEntries = cache.size > maxEntries;
+      const overBytes = bytes > maxBytes;
+      const overFiles = cachedFiles > maxOpenFiles;
+      if (!overEntries && !overBytes && !overFiles) break;
+      if (overEntries || (overBytes && e.body !== undefined) || (overFiles && e.handle !== undefined)) {
+        forget(k, e);
+      }
     }
   }
 
-  async function load(site: StaticSite, file: string, directory = false): Promise<CachedFile> {
-    const stat = await fs.promises.stat(file);
-    const mtimeMs = Math.floor(stat.mtimeMs / 1000) * 1000;
+  async function rootOf(site: StaticSite): Promise<string | undefined> {
+    let root = roots.get(site.root);
+    if (root === undefined) {
+      root = await fs.promises.realpath(site.root).catch(() => undefined);
+      if (root === undefined) return undefined;
+      roots.set(site.root, root);
+    }
+    return root;
+  }
+
+  /** Opens and checks the file a path names; the entry owns one reference to its descriptor. */
+  async function load(site: StaticSite, pathname: string): Promise<CachedFile | undefined> {
+    const root = await rootOf(site);
+    if (root === undefined) return undefined;
+    const opened = await openStaticFile(site, root, pathname);
+    if (opened.file === undefined) {
+      if (opened.refused !== 'not-found' && opened.refused !== 'hidden') {
+        logger?.warn({ root: site.root, path: pathname, reason: opened.refused }, 'static file refused');
+      }
+      return undefined;
+    }
+    return entryFor(site, opened.file);
+  }
+
+  async function entryFor(site: StaticSite, file: OpenedFile): Promise<CachedFile> {
+    const mtimeMs = Math.floor(file.mtimeMs / 1000) * 1000;
     let body: Buffer | undefined;
-    if (stat.size <= maxFileBytes) {
-      body = await fs.promises.readFile(file);
-      // Changed while being read (not a release file after all): serve it, but from disk.
-      if (body.length !== stat.size) body = undefined;
+    let handle: SharedFd | undefined;
+    if (file.size <= maxFileBytes) {
+      try {
+        body = await readAll(file.fd, file.size);
+      } finally {
+        closeFd(file.fd);
+      }
+    } else {
+      handle = { fd: file.fd, refs: 1 };
+      openFiles++;
     }
     return {
       root: site.root,
-      file,
-      size: body?.length ?? stat.size,
+      size: body?.length ?? file.size,
       mtimeMs,
       lastModified: new Date(mtimeMs).toUTCString(),
-      contentType: TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-      directory,
+      contentType: TYPES[path.extname(file.realPath).toLowerCase()] ?? 'application/octet-stream',
+      directory: file.directory,
       body,
+      handle,
     };
   }
 
@@ -208,18 +277,42 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
       'x-content-type-options': 'nosniff',
       'cache-control': 'no-cache',
     });
-    if (req.method === 'HEAD') {
+    if (req.method === 'HEAD' || entry.size === 0) {
       res.end();
       return { status, bytes: 0 };
     }
     if (entry.body !== undefined) {
       res.end(entry.body);
     } else {
-      const stream = fs.createReadStream(entry.file);
-      stream.on('error', () => res.destroy());
-      stream.pipe(res);
+      const handle = entry.handle!;
+      handle.refs++;
+      // Positioned reads from the shared descriptor (`start` given): never its file offset.
+      const stream = fs.createReadStream('', {
+        fd: handle.fd,
+        start: 0,
+        end: entry.size - 1,
+        autoClose: false,
+      });
+      pipeline(stream, res, () => release(handle));
     }
     return { status, bytes: entry.size };
+  }
+
+  /** A file served without being remembered (404 page, single-page fallback). */
+  async function answerOnce(
+    site: StaticSite,
+    pathname: string,
+    status: number,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<StaticOutcome | undefined> {
+    const entry = await load(site, pathname);
+    if (entry === undefined) return undefined;
+    try {
+      return answer(entry, status, req, res);
+    } finally {
+      if (entry.handle !== undefined) release(entry.handle);
+    }
   }
 
   return {
@@ -236,28 +329,24 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
         cache.delete(key);
         cache.set(key, entry);
       } else {
-        const found = await resolveStatic(site, rest);
-        if (found !== undefined) {
-          entry = await load(site, found.file, found.directory);
-          remember(key, entry);
-        }
+        entry = await load(site, pathname);
+        if (entry !== undefined) remember(key, entry);
       }
       if (entry !== undefined) {
         return entry.directory && !pathname.endsWith('/')
           ? redirectToDirectory(req, res)
           : answer(entry, 200, req, res);
       }
-      const fallback = site.spa ? await resolveStaticFile(site, '/') : undefined;
-      if (fallback !== undefined) return answer(await load(site, fallback), 200, req, res);
-      const notFound = await resolveStaticFile(site, '/404.html');
-      if (notFound === undefined) return send(res, 404, 'Not Found\n');
-      return answer(await load(site, notFound), 404, req, res);
+      const fallback = site.spa ? await answerOnce(site, '/', 200, req, res) : undefined;
+      if (fallback !== undefined) return fallback;
+      return (await answerOnce(site, '/404.html', 404, req, res)) ?? send(res, 404, 'Not Found\n');
     },
-    retain(roots) {
-      for (const [key, entry] of cache) if (!roots.has(entry.root)) forget(key, entry);
+    retain(kept) {
+      for (const [key, entry] of cache) if (!kept.has(entry.root)) forget(key, entry);
+      for (const root of roots.keys()) if (!kept.has(root)) roots.delete(root);
     },
     stats() {
-      return { entries: cache.size, bytes };
+      return { entries: cache.size, bytes, openFiles };
     },
   };
 }

@@ -1,6 +1,10 @@
 // Upgrade requests (WebSocket and friends): the request line and the rewritten headers go to the
-// chosen upstream over a raw TCP connection; the upstream's response head gets our X-Request-Id;
-// after that bytes are piped both ways until either side closes, which closes the other.
+// chosen upstream over a raw TCP connection; the upstream's response head gets our X-Request-Id.
+// Only a `101 Switching Protocols` opens the tunnel: bytes are then piped both ways until either side
+// closes, which closes the other. Until then nothing the client sent after its request head reaches
+// the upstream, and any other answer is relayed as an HTTP response that closes the connection:
+// piping on after a plain response would hand the app whatever requests the client sends next,
+// without the gateway's rewriting (forged X-Forwarded-For, no access log).
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -12,6 +16,7 @@ import {
   type RouteState,
   report,
 } from './proxy-context.ts';
+import { type BodyEnd, bodyEnd, headText, parseHead, type ResponseHead } from './upgrade-response.ts';
 import type { Upstream } from './upstreams.ts';
 
 export interface TunnelRequest {
@@ -29,6 +34,8 @@ export interface TunnelRequest {
 /** The longest response head we wait for before giving up on the upstream. */
 const MAX_RESPONSE_HEAD = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
+/** How long a client that got a relayed answer may keep its end open before it is cut. */
+const LINGER_MS = 5_000;
 
 export function openTunnel(ctx: ProxyContext, request: TunnelRequest): void {
   const upstream = pickUpstream(request.state, null);
@@ -49,6 +56,10 @@ class Tunnel {
   private finished = false;
   private pending: Buffer[] = [];
   private pendingLength = 0;
+  /** Relaying a response that is not a 101 (the connection closes after it). */
+  private relaying = false;
+  /** Where the relayed response's body ends. */
+  private end: BodyEnd = 'close';
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -93,39 +104,130 @@ class Tunnel {
     const conn = this.conn!;
     this.clearTimer();
     this.connected = true;
-    const { req, headers, path, head, socket } = this.r;
+    const { req, headers, path } = this.r;
     let text = `${req.method ?? 'GET'} ${path} HTTP/1.1\r\n`;
     for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
     conn.write(`${text}\r\n`, 'latin1');
-    if (head.length > 0) conn.write(head);
+    // What the client sends next (`head`, and what its socket buffers meanwhile) waits for a 101.
     conn.on('data', this.onResponseHead);
-    socket.pipe(conn);
   };
 
-  /** Buffers the upstream's response head, adds X-Request-Id, then switches to piping. */
+  /** Buffers the upstream's response head; informational answers (100, 103) are skipped. */
   private readonly onResponseHead = (chunk: Buffer): void => {
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
-    const all = this.pending.length === 1 ? chunk : Buffer.concat(this.pending, this.pendingLength);
-    const end = all.indexOf(HEAD_END);
-    if (end === -1) {
-      if (this.pendingLength > MAX_RESPONSE_HEAD) this.conn!.destroy(new Error('response head too large'));
+    let all = this.pending.length === 1 ? chunk : Buffer.concat(this.pending, this.pendingLength);
+    for (;;) {
+      const end = all.indexOf(HEAD_END);
+      if (end === -1) {
+        this.pending = [all];
+        this.pendingLength = all.length;
+        if (all.length > MAX_RESPONSE_HEAD) this.conn!.destroy(new Error('response head too large'));
+        return;
+      }
+      const head = parseHead(all.subarray(0, end));
+      const rest = all.subarray(end + HEAD_END.length);
+      if (head.status >= 100 && head.status < 200 && head.status !== 101) {
+        all = rest;
+        continue;
+      }
+      this.conn!.off('data', this.onResponseHead);
+      this.pending = [];
+      this.pendingLength = 0;
+      this.status = head.status;
+      if (head.status === 101) this.switchProtocols(head, rest);
+      else this.relayAndClose(head, rest);
       return;
     }
-    const conn = this.conn!;
-    conn.off('data', this.onResponseHead);
-    this.pending = [];
-    const lines = all.subarray(0, end).toString('latin1').split('\r\n');
-    this.status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 502);
-    const kept = lines.filter((line, i) => i === 0 || !/^x-request-id\s*:/i.test(line));
-    kept.push(`x-request-id: ${this.r.requestId}`);
-    const rest = all.subarray(end + HEAD_END.length);
-    this.bytes += rest.length;
-    this.r.socket.write(`${kept.join('\r\n')}\r\n\r\n`, 'latin1');
-    if (rest.length > 0) this.r.socket.write(rest);
-    conn.on('data', this.countBytes);
-    conn.pipe(this.r.socket);
   };
+
+  /** 101: the tunnel opens; the client's held bytes go first, then both directions are piped. */
+  private switchProtocols(head: ResponseHead, rest: Buffer): void {
+    const conn = this.conn!;
+    const { socket, head: early } = this.r;
+    this.bytes += rest.length;
+    socket.write(headText(head, this.r.requestId, this.r.state.toApp, false), 'latin1');
+    if (rest.length > 0) socket.write(rest);
+    if (early.length > 0) conn.write(early);
+    socket.pipe(conn);
+    conn.on('data', this.countBytes);
+    conn.pipe(socket);
+  }
+
+  /**
+   * Any other answer: relayed to the client as a response that closes the connection. The upstream
+   * gets no more bytes; its body goes to the client up to its end (its length, its last chunk, or
+   * the upstream closing), then both connections close.
+   */
+  private relayAndClose(head: ResponseHead, rest: Buffer): void {
+    const conn = this.conn!;
+    this.relaying = true;
+    this.end = bodyEnd(head);
+    conn.setTimeout(this.ctx.bodyTimeoutMs, () => conn.destroy());
+    this.r.socket.write(headText(head, this.r.requestId, this.r.state.toApp, true), 'latin1');
+    conn.on('data', this.relayBody);
+    this.relayBody(rest);
+  }
+
+  private readonly relayBody = (chunk: Buffer): void => {
+    if (this.finished) return;
+    let bytes = chunk;
+    let done = false;
+    const end = this.end;
+    if (end !== 'close' && end.chunked !== undefined) {
+      let used: number;
+      try {
+        used = end.chunked.feed(bytes);
+      } catch {
+        this.cutRelay('UPSTREAM_BAD_BODY');
+        return;
+      }
+      if (used >= 0) {
+        bytes = bytes.subarray(0, used);
+        done = true;
+      }
+    } else if (end !== 'close') {
+      if (bytes.length >= end.length) {
+        bytes = bytes.subarray(0, end.length);
+        done = true;
+      }
+      end.length -= bytes.length;
+    }
+    if (bytes.length > 0) {
+      this.bytes += bytes.length;
+      const socket = this.r.socket;
+      if (!socket.write(bytes) && !done) {
+        const conn = this.conn!;
+        conn.pause();
+        socket.once('drain', () => conn.resume());
+      }
+    }
+    if (done) this.endRelay();
+  };
+
+  /** The relayed response broke off: the client must not take it as whole. */
+  private cutRelay(error: string): void {
+    if (this.finished) return;
+    this.r.socket.destroy();
+    this.conn?.destroy();
+    this.releaseUpstream();
+    this.finish(this.status, error);
+  }
+
+  /** The relayed response is complete: close the client's connection (its unread bytes are
+   *  discarded, never sent anywhere) and the upstream's. */
+  private endRelay(): void {
+    if (this.finished) return;
+    const socket = this.r.socket;
+    socket.end();
+    // Reading what the client still sends lets it see our FIN rather than a reset that could cost it
+    // the response; a client that keeps its end open is cut after a while.
+    socket.resume();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    this.conn?.destroy();
+    this.releaseUpstream();
+    this.finish(this.status, undefined);
+  }
 
   private readonly countBytes = (chunk: Buffer): void => {
     this.bytes += chunk.length;
@@ -145,7 +247,7 @@ class Tunnel {
     }
     const kind = classifyFailure(err);
     if (upstream !== null && (kind === 'refused' || kind === 'connect-timeout')) {
-      this.ctx.registry.markDown(upstream, String((err as NodeJS.ErrnoException).code ?? 'error'));
+      this.r.state.registry.markDown(upstream, String((err as NodeJS.ErrnoException).code ?? 'error'));
     }
     if (this.attempts === 1 && (kind === 'refused' || kind === 'connect-timeout' || kind === 'reset')) {
       const state = this.ctx.snapshot.routes.get(this.r.state.route.key);
@@ -160,6 +262,11 @@ class Tunnel {
 
   private onUpstreamClose(): void {
     if (!this.connected) return; // handled by onUpstreamError (or a retry is under way)
+    if (this.relaying) {
+      if (this.end === 'close') this.endRelay();
+      else this.cutRelay('UPSTREAM_CLOSED');
+      return;
+    }
     if (this.status === 0) {
       // Closed before answering: nothing was sent to the client yet.
       this.releaseUpstream();

@@ -6,8 +6,9 @@
 // request and closed again once it has been idle for `idleMs` (no request, nothing in flight), so
 // a table of 10,000 routes costs 10,000 small objects, not 10,000 pools. One sweep timer for the
 // whole registry runs only while some pool is open. Every pool shares one connector.
-import type { Dispatcher, Pool as PoolClass } from 'undici';
+import type { buildConnector as BuildConnector, Dispatcher, Pool as PoolClass } from 'undici';
 import type { Logger } from '../logger.ts';
+import { keepReadingAfterPeerLeft } from './early-answers.ts';
 import type { UpstreamSpec } from './route-table.ts';
 import { buildConnector, Pool } from './undici-parts.ts';
 
@@ -57,7 +58,8 @@ export interface UpstreamRegistry {
 }
 
 export interface UpstreamPoolOptions {
-  /** Connections per upstream (keep-alive). Above ~64, picking a connection costs more than it gains. */
+  /** Connections per upstream (keep-alive), so requests in flight to it at once; more wait for a
+   *  free one. 0: no limit. Default 64 (above that, picking a connection costs more than it gains). */
   connections?: number;
   connectTimeoutMs?: number;
   /** How long an idle upstream connection is kept open. */
@@ -76,13 +78,20 @@ export function createUpstreamRegistry(deps: {
   pool?: UpstreamPoolOptions;
 }): UpstreamRegistry {
   const logger = deps.logger;
+  const connector = buildConnector({ timeout: deps.pool?.connectTimeoutMs ?? 5_000 });
+  // Every upstream socket keeps reading after a failed write (early-answers.ts).
+  const connect: BuildConnector.connector = (options, callback) =>
+    connector(options, (err, socket) => {
+      if (socket) keepReadingAfterPeerLeft(socket);
+      (callback as (err: Error | null, socket: unknown) => void)(err, socket);
+    });
   const poolOptions: PoolClass.Options = {
-    connections: deps.pool?.connections ?? 64,
+    connections: deps.pool?.connections === 0 ? null : (deps.pool?.connections ?? 64),
     pipelining: 1,
     keepAliveTimeout: deps.pool?.keepAliveMs ?? 4_000,
     // One connector for every pool: building one per pool gives each its own TLS session cache and
     // FinalizationRegistry, which is most of what an idle pool costs.
-    connect: buildConnector({ timeout: deps.pool?.connectTimeoutMs ?? 5_000 }),
+    connect,
   };
   const idleMs = Math.max(1, deps.pool?.idleMs ?? 60_000);
   const sweepMs = Math.max(1, Math.ceil(idleMs / SWEEPS));

@@ -37,8 +37,9 @@ async function start(settings: WorkerSettings, table: RouteTableInput, seq: numb
       host: settings.host,
       channel: null,
       table,
+      ...(settings.limits === undefined ? {} : { limits: settings.limits }),
       gateway: {
-        trustForwarded: settings.trustForwarded,
+        trustProxy: settings.trustProxy,
         ...(settings.fallback === null ? {} : { fallbackUpstream: settings.fallback }),
         ...(settings.accessLog ? { onRequestDone: accessLogger(log) } : {}),
         ...(settings.healthChecks === undefined ? {} : { healthChecks: settings.healthChecks }),

@@ -7,9 +7,11 @@
 //   primary -> metrics {id}              worker -> metrics-reply {id, metrics}
 //   primary -> shutdown {graceMs}        worker closes its server and exits
 // A worker whose IPC channel closes (berthd exited, even by SIGKILL) stops serving and exits.
+import type { ConnectionLimits } from './connection-guard.ts';
 import type { MetricsSnapshot } from './gateway-metrics.ts';
 import type { HealthCheckSettings } from './health-checker.ts';
 import type { RouteTableInput } from './route-table.ts';
+import type { TrustProxySetting } from './trusted-proxies.ts';
 import type { UpstreamPoolOptions } from './upstreams.ts';
 
 /** How a worker serves: what berthd's config says, as plain data. */
@@ -20,7 +22,10 @@ export interface WorkerSettings {
   host: string;
   logLevel: string;
   accessLog: boolean;
-  trustForwarded: boolean;
+  /** BERTH_TRUST_PROXY: false, true or a list of addresses and CIDR ranges. */
+  trustProxy: TrustProxySetting;
+  /** Header timeout and per-address connection cap; defaults when unset. */
+  limits?: Omit<ConnectionLimits, 'trustProxy'>;
   /** berthd's loopback API, where requests that are not for an app go. */
   fallback: { host: string; port: number; headers: string[] } | null;
   healthChecks?: false | Partial<HealthCheckSettings>;

@@ -53,7 +53,8 @@ declare module 'fastify' {
 export interface HttpDeps {
   logger: Logger;
   version: string;
-  trustProxy: boolean;
+  /** Whose X-Forwarded-* to believe: nobody (false), or a test of each hop's address. */
+  trustProxy: boolean | ((address: string, hop: number) => boolean);
   authenticate: Authenticate;
   routes: RouteModule[];
   /** Maximum JSON body size in bytes. */

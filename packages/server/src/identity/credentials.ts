@@ -16,15 +16,16 @@ import { sha256 } from '../crypto/tokens.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 import { readCookie } from '../http/cookies.ts';
 import type { Authenticate } from '../http/server.ts';
+import { PLATFORM_COOKIE_NAMES, type PlatformCookieName } from '../platform-cookies.ts';
 import type { Store } from '../store/store.ts';
 import type { Actor } from './actor.ts';
 
 /** The session cookie of a console browsers hold Secure cookies for (https, or http on localhost). */
-export const SECURE_SESSION_COOKIE = '__Host-berth_session';
+export const SECURE_SESSION_COOKIE: PlatformCookieName = '__Host-berth_session';
 /** The session cookie of a plain-http console on another host name (no Secure flag possible). */
-export const PLAIN_SESSION_COOKIE = 'berth_session';
+export const PLAIN_SESSION_COOKIE: PlatformCookieName = 'berth_session';
 /** Every cookie name the platform sets or once set: apps never receive these nor set them. */
-export const PLATFORM_COOKIES = [SECURE_SESSION_COOKIE, PLAIN_SESSION_COOKIE, 'berth_token'] as const;
+export const PLATFORM_COOKIES = PLATFORM_COOKIE_NAMES;
 
 /** The session cookie's name for a console whose cookie can be Secure, or not. */
 export function sessionCookieName(secure: boolean): string {

@@ -23,6 +23,8 @@ export interface StaticSite {
   root: string;
   index: string;
   spa: boolean;
+  /** Serve paths with a segment starting with `.`; `.well-known` is served either way. */
+  dotfiles: boolean;
 }
 
 export interface Resources {
@@ -70,4 +72,5 @@ export const DEFAULT_STATIC: Readonly<StaticSite> = Object.freeze({
   root: '.',
   index: 'index.html',
   spa: false,
+  dotfiles: false,
 });

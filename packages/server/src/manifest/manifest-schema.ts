@@ -183,6 +183,12 @@ export const ManifestSchema = Type.Object(
               description: 'Serve the index for every path that matches no file (single-page apps).',
             }),
           ),
+          dotfiles: Type.Optional(
+            Type.Boolean({
+              description:
+                'Serve paths with a segment starting with a dot (.env, .git/…); default false (.well-known is always served).',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -143,5 +143,6 @@ function staticSite(raw: NonNullable<ManifestFile['static']>, origin: ManifestOr
     root: relative('root', raw.root, DEFAULT_STATIC.root),
     index: relative('index', raw.index, DEFAULT_STATIC.index),
     spa: raw.spa ?? DEFAULT_STATIC.spa,
+    dotfiles: raw.dotfiles ?? DEFAULT_STATIC.dotfiles,
   };
 }

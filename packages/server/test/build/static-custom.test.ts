@@ -23,7 +23,7 @@ describe('static builder', () => {
       artifactDir: run.outDir,
       runtime: 'static',
       processes: {},
-      static: { root: '.', index: 'index.html', spa: false },
+      static: { root: '.', index: 'index.html', spa: false, dotfiles: false },
     });
     expect(fs.readFileSync(path.join(result.artifactDir, 'css/site.css'), 'utf8')).toBe('h1{}');
   });
@@ -37,7 +37,7 @@ describe('static builder', () => {
     });
     run = await prepareBuild(src.dir);
     const result = await run.build();
-    expect(result.static).toEqual({ root: 'dist', index: 'home.html', spa: true });
+    expect(result.static).toEqual({ root: 'dist', index: 'home.html', spa: true, dotfiles: false });
     expect(fs.readFileSync(path.join(result.artifactDir, 'dist/home.html'), 'utf8')).toBe('generated');
   });
 

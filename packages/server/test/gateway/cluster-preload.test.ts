@@ -9,7 +9,7 @@ import type { RouteTableInput } from '../../src/gateway/route-table.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { route, send, startUpstream, type TestUpstream, waitFor } from './support.ts';
 
-const WORKER = { logLevel: 'silent', accessLog: false, trustForwarded: false, healthChecks: false } as const;
+const WORKER = { logLevel: 'silent', accessLog: false, trustProxy: false, healthChecks: false } as const;
 
 function liveWorkers(): number {
   return Object.keys(cluster.workers ?? {}).length;

@@ -42,9 +42,9 @@ describe('gateway proxy', () => {
     return port;
   }
 
-  it('strips the prefix and sets X-Forwarded-* and X-Request-Id', async () => {
+  it('strips the prefix and sets X-Forwarded-* and X-Request-Id (behind a trusted proxy)', async () => {
     const a = await upstream('a');
-    const g = await gateway();
+    const g = await gateway({ trustProxy: ['127.0.0.1'] });
     g.gateway.applyTable({ routes: [route('shop', 'prod', [a]), route('shop', 'stag', [a])] });
 
     const res = await send(g.port, '/o/shop/cart/items?x=1', {
@@ -57,6 +57,7 @@ describe('gateway proxy', () => {
     expect(seen.headers).toMatchObject({
       'x-forwarded-prefix': '/o/shop',
       'x-forwarded-for': '10.0.0.9, 127.0.0.1',
+      'x-real-ip': '10.0.0.9',
       'x-forwarded-proto': 'http',
       'x-forwarded-host': `127.0.0.1:${g.port}`,
       host: `127.0.0.1:${g.port}`,
@@ -327,7 +328,7 @@ describe('gateway proxy', () => {
   it('reports every request to onRequestDone and counts it per app and env', async () => {
     const a = await upstream('a');
     const done: RequestDoneInfo[] = [];
-    const g = await gateway({ onRequestDone: (info) => done.push(info) });
+    const g = await gateway({ onRequestDone: (info) => done.push(info), trustProxy: ['127.0.0.1'] });
     g.gateway.applyTable({ routes: [route('shop', 'prod', [a]), route('empty', 'stag', [])] });
     const ok = await send(g.port, '/o/shop/x?y=1', { headers: { 'x-request-id': 'r-1' } });
     await send(g.port, '/t/empty/');

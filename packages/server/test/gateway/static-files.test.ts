@@ -112,7 +112,7 @@ describe('static files', () => {
     site = makeSite('cached', { 'a.txt': 'aaaa', 'b.txt': 'bbbb', 'c.txt': 'cccc' });
     await serveWith({ maxEntries: 2 }, () => site);
     expect(await (await fetch(`${base}/a.txt`)).text()).toBe('aaaa');
-    expect(files.stats()).toEqual({ entries: 1, bytes: 4 });
+    expect(files.stats()).toEqual({ entries: 1, bytes: 4, openFiles: 0 });
 
     // A release's files never change; what was read is served without touching the disk again.
     fs.rmSync(path.join(site.root, 'a.txt'));
@@ -121,13 +121,13 @@ describe('static files', () => {
     // Two more paths: the least recently used (a.txt) goes, and it is looked up on disk again.
     expect(await (await fetch(`${base}/b.txt`)).text()).toBe('bbbb');
     expect(await (await fetch(`${base}/c.txt`)).text()).toBe('cccc');
-    expect(files.stats()).toEqual({ entries: 2, bytes: 8 });
+    expect(files.stats()).toEqual({ entries: 2, bytes: 8, openFiles: 0 });
     expect((await fetch(`${base}/a.txt`)).status).toBe(404);
 
     files.retain(new Set([site.root]));
     expect(files.stats().entries).toBe(2);
     files.retain(new Set(['/some/other/release']));
-    expect(files.stats()).toEqual({ entries: 0, bytes: 0 });
+    expect(files.stats()).toEqual({ entries: 0, bytes: 0, openFiles: 0 });
   });
 
   it('keeps file bytes within its byte budget', async () => {
@@ -135,7 +135,7 @@ describe('static files', () => {
     await serveWith({ maxBytes: 1000, maxFileBytes: 1000 }, () => site);
     await (await fetch(`${base}/x.txt`)).text();
     await (await fetch(`${base}/y.txt`)).text();
-    expect(files.stats()).toEqual({ entries: 1, bytes: 600 });
+    expect(files.stats()).toEqual({ entries: 1, bytes: 600, openFiles: 0 });
     expect(await (await fetch(`${base}/x.txt`)).text()).toBe('x'.repeat(600));
   });
 });

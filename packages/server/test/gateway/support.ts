@@ -1,5 +1,6 @@
 // Real loopback pieces for the gateway tests: upstream HTTP servers that report what they saw, a
 // gateway on its own http.Server, and a small HTTP client that can set any header (Host included).
+import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/index.ts';
@@ -81,6 +82,24 @@ export async function startGateway(options: Partial<GatewayOptions> = {}): Promi
   };
 }
 
+/** An upstream `name` serving app `app` in prod behind a fresh gateway; `cleanup` gets what closes
+ *  both (run it in reverse order). */
+export async function gatewayWithApp(
+  cleanup: Array<() => Promise<void> | void>,
+  app: string,
+  handler?: UpstreamHandler,
+  options: Partial<GatewayOptions> = {},
+): Promise<{ g: TestGateway; a: TestUpstream }> {
+  const a = await startUpstream(app, handler);
+  const g = await startGateway(options);
+  cleanup.push(
+    () => a.close(),
+    () => g.close(),
+  );
+  g.gateway.applyTable({ routes: [route(app, 'prod', [a])] });
+  return { g, a };
+}
+
 export interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -146,4 +165,73 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(20);
   }
+}
+
+/** A GET on its own connection (or `agent`'s), with the whole body as bytes. */
+export function getBytes(
+  url: string,
+  options: { agent?: http.Agent | false; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: options.agent ?? false, headers: options.headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }),
+        );
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+/**
+ * Another process that swaps, in a loop, entries of `root` (files or directories) for symbolic links
+ * to other paths and back, as a process of an app's user could in a tree it owns; `swaps()` counts
+ * the swaps made so far.
+ */
+export function startSwapper(
+  root: string,
+  targets: Array<[name: string, linkTarget: string]>,
+): { swaps(): number; stop(): Promise<void> } {
+  const script = `
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const [root, json] = process.argv.slice(1);
+    const targets = JSON.parse(json);
+    let swaps = 0;
+    let running = true;
+    process.on('SIGTERM', () => { running = false; });
+    (function loop() {
+      for (let i = 0; i < 20 && running; i++) {
+        for (const [name, target] of targets) {
+          const real = path.join(root, name);
+          fs.renameSync(real, real + '.held');
+          fs.symlinkSync(target, real);
+          fs.unlinkSync(real);
+          fs.renameSync(real + '.held', real);
+          swaps++;
+        }
+      }
+      process.stdout.write(swaps + '\\n');
+      if (running) setImmediate(loop); else process.exit(0);
+    })();
+  `;
+  const child: ChildProcess = spawn(process.execPath, ['-e', script, root, JSON.stringify(targets)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let count = 0;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const last = chunk.toString().trim().split('\n').at(-1);
+    if (last) count = Number(last);
+  });
+  return {
+    swaps: () => count,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }

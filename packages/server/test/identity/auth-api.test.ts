@@ -238,7 +238,7 @@ describe('identity API: login rate limit behind a proxy', () => {
   beforeAll(async () => {
     t = await startTestBerthd({
       env: {
-        BERTH_TRUST_PROXY: 'true',
+        BERTH_TRUST_PROXY: '127.0.0.1',
         BERTH_LOGIN_FREE_FAILURES: '3',
         BERTH_LOGIN_BACKOFF: '1m',
         BERTH_LOGIN_MAX_FAILURES_ADDRESS: '4',

@@ -119,7 +119,10 @@ resources: { memory: 256M, cpu: 0.5, pids: 256 }
     });
     t?.cleanup();
     m = await loadManifest(app('runtime: static\nstatic: { root: ./public/, spa: true }\n'));
-    expect(m.static).toEqual({ root: 'public', index: 'index.html', spa: true });
+    expect(m.static).toEqual({ root: 'public', index: 'index.html', spa: true, dotfiles: false });
+    t?.cleanup();
+    m = await loadManifest(app('runtime: static\nstatic: { dotfiles: true }\n'));
+    expect(m.static).toEqual({ root: '.', index: 'index.html', spa: false, dotfiles: true });
     t?.cleanup();
     const err = await expectCode(
       loadManifest(app('runtime: static\nprocesses: { web: node x.js }\n')),
