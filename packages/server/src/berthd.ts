@@ -105,57 +105,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   const shared = config.sharedOrigin;
   try {
     warnAboutOrigins(config, logger);
-    // With workers (one per core) serving the apps port, every route table goes to the workers too.
-    // (With BERTH_SHARED_ORIGIN they serve BERTH_PORT and forward what is not for an app to berthd's
-    // server on a loopback port.) They are forked first, to load their code while berthd migrates
-    // and recovers (a restart is served again sooner), and listen once berthd has its route table
-    // (`start` below).
-    const gatewayLimits = {
-      headersTimeoutMs: config.gateway.headerTimeoutMs,
-      maxConnectionsPerAddress: config.gateway.maxConnectionsPerAddress,
-    };
-    if (config.gatewayWorkers > 0) {
-      gatewayWorkers = createGatewayCluster({
-        logger,
-        workers: config.gatewayWorkers,
-        port: shared ? config.port : config.appsPort,
-        host: config.host,
-        worker: {
-          logLevel: config.logLevel,
-          accessLog: config.engine.accessLog,
-          trustProxy: config.trustProxy,
-          limits: gatewayLimits,
-          pool: { connections: config.gateway.upstreamConnections },
-        },
-        currentTable: () => gateway!.table,
-        // Their settings come by IPC; no BERTH_* variable (no secret) reaches them.
-        env: childEnvironment(),
-      });
-      gatewayWorkers.preload();
-    }
     await migrateToLatest(store, [...ALL_MIGRATIONS], logger.child({ mod: 'store' }));
 
-    const audit = createAuditLog({ store });
-    const identity = createIdentity({
-      store,
-      audit,
-      logger: logger.child({ mod: 'identity' }),
-      sessionTtlMs: config.sessionTtlMs,
-      cookieSecure: config.cookieSecure,
-      login: config.login,
-    });
-    const bootstrap = await identity.bootstrapAdmin(config.adminPassword);
-    const apps = createApps({
-      store,
-      audit,
-      secretBox,
-      logger: logger.child({ mod: 'apps' }),
-      lookupUser: identity.lookupUser,
-      usersByIds: identity.usersByIds,
-      appsUrl: () => urls!.apps,
-      onConfigChanged: (actor, code, env) => engine!.service.configChanged(actor, code, env),
-      onAppDeleted: (code) => engine!.service.appDeleted(code),
-    });
     // Host identities exist only when berthd can switch users (root); the installation's code is
     // part of every host-level name either way.
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -180,6 +131,59 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           uidBase: config.runtime.uidBase,
         })
       : undefined;
+    const gatewayUser = tenants ? await tenants.gateway() : undefined;
+    // With workers (one per core) serving the apps port, every route table goes to the workers too.
+    // (With BERTH_SHARED_ORIGIN they serve BERTH_PORT and forward what is not for an app to berthd's
+    // server on a loopback port.) They run as the gateway's own identity when berthd is root (the
+    // primary keeps the listening socket; static sites are sealed to that identity's group). They
+    // are forked as early as their identity is known, to load their code while berthd recovers (a
+    // restart is served again sooner), and listen once berthd has its route table (`start` below).
+    const gatewayLimits = {
+      headersTimeoutMs: config.gateway.headerTimeoutMs,
+      maxConnectionsPerAddress: config.gateway.maxConnectionsPerAddress,
+    };
+    if (config.gatewayWorkers > 0) {
+      gatewayWorkers = createGatewayCluster({
+        logger,
+        workers: config.gatewayWorkers,
+        port: shared ? config.port : config.appsPort,
+        host: config.host,
+        worker: {
+          logLevel: config.logLevel,
+          accessLog: config.engine.accessLog,
+          trustProxy: config.trustProxy,
+          limits: gatewayLimits,
+          pool: { connections: config.gateway.upstreamConnections },
+        },
+        currentTable: () => gateway!.table,
+        // Their settings come by IPC; no BERTH_* variable (no secret) reaches them.
+        env: childEnvironment(),
+        ...(gatewayUser ? { runAs: { uid: gatewayUser.uid, gid: gatewayUser.gid } } : {}),
+      });
+      gatewayWorkers.preload();
+    }
+
+    const audit = createAuditLog({ store });
+    const identity = createIdentity({
+      store,
+      audit,
+      logger: logger.child({ mod: 'identity' }),
+      sessionTtlMs: config.sessionTtlMs,
+      cookieSecure: config.cookieSecure,
+      login: config.login,
+    });
+    const bootstrap = await identity.bootstrapAdmin(config.adminPassword);
+    const apps = createApps({
+      store,
+      audit,
+      secretBox,
+      logger: logger.child({ mod: 'apps' }),
+      lookupUser: identity.lookupUser,
+      usersByIds: identity.usersByIds,
+      appsUrl: () => urls!.apps,
+      onConfigChanged: (actor, code, env) => engine!.service.configChanged(actor, code, env),
+      onAppDeleted: (code) => engine!.service.appDeleted(code),
+    });
     const jobs = createJobQueue({
       store,
       logger: logger.child({ mod: 'jobs' }),

@@ -86,7 +86,7 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
       const dockerfileApp = await detectDockerfileApp(unpacked.root);
       if (dockerfileApp) {
         const built = await buildFromDockerfile(ctx, ctx.containers, o, unpacked.root, outDir, dockerfileApp);
-        await seal(ctx, o, outDir, built.build.runtime);
+        if (await seal(ctx, o, outDir, built.build.runtime)) built.build.sealed = true;
         return built;
       }
     }
@@ -126,7 +126,7 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
     } else {
       result = await buildApp(ctx.builders, base);
     }
-    await seal(ctx, o, outDir, result.runtime);
+    const sealed = await seal(ctx, o, outDir, result.runtime);
     const build: ReleaseBuild = {
       runtime: result.runtime,
       ...(image ? { image } : {}),
@@ -138,6 +138,7 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
       env: manifest.env,
       health: manifest.health,
       resources: manifest.resources,
+      ...(sealed ? { sealed } : {}),
     };
     return { outDir, artifactDir: result.artifactDir, build };
   } finally {
@@ -151,12 +152,13 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
  * runs no instances). Nothing of the build identity runs meanwhile: it was reaped after its last
  * step, and once more here.
  */
-async function seal(ctx: EngineContext, o: BuildInput, outDir: string, runtime: string): Promise<void> {
+async function seal(ctx: EngineContext, o: BuildInput, outDir: string, runtime: string): Promise<boolean> {
   const tenants = ctx.tenants;
-  if (!tenants) return;
+  if (!tenants) return false;
   await tenants.reap(await tenants.build(o.app, o.env as EnvName));
   const reader = runtime === 'static' ? await tenants.gateway() : await tenants.run(o.app, o.env as EnvName);
   await sealArtifact(outDir, reader.gid);
+  return true;
 }
 
 /**

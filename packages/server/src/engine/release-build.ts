@@ -18,6 +18,9 @@ export interface ReleaseBuild {
   env: Record<string, string>;
   health: HealthCheck;
   resources: Resources;
+  /** The artifact was sealed (build/seal-artifact.ts): every file in it is root's. Absent in releases
+   *  built by a berthd that is not root, or before sealing existed. */
+  sealed?: boolean;
 }
 
 /** `runtime` of a release built from the app's Dockerfile: its image carries the app, so container

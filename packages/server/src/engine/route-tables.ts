@@ -56,6 +56,9 @@ export function createRouteTables(deps: {
             index: build.static.index,
             spa: build.static.spa,
             ...(build.static.dotfiles === true ? { dotfiles: true } : {}),
+            // A sealed tree is root's through and through: a file owned by anyone else is not one
+            // the build left, and is refused.
+            ...(build.sealed === true ? { owner: 0 } : {}),
           },
         });
         continue;
