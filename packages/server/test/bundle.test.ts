@@ -6,25 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { json, tinyApp } from './engine/support.ts';
-import { type Fixture, REPO_ROOT, startNode } from './jobs/processes.ts';
+import { childProcesses, type Fixture, REPO_ROOT, startNode } from './jobs/processes.ts';
 import { ADMIN_PASSWORD, loginCookieHeader } from './support/harness.ts';
 import { removeInstallationUsers } from './support/host-users.ts';
-
-/** pid -> command line of every process whose parent is `ppid`. */
-function children(ppid: number): Map<number, string> {
-  const found = new Map<number, string>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) continue;
-      found.set(Number(entry), fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
-}
 
 describe('the compiled berthd', () => {
   const outdir = fs.mkdtempSync(path.join(REPO_ROOT, 'packages/server/.dist-test-'));
@@ -72,7 +56,7 @@ describe('the compiled berthd', () => {
 
     // Two gateway workers, forked from the bundle; no tsx loader or esbuild service anywhere.
     const pid = berthd.child.pid!;
-    const kids = [...children(pid).values()];
+    const kids = [...childProcesses(pid, 'cmdline').values()];
     expect(kids.filter((c) => c.includes(path.join(outdir, 'gateway-worker.mjs')))).toHaveLength(2);
     for (const cmd of [...kids, fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')]) {
       expect(cmd).not.toMatch(/tsx|esbuild/);

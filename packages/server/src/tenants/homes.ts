@@ -6,9 +6,9 @@
 // berthd is root and the home is the app's: berthd only ever acts on the home directory itself
 // through a descriptor opened with O_NOFOLLOW, and removes the contents *as the identity* (`rm`
 // with the identity's uid), so a link planted inside leads nowhere the app could not reach anyway.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { runAsIdentity } from './run-as.ts';
 
 const O_DIR = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
 
@@ -67,15 +67,5 @@ export function withDirectory(dir: string, fn: (fd: number, stat: fs.Stats) => v
 /** `rm -rf` of `target` with the privileges of uid/gid `uid` (it cannot remove `target` itself:
  *  its parent is root's; that is left to the caller). */
 function removeAs(uid: number, target: string): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn('rm', ['-rf', '--one-file-system', '--', target], {
-      uid,
-      gid: uid,
-      cwd: '/',
-      stdio: 'ignore',
-      env: { PATH: '/usr/bin:/bin' },
-    });
-    child.once('error', () => resolve());
-    child.once('exit', () => resolve());
-  });
+  return runAsIdentity(uid, ['rm', '-rf', '--one-file-system', '--', target]);
 }

@@ -6,9 +6,9 @@
 // The kill itself is `kill -9 -1` run *as that uid*: the kernel then signals every process that
 // uid may signal in one pass, which a fork cannot race (fork waits for the pass). /proc is read
 // before and after to know whether anything was there and that nothing is left.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runAsIdentity } from './run-as.ts';
 
 const KILL_CANDIDATES = ['/usr/bin/kill', '/bin/kill'];
 const ROUNDS = 20;
@@ -64,15 +64,5 @@ function signal(pid: number): void {
 
 /** `kill -9 -1` as uid/gid `uid` (procps and util-linux both read it so): it dies with the rest. */
 function killAllAs(killer: string, uid: number): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(killer, ['-9', '-1'], {
-      uid,
-      gid: uid,
-      cwd: '/',
-      stdio: 'ignore',
-      env: { PATH: '/usr/bin:/bin' },
-    });
-    child.once('error', () => resolve());
-    child.once('exit', () => resolve());
-  });
+  return runAsIdentity(uid, [killer, '-9', '-1']);
 }

@@ -1,6 +1,7 @@
 // Starting fixture scripts (node --import tsx) and other node programs as real OS processes, and
 // waiting for their output.
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,4 +65,21 @@ export function startNode(args: string[], env: Record<string, string>): Fixture 
       });
     },
   };
+}
+
+/** pid -> `/proc/<pid>/{file}` (NULs as spaces for `cmdline`) of every process whose parent is `ppid`. */
+export function childProcesses(ppid: number, file: 'cmdline' | 'environ'): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) continue;
+      const text = fs.readFileSync(`/proc/${entry}/${file}`, 'latin1');
+      found.set(Number(entry), file === 'cmdline' ? text.split('\0').join(' ') : text);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
 }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopApps, tinyApp } from '../engine/support.ts';
-import { type Fixture, REPO_ROOT, startNode } from '../jobs/processes.ts';
+import { childProcesses, type Fixture, REPO_ROOT, startNode } from '../jobs/processes.ts';
 import { testDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD, sessionToken, startTestBerthd, type TestBerthd } from '../support/harness.ts';
 
@@ -339,22 +339,6 @@ describe('the generated first password', () => {
   });
 });
 
-/** pid -> environment of every process whose parent is `ppid`. */
-function childEnvirons(ppid: number): Map<number, string> {
-  const found = new Map<number, string>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) continue;
-      found.set(Number(entry), fs.readFileSync(`/proc/${entry}/environ`, 'latin1'));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
-}
-
 describe('secrets in the environment of berthd and its gateway workers', () => {
   const outdir = fs.mkdtempSync(path.join(REPO_ROOT, 'packages/server/.dist-test-'));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-environ-'));
@@ -397,7 +381,7 @@ describe('secrets in the environment of berthd and its gateway workers', () => {
     expect(own).toContain('BERTH_DATA_DIR=');
     for (const secret of [password, secretKey, dbFile]) expect(own).not.toContain(secret);
 
-    const workers = childEnvirons(pid);
+    const workers = childProcesses(pid, 'environ');
     expect(workers.size).toBeGreaterThanOrEqual(2);
     for (const [workerPid, environ] of workers) {
       for (const secret of [password, secretKey, dbFile])
