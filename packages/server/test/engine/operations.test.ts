@@ -409,7 +409,7 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     });
     expect((await json(upload)).error.code).toBe('FORBIDDEN');
     // Once a member, the developer deploys.
-    expect((await f.api('POST', `/api/v1/apps/${code}/members`, { username: 'dev1' })).status).toBe(201);
+    expect((await f.api('POST', `/api/v1/apps/${code}/members`, { username: 'dev1' })).status).toBe(204);
     const restart = await f.t.api('POST', `/api/v1/apps/${code}/envs/stag/restart`, { cookie: dev });
     expect(restart.status).toBe(202);
     expect(restart.body.deploy.createdBy).toBe('dev1');
