@@ -72,7 +72,7 @@ async function rawExchange(
   return received;
 }
 
-describe('gateway attacks against berthd (apps on the public port)', () => {
+describe('gateway attacks against berthd (apps on their own origin)', () => {
   let f: EngineFixture;
   let port: number;
   beforeAll(async () => {
@@ -80,7 +80,7 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
       BERTH_GATEWAY_HEADER_TIMEOUT: '1s',
       BERTH_GATEWAY_CONNECTIONS_PER_ADDRESS: '8',
     });
-    port = f.t.berthd.port;
+    port = f.t.berthd.appsPort;
     await f.createApp('sececho');
     await f.deploy('sececho', 'prod', await packFiles({ 'server.js': ECHO_APP, 'berth.yaml': ECHO_YAML }));
     await f.createApp('secsite');
@@ -105,7 +105,7 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
     const route = f.t.berthd.gateway.table.routes.find((r) => r.app === 'secsite')!;
     const root = route.static!.root;
     const secretKey = fs.readFileSync(path.join(f.t.dataDir, 'secret.key'));
-    expect((await getBytes(`${f.t.url}/o/secsite/big.bin`)).status).toBe(200);
+    expect((await getBytes(`${f.t.appsUrl}/o/secsite/big.bin`)).status).toBe(200);
     // As root here: a process of the app's user can do the same to a tree that user owns.
     const swapper = startSwapper(root, [
       ['small.txt', path.join(f.t.dataDir, 'secret.key')],
@@ -118,7 +118,7 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
       const until = Date.now() + 3_000;
       while (Date.now() < until) {
         for (const p of ['/small.txt', '/big.bin', '/sub/page.txt', '/sub/secret.key', '/sub/berth.db']) {
-          const res = await getBytes(`${f.t.url}/o/secsite${p}`);
+          const res = await getBytes(`${f.t.appsUrl}/o/secsite${p}`);
           expect(res.body.includes(secretKey), `${p} served the secret key`).toBe(false);
           expect(res.body.toString('latin1'), `${p} served /etc/shadow`).not.toMatch(/^root:/m);
           expect(res.body.includes('SQLite format'), `${p} served the store`).toBe(false);
@@ -134,11 +134,11 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
 
   it("does not serve a static site's dotfiles or manifest, but serves .well-known", async () => {
     for (const p of ['/.env', '/.git/config', '/berth.yaml', '/%2eenv']) {
-      const res = await getBytes(`${f.t.url}/o/secsite${p}`);
+      const res = await getBytes(`${f.t.appsUrl}/o/secsite${p}`);
       expect(res.status, p).toBe(404);
       expect(res.body.toString(), p).not.toContain('hunter2');
     }
-    const wellKnown = await getBytes(`${f.t.url}/o/secsite/.well-known/security.txt`);
+    const wellKnown = await getBytes(`${f.t.appsUrl}/o/secsite/.well-known/security.txt`);
     expect(wellKnown.body.toString()).toContain('security@example.com');
   });
 
@@ -169,7 +169,7 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
   });
 
   it('gives the app the address the gateway saw, never one the client forged', async () => {
-    const res = await getBytes(`${f.t.url}/o/sececho/who`, { headers: FORGED });
+    const res = await getBytes(`${f.t.appsUrl}/o/sececho/who`, { headers: FORGED });
     const seen = JSON.parse(res.body.toString()).headers;
     expect(seen).toMatchObject({
       'x-forwarded-for': '127.0.0.1',
@@ -184,7 +184,7 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
 
   it("keeps the console's session away from apps, and apps from setting it", async () => {
     const session = await f.t.login('admin', 'admin-test-password-1');
-    const res = await getBytes(`${f.t.url}/o/sececho/cookies`, {
+    const res = await getBytes(`${f.t.appsUrl}/o/sececho/cookies`, {
       headers: { cookie: `theme=dark; berth_token=${session}; __Host-berth_session=${session}; cart=%7B%7D` },
     });
     const seen = JSON.parse(res.body.toString()).headers;
@@ -217,17 +217,23 @@ describe('gateway attacks against berthd (apps on the public port)', () => {
       ninth.write('GET /o/sececho/ HTTP/1.1\r\nHost: x\r\n\r\n');
       await closed;
       // Everyone else is still served.
-      expect((await getBytes(`${f.t.url}/o/sececho/`)).status).toBe(200);
+      expect((await getBytes(`${f.t.appsUrl}/o/sececho/`)).status).toBe(200);
     } finally {
       for (const s of held) s.destroy();
     }
   });
 });
 
-describe('gateway attacks against berthd behind gateway workers (one origin for apps and the API)', () => {
+describe('gateway attacks against berthd behind gateway workers, apps and API on one origin (BERTH_SHARED_ORIGIN)', () => {
   let f: EngineFixture;
   beforeAll(async () => {
-    f = await startEngineFixture('sqlite', { BERTH_GATEWAY_WORKERS: '1', BERTH_LOG_STREAMS_PER_USER: '70' });
+    // Only with a shared origin does the API sit behind the workers' pool (by default it has a port
+    // of its own); the pool must not run dry there either.
+    f = await startEngineFixture('sqlite', {
+      BERTH_GATEWAY_WORKERS: '1',
+      BERTH_LOG_STREAMS_PER_USER: '70',
+      BERTH_SHARED_ORIGIN: 'true',
+    });
     await f.createApp('secstream');
   }, 240_000);
   afterAll(async () => f?.stop());
@@ -236,7 +242,7 @@ describe('gateway attacks against berthd behind gateway workers (one origin for 
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${f.t.url}/api/v1/apps`, {
         method: 'POST',
-        headers: { cookie: `berth_token=${f.cookie}`, 'content-type': 'application/json' },
+        headers: { cookie: `${f.t.cookieName}=${f.cookie}`, 'content-type': 'application/json' },
         body: JSON.stringify({ code: 'toolarge', name: 'x'.repeat(3 * 1024 * 1024) }),
       });
       expect(res.status).toBe(413);
@@ -250,7 +256,7 @@ describe('gateway attacks against berthd behind gateway workers (one origin for 
       new Promise((resolve, reject) => {
         const req = http.get(
           `${f.t.url}/api/v1/apps/secstream/envs/prod/logs?follow=true`,
-          { agent: false, headers: { cookie: `berth_token=${f.cookie}` } },
+          { agent: false, headers: { cookie: `${f.t.cookieName}=${f.cookie}` } },
           (res) => {
             res.resume();
             resolve(res.statusCode ?? 0);
@@ -264,13 +270,13 @@ describe('gateway attacks against berthd behind gateway workers (one origin for 
       expect(statuses).toEqual(Array(70).fill(200));
       // The 71st of the same user is refused with a stable code.
       const refused = await fetch(`${f.t.url}/api/v1/apps/secstream/envs/prod/logs?follow=true`, {
-        headers: { cookie: `berth_token=${f.cookie}` },
+        headers: { cookie: `${f.t.cookieName}=${f.cookie}` },
       });
       expect(refused.status).toBe(429);
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('LOG_STREAMS_LIMIT');
       // Other API calls are not held up by the streams (64 connections per worker used to be all).
       const apps = await fetch(`${f.t.url}/api/v1/apps`, {
-        headers: { cookie: `berth_token=${f.cookie}` },
+        headers: { cookie: `${f.t.cookieName}=${f.cookie}` },
         signal: AbortSignal.timeout(10_000),
       });
       expect(apps.status).toBe(200);
@@ -280,7 +286,7 @@ describe('gateway attacks against berthd behind gateway workers (one origin for 
     // A closed stream frees its place.
     await waitFor(async () => {
       const again = await fetch(`${f.t.url}/api/v1/apps/secstream/envs/prod/logs?follow=true`, {
-        headers: { cookie: `berth_token=${f.cookie}` },
+        headers: { cookie: `${f.t.cookieName}=${f.cookie}` },
       });
       await again.body?.cancel();
       return again.status === 200;
