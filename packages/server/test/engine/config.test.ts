@@ -12,6 +12,7 @@ describe('engine settings', () => {
       accessLog: true,
       historyRetentionMs: 30 * 86_400_000,
       healIntervalMs: 300_000,
+      logStreamsPerUser: 10,
     });
   });
 
@@ -35,6 +36,7 @@ describe('engine settings', () => {
       accessLog: true,
       historyRetentionMs: 12 * 3_600_000,
       healIntervalMs: 0,
+      logStreamsPerUser: 10,
     });
     expect(loadConfig({ BERTH_ACCESS_LOG: 'false' }, '/tmp').engine.accessLog).toBe(false);
     expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '512k' }, '/tmp').engine.maxPackageBytes).toBe(512 * 1024);

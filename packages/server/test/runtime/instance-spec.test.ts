@@ -17,6 +17,12 @@ const good: InstanceSpec = {
   pathPrepend: ['node_modules/.bin'],
   limits: { memoryBytes: 512 * 1024 * 1024, pids: 100 },
   listen: true,
+  user: {
+    name: 'berth-k3x9q2-880001',
+    uid: 880_001,
+    gid: 880_001,
+    home: '/var/lib/berth/homes/berth-k3x9q2-880001',
+  },
 };
 
 function problem(over: Partial<InstanceSpec> | Record<string, unknown>): string | undefined {
@@ -32,6 +38,10 @@ function problem(over: Partial<InstanceSpec> | Record<string, unknown>): string 
 describe('validateInstanceSpec', () => {
   it('accepts a well-formed spec', () => {
     expect(problem({})).toBeUndefined();
+  });
+
+  it.runIf(process.getuid?.() === 0)('refuses a spec without a user when berthd is root', () => {
+    expect(problem({ user: undefined })).toContain('needs a user');
   });
 
   it.each([
@@ -50,6 +60,9 @@ describe('validateInstanceSpec', () => {
     ['a negative limit', { limits: { pids: -1 } }, 'positive'],
     ['a fractional pids limit', { limits: { pids: 1.5 } }, 'whole number'],
     ['a missing listen flag', { listen: undefined }, 'listen'],
+    ['root as the user', { user: { ...good.user!, uid: 0 } }, 'app uid'],
+    ['a user without a home', { user: { ...good.user!, home: 'homes/x' } }, 'absolute path'],
+    ['a bad user name', { user: { ...good.user!, name: 'Root;' } }, 'user name'],
   ])('refuses %s', (_name, over, message) => {
     expect(problem(over)).toContain(message);
   });
