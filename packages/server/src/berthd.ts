@@ -131,7 +131,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           uidBase: config.runtime.uidBase,
         })
       : undefined;
-    const gatewayUser = tenants ? await tenants.gateway() : undefined;
+    // (Static sites are sealed to the gateway's identity too; it is made when first needed.)
+    const gatewayUser = tenants && config.gatewayWorkers > 0 ? await tenants.gateway() : undefined;
     // With workers (one per core) serving the apps port, every route table goes to the workers too.
     // (With BERTH_SHARED_ORIGIN they serve BERTH_PORT and forward what is not for an app to berthd's
     // server on a loopback port.) They run as the gateway's own identity when berthd is root (the
