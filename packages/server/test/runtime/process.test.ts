@@ -126,16 +126,6 @@ describe('process driver', () => {
     },
   );
 
-  it.runIf(!isRoot)('runs an instance without a user as the current user', async () => {
-    const { driver, dataDir } = await setup();
-    const s = await spec(dataDir, 'plain', 'server');
-    const info = await driver.start(s);
-    const who = JSON.parse(await waitForHttp(info, '/whoami'));
-    expect(who.uid).toBe(process.getuid!());
-    expect(fs.statSync(who.home).mode & 0o777).toBe(0o700);
-    await driver.stop(s.id, { graceMs: 2000 });
-  });
-
   it.runIf(isRoot)('refuses an instance without a user when berthd is root', async () => {
     const { driver, dataDir } = await setup();
     const { user: _user, ...s } = await spec(dataDir, 'nouser', 'server');

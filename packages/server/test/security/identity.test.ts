@@ -13,6 +13,7 @@ import { stopApps, tinyApp } from '../engine/support.ts';
 import { childProcesses, type Fixture, REPO_ROOT, startNode } from '../jobs/processes.ts';
 import { testDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD, sessionToken, startTestBerthd, type TestBerthd } from '../support/harness.ts';
+import { removeInstallationUsers } from '../support/host-users.ts';
 
 interface Answer {
   status: number;
@@ -356,14 +357,15 @@ describe('secrets in the environment of berthd and its gateway workers', () => {
       berthd.child.kill('SIGTERM');
       await berthd.exited;
     }
+    await removeInstallationUsers({ dialect: 'sqlite', file: dbFile });
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
+  const dbFile = path.join(dataDir, `store-${crypto.randomBytes(4).toString('hex')}.db`);
   it('are read once and are then gone from /proc/<pid>/environ of berthd and of every worker', async () => {
     const password = `env-secret-${crypto.randomBytes(6).toString('hex')}`;
     const secretKey = crypto.randomBytes(32).toString('base64');
-    const dbFile = path.join(dataDir, `store-${crypto.randomBytes(4).toString('hex')}.db`);
     berthd = startNode([path.join(outdir, 'berthd.mjs')], {
       BERTH_PORT: '0',
       BERTH_HOST: '127.0.0.1',
