@@ -10,6 +10,7 @@ import { appsRoutes, createApps } from './apps/index.ts';
 import { createBuilders } from './build/index.ts';
 import { type Config, childEnvironment } from './config.ts';
 import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
+import { clearBuildScratch } from './engine/build-release.ts';
 import { createEngine, type Engine } from './engine/index.ts';
 import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
 import { accessLogger } from './gateway/access-log.ts';
@@ -36,6 +37,7 @@ import {
   type JobQueue,
   type JobWorkers,
   jobsRoutes,
+  ownerIsGone,
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
@@ -50,7 +52,13 @@ import type { RuntimeDriver } from './runtime/index.ts';
 import { createProcessDriver } from './runtime/process/index.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { openStore, type Store } from './store/store.ts';
-import { createTenants, installationCode, secureDataDir, type Tenants } from './tenants/index.ts';
+import {
+  createTenants,
+  DataDirClosedError,
+  installationCode,
+  secureDataDir,
+  type Tenants,
+} from './tenants/index.ts';
 import { VERSION } from './version.ts';
 
 export interface BerthdOptions {
@@ -113,14 +121,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     const installation = await installationCode(store);
     if (isRoot) {
       const closed = secureDataDir(config.dataDir);
-      if (closed.length > 0) {
-        logger.warn(
-          { dataDir: config.dataDir, closed },
-          'apps run as users of their own and must pass through every directory above the data dir to ' +
-            'reach their homes and releases; these are closed to them: choose BERTH_DATA_DIR elsewhere ' +
-            '(e.g. /var/lib/berth) or allow passing (chmod o+x)',
-        );
-      }
+      if (closed.length > 0) throw new DataDirClosedError(config.dataDir, closed);
     }
     const tenants = isRoot
       ? await createTenants({
@@ -132,6 +133,9 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         })
       : undefined;
     // (Static sites are sealed to the gateway's identity too; it is made when first needed.)
+    // Nothing builds yet: what a berthd killed mid-build left (processes, sources, caches) goes.
+    await tenants?.reapBuilds();
+    await clearBuildScratch(config.dataDir);
     const gatewayUser = tenants && config.gatewayWorkers > 0 ? await tenants.gateway() : undefined;
     // With workers (one per core) serving the apps port, every route table goes to the workers too.
     // (With BERTH_SHARED_ORIGIN they serve BERTH_PORT and forward what is not for an app to berthd's
@@ -344,6 +348,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     publicUrls.bind({ console: consolePort, apps: appsPort });
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
+    // Deploys a killed berthd of this host was running are taken up again now, not after their lease.
+    await jobs.reapLost(ownerIsGone);
     workers = createJobWorkers({
       queue: jobs,
       handlers: { ...engine.jobHandlers, ...options.jobHandlers },

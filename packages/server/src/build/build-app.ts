@@ -30,7 +30,7 @@ export async function buildApp(builders: readonly Builder[], ctx: BuildContext):
   );
   timer.unref();
   const signal = AbortSignal.any([ctx.signal, timeout.signal]);
-  const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-build-cache-'));
+  const cacheDir = await fs.mkdtemp(path.join(ctx.scratchDir ?? os.tmpdir(), 'berth-build-cache-'));
   let ok = false;
   try {
     ctx.log(`-----> Copying the source (${builder.name} build)`);

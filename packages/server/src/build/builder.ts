@@ -23,6 +23,9 @@ export interface BuildContext {
   user?: { uid: number; gid: number };
   /** A scratch directory outside the artifact for tool caches; buildApp creates and removes it. */
   cacheDir?: string;
+  /** Where buildApp makes that scratch directory (default: the system's temp dir). berthd uses its
+   *  data dir's `tmp/`, which it empties when it starts (after a crash mid-build). */
+  scratchDir?: string;
   /** Runs each build step; default: spawned on this host (runStep). The Docker runtime runs them in
    *  a one-off container of the stack image instead (container-exec.ts). */
   exec?: StepExecutor;

@@ -7,7 +7,11 @@ export {
   type BuildTools,
   DEFAULT_BUILD_TIMEOUT_MS,
 } from './builder.ts';
-export { type ContainerExecOptions, containerExecutor } from './container/container-exec.ts';
+export {
+  type ContainerExecOptions,
+  containerExecutor,
+  removeBuildContainers,
+} from './container/container-exec.ts';
 export { type ContainerTools, containerTools } from './container/container-tools.ts';
 export { type BuildersDeps, createBuilders, resolveTools } from './create-builders.ts';
 export { type BuiltImage, buildImage, removeTag } from './dockerfile/build-image.ts';

@@ -41,6 +41,20 @@ import type { HostIdentity } from '../tenants/index.ts';
 import { type EngineContainers, type EngineContext, stackRuntimeOf } from './engine-deps.ts';
 import { DOCKERFILE_RUNTIME, type ReleaseBuild } from './release-build.ts';
 
+/**
+ * Empties `{dataDir}/tmp` (unpacked sources and build caches) when berthd starts: nothing builds yet,
+ * and whatever is there was left by a berthd that died mid-build (the build identities' processes
+ * were killed first, so nothing writes there any more).
+ */
+export async function clearBuildScratch(dataDir: string): Promise<void> {
+  const tmp = path.join(dataDir, 'tmp');
+  const entries = await fs.promises.readdir(tmp).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  for (const entry of entries) await fs.promises.rm(path.join(tmp, entry), { recursive: true, force: true });
+}
+
 export function packagePath(dataDir: string, deployId: string): string {
   return path.join(dataDir, 'packages', `${deployId}.tar.gz`);
 }
@@ -95,6 +109,7 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
     const base: Omit<BuildContext, 'user'> = {
       sourceDir: unpacked.root,
       outDir,
+      scratchDir: path.dirname(work),
       manifest,
       env: { ...manifest.env, ...o.config },
       log: o.log,
@@ -103,7 +118,14 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
     let result: BuildResult;
     let image: string | undefined;
     if (ctx.containers) {
-      const inContainer = containerBuild(ctx.containers, ctx.logger, o, manifest.runtime, builder);
+      const inContainer = containerBuild(
+        ctx.containers,
+        ctx.logger,
+        ctx.installation,
+        o,
+        manifest.runtime,
+        builder,
+      );
       result = await buildApp(inContainer.builders, {
         ...base,
         ...(inContainer.user ? { user: inContainer.user } : {}),
@@ -184,6 +206,7 @@ export async function makeReleaseParents(dataDir: string, outDir: string, passab
 function containerBuild(
   containers: EngineContainers,
   logger: Logger,
+  installation: string,
   o: BuildInput,
   runtime: string,
   builder: HostIdentity | undefined,
@@ -210,6 +233,7 @@ function containerBuild(
         toolMounts: tools.mounts,
         toolEnv: tools.env,
         label: o.app,
+        owner: installation,
       });
     }
     return executor(step);

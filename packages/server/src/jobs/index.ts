@@ -21,6 +21,7 @@ export {
   type JobHandlers,
   type JobWorkers,
   type JobWorkersDeps,
+  ownerIsGone,
 } from './job-workers.ts';
 export { jobsRoutes } from './jobs-routes.ts';
 export {

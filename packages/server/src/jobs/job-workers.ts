@@ -293,6 +293,25 @@ export function createJobWorkers(deps: JobWorkersDeps): JobWorkers {
   };
 }
 
+/** `{host}/{pid}/{random}`: who holds a lease, and where (see `ownerIsGone`). */
 function defaultOwner(): string {
   return `${os.hostname().slice(0, 80)}/${process.pid}/${crypto.randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * True for a lease owner of this host whose process no longer exists: a berthd that died (kill -9,
+ * a crash) while running jobs. Its leases need not run out before another worker takes the jobs.
+ * Owners of other hosts, of this process, or of a live process (perhaps a reused pid) are not gone.
+ */
+export function ownerIsGone(owner: string): boolean {
+  const [host, pidText] = owner.split('/');
+  const pid = Number(pidText);
+  if (host !== os.hostname().slice(0, 80) || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

@@ -1,4 +1,4 @@
-export { secureDataDir } from './data-dir.ts';
+export { DataDirClosedError, secureDataDir } from './data-dir.ts';
 export { ensureHome, homeOf, homesDir, removeHome, withDirectory } from './homes.ts';
 export { createHostUser, deleteHostUser, lookupHostUser } from './host-users.ts';
 export { tenantsMigrations } from './migrations.ts';

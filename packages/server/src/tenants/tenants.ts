@@ -56,6 +56,9 @@ export interface Tenants {
   gateway(): Promise<HostIdentity>;
   /** Kills every process of the identity (with host users; containers end with their container). */
   reap(identity: HostIdentity): Promise<void>;
+  /** Kills every process of every build identity: at start, when no build runs (a berthd killed
+   *  mid-build leaves its build's processes). */
+  reapBuilds(): Promise<void>;
   /** Retires every identity of the app: processes killed, homes removed, users deleted. */
   retireApp(app: string): Promise<void>;
   /** Finishes retirements an earlier berthd did not, and retires identities of apps that no longer
@@ -197,6 +200,16 @@ export async function createTenants(options: TenantsOptions): Promise<Tenants> {
     build: (app, env) => cached('build', app, env),
     gateway: () => cached('gateway', null, null),
     reap,
+    async reapBuilds() {
+      if (!options.hostUsers) return;
+      const rows = await db
+        .selectFrom('host_identities')
+        .select(['name', 'uid'])
+        .where('kind', '=', 'build')
+        .where('status', '=', 'active')
+        .execute();
+      for (const row of rows) await reap({ name: row.name, uid: Number(row.uid) });
+    },
     async retireApp(app) {
       const rows = await db
         .selectFrom('host_identities')

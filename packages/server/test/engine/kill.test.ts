@@ -1,15 +1,15 @@
 // kill -9 of berthd: the apps keep running and serve again through the next berthd on the same data
-// dir without operator action; a deploy interrupted mid-build is taken over and ends, never stuck.
+// dir without operator action; a deploy interrupted mid-build is taken over at once (not after its
+// lease) and ends, never stuck, and what the interrupted build left running is gone.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Fixture, startFixture } from '../jobs/processes.ts';
+import type { Fixture } from '../jobs/processes.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
-import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
-import { json, packFiles, tinyApp } from './support.ts';
-
-const FIXTURE = '../../engine/fixtures/berthd.ts';
+import { ADMIN_PASSWORD } from '../support/harness.ts';
+import { alive, startKillable } from './killable.ts';
+import { packFiles, tinyApp } from './support.ts';
 
 describe.each(testDialects())('kill -9 on %s', (dialect) => {
   let db: TestDatabase | undefined;
@@ -33,56 +33,12 @@ describe.each(testDialects())('kill -9 on %s', (dialect) => {
       BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
       BERTH_LOG_LEVEL: 'silent',
       BERTH_JOB_POLL: '100ms',
-      BERTH_JOB_LEASE: '2s',
+      // Long enough that a deploy taken over within the test was taken over at once, not for an
+      // expired lease.
+      BERTH_JOB_LEASE: '5m',
       BERTH_DRAIN: '200ms',
     };
-    const start = async () => {
-      const p = startFixture(FIXTURE, env);
-      running.push(p);
-      const [url, appsUrl] = (await p.line('ready ', 60_000)).slice('ready '.length).trim().split(' ');
-      const cookie = await loginCookieHeader(url!, 'admin', ADMIN_PASSWORD);
-      // biome-ignore lint/suspicious/noExplicitAny: wire JSON
-      const api = async (method: string, p2: string, body?: unknown): Promise<any> => {
-        const res = await fetch(url + p2, {
-          method,
-          headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        return json(res);
-      };
-      const upload = async (pkg: Buffer) => {
-        const res = await fetch(`${url}/api/v1/apps/k9/envs/stag/deploys`, {
-          method: 'POST',
-          headers: { cookie, 'content-type': 'application/gzip' },
-          body: pkg,
-        });
-        return (await json(res)).deploy;
-      };
-      const waitFor = async (id: string, statuses: string[], timeoutMs = 90_000) => {
-        const until = Date.now() + timeoutMs;
-        for (;;) {
-          const deploy = (await api('GET', `/api/v1/deploys/${id}`)).deploy;
-          if (statuses.includes(deploy.status)) return deploy;
-          if (Date.now() > until) throw new Error(`deploy ${id} is ${deploy.status}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      };
-      const get = async (p2: string) => {
-        const res = await fetch(appsUrl + p2);
-        return { status: res.status, text: await res.text() };
-      };
-      /** Waits until the app answers 200. */
-      const serves = async (timeoutMs = 60_000) => {
-        const until = Date.now() + timeoutMs;
-        for (;;) {
-          const res = await get('/t/k9/').catch(() => ({ status: 0, text: '' }));
-          if (res.status === 200) return res.text;
-          if (Date.now() > until) throw new Error(`the app does not serve: ${res.status} ${res.text}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      };
-      return { p, url, api, upload, waitFor, get, serves };
-    };
+    const start = () => startKillable(env, 'k9', running);
 
     // 1. Deploy, then kill berthd while the app serves.
     const a = await start();
@@ -102,13 +58,20 @@ describe.each(testDialects())('kill -9 on %s', (dialect) => {
     const adopted = (await b.api('GET', '/api/v1/apps/k9/envs/stag/instances')).instances;
     expect(adopted.map((i: { id: string }) => i.id).sort()).toEqual([...before].sort());
 
-    // 3. Kill berthd in the middle of a deploy (its build sleeps).
+    // 3. Kill berthd in the middle of a deploy (its build sleeps, and leaves a process behind).
+    const marker = path.join(os.tmpdir(), `berth-k9-left-${process.pid}-${dialect}`);
+    fs.rmSync(marker, { force: true });
     const slow = await packFiles({
       'package.json': JSON.stringify({ name: 'slow', version: '1.0.0', private: true }),
       'server.js': `require('node:http').createServer((q, s) => s.end(q.url === '/healthz' ? 'ok' : 'slow v' + process.env.BERTH_RELEASE)).listen(Number(process.env.PORT), '127.0.0.1');`,
-      'sleep.js': 'setTimeout(() => {}, 2500);',
-      'berth.yaml':
-        'runtime: node\nbuild: node sleep.js\nprocesses:\n  web: node server.js\nhealth:\n  path: /healthz\n',
+      'sleep.js': [
+        "const { spawn } = require('node:child_process');",
+        "const left = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300000)'], { detached: true, stdio: 'ignore' });",
+        'left.unref();',
+        "require('node:fs').appendFileSync(process.env.MARKER, left.pid + '\\n');",
+        'setTimeout(() => {}, 2500);',
+      ].join('\n'),
+      'berth.yaml': `runtime: node\nbuild: node sleep.js\nprocesses:\n  web: node server.js\nhealth:\n  path: /healthz\nenv:\n  MARKER: ${marker}\n`,
     });
     const second = await b.upload(slow);
     await b.waitFor(second.id, ['running']);
@@ -116,10 +79,15 @@ describe.each(testDialects())('kill -9 on %s', (dialect) => {
     b.p.child.kill('SIGKILL');
     await b.p.exited;
 
-    // 4. The next berthd serves the app at once and takes the deploy over when its lease runs out.
+    // 4. The next berthd serves the app at once and takes the deploy over at once (the lease has
+    // minutes left); the interrupted build's leftover process is gone.
     const c = await start();
     expect(['alive v1', 'slow v2']).toContain(await c.serves());
     const ended = await c.waitFor(second.id, ['succeeded', 'failed', 'cancelled']);
+    const leftPids = fs.readFileSync(marker, 'utf8').trim().split('\n').map(Number);
+    expect(leftPids.length).toBeGreaterThan(0);
+    for (const pid of leftPids) expect(alive(pid), `leftover ${pid}`).toBe(false);
+    fs.rmSync(marker, { force: true });
     expect(['succeeded', 'failed']).toContain(ended.status);
     const log = (await c.api('GET', `/api/v1/deploys/${second.id}/logs`)).lines.map(
       (l: { line: string }) => l.line,

@@ -7,18 +7,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBerthd } from '../../src/berthd.ts';
+import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { ALL_MIGRATIONS } from '../../src/migrations.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import {
   createTenants,
+  DataDirClosedError,
   lookupHostUser,
   processesOfUid,
   secureDataDir,
   type Tenants,
 } from '../../src/tenants/index.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
+import { ADMIN_PASSWORD } from '../support/harness.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -146,6 +150,33 @@ describe.each(testDialects())('host identities on %s', (dialect) => {
 });
 
 describe.runIf(isRoot)('the data dir when apps run as their own users', () => {
+  it('stops berthd with the fix when a directory above the data dir is closed to apps', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-closed-'));
+    fs.chmodSync(parent, 0o700);
+    const db = await createTestDatabase('sqlite');
+    try {
+      const dataDir = path.join(parent, 'checkout', '.berth');
+      const config = loadConfig({
+        BERTH_PORT: '0',
+        BERTH_HOST: '127.0.0.1',
+        BERTH_DATA_DIR: dataDir,
+        BERTH_DATABASE_URL: `sqlite:${(db.config as { file: string }).file}`,
+        BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        BERTH_LOG_LEVEL: 'silent',
+      });
+      const err = await startBerthd(config, { logger: silentLogger() }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(DataDirClosedError);
+      expect((err as DataDirClosedError).closed).toContain(parent);
+      expect((err as Error).message).toMatch(/are closed to other users/);
+      expect((err as Error).message).toContain(`${parent}`);
+      expect((err as Error).message).toMatch(/chmod o\+x .*\/tmp\/berth-closed-/);
+      expect((err as Error).message).toContain('BERTH_DATA_DIR=/var/lib/berth');
+    } finally {
+      await db.drop();
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
   it('lets apps pass through to homes/ and releases/ and closes everything else to them', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-datadir-'));
     try {

@@ -20,6 +20,8 @@ export const BUILD_WORKSPACE_MOUNT = '/workspace';
 export const BUILD_CACHE_MOUNT = '/cache';
 /** Label on every build container (value: the app), so leftovers can be found and removed. */
 export const BUILD_LABEL = 'berth.build-step';
+/** The installation a container belongs to (the Docker runtime's `berth.owner`). */
+const OWNER_LABEL = 'berth.owner';
 
 export interface ContainerExecOptions {
   docker: Docker;
@@ -40,6 +42,9 @@ export interface ContainerExecOptions {
   pids?: number;
   /** Value of the berth.build-step label (the app code). */
   label?: string;
+  /** Value of the berth.owner label (the installation's code), by which a restarted berthd finds
+   *  and removes the build containers a dead one left. */
+  owner?: string;
 }
 
 export const BUILD_STEP_DEFAULTS = Object.freeze({ memoryBytes: 1024 ** 3, pids: 512, network: 'bridge' });
@@ -102,7 +107,10 @@ async function runInContainer(options: ContainerExecOptions, step: StepRequest):
       User: `${options.uid}:${options.gid}`,
       AttachStdout: true,
       AttachStderr: true,
-      Labels: { [BUILD_LABEL]: options.label ?? '' },
+      Labels: {
+        [BUILD_LABEL]: options.label ?? '',
+        ...(options.owner !== undefined ? { [OWNER_LABEL]: options.owner } : {}),
+      },
       HostConfig: {
         Mounts: [
           ...mounts.map((m) => ({
@@ -237,4 +245,22 @@ function createError(err: unknown, argv: readonly string[], image: string): unkn
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Removes the build containers of one installation (of one app, when given): what a berthd killed
+ *  during a build left, or a deleted app's. */
+export async function removeBuildContainers(docker: Docker, owner: string, app?: string): Promise<number> {
+  const labels = [`${OWNER_LABEL}=${owner}`, app === undefined ? BUILD_LABEL : `${BUILD_LABEL}=${app}`];
+  const left = await docker.listContainers({ all: true, filters: { label: labels } }).catch((err) => {
+    throw engineError(err);
+  });
+  for (const c of left) {
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch((err) => {
+        if (engineStatus(err) !== 404) throw engineError(err);
+      });
+  }
+  return left.length;
 }

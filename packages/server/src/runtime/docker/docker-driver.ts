@@ -233,8 +233,9 @@ function createRawDockerDriver(
         throw engineError(err);
       });
     for (const summary of containers) {
-      if (summary.Labels[TASK_LABEL]) {
-        // A release command whose berthd died: its deploy failed or is retried from the start.
+      if (summary.Labels[TASK_LABEL] || !summary.Labels[LABELS.instance]) {
+        // A release command or a build step whose berthd died: its deploy failed or is retried
+        // from the start.
         await docker
           .getContainer(summary.Id)
           .remove({ force: true })

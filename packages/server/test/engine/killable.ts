@@ -1,0 +1,84 @@
+// A berthd of its own process (fixtures/berthd.ts) for the kill -9 tests, with the calls they make:
+// the API with an admin session, uploads to one app's stag, waiting for deploys and for the app.
+import fs from 'node:fs';
+import { type Fixture, startFixture } from '../jobs/processes.ts';
+import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
+import { json } from './support.ts';
+
+const FIXTURE = '../../engine/fixtures/berthd.ts';
+
+export interface Killable {
+  p: Fixture;
+  url: string;
+  // biome-ignore lint/suspicious/noExplicitAny: wire JSON
+  api(method: string, p: string, body?: unknown): Promise<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: wire JSON
+  upload(pkg: Buffer): Promise<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: wire JSON
+  waitFor(id: string, statuses: string[], timeoutMs?: number): Promise<any>;
+  get(p: string): Promise<{ status: number; text: string }>;
+  /** Waits until the app answers 200 at /t/{app}/ and returns the body. */
+  serves(timeoutMs?: number): Promise<string>;
+}
+
+/** Starts berthd with `env` (tracked in `running`, for the caller's clean-up); `app` is the app the
+ *  upload and serve helpers use. */
+export async function startKillable(
+  env: Record<string, string>,
+  app: string,
+  running: Fixture[],
+): Promise<Killable> {
+  const p = startFixture(FIXTURE, env);
+  running.push(p);
+  const [url, appsUrl] = (await p.line('ready ', 60_000)).slice('ready '.length).trim().split(' ');
+  const cookie = await loginCookieHeader(url!, 'admin', ADMIN_PASSWORD);
+  const api: Killable['api'] = async (method, p2, body) => {
+    const res = await fetch(url + p2, {
+      method,
+      headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return json(res);
+  };
+  const upload: Killable['upload'] = async (pkg) => {
+    const res = await fetch(`${url}/api/v1/apps/${app}/envs/stag/deploys`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/gzip' },
+      body: pkg,
+    });
+    return (await json(res)).deploy;
+  };
+  const waitFor: Killable['waitFor'] = async (id, statuses, timeoutMs = 90_000) => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const deploy = (await api('GET', `/api/v1/deploys/${id}`)).deploy;
+      if (statuses.includes(deploy.status)) return deploy;
+      if (Date.now() > until) throw new Error(`deploy ${id} is ${deploy.status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const get: Killable['get'] = async (p2) => {
+    const res = await fetch(appsUrl + p2);
+    return { status: res.status, text: await res.text() };
+  };
+  const serves: Killable['serves'] = async (timeoutMs = 60_000) => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await get(`/t/${app}/`).catch(() => ({ status: 0, text: '' }));
+      if (res.status === 200) return res.text;
+      if (Date.now() > until) throw new Error(`the app does not serve: ${res.status} ${res.text}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  return { p, url: url!, api, upload, waitFor, get, serves };
+}
+
+/** The process exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  try {
+    const state = /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return state !== undefined && state !== 'Z';
+  } catch {
+    return false;
+  }
+}
