@@ -70,10 +70,11 @@ describe('kill -9 during a Docker build', () => {
     const deploy = await a.upload(pkg);
     // Killed while the build command runs in its container.
     const deadline = Date.now() + 300_000;
-    let steps: string[] = [];
-    while ((steps = await buildSteps()).length === 0) {
+    let steps = await buildSteps();
+    while (steps.length === 0) {
       if (Date.now() > deadline) throw new Error('the build step never started');
       await new Promise((r) => setTimeout(r, 200));
+      steps = await buildSteps();
     }
     await new Promise((r) => setTimeout(r, 1500));
     a.p.child.kill('SIGKILL');
