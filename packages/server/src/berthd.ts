@@ -128,7 +128,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           store,
           logger,
           dataDir: config.dataDir,
-          hostUsers: config.runtime.driver === 'process',
+          hostUsers: true,
           uidBase: config.runtime.uidBase,
         })
       : undefined;

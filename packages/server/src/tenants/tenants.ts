@@ -10,8 +10,9 @@
 // its first start) keeps two Berth installations on one host apart. Nothing is derived from an
 // app's code, so no crafted code can make two apps share a user.
 //
-// With the process runtime the identities are real Unix users (host-users.ts); with containers
-// they are uids only. When an app is deleted its identities are retired: their processes killed,
+// The identities are real Unix users on every runtime (host-users.ts): containers would need uids
+// only, but a uid not written in /etc/passwd looks free to the next installation on the host, and
+// retiring an identity kills every process of its uid, so each uid is reserved on the host. When an app is deleted its identities are retired: their processes killed,
 // homes removed, users deleted; the row stays, with its uid and name, so neither is reused. The
 // retirement is recorded before it is carried out and finished at the next start if berthd dies.
 import crypto from 'node:crypto';
@@ -42,7 +43,7 @@ export interface TenantsOptions {
   store: Store;
   logger: Logger;
   dataDir: string;
-  /** Create Unix users (the process runtime); containers need uids only. */
+  /** Create Unix users for the identities (berthd always does, as root; some tests do not). */
   hostUsers: boolean;
   /** The first uid handed out. */
   uidBase: number;
