@@ -188,6 +188,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       appsUrl: () => urls!.apps,
       onConfigChanged: (actor, code, env) => engine!.service.configChanged(actor, code, env),
       onAppDeleted: (code) => engine!.service.appDeleted(code),
+      // A new app has routes at once (503 until its first deploy, not 404).
+      onAppCreated: () => engine!.tables.refresh(),
     });
     const jobs = createJobQueue({
       store,
@@ -257,6 +259,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       audit,
       secretBox,
       configSnapshot: (code, env) => apps.configSnapshot(code, env),
+      appCodes: () => apps.allCodes(),
       installation,
       tenants,
       containers: docker?.containers,
@@ -266,6 +269,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         maxPackageBytes: config.engine.maxPackageBytes,
         keepReleases: config.engine.keepReleases,
         drainMs: config.engine.drainMs,
+        stopGraceMs: config.runtime.stopGraceMs,
         healIntervalMs: config.engine.healIntervalMs,
         appsDomain: config.engine.appsDomain,
         urls,

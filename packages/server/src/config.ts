@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type TrustProxySetting, trustEntryProblem } from './gateway/trusted-proxies.ts';
 import { passwordProblem } from './identity/password-policy.ts';
+import { SETTING_DEFAULTS } from './setting-defaults.ts';
 
 export type DatabaseConfig =
   | { dialect: 'sqlite'; file: string }
@@ -78,7 +79,7 @@ export interface Config {
       /** The Engine API's Unix socket. */
       socket: string;
       /** Debian mirror debootstrap downloads from when a stack image has to be built. */
-      debianMirror: string | undefined;
+      debianMirror: string;
     };
     /** First uid of the host identities apps run and build as (when berthd runs as root). */
     uidBase: number;
@@ -166,9 +167,12 @@ function integer(env: Env, setting: string, fallback: number, min: number, max: 
   return value;
 }
 
-function duration(env: Env, setting: string, fallback: string): number {
+/** A duration setting; the fallback is text (`30s`) or milliseconds. */
+function duration(env: Env, setting: string, fallback: string | number): number {
   const raw = env[setting];
-  return parseDuration(setting, raw === undefined || raw === '' ? fallback : raw);
+  if (raw === undefined || raw === '')
+    return typeof fallback === 'number' ? fallback : parseDuration(setting, fallback);
+  return parseDuration(setting, raw);
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -271,9 +275,9 @@ function dockerSocket(env: Env, cwd: string): string {
   return path.resolve(cwd, file);
 }
 
-function debianMirror(env: Env): string | undefined {
+function debianMirror(env: Env): string {
   const raw = env['BERTH_DEBIAN_MIRROR'];
-  if (raw === undefined || raw === '') return undefined;
+  if (raw === undefined || raw === '') return SETTING_DEFAULTS.debianMirror;
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -422,9 +426,21 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: trustProxy(env),
     gatewayWorkers: integer(env, 'BERTH_GATEWAY_WORKERS', defaultGatewayWorkers(), 0, 256),
     gateway: {
-      headerTimeoutMs: duration(env, 'BERTH_GATEWAY_HEADER_TIMEOUT', '30s'),
-      maxConnectionsPerAddress: integer(env, 'BERTH_GATEWAY_CONNECTIONS_PER_ADDRESS', 256, 0, 1_000_000),
-      upstreamConnections: integer(env, 'BERTH_GATEWAY_UPSTREAM_CONNECTIONS', 64, 0, 100_000),
+      headerTimeoutMs: duration(env, 'BERTH_GATEWAY_HEADER_TIMEOUT', SETTING_DEFAULTS.gatewayHeaderTimeoutMs),
+      maxConnectionsPerAddress: integer(
+        env,
+        'BERTH_GATEWAY_CONNECTIONS_PER_ADDRESS',
+        SETTING_DEFAULTS.gatewayConnectionsPerAddress,
+        0,
+        1_000_000,
+      ),
+      upstreamConnections: integer(
+        env,
+        'BERTH_GATEWAY_UPSTREAM_CONNECTIONS',
+        SETTING_DEFAULTS.gatewayUpstreamConnections,
+        0,
+        100_000,
+      ),
     },
     jobs: {
       workers: integer(env, 'BERTH_JOB_WORKERS', 2, 0, 64),
@@ -443,10 +459,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       driver: runtimeDriver(env),
       docker: { socket: dockerSocket(env, cwd), debianMirror: debianMirror(env) },
       uidBase: integer(env, 'BERTH_UID_BASE', 880_000, 1000, 4_000_000_000),
-      stopGraceMs: duration(env, 'BERTH_STOP_GRACE', '10s'),
-      logMaxBytes: size(env, 'BERTH_LOG_MAX_SIZE', 10 * 1024 * 1024),
-      logFiles: integer(env, 'BERTH_LOG_FILES', 3, 0, 100),
-      logRetentionMs: duration(env, 'BERTH_LOG_RETENTION', '7d'),
+      stopGraceMs: duration(env, 'BERTH_STOP_GRACE', SETTING_DEFAULTS.stopGraceMs),
+      logMaxBytes: size(env, 'BERTH_LOG_MAX_SIZE', SETTING_DEFAULTS.logMaxBytes),
+      logFiles: integer(env, 'BERTH_LOG_FILES', SETTING_DEFAULTS.logFiles, 0, 100),
+      logRetentionMs: duration(env, 'BERTH_LOG_RETENTION', SETTING_DEFAULTS.logRetentionMs),
     },
     engine: {
       maxPackageBytes: size(env, 'BERTH_MAX_PACKAGE_SIZE', 200 * 1024 * 1024),

@@ -141,7 +141,7 @@ describe('runtime settings', () => {
   it('has defaults and reads units', () => {
     expect(loadConfig({}).runtime).toEqual({
       driver: 'process',
-      docker: { socket: '/var/run/docker.sock', debianMirror: undefined },
+      docker: { socket: '/var/run/docker.sock', debianMirror: 'http://deb.debian.org/debian' },
       uidBase: 880_000,
       stopGraceMs: 10_000,
       logMaxBytes: 10 * 1024 * 1024,
@@ -157,7 +157,7 @@ describe('runtime settings', () => {
     });
     expect(c.runtime).toEqual({
       driver: 'process',
-      docker: { socket: '/var/run/docker.sock', debianMirror: undefined },
+      docker: { socket: '/var/run/docker.sock', debianMirror: 'http://deb.debian.org/debian' },
       uidBase: 2_000_000,
       stopGraceMs: 3000,
       logMaxBytes: 1024 * 1024,

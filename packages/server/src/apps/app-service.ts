@@ -56,6 +56,8 @@ export function createAppService(deps: {
   views: AppViews;
   /** Called after an app was deleted (the deploy engine stops its instances and drops its releases). */
   onAppDeleted?: ((code: string) => Promise<unknown>) | undefined;
+  /** Called after an app was created (the deploy engine gives it routes). */
+  onAppCreated?: ((code: string) => Promise<unknown>) | undefined;
 }): AppService {
   const { db } = deps.store;
   const { guard, views, audit } = deps;
@@ -141,6 +143,9 @@ export function createAppService(deps: {
         });
       });
       deps.logger.info({ app: row.code, by: actor.username }, 'app created');
+      await deps.onAppCreated?.(row.code).catch((err) => {
+        deps.logger.warn({ err, app: row.code }, 'could not give the new app its routes');
+      });
       return { app: await view(row.id), secret };
     },
 

@@ -31,6 +31,8 @@ export interface AppsDeps {
   onConfigChanged?: OnConfigChanged;
   /** Called after an app was deleted (the deploy engine stops it and drops its releases). */
   onAppDeleted?: (code: string) => Promise<unknown>;
+  /** Called after an app was created (the deploy engine gives it routes). */
+  onAppCreated?: (code: string) => Promise<unknown>;
 }
 
 export function createApps(deps: AppsDeps): Apps {
@@ -58,6 +60,7 @@ export function createApps(deps: AppsDeps): Apps {
       logger: deps.logger,
       views,
       onAppDeleted: deps.onAppDeleted,
+      onAppCreated: deps.onAppCreated,
     }),
     ...createMembersService({ ...common, lookupUser: deps.lookupUser, usersByIds: deps.usersByIds }),
     ...createSecretService({ ...common, secretBox: deps.secretBox }),

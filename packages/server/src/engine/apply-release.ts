@@ -303,7 +303,7 @@ export async function stopAll(
 ): Promise<void> {
   await Promise.all(
     ids.map((id) =>
-      ctx.driver.stop(id, { graceMs: ctx.settings.stopGraceMs ?? 10_000 }).catch((err) => {
+      ctx.driver.stop(id, { graceMs: ctx.settings.stopGraceMs }).catch((err) => {
         log(`could not stop ${id}: ${(err as Error).message}`, 'warn');
       }),
     ),

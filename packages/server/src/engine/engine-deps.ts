@@ -19,9 +19,9 @@ export interface EngineSettings {
   keepReleases: number;
   drainMs: number;
   /** How often environments with crash-looping or missing instances are healed (0: only at start). */
-  healIntervalMs?: number;
-  /** Grace between SIGTERM and SIGKILL when replaced instances are stopped (default 10 s). */
-  stopGraceMs?: number;
+  healIntervalMs: number;
+  /** Grace between SIGTERM and SIGKILL when replaced instances are stopped (BERTH_STOP_GRACE). */
+  stopGraceMs: number;
   /** How long workers must stay up after starting to count as healthy (default 2 s). */
   workerSettleMs?: number;
   /** Time limit of a release command (default 10 minutes). */
@@ -29,8 +29,8 @@ export interface EngineSettings {
   appsDomain?: string | undefined;
   /** The console, apps and API URLs instances get (BERTH_CONSOLE_URL, BERTH_APP_URL, BERTH_API_URL). */
   urls?: PublicUrls | undefined;
-  /** Log streams (`follow=true`) one user may have open at once (default 10). */
-  logStreamsPerUser?: number;
+  /** Log streams (`follow=true`) one user may have open at once (BERTH_LOG_STREAMS_PER_USER). */
+  logStreamsPerUser: number;
 }
 
 export interface EngineDeps {
@@ -42,6 +42,8 @@ export interface EngineDeps {
   access: AppAccess;
   audit: AuditRecorder;
   secretBox: SecretBox;
+  /** Every app's code (the apps module's `allCodes`): each has routes, served or not. */
+  appCodes(): Promise<Iterable<string>>;
   /** Every config var of an env, decrypted (the apps module's `configSnapshot`). */
   configSnapshot(code: string, env: string): Promise<Record<string, string>>;
   /** This installation's code (tenants/): part of host-level names such as release image tags. */

@@ -74,7 +74,7 @@ function checkEnv(env: string): EnvName {
 export function createEngineService(ctx: EngineContext): EngineService {
   const { store, queue, access, audit } = ctx;
   const { db } = store;
-  const logStreams = createStreamLimit(ctx.settings.logStreamsPerUser ?? 10);
+  const logStreams = createStreamLimit(ctx.settings.logStreamsPerUser);
 
   function deploysQuery() {
     return db

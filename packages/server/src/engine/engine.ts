@@ -31,6 +31,7 @@ export function createEngine(deps: EngineDeps): Engine {
     gateway: deps.gateway,
     logger,
     baseDomain: deps.settings.appsDomain,
+    appCodes: deps.appCodes,
   });
   const ctx: EngineContext = { ...deps, logger, routes: tables };
   const service = createEngineService(ctx);
@@ -71,7 +72,7 @@ export function createEngine(deps: EngineDeps): Engine {
     tables,
     async reconcile() {
       await reconcile(ctx, service);
-      const every = deps.settings.healIntervalMs ?? 0;
+      const every = deps.settings.healIntervalMs;
       if (every > 0 && !healTimer) {
         healTimer = setInterval(() => void heal(), every);
         healTimer.unref();

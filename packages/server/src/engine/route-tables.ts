@@ -1,7 +1,11 @@
 // Computes the gateway's route table from the store (which release serves each environment, and
-// which instances) and the runtime (where those instances listen), and applies it. Refreshes run one
-// after another, so tables are applied in the order their inputs were read.
+// which instances) and the runtime (where those instances listen), and applies it. Every environment
+// of every app has a route: one that is stopped, has no release yet or no web process has no
+// upstreams, so the gateway answers GATEWAY_NO_UPSTREAM (503) for it, and GATEWAY_NO_ROUTE (404)
+// only where no app exists. Refreshes run one after another, so tables are applied in the order
+// their inputs were read.
 import path from 'node:path';
+import { ENV_NAMES } from '@berth/sdk';
 import type { Gateway, RouteSpec, RouteTableInput } from '../gateway/index.ts';
 import type { Logger } from '../logger.ts';
 import type { RuntimeDriver } from '../runtime/index.ts';
@@ -19,10 +23,13 @@ export function createRouteTables(deps: {
   gateway: Gateway;
   logger: Logger;
   baseDomain: string | undefined;
+  /** Every app's code (the apps module's `allCodes`). */
+  appCodes(): Promise<Iterable<string>>;
 }): RouteTables {
   let chain: Promise<void> = Promise.resolve();
 
   async function compute(): Promise<RouteTableInput> {
+    const codes = await deps.appCodes();
     const rows = await deps.store.db
       .selectFrom('env_states')
       .innerJoin('releases', (join) =>
@@ -42,10 +49,12 @@ export function createRouteTables(deps: {
       .execute();
     const running = new Map((await deps.driver.list()).map((i) => [i.id, i]));
     const routes: RouteSpec[] = [];
+    const served = new Set<string>();
     for (const row of rows) {
       const env = row.env === 'prod' ? 'prod' : 'stag';
       const build = parseReleaseBuild(row.build);
       if (build.static && row.artifactDir) {
+        served.add(`${row.app}/${env}`);
         // The gateway (in whichever process serves the request) reads the files itself.
         routes.push({
           app: row.app,
@@ -64,6 +73,7 @@ export function createRouteTables(deps: {
         continue;
       }
       if (!build.processes['web']) continue;
+      served.add(`${row.app}/${env}`);
       const upstreams = [];
       for (const id of JSON.parse(row.instances) as string[]) {
         const info = running.get(id);
@@ -81,6 +91,12 @@ export function createRouteTables(deps: {
           timeoutMs: build.health.timeoutMs,
         },
       });
+    }
+    // Stopped, not deployed yet, or without a web process: known, but nothing to send requests to.
+    for (const app of codes) {
+      for (const env of ENV_NAMES) {
+        if (!served.has(`${app}/${env}`)) routes.push({ app, env, upstreams: [] });
+      }
     }
     return { ...(deps.baseDomain ? { baseDomain: deps.baseDomain } : {}), routes };
   }

@@ -5,6 +5,7 @@
 // many clients, are not capped). Must be applied before the server listens.
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { SETTING_DEFAULTS } from '../setting-defaults.ts';
 import { createProxyTrust, type TrustProxySetting } from './trusted-proxies.ts';
 
 export interface ConnectionLimits {
@@ -17,8 +18,8 @@ export interface ConnectionLimits {
 }
 
 export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
-  headersTimeoutMs: 30_000,
-  maxConnectionsPerAddress: 256,
+  headersTimeoutMs: SETTING_DEFAULTS.gatewayHeaderTimeoutMs,
+  maxConnectionsPerAddress: SETTING_DEFAULTS.gatewayConnectionsPerAddress,
 });
 
 export function guardServer(server: Server, limits: ConnectionLimits): void {

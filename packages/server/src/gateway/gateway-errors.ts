@@ -1,8 +1,10 @@
 // The gateway's own answers (no route, no healthy instance, bad or slow upstream), in the API's
-// `{"error":{"code","message"}}` shape with the catalogue's codes and statuses.
+// `{"error":{"code","message"}}` shape with the catalogue's codes and statuses; a browser gets a
+// small page in its language instead (error-page.ts).
 import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ERRORS } from '../errors.ts';
+import { ERROR_PAGE_CSP, errorPage, pageLanguage, wantsHtml } from './error-page.ts';
 
 export type GatewayErrorCode =
   | 'GATEWAY_NO_ROUTE'
@@ -27,16 +29,46 @@ export function errorStatus(code: GatewayErrorCode): number {
   return ERRORS[code].status;
 }
 
-/** Answers with the error; returns the number of body bytes sent. */
+/** Answers with the error (JSON, or a page for a browser); returns the number of body bytes sent. */
 export function sendGatewayError(res: ServerResponse, code: GatewayErrorCode, requestId: string): number {
+  const status = ERRORS[code].status;
+  const headers = res.req.headers;
+  if (wantsHtml(headers)) {
+    const lang = pageLanguage(headers);
+    const page = errorPage(code, status, requestId, lang);
+    res.writeHead(status, [
+      'content-type',
+      'text/html; charset=utf-8',
+      'content-length',
+      String(page.length),
+      'content-language',
+      lang,
+      'content-security-policy',
+      ERROR_PAGE_CSP,
+      'x-content-type-options',
+      'nosniff',
+      'referrer-policy',
+      'no-referrer',
+      'cache-control',
+      'no-store',
+      'vary',
+      'accept, accept-language',
+      'x-request-id',
+      requestId,
+    ]);
+    res.end(page);
+    return page.length;
+  }
   const payload = BODIES[code];
-  res.writeHead(ERRORS[code].status, [
+  res.writeHead(status, [
     'content-type',
     'application/json; charset=utf-8',
     'content-length',
     String(payload.length),
     'cache-control',
     'no-store',
+    'vary',
+    'accept, accept-language',
     'x-request-id',
     requestId,
   ]);
@@ -44,7 +76,8 @@ export function sendGatewayError(res: ServerResponse, code: GatewayErrorCode, re
   return payload.length;
 }
 
-/** For Upgrade requests, whose socket has left the HTTP server: writes a whole response, closes. */
+/** For Upgrade requests, whose socket has left the HTTP server: writes a whole response, closes.
+ *  Always JSON: an Upgrade (WebSocket) client is a program, never a page a person reads. */
 export function writeGatewayErrorToSocket(socket: Duplex, code: GatewayErrorCode, requestId: string): number {
   const payload = BODIES[code];
   const status = ERRORS[code].status;

@@ -8,6 +8,7 @@
 // whole registry runs only while some pool is open. Every pool shares one connector.
 import type { buildConnector as BuildConnector, Dispatcher, Pool as PoolClass } from 'undici';
 import type { Logger } from '../logger.ts';
+import { SETTING_DEFAULTS } from '../setting-defaults.ts';
 import { keepReadingAfterPeerLeft } from './early-answers.ts';
 import type { UpstreamSpec } from './route-table.ts';
 import { buildConnector, Pool } from './undici-parts.ts';
@@ -86,7 +87,10 @@ export function createUpstreamRegistry(deps: {
       (callback as (err: Error | null, socket: unknown) => void)(err, socket);
     });
   const poolOptions: PoolClass.Options = {
-    connections: deps.pool?.connections === 0 ? null : (deps.pool?.connections ?? 64),
+    connections:
+      deps.pool?.connections === 0
+        ? null
+        : (deps.pool?.connections ?? SETTING_DEFAULTS.gatewayUpstreamConnections),
     pipelining: 1,
     keepAliveTimeout: deps.pool?.keepAliveMs ?? 4_000,
     // One connector for every pool: building one per pool gives each its own TLS session cache and

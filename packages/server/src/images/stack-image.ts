@@ -12,6 +12,7 @@ import type Docker from 'dockerode';
 import { create as createTar } from 'tar';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { SETTING_DEFAULTS } from '../setting-defaults.ts';
 import { debootstrap } from './debootstrap.ts';
 import { imageExists, runToCompletion, waitForProgress } from './engine.ts';
 
@@ -22,7 +23,7 @@ export const STACK_IMAGES: Readonly<Record<StackName, string>> = Object.freeze({
   node: 'berth/stack-node:20',
   python: 'berth/stack-python:3.11',
 });
-export const DEFAULT_DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+export const DEFAULT_DEBIAN_MIRROR = SETTING_DEFAULTS.debianMirror;
 const SUITE = 'bookworm';
 /** The stack images' PATH (also what the runtime driver puts after the app's own entries). */
 export const STACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

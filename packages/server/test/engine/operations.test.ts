@@ -96,7 +96,8 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     );
     expect(deploy).toMatchObject({ kind: 'build', status: 'succeeded', release: 1, createdBy: 'admin' });
     expect((await f.get(`/t/${code}/`)).text).toBe('one v1');
-    expect((await f.get(`/o/${code}/`)).status).toBe(404);
+    // prod has no release yet: the app exists, nothing serves it.
+    expect((await f.get(`/o/${code}/`)).status).toBe(503);
     // With BERTH_APPS_DOMAIN, stag is also served at {code}-stag.{domain}.
     const byHost = await request(`${f.t.appsUrl}/`, { headers: { host: `${code}-stag.apps.test` } });
     expect(await byHost.body.text()).toBe('one v1');
@@ -224,7 +225,7 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     const stop = await f.api('POST', `/api/v1/apps/${code}/envs/stag/stop`);
     expect((await f.waitDeploy(stop.body.deploy.id)).status).toBe('succeeded');
     expect((await f.api('GET', `/api/v1/apps/${code}/envs/stag/instances`)).body.instances).toEqual([]);
-    expect((await f.get(`/t/${code}/`)).status).toBe(404);
+    expect((await f.get(`/t/${code}/`)).status).toBe(503);
     expect((await f.get(`/o/${code}/`)).text).toBe('one v1');
 
     const start = await f.api('POST', `/api/v1/apps/${code}/envs/stag/start`);

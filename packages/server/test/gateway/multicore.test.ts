@@ -181,7 +181,7 @@ describe('berthd with BERTH_GATEWAY_WORKERS=2', () => {
     expect([...after.keys()].sort()).toEqual([...firstPids].sort());
     for (const [pid, served] of after)
       expect(served - (before.get(pid) ?? 0), `worker ${pid}`).toBeGreaterThan(0);
-    const total = (await workers.metrics()).total.routes.find((c) => c.app === 'mcgw');
+    const total = (await workers.metrics()).total.routes.find((c) => c.app === 'mcgw' && c.env === 'prod');
     expect(total?.requests).toBeGreaterThanOrEqual(20);
 
     // The deploy succeeds only once every worker serves the new table: no request sees v1 after.

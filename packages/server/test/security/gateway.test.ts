@@ -102,7 +102,7 @@ describe('gateway attacks against berthd (apps on their own origin)', () => {
   afterAll(async () => f?.stop());
 
   it('never serves the secret key or /etc while files and directories of a static site are swapped for links', async () => {
-    const route = f.t.berthd.gateway.table.routes.find((r) => r.app === 'secsite')!;
+    const route = f.t.berthd.gateway.table.routes.find((r) => r.app === 'secsite' && r.env === 'prod')!;
     const root = route.static!.root;
     const secretKey = fs.readFileSync(path.join(f.t.dataDir, 'secret.key'));
     expect((await getBytes(`${f.t.appsUrl}/o/secsite/big.bin`)).status).toBe(200);

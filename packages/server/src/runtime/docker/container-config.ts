@@ -11,7 +11,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { STACK_PATH } from '../../images/stack-image.ts';
 import type { InstanceSpec } from '../driver.ts';
-import type { ResolvedDockerOptions } from './docker-options.ts';
+import { type ResolvedDockerOptions, stopTimeoutSeconds } from './docker-options.ts';
 
 export const APP_MOUNT = '/app';
 /** The host's name inside an instance's container. */
@@ -75,6 +75,8 @@ export function containerConfig(
     Env: Object.entries(containerEnv(spec, port)).map(([k, v]) => `${k}=${v}`),
     ...(spec.appInImage ? {} : { WorkingDir: APP_MOUNT }),
     User: `${extra.uid}:${extra.gid}`,
+    // Also when something else stops the container (the Docker daemon's own shutdown, an operator).
+    StopTimeout: stopTimeoutSeconds(options.stopGraceMs),
     Labels: {
       [LABELS.owner]: options.owner,
       [LABELS.instance]: spec.id,

@@ -36,6 +36,7 @@ import {
   type DockerDriverOptions,
   type ResolvedDockerOptions,
   resolveDockerOptions,
+  stopTimeoutSeconds,
 } from './docker-options.ts';
 import { containerUser } from './run-as.ts';
 import { createTaskRunner, TASK_LABEL, type TaskRunner } from './run-task.ts';
@@ -203,7 +204,7 @@ function createRawDockerDriver(
     i.state = 'stopping';
     const graceMs = opts?.graceMs ?? options.stopGraceMs;
     try {
-      await i.container.stop({ t: Math.max(0, Math.ceil(graceMs / 1000)) });
+      await i.container.stop({ t: stopTimeoutSeconds(graceMs) });
     } catch (err) {
       const status = engineStatus(err);
       if (status !== 304 && status !== 404) throw engineError(err);

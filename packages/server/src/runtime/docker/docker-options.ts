@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Logger } from '../../logger.ts';
+import { SETTING_DEFAULTS } from '../../setting-defaults.ts';
 import type { InstanceLimits, InstanceSpec } from '../driver.ts';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../restart-policy.ts';
 
@@ -47,6 +48,11 @@ export const DEFAULT_LIMITS: Readonly<Required<InstanceLimits>> = Object.freeze(
   pids: 256,
 });
 
+/** Docker counts a stop's grace in whole seconds: a grace is rounded up. */
+export function stopTimeoutSeconds(graceMs: number): number {
+  return Math.max(0, Math.ceil(graceMs / 1000));
+}
+
 export function resolveDockerOptions(options: DockerDriverOptions): ResolvedDockerOptions {
   const owner =
     options.installation ?? crypto.createHash('sha256').update(options.dataDir).digest('hex').slice(0, 16);
@@ -57,7 +63,7 @@ export function resolveDockerOptions(options: DockerDriverOptions): ResolvedDock
     networkPrefix: options.network?.prefix ?? `berth-${owner}-app-`,
     limits: { ...DEFAULT_LIMITS, ...options.defaultLimits },
     policy: { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy },
-    stopGraceMs: options.stopGraceMs ?? 10_000,
+    stopGraceMs: options.stopGraceMs ?? SETTING_DEFAULTS.stopGraceMs,
     containerPort: options.containerPort ?? 8080,
     owner,
   };

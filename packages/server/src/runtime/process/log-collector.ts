@@ -20,6 +20,7 @@
 // All file I/O is synchronous and bounded per call (`maxReadBytes` per stream), so a batch, its
 // rotation and the hand-over to followers happen in one turn of the event loop.
 import fs from 'node:fs';
+import { SETTING_DEFAULTS } from '../../setting-defaults.ts';
 import type { LogLine } from '../driver.ts';
 import { formatLogLine, type LogPaths, type LogSnapshot, snapshotLogFiles } from './log-files.ts';
 
@@ -37,8 +38,8 @@ export interface LogSettings {
 }
 
 export const DEFAULT_LOG_SETTINGS: Readonly<LogSettings> = Object.freeze({
-  maxBytes: 10 * 1024 * 1024,
-  keepFiles: 3,
+  maxBytes: SETTING_DEFAULTS.logMaxBytes,
+  keepFiles: SETTING_DEFAULTS.logFiles,
   maxLineBytes: 16 * 1024,
   spoolTruncateBytes: 1024 * 1024,
   maxReadBytes: 1024 * 1024,

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Logger } from '../../logger.ts';
+import { SETTING_DEFAULTS } from '../../setting-defaults.ts';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../restart-policy.ts';
 import { DEFAULT_PATH } from './instance-env.ts';
 import { DEFAULT_LOG_SETTINGS, type LogSettings } from './log-collector.ts';
@@ -56,8 +57,13 @@ export function resolveOptions(options: ProcessDriverOptions): ResolvedOptions {
   return {
     dataDir: options.dataDir,
     policy: { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy },
-    logs: { ...DEFAULT_LOG_SETTINGS, pollMs: 250, retainMs: 7 * 86_400_000, ...options.logs },
-    stopGraceMs: options.stopGraceMs ?? 10_000,
+    logs: {
+      ...DEFAULT_LOG_SETTINGS,
+      pollMs: 250,
+      retainMs: SETTING_DEFAULTS.logRetentionMs,
+      ...options.logs,
+    },
+    stopGraceMs: options.stopGraceMs ?? SETTING_DEFAULTS.stopGraceMs,
     livenessPollMs: options.livenessPollMs ?? 1000,
     portConflictWindowMs: options.portConflictWindowMs ?? 5000,
     host: options.host ?? '127.0.0.1',

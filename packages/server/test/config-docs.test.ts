@@ -1,0 +1,107 @@
+// docs/configuration.md and the config loader must agree: every setting loadConfig reads has a row,
+// every row is a setting it reads, and a default written as a value (`10s`, `64`) is the loader's:
+// setting it explicitly changes nothing. Defaults described in words are listed below with a check
+// of their own. Nothing else in berthd reads the environment.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+
+const ROOT = path.join(import.meta.dirname, '../../..');
+const doc = fs.readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8');
+
+/** Rows of the settings table: name -> default cell. */
+const documented = new Map<string, string>();
+for (const line of doc.split('\n')) {
+  const m = /^\|\s*`(BERTH_[A-Z0-9_]+)`\s*\|\s*(.*?)\s*\|/.exec(line);
+  if (m) documented.set(m[1]!, m[2]!);
+}
+
+/** The BERTH_* names loadConfig looks at, with everything unset. */
+function settingsRead(): Set<string> {
+  const read = new Set<string>();
+  const env = new Proxy({} as Record<string, string | undefined>, {
+    get(_target, name) {
+      if (typeof name === 'string') read.add(name);
+      return undefined;
+    },
+    has(_target, name) {
+      if (typeof name === 'string') read.add(name);
+      return false;
+    },
+  });
+  loadConfig(env, '/srv');
+  return new Set([...read].filter((name) => name.startsWith('BERTH_')));
+}
+
+/** Read only to refuse them with a message; the docs name them (not as rows). */
+const RETIRED = ['BERTH_LOGIN_MAX_FAILURES_USER'];
+
+/** Defaults that depend on other settings or on the host, each checked here instead. */
+const DESCRIBED: Record<string, () => void> = {
+  BERTH_APPS_PORT: () => expect(loadConfig({}, '/srv').appsPort).toBe(8081),
+  BERTH_PUBLIC_URL: () =>
+    expect(loadConfig({ BERTH_PORT: '9000' }, '/srv').publicUrl).toBe('http://localhost:9000'),
+  BERTH_APPS_URL: () =>
+    expect(loadConfig({ BERTH_APPS_PORT: '9001' }, '/srv').appsUrl).toBe('http://localhost:9001'),
+  BERTH_DATA_DIR: () => expect(loadConfig({}, '/srv').dataDir).toBe('/srv/.berth'),
+  BERTH_DATABASE_URL: () =>
+    expect(loadConfig({}, '/srv').database).toEqual({ dialect: 'sqlite', file: '/srv/.berth/berth.db' }),
+  BERTH_ADMIN_PASSWORD: () => expect(loadConfig({}, '/srv').adminPassword).toBeUndefined(),
+  BERTH_SECRET_KEY: () => expect(loadConfig({}, '/srv').secretKey).toBeUndefined(),
+  BERTH_COOKIE_SECURE: () =>
+    expect(() => loadConfig({ BERTH_COOKIE_SECURE: 'true' })).toThrow(/no longer read/),
+  BERTH_GATEWAY_WORKERS: () => {
+    const cores = os.availableParallelism();
+    expect(loadConfig({}, '/srv').gatewayWorkers).toBe(cores > 1 ? cores : 0);
+  },
+  BERTH_APPS_DOMAIN: () => expect(loadConfig({}, '/srv').engine.appsDomain).toBeUndefined(),
+  BERTH_LOGIN_CONCURRENCY: () => expect(loadConfig({}, '/srv').login.concurrency).toBeGreaterThanOrEqual(1),
+};
+
+/** A default cell that is one value, e.g. `10s`: the value. */
+function literal(cell: string): string | undefined {
+  const m = /^`([^`$]+)`$/.exec(cell);
+  return m?.[1];
+}
+
+describe('docs/configuration.md', () => {
+  it('documents every setting the loader reads, and nothing it does not read', () => {
+    const read = settingsRead();
+    expect(read.size).toBeGreaterThan(30);
+    const undocumented = [...read].filter((name) => !documented.has(name) && !RETIRED.includes(name));
+    expect(undocumented).toEqual([]);
+    const unread = [...documented.keys()].filter((name) => !read.has(name));
+    expect(unread).toEqual([]);
+    for (const name of RETIRED) expect(doc).toContain(name);
+  });
+
+  it("states each default as the loader's: setting a documented value changes nothing", () => {
+    const defaults = loadConfig({}, '/srv');
+    const unchecked: string[] = [];
+    for (const [name, cell] of documented) {
+      const value = literal(cell);
+      if (value !== undefined && !(name in DESCRIBED)) {
+        expect([name, loadConfig({ [name]: value }, '/srv')]).toEqual([name, defaults]);
+      } else if (name in DESCRIBED) {
+        DESCRIBED[name]!();
+      } else unchecked.push(`${name}: ${cell}`);
+    }
+    // A new setting's default is either a value in backticks or listed in DESCRIBED with a check.
+    expect(unchecked).toEqual([]);
+    for (const name of Object.keys(DESCRIBED)) expect(documented.has(name), name).toBe(true);
+  });
+
+  it('is the only reader of the environment in berthd', () => {
+    const src = path.join(ROOT, 'packages/server/src');
+    const readers: string[] = [];
+    for (const file of fs.readdirSync(src, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts') || file === 'config.ts' || file === 'forget-secrets.ts') continue;
+      const text = fs.readFileSync(path.join(src, file), 'utf8');
+      // Code, not comments: `process.env` followed by an access or passed on.
+      if (/^(?!\s*(\/\/|\*)).*process\.env\b/m.test(text)) readers.push(file);
+    }
+    expect(readers).toEqual([]);
+  });
+});
