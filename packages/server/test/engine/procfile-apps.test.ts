@@ -2,10 +2,11 @@
 // BERTH_TEST_DOCKER=1) on the Docker runtime: Heroku's canonical Procfile line
 // (`web: python3 -m http.server $PORT`) deploys and answers; a Procfile beside an index.html runs
 // its web process (no static site); an app cannot write to its release tree (EACCES on the process
-// runtime, EROFS in a container) and can write to $HOME; a redeploy stops the old instance with
-// SIGTERM, also when the app has no SIGTERM handler and is behind `sh` (Docker: the container's
-// init forwards it, the old container exits with 143, not 137 after the grace period), and nothing
-// the Procfile line started in the background outlives its instance.
+// runtime; in a container EROFS for a new file, EACCES for an existing one) and can write to $HOME;
+// a redeploy stops the old instance with SIGTERM, also when the app has no SIGTERM handler and is
+// behind `sh` (Docker: the container's init forwards it, the old container exits with 143, not 137
+// after the grace period), and nothing the Procfile line started in the background outlives its
+// instance.
 //
 // App codes start with `pfa` (unique to this file). On Docker every container, network and release
 // image of those apps is removed afterwards.
@@ -91,8 +92,8 @@ const GROUP_APP = {
 interface RuntimeCase {
   name: string;
   env: Record<string, string>;
-  /** errno of a write into the release tree. */
-  readOnlyErrno: string;
+  /** errno of creating a file in the release tree, and of opening one of its files for writing. */
+  readOnly: { create: string; existing: string };
   /** What the old instance's exit looks like after a SIGTERM reached the app. */
   terminated: Partial<InstanceExit>;
   /** Whether host pids seen by the app are this host's (the process runtime). */
@@ -104,7 +105,7 @@ const cases: RuntimeCase[] = [
   {
     name: 'process',
     env: {},
-    readOnlyErrno: 'EACCES',
+    readOnly: { create: 'EACCES', existing: 'EACCES' },
     terminated: { code: null, signal: 'SIGTERM' },
     hostPids: true,
   },
@@ -116,7 +117,9 @@ if (dockerEnabled) {
     name: 'docker',
     // A long grace: a SIGKILL after it would show as 137; the init's forwarded SIGTERM as 143.
     env: { BERTH_RUNTIME: 'docker', BERTH_STOP_GRACE: '10s' },
-    readOnlyErrno: 'EROFS',
+    // The mount is read-only (checked first for a new file) and the files are root's (checked first
+    // when an existing file is opened).
+    readOnly: { create: 'EROFS', existing: 'EACCES' },
     terminated: { code: 143 },
     hostPids: false,
     cleanup: () => removeDockerLeftovers(docker, CODES),
@@ -140,6 +143,17 @@ describe.each(cases)('Procfile apps on the $name runtime', (rt) => {
     await rt.cleanup?.();
   }, 120_000);
 
+  /** Deploys `files` to prod; fails the test unless the deploy succeeds. Long enough for a first
+   *  Docker deploy that builds a stack image (debootstrap: minutes). */
+  async function deploy(code: string, files: Record<string, string>) {
+    const created = await f.upload(code, 'prod', await packFiles(files));
+    const done = await f.waitDeploy(created.id, 840_000);
+    if (done.status !== 'succeeded') {
+      throw new Error(`deploy ${done.status}: ${done.error}\n${await f.logsOf(done.id)}`);
+    }
+    return done;
+  }
+
   /** Deploys `files` to prod again and returns how the instances of the previous release exited. */
   async function redeploy(code: string, files: Record<string, string>): Promise<InstanceInfo[]> {
     const before = (await f.t.berthd.runtime.list({ app: code, env: 'prod' })).map((i) => i.id);
@@ -150,7 +164,7 @@ describe.each(cases)('Procfile apps on the $name runtime', (rt) => {
     };
     f.t.berthd.runtime.on('exit', onExit);
     try {
-      await f.deploy(code, 'prod', await packFiles(files));
+      await deploy(code, files);
     } finally {
       f.t.berthd.runtime.off('exit', onExit);
     }
@@ -160,52 +174,51 @@ describe.each(cases)('Procfile apps on the $name runtime', (rt) => {
   }
 
   it('deploys the canonical Heroku line `web: python3 -m http.server $PORT` and serves it', async () => {
-    const deploy = await f.deploy('pfahttp', 'prod', await packFiles(HTTP_SERVER_APP));
-    expect(deploy.status).toBe('succeeded');
+    await deploy('pfahttp', HTTP_SERVER_APP);
     const res = await f.get('/o/pfahttp/hello.txt');
     expect(res).toEqual({ status: 200, text: 'hello from a Procfile\n' });
     const [web] = await f.t.berthd.runtime.list({ app: 'pfahttp', env: 'prod' });
     expect(web?.processType).toBe('web');
-  }, 300_000);
+  }, 900_000);
 
   it('stops an app without a SIGTERM handler by SIGTERM when it is redeployed', async () => {
     const exits = await redeploy('pfahttp', HTTP_SERVER_APP);
     expect(exits).toHaveLength(1);
     expect(exits[0]?.lastExit).toMatchObject(rt.terminated);
     expect((await f.get('/o/pfahttp/hello.txt')).status).toBe(200);
-  }, 300_000);
+  }, 900_000);
 
   it('runs the web process of a Procfile beside an index.html instead of serving a static site', async () => {
-    await f.deploy('pfasite', 'prod', await packFiles(SITE_APP));
+    await deploy('pfasite', SITE_APP);
     const res = await f.get('/o/pfasite/');
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/^from the web process on \d+$/);
     expect(await f.t.berthd.runtime.list({ app: 'pfasite', env: 'prod' })).toHaveLength(1);
-  }, 300_000);
+  }, 900_000);
 
   const writeTest = rt.name === 'process' && !isRoot ? it.skip : it;
   writeTest(
-    `cannot write its release tree (${rt.readOnlyErrno}), files the build made included, and writes $HOME${
+    `cannot write its release tree (${rt.readOnly.create}, ${rt.readOnly.existing}), files the build made included, and writes $HOME${
       rt.name === 'process' && !isRoot ? ' (skipped: berthd seals release trees only as root)' : ''
     }`,
     async () => {
-      await f.deploy('pfawrite', 'prod', await packFiles(WRITE_APP));
+      await deploy('pfawrite', WRITE_APP);
       const res = await f.get('/o/pfawrite/probe');
       expect(res.status).toBe(200);
       expect(JSON.parse(res.text)).toMatchObject({
-        newFile: rt.readOnlyErrno,
-        sourceFile: rt.readOnlyErrno,
-        builtFile: rt.readOnlyErrno,
-        builtDir: rt.readOnlyErrno,
+        newFile: rt.readOnly.create,
+        sourceFile: rt.readOnly.existing,
+        builtFile: rt.readOnly.existing,
+        builtDir: rt.readOnly.create,
         home: 'ok',
         homeContent: 'x',
       });
     },
-    300_000,
+    900_000,
   );
 
   it('stops the whole Procfile line (sh, its server, its background job) on a redeploy', async () => {
-    await f.deploy('pfagroup', 'prod', await packFiles(GROUP_APP));
+    await deploy('pfagroup', GROUP_APP);
     const pidFile = await f.get('/o/pfagroup/sleeper.pid');
     expect(pidFile.status).toBe(200);
     const sleeper = Number(pidFile.text.trim());
@@ -216,7 +229,7 @@ describe.each(cases)('Procfile apps on the $name runtime', (rt) => {
     expect(exits[0]?.lastExit).toMatchObject(rt.terminated);
     // In a container the pid is the container's own, and the container is gone with everything in it.
     if (rt.hostPids) expect(processAlive(sleeper)).toBe(false);
-  }, 300_000);
+  }, 900_000);
 });
 
 /** The process exists and is not a zombie waiting to be reaped. */
