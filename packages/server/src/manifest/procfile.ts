@@ -13,6 +13,8 @@ export interface Procfile {
 }
 
 const NAME = new RegExp(PROCESS_NAME_PATTERN);
+/** The shell that runs a Procfile line: the instance's own (the stack's, or the image's on Docker). */
+const PROCFILE_SHELL: readonly string[] = Object.freeze(['/bin/sh', '-c']);
 
 export function parseProcfile(text: string, file = 'Procfile'): Procfile {
   const processes: Record<string, ProcessSpec> = {};
@@ -57,9 +59,6 @@ export function parseProcfile(text: string, file = 'Procfile'): Procfile {
   }
   return { processes, release };
 }
-
-/** The shell that runs a Procfile line: the instance's own (the stack's, or the image's on Docker). */
-export const PROCFILE_SHELL: readonly string[] = Object.freeze(['/bin/sh', '-c']);
 
 function procfileCommand(origin: ManifestOrigin, name: string, line: string): string[] {
   if (line === '') throw manifestInvalid(origin, [name], 'the command is empty');

@@ -20,9 +20,12 @@ import { type EngineFixture, packFiles, startEngineFixture } from './support.ts'
 const isRoot = process.getuid?.() === 0;
 const CODES = ['pfahttp', 'pfasite', 'pfawrite', 'pfagroup'];
 
-/** The Heroku line, with a file to fetch. An empty requirements.txt makes it a Python app. */
+/** The Heroku line, with a file to fetch, and a release line in shell. An empty requirements.txt
+ *  makes it a Python app. */
 const HTTP_SERVER_APP = {
-  Procfile: 'web: python3 -m http.server $PORT\n',
+  Procfile:
+    'web: python3 -m http.server $PORT\n' +
+    'release: test -w "$HOME" && echo "release line ran for v$BERTH_RELEASE" | tr a-z A-Z\n',
   'requirements.txt': '',
   'hello.txt': 'hello from a Procfile\n',
 };
@@ -173,8 +176,9 @@ describe.each(cases)('Procfile apps on the $name runtime', (rt) => {
     return exits;
   }
 
-  it('deploys the canonical Heroku line `web: python3 -m http.server $PORT` and serves it', async () => {
-    await deploy('pfahttp', HTTP_SERVER_APP);
+  it('deploys the canonical Heroku line `web: python3 -m http.server $PORT` and serves it, runs its release line', async () => {
+    const done = await deploy('pfahttp', HTTP_SERVER_APP);
+    expect(await f.logsOf(done.id)).toContain('RELEASE LINE RAN FOR V1');
     const res = await f.get('/o/pfahttp/hello.txt');
     expect(res).toEqual({ status: 200, text: 'hello from a Procfile\n' });
     const [web] = await f.t.berthd.runtime.list({ app: 'pfahttp', env: 'prod' });
