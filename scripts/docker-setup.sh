@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares this machine for the Docker runtime driver and its tests:
-#   1. installs Debian's docker.io and debootstrap packages when they are missing;
+#   1. installs Debian's docker.io, tini (the containers' init) and debootstrap packages when they
+#      are missing;
 #   2. starts dockerd in the background (no systemd here) when it is not running,
 #      logging to /var/log/berth-dockerd.log;
 #   3. waits until the Engine API answers on /var/run/docker.sock.
@@ -24,6 +25,9 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+# The init app containers run with (HostConfig.Init, `docker run --init`): docker.io's docker-init
+# is a link to tini's binary, so it needs the tini package (a dependency, checked in case it went).
+command -v tini-static >/dev/null 2>&1 || command -v docker-init >/dev/null 2>&1 || missing+=(tini)
 if [[ ${#missing[@]} -gt 0 ]]; then
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -119,3 +119,13 @@ export function nginxUpstreamPackage(nginxConfigTemplate: string, nginxBin: stri
     );
   });
 }
+
+/** Heroku's canonical Procfile app, `web: python3 -m http.server $PORT`: no SIGTERM handler of its
+ *  own. Serves `marker.txt` holding `marker`; an empty requirements.txt makes it a Python app. */
+export function httpServerProcfilePackage(marker: string): Promise<Uint8Array> {
+  return packTemp((dir) => {
+    fs.writeFileSync(path.join(dir, 'Procfile'), 'web: python3 -m http.server $PORT\n');
+    fs.writeFileSync(path.join(dir, 'requirements.txt'), '');
+    fs.writeFileSync(path.join(dir, 'marker.txt'), `${marker}\n`);
+  });
+}

@@ -3,6 +3,11 @@
 // the new release serves, rollback until the old release serves again. On the process runtime, and
 // on Docker (BERTH_RUNTIME=docker) when berthd has that runtime and the Docker socket answers; the
 // runtimes' repetitions are interleaved.
+//
+// On Docker also a redeploy of an app that ignores SIGTERM (Heroku's `web: python3 -m http.server
+// $PORT`; as PID 1 of a container without an init it would wait out the whole stop grace): upload
+// until the deploy has finished, and the part of it spent stopping the replaced instance (from the
+// deploy log's "Stopping" line to the deploy's end).
 import fs from 'node:fs';
 import {
   type BenchBerthd,
@@ -14,7 +19,7 @@ import {
   waitServes,
 } from '../lib/berthd.ts';
 import type { BenchOptions } from '../lib/options.ts';
-import { nodeHelloPackage } from '../lib/packages.ts';
+import { httpServerProcfilePackage, nodeHelloPackage } from '../lib/packages.ts';
 import type { Goal, SuiteResult, Table } from '../lib/report.ts';
 import { median, seconds } from '../lib/stats.ts';
 
@@ -27,6 +32,35 @@ interface RuntimeRun {
   code: string;
   skipped?: string;
   times: Record<Measure, number[]>;
+}
+
+/** The redeploys of the app without a SIGTERM handler (Docker only). */
+interface NoHandlerRun {
+  code: string;
+  skipped?: string;
+  /** Upload until the deploy has finished (old instance stopped). */
+  redeploy: number[];
+  /** From the deploy log's "Stopping … replaced instance(s)" line to the deploy's end. */
+  stop: number[];
+}
+
+const STOPPING_LINE = /^-----> Stopping \d+ replaced instance/;
+
+async function noHandlerRedeploy(
+  b: BenchBerthd,
+  run: NoHandlerRun,
+  marker: string,
+  timeout: number,
+): Promise<{ redeploy: number; stop: number | undefined }> {
+  const t0 = performance.now();
+  const { deploy } = await b.client.uploadDeploy(run.code, 'prod', await httpServerProcfilePackage(marker));
+  const done = await waitDeploy(b.client, deploy.id, timeout);
+  const redeploy = performance.now() - t0;
+  await waitServes(`${b.appsUrl}/o/${run.code}/marker.txt`, marker, timeout);
+  const { lines } = await b.client.deployLogs(deploy.id, { limit: 1000 });
+  const stopping = lines.find((l) => STOPPING_LINE.test(l.line));
+  const stop = stopping && done.finishedAt !== undefined ? done.finishedAt - stopping.at : undefined;
+  return { redeploy, stop };
 }
 
 /** Why the Docker rows cannot run, or undefined when they can. */
@@ -96,6 +130,7 @@ export async function deployBenchmark(
   const docker = runs[1]!;
   const dockerReason = await dockerUnavailable();
   if (dockerReason) docker.skipped = dockerReason;
+  const noHandler: NoHandlerRun = { code: `bn${RUN_ID}dn`, redeploy: [], stop: [] };
   try {
     for (const run of runs) {
       if (run.skipped) continue;
@@ -105,6 +140,11 @@ export async function deployBenchmark(
         // A first deploy (not measured): creates the app's user, warms caches, gives rollback a target.
         progress(`deploy: ${run.runtime}: first (unmeasured) deploy`);
         await repetitionWarmUp(run);
+        if (run.runtime === 'docker') {
+          progress('deploy: docker: first (unmeasured) deploy of the app without a SIGTERM handler');
+          await run.berthd.createApp(noHandler.code);
+          await noHandlerRedeploy(run.berthd, noHandler, `bench-${RUN_ID}-nohandler-warm`, 900_000);
+        }
       } catch (err) {
         if (run.runtime === 'process') throw err;
         run.skipped = `failed to start: ${(err as Error).message.slice(0, 300)}`;
@@ -120,12 +160,27 @@ export async function deployBenchmark(
           if (run.runtime === 'process') throw err;
           run.skipped = `failed: ${(err as Error).message.slice(0, 300)}`;
         }
+        if (run.runtime === 'docker' && !run.skipped && !noHandler.skipped) {
+          try {
+            const marker = `bench-${RUN_ID}-nohandler-${rep}`;
+            const m = await noHandlerRedeploy(run.berthd!, noHandler, marker, 600_000);
+            noHandler.redeploy.push(m.redeploy);
+            if (m.stop !== undefined) noHandler.stop.push(m.stop);
+            progress(
+              `deploy: docker, no SIGTERM handler, rep ${rep + 1}: redeploy ${seconds(m.redeploy)}, ` +
+                `stop ${m.stop === undefined ? '?' : seconds(m.stop)}`,
+            );
+          } catch (err) {
+            noHandler.skipped = `failed: ${(err as Error).message.slice(0, 300)}`;
+          }
+        }
       }
     }
   } finally {
     for (const run of runs) await run.berthd?.close();
   }
-  return report(options, runs);
+  if (docker.skipped) noHandler.skipped ??= `the Docker rows did not run: ${docker.skipped}`;
+  return report(options, runs, noHandler);
 }
 
 async function repetitionWarmUp(run: RuntimeRun): Promise<void> {
@@ -137,7 +192,7 @@ async function repetitionWarmUp(run: RuntimeRun): Promise<void> {
   await waitServes(`${b.appsUrl}/o/${run.code}/`, marker, timeout);
 }
 
-function report(options: BenchOptions, runs: RuntimeRun[]): SuiteResult {
+function report(options: BenchOptions, runs: RuntimeRun[], noHandler: NoHandlerRun): SuiteResult {
   const labels: Record<Measure, string> = {
     deploy: 'upload -> new release serving',
     config: 'config set -> new release serving',
@@ -182,10 +237,47 @@ function report(options: BenchOptions, runs: RuntimeRun[]): SuiteResult {
       format: seconds,
     });
   }
+  const noHandlerTable: Table = {
+    title: `redeploy of an app without a SIGTERM handler (web: python3 -m http.server $PORT), Docker, medians of ${options.rounds}`,
+    columns: ['runtime', 'measure', 'median', 'runs'],
+    rows: [],
+    notes: [
+      'redeploy: from the upload to the deploy finished (build, start, health check, drain of BERTH_DRAIN, old container stopped).',
+      'stop: from the deploy log line "Stopping 1 replaced instance(s)" (after the drain) to the deploy finished; BERTH_STOP_GRACE is 10 s.',
+    ],
+  };
+  if (noHandler.skipped) {
+    noHandlerTable.rows.push(['docker', `skipped: ${noHandler.skipped}`, '', '']);
+  } else {
+    noHandlerTable.rows.push(
+      [
+        'docker',
+        'upload -> redeploy finished',
+        seconds(median(noHandler.redeploy)),
+        noHandler.redeploy.map((v) => seconds(v)).join(' / '),
+      ],
+      [
+        'docker',
+        'stop of the replaced instance',
+        seconds(median(noHandler.stop)),
+        noHandler.stop.map((v) => seconds(v)).join(' / '),
+      ],
+    );
+    goals.push({
+      name: 'docker, no SIGTERM handler: stop of the replaced instance',
+      kind: 'max',
+      target: 2_000,
+      measured: median(noHandler.stop),
+      format: seconds,
+    });
+  }
   return {
     name: 'deploy',
-    tables: [table],
+    tables: [table, noHandlerTable],
     goals,
-    raw: runs.map((r) => ({ runtime: r.runtime, skipped: r.skipped, times: r.times })),
+    raw: {
+      runtimes: runs.map((r) => ({ runtime: r.runtime, skipped: r.skipped, times: r.times })),
+      noSigtermHandler: noHandler,
+    },
   };
 }

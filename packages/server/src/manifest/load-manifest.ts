@@ -7,7 +7,7 @@ import { defaultProcesses, detectRuntime } from './detect-app.ts';
 import { manifestInvalid } from './manifest-error.ts';
 import { type ManifestFile, ManifestSchema, type Runtime } from './manifest-schema.ts';
 import { normaliseManifest } from './normalise-manifest.ts';
-import { parseProcfile } from './procfile.ts';
+import { type Procfile, parseProcfile } from './procfile.ts';
 import { readTextFile } from './read-text-file.ts';
 import { firstSchemaProblem } from './schema-errors.ts';
 import { parseYamlFile } from './yaml-file.ts';
@@ -25,12 +25,16 @@ export async function loadManifest(sourceDir: string): Promise<AppManifest> {
   }
 
   const procfileText = await readTextFile(sourceDir, 'Procfile');
-  const detected = await detectRuntime(sourceDir);
-  if (procfileText !== undefined) {
-    const procfile = parseProcfile(procfileText);
+  const procfile = procfileText === undefined ? undefined : parseProcfile(procfileText);
+  const detected = await detectWithProcfile(sourceDir, procfile);
+  if (procfile !== undefined) {
     const runtime: Runtime = detected ?? 'custom';
     if (runtime === 'static') {
-      throw manifestInvalid({ file: 'Procfile' }, [], 'a static site (index.html only) runs no processes');
+      throw manifestInvalid(
+        { file: 'Procfile' },
+        [],
+        'declares no web process, and a static site (index.html only) runs none',
+      );
     }
     return finish('Procfile', runtime, { processes: procfile.processes, release: procfile.release });
   }
@@ -54,9 +58,15 @@ async function fromBerthYaml(sourceDir: string, text: string): Promise<AppManife
   if (problem) throw manifestInvalid(yaml.origin, problem.path, problem.message);
   const declared = normaliseManifest(yaml.value as ManifestFile, yaml.origin, yaml.sourceOf);
 
-  let runtime: Runtime | undefined = declared.runtime ?? (await detectRuntime(sourceDir));
+  const procfileText = await readTextFile(sourceDir, 'Procfile');
+  // Read only when berth.yaml leaves the processes to it.
+  const procfile =
+    procfileText === undefined || declared.processes !== undefined || declared.runtime === 'static'
+      ? undefined
+      : parseProcfile(procfileText);
+  let runtime: Runtime | undefined = declared.runtime ?? (await detectWithProcfile(sourceDir, procfile));
   if (runtime === undefined) {
-    if (declared.processes === undefined && declared.build === undefined) {
+    if (declared.processes === undefined && declared.build === undefined && procfile === undefined) {
       throw new BerthError(
         'APP_UNDETECTABLE',
         'berth.yaml names no runtime and no processes, and the files do not tell (see docs/app-manifest.md)',
@@ -83,9 +93,7 @@ async function fromBerthYaml(sourceDir: string, text: string): Promise<AppManife
       throw manifestInvalid(yaml.origin, ['release'], 'a static site has no release command');
     processes = {};
   } else if (processes === undefined) {
-    const procfileText = await readTextFile(sourceDir, 'Procfile');
-    if (procfileText !== undefined) {
-      const procfile = parseProcfile(procfileText);
+    if (procfile !== undefined) {
       processes = procfile.processes;
       release ??= procfile.release;
     } else {
@@ -110,6 +118,21 @@ async function fromBerthYaml(sourceDir: string, text: string): Promise<AppManife
     resources: declared.resources,
     static: runtime === 'static' ? (declared.static ?? { ...DEFAULT_STATIC }) : undefined,
   });
+}
+
+/**
+ * Detection, except that an index.html beside a Procfile with a `web` process is part of an app,
+ * not a static site: the app is `custom` (as when nothing is detected) and runs its processes.
+ */
+async function detectWithProcfile(
+  sourceDir: string,
+  procfile: Procfile | undefined,
+): Promise<Runtime | undefined> {
+  const detected = await detectRuntime(sourceDir);
+  if (detected === 'static' && procfile !== undefined && Object.hasOwn(procfile.processes, 'web')) {
+    return undefined;
+  }
+  return detected;
 }
 
 function finish(source: ManifestSource, runtime: Runtime, parts: Partial<AppManifest>): AppManifest {

@@ -1,9 +1,11 @@
 // Heroku-style Procfile: `name: command` per line, `#` comments. A `release:` line is the release
-// command, as on Heroku. Commands are split like berth.yaml's (no shell).
+// command, as on Heroku. A line is the app's own code and runs as Heroku and Dokku run it: kept as
+// written and given to the instance's `/bin/sh -c` (as the app's user, with its environment), so
+// `web: python3 -m http.server $PORT` works unchanged. Berth only checks it (not empty, no NUL,
+// not too long); it never puts anything of its own into the line.
 import type { ProcessSpec } from './app-manifest.ts';
 import { type ManifestOrigin, manifestInvalid } from './manifest-error.ts';
 import { MANIFEST_LIMITS, PROCESS_NAME_PATTERN } from './manifest-schema.ts';
-import { parseCommand } from './parse-command.ts';
 
 export interface Procfile {
   processes: Record<string, ProcessSpec>;
@@ -11,6 +13,8 @@ export interface Procfile {
 }
 
 const NAME = new RegExp(PROCESS_NAME_PATTERN);
+/** The shell that runs a Procfile line: the instance's own (the stack's, or the image's on Docker). */
+const PROCFILE_SHELL: readonly string[] = Object.freeze(['/bin/sh', '-c']);
 
 export function parseProcfile(text: string, file = 'Procfile'): Procfile {
   const processes: Record<string, ProcessSpec> = {};
@@ -38,7 +42,7 @@ export function parseProcfile(text: string, file = 'Procfile'): Procfile {
         `the command is longer than ${MANIFEST_LIMITS.maxCommandChars} characters`,
       );
     }
-    const argv = parseCommand(origin, [name], text).argv;
+    const argv = procfileCommand(origin, name, text);
     if (name === 'release') {
       if (release) throw manifestInvalid(origin, [name], 'is declared twice');
       release = argv;
@@ -54,4 +58,10 @@ export function parseProcfile(text: string, file = 'Procfile'): Procfile {
     throw manifestInvalid({ file }, [], 'declares no process (expected lines like "web: node server.js")');
   }
   return { processes, release };
+}
+
+function procfileCommand(origin: ManifestOrigin, name: string, line: string): string[] {
+  if (line === '') throw manifestInvalid(origin, [name], 'the command is empty');
+  if (line.includes('\0')) throw manifestInvalid(origin, [name], 'contains a NUL character');
+  return [...PROCFILE_SHELL, line];
 }

@@ -124,8 +124,8 @@ describe('Dockerfile apps', () => {
     expect(app?.processesFromImage).toBe(false);
     expect(app?.manifest).toMatchObject({
       source: 'berth.yaml',
-      processes: { web: { command: ['node', '/srv/web.js'], count: 1 } },
-      release: ['node', '/srv/migrate.js'],
+      processes: { web: { command: ['/bin/sh', '-c', 'node /srv/web.js'], count: 1 } },
+      release: ['/bin/sh', '-c', 'node /srv/migrate.js'],
       health: { path: '/up' },
       env: { A: 'b' },
     });

@@ -222,7 +222,11 @@ if (!enabled) {
         'server.js': SERVER,
       });
       const built = await run();
-      expect(built.build.processes['web']?.command).toEqual(['node', '/srv/server.js', '--from-procfile']);
+      expect(built.build.processes['web']?.command).toEqual([
+        '/bin/sh',
+        '-c',
+        'node /srv/server.js --from-procfile',
+      ]);
       expect(Object.keys(built.build.processes).sort()).toEqual(['web', 'worker']);
       expect(built.build.health.path).toBe('/up');
     }, 300_000);

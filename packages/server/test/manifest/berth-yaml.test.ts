@@ -75,8 +75,8 @@ resources: { memory: 256M, cpu: 0.5, pids: 256 }
     expect(m).toMatchObject({
       source: 'berth.yaml',
       runtime: 'node',
-      processes: { web: { command: ['node', 'web.js'], count: 1 } },
-      release: ['node', 'migrate.js'],
+      processes: { web: { command: ['/bin/sh', '-c', 'node web.js'], count: 1 } },
+      release: ['/bin/sh', '-c', 'node migrate.js'],
       env: { A: '1' },
     });
     t?.cleanup();

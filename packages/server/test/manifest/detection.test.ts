@@ -132,17 +132,17 @@ describe('Procfile', () => {
       source: 'Procfile',
       runtime: 'python',
       processes: {
-        web: { command: ['gunicorn', 'wsgi', '-w', '4', '--access-logfile', '-'], count: 1 },
-        worker: { command: ['celery', '-A', 'proj', 'worker'], count: 1 },
+        web: { command: ['/bin/sh', '-c', 'gunicorn wsgi -w 4 --access-logfile -'], count: 1 },
+        worker: { command: ['/bin/sh', '-c', 'celery -A proj worker'], count: 1 },
       },
-      release: ['python', 'manage.py', 'migrate'],
+      release: ['/bin/sh', '-c', 'python manage.py migrate'],
     });
   });
 
   it('takes a process called constructor for what it is', async () => {
     const m = await loadManifest(app({ Procfile: 'constructor: ./bin/server\n', 'bin/server': '' }));
     expect(Object.keys(m.processes)).toEqual(['constructor']);
-    expect(m.processes['constructor']).toEqual({ command: ['./bin/server'], count: 1 });
+    expect(m.processes['constructor']).toEqual({ command: ['/bin/sh', '-c', './bin/server'], count: 1 });
   });
 
   it('keeps variables named like Object.prototype members from a start script', async () => {
@@ -163,7 +163,7 @@ describe('Procfile', () => {
     expect(m).toMatchObject({
       source: 'Procfile',
       runtime: 'custom',
-      processes: { web: { command: ['./bin/server'] } },
+      processes: { web: { command: ['/bin/sh', '-c', './bin/server'] } },
     });
   });
 
@@ -181,12 +181,51 @@ describe('Procfile', () => {
     expect(err.message).toContain(mention);
   });
 
-  it('refuses shell syntax in a Procfile line', async () => {
-    const err = await expectCode(
-      loadManifest(app({ Procfile: 'web: bundle exec rails s -p $PORT\n' })),
-      'MANIFEST_COMMAND_UNSAFE',
+  it("keeps a line as the app wrote it, for the instance's sh -c (Heroku, Dokku)", async () => {
+    const line = 'bundle exec rails s -p $PORT && echo "done" | tee -a $HOME/log # the app\'s own';
+    const m = await loadManifest(
+      app({ Procfile: `web: python3 -m http.server $PORT\nrelease:  ${line}  \n`, 'bin/x': '' }),
     );
-    expect(err.message).toMatch(/^Procfile:1: web: /);
+    expect(m.processes['web']?.command).toEqual(['/bin/sh', '-c', 'python3 -m http.server $PORT']);
+    expect(m.release).toEqual(['/bin/sh', '-c', line]);
+  });
+
+  it.each([
+    ['web:\n', 'Procfile:1: web: ', 'empty'],
+    ['web: node server.js\0\n', 'Procfile:1: web: ', 'NUL'],
+    [`web: ${'x'.repeat(4097)}\n`, 'Procfile:1: web: ', 'longer than 4096'],
+  ])('refuses %#: an empty line, a NUL, a line too long', async (text, where, mention) => {
+    const err = await expectCode(loadManifest(app({ Procfile: text })), 'MANIFEST_INVALID');
+    expect(err.message.startsWith(where)).toBe(true);
+    expect(err.message).toContain(mention);
+  });
+
+  it('a Procfile with a web process wins over index.html: the app runs, it is no static site', async () => {
+    const m = await loadManifest(app({ Procfile: 'web: node server.js\n', 'index.html': '<p>hi</p>' }));
+    expect(m).toMatchObject({
+      source: 'Procfile',
+      runtime: 'custom',
+      processes: { web: { command: ['/bin/sh', '-c', 'node server.js'], count: 1 } },
+      static: undefined,
+    });
+    const yaml = await loadManifest(
+      app({ 'berth.yaml': 'health: { path: /up }\n', Procfile: 'web: ./serve\n', 'index.html': '' }),
+    );
+    expect(yaml).toMatchObject({
+      runtime: 'custom',
+      processes: { web: { command: ['/bin/sh', '-c', './serve'] } },
+    });
+    // Without a web process the index.html still makes a static site, which runs nothing.
+    const err = await expectCode(
+      loadManifest(app({ Procfile: 'worker: ./work\n', 'index.html': '' })),
+      'MANIFEST_INVALID',
+    );
+    expect(err.message).toContain('static site');
+    // runtime: static declared: the Procfile is not read at all.
+    const site = await loadManifest(
+      app({ 'berth.yaml': 'runtime: static\n', Procfile: 'not a procfile', 'index.html': '' }),
+    );
+    expect(site).toMatchObject({ runtime: 'static', processes: {} });
   });
 });
 
@@ -254,7 +293,7 @@ ${extra}`;
 
   it('src/Procfile overrides the default processes', async () => {
     const m = await loadManifest(app(package_({ 'src/Procfile': 'web: gunicorn wsgi -w 8\n' })));
-    expect(m.processes).toEqual({ web: { command: ['gunicorn', 'wsgi', '-w', '8'], count: 1 } });
+    expect(m.processes).toEqual({ web: { command: ['/bin/sh', '-c', 'gunicorn wsgi -w 8'], count: 1 } });
     expect(m.release).toEqual(['python', 'manage.py', 'migrate', '--noinput']);
   });
 

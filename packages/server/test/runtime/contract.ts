@@ -69,6 +69,10 @@ export interface ContractOptions {
   /** Tells one run of an instance from another, as the driver knows it (default: pid and start time;
    *  a container: its id and State.StartedAt). */
   runIdentity?: (info: InstanceInfo) => Promise<string>;
+  /** How a missing program shows (default 'start-fails': start rejects with RUNTIME_START_FAILED;
+   *  'exits-127': start succeeds and the instance exits with 127, as an init in front of the app
+   *  reports it, like `sh -c`). Either way it never runs and the driver says so. */
+  missingProgram?: 'start-fails' | 'exits-127';
   /** Called after the suite with the app codes it used (e.g. to delete their Unix users). */
   afterAll?: (apps: string[]) => Promise<void>;
 }
@@ -242,8 +246,17 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
         'RUNTIME_SPEC_INVALID',
       );
       const missing = spec(APPS.a, 'idle', { command: ['/nonexistent/berth-test-binary'] });
-      await expectCode(driver.start(missing), 'RUNTIME_START_FAILED');
-      expect((await driver.list()).map((i) => i.id)).not.toContain(missing.id);
+      if ((opts.missingProgram ?? 'start-fails') === 'start-fails') {
+        await expectCode(driver.start(missing), 'RUNTIME_START_FAILED');
+        expect((await driver.list()).map((i) => i.id)).not.toContain(missing.id);
+      } else {
+        const exits = collectEvents(driver, 'exit', missing.id);
+        await driver.start(missing);
+        const first = await waitFor(async () => exits.events[0]);
+        exits.stop();
+        expect(first.lastExit?.code).toBe(127);
+        await driver.stop(missing.id, { graceMs: 1000 });
+      }
       await driver.stop('never-started-instance'); // idempotent
       await driver.stop(s.id, { graceMs: 2000 });
     });

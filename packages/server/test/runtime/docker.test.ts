@@ -68,6 +68,7 @@ if (!dockerEnabled) {
       hostUsers: false,
       platformVars: ['HOSTNAME'],
       listenHost: '0.0.0.0',
+      missingProgram: 'exits-127',
       ...dockerContractHooks(docker),
       afterAll: (apps) => removeAppNetworks(docker, apps),
     });

@@ -5,6 +5,9 @@
 // private tmpfs /tmp, no capabilities, no-new-privileges, memory/CPU/pids limits, the app's own
 // bridge network, the artifact mounted read-only at /app, the app's home (HOME, writable, kept across
 // restarts) at /home/app, a published port bound to 127.0.0.1 only, and never the Docker socket.
+// Docker's init (tini, `docker run --init`) is PID 1: it forwards `docker stop`'s SIGTERM to the app
+// and reaps its children, so an app without a SIGTERM handler (`python3 -m http.server`) stops at
+// once instead of being killed after the grace period.
 // `host.docker.internal` names the host (Docker's `host-gateway`), where berthd's API answers
 // instances (BERTH_API_URL) when berthd listens on every address.
 import path from 'node:path';
@@ -95,6 +98,7 @@ export function containerConfig(
           : [{ Type: 'bind' as const, Source: spec.artifactDir, Target: APP_MOUNT, ReadOnly: true }]),
         { Type: 'bind', Source: extra.homeDir, Target: HOME_MOUNT, ReadOnly: false },
       ],
+      Init: true,
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
       CapDrop: ['ALL'],

@@ -10,9 +10,10 @@
 // history is in memory only, so a recovered instance starts a fresh series.
 //
 // Not covered: apps that listen on 127.0.0.1 inside their container cannot be reached (they must
-// listen on 0.0.0.0, as on any container platform); the app is PID 1 of its container (Docker's
-// init is off so that a missing command fails `start`), so an app without a SIGTERM handler is
-// killed after the grace period; bridge networks are removed when an app's last container goes.
+// listen on 0.0.0.0, as on any container platform); bridge networks are removed when an app's last
+// container goes. Containers run Docker's init (container-config.ts), which forwards SIGTERM to the
+// app; so a missing program does not fail `start`: the init reports it and the instance exits with
+// 127, a crash like any other.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { BerthError, isBerthError } from '../../errors.ts';
