@@ -257,6 +257,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       audit,
       secretBox,
       configSnapshot: (code, env) => apps.configSnapshot(code, env),
+      secretNames: (code, env) => apps.secretNames(code, env),
       installation,
       tenants,
       containers: docker?.containers,
@@ -270,6 +271,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         appsDomain: config.engine.appsDomain,
         urls,
         logStreamsPerUser: config.engine.logStreamsPerUser,
+        logRetentionMs: config.runtime.logRetentionMs,
       },
     });
     const publicHandler = engine.handleRequest;
