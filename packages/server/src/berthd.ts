@@ -362,7 +362,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     workers.start();
     const purger: HistoryPurger = schedulePurge(
       { store, queue: jobs, logger: logger.child({ mod: 'engine' }) },
-      { retentionMs: config.engine.historyRetentionMs },
+      { retentionMs: config.engine.historyRetentionMs, logRetentionMs: config.runtime.logRetentionMs },
     );
 
     const started = { http, workers, runtime, gateway, engine, appsServer };

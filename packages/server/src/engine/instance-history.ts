@@ -1,6 +1,7 @@
 // The instances the engine started, remembered after they stop so that the logs API can still read
 // the lines of replaced and crashed instances, for as long as the runtime keeps their logs
-// (BERTH_LOG_RETENTION). Rows of instances stopped longer ago than that are dropped when read.
+// (BERTH_LOG_RETENTION). Rows of instances stopped longer ago than that are dropped when read and
+// by the hourly history purge.
 import type { Kysely } from 'kysely';
 import type { InstanceSpec } from '../runtime/index.ts';
 import type { Database } from '../store/schema.ts';
@@ -46,8 +47,7 @@ export async function recentInstances(
   env: string,
   retainMs: number,
 ): Promise<PastInstance[]> {
-  const cutoff = Date.now() - retainMs;
-  await db.deleteFrom('instance_history').where('stopped_at', '<', cutoff).execute();
+  await forgetStoppedInstances(db, Date.now() - retainMs);
   const rows = await db
     .selectFrom('instance_history')
     .select(['id', 'process_type'])
@@ -56,6 +56,11 @@ export async function recentInstances(
     .orderBy('started_at')
     .execute();
   return rows.map((r) => ({ id: r.id, processType: r.process_type }));
+}
+
+/** Drops the instances stopped before `cutoff` (epoch ms). */
+export async function forgetStoppedInstances(db: Kysely<Database>, cutoff: number): Promise<void> {
+  await db.deleteFrom('instance_history').where('stopped_at', '<', cutoff).execute();
 }
 
 export async function forgetApp(db: Kysely<Database>, app: string): Promise<void> {

@@ -66,14 +66,15 @@ export function healthHint(
 ): string | undefined {
   const answer = err.answer;
   const port = err.info?.port;
-  if (port !== undefined && (answer === undefined || answer.detail === 'ECONNREFUSED')) {
+  // Refused: nothing listens (process runtime); reset: Docker's port forwarder found nothing there.
+  const nobody = answer?.detail === 'ECONNREFUSED' || answer?.detail === 'ECONNRESET';
+  if (port !== undefined && (answer === undefined || nobody)) {
     const other = otherPortMentioned(output, port);
     if (other) {
       const quoted = other.line.length > 120 ? `${other.line.slice(0, 117)}...` : other.line;
       return `nothing listens on $PORT=${port}, but the app printed "${quoted}": listen on the port in $PORT, not ${other.port}`;
     }
-    if (answer?.detail === 'ECONNREFUSED')
-      return `nothing listens on $PORT=${port}: the app must listen on the port in $PORT`;
+    if (nobody) return `nothing listens on $PORT=${port}: the app must listen on the port in $PORT`;
   }
   if (answer?.status !== undefined && (answer.status >= 500 || answer.status === 404)) {
     return `GET ${health.path} answered ${answer.status}: if that path is not the app's health check, set health.path in berth.yaml to one that answers 200 when the app is ready`;

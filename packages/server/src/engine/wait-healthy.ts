@@ -165,9 +165,13 @@ function progressLine(
   if (info.state === 'backoff') {
     return `${name} crashed (${describeExit(info.lastExit)}); restarting it ${when}`;
   }
-  if (info.state !== 'running' || !info.address || !answer) return `${name} is ${info.state} ${when}`;
-  const restarted = info.restarts > 0 ? `, restarted ${info.restarts} time(s)` : '';
-  return `${name}: GET ${health.path} on port ${info.address.port}: ${describeAnswer(answer, health.timeoutMs)}${restarted} ${when}`;
+  const restarted =
+    info.restarts > 0 ? `, restarted ${info.restarts} time(s) (last: ${describeExit(info.lastExit)})` : '';
+  if (info.state !== 'running' || !info.address || !answer)
+    return `${name} is ${info.state}${restarted} ${when}`;
+  // The port the app was given ($PORT); the probe may reach it through another (a container's).
+  const port = info.port ?? info.address.port;
+  return `${name}: GET ${health.path} on port ${port}: ${describeAnswer(answer, health.timeoutMs)}${restarted} ${when}`;
 }
 
 /** Resolves when the instance is still running, without a restart, after `ms`. */

@@ -111,7 +111,8 @@ async function expectWrongPortExplained(f: EngineFixture, code: string, port: Re
   expect(deploy.error).toMatch(port);
   expect(deploy.error).toContain('listening on 3000');
   // Progress while waiting: what is probed and what answered.
-  expect(log).toMatch(/web\.1 \(.+\): GET \/healthz on port \d+: connection refused/);
+  // (Docker's port forwarder resets the connection where nothing listens.)
+  expect(log).toMatch(/web\.1 \(.+\): GET \/healthz on port \d+: connection (refused|reset)/);
   expect(log).toContain('Likely cause: nothing listens on $PORT=');
   expect(log).toContain('       listening on 3000');
 }

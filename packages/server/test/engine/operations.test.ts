@@ -126,7 +126,7 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     const done = await f.waitDeploy(created.id);
     expect(done.status).toBe('failed');
     expect(done.error).toMatch(/health check/);
-    expect(await f.logsOf(done.id)).toContain('The previous release keeps serving');
+    expect(await f.logsOf(done.id)).toContain('The previous release (v1) keeps serving');
     expect((await f.get(`/t/${code}/`)).text).toBe('one v1');
     const instances = (await f.api('GET', `/api/v1/apps/${code}/envs/stag/instances`)).body.instances;
     expect(instances.map((i: { release: number }) => i.release)).toEqual([1, 1]);

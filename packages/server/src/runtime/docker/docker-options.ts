@@ -26,6 +26,8 @@ export interface DockerDriverOptions {
   stopGraceMs?: number;
   /** The port a listen instance gets as PORT inside its container (8080). */
   containerPort?: number;
+  /** How long the archived logs of a stopped instance are kept (7 days; BERTH_LOG_RETENTION). */
+  logRetentionMs?: number;
 }
 
 export interface ResolvedDockerOptions {
@@ -37,6 +39,7 @@ export interface ResolvedDockerOptions {
   policy: RestartPolicy;
   stopGraceMs: number;
   containerPort: number;
+  logRetentionMs: number;
   /** Label value that marks this installation's containers, and part of their names. */
   owner: string;
 }
@@ -59,6 +62,7 @@ export function resolveDockerOptions(options: DockerDriverOptions): ResolvedDock
     policy: { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy },
     stopGraceMs: options.stopGraceMs ?? 10_000,
     containerPort: options.containerPort ?? 8080,
+    logRetentionMs: options.logRetentionMs ?? 7 * 86_400_000,
     owner,
   };
 }
