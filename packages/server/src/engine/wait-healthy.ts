@@ -2,6 +2,7 @@
 // expected status; workers stay up. A crash loop, an exit or the time limit fails the wait, with
 // what was last seen (the probe's answer, the instance's exit) for the deploy log to explain.
 // While it waits it reports progress every few seconds: what is probed and what answered.
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeHttp } from '../gateway/http-probe.ts';
 import type { HealthCheck } from '../manifest/index.ts';
@@ -32,14 +33,18 @@ const GONE = new Set(['stopped', 'stopping']);
 
 export type ProgressLog = (line: string) => void;
 
-/** `exit code 3` or `signal SIGKILL`. */
+/** `exit code 3`, `signal SIGKILL`, or `exit code 137 (killed by SIGKILL)`: containers report a
+ *  process killed by signal N as 128+N (SIGKILL is also what the memory limit sends). */
 export function describeExit(exit: InstanceExit | undefined): string {
   if (!exit) return 'no exit status';
-  return exit.signal
-    ? `signal ${exit.signal}`
-    : exit.code === null
-      ? 'an unknown exit'
-      : `exit code ${exit.code}`;
+  if (exit.signal) return `signal ${exit.signal}`;
+  if (exit.code === null) return 'an unknown exit';
+  const signal = exit.code > 128 ? signalName(exit.code - 128) : undefined;
+  return signal ? `exit code ${exit.code} (killed by ${signal})` : `exit code ${exit.code}`;
+}
+
+function signalName(n: number): string | undefined {
+  return Object.entries(os.constants.signals).find(([, value]) => value === n)?.[0];
 }
 
 /** A probe answer in words: `connection refused`, `status 500`, `no answer within 2s`. */
