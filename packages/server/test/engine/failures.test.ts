@@ -7,6 +7,7 @@
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeAppNetworks } from '../runtime/docker-fixtures.ts';
+import { testDialects } from '../support/databases.ts';
 import { type EngineFixture, packFiles, startEngineFixture, tinyApp } from './support.ts';
 
 const SECRET_VALUE = 'hunter2-very-secret-token';
@@ -146,6 +147,15 @@ describe('failures explained (process runtime)', () => {
     // The app's own output is shown too.
     expect(log).toMatch(/ {7}listening on \d+/);
   }, 120_000);
+});
+
+// What reads and writes the store (instance history, release numbers) runs on every dialect.
+describe.each(testDialects())('failures explained in the store on %s', (dialect) => {
+  let f: EngineFixture;
+  beforeAll(async () => {
+    f = await startEngineFixture(dialect);
+  }, 60_000);
+  afterAll(async () => f?.stop(), 60_000);
 
   it('the logs API reads the lines of replaced instances after a redeploy', async () => {
     const code = 'fllogs';
