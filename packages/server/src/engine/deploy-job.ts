@@ -124,19 +124,21 @@ export function createDeployHandler(ctx: EngineContext): (job: JobContext) => Pr
 }
 
 /**
- * The release this deploy made did not go live. A built one stays, marked failed (it can be looked
- * at, and rolled back to once fixed elsewhere); one whose build failed is removed, so that it takes
- * no release number: the deploy stays in the history as failed, without a release.
+ * The release this deploy made did not go live. A built one stays, marked failed (it was a real
+ * release that did not start: its build log and artifact remain to look at); one whose build failed
+ * or was cancelled is removed, so that it takes no release number: the deploy stays in the history
+ * as failed, without a release.
  */
 async function dropRelease(ctx: EngineContext, deploy: DeployRow, version: number, built: boolean) {
   const db = ctx.store.db;
-  const release = db
-    .updateTable('releases')
-    .where('app_code', '=', deploy.app_code)
-    .where('env', '=', deploy.env)
-    .where('version', '=', version);
   if (built) {
-    await release.set({ status: 'failed' }).execute();
+    await db
+      .updateTable('releases')
+      .set({ status: 'failed' })
+      .where('app_code', '=', deploy.app_code)
+      .where('env', '=', deploy.env)
+      .where('version', '=', version)
+      .execute();
     return;
   }
   await db.transaction().execute(async (tx) => {

@@ -118,6 +118,25 @@ async function expectWrongPortExplained(f: EngineFixture, code: string, port: Re
   expect(log).toContain('       listening on 3000');
 }
 
+/** The logs API reads a replaced instance's lines after a redeploy. */
+async function expectReplacedLogs(f: EngineFixture, code: string): Promise<void> {
+  await f.createApp(code);
+  await f.deploy(code, 'stag', await tinyApp({ text: 'first' }));
+  expect((await f.get(`/t/${code}/marker-of-v1`)).text).toBe('first v1');
+  await f.deploy(code, 'stag', await tinyApp({ text: 'second' }));
+  const running = await f.t.berthd.runtime.list({ app: code });
+  expect(running.map((i) => i.release)).toEqual([2, 2]);
+  const lines = (await f.api('GET', `/api/v1/apps/${code}/envs/stag/logs?q=marker-of-v1`)).body.lines;
+  expect(lines).toHaveLength(1);
+  expect(lines[0].instance).toMatch(new RegExp(`^${code}-stag-v1-web-`));
+  expect(lines[0].line).toBe('request /marker-of-v1');
+  const all = (await f.api('GET', `/api/v1/apps/${code}/envs/stag/logs`)).body.lines as Array<{
+    instance: string;
+  }>;
+  const releases = new Set(all.map((l) => /-v(\d+)-web-/.exec(l.instance)?.[1]));
+  expect([...releases].sort()).toEqual(['1', '2']);
+}
+
 describe('failures explained (process runtime)', () => {
   let f: EngineFixture;
   beforeAll(async () => {
@@ -158,22 +177,7 @@ describe.each(testDialects())('failures explained in the store on %s', (dialect)
   afterAll(async () => f?.stop(), 60_000);
 
   it('the logs API reads the lines of replaced instances after a redeploy', async () => {
-    const code = 'fllogs';
-    await f.createApp(code);
-    await f.deploy(code, 'stag', await tinyApp({ text: 'first' }));
-    expect((await f.get(`/t/${code}/marker-of-v1`)).text).toBe('first v1');
-    await f.deploy(code, 'stag', await tinyApp({ text: 'second' }));
-    const running = await f.t.berthd.runtime.list({ app: code });
-    expect(running.map((i) => i.release)).toEqual([2, 2]);
-    const lines = (await f.api('GET', `/api/v1/apps/${code}/envs/stag/logs?q=marker-of-v1`)).body.lines;
-    expect(lines).toHaveLength(1);
-    expect(lines[0].instance).toMatch(new RegExp(`^${code}-stag-v1-web-`));
-    expect(lines[0].line).toBe('request /marker-of-v1');
-    const all = (await f.api('GET', `/api/v1/apps/${code}/envs/stag/logs`)).body.lines as Array<{
-      instance: string;
-    }>;
-    const releases = new Set(all.map((l) => /-v(\d+)-web-/.exec(l.instance)?.[1]));
-    expect([...releases].sort()).toEqual(['1', '2']);
+    await expectReplacedLogs(f, 'fllogs');
   }, 120_000);
 
   it('a failed build takes no release number and makes no release', async () => {
@@ -216,7 +220,7 @@ if (!dockerEnabled) {
   });
 } else {
   const docker = new Docker();
-  const CODES = ['fldcrash', 'fldport'];
+  const CODES = ['fldcrash', 'fldport', 'fldlogs'];
   const removeLeftovers = async () => {
     const containers = await docker.listContainers({ all: true, filters: { label: ['berth.app'] } });
     for (const c of containers) {
@@ -239,6 +243,10 @@ if (!dockerEnabled) {
 
     it('a crashing app: INSTANCE_CRASHED, its last lines with secrets masked, its exit code', async () => {
       await expectCrashExplained(f, 'fldcrash');
+    }, 600_000);
+
+    it('the logs API reads the lines of replaced instances after a redeploy', async () => {
+      await expectReplacedLogs(f, 'fldlogs');
     }, 600_000);
 
     it('an app on the wrong port: the health failure names $PORT=8080 and 3000', async () => {
