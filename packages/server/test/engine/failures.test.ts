@@ -118,14 +118,33 @@ async function expectWrongPortExplained(f: EngineFixture, code: string, port: Re
   expect(log).toContain('       listening on 3000');
 }
 
+/** Serves `${TEXT} v${BERTH_RELEASE}` on $HOST:$PORT (a container's HOST is not the loopback) and
+ *  logs each request. */
+const SERVING = `
+const http = require('node:http');
+const server = http.createServer((req, res) => {
+  if (req.url !== '/healthz') console.log('request ' + req.url);
+  res.end(req.url === '/healthz' ? 'ok' : process.env.TEXT + ' v' + process.env.BERTH_RELEASE);
+});
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on ' + process.env.PORT));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+const servingApp = (text: string) =>
+  packFiles({
+    'package.json': JSON.stringify({ name: 'serving', version: '1.0.0', private: true }),
+    'serve.js': SERVING,
+    'berth.yaml': manifest('node serve.js', ['  startTimeout: 30s', 'env:', `  TEXT: ${text}`]),
+  });
+
 /** The logs API reads a replaced instance's lines after a redeploy. */
 async function expectReplacedLogs(f: EngineFixture, code: string): Promise<void> {
   await f.createApp(code);
-  await f.deploy(code, 'stag', await tinyApp({ text: 'first' }));
+  await f.deploy(code, 'stag', await servingApp('first'));
   expect((await f.get(`/t/${code}/marker-of-v1`)).text).toBe('first v1');
-  await f.deploy(code, 'stag', await tinyApp({ text: 'second' }));
+  await f.deploy(code, 'stag', await servingApp('second'));
   const running = await f.t.berthd.runtime.list({ app: code });
-  expect(running.map((i) => i.release)).toEqual([2, 2]);
+  expect(running.map((i) => i.release)).toEqual([2]);
   const lines = (await f.api('GET', `/api/v1/apps/${code}/envs/stag/logs?q=marker-of-v1`)).body.lines;
   expect(lines).toHaveLength(1);
   expect(lines[0].instance).toMatch(new RegExp(`^${code}-stag-v1-web-`));
