@@ -32,15 +32,25 @@ export async function followDeploy(
   ctx.out.note(
     `Deploy ${id} (${deploy.kind} of ${deploy.app}/${deploy.env}) ${deploy.status}; following its log.`,
   );
-  const print = ctx.json ? (text: string) => ctx.out.note(text) : (text: string) => ctx.out.line(text);
+  const show = ctx.json ? (text: string) => ctx.out.note(text) : (text: string) => ctx.out.line(text);
+  const printed: string[] = [];
+  const print = (text: string) => {
+    printed.push(text);
+    show(text);
+  };
   const finished = await untilInterrupted(id, () => followLog(client, id, print));
   if (ctx.json) ctx.out.json({ deploy: finished });
   if (finished.status === 'succeeded') {
     if (!ctx.json) ctx.out.line(await done(finished));
     return;
   }
+  // The error is said once: when the log printed above holds it, the last line points there.
+  const error = finished.error || 'no reason given';
+  const shown = finished.error && printed.some((line) => line.includes(finished.error!));
   throw new CliError(
-    `deploy ${id} ${finished.status}: ${finished.error || 'no reason given'}`,
+    shown
+      ? `deploy ${id} ${finished.status} (see its log above)`
+      : `deploy ${id} ${finished.status}: ${error}`,
     finished.status === 'cancelled' ? 'DEPLOY_CANCELLED' : 'DEPLOY_FAILED',
     EXIT.api,
   );

@@ -260,6 +260,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       secretBox,
       configSnapshot: (code, env) => apps.configSnapshot(code, env),
       appCodes: () => apps.allCodes(),
+      secretNames: (code, env) => apps.secretNames(code, env),
       installation,
       tenants,
       containers: docker?.containers,
@@ -274,6 +275,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         appsDomain: config.engine.appsDomain,
         urls,
         logStreamsPerUser: config.engine.logStreamsPerUser,
+        logRetentionMs: config.runtime.logRetentionMs,
       },
     });
     const publicHandler = engine.handleRequest;
@@ -364,7 +366,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     workers.start();
     const purger: HistoryPurger = schedulePurge(
       { store, queue: jobs, logger: logger.child({ mod: 'engine' }) },
-      { retentionMs: config.engine.historyRetentionMs },
+      { retentionMs: config.engine.historyRetentionMs, logRetentionMs: config.runtime.logRetentionMs },
     );
 
     const started = { http, workers, runtime, gateway, engine, appsServer };

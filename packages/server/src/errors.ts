@@ -134,6 +134,10 @@ export const ERRORS = {
     message: "The release's artifact was pruned (only the last BERTH_KEEP_RELEASES are kept)",
   },
   PROCESS_TYPE_UNKNOWN: { status: 400, message: 'The current release has no such process type' },
+  INSTANCE_CRASHED: {
+    status: 422,
+    message: 'A new instance exited or crashed before it was healthy; its last lines are in the deploy log',
+  },
   // platform
   SECRET_UNREADABLE: {
     status: 500,

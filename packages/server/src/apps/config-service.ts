@@ -40,6 +40,8 @@ export interface ConfigService {
   updateConfig(actor: Actor, code: string, env: string, input: unknown): Promise<ConfigVar[]>;
   /** Every var of the env, decrypted: what a release of the app gets (for the deploy engine). */
   configSnapshot(code: string, env: string): Promise<Record<string, string>>;
+  /** The names of the env's secret vars (for the deploy engine, which masks their values in logs). */
+  secretNames(code: string, env: string): Promise<string[]>;
 }
 
 /** Told about every committed config change (berthd wires the deploy engine's redeploy here). */
@@ -243,6 +245,13 @@ export function createConfigService(deps: {
         });
       }
       return (await readVars(app.id, env)).map(masked);
+    },
+
+    async secretNames(code, envName) {
+      const env = checkEnv(envName);
+      const app = await db.selectFrom('apps').select('id').where('code', '=', code).executeTakeFirst();
+      if (!app) throw new BerthError('APP_NOT_FOUND');
+      return (await readVars(app.id, env)).filter((r) => r.secret).map((r) => r.name);
     },
 
     async configSnapshot(code, envName) {

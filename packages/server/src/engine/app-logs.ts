@@ -1,13 +1,18 @@
 // An environment's app logs: the instances' stdout/stderr from the runtime, merged by time and
-// filtered. `follow` streams new lines of every instance, including ones started later (a deploy).
+// filtered: those that run, and those that were replaced or crashed while the runtime keeps their
+// logs (`past`, from the instance history). `follow` streams new lines of every running instance,
+// including ones started later (a deploy).
 import type { AppLogLine, AppLogsQuery } from '@berth/sdk';
 import { isBerthError } from '../errors.ts';
 import type { InstanceInfo, LogLine, RuntimeDriver } from '../runtime/index.ts';
+import type { PastInstance } from './instance-history.ts';
 
 const DEFAULT_LIMIT = 500;
 const DISCOVER_MS = 1000;
 
-function matches(query: AppLogsQuery, info: InstanceInfo): boolean {
+type Source = Pick<InstanceInfo, 'id' | 'processType'>;
+
+function matches(query: AppLogsQuery, info: Source): boolean {
   if (query.process !== undefined && info.processType !== query.process) return false;
   if (query.instance !== undefined && info.id !== query.instance) return false;
   return true;
@@ -20,7 +25,7 @@ function lineMatches(query: AppLogsQuery, line: LogLine): boolean {
   return true;
 }
 
-function view(line: LogLine, info: InstanceInfo): AppLogLine {
+function view(line: LogLine, info: Source): AppLogLine {
   return {
     at: line.at,
     instance: line.instance,
@@ -35,9 +40,12 @@ export async function queryAppLogs(
   app: string,
   env: string,
   query: AppLogsQuery,
+  past: readonly PastInstance[] = [],
 ): Promise<AppLogLine[]> {
   const limit = query.limit ?? DEFAULT_LIMIT;
-  const instances = (await driver.list({ app, env })).filter((i) => matches(query, i));
+  const running: Source[] = await driver.list({ app, env });
+  const known = new Set(running.map((i) => i.id));
+  const instances = [...running, ...past.filter((p) => !known.has(p.id))].filter((i) => matches(query, i));
   const lines: AppLogLine[] = [];
   for (const info of instances) {
     try {
@@ -60,8 +68,9 @@ export async function followAppLogs(
   env: string,
   query: AppLogsQuery,
   signal: AbortSignal,
+  past: readonly PastInstance[] = [],
 ): Promise<AsyncIterable<AppLogLine>> {
-  const backlog = await queryAppLogs(driver, app, env, query);
+  const backlog = await queryAppLogs(driver, app, env, query, past);
   const pending: AppLogLine[] = [];
   let wakeUp: (() => void) | undefined;
   const wake = () => {

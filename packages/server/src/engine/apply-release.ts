@@ -9,6 +9,8 @@ import type { InstanceInfo, InstanceSpec, InstanceUser } from '../runtime/index.
 import type { EngineContext } from './engine-deps.ts';
 import { stackRuntimeOf } from './engine-deps.ts';
 import { writeEnvState } from './engine-store.ts';
+import { recordStarts, recordStops } from './instance-history.ts';
+import { DeployFailure, explainFailure, secretValues } from './instance-report.ts';
 import { type DeployPlan, planDeploy, resolveFormation } from './plan-deploy.ts';
 import {
   DOCKERFILE_RUNTIME,
@@ -20,12 +22,7 @@ import { runReleaseCommand } from './release-command.ts';
 import type { ReleaseRow } from './tables.ts';
 import { UnhealthyError, waitHealthy, waitStaysUp } from './wait-healthy.ts';
 
-export class DeployFailure extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DeployFailure';
-  }
-}
+export { DeployFailure } from './instance-report.ts';
 
 export interface ApplyInput {
   app: string;
@@ -210,16 +207,26 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
   try {
     signal.throwIfAborted();
     // Checkpointed before any starts: an interrupted attempt's successor stops whichever did.
-    if (specs.length) await input.onStarted(specs.map((s) => s.id));
+    if (specs.length) {
+      await recordStarts(ctx.store.db, specs);
+      await input.onStarted(specs.map((s) => s.id));
+    }
     await startAndCheck(ctx, specs, build, signal, started, input.log);
   } catch (err) {
+    // The failed instance's last lines are read before it is stopped.
+    let failure = err;
+    if (err instanceof UnhealthyError && !signal.aborted) {
+      const secrets = secretValues(vars, await ctx.secretNames(app, env).catch(() => []));
+      failure = await explainFailure(ctx.driver, err, build.health, secrets, input.log).catch(
+        () => new DeployFailure(err.message),
+      );
+    }
     await stopAll(
       ctx,
       started.map((i) => i.id),
       input.log,
     );
-    if (err instanceof UnhealthyError) throw new DeployFailure(err.message);
-    throw err;
+    throw failure;
   }
 
   const serving = [...plan.keep, ...started.map((i) => i.id)];
@@ -276,7 +283,7 @@ async function startAndCheck(
           log(`-----> Checking ${specs.length} new instance(s)`);
         }
         await (info.processType === 'web'
-          ? waitHealthy(ctx.driver, info.id, info.app, build.health, checks.signal)
+          ? waitHealthy(ctx.driver, info.id, info.app, build.health, checks.signal, log)
           : waitStaysUp(ctx.driver, info.id, info.app, ctx.settings.workerSettleMs ?? 2000, checks.signal));
       } catch (err) {
         // Only the first failure counts; the others are its consequence (their checks cancelled).
@@ -307,5 +314,8 @@ export async function stopAll(
         log(`could not stop ${id}: ${(err as Error).message}`, 'warn');
       }),
     ),
+  );
+  await recordStops(ctx.store.db, ids).catch((err) =>
+    ctx.logger.warn({ err }, 'could not note stopped instances in the instance history'),
   );
 }

@@ -105,25 +105,52 @@ export function createDeployHandler(ctx: EngineContext): (job: JobContext) => Pr
       }
       if (shutdown) throw err;
       if (state.created && state.version !== undefined && !state.swapped) {
-        await ctx.store.db
-          .updateTable('releases')
-          .set({ status: 'failed' })
-          .where('app_code', '=', deploy.app_code)
-          .where('env', '=', env)
-          .where('version', '=', state.version)
-          .execute();
+        await dropRelease(ctx, deploy, state.version, state.built === true);
       }
       await fs.promises.rm(packagePath(ctx.settings.dataDir, deploy.id), { force: true });
+      // Only an environment that served before has a previous release to keep serving.
+      const before = await readEnvState(ctx.store.db, deploy.app_code, env);
+      const keeps = before.release !== null && before.status === 'running' && deploy.kind !== 'stop';
       if (aborted) {
-        log('-----> Cancelled; the previous release keeps serving', 'warn');
+        log(`-----> Cancelled${keeps ? '; the previous release keeps serving' : ''}`, 'warn');
         throw reason ?? err;
       }
       const message = describe(err);
       log(`-----> Deploy failed: ${message}`, 'error');
-      log('-----> The previous release keeps serving', 'error');
-      throw permanentFailure(message, { cause: err });
+      if (keeps) log(`-----> The previous release (v${before.release}) keeps serving`, 'error');
+      throw permanentFailure(message, { cause: err, reported: true });
     }
   };
+}
+
+/**
+ * The release this deploy made did not go live. A built one stays, marked failed (it was a real
+ * release that did not start: its build log and artifact remain to look at); one whose build failed
+ * or was cancelled is removed, so that it takes no release number: the deploy stays in the history
+ * as failed, without a release.
+ */
+async function dropRelease(ctx: EngineContext, deploy: DeployRow, version: number, built: boolean) {
+  const db = ctx.store.db;
+  if (built) {
+    await db
+      .updateTable('releases')
+      .set({ status: 'failed' })
+      .where('app_code', '=', deploy.app_code)
+      .where('env', '=', deploy.env)
+      .where('version', '=', version)
+      .execute();
+    return;
+  }
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .deleteFrom('releases')
+      .where('app_code', '=', deploy.app_code)
+      .where('env', '=', deploy.env)
+      .where('version', '=', version)
+      .where('status', '=', 'building')
+      .execute();
+    await tx.updateTable('deploys').set({ release_version: null }).where('id', '=', deploy.id).execute();
+  });
 }
 
 function describe(err: unknown): string {

@@ -29,6 +29,9 @@ export interface EngineSettings {
   appsDomain?: string | undefined;
   /** The console, apps and API URLs instances get (BERTH_CONSOLE_URL, BERTH_APP_URL, BERTH_API_URL). */
   urls?: PublicUrls | undefined;
+  /** How long the runtime keeps a stopped instance's logs (BERTH_LOG_RETENTION): the logs API reads
+   *  replaced and crashed instances that long. */
+  logRetentionMs: number;
   /** Log streams (`follow=true`) one user may have open at once (BERTH_LOG_STREAMS_PER_USER). */
   logStreamsPerUser: number;
 }
@@ -46,6 +49,8 @@ export interface EngineDeps {
   appCodes(): Promise<Iterable<string>>;
   /** Every config var of an env, decrypted (the apps module's `configSnapshot`). */
   configSnapshot(code: string, env: string): Promise<Record<string, string>>;
+  /** The names of an env's secret config vars (their values are masked in deploy logs). */
+  secretNames(code: string, env: string): Promise<string[]>;
   /** This installation's code (tenants/): part of host-level names such as release image tags. */
   installation: string;
   /** Host identities (tenants/): set when berthd runs as root, the only case where it can run apps

@@ -24,6 +24,7 @@ import { packagePath } from './build-release.ts';
 import { DEPLOY_JOB_KIND, type DeployJobPayload, type DeployParams } from './deploy-job.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState } from './engine-store.ts';
+import { forgetApp, recentInstances } from './instance-history.ts';
 import { removeReleaseImages } from './prune-releases.ts';
 import { receivePackage } from './receive-package.ts';
 import { parseReleaseBuild } from './release-build.ts';
@@ -75,6 +76,9 @@ export function createEngineService(ctx: EngineContext): EngineService {
   const { store, queue, access, audit } = ctx;
   const { db } = store;
   const logStreams = createStreamLimit(ctx.settings.logStreamsPerUser);
+  /** Instances of the env whose logs may still be kept, running or not. */
+  const pastInstances = (code: string, env: string) =>
+    recentInstances(db, code, env, ctx.settings.logRetentionMs);
 
   function deploysQuery() {
     return db
@@ -338,7 +342,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
     async logs(actor, code, env, query) {
       const name = checkEnv(env);
       await access.assertCanRead(actor, code);
-      return queryAppLogs(ctx.driver, code, name, query);
+      return queryAppLogs(ctx.driver, code, name, query, await pastInstances(code, name));
     },
 
     async followLogs(actor, code, env, query, signal) {
@@ -348,7 +352,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
       if (signal.aborted) release();
       else signal.addEventListener('abort', release, { once: true });
       try {
-        return await followAppLogs(ctx.driver, code, name, query, signal);
+        return await followAppLogs(ctx.driver, code, name, query, signal, await pastInstances(code, name));
       } catch (err) {
         release();
         throw err;
@@ -381,6 +385,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
       );
       await db.deleteFrom('releases').where('app_code', '=', code).execute();
       await db.deleteFrom('deploys').where('app_code', '=', code).execute();
+      await forgetApp(db, code);
       await fs.promises.rm(path.join(ctx.settings.dataDir, 'releases', code), {
         recursive: true,
         force: true,

@@ -1,4 +1,5 @@
-// The deploy engine's tables: releases, deploy requests and each environment's desired state.
+// The deploy engine's tables: releases, deploy requests, each environment's desired state, and the
+// instances it started (whose logs stay readable after they stopped).
 import type { Kysely } from 'kysely';
 import { columnTypes, dialectOf } from '../store/dialect.ts';
 import type { MigrationSet } from '../store/migrate.ts';
@@ -57,6 +58,27 @@ export const engineMigrations: MigrationSet = {
         .addColumn('instances', 'text', (c) => c.notNull())
         .addColumn('updated_at', types.bigint, (c) => c.notNull())
         .addPrimaryKeyConstraint('env_states_pk', ['app_code', 'env'])
+        .execute();
+    },
+  },
+  '2026120411_engine_instance_history': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+      await db.schema
+        .createTable('instance_history')
+        .addColumn('id', 'varchar(160)', (c) => c.primaryKey())
+        .addColumn('app_code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('env', 'varchar(16)', (c) => c.notNull())
+        .addColumn('process_type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('release_version', 'integer', (c) => c.notNull())
+        .addColumn('started_at', types.bigint, (c) => c.notNull())
+        .addColumn('stopped_at', types.bigint)
+        .execute();
+      await db.schema
+        .createIndex('instance_history_app_env_idx')
+        .on('instance_history')
+        .columns(['app_code', 'env', 'started_at'])
         .execute();
     },
   },

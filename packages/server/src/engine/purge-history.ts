@@ -1,11 +1,13 @@
 // Deploy history retention: deploys older than the retention are deleted with their jobs and job
 // logs, so the store does not grow without bound, except the deploy that made a release still kept:
 // its build log stays with the release as long as the release can be rolled back to. Operations on a
-// kept release (restart, scale, stop, start) and failed attempts go with the retention.
+// kept release (restart, scale, stop, start) and failed attempts go with the retention. Instances
+// stopped longer ago than the log retention leave the instance history (their logs are gone too).
 import type { JobQueue } from '../jobs/index.ts';
 import { FINISHED_STATUSES } from '../jobs/job-record.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
+import { forgetStoppedInstances } from './instance-history.ts';
 
 const BATCH = 200;
 /** Deploy kinds that run a release without making one. */
@@ -71,7 +73,7 @@ export interface HistoryPurger {
 /** Runs the purge now and then every `everyMs` (default 1 h) until stopped; failures are logged. */
 export function schedulePurge(
   deps: PurgeHistoryDeps,
-  opts: { retentionMs: number; everyMs?: number },
+  opts: { retentionMs: number; everyMs?: number; logRetentionMs?: number },
 ): HistoryPurger {
   const everyMs = opts.everyMs ?? 3_600_000;
   let running = false;
@@ -80,6 +82,9 @@ export function schedulePurge(
     running = true;
     try {
       await purgeDeployHistory(deps, Date.now() - opts.retentionMs);
+      if (opts.logRetentionMs !== undefined) {
+        await forgetStoppedInstances(deps.store.db, Date.now() - opts.logRetentionMs);
+      }
     } catch (err) {
       deps.logger.warn({ err }, 'deploy history purge failed');
     } finally {

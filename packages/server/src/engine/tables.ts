@@ -58,10 +58,24 @@ export interface EnvStatesTable {
   updated_at: number;
 }
 
+/** Every instance the engine started, kept while its logs may be: the logs API reads the lines of
+ *  replaced and crashed instances through it. */
+export interface InstanceHistoryTable {
+  id: string;
+  app_code: string;
+  env: string;
+  process_type: string;
+  release_version: number;
+  started_at: number;
+  /** When the engine stopped it; null while it runs (or was never stopped by the engine). */
+  stopped_at: number | null;
+}
+
 export interface EngineTables {
   releases: ReleasesTable;
   deploys: DeploysTable;
   env_states: EnvStatesTable;
+  instance_history: InstanceHistoryTable;
 }
 
 export type ReleaseRow = Selectable<ReleasesTable>;

@@ -15,6 +15,7 @@ import type { JobLease, JobQueue, LeasedJob } from './job-queue.ts';
 import type { JobLogLevel, JobRecord } from './job-record.ts';
 import {
   isPermanentFailure,
+  isReportedFailure,
   JobAbortedError,
   type JobAbortReason,
   LeaseLostError,
@@ -237,6 +238,7 @@ export function createJobWorkers(deps: JobWorkersDeps): JobWorkers {
           record = await queue.fail(lease, {
             message: err instanceof Error ? err.message : String(err),
             permanent: unhandled || isPermanentFailure(err),
+            reported: isReportedFailure(err),
           });
           if (record?.status === 'failed') log.warn({ err }, 'job failed');
         }

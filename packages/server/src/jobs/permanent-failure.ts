@@ -2,22 +2,36 @@
 
 const PERMANENT = Symbol.for('berth.jobs.permanentFailure');
 
+export interface PermanentFailureOptions {
+  cause?: unknown;
+  /** The handler has told the job's log why it failed (in its users' words): the queue adds no
+   *  line of its own (attempt numbers are the queue's business, not the reader's). */
+  reported?: boolean;
+}
+
 /** An error that fails the job at once, whatever attempts are left. */
 export class PermanentJobFailure extends Error {
   readonly [PERMANENT] = true;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly reported: boolean;
+  constructor(message: string, options?: PermanentFailureOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PermanentJobFailure';
+    this.reported = options?.reported === true;
   }
 }
 
 /** `throw permanentFailure('the image does not exist')` fails the job without retrying it. */
-export function permanentFailure(message: string, options?: { cause?: unknown }): PermanentJobFailure {
+export function permanentFailure(message: string, options?: PermanentFailureOptions): PermanentJobFailure {
   return new PermanentJobFailure(message, options);
 }
 
 export function isPermanentFailure(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[PERMANENT] === true;
+}
+
+/** A permanent failure whose handler wrote the reason to the job's log itself. */
+export function isReportedFailure(err: unknown): boolean {
+  return isPermanentFailure(err) && (err as { reported?: unknown }).reported === true;
 }
 
 /** Why a running job's `signal` aborted. */

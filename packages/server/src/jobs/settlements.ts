@@ -11,6 +11,8 @@ export interface FailureInfo {
   message: string;
   /** Fail now, whatever attempts are left. */
   permanent?: boolean;
+  /** The handler wrote why to the job's log: a final failure adds no line of the queue's own. */
+  reported?: boolean;
 }
 
 function attemptLabel(row: JobRow): string {
@@ -49,8 +51,10 @@ export function failed(
       },
     };
   }
+  const patch = { status: 'failed', finished_at: t, error: message, ...NO_LEASE } as const;
+  if (failure.permanent && failure.reported) return { patch };
   return {
-    patch: { status: 'failed', finished_at: t, error: message, ...NO_LEASE },
+    patch,
     log: {
       level: 'error',
       line: `${attemptLabel(row)} failed: ${message}${failure.permanent ? ' (not retryable)' : ''}`,

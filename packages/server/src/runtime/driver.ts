@@ -102,6 +102,9 @@ export interface InstanceInfo {
   state: InstanceState;
   /** Where the gateway reaches a listen instance. */
   address?: { host: string; port: number };
+  /** Listen instances: the PORT the app was given, where it must listen (inside its container on
+   *  container runtimes, so not always `address.port`). */
+  port?: number;
   pid?: number;
   /** Epoch ms of the current process's start. */
   startedAt?: number;

@@ -68,6 +68,17 @@ describe('settlements', () => {
     expect(permanent.log!.line).toBe('attempt 1/3 failed: no image (not retryable)');
   });
 
+  it('a permanent failure its handler reported adds no line of the queue to the log', () => {
+    const reported = { message: 'no image', permanent: true, reported: true };
+    const s = failed(row(), reported, T, backoff, () => 1);
+    expect(s.patch).toMatchObject({ status: 'failed', error: 'no image' });
+    expect(s.log).toBeUndefined();
+    // Reported but retryable: the queue still says it retries.
+    expect(failed(row(), { ...reported, permanent: false }, T, backoff, () => 1).log!.line).toMatch(
+      /^attempt 1\/3 failed: no image; retrying in/,
+    );
+  });
+
   it('a requested cancel wins over a retry', () => {
     expect(
       failed(row({ cancel_requested: 1 }), { message: 'aborted' }, T, backoff, () => 1).patch,

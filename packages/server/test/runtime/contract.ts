@@ -184,6 +184,8 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
       expect(env['GREETING']).toBe('hello');
       expect(env['DB_URL']).toBe('x://y');
       expect(env['PORT']).toBe(String(await listenPort(web)));
+      // The info says which PORT the app was given (what a deploy's health report names).
+      expect(web.port).toBe(Number(env['PORT']));
       expect(env['HOST']).toBe(opts.listenHost ?? '127.0.0.1');
       expect(env[leakKey]).toBeUndefined();
       const allowed = new Set([
@@ -205,6 +207,7 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
       });
       const worker = await driver.start(s);
       expect(worker.address).toBeUndefined();
+      expect(worker.port).toBeUndefined();
       const line = await waitForLog(driver, s.id, (l) => l.line.startsWith('{'));
       const workerEnv = JSON.parse(line.line) as Record<string, string>;
       expect(workerEnv['PORT']).toBeUndefined();

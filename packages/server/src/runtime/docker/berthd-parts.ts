@@ -37,6 +37,7 @@ export function createDockerParts(
     image: () => STACK_IMAGES.node,
     installation,
     stopGraceMs: config.runtime.stopGraceMs,
+    logRetentionMs: config.runtime.logRetentionMs,
   });
   const stacks = createStackImages({
     docker,

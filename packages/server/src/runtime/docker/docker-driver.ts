@@ -39,8 +39,12 @@ import {
   resolveDockerOptions,
   stopTimeoutSeconds,
 } from './docker-options.ts';
+import { sweepLogArchives } from './log-archive.ts';
 import { containerUser } from './run-as.ts';
 import { createTaskRunner, TASK_LABEL, type TaskRunner } from './run-task.ts';
+
+/** How often archived logs past their retention are looked for. */
+const SWEEP_EVERY_MS = 60 * 60_000;
 
 export function createDockerDriver(options: DockerDriverOptions): RuntimeDriver {
   return createDockerRuntime(options).driver;
@@ -82,6 +86,23 @@ function createRawDockerDriver(
     onDeath: (death) => void onDeath(death),
     onReconnect: () => void recheckAll(),
   });
+
+  // Archived logs of stopped instances go once BERTH_LOG_RETENTION has passed.
+  const sweep = () => {
+    try {
+      const removed = sweepLogArchives(
+        options.dataDir,
+        new Set(table.keys()),
+        options.logRetentionMs,
+        Date.now(),
+      );
+      if (removed.length > 0) logger.info({ instances: removed.length }, 'removed old instance logs');
+    } catch (err) {
+      logger.warn({ err }, 'log retention sweep failed');
+    }
+  };
+  const sweeper = setInterval(sweep, SWEEP_EVERY_MS);
+  sweeper.unref();
 
   const emit = (event: 'exit' | 'crashloop' | 'restart', i: DockerInstance) =>
     events.emit(event, dockerInstanceInfo(i));
@@ -284,6 +305,7 @@ function createRawDockerDriver(
       i.state = 'backoff';
       await restart(i);
     }
+    sweep();
     return list();
   }
 
@@ -306,6 +328,7 @@ function createRawDockerDriver(
     recover,
     async close() {
       closed = true;
+      clearInterval(sweeper);
       deaths.close();
       for (const i of table.values()) if (i.timer) clearTimeout(i.timer);
     },

@@ -12,6 +12,8 @@ export interface DockerInstance {
   restarts: number;
   history: CrashHistory;
   address?: { host: string; port: number };
+  /** The PORT the app was given (listen instances). */
+  port?: number;
   pid?: number;
   startedAt?: number;
   lastExit?: InstanceExit;
@@ -33,6 +35,7 @@ export function dockerInstanceInfo(i: DockerInstance): InstanceInfo {
     index: i.spec.index,
     state: i.state,
     ...(i.address ? { address: { ...i.address } } : {}),
+    ...(i.port !== undefined ? { port: i.port } : {}),
     ...(i.pid !== undefined ? { pid: i.pid } : {}),
     ...(i.startedAt !== undefined ? { startedAt: i.startedAt } : {}),
     restarts: i.restarts,
@@ -54,4 +57,5 @@ export function applyInspect(
     i.spec.listen && binding
       ? { host: binding.HostIp || '127.0.0.1', port: Number(binding.HostPort) }
       : undefined;
+  if (i.spec.listen) i.port = containerPort;
 }

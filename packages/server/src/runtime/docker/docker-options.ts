@@ -27,6 +27,8 @@ export interface DockerDriverOptions {
   stopGraceMs?: number;
   /** The port a listen instance gets as PORT inside its container (8080). */
   containerPort?: number;
+  /** How long the archived logs of a stopped instance are kept (7 days; BERTH_LOG_RETENTION). */
+  logRetentionMs?: number;
 }
 
 export interface ResolvedDockerOptions {
@@ -38,6 +40,7 @@ export interface ResolvedDockerOptions {
   policy: RestartPolicy;
   stopGraceMs: number;
   containerPort: number;
+  logRetentionMs: number;
   /** Label value that marks this installation's containers, and part of their names. */
   owner: string;
 }
@@ -65,6 +68,7 @@ export function resolveDockerOptions(options: DockerDriverOptions): ResolvedDock
     policy: { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy },
     stopGraceMs: options.stopGraceMs ?? SETTING_DEFAULTS.stopGraceMs,
     containerPort: options.containerPort ?? 8080,
+    logRetentionMs: options.logRetentionMs ?? 7 * 86_400_000,
     owner,
   };
 }

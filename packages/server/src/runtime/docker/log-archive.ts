@@ -1,7 +1,7 @@
 // The logs of a stopped instance: its container is removed on stop, so its log is copied first to
 // `<dataDir>/logs/docker/<id>.jsonl` (one JSON LogLine a line, plus `ns`: Docker's timestamp in
 // nanoseconds as a string, so that a follower cut at a point in time reads the archive as exactly as
-// the live log), readable until retention removes it.
+// the live log), readable until retention removes it (`sweepLogArchives`, BERTH_LOG_RETENTION).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LogLine } from '../driver.ts';
@@ -46,4 +46,35 @@ export function toLogLine(l: DockerLogLine, id: string): LogLine {
     line: l.line,
     instance: id,
   };
+}
+
+/** Deletes the archives of instances not in `live` written longer than `retainMs` ago; returns their ids. */
+export function sweepLogArchives(
+  dataDir: string,
+  live: ReadonlySet<string>,
+  retainMs: number,
+  now: number,
+): string[] {
+  const dir = path.dirname(archivePath(dataDir, 'x'));
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.jsonl')) continue;
+    const id = name.slice(0, -'.jsonl'.length);
+    if (live.has(id)) continue;
+    const file = path.join(dir, name);
+    try {
+      if (now - fs.lstatSync(file).mtimeMs < retainMs) continue;
+      fs.rmSync(file, { force: true });
+      removed.push(id);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return removed;
 }

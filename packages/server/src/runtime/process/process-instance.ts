@@ -89,7 +89,10 @@ export function instanceInfo(instance: ProcessInstance, host: string): InstanceI
     state: instance.state,
     restarts: instance.restarts,
   };
-  if (instance.port !== undefined) info.address = { host, port: instance.port };
+  if (instance.port !== undefined) {
+    info.address = { host, port: instance.port };
+    info.port = instance.port;
+  }
   if (instance.pid !== undefined && LIVE_STATES.has(instance.state)) {
     info.pid = instance.pid;
     if (instance.startedAt !== undefined) info.startedAt = instance.startedAt;
