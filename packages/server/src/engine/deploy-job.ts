@@ -10,14 +10,19 @@ import { applyRelease, DeployFailure, stopAll } from './apply-release.ts';
 import { packagePath } from './build-release.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findDeploy, readEnvState, writeEnvState } from './engine-store.ts';
+import { assertWithinInstanceLimit } from './instance-limit.ts';
+import { resolveFormation } from './plan-deploy.ts';
 import { pruneReleases } from './prune-releases.ts';
-import { parseReleaseBuild } from './release-build.ts';
+import { declaredCounts, parseReleaseBuild } from './release-build.ts';
 import type { DeployRow } from './tables.ts';
 import { type DeployParams, type ReleaseProgress, targetRelease } from './target-release.ts';
 
 export type { DeployParams } from './target-release.ts';
 
 export const DEPLOY_JOB_KIND = 'deploy';
+
+/** Kinds that may run more instances than before (a new manifest, another release, a scale). */
+const LIMITED_KINDS = new Set(['build', 'rollback', 'promote', 'scale']);
 
 export interface DeployJobPayload {
   deployId: string;
@@ -66,6 +71,10 @@ export function createDeployHandler(ctx: EngineContext): (job: JobContext) => Pr
       const envState = await readEnvState(ctx.store.db, deploy.app_code, env);
       const params = JSON.parse(deploy.params) as DeployParams;
       const formation = { ...envState.formation, ...params.processes };
+      if (!state.swapped && LIMITED_KINDS.has(deploy.kind)) {
+        const counts = resolveFormation(declaredCounts(build), formation);
+        await assertWithinInstanceLimit(ctx, deploy.app_code, env, counts);
+      }
 
       if (state.swapped) {
         // Traffic was switched before the interruption: only the old instances are left to stop.
