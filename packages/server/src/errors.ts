@@ -136,7 +136,8 @@ export const ERRORS = {
   PROCESS_TYPE_UNKNOWN: { status: 400, message: 'The current release has no such process type' },
   INSTANCE_LIMIT_EXCEEDED: {
     status: 422,
-    message: "That is more instances than the app's ceiling allows; an admin can raise it (berth apps limits)",
+    message:
+      "That is more instances than the app's ceiling allows; an admin can raise it (berth apps limits)",
   },
   // platform
   SECRET_UNREADABLE: {

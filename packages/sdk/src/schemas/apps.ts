@@ -36,7 +36,8 @@ export const RESERVED_CONFIG_NAMES = ['PORT'] as const;
 
 /** Why an app may not set a variable of this name itself, or undefined when it may. */
 export function reservedConfigName(name: string): string | undefined {
-  if (name.startsWith(RESERVED_CONFIG_PREFIX)) return 'names starting with BERTH_ are reserved for the platform';
+  if (name.startsWith(RESERVED_CONFIG_PREFIX))
+    return 'names starting with BERTH_ are reserved for the platform';
   if ((RESERVED_CONFIG_NAMES as readonly string[]).includes(name)) {
     return `${name} is set by the platform for each instance`;
   }
@@ -202,13 +203,16 @@ export const ConfigPatchBodySchema = Type.Object(
 export type ConfigPatchBody = Static<typeof ConfigPatchBodySchema>;
 
 export const ConfigVarListResponseSchema = Type.Object({ vars: Type.Array(ConfigVarSchema) });
-export const ConfigChangeResponseSchema = Type.Object({
-  vars: Type.Array(ConfigVarSchema),
-  deploy: Type.Optional(DeploySchema),
-}, {
-  description:
-    'deploy: the config deploy the change started (absent when the environment runs no release). Until it succeeds the new values are stored but not running.',
-});
+export const ConfigChangeResponseSchema = Type.Object(
+  {
+    vars: Type.Array(ConfigVarSchema),
+    deploy: Type.Optional(DeploySchema),
+  },
+  {
+    description:
+      'deploy: the config deploy the change started (absent when the environment runs no release). Until it succeeds the new values are stored but not running.',
+  },
+);
 export type ConfigChangeResponse = Static<typeof ConfigChangeResponseSchema>;
 export const ConfigVarResponseSchema = Type.Object({ var: ConfigVarSchema });
 export const ConfigVarQuerySchema = Type.Object({

@@ -125,8 +125,7 @@ export const PromoteBodySchema = Type.Object({}, { additionalProperties: false }
 export const FormationBodySchema = Type.Object(
   {
     processes: Type.Record(ProcessTypeSchema, Type.Integer({ minimum: 0, maximum: 100 }), {
-      description:
-        `Instances per process type; types left out keep their count. The app's environments together run at most its instance ceiling (GET /api/v1/apps/{code}/limits; ${MAX_INSTANCES_PER_APP_DEFAULT} by default): more is refused with INSTANCE_LIMIT_EXCEEDED`,
+      description: `Instances per process type; types left out keep their count. The app's environments together run at most its instance ceiling (GET /api/v1/apps/{code}/limits; ${MAX_INSTANCES_PER_APP_DEFAULT} by default): more is refused with INSTANCE_LIMIT_EXCEEDED`,
     }),
   },
   { additionalProperties: false },
