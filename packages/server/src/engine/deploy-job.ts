@@ -21,6 +21,10 @@ export type { DeployParams } from './target-release.ts';
 
 export const DEPLOY_JOB_KIND = 'deploy';
 
+/** Said by a failed config deploy: the change is committed, but what runs did not take it. */
+export const CONFIG_NOT_RUNNING =
+  'the new config is stored but not running (the previous release keeps its config): fix the cause and change the config again, or revert the change';
+
 /** Kinds that may run more instances than before (a new manifest, another release, a scale). */
 const LIMITED_KINDS = new Set(['build', 'rollback', 'promote', 'scale']);
 
@@ -130,7 +134,9 @@ export function createDeployHandler(ctx: EngineContext): (job: JobContext) => Pr
       const message = describe(err);
       log(`-----> Deploy failed: ${message}`, 'error');
       log('-----> The previous release keeps serving', 'error');
-      throw permanentFailure(message, { cause: err });
+      if (deploy.kind !== 'config') throw permanentFailure(message, { cause: err });
+      log(`-----> Note: ${CONFIG_NOT_RUNNING}`, 'error');
+      throw permanentFailure(`${message}; ${CONFIG_NOT_RUNNING}`, { cause: err });
     }
   };
 }
