@@ -144,7 +144,6 @@ async function reportChange(
   if (!deploy) {
     if (ctx.json) return ctx.out.json(body);
     ctx.out.line(`${what}.`);
-    ctx.out.note(`(${how.app}/${how.env} runs no release yet: its next deploy uses the new values.)`);
     return;
   }
   const where = `--app ${how.app} --env ${how.env}`;
