@@ -1,5 +1,6 @@
 // The instance ceiling's numbers are the same everywhere a user reads them: the config reader's
-// default and bounds, docs/configuration.md, docs/api.md, docs/errors.md and the OpenAPI document.
+// default and bounds, docs/configuration.md, docs/api.md, docs/errors.md, docs/app-manifest.md and the
+// OpenAPI document.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,9 @@ describe('the per-app instance ceiling', () => {
       .split('\n')
       .find((line) => line.startsWith('| `INSTANCE_LIMIT_EXCEEDED` |'));
     expect(errorRow).toContain(`${fallback} by default`);
+    expect(docs('app-manifest.md')).toContain(
+      `instance ceiling (\`berth apps limits\`, ${fallback} by default)`,
+    );
 
     const formation = openapi.paths['/api/v1/apps/{code}/envs/{env}/formation'].put;
     const body = formation.requestBody.content['application/json'].schema;
