@@ -142,7 +142,10 @@ describe.each(testDialects())('commands that start deploys follow them, against 
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/^berth: deploy dep_\S+ failed: .+ \(DEPLOY_FAILED\)\n$/m);
     expect(failed.stderr).toContain('stored but not running');
-    expect(failed.stderr).toContain("retry with 'berth config set CRASH_ON_START=… --app follow --env stag'");
+    expect(failed.stderr).toContain('follow/stag still runs with the previous values.');
+    expect(failed.stderr).toContain(
+      "Retry with 'berth config set CRASH_ON_START=… --app follow --env stag' once the cause is fixed",
+    );
     expect(failed.stderr).toContain("'berth config unset NAME' for a var that is new");
 
     // Stored…

@@ -149,9 +149,11 @@ async function reportChange(
   const where = `--app ${how.app} --env ${how.env}`;
   await followDeploy(ctx, client, deploy, (d: Deploy) => `${what}; v${d.release} runs with it.`, {
     json: (d) => ({ vars, deploy: d }),
+    // berthd's error says "stored but not running" itself; an older one may not.
     advice: (d) =>
-      `${d.error?.includes('stored but not running') ? 'So' : 'The new config is stored but not running'}: ${how.app}/${how.env} still runs with the previous values. ` +
-      `Fix the cause and retry with '${how.retry} ${where}', or revert: ${how.revert}`,
+      `${d.error?.includes('stored but not running') ? '' : 'The new config is stored but not running. '}` +
+      `${how.app}/${how.env} still runs with the previous values. ` +
+      `Retry with '${how.retry} ${where}' once the cause is fixed, or revert: ${how.revert}`,
   });
   if (noWait(ctx) && !ctx.json) ctx.out.line(`${what}; the new values run once that deploy succeeds.`);
 }
