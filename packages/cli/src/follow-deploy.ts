@@ -1,6 +1,8 @@
 // Following a deploy from the terminal: prints its log as it grows (polling `…/logs?after=`) until
 // the deploy ends, then resolves to it when it succeeded and fails with its error otherwise. Ctrl-C
-// stops the following only; the deploy goes on on the server.
+// stops the following only; the deploy goes on on the server. Every command that starts deploys
+// (deploy, rollback, promote, scale, restart, stop, start, config set/unset, apps secret --rotate)
+// follows them here, and --no-wait (or --no-follow) returns at once.
 import type { BerthClient, Deploy } from '@berth/sdk';
 import type { CommandContext } from './command.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -9,48 +11,85 @@ import { safeLogLine } from './output.ts';
 const FINISHED = new Set<string>(['succeeded', 'failed', 'cancelled']);
 const POLL_MS = 1000;
 
+export interface FollowOptions {
+  /** What --json prints (default `{ deploy }`), given the deploy: finished, or as accepted with --no-wait. */
+  json?: (deploy: Deploy) => unknown;
+  /** Said after the error when the deploy failed or was cancelled (what it leaves behind, what to do). */
+  advice?: (finished: Deploy) => string;
+}
+
+/** --no-wait (or its older name --no-follow): return once the server accepted the deploy. */
+export function noWait(ctx: CommandContext): boolean {
+  return ctx.flag('no-wait') || ctx.flag('no-follow');
+}
+
 /**
- * Follows `deploy` to its end (unless --no-follow was given: then it only says how to follow) and
+ * Follows `deploy` to its end (unless --no-wait was given: then it only says how to follow) and
  * prints `done(finished)` when it succeeded. With --json the log goes to stderr and the finished
- * deploy, as `{ deploy }`, to stdout.
+ * deploy, as `{ deploy }` (or `options.json`), to stdout.
  */
 export async function followDeploy(
   ctx: CommandContext,
   client: BerthClient,
   deploy: Deploy,
   done: (finished: Deploy) => string | Promise<string>,
+  options: FollowOptions = {},
 ): Promise<void> {
-  const id = deploy.id;
-  if (ctx.flag('no-follow')) {
-    if (ctx.json) return ctx.out.json({ deploy });
-    ctx.out.line(`Deploy ${id} ${deploy.status} (${deploy.kind} of ${deploy.app}/${deploy.env}).`);
-    ctx.out.line(
-      `Follow it with 'berth deploys logs ${id} -f'; cancel it with 'berth deploys cancel ${id}'.`,
-    );
+  const json = options.json ?? ((d: Deploy) => ({ deploy: d }));
+  if (noWait(ctx)) {
+    if (ctx.json) return ctx.out.json(json(deploy));
+    sayHowToFollow(ctx, deploy);
     return;
   }
-  ctx.out.note(
-    `Deploy ${id} (${deploy.kind} of ${deploy.app}/${deploy.env}) ${deploy.status}; following its log.`,
-  );
-  const show = ctx.json ? (text: string) => ctx.out.note(text) : (text: string) => ctx.out.line(text);
   const printed: string[] = [];
-  const print = (text: string) => {
-    printed.push(text);
-    show(text);
-  };
-  const finished = await untilInterrupted(id, () => followLog(client, id, print));
-  if (ctx.json) ctx.out.json({ deploy: finished });
+  const finished = await watchDeploy(ctx, client, deploy, printed);
+  if (ctx.json) ctx.out.json(json(finished));
   if (finished.status === 'succeeded') {
     if (!ctx.json) ctx.out.line(await done(finished));
     return;
   }
-  // The error is said once: when the log printed above holds it, the last line points there.
+  throw deployFailure(finished, options.advice?.(finished), printed);
+}
+
+/** Tells where a deploy that is not followed can be followed and cancelled. */
+export function sayHowToFollow(ctx: CommandContext, deploy: Deploy): void {
+  const id = deploy.id;
+  ctx.out.line(`Deploy ${id} ${deploy.status} (${deploy.kind} of ${deploy.app}/${deploy.env}).`);
+  ctx.out.line(`Follow it with 'berth deploys logs ${id} -f'; cancel it with 'berth deploys cancel ${id}'.`);
+}
+
+/**
+ * Prints the deploy's log (to stderr with --json) until it has finished; resolves to it, whatever
+ * its end. The lines printed are added to `printed` when given.
+ */
+export async function watchDeploy(
+  ctx: CommandContext,
+  client: BerthClient,
+  deploy: Deploy,
+  printed?: string[],
+): Promise<Deploy> {
+  const id = deploy.id;
+  ctx.out.note(
+    `Deploy ${id} (${deploy.kind} of ${deploy.app}/${deploy.env}) ${deploy.status}; following its log.`,
+  );
+  const show = ctx.json ? (text: string) => ctx.out.note(text) : (text: string) => ctx.out.line(text);
+  const print = (text: string) => {
+    printed?.push(text);
+    show(text);
+  };
+  return untilInterrupted(id, () => followLog(client, id, print));
+}
+
+/**
+ * The error a failed or cancelled deploy ends the command with (exit 1). The error is said once:
+ * when the log printed above (`printed`) holds it, the message points there instead.
+ */
+export function deployFailure(finished: Deploy, advice?: string, printed: readonly string[] = []): CliError {
+  const id = finished.id;
   const error = finished.error || 'no reason given';
-  const shown = finished.error && printed.some((line) => line.includes(finished.error!));
-  throw new CliError(
-    shown
-      ? `deploy ${id} ${finished.status} (see its log above)`
-      : `deploy ${id} ${finished.status}: ${error}`,
+  const shown = Boolean(finished.error) && printed.some((line) => line.includes(error));
+  return new CliError(
+    `deploy ${id} ${finished.status}${shown ? ' (see its log above)' : `: ${error}`}${advice ? `. ${advice}` : ''}`,
     finished.status === 'cancelled' ? 'DEPLOY_CANCELLED' : 'DEPLOY_FAILED',
     EXIT.api,
   );

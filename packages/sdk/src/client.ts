@@ -6,7 +6,11 @@ import type {
   AddAppMemberBody,
   App,
   AppEnvSummary,
+  AppLimitsBody,
+  AppLimitsResponse,
   AppMember,
+  AppSecretRotateResponse,
+  ConfigChangeResponse,
   ConfigPatchBody,
   ConfigVar,
   CreateAppBody,
@@ -230,8 +234,18 @@ export class BerthClient {
     return this.#request('GET', `/api/v1/apps/${seg(code)}/secret`);
   }
 
-  rotateAppSecret(code: string): Promise<{ secret: string }> {
+  /** Replaces the app secret; the environments that run instances are restarted (`deploys`). */
+  rotateAppSecret(code: string): Promise<AppSecretRotateResponse> {
     return this.#request('POST', `/api/v1/apps/${seg(code)}/secret/rotate`);
+  }
+
+  getAppLimits(code: string): Promise<AppLimitsResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/limits`);
+  }
+
+  /** Admins only: the app's instance ceiling (`maxInstances: null` returns to the platform default). */
+  setAppLimits(code: string, body: AppLimitsBody): Promise<AppLimitsResponse> {
+    return this.#request('PUT', `/api/v1/apps/${seg(code)}/limits`, { body });
   }
 
   listMembers(code: string): Promise<{ members: AppMember[] }> {
@@ -257,8 +271,8 @@ export class BerthClient {
     return this.#request('GET', `${envPath(code, env)}/config`);
   }
 
-  /** Sets and unsets vars in one atomic change. */
-  updateConfig(code: string, env: EnvName, change: ConfigPatchBody): Promise<{ vars: ConfigVar[] }> {
+  /** Sets and unsets vars in one atomic change; `deploy` is the config deploy it started. */
+  updateConfig(code: string, env: EnvName, change: ConfigPatchBody): Promise<ConfigChangeResponse> {
     return this.#request('PATCH', `${envPath(code, env)}/config`, { body: change });
   }
 

@@ -186,7 +186,9 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       lookupUser: identity.lookupUser,
       usersByIds: identity.usersByIds,
       appsUrl: () => urls!.apps,
-      onConfigChanged: (actor, code, env) => engine!.service.configChanged(actor, code, env),
+      onConfigChanged: (actor, code, env, trx) => engine!.service.configChanged(actor, code, env, trx),
+      onSecretRotated: (actor, code, trx) => engine!.service.secretRotated(actor, code, trx),
+      maxInstancesPerApp: config.engine.maxInstancesPerApp,
       onAppDeleted: (code) => engine!.service.appDeleted(code),
       // A new app has routes at once (503 until its first deploy, not 404).
       onAppCreated: () => engine!.tables.refresh(),
@@ -261,6 +263,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       configSnapshot: (code, env) => apps.configSnapshot(code, env),
       appCodes: () => apps.allCodes(),
       secretNames: (code, env) => apps.secretNames(code, env),
+      instanceCeiling: (code) => apps.instanceCeiling(code),
       installation,
       tenants,
       containers: docker?.containers,

@@ -3,6 +3,7 @@
 // naming the setting.
 import os from 'node:os';
 import path from 'node:path';
+import { MAX_INSTANCES_PER_APP_DEFAULT, MAX_INSTANCES_PER_APP_LIMIT } from '@berth/sdk';
 import { type TrustProxySetting, trustEntryProblem } from './gateway/trusted-proxies.ts';
 import { passwordProblem } from './identity/password-policy.ts';
 import { SETTING_DEFAULTS } from './setting-defaults.ts';
@@ -109,6 +110,8 @@ export interface Config {
     healIntervalMs: number;
     /** Log streams (`follow=true`) one user may have open at once, per berthd process. */
     logStreamsPerUser: number;
+    /** Instances an app's environments may run together unless an admin set the app's own ceiling. */
+    maxInstancesPerApp: number;
   };
 }
 
@@ -475,6 +478,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         ? 0
         : duration(env, 'BERTH_HEAL_INTERVAL', '5m'),
       logStreamsPerUser: integer(env, 'BERTH_LOG_STREAMS_PER_USER', 10, 1, 10_000),
+      maxInstancesPerApp: integer(
+        env,
+        'BERTH_MAX_INSTANCES_PER_APP',
+        MAX_INSTANCES_PER_APP_DEFAULT,
+        1,
+        MAX_INSTANCES_PER_APP_LIMIT,
+      ),
     },
   };
   return deepFreeze(config);

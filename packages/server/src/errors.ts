@@ -55,7 +55,7 @@ export const ERRORS = {
   CONFIG_VAR_NOT_FOUND: { status: 404, message: 'No such config var' },
   CONFIG_KEY_RESERVED: {
     status: 400,
-    message: 'Config var names starting with BERTH_ are reserved for the platform',
+    message: 'PORT and config var names starting with BERTH_ are set by the platform',
   },
   MEMBER_NOT_FOUND: { status: 404, message: 'This user is not a developer of the app' },
   // apps module
@@ -137,6 +137,11 @@ export const ERRORS = {
   INSTANCE_CRASHED: {
     status: 422,
     message: 'A new instance exited or crashed before it was healthy; its last lines are in the deploy log',
+  },
+  INSTANCE_LIMIT_EXCEEDED: {
+    status: 422,
+    message:
+      "That is more instances than the app's ceiling allows; an admin can raise it (berth apps limits)",
   },
   // platform
   SECRET_UNREADABLE: {

@@ -1,7 +1,10 @@
 // berth apps create | list | info | update | delete | secret | members
-import type { Group } from '../command.ts';
-import { usageError } from '../errors.ts';
+import type { Deploy } from '@berth/sdk';
+import type { CommandContext, Group } from '../command.ts';
+import { CliError, EXIT, usageError } from '../errors.ts';
+import { noWait, sayHowToFollow, watchDeploy } from '../follow-deploy.ts';
 import { time } from '../output.ts';
+import { FOLLOW_OPTION } from './deploy.ts';
 import { confirm, YES_OPTION } from './shared.ts';
 
 export const appsGroup: Group = {
@@ -119,20 +122,61 @@ export const appsGroup: Group = {
     {
       name: 'secret',
       summary: "Print an app's secret, or replace it with a new one",
-      usage: 'CODE [--rotate] [--json]',
+      usage: 'CODE [--rotate [--no-wait]] [--json]',
       args: [1, 1],
       options: {
         rotate: { type: 'boolean', help: 'Generate a new secret; the old one stops working at once' },
+        ...FOLLOW_OPTION,
       },
+      notes: [
+        '--rotate restarts every environment of the app that runs instances (new instances get the new',
+        'secret) and follows those restarts; it exits 1 if one fails.',
+      ],
       async run(ctx) {
         const client = ctx.client();
         const code = ctx.args[0]!;
-        const body = ctx.flag('rotate')
-          ? await client.rotateAppSecret(code)
-          : await client.getAppSecret(code);
+        if (!ctx.flag('rotate')) {
+          const body = await client.getAppSecret(code);
+          if (ctx.json) return ctx.out.json(body);
+          return ctx.out.line(body.secret);
+        }
+        const body = await client.rotateAppSecret(code);
+        await reportRotation(ctx, code, body.secret, body.deploys);
+      },
+    },
+    {
+      name: 'limits',
+      summary: "Show an app's instance ceiling, or set it (admins)",
+      usage: 'CODE [--max-instances N | --default] [--json]',
+      args: [1, 1],
+      options: {
+        'max-instances': {
+          type: 'string',
+          value: 'N',
+          help: "Instances the app's environments may run together (admins only)",
+        },
+        default: { type: 'boolean', help: 'Return the app to the platform default (admins only)' },
+      },
+      notes: ['The platform default is BERTH_MAX_INSTANCES_PER_APP (20 unless set).'],
+      async run(ctx) {
+        const client = ctx.client();
+        const code = ctx.args[0]!;
+        const raw = ctx.str('max-instances');
+        if (raw !== undefined && ctx.flag('default')) {
+          throw usageError('--max-instances and --default exclude each other');
+        }
+        if (raw !== undefined && !/^[1-9]\d{0,5}$/.test(raw)) {
+          throw usageError(`--max-instances needs a whole number from 1 ('${raw}' is not)`);
+        }
+        const body =
+          raw !== undefined || ctx.flag('default')
+            ? await client.setAppLimits(code, { maxInstances: raw === undefined ? null : Number(raw) })
+            : await client.getAppLimits(code);
         if (ctx.json) return ctx.out.json(body);
-        ctx.out.line(body.secret);
-        if (ctx.flag('rotate')) ctx.out.note(`The previous secret of ${code} no longer works.`);
+        const { limits } = body;
+        ctx.out.line(
+          `${code} may run ${limits.maxInstances} instances, its environments together${limits.platformDefault ? ' (the platform default)' : ''}.`,
+        );
       },
     },
     {
@@ -167,3 +211,44 @@ export const appsGroup: Group = {
     },
   ],
 };
+
+/**
+ * After a rotation: prints the new secret and follows the restarts of the environments that ran
+ * instances with the old one. A restart that fails leaves instances with a secret that no longer works.
+ */
+async function reportRotation(
+  ctx: CommandContext,
+  code: string,
+  secret: string,
+  deploys: Deploy[],
+): Promise<void> {
+  const envs = deploys.map((d) => d.env).join(' and ');
+  if (!ctx.json) {
+    ctx.out.line(secret);
+    ctx.out.note(`The previous secret of ${code} no longer works.`);
+    ctx.out.note(
+      deploys.length === 0
+        ? `No environment of ${code} runs instances; nothing to restart.`
+        : `Restarting ${envs} so that no instance keeps the old secret.`,
+    );
+  }
+  if (deploys.length === 0 || noWait(ctx)) {
+    if (ctx.json) return ctx.out.json({ secret, deploys });
+    for (const deploy of deploys) sayHowToFollow(ctx, deploy);
+    return;
+  }
+  const finished: Deploy[] = [];
+  for (const deploy of deploys) finished.push(await watchDeploy(ctx, ctx.client(), deploy));
+  if (ctx.json) ctx.out.json({ secret, deploys: finished });
+  const failed = finished.filter((d) => d.status !== 'succeeded');
+  if (failed.length === 0) {
+    if (!ctx.json) ctx.out.line(`Restarted ${envs}: every instance of ${code} has the new secret.`);
+    return;
+  }
+  const which = failed.map((d) => `${d.env} (deploy ${d.id} ${d.status}: ${d.error || 'no reason given'})`);
+  throw new CliError(
+    `the secret was rotated, but restarting ${which.join('; ')} did not succeed: instances there still hold the old secret, which no longer works. Restart them with 'berth restart --app ${code} --env ENV'`,
+    'DEPLOY_FAILED',
+    EXIT.api,
+  );
+}

@@ -1,8 +1,10 @@
 // berth config [list] | set | get | unset   (config vars of one app environment)
-import { type EnvName, SECRET_MASK } from '@berth/sdk';
+import { type ConfigChangeResponse, type Deploy, type EnvName, SECRET_MASK } from '@berth/sdk';
 import type { CommandContext, Group, OptionSpecs } from '../command.ts';
 import { usageError } from '../errors.ts';
+import { followDeploy, noWait } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
+import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
 import { envName } from './shared.ts';
 
 const TARGET: OptionSpecs = {
@@ -11,6 +13,12 @@ const TARGET: OptionSpecs = {
 };
 
 const TARGET_NOTE = ['--app is required; --env is stag or prod and defaults to stag.'];
+const CHANGE_NOTES = [
+  ...TARGET_NOTE,
+  'When the environment runs a release, the change is deployed (a new release with the same build)',
+  'and followed to its end. If that deploy fails, the new values stay stored but do not run.',
+  FOLLOW_NOTE,
+];
 
 export const configGroup: Group = {
   name: 'config',
@@ -49,15 +57,16 @@ export const configGroup: Group = {
     {
       name: 'set',
       summary: 'Set one or more vars in one change',
-      usage: 'KEY=VALUE... --app CODE [--env stag|prod] [--secret | --plain]',
+      usage: 'KEY=VALUE... --app CODE [--env stag|prod] [--secret | --plain] [--no-wait] [--json]',
       args: [1, Number.POSITIVE_INFINITY],
       options: {
         ...TARGET,
         secret: { type: 'boolean', help: 'Store the values encrypted and mask them when listed' },
         plain: { type: 'boolean', help: 'Store them as plain vars (also makes secret vars plain)' },
+        ...FOLLOW_OPTION,
       },
       notes: [
-        ...TARGET_NOTE,
+        ...CHANGE_NOTES,
         'Without --secret or --plain a var keeps its current kind (new vars are plain).',
       ],
       async run(ctx) {
@@ -68,9 +77,15 @@ export const configGroup: Group = {
         const set = parseAssignments(ctx.args).map(([name, value]) =>
           secret === undefined ? { name, value } : { name, value, secret },
         );
-        const body = await ctx.client().updateConfig(app, env, { set });
-        if (ctx.json) return ctx.out.json(body);
-        ctx.out.line(`Set ${set.map((s) => s.name).join(', ')} in ${app}/${env}.`);
+        const names = set.map((s) => s.name);
+        const client = ctx.client();
+        const body = await client.updateConfig(app, env, { set });
+        await reportChange(ctx, client, body, `Set ${names.join(', ')} in ${app}/${env}`, {
+          app,
+          env,
+          retry: `berth config set ${names.map((n) => `${n}=…`).join(' ')}`,
+          revert: `set the previous values again, or 'berth config unset NAME' for a var that is new`,
+        });
       },
     },
     {
@@ -94,20 +109,54 @@ export const configGroup: Group = {
     {
       name: 'unset',
       summary: 'Remove one or more vars in one change',
-      usage: 'KEY... --app CODE [--env stag|prod]',
+      usage: 'KEY... --app CODE [--env stag|prod] [--no-wait] [--json]',
       args: [1, Number.POSITIVE_INFINITY],
-      options: TARGET,
-      notes: TARGET_NOTE,
+      options: { ...TARGET, ...FOLLOW_OPTION },
+      notes: CHANGE_NOTES,
       async run(ctx) {
         const { app, env } = target(ctx);
         const unset = [...new Set(ctx.args)];
-        const body = await ctx.client().updateConfig(app, env, { unset });
-        if (ctx.json) return ctx.out.json(body);
-        ctx.out.line(`Unset ${unset.join(', ')} in ${app}/${env}.`);
+        const client = ctx.client();
+        const body = await client.updateConfig(app, env, { unset });
+        await reportChange(ctx, client, body, `Unset ${unset.join(', ')} in ${app}/${env}`, {
+          app,
+          env,
+          retry: `berth config unset ${unset.join(' ')}`,
+          revert: `set ${unset.length === 1 ? 'it' : 'them'} again with 'berth config set'`,
+        });
       },
     },
   ],
 };
+
+/**
+ * Says what a config change did and follows the deploy it started. A failed deploy leaves the new
+ * values stored but not running: the error says so, and how to retry or revert.
+ */
+async function reportChange(
+  ctx: CommandContext,
+  client: ReturnType<CommandContext['client']>,
+  body: ConfigChangeResponse,
+  what: string,
+  how: { app: string; env: EnvName; retry: string; revert: string },
+): Promise<void> {
+  const { deploy, vars } = body;
+  if (!deploy) {
+    if (ctx.json) return ctx.out.json(body);
+    ctx.out.line(`${what}.`);
+    return;
+  }
+  const where = `--app ${how.app} --env ${how.env}`;
+  await followDeploy(ctx, client, deploy, (d: Deploy) => `${what}; v${d.release} runs with it.`, {
+    json: (d) => ({ vars, deploy: d }),
+    // berthd's error says "stored but not running" itself; an older one may not.
+    advice: (d) =>
+      `${d.error?.includes('stored but not running') ? '' : 'The new config is stored but not running. '}` +
+      `${how.app}/${how.env} still runs with the previous values. ` +
+      `Retry with '${how.retry} ${where}' once the cause is fixed, or revert: ${how.revert}`,
+  });
+  if (noWait(ctx) && !ctx.json) ctx.out.line(`${what}; the new values run once that deploy succeeds.`);
+}
 
 function target(ctx: CommandContext): { app: string; env: EnvName } {
   const app = ctx.str('app');

@@ -8,13 +8,17 @@ import { formatSize, packDirectory } from '../pack.ts';
 import { appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
 export const FOLLOW_OPTION: OptionSpecs = {
-  'no-follow': { type: 'boolean', help: "Return once the server accepted it; don't follow the log" },
+  'no-wait': {
+    type: 'boolean',
+    help: "Return once the server accepted it (with --json: the deploy, its id included); don't follow the log",
+  },
+  'no-follow': { type: 'boolean', help: 'The same as --no-wait' },
 };
 
 export const FOLLOW_NOTE =
-  "Ctrl-C stops following only: the deploy goes on ('berth deploys cancel ID' stops it).";
+  "Ctrl-C stops following only: the deploy goes on ('berth deploys cancel ID' stops it). Exits 1 when it fails.";
 
-const USAGE = 'berth deploy [DIR] --app CODE [--env stag|prod] [--description TEXT] [--no-follow]';
+const USAGE = 'berth deploy [DIR] --app CODE [--env stag|prod] [--description TEXT] [--no-wait]';
 
 export const deployGroup: Group = {
   name: 'deploy',
@@ -24,7 +28,7 @@ export const deployGroup: Group = {
     {
       name: 'deploy',
       summary: 'Pack DIR (default: the current directory), upload it and follow the deploy to its end',
-      usage: '[DIR] --app CODE [--env stag|prod] [--description TEXT] [--no-follow]',
+      usage: '[DIR] --app CODE [--env stag|prod] [--description TEXT] [--no-wait]',
       args: [0, 1],
       options: {
         ...TARGET_OPTIONS,

@@ -9,7 +9,7 @@ import { formation } from './releases.ts';
 import { appUrl, TARGET_NOTE, TARGET_OPTIONS, type Target, target } from './target.ts';
 
 const PROCESS_TYPE = /^[a-z][a-z0-9_-]{0,29}$/;
-const SCALE_USAGE = 'berth scale TYPE=COUNT... --app CODE [--env stag|prod] [--no-follow]';
+const SCALE_USAGE = 'berth scale TYPE=COUNT... --app CODE [--env stag|prod] [--no-wait]';
 const PS_USAGE = 'berth ps --app CODE [--env stag|prod] [--json]';
 
 export const scaleGroup: Group = {
@@ -20,7 +20,7 @@ export const scaleGroup: Group = {
     {
       name: 'scale',
       summary: 'Set how many instances of each process type run (types not named keep their count)',
-      usage: 'TYPE=COUNT... --app CODE [--env stag|prod] [--no-follow]',
+      usage: 'TYPE=COUNT... --app CODE [--env stag|prod] [--no-wait]',
       args: [1, 20],
       options: { ...TARGET_OPTIONS, ...FOLLOW_OPTION },
       notes: [TARGET_NOTE, 'Example: berth scale web=2 worker=1 --app hello (0 stops a type).', FOLLOW_NOTE],
@@ -83,7 +83,7 @@ function actionGroup(
   call: (client: BerthClient, where: Target) => Promise<{ deploy: Deploy }>,
   done: (where: Target, deploy: Deploy, url: string) => string,
 ): Group {
-  const usage = `berth ${name} --app CODE [--env stag|prod] [--no-follow]`;
+  const usage = `berth ${name} --app CODE [--env stag|prod] [--no-wait]`;
   return {
     name,
     summary,
@@ -92,7 +92,7 @@ function actionGroup(
       {
         name,
         summary: `${summary}, and follow it to its end`,
-        usage: '--app CODE [--env stag|prod] [--no-follow]',
+        usage: '--app CODE [--env stag|prod] [--no-wait]',
         args: [0, 0],
         options: { ...TARGET_OPTIONS, ...FOLLOW_OPTION },
         notes: [TARGET_NOTE, FOLLOW_NOTE],

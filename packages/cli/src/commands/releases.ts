@@ -7,8 +7,8 @@ import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
 import { APP_OPTION, appCode, appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
 const RELEASES_USAGE = 'berth releases --app CODE [--env stag|prod] [--json]';
-const ROLLBACK_USAGE = 'berth rollback [VERSION] --app CODE [--env stag|prod] [--no-follow]';
-const PROMOTE_USAGE = 'berth promote --app CODE [--no-follow]';
+const ROLLBACK_USAGE = 'berth rollback [VERSION] --app CODE [--env stag|prod] [--no-wait]';
+const PROMOTE_USAGE = 'berth promote --app CODE [--no-wait]';
 
 export const releasesGroup: Group = {
   name: 'releases',
@@ -52,7 +52,7 @@ export const rollbackGroup: Group = {
     {
       name: 'rollback',
       summary: 'Deploy release VERSION again (default: the one before the current) and follow it',
-      usage: '[VERSION] --app CODE [--env stag|prod] [--no-follow]',
+      usage: '[VERSION] --app CODE [--env stag|prod] [--no-wait]',
       args: [0, 1],
       options: { ...TARGET_OPTIONS, ...FOLLOW_OPTION },
       notes: [TARGET_NOTE, "VERSION is a release number as 'berth releases' shows it: 3 or v3.", FOLLOW_NOTE],
@@ -86,7 +86,7 @@ export const promoteGroup: Group = {
     {
       name: 'promote',
       summary: "Deploy stag's current release (the same build, prod's config) to prod and follow it",
-      usage: '--app CODE [--no-follow]',
+      usage: '--app CODE [--no-wait]',
       args: [0, 0],
       options: { ...APP_OPTION, ...FOLLOW_OPTION },
       notes: [FOLLOW_NOTE],

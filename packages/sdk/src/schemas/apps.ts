@@ -1,6 +1,7 @@
 // Wire schemas of the apps module: apps, members, the app secret, environments and config vars.
 import { type Static, Type } from '@sinclair/typebox';
 import { AppCodeSchema, EnvNameSchema, TimestampSchema } from './common.ts';
+import { DeploySchema, MAX_INSTANCES_PER_APP_DEFAULT, MAX_INSTANCES_PER_APP_LIMIT } from './engine.ts';
 
 /** Codes that collide with platform paths or host names (`/api`, `/t/…`, `console.…`). */
 export const RESERVED_APP_CODES = [
@@ -30,6 +31,18 @@ export const RESERVED_APP_CODES = [
 export const CONFIG_VAR_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,127}$';
 /** Names with this prefix are set by the platform itself. */
 export const RESERVED_CONFIG_PREFIX = 'BERTH_';
+/** Names the platform sets for each instance (PORT: the port a web instance listens on). */
+export const RESERVED_CONFIG_NAMES = ['PORT'] as const;
+
+/** Why an app may not set a variable of this name itself, or undefined when it may. */
+export function reservedConfigName(name: string): string | undefined {
+  if (name.startsWith(RESERVED_CONFIG_PREFIX))
+    return 'names starting with BERTH_ are reserved for the platform';
+  if ((RESERVED_CONFIG_NAMES as readonly string[]).includes(name)) {
+    return `${name} is set by the platform for each instance`;
+  }
+  return undefined;
+}
 /** Largest config var value, in UTF-8 bytes. */
 export const CONFIG_VALUE_MAX_BYTES = 32 * 1024;
 export const CONFIG_MAX_VARS_PER_ENV = 500;
@@ -102,6 +115,38 @@ export const CreateAppResponseSchema = Type.Object({
 });
 export type CreateAppResponse = Static<typeof CreateAppResponseSchema>;
 export const AppSecretResponseSchema = Type.Object({ secret: Type.String() });
+export const AppSecretRotateResponseSchema = Type.Object({
+  secret: Type.String(),
+  deploys: Type.Array(DeploySchema, {
+    description:
+      'The restarts it started: one per environment with running instances, so no instance keeps the old secret',
+  }),
+});
+export type AppSecretRotateResponse = Static<typeof AppSecretRotateResponseSchema>;
+
+export const AppLimitsSchema = Type.Object(
+  {
+    maxInstances: Type.Integer({
+      minimum: 1,
+      description: `Instances the app may run, its environments together (platform default: BERTH_MAX_INSTANCES_PER_APP, ${MAX_INSTANCES_PER_APP_DEFAULT} unless set)`,
+    }),
+    platformDefault: Type.Boolean({ description: 'True when no admin set a ceiling for this app' }),
+  },
+  { $id: 'AppLimits', title: 'AppLimits' },
+);
+export type AppLimits = Static<typeof AppLimitsSchema>;
+export const AppLimitsResponseSchema = Type.Object({ limits: AppLimitsSchema });
+export type AppLimitsResponse = Static<typeof AppLimitsResponseSchema>;
+export const AppLimitsBodySchema = Type.Object(
+  {
+    maxInstances: Type.Union(
+      [Type.Integer({ minimum: 1, maximum: MAX_INSTANCES_PER_APP_LIMIT }), Type.Null()],
+      { description: `1-${MAX_INSTANCES_PER_APP_LIMIT}; null returns the app to the platform default` },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AppLimitsBody = Static<typeof AppLimitsBodySchema>;
 
 export const AppMemberSchema = Type.Object({
   username: Type.String(),
@@ -121,7 +166,7 @@ export const AppEnvListResponseSchema = Type.Object({ envs: Type.Array(AppEnvSum
 export const ConfigVarNameSchema = Type.String({
   pattern: CONFIG_VAR_NAME_PATTERN,
   maxLength: 128,
-  description: 'A letter or _, then letters, digits or _; names starting with BERTH_ are reserved',
+  description: 'A letter or _, then letters, digits or _; PORT and names starting with BERTH_ are reserved',
 });
 
 export const ConfigVarSchema = Type.Object(
@@ -158,6 +203,17 @@ export const ConfigPatchBodySchema = Type.Object(
 export type ConfigPatchBody = Static<typeof ConfigPatchBodySchema>;
 
 export const ConfigVarListResponseSchema = Type.Object({ vars: Type.Array(ConfigVarSchema) });
+export const ConfigChangeResponseSchema = Type.Object(
+  {
+    vars: Type.Array(ConfigVarSchema),
+    deploy: Type.Optional(DeploySchema),
+  },
+  {
+    description:
+      'deploy: the config deploy the change started (absent when the environment runs no release). Until it succeeds the new values are stored but not running.',
+  },
+);
+export type ConfigChangeResponse = Static<typeof ConfigChangeResponseSchema>;
 export const ConfigVarResponseSchema = Type.Object({ var: ConfigVarSchema });
 export const ConfigVarQuerySchema = Type.Object({
   reveal: Type.Optional(

@@ -18,6 +18,12 @@ export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
 export const RELEASE_SOURCES = ['package', 'rollback', 'promote', 'config'] as const;
 export type ReleaseSource = (typeof RELEASE_SOURCES)[number];
 
+/** Instances an app may run, its environments together, unless an admin set another ceiling for it
+ *  (berthd's BERTH_MAX_INSTANCES_PER_APP changes this default). */
+export const MAX_INSTANCES_PER_APP_DEFAULT = 20;
+/** The highest ceiling BERTH_MAX_INSTANCES_PER_APP or an admin may set. */
+export const MAX_INSTANCES_PER_APP_LIMIT = 1000;
+
 /** Content types a package upload may use (`POST …/deploys`, the body is the raw .tar.gz or .tar). */
 export const PACKAGE_CONTENT_TYPES = [
   'application/gzip',
@@ -119,7 +125,7 @@ export const PromoteBodySchema = Type.Object({}, { additionalProperties: false }
 export const FormationBodySchema = Type.Object(
   {
     processes: Type.Record(ProcessTypeSchema, Type.Integer({ minimum: 0, maximum: 100 }), {
-      description: 'Instances per process type; types left out keep their count',
+      description: `Instances per process type; types left out keep their count. The app's environments together run at most its instance ceiling (GET /api/v1/apps/{code}/limits; ${MAX_INSTANCES_PER_APP_DEFAULT} by default): more is refused with INSTANCE_LIMIT_EXCEEDED`,
     }),
   },
   { additionalProperties: false },

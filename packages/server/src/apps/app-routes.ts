@@ -2,10 +2,13 @@
 import {
   AddAppMemberBodySchema,
   AppCodeSchema,
+  AppLimitsBodySchema,
+  AppLimitsResponseSchema,
   AppListResponseSchema,
   AppMemberListResponseSchema,
   AppResponseSchema,
   AppSecretResponseSchema,
+  AppSecretRotateResponseSchema,
   CreateAppBodySchema,
   CreateAppResponseSchema,
   UpdateAppBodySchema,
@@ -106,12 +109,40 @@ export function appRoutes(deps: { apps: Apps }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'Replace the app secret with a new one',
+          summary:
+            'Replace the app secret with a new one; environments that run instances are restarted so none keeps the old one',
           params: AppParams,
-          response: { 200: AppSecretResponseSchema },
+          response: { 200: AppSecretRotateResponseSchema },
         },
       },
-      async (req) => ({ secret: await apps.rotateSecret(requireActor(req), req.params.code) }),
+      async (req) => apps.rotateSecret(requireActor(req), req.params.code),
+    );
+
+    app.get(
+      '/api/v1/apps/:code/limits',
+      {
+        schema: {
+          tags,
+          summary: "Read the app's limits (its instance ceiling)",
+          params: AppParams,
+          response: { 200: AppLimitsResponseSchema },
+        },
+      },
+      async (req) => ({ limits: await apps.getLimits(requireActor(req), req.params.code) }),
+    );
+
+    app.put(
+      '/api/v1/apps/:code/limits',
+      {
+        schema: {
+          tags,
+          summary: "Set the app's instance ceiling (admins only; audited)",
+          params: AppParams,
+          body: AppLimitsBodySchema,
+          response: { 200: AppLimitsResponseSchema },
+        },
+      },
+      async (req) => ({ limits: await apps.setLimits(requireActor(req), req.params.code, req.body) }),
     );
 
     app.get(

@@ -108,6 +108,7 @@ export function createAppService(deps: {
         created_by: actor.username,
         created_at: now,
         updated_at: now,
+        max_instances: null,
       };
       await db.transaction().execute(async (trx) => {
         try {

@@ -2,6 +2,7 @@
 import {
   AppCodeSchema,
   AppEnvListResponseSchema,
+  ConfigChangeResponseSchema,
   ConfigPatchBodySchema,
   ConfigVarListResponseSchema,
   ConfigVarQuerySchema,
@@ -56,15 +57,14 @@ export function configRoutes(deps: { apps: Apps }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'Set and unset config vars, all or nothing',
+          summary:
+            'Set and unset config vars, all or nothing; an environment that runs a release gets a config deploy (in the answer)',
           params: EnvParams,
           body: ConfigPatchBodySchema,
-          response: { 200: ConfigVarListResponseSchema },
+          response: { 200: ConfigChangeResponseSchema },
         },
       },
-      async (req) => ({
-        vars: await apps.updateConfig(requireActor(req), req.params.code, req.params.env, req.body),
-      }),
+      async (req) => apps.updateConfig(requireActor(req), req.params.code, req.params.env, req.body),
     );
 
     app.get(

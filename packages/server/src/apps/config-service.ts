@@ -7,15 +7,17 @@ import {
   CONFIG_VAR_NAME_PATTERN,
   ConfigPatchBodySchema,
   type ConfigVar,
+  type Deploy,
   ENV_NAMES,
   type EnvName,
-  RESERVED_CONFIG_PREFIX,
+  reservedConfigName,
   SECRET_MASK,
 } from '@berth/sdk';
+import type { Transaction } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
-import type { Logger } from '../logger.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { AppGuard } from './access.ts';
 import type { AuditRecorder } from './deps.ts';
@@ -36,16 +38,32 @@ export interface ConfigService {
     name: string,
     options?: { reveal?: boolean },
   ): Promise<ConfigVar>;
-  /** Applies `{ set?, unset? }` atomically and returns the env's vars (masked). */
-  updateConfig(actor: Actor, code: string, env: string, input: unknown): Promise<ConfigVar[]>;
+  /**
+   * Applies `{ set?, unset? }` atomically; returns the env's vars (masked) and the config deploy the
+   * change started (committed with it), if the env runs a release.
+   */
+  updateConfig(
+    actor: Actor,
+    code: string,
+    env: string,
+    input: unknown,
+  ): Promise<{ vars: ConfigVar[]; deploy?: Deploy }>;
   /** Every var of the env, decrypted: what a release of the app gets (for the deploy engine). */
   configSnapshot(code: string, env: string): Promise<Record<string, string>>;
   /** The names of the env's secret vars (for the deploy engine, which masks their values in logs). */
   secretNames(code: string, env: string): Promise<string[]>;
 }
 
-/** Told about every committed config change (berthd wires the deploy engine's redeploy here). */
-export type OnConfigChanged = (actor: Actor, code: string, env: EnvName) => Promise<unknown>;
+/**
+ * Told about every config change inside its transaction (berthd wires the deploy engine's redeploy
+ * here): the deploy it starts is committed with the change, or neither is.
+ */
+export type OnConfigChanged = (
+  actor: Actor,
+  code: string,
+  env: EnvName,
+  trx: Transaction<Database>,
+) => Promise<Deploy | undefined>;
 
 export function configContext(code: string, env: string, name: string): string {
   return `config:${code}:${env}:${name}`;
@@ -59,9 +77,8 @@ function checkEnv(env: string): EnvName {
 }
 
 function checkName(name: string): void {
-  if (name.startsWith(RESERVED_CONFIG_PREFIX)) {
-    throw new BerthError('CONFIG_KEY_RESERVED', `${name}: names starting with BERTH_ are reserved`);
-  }
+  const reserved = reservedConfigName(name);
+  if (reserved !== undefined) throw new BerthError('CONFIG_KEY_RESERVED', `${name}: ${reserved}`);
 }
 
 function masked(row: AppConfigVarsTable): ConfigVar {
@@ -80,7 +97,6 @@ export function createConfigService(deps: {
   secretBox: SecretBox;
   guard: AppGuard;
   views: AppViews;
-  logger?: Logger;
   onConfigChanged?: OnConfigChanged | undefined;
 }): ConfigService {
   const { db } = deps.store;
@@ -160,7 +176,7 @@ export function createConfigService(deps: {
       const app = await guard.resolve(actor, code, 'write');
       const now = Date.now();
 
-      await db.transaction().execute(async (trx) => {
+      const deploy = await db.transaction().execute(async (trx) => {
         // Bumping the env's config version first locks its row: changes to one env run one at a
         // time, so the checks below (names present, var count) hold until commit.
         const locked = await trx
@@ -234,17 +250,10 @@ export function createConfigService(deps: {
           detail: { env, set: set.map((s) => s.name), unset },
           ip: actor.ip,
         });
+        return deps.onConfigChanged?.(actor, app.code, env, trx);
       });
-      if (deps.onConfigChanged) {
-        // The change is committed; a failed redeploy request must not turn it into an error.
-        await deps.onConfigChanged(actor, app.code, env).catch((err) => {
-          deps.logger?.warn(
-            { err, app: app.code, env },
-            'could not request a redeploy after a config change',
-          );
-        });
-      }
-      return (await readVars(app.id, env)).map(masked);
+      const vars = (await readVars(app.id, env)).map(masked);
+      return deploy ? { vars, deploy } : { vars };
     },
 
     async secretNames(code, envName) {

@@ -81,4 +81,15 @@ export const appsMigrations: MigrationSet = {
       await db.schema.dropTable('apps').execute();
     },
   },
+  '2026120420_apps_max_instances': {
+    // The app's instance ceiling set by an admin; null: the platform default (limits-service.ts).
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema of their time
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('apps').addColumn('max_instances', 'integer').execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema of their time
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('apps').dropColumn('max_instances').execute();
+    },
+  },
 };

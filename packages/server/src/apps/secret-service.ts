@@ -1,11 +1,13 @@
 // The app secret: apps authenticate to platform APIs with their code and this secret. It is stored
 // sealed (bound to the app's code), readable by the app's developers, operators and admins.
 import crypto from 'node:crypto';
-import { APP_CODE_PATTERN } from '@berth/sdk';
+import { APP_CODE_PATTERN, type Deploy } from '@berth/sdk';
+import type { Transaction } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { randomToken } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { AppGuard } from './access.ts';
 import type { AuditRecorder } from './deps.ts';
@@ -13,11 +15,20 @@ import type { AuditRecorder } from './deps.ts';
 export interface SecretService {
   /** The current app secret (audited as app.secret.view). Not for auditors. */
   getSecret(actor: Actor, code: string): Promise<string>;
-  /** Replaces the app secret and returns the new one (audited as app.secret.rotate). */
-  rotateSecret(actor: Actor, code: string): Promise<string>;
+  /**
+   * Replaces the app secret (audited as app.secret.rotate) and returns the new one with the
+   * deploys that roll the app's running environments, committed with it.
+   */
+  rotateSecret(actor: Actor, code: string): Promise<{ secret: string; deploys: Deploy[] }>;
   /** True when `secret` is the app's secret; compares in constant time. */
   verifySecret(code: string, secret: string): Promise<boolean>;
 }
+
+/**
+ * Told about a rotation inside its transaction (berthd wires the deploy engine here): it restarts the
+ * environments that run instances, so none keeps the revoked secret.
+ */
+export type OnSecretRotated = (actor: Actor, code: string, trx: Transaction<Database>) => Promise<Deploy[]>;
 
 export function appSecretContext(code: string): string {
   return `app-secret:${code}`;
@@ -40,6 +51,7 @@ export function createSecretService(deps: {
   audit: AuditRecorder;
   secretBox: SecretBox;
   guard: AppGuard;
+  onSecretRotated?: OnSecretRotated | undefined;
 }): SecretService {
   const { db } = deps.store;
   const { secretBox, guard, audit } = deps;
@@ -64,7 +76,7 @@ export function createSecretService(deps: {
       const app = await guard.resolve(actor, code, 'write');
       const secret = newAppSecret();
       const sealed = secretBox.seal(secret, appSecretContext(app.code));
-      await db.transaction().execute(async (trx) => {
+      const deploys = await db.transaction().execute(async (trx) => {
         const updated = await trx
           .updateTable('apps')
           .set({ secret_sealed: sealed, updated_at: Date.now() })
@@ -78,8 +90,9 @@ export function createSecretService(deps: {
           targetId: app.code,
           ip: actor.ip,
         });
+        return (await deps.onSecretRotated?.(actor, app.code, trx)) ?? [];
       });
-      return secret;
+      return { secret, deploys };
     },
 
     async verifySecret(code, secret) {

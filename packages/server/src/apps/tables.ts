@@ -14,6 +14,8 @@ export interface AppsTable {
   created_by: string;
   created_at: number;
   updated_at: number;
+  /** The instance ceiling an admin set for the app; null: the platform default. */
+  max_instances: number | null;
 }
 
 export interface AppMembersTable {

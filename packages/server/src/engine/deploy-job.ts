@@ -10,14 +10,23 @@ import { applyRelease, DeployFailure, stopAll } from './apply-release.ts';
 import { packagePath } from './build-release.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findDeploy, readEnvState, writeEnvState } from './engine-store.ts';
+import { assertWithinInstanceLimit } from './instance-limit.ts';
+import { resolveFormation } from './plan-deploy.ts';
 import { pruneReleases } from './prune-releases.ts';
-import { parseReleaseBuild } from './release-build.ts';
+import { declaredCounts, parseReleaseBuild } from './release-build.ts';
 import type { DeployRow } from './tables.ts';
 import { type DeployParams, type ReleaseProgress, targetRelease } from './target-release.ts';
 
 export type { DeployParams } from './target-release.ts';
 
 export const DEPLOY_JOB_KIND = 'deploy';
+
+/** Said by a failed config deploy: the change is committed, but what runs did not take it. */
+export const CONFIG_NOT_RUNNING =
+  'the new config is stored but not running (the previous release keeps its config): fix the cause and change the config again, or revert the change';
+
+/** Kinds that may run more instances than before (a new manifest, another release, a scale). */
+const LIMITED_KINDS = new Set(['build', 'rollback', 'promote', 'scale']);
 
 export interface DeployJobPayload {
   deployId: string;
@@ -66,6 +75,10 @@ export function createDeployHandler(ctx: EngineContext): (job: JobContext) => Pr
       const envState = await readEnvState(ctx.store.db, deploy.app_code, env);
       const params = JSON.parse(deploy.params) as DeployParams;
       const formation = { ...envState.formation, ...params.processes };
+      if (!state.swapped && LIMITED_KINDS.has(deploy.kind)) {
+        const counts = resolveFormation(declaredCounts(build), formation);
+        await assertWithinInstanceLimit(ctx, deploy.app_code, env, counts);
+      }
 
       if (state.swapped) {
         // Traffic was switched before the interruption: only the old instances are left to stop.
@@ -118,7 +131,9 @@ export function createDeployHandler(ctx: EngineContext): (job: JobContext) => Pr
       const message = describe(err);
       log(`-----> Deploy failed: ${message}`, 'error');
       if (keeps) log(`-----> The previous release (v${before.release}) keeps serving`, 'error');
-      throw permanentFailure(message, { cause: err, reported: true });
+      if (deploy.kind !== 'config') throw permanentFailure(message, { cause: err, reported: true });
+      log(`-----> Note: ${CONFIG_NOT_RUNNING}`, 'error');
+      throw permanentFailure(`${message}; ${CONFIG_NOT_RUNNING}`, { cause: err, reported: true });
     }
   };
 }

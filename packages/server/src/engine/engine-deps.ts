@@ -51,6 +51,8 @@ export interface EngineDeps {
   configSnapshot(code: string, env: string): Promise<Record<string, string>>;
   /** The names of an env's secret config vars (their values are masked in deploy logs). */
   secretNames(code: string, env: string): Promise<string[]>;
+  /** The most instances the app's environments may run together (the apps module's ceiling). */
+  instanceCeiling(code: string): Promise<number>;
   /** This installation's code (tenants/): part of host-level names such as release image tags. */
   installation: string;
   /** Host identities (tenants/): set when berthd runs as root, the only case where it can run apps

@@ -14,22 +14,28 @@ import {
   type InstanceView,
   type Release,
 } from '@berth/sdk';
+import type { Kysely, Transaction } from 'kysely';
 import { removeBuildContainers } from '../build/index.ts';
 import { newId } from '../crypto/tokens.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { JobLogPage } from '../jobs/index.ts';
+import type { Database } from '../store/schema.ts';
 import { followAppLogs, queryAppLogs } from './app-logs.ts';
 import { packagePath } from './build-release.ts';
 import { DEPLOY_JOB_KIND, type DeployJobPayload, type DeployParams } from './deploy-job.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState } from './engine-store.ts';
 import { forgetApp, recentInstances } from './instance-history.ts';
+import { assertWithinInstanceLimit } from './instance-limit.ts';
+import { resolveFormation } from './plan-deploy.ts';
 import { removeReleaseImages } from './prune-releases.ts';
 import { receivePackage } from './receive-package.ts';
-import { parseReleaseBuild } from './release-build.ts';
+import { declaredCounts, parseReleaseBuild } from './release-build.ts';
 import { createStreamLimit } from './stream-limit.ts';
 import { type DeployJoined, toDeploy, toRelease } from './views.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
 
 export interface EngineService {
   deployPackage(
@@ -59,8 +65,16 @@ export interface EngineService {
     query: AppLogsQuery,
     signal: AbortSignal,
   ): Promise<AsyncIterable<AppLogLine>>;
-  /** After a config change: a `config` deploy when the env has a current release (else undefined). */
-  configChanged(actor: Actor, code: string, env: string): Promise<Deploy | undefined>;
+  /**
+   * After a config change, in its transaction: a `config` deploy when the env runs a release (else
+   * undefined). The change and its deploy are committed together or not at all.
+   */
+  configChanged(actor: Actor, code: string, env: string, trx?: Db): Promise<Deploy | undefined>;
+  /**
+   * After the app secret was replaced, in its transaction: a `restart` deploy of each environment
+   * that runs instances, so none keeps the revoked secret (they read the secret when they start).
+   */
+  secretRotated(actor: Actor, code: string, trx?: Db): Promise<Deploy[]>;
   /** After the apps module deleted an app: cancel its deploys, stop its instances, drop its releases. */
   appDeleted(code: string): Promise<void>;
   /** A deploy requested by the platform itself (the reconciler). */
@@ -80,8 +94,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
   const pastInstances = (code: string, env: string) =>
     recentInstances(db, code, env, ctx.settings.logRetentionMs);
 
-  function deploysQuery() {
-    return db
+  function deploysQuery(from: Db = db) {
+    return from
       .selectFrom('deploys')
       .leftJoin('jobs', 'jobs.id', 'deploys.job_id')
       .selectAll('deploys')
@@ -93,8 +107,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
       ]);
   }
 
-  async function loadDeploy(id: string): Promise<Deploy> {
-    const row = await deploysQuery().where('deploys.id', '=', id).executeTakeFirst();
+  async function loadDeploy(id: string, from: Db = db): Promise<Deploy> {
+    const row = await deploysQuery(from).where('deploys.id', '=', id).executeTakeFirst();
     if (!row) throw new BerthError('DEPLOY_NOT_FOUND');
     return toDeploy(row as DeployJoined);
   }
@@ -117,10 +131,10 @@ export function createEngineService(ctx: EngineContext): EngineService {
     env: EnvName,
     kind: DeployKind,
     params: DeployParams,
-    options: { id?: string; description?: string | undefined } = {},
+    options: { id?: string; description?: string | undefined; trx?: Db | undefined } = {},
   ): Promise<Deploy> {
     const id = options.id ?? newId('dep');
-    await db.transaction().execute(async (trx) => {
+    const write = async (trx: Db) => {
       const payload: DeployJobPayload = { deployId: id };
       const job = await queue.enqueue(DEPLOY_JOB_KIND, payload, {
         key: `deploy:${code}:${env}`,
@@ -150,7 +164,13 @@ export function createEngineService(ctx: EngineContext): EngineService {
         detail: { env, deployId: id, ...params },
         ...(actor ? { ip: actor.ip } : {}),
       });
-    });
+    };
+    // In the caller's transaction when given one (the deploy exists only if the caller commits).
+    if (options.trx) {
+      await write(options.trx);
+      return loadDeploy(id, options.trx);
+    }
+    await db.transaction().execute(write);
     return loadDeploy(id);
   }
 
@@ -287,7 +307,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
 
     async scale(actor, code, env, processes) {
       const name = await writable(actor, code, env);
-      const { release } = await currentRelease(code, name);
+      const { state, release } = await currentRelease(code, name);
       const build = parseReleaseBuild(release.build);
       for (const type of Object.keys(processes)) {
         // Own keys only: `constructor` or `toString` are not process types of every release.
@@ -295,6 +315,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
           throw new BerthError('PROCESS_TYPE_UNKNOWN', `The current release has no process type "${type}"`);
         }
       }
+      const counts = resolveFormation(declaredCounts(build), { ...state.formation, ...processes });
+      await assertWithinInstanceLimit(ctx, code, name, counts);
       return enqueue(actor, code, name, 'scale', { processes });
     },
 
@@ -305,7 +327,11 @@ export function createEngineService(ctx: EngineContext): EngineService {
 
     async start(actor, code, env) {
       const name = await writable(actor, code, env);
-      await currentRelease(code, name);
+      const { state, release } = await currentRelease(code, name);
+      if (state.status === 'stopped') {
+        const counts = resolveFormation(declaredCounts(parseReleaseBuild(release.build)), state.formation);
+        await assertWithinInstanceLimit(ctx, code, name, counts);
+      }
       return enqueue(actor, code, name, 'start', {});
     },
 
@@ -359,11 +385,23 @@ export function createEngineService(ctx: EngineContext): EngineService {
       }
     },
 
-    async configChanged(actor, code, env) {
+    async configChanged(actor, code, env, trx) {
       const name = checkEnv(env);
-      const state = await readEnvState(db, code, name);
+      const state = await readEnvState(trx ?? db, code, name);
       if (state.release === null || state.status !== 'running') return undefined;
-      return enqueue(actor, code, name, 'config', {});
+      return enqueue(actor, code, name, 'config', {}, { trx });
+    },
+
+    async secretRotated(actor, code, trx) {
+      const deploys: Deploy[] = [];
+      for (const name of ENV_NAMES) {
+        const state = await readEnvState(trx ?? db, code, name);
+        if (state.release === null || state.status !== 'running' || state.instances.length === 0) continue;
+        deploys.push(
+          await enqueue(actor, code, name, 'restart', {}, { trx, description: 'app secret rotated' }),
+        );
+      }
+      return deploys;
     },
 
     async appDeleted(code) {

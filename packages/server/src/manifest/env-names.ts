@@ -1,4 +1,6 @@
-// Names an app may not set itself: BERTH_* belong to the platform, PORT is chosen per instance.
+// Names an app may not set itself: BERTH_* belong to the platform, PORT is chosen per instance (the
+// same rule as the config API's, from @berth/sdk).
+import { reservedConfigName } from '@berth/sdk';
 import { type FieldPath, type ManifestOrigin, manifestInvalid } from './manifest-error.ts';
 import { ENV_NAME_PATTERN } from './manifest-schema.ts';
 
@@ -8,8 +10,6 @@ export function checkEnvName(origin: ManifestOrigin, path: FieldPath, name: stri
   if (!NAME.test(name)) {
     throw manifestInvalid(origin, path, `"${name}" is not a variable name (letters, digits and _)`);
   }
-  if (name.startsWith('BERTH_')) {
-    throw manifestInvalid(origin, path, 'names starting with BERTH_ are reserved for the platform');
-  }
-  if (name === 'PORT') throw manifestInvalid(origin, path, 'PORT is set by the platform for each instance');
+  const reserved = reservedConfigName(name);
+  if (reserved !== undefined) throw manifestInvalid(origin, path, reserved);
 }

@@ -27,7 +27,7 @@ describe.each(testDialects())('config vars on %s', (dialect) => {
 
   it('sets vars, masks secret values in every listing and read, and records who and when', async () => {
     const before = Date.now();
-    const vars = await f.apps.updateConfig(dev, 'cfg', 'stag', {
+    const { vars } = await f.apps.updateConfig(dev, 'cfg', 'stag', {
       set: [
         { name: 'PORT_NAME', value: 'web' },
         { name: 'DATABASE_URL', value: 'postgres://u:pw@db/app', secret: true },
@@ -182,7 +182,7 @@ describe.each(testDialects())('config vars on %s', (dialect) => {
   });
 
   it('sets and unsets together and audits the names only', async () => {
-    const vars = await f.apps.updateConfig(dev, 'cfg', 'stag', {
+    const { vars } = await f.apps.updateConfig(dev, 'cfg', 'stag', {
       set: [{ name: 'ADDED', value: 'very secret value', secret: true }],
       unset: ['PORT_NAME'],
     });
