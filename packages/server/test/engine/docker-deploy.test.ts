@@ -22,7 +22,7 @@ import { createStackImages } from '../../src/runtime/docker/index.ts';
 import { type InstanceSpec, validateInstanceSpec } from '../../src/runtime/index.ts';
 import { instanceContainer, onlyNetwork, removeAppNetworks } from '../runtime/docker-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
+import { ADMIN_PASSWORD, berthdTestEnv, loginCookieHeader } from '../support/harness.ts';
 import {
   type EngineFixture,
   EXAMPLES,
@@ -584,12 +584,7 @@ if (!enabled) {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-dkd-adopt-'));
       const config = loadConfig(
         {
-          BERTH_PORT: '0',
-          BERTH_HOST: '127.0.0.1',
-          BERTH_DATA_DIR: dataDir,
-          BERTH_DATABASE_URL: `sqlite:${(db.config as { file: string }).file}`,
-          BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-          BERTH_LOG_LEVEL: 'silent',
+          ...berthdTestEnv(db, dataDir),
           BERTH_JOB_POLL: '50ms',
           BERTH_DRAIN: '300ms',
           ...DOCKER_ENV,

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../jobs/processes.ts';
 import { removeAppNetworks } from '../runtime/docker-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { ADMIN_PASSWORD } from '../support/harness.ts';
+import { berthdTestEnv } from '../support/harness.ts';
 import { startKillable } from './killable.ts';
 import { packFiles } from './support.ts';
 
@@ -40,12 +40,7 @@ describe('kill -9 during a Docker build', () => {
     db = await createTestDatabase('sqlite');
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-dkill-'));
     const env = {
-      BERTH_PORT: '0',
-      BERTH_HOST: '127.0.0.1',
-      BERTH_DATA_DIR: dataDir,
-      BERTH_DATABASE_URL: `sqlite:${(db.config as { file: string }).file}`,
-      BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      BERTH_LOG_LEVEL: 'silent',
+      ...berthdTestEnv(db, dataDir),
       BERTH_JOB_POLL: '100ms',
       BERTH_JOB_LEASE: '5m',
       BERTH_DRAIN: '200ms',

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../jobs/processes.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
-import { ADMIN_PASSWORD } from '../support/harness.ts';
+import { berthdTestEnv } from '../support/harness.ts';
 import { alive, startKillable } from './killable.ts';
 import { packFiles, tinyApp } from './support.ts';
 
@@ -26,12 +26,7 @@ describe.each(testDialects())('kill -9 on %s', (dialect) => {
     db = await createTestDatabase(dialect);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-kill-'));
     const env = {
-      BERTH_PORT: '0',
-      BERTH_HOST: '127.0.0.1',
-      BERTH_DATA_DIR: dataDir,
-      BERTH_DATABASE_URL: db.config.dialect === 'sqlite' ? `sqlite:${db.config.file}` : db.config.url,
-      BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      BERTH_LOG_LEVEL: 'silent',
+      ...berthdTestEnv(db, dataDir),
       BERTH_JOB_POLL: '100ms',
       // Long enough that a deploy taken over within the test was taken over at once, not for an
       // expired lease.

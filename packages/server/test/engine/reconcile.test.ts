@@ -8,7 +8,7 @@ import { type Berthd, startBerthd } from '../../src/berthd.ts';
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
-import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
+import { ADMIN_PASSWORD, berthdTestEnv, loginCookieHeader } from '../support/harness.ts';
 import { json, tinyApp } from './support.ts';
 
 describe.each(testDialects())('reconciler on %s', (dialect) => {
@@ -31,12 +31,7 @@ describe.each(testDialects())('reconciler on %s', (dialect) => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-reconcile-'));
     const config = loadConfig(
       {
-        BERTH_PORT: '0',
-        BERTH_HOST: '127.0.0.1',
-        BERTH_DATA_DIR: dataDir,
-        BERTH_DATABASE_URL: db.config.dialect === 'sqlite' ? `sqlite:${db.config.file}` : db.config.url,
-        BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        BERTH_LOG_LEVEL: 'silent',
+        ...berthdTestEnv(db, dataDir),
         BERTH_JOB_POLL: '50ms',
         BERTH_DRAIN: '100ms',
         BERTH_GATEWAY_WORKERS: '0',

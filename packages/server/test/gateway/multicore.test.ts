@@ -27,7 +27,7 @@ import {
 } from '../engine/support.ts';
 import { type Fixture, startFixture } from '../jobs/processes.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { ADMIN_PASSWORD } from '../support/harness.ts';
+import { ADMIN_PASSWORD, berthdTestEnv } from '../support/harness.ts';
 import { type Reply, send, waitFor } from './support.ts';
 
 /** Whether a process exists (a reaped or never-seen pid does not). */
@@ -394,12 +394,7 @@ describe('a SIGKILLed berthd with gateway workers', () => {
     db = await createTestDatabase('sqlite');
     dataDir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'berth-mcgw-kill-'));
     p = startFixture('../../engine/fixtures/berthd.ts', {
-      BERTH_PORT: '0',
-      BERTH_HOST: '127.0.0.1',
-      BERTH_DATA_DIR: dataDir,
-      BERTH_DATABASE_URL: `sqlite:${(db.config as { file: string }).file}`,
-      BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      BERTH_LOG_LEVEL: 'silent',
+      ...berthdTestEnv(db, dataDir),
       BERTH_GATEWAY_WORKERS: '2',
     });
     const [url, appsUrl] = (await p.line('ready ', 90_000)).slice('ready '.length).trim().split(' ');

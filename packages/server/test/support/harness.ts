@@ -44,24 +44,36 @@ export interface ApiResponse {
   body: any;
 }
 
+/** The database URL berthd is given for a test database. */
+export function databaseUrl(db: TestDatabase): string {
+  return db.config.dialect === 'sqlite' ? `sqlite:${db.config.file}` : db.config.url;
+}
+
+/** The settings every test berthd starts with: loopback, port 0, its own data dir and database, the
+ *  test admin password, no log output. Tests add what they are about. */
+export function berthdTestEnv(db: TestDatabase, dataDir: string): Record<string, string> {
+  return {
+    BERTH_PORT: '0',
+    BERTH_HOST: '127.0.0.1',
+    BERTH_DATA_DIR: dataDir,
+    BERTH_DATABASE_URL: databaseUrl(db),
+    BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    BERTH_LOG_LEVEL: 'silent',
+  };
+}
+
 export async function startTestBerthd(
   options: { dialect?: DialectName; env?: Record<string, string>; berthd?: BerthdOptions } = {},
 ): Promise<TestBerthd> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
   const db: TestDatabase = await createTestDatabase(options.dialect ?? 'sqlite');
-  const dbUrl = db.config.dialect === 'sqlite' ? `sqlite:${db.config.file}` : db.config.url;
   const config = loadConfig(
     {
-      BERTH_PORT: '0',
+      ...berthdTestEnv(db, dataDir),
       BERTH_APPS_PORT: '0',
-      BERTH_HOST: '127.0.0.1',
       // Port 0 in these URLs stands for the ports berthd gets (public-urls.ts).
       BERTH_PUBLIC_URL: 'http://127.0.0.1:0',
       BERTH_APPS_URL: 'http://127.0.0.1:0',
-      BERTH_DATA_DIR: dataDir,
-      BERTH_DATABASE_URL: dbUrl,
-      BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      BERTH_LOG_LEVEL: 'silent',
       BERTH_JOB_POLL: '50ms',
       // One process serves everything unless a test asks for gateway workers.
       BERTH_GATEWAY_WORKERS: '0',

@@ -22,7 +22,7 @@ import {
   type Tenants,
 } from '../../src/tenants/index.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
-import { ADMIN_PASSWORD } from '../support/harness.ts';
+import { berthdTestEnv } from '../support/harness.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -157,12 +157,7 @@ describe.runIf(isRoot)('the data dir when apps run as their own users', () => {
     try {
       const dataDir = path.join(parent, 'checkout', '.berth');
       const config = loadConfig({
-        BERTH_PORT: '0',
-        BERTH_HOST: '127.0.0.1',
-        BERTH_DATA_DIR: dataDir,
-        BERTH_DATABASE_URL: `sqlite:${(db.config as { file: string }).file}`,
-        BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        BERTH_LOG_LEVEL: 'silent',
+        ...berthdTestEnv(db, dataDir),
       });
       const err = await startBerthd(config, { logger: silentLogger() }).catch((e: Error) => e);
       expect(err).toBeInstanceOf(DataDirClosedError);
