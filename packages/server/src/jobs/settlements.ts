@@ -67,7 +67,7 @@ export function released(row: JobRow, t: number): Settlement {
   if (Number(row.cancel_requested) === 1) return cancelled(row, t, ' stopped: cancelled');
   return {
     patch: { status: 'queued', run_at: t, attempts: row.attempts - 1, ...NO_LEASE },
-    log: { level: 'info', line: `${attemptLabel(row)} interrupted: its worker stopped; queued again` },
+    log: { level: 'info', line: 'interrupted: berthd is stopping; this goes on when berthd is back' },
   };
 }
 
@@ -78,11 +78,11 @@ export function workerLost(row: JobRow, t: number): Settlement {
   if (row.attempts >= row.max_attempts) {
     return {
       patch: { status: 'failed', finished_at: t, error: WORKER_LOST, ...NO_LEASE },
-      log: { level: 'error', line: `${attemptLabel(row)}: ${WORKER_LOST}; no attempts left` },
+      log: { level: 'error', line: `the berthd running this stopped ${row.attempts} times; giving up` },
     };
   }
   return {
     patch: { status: 'queued', run_at: t, error: WORKER_LOST, ...NO_LEASE },
-    log: { level: 'warn', line: `${attemptLabel(row)}: ${WORKER_LOST}; queued again` },
+    log: { level: 'warn', line: 'interrupted: the berthd running this stopped; it runs again now' },
   };
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createJobQueue, WORKER_LOST } from '../../src/jobs/index.ts';
+import { createJobQueue } from '../../src/jobs/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
@@ -88,7 +88,7 @@ describe.each(dialects)('kill -9 of berthd during a job on %s', (dialect) => {
     const lines = (await queue.logs(job.id)).lines.map((l) => l.line);
     expect(lines).toEqual([
       'step 1 done',
-      `attempt 1/3: ${WORKER_LOST}; queued again`,
+      'interrupted: the berthd running this stopped; it runs again now',
       'resumed from the checkpoint',
     ]);
 

@@ -344,7 +344,7 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
     const done = await waitForStatus(queue, job.id, ['succeeded', 'failed']);
     expect(done).toMatchObject({ status: 'succeeded', attempts: 2, result: { attempt: 2 } });
     const lines = (await queue.logs(job.id)).lines.map((l) => l.line);
-    expect(lines).toEqual([`attempt 1/3: ${WORKER_LOST}; queued again`]);
+    expect(lines).toEqual(['interrupted: the berthd running this stopped; it runs again now']);
     // The dead worker's late outcome is ignored.
     expect(await queue.complete(dead!.lease, 'zombie')).toBeNull();
     expect((await queue.get(job.id)).result).toEqual({ attempt: 2 });
