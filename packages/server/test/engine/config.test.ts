@@ -13,6 +13,7 @@ describe('engine settings', () => {
       historyRetentionMs: 30 * 86_400_000,
       healIntervalMs: 300_000,
       logStreamsPerUser: 10,
+      maxInstancesPerApp: 20,
     });
   });
 
@@ -25,6 +26,7 @@ describe('engine settings', () => {
         BERTH_APPS_DOMAIN: 'Apps.Example.com.',
         BERTH_HISTORY_RETENTION: '12h',
         BERTH_HEAL_INTERVAL: '0',
+        BERTH_MAX_INSTANCES_PER_APP: '50',
       },
       '/tmp',
     ).engine;
@@ -37,6 +39,7 @@ describe('engine settings', () => {
       historyRetentionMs: 12 * 3_600_000,
       healIntervalMs: 0,
       logStreamsPerUser: 10,
+      maxInstancesPerApp: 50,
     });
     expect(loadConfig({ BERTH_ACCESS_LOG: 'false' }, '/tmp').engine.accessLog).toBe(false);
     expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '512k' }, '/tmp').engine.maxPackageBytes).toBe(512 * 1024);
