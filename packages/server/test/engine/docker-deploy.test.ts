@@ -23,6 +23,7 @@ import { type InstanceSpec, validateInstanceSpec } from '../../src/runtime/index
 import { instanceContainer, onlyNetwork, removeAppNetworks } from '../runtime/docker-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { ADMIN_PASSWORD, berthdTestEnv, loginCookieHeader } from '../support/harness.ts';
+import { removeInstallationUsers } from '../support/host-users.ts';
 import {
   type EngineFixture,
   EXAMPLES,
@@ -81,8 +82,9 @@ describe('BERTH_RUNTIME', () => {
     });
     await expect(stacks.ensure('python')).rejects.toMatchObject({ code: 'DOCKER_UNAVAILABLE' });
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-dkd-nodocker-'));
+    let config: ReturnType<typeof loadConfig> | undefined;
     try {
-      const config = loadConfig(
+      config = loadConfig(
         {
           BERTH_PORT: '0',
           BERTH_HOST: '127.0.0.1',
@@ -98,6 +100,8 @@ describe('BERTH_RUNTIME', () => {
         code: 'DOCKER_UNAVAILABLE',
       });
     } finally {
+      // The identities it made before it gave up (the gateway's) are host users.
+      if (config) await removeInstallationUsers(config.database);
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
