@@ -22,6 +22,31 @@ describe('http edge', () => {
     expect(res.body).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: expect.any(String) } });
   });
 
+  it('a known path asked with another method gets 405 METHOD_NOT_ALLOWED and an Allow header', async () => {
+    const res = await t.api('DELETE', '/api/v1/apps');
+    expect(res.status).toBe(405);
+    expect(res.body.error.code).toBe('METHOD_NOT_ALLOWED');
+    expect(res.headers.get('allow')).toBe('GET, HEAD, POST');
+    // Parameters match any segment; an unknown path under a known one stays 404.
+    const put = await t.api('DELETE', '/api/v1/apps/whatever/envs/stag/restart');
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('POST');
+    const deeper = await t.api('DELETE', '/api/v1/apps/whatever/no-such-part');
+    expect(deeper.status).toBe(404);
+    expect(deeper.body.error.code).toBe('ROUTE_NOT_FOUND');
+  });
+
+  it('a JSON route given another content type answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    // (A route a browser may post to refuses such a body earlier, as a forgery: http/csrf.ts.)
+    const res = await fetch(`${t.url}/api/v1/apps`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'code=x',
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
   it('serves an OpenAPI 3.1 document', async () => {
     const res = await t.api('GET', '/api/v1/openapi.json');
     expect(res.status).toBe(200);

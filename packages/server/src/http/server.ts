@@ -18,6 +18,7 @@ import Fastify, {
 import { BerthError, ERRORS, type ErrorCode } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { Logger } from '../logger.ts';
+import { createAllowedMethods } from './allowed-methods.ts';
 import { readCookie } from './cookies.ts';
 import { csrfRefusal, isUnsafeMethod } from './csrf.ts';
 
@@ -137,12 +138,29 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
   });
 
   app.setErrorHandler((err: FastifyError | BerthError | Error, req, reply) => sendError(err, req, reply));
+  // JSON routes take JSON only: a text/plain body is refused with 415, not parsed as a string and
+  // refused by the schema (routes that take uploads add their own parsers).
+  app.removeContentTypeParser('text/plain');
+
+  // Every route's pattern and methods, so that a known path asked with another method gets 405.
+  const allowed = createAllowedMethods();
+  app.addHook('onRoute', (route) => allowed.add(route.method, route.url));
   app.setNotFoundHandler((req, reply) => {
-    sendError(
-      new BerthError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`),
-      req,
-      reply,
-    );
+    const path = req.url.split('?')[0] ?? '';
+    const methods = allowed.of(path);
+    if (methods.length > 0 && !methods.includes(req.method)) {
+      reply.header('allow', methods.join(', '));
+      sendError(
+        new BerthError(
+          'METHOD_NOT_ALLOWED',
+          `${req.method} is not allowed on ${path}; use ${methods.join(', ')}`,
+        ),
+        req,
+        reply,
+      );
+      return;
+    }
+    sendError(new BerthError('ROUTE_NOT_FOUND', `No route ${req.method} ${path}`), req, reply);
   });
 
   await app.register(swagger, {
