@@ -19,6 +19,7 @@ import { usersGroup } from './commands/users.ts';
 import { createContext, type OptionValues } from './context.ts';
 import { EXIT, reportError, usageError } from './errors.ts';
 import { commandHelp, GLOBAL_OPTIONS, groupHelp, topHelp } from './help.ts';
+import { didYouMean } from './suggest.ts';
 
 export const GROUPS: Group[] = [
   loginGroup,
@@ -71,7 +72,14 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
   }
   const groupName = argv[groupAt]!;
   const group = GROUPS.find((g) => g.name === groupName);
-  if (!group) throw usageError(`unknown command '${groupName}'; see berth --help`);
+  if (!group) {
+    const hint = didYouMean(
+      groupName,
+      GROUPS.map((g) => g.name),
+      (n) => `berth ${n}`,
+    );
+    throw usageError(`unknown command '${groupName}'${hint || '; see berth --help'}`);
+  }
   const rest = without(argv, groupAt);
 
   let command: Command | undefined;
@@ -85,7 +93,14 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
     if (command) {
       args = without(rest, at);
     } else if (name !== undefined) {
-      throw usageError(`unknown command 'berth ${group.name} ${name}'; see berth ${group.name} --help`);
+      const hint = didYouMean(
+        name,
+        group.commands.map((c) => c.name),
+        (n) => `berth ${group.name} ${n}`,
+      );
+      throw usageError(
+        `unknown command 'berth ${group.name} ${name}'${hint || `; see berth ${group.name} --help`}`,
+      );
     } else if (group.defaultCommand && !hasHelp(rest)) {
       command = group.commands.find((c) => c.name === group.defaultCommand);
     }
@@ -109,7 +124,9 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
     };
   } catch (err) {
     const message = (err as Error).message.split(/\.\s|\n/)[0];
-    throw usageError(`${message}; see berth ${name} --help`);
+    const unknown = /^Unknown option '--([^'=]+)'/.exec(message ?? '')?.[1];
+    const hint = unknown === undefined ? '' : didYouMean(unknown, Object.keys(options), (n) => `--${n}`);
+    throw usageError(`${message}${hint || `; see berth ${name} --help`}`);
   }
   if (parsed.values['help'] === true) {
     io.stdout.write(commandHelp(group, command));

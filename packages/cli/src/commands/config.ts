@@ -5,16 +5,11 @@ import { usageError } from '../errors.ts';
 import { followDeploy, noWait } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
-import { envName } from './shared.ts';
+import { target as appTarget, TARGET_NOTE, TARGET_OPTIONS } from './target.ts';
 
-const TARGET: OptionSpecs = {
-  app: { type: 'string', short: 'a', value: 'CODE', help: 'The app (required)' },
-  env: { type: 'string', short: 'e', value: 'ENV', help: 'The environment: stag or prod (default: stag)' },
-};
-
-const TARGET_NOTE = ['--app is required; --env is stag or prod and defaults to stag.'];
+const TARGET: OptionSpecs = TARGET_OPTIONS;
 const CHANGE_NOTES = [
-  ...TARGET_NOTE,
+  TARGET_NOTE,
   'When the environment runs a release, the change is deployed (a new release with the same build)',
   'and followed to its end. If that deploy fails, the new values stay stored but do not run.',
   FOLLOW_NOTE,
@@ -25,7 +20,7 @@ export const configGroup: Group = {
   summary: "Read and change an app environment's config vars",
   defaultCommand: 'list',
   notes: [
-    ...TARGET_NOTE,
+    TARGET_NOTE,
     "'berth config --app CODE --env ENV' alone lists the vars.",
     `Secret vars are stored encrypted and shown as ${SECRET_MASK} unless revealed.`,
   ],
@@ -36,7 +31,7 @@ export const configGroup: Group = {
       usage: '--app CODE [--env stag|prod] [--json]',
       args: [0, 0],
       options: TARGET,
-      notes: TARGET_NOTE,
+      notes: [TARGET_NOTE],
       async run(ctx) {
         const { app, env } = target(ctx);
         const body = await ctx.client().getConfig(app, env);
@@ -97,7 +92,7 @@ export const configGroup: Group = {
         ...TARGET,
         reveal: { type: 'boolean', help: "Show a secret var's value (recorded in the audit log)" },
       },
-      notes: TARGET_NOTE,
+      notes: [TARGET_NOTE],
       async run(ctx) {
         const { app, env } = target(ctx);
         const body = await ctx.client().getConfigVar(app, env, ctx.args[0]!, { reveal: ctx.flag('reveal') });
@@ -159,9 +154,7 @@ async function reportChange(
 }
 
 function target(ctx: CommandContext): { app: string; env: EnvName } {
-  const app = ctx.str('app');
-  if (!app) throw usageError('--app CODE is required');
-  return { app, env: envName(ctx.str('env') ?? 'stag') };
+  return appTarget(ctx, 'berth config … --app CODE [--env stag|prod]');
 }
 
 /** `KEY=VALUE` arguments, split at the first `=`; a key given twice is a mistake. */

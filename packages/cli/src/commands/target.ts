@@ -5,7 +5,7 @@ import { CliError, EXIT, usageError } from '../errors.ts';
 import { envName } from './shared.ts';
 
 export const APP_OPTION: OptionSpecs = {
-  app: { type: 'string', short: 'a', value: 'CODE', help: 'The app (required)' },
+  app: { type: 'string', short: 'a', value: 'CODE', help: 'The app (required; default: $BERTH_APP)' },
 };
 
 export const TARGET_OPTIONS: OptionSpecs = {
@@ -13,7 +13,8 @@ export const TARGET_OPTIONS: OptionSpecs = {
   env: { type: 'string', short: 'e', value: 'ENV', help: 'The environment: stag or prod (default: stag)' },
 };
 
-export const TARGET_NOTE = '--app is required; --env is stag or prod and defaults to stag.';
+export const TARGET_NOTE =
+  '--app is required (or the BERTH_APP environment variable); --env is stag or prod and defaults to stag.';
 
 export interface Target {
   app: string;
@@ -26,8 +27,8 @@ export function target(ctx: CommandContext, usage: string): Target {
 }
 
 export function appCode(ctx: CommandContext, usage: string): string {
-  const app = ctx.str('app');
-  if (!app) throw usageError(`--app CODE is required; usage: ${usage}`);
+  const app = ctx.str('app') || ctx.io.env['BERTH_APP'];
+  if (!app) throw usageError(`--app CODE (or BERTH_APP) is required; usage: ${usage}`);
   return app;
 }
 
