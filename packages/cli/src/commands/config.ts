@@ -1,13 +1,12 @@
 // berth config [list] | set | get | unset   (config vars of one app environment)
 import { type ConfigChangeResponse, type Deploy, type EnvName, SECRET_MASK } from '@berth/sdk';
-import type { CommandContext, Group, OptionSpecs } from '../command.ts';
+import type { CommandContext, Group } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { followDeploy, noWait } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
 import { target as appTarget, TARGET_NOTE, TARGET_OPTIONS } from './target.ts';
 
-const TARGET: OptionSpecs = TARGET_OPTIONS;
 const CHANGE_NOTES = [
   TARGET_NOTE,
   'When the environment runs a release, the change is deployed (a new release with the same build)',
@@ -30,7 +29,7 @@ export const configGroup: Group = {
       summary: 'List the config vars (secret values masked)',
       usage: '--app CODE [--env stag|prod] [--json]',
       args: [0, 0],
-      options: TARGET,
+      options: TARGET_OPTIONS,
       notes: [TARGET_NOTE],
       async run(ctx) {
         const { app, env } = target(ctx);
@@ -55,7 +54,7 @@ export const configGroup: Group = {
       usage: 'KEY=VALUE... --app CODE [--env stag|prod] [--secret | --plain] [--no-wait] [--json]',
       args: [1, Number.POSITIVE_INFINITY],
       options: {
-        ...TARGET,
+        ...TARGET_OPTIONS,
         secret: { type: 'boolean', help: 'Store the values encrypted and mask them when listed' },
         plain: { type: 'boolean', help: 'Store them as plain vars (also makes secret vars plain)' },
         ...FOLLOW_OPTION,
@@ -89,7 +88,7 @@ export const configGroup: Group = {
       usage: 'KEY --app CODE [--env stag|prod] [--reveal] [--json]',
       args: [1, 1],
       options: {
-        ...TARGET,
+        ...TARGET_OPTIONS,
         reveal: { type: 'boolean', help: "Show a secret var's value (recorded in the audit log)" },
       },
       notes: [TARGET_NOTE],
@@ -106,7 +105,7 @@ export const configGroup: Group = {
       summary: 'Remove one or more vars in one change',
       usage: 'KEY... --app CODE [--env stag|prod] [--no-wait] [--json]',
       args: [1, Number.POSITIVE_INFINITY],
-      options: { ...TARGET, ...FOLLOW_OPTION },
+      options: { ...TARGET_OPTIONS, ...FOLLOW_OPTION },
       notes: CHANGE_NOTES,
       async run(ctx) {
         const { app, env } = target(ctx);

@@ -11,10 +11,10 @@ import { stackRuntimeOf } from './engine-deps.ts';
 import { writeEnvState } from './engine-store.ts';
 import { recordStarts, recordStops } from './instance-history.ts';
 import { DeployFailure, explainFailure, secretValues } from './instance-report.ts';
-import { type DeployPlan, planDeploy, resolveFormation } from './plan-deploy.ts';
+import { type DeployPlan, planDeploy } from './plan-deploy.ts';
 import {
   DOCKERFILE_RUNTIME,
-  declaredCounts,
+  formationCounts,
   type ReleaseBuild,
   releaseSealContext,
 } from './release-build.ts';
@@ -117,7 +117,7 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
   const artifactDir = input.release.artifact_dir;
   if (!artifactDir) throw new DeployFailure(`release v${version} has no artifact`);
   const current = await ctx.driver.list({ app, env });
-  const counts = resolveFormation(declaredCounts(build), input.formation);
+  const counts = formationCounts(build, input.formation);
   const plan = planDeploy(
     current,
     { version, processTypes: Object.keys(build.processes), releaseCommand: build.release },
@@ -216,10 +216,15 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
     // The failed instance's last lines are read before it is stopped.
     let failure = err;
     if (err instanceof UnhealthyError && !signal.aborted) {
-      const secrets = secretValues(vars, await ctx.secretNames(app, env).catch(() => []));
-      failure = await explainFailure(ctx.driver, err, build.health, secrets, input.log).catch(
-        () => new DeployFailure(err.message),
-      );
+      // Without the secret names nothing is shown: the app's output could hold their values.
+      const explain = async () => {
+        const secrets = secretValues(vars, await ctx.secretNames(app, env));
+        return explainFailure(ctx.driver, err, build.health, secrets, input.log);
+      };
+      failure = await explain().catch((why: unknown) => {
+        ctx.logger.warn({ err: why }, 'could not report the failed instance');
+        return new DeployFailure(err.message);
+      });
     }
     await stopAll(
       ctx,

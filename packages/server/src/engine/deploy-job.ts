@@ -11,9 +11,8 @@ import { packagePath } from './build-release.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findDeploy, readEnvState, writeEnvState } from './engine-store.ts';
 import { assertWithinInstanceLimit } from './instance-limit.ts';
-import { resolveFormation } from './plan-deploy.ts';
 import { pruneReleases } from './prune-releases.ts';
-import { declaredCounts, parseReleaseBuild } from './release-build.ts';
+import { formationCounts, parseReleaseBuild } from './release-build.ts';
 import type { DeployRow } from './tables.ts';
 import { type DeployParams, type ReleaseProgress, targetRelease } from './target-release.ts';
 
@@ -76,7 +75,7 @@ export function createDeployHandler(ctx: EngineContext): (job: JobContext) => Pr
       const params = JSON.parse(deploy.params) as DeployParams;
       const formation = { ...envState.formation, ...params.processes };
       if (!state.swapped && LIMITED_KINDS.has(deploy.kind)) {
-        const counts = resolveFormation(declaredCounts(build), formation);
+        const counts = formationCounts(build, formation);
         await assertWithinInstanceLimit(ctx, deploy.app_code, env, counts);
       }
 

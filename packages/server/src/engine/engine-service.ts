@@ -28,10 +28,9 @@ import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState } from './engine-store.ts';
 import { forgetApp, recentInstances } from './instance-history.ts';
 import { assertWithinInstanceLimit } from './instance-limit.ts';
-import { resolveFormation } from './plan-deploy.ts';
 import { removeReleaseImages } from './prune-releases.ts';
 import { receivePackage } from './receive-package.ts';
-import { declaredCounts, parseReleaseBuild } from './release-build.ts';
+import { formationCounts, parseReleaseBuild } from './release-build.ts';
 import { createStreamLimit } from './stream-limit.ts';
 import { type DeployJoined, toDeploy, toRelease } from './views.ts';
 
@@ -315,7 +314,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
           throw new BerthError('PROCESS_TYPE_UNKNOWN', `The current release has no process type "${type}"`);
         }
       }
-      const counts = resolveFormation(declaredCounts(build), { ...state.formation, ...processes });
+      const counts = formationCounts(build, { ...state.formation, ...processes });
       await assertWithinInstanceLimit(ctx, code, name, counts);
       return enqueue(actor, code, name, 'scale', { processes });
     },
@@ -329,7 +328,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
       const name = await writable(actor, code, env);
       const { state, release } = await currentRelease(code, name);
       if (state.status === 'stopped') {
-        const counts = resolveFormation(declaredCounts(parseReleaseBuild(release.build)), state.formation);
+        const counts = formationCounts(parseReleaseBuild(release.build), state.formation);
         await assertWithinInstanceLimit(ctx, code, name, counts);
       }
       return enqueue(actor, code, name, 'start', {});

@@ -4,12 +4,11 @@
 // and its manifest counts are known, so a manifest cannot go past it either.
 import { ENV_NAMES, type EnvName } from '@berth/sdk';
 import type { Kysely, Transaction } from 'kysely';
-import { BerthError } from '../errors.ts';
+import { BerthError, isBerthError } from '../errors.ts';
 import type { Database } from '../store/schema.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState } from './engine-store.ts';
-import { resolveFormation } from './plan-deploy.ts';
-import { declaredCounts, parseReleaseBuild } from './release-build.ts';
+import { formationCounts, parseReleaseBuild } from './release-build.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -21,9 +20,13 @@ function total(counts: Readonly<Record<string, number>>): number {
 async function runningCount(db: Db, app: string, env: EnvName): Promise<number> {
   const state = await readEnvState(db, app, env);
   if (state.release === null || state.status !== 'running') return 0;
-  const release = await findRelease(db, app, env, state.release).catch(() => undefined);
+  // Only a missing release counts as nothing running; a store that fails is an error.
+  const release = await findRelease(db, app, env, state.release).catch((err: unknown) => {
+    if (isBerthError(err, 'RELEASE_NOT_FOUND')) return undefined;
+    throw err;
+  });
   if (!release?.build) return 0;
-  return total(resolveFormation(declaredCounts(parseReleaseBuild(release.build)), state.formation));
+  return total(formationCounts(parseReleaseBuild(release.build), state.formation));
 }
 
 /**

@@ -6,8 +6,7 @@ import { UNFINISHED_STATUSES } from '../jobs/job-record.ts';
 import type { EngineContext } from './engine-deps.ts';
 import type { EngineService } from './engine-service.ts';
 import { toEnvState } from './engine-store.ts';
-import { resolveFormation } from './plan-deploy.ts';
-import { declaredCounts, parseReleaseBuild } from './release-build.ts';
+import { formationCounts, parseReleaseBuild } from './release-build.ts';
 
 const ALIVE = new Set(['starting', 'running', 'backoff']);
 
@@ -31,9 +30,10 @@ export async function reconcile(ctx: EngineContext, service: EngineService): Pro
       .where('version', '=', state.release)
       .executeTakeFirst();
     if (!release?.build) continue;
-    const wanted = Object.values(
-      resolveFormation(declaredCounts(parseReleaseBuild(release.build)), state.formation),
-    ).reduce((a, b) => a + b, 0);
+    const wanted = Object.values(formationCounts(parseReleaseBuild(release.build), state.formation)).reduce(
+      (a, b) => a + b,
+      0,
+    );
     const serving = state.instances.filter((id) => alive.has(id)).length;
     if (serving >= wanted && serving === state.instances.length) continue;
     const busy = await ctx.store.db

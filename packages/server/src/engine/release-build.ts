@@ -1,5 +1,6 @@
 // What a release remembers of its build (stored as JSON in releases.build): how to run it.
 import type { HealthCheck, Resources } from '../manifest/index.ts';
+import { resolveFormation } from './plan-deploy.ts';
 
 export interface ReleaseBuild {
   runtime: string;
@@ -35,6 +36,14 @@ export function parseReleaseBuild(text: string | null): ReleaseBuild {
 /** Process types and their declared counts. */
 export function declaredCounts(build: ReleaseBuild): Record<string, number> {
   return Object.fromEntries(Object.entries(build.processes).map(([type, p]) => [type, p.count]));
+}
+
+/** The counts the release runs with `formation`: each process type's override, else its declared count. */
+export function formationCounts(
+  build: ReleaseBuild,
+  formation: Readonly<Record<string, number>>,
+): Record<string, number> {
+  return resolveFormation(declaredCounts(build), formation);
 }
 
 export function releaseSealContext(code: string, env: string, version: number): string {

@@ -4,7 +4,7 @@
 // While it waits it reports progress every few seconds: what is probed and what answered.
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { probeHttp } from '../gateway/http-probe.ts';
+import { type ProbeAnswer, probeHttp } from '../gateway/http-probe.ts';
 import type { HealthCheck } from '../manifest/index.ts';
 import type { InstanceExit, InstanceInfo, RuntimeDriver } from '../runtime/index.ts';
 
@@ -16,7 +16,7 @@ export class UnhealthyError extends Error {
     /** The instance as last seen (undefined when it was gone). */
     readonly info: InstanceInfo | undefined,
     /** The health probe's last answer, when one was made. */
-    readonly answer?: { status: number | undefined; detail: string },
+    readonly answer?: ProbeAnswer,
   ) {
     super(message);
     this.name = 'UnhealthyError';
@@ -48,10 +48,7 @@ function signalName(n: number): string | undefined {
 }
 
 /** A probe answer in words: `connection refused`, `status 500`, `no answer within 2s`. */
-export function describeAnswer(
-  answer: { status: number | undefined; detail: string },
-  timeoutMs: number,
-): string {
+export function describeAnswer(answer: ProbeAnswer, timeoutMs: number): string {
   if (answer.status !== undefined) return `status ${answer.status}`;
   switch (answer.detail) {
     case 'ECONNREFUSED':
@@ -79,16 +76,23 @@ function hasCrashed(info: InstanceInfo): boolean {
   return info.restarts > 0 || info.state === 'backoff';
 }
 
-async function instanceInfo(driver: RuntimeDriver, id: string, app: string): Promise<InstanceInfo> {
+/** The instance as the driver sees it now; an UnhealthyError (with the probe's last answer) when
+ *  it crashed, exited or is gone. */
+async function instanceInfo(
+  driver: RuntimeDriver,
+  id: string,
+  app: string,
+  answer: ProbeAnswer | undefined,
+): Promise<InstanceInfo> {
   const info = (await driver.list({ app })).find((i) => i.id === id);
-  if (!info) throw new UnhealthyError(`instance ${id} is gone`, false, undefined);
+  if (!info) throw new UnhealthyError(`instance ${id} is gone`, false, undefined, answer);
   if (CRASHED.has(info.state)) {
     const how = describeExit(info.lastExit);
     const what =
       info.state === 'crashloop' ? `crashed ${info.restarts + 1} times (last: ${how})` : `exited (${how})`;
-    throw new UnhealthyError(`${instanceName(info)} ${what} before it was healthy`, true, info);
+    throw new UnhealthyError(`${instanceName(info)} ${what} before it was healthy`, true, info, answer);
   }
-  if (GONE.has(info.state)) throw new UnhealthyError(`instance ${id} is ${info.state}`, false, info);
+  if (GONE.has(info.state)) throw new UnhealthyError(`instance ${id} is ${info.state}`, false, info, answer);
   return info;
 }
 
@@ -103,19 +107,13 @@ export async function waitHealthy(
 ): Promise<void> {
   const began = Date.now();
   const deadline = began + health.startTimeoutMs;
-  let answer: { status: number | undefined; detail: string } | undefined;
+  let answer: ProbeAnswer | undefined;
   let info: InstanceInfo | undefined;
   let pollMs = FIRST_POLL_MS;
   let nextProgress = began + PROGRESS_MS;
   for (;;) {
     signal.throwIfAborted();
-    try {
-      info = await instanceInfo(driver, id, app);
-    } catch (err) {
-      if (err instanceof UnhealthyError && answer)
-        throw new UnhealthyError(err.message, err.crashed, err.info, answer);
-      throw err;
-    }
+    info = await instanceInfo(driver, id, app, answer);
     if (info.state === 'running' && info.address) {
       answer = await probeHttp({
         host: info.address.host,
@@ -162,7 +160,7 @@ export async function waitHealthy(
 function progressLine(
   info: InstanceInfo,
   health: HealthCheck,
-  answer: { status: number | undefined; detail: string } | undefined,
+  answer: ProbeAnswer | undefined,
   elapsedMs: number,
 ): string {
   const when = `(${formatSeconds(elapsedMs)} of ${formatSeconds(health.startTimeoutMs)})`;
@@ -189,7 +187,7 @@ export async function waitStaysUp(
 ): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
-    const info = await instanceInfo(driver, id, app);
+    const info = await instanceInfo(driver, id, app, undefined);
     if (hasCrashed(info)) {
       throw new UnhealthyError(
         `${instanceName(info)} crashed after starting (${describeExit(info.lastExit)})`,

@@ -33,6 +33,8 @@ export function errorStatus(code: GatewayErrorCode): number {
 export function sendGatewayError(res: ServerResponse, code: GatewayErrorCode, requestId: string): number {
   const status = ERRORS[code].status;
   const headers = res.req.headers;
+  // Either body depends on Accept (and the page on Accept-Language); neither may be cached.
+  const common = ['cache-control', 'no-store', 'vary', 'accept, accept-language', 'x-request-id', requestId];
   if (wantsHtml(headers)) {
     const lang = pageLanguage(headers);
     const page = errorPage(code, status, requestId, lang);
@@ -49,12 +51,7 @@ export function sendGatewayError(res: ServerResponse, code: GatewayErrorCode, re
       'nosniff',
       'referrer-policy',
       'no-referrer',
-      'cache-control',
-      'no-store',
-      'vary',
-      'accept, accept-language',
-      'x-request-id',
-      requestId,
+      ...common,
     ]);
     res.end(page);
     return page.length;
@@ -65,12 +62,7 @@ export function sendGatewayError(res: ServerResponse, code: GatewayErrorCode, re
     'application/json; charset=utf-8',
     'content-length',
     String(payload.length),
-    'cache-control',
-    'no-store',
-    'vary',
-    'accept, accept-language',
-    'x-request-id',
-    requestId,
+    ...common,
   ]);
   res.end(payload);
   return payload.length;

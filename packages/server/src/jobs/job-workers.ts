@@ -295,9 +295,14 @@ export function createJobWorkers(deps: JobWorkersDeps): JobWorkers {
   };
 }
 
+/** This host's part of a lease owner. */
+function ownerHost(): string {
+  return os.hostname().slice(0, 80);
+}
+
 /** `{host}/{pid}/{random}`: who holds a lease, and where (see `ownerIsGone`). */
 function defaultOwner(): string {
-  return `${os.hostname().slice(0, 80)}/${process.pid}/${crypto.randomBytes(3).toString('hex')}`;
+  return `${ownerHost()}/${process.pid}/${crypto.randomBytes(3).toString('hex')}`;
 }
 
 /**
@@ -308,7 +313,7 @@ function defaultOwner(): string {
 export function ownerIsGone(owner: string): boolean {
   const [host, pidText] = owner.split('/');
   const pid = Number(pidText);
-  if (host !== os.hostname().slice(0, 80) || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (host !== ownerHost() || !Number.isSafeInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
