@@ -2,8 +2,10 @@
 // `recommended` rules) finds nothing in it, every operation has a unique operationId, the package
 // upload has a body, the follow mode is declared, and every status berthd answers on a route is one
 // the document declares for it (asked of a real berthd, route by route).
+import { DEPLOY_STATUSES, ROLES } from '@berth/sdk';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATIONS } from '../src/http/operations.ts';
 import { VERSION } from '../src/version.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from './support/harness.ts';
 
@@ -75,6 +77,24 @@ describe('the OpenAPI document', () => {
     expect(operations.filter(({ op }) => !op.operationId).map((o) => `${o.method} ${o.path}`)).toEqual([]);
     for (const id of ids) expect(id).toMatch(/^[a-z][a-zA-Z0-9]*$/);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('has no operationId for a route that does not exist', () => {
+    const served = new Set(
+      operations.map(({ method, path }) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    expect(Object.keys(OPERATIONS).filter((route) => !served.has(route))).toEqual([]);
+  });
+
+  it('writes fixed values as flat enums', () => {
+    expect(doc.components.schemas.Deploy.properties.status).toMatchObject({
+      type: 'string',
+      enum: [...DEPLOY_STATUSES],
+    });
+    expect(doc.components.schemas.Deploy.properties.env.enum).toEqual(['stag', 'prod']);
+    const user =
+      doc.paths['/api/v1/users/{username}'].get.responses['200'].content['application/json'].schema;
+    expect(user.properties.user.properties.role.enum).toEqual([...ROLES]);
   });
 
   it('answers every error with the one Error schema', () => {

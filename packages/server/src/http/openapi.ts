@@ -50,7 +50,7 @@ interface RouteSchema {
 }
 
 /** The catalogue errors an operation can answer, the shared ones first. */
-export function operationErrors(
+function operationErrors(
   method: string,
   url: string,
   schema: RouteSchema,
@@ -183,7 +183,7 @@ function flatEnum(node: Record<string, Json>): Record<string, Json> | undefined 
 }
 
 /** Rewrites every string-literal union in the document as a flat enum (same meaning). */
-export function flattenEnums(node: Json): Json {
+function flattenEnums(node: Json): Json {
   if (Array.isArray(node)) return node.map(flattenEnums);
   if (node === null || typeof node !== 'object') return node;
   const object = node as Record<string, Json>;
