@@ -6,6 +6,8 @@
 import { AppLogLineSchema, ENV_NAMES, ErrorBodySchema, PACKAGE_CONTENT_TYPES } from '@berth/sdk';
 import type { FastifyDynamicSwaggerOptions, SwaggerTransform } from '@fastify/swagger';
 import { ERRORS, type ErrorCode } from '../errors.ts';
+import { isUnsafeMethod } from './csrf.ts';
+import { flattenEnums } from './flat-enums.ts';
 import { OPERATIONS, type OperationDoc } from './operations.ts';
 
 export interface OpenApiDeps {
@@ -33,8 +35,6 @@ const AUTHENTICATED: readonly ErrorCode[] = [
 /** Codes whose answer says when to try again (http/server.ts sets Retry-After from their details). */
 const RETRY_AFTER: ReadonlySet<ErrorCode> = new Set(['LOGIN_RATE_LIMITED', 'LOGIN_BUSY']);
 
-const SAFE_METHODS = new Set(['GET', 'HEAD']);
-
 /** Path parameters berthd checks itself (so that an unknown value gets its own 404, not a schema
  *  error), whose values the document still lists. */
 const PARAM_VALUES: Readonly<Record<string, readonly string[]>> = { env: ENV_NAMES };
@@ -61,15 +61,15 @@ function operationErrors(
   const authenticated =
     url.startsWith('/api/') && !(Array.isArray(schema.security) && schema.security.length === 0);
   if (schema.params || schema.querystring || schema.body || schema.headers) codes.push('VALIDATION_FAILED');
-  if (!SAFE_METHODS.has(method)) codes.push(...WITH_BODY);
+  if (isUnsafeMethod(method)) codes.push(...WITH_BODY);
   if (authenticated) codes.push(...AUTHENTICATED);
   if (authenticated && !allowPendingPasswordChange) codes.push('PASSWORD_CHANGE_REQUIRED');
   codes.push(...(op?.errors ?? []), ...ALWAYS);
   return [...new Set(codes)];
 }
 
-/** Every error answer refers to the one shared schema (`components.schemas.Error`), added to the
- *  app by `addSharedSchemas`. */
+/** Every error answer refers to the one shared schema (`components.schemas.Error`); http/server.ts
+ *  adds `sharedSchemas()` to the app. */
 const errorContent = { 'application/json': { schema: { $ref: `${ErrorBodySchema.$id}#` } } };
 
 /** Schemas the document names once and routes refer to by $id. */
@@ -136,7 +136,7 @@ function withNdjson(ok: unknown): object {
 }
 
 /** The document's view of one route (fastify-swagger's `transform`). */
-export function documentRoute(input: {
+function documentRoute(input: {
   schema: unknown;
   url: string;
   route: { method: string | string[]; config?: unknown };
@@ -161,34 +161,6 @@ export function documentRoute(input: {
     response,
   };
   return { schema: doc, url: input.url };
-}
-
-type Json = unknown;
-
-/** A TypeBox union of string literals is `anyOf: [{enum:[a]}, {enum:[b]}]` in the document; client
- *  generators want the same thing written `enum: [a, b]`. */
-function flatEnum(node: Record<string, Json>): Record<string, Json> | undefined {
-  const members = node['anyOf'];
-  if (!Array.isArray(members) || members.length < 2) return undefined;
-  const values: string[] = [];
-  for (const member of members as Array<Record<string, Json>>) {
-    const keys = Object.keys(member).filter((k) => k !== 'type');
-    const value =
-      Array.isArray(member['enum']) && member['enum'].length === 1 ? member['enum'][0] : member['const'];
-    if (member['type'] !== 'string' || keys.length !== 1 || typeof value !== 'string') return undefined;
-    values.push(value);
-  }
-  const { anyOf: _members, ...rest } = node;
-  return { ...rest, type: 'string', enum: values };
-}
-
-/** Rewrites every string-literal union in the document as a flat enum (same meaning). */
-function flattenEnums(node: Json): Json {
-  if (Array.isArray(node)) return node.map(flattenEnums);
-  if (node === null || typeof node !== 'object') return node;
-  const object = node as Record<string, Json>;
-  const flat = flatEnum(object) ?? object;
-  return Object.fromEntries(Object.entries(flat).map(([key, value]) => [key, flattenEnums(value)]));
 }
 
 /** The @fastify/swagger options: the document's fixed parts and the per-route transform. */
