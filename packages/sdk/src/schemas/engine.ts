@@ -29,7 +29,6 @@ export const INSTANCE_STATES = [
   'stopped',
   'exited',
 ] as const;
-export type InstanceStateName = (typeof INSTANCE_STATES)[number];
 export const LOG_STREAMS = ['stdout', 'stderr'] as const;
 
 /** Instances an app may run, its environments together, unless an admin set another ceiling for it

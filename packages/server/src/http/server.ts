@@ -1,6 +1,6 @@
 // The HTTP edge: builds the Fastify app, validates requests against the wire schemas (which also
-// produce the OpenAPI document, http/openapi.ts), resolves who is calling, and maps errors to the catalogue's
-// `{"error":{"code","message"}}` bodies. Modules add their routes through `RouteModule`s.
+// produce the OpenAPI document, http/openapi.ts), resolves who is calling, and maps errors to the
+// catalogue's `{"error":{"code","message"}}` bodies. Modules add their routes through `RouteModule`s.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
