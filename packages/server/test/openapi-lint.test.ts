@@ -37,6 +37,7 @@ describe('the OpenAPI document', () => {
     );
     const cookie = await t.login('admin', ADMIN_PASSWORD);
     const created = await t.api('POST', '/api/v1/me/tokens', { cookie, body: { name: 'openapi-test' } });
+    expect(created.status).toBe(201);
     token = created.body.secret;
   });
   afterAll(async () => t?.stop());
@@ -155,6 +156,7 @@ describe('the OpenAPI document', () => {
     // and unknown ids, with a body that is not JSON, with JSON of the wrong shape. Every status that
     // comes back must be one the operation declares.
     const undeclared: string[] = [];
+    const seen = new Set<number>();
     for (const { method, path, op } of operations) {
       const url = path
         .replace('{env}', 'qa')
@@ -172,11 +174,14 @@ describe('the OpenAPI document', () => {
         if (path === '/api/v1/auth/logout' && ask.token !== undefined) continue;
         if (method === 'get' && (ask.body !== undefined || ask.rawBody !== undefined)) continue;
         const res = await t.api(method.toUpperCase(), url, ask);
+        seen.add(res.status);
         if (!(String(res.status) in op.responses)) {
           undeclared.push(`${method.toUpperCase()} ${path}: ${res.status} ${res.body?.error?.code ?? ''}`);
         }
       }
     }
     expect(undeclared).toEqual([]);
+    // The token worked, and the asks reached each kind of refusal.
+    expect([...seen]).toEqual(expect.arrayContaining([400, 401, 403, 404, 415]));
   });
 });
