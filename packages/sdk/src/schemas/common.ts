@@ -37,7 +37,11 @@ export const ErrorBodySchema = Type.Object(
       details: Type.Optional(Type.Unknown()),
     }),
   },
-  { $id: 'ErrorBody', title: 'ErrorBody' },
+  {
+    $id: 'Error',
+    title: 'Error',
+    description: 'Every error berthd answers; `details` depends on the code (docs/errors.md)',
+  },
 );
 export type ErrorBody = Static<typeof ErrorBodySchema>;
 

@@ -1,6 +1,7 @@
 // Wire schemas of the deploy engine: deploys, releases, formation, instances and app logs.
 import { type Static, Type } from '@sinclair/typebox';
-import { AppCodeSchema, TimestampSchema } from './common.ts';
+import { AppCodeSchema, EnvNameSchema, TimestampSchema } from './common.ts';
+import { JobLogLevelSchema } from './jobs.ts';
 
 export const DEPLOY_KINDS = [
   'build',
@@ -17,6 +18,18 @@ export const DEPLOY_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'can
 export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
 export const RELEASE_SOURCES = ['package', 'rollback', 'promote', 'config'] as const;
 export type ReleaseSource = (typeof RELEASE_SOURCES)[number];
+export const RELEASE_STATUSES = ['ready', 'failed'] as const;
+/** What the runtime reports of an instance (the runtime drivers' `InstanceState`). */
+export const INSTANCE_STATES = [
+  'starting',
+  'running',
+  'backoff',
+  'crashloop',
+  'stopping',
+  'stopped',
+  'exited',
+] as const;
+export const LOG_STREAMS = ['stdout', 'stderr'] as const;
 
 /** Instances an app may run, its environments together, unless an admin set another ceiling for it
  *  (berthd's BERTH_MAX_INSTANCES_PER_APP changes this default). */
@@ -39,7 +52,7 @@ export const DeploySchema = Type.Object(
   {
     id: Type.String(),
     app: Type.String(),
-    env: Type.String(),
+    env: EnvNameSchema,
     kind: Type.Union(DEPLOY_KINDS.map((k) => Type.Literal(k))),
     status: Type.Union(
       DEPLOY_STATUSES.map((s) => Type.Literal(s)),
@@ -63,7 +76,7 @@ export type Deploy = Static<typeof DeploySchema>;
 export const ReleaseSchema = Type.Object(
   {
     version: Type.Integer({ minimum: 1 }),
-    status: Type.Union([Type.Literal('ready'), Type.Literal('failed')]),
+    status: Type.Union(RELEASE_STATUSES.map((s) => Type.Literal(s))),
     source: Type.Union(RELEASE_SOURCES.map((s) => Type.Literal(s))),
     createdAt: TimestampSchema,
     createdBy: Type.String(),
@@ -82,7 +95,10 @@ export const InstanceViewSchema = Type.Object(
     id: Type.String(),
     processType: Type.String(),
     release: Type.Integer({ minimum: 0 }),
-    state: Type.String({ description: 'starting, running, backoff, crashloop, stopping, exited' }),
+    state: Type.Union(
+      INSTANCE_STATES.map((s) => Type.Literal(s)),
+      { description: 'backoff: waiting to restart after a crash; crashloop: crashed too often' },
+    ),
     address: Type.Optional(Type.String({ description: 'host:port the gateway forwards to' })),
     startedAt: Type.Optional(TimestampSchema),
     restarts: Type.Integer({ minimum: 0 }),
@@ -141,7 +157,7 @@ export const DeployLogsResponseSchema = Type.Object({
     Type.Object({
       seq: Type.Integer(),
       at: TimestampSchema,
-      level: Type.String(),
+      level: JobLogLevelSchema,
       line: Type.String(),
     }),
   ),
@@ -170,7 +186,7 @@ export const AppLogLineSchema = Type.Object({
   at: TimestampSchema,
   instance: Type.String(),
   process: Type.String(),
-  stream: Type.String(),
+  stream: Type.Union(LOG_STREAMS.map((s) => Type.Literal(s))),
   line: Type.String(),
 });
 export type AppLogLine = Static<typeof AppLogLineSchema>;

@@ -1,5 +1,5 @@
 // Rows -> wire shapes (Deploy, Release).
-import type { Deploy, DeployKind, DeployStatus, Release, ReleaseSource } from '@berth/sdk';
+import type { Deploy, DeployKind, DeployStatus, EnvName, Release, ReleaseSource } from '@berth/sdk';
 import { resolveFormation } from './plan-deploy.ts';
 import { declaredCounts, parseReleaseBuild } from './release-build.ts';
 import type { DeployRow, ReleaseRow } from './tables.ts';
@@ -15,7 +15,7 @@ export function toDeploy(row: DeployJoined): Deploy {
   const deploy: Deploy = {
     id: row.id,
     app: row.app_code,
-    env: row.env,
+    env: row.env as EnvName,
     kind: row.kind as DeployKind,
     status: (row.job_status ?? 'failed') as DeployStatus,
     jobId: row.job_id,

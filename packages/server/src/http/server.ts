@@ -1,6 +1,6 @@
 // The HTTP edge: builds the Fastify app, validates requests against the wire schemas (which also
-// produce the OpenAPI document), resolves who is calling, and maps errors to the catalogue's
-// `{"error":{"code","message"}}` bodies. Modules add their routes through `RouteModule`s.
+// produce the OpenAPI document, http/openapi.ts), resolves who is calling, and maps errors to the
+// catalogue's `{"error":{"code","message"}}` bodies. Modules add their routes through `RouteModule`s.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -21,6 +21,7 @@ import type { Logger } from '../logger.ts';
 import { createAllowedMethods } from './allowed-methods.ts';
 import { readCookie } from './cookies.ts';
 import { csrfRefusal, isUnsafeMethod } from './csrf.ts';
+import { openApiOptions, sharedSchemas, withServer } from './openapi.ts';
 
 export type Api = FastifyInstance<
   RawServerDefault,
@@ -64,7 +65,7 @@ export interface HttpDeps {
    *  when apps share the console's origin). */
   serverFactory?: (apiHandler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
   /** The console's origin (BERTH_PUBLIC_URL's), which cookie-authenticated changes must come from
-   *  (besides the request's own scheme://Host); read per request. */
+   *  (besides the request's own scheme://Host), and the OpenAPI document's server; read per request. */
   consoleOrigin: () => string;
   /** The session cookie's name (identity decides it): requests carrying it are guarded against
    *  cross-site forgery; the OpenAPI document names it. */
@@ -163,28 +164,15 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
     sendError(new BerthError('ROUTE_NOT_FOUND', `No route ${req.method} ${path}`), req, reply);
   });
 
-  await app.register(swagger, {
-    // Shared schemas keep their $id as their name under components.schemas.
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json['$id'] ?? `def-${i}`) },
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Berth API',
-        version: deps.version,
-        description:
-          'REST API of Berth, the private-cloud application platform. Errors are `{"error":{"code","message"}}`.',
-      },
-      components: {
-        securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: sessionCookie },
-          token: { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/me/tokens' },
-        },
-      },
-      security: [{ session: [] }, { token: [] }],
-    },
-  });
-
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  for (const schema of sharedSchemas()) app.addSchema(schema);
+  await app.register(
+    swagger,
+    openApiOptions({ version: deps.version, sessionCookieName: deps.sessionCookieName }),
+  );
+  // Its server is the console's origin (BERTH_PUBLIC_URL), read when asked (a port 0 is bound late).
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () =>
+    withServer(app.swagger(), deps.consoleOrigin()),
+  );
 
   for (const register of deps.routes) await register(app);
   return app;

@@ -1,0 +1,126 @@
+// What the OpenAPI document says of each operation beyond its route's own schema: its operationId
+// and the catalogue errors only it answers (the errors every route of its kind shares are added by
+// http/openapi.ts). Kept in one table rather than in the route files so that the document's
+// contract is read (and reviewed) in one place; a test checks that every route has an entry.
+import type { ErrorCode } from '../errors.ts';
+
+export interface OperationDoc {
+  /** Stable, camelCase, unique: generated clients name their methods after it. */
+  id: string;
+  /** Errors this operation answers besides the shared ones (validation, authentication, …). */
+  errors?: readonly ErrorCode[];
+  /** Only the app credentials (X-Berth-App-Code and X-Berth-App-Secret) authenticate it. */
+  appCredentials?: true;
+  /** The request body is a package (.tar.gz or .tar), not JSON. */
+  packageBody?: true;
+  /** With `follow=true` the answer is a stream of NDJSON lines instead of one JSON object. */
+  ndjsonFollow?: true;
+}
+
+const APP: readonly ErrorCode[] = ['APP_NOT_FOUND'];
+const ENV: readonly ErrorCode[] = ['APP_NOT_FOUND', 'ENV_NOT_FOUND'];
+/** Operations on the current release: there must be one. */
+const CURRENT: readonly ErrorCode[] = [...ENV, 'NO_CURRENT_RELEASE'];
+
+/** Keyed by `METHOD /path` as the route is registered (`:param`). */
+export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
+  'GET /healthz': { id: 'getHealth' },
+  // identity
+  'POST /api/v1/auth/login': {
+    id: 'login',
+    errors: ['INVALID_CREDENTIALS', 'USER_DISABLED', 'LOGIN_RATE_LIMITED', 'LOGIN_BUSY'],
+  },
+  'POST /api/v1/auth/logout': { id: 'logout' },
+  'GET /api/v1/auth/app-login': { id: 'startAppLogin', errors: ['NEXT_URL_REFUSED'] },
+  'POST /api/v1/auth/app-user': {
+    id: 'redeemAppTicket',
+    appCredentials: true,
+    errors: ['APP_AUTH_FAILED', 'TICKET_INVALID', 'TICKET_EXPIRED', 'TICKET_USED'],
+  },
+  'GET /api/v1/me': { id: 'getMe' },
+  'PUT /api/v1/me/password': { id: 'changeMyPassword', errors: ['INVALID_CREDENTIALS', 'WEAK_PASSWORD'] },
+  'GET /api/v1/me/tokens': { id: 'listMyTokens' },
+  'POST /api/v1/me/tokens': { id: 'createMyToken' },
+  'DELETE /api/v1/me/tokens/:id': { id: 'revokeMyToken', errors: ['API_TOKEN_NOT_FOUND'] },
+  'GET /api/v1/tokens': { id: 'listTokens' },
+  'DELETE /api/v1/tokens/:id': { id: 'revokeToken', errors: ['API_TOKEN_NOT_FOUND'] },
+  'GET /api/v1/users': { id: 'listUsers' },
+  'POST /api/v1/users': { id: 'createUser', errors: ['USERNAME_TAKEN', 'WEAK_PASSWORD'] },
+  'GET /api/v1/users/:username': { id: 'getUser', errors: ['USER_NOT_FOUND'] },
+  'PATCH /api/v1/users/:username': {
+    id: 'updateUser',
+    errors: ['USER_NOT_FOUND', 'LAST_ADMIN', 'WEAK_PASSWORD'],
+  },
+  'DELETE /api/v1/users/:username': { id: 'deleteUser', errors: ['USER_NOT_FOUND', 'LAST_ADMIN'] },
+  'GET /api/v1/audit': { id: 'listAuditEvents' },
+  // apps
+  'GET /api/v1/apps': { id: 'listApps' },
+  'POST /api/v1/apps': { id: 'createApp', errors: ['APP_CODE_TAKEN', 'APP_CODE_RESERVED'] },
+  'GET /api/v1/apps/:code': { id: 'getApp', errors: APP },
+  'PATCH /api/v1/apps/:code': { id: 'updateApp', errors: APP },
+  'DELETE /api/v1/apps/:code': { id: 'deleteApp', errors: APP },
+  'GET /api/v1/apps/:code/secret': { id: 'getAppSecret', errors: APP },
+  'POST /api/v1/apps/:code/secret/rotate': { id: 'rotateAppSecret', errors: APP },
+  'GET /api/v1/apps/:code/limits': { id: 'getAppLimits', errors: APP },
+  'PUT /api/v1/apps/:code/limits': { id: 'setAppLimits', errors: APP },
+  'GET /api/v1/apps/:code/members': { id: 'listAppMembers', errors: APP },
+  'POST /api/v1/apps/:code/members': { id: 'addAppMember', errors: APP },
+  'DELETE /api/v1/apps/:code/members/:username': {
+    id: 'removeAppMember',
+    errors: [...APP, 'MEMBER_NOT_FOUND'],
+  },
+  // config
+  'GET /api/v1/apps/:code/envs': { id: 'listAppEnvs', errors: APP },
+  'GET /api/v1/apps/:code/envs/:env/config': { id: 'listConfigVars', errors: ENV },
+  'PATCH /api/v1/apps/:code/envs/:env/config': {
+    id: 'updateConfigVars',
+    errors: [...ENV, 'CONFIG_KEY_RESERVED', 'CONFIG_TOO_LARGE'],
+  },
+  'GET /api/v1/apps/:code/envs/:env/config/:name': {
+    id: 'getConfigVar',
+    errors: [...ENV, 'CONFIG_VAR_NOT_FOUND'],
+  },
+  // jobs
+  'GET /api/v1/jobs': { id: 'listJobs' },
+  'GET /api/v1/jobs/:id': { id: 'getJob', errors: ['JOB_NOT_FOUND'] },
+  'GET /api/v1/jobs/:id/logs': { id: 'getJobLogs', errors: ['JOB_NOT_FOUND'] },
+  'POST /api/v1/jobs/:id/cancel': { id: 'cancelJob', errors: ['JOB_NOT_FOUND', 'JOB_NOT_CANCELLABLE'] },
+  // deploys
+  'POST /api/v1/apps/:code/envs/:env/deploys': {
+    id: 'createDeploy',
+    packageBody: true,
+    errors: [...ENV, 'PACKAGE_INVALID', 'PAYLOAD_TOO_LARGE'],
+  },
+  'GET /api/v1/apps/:code/envs/:env/deploys': { id: 'listDeploys', errors: ENV },
+  'GET /api/v1/deploys/:id': { id: 'getDeploy', errors: ['DEPLOY_NOT_FOUND'] },
+  'GET /api/v1/deploys/:id/logs': { id: 'getDeployLogs', errors: ['DEPLOY_NOT_FOUND'] },
+  'POST /api/v1/deploys/:id/cancel': {
+    id: 'cancelDeploy',
+    errors: ['DEPLOY_NOT_FOUND', 'JOB_NOT_CANCELLABLE'],
+  },
+  'GET /api/v1/apps/:code/envs/:env/releases': { id: 'listReleases', errors: ENV },
+  'POST /api/v1/apps/:code/envs/:env/rollback': {
+    id: 'rollback',
+    errors: [...CURRENT, 'RELEASE_NOT_FOUND', 'RELEASE_PRUNED'],
+  },
+  'POST /api/v1/apps/:code/promote': {
+    id: 'promote',
+    errors: [...APP, 'NO_CURRENT_RELEASE', 'RELEASE_PRUNED'],
+  },
+  'POST /api/v1/apps/:code/envs/:env/restart': { id: 'restartEnv', errors: CURRENT },
+  'PUT /api/v1/apps/:code/envs/:env/formation': {
+    id: 'scale',
+    errors: [...CURRENT, 'PROCESS_TYPE_UNKNOWN', 'INSTANCE_LIMIT_EXCEEDED'],
+  },
+  'POST /api/v1/apps/:code/envs/:env/stop': { id: 'stopEnv', errors: ENV },
+  'POST /api/v1/apps/:code/envs/:env/start': {
+    id: 'startEnv',
+    errors: [...CURRENT, 'INSTANCE_LIMIT_EXCEEDED'],
+  },
+  'GET /api/v1/apps/:code/envs/:env/instances': { id: 'listInstances', errors: ENV },
+  'GET /api/v1/apps/:code/envs/:env/logs': {
+    id: 'getAppLogs',
+    errors: [...ENV, 'LOG_STREAMS_LIMIT'],
+    ndjsonFollow: true,
+  },
+};
