@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
-import { type CliResult, closedPort } from './support/cli.ts';
+import { type CliResult, closedPort, outcome } from './support/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const EXAMPLE = path.join(ROOT, 'examples/node-hello');
@@ -22,20 +22,7 @@ function exec(
   args: string[],
   options: { env: Record<string, string>; cwd: string; input?: string },
 ): Promise<CliResult> {
-  const child = spawn(command, args, { env: options.env, cwd: options.cwd });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  child.stdin.end(options.input ?? '');
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return outcome(spawn(command, args, { env: options.env, cwd: options.cwd }), options.input);
 }
 
 function expectOk(result: CliResult): CliResult {

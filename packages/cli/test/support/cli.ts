@@ -57,25 +57,30 @@ export function createCliHome(): CliHome {
     credentialsFile: path.join(configHome, 'berth', 'config.json'),
     spawn: spawnCli,
     run(args, options = {}) {
-      const child = spawnCli(args, options);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-      });
-      child.stdin.end(options.input ?? '');
-      return new Promise((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      });
+      return outcome(spawnCli(args, options), options.input);
     },
     remove() {
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Gives a spawned process `input` (nothing by default) on stdin; resolves with its exit code and
+ *  output once it has exited. */
+export function outcome(child: ChildProcessWithoutNullStreams, input = ''): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** A loopback port nothing listens on (it was free a moment ago). */
