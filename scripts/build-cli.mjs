@@ -1,11 +1,11 @@
 // Bundles the `berth` command into one ES module, packages/cli/dist/berth.mjs: the CLI, the sdk and
 // their npm dependencies (tar, ignore, typebox) in a single file that needs nothing from
-// node_modules and no TypeScript loader, so that `berth` starts in well under 200 ms and
+// node_modules and no TypeScript loader, so that `berth` starts fast (goal: < 200 ms) and
 // `npm pack -w packages/cli` gives a package that installs without a registry.
 //
-// Run by `npm ci` (the root's `prepare`), `npm pack` (the CLI's `prepack`), `npm start`
-// (scripts/build.mjs) and `npm run berth` (its `preberth`); tests build their own copy
-// (packages/cli/test/support/bundle.ts).
+// Run by `npm ci` (the root's `prepare`), `npm pack` (the CLI's `prepack`, so also `npm start`:
+// scripts/build.mjs packs the CLI) and `npm run berth` (its `preberth`); tests build their own copy
+// (packages/cli/test/support/global-setup.ts).
 //
 // Usage: node scripts/build-cli.mjs [--outfile FILE]   (default packages/cli/dist/berth.mjs)
 import { chmodSync, readFileSync } from 'node:fs';
