@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmarks of issue 5 (gateway, deploy, zero-downtime, footprint,
-// recovery), prints one table per benchmark with the goals next to the measured values, and writes
+// recovery) and issue 12's `cli`, prints one table per benchmark with the goals next to the measured values, and writes
 // every raw figure to bench/results/<timestamp>.json. `npm run bench -- --help` lists the options.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchmarkName, type BenchOptions, parseOptions, USAGE, UsageError } from './lib/options.ts';
 import { cleanupAll, killRunningNow } from './lib/procs.ts';
 import { renderSuite, type SuiteResult, verdict } from './lib/report.ts';
+import { cliBenchmark } from './suites/cli.ts';
 import { deployBenchmark } from './suites/deploy.ts';
 import { footprintBenchmark } from './suites/footprint.ts';
 import { gatewayBenchmark } from './suites/gateway.ts';
@@ -23,6 +24,7 @@ const SUITES: Record<BenchmarkName, Suite> = {
   'zero-downtime': zeroDowntimeBenchmark,
   footprint: footprintBenchmark,
   recovery: recoveryBenchmark,
+  cli: cliBenchmark,
 };
 
 /** Debian packages each benchmark needs on the PATH. */

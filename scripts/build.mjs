@@ -1,5 +1,6 @@
 // Compiles berthd into packages/server/dist/: plain ES modules that `node` runs without a
-// TypeScript loader (`npm start` runs this first; it takes well under a second).
+// TypeScript loader (`npm start` runs this first; it takes a few seconds, most of them `npm pack`
+// of the CLI, whose package berthd serves from there).
 //
 // Why: under `node --import tsx`, every process carries tsx's loader thread and esbuild's API (about
 // 25 MB and a few hundred milliseconds each), and every gateway worker pays it again. The bundle
@@ -14,6 +15,7 @@ import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packCli } from './pack-cli.mjs';
 
 const require = createRequire(import.meta.url);
 const esbuild = require('esbuild');
@@ -52,6 +54,8 @@ const result = await esbuild.build({
   logLevel: 'warning',
 });
 if (result.errors.length > 0) process.exit(1);
+// The CLI's npm package beside the bundle: berthd serves it at /downloads/berth-cli.tgz.
+packCli(outdir);
 
 // Code, not secrets: readable by everyone whatever the umask, so that gateway workers forked as an
 // unprivileged user (GatewayClusterOptions.runAs) can load it.

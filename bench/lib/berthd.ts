@@ -33,7 +33,7 @@ const execFileAsync = promisify(execFile);
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** Where this run's compiled berthd goes (inside the repository, where node_modules is found). */
 const BUILD_DIR = path.join(REPO, 'packages/server', `.dist-bench-${process.pid}`);
-const ADMIN_PASSWORD = 'bench-admin-password-1';
+export const ADMIN_PASSWORD = 'bench-admin-password-1';
 
 let built: Promise<string> | undefined;
 

@@ -1,7 +1,7 @@
 // Command line of `npm run bench`: which benchmarks, and how long each measurement runs.
 import os from 'node:os';
 
-export const BENCHMARKS = ['gateway', 'deploy', 'zero-downtime', 'footprint', 'recovery'] as const;
+export const BENCHMARKS = ['gateway', 'deploy', 'zero-downtime', 'footprint', 'recovery', 'cli'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export interface BenchOptions {

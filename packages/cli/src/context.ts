@@ -4,6 +4,7 @@ import { BerthClient } from '@berth/sdk';
 import type { CommandContext, Io } from './command.ts';
 import { createCredentialStore, credentialsFile } from './credentials.ts';
 import { notLoggedIn } from './errors.ts';
+import { httpFetch } from './http-fetch.ts';
 import { createOutput } from './output.ts';
 import { normalizeServerUrl } from './server-url.ts';
 import { createTerminal } from './terminal.ts';
@@ -40,7 +41,7 @@ export function createContext(io: Io, values: OptionValues, args: string[]): Com
       const baseUrl = server();
       if (!token) throw notLoggedIn();
       if (!baseUrl) throw notLoggedIn('no server known; run berth login URL first or set BERTH_URL');
-      return new BerthClient({ baseUrl, token });
+      return new BerthClient({ baseUrl, token, fetch: httpFetch });
     },
   };
 }

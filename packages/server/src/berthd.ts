@@ -27,6 +27,7 @@ import {
   guardServer,
   listenServer,
 } from './gateway/index.ts';
+import { downloadRoutes } from './http/download-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { type Api, createHttpApp } from './http/server.ts';
 import { type BootstrapResult, createAuditLog, createIdentity, identityRoutes } from './identity/index.ts';
@@ -307,6 +308,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         : {}),
       routes: [
         healthRoutes({ store, version: VERSION }),
+        downloadRoutes({ cliPackage: config.cliPackage }),
         identityRoutes({
           identity,
           audit,

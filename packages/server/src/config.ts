@@ -23,6 +23,9 @@ export interface Config {
   host: string;
   dataDir: string;
   database: DatabaseConfig;
+  /** The `@berth/cli` package served at /downloads/berth-cli.tgz (BERTH_CLI_PACKAGE); unset: the one
+   *  the build writes beside berthd's code (http/download-routes.ts). */
+  cliPackage: string | undefined;
   /** Bootstrap password of `admin`, used only when the user table is empty. */
   adminPassword: string | undefined;
   /** Base64 of 32 bytes; when unset the key lives in `${dataDir}/secret.key` (mode 0600). */
@@ -419,6 +422,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     host,
     dataDir,
     database: database(env, dataDir),
+    cliPackage: env['BERTH_CLI_PACKAGE'] ? path.resolve(cwd, env['BERTH_CLI_PACKAGE']) : undefined,
     adminPassword,
     secretKey,
     logLevel,

@@ -149,6 +149,10 @@ export const ERRORS = {
     message: 'A stored secret cannot be decrypted (was the secret key changed?)',
   },
   STORE_UNAVAILABLE: { status: 503, message: 'The store is not reachable' },
+  CLI_PACKAGE_MISSING: {
+    status: 404,
+    message: 'This berthd has no CLI package to serve: build it (npm run build) or set BERTH_CLI_PACKAGE',
+  },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,5 +1,6 @@
 // The compiled berthd that `npm start` runs (scripts/build.mjs): it runs without a TypeScript
-// loader, forks its gateway workers from the bundle, and deploys and serves an app end to end.
+// loader, forks its gateway workers from the bundle, deploys and serves an app end to end, and
+// serves the CLI package the build packed beside it.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,6 +35,8 @@ describe('the compiled berthd', () => {
     const entry = path.join(outdir, 'berthd.mjs');
     expect(fs.existsSync(entry)).toBe(true);
     expect(fs.existsSync(path.join(outdir, 'gateway-worker.mjs'))).toBe(true);
+    const cliPackage = path.join(outdir, 'berth-cli.tgz');
+    expect(fs.statSync(cliPackage).mode & 0o777).toBe(0o644);
 
     berthd = startNode([entry], {
       BERTH_PORT: '0',
@@ -62,6 +65,11 @@ describe('the compiled berthd', () => {
       expect(cmd).not.toMatch(/tsx|esbuild/);
     }
     expect(fs.readFileSync(`/proc/${pid}/maps`, 'utf8')).not.toContain('esbuild');
+
+    // The CLI package the build wrote beside the bundle, found there by default.
+    const download = await fetch(`${url}/downloads/berth-cli.tgz`);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(fs.readFileSync(cliPackage))).toBe(true);
 
     const cookie = await loginCookieHeader(url, 'admin', ADMIN_PASSWORD);
     const created = await fetch(`${url}/api/v1/apps`, {

@@ -50,6 +50,7 @@ const DESCRIBED: Record<string, () => void> = {
     expect(loadConfig({}, '/srv').database).toEqual({ dialect: 'sqlite', file: '/srv/.berth/berth.db' }),
   BERTH_ADMIN_PASSWORD: () => expect(loadConfig({}, '/srv').adminPassword).toBeUndefined(),
   BERTH_SECRET_KEY: () => expect(loadConfig({}, '/srv').secretKey).toBeUndefined(),
+  BERTH_CLI_PACKAGE: () => expect(loadConfig({}, '/srv').cliPackage).toBeUndefined(),
   BERTH_COOKIE_SECURE: () =>
     expect(() => loadConfig({ BERTH_COOKIE_SECURE: 'true' })).toThrow(/no longer read/),
   BERTH_GATEWAY_WORKERS: () => {

@@ -2,6 +2,7 @@
 import { BerthClient, isBerthApiError } from '@berth/sdk';
 import type { CommandContext, Group } from '../command.ts';
 import { CliError, EXIT, isLoginNeeded, notLoggedIn, usageError } from '../errors.ts';
+import { httpFetch } from '../http-fetch.ts';
 import { normalizeServerUrl } from '../server-url.ts';
 import { askNewPassword } from './shared.ts';
 
@@ -134,7 +135,9 @@ async function login(ctx: CommandContext): Promise<void> {
   // A new login replaces the token stored for this server: revoke the old one (best effort), so
   // logins do not pile up valid tokens.
   if (stored && stored.server === server && stored.token !== token.secret) {
-    await new BerthClient({ baseUrl: server, token: stored.token }).logout().catch(() => {});
+    await new BerthClient({ baseUrl: server, token: stored.token, fetch: httpFetch })
+      .logout()
+      .catch(() => {});
   }
   ctx.credentials.write({ server, token: token.secret, username: token.username });
   ctx.out.line(`Logged in to ${server} as ${token.username}`);
@@ -150,7 +153,7 @@ async function createCliToken(
   username: string,
   password: string,
 ): Promise<{ secret: string; username: string }> {
-  const anonymous = new BerthClient({ baseUrl: server });
+  const anonymous = new BerthClient({ baseUrl: server, fetch: httpFetch });
   const session = await anonymous.login({ username, password });
   if (!session.sessionToken) {
     throw new CliError('the server answered the login without a session cookie', 'BAD_RESPONSE', EXIT.api);

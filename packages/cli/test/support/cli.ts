@@ -1,13 +1,28 @@
-// Runs the real `berth` command (node packages/cli/bin/berth.js) as a child process, with its own
-// XDG_CONFIG_HOME and none of the caller's BERTH_* variables.
+// Runs the real `berth` command, the bundle users install (built for the test run by
+// ./global-setup.ts), as a child process with its own XDG_CONFIG_HOME and none of the caller's
+// BERTH_* variables.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import { buildCliBundle } from './global-setup.ts';
 
-export const BERTH_BIN = fileURLToPath(new URL('../../bin/berth.js', import.meta.url));
+let bundle: string | undefined;
+
+/** The `berth` bundle of this test run: the global setup's, or one built on first use (a run without
+ *  that setup) into a directory removed when the worker exits. */
+export function cliBundle(): string {
+  bundle ??= inject('berthCliBundle') ?? buildOwnBundle();
+  return bundle;
+}
+
+function buildOwnBundle(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-bundle-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return buildCliBundle(dir);
+}
 
 export interface CliResult {
   code: number;
@@ -36,31 +51,36 @@ export function createCliHome(): CliHome {
     ...extra,
   });
   const spawnCli = (args: string[], options: { env?: Record<string, string> } = {}) =>
-    spawn(process.execPath, [BERTH_BIN, ...args], { env: env(options.env), cwd: root });
+    spawn(process.execPath, [cliBundle(), ...args], { env: env(options.env), cwd: root });
   return {
     configHome,
     credentialsFile: path.join(configHome, 'berth', 'config.json'),
     spawn: spawnCli,
     run(args, options = {}) {
-      const child = spawnCli(args, options);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-      });
-      child.stdin.end(options.input ?? '');
-      return new Promise((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      });
+      return outcome(spawnCli(args, options), options.input);
     },
     remove() {
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Gives a spawned process `input` (nothing by default) on stdin; resolves with its exit code and
+ *  output once it has exited. */
+export function outcome(child: ChildProcessWithoutNullStreams, input = ''): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** A loopback port nothing listens on (it was free a moment ago). */
