@@ -46,7 +46,7 @@ const result = await esbuild.build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   external: externals(),
   sourcemap: 'linked',
   logLevel: 'warning',
