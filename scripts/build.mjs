@@ -48,7 +48,7 @@ const result = await esbuild.build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   external: externals(),
   sourcemap: 'linked',
   logLevel: 'warning',

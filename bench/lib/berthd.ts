@@ -12,10 +12,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BerthClient, type Deploy } from '@berth/sdk';
-import Database from 'better-sqlite3';
 import {
   captureOutput,
   childPids,
@@ -250,7 +250,8 @@ function killLeftInstances(dataDir: string): void {
 /** The installation's code from berthd's SQLite store (undefined when it never got that far). */
 function installationOf(dataDir: string): string | undefined {
   try {
-    const db = new Database(path.join(dataDir, 'berth.db'), { readonly: true, fileMustExist: true });
+    // Read-only: fails rather than creating the file when berthd never got that far.
+    const db = new DatabaseSync(path.join(dataDir, 'berth.db'), { readOnly: true });
     try {
       const row = db.prepare("SELECT code FROM installation WHERE id = 'self'").get() as
         | { code: string }

@@ -1,11 +1,12 @@
 // The compiled berthd that `npm start` runs (scripts/build.mjs): it runs without a TypeScript
 // loader, forks its gateway workers from the bundle, deploys and serves an app end to end, and
-// serves the CLI package the build packed beside it.
-import { spawnSync } from 'node:child_process';
+// serves the CLI package the build packed beside it; on the machine's system Node.js (20, older
+// than Berth supports) it refuses to start and says how.
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, tinyApp } from './engine/support.ts';
 import { childProcesses, type Fixture, REPO_ROOT, startNode } from './jobs/processes.ts';
 import { ADMIN_PASSWORD, loginCookieHeader } from './support/harness.ts';
@@ -25,14 +26,18 @@ describe('the compiled berthd', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('builds, starts with two gateway workers and no TypeScript loader, and serves a deployed app', async () => {
-    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--outdir', outdir], {
+  const entry = path.join(outdir, 'berthd.mjs');
+  let build: SpawnSyncReturns<string>;
+  beforeAll(() => {
+    build = spawnSync(process.execPath, ['scripts/build.mjs', '--outdir', outdir], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
     });
+  });
+
+  it('builds, starts with two gateway workers and no TypeScript loader, and serves a deployed app', async () => {
     expect(build.stderr).toBe('');
     expect(build.status).toBe(0);
-    const entry = path.join(outdir, 'berthd.mjs');
     expect(fs.existsSync(entry)).toBe(true);
     expect(fs.existsSync(path.join(outdir, 'gateway-worker.mjs'))).toBe(true);
     const cliPackage = path.join(outdir, 'berth-cli.tgz');
@@ -109,5 +114,26 @@ describe('the compiled berthd', () => {
     }
     berthd.child.kill('SIGTERM');
     expect(await berthd.exited).toBe(0);
+    // Node's own warnings (node:sqlite was experimental before Node 24) would show here.
+    expect(berthd.output()).not.toMatch(/\(node:\d+\) \w*Warning/);
+  });
+
+  it('runs on the Node.js from node_modules, and refuses the system Node.js 20 with the README command', () => {
+    expect(build.status).toBe(0);
+    expect(process.version).toMatch(/^v24\./);
+    const systemNode = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' });
+    // This kind of machine has Node.js 20 as /usr/bin/node; the refusal is what is under test.
+    expect(systemNode.stdout).toMatch(/^v20\./);
+    const old = spawnSync('/usr/bin/node', [entry], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, BERTH_DATA_DIR: dataDir, BERTH_PORT: '0' },
+      timeout: 30_000,
+    });
+    expect(old.status).toBe(1);
+    expect(old.stdout).toBe('');
+    expect(old.stderr).toContain(`berthd: Node.js ${systemNode.stdout.trim()} is too old`);
+    expect(old.stderr).toContain('Node.js 22.12 or newer');
+    expect(old.stderr).toContain('npm ci && npm start');
   });
 });

@@ -49,9 +49,9 @@ export interface Builder {
 }
 
 export interface BuildTools {
-  /** Node.js for builds (default /usr/bin/node). */
+  /** Node.js for builds (default: the one berthd runs on). */
   node: string;
-  /** npm (default: the npm next to node). */
+  /** npm (default: the npm next to node, else /usr/bin/npm). */
   npm: string;
   /** Python 3 for virtualenvs (default /usr/bin/python3; not a per-user pyenv shim). */
   python: string;

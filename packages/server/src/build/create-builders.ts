@@ -1,4 +1,5 @@
 // The builders berthd knows, in detection order, with the build tools they use.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.ts';
 import type { Builder, BuildTools } from './builder.ts';
@@ -12,11 +13,16 @@ export interface BuildersDeps {
   tools?: Partial<BuildTools>;
 }
 
+/** The system's npm: the Node.js package from npm (berthd's own node) ships no npm of its own. */
+const SYSTEM_NPM = '/usr/bin/npm';
+
 export function resolveTools(tools: Partial<BuildTools> = {}): BuildTools {
-  const node = tools.node ?? '/usr/bin/node';
+  // berthd's own Node.js (24 under `npm start`): apps build on the Node.js they run on.
+  const node = tools.node ?? process.execPath;
+  const besideNode = path.join(path.dirname(node), 'npm');
   return {
     node,
-    npm: tools.npm ?? path.join(path.dirname(node), 'npm'),
+    npm: tools.npm ?? (fs.existsSync(besideNode) ? besideNode : SYSTEM_NPM),
     python: tools.python ?? '/usr/bin/python3',
   };
 }

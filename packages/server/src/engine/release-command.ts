@@ -4,7 +4,7 @@
 // in a one-off container instead (`EngineContainers.runTask`, runtime/docker/run-task.ts).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { DEFAULT_PATH } from '../runtime/process/instance-env.ts';
+import { defaultPath } from '../runtime/process/instance-env.ts';
 
 export interface ReleaseCommandOptions {
   command: string[];
@@ -21,7 +21,7 @@ export interface ReleaseCommandOptions {
 export function runReleaseCommand(o: ReleaseCommandOptions): Promise<number> {
   const env: Record<string, string> = {
     ...o.vars,
-    PATH: [...o.pathPrepend.map((d) => path.join(o.artifactDir, d)), DEFAULT_PATH].join(':'),
+    PATH: [...o.pathPrepend.map((d) => path.join(o.artifactDir, d)), defaultPath()].join(':'),
     // The artifact is read-only: a release command writes only where instances do.
     HOME: o.vars['HOME'] ?? o.user?.home ?? o.artifactDir,
   };

@@ -7,7 +7,7 @@
 // gets the response and then the reset or end of the connection, and the client gets the answer. A
 // peer that sent nothing still fails the request, on the read side.
 //
-// This hooks `_writeGeneric`, the method every net.Socket write goes through (Node 20 and 22);
+// This hooks `_writeGeneric`, the method every net.Socket write goes through (Node 20 to 24);
 // test/gateway/early-answers.test.ts fails if a Node version no longer calls it.
 import type net from 'node:net';
 

@@ -7,7 +7,8 @@
 // a shared handle keeps being accepted on by whoever holds it, so berthd itself would take a share
 // of the public connections (or a restart would need the handle back from a live worker). Cluster
 // keeps the listening socket in the primary and only its workers serve it, and a replaced worker
-// simply listens again. Node 20 has no SO_REUSEPORT for cluster (Node >= 22.12).
+// simply listens again. The primary hands connections out round robin; cluster's `reusePort` (Node
+// >= 22.12, so available now) would let the kernel spread them instead, but is not used (yet).
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -18,8 +18,8 @@
 //     gateway workers (BERTH_GATEWAY_WORKERS, default = available cores when > 1) under the same tsx
 //     loader, and restarts any that dies (back-off 250 ms doubling per quick crash, up to 30 s).
 //   - Workers listen on the public port. In a cluster the listening socket is owned by the primary,
-//     which hands connections out round robin (Node's default on Linux; `SO_REUSEPORT` needs Node
-//     >= 22.12). Keep-alive connections then stay with their worker, so the hand-out costs little.
+//     which hands connections out round robin (Node's default on Linux; `SO_REUSEPORT`, possible since
+//     Node 22.12, is not used). Keep-alive connections then stay with their worker, so the hand-out costs little.
 //   - Route tables are plain data. Every table the engine applies goes to all workers
 //     (`clusteredGateway`); each applies it with one assignment and acknowledges it, and the
 //     engine's `applyTable` resolves once all serving workers did, so that old instances are drained

@@ -1,6 +1,7 @@
 // The stack images every app container starts from, built on this machine without any registry:
 //   berth/stack-base:bookworm   Debian bookworm minbase (debootstrap), imported through the Engine API
-//   berth/stack-node:20         the base plus the host's Node.js 20 binary (Debian's own nodejs is 18)
+//   berth/stack-node:24         the base plus the Node.js 24 binary berthd itself runs on (the one npm
+//                               installed into node_modules; Debian's own nodejs is 18)
 //   berth/stack-python:3.11     Debian bookworm minbase with Debian's python3 (3.11)
 // An image that exists is used as is (the image store is the cache); `docs/docker.md` explains how
 // to pre-build them or load them from a tarball on an air-gapped host.
@@ -20,7 +21,7 @@ export type StackName = 'node' | 'python';
 
 export const STACK_BASE_IMAGE = 'berth/stack-base:bookworm';
 export const STACK_IMAGES: Readonly<Record<StackName, string>> = Object.freeze({
-  node: 'berth/stack-node:20',
+  node: 'berth/stack-node:24',
   python: 'berth/stack-python:3.11',
 });
 export const DEFAULT_DEBIAN_MIRROR = SETTING_DEFAULTS.debianMirror;
@@ -36,7 +37,7 @@ export interface StackImageOptions {
   name: StackName;
   /** Debian mirror for debootstrap (default deb.debian.org; use the one apt uses here). */
   mirror?: string;
-  /** The Node.js binary copied into berth/stack-node (default /usr/bin/node, which must be v20). */
+  /** The Node.js binary copied into berth/stack-node (default: berthd's own, which must be v24). */
   nodeBinary?: string;
 }
 
@@ -53,7 +54,7 @@ export async function ensureStackImage(opts: StackImageOptions): Promise<string>
     } else {
       await importRootfs(opts, ref, ['python3']);
     }
-    if (opts.name === 'node') await verify(opts.docker, ref, ['node', '--version'], /^v20\./);
+    if (opts.name === 'node') await verify(opts.docker, ref, ['node', '--version'], /^v24\./);
     else await verify(opts.docker, ref, ['python3', '--version'], /^Python 3\.11\./);
   } catch (err) {
     if (isBerthError(err)) throw err;
@@ -102,9 +103,9 @@ async function importRootfs(opts: StackImageOptions, ref: string, include: strin
   }
 }
 
-/** The base plus the host's node binary at /usr/local/bin/node (it needs only libc, libstdc++, libgcc). */
+/** The base plus berthd's node binary at /usr/local/bin/node (it needs only libc, libstdc++, libgcc). */
 async function buildNodeImage(opts: StackImageOptions, ref: string): Promise<void> {
-  const nodeBinary = opts.nodeBinary ?? '/usr/bin/node';
+  const nodeBinary = opts.nodeBinary ?? process.execPath;
   fs.mkdirSync(path.join(opts.dataDir, 'images'), { recursive: true, mode: 0o700 });
   const staging = fs.mkdtempSync(path.join(opts.dataDir, 'images', 'node-'));
   const container = await opts.docker.createContainer({

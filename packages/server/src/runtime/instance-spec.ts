@@ -9,7 +9,7 @@ export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const APP_CODE = new RegExp(APP_CODE_PATTERN);
 const PROCESS_TYPE = /^[a-z][a-z0-9_-]{0,63}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
-/** An image reference (`berth/stack-node:20`, `registry:5000/x/y:tag`, `…@sha256:…`, an id). */
+/** An image reference (`berth/stack-node:24`, `registry:5000/x/y:tag`, `…@sha256:…`, an id). */
 const IMAGE_REF = /^(?!.*\/\/)[a-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 const MAX_ARGS = 1024;
@@ -54,7 +54,7 @@ export function validateInstanceSpec(spec: InstanceSpec): void {
   if (limits.pids !== undefined && !Number.isInteger(limits.pids)) fail('limit pids must be a whole number');
   if (typeof spec.listen !== 'boolean') fail('listen must be true or false');
   if (spec.image !== undefined && (typeof spec.image !== 'string' || !IMAGE_REF.test(spec.image)))
-    fail('image must be an image reference such as berth/stack-node:20');
+    fail('image must be an image reference such as berth/stack-node:24');
   if (spec.appInImage !== undefined && typeof spec.appInImage !== 'boolean')
     fail('appInImage must be true or false');
   if (spec.user !== undefined) {

@@ -39,17 +39,16 @@ export async function migrateToLatest(store: Store, sets: MigrationSet[], logger
 
 /**
  * Serialises SQLite migrators across connections and processes with `BEGIN EXCLUSIVE` on a sidecar
- * database. better-sqlite3 blocks the thread while it waits on a lock, so we poll with no busy
+ * database. node:sqlite blocks the thread while it waits on a lock, so we poll with no busy
  * timeout instead (another store in this same process may be the holder).
  */
 async function withSqliteLock<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
   if (!file) return fn();
   const lockFile = `${file}.migrate-lock`;
   fs.closeSync(fs.openSync(lockFile, 'a', 0o600));
-  const { default: SqliteDatabase } = await import('better-sqlite3');
-  const lock = new SqliteDatabase(lockFile);
+  const { openSqlite } = await import('./node-sqlite.ts');
+  const lock = openSqlite(lockFile, ['PRAGMA busy_timeout = 0']);
   try {
-    lock.pragma('busy_timeout = 0');
     for (let waited = 0; ; waited += 25) {
       try {
         lock.exec('BEGIN EXCLUSIVE');

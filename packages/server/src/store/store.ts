@@ -49,13 +49,13 @@ function createDialect(config: DatabaseConfig, onIdleError: (err: Error) => void
       fs.chmodSync(config.file, 0o600);
       return new SqliteDialect({
         database: async () => {
-          const { default: SqliteDatabase } = await import('better-sqlite3');
-          const database = new SqliteDatabase(config.file);
-          database.pragma('journal_mode = WAL');
-          database.pragma('synchronous = NORMAL');
-          database.pragma('busy_timeout = 10000');
-          database.pragma('foreign_keys = ON');
-          return database;
+          const { openSqlite } = await import('./node-sqlite.ts');
+          return openSqlite(config.file, [
+            'PRAGMA journal_mode = WAL',
+            'PRAGMA synchronous = NORMAL',
+            'PRAGMA busy_timeout = 10000',
+            'PRAGMA foreign_keys = ON',
+          ]);
         },
       });
     }

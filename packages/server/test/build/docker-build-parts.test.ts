@@ -56,7 +56,7 @@ describe('.dockerignore', () => {
 
   it('makes the build context without what it leaves out', async () => {
     src = tree({
-      Dockerfile: 'FROM berth/stack-node:20\n',
+      Dockerfile: 'FROM berth/stack-node:24\n',
       '.dockerignore': 'secret.txt\nlogs\n**/*.tmp\n!keep.tmp\n',
       'server.js': '',
       'secret.txt': 'no',
@@ -86,8 +86,8 @@ describe('FROM images', () => {
   it('lists the images a build needs from the host, not scratch, stages or ARG-made names', () => {
     const dockerfile = [
       '# syntax comment',
-      'ARG BASE=berth/stack-node:20',
-      'FROM --platform=linux/amd64 berth/stack-node:20 AS build',
+      'ARG BASE=berth/stack-node:24',
+      'FROM --platform=linux/amd64 berth/stack-node:24 AS build',
       'RUN echo \\',
       '  FROM not-an-instruction',
       'from build as second',
@@ -96,7 +96,7 @@ describe('FROM images', () => {
       'FROM berth/stack-python:3.11',
     ].join('\n');
     expect(externalFromImages(dockerfile)).toEqual([
-      { ref: 'berth/stack-node:20', line: 3 },
+      { ref: 'berth/stack-node:24', line: 3 },
       { ref: 'berth/stack-python:3.11', line: 9 },
     ]);
   });
@@ -106,7 +106,7 @@ describe('Dockerfile apps', () => {
   it('are sources with a Dockerfile at the root, unless berth.yaml names a runtime', async () => {
     src = tree({ 'package.json': '{}', 'server.js': '' });
     expect(await detectDockerfileApp(src.dir)).toBeUndefined();
-    src.write({ Dockerfile: 'FROM berth/stack-node:20\n' });
+    src.write({ Dockerfile: 'FROM berth/stack-node:24\n' });
     const app = await detectDockerfileApp(src.dir);
     expect(app?.processesFromImage).toBe(true);
     expect(app?.manifest.source).toBe('detected');
@@ -116,7 +116,7 @@ describe('Dockerfile apps', () => {
 
   it('take processes from berth.yaml, else a Procfile, else the image CMD; refuse build:', async () => {
     src = tree({
-      Dockerfile: 'FROM berth/stack-node:20\n',
+      Dockerfile: 'FROM berth/stack-node:24\n',
       Procfile: 'web: node /srv/web.js\nrelease: node /srv/migrate.js\n',
       'berth.yaml': 'health:\n  path: /up\nenv:\n  A: b\n',
     });
@@ -203,7 +203,7 @@ describe('release images', () => {
     expect(isReleaseImageOf('k3x9q2', 'hello', 'berth-k3x9q2/hello2:prod-v1')).toBe(false);
     // Another installation's image of an app with the same code is not this one's.
     expect(isReleaseImageOf('k3x9q2', 'hello', 'berth-zz0000/hello:prod-v1')).toBe(false);
-    expect(isReleaseImageOf('k3x9q2', 'stack-node', 'berth/stack-node:20')).toBe(false);
+    expect(isReleaseImageOf('k3x9q2', 'stack-node', 'berth/stack-node:24')).toBe(false);
     expect(isReleaseImageOf('k3x9q2', 'hello', undefined)).toBe(false);
     expect(() => releaseImageTag('k3x9q2', 'bad-', 'stag', 1)).toThrow(/cannot name a Docker image/);
   });

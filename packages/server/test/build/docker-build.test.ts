@@ -174,7 +174,7 @@ if (!enabled) {
       const app = code('df');
       const { lines, run } = await build(app, {
         Dockerfile: [
-          'FROM berth/stack-node:20',
+          'FROM berth/stack-node:24',
           'WORKDIR /srv/app',
           'COPY . /srv/app/',
           `RUN ["node", "-e", "console.log('build marker ' + 6 * 7)"]`,
@@ -193,7 +193,7 @@ if (!enabled) {
       expect(built.build.runtime).toBe('dockerfile');
       expect(built.build.processes).toEqual({ web: { command: ['node', '/srv/app/server.js'], count: 1 } });
       expect(lines).toContain('build marker 42');
-      expect(lines.some((l) => /^Step 1\/\d+ : FROM berth\/stack-node:20$/.test(l))).toBe(true);
+      expect(lines.some((l) => /^Step 1\/\d+ : FROM berth\/stack-node:24$/.test(l))).toBe(true);
       expect(lines.some((l) => l.includes('left out by .dockerignore'))).toBe(true);
       const info = await docker.getImage(tag).inspect();
       expect(info.Config.Labels).toMatchObject({
@@ -216,7 +216,7 @@ if (!enabled) {
     it('take their processes from a Procfile over the CMD, and health from berth.yaml', async () => {
       const app = code('pf');
       const { run } = await build(app, {
-        Dockerfile: 'FROM berth/stack-node:20\nCOPY server.js /srv/\nCMD ["node", "/srv/server.js"]\n',
+        Dockerfile: 'FROM berth/stack-node:24\nCOPY server.js /srv/\nCMD ["node", "/srv/server.js"]\n',
         Procfile: 'web: node /srv/server.js --from-procfile\nworker: node /srv/server.js --worker\n',
         'berth.yaml': 'health:\n  path: /up\n',
         'server.js': SERVER,
@@ -235,7 +235,7 @@ if (!enabled) {
       const app = code('bad');
       const { lines, run } = await build(app, {
         Dockerfile:
-          'FROM berth/stack-node:20\nRUN ["sh", "-c", "echo about to fail; exit 3"]\nCMD ["true"]\n',
+          'FROM berth/stack-node:24\nRUN ["sh", "-c", "echo about to fail; exit 3"]\nCMD ["true"]\n',
       });
       const err = await expectCode(run(), 'BUILD_IMAGE_FAILED');
       expect(err.message).toMatch(/returned a non-zero code: 3/);
@@ -248,7 +248,7 @@ if (!enabled) {
     it('fail at once when a FROM image is not on this host (nothing is pulled)', async () => {
       const app = code('from');
       const { run } = await build(app, {
-        Dockerfile: `FROM berth/stack-node:20 AS base\nFROM base\nFROM berth/not-here-${RUN}:1\nCMD ["true"]\n`,
+        Dockerfile: `FROM berth/stack-node:24 AS base\nFROM base\nFROM berth/not-here-${RUN}:1\nCMD ["true"]\n`,
       });
       const err = await expectCode(run(), 'BUILD_IMAGE_FAILED');
       expect(err.message).toContain(`line 3: the image berth/not-here-${RUN}:1 is not on this host`);

@@ -87,7 +87,7 @@ if (!enabled) {
       const logs = await f.logsOf(v1.id);
       const image = (v: number) => `berth-${installation}/${app}:stag-v${v}`;
       expect(logs).toContain(`building ${image(1)}`);
-      expect(logs).toMatch(/dockerfile-hello: built with Node v20\./);
+      expect(logs).toMatch(/dockerfile-hello: built with Node v24\./);
       expect(logs).toContain("web: the image's CMD (node server.js)");
       expect(await imageExists(docker, image(1))).toBe(true);
       const first = await waitUntil('v1 to serve', async () => {

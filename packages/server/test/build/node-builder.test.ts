@@ -148,9 +148,11 @@ describe('node builder', () => {
       expect(env['FROM_MANIFEST']).toBe('m');
       expect(env['OVERRIDDEN']).toBe('config var');
       expect(env['HOME']).toBe(result.artifactDir);
-      expect(env['PATH'].split(':').slice(0, 2)).toEqual([
+      // Then the directory of the Node.js berthd runs on (the one builds use), then the system's.
+      expect(env['PATH'].split(':').slice(0, 3)).toEqual([
         path.join(result.artifactDir, 'node_modules/.bin'),
-        '/usr/bin',
+        path.dirname(process.execPath),
+        '/usr/local/bin',
       ]);
       expect(env['LANG']).toBe('C.UTF-8');
       expect(Object.keys(env).filter((k) => /SECRET|DATABASE|TOKEN/i.test(k))).toEqual([]);

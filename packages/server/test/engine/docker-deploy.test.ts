@@ -126,7 +126,7 @@ describe('instance specs with an image', () => {
   const extra = { uid: 10_007, gid: 10_007, homeDir: '/x/homes/berth-x-10007' };
 
   it('runs the spec image, else the driver default, with the artifact at /app', () => {
-    expect(containerConfig(spec, options, extra).Image).toBe('berth/stack-node:20');
+    expect(containerConfig(spec, options, extra).Image).toBe('berth/stack-node:24');
     const config = containerConfig({ ...spec, image: 'berth/stack-python:3.11' }, options, extra);
     expect(config.Image).toBe('berth/stack-python:3.11');
     expect(config.WorkingDir).toBe('/app');
@@ -300,7 +300,7 @@ if (!enabled) {
     }, 120_000);
 
     it.each([
-      ['node-hello', 'dkdnode', /Hello from Berth/, /^berth\/stack-node:20$/],
+      ['node-hello', 'dkdnode', /Hello from Berth/, /^berth\/stack-node:24$/],
       ['python-hello', 'dkdpy', /Hello from Berth/, /^berth\/stack-python:3\.11$/],
       ['static-site', 'dkdstatic', /<html/i, undefined],
       [

@@ -15,7 +15,7 @@ export interface JobsTestStore {
   queue(overrides?: Partial<JobQueueDeps>): JobQueue;
   /**
    * Another connection pool to the same database, as a second process would have. On SQLite the same
-   * store: better-sqlite3 waits for locks synchronously, so two connections in one process would stall
+   * store: node:sqlite waits for locks synchronously, so two connections in one process would stall
    * each other (berthd itself keeps one connection per process).
    */
   openAnother(): Store;

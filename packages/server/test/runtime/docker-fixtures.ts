@@ -36,7 +36,7 @@ net.Server.prototype.listen = function (...args) {
 `;
 const WRAPPER = `#!/bin/sh\nunset PWD\nexec /usr/local/bin/node --require /usr/local/lib/berth-test/listen-any.cjs "$@"\n`;
 
-/** Builds berth/stack-node:20 when missing, then the test image on top of it when missing. */
+/** Builds berth/stack-node:24 when missing, then the test image on top of it when missing. */
 export async function buildTestImage(docker: Docker, dataDir: string): Promise<void> {
   const started = Date.now();
   const base = await ensureStackImage({ docker, logger: silentLogger(), dataDir, name: 'node' });

@@ -2,7 +2,7 @@
 // tries every way out of its container (another app's files and container, the Docker socket, the
 // host's loopback services, writing to / and /app, a fork bomb, a memory bomb, raising privileges)
 // and each attempt must fail; afterwards the victim, the hostile app itself and the host still work.
-// The hostile app runs from berth/stack-node:20 with the limits of its berth.yaml (128 MiB, 64 pids),
+// The hostile app runs from berth/stack-node:24 with the limits of its berth.yaml (128 MiB, 64 pids),
 // the victim is the runtime tests' app (test-apps.ts). Runs only when BERTH_TEST_DOCKER=1.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -91,7 +91,7 @@ if (!dockerEnabled) {
     let identities: TestIdentities;
 
     beforeAll(async () => {
-      await buildTestImage(docker, imageDir); // berth/stack-node:20, and the victim's test image
+      await buildTestImage(docker, imageDir); // berth/stack-node:24, and the victim's test image
       made = await makeDockerDriver(docker, {
         image: (spec) => (spec.app === apps.victim ? TEST_IMAGE : STACK_IMAGES.node),
       })();

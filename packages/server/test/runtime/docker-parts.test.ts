@@ -47,7 +47,7 @@ describe('containerConfig', () => {
     });
     expect(config).toMatchObject({
       name: 'berth-k3x9q2-shop-prod-v3-web-1-ab12',
-      Image: 'berth/stack-node:20',
+      Image: 'berth/stack-node:24',
       Cmd: ['node', 'server.js'],
       User: '10001:10001',
       WorkingDir: '/app',

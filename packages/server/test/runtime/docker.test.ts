@@ -74,7 +74,7 @@ if (!dockerEnabled) {
     });
 
     describe('stack images', () => {
-      it('berth/stack-node:20 runs Node.js 20 and berth/stack-python:3.11 runs Python 3.11', async () => {
+      it('berth/stack-node:24 runs Node.js 24 and berth/stack-python:3.11 runs Python 3.11', async () => {
         const node = await ensureStackImage({
           docker,
           logger: silentLogger(),
@@ -83,7 +83,7 @@ if (!dockerEnabled) {
         });
         expect(await runToCompletion(docker, node, ['node', '--version'])).toMatchObject({
           code: 0,
-          output: expect.stringMatching(/^v20\./),
+          output: expect.stringMatching(/^v24\./),
         });
         const python = await ensureStackImage({
           docker,

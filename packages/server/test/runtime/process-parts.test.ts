@@ -1,12 +1,12 @@
 // Smaller parts of the process driver: /proc parsing, process groups, ports, the guard wrapper.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { isBerthError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { InstanceInfo, RuntimeDriver } from '../../src/runtime/index.ts';
 import { guardDriver } from '../../src/runtime/index.ts';
-import { instanceEnv } from '../../src/runtime/process/instance-env.ts';
+import { defaultPath, instanceEnv } from '../../src/runtime/process/instance-env.ts';
 import { createPortAllocator } from '../../src/runtime/process/port-allocator.ts';
 import {
   isSameProcessAlive,
@@ -73,6 +73,15 @@ describe('instance environment', () => {
     const worker = instanceEnv({ ...spec, listen: false }, { ...extra, port: undefined });
     expect(worker).not.toHaveProperty('PORT');
     expect(worker).not.toHaveProperty('HOST');
+  });
+
+  it("finds berthd's own Node.js first on the default PATH, runnable by an unprivileged user", () => {
+    const env = instanceEnv({ ...spec, pathPrepend: [] }, { ...extra, basePath: defaultPath() });
+    expect(env['PATH']!.split(':')).toContain('/usr/bin');
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const found = spawnSync('node', ['--version'], { env, cwd: '/', encoding: 'utf8', ...asNobody });
+    expect(found.stdout.trim()).toBe(process.version);
+    expect(found.stdout).toMatch(/^v24\./);
   });
 });
 

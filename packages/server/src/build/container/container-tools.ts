@@ -27,7 +27,7 @@ export interface ContainerTools {
   env: Record<string, string>;
 }
 
-/** The container's tools; `hostNpm` is the host's npm command (default: the npm next to /usr/bin/node). */
+/** The container's tools; `hostNpm` is the host's npm command (default: resolveTools' npm). */
 export function containerTools(
   hostNpm: string = resolveTools().npm,
   caBundle: string = HOST_CA_BUNDLE,

@@ -45,7 +45,7 @@ export async function buildImage(o: ImageBuildOptions): Promise<BuiltImage> {
     if (!(await imageExists(o.docker, from.ref))) {
       throw imageFailed(
         `Dockerfile line ${from.line}: the image ${from.ref} is not on this host, and Berth never pulls ` +
-          'images. Start FROM a stack image (berth/stack-node:20, berth/stack-python:3.11, ' +
+          'images. Start FROM a stack image (berth/stack-node:24, berth/stack-python:3.11, ' +
           'berth/stack-base:bookworm) or load the image first (docs/docker.md).',
         [],
         { image: from.ref },

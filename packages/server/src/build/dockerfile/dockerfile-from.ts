@@ -2,7 +2,7 @@
 // error when one is not on this host: Berth never pulls, and the engine's own attempt would only
 // fail after a registry time-out.
 export interface FromImage {
-  /** The image reference as written (`berth/stack-node:20`). */
+  /** The image reference as written (`berth/stack-node:24`). */
   ref: string;
   line: number;
 }

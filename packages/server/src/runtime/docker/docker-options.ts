@@ -11,7 +11,7 @@ export interface DockerDriverOptions {
   logger: Logger;
   /** berthd's data dir: homes of instances without a user and the logs of stopped instances. */
   dataDir: string;
-  /** The image of an instance whose spec names none (default: berth/stack-node:20). */
+  /** The image of an instance whose spec names none (default: berth/stack-node:24). */
   image?: (spec: InstanceSpec) => string;
   /** This installation's code (tenants/): in every container's, network's and label's name, so two
    *  installations on one host never share one. Default: a hash of the data dir. */
@@ -62,7 +62,7 @@ export function resolveDockerOptions(options: DockerDriverOptions): ResolvedDock
   return {
     docker: options.docker,
     dataDir: options.dataDir,
-    image: options.image ?? (() => 'berth/stack-node:20'),
+    image: options.image ?? (() => 'berth/stack-node:24'),
     networkPrefix: options.network?.prefix ?? `berth-${owner}-app-`,
     limits: { ...DEFAULT_LIMITS, ...options.defaultLimits },
     policy: { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy },

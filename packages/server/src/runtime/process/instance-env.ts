@@ -6,8 +6,16 @@ import type { InstanceSpec } from '../driver.ts';
 /** Where a listening instance is told to listen (HOST), unless its vars say otherwise. */
 const LISTEN_HOST = '127.0.0.1';
 
-/** PATH when the spec does not set one. */
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+/**
+ * PATH when the spec does not set one: the directory of the Node.js berthd runs on (`node` is then
+ * the same Node.js 24 that berth/stack-node carries on the Docker runtime, not the system's), then
+ * the system's directories.
+ */
+export function defaultPath(nodeBinary: string = process.execPath): string {
+  return [...new Set([path.dirname(nodeBinary), ...SYSTEM_PATH])].join(':');
+}
 
 /**
  * spec.vars, then: PORT (listen instances; always the allocated one) and HOST = 127.0.0.1 unless the

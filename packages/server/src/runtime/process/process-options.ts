@@ -4,7 +4,7 @@ import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Logger } from '../../logger.ts';
 import { SETTING_DEFAULTS } from '../../setting-defaults.ts';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from '../restart-policy.ts';
-import { DEFAULT_PATH } from './instance-env.ts';
+import { defaultPath } from './instance-env.ts';
 import { DEFAULT_LOG_SETTINGS, type LogSettings } from './log-collector.ts';
 
 export interface ProcessDriverOptions {
@@ -68,7 +68,7 @@ export function resolveOptions(options: ProcessDriverOptions): ResolvedOptions {
     portConflictWindowMs: options.portConflictWindowMs ?? 5000,
     host: options.host ?? '127.0.0.1',
     ports: options.ports,
-    basePath: options.basePath ?? DEFAULT_PATH,
+    basePath: options.basePath ?? defaultPath(),
     secretBox: options.secretBox,
     prlimitPath: prlimit,
   };
