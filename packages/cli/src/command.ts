@@ -50,6 +50,11 @@ export interface Io {
   stderr: NodeJS.WritableStream;
   hostname: string;
   version: string;
+  /**
+   * Aborted on Ctrl-C (main.ts wires SIGINT to it; a test aborts it itself): the command stops and
+   * the CLI exits 130.
+   */
+  interrupt?: AbortSignal;
 }
 
 export interface CommandContext {
@@ -58,6 +63,8 @@ export interface CommandContext {
   args: string[];
   /** `--json` was given. */
   json: boolean;
+  /** Aborted on Ctrl-C: long waits (follows, polls, streams) stop on it. */
+  signal: AbortSignal;
   out: Output;
   terminal: Terminal;
   credentials: CredentialStore;

@@ -6,7 +6,7 @@ import { createCredentialStore, credentialsFile } from './credentials.ts';
 import { notLoggedIn } from './errors.ts';
 import { createOutput } from './output.ts';
 import { normalizeServerUrl } from './server-url.ts';
-import { createTerminal } from './terminal.ts';
+import { colourWanted, createTerminal } from './terminal.ts';
 
 export type OptionValues = Record<string, string | boolean | undefined>;
 
@@ -28,7 +28,11 @@ export function createContext(io: Io, values: OptionValues, args: string[]): Com
     io,
     args,
     json: values['json'] === true,
-    out: createOutput(io.stdout, io.stderr),
+    signal: io.interrupt ?? new AbortController().signal,
+    out: createOutput(io.stdout, io.stderr, {
+      stdout: colourWanted(io.stdout, io.env),
+      stderr: colourWanted(io.stderr, io.env),
+    }),
     terminal: createTerminal(io.stdin, io.stderr),
     credentials,
     str,

@@ -1,5 +1,6 @@
-// Asking the person at the terminal (prompts on stderr, so stdout stays clean for scripts), and
-// reading a secret from stdin for `--password-stdin`.
+// Asking the person at the terminal (prompts on stderr, so stdout stays clean for scripts), reading a
+// secret from stdin for `--password-stdin`, deciding whether a stream gets colour, and putting the
+// terminal back as it was when a command is interrupted.
 import readline from 'node:readline';
 import { CliError, EXIT } from './errors.ts';
 
@@ -39,7 +40,27 @@ export function createTerminal(stdin: NodeJS.ReadStream, stderr: NodeJS.Writable
   };
 }
 
-function interrupted(): CliError {
+/**
+ * The one place that decides whether `stream` gets colour: FORCE_COLOR (any value but `0` or `false`)
+ * forces it; otherwise only a TTY, and never with NO_COLOR set to anything (no-color.org) or TERM=dumb.
+ */
+export function colourWanted(
+  stream: NodeJS.WritableStream,
+  env: Record<string, string | undefined>,
+): boolean {
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined && force !== '0' && force !== 'false') return true;
+  if (env['NO_COLOR'] !== undefined) return false;
+  if (env['TERM'] === 'dumb') return false;
+  return Boolean((stream as NodeJS.WriteStream).isTTY);
+}
+
+/** Leaves the terminal as the shell expects it: raw mode off (a hidden prompt turns it on). */
+export function restoreTerminal(stdin: NodeJS.ReadStream): void {
+  if (stdin.isTTY && stdin.isRaw) stdin.setRawMode(false);
+}
+
+export function interrupted(): CliError {
   return new CliError('interrupted', 'INTERRUPTED', EXIT.interrupted);
 }
 

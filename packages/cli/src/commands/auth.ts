@@ -137,6 +137,7 @@ async function login(ctx: CommandContext): Promise<void> {
     await new BerthClient({ baseUrl: server, token: stored.token }).logout().catch(() => {});
   }
   ctx.credentials.write({ server, token: token.secret, username: token.username });
+  if (ctx.json) return ctx.out.json({ server, username: token.username });
   ctx.out.line(`Logged in to ${server} as ${token.username}`);
 }
 
@@ -211,7 +212,8 @@ async function passwd(ctx: CommandContext): Promise<void> {
     throw usageError('no terminal to ask for the passwords; pipe them in with --password-stdin');
   }
   await client.changePassword({ currentPassword: current, newPassword: fresh });
-  ctx.out.line(`Changed the password of ${me.user.username}.`);
+  if (ctx.json) ctx.out.json({ passwordChanged: { user: me.user.username } });
+  else ctx.out.line(`Changed the password of ${me.user.username}.`);
   // The change revoked every API token of the user, the stored one too: log in again.
   if (stored?.server === client.baseUrl) {
     const token = await createCliToken(ctx, client.baseUrl, me.user.username, fresh);
@@ -236,6 +238,7 @@ async function logout(ctx: CommandContext): Promise<void> {
   }
   // With BERTH_TOKEN set, that token was the one revoked; the stored one stays.
   if (stored && !fromEnv) ctx.credentials.remove();
+  if (ctx.json) return ctx.out.json({ loggedOut: { server: client.baseUrl } });
   ctx.out.line(`Logged out of ${client.baseUrl}`);
 }
 

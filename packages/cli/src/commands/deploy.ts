@@ -53,8 +53,7 @@ export const deployGroup: Group = {
         const pack = await packDirectory(path.resolve(dir));
         const files = `${pack.fileCount} file${pack.fileCount === 1 ? '' : 's'}`;
         const packed = `Packed ${files} from ${dir} (${formatSize(pack.data.byteLength)}); uploading.`;
-        if (ctx.json) ctx.out.note(packed);
-        else ctx.out.line(packed);
+        ctx.out.note(packed);
         const { deploy } = await client.uploadDeploy(where.app, where.env, pack.data, {
           ...(description !== undefined && { description }),
         });

@@ -3,7 +3,8 @@ import type { UpdateUserRequest } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { time } from '../output.ts';
-import { confirm, newPassword, PASSWORD_STDIN_OPTION, role, YES_OPTION } from './shared.ts';
+import { role, username } from '../validate.ts';
+import { confirm, newPassword, PASSWORD_STDIN_OPTION, YES_OPTION } from './shared.ts';
 
 const PROFILE = {
   'display-name': { type: 'string' as const, value: 'NAME', help: 'Full name shown in the console' },
@@ -54,7 +55,7 @@ export const usersGroup: Group = {
         const displayName = ctx.str('display-name');
         const email = ctx.str('email');
         const request = {
-          username: ctx.args[0]!,
+          username: username(ctx.args[0]!),
           role: role(roleName),
           ...(displayName !== undefined && { displayName }),
           ...(email !== undefined && { email }),
@@ -129,14 +130,15 @@ export const usersGroup: Group = {
     {
       name: 'delete',
       summary: 'Delete a user (their sessions and tokens end)',
-      usage: 'USERNAME --yes',
+      usage: 'USERNAME --yes [--json]',
       args: [1, 1],
       options: YES_OPTION,
       async run(ctx) {
-        const username = ctx.args[0]!;
-        await confirm(ctx, `Delete user ${username}`, username);
-        await ctx.client().deleteUser(username);
-        ctx.out.line(`Deleted user ${username}.`);
+        const name = username(ctx.args[0]!);
+        await confirm(ctx, `Delete user ${name}`, name);
+        await ctx.client().deleteUser(name);
+        if (ctx.json) return ctx.out.json({ deleted: { user: name } });
+        ctx.out.line(`Deleted user ${name}.`);
       },
     },
   ],
