@@ -25,6 +25,8 @@ export interface Command {
   options?: OptionSpecs;
   /** Extra lines for the command's help. */
   notes?: string[];
+  /** Words shell completion offers for the arguments, given the command table (e.g. shell names). */
+  argWords?: (groups: Group[]) => string[];
   run(ctx: CommandContext): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import { GLOBAL_OPTIONS } from './help.ts';
 export const SHELLS = ['bash', 'zsh'] as const;
 export type Shell = (typeof SHELLS)[number];
 
-const WORD = /^-{0,2}[a-z][a-z0-9-]*$/;
+const WORD = /^-{0,2}[A-Za-z][a-z0-9-]*$/;
 
 export function completionScript(shell: Shell, groups: Group[], version: string): string {
   return shell === 'bash' ? bashScript(groups, version) : zshScript(groups, version);
@@ -28,7 +28,7 @@ function bashScript(groups: Group[], version: string): string {
   for (const group of groups) {
     lines.push(`      ${word(group.name)})`);
     if (group.single) {
-      lines.push(`        words=${quote(commandWords(group.commands[0]!))} ;;`);
+      lines.push(`        words=${quote(commandWords(group.commands[0]!, groups))} ;;`);
       continue;
     }
     lines.push(
@@ -36,8 +36,8 @@ function bashScript(groups: Group[], version: string): string {
       `          words=${quote(group.commands.map((c) => c.name))}`,
       '        else',
       '          case ${COMP_WORDS[2]} in',
-      ...group.commands.map((c) => `            ${word(c.name)}) words=${quote(commandWords(c))} ;;`),
-      `            *) words=${quote(optionWords(GLOBAL_OPTIONS))} ;;`,
+      ...group.commands.map((c) => `            ${word(c.name)}) words=${quote(commandWords(c, groups))} ;;`),
+      `            *) words=${quote(fallbackWords(group, groups))} ;;`,
       '          esac',
       '        fi ;;',
     );
@@ -63,7 +63,7 @@ function zshScript(groups: Group[], version: string): string {
     '  if (( CURRENT == 2 )); then',
     `    choices=(${groups.map((g) => described(g.name, g.summary)).join(' ')})`,
     "    _describe 'command' choices",
-    `    compadd -- ${[...optionWords(GLOBAL_OPTIONS), '--version', '-V'].join(' ')}`,
+    `    compadd -- ${[...optionWords(GLOBAL_OPTIONS), '--version', '-V'].map(word).join(' ')}`,
     '    return',
     '  fi',
     '  case $words[2] in',
@@ -71,7 +71,7 @@ function zshScript(groups: Group[], version: string): string {
   for (const group of groups) {
     lines.push(`    ${word(group.name)})`);
     if (group.single) {
-      lines.push(`      compadd -- ${commandWords(group.commands[0]!).join(' ')} ;;`);
+      lines.push(`      compadd -- ${commandWords(group.commands[0]!, groups).map(word).join(' ')} ;;`);
       continue;
     }
     lines.push(
@@ -80,8 +80,10 @@ function zshScript(groups: Group[], version: string): string {
       "        _describe 'command' choices",
       '      else',
       '        case $words[3] in',
-      ...group.commands.map((c) => `          ${word(c.name)}) compadd -- ${commandWords(c).join(' ')} ;;`),
-      `          *) compadd -- ${optionWords(GLOBAL_OPTIONS).join(' ')} ;;`,
+      ...group.commands.map(
+        (c) => `          ${word(c.name)}) compadd -- ${commandWords(c, groups).map(word).join(' ')} ;;`,
+      ),
+      `          *) compadd -- ${fallbackWords(group, groups).map(word).join(' ')} ;;`,
       '        esac',
       '      fi ;;',
     );
@@ -90,9 +92,15 @@ function zshScript(groups: Group[], version: string): string {
   return lines.join('\n');
 }
 
-/** A command's options and the global ones, long and short. */
-function commandWords(command: Command): string[] {
-  return optionWords({ ...command.options, ...GLOBAL_OPTIONS });
+/** A command's argument words, its options and the global ones, long and short. */
+function commandWords(command: Command, groups: Group[]): string[] {
+  return [...(command.argWords?.(groups) ?? []), ...optionWords({ ...command.options, ...GLOBAL_OPTIONS })];
+}
+
+/** After `berth GROUP --opt …` with no command named: the default command's words, or the global options. */
+function fallbackWords(group: Group, groups: Group[]): string[] {
+  const fallback = group.commands.find((c) => c.name === group.defaultCommand);
+  return fallback ? commandWords(fallback, groups) : optionWords(GLOBAL_OPTIONS);
 }
 
 function optionWords(options: OptionSpecs): string[] {

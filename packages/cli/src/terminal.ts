@@ -41,16 +41,17 @@ export function createTerminal(stdin: NodeJS.ReadStream, stderr: NodeJS.Writable
 }
 
 /**
- * The one place that decides whether `stream` gets colour: FORCE_COLOR (any value but `0` or `false`)
- * forces it; otherwise only a TTY, and never with NO_COLOR set to anything (no-color.org) or TERM=dumb.
+ * The one place that decides whether `stream` gets colour: never with NO_COLOR set to any non-empty
+ * value (no-color.org), even with FORCE_COLOR; else always with FORCE_COLOR set (but not to `0` or
+ * `false`); else only on a TTY whose TERM is not `dumb`.
  */
 export function colourWanted(
   stream: NodeJS.WritableStream,
   env: Record<string, string | undefined>,
 ): boolean {
+  if (env['NO_COLOR']) return false;
   const force = env['FORCE_COLOR'];
   if (force !== undefined && force !== '0' && force !== 'false') return true;
-  if (env['NO_COLOR'] !== undefined) return false;
   if (env['TERM'] === 'dumb') return false;
   return Boolean((stream as NodeJS.WriteStream).isTTY);
 }

@@ -17,6 +17,7 @@ export function helpGroup(groups: () => Group[]): Group {
         summary: "Show the help of berth, of a command or of a subcommand (the same as '--help')",
         usage: '[COMMAND [SUB]]',
         args: [0, 2],
+        argWords: (all) => all.map((g) => g.name),
         async run(ctx) {
           ctx.io.stdout.write(helpFor(groups(), ctx.args, ctx.io.version));
         },
@@ -46,6 +47,7 @@ export function completionGroup(groups: () => Group[]): Group {
         summary: 'Print a completion script for bash or zsh, made from the commands of this berth',
         usage: 'bash|zsh',
         args: [1, 1],
+        argWords: () => [...SHELLS],
         notes: [
           'bash:  source <(berth completion bash)   (or save it in ~/.local/share/bash-completion/completions/berth)',
           'zsh:   source <(berth completion zsh)    (after compinit; or save it as _berth in your $fpath)',
