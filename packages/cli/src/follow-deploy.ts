@@ -81,16 +81,25 @@ export async function watchDeploy(
     printed?.push(text);
     ctx.out.log(text, 'stderr');
   };
-  // Ctrl-C ends the command (exit 130); the deploy goes on, so say how to stop it.
-  const onInterrupt = () =>
-    ctx.out.note(
-      `Stopped following; deploy ${id} goes on on the server (cancel it with 'berth deploys cancel ${id}').`,
-    );
-  ctx.signal.addEventListener('abort', onInterrupt, { once: true });
+  // Ctrl-C ends the command (exit 130) at once; the deploy goes on, so the error says how to stop it.
+  let stop = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    const onAbort = () =>
+      reject(
+        new CliError(
+          `stopped following; deploy ${id} goes on on the server (cancel it with 'berth deploys cancel ${id}')`,
+          'INTERRUPTED',
+          EXIT.interrupted,
+        ),
+      );
+    if (ctx.signal.aborted) return onAbort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    stop = () => ctx.signal.removeEventListener('abort', onAbort);
+  });
   try {
-    return await followLog(client, id, print, { signal: ctx.signal });
+    return await Promise.race([followLog(client, id, print, { signal: ctx.signal }), stopped]);
   } finally {
-    ctx.signal.removeEventListener('abort', onInterrupt);
+    stop();
   }
 }
 

@@ -61,13 +61,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let unlisten = () => {};
   const onInterrupt = new Promise<never>((_, reject) => {
     if (!signal) return;
-    const abort = () => reject(interrupted());
+    // A command that stops on the signal itself ends with its own words (a deploy goes on, say);
+    // one that does not is cut off a moment later.
+    const abort = () => setImmediate(() => reject(interrupted()));
     if (signal.aborted) return abort();
     signal.addEventListener('abort', abort, { once: true });
     unlisten = () => signal.removeEventListener('abort', abort);
   });
   try {
     await Promise.race([dispatch(argv, io), onInterrupt]);
+    // A command that ended quietly on the signal (a log stream closed by it) was interrupted too.
+    if (signal?.aborted) throw interrupted();
     return EXIT.ok;
   } catch (err) {
     return reportError(err, io.stderr);

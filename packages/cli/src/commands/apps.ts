@@ -18,7 +18,7 @@ export const appsGroup: Group = {
     {
       name: 'create',
       summary: 'Create an app (with its stag and prod environments) and print its secret',
-      usage: 'CODE --name NAME [--description TEXT] [--logo-url URL]',
+      usage: 'CODE --name NAME [--description TEXT] [--logo-url URL] [--json]',
       args: [1, 1],
       options: {
         name: { type: 'string', value: 'NAME', help: 'Display name (required)' },
@@ -88,7 +88,7 @@ export const appsGroup: Group = {
     {
       name: 'update',
       summary: "Change an app's name, description or logo",
-      usage: 'CODE|--app CODE [--name NAME] [--description TEXT] [--logo-url URL|""]',
+      usage: 'CODE|--app CODE [--name NAME] [--description TEXT] [--logo-url URL|""] [--json]',
       args: [0, 1],
       notes: [APP_ARGUMENT_NOTE],
       options: {

@@ -13,7 +13,7 @@ export const loginGroup: Group = {
     {
       name: 'login',
       summary: 'Log in to a Berth server and store an API token for the other commands',
-      usage: '[URL] [--username NAME] [--password-stdin [--new-password-stdin]]',
+      usage: '[URL] [--username NAME] [--password-stdin [--new-password-stdin]] [--json]',
       args: [0, 1],
       options: {
         username: { type: 'string', short: 'u', value: 'NAME', help: 'Your username (asked when missing)' },
@@ -51,7 +51,7 @@ export const logoutGroup: Group = {
     {
       name: 'logout',
       summary: 'Revoke the stored API token on the server and forget it',
-      usage: '',
+      usage: '[--json]',
       args: [0, 0],
       run: logout,
     },
@@ -66,7 +66,7 @@ export const passwdGroup: Group = {
     {
       name: 'passwd',
       summary: 'Change your own password',
-      usage: '[--password-stdin]',
+      usage: '[--password-stdin] [--json]',
       args: [0, 0],
       options: {
         'password-stdin': {

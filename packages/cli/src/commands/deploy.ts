@@ -28,7 +28,7 @@ export const deployGroup: Group = {
     {
       name: 'deploy',
       summary: 'Pack DIR (default: the current directory), upload it and follow the deploy to its end',
-      usage: '[DIR] --app CODE [--env stag|prod] [--description TEXT] [--no-wait]',
+      usage: '[DIR] --app CODE [--env stag|prod] [--description TEXT] [--no-wait] [--json]',
       args: [0, 1],
       options: {
         ...TARGET_OPTIONS,

@@ -19,7 +19,7 @@ export const logsGroup: Group = {
       name: 'logs',
       summary: "Print an environment's app logs (stdout and stderr of its instances); -f keeps following",
       usage:
-        '--app CODE [--env stag|prod] [--process P] [--instance I] [--since 10m] [--grep TEXT] [-n N] [-f]',
+        '--app CODE [--env stag|prod] [--process P] [--instance I] [--since 10m] [--grep TEXT] [-n N] [-f] [--json]',
       args: [0, 0],
       options: {
         ...TARGET_OPTIONS,

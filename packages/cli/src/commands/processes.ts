@@ -19,7 +19,7 @@ export const scaleGroup: Group = {
     {
       name: 'scale',
       summary: 'Set how many instances of each process type run (types not named keep their count)',
-      usage: 'TYPE=COUNT... --app CODE [--env stag|prod] [--no-wait]',
+      usage: 'TYPE=COUNT... --app CODE [--env stag|prod] [--no-wait] [--json]',
       args: [1, 20],
       options: { ...TARGET_OPTIONS, ...FOLLOW_OPTION },
       notes: [
@@ -96,7 +96,7 @@ function actionGroup(
       {
         name,
         summary: `${summary}, and follow it to its end`,
-        usage: '--app CODE [--env stag|prod] [--no-wait]',
+        usage: '--app CODE [--env stag|prod] [--no-wait] [--json]',
         args: [0, 0],
         options: { ...TARGET_OPTIONS, ...FOLLOW_OPTION },
         notes: [TARGET_NOTE, FOLLOW_NOTE],

@@ -41,7 +41,7 @@ export const usersGroup: Group = {
     {
       name: 'create',
       summary: 'Create a user',
-      usage: 'USERNAME --role ROLE [--password-stdin] [--display-name NAME] [--email EMAIL]',
+      usage: 'USERNAME --role ROLE [--password-stdin] [--display-name NAME] [--email EMAIL] [--json]',
       args: [1, 1],
       options: {
         role: { type: 'string', value: 'ROLE', help: 'admin, operator, developer or auditor (required)' },
@@ -90,7 +90,7 @@ export const usersGroup: Group = {
       name: 'set',
       summary: "Change a user's role, status, password or profile",
       usage:
-        'USERNAME [--role ROLE] [--disable | --enable] [--password-stdin] [--display-name NAME] [--email EMAIL|""]',
+        'USERNAME [--role ROLE] [--disable | --enable] [--password-stdin] [--display-name NAME] [--email EMAIL|""] [--json]',
       args: [1, 1],
       options: {
         role: { type: 'string', value: 'ROLE', help: 'New role' },
