@@ -67,7 +67,8 @@ export const appsGroup: Group = {
       options: APP_OPTION,
       notes: [APP_ARGUMENT_NOTE],
       async run(ctx) {
-        const body = await ctx.client().getApp(appArgument(ctx, 'berth apps info CODE'));
+        const code = appArgument(ctx, 'berth apps info CODE');
+        const body = await ctx.client().getApp(code);
         if (ctx.json) return ctx.out.json(body);
         const { app } = body;
         ctx.out.fields([

@@ -72,7 +72,8 @@ export const usersGroup: Group = {
       usage: 'USERNAME [--json]',
       args: [1, 1],
       async run(ctx) {
-        const body = await ctx.client().getUser(ctx.args[0]!);
+        const name = username(ctx.args[0]!);
+        const body = await ctx.client().getUser(name);
         if (ctx.json) return ctx.out.json(body);
         const { user } = body;
         ctx.out.fields([
@@ -107,6 +108,7 @@ export const usersGroup: Group = {
       async run(ctx) {
         if (ctx.flag('disable') && ctx.flag('enable'))
           throw usageError('--disable and --enable exclude each other');
+        const name = username(ctx.args[0]!);
         const change: UpdateUserRequest = {};
         const roleName = ctx.str('role');
         if (roleName !== undefined) change.role = role(roleName);
@@ -122,7 +124,7 @@ export const usersGroup: Group = {
             'nothing to change; give --role, --disable, --enable, --password-stdin, --display-name or --email',
           );
         }
-        const body = await ctx.client().updateUser(ctx.args[0]!, change);
+        const body = await ctx.client().updateUser(name, change);
         if (ctx.json) return ctx.out.json(body);
         ctx.out.line(`Updated user ${body.user.username}.`);
       },
