@@ -19,10 +19,12 @@ function bashScript(groups: Group[], version: string): string {
     `# bash completion for berth ${version}, generated from its command table.`,
     '# Load it with: source <(berth completion bash)',
     '_berth() {',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's own ${…}, not a template
     '  local cur=${COMP_WORDS[COMP_CWORD]} words=',
     '  if (( COMP_CWORD == 1 )); then',
     `    words=${quote(top)}`,
     '  else',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's own ${…}, not a template
     '    case ${COMP_WORDS[1]} in',
   ];
   for (const group of groups) {
@@ -35,6 +37,7 @@ function bashScript(groups: Group[], version: string): string {
       '        if (( COMP_CWORD == 2 )) && [[ $cur != -* ]]; then',
       `          words=${quote(group.commands.map((c) => c.name))}`,
       '        else',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's own ${…}, not a template
       '          case ${COMP_WORDS[2]} in',
       ...group.commands.map((c) => `            ${word(c.name)}) words=${quote(commandWords(c, groups))} ;;`),
       `            *) words=${quote(fallbackWords(group, groups))} ;;`,
