@@ -249,8 +249,9 @@ describe.each(testDialects())('berth deploy loop against berthd on %s', (dialect
       await eventually('a start line on the followed log', async () =>
         stdout.includes('node-hello listening') ? true : undefined,
       );
+      // Ctrl-C exits 130, like every command.
       child.kill('SIGINT');
-      expect(await exited).toBe(0);
+      expect(await exited).toBe(130);
       expect(stdout).toMatch(/ web\/\S+: node-hello listening on /);
     },
     120_000,
