@@ -25,6 +25,8 @@ export interface Command {
   options?: OptionSpecs;
   /** Extra lines for the command's help. */
   notes?: string[];
+  /** Words shell completion offers for the arguments, given the command table (e.g. shell names). */
+  argWords?: (groups: Group[]) => string[];
   run(ctx: CommandContext): Promise<void>;
 }
 
@@ -50,6 +52,11 @@ export interface Io {
   stderr: NodeJS.WritableStream;
   hostname: string;
   version: string;
+  /**
+   * Aborted on Ctrl-C (main.ts wires SIGINT to it; a test aborts it itself): the command stops and
+   * the CLI exits 130.
+   */
+  interrupt?: AbortSignal;
 }
 
 export interface CommandContext {
@@ -58,6 +65,8 @@ export interface CommandContext {
   args: string[];
   /** `--json` was given. */
   json: boolean;
+  /** Aborted on Ctrl-C: long waits (follows, polls, streams) stop on it. */
+  signal: AbortSignal;
   out: Output;
   terminal: Terminal;
   credentials: CredentialStore;

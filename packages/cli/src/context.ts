@@ -7,7 +7,7 @@ import { notLoggedIn } from './errors.ts';
 import { httpFetch } from './http-fetch.ts';
 import { createOutput } from './output.ts';
 import { normalizeServerUrl } from './server-url.ts';
-import { createTerminal } from './terminal.ts';
+import { colourWanted, createTerminal } from './terminal.ts';
 
 export type OptionValues = Record<string, string | boolean | undefined>;
 
@@ -29,7 +29,11 @@ export function createContext(io: Io, values: OptionValues, args: string[]): Com
     io,
     args,
     json: values['json'] === true,
-    out: createOutput(io.stdout, io.stderr),
+    signal: io.interrupt ?? new AbortController().signal,
+    out: createOutput(io.stdout, io.stderr, {
+      stdout: colourWanted(io.stdout, io.env),
+      stderr: colourWanted(io.stderr, io.env),
+    }),
     terminal: createTerminal(io.stdin, io.stderr),
     credentials,
     str,

@@ -1,12 +1,16 @@
 // Following a deploy from the terminal: prints its log as it grows (polling `…/logs?after=`) until
-// the deploy ends, then resolves to it when it succeeded and fails with its error otherwise. Ctrl-C
-// stops the following only; the deploy goes on on the server. Every command that starts deploys
+// the deploy ends, then resolves to it when it succeeded and fails with its error otherwise. The log is
+// progress, so it goes to stderr; stdout gets the result only. Ctrl-C stops the following only (exit
+// 130); the deploy goes on on the server. Every command that starts deploys
 // (deploy, rollback, promote, scale, restart, stop, start, config set/unset, apps secret --rotate)
 // follows them here, and --no-wait (or --no-follow) returns at once.
-import type { BerthClient, Deploy } from '@berth/sdk';
+import type { BerthClient, Deploy, DeployLogsResponse } from '@berth/sdk';
 import type { CommandContext } from './command.ts';
 import { CliError, EXIT } from './errors.ts';
-import { safeLogLine } from './output.ts';
+import { interrupted } from './terminal.ts';
+
+/** One line of a deploy's log (a job's lines have the same fields). */
+export type LogLine = DeployLogsResponse['lines'][number];
 
 const FINISHED = new Set<string>(['succeeded', 'failed', 'cancelled']);
 const POLL_MS = 1000;
@@ -25,8 +29,8 @@ export function noWait(ctx: CommandContext): boolean {
 
 /**
  * Follows `deploy` to its end (unless --no-wait was given: then it only says how to follow) and
- * prints `done(finished)` when it succeeded. With --json the log goes to stderr and the finished
- * deploy, as `{ deploy }` (or `options.json`), to stdout.
+ * prints `done(finished)` when it succeeded. The log goes to stderr; with --json the finished deploy,
+ * as `{ deploy }` (or `options.json`), goes to stdout.
  */
 export async function followDeploy(
   ctx: CommandContext,
@@ -51,16 +55,16 @@ export async function followDeploy(
   throw deployFailure(finished, options.advice?.(finished), printed);
 }
 
-/** Tells where a deploy that is not followed can be followed and cancelled. */
+/** Says which deploy was started (stdout) and, as a hint, how to follow and cancel it (stderr). */
 export function sayHowToFollow(ctx: CommandContext, deploy: Deploy): void {
   const id = deploy.id;
   ctx.out.line(`Deploy ${id} ${deploy.status} (${deploy.kind} of ${deploy.app}/${deploy.env}).`);
-  ctx.out.line(`Follow it with 'berth deploys logs ${id} -f'; cancel it with 'berth deploys cancel ${id}'.`);
+  ctx.out.note(`Follow it with 'berth deploys logs ${id} -f'; cancel it with 'berth deploys cancel ${id}'.`);
 }
 
 /**
- * Prints the deploy's log (to stderr with --json) until it has finished; resolves to it, whatever
- * its end. The lines printed are added to `printed` when given.
+ * Prints the deploy's log to stderr until it has finished; resolves to it, whatever its end. The
+ * lines printed are added to `printed` when given.
  */
 export async function watchDeploy(
   ctx: CommandContext,
@@ -72,12 +76,31 @@ export async function watchDeploy(
   ctx.out.note(
     `Deploy ${id} (${deploy.kind} of ${deploy.app}/${deploy.env}) ${deploy.status}; following its log.`,
   );
-  const show = ctx.json ? (text: string) => ctx.out.note(text) : (text: string) => ctx.out.line(text);
-  const print = (text: string) => {
+  const print = (line: LogLine) => {
+    const text = logText(line);
     printed?.push(text);
-    show(text);
+    ctx.out.log(text, 'stderr');
   };
-  return untilInterrupted(id, () => followLog(client, id, print));
+  // Ctrl-C ends the command (exit 130) at once; the deploy goes on, so the error says how to stop it.
+  let stop = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    const onAbort = () =>
+      reject(
+        new CliError(
+          `stopped following; deploy ${id} goes on on the server (cancel it with 'berth deploys cancel ${id}')`,
+          'INTERRUPTED',
+          EXIT.interrupted,
+        ),
+      );
+    if (ctx.signal.aborted) return onAbort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    stop = () => ctx.signal.removeEventListener('abort', onAbort);
+  });
+  try {
+    return await Promise.race([followLog(client, id, print, { signal: ctx.signal }), stopped]);
+  } finally {
+    stop();
+  }
 }
 
 /**
@@ -95,48 +118,48 @@ export function deployFailure(finished: Deploy, advice?: string, printed: readon
   );
 }
 
-/** Prints the deploy's log lines from the start until the deploy has finished; resolves to it. */
+/** A deploy's or job's log line as text (`[warn] …` unless info); the printer makes it safe. */
+export function logText(line: Pick<LogLine, 'level' | 'line'>): string {
+  return `${line.level === 'info' ? '' : `[${line.level}] `}${line.line}`;
+}
+
+/**
+ * Passes the deploy's log lines from the start until the deploy has finished; resolves to it.
+ * `signal` stops it with INTERRUPTED.
+ */
 export async function followLog(
   client: BerthClient,
   id: string,
-  print: (text: string) => void,
-  options: { follow?: boolean } = {},
+  print: (line: LogLine) => void,
+  options: { follow?: boolean; signal?: AbortSignal } = {},
 ): Promise<Deploy> {
   const follow = options.follow ?? true;
+  const signal = options.signal ?? new AbortController().signal;
   let after = 0;
   let finished: Deploy | undefined;
   for (;;) {
+    if (signal.aborted) throw interrupted();
     const page = await client.deployLogs(id, { after });
-    for (const line of page.lines) {
-      print(`${line.level === 'info' ? '' : `[${line.level}] `}${safeLogLine(line.line)}`);
-    }
+    for (const line of page.lines) print(line);
     after = Math.max(after, page.nextAfter ?? 0, page.lines.at(-1)?.seq ?? 0);
     if (page.lines.length > 0) continue;
     if (finished) return finished;
     // Drain once more after seeing the deploy finished: lines may land just before the end.
     const current = (await client.getDeploy(id)).deploy;
     if (FINISHED.has(current.status) || !follow) finished = current;
-    else await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    else await pause(POLL_MS, signal);
   }
 }
 
-/** Runs `work`; Ctrl-C ends the command at once with exit code 130, saying the deploy goes on. */
-async function untilInterrupted<T>(id: string, work: () => Promise<T>): Promise<T> {
-  let onSignal: () => void = () => {};
-  const interrupted = new Promise<never>((_, reject) => {
-    onSignal = () =>
-      reject(
-        new CliError(
-          `stopped following; deploy ${id} goes on on the server (cancel it with 'berth deploys cancel ${id}')`,
-          'INTERRUPTED',
-          EXIT.interrupted,
-        ),
-      );
+/** Waits `ms`, or less when `signal` aborts (the caller then finds it aborted). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
-  process.once('SIGINT', onSignal);
-  try {
-    return await Promise.race([work(), interrupted]);
-  } finally {
-    process.off('SIGINT', onSignal);
-  }
 }

@@ -10,7 +10,7 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
 
 const EXIT_CODES = [
   'Exit codes: 0 ok, 1 the server refused or failed the request, 2 usage error,',
-  '            3 not logged in (or the token is no longer valid), 4 server unreachable.',
+  '            3 not logged in (or the token is no longer valid), 4 server unreachable, 130 Ctrl-C.',
 ];
 
 export function topHelp(groups: Group[], version: string): string {
@@ -31,7 +31,7 @@ export function topHelp(groups: Group[], version: string): string {
     'BERTH_URL and BERTH_TOKEN override the stored server and token (for scripts and CI).',
     ...EXIT_CODES,
     '',
-    "Run 'berth <command> --help' for more.",
+    "Run 'berth <command> --help' (or 'berth help <command>') for more.",
     '',
   ].join('\n');
 }

@@ -3,10 +3,12 @@
 // characters, so nobody can smuggle escape sequences into someone else's screen).
 
 export interface Output {
-  /** Prints one line (or several) to stdout. */
+  /** Prints one line (or several) to stdout: the command's result. */
   line(text?: string): void;
-  /** Prints a note to stderr (hints that scripts reading stdout should not see). */
+  /** Prints a note to stderr (progress and hints that scripts reading stdout should not see). */
   note(text: string): void;
+  /** Prints a log line from the server (an app's, a deploy's) to stdout, or to stderr as progress. */
+  log(text: string, to?: 'stdout' | 'stderr'): void;
   json(value: unknown): void;
   /** Prints rows under a header, columns aligned; `empty` when there are no rows. */
   table(headers: string[], rows: Array<Array<string | number | undefined | null>>, empty: string): void;
@@ -14,8 +16,21 @@ export interface Output {
   fields(pairs: Array<[string, string | number | undefined | null]>): void;
 }
 
-export function createOutput(stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Output {
+/** Whether each stream gets colour (terminal.ts decides). */
+export interface Colours {
+  stdout: boolean;
+  stderr: boolean;
+}
+
+export function createOutput(
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+  colours: Colours = { stdout: false, stderr: false },
+): Output {
   return {
+    log(text, to = 'stdout') {
+      (to === 'stdout' ? stdout : stderr).write(`${safeLogLine(text, colours[to])}\n`);
+    },
     line(text = '') {
       stdout.write(`${text}\n`);
     },
@@ -65,10 +80,13 @@ export function safe(text: string): string {
   });
 }
 
-/** A log line for the terminal: colour codes (SGR) stay, every other control character is escaped. */
-export function safeLogLine(text: string): string {
+/**
+ * A log line for the terminal: colour codes (SGR) stay when the stream gets colour and are dropped
+ * otherwise; every other control character is escaped.
+ */
+export function safeLogLine(text: string, colour = true): string {
   const parts = text.split(SGR);
-  return parts.map((part, i) => (i % 2 === 1 ? part : safe(part))).join('');
+  return parts.map((part, i) => (i % 2 === 1 ? (colour ? part : '') : safe(part))).join('');
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: colour sequences start with ESC

@@ -11,6 +11,7 @@ import { deployGroup } from './commands/deploy.ts';
 import { deploysGroup } from './commands/deploys.ts';
 import { jobsGroup } from './commands/jobs.ts';
 import { logsGroup } from './commands/logs.ts';
+import { completionGroup, helpGroup } from './commands/meta.ts';
 import { openGroup } from './commands/open.ts';
 import { psGroup, restartGroup, scaleGroup, startGroup, stopGroup } from './commands/processes.ts';
 import { promoteGroup, releasesGroup, rollbackGroup } from './commands/releases.ts';
@@ -19,7 +20,9 @@ import { usersGroup } from './commands/users.ts';
 import { createContext, type OptionValues } from './context.ts';
 import { EXIT, reportError, usageError } from './errors.ts';
 import { commandHelp, GLOBAL_OPTIONS, groupHelp, topHelp } from './help.ts';
+import { findCommand, findGroup } from './lookup.ts';
 import { didYouMean } from './suggest.ts';
+import { interrupted, restoreTerminal } from './terminal.ts';
 
 export const GROUPS: Group[] = [
   loginGroup,
@@ -44,15 +47,37 @@ export const GROUPS: Group[] = [
   tokensGroup,
   jobsGroup,
   auditGroup,
+  helpGroup(() => GROUPS),
+  completionGroup(() => GROUPS),
 ];
 
-/** Runs the CLI with `argv` (without `node berth.js`) and resolves to the exit code. */
+/**
+ * Runs the CLI with `argv` (without `node berth.js`) and resolves to the exit code. When
+ * `io.interrupt` aborts (Ctrl-C), it resolves to 130 at once, whatever the command was doing, and
+ * leaves the terminal as it found it.
+ */
 export async function run(argv: string[], io: Io): Promise<number> {
+  const signal = io.interrupt;
+  let unlisten = () => {};
+  const onInterrupt = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    // A command that stops on the signal itself ends with its own words (a deploy goes on, say);
+    // one that does not is cut off a moment later.
+    const abort = () => setImmediate(() => reject(interrupted()));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    unlisten = () => signal.removeEventListener('abort', abort);
+  });
   try {
-    await dispatch(argv, io);
+    await Promise.race([dispatch(argv, io), onInterrupt]);
+    // A command that ended quietly on the signal (a log stream closed by it) was interrupted too.
+    if (signal?.aborted) throw interrupted();
     return EXIT.ok;
   } catch (err) {
     return reportError(err, io.stderr);
+  } finally {
+    unlisten();
+    restoreTerminal(io.stdin);
   }
 }
 
@@ -70,16 +95,7 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
     io.stderr.write(topHelp(GROUPS, io.version));
     throw usageError('no command given; see berth --help');
   }
-  const groupName = argv[groupAt]!;
-  const group = GROUPS.find((g) => g.name === groupName);
-  if (!group) {
-    const hint = didYouMean(
-      groupName,
-      GROUPS.map((g) => g.name),
-      (n) => `berth ${n}`,
-    );
-    throw usageError(`unknown command '${groupName}'${hint || '; see berth --help'}`);
-  }
+  const group = findGroup(GROUPS, argv[groupAt]!);
   const rest = without(argv, groupAt);
 
   let command: Command | undefined;
@@ -89,18 +105,9 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
   } else {
     const at = firstPositional(rest, groupOptions(group));
     const name = at >= 0 ? rest[at]! : undefined;
-    command = name === undefined ? undefined : group.commands.find((c) => c.name === name);
-    if (command) {
+    if (name !== undefined) {
+      command = findCommand(group, name);
       args = without(rest, at);
-    } else if (name !== undefined) {
-      const hint = didYouMean(
-        name,
-        group.commands.map((c) => c.name),
-        (n) => `berth ${group.name} ${n}`,
-      );
-      throw usageError(
-        `unknown command 'berth ${group.name} ${name}'${hint || `; see berth ${group.name} --help`}`,
-      );
     } else if (group.defaultCommand && !hasHelp(rest)) {
       command = group.commands.find((c) => c.name === group.defaultCommand);
     }

@@ -1,5 +1,6 @@
-// Asking the person at the terminal (prompts on stderr, so stdout stays clean for scripts), and
-// reading a secret from stdin for `--password-stdin`.
+// Asking the person at the terminal (prompts on stderr, so stdout stays clean for scripts), reading a
+// secret from stdin for `--password-stdin`, deciding whether a stream gets colour, and putting the
+// terminal back as it was when a command is interrupted.
 import readline from 'node:readline';
 import { CliError, EXIT } from './errors.ts';
 
@@ -39,7 +40,28 @@ export function createTerminal(stdin: NodeJS.ReadStream, stderr: NodeJS.Writable
   };
 }
 
-function interrupted(): CliError {
+/**
+ * The one place that decides whether `stream` gets colour: never with NO_COLOR set to any non-empty
+ * value (no-color.org), even with FORCE_COLOR; else always with FORCE_COLOR set (but not to `0` or
+ * `false`); else only on a TTY whose TERM is not `dumb`.
+ */
+export function colourWanted(
+  stream: NodeJS.WritableStream,
+  env: Record<string, string | undefined>,
+): boolean {
+  if (env['NO_COLOR']) return false;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined && force !== '0' && force !== 'false') return true;
+  if (env['TERM'] === 'dumb') return false;
+  return Boolean((stream as NodeJS.WriteStream).isTTY);
+}
+
+/** Leaves the terminal as the shell expects it: raw mode off (a hidden prompt turns it on). */
+export function restoreTerminal(stdin: NodeJS.ReadStream): void {
+  if (stdin.isTTY && stdin.isRaw) stdin.setRawMode(false);
+}
+
+export function interrupted(): CliError {
   return new CliError('interrupted', 'INTERRUPTED', EXIT.interrupted);
 }
 

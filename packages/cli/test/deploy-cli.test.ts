@@ -100,7 +100,8 @@ describe('berth deploy-loop commands without a server', () => {
       env: { BERTH_URL: `http://127.0.0.1:${port}`, BERTH_TOKEN: 'berth_whatever' },
     });
     expect(down.code).toBe(4);
-    expect(down.stdout).toMatch(/^Packed \d+ files? from \. \(.+\); uploading\.\n$/);
+    expect(down.stdout).toBe('');
+    expect(down.stderr).toMatch(/^Packed \d+ files? from \. \(.+\); uploading\.\n/);
     expect(down.stderr).toContain(`http://127.0.0.1:${port}/api/v1/apps/hello/envs/stag/deploys`);
   });
 });

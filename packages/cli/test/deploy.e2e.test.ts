@@ -86,7 +86,7 @@ describe.each(testDialects())('berth deploy loop against berthd on %s', (dialect
       const deployed = expectOk(
         await cli.run(['deploy', appDir, '--app', 'hello', '--description', 'first']),
       );
-      expect(deployed.stdout).toMatch(/^Packed 5 files from .+ \(.+\); uploading\.\n/);
+      expect(deployed.stderr).toMatch(/^Packed 5 files from .+ \(.+\); uploading\.\n/);
       expect(deployed.stdout.endsWith(`Deployed v1 to ${stagUrl}\n`)).toBe(true);
 
       const open = expectOk(await cli.run(['open', '--app', 'hello']));
@@ -185,19 +185,20 @@ describe.each(testDialects())('berth deploy loop against berthd on %s', (dialect
       const child = cli.spawn(['deploy', slow, '--app', 'hello']);
       let stdout = '';
       let stderr = '';
-      child.stdout.setEncoding('utf8');
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
       });
+      child.stderr.setEncoding('utf8');
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // The followed log is progress: it arrives on stderr.
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error(`the instance never started; ${stdout} ${stderr}`)),
           60_000,
         );
-        child.stdout.on('data', (d: string) => {
-          stdout += d;
-          if (/Started hello-stag-/.test(stdout)) {
+        child.stderr.on('data', (d: string) => {
+          stderr += d;
+          if (/Started hello-stag-/.test(stderr)) {
             clearTimeout(timer);
             resolve();
           }
@@ -248,8 +249,9 @@ describe.each(testDialects())('berth deploy loop against berthd on %s', (dialect
       await eventually('a start line on the followed log', async () =>
         stdout.includes('node-hello listening') ? true : undefined,
       );
+      // Ctrl-C exits 130, like every command.
       child.kill('SIGINT');
-      expect(await exited).toBe(0);
+      expect(await exited).toBe(130);
       expect(stdout).toMatch(/ web\/\S+: node-hello listening on /);
     },
     120_000,

@@ -87,11 +87,12 @@ describe.each(testDialects())('commands that start deploys follow them, against 
 
   it('config set follows the config deploy to its end; --json carries the deploy', async () => {
     const set = expectOk(await cli.run(['config', 'set', 'GREETING=hello', '--app', APP]));
+    // The followed log is progress (stderr); stdout carries the result only.
     expect(set.stderr).toMatch(
-      /^Deploy dep_\S+ \(config of follow\/stag\) (queued|running); following its log\.\n$/,
+      /^Deploy dep_\S+ \(config of follow\/stag\) (queued|running); following its log\.\n/,
     );
-    expect(set.stdout).toMatch(/-----> v\d+ from stag v\d+ \(config\)\n/);
-    expect(set.stdout).toMatch(/Set GREETING in follow\/stag; v\d+ runs with it\.\n$/);
+    expect(set.stderr).toMatch(/-----> v\d+ from stag v\d+ \(config\)\n/);
+    expect(set.stdout).toMatch(/^Set GREETING in follow\/stag; v\d+ runs with it\.\n$/);
     expect((await answer()).greeting).toBe('hello');
 
     const json = JSON.parse(
@@ -127,7 +128,7 @@ describe.each(testDialects())('commands that start deploys follow them, against 
     const text = expectOk(await cli.run(['config', 'set', 'GREETING=later', '--app', APP, '--no-wait']));
     const textId = /^Deploy (dep_\S+) (queued|running) \(config of follow\/stag\)\.$/m.exec(text.stdout)?.[1];
     expect(textId).toBeDefined();
-    expect(text.stdout).toContain(`Follow it with 'berth deploys logs ${textId} -f'`);
+    expect(text.stderr).toContain(`Follow it with 'berth deploys logs ${textId} -f'`);
     expect(text.stdout).toContain(
       'Set GREETING in follow/stag; the new values run once that deploy succeeds.',
     );
@@ -247,8 +248,9 @@ describe.each(testDialects())('commands that start deploys follow them, against 
     writeApp(dir, 4);
     const failed = await cli.run(['deploy', dir, '--app', CAPPED]);
     expect(failed.code).toBe(1);
-    // The reason is in the deploy's log, printed as it is followed; the last line points there.
-    expect(failed.stdout).toMatch(/INSTANCE_LIMIT_EXCEEDED: capped would run 4 instances/);
+    // The reason is in the deploy's log, printed (to stderr) as it is followed; the last line points there.
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toMatch(/INSTANCE_LIMIT_EXCEEDED: capped would run 4 instances/);
     expect(failed.stderr).toMatch(/^berth: deploy dep_\S+ failed \(see its log above\)/m);
     const ps = JSON.parse(expectOk(await cli.run(['ps', '--app', CAPPED, '--json'])).stdout);
     expect(ps.instances).toEqual([]);

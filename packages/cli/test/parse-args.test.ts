@@ -1,8 +1,8 @@
-// The value parsers of the deploy-loop commands: `berth logs --since` and `berth scale TYPE=COUNT`.
+// The value parsers: the one `--since` grammar and `berth scale TYPE=COUNT`.
 import { describe, expect, it } from 'vitest';
-import { sinceTime } from '../src/commands/logs.ts';
-import { parseFormation } from '../src/commands/processes.ts';
 import { CliError } from '../src/errors.ts';
+import { parseWhen as sinceTime } from '../src/since.ts';
+import { formationArgs as parseFormation } from '../src/validate.ts';
 
 function usage(fn: () => unknown): CliError {
   try {
@@ -15,7 +15,7 @@ function usage(fn: () => unknown): CliError {
   throw new Error('no usage error');
 }
 
-describe('sinceTime', () => {
+describe('parseWhen', () => {
   const now = Date.parse('2026-11-23T15:00:00Z');
   it('takes durations ago, ISO dates and epoch ms', () => {
     expect(sinceTime('30s', now)).toBe(now - 30_000);
@@ -30,7 +30,7 @@ describe('sinceTime', () => {
   });
 });
 
-describe('parseFormation', () => {
+describe('formationArgs', () => {
   it('turns TYPE=COUNT arguments into the formation', () => {
     expect(parseFormation(['web=2', 'worker=0', 'constructor=1'])).toEqual({
       web: 2,
@@ -47,6 +47,7 @@ describe('parseFormation', () => {
       ['=1'],
       ['1web=1'],
       ['web=1', 'web=2'],
+      ['web=101'],
     ]) {
       usage(() => parseFormation(args));
     }

@@ -4,8 +4,12 @@ import type { CommandContext, Group } from '../command.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
 import { noWait, sayHowToFollow, watchDeploy } from '../follow-deploy.ts';
 import { time } from '../output.ts';
+import { APP_CODE_RULE, appCode } from '../validate.ts';
 import { FOLLOW_OPTION } from './deploy.ts';
 import { confirm, YES_OPTION } from './shared.ts';
+import { APP_OPTION, appArgument } from './target.ts';
+
+const APP_ARGUMENT_NOTE = 'The app is CODE, or --app CODE, or else $BERTH_APP.';
 
 export const appsGroup: Group = {
   name: 'apps',
@@ -14,14 +18,14 @@ export const appsGroup: Group = {
     {
       name: 'create',
       summary: 'Create an app (with its stag and prod environments) and print its secret',
-      usage: 'CODE --name NAME [--description TEXT] [--logo-url URL]',
+      usage: 'CODE --name NAME [--description TEXT] [--logo-url URL] [--json]',
       args: [1, 1],
       options: {
         name: { type: 'string', value: 'NAME', help: 'Display name (required)' },
         description: { type: 'string', value: 'TEXT', help: 'What the app is for' },
         'logo-url': { type: 'string', value: 'URL', help: 'http(s) URL of a logo' },
       },
-      notes: ['CODE: a lowercase letter, then 1-29 of a-z 0-9 _ - (it cannot be changed later).'],
+      notes: [`CODE: ${APP_CODE_RULE} (it cannot be changed later).`],
       async run(ctx) {
         const name = ctx.str('name');
         if (name === undefined)
@@ -29,7 +33,7 @@ export const appsGroup: Group = {
         const description = ctx.str('description');
         const logoUrl = ctx.str('logo-url');
         const created = await ctx.client().createApp({
-          code: ctx.args[0]!,
+          code: appCode(ctx.args[0]!),
           name,
           ...(description !== undefined && { description }),
           ...(logoUrl !== undefined && { logoUrl }),
@@ -37,7 +41,7 @@ export const appsGroup: Group = {
         if (ctx.json) return ctx.out.json(created);
         ctx.out.line(`Created app ${created.app.code} (${created.app.name}).`);
         ctx.out.line(`App secret: ${created.secret}`);
-        ctx.out.line(`Keep it safe; 'berth apps secret ${created.app.code}' shows it again.`);
+        ctx.out.note(`Keep it safe; 'berth apps secret ${created.app.code}' shows it again.`);
       },
     },
     {
@@ -58,10 +62,13 @@ export const appsGroup: Group = {
     {
       name: 'info',
       summary: 'Show an app',
-      usage: 'CODE [--json]',
-      args: [1, 1],
+      usage: 'CODE|--app CODE [--json]',
+      args: [0, 1],
+      options: APP_OPTION,
+      notes: [APP_ARGUMENT_NOTE],
       async run(ctx) {
-        const body = await ctx.client().getApp(ctx.args[0]!);
+        const code = appArgument(ctx, 'berth apps info CODE');
+        const body = await ctx.client().getApp(code);
         if (ctx.json) return ctx.out.json(body);
         const { app } = body;
         ctx.out.fields([
@@ -82,21 +89,24 @@ export const appsGroup: Group = {
     {
       name: 'update',
       summary: "Change an app's name, description or logo",
-      usage: 'CODE [--name NAME] [--description TEXT] [--logo-url URL|""]',
-      args: [1, 1],
+      usage: 'CODE|--app CODE [--name NAME] [--description TEXT] [--logo-url URL|""] [--json]',
+      args: [0, 1],
+      notes: [APP_ARGUMENT_NOTE],
       options: {
+        ...APP_OPTION,
         name: { type: 'string', value: 'NAME', help: 'New display name' },
         description: { type: 'string', value: 'TEXT', help: 'New description' },
         'logo-url': { type: 'string', value: 'URL', help: 'New logo URL ("" removes the logo)' },
       },
       async run(ctx) {
+        const code = appArgument(ctx, 'berth apps update CODE [--name NAME] …');
         const name = ctx.str('name');
         const description = ctx.str('description');
         const logoUrl = ctx.str('logo-url');
         if (name === undefined && description === undefined && logoUrl === undefined) {
           throw usageError('nothing to change; give --name, --description or --logo-url');
         }
-        const body = await ctx.client().updateApp(ctx.args[0]!, {
+        const body = await ctx.client().updateApp(code, {
           ...(name !== undefined && { name }),
           ...(description !== undefined && { description }),
           ...(logoUrl !== undefined && { logoUrl: logoUrl === '' ? null : logoUrl }),
@@ -108,14 +118,18 @@ export const appsGroup: Group = {
     {
       name: 'delete',
       summary: 'Delete an app with its environments, config and members',
-      usage: 'CODE --yes',
-      args: [1, 1],
-      options: YES_OPTION,
-      notes: ['Without --yes the app code is asked for on a terminal; elsewhere the command refuses.'],
+      usage: 'CODE|--app CODE --yes [--json]',
+      args: [0, 1],
+      options: { ...APP_OPTION, ...YES_OPTION },
+      notes: [
+        APP_ARGUMENT_NOTE,
+        'Without --yes the app code is asked for on a terminal; elsewhere the command refuses.',
+      ],
       async run(ctx) {
-        const code = ctx.args[0]!;
+        const code = appArgument(ctx, 'berth apps delete CODE --yes');
         await confirm(ctx, `Delete app ${code} with its environments and config`, code);
         await ctx.client().deleteApp(code);
+        if (ctx.json) return ctx.out.json({ deleted: { app: code } });
         ctx.out.line(`Deleted app ${code}.`);
       },
     },
@@ -133,8 +147,8 @@ export const appsGroup: Group = {
         'secret) and follows those restarts; it exits 1 if one fails.',
       ],
       async run(ctx) {
+        const code = appCode(ctx.args[0]!);
         const client = ctx.client();
-        const code = ctx.args[0]!;
         if (!ctx.flag('rotate')) {
           const body = await client.getAppSecret(code);
           if (ctx.json) return ctx.out.json(body);
@@ -159,8 +173,7 @@ export const appsGroup: Group = {
       },
       notes: ['The platform default is BERTH_MAX_INSTANCES_PER_APP (20 unless set).'],
       async run(ctx) {
-        const client = ctx.client();
-        const code = ctx.args[0]!;
+        const code = appCode(ctx.args[0]!);
         const raw = ctx.str('max-instances');
         if (raw !== undefined && ctx.flag('default')) {
           throw usageError('--max-instances and --default exclude each other');
@@ -168,6 +181,7 @@ export const appsGroup: Group = {
         if (raw !== undefined && !/^[1-9]\d{0,5}$/.test(raw)) {
           throw usageError(`--max-instances needs a whole number from 1 ('${raw}' is not)`);
         }
+        const client = ctx.client();
         const body =
           raw !== undefined || ctx.flag('default')
             ? await client.setAppLimits(code, { maxInstances: raw === undefined ? null : Number(raw) })
@@ -185,9 +199,13 @@ export const appsGroup: Group = {
       usage: 'CODE [add USER | remove USER] [--json]',
       args: [1, 3],
       async run(ctx) {
+        const [raw, action, username] = ctx.args as [string, string?, string?];
+        const code = appCode(raw);
+        if (action !== undefined && (username === undefined || (action !== 'add' && action !== 'remove'))) {
+          throw usageError('usage: berth apps members CODE [add USER | remove USER]');
+        }
         const client = ctx.client();
-        const [code, action, username] = ctx.args as [string, string?, string?];
-        if (action === undefined) {
+        if (action === undefined || username === undefined) {
           const body = await client.listMembers(code);
           if (ctx.json) return ctx.out.json(body);
           return ctx.out.table(
@@ -196,15 +214,14 @@ export const appsGroup: Group = {
             `No members in ${code}.`,
           );
         }
-        if (username === undefined || (action !== 'add' && action !== 'remove')) {
-          throw usageError('usage: berth apps members CODE [add USER | remove USER]');
-        }
         if (action === 'add') {
           // The server answers the same for unknown users (no user enumeration): say what was asked.
           await client.addMember(code, { username });
+          if (ctx.json) return ctx.out.json({ app: code, added: username });
           ctx.out.line(`Asked to add ${username} to ${code}; berth apps members ${code} lists the members.`);
         } else {
           await client.removeMember(code, username);
+          if (ctx.json) return ctx.out.json({ app: code, removed: username });
           ctx.out.line(`Removed ${username} from ${code}.`);
         }
       },

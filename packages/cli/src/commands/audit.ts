@@ -1,8 +1,8 @@
 // berth audit   (the audit log: admins and auditors)
 import type { AuditQuery } from '@berth/sdk';
 import type { CommandContext, Group } from '../command.ts';
-import { usageError } from '../errors.ts';
 import { time } from '../output.ts';
+import { parseWhen, WHEN_HELP } from '../since.ts';
 import { positiveInt } from './shared.ts';
 
 export const auditGroup: Group = {
@@ -21,12 +21,13 @@ export const auditGroup: Group = {
         actor: { type: 'string', value: 'USER', help: 'Events by this user' },
         'target-type': { type: 'string', value: 'T', help: 'Events about this kind of thing, e.g. app' },
         'target-id': { type: 'string', value: 'ID', help: 'Events about this thing' },
-        since: { type: 'string', value: 'WHEN', help: 'From this time (ISO date/time or epoch ms)' },
-        until: { type: 'string', value: 'WHEN', help: 'Before this time (ISO date/time or epoch ms)' },
+        since: { type: 'string', value: 'WHEN', help: `From this time: ${WHEN_HELP}` },
+        until: { type: 'string', value: 'WHEN', help: `Before this time: ${WHEN_HELP}` },
         limit: { type: 'string', value: 'N', help: 'At most N events (server default 100, max 500)' },
         cursor: { type: 'string', value: 'C', help: 'Continue after a previous page' },
       },
       async run(ctx) {
+        const now = Date.now();
         const query: AuditQuery = {};
         const set = <K extends keyof AuditQuery>(key: K, value: AuditQuery[K] | undefined) => {
           if (value !== undefined) query[key] = value;
@@ -35,8 +36,8 @@ export const auditGroup: Group = {
         set('actor', ctx.str('actor'));
         set('targetType', ctx.str('target-type'));
         set('targetId', ctx.str('target-id'));
-        set('since', when(ctx, 'since'));
-        set('until', when(ctx, 'until'));
+        set('since', when(ctx, 'since', now));
+        set('until', when(ctx, 'until', now));
         set('limit', positiveInt(ctx, 'limit'));
         set('cursor', ctx.str('cursor'));
         const body = await ctx.client().listAudit(query);
@@ -53,11 +54,8 @@ export const auditGroup: Group = {
   ],
 };
 
-/** A time option as epoch milliseconds: digits are taken as epoch ms, anything else as a date. */
-function when(ctx: CommandContext, option: string): number | undefined {
+/** A time option as epoch milliseconds, in the one --since grammar. */
+function when(ctx: CommandContext, option: string, now: number): number | undefined {
   const raw = ctx.str(option);
-  if (raw === undefined) return undefined;
-  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(ms) || ms < 0) throw usageError(`--${option}: '${raw}' is not a date or epoch ms`);
-  return ms;
+  return raw === undefined ? undefined : parseWhen(raw, now, option);
 }

@@ -14,7 +14,7 @@ export const loginGroup: Group = {
     {
       name: 'login',
       summary: 'Log in to a Berth server and store an API token for the other commands',
-      usage: '[URL] [--username NAME] [--password-stdin [--new-password-stdin]]',
+      usage: '[URL] [--username NAME] [--password-stdin [--new-password-stdin]] [--json]',
       args: [0, 1],
       options: {
         username: { type: 'string', short: 'u', value: 'NAME', help: 'Your username (asked when missing)' },
@@ -52,7 +52,7 @@ export const logoutGroup: Group = {
     {
       name: 'logout',
       summary: 'Revoke the stored API token on the server and forget it',
-      usage: '',
+      usage: '[--json]',
       args: [0, 0],
       run: logout,
     },
@@ -67,7 +67,7 @@ export const passwdGroup: Group = {
     {
       name: 'passwd',
       summary: 'Change your own password',
-      usage: '[--password-stdin]',
+      usage: '[--password-stdin] [--json]',
       args: [0, 0],
       options: {
         'password-stdin': {
@@ -140,6 +140,7 @@ async function login(ctx: CommandContext): Promise<void> {
       .catch(() => {});
   }
   ctx.credentials.write({ server, token: token.secret, username: token.username });
+  if (ctx.json) return ctx.out.json({ server, username: token.username });
   ctx.out.line(`Logged in to ${server} as ${token.username}`);
 }
 
@@ -214,7 +215,8 @@ async function passwd(ctx: CommandContext): Promise<void> {
     throw usageError('no terminal to ask for the passwords; pipe them in with --password-stdin');
   }
   await client.changePassword({ currentPassword: current, newPassword: fresh });
-  ctx.out.line(`Changed the password of ${me.user.username}.`);
+  if (ctx.json) ctx.out.json({ passwordChanged: { user: me.user.username } });
+  else ctx.out.line(`Changed the password of ${me.user.username}.`);
   // The change revoked every API token of the user, the stored one too: log in again.
   if (stored?.server === client.baseUrl) {
     const token = await createCliToken(ctx, client.baseUrl, me.user.username, fresh);
@@ -239,6 +241,7 @@ async function logout(ctx: CommandContext): Promise<void> {
   }
   // With BERTH_TOKEN set, that token was the one revoked; the stored one stays.
   if (stored && !fromEnv) ctx.credentials.remove();
+  if (ctx.json) return ctx.out.json({ loggedOut: { server: client.baseUrl } });
   ctx.out.line(`Logged out of ${client.baseUrl}`);
 }
 

@@ -4,6 +4,7 @@ import type { CommandContext, Group } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { followDeploy, noWait } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
+import { assignments, configName } from '../validate.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
 import { target as appTarget, TARGET_NOTE, TARGET_OPTIONS } from './target.ts';
 
@@ -68,7 +69,7 @@ export const configGroup: Group = {
         if (ctx.flag('secret') && ctx.flag('plain'))
           throw usageError('--secret and --plain exclude each other');
         const secret = ctx.flag('secret') ? true : ctx.flag('plain') ? false : undefined;
-        const set = parseAssignments(ctx.args).map(([name, value]) =>
+        const set = assignments(ctx.args).map(([name, value]) =>
           secret === undefined ? { name, value } : { name, value, secret },
         );
         const names = set.map((s) => s.name);
@@ -94,7 +95,8 @@ export const configGroup: Group = {
       notes: [TARGET_NOTE],
       async run(ctx) {
         const { app, env } = target(ctx);
-        const body = await ctx.client().getConfigVar(app, env, ctx.args[0]!, { reveal: ctx.flag('reveal') });
+        const name = configName(ctx.args[0]!);
+        const body = await ctx.client().getConfigVar(app, env, name, { reveal: ctx.flag('reveal') });
         if (ctx.json) return ctx.out.json(body);
         ctx.out.line(body.var.value);
         if (body.var.secret && !ctx.flag('reveal')) ctx.out.note('(a secret var; --reveal shows its value)');
@@ -109,7 +111,7 @@ export const configGroup: Group = {
       notes: CHANGE_NOTES,
       async run(ctx) {
         const { app, env } = target(ctx);
-        const unset = [...new Set(ctx.args)];
+        const unset = [...new Set(ctx.args.map(configName))];
         const client = ctx.client();
         const body = await client.updateConfig(app, env, { unset });
         await reportChange(ctx, client, body, `Unset ${unset.join(', ')} in ${app}/${env}`, {
@@ -154,17 +156,4 @@ async function reportChange(
 
 function target(ctx: CommandContext): { app: string; env: EnvName } {
   return appTarget(ctx, 'berth config … --app CODE [--env stag|prod]');
-}
-
-/** `KEY=VALUE` arguments, split at the first `=`; a key given twice is a mistake. */
-function parseAssignments(args: string[]): Array<[string, string]> {
-  const seen = new Set<string>();
-  return args.map((arg) => {
-    const eq = arg.indexOf('=');
-    if (eq <= 0) throw usageError(`'${arg}' is not KEY=VALUE`);
-    const name = arg.slice(0, eq);
-    if (seen.has(name)) throw usageError(`${name} is given twice`);
-    seen.add(name);
-    return [name, arg.slice(eq + 1)];
-  });
 }

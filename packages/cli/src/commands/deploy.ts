@@ -28,7 +28,7 @@ export const deployGroup: Group = {
     {
       name: 'deploy',
       summary: 'Pack DIR (default: the current directory), upload it and follow the deploy to its end',
-      usage: '[DIR] --app CODE [--env stag|prod] [--description TEXT] [--no-wait]',
+      usage: '[DIR] --app CODE [--env stag|prod] [--description TEXT] [--no-wait] [--json]',
       args: [0, 1],
       options: {
         ...TARGET_OPTIONS,
@@ -53,8 +53,7 @@ export const deployGroup: Group = {
         const pack = await packDirectory(path.resolve(dir));
         const files = `${pack.fileCount} file${pack.fileCount === 1 ? '' : 's'}`;
         const packed = `Packed ${files} from ${dir} (${formatSize(pack.data.byteLength)}); uploading.`;
-        if (ctx.json) ctx.out.note(packed);
-        else ctx.out.line(packed);
+        ctx.out.note(packed);
         const { deploy } = await client.uploadDeploy(where.app, where.env, pack.data, {
           ...(description !== undefined && { description }),
         });

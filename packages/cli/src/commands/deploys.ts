@@ -2,7 +2,7 @@
 
 import type { Deploy } from '@berth/sdk';
 import type { Group } from '../command.ts';
-import { followLog } from '../follow-deploy.ts';
+import { followLog, logText } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
 import { TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
@@ -68,14 +68,19 @@ export const deploysGroup: Group = {
     {
       name: 'logs',
       summary: "Print a deploy's log; with -f keep printing until the deploy ends",
-      usage: 'ID [-f]',
+      usage: 'ID [-f] [--json]',
       args: [1, 1],
       options: {
         follow: { type: 'boolean', short: 'f', help: 'Follow the log until the deploy has finished' },
       },
+      notes: ['With --json each log line is printed as one JSON object per line.'],
       async run(ctx) {
-        await followLog(ctx.client(), ctx.args[0]!, (text) => ctx.out.line(text), {
+        const print = ctx.json
+          ? (line: object) => ctx.io.stdout.write(`${JSON.stringify(line)}\n`)
+          : (line: Parameters<typeof logText>[0]) => ctx.out.log(logText(line));
+        await followLog(ctx.client(), ctx.args[0]!, print, {
           follow: ctx.flag('follow'),
+          signal: ctx.signal,
         });
       },
     },

@@ -1,11 +1,12 @@
 // berth jobs list | info | logs | cancel
-import type { Job, JobStatus } from '@berth/sdk';
+import { JOB_STATUSES, type Job } from '@berth/sdk';
 import type { Group } from '../command.ts';
-import { usageError } from '../errors.ts';
-import { safeLogLine, time } from '../output.ts';
+import { logText, pause } from '../follow-deploy.ts';
+import { time } from '../output.ts';
+import { interrupted } from '../terminal.ts';
+import { appCode, jobStatus } from '../validate.ts';
 import { positiveInt } from './shared.ts';
 
-const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const FINISHED = new Set<string>(['succeeded', 'failed', 'cancelled']);
 const FOLLOW_POLL_MS = 1000;
 
@@ -19,7 +20,11 @@ export const jobsGroup: Group = {
       usage: '[--status STATUS] [--kind KIND] [--app CODE] [--limit N] [--before ID] [--json]',
       args: [0, 0],
       options: {
-        status: { type: 'string', value: 'STATUS', help: `Only jobs in this status: ${STATUSES.join(', ')}` },
+        status: {
+          type: 'string',
+          value: 'STATUS',
+          help: `Only jobs in this status: ${JOB_STATUSES.join(', ')}`,
+        },
         kind: { type: 'string', value: 'KIND', help: 'Only jobs of this kind' },
         app: { type: 'string', short: 'a', value: 'CODE', help: 'Only jobs of this app' },
         limit: { type: 'string', value: 'N', help: 'At most N jobs' },
@@ -27,17 +32,15 @@ export const jobsGroup: Group = {
       },
       async run(ctx) {
         const status = ctx.str('status');
-        if (status !== undefined && !(STATUSES as string[]).includes(status)) {
-          throw usageError(`unknown status '${status}' (statuses: ${STATUSES.join(', ')})`);
-        }
-        const limit = positiveInt(ctx, 'limit');
-        const body = await ctx.client().listJobs({
-          status: status as JobStatus | undefined,
+        const app = ctx.str('app');
+        const query = {
+          status: status === undefined ? undefined : jobStatus(status),
           kind: ctx.str('kind'),
-          app: ctx.str('app'),
-          limit,
+          app: app === undefined ? undefined : appCode(app),
+          limit: positiveInt(ctx, 'limit'),
           before: ctx.str('before'),
-        });
+        };
+        const body = await ctx.client().listJobs(query);
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
           ['ID', 'KIND', 'APP', 'STATUS', 'ATTEMPTS', 'CREATED', 'FINISHED'],
@@ -94,10 +97,11 @@ export const jobsGroup: Group = {
         let after = 0;
         let finished = false;
         for (;;) {
+          if (ctx.signal.aborted) throw interrupted();
           const page = await client.jobLogs(id, { after });
           for (const line of page.lines) {
             if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(line)}\n`);
-            else ctx.out.line(`${line.level === 'info' ? '' : `[${line.level}] `}${safeLogLine(line.line)}`);
+            else ctx.out.log(logText(line));
           }
           const last = page.lines.at(-1);
           after = Math.max(after, page.nextAfter ?? 0, last?.seq ?? 0);
@@ -105,7 +109,7 @@ export const jobsGroup: Group = {
           if (!follow || finished) return;
           // Drain once more after seeing the job finished: lines may land just before the end.
           finished = FINISHED.has((await client.getJob(id)).job.status);
-          if (!finished) await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+          if (!finished) await pause(FOLLOW_POLL_MS, ctx.signal);
         }
       },
     },

@@ -11,7 +11,7 @@ export const openGroup: Group = {
     {
       name: 'open',
       summary: 'Print the URL an environment is served at: /t/CODE/ for stag, /o/CODE/ for prod',
-      usage: '--app CODE [--env stag|prod]',
+      usage: '--app CODE [--env stag|prod] [--json]',
       args: [0, 0],
       options: TARGET_OPTIONS,
       notes: [TARGET_NOTE, 'It prints the URL only; open it in a browser yourself.'],

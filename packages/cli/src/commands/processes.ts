@@ -1,14 +1,13 @@
 // berth scale | ps | restart | stop | start   (the running processes of an environment)
-import type { BerthClient, Deploy } from '@berth/sdk';
+import { type BerthClient, type Deploy, SCALE_COUNT_MAX } from '@berth/sdk';
 import type { Group } from '../command.ts';
-import { usageError } from '../errors.ts';
 import { followDeploy } from '../follow-deploy.ts';
 import { time } from '../output.ts';
+import { formationArgs, PROCESS_TYPE_RULE } from '../validate.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
 import { formation } from './releases.ts';
 import { appUrl, TARGET_NOTE, TARGET_OPTIONS, type Target, target } from './target.ts';
 
-const PROCESS_TYPE = /^[a-z][a-z0-9_-]{0,29}$/;
 const SCALE_USAGE = 'berth scale TYPE=COUNT... --app CODE [--env stag|prod] [--no-wait]';
 const PS_USAGE = 'berth ps --app CODE [--env stag|prod] [--json]';
 
@@ -20,13 +19,18 @@ export const scaleGroup: Group = {
     {
       name: 'scale',
       summary: 'Set how many instances of each process type run (types not named keep their count)',
-      usage: 'TYPE=COUNT... --app CODE [--env stag|prod] [--no-wait]',
+      usage: 'TYPE=COUNT... --app CODE [--env stag|prod] [--no-wait] [--json]',
       args: [1, 20],
       options: { ...TARGET_OPTIONS, ...FOLLOW_OPTION },
-      notes: [TARGET_NOTE, 'Example: berth scale web=2 worker=1 --app hello (0 stops a type).', FOLLOW_NOTE],
+      notes: [
+        TARGET_NOTE,
+        `TYPE: ${PROCESS_TYPE_RULE}; COUNT: a whole number from 0 to ${SCALE_COUNT_MAX} (0 stops a type).`,
+        'Example: berth scale web=2 worker=1 --app hello',
+        FOLLOW_NOTE,
+      ],
       async run(ctx) {
         const where = target(ctx, SCALE_USAGE);
-        const processes = parseFormation(ctx.args);
+        const processes = formationArgs(ctx.args);
         const client = ctx.client();
         const { deploy } = await client.scale(where.app, where.env, { processes });
         await followDeploy(
@@ -92,7 +96,7 @@ function actionGroup(
       {
         name,
         summary: `${summary}, and follow it to its end`,
-        usage: '--app CODE [--env stag|prod] [--no-wait]',
+        usage: '--app CODE [--env stag|prod] [--no-wait] [--json]',
         args: [0, 0],
         options: { ...TARGET_OPTIONS, ...FOLLOW_OPTION },
         notes: [TARGET_NOTE, FOLLOW_NOTE],
@@ -127,19 +131,3 @@ export const startGroup = actionGroup(
   (client, { app, env }) => client.startEnv(app, env),
   ({ app, env }, d, url) => `Started ${app}/${env}${d.release ? ` (v${d.release})` : ''} at ${url}`,
 );
-
-/** `web=2 worker=1` → `{ web: 2, worker: 1 }`. */
-export function parseFormation(args: string[]): Record<string, number> {
-  const processes: Record<string, number> = {};
-  for (const arg of args) {
-    const match = /^([^=]+)=(\d{1,6})$/.exec(arg);
-    if (!match) throw usageError(`'${arg}' is not TYPE=COUNT (like web=2)`);
-    const [, name, count] = match as unknown as [string, string, string];
-    if (!PROCESS_TYPE.test(name)) {
-      throw usageError(`'${name}' is not a process type (a lowercase letter, then a-z 0-9 _ -)`);
-    }
-    if (Object.hasOwn(processes, name)) throw usageError(`process type '${name}' given twice`);
-    processes[name] = Number(count);
-  }
-  return processes;
-}

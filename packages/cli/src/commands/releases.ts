@@ -52,7 +52,7 @@ export const rollbackGroup: Group = {
     {
       name: 'rollback',
       summary: 'Deploy release VERSION again (default: the one before the current) and follow it',
-      usage: '[VERSION] --app CODE [--env stag|prod] [--no-wait]',
+      usage: '[VERSION] --app CODE [--env stag|prod] [--no-wait] [--json]',
       args: [0, 1],
       options: { ...TARGET_OPTIONS, ...FOLLOW_OPTION },
       notes: [TARGET_NOTE, "VERSION is a release number as 'berth releases' shows it: 3 or v3.", FOLLOW_NOTE],
@@ -86,7 +86,7 @@ export const promoteGroup: Group = {
     {
       name: 'promote',
       summary: "Deploy stag's current release (the same build, prod's config) to prod and follow it",
-      usage: '--app CODE [--no-wait]',
+      usage: '--app CODE [--no-wait] [--json]',
       args: [0, 0],
       options: { ...APP_OPTION, ...FOLLOW_OPTION },
       notes: [FOLLOW_NOTE],

@@ -1,30 +1,11 @@
 // Small helpers the command groups share: option value checks and confirmations.
-import { ENV_NAMES, type EnvName, ROLES, type Role } from '@berth/sdk';
 import type { CommandContext } from '../command.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
+import { positiveInt as wholeNumber } from '../validate.ts';
 
 /** A whole number ≥ 1 from an option, or undefined when the option is absent. */
 export function positiveInt(ctx: CommandContext, option: string): number | undefined {
-  const raw = ctx.str(option);
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
-    throw usageError(`--${option} must be a whole number of at least 1, not '${raw}'`);
-  }
-  return Number(raw);
-}
-
-export function role(raw: string): Role {
-  if (!(ROLES as readonly string[]).includes(raw)) {
-    throw usageError(`unknown role '${raw}' (roles: ${ROLES.join(', ')})`);
-  }
-  return raw as Role;
-}
-
-export function envName(raw: string): EnvName {
-  if (!(ENV_NAMES as readonly string[]).includes(raw)) {
-    throw usageError(`unknown environment '${raw}' (environments: ${ENV_NAMES.join(', ')})`);
-  }
-  return raw as EnvName;
+  return wholeNumber(option, ctx.str(option));
 }
 
 /**

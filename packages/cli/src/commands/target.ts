@@ -2,7 +2,7 @@
 import type { BerthClient, EnvName } from '@berth/sdk';
 import type { CommandContext, OptionSpecs } from '../command.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
-import { envName } from './shared.ts';
+import { envName, appCode as validAppCode } from '../validate.ts';
 
 export const APP_OPTION: OptionSpecs = {
   app: { type: 'string', short: 'a', value: 'CODE', help: 'The app (required; default: $BERTH_APP)' },
@@ -29,7 +29,22 @@ export function target(ctx: CommandContext, usage: string): Target {
 export function appCode(ctx: CommandContext, usage: string): string {
   const app = ctx.str('app') || ctx.io.env['BERTH_APP'];
   if (!app) throw usageError(`--app CODE (or BERTH_APP) is required; usage: ${usage}`);
-  return app;
+  return validAppCode(app);
+}
+
+/**
+ * The app of a command that takes it as its argument (`berth apps info CODE`) or as --app (or
+ * BERTH_APP) like the others; the argument and --app both given must agree.
+ */
+export function appArgument(ctx: CommandContext, usage: string): string {
+  const [given] = ctx.args;
+  const option = ctx.str('app');
+  if (given !== undefined && option !== undefined && given !== option) {
+    throw usageError(`the app is given twice, as '${given}' and as --app ${option}; give it once`);
+  }
+  const app = given ?? (option || ctx.io.env['BERTH_APP']);
+  if (!app) throw usageError(`CODE (or --app CODE, or BERTH_APP) is required; usage: ${usage}`);
+  return validAppCode(app);
 }
 
 /**

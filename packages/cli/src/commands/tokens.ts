@@ -54,13 +54,13 @@ export const tokensGroup: Group = {
         if (ctx.json) return ctx.out.json(body);
         ctx.out.line(`Created API token ${body.token.name} (${body.token.id}).`);
         ctx.out.line(`Token: ${body.secret}`);
-        ctx.out.line('It is shown only now; keep it safe.');
+        ctx.out.note('It is shown only now; keep it safe.');
       },
     },
     {
       name: 'revoke',
       summary: 'Revoke an API token by its id (admins: anyone’s)',
-      usage: 'ID',
+      usage: 'ID [--json]',
       args: [1, 1],
       async run(ctx) {
         const client = ctx.client();
@@ -74,6 +74,7 @@ export const tokensGroup: Group = {
             throw isBerthApiError(adminErr, 'FORBIDDEN') ? err : adminErr;
           });
         }
+        if (ctx.json) return ctx.out.json({ revoked: { token: id } });
         ctx.out.line(`Revoked API token ${id}.`);
       },
     },

@@ -3,7 +3,8 @@ import type { UpdateUserRequest } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { time } from '../output.ts';
-import { confirm, newPassword, PASSWORD_STDIN_OPTION, role, YES_OPTION } from './shared.ts';
+import { role, username } from '../validate.ts';
+import { confirm, newPassword, PASSWORD_STDIN_OPTION, YES_OPTION } from './shared.ts';
 
 const PROFILE = {
   'display-name': { type: 'string' as const, value: 'NAME', help: 'Full name shown in the console' },
@@ -40,7 +41,7 @@ export const usersGroup: Group = {
     {
       name: 'create',
       summary: 'Create a user',
-      usage: 'USERNAME --role ROLE [--password-stdin] [--display-name NAME] [--email EMAIL]',
+      usage: 'USERNAME --role ROLE [--password-stdin] [--display-name NAME] [--email EMAIL] [--json]',
       args: [1, 1],
       options: {
         role: { type: 'string', value: 'ROLE', help: 'admin, operator, developer or auditor (required)' },
@@ -54,7 +55,7 @@ export const usersGroup: Group = {
         const displayName = ctx.str('display-name');
         const email = ctx.str('email');
         const request = {
-          username: ctx.args[0]!,
+          username: username(ctx.args[0]!),
           role: role(roleName),
           ...(displayName !== undefined && { displayName }),
           ...(email !== undefined && { email }),
@@ -71,7 +72,8 @@ export const usersGroup: Group = {
       usage: 'USERNAME [--json]',
       args: [1, 1],
       async run(ctx) {
-        const body = await ctx.client().getUser(ctx.args[0]!);
+        const name = username(ctx.args[0]!);
+        const body = await ctx.client().getUser(name);
         if (ctx.json) return ctx.out.json(body);
         const { user } = body;
         ctx.out.fields([
@@ -89,7 +91,7 @@ export const usersGroup: Group = {
       name: 'set',
       summary: "Change a user's role, status, password or profile",
       usage:
-        'USERNAME [--role ROLE] [--disable | --enable] [--password-stdin] [--display-name NAME] [--email EMAIL|""]',
+        'USERNAME [--role ROLE] [--disable | --enable] [--password-stdin] [--display-name NAME] [--email EMAIL|""] [--json]',
       args: [1, 1],
       options: {
         role: { type: 'string', value: 'ROLE', help: 'New role' },
@@ -106,6 +108,7 @@ export const usersGroup: Group = {
       async run(ctx) {
         if (ctx.flag('disable') && ctx.flag('enable'))
           throw usageError('--disable and --enable exclude each other');
+        const name = username(ctx.args[0]!);
         const change: UpdateUserRequest = {};
         const roleName = ctx.str('role');
         if (roleName !== undefined) change.role = role(roleName);
@@ -121,7 +124,7 @@ export const usersGroup: Group = {
             'nothing to change; give --role, --disable, --enable, --password-stdin, --display-name or --email',
           );
         }
-        const body = await ctx.client().updateUser(ctx.args[0]!, change);
+        const body = await ctx.client().updateUser(name, change);
         if (ctx.json) return ctx.out.json(body);
         ctx.out.line(`Updated user ${body.user.username}.`);
       },
@@ -129,14 +132,15 @@ export const usersGroup: Group = {
     {
       name: 'delete',
       summary: 'Delete a user (their sessions and tokens end)',
-      usage: 'USERNAME --yes',
+      usage: 'USERNAME --yes [--json]',
       args: [1, 1],
       options: YES_OPTION,
       async run(ctx) {
-        const username = ctx.args[0]!;
-        await confirm(ctx, `Delete user ${username}`, username);
-        await ctx.client().deleteUser(username);
-        ctx.out.line(`Deleted user ${username}.`);
+        const name = username(ctx.args[0]!);
+        await confirm(ctx, `Delete user ${name}`, name);
+        await ctx.client().deleteUser(name);
+        if (ctx.json) return ctx.out.json({ deleted: { user: name } });
+        ctx.out.line(`Deleted user ${name}.`);
       },
     },
   ],

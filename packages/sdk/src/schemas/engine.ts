@@ -45,7 +45,10 @@ export const PACKAGE_CONTENT_TYPES = [
 ] as const;
 
 const EnvParam = Type.String({ minLength: 1, maxLength: 16, description: 'stag or prod' });
-const ProcessTypeSchema = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_-]{0,63}$' });
+export const PROCESS_TYPE_PATTERN = '^[a-z][a-z0-9_-]{0,63}$';
+/** The most instances one process type may be scaled to in one request. */
+export const SCALE_COUNT_MAX = 100;
+const ProcessTypeSchema = Type.String({ minLength: 1, maxLength: 64, pattern: PROCESS_TYPE_PATTERN });
 export const DeployIdSchema = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 
 export const DeploySchema = Type.Object(
@@ -140,7 +143,7 @@ export type RollbackBody = Static<typeof RollbackBodySchema>;
 export const PromoteBodySchema = Type.Object({}, { additionalProperties: false });
 export const FormationBodySchema = Type.Object(
   {
-    processes: Type.Record(ProcessTypeSchema, Type.Integer({ minimum: 0, maximum: 100 }), {
+    processes: Type.Record(ProcessTypeSchema, Type.Integer({ minimum: 0, maximum: SCALE_COUNT_MAX }), {
       description: `Instances per process type; types left out keep their count. The app's environments together run at most its instance ceiling (GET /api/v1/apps/{code}/limits; ${MAX_INSTANCES_PER_APP_DEFAULT} by default): more is refused with INSTANCE_LIMIT_EXCEEDED`,
     }),
   },

@@ -1,0 +1,224 @@
+// CLI conventions against a real berthd running a real app, driven in-process through run(argv, io):
+// --json prints JSON only, on every command that declares it; a followed deploy's log is progress on
+// stderr while stdout holds the result; colour codes from an app's log pass only where colour is
+// wanted; Ctrl-C (the Io's interrupt signal) ends a log follow and a deploy follow with 130. One
+// test sends a real SIGINT to the real CLI following logs.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
+import { EXIT } from '../src/errors.ts';
+import { GROUPS } from '../src/run.ts';
+import { createCliHome } from './support/cli.ts';
+import { type InProcessOptions, type InProcessResult, runInProcess } from './support/in-process.ts';
+
+const APP = 'conv';
+const NEW_PASSWORD = 'admin-new-password-2';
+const DOOMED = 'doomed';
+const ESC = '\x1b';
+
+function writeApp(dir: string, listenAfterMs: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'berth.yaml'),
+    `runtime: node\nprocesses:\n  web:\n    command: node server.js\n    count: 1\nhealth:\n  path: /\n  startTimeout: ${listenAfterMs ? 120 : 20}s\n  interval: 1s\n`,
+  );
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"conv","version":"1.0.0","type":"module"}\n');
+  fs.writeFileSync(
+    path.join(dir, 'server.js'),
+    `import http from 'node:http';
+console.log('\\x1b[32mready\\x1b[0m on ' + process.env.PORT);
+setTimeout(() => http.createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT)), ${listenAfterMs});
+`,
+  );
+}
+
+describe('CLI conventions against berthd', () => {
+  let t: TestBerthd;
+  let home: string;
+  let work: string;
+  let slowDeploy: string | undefined;
+  const cli = (argv: string[], options: InProcessOptions = {}): Promise<InProcessResult> =>
+    runInProcess(argv, { ...options, env: { XDG_CONFIG_HOME: home, ...options.env } });
+  const ok = async (argv: string[], options: InProcessOptions = {}): Promise<InProcessResult> => {
+    const res = await cli(argv, options);
+    expect({ argv, code: res.code, stderr: res.code === 0 ? '' : res.stderr }).toEqual({
+      argv,
+      code: 0,
+      stderr: '',
+    });
+    return res;
+  };
+  const json = async (argv: string[]) => JSON.parse((await ok([...argv, '--json'])).stdout);
+
+  beforeAll(async () => {
+    t = await startTestBerthd();
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-conv-'));
+    work = path.join(home, 'work');
+    writeApp(path.join(work, 'app'), 0);
+    writeApp(path.join(work, 'slow'), 60_000);
+    await ok(['login', t.url, '-u', 'admin', '--password-stdin'], { input: `${ADMIN_PASSWORD}\n` });
+    await ok(['apps', 'create', APP, '--name', 'Conventions']);
+    await ok(['apps', 'create', DOOMED, '--name', 'Doomed']);
+    await ok(['users', 'create', 'jdev', '--role', 'developer', '--password-stdin'], {
+      input: 'developer-password-1\n',
+    });
+  }, 120_000);
+  afterAll(async () => {
+    // Deleting the app stops its instances and removes its host users (the table below logged out).
+    if (t) {
+      await cli(['login', t.url, '-u', 'admin', '--password-stdin'], { input: `${NEW_PASSWORD}\n` });
+      for (const code of [APP, 'another']) await cli(['apps', 'delete', code, '--yes']);
+    }
+    await t?.stop();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('deploy: the followed log goes to stderr, stdout holds only the result', async () => {
+    const res = await ok(['deploy', path.join(work, 'app'), '--app', APP]);
+    expect(res.stdout).toMatch(/^Deployed v1 to http:\/\/\S+\/t\/conv\/\n$/);
+    expect(res.stderr).toMatch(/^Packed 3 files from .+; uploading\.\n/);
+    expect(res.stderr).toMatch(/following its log\.\n/);
+  }, 120_000);
+
+  it("passes an app's colour codes only where colour is wanted", async () => {
+    const logged = async (env: Record<string, string>, tty = false) =>
+      (await ok(['logs', '--app', APP], { env, tty })).stdout;
+    await vi.waitFor(async () => expect(await logged({})).toContain('ready on'), { timeout: 30_000 });
+    expect(await logged({})).not.toContain(ESC);
+    expect(await logged({}, true)).toContain(`${ESC}[32mready${ESC}[0m`);
+    expect(await logged({ NO_COLOR: '1' }, true)).not.toContain(ESC);
+    expect(await logged({ TERM: 'dumb' }, true)).not.toContain(ESC);
+    expect(await logged({ FORCE_COLOR: '1' })).toContain(`${ESC}[32m`);
+    expect(await logged({ FORCE_COLOR: '1', NO_COLOR: '1' })).not.toContain(ESC);
+  });
+
+  it('Ctrl-C while following the logs exits 130 (in-process)', async () => {
+    const interrupt = new AbortController();
+    const res = await cli(['logs', '--app', APP, '--follow'], {
+      interrupt: interrupt.signal,
+      onStderr: (soFar) => {
+        if (soFar.includes('Ctrl-C stops')) interrupt.abort();
+      },
+    });
+    expect(res.code).toBe(EXIT.interrupted);
+    expect(res.stderr).toMatch(/\nberth: interrupted \(INTERRUPTED\)\n$/);
+  });
+
+  it('Ctrl-C (a real SIGINT) while the real CLI follows the logs exits 130', async () => {
+    const stored = JSON.parse(fs.readFileSync(path.join(home, 'berth', 'config.json'), 'utf8'));
+    const spawned = createCliHome();
+    try {
+      const child = spawned.spawn(['logs', '--app', APP, '-f'], {
+        env: { BERTH_URL: t.url, BERTH_TOKEN: stored.token },
+      });
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        if (d.includes('Ctrl-C stops')) child.kill('SIGINT');
+      });
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/berth: interrupted \(INTERRUPTED\)\n$/);
+    } finally {
+      spawned.remove();
+    }
+  });
+
+  it('Ctrl-C while following a deploy exits 130 and says the deploy goes on (in-process)', async () => {
+    const interrupt = new AbortController();
+    const res = await cli(['deploy', path.join(work, 'slow'), '--app', APP], {
+      interrupt: interrupt.signal,
+      onStderr: (soFar) => {
+        if (/Started conv-stag-/.test(soFar)) interrupt.abort();
+      },
+    });
+    expect(res.code).toBe(EXIT.interrupted);
+    expect(res.stdout).toBe('');
+    slowDeploy = /Deploy (dep_\S+) \(build of conv\/stag\)/.exec(res.stderr)?.[1];
+    expect(slowDeploy).toBeDefined();
+    expect(res.stderr).toMatch(
+      new RegExp(
+        `\\nberth: stopped following; deploy ${slowDeploy} goes on on the server .*'berth deploys cancel ${slowDeploy}'.* \\(INTERRUPTED\\)\\n$`,
+      ),
+    );
+    expect((await json(['deploys', 'info', slowDeploy!])).deploy.status).toBe('running');
+  }, 120_000);
+
+  it('--json prints JSON and nothing else on every command that declares it', async () => {
+    const declared = GROUPS.flatMap((g) =>
+      g.commands
+        .filter((c) => c.usage.includes('--json'))
+        .map((c) => (g.single ? g.name : `${g.name} ${c.name}`)),
+    );
+    // Something to show, cancel and revoke: a restart queued behind the running slow deploy, a token.
+    const queued = (await json(['restart', '--app', APP, '--no-wait'])).deploy;
+    const token = (await json(['tokens', 'create', 'conv-ci'])).token;
+    const anyDeploy = (await json(['deploys', '--app', APP])).deploys.at(-1);
+    const NDJSON = new Set(['logs', 'deploys logs', 'jobs logs']);
+    // In this order: the cancels and deletes come last.
+    const commands: Record<string, string[]> = {
+      whoami: ['whoami'],
+      'apps list': ['apps', 'list'],
+      'apps info': ['apps', 'info', '--app', APP],
+      'apps update': ['apps', 'update', APP, '--description', 'Conventions, tested'],
+      'apps secret': ['apps', 'secret', APP],
+      'apps limits': ['apps', 'limits', APP],
+      'apps members': ['apps', 'members', APP, 'add', 'jdev'],
+      'config list': ['config', 'list', '--app', APP, '--env', 'prod'],
+      'config set': ['config', 'set', 'GREETING=hi', '--app', APP, '--env', 'prod'],
+      'config get': ['config', 'get', 'GREETING', '--app', APP, '--env', 'prod'],
+      'config unset': ['config', 'unset', 'GREETING', '--app', APP, '--env', 'prod'],
+      'deploys list': ['deploys', 'list', '--app', APP],
+      'deploys info': ['deploys', 'info', anyDeploy.id],
+      'deploys logs': ['deploys', 'logs', anyDeploy.id],
+      releases: ['releases', '--app', APP],
+      ps: ['ps', '--app', APP],
+      logs: ['logs', '--app', APP],
+      'jobs list': ['jobs', 'list', '--app', APP],
+      'jobs info': ['jobs', 'info', anyDeploy.jobId],
+      'jobs logs': ['jobs', 'logs', anyDeploy.jobId],
+      'users list': ['users', 'list'],
+      'users info': ['users', 'info', 'jdev'],
+      'tokens list': ['tokens', 'list'],
+      'tokens create': ['tokens', 'create', 'conv-ci-2'],
+      audit: ['audit', '--since', '1h', '--limit', '5'],
+      'jobs cancel': ['jobs', 'cancel', queued.jobId],
+      'deploys cancel': ['deploys', 'cancel', slowDeploy!],
+      'tokens revoke': ['tokens', 'revoke', token.id],
+      // Followed to its end: the log goes to stderr, the finished deploy to stdout.
+      restart: ['restart', '--app', APP],
+      scale: ['scale', 'web=1', '--app', APP, '--no-wait'],
+      stop: ['stop', '--app', APP, '--no-wait'],
+      start: ['start', '--app', APP, '--no-wait'],
+      promote: ['promote', '--app', APP, '--no-wait'],
+      rollback: ['rollback', '1', '--app', APP, '--no-wait'],
+      deploy: ['deploy', path.join(work, 'app'), '--app', APP, '--no-wait'],
+      open: ['open', '--app', APP],
+      'apps create': ['apps', 'create', 'another', '--name', 'Another'],
+      'users create': ['users', 'create', 'jops', '--role', 'operator', '--password-stdin'],
+      'users set': ['users', 'set', 'jops', '--display-name', 'J. Ops'],
+      login: ['login', t.url, '-u', 'admin', '--password-stdin'],
+      passwd: ['passwd', '--password-stdin'],
+      'users delete': ['users', 'delete', 'jdev', '--yes'],
+      'apps delete': ['apps', 'delete', DOOMED, '--yes'],
+      logout: ['logout'],
+    };
+    const input: Record<string, string> = {
+      'users create': 'operator-password-1\n',
+      login: `${ADMIN_PASSWORD}\n`,
+      passwd: `${ADMIN_PASSWORD}\n${NEW_PASSWORD}\n`,
+    };
+    expect(Object.keys(commands).sort()).toEqual([...declared].sort());
+    for (const [name, argv] of Object.entries(commands)) {
+      const res = await ok([...argv, '--json'], { input: input[name] ?? '' });
+      expect(res.stdout, name).not.toBe('');
+      const documents = NDJSON.has(name) ? res.stdout.trimEnd().split('\n') : [res.stdout];
+      for (const document of documents) {
+        expect(() => JSON.parse(document), `${name}: ${document}`).not.toThrow();
+        expect(typeof JSON.parse(document), name).toBe('object');
+      }
+    }
+  }, 120_000);
+});
