@@ -58,6 +58,9 @@ export interface CommandContext {
   args: string[];
   /** `--json` was given. */
   json: boolean;
+  /** The CLI's exit code after a command that ends without an error (0 unless it sets one:
+   *  `berth run` passes its command's through). */
+  exitCode: number;
   out: Output;
   terminal: Terminal;
   credentials: CredentialStore;

@@ -28,6 +28,7 @@ export function createContext(io: Io, values: OptionValues, args: string[]): Com
     io,
     args,
     json: values['json'] === true,
+    exitCode: 0,
     out: createOutput(io.stdout, io.stderr),
     terminal: createTerminal(io.stdin, io.stderr),
     credentials,

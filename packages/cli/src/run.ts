@@ -14,6 +14,7 @@ import { logsGroup } from './commands/logs.ts';
 import { openGroup } from './commands/open.ts';
 import { psGroup, restartGroup, scaleGroup, startGroup, stopGroup } from './commands/processes.ts';
 import { promoteGroup, releasesGroup, rollbackGroup } from './commands/releases.ts';
+import { runGroup } from './commands/run.ts';
 import { tokensGroup } from './commands/tokens.ts';
 import { usersGroup } from './commands/users.ts';
 import { createContext, type OptionValues } from './context.ts';
@@ -39,6 +40,7 @@ export const GROUPS: Group[] = [
   stopGroup,
   startGroup,
   logsGroup,
+  runGroup,
   openGroup,
   usersGroup,
   tokensGroup,
@@ -49,14 +51,13 @@ export const GROUPS: Group[] = [
 /** Runs the CLI with `argv` (without `node berth.js`) and resolves to the exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
   try {
-    await dispatch(argv, io);
-    return EXIT.ok;
+    return (await dispatch(argv, io)) ?? EXIT.ok;
   } catch (err) {
     return reportError(err, io.stderr);
   }
 }
 
-async function dispatch(argv: string[], io: Io): Promise<void> {
+async function dispatch(argv: string[], io: Io): Promise<number | undefined> {
   const groupAt = firstPositional(argv, GLOBAL_OPTIONS);
   if (groupAt < 0) {
     if (argv.includes('--version') || argv.includes('-V')) {
@@ -138,7 +139,9 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
     const problem = count < min ? 'missing arguments' : `unexpected argument '${parsed.positionals[max]}'`;
     throw usageError(`${problem}; usage: berth ${name} ${command.usage}`);
   }
-  await command.run(createContext(io, parsed.values, parsed.positionals));
+  const ctx = createContext(io, parsed.values, parsed.positionals);
+  await command.run(ctx);
+  return ctx.exitCode;
 }
 
 /** Index of the first argument that is neither an option nor an option's value; -1 if none. */

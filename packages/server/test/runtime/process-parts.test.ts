@@ -121,6 +121,10 @@ describe('guardDriver', () => {
       logs() {
         return (async function* () {})();
       },
+      async runOnce(spec) {
+        log.push(`run ${spec.id}`);
+        return { code: 0, signal: null };
+      },
       async recover() {
         return [];
       },

@@ -12,9 +12,7 @@ import type { Logger } from '../../logger.ts';
 import type { RuntimeEvent } from '../driver.ts';
 import { decideAfterCrash } from '../restart-policy.ts';
 import type { RuntimeEvents } from '../runtime-events.ts';
-import { prepareAppDirs } from './app-dirs.ts';
-import { instanceEnv } from './instance-env.ts';
-import { applyLimits } from './limits.ts';
+import { launchPlan } from './launch-plan.ts';
 import type { PortAllocator } from './port-allocator.ts';
 import { isSameProcessAlive, processGroupMembers, readProcStat } from './proc.ts';
 import { signalGroup, stopGroup } from './process-group.ts';
@@ -64,22 +62,13 @@ async function doSpawn(ctx: SupervisorContext, instance: ProcessInstance): Promi
   const { spec } = instance;
   const { options } = ctx;
   instance.state = 'starting';
-  // The engine says who runs it (a run identity with its home); without one (berthd not root) it
-  // runs as berthd's user with a home in the data dir.
-  const owner = spec.user;
-  const home = owner ? owner.home : prepareAppDirs(options.dataDir, spec.app, spec.env).home;
   if (spec.listen && instance.port === undefined) {
     instance.port = await ctx.ports.allocate();
   }
-  const env = instanceEnv(spec, {
-    port: spec.listen ? instance.port : undefined,
-    home,
-    basePath: options.basePath,
-  });
-  const plan = applyLimits(spec.command, spec.limits, {
-    isolated: owner !== undefined,
-    prlimitPath: options.prlimitPath,
-  });
+  // The engine says who runs it (a run identity with its home); without one (berthd not root) it
+  // runs as berthd's user with a home in the data dir.
+  const plan = launchPlan(spec, options, spec.listen ? instance.port : undefined);
+  const owner = plan.owner;
   if (plan.unenforced.length > 0 && instance.restarts === 0) {
     ctx.logger.info(
       { instance: spec.id, limits: plan.unenforced },
@@ -92,7 +81,7 @@ async function doSpawn(ctx: SupervisorContext, instance: ProcessInstance): Promi
   try {
     child = spawn(plan.argv[0]!, plan.argv.slice(1), {
       cwd: spec.artifactDir,
-      env,
+      env: plan.env,
       detached: true,
       stdio: ['ignore', fds.stdout, fds.stderr],
       ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
