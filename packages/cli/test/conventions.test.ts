@@ -3,37 +3,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/errors.ts';
-import { run } from '../src/run.ts';
 import { closest, editDistance } from '../src/suggest.ts';
+import { runInProcess } from './support/in-process.ts';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-conv-'));
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await run(argv, {
-    // No stored server or credentials: nothing reaches a network.
-    env: { XDG_CONFIG_HOME: home, ...env },
-    stdin: process.stdin,
-    stdout,
-    stderr,
-    hostname: 'test',
-    version: '0.0.0-test',
-  });
-  return { code, stdout: out, stderr: err };
-}
+// No stored server or credentials: nothing reaches a network.
+const cli = (argv: string[], env: Record<string, string> = {}) =>
+  runInProcess(argv, { XDG_CONFIG_HOME: home, ...env });
 
 describe('suggestions', () => {
   it('measures edits and picks only close names', () => {

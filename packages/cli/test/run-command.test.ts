@@ -4,13 +4,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { processGroupMembers } from '../../server/src/runtime/process/proc.ts';
 import { type EngineFixture, startEngineFixture, tinyApp } from '../../server/test/engine/support.ts';
 import { EXIT } from '../src/errors.ts';
-import { run } from '../src/run.ts';
 import { type CliHome, createCliHome } from './support/cli.ts';
+import { runInProcess } from './support/in-process.ts';
 
 const APP = 'clirun';
 
@@ -20,27 +19,7 @@ describe('berth run', () => {
   let home: CliHome;
   const configHome = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-run-'));
 
-  async function cli(argv: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d) => {
-      out += d;
-    });
-    stderr.on('data', (d) => {
-      err += d;
-    });
-    const code = await run(argv, {
-      env: { XDG_CONFIG_HOME: configHome, ...env },
-      stdin: process.stdin,
-      stdout,
-      stderr,
-      hostname: 'test',
-      version: '0.0.0-test',
-    });
-    return { code, stdout: out, stderr: err };
-  }
+  const cli = (argv: string[]) => runInProcess(argv, { XDG_CONFIG_HOME: configHome, ...env });
 
   beforeAll(async () => {
     f = await startEngineFixture('sqlite');

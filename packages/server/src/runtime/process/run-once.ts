@@ -7,14 +7,12 @@
 // start time), written right after the spawn and removed once its group is gone. `killLeftRuns`
 // (the driver's recover) kills the groups of the records a dead berthd left behind. A process that
 // moves itself to another group or session escapes, as for instances (process-group.ts).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BerthError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { RunExit, RunIO, RunSpec } from '../driver.ts';
 import { runAsInstanceSpec } from '../instance-spec.ts';
-import { launchPlan } from './launch-plan.ts';
+import { launchPlan, spawned, spawnPlan } from './launch-plan.ts';
 import { readProcStat } from './proc.ts';
 import { signalGroup, waitGroupGone } from './process-group.ts';
 import type { ResolvedOptions } from './process-options.ts';
@@ -44,27 +42,8 @@ export async function runOnceAsProcess(
   const dir = runsDir(options.dataDir);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const recordFile = path.join(dir, `${spec.id}.json`);
-  const child = spawn(plan.argv[0]!, plan.argv.slice(1), {
-    cwd: spec.artifactDir,
-    env: plan.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(plan.owner ? { uid: plan.owner.uid, gid: plan.owner.gid } : {}),
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
-  } catch (err) {
-    throw new BerthError(
-      'RUNTIME_START_FAILED',
-      `Cannot start ${spec.command[0]}: ${(err as Error).message}`,
-      {
-        code: (err as NodeJS.ErrnoException).code,
-      },
-    );
-  }
+  const child = spawnPlan(plan, spec.artifactDir, ['ignore', 'pipe', 'pipe']);
+  await spawned(child, spec.command[0]);
   const pid = child.pid!;
   const record: RunRecord = { pid };
   const stat = readProcStat(pid);
@@ -86,6 +65,7 @@ export async function runOnceAsProcess(
       (name) =>
         new Promise<void>((resolve) => {
           const stream = child[name];
+          if (!stream) return resolve();
           stream.setEncoding('utf8');
           stream.on('data', (chunk: string) => io.output(name, chunk));
           stream.on('close', resolve);

@@ -4,15 +4,14 @@
 // Our own children are watched through their `exit` event. Processes adopted from an earlier berthd
 // are not our children, so they cannot be waited for: the driver polls them (`checkAdopted`), and
 // their exit code is unknown (lastExit.code null). Both then follow the same restart policy.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BerthError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { RuntimeEvent } from '../driver.ts';
 import { decideAfterCrash } from '../restart-policy.ts';
 import type { RuntimeEvents } from '../runtime-events.ts';
-import { launchPlan } from './launch-plan.ts';
+import { launchPlan, spawned, spawnPlan } from './launch-plan.ts';
 import type { PortAllocator } from './port-allocator.ts';
 import { isSameProcessAlive, processGroupMembers, readProcStat } from './proc.ts';
 import { signalGroup, stopGroup } from './process-group.ts';
@@ -68,7 +67,6 @@ async function doSpawn(ctx: SupervisorContext, instance: ProcessInstance): Promi
   // The engine says who runs it (a run identity with its home); without one (berthd not root) it
   // runs as berthd's user with a home in the data dir.
   const plan = launchPlan(spec, options, spec.listen ? instance.port : undefined);
-  const owner = plan.owner;
   if (plan.unenforced.length > 0 && instance.restarts === 0) {
     ctx.logger.info(
       { instance: spec.id, limits: plan.unenforced },
@@ -79,36 +77,17 @@ async function doSpawn(ctx: SupervisorContext, instance: ProcessInstance): Promi
   const fds = instance.collector.openSpoolWriters();
   let child: ChildProcess;
   try {
-    child = spawn(plan.argv[0]!, plan.argv.slice(1), {
-      cwd: spec.artifactDir,
-      env: plan.env,
-      detached: true,
-      stdio: ['ignore', fds.stdout, fds.stderr],
-      ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
-    });
+    child = spawnPlan(plan, spec.artifactDir, ['ignore', fds.stdout, fds.stderr]);
   } finally {
     fs.closeSync(fds.stdout);
     fs.closeSync(fds.stderr);
   }
-  let spawned = false;
+  let isSpawned = false;
   child.once('exit', (code, signal) => {
-    if (spawned) void onChildExit(ctx, instance, child, code, signal);
+    if (isSpawned) void onChildExit(ctx, instance, child, code, signal);
   });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
-  } catch (err) {
-    throw new BerthError(
-      'RUNTIME_START_FAILED',
-      `Cannot start ${spec.command[0]}: ${(err as Error).message}`,
-      {
-        code: (err as NodeJS.ErrnoException).code,
-      },
-    );
-  }
-  spawned = true;
+  await spawned(child, spec.command[0]);
+  isSpawned = true;
   child.on('error', (err) => ctx.logger.warn({ err, instance: spec.id }, 'child process error'));
   child.unref();
   const pid = child.pid!;
