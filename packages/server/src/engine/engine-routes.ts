@@ -346,8 +346,18 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
         // to kill): the run is killed with everything it started.
         const close = () => controller.abort();
         res.on('close', close);
-        const send = (frame: RunFrame) => {
-          if (!res.destroyed) res.write(`${JSON.stringify(frame)}\n`);
+        // A client that reads slowly holds the command up (the driver waits for the drain).
+        const send = (frame: RunFrame): Promise<void> | undefined => {
+          if (res.destroyed || res.write(`${JSON.stringify(frame)}\n`)) return undefined;
+          return new Promise((resolve) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          });
         };
         res.writeHead(200, NDJSON_HEADERS);
         res.flushHeaders();

@@ -158,8 +158,12 @@ export interface RunSpec
 }
 
 export interface RunIO {
-  /** Output as it comes, decoded as UTF-8, in chunks (not lines). */
-  output(stream: 'stdout' | 'stderr', data: string): void;
+  /**
+   * Output as it comes, decoded as UTF-8, in chunks (not lines). A returned promise means "wait":
+   * the driver reads no more output until it settles (the command then blocks on a full pipe), so
+   * a slow reader holds up the command instead of filling berthd's memory.
+   */
+  output(stream: 'stdout' | 'stderr', data: string): void | Promise<void>;
   /** Aborting kills the run at once, with everything it started. */
   signal: AbortSignal;
 }

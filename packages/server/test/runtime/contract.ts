@@ -229,7 +229,12 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
       };
       const capture = (signal = new AbortController().signal) => {
         const out = { stdout: '', stderr: '' };
-        const io: RunIO = { output: (stream, data) => (out[stream] += data), signal };
+        const io: RunIO = {
+          output: (stream, data) => {
+            out[stream] += data;
+          },
+          signal,
+        };
         return { out, io };
       };
       const crash = capture();

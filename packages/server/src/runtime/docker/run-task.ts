@@ -96,10 +96,16 @@ async function runToExit(
       stdout: true,
       stderr: true,
     })) as unknown as NodeJS.ReadableStream;
+    // A reader that asks to wait pauses the log stream itself (the demuxer ignores backpressure).
     const outputs = (['stdout', 'stderr'] as const).map((name) => {
       const pass = new PassThrough();
       pass.setEncoding('utf8');
-      pass.on('data', (chunk: string) => io.output(name, chunk));
+      pass.on('data', (chunk: string) => {
+        const wait = io.output(name, chunk);
+        if (!wait) return;
+        stream.pause();
+        void wait.finally(() => stream.resume());
+      });
       return pass;
     });
     docker.modem.demuxStream(stream, outputs[0]!, outputs[1]!);

@@ -67,7 +67,12 @@ export async function runOnceAsProcess(
           const stream = child[name];
           if (!stream) return resolve();
           stream.setEncoding('utf8');
-          stream.on('data', (chunk: string) => io.output(name, chunk));
+          stream.on('data', (chunk: string) => {
+            const wait = io.output(name, chunk);
+            if (!wait) return;
+            stream.pause();
+            void wait.finally(() => stream.resume());
+          });
           stream.on('close', resolve);
         }),
     ),
