@@ -333,7 +333,13 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
             "Run a command once in the environment's current release, with its config; streams NDJSON frames (output, then its exit). Closing the connection kills it",
           params: EngineEnvParamsSchema,
           body: RunBodySchema,
-          response: { 200: RunFrameSchema },
+          response: {
+            200: {
+              description:
+                'A stream of NDJSON frames, one JSON object per line: output as it comes, then the exit (or an error when it could not start)',
+              content: { 'application/x-ndjson': { schema: RunFrameSchema } },
+            },
+          },
         },
       },
       async (req, reply) => {
