@@ -15,6 +15,7 @@ import { engineError, engineStatus } from '../../images/engine.ts';
 import type { Logger } from '../../logger.ts';
 import type { RunExit, RunIO, RunSpec } from '../driver.ts';
 import { runAsInstanceSpec } from '../instance-spec.ts';
+import { deliverOutput } from '../run-output.ts';
 import type { AppNetworks } from './app-networks.ts';
 import { containerConfig, LABELS } from './container-config.ts';
 import type { ResolvedDockerOptions } from './docker-options.ts';
@@ -100,12 +101,7 @@ async function runToExit(
     const outputs = (['stdout', 'stderr'] as const).map((name) => {
       const pass = new PassThrough();
       pass.setEncoding('utf8');
-      pass.on('data', (chunk: string) => {
-        const wait = io.output(name, chunk);
-        if (!wait) return;
-        stream.pause();
-        void wait.finally(() => stream.resume());
-      });
+      pass.on('data', (chunk: string) => deliverOutput(io, name, chunk, stream));
       return pass;
     });
     docker.modem.demuxStream(stream, outputs[0]!, outputs[1]!);

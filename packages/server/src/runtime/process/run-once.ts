@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Logger } from '../../logger.ts';
 import type { RunExit, RunIO, RunSpec } from '../driver.ts';
 import { runAsInstanceSpec } from '../instance-spec.ts';
+import { deliverOutput } from '../run-output.ts';
 import { launchPlan, spawned, spawnPlan } from './launch-plan.ts';
 import { readProcStat } from './proc.ts';
 import { signalGroup, waitGroupGone } from './process-group.ts';
@@ -67,12 +68,7 @@ export async function runOnceAsProcess(
           const stream = child[name];
           if (!stream) return resolve();
           stream.setEncoding('utf8');
-          stream.on('data', (chunk: string) => {
-            const wait = io.output(name, chunk);
-            if (!wait) return;
-            stream.pause();
-            void wait.finally(() => stream.resume());
-          });
+          stream.on('data', (chunk: string) => deliverOutput(io, name, chunk, stream));
           stream.on('close', resolve);
         }),
     ),
