@@ -67,6 +67,9 @@ export interface CommandContext {
   json: boolean;
   /** Aborted on Ctrl-C: long waits (follows, polls, streams) stop on it. */
   signal: AbortSignal;
+  /** The CLI's exit code after a command that ends without an error (0 unless it sets one:
+   *  `berth run` passes its command's through). */
+  exitCode: number;
   out: Output;
   terminal: Terminal;
   credentials: CredentialStore;

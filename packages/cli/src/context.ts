@@ -29,6 +29,7 @@ export function createContext(io: Io, values: OptionValues, args: string[]): Com
     io,
     args,
     json: values['json'] === true,
+    exitCode: 0,
     signal: io.interrupt ?? new AbortController().signal,
     out: createOutput(io.stdout, io.stderr, {
       stdout: colourWanted(io.stdout, io.env),

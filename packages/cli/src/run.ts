@@ -15,6 +15,7 @@ import { completionGroup, helpGroup } from './commands/meta.ts';
 import { openGroup } from './commands/open.ts';
 import { psGroup, restartGroup, scaleGroup, startGroup, stopGroup } from './commands/processes.ts';
 import { promoteGroup, releasesGroup, rollbackGroup } from './commands/releases.ts';
+import { runGroup } from './commands/run.ts';
 import { tokensGroup } from './commands/tokens.ts';
 import { usersGroup } from './commands/users.ts';
 import { createContext, type OptionValues } from './context.ts';
@@ -42,6 +43,7 @@ export const GROUPS: Group[] = [
   stopGroup,
   startGroup,
   logsGroup,
+  runGroup,
   openGroup,
   usersGroup,
   tokensGroup,
@@ -69,10 +71,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     unlisten = () => signal.removeEventListener('abort', abort);
   });
   try {
-    await Promise.race([dispatch(argv, io), onInterrupt]);
+    const code = await Promise.race([dispatch(argv, io), onInterrupt]);
     // A command that ended quietly on the signal (a log stream closed by it) was interrupted too.
     if (signal?.aborted) throw interrupted();
-    return EXIT.ok;
+    return code ?? EXIT.ok;
   } catch (err) {
     return reportError(err, io.stderr);
   } finally {
@@ -81,7 +83,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-async function dispatch(argv: string[], io: Io): Promise<void> {
+async function dispatch(argv: string[], io: Io): Promise<number | undefined> {
   const groupAt = firstPositional(argv, GLOBAL_OPTIONS);
   if (groupAt < 0) {
     if (argv.includes('--version') || argv.includes('-V')) {
@@ -145,7 +147,9 @@ async function dispatch(argv: string[], io: Io): Promise<void> {
     const problem = count < min ? 'missing arguments' : `unexpected argument '${parsed.positionals[max]}'`;
     throw usageError(`${problem}; usage: berth ${name} ${command.usage}`);
   }
-  await command.run(createContext(io, parsed.values, parsed.positionals));
+  const ctx = createContext(io, parsed.values, parsed.positionals);
+  await command.run(ctx);
+  return ctx.exitCode;
 }
 
 /** Index of the first argument that is neither an option nor an option's value; -1 if none. */

@@ -29,6 +29,7 @@ import type {
   InstanceListResponse,
   ReleaseListResponse,
   RollbackBody,
+  RunFrame,
 } from './schemas/engine.ts';
 import type {
   ApiToken,
@@ -399,46 +400,25 @@ export class BerthClient {
     query: Omit<AppLogsQuery, 'follow'> = {},
     options: { signal?: AbortSignal; onOpen?: () => void } = {},
   ): AsyncGenerator<AppLogLine> {
-    let response: Response;
-    try {
-      response = await this.#open('GET', `${envPath(code, env)}/logs`, {
-        query: { ...query, follow: true },
-        ...(options.signal && { signal: options.signal }),
-      });
-    } catch (err) {
-      if (options.signal?.aborted) return;
-      throw err;
-    }
-    if (!response.ok) throw errorFromResponse(response.status, response.statusText, await response.text());
-    options.onOpen?.();
-    if (!response.body) return;
-    const decoder = new TextDecoder();
-    const reader = response.body.getReader();
-    let buffer = '';
-    try {
-      for (;;) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          chunk = await reader.read();
-        } catch (err) {
-          if (options.signal?.aborted) return;
-          throw networkError('GET', response.url, err);
-        }
-        if (chunk.done) break;
-        buffer += decoder.decode(chunk.value, { stream: true });
-        let newline = buffer.indexOf('\n');
-        while (newline >= 0) {
-          const text = buffer.slice(0, newline).trim();
-          buffer = buffer.slice(newline + 1);
-          if (text) yield parseLine(response, text) as AppLogLine;
-          newline = buffer.indexOf('\n');
-        }
-      }
-      const rest = (buffer + decoder.decode()).trim();
-      if (rest) yield parseLine(response, rest) as AppLogLine;
-    } finally {
-      reader.cancel().catch(() => {});
-    }
+    yield* this.#ndjson<AppLogLine>('GET', `${envPath(code, env)}/logs`, {
+      query: { ...query, follow: true },
+      ...options,
+    });
+  }
+
+  /**
+   * Runs `command` once in the environment's current release (`berth run`) and yields its answer's
+   * frames as they come: output (`{stream, data}`), then one `{exit, release}`. Aborting `signal`
+   * closes the connection, which kills the run on the server (the iteration then ends without an
+   * error and without an exit frame).
+   */
+  async *runCommand(
+    code: string,
+    env: EnvName,
+    command: string[],
+    options: { signal?: AbortSignal; onOpen?: () => void } = {},
+  ): AsyncGenerator<RunFrame> {
+    yield* this.#ndjson<RunFrame>('POST', `${envPath(code, env)}/run`, { body: { command }, ...options });
   }
 
   // --- audit log ----------------------------------------------------------------------------
@@ -451,6 +431,52 @@ export class BerthClient {
 
   async #request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     return this.#result<T>(await this.#send(method, path, options));
+  }
+
+  /** A streamed NDJSON answer, one parsed object per line; ends quietly when `signal` aborts. */
+  async *#ndjson<T>(
+    method: string,
+    path: string,
+    options: RequestOptions & { onOpen?: () => void },
+  ): AsyncGenerator<T> {
+    const { onOpen, ...request } = options;
+    let response: Response;
+    try {
+      response = await this.#open(method, path, request);
+    } catch (err) {
+      if (options.signal?.aborted) return;
+      throw err;
+    }
+    if (!response.ok) throw errorFromResponse(response.status, response.statusText, await response.text());
+    onOpen?.();
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    const reader = response.body.getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          if (options.signal?.aborted) return;
+          throw networkError(method, response.url, err);
+        }
+        if (chunk.done) break;
+        buffer += decoder.decode(chunk.value, { stream: true });
+        let newline = buffer.indexOf('\n');
+        while (newline >= 0) {
+          const text = buffer.slice(0, newline).trim();
+          buffer = buffer.slice(newline + 1);
+          if (text) yield parseLine(response, text) as T;
+          newline = buffer.indexOf('\n');
+        }
+      }
+      const rest = (buffer + decoder.decode()).trim();
+      if (rest) yield parseLine(response, rest) as T;
+    } finally {
+      reader.cancel().catch(() => {});
+    }
   }
 
   #result<T>({ response, text }: RawResponse): T {

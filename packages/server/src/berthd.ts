@@ -279,6 +279,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         appsDomain: config.engine.appsDomain,
         urls,
         logStreamsPerUser: config.engine.logStreamsPerUser,
+        runTimeoutMs: config.engine.runTimeoutMs,
+        runsPerApp: config.engine.runsPerApp,
         logRetentionMs: config.runtime.logRetentionMs,
       },
     });

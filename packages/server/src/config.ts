@@ -115,6 +115,10 @@ export interface Config {
     logStreamsPerUser: number;
     /** Instances an app's environments may run together unless an admin set the app's own ceiling. */
     maxInstancesPerApp: number;
+    /** A one-off run (`berth run`) is killed after this long. */
+    runTimeoutMs: number;
+    /** One-off runs an app's environments may have going at once, per berthd process. */
+    runsPerApp: number;
   };
 }
 
@@ -489,6 +493,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         1,
         MAX_INSTANCES_PER_APP_LIMIT,
       ),
+      runTimeoutMs: duration(env, 'BERTH_RUN_TIMEOUT', '1h'),
+      runsPerApp: integer(env, 'BERTH_RUNS_PER_APP', 3, 1, 100),
     },
   };
   return deepFreeze(config);

@@ -143,6 +143,10 @@ export const ERRORS = {
     message:
       "That is more instances than the app's ceiling allows; an admin can raise it (berth apps limits)",
   },
+  RUNS_LIMIT: {
+    status: 429,
+    message: 'The app has as many one-off runs going as it may (BERTH_RUNS_PER_APP); wait for one to end',
+  },
   // platform
   SECRET_UNREADABLE: {
     status: 500,

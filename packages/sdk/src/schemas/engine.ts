@@ -195,3 +195,40 @@ export const AppLogLineSchema = Type.Object({
 export type AppLogLine = Static<typeof AppLogLineSchema>;
 export const AppLogsResponseSchema = Type.Object({ lines: Type.Array(AppLogLineSchema) });
 export type AppLogsResponse = Static<typeof AppLogsResponseSchema>;
+
+/** `POST …/run`: a one-off command in the environment's current release (`berth run`). */
+export const RunBodySchema = Type.Object(
+  {
+    command: Type.Array(Type.String({ maxLength: 32_768 }), {
+      minItems: 1,
+      maxItems: 256,
+      description: "argv (no shell): the first element is looked up on the release's PATH",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type RunBody = Static<typeof RunBodySchema>;
+/** One NDJSON frame of a run's answer: output as it comes, then one `exit` frame last (or an
+ *  `error` frame when it could not start, e.g. no such program). */
+export const RunFrameSchema = Type.Union([
+  Type.Object({
+    error: Type.Object({ code: Type.String(), message: Type.String() }),
+  }),
+  Type.Object({
+    stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]),
+    data: Type.String(),
+  }),
+  Type.Object({
+    exit: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'The exit code; null when the process was killed by a signal',
+    }),
+    release: Type.Integer({ minimum: 1 }),
+    signal: Type.Optional(Type.String()),
+    killed: Type.Optional(
+      Type.Union([Type.Literal('timeout'), Type.Literal('aborted')], {
+        description: 'timeout: it ran longer than BERTH_RUN_TIMEOUT',
+      }),
+    ),
+  }),
+]);
+export type RunFrame = Static<typeof RunFrameSchema>;

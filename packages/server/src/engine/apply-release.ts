@@ -3,22 +3,15 @@
 // the switch stops what it started and leaves the previous release serving.
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type EnvName, envPathPrefix } from '@berth/sdk';
-import { appSecretContext } from '../apps/secret-service.ts';
-import type { InstanceInfo, InstanceSpec, InstanceUser } from '../runtime/index.ts';
+import type { EnvName } from '@berth/sdk';
+import type { InstanceInfo, InstanceSpec } from '../runtime/index.ts';
 import type { EngineContext } from './engine-deps.ts';
-import { stackRuntimeOf } from './engine-deps.ts';
 import { writeEnvState } from './engine-store.ts';
 import { recordStarts, recordStops } from './instance-history.ts';
 import { DeployFailure, explainFailure, secretValues } from './instance-report.ts';
 import { type DeployPlan, planDeploy } from './plan-deploy.ts';
-import {
-  DOCKERFILE_RUNTIME,
-  formationCounts,
-  type ReleaseBuild,
-  releaseSealContext,
-} from './release-build.ts';
-import { runReleaseCommand } from './release-command.ts';
+import { formationCounts, type ReleaseBuild } from './release-build.ts';
+import { lineSplitter, releaseLaunch, runInRelease } from './release-process.ts';
 import type { ReleaseRow } from './tables.ts';
 import { UnhealthyError, waitHealthy, waitStaysUp } from './wait-healthy.ts';
 
@@ -51,66 +44,6 @@ export function newInstanceId(
   return `${app}-${env}-v${version}-${type}-${index}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
-/** BERTH_* variables every instance of a release gets. */
-export async function platformVars(
-  ctx: EngineContext,
-  app: string,
-  env: EnvName,
-  version: number,
-): Promise<Record<string, string>> {
-  const row = await ctx.store.db
-    .selectFrom('apps')
-    .select('secret_sealed')
-    .where('code', '=', app)
-    .executeTakeFirst();
-  const secret = row ? ctx.secretBox.open(row.secret_sealed, appSecretContext(app)) : '';
-  const prefix = envPathPrefix(app, env);
-  const urls = ctx.settings.urls;
-  return {
-    BERTH_APP_CODE: app,
-    BERTH_APP_SECRET: secret,
-    BERTH_ENV: env,
-    BERTH_URL_PREFIX: prefix,
-    BERTH_RELEASE: String(version),
-    // Where the app is, where the console is (its users log in there) and where its server calls
-    // berthd's API (the user check): see docs/app-manifest.md.
-    ...(urls === undefined
-      ? {}
-      : {
-          BERTH_APP_URL: `${urls.apps}${prefix}/`,
-          BERTH_CONSOLE_URL: urls.console,
-          BERTH_API_URL: urls.api,
-        }),
-  };
-}
-
-export async function instanceVars(
-  ctx: EngineContext,
-  app: string,
-  env: EnvName,
-  release: ReleaseRow,
-  build: ReleaseBuild,
-): Promise<Record<string, string>> {
-  const config = release.config_sealed
-    ? (JSON.parse(
-        ctx.secretBox.open(release.config_sealed, releaseSealContext(app, env, Number(release.version))),
-      ) as Record<string, string>)
-    : {};
-  return { ...build.env, ...config, ...(await platformVars(ctx, app, env, Number(release.version))) };
-}
-
-/** Who the environment's instances and release commands run as (its run identity), when berthd
- *  can switch users. */
-export async function runUser(
-  ctx: EngineContext,
-  app: string,
-  env: EnvName,
-): Promise<InstanceUser | undefined> {
-  if (!ctx.tenants) return undefined;
-  const identity = await ctx.tenants.run(app, env);
-  return { name: identity.name, uid: identity.uid, gid: identity.gid, home: identity.home! };
-}
-
 export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promise<DeployPlan> {
   const { app, env, build, signal } = input;
   const version = Number(input.release.version);
@@ -127,80 +60,39 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
   input.log(
     `-----> Plan for v${version}: start ${plan.start.length}, keep ${plan.keep.length}, stop ${plan.stop.length}`,
   );
-  const vars = await instanceVars(ctx, app, env, input.release, build);
-  const user = await runUser(ctx, app, env);
-  const limits = {
-    ...(build.resources.memoryBytes ? { memoryBytes: build.resources.memoryBytes } : {}),
-    ...(build.resources.cpu ? { cpu: build.resources.cpu } : {}),
-    ...(build.resources.pids ? { pids: build.resources.pids } : {}),
-  };
-  // Containers run the release's own image, or the stack image of its runtime (built if missing).
-  const containers = ctx.containers;
-  const image =
-    containers && (plan.releaseCommand || plan.start.length)
-      ? (build.image ?? (await containers.stackImage(stackRuntimeOf(build.runtime), (l) => input.log(l))))
-      : undefined;
-
-  // A release built from the app's Dockerfile carries the app in its image (no artifact to mount).
-  const appInImage = image !== undefined && build.runtime === DOCKERFILE_RUNTIME;
+  const launch = await releaseLaunch(
+    ctx,
+    { app, env, release: input.release, build, artifactDir },
+    { needImage: plan.releaseCommand !== undefined || plan.start.length > 0, log: (l) => input.log(l) },
+  );
+  const { vars } = launch;
 
   if (plan.releaseCommand) {
     input.log(`-----> Running the release command: ${plan.releaseCommand.join(' ')}`);
     const timeoutMs = ctx.settings.releaseCommandTimeoutMs ?? 10 * 60_000;
-    const log = (line: string) => input.log(line);
-    let code: number;
-    if (containers) {
-      if (!containers.runTask || !image)
-        throw new DeployFailure('this berthd cannot run release commands in containers');
-      code = await containers.runTask({
-        app,
-        env,
-        release: version,
-        image,
-        appInImage,
-        artifactDir,
-        ...(user ? { user } : {}),
-        command: plan.releaseCommand,
-        vars,
-        pathPrepend: build.pathPrepend ?? [],
-        limits,
-        timeoutMs,
-        signal,
-        log,
-      });
-    } else {
-      code = await runReleaseCommand({
-        command: plan.releaseCommand,
-        artifactDir,
-        vars,
-        pathPrepend: build.pathPrepend ?? [],
-        user,
-        log,
-        signal,
-        timeoutMs,
-      });
-    }
+    const lines = lineSplitter((line) => input.log(line));
+    const exit = await runInRelease(
+      ctx,
+      launch,
+      { kind: 'release', command: plan.releaseCommand, timeoutMs },
+      { output: lines.output, signal },
+    );
+    lines.flush();
     signal.throwIfAborted();
-    if (code !== 0) throw new DeployFailure(`the release command exited with code ${code}`);
+    if (exit.killed === 'timeout')
+      input.log(`release command timed out after ${Math.round(timeoutMs / 1000)}s`);
+    if (exit.code !== 0) throw new DeployFailure(`the release command exited with code ${exit.code ?? -1}`);
   }
 
   const specs = plan.start.map((step): InstanceSpec => {
     const processSpec = build.processes[step.processType]!;
     return {
+      ...launch,
       id: newInstanceId(app, env, version, step.processType, step.index),
-      app,
-      env,
-      release: version,
       processType: step.processType,
       index: step.index,
-      artifactDir,
-      ...(user ? { user } : {}),
       command: processSpec.command,
-      vars,
-      pathPrepend: build.pathPrepend ?? [],
-      limits,
       listen: step.processType === 'web',
-      ...(image ? { image, ...(appInImage ? { appInImage } : {}) } : {}),
     };
   });
   const started: InstanceInfo[] = [];

@@ -7,7 +7,6 @@ import type { Gateway } from '../gateway/index.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
 import type { PublicUrls } from '../public-urls.ts';
-import type { TaskSpec } from '../runtime/docker/run-task.ts';
 import type { RuntimeDriver } from '../runtime/index.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenants } from '../tenants/index.ts';
@@ -34,6 +33,10 @@ export interface EngineSettings {
   logRetentionMs: number;
   /** Log streams (`follow=true`) one user may have open at once (BERTH_LOG_STREAMS_PER_USER). */
   logStreamsPerUser: number;
+  /** Time limit of a one-off run, `berth run` (BERTH_RUN_TIMEOUT; default 1 hour). */
+  runTimeoutMs?: number;
+  /** One-off runs an app may have going at once (BERTH_RUNS_PER_APP; default 3). */
+  runsPerApp?: number;
 }
 
 export interface EngineDeps {
@@ -58,7 +61,7 @@ export interface EngineDeps {
   /** Host identities (tenants/): set when berthd runs as root, the only case where it can run apps
    *  and builds as users of their own. Without it everything runs as berthd's user. */
   tenants?: Tenants | undefined;
-  /** Set only with BERTH_RUNTIME=docker: what builds and release commands need of the engine. */
+  /** Set only with BERTH_RUNTIME=docker: what builds and container images need of the engine. */
   containers?: EngineContainers | undefined;
   logger: Logger;
   settings: EngineSettings;
@@ -75,15 +78,7 @@ export interface EngineContainers {
    * happens (the deploy log). Fails with STACK_IMAGE_BUILD_FAILED or DOCKER_UNAVAILABLE.
    */
   stackImage(runtime: StackRuntime, log?: (line: string) => void): Promise<string>;
-  /**
-   * Runs a one-off command (the release command) in a container of `task.image` with the same
-   * isolation as the app's instances; resolves with its exit code. Unset in tests that only build.
-   */
-  runTask?(task: ContainerTask): Promise<number>;
 }
-
-/** A one-off command in a container of the release's image (the docker runtime's task spec). */
-export type ContainerTask = TaskSpec;
 
 /** The stack a release runs in when it has no image of its own. */
 export function stackRuntimeOf(runtime: string): StackRuntime {

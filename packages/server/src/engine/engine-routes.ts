@@ -19,9 +19,12 @@ import {
   PromoteBodySchema,
   ReleaseListResponseSchema,
   RollbackBodySchema,
+  RunBodySchema,
+  type RunFrame,
+  RunFrameSchema,
 } from '@berth/sdk';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { BerthError } from '../errors.ts';
+import { BerthError, isBerthError } from '../errors.ts';
 import { type RouteModule, requireActor } from '../http/server.ts';
 import type { EngineService } from './engine-service.ts';
 
@@ -32,6 +35,11 @@ async function emptyBodyIsObject(req: { body: unknown }): Promise<void> {
   if (req.body === undefined || req.body === null) req.body = {};
 }
 const accepted = { 202: DeployResponseSchema };
+const NDJSON_HEADERS = {
+  'content-type': 'application/x-ndjson; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
 
 export function engineRoutes(deps: { engine: EngineService }): RouteModule {
   const { engine } = deps;
@@ -295,11 +303,7 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
         const lines = await engine.followLogs(actor, code, env, req.query, controller.signal);
         reply.hijack();
         const res = reply.raw;
-        res.writeHead(200, {
-          'content-type': 'application/x-ndjson; charset=utf-8',
-          'cache-control': 'no-store',
-          'x-content-type-options': 'nosniff',
-        });
+        res.writeHead(200, NDJSON_HEADERS);
         res.flushHeaders();
         const close = () => controller.abort();
         req.raw.on('close', close);
@@ -314,6 +318,78 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           }
         } finally {
           controller.abort();
+          res.end();
+        }
+        return reply;
+      },
+    );
+
+    app.post(
+      '/api/v1/apps/:code/envs/:env/run',
+      {
+        schema: {
+          tags,
+          summary:
+            "Run a command once in the environment's current release, with its config; streams NDJSON frames (output, then its exit). Closing the connection kills it",
+          params: EngineEnvParamsSchema,
+          body: RunBodySchema,
+          response: {
+            200: {
+              description:
+                'A stream of NDJSON frames, one JSON object per line: output as it comes, then the exit (or an error when it could not start)',
+              content: { 'application/x-ndjson': { schema: RunFrameSchema } },
+            },
+          },
+        },
+      },
+      async (req, reply) => {
+        const actor = requireActor(req);
+        const run = await engine.prepareRun(actor, req.params.code, req.params.env, req.body.command);
+        reply.hijack();
+        const res = reply.raw;
+        const controller = new AbortController();
+        // The response's close is the client's leaving (or the answer's end, when nothing is left
+        // to kill): the run is killed with everything it started.
+        const close = () => controller.abort();
+        res.on('close', close);
+        // A client that reads slowly holds the command up (the driver waits for the drain).
+        const send = (frame: RunFrame): Promise<void> | undefined => {
+          if (res.destroyed || res.write(`${JSON.stringify(frame)}\n`)) return undefined;
+          return new Promise((resolve) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          });
+        };
+        res.writeHead(200, NDJSON_HEADERS);
+        res.flushHeaders();
+        if (res.destroyed) {
+          run.cancel();
+          return reply;
+        }
+        try {
+          const exit = await run.start({
+            output: (stream, data) => send({ stream, data }),
+            signal: controller.signal,
+          });
+          send({
+            exit: exit.code,
+            release: run.release,
+            ...(exit.signal ? { signal: exit.signal } : {}),
+            ...(exit.killed ? { killed: exit.killed } : {}),
+          });
+        } catch (err) {
+          send({
+            error: isBerthError(err)
+              ? { code: err.code, message: err.message }
+              : { code: 'INTERNAL', message: 'Internal error' },
+          });
+        } finally {
+          res.off('close', close);
           res.end();
         }
         return reply;

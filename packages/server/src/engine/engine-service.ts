@@ -28,6 +28,7 @@ import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState } from './engine-store.ts';
 import { forgetApp, recentInstances } from './instance-history.ts';
 import { assertWithinInstanceLimit } from './instance-limit.ts';
+import { createOneOffRuns, type PreparedRun } from './one-off-runs.ts';
 import { removeReleaseImages } from './prune-releases.ts';
 import { receivePackage } from './receive-package.ts';
 import { formationCounts, parseReleaseBuild } from './release-build.ts';
@@ -65,6 +66,11 @@ export interface EngineService {
     signal: AbortSignal,
   ): Promise<AsyncIterable<AppLogLine>>;
   /**
+   * Checks and prepares a one-off run of `command` in the env's current release (`berth run`);
+   * refusals are thrown here, before anything runs (one-off-runs.ts).
+   */
+  prepareRun(actor: Actor, code: string, env: string, command: string[]): Promise<PreparedRun>;
+  /**
    * After a config change, in its transaction: a `config` deploy when the env runs a release (else
    * undefined). The change and its deploy are committed together or not at all.
    */
@@ -88,7 +94,8 @@ function checkEnv(env: string): EnvName {
 export function createEngineService(ctx: EngineContext): EngineService {
   const { store, queue, access, audit } = ctx;
   const { db } = store;
-  const logStreams = createStreamLimit(ctx.settings.logStreamsPerUser);
+  const runs = createOneOffRuns(ctx);
+  const logStreams = createStreamLimit(ctx.settings.logStreamsPerUser, 'LOG_STREAMS_LIMIT');
   /** Instances of the env whose logs may still be kept, running or not. */
   const pastInstances = (code: string, env: string) =>
     recentInstances(db, code, env, ctx.settings.logRetentionMs);
@@ -383,6 +390,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
         throw err;
       }
     },
+
+    prepareRun: (actor, code, env, command) => runs.prepare(actor, code, checkEnv(env), command),
 
     async configChanged(actor, code, env, trx) {
       const name = checkEnv(env);

@@ -1,35 +1,36 @@
-// Caps the log streams (`GET …/logs?follow=true`) one user holds open at once in this berthd, so that
-// one account cannot tie up berthd (and, behind gateway workers, their connections to it) with
-// hundreds of endless requests. The stream after the last allowed one is refused with
-// LOG_STREAMS_LIMIT (429) until one of the user's streams ends.
-import { BerthError } from '../errors.ts';
+// Caps what one key holds open at once in this berthd: the log streams (`GET …/logs?follow=true`) of a
+// user, so that one account cannot tie up berthd (and, behind gateway workers, their connections to
+// it) with hundreds of endless requests; the one-off runs (`berth run`) of an app. The one after the
+// last allowed one is refused with the limit's code (LOG_STREAMS_LIMIT, RUNS_LIMIT: 429) until one of
+// the key's ends.
+import { BerthError, type ErrorCode } from '../errors.ts';
 
 export interface StreamLimit {
-  /** Counts a stream of the user; returns the function that ends it (safe to call twice). Throws
-   *  LOG_STREAMS_LIMIT when the user has `max` open already. */
-  acquire(userId: string): () => void;
-  /** Streams open now for a user, for tests. */
-  open(userId: string): number;
+  /** Counts one for the key; returns the function that ends it (safe to call twice). Throws the
+   *  limit's code when the key has `max` open already. */
+  acquire(key: string): () => void;
+  /** Open now for a key, for tests. */
+  open(key: string): number;
 }
 
-export function createStreamLimit(max: number): StreamLimit {
+export function createStreamLimit(max: number, code: ErrorCode): StreamLimit {
   const counts = new Map<string, number>();
   return {
-    acquire(userId) {
-      const count = counts.get(userId) ?? 0;
+    acquire(key) {
+      const count = counts.get(key) ?? 0;
       if (count >= max) {
-        throw new BerthError('LOG_STREAMS_LIMIT', undefined, { limit: max });
+        throw new BerthError(code, undefined, { limit: max });
       }
-      counts.set(userId, count + 1);
+      counts.set(key, count + 1);
       let released = false;
       return () => {
         if (released) return;
         released = true;
-        const left = (counts.get(userId) ?? 1) - 1;
-        if (left <= 0) counts.delete(userId);
-        else counts.set(userId, left);
+        const left = (counts.get(key) ?? 1) - 1;
+        if (left <= 0) counts.delete(key);
+        else counts.set(key, left);
       };
     },
-    open: (userId) => counts.get(userId) ?? 0,
+    open: (key) => counts.get(key) ?? 0,
   };
 }

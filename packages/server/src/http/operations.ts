@@ -108,6 +108,10 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     errors: [...APP, 'NO_CURRENT_RELEASE', 'RELEASE_PRUNED'],
   },
   'POST /api/v1/apps/:code/envs/:env/restart': { id: 'restartEnv', errors: CURRENT },
+  'POST /api/v1/apps/:code/envs/:env/run': {
+    id: 'runCommand',
+    errors: [...CURRENT, 'RELEASE_PRUNED', 'RUNS_LIMIT'],
+  },
   'PUT /api/v1/apps/:code/envs/:env/formation': {
     id: 'scale',
     errors: [...CURRENT, 'PROCESS_TYPE_UNKNOWN', 'INSTANCE_LIMIT_EXCEEDED'],

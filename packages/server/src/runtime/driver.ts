@@ -129,6 +129,53 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A one-off process in a release: its release command, or a command a developer runs (`berth run`).
+ * Same working directory, identity, variables (HOME, PATH), limits and, on container runtimes, image
+ * and isolation as the release's instances; no port, no supervision, no restart.
+ */
+export interface RunSpec
+  extends Pick<
+    InstanceSpec,
+    | 'app'
+    | 'env'
+    | 'release'
+    | 'artifactDir'
+    | 'user'
+    | 'command'
+    | 'vars'
+    | 'pathPrepend'
+    | 'limits'
+    | 'image'
+    | 'appInImage'
+  > {
+  /** Unique, chosen by the caller (INSTANCE_ID_PATTERN). */
+  id: string;
+  /** `release`: a release command; `run`: a developer's one-off command. Labels and logs show it. */
+  kind: 'release' | 'run';
+  /** Killed (with everything it started) after this long. */
+  timeoutMs: number;
+}
+
+export interface RunIO {
+  /**
+   * Output as it comes, decoded as UTF-8, in chunks (not lines). A returned promise means "wait":
+   * the driver reads no more output until it settles (the command then blocks on a full pipe), so
+   * a slow reader holds up the command instead of filling berthd's memory.
+   */
+  output(stream: 'stdout' | 'stderr', data: string): void | Promise<void>;
+  /** Aborting kills the run at once, with everything it started. */
+  signal: AbortSignal;
+}
+
+export interface RunExit {
+  /** The exit code; null when the process was killed by a signal. */
+  code: number | null;
+  signal: string | null;
+  /** Set when the driver killed it: its time limit passed, or `io.signal` aborted. */
+  killed?: 'timeout' | 'aborted';
+}
+
 export type RuntimeEvent = 'exit' | 'crashloop' | 'restart';
 export type RuntimeListener = (info: InstanceInfo) => void;
 
@@ -154,6 +201,13 @@ export interface RuntimeDriver {
   /** After berthd restarts: find the instances that still run and supervise them again. Call once,
    *  before `start`. Resolves with the instances the driver knows afterwards. */
   recover(): Promise<InstanceInfo[]>;
+  /**
+   * Runs `spec.command` once and resolves when it has ended and nothing it started is left (the
+   * process group / the container is gone: background children do not outlive a run). A run is not
+   * an instance (not listed, no logs kept); `recover()` kills the runs a dead berthd left behind.
+   * Fails with RUNTIME_SPEC_INVALID or RUNTIME_START_FAILED.
+   */
+  runOnce(spec: RunSpec, io: RunIO): Promise<RunExit>;
   /** Detach: stop supervising but leave instances running (berthd shutdown / crash semantics). */
   close(): Promise<void>;
   /** `exit` on every exit of an instance's process, `restart` after a restart, `crashloop` once. */

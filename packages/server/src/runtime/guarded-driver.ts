@@ -4,7 +4,7 @@
 import { BerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { InstanceInfo, InstanceSpec, LogLine, LogOptions, RuntimeDriver } from './driver.ts';
-import { INSTANCE_ID_PATTERN, validateInstanceSpec } from './instance-spec.ts';
+import { INSTANCE_ID_PATTERN, validateInstanceSpec, validateRunSpec } from './instance-spec.ts';
 
 export function guardDriver(inner: RuntimeDriver, logger: Logger): RuntimeDriver {
   let closing: Promise<void> | undefined;
@@ -58,6 +58,20 @@ export function guardDriver(inner: RuntimeDriver, logger: Logger): RuntimeDriver
       open();
       if (!INSTANCE_ID_PATTERN.test(id)) throw new BerthError('RUNTIME_INSTANCE_NOT_FOUND');
       return inner.logs(id, opts);
+    },
+    async runOnce(spec, io) {
+      open();
+      validateRunSpec(spec);
+      io.signal.throwIfAborted();
+      logger.info({ run: spec.id, kind: spec.kind, app: spec.app, env: spec.env }, 'one-off run started');
+      try {
+        const exit = await inner.runOnce(spec, io);
+        logger.info({ run: spec.id, ...exit }, 'one-off run ended');
+        return exit;
+      } catch (err) {
+        logger.warn({ err, run: spec.id }, 'one-off run failed to start');
+        throw err;
+      }
     },
     async recover() {
       open();

@@ -10,12 +10,15 @@ export type {
   InstanceUser,
   LogLine,
   LogOptions,
+  RunExit,
+  RunIO,
+  RunSpec,
   RuntimeDriver,
   RuntimeEvent,
   RuntimeListener,
 } from './driver.ts';
 export { guardDriver } from './guarded-driver.ts';
-export { INSTANCE_ID_PATTERN, validateInstanceSpec } from './instance-spec.ts';
+export { INSTANCE_ID_PATTERN, validateInstanceSpec, validateRunSpec } from './instance-spec.ts';
 export {
   backoffDelayMs,
   type CrashDecision,

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { APP_CODE_PATTERN, ENV_NAMES } from '@berth/sdk';
 import { BerthError } from '../errors.ts';
-import type { InstanceSpec } from './driver.ts';
+import type { InstanceSpec, RunSpec } from './driver.ts';
 
 export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const APP_CODE = new RegExp(APP_CODE_PATTERN);
@@ -68,4 +68,19 @@ export function validateInstanceSpec(spec: InstanceSpec): void {
   } else if (process.getuid?.() === 0) {
     fail('an instance needs a user when berthd runs as root');
   }
+}
+
+/** The instance a run would be: the same checks apply (and the same settings for drivers). */
+export function runAsInstanceSpec(spec: RunSpec): InstanceSpec {
+  const { kind, timeoutMs: _timeout, ...rest } = spec;
+  return { ...rest, processType: kind, index: 0, listen: false };
+}
+
+/** Throws RUNTIME_SPEC_INVALID naming the first problem of a one-off run's spec. */
+export function validateRunSpec(spec: RunSpec): void {
+  if (spec.kind !== 'release' && spec.kind !== 'run')
+    throw new BerthError('RUNTIME_SPEC_INVALID', 'The run spec is not valid: kind must be release or run');
+  if (!Number.isSafeInteger(spec.timeoutMs) || spec.timeoutMs <= 0)
+    throw new BerthError('RUNTIME_SPEC_INVALID', 'The run spec is not valid: timeoutMs must be positive');
+  validateInstanceSpec(runAsInstanceSpec(spec));
 }

@@ -22,6 +22,8 @@ import type {
   InstanceInfo,
   InstanceSpec,
   LogLine,
+  RunIO,
+  RunSpec,
   RuntimeDriver,
   RuntimeEvent,
 } from '../../src/runtime/index.ts';
@@ -99,6 +101,7 @@ export const CASES = {
   cleanExit: 'clean exit: state exited, not restarted',
   adoption: 'adoption: after close(), recover() adopts live instances and restarts dead ones',
   isolation: "isolation: an app cannot read another app's files or write its own artifact",
+  runOnce: 'runOnce: output as it comes, the exit code, the spec vars; killed on abort and at its time limit',
 } as const;
 export type CaseName = keyof typeof CASES;
 
@@ -217,6 +220,58 @@ export function runtimeContract(name: string, makeDriver: MakeDriver, opts: Cont
         ['bin', 'venv/bin'].map((d) => pathInInstance(s.artifactDir, d)),
       );
       await Promise.all([driver.stop(web.id, { graceMs: 2000 }), driver.stop(s.id, { graceMs: 2000 })]);
+    });
+
+    test('runOnce', async () => {
+      const runSpec = (mode: string, over: Partial<RunSpec> = {}): RunSpec => {
+        const { processType: _type, index: _index, listen: _listen, ...base } = spec(APPS.a, mode);
+        return { ...base, id: `run-${base.id}`, kind: 'run', timeoutMs: 60_000, ...over };
+      };
+      const capture = (signal = new AbortController().signal) => {
+        const out = { stdout: '', stderr: '' };
+        const io: RunIO = {
+          output: (stream, data) => {
+            out[stream] += data;
+          },
+          signal,
+        };
+        return { out, io };
+      };
+      const crash = capture();
+      expect(await driver.runOnce(runSpec('crash'), crash.io)).toMatchObject({ code: 1, signal: null });
+      expect(crash.out.stderr).toContain('crashing');
+      const done = capture();
+      expect(await driver.runOnce(runSpec('exit0'), done.io)).toEqual({ code: 0, signal: null });
+      expect(done.out.stdout).toBe('done\n');
+
+      // `idle` prints its env, then waits for ever: the output arrives while it runs, and an abort
+      // ends it.
+      const abort = new AbortController();
+      const idle = capture(abort.signal);
+      const output = idle.io.output;
+      idle.io.output = (stream, data) => {
+        output(stream, data);
+        if (idle.out.stdout.includes('\n')) abort.abort();
+      };
+      const idleSpec = runSpec('idle');
+      expect(await driver.runOnce(idleSpec, idle.io)).toMatchObject({ code: null, killed: 'aborted' });
+      const env = JSON.parse(idle.out.stdout.split('\n')[0]!) as Record<string, string>;
+      expect(env['GREETING']).toBe('hello');
+      expect(env['PORT']).toBeUndefined();
+      expect(env[leakKey]).toBeUndefined();
+      expect(env['HOME']).toBeDefined();
+      // A run is not an instance.
+      expect((await driver.list()).map((i) => i.id)).not.toContain(idleSpec.id);
+
+      const timed = capture();
+      expect(await driver.runOnce(runSpec('idle', { timeoutMs: 300 }), timed.io)).toMatchObject({
+        code: null,
+        killed: 'timeout',
+      });
+      await expectCode(
+        driver.runOnce({ ...runSpec('idle'), command: [] }, capture().io),
+        'RUNTIME_SPEC_INVALID',
+      );
     });
 
     test('list', async () => {

@@ -130,6 +130,10 @@ describe('guardDriver', () => {
       logs() {
         return (async function* () {})();
       },
+      async runOnce(spec) {
+        log.push(`run ${spec.id}`);
+        return { code: 0, signal: null };
+      },
       async recover() {
         return [];
       },

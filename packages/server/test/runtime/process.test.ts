@@ -126,6 +126,37 @@ describe('process driver', () => {
     },
   );
 
+  it('holds a one-off run up while its reader asks to wait, instead of buffering its output', async () => {
+    const { driver, dataDir } = await setup();
+    const {
+      processType: _type,
+      index: _index,
+      listen: _listen,
+      ...base
+    } = await spec(dataDir, 'slow', 'idle');
+    // 4 MB of output then exit 0, unless the full pipe holds the command up until its time limit.
+    const command = ['sh', '-c', 'head -c 4000000 /dev/zero'];
+    let received = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held = setTimeout(() => release(), 3000);
+    const exit = await driver.runOnce(
+      { ...base, id: `run-${base.id}`, kind: 'run', command, timeoutMs: 1000 },
+      {
+        output: (_stream, data) => {
+          received += data.length;
+          return gate;
+        },
+        signal: new AbortController().signal,
+      },
+    );
+    clearTimeout(held);
+    expect(exit).toMatchObject({ code: null, killed: 'timeout' });
+    expect(received).toBeLessThan(4_000_000);
+  });
+
   it.runIf(isRoot)('refuses an instance without a user when berthd is root', async () => {
     const { driver, dataDir } = await setup();
     const { user: _user, ...s } = await spec(dataDir, 'nouser', 'server');

@@ -1,5 +1,5 @@
-// What berthd creates with BERTH_RUNTIME=docker: the Docker client, the driver (instances in their
-// release's image, as their environment's run identity), the release command runner and the
+// What berthd creates with BERTH_RUNTIME=docker: the Docker client, the driver (instances and one-off
+// runs in their release's image, as their environment's run identity) and the
 // stack images, looked up and built on first need (never at start: a build takes minutes).
 import Docker from 'dockerode';
 import type { Config } from '../../config.ts';
@@ -7,8 +7,7 @@ import { STACK_IMAGES } from '../../images/index.ts';
 import type { Logger } from '../../logger.ts';
 import type { RuntimeDriver } from '../driver.ts';
 import { HOST_ALIAS } from './container-config.ts';
-import { createDockerRuntime } from './docker-driver.ts';
-import type { TaskRunner } from './run-task.ts';
+import { createDockerDriver } from './docker-driver.ts';
 import { createStackImages } from './stack-images.ts';
 
 export interface DockerParts {
@@ -19,7 +18,6 @@ export interface DockerParts {
   containers: {
     docker: Docker;
     stackImage(runtime: string, log?: (line: string) => void): Promise<string>;
-    runTask: TaskRunner;
   };
 }
 
@@ -29,7 +27,7 @@ export function createDockerParts(
   installation: string,
 ): DockerParts {
   const docker = new Docker({ socketPath: config.runtime.docker.socket });
-  const runtime = createDockerRuntime({
+  const driver = createDockerDriver({
     docker,
     logger,
     dataDir: config.dataDir,
@@ -46,12 +44,11 @@ export function createDockerParts(
     mirror: config.runtime.docker.debianMirror,
   });
   return {
-    driver: runtime.driver,
+    driver,
     hostAddress: HOST_ALIAS,
     containers: {
       docker,
       stackImage: (name, log) => stacks.ensure(name, log),
-      runTask: runtime.runTask,
     },
   };
 }

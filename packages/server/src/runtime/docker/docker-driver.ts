@@ -47,32 +47,18 @@ import { createTaskRunner, TASK_LABEL, type TaskRunner } from './run-task.ts';
 const SWEEP_EVERY_MS = 60 * 60_000;
 
 export function createDockerDriver(options: DockerDriverOptions): RuntimeDriver {
-  return createDockerRuntime(options).driver;
-}
-
-export interface DockerRuntime {
-  driver: RuntimeDriver;
-  /** One-off containers (release commands) with the instances' uid, network and isolation. */
-  runTask: TaskRunner;
-}
-
-/** The driver and the task runner, sharing the app networks. */
-export function createDockerRuntime(options: DockerDriverOptions): DockerRuntime {
   const logger = options.logger.child({ mod: 'runtime', driver: 'docker' });
   const resolved = resolveDockerOptions(options);
-  const parts = {
-    networks: createAppNetworks(resolved, logger),
-  };
-  return {
-    driver: guardDriver(createRawDockerDriver(resolved, logger, parts), logger),
-    runTask: createTaskRunner(resolved, { ...parts, logger }),
-  };
+  const networks = createAppNetworks(resolved, logger);
+  // One-off runs (run-task.ts) share the app networks with the instances.
+  const runTask = createTaskRunner(resolved, { networks, logger });
+  return guardDriver(createRawDockerDriver(resolved, logger, { networks, runTask }), logger);
 }
 
 function createRawDockerDriver(
   options: ResolvedDockerOptions,
   logger: Logger,
-  { networks }: { networks: AppNetworks },
+  { networks, runTask }: { networks: AppNetworks; runTask: TaskRunner },
 ): RuntimeDriver {
   const { docker } = options;
   const table = new Map<string, DockerInstance>();
@@ -325,6 +311,7 @@ function createRawDockerDriver(
     logs(id: string, opts?: LogOptions): AsyncIterable<LogLine> {
       return containerLogs({ dataDir: options.dataDir, lookup: (key) => table.get(key) }, id, opts);
     },
+    runOnce: runTask,
     recover,
     async close() {
       closed = true;

@@ -1,131 +1,95 @@
-// One-off containers for commands that run once per release (the release command, e.g. database
-// migrations): the same image, uid, mounts, network and isolation settings as the app's instances
-// (container-config.ts), no published port, no restart. The output is streamed line by line to the
-// caller's log, the exit code returned, the time limit enforced by killing the container, and the
-// container removed in every case.
+// One-off containers (the Docker driver's `runOnce`): a release command (e.g. database migrations)
+// or a developer's `berth run`, with the same image, uid, mounts, network and isolation settings as
+// the app's instances (container-config.ts), no published port, no restart. The output is handed to
+// the caller as it comes (stdout and stderr apart), the time limit and an abort enforced by killing
+// the container, and the container removed in every case, so nothing the command started in the
+// background outlives it.
 //
-// Task containers carry `berth.owner` and `berth.task` but no `berth.instance` label, so the
-// driver's death watcher and `recover()` never mistake them for instances; `recover()` removes the
-// ones a killed berthd left behind.
-import crypto from 'node:crypto';
-import type { EnvName } from '@berth/sdk';
+// Task containers carry `berth.owner` and `berth.task` (`release` or `run`) but no `berth.instance`
+// label, so the driver's death watcher and `recover()` never mistake them for instances;
+// `recover()` removes the ones a killed berthd left behind.
+import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, isBerthError } from '../../errors.ts';
 import { engineError, engineStatus } from '../../images/engine.ts';
 import type { Logger } from '../../logger.ts';
-import type { InstanceUser } from '../driver.ts';
+import type { RunExit, RunIO, RunSpec } from '../driver.ts';
+import { runAsInstanceSpec } from '../instance-spec.ts';
+import { deliverOutput } from '../run-output.ts';
 import type { AppNetworks } from './app-networks.ts';
 import { containerConfig, LABELS } from './container-config.ts';
 import type { ResolvedDockerOptions } from './docker-options.ts';
-import { createLogFrameParser } from './log-frames.ts';
 import { containerUser } from './run-as.ts';
 
 export const TASK_LABEL = 'berth.task';
 
-export interface TaskSpec {
-  app: string;
-  env: EnvName;
-  release: number;
-  /** The image to run (the release's image or its stack image). */
-  image: string;
-  /** The image carries the app (no artifact mount, the image's working directory and PATH). */
-  appInImage?: boolean;
-  artifactDir: string;
-  /** The environment's run identity (as for its instances). */
-  user?: InstanceUser | undefined;
-  command: string[];
-  vars: Record<string, string>;
-  pathPrepend: string[];
-  limits: { memoryBytes?: number; cpu?: number; pids?: number };
-  timeoutMs: number;
-  signal: AbortSignal;
-  log(line: string): void;
-}
-
-export type TaskRunner = (task: TaskSpec) => Promise<number>;
-
-/** Exit code reported when the task was killed for its time limit or an abort. */
-export const TASK_KILLED = -1;
+export type TaskRunner = (spec: RunSpec, io: RunIO) => Promise<RunExit>;
 
 export function createTaskRunner(
   options: ResolvedDockerOptions,
   parts: { networks: AppNetworks; logger: Logger },
 ): TaskRunner {
   const { docker } = options;
-  return async (task) => {
-    task.signal.throwIfAborted();
-    await parts.networks.ensure(task.app);
-    const id = `task-${task.app}-${task.env}-v${task.release}-${crypto.randomBytes(3).toString('hex')}`;
-    const config = containerConfig(
-      {
-        id,
-        app: task.app,
-        env: task.env,
-        release: task.release,
-        processType: 'release',
-        index: 0,
-        artifactDir: task.artifactDir,
-        command: task.command,
-        vars: task.vars,
-        pathPrepend: task.pathPrepend,
-        limits: task.limits,
-        listen: false,
-        image: task.image,
-        ...(task.appInImage ? { appInImage: true } : {}),
-      },
-      options,
-      containerUser(options.dataDir, task),
-    );
+  return async (spec, io) => {
+    io.signal.throwIfAborted();
+    await parts.networks.ensure(spec.app);
+    const image = spec.image ?? options.image(runAsInstanceSpec(spec));
+    const config = containerConfig(runAsInstanceSpec(spec), options, containerUser(options.dataDir, spec));
     config.Labels = {
       [LABELS.owner]: options.owner,
-      [LABELS.app]: task.app,
-      [LABELS.env]: task.env,
-      [LABELS.release]: String(task.release),
-      [TASK_LABEL]: 'release',
+      [LABELS.app]: spec.app,
+      [LABELS.env]: spec.env,
+      [LABELS.release]: String(spec.release),
+      [TASK_LABEL]: spec.kind,
     };
     let container: Docker.Container;
     try {
       container = await docker.createContainer(config);
     } catch (err) {
-      throw taskError(err, task.image);
+      throw taskError(err, image);
     }
     let ok = false;
     try {
-      const code = await runToExit(container, task, parts.logger);
-      ok = code === 0;
-      return code;
+      const exit = await runToExit(docker, container, spec, io, image, parts.logger);
+      ok = exit.code === 0;
+      return exit;
     } finally {
       await container.remove({ force: true }).catch((err) => {
         if (engineStatus(err) !== 404)
-          parts.logger.warn({ err, task: id }, 'could not remove a task container');
+          parts.logger.warn({ err, task: spec.id }, 'could not remove a task container');
       });
       // A failed release command ends the deploy: drop the app's network unless instances use it.
-      if (!ok) await parts.networks.removeIfUnused(task.app);
+      if (!ok) await parts.networks.removeIfUnused(spec.app);
     }
   };
 }
 
-async function runToExit(container: Docker.Container, task: TaskSpec, logger: Logger): Promise<number> {
-  let killedFor: string | undefined;
-  const kill = (why: string) => {
-    killedFor ??= why;
+async function runToExit(
+  docker: Docker,
+  container: Docker.Container,
+  spec: RunSpec,
+  io: RunIO,
+  image: string,
+  logger: Logger,
+): Promise<RunExit> {
+  let killed: RunExit['killed'];
+  const kill = (why: NonNullable<RunExit['killed']>) => {
+    killed ??= why;
     container.kill().catch((err) => {
       if (engineStatus(err) !== 404 && engineStatus(err) !== 409)
         logger.warn({ err }, 'could not kill a task container');
     });
   };
-  const onAbort = () => kill('cancelled');
-  const timer = setTimeout(() => {
-    task.log(`release command timed out after ${Math.round(task.timeoutMs / 1000)}s`);
-    kill('timed out');
-  }, task.timeoutMs);
-  task.signal.addEventListener('abort', onAbort, { once: true });
+  const onAbort = () => kill('aborted');
+  const timer = setTimeout(() => kill('timeout'), spec.timeoutMs);
+  io.signal.addEventListener('abort', onAbort, { once: true });
   try {
     try {
       await container.start();
     } catch (err) {
-      throw taskError(err, task.image);
+      throw taskError(err, image);
     }
+    if (io.signal.aborted) onAbort();
     // The log stream with follow ends when the container exits; it starts at the container's first
     // line, so nothing written before it attached is lost.
     const stream = (await container.logs({
@@ -133,21 +97,28 @@ async function runToExit(container: Docker.Container, task: TaskSpec, logger: Lo
       stdout: true,
       stderr: true,
     })) as unknown as NodeJS.ReadableStream;
-    const parser = createLogFrameParser();
+    // A reader that asks to wait pauses the log stream itself (the demuxer ignores backpressure).
+    const outputs = (['stdout', 'stderr'] as const).map((name) => {
+      const pass = new PassThrough();
+      pass.setEncoding('utf8');
+      pass.on('data', (chunk: string) => deliverOutput(io, name, chunk, stream));
+      return pass;
+    });
+    docker.modem.demuxStream(stream, outputs[0]!, outputs[1]!);
     await new Promise<void>((resolve, reject) => {
-      stream.on('data', (chunk: Buffer) => {
-        for (const line of parser.push(chunk)) task.log(line.line);
-      });
       stream.on('end', () => resolve());
       stream.on('error', reject);
     });
-    for (const line of parser.end()) task.log(line.line);
+    for (const pass of outputs) pass.end();
     const result = (await container.wait()) as { StatusCode: number };
-    if (killedFor) return TASK_KILLED;
-    return result.StatusCode;
+    return {
+      code: killed ? null : result.StatusCode,
+      signal: killed ? 'SIGKILL' : null,
+      ...(killed ? { killed } : {}),
+    };
   } finally {
     clearTimeout(timer);
-    task.signal.removeEventListener('abort', onAbort);
+    io.signal.removeEventListener('abort', onAbort);
   }
 }
 

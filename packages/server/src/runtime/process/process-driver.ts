@@ -6,6 +6,9 @@
 // berthd restart), log-collector.ts / log-reader.ts (logs), app-dirs.ts (homes without a user),
 // port-allocator.ts, limits.ts (what can and cannot be enforced for processes).
 //
+// One-off runs (release commands, `berth run`) are run-once.ts: not instances, killed with their
+// whole process group when they end, and by `recover()` when a dead berthd left them running.
+//
 // After a berthd restart, `recover()` reads the state files and, for every instance that should be
 // running: a process that still lives (same pid *and* same /proc start time) is adopted, not
 // restarted, so a berthd upgrade or crash does not restart every app; a process that is gone is
@@ -31,6 +34,7 @@ import { createPortAllocator } from './port-allocator.ts';
 import { isSameProcessAlive } from './proc.ts';
 import { fromRecord, instanceInfo, newInstance, type ProcessInstance } from './process-instance.ts';
 import { type ProcessDriverOptions, type ResolvedOptions, resolveOptions } from './process-options.ts';
+import { killLeftRuns, runOnceAsProcess } from './run-once.ts';
 import { createStateFiles } from './state-files.ts';
 import {
   adopt,
@@ -152,7 +156,10 @@ function createRawProcessDriver(options: ResolvedOptions, logger: Logger): Runti
       });
     },
 
+    runOnce: (spec, io) => runOnceAsProcess(spec, io, options, logger),
+
     async recover() {
+      await killLeftRuns(options.dataDir, logger);
       const { records, broken } = stateFiles.readAll();
       for (const { file, error } of broken) logger.error({ file, error }, 'unreadable instance state file');
       const recovered: ProcessInstance[] = [];

@@ -4,17 +4,14 @@
 // Our own children are watched through their `exit` event. Processes adopted from an earlier berthd
 // are not our children, so they cannot be waited for: the driver polls them (`checkAdopted`), and
 // their exit code is unknown (lastExit.code null). Both then follow the same restart policy.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BerthError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { RuntimeEvent } from '../driver.ts';
 import { decideAfterCrash } from '../restart-policy.ts';
 import type { RuntimeEvents } from '../runtime-events.ts';
-import { prepareAppDirs } from './app-dirs.ts';
-import { instanceEnv } from './instance-env.ts';
-import { applyLimits } from './limits.ts';
+import { launchPlan, spawned, spawnPlan } from './launch-plan.ts';
 import type { PortAllocator } from './port-allocator.ts';
 import { isSameProcessAlive, processGroupMembers, readProcStat } from './proc.ts';
 import { signalGroup, stopGroup } from './process-group.ts';
@@ -64,22 +61,12 @@ async function doSpawn(ctx: SupervisorContext, instance: ProcessInstance): Promi
   const { spec } = instance;
   const { options } = ctx;
   instance.state = 'starting';
-  // The engine says who runs it (a run identity with its home); without one (berthd not root) it
-  // runs as berthd's user with a home in the data dir.
-  const owner = spec.user;
-  const home = owner ? owner.home : prepareAppDirs(options.dataDir, spec.app, spec.env).home;
   if (spec.listen && instance.port === undefined) {
     instance.port = await ctx.ports.allocate();
   }
-  const env = instanceEnv(spec, {
-    port: spec.listen ? instance.port : undefined,
-    home,
-    basePath: options.basePath,
-  });
-  const plan = applyLimits(spec.command, spec.limits, {
-    isolated: owner !== undefined,
-    prlimitPath: options.prlimitPath,
-  });
+  // The engine says who runs it (a run identity with its home); without one (berthd not root) it
+  // runs as berthd's user with a home in the data dir.
+  const plan = launchPlan(spec, options, spec.listen ? instance.port : undefined);
   if (plan.unenforced.length > 0 && instance.restarts === 0) {
     ctx.logger.info(
       { instance: spec.id, limits: plan.unenforced },
@@ -90,36 +77,17 @@ async function doSpawn(ctx: SupervisorContext, instance: ProcessInstance): Promi
   const fds = instance.collector.openSpoolWriters();
   let child: ChildProcess;
   try {
-    child = spawn(plan.argv[0]!, plan.argv.slice(1), {
-      cwd: spec.artifactDir,
-      env,
-      detached: true,
-      stdio: ['ignore', fds.stdout, fds.stderr],
-      ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
-    });
+    child = spawnPlan(plan, spec.artifactDir, ['ignore', fds.stdout, fds.stderr]);
   } finally {
     fs.closeSync(fds.stdout);
     fs.closeSync(fds.stderr);
   }
-  let spawned = false;
+  let isSpawned = false;
   child.once('exit', (code, signal) => {
-    if (spawned) void onChildExit(ctx, instance, child, code, signal);
+    if (isSpawned) void onChildExit(ctx, instance, child, code, signal);
   });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
-  } catch (err) {
-    throw new BerthError(
-      'RUNTIME_START_FAILED',
-      `Cannot start ${spec.command[0]}: ${(err as Error).message}`,
-      {
-        code: (err as NodeJS.ErrnoException).code,
-      },
-    );
-  }
-  spawned = true;
+  await spawned(child, spec.command[0]);
+  isSpawned = true;
   child.on('error', (err) => ctx.logger.warn({ err, instance: spec.id }, 'child process error'));
   child.unref();
   const pid = child.pid!;
