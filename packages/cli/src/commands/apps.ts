@@ -5,7 +5,7 @@ import { CliError, EXIT, usageError } from '../errors.ts';
 import { noWait, sayHowToFollow, watchDeploy } from '../follow-deploy.ts';
 import { time } from '../output.ts';
 import { FOLLOW_OPTION } from './deploy.ts';
-import { confirm, YES_OPTION } from './shared.ts';
+import { confirm, LIMIT_OPTION, listItems, YES_OPTION } from './shared.ts';
 
 export const appsGroup: Group = {
   name: 'apps',
@@ -43,10 +43,12 @@ export const appsGroup: Group = {
     {
       name: 'list',
       summary: 'List the apps you can see',
-      usage: '[--json]',
+      usage: '[--limit N] [--json]',
       args: [0, 0],
+      options: LIMIT_OPTION,
       async run(ctx) {
-        const body = await ctx.client().listApps();
+        const client = ctx.client();
+        const body = { apps: await listItems(ctx, 'apps', (p) => client.listApps(p)) };
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
           ['CODE', 'NAME', 'MEMBERS', 'CREATED BY', 'CREATED'],
@@ -182,13 +184,14 @@ export const appsGroup: Group = {
     {
       name: 'members',
       summary: "List an app's developers, or add or remove one",
-      usage: 'CODE [add USER | remove USER] [--json]',
+      usage: 'CODE [add USER | remove USER] [--limit N] [--json]',
       args: [1, 3],
+      options: LIMIT_OPTION,
       async run(ctx) {
         const client = ctx.client();
         const [code, action, username] = ctx.args as [string, string?, string?];
         if (action === undefined) {
-          const body = await client.listMembers(code);
+          const body = { members: await listItems(ctx, 'members', (p) => client.listMembers(code, p)) };
           if (ctx.json) return ctx.out.json(body);
           return ctx.out.table(
             ['USERNAME', 'NAME', 'ADDED'],

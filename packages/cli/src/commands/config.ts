@@ -5,6 +5,7 @@ import { usageError } from '../errors.ts';
 import { followDeploy, noWait } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
+import { LIMIT_OPTION, listItems } from './shared.ts';
 import { target as appTarget, TARGET_NOTE, TARGET_OPTIONS } from './target.ts';
 
 const CHANGE_NOTES = [
@@ -27,13 +28,14 @@ export const configGroup: Group = {
     {
       name: 'list',
       summary: 'List the config vars (secret values masked)',
-      usage: '--app CODE [--env stag|prod] [--json]',
+      usage: '--app CODE [--env stag|prod] [--limit N] [--json]',
       args: [0, 0],
-      options: TARGET_OPTIONS,
+      options: { ...TARGET_OPTIONS, ...LIMIT_OPTION },
       notes: [TARGET_NOTE],
       async run(ctx) {
         const { app, env } = target(ctx);
-        const body = await ctx.client().getConfig(app, env);
+        const client = ctx.client();
+        const body = { vars: await listItems(ctx, 'vars', (p) => client.getConfig(app, env, p)) };
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
           ['NAME', 'VALUE', 'SECRET', 'UPDATED', 'BY'],

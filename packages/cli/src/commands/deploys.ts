@@ -4,6 +4,7 @@ import type { Deploy } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { followLog } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
+import { LIMIT_OPTION, listItems } from './shared.ts';
 import { TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
 const LIST_USAGE = 'berth deploys --app CODE [--env stag|prod] [--json]';
@@ -17,13 +18,16 @@ export const deploysGroup: Group = {
     {
       name: 'list',
       summary: "List an environment's deploys (deploys, rollbacks, restarts, scaling…), newest first",
-      usage: '--app CODE [--env stag|prod] [--json]',
+      usage: '--app CODE [--env stag|prod] [--limit N] [--json]',
       args: [0, 0],
-      options: TARGET_OPTIONS,
+      options: { ...TARGET_OPTIONS, ...LIMIT_OPTION },
       notes: [TARGET_NOTE],
       async run(ctx) {
         const where = target(ctx, LIST_USAGE);
-        const body = await ctx.client().listDeploys(where.app, where.env);
+        const client = ctx.client();
+        const body = {
+          deploys: await listItems(ctx, 'deploys', (p) => client.listDeploys(where.app, where.env, p)),
+        };
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
           ['ID', 'KIND', 'STATUS', 'RELEASE', 'BY', 'CREATED', 'FINISHED', 'DESCRIPTION'],

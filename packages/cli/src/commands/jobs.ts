@@ -16,14 +16,14 @@ export const jobsGroup: Group = {
     {
       name: 'list',
       summary: 'List jobs, newest first',
-      usage: '[--status STATUS] [--kind KIND] [--app CODE] [--limit N] [--before ID] [--json]',
+      usage: '[--status STATUS] [--kind KIND] [--app CODE] [--limit N] [--cursor C] [--json]',
       args: [0, 0],
       options: {
         status: { type: 'string', value: 'STATUS', help: `Only jobs in this status: ${STATUSES.join(', ')}` },
         kind: { type: 'string', value: 'KIND', help: 'Only jobs of this kind' },
         app: { type: 'string', short: 'a', value: 'CODE', help: 'Only jobs of this app' },
-        limit: { type: 'string', value: 'N', help: 'At most N jobs' },
-        before: { type: 'string', value: 'ID', help: 'Only jobs older than this one (paging)' },
+        limit: { type: 'string', value: 'N', help: 'At most N jobs (server default 100, max 500)' },
+        cursor: { type: 'string', value: 'C', help: 'Continue after a previous page' },
       },
       async run(ctx) {
         const status = ctx.str('status');
@@ -36,7 +36,7 @@ export const jobsGroup: Group = {
           kind: ctx.str('kind'),
           app: ctx.str('app'),
           limit,
-          before: ctx.str('before'),
+          cursor: ctx.str('cursor'),
         });
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
@@ -52,6 +52,8 @@ export const jobsGroup: Group = {
           ]),
           'No jobs.',
         );
+        if (body.nextCursor)
+          ctx.out.note(`More: berth jobs list --cursor ${body.nextCursor} (with the same filters)`);
       },
     },
     {

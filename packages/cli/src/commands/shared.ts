@@ -1,5 +1,15 @@
 // Small helpers the command groups share: option value checks and confirmations.
-import { ENV_NAMES, type EnvName, ROLES, type Role } from '@berth/sdk';
+import {
+  allItems,
+  ENV_NAMES,
+  type EnvName,
+  eachItem,
+  type ListPage,
+  PAGE_LIMIT_MAX,
+  type PageQuery,
+  ROLES,
+  type Role,
+} from '@berth/sdk';
 import type { CommandContext } from '../command.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
 
@@ -72,3 +82,26 @@ export const PASSWORD_STDIN_OPTION = {
     help: 'Read the password from the first line of stdin (asked twice on a terminal otherwise)',
   },
 };
+
+export const LIMIT_OPTION = {
+  limit: { type: 'string' as const, value: 'N', help: 'At most N items (default: all of them)' },
+};
+
+/**
+ * The items of a list, page after page: all of them, or the first `--limit N`. Listings print what
+ * this returns under the list's name (`--json`: `{ "<name>": [...] }`, no cursor).
+ */
+export async function listItems<K extends string, T>(
+  ctx: CommandContext,
+  name: K,
+  fetchPage: (page: PageQuery) => Promise<ListPage<K, T>>,
+): Promise<T[]> {
+  const limit = positiveInt(ctx, 'limit');
+  if (limit === undefined) return allItems(name, fetchPage, { limit: PAGE_LIMIT_MAX });
+  const items: T[] = [];
+  for await (const item of eachItem(name, fetchPage, { limit: Math.min(limit, PAGE_LIMIT_MAX) })) {
+    items.push(item);
+    if (items.length >= limit) break;
+  }
+  return items;
+}

@@ -1,6 +1,7 @@
 // Wire schemas of the deploy engine: deploys, releases, formation, instances and app logs.
 import { type Static, Type } from '@sinclair/typebox';
 import { AppCodeSchema, TimestampSchema } from './common.ts';
+import { PageQuerySchema, pageSchema } from './page.ts';
 
 export const DEPLOY_KINDS = [
   'build',
@@ -100,10 +101,7 @@ export const DeployCreateQuerySchema = Type.Object(
   { description: Type.Optional(Type.String({ maxLength: 500 })) },
   { additionalProperties: false },
 );
-export const DeployListQuerySchema = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) },
-  { additionalProperties: false },
-);
+export const DeployListQuerySchema = PageQuerySchema;
 export const DeployLogsQuerySchema = Type.Object(
   {
     after: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
@@ -134,7 +132,7 @@ export type FormationBody = Static<typeof FormationBodySchema>;
 
 export const DeployResponseSchema = Type.Object({ deploy: DeploySchema });
 export type DeployResponse = Static<typeof DeployResponseSchema>;
-export const DeployListResponseSchema = Type.Object({ deploys: Type.Array(DeploySchema) });
+export const DeployListResponseSchema = pageSchema('deploys', DeploySchema, 'Newest first');
 export type DeployListResponse = Static<typeof DeployListResponseSchema>;
 export const DeployLogsResponseSchema = Type.Object({
   lines: Type.Array(
@@ -148,9 +146,13 @@ export const DeployLogsResponseSchema = Type.Object({
   nextAfter: Type.Integer({ minimum: 0 }),
 });
 export type DeployLogsResponse = Static<typeof DeployLogsResponseSchema>;
-export const ReleaseListResponseSchema = Type.Object({ releases: Type.Array(ReleaseSchema) });
+export const ReleaseListResponseSchema = pageSchema('releases', ReleaseSchema, 'Newest first');
 export type ReleaseListResponse = Static<typeof ReleaseListResponseSchema>;
-export const InstanceListResponseSchema = Type.Object({ instances: Type.Array(InstanceViewSchema) });
+export const InstanceListResponseSchema = pageSchema(
+  'instances',
+  InstanceViewSchema,
+  'By process type, then index',
+);
 export type InstanceListResponse = Static<typeof InstanceListResponseSchema>;
 
 export const AppLogsQuerySchema = Type.Object(

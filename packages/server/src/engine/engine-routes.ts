@@ -16,6 +16,7 @@ import {
   FormationBodySchema,
   InstanceListResponseSchema,
   PACKAGE_CONTENT_TYPES,
+  PageQuerySchema,
   PromoteBodySchema,
   ReleaseListResponseSchema,
   RollbackBodySchema,
@@ -23,6 +24,7 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { BerthError } from '../errors.ts';
 import { type RouteModule, requireActor } from '../http/server.ts';
+import { pageBody } from '../store/keyset.ts';
 import type { EngineService } from './engine-service.ts';
 
 const tags = ['deploys'];
@@ -88,14 +90,11 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           response: { 200: DeployListResponseSchema },
         },
       },
-      async (req) => ({
-        deploys: await engine.listDeploys(
-          requireActor(req),
-          req.params.code,
-          req.params.env,
-          req.query.limit,
+      async (req) =>
+        pageBody(
+          'deploys',
+          await engine.listDeploys(requireActor(req), req.params.code, req.params.env, req.query),
         ),
-      }),
     );
 
     app.get(
@@ -149,12 +148,15 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           tags,
           summary: 'List the releases of an environment, newest first',
           params: EngineEnvParamsSchema,
+          querystring: PageQuerySchema,
           response: { 200: ReleaseListResponseSchema },
         },
       },
-      async (req) => ({
-        releases: await engine.listReleases(requireActor(req), req.params.code, req.params.env),
-      }),
+      async (req) =>
+        pageBody(
+          'releases',
+          await engine.listReleases(requireActor(req), req.params.code, req.params.env, req.query),
+        ),
     );
 
     app.post(
@@ -266,14 +268,17 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'List the running instances of an environment',
+          summary: 'List the running instances of an environment, by process type and index',
           params: EngineEnvParamsSchema,
+          querystring: PageQuerySchema,
           response: { 200: InstanceListResponseSchema },
         },
       },
-      async (req) => ({
-        instances: await engine.instances(requireActor(req), req.params.code, req.params.env),
-      }),
+      async (req) =>
+        pageBody(
+          'instances',
+          await engine.instances(requireActor(req), req.params.code, req.params.env, req.query),
+        ),
     );
 
     app.get(

@@ -12,6 +12,7 @@ import {
   ENV_NAMES,
   type EnvName,
   type InstanceView,
+  type PageQuery,
   type Release,
 } from '@berth/sdk';
 import type { Kysely, Transaction } from 'kysely';
@@ -20,6 +21,8 @@ import { newId } from '../crypto/tokens.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { JobLogPage } from '../jobs/index.ts';
+import type { InstanceInfo } from '../runtime/index.ts';
+import { type Keyset, keysetPage, keysetPageOf, mapPage, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import { followAppLogs, queryAppLogs } from './app-logs.ts';
 import { packagePath } from './build-release.ts';
@@ -34,6 +37,29 @@ import { formationCounts, parseReleaseBuild } from './release-build.ts';
 import { createStreamLimit } from './stream-limit.ts';
 import { type DeployJoined, toDeploy, toRelease } from './views.ts';
 
+const DEPLOY_KEYSET: Keyset<{ created_at: number | string; id: string }> = {
+  list: 'deploys',
+  order: 'desc',
+  columns: [
+    { ref: 'deploys.created_at', type: 'number' },
+    { ref: 'deploys.id', type: 'string' },
+  ],
+  keyOf: (r) => [Number(r.created_at), r.id],
+};
+// A release's version is unique within its environment.
+const RELEASE_KEYSET: Keyset<{ version: number }> = {
+  list: 'releases',
+  order: 'desc',
+  columns: [{ ref: 'version', type: 'number' }],
+  keyOf: (r) => [Number(r.version)],
+};
+const INSTANCE_KEYSET: Keyset<InstanceInfo> = {
+  list: 'instances',
+  order: 'asc',
+  columns: [{ type: 'string' }, { type: 'number' }, { type: 'string' }],
+  keyOf: (i) => [i.processType, i.index, i.id],
+};
+
 type Db = Kysely<Database> | Transaction<Database>;
 
 export interface EngineService {
@@ -44,18 +70,21 @@ export interface EngineService {
     body: Readable,
     options?: { description?: string | undefined; contentLength?: number | undefined },
   ): Promise<Deploy>;
-  listDeploys(actor: Actor, code: string, env: string, limit?: number): Promise<Deploy[]>;
+  /** Newest first. */
+  listDeploys(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<Deploy>>;
   getDeploy(actor: Actor, id: string): Promise<Deploy>;
   deployLogs(actor: Actor, id: string, options?: { after?: number; limit?: number }): Promise<JobLogPage>;
   cancelDeploy(actor: Actor, id: string): Promise<Deploy>;
-  listReleases(actor: Actor, code: string, env: string): Promise<Release[]>;
+  /** Newest first. */
+  listReleases(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<Release>>;
   rollback(actor: Actor, code: string, env: string, version?: number): Promise<Deploy>;
   promote(actor: Actor, code: string): Promise<Deploy>;
   restart(actor: Actor, code: string, env: string): Promise<Deploy>;
   scale(actor: Actor, code: string, env: string, processes: Record<string, number>): Promise<Deploy>;
   stop(actor: Actor, code: string, env: string): Promise<Deploy>;
   start(actor: Actor, code: string, env: string): Promise<Deploy>;
-  instances(actor: Actor, code: string, env: string): Promise<InstanceView[]>;
+  /** By process type, then index. */
+  instances(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<InstanceView>>;
   logs(actor: Actor, code: string, env: string, query: AppLogsQuery): Promise<AppLogLine[]>;
   followLogs(
     actor: Actor,
@@ -204,17 +233,12 @@ export function createEngineService(ctx: EngineContext): EngineService {
       }
     },
 
-    async listDeploys(actor, code, env, limit = 50) {
+    async listDeploys(actor, code, env, page) {
       const name = checkEnv(env);
       await access.assertCanRead(actor, code);
-      const rows = await deploysQuery()
-        .where('deploys.app_code', '=', code)
-        .where('deploys.env', '=', name)
-        .orderBy('deploys.created_at', 'desc')
-        .orderBy('deploys.id', 'desc')
-        .limit(Math.min(Math.max(Math.trunc(limit), 1), 500))
-        .execute();
-      return rows.map((r) => toDeploy(r as DeployJoined));
+      const query = deploysQuery().where('deploys.app_code', '=', code).where('deploys.env', '=', name);
+      const rows = await keysetPage(query, DEPLOY_KEYSET, page);
+      return mapPage(rows, (r) => r.map((row) => toDeploy(row as DeployJoined)));
     },
 
     getDeploy: (actor, id) => visibleDeploy(actor, id, 'read'),
@@ -250,19 +274,18 @@ export function createEngineService(ctx: EngineContext): EngineService {
       return loadDeploy(id);
     },
 
-    async listReleases(actor, code, env) {
+    async listReleases(actor, code, env, page) {
       const name = checkEnv(env);
       await access.assertCanRead(actor, code);
       const state = await readEnvState(db, code, name);
-      const rows = await db
+      const query = db
         .selectFrom('releases')
         .selectAll()
         .where('app_code', '=', code)
         .where('env', '=', name)
-        .where('status', '!=', 'building')
-        .orderBy('version', 'desc')
-        .execute();
-      return rows.map((r) => toRelease(r, state.release, state.formation));
+        .where('status', '!=', 'building');
+      const rows = await keysetPage(query, RELEASE_KEYSET, page);
+      return mapPage(rows, (r) => r.map((row) => toRelease(row, state.release, state.formation)));
     },
 
     async rollback(actor, code, env, version) {
@@ -334,18 +357,14 @@ export function createEngineService(ctx: EngineContext): EngineService {
       return enqueue(actor, code, name, 'start', {});
     },
 
-    async instances(actor, code, env) {
+    async instances(actor, code, env, page) {
       const name = checkEnv(env);
       await access.assertCanRead(actor, code);
       const state = await readEnvState(db, code, name);
       const serving = new Set(state.status === 'running' ? state.instances : []);
-      const list = await ctx.driver.list({ app: code, env: name });
-      return list
-        .sort(
-          (a, b) =>
-            a.processType.localeCompare(b.processType) || a.index - b.index || a.id.localeCompare(b.id),
-        )
-        .map((i) => {
+      const list = keysetPageOf(await ctx.driver.list({ app: code, env: name }), INSTANCE_KEYSET, page);
+      return mapPage(list, (items) =>
+        items.map((i) => {
           const upstream = ctx.gateway.upstreams.get(i.id);
           const view: InstanceView = {
             id: i.id,
@@ -361,7 +380,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
           if (i.address) view.address = `${i.address.host}:${i.address.port}`;
           if (i.startedAt !== undefined) view.startedAt = i.startedAt;
           return view;
-        });
+        }),
+      );
     },
 
     async logs(actor, code, env, query) {

@@ -51,8 +51,8 @@ describe.each(testDialects())('config vars on %s', (dialect) => {
     expect(await f.apps.getConfigVar(dev, 'cfg', 'stag', 'DATABASE_URL', { reveal: false })).toMatchObject({
       value: '********',
     });
-    expect(await f.apps.listConfig(dev, 'cfg', 'prod')).toEqual([]);
-    expect((await f.apps.listEnvs(dev, 'cfg')).map((e) => [e.name, e.varCount])).toEqual([
+    expect((await f.apps.listConfig(dev, 'cfg', 'prod')).items).toEqual([]);
+    expect((await f.apps.listEnvs(dev, 'cfg')).items.map((e) => [e.name, e.varCount])).toEqual([
       ['stag', 2],
       ['prod', 0],
     ]);

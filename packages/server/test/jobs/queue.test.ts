@@ -508,15 +508,15 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
     const c = await queue.enqueue('list.a', {}, { appCode: 'beta' });
     const d = await queue.enqueue('list.a', {});
     await queue.cancel(b.id);
-    const ids = (jobs: { id: string }[]) => jobs.map((j) => j.id);
+    const ids = (page: { items: { id: string }[] }) => page.items.map((j) => j.id);
     expect(ids(await queue.list({ kind: 'list.a' }))).toEqual([d.id, c.id, a.id]);
     expect(ids(await queue.list({ kind: 'list.a', appCodes: ['beta', 'alpha'] }))).toEqual([c.id, a.id]);
-    expect(await queue.list({ appCodes: [] })).toEqual([]);
+    expect(await queue.list({ appCodes: [] })).toEqual({ items: [] });
     expect(ids(await queue.list({ status: 'cancelled', appCodes: ['beta'] }))).toEqual([b.id]);
     const page1 = await queue.list({ kind: 'list.a', limit: 2 });
     expect(ids(page1)).toEqual([d.id, c.id]);
-    expect(ids(await queue.list({ kind: 'list.a', limit: 2, before: page1[1]!.id }))).toEqual([a.id]);
-    expect(await codeOf(queue.list({ before: 'job_nope' }))).toBe('JOB_NOT_FOUND');
+    expect(ids(await queue.list({ kind: 'list.a', limit: 2, cursor: page1.nextCursor! }))).toEqual([a.id]);
+    expect(await codeOf(queue.list({ cursor: 'job_nope' }))).toBe('INVALID_CURSOR');
     for (const j of [a, c, d]) await queue.cancel(j.id);
   });
 
