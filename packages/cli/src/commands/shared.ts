@@ -97,7 +97,7 @@ export async function listItems<K extends string, T>(
   fetchPage: (page: PageQuery) => Promise<ListPage<K, T>>,
 ): Promise<T[]> {
   const limit = positiveInt(ctx, 'limit');
-  if (limit === undefined) return allItems(name, fetchPage, { limit: PAGE_LIMIT_MAX });
+  if (limit === undefined) return allItems(name, fetchPage);
   const items: T[] = [];
   for await (const item of eachItem(name, fetchPage, { limit: Math.min(limit, PAGE_LIMIT_MAX) })) {
     items.push(item);

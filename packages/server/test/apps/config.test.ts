@@ -44,7 +44,7 @@ describe.each(testDialects())('config vars on %s', (dialect) => {
       { name: 'PORT_NAME', value: 'web', secret: false, updatedAt: expect.any(Number), updatedBy: 'dev' },
     ]);
     expect(vars[0]!.updatedAt).toBeGreaterThanOrEqual(before);
-    expect(await f.apps.listConfig(admin, 'cfg', 'stag')).toEqual(vars);
+    expect((await f.apps.listConfig(admin, 'cfg', 'stag')).items).toEqual(vars);
     expect(await f.apps.getConfigVar(dev, 'cfg', 'stag', 'DATABASE_URL')).toMatchObject({
       value: '********',
     });
@@ -278,7 +278,7 @@ describe.each(testDialects())('config vars on %s', (dialect) => {
     const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     expect(failed.map((r) => r.reason.code)).toEqual(['CONFIG_TOO_LARGE', 'CONFIG_TOO_LARGE']);
-    expect(await f.apps.listConfig(dev, 'many', 'stag')).toHaveLength(500);
+    expect((await f.apps.listConfig(dev, 'many', 'stag', { limit: 500 })).items).toHaveLength(500);
     expect((await f.apps.get(dev, 'many')).envs.find((e) => e.name === 'stag')?.varCount).toBe(500);
     // Existing vars may still be changed at the limit.
     await f.apps.updateConfig(dev, 'many', 'stag', { set: [{ name: 'V1', value: 'changed' }] });

@@ -222,7 +222,7 @@ describe.each(testDialects())('identity API tokens (%s)', (dialect) => {
 
     const actor = await f.identity.resolveCredential(created.secret, IP);
     expect(actor).toMatchObject({ username: 'jack', via: 'token', credentialId: created.token.id });
-    const listed = await f.identity.tokens.listOwn(jack);
+    const listed = (await f.identity.tokens.listOwn(jack)).items;
     expect(listed).toEqual([{ ...created.token, lastUsedAt: f.clock.now }]);
   });
 
