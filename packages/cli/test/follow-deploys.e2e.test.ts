@@ -156,7 +156,7 @@ describe.each(testDialects())('commands that start deploys follow them, against 
     // The deploy record says so too.
     const history = JSON.parse(expectOk(await cli.run(['deploys', '--app', APP, '--json'])).stdout);
     expect(history.deploys[0]).toMatchObject({ kind: 'config', status: 'failed' });
-    expect(history.deploys[0].error).toContain('the new config is stored but not running');
+    expect(history.deploys[0].error.message).toContain('the new config is stored but not running');
 
     // Reverting deploys again and succeeds.
     expectOk(await cli.run(['config', 'unset', 'CRASH_ON_START', '--app', APP]));

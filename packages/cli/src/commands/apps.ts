@@ -248,7 +248,10 @@ async function reportRotation(
     if (!ctx.json) ctx.out.line(`Restarted ${envs}: every instance of ${code} has the new secret.`);
     return;
   }
-  const which = failed.map((d) => `${d.env} (deploy ${d.id} ${d.status}: ${d.error || 'no reason given'})`);
+  const which = failed.map(
+    (d) =>
+      `${d.env} (deploy ${d.id} ${d.status}: ${d.error ? `${d.error.message} (${d.error.code})` : 'no reason given'})`,
+  );
   throw new CliError(
     `the secret was rotated, but restarting ${which.join('; ')} did not succeed: instances there still hold the old secret, which no longer works. Restart them with 'berth restart --app ${code} --env ENV'`,
     'DEPLOY_FAILED',

@@ -147,7 +147,7 @@ async function reportChange(
     json: (d) => ({ vars, deploy: d }),
     // berthd's error says "stored but not running" itself; an older one may not.
     advice: (d) =>
-      `${d.error?.includes('stored but not running') ? '' : 'The new config is stored but not running. '}` +
+      `${d.error?.message.includes('stored but not running') ? '' : 'The new config is stored but not running. '}` +
       `${how.app}/${how.env} still runs with the previous values. ` +
       `Retry with '${how.retry} ${where}' once the cause is fixed, or revert: ${how.revert}`,
   });

@@ -34,7 +34,7 @@ export const deploysGroup: Group = {
           body.deploys.map((d) => [
             d.id,
             d.kind,
-            d.status,
+            d.error ? `${d.status} (${d.error.code})` : d.status,
             d.release ? `v${d.release}` : '',
             d.createdBy,
             time(d.createdAt),
@@ -64,7 +64,7 @@ export const deploysGroup: Group = {
           ['Created', `${time(d.createdAt)} by ${d.createdBy}`],
           ['Started', time(d.startedAt)],
           ['Finished', time(d.finishedAt)],
-          ['Error', d.error],
+          ['Error', d.error && `${d.error.message} (${d.error.code})`],
           ['Job', d.jobId],
         ]);
       },

@@ -74,7 +74,7 @@ export const jobsGroup: Group = {
           ['Created', time(job.createdAt)],
           ['Started', time(job.startedAt)],
           ['Finished', time(job.finishedAt)],
-          ['Error', job.error],
+          ['Error', job.error && `${job.error.message} (${job.error.code})`],
           [
             'Result',
             job.result === undefined || job.result === null ? undefined : JSON.stringify(job.result),

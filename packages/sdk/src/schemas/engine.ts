@@ -1,6 +1,6 @@
 // Wire schemas of the deploy engine: deploys, releases, formation, instances and app logs.
 import { type Static, Type } from '@sinclair/typebox';
-import { AppCodeSchema, TimestampSchema } from './common.ts';
+import { AppCodeSchema, AsyncErrorSchema, TimestampSchema } from './common.ts';
 import { PageQuerySchema, pageSchema } from './page.ts';
 
 export const DEPLOY_KINDS = [
@@ -50,7 +50,7 @@ export const DeploySchema = Type.Object(
     ),
     release: Type.Optional(Type.Integer({ minimum: 1, description: 'The release it makes current' })),
     jobId: Type.String(),
-    error: Type.Optional(Type.String()),
+    error: Type.Optional(AsyncErrorSchema),
     description: Type.Optional(Type.String()),
     createdBy: Type.String(),
     createdAt: TimestampSchema,

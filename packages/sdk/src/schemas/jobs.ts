@@ -1,6 +1,6 @@
 // Wire schemas of the jobs module: durable jobs (deploys, builds, every long operation) and their logs.
 import { type Static, Type } from '@sinclair/typebox';
-import { AppCodeSchema, TimestampSchema } from './common.ts';
+import { AppCodeSchema, AsyncErrorSchema, TimestampSchema } from './common.ts';
 import { pageQuerySchema, pageSchema } from './page.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -40,7 +40,7 @@ export const JobSchema = Type.Object(
     payload: Type.Unknown({ description: 'The job input (JSON)' }),
     state: Type.Unknown({ description: 'The last checkpoint of the job (JSON), null if none' }),
     result: Type.Unknown({ description: 'What the job produced (JSON), null until it succeeded' }),
-    error: Type.Union([Type.String(), Type.Null()], { description: 'The last failure' }),
+    error: Type.Union([AsyncErrorSchema, Type.Null()], { description: 'The last failure' }),
     leaseOwner: Type.Union([Type.String(), Type.Null()], { description: 'The worker running it' }),
     leaseExpiresAt: Type.Union([TimestampSchema, Type.Null()]),
     createdAt: TimestampSchema,

@@ -181,7 +181,8 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
       });
     }
     signal.throwIfAborted();
-    if (code !== 0) throw new DeployFailure(`the release command exited with code ${code}`);
+    if (code !== 0)
+      throw new DeployFailure(`the release command exited with code ${code}`, 'RELEASE_COMMAND_FAILED');
   }
 
   const specs = plan.start.map((step): InstanceSpec => {
@@ -223,7 +224,7 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
       };
       failure = await explain().catch((why: unknown) => {
         ctx.logger.warn({ err: why }, 'could not report the failed instance');
-        return new DeployFailure(err.message);
+        return new DeployFailure(err.message, err.crashed ? 'INSTANCE_CRASHED' : 'HEALTH_CHECK_FAILED');
       });
     }
     await stopAll(

@@ -130,6 +130,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
       .select([
         'jobs.status as job_status',
         'jobs.error as job_error',
+        'jobs.error_code as job_error_code',
         'jobs.started_at as job_started_at',
         'jobs.finished_at as job_finished_at',
       ]);

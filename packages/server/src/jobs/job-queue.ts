@@ -190,6 +190,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         state: null,
         result: null,
         error: null,
+        error_code: null,
         status: 'queued',
         attempts: 0,
         max_attempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -331,7 +332,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         json = toJobJson(result, 'result');
       } catch (err) {
         if (!(err instanceof JobJsonError)) throw err;
-        return queue.fail(lease, { message: err.message, permanent: true });
+        return queue.fail(lease, { message: err.message, code: 'JOB_FAILED', permanent: true });
       }
       const t = now();
       return settleJob(db, lease, t, () => succeeded(json, t));

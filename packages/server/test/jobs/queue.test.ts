@@ -149,7 +149,12 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
     const before = Date.now();
     const failed = await queue.fail(first!.lease, { message: 'flaky network' });
     // Back-off: base 400 ms with jitter between 50% and 100%.
-    expect(failed).toMatchObject({ status: 'queued', attempts: 1, error: 'flaky network', leaseOwner: null });
+    expect(failed).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      error: { code: 'JOB_FAILED', message: 'flaky network' },
+      leaseOwner: null,
+    });
     expect(failed!.runAt).toBeGreaterThanOrEqual(before + 200);
     expect(failed!.runAt).toBeLessThanOrEqual(Date.now() + 400);
     expect(await queue.lease({ owner: 'w', kinds: ['retry.manual'] })).toEqual([]);
@@ -189,7 +194,12 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
       },
     });
     const done = await waitForStatus(queue, job.id, ['failed', 'succeeded']);
-    expect(done).toMatchObject({ status: 'failed', attempts: 2, error: 'still broken', leaseOwner: null });
+    expect(done).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: { code: 'JOB_FAILED', message: 'still broken' },
+      leaseOwner: null,
+    });
     expect(done.finishedAt).not.toBeNull();
     await sleep(150);
     expect(runs).toBe(2);
@@ -204,7 +214,11 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
       },
     });
     const done = await waitForStatus(queue, job.id, ['failed', 'succeeded']);
-    expect(done).toMatchObject({ status: 'failed', attempts: 1, error: 'the image does not exist' });
+    expect(done).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'JOB_FAILED', message: 'the image does not exist' },
+    });
     const lines = (await queue.logs(job.id)).lines.map((l) => l.line);
     expect(lines).toEqual(['attempt 1/5 failed: the image does not exist (not retryable)']);
   });
@@ -454,11 +468,12 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
     expect(await waitForStatus(queue, orphan.id, ['failed', 'succeeded'])).toMatchObject({
       status: 'failed',
       attempts: 1,
-      error: 'no handler for job kind "nohandler.kind" in this berthd',
+      error: { code: 'JOB_FAILED', message: 'no handler for job kind "nohandler.kind" in this berthd' },
     });
     const failed = await waitForStatus(queue, bad.id, ['failed', 'succeeded']);
     expect(failed).toMatchObject({ status: 'failed', attempts: 1, result: null });
-    expect(failed.error).toMatch(/result is not JSON-serialisable/);
+    expect(failed.error).toMatchObject({ code: 'JOB_FAILED' });
+    expect(failed.error?.message).toMatch(/result is not JSON-serialisable/);
   });
 
   it('pages through logs with afterSeq, and caps line length and line count', async () => {

@@ -17,6 +17,7 @@ function row(overrides: Partial<JobRow> = {}): JobRow {
     state: null,
     result: null,
     error: null,
+    error_code: null,
     status: 'running',
     attempts: 1,
     max_attempts: 3,
