@@ -140,7 +140,7 @@ describe.each(testDialects())('commands that start deploys follow them, against 
     const before = await webIds();
     const failed = await cli.run(['config', 'set', 'CRASH_ON_START=1', '--app', APP]);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/^berth: deploy dep_\S+ failed: .+ \(DEPLOY_FAILED\)\n$/m);
+    expect(failed.stderr).toMatch(/^berth: deploy dep_\S+ failed: .+ \(INSTANCE_CRASHED\)\n$/m);
     expect(failed.stderr).toContain('stored but not running');
     expect(failed.stderr).toContain('follow/stag still runs with the previous values.');
     expect(failed.stderr).toContain(

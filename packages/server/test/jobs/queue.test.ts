@@ -371,7 +371,12 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
     // Workers that do not even handle this kind still clean it up.
     startWorkers(queue, { 'expiry.other': async () => null });
     const done = await waitForStatus(queue, job.id, ['failed', 'succeeded', 'queued']);
-    expect(done).toMatchObject({ status: 'failed', error: WORKER_LOST, attempts: 1, leaseOwner: null });
+    expect(done).toMatchObject({
+      status: 'failed',
+      error: { code: 'JOB_WORKER_LOST', message: WORKER_LOST },
+      attempts: 1,
+      leaseOwner: null,
+    });
     const running = await t.store.db
       .selectFrom('jobs')
       .select('id')

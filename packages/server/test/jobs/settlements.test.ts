@@ -52,6 +52,7 @@ describe('settlements', () => {
       status: 'queued',
       run_at: T + 4000,
       error: 'boom',
+      error_code: 'JOB_FAILED',
       lease_owner: null,
       lease_expires_at: null,
     });
@@ -96,6 +97,7 @@ describe('settlements', () => {
       status: 'succeeded',
       result: '{"a":1}',
       error: null,
+      error_code: null,
       finished_at: T,
       lease_owner: null,
       lease_expires_at: null,
