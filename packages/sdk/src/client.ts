@@ -101,8 +101,14 @@ type Query = Record<string, string | number | boolean | undefined>;
  */
 export type UploadBody = Uint8Array | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
+/** Makes a deploy, promote, rollback or scale safe to retry: see `IdempotencyHeadersSchema`. */
+export interface IdempotencyOptions {
+  idempotencyKey?: string;
+}
+
 interface RequestOptions {
   body?: unknown;
+  headers?: Record<string, string>;
   /** Sent instead of a JSON `body`, with this content type. */
   raw?: { data: UploadBody; contentType: string };
   query?: Query;
@@ -328,11 +334,12 @@ export class BerthClient {
     code: string,
     env: EnvName,
     archive: UploadBody,
-    options: { description?: string } = {},
+    options: { description?: string } & IdempotencyOptions = {},
   ): Promise<DeployResponse> {
     return this.#request('POST', `${envPath(code, env)}/deploys`, {
       raw: { data: archive, contentType: 'application/gzip' },
       query: { description: options.description },
+      headers: keyHeader(options),
     });
   }
 
@@ -362,13 +369,21 @@ export class BerthClient {
   }
 
   /** Deploys an earlier release again: `version`, or the one before the current. */
-  rollback(code: string, env: EnvName, body: RollbackBody = {}): Promise<DeployResponse> {
-    return this.#request('POST', `${envPath(code, env)}/rollback`, { body });
+  rollback(
+    code: string,
+    env: EnvName,
+    body: RollbackBody = {},
+    options: IdempotencyOptions = {},
+  ): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/rollback`, { body, headers: keyHeader(options) });
   }
 
   /** Deploys stag's current release to prod. */
-  promote(code: string): Promise<DeployResponse> {
-    return this.#request('POST', `/api/v1/apps/${seg(code)}/promote`, { body: {} });
+  promote(code: string, options: IdempotencyOptions = {}): Promise<DeployResponse> {
+    return this.#request('POST', `/api/v1/apps/${seg(code)}/promote`, {
+      body: {},
+      headers: keyHeader(options),
+    });
   }
 
   /** Replaces every instance of the current release, new ones first. */
@@ -387,8 +402,13 @@ export class BerthClient {
   }
 
   /** Sets how many instances of each process type run (the others keep their count). */
-  scale(code: string, env: EnvName, body: FormationBody): Promise<DeployResponse> {
-    return this.#request('PUT', `${envPath(code, env)}/formation`, { body });
+  scale(
+    code: string,
+    env: EnvName,
+    body: FormationBody,
+    options: IdempotencyOptions = {},
+  ): Promise<DeployResponse> {
+    return this.#request('PUT', `${envPath(code, env)}/formation`, { body, headers: keyHeader(options) });
   }
 
   /** One page of the instances of an environment, by process type and index. */
@@ -495,7 +515,7 @@ export class BerthClient {
   }
 
   #init(method: string, options: RequestOptions): RequestInit {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (this.#token) headers['authorization'] = `Bearer ${this.#token}`;
     if (this.#sessionToken) {
       headers['cookie'] = `${this.#sessionCookie}=${encodeURIComponent(this.#sessionToken)}`;
@@ -558,6 +578,10 @@ function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array>
       await iterator.return?.(reason);
     },
   });
+}
+
+function keyHeader(options: IdempotencyOptions): Record<string, string> {
+  return options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey };
 }
 
 function seg(value: string): string {

@@ -10,6 +10,10 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such API route' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this route' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message: 'This Idempotency-Key was used for another request in the last 24 hours; send a new key',
+  },
   INVALID_CURSOR: { status: 400, message: 'cursor is not a nextCursor this list returned' },
   // authentication and authorisation
   UNAUTHENTICATED: { status: 401, message: 'Log in or send an API token' },

@@ -6,7 +6,7 @@ import { followDeploy } from '../follow-deploy.ts';
 import { time } from '../output.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
 import { formation } from './releases.ts';
-import { LIMIT_OPTION, listItems } from './shared.ts';
+import { invocationKey, LIMIT_OPTION, listItems } from './shared.ts';
 import { appUrl, TARGET_NOTE, TARGET_OPTIONS, type Target, target } from './target.ts';
 
 const PROCESS_TYPE = /^[a-z][a-z0-9_-]{0,29}$/;
@@ -29,7 +29,7 @@ export const scaleGroup: Group = {
         const where = target(ctx, SCALE_USAGE);
         const processes = parseFormation(ctx.args);
         const client = ctx.client();
-        const { deploy } = await client.scale(where.app, where.env, { processes });
+        const { deploy } = await client.scale(where.app, where.env, { processes }, invocationKey());
         await followDeploy(
           ctx,
           client,

@@ -4,7 +4,7 @@ import { usageError } from '../errors.ts';
 import { followDeploy } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
-import { LIMIT_OPTION, listItems } from './shared.ts';
+import { invocationKey, LIMIT_OPTION, listItems } from './shared.ts';
 import { APP_OPTION, appCode, appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
 const RELEASES_USAGE = 'berth releases --app CODE [--env stag|prod] [--json]';
@@ -69,6 +69,7 @@ export const rollbackGroup: Group = {
           where.app,
           where.env,
           version === undefined ? {} : { version },
+          invocationKey(),
         );
         await followDeploy(
           ctx,
@@ -97,7 +98,7 @@ export const promoteGroup: Group = {
       async run(ctx) {
         const app = appCode(ctx, PROMOTE_USAGE);
         const client = ctx.client();
-        const { deploy } = await client.promote(app);
+        const { deploy } = await client.promote(app, invocationKey());
         await followDeploy(
           ctx,
           client,

@@ -105,3 +105,11 @@ export async function listItems<K extends string, T>(
   }
   return items;
 }
+
+/**
+ * An Idempotency-Key for this invocation's deploy, promote, rollback or scale: a retry of the same
+ * request (by the client) starts nothing new; the next invocation is a new request.
+ */
+export function invocationKey(): { idempotencyKey: string } {
+  return { idempotencyKey: `berth-cli-${globalThis.crypto.randomUUID()}` };
+}

@@ -110,6 +110,19 @@ export const DeployLogsQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The `Idempotency-Key` header of deploy, promote, rollback and scale (any printable ASCII). */
+export const IdempotencyHeadersSchema = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        'Sent again with the same request by the same user within 24 h, it answers with the deploy the first request started and starts nothing new; with another request: IDEMPOTENCY_KEY_REUSED',
+    }),
+  ),
+});
+
 export const RollbackBodySchema = Type.Object(
   {
     version: Type.Optional(

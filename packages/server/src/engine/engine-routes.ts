@@ -14,6 +14,7 @@ import {
   EngineAppParamsSchema,
   EngineEnvParamsSchema,
   FormationBodySchema,
+  IdempotencyHeadersSchema,
   InstanceListResponseSchema,
   PACKAGE_CONTENT_TYPES,
   PageQuerySchema,
@@ -50,6 +51,7 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
             summary: 'Deploy a package (.tar.gz or .tar as the raw body): build it and release it',
             params: EngineEnvParamsSchema,
             querystring: DeployCreateQuerySchema,
+            headers: IdempotencyHeadersSchema,
             response: accepted,
           },
         },
@@ -68,6 +70,7 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
             const deploy = await engine.deployPackage(actor, req.params.code, req.params.env, body, {
               description: req.query.description,
               contentLength: Number.isFinite(length) ? length : undefined,
+              idempotencyKey: req.headers['idempotency-key'],
             });
             return reply.status(202).send({ deploy });
           } catch (err) {
@@ -167,6 +170,7 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           tags,
           summary: 'Roll back to an earlier release (default: the one before the current one); no rebuild',
           params: EngineEnvParamsSchema,
+          headers: IdempotencyHeadersSchema,
           body: RollbackBodySchema,
           response: accepted,
         },
@@ -178,6 +182,7 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
             req.params.code,
             req.params.env,
             req.body?.version,
+            { idempotencyKey: req.headers['idempotency-key'] },
           ),
         }),
     );
@@ -190,12 +195,17 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           tags,
           summary: "Promote stag's current release to prod (same artifact, prod's config)",
           params: EngineAppParamsSchema,
+          headers: IdempotencyHeadersSchema,
           body: PromoteBodySchema,
           response: accepted,
         },
       },
       async (req, reply) =>
-        reply.status(202).send({ deploy: await engine.promote(requireActor(req), req.params.code) }),
+        reply.status(202).send({
+          deploy: await engine.promote(requireActor(req), req.params.code, {
+            idempotencyKey: req.headers['idempotency-key'],
+          }),
+        }),
     );
 
     app.post(
@@ -221,13 +231,16 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           tags,
           summary: 'Set how many instances of each process type run',
           params: EngineEnvParamsSchema,
+          headers: IdempotencyHeadersSchema,
           body: FormationBodySchema,
           response: accepted,
         },
       },
       async (req, reply) =>
         reply.status(202).send({
-          deploy: await engine.scale(requireActor(req), req.params.code, req.params.env, req.body.processes),
+          deploy: await engine.scale(requireActor(req), req.params.code, req.params.env, req.body.processes, {
+            idempotencyKey: req.headers['idempotency-key'],
+          }),
         }),
     );
 

@@ -1,6 +1,7 @@
 // The deploy engine's API logic: permission checks, request validation and enqueueing deploys (each
 // deploy request is a row, a `deploy` job keyed by environment and an audit record, written in one
 // transaction). HTTP routes only call these.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -29,6 +30,7 @@ import { packagePath } from './build-release.ts';
 import { DEPLOY_JOB_KIND, type DeployJobPayload, type DeployParams } from './deploy-job.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState } from './engine-store.ts';
+import { idempotentDeploy } from './idempotency-keys.ts';
 import { forgetApp, recentInstances } from './instance-history.ts';
 import { assertWithinInstanceLimit } from './instance-limit.ts';
 import { removeReleaseImages } from './prune-releases.ts';
@@ -62,13 +64,22 @@ const INSTANCE_KEYSET: Keyset<InstanceInfo> = {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** A request's `Idempotency-Key` header, if it sent one (idempotency-keys.ts). */
+export interface Keyed {
+  idempotencyKey?: string | undefined;
+}
+
 export interface EngineService {
   deployPackage(
     actor: Actor,
     code: string,
     env: string,
     body: Readable,
-    options?: { description?: string | undefined; contentLength?: number | undefined },
+    options?: {
+      description?: string | undefined;
+      contentLength?: number | undefined;
+      idempotencyKey?: string | undefined;
+    },
   ): Promise<Deploy>;
   /** Newest first. */
   listDeploys(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<Deploy>>;
@@ -77,10 +88,16 @@ export interface EngineService {
   cancelDeploy(actor: Actor, id: string): Promise<Deploy>;
   /** Newest first. */
   listReleases(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<Release>>;
-  rollback(actor: Actor, code: string, env: string, version?: number): Promise<Deploy>;
-  promote(actor: Actor, code: string): Promise<Deploy>;
+  rollback(actor: Actor, code: string, env: string, version?: number, options?: Keyed): Promise<Deploy>;
+  promote(actor: Actor, code: string, options?: Keyed): Promise<Deploy>;
   restart(actor: Actor, code: string, env: string): Promise<Deploy>;
-  scale(actor: Actor, code: string, env: string, processes: Record<string, number>): Promise<Deploy>;
+  scale(
+    actor: Actor,
+    code: string,
+    env: string,
+    processes: Record<string, number>,
+    options?: Keyed,
+  ): Promise<Deploy>;
   stop(actor: Actor, code: string, env: string): Promise<Deploy>;
   start(actor: Actor, code: string, env: string): Promise<Deploy>;
   /** By process type, then index. */
@@ -203,6 +220,18 @@ export function createEngineService(ctx: EngineContext): EngineService {
     return loadDeploy(id);
   }
 
+  /** Runs `start` once per Idempotency-Key of the actor (a repeat answers the first deploy). */
+  function keyed(
+    actor: Actor,
+    options: Keyed | undefined,
+    request: unknown[],
+    start: (trx?: Db) => Promise<Deploy>,
+  ) {
+    const key = options?.idempotencyKey;
+    const req = key === undefined ? undefined : { userId: actor.userId, key, request };
+    return idempotentDeploy(db, req, Date.now(), start, (id) => loadDeploy(id));
+  }
+
   async function writable(actor: Actor, code: string, env: string): Promise<EnvName> {
     const name = checkEnv(env);
     await access.assertCanWrite(actor, code);
@@ -227,7 +256,14 @@ export function createEngineService(ctx: EngineContext): EngineService {
       const file = packagePath(ctx.settings.dataDir, id);
       await receivePackage(body, file, max);
       try {
-        return await enqueue(actor, code, name, 'build', {}, { id, description: options.description });
+        const request = ['deploy', code, name, options.description ?? null];
+        if (options.idempotencyKey !== undefined) request.push(await sha256File(file));
+        const deploy = await keyed(actor, options, request, (trx) =>
+          enqueue(actor, code, name, 'build', {}, { id, description: options.description, trx }),
+        );
+        // A repeated request answers the first one's deploy: its own upload is not needed.
+        if (deploy.id !== id) await fs.promises.rm(file, { force: true });
+        return deploy;
       } catch (err) {
         await fs.promises.rm(file, { force: true });
         throw err;
@@ -289,7 +325,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
       return mapPage(rows, (r) => r.map((row) => toRelease(row, state.release, state.formation)));
     },
 
-    async rollback(actor, code, env, version) {
+    async rollback(actor, code, env, version, options) {
       const name = await writable(actor, code, env);
       const { state } = await currentRelease(code, name);
       let target = version;
@@ -312,14 +348,19 @@ export function createEngineService(ctx: EngineContext): EngineService {
       if (!release.build || !release.artifact_dir)
         throw new BerthError('RELEASE_NOT_FOUND', 'That release never finished building');
       if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
-      return enqueue(actor, code, name, 'rollback', { version: target });
+      const request = ['rollback', code, name, version ?? null];
+      return keyed(actor, options, request, (trx) =>
+        enqueue(actor, code, name, 'rollback', { version: target }, { trx }),
+      );
     },
 
-    async promote(actor, code) {
+    async promote(actor, code, options) {
       await access.assertCanWrite(actor, code);
       const { release } = await currentRelease(code, 'stag');
       if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
-      return enqueue(actor, code, 'prod', 'promote', {});
+      return keyed(actor, options, ['promote', code], (trx) =>
+        enqueue(actor, code, 'prod', 'promote', {}, { trx }),
+      );
     },
 
     async restart(actor, code, env) {
@@ -328,7 +369,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
       return enqueue(actor, code, name, 'restart', {});
     },
 
-    async scale(actor, code, env, processes) {
+    async scale(actor, code, env, processes, options) {
       const name = await writable(actor, code, env);
       const { state, release } = await currentRelease(code, name);
       const build = parseReleaseBuild(release.build);
@@ -340,7 +381,10 @@ export function createEngineService(ctx: EngineContext): EngineService {
       }
       const counts = formationCounts(build, { ...state.formation, ...processes });
       await assertWithinInstanceLimit(ctx, code, name, counts);
-      return enqueue(actor, code, name, 'scale', { processes });
+      const request = ['scale', code, name, processes];
+      return keyed(actor, options, request, (trx) =>
+        enqueue(actor, code, name, 'scale', { processes }, { trx }),
+      );
     },
 
     async stop(actor, code, env) {
@@ -455,4 +499,10 @@ export function createEngineService(ctx: EngineContext): EngineService {
 
     systemDeploy: (code, env, kind) => enqueue(null, code, env, kind, {}),
   };
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
