@@ -249,7 +249,9 @@ describe.each(testDialects())('commands that start deploys follow them, against 
     expect(failed.code).toBe(1);
     // The reason is in the deploy's log, printed as it is followed; the last line points there.
     expect(failed.stdout).toMatch(/Deploy failed \(INSTANCE_LIMIT_EXCEEDED\): capped would run 4 instances/);
-    expect(failed.stderr).toMatch(/^berth: deploy dep_\S+ failed \(see its log above\) \(INSTANCE_LIMIT_EXCEEDED\)/m);
+    expect(failed.stderr).toMatch(
+      /^berth: deploy dep_\S+ failed \(see its log above\) \(INSTANCE_LIMIT_EXCEEDED\)/m,
+    );
     const ps = JSON.parse(expectOk(await cli.run(['ps', '--app', CAPPED, '--json'])).stdout);
     expect(ps.instances).toEqual([]);
   });
