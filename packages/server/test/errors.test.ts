@@ -71,7 +71,13 @@ describe('error catalogue', () => {
     expect(raised.size).toBeGreaterThan(10);
     const unmarked = [...raised].filter((code) => !(ASYNC_ERROR_CODES as readonly string[]).includes(code));
     // Raised by the engine only while a request is answered (never inside a deploy job).
-    const requestOnly = ['DEPLOY_NOT_FOUND', 'ENV_NOT_FOUND', 'JOB_NOT_CANCELLABLE', 'LOG_STREAMS_LIMIT'];
+    const requestOnly = [
+      'DEPLOY_NOT_FOUND',
+      'ENV_NOT_FOUND',
+      'IDEMPOTENCY_KEY_REUSED',
+      'JOB_NOT_CANCELLABLE',
+      'LOG_STREAMS_LIMIT',
+    ];
     expect(unmarked.filter((code) => !requestOnly.includes(code))).toEqual([]);
   });
 
