@@ -109,11 +109,12 @@ export async function watchDeploy(
  */
 export function deployFailure(finished: Deploy, advice?: string, printed: readonly string[] = []): CliError {
   const id = finished.id;
-  const error = finished.error || 'no reason given';
+  const error = finished.error?.message || 'no reason given';
   const shown = Boolean(finished.error) && printed.some((line) => line.includes(error));
   return new CliError(
     `deploy ${id} ${finished.status}${shown ? ' (see its log above)' : `: ${error}`}${advice ? `. ${advice}` : ''}`,
-    finished.status === 'cancelled' ? 'DEPLOY_CANCELLED' : 'DEPLOY_FAILED',
+    // A failed deploy ends with the server's code for why (INSTANCE_CRASHED, BUILD_FAILED, …).
+    finished.status === 'cancelled' ? 'DEPLOY_CANCELLED' : (finished.error?.code ?? 'DEPLOY_FAILED'),
     EXIT.api,
   );
 }

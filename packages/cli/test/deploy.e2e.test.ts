@@ -156,10 +156,14 @@ describe.each(testDialects())('berth deploy loop against berthd on %s', (dialect
       fs.writeFileSync(path.join(broken, 'package.json'), '{"name":"broken","version":"1.0.0"}\n');
       const result = await cli.run(['deploy', broken, '--app', 'hello']);
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^berth: deploy \S+ failed \(see its log above\) \(DEPLOY_FAILED\)\n$/m);
-      // The error is printed once (in the log), without the job queue's own attempt lines.
+      // The command ends with the code the deploy failed with.
+      expect(result.stderr).toMatch(
+        /^berth: deploy \S+ failed \(see its log above\) \(INSTANCE_CRASHED\)\n$/m,
+      );
+      // The error is printed once (in the log), without the job queue's own attempt lines; its code
+      // also ends the last line.
       const output = result.stdout + result.stderr;
-      expect(output.match(/INSTANCE_CRASHED/g)).toHaveLength(1);
+      expect(output.match(/INSTANCE_CRASHED/g)).toHaveLength(2);
       expect(output).not.toMatch(/attempt \d+\/\d+|not retryable/);
       // The release from before keeps serving.
       expect((await fetch(`${t.appsUrl}/t/hello/`)).status).toBe(200);

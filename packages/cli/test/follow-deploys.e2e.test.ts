@@ -141,7 +141,7 @@ describe.each(testDialects())('commands that start deploys follow them, against 
     const before = await webIds();
     const failed = await cli.run(['config', 'set', 'CRASH_ON_START=1', '--app', APP]);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/^berth: deploy dep_\S+ failed: .+ \(DEPLOY_FAILED\)\n$/m);
+    expect(failed.stderr).toMatch(/^berth: deploy dep_\S+ failed: .+ \(INSTANCE_CRASHED\)\n$/m);
     expect(failed.stderr).toContain('stored but not running');
     expect(failed.stderr).toContain('follow/stag still runs with the previous values.');
     expect(failed.stderr).toContain(
@@ -157,7 +157,7 @@ describe.each(testDialects())('commands that start deploys follow them, against 
     // The deploy record says so too.
     const history = JSON.parse(expectOk(await cli.run(['deploys', '--app', APP, '--json'])).stdout);
     expect(history.deploys[0]).toMatchObject({ kind: 'config', status: 'failed' });
-    expect(history.deploys[0].error).toContain('the new config is stored but not running');
+    expect(history.deploys[0].error.message).toContain('the new config is stored but not running');
 
     // Reverting deploys again and succeeds.
     expectOk(await cli.run(['config', 'unset', 'CRASH_ON_START', '--app', APP]));
@@ -250,8 +250,10 @@ describe.each(testDialects())('commands that start deploys follow them, against 
     expect(failed.code).toBe(1);
     // The reason is in the deploy's log, printed (to stderr) as it is followed; the last line points there.
     expect(failed.stdout).toBe('');
-    expect(failed.stderr).toMatch(/INSTANCE_LIMIT_EXCEEDED: capped would run 4 instances/);
-    expect(failed.stderr).toMatch(/^berth: deploy dep_\S+ failed \(see its log above\)/m);
+    expect(failed.stderr).toMatch(/Deploy failed \(INSTANCE_LIMIT_EXCEEDED\): capped would run 4 instances/);
+    expect(failed.stderr).toMatch(
+      /^berth: deploy dep_\S+ failed \(see its log above\) \(INSTANCE_LIMIT_EXCEEDED\)/m,
+    );
     const ps = JSON.parse(expectOk(await cli.run(['ps', '--app', CAPPED, '--json'])).stdout);
     expect(ps.instances).toEqual([]);
   });

@@ -5,14 +5,16 @@ import { BAD_RESPONSE, BerthApiError, errorFromResponse, networkError } from './
 import type {
   AddAppMemberBody,
   App,
-  AppEnvSummary,
+  AppEnvListResponse,
   AppLimitsBody,
   AppLimitsResponse,
-  AppMember,
+  AppListResponse,
+  AppMemberListResponse,
   AppSecretRotateResponse,
   ConfigChangeResponse,
   ConfigPatchBody,
   ConfigVar,
+  ConfigVarListResponse,
   CreateAppBody,
   CreateAppResponse,
   UpdateAppBody,
@@ -32,7 +34,8 @@ import type {
   RunFrame,
 } from './schemas/engine.ts';
 import type {
-  ApiToken,
+  ApiTokenListQuery,
+  ApiTokenListResponse,
   AuditListResponse,
   AuditQuery,
   ChangePasswordRequest,
@@ -44,8 +47,10 @@ import type {
   MeResponse,
   UpdateUserRequest,
   User,
+  UserListResponse,
 } from './schemas/identity.ts';
-import type { Job, JobListQuery, JobLogsResponse } from './schemas/jobs.ts';
+import type { Job, JobListQuery, JobListResponse, JobLogsResponse } from './schemas/jobs.ts';
+import type { PageQuery } from './schemas/page.ts';
 
 export {
   BAD_RESPONSE,
@@ -54,6 +59,7 @@ export {
   isBerthApiError,
   NETWORK_ERROR,
 } from './client/api-error.ts';
+export { allItems, eachItem, type ListPage } from './client/pages.ts';
 
 /**
  * The names of berthd's session cookie: `__Host-berth_session` on an https (or localhost) console,
@@ -96,8 +102,14 @@ type Query = Record<string, string | number | boolean | undefined>;
  */
 export type UploadBody = Uint8Array | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
+/** Makes a deploy, promote, rollback or scale safe to retry: see `IdempotencyHeadersSchema`. */
+export interface IdempotencyOptions {
+  idempotencyKey?: string;
+}
+
 interface RequestOptions {
   body?: unknown;
+  headers?: Record<string, string>;
   /** Sent instead of a JSON `body`, with this content type. */
   raw?: { data: UploadBody; contentType: string };
   query?: Query;
@@ -167,8 +179,9 @@ export class BerthClient {
     return this.#request('PUT', '/api/v1/me/password', { body });
   }
 
-  listMyTokens(): Promise<{ tokens: ApiToken[] }> {
-    return this.#request('GET', '/api/v1/me/tokens');
+  /** One page of my API tokens, newest first (`allItems('tokens', (p) => client.listMyTokens(p))`). */
+  listMyTokens(page: PageQuery = {}): Promise<ApiTokenListResponse> {
+    return this.#request('GET', '/api/v1/me/tokens', { query: { ...page } });
   }
 
   createMyToken(body: CreateApiTokenRequest): Promise<CreateApiTokenResponse> {
@@ -181,8 +194,9 @@ export class BerthClient {
 
   // --- users and everyone's tokens (admin) --------------------------------------------------
 
-  listUsers(): Promise<{ users: User[] }> {
-    return this.#request('GET', '/api/v1/users');
+  /** One page of users, by username. */
+  listUsers(page: PageQuery = {}): Promise<UserListResponse> {
+    return this.#request('GET', '/api/v1/users', { query: { ...page } });
   }
 
   createUser(body: CreateUserRequest): Promise<{ user: User }> {
@@ -201,8 +215,9 @@ export class BerthClient {
     return this.#request('DELETE', `/api/v1/users/${seg(username)}`);
   }
 
-  listTokens(): Promise<{ tokens: ApiToken[] }> {
-    return this.#request('GET', '/api/v1/tokens');
+  /** One page of every user's API tokens (or one user's), newest first. */
+  listTokens(query: ApiTokenListQuery = {}): Promise<ApiTokenListResponse> {
+    return this.#request('GET', '/api/v1/tokens', { query: { ...query } });
   }
 
   revokeToken(id: string): Promise<void> {
@@ -211,8 +226,9 @@ export class BerthClient {
 
   // --- apps ---------------------------------------------------------------------------------
 
-  listApps(): Promise<{ apps: App[] }> {
-    return this.#request('GET', '/api/v1/apps');
+  /** One page of the apps the caller may read, by code. */
+  listApps(page: PageQuery = {}): Promise<AppListResponse> {
+    return this.#request('GET', '/api/v1/apps', { query: { ...page } });
   }
 
   createApp(body: CreateAppBody): Promise<CreateAppResponse> {
@@ -249,8 +265,9 @@ export class BerthClient {
     return this.#request('PUT', `/api/v1/apps/${seg(code)}/limits`, { body });
   }
 
-  listMembers(code: string): Promise<{ members: AppMember[] }> {
-    return this.#request('GET', `/api/v1/apps/${seg(code)}/members`);
+  /** One page of an app's developers, by username. */
+  listMembers(code: string, page: PageQuery = {}): Promise<AppMemberListResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/members`, { query: { ...page } });
   }
 
   /** Answers the same whether or not the user exists; `listMembers` shows who is a member. */
@@ -262,14 +279,15 @@ export class BerthClient {
     return this.#request('DELETE', `/api/v1/apps/${seg(code)}/members/${seg(username)}`);
   }
 
-  listEnvs(code: string): Promise<{ envs: AppEnvSummary[] }> {
-    return this.#request('GET', `/api/v1/apps/${seg(code)}/envs`);
+  listEnvs(code: string, page: PageQuery = {}): Promise<AppEnvListResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/envs`, { query: { ...page } });
   }
 
   // --- config vars --------------------------------------------------------------------------
 
-  getConfig(code: string, env: EnvName): Promise<{ vars: ConfigVar[] }> {
-    return this.#request('GET', `${envPath(code, env)}/config`);
+  /** One page of an environment's config vars, by name. */
+  getConfig(code: string, env: EnvName, page: PageQuery = {}): Promise<ConfigVarListResponse> {
+    return this.#request('GET', `${envPath(code, env)}/config`, { query: { ...page } });
   }
 
   /** Sets and unsets vars in one atomic change; `deploy` is the config deploy it started. */
@@ -290,7 +308,8 @@ export class BerthClient {
 
   // --- jobs ---------------------------------------------------------------------------------
 
-  listJobs(filter: JobListQuery = {}): Promise<{ jobs: Job[] }> {
+  /** One page of jobs, newest first. */
+  listJobs(filter: JobListQuery = {}): Promise<JobListResponse> {
     return this.#request('GET', '/api/v1/jobs', { query: { ...filter } });
   }
 
@@ -316,17 +335,18 @@ export class BerthClient {
     code: string,
     env: EnvName,
     archive: UploadBody,
-    options: { description?: string } = {},
+    options: { description?: string } & IdempotencyOptions = {},
   ): Promise<DeployResponse> {
     return this.#request('POST', `${envPath(code, env)}/deploys`, {
       raw: { data: archive, contentType: 'application/gzip' },
       query: { description: options.description },
+      headers: keyHeader(options),
     });
   }
 
-  /** The deploys of an environment, newest first. */
-  listDeploys(code: string, env: EnvName, options: { limit?: number } = {}): Promise<DeployListResponse> {
-    return this.#request('GET', `${envPath(code, env)}/deploys`, { query: { ...options } });
+  /** One page of the deploys of an environment, newest first. */
+  listDeploys(code: string, env: EnvName, page: PageQuery = {}): Promise<DeployListResponse> {
+    return this.#request('GET', `${envPath(code, env)}/deploys`, { query: { ...page } });
   }
 
   getDeploy(id: string): Promise<DeployResponse> {
@@ -344,18 +364,27 @@ export class BerthClient {
 
   // --- releases, formation, instances -------------------------------------------------------
 
-  listReleases(code: string, env: EnvName): Promise<ReleaseListResponse> {
-    return this.#request('GET', `${envPath(code, env)}/releases`);
+  /** One page of the releases of an environment, newest first. */
+  listReleases(code: string, env: EnvName, page: PageQuery = {}): Promise<ReleaseListResponse> {
+    return this.#request('GET', `${envPath(code, env)}/releases`, { query: { ...page } });
   }
 
   /** Deploys an earlier release again: `version`, or the one before the current. */
-  rollback(code: string, env: EnvName, body: RollbackBody = {}): Promise<DeployResponse> {
-    return this.#request('POST', `${envPath(code, env)}/rollback`, { body });
+  rollback(
+    code: string,
+    env: EnvName,
+    body: RollbackBody = {},
+    options: IdempotencyOptions = {},
+  ): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/rollback`, { body, headers: keyHeader(options) });
   }
 
   /** Deploys stag's current release to prod. */
-  promote(code: string): Promise<DeployResponse> {
-    return this.#request('POST', `/api/v1/apps/${seg(code)}/promote`, { body: {} });
+  promote(code: string, options: IdempotencyOptions = {}): Promise<DeployResponse> {
+    return this.#request('POST', `/api/v1/apps/${seg(code)}/promote`, {
+      body: {},
+      headers: keyHeader(options),
+    });
   }
 
   /** Replaces every instance of the current release, new ones first. */
@@ -374,12 +403,18 @@ export class BerthClient {
   }
 
   /** Sets how many instances of each process type run (the others keep their count). */
-  scale(code: string, env: EnvName, body: FormationBody): Promise<DeployResponse> {
-    return this.#request('PUT', `${envPath(code, env)}/formation`, { body });
+  scale(
+    code: string,
+    env: EnvName,
+    body: FormationBody,
+    options: IdempotencyOptions = {},
+  ): Promise<DeployResponse> {
+    return this.#request('PUT', `${envPath(code, env)}/formation`, { body, headers: keyHeader(options) });
   }
 
-  listInstances(code: string, env: EnvName): Promise<InstanceListResponse> {
-    return this.#request('GET', `${envPath(code, env)}/instances`);
+  /** One page of the instances of an environment, by process type and index. */
+  listInstances(code: string, env: EnvName, page: PageQuery = {}): Promise<InstanceListResponse> {
+    return this.#request('GET', `${envPath(code, env)}/instances`, { query: { ...page } });
   }
 
   // --- app logs -----------------------------------------------------------------------------
@@ -423,6 +458,7 @@ export class BerthClient {
 
   // --- audit log ----------------------------------------------------------------------------
 
+  /** One page of the audit log, newest first. */
   listAudit(filter: AuditQuery = {}): Promise<AuditListResponse> {
     return this.#request('GET', '/api/v1/audit', { query: { ...filter } });
   }
@@ -505,7 +541,7 @@ export class BerthClient {
   }
 
   #init(method: string, options: RequestOptions): RequestInit {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (this.#token) headers['authorization'] = `Bearer ${this.#token}`;
     if (this.#sessionToken) {
       headers['cookie'] = `${this.#sessionCookie}=${encodeURIComponent(this.#sessionToken)}`;
@@ -568,6 +604,10 @@ function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array>
       await iterator.return?.(reason);
     },
   });
+}
+
+function keyHeader(options: IdempotencyOptions): Record<string, string> {
+  return options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey };
 }
 
 function seg(value: string): string {

@@ -4,3 +4,4 @@ export * from './schemas/common.ts';
 export * from './schemas/engine.ts';
 export * from './schemas/identity.ts';
 export * from './schemas/jobs.ts';
+export * from './schemas/page.ts';

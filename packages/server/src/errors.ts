@@ -6,10 +6,15 @@ export const ERRORS = {
   // request shape
   BAD_JSON: { status: 400, message: 'The request body is not valid JSON' },
   VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected schema' },
-  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large', async: true },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such API route' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this route' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message: 'This Idempotency-Key was used for another request in the last 24 hours; send a new key',
+  },
+  INVALID_CURSOR: { status: 400, message: 'cursor is not a nextCursor this list returned' },
   // authentication and authorisation
   UNAUTHENTICATED: { status: 401, message: 'Log in or send an API token' },
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
@@ -67,28 +72,45 @@ export const ERRORS = {
   // jobs
   JOB_NOT_FOUND: { status: 404, message: 'No such job' },
   JOB_NOT_CANCELLABLE: { status: 409, message: 'The job has finished and cannot be cancelled' },
+  JOB_FAILED: { status: 500, message: 'The job failed; its log says why', async: true },
+  JOB_WORKER_LOST: {
+    status: 500,
+    message: 'The berthd running the job stopped before it finished, too many times',
+    async: true,
+  },
   // logs
   LOG_STREAMS_LIMIT: {
     status: 429,
     message: 'You have too many log streams open; close one before following another',
   },
   // sources
-  PACKAGE_INVALID: { status: 400, message: 'The package is not a valid .tar.gz or .tar archive' },
-  PACKAGE_PATH_UNSAFE: { status: 400, message: 'The package has an entry with an unsafe path' },
+  PACKAGE_INVALID: {
+    status: 400,
+    message: 'The package is not a valid .tar.gz or .tar archive',
+    async: true,
+  },
+  PACKAGE_PATH_UNSAFE: { status: 400, message: 'The package has an entry with an unsafe path', async: true },
   PACKAGE_LINK_UNSAFE: {
     status: 400,
     message: 'The package has a link pointing outside it, or an entry written through a link',
+    async: true,
   },
   PACKAGE_ENTRY_FORBIDDEN: {
     status: 400,
     message: 'The package has an entry type that is not allowed (device, FIFO, sparse file)',
+    async: true,
   },
-  PACKAGE_PATH_CONFLICT: { status: 400, message: 'The package has duplicate or conflicting entries' },
-  PACKAGE_TOO_LARGE: { status: 413, message: 'The package unpacks to more bytes than allowed' },
-  PACKAGE_TOO_MANY_FILES: { status: 413, message: 'The package has more entries than allowed' },
+  PACKAGE_PATH_CONFLICT: {
+    status: 400,
+    message: 'The package has duplicate or conflicting entries',
+    async: true,
+  },
+  PACKAGE_TOO_LARGE: { status: 413, message: 'The package unpacks to more bytes than allowed', async: true },
+  PACKAGE_TOO_MANY_FILES: { status: 413, message: 'The package has more entries than allowed', async: true },
   PACKAGE_RATIO_EXCEEDED: {
     status: 413,
     message: 'The package inflates far more than real archives do (a compression bomb?)',
+    async: true,
   },
   // gateway (written by the proxy itself, not the API edge)
   GATEWAY_NO_ROUTE: { status: 404, message: 'No app is served at this address' },
@@ -97,51 +119,74 @@ export const ERRORS = {
   GATEWAY_BAD_UPSTREAM: { status: 502, message: "The app's instance refused or dropped the connection" },
   GATEWAY_TIMEOUT: { status: 504, message: 'The app did not answer in time' },
   // manifest and build
-  MANIFEST_INVALID: { status: 400, message: 'The app manifest is not valid' },
+  MANIFEST_INVALID: { status: 400, message: 'The app manifest is not valid', async: true },
   MANIFEST_COMMAND_UNSAFE: {
     status: 400,
     message: 'A command uses shell features; write it as ["sh", "-c", "…"] if you really want a shell',
+    async: true,
   },
   APP_UNDETECTABLE: {
     status: 400,
     message: 'Cannot tell how to build and run this app: add a berth.yaml (see docs/app-manifest.md)',
+    async: true,
   },
-  BUILD_FAILED: { status: 422, message: 'The build failed' },
-  BUILD_TIMEOUT: { status: 422, message: 'The build took longer than allowed' },
-  BUILD_IMAGE_FAILED: { status: 422, message: 'The image could not be built from the Dockerfile' },
+  BUILD_FAILED: { status: 422, message: 'The build failed', async: true },
+  BUILD_TIMEOUT: { status: 422, message: 'The build took longer than allowed', async: true },
+  BUILD_IMAGE_FAILED: {
+    status: 422,
+    message: 'The image could not be built from the Dockerfile',
+    async: true,
+  },
   // runtime
-  RUNTIME_SPEC_INVALID: { status: 400, message: 'The instance spec is not valid' },
-  RUNTIME_INSTANCE_EXISTS: { status: 409, message: 'An instance with this id exists already' },
-  RUNTIME_INSTANCE_NOT_FOUND: { status: 404, message: 'No such instance' },
+  RUNTIME_SPEC_INVALID: { status: 400, message: 'The instance spec is not valid', async: true },
+  RUNTIME_INSTANCE_EXISTS: { status: 409, message: 'An instance with this id exists already', async: true },
+  RUNTIME_INSTANCE_NOT_FOUND: { status: 404, message: 'No such instance', async: true },
   RUNTIME_START_FAILED: {
     status: 422,
     message: 'The instance could not be started (is the command installed and executable?)',
+    async: true,
   },
-  RUNTIME_NO_PORT: { status: 503, message: 'No free port is left for the instance' },
-  RUNTIME_CLOSED: { status: 503, message: 'The runtime driver is shut down' },
+  RUNTIME_NO_PORT: { status: 503, message: 'No free port is left for the instance', async: true },
+  RUNTIME_CLOSED: { status: 503, message: 'The runtime driver is shut down', async: true },
   // docker
-  DOCKER_UNAVAILABLE: { status: 503, message: 'The Docker engine is not reachable' },
-  STACK_IMAGE_BUILD_FAILED: { status: 500, message: 'The stack image could not be built' },
+  DOCKER_UNAVAILABLE: { status: 503, message: 'The Docker engine is not reachable', async: true },
+  STACK_IMAGE_BUILD_FAILED: { status: 500, message: 'The stack image could not be built', async: true },
   // engine (deploys, releases, instances)
   DEPLOY_NOT_FOUND: { status: 404, message: 'No such deploy' },
-  RELEASE_NOT_FOUND: { status: 404, message: 'No such release in this environment' },
+  DEPLOY_FAILED: { status: 500, message: 'The deploy failed; its log says why', async: true },
+  HEALTH_CHECK_FAILED: {
+    status: 422,
+    message:
+      'A new instance did not pass its health check in time; the deploy log has its last lines and answer',
+    async: true,
+  },
+  RELEASE_COMMAND_FAILED: {
+    status: 422,
+    message: "The release's release command failed; the deploy log has its output",
+    async: true,
+  },
+  RELEASE_NOT_FOUND: { status: 404, message: 'No such release in this environment', async: true },
   NO_CURRENT_RELEASE: {
     status: 409,
     message: 'The environment has no current release yet; deploy a package first',
+    async: true,
   },
   RELEASE_PRUNED: {
     status: 409,
     message: "The release's artifact was pruned (only the last BERTH_KEEP_RELEASES are kept)",
+    async: true,
   },
-  PROCESS_TYPE_UNKNOWN: { status: 400, message: 'The current release has no such process type' },
+  PROCESS_TYPE_UNKNOWN: { status: 400, message: 'The current release has no such process type', async: true },
   INSTANCE_CRASHED: {
     status: 422,
     message: 'A new instance exited or crashed before it was healthy; its last lines are in the deploy log',
+    async: true,
   },
   INSTANCE_LIMIT_EXCEEDED: {
     status: 422,
     message:
       "That is more instances than the app's ceiling allows; an admin can raise it (berth apps limits)",
+    async: true,
   },
   RUNS_LIMIT: {
     status: 429,
@@ -151,16 +196,32 @@ export const ERRORS = {
   SECRET_UNREADABLE: {
     status: 500,
     message: 'A stored secret cannot be decrypted (was the secret key changed?)',
+    async: true,
   },
-  STORE_UNAVAILABLE: { status: 503, message: 'The store is not reachable' },
+  STORE_UNAVAILABLE: { status: 503, message: 'The store is not reachable', async: true },
   CLI_PACKAGE_MISSING: {
     status: 404,
     message: 'This berthd has no CLI package to serve: build it (npm run build) or set BERTH_CLI_PACKAGE',
   },
-  INTERNAL: { status: 500, message: 'Internal error' },
-} as const satisfies Record<string, { status: number; message: string }>;
+  INTERNAL: { status: 500, message: 'Internal error', async: true },
+} as const satisfies Record<string, { status: number; message: string; async?: true }>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** The codes that may arrive asynchronously, as a failed deploy's or job's `error.code`
+ *  (marked "async" in docs/errors.md). */
+export const ASYNC_ERROR_CODES: readonly ErrorCode[] = (Object.keys(ERRORS) as ErrorCode[]).filter(
+  (code) => (ERRORS[code] as { async?: true }).async === true,
+);
+
+/** The code a failure is recorded with when a deploy or a job fails: its own when it is a catalogue
+ *  code that may arrive asynchronously, else `fallback`. */
+export function asyncErrorCode(err: unknown, fallback: 'DEPLOY_FAILED' | 'JOB_FAILED'): ErrorCode {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (ASYNC_ERROR_CODES as readonly string[]).includes(code)
+    ? (code as ErrorCode)
+    : fallback;
+}
 
 export class BerthError extends Error {
   readonly code: ErrorCode;

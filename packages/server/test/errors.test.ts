@@ -2,13 +2,28 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BerthError, ERRORS } from '../src/errors.ts';
+import { ASYNC_ERROR_CODES, asyncErrorCode, BerthError, ERRORS } from '../src/errors.ts';
 
 const doc = fs.readFileSync(path.join(import.meta.dirname, '../../../docs/errors.md'), 'utf8');
 const documented = new Map<string, number>();
+const documentedAsync = new Set<string>();
 for (const line of doc.split('\n')) {
-  const m = /^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|\s*(\d{3})\s*\|/.exec(line);
+  const m = /^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|\s*(\d{3})\s*\|( \*\(async\)\*)?/.exec(line);
   if (m) documented.set(m[1]!, Number(m[2]));
+  if (m?.[3]) documentedAsync.add(m[1]!);
+}
+
+/** Source files of the code a deploy job runs (not its HTTP routes or request-time service). */
+function deployJobSources(): string[] {
+  const src = path.join(import.meta.dirname, '../src');
+  const files: string[] = [];
+  for (const dir of ['build', 'manifest', 'sources', 'runtime', 'images', 'engine']) {
+    for (const entry of fs.readdirSync(path.join(src, dir), { recursive: true, encoding: 'utf8' })) {
+      if (!entry.endsWith('.ts') || /(routes|service|stream-limit|app-logs)\.ts$/.test(entry)) continue;
+      files.push(fs.readFileSync(path.join(src, dir, entry), 'utf8'));
+    }
+  }
+  return files;
 }
 
 describe('error catalogue', () => {
@@ -38,5 +53,38 @@ describe('error catalogue', () => {
     expect(err.status).toBe(404);
     expect(err.message).toBe(ERRORS.APP_NOT_FOUND.message);
     expect(new BerthError('APP_NOT_FOUND', 'No app "x"').message).toBe('No app "x"');
+  });
+
+  it('marks in docs/errors.md exactly the codes that may arrive asynchronously', () => {
+    expect([...documentedAsync].sort()).toEqual([...ASYNC_ERROR_CODES].sort());
+  });
+
+  it('marks async every code a deploy job raises, so a failed deploy carries it', () => {
+    const raised = new Set<string>();
+    for (const text of deployJobSources()) {
+      for (const m of text.matchAll(
+        /(?:new BerthError|new DeployFailure\([^)]*?,)\(?\s*'([A-Z][A-Z0-9_]+)'/g,
+      )) {
+        raised.add(m[1]!);
+      }
+    }
+    expect(raised.size).toBeGreaterThan(10);
+    const unmarked = [...raised].filter((code) => !(ASYNC_ERROR_CODES as readonly string[]).includes(code));
+    // Raised by the engine only while a request is answered (never inside a deploy job).
+    const requestOnly = [
+      'DEPLOY_NOT_FOUND',
+      'ENV_NOT_FOUND',
+      'IDEMPOTENCY_KEY_REUSED',
+      'JOB_NOT_CANCELLABLE',
+      'LOG_STREAMS_LIMIT',
+    ];
+    expect(unmarked.filter((code) => !requestOnly.includes(code))).toEqual([]);
+  });
+
+  it('records a failure with its own code only when that code may arrive asynchronously', () => {
+    expect(asyncErrorCode(new BerthError('INSTANCE_CRASHED'), 'DEPLOY_FAILED')).toBe('INSTANCE_CRASHED');
+    expect(asyncErrorCode(new BerthError('FORBIDDEN'), 'DEPLOY_FAILED')).toBe('DEPLOY_FAILED');
+    expect(asyncErrorCode(new Error('boom'), 'JOB_FAILED')).toBe('JOB_FAILED');
+    expect(asyncErrorCode({ code: 'ENOENT' }, 'JOB_FAILED')).toBe('JOB_FAILED');
   });
 });

@@ -6,7 +6,7 @@ import { noWait, sayHowToFollow, watchDeploy } from '../follow-deploy.ts';
 import { time } from '../output.ts';
 import { APP_CODE_RULE, appCode } from '../validate.ts';
 import { FOLLOW_OPTION } from './deploy.ts';
-import { confirm, YES_OPTION } from './shared.ts';
+import { confirm, LIMIT_OPTION, listItems, YES_OPTION } from './shared.ts';
 import { APP_OPTION, appArgument } from './target.ts';
 
 const APP_ARGUMENT_NOTE = 'The app is CODE, or --app CODE, or else $BERTH_APP.';
@@ -47,10 +47,12 @@ export const appsGroup: Group = {
     {
       name: 'list',
       summary: 'List the apps you can see',
-      usage: '[--json]',
+      usage: '[--limit N] [--json]',
       args: [0, 0],
+      options: LIMIT_OPTION,
       async run(ctx) {
-        const body = await ctx.client().listApps();
+        const client = ctx.client();
+        const body = { apps: await listItems(ctx, 'apps', (p) => client.listApps(p)) };
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
           ['CODE', 'NAME', 'MEMBERS', 'CREATED BY', 'CREATED'],
@@ -196,8 +198,9 @@ export const appsGroup: Group = {
     {
       name: 'members',
       summary: "List an app's developers, or add or remove one",
-      usage: 'CODE [add USER | remove USER] [--json]',
+      usage: 'CODE [add USER | remove USER] [--limit N] [--json]',
       args: [1, 3],
+      options: LIMIT_OPTION,
       async run(ctx) {
         const [raw, action, username] = ctx.args as [string, string?, string?];
         const code = appCode(raw);
@@ -206,7 +209,7 @@ export const appsGroup: Group = {
         }
         const client = ctx.client();
         if (action === undefined || username === undefined) {
-          const body = await client.listMembers(code);
+          const body = { members: await listItems(ctx, 'members', (p) => client.listMembers(code, p)) };
           if (ctx.json) return ctx.out.json(body);
           return ctx.out.table(
             ['USERNAME', 'NAME', 'ADDED'],
@@ -262,7 +265,10 @@ async function reportRotation(
     if (!ctx.json) ctx.out.line(`Restarted ${envs}: every instance of ${code} has the new secret.`);
     return;
   }
-  const which = failed.map((d) => `${d.env} (deploy ${d.id} ${d.status}: ${d.error || 'no reason given'})`);
+  const which = failed.map(
+    (d) =>
+      `${d.env} (deploy ${d.id} ${d.status}: ${d.error ? `${d.error.message} (${d.error.code})` : 'no reason given'})`,
+  );
   throw new CliError(
     `the secret was rotated, but restarting ${which.join('; ')} did not succeed: instances there still hold the old secret, which no longer works. Restart them with 'berth restart --app ${code} --env ENV'`,
     'DEPLOY_FAILED',

@@ -6,6 +6,7 @@ import { followDeploy, noWait } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
 import { assignments, configName } from '../validate.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
+import { LIMIT_OPTION, listItems } from './shared.ts';
 import { target as appTarget, TARGET_NOTE, TARGET_OPTIONS } from './target.ts';
 
 const CHANGE_NOTES = [
@@ -28,13 +29,14 @@ export const configGroup: Group = {
     {
       name: 'list',
       summary: 'List the config vars (secret values masked)',
-      usage: '--app CODE [--env stag|prod] [--json]',
+      usage: '--app CODE [--env stag|prod] [--limit N] [--json]',
       args: [0, 0],
-      options: TARGET_OPTIONS,
+      options: { ...TARGET_OPTIONS, ...LIMIT_OPTION },
       notes: [TARGET_NOTE],
       async run(ctx) {
         const { app, env } = target(ctx);
-        const body = await ctx.client().getConfig(app, env);
+        const client = ctx.client();
+        const body = { vars: await listItems(ctx, 'vars', (p) => client.getConfig(app, env, p)) };
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
           ['NAME', 'VALUE', 'SECRET', 'UPDATED', 'BY'],
@@ -147,7 +149,7 @@ async function reportChange(
     json: (d) => ({ vars, deploy: d }),
     // berthd's error says "stored but not running" itself; an older one may not.
     advice: (d) =>
-      `${d.error?.includes('stored but not running') ? '' : 'The new config is stored but not running. '}` +
+      `${d.error?.message.includes('stored but not running') ? '' : 'The new config is stored but not running. '}` +
       `${how.app}/${how.env} still runs with the previous values. ` +
       `Retry with '${how.retry} ${where}' once the cause is fixed, or revert: ${how.revert}`,
   });

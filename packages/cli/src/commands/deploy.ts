@@ -5,6 +5,7 @@ import type { Group, OptionSpecs } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { followDeploy } from '../follow-deploy.ts';
 import { formatSize, packDirectory } from '../pack.ts';
+import { invocationKey } from './shared.ts';
 import { appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
 export const FOLLOW_OPTION: OptionSpecs = {
@@ -56,6 +57,7 @@ export const deployGroup: Group = {
         ctx.out.note(packed);
         const { deploy } = await client.uploadDeploy(where.app, where.env, pack.data, {
           ...(description !== undefined && { description }),
+          ...invocationKey(),
         });
         await followDeploy(
           ctx,

@@ -4,6 +4,7 @@ import type { Deploy } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { followLog, logText } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
+import { LIMIT_OPTION, listItems } from './shared.ts';
 import { TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
 const LIST_USAGE = 'berth deploys --app CODE [--env stag|prod] [--json]';
@@ -17,20 +18,23 @@ export const deploysGroup: Group = {
     {
       name: 'list',
       summary: "List an environment's deploys (deploys, rollbacks, restarts, scaling…), newest first",
-      usage: '--app CODE [--env stag|prod] [--json]',
+      usage: '--app CODE [--env stag|prod] [--limit N] [--json]',
       args: [0, 0],
-      options: TARGET_OPTIONS,
+      options: { ...TARGET_OPTIONS, ...LIMIT_OPTION },
       notes: [TARGET_NOTE],
       async run(ctx) {
         const where = target(ctx, LIST_USAGE);
-        const body = await ctx.client().listDeploys(where.app, where.env);
+        const client = ctx.client();
+        const body = {
+          deploys: await listItems(ctx, 'deploys', (p) => client.listDeploys(where.app, where.env, p)),
+        };
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
           ['ID', 'KIND', 'STATUS', 'RELEASE', 'BY', 'CREATED', 'FINISHED', 'DESCRIPTION'],
           body.deploys.map((d) => [
             d.id,
             d.kind,
-            d.status,
+            d.error ? `${d.status} (${d.error.code})` : d.status,
             d.release ? `v${d.release}` : '',
             d.createdBy,
             time(d.createdAt),
@@ -60,7 +64,7 @@ export const deploysGroup: Group = {
           ['Created', `${time(d.createdAt)} by ${d.createdBy}`],
           ['Started', time(d.startedAt)],
           ['Finished', time(d.finishedAt)],
-          ['Error', d.error],
+          ['Error', d.error && `${d.error.message} (${d.error.code})`],
           ['Job', d.jobId],
         ]);
       },

@@ -17,7 +17,7 @@ export const jobsGroup: Group = {
     {
       name: 'list',
       summary: 'List jobs, newest first',
-      usage: '[--status STATUS] [--kind KIND] [--app CODE] [--limit N] [--before ID] [--json]',
+      usage: '[--status STATUS] [--kind KIND] [--app CODE] [--limit N] [--cursor C] [--json]',
       args: [0, 0],
       options: {
         status: {
@@ -27,8 +27,8 @@ export const jobsGroup: Group = {
         },
         kind: { type: 'string', value: 'KIND', help: 'Only jobs of this kind' },
         app: { type: 'string', short: 'a', value: 'CODE', help: 'Only jobs of this app' },
-        limit: { type: 'string', value: 'N', help: 'At most N jobs' },
-        before: { type: 'string', value: 'ID', help: 'Only jobs older than this one (paging)' },
+        limit: { type: 'string', value: 'N', help: 'At most N jobs (server default 100, max 500)' },
+        cursor: { type: 'string', value: 'C', help: 'Continue after a previous page' },
       },
       async run(ctx) {
         const status = ctx.str('status');
@@ -38,7 +38,7 @@ export const jobsGroup: Group = {
           kind: ctx.str('kind'),
           app: app === undefined ? undefined : appCode(app),
           limit: positiveInt(ctx, 'limit'),
-          before: ctx.str('before'),
+          cursor: ctx.str('cursor'),
         };
         const body = await ctx.client().listJobs(query);
         if (ctx.json) return ctx.out.json(body);
@@ -55,6 +55,8 @@ export const jobsGroup: Group = {
           ]),
           'No jobs.',
         );
+        if (body.nextCursor)
+          ctx.out.note(`More: berth jobs list --cursor ${body.nextCursor} (with the same filters)`);
       },
     },
     {
@@ -75,7 +77,7 @@ export const jobsGroup: Group = {
           ['Created', time(job.createdAt)],
           ['Started', time(job.startedAt)],
           ['Finished', time(job.finishedAt)],
-          ['Error', job.error],
+          ['Error', job.error && `${job.error.message} (${job.error.code})`],
           [
             'Result',
             job.result === undefined || job.result === null ? undefined : JSON.stringify(job.result),

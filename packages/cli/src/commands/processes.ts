@@ -6,6 +6,7 @@ import { time } from '../output.ts';
 import { formationArgs, PROCESS_TYPE_RULE } from '../validate.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
 import { formation } from './releases.ts';
+import { invocationKey, LIMIT_OPTION, listItems } from './shared.ts';
 import { appUrl, TARGET_NOTE, TARGET_OPTIONS, type Target, target } from './target.ts';
 
 const SCALE_USAGE = 'berth scale TYPE=COUNT... --app CODE [--env stag|prod] [--no-wait]';
@@ -32,7 +33,7 @@ export const scaleGroup: Group = {
         const where = target(ctx, SCALE_USAGE);
         const processes = formationArgs(ctx.args);
         const client = ctx.client();
-        const { deploy } = await client.scale(where.app, where.env, { processes });
+        const { deploy } = await client.scale(where.app, where.env, { processes }, invocationKey());
         await followDeploy(
           ctx,
           client,
@@ -52,13 +53,16 @@ export const psGroup: Group = {
     {
       name: 'ps',
       summary: "List an environment's instances: process type, release, state, health",
-      usage: '--app CODE [--env stag|prod] [--json]',
+      usage: '--app CODE [--env stag|prod] [--limit N] [--json]',
       args: [0, 0],
-      options: TARGET_OPTIONS,
+      options: { ...TARGET_OPTIONS, ...LIMIT_OPTION },
       notes: [TARGET_NOTE],
       async run(ctx) {
         const where = target(ctx, PS_USAGE);
-        const body = await ctx.client().listInstances(where.app, where.env);
+        const client = ctx.client();
+        const body = {
+          instances: await listItems(ctx, 'instances', (p) => client.listInstances(where.app, where.env, p)),
+        };
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
           ['ID', 'PROCESS', 'RELEASE', 'STATE', 'HEALTHY', 'RESTARTS', 'ADDRESS', 'STARTED'],

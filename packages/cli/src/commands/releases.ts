@@ -4,6 +4,7 @@ import { usageError } from '../errors.ts';
 import { followDeploy } from '../follow-deploy.ts';
 import { time, truncate } from '../output.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
+import { invocationKey, LIMIT_OPTION, listItems } from './shared.ts';
 import { APP_OPTION, appCode, appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
 const RELEASES_USAGE = 'berth releases --app CODE [--env stag|prod] [--json]';
@@ -18,13 +19,16 @@ export const releasesGroup: Group = {
     {
       name: 'releases',
       summary: "List an environment's releases, newest first; * marks the one running",
-      usage: '--app CODE [--env stag|prod] [--json]',
+      usage: '--app CODE [--env stag|prod] [--limit N] [--json]',
       args: [0, 0],
-      options: TARGET_OPTIONS,
+      options: { ...TARGET_OPTIONS, ...LIMIT_OPTION },
       notes: [TARGET_NOTE],
       async run(ctx) {
         const where = target(ctx, RELEASES_USAGE);
-        const body = await ctx.client().listReleases(where.app, where.env);
+        const client = ctx.client();
+        const body = {
+          releases: await listItems(ctx, 'releases', (p) => client.listReleases(where.app, where.env, p)),
+        };
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
           ['VERSION', 'STATUS', 'SOURCE', 'PROCESSES', 'CREATED', 'BY', 'DESCRIPTION'],
@@ -65,6 +69,7 @@ export const rollbackGroup: Group = {
           where.app,
           where.env,
           version === undefined ? {} : { version },
+          invocationKey(),
         );
         await followDeploy(
           ctx,
@@ -93,7 +98,7 @@ export const promoteGroup: Group = {
       async run(ctx) {
         const app = appCode(ctx, PROMOTE_USAGE);
         const client = ctx.client();
-        const { deploy } = await client.promote(app);
+        const { deploy } = await client.promote(app, invocationKey());
         await followDeploy(
           ctx,
           client,

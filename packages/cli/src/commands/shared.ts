@@ -1,4 +1,5 @@
 // Small helpers the command groups share: option value checks and confirmations.
+import { allItems, eachItem, type ListPage, PAGE_LIMIT_MAX, type PageQuery } from '@berth/sdk';
 import type { CommandContext } from '../command.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
 import { positiveInt as wholeNumber } from '../validate.ts';
@@ -53,3 +54,34 @@ export const PASSWORD_STDIN_OPTION = {
     help: 'Read the password from the first line of stdin (asked twice on a terminal otherwise)',
   },
 };
+
+export const LIMIT_OPTION = {
+  limit: { type: 'string' as const, value: 'N', help: 'At most N items (default: all of them)' },
+};
+
+/**
+ * The items of a list, page after page: all of them, or the first `--limit N`. Listings print what
+ * this returns under the list's name (`--json`: `{ "<name>": [...] }`, no cursor).
+ */
+export async function listItems<K extends string, T>(
+  ctx: CommandContext,
+  name: K,
+  fetchPage: (page: PageQuery) => Promise<ListPage<K, T>>,
+): Promise<T[]> {
+  const limit = positiveInt(ctx, 'limit');
+  if (limit === undefined) return allItems(name, fetchPage);
+  const items: T[] = [];
+  for await (const item of eachItem(name, fetchPage, { limit: Math.min(limit, PAGE_LIMIT_MAX) })) {
+    items.push(item);
+    if (items.length >= limit) break;
+  }
+  return items;
+}
+
+/**
+ * An Idempotency-Key for this invocation's deploy, promote, rollback or scale: a retry of the same
+ * request (by the client) starts nothing new; the next invocation is a new request.
+ */
+export function invocationKey(): { idempotencyKey: string } {
+  return { idempotencyKey: `berth-cli-${globalThis.crypto.randomUUID()}` };
+}

@@ -2,7 +2,7 @@
 import { type ApiToken, isBerthApiError } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { time } from '../output.ts';
-import { positiveInt } from './shared.ts';
+import { LIMIT_OPTION, listItems, positiveInt } from './shared.ts';
 
 export const tokensGroup: Group = {
   name: 'tokens',
@@ -11,13 +11,17 @@ export const tokensGroup: Group = {
     {
       name: 'list',
       summary: 'List your API tokens, or with --all every user’s (admins)',
-      usage: '[--all] [--json]',
+      usage: '[--all] [--limit N] [--json]',
       args: [0, 0],
-      options: { all: { type: 'boolean', help: "Every user's tokens (admins only)" } },
+      options: { all: { type: 'boolean', help: "Every user's tokens (admins only)" }, ...LIMIT_OPTION },
       async run(ctx) {
         const client = ctx.client();
         const all = ctx.flag('all');
-        const body = all ? await client.listTokens() : await client.listMyTokens();
+        const body = {
+          tokens: await listItems(ctx, 'tokens', (p) =>
+            all ? client.listTokens(p) : client.listMyTokens(p),
+          ),
+        };
         if (ctx.json) return ctx.out.json(body);
         const now = Date.now();
         ctx.out.table(

@@ -4,7 +4,14 @@ import type { Group } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { time } from '../output.ts';
 import { role, username } from '../validate.ts';
-import { confirm, newPassword, PASSWORD_STDIN_OPTION, YES_OPTION } from './shared.ts';
+import {
+  confirm,
+  LIMIT_OPTION,
+  listItems,
+  newPassword,
+  PASSWORD_STDIN_OPTION,
+  YES_OPTION,
+} from './shared.ts';
 
 const PROFILE = {
   'display-name': { type: 'string' as const, value: 'NAME', help: 'Full name shown in the console' },
@@ -19,10 +26,12 @@ export const usersGroup: Group = {
     {
       name: 'list',
       summary: 'List all users',
-      usage: '[--json]',
+      usage: '[--limit N] [--json]',
       args: [0, 0],
+      options: LIMIT_OPTION,
       async run(ctx) {
-        const body = await ctx.client().listUsers();
+        const client = ctx.client();
+        const body = { users: await listItems(ctx, 'users', (p) => client.listUsers(p)) };
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
           ['USERNAME', 'ROLE', 'NAME', 'EMAIL', 'STATUS', 'CREATED'],

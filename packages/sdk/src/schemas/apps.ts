@@ -2,6 +2,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AppCodeSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 import { DeploySchema, MAX_INSTANCES_PER_APP_DEFAULT, MAX_INSTANCES_PER_APP_LIMIT } from './engine.ts';
+import { pageSchema } from './page.ts';
 
 /** Codes that collide with platform paths or host names (`/api`, `/t/…`, `console.…`). */
 export const RESERVED_APP_CODES = [
@@ -108,7 +109,8 @@ export const UpdateAppBodySchema = Type.Object(
 export type UpdateAppBody = Static<typeof UpdateAppBodySchema>;
 
 export const AppResponseSchema = Type.Object({ app: AppSchema });
-export const AppListResponseSchema = Type.Object({ apps: Type.Array(AppSchema) });
+export const AppListResponseSchema = pageSchema('apps', AppSchema, 'By code');
+export type AppListResponse = Static<typeof AppListResponseSchema>;
 export const CreateAppResponseSchema = Type.Object({
   app: AppSchema,
   secret: Type.String({ description: 'The app secret (readable again later by its developers)' }),
@@ -154,14 +156,16 @@ export const AppMemberSchema = Type.Object({
   addedAt: TimestampSchema,
 });
 export type AppMember = Static<typeof AppMemberSchema>;
-export const AppMemberListResponseSchema = Type.Object({ members: Type.Array(AppMemberSchema) });
+export const AppMemberListResponseSchema = pageSchema('members', AppMemberSchema, 'By username');
+export type AppMemberListResponse = Static<typeof AppMemberListResponseSchema>;
 export const AddAppMemberBodySchema = Type.Object(
   { username: Type.String({ minLength: 1, maxLength: 64 }) },
   { additionalProperties: false },
 );
 export type AddAppMemberBody = Static<typeof AddAppMemberBodySchema>;
 
-export const AppEnvListResponseSchema = Type.Object({ envs: Type.Array(AppEnvSummarySchema) });
+export const AppEnvListResponseSchema = pageSchema('envs', AppEnvSummarySchema, 'stag, then prod');
+export type AppEnvListResponse = Static<typeof AppEnvListResponseSchema>;
 
 export const ConfigVarNameSchema = Type.String({
   pattern: CONFIG_VAR_NAME_PATTERN,
@@ -202,7 +206,8 @@ export const ConfigPatchBodySchema = Type.Object(
 );
 export type ConfigPatchBody = Static<typeof ConfigPatchBodySchema>;
 
-export const ConfigVarListResponseSchema = Type.Object({ vars: Type.Array(ConfigVarSchema) });
+export const ConfigVarListResponseSchema = pageSchema('vars', ConfigVarSchema, 'By name');
+export type ConfigVarListResponse = Static<typeof ConfigVarListResponseSchema>;
 export const ConfigChangeResponseSchema = Type.Object(
   {
     vars: Type.Array(ConfigVarSchema),

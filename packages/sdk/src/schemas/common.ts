@@ -45,6 +45,19 @@ export const ErrorBodySchema = Type.Object(
 );
 export type ErrorBody = Static<typeof ErrorBodySchema>;
 
+/** Why a deploy or a job failed, recorded when it failed (not an HTTP error of the request). */
+export const AsyncErrorSchema = Type.Object(
+  {
+    code: Type.String({
+      description:
+        'Stable error code from docs/errors.md (those marked async); DEPLOY_FAILED or JOB_FAILED otherwise',
+    }),
+    message: Type.String({ description: 'For people; may change' }),
+  },
+  { title: 'AsyncError' },
+);
+export type AsyncError = Static<typeof AsyncErrorSchema>;
+
 /** Epoch milliseconds. */
 export const TimestampSchema = Type.Integer({ minimum: 0, description: 'Epoch milliseconds' });
 

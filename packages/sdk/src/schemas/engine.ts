@@ -1,7 +1,8 @@
 // Wire schemas of the deploy engine: deploys, releases, formation, instances and app logs.
 import { type Static, Type } from '@sinclair/typebox';
-import { AppCodeSchema, EnvNameSchema, TimestampSchema } from './common.ts';
+import { AppCodeSchema, AsyncErrorSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 import { JobLogLevelSchema } from './jobs.ts';
+import { PageQuerySchema, pageSchema } from './page.ts';
 
 export const DEPLOY_KINDS = [
   'build',
@@ -65,7 +66,7 @@ export const DeploySchema = Type.Object(
     ),
     release: Type.Optional(Type.Integer({ minimum: 1, description: 'The release it makes current' })),
     jobId: Type.String(),
-    error: Type.Optional(Type.String()),
+    error: Type.Optional(AsyncErrorSchema),
     description: Type.Optional(Type.String()),
     createdBy: Type.String(),
     createdAt: TimestampSchema,
@@ -119,10 +120,7 @@ export const DeployCreateQuerySchema = Type.Object(
   { description: Type.Optional(Type.String({ maxLength: 500 })) },
   { additionalProperties: false },
 );
-export const DeployListQuerySchema = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) },
-  { additionalProperties: false },
-);
+export const DeployListQuerySchema = PageQuerySchema;
 export const DeployLogsQuerySchema = Type.Object(
   {
     after: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
@@ -130,6 +128,19 @@ export const DeployLogsQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The `Idempotency-Key` header of deploy, promote, rollback and scale (any printable ASCII). */
+export const IdempotencyHeadersSchema = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        'Sent again with the same request by the same user within 24 h, it answers with the deploy the first request started and starts nothing new; with another request: IDEMPOTENCY_KEY_REUSED',
+    }),
+  ),
+});
 
 export const RollbackBodySchema = Type.Object(
   {
@@ -153,7 +164,7 @@ export type FormationBody = Static<typeof FormationBodySchema>;
 
 export const DeployResponseSchema = Type.Object({ deploy: DeploySchema });
 export type DeployResponse = Static<typeof DeployResponseSchema>;
-export const DeployListResponseSchema = Type.Object({ deploys: Type.Array(DeploySchema) });
+export const DeployListResponseSchema = pageSchema('deploys', DeploySchema, 'Newest first');
 export type DeployListResponse = Static<typeof DeployListResponseSchema>;
 export const DeployLogsResponseSchema = Type.Object({
   lines: Type.Array(
@@ -167,9 +178,13 @@ export const DeployLogsResponseSchema = Type.Object({
   nextAfter: Type.Integer({ minimum: 0 }),
 });
 export type DeployLogsResponse = Static<typeof DeployLogsResponseSchema>;
-export const ReleaseListResponseSchema = Type.Object({ releases: Type.Array(ReleaseSchema) });
+export const ReleaseListResponseSchema = pageSchema('releases', ReleaseSchema, 'Newest first');
 export type ReleaseListResponse = Static<typeof ReleaseListResponseSchema>;
-export const InstanceListResponseSchema = Type.Object({ instances: Type.Array(InstanceViewSchema) });
+export const InstanceListResponseSchema = pageSchema(
+  'instances',
+  InstanceViewSchema,
+  'By process type, then index',
+);
 export type InstanceListResponse = Static<typeof InstanceListResponseSchema>;
 
 export const AppLogsQuerySchema = Type.Object(

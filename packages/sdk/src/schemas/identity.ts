@@ -2,6 +2,7 @@
 // the audit log.
 import { type Static, Type } from '@sinclair/typebox';
 import { AppCodeSchema, EnvNameSchema, RoleSchema, TimestampSchema } from './common.ts';
+import { pageQuerySchema, pageSchema } from './page.ts';
 
 export const USERNAME_PATTERN = '^[a-z][a-z0-9._-]{1,63}$';
 export const UsernameSchema = Type.String({
@@ -39,7 +40,8 @@ export const UserSchema = Type.Object({
 export type User = Static<typeof UserSchema>;
 
 export const UserResponseSchema = Type.Object({ user: UserSchema });
-export const UserListResponseSchema = Type.Object({ users: Type.Array(UserSchema) });
+export const UserListResponseSchema = pageSchema('users', UserSchema, 'By username');
+export type UserListResponse = Static<typeof UserListResponseSchema>;
 
 // --- sessions ------------------------------------------------------------------------------
 
@@ -153,12 +155,11 @@ export const CreateApiTokenResponseSchema = Type.Object({
 });
 export type CreateApiTokenResponse = Static<typeof CreateApiTokenResponseSchema>;
 
-export const ApiTokenListResponseSchema = Type.Object({ tokens: Type.Array(ApiTokenSchema) });
+export const ApiTokenListResponseSchema = pageSchema('tokens', ApiTokenSchema, 'Newest first');
+export type ApiTokenListResponse = Static<typeof ApiTokenListResponseSchema>;
 export const ApiTokenParamsSchema = Type.Object({ id: ApiTokenIdSchema });
-export const ApiTokenListQuerySchema = Type.Object(
-  { username: Type.Optional(UsernameSchema) },
-  { additionalProperties: false },
-);
+export const ApiTokenListQuerySchema = pageQuerySchema({ username: Type.Optional(UsernameSchema) });
+export type ApiTokenListQuery = Static<typeof ApiTokenListQuerySchema>;
 
 // --- users ---------------------------------------------------------------------------------
 
@@ -209,29 +210,21 @@ export const AuditEventSchema = Type.Object({
 });
 export type AuditEvent = Static<typeof AuditEventSchema>;
 
-export const AuditQuerySchema = Type.Object(
-  {
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Actor username' })),
-    action: Type.Optional(
-      Type.String({
-        pattern: '^[a-z0-9._-]+$',
-        maxLength: 64,
-        description: 'Action prefix: "user" or "user." matches user.create, user.delete, …',
-      }),
-    ),
-    targetType: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
-    targetId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    since: Type.Optional(Type.Integer({ minimum: 0, description: 'Epoch ms, inclusive' })),
-    until: Type.Optional(Type.Integer({ minimum: 0, description: 'Epoch ms, exclusive' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
-  },
-  { additionalProperties: false },
-);
+export const AuditQuerySchema = pageQuerySchema({
+  actor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Actor username' })),
+  action: Type.Optional(
+    Type.String({
+      pattern: '^[a-z0-9._-]+$',
+      maxLength: 64,
+      description: 'Action prefix: "user" or "user." matches user.create, user.delete, …',
+    }),
+  ),
+  targetType: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  targetId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  since: Type.Optional(Type.Integer({ minimum: 0, description: 'Epoch ms, inclusive' })),
+  until: Type.Optional(Type.Integer({ minimum: 0, description: 'Epoch ms, exclusive' })),
+});
 export type AuditQuery = Static<typeof AuditQuerySchema>;
 
-export const AuditListResponseSchema = Type.Object({
-  events: Type.Array(AuditEventSchema),
-  nextCursor: Type.Optional(Type.String()),
-});
+export const AuditListResponseSchema = pageSchema('events', AuditEventSchema, 'Newest first');
 export type AuditListResponse = Static<typeof AuditListResponseSchema>;

@@ -1,6 +1,7 @@
 // Wire schemas of the jobs module: durable jobs (deploys, builds, every long operation) and their logs.
 import { type Static, Type } from '@sinclair/typebox';
-import { AppCodeSchema, TimestampSchema } from './common.ts';
+import { AppCodeSchema, AsyncErrorSchema, TimestampSchema } from './common.ts';
+import { pageQuerySchema, pageSchema } from './page.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -39,7 +40,7 @@ export const JobSchema = Type.Object(
     payload: Type.Unknown({ description: 'The job input (JSON)' }),
     state: Type.Unknown({ description: 'The last checkpoint of the job (JSON), null if none' }),
     result: Type.Unknown({ description: 'What the job produced (JSON), null until it succeeded' }),
-    error: Type.Union([Type.String(), Type.Null()], { description: 'The last failure' }),
+    error: Type.Union([AsyncErrorSchema, Type.Null()], { description: 'The last failure' }),
     leaseOwner: Type.Union([Type.String(), Type.Null()], { description: 'The worker running it' }),
     leaseExpiresAt: Type.Union([TimestampSchema, Type.Null()]),
     createdAt: TimestampSchema,
@@ -53,28 +54,14 @@ export type Job = Static<typeof JobSchema>;
 
 export const JobParamsSchema = Type.Object({ id: JobIdSchema });
 
-export const JobListQuerySchema = Type.Object(
-  {
-    status: Type.Optional(JobStatusSchema),
-    kind: Type.Optional(JobKindSchema),
-    app: Type.Optional(AppCodeSchema),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    before: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 64,
-        pattern: '^[A-Za-z0-9_-]+$',
-        description: 'A job id: list only jobs created before it (paging)',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
+export const JobListQuerySchema = pageQuerySchema({
+  status: Type.Optional(JobStatusSchema),
+  kind: Type.Optional(JobKindSchema),
+  app: Type.Optional(AppCodeSchema),
+});
 export type JobListQuery = Static<typeof JobListQuerySchema>;
 
-export const JobListResponseSchema = Type.Object({
-  jobs: Type.Array(JobSchema, { description: 'Newest first' }),
-});
+export const JobListResponseSchema = pageSchema('jobs', JobSchema, 'Newest first');
 export type JobListResponse = Static<typeof JobListResponseSchema>;
 
 export const JobResponseSchema = Type.Object({ job: JobSchema });

@@ -11,10 +11,12 @@ import {
   AppSecretRotateResponseSchema,
   CreateAppBodySchema,
   CreateAppResponseSchema,
+  PageQuerySchema,
   UpdateAppBodySchema,
 } from '@berth/sdk';
 import { Type } from '@sinclair/typebox';
 import { noContent, type RouteModule, requireActor } from '../http/server.ts';
+import { pageBody } from '../store/keyset.ts';
 import type { Apps } from './apps.ts';
 
 const tags = ['apps'];
@@ -33,11 +35,12 @@ export function appRoutes(deps: { apps: Apps }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'List the apps you may read (developers: their own)',
+          summary: 'List the apps you may read (developers: their own), by code',
+          querystring: PageQuerySchema,
           response: { 200: AppListResponseSchema },
         },
       },
-      async (req) => ({ apps: await apps.list(requireActor(req)) }),
+      async (req) => pageBody('apps', await apps.list(requireActor(req), req.query)),
     );
 
     app.post(
@@ -150,12 +153,14 @@ export function appRoutes(deps: { apps: Apps }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'List the developers of an app',
+          summary: 'List the developers of an app, by username',
           params: AppParams,
+          querystring: PageQuerySchema,
           response: { 200: AppMemberListResponseSchema },
         },
       },
-      async (req) => ({ members: await apps.listMembers(requireActor(req), req.params.code) }),
+      async (req) =>
+        pageBody('members', await apps.listMembers(requireActor(req), req.params.code, req.query)),
     );
 
     app.post(

@@ -5,6 +5,7 @@ import {
   CreateAppBodySchema,
   type CreateAppResponse,
   ENV_NAMES,
+  type PageQuery,
   RESERVED_APP_CODES,
   UpdateAppBodySchema,
 } from '@berth/sdk';
@@ -14,16 +15,18 @@ import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { Logger } from '../logger.ts';
 import { isUniqueViolation } from '../store/dialect.ts';
+import { type Keyset, keysetPage, mapPage, type Page } from '../store/keyset.ts';
 import type { Store } from '../store/store.ts';
 import type { AppGuard } from './access.ts';
 import type { AuditRecorder } from './deps.ts';
 import { appSecretContext, newAppSecret } from './secret-service.ts';
 import type { AppsTable } from './tables.ts';
 import { validate } from './validate.ts';
-import { type AppViews, byKey } from './views.ts';
+import type { AppViews } from './views.ts';
 
 export interface AppService {
-  list(actor: Actor): Promise<App[]>;
+  /** The apps the actor may read (developers: their own), by code. */
+  list(actor: Actor, page?: PageQuery): Promise<Page<App>>;
   get(actor: Actor, code: string): Promise<App>;
   /** Returns the new app and its secret. */
   create(actor: Actor, input: unknown): Promise<CreateAppResponse>;
@@ -47,6 +50,13 @@ function checkLogoUrl(value: string): string {
   return value;
 }
 
+const APP_KEYSET: Keyset<AppsTable> = {
+  list: 'apps',
+  order: 'asc',
+  columns: [{ ref: 'apps.code', type: 'string' }],
+  keyOf: (r) => [r.code],
+};
+
 export function createAppService(deps: {
   store: Store;
   audit: AuditRecorder;
@@ -69,18 +79,20 @@ export function createAppService(deps: {
   }
 
   return {
-    async list(actor) {
+    async list(actor, page) {
       const rows =
         actor.role === 'developer'
-          ? await db
-              .selectFrom('apps')
-              .innerJoin('app_members', 'app_members.app_id', 'apps.id')
-              .selectAll('apps')
-              .where('app_members.user_id', '=', actor.userId)
-              .execute()
-          : await db.selectFrom('apps').selectAll().execute();
-      rows.sort(byKey((r) => r.code));
-      return views.toApps(rows);
+          ? await keysetPage(
+              db
+                .selectFrom('apps')
+                .innerJoin('app_members', 'app_members.app_id', 'apps.id')
+                .selectAll('apps')
+                .where('app_members.user_id', '=', actor.userId),
+              APP_KEYSET,
+              page,
+            )
+          : await keysetPage(db.selectFrom('apps').selectAll(), APP_KEYSET, page);
+      return mapPage(rows, (r) => views.toApps(r));
     },
 
     async get(actor, code) {

@@ -7,9 +7,11 @@ import {
   ConfigVarListResponseSchema,
   ConfigVarQuerySchema,
   ConfigVarResponseSchema,
+  PageQuerySchema,
 } from '@berth/sdk';
 import { Type } from '@sinclair/typebox';
 import { type RouteModule, requireActor } from '../http/server.ts';
+import { pageBody } from '../store/keyset.ts';
 import type { Apps } from './apps.ts';
 
 const tags = ['config'];
@@ -31,12 +33,13 @@ export function configRoutes(deps: { apps: Apps }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'List the environments of an app',
+          summary: 'List the environments of an app (stag, then prod)',
           params: AppParams,
+          querystring: PageQuerySchema,
           response: { 200: AppEnvListResponseSchema },
         },
       },
-      async (req) => ({ envs: await apps.listEnvs(requireActor(req), req.params.code) }),
+      async (req) => pageBody('envs', await apps.listEnvs(requireActor(req), req.params.code, req.query)),
     );
 
     app.get(
@@ -44,12 +47,17 @@ export function configRoutes(deps: { apps: Apps }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'List the config vars of an environment (secret values masked)',
+          summary: 'List the config vars of an environment by name (secret values masked)',
           params: EnvParams,
+          querystring: PageQuerySchema,
           response: { 200: ConfigVarListResponseSchema },
         },
       },
-      async (req) => ({ vars: await apps.listConfig(requireActor(req), req.params.code, req.params.env) }),
+      async (req) =>
+        pageBody(
+          'vars',
+          await apps.listConfig(requireActor(req), req.params.code, req.params.env, req.query),
+        ),
     );
 
     app.patch(

@@ -10,6 +10,7 @@ import {
   type Deploy,
   ENV_NAMES,
   type EnvName,
+  type PageQuery,
   reservedConfigName,
   SECRET_MASK,
 } from '@berth/sdk';
@@ -17,6 +18,7 @@ import type { Transaction } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
+import { type Keyset, keysetPageOf, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { AppGuard } from './access.ts';
@@ -27,9 +29,9 @@ import { type AppViews, byKey } from './views.ts';
 
 export interface ConfigService {
   /** Both environments with their var counts. */
-  listEnvs(actor: Actor, code: string): Promise<AppEnvSummary[]>;
+  listEnvs(actor: Actor, code: string, page?: PageQuery): Promise<Page<AppEnvSummary>>;
   /** The env's vars by name, secret values masked. */
-  listConfig(actor: Actor, code: string, env: string): Promise<ConfigVar[]>;
+  listConfig(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<ConfigVar>>;
   /** One var; `reveal` shows a secret value (not for auditors; audited as config.reveal). */
   getConfigVar(
     actor: Actor,
@@ -91,6 +93,19 @@ function masked(row: AppConfigVarsTable): ConfigVar {
   };
 }
 
+const ENV_KEYSET: Keyset<AppEnvSummary> = {
+  list: 'envs',
+  order: 'asc',
+  columns: [{ type: 'number' }],
+  keyOf: (e) => [ENV_NAMES.indexOf(e.name)],
+};
+const VAR_KEYSET: Keyset<ConfigVar> = {
+  list: 'config',
+  order: 'asc',
+  columns: [{ type: 'string' }],
+  keyOf: (v) => [v.name],
+};
+
 export function createConfigService(deps: {
   store: Store;
   audit: AuditRecorder;
@@ -113,15 +128,15 @@ export function createConfigService(deps: {
   }
 
   return {
-    async listEnvs(actor, code) {
+    async listEnvs(actor, code, page) {
       const app = await guard.resolve(actor, code, 'read');
-      return deps.views.envSummaries(app);
+      return keysetPageOf(await deps.views.envSummaries(app), ENV_KEYSET, page);
     },
 
-    async listConfig(actor, code, envName) {
+    async listConfig(actor, code, envName, page) {
       const env = checkEnv(envName);
       const app = await guard.resolve(actor, code, 'read');
-      return (await readVars(app.id, env)).map(masked);
+      return keysetPageOf((await readVars(app.id, env)).map(masked), VAR_KEYSET, page);
     },
 
     async getConfigVar(actor, code, envName, name, options = {}) {

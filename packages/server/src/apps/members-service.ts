@@ -4,25 +4,32 @@
 // already): a developer may not list users, and a different answer would let them find out which
 // usernames exist by trying names. Who is a member shows in the member list, which is the outcome a
 // caller needs; an attempt with an unknown name is audited (`app.member.add_failed`).
-import { AddAppMemberBodySchema, type AppMember } from '@berth/sdk';
+import { AddAppMemberBodySchema, type AppMember, type PageQuery } from '@berth/sdk';
 import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import { isUniqueViolation } from '../store/dialect.ts';
+import { type Keyset, keysetPageOf, type Page } from '../store/keyset.ts';
 import type { Store } from '../store/store.ts';
 import type { AppGuard } from './access.ts';
 import type { AuditRecorder, LookupUser, UsersByIds } from './deps.ts';
 import { isForeignKeyViolation } from './store-errors.ts';
 import { validate } from './validate.ts';
-import { byKey } from './views.ts';
 
 export interface MembersService {
   /** The members that still exist as users, by username. */
-  listMembers(actor: Actor, code: string): Promise<AppMember[]>;
+  listMembers(actor: Actor, code: string, page?: PageQuery): Promise<Page<AppMember>>;
   /** Makes the user a member if there is such a user; the same outcome either way (see above). */
   addMember(actor: Actor, code: string, input: unknown): Promise<void>;
   /** MEMBER_NOT_FOUND when the user is not a member (or does not exist). */
   removeMember(actor: Actor, code: string, username: string): Promise<void>;
 }
+
+const MEMBER_KEYSET: Keyset<AppMember> = {
+  list: 'members',
+  order: 'asc',
+  columns: [{ type: 'string' }],
+  keyOf: (m) => [m.username],
+};
 
 export function createMembersService(deps: {
   store: Store;
@@ -35,14 +42,14 @@ export function createMembersService(deps: {
   const { guard, audit } = deps;
 
   return {
-    async listMembers(actor, code) {
+    async listMembers(actor, code, page) {
       const app = await guard.resolve(actor, code, 'read');
       const rows = await db
         .selectFrom('app_members')
         .select(['user_id', 'added_at'])
         .where('app_id', '=', app.id)
         .execute();
-      if (rows.length === 0) return [];
+      if (rows.length === 0) return { items: [] };
       const users = new Map((await deps.usersByIds(rows.map((r) => r.user_id))).map((u) => [u.id, u]));
       const members: AppMember[] = [];
       for (const row of rows) {
@@ -54,7 +61,7 @@ export function createMembersService(deps: {
           addedAt: Number(row.added_at),
         });
       }
-      return members.sort(byKey((m) => m.username));
+      return keysetPageOf(members, MEMBER_KEYSET, page);
     },
 
     async addMember(actor, code, input) {

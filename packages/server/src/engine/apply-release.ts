@@ -81,7 +81,11 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
     signal.throwIfAborted();
     if (exit.killed === 'timeout')
       input.log(`release command timed out after ${Math.round(timeoutMs / 1000)}s`);
-    if (exit.code !== 0) throw new DeployFailure(`the release command exited with code ${exit.code ?? -1}`);
+    if (exit.code !== 0)
+      throw new DeployFailure(
+        `the release command exited with code ${exit.code ?? -1}`,
+        'RELEASE_COMMAND_FAILED',
+      );
   }
 
   const specs = plan.start.map((step): InstanceSpec => {
@@ -115,7 +119,7 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
       };
       failure = await explain().catch((why: unknown) => {
         ctx.logger.warn({ err: why }, 'could not report the failed instance');
-        return new DeployFailure(err.message);
+        return new DeployFailure(err.message, err.crashed ? 'INSTANCE_CRASHED' : 'HEALTH_CHECK_FAILED');
       });
     }
     await stopAll(

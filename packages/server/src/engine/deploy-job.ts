@@ -4,7 +4,7 @@
 // a resumed attempt cleans up what the last one left and carries on from there.
 import fs from 'node:fs';
 import type { EnvName } from '@berth/sdk';
-import { isBerthError } from '../errors.ts';
+import { asyncErrorCode, isBerthError } from '../errors.ts';
 import { JobAbortedError, type JobContext, permanentFailure } from '../jobs/index.ts';
 import { applyRelease, DeployFailure, stopAll } from './apply-release.ts';
 import { packagePath } from './build-release.ts';
@@ -128,11 +128,12 @@ export function createDeployHandler(ctx: EngineContext): (job: JobContext) => Pr
         throw reason ?? err;
       }
       const message = describe(err);
-      log(`-----> Deploy failed: ${message}`, 'error');
+      const code = asyncErrorCode(err, 'DEPLOY_FAILED');
+      log(`-----> Deploy failed (${code}): ${message}`, 'error');
       if (keeps) log(`-----> The previous release (v${before.release}) keeps serving`, 'error');
-      if (deploy.kind !== 'config') throw permanentFailure(message, { cause: err, reported: true });
+      if (deploy.kind !== 'config') throw permanentFailure(message, { cause: err, reported: true, code });
       log(`-----> Note: ${CONFIG_NOT_RUNNING}`, 'error');
-      throw permanentFailure(`${message}; ${CONFIG_NOT_RUNNING}`, { cause: err, reported: true });
+      throw permanentFailure(`${message}; ${CONFIG_NOT_RUNNING}`, { cause: err, reported: true, code });
     }
   };
 }
@@ -171,7 +172,7 @@ function describe(err: unknown): string {
   if (err instanceof DeployFailure) return err.message;
   if (isBerthError(err)) {
     const details = err.details as { tail?: string[] } | undefined;
-    return `${err.code}: ${err.message}${details?.tail?.length ? ` (${details.tail.slice(-3).join(' | ')})` : ''}`;
+    return `${err.message}${details?.tail?.length ? ` (${details.tail.slice(-3).join(' | ')})` : ''}`;
   }
   return err instanceof Error ? err.message : String(err);
 }

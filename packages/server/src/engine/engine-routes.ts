@@ -14,8 +14,10 @@ import {
   EngineAppParamsSchema,
   EngineEnvParamsSchema,
   FormationBodySchema,
+  IdempotencyHeadersSchema,
   InstanceListResponseSchema,
   PACKAGE_CONTENT_TYPES,
+  PageQuerySchema,
   PromoteBodySchema,
   ReleaseListResponseSchema,
   RollbackBodySchema,
@@ -26,6 +28,7 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { BerthError, isBerthError } from '../errors.ts';
 import { type RouteModule, requireActor } from '../http/server.ts';
+import { pageBody } from '../store/keyset.ts';
 import type { EngineService } from './engine-service.ts';
 
 const tags = ['deploys'];
@@ -56,6 +59,7 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
             summary: 'Deploy a package (.tar.gz or .tar as the raw body): build it and release it',
             params: EngineEnvParamsSchema,
             querystring: DeployCreateQuerySchema,
+            headers: IdempotencyHeadersSchema,
             response: accepted,
           },
         },
@@ -74,6 +78,7 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
             const deploy = await engine.deployPackage(actor, req.params.code, req.params.env, body, {
               description: req.query.description,
               contentLength: Number.isFinite(length) ? length : undefined,
+              idempotencyKey: req.headers['idempotency-key'],
             });
             return reply.status(202).send({ deploy });
           } catch (err) {
@@ -96,14 +101,11 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           response: { 200: DeployListResponseSchema },
         },
       },
-      async (req) => ({
-        deploys: await engine.listDeploys(
-          requireActor(req),
-          req.params.code,
-          req.params.env,
-          req.query.limit,
+      async (req) =>
+        pageBody(
+          'deploys',
+          await engine.listDeploys(requireActor(req), req.params.code, req.params.env, req.query),
         ),
-      }),
     );
 
     app.get(
@@ -157,12 +159,15 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           tags,
           summary: 'List the releases of an environment, newest first',
           params: EngineEnvParamsSchema,
+          querystring: PageQuerySchema,
           response: { 200: ReleaseListResponseSchema },
         },
       },
-      async (req) => ({
-        releases: await engine.listReleases(requireActor(req), req.params.code, req.params.env),
-      }),
+      async (req) =>
+        pageBody(
+          'releases',
+          await engine.listReleases(requireActor(req), req.params.code, req.params.env, req.query),
+        ),
     );
 
     app.post(
@@ -173,6 +178,7 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           tags,
           summary: 'Roll back to an earlier release (default: the one before the current one); no rebuild',
           params: EngineEnvParamsSchema,
+          headers: IdempotencyHeadersSchema,
           body: RollbackBodySchema,
           response: accepted,
         },
@@ -184,6 +190,7 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
             req.params.code,
             req.params.env,
             req.body?.version,
+            { idempotencyKey: req.headers['idempotency-key'] },
           ),
         }),
     );
@@ -196,12 +203,17 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           tags,
           summary: "Promote stag's current release to prod (same artifact, prod's config)",
           params: EngineAppParamsSchema,
+          headers: IdempotencyHeadersSchema,
           body: PromoteBodySchema,
           response: accepted,
         },
       },
       async (req, reply) =>
-        reply.status(202).send({ deploy: await engine.promote(requireActor(req), req.params.code) }),
+        reply.status(202).send({
+          deploy: await engine.promote(requireActor(req), req.params.code, {
+            idempotencyKey: req.headers['idempotency-key'],
+          }),
+        }),
     );
 
     app.post(
@@ -227,13 +239,16 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
           tags,
           summary: 'Set how many instances of each process type run',
           params: EngineEnvParamsSchema,
+          headers: IdempotencyHeadersSchema,
           body: FormationBodySchema,
           response: accepted,
         },
       },
       async (req, reply) =>
         reply.status(202).send({
-          deploy: await engine.scale(requireActor(req), req.params.code, req.params.env, req.body.processes),
+          deploy: await engine.scale(requireActor(req), req.params.code, req.params.env, req.body.processes, {
+            idempotencyKey: req.headers['idempotency-key'],
+          }),
         }),
     );
 
@@ -274,14 +289,17 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'List the running instances of an environment',
+          summary: 'List the running instances of an environment, by process type and index',
           params: EngineEnvParamsSchema,
+          querystring: PageQuerySchema,
           response: { 200: InstanceListResponseSchema },
         },
       },
-      async (req) => ({
-        instances: await engine.instances(requireActor(req), req.params.code, req.params.env),
-      }),
+      async (req) =>
+        pageBody(
+          'instances',
+          await engine.instances(requireActor(req), req.params.code, req.params.env, req.query),
+        ),
     );
 
     app.get(

@@ -1,6 +1,7 @@
 // The deploy engine's API logic: permission checks, request validation and enqueueing deploys (each
 // deploy request is a row, a `deploy` job keyed by environment and an audit record, written in one
 // transaction). HTTP routes only call these.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -12,6 +13,7 @@ import {
   ENV_NAMES,
   type EnvName,
   type InstanceView,
+  type PageQuery,
   type Release,
 } from '@berth/sdk';
 import type { Kysely, Transaction } from 'kysely';
@@ -20,12 +22,15 @@ import { newId } from '../crypto/tokens.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { JobLogPage } from '../jobs/index.ts';
+import type { InstanceInfo } from '../runtime/index.ts';
+import { type Keyset, keysetPage, keysetPageOf, mapPage, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import { followAppLogs, queryAppLogs } from './app-logs.ts';
 import { packagePath } from './build-release.ts';
 import { DEPLOY_JOB_KIND, type DeployJobPayload, type DeployParams } from './deploy-job.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState } from './engine-store.ts';
+import { idempotentDeploy } from './idempotency-keys.ts';
 import { forgetApp, recentInstances } from './instance-history.ts';
 import { assertWithinInstanceLimit } from './instance-limit.ts';
 import { createOneOffRuns, type PreparedRun } from './one-off-runs.ts';
@@ -35,7 +40,35 @@ import { formationCounts, parseReleaseBuild } from './release-build.ts';
 import { createStreamLimit } from './stream-limit.ts';
 import { type DeployJoined, toDeploy, toRelease } from './views.ts';
 
+const DEPLOY_KEYSET: Keyset<{ created_at: number | string; id: string }> = {
+  list: 'deploys',
+  order: 'desc',
+  columns: [
+    { ref: 'deploys.created_at', type: 'number' },
+    { ref: 'deploys.id', type: 'string' },
+  ],
+  keyOf: (r) => [Number(r.created_at), r.id],
+};
+// A release's version is unique within its environment.
+const RELEASE_KEYSET: Keyset<{ version: number }> = {
+  list: 'releases',
+  order: 'desc',
+  columns: [{ ref: 'version', type: 'number' }],
+  keyOf: (r) => [Number(r.version)],
+};
+const INSTANCE_KEYSET: Keyset<InstanceInfo> = {
+  list: 'instances',
+  order: 'asc',
+  columns: [{ type: 'string' }, { type: 'number' }, { type: 'string' }],
+  keyOf: (i) => [i.processType, i.index, i.id],
+};
+
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** A request's `Idempotency-Key` header, if it sent one (idempotency-keys.ts). */
+export interface Keyed {
+  idempotencyKey?: string | undefined;
+}
 
 export interface EngineService {
   deployPackage(
@@ -43,20 +76,33 @@ export interface EngineService {
     code: string,
     env: string,
     body: Readable,
-    options?: { description?: string | undefined; contentLength?: number | undefined },
+    options?: {
+      description?: string | undefined;
+      contentLength?: number | undefined;
+      idempotencyKey?: string | undefined;
+    },
   ): Promise<Deploy>;
-  listDeploys(actor: Actor, code: string, env: string, limit?: number): Promise<Deploy[]>;
+  /** Newest first. */
+  listDeploys(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<Deploy>>;
   getDeploy(actor: Actor, id: string): Promise<Deploy>;
   deployLogs(actor: Actor, id: string, options?: { after?: number; limit?: number }): Promise<JobLogPage>;
   cancelDeploy(actor: Actor, id: string): Promise<Deploy>;
-  listReleases(actor: Actor, code: string, env: string): Promise<Release[]>;
-  rollback(actor: Actor, code: string, env: string, version?: number): Promise<Deploy>;
-  promote(actor: Actor, code: string): Promise<Deploy>;
+  /** Newest first. */
+  listReleases(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<Release>>;
+  rollback(actor: Actor, code: string, env: string, version?: number, options?: Keyed): Promise<Deploy>;
+  promote(actor: Actor, code: string, options?: Keyed): Promise<Deploy>;
   restart(actor: Actor, code: string, env: string): Promise<Deploy>;
-  scale(actor: Actor, code: string, env: string, processes: Record<string, number>): Promise<Deploy>;
+  scale(
+    actor: Actor,
+    code: string,
+    env: string,
+    processes: Record<string, number>,
+    options?: Keyed,
+  ): Promise<Deploy>;
   stop(actor: Actor, code: string, env: string): Promise<Deploy>;
   start(actor: Actor, code: string, env: string): Promise<Deploy>;
-  instances(actor: Actor, code: string, env: string): Promise<InstanceView[]>;
+  /** By process type, then index. */
+  instances(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<InstanceView>>;
   logs(actor: Actor, code: string, env: string, query: AppLogsQuery): Promise<AppLogLine[]>;
   followLogs(
     actor: Actor,
@@ -108,6 +154,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
       .select([
         'jobs.status as job_status',
         'jobs.error as job_error',
+        'jobs.error_code as job_error_code',
         'jobs.started_at as job_started_at',
         'jobs.finished_at as job_finished_at',
       ]);
@@ -180,6 +227,18 @@ export function createEngineService(ctx: EngineContext): EngineService {
     return loadDeploy(id);
   }
 
+  /** Runs `start` once per Idempotency-Key of the actor (a repeat answers the first deploy). */
+  function keyed(
+    actor: Actor,
+    options: Keyed | undefined,
+    request: unknown[],
+    start: (trx?: Db) => Promise<Deploy>,
+  ) {
+    const key = options?.idempotencyKey;
+    const req = key === undefined ? undefined : { userId: actor.userId, key, request };
+    return idempotentDeploy(db, req, Date.now(), start, (id) => loadDeploy(id));
+  }
+
   async function writable(actor: Actor, code: string, env: string): Promise<EnvName> {
     const name = checkEnv(env);
     await access.assertCanWrite(actor, code);
@@ -204,24 +263,26 @@ export function createEngineService(ctx: EngineContext): EngineService {
       const file = packagePath(ctx.settings.dataDir, id);
       await receivePackage(body, file, max);
       try {
-        return await enqueue(actor, code, name, 'build', {}, { id, description: options.description });
+        const request = ['deploy', code, name, options.description ?? null];
+        if (options.idempotencyKey !== undefined) request.push(await sha256File(file));
+        const deploy = await keyed(actor, options, request, (trx) =>
+          enqueue(actor, code, name, 'build', {}, { id, description: options.description, trx }),
+        );
+        // A repeated request answers the first one's deploy: its own upload is not needed.
+        if (deploy.id !== id) await fs.promises.rm(file, { force: true });
+        return deploy;
       } catch (err) {
         await fs.promises.rm(file, { force: true });
         throw err;
       }
     },
 
-    async listDeploys(actor, code, env, limit = 50) {
+    async listDeploys(actor, code, env, page) {
       const name = checkEnv(env);
       await access.assertCanRead(actor, code);
-      const rows = await deploysQuery()
-        .where('deploys.app_code', '=', code)
-        .where('deploys.env', '=', name)
-        .orderBy('deploys.created_at', 'desc')
-        .orderBy('deploys.id', 'desc')
-        .limit(Math.min(Math.max(Math.trunc(limit), 1), 500))
-        .execute();
-      return rows.map((r) => toDeploy(r as DeployJoined));
+      const query = deploysQuery().where('deploys.app_code', '=', code).where('deploys.env', '=', name);
+      const rows = await keysetPage(query, DEPLOY_KEYSET, page);
+      return mapPage(rows, (r) => r.map((row) => toDeploy(row as DeployJoined)));
     },
 
     getDeploy: (actor, id) => visibleDeploy(actor, id, 'read'),
@@ -257,22 +318,21 @@ export function createEngineService(ctx: EngineContext): EngineService {
       return loadDeploy(id);
     },
 
-    async listReleases(actor, code, env) {
+    async listReleases(actor, code, env, page) {
       const name = checkEnv(env);
       await access.assertCanRead(actor, code);
       const state = await readEnvState(db, code, name);
-      const rows = await db
+      const query = db
         .selectFrom('releases')
         .selectAll()
         .where('app_code', '=', code)
         .where('env', '=', name)
-        .where('status', '!=', 'building')
-        .orderBy('version', 'desc')
-        .execute();
-      return rows.map((r) => toRelease(r, state.release, state.formation));
+        .where('status', '!=', 'building');
+      const rows = await keysetPage(query, RELEASE_KEYSET, page);
+      return mapPage(rows, (r) => r.map((row) => toRelease(row, state.release, state.formation)));
     },
 
-    async rollback(actor, code, env, version) {
+    async rollback(actor, code, env, version, options) {
       const name = await writable(actor, code, env);
       const { state } = await currentRelease(code, name);
       let target = version;
@@ -295,14 +355,19 @@ export function createEngineService(ctx: EngineContext): EngineService {
       if (!release.build || !release.artifact_dir)
         throw new BerthError('RELEASE_NOT_FOUND', 'That release never finished building');
       if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
-      return enqueue(actor, code, name, 'rollback', { version: target });
+      const request = ['rollback', code, name, version ?? null];
+      return keyed(actor, options, request, (trx) =>
+        enqueue(actor, code, name, 'rollback', { version: target }, { trx }),
+      );
     },
 
-    async promote(actor, code) {
+    async promote(actor, code, options) {
       await access.assertCanWrite(actor, code);
       const { release } = await currentRelease(code, 'stag');
       if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
-      return enqueue(actor, code, 'prod', 'promote', {});
+      return keyed(actor, options, ['promote', code], (trx) =>
+        enqueue(actor, code, 'prod', 'promote', {}, { trx }),
+      );
     },
 
     async restart(actor, code, env) {
@@ -311,7 +376,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
       return enqueue(actor, code, name, 'restart', {});
     },
 
-    async scale(actor, code, env, processes) {
+    async scale(actor, code, env, processes, options) {
       const name = await writable(actor, code, env);
       const { state, release } = await currentRelease(code, name);
       const build = parseReleaseBuild(release.build);
@@ -323,7 +388,10 @@ export function createEngineService(ctx: EngineContext): EngineService {
       }
       const counts = formationCounts(build, { ...state.formation, ...processes });
       await assertWithinInstanceLimit(ctx, code, name, counts);
-      return enqueue(actor, code, name, 'scale', { processes });
+      const request = ['scale', code, name, processes];
+      return keyed(actor, options, request, (trx) =>
+        enqueue(actor, code, name, 'scale', { processes }, { trx }),
+      );
     },
 
     async stop(actor, code, env) {
@@ -341,18 +409,14 @@ export function createEngineService(ctx: EngineContext): EngineService {
       return enqueue(actor, code, name, 'start', {});
     },
 
-    async instances(actor, code, env) {
+    async instances(actor, code, env, page) {
       const name = checkEnv(env);
       await access.assertCanRead(actor, code);
       const state = await readEnvState(db, code, name);
       const serving = new Set(state.status === 'running' ? state.instances : []);
-      const list = await ctx.driver.list({ app: code, env: name });
-      return list
-        .sort(
-          (a, b) =>
-            a.processType.localeCompare(b.processType) || a.index - b.index || a.id.localeCompare(b.id),
-        )
-        .map((i) => {
+      const list = keysetPageOf(await ctx.driver.list({ app: code, env: name }), INSTANCE_KEYSET, page);
+      return mapPage(list, (items) =>
+        items.map((i) => {
           const upstream = ctx.gateway.upstreams.get(i.id);
           const view: InstanceView = {
             id: i.id,
@@ -368,7 +432,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
           if (i.address) view.address = `${i.address.host}:${i.address.port}`;
           if (i.startedAt !== undefined) view.startedAt = i.startedAt;
           return view;
-        });
+        }),
+      );
     },
 
     async logs(actor, code, env, query) {
@@ -443,4 +508,10 @@ export function createEngineService(ctx: EngineContext): EngineService {
 
     systemDeploy: (code, env, kind) => enqueue(null, code, env, kind, {}),
   };
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

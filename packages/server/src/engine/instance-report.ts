@@ -4,7 +4,7 @@
 // answers 5xx or 404). Turns the failure into the deploy's error: INSTANCE_CRASHED when the app
 // exited or crashed by itself, a DeployFailure when it ran but did not pass its health check.
 import { SECRET_MASK } from '@berth/sdk';
-import { BerthError, isBerthError } from '../errors.ts';
+import { BerthError, type ErrorCode, isBerthError } from '../errors.ts';
 import type { HealthCheck } from '../manifest/index.ts';
 import type { LogLine, RuntimeDriver } from '../runtime/index.ts';
 import { describeAnswer, type UnhealthyError } from './wait-healthy.ts';
@@ -112,12 +112,15 @@ export async function explainFailure(
   if (err.answer)
     log(`-----> The health check's last answer: ${describeAnswer(err.answer, health.timeoutMs)}`, 'error');
   if (hint) log(`-----> Likely cause: ${hint}`, 'error');
-  return new DeployFailure(hint ? `${err.message}; ${hint}` : err.message);
+  return new DeployFailure(hint ? `${err.message}; ${hint}` : err.message, 'HEALTH_CHECK_FAILED');
 }
 
+/** A deploy's failure in its users' words, with the catalogue code it is recorded with. */
 export class DeployFailure extends Error {
-  constructor(message: string) {
+  readonly code: ErrorCode;
+  constructor(message: string, code: ErrorCode = 'DEPLOY_FAILED') {
     super(message);
     this.name = 'DeployFailure';
+    this.code = code;
   }
 }

@@ -82,4 +82,24 @@ export const engineMigrations: MigrationSet = {
         .execute();
     },
   },
+  '2026120421_engine_idempotency_keys': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('idem_key', 'varchar(255)', (c) => c.notNull())
+        .addColumn('fingerprint', 'varchar(64)', (c) => c.notNull())
+        .addColumn('deploy_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', types.bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['user_id', 'idem_key'])
+        .execute();
+      await db.schema
+        .createIndex('idempotency_keys_created_idx')
+        .on('idempotency_keys')
+        .column('created_at')
+        .execute();
+    },
+  },
 };

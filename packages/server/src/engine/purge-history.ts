@@ -7,6 +7,7 @@ import type { JobQueue } from '../jobs/index.ts';
 import { FINISHED_STATUSES } from '../jobs/job-record.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
+import { purgeIdempotencyKeys } from './idempotency-keys.ts';
 import { forgetStoppedInstances } from './instance-history.ts';
 
 const BATCH = 200;
@@ -82,6 +83,7 @@ export function schedulePurge(
     running = true;
     try {
       await purgeDeployHistory(deps, Date.now() - opts.retentionMs);
+      await purgeIdempotencyKeys(deps.store.db, Date.now());
       if (opts.logRetentionMs !== undefined) {
         await forgetStoppedInstances(deps.store.db, Date.now() - opts.logRetentionMs);
       }

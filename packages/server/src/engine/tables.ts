@@ -71,7 +71,18 @@ export interface InstanceHistoryTable {
   stopped_at: number | null;
 }
 
+/** An Idempotency-Key of a user and the deploy its first request started (idempotency-keys.ts). */
+export interface IdempotencyKeysTable {
+  user_id: string;
+  idem_key: string;
+  /** SHA-256 of what the request asked (route, target, body). */
+  fingerprint: string;
+  deploy_id: string;
+  created_at: number;
+}
+
 export interface EngineTables {
+  idempotency_keys: IdempotencyKeysTable;
   releases: ReleasesTable;
   deploys: DeploysTable;
   env_states: EnvStatesTable;

@@ -7,6 +7,7 @@ import type { DeployRow, ReleaseRow } from './tables.ts';
 export interface DeployJoined extends DeployRow {
   job_status: string | null;
   job_error: string | null;
+  job_error_code: string | null;
   job_started_at: number | null;
   job_finished_at: number | null;
 }
@@ -23,7 +24,9 @@ export function toDeploy(row: DeployJoined): Deploy {
     createdAt: Number(row.created_at),
   };
   if (row.release_version !== null) deploy.release = Number(row.release_version);
-  if (row.job_error && row.job_status !== 'succeeded') deploy.error = row.job_error;
+  if (row.job_error && row.job_status !== 'succeeded') {
+    deploy.error = { code: row.job_error_code ?? 'DEPLOY_FAILED', message: row.job_error };
+  }
   if (row.description) deploy.description = row.description;
   if (row.job_started_at !== null) deploy.startedAt = Number(row.job_started_at);
   if (row.job_finished_at !== null) deploy.finishedAt = Number(row.job_finished_at);

@@ -1,8 +1,9 @@
 // API tokens for the CLI and scripts: `berth_<random>`, shown once, stored as a SHA-256 digest with
 // a short prefix for display. Users manage their own; admins list and revoke anyone's.
-import type { ApiToken } from '@berth/sdk';
+import type { ApiToken, PageQuery } from '@berth/sdk';
 import { newId, randomToken, sha256 } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
+import { type Keyset, keysetPage, mapPage, type Page } from '../store/keyset.ts';
 import type { Store } from '../store/store.ts';
 import type { Actor } from './actor.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -25,12 +26,12 @@ export interface CreatedApiToken {
 
 export interface ApiTokens {
   /** The actor's own tokens, newest first (revoked ones included, with revokedAt). */
-  listOwn(actor: Actor): Promise<ApiToken[]>;
+  listOwn(actor: Actor, page?: PageQuery): Promise<Page<ApiToken>>;
   create(actor: Actor, input: CreateApiTokenInput): Promise<CreatedApiToken>;
   /** Revokes one of the actor's own tokens; API_TOKEN_NOT_FOUND for anyone else's. */
   revokeOwn(actor: Actor, id: string): Promise<void>;
-  /** Admins: every user's tokens, or one user's. */
-  listAll(actor: Actor, filter?: { username?: string }): Promise<ApiToken[]>;
+  /** Admins: every user's tokens, or one user's, newest first. */
+  listAll(actor: Actor, filter?: { username?: string } & PageQuery): Promise<Page<ApiToken>>;
   /** Admins: revoke anyone's token. */
   revoke(actor: Actor, id: string): Promise<void>;
 }
@@ -51,11 +52,18 @@ export function createApiTokens(deps: { store: Store; audit: AuditLog; clock: ()
         'api_tokens.last_used_at as lastUsedAt',
         'api_tokens.revoked_at as revokedAt',
         'users.username as username',
-      ])
-      .orderBy('api_tokens.created_at', 'desc')
-      .orderBy('api_tokens.id', 'desc');
+      ]);
   }
   type Row = Awaited<ReturnType<ReturnType<typeof query>['executeTakeFirstOrThrow']>>;
+  const keyset: Keyset<Row> = {
+    list: 'tokens',
+    order: 'desc',
+    columns: [
+      { ref: 'api_tokens.created_at', type: 'number' },
+      { ref: 'api_tokens.id', type: 'string' },
+    ],
+    keyOf: (r) => [Number(r.createdAt), r.id],
+  };
 
   function toToken(row: Row): ApiToken {
     const token: ApiToken = {
@@ -94,9 +102,9 @@ export function createApiTokens(deps: { store: Store; audit: AuditLog; clock: ()
   }
 
   return {
-    async listOwn(actor) {
-      const rows = await query().where('api_tokens.user_id', '=', actor.userId).execute();
-      return rows.map(toToken);
+    async listOwn(actor, page) {
+      const rows = await keysetPage(query().where('api_tokens.user_id', '=', actor.userId), keyset, page);
+      return mapPage(rows, (r) => r.map(toToken));
     },
 
     async create(actor, input) {
@@ -141,7 +149,7 @@ export function createApiTokens(deps: { store: Store; audit: AuditLog; clock: ()
       assertRole(actor, TOKEN_ADMINS);
       let q = query();
       if (filter.username !== undefined) q = q.where('users.username', '=', filter.username);
-      return (await q.execute()).map(toToken);
+      return mapPage(await keysetPage(q, keyset, filter), (r) => r.map(toToken));
     },
 
     async revoke(actor, id) {

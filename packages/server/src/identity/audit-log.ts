@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import type { AuditEvent } from '@berth/sdk';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { BerthError } from '../errors.ts';
+import { type Keyset, keysetPage, pageBody } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type Actor, SYSTEM_ACTOR_NAME } from './actor.ts';
@@ -35,7 +35,7 @@ export interface AuditFilter {
   since?: number;
   /** Epoch ms, exclusive. */
   until?: number;
-  /** 1-500, default 100. */
+  /** 1-PAGE_LIMIT_MAX, default PAGE_LIMIT_DEFAULT. */
   limit?: number;
   cursor?: string;
 }
@@ -52,8 +52,15 @@ export interface AuditLog {
   list(actor: Actor, filter?: AuditFilter): Promise<AuditPage>;
 }
 
-export const AUDIT_MAX_LIMIT = 500;
-const DEFAULT_LIMIT = 100;
+const AUDIT_KEYSET: Keyset<Database['audit_events']> = {
+  list: 'audit',
+  order: 'desc',
+  columns: [
+    { ref: 'at', type: 'number' },
+    { ref: 'id', type: 'string' },
+  ],
+  keyOf: (r) => [Number(r.at), r.id],
+};
 
 export function createAuditLog(deps: { store: Store; clock?: () => number }): AuditLog {
   const now = deps.clock ?? Date.now;
@@ -86,7 +93,6 @@ export function createAuditLog(deps: { store: Store; clock?: () => number }): Au
 
     async list(actor, filter = {}) {
       assertRole(actor, AUDIT_READERS);
-      const limit = Math.min(Math.max(filter.limit ?? DEFAULT_LIMIT, 1), AUDIT_MAX_LIMIT);
       let q = deps.store.db.selectFrom('audit_events').selectAll();
       if (filter.actor !== undefined) q = q.where('actor_name', '=', filter.actor);
       if (filter.action !== undefined) {
@@ -96,21 +102,8 @@ export function createAuditLog(deps: { store: Store; clock?: () => number }): Au
       if (filter.targetId !== undefined) q = q.where('target_id', '=', filter.targetId);
       if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
       if (filter.until !== undefined) q = q.where('at', '<', filter.until);
-      if (filter.cursor !== undefined) {
-        const c = decodeCursor(filter.cursor);
-        q = q.where((eb) => eb.or([eb('at', '<', c.at), eb.and([eb('at', '=', c.at), eb('id', '<', c.id)])]));
-      }
-      const rows = await q
-        .orderBy('at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      const events = page.map(toEvent);
-      return rows.length > limit && last
-        ? { events, nextCursor: encodeCursor(Number(last.at), last.id) }
-        : { events };
+      const page = await keysetPage(q, AUDIT_KEYSET, filter);
+      return pageBody('events', { ...page, items: page.items.map(toEvent) });
     },
   };
 }
@@ -143,25 +136,4 @@ function clip(value: string, max: number): string {
 /** Escapes LIKE wildcards with `!` (used as `escape '!'`, which means the same on every dialect). */
 function escapeLike(value: string): string {
   return value.replace(/[!%_]/g, (ch) => `!${ch}`);
-}
-
-function encodeCursor(at: number, id: string): string {
-  return Buffer.from(JSON.stringify([at, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: number; id: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      Number.isSafeInteger(parsed[0]) &&
-      typeof parsed[1] === 'string'
-    ) {
-      return { at: parsed[0] as number, id: parsed[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new BerthError('VALIDATION_FAILED', 'cursor is not a nextCursor returned by this endpoint');
 }

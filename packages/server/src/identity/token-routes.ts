@@ -5,9 +5,11 @@ import {
   ApiTokenParamsSchema,
   CreateApiTokenRequestSchema,
   CreateApiTokenResponseSchema,
+  PageQuerySchema,
 } from '@berth/sdk';
 import { Type } from '@sinclair/typebox';
 import { noContent, type RouteModule, requireActor } from '../http/server.ts';
+import { pageBody } from '../store/keyset.ts';
 import type { IdentityRouteDeps } from './route-deps.ts';
 
 export function tokenRoutes(deps: IdentityRouteDeps): RouteModule {
@@ -19,11 +21,12 @@ export function tokenRoutes(deps: IdentityRouteDeps): RouteModule {
       {
         schema: {
           tags: ['identity'],
-          summary: 'My API tokens',
+          summary: 'My API tokens, newest first',
+          querystring: PageQuerySchema,
           response: { 200: ApiTokenListResponseSchema },
         },
       },
-      async (req) => ({ tokens: await tokens.listOwn(requireActor(req)) }),
+      async (req) => pageBody('tokens', await tokens.listOwn(requireActor(req), req.query)),
     );
 
     app.post(
@@ -63,17 +66,12 @@ export function tokenRoutes(deps: IdentityRouteDeps): RouteModule {
       {
         schema: {
           tags: ['identity'],
-          summary: "Every user's API tokens (admin)",
+          summary: "Every user's API tokens, newest first (admin)",
           querystring: ApiTokenListQuerySchema,
           response: { 200: ApiTokenListResponseSchema },
         },
       },
-      async (req) => ({
-        tokens: await tokens.listAll(
-          requireActor(req),
-          req.query.username === undefined ? {} : { username: req.query.username },
-        ),
-      }),
+      async (req) => pageBody('tokens', await tokens.listAll(requireActor(req), req.query)),
     );
 
     app.delete(

@@ -1,6 +1,7 @@
 // Users: /api/v1/users and /api/v1/users/{username}.
 import {
   CreateUserRequestSchema,
+  PageQuerySchema,
   UpdateUserRequestSchema,
   UserListResponseSchema,
   UsernameParamsSchema,
@@ -8,6 +9,7 @@ import {
 } from '@berth/sdk';
 import { Type } from '@sinclair/typebox';
 import { noContent, type RouteModule, requireActor } from '../http/server.ts';
+import { pageBody } from '../store/keyset.ts';
 import type { IdentityRouteDeps } from './route-deps.ts';
 
 export function userRoutes(deps: IdentityRouteDeps): RouteModule {
@@ -18,11 +20,12 @@ export function userRoutes(deps: IdentityRouteDeps): RouteModule {
       {
         schema: {
           tags: ['identity'],
-          summary: 'List users (admin, operator, auditor)',
+          summary: 'List users by username (admin, operator, auditor)',
+          querystring: PageQuerySchema,
           response: { 200: UserListResponseSchema },
         },
       },
-      async (req) => ({ users: await users.list(requireActor(req)) }),
+      async (req) => pageBody('users', await users.list(requireActor(req), req.query)),
     );
 
     app.post(

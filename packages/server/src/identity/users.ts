@@ -1,9 +1,10 @@
 // User management: list, read, create, change, disable and delete users, with the role rules and the
 // "last active admin" guard. Every change is written with its audit record in one transaction.
-import type { Role, User } from '@berth/sdk';
+import type { PageQuery, Role, User } from '@berth/sdk';
 import { newId } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
 import { isUniqueViolation } from '../store/dialect.ts';
+import { type Keyset, keysetPage, mapPage, type Page } from '../store/keyset.ts';
 import type { Store } from '../store/store.ts';
 import { type Actor, SYSTEM_ACTOR_NAME } from './actor.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -41,7 +42,8 @@ export interface UpdateUserInput {
 
 export interface Users {
   /** Admins, operators and auditors. */
-  list(actor: Actor): Promise<User[]>;
+  /** By username. */
+  list(actor: Actor, page?: PageQuery): Promise<Page<User>>;
   /** Admins, operators and auditors; everyone may read themselves. */
   get(actor: Actor, username: string): Promise<User>;
   /** Admins only. Throws USERNAME_TAKEN, WEAK_PASSWORD. */
@@ -54,6 +56,16 @@ export interface Users {
   /** Admins only. Throws LAST_ADMIN. */
   delete(actor: Actor, username: string): Promise<void>;
 }
+
+const USER_KEYSET: Keyset<UsersTable> = {
+  list: 'users',
+  order: 'asc',
+  columns: [
+    { ref: 'username', type: 'string' },
+    { ref: 'id', type: 'string' },
+  ],
+  keyOf: (r) => [r.username, r.id],
+};
 
 export function createUsers(deps: {
   store: Store;
@@ -88,10 +100,10 @@ export function createUsers(deps: {
   }
 
   return {
-    async list(actor) {
+    async list(actor, page) {
       assertRole(actor, USER_READERS);
-      const rows = await db.selectFrom('users').selectAll().orderBy('username').execute();
-      return rows.map(toUser);
+      const rows = await keysetPage(db.selectFrom('users').selectAll(), USER_KEYSET, page);
+      return mapPage(rows, (r) => r.map(toUser));
     },
 
     async get(actor, username) {

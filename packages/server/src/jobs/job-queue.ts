@@ -4,6 +4,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { BerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { type Keyset, keysetPage, mapPage, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.ts';
@@ -39,10 +40,10 @@ export interface JobListFilter {
   kind?: string;
   /** Only jobs of these apps (app-less jobs are never included), or 'all' (default). */
   appCodes?: readonly string[] | 'all';
-  /** 1-500, default 50. */
+  /** 1-PAGE_LIMIT_MAX, default PAGE_LIMIT_DEFAULT. */
   limit?: number;
-  /** A job id: only jobs created before it. */
-  before?: string;
+  /** The nextCursor of the previous page. */
+  cursor?: string;
 }
 
 export interface LeasedJob {
@@ -67,7 +68,7 @@ export interface JobQueue {
   get(id: string): Promise<JobRecord>;
   find(id: string): Promise<JobRecord | undefined>;
   /** Newest first. */
-  list(filter?: JobListFilter): Promise<JobRecord[]>;
+  list(filter?: JobListFilter): Promise<Page<JobRecord>>;
   /** Throws JOB_NOT_FOUND. `afterSeq` 0 reads from the start; `limit` 1-5000 (default 1000). */
   logs(id: string, options?: { afterSeq?: number; limit?: number }): Promise<JobLogPage>;
   appendLog(id: string, entries: readonly JobLogEntry[]): Promise<void>;
@@ -125,6 +126,15 @@ export interface JobQueueDeps {
 }
 
 const REAP_BATCH = 100;
+const JOB_KEYSET: Keyset<JobRow> = {
+  list: 'jobs',
+  order: 'desc',
+  columns: [
+    { ref: 'created_at', type: 'number' },
+    { ref: 'id', type: 'string' },
+  ],
+  keyOf: (r) => [Number(r.created_at), r.id],
+};
 const LEASE_OVERFETCH = 4;
 
 export function createJobQueue(deps: JobQueueDeps): JobQueue {
@@ -180,6 +190,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         state: null,
         result: null,
         error: null,
+        error_code: null,
         status: 'queued',
         attempts: 0,
         max_attempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -204,30 +215,13 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
     find,
 
     async list(filter = {}) {
-      const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 50), 1), 500);
       const appCodes = filter.appCodes ?? 'all';
-      if (appCodes !== 'all' && appCodes.length === 0) return [];
+      if (appCodes !== 'all' && appCodes.length === 0) return { items: [] };
       let query = db.selectFrom('jobs').selectAll();
       if (filter.status) query = query.where('status', '=', filter.status);
       if (filter.kind) query = query.where('kind', '=', filter.kind);
       if (appCodes !== 'all') query = query.where('app_code', 'in', appCodes);
-      if (filter.before) {
-        const cursor = await db
-          .selectFrom('jobs')
-          .select(['id', 'created_at'])
-          .where('id', '=', filter.before)
-          .executeTakeFirst();
-        if (!cursor) throw new BerthError('JOB_NOT_FOUND', 'The job given as `before` does not exist');
-        const createdAt = Number(cursor.created_at);
-        query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '<', createdAt),
-            eb.and([eb('created_at', '=', createdAt), eb('id', '<', cursor.id)]),
-          ]),
-        );
-      }
-      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
-      return rows.map(toJobRecord);
+      return mapPage(await keysetPage(query, JOB_KEYSET, filter), (rows) => rows.map(toJobRecord));
     },
 
     async logs(id, options = {}) {
@@ -338,7 +332,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         json = toJobJson(result, 'result');
       } catch (err) {
         if (!(err instanceof JobJsonError)) throw err;
-        return queue.fail(lease, { message: err.message, permanent: true });
+        return queue.fail(lease, { message: err.message, code: 'JOB_FAILED', permanent: true });
       }
       const t = now();
       return settleJob(db, lease, t, () => succeeded(json, t));

@@ -27,7 +27,7 @@ export function toJobRecord(row: JobRow): JobRecord {
     payload: parseJson(row.payload),
     state: parseJson(row.state),
     result: parseJson(row.result),
-    error: row.error,
+    error: row.error === null ? null : { code: row.error_code ?? 'JOB_FAILED', message: row.error },
     leaseOwner: row.lease_owner,
     leaseExpiresAt: nullableNumber(row.lease_expires_at),
     createdAt: Number(row.created_at),

@@ -9,6 +9,7 @@
 // and the job is taken over when its lease runs out.
 import crypto from 'node:crypto';
 import os from 'node:os';
+import { asyncErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createJobLogWriter } from './job-log-writer.ts';
 import type { JobLease, JobQueue, LeasedJob } from './job-queue.ts';
@@ -237,6 +238,7 @@ export function createJobWorkers(deps: JobWorkersDeps): JobWorkers {
           const err = outcome.error;
           record = await queue.fail(lease, {
             message: err instanceof Error ? err.message : String(err),
+            code: asyncErrorCode(err, 'JOB_FAILED'),
             permanent: unhandled || isPermanentFailure(err),
             reported: isReportedFailure(err),
           });

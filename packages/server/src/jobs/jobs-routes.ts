@@ -9,6 +9,7 @@ import {
 } from '@berth/sdk';
 import type { AppAccess } from '../apps/index.ts';
 import { type RouteModule, requireActor } from '../http/server.ts';
+import { pageBody } from '../store/keyset.ts';
 import type { JobQueue } from './job-queue.ts';
 import { createJobsService, type JobsAudit } from './jobs-service.ts';
 
@@ -27,7 +28,7 @@ export function jobsRoutes(deps: { queue: JobQueue; access: AppAccess; audit?: J
           response: { 200: JobListResponseSchema },
         },
       },
-      async (req) => ({ jobs: await jobs.list(requireActor(req), req.query) }),
+      async (req) => pageBody('jobs', await jobs.list(requireActor(req), req.query)),
     );
 
     app.get(

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { AppAccess } from '../apps/index.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
+import type { Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { JobLogPage } from './job-logs.ts';
 import type { JobListFilter, JobQueue } from './job-queue.ts';
@@ -37,11 +38,11 @@ export interface JobsQuery {
   /** An app code. */
   app?: string;
   limit?: number;
-  before?: string;
+  cursor?: string;
 }
 
 export interface JobsService {
-  list(actor: Actor, query?: JobsQuery): Promise<JobRecord[]>;
+  list(actor: Actor, query?: JobsQuery): Promise<Page<JobRecord>>;
   get(actor: Actor, id: string): Promise<JobRecord>;
   logs(actor: Actor, id: string, options?: { after?: number; limit?: number }): Promise<JobLogPage>;
   cancel(actor: Actor, id: string): Promise<JobRecord>;
@@ -80,7 +81,7 @@ export function createJobsService(deps: {
         kind: query.kind,
         appCodes,
         limit: query.limit,
-        before: query.before,
+        cursor: query.cursor,
       });
     },
 

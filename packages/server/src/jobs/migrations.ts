@@ -79,4 +79,34 @@ export const jobsMigrations: MigrationSet = {
       }
     },
   },
+  '2026120420_jobs_error_code': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('jobs').addColumn('error_code', 'varchar(64)').execute();
+      // Rows that failed before codes were kept: the lost-worker message had its own wording; the
+      // rest get the generic code of a failed deploy (kind `deploy`) or job.
+      await db
+        .updateTable('jobs')
+        .set({ error_code: 'JOB_WORKER_LOST' })
+        .where('error', '=', 'worker lost (lease expired)')
+        .execute();
+      await db
+        .updateTable('jobs')
+        .set({ error_code: 'DEPLOY_FAILED' })
+        .where('error', 'is not', null)
+        .where('error_code', 'is', null)
+        .where('kind', '=', 'deploy')
+        .execute();
+      await db
+        .updateTable('jobs')
+        .set({ error_code: 'JOB_FAILED' })
+        .where('error', 'is not', null)
+        .where('error_code', 'is', null)
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('jobs').dropColumn('error_code').execute();
+    },
+  },
 };

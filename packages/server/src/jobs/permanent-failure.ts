@@ -1,4 +1,5 @@
 // Errors a job handler throws to say "do not retry", and the reasons a running job's signal aborts.
+import type { ErrorCode } from '../errors.ts';
 
 const PERMANENT = Symbol.for('berth.jobs.permanentFailure');
 
@@ -7,16 +8,20 @@ export interface PermanentFailureOptions {
   /** The handler has told the job's log why it failed (in its users' words): the queue adds no
    *  line of its own (attempt numbers are the queue's business, not the reader's). */
   reported?: boolean;
+  /** The catalogue code the job's failure is recorded with (one marked async in errors.ts). */
+  code?: ErrorCode;
 }
 
 /** An error that fails the job at once, whatever attempts are left. */
 export class PermanentJobFailure extends Error {
   readonly [PERMANENT] = true;
   readonly reported: boolean;
+  readonly code: ErrorCode | undefined;
   constructor(message: string, options?: PermanentFailureOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PermanentJobFailure';
     this.reported = options?.reported === true;
+    this.code = options?.code;
   }
 }
 

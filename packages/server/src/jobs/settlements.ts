@@ -1,14 +1,18 @@
 // What happens to a job when an attempt ends, decided from its current row: pure functions, so the
 // rules (retry or fail, cancel wins, takeover after a lost worker) read in one place.
+import type { ErrorCode } from '../errors.ts';
 import { type BackoffOptions, retryDelayMs } from './backoff.ts';
 import { clipChars, MAX_ERROR_CHARS } from './job-limits.ts';
 import type { JobRow } from './job-record.ts';
 import { NO_LEASE, type Settlement } from './settle-job.ts';
 
 export const WORKER_LOST = 'worker lost (lease expired)';
+const WORKER_LOST_CODE: ErrorCode = 'JOB_WORKER_LOST';
 
 export interface FailureInfo {
   message: string;
+  /** The catalogue code it is recorded with (errors.ts, one marked async); JOB_FAILED when left out. */
+  code?: ErrorCode;
   /** Fail now, whatever attempts are left. */
   permanent?: boolean;
   /** The handler wrote why to the job's log: a final failure adds no line of the queue's own. */
@@ -28,7 +32,16 @@ function cancelled(row: JobRow, t: number, why: string): Settlement {
 
 /** The handler resolved. A cancel that came too late to stop the work does not undo it. */
 export function succeeded(resultJson: string, t: number): Settlement {
-  return { patch: { status: 'succeeded', result: resultJson, error: null, finished_at: t, ...NO_LEASE } };
+  return {
+    patch: {
+      status: 'succeeded',
+      result: resultJson,
+      error: null,
+      error_code: null,
+      finished_at: t,
+      ...NO_LEASE,
+    },
+  };
 }
 
 /** The handler threw: cancelled if requested, else retried after a back-off while attempts are left. */
@@ -44,14 +57,26 @@ export function failed(
   if (!failure.permanent && row.attempts < row.max_attempts) {
     const delay = retryDelayMs(row.attempts, backoff, random);
     return {
-      patch: { status: 'queued', run_at: t + delay, error: message, ...NO_LEASE },
+      patch: {
+        status: 'queued',
+        run_at: t + delay,
+        error: message,
+        error_code: failure.code ?? 'JOB_FAILED',
+        ...NO_LEASE,
+      },
       log: {
         level: 'warn',
         line: `${attemptLabel(row)} failed: ${message}; retrying in ${(delay / 1000).toFixed(1)}s`,
       },
     };
   }
-  const patch = { status: 'failed', finished_at: t, error: message, ...NO_LEASE } as const;
+  const patch = {
+    status: 'failed',
+    finished_at: t,
+    error: message,
+    error_code: failure.code ?? 'JOB_FAILED',
+    ...NO_LEASE,
+  } as const;
   if (failure.permanent && failure.reported) return { patch };
   return {
     patch,
@@ -77,12 +102,18 @@ export function workerLost(row: JobRow, t: number): Settlement {
     return cancelled(row, t, `: ${WORKER_LOST}; cancelled as requested`);
   if (row.attempts >= row.max_attempts) {
     return {
-      patch: { status: 'failed', finished_at: t, error: WORKER_LOST, ...NO_LEASE },
+      patch: {
+        status: 'failed',
+        finished_at: t,
+        error: WORKER_LOST,
+        error_code: WORKER_LOST_CODE,
+        ...NO_LEASE,
+      },
       log: { level: 'error', line: `the berthd running this stopped ${row.attempts} times; giving up` },
     };
   }
   return {
-    patch: { status: 'queued', run_at: t, error: WORKER_LOST, ...NO_LEASE },
+    patch: { status: 'queued', run_at: t, error: WORKER_LOST, error_code: WORKER_LOST_CODE, ...NO_LEASE },
     log: { level: 'warn', line: 'interrupted: the berthd running this stopped; it runs again now' },
   };
 }

@@ -15,6 +15,8 @@ export interface JobsTable {
   result: string | null;
   /** The last failure's message (also kept while a retry waits). */
   error: string | null;
+  /** The last failure's catalogue code (errors.ts); null on rows failed before codes were kept. */
+  error_code: string | null;
   /** queued | running | succeeded | failed | cancelled */
   status: string;
   attempts: number;

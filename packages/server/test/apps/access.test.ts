@@ -38,16 +38,16 @@ describe.each(testDialects())('app permissions and members on %s', (dialect) => 
       );
       await f.apps.access.assertCanWrite(actor, 'owned');
       expect(await f.apps.access.readableCodes(actor)).toBe('all');
-      expect((await f.apps.list(actor)).map((a) => a.code)).toEqual(['adminapp', 'owned']);
+      expect((await f.apps.list(actor)).items.map((a) => a.code)).toEqual(['adminapp', 'owned']);
     }
   });
 
   it('auditors read everything but no secret values and change nothing', async () => {
-    expect((await f.apps.list(auditor)).map((a) => a.code)).toEqual(['adminapp', 'owned']);
+    expect((await f.apps.list(auditor)).items.map((a) => a.code)).toEqual(['adminapp', 'owned']);
     expect((await f.apps.get(auditor, 'owned')).members).toEqual(['owen']);
-    expect(await f.apps.listMembers(auditor, 'owned')).toHaveLength(1);
-    expect(await f.apps.listEnvs(auditor, 'owned')).toHaveLength(2);
-    const vars = await f.apps.listConfig(auditor, 'owned', 'prod');
+    expect((await f.apps.listMembers(auditor, 'owned')).items).toHaveLength(1);
+    expect((await f.apps.listEnvs(auditor, 'owned')).items).toHaveLength(2);
+    const vars = (await f.apps.listConfig(auditor, 'owned', 'prod')).items;
     expect(vars.find((v) => v.name === 'TOKEN')?.value).toBe('********');
     expect(await f.apps.access.readableCodes(auditor)).toBe('all');
     await f.apps.access.assertCanRead(auditor, 'owned');
@@ -70,8 +70,8 @@ describe.each(testDialects())('app permissions and members on %s', (dialect) => 
   });
 
   it('developers see only their apps; others look absent (APP_NOT_FOUND) for every operation', async () => {
-    expect((await f.apps.list(owner)).map((a) => a.code)).toEqual(['owned']);
-    expect((await f.apps.list(stranger)).map((a) => a.code)).toEqual([]);
+    expect((await f.apps.list(owner)).items.map((a) => a.code)).toEqual(['owned']);
+    expect((await f.apps.list(stranger)).items.map((a) => a.code)).toEqual([]);
     expect(await f.apps.access.readableCodes(owner)).toEqual(['owned']);
     expect(await f.apps.access.readableCodes(stranger)).toEqual([]);
     const attempts: Array<() => Promise<unknown>> = [
@@ -109,7 +109,7 @@ describe.each(testDialects())('app permissions and members on %s', (dialect) => 
     expect(await f.apps.addMember(owner, 'owned', { username: 'nobody' })).toBeUndefined();
     expect(await f.apps.addMember(owner, 'owned', { username: 'sam' })).toBeUndefined();
     expect(await f.apps.addMember(owner, 'owned', { username: 'sam' })).toBeUndefined();
-    expect((await f.apps.listMembers(owner, 'owned')).map((m) => m.username)).toEqual(['owen', 'sam']);
+    expect((await f.apps.listMembers(owner, 'owned')).items.map((m) => m.username)).toEqual(['owen', 'sam']);
     expect((await f.apps.get(stranger, 'owned')).members).toEqual(['owen', 'sam']);
     await f.apps.update(stranger, 'owned', { description: 'sam was here' });
 
@@ -136,7 +136,7 @@ describe.each(testDialects())('app permissions and members on %s', (dialect) => 
     expect((await f.apps.get(admin, 'adminapp')).members).toEqual(['admin', 'temp']);
     f.users.delete(temp.userId);
     expect((await f.apps.get(admin, 'adminapp')).members).toEqual(['admin']);
-    expect((await f.apps.listMembers(admin, 'adminapp')).map((m) => m.username)).toEqual(['admin']);
+    expect((await f.apps.listMembers(admin, 'adminapp')).items.map((m) => m.username)).toEqual(['admin']);
     // A new user with the old name is not a member.
     const again = f.user('temp', 'developer');
     expect(await errorCode(() => f.apps.get(again, 'adminapp'))).toBe('APP_NOT_FOUND');

@@ -198,7 +198,7 @@ describe.each(testDialects())('apps service on %s', (dialect) => {
 
   it('lists apps sorted by code', async () => {
     const auditor = f.user('audrey', 'auditor');
-    const codes = (await f.apps.list(auditor)).map((a) => a.code);
+    const codes = (await f.apps.list(auditor)).items.map((a) => a.code);
     expect(codes).toEqual([...codes].sort());
     expect(codes).toEqual(expect.arrayContaining(['shop', 'plain', 'taken', 'race', 'upd']));
   });
@@ -239,7 +239,14 @@ describe.each(testDialects())('apps service on %s', (dialect) => {
         .values(slice.map((a) => ({ app_id: a.id, user_id: op.userId, added_at: now, added_by: 'bulk' })))
         .execute();
     }
-    const listed = (await f.apps.list(op)).filter((a) => a.code.startsWith('bulk'));
+    const all = [];
+    let cursor: string | undefined;
+    do {
+      const page = await f.apps.list(op, { limit: 500, ...(cursor ? { cursor } : {}) });
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    const listed = all.filter((a) => a.code.startsWith('bulk'));
     expect(listed).toHaveLength(1203);
     expect(listed.every((a) => a.envs.length === 2 && a.members.join() === 'bulk')).toBe(true);
     expect(await f.apps.access.readableCodes(op)).toBe('all');

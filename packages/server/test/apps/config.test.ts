@@ -44,15 +44,15 @@ describe.each(testDialects())('config vars on %s', (dialect) => {
       { name: 'PORT_NAME', value: 'web', secret: false, updatedAt: expect.any(Number), updatedBy: 'dev' },
     ]);
     expect(vars[0]!.updatedAt).toBeGreaterThanOrEqual(before);
-    expect(await f.apps.listConfig(admin, 'cfg', 'stag')).toEqual(vars);
+    expect((await f.apps.listConfig(admin, 'cfg', 'stag')).items).toEqual(vars);
     expect(await f.apps.getConfigVar(dev, 'cfg', 'stag', 'DATABASE_URL')).toMatchObject({
       value: '********',
     });
     expect(await f.apps.getConfigVar(dev, 'cfg', 'stag', 'DATABASE_URL', { reveal: false })).toMatchObject({
       value: '********',
     });
-    expect(await f.apps.listConfig(dev, 'cfg', 'prod')).toEqual([]);
-    expect((await f.apps.listEnvs(dev, 'cfg')).map((e) => [e.name, e.varCount])).toEqual([
+    expect((await f.apps.listConfig(dev, 'cfg', 'prod')).items).toEqual([]);
+    expect((await f.apps.listEnvs(dev, 'cfg')).items.map((e) => [e.name, e.varCount])).toEqual([
       ['stag', 2],
       ['prod', 0],
     ]);
@@ -278,7 +278,7 @@ describe.each(testDialects())('config vars on %s', (dialect) => {
     const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     expect(failed.map((r) => r.reason.code)).toEqual(['CONFIG_TOO_LARGE', 'CONFIG_TOO_LARGE']);
-    expect(await f.apps.listConfig(dev, 'many', 'stag')).toHaveLength(500);
+    expect((await f.apps.listConfig(dev, 'many', 'stag', { limit: 500 })).items).toHaveLength(500);
     expect((await f.apps.get(dev, 'many')).envs.find((e) => e.name === 'stag')?.varCount).toBe(500);
     // Existing vars may still be changed at the limit.
     await f.apps.updateConfig(dev, 'many', 'stag', { set: [{ name: 'V1', value: 'changed' }] });

@@ -72,7 +72,8 @@ async function failedDeploy(
   const deploy = await f.waitDeploy(created.id, 180_000);
   expect(deploy.status).toBe('failed');
   const log = await f.logsOf(deploy.id);
-  if (process.env['SHOW_LOGS']) process.stdout.write(`\n==== ${code}: ${deploy.error}\n${log}\n`);
+  if (process.env['SHOW_LOGS'])
+    process.stdout.write(`\n==== ${code}: ${JSON.stringify(deploy.error)}\n${log}\n`);
   return { deploy, log };
 }
 
@@ -82,14 +83,14 @@ async function expectCrashExplained(f: EngineFixture, code: string): Promise<voi
   await setSecret(f, code, 'stag');
   const appSecret = (await f.api('GET', `/api/v1/apps/${code}/secret`)).body.secret as string;
   const { deploy, log } = await failedDeploy(f, code, await crashingApp());
-  expect(deploy.error).toMatch(/^INSTANCE_CRASHED: /);
-  expect(deploy.error).toMatch(/exit code 3/);
+  expect(deploy.error?.code).toBe('INSTANCE_CRASHED');
+  expect(deploy.error?.message).toMatch(/exit code 3/);
   expect(log).toContain('fatal: cannot reach the database');
   expect(log).toContain('booting the crashing app');
   expect(log).toContain('connecting with token ********');
   expect(log).toContain('app secret is ********');
   expect(log).toMatch(/exit code 3/);
-  for (const text of [log, deploy.error as string]) {
+  for (const text of [log, deploy.error?.message ?? '']) {
     expect(text).not.toContain(SECRET_VALUE);
     expect(text).not.toContain(appSecret);
   }
@@ -108,9 +109,10 @@ async function expectCrashExplained(f: EngineFixture, code: string): Promise<voi
 async function expectWrongPortExplained(f: EngineFixture, code: string, port: RegExp): Promise<void> {
   await f.createApp(code);
   const { deploy, log } = await failedDeploy(f, code, await wrongPortApp());
-  expect(deploy.error).toMatch(/did not pass its health check GET \/healthz/);
-  expect(deploy.error).toMatch(port);
-  expect(deploy.error).toContain('listening on 3000');
+  expect(deploy.error?.code).toBe('HEALTH_CHECK_FAILED');
+  expect(deploy.error?.message).toMatch(/did not pass its health check GET \/healthz/);
+  expect(deploy.error?.message).toMatch(port);
+  expect(deploy.error?.message).toContain('listening on 3000');
   // Progress while waiting: what is probed and what answered.
   // (Docker's port forwarder resets the connection where nothing listens.)
   expect(log).toMatch(/web\.1 \(.+\): GET \/healthz on port \d+: connection (refused|reset)/);
@@ -178,8 +180,8 @@ describe('failures explained (process runtime)', () => {
       berthYaml: manifest('node server.js', ['  startTimeout: 4s', 'env:', '  UNHEALTHY: "1"']),
     });
     const { deploy, log } = await failedDeploy(f, code, pkg);
-    expect(deploy.error).toMatch(/last answer: status 500/);
-    expect(deploy.error).toMatch(/health\.path/);
+    expect(deploy.error?.message).toMatch(/last answer: status 500/);
+    expect(deploy.error?.message).toMatch(/health\.path/);
     expect(log).toContain("The health check's last answer: status 500");
     expect(log).toMatch(/Likely cause: GET \/healthz answered 500: .*health\.path/);
     // The app's own output is shown too.
@@ -214,6 +216,7 @@ describe.each(testDialects())('failures explained in the store on %s', (dialect)
       extra: { 'build.js': "console.error('the build is broken'); process.exit(2);" },
     });
     const { deploy, log } = await failedDeploy(f, code, broken);
+    expect(deploy.error.code).toBe('BUILD_FAILED');
     expect(log).toContain('the build is broken');
     expect(log).toContain('The previous release (v1) keeps serving');
     expect(log).not.toMatch(/attempt \d+\/\d+|not retryable/);
@@ -223,6 +226,10 @@ describe.each(testDialects())('failures explained in the store on %s', (dialect)
     // Still visible as a failed deploy.
     const deploys = (await f.api('GET', `/api/v1/apps/${code}/envs/stag/deploys`)).body.deploys;
     expect(deploys.map((d: { status: string }) => d.status)).toEqual(['failed', 'succeeded']);
+    expect(deploys[0].error.code).toBe('BUILD_FAILED');
+    // The deploy's job carries the same code.
+    const job = (await f.api('GET', `/api/v1/jobs/${deploy.jobId}`)).body.job;
+    expect(job.error.code).toBe('BUILD_FAILED');
     // The next good deploy is v2.
     const next = await f.deploy(code, 'stag', await tinyApp({ text: 'better' }));
     expect(next.release).toBe(2);

@@ -126,7 +126,7 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     const created = await f.upload(code, 'stag', pkg);
     const done = await f.waitDeploy(created.id);
     expect(done.status).toBe('failed');
-    expect(done.error).toMatch(/health check/);
+    expect(done.error?.message).toMatch(/health check/);
     expect(await f.logsOf(done.id)).toContain('The previous release (v1) keeps serving');
     expect((await f.get(`/t/${code}/`)).text).toBe('one v1');
     const instances = (await f.api('GET', `/api/v1/apps/${code}/envs/stag/instances`)).body.instances;
@@ -146,7 +146,8 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     const created = await f.upload(code, 'stag', pkg);
     const done = await f.waitDeploy(created.id);
     expect(done.status).toBe('failed');
-    expect(done.error).toMatch(/release command exited with code 3/);
+    expect(done.error).toMatchObject({ code: 'RELEASE_COMMAND_FAILED' });
+    expect(done.error?.message).toMatch(/release command exited with code 3/);
     expect(await f.logsOf(done.id)).toContain('migrating');
     expect((await f.get(`/t/${code}/`)).text).toBe('one v1');
   }, 60_000);
@@ -359,7 +360,7 @@ describe.each(testDialects())('engine operations on %s', (dialect) => {
     const created = await f.upload('wk', 'stag', await files('console.error("boom"); process.exit(1);'));
     const done = await f.waitDeploy(created.id);
     expect(done.status).toBe('failed');
-    expect(done.error).toMatch(/worker-1.*(crash|backoff|crashloop)/);
+    expect(done.error?.message).toMatch(/worker-1.*(crash|backoff|crashloop)/);
     expect((await f.get('/t/wk/')).text).toBe('web');
     const after = (await f.api('GET', '/api/v1/apps/wk/envs/stag/instances')).body.instances;
     expect(after.map((i: { release: number }) => i.release)).toEqual([1, 1]);

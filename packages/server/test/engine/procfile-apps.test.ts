@@ -152,7 +152,7 @@ describe.each(cases)('Procfile apps on the $name runtime', (rt) => {
     const created = await f.upload(code, 'prod', await packFiles(files));
     const done = await f.waitDeploy(created.id, 840_000);
     if (done.status !== 'succeeded') {
-      throw new Error(`deploy ${done.status}: ${done.error}\n${await f.logsOf(done.id)}`);
+      throw new Error(`deploy ${done.status}: ${JSON.stringify(done.error)}\n${await f.logsOf(done.id)}`);
     }
     return done;
   }

@@ -79,7 +79,9 @@ export async function startEngineFixture(
       const created = await fixture.upload(code, env, pkg);
       const done = await fixture.waitDeploy(created.id);
       if (done.status !== 'succeeded') {
-        throw new Error(`deploy ${done.status}: ${done.error}\n${await fixture.logsOf(done.id)}`);
+        throw new Error(
+          `deploy ${done.status}: ${JSON.stringify(done.error)}\n${await fixture.logsOf(done.id)}`,
+        );
       }
       return done;
     },

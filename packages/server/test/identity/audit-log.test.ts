@@ -55,7 +55,7 @@ describe.each(testDialects())('audit log (%s)', (dialect) => {
     } while (cursor);
     expect(pages).toBe(5);
     expect(seen).toEqual(Array.from({ length: 30 }, (_, k) => 29 - k));
-    expect(await codeOf(f.audit.list(admin, { cursor: 'garbage' }))).toBe('VALIDATION_FAILED');
+    expect(await codeOf(f.audit.list(admin, { cursor: 'garbage' }))).toBe('INVALID_CURSOR');
   });
 
   it('filters by actor, action prefix, target, time range and limit', async () => {

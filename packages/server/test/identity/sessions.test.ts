@@ -222,7 +222,7 @@ describe.each(testDialects())('identity API tokens (%s)', (dialect) => {
 
     const actor = await f.identity.resolveCredential(created.secret, IP);
     expect(actor).toMatchObject({ username: 'jack', via: 'token', credentialId: created.token.id });
-    const listed = await f.identity.tokens.listOwn(jack);
+    const listed = (await f.identity.tokens.listOwn(jack)).items;
     expect(listed).toEqual([{ ...created.token, lastUsedAt: f.clock.now }]);
   });
 
@@ -252,12 +252,12 @@ describe.each(testDialects())('identity API tokens (%s)', (dialect) => {
     expect(await codeOf(f.identity.resolveCredential(third.secret, IP))).toBe('TOKEN_REVOKED');
     expect(await codeOf(f.identity.tokens.revoke(admin, 'tok_missing'))).toBe('API_TOKEN_NOT_FOUND');
 
-    const mine = await f.identity.tokens.listOwn(kim);
+    const mine = (await f.identity.tokens.listOwn(kim)).items;
     expect(mine.map((t) => t.name)).toEqual(['third', 'forever', 'short']);
     expect(mine.filter((t) => t.revokedAt !== undefined).map((t) => t.name)).toEqual(['third', 'forever']);
-    const all = await f.identity.tokens.listAll(admin);
+    const all = (await f.identity.tokens.listAll(admin)).items;
     expect(new Set(all.map((t) => t.username))).toEqual(new Set(['jack', 'kim']));
-    expect((await f.identity.tokens.listAll(admin, { username: 'jack' })).map((t) => t.name)).toEqual([
+    expect((await f.identity.tokens.listAll(admin, { username: 'jack' })).items.map((t) => t.name)).toEqual([
       'laptop',
     ]);
 

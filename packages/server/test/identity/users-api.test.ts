@@ -259,7 +259,7 @@ describe('identity API: users, roles, validation and the audit log', () => {
       ['GET', '/api/v1/audit?since=yesterday', undefined, 'VALIDATION_FAILED'],
       ['GET', '/api/v1/audit?action=user%25', undefined, 'VALIDATION_FAILED'],
       ['GET', '/api/v1/audit?who=admin', undefined, 'VALIDATION_FAILED'],
-      ['GET', '/api/v1/audit?cursor=not-a-cursor', undefined, 'VALIDATION_FAILED'],
+      ['GET', '/api/v1/audit?cursor=not-a-cursor', undefined, 'INVALID_CURSOR'],
       ['GET', "/api/v1/tokens?username=a'--", undefined, 'VALIDATION_FAILED'],
     ];
     for (const [method, path, body, expected] of bad) {

@@ -178,7 +178,7 @@ describe.each(testDialects())('identity users (%s)', (dialect) => {
     expect(await codeOf(f.identity.users.get(developer, 'op1'))).toBe('FORBIDDEN');
     expect((await f.identity.users.get(developer, 'dev1')).username).toBe('dev1');
     for (const actor of [admin, operator, auditor]) {
-      expect((await f.identity.users.list(actor)).map((u) => u.username)).toContain('dev1');
+      expect((await f.identity.users.list(actor)).items.map((u) => u.username)).toContain('dev1');
     }
 
     // operators reset developers' passwords only, and change nothing else
@@ -360,7 +360,7 @@ describe.each(testDialects())('the last active admin (%s)', (dialect) => {
   it('two concurrent demotions of the last two admins leave one admin', async () => {
     const admin = await adminActor(f.identity);
     await makeUser(f.identity, 'admin3', 'admin');
-    for (const other of await f.identity.users.list(admin)) {
+    for (const other of (await f.identity.users.list(admin)).items) {
       if (other.role === 'admin' && other.username !== 'admin' && other.username !== 'admin3') {
         await f.identity.users.delete(admin, other.username);
       }

@@ -87,10 +87,12 @@ describe.each(testDialects())('jobs API on %s', (dialect) => {
       otherAppJob.id,
       shopJob.id,
     ]);
-    expect(ids((await get('admin', '/api/v1/jobs?status=queued&limit=1')).body)).toEqual([platformJob.id]);
-    expect(ids((await get('admin', `/api/v1/jobs?limit=1&before=${platformJob.id}`)).body)).toEqual([
-      otherAppJob.id,
-    ]);
+    const first = await get('admin', '/api/v1/jobs?status=queued&limit=1');
+    expect(ids(first.body)).toEqual([platformJob.id]);
+    const next = await get('admin', `/api/v1/jobs?status=queued&limit=1&cursor=${first.body.nextCursor}`);
+    expect(ids(next.body)).toEqual([otherAppJob.id]);
+    const forged = await get('admin', '/api/v1/jobs?cursor=bm90LWEtY3Vyc29y');
+    expect([forged.status, forged.body.error.code]).toEqual([400, 'INVALID_CURSOR']);
     const bad = await get('admin', '/api/v1/jobs?status=sleeping');
     expect([bad.status, bad.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
     const unknownField = await get('admin', '/api/v1/jobs?colour=red');

@@ -149,7 +149,12 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
     const before = Date.now();
     const failed = await queue.fail(first!.lease, { message: 'flaky network' });
     // Back-off: base 400 ms with jitter between 50% and 100%.
-    expect(failed).toMatchObject({ status: 'queued', attempts: 1, error: 'flaky network', leaseOwner: null });
+    expect(failed).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      error: { code: 'JOB_FAILED', message: 'flaky network' },
+      leaseOwner: null,
+    });
     expect(failed!.runAt).toBeGreaterThanOrEqual(before + 200);
     expect(failed!.runAt).toBeLessThanOrEqual(Date.now() + 400);
     expect(await queue.lease({ owner: 'w', kinds: ['retry.manual'] })).toEqual([]);
@@ -189,7 +194,12 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
       },
     });
     const done = await waitForStatus(queue, job.id, ['failed', 'succeeded']);
-    expect(done).toMatchObject({ status: 'failed', attempts: 2, error: 'still broken', leaseOwner: null });
+    expect(done).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: { code: 'JOB_FAILED', message: 'still broken' },
+      leaseOwner: null,
+    });
     expect(done.finishedAt).not.toBeNull();
     await sleep(150);
     expect(runs).toBe(2);
@@ -204,7 +214,11 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
       },
     });
     const done = await waitForStatus(queue, job.id, ['failed', 'succeeded']);
-    expect(done).toMatchObject({ status: 'failed', attempts: 1, error: 'the image does not exist' });
+    expect(done).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'JOB_FAILED', message: 'the image does not exist' },
+    });
     const lines = (await queue.logs(job.id)).lines.map((l) => l.line);
     expect(lines).toEqual(['attempt 1/5 failed: the image does not exist (not retryable)']);
   });
@@ -357,7 +371,12 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
     // Workers that do not even handle this kind still clean it up.
     startWorkers(queue, { 'expiry.other': async () => null });
     const done = await waitForStatus(queue, job.id, ['failed', 'succeeded', 'queued']);
-    expect(done).toMatchObject({ status: 'failed', error: WORKER_LOST, attempts: 1, leaseOwner: null });
+    expect(done).toMatchObject({
+      status: 'failed',
+      error: { code: 'JOB_WORKER_LOST', message: WORKER_LOST },
+      attempts: 1,
+      leaseOwner: null,
+    });
     const running = await t.store.db
       .selectFrom('jobs')
       .select('id')
@@ -454,11 +473,12 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
     expect(await waitForStatus(queue, orphan.id, ['failed', 'succeeded'])).toMatchObject({
       status: 'failed',
       attempts: 1,
-      error: 'no handler for job kind "nohandler.kind" in this berthd',
+      error: { code: 'JOB_FAILED', message: 'no handler for job kind "nohandler.kind" in this berthd' },
     });
     const failed = await waitForStatus(queue, bad.id, ['failed', 'succeeded']);
     expect(failed).toMatchObject({ status: 'failed', attempts: 1, result: null });
-    expect(failed.error).toMatch(/result is not JSON-serialisable/);
+    expect(failed.error).toMatchObject({ code: 'JOB_FAILED' });
+    expect(failed.error?.message).toMatch(/result is not JSON-serialisable/);
   });
 
   it('pages through logs with afterSeq, and caps line length and line count', async () => {
@@ -508,15 +528,15 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
     const c = await queue.enqueue('list.a', {}, { appCode: 'beta' });
     const d = await queue.enqueue('list.a', {});
     await queue.cancel(b.id);
-    const ids = (jobs: { id: string }[]) => jobs.map((j) => j.id);
+    const ids = (page: { items: { id: string }[] }) => page.items.map((j) => j.id);
     expect(ids(await queue.list({ kind: 'list.a' }))).toEqual([d.id, c.id, a.id]);
     expect(ids(await queue.list({ kind: 'list.a', appCodes: ['beta', 'alpha'] }))).toEqual([c.id, a.id]);
-    expect(await queue.list({ appCodes: [] })).toEqual([]);
+    expect(await queue.list({ appCodes: [] })).toEqual({ items: [] });
     expect(ids(await queue.list({ status: 'cancelled', appCodes: ['beta'] }))).toEqual([b.id]);
     const page1 = await queue.list({ kind: 'list.a', limit: 2 });
     expect(ids(page1)).toEqual([d.id, c.id]);
-    expect(ids(await queue.list({ kind: 'list.a', limit: 2, before: page1[1]!.id }))).toEqual([a.id]);
-    expect(await codeOf(queue.list({ before: 'job_nope' }))).toBe('JOB_NOT_FOUND');
+    expect(ids(await queue.list({ kind: 'list.a', limit: 2, cursor: page1.nextCursor! }))).toEqual([a.id]);
+    expect(await codeOf(queue.list({ cursor: 'job_nope' }))).toBe('INVALID_CURSOR');
     for (const j of [a, c, d]) await queue.cancel(j.id);
   });
 

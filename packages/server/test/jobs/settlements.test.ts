@@ -17,6 +17,7 @@ function row(overrides: Partial<JobRow> = {}): JobRow {
     state: null,
     result: null,
     error: null,
+    error_code: null,
     status: 'running',
     attempts: 1,
     max_attempts: 3,
@@ -51,6 +52,7 @@ describe('settlements', () => {
       status: 'queued',
       run_at: T + 4000,
       error: 'boom',
+      error_code: 'JOB_FAILED',
       lease_owner: null,
       lease_expires_at: null,
     });
@@ -95,6 +97,7 @@ describe('settlements', () => {
       status: 'succeeded',
       result: '{"a":1}',
       error: null,
+      error_code: null,
       finished_at: T,
       lease_owner: null,
       lease_expires_at: null,
