@@ -28,7 +28,7 @@ async function probeEngine(): Promise<string | undefined> {
 const notWired = await probeEngine();
 const engineWired = notWired === undefined;
 if (!engineWired)
-  console.warn(`deploy.e2e.test.ts skipped: ${notWired} (the engine is not wired into berthd)`);
+  console.warn(`deploy.e2e.system.test.ts skipped: ${notWired} (the engine is not wired into berthd)`);
 
 function expectOk(result: CliResult): CliResult {
   expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
