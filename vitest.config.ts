@@ -23,7 +23,7 @@ export default defineConfig({
         extends: true,
         test: { name: 'unit', include: [ALL], exclude: TIERS.map(tierFiles) },
       },
-      ...TIERS.map((tier) => ({ extends: true, test: { name: tier, include: [tierFiles(tier)] } })),
+      ...TIERS.map((tier) => ({ extends: true as const, test: { name: tier, include: [tierFiles(tier)] } })),
     ],
   },
 });

@@ -80,6 +80,7 @@ async function checkedFailures(t: TestBerthd, username: string, ip: string): Pro
   return rows.length;
 }
 
+// Parallel logins race in the store's transactions, which each dialect isolates its own way.
 describe.each(testDialects())('login floods (%s)', (dialect) => {
   let t: TestBerthd;
   beforeAll(async () => {
