@@ -9,13 +9,15 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-/** Workers per tier. unit and store files are independent and short; system and docker files
- *  mostly wait on processes, health checks and the engine, so two of them share the two cores. */
+/** Workers per tier. unit files use the CPU (transform, import), one per core; store files wait on
+ *  the database servers, but two store files create and retire Unix users as root (tenants,
+ *  purge-history), so no more than two; system and docker files mostly wait on processes, health
+ *  checks and the engine, so more of them than cores share the machine. */
 const TIERS = {
   unit: 2,
   store: 2,
-  system: 3,
-  docker: 2,
+  system: 4,
+  docker: 3,
 };
 
 const args = process.argv.slice(2);
