@@ -1,8 +1,18 @@
+// The test suite in four tiers (vitest projects), chosen by the test file's name so that a new file
+// lands in a tier without a list to edit (docs/testing.md):
+//   unit    `*.test.ts`         no child processes, no databases, no berthd
+//   store   `*.store.test.ts`   the store under test: runs on every dialect (testDialects())
+//   system  `*.system.test.ts`  a real berthd, app processes, builders, the CLI: one dialect
+//   docker  `*.docker.test.ts`  anything that talks to the Docker engine (BERTH_TEST_DOCKER=1)
+// scripts/test.mjs runs the tiers one after another, with the worker count each one takes.
 import { defineConfig } from 'vitest/config';
+
+const ALL = 'packages/*/test/**/*.test.ts';
+const TIERS = ['store', 'system', 'docker'] as const;
+const tierFiles = (tier: string) => `packages/*/test/**/*.${tier}.test.ts`;
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
     globalSetup: [
       'packages/server/test/support/global-setup.ts',
       'packages/cli/test/support/global-setup.ts',
@@ -11,5 +21,12 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     reporters: ['default', './scripts/summary-reporter.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: [ALL], exclude: TIERS.map(tierFiles) },
+      },
+      ...TIERS.map((tier) => ({ extends: true as const, test: { name: tier, include: [tierFiles(tier)] } })),
+    ],
   },
 });

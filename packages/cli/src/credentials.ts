@@ -23,7 +23,10 @@ export interface CredentialStore {
 export function credentialsFile(env: Record<string, string | undefined>): string {
   const xdg = env['XDG_CONFIG_HOME'];
   // The XDG spec says relative paths are invalid and must be ignored.
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.config');
+  // HOME from the given environment, not os.homedir() (which reads this process's): in-process
+  // runs (tests) each pass their own. Without HOME, the account's home from the password database.
+  const home = env['HOME'] || os.userInfo().homedir;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.config');
   return path.join(base, 'berth', 'config.json');
 }
 

@@ -3,12 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliHome, closedPort, createCliHome } from './support/cli.ts';
+import { type CliHome, closedPort } from './support/cli.ts';
+import { createInProcessCli } from './support/in-process.ts';
 
 describe('berth deploy-loop commands without a server', () => {
   let cli: CliHome;
   beforeAll(() => {
-    cli = createCliHome();
+    cli = createInProcessCli();
   });
   afterAll(() => cli?.remove());
 

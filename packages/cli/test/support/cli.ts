@@ -40,18 +40,42 @@ export interface CliHome {
   remove(): void;
 }
 
-/** A fresh, empty home for the CLI (as if on another machine). */
-export function createCliHome(): CliHome {
+/** A fresh, empty home for the CLI (as if on another machine): a temporary HOME with its own
+ *  XDG_CONFIG_HOME, and the environment a CLI run there gets. */
+export function createHomeDirs(): {
+  root: string;
+  configHome: string;
+  env(extra?: Record<string, string>): Record<string, string>;
+} {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-'));
   const configHome = path.join(root, 'config');
-  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-    PATH: process.env['PATH'] ?? '',
-    HOME: root,
-    XDG_CONFIG_HOME: configHome,
-    ...extra,
-  });
+  return {
+    root,
+    configHome,
+    env: (extra = {}) => ({
+      PATH: process.env['PATH'] ?? '',
+      HOME: root,
+      XDG_CONFIG_HOME: configHome,
+      ...extra,
+    }),
+  };
+}
+
+/** Spawns the real `berth` process in a home of createHomeDirs(). */
+export function spawnCliIn(
+  home: ReturnType<typeof createHomeDirs>,
+  args: string[],
+  options: { env?: Record<string, string> } = {},
+): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [cliBundle(), ...args], { env: home.env(options.env), cwd: home.root });
+}
+
+/** A fresh, empty home for the spawned CLI (as if on another machine). */
+export function createCliHome(): CliHome {
+  const home = createHomeDirs();
+  const { root, configHome } = home;
   const spawnCli = (args: string[], options: { env?: Record<string, string> } = {}) =>
-    spawn(process.execPath, [cliBundle(), ...args], { env: env(options.env), cwd: root });
+    spawnCliIn(home, args, options);
   return {
     configHome,
     credentialsFile: path.join(configHome, 'berth', 'config.json'),

@@ -1,4 +1,4 @@
-// Setup shared by the Docker driver tests (docker.test.ts, docker-hostile.test.ts): the gate, the
+// Setup shared by the Docker driver tests (docker.docker.test.ts, docker-hostile.docker.test.ts): the gate, the
 // test-only image, a driver factory whose cleanup also removes what a closed driver left behind, and
 // the contract hooks that observe a container from outside.
 import crypto from 'node:crypto';

@@ -1,4 +1,4 @@
-// Setup shared by the driver test files (process.test.ts, docker.test.ts, docker-hostile.test.ts): a
+// Setup shared by the driver test files (process.system.test.ts, docker.docker.test.ts, docker-hostile.docker.test.ts): a
 // data dir per driver, and a cleanup that stops what the driver still knows, closes it and removes
 // the data dir.
 import fs from 'node:fs';

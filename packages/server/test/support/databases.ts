@@ -17,6 +17,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** Every dialect whose URL is set: for suites where the store is under test (`*.store.test.ts`),
+ *  and for a test that checks dialect-specific behaviour elsewhere. */
 export function testDialects(): DialectName[] {
   const dialects: DialectName[] = ['sqlite'];
   if (process.env['BERTH_TEST_POSTGRES_URL']) dialects.push('postgres');
@@ -27,6 +29,13 @@ export function testDialects(): DialectName[] {
 /** Dialects that several processes can share (for multi-process tests). */
 export function serverDialects(): DialectName[] {
   return testDialects().filter((d) => d !== 'sqlite');
+}
+
+/** The one dialect of suites that test berthd, the engine or the CLI rather than the store
+ *  (`*.system.test.ts`, `*.docker.test.ts`): SQLite, which needs no server. The store tier runs the
+ *  store's queries on every dialect, so these suites repeating them would add time, not coverage. */
+export function systemDialects(): DialectName[] {
+  return ['sqlite'];
 }
 
 export async function createTestDatabase(dialect: DialectName): Promise<TestDatabase> {

@@ -77,7 +77,7 @@ export async function startTestBerthd(
       BERTH_JOB_POLL: '50ms',
       // One process serves everything unless a test asks for gateway workers.
       BERTH_GATEWAY_WORKERS: '0',
-      // No heal passes behind a test's back (deploy lists stay what the test made); heal.test.ts sets it.
+      // No heal passes behind a test's back (deploy lists stay what the test made); heal.system.test.ts sets it.
       BERTH_HEAL_INTERVAL: '0',
       ...options.env,
     },

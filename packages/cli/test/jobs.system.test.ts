@@ -1,11 +1,12 @@
 // `berth jobs` against a real berthd running a test job kind: list, info, logs (and following a
 // running job's log until it ends), cancel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDialects } from '../../server/test/support/databases.ts';
+import { systemDialects } from '../../server/test/support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
-import { type CliHome, createCliHome } from './support/cli.ts';
+import type { CliHome } from './support/cli.ts';
+import { createInProcessCli } from './support/in-process.ts';
 
-describe.each(testDialects())('berth jobs against berthd on %s', (dialect) => {
+describe.each(systemDialects())('berth jobs against berthd on %s', (dialect) => {
   let t: TestBerthd;
   let cli: CliHome;
   let release: () => void = () => {};
@@ -28,7 +29,7 @@ describe.each(testDialects())('berth jobs against berthd on %s', (dialect) => {
         },
       },
     });
-    cli = createCliHome();
+    cli = createInProcessCli();
     const login = await cli.run(['login', t.url, '-u', 'admin', '--password-stdin'], {
       input: `${ADMIN_PASSWORD}\n`,
     });

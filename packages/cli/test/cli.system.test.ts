@@ -1,12 +1,14 @@
-// The real `berth` command against a real berthd: login, whoami, apps, config, users, tokens,
-// audit, logout, and the exit codes of every kind of failure.
+// The `berth` CLI (run in-process, support/in-process.ts) against a real berthd: login, whoami,
+// apps, config, users, tokens, audit, logout, and the exit codes of every kind of failure. The real
+// process is smoke-tested in spawn-smoke.system.test.ts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDialects } from '../../server/test/support/databases.ts';
+import { systemDialects } from '../../server/test/support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
-import { type CliHome, type CliResult, closedPort, createCliHome } from './support/cli.ts';
+import { type CliHome, type CliResult, closedPort } from './support/cli.ts';
+import { createInProcessCli } from './support/in-process.ts';
 
 const DEV_PASSWORD = 'developer-password-1';
 
@@ -22,7 +24,7 @@ function expectFailure(result: CliResult, exitCode: number, code: string): void 
   expect(result.stderr).toMatch(new RegExp(`^berth: [^\\n]+ \\(${code}\\)\\n$`));
 }
 
-describe.each(testDialects())('berth CLI against berthd on %s', (dialect) => {
+describe.each(systemDialects())('berth CLI against berthd on %s', (dialect) => {
   let t: TestBerthd;
   let admin: CliHome;
   let dev: CliHome;
@@ -30,9 +32,9 @@ describe.each(testDialects())('berth CLI against berthd on %s', (dialect) => {
 
   beforeAll(async () => {
     t = await startTestBerthd({ dialect });
-    admin = createCliHome();
-    dev = createCliHome();
-    nobody = createCliHome();
+    admin = createInProcessCli();
+    dev = createInProcessCli();
+    nobody = createInProcessCli();
   });
   afterAll(async () => {
     await t?.stop();
@@ -301,7 +303,7 @@ describe.each(testDialects())('berth CLI against berthd on %s', (dialect) => {
 describe('berth CLI without a server', () => {
   let cli: CliHome;
   beforeAll(() => {
-    cli = createCliHome();
+    cli = createInProcessCli();
   });
   afterAll(() => cli?.remove());
 
@@ -326,7 +328,7 @@ describe('berth CLI without a server', () => {
       ['login', 'ftp://example.com'],
       [],
     ];
-    // A few at a time: each is a separate process.
+    // A few at a time, as a script might.
     for (let i = 0; i < cases.length; i += 4) {
       const batch = cases.slice(i, i + 4);
       const results = await Promise.all(batch.map((args) => cli.run(args)));

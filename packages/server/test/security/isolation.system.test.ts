@@ -6,7 +6,7 @@
 //   - an app writes, chmods and plants files in its own release (6);
 //   - promote: prod runs from a tree and a home of its own (7);
 //   - deleting an app leaves nothing: processes, home, users; a re-created code starts empty (8).
-// The bystander side of item 7 (deploys never disturb other apps) is in engine/zero-downtime.test.ts.
+// The bystander side of item 7 (deploys never disturb other apps) is in engine/zero-downtime.system.test.ts.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

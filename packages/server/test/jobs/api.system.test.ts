@@ -1,13 +1,13 @@
 // The jobs endpoints in a real berthd: who sees and cancels which jobs, log paging, error codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/jobs/index.ts';
-import { testDialects } from '../support/databases.ts';
+import { systemDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
 import { settleClosedConnections } from './helpers.ts';
 
 const PASSWORD = 'correct-horse-battery';
 
-describe.each(testDialects())('jobs API on %s', (dialect) => {
+describe.each(systemDialects())('jobs API on %s', (dialect) => {
   let t: TestBerthd;
   const cookies: Record<string, string> = {};
   let shopJob: JobRecord;

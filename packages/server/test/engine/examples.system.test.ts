@@ -3,11 +3,11 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowser } from '../support/browser.ts';
-import { testDialects } from '../support/databases.ts';
+import { systemDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD } from '../support/harness.ts';
 import { type EngineFixture, EXAMPLES, json, packDir, startEngineFixture } from './support.ts';
 
-describe.each(testDialects())('examples on %s', (dialect) => {
+describe.each(systemDialects())('examples on %s', (dialect) => {
   let f: EngineFixture;
   beforeAll(async () => {
     f = await startEngineFixture(dialect);

@@ -7,11 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Berthd, startBerthd } from '../../src/berthd.ts';
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
+import { createTestDatabase, systemDialects, type TestDatabase } from '../support/databases.ts';
 import { ADMIN_PASSWORD, berthdTestEnv, loginCookieHeader } from '../support/harness.ts';
 import { json, tinyApp } from './support.ts';
 
-describe.each(testDialects())('reconciler on %s', (dialect) => {
+describe.each(systemDialects())('reconciler on %s', (dialect) => {
   let db: TestDatabase | undefined;
   let dataDir: string | undefined;
   let current: Berthd | undefined;

@@ -1,12 +1,12 @@
 // The apps module inside a real berthd: real users from the identity module, real sessions, the
 // audit log and the user-check API that apps call with their code and secret.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDialects } from '../support/databases.ts';
+import { systemDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
 
 const PASSWORD = 'correct-horse-battery';
 
-describe.each(testDialects())('apps in berthd on %s', (dialect) => {
+describe.each(systemDialects())('apps in berthd on %s', (dialect) => {
   let t: TestBerthd;
   let admin: string;
   let dev: string;

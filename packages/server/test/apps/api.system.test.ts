@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDialects } from '../support/databases.ts';
+import { systemDialects } from '../support/databases.ts';
 import { type AppsApi, startAppsApi } from './api-fixture.ts';
 
-describe.each(testDialects())('apps API on %s', (dialect) => {
+describe.each(systemDialects())('apps API on %s', (dialect) => {
   let t: AppsApi;
   let admin: string;
   let dev: string;

@@ -11,6 +11,8 @@ import { createTestDatabase, type TestDatabase, testDialects } from '../support/
 import { settleClosedConnections, waitFor } from './helpers.ts';
 import { type Fixture, startFixture } from './processes.ts';
 
+// Two dialects although a system test: how a killed berthd's hold on the store ends differs (the OS
+// drops its SQLite file locks; the PostgreSQL server notices its connections gone).
 const dialects = testDialects().filter((d) => d === 'sqlite' || d === 'postgres');
 
 describe.each(dialects)('kill -9 of berthd during a job on %s', (dialect) => {

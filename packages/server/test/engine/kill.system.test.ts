@@ -6,12 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../jobs/processes.ts';
-import { createTestDatabase, type TestDatabase, testDialects } from '../support/databases.ts';
+import { createTestDatabase, systemDialects, type TestDatabase } from '../support/databases.ts';
 import { berthdTestEnv } from '../support/harness.ts';
 import { alive, startKillable } from './killable.ts';
 import { packFiles, tinyApp } from './support.ts';
 
-describe.each(testDialects())('kill -9 on %s', (dialect) => {
+describe.each(systemDialects())('kill -9 on %s', (dialect) => {
   let db: TestDatabase | undefined;
   let dataDir: string | undefined;
   const running: Fixture[] = [];

@@ -1,6 +1,6 @@
 // GET /downloads/berth-cli.tgz: the CLI package berthd serves without a login, with its size, type
 // and an ETag; HEAD describes it without the body; a berthd without the package says so with
-// CLI_PACKAGE_MISSING. (packages/cli/test/install.test.ts installs what it serves.)
+// CLI_PACKAGE_MISSING. (packages/cli/test/install.system.test.ts installs what it serves.)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -2,7 +2,7 @@
 // docker-fixtures.ts), then what only containers have (the values inside a container, isolation
 // settings, network separation, the stack images). Needs a running dockerd and builds the stack
 // images on first use (a few minutes), so it runs only when BERTH_TEST_DOCKER=1 (CI:
-// scripts/docker-setup.sh first). The hostile-app test is docker-hostile.test.ts.
+// scripts/docker-setup.sh first). The hostile-app test is docker-hostile.docker.test.ts.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
-import { type CliHome, createCliHome } from './support/cli.ts';
+import type { CliHome } from './support/cli.ts';
+import { createInProcessCli } from './support/in-process.ts';
 
 const NEW_PASSWORD = 'fresh-admin-passphrase-1';
 const NEWER_PASSWORD = 'newer-admin-passphrase-2';
@@ -22,7 +23,7 @@ describe('berth login with a generated password, and berth passwd', () => {
     t = await startTestBerthd({ env: { BERTH_ADMIN_PASSWORD: '' } });
     generated = t.berthd.bootstrap.generatedPassword!;
     expect(generated).toBeTruthy();
-    home = createCliHome();
+    home = createInProcessCli();
   });
   afterAll(async () => {
     await t?.stop();

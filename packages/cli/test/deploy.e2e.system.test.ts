@@ -1,14 +1,15 @@
-// The deploy loop end to end: the real `berth` command deploys examples/node-hello to a real berthd,
-// then the app answers at the URL `berth open` prints; releases, scale, ps, logs, rollback and the
+// The deploy loop end to end: the `berth` CLI (in-process; the real process where Ctrl-C is tested)
+// deploys examples/node-hello to a real berthd, then the app answers at the URL `berth open` prints; releases, scale, ps, logs, rollback and the
 // deploy history follow. Skipped, with the reason printed, while berthd does not serve the engine.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDialects } from '../../server/test/support/databases.ts';
+import { systemDialects } from '../../server/test/support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
-import { type CliHome, type CliResult, createCliHome } from './support/cli.ts';
+import type { CliHome, CliResult } from './support/cli.ts';
+import { createInProcessCli } from './support/in-process.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/node-hello', import.meta.url));
 const DEPLOY_ROUTE = '/api/v1/apps/{code}/envs/{env}/deploys';
@@ -28,7 +29,7 @@ async function probeEngine(): Promise<string | undefined> {
 const notWired = await probeEngine();
 const engineWired = notWired === undefined;
 if (!engineWired)
-  console.warn(`deploy.e2e.test.ts skipped: ${notWired} (the engine is not wired into berthd)`);
+  console.warn(`deploy.e2e.system.test.ts skipped: ${notWired} (the engine is not wired into berthd)`);
 
 function expectOk(result: CliResult): CliResult {
   expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
@@ -49,7 +50,7 @@ async function eventually<T>(
   }
 }
 
-describe.each(testDialects())('berth deploy loop against berthd on %s', (dialect) => {
+describe.each(systemDialects())('berth deploy loop against berthd on %s', (dialect) => {
   let t: TestBerthd;
   let cli: CliHome;
   let work: string;
@@ -58,7 +59,7 @@ describe.each(testDialects())('berth deploy loop against berthd on %s', (dialect
   beforeAll(async () => {
     if (!engineWired) return;
     t = await startTestBerthd({ dialect });
-    cli = createCliHome();
+    cli = createInProcessCli();
     expectOk(
       await cli.run(['login', t.url, '-u', 'admin', '--password-stdin'], { input: `${ADMIN_PASSWORD}\n` }),
     );

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDialects } from '../support/databases.ts';
+import { systemDialects } from '../support/databases.ts';
 import { type EngineFixture, json, packFiles, startEngineFixture, tinyApp } from './support.ts';
 
 const yaml = (lines: string[]) => `${lines.join('\n')}\n`;
@@ -21,7 +21,7 @@ const web = (extra: string[] = [], count = 2) =>
     ...extra,
   ]);
 
-describe.each(testDialects())('engine operations on %s', (dialect) => {
+describe.each(systemDialects())('engine operations on %s', (dialect) => {
   let f: EngineFixture;
   const code = 'ops';
   beforeAll(async () => {

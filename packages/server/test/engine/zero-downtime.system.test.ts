@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDialects } from '../support/databases.ts';
+import { systemDialects } from '../support/databases.ts';
 import {
   type EngineFixture,
   type LoadResult,
@@ -78,7 +78,7 @@ function treeState(dir: string): string[] {
   return out.sort();
 }
 
-describe.each(testDialects())('zero downtime on %s', (dialect) => {
+describe.each(systemDialects())('zero downtime on %s', (dialect) => {
   let f: EngineFixture;
   beforeAll(async () => {
     f = await startEngineFixture(dialect);
