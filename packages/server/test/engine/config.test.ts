@@ -14,6 +14,8 @@ describe('engine settings', () => {
       healIntervalMs: 300_000,
       logStreamsPerUser: 10,
       maxInstancesPerApp: 20,
+      runTimeoutMs: 3_600_000,
+      runsPerApp: 3,
     });
   });
 
@@ -27,6 +29,8 @@ describe('engine settings', () => {
         BERTH_HISTORY_RETENTION: '12h',
         BERTH_HEAL_INTERVAL: '0',
         BERTH_MAX_INSTANCES_PER_APP: '50',
+        BERTH_RUN_TIMEOUT: '15m',
+        BERTH_RUNS_PER_APP: '5',
       },
       '/tmp',
     ).engine;
@@ -40,6 +44,8 @@ describe('engine settings', () => {
       healIntervalMs: 0,
       logStreamsPerUser: 10,
       maxInstancesPerApp: 50,
+      runTimeoutMs: 15 * 60_000,
+      runsPerApp: 5,
     });
     expect(loadConfig({ BERTH_ACCESS_LOG: 'false' }, '/tmp').engine.accessLog).toBe(false);
     expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '512k' }, '/tmp').engine.maxPackageBytes).toBe(512 * 1024);

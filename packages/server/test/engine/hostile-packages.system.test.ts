@@ -91,7 +91,7 @@ describe('hostile packages through the deploy API', () => {
       const created = await f.upload(code, 'stag', pkg);
       const done = await f.waitDeploy(created.id);
       expect(done.status).toBe('failed');
-      expect(done.error?.message).toContain(expected);
+      expect(done.error?.code).toContain(expected);
 
       // The previous release still serves, and is still the current one.
       const page = await f.get(`/t/${code}/`);

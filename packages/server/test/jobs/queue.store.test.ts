@@ -415,10 +415,12 @@ describe.each(testDialects())('job queue on %s', (dialect) => {
       },
     });
     await waitForStatus(queue, job.id, ['running']);
-    // Another worker took the job over meanwhile (as after a long pause of this process).
+    // Another worker took the job over meanwhile (as after a long pause of this process), with a
+    // lease of its own that outlasts the test (else, on a busy machine, the 300 ms lease runs out
+    // and a worker here leases the job again).
     await t.store.db
       .updateTable('jobs')
-      .set({ lease_owner: 'thief', attempts: 2 })
+      .set({ lease_owner: 'thief', attempts: 2, lease_expires_at: Date.now() + 60_000 })
       .where('id', '=', job.id)
       .execute();
     const why = await reason.promise;
