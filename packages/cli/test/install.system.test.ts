@@ -74,7 +74,11 @@ describe('the @berth/cli package', () => {
     expect(packed.code, packed.stderr).toBe(0);
     const [{ filename, files }] = JSON.parse(packed.stdout);
     // The bundle and the manifest, nothing else: no sources, no tests, no dependencies to fetch.
-    expect(files.map((f: { path: string }) => f.path).sort()).toEqual(['bin/berth.mjs', 'dist/berth.mjs', 'package.json']);
+    expect(files.map((f: { path: string }) => f.path).sort()).toEqual([
+      'bin/berth.mjs',
+      'dist/berth.mjs',
+      'package.json',
+    ]);
     tarball = path.join(work, path.basename(filename));
     t = await startTestBerthd({ env: { BERTH_CLI_PACKAGE: tarball } });
   }, 180_000);

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { createBuilders } from './build/index.ts';
+import { closeGracefully } from './close-gracefully.ts';
 import { type Config, childEnvironment } from './config.ts';
 import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
 import { clearBuildScratch } from './engine/build-release.ts';
@@ -400,7 +401,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           // Public traffic stops first: the workers finish what they serve, then exit.
           await gatewayWorkers?.close();
           if (started.appsServer !== undefined) await closeServer(started.appsServer);
-          await started.http.close();
+          await closeGracefully(started.http.server, () => started.http.close());
           await started.workers.stop();
           purger.stop();
           started.engine.close();

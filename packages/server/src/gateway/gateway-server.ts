@@ -4,6 +4,7 @@
 // process and by berthd itself when it serves the apps port without workers.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeGracefully } from '../close-gracefully.ts';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, guardServer } from './connection-guard.ts';
 import type { Gateway } from './gateway.ts';
 
@@ -40,8 +41,5 @@ export function listenServer(server: http.Server, port: number, host: string): P
 
 /** Stops accepting, closes idle keep-alive connections, and resolves once the rest have finished. */
 export function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
+  return closeGracefully(server, () => new Promise((resolve) => server.close(() => resolve())));
 }
