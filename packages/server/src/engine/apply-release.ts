@@ -8,7 +8,7 @@ import type { InstanceInfo, InstanceSpec } from '../runtime/index.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { writeEnvState } from './engine-store.ts';
 import { recordStarts, recordStops } from './instance-history.ts';
-import { DeployFailure, explainFailure, secretValues } from './instance-report.ts';
+import { DeployFailure, explainFailure, maskSecrets, secretValues } from './instance-report.ts';
 import { type DeployPlan, planDeploy } from './plan-deploy.ts';
 import { formationCounts, type ReleaseBuild } from './release-build.ts';
 import { lineSplitter, releaseLaunch, runInRelease } from './release-process.ts';
@@ -70,7 +70,10 @@ export async function applyRelease(ctx: EngineContext, input: ApplyInput): Promi
   if (plan.releaseCommand) {
     input.log(`-----> Running the release command: ${plan.releaseCommand.join(' ')}`);
     const timeoutMs = ctx.settings.releaseCommandTimeoutMs ?? 10 * 60_000;
-    const lines = lineSplitter((line) => input.log(line));
+    // Its output goes to the deploy log, which every reader of the app sees: values of secret
+    // config vars and the app secret are masked there, as in a crashed instance's report.
+    const secrets = secretValues(vars, await ctx.secretNames(app, env));
+    const lines = lineSplitter((line) => input.log(maskSecrets(line, secrets)));
     const exit = await runInRelease(
       ctx,
       launch,

@@ -152,6 +152,29 @@ describe.each(systemDialects())('engine operations on %s', (dialect) => {
     expect((await f.get(`/t/${code}/`)).text).toBe('one v1');
   }, 60_000);
 
+  it('masks secret config values and the app secret in the release command output', async () => {
+    const other = 'ops-mask';
+    await f.createApp(other);
+    const secret = 'hunter2-release-secret';
+    const set = await f.api('PATCH', `/api/v1/apps/${other}/envs/stag/config`, {
+      set: [{ name: 'DB_PASSWORD', value: secret, secret: true }],
+    });
+    expect(set.status).toBe(200);
+    const pkg = await tinyApp({
+      berthYaml: web(['release: node migrate.js']),
+      extra: {
+        'migrate.js':
+          "console.log('password=' + process.env.DB_PASSWORD); console.log('app secret ' + process.env.BERTH_APP_SECRET);",
+      },
+    });
+    const done = await f.waitDeploy((await f.upload(other, 'stag', pkg)).id);
+    expect(done.status).toBe('succeeded');
+    const log = await f.logsOf(done.id);
+    expect(log).toContain('password=********');
+    expect(log).toContain('app secret ********');
+    expect(log).not.toContain(secret);
+  }, 60_000);
+
   it('a config change makes a new release and redeploys it', async () => {
     const res = await f.api('PATCH', `/api/v1/apps/${code}/envs/stag/config`, {
       set: [{ name: 'TEXT', value: 'two', secret: true }],
