@@ -4,7 +4,14 @@
 // everything else. Programs keep the JSON body (see gateway-errors.ts).
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { GatewayErrorCode } from './gateway-errors.ts';
+
+/** The gateway's own errors (gateway-errors.ts answers them; this page words them). */
+export type GatewayErrorCode =
+  | 'GATEWAY_NO_ROUTE'
+  | 'GATEWAY_BAD_REQUEST'
+  | 'GATEWAY_NO_UPSTREAM'
+  | 'GATEWAY_BAD_UPSTREAM'
+  | 'GATEWAY_TIMEOUT';
 
 export type PageLanguage = 'en' | 'zh-CN';
 

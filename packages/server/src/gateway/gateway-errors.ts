@@ -4,14 +4,9 @@
 import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ERRORS } from '../errors.ts';
-import { ERROR_PAGE_CSP, errorPage, pageLanguage, wantsHtml } from './error-page.ts';
+import { ERROR_PAGE_CSP, errorPage, type GatewayErrorCode, pageLanguage, wantsHtml } from './error-page.ts';
 
-export type GatewayErrorCode =
-  | 'GATEWAY_NO_ROUTE'
-  | 'GATEWAY_BAD_REQUEST'
-  | 'GATEWAY_NO_UPSTREAM'
-  | 'GATEWAY_BAD_UPSTREAM'
-  | 'GATEWAY_TIMEOUT';
+export type { GatewayErrorCode };
 
 function body(code: GatewayErrorCode): Buffer {
   return Buffer.from(JSON.stringify({ error: { code, message: ERRORS[code].message } }));
