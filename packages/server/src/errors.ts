@@ -2,6 +2,10 @@
 // and a default message. Services throw `BerthError`s; only the HTTP edge turns them into responses.
 // docs/errors.md lists the same codes (a test keeps the two in step).
 
+import type { ErrorCode as CatalogueCode } from '@berth/sdk';
+
+// The codes are the SDK's list (ERROR_CODES): `satisfies` makes this catalogue name every one of them and
+// no other.
 export const ERRORS = {
   // request shape
   BAD_JSON: { status: 400, message: 'The request body is not valid JSON' },
@@ -204,7 +208,7 @@ export const ERRORS = {
     message: 'This berthd has no CLI package to serve: build it (npm run build) or set BERTH_CLI_PACKAGE',
   },
   INTERNAL: { status: 500, message: 'Internal error', async: true },
-} as const satisfies Record<string, { status: number; message: string; async?: true }>;
+} as const satisfies Record<CatalogueCode, { status: number; message: string; async?: true }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 

@@ -1,6 +1,8 @@
-// The catalogue and docs/errors.md must list the same codes with the same statuses.
+// The catalogue, the SDK's list of codes and docs/errors.md must list the same codes (the doc with the
+// same statuses).
 import fs from 'node:fs';
 import path from 'node:path';
+import { ERROR_CODES } from '@berth/sdk';
 import { describe, expect, it } from 'vitest';
 import { ASYNC_ERROR_CODES, asyncErrorCode, BerthError, ERRORS } from '../src/errors.ts';
 
@@ -12,6 +14,13 @@ for (const line of doc.split('\n')) {
   if (m) documented.set(m[1]!, Number(m[2]));
   if (m?.[3]) documentedAsync.add(m[1]!);
 }
+
+describe("the SDK's error codes", () => {
+  it("are exactly the catalogue's, each once", () => {
+    expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
+    expect([...ERROR_CODES].sort()).toEqual(Object.keys(ERRORS).sort());
+  });
+});
 
 /** Source files of the code a deploy job runs (not its HTTP routes or request-time service). */
 function deployJobSources(): string[] {
