@@ -10,6 +10,8 @@ export interface Output {
   /** Prints a log line from the server (an app's, a deploy's) to stdout, or to stderr as progress. */
   log(text: string, to?: 'stdout' | 'stderr'): void;
   json(value: unknown): void;
+  /** Prints one value as one line of JSON (the `--json` form of a log line: NDJSON). */
+  jsonLine(value: unknown): void;
   /** Prints rows under a header, columns aligned; `empty` when there are no rows. */
   table(headers: string[], rows: Array<Array<string | number | undefined | null>>, empty: string): void;
   /** Prints `Key:  value` lines, aligned. */
@@ -39,6 +41,9 @@ export function createOutput(
     },
     json(value) {
       stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+    jsonLine(value) {
+      stdout.write(`${JSON.stringify(value)}\n`);
     },
     table(headers, rows, empty) {
       if (rows.length === 0) {

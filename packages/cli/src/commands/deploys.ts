@@ -80,7 +80,7 @@ export const deploysGroup: Group = {
       notes: ['With --json each log line is printed as one JSON object per line.'],
       async run(ctx) {
         const print = ctx.json
-          ? (line: object) => ctx.io.stdout.write(`${JSON.stringify(line)}\n`)
+          ? (line: object) => ctx.out.jsonLine(line)
           : (line: Parameters<typeof logText>[0]) => ctx.out.log(logText(line));
         await followLog(ctx.client(), ctx.args[0]!, print, {
           follow: ctx.flag('follow'),

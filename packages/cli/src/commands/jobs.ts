@@ -102,7 +102,7 @@ export const jobsGroup: Group = {
           if (ctx.signal.aborted) throw interrupted();
           const page = await client.jobLogs(id, { after });
           for (const line of page.lines) {
-            if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(line)}\n`);
+            if (ctx.json) ctx.out.jsonLine(line);
             else ctx.out.log(logText(line));
           }
           const last = page.lines.at(-1);

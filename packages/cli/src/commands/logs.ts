@@ -47,7 +47,7 @@ export const logsGroup: Group = {
         };
         const client = ctx.client();
         const print = (line: AppLogLine) => {
-          if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(line)}\n`);
+          if (ctx.json) ctx.out.jsonLine(line);
           else ctx.out.log(formatLine(line));
         };
         if (!ctx.flag('follow')) {

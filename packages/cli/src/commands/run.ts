@@ -2,13 +2,12 @@
 // streamed as it comes (stdout to stdout, stderr to stderr) and its exit code passed through.
 // Ctrl-C closes the connection, which kills the run on the server; the CLI then exits 130.
 import os from 'node:os';
+import { RUN_ARGS_MAX } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
 const USAGE = 'berth run --app CODE [--env stag|prod] -- COMMAND [ARG...]';
-/** As many arguments as the API takes. */
-const MAX_ARGS = 256;
 
 export const runGroup: Group = {
   name: 'run',
@@ -20,7 +19,7 @@ export const runGroup: Group = {
       summary:
         "Run a command once in the environment's current release: its config, run user and limits; output streamed, exit code passed through",
       usage: '--app CODE [--env stag|prod] -- COMMAND [ARG...]',
-      args: [1, MAX_ARGS],
+      args: [1, RUN_ARGS_MAX],
       options: { ...TARGET_OPTIONS },
       notes: [
         TARGET_NOTE,

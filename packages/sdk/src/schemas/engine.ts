@@ -211,12 +211,14 @@ export type AppLogLine = Static<typeof AppLogLineSchema>;
 export const AppLogsResponseSchema = Type.Object({ lines: Type.Array(AppLogLineSchema) });
 export type AppLogsResponse = Static<typeof AppLogsResponseSchema>;
 
+/** Arguments a run's command line may have (the CLI checks it before sending). */
+export const RUN_ARGS_MAX = 256;
 /** `POST …/run`: a one-off command in the environment's current release (`berth run`). */
 export const RunBodySchema = Type.Object(
   {
     command: Type.Array(Type.String({ maxLength: 32_768 }), {
       minItems: 1,
-      maxItems: 256,
+      maxItems: RUN_ARGS_MAX,
       description: "argv (no shell): the first element is looked up on the release's PATH",
     }),
   },
@@ -230,7 +232,7 @@ export const RunFrameSchema = Type.Union([
     error: Type.Object({ code: Type.String(), message: Type.String() }),
   }),
   Type.Object({
-    stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]),
+    stream: Type.Union(LOG_STREAMS.map((s) => Type.Literal(s))),
     data: Type.String(),
   }),
   Type.Object({

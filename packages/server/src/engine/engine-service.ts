@@ -227,16 +227,17 @@ export function createEngineService(ctx: EngineContext): EngineService {
     return loadDeploy(id);
   }
 
-  /** Runs `start` once per Idempotency-Key of the actor (a repeat answers the first deploy). */
+  /** Checks and starts a deploy once per Idempotency-Key of the actor: a repeat answers the first
+   *  deploy before `prepare` checks anything (see idempotentDeploy). */
   function keyed(
     actor: Actor,
     options: Keyed | undefined,
     request: unknown[],
-    start: (trx?: Db) => Promise<Deploy>,
+    prepare: () => Promise<(trx?: Db) => Promise<Deploy>>,
   ) {
     const key = options?.idempotencyKey;
     const req = key === undefined ? undefined : { userId: actor.userId, key, request };
-    return idempotentDeploy(db, req, Date.now(), start, (id) => loadDeploy(id));
+    return idempotentDeploy(db, req, Date.now(), prepare, (id) => loadDeploy(id));
   }
 
   async function writable(actor: Actor, code: string, env: string): Promise<EnvName> {
@@ -265,8 +266,12 @@ export function createEngineService(ctx: EngineContext): EngineService {
       try {
         const request = ['deploy', code, name, options.description ?? null];
         if (options.idempotencyKey !== undefined) request.push(await sha256File(file));
-        const deploy = await keyed(actor, options, request, (trx) =>
-          enqueue(actor, code, name, 'build', {}, { id, description: options.description, trx }),
+        const deploy = await keyed(
+          actor,
+          options,
+          request,
+          async () => (trx) =>
+            enqueue(actor, code, name, 'build', {}, { id, description: options.description, trx }),
         );
         // A repeated request answers the first one's deploy: its own upload is not needed.
         if (deploy.id !== id) await fs.promises.rm(file, { force: true });
@@ -334,40 +339,41 @@ export function createEngineService(ctx: EngineContext): EngineService {
 
     async rollback(actor, code, env, version, options) {
       const name = await writable(actor, code, env);
-      const { state } = await currentRelease(code, name);
-      let target = version;
-      if (target === undefined) {
-        const before = await db
-          .selectFrom('releases')
-          .select('version')
-          .where('app_code', '=', code)
-          .where('env', '=', name)
-          .where('status', '=', 'ready')
-          .where('version', '<', state.release!)
-          .orderBy('version', 'desc')
-          .executeTakeFirst();
-        if (!before) throw new BerthError('RELEASE_NOT_FOUND', 'There is no release before the current one');
-        target = Number(before.version);
-      }
-      const release = await findRelease(db, code, name, target);
-      if (release.status !== 'ready' && release.status !== 'failed')
-        throw new BerthError('RELEASE_NOT_FOUND');
-      if (!release.build || !release.artifact_dir)
-        throw new BerthError('RELEASE_NOT_FOUND', 'That release never finished building');
-      if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
       const request = ['rollback', code, name, version ?? null];
-      return keyed(actor, options, request, (trx) =>
-        enqueue(actor, code, name, 'rollback', { version: target }, { trx }),
-      );
+      return keyed(actor, options, request, async () => {
+        const { state } = await currentRelease(code, name);
+        let target = version;
+        if (target === undefined) {
+          const before = await db
+            .selectFrom('releases')
+            .select('version')
+            .where('app_code', '=', code)
+            .where('env', '=', name)
+            .where('status', '=', 'ready')
+            .where('version', '<', state.release!)
+            .orderBy('version', 'desc')
+            .executeTakeFirst();
+          if (!before)
+            throw new BerthError('RELEASE_NOT_FOUND', 'There is no release before the current one');
+          target = Number(before.version);
+        }
+        const release = await findRelease(db, code, name, target);
+        if (release.status !== 'ready' && release.status !== 'failed')
+          throw new BerthError('RELEASE_NOT_FOUND');
+        if (!release.build || !release.artifact_dir)
+          throw new BerthError('RELEASE_NOT_FOUND', 'That release never finished building');
+        if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
+        return (trx) => enqueue(actor, code, name, 'rollback', { version: target }, { trx });
+      });
     },
 
     async promote(actor, code, options) {
       await access.assertCanWrite(actor, code);
-      const { release } = await currentRelease(code, 'stag');
-      if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
-      return keyed(actor, options, ['promote', code], (trx) =>
-        enqueue(actor, code, 'prod', 'promote', {}, { trx }),
-      );
+      return keyed(actor, options, ['promote', code], async () => {
+        const { release } = await currentRelease(code, 'stag');
+        if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
+        return (trx) => enqueue(actor, code, 'prod', 'promote', {}, { trx });
+      });
     },
 
     async restart(actor, code, env) {
@@ -378,20 +384,20 @@ export function createEngineService(ctx: EngineContext): EngineService {
 
     async scale(actor, code, env, processes, options) {
       const name = await writable(actor, code, env);
-      const { state, release } = await currentRelease(code, name);
-      const build = parseReleaseBuild(release.build);
-      for (const type of Object.keys(processes)) {
-        // Own keys only: `constructor` or `toString` are not process types of every release.
-        if (!Object.hasOwn(build.processes, type)) {
-          throw new BerthError('PROCESS_TYPE_UNKNOWN', `The current release has no process type "${type}"`);
-        }
-      }
-      const counts = formationCounts(build, { ...state.formation, ...processes });
-      await assertWithinInstanceLimit(ctx, code, name, counts);
       const request = ['scale', code, name, processes];
-      return keyed(actor, options, request, (trx) =>
-        enqueue(actor, code, name, 'scale', { processes }, { trx }),
-      );
+      return keyed(actor, options, request, async () => {
+        const { state, release } = await currentRelease(code, name);
+        const build = parseReleaseBuild(release.build);
+        for (const type of Object.keys(processes)) {
+          // Own keys only: `constructor` or `toString` are not process types of every release.
+          if (!Object.hasOwn(build.processes, type)) {
+            throw new BerthError('PROCESS_TYPE_UNKNOWN', `The current release has no process type "${type}"`);
+          }
+        }
+        const counts = formationCounts(build, { ...state.formation, ...processes });
+        await assertWithinInstanceLimit(ctx, code, name, counts);
+        return (trx) => enqueue(actor, code, name, 'scale', { processes }, { trx });
+      });
     },
 
     async stop(actor, code, env) {

@@ -24,18 +24,20 @@ export interface IdempotentRequest {
 type Db = Kysely<Database> | Transaction<Database>;
 
 /**
- * Starts the deploy with `start` (in the transaction given to it) unless the key names an earlier
- * request; then answers with that request's deploy, or IDEMPOTENCY_KEY_REUSED if it asked for
- * something else. Without a key, just starts it.
+ * Starts the deploy unless the key names an earlier request; then answers with that request's
+ * deploy, or IDEMPOTENCY_KEY_REUSED if it asked for something else. `prepare` checks the request
+ * against the current state and gives the start (run in the transaction that records the key): a
+ * retry is answered before those checks, which the first request's own deploy may have changed (a
+ * rollback to the oldest release, say). Without a key, just checks and starts it.
  */
 export async function idempotentDeploy(
   db: Kysely<Database>,
   req: IdempotentRequest | undefined,
   now: number,
-  start: (trx?: Db) => Promise<Deploy>,
+  prepare: () => Promise<(trx?: Db) => Promise<Deploy>>,
   load: (id: string) => Promise<Deploy>,
 ): Promise<Deploy> {
-  if (req === undefined) return start();
+  if (req === undefined) return (await prepare())();
   const fingerprint = crypto.createHash('sha256').update(JSON.stringify(req.request)).digest('hex');
   const earlier = async () => {
     const row = await db
@@ -57,6 +59,7 @@ export async function idempotentDeploy(
     .execute();
   const known = await earlier();
   if (known) return known;
+  const start = await prepare();
   try {
     return await db.transaction().execute(async (trx) => {
       const deploy = await start(trx);

@@ -118,6 +118,25 @@ describe.each(testDialects())('Idempotency-Key on %s', (dialect) => {
     expect((await f.waitDeploy(promoted.body.deploy.id)).status).toBe('succeeded');
   }, 240_000);
 
+  it('answers a retry before checking the request again (the state may have changed since)', async () => {
+    const formation = `/api/v1/apps/${code}/envs/stag/formation`;
+    const scaled = await send('PUT', formation, 'scale-then-cap', { processes: { web: 3 } });
+    expect(scaled.status, JSON.stringify(scaled.body)).toBe(202);
+    expect((await f.waitDeploy(scaled.body.deploy.id)).status).toBe('succeeded');
+    // An admin lowers the app's ceiling below what the first request asked for: a new scale to 3
+    // is refused, but the retry of the first one still answers its deploy.
+    const limits = `/api/v1/apps/${code}/limits`;
+    expect((await f.api('PUT', limits, { maxInstances: 1 })).status).toBe(200);
+    try {
+      const retried = await send('PUT', formation, 'scale-then-cap', { processes: { web: 3 } });
+      expect([retried.status, retried.body.deploy?.id]).toEqual([202, scaled.body.deploy.id]);
+      const fresh = await send('PUT', formation, 'scale-fresh', { processes: { web: 3 } });
+      expect([fresh.status, fresh.body.error?.code]).toEqual([422, 'INSTANCE_LIMIT_EXCEEDED']);
+    } finally {
+      await f.api('PUT', limits, { maxInstances: null });
+    }
+  }, 120_000);
+
   it('refuses a malformed key, and forgets keys after 24 hours', async () => {
     const bad = await send('PUT', `/api/v1/apps/${code}/envs/stag/formation`, 'has space', {
       processes: { web: 1 },
