@@ -7,7 +7,7 @@
 import type http from 'node:http';
 
 /** How long requests in flight get to finish when berthd stops. */
-export const CLOSE_GRACE_MS = 5_000;
+const CLOSE_GRACE_MS = 5_000;
 
 export async function closeGracefully(
   server: http.Server,

@@ -493,8 +493,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         1,
         MAX_INSTANCES_PER_APP_LIMIT,
       ),
-      runTimeoutMs: duration(env, 'BERTH_RUN_TIMEOUT', '1h'),
-      runsPerApp: integer(env, 'BERTH_RUNS_PER_APP', 3, 1, 100),
+      runTimeoutMs: duration(env, 'BERTH_RUN_TIMEOUT', SETTING_DEFAULTS.runTimeoutMs),
+      runsPerApp: integer(env, 'BERTH_RUNS_PER_APP', SETTING_DEFAULTS.runsPerApp, 1, 100),
     },
   };
   return deepFreeze(config);

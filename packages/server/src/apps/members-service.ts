@@ -49,7 +49,6 @@ export function createMembersService(deps: {
         .select(['user_id', 'added_at'])
         .where('app_id', '=', app.id)
         .execute();
-      if (rows.length === 0) return { items: [] };
       const users = new Map((await deps.usersByIds(rows.map((r) => r.user_id))).map((u) => [u.id, u]));
       const members: AppMember[] = [];
       for (const row of rows) {

@@ -11,15 +11,13 @@ import type { EnvName } from '@berth/sdk';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { RunExit, RunIO } from '../runtime/index.ts';
+import { SETTING_DEFAULTS } from '../setting-defaults.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState } from './engine-store.ts';
 import { maskSecrets, secretValues } from './instance-report.ts';
 import { parseReleaseBuild } from './release-build.ts';
 import { releaseLaunch, runInRelease } from './release-process.ts';
 import { createStreamLimit } from './stream-limit.ts';
-
-const DEFAULT_TIMEOUT_MS = 60 * 60_000;
-const DEFAULT_RUNS_PER_APP = 3;
 
 export interface PreparedRun {
   /** The release it runs in. */
@@ -36,8 +34,8 @@ export interface OneOffRuns {
 }
 
 export function createOneOffRuns(ctx: EngineContext): OneOffRuns {
-  const limit = createStreamLimit(ctx.settings.runsPerApp ?? DEFAULT_RUNS_PER_APP, 'RUNS_LIMIT');
-  const timeoutMs = ctx.settings.runTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const limit = createStreamLimit(ctx.settings.runsPerApp ?? SETTING_DEFAULTS.runsPerApp, 'RUNS_LIMIT');
+  const timeoutMs = ctx.settings.runTimeoutMs ?? SETTING_DEFAULTS.runTimeoutMs;
   const { db } = ctx.store;
 
   return {

@@ -13,7 +13,7 @@ import { DOCKERFILE_RUNTIME, type ReleaseBuild, releaseSealContext } from './rel
 import type { ReleaseRow } from './tables.ts';
 
 /** BERTH_* variables every instance of a release gets. */
-export async function platformVars(
+async function platformVars(
   ctx: EngineContext,
   app: string,
   env: EnvName,
@@ -45,7 +45,7 @@ export async function platformVars(
   };
 }
 
-export async function instanceVars(
+async function instanceVars(
   ctx: EngineContext,
   app: string,
   env: EnvName,
@@ -62,11 +62,7 @@ export async function instanceVars(
 
 /** Who the environment's instances and release commands run as (its run identity), when berthd
  *  can switch users. */
-export async function runUser(
-  ctx: EngineContext,
-  app: string,
-  env: EnvName,
-): Promise<InstanceUser | undefined> {
+async function runUser(ctx: EngineContext, app: string, env: EnvName): Promise<InstanceUser | undefined> {
   if (!ctx.tenants) return undefined;
   const identity = await ctx.tenants.run(app, env);
   return { name: identity.name, uid: identity.uid, gid: identity.gid, home: identity.home! };
@@ -120,7 +116,7 @@ export async function releaseLaunch(
 }
 
 /** A unique id for a one-off run of `launch`'s release. */
-export function newRunId(launch: ReleaseLaunch, kind: RunSpec['kind']): string {
+function newRunId(launch: ReleaseLaunch, kind: RunSpec['kind']): string {
   return `${kind}-${launch.app}-${launch.env}-v${launch.release}-${crypto.randomBytes(4).toString('hex')}`;
 }
 

@@ -6,8 +6,6 @@ import type { Duplex } from 'node:stream';
 import { ERRORS } from '../errors.ts';
 import { ERROR_PAGE_CSP, errorPage, type GatewayErrorCode, pageLanguage, wantsHtml } from './error-page.ts';
 
-export type { GatewayErrorCode };
-
 function body(code: GatewayErrorCode): Buffer {
   return Buffer.from(JSON.stringify({ error: { code, message: ERRORS[code].message } }));
 }

@@ -4,8 +4,9 @@
 // away the upstream request is aborted so its pooled connection is freed.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { GatewayErrorCode } from './error-page.ts';
 import { responseHeaders } from './forward-headers.ts';
-import { errorStatus, type GatewayErrorCode, sendGatewayError } from './gateway-errors.ts';
+import { errorStatus, sendGatewayError } from './gateway-errors.ts';
 import {
   classifyFailure,
   type ProxyContext,

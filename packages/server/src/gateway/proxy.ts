@@ -4,14 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../logger.ts';
+import type { GatewayErrorCode } from './error-page.ts';
 import { addPrefix, scanRequestHeaders } from './forward-headers.ts';
-import {
-  errorStatus,
-  type GatewayErrorCode,
-  sendGatewayError,
-  sendRedirect,
-  writeGatewayErrorToSocket,
-} from './gateway-errors.ts';
+import { errorStatus, sendGatewayError, sendRedirect, writeGatewayErrorToSocket } from './gateway-errors.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import {
   buildSnapshot,

@@ -8,7 +8,8 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorStatus, type GatewayErrorCode, writeGatewayErrorToSocket } from './gateway-errors.ts';
+import type { GatewayErrorCode } from './error-page.ts';
+import { errorStatus, writeGatewayErrorToSocket } from './gateway-errors.ts';
 import {
   classifyFailure,
   type ProxyContext,

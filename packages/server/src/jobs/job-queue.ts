@@ -4,7 +4,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { BerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { type Keyset, keysetPage, mapPage, type Page } from '../store/keyset.ts';
+import { type Keyset, keysetPage, keysetPageOf, mapPage, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.ts';
@@ -216,7 +216,9 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
 
     async list(filter = {}) {
       const appCodes = filter.appCodes ?? 'all';
-      if (appCodes !== 'all' && appCodes.length === 0) return { items: [] };
+      // No app to look in: an empty page (its cursor still checked, as on every list).
+      if (appCodes !== 'all' && appCodes.length === 0)
+        return mapPage(keysetPageOf<JobRow>([], JOB_KEYSET, filter), (rows) => rows.map(toJobRecord));
       let query = db.selectFrom('jobs').selectAll();
       if (filter.status) query = query.where('status', '=', filter.status);
       if (filter.kind) query = query.where('kind', '=', filter.kind);

@@ -15,7 +15,7 @@ export interface JobsTable {
   result: string | null;
   /** The last failure's message (also kept while a retry waits). */
   error: string | null;
-  /** The last failure's catalogue code (errors.ts); null on rows failed before codes were kept. */
+  /** The last failure's catalogue code (errors.ts); null while the job has not failed (older failed rows were given one by the migration). */
   error_code: string | null;
   /** queued | running | succeeded | failed | cancelled */
   status: string;

@@ -18,7 +18,7 @@ export type {
   RuntimeListener,
 } from './driver.ts';
 export { guardDriver } from './guarded-driver.ts';
-export { INSTANCE_ID_PATTERN, validateInstanceSpec, validateRunSpec } from './instance-spec.ts';
+export { INSTANCE_ID_PATTERN, validateInstanceSpec } from './instance-spec.ts';
 export {
   backoffDelayMs,
   type CrashDecision,

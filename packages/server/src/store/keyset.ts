@@ -27,17 +27,17 @@ export interface Keyset<R> {
 }
 
 /** `limit` as asked, within 1..PAGE_LIMIT_MAX; PAGE_LIMIT_DEFAULT when left out. */
-export function pageLimit(limit: number | undefined): number {
+function pageLimit(limit: number | undefined): number {
   if (limit === undefined || !Number.isFinite(limit)) return PAGE_LIMIT_DEFAULT;
   return Math.min(Math.max(Math.trunc(limit), 1), PAGE_LIMIT_MAX);
 }
 
-export function encodeCursor(list: string, key: KeyValue[]): string {
+function encodeCursor(list: string, key: KeyValue[]): string {
   return Buffer.from(JSON.stringify([list, ...key]), 'utf8').toString('base64url');
 }
 
 /** The key a cursor names; INVALID_CURSOR unless it is one this list could have returned. */
-export function decodeCursor(list: string, cursor: string, types: readonly KeyType[]): KeyValue[] {
+function decodeCursor(list: string, cursor: string, types: readonly KeyType[]): KeyValue[] {
   let parsed: unknown;
   try {
     if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');

@@ -6,8 +6,8 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_PAGE_CSP } from '../../src/gateway/error-page.ts';
-import { type GatewayErrorCode, sendGatewayError } from '../../src/gateway/gateway-errors.ts';
+import { ERROR_PAGE_CSP, type GatewayErrorCode } from '../../src/gateway/error-page.ts';
+import { sendGatewayError } from '../../src/gateway/gateway-errors.ts';
 import { type EngineFixture, startEngineFixture, tinyApp } from '../engine/support.ts';
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8';

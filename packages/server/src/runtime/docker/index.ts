@@ -1,4 +1,3 @@
 export { createDockerDriver } from './docker-driver.ts';
 export { DEFAULT_LIMITS, type DockerDriverOptions } from './docker-options.ts';
-export type { TaskRunner } from './run-task.ts';
 export { createStackImages, type StackImages } from './stack-images.ts';

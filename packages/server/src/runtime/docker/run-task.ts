@@ -33,8 +33,9 @@ export function createTaskRunner(
   return async (spec, io) => {
     io.signal.throwIfAborted();
     await parts.networks.ensure(spec.app);
-    const image = spec.image ?? options.image(runAsInstanceSpec(spec));
-    const config = containerConfig(runAsInstanceSpec(spec), options, containerUser(options.dataDir, spec));
+    const instance = runAsInstanceSpec(spec);
+    const image = instance.image ?? options.image(instance);
+    const config = containerConfig(instance, options, containerUser(options.dataDir, spec));
     config.Labels = {
       [LABELS.owner]: options.owner,
       [LABELS.app]: spec.app,
@@ -58,7 +59,8 @@ export function createTaskRunner(
         if (engineStatus(err) !== 404)
           parts.logger.warn({ err, task: spec.id }, 'could not remove a task container');
       });
-      // A failed release command ends the deploy: drop the app's network unless instances use it.
+      // A command that failed (a release command: its deploy ends) may leave the app with nothing
+      // running: drop the app's network unless instances use it.
       if (!ok) await parts.networks.removeIfUnused(spec.app);
     }
   };
