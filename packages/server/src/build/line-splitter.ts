@@ -1,4 +1,4 @@
-// Cuts a byte stream into text lines for the build log: \n, \r\n and a lone \r (progress bars) end a
+// Cuts a byte stream (or text) into lines for the build log: \n, \r\n and a lone \r (progress bars) end a
 // line; very long lines are cut into pieces so one line cannot hold unbounded memory.
 import { StringDecoder } from 'node:string_decoder';
 
@@ -13,6 +13,11 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     this.feed(this.decoder.write(chunk));
+  }
+
+  /** Text already decoded (a run's output frames). */
+  write(text: string): void {
+    this.feed(text);
   }
 
   end(): void {

@@ -1,7 +1,3 @@
-// The deploy engine's API logic: permission checks, request validation and enqueueing deploys (each
-// deploy request is a row, a `deploy` job keyed by environment and an audit record, written in one
-// transaction). HTTP routes only call these.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -262,10 +258,10 @@ export function createEngineService(ctx: EngineContext): EngineService {
       }
       const id = newId('dep');
       const file = packagePath(ctx.settings.dataDir, id);
-      await receivePackage(body, file, max);
+      const received = await receivePackage(body, file, max);
       try {
         const request = ['deploy', code, name, options.description ?? null];
-        if (options.idempotencyKey !== undefined) request.push(await sha256File(file));
+        if (options.idempotencyKey !== undefined) request.push(received.sha256);
         const deploy = await keyed(
           actor,
           options,
@@ -514,10 +510,4 @@ export function createEngineService(ctx: EngineContext): EngineService {
 
     systemDeploy: (code, env, kind) => enqueue(null, code, env, kind, {}),
   };
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -84,8 +84,8 @@ export function createOneOffRuns(ctx: EngineContext): OneOffRuns {
               });
               return exit;
             } catch (err) {
-              // It did not start (no such program, an image missing): recorded as tried.
-              if (!isBerthError(err)) ctx.logger.error({ err, app, env }, 'a one-off run failed');
+              // It did not start or broke off (no such program, an image missing): recorded as tried;
+              // the runtime's guard has logged it.
               await record({ exitCode: null, error: isBerthError(err) ? err.code : 'INTERNAL' }).catch(
                 (why: unknown) =>
                   ctx.logger.warn({ err: why }, 'could not record a run that failed to start'),

@@ -1,21 +1,28 @@
 // Writes an uploaded package to disk while counting its bytes: over the limit, the write stops at
 // once with PAYLOAD_TOO_LARGE and the partial file is removed. Nothing is kept on any failure.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../errors.ts';
 
-/** Resolves with the bytes written to `file` (created with mode 0600). */
-export async function receivePackage(body: Readable, file: string, maxBytes: number): Promise<number> {
+/** Resolves with the bytes written to `file` (created with mode 0600) and their sha256 (hex). */
+export async function receivePackage(
+  body: Readable,
+  file: string,
+  maxBytes: number,
+): Promise<{ bytes: number; sha256: string }> {
   const tooLarge = () => new BerthError('PAYLOAD_TOO_LARGE', `A package is limited to ${maxBytes} bytes`);
   await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   let bytes = 0;
+  const hash = crypto.createHash('sha256');
   const limiter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
-      if (bytes > maxBytes) done(tooLarge());
-      else done(null, chunk);
+      if (bytes > maxBytes) return done(tooLarge());
+      hash.update(chunk);
+      done(null, chunk);
     },
   });
   try {
@@ -30,7 +37,7 @@ export async function receivePackage(body: Readable, file: string, maxBytes: num
       body.unpipe(limiter);
     }
     if (bytes === 0) throw new BerthError('PACKAGE_INVALID', 'The request body is empty: send the package');
-    return bytes;
+    return { bytes, sha256: hash.digest('hex') };
   } catch (err) {
     await fs.promises.rm(file, { force: true });
     throw err;

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { type EnvName, envPathPrefix } from '@berth/sdk';
 import { appSecretContext } from '../apps/secret-service.ts';
+import { LineSplitter } from '../build/line-splitter.ts';
 import type { InstanceLimits, InstanceUser, RunExit, RunIO, RunSpec } from '../runtime/index.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { stackRuntimeOf } from './engine-deps.ts';
@@ -135,18 +136,14 @@ export function lineSplitter(log: (line: string) => void): {
   output: RunIO['output'];
   flush(): void;
 } {
-  const rest = { stdout: '', stderr: '' };
+  const splitters = { stdout: new LineSplitter(log), stderr: new LineSplitter(log) };
   return {
     output(stream, data) {
-      const lines = (rest[stream] + data).split('\n');
-      rest[stream] = lines.pop() ?? '';
-      for (const line of lines) log(line);
+      splitters[stream].write(data);
     },
     flush() {
-      for (const stream of ['stdout', 'stderr'] as const) {
-        if (rest[stream]) log(rest[stream]);
-        rest[stream] = '';
-      }
+      splitters.stdout.end();
+      splitters.stderr.end();
     },
   };
 }

@@ -69,7 +69,7 @@ export function guardDriver(inner: RuntimeDriver, logger: Logger): RuntimeDriver
         logger.info({ run: spec.id, ...exit }, 'one-off run ended');
         return exit;
       } catch (err) {
-        logger.warn({ err, run: spec.id }, 'one-off run failed to start');
+        logger.warn({ err, run: spec.id }, 'one-off run failed');
         throw err;
       }
     },
