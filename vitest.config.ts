@@ -10,23 +10,30 @@ import { defineConfig } from 'vitest/config';
 const ALL = 'packages/*/test/**/*.test.ts';
 const TIERS = ['store', 'system', 'docker'] as const;
 const tierFiles = (tier: string) => `packages/*/test/**/*.${tier}.test.ts`;
+const SERVER_SETUP = 'packages/server/test/support/global-setup.ts';
+const CLI_SETUP = 'packages/cli/test/support/global-setup.ts';
 
 export default defineConfig({
   test: {
-    globalSetup: [
-      'packages/server/test/support/global-setup.ts',
-      'packages/cli/test/support/global-setup.ts',
-    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     reporters: ['default', './scripts/summary-reporter.ts'],
+    // Each project names its global setup (a setup at the root would run once more, beside them);
+    // only the system tier spawns the real `berth`, so only it builds the CLI bundle.
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: [ALL], exclude: TIERS.map(tierFiles) },
+        test: { name: 'unit', include: [ALL], exclude: TIERS.map(tierFiles), globalSetup: [SERVER_SETUP] },
       },
-      ...TIERS.map((tier) => ({ extends: true as const, test: { name: tier, include: [tierFiles(tier)] } })),
+      ...TIERS.map((tier) => ({
+        extends: true as const,
+        test: {
+          name: tier,
+          include: [tierFiles(tier)],
+          globalSetup: tier === 'system' ? [SERVER_SETUP, CLI_SETUP] : [SERVER_SETUP],
+        },
+      })),
     ],
   },
 });

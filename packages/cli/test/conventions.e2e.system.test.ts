@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
 import { EXIT } from '../src/errors.ts';
 import { GROUPS } from '../src/run.ts';
+import type { CliResult } from './support/cli.ts';
 import { createCliHome } from './support/cli.ts';
-import { type InProcessOptions, type InProcessResult, runInProcess } from './support/in-process.ts';
+import { type InProcessOptions, runInProcess } from './support/in-process.ts';
 
 const APP = 'conv';
 const NEW_PASSWORD = 'admin-new-password-2';
@@ -39,9 +40,9 @@ describe('CLI conventions against berthd', () => {
   let home: string;
   let work: string;
   let slowDeploy: string | undefined;
-  const cli = (argv: string[], options: InProcessOptions = {}): Promise<InProcessResult> =>
+  const cli = (argv: string[], options: InProcessOptions = {}): Promise<CliResult> =>
     runInProcess(argv, { ...options, env: { XDG_CONFIG_HOME: home, ...options.env } });
-  const ok = async (argv: string[], options: InProcessOptions = {}): Promise<InProcessResult> => {
+  const ok = async (argv: string[], options: InProcessOptions = {}): Promise<CliResult> => {
     const res = await cli(argv, options);
     expect({ argv, code: res.code, stderr: res.code === 0 ? '' : res.stderr }).toEqual({
       argv,

@@ -12,13 +12,7 @@ import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import pkg from '../../package.json' with { type: 'json' };
 import { run } from '../../src/run.ts';
-import { type CliHome, createHomeDirs, spawnCliIn } from './cli.ts';
-
-export interface InProcessResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { type CliHome, type CliResult, createHomeDirs, spawnCliIn } from './cli.ts';
 
 export interface InProcessOptions {
   env?: Record<string, string>;
@@ -33,7 +27,7 @@ export interface InProcessOptions {
   version?: string;
 }
 
-export async function runInProcess(argv: string[], options: InProcessOptions = {}): Promise<InProcessResult> {
+export async function runInProcess(argv: string[], options: InProcessOptions = {}): Promise<CliResult> {
   const stdout = capture(options.tty);
   const stderr = capture(options.tty, options.onStderr);
   const stdin = new PassThrough();
