@@ -4,6 +4,8 @@
 //   store   `*.store.test.ts`   the store under test: runs on every dialect (testDialects())
 //   system  `*.system.test.ts`  a real berthd, app processes, builders, the CLI: one dialect
 //   docker  `*.docker.test.ts`  anything that talks to the Docker engine (BERTH_TEST_DOCKER=1)
+// and the web console's own logic (i18n coverage, formatting, error mapping) in a project of its own,
+//   console `packages/console/test/**/*.test.ts`, resolved the way Vite builds the console
 // scripts/test.mjs runs the tiers one after another, with the worker count each one takes.
 import { defineConfig } from 'vitest/config';
 
@@ -12,6 +14,7 @@ const TIERS = ['store', 'system', 'docker'] as const;
 const tierFiles = (tier: string) => `packages/*/test/**/*.${tier}.test.ts`;
 const SERVER_SETUP = 'packages/server/test/support/global-setup.ts';
 const CLI_SETUP = 'packages/cli/test/support/global-setup.ts';
+const CONSOLE = 'packages/console/**';
 
 export default defineConfig({
   test: {
@@ -24,7 +27,20 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: [ALL], exclude: TIERS.map(tierFiles), globalSetup: [SERVER_SETUP] },
+        test: {
+          name: 'unit',
+          include: [ALL],
+          exclude: [...TIERS.map(tierFiles), CONSOLE],
+          globalSetup: [SERVER_SETUP],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'console',
+          include: ['packages/console/test/**/*.test.ts'],
+          exclude: TIERS.map((tier) => `packages/console/test/**/*.${tier}.test.ts`),
+        },
       },
       ...TIERS.map((tier) => ({
         extends: true as const,

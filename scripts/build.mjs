@@ -9,7 +9,10 @@
 // the store clients) is still loaded only when configured. Tests and `npm run bench` helpers run
 // the sources through tsx; nothing else differs.
 //
-// Usage: node scripts/build.mjs [--outdir DIR]   (default packages/server/dist; DIR must lie inside
+// It also builds the web console (packages/console, Vite) into packages/console/dist, where berthd
+// serves it from (BERTH_CONSOLE_DIR elsewhere); `--no-console` leaves the console as it is.
+//
+// Usage: node scripts/build.mjs [--outdir DIR] [--no-console]   (default packages/server/dist; DIR must lie inside
 // the repository, where node_modules is found)
 import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -68,3 +71,10 @@ function makeReadable(dir) {
   }
 }
 makeReadable(outdir);
+
+if (!process.argv.includes('--no-console')) {
+  const { build } = await import('vite');
+  const consoleDir = fileURLToPath(new URL('../packages/console/', import.meta.url));
+  await build({ configFile: path.join(consoleDir, 'vite.config.ts'), logLevel: 'warn' });
+  makeReadable(path.join(consoleDir, 'dist'));
+}

@@ -15,6 +15,7 @@ import path from 'node:path';
  *  checks and the engine, so more of them than cores share the machine. */
 const TIERS = {
   unit: 2,
+  console: 2,
   store: 2,
   system: 4,
   docker: 3,

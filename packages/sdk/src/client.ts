@@ -552,7 +552,7 @@ export class BerthClient {
       headers['content-type'] = options.raw.contentType;
       const data = options.raw.data;
       if (data instanceof Uint8Array || data instanceof Blob) {
-        init.body = data;
+        init.body = data as NonNullable<RequestInit['body']>; // DOM typings want an ArrayBuffer-backed view; every Uint8Array is sent as is
       } else {
         // A stream of unknown length goes out chunked; fetch insists on saying so.
         init.body = data instanceof ReadableStream ? data : streamOf(data);

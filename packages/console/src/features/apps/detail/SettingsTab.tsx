@@ -1,0 +1,6 @@
+// Placeholder until the tab is built.
+import type { AppTabProps } from './tab-props.ts';
+
+export default function SettingsTab(_props: AppTabProps) {
+  return null;
+}

@@ -1,0 +1,15 @@
+// Every capability of the console, in menu order of no importance (each nav entry has its own).
+import type { Feature } from '../app/feature.ts';
+import { accountFeature } from './account/feature.ts';
+import { adminFeature } from './admin/feature.ts';
+import { appsFeature } from './apps/feature.ts';
+import { loginFeature } from './login/feature.ts';
+import { workbenchFeature } from './workbench/feature.ts';
+
+export const FEATURES: readonly Feature[] = [
+  loginFeature,
+  workbenchFeature,
+  appsFeature,
+  accountFeature,
+  adminFeature,
+];
