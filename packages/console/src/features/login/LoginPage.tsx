@@ -79,16 +79,16 @@ export default function LoginPage() {
             name="username"
             rules={[{ required: true, whitespace: true, message: t('usernameRequired') }]}
           >
-            <Input autoComplete="username" autoFocus />
+            <Input autoComplete="username" autoFocus data-testid="login-username" />
           </Form.Item>
           <Form.Item
             label={t('password')}
             name="password"
             rules={[{ required: true, message: t('passwordRequired') }]}
           >
-            <Input.Password autoComplete="current-password" />
+            <Input.Password autoComplete="current-password" data-testid="login-password" />
           </Form.Item>
-          <Button type="primary" htmlType="submit" block loading={busy}>
+          <Button type="primary" htmlType="submit" block loading={busy} data-testid="login-submit">
             {t('submit')}
           </Button>
         </Form>
