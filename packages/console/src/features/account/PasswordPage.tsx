@@ -1,4 +1,125 @@
-// Placeholder until the page is built.
+// Change my password (/account/password). Also the page every other one sends to after a login
+// with passwordChangeRequired: it says why, and nothing else works until the change is done.
+// The API revokes my other sessions and all my API tokens; the page says so, refreshes the
+// session (the required flag is gone) and goes home.
+import { Alert, Button, Card, Form, Input, Typography } from 'antd';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { useApi } from '../../api/ApiProvider.tsx';
+import { useSession, useUser } from '../../app/session.tsx';
+import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { useFeedback } from '../../components/feedback.tsx';
+import { PageHeader } from '../../components/PageHeader.tsx';
+import { useMessages } from '../../i18n/I18nProvider.tsx';
+import { changePasswordMessages } from './messages.ts';
+import { passwordMessages } from './password-messages.ts';
+import { weakPasswordRule } from './password-problem.ts';
+
+interface PasswordForm {
+  currentPassword: string;
+  newPassword: string;
+  confirmPassword: string;
+}
+
 export default function PasswordPage() {
-  return null;
+  const api = useApi();
+  const user = useUser();
+  const { refresh } = useSession();
+  const navigate = useNavigate();
+  const feedback = useFeedback();
+  const t = useMessages(changePasswordMessages);
+  const p = useMessages(passwordMessages);
+  const [form] = Form.useForm<PasswordForm>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const required = user.passwordChangeRequired === true;
+
+  const onFinish = async (values: PasswordForm) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.changePassword({ currentPassword: values.currentPassword, newPassword: values.newPassword });
+      feedback.success(t('done'));
+      await refresh();
+      navigate('/', { replace: true });
+    } catch (err) {
+      setError(err);
+      const rule = weakPasswordRule(err, p);
+      if (rule) form.setFields([{ name: 'newPassword', errors: [rule] }]);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title={t('title')} subtitle={t('subtitle', { username: user.username })} />
+      <Card style={{ maxWidth: 560 }}>
+        {required ? (
+          <Alert
+            type="warning"
+            showIcon
+            title={t('requiredTitle')}
+            description={t('requiredText')}
+            style={{ marginBottom: 16 }}
+            data-testid="password-required"
+          />
+        ) : null}
+        {error ? (
+          <div style={{ marginBottom: 16 }}>
+            <ErrorAlert error={error} />
+          </div>
+        ) : null}
+        <Form<PasswordForm>
+          form={form}
+          layout="vertical"
+          onFinish={onFinish}
+          requiredMark={false}
+          disabled={busy}
+        >
+          <input type="text" name="username" autoComplete="username" value={user.username} readOnly hidden />
+          <Form.Item
+            label={t('current')}
+            name="currentPassword"
+            rules={[{ required: true, message: t('currentRequired') }]}
+          >
+            <Input.Password autoComplete="current-password" data-testid="password-current" autoFocus />
+          </Form.Item>
+          <Form.Item
+            label={t('newPassword')}
+            name="newPassword"
+            extra={p('policy')}
+            rules={[{ required: true, message: t('newRequired') }]}
+          >
+            <Input.Password autoComplete="new-password" data-testid="password-new" />
+          </Form.Item>
+          <Form.Item
+            label={t('confirm')}
+            name="confirmPassword"
+            dependencies={['newPassword']}
+            rules={[
+              { required: true, message: t('confirmRequired') },
+              ({ getFieldValue }) => ({
+                validator: (_, value) =>
+                  !value || value === getFieldValue('newPassword')
+                    ? Promise.resolve()
+                    : Promise.reject(new Error(t('mismatch'))),
+              }),
+            ]}
+          >
+            <Input.Password autoComplete="new-password" data-testid="password-confirm" />
+          </Form.Item>
+          <Typography.Paragraph type="secondary">{t('effect')}</Typography.Paragraph>
+          <Button type="primary" htmlType="submit" loading={busy} data-testid="password-submit">
+            {t('submit')}
+          </Button>
+          {required ? null : (
+            <Link to="/account" style={{ marginLeft: 16 }}>
+              {t('back')}
+            </Link>
+          )}
+        </Form>
+      </Card>
+    </>
+  );
 }

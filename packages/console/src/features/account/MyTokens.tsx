@@ -1,0 +1,206 @@
+// My API tokens on the account page: the list (paged), create (the secret shown once), revoke.
+
+import { PlusOutlined } from '@ant-design/icons';
+import type { ApiToken } from '@berth/sdk';
+import { Button, Card, Form, Input, InputNumber, Modal, Table, Typography } from 'antd';
+import { useState } from 'react';
+import { useApi } from '../../api/ApiProvider.tsx';
+import { useConfirm } from '../../components/confirm.tsx';
+import { EmptyState } from '../../components/EmptyState.tsx';
+import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { useFeedback } from '../../components/feedback.tsx';
+import { useFormat } from '../../i18n/format-hooks.ts';
+import { useMessages } from '../../i18n/I18nProvider.tsx';
+import { LoadMore } from './LoadMore.tsx';
+import { TokenSecretModal } from './TokenSecretModal.tsx';
+import { TokenStatus } from './TokenStatus.tsx';
+import { tokenMessages } from './token-messages.ts';
+import { tokenState } from './token-state.ts';
+import { useCursorList } from './use-cursor-list.ts';
+
+interface CreateForm {
+  name: string;
+  expiresInDays?: number | null;
+}
+
+export function MyTokens() {
+  const api = useApi();
+  const t = useMessages(tokenMessages);
+  const format = useFormat();
+  const feedback = useFeedback();
+  const confirm = useConfirm();
+  const [creating, setCreating] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [createError, setCreateError] = useState<unknown>(undefined);
+  const [secret, setSecret] = useState<string | undefined>(undefined);
+  const [form] = Form.useForm<CreateForm>();
+
+  const list = useCursorList<ApiToken>(
+    async (cursor) => {
+      const page = await api.listMyTokens({ limit: 50, ...(cursor ? { cursor } : {}) });
+      return { items: page.tokens, nextCursor: page.nextCursor };
+    },
+    [api],
+  );
+
+  const openCreate = () => {
+    form.resetFields();
+    setCreateError(undefined);
+    setCreating(true);
+  };
+
+  const onCreate = async (values: CreateForm) => {
+    setBusy(true);
+    setCreateError(undefined);
+    try {
+      const name = values.name.trim();
+      const result = await api.createMyToken({
+        name,
+        ...(values.expiresInDays ? { expiresInDays: values.expiresInDays } : {}),
+      });
+      list.update((items) => [result.token, ...items]);
+      setCreating(false);
+      setSecret(result.secret);
+      feedback.success(t('created', { name }));
+    } catch (err) {
+      setCreateError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onRevoke = async (token: ApiToken) => {
+    const ok = await confirm({
+      title: t('revokeTitle', { name: token.name }),
+      content: t('revokeText', { name: token.name, prefix: token.prefix }),
+      okText: t('revoke'),
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await api.revokeMyToken(token.id);
+      const revokedAt = Date.now();
+      list.update((items) => items.map((x) => (x.id === token.id ? { ...x, revokedAt } : x)));
+      feedback.success(t('revoked', { name: token.name }));
+    } catch (err) {
+      feedback.error(err);
+    }
+  };
+
+  return (
+    <Card
+      title={t('title')}
+      extra={
+        <Button type="primary" icon={<PlusOutlined />} onClick={openCreate} data-testid="token-create">
+          {t('create')}
+        </Button>
+      }
+    >
+      <Typography.Paragraph type="secondary">{t('intro')}</Typography.Paragraph>
+      {list.error ? (
+        <ErrorAlert error={list.error} onRetry={list.reload} />
+      ) : (
+        <>
+          <Table<ApiToken>
+            data-testid="tokens-table"
+            rowKey="id"
+            size="middle"
+            loading={list.loading}
+            dataSource={list.items}
+            pagination={false}
+            scroll={{ x: 'max-content' }}
+            onRow={(token) =>
+              ({ 'data-testid': `token-row-${token.name}` }) as React.HTMLAttributes<HTMLElement>
+            }
+            locale={{
+              emptyText: (
+                <EmptyState
+                  description={t('empty')}
+                  action={
+                    <Button onClick={openCreate} icon={<PlusOutlined />}>
+                      {t('create')}
+                    </Button>
+                  }
+                />
+              ),
+            }}
+            columns={[
+              { title: t('colName'), dataIndex: 'name', render: (name: string) => <strong>{name}</strong> },
+              {
+                title: t('colPrefix'),
+                dataIndex: 'prefix',
+                render: (prefix: string) => <Typography.Text code>{prefix}…</Typography.Text>,
+              },
+              { title: t('colState'), key: 'state', render: (_, token) => <TokenStatus token={token} /> },
+              { title: t('colCreated'), dataIndex: 'createdAt', render: (v: number) => format.dateTime(v) },
+              {
+                title: t('colExpires'),
+                dataIndex: 'expiresAt',
+                render: (v: number | undefined) => (v === undefined ? t('never') : format.dateTime(v)),
+              },
+              {
+                title: t('colLastUsed'),
+                dataIndex: 'lastUsedAt',
+                render: (v: number | undefined) => (v === undefined ? t('neverUsed') : format.relative(v)),
+              },
+              {
+                title: t('colActions'),
+                key: 'actions',
+                render: (_, token) =>
+                  tokenState(token) === 'revoked' ? null : (
+                    <Button
+                      danger
+                      size="small"
+                      onClick={() => void onRevoke(token)}
+                      data-testid={`token-revoke-${token.name}`}
+                    >
+                      {t('revoke')}
+                    </Button>
+                  ),
+              },
+            ]}
+          />
+          <LoadMore list={list} testId="tokens-load-more" />
+        </>
+      )}
+
+      <Modal
+        open={creating}
+        title={t('createTitle')}
+        onCancel={() => setCreating(false)}
+        okText={t('createSubmit')}
+        onOk={() => form.submit()}
+        confirmLoading={busy}
+        okButtonProps={{ ...({ 'data-testid': 'token-create-submit' } as object) }}
+        destroyOnHidden
+      >
+        {createError ? (
+          <div style={{ marginBottom: 16 }}>
+            <ErrorAlert error={createError} />
+          </div>
+        ) : null}
+        <Form<CreateForm> form={form} layout="vertical" onFinish={onCreate} requiredMark={false}>
+          <Form.Item
+            label={t('name')}
+            name="name"
+            rules={[{ required: true, whitespace: true, message: t('nameRequired') }, { max: 100 }]}
+          >
+            <Input placeholder={t('namePlaceholder')} maxLength={100} data-testid="token-name" autoFocus />
+          </Form.Item>
+          <Form.Item label={t('expiry')} name="expiresInDays" extra={t('expiryHelp')}>
+            <InputNumber
+              min={1}
+              max={3650}
+              precision={0}
+              style={{ width: '100%' }}
+              data-testid="token-expiry"
+            />
+          </Form.Item>
+          <button type="submit" hidden aria-hidden tabIndex={-1} />
+        </Form>
+      </Modal>
+
+      <TokenSecretModal secret={secret} onClose={() => setSecret(undefined)} />
+    </Card>
+  );
+}

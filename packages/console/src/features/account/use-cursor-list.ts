@@ -1,0 +1,101 @@
+// A keyset-paged list shown a page at a time with "load more": the first page loads with the page
+// (and again when `deps` change), later pages append. A newer first load wins over an older one
+// that answers late; changes made on the page patch the items without a reload.
+import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string | undefined;
+}
+
+export interface CursorList<T> {
+  items: T[];
+  /** The first page's failure (shown instead of the list). */
+  error: unknown;
+  /** A later page's failure (shown under the list, with a retry). */
+  moreError: unknown;
+  loading: boolean;
+  loadingMore: boolean;
+  hasMore: boolean;
+  loadMore(): void;
+  reload(): void;
+  /** Replaces the items (after a create, update or revoke whose answer carries the new state). */
+  update(change: (items: T[]) => T[]): void;
+}
+
+export function useCursorList<T>(
+  loadPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
+  deps: DependencyList,
+): CursorList<T> {
+  const [items, setItems] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [moreError, setMoreError] = useState<unknown>(undefined);
+  const [loading, setLoading] = useState(true);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [tick, setTick] = useState(0);
+  const loadRef = useRef(loadPage);
+  loadRef.current = loadPage;
+  /** The abort of the current generation: a reload cancels the pages still coming. */
+  const generation = useRef<AbortController | null>(null);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to load
+  useEffect(() => {
+    const controller = new AbortController();
+    generation.current = controller;
+    setLoading(true);
+    setError(undefined);
+    setMoreError(undefined);
+    setLoadingMore(false);
+    loadRef.current(undefined, controller.signal).then(
+      (page) => {
+        if (controller.signal.aborted) return;
+        setItems(page.items);
+        setCursor(page.nextCursor);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (controller.signal.aborted) return;
+        setItems([]);
+        setCursor(undefined);
+        setError(err);
+        setLoading(false);
+      },
+    );
+    return () => controller.abort();
+  }, [...deps, tick]);
+
+  const loadMore = useCallback(() => {
+    const controller = generation.current;
+    if (!controller || cursor === undefined || loadingMore) return;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    loadRef.current(cursor, controller.signal).then(
+      (page) => {
+        if (controller.signal.aborted) return;
+        setItems((old) => [...old, ...page.items]);
+        setCursor(page.nextCursor);
+        setLoadingMore(false);
+      },
+      (err: unknown) => {
+        if (controller.signal.aborted) return;
+        setMoreError(err);
+        setLoadingMore(false);
+      },
+    );
+  }, [cursor, loadingMore]);
+
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  const update = useCallback((change: (items: T[]) => T[]) => setItems(change), []);
+  return {
+    items,
+    error,
+    moreError,
+    loading,
+    loadingMore,
+    hasMore: cursor !== undefined,
+    loadMore,
+    reload,
+    update,
+  };
+}
