@@ -2,7 +2,7 @@
 
 import { PlusOutlined } from '@ant-design/icons';
 import type { ApiToken } from '@berth/sdk';
-import { Button, Card, Form, Input, InputNumber, Modal, Table, Typography } from 'antd';
+import { Button, Card, Flex, Form, Input, InputNumber, Modal, Switch, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { useConfirm } from '../../components/confirm.tsx';
@@ -33,6 +33,8 @@ export function MyTokens() {
   const [busy, setBusy] = useState(false);
   const [createError, setCreateError] = useState<unknown>(undefined);
   const [secret, setSecret] = useState<string | undefined>(undefined);
+  /** Revoked tokens stay listed by the API (their history); shown on request. */
+  const [showRevoked, setShowRevoked] = useState(false);
   const [form] = Form.useForm<CreateForm>();
 
   const list = useCursorList<ApiToken>(
@@ -42,6 +44,8 @@ export function MyTokens() {
     },
     [api],
   );
+
+  const rows = showRevoked ? list.items : list.items.filter((x) => tokenState(x) !== 'revoked');
 
   const openCreate = () => {
     form.resetFields();
@@ -97,6 +101,16 @@ export function MyTokens() {
       }
     >
       <Typography.Paragraph type="secondary">{t('intro')}</Typography.Paragraph>
+      <Flex gap={8} align="center" style={{ marginBottom: 12 }}>
+        <Switch
+          checked={showRevoked}
+          onChange={setShowRevoked}
+          aria-label={t('showRevoked')}
+          size="small"
+          data-testid="tokens-show-revoked"
+        />
+        <Typography.Text>{t('showRevoked')}</Typography.Text>
+      </Flex>
       {list.error ? (
         <ErrorAlert error={list.error} onRetry={list.reload} />
       ) : (
@@ -106,14 +120,16 @@ export function MyTokens() {
             rowKey="id"
             size="middle"
             loading={list.loading}
-            dataSource={list.items}
+            dataSource={rows}
             pagination={false}
             scroll={{ x: 'max-content' }}
             onRow={(token) =>
               ({ 'data-testid': `token-row-${token.name}` }) as React.HTMLAttributes<HTMLElement>
             }
             locale={{
-              emptyText: (
+              emptyText: list.loading ? (
+                ' '
+              ) : (
                 <EmptyState
                   description={t('empty')}
                   action={
@@ -128,11 +144,17 @@ export function MyTokens() {
               { title: t('colName'), dataIndex: 'name', render: (name: string) => <strong>{name}</strong> },
               {
                 title: t('colPrefix'),
+                responsive: ['md'],
                 dataIndex: 'prefix',
                 render: (prefix: string) => <Typography.Text code>{prefix}…</Typography.Text>,
               },
               { title: t('colState'), key: 'state', render: (_, token) => <TokenStatus token={token} /> },
-              { title: t('colCreated'), dataIndex: 'createdAt', render: (v: number) => format.dateTime(v) },
+              {
+                title: t('colCreated'),
+                responsive: ['lg'],
+                dataIndex: 'createdAt',
+                render: (v: number) => format.dateTime(v),
+              },
               {
                 title: t('colExpires'),
                 dataIndex: 'expiresAt',
@@ -140,6 +162,7 @@ export function MyTokens() {
               },
               {
                 title: t('colLastUsed'),
+                responsive: ['md'],
                 dataIndex: 'lastUsedAt',
                 render: (v: number | undefined) => (v === undefined ? t('neverUsed') : format.relative(v)),
               },
@@ -160,7 +183,7 @@ export function MyTokens() {
               },
             ]}
           />
-          <LoadMore list={list} testId="tokens-load-more" />
+          <LoadMore list={list} testId="tokens-load-more" shown={rows.length} />
         </>
       )}
 

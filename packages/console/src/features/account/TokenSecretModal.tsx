@@ -31,7 +31,7 @@ export function TokenSecretModal({ secret, onClose }: { secret: string | undefin
       open={secret !== undefined}
       title={t('secretTitle')}
       onCancel={close}
-      maskClosable={false}
+      mask={{ closable: false }}
       footer={
         <Button type="primary" onClick={close} data-testid="token-secret-done">
           {t('secretDone')}

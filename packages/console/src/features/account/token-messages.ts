@@ -39,6 +39,7 @@ export const tokenMessages = defineMessages({
     revokeTextOwner:
       'Scripts and command-line sessions of {user} that use {name} (starting with {prefix}) stop working at once. This cannot be undone.',
     revoked: 'Token {name} revoked',
+    showRevoked: 'Show revoked tokens',
     empty: 'You have no API tokens. Create one to use the berth command-line tool or a script.',
   },
   'zh-CN': {
@@ -77,6 +78,7 @@ export const tokenMessages = defineMessages({
       '使用 {name}（以 {prefix} 开头）的脚本和命令行会话将立即失效。此操作无法撤销；如仍需要，请重新创建令牌。',
     revokeTextOwner: '{user} 使用 {name}（以 {prefix} 开头）的脚本和命令行会话将立即失效。此操作无法撤销。',
     revoked: '已吊销令牌 {name}',
+    showRevoked: '显示已吊销的令牌',
     empty: '你还没有 API 令牌。创建一个即可使用 berth 命令行工具或脚本。',
   },
 });

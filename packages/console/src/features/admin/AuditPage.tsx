@@ -181,7 +181,13 @@ function AuditLog() {
             dataSource={list.items}
             pagination={false}
             scroll={{ x: 'max-content' }}
-            locale={{ emptyText: <EmptyState description={filtered ? t('empty') : t('emptyAll')} /> }}
+            locale={{
+              emptyText: list.loading ? (
+                ' '
+              ) : (
+                <EmptyState description={filtered ? t('empty') : t('emptyAll')} />
+              ),
+            }}
             expandable={{
               rowExpandable: (event) => event.detail !== undefined,
               expandedRowRender: (event) => (
@@ -232,6 +238,7 @@ function AuditLog() {
               },
               {
                 title: t('colClient'),
+                responsive: ['md'],
                 dataIndex: 'ip',
                 render: (ip: string | undefined) => ip ?? '—',
               },
@@ -247,6 +254,7 @@ function AuditLog() {
               },
               {
                 title: t('colDetails'),
+                responsive: ['lg'],
                 key: 'detail',
                 render: (_, event) =>
                   event.detail === undefined ? (

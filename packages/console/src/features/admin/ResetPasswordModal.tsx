@@ -2,7 +2,7 @@
 // revokes the user's sessions and API tokens; the modal says so before.
 import type { User } from '@berth/sdk';
 import { Form, Input, Modal, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
@@ -25,13 +25,6 @@ export function ResetPasswordModal({
   const [form] = Form.useForm<{ password: string }>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-
-  useEffect(() => {
-    if (user) {
-      setError(undefined);
-      form.resetFields();
-    }
-  }, [user, form]);
 
   const onFinish = async ({ password }: { password: string }) => {
     if (!user) return;
@@ -58,7 +51,10 @@ export function ResetPasswordModal({
       okButtonProps={{ danger: true, ...({ 'data-testid': 'user-reset-submit' } as object) }}
       onOk={() => form.submit()}
       confirmLoading={busy}
-      forceRender
+      destroyOnHidden
+      afterOpenChange={(visible) => {
+        if (visible) setError(undefined);
+      }}
     >
       {user ? (
         <Typography.Paragraph>{t('resetText', { username: user.username })}</Typography.Paragraph>
@@ -69,6 +65,7 @@ export function ResetPasswordModal({
         </div>
       ) : null}
       <Form<{ password: string }>
+        name="user-reset"
         form={form}
         layout="vertical"
         onFinish={onFinish}

@@ -119,7 +119,9 @@ function TokensList() {
               ({ 'data-testid': `admin-token-row-${token.id}` }) as React.HTMLAttributes<HTMLElement>
             }
             locale={{
-              emptyText: (
+              emptyText: list.loading ? (
+                ' '
+              ) : (
                 <EmptyState description={username ? t('emptyFiltered', { username }) : t('empty')} />
               ),
             }}
@@ -136,18 +138,26 @@ function TokensList() {
               { title: tk('colName'), dataIndex: 'name', render: (name: string) => <strong>{name}</strong> },
               {
                 title: tk('colPrefix'),
+                responsive: ['md'],
                 dataIndex: 'prefix',
                 render: (prefix: string) => <Typography.Text code>{prefix}…</Typography.Text>,
               },
               { title: tk('colState'), key: 'state', render: (_, token) => <TokenStatus token={token} /> },
-              { title: tk('colCreated'), dataIndex: 'createdAt', render: (v: number) => format.dateTime(v) },
+              {
+                title: tk('colCreated'),
+                responsive: ['lg'],
+                dataIndex: 'createdAt',
+                render: (v: number) => format.dateTime(v),
+              },
               {
                 title: tk('colExpires'),
+                responsive: ['md'],
                 dataIndex: 'expiresAt',
                 render: (v: number | undefined) => (v === undefined ? tk('never') : format.dateTime(v)),
               },
               {
                 title: tk('colLastUsed'),
+                responsive: ['md'],
                 dataIndex: 'lastUsedAt',
                 render: (v: number | undefined) => (v === undefined ? tk('neverUsed') : format.relative(v)),
               },

@@ -73,6 +73,7 @@ export function UserCreateModal({
         if (visible) setError(undefined);
       }}
       width={600}
+      destroyOnHidden
     >
       {error ? (
         <div style={{ marginBottom: 16 }}>
@@ -80,6 +81,7 @@ export function UserCreateModal({
         </div>
       ) : null}
       <Form<CreateForm>
+        name="user-create"
         form={form}
         layout="vertical"
         onFinish={onFinish}

@@ -1,7 +1,7 @@
 // Edit a user (admin): display name, email, role. Only what changed is sent.
 import type { User } from '@berth/sdk';
 import { Form, Input, Modal } from 'antd';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
@@ -23,13 +23,6 @@ export function UserEditModal({
   const [form] = Form.useForm<EditForm>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-
-  useEffect(() => {
-    if (user) {
-      setError(undefined);
-      form.setFieldsValue({ displayName: user.displayName, email: user.email ?? '', role: user.role });
-    }
-  }, [user, form]);
 
   const onFinish = async (values: EditForm) => {
     if (!user) return;
@@ -60,23 +53,37 @@ export function UserEditModal({
       confirmLoading={busy}
       okButtonProps={{ ...({ 'data-testid': 'user-edit-submit' } as object) }}
       width={600}
-      forceRender
+      destroyOnHidden
+      afterOpenChange={(visible) => {
+        if (visible) setError(undefined);
+      }}
     >
       {error ? (
         <div style={{ marginBottom: 16 }}>
           <ErrorAlert error={error} />
         </div>
       ) : null}
-      <Form<EditForm> form={form} layout="vertical" onFinish={onFinish} requiredMark={false} disabled={busy}>
+      <Form<EditForm>
+        key={user?.username}
+        name="user-edit"
+        initialValues={
+          user ? { displayName: user.displayName, email: user.email ?? '', role: user.role } : undefined
+        }
+        form={form}
+        layout="vertical"
+        onFinish={onFinish}
+        requiredMark={false}
+        disabled={busy}
+      >
         <Form.Item label={t('displayName')} name="displayName">
-          <Input maxLength={100} data-testid="user-display-name" />
+          <Input maxLength={100} data-testid="user-edit-display-name" />
         </Form.Item>
         <Form.Item
           label={t('email')}
           name="email"
           rules={[{ pattern: EMAIL_RE, message: t('emailInvalid') }]}
         >
-          <Input type="email" maxLength={254} autoComplete="off" data-testid="user-email" />
+          <Input type="email" maxLength={254} autoComplete="off" data-testid="user-edit-email" />
         </Form.Item>
         <Form.Item label={t('role')} name="role" extra={t('roleChangeNote')}>
           <RolePicker />

@@ -104,12 +104,12 @@ function UsersList() {
     }
   };
 
-  const createButton = (
+  const createButton = (testId?: string) => (
     <Button
       type="primary"
       icon={<PlusOutlined />}
       onClick={() => setCreating(true)}
-      data-testid="user-create"
+      {...(testId ? { 'data-testid': testId } : {})}
     >
       {t('create')}
     </Button>
@@ -117,7 +117,11 @@ function UsersList() {
 
   return (
     <>
-      <PageHeader title={t('title')} subtitle={t('subtitle')} extra={isAdmin ? createButton : undefined} />
+      <PageHeader
+        title={t('title')}
+        subtitle={t('subtitle')}
+        extra={isAdmin ? createButton('user-create') : undefined}
+      />
       {isAdmin ? null : <Alert type="info" showIcon title={t('readOnly')} style={{ marginBottom: 16 }} />}
       {list.error ? (
         <ErrorAlert error={list.error} onRetry={list.reload} />
@@ -134,7 +138,11 @@ function UsersList() {
               ({ 'data-testid': `user-row-${user.username}` }) as React.HTMLAttributes<HTMLElement>
             }
             locale={{
-              emptyText: <EmptyState description={t('empty')} action={isAdmin ? createButton : undefined} />,
+              emptyText: list.loading ? (
+                ' '
+              ) : (
+                <EmptyState description={t('empty')} action={isAdmin ? createButton() : undefined} />
+              ),
             }}
             columns={[
               {
@@ -161,6 +169,7 @@ function UsersList() {
               },
               {
                 title: t('colEmail'),
+                responsive: ['md'],
                 dataIndex: 'email',
                 render: (email: string | undefined) =>
                   email ?? <Typography.Text type="secondary">—</Typography.Text>,
@@ -179,7 +188,12 @@ function UsersList() {
                   </Flex>
                 ),
               },
-              { title: t('colCreated'), dataIndex: 'createdAt', render: (v: number) => format.dateTime(v) },
+              {
+                title: t('colCreated'),
+                responsive: ['lg'],
+                dataIndex: 'createdAt',
+                render: (v: number) => format.dateTime(v),
+              },
               {
                 title: t('colActions'),
                 key: 'actions',
