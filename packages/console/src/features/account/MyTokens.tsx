@@ -48,7 +48,6 @@ export function MyTokens() {
   const rows = showRevoked ? list.items : list.items.filter((x) => tokenState(x) !== 'revoked');
 
   const openCreate = () => {
-    form.resetFields();
     setCreateError(undefined);
     setCreating(true);
   };

@@ -122,7 +122,14 @@ function UsersList() {
         subtitle={t('subtitle')}
         extra={isAdmin ? createButton('user-create') : undefined}
       />
-      {isAdmin ? null : <Alert type="info" showIcon title={t('readOnly')} style={{ marginBottom: 16 }} />}
+      {isAdmin ? null : (
+        <Alert
+          type="info"
+          showIcon
+          title={me.role === 'operator' ? t('readOnlyOperator') : t('readOnly')}
+          style={{ marginBottom: 16 }}
+        />
+      )}
       {list.error ? (
         <ErrorAlert error={list.error} onRetry={list.reload} />
       ) : (

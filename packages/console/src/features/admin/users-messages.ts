@@ -6,6 +6,8 @@ export const usersMessages = defineMessages({
     title: 'Users and roles',
     subtitle: 'Who may log in to Berth, and what each role allows',
     readOnly: 'Only administrators change users. You can see them.',
+    readOnlyOperator:
+      'Only administrators change users. As an operator you may reset the passwords of developers.',
     create: 'Create user',
     createTitle: 'Create a user',
     createSubmit: 'Create user',
@@ -75,6 +77,7 @@ export const usersMessages = defineMessages({
     title: '用户与角色',
     subtitle: '谁可以登录 Berth，以及每个角色能做什么',
     readOnly: '只有管理员可以修改用户。你可以查看。',
+    readOnlyOperator: '只有管理员可以修改用户。作为运维，你可以重置开发者的密码。',
     create: '创建用户',
     createTitle: '创建用户',
     createSubmit: '创建用户',
