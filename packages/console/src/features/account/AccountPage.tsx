@@ -1,7 +1,7 @@
 // My account (/account): who I am (username, display name, role, email), a way to change my
 // password, and my API tokens.
 import { LockOutlined } from '@ant-design/icons';
-import { Button, Card, Descriptions, Flex, Tag, Typography } from 'antd';
+import { Button, Card, Descriptions, Flex, Typography } from 'antd';
 import { useNavigate } from 'react-router';
 import { useUser } from '../../app/session.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
@@ -10,6 +10,7 @@ import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { MyTokens } from './MyTokens.tsx';
 import { accountMessages } from './messages.ts';
 import { useRoleLabel } from './roles.ts';
+import { ToneTag } from './ToneTag.tsx';
 
 export default function AccountPage() {
   const user = useUser();
@@ -43,9 +44,9 @@ export default function AccountPage() {
             <Descriptions.Item label={t('displayName')}>{user.displayName}</Descriptions.Item>
             <Descriptions.Item label={t('role')}>
               <Flex gap={8} wrap align="center">
-                <Tag color="blue" data-testid="account-role">
+                <ToneTag tone="blue" testId="account-role">
                   {roleLabel(user.role)}
-                </Tag>
+                </ToneTag>
                 <Typography.Text type="secondary">{t('roleHelp')}</Typography.Text>
               </Flex>
             </Descriptions.Item>

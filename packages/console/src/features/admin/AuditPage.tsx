@@ -2,7 +2,7 @@
 // actor, action prefix, target type and id, and time range; the filters are the URL's query, so a
 // filtered view is a link. A row opens to its details as JSON.
 import type { AuditEvent } from '@berth/sdk';
-import { Button, DatePicker, Flex, Form, Input, Select, Table, Tag, Typography } from 'antd';
+import { Button, DatePicker, Flex, Form, Input, Select, Table, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
@@ -15,6 +15,7 @@ import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { LoadMore } from '../account/LoadMore.tsx';
 import { MONO_BLOCK } from '../account/mono.ts';
+import { ToneTag } from '../account/ToneTag.tsx';
 import { useCursorList } from '../account/use-cursor-list.ts';
 import { auditActionMessages, auditMessages, auditTargetMessages } from './audit-messages.ts';
 import {
@@ -247,9 +248,9 @@ function AuditLog() {
                 key: 'outcome',
                 render: (_, event) =>
                   auditFailed(event) ? (
-                    <Tag color="error">{t('outcomeFailed')}</Tag>
+                    <ToneTag tone="red">{t('outcomeFailed')}</ToneTag>
                   ) : (
-                    <Tag color="success">{t('outcomeOk')}</Tag>
+                    <ToneTag tone="green">{t('outcomeOk')}</ToneTag>
                   ),
               },
               {

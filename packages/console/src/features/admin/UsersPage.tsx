@@ -4,7 +4,7 @@
 
 import { PlusOutlined } from '@ant-design/icons';
 import type { User } from '@berth/sdk';
-import { Alert, Button, Flex, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Flex, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { RequireRole } from '../../app/RequireRole.tsx';
@@ -18,6 +18,7 @@ import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { LoadMore } from '../account/LoadMore.tsx';
 import { useRoleLabel } from '../account/roles.ts';
+import { ToneTag } from '../account/ToneTag.tsx';
 import { useCursorList } from '../account/use-cursor-list.ts';
 import { ResetPasswordModal } from './ResetPasswordModal.tsx';
 import { UserCreateModal } from './UserCreateModal.tsx';
@@ -25,7 +26,7 @@ import { UserEditModal } from './UserEditModal.tsx';
 import { userActions } from './user-fields.ts';
 import { usersMessages } from './users-messages.ts';
 
-const ROLE_COLORS = { admin: 'red', operator: 'orange', developer: 'blue', auditor: 'purple' } as const;
+const ROLE_TONES = { admin: 'red', operator: 'amber', developer: 'blue', auditor: 'purple' } as const;
 
 function UsersList() {
   const api = useApi();
@@ -172,7 +173,7 @@ function UsersList() {
               {
                 title: t('colRole'),
                 dataIndex: 'role',
-                render: (role: User['role']) => <Tag color={ROLE_COLORS[role]}>{roleLabel(role)}</Tag>,
+                render: (role: User['role']) => <ToneTag tone={ROLE_TONES[role]}>{roleLabel(role)}</ToneTag>,
               },
               {
                 title: t('colEmail'),
@@ -187,11 +188,13 @@ function UsersList() {
                 render: (_, user) => (
                   <Flex gap={4} wrap>
                     {user.disabled ? (
-                      <Tag color="default">{t('stateDisabled')}</Tag>
+                      <ToneTag tone="gray">{t('stateDisabled')}</ToneTag>
                     ) : (
-                      <Tag color="success">{t('stateActive')}</Tag>
+                      <ToneTag tone="green">{t('stateActive')}</ToneTag>
                     )}
-                    {user.passwordChangeRequired ? <Tag color="warning">{t('stateMustChange')}</Tag> : null}
+                    {user.passwordChangeRequired ? (
+                      <ToneTag tone="amber">{t('stateMustChange')}</ToneTag>
+                    ) : null}
                   </Flex>
                 ),
               },
