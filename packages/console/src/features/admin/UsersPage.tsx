@@ -200,7 +200,7 @@ function UsersList() {
               },
               {
                 title: t('colCreated'),
-                responsive: ['lg'],
+                responsive: ['xxl'],
                 dataIndex: 'createdAt',
                 render: (v: number) => format.dateTime(v),
               },
