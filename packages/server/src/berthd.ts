@@ -28,6 +28,7 @@ import {
   guardServer,
   listenServer,
 } from './gateway/index.ts';
+import { BUILT_CONSOLE_DIR, createConsoleSite } from './http/console-routes.ts';
 import { downloadRoutes } from './http/download-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { type Api, createHttpApp } from './http/server.ts';
@@ -289,6 +290,10 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     const publicGateway = gateway;
 
     const publicUrls = urls;
+    const consoleSite = createConsoleSite({
+      dir: config.consoleDir ?? BUILT_CONSOLE_DIR,
+      logger: logger.child({ mod: 'console' }),
+    });
     http = await createHttpApp({
       logger,
       version: VERSION,
@@ -297,6 +302,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       authenticate: identity.authenticate,
       consoleOrigin: () => new URL(publicUrls.console).origin,
       sessionCookieName: identity.sessionCookie.name,
+      // The web console's pages: `/` and the deep links browsers open.
+      notFound: consoleSite.page,
       ...(shared
         ? {
             serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
@@ -312,6 +319,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       routes: [
         healthRoutes({ store, version: VERSION }),
         downloadRoutes({ cliPackage: config.cliPackage }),
+        consoleSite.routes,
         identityRoutes({
           identity,
           audit,
