@@ -19,7 +19,7 @@ import type {
   CreateAppResponse,
   UpdateAppBody,
 } from './schemas/apps.ts';
-import type { EnvName, Health } from './schemas/common.ts';
+import type { EnvName, Health, PlatformStatus } from './schemas/common.ts';
 import type {
   AppLogLine,
   AppLogsQuery,
@@ -151,6 +151,12 @@ export class BerthClient {
       if (body && typeof body.status === 'string') return body;
     }
     throw errorFromResponse(response.status, response.statusText, text);
+  }
+
+  /** `GET /api/v1/platform/status` (admin, operator, auditor): version, store, runtime, gateway
+   *  workers, job queue and the data directory's disk use (measured at most once a minute). */
+  platformStatus(): Promise<PlatformStatus> {
+    return this.#request('GET', '/api/v1/platform/status');
   }
 
   // --- sessions and the current user --------------------------------------------------------

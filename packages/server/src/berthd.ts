@@ -44,6 +44,7 @@ import {
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
+import { createDataDirMeter, createPlatformStatus, platformRoutes } from './platform/index.ts';
 import {
   type BindablePublicUrls,
   createPublicUrls,
@@ -100,6 +101,7 @@ export interface Berthd {
 }
 
 export async function startBerthd(config: Readonly<Config>, options: BerthdOptions = {}): Promise<Berthd> {
+  const startedAt = Date.now();
   const logger = options.logger ?? createLogger(config.logLevel);
   const secretBox = createSecretBox(loadSecretKey(config.dataDir, config.secretKey));
   const store = openStore(config.database, (err) =>
@@ -330,6 +332,17 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         }),
         appsRoutes({ apps }),
         jobsRoutes({ queue: jobs, access: apps.access, audit }),
+        platformRoutes({
+          status: createPlatformStatus({
+            version: VERSION,
+            startedAt,
+            dialect: store.dialect,
+            driver: config.runtime.driver,
+            gateway: { workers: config.gatewayWorkers, running: () => gatewayWorkers?.pids().length ?? 0 },
+            jobCounts: (since) => jobs.counts(since),
+            dataDir: createDataDirMeter({ dir: config.dataDir, logger: logger.child({ mod: 'platform' }) }),
+          }),
+        }),
         engine.routes,
       ],
     });
