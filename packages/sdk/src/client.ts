@@ -8,6 +8,7 @@ import type {
   AppEnvListResponse,
   AppLimitsBody,
   AppLimitsResponse,
+  AppListQuery,
   AppListResponse,
   AppMemberListResponse,
   AppSecretRotateResponse,
@@ -232,9 +233,10 @@ export class BerthClient {
 
   // --- apps ---------------------------------------------------------------------------------
 
-  /** One page of the apps the caller may read, by code. */
-  listApps(page: PageQuery = {}): Promise<AppListResponse> {
-    return this.#request('GET', '/api/v1/apps', { query: { ...page } });
+  /** One page of the apps the caller may read, by code; `q` keeps those whose code or name contains
+   *  it (letters in either case). */
+  listApps(query: AppListQuery = {}): Promise<AppListResponse> {
+    return this.#request('GET', '/api/v1/apps', { query: { ...query } });
   }
 
   createApp(body: CreateAppBody): Promise<CreateAppResponse> {

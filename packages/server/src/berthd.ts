@@ -191,6 +191,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       lookupUser: identity.lookupUser,
       usersByIds: identity.usersByIds,
       appsUrl: () => urls!.apps,
+      currentReleases: (codes) => engine!.currentReleases(codes),
       onConfigChanged: (actor, code, env, trx) => engine!.service.configChanged(actor, code, env, trx),
       onSecretRotated: (actor, code, trx) => engine!.service.secretRotated(actor, code, trx),
       maxInstancesPerApp: config.engine.maxInstancesPerApp,
