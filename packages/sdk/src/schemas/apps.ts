@@ -67,7 +67,10 @@ export const AppEnvSummarySchema = Type.Object({
   url: Type.Optional(Type.String({ description: 'Where the environment is served' })),
   varCount: Type.Integer({ minimum: 0 }),
   release: Type.Optional(
-    Type.Integer({ minimum: 1, description: "The current release's version; absent before the first deploy" }),
+    Type.Integer({
+      minimum: 1,
+      description: "The current release's version; absent before the first deploy",
+    }),
   ),
 });
 export type AppEnvSummary = Static<typeof AppEnvSummarySchema>;
@@ -120,7 +123,8 @@ export const AppListQuerySchema = pageQuerySchema({
     Type.String({
       minLength: 1,
       maxLength: APP_SEARCH_MAX_LENGTH,
-      description: 'Only apps whose code or name contains this text (letters in either case; % and _ are plain)',
+      description:
+        'Only apps whose code or name contains this text (letters in either case; % and _ are plain)',
     }),
   ),
 });
