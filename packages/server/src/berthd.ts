@@ -82,6 +82,8 @@ export interface Berthd {
   readonly appsPort: number;
   /** The public URLs berthd hands out (console, apps, the API as instances reach it). */
   readonly urls: PublicUrls;
+  /** The web console's build directory berthd serves (BERTH_CONSOLE_DIR, or the checkout's). */
+  readonly consoleDir: string;
   readonly store: Store;
   readonly jobs: JobQueue;
   readonly http: Api;
@@ -293,8 +295,9 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     const publicGateway = gateway;
 
     const publicUrls = urls;
+    const consoleDir = config.consoleDir ?? BUILT_CONSOLE_DIR;
     const consoleSite = createConsoleSite({
-      dir: config.consoleDir ?? BUILT_CONSOLE_DIR,
+      dir: consoleDir,
       logger: logger.child({ mod: 'console' }),
     });
     http = await createHttpApp({
@@ -408,6 +411,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       appsUrl: `http://${shownHost}:${appsPort}`,
       appsPort,
       urls: publicUrls,
+      consoleDir,
       store,
       jobs,
       http,

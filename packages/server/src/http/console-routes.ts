@@ -194,6 +194,15 @@ export function createConsoleSite(deps: { dir: string; logger: Logger }): Consol
   };
 }
 
+/** Whether `dir` holds a built console (its index.html), for berthd's start banner. */
+export function consoleBuilt(dir: string): boolean {
+  try {
+    return fs.lstatSync(path.join(dir, 'index.html')).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a request no route took is one of the console's pages: `/` always, any other path a
  *  browser navigates to (it prefers HTML) unless its first segment belongs to someone else. */
 export function isConsolePage(method: string, pathname: string, headers: IncomingHttpHeaders): boolean {
