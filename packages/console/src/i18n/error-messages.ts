@@ -101,6 +101,8 @@ const en = {
   RUNS_LIMIT: 'The app has as many one-off runs going as it may (BERTH_RUNS_PER_APP); wait for one to end',
   SECRET_UNREADABLE: 'A stored secret cannot be decrypted (was the secret key changed?)',
   STORE_UNAVAILABLE: 'The store is not reachable',
+  CONSOLE_MISSING:
+    'This berthd has no web console to serve: build it (npm run build) or set BERTH_CONSOLE_DIR',
   CLI_PACKAGE_MISSING:
     'This berthd has no CLI package to serve: build it (npm run build) or set BERTH_CLI_PACKAGE',
   INTERNAL: 'Internal error',
