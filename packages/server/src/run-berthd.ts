@@ -59,7 +59,7 @@ function banner(berthd: Berthd): string {
     `  data dir: ${berthd.config.dataDir}`,
     `  store:    ${berthd.store.dialect}`,
     consoleBuilt(berthd.consoleDir)
-      ? `  console:  ${url}/ (the web console)`
+      ? `  console:  open ${url}/ in a browser to log in (the API is under ${url}/api/v1)`
       : `  console:  not built (npm run build writes it; or set BERTH_CONSOLE_DIR): ${url}/ answers CONSOLE_MISSING`,
   ];
   const b = berthd.bootstrap;
@@ -77,8 +77,9 @@ function banner(berthd: Berthd): string {
   }
   lines.push(
     '',
-    '  Log in from another terminal:',
-    `    npx berth login ${url} --username ${b.username}`,
+    '  Or log in with the CLI from another terminal, in this checkout:',
+    '    export PATH="$PWD/node_modules/.bin:$PATH"',
+    `    berth login ${url} --username ${b.username}`,
     '',
   );
   return `${lines.join('\n')}\n`;
