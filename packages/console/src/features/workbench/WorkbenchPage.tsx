@@ -4,7 +4,7 @@
 import type { App, EnvName } from '@berth/sdk';
 import { Button, Card, Flex, Input, Spin, Typography } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
@@ -33,6 +33,7 @@ export default function WorkbenchPage() {
   const api = useApi();
   const t = useMessages(workbenchMessages);
   const feedback = useFeedback();
+  const navigate = useNavigate();
   const [text, setText] = useState('');
   const search = useDebounced(text, 300);
   const [loaded, setLoaded] = useState<Loaded | undefined>(undefined);
@@ -100,9 +101,9 @@ export default function WorkbenchPage() {
           <EmptyState
             description={t('empty')}
             action={
-              <Link to="/apps">
-                <Button type="primary">{t('goToApps')}</Button>
-              </Link>
+              <Button type="primary" onClick={() => navigate('/apps')}>
+                {t('goToApps')}
+              </Button>
             }
           />
         )

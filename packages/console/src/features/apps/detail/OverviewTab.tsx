@@ -6,7 +6,7 @@ import { eachItem } from '@berth/sdk/client';
 import { Button, Card, Descriptions, Flex, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useEffect, useMemo, useState } from 'react';
-import { Link } from 'react-router';
+import { useNavigate } from 'react-router';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { useConfirm } from '../../../components/confirm.tsx';
 import { EmptyState } from '../../../components/EmptyState.tsx';
@@ -61,6 +61,7 @@ export default function OverviewTab({ app, env, showDeploy }: AppTabProps) {
   const format = useFormat();
   const confirm = useConfirm();
   const feedback = useFeedback();
+  const navigate = useNavigate();
   const [scaling, setScaling] = useState(false);
   const [acting, setActing] = useState<string | undefined>(undefined);
 
@@ -140,14 +141,13 @@ export default function OverviewTab({ app, env, showDeploy }: AppTabProps) {
         <EmptyState
           description={t('noRelease', { env: envName })}
           action={
-            <Link
-              to={`/apps/${encodeURIComponent(app.code)}/${env}/deploys`}
+            <Button
+              type="primary"
+              onClick={() => navigate(`/apps/${encodeURIComponent(app.code)}/${env}/deploys`)}
               data-testid="overview-to-deploys"
             >
-              <Button type="primary" tabIndex={-1}>
-                {t('toDeploys')}
-              </Button>
-            </Link>
+              {t('toDeploys')}
+            </Button>
           }
         />
       </Card>
@@ -161,44 +161,37 @@ export default function OverviewTab({ app, env, showDeploy }: AppTabProps) {
         title={t('currentRelease')}
         data-testid="current-release"
         data-version={current.version}
-        extra={
-          <Space wrap>
-            <Button
-              onClick={() => void act('restart', current.version)}
-              loading={acting === 'restart'}
-              disabled={!!acting}
-              data-testid="env-restart"
-            >
-              {t('restart')}
-            </Button>
-            <Button
-              onClick={() => void act('stop', current.version)}
-              loading={acting === 'stop'}
-              disabled={!!acting}
-              danger
-              data-testid="env-stop"
-            >
-              {t('stop')}
-            </Button>
-            <Button
-              onClick={() => void act('start', current.version)}
-              loading={acting === 'start'}
-              disabled={!!acting}
-              data-testid="env-start"
-            >
-              {t('start')}
-            </Button>
-            <Button
-              type="primary"
-              onClick={() => setScaling(true)}
-              disabled={!!acting}
-              data-testid="env-scale"
-            >
-              {t('scale')}
-            </Button>
-          </Space>
-        }
       >
+        <Flex wrap gap={8} style={{ marginBottom: 12 }}>
+          <Button
+            onClick={() => void act('restart', current.version)}
+            loading={acting === 'restart'}
+            disabled={!!acting}
+            data-testid="env-restart"
+          >
+            {t('restart')}
+          </Button>
+          <Button
+            onClick={() => void act('stop', current.version)}
+            loading={acting === 'stop'}
+            disabled={!!acting}
+            danger
+            data-testid="env-stop"
+          >
+            {t('stop')}
+          </Button>
+          <Button
+            onClick={() => void act('start', current.version)}
+            loading={acting === 'start'}
+            disabled={!!acting}
+            data-testid="env-start"
+          >
+            {t('start')}
+          </Button>
+          <Button type="primary" onClick={() => setScaling(true)} disabled={!!acting} data-testid="env-scale">
+            {t('scale')}
+          </Button>
+        </Flex>
         <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }}>
           <Descriptions.Item label={t('version')}>
             {e('release', { version: current.version })}
