@@ -80,7 +80,7 @@ export function DeployHistory({
     () => [
       {
         key: 'id',
-        title: 'ID',
+        title: t('id'),
         render: (_, d) => (
           <Link to={{ search: `?deploy=${encodeURIComponent(d.id)}` }} aria-label={t('open', { id: d.id })}>
             {d.id}
