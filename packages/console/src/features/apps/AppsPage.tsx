@@ -2,7 +2,7 @@
 // the cursors kept), searched by the server as one types (debounced), and the create form. A new
 // app's secret is shown once before the console opens the app.
 
-import { PlusOutlined } from '@ant-design/icons';
+import { PlusOutlined, SearchOutlined } from '@ant-design/icons';
 import type { App, CreateAppResponse, EnvName } from '@berth/sdk';
 import { Button, Flex, Input, Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
@@ -101,12 +101,13 @@ export default function AppsPage() {
           </Button>
         }
       />
-      <Input.Search
+      <Input
+        type="search"
+        prefix={<SearchOutlined aria-hidden />}
         allowClear
         value={text}
         maxLength={APP_SEARCH_MAX}
         onChange={(ev) => setText(ev.target.value)}
-        onSearch={(value) => setText(value)}
         placeholder={t('search')}
         aria-label={t('search')}
         data-testid="apps-search"

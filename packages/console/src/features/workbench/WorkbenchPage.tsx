@@ -1,6 +1,7 @@
 // The workbench (`/`): the apps the user can open, as cards with their logo, name and code and
 // links to where prod and stag are served; a search over code and name (done by the server) and
 // "load more" paging.
+import { SearchOutlined } from '@ant-design/icons';
 import type { App, EnvName } from '@berth/sdk';
 import { Button, Card, Flex, Input, Spin, Typography } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -79,12 +80,13 @@ export default function WorkbenchPage() {
   return (
     <>
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
-      <Input.Search
+      <Input
+        type="search"
+        prefix={<SearchOutlined aria-hidden />}
         allowClear
         value={text}
         maxLength={APP_SEARCH_MAX}
         onChange={(e) => setText(e.target.value)}
-        onSearch={(value) => setText(value)}
         placeholder={t('search')}
         aria-label={t('search')}
         data-testid="workbench-search"
