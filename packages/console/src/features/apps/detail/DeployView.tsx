@@ -41,7 +41,7 @@ export function DeployView({
   const feedback = useFeedback();
   const [deploy, setDeploy] = useState<Deploy | undefined>(undefined);
   const [lines, setLines] = useState<LogLine[]>([]);
-  const [dropped, setDropped] = useState(0);
+  const [truncated, setTruncated] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const [tick, setTick] = useState(0);
   const [cancelling, setCancelling] = useState(false);
@@ -54,15 +54,16 @@ export function DeployView({
     let after = 0;
     let lastStatus: string | undefined;
     setLines([]);
-    setDropped(0);
+    setTruncated(false);
     setError(undefined);
+    let total = 0;
     const append = (more: LogLine[]) => {
       if (more.length === 0) return;
+      total += more.length;
+      if (total > MAX_LINES) setTruncated(true);
       setLines((old) => {
         const all = old.concat(more);
-        if (all.length <= MAX_LINES) return all;
-        setDropped((n) => n + all.length - MAX_LINES);
-        return all.slice(all.length - MAX_LINES);
+        return all.length <= MAX_LINES ? all : all.slice(all.length - MAX_LINES);
       });
     };
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -220,7 +221,7 @@ export function DeployView({
         tabIndex={0}
         style={{ minHeight: 120 }}
       >
-        {dropped > 0 ? <div>…</div> : null}
+        {truncated ? <div>…</div> : null}
         {lines.length === 0 ? (
           <span style={{ opacity: 0.7 }}>{t('logEmpty')}</span>
         ) : (
