@@ -8,10 +8,9 @@ import { describeError, errorCode } from '../../api/errors.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { common } from '../../components/messages.ts';
 import { useLocale, useMessages } from '../../i18n/I18nProvider.tsx';
+import { APP_CODE_RULE } from './app-summary.ts';
 import { appsMessages } from './apps-messages.ts';
 
-/** The API's rule for app codes (APP_CODE_PATTERN of @berth/sdk, which the console may not import at run time). */
-const CODE_PATTERN = /^[a-z][a-z0-9_-]{1,29}$/;
 const CODE_ERRORS = new Set(['APP_CODE_TAKEN', 'APP_CODE_RESERVED']);
 
 interface Values {
@@ -81,7 +80,7 @@ export function CreateAppModal({
           extra={t('codeHelp')}
           rules={[
             { required: true, message: t('codeRequired') },
-            { pattern: CODE_PATTERN, message: t('codeInvalid') },
+            { pattern: APP_CODE_RULE, message: t('codeInvalid') },
           ]}
         >
           <Input
