@@ -174,47 +174,55 @@ export default function ConfigTab({ app, env, showDeploy }: AppTabProps) {
               </span>
             ),
           },
-          {
-            key: 'actions',
-            title: ts('actions'),
-            render: (_, v) => (
-              <Space size={4} wrap>
-                {v.secret && revealer ? (
-                  revealed[v.name] !== undefined ? (
-                    <Button size="small" onClick={() => hide(v.name)}>
-                      {t('hide')}
-                    </Button>
-                  ) : (
-                    <Button
-                      size="small"
-                      onClick={() => reveal(v)}
-                      loading={busy === `reveal-${v.name}`}
-                      data-testid={`config-reveal-${v.name}`}
-                    >
-                      {t('reveal')}
-                    </Button>
-                  )
-                ) : null}
-                {writer ? (
-                  <Button size="small" onClick={() => setEditing(v)} data-testid={`config-edit-${v.name}`}>
-                    {t('edit')}
-                  </Button>
-                ) : null}
-                {writer ? (
-                  <Button
-                    size="small"
-                    danger
-                    onClick={() => unset(v)}
-                    disabled={busy !== undefined}
-                    loading={busy === `unset-${v.name}`}
-                    data-testid={`config-unset-${v.name}`}
-                  >
-                    {t('unset')}
-                  </Button>
-                ) : null}
-              </Space>
-            ),
-          },
+          ...(writer || revealer
+            ? [
+                {
+                  key: 'actions',
+                  title: ts('actions'),
+                  render: (_: unknown, v: ConfigVar) => (
+                    <Space size={4} wrap>
+                      {v.secret && revealer ? (
+                        revealed[v.name] !== undefined ? (
+                          <Button size="small" onClick={() => hide(v.name)}>
+                            {t('hide')}
+                          </Button>
+                        ) : (
+                          <Button
+                            size="small"
+                            onClick={() => reveal(v)}
+                            loading={busy === `reveal-${v.name}`}
+                            data-testid={`config-reveal-${v.name}`}
+                          >
+                            {t('reveal')}
+                          </Button>
+                        )
+                      ) : null}
+                      {writer ? (
+                        <Button
+                          size="small"
+                          onClick={() => setEditing(v)}
+                          data-testid={`config-edit-${v.name}`}
+                        >
+                          {t('edit')}
+                        </Button>
+                      ) : null}
+                      {writer ? (
+                        <Button
+                          size="small"
+                          danger
+                          onClick={() => unset(v)}
+                          disabled={busy !== undefined}
+                          loading={busy === `unset-${v.name}`}
+                          data-testid={`config-unset-${v.name}`}
+                        >
+                          {t('unset')}
+                        </Button>
+                      ) : null}
+                    </Space>
+                  ),
+                },
+              ]
+            : []),
         ]}
       />
       <LoadMore list={list} testId="config-more" />

@@ -3,8 +3,9 @@
 // over the API's NDJSON stream, which is closed when the tab goes away or following is switched off.
 // At most LOG_LINES_KEPT lines stay in memory; the view keeps to the newest line unless the reader
 // scrolled up.
+import { SearchOutlined } from '@ant-design/icons';
 import type { AppLogLine } from '@berth/sdk';
-import { Alert, Button, Flex, Input, Select, Space, Spin, Switch, Typography, theme } from 'antd';
+import { Alert, Button, Flex, Grid, Input, Select, Space, Spin, Switch, Typography, theme } from 'antd';
 import { type CSSProperties, memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { EmptyState } from '../../../components/EmptyState.tsx';
@@ -44,6 +45,10 @@ export default function LogsTab({ app, env }: AppTabProps) {
   const api = useApi();
   const t = useMessages(logsMessages);
   const { token } = theme.useToken();
+  const screens = Grid.useBreakpoint();
+  /** On a phone the filters take the full width and a line's text goes under its time and source. */
+  const narrow = !screens.md;
+  const filterWidth = (width: number): CSSProperties => (narrow ? { width: '100%' } : { width });
   const [processType, setProcessType] = useState<string | undefined>(undefined);
   const [instance, setInstance] = useState<string | undefined>(undefined);
   const [searchInput, setSearchInput] = useState('');
@@ -195,7 +200,7 @@ export default function LogsTab({ app, env }: AppTabProps) {
             setInstance(undefined);
           }}
           options={processTypes.map((p) => ({ value: p, label: p }))}
-          style={{ minWidth: 160 }}
+          style={filterWidth(160)}
           data-testid="logs-process"
         />
         <Select<string>
@@ -206,29 +211,36 @@ export default function LogsTab({ app, env }: AppTabProps) {
           value={instance}
           onChange={setInstance}
           options={instanceIds.map((id) => ({ value: id, label: id }))}
-          style={{ minWidth: 200 }}
+          style={filterWidth(220)}
           data-testid="logs-instance"
         />
-        <Input.Search
-          allowClear
-          aria-label={t('search')}
-          placeholder={t('searchPlaceholder')}
-          value={searchInput}
-          onChange={(e) => {
-            setSearchInput(e.target.value);
-            if (e.target.value === '') setQ('');
-          }}
-          onSearch={(value) => setQ(value)}
-          maxLength={200}
-          style={{ width: 260, maxWidth: '100%' }}
-          data-testid="logs-search"
-        />
+        <Space.Compact style={filterWidth(240)}>
+          <Input
+            allowClear
+            aria-label={t('search')}
+            placeholder={t('searchPlaceholder')}
+            value={searchInput}
+            onChange={(e) => {
+              setSearchInput(e.target.value);
+              if (e.target.value === '') setQ('');
+            }}
+            onPressEnter={() => setQ(searchInput)}
+            maxLength={200}
+            data-testid="logs-search"
+          />
+          <Button
+            icon={<SearchOutlined />}
+            aria-label={t('search')}
+            onClick={() => setQ(searchInput)}
+            data-testid="logs-search-submit"
+          />
+        </Space.Compact>
         <Select<LogWindow>
           aria-label={t('window')}
           value={range}
           onChange={setRange}
           options={LOG_WINDOWS.map((w) => ({ value: w, label: t(WINDOW_KEY[w]) }))}
-          style={{ minWidth: 150 }}
+          style={filterWidth(150)}
           data-testid="logs-since"
         />
         <Space size={6}>
@@ -303,7 +315,9 @@ export default function LogsTab({ app, env }: AppTabProps) {
           ) : buffer.lines.length === 0 && !error ? (
             <EmptyState description={follow ? t('emptyFollow') : t('empty')} />
           ) : (
-            buffer.lines.map((line) => <LogRow key={line.key} line={line} q={q} styles={lineStyle} t={t} />)
+            buffer.lines.map((line) => (
+              <LogRow key={line.key} line={line} q={q} narrow={narrow} styles={lineStyle} t={t} />
+            ))
           )}
         </div>
         {showJump ? (
@@ -325,46 +339,57 @@ export default function LogsTab({ app, env }: AppTabProps) {
 interface RowProps {
   line: KeptLogLine;
   q: string;
+  narrow: boolean;
   styles: { stderr: CSSProperties; mark: CSSProperties; muted: CSSProperties };
   t: (key: 'stderr' | 'stdout') => string;
 }
 
 /** One line; memoised, so that appending lines does not render the thousands already shown. */
-const LogRow = memo(function LogRow({ line, q, styles, t }: RowProps) {
+const LogRow = memo(function LogRow({ line, q, narrow, styles, t }: RowProps) {
   const format = useFormat();
   const err = line.stream === 'stderr';
+  const meta = (
+    <>
+      <span style={{ ...styles.muted, flex: 'none' }} title={format.dateTime(line.at)}>
+        {format.time(line.at)}
+      </span>
+      <span style={{ ...styles.muted, flex: 'none' }}>{line.instance}</span>
+      <span style={err ? { flex: 'none', fontWeight: 600 } : { ...styles.muted, flex: 'none' }}>
+        {err ? t('stderr') : t('stdout')}
+      </span>
+    </>
+  );
+  const text = (
+    <span style={{ minWidth: 0, flex: '1 1 auto' }}>
+      {splitHighlight(line.line, q).map((part, i) =>
+        part.match ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: parts of one fixed string, in order
+          <mark key={i} style={styles.mark}>
+            {part.text}
+          </mark>
+        ) : (
+          // biome-ignore lint/suspicious/noArrayIndexKey: parts of one fixed string, in order
+          <span key={i}>{part.text}</span>
+        ),
+      )}
+    </span>
+  );
   return (
     <div
       data-stream={line.stream}
       style={{
         display: 'flex',
-        gap: 10,
-        padding: '0 10px',
+        flexWrap: narrow ? 'wrap' : 'nowrap',
+        columnGap: 10,
+        padding: narrow ? '2px 8px' : '0 10px',
         whiteSpace: 'pre-wrap',
-        wordBreak: 'break-all',
+        wordBreak: 'break-word',
+        overflowWrap: 'anywhere',
         ...(err ? styles.stderr : {}),
       }}
     >
-      <span style={{ ...styles.muted, flex: 'none' }} title={format.dateTime(line.at)}>
-        {format.time(line.at)}
-      </span>
-      <span style={{ ...styles.muted, flex: 'none' }}>{line.instance}</span>
-      <span style={{ flex: 'none', width: '4.5em', fontWeight: err ? 600 : undefined }}>
-        {err ? t('stderr') : t('stdout')}
-      </span>
-      <span style={{ minWidth: 0 }}>
-        {splitHighlight(line.line, q).map((part, i) =>
-          part.match ? (
-            // biome-ignore lint/suspicious/noArrayIndexKey: parts of one fixed string, in order
-            <mark key={i} style={styles.mark}>
-              {part.text}
-            </mark>
-          ) : (
-            // biome-ignore lint/suspicious/noArrayIndexKey: parts of one fixed string, in order
-            <span key={i}>{part.text}</span>
-          ),
-        )}
-      </span>
+      {meta}
+      {narrow ? <div style={{ flexBasis: '100%', minWidth: 0 }}>{text}</div> : text}
     </div>
   );
 });

@@ -134,7 +134,24 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
         pagination={false}
         scroll={{ x: 'max-content' }}
         onRow={(r) => ({ 'data-testid': `release-row-${r.version}` }) as React.HTMLAttributes<HTMLElement>}
-        locale={{ emptyText: <EmptyState description={t('empty', { env })} /> }}
+        locale={{
+          emptyText: (
+            <EmptyState
+              description={t('empty', { env })}
+              action={
+                writer ? (
+                  <Button
+                    type="primary"
+                    onClick={() => navigate(`/apps/${encodeURIComponent(app.code)}/${env}/deploys`)}
+                    data-testid="releases-go-deploy"
+                  >
+                    {ts('openDeploys')}
+                  </Button>
+                ) : undefined
+              }
+            />
+          ),
+        }}
         columns={[
           {
             key: 'version',

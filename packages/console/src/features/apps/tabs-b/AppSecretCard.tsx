@@ -1,7 +1,7 @@
 // The app secret: revealed on request (audited), and rotated after a confirmation that says what
 // stops working and what restarts; the new secret is shown once, with the restarts it started.
 import type { AppSecretRotateResponse, Deploy } from '@berth/sdk';
-import { Alert, Button, Card, Flex, List, Typography } from 'antd';
+import { Alert, Button, Card, Flex, Typography } from 'antd';
 import { useState } from 'react';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { useConfirm } from '../../../components/confirm.tsx';
@@ -121,23 +121,16 @@ export function AppSecretCard({
                 {rotated.deploys.length > 0 ? (
                   <>
                     <Typography.Text>{t('restarts')}</Typography.Text>
-                    <List
-                      size="small"
-                      dataSource={rotated.deploys}
-                      renderItem={(d) => (
-                        <List.Item
-                          key={d.id}
-                          actions={[
-                            <Button key="show" size="small" type="link" onClick={() => openDeploy(d)}>
-                              {t('showDeploy')}
-                            </Button>,
-                          ]}
-                        >
-                          {t('restartOf', { env: d.env })}
-                        </List.Item>
-                      )}
-                      data-testid="secret-restarts"
-                    />
+                    <Flex vertical gap={4} data-testid="secret-restarts">
+                      {rotated.deploys.map((d) => (
+                        <Flex key={d.id} gap={8} wrap align="center">
+                          <Typography.Text>{t('restartOf', { env: d.env })}</Typography.Text>
+                          <Button size="small" type="link" onClick={() => openDeploy(d)}>
+                            {t('showDeploy')}
+                          </Button>
+                        </Flex>
+                      ))}
+                    </Flex>
                   </>
                 ) : (
                   <Typography.Text>{t('noRestarts')}</Typography.Text>

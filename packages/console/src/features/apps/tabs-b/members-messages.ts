@@ -15,12 +15,12 @@ export const membersMessages = defineMessages({
     remove: 'Remove',
     removeTitle: 'Remove {username} from {app}?',
     removeText:
-      '{username} will no longer see or change {app} (its environments, config vars, deploys and secret). Their running deploys go on.',
+      '{username} will no longer see or change {app} (its environments, config vars, deploys and secret).',
     removeOk: 'Remove',
     removed: '{username} is no longer a member of {app}.',
     empty: '{app} has no developer members. Add one by username so they can deploy it.',
     membersOf: 'Members of {app}',
-    note: 'Members are developers who may see and change this app; admins and operators may anyway.',
+    note: 'Members may see and change this app; admins and operators may anyway, and developers only when they are members.',
   },
   'zh-CN': {
     username: '用户名',
@@ -33,12 +33,11 @@ export const membersMessages = defineMessages({
     added204: '如果存在名为 {username} 的用户，其现在已是 {app} 的成员。下方列表显示实际成员。',
     remove: '移除',
     removeTitle: '将 {username} 从 {app} 中移除？',
-    removeText:
-      '{username} 将不能再查看或修改 {app}（包括其环境、配置变量、部署和应用密钥）。其已发起的部署会继续进行。',
+    removeText: '{username} 将不能再查看或修改 {app}（包括其环境、配置变量、部署和应用密钥）。',
     removeOk: '移除',
     removed: '{username} 已不再是 {app} 的成员。',
     empty: '{app} 还没有开发者成员。按用户名添加成员后，他们即可部署此应用。',
     membersOf: '{app} 的成员',
-    note: '成员是可以查看和修改此应用的开发者；管理员和运维人员无需成为成员也可以操作。',
+    note: '成员可以查看和修改此应用；管理员和运维人员无需成为成员也可以操作，开发者只有成为成员后才可以。',
   },
 });

@@ -7,11 +7,13 @@ export const tabsShared = defineMessages({
     moreFailed: 'The next page could not be loaded.',
     byWhom: 'by {user}',
     actions: 'Actions',
+    openDeploys: 'Deploy a package',
   },
   'zh-CN': {
     loadMore: '加载更多',
     moreFailed: '下一页加载失败。',
     byWhom: '由 {user}',
     actions: '操作',
+    openDeploys: '部署软件包',
   },
 });
