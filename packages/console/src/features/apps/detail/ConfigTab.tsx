@@ -327,7 +327,12 @@ function VarFormModal({
             data-testid="config-name"
           />
         </Form.Item>
-        <Form.Item label={t('value')} name="value" extra={hiddenValue ? t('keepSecretValue') : undefined}>
+        <Form.Item
+          label={t('value')}
+          name="value"
+          extra={hiddenValue ? t('keepSecretValue') : undefined}
+          rules={hiddenValue ? [{ required: true, message: t('valueRequired') }] : []}
+        >
           <Input.TextArea
             autoFocus={editing !== null}
             autoSize={{ minRows: 2, maxRows: 10 }}

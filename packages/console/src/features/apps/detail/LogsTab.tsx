@@ -249,7 +249,10 @@ export default function LogsTab({ app, env }: AppTabProps) {
         </Space>
         {!follow ? (
           <Button
-            onClick={() => setTick((n) => n + 1)}
+            onClick={() => {
+              setTick((n) => n + 1);
+              instances.reload();
+            }}
             loading={status === 'loading'}
             data-testid="logs-refresh"
           >

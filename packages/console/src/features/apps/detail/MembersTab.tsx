@@ -4,6 +4,7 @@
 import type { AppMember } from '@berth/sdk';
 import { Button, Flex, Form, Input, Table, Typography } from 'antd';
 import { useState } from 'react';
+import { useNavigate } from 'react-router';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { useUser } from '../../../app/session.tsx';
 import { useConfirm } from '../../../components/confirm.tsx';
@@ -27,6 +28,7 @@ export default function MembersTab({ app, reloadApp }: AppTabProps) {
   const format = useFormat();
   const confirm = useConfirm();
   const feedback = useFeedback();
+  const navigate = useNavigate();
   const [form] = Form.useForm<{ username: string }>();
   const [adding, setAdding] = useState(false);
   const [addedNote, setAddedNote] = useState<string | undefined>(undefined);
@@ -59,9 +61,13 @@ export default function MembersTab({ app, reloadApp }: AppTabProps) {
   };
 
   const remove = async (member: AppMember) => {
+    // A developer who removes themselves can no longer see the app (admins and operators still can).
+    const leaving = member.username === user.username && user.role === 'developer';
     const ok = await confirm({
       title: t('removeTitle', { username: member.username, app: app.code }),
-      content: t('removeText', { username: member.username, app: app.code }),
+      content: leaving
+        ? t('removeSelfText', { app: app.code })
+        : t('removeText', { username: member.username, app: app.code }),
       okText: t('removeOk'),
       danger: true,
     });
@@ -70,6 +76,10 @@ export default function MembersTab({ app, reloadApp }: AppTabProps) {
     try {
       await api.removeMember(app.code, member.username);
       feedback.success(t('removed', { username: member.username, app: app.code }));
+      if (leaving) {
+        navigate('/apps', { replace: true });
+        return;
+      }
       setAddedNote(undefined);
       list.reload();
       reloadApp();

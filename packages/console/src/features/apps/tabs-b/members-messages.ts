@@ -16,6 +16,8 @@ export const membersMessages = defineMessages({
     removeTitle: 'Remove {username} from {app}?',
     removeText:
       '{username} will no longer see or change {app} (its environments, config vars, deploys and secret).',
+    removeSelfText:
+      'You will leave {app}: as a developer you will no longer see or change it, and this page closes.',
     removeOk: 'Remove',
     removed: '{username} is no longer a member of {app}.',
     empty: '{app} has no developer members. Add one by username so they can deploy it.',
@@ -34,6 +36,7 @@ export const membersMessages = defineMessages({
     remove: '移除',
     removeTitle: '将 {username} 从 {app} 中移除？',
     removeText: '{username} 将不能再查看或修改 {app}（包括其环境、配置变量、部署和应用密钥）。',
+    removeSelfText: '你将退出 {app}：作为开发者，你将不能再查看或修改它，此页面也会关闭。',
     removeOk: '移除',
     removed: '{username} 已不再是 {app} 的成员。',
     empty: '{app} 还没有开发者成员。按用户名添加成员后，他们即可部署此应用。',
