@@ -13,6 +13,7 @@ import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useLocale, useMessages } from '../../../i18n/I18nProvider.tsx';
+import { envMessages } from '../env-messages.ts';
 import { canRevealSecrets, canWriteApp } from '../tabs-b/can-write.ts';
 import { configMessages } from '../tabs-b/config-messages.ts';
 import { LoadMore } from '../tabs-b/LoadMore.tsx';
@@ -30,6 +31,7 @@ export default function ConfigTab({ app, env, showDeploy }: AppTabProps) {
   const api = useApi();
   const user = useUser();
   const t = useMessages(configMessages);
+  const envName = useMessages(envMessages)(`${env}Short`);
   const ts = useMessages(tabsShared);
   const format = useFormat();
   const confirm = useConfirm();
@@ -53,17 +55,17 @@ export default function ConfigTab({ app, env, showDeploy }: AppTabProps) {
   const changed = (result: ConfigChangeResponse, done: string) => {
     list.reload();
     if (result.deploy) {
-      feedback.success(`${done} ${t('deployStarted', { env })}`);
+      feedback.success(`${done} ${t('deployStarted', { env: envName })}`);
       showDeploy(result.deploy.id);
     } else {
-      feedback.success(`${done} ${t('noDeploy', { env })}`);
+      feedback.success(`${done} ${t('noDeploy', { env: envName })}`);
     }
   };
 
   const unset = async (v: ConfigVar) => {
     const ok = await confirm({
       title: t('unsetTitle', { name: v.name }),
-      content: t('unsetText', { name: v.name, env, app: app.code }),
+      content: t('unsetText', { name: v.name, env: envName, app: app.code }),
       okText: t('unset'),
       danger: true,
     });
@@ -83,7 +85,7 @@ export default function ConfigTab({ app, env, showDeploy }: AppTabProps) {
   const reveal = async (v: ConfigVar) => {
     const ok = await confirm({
       title: t('revealTitle', { name: v.name }),
-      content: t('revealText', { name: v.name, env }),
+      content: t('revealText', { name: v.name, env: envName }),
       okText: t('revealOk'),
     });
     if (!ok) return;
@@ -117,14 +119,14 @@ export default function ConfigTab({ app, env, showDeploy }: AppTabProps) {
       ) : null}
       <Table<ConfigVar>
         data-testid="config-table"
-        aria-label={t('varsOf', { env })}
+        aria-label={t('varsOf', { env: envName })}
         rowKey="name"
         loading={list.loading}
         dataSource={list.items}
         pagination={false}
         scroll={{ x: 'max-content' }}
         onRow={(v) => ({ 'data-testid': `config-row-${v.name}` }) as React.HTMLAttributes<HTMLElement>}
-        locale={{ emptyText: <EmptyState description={t('empty', { env })} action={addButton} /> }}
+        locale={{ emptyText: <EmptyState description={t('empty', { env: envName })} action={addButton} /> }}
         columns={[
           {
             key: 'name',
@@ -262,6 +264,7 @@ function VarFormModal({
   const api = useApi();
   const { locale } = useLocale();
   const t = useMessages(configMessages);
+  const envName = useMessages(envMessages)(`${env}Short`);
   const [form] = Form.useForm<VarForm>();
   const [error, setError] = useState<unknown>(undefined);
   const [saving, setSaving] = useState(false);
@@ -290,7 +293,7 @@ function VarFormModal({
   return (
     <Modal
       open
-      title={editing ? t('editTitle', { name: editing.name, env }) : t('addTitle', { env })}
+      title={editing ? t('editTitle', { name: editing.name, env: envName }) : t('addTitle', { env: envName })}
       onCancel={onClose}
       footer={null}
       destroyOnHidden

@@ -13,6 +13,7 @@ import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { useAsync } from '../../../components/use-async.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
+import { envMessages } from '../env-messages.ts';
 import { splitHighlight } from '../tabs-b/highlight.ts';
 import {
   appendLogLines,
@@ -44,6 +45,7 @@ const WINDOW_KEY = {
 export default function LogsTab({ app, env }: AppTabProps) {
   const api = useApi();
   const t = useMessages(logsMessages);
+  const envName = useMessages(envMessages)(`${env}Short`);
   const { token } = theme.useToken();
   const screens = Grid.useBreakpoint();
   /** On a phone the filters take the full width and a line's text goes under its time and source. */
@@ -293,7 +295,7 @@ export default function LogsTab({ app, env }: AppTabProps) {
           ref={viewRef}
           onScroll={onScroll}
           role="log"
-          aria-label={t('logOf', { env })}
+          aria-label={t('logOf', { env: envName })}
           aria-live="off"
           // biome-ignore lint/a11y/noNoninteractiveTabindex: the scrolling region is reached and scrolled with the keyboard
           tabIndex={0}

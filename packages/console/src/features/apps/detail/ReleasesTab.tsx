@@ -13,6 +13,7 @@ import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
+import { envMessages } from '../env-messages.ts';
 import { canWriteApp } from '../tabs-b/can-write.ts';
 import { LoadMore } from '../tabs-b/LoadMore.tsx';
 import { releasesMessages } from '../tabs-b/releases-messages.ts';
@@ -32,6 +33,7 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
   const api = useApi();
   const user = useUser();
   const t = useMessages(releasesMessages);
+  const envName = useMessages(envMessages)(`${env}Short`);
   const ts = useMessages(tabsShared);
   const format = useFormat();
   const confirm = useConfirm();
@@ -50,7 +52,7 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
   const current = list.items.find((r) => r.current);
 
   const rollback = async (release: Release) => {
-    const params = { env, app: app.code, version: release.version, current: current?.version ?? '' };
+    const params = { env: envName, app: app.code, version: release.version, current: current?.version ?? '' };
     const ok = await confirm({
       title: t('rollbackTitle', { version: release.version }),
       content: current ? t('rollbackText', params) : t('rollbackTextNoCurrent', params),
@@ -127,7 +129,7 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
       ) : null}
       <Table<Release>
         data-testid="releases-table"
-        aria-label={t('releasesOf', { env })}
+        aria-label={t('releasesOf', { env: envName })}
         rowKey="version"
         loading={list.loading}
         dataSource={list.items}
@@ -137,7 +139,7 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
         locale={{
           emptyText: (
             <EmptyState
-              description={t('empty', { env })}
+              description={t('empty', { env: envName })}
               action={
                 writer ? (
                   <Button

@@ -59,9 +59,7 @@ export function AppInfoCard({ app, writer, onSaved }: { app: App; writer: boolea
         style={{ maxWidth: 640 }}
       >
         <Form.Item label={t('code')} extra={t('codeFixed')}>
-          <Typography.Text code data-testid="app-code">
-            {app.code}
-          </Typography.Text>
+          <Typography.Text code>{app.code}</Typography.Text>
         </Form.Item>
         <Form.Item
           label={t('name')}

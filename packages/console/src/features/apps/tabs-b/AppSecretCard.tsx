@@ -7,6 +7,7 @@ import { useApi } from '../../../api/ApiProvider.tsx';
 import { useConfirm } from '../../../components/confirm.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
+import { envMessages } from '../env-messages.ts';
 import { settingsMessages } from './settings-messages.ts';
 
 export function AppSecretCard({
@@ -21,6 +22,7 @@ export function AppSecretCard({
 }) {
   const api = useApi();
   const t = useMessages(settingsMessages);
+  const envNames = useMessages(envMessages);
   const confirm = useConfirm();
   const feedback = useFeedback();
   const [secret, setSecret] = useState<string | undefined>(undefined);
@@ -124,7 +126,9 @@ export function AppSecretCard({
                     <Flex vertical gap={4} data-testid="secret-restarts">
                       {rotated.deploys.map((d) => (
                         <Flex key={d.id} gap={8} wrap align="center">
-                          <Typography.Text>{t('restartOf', { env: d.env })}</Typography.Text>
+                          <Typography.Text>
+                            {t('restartOf', { env: envNames(`${d.env}Short`) })}
+                          </Typography.Text>
                           <Button size="small" type="link" onClick={() => openDeploy(d)}>
                             {t('showDeploy')}
                           </Button>

@@ -54,7 +54,7 @@ export const logsMessages = defineMessages({
     empty: '没有匹配的日志行。请扩大时间范围、清除过滤条件，或部署并访问应用。',
     emptyFollow: '暂无日志。应用写入新日志后会显示在这里。',
     jumpToEnd: '跳到最新一行',
-    logOf: '{env} 的日志',
+    logOf: '{env}环境的日志',
     time: '时间',
     stderr: '标准错误',
     stdout: '标准输出',

@@ -86,12 +86,12 @@ export const settingsMessages = defineMessages({
       '新密钥仅在此显示一次：请立即复制，供以 {app} 身份调用 Berth 的程序使用。成员之后可以再次查看（会记入审计）。',
     restarts: '为使实例不再持有旧密钥，已开始以下重启：',
     noRestarts: '没有正在运行的环境，因此无需重启。',
-    restartOf: '{env} 的重启',
+    restartOf: '{env}环境的重启',
     showDeploy: '查看部署',
     noSecretAccess: '你的角色不能读取应用密钥。',
 
     limitsTitle: '实例上限',
-    limitsText: '{app} 的 stag 和 prod 合计最多可运行 {count} 个实例。',
+    limitsText: '{app} 的预发和生产环境合计最多可运行 {count} 个实例。',
     limitsDefault: '这是平台默认值。',
     limitsCustom: '此上限由管理员为 {app} 设置。',
     limitsNew: '新上限',
@@ -105,7 +105,7 @@ export const settingsMessages = defineMessages({
     delete: '删除 {app}',
     deleteTitle: '永久删除 {app}？',
     deleteText:
-      '{app} 的 stag 和 prod 将停止服务，应用及其版本、配置变量和成员都将被删除。请输入应用代码以确认。',
+      '{app} 的预发和生产环境将停止服务，应用及其版本、配置变量和成员都将被删除。请输入应用代码以确认。',
     deleteCodeLabel: '应用代码',
     deleteOk: '删除应用',
     deleted: '已删除 {app}。',
