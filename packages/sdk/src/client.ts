@@ -8,6 +8,7 @@ import type {
   AppEnvListResponse,
   AppLimitsBody,
   AppLimitsResponse,
+  AppListQuery,
   AppListResponse,
   AppMemberListResponse,
   AppSecretRotateResponse,
@@ -19,7 +20,7 @@ import type {
   CreateAppResponse,
   UpdateAppBody,
 } from './schemas/apps.ts';
-import type { EnvName, Health } from './schemas/common.ts';
+import type { EnvName, Health, PlatformStatus } from './schemas/common.ts';
 import type {
   AppLogLine,
   AppLogsQuery,
@@ -153,6 +154,12 @@ export class BerthClient {
     throw errorFromResponse(response.status, response.statusText, text);
   }
 
+  /** `GET /api/v1/platform/status` (admin, operator, auditor): version, store, runtime, gateway
+   *  workers, job queue and the data directory's disk use (measured at most once a minute). */
+  platformStatus(): Promise<PlatformStatus> {
+    return this.#request('GET', '/api/v1/platform/status');
+  }
+
   // --- sessions and the current user --------------------------------------------------------
 
   /** `POST /api/v1/auth/login`; `sessionToken` is the session cookie's value where readable. */
@@ -226,9 +233,10 @@ export class BerthClient {
 
   // --- apps ---------------------------------------------------------------------------------
 
-  /** One page of the apps the caller may read, by code. */
-  listApps(page: PageQuery = {}): Promise<AppListResponse> {
-    return this.#request('GET', '/api/v1/apps', { query: { ...page } });
+  /** One page of the apps the caller may read, by code; `q` keeps those whose code or name contains
+   *  it (letters in either case). */
+  listApps(query: AppListQuery = {}): Promise<AppListResponse> {
+    return this.#request('GET', '/api/v1/apps', { query: { ...query } });
   }
 
   createApp(body: CreateAppBody): Promise<CreateAppResponse> {

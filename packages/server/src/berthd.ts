@@ -28,6 +28,7 @@ import {
   guardServer,
   listenServer,
 } from './gateway/index.ts';
+import { BUILT_CONSOLE_DIR, createConsoleSite } from './http/console-routes.ts';
 import { downloadRoutes } from './http/download-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { type Api, createHttpApp } from './http/server.ts';
@@ -43,6 +44,7 @@ import {
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
+import { createDataDirMeter, createPlatformStatus, platformRoutes } from './platform/index.ts';
 import {
   type BindablePublicUrls,
   createPublicUrls,
@@ -80,6 +82,8 @@ export interface Berthd {
   readonly appsPort: number;
   /** The public URLs berthd hands out (console, apps, the API as instances reach it). */
   readonly urls: PublicUrls;
+  /** The web console's build directory berthd serves (BERTH_CONSOLE_DIR, or the checkout's). */
+  readonly consoleDir: string;
   readonly store: Store;
   readonly jobs: JobQueue;
   readonly http: Api;
@@ -99,6 +103,7 @@ export interface Berthd {
 }
 
 export async function startBerthd(config: Readonly<Config>, options: BerthdOptions = {}): Promise<Berthd> {
+  const startedAt = Date.now();
   const logger = options.logger ?? createLogger(config.logLevel);
   const secretBox = createSecretBox(loadSecretKey(config.dataDir, config.secretKey));
   const store = openStore(config.database, (err) =>
@@ -188,6 +193,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       lookupUser: identity.lookupUser,
       usersByIds: identity.usersByIds,
       appsUrl: () => urls!.apps,
+      currentReleases: (codes) => engine!.currentReleases(codes),
       onConfigChanged: (actor, code, env, trx) => engine!.service.configChanged(actor, code, env, trx),
       onSecretRotated: (actor, code, trx) => engine!.service.secretRotated(actor, code, trx),
       maxInstancesPerApp: config.engine.maxInstancesPerApp,
@@ -289,6 +295,11 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     const publicGateway = gateway;
 
     const publicUrls = urls;
+    const consoleDir = config.consoleDir ?? BUILT_CONSOLE_DIR;
+    const consoleSite = createConsoleSite({
+      dir: consoleDir,
+      logger: logger.child({ mod: 'console' }),
+    });
     http = await createHttpApp({
       logger,
       version: VERSION,
@@ -297,6 +308,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       authenticate: identity.authenticate,
       consoleOrigin: () => new URL(publicUrls.console).origin,
       sessionCookieName: identity.sessionCookie.name,
+      // The web console's pages: `/` and the deep links browsers open.
+      notFound: consoleSite.page,
       ...(shared
         ? {
             serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
@@ -312,6 +325,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       routes: [
         healthRoutes({ store, version: VERSION }),
         downloadRoutes({ cliPackage: config.cliPackage }),
+        consoleSite.routes,
         identityRoutes({
           identity,
           audit,
@@ -322,6 +336,17 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         }),
         appsRoutes({ apps }),
         jobsRoutes({ queue: jobs, access: apps.access, audit }),
+        platformRoutes({
+          status: createPlatformStatus({
+            version: VERSION,
+            startedAt,
+            dialect: store.dialect,
+            driver: config.runtime.driver,
+            gateway: { workers: config.gatewayWorkers, running: () => gatewayWorkers?.pids().length ?? 0 },
+            jobCounts: (since) => jobs.counts(since),
+            dataDir: createDataDirMeter({ dir: config.dataDir, logger: logger.child({ mod: 'platform' }) }),
+          }),
+        }),
         engine.routes,
       ],
     });
@@ -386,6 +411,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       appsUrl: `http://${shownHost}:${appsPort}`,
       appsPort,
       urls: publicUrls,
+      consoleDir,
       store,
       jobs,
       http,

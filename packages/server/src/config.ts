@@ -26,6 +26,9 @@ export interface Config {
   /** The `@berth/cli` package served at /downloads/berth-cli.tgz (BERTH_CLI_PACKAGE); unset: the one
    *  the build writes beside berthd's code (http/download-routes.ts). */
   cliPackage: string | undefined;
+  /** The built web console (index.html and assets/) served at `/` (BERTH_CONSOLE_DIR); unset: the
+   *  checkout's packages/console/dist (http/console-routes.ts). */
+  consoleDir: string | undefined;
   /** Bootstrap password of `admin`, used only when the user table is empty. */
   adminPassword: string | undefined;
   /** Base64 of 32 bytes; when unset the key lives in `${dataDir}/secret.key` (mode 0600). */
@@ -427,6 +430,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir,
     database: database(env, dataDir),
     cliPackage: env['BERTH_CLI_PACKAGE'] ? path.resolve(cwd, env['BERTH_CLI_PACKAGE']) : undefined,
+    consoleDir: env['BERTH_CONSOLE_DIR'] ? path.resolve(cwd, env['BERTH_CONSOLE_DIR']) : undefined,
     adminPassword,
     secretKey,
     logLevel,

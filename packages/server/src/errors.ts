@@ -207,6 +207,10 @@ export const ERRORS = {
     status: 404,
     message: 'This berthd has no CLI package to serve: build it (npm run build) or set BERTH_CLI_PACKAGE',
   },
+  CONSOLE_MISSING: {
+    status: 503,
+    message: 'This berthd has no web console to serve: build it (npm run build) or set BERTH_CONSOLE_DIR',
+  },
   INTERNAL: { status: 500, message: 'Internal error', async: true },
 } as const satisfies Record<CatalogueCode, { status: number; message: string; async?: true }>;
 

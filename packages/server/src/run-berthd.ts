@@ -3,6 +3,7 @@
 import { type Berthd, startBerthd } from './berthd.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { forgetSecrets } from './forget-secrets.ts';
+import { consoleBuilt } from './http/console-routes.ts';
 import { createLogger } from './logger.ts';
 
 export async function runBerthd(): Promise<void> {
@@ -57,6 +58,9 @@ function banner(berthd: Berthd): string {
       : `  apps:     ${berthd.urls.apps}/t/{app}/, /o/{app}/`,
     `  data dir: ${berthd.config.dataDir}`,
     `  store:    ${berthd.store.dialect}`,
+    consoleBuilt(berthd.consoleDir)
+      ? `  console:  open ${url}/ in a browser to log in (the API is under ${url}/api/v1)`
+      : `  console:  not built (npm run build writes it; or set BERTH_CONSOLE_DIR): ${url}/ answers CONSOLE_MISSING`,
   ];
   const b = berthd.bootstrap;
   if (b.generatedPassword) {
@@ -73,8 +77,9 @@ function banner(berthd: Berthd): string {
   }
   lines.push(
     '',
-    '  Log in from another terminal:',
-    `    npx berth login ${url} --username ${b.username}`,
+    '  Or log in with the CLI from another terminal, in this checkout:',
+    '    export PATH="$PWD/node_modules/.bin:$PATH"',
+    `    berth login ${url} --username ${b.username}`,
     '',
   );
   return `${lines.join('\n')}\n`;

@@ -51,6 +51,10 @@ const DESCRIBED: Record<string, () => void> = {
   BERTH_ADMIN_PASSWORD: () => expect(loadConfig({}, '/srv').adminPassword).toBeUndefined(),
   BERTH_SECRET_KEY: () => expect(loadConfig({}, '/srv').secretKey).toBeUndefined(),
   BERTH_CLI_PACKAGE: () => expect(loadConfig({}, '/srv').cliPackage).toBeUndefined(),
+  BERTH_CONSOLE_DIR: () => {
+    expect(loadConfig({}, '/srv').consoleDir).toBeUndefined();
+    expect(loadConfig({ BERTH_CONSOLE_DIR: 'web' }, '/srv').consoleDir).toBe('/srv/web');
+  },
   BERTH_COOKIE_SECURE: () =>
     expect(() => loadConfig({ BERTH_COOKIE_SECURE: 'true' })).toThrow(/no longer read/),
   BERTH_GATEWAY_WORKERS: () => {

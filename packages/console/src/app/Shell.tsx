@@ -143,11 +143,10 @@ export function Shell() {
           </div>
         </Layout.Header>
         <Layout.Content id="berth-main" className="berth-content" tabIndex={-1}>
-          <main>
-            <Suspense fallback={<Spin style={{ display: 'block', margin: '48px auto' }} />}>
-              <Outlet />
-            </Suspense>
-          </main>
+          {/* antd's Layout.Content is the page's <main> landmark. */}
+          <Suspense fallback={<Spin style={{ display: 'block', margin: '48px auto' }} />}>
+            <Outlet />
+          </Suspense>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -99,6 +99,8 @@ const en = {
   RUNS_LIMIT: 'The app has as many one-off runs going as it may (BERTH_RUNS_PER_APP); wait for one to end',
   SECRET_UNREADABLE: 'A stored secret cannot be decrypted (was the secret key changed?)',
   STORE_UNAVAILABLE: "Berth's database is not reachable; try again later or tell your administrator",
+  CONSOLE_MISSING:
+    'This berthd has no web console to serve: build it (npm run build) or set BERTH_CONSOLE_DIR',
   CLI_PACKAGE_MISSING:
     'This berthd has no CLI package to serve: build it (npm run build) or set BERTH_CLI_PACKAGE',
   INTERNAL: 'Internal error in berthd; its log has the details',
@@ -190,6 +192,7 @@ const zhCN = {
   RUNS_LIMIT: '该应用正在执行的一次性命令已达上限（BERTH_RUNS_PER_APP）；请等待其中一个结束',
   SECRET_UNREADABLE: '无法解密已保存的密钥（密钥是否被更换过？）',
   STORE_UNAVAILABLE: '无法连接 Berth 的数据库；请稍后重试或告知管理员',
+  CONSOLE_MISSING: '此 berthd 没有可提供的 Web 控制台：请先构建（npm run build）或设置 BERTH_CONSOLE_DIR',
   CLI_PACKAGE_MISSING: '此 berthd 没有可提供的 CLI 包：请先构建（npm run build）或设置 BERTH_CLI_PACKAGE',
   INTERNAL: 'berthd 内部错误；详情见其日志',
 } satisfies Record<KnownErrorCode, string>;

@@ -2,7 +2,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AppCodeSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 import { DeploySchema, MAX_INSTANCES_PER_APP_DEFAULT, MAX_INSTANCES_PER_APP_LIMIT } from './engine.ts';
-import { pageSchema } from './page.ts';
+import { type PageQuery, pageQuerySchema, pageSchema } from './page.ts';
 
 /** Codes that collide with platform paths or host names (`/api`, `/t/…`, `console.…`). */
 export const RESERVED_APP_CODES = [
@@ -66,6 +66,12 @@ export const AppEnvSummarySchema = Type.Object({
   name: EnvNameSchema,
   url: Type.Optional(Type.String({ description: 'Where the environment is served' })),
   varCount: Type.Integer({ minimum: 0 }),
+  release: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: "The current release's version; absent before the first deploy",
+    }),
+  ),
 });
 export type AppEnvSummary = Static<typeof AppEnvSummarySchema>;
 
@@ -110,6 +116,22 @@ export type UpdateAppBody = Static<typeof UpdateAppBodySchema>;
 
 export const AppResponseSchema = Type.Object({ app: AppSchema });
 export const AppListResponseSchema = pageSchema('apps', AppSchema, 'By code');
+/** Longest `q` of the app list. */
+export const APP_SEARCH_MAX_LENGTH = 100;
+export const AppListQuerySchema = pageQuerySchema({
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: APP_SEARCH_MAX_LENGTH,
+      description:
+        'Only apps whose code or name contains this text (letters in either case; % and _ are plain)',
+    }),
+  ),
+});
+/** The app list's query: a search text plus the page. */
+export interface AppListQuery extends PageQuery {
+  q?: string;
+}
 export type AppListResponse = Static<typeof AppListResponseSchema>;
 export const CreateAppResponseSchema = Type.Object({
   app: AppSchema,

@@ -70,3 +70,48 @@ export const HealthSchema = Type.Object({
   }),
 });
 export type Health = Static<typeof HealthSchema>;
+
+const count = (description: string) => Type.Integer({ minimum: 0, description });
+
+/** `GET /api/v1/platform/status`: what an operator checks first (admin, operator, auditor). */
+export const PlatformStatusSchema = Type.Object(
+  {
+    version: Type.String({ description: "berthd's version" }),
+    node: Type.String({ description: 'The Node.js version berthd runs on, e.g. v24.11.0' }),
+    startedAt: TimestampSchema,
+    store: Type.Object({
+      dialect: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres'), Type.Literal('mysql')]),
+    }),
+    runtime: Type.Object({
+      driver: Type.Union([Type.Literal('process'), Type.Literal('docker')], {
+        description: 'Where app instances run (BERTH_RUNTIME)',
+      }),
+    }),
+    gateway: Type.Object({
+      workers: count(
+        'Gateway worker processes configured (BERTH_GATEWAY_WORKERS); 0: berthd serves the apps port itself',
+      ),
+      running: count('Gateway workers serving now'),
+    }),
+    jobs: Type.Object({
+      queued: count('Jobs waiting to run'),
+      running: count('Jobs running now'),
+      failedLastDay: count('Jobs that failed in the last 24 hours'),
+    }),
+    dataDir: Type.Object(
+      {
+        path: Type.String({ description: 'The data directory (BERTH_DATA_DIR)' }),
+        usedBytes: count('Disk space its files take (each file once, links not followed)'),
+        freeBytes: count('Free space of its file system, as far as berthd may use it'),
+        totalBytes: count('Size of its file system'),
+        measuredAt: TimestampSchema,
+      },
+      {
+        description:
+          'Measured in the background at most once a minute: the answer carries the last measurement and when it was taken',
+      },
+    ),
+  },
+  { $id: 'PlatformStatus', title: 'PlatformStatus' },
+);
+export type PlatformStatus = Static<typeof PlatformStatusSchema>;

@@ -4,6 +4,7 @@ import {
   AppCodeSchema,
   AppLimitsBodySchema,
   AppLimitsResponseSchema,
+  AppListQuerySchema,
   AppListResponseSchema,
   AppMemberListResponseSchema,
   AppResponseSchema,
@@ -35,8 +36,9 @@ export function appRoutes(deps: { apps: Apps }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'List the apps you may read (developers: their own), by code',
-          querystring: PageQuerySchema,
+          summary:
+            'List the apps you may read (developers: their own), by code; q keeps those whose code or name contains it',
+          querystring: AppListQuerySchema,
           response: { 200: AppListResponseSchema },
         },
       },

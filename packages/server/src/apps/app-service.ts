@@ -2,13 +2,14 @@
 // update, delete. Each change is written with its audit record in one transaction.
 import {
   type App,
+  type AppListQuery,
   CreateAppBodySchema,
   type CreateAppResponse,
   ENV_NAMES,
-  type PageQuery,
   RESERVED_APP_CODES,
   UpdateAppBodySchema,
 } from '@berth/sdk';
+import { type SqlBool, sql } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { newId } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
@@ -25,8 +26,9 @@ import { validate } from './validate.ts';
 import type { AppViews } from './views.ts';
 
 export interface AppService {
-  /** The apps the actor may read (developers: their own), by code. */
-  list(actor: Actor, page?: PageQuery): Promise<Page<App>>;
+  /** The apps the actor may read (developers: their own), by code; `q` keeps those whose code or
+   *  name contains it, letters in either case. */
+  list(actor: Actor, query?: AppListQuery): Promise<Page<App>>;
   get(actor: Actor, code: string): Promise<App>;
   /** Returns the new app and its secret. */
   create(actor: Actor, input: unknown): Promise<CreateAppResponse>;
@@ -48,6 +50,18 @@ function checkLogoUrl(value: string): string {
     throw new BerthError('VALIDATION_FAILED', 'body/logoUrl must be an http(s) URL');
   }
   return value;
+}
+
+/** The character that makes the next one plain in a LIKE pattern (the same on every dialect; a
+ *  backslash would be an escape in MySQL's string syntax). */
+const LIKE_ESCAPE = '!';
+
+/** Code or name contains `text`: a LIKE of both sides lowered, with the pattern's own %, _ and the
+ *  escape character made plain, so the same apps match on every dialect. */
+function containsText(text: string) {
+  const plain = text.replace(/[!%_]/g, (c) => `${LIKE_ESCAPE}${c}`);
+  const pattern = `%${plain}%`;
+  return sql<SqlBool>`(lower(apps.code) like lower(${pattern}) escape ${sql.lit(LIKE_ESCAPE)} or lower(apps.name) like lower(${pattern}) escape ${sql.lit(LIKE_ESCAPE)})`;
 }
 
 const APP_KEYSET: Keyset<AppsTable> = {
@@ -79,19 +93,17 @@ export function createAppService(deps: {
   }
 
   return {
-    async list(actor, page) {
-      const rows =
+    async list(actor, query = {}) {
+      let apps =
         actor.role === 'developer'
-          ? await keysetPage(
-              db
-                .selectFrom('apps')
-                .innerJoin('app_members', 'app_members.app_id', 'apps.id')
-                .selectAll('apps')
-                .where('app_members.user_id', '=', actor.userId),
-              APP_KEYSET,
-              page,
-            )
-          : await keysetPage(db.selectFrom('apps').selectAll(), APP_KEYSET, page);
+          ? db
+              .selectFrom('apps')
+              .innerJoin('app_members', 'app_members.app_id', 'apps.id')
+              .selectAll('apps')
+              .where('app_members.user_id', '=', actor.userId)
+          : db.selectFrom('apps').selectAll('apps');
+      if (query.q !== undefined) apps = apps.where(containsText(query.q));
+      const rows = await keysetPage(apps, APP_KEYSET, query);
       return mapPage(rows, (r) => views.toApps(r));
     },
 

@@ -6,7 +6,7 @@ import type { Store } from '../store/store.ts';
 import { type AppAccess, createAppGuard } from './access.ts';
 import { type AppService, createAppService } from './app-service.ts';
 import { type ConfigService, createConfigService, type OnConfigChanged } from './config-service.ts';
-import type { AuditRecorder, LookupUser, UsersByIds } from './deps.ts';
+import type { AuditRecorder, CurrentReleases, LookupUser, UsersByIds } from './deps.ts';
 import { createLimitsService, type LimitsService } from './limits-service.ts';
 import { createMembersService, type MembersService } from './members-service.ts';
 import { createSecretService, type OnSecretRotated, type SecretService } from './secret-service.ts';
@@ -29,6 +29,8 @@ export interface AppsDeps {
   /** The apps origin's public URL (BERTH_APPS_URL, read when needed: its port may be known only once
    *  berthd listens); when given, environment summaries carry the URL they are served at. */
   appsUrl?: () => string;
+  /** The deploy engine's current releases: environment summaries then carry their version. */
+  currentReleases?: CurrentReleases;
   /** Called in a config change's transaction (the deploy engine redeploys the environment). */
   onConfigChanged?: OnConfigChanged;
   /** Called in a secret rotation's transaction (the deploy engine restarts running environments). */
@@ -47,6 +49,7 @@ export function createApps(deps: AppsDeps): Apps {
     store: deps.store,
     usersByIds: deps.usersByIds,
     ...(deps.appsUrl ? { appsUrl: deps.appsUrl } : {}),
+    ...(deps.currentReleases ? { currentReleases: deps.currentReleases } : {}),
   });
   const common = { store: deps.store, audit: deps.audit, guard };
   const access: AppAccess = {

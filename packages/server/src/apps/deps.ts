@@ -11,6 +11,12 @@ export type LookupUser = (username: string) => Promise<UserSummary | null>;
 /** The users that still exist among `ids` (deleted users are left out). */
 export type UsersByIds = (ids: string[]) => Promise<UserSummary[]>;
 
+/** The current release of each environment of these apps that has one (the deploy engine's; one
+ *  query for a whole page of apps). */
+export type CurrentReleases = (
+  codes: readonly string[],
+) => Promise<Array<{ app: string; env: string; version: number }>>;
+
 export interface AuditEntry {
   actor: Actor | null;
   action: string;

@@ -1,7 +1,7 @@
 // Turns app rows into the wire shape: member usernames (via identity) and per-environment summaries.
 import { type App, type AppEnvSummary, ENV_NAMES, type EnvName, envPathPrefix } from '@berth/sdk';
 import type { Store } from '../store/store.ts';
-import type { UsersByIds } from './deps.ts';
+import type { CurrentReleases, UsersByIds } from './deps.ts';
 import type { AppRow } from './tables.ts';
 
 export interface AppViews {
@@ -33,6 +33,8 @@ export function createAppViews(deps: {
   store: Store;
   usersByIds: UsersByIds;
   appsUrl?: () => string;
+  /** When given, environment summaries carry their current release's version. */
+  currentReleases?: CurrentReleases;
 }): AppViews {
   const { db } = deps.store;
 
@@ -45,7 +47,8 @@ export function createAppViews(deps: {
     const result = new Map<string, AppEnvSummary[]>();
     if (rows.length === 0) return result;
     const ids = rows.map((r) => r.id);
-    const [envs, counts] = await Promise.all([
+    const codes = rows.map((r) => r.code);
+    const [envs, counts, releases] = await Promise.all([
       inChunks(ids, (chunk) =>
         db.selectFrom('app_envs').select(['app_id', 'name']).where('app_id', 'in', chunk).execute(),
       ),
@@ -57,14 +60,19 @@ export function createAppViews(deps: {
           .groupBy(['app_id', 'env'])
           .execute(),
       ),
+      deps.currentReleases ? inChunks(codes, (chunk) => deps.currentReleases!(chunk)) : [],
     ]);
     const countOf = new Map(counts.map((c) => [`${c.app_id}/${c.env}`, Number(c.n)]));
+    const releaseOf = new Map(releases.map((r) => [`${r.app}/${r.env}`, r.version]));
     const codeOf = new Map(rows.map((r) => [r.id, r.code]));
     for (const env of envs) {
       const name = env.name as EnvName;
+      const code = codeOf.get(env.app_id)!;
       const summary: AppEnvSummary = { name, varCount: countOf.get(`${env.app_id}/${name}`) ?? 0 };
-      const url = envUrl(codeOf.get(env.app_id)!, name);
+      const url = envUrl(code, name);
       if (url) summary.url = url;
+      const release = releaseOf.get(`${code}/${name}`);
+      if (release !== undefined) summary.release = release;
       const list = result.get(env.app_id) ?? [];
       list.push(summary);
       result.set(env.app_id, list);

@@ -40,6 +40,21 @@ export async function readEnvState(db: Db, app: string, env: string): Promise<En
   return { app, env, release: null, status: 'running', formation: {}, instances: [] };
 }
 
+/** The current release of every environment of `codes` that has one (one query). */
+export async function currentVersions(
+  db: Db,
+  codes: readonly string[],
+): Promise<Array<{ app: string; env: string; version: number }>> {
+  if (codes.length === 0) return [];
+  const rows = await db
+    .selectFrom('env_states')
+    .select(['app_code', 'env', 'release_version'])
+    .where('app_code', 'in', [...codes])
+    .where('release_version', 'is not', null)
+    .execute();
+  return rows.map((r) => ({ app: r.app_code, env: r.env, version: Number(r.release_version) }));
+}
+
 /** Creates the env's state row when missing, then applies `patch`. */
 export async function writeEnvState(
   db: Db,

@@ -6,6 +6,7 @@ import { createDeployHandler, DEPLOY_JOB_KIND } from './deploy-job.ts';
 import type { EngineContext, EngineDeps } from './engine-deps.ts';
 import { engineRoutes } from './engine-routes.ts';
 import { createEngineService, type EngineService } from './engine-service.ts';
+import { currentVersions } from './engine-store.ts';
 import { reconcile } from './reconciler.ts';
 import { createRouteTables, type RouteTables } from './route-tables.ts';
 
@@ -19,6 +20,9 @@ export interface Engine {
   reconcile(): Promise<void>;
   /** The apps port's handler: the gateway (apps and static sites; the API behind it with BERTH_SHARED_ORIGIN). */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** The current release of every environment of these apps that has one (one query; for the app
+   *  list's environment summaries). */
+  currentReleases(codes: readonly string[]): Promise<Array<{ app: string; env: string; version: number }>>;
   /** Stops listening to runtime events. */
   close(): void;
 }
@@ -70,6 +74,7 @@ export function createEngine(deps: EngineDeps): Engine {
     routes: engineRoutes({ engine: service }),
     jobHandlers: { [DEPLOY_JOB_KIND]: createDeployHandler(ctx) },
     tables,
+    currentReleases: (codes) => currentVersions(deps.store.db, codes),
     async reconcile() {
       await reconcile(ctx, service);
       const every = deps.settings.healIntervalMs;

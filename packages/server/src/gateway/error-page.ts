@@ -1,4 +1,5 @@
-// The page a browser gets for a gateway error, in the visitor's language (en or zh-CN): the status,
+// The page a browser gets for a gateway error (and for berthd's CONSOLE_MISSING, when it has no web
+// console to show), in the visitor's language (en or zh-CN): the status,
 // the code, one sentence and the request id. Nothing of the request is shown but that id (escaped),
 // and the page loads nothing: its only style is inline, allowed by hash in a CSP that forbids
 // everything else. Programs keep the JSON body (see gateway-errors.ts).
@@ -13,9 +14,12 @@ export type GatewayErrorCode =
   | 'GATEWAY_BAD_UPSTREAM'
   | 'GATEWAY_TIMEOUT';
 
+/** The codes this page words: the gateway's, and berthd's console page when it has no console. */
+export type PageErrorCode = GatewayErrorCode | 'CONSOLE_MISSING';
+
 export type PageLanguage = 'en' | 'zh-CN';
 
-const TEXT: Record<PageLanguage, { title: string; requestId: string } & Record<GatewayErrorCode, string>> = {
+const TEXT: Record<PageLanguage, { title: string; requestId: string } & Record<PageErrorCode, string>> = {
   en: {
     title: 'This page cannot be shown',
     requestId: 'Request id',
@@ -25,6 +29,8 @@ const TEXT: Record<PageLanguage, { title: string; requestId: string } & Record<G
       'This app is not running right now: it is stopped, not deployed yet, or restarting. Try again later.',
     GATEWAY_BAD_UPSTREAM: 'The app closed the connection before it answered. Try again in a moment.',
     GATEWAY_TIMEOUT: 'The app did not answer in time. Try again in a moment.',
+    CONSOLE_MISSING:
+      'This Berth server has no web console to show: build it (npm run build) or set BERTH_CONSOLE_DIR. The API and the berth CLI work without it.',
   },
   'zh-CN': {
     title: '无法显示此页面',
@@ -34,6 +40,8 @@ const TEXT: Record<PageLanguage, { title: string; requestId: string } & Record<G
     GATEWAY_NO_UPSTREAM: '此应用当前未在运行：已停止、尚未部署或正在重启。请稍后再试。',
     GATEWAY_BAD_UPSTREAM: '应用在应答之前关闭了连接。请稍后再试。',
     GATEWAY_TIMEOUT: '应用未能及时应答。请稍后再试。',
+    CONSOLE_MISSING:
+      '此 Berth 服务器没有可显示的 Web 控制台：请先构建（npm run build）或设置 BERTH_CONSOLE_DIR。API 和 berth 命令行工具不受影响。',
   },
 };
 
@@ -61,7 +69,7 @@ function escapeHtml(text: string): string {
 
 /** The page for a code, status and request id. */
 export function errorPage(
-  code: GatewayErrorCode,
+  code: PageErrorCode,
   status: number,
   requestId: string,
   lang: PageLanguage,

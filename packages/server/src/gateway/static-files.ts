@@ -15,33 +15,11 @@
 // lists. The root's own real path is taken when a site is first served and kept.
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path';
 import { pipeline } from 'node:stream';
 import type { Logger } from '../logger.ts';
+import { contentTypeOf } from './content-types.ts';
 import { closeFd, type OpenedFile, openStaticFile } from './open-static-file.ts';
 import type { StaticSiteSpec } from './route-table.ts';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.htm': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.xml': 'application/xml',
-  '.pdf': 'application/pdf',
-};
 
 export type StaticSite = Readonly<StaticSiteSpec>;
 
@@ -250,7 +228,7 @@ export function createStaticFiles(options: StaticFilesOptions = {}): StaticFiles
       size: body?.length ?? file.size,
       mtimeMs,
       lastModified: new Date(mtimeMs).toUTCString(),
-      contentType: TYPES[path.extname(file.realPath).toLowerCase()] ?? 'application/octet-stream',
+      contentType: contentTypeOf(file.realPath),
       directory: file.directory,
       body,
       handle,

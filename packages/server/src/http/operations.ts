@@ -25,6 +25,7 @@ const CURRENT: readonly ErrorCode[] = [...ENV, 'NO_CURRENT_RELEASE'];
 /** Keyed by `METHOD /path` as the route is registered (`:param`). */
 export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /healthz': { id: 'getHealth' },
+  'GET /api/v1/platform/status': { id: 'getPlatformStatus' },
   // identity
   'POST /api/v1/auth/login': {
     id: 'login',

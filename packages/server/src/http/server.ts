@@ -70,6 +70,10 @@ export interface HttpDeps {
   /** The session cookie's name (identity decides it): requests carrying it are guarded against
    *  cross-site forgery; the OpenAPI document names it. */
   sessionCookieName: string;
+  /** Asked about a request no route matched (and that is not a known path asked with another
+   *  method) before it gets ROUTE_NOT_FOUND: the web console answers its pages here (deep links of
+   *  the single-page app). Resolves true when it answered. */
+  notFound?: (req: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 }
 
 /** The actor of an authenticated request; throws UNAUTHENTICATED (or the credential's error). */
@@ -133,9 +137,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    // No page of another origin may frame the console (clickjacking).
+    // No page of another origin may frame the console (clickjacking). The console's pages set a
+    // whole policy of their own (http/console-routes.ts), which says the same.
     reply.header('x-frame-options', 'DENY');
-    reply.header('content-security-policy', "frame-ancestors 'none'");
+    if (!reply.hasHeader('content-security-policy'))
+      reply.header('content-security-policy', "frame-ancestors 'none'");
   });
 
   app.setErrorHandler((err: FastifyError | BerthError | Error, req, reply) => sendError(err, req, reply));
@@ -146,7 +152,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
   // Every route's pattern and methods, so that a known path asked with another method gets 405.
   const allowed = createAllowedMethods();
   app.addHook('onRoute', (route) => allowed.add(route.method, route.url));
-  app.setNotFoundHandler((req, reply) => {
+  app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     const methods = allowed.of(path);
     if (methods.length > 0 && !methods.includes(req.method)) {
@@ -159,9 +165,16 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
         req,
         reply,
       );
-      return;
+      return reply;
+    }
+    try {
+      if (deps.notFound !== undefined && (await deps.notFound(req, reply))) return reply;
+    } catch (err) {
+      sendError(err as Error, req, reply);
+      return reply;
     }
     sendError(new BerthError('ROUTE_NOT_FOUND', `No route ${req.method} ${path}`), req, reply);
+    return reply;
   });
 
   for (const schema of sharedSchemas()) app.addSchema(schema);

@@ -11,29 +11,45 @@ import {
 } from '@berth/sdk';
 import { Type } from '@sinclair/typebox';
 import { BerthError } from '../errors.ts';
+import { wantsHtml } from '../gateway/error-page.ts';
 import type { RouteModule } from '../http/server.ts';
 import { appReturnUrl } from './app-return-url.ts';
 import type { IdentityRouteDeps } from './route-deps.ts';
+
+const APP_LOGIN_PATH = '/api/v1/auth/app-login';
 
 export function appTicketRoutes(deps: IdentityRouteDeps): RouteModule {
   const { identity } = deps;
   return (app) => {
     app.get(
-      '/api/v1/auth/app-login',
+      APP_LOGIN_PATH,
       {
         schema: {
           tags: ['identity'],
-          summary: 'For apps: send the browser here; it comes back to `next` with a berth_ticket',
+          summary:
+            "For apps: send the browser here; it comes back to `next` with a berth_ticket (a browser without a session first logs in on the console's login page)",
           querystring: AppLoginQuerySchema,
-          response: { 303: Type.Null({ description: 'Back to `next`, with berth_ticket added' }) },
+          response: {
+            303: Type.Null({
+              description:
+                "Back to `next`, with berth_ticket added; without a session, to the console's `/login?next=` this request's path and query",
+            }),
+          },
         },
       },
       async (req, reply) => {
         const { app: code, env, next } = req.query;
         const target = appReturnUrl(next, code, env, deps.appsOrigin());
-        // Note for the web console (a later issue): without a session it will show its login page
-        // here and come back to this URL; until then the browser gets this 401.
         const actor = req.auth.actor;
+        // A browser without a session goes to the console's login page, which comes back here
+        // (to this path and query, relative: on the console's own origin) once the user logged in.
+        // Programs get the 401.
+        if (!actor && wantsHtml(req.headers)) {
+          const login = new URL(`${deps.consoleUrl().replace(/\/$/, '')}/login`);
+          const back = new URLSearchParams({ app: code, env, next });
+          login.searchParams.set('next', `${APP_LOGIN_PATH}?${back}`);
+          return reply.redirect(login.href, 303);
+        }
         if (!actor) {
           throw new BerthError(
             req.auth.error ?? 'UNAUTHENTICATED',

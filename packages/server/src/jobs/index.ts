@@ -6,6 +6,7 @@ export {
   createJobQueue,
   type EnqueueOptions,
   type HeartbeatResult,
+  type JobCounts,
   type JobLease,
   type JobListFilter,
   type JobQueue,

@@ -69,6 +69,8 @@ export interface JobQueue {
   find(id: string): Promise<JobRecord | undefined>;
   /** Newest first. */
   list(filter?: JobListFilter): Promise<Page<JobRecord>>;
+  /** How many jobs wait and run now, and how many failed since `failedSince` (epoch ms). */
+  counts(failedSince: number): Promise<JobCounts>;
   /** Throws JOB_NOT_FOUND. `afterSeq` 0 reads from the start; `limit` 1-5000 (default 1000). */
   logs(id: string, options?: { afterSeq?: number; limit?: number }): Promise<JobLogPage>;
   appendLog(id: string, entries: readonly JobLogEntry[]): Promise<void>;
@@ -113,6 +115,12 @@ export interface JobQueue {
   removeFinished(ids: readonly string[], options?: { db?: Kysely<Database> }): Promise<string[]>;
   /** Local (this process) notifications, used to wake workers at once. */
   subscribe(listener: (event: JobQueueEvent) => void): () => void;
+}
+
+export interface JobCounts {
+  queued: number;
+  running: number;
+  failed: number;
 }
 
 export interface JobQueueDeps {
@@ -224,6 +232,25 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       if (filter.kind) query = query.where('kind', '=', filter.kind);
       if (appCodes !== 'all') query = query.where('app_code', 'in', appCodes);
       return mapPage(await keysetPage(query, JOB_KEYSET, filter), (rows) => rows.map(toJobRecord));
+    },
+
+    async counts(failedSince) {
+      const [active, failed] = await Promise.all([
+        db
+          .selectFrom('jobs')
+          .select(['status', (eb) => eb.fn.countAll().as('n')])
+          .where('status', 'in', ['queued', 'running'])
+          .groupBy('status')
+          .execute(),
+        db
+          .selectFrom('jobs')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('status', '=', 'failed')
+          .where('finished_at', '>=', failedSince)
+          .executeTakeFirstOrThrow(),
+      ]);
+      const of = (status: string) => Number(active.find((r) => r.status === status)?.n ?? 0);
+      return { queued: of('queued'), running: of('running'), failed: Number(failed.n) };
     },
 
     async logs(id, options = {}) {

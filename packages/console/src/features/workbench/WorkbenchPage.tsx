@@ -1,4 +1,193 @@
-// Placeholder until the page is built.
+// The workbench (`/`): the apps the user can open, as cards with their logo, name and code and
+// links to where prod and stag are served; a search over code and name (done by the server) and
+// "load more" paging.
+import { SearchOutlined } from '@ant-design/icons';
+import type { App, EnvName } from '@berth/sdk';
+import { Button, Card, Flex, Input, Spin, Typography } from 'antd';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { useApi } from '../../api/ApiProvider.tsx';
+import { EmptyState } from '../../components/EmptyState.tsx';
+import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { useFeedback } from '../../components/feedback.tsx';
+import { PageHeader } from '../../components/PageHeader.tsx';
+import { useMessages } from '../../i18n/I18nProvider.tsx';
+import { AppLogo } from '../apps/AppLogo.tsx';
+import { APP_SEARCH_MAX, appSearchQuery, envSummary } from '../apps/app-summary.ts';
+import { envMessages } from '../apps/env-messages.ts';
+import { useDebounced } from '../apps/use-debounced.ts';
+import { workbenchMessages } from './messages.ts';
+
+const PAGE_SIZE = 24;
+const GRID = {
+  display: 'grid',
+  gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))',
+  gap: 16,
+} as const;
+
+interface Loaded {
+  apps: App[];
+  nextCursor: string | undefined;
+}
+
 export default function WorkbenchPage() {
-  return null;
+  const api = useApi();
+  const t = useMessages(workbenchMessages);
+  const feedback = useFeedback();
+  const navigate = useNavigate();
+  const [text, setText] = useState('');
+  const search = useDebounced(text, 300);
+  const [loaded, setLoaded] = useState<Loaded | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [tick, setTick] = useState(0);
+  const generation = useRef(0);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick reloads on "try again"
+  useEffect(() => {
+    const mine = ++generation.current;
+    setLoaded(undefined);
+    setError(undefined);
+    api.listApps(appSearchQuery(search, { limit: PAGE_SIZE })).then(
+      (page) => {
+        if (generation.current === mine) setLoaded({ apps: page.apps, nextCursor: page.nextCursor });
+      },
+      (err: unknown) => {
+        if (generation.current === mine) setError(err);
+      },
+    );
+  }, [api, search, tick]);
+
+  const loadMore = useCallback(async () => {
+    if (!loaded?.nextCursor) return;
+    const mine = generation.current;
+    setLoadingMore(true);
+    try {
+      const page = await api.listApps(
+        appSearchQuery(search, { limit: PAGE_SIZE, cursor: loaded.nextCursor }),
+      );
+      if (generation.current === mine) {
+        setLoaded({ apps: [...loaded.apps, ...page.apps], nextCursor: page.nextCursor });
+      }
+    } catch (err) {
+      feedback.error(err);
+    } finally {
+      setLoadingMore(false);
+    }
+  }, [api, loaded, search, feedback]);
+
+  const query = search.trim();
+  return (
+    <>
+      <PageHeader title={t('title')} subtitle={t('subtitle')} />
+      <Input
+        type="search"
+        prefix={<SearchOutlined aria-hidden />}
+        allowClear
+        value={text}
+        maxLength={APP_SEARCH_MAX}
+        onChange={(e) => setText(e.target.value)}
+        placeholder={t('search')}
+        aria-label={t('search')}
+        data-testid="workbench-search"
+        style={{ maxWidth: 420, marginBottom: 16 }}
+      />
+      {error ? (
+        <ErrorAlert error={error} onRetry={() => setTick((n) => n + 1)} />
+      ) : !loaded ? (
+        <Spin style={{ display: 'block', margin: '48px auto' }} />
+      ) : loaded.apps.length === 0 ? (
+        query ? (
+          <EmptyState description={t('emptySearch', { q: query })} />
+        ) : (
+          <EmptyState
+            description={t('empty')}
+            action={
+              <Button type="primary" onClick={() => navigate('/apps')}>
+                {t('goToApps')}
+              </Button>
+            }
+          />
+        )
+      ) : (
+        <>
+          <div style={GRID} aria-live="polite">
+            {loaded.apps.map((app) => (
+              <AppCard key={app.code} app={app} />
+            ))}
+          </div>
+          <Flex justify="center" align="center" gap={12} style={{ marginTop: 16 }} wrap>
+            <Typography.Text type="secondary">{t('shown', { count: loaded.apps.length })}</Typography.Text>
+            {loaded.nextCursor ? (
+              <Button onClick={() => void loadMore()} loading={loadingMore} data-testid="workbench-more">
+                {t('loadMore')}
+              </Button>
+            ) : null}
+          </Flex>
+        </>
+      )}
+    </>
+  );
+}
+
+function AppCard({ app }: { app: App }) {
+  const t = useMessages(workbenchMessages);
+  return (
+    <Card size="small" data-testid={`workbench-card-${app.code}`} styles={{ body: { height: '100%' } }}>
+      <Flex vertical gap={10} style={{ height: '100%' }}>
+        <Flex gap={12} align="center" style={{ minWidth: 0 }}>
+          <AppLogo name={app.name} code={app.code} logoUrl={app.logoUrl} />
+          <div style={{ minWidth: 0 }}>
+            <Typography.Title level={2} style={{ fontSize: 16, margin: 0 }} ellipsis={{ tooltip: app.name }}>
+              <Link to={`/apps/${app.code}`} aria-label={t('manage', { name: app.name })}>
+                {app.name}
+              </Link>
+            </Typography.Title>
+            <Typography.Text type="secondary" code>
+              {app.code}
+            </Typography.Text>
+          </div>
+        </Flex>
+        {app.description ? (
+          <Typography.Paragraph type="secondary" ellipsis={{ rows: 2 }} style={{ margin: 0 }}>
+            {app.description}
+          </Typography.Paragraph>
+        ) : null}
+        <Flex vertical gap={4} style={{ marginTop: 'auto' }}>
+          <EnvLink app={app} env="prod" />
+          <EnvLink app={app} env="stag" />
+        </Flex>
+      </Flex>
+    </Card>
+  );
+}
+
+function EnvLink({ app, env }: { app: App; env: EnvName }) {
+  const t = useMessages(workbenchMessages);
+  const e = useMessages(envMessages);
+  const summary = envSummary(app, env);
+  const label = e(env);
+  if (summary?.release === undefined || !summary.url) {
+    return (
+      <Typography.Text type="secondary" data-testid={`workbench-${env}-${app.code}`}>
+        {label}:{' '}
+        <Link to={`/apps/${app.code}/${env}/overview`} data-testid={`workbench-${env}-details-${app.code}`}>
+          {summary?.release === undefined ? e('notDeployed') : t('details')}
+        </Link>
+      </Typography.Text>
+    );
+  }
+  return (
+    <Typography.Text data-testid={`workbench-${env}-${app.code}`}>
+      {label}:{' '}
+      <a
+        href={summary.url}
+        target="_blank"
+        rel="noopener noreferrer"
+        data-testid={`workbench-${env}-url-${app.code}`}
+      >
+        {t('open', { env: label })} · {e('release', { version: summary.release })}
+      </a>
+    </Typography.Text>
+  );
 }

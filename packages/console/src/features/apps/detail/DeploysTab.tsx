@@ -1,6 +1,59 @@
-// Placeholder until the tab is built.
+// The deploys tab: deploy a package, the deploy chosen in the address (`?deploy=ID`) followed live,
+// and the environment's deploy history.
+import type { Deploy } from '@berth/sdk';
+import { Typography } from 'antd';
+import { useCallback, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { useMessages } from '../../../i18n/I18nProvider.tsx';
+import { envMessages } from '../env-messages.ts';
+import { DeployHistory } from './DeployHistory.tsx';
+import { DeployUpload } from './DeployUpload.tsx';
+import { DeployView } from './DeployView.tsx';
+import { deploysMessages } from './deploys-messages.ts';
 import type { AppTabProps } from './tab-props.ts';
 
-export default function DeploysTab(_props: AppTabProps) {
-  return null;
+export default function DeploysTab({ app, env, showDeploy }: AppTabProps) {
+  const t = useMessages(deploysMessages);
+  const e = useMessages(envMessages);
+  const [params, setParams] = useSearchParams();
+  const selected = params.get('deploy') ?? undefined;
+  const [changes, setChanges] = useState('');
+  const [selectedEnv, setSelectedEnv] = useState<string | undefined>(undefined);
+
+  const onChange = useCallback((deploy: Deploy) => {
+    setChanges(`${deploy.id}:${deploy.status}`);
+    setSelectedEnv(deploy.env);
+  }, []);
+
+  return (
+    <>
+      <DeployUpload app={app} env={env} onStarted={showDeploy} />
+      {selected ? (
+        <>
+          {selectedEnv && selectedEnv !== env ? (
+            <Typography.Paragraph type="warning">
+              {t('otherEnv', { env: e(selectedEnv === 'prod' ? 'prod' : 'stag') })}
+            </Typography.Paragraph>
+          ) : null}
+          <DeployView
+            key={selected}
+            deployId={selected}
+            appName={app.name}
+            onChange={onChange}
+            onClose={() => {
+              params.delete('deploy');
+              setParams(params, { replace: true });
+            }}
+          />
+        </>
+      ) : null}
+      <DeployHistory
+        app={app}
+        env={env}
+        selected={selected}
+        refreshKey={`${selected ?? ''}|${changes}`}
+        onOpen={showDeploy}
+      />
+    </>
+  );
 }

@@ -1,6 +1,217 @@
-// Placeholder until the tab is built.
+// The releases tab: an environment's numbered releases, newest first (keyset-paged), with a
+// rollback to any earlier one and, on stag, the promotion of stag's current release to prod. Both
+// start a deploy, whose live progress the deploys tab then shows.
+import type { Release } from '@berth/sdk';
+import { Button, Flex, Space, Table, Tag, Typography } from 'antd';
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import { useApi } from '../../../api/ApiProvider.tsx';
+import { useUser } from '../../../app/session.tsx';
+import { useConfirm } from '../../../components/confirm.tsx';
+import { EmptyState } from '../../../components/EmptyState.tsx';
+import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
+import { useFeedback } from '../../../components/feedback.tsx';
+import { useFormat } from '../../../i18n/format-hooks.ts';
+import { useMessages } from '../../../i18n/I18nProvider.tsx';
+import { envMessages } from '../env-messages.ts';
+import { canWriteApp } from '../tabs-b/can-write.ts';
+import { LoadMore } from '../tabs-b/LoadMore.tsx';
+import { releasesMessages } from '../tabs-b/releases-messages.ts';
+import { tabsShared } from '../tabs-b/shared-messages.ts';
+import { usePaged } from '../tabs-b/use-paged.ts';
 import type { AppTabProps } from './tab-props.ts';
 
-export default function ReleasesTab(_props: AppTabProps) {
-  return null;
+const STATUS_KEY = { ready: 'statusReady', failed: 'statusFailed' } as const;
+const SOURCE_KEY = {
+  package: 'sourcePackage',
+  rollback: 'sourceRollback',
+  promote: 'sourcePromote',
+  config: 'sourceConfig',
+} as const;
+
+export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
+  const api = useApi();
+  const user = useUser();
+  const t = useMessages(releasesMessages);
+  const envName = useMessages(envMessages)(`${env}Short`);
+  const ts = useMessages(tabsShared);
+  const format = useFormat();
+  const confirm = useConfirm();
+  const feedback = useFeedback();
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState<string | undefined>(undefined);
+  const writer = canWriteApp(user);
+
+  const list = usePaged<Release>(
+    async (cursor) => {
+      const page = await api.listReleases(app.code, env, cursor ? { cursor } : {});
+      return { items: page.releases, nextCursor: page.nextCursor };
+    },
+    [api, app.code, env],
+  );
+  const current = list.items.find((r) => r.current);
+
+  const rollback = async (release: Release) => {
+    const params = { env: envName, app: app.code, version: release.version, current: current?.version ?? '' };
+    const ok = await confirm({
+      title: t('rollbackTitle', { version: release.version }),
+      content: current ? t('rollbackText', params) : t('rollbackTextNoCurrent', params),
+      okText: t('rollbackOk'),
+      danger: true,
+    });
+    if (!ok) return;
+    setBusy(`rollback-${release.version}`);
+    try {
+      const { deploy } = await api.rollback(app.code, env, { version: release.version });
+      feedback.success(t('rollbackStarted', { version: release.version }));
+      showDeploy(deploy.id);
+    } catch (err) {
+      feedback.error(err);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const promote = async () => {
+    if (!current) return;
+    const ok = await confirm({
+      title: t('promoteTitle', { app: app.code }),
+      content: t('promoteText', { version: current.version }),
+      okText: t('promoteOk'),
+      danger: true,
+    });
+    if (!ok) return;
+    setBusy('promote');
+    try {
+      const { deploy } = await api.promote(app.code);
+      feedback.success(t('promoteStarted'));
+      navigate(`/apps/${encodeURIComponent(app.code)}/prod/deploys?deploy=${encodeURIComponent(deploy.id)}`);
+    } catch (err) {
+      feedback.error(err);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  if (list.error) return <ErrorAlert error={list.error} onRetry={list.reload} />;
+
+  const processes = (release: Release) => {
+    const entries = Object.entries(release.processes);
+    if (entries.length === 0) return <Typography.Text type="secondary">{t('noProcesses')}</Typography.Text>;
+    return (
+      <Space size={4} wrap>
+        {entries.map(([type, count]) => (
+          <Tag key={type}>
+            {type} × {format.number(count)}
+          </Tag>
+        ))}
+      </Space>
+    );
+  };
+
+  return (
+    <div>
+      {env === 'stag' && writer ? (
+        <Flex gap={12} wrap align="center" style={{ marginBottom: 12 }}>
+          <Button
+            type="primary"
+            onClick={promote}
+            disabled={!current || busy !== undefined}
+            loading={busy === 'promote'}
+            data-testid="promote-button"
+          >
+            {t('promote')}
+          </Button>
+          {!list.loading && !current ? (
+            <Typography.Text type="secondary">{t('promoteNeedsCurrent')}</Typography.Text>
+          ) : null}
+        </Flex>
+      ) : null}
+      <Table<Release>
+        data-testid="releases-table"
+        aria-label={t('releasesOf', { env: envName })}
+        rowKey="version"
+        loading={list.loading}
+        dataSource={list.items}
+        pagination={false}
+        scroll={{ x: 'max-content' }}
+        onRow={(r) => ({ 'data-testid': `release-row-${r.version}` }) as React.HTMLAttributes<HTMLElement>}
+        locale={{
+          emptyText: (
+            <EmptyState
+              description={t('empty', { env: envName })}
+              action={
+                writer ? (
+                  <Button
+                    type="primary"
+                    onClick={() => navigate(`/apps/${encodeURIComponent(app.code)}/${env}/deploys`)}
+                    data-testid="releases-go-deploy"
+                  >
+                    {ts('openDeploys')}
+                  </Button>
+                ) : undefined
+              }
+            />
+          ),
+        }}
+        columns={[
+          {
+            key: 'version',
+            title: t('version'),
+            render: (_, r) => (
+              <Space size={6} wrap>
+                <Typography.Text strong>v{r.version}</Typography.Text>
+                {r.current ? (
+                  <Tag color="blue" data-testid="release-current">
+                    {t('current')}
+                  </Tag>
+                ) : null}
+                {r.description ? <Typography.Text type="secondary">{r.description}</Typography.Text> : null}
+              </Space>
+            ),
+          },
+          {
+            key: 'status',
+            title: t('status'),
+            render: (_, r) => (
+              <Tag color={r.status === 'ready' ? 'green' : 'red'}>{t(STATUS_KEY[r.status])}</Tag>
+            ),
+          },
+          { key: 'source', title: t('source'), render: (_, r) => t(SOURCE_KEY[r.source]) },
+          { key: 'processes', title: t('processes'), render: (_, r) => processes(r) },
+          {
+            key: 'created',
+            title: t('created'),
+            render: (_, r) => (
+              <span title={format.dateTime(r.createdAt)}>
+                {format.relative(r.createdAt)}{' '}
+                <Typography.Text type="secondary">{ts('byWhom', { user: r.createdBy })}</Typography.Text>
+              </span>
+            ),
+          },
+          ...(writer
+            ? [
+                {
+                  key: 'actions',
+                  title: ts('actions'),
+                  render: (_: unknown, r: Release) =>
+                    r.current ? null : (
+                      <Button
+                        size="small"
+                        onClick={() => rollback(r)}
+                        disabled={busy !== undefined}
+                        loading={busy === `rollback-${r.version}`}
+                        data-testid={`release-rollback-${r.version}`}
+                      >
+                        {t('rollback', { version: r.version })}
+                      </Button>
+                    ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      <LoadMore list={list} testId="releases-more" />
+    </div>
+  );
 }

@@ -1,0 +1,113 @@
+// The settings tab: the app's details, its secret, its instance ceiling, and deleting it.
+import { defineMessages } from '../../../i18n/messages.ts';
+
+export const settingsMessages = defineMessages({
+  en: {
+    infoTitle: 'App details',
+    code: 'App code',
+    codeFixed: 'The code is part of every address of the app and cannot change.',
+    name: 'Name',
+    nameRequired: 'Enter a name',
+    description: 'Description',
+    logoUrl: 'Logo URL',
+    logoUrlHelp: 'An http(s) address of an image; leave empty for no logo.',
+    logoUrlInvalid: 'Enter an address starting with http:// or https://',
+    saveInfo: 'Save details',
+    infoSaved: 'The details of {app} are saved.',
+    nothingChanged: 'Nothing changed.',
+
+    secretTitle: 'App secret',
+    secretText:
+      'The app uses its secret to check logged-in users and to call Berth. Revealing it is recorded in the audit log under your name.',
+    secretReveal: 'Reveal the secret',
+    secretHide: 'Hide',
+    secretLabel: 'Secret of {app}',
+    secretRotate: 'Rotate the secret',
+    rotateTitle: 'Rotate the secret of {app}?',
+    rotateText:
+      'A new secret replaces the current one, which stops working at once: whatever still sends it (scripts, other services) is refused until it gets the new one. Every environment of {app} with running instances restarts so that its instances get the new secret.',
+    rotateOk: 'Rotate',
+    rotated: 'The secret of {app} was replaced.',
+    newSecret:
+      'The new secret, shown here once: copy it now for whatever calls Berth as {app}. Members can reveal it again later (audited).',
+    restarts: 'Restarts started so that no instance keeps the old secret:',
+    noRestarts: 'No environment was running, so nothing restarts.',
+    restartOf: 'Restart of {env}',
+    showDeploy: 'Show the deploy',
+    noSecretAccess: 'Your role cannot read the app secret.',
+
+    limitsTitle: 'Instance limit',
+    limitsText: 'stag and prod of {app} may run {count} instances together.',
+    limitsDefault: 'This is the platform default.',
+    limitsCustom: 'An admin set this limit for {app}.',
+    limitsNew: 'New limit',
+    limitsSave: 'Set the limit',
+    limitsReset: 'Back to the platform default',
+    limitsSaved: '{app} may now run {count} instances together.',
+    limitsAdminOnly: 'Only admins can change the limit.',
+
+    dangerTitle: 'Delete the app',
+    dangerText:
+      'Deleting {app} cancels its deploys, stops both environments and removes their releases and config vars, and its members. It cannot be undone.',
+    delete: 'Delete {app}',
+    deleteTitle: 'Delete {app} for good?',
+    deleteText:
+      'stag and prod of {app} stop serving, and the app with its releases, config vars and members is deleted. Type the app code to confirm.',
+    deleteCodeLabel: 'App code',
+    deleteOk: 'Delete the app',
+    deleted: '{app} was deleted.',
+  },
+  'zh-CN': {
+    infoTitle: '应用信息',
+    code: '应用代码',
+    codeFixed: '代码是应用所有地址的一部分，不能修改。',
+    name: '名称',
+    nameRequired: '请输入名称',
+    description: '描述',
+    logoUrl: '图标地址',
+    logoUrlHelp: '图片的 http(s) 地址；留空表示不使用图标。',
+    logoUrlInvalid: '请输入以 http:// 或 https:// 开头的地址',
+    saveInfo: '保存信息',
+    infoSaved: '{app} 的信息已保存。',
+    nothingChanged: '没有任何修改。',
+
+    secretTitle: '应用密钥',
+    secretText: '应用使用其密钥验证已登录用户并调用 Berth。查看密钥会以你的名义记入审计日志。',
+    secretReveal: '查看密钥',
+    secretHide: '隐藏',
+    secretLabel: '{app} 的密钥',
+    secretRotate: '轮换密钥',
+    rotateTitle: '轮换 {app} 的密钥？',
+    rotateText:
+      '新密钥将替换当前密钥，当前密钥立即失效：仍在使用它的脚本或其他服务会被拒绝，直到换用新密钥。{app} 中所有有运行实例的环境都会重启，使实例获得新密钥。',
+    rotateOk: '轮换',
+    rotated: '{app} 的密钥已替换。',
+    newSecret:
+      '新密钥仅在此显示一次：请立即复制，供以 {app} 身份调用 Berth 的程序使用。成员之后可以再次查看（会记入审计）。',
+    restarts: '为使实例不再持有旧密钥，已开始以下重启：',
+    noRestarts: '没有正在运行的环境，因此无需重启。',
+    restartOf: '{env}环境的重启',
+    showDeploy: '查看部署',
+    noSecretAccess: '你的角色不能读取应用密钥。',
+
+    limitsTitle: '实例上限',
+    limitsText: '{app} 的预发和生产环境合计最多可运行 {count} 个实例。',
+    limitsDefault: '这是平台默认值。',
+    limitsCustom: '此上限由管理员为 {app} 设置。',
+    limitsNew: '新上限',
+    limitsSave: '设置上限',
+    limitsReset: '恢复平台默认值',
+    limitsSaved: '{app} 现在合计最多可运行 {count} 个实例。',
+    limitsAdminOnly: '只有管理员可以修改上限。',
+
+    dangerTitle: '删除应用',
+    dangerText: '删除 {app} 会取消其部署，停止两个环境并移除其版本、配置变量以及应用成员。此操作无法撤销。',
+    delete: '删除 {app}',
+    deleteTitle: '永久删除 {app}？',
+    deleteText:
+      '{app} 的预发和生产环境将停止服务，应用及其版本、配置变量和成员都将被删除。请输入应用代码以确认。',
+    deleteCodeLabel: '应用代码',
+    deleteOk: '删除应用',
+    deleted: '已删除 {app}。',
+  },
+});

@@ -1,0 +1,47 @@
+// The platform status an operator checks first (GET /api/v1/platform/status): berthd's version and
+// Node.js, the store, the runtime, the gateway workers, the job queue and the data directory's disk
+// use. Read by admins, operators and auditors.
+import type { PlatformStatus, Role } from '@berth/sdk';
+import { BerthError } from '../errors.ts';
+import type { Actor } from '../identity/actor.ts';
+import type { JobCounts } from '../jobs/index.ts';
+import type { DataDirMeter } from './data-dir-usage.ts';
+
+/** Who may read the platform status. */
+export const STATUS_READERS: readonly Role[] = ['admin', 'operator', 'auditor'];
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface PlatformStatusService {
+  read(actor: Actor): Promise<PlatformStatus>;
+}
+
+export function createPlatformStatus(deps: {
+  version: string;
+  startedAt: number;
+  dialect: PlatformStatus['store']['dialect'];
+  driver: PlatformStatus['runtime']['driver'];
+  /** Gateway workers configured, and a count of those serving now. */
+  gateway: { workers: number; running: () => number };
+  jobCounts: (failedSince: number) => Promise<JobCounts>;
+  dataDir: DataDirMeter;
+  now?: () => number;
+}): PlatformStatusService {
+  const now = deps.now ?? Date.now;
+  return {
+    async read(actor) {
+      if (!STATUS_READERS.includes(actor.role)) throw new BerthError('FORBIDDEN');
+      const [jobs, dataDir] = await Promise.all([deps.jobCounts(now() - DAY_MS), deps.dataDir.read()]);
+      return {
+        version: deps.version,
+        node: process.version,
+        startedAt: deps.startedAt,
+        store: { dialect: deps.dialect },
+        runtime: { driver: deps.driver },
+        gateway: { workers: deps.gateway.workers, running: deps.gateway.running() },
+        jobs: { queued: jobs.queued, running: jobs.running, failedLastDay: jobs.failed },
+        dataDir,
+      };
+    },
+  };
+}
