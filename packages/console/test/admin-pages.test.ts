@@ -1,10 +1,8 @@
 // The rules behind the account and administration pages: the audit filters in the URL, what a user
 // edit sends, which buttons a role sees, a token's state, the password policy's rule texts, and
-// the platform status call (against a real HTTP server).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// the share of the disk in use.
 import { BerthApiError } from '@berth/sdk/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { passwordMessages } from '../src/features/account/password-messages.ts';
 import { weakPasswordRule } from '../src/features/account/password-problem.ts';
 import { tokenState } from '../src/features/account/token-state.ts';
@@ -15,7 +13,7 @@ import {
   filtersToSearch,
   hasFilters,
 } from '../src/features/admin/audit-query.ts';
-import { diskUsedPercent, fetchPlatformStatus } from '../src/features/admin/platform-status.ts';
+import { diskUsedPercent } from '../src/features/admin/platform-status.ts';
 import { USERNAME_RE, userActions, userChanges } from '../src/features/admin/user-fields.ts';
 import { translator } from '../src/i18n/messages.ts';
 
@@ -127,53 +125,12 @@ describe('tokens and passwords', () => {
   });
 });
 
-describe('platform status call', () => {
-  const STATUS = {
-    version: '0.1.0',
-    node: 'v24.0.0',
-    startedAt: 1,
-    store: { dialect: 'sqlite' },
-    runtime: { driver: 'process' },
-    gateway: { workers: 2, running: 2 },
-    jobs: { queued: 0, running: 1, failedLastDay: 3 },
-    dataDir: { path: '/var/lib/berth', usedBytes: 10, freeBytes: 250, totalBytes: 1000, measuredAt: 2 },
-  };
-  let server: Server;
-  let base = '';
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      const answer = (status: number, body: string, type = 'application/json') => {
-        res.writeHead(status, { 'content-type': type });
-        res.end(body);
-      };
-      if (req.url === '/api/v1/platform/status') answer(200, JSON.stringify(STATUS));
-      else if (req.url === '/anon/api/v1/platform/status')
-        answer(401, JSON.stringify({ error: { code: 'UNAUTHENTICATED', message: 'Log in first' } }));
-      else if (req.url === '/odd/api/v1/platform/status') answer(200, '{"hello":"world"}');
-      else answer(404, '<html>not here</html>', 'text/html');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-  it('reads the status', async () => {
-    await expect(fetchPlatformStatus(undefined, base)).resolves.toEqual(STATUS);
-  });
-  it("fails with the catalogue's code, or a client code", async () => {
-    const wrongPath = await fetchPlatformStatus(undefined, `${base}/nothing`).catch((e: unknown) => e);
-    expect(wrongPath).toMatchObject({ code: 'HTTP_ERROR', status: 404 });
-    const anonymous = await fetchPlatformStatus(undefined, `${base}/anon`).catch((e: unknown) => e);
-    expect(anonymous).toBeInstanceOf(BerthApiError);
-    expect(anonymous).toMatchObject({ code: 'UNAUTHENTICATED', status: 401, message: 'Log in first' });
-    const odd = await fetchPlatformStatus(undefined, `${base}/odd`).catch((e: unknown) => e);
-    expect(odd).toMatchObject({ code: 'BAD_RESPONSE', status: 200 });
-    const down = await fetchPlatformStatus(undefined, 'http://127.0.0.1:1').catch((e: unknown) => e);
-    expect(down).toMatchObject({ code: 'NETWORK_ERROR', status: 0 });
-  });
+describe('platform status', () => {
+  const dataDir = { path: '/var/lib/berth', usedBytes: 10, freeBytes: 250, totalBytes: 1000, measuredAt: 2 };
   it('computes the share of the disk in use', () => {
-    expect(diskUsedPercent(STATUS.dataDir)).toBe(75);
-    expect(diskUsedPercent({ ...STATUS.dataDir, totalBytes: 0 })).toBeUndefined();
-    expect(diskUsedPercent({ ...STATUS.dataDir, freeBytes: 1000 })).toBe(0);
+    expect(diskUsedPercent(dataDir)).toBe(75);
+    expect(diskUsedPercent({ ...dataDir, freeBytes: 333 })).toBe(66.7);
+    expect(diskUsedPercent({ ...dataDir, totalBytes: 0 })).toBeUndefined();
+    expect(diskUsedPercent({ ...dataDir, freeBytes: 1000 })).toBe(0);
   });
 });

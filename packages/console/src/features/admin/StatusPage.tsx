@@ -1,7 +1,9 @@
 // Platform status (/admin/status, admins, operators and auditors): version, database, runtime,
 // gateway workers, the job queue and the data directory's disk use. Refreshes every 10 seconds
 // while the tab is visible (can be switched off), and on request.
+
 import { ReloadOutlined } from '@ant-design/icons';
+import type { PlatformStatus } from '@berth/sdk';
 import {
   Alert,
   Button,
@@ -17,12 +19,13 @@ import {
   Typography,
 } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useApi } from '../../api/ApiProvider.tsx';
 import { RequireRole } from '../../app/RequireRole.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
-import { diskUsedPercent, fetchPlatformStatus, type PlatformStatus } from './platform-status.ts';
+import { diskUsedPercent } from './platform-status.ts';
 import { statusMessages } from './status-messages.ts';
 
 const REFRESH_MS = 10_000;
@@ -30,6 +33,7 @@ const DIALECTS = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MySQL' } as
 const DISK_WARN_PERCENT = 90;
 
 function usePlatformStatus(auto: boolean) {
+  const api = useApi();
   const [status, setStatus] = useState<PlatformStatus | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [loading, setLoading] = useState(false);
@@ -37,12 +41,13 @@ function usePlatformStatus(auto: boolean) {
   const current = useRef<AbortController | null>(null);
 
   const load = useCallback(async () => {
+    // A newer load, or leaving the page, makes an older answer be ignored.
     current.current?.abort();
     const controller = new AbortController();
     current.current = controller;
     setLoading(true);
     try {
-      const next = await fetchPlatformStatus(controller.signal);
+      const next = await api.platformStatus();
       if (controller.signal.aborted) return;
       setStatus(next);
       setError(undefined);
@@ -53,7 +58,7 @@ function usePlatformStatus(auto: boolean) {
     } finally {
       if (!controller.signal.aborted) setLoading(false);
     }
-  }, []);
+  }, [api]);
 
   useEffect(() => {
     void load();
