@@ -9,14 +9,14 @@ import { useConfirm } from '../../components/confirm.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../components/feedback.tsx';
+import { LoadMore } from '../../components/LoadMore.tsx';
+import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
-import { LoadMore } from './LoadMore.tsx';
 import { TokenSecretModal } from './TokenSecretModal.tsx';
 import { TokenStatus } from './TokenStatus.tsx';
 import { tokenMessages } from './token-messages.ts';
 import { tokenState } from './token-state.ts';
-import { useCursorList } from './use-cursor-list.ts';
 
 interface CreateForm {
   name: string;

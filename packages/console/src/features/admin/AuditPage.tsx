@@ -10,13 +10,13 @@ import { useApi } from '../../api/ApiProvider.tsx';
 import { RequireRole } from '../../app/RequireRole.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { LoadMore } from '../../components/LoadMore.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
+import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
-import { LoadMore } from '../account/LoadMore.tsx';
 import { MONO_BLOCK } from '../account/mono.ts';
 import { ToneTag } from '../account/ToneTag.tsx';
-import { useCursorList } from '../account/use-cursor-list.ts';
 import { auditActionMessages, auditMessages, auditTargetMessages } from './audit-messages.ts';
 import {
   ACTION_PREFIX_RE,

@@ -10,14 +10,14 @@ import { useConfirm } from '../../components/confirm.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../components/feedback.tsx';
+import { LoadMore } from '../../components/LoadMore.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
+import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
-import { LoadMore } from '../account/LoadMore.tsx';
 import { TokenStatus } from '../account/TokenStatus.tsx';
 import { tokenMessages } from '../account/token-messages.ts';
 import { tokenState } from '../account/token-state.ts';
-import { useCursorList } from '../account/use-cursor-list.ts';
 import { adminTokensMessages } from './admin-tokens-messages.ts';
 import { USERNAME_RE } from './user-fields.ts';
 

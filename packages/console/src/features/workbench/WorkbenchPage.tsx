@@ -4,13 +4,14 @@
 import { SearchOutlined } from '@ant-design/icons';
 import type { App, EnvName } from '@berth/sdk';
 import { Button, Card, Flex, Input, Spin, Typography } from 'antd';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
-import { useFeedback } from '../../components/feedback.tsx';
+import { LoadMore } from '../../components/LoadMore.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
+import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { AppLogo } from '../apps/AppLogo.tsx';
 import { APP_SEARCH_MAX, appSearchQuery, envSummary } from '../apps/app-summary.ts';
@@ -25,56 +26,21 @@ const GRID = {
   gap: 16,
 } as const;
 
-interface Loaded {
-  apps: App[];
-  nextCursor: string | undefined;
-}
-
 export default function WorkbenchPage() {
   const api = useApi();
   const t = useMessages(workbenchMessages);
-  const feedback = useFeedback();
   const navigate = useNavigate();
   const [text, setText] = useState('');
   const search = useDebounced(text, 300);
-  const [loaded, setLoaded] = useState<Loaded | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [tick, setTick] = useState(0);
-  const generation = useRef(0);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: tick reloads on "try again"
-  useEffect(() => {
-    const mine = ++generation.current;
-    setLoaded(undefined);
-    setError(undefined);
-    api.listApps(appSearchQuery(search, { limit: PAGE_SIZE })).then(
-      (page) => {
-        if (generation.current === mine) setLoaded({ apps: page.apps, nextCursor: page.nextCursor });
-      },
-      (err: unknown) => {
-        if (generation.current === mine) setError(err);
-      },
-    );
-  }, [api, search, tick]);
-
-  const loadMore = useCallback(async () => {
-    if (!loaded?.nextCursor) return;
-    const mine = generation.current;
-    setLoadingMore(true);
-    try {
+  const list = useCursorList<App>(
+    async (cursor) => {
       const page = await api.listApps(
-        appSearchQuery(search, { limit: PAGE_SIZE, cursor: loaded.nextCursor }),
+        appSearchQuery(search, { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
       );
-      if (generation.current === mine) {
-        setLoaded({ apps: [...loaded.apps, ...page.apps], nextCursor: page.nextCursor });
-      }
-    } catch (err) {
-      feedback.error(err);
-    } finally {
-      setLoadingMore(false);
-    }
-  }, [api, loaded, search, feedback]);
+      return { items: page.apps, nextCursor: page.nextCursor };
+    },
+    [api, search],
+  );
 
   const query = search.trim();
   return (
@@ -92,11 +58,11 @@ export default function WorkbenchPage() {
         data-testid="workbench-search"
         style={{ maxWidth: 420, marginBottom: 16 }}
       />
-      {error ? (
-        <ErrorAlert error={error} onRetry={() => setTick((n) => n + 1)} />
-      ) : !loaded ? (
+      {list.error ? (
+        <ErrorAlert error={list.error} onRetry={list.reload} />
+      ) : list.loading ? (
         <Spin style={{ display: 'block', margin: '48px auto' }} />
-      ) : loaded.apps.length === 0 ? (
+      ) : list.items.length === 0 ? (
         query ? (
           <EmptyState description={t('emptySearch', { q: query })} />
         ) : (
@@ -112,18 +78,11 @@ export default function WorkbenchPage() {
       ) : (
         <>
           <div style={GRID} aria-live="polite">
-            {loaded.apps.map((app) => (
+            {list.items.map((app) => (
               <AppCard key={app.code} app={app} />
             ))}
           </div>
-          <Flex justify="center" align="center" gap={12} style={{ marginTop: 16 }} wrap>
-            <Typography.Text type="secondary">{t('shown', { count: loaded.apps.length })}</Typography.Text>
-            {loaded.nextCursor ? (
-              <Button onClick={() => void loadMore()} loading={loadingMore} data-testid="workbench-more">
-                {t('loadMore')}
-              </Button>
-            ) : null}
-          </Flex>
+          <LoadMore list={list} testId="workbench-more" count={(count) => t('shown', { count })} />
         </>
       )}
     </>

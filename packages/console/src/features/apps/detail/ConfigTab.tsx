@@ -11,14 +11,14 @@ import { useConfirm } from '../../../components/confirm.tsx';
 import { EmptyState } from '../../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
+import { LoadMore } from '../../../components/LoadMore.tsx';
+import { useCursorList } from '../../../components/use-cursor-list.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useLocale, useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
 import { canRevealSecrets, canWriteApp } from '../tabs-b/can-write.ts';
 import { configMessages } from '../tabs-b/config-messages.ts';
-import { LoadMore } from '../tabs-b/LoadMore.tsx';
 import { tabsShared } from '../tabs-b/shared-messages.ts';
-import { usePaged } from '../tabs-b/use-paged.ts';
 import type { AppTabProps } from './tab-props.ts';
 
 interface VarForm {
@@ -43,7 +43,7 @@ export default function ConfigTab({ app, env, showDeploy }: AppTabProps) {
   const [revealed, setRevealed] = useState<Readonly<Record<string, string>>>({});
   const [busy, setBusy] = useState<string | undefined>(undefined);
 
-  const list = usePaged<ConfigVar>(
+  const list = useCursorList<ConfigVar>(
     async (cursor) => {
       const page = await api.getConfig(app.code, env, cursor ? { cursor } : {});
       return { items: page.vars, nextCursor: page.nextCursor };
@@ -227,7 +227,7 @@ export default function ConfigTab({ app, env, showDeploy }: AppTabProps) {
             : []),
         ]}
       />
-      <LoadMore list={list} testId="config-more" />
+      <LoadMore list={list} testId="config-more" count="none" />
       {editing !== undefined ? (
         <VarFormModal
           code={app.code}

@@ -1,13 +1,14 @@
 // An environment's deploys, newest first, a page at a time ("load more"); a row opens the deploy.
 import type { App, Deploy, EnvName } from '@berth/sdk';
-import { Button, Card, Flex, Table } from 'antd';
+import { Card, Table } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { EmptyState } from '../../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
-import { useFeedback } from '../../../components/feedback.tsx';
+import { LoadMore } from '../../../components/LoadMore.tsx';
+import { useCursorList } from '../../../components/use-cursor-list.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
@@ -35,46 +36,16 @@ export function DeployHistory({
   const e = useMessages(envMessages);
   const format = useFormat();
   const kindLabel = useDeployKind();
-  const feedback = useFeedback();
-  const [deploys, setDeploys] = useState<Deploy[] | undefined>(undefined);
-  const [nextCursor, setNextCursor] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<unknown>(undefined);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [tick, setTick] = useState(0);
-  const generation = useRef(0);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey and tick read the first page again
-  useEffect(() => {
-    const mine = ++generation.current;
-    setError(undefined);
-    api.listDeploys(app.code, env, { limit: PAGE_SIZE }).then(
-      (page) => {
-        if (generation.current !== mine) return;
-        setDeploys(page.deploys);
-        setNextCursor(page.nextCursor);
-      },
-      (err: unknown) => {
-        if (generation.current === mine) setError(err);
-      },
-    );
-  }, [api, app.code, env, refreshKey, tick]);
-
-  const loadMore = useCallback(async () => {
-    if (!nextCursor || !deploys) return;
-    const mine = generation.current;
-    setLoadingMore(true);
-    try {
-      const page = await api.listDeploys(app.code, env, { limit: PAGE_SIZE, cursor: nextCursor });
-      if (generation.current !== mine) return;
-      const seen = new Set(deploys.map((d) => d.id));
-      setDeploys([...deploys, ...page.deploys.filter((d) => !seen.has(d.id))]);
-      setNextCursor(page.nextCursor);
-    } catch (err) {
-      feedback.error(err);
-    } finally {
-      setLoadingMore(false);
-    }
-  }, [api, app.code, env, nextCursor, deploys, feedback]);
+  const list = useCursorList<Deploy>(
+    async (cursor) => {
+      const page = await api.listDeploys(app.code, env, { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+      return { items: page.deploys, nextCursor: page.nextCursor };
+    },
+    [api, app.code, env, refreshKey],
+    { key: (d) => d.id },
+  );
+  /** Rows stay in place while a changed deploy reads the first page again. */
+  const firstLoad = list.loading && list.items.length === 0;
 
   const columns = useMemo<ColumnsType<Deploy>>(
     () => [
@@ -103,16 +74,16 @@ export function DeployHistory({
 
   return (
     <Card size="small" title={t('history')}>
-      {error ? (
-        <ErrorAlert error={error} onRetry={() => setTick((n) => n + 1)} />
+      {list.error ? (
+        <ErrorAlert error={list.error} onRetry={list.reload} />
       ) : (
         <>
           <Table<Deploy>
             rowKey="id"
             size="small"
             columns={columns}
-            dataSource={deploys ?? []}
-            loading={deploys === undefined}
+            dataSource={list.items}
+            loading={firstLoad}
             pagination={false}
             scroll={{ x: 'max-content' }}
             rowClassName={(d) => (d.id === selected ? 'ant-table-row-selected' : '')}
@@ -124,16 +95,10 @@ export function DeployHistory({
               }) as React.HTMLAttributes<HTMLElement>
             }
             locale={{
-              emptyText: deploys === undefined ? ' ' : <EmptyState description={t('historyEmpty')} />,
+              emptyText: firstLoad ? ' ' : <EmptyState description={t('historyEmpty')} />,
             }}
           />
-          {nextCursor ? (
-            <Flex justify="center" style={{ marginTop: 12 }}>
-              <Button onClick={() => void loadMore()} loading={loadingMore} data-testid="deploys-more">
-                {t('loadMore')}
-              </Button>
-            </Flex>
-          ) : null}
+          <LoadMore list={list} testId="deploys-more" count="none" />
         </>
       )}
     </Card>

@@ -11,13 +11,13 @@ import { useConfirm } from '../../../components/confirm.tsx';
 import { EmptyState } from '../../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
+import { LoadMore } from '../../../components/LoadMore.tsx';
+import { useCursorList } from '../../../components/use-cursor-list.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { canWriteApp } from '../tabs-b/can-write.ts';
-import { LoadMore } from '../tabs-b/LoadMore.tsx';
 import { membersMessages } from '../tabs-b/members-messages.ts';
 import { tabsShared } from '../tabs-b/shared-messages.ts';
-import { usePaged } from '../tabs-b/use-paged.ts';
 import type { AppTabProps } from './tab-props.ts';
 
 export default function MembersTab({ app, reloadApp }: AppTabProps) {
@@ -35,7 +35,7 @@ export default function MembersTab({ app, reloadApp }: AppTabProps) {
   const [removing, setRemoving] = useState<string | undefined>(undefined);
   const writer = canWriteApp(user);
 
-  const list = usePaged<AppMember>(
+  const list = useCursorList<AppMember>(
     async (cursor) => {
       const page = await api.listMembers(app.code, cursor ? { cursor } : {});
       return { items: page.members, nextCursor: page.nextCursor };
@@ -172,7 +172,7 @@ export default function MembersTab({ app, reloadApp }: AppTabProps) {
                 : []),
             ]}
           />
-          <LoadMore list={list} testId="members-more" />
+          <LoadMore list={list} testId="members-more" count="none" />
         </>
       )}
     </Flex>

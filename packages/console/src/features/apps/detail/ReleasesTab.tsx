@@ -11,14 +11,14 @@ import { useConfirm } from '../../../components/confirm.tsx';
 import { EmptyState } from '../../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
+import { LoadMore } from '../../../components/LoadMore.tsx';
+import { useCursorList } from '../../../components/use-cursor-list.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
 import { canWriteApp } from '../tabs-b/can-write.ts';
-import { LoadMore } from '../tabs-b/LoadMore.tsx';
 import { releasesMessages } from '../tabs-b/releases-messages.ts';
 import { tabsShared } from '../tabs-b/shared-messages.ts';
-import { usePaged } from '../tabs-b/use-paged.ts';
 import type { AppTabProps } from './tab-props.ts';
 
 const STATUS_KEY = { ready: 'statusReady', failed: 'statusFailed' } as const;
@@ -42,7 +42,7 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
   const [busy, setBusy] = useState<string | undefined>(undefined);
   const writer = canWriteApp(user);
 
-  const list = usePaged<Release>(
+  const list = useCursorList<Release>(
     async (cursor) => {
       const page = await api.listReleases(app.code, env, cursor ? { cursor } : {});
       return { items: page.releases, nextCursor: page.nextCursor };
@@ -211,7 +211,7 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
             : []),
         ]}
       />
-      <LoadMore list={list} testId="releases-more" />
+      <LoadMore list={list} testId="releases-more" count="none" />
     </div>
   );
 }

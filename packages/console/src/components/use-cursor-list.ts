@@ -1,6 +1,8 @@
-// A keyset-paged list shown a page at a time with "load more": the first page loads with the page
-// (and again when `deps` change), later pages append. A newer first load wins over an older one
-// that answers late; changes made on the page patch the items without a reload.
+// A keyset-paged list shown a page at a time with "load more" (the API's `nextCursor`): the first
+// page loads with the page (and again when `deps` change or on reload()), later pages append. A
+// newer first load wins over an older one that answers late, and an unmounted list ignores both;
+// changes made on the page patch the items without a reload. Every paged list of the console
+// (account, admin, app tabs, deploy history, workbench) uses this one hook with <LoadMore>.
 import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
 
 export interface Page<T> {
@@ -23,9 +25,15 @@ export interface CursorList<T> {
   update(change: (items: T[]) => T[]): void;
 }
 
+export interface CursorListOptions<T> {
+  /** Drops items of a later page whose key is already shown (a list whose head moves while paging). */
+  key?: (item: T) => string;
+}
+
 export function useCursorList<T>(
   loadPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
   deps: DependencyList,
+  options: CursorListOptions<T> = {},
 ): CursorList<T> {
   const [items, setItems] = useState<T[]>([]);
   const [cursor, setCursor] = useState<string | undefined>(undefined);
@@ -36,6 +44,8 @@ export function useCursorList<T>(
   const [tick, setTick] = useState(0);
   const loadRef = useRef(loadPage);
   loadRef.current = loadPage;
+  const keyRef = useRef(options.key);
+  keyRef.current = options.key;
   /** The abort of the current generation: a reload cancels the pages still coming. */
   const generation = useRef<AbortController | null>(null);
 
@@ -73,7 +83,12 @@ export function useCursorList<T>(
     loadRef.current(cursor, controller.signal).then(
       (page) => {
         if (controller.signal.aborted) return;
-        setItems((old) => [...old, ...page.items]);
+        const key = keyRef.current;
+        setItems((old) => {
+          if (!key) return [...old, ...page.items];
+          const seen = new Set(old.map(key));
+          return [...old, ...page.items.filter((item) => !seen.has(key(item)))];
+        });
         setCursor(page.nextCursor);
         setLoadingMore(false);
       },

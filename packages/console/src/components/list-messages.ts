@@ -1,5 +1,5 @@
-// Strings of the paged lists' foot.
-import { defineMessages } from '../../i18n/messages.ts';
+// Strings of the paged lists' foot (LoadMore).
+import { defineMessages } from '../i18n/messages.ts';
 
 export const listMessages = defineMessages({
   en: {
