@@ -2,19 +2,16 @@
 
 import { PlusOutlined } from '@ant-design/icons';
 import type { ApiToken } from '@berth/sdk';
-import { Button, Card, Flex, Form, Input, InputNumber, Modal, Switch, Table, Typography } from 'antd';
+import { Button, Card, Flex, Form, Input, InputNumber, Modal, Switch, Typography } from 'antd';
 import { useState } from 'react';
 import { useApi } from '../../api/ApiProvider.tsx';
-import { useConfirm } from '../../components/confirm.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../components/feedback.tsx';
-import { LoadMore } from '../../components/LoadMore.tsx';
 import { useCursorList } from '../../components/use-cursor-list.ts';
-import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { TokenSecretModal } from './TokenSecretModal.tsx';
-import { TokenStatus } from './TokenStatus.tsx';
+import { TokenTable } from './TokenTable.tsx';
 import { tokenMessages } from './token-messages.ts';
 import { tokenState } from './token-state.ts';
 
@@ -26,9 +23,7 @@ interface CreateForm {
 export function MyTokens() {
   const api = useApi();
   const t = useMessages(tokenMessages);
-  const format = useFormat();
   const feedback = useFeedback();
-  const confirm = useConfirm();
   const [creating, setCreating] = useState(false);
   const [busy, setBusy] = useState(false);
   const [createError, setCreateError] = useState<unknown>(undefined);
@@ -72,24 +67,6 @@ export function MyTokens() {
     }
   };
 
-  const onRevoke = async (token: ApiToken) => {
-    const ok = await confirm({
-      title: t('revokeTitle', { name: token.name }),
-      content: t('revokeText', { name: token.name, prefix: token.prefix }),
-      okText: t('revoke'),
-      danger: true,
-    });
-    if (!ok) return;
-    try {
-      await api.revokeMyToken(token.id);
-      const revokedAt = Date.now();
-      list.update((items) => items.map((x) => (x.id === token.id ? { ...x, revokedAt } : x)));
-      feedback.success(t('revoked', { name: token.name }));
-    } catch (err) {
-      feedback.error(err);
-    }
-  };
-
   return (
     <Card
       title={t('title')}
@@ -110,81 +87,29 @@ export function MyTokens() {
         />
         <Typography.Text>{t('showRevoked')}</Typography.Text>
       </Flex>
-      {list.error ? (
-        <ErrorAlert error={list.error} onRetry={list.reload} />
-      ) : (
-        <>
-          <Table<ApiToken>
-            data-testid="tokens-table"
-            rowKey="id"
-            size="middle"
-            loading={list.loading}
-            dataSource={rows}
-            pagination={false}
-            scroll={{ x: 'max-content' }}
-            onRow={(token) =>
-              ({ 'data-testid': `token-row-${token.name}` }) as React.HTMLAttributes<HTMLElement>
+      <TokenTable
+        list={list}
+        rows={rows}
+        revoke={(token) => api.revokeMyToken(token.id)}
+        revokeText={(token) => t('revokeText', { name: token.name, prefix: token.prefix })}
+        size="middle"
+        empty={
+          <EmptyState
+            description={t('empty')}
+            action={
+              <Button onClick={openCreate} icon={<PlusOutlined />}>
+                {t('create')}
+              </Button>
             }
-            locale={{
-              emptyText: list.loading ? (
-                ' '
-              ) : (
-                <EmptyState
-                  description={t('empty')}
-                  action={
-                    <Button onClick={openCreate} icon={<PlusOutlined />}>
-                      {t('create')}
-                    </Button>
-                  }
-                />
-              ),
-            }}
-            columns={[
-              { title: t('colName'), dataIndex: 'name', render: (name: string) => <strong>{name}</strong> },
-              {
-                title: t('colPrefix'),
-                responsive: ['md'],
-                dataIndex: 'prefix',
-                render: (prefix: string) => <Typography.Text code>{prefix}…</Typography.Text>,
-              },
-              { title: t('colState'), key: 'state', render: (_, token) => <TokenStatus token={token} /> },
-              {
-                title: t('colCreated'),
-                responsive: ['lg'],
-                dataIndex: 'createdAt',
-                render: (v: number) => format.dateTime(v),
-              },
-              {
-                title: t('colExpires'),
-                dataIndex: 'expiresAt',
-                render: (v: number | undefined) => (v === undefined ? t('never') : format.dateTime(v)),
-              },
-              {
-                title: t('colLastUsed'),
-                responsive: ['md'],
-                dataIndex: 'lastUsedAt',
-                render: (v: number | undefined) => (v === undefined ? t('neverUsed') : format.relative(v)),
-              },
-              {
-                title: t('colActions'),
-                key: 'actions',
-                render: (_, token) =>
-                  tokenState(token) === 'revoked' ? null : (
-                    <Button
-                      danger
-                      size="small"
-                      onClick={() => void onRevoke(token)}
-                      data-testid={`token-revoke-${token.name}`}
-                    >
-                      {t('revoke')}
-                    </Button>
-                  ),
-              },
-            ]}
           />
-          <LoadMore list={list} testId="tokens-load-more" shown={rows.length} />
-        </>
-      )}
+        }
+        testIds={{
+          table: 'tokens-table',
+          row: (token) => `token-row-${token.name}`,
+          revoke: (token) => `token-revoke-${token.name}`,
+          loadMore: 'tokens-load-more',
+        }}
+      />
 
       <Modal
         open={creating}
