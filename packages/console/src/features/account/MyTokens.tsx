@@ -2,11 +2,11 @@
 
 import { PlusOutlined } from '@ant-design/icons';
 import type { ApiToken } from '@berth/sdk';
-import { Button, Card, Flex, Form, Input, InputNumber, Modal, Switch, Typography } from 'antd';
+import { Button, Card, Flex, Form, Input, InputNumber, Switch, Typography } from 'antd';
 import { useState } from 'react';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
-import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { FormModal } from '../../components/FormModal.tsx';
 import { useFeedback } from '../../components/feedback.tsx';
 import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
@@ -25,8 +25,6 @@ export function MyTokens() {
   const t = useMessages(tokenMessages);
   const feedback = useFeedback();
   const [creating, setCreating] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [createError, setCreateError] = useState<unknown>(undefined);
   const [secret, setSecret] = useState<string | undefined>(undefined);
   /** Revoked tokens stay listed by the API (their history); shown on request. */
   const [showRevoked, setShowRevoked] = useState(false);
@@ -42,29 +40,18 @@ export function MyTokens() {
 
   const rows = showRevoked ? list.items : list.items.filter((x) => tokenState(x) !== 'revoked');
 
-  const openCreate = () => {
-    setCreateError(undefined);
-    setCreating(true);
-  };
+  const openCreate = () => setCreating(true);
 
   const onCreate = async (values: CreateForm) => {
-    setBusy(true);
-    setCreateError(undefined);
-    try {
-      const name = values.name.trim();
-      const result = await api.createMyToken({
-        name,
-        ...(values.expiresInDays ? { expiresInDays: values.expiresInDays } : {}),
-      });
-      list.update((items) => [result.token, ...items]);
-      setCreating(false);
-      setSecret(result.secret);
-      feedback.success(t('created', { name }));
-    } catch (err) {
-      setCreateError(err);
-    } finally {
-      setBusy(false);
-    }
+    const name = values.name.trim();
+    const result = await api.createMyToken({
+      name,
+      ...(values.expiresInDays ? { expiresInDays: values.expiresInDays } : {}),
+    });
+    list.update((items) => [result.token, ...items]);
+    setCreating(false);
+    setSecret(result.secret);
+    feedback.success(t('created', { name }));
   };
 
   return (
@@ -111,41 +98,32 @@ export function MyTokens() {
         }}
       />
 
-      <Modal
+      <FormModal<CreateForm>
         open={creating}
         title={t('createTitle')}
-        onCancel={() => setCreating(false)}
+        onClose={() => setCreating(false)}
         okText={t('createSubmit')}
-        onOk={() => form.submit()}
-        confirmLoading={busy}
-        okButtonProps={{ ...({ 'data-testid': 'token-create-submit' } as object) }}
-        destroyOnHidden
+        okTestId="token-create-submit"
+        form={form}
+        onSubmit={onCreate}
       >
-        {createError ? (
-          <div style={{ marginBottom: 16 }}>
-            <ErrorAlert error={createError} />
-          </div>
-        ) : null}
-        <Form<CreateForm> form={form} layout="vertical" onFinish={onCreate} requiredMark={false}>
-          <Form.Item
-            label={t('name')}
-            name="name"
-            rules={[{ required: true, whitespace: true, message: t('nameRequired') }, { max: 100 }]}
-          >
-            <Input placeholder={t('namePlaceholder')} maxLength={100} data-testid="token-name" autoFocus />
-          </Form.Item>
-          <Form.Item label={t('expiry')} name="expiresInDays" extra={t('expiryHelp')}>
-            <InputNumber
-              min={1}
-              max={3650}
-              precision={0}
-              style={{ width: '100%' }}
-              data-testid="token-expiry"
-            />
-          </Form.Item>
-          <button type="submit" hidden aria-hidden tabIndex={-1} />
-        </Form>
-      </Modal>
+        <Form.Item
+          label={t('name')}
+          name="name"
+          rules={[{ required: true, whitespace: true, message: t('nameRequired') }, { max: 100 }]}
+        >
+          <Input placeholder={t('namePlaceholder')} maxLength={100} data-testid="token-name" autoFocus />
+        </Form.Item>
+        <Form.Item label={t('expiry')} name="expiresInDays" extra={t('expiryHelp')}>
+          <InputNumber
+            min={1}
+            max={3650}
+            precision={0}
+            style={{ width: '100%' }}
+            data-testid="token-expiry"
+          />
+        </Form.Item>
+      </FormModal>
 
       <TokenSecretModal secret={secret} onClose={() => setSecret(undefined)} />
     </Card>

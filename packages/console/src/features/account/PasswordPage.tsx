@@ -3,17 +3,16 @@
 // The API revokes my other sessions and all my API tokens; the page says so, refreshes the
 // session (the required flag is gone) and goes home.
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
-import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { useSession, useUser } from '../../app/session.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../components/feedback.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
+import { useSubmit } from '../../components/use-submit.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { changePasswordMessages } from './messages.ts';
-import { passwordMessages } from './password-messages.ts';
-import { weakPasswordRule } from './password-problem.ts';
+import { NewPasswordItem, useWeakPasswordMark } from './NewPasswordItem.tsx';
 
 interface PasswordForm {
   currentPassword: string;
@@ -28,28 +27,19 @@ export default function PasswordPage() {
   const navigate = useNavigate();
   const feedback = useFeedback();
   const t = useMessages(changePasswordMessages);
-  const p = useMessages(passwordMessages);
   const [form] = Form.useForm<PasswordForm>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submit = useSubmit();
+  const markWeak = useWeakPasswordMark(form, 'newPassword');
+  const busy = submit.busy;
   const required = user.passwordChangeRequired === true;
 
-  const onFinish = async (values: PasswordForm) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const onFinish = (values: PasswordForm) =>
+    submit.run(async () => {
       await api.changePassword({ currentPassword: values.currentPassword, newPassword: values.newPassword });
       feedback.success(t('done'));
       await refresh();
       navigate('/', { replace: true });
-    } catch (err) {
-      setError(err);
-      const rule = weakPasswordRule(err, p);
-      if (rule) form.setFields([{ name: 'newPassword', errors: [rule] }]);
-    } finally {
-      setBusy(false);
-    }
-  };
+    }, markWeak);
 
   return (
     <>
@@ -65,9 +55,9 @@ export default function PasswordPage() {
             data-testid="password-required"
           />
         ) : null}
-        {error ? (
+        {submit.error ? (
           <div style={{ marginBottom: 16 }}>
-            <ErrorAlert error={error} />
+            <ErrorAlert error={submit.error} />
           </div>
         ) : null}
         <Form<PasswordForm>
@@ -85,14 +75,12 @@ export default function PasswordPage() {
           >
             <Input.Password autoComplete="current-password" data-testid="password-current" autoFocus />
           </Form.Item>
-          <Form.Item
-            label={t('newPassword')}
+          <NewPasswordItem
             name="newPassword"
-            extra={p('policy')}
-            rules={[{ required: true, message: t('newRequired') }]}
-          >
-            <Input.Password autoComplete="new-password" data-testid="password-new" />
-          </Form.Item>
+            label={t('newPassword')}
+            requiredMessage={t('newRequired')}
+            testId="password-new"
+          />
           <Form.Item
             label={t('confirm')}
             name="confirmPassword"

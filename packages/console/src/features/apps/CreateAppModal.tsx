@@ -2,11 +2,11 @@
 // field; any other failure above the buttons, with its code.
 import type { CreateAppResponse } from '@berth/sdk';
 import { Form, Input, Modal } from 'antd';
-import { useState } from 'react';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { describeError, errorCode } from '../../api/errors.ts';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { common } from '../../components/messages.ts';
+import { useSubmit } from '../../components/use-submit.ts';
 import { useLocale, useMessages } from '../../i18n/I18nProvider.tsx';
 import { APP_CODE_RULE } from './app-summary.ts';
 import { appsMessages } from './apps-messages.ts';
@@ -33,32 +33,28 @@ export function CreateAppModal({
   const c = useMessages(common);
   const { locale } = useLocale();
   const [form] = Form.useForm<Values>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submission = useSubmit();
 
-  const submit = async (values: Values) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const description = values.description?.trim();
-      const result = await api.createApp({
-        code: values.code,
-        name: values.name.trim(),
-        ...(description ? { description } : {}),
-      });
-      form.resetFields();
-      onCreated(result);
-    } catch (err) {
-      const code = errorCode(err);
-      if (code && CODE_ERRORS.has(code)) {
+  const submit = (values: Values) =>
+    submission.run(
+      async () => {
+        const description = values.description?.trim();
+        const result = await api.createApp({
+          code: values.code,
+          name: values.name.trim(),
+          ...(description ? { description } : {}),
+        });
+        form.resetFields();
+        onCreated(result);
+      },
+      (err) => {
+        // A code that is taken or reserved is the code field's problem: shown there.
+        const code = errorCode(err);
+        if (!code || !CODE_ERRORS.has(code)) return undefined;
         form.setFields([{ name: 'code', errors: [`${describeError(err, locale).message} (${code})`] }]);
-      } else {
-        setError(err);
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
+        return true;
+      },
+    );
 
   return (
     <Modal
@@ -68,7 +64,7 @@ export function CreateAppModal({
       cancelText={c('cancel')}
       onCancel={onClose}
       onOk={() => form.submit()}
-      confirmLoading={busy}
+      confirmLoading={submission.busy}
       okButtonProps={{ ...({ 'data-testid': 'app-create-submit' } as object) }}
       destroyOnHidden
       forceRender
@@ -102,7 +98,7 @@ export function CreateAppModal({
         <Form.Item name="description" label={t('description')} extra={t('descriptionHelp')}>
           <Input.TextArea rows={3} maxLength={2000} data-testid="app-create-description" />
         </Form.Item>
-        {error ? <ErrorAlert error={error} /> : null}
+        {submission.error ? <ErrorAlert error={submission.error} /> : null}
         <button type="submit" hidden aria-hidden tabIndex={-1} />
       </Form>
     </Modal>

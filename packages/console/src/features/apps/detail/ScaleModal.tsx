@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { common } from '../../../components/messages.ts';
+import { useSubmit } from '../../../components/use-submit.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
 import { overviewMessages } from './overview-messages.ts';
@@ -36,25 +37,17 @@ export function ScaleModal({
   const types = Object.keys(release.processes).sort();
   const initial = Object.fromEntries(types.map((p) => [p, running[p] ?? release.processes[p] ?? 0]));
   const [counts, setCounts] = useState<Record<string, number>>(initial);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submission = useSubmit();
   const changed = Object.fromEntries(
     types.filter((p) => counts[p] !== initial[p]).map((p) => [p, counts[p] ?? 0]),
   );
   const nothing = Object.keys(changed).length === 0;
 
-  const submit = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const submit = () =>
+    submission.run(async () => {
       const result = await api.scale(app.code, env, { processes: changed });
       onStarted(result.deploy.id);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <Modal
@@ -64,7 +57,7 @@ export function ScaleModal({
       cancelText={c('cancel')}
       onOk={() => void submit()}
       onCancel={onClose}
-      confirmLoading={busy}
+      confirmLoading={submission.busy}
       okButtonProps={{ disabled: nothing, ...({ 'data-testid': 'scale-submit' } as object) }}
     >
       <Typography.Paragraph>{t('scaleText', { version: release.version })}</Typography.Paragraph>
@@ -83,7 +76,7 @@ export function ScaleModal({
           </Form.Item>
         ))}
       </Form>
-      {error ? <ErrorAlert error={error} /> : null}
+      {submission.error ? <ErrorAlert error={submission.error} /> : null}
     </Modal>
   );
 }
