@@ -1,16 +1,21 @@
-// Packs an app's directory into the gzip tar `berth deploy` uploads. Honours `.gitignore` files (the
-// root one and nested ones, each relative to its own directory, deeper rules winning, `!` negation
-// included) and a root `.berthignore` (same syntax); always leaves out `.git/` and `.berth/`.
+// Packs an app's directory into the gzip tar `berth deploy` uploads. Which files go in is decided by
+// @berth/sdk/package-rules (shared with the console's folder deploy): `.gitignore` files (the root
+// one and nested ones, each relative to its own directory, deeper rules winning, `!` negation
+// included) and a root `.berthignore` (same syntax); `.git/` and `.berth/` always left out.
 // Symlinks are kept as links when they stay inside the directory and refused otherwise. The output
 // is deterministic: sorted entries, fixed times, no owners, so the same tree gives the same bytes.
 import fs from 'node:fs';
 import path from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import {
+  ALWAYS_EXCLUDED,
+  enterDirectory,
+  type IgnoreLevel,
+  isIgnored,
+  rootIgnoreLevels,
+} from '@berth/sdk/package-rules';
 import { create } from 'tar';
 import { CliError, EXIT } from './errors.ts';
 
-/** Never packed, at any depth, whatever the ignore files say. */
-const ALWAYS_EXCLUDED = new Set(['.git', '.berth']);
 /** Every entry gets this modification time, so packing twice gives the same bytes. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 
@@ -23,33 +28,18 @@ export interface PackResult {
   entries: string[];
 }
 
-interface IgnoreLevel {
-  /** The directory the rules are relative to, `/`-separated relative to the root ('' for it). */
-  base: string;
-  rules: Ignore;
-}
-
 export async function packDirectory(dir: string): Promise<PackResult> {
   const root = path.resolve(dir);
   const stat = fs.statSync(root, { throwIfNoEntry: false });
   if (!stat?.isDirectory()) throw packError(`${dir} is not a directory`);
   const realRoot = fs.realpathSync(root);
 
-  const rootRules = ignore();
-  for (const name of ['.gitignore', '.berthignore']) {
-    const text = readIfFile(path.join(root, name));
-    if (text !== undefined) rootRules.add(text);
-  }
   const entries: string[] = [];
   let fileCount = 0;
 
-  const walk = (rel: string, levels: IgnoreLevel[]) => {
+  const walk = (rel: string, levels: readonly IgnoreLevel[]) => {
     const abs = path.join(root, rel);
-    let here = levels;
-    if (rel !== '') {
-      const text = readIfFile(path.join(abs, '.gitignore'));
-      if (text !== undefined) here = [...levels, { base: rel, rules: ignore().add(text) }];
-    }
+    const here = rel === '' ? levels : enterDirectory(levels, rel, readIfFile(path.join(abs, '.gitignore')));
     const names = fs.readdirSync(abs).sort();
     for (const name of names) {
       if (ALWAYS_EXCLUDED.has(name)) continue;
@@ -72,7 +62,10 @@ export async function packDirectory(dir: string): Promise<PackResult> {
       // Sockets, FIFOs and devices are not app source: left out.
     }
   };
-  walk('', [{ base: '', rules: rootRules }]);
+  walk(
+    '',
+    rootIgnoreLevels((name) => readIfFile(path.join(root, name))),
+  );
   if (fileCount === 0) throw packError(`nothing to deploy: ${dir} has no files (after the ignore files)`);
 
   const stream = create(
@@ -89,18 +82,6 @@ export async function packDirectory(dir: string): Promise<PackResult> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
   return { data: new Uint8Array(Buffer.concat(chunks)), fileCount, entries };
-}
-
-/** Git's rule: the deepest `.gitignore` that has an opinion about the path decides. */
-function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean {
-  let ignored = false;
-  for (const { base, rules } of levels) {
-    const local = base === '' ? rel : rel.slice(base.length + 1);
-    const result = rules.test(isDir ? `${local}/` : local);
-    if (result.ignored) ignored = true;
-    else if (result.unignored) ignored = false;
-  }
-  return ignored;
 }
 
 /** Refuses a link whose target is absolute or lies outside the packed directory. */

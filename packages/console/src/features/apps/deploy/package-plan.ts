@@ -1,15 +1,14 @@
 // Which files of a directory picked in the browser go into the package: the rules of the CLI's
-// `berth deploy` (packages/cli/src/pack.ts), applied to the browser's flat file list. `.gitignore`
-// files (the root one and nested ones, each relative to its own directory, the deepest opinion
-// winning, `!` included) and a root `.berthignore` are honoured; `.git/` and `.berth/` are always
-// left out, at any depth. The ignore files are read by the caller (File.text()) and handed in, so
+// `berth deploy` (@berth/sdk/package-rules, which packages/cli/src/pack.ts uses too), applied to the
+// browser's flat file list. The ignore files are read by the caller (File.text()) and handed in, so
 // this is a pure function of names and texts.
-import ignore, { type Ignore } from 'ignore';
-
-/** Never packed, at any depth, whatever the ignore files say (as the CLI). */
-export const ALWAYS_EXCLUDED: ReadonlySet<string> = new Set(['.git', '.berth']);
-/** The root's ignore files, in the order the CLI reads them. */
-export const ROOT_IGNORE_FILES = ['.gitignore', '.berthignore'] as const;
+import {
+  ALWAYS_EXCLUDED,
+  enterDirectory,
+  type IgnoreLevel,
+  isIgnored,
+  rootIgnoreLevels,
+} from '@berth/sdk/package-rules';
 
 export interface PlannedPackage<T> {
   /** Directories (with a trailing `/`) and files in packing order: sorted, a directory before its contents. */
@@ -60,18 +59,9 @@ export function planPackage<T>(
     dir.files.set(parts[parts.length - 1] as string, file);
   }
 
-  const rootRules = ignore();
-  for (const name of ROOT_IGNORE_FILES) {
-    const text = ignoreTexts.get(name);
-    if (text !== undefined) rootRules.add(text);
-  }
   const plan: PlannedPackage<T> = { entries: [], fileCount: 0 };
-  const walk = (dir: Dir<T>, rel: string, levels: IgnoreLevel[]) => {
-    let here = levels;
-    if (rel !== '') {
-      const text = ignoreTexts.get(`${rel}/.gitignore`);
-      if (text !== undefined) here = [...levels, { base: rel, rules: ignore().add(text) }];
-    }
+  const walk = (dir: Dir<T>, rel: string, levels: readonly IgnoreLevel[]) => {
+    const here = rel === '' ? levels : enterDirectory(levels, rel, ignoreTexts.get(`${rel}/.gitignore`));
     const names = [...new Set([...dir.dirs.keys(), ...dir.files.keys()])].sort(compareNames);
     for (const name of names) {
       if (ALWAYS_EXCLUDED.has(name)) continue;
@@ -89,25 +79,12 @@ export function planPackage<T>(
       }
     }
   };
-  walk(root, '', [{ base: '', rules: rootRules }]);
+  walk(
+    root,
+    '',
+    rootIgnoreLevels((name) => ignoreTexts.get(name)),
+  );
   return plan;
-}
-
-interface IgnoreLevel {
-  base: string;
-  rules: Ignore;
-}
-
-/** Git's rule: the deepest `.gitignore` that has an opinion about the path decides. */
-function isIgnored(levels: readonly IgnoreLevel[], rel: string, isDir: boolean): boolean {
-  let ignored = false;
-  for (const { base, rules } of levels) {
-    const local = base === '' ? rel : rel.slice(base.length + 1);
-    const result = rules.test(isDir ? `${local}/` : local);
-    if (result.ignored) ignored = true;
-    else if (result.unignored) ignored = false;
-  }
-  return ignored;
 }
 
 /** Sorted as Node's `Array.prototype.sort` sorts the CLI's names (UTF-16 code units). */
