@@ -18,6 +18,7 @@ import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { AppLogo } from './AppLogo.tsx';
 import { AppSecretModal } from './AppSecretModal.tsx';
+import { appPath } from './app-paths.ts';
 import { APP_SEARCH_MAX, appSearchQuery, envSummary } from './app-summary.ts';
 import { appsMessages } from './apps-messages.ts';
 import { CreateAppModal } from './CreateAppModal.tsx';
@@ -60,7 +61,7 @@ export default function AppsPage() {
         render: (_, app) => (
           <Flex gap={8} align="center">
             <AppLogo name={app.name} code={app.code} logoUrl={app.logoUrl} size={24} />
-            <Link to={`/apps/${app.code}/stag/overview`} data-testid={`app-row-${app.code}`}>
+            <Link to={appPath(app.code)} data-testid={`app-row-${app.code}`}>
               {app.code}
             </Link>
           </Flex>
@@ -173,7 +174,7 @@ export default function AppsPage() {
         <AppSecretModal
           code={created.app.code}
           secret={created.secret}
-          onClose={() => navigate(`/apps/${created.app.code}/stag/overview`)}
+          onClose={() => navigate(appPath(created.app.code))}
         />
       ) : null}
     </>

@@ -14,6 +14,7 @@ import { PageHeader } from '../../components/PageHeader.tsx';
 import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { AppLogo } from '../apps/AppLogo.tsx';
+import { appPath } from '../apps/app-paths.ts';
 import { APP_SEARCH_MAX, appSearchQuery, envSummary } from '../apps/app-summary.ts';
 import { envMessages } from '../apps/env-messages.ts';
 import { useDebounced } from '../apps/use-debounced.ts';
@@ -130,7 +131,7 @@ function EnvLink({ app, env }: { app: App; env: EnvName }) {
     return (
       <Typography.Text type="secondary" data-testid={`workbench-${env}-${app.code}`}>
         {label}:{' '}
-        <Link to={`/apps/${app.code}/${env}/overview`} data-testid={`workbench-${env}-details-${app.code}`}>
+        <Link to={appPath(app.code, env)} data-testid={`workbench-${env}-details-${app.code}`}>
           {summary?.release === undefined ? e('notDeployed') : t('details')}
         </Link>
       </Typography.Text>

@@ -13,15 +13,14 @@ import { PageHeader } from '../../../components/PageHeader.tsx';
 import { useAsync } from '../../../components/use-async.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { AppLogo } from '../AppLogo.tsx';
+import { APP_TABS, type AppTabName, appPath, deployPath } from '../app-paths.ts';
 import { envMessages } from '../env-messages.ts';
 import { frameMessages } from './frame-messages.ts';
 import type { AppTabProps } from './tab-props.ts';
 
 const ENVS = ['stag', 'prod'] as const satisfies readonly EnvName[];
-const TABS = ['overview', 'deploys', 'releases', 'logs', 'config', 'members', 'settings'] as const;
-type TabName = (typeof TABS)[number];
 
-const TAB_COMPONENTS: Record<TabName, ComponentType<AppTabProps>> = {
+const TAB_COMPONENTS: Record<AppTabName, ComponentType<AppTabProps>> = {
   overview: lazy(() => import('./OverviewTab.tsx')),
   deploys: lazy(() => import('./DeploysTab.tsx')),
   releases: lazy(() => import('./ReleasesTab.tsx')),
@@ -35,8 +34,8 @@ function isEnv(value: string | undefined): value is EnvName {
   return (ENVS as readonly string[]).includes(value ?? '');
 }
 
-function isTab(value: string | undefined): value is TabName {
-  return (TABS as readonly string[]).includes(value ?? '');
+function isTab(value: string | undefined): value is AppTabName {
+  return (APP_TABS as readonly string[]).includes(value ?? '');
 }
 
 export default function AppDetailPage() {
@@ -44,26 +43,24 @@ export default function AppDetailPage() {
   const code = params['code'] ?? '';
   const env = params['env'];
   const tab = params['tab'];
-  if (!isEnv(env)) return <Navigate to={`/apps/${encodeURIComponent(code)}/stag/overview`} replace />;
+  if (!isEnv(env)) return <Navigate to={appPath(code)} replace />;
   if (!isTab(tab)) {
     // A known environment without a tab keeps the environment; anything unknown starts over.
-    const target = tab === undefined ? `${env}/overview` : 'stag/overview';
-    return <Navigate to={`/apps/${encodeURIComponent(code)}/${target}`} replace />;
+    return <Navigate to={tab === undefined ? appPath(code, env) : appPath(code)} replace />;
   }
   return <AppFrame code={code} env={env} tab={tab} />;
 }
 
-function AppFrame({ code, env, tab }: { code: string; env: EnvName; tab: TabName }) {
+function AppFrame({ code, env, tab }: { code: string; env: EnvName; tab: AppTabName }) {
   const api = useApi();
   const t = useMessages(frameMessages);
   const e = useMessages(envMessages);
   const navigate = useNavigate();
   const app = useAsync(() => api.getApp(code).then((r) => r.app), [api, code]);
-  const base = `/apps/${encodeURIComponent(code)}`;
 
   const showDeploy = useCallback(
-    (deployId: string) => navigate(`${base}/${env}/deploys?deploy=${encodeURIComponent(deployId)}`),
-    [navigate, base, env],
+    (deployId: string) => navigate(deployPath(code, env, deployId)),
+    [navigate, code, env],
   );
 
   if (app.error) {
@@ -108,7 +105,7 @@ function AppFrame({ code, env, tab }: { code: string; env: EnvName; tab: TabName
             aria-label={t('environment')}
             data-testid="env-switch"
             value={env}
-            onChange={(next) => navigate(`${base}/${next}/${tab}`)}
+            onChange={(next) => navigate(appPath(code, next, tab))}
             options={ENVS.map((name) => ({
               value: name,
               label: <span data-testid={`env-switch-${name}`}>{e(name)}</span>,
@@ -118,9 +115,9 @@ function AppFrame({ code, env, tab }: { code: string; env: EnvName; tab: TabName
       />
       <Tabs
         activeKey={tab}
-        onChange={(key) => navigate(`${base}/${env}/${key}`)}
+        onChange={(key) => navigate(appPath(code, env, key as AppTabName))}
         aria-label={t('tabs')}
-        items={TABS.map((name) => ({
+        items={APP_TABS.map((name) => ({
           key: name,
           label: <span data-testid={`app-tab-${name}`}>{t(name)}</span>,
           children:

@@ -15,6 +15,7 @@ import { useFeedback } from '../../../components/feedback.tsx';
 import { useAsync } from '../../../components/use-async.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
+import { appPath } from '../app-paths.ts';
 import { envSummary } from '../app-summary.ts';
 import { envMessages } from '../env-messages.ts';
 import { overviewMessages } from './overview-messages.ts';
@@ -143,7 +144,7 @@ export default function OverviewTab({ app, env, showDeploy }: AppTabProps) {
           action={
             <Button
               type="primary"
-              onClick={() => navigate(`/apps/${encodeURIComponent(app.code)}/${env}/deploys`)}
+              onClick={() => navigate(appPath(app.code, env, 'deploys'))}
               data-testid="overview-to-deploys"
             >
               {t('toDeploys')}

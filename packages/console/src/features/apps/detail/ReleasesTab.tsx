@@ -15,6 +15,7 @@ import { LoadMore } from '../../../components/LoadMore.tsx';
 import { useCursorList } from '../../../components/use-cursor-list.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
+import { appPath, deployPath } from '../app-paths.ts';
 import { envMessages } from '../env-messages.ts';
 import { canWriteApp } from '../tabs-b/can-write.ts';
 import { releasesMessages } from '../tabs-b/releases-messages.ts';
@@ -85,7 +86,7 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
     try {
       const { deploy } = await api.promote(app.code);
       feedback.success(t('promoteStarted'));
-      navigate(`/apps/${encodeURIComponent(app.code)}/prod/deploys?deploy=${encodeURIComponent(deploy.id)}`);
+      navigate(deployPath(app.code, 'prod', deploy.id));
     } catch (err) {
       feedback.error(err);
     } finally {
@@ -144,7 +145,7 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
                 writer ? (
                   <Button
                     type="primary"
-                    onClick={() => navigate(`/apps/${encodeURIComponent(app.code)}/${env}/deploys`)}
+                    onClick={() => navigate(appPath(app.code, env, 'deploys'))}
                     data-testid="releases-go-deploy"
                   >
                     {ts('openDeploys')}

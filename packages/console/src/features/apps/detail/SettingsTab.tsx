@@ -3,6 +3,7 @@
 import { Flex } from 'antd';
 import { useNavigate } from 'react-router';
 import { useUser } from '../../../app/session.tsx';
+import { deployPath } from '../app-paths.ts';
 import { AppInfoCard } from '../tabs-b/AppInfoCard.tsx';
 import { AppLimitsCard } from '../tabs-b/AppLimitsCard.tsx';
 import { AppSecretCard } from '../tabs-b/AppSecretCard.tsx';
@@ -23,10 +24,7 @@ export default function SettingsTab({ app, env, reloadApp, showDeploy }: AppTabP
         openDeploy={(deploy) => {
           // showDeploy opens this environment's deploys tab; a restart of the other one is there.
           if (deploy.env === env) showDeploy(deploy.id);
-          else
-            navigate(
-              `/apps/${encodeURIComponent(app.code)}/${deploy.env}/deploys?deploy=${encodeURIComponent(deploy.id)}`,
-            );
+          else navigate(deployPath(app.code, deploy.env, deploy.id));
         }}
       />
       <AppLimitsCard code={app.code} admin={canSetLimits(user)} />
