@@ -2,9 +2,9 @@
 // the cursors kept), searched by the server as one types (debounced), and the create form. A new
 // app's secret is shown once before the console opens the app.
 
-import { PlusOutlined, SearchOutlined } from '@ant-design/icons';
+import { PlusOutlined } from '@ant-design/icons';
 import type { App, CreateAppResponse, EnvName } from '@berth/sdk';
-import { Button, Flex, Input, Table, Typography } from 'antd';
+import { Button, Flex, Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useEffect, useMemo, useReducer, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
@@ -17,14 +17,14 @@ import { useAsync } from '../../components/use-async.ts';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { AppLogo } from './AppLogo.tsx';
+import { AppSearchInput, useAppSearch } from './AppSearch.tsx';
 import { AppSecretModal } from './AppSecretModal.tsx';
 import { appPath } from './app-paths.ts';
-import { APP_SEARCH_MAX, appSearchQuery, envSummary } from './app-summary.ts';
+import { appSearchQuery, envSummary } from './app-summary.ts';
 import { appsMessages } from './apps-messages.ts';
 import { CreateAppModal } from './CreateAppModal.tsx';
 import { cursorPager, FIRST_PAGE, pageNumber } from './cursor-pager.ts';
 import { envMessages } from './env-messages.ts';
-import { useDebounced } from './use-debounced.ts';
 
 const PAGE_SIZE = 50;
 
@@ -34,8 +34,8 @@ export default function AppsPage() {
   const c = useMessages(common);
   const format = useFormat();
   const navigate = useNavigate();
-  const [text, setText] = useState('');
-  const search = useDebounced(text, 300);
+  const appSearch = useAppSearch();
+  const search = appSearch.search;
   const [pager, dispatch] = useReducer(cursorPager, FIRST_PAGE);
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreateAppResponse | undefined>(undefined);
@@ -102,18 +102,7 @@ export default function AppsPage() {
           </Button>
         }
       />
-      <Input
-        type="search"
-        prefix={<SearchOutlined aria-hidden />}
-        allowClear
-        value={text}
-        maxLength={APP_SEARCH_MAX}
-        onChange={(ev) => setText(ev.target.value)}
-        placeholder={t('search')}
-        aria-label={t('search')}
-        data-testid="apps-search"
-        style={{ maxWidth: 420, marginBottom: 16 }}
-      />
+      <AppSearchInput search={appSearch} label={t('search')} testId="apps-search" />
       {list.error ? (
         <ErrorAlert error={list.error} onRetry={list.reload} />
       ) : (

@@ -1,10 +1,8 @@
 // The workbench (`/`): the apps the user can open, as cards with their logo, name and code and
 // links to where prod and stag are served; a search over code and name (done by the server) and
 // "load more" paging.
-import { SearchOutlined } from '@ant-design/icons';
 import type { App, EnvName } from '@berth/sdk';
-import { Button, Card, Flex, Input, Spin, Typography } from 'antd';
-import { useState } from 'react';
+import { Button, Card, Flex, Spin, Typography } from 'antd';
 import { Link, useNavigate } from 'react-router';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
@@ -14,10 +12,10 @@ import { PageHeader } from '../../components/PageHeader.tsx';
 import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { AppLogo } from '../apps/AppLogo.tsx';
+import { AppSearchInput, useAppSearch } from '../apps/AppSearch.tsx';
 import { appPath } from '../apps/app-paths.ts';
-import { APP_SEARCH_MAX, appSearchQuery, envSummary } from '../apps/app-summary.ts';
+import { appSearchQuery, envSummary } from '../apps/app-summary.ts';
 import { envMessages } from '../apps/env-messages.ts';
-import { useDebounced } from '../apps/use-debounced.ts';
 import { workbenchMessages } from './messages.ts';
 
 const PAGE_SIZE = 24;
@@ -31,8 +29,8 @@ export default function WorkbenchPage() {
   const api = useApi();
   const t = useMessages(workbenchMessages);
   const navigate = useNavigate();
-  const [text, setText] = useState('');
-  const search = useDebounced(text, 300);
+  const appSearch = useAppSearch();
+  const search = appSearch.search;
   const list = useCursorList<App>(
     async (cursor) => {
       const page = await api.listApps(
@@ -47,18 +45,7 @@ export default function WorkbenchPage() {
   return (
     <>
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
-      <Input
-        type="search"
-        prefix={<SearchOutlined aria-hidden />}
-        allowClear
-        value={text}
-        maxLength={APP_SEARCH_MAX}
-        onChange={(e) => setText(e.target.value)}
-        placeholder={t('search')}
-        aria-label={t('search')}
-        data-testid="workbench-search"
-        style={{ maxWidth: 420, marginBottom: 16 }}
-      />
+      <AppSearchInput search={appSearch} label={t('search')} testId="workbench-search" />
       {list.error ? (
         <ErrorAlert error={list.error} onRetry={list.reload} />
       ) : list.loading ? (
