@@ -8,7 +8,7 @@ import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { common } from '../../components/messages.ts';
 import { useSubmit } from '../../components/use-submit.ts';
 import { useLocale, useMessages } from '../../i18n/I18nProvider.tsx';
-import { APP_CODE_RULE } from './app-summary.ts';
+import { APP_CODE_RULE, APP_DESCRIPTION_MAX, APP_NAME_MAX } from './app-summary.ts';
 import { appsMessages } from './apps-messages.ts';
 
 const CODE_ERRORS = new Set(['APP_CODE_TAKEN', 'APP_CODE_RESERVED']);
@@ -93,10 +93,10 @@ export function CreateAppModal({
           extra={t('nameHelp')}
           rules={[{ required: true, whitespace: true, message: t('nameRequired') }]}
         >
-          <Input maxLength={64} data-testid="app-create-name" />
+          <Input maxLength={APP_NAME_MAX} data-testid="app-create-name" />
         </Form.Item>
         <Form.Item name="description" label={t('description')} extra={t('descriptionHelp')}>
-          <Input.TextArea rows={3} maxLength={2000} data-testid="app-create-description" />
+          <Input.TextArea rows={3} maxLength={APP_DESCRIPTION_MAX} data-testid="app-create-description" />
         </Form.Item>
         {submission.error ? <ErrorAlert error={submission.error} /> : null}
         <button type="submit" hidden aria-hidden tabIndex={-1} />

@@ -10,6 +10,10 @@ export function envSummary(app: App, env: EnvName): AppEnvSummary | undefined {
 /** The API's rule for app codes (APP_CODE_PATTERN of @berth/sdk, which the console may not import at run time). */
 export const APP_CODE_RULE = /^[a-z][a-z0-9_-]{1,29}$/;
 
+/** Longest app name and description the API takes (AppNameSchema, AppDescriptionSchema of @berth/sdk). */
+export const APP_NAME_MAX = 64;
+export const APP_DESCRIPTION_MAX = 2000;
+
 /** Longest search text the API takes (APP_SEARCH_MAX_LENGTH, which the console may not import at run time). */
 export const APP_SEARCH_MAX = 100;
 

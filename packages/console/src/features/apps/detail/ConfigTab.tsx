@@ -13,6 +13,7 @@ import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
 import { LoadMore } from '../../../components/LoadMore.tsx';
 import { useCursorList } from '../../../components/use-cursor-list.ts';
+import { useSubmit } from '../../../components/use-submit.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useLocale, useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
@@ -266,28 +267,26 @@ function VarFormModal({
   const t = useMessages(configMessages);
   const envName = useMessages(envMessages)(`${env}Short`);
   const [form] = Form.useForm<VarForm>();
-  const [error, setError] = useState<unknown>(undefined);
-  const [saving, setSaving] = useState(false);
+  const submission = useSubmit();
+  const { error, busy: saving } = submission;
   const hiddenValue = editing?.secret === true && revealedValue === undefined;
 
-  const submit = async (values: VarForm) => {
-    setSaving(true);
-    setError(undefined);
+  const submit = (values: VarForm) => {
     const name = values.name.trim();
-    try {
-      const result = await api.updateConfig(code, env, {
-        set: [{ name, value: values.value ?? '', secret: values.secret }],
-      });
-      onSaved(result, name);
-    } catch (err) {
-      if (errorCode(err) === 'CONFIG_KEY_RESERVED') {
+    return submission.run(
+      async () => {
+        const result = await api.updateConfig(code, env, {
+          set: [{ name, value: values.value ?? '', secret: values.secret }],
+        });
+        onSaved(result, name);
+      },
+      (err) => {
+        // A reserved name is the name field's problem: shown there.
+        if (errorCode(err) !== 'CONFIG_KEY_RESERVED') return undefined;
         form.setFields([{ name: 'name', errors: [describeError(err, locale).message] }]);
-      } else {
-        setError(err);
-      }
-    } finally {
-      setSaving(false);
-    }
+        return true;
+      },
+    );
   };
 
   return (
@@ -308,7 +307,7 @@ function VarFormModal({
         layout="vertical"
         requiredMark={false}
         disabled={saving}
-        onFinish={submit}
+        onFinish={(values) => void submit(values)}
         initialValues={{
           name: editing?.name ?? '',
           value: editing ? (hiddenValue ? '' : (revealedValue ?? editing.value)) : '',

@@ -2,11 +2,12 @@
 // logo address removes the logo.
 import type { App } from '@berth/sdk';
 import { Button, Card, Flex, Form, Input, Typography } from 'antd';
-import { useState } from 'react';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
+import { useSubmit } from '../../../components/use-submit.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
+import { APP_DESCRIPTION_MAX, APP_NAME_MAX } from '../app-summary.ts';
 import { type AppInfoForm, appInfoChange } from './app-info-change.ts';
 import { settingsMessages } from './settings-messages.ts';
 
@@ -14,8 +15,8 @@ export function AppInfoCard({ app, writer, onSaved }: { app: App; writer: boolea
   const api = useApi();
   const t = useMessages(settingsMessages);
   const feedback = useFeedback();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submission = useSubmit();
+  const { error, busy: saving } = submission;
 
   const submit = async (values: AppInfoForm) => {
     const body = appInfoChange(app, values);
@@ -23,17 +24,11 @@ export function AppInfoCard({ app, writer, onSaved }: { app: App; writer: boolea
       feedback.success(t('nothingChanged'));
       return;
     }
-    setSaving(true);
-    setError(undefined);
-    try {
+    await submission.run(async () => {
       await api.updateApp(app.code, body);
       feedback.success(t('infoSaved', { app: app.code }));
       onSaved();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setSaving(false);
-    }
+    });
   };
 
   return (
@@ -66,12 +61,12 @@ export function AppInfoCard({ app, writer, onSaved }: { app: App; writer: boolea
           name="name"
           rules={[{ required: true, whitespace: true, message: t('nameRequired') }]}
         >
-          <Input maxLength={64} data-testid="app-edit-name" />
+          <Input maxLength={APP_NAME_MAX} data-testid="app-edit-name" />
         </Form.Item>
         <Form.Item label={t('description')} name="description">
           <Input.TextArea
             autoSize={{ minRows: 2, maxRows: 8 }}
-            maxLength={2000}
+            maxLength={APP_DESCRIPTION_MAX}
             data-testid="app-edit-description"
           />
         </Form.Item>
