@@ -3,16 +3,8 @@
 // (readable in a link); epoch milliseconds are read too. Unreadable values are dropped, not sent.
 import type { AuditEvent, AuditQuery } from '@berth/sdk';
 
-export interface AuditFilters {
-  actor?: string;
-  action?: string;
-  targetType?: string;
-  targetId?: string;
-  /** Epoch ms, inclusive. */
-  since?: number;
-  /** Epoch ms, exclusive. */
-  until?: number;
-}
+/** The API's query without the page: its filters, as the SDK types them (since inclusive, until exclusive). */
+export type AuditFilters = Omit<AuditQuery, 'limit' | 'cursor'>;
 
 const TEXT_KEYS = ['actor', 'action', 'targetType', 'targetId'] as const;
 export const ACTION_PREFIX_RE = /^[a-z0-9._-]+$/;
