@@ -5,12 +5,12 @@ import { Button, Card, Descriptions, Flex, Typography } from 'antd';
 import { useNavigate } from 'react-router';
 import { useUser } from '../../app/session.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
+import { useRoleLabel } from '../../components/roles.ts';
+import { ToneTag } from '../../components/ToneTag.tsx';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { MyTokens } from './MyTokens.tsx';
 import { accountMessages } from './messages.ts';
-import { useRoleLabel } from './roles.ts';
-import { ToneTag } from './ToneTag.tsx';
 
 export default function AccountPage() {
   const user = useUser();

@@ -4,8 +4,8 @@ import { CopyOutlined } from '@ant-design/icons';
 import { Alert, Button, Flex, Modal, Typography } from 'antd';
 import { useState } from 'react';
 import { common } from '../../components/messages.ts';
+import { MONO_BLOCK } from '../../components/mono.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
-import { MONO_BLOCK } from './mono.ts';
 import { tokenMessages } from './token-messages.ts';
 
 async function copyText(text: string): Promise<boolean> {

@@ -11,12 +11,12 @@ import { RequireRole } from '../../app/RequireRole.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { LoadMore } from '../../components/LoadMore.tsx';
+import { MONO_BLOCK } from '../../components/mono.ts';
 import { PageHeader } from '../../components/PageHeader.tsx';
+import { ToneTag } from '../../components/ToneTag.tsx';
 import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
-import { MONO_BLOCK } from '../account/mono.ts';
-import { ToneTag } from '../account/ToneTag.tsx';
 import { auditActionMessages, auditMessages, auditTargetMessages } from './audit-messages.ts';
 import {
   ACTION_PREFIX_RE,

@@ -1,8 +1,8 @@
 // Choosing a role, with what each allows beside its name.
 import { Flex, Radio, Typography } from 'antd';
 import type { Role } from '../../app/feature.ts';
+import { ROLES, useRoleLabel } from '../../components/roles.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
-import { ROLES, useRoleLabel } from '../account/roles.ts';
 import { usersMessages } from './users-messages.ts';
 
 const HELP = {

@@ -1,8 +1,8 @@
 // Roles in the visitor's language (the shell's names, so the header and the pages agree).
 
-import type { Role } from '../../app/feature.ts';
-import { shell } from '../../app/messages.ts';
-import { useMessages } from '../../i18n/I18nProvider.tsx';
+import type { Role } from '../app/feature.ts';
+import { shell } from '../app/messages.ts';
+import { useMessages } from '../i18n/I18nProvider.tsx';
 
 export const ROLES: readonly Role[] = ['admin', 'operator', 'developer', 'auditor'];
 

@@ -1,6 +1,6 @@
 // A tag whose text keeps a contrast of at least 4.5:1 on its background (antd's preset and status
 // tag colours fall below that for small text, which the accessibility check reports): states,
-// outcomes and roles on the account and administration pages.
+// outcomes and roles on the account and administration pages (any page may use it).
 import { Tag } from 'antd';
 import type { ReactNode } from 'react';
 

@@ -1,4 +1,4 @@
-// The look of secrets, commands and JSON on the account and administration pages (inline, so the
+// The look of secrets, commands and JSON (account and administration pages; inline, so the
 // shared stylesheet stays as it is).
 import type { CSSProperties } from 'react';
 
