@@ -84,11 +84,7 @@ export function useCursorList<T>(
       (page) => {
         if (controller.signal.aborted) return;
         const key = keyRef.current;
-        setItems((old) => {
-          if (!key) return [...old, ...page.items];
-          const seen = new Set(old.map(key));
-          return [...old, ...page.items.filter((item) => !seen.has(key(item)))];
-        });
+        setItems((old) => appendPage(old, page.items, key));
         setCursor(page.nextCursor);
         setLoadingMore(false);
       },
@@ -113,4 +109,11 @@ export function useCursorList<T>(
     reload,
     update,
   };
+}
+
+/** The items after a later page: appended, less those already shown when the list has a key. */
+export function appendPage<T>(shown: readonly T[], page: readonly T[], key?: (item: T) => string): T[] {
+  if (!key) return [...shown, ...page];
+  const seen = new Set(shown.map(key));
+  return [...shown, ...page.filter((item) => !seen.has(key(item)))];
 }
