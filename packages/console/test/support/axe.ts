@@ -1,0 +1,54 @@
+// Accessibility of a console page, checked by axe-core inside the page (its script added from the
+// axe-core package, as content: the console's CSP allows no script from elsewhere, and a page's
+// own script tag with inline content is what playwright injects through the DevTools protocol,
+// which CSP does not block). Only serious and critical findings fail a test; all are printed.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeFinding {
+  id: string;
+  impact: string;
+  help: string;
+  targets: string[];
+}
+
+interface AxeResults {
+  violations: Array<{
+    id: string;
+    impact: string | null;
+    help: string;
+    nodes: Array<{ target: unknown[] }>;
+  }>;
+}
+
+/** Runs axe-core on the page as it is now; returns every violation (any impact). */
+export async function axeViolations(page: Page): Promise<AxeFinding[]> {
+  const loaded = await page.evaluate(() => 'axe' in window);
+  if (!loaded) await page.addScriptTag({ content: AXE_SOURCE });
+  const results = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<unknown> } }).axe;
+    return (await axe.run(document, {
+      resultTypes: ['violations'],
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    })) as unknown;
+  });
+  return (results as AxeResults).violations.map((v) => ({
+    id: v.id,
+    impact: v.impact ?? 'unknown',
+    help: v.help,
+    targets: v.nodes.map((n) => n.target.map(String).join(' ')),
+  }));
+}
+
+export function isSerious(finding: AxeFinding): boolean {
+  return finding.impact === 'serious' || finding.impact === 'critical';
+}
+
+export function describeFindings(where: string, findings: readonly AxeFinding[]): string {
+  return findings
+    .map((f) => `${where}: [${f.impact}] ${f.id}: ${f.help}\n    ${f.targets.slice(0, 8).join('\n    ')}`)
+    .join('\n');
+}
