@@ -32,7 +32,7 @@ export type ViewportName = keyof typeof VIEWPORTS;
 export interface PageOptions {
   locale?: ConsoleLocale;
   viewport?: ViewportName;
-  /** Starts logged in as admin (the session cookie of `adminCookie`), without the login form. */
+  /** Starts logged in as admin (a session of its own), without the login form. */
   loggedIn?: boolean;
 }
 
@@ -94,16 +94,13 @@ export async function startConsoleFixture(env: Record<string, string> = {}): Pro
       contexts.add(context);
       context.on('close', () => contexts.delete(context));
       if (options.loggedIn) {
-        await context.addCookies([
-          {
-            name: t.cookieName,
-            value: adminCookie,
-            url: t.url,
-            httpOnly: true,
-            secure: t.cookieName.startsWith('__Host-'),
-            sameSite: 'Lax',
-          },
-        ]);
+        // A login through the context's own request client: the browser keeps the cookie exactly
+        // as berthd set it (`__Host-`, HttpOnly), as after the login form, in a session of its own.
+        const res = await context.request.post('/api/v1/auth/login', {
+          data: { username: 'admin', password: ADMIN_PASSWORD },
+          headers: { origin: t.url },
+        });
+        if (res.status() !== 200) throw new Error(`login for a new page: ${res.status()} ${await res.text()}`);
       }
       const page = await context.newPage();
       page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
