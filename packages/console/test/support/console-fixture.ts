@@ -91,6 +91,8 @@ export async function startConsoleFixture(env: Record<string, string> = {}): Pro
         locale: options.locale ?? 'en',
         baseURL: t.url,
       });
+      // Steps wait for a console page's elements this long; deploys are followed with their own timeout.
+      context.setDefaultTimeout(15_000);
       contexts.add(context);
       context.on('close', () => contexts.delete(context));
       if (options.loggedIn) {
