@@ -439,7 +439,9 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
   }
 
   describe.each(['en', 'zh-CN'] as const)('every page in %s', (locale) => {
-    it('is in its language, accessible, and screenshotted at 1280 and 390 px', async () => {
+    it('is in its language, accessible, and screenshotted at 1280 and 390 px', {
+      timeout: 300_000,
+    }, async () => {
       await ensureRelease(CODE, 'stag');
       await ensureRelease(CODE, 'prod');
       const anonymous = await f.newPage({ locale });

@@ -102,7 +102,8 @@ export async function startConsoleFixture(env: Record<string, string> = {}): Pro
           data: { username: 'admin', password: ADMIN_PASSWORD },
           headers: { origin: t.url },
         });
-        if (res.status() !== 200) throw new Error(`login for a new page: ${res.status()} ${await res.text()}`);
+        if (res.status() !== 200)
+          throw new Error(`login for a new page: ${res.status()} ${await res.text()}`);
       }
       const page = await context.newPage();
       page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));

@@ -99,7 +99,8 @@ export async function visibleTexts(page: Page): Promise<VisibleText[]> {
       if (text && parent && shown(parent)) out.push({ text, where: describe(parent) });
     }
     for (const el of document.body.querySelectorAll('[placeholder], [title], [aria-label], img[alt]')) {
-      if (!shown(el)) continue;
+      // An icon's aria-label is the icon's name in the component library (`down`, `search`).
+      if (!shown(el) || el.classList.contains('anticon')) continue;
       for (const attr of ['placeholder', 'title', 'aria-label', 'alt']) {
         const value = el.getAttribute(attr)?.trim();
         if (value) out.push({ text: value, where: `${describe(el)} @${attr}` });

@@ -28,7 +28,7 @@ export interface StopReport {
 }
 
 /** Opens the page and waits until it has rendered its content. */
-export async function openStop(page: Page, stop: TourStop, timeout = 20_000): Promise<void> {
+export async function openStop(page: Page, stop: TourStop, timeout = 10_000): Promise<void> {
   await page.goto(stop.path);
   if (stop.ready) await page.getByTestId(stop.ready).first().waitFor({ state: 'visible', timeout });
   await page.locator('h1').first().waitFor({ state: 'visible', timeout });
