@@ -75,6 +75,7 @@ const ROWS_WATCH = `(() => {
     const count = document.querySelectorAll('[data-testid^="app-row-"]').length;
     if (count !== window.__rows.count) window.__rows = { count, at: performance.now() };
   };
+  // Injected through the DevTools protocol before the page's own scripts (CSP does not apply).
   new MutationObserver(look).observe(document, { childList: true, subtree: true });
 })();`;
 
@@ -83,12 +84,18 @@ async function timeAppList(page: Page, reload: boolean): Promise<{ ms: number; r
   if (reload) await page.reload({ waitUntil: 'commit' });
   else await page.goto('/apps', { waitUntil: 'commit' });
   // Rendered: rows are there and their number has not changed for 500 ms.
+  // A function, not a string: the console's CSP forbids eval, which a string predicate would need.
   await page.waitForFunction(
-    'window.__rows && window.__rows.count > 0 && performance.now() - window.__rows.at > 500',
+    () => {
+      const rows = (globalThis as unknown as { __rows?: { count: number; at: number } }).__rows;
+      return !!rows && rows.count > 0 && performance.now() - rows.at > 500;
+    },
     null,
     { timeout: 30_000, polling: 50 },
   );
-  const rows = (await page.evaluate('window.__rows')) as { count: number; at: number };
+  const rows = await page.evaluate(
+    () => (globalThis as unknown as { __rows: { count: number; at: number } }).__rows,
+  );
   return { ms: rows.at, rows: rows.count };
 }
 
