@@ -23,7 +23,6 @@ import {
   tempDir,
 } from '../support/console-fixture.ts';
 import { languageChecker } from '../support/i18n-check.ts';
-import { screenshot } from '../support/screenshots.ts';
 import { assertReport, checkStop, openStop, type TourStop } from '../support/tour.ts';
 
 const skip = inject('browserSkip');
@@ -165,7 +164,6 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
     const page = await f.newPage();
     await page.goto('/');
     await page.waitForURL(/\/login$/);
-    await screenshot(page, 'login-first', 'en', 'desktop');
     await loginThroughForm(page, 'admin', ADMIN_PASSWORD);
     await page.waitForURL(`${f.url}/`);
     await expect.poll(() => page.getByTestId('user-menu').innerText()).toContain('Administrator');
@@ -187,7 +185,7 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
     const value = ((await secret.innerText()) || (await secret.inputValue().catch(() => ''))).trim();
     expect(value.length).toBeGreaterThanOrEqual(20);
     await page.getByTestId('app-secret-close').click();
-    await page.waitForURL(new RegExp(`/apps/${CODE}(/|$)`));
+    await expect.poll(() => new URL(page.url()).pathname).toMatch(new RegExp(`^/apps/${CODE}(/|$)`));
     const app = await f.api('GET', `/api/v1/apps/${CODE}`);
     expect(app.body.app).toMatchObject({ code: CODE, name: APP_NAME });
   });
@@ -321,7 +319,7 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
     const secret = ((await shown.inputValue().catch(() => '')) || (await shown.innerText())).trim();
     expect(secret).toMatch(/^berth_/);
     expect((await f.api('GET', '/api/v1/me', { token: secret })).status).toBe(200);
-    await page.keyboard.press('Escape');
+    await page.getByTestId('token-secret-done').click();
     await page.getByTestId(`token-row-${TOKEN}`).waitFor({ state: 'visible' });
     await page.getByTestId(`token-revoke-${TOKEN}`).click();
     await page.getByTestId('confirm-ok').click();
