@@ -53,6 +53,8 @@ const NAMES = [
   'sso-hello',
   'uploaded from a .tar.gz',
   'uploaded from a directory',
+  'Made by the console E2E test',
+  'SSO hello',
 ];
 const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 

@@ -57,6 +57,10 @@ const TECHNICAL = new Set(
     'GMT',
     'AM',
     'PM',
+    // The audit log's actors and action prefixes are codes (`system`, `anonymous`, `user.create`).
+    'system',
+    'anonymous',
+    'user',
   ].map((w) => w.toLowerCase()),
 );
 
@@ -99,8 +103,9 @@ export async function visibleTexts(page: Page): Promise<VisibleText[]> {
       if (text && parent && shown(parent)) out.push({ text, where: describe(parent) });
     }
     for (const el of document.body.querySelectorAll('[placeholder], [title], [aria-label], img[alt]')) {
-      // An icon's aria-label is the icon's name in the component library (`down`, `search`).
-      if (!shown(el) || el.classList.contains('anticon')) continue;
+      // Labels the component library writes itself and does not translate: an icon's name (`down`,
+      // `search`) and InputNumber's steppers ("Increase Value").
+      if (!shown(el) || el.matches('.anticon, .ant-input-number-action')) continue;
       for (const attr of ['placeholder', 'title', 'aria-label', 'alt']) {
         const value = el.getAttribute(attr)?.trim();
         if (value) out.push({ text: value, where: `${describe(el)} @${attr}` });
@@ -130,11 +135,10 @@ export function languageChecker(modules: Record<string, BundleModule>): Language
       for (const [key, text] of Object.entries(en)) {
         if (key.length > 3) keys.add(key);
         if (text === zh[key]) continue;
-        const pattern = text
-          .trim()
-          .split(/\{\w+\}/)
-          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-          .join('.+');
+        const literal = text.trim().split(/\{\w+\}/);
+        // "v{version}" would match any version number: only messages with words of their own.
+        if (!/[A-Za-z]{2,}/.test(literal.join(' '))) continue;
+        const pattern = literal.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+');
         english.push(new RegExp(`^${pattern}$`));
       }
     }
@@ -156,8 +160,12 @@ export function languageChecker(modules: Record<string, BundleModule>): Language
           problems.push(`${where}: English message "${text}"`);
           continue;
         }
+        // JSON (the audit log's details) is data, not text.
+        if (/^[[{].*[\]}]$/.test(text)) continue;
         let rest = text;
         for (const name of sortedNames) rest = rest.split(name).join(' ');
+        // Quoted commands and names (“berth deploy”, `npm start`, "GREETING") are codes.
+        rest = rest.replace(/“[^”]*”|"[^"]*"|`[^`]*`|‘[^’]*’|「[^」]*」/g, ' ');
         // URLs, paths, file names, identifiers with digits or punctuation are codes, not words.
         rest = rest.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, ' ').replace(/\S*[/_@#=\d]\S*/g, ' ');
         const words = rest.match(/[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]/g) ?? [];
