@@ -1,8 +1,9 @@
 // Whether a console page speaks the language it should: on a zh-CN page, no text the user sees (text
 // nodes, placeholders, titles and aria-labels) is a message key (an untranslated string shows its
 // key), an English message of the console's bundles, or English words, apart from names and codes
-// the test created (an app's code, a user name, …) and the product and technical names that stay as
-// they are in Chinese text (SAME_IN_BOTH, TECHNICAL).
+// the test created (an app's code, a user name, …), codes (file names, dotted names such as audit
+// actions, quoted commands, JSON) and the product and technical names that stay as they are in
+// Chinese text (TECHNICAL).
 import type { Page } from 'playwright-core';
 
 type BundleModule = Record<string, unknown>;
@@ -167,7 +168,10 @@ export function languageChecker(modules: Record<string, BundleModule>): Language
         // Quoted commands and names (“berth deploy”, `npm start`, "GREETING") are codes.
         rest = rest.replace(/“[^”]*”|"[^"]*"|`[^`]*`|‘[^’]*’|「[^」]*」/g, ' ');
         // URLs, paths, file names, identifiers with digits or punctuation are codes, not words.
-        rest = rest.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, ' ').replace(/\S*[/_@#=\d]\S*/g, ' ');
+        rest = rest
+          .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, ' ')
+          .replace(/\S*[/_@#=\d]\S*/g, ' ')
+          .replace(/\S*\w\.\w\S*/g, ' ');
         const words = rest.match(/[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]/g) ?? [];
         const foreign = words.filter((w) => !TECHNICAL.has(w.toLowerCase()) && w.length > 1);
         if (foreign.length >= 2 || foreign.some((w) => w.length >= 4 && /^[A-Z]?[a-z]+$/.test(w))) {
