@@ -171,7 +171,8 @@ export function languageChecker(modules: Record<string, BundleModule>): Language
         rest = rest
           .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, ' ')
           .replace(/\S*[/_@#=\d]\S*/g, ' ')
-          .replace(/\S*\w\.\w\S*/g, ' ');
+          .replace(/\S*\w\.\w\S*/g, ' ')
+          .replace(/(^|\s|[（(])\.\w\S*/g, ' ');
         const words = rest.match(/[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]/g) ?? [];
         const foreign = words.filter((w) => !TECHNICAL.has(w.toLowerCase()) && w.length > 1);
         if (foreign.length >= 2 || foreign.some((w) => w.length >= 4 && /^[A-Z]?[a-z]+$/.test(w))) {

@@ -43,6 +43,23 @@ export async function openStop(page: Page, stop: TourStop, timeout = 10_000): Pr
     )
     .catch(() => undefined);
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  await animationsDone(page);
+}
+
+/** Waits (up to 2 s) for the page's finite CSS animations and transitions (a menu item fading in):
+ *  axe measures colours as they are drawn, and a half-faded text is no contrast finding. */
+async function animationsDone(page: Page): Promise<void> {
+  await page.evaluate(() =>
+    Promise.race([
+      Promise.all(
+        document
+          .getAnimations()
+          .filter((a) => a.effect?.getComputedTiming().iterations !== Number.POSITIVE_INFINITY)
+          .map((a) => a.finished.catch(() => undefined)),
+      ),
+      new Promise((resolve) => setTimeout(resolve, 2000)),
+    ]).then(() => undefined),
+  );
 }
 
 /** Checks the page as it is: language, accessibility; saves its screenshots at both widths. */
