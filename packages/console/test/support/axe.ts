@@ -21,7 +21,7 @@ interface AxeResults {
     id: string;
     impact: string | null;
     help: string;
-    nodes: Array<{ target: unknown[] }>;
+    nodes: Array<{ target: unknown[]; any?: Array<{ message?: string }> }>;
   }>;
 }
 
@@ -40,7 +40,11 @@ export async function axeViolations(page: Page): Promise<AxeFinding[]> {
     id: v.id,
     impact: v.impact ?? 'unknown',
     help: v.help,
-    targets: v.nodes.map((n) => n.target.map(String).join(' ')),
+    // The element, and why (for contrast: the colours and the ratio found).
+    targets: v.nodes.map((n) => {
+      const why = n.any?.[0]?.message;
+      return `${n.target.map(String).join(' ')}${why ? `  (${why})` : ''}`;
+    }),
   }));
 }
 
