@@ -49,7 +49,7 @@ export interface ConsoleFixture {
   api(method: string, p: string, options?: ApiOptions): Promise<ApiResponse>;
   /** A page in a fresh browser context (its own cookies and storage), closed by `stop()`. */
   newPage(options?: PageOptions): Promise<Page>;
-  /** Errors the console's pages threw (uncaught exceptions), with the page's URL. */
+  /** Errors the console's pages threw (uncaught exceptions) and what its CSP refused, with the page's URL. */
   pageErrors: string[];
   stop(): Promise<void>;
 }
@@ -107,6 +107,12 @@ export async function startConsoleFixture(env: Record<string, string> = {}): Pro
       }
       const page = await context.newPage();
       page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+      // The console runs under a strict CSP: anything it refuses is a bug of the console's.
+      page.on('console', (message) => {
+        if (message.type() === 'error' && message.text().includes('Content Security Policy')) {
+          pageErrors.push(`${page.url()}: ${message.text()}`);
+        }
+      });
       return page;
     },
     async stop() {
