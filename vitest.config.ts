@@ -63,6 +63,9 @@ export default defineConfig({
           // One long scenario per file, each step a test: later steps build on earlier ones.
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          // A page's state changes after its chunk and its API calls load (a lazy route changes the
+          // address only once its code is there): polls wait as long as element waits do.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
         },
       },
     ],

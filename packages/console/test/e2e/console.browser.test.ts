@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
   type ConsoleFixture,
@@ -69,6 +69,11 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
     f = await startConsoleFixture();
     work = tempDir('console-e2e');
     helloTarball = await packExample('node-hello', work);
+  });
+  // A fresh browser context per test; a failed test leaves screenshots of its pages behind.
+  afterEach(async (context) => {
+    const failed = context.task.result?.state === 'fail';
+    await f?.closePages(failed ? context.task.name.replace(/\W+/g, '-').slice(0, 60) : undefined);
   });
   afterAll(async () => {
     if (f) {

@@ -17,17 +17,13 @@ import {
 import { launchChromium } from './chromium.ts';
 // The values the tier's global setup provides (its `declare module 'vitest'`).
 import type {} from './global-setup.ts';
+import { SCREENSHOT_DIR } from './screenshots.ts';
+import { type ConsoleLocale, VIEWPORTS, type ViewportName } from './viewports.ts';
 
 export { ADMIN_PASSWORD };
 export const EXAMPLES = path.resolve(import.meta.dirname, '../../../../examples');
 
-export type ConsoleLocale = 'en' | 'zh-CN';
-
-export const VIEWPORTS = {
-  desktop: { width: 1280, height: 800 },
-  phone: { width: 390, height: 844 },
-} as const;
-export type ViewportName = keyof typeof VIEWPORTS;
+export type { ConsoleLocale, ViewportName };
 
 export interface PageOptions {
   locale?: ConsoleLocale;
@@ -49,6 +45,8 @@ export interface ConsoleFixture {
   api(method: string, p: string, options?: ApiOptions): Promise<ApiResponse>;
   /** A page in a fresh browser context (its own cookies and storage), closed by `stop()`. */
   newPage(options?: PageOptions): Promise<Page>;
+  /** Saves a screenshot of every open page (`failed-{name}-{n}.png`), then closes their contexts. */
+  closePages(failedName?: string): Promise<void>;
   /** Errors the console's pages threw (uncaught exceptions) and what its CSP refused, with the page's URL. */
   pageErrors: string[];
   stop(): Promise<void>;
@@ -114,6 +112,20 @@ export async function startConsoleFixture(env: Record<string, string> = {}): Pro
         }
       });
       return page;
+    },
+    async closePages(failedName) {
+      let n = 0;
+      for (const context of [...contexts]) {
+        if (failedName) {
+          for (const page of context.pages()) {
+            const file = path.join(SCREENSHOT_DIR, `failed-${failedName}-${++n}.png`);
+            fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+            await page.screenshot({ path: file }).catch(() => undefined);
+            process.stdout.write(`failed step's page ${page.url()}: ${file}\n`);
+          }
+        }
+        await context.close();
+      }
     },
     async stop() {
       for (const context of [...contexts]) await context.close();

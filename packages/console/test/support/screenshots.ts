@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { type ConsoleLocale, VIEWPORTS, type ViewportName } from './console-fixture.ts';
+import { type ConsoleLocale, VIEWPORTS, type ViewportName } from './viewports.ts';
 
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../screenshots');
 

@@ -4,10 +4,10 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { type AxeFinding, axeViolations, describeFindings, isSerious } from './axe.ts';
-import type { ConsoleLocale } from './console-fixture.ts';
 import type { LanguageChecker } from './i18n-check.ts';
 import { visibleTexts } from './i18n-check.ts';
 import { screenshot } from './screenshots.ts';
+import type { ConsoleLocale } from './viewports.ts';
 
 export interface TourStop {
   /** The screenshot's name, e.g. `apps-list`. */
