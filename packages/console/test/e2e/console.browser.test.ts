@@ -73,7 +73,8 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
   // A fresh browser context per test; a failed test leaves screenshots of its pages behind.
   afterEach(async (context) => {
     const failed = context.task.result?.state === 'fail';
-    await f?.closePages(failed ? context.task.name.replace(/\W+/g, '-').slice(0, 60) : undefined);
+    const name = `${context.task.suite?.name ?? ''} ${context.task.name}`.replace(/\W+/g, '-');
+    await f?.closePages(failed ? name.slice(-80) : undefined);
   });
   afterAll(async () => {
     if (f) {
