@@ -74,7 +74,7 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
   afterEach(async (context) => {
     const failed = context.task.result?.state === 'fail';
     const name = `${context.task.suite?.name ?? ''} ${context.task.name}`.replace(/\W+/g, '-');
-    await f?.closePages(failed ? name.slice(-80) : undefined);
+    await f?.closePages(failed ? name.slice(0, 100) : undefined);
   });
   afterAll(async () => {
     if (f) {
