@@ -4,6 +4,7 @@
 //   store   `*.store.test.ts`   the store under test: runs on every dialect (testDialects())
 //   system  `*.system.test.ts`  a real berthd, app processes, builders, the CLI: one dialect
 //   docker  `*.docker.test.ts`  anything that talks to the Docker engine (BERTH_TEST_DOCKER=1)
+//   browser `*.browser.test.ts` Chromium (playwright-core) driving the built console on a real berthd
 // and the web console's own logic (i18n coverage, formatting, error mapping) in a project of its own,
 //   console `packages/console/test/**/*.test.ts`, resolved the way Vite builds the console
 // scripts/test.mjs runs the tiers one after another, with the worker count each one takes.
@@ -14,6 +15,9 @@ const TIERS = ['store', 'system', 'docker'] as const;
 const tierFiles = (tier: string) => `packages/*/test/**/*.${tier}.test.ts`;
 const SERVER_SETUP = 'packages/server/test/support/global-setup.ts';
 const CLI_SETUP = 'packages/cli/test/support/global-setup.ts';
+/** Builds the console once (packages/console/dist) and checks that Chromium is there. */
+const BROWSER_SETUP = 'packages/console/test/support/global-setup.ts';
+const BROWSER = 'packages/*/test/**/*.browser.test.ts';
 const CONSOLE = 'packages/console/**';
 
 export default defineConfig({
@@ -30,7 +34,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [ALL],
-          exclude: [...TIERS.map(tierFiles), CONSOLE],
+          exclude: [...TIERS.map(tierFiles), BROWSER, CONSOLE],
           globalSetup: [SERVER_SETUP],
         },
       },
@@ -39,7 +43,7 @@ export default defineConfig({
         test: {
           name: 'console',
           include: ['packages/console/test/**/*.test.ts'],
-          exclude: TIERS.map((tier) => `packages/console/test/**/*.${tier}.test.ts`),
+          exclude: [...TIERS, 'browser'].map((tier) => `packages/console/test/**/*.${tier}.test.ts`),
         },
       },
       ...TIERS.map((tier) => ({
@@ -50,6 +54,20 @@ export default defineConfig({
           globalSetup: tier === 'system' ? [SERVER_SETUP, CLI_SETUP] : [SERVER_SETUP],
         },
       })),
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: [BROWSER],
+          globalSetup: [SERVER_SETUP, BROWSER_SETUP],
+          // One long scenario per file, each step a test: later steps build on earlier ones.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // A page's state changes after its chunk and its API calls load (a lazy route changes the
+          // address only once its code is there): polls wait as long as element waits do.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
+        },
+      },
     ],
   },
 });

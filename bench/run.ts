@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmarks of issue 5 (gateway, deploy, zero-downtime, footprint,
-// recovery) and issue 12's `cli`, prints one table per benchmark with the goals next to the measured values, and writes
+// recovery), issue 12's `cli` and issue 13's `console`, prints one table per benchmark with the goals next to the measured values, and writes
 // every raw figure to bench/results/<timestamp>.json. `npm run bench -- --help` lists the options.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import { type BenchmarkName, type BenchOptions, parseOptions, USAGE, UsageError 
 import { cleanupAll, killRunningNow } from './lib/procs.ts';
 import { renderSuite, type SuiteResult, verdict } from './lib/report.ts';
 import { cliBenchmark } from './suites/cli.ts';
+import { consoleBenchmark } from './suites/console.ts';
 import { deployBenchmark } from './suites/deploy.ts';
 import { footprintBenchmark } from './suites/footprint.ts';
 import { gatewayBenchmark } from './suites/gateway.ts';
@@ -25,6 +26,7 @@ const SUITES: Record<BenchmarkName, Suite> = {
   footprint: footprintBenchmark,
   recovery: recoveryBenchmark,
   cli: cliBenchmark,
+  console: consoleBenchmark,
 };
 
 /** Debian packages each benchmark needs on the PATH. */
@@ -33,6 +35,7 @@ const NEEDS: Partial<Record<BenchmarkName, Array<{ command: string; pkg: string 
     { command: 'wrk', pkg: 'wrk' },
     { command: 'nginx', pkg: 'nginx-light' },
   ],
+  console: [{ command: 'chromium', pkg: 'chromium' }],
 };
 
 function onPath(command: string): boolean {
@@ -89,7 +92,7 @@ async function main(): Promise<number> {
   if (missing.size) {
     const pkgs = [...new Set(missing.values())].join(' ');
     process.stderr.write(
-      `bench: missing ${[...missing.keys()].join(' and ')} (needed by the gateway benchmark).\n` +
+      `bench: missing ${[...missing.keys()].join(' and ')} (needed by the gateway or console benchmark).\n` +
         `  Install them with: apt-get install -y ${pkgs}\n` +
         '  or run the other benchmarks only, e.g. npm run bench -- deploy footprint\n',
     );

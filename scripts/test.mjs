@@ -2,7 +2,7 @@
 // worker count it takes, prints each tier's wall time, and ends with one line over all tiers:
 // "tests: N passed, N failed, N skipped". Exits non-zero when any tier failed.
 //
-//   node scripts/test.mjs                   every tier: unit, store, system, docker
+//   node scripts/test.mjs                   every tier: unit, console, store, system, browser, docker
 //   node scripts/test.mjs system docker     those tiers
 //   node scripts/test.mjs system -- cli     extra arguments after `--` go to vitest (a file filter)
 import { spawn } from 'node:child_process';
@@ -12,12 +12,15 @@ import path from 'node:path';
 /** Workers per tier. unit files use the CPU (transform, import), one per core; store files wait on
  *  the database servers, but two store files create and retire Unix users as root (tenants,
  *  purge-history), so no more than two; system and docker files mostly wait on processes, health
- *  checks and the engine, so more of them than cores share the machine. */
+ *  checks and the engine, so more of them than cores share the machine. browser files drive
+ *  Chromium (several processes of its own) against a berthd that builds and runs apps: one at a
+ *  time. */
 const TIERS = {
   unit: 2,
   console: 2,
   store: 2,
   system: 4,
+  browser: 1,
   docker: 3,
 };
 

@@ -1,7 +1,15 @@
 // Command line of `npm run bench`: which benchmarks, and how long each measurement runs.
 import os from 'node:os';
 
-export const BENCHMARKS = ['gateway', 'deploy', 'zero-downtime', 'footprint', 'recovery', 'cli'] as const;
+export const BENCHMARKS = [
+  'gateway',
+  'deploy',
+  'zero-downtime',
+  'footprint',
+  'recovery',
+  'cli',
+  'console',
+] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export interface BenchOptions {
@@ -34,7 +42,8 @@ Options:
   --apps N           apps deployed for the footprint benchmark (default 100, quick 10)
   --help             this text
 
-Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light) for the gateway benchmark.
+Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light) for the gateway benchmark, and
+Chromium (apt-get install -y chromium) for the console benchmark.
 Raw figures are written to bench/results/<timestamp>.json.
 `;
 
