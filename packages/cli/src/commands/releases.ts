@@ -39,7 +39,7 @@ export const releasesGroup: Group = {
             formation(r.processes),
             time(r.createdAt),
             r.createdBy,
-            truncate(r.description ?? '', 50),
+            truncate(releaseNote(r), 50),
           ]),
           `No releases in ${where.app}/${where.env} yet; 'berth deploy' makes the first.`,
         );
@@ -123,4 +123,17 @@ export function formation(processes: Record<string, number> | undefined): string
   return Object.entries(processes ?? {})
     .map(([name, count]) => `${name}=${count}`)
     .join(' ');
+}
+
+/** What a release is, in words: the platform's account of it (from its source) and the deployer's note. */
+function releaseNote(r: { source: string; fromVersion?: number; description?: string }): string {
+  const origin =
+    r.source === 'rollback' && r.fromVersion
+      ? `rollback to v${r.fromVersion}`
+      : r.source === 'promote' && r.fromVersion
+        ? `promoted from stag v${r.fromVersion}`
+        : r.source === 'config'
+          ? 'config change'
+          : '';
+  return [origin, r.description ?? ''].filter(Boolean).join(': ');
 }

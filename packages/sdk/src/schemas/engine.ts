@@ -85,7 +85,13 @@ export const ReleaseSchema = Type.Object(
     createdAt: TimestampSchema,
     createdBy: Type.String(),
     current: Type.Boolean(),
-    description: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String({ description: 'What the deployer wrote, if anything' })),
+    fromVersion: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'rollback: the release rolled back to; promote: the stag release promoted',
+      }),
+    ),
     processes: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
       description: 'Process types and their counts as declared by the release',
     }),

@@ -102,4 +102,12 @@ export const engineMigrations: MigrationSet = {
         .execute();
     },
   },
+  '2026120501_engine_release_from_version': {
+    // Releases made from another release (rollback, promote) name it in a column instead of an
+    // English sentence in `description`, so that every client can say it in its own language.
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('releases').addColumn('from_version', 'integer').execute();
+    },
+  },
 };

@@ -21,7 +21,11 @@ export interface ReleasesTable {
   config_sealed: string | null;
   /** 1 once the artifact was deleted to keep disk use bounded. */
   pruned: number;
+  /** What the deployer wrote (package deploys' `?description=`, or a rollback's note); the platform's
+   *  own account of a release is its `source` and `from_version`, which clients put in words. */
   description: string | null;
+  /** rollback: the release rolled back to; promote: the stag release promoted; else null. */
+  from_version: number | null;
   created_by: string;
   created_at: number;
 }

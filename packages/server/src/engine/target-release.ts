@@ -57,6 +57,7 @@ export async function targetRelease(
           build: null,
           config_sealed: null,
           description: deploy.description,
+          from_version: null,
           created_by: deploy.created_by,
         });
         version = Number(reserved.version);
@@ -115,13 +116,8 @@ export async function targetRelease(
         artifact_dir: copy ? null : from.artifact_dir,
         build: from.build,
         config_sealed: null,
-        description:
-          deploy.description ??
-          (deploy.kind === 'rollback'
-            ? `rollback to v${from.version}`
-            : deploy.kind === 'promote'
-              ? `promote stag v${from.version}`
-              : 'config change'),
+        description: deploy.description,
+        from_version: deploy.kind === 'rollback' || deploy.kind === 'promote' ? Number(from.version) : null,
         created_by: deploy.created_by,
       });
       const version = Number(reserved.version);

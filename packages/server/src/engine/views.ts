@@ -54,5 +54,7 @@ export function toRelease(
     processes,
   };
   if (row.description) release.description = row.description;
+  if (row.from_version !== null && row.from_version !== undefined)
+    release.fromVersion = Number(row.from_version);
   return release;
 }

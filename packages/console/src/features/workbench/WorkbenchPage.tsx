@@ -117,8 +117,12 @@ function EnvLink({ app, env }: { app: App; env: EnvName }) {
   if (summary?.release === undefined || !summary.url) {
     return (
       <Typography.Text type="secondary" data-testid={`workbench-${env}-${app.code}`}>
-        {label}:{' '}
-        <Link to={appPath(app.code, env)} data-testid={`workbench-${env}-details-${app.code}`}>
+        {label}: {/* Underlined: inside grey text, colour alone would not tell the link apart. */}
+        <Link
+          to={appPath(app.code, env)}
+          data-testid={`workbench-${env}-details-${app.code}`}
+          style={{ textDecoration: 'underline' }}
+        >
           {summary?.release === undefined ? e('notDeployed') : t('details')}
         </Link>
       </Typography.Text>

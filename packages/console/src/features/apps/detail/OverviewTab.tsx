@@ -19,6 +19,7 @@ import { appPath } from '../app-paths.ts';
 import { envSummary } from '../app-summary.ts';
 import { envMessages } from '../env-messages.ts';
 import { overviewMessages } from './overview-messages.ts';
+import { ReleaseOrigin } from './release-origin.tsx';
 import { ScaleModal } from './ScaleModal.tsx';
 import type { AppTabProps } from './tab-props.ts';
 
@@ -27,13 +28,6 @@ const REFRESH_MS = 5000;
 /** Pages of releases read to find the current one (it is nearly always on the first). */
 const RELEASE_PAGES_MAX = 10;
 const RELEASES_PAGE = 50;
-
-const SOURCE_KEY = {
-  package: 'sourcePackage',
-  rollback: 'sourceRollback',
-  promote: 'sourcePromote',
-  config: 'sourceConfig',
-} as const;
 
 const STATE_KEY = {
   starting: 'stateStarting',
@@ -197,7 +191,9 @@ export default function OverviewTab({ app, env, showDeploy }: AppTabProps) {
           <Descriptions.Item label={t('version')}>
             {e('release', { version: current.version })}
           </Descriptions.Item>
-          <Descriptions.Item label={t('source')}>{t(SOURCE_KEY[current.source])}</Descriptions.Item>
+          <Descriptions.Item label={t('source')}>
+            <ReleaseOrigin release={current} />
+          </Descriptions.Item>
           <Descriptions.Item label={t('created')}>{format.dateTime(current.createdAt)}</Descriptions.Item>
           <Descriptions.Item label={t('createdBy')}>{current.createdBy}</Descriptions.Item>
           <Descriptions.Item label={t('processes')}>

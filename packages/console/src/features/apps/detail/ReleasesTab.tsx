@@ -20,16 +20,10 @@ import { envMessages } from '../env-messages.ts';
 import { canWriteApp } from '../tabs-b/can-write.ts';
 import { releasesMessages } from '../tabs-b/releases-messages.ts';
 import { tabsShared } from '../tabs-b/shared-messages.ts';
+import { ReleaseOrigin } from './release-origin.tsx';
 import type { AppTabProps } from './tab-props.ts';
 
 const STATUS_KEY = { ready: 'statusReady', failed: 'statusFailed' } as const;
-const SOURCE_KEY = {
-  package: 'sourcePackage',
-  rollback: 'sourceRollback',
-  promote: 'sourcePromote',
-  config: 'sourceConfig',
-} as const;
-
 export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
   const api = useApi();
   const user = useUser();
@@ -175,10 +169,10 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
             key: 'status',
             title: t('status'),
             render: (_, r) => (
-              <Tag color={r.status === 'ready' ? 'green' : 'red'}>{t(STATUS_KEY[r.status])}</Tag>
+              <Tag color={r.status === 'ready' ? 'success' : 'error'}>{t(STATUS_KEY[r.status])}</Tag>
             ),
           },
-          { key: 'source', title: t('source'), render: (_, r) => t(SOURCE_KEY[r.source]) },
+          { key: 'source', title: t('source'), render: (_, r) => <ReleaseOrigin release={r} /> },
           { key: 'processes', title: t('processes'), render: (_, r) => processes(r) },
           {
             key: 'created',
