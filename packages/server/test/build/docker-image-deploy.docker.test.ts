@@ -4,6 +4,8 @@
 // its artifact, and deleting the app removes its remaining images. Needs BERTH_TEST_DOCKER=1 and
 // the stack images (built on first use). App codes are unique to this file and run.
 import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,7 +83,13 @@ if (!enabled) {
 
     it('builds examples/dockerfile-hello into its release image, serves it, prunes and deletes its images', async () => {
       await f.createApp(app);
-      const pkg = await packDir(path.join(EXAMPLES, 'dockerfile-hello'));
+      // A copy whose server.js is unique to this run: the engine's layer cache is shared by every
+      // installation on the host, and a cached RUN step would not print what this test reads.
+      const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'dockerfile-hello-'));
+      await fs.cp(path.join(EXAMPLES, 'dockerfile-hello'), copy, { recursive: true });
+      await fs.appendFile(path.join(copy, 'server.js'), `// test run ${crypto.randomUUID()}\n`);
+      const pkg = await packDir(copy);
+      await fs.rm(copy, { recursive: true, force: true });
 
       const v1 = await f.deploy(app, 'stag', pkg);
       const logs = await f.logsOf(v1.id);
