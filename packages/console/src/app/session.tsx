@@ -3,7 +3,7 @@
 import type { User } from '@berth/sdk';
 import { isBerthApiError } from '@berth/sdk/client';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
-import { useApi } from '../api/ApiProvider.tsx';
+import { SESSION_ENDED_EVENT, useApi } from '../api/ApiProvider.tsx';
 
 export type SessionState =
   | { status: 'loading' }
@@ -17,8 +17,6 @@ interface SessionContextValue {
   setUser(user: User): void;
   refresh(): Promise<void>;
   logout(): Promise<void>;
-  /** A call answered 401: the session is gone (expired, revoked, logged out elsewhere). */
-  lost(): void;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -41,6 +39,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     void refresh();
   }, [refresh]);
 
+  // A 401 on any call: the frame then sends the visitor to the login page, and back afterwards.
+  useEffect(() => {
+    const ended = () => setState((s) => (s.status === 'user' ? { status: 'anonymous' } : s));
+    window.addEventListener(SESSION_ENDED_EVENT, ended);
+    return () => window.removeEventListener(SESSION_ENDED_EVENT, ended);
+  }, []);
+
   const logout = useCallback(async () => {
     try {
       await api.logout();
@@ -57,7 +62,6 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setUser: (user) => setState({ status: 'user', user }),
       refresh,
       logout,
-      lost: () => setState({ status: 'anonymous' }),
     }),
     [state, refresh, logout],
   );

@@ -370,6 +370,26 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
     await page.waitForURL(/\/login\?next=%2Fapps$/);
   });
 
+  it('sends a page whose session ended elsewhere back to the login page, and returns after it', async () => {
+    const page = await f.newPage();
+    await page.goto('/login');
+    await loginThroughForm(page, 'admin', ADMIN_PASSWORD);
+    await page.waitForURL(`${f.url}/`);
+    await page.goto('/apps');
+    await page.getByTestId('apps-search').waitFor({ state: 'visible' });
+    // The session ends outside this tab (here: logged out with the same cookie by another client).
+    const cookie = (await page.context().cookies()).find((c) => c.name === f.t.cookieName)!;
+    expect(
+      (await f.api('POST', '/api/v1/auth/logout', { cookie: cookie.value, headers: { origin: f.url } }))
+        .status,
+    ).toBeLessThan(300);
+    // The next call the page makes answers 401: the console shows its login page, with the way back.
+    await page.getByTestId('apps-search').fill('x');
+    await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === '/apps');
+    await loginThroughForm(page, 'admin', ADMIN_PASSWORD);
+    await page.waitForURL(`${f.url}/apps`);
+  });
+
   it('keeps a deep link through the login page', async () => {
     await ensureRelease(CODE, 'stag');
     const page = await f.newPage();

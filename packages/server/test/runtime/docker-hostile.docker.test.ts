@@ -52,13 +52,35 @@ interface Attempt {
   detail: Record<string, unknown>;
 }
 
-/** One GET with a long deadline and no retry (an attack is not repeated). */
-async function getJson<T>(info: InstanceInfo, urlPath: string): Promise<T> {
-  const res = await fetch(`http://${info.address!.host}:${info.address!.port}${urlPath}`, {
-    signal: AbortSignal.timeout(120_000),
+/**
+ * One GET with a long deadline and no retry (an attack is not repeated), on a connection of its own:
+ * fetch would reuse the keep-alive socket of an earlier probe, which the app may close (its
+ * keep-alive timeout) just as the attack goes out, and the attack would be lost with it.
+ */
+function getJson<T>(info: InstanceInfo, urlPath: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { host: info.address!.host, port: info.address!.port, path: urlPath, agent: false, timeout: 120_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          try {
+            expect(res.statusCode, body).toBe(200);
+            resolve(JSON.parse(body) as T);
+          } catch (err) {
+            reject(err);
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`GET ${urlPath}: no answer in 120 s`)));
+    req.on('error', reject);
   });
-  expect(res.status).toBe(200);
-  return (await res.json()) as T;
 }
 
 function listen(server: net.Server, host: string): Promise<number> {
