@@ -203,10 +203,15 @@ describe.each(systemDialects())(
           env: 'stag',
           kind: 'restart',
           status: 'succeeded',
+          reason: 'secret_rotated',
           id: expect.any(String),
         }),
       ]);
+      expect(json.deploys[0].description).toBeUndefined();
       expect((await answer()).secret).toBe(sha256(json.secret));
+      // The deploy list says why, in words (the API's reason; clients translate it).
+      const listed = expectOk(await cli.run(['deploys', '--app', APP, '--env', 'stag'])).stdout;
+      expect(listed).toContain('restart after the app secret');
 
       // An app that runs nothing has nothing to roll.
       const idle = expectOk(await cli.run(['apps', 'secret', CAPPED, '--rotate']));

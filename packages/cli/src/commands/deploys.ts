@@ -39,7 +39,7 @@ export const deploysGroup: Group = {
             d.createdBy,
             time(d.createdAt),
             time(d.finishedAt),
-            truncate(d.description ?? '', 40),
+            truncate(deployNote(d), 40),
           ]),
           `No deploys in ${where.app}/${where.env} yet.`,
         );
@@ -60,7 +60,7 @@ export const deploysGroup: Group = {
           ['Kind', d.kind],
           ['Status', d.status],
           ['Release', d.release ? `v${d.release}` : undefined],
-          ['Description', d.description],
+          ['Description', deployNote(d) || undefined],
           ['Created', `${time(d.createdAt)} by ${d.createdBy}`],
           ['Started', time(d.startedAt)],
           ['Finished', time(d.finishedAt)],
@@ -102,3 +102,10 @@ export const deploysGroup: Group = {
     },
   ],
 };
+
+/** What a deploy is about: the platform's reason in words, and what the deployer wrote. */
+function deployNote(d: { reason?: string; description?: string }): string {
+  const reason =
+    d.reason === 'secret_rotated' ? 'restart after the app secret was rotated' : (d.reason ?? '');
+  return [reason, d.description ?? ''].filter(Boolean).join(': ');
+}

@@ -52,6 +52,10 @@ export const SCALE_COUNT_MAX = 100;
 const ProcessTypeSchema = Type.String({ minLength: 1, maxLength: 64, pattern: PROCESS_TYPE_PATTERN });
 export const DeployIdSchema = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 
+/** Why the platform started a deploy of its own accord. */
+export const DEPLOY_REASONS = ['secret_rotated'] as const;
+export type DeployReason = (typeof DEPLOY_REASONS)[number];
+
 export const DeploySchema = Type.Object(
   {
     id: Type.String(),
@@ -67,7 +71,16 @@ export const DeploySchema = Type.Object(
     release: Type.Optional(Type.Integer({ minimum: 1, description: 'The release it makes current' })),
     jobId: Type.String(),
     error: Type.Optional(AsyncErrorSchema),
-    description: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String({ description: 'What the deployer wrote, if anything' })),
+    reason: Type.Optional(
+      Type.Union(
+        DEPLOY_REASONS.map((r) => Type.Literal(r)),
+        {
+          description:
+            'Why the platform itself started it: secret_rotated (a restart after the app secret was rotated)',
+        },
+      ),
+    ),
     createdBy: Type.String(),
     createdAt: TimestampSchema,
     startedAt: Type.Optional(TimestampSchema),

@@ -472,9 +472,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
       for (const name of ENV_NAMES) {
         const state = await readEnvState(trx ?? db, code, name);
         if (state.release === null || state.status !== 'running' || state.instances.length === 0) continue;
-        deploys.push(
-          await enqueue(actor, code, name, 'restart', {}, { trx, description: 'app secret rotated' }),
-        );
+        deploys.push(await enqueue(actor, code, name, 'restart', { reason: 'secret_rotated' }, { trx }));
       }
       return deploys;
     },

@@ -1,9 +1,10 @@
 // Which release a deploy makes current: a new one built from the uploaded package, a new one made
 // from another release (rollback, promote, config change: same artifact, no rebuild), or the current
 // one (restart, scale, start). Progress is checkpointed, so a resumed attempt picks up where it was.
+
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EnvName } from '@berth/sdk';
+import type { DeployReason, EnvName } from '@berth/sdk';
 import { cloneArtifact } from '../build/index.ts';
 import { BerthError } from '../errors.ts';
 import type { JobContext } from '../jobs/index.ts';
@@ -27,6 +28,8 @@ export interface DeployParams {
   version?: number;
   /** scale: the new counts. */
   processes?: Record<string, number>;
+  /** Why the platform itself started the deploy (shown by clients in their language). */
+  reason?: DeployReason;
 }
 
 /** The release this deploy makes current: built, derived from another one, or the current one. */

@@ -1,5 +1,14 @@
 // Rows -> wire shapes (Deploy, Release).
-import type { Deploy, DeployKind, DeployStatus, EnvName, Release, ReleaseSource } from '@berth/sdk';
+import {
+  DEPLOY_REASONS,
+  type Deploy,
+  type DeployKind,
+  type DeployReason,
+  type DeployStatus,
+  type EnvName,
+  type Release,
+  type ReleaseSource,
+} from '@berth/sdk';
 import { resolveFormation } from './plan-deploy.ts';
 import { declaredCounts, parseReleaseBuild } from './release-build.ts';
 import type { DeployRow, ReleaseRow } from './tables.ts';
@@ -10,6 +19,16 @@ export interface DeployJoined extends DeployRow {
   job_error_code: string | null;
   job_started_at: number | null;
   job_finished_at: number | null;
+}
+
+/** The reason stored in a deploy's params, if it is one the API knows. */
+function deployReason(params: string): DeployReason | undefined {
+  try {
+    const reason = (JSON.parse(params) as { reason?: unknown }).reason;
+    return (DEPLOY_REASONS as readonly unknown[]).includes(reason) ? (reason as DeployReason) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function toDeploy(row: DeployJoined): Deploy {
@@ -28,6 +47,8 @@ export function toDeploy(row: DeployJoined): Deploy {
     deploy.error = { code: row.job_error_code ?? 'DEPLOY_FAILED', message: row.job_error };
   }
   if (row.description) deploy.description = row.description;
+  const reason = deployReason(row.params);
+  if (reason) deploy.reason = reason;
   if (row.job_started_at !== null) deploy.startedAt = Number(row.job_started_at);
   if (row.job_finished_at !== null) deploy.finishedAt = Number(row.job_finished_at);
   return deploy;

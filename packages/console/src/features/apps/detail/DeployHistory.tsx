@@ -12,7 +12,7 @@ import { useCursorList } from '../../../components/use-cursor-list.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
-import { DeployStatusTag, useDeployKind } from './deploy-labels.tsx';
+import { DeployStatusTag, useDeployKind, useDeployNote } from './deploy-labels.tsx';
 import { deploysMessages } from './deploys-messages.ts';
 
 const PAGE_SIZE = 20;
@@ -36,6 +36,7 @@ export function DeployHistory({
   const e = useMessages(envMessages);
   const format = useFormat();
   const kindLabel = useDeployKind();
+  const note = useDeployNote();
   const list = useCursorList<Deploy>(
     async (cursor) => {
       const page = await api.listDeploys(app.code, env, { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
@@ -65,11 +66,11 @@ export function DeployHistory({
         title: t('release'),
         render: (_, d) => (d.release === undefined ? '—' : e('release', { version: d.release })),
       },
-      { key: 'description', title: t('descriptionLabel'), dataIndex: 'description', ellipsis: true },
+      { key: 'description', title: t('descriptionLabel'), render: (_, d) => note(d), ellipsis: true },
       { key: 'by', title: t('by'), dataIndex: 'createdBy' },
       { key: 'when', title: t('when'), render: (_, d) => format.dateTime(d.createdAt) },
     ],
-    [t, e, format, kindLabel],
+    [t, e, format, kindLabel, note],
   );
 
   return (

@@ -11,7 +11,7 @@ import { useFeedback } from '../../../components/feedback.tsx';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
-import { DeployStatusTag, isDeployActive, useDeployKind } from './deploy-labels.tsx';
+import { DeployStatusTag, isDeployActive, useDeployKind, useDeployNote } from './deploy-labels.tsx';
 import { deploysMessages } from './deploys-messages.ts';
 
 type LogLine = DeployLogsResponse['lines'][number];
@@ -37,6 +37,7 @@ export function DeployView({
   const e = useMessages(envMessages);
   const format = useFormat();
   const kindLabel = useDeployKind();
+  const note = useDeployNote();
   const confirm = useConfirm();
   const feedback = useFeedback();
   const [deploy, setDeploy] = useState<Deploy | undefined>(undefined);
@@ -186,8 +187,8 @@ export function DeployView({
                 {format.duration(deploy.finishedAt - deploy.startedAt)}
               </Descriptions.Item>
             ) : null}
-            {deploy.description ? (
-              <Descriptions.Item label={t('descriptionLabel')}>{deploy.description}</Descriptions.Item>
+            {note(deploy) ? (
+              <Descriptions.Item label={t('descriptionLabel')}>{note(deploy)}</Descriptions.Item>
             ) : null}
           </Descriptions>
           {deploy.error ? (

@@ -1,7 +1,7 @@
 // Deploy statuses and kinds in the visitor's language: a coloured tag for a status (which keeps the
 // API's value in data-status for the tests), a word for a kind. Shared by the deploy views and the
 // overview.
-import type { DeployKind, DeployStatus } from '@berth/sdk';
+import type { Deploy, DeployKind, DeployReason, DeployStatus } from '@berth/sdk';
 import { Tag } from 'antd';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { deploysMessages } from './deploys-messages.ts';
@@ -50,4 +50,15 @@ export function DeployStatusTag({ status, testId }: { status: DeployStatus; test
 export function useDeployKind(): (kind: DeployKind) => string {
   const t = useMessages(deploysMessages);
   return (kind) => t(KIND_KEY[kind]);
+}
+
+const REASON_KEY = {
+  secret_rotated: 'reasonSecretRotated',
+} as const satisfies Record<DeployReason, string>;
+
+/** What a deploy is about: the platform's reason in words, and what the deployer wrote. */
+export function useDeployNote(): (deploy: Pick<Deploy, 'reason' | 'description'>) => string {
+  const t = useMessages(deploysMessages);
+  return (deploy) =>
+    [deploy.reason ? t(REASON_KEY[deploy.reason]) : '', deploy.description ?? ''].filter(Boolean).join(': ');
 }

@@ -15,6 +15,7 @@ export const deploysMessages = defineMessages({
     kindScale: 'Scale',
     kindStop: 'Stop',
     kindStart: 'Start',
+    reasonSecretRotated: 'Restart after the app secret was rotated',
     uploadTitle: 'Deploy a package to {env}',
     uploadHelp:
       'Pick a .tar.gz or .tar package, or a directory: the console packs it the way "berth deploy" does (.gitignore files and a root .berthignore are honoured; .git/ and .berth/ are left out). Browsers do not pass on file modes, so files are packed without the executable bit; use the CLI if your app needs it.',
@@ -77,6 +78,7 @@ export const deploysMessages = defineMessages({
     kindScale: '扩缩容',
     kindStop: '停止',
     kindStart: '启动',
+    reasonSecretRotated: '应用密钥轮换后重启',
     uploadTitle: '向{env}部署代码包',
     uploadHelp:
       '选择 .tar.gz 或 .tar 代码包，或选择一个目录：控制台会像 “berth deploy” 一样打包（遵循 .gitignore 文件和根目录的 .berthignore，不包含 .git/ 和 .berth/）。浏览器不提供文件权限，打包后的文件没有可执行位；如果应用需要，请使用命令行工具。',
