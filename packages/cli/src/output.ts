@@ -98,6 +98,11 @@ export function safeLogLine(text: string, colour = true): string {
 const SGR = /(\x1b\[[0-9;]*m)/;
 
 /** Shortens text to `max` characters, marking the cut with `…`. */
+/** A server's error in words: its message, then its stable code in brackets. */
+export function errorText(error: { message: string; code: string }): string {
+  return `${error.message} (${error.code})`;
+}
+
 export function truncate(text: string, max: number): string {
   const chars = Array.from(text);
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;

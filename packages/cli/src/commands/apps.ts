@@ -3,7 +3,7 @@ import type { Deploy } from '@berth/sdk';
 import type { CommandContext, Group } from '../command.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
 import { noWait, sayHowToFollow, watchDeploy } from '../follow-deploy.ts';
-import { time } from '../output.ts';
+import { errorText, time } from '../output.ts';
 import { APP_CODE_RULE, appCode } from '../validate.ts';
 import { FOLLOW_OPTION } from './deploy.ts';
 import { confirm, LIMIT_OPTION, listItems, YES_OPTION } from './shared.ts';
@@ -266,8 +266,7 @@ async function reportRotation(
     return;
   }
   const which = failed.map(
-    (d) =>
-      `${d.env} (deploy ${d.id} ${d.status}: ${d.error ? `${d.error.message} (${d.error.code})` : 'no reason given'})`,
+    (d) => `${d.env} (deploy ${d.id} ${d.status}: ${d.error ? errorText(d.error) : 'no reason given'})`,
   );
   throw new CliError(
     `the secret was rotated, but restarting ${which.join('; ')} did not succeed: instances there still hold the old secret, which no longer works. Restart them with 'berth restart --app ${code} --env ENV'`,

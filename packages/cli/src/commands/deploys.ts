@@ -3,7 +3,7 @@
 import type { Deploy } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { followLog, logText } from '../follow-deploy.ts';
-import { time, truncate } from '../output.ts';
+import { errorText, time, truncate } from '../output.ts';
 import { LIMIT_OPTION, listItems } from './shared.ts';
 import { TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
@@ -64,7 +64,7 @@ export const deploysGroup: Group = {
           ['Created', `${time(d.createdAt)} by ${d.createdBy}`],
           ['Started', time(d.startedAt)],
           ['Finished', time(d.finishedAt)],
-          ['Error', d.error && `${d.error.message} (${d.error.code})`],
+          ['Error', d.error && errorText(d.error)],
           ['Job', d.jobId],
         ]);
       },

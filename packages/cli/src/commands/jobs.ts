@@ -2,7 +2,7 @@
 import { JOB_STATUSES, type Job } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { logText, pause } from '../follow-deploy.ts';
-import { time } from '../output.ts';
+import { errorText, time } from '../output.ts';
 import { interrupted } from '../terminal.ts';
 import { appCode, jobStatus } from '../validate.ts';
 import { positiveInt } from './shared.ts';
@@ -77,7 +77,7 @@ export const jobsGroup: Group = {
           ['Created', time(job.createdAt)],
           ['Started', time(job.startedAt)],
           ['Finished', time(job.finishedAt)],
-          ['Error', job.error && `${job.error.message} (${job.error.code})`],
+          ['Error', job.error && errorText(job.error)],
           [
             'Result',
             job.result === undefined || job.result === null ? undefined : JSON.stringify(job.result),
