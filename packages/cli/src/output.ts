@@ -103,6 +103,11 @@ export function errorText(error: { message: string; code: string }): string {
   return `${error.message} (${error.code})`;
 }
 
+/** A listing's note on an item: what the platform says of it, then what a person wrote, joined by ': '. */
+export function noteText(platform: string, written: string | undefined): string {
+  return [platform, written ?? ''].filter(Boolean).join(': ');
+}
+
 export function truncate(text: string, max: number): string {
   const chars = Array.from(text);
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;

@@ -3,7 +3,7 @@
 import type { Deploy } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { followLog, logText } from '../follow-deploy.ts';
-import { errorText, time, truncate } from '../output.ts';
+import { errorText, noteText, time, truncate } from '../output.ts';
 import { LIMIT_OPTION, listItems } from './shared.ts';
 import { TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
@@ -107,5 +107,5 @@ export const deploysGroup: Group = {
 function deployNote(d: { reason?: string; description?: string }): string {
   const reason =
     d.reason === 'secret_rotated' ? 'restart after the app secret was rotated' : (d.reason ?? '');
-  return [reason, d.description ?? ''].filter(Boolean).join(': ');
+  return noteText(reason, d.description);
 }

@@ -2,7 +2,7 @@
 import type { Group } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { followDeploy } from '../follow-deploy.ts';
-import { time, truncate } from '../output.ts';
+import { noteText, time, truncate } from '../output.ts';
 import { FOLLOW_NOTE, FOLLOW_OPTION } from './deploy.ts';
 import { invocationKey, LIMIT_OPTION, listItems } from './shared.ts';
 import { APP_OPTION, appCode, appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
@@ -135,5 +135,5 @@ function releaseNote(r: { source: string; fromVersion?: number; description?: st
         : r.source === 'config'
           ? 'config change'
           : '';
-  return [origin, r.description ?? ''].filter(Boolean).join(': ');
+  return noteText(origin, r.description);
 }
