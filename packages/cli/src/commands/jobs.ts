@@ -1,5 +1,5 @@
 // berth jobs list | info | logs | cancel
-import { JOB_STATUSES, type Job } from '@berth/sdk';
+import { JOB_STATUSES, type Job, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { logText, pause } from '../follow-deploy.ts';
 import { errorText, time } from '../output.ts';
@@ -27,7 +27,11 @@ export const jobsGroup: Group = {
         },
         kind: { type: 'string', value: 'KIND', help: 'Only jobs of this kind' },
         app: { type: 'string', short: 'a', value: 'CODE', help: 'Only jobs of this app' },
-        limit: { type: 'string', value: 'N', help: 'At most N jobs (server default 100, max 500)' },
+        limit: {
+          type: 'string',
+          value: 'N',
+          help: `At most N jobs (server default ${PAGE_LIMIT_DEFAULT}, max ${PAGE_LIMIT_MAX})`,
+        },
         cursor: { type: 'string', value: 'C', help: 'Continue after a previous page' },
       },
       async run(ctx) {
