@@ -20,7 +20,7 @@ export const runGroup: Group = {
         "Run a command once in the environment's current release: its config, run user and limits; output streamed, exit code passed through",
       usage: '--app CODE [--env stag|prod] -- COMMAND [ARG...]',
       args: [1, RUN_ARGS_MAX],
-      options: { ...TARGET_OPTIONS },
+      options: TARGET_OPTIONS,
       notes: [
         TARGET_NOTE,
         'Everything after -- is the command, as it is (no shell; use -- sh -c "..." for one).',
