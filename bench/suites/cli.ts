@@ -70,7 +70,7 @@ export async function cliBenchmark(
     const runs = options.quick ? 5 : 20;
     const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
     // One warm-up each (the page cache), then interleaved runs.
-    for (const c of cases) await timeRun(c.args, { ...env }, undefined);
+    for (const c of cases) await timeRun(c.args, env);
     for (let i = 0; i < runs; i++) {
       for (const c of cases) times.get(c.name)!.push(await timeRun(c.args, env));
     }
