@@ -43,7 +43,7 @@ export default defineConfig({
         test: {
           name: 'console',
           include: ['packages/console/test/**/*.test.ts'],
-          exclude: [...TIERS, 'browser'].map((tier) => `packages/console/test/**/*.${tier}.test.ts`),
+          exclude: [...TIERS.map(tierFiles), BROWSER],
         },
       },
       ...TIERS.map((tier) => ({
