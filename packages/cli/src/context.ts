@@ -1,10 +1,9 @@
 // Builds what a command gets: its arguments and options, output, prompts, and (on demand) an API
 // client with the credentials of the environment or the credentials file.
-import { BerthClient } from '@berth/sdk';
 import type { CommandContext, Io } from './command.ts';
 import { createCredentialStore, credentialsFile } from './credentials.ts';
 import { notLoggedIn } from './errors.ts';
-import { httpFetch } from './http-fetch.ts';
+import { cliClient } from './http-fetch.ts';
 import { createOutput } from './output.ts';
 import { normalizeServerUrl } from './server-url.ts';
 import { colourWanted, createTerminal } from './terminal.ts';
@@ -46,7 +45,7 @@ export function createContext(io: Io, values: OptionValues, args: string[]): Com
       const baseUrl = server();
       if (!token) throw notLoggedIn();
       if (!baseUrl) throw notLoggedIn('no server known; run berth login URL first or set BERTH_URL');
-      return new BerthClient({ baseUrl, token, fetch: httpFetch });
+      return cliClient({ baseUrl, token });
     },
   };
 }

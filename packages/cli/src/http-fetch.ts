@@ -10,8 +10,14 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
+import { BerthClient, type BerthClientOptions } from '@berth/sdk';
 
 type Fetch = typeof fetch;
+
+/** An API client for a command: the SDK's, on this fetch. */
+export function cliClient(options: Omit<BerthClientOptions, 'fetch'>): BerthClient {
+  return new BerthClient({ ...options, fetch: httpFetch });
+}
 
 export const httpFetch: Fetch = (input, init = {}) => {
   const body = init.body;

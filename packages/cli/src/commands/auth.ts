@@ -1,8 +1,8 @@
 // berth login | logout | whoami | passwd
-import { BerthClient, isBerthApiError } from '@berth/sdk';
+import { isBerthApiError } from '@berth/sdk';
 import type { CommandContext, Group } from '../command.ts';
 import { CliError, EXIT, isLoginNeeded, notLoggedIn, usageError } from '../errors.ts';
-import { httpFetch } from '../http-fetch.ts';
+import { cliClient } from '../http-fetch.ts';
 import { normalizeServerUrl } from '../server-url.ts';
 import { askNewPassword } from './shared.ts';
 
@@ -135,7 +135,7 @@ async function login(ctx: CommandContext): Promise<void> {
   // A new login replaces the token stored for this server: revoke the old one (best effort), so
   // logins do not pile up valid tokens.
   if (stored && stored.server === server && stored.token !== token.secret) {
-    await new BerthClient({ baseUrl: server, token: stored.token, fetch: httpFetch })
+    await cliClient({ baseUrl: server, token: stored.token })
       .logout()
       .catch(() => {});
   }
@@ -154,7 +154,7 @@ async function createCliToken(
   username: string,
   password: string,
 ): Promise<{ secret: string; username: string }> {
-  const anonymous = new BerthClient({ baseUrl: server, fetch: httpFetch });
+  const anonymous = cliClient({ baseUrl: server });
   const session = await anonymous.login({ username, password });
   if (!session.sessionToken) {
     throw new CliError('the server answered the login without a session cookie', 'BAD_RESPONSE', EXIT.api);
