@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import type { AuditEvent } from '@berth/sdk';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { escapeLike, LIKE_ESCAPE } from '../store/dialect.ts';
 import { type Keyset, keysetPage, pageBody } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -96,7 +97,9 @@ export function createAuditLog(deps: { store: Store; clock?: () => number }): Au
       let q = deps.store.db.selectFrom('audit_events').selectAll();
       if (filter.actor !== undefined) q = q.where('actor_name', '=', filter.actor);
       if (filter.action !== undefined) {
-        q = q.where(sql<boolean>`${sql.ref('action')} like ${`${escapeLike(filter.action)}%`} escape '!'`);
+        q = q.where(
+          sql<boolean>`${sql.ref('action')} like ${`${escapeLike(filter.action)}%`} escape ${sql.lit(LIKE_ESCAPE)}`,
+        );
       }
       if (filter.targetType !== undefined) q = q.where('target_type', '=', filter.targetType);
       if (filter.targetId !== undefined) q = q.where('target_id', '=', filter.targetId);
@@ -131,9 +134,4 @@ function toEvent(row: Database['audit_events']): AuditEvent {
 
 function clip(value: string, max: number): string {
   return value.length > max ? value.slice(0, max) : value;
-}
-
-/** Escapes LIKE wildcards with `!` (used as `escape '!'`, which means the same on every dialect). */
-function escapeLike(value: string): string {
-  return value.replace(/[!%_]/g, (ch) => `!${ch}`);
 }
