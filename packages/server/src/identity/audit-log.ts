@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import type { AuditEvent } from '@berth/sdk';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { escapeLike, LIKE_ESCAPE } from '../store/dialect.ts';
-import { type Keyset, keysetPage, pageBody } from '../store/keyset.ts';
+import { keysetPage, newestFirst, pageBody } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type Actor, SYSTEM_ACTOR_NAME } from './actor.ts';
@@ -53,15 +53,10 @@ export interface AuditLog {
   list(actor: Actor, filter?: AuditFilter): Promise<AuditPage>;
 }
 
-const AUDIT_KEYSET: Keyset<Database['audit_events']> = {
-  list: 'audit',
-  order: 'desc',
-  columns: [
-    { ref: 'at', type: 'number' },
-    { ref: 'id', type: 'string' },
-  ],
-  keyOf: (r) => [Number(r.at), r.id],
-};
+const AUDIT_KEYSET = newestFirst<Database['audit_events']>('audit', { time: 'at', id: 'id' }, (r) => [
+  r.at,
+  r.id,
+]);
 
 export function createAuditLog(deps: { store: Store; clock?: () => number }): AuditLog {
   const now = deps.clock ?? Date.now;
