@@ -68,11 +68,7 @@ export interface EngineService {
     code: string,
     env: string,
     body: Readable,
-    options?: {
-      description?: string | undefined;
-      contentLength?: number | undefined;
-      idempotencyKey?: string | undefined;
-    },
+    options?: Keyed & { description?: string | undefined; contentLength?: number | undefined },
   ): Promise<Deploy>;
   /** Newest first. */
   listDeploys(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<Deploy>>;
