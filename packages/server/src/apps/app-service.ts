@@ -15,7 +15,7 @@ import { newId } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { Logger } from '../logger.ts';
-import { isUniqueViolation } from '../store/dialect.ts';
+import { escapeLike, isUniqueViolation, LIKE_ESCAPE } from '../store/dialect.ts';
 import { type Keyset, keysetPage, mapPage, type Page } from '../store/keyset.ts';
 import type { Store } from '../store/store.ts';
 import type { AppGuard } from './access.ts';
@@ -52,15 +52,10 @@ function checkLogoUrl(value: string): string {
   return value;
 }
 
-/** The character that makes the next one plain in a LIKE pattern (the same on every dialect; a
- *  backslash would be an escape in MySQL's string syntax). */
-const LIKE_ESCAPE = '!';
-
 /** Code or name contains `text`: a LIKE of both sides lowered, with the pattern's own %, _ and the
  *  escape character made plain, so the same apps match on every dialect. */
 function containsText(text: string) {
-  const plain = text.replace(/[!%_]/g, (c) => `${LIKE_ESCAPE}${c}`);
-  const pattern = `%${plain}%`;
+  const pattern = `%${escapeLike(text)}%`;
   return sql<SqlBool>`(lower(apps.code) like lower(${pattern}) escape ${sql.lit(LIKE_ESCAPE)} or lower(apps.name) like lower(${pattern}) escape ${sql.lit(LIKE_ESCAPE)})`;
 }
 

@@ -19,7 +19,7 @@ import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { JobLogPage } from '../jobs/index.ts';
 import type { InstanceInfo } from '../runtime/index.ts';
-import { type Keyset, keysetPage, keysetPageOf, mapPage, type Page } from '../store/keyset.ts';
+import { type Keyset, keysetPage, keysetPageOf, mapPage, newestFirst, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import { followAppLogs, queryAppLogs } from './app-logs.ts';
 import { packagePath } from './build-release.ts';
@@ -36,15 +36,11 @@ import { formationCounts, parseReleaseBuild } from './release-build.ts';
 import { createStreamLimit } from './stream-limit.ts';
 import { type DeployJoined, toDeploy, toRelease } from './views.ts';
 
-const DEPLOY_KEYSET: Keyset<{ created_at: number | string; id: string }> = {
-  list: 'deploys',
-  order: 'desc',
-  columns: [
-    { ref: 'deploys.created_at', type: 'number' },
-    { ref: 'deploys.id', type: 'string' },
-  ],
-  keyOf: (r) => [Number(r.created_at), r.id],
-};
+const DEPLOY_KEYSET = newestFirst<{ created_at: number | string; id: string }>(
+  'deploys',
+  { time: 'deploys.created_at', id: 'deploys.id' },
+  (r) => [r.created_at, r.id],
+);
 // A release's version is unique within its environment.
 const RELEASE_KEYSET: Keyset<{ version: number }> = {
   list: 'releases',
@@ -72,11 +68,7 @@ export interface EngineService {
     code: string,
     env: string,
     body: Readable,
-    options?: {
-      description?: string | undefined;
-      contentLength?: number | undefined;
-      idempotencyKey?: string | undefined;
-    },
+    options?: Keyed & { description?: string | undefined; contentLength?: number | undefined },
   ): Promise<Deploy>;
   /** Newest first. */
   listDeploys(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<Deploy>>;

@@ -39,7 +39,8 @@ export function listenServer(server: http.Server, port: number, host: string): P
   });
 }
 
-/** Stops accepting, closes idle keep-alive connections, and resolves once the rest have finished. */
+/** Stops accepting and resolves once every connection is closed: idle keep-alive ones at once, the
+ *  rest when they go idle or, still busy after the grace (close-gracefully.ts), cut off. */
 export function closeServer(server: http.Server): Promise<void> {
   return closeGracefully(server, () => new Promise((resolve) => server.close(() => resolve())));
 }

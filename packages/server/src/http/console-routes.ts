@@ -19,6 +19,7 @@ import { BerthError } from '../errors.ts';
 import { contentTypeOf } from '../gateway/content-types.ts';
 import { ERROR_PAGE_CSP, errorPage, pageLanguage, wantsHtml } from '../gateway/error-page.ts';
 import type { Logger } from '../logger.ts';
+import { fileEtag } from './file-etag.ts';
 import type { RouteModule } from './server.ts';
 
 /** Where `npm run build` puts the console: packages/console/dist of this checkout, from the sources
@@ -124,7 +125,7 @@ export function createConsoleSite(deps: { dir: string; logger: Logger }): Consol
     let streaming = false;
     try {
       const stat = await handle.stat();
-      const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}${coding ? `-${coding}` : ''}"`;
+      const etag = fileEtag(stat, coding);
       reply.headers({
         'content-type': asset.contentType,
         'cache-control': IMMUTABLE,

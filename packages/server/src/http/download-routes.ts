@@ -9,6 +9,7 @@
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { BerthError, ERRORS } from '../errors.ts';
+import { fileEtag } from './file-etag.ts';
 import type { RouteModule } from './server.ts';
 
 export const CLI_PACKAGE_ROUTE = '/downloads/berth-cli.tgz';
@@ -63,7 +64,7 @@ async function openPackage(
         'content-length': String(stat.size),
         'content-disposition': 'attachment; filename="berth-cli.tgz"',
         // A rebuilt package is a new file: its size and modification time tell it apart.
-        etag: `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`,
+        etag: fileEtag(stat),
         'last-modified': stat.mtime.toUTCString(),
         'cache-control': 'no-cache',
       },

@@ -3,7 +3,7 @@
 import type { ApiToken, PageQuery } from '@berth/sdk';
 import { newId, randomToken, sha256 } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
-import { type Keyset, keysetPage, mapPage, type Page } from '../store/keyset.ts';
+import { keysetPage, mapPage, newestFirst, type Page } from '../store/keyset.ts';
 import type { Store } from '../store/store.ts';
 import type { Actor } from './actor.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -55,15 +55,10 @@ export function createApiTokens(deps: { store: Store; audit: AuditLog; clock: ()
       ]);
   }
   type Row = Awaited<ReturnType<ReturnType<typeof query>['executeTakeFirstOrThrow']>>;
-  const keyset: Keyset<Row> = {
-    list: 'tokens',
-    order: 'desc',
-    columns: [
-      { ref: 'api_tokens.created_at', type: 'number' },
-      { ref: 'api_tokens.id', type: 'string' },
-    ],
-    keyOf: (r) => [Number(r.createdAt), r.id],
-  };
+  const keyset = newestFirst<Row>('tokens', { time: 'api_tokens.created_at', id: 'api_tokens.id' }, (r) => [
+    r.createdAt,
+    r.id,
+  ]);
 
   function toToken(row: Row): ApiToken {
     const token: ApiToken = {

@@ -4,7 +4,8 @@
 import crypto from 'node:crypto';
 import type { AuditEvent } from '@berth/sdk';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { type Keyset, keysetPage, pageBody } from '../store/keyset.ts';
+import { escapeLike, LIKE_ESCAPE } from '../store/dialect.ts';
+import { keysetPage, newestFirst, pageBody } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type Actor, SYSTEM_ACTOR_NAME } from './actor.ts';
@@ -52,15 +53,10 @@ export interface AuditLog {
   list(actor: Actor, filter?: AuditFilter): Promise<AuditPage>;
 }
 
-const AUDIT_KEYSET: Keyset<Database['audit_events']> = {
-  list: 'audit',
-  order: 'desc',
-  columns: [
-    { ref: 'at', type: 'number' },
-    { ref: 'id', type: 'string' },
-  ],
-  keyOf: (r) => [Number(r.at), r.id],
-};
+const AUDIT_KEYSET = newestFirst<Database['audit_events']>('audit', { time: 'at', id: 'id' }, (r) => [
+  r.at,
+  r.id,
+]);
 
 export function createAuditLog(deps: { store: Store; clock?: () => number }): AuditLog {
   const now = deps.clock ?? Date.now;
@@ -96,7 +92,9 @@ export function createAuditLog(deps: { store: Store; clock?: () => number }): Au
       let q = deps.store.db.selectFrom('audit_events').selectAll();
       if (filter.actor !== undefined) q = q.where('actor_name', '=', filter.actor);
       if (filter.action !== undefined) {
-        q = q.where(sql<boolean>`${sql.ref('action')} like ${`${escapeLike(filter.action)}%`} escape '!'`);
+        q = q.where(
+          sql<boolean>`${sql.ref('action')} like ${`${escapeLike(filter.action)}%`} escape ${sql.lit(LIKE_ESCAPE)}`,
+        );
       }
       if (filter.targetType !== undefined) q = q.where('target_type', '=', filter.targetType);
       if (filter.targetId !== undefined) q = q.where('target_id', '=', filter.targetId);
@@ -131,9 +129,4 @@ function toEvent(row: Database['audit_events']): AuditEvent {
 
 function clip(value: string, max: number): string {
   return value.length > max ? value.slice(0, max) : value;
-}
-
-/** Escapes LIKE wildcards with `!` (used as `escape '!'`, which means the same on every dialect). */
-function escapeLike(value: string): string {
-  return value.replace(/[!%_]/g, (ch) => `!${ch}`);
 }

@@ -4,7 +4,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { BerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { type Keyset, keysetPage, keysetPageOf, mapPage, type Page } from '../store/keyset.ts';
+import { keysetPage, keysetPageOf, mapPage, newestFirst, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.ts';
@@ -134,15 +134,7 @@ export interface JobQueueDeps {
 }
 
 const REAP_BATCH = 100;
-const JOB_KEYSET: Keyset<JobRow> = {
-  list: 'jobs',
-  order: 'desc',
-  columns: [
-    { ref: 'created_at', type: 'number' },
-    { ref: 'id', type: 'string' },
-  ],
-  keyOf: (r) => [Number(r.created_at), r.id],
-};
+const JOB_KEYSET = newestFirst<JobRow>('jobs', { time: 'created_at', id: 'id' }, (r) => [r.created_at, r.id]);
 const LEASE_OVERFETCH = 4;
 
 export function createJobQueue(deps: JobQueueDeps): JobQueue {

@@ -53,6 +53,7 @@ export function failed(
   random: () => number,
 ): Settlement {
   const message = clipChars(failure.message || 'failed', MAX_ERROR_CHARS);
+  const code = failure.code ?? 'JOB_FAILED';
   if (Number(row.cancel_requested) === 1) return cancelled(row, t, ' stopped: cancelled');
   if (!failure.permanent && row.attempts < row.max_attempts) {
     const delay = retryDelayMs(row.attempts, backoff, random);
@@ -61,7 +62,7 @@ export function failed(
         status: 'queued',
         run_at: t + delay,
         error: message,
-        error_code: failure.code ?? 'JOB_FAILED',
+        error_code: code,
         ...NO_LEASE,
       },
       log: {
@@ -74,7 +75,7 @@ export function failed(
     status: 'failed',
     finished_at: t,
     error: message,
-    error_code: failure.code ?? 'JOB_FAILED',
+    error_code: code,
     ...NO_LEASE,
   } as const;
   if (failure.permanent && failure.reported) return { patch };

@@ -50,3 +50,12 @@ export function isRetryableConflict(err: unknown): boolean {
     e.code === 'SQLITE_BUSY'
   );
 }
+
+/** The escape character of LIKE patterns: `escape '!'` means the same on every dialect (a backslash
+ *  would itself be an escape in MySQL's string syntax). */
+export const LIKE_ESCAPE = '!';
+
+/** `value` with LIKE's wildcards (%, _) and the escape character made plain (for `escape '!'`). */
+export function escapeLike(value: string): string {
+  return value.replace(/[!%_]/g, (ch) => `${LIKE_ESCAPE}${ch}`);
+}

@@ -26,6 +26,26 @@ export interface Keyset<R> {
   keyOf(item: R): KeyValue[];
 }
 
+/** The keyset of a SQL list shown newest first: by a time (epoch ms), ties broken by a unique id. */
+export function newestFirst<R>(
+  list: string,
+  refs: { time: string; id: string },
+  keyOf: (item: R) => [time: number | string, id: string],
+): Keyset<R> {
+  return {
+    list,
+    order: 'desc',
+    columns: [
+      { ref: refs.time, type: 'number' },
+      { ref: refs.id, type: 'string' },
+    ],
+    keyOf: (item) => {
+      const [time, id] = keyOf(item);
+      return [Number(time), id];
+    },
+  };
+}
+
 /** `limit` as asked, within 1..PAGE_LIMIT_MAX; PAGE_LIMIT_DEFAULT when left out. */
 function pageLimit(limit: number | undefined): number {
   if (limit === undefined || !Number.isFinite(limit)) return PAGE_LIMIT_DEFAULT;
