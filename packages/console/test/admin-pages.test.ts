@@ -3,9 +3,9 @@
 // the share of the disk in use.
 import { BerthApiError } from '@berth/sdk/client';
 import { describe, expect, it } from 'vitest';
+import { tokenState } from '../src/components/tokens/token-state.ts';
 import { passwordMessages } from '../src/features/account/password-messages.ts';
 import { weakPasswordRule } from '../src/features/account/password-problem.ts';
-import { tokenState } from '../src/features/account/token-state.ts';
 import {
   auditFailed,
   auditQuery,

@@ -1,5 +1,6 @@
 // Roles in the visitor's language (the shell's names, so the header and the pages agree).
 
+import { useCallback } from 'react';
 import type { Role } from '../app/feature.ts';
 import { shell } from '../app/messages.ts';
 import { useMessages } from '../i18n/I18nProvider.tsx';
@@ -8,11 +9,14 @@ export const ROLES: readonly Role[] = ['admin', 'operator', 'developer', 'audito
 
 export function useRoleLabel(): (role: Role) => string {
   const t = useMessages(shell);
-  return (role) =>
-    ({
-      admin: t('roleAdmin'),
-      operator: t('roleOperator'),
-      developer: t('roleDeveloper'),
-      auditor: t('roleAuditor'),
-    })[role] ?? role;
+  return useCallback(
+    (role) =>
+      ({
+        admin: t('roleAdmin'),
+        operator: t('roleOperator'),
+        developer: t('roleDeveloper'),
+        auditor: t('roleAuditor'),
+      })[role] ?? role,
+    [t],
+  );
 }

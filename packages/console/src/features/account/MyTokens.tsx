@@ -8,12 +8,12 @@ import { useApi } from '../../api/ApiProvider.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { FormModal } from '../../components/FormModal.tsx';
 import { useFeedback } from '../../components/feedback.tsx';
+import { TokenTable } from '../../components/tokens/TokenTable.tsx';
+import { tokenMessages } from '../../components/tokens/token-messages.ts';
+import { tokenState } from '../../components/tokens/token-state.ts';
 import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { TokenSecretModal } from './TokenSecretModal.tsx';
-import { TokenTable } from './TokenTable.tsx';
-import { tokenMessages } from './token-messages.ts';
-import { tokenState } from './token-state.ts';
 
 interface CreateForm {
   name: string;

@@ -1,6 +1,7 @@
 // The new-password field of the password page and of the admin's create-user and reset-password
 // forms: required, the policy under it, and a WEAK_PASSWORD answer shown on it (which rule broke).
 import { Form, type FormInstance, Input } from 'antd';
+import { useCallback } from 'react';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { passwordMessages } from './password-messages.ts';
 import { weakPasswordRule } from './password-problem.ts';
@@ -41,9 +42,12 @@ export function NewPasswordItem({
  */
 export function useWeakPasswordMark(form: FormInstance, name: string): (err: unknown) => undefined {
   const p = useMessages(passwordMessages);
-  return (err) => {
-    const rule = weakPasswordRule(err, p);
-    if (rule) form.setFields([{ name, errors: [rule] }]);
-    return undefined;
-  };
+  return useCallback(
+    (err) => {
+      const rule = weakPasswordRule(err, p);
+      if (rule) form.setFields([{ name, errors: [rule] }]);
+      return undefined;
+    },
+    [form, name, p],
+  );
 }

@@ -5,8 +5,8 @@ import { Alert, Button, Flex, Modal, Typography } from 'antd';
 import { useState } from 'react';
 import { common } from '../../components/messages.ts';
 import { MONO_BLOCK } from '../../components/mono.ts';
+import { tokenMessages } from '../../components/tokens/token-messages.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
-import { tokenMessages } from './token-messages.ts';
 
 async function copyText(text: string): Promise<boolean> {
   try {

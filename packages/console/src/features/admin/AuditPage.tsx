@@ -27,6 +27,7 @@ import {
   filtersToSearch,
   hasFilters,
 } from './audit-query.ts';
+import { ADMIN_PAGE_ROLES } from './page-roles.ts';
 
 interface FilterForm {
   actor?: string;
@@ -281,7 +282,7 @@ function AuditLog() {
 
 export default function AuditPage() {
   return (
-    <RequireRole roles={['admin', 'auditor']}>
+    <RequireRole roles={ADMIN_PAGE_ROLES.audit}>
       <AuditLog />
     </RequireRole>
   );

@@ -25,6 +25,7 @@ import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
+import { ADMIN_PAGE_ROLES } from './page-roles.ts';
 import { diskUsedPercent } from './platform-status.ts';
 import { statusMessages } from './status-messages.ts';
 
@@ -263,7 +264,7 @@ function StatusView() {
 
 export default function StatusPage() {
   return (
-    <RequireRole roles={['admin', 'operator', 'auditor']}>
+    <RequireRole roles={ADMIN_PAGE_ROLES.status}>
       <StatusView />
     </RequireRole>
   );

@@ -8,11 +8,12 @@ import { useApi } from '../../api/ApiProvider.tsx';
 import { RequireRole } from '../../app/RequireRole.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
+import { TokenTable } from '../../components/tokens/TokenTable.tsx';
+import { tokenMessages } from '../../components/tokens/token-messages.ts';
 import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
-import { TokenTable } from '../account/TokenTable.tsx';
-import { tokenMessages } from '../account/token-messages.ts';
 import { adminTokensMessages } from './admin-tokens-messages.ts';
+import { ADMIN_PAGE_ROLES } from './page-roles.ts';
 import { USERNAME_RE } from './user-fields.ts';
 
 function TokensList() {
@@ -98,7 +99,7 @@ function TokensList() {
 
 export default function TokensPage() {
   return (
-    <RequireRole roles={['admin']}>
+    <RequireRole roles={ADMIN_PAGE_ROLES.tokens}>
       <TokensList />
     </RequireRole>
   );

@@ -20,6 +20,7 @@ import { ToneTag } from '../../components/ToneTag.tsx';
 import { useCursorList } from '../../components/use-cursor-list.ts';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
+import { ADMIN_PAGE_ROLES } from './page-roles.ts';
 import { ResetPasswordModal } from './ResetPasswordModal.tsx';
 import { UserCreateModal } from './UserCreateModal.tsx';
 import { UserEditModal } from './UserEditModal.tsx';
@@ -294,7 +295,7 @@ function UsersList() {
 
 export default function UsersPage() {
   return (
-    <RequireRole roles={['admin', 'operator', 'auditor']}>
+    <RequireRole roles={ADMIN_PAGE_ROLES.users}>
       <UsersList />
     </RequireRole>
   );

@@ -1,6 +1,7 @@
 import { AuditOutlined, DashboardOutlined, KeyOutlined, TeamOutlined } from '@ant-design/icons';
 import { createElement } from 'react';
 import { type Feature, lazyPage } from '../../app/feature.ts';
+import { ADMIN_PAGE_ROLES } from './page-roles.ts';
 
 export const adminFeature: Feature = {
   id: 'admin',
@@ -15,7 +16,7 @@ export const adminFeature: Feature = {
       path: '/admin/users',
       label: { en: 'Users and roles', 'zh-CN': '用户与角色' },
       icon: createElement(TeamOutlined),
-      roles: ['admin', 'operator', 'auditor'],
+      roles: ADMIN_PAGE_ROLES.users,
       order: 110,
       section: 'admin',
     },
@@ -23,7 +24,7 @@ export const adminFeature: Feature = {
       path: '/admin/tokens',
       label: { en: 'API tokens', 'zh-CN': 'API 令牌' },
       icon: createElement(KeyOutlined),
-      roles: ['admin'],
+      roles: ADMIN_PAGE_ROLES.tokens,
       order: 120,
       section: 'admin',
     },
@@ -31,7 +32,7 @@ export const adminFeature: Feature = {
       path: '/admin/audit',
       label: { en: 'Audit log', 'zh-CN': '审计日志' },
       icon: createElement(AuditOutlined),
-      roles: ['admin', 'auditor'],
+      roles: ADMIN_PAGE_ROLES.audit,
       order: 130,
       section: 'admin',
     },
@@ -39,7 +40,7 @@ export const adminFeature: Feature = {
       path: '/admin/status',
       label: { en: 'Platform status', 'zh-CN': '平台状态' },
       icon: createElement(DashboardOutlined),
-      roles: ['admin', 'operator', 'auditor'],
+      roles: ADMIN_PAGE_ROLES.status,
       order: 140,
       section: 'admin',
     },

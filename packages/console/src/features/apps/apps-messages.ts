@@ -23,7 +23,6 @@ export const appsMessages = defineMessages({
     nameRequired: 'Enter a name',
     nameHelp: 'Shown to people; up to 64 characters. You can change it later.',
     descriptionHelp: 'Optional; up to 2,000 characters.',
-    createdToast: 'App {code} created',
     secretTitle: 'The app secret of {code}',
     secretText:
       'Copy the app secret now and keep it somewhere safe: it will not be shown again here. Members of the app can reveal it later on its Settings tab.',
@@ -53,7 +52,6 @@ export const appsMessages = defineMessages({
     nameRequired: '请输入名称',
     nameHelp: '显示给用户看的名称，最多 64 个字符，之后可以修改。',
     descriptionHelp: '可选，最多 2000 个字符。',
-    createdToast: '已创建应用 {code}',
     secretTitle: '{code} 的应用密钥',
     secretText: '请立即复制应用密钥并妥善保存：这里不会再次显示。应用成员之后可以在“设置”标签页中查看。',
     secretLabel: '应用密钥',

@@ -3,6 +3,7 @@
 // overview.
 import type { Deploy, DeployKind, DeployReason, DeployStatus } from '@berth/sdk';
 import { Tag } from 'antd';
+import { useCallback } from 'react';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { deploysMessages } from './deploys-messages.ts';
 
@@ -49,7 +50,7 @@ export function DeployStatusTag({ status, testId }: { status: DeployStatus; test
 
 export function useDeployKind(): (kind: DeployKind) => string {
   const t = useMessages(deploysMessages);
-  return (kind) => t(KIND_KEY[kind]);
+  return useCallback((kind) => t(KIND_KEY[kind]), [t]);
 }
 
 const REASON_KEY = {
@@ -59,6 +60,11 @@ const REASON_KEY = {
 /** What a deploy is about: the platform's reason in words, and what the deployer wrote. */
 export function useDeployNote(): (deploy: Pick<Deploy, 'reason' | 'description'>) => string {
   const t = useMessages(deploysMessages);
-  return (deploy) =>
-    [deploy.reason ? t(REASON_KEY[deploy.reason]) : '', deploy.description ?? ''].filter(Boolean).join(': ');
+  return useCallback(
+    (deploy) =>
+      [deploy.reason ? t(REASON_KEY[deploy.reason]) : '', deploy.description ?? '']
+        .filter(Boolean)
+        .join(': '),
+    [t],
+  );
 }

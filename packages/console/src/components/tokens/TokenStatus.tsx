@@ -1,7 +1,7 @@
 // An API token's state, from its dates: revoked, expired, or active (until when).
 import type { ApiToken } from '@berth/sdk';
-import { ToneTag } from '../../components/ToneTag.tsx';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
+import { ToneTag } from '../ToneTag.tsx';
 import { tokenMessages } from './token-messages.ts';
 import { tokenState } from './token-state.ts';
 

@@ -4,13 +4,13 @@
 // text, the empty state and the test ids; those come in as props.
 import type { ApiToken } from '@berth/sdk';
 import { Button, Table, Typography } from 'antd';
-import { useConfirm } from '../../components/confirm.tsx';
-import { ErrorAlert } from '../../components/ErrorAlert.tsx';
-import { useFeedback } from '../../components/feedback.tsx';
-import { LoadMore } from '../../components/LoadMore.tsx';
-import type { CursorList } from '../../components/use-cursor-list.ts';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
+import { useConfirm } from '../confirm.tsx';
+import { ErrorAlert } from '../ErrorAlert.tsx';
+import { useFeedback } from '../feedback.tsx';
+import { LoadMore } from '../LoadMore.tsx';
+import type { CursorList } from '../use-cursor-list.ts';
 import { TokenStatus } from './TokenStatus.tsx';
 import { tokenMessages } from './token-messages.ts';
 import { tokenState } from './token-state.ts';
