@@ -4,6 +4,7 @@
 // the client has a message in both.
 import { ERROR_CODES } from '@berth/sdk/error-codes';
 import { describe, expect, it } from 'vitest';
+import { FEATURES } from '../src/features/index.ts';
 import { CLIENT_ERROR_CODES, ERROR_MESSAGES } from '../src/i18n/error-messages.ts';
 import { LOCALES } from '../src/i18n/locale.ts';
 import { type Bundle, placeholders } from '../src/i18n/messages.ts';
@@ -67,5 +68,18 @@ describe('error messages', () => {
 
   it('are all translated', () => {
     expect(checkTranslated(ERROR_MESSAGES.en, ERROR_MESSAGES['zh-CN'])).toEqual([]);
+  });
+});
+
+describe('menu labels', () => {
+  // Nav entries carry their labels inline ({ en, 'zh-CN' }) rather than in a bundle: same rules.
+  const labels = FEATURES.flatMap((f) => (f.nav ?? []).map((n) => [n.path, n.label] as const));
+
+  it('exist', () => {
+    expect(labels.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(labels)('%s is translated', (_path, label) => {
+    expect(checkTranslated({ label: label.en }, { label: label['zh-CN'] })).toEqual([]);
   });
 });
