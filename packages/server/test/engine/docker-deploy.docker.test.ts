@@ -24,6 +24,8 @@ import { waitUntil } from '../runtime/contract.ts';
 import {
   DOCKER_SKIP_REASON,
   dockerEnabled,
+  HOSTILE_ATTACKS,
+  HOSTILE_FIXTURE,
   instanceContainer,
   onlyNetwork,
   removeAppNetworks,
@@ -42,22 +44,6 @@ import {
   steadyLoad,
 } from './support.ts';
 
-/** The hostile app of the isolation tests (test/fixtures/hostile/server.js lists its attacks). */
-const HOSTILE_FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'hostile');
-const HOSTILE_ATTACKS = [
-  'readOtherApp',
-  'procRootEscape',
-  'writeOtherApp',
-  'writeRoot',
-  'writeApp',
-  'otherAppContainer',
-  'otherAppPublishedPort',
-  'dockerSocket',
-  'hostServices',
-  'forkBomb',
-  'memoryBomb',
-  'privileges',
-];
 const DOCKER_ENV = { BERTH_RUNTIME: 'docker', BERTH_STOP_GRACE: '2s' };
 
 describe('BERTH_RUNTIME', () => {
