@@ -25,11 +25,9 @@ import { migrateToLatest } from '../../src/store/migrate.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { createTenants, type Tenants } from '../../src/tenants/index.ts';
 import { expectCode } from '../manifest/tree.ts';
+import { DOCKER_SKIP_REASON, dockerEnabled } from '../runtime/docker-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { buildWheel } from './support.ts';
-
-const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
-const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
 
 /** App codes of this file: unique per run, so parallel files and earlier runs never collide. */
 const RUN = crypto.randomBytes(3).toString('hex');
@@ -37,10 +35,10 @@ const code = (name: string) => `h2${name}${RUN}`;
 
 const SERVER = `require('node:http').createServer((q, s) => s.end('hi')).listen(Number(process.env.PORT), '0.0.0.0');\n`;
 
-if (!enabled) {
-  process.stdout.write(`docker build tests skipped: ${SKIP_REASON}\n`);
+if (!dockerEnabled) {
+  process.stdout.write(`docker build tests skipped: ${DOCKER_SKIP_REASON}\n`);
   describe('builds on the Docker runtime', () => {
-    it.skip(`Dockerfile and stack-image builds (skipped: ${SKIP_REASON})`, () => {});
+    it.skip(`Dockerfile and stack-image builds (skipped: ${DOCKER_SKIP_REASON})`, () => {});
   });
 } else {
   const docker = new Docker();
