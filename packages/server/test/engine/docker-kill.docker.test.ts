@@ -10,7 +10,7 @@ import type { Fixture } from '../jobs/processes.ts';
 import { DOCKER_SKIP_REASON, dockerEnabled, removeAppNetworks } from '../runtime/docker-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { berthdTestEnv } from '../support/harness.ts';
-import { startKillable } from './killable.ts';
+import { killLeft, startKillable } from './killable.ts';
 import { packFiles } from './support.ts';
 
 const APP = 'dkdkill';
@@ -25,8 +25,7 @@ describe('kill -9 during a Docker build', () => {
   let dataDir: string | undefined;
   const running: Fixture[] = [];
   afterAll(async () => {
-    for (const p of running)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    killLeft(running);
     const left = await docker.listContainers({ all: true, filters: { label: [`berth.app=${APP}`] } });
     for (const c of left) await docker.getContainer(c.Id).remove({ force: true });
     await removeAppNetworks(docker, [APP]);

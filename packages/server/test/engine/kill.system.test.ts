@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../jobs/processes.ts';
 import { createTestDatabase, systemDialects, type TestDatabase } from '../support/databases.ts';
 import { berthdTestEnv } from '../support/harness.ts';
-import { alive, startKillable } from './killable.ts';
+import { alive, killLeft, startKillable } from './killable.ts';
 import { packFiles, tinyApp } from './support.ts';
 
 describe.each(systemDialects())('kill -9 on %s', (dialect) => {
@@ -16,8 +16,7 @@ describe.each(systemDialects())('kill -9 on %s', (dialect) => {
   let dataDir: string | undefined;
   const running: Fixture[] = [];
   afterAll(async () => {
-    for (const p of running)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    killLeft(running);
     await db?.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });

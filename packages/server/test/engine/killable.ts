@@ -73,6 +73,12 @@ export async function startKillable(
   return { p, url: url!, api, upload, waitFor, get, serves };
 }
 
+/** SIGKILLs every berthd of `running` that has not exited yet (a test's clean-up). */
+export function killLeft(running: Fixture[]): void {
+  for (const p of running)
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+}
+
 /** The process exists and is not a zombie. */
 export function alive(pid: number): boolean {
   try {
