@@ -44,16 +44,6 @@ export async function prepareBuild(sourceDir: string): Promise<BuildRun> {
   };
 }
 
-/** Whether a process is alive (a zombie left for a reaper that never comes counts as dead). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 export async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
