@@ -2,10 +2,10 @@
 // node-tar and unpacked with the system's tar.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { list } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tree as sourceTree } from '../../server/test/manifest/tree.ts';
 import { CliError } from '../src/errors.ts';
 import { formatSize, packDirectory } from '../src/pack.ts';
 
@@ -19,14 +19,10 @@ interface Entry {
 
 const roots: string[] = [];
 
+/** A temporary tree of `files` (the server tests' `tree`), removed after each test. */
 function tree(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-pack-'));
+  const root = sourceTree(files).dir;
   roots.push(root);
-  for (const [name, content] of Object.entries(files)) {
-    const file = path.join(root, name);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
-  }
   return root;
 }
 

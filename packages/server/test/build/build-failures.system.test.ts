@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BerthError } from '../../src/errors.ts';
+import { isAlive } from '../jobs/processes.ts';
 import { expectCode, type Tree, tree } from '../manifest/tree.ts';
-import { type BuildRun, isAlive, prepareBuild, waitFor } from './support.ts';
+import { type BuildRun, prepareBuild, waitFor } from './support.ts';
 
 let src: Tree | undefined;
 let run: BuildRun | undefined;

@@ -7,7 +7,6 @@
 // package-lock, python with vendored wheels in pkgs/). No network is needed: npm ci installs a
 // file: dependency and pip installs offline. Needs BERTH_TEST_DOCKER=1 and builds the stack images
 // on first use (a few minutes).
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,10 +25,9 @@ import { migrateToLatest } from '../../src/store/migrate.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { createTenants, type Tenants } from '../../src/tenants/index.ts';
 import { expectCode } from '../manifest/tree.ts';
+import { DOCKER_SKIP_REASON, dockerEnabled } from '../runtime/docker-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-
-const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
-const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
+import { buildWheel } from './support.ts';
 
 /** App codes of this file: unique per run, so parallel files and earlier runs never collide. */
 const RUN = crypto.randomBytes(3).toString('hex');
@@ -37,10 +35,10 @@ const code = (name: string) => `h2${name}${RUN}`;
 
 const SERVER = `require('node:http').createServer((q, s) => s.end('hi')).listen(Number(process.env.PORT), '0.0.0.0');\n`;
 
-if (!enabled) {
-  process.stdout.write(`docker build tests skipped: ${SKIP_REASON}\n`);
+if (!dockerEnabled) {
+  process.stdout.write(`docker build tests skipped: ${DOCKER_SKIP_REASON}\n`);
   describe('builds on the Docker runtime', () => {
-    it.skip(`Dockerfile and stack-image builds (skipped: ${SKIP_REASON})`, () => {});
+    it.skip(`Dockerfile and stack-image builds (skipped: ${DOCKER_SKIP_REASON})`, () => {});
   });
 } else {
   const docker = new Docker();
@@ -390,42 +388,4 @@ if (!enabled) {
       ).toEqual([]);
     }, 300_000);
   });
-}
-
-/** A wheel of a tiny `greet` package, built offline by the host's pip. */
-function buildWheel(): { name: string; content: Buffer } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-wheel-'));
-  try {
-    const pkg = path.join(dir, 'greet-src');
-    fs.mkdirSync(path.join(pkg, 'greet'), { recursive: true });
-    fs.writeFileSync(
-      path.join(pkg, 'setup.py'),
-      'from setuptools import setup\nsetup(name="greet", version="1.0.0", packages=["greet"])\n',
-    );
-    fs.writeFileSync(
-      path.join(pkg, 'greet/__init__.py'),
-      'def hello():\n    return "hello from a vendored wheel"\n',
-    );
-    const out = spawnSync(
-      '/usr/bin/python3',
-      [
-        '-m',
-        'pip',
-        'wheel',
-        '--no-deps',
-        '--no-build-isolation',
-        '--no-index',
-        '--no-cache-dir',
-        '-w',
-        'wheels',
-        pkg,
-      ],
-      { cwd: dir, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: dir } },
-    );
-    if (out.status !== 0) throw new Error(`pip wheel failed: ${out.stderr}`);
-    const name = fs.readdirSync(path.join(dir, 'wheels'))[0]!;
-    return { name, content: fs.readFileSync(path.join(dir, 'wheels', name)) };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }

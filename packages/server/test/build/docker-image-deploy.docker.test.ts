@@ -12,35 +12,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageExists } from '../../src/images/engine.ts';
 import { listAppImages } from '../../src/images/index.ts';
 import { type EngineFixture, EXAMPLES, packDir, startEngineFixture } from '../engine/support.ts';
-import { instanceContainer, removeAppNetworks } from '../runtime/docker-fixtures.ts';
+import { waitUntil } from '../runtime/contract.ts';
+import {
+  DOCKER_SKIP_REASON,
+  dockerEnabled,
+  instanceContainer,
+  removeAppNetworks,
+} from '../runtime/docker-fixtures.ts';
 
-const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
-const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
-
-async function waitUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until)
-      throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-if (!enabled) {
-  process.stdout.write(`docker image deploy tests skipped: ${SKIP_REASON}\n`);
+if (!dockerEnabled) {
+  process.stdout.write(`docker image deploy tests skipped: ${DOCKER_SKIP_REASON}\n`);
   describe('Dockerfile apps deployed on the Docker runtime', () => {
-    it.skip(`dockerfile-hello deploy (skipped: ${SKIP_REASON})`, () => {});
+    it.skip(`dockerfile-hello deploy (skipped: ${DOCKER_SKIP_REASON})`, () => {});
   });
 } else {
   const docker = new Docker();

@@ -3,11 +3,10 @@
 // here with `pip wheel` from a local source directory), including a BlueKing package run from src/.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Tree, tree } from '../manifest/tree.ts';
-import { type BuildRun, prepareBuild } from './support.ts';
+import { type BuildRun, buildWheel, prepareBuild } from './support.ts';
 
 let src: Tree | undefined;
 let run: BuildRun | undefined;
@@ -17,42 +16,11 @@ afterEach(() => {
   src = run = undefined;
 });
 
-let wheelDir: string;
 let wheelName: string;
+let wheelContent: Buffer;
 beforeAll(() => {
-  wheelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-wheel-'));
-  const pkg = path.join(wheelDir, 'greet-src');
-  fs.mkdirSync(path.join(pkg, 'greet'), { recursive: true });
-  fs.writeFileSync(
-    path.join(pkg, 'setup.py'),
-    'from setuptools import setup\nsetup(name="greet", version="1.0.0", packages=["greet"])\n',
-  );
-  fs.writeFileSync(
-    path.join(pkg, 'greet/__init__.py'),
-    'def hello():\n    return "hello from a vendored wheel"\n',
-  );
-  const out = spawnSync(
-    '/usr/bin/python3',
-    [
-      '-m',
-      'pip',
-      'wheel',
-      '--no-deps',
-      '--no-build-isolation',
-      '--no-index',
-      '--no-cache-dir',
-      '-w',
-      'wheels',
-      pkg,
-    ],
-    { cwd: wheelDir, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: wheelDir } },
-  );
-  if (out.status !== 0) throw new Error(`pip wheel failed: ${out.stderr}`);
-  wheelName = fs.readdirSync(path.join(wheelDir, 'wheels'))[0]!;
+  ({ name: wheelName, content: wheelContent } = buildWheel());
 }, 60_000);
-afterAll(() => fs.rmSync(wheelDir, { recursive: true, force: true }));
-
-const wheel = () => fs.readFileSync(path.join(wheelDir, 'wheels', wheelName)).toString('latin1');
 
 function python(result: { artifactDir: string }, code: string): string {
   const out = spawnSync(path.join(result.artifactDir, 'venv/bin/python'), ['-c', code], {
@@ -87,7 +55,7 @@ describe('python builder', () => {
       'requirements.txt': 'greet==1.0.0\n',
       [`pkgs/${wheelName}`]: '',
     });
-    fs.writeFileSync(path.join(src.dir, 'pkgs', wheelName), wheel(), 'latin1');
+    fs.writeFileSync(path.join(src.dir, 'pkgs', wheelName), wheelContent);
     run = await prepareBuild(src.dir);
     const result = await run.build();
     const pip = run.lines.find((l) => l.includes(' -m pip install'));
@@ -104,7 +72,7 @@ describe('python builder', () => {
       'src/requirements.txt': 'greet\n',
     });
     fs.mkdirSync(path.join(src.dir, 'pkgs'));
-    fs.writeFileSync(path.join(src.dir, 'pkgs', wheelName), wheel(), 'latin1');
+    fs.writeFileSync(path.join(src.dir, 'pkgs', wheelName), wheelContent);
     run = await prepareBuild(src.dir);
     expect(run.manifest).toMatchObject({ source: 'app.yml', appDir: 'src', vendorDir: 'pkgs' });
     const result = await run.build();

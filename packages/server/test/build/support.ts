@@ -1,5 +1,6 @@
 // Runs real builds for the build tests: a source tree (a temp dir or an example), loadManifest, then
 // buildApp with the real builders into a fresh output directory, keeping the build log.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,16 +44,6 @@ export async function prepareBuild(sourceDir: string): Promise<BuildRun> {
   };
 }
 
-/** Whether a process is alive (a zombie left for a reaper that never comes counts as dead). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 export async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
@@ -75,4 +66,42 @@ export function instanceEnv(
     PORT: String(port),
     HOST: '127.0.0.1',
   };
+}
+
+/** A wheel of a tiny `greet` package, built offline by the host's pip. */
+export function buildWheel(): { name: string; content: Buffer } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-wheel-'));
+  try {
+    const pkg = path.join(dir, 'greet-src');
+    fs.mkdirSync(path.join(pkg, 'greet'), { recursive: true });
+    fs.writeFileSync(
+      path.join(pkg, 'setup.py'),
+      'from setuptools import setup\nsetup(name="greet", version="1.0.0", packages=["greet"])\n',
+    );
+    fs.writeFileSync(
+      path.join(pkg, 'greet/__init__.py'),
+      'def hello():\n    return "hello from a vendored wheel"\n',
+    );
+    const out = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-m',
+        'pip',
+        'wheel',
+        '--no-deps',
+        '--no-build-isolation',
+        '--no-index',
+        '--no-cache-dir',
+        '-w',
+        'wheels',
+        pkg,
+      ],
+      { cwd: dir, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: dir } },
+    );
+    if (out.status !== 0) throw new Error(`pip wheel failed: ${out.stderr}`);
+    const name = fs.readdirSync(path.join(dir, 'wheels'))[0]!;
+    return { name, content: fs.readFileSync(path.join(dir, 'wheels', name)) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -20,7 +20,16 @@ import { containerConfig } from '../../src/runtime/docker/container-config.ts';
 import { resolveDockerOptions } from '../../src/runtime/docker/docker-options.ts';
 import { createStackImages } from '../../src/runtime/docker/index.ts';
 import { type InstanceSpec, validateInstanceSpec } from '../../src/runtime/index.ts';
-import { instanceContainer, onlyNetwork, removeAppNetworks } from '../runtime/docker-fixtures.ts';
+import { waitUntil } from '../runtime/contract.ts';
+import {
+  DOCKER_SKIP_REASON,
+  dockerEnabled,
+  HOSTILE_ATTACKS,
+  HOSTILE_FIXTURE,
+  instanceContainer,
+  onlyNetwork,
+  removeAppNetworks,
+} from '../runtime/docker-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { ADMIN_PASSWORD, berthdTestEnv, loginCookieHeader } from '../support/harness.ts';
 import { removeInstallationUsers } from '../support/host-users.ts';
@@ -35,24 +44,6 @@ import {
   steadyLoad,
 } from './support.ts';
 
-const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
-/** The hostile app of the isolation tests (test/fixtures/hostile/server.js lists its attacks). */
-const HOSTILE_FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'hostile');
-const HOSTILE_ATTACKS = [
-  'readOtherApp',
-  'procRootEscape',
-  'writeOtherApp',
-  'writeRoot',
-  'writeApp',
-  'otherAppContainer',
-  'otherAppPublishedPort',
-  'dockerSocket',
-  'hostServices',
-  'forkBomb',
-  'memoryBomb',
-  'privileges',
-];
-const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
 const DOCKER_ENV = { BERTH_RUNTIME: 'docker', BERTH_STOP_GRACE: '2s' };
 
 describe('BERTH_RUNTIME', () => {
@@ -223,26 +214,6 @@ console.error('release-command stderr line');
 process.exit(Number(process.env.RELEASE_EXIT || 0));
 `;
 
-async function waitUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until)
-      throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** Removes every container, network and release image of the given apps (whatever a test left). */
 async function removeDockerLeftovers(docker: Docker, codes: readonly string[]): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: ['berth.app'] } });
@@ -268,10 +239,10 @@ async function removeDockerLeftovers(docker: Docker, codes: readonly string[]): 
   }
 }
 
-if (!enabled) {
-  process.stdout.write(`docker deploy tests skipped: ${SKIP_REASON}\n`);
+if (!dockerEnabled) {
+  process.stdout.write(`docker deploy tests skipped: ${DOCKER_SKIP_REASON}\n`);
   describe('deploys on the Docker runtime', () => {
-    it.skip(`docker deploys (skipped: ${SKIP_REASON})`, () => {});
+    it.skip(`docker deploys (skipped: ${DOCKER_SKIP_REASON})`, () => {});
   });
 } else {
   const docker = new Docker();

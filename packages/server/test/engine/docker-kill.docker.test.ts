@@ -7,19 +7,17 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../jobs/processes.ts';
-import { removeAppNetworks } from '../runtime/docker-fixtures.ts';
+import { DOCKER_SKIP_REASON, dockerEnabled, removeAppNetworks } from '../runtime/docker-fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { berthdTestEnv } from '../support/harness.ts';
-import { startKillable } from './killable.ts';
+import { killLeft, startKillable } from './killable.ts';
 import { packFiles } from './support.ts';
 
-const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
-const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
 const APP = 'dkdkill';
 
 describe('kill -9 during a Docker build', () => {
-  if (!enabled) {
-    it.skip(`leaves no build container or scratch behind (skipped: ${SKIP_REASON})`, () => {});
+  if (!dockerEnabled) {
+    it.skip(`leaves no build container or scratch behind (skipped: ${DOCKER_SKIP_REASON})`, () => {});
     return;
   }
   const docker = new Docker();
@@ -27,8 +25,7 @@ describe('kill -9 during a Docker build', () => {
   let dataDir: string | undefined;
   const running: Fixture[] = [];
   afterAll(async () => {
-    for (const p of running)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    killLeft(running);
     const left = await docker.listContainers({ all: true, filters: { label: [`berth.app=${APP}`] } });
     for (const c of left) await docker.getContainer(c.Id).remove({ force: true });
     await removeAppNetworks(docker, [APP]);

@@ -8,12 +8,10 @@
 // its containers and network are removed afterwards.
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { removeAppNetworks } from '../runtime/docker-fixtures.ts';
+import { DOCKER_SKIP_REASON, dockerEnabled, removeAppNetworks } from '../runtime/docker-fixtures.ts';
 import { type RunSession, startRun } from './run-client.ts';
 import { type EngineFixture, startEngineFixture, tinyApp } from './support.ts';
 
-const enabled = process.env['BERTH_TEST_DOCKER'] === '1';
-const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
 const APP = 'dkrun';
 
 /** A release whose only process is an idle worker: nothing to health-check, quick to deploy. */
@@ -33,10 +31,10 @@ async function removeContainersOf(docker: Docker, app: string): Promise<void> {
   for (const c of containers) await docker.getContainer(c.Id).remove({ force: true });
 }
 
-if (!enabled) {
-  process.stdout.write(`docker run tests skipped: ${SKIP_REASON}\n`);
+if (!dockerEnabled) {
+  process.stdout.write(`docker run tests skipped: ${DOCKER_SKIP_REASON}\n`);
   describe('one-off runs on the Docker runtime', () => {
-    it.skip(`docker runs (skipped: ${SKIP_REASON})`, () => {});
+    it.skip(`docker runs (skipped: ${DOCKER_SKIP_REASON})`, () => {});
   });
 } else {
   const docker = new Docker();

@@ -6,7 +6,7 @@
 // Docker runtime with BERTH_TEST_DOCKER=1 (app codes start with `fld`, removed afterwards).
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeAppNetworks } from '../runtime/docker-fixtures.ts';
+import { DOCKER_SKIP_REASON, dockerEnabled, removeAppNetworks } from '../runtime/docker-fixtures.ts';
 import { testDialects } from '../support/databases.ts';
 import { type EngineFixture, packFiles, startEngineFixture, tinyApp } from './support.ts';
 
@@ -237,12 +237,9 @@ describe.each(testDialects())('failures explained in the store on %s', (dialect)
   }, 180_000);
 });
 
-const dockerEnabled = process.env['BERTH_TEST_DOCKER'] === '1';
-const SKIP_REASON = 'set BERTH_TEST_DOCKER=1 with a running dockerd; scripts/docker-setup.sh starts one';
-
 if (!dockerEnabled) {
   describe('failures explained (Docker runtime)', () => {
-    it.skip(`crash and wrong port on Docker (skipped: ${SKIP_REASON})`, () => {});
+    it.skip(`crash and wrong port on Docker (skipped: ${DOCKER_SKIP_REASON})`, () => {});
   });
 } else {
   const docker = new Docker();

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EngineFixture, packFiles, startEngineFixture } from './support.ts';
+import { type EngineFixture, nodeBerthYaml, packFiles, startEngineFixture } from './support.ts';
 
 // `/break` leaves a marker in the app's home and exits; while the marker is there every start
 // exits at once, so the driver's restarts end in crashloop.
@@ -30,17 +30,7 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-const BERTH_YAML = [
-  'runtime: node',
-  'processes:',
-  '  web:',
-  '    command: node server.js',
-  '    count: 1',
-  'health:',
-  '  path: /healthz',
-  '  startTimeout: 20s',
-  '',
-].join('\n');
+const BERTH_YAML = nodeBerthYaml({ count: 1, healthPath: '/healthz', startTimeout: '20s' });
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

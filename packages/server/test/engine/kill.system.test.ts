@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Fixture } from '../jobs/processes.ts';
+import { type Fixture, isAlive } from '../jobs/processes.ts';
 import { createTestDatabase, systemDialects, type TestDatabase } from '../support/databases.ts';
 import { berthdTestEnv } from '../support/harness.ts';
-import { alive, startKillable } from './killable.ts';
+import { killLeft, startKillable } from './killable.ts';
 import { packFiles, tinyApp } from './support.ts';
 
 describe.each(systemDialects())('kill -9 on %s', (dialect) => {
@@ -16,8 +16,7 @@ describe.each(systemDialects())('kill -9 on %s', (dialect) => {
   let dataDir: string | undefined;
   const running: Fixture[] = [];
   afterAll(async () => {
-    for (const p of running)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    killLeft(running);
     await db?.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
@@ -81,7 +80,7 @@ describe.each(systemDialects())('kill -9 on %s', (dialect) => {
     const ended = await c.waitFor(second.id, ['succeeded', 'failed', 'cancelled']);
     const leftPids = fs.readFileSync(marker, 'utf8').trim().split('\n').map(Number);
     expect(leftPids.length).toBeGreaterThan(0);
-    for (const pid of leftPids) expect(alive(pid), `leftover ${pid}`).toBe(false);
+    for (const pid of leftPids) expect(isAlive(pid), `leftover ${pid}`).toBe(false);
     fs.rmSync(marker, { force: true });
     expect(['succeeded', 'failed']).toContain(ended.status);
     const log = (await c.api('GET', `/api/v1/deploys/${second.id}/logs`)).lines.map(

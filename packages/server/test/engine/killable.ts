@@ -1,6 +1,5 @@
 // A berthd of its own process (fixtures/berthd.ts) for the kill -9 tests, with the calls they make:
 // the API with an admin session, uploads to one app's stag, waiting for deploys and for the app.
-import fs from 'node:fs';
 import { type Fixture, startFixture } from '../jobs/processes.ts';
 import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
 import { json } from './support.ts';
@@ -73,12 +72,8 @@ export async function startKillable(
   return { p, url: url!, api, upload, waitFor, get, serves };
 }
 
-/** The process exists and is not a zombie. */
-export function alive(pid: number): boolean {
-  try {
-    const state = /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return state !== undefined && state !== 'Z';
-  } catch {
-    return false;
-  }
+/** SIGKILLs every berthd of `running` that has not exited yet (a test's clean-up). */
+export function killLeft(running: Fixture[]): void {
+  for (const p of running)
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
 }

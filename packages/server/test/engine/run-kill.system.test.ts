@@ -9,7 +9,7 @@ import { processGroupMembers } from '../../src/runtime/process/proc.ts';
 import type { Fixture } from '../jobs/processes.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { ADMIN_PASSWORD, berthdTestEnv, loginCookieHeader } from '../support/harness.ts';
-import { startKillable } from './killable.ts';
+import { killLeft, startKillable } from './killable.ts';
 import { startRun } from './run-client.ts';
 import { tinyApp } from './support.ts';
 
@@ -21,8 +21,7 @@ describe('a run when berthd is killed', () => {
   let pgid: number | undefined;
   const running: Fixture[] = [];
   afterAll(async () => {
-    for (const p of running)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    killLeft(running);
     if (pgid !== undefined && processGroupMembers(pgid).length > 0) process.kill(-pgid, 'SIGKILL');
     await db?.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import {
   instanceContainer,
   removeAppNetworks,
 } from '../runtime/docker-fixtures.ts';
-import { type EngineFixture, packFiles, startEngineFixture } from './support.ts';
+import { type EngineFixture, nodeBerthYaml, packFiles, startEngineFixture } from './support.ts';
 
 const GRACE = { BERTH_STOP_GRACE: '30s' };
 
@@ -40,17 +40,7 @@ function slowStopper() {
   return packFiles({
     'package.json': JSON.stringify({ name: 'slow-stopper', version: '1.0.0', private: true }),
     'server.js': SLOW_STOPPER,
-    'berth.yaml': [
-      'runtime: node',
-      'processes:',
-      '  web:',
-      '    command: node server.js',
-      '    count: 1',
-      'health:',
-      '  path: /',
-      '  startTimeout: 30s',
-      '',
-    ].join('\n'),
+    'berth.yaml': nodeBerthYaml({ count: 1, healthPath: '/', startTimeout: '30s' }),
   });
 }
 

@@ -129,6 +129,27 @@ export async function packFiles(files: Record<string, string | Buffer>): Promise
   }
 }
 
+/** A berth.yaml for one `web` process, `node server.js`, with a health check. */
+export function nodeBerthYaml(options: {
+  count: number;
+  healthPath: string;
+  startTimeout?: string;
+  env?: Record<string, string>;
+}): string {
+  const lines = [
+    'runtime: node',
+    'processes:',
+    '  web:',
+    '    command: node server.js',
+    `    count: ${options.count}`,
+    'health:',
+    `  path: ${options.healthPath}`,
+  ];
+  if (options.startTimeout) lines.push(`  startTimeout: ${options.startTimeout}`);
+  if (options.env) lines.push('env:', ...Object.entries(options.env).map(([k, v]) => `  ${k}: ${v}`));
+  return [...lines, ''].join('\n');
+}
+
 /** A tiny Node app without dependencies: `/` answers `${VERSION_TEXT} ${BERTH_RELEASE}`. */
 export function tinyApp(
   options: { text?: string; berthYaml?: string; extra?: Record<string, string | Buffer> } = {},
@@ -138,19 +159,12 @@ export function tinyApp(
     'server.js': TINY_SERVER,
     'berth.yaml':
       options.berthYaml ??
-      [
-        'runtime: node',
-        'processes:',
-        '  web:',
-        '    command: node server.js',
-        '    count: 2',
-        'health:',
-        '  path: /healthz',
-        '  startTimeout: 20s',
-        'env:',
-        `  TEXT: ${options.text ?? 'hello'}`,
-        '',
-      ].join('\n'),
+      nodeBerthYaml({
+        count: 2,
+        healthPath: '/healthz',
+        startTimeout: '20s',
+        env: { TEXT: options.text ?? 'hello' },
+      }),
     ...options.extra,
   });
 }

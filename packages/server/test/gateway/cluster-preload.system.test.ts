@@ -11,6 +11,18 @@ import { route, send, startUpstream, type TestUpstream, waitFor } from './suppor
 
 const WORKER = { logLevel: 'silent', accessLog: false, trustProxy: false, healthChecks: false } as const;
 
+/** A cluster of two silent workers on a free loopback port, not yet preloaded. */
+function twoWorkers(currentTable: () => RouteTableInput) {
+  return createGatewayCluster({
+    logger: silentLogger(),
+    workers: 2,
+    port: 0,
+    host: '127.0.0.1',
+    worker: WORKER,
+    currentTable,
+  });
+}
+
 function liveWorkers(): number {
   return Object.keys(cluster.workers ?? {}).length;
 }
@@ -29,14 +41,7 @@ describe('a preloaded gateway cluster', () => {
 
   it('waits for start, then serves the table current at start and forwards the rest to the API', async () => {
     let table: RouteTableInput = { routes: [] };
-    const workers = createGatewayCluster({
-      logger: silentLogger(),
-      workers: 2,
-      port: 0,
-      host: '127.0.0.1',
-      worker: WORKER,
-      currentTable: () => table,
-    });
+    const workers = twoWorkers(() => table);
     let hellos = 0;
     const onMessage = (_worker: unknown, message: { type?: string }) => {
       if (message?.type === 'berth:gateway:hello') hellos++;
@@ -66,14 +71,7 @@ describe('a preloaded gateway cluster', () => {
   }, 120_000);
 
   it('closed without a start, leaves no worker behind', async () => {
-    const workers = createGatewayCluster({
-      logger: silentLogger(),
-      workers: 2,
-      port: 0,
-      host: '127.0.0.1',
-      worker: WORKER,
-      currentTable: () => ({ routes: [] }),
-    });
+    const workers = twoWorkers(() => ({ routes: [] }));
     workers.preload();
     expect(liveWorkers()).toBe(2);
     await workers.close();

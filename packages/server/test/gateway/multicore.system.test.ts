@@ -20,6 +20,7 @@ import { silentLogger } from '../../src/logger.ts';
 import {
   type EngineFixture,
   EXAMPLES,
+  nodeBerthYaml,
   packDir,
   packFiles,
   startEngineFixture,
@@ -264,16 +265,7 @@ describe('berthd with BERTH_GATEWAY_WORKERS=2', () => {
       await packFiles({
         'package.json': JSON.stringify({ name: 'echo', version: '1.0.0', private: true }),
         'server.js': ECHO_SERVER,
-        'berth.yaml': [
-          'runtime: node',
-          'processes:',
-          '  web:',
-          '    command: node server.js',
-          '    count: 1',
-          'health:',
-          '  path: /healthz',
-          '',
-        ].join('\n'),
+        'berth.yaml': nodeBerthYaml({ count: 1, healthPath: '/healthz' }),
       }),
     );
     // Several connections, so that both workers tunnel at least once (round robin hand-out).

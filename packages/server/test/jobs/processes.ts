@@ -67,6 +67,16 @@ export function startNode(args: string[], env: Record<string, string>): Fixture 
   };
 }
 
+/** Whether a process is alive (a zombie left for a reaper that never comes counts as dead). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** pid -> `/proc/<pid>/{file}` (NULs as spaces for `cmdline`) of every process whose parent is `ppid`. */
 export function childProcesses(ppid: number, file: 'cmdline' | 'environ'): Map<number, string> {
   const found = new Map<number, string>();

@@ -556,6 +556,28 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs 
   }
 }
 
+/** Like waitFor, with a name for the timeout's message, a longer default and a slower poll (for
+ * what goes through the Docker engine or a berthd: a deploy, a container's restart). */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+    await sleep(200);
+  }
+}
+
 /** GETs `path` from the instance, retrying until it answers 200; returns the body. */
 export function waitForHttp(info: InstanceInfo, urlPath: string): Promise<string> {
   const { host, port } = info.address ?? {};

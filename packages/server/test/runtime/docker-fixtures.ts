@@ -24,6 +24,24 @@ export const DOCKER_SKIP_REASON =
  * this test-only image wraps node with a preload that makes 127.0.0.1 listeners listen on 0.0.0.0
  * (apps on a container platform listen on all interfaces).
  */
+/** The hostile app of the isolation tests (test/fixtures/hostile/server.js lists its attacks). */
+export const HOSTILE_FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'hostile');
+/** The attacks the hostile app reports, each with whether it was blocked. */
+export const HOSTILE_ATTACKS = [
+  'readOtherApp',
+  'procRootEscape',
+  'writeOtherApp',
+  'writeRoot',
+  'writeApp',
+  'otherAppContainer',
+  'otherAppPublishedPort',
+  'dockerSocket',
+  'hostServices',
+  'forkBomb',
+  'memoryBomb',
+  'privileges',
+];
+
 export const TEST_IMAGE = 'berth/test-node-anyhost:20';
 export const TEST_NODE = '/usr/local/bin/node-anyhost';
 const LISTEN_ANY = `'use strict';

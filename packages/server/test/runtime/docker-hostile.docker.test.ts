@@ -21,6 +21,8 @@ import {
   DOCKER_SKIP_REASON,
   dockerContractHooks,
   dockerEnabled,
+  HOSTILE_ATTACKS,
+  HOSTILE_FIXTURE,
   instanceContainer,
   makeDockerDriver,
   onlyNetwork,
@@ -30,22 +32,6 @@ import {
 } from './docker-fixtures.ts';
 import { provisionIdentities, type TestIdentities } from './identities.ts';
 import { writeTestApp } from './test-apps.ts';
-
-const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'hostile');
-const ATTACKS = [
-  'readOtherApp',
-  'procRootEscape',
-  'writeOtherApp',
-  'writeRoot',
-  'writeApp',
-  'otherAppContainer',
-  'otherAppPublishedPort',
-  'dockerSocket',
-  'hostServices',
-  'forkBomb',
-  'memoryBomb',
-  'privileges',
-];
 
 interface Attempt {
   blocked: boolean;
@@ -162,9 +148,9 @@ if (!dockerEnabled) {
       expect(fs.readFileSync(secretOnHost, 'utf8')).toBe('victim-secret');
 
       // The hostile app, as its berth.yaml says.
-      const manifest = await loadManifest(FIXTURE);
+      const manifest = await loadManifest(HOSTILE_FIXTURE);
       const hostileDir = path.join(made.dataDir, 'artifacts', apps.hostile, 'r1');
-      fs.cpSync(FIXTURE, hostileDir, { recursive: true });
+      fs.cpSync(HOSTILE_FIXTURE, hostileDir, { recursive: true });
       await identities.seal(apps.hostile, hostileDir);
       const limits = { memoryBytes: manifest.resources.memoryBytes, pids: manifest.resources.pids };
       expect(limits).toEqual({ memoryBytes: 128 * 1024 * 1024, pids: 64 });
@@ -209,7 +195,7 @@ if (!dockerEnabled) {
         `hostile app attacks: ${summary.join(' ')}; fork bomb ${JSON.stringify(report['forkBomb']?.detail)}; ` +
           `memory bomb ${JSON.stringify(report['memoryBomb']?.detail)}\n`,
       );
-      expect(Object.keys(report).sort()).toEqual([...ATTACKS].sort());
+      expect(Object.keys(report).sort()).toEqual([...HOSTILE_ATTACKS].sort());
       const notBlocked = Object.entries(report).filter(([, a]) => a.blocked !== true);
       expect(notBlocked).toEqual([]);
       // The limits themselves stopped the bombs (not some accident of the fixture).
