@@ -5,4 +5,5 @@ export * from './schemas/engine.ts';
 export * from './schemas/error-codes.ts';
 export * from './schemas/identity.ts';
 export * from './schemas/jobs.ts';
+export * from './schemas/notify.ts';
 export * from './schemas/page.ts';
