@@ -7,3 +7,4 @@ export * from './schemas/identity.ts';
 export * from './schemas/jobs.ts';
 export * from './schemas/notify.ts';
 export * from './schemas/page.ts';
+export * from './schemas/permissions.ts';

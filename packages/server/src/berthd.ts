@@ -197,6 +197,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       onConfigChanged: (actor, code, env, trx) => engine!.service.configChanged(actor, code, env, trx),
       onSecretRotated: (actor, code, trx) => engine!.service.secretRotated(actor, code, trx),
       maxInstancesPerApp: config.engine.maxInstancesPerApp,
+      prodApproval: config.engine.prodApproval,
       onAppDeleted: (code) => engine!.service.appDeleted(code),
       // A new app has routes at once (503 until its first deploy, not 404).
       onAppCreated: () => engine!.tables.refresh(),
@@ -288,6 +289,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         logStreamsPerUser: config.engine.logStreamsPerUser,
         runTimeoutMs: config.engine.runTimeoutMs,
         runsPerApp: config.engine.runsPerApp,
+        requestPollMs: config.engine.requestPollMs,
         logRetentionMs: config.runtime.logRetentionMs,
       },
     });

@@ -122,6 +122,10 @@ export interface Config {
     runTimeoutMs: number;
     /** One-off runs an app's environments may have going at once, per berthd process. */
     runsPerApp: number;
+    /** Whether prod deploys and rollbacks need approval where an app's prod policy was never set. */
+    prodApproval: boolean;
+    /** How often approved deploy requests are checked for an open window. */
+    requestPollMs: number;
   };
 }
 
@@ -498,6 +502,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         MAX_INSTANCES_PER_APP_LIMIT,
       ),
       runTimeoutMs: duration(env, 'BERTH_RUN_TIMEOUT', SETTING_DEFAULTS.runTimeoutMs),
+      prodApproval: bool(env, 'BERTH_PROD_APPROVAL', true),
+      requestPollMs: duration(env, 'BERTH_REQUEST_POLL', '1s'),
       runsPerApp: integer(env, 'BERTH_RUNS_PER_APP', SETTING_DEFAULTS.runsPerApp, 1, 100),
     },
   };

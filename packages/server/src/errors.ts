@@ -157,6 +157,23 @@ export const ERRORS = {
   STACK_IMAGE_BUILD_FAILED: { status: 500, message: 'The stack image could not be built', async: true },
   // engine (deploys, releases, instances)
   DEPLOY_NOT_FOUND: { status: 404, message: 'No such deploy' },
+  APPROVAL_REQUIRED: {
+    status: 403,
+    message: "This environment's deploys and rollbacks need approval: file a deploy request",
+  },
+  REQUEST_NOT_PENDING: {
+    status: 409,
+    message: 'The deploy request has been decided already, or is not a request',
+  },
+  SELF_APPROVAL_FORBIDDEN: {
+    status: 403,
+    message: 'You cannot decide your own deploy request: another approver must',
+  },
+  REQUEST_WINDOW_MISSED: {
+    status: 409,
+    message: 'The deploy request was not started within its window',
+    async: true,
+  },
   DEPLOY_FAILED: { status: 500, message: 'The deploy failed; its log says why', async: true },
   HEALTH_CHECK_FAILED: {
     status: 422,

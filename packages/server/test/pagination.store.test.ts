@@ -39,6 +39,8 @@ describe.each(testDialects())('pagination of every list (%s)', (dialect) => {
           app_code: app,
           env: 'stag',
           kind: 'restart',
+          status: 'failed',
+          requested: 0,
           job_id: `job_none${n}`,
           release_version: null,
           params: '{}',

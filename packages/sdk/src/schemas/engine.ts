@@ -2,7 +2,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AppCodeSchema, AsyncErrorSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 import { JobLogLevelSchema } from './jobs.ts';
-import { PageQuerySchema, pageSchema } from './page.ts';
+import { PageQuerySchema, pageQuerySchema, pageSchema } from './page.ts';
 
 export const DEPLOY_KINDS = [
   'build',
@@ -15,8 +15,30 @@ export const DEPLOY_KINDS = [
   'start',
 ] as const;
 export type DeployKind = (typeof DEPLOY_KINDS)[number];
-export const DEPLOY_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+/**
+ * A deploy's lifecycle (docs/deploys.md): a deploy that needs approval starts as `requested` and
+ * becomes `approved`, `refused` or `withdrawn`; an approved one (or one that needs no approval) is
+ * `queued` for its job, then `running`, and ends `succeeded`, `failed` or `cancelled`.
+ */
+export const DEPLOY_STATUSES = [
+  'requested',
+  'approved',
+  'refused',
+  'withdrawn',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
 export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
+/** Statuses after which nothing changes. */
+export const DEPLOY_FINAL_STATUSES = ['refused', 'withdrawn', 'succeeded', 'failed', 'cancelled'] as const;
+/** Kinds a deploy request may ask for (an uploaded package is a `build`). */
+export const REQUEST_KINDS = ['build', 'promote', 'rollback'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+/** The longest note, reason or description a request carries. */
+export const REQUEST_TEXT_MAX = 2000;
 export const RELEASE_SOURCES = ['package', 'rollback', 'promote', 'config'] as const;
 export type ReleaseSource = (typeof RELEASE_SOURCES)[number];
 export const RELEASE_STATUSES = ['ready', 'failed'] as const;
@@ -56,6 +78,19 @@ export const DeployIdSchema = Type.String({ minLength: 1, maxLength: 64, pattern
 export const DEPLOY_REASONS = ['secret_rotated'] as const;
 export type DeployReason = (typeof DEPLOY_REASONS)[number];
 
+/** The approval side of a deploy that went through a request. */
+export const DeployRequestInfoSchema = Type.Object({
+  note: Type.Optional(Type.String({ description: "The requester's note" })),
+  notBefore: Type.Optional(TimestampSchema),
+  notAfter: Type.Optional(TimestampSchema),
+  /** For promotions: the stag release it promotes (frozen when the request was filed). */
+  fromVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+  decidedBy: Type.Optional(Type.String()),
+  decidedAt: Type.Optional(TimestampSchema),
+  /** The approver's or refuser's reason, or the requester's when withdrawing. */
+  reason: Type.Optional(Type.String()),
+});
+
 export const DeploySchema = Type.Object(
   {
     id: Type.String(),
@@ -65,11 +100,18 @@ export const DeploySchema = Type.Object(
     status: Type.Union(
       DEPLOY_STATUSES.map((s) => Type.Literal(s)),
       {
-        description: 'The status of the deploy job; deploys of one environment run one at a time',
+        description:
+          'Where the deploy is in its lifecycle; deploys of one environment run one at a time (docs/deploys.md)',
       },
     ),
     release: Type.Optional(Type.Integer({ minimum: 1, description: 'The release it makes current' })),
-    jobId: Type.String(),
+    jobId: Type.Optional(Type.String({ description: 'The job that runs it, once queued' })),
+    request: Type.Optional(DeployRequestInfoSchema),
+    emergency: Type.Optional(
+      Type.Object({
+        reason: Type.String({ description: 'Why an operator or admin acted without approval' }),
+      }),
+    ),
     error: Type.Optional(AsyncErrorSchema),
     description: Type.Optional(Type.String({ description: 'What the deployer wrote, if anything' })),
     reason: Type.Optional(
@@ -166,11 +208,78 @@ export const RollbackBodySchema = Type.Object(
     version: Type.Optional(
       Type.Integer({ minimum: 1, description: 'Default: the release before the current one' }),
     ),
+    emergencyReason: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: REQUEST_TEXT_MAX,
+        description:
+          'Operators and admins: roll back at once where the environment needs approval, saying why (audited)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type RollbackBody = Static<typeof RollbackBodySchema>;
 export const PromoteBodySchema = Type.Object({}, { additionalProperties: false });
+
+const RequestTextSchema = Type.String({ minLength: 1, maxLength: REQUEST_TEXT_MAX });
+const RequestWindowProps = {
+  notBefore: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'Start no earlier than this (epoch ms), e.g. 02:00' }),
+  ),
+  notAfter: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'Give up if it cannot start by then (epoch ms): the deploy ends cancelled',
+    }),
+  ),
+};
+
+/** `POST /api/v1/apps/{code}/envs/{env}/requests`: ask for a promotion or a rollback. */
+export const RequestCreateBodySchema = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('promote'), Type.Literal('rollback')]),
+    version: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "promote: the stag release (default: stag's current); rollback: the release (default: the one before the current)",
+      }),
+    ),
+    note: Type.Optional(RequestTextSchema),
+    ...RequestWindowProps,
+  },
+  { additionalProperties: false },
+);
+export type RequestCreateBody = Static<typeof RequestCreateBodySchema>;
+/** `POST /api/v1/apps/{code}/envs/{env}/requests/package`: the package is the raw body. */
+export const RequestPackageQuerySchema = Type.Object(
+  {
+    note: Type.Optional(RequestTextSchema),
+    notBefore: Type.Optional(Type.Integer({ minimum: 0 })),
+    notAfter: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export const DecisionBodySchema = Type.Object(
+  { reason: Type.Optional(RequestTextSchema) },
+  { additionalProperties: false },
+);
+export const RefuseBodySchema = Type.Object({ reason: RequestTextSchema }, { additionalProperties: false });
+export const REQUEST_LIST_FILTERS = ['all', 'pending', 'to-approve', 'mine'] as const;
+export const RequestListQuerySchema = pageQuerySchema({
+  filter: Type.Optional(
+    Type.Union(
+      REQUEST_LIST_FILTERS.map((f) => Type.Literal(f)),
+      {
+        description:
+          'pending: requested or approved and not started; to-approve: pending ones you may decide; mine: yours; all (default)',
+      },
+    ),
+  ),
+  app: Type.Optional(AppCodeSchema),
+});
+export type RequestListQuery = Static<typeof RequestListQuerySchema>;
 export const FormationBodySchema = Type.Object(
   {
     processes: Type.Record(ProcessTypeSchema, Type.Integer({ minimum: 0, maximum: SCALE_COUNT_MAX }), {

@@ -1,28 +1,18 @@
-// Who may do what with an app. admin and operator: everything; auditor: reads everything but no
-// secret values and no changes; developer: creates apps, and reads and changes only the apps they are
-// a member of — any other app looks absent to them (APP_NOT_FOUND), so its existence is not revealed.
+// Who can see an app: admins, operators and auditors every app; developers only the apps they are
+// members of — any other app looks absent to them (APP_NOT_FOUND), so its existence is not revealed.
+// What each may do with an app they see is decided by permissions.ts.
 import { APP_CODE_PATTERN } from '@berth/sdk';
 import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { Store } from '../store/store.ts';
 import type { AppRow } from './tables.ts';
 
-/** What other modules may ask about apps: may this actor read / change this app? */
-export interface AppAccess {
-  /** Throws APP_NOT_FOUND (also when the actor may not see it). */
-  assertCanRead(actor: Actor, code: string): Promise<void>;
-  /** Throws APP_NOT_FOUND (also when the actor may not see it) or FORBIDDEN. */
-  assertCanWrite(actor: Actor, code: string): Promise<void>;
+/** Who can see which app (membership); what they may do with it is permissions.ts's to say. */
+export interface AppGuard {
   /** The app codes this actor may read, or 'all' for admins, operators and auditors. */
   readableCodes(actor: Actor): Promise<string[] | 'all'>;
-}
-
-/** read: metadata and masked config; write: any change; secret: app secret and revealed values. */
-export type AccessMode = 'read' | 'write' | 'secret';
-
-export interface AppGuard extends AppAccess {
-  /** The app's row when the actor may act on it in this mode; throws APP_NOT_FOUND or FORBIDDEN. */
-  resolve(actor: Actor, code: string, mode: AccessMode): Promise<AppRow>;
+  /** The app's row when the actor can see it; throws APP_NOT_FOUND otherwise. */
+  visible(actor: Actor, code: string): Promise<AppRow>;
   /** Throws FORBIDDEN unless the actor's role may create apps. */
   assertCanCreate(actor: Actor): void;
 }
@@ -32,19 +22,14 @@ const CODE_RE = new RegExp(APP_CODE_PATTERN);
 export function createAppGuard(deps: { store: Store }): AppGuard {
   const { db } = deps.store;
 
-  async function resolve(actor: Actor, code: string, mode: AccessMode): Promise<AppRow> {
+  async function visible(actor: Actor, code: string): Promise<AppRow> {
     if (typeof code !== 'string' || !CODE_RE.test(code)) throw new BerthError('APP_NOT_FOUND');
     switch (actor.role) {
       case 'admin':
-      case 'operator': {
-        const row = await db.selectFrom('apps').selectAll().where('code', '=', code).executeTakeFirst();
-        if (!row) throw new BerthError('APP_NOT_FOUND');
-        return row;
-      }
+      case 'operator':
       case 'auditor': {
         const row = await db.selectFrom('apps').selectAll().where('code', '=', code).executeTakeFirst();
         if (!row) throw new BerthError('APP_NOT_FOUND');
-        if (mode !== 'read') throw new BerthError('FORBIDDEN');
         return row;
       }
       case 'developer': {
@@ -64,17 +49,11 @@ export function createAppGuard(deps: { store: Store }): AppGuard {
   }
 
   return {
-    resolve,
+    visible,
     assertCanCreate(actor) {
       if (actor.role !== 'admin' && actor.role !== 'operator' && actor.role !== 'developer') {
         throw new BerthError('FORBIDDEN');
       }
-    },
-    async assertCanRead(actor, code) {
-      await resolve(actor, code, 'read');
-    },
-    async assertCanWrite(actor, code) {
-      await resolve(actor, code, 'write');
     },
     async readableCodes(actor) {
       if (actor.role === 'admin' || actor.role === 'operator' || actor.role === 'auditor') return 'all';

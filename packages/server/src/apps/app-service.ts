@@ -20,6 +20,7 @@ import { type Keyset, keysetPage, mapPage, type Page } from '../store/keyset.ts'
 import type { Store } from '../store/store.ts';
 import type { AppGuard } from './access.ts';
 import type { AuditRecorder } from './deps.ts';
+import type { AppFor } from './permissions.ts';
 import { appSecretContext, newAppSecret } from './secret-service.ts';
 import type { AppsTable } from './tables.ts';
 import { validate } from './validate.ts';
@@ -72,6 +73,7 @@ export function createAppService(deps: {
   secretBox: SecretBox;
   logger: Logger;
   guard: AppGuard;
+  appFor: AppFor;
   views: AppViews;
   /** Called after an app was deleted (the deploy engine stops its instances and drops its releases). */
   onAppDeleted?: ((code: string) => Promise<unknown>) | undefined;
@@ -79,7 +81,7 @@ export function createAppService(deps: {
   onAppCreated?: ((code: string) => Promise<unknown>) | undefined;
 }): AppService {
   const { db } = deps.store;
-  const { guard, views, audit } = deps;
+  const { guard, views, audit, appFor } = deps;
 
   async function view(id: string): Promise<App> {
     const row = await db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
@@ -103,7 +105,7 @@ export function createAppService(deps: {
     },
 
     async get(actor, code) {
-      const row = await guard.resolve(actor, code, 'read');
+      const row = await appFor(actor, 'app.read', code);
       return (await views.toApps([row]))[0]!;
     },
 
@@ -146,6 +148,7 @@ export function createAppService(deps: {
               created_at: now,
               config_version: 0,
               config_updated_at: null,
+              policy: null,
             })),
           )
           .execute();
@@ -171,7 +174,7 @@ export function createAppService(deps: {
 
     async update(actor, code, input) {
       const body = validate(UpdateAppBodySchema, input, 'body');
-      const app = await guard.resolve(actor, code, 'write');
+      const app = await appFor(actor, 'app.update', code);
       const changes: Partial<AppsTable> = {};
       if (body.name !== undefined) changes.name = body.name;
       if (body.description !== undefined) changes.description = body.description;
@@ -199,7 +202,7 @@ export function createAppService(deps: {
     },
 
     async remove(actor, code) {
-      const app = await guard.resolve(actor, code, 'write');
+      const app = await appFor(actor, 'app.delete', code);
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('app_config_vars').where('app_id', '=', app.id).execute();
         await trx.deleteFrom('app_envs').where('app_id', '=', app.id).execute();

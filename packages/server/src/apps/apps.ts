@@ -1,20 +1,30 @@
 // The apps module's services, put together from their dependencies.
 import { MAX_INSTANCES_PER_APP_DEFAULT } from '@berth/sdk';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import type { Actor } from '../identity/actor.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
-import { type AppAccess, createAppGuard } from './access.ts';
+import { createAppGuard } from './access.ts';
 import { type AppService, createAppService } from './app-service.ts';
 import { type ConfigService, createConfigService, type OnConfigChanged } from './config-service.ts';
 import type { AuditRecorder, CurrentReleases, LookupUser, UsersByIds } from './deps.ts';
 import { createLimitsService, type LimitsService } from './limits-service.ts';
 import { createMembersService, type MembersService } from './members-service.ts';
+import { type AppFor, createPermissions, type Permissions } from './permissions.ts';
 import { createSecretService, type OnSecretRotated, type SecretService } from './secret-service.ts';
 import { createAppViews } from './views.ts';
 
+/** What other modules may ask about apps: may this actor do this action with this app? */
+export interface AppAccess extends Pick<Permissions, 'authorize' | 'can' | 'namedApproverOf'> {
+  /** The app codes this actor may read, or 'all' for admins, operators and auditors. */
+  readableCodes(actor: Actor): Promise<string[] | 'all'>;
+}
+
 export interface Apps extends AppService, MembersService, SecretService, ConfigService, LimitsService {
-  /** May this actor read / change this app? (for the jobs module and the deploy engine) */
+  /** Who may do what with an app (for the jobs module, the deploy engine, notifications). */
   readonly access: AppAccess;
+  /** Environment policies and the caller's permissions (the permissions routes). */
+  readonly permissions: Permissions;
   /** Every app's code (for the platform: which apps still exist after a restart). */
   allCodes(): Promise<Set<string>>;
 }
@@ -37,6 +47,9 @@ export interface AppsDeps {
   onSecretRotated?: OnSecretRotated;
   /** Instances an app may run unless an admin set its own ceiling (BERTH_MAX_INSTANCES_PER_APP). */
   maxInstancesPerApp?: number;
+  /** Whether prod needs approval where an app's prod policy was never set (BERTH_PROD_APPROVAL;
+   *  default true). */
+  prodApproval?: boolean;
   /** Called after an app was deleted (the deploy engine stops it and drops its releases). */
   onAppDeleted?: (code: string) => Promise<unknown>;
   /** Called after an app was created (the deploy engine gives it routes). */
@@ -51,20 +64,32 @@ export function createApps(deps: AppsDeps): Apps {
     ...(deps.appsUrl ? { appsUrl: deps.appsUrl } : {}),
     ...(deps.currentReleases ? { currentReleases: deps.currentReleases } : {}),
   });
-  const common = { store: deps.store, audit: deps.audit, guard };
+  const permissions = createPermissions({
+    store: deps.store,
+    guard,
+    audit: deps.audit,
+    lookupUser: deps.lookupUser,
+    defaultApproval: { stag: false, prod: deps.prodApproval ?? true },
+  });
+  const appFor: AppFor = async (actor, action, code, env) =>
+    (await permissions.authorize(actor, action, code, env)).app;
+  const common = { store: deps.store, audit: deps.audit, appFor };
   const access: AppAccess = {
-    assertCanRead: guard.assertCanRead,
-    assertCanWrite: guard.assertCanWrite,
+    authorize: permissions.authorize,
+    can: permissions.can,
+    namedApproverOf: permissions.namedApproverOf,
     readableCodes: guard.readableCodes,
   };
   return {
     access,
+    permissions,
     async allCodes() {
       const rows = await deps.store.db.selectFrom('apps').select('code').execute();
       return new Set(rows.map((r) => r.code));
     },
     ...createAppService({
       ...common,
+      guard,
       secretBox: deps.secretBox,
       logger: deps.logger,
       views,

@@ -21,8 +21,8 @@ import type { Actor } from '../identity/actor.ts';
 import { type Keyset, keysetPageOf, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import type { AppGuard } from './access.ts';
 import type { AuditRecorder } from './deps.ts';
+import type { AppFor } from './permissions.ts';
 import type { AppConfigVarsTable } from './tables.ts';
 import { validate } from './validate.ts';
 import { type AppViews, byKey } from './views.ts';
@@ -110,12 +110,12 @@ export function createConfigService(deps: {
   store: Store;
   audit: AuditRecorder;
   secretBox: SecretBox;
-  guard: AppGuard;
+  appFor: AppFor;
   views: AppViews;
   onConfigChanged?: OnConfigChanged | undefined;
 }): ConfigService {
   const { db } = deps.store;
-  const { guard, audit, secretBox } = deps;
+  const { appFor, audit, secretBox } = deps;
 
   async function readVars(appId: string, env: EnvName): Promise<AppConfigVarsTable[]> {
     const rows = await db
@@ -129,20 +129,20 @@ export function createConfigService(deps: {
 
   return {
     async listEnvs(actor, code, page) {
-      const app = await guard.resolve(actor, code, 'read');
+      const app = await appFor(actor, 'app.read', code);
       return keysetPageOf(await deps.views.envSummaries(app), ENV_KEYSET, page);
     },
 
     async listConfig(actor, code, envName, page) {
       const env = checkEnv(envName);
-      const app = await guard.resolve(actor, code, 'read');
+      const app = await appFor(actor, 'app.read', code);
       return keysetPageOf((await readVars(app.id, env)).map(masked), VAR_KEYSET, page);
     },
 
     async getConfigVar(actor, code, envName, name, options = {}) {
       const env = checkEnv(envName);
       const reveal = options.reveal === true;
-      const app = await guard.resolve(actor, code, reveal ? 'secret' : 'read');
+      const app = await appFor(actor, reveal ? 'secret.reveal' : 'app.read', code);
       const row =
         typeof name === 'string' && NAME_RE.test(name)
           ? await db
@@ -188,7 +188,7 @@ export function createConfigService(deps: {
           throw new BerthError('CONFIG_TOO_LARGE', `${s.name}: a value is limited to 32 KiB`);
         }
       }
-      const app = await guard.resolve(actor, code, 'write');
+      const app = await appFor(actor, 'config.write', code, env);
       const now = Date.now();
 
       const deploy = await db.transaction().execute(async (trx) => {

@@ -2,11 +2,10 @@
 // BERTH_MAX_INSTANCES_PER_APP; an admin may set another ceiling for one app. Anyone who can read the
 // app can read its limits, so the numbers a refusal names are visible before it happens.
 import { type AppLimits, AppLimitsBodySchema } from '@berth/sdk';
-import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { Store } from '../store/store.ts';
-import type { AppGuard } from './access.ts';
 import type { AuditRecorder } from './deps.ts';
+import type { AppFor } from './permissions.ts';
 import type { AppRow } from './tables.ts';
 import { validate } from './validate.ts';
 
@@ -21,7 +20,7 @@ export interface LimitsService {
 export function createLimitsService(deps: {
   store: Store;
   audit: AuditRecorder;
-  guard: AppGuard;
+  appFor: AppFor;
   /** The platform default (config.ts: BERTH_MAX_INSTANCES_PER_APP). */
   maxInstancesPerApp: number;
 }): LimitsService {
@@ -33,13 +32,12 @@ export function createLimitsService(deps: {
 
   return {
     async getLimits(actor, code) {
-      return limitsOf(await deps.guard.resolve(actor, code, 'read'));
+      return limitsOf(await deps.appFor(actor, 'app.read', code));
     },
 
     async setLimits(actor, code, input) {
       const body = validate(AppLimitsBodySchema, input, 'body');
-      const app = await deps.guard.resolve(actor, code, 'read');
-      if (actor.role !== 'admin') throw new BerthError('FORBIDDEN', "Only admins set an app's limits");
+      const app = await deps.appFor(actor, 'limits.write', code);
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('apps')

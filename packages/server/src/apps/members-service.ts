@@ -10,8 +10,8 @@ import type { Actor } from '../identity/actor.ts';
 import { isUniqueViolation } from '../store/dialect.ts';
 import { type Keyset, keysetPageOf, type Page } from '../store/keyset.ts';
 import type { Store } from '../store/store.ts';
-import type { AppGuard } from './access.ts';
 import type { AuditRecorder, LookupUser, UsersByIds } from './deps.ts';
+import type { AppFor } from './permissions.ts';
 import { isForeignKeyViolation } from './store-errors.ts';
 import { validate } from './validate.ts';
 
@@ -34,16 +34,16 @@ const MEMBER_KEYSET: Keyset<AppMember> = {
 export function createMembersService(deps: {
   store: Store;
   audit: AuditRecorder;
-  guard: AppGuard;
+  appFor: AppFor;
   lookupUser: LookupUser;
   usersByIds: UsersByIds;
 }): MembersService {
   const { db } = deps.store;
-  const { guard, audit } = deps;
+  const { appFor, audit } = deps;
 
   return {
     async listMembers(actor, code, page) {
-      const app = await guard.resolve(actor, code, 'read');
+      const app = await appFor(actor, 'app.read', code);
       const rows = await db
         .selectFrom('app_members')
         .select(['user_id', 'added_at'])
@@ -65,7 +65,7 @@ export function createMembersService(deps: {
 
     async addMember(actor, code, input) {
       const body = validate(AddAppMemberBodySchema, input, 'body');
-      const app = await guard.resolve(actor, code, 'write');
+      const app = await appFor(actor, 'members.write', code);
       const user = await deps.lookupUser(body.username);
       if (!user) {
         await audit.record(db, {
@@ -102,7 +102,7 @@ export function createMembersService(deps: {
     },
 
     async removeMember(actor, code, username) {
-      const app = await guard.resolve(actor, code, 'write');
+      const app = await appFor(actor, 'members.write', code);
       const user = typeof username === 'string' ? await deps.lookupUser(username) : null;
       if (!user) throw new BerthError('MEMBER_NOT_FOUND');
       await db.transaction().execute(async (trx) => {

@@ -92,4 +92,15 @@ export const appsMigrations: MigrationSet = {
       await db.schema.alterTable('apps').dropColumn('max_instances').execute();
     },
   },
+  '2026120601_apps_env_policy': {
+    // Each environment's policy (apps/permissions.ts) as JSON; null: the defaults.
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema of their time
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('app_envs').addColumn('policy', 'text').execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema of their time
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('app_envs').dropColumn('policy').execute();
+    },
+  },
 };

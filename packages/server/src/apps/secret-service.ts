@@ -9,8 +9,8 @@ import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import type { AppGuard } from './access.ts';
 import type { AuditRecorder } from './deps.ts';
+import type { AppFor } from './permissions.ts';
 
 export interface SecretService {
   /** The current app secret (audited as app.secret.view). Not for auditors. */
@@ -50,17 +50,17 @@ export function createSecretService(deps: {
   store: Store;
   audit: AuditRecorder;
   secretBox: SecretBox;
-  guard: AppGuard;
+  appFor: AppFor;
   onSecretRotated?: OnSecretRotated | undefined;
 }): SecretService {
   const { db } = deps.store;
-  const { secretBox, guard, audit } = deps;
+  const { secretBox, appFor, audit } = deps;
   // Compared against when the app does not exist, so a miss costs what a hit costs.
   const decoy = randomToken(32);
 
   return {
     async getSecret(actor, code) {
-      const app = await guard.resolve(actor, code, 'secret');
+      const app = await appFor(actor, 'secret.reveal', code);
       const secret = secretBox.open(app.secret_sealed, appSecretContext(app.code));
       await audit.record(db, {
         actor,
@@ -73,7 +73,7 @@ export function createSecretService(deps: {
     },
 
     async rotateSecret(actor, code) {
-      const app = await guard.resolve(actor, code, 'write');
+      const app = await appFor(actor, 'secret.rotate', code);
       const secret = newAppSecret();
       const sealed = secretBox.seal(secret, appSecretContext(app.code));
       const deploys = await db.transaction().execute(async (trx) => {

@@ -34,6 +34,8 @@ export interface AppEnvsTable {
   /** Raised by every config change; the row is also the lock that serialises config changes. */
   config_version: number;
   config_updated_at: number | null;
+  /** JSON of the environment's policy (apps/permissions.ts); null until someone set one. */
+  policy: string | null;
 }
 
 export interface AppConfigVarsTable {

@@ -1,5 +1,7 @@
 // What the engine's parts share: its dependencies, given once by the composition root.
+import type { NotifyEvent } from '@berth/sdk';
 import type Docker from 'dockerode';
+import type { Kysely, Transaction } from 'kysely';
 import type { AppAccess, AuditRecorder } from '../apps/index.ts';
 import type { Builder } from '../build/index.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
@@ -8,6 +10,7 @@ import type { JobQueue } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
 import type { PublicUrls } from '../public-urls.ts';
 import type { RuntimeDriver } from '../runtime/index.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenants } from '../tenants/index.ts';
 import type { RouteTables } from './route-tables.ts';
@@ -37,7 +40,16 @@ export interface EngineSettings {
   runTimeoutMs?: number;
   /** One-off runs an app may have going at once (BERTH_RUNS_PER_APP; default 3). */
   runsPerApp?: number;
+  /** How often approved deploy requests are checked for an open window (default 1 s; 0: never). */
+  requestPollMs?: number;
 }
+
+/** Tells subscribed notification channels about an event, in the caller's transaction (the notify
+ *  module's `emit`): the event is delivered exactly when the change that caused it commits. */
+export type EmitNotification = (
+  db: Kysely<Database> | Transaction<Database>,
+  event: NotifyEvent,
+) => Promise<void>;
 
 export interface EngineDeps {
   store: Store;
@@ -65,6 +77,8 @@ export interface EngineDeps {
   containers?: EngineContainers | undefined;
   logger: Logger;
   settings: EngineSettings;
+  /** Notifications of deploy requests, finished deploys and crash loops (absent: none are sent). */
+  notify?: EmitNotification | undefined;
 }
 
 /** Stack image names by the manifest's runtime ('custom' apps run in node's stack). */

@@ -29,7 +29,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { BerthError, isBerthError } from '../errors.ts';
 import { type RouteModule, requireActor } from '../http/server.ts';
 import { pageBody } from '../store/keyset.ts';
+import type { DeployRequests } from './deploy-requests.ts';
 import type { EngineService } from './engine-service.ts';
+import { deployRequestRoutes } from './request-routes.ts';
 
 const tags = ['deploys'];
 
@@ -44,9 +46,11 @@ const NDJSON_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
-export function engineRoutes(deps: { engine: EngineService }): RouteModule {
+export function engineRoutes(deps: { engine: EngineService; requests: DeployRequests }): RouteModule {
   const { engine } = deps;
+  const requestRoutes = deployRequestRoutes(deps.requests);
   return async (app) => {
+    await requestRoutes(app);
     // Package uploads: the body stays a stream (written to disk with its own size limit).
     await app.register(async (plain) => {
       const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
@@ -190,7 +194,7 @@ export function engineRoutes(deps: { engine: EngineService }): RouteModule {
             req.params.code,
             req.params.env,
             req.body?.version,
-            { idempotencyKey: req.headers['idempotency-key'] },
+            { idempotencyKey: req.headers['idempotency-key'], emergencyReason: req.body?.emergencyReason },
           ),
         }),
     );

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
+  type AppAction,
   type AppLogLine,
   type AppLogsQuery,
   type Deploy,
@@ -19,11 +20,13 @@ import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { JobLogPage } from '../jobs/index.ts';
 import type { InstanceInfo } from '../runtime/index.ts';
-import { type Keyset, keysetPage, keysetPageOf, mapPage, newestFirst, type Page } from '../store/keyset.ts';
+import { type Keyset, keysetPage, keysetPageOf, mapPage, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import { followAppLogs, queryAppLogs } from './app-logs.ts';
 import { packagePath } from './build-release.ts';
 import { DEPLOY_JOB_KIND, type DeployJobPayload, type DeployParams } from './deploy-job.ts';
+import { moveDeploy } from './deploy-lifecycle.ts';
+import { DEPLOY_KEYSET, deploysQuery, loadDeploy as loadDeployRow } from './deploy-reads.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState } from './engine-store.ts';
 import { idempotentDeploy } from './idempotency-keys.ts';
@@ -36,11 +39,6 @@ import { formationCounts, parseReleaseBuild } from './release-build.ts';
 import { createStreamLimit } from './stream-limit.ts';
 import { type DeployJoined, toDeploy, toRelease } from './views.ts';
 
-const DEPLOY_KEYSET = newestFirst<{ created_at: number | string; id: string }>(
-  'deploys',
-  { time: 'deploys.created_at', id: 'deploys.id' },
-  (r) => [r.created_at, r.id],
-);
 // A release's version is unique within its environment.
 const RELEASE_KEYSET: Keyset<{ version: number }> = {
   list: 'releases',
@@ -77,7 +75,13 @@ export interface EngineService {
   cancelDeploy(actor: Actor, id: string): Promise<Deploy>;
   /** Newest first. */
   listReleases(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<Release>>;
-  rollback(actor: Actor, code: string, env: string, version?: number, options?: Keyed): Promise<Deploy>;
+  rollback(
+    actor: Actor,
+    code: string,
+    env: string,
+    version?: number,
+    options?: Keyed & { emergencyReason?: string | undefined },
+  ): Promise<Deploy>;
   promote(actor: Actor, code: string, options?: Keyed): Promise<Deploy>;
   restart(actor: Actor, code: string, env: string): Promise<Deploy>;
   scale(
@@ -134,31 +138,12 @@ export function createEngineService(ctx: EngineContext): EngineService {
   const pastInstances = (code: string, env: string) =>
     recentInstances(db, code, env, ctx.settings.logRetentionMs);
 
-  function deploysQuery(from: Db = db) {
-    return from
-      .selectFrom('deploys')
-      .leftJoin('jobs', 'jobs.id', 'deploys.job_id')
-      .selectAll('deploys')
-      .select([
-        'jobs.status as job_status',
-        'jobs.error as job_error',
-        'jobs.error_code as job_error_code',
-        'jobs.started_at as job_started_at',
-        'jobs.finished_at as job_finished_at',
-      ]);
-  }
+  const loadDeploy = (id: string, from: Db = db) => loadDeployRow(from, id);
 
-  async function loadDeploy(id: string, from: Db = db): Promise<Deploy> {
-    const row = await deploysQuery(from).where('deploys.id', '=', id).executeTakeFirst();
-    if (!row) throw new BerthError('DEPLOY_NOT_FOUND');
-    return toDeploy(row as DeployJoined);
-  }
-
-  async function visibleDeploy(actor: Actor, id: string, mode: 'read' | 'write'): Promise<Deploy> {
+  async function visibleDeploy(actor: Actor, id: string, action: 'app.read' | 'operate'): Promise<Deploy> {
     const deploy = await loadDeploy(id);
     try {
-      if (mode === 'read') await access.assertCanRead(actor, deploy.app);
-      else await access.assertCanWrite(actor, deploy.app);
+      await access.authorize(actor, action, deploy.app, deploy.env);
     } catch (err) {
       if (isBerthError(err, 'APP_NOT_FOUND')) throw new BerthError('DEPLOY_NOT_FOUND');
       throw err;
@@ -172,7 +157,12 @@ export function createEngineService(ctx: EngineContext): EngineService {
     env: EnvName,
     kind: DeployKind,
     params: DeployParams,
-    options: { id?: string; description?: string | undefined; trx?: Db | undefined } = {},
+    options: {
+      id?: string;
+      description?: string | undefined;
+      trx?: Db | undefined;
+      emergencyReason?: string | undefined;
+    } = {},
   ): Promise<Deploy> {
     const id = options.id ?? newId('dep');
     const write = async (trx: Db) => {
@@ -189,20 +179,30 @@ export function createEngineService(ctx: EngineContext): EngineService {
           app_code: code,
           env,
           kind,
+          status: 'queued',
           job_id: job.id,
           release_version: null,
           params: JSON.stringify(params),
           description: options.description ?? null,
           created_by: actor?.username ?? 'system',
-          created_at: Date.now(),
+          created_by_id: actor?.userId ?? null,
+          created_at: job.createdAt,
+          updated_at: job.createdAt,
+          requested: 0,
+          emergency_reason: options.emergencyReason ?? null,
         })
         .execute();
       await audit.record(trx, {
         actor,
-        action: `deploy.${kind}`,
+        action: options.emergencyReason ? `deploy.${kind}.emergency` : `deploy.${kind}`,
         targetType: 'app',
         targetId: code,
-        detail: { env, deployId: id, ...params },
+        detail: {
+          env,
+          deployId: id,
+          ...params,
+          ...(options.emergencyReason ? { reason: options.emergencyReason } : {}),
+        },
         ...(actor ? { ip: actor.ip } : {}),
       });
     };
@@ -228,10 +228,44 @@ export function createEngineService(ctx: EngineContext): EngineService {
     return idempotentDeploy(db, req, Date.now(), prepare, (id) => loadDeploy(id));
   }
 
-  async function writable(actor: Actor, code: string, env: string): Promise<EnvName> {
+  /** Checks `action` in the environment; throws APP_NOT_FOUND or FORBIDDEN. */
+  async function allowed(actor: Actor, action: AppAction, code: string, env: string): Promise<EnvName> {
     const name = checkEnv(env);
-    await access.assertCanWrite(actor, code);
+    await access.authorize(actor, action, code, name);
     return name;
+  }
+
+  /**
+   * Checks a direct deploy or rollback. Where the environment needs approval it is refused with
+   * APPROVAL_REQUIRED (file a request instead), except an operator's or admin's emergency rollback,
+   * which must say why.
+   */
+  async function direct(
+    actor: Actor,
+    action: 'deploy' | 'rollback',
+    code: string,
+    env: string,
+    emergencyReason?: string,
+  ): Promise<EnvName> {
+    const name = checkEnv(env);
+    const { policy } = await access.authorize(actor, action, code, name);
+    if (!policy?.approval) {
+      if (emergencyReason !== undefined) {
+        throw new BerthError(
+          'VALIDATION_FAILED',
+          `${name} of ${code} needs no approval: roll back without a reason`,
+        );
+      }
+      return name;
+    }
+    if (action === 'rollback' && emergencyReason !== undefined) {
+      if (actor.role === 'admin' || actor.role === 'operator') return name;
+      throw new BerthError('FORBIDDEN', 'Only operators and admins may roll back without approval');
+    }
+    throw new BerthError(
+      'APPROVAL_REQUIRED',
+      `${action === 'rollback' ? 'Rollbacks' : 'Deploys'} to ${name} of ${code} need approval: file a deploy request (berth requests create)`,
+    );
   }
 
   async function currentRelease(code: string, env: EnvName) {
@@ -242,7 +276,10 @@ export function createEngineService(ctx: EngineContext): EngineService {
 
   return {
     async deployPackage(actor, code, env, body, options = {}) {
-      const name = await writable(actor, code, env);
+      const name = await direct(actor, 'deploy', code, env).catch((err) => {
+        body.resume();
+        throw err;
+      });
       const max = ctx.settings.maxPackageBytes;
       if (options.contentLength !== undefined && options.contentLength > max) {
         body.resume();
@@ -271,17 +308,17 @@ export function createEngineService(ctx: EngineContext): EngineService {
     },
 
     async listDeploys(actor, code, env, page) {
-      const name = checkEnv(env);
-      await access.assertCanRead(actor, code);
-      const query = deploysQuery().where('deploys.app_code', '=', code).where('deploys.env', '=', name);
+      const name = await allowed(actor, 'app.read', code, env);
+      const query = deploysQuery(db).where('deploys.app_code', '=', code).where('deploys.env', '=', name);
       const rows = await keysetPage(query, DEPLOY_KEYSET, page);
       return mapPage(rows, (r) => r.map((row) => toDeploy(row as DeployJoined)));
     },
 
-    getDeploy: (actor, id) => visibleDeploy(actor, id, 'read'),
+    getDeploy: (actor, id) => visibleDeploy(actor, id, 'app.read'),
 
     async deployLogs(actor, id, options = {}) {
-      const deploy = await visibleDeploy(actor, id, 'read');
+      const deploy = await visibleDeploy(actor, id, 'app.read');
+      if (deploy.jobId === undefined) return { lines: [], nextAfter: options.after ?? 0 };
       return queue.logs(deploy.jobId, {
         ...(options.after !== undefined ? { afterSeq: options.after } : {}),
         ...(options.limit !== undefined ? { limit: options.limit } : {}),
@@ -289,7 +326,26 @@ export function createEngineService(ctx: EngineContext): EngineService {
     },
 
     async cancelDeploy(actor, id) {
-      const deploy = await visibleDeploy(actor, id, 'write');
+      const deploy = await visibleDeploy(actor, id, 'operate');
+      if (deploy.jobId === undefined) {
+        // Approved and waiting for its window: cancelled here; a request not yet decided is
+        // refused or withdrawn, not cancelled.
+        const moved = await db.transaction().execute((trx) =>
+          moveDeploy(trx, audit, {
+            id,
+            from: ['approved'],
+            to: 'cancelled',
+            audit: { actor, action: 'deploy.cancel' },
+          }),
+        );
+        if (moved === null) {
+          throw new BerthError(
+            'JOB_NOT_CANCELLABLE',
+            `The deploy is ${deploy.status}: it cannot be cancelled`,
+          );
+        }
+        return loadDeploy(id);
+      }
       try {
         await queue.cancel(deploy.jobId, {
           inTransaction: (trx) =>
@@ -312,8 +368,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
     },
 
     async listReleases(actor, code, env, page) {
-      const name = checkEnv(env);
-      await access.assertCanRead(actor, code);
+      const name = await allowed(actor, 'app.read', code, env);
       const state = await readEnvState(db, code, name);
       const query = db
         .selectFrom('releases')
@@ -326,7 +381,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
     },
 
     async rollback(actor, code, env, version, options) {
-      const name = await writable(actor, code, env);
+      const emergencyReason = options?.emergencyReason;
+      const name = await direct(actor, 'rollback', code, env, emergencyReason);
       const request = ['rollback', code, name, version ?? null];
       return keyed(actor, options, request, async () => {
         const { state } = await currentRelease(code, name);
@@ -351,12 +407,12 @@ export function createEngineService(ctx: EngineContext): EngineService {
         if (!release.build || !release.artifact_dir)
           throw new BerthError('RELEASE_NOT_FOUND', 'That release never finished building');
         if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
-        return (trx) => enqueue(actor, code, name, 'rollback', { version: target }, { trx });
+        return (trx) => enqueue(actor, code, name, 'rollback', { version: target }, { trx, emergencyReason });
       });
     },
 
     async promote(actor, code, options) {
-      await access.assertCanWrite(actor, code);
+      await direct(actor, 'deploy', code, 'prod');
       return keyed(actor, options, ['promote', code], async () => {
         const { release } = await currentRelease(code, 'stag');
         if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
@@ -365,13 +421,13 @@ export function createEngineService(ctx: EngineContext): EngineService {
     },
 
     async restart(actor, code, env) {
-      const name = await writable(actor, code, env);
+      const name = await allowed(actor, 'operate', code, env);
       await currentRelease(code, name);
       return enqueue(actor, code, name, 'restart', {});
     },
 
     async scale(actor, code, env, processes, options) {
-      const name = await writable(actor, code, env);
+      const name = await allowed(actor, 'operate', code, env);
       const request = ['scale', code, name, processes];
       return keyed(actor, options, request, async () => {
         const { state, release } = await currentRelease(code, name);
@@ -389,12 +445,12 @@ export function createEngineService(ctx: EngineContext): EngineService {
     },
 
     async stop(actor, code, env) {
-      const name = await writable(actor, code, env);
+      const name = await allowed(actor, 'operate', code, env);
       return enqueue(actor, code, name, 'stop', {});
     },
 
     async start(actor, code, env) {
-      const name = await writable(actor, code, env);
+      const name = await allowed(actor, 'operate', code, env);
       const { state, release } = await currentRelease(code, name);
       if (state.status === 'stopped') {
         const counts = formationCounts(parseReleaseBuild(release.build), state.formation);
@@ -404,8 +460,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
     },
 
     async instances(actor, code, env, page) {
-      const name = checkEnv(env);
-      await access.assertCanRead(actor, code);
+      const name = await allowed(actor, 'app.read', code, env);
       const state = await readEnvState(db, code, name);
       const serving = new Set(state.status === 'running' ? state.instances : []);
       const list = keysetPageOf(await ctx.driver.list({ app: code, env: name }), INSTANCE_KEYSET, page);
@@ -431,14 +486,12 @@ export function createEngineService(ctx: EngineContext): EngineService {
     },
 
     async logs(actor, code, env, query) {
-      const name = checkEnv(env);
-      await access.assertCanRead(actor, code);
+      const name = await allowed(actor, 'app.read', code, env);
       return queryAppLogs(ctx.driver, code, name, query, await pastInstances(code, name));
     },
 
     async followLogs(actor, code, env, query, signal) {
-      const name = checkEnv(env);
-      await access.assertCanRead(actor, code);
+      const name = await allowed(actor, 'app.read', code, env);
       const release = logStreams.acquire(actor.userId);
       if (signal.aborted) release();
       else signal.addEventListener('abort', release, { once: true });

@@ -2,7 +2,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteModule } from '../http/server.ts';
 import type { JobHandlers } from '../jobs/index.ts';
+import type { InstanceInfo } from '../runtime/index.ts';
+import { followJob, notifyCrashLoop } from './deploy-events.ts';
 import { createDeployHandler, DEPLOY_JOB_KIND } from './deploy-job.ts';
+import { createDeployRequests, type DeployRequests } from './deploy-requests.ts';
 import type { EngineContext, EngineDeps } from './engine-deps.ts';
 import { engineRoutes } from './engine-routes.ts';
 import { createEngineService, type EngineService } from './engine-service.ts';
@@ -12,6 +15,7 @@ import { createRouteTables, type RouteTables } from './route-tables.ts';
 
 export interface Engine {
   readonly service: EngineService;
+  readonly requests: DeployRequests;
   readonly routes: RouteModule;
   readonly jobHandlers: JobHandlers;
   readonly tables: RouteTables;
@@ -39,6 +43,29 @@ export function createEngine(deps: EngineDeps): Engine {
   });
   const ctx: EngineContext = { ...deps, logger, routes: tables };
   const service = createEngineService(ctx);
+  const requests = createDeployRequests(ctx);
+  deps.queue.onTransition(DEPLOY_JOB_KIND, followJob(ctx));
+
+  // Approved requests whose window opened are queued (and those whose window passed cancelled) by
+  // every berthd; their compare-and-set on the deploy's status starts each once.
+  let scheduleTimer: NodeJS.Timeout | undefined;
+  let scheduling = false;
+  const schedule = async () => {
+    if (scheduling) return;
+    scheduling = true;
+    try {
+      await requests.startDue();
+    } catch (err) {
+      logger.warn({ err }, 'starting approved deploy requests failed');
+    } finally {
+      scheduling = false;
+    }
+  };
+
+  // A crash loop is worth telling people about, once per instance episode.
+  const onCrashLoop = (info: InstanceInfo) => {
+    void notifyCrashLoop(ctx, info).catch((err) => logger.warn({ err }, 'crash-loop notification failed'));
+  };
 
   // Instances that restart may come back on another port: rebuild the table (debounced).
   let pending: NodeJS.Timeout | undefined;
@@ -51,6 +78,7 @@ export function createEngine(deps: EngineDeps): Engine {
   };
   deps.driver.on('restart', onRuntimeChange);
   deps.driver.on('crashloop', onRuntimeChange);
+  deps.driver.on('crashloop', onCrashLoop);
 
   // Self-healing: the boot-time reconcile runs again every healIntervalMs, so an environment whose
   // instances crash-looped (or went missing) gets a `start` deploy that replaces them, the way a
@@ -71,12 +99,19 @@ export function createEngine(deps: EngineDeps): Engine {
 
   return {
     service,
-    routes: engineRoutes({ engine: service }),
+    requests,
+    routes: engineRoutes({ engine: service, requests }),
     jobHandlers: { [DEPLOY_JOB_KIND]: createDeployHandler(ctx) },
     tables,
     currentReleases: (codes) => currentVersions(deps.store.db, codes),
     async reconcile() {
       await reconcile(ctx, service);
+      await schedule();
+      const poll = deps.settings.requestPollMs ?? 1000;
+      if (poll > 0 && !scheduleTimer) {
+        scheduleTimer = setInterval(() => void schedule(), poll);
+        scheduleTimer.unref();
+      }
       const every = deps.settings.healIntervalMs;
       if (every > 0 && !healTimer) {
         healTimer = setInterval(() => void heal(), every);
@@ -90,8 +125,10 @@ export function createEngine(deps: EngineDeps): Engine {
     close() {
       clearTimeout(pending);
       clearInterval(healTimer);
+      clearInterval(scheduleTimer);
       deps.driver.off('restart', onRuntimeChange);
       deps.driver.off('crashloop', onRuntimeChange);
+      deps.driver.off('crashloop', onCrashLoop);
     },
   };
 }

@@ -110,4 +110,91 @@ export const engineMigrations: MigrationSet = {
       await db.schema.alterTable('releases').addColumn('from_version', 'integer').execute();
     },
   },
+  '2026120602_engine_deploy_lifecycle': {
+    // Deploys get a lifecycle of their own (deploy-lifecycle.ts): a status column instead of their
+    // job's, and what approval needs (the job exists only once the deploy is queued, so job_id may be
+    // null). The table is rebuilt on every dialect (SQLite cannot drop NOT NULL); each deploy keeps
+    // its row, with its job's status and finish time as its own.
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+      await db.schema
+        .createTable('deploys_v2')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('app_code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('env', 'varchar(16)', (c) => c.notNull())
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('job_id', 'varchar(64)')
+        .addColumn('release_version', 'integer')
+        .addColumn('params', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('created_by', 'varchar(255)', (c) => c.notNull())
+        .addColumn('created_by_id', 'varchar(64)')
+        .addColumn('created_at', types.bigint, (c) => c.notNull())
+        .addColumn('requested', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('not_before', types.bigint)
+        .addColumn('not_after', types.bigint)
+        .addColumn('decided_by', 'varchar(255)')
+        .addColumn('decided_at', types.bigint)
+        .addColumn('decision_reason', 'text')
+        .addColumn('emergency_reason', 'text')
+        .addColumn('error_code', 'varchar(64)')
+        .addColumn('error', 'text')
+        .addColumn('finished_at', types.bigint)
+        .addColumn('updated_at', types.bigint)
+        .execute();
+      await db
+        .insertInto('deploys_v2')
+        .columns([
+          'id',
+          'app_code',
+          'env',
+          'kind',
+          'status',
+          'job_id',
+          'release_version',
+          'params',
+          'description',
+          'created_by',
+          'created_at',
+          'finished_at',
+          'updated_at',
+        ])
+        .expression(
+          db
+            .selectFrom('deploys as d')
+            .leftJoin('jobs as j', 'j.id', 'd.job_id')
+            .select((s) => [
+              'd.id',
+              'd.app_code',
+              'd.env',
+              'd.kind',
+              s.fn.coalesce('j.status', s.val('failed')).as('status'),
+              'd.job_id',
+              'd.release_version',
+              'd.params',
+              'd.description',
+              'd.created_by',
+              'd.created_at',
+              'j.finished_at',
+              s.fn.coalesce('j.updated_at', 'd.created_at').as('updated_at'),
+            ]),
+        )
+        .execute();
+      await db.schema.dropTable('deploys').execute();
+      await db.schema.alterTable('deploys_v2').renameTo('deploys').execute();
+      await db.schema
+        .createIndex('deploys_app_env_idx')
+        .on('deploys')
+        .columns(['app_code', 'env', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('deploys_status_idx')
+        .on('deploys')
+        .columns(['status', 'not_before'])
+        .execute();
+      await db.schema.createIndex('deploys_job_idx').on('deploys').column('job_id').execute();
+    },
+  },
 };

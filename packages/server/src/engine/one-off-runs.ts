@@ -40,7 +40,7 @@ export function createOneOffRuns(ctx: EngineContext): OneOffRuns {
 
   return {
     async prepare(actor, app, env, command) {
-      await ctx.access.assertCanWrite(actor, app);
+      await ctx.access.authorize(actor, 'run', app, env);
       const state = await readEnvState(db, app, env);
       if (state.release === null) throw new BerthError('NO_CURRENT_RELEASE');
       const release = await findRelease(db, app, env, state.release);

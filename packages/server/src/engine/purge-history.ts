@@ -3,8 +3,8 @@
 // its build log stays with the release as long as the release can be rolled back to. Operations on a
 // kept release (restart, scale, stop, start) and failed attempts go with the retention. Instances
 // stopped longer ago than the log retention leave the instance history (their logs are gone too).
+import { DEPLOY_FINAL_STATUSES } from '@berth/sdk';
 import type { JobQueue } from '../jobs/index.ts';
-import { FINISHED_STATUSES } from '../jobs/job-record.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
 import { purgeIdempotencyKeys } from './idempotency-keys.ts';
@@ -27,7 +27,6 @@ export async function purgeDeployHistory(deps: PurgeHistoryDeps, cutoff: number)
     const removed = await deps.store.db.transaction().execute(async (tx) => {
       const candidates = await tx
         .selectFrom('deploys')
-        .innerJoin('jobs', 'jobs.id', 'deploys.job_id')
         .leftJoin('releases', (join) =>
           join
             .onRef('releases.app_code', '=', 'deploys.app_code')
@@ -36,15 +35,15 @@ export async function purgeDeployHistory(deps: PurgeHistoryDeps, cutoff: number)
         )
         .select(['deploys.id as id', 'deploys.job_id as job_id'])
         .where('deploys.created_at', '<', cutoff)
-        .where('jobs.status', 'in', [...FINISHED_STATUSES])
-        .where('jobs.finished_at', '<', cutoff)
+        .where('deploys.status', 'in', [...DEPLOY_FINAL_STATUSES])
+        .where('deploys.finished_at', '<', cutoff)
         .where((eb) =>
           eb.or([
             eb('releases.id', 'is', null),
             eb('releases.pruned', '=', 1),
             eb('releases.status', '=', 'failed'),
             // Kept releases keep the deploy that made them, not every later operation on them.
-            eb('jobs.status', '!=', 'succeeded'),
+            eb('deploys.status', '!=', 'succeeded'),
             eb('deploys.kind', 'in', [...OPERATION_KINDS]),
           ]),
         )
@@ -52,13 +51,18 @@ export async function purgeDeployHistory(deps: PurgeHistoryDeps, cutoff: number)
         .limit(BATCH)
         .execute();
       if (candidates.length === 0) return 0;
-      const jobIds = await deps.queue.removeFinished(
-        candidates.map((c) => c.job_id),
-        { db: tx },
+      const withJobs = candidates.filter((c) => c.job_id !== null);
+      const jobIds = new Set(
+        await deps.queue.removeFinished(
+          withJobs.map((c) => c.job_id as string),
+          { db: tx },
+        ),
       );
-      if (jobIds.length === 0) return 0;
-      await tx.deleteFrom('deploys').where('job_id', 'in', jobIds).execute();
-      return jobIds.length;
+      // A deploy goes with its job (a job still unfinished keeps it); one that never had a job goes alone.
+      const ids = candidates.filter((c) => c.job_id === null || jobIds.has(c.job_id)).map((c) => c.id);
+      if (ids.length === 0) return 0;
+      await tx.deleteFrom('deploys').where('id', 'in', ids).execute();
+      return ids.length;
     });
     total += removed;
     if (removed < BATCH) break;

@@ -30,21 +30,43 @@ export interface ReleasesTable {
   created_at: number;
 }
 
-/** One row per deploy request; its status, error and times are those of its job. */
+/** One row per deploy, with a lifecycle of its own (deploy-lifecycle.ts); the job that runs it
+ *  exists once it is queued. A deploy that needs approval is a deploy request until decided. */
 export interface DeploysTable {
   id: string;
   app_code: string;
   env: string;
   /** build | rollback | promote | config | restart | scale | stop | start */
   kind: string;
-  job_id: string;
+  /** requested | approved | refused | withdrawn | queued | running | succeeded | failed | cancelled */
+  status: string;
+  job_id: string | null;
   /** The release version the deploy makes current, once known. */
   release_version: number | null;
   /** JSON: what the kind needs (rollback version, source release, formation…). */
   params: string;
+  /** What the deployer (or requester: the request's note) wrote. */
   description: string | null;
   created_by: string;
+  /** The user id behind created_by (null for the platform and for deploys older than requests). */
+  created_by_id: string | null;
   created_at: number;
+  /** 1 when it went through a request (needed approval). */
+  requested: number;
+  /** A request's window: start no earlier / no later than (epoch ms). */
+  not_before: number | null;
+  not_after: number | null;
+  decided_by: string | null;
+  decided_at: number | null;
+  /** The approver's or refuser's reason (or the requester's on withdrawal). */
+  decision_reason: string | null;
+  /** Set when an operator or admin acted without the approval the environment needs. */
+  emergency_reason: string | null;
+  /** Why it ended without its job saying so (a missed window, a deleted app). */
+  error_code: string | null;
+  error: string | null;
+  finished_at: number | null;
+  updated_at: number | null;
 }
 
 /** What should run in an app environment; the reconciler makes the runtime match it. */

@@ -24,7 +24,7 @@ export interface ReleaseProgress {
 
 /** What a deploy's kind needs (stored as JSON in deploys.params). */
 export interface DeployParams {
-  /** rollback: the version to return to. */
+  /** rollback: the version to return to; promote (through a request): the stag version. */
   version?: number;
   /** scale: the new counts. */
   processes?: Record<string, number>;
@@ -176,6 +176,10 @@ async function sourceRelease(ctx: EngineContext, deploy: DeployRow): Promise<Rel
     return findRelease(db, deploy.app_code, deploy.env, params.version);
   }
   const fromEnv = deploy.kind === 'promote' ? 'stag' : deploy.env;
+  // A promotion that went through a request promotes the stag release it named then.
+  if (deploy.kind === 'promote' && params.version !== undefined) {
+    return findRelease(db, deploy.app_code, fromEnv, params.version);
+  }
   const state = await readEnvState(db, deploy.app_code, fromEnv);
   if (state.release === null) throw new BerthError('NO_CURRENT_RELEASE');
   return findRelease(db, deploy.app_code, fromEnv, state.release);

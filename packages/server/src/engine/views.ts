@@ -21,36 +21,51 @@ export interface DeployJoined extends DeployRow {
   job_finished_at: number | null;
 }
 
-/** The reason stored in a deploy's params, if it is one the API knows. */
-function deployReason(params: string): DeployReason | undefined {
+function parseParams(params: string): { reason?: unknown; version?: unknown } {
   try {
-    const reason = (JSON.parse(params) as { reason?: unknown }).reason;
-    return (DEPLOY_REASONS as readonly unknown[]).includes(reason) ? (reason as DeployReason) : undefined;
+    return JSON.parse(params) as { reason?: unknown; version?: unknown };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
 export function toDeploy(row: DeployJoined): Deploy {
+  const status = row.status as DeployStatus;
   const deploy: Deploy = {
     id: row.id,
     app: row.app_code,
     env: row.env as EnvName,
     kind: row.kind as DeployKind,
-    status: (row.job_status ?? 'failed') as DeployStatus,
-    jobId: row.job_id,
+    status,
     createdBy: row.created_by,
     createdAt: Number(row.created_at),
   };
+  if (row.job_id !== null) deploy.jobId = row.job_id;
   if (row.release_version !== null) deploy.release = Number(row.release_version);
-  if (row.job_error && row.job_status !== 'succeeded') {
+  if (row.error !== null && status !== 'succeeded') {
+    deploy.error = { code: row.error_code ?? 'DEPLOY_FAILED', message: row.error };
+  } else if (row.job_error && status !== 'succeeded') {
     deploy.error = { code: row.job_error_code ?? 'DEPLOY_FAILED', message: row.job_error };
   }
   if (row.description) deploy.description = row.description;
-  const reason = deployReason(row.params);
-  if (reason) deploy.reason = reason;
+  const params = parseParams(row.params);
+  const reason = params.reason;
+  if ((DEPLOY_REASONS as readonly unknown[]).includes(reason)) deploy.reason = reason as DeployReason;
+  if (Number(row.requested) === 1) {
+    const request: NonNullable<Deploy['request']> = {};
+    if (row.description) request.note = row.description;
+    if (row.not_before !== null) request.notBefore = Number(row.not_before);
+    if (row.not_after !== null) request.notAfter = Number(row.not_after);
+    if (row.kind === 'promote' && typeof params.version === 'number') request.fromVersion = params.version;
+    if (row.decided_by !== null) request.decidedBy = row.decided_by;
+    if (row.decided_at !== null) request.decidedAt = Number(row.decided_at);
+    if (row.decision_reason !== null) request.reason = row.decision_reason;
+    deploy.request = request;
+  }
+  if (row.emergency_reason !== null) deploy.emergency = { reason: row.emergency_reason };
   if (row.job_started_at !== null) deploy.startedAt = Number(row.job_started_at);
-  if (row.job_finished_at !== null) deploy.finishedAt = Number(row.job_finished_at);
+  const finished = row.finished_at ?? row.job_finished_at;
+  if (finished !== null && finished !== undefined) deploy.finishedAt = Number(finished);
   return deploy;
 }
 

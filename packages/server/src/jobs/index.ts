@@ -13,6 +13,7 @@ export {
   type JobQueueDeps,
   type JobQueueEvent,
   type LeasedJob,
+  type TransitionHook,
 } from './job-queue.ts';
 export type { JobLogLevel, JobRecord, JobStatus } from './job-record.ts';
 export {

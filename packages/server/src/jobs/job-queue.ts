@@ -115,7 +115,16 @@ export interface JobQueue {
   removeFinished(ids: readonly string[], options?: { db?: Kysely<Database> }): Promise<string[]>;
   /** Local (this process) notifications, used to wake workers at once. */
   subscribe(listener: (event: JobQueueEvent) => void): () => void;
+  /**
+   * Runs `hook` inside every transaction that changes the status of a job of `kind` (leased,
+   * settled, retried, cancelled), with the job as it now is, so another module can move its own rows
+   * with the job's, atomically (the deploy engine's deploy statuses). One hook per kind; register it
+   * before workers start. A hook that throws rolls the change back.
+   */
+  onTransition(kind: string, hook: TransitionHook): void;
 }
+
+export type TransitionHook = (tx: Transaction<Database>, job: JobRecord) => Promise<void>;
 
 export interface JobCounts {
   queued: number;
@@ -146,6 +155,12 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
   const logger = deps.logger;
   const nextId = createJobIdGenerator();
   const listeners = new Set<(event: JobQueueEvent) => void>();
+  const hooks = new Map<string, TransitionHook>();
+  /** The transition hook of a job row's kind, if any (called with the row as it now is). */
+  const transitioned = async (tx: Transaction<Database>, row: JobRow) => {
+    const hook = hooks.get(row.kind);
+    if (hook) await hook(tx, toJobRecord(row));
+  };
 
   function emit(event: JobQueueEvent): void {
     for (const listener of listeners) {
@@ -286,9 +301,13 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
               [{ level: 'warn', line: requested ? 'cancel requested' : 'cancelled before it started' }],
               t,
             );
-            const job = toJobRecord(
-              await tx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
-            );
+            const row = await tx
+              .selectFrom('jobs')
+              .selectAll()
+              .where('id', '=', id)
+              .executeTakeFirstOrThrow();
+            if (!requested) await transitioned(tx, row);
+            const job = toJobRecord(row);
             await options.inTransaction?.(tx, job);
             return { job, requested };
           }),
@@ -311,10 +330,10 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       const leased: LeasedJob[] = [];
       for (const candidate of candidates) {
         if (leased.length >= limit) break;
-        let claim = await claimJob(db, candidate, owner, now(), leaseMs);
+        let claim = await claimJob(db, candidate, owner, now(), leaseMs, transitioned);
         if (claim && 'busyKey' in claim && (await clearStaleKeyLock(db, claim.busyKey))) {
           logger.warn({ key: claim.busyKey }, 'removed a stale job key lock');
-          claim = await claimJob(db, candidate, owner, now(), leaseMs);
+          claim = await claimJob(db, candidate, owner, now(), leaseMs, transitioned);
         }
         if (claim && 'row' in claim) {
           const job = toJobRecord(claim.row);
@@ -356,17 +375,17 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         return queue.fail(lease, { message: err.message, code: 'JOB_FAILED', permanent: true });
       }
       const t = now();
-      return settleJob(db, lease, t, () => succeeded(json, t));
+      return settleJob(db, lease, t, transitioned, () => succeeded(json, t));
     },
 
     async fail(lease, failure) {
       const t = now();
-      return settleJob(db, lease, t, (row) => failed(row, failure, t, backoff, random));
+      return settleJob(db, lease, t, transitioned, (row) => failed(row, failure, t, backoff, random));
     },
 
     async release(lease) {
       const t = now();
-      return settleJob(db, lease, t, (row) => released(row, t));
+      return settleJob(db, lease, t, transitioned, (row) => released(row, t));
     },
 
     async reapExpired() {
@@ -382,7 +401,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       let reaped = 0;
       for (const e of expired) {
         const guard = { jobId: e.id, owner: e.lease_owner ?? '', attempt: e.attempts, expiredBefore: t };
-        const job = await settleJob(db, guard, t, (row) => workerLost(row, t));
+        const job = await settleJob(db, guard, t, transitioned, (row) => workerLost(row, t));
         if (job) {
           reaped += 1;
           logger.warn({ jobId: job.id, owner: e.lease_owner, status: job.status }, 'job lease expired');
@@ -447,6 +466,11 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
       return () => {
         listeners.delete(listener);
       };
+    },
+
+    onTransition(kind, hook) {
+      if (hooks.has(kind)) throw new Error(`a transition hook for job kind "${kind}" is registered already`);
+      hooks.set(kind, hook);
     },
   };
   return queue;

@@ -60,7 +60,7 @@ export function createJobsService(deps: {
     const job = await queue.get(id);
     if (JOB_OVERSEERS.includes(actor.role)) return job;
     if (job.appCode === null) throw new BerthError('JOB_NOT_FOUND');
-    await hideAppErrors(() => access.assertCanRead(actor, job.appCode!));
+    await hideAppErrors(() => access.authorize(actor, 'app.read', job.appCode!));
     return job;
   }
 
@@ -68,7 +68,7 @@ export function createJobsService(deps: {
     async list(actor, query = {}) {
       let appCodes: JobListFilter['appCodes'];
       if (query.app !== undefined) {
-        await access.assertCanRead(actor, query.app);
+        await access.authorize(actor, 'app.read', query.app);
         appCodes = [query.app];
       } else if (JOB_OVERSEERS.includes(actor.role)) {
         appCodes = 'all';
@@ -96,7 +96,7 @@ export function createJobsService(deps: {
       const job = await visible(actor, id);
       if (!JOB_CANCELLERS.includes(actor.role)) {
         if (actor.role !== 'developer' || job.appCode === null) throw new BerthError('FORBIDDEN');
-        await hideAppErrors(() => access.assertCanWrite(actor, job.appCode!));
+        await hideAppErrors(() => access.authorize(actor, 'operate', job.appCode!));
       }
       return queue.cancel(id, {
         inTransaction: async (tx, cancelled) => {
@@ -114,7 +114,7 @@ export function createJobsService(deps: {
 }
 
 /** An app the actor may not see makes its jobs invisible too. */
-async function hideAppErrors(check: () => Promise<void>): Promise<void> {
+async function hideAppErrors(check: () => Promise<unknown>): Promise<void> {
   try {
     await check();
   } catch (err) {

@@ -2,7 +2,7 @@
 // with a one-at-a-time key is a candidate only while it is the earliest unfinished job of its key, and
 // its claim also inserts the key into `job_locks` (primary key) in the same transaction, so two jobs
 // of one key never run at once even across processes and clock skew. No SKIP LOCKED needed.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { isUniqueViolation } from '../store/dialect.ts';
 import type { Database } from '../store/schema.ts';
 import { withConflictRetry } from './conflict-retry.ts';
@@ -63,6 +63,8 @@ export async function claimJob(
   owner: string,
   now: number,
   leaseMs: number,
+  /** Runs in the claim's transaction with the claimed row. */
+  onClaimed?: (tx: Transaction<Database>, row: JobRow) => Promise<void>,
 ): Promise<ClaimResult> {
   try {
     return await withConflictRetry(() =>
@@ -99,6 +101,7 @@ export async function claimJob(
           .selectAll()
           .where('id', '=', candidate.id)
           .executeTakeFirstOrThrow();
+        await onClaimed?.(tx, row);
         return { row };
       }),
     );

@@ -44,6 +44,8 @@ export async function settleJob(
   db: Kysely<Database>,
   lease: SettleGuard,
   now: number,
+  /** Runs in the transaction when the status changed, with the row as it now is. */
+  onChanged: ((tx: Transaction<Database>, row: JobRow) => Promise<void>) | undefined,
   decide: (row: JobRow) => Settlement,
 ): Promise<JobRecord | null> {
   return withConflictRetry(() =>
@@ -71,6 +73,7 @@ export async function settleJob(
         .selectAll()
         .where('id', '=', lease.jobId)
         .executeTakeFirstOrThrow();
+      if (fresh.status !== row.status) await onChanged?.(tx, fresh);
       return toJobRecord(fresh);
     }),
   );

@@ -36,7 +36,8 @@ describe.each(testDialects())('app permissions and members on %s', (dialect) => 
       expect((await f.apps.getConfigVar(actor, 'owned', 'prod', 'TOKEN', { reveal: true })).value).toBe(
         't0p',
       );
-      await f.apps.access.assertCanWrite(actor, 'owned');
+      await f.apps.access.authorize(actor, 'deploy', 'owned', 'stag');
+      expect(await f.apps.access.can(actor, 'approve', 'owned', 'prod')).toBe(true);
       expect(await f.apps.access.readableCodes(actor)).toBe('all');
       expect((await f.apps.list(actor)).items.map((a) => a.code)).toEqual(['adminapp', 'owned']);
     }
@@ -50,7 +51,7 @@ describe.each(testDialects())('app permissions and members on %s', (dialect) => 
     const vars = (await f.apps.listConfig(auditor, 'owned', 'prod')).items;
     expect(vars.find((v) => v.name === 'TOKEN')?.value).toBe('********');
     expect(await f.apps.access.readableCodes(auditor)).toBe('all');
-    await f.apps.access.assertCanRead(auditor, 'owned');
+    await f.apps.access.authorize(auditor, 'app.read', 'owned');
 
     expect(await errorCode(() => f.apps.getSecret(auditor, 'owned'))).toBe('FORBIDDEN');
     expect(await errorCode(() => f.apps.rotateSecret(auditor, 'owned'))).toBe('FORBIDDEN');
@@ -65,7 +66,10 @@ describe.each(testDialects())('app permissions and members on %s', (dialect) => 
     expect(await errorCode(() => f.apps.updateConfig(auditor, 'owned', 'prod', { unset: ['PLAIN'] }))).toBe(
       'FORBIDDEN',
     );
-    expect(await errorCode(() => f.apps.access.assertCanWrite(auditor, 'owned'))).toBe('FORBIDDEN');
+    expect(await errorCode(() => f.apps.access.authorize(auditor, 'operate', 'owned', 'stag'))).toBe(
+      'FORBIDDEN',
+    );
+    expect(await f.apps.access.can(auditor, 'approve', 'owned', 'prod')).toBe(false);
     expect((await f.apps.get(admin, 'owned')).name).toBe('Owned');
   });
 
@@ -87,8 +91,8 @@ describe.each(testDialects())('app permissions and members on %s', (dialect) => 
       () => f.apps.listConfig(stranger, 'owned', 'prod'),
       () => f.apps.getConfigVar(stranger, 'owned', 'prod', 'PLAIN'),
       () => f.apps.updateConfig(stranger, 'owned', 'prod', { set: [{ name: 'X', value: '1' }] }),
-      () => f.apps.access.assertCanRead(stranger, 'owned'),
-      () => f.apps.access.assertCanWrite(stranger, 'owned'),
+      () => f.apps.access.authorize(stranger, 'app.read', 'owned'),
+      () => f.apps.access.authorize(stranger, 'deploy', 'owned', 'stag'),
     ];
     for (const attempt of attempts) expect(await errorCode(attempt)).toBe('APP_NOT_FOUND');
     // The same answer as for an app that does not exist.

@@ -79,6 +79,8 @@ export async function startTestBerthd(
       BERTH_GATEWAY_WORKERS: '0',
       // No heal passes behind a test's back (deploy lists stay what the test made); heal.system.test.ts sets it.
       BERTH_HEAL_INTERVAL: '0',
+      // Deploys go straight to prod unless a test is about approvals (approvals tests set it on).
+      BERTH_PROD_APPROVAL: 'off',
       ...options.env,
     },
     dataDir,

@@ -8,6 +8,10 @@ import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { deploysMessages } from './deploys-messages.ts';
 
 const STATUS_KEY = {
+  requested: 'statusRequested',
+  approved: 'statusApproved',
+  refused: 'statusRefused',
+  withdrawn: 'statusWithdrawn',
   queued: 'statusQueued',
   running: 'statusRunning',
   succeeded: 'statusSucceeded',
@@ -16,6 +20,10 @@ const STATUS_KEY = {
 } as const satisfies Record<DeployStatus, string>;
 
 const STATUS_COLOR: Record<DeployStatus, string> = {
+  requested: 'gold',
+  approved: 'cyan',
+  refused: 'error',
+  withdrawn: 'default',
   queued: 'default',
   running: 'processing',
   succeeded: 'success',

@@ -1,0 +1,65 @@
+// What follows from a deploy's job: the deploy's own status moves with its job's, in the job's
+// transaction (the job queue's transition hook), and a finished deploy or a crash-looping instance
+// is told to the app's notification channels.
+import type { EnvName, NotifyEvent } from '@berth/sdk';
+import type { JobRecord, TransitionHook } from '../jobs/index.ts';
+import type { InstanceInfo } from '../runtime/index.ts';
+import { canMove, moveDeploy, statusOfJob } from './deploy-lifecycle.ts';
+import type { EngineContext } from './engine-deps.ts';
+
+/** Moves a deploy with its job: queued -> running -> succeeded | failed | cancelled (or queued again). */
+export function followJob(ctx: EngineContext): TransitionHook {
+  return async (tx, job: JobRecord) => {
+    const to = statusOfJob(job.status);
+    if (!to) return;
+    const d = await tx.selectFrom('deploys').selectAll().where('job_id', '=', job.id).executeTakeFirst();
+    if (!d || d.status === to) return;
+    if (!canMove(d.status as never, to)) {
+      ctx.logger.warn({ deployId: d.id, from: d.status, to }, 'a deploy job moved where its deploy cannot');
+      return;
+    }
+    const detail: Record<string, unknown> = { jobId: job.id };
+    if (job.error && to !== 'succeeded') detail['error'] = job.error.code;
+    const moved = await moveDeploy(tx, ctx.audit, {
+      id: d.id,
+      from: [d.status as never],
+      to,
+      audit: { actor: null, action: to === 'queued' ? 'deploy.retry' : `deploy.${to}`, detail },
+    });
+    if (moved === null || (to !== 'succeeded' && to !== 'failed') || !ctx.notify) return;
+    const event: NotifyEvent = {
+      type: to === 'succeeded' ? 'deploy.succeeded' : 'deploy.failed',
+      app: d.app_code,
+      env: d.env as EnvName,
+      at: job.finishedAt ?? Date.now(),
+      deployId: d.id,
+      kind: d.kind,
+      actor: d.created_by,
+    };
+    const fresh = await tx
+      .selectFrom('deploys')
+      .select('release_version')
+      .where('id', '=', d.id)
+      .executeTakeFirst();
+    if (fresh?.release_version !== null && fresh?.release_version !== undefined) {
+      event.release = Number(fresh.release_version);
+    }
+    if (d.description) event.note = d.description;
+    if (to === 'failed' && job.error) event.error = { code: job.error.code, message: job.error.message };
+    await ctx.notify(tx, event);
+  };
+}
+
+/** Tells the app's channels that an instance gave up restarting. */
+export async function notifyCrashLoop(ctx: EngineContext, info: InstanceInfo | undefined): Promise<void> {
+  if (!ctx.notify || !info) return;
+  await ctx.notify(ctx.store.db, {
+    type: 'instance.crashloop',
+    app: info.app,
+    env: info.env,
+    at: Date.now(),
+    release: info.release,
+    processType: info.processType,
+    instanceId: info.id,
+  });
+}
