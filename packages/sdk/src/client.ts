@@ -31,6 +31,8 @@ import type {
   FormationBody,
   InstanceListResponse,
   ReleaseListResponse,
+  RequestCreateBody,
+  RequestListQuery,
   RollbackBody,
   RunFrame,
 } from './schemas/engine.ts';
@@ -52,6 +54,7 @@ import type {
 } from './schemas/identity.ts';
 import type { Job, JobListQuery, JobListResponse, JobLogsResponse } from './schemas/jobs.ts';
 import type { PageQuery } from './schemas/page.ts';
+import type { AppPermissionsResponse, EnvPolicyBody, EnvPolicyResponse } from './schemas/permissions.ts';
 
 export {
   BAD_RESPONSE,
@@ -368,6 +371,60 @@ export class BerthClient {
 
   cancelDeploy(id: string): Promise<DeployResponse> {
     return this.#request('POST', `/api/v1/deploys/${seg(id)}/cancel`);
+  }
+
+  // --- deploy requests and permissions --------------------------------------------------------
+
+  /** Files a request for a promotion (env `prod`) or a rollback, deployed once approved. */
+  fileRequest(code: string, env: EnvName, body: RequestCreateBody): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/requests`, { body });
+  }
+
+  /** Files a request to deploy a package (a `.tar.gz`), stored until the request is decided. */
+  fileRequestPackage(
+    code: string,
+    env: EnvName,
+    archive: UploadBody,
+    options: { note?: string; notBefore?: number; notAfter?: number } = {},
+  ): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/requests/package`, {
+      raw: { data: archive, contentType: 'application/gzip' },
+      query: { note: options.note, notBefore: options.notBefore, notAfter: options.notAfter },
+    });
+  }
+
+  /** One page of the deploy requests you may see, newest first. */
+  listRequests(query: RequestListQuery = {}): Promise<DeployListResponse> {
+    return this.#request('GET', '/api/v1/requests', { query: { ...query } });
+  }
+
+  getRequest(id: string): Promise<DeployResponse> {
+    return this.#request('GET', `/api/v1/requests/${seg(id)}`);
+  }
+
+  approveRequest(id: string, reason?: string): Promise<DeployResponse> {
+    return this.#request('POST', `/api/v1/requests/${seg(id)}/approve`, { body: reason ? { reason } : {} });
+  }
+
+  refuseRequest(id: string, reason: string): Promise<DeployResponse> {
+    return this.#request('POST', `/api/v1/requests/${seg(id)}/refuse`, { body: { reason } });
+  }
+
+  withdrawRequest(id: string, reason?: string): Promise<DeployResponse> {
+    return this.#request('POST', `/api/v1/requests/${seg(id)}/withdraw`, { body: reason ? { reason } : {} });
+  }
+
+  /** What you may do with the app, per environment. */
+  appPermissions(code: string): Promise<AppPermissionsResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/permissions`);
+  }
+
+  getPolicy(code: string, env: EnvName): Promise<EnvPolicyResponse> {
+    return this.#request('GET', `${envPath(code, env)}/policy`);
+  }
+
+  setPolicy(code: string, env: EnvName, body: EnvPolicyBody): Promise<EnvPolicyResponse> {
+    return this.#request('PUT', `${envPath(code, env)}/policy`, { body });
   }
 
   // --- releases, formation, instances -------------------------------------------------------

@@ -135,6 +135,7 @@ export const EnvPolicyBodySchema = Type.Object(
 );
 export type EnvPolicyBody = Static<typeof EnvPolicyBodySchema>;
 export const EnvPolicyResponseSchema = Type.Object({ policy: EnvPolicySchema });
+export type EnvPolicyResponse = Static<typeof EnvPolicyResponseSchema>;
 
 const ActionListSchema = Type.Array(Type.Union(APP_ACTIONS.map((a) => Type.Literal(a))));
 
