@@ -357,16 +357,18 @@ export function createDeployRequests(ctx: EngineContext): DeployRequests {
     },
 
     async approve(actor, id, reason) {
-      const d = await requestFor(actor, id, 'approve');
+      const d = await requestFor(actor, id, 'app.read');
       if (d.created_by_id === actor.userId) throw new BerthError('SELF_APPROVAL_FORBIDDEN');
+      await requestFor(actor, id, 'approve');
       return decide(actor, d, 'approved', reason, 'request.approved');
     },
 
     async refuse(actor, id, reason) {
-      const d = await requestFor(actor, id, 'approve');
+      const d = await requestFor(actor, id, 'app.read');
       if (d.created_by_id === actor.userId) {
         throw new BerthError('SELF_APPROVAL_FORBIDDEN', 'Withdraw your own request instead of refusing it');
       }
+      await requestFor(actor, id, 'approve');
       return decide(actor, d, 'refused', reason, 'request.refused');
     },
 

@@ -16,6 +16,8 @@ describe('engine settings', () => {
       maxInstancesPerApp: 20,
       runTimeoutMs: 3_600_000,
       runsPerApp: 3,
+      prodApproval: true,
+      requestPollMs: 1000,
     });
   });
 
@@ -31,6 +33,8 @@ describe('engine settings', () => {
         BERTH_MAX_INSTANCES_PER_APP: '50',
         BERTH_RUN_TIMEOUT: '15m',
         BERTH_RUNS_PER_APP: '5',
+        BERTH_PROD_APPROVAL: 'off',
+        BERTH_REQUEST_POLL: '250ms',
       },
       '/tmp',
     ).engine;
@@ -46,6 +50,8 @@ describe('engine settings', () => {
       maxInstancesPerApp: 50,
       runTimeoutMs: 15 * 60_000,
       runsPerApp: 5,
+      prodApproval: false,
+      requestPollMs: 250,
     });
     expect(loadConfig({ BERTH_ACCESS_LOG: 'false' }, '/tmp').engine.accessLog).toBe(false);
     expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '512k' }, '/tmp').engine.maxPackageBytes).toBe(512 * 1024);

@@ -1,0 +1,100 @@
+// kill -9 of berthd between the approval of a deploy request and its start: the next berthd on the
+// same store starts each approved request exactly once — the one approved with an open window (its
+// job was queued in the approval's transaction) and the one still waiting for its window.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Fixture } from '../jobs/processes.ts';
+import { createTestDatabase, systemDialects, type TestDatabase } from '../support/databases.ts';
+import { ADMIN_PASSWORD, berthdTestEnv, loginCookieHeader } from '../support/harness.ts';
+import { killLeft, startKillable } from './killable.ts';
+import { json, tinyApp } from './support.ts';
+
+const PW = 'approvals-kill-password-1';
+
+describe.each(systemDialects())('kill -9 around approvals on %s', (dialect) => {
+  let db: TestDatabase | undefined;
+  let dataDir: string | undefined;
+  const running: Fixture[] = [];
+  afterAll(async () => {
+    killLeft(running);
+    await db?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('approved requests start exactly once after berthd was killed between approval and start', async () => {
+    db = await createTestDatabase(dialect);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-approve-k9-'));
+    const env = {
+      ...berthdTestEnv(db, dataDir),
+      BERTH_JOB_POLL: '100ms',
+      BERTH_JOB_LEASE: '5m',
+      BERTH_DRAIN: '200ms',
+      BERTH_PROD_APPROVAL: 'on',
+      BERTH_REQUEST_POLL: '200ms',
+    };
+    const start = () => startKillable(env, 'gk9', running);
+    const a = await start();
+    expect((await a.api('POST', '/api/v1/apps', { code: 'gk9', name: 'gk9' })).app.code).toBe('gk9');
+    for (const [username, role] of [
+      ['dev', 'developer'],
+      ['op', 'operator'],
+    ]) {
+      expect((await a.api('POST', '/api/v1/users', { username, password: PW, role })).user.username).toBe(
+        username,
+      );
+    }
+    const member = await fetch(`${a.url}/api/v1/apps/gk9/members`, {
+      method: 'POST',
+      headers: {
+        cookie: await loginCookieHeader(a.url, 'admin', ADMIN_PASSWORD),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ username: 'dev' }),
+    });
+    expect(member.status).toBe(204);
+    const stag = await a.upload(await tinyApp({ text: 'gk9' }));
+    expect((await a.waitFor(stag.id, ['succeeded', 'failed'])).status).toBe('succeeded');
+
+    const as = async (url: string, user: string, method: string, p: string, body: unknown) => {
+      const cookie = await loginCookieHeader(url, user, PW);
+      const res = await fetch(url + p, {
+        method,
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return json(res);
+    };
+    const later = await as(a.url, 'dev', 'POST', '/api/v1/apps/gk9/envs/prod/requests', {
+      kind: 'promote',
+      notBefore: Date.now() + 3000,
+    });
+    const now = await as(a.url, 'dev', 'POST', '/api/v1/apps/gk9/envs/prod/requests', { kind: 'promote' });
+    expect(
+      (await as(a.url, 'op', 'POST', `/api/v1/requests/${later.deploy.id}/approve`, {})).deploy.status,
+    ).toBe('approved');
+    // Approved with its window open: queued in the approval's transaction (a worker may have it already).
+    expect(['queued', 'running']).toContain(
+      (await as(a.url, 'op', 'POST', `/api/v1/requests/${now.deploy.id}/approve`, {})).deploy.status,
+    );
+    a.p.child.kill('SIGKILL');
+    await a.p.exited;
+
+    const b = await start();
+    const first = await b.waitFor(now.deploy.id, ['succeeded', 'failed', 'cancelled']);
+    const second = await b.waitFor(later.deploy.id, ['succeeded', 'failed', 'cancelled']);
+    expect([first.status, second.status]).toEqual(['succeeded', 'succeeded']);
+    expect(second.startedAt).toBeGreaterThanOrEqual(later.deploy.request.notBefore);
+    const releases = (await b.api('GET', '/api/v1/apps/gk9/envs/prod/releases')).releases;
+    // Two releases, one per request (a release the killed attempt had begun may leave a gap).
+    expect(releases).toHaveLength(2);
+    expect(new Set([first.release, second.release]).size).toBe(2);
+    const jobs = (await b.api('GET', '/api/v1/jobs?app=gk9&kind=deploy&limit=100')).jobs as Array<{
+      payload: { deployId: string };
+    }>;
+    for (const id of [now.deploy.id, later.deploy.id]) {
+      expect(jobs.filter((j) => j.payload.deployId === id)).toHaveLength(1);
+    }
+  }, 180_000);
+});
