@@ -149,7 +149,8 @@ export function createPermissions(deps: {
       .execute();
     const out = { stag: defaultPolicy('stag', approval), prod: defaultPolicy('prod', approval) };
     for (const row of rows) {
-      if (row.name === 'stag' || row.name === 'prod') out[row.name] = parsePolicy(row.name, row.policy, approval);
+      if (row.name === 'stag' || row.name === 'prod')
+        out[row.name] = parsePolicy(row.name, row.policy, approval);
     }
     return out;
   }

@@ -1,6 +1,3 @@
-// HTTP routes of the deploy engine: thin, schema-validated, calling the engine service.
-import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
 import {
   AppLogsQuerySchema,
   AppLogsResponseSchema,
@@ -16,7 +13,6 @@ import {
   FormationBodySchema,
   IdempotencyHeadersSchema,
   InstanceListResponseSchema,
-  PACKAGE_CONTENT_TYPES,
   PageQuerySchema,
   PromoteBodySchema,
   ReleaseListResponseSchema,
@@ -26,12 +22,13 @@ import {
   RunFrameSchema,
 } from '@berth/sdk';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { BerthError, isBerthError } from '../errors.ts';
+import { isBerthError } from '../errors.ts';
 import { type RouteModule, requireActor } from '../http/server.ts';
 import { pageBody } from '../store/keyset.ts';
-import type { DeployRequests } from './deploy-requests.ts';
 import type { EngineService } from './engine-service.ts';
+import { acceptPackageBodies, withPackageBody } from './package-body.ts';
 import { deployRequestRoutes } from './request-routes.ts';
+import type { DeployRequests } from './request-service.ts';
 
 const tags = ['deploys'];
 
@@ -54,7 +51,7 @@ export function engineRoutes(deps: { engine: EngineService; requests: DeployRequ
     // Package uploads: the body stays a stream (written to disk with its own size limit).
     await app.register(async (plain) => {
       const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
-      scope.addContentTypeParser([...PACKAGE_CONTENT_TYPES], (_req, payload, done) => done(null, payload));
+      acceptPackageBodies(scope);
       scope.post(
         '/api/v1/apps/:code/envs/:env/deploys',
         {
@@ -69,27 +66,14 @@ export function engineRoutes(deps: { engine: EngineService; requests: DeployRequ
         },
         async (req, reply) => {
           const actor = requireActor(req);
-          const raw = req.body as IncomingMessage | undefined;
-          const body = raw === undefined ? Readable.from([]) : raw;
-          if (!(body instanceof Readable)) {
-            throw new BerthError(
-              'UNSUPPORTED_MEDIA_TYPE',
-              `Send the package as the raw body (${PACKAGE_CONTENT_TYPES.join(', ')})`,
-            );
-          }
-          const length = Number(req.headers['content-length']);
-          try {
-            const deploy = await engine.deployPackage(actor, req.params.code, req.params.env, body, {
+          const deploy = await withPackageBody(req, reply, (body, contentLength) =>
+            engine.deployPackage(actor, req.params.code, req.params.env, body, {
               description: req.query.description,
-              contentLength: Number.isFinite(length) ? length : undefined,
+              contentLength,
               idempotencyKey: req.headers['idempotency-key'],
-            });
-            return reply.status(202).send({ deploy });
-          } catch (err) {
-            // The rest of a refused upload is not read: the connection cannot be reused.
-            if (!body.readableEnded) reply.header('connection', 'close');
-            throw err;
-          }
+            }),
+          );
+          return reply.status(202).send({ deploy });
         },
       );
     });

@@ -28,13 +28,13 @@ import { DEPLOY_JOB_KIND, type DeployJobPayload, type DeployParams } from './dep
 import { moveDeploy } from './deploy-lifecycle.ts';
 import { DEPLOY_KEYSET, deploysQuery, loadDeploy as loadDeployRow } from './deploy-reads.ts';
 import type { EngineContext } from './engine-deps.ts';
-import { findRelease, readEnvState } from './engine-store.ts';
+import { assertRedeployable, findRelease, readEnvState, releaseBefore } from './engine-store.ts';
 import { idempotentDeploy } from './idempotency-keys.ts';
 import { forgetApp, recentInstances } from './instance-history.ts';
 import { assertWithinInstanceLimit } from './instance-limit.ts';
 import { createOneOffRuns, type PreparedRun } from './one-off-runs.ts';
 import { removeReleaseImages } from './prune-releases.ts';
-import { receivePackage } from './receive-package.ts';
+import { acceptPackage } from './receive-package.ts';
 import { formationCounts, parseReleaseBuild } from './release-build.ts';
 import { createStreamLimit } from './stream-limit.ts';
 import { type DeployJoined, toDeploy, toRelease } from './views.ts';
@@ -276,21 +276,20 @@ export function createEngineService(ctx: EngineContext): EngineService {
 
   return {
     async deployPackage(actor, code, env, body, options = {}) {
-      const name = await direct(actor, 'deploy', code, env).catch((err) => {
-        body.resume();
-        throw err;
+      const {
+        id,
+        file,
+        sha256,
+        checked: name,
+      } = await acceptPackage(body, {
+        dataDir: ctx.settings.dataDir,
+        maxBytes: ctx.settings.maxPackageBytes,
+        contentLength: options.contentLength,
+        check: () => direct(actor, 'deploy', code, env),
       });
-      const max = ctx.settings.maxPackageBytes;
-      if (options.contentLength !== undefined && options.contentLength > max) {
-        body.resume();
-        throw new BerthError('PAYLOAD_TOO_LARGE', `A package is limited to ${max} bytes`);
-      }
-      const id = newId('dep');
-      const file = packagePath(ctx.settings.dataDir, id);
-      const received = await receivePackage(body, file, max);
       try {
         const request = ['deploy', code, name, options.description ?? null];
-        if (options.idempotencyKey !== undefined) request.push(received.sha256);
+        if (options.idempotencyKey !== undefined) request.push(sha256);
         const deploy = await keyed(
           actor,
           options,
@@ -386,27 +385,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
       const request = ['rollback', code, name, version ?? null];
       return keyed(actor, options, request, async () => {
         const { state } = await currentRelease(code, name);
-        let target = version;
-        if (target === undefined) {
-          const before = await db
-            .selectFrom('releases')
-            .select('version')
-            .where('app_code', '=', code)
-            .where('env', '=', name)
-            .where('status', '=', 'ready')
-            .where('version', '<', state.release!)
-            .orderBy('version', 'desc')
-            .executeTakeFirst();
-          if (!before)
-            throw new BerthError('RELEASE_NOT_FOUND', 'There is no release before the current one');
-          target = Number(before.version);
-        }
-        const release = await findRelease(db, code, name, target);
-        if (release.status !== 'ready' && release.status !== 'failed')
-          throw new BerthError('RELEASE_NOT_FOUND');
-        if (!release.build || !release.artifact_dir)
-          throw new BerthError('RELEASE_NOT_FOUND', 'That release never finished building');
-        if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
+        const target = version ?? (await releaseBefore(db, code, name, state.release!));
+        assertRedeployable(await findRelease(db, code, name, target));
         return (trx) => enqueue(actor, code, name, 'rollback', { version: target }, { trx, emergencyReason });
       });
     },
@@ -540,6 +520,14 @@ export function createEngineService(ctx: EngineContext): EngineService {
         ctx.logger.warn({ err, app: code }, 'could not remove the release images of a deleted app'),
       );
       await db.deleteFrom('releases').where('app_code', '=', code).execute();
+      // Packages kept for deploys that never ran (requests waiting for approval, cancelled builds).
+      const builds = await db
+        .selectFrom('deploys')
+        .select('id')
+        .where('app_code', '=', code)
+        .where('kind', '=', 'build')
+        .execute();
+      for (const b of builds) await fs.promises.rm(packagePath(ctx.settings.dataDir, b.id), { force: true });
       await db.deleteFrom('deploys').where('app_code', '=', code).execute();
       await forgetApp(db, code);
       await fs.promises.rm(path.join(ctx.settings.dataDir, 'releases', code), {

@@ -141,3 +141,28 @@ export async function reserveRelease(
 export async function findDeploy(db: Db, id: string): Promise<DeployRow | undefined> {
   return db.selectFrom('deploys').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** The newest ready release of the env before `current` (what a rollback goes back to by default);
+ *  RELEASE_NOT_FOUND when there is none. */
+export async function releaseBefore(db: Db, app: string, env: string, current: number): Promise<number> {
+  const before = await db
+    .selectFrom('releases')
+    .select('version')
+    .where('app_code', '=', app)
+    .where('env', '=', env)
+    .where('status', '=', 'ready')
+    .where('version', '<', current)
+    .orderBy('version', 'desc')
+    .executeTakeFirst();
+  if (!before) throw new BerthError('RELEASE_NOT_FOUND', 'There is no release before the current one');
+  return Number(before.version);
+}
+
+/** Checks that a release can be deployed again (rollback, promote): built, and not pruned. */
+export function assertRedeployable(release: ReleaseRow): void {
+  if (release.status !== 'ready' && release.status !== 'failed') throw new BerthError('RELEASE_NOT_FOUND');
+  if (!release.build || !release.artifact_dir) {
+    throw new BerthError('RELEASE_NOT_FOUND', 'That release never finished building');
+  }
+  if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
+}

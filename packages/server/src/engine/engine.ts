@@ -5,12 +5,12 @@ import type { JobHandlers } from '../jobs/index.ts';
 import type { InstanceInfo } from '../runtime/index.ts';
 import { followJob, notifyCrashLoop } from './deploy-events.ts';
 import { createDeployHandler, DEPLOY_JOB_KIND } from './deploy-job.ts';
-import { createDeployRequests, type DeployRequests } from './deploy-requests.ts';
 import type { EngineContext, EngineDeps } from './engine-deps.ts';
 import { engineRoutes } from './engine-routes.ts';
 import { createEngineService, type EngineService } from './engine-service.ts';
 import { currentVersions } from './engine-store.ts';
 import { reconcile } from './reconciler.ts';
+import { createDeployRequests, type DeployRequests } from './request-service.ts';
 import { createRouteTables, type RouteTables } from './route-tables.ts';
 
 export interface Engine {

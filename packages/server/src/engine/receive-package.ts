@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { newId } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
+import { packagePath } from './build-release.ts';
 
 /** Resolves with the bytes written to `file` (created with mode 0600) and their sha256 (hex). */
 export async function receivePackage(
@@ -42,4 +44,29 @@ export async function receivePackage(
     await fs.promises.rm(file, { force: true });
     throw err;
   }
+}
+
+/**
+ * Receives an upload as the package of a new deploy (its id made here): a declared length over
+ * `maxBytes` is refused before anything is read (the rest of the body is drained), the bytes are
+ * written to `packagePath(dataDir, id)`. `check` runs first: a refusal there drains the body too.
+ */
+export async function acceptPackage<T>(
+  body: Readable,
+  options: { dataDir: string; maxBytes: number; contentLength?: number | undefined; check: () => Promise<T> },
+): Promise<{ id: string; file: string; sha256: string; checked: T }> {
+  let checked: T;
+  try {
+    checked = await options.check();
+    if (options.contentLength !== undefined && options.contentLength > options.maxBytes) {
+      throw new BerthError('PAYLOAD_TOO_LARGE', `A package is limited to ${options.maxBytes} bytes`);
+    }
+  } catch (err) {
+    body.resume();
+    throw err;
+  }
+  const id = newId('dep');
+  const file = packagePath(options.dataDir, id);
+  const received = await receivePackage(body, file, options.maxBytes);
+  return { id, file, sha256: received.sha256, checked };
 }

@@ -1,23 +1,19 @@
-// HTTP routes of deploy requests: file (JSON or a raw package), list, read, approve, refuse, withdraw.
-import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
 import {
   DecisionBodySchema,
   DeployListResponseSchema,
   DeployParamsSchema,
   DeployResponseSchema,
   EngineEnvParamsSchema,
-  PACKAGE_CONTENT_TYPES,
   RefuseBodySchema,
   RequestCreateBodySchema,
   RequestListQuerySchema,
   RequestPackageQuerySchema,
 } from '@berth/sdk';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { BerthError } from '../errors.ts';
 import { type RouteModule, requireActor } from '../http/server.ts';
 import { pageBody } from '../store/keyset.ts';
-import type { DeployRequests } from './deploy-requests.ts';
+import { acceptPackageBodies, withPackageBody } from './package-body.ts';
+import type { DeployRequests } from './request-service.ts';
 
 const tags = ['requests'];
 const created = { 201: DeployResponseSchema };
@@ -32,7 +28,7 @@ export function deployRequestRoutes(requests: DeployRequests): RouteModule {
   return async (app) => {
     await app.register(async (plain) => {
       const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
-      scope.addContentTypeParser([...PACKAGE_CONTENT_TYPES], (_req, payload, done) => done(null, payload));
+      acceptPackageBodies(scope);
       scope.post(
         '/api/v1/apps/:code/envs/:env/requests/package',
         {
@@ -46,27 +42,15 @@ export function deployRequestRoutes(requests: DeployRequests): RouteModule {
         },
         async (req, reply) => {
           const actor = requireActor(req);
-          const raw = req.body as IncomingMessage | undefined;
-          const body = raw === undefined ? Readable.from([]) : raw;
-          if (!(body instanceof Readable)) {
-            throw new BerthError(
-              'UNSUPPORTED_MEDIA_TYPE',
-              `Send the package as the raw body (${PACKAGE_CONTENT_TYPES.join(', ')})`,
-            );
-          }
-          const length = Number(req.headers['content-length']);
-          try {
-            const deploy = await requests.filePackage(actor, req.params.code, req.params.env, body, {
+          const deploy = await withPackageBody(req, reply, (body, contentLength) =>
+            requests.filePackage(actor, req.params.code, req.params.env, body, {
               note: req.query.note,
               notBefore: req.query.notBefore,
               notAfter: req.query.notAfter,
-              contentLength: Number.isFinite(length) ? length : undefined,
-            });
-            return reply.status(201).send({ deploy });
-          } catch (err) {
-            if (!body.readableEnded) reply.header('connection', 'close');
-            throw err;
-          }
+              contentLength,
+            }),
+          );
+          return reply.status(201).send({ deploy });
         },
       );
     });

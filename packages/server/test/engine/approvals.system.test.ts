@@ -12,12 +12,12 @@ const code = 'gated';
 describe.each(systemDialects())('deploy approvals on %s', (dialect) => {
   let f: EngineFixture;
   const cookies: Record<string, string> = {};
-  // biome-ignore lint/suspicious/noExplicitAny: wire JSON
   const as = async (
     user: string,
     method: string,
     p: string,
     body?: unknown,
+    // biome-ignore lint/suspicious/noExplicitAny: wire JSON
   ): Promise<{ status: number; body: any }> => {
     const res = await f.t.api(method, p, { cookie: cookies[user]!, ...(body === undefined ? {} : { body }) });
     return { status: res.status, body: res.body };

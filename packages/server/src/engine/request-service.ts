@@ -33,8 +33,8 @@ import { DEPLOY_JOB_KIND, type DeployJobPayload } from './deploy-job.ts';
 import { moveDeploy } from './deploy-lifecycle.ts';
 import { DEPLOY_KEYSET, deploysQuery, loadDeploy } from './deploy-reads.ts';
 import type { EngineContext } from './engine-deps.ts';
-import { findRelease, readEnvState } from './engine-store.ts';
-import { receivePackage } from './receive-package.ts';
+import { assertRedeployable, findRelease, readEnvState, releaseBefore } from './engine-store.ts';
+import { acceptPackage } from './receive-package.ts';
 import type { DeployRow } from './tables.ts';
 import { type DeployJoined, toDeploy } from './views.ts';
 
@@ -280,27 +280,12 @@ export function createDeployRequests(ctx: EngineContext): DeployRequests {
         params = { version };
       } else {
         let version = body.version;
-        const state = await readEnvState(db, code, name);
         if (version === undefined) {
+          const state = await readEnvState(db, code, name);
           if (state.release === null) throw new BerthError('NO_CURRENT_RELEASE');
-          const before = await db
-            .selectFrom('releases')
-            .select('version')
-            .where('app_code', '=', code)
-            .where('env', '=', name)
-            .where('status', '=', 'ready')
-            .where('version', '<', state.release)
-            .orderBy('version', 'desc')
-            .executeTakeFirst();
-          if (!before)
-            throw new BerthError('RELEASE_NOT_FOUND', 'There is no release before the current one');
-          version = Number(before.version);
+          version = await releaseBefore(db, code, name, state.release);
         }
-        const release = await findRelease(db, code, name, version);
-        if (!release.build || !release.artifact_dir) {
-          throw new BerthError('RELEASE_NOT_FOUND', 'That release never finished building');
-        }
-        if (Number(release.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
+        assertRedeployable(await findRelease(db, code, name, version));
         params = { version };
       }
       const id = newId('dep');
@@ -321,21 +306,15 @@ export function createDeployRequests(ctx: EngineContext): DeployRequests {
 
     async filePackage(actor, code, env, body, options) {
       const name = env as EnvName;
-      try {
-        await access.authorize(actor, 'deploy.request', code, name);
-        checkWindow(options.notBefore, options.notAfter, Date.now());
-      } catch (err) {
-        body.resume();
-        throw err;
-      }
-      const max = ctx.settings.maxPackageBytes;
-      if (options.contentLength !== undefined && options.contentLength > max) {
-        body.resume();
-        throw new BerthError('PAYLOAD_TOO_LARGE', `A package is limited to ${max} bytes`);
-      }
-      const id = newId('dep');
-      const file = packagePath(ctx.settings.dataDir, id);
-      const received = await receivePackage(body, file, max);
+      const { id, file, sha256 } = await acceptPackage(body, {
+        dataDir: ctx.settings.dataDir,
+        maxBytes: ctx.settings.maxPackageBytes,
+        contentLength: options.contentLength,
+        check: async () => {
+          await access.authorize(actor, 'deploy.request', code, name);
+          checkWindow(options.notBefore, options.notAfter, Date.now());
+        },
+      });
       try {
         await db.transaction().execute((trx) =>
           insertRequest(trx, actor, {
@@ -343,7 +322,7 @@ export function createDeployRequests(ctx: EngineContext): DeployRequests {
             code,
             env: name,
             kind: 'build',
-            params: { sha256: received.sha256 },
+            params: { sha256 },
             note: options.note,
             notBefore: options.notBefore,
             notAfter: options.notAfter,
