@@ -26,7 +26,7 @@ import { isBerthError } from '../errors.ts';
 import { type RouteModule, requireActor } from '../http/server.ts';
 import { pageBody } from '../store/keyset.ts';
 import type { EngineService } from './engine-service.ts';
-import { acceptPackageBodies, withPackageBody } from './package-body.ts';
+import { acceptPackageBodies, withPackageBody } from './package-upload-routes.ts';
 import { deployRequestRoutes } from './request-routes.ts';
 import type { DeployRequests } from './request-service.ts';
 

@@ -12,7 +12,7 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type RouteModule, requireActor } from '../http/server.ts';
 import { pageBody } from '../store/keyset.ts';
-import { acceptPackageBodies, withPackageBody } from './package-body.ts';
+import { acceptPackageBodies, withPackageBody } from './package-upload-routes.ts';
 import type { DeployRequests } from './request-service.ts';
 
 const tags = ['requests'];
