@@ -90,7 +90,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'POST /api/v1/apps/:code/envs/:env/deploys': {
     id: 'createDeploy',
     packageBody: true,
-    errors: [...ENV, 'PACKAGE_INVALID', 'PAYLOAD_TOO_LARGE'],
+    errors: [...ENV, 'APPROVAL_REQUIRED', 'PACKAGE_INVALID', 'PAYLOAD_TOO_LARGE'],
   },
   'GET /api/v1/apps/:code/envs/:env/deploys': { id: 'listDeploys', errors: ENV },
   'GET /api/v1/deploys/:id': { id: 'getDeploy', errors: ['DEPLOY_NOT_FOUND'] },
@@ -102,12 +102,42 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /api/v1/apps/:code/envs/:env/releases': { id: 'listReleases', errors: ENV },
   'POST /api/v1/apps/:code/envs/:env/rollback': {
     id: 'rollback',
-    errors: [...CURRENT, 'RELEASE_NOT_FOUND', 'RELEASE_PRUNED'],
+    errors: [...CURRENT, 'APPROVAL_REQUIRED', 'RELEASE_NOT_FOUND', 'RELEASE_PRUNED'],
   },
   'POST /api/v1/apps/:code/promote': {
     id: 'promote',
-    errors: [...APP, 'NO_CURRENT_RELEASE', 'RELEASE_PRUNED'],
+    errors: [...APP, 'APPROVAL_REQUIRED', 'NO_CURRENT_RELEASE', 'RELEASE_PRUNED'],
   },
+  // deploy requests and permissions
+  'POST /api/v1/apps/:code/envs/:env/requests': {
+    id: 'fileDeployRequest',
+    errors: [...ENV, 'NO_CURRENT_RELEASE', 'RELEASE_NOT_FOUND', 'RELEASE_PRUNED'],
+  },
+  'POST /api/v1/apps/:code/envs/:env/requests/package': {
+    id: 'filePackageDeployRequest',
+    packageBody: true,
+    errors: [...ENV, 'PAYLOAD_TOO_LARGE'],
+  },
+  'GET /api/v1/requests': { id: 'listDeployRequests', errors: APP },
+  'GET /api/v1/requests/:id': {
+    id: 'getDeployRequest',
+    errors: ['DEPLOY_NOT_FOUND', 'REQUEST_NOT_PENDING'],
+  },
+  'POST /api/v1/requests/:id/approve': {
+    id: 'approveDeployRequest',
+    errors: ['DEPLOY_NOT_FOUND', 'REQUEST_NOT_PENDING', 'SELF_APPROVAL_FORBIDDEN'],
+  },
+  'POST /api/v1/requests/:id/refuse': {
+    id: 'refuseDeployRequest',
+    errors: ['DEPLOY_NOT_FOUND', 'REQUEST_NOT_PENDING', 'SELF_APPROVAL_FORBIDDEN'],
+  },
+  'POST /api/v1/requests/:id/withdraw': {
+    id: 'withdrawDeployRequest',
+    errors: ['DEPLOY_NOT_FOUND', 'REQUEST_NOT_PENDING'],
+  },
+  'GET /api/v1/apps/:code/permissions': { id: 'getAppPermissions', errors: APP },
+  'GET /api/v1/apps/:code/envs/:env/policy': { id: 'getEnvPolicy', errors: ENV },
+  'PUT /api/v1/apps/:code/envs/:env/policy': { id: 'setEnvPolicy', errors: ENV },
   'POST /api/v1/apps/:code/envs/:env/restart': { id: 'restartEnv', errors: CURRENT },
   'POST /api/v1/apps/:code/envs/:env/run': {
     id: 'runCommand',
