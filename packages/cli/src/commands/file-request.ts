@@ -75,7 +75,7 @@ export function requestText(option: string, text: string): string {
 
 /** The hint for APPROVAL_REQUIRED: the same command with --request. */
 export function requestHint(command: string): string {
-  return `add --request to file a deploy request instead: ${command} --request --note TEXT`;
+  return `or add --request: ${command} --request --note TEXT`;
 }
 
 /** A usage error for --note, --at or --until given to a command that deploys directly. */
@@ -114,8 +114,7 @@ export async function fileRequest(
     `Filed deploy request ${deploy.id}: ${requestedText(deploy)}, waiting for approval${window ? ` (window: ${window})` : ''}.`,
   );
   ctx.out.note(
-    `An approver runs 'berth approve ${deploy.id}' or 'berth refuse ${deploy.id} --reason TEXT'; ` +
-      `'berth requests show ${deploy.id}' shows it, 'berth requests withdraw ${deploy.id}' withdraws it.`,
+    `An approver runs 'berth approve ${deploy.id}'; until it starts, 'berth requests withdraw ${deploy.id}' withdraws it.`,
   );
   return deploy;
 }

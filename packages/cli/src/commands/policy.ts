@@ -131,6 +131,11 @@ export const permissionsGroup: Group = {
           }),
           '',
         );
+        if (ENV_NAMES.some((env) => body.envs[env].approval)) {
+          ctx.out.note(
+            "Where approval is needed, deploys and rollbacks go through approved requests ('--request').",
+          );
+        }
       },
     },
   ],

@@ -93,7 +93,7 @@ export const rollbackGroup: Group = {
         const { app, env } = target(ctx, ROLLBACK_USAGE);
         const command = `berth rollback ${ctx.args[0] ? `${ctx.args[0]} ` : ''}--app ${app} --env ${env}`;
         return {
-          APPROVAL_REQUIRED: `${requestHint(command)} (operators and admins: --emergency REASON rolls back at once)`,
+          APPROVAL_REQUIRED: `${requestHint(command)}; operators and admins may roll back at once with --emergency REASON`,
         };
       },
       async run(ctx) {
