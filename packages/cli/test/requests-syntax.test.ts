@@ -10,7 +10,7 @@ import { windowText } from '../src/commands/request-view.ts';
 import { EXIT } from '../src/errors.ts';
 import { AT_HELP, parseAt } from '../src/since.ts';
 import { onOff, policyRoles, usernameList } from '../src/validate.ts';
-import { closedPort } from './support/cli.ts';
+import { unreachable } from './support/cli.ts';
 import { runInProcess } from './support/in-process.ts';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-requests-'));
@@ -18,11 +18,6 @@ afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
 function cli(argv: string[], env: Record<string, string> = {}) {
   return runInProcess(argv, { env: { XDG_CONFIG_HOME: home, ...env } });
-}
-
-/** Credentials for a server that is not there: a command that got as far as a request exits 4. */
-async function unreachable(): Promise<Record<string, string>> {
-  return { BERTH_URL: `http://127.0.0.1:${await closedPort()}`, BERTH_TOKEN: 'berth_test' };
 }
 
 /** A local time on a given day, as epoch ms. */
@@ -120,114 +115,66 @@ describe('policy syntax (--roles, --approvers, --approval)', () => {
 });
 
 describe('checks before any request', () => {
-  const usage = async (argv: string[], message: RegExp) => {
-    const res = await cli(argv, await unreachable());
-    expect(res.code, argv.join(' ')).toBe(EXIT.usage);
-    expect(res.stderr, argv.join(' ')).toMatch(message);
+  /** argv from a string split at spaces, or as it is. */
+  const args = (argv: string | string[]) => (typeof argv === 'string' ? argv.split(' ') : argv);
+  const usage = async (argv: string | string[], message: RegExp) => {
+    const res = await cli(args(argv), await unreachable());
+    expect(res.code, String(argv)).toBe(EXIT.usage);
+    expect(res.stderr, String(argv)).toMatch(message);
     expect(res.stderr).toMatch(/\(USAGE\)\n$/);
   };
 
   it('refuse needs a reason', async () => {
-    await usage(['refuse', 'dep_x'], /--reason TEXT is required/);
+    await usage('refuse dep_x', /--reason TEXT is required/);
     await usage(['refuse', 'dep_x', '--reason', '  '], /--reason needs some text/);
   });
 
   it('requests create needs one thing to ask for, and its options where they belong', async () => {
-    await usage(['requests', 'create', '--app', 'shop'], /give one of --promote, --rollback and --package/);
-    await usage(
-      ['requests', 'create', '--app', 'shop', '--promote', '--rollback'],
-      /give one of --promote, --rollback and --package/,
-    );
-    await usage(['requests', 'create', '--app', 'shop', '--promote', '--env', 'stag'], /goes to prod/);
-    await usage(
-      ['requests', 'create', '--app', 'shop', '--rollback', 'dir'],
-      /DIR or FILE goes with --package/,
-    );
-    await usage(
-      ['requests', 'create', '--app', 'shop', '--package', '--version', '2'],
-      /--version goes with/,
-    );
-    await usage(
-      ['requests', 'create', '--app', 'shop', '--rollback', '--version', 'x'],
-      /not a release version/,
-    );
-    await usage(['requests', 'create', '--app', 'shop', '--promote', '--at', 'soon'], /--at takes HH:MM/);
-    await usage(
-      ['requests', 'create', '--app', 'shop', '--promote', '--until', '2020-01-01T00:00:00Z'],
-      /--until 2020-01-01T00:00:00Z is past/,
-    );
-    await usage(
-      [
-        'requests',
-        'create',
-        '--app',
-        'shop',
-        '--promote',
-        '--at',
-        '2030-01-02T00:00Z',
-        '--until',
-        '2030-01-01T00:00Z',
-      ],
-      /must be later than --at/,
-    );
-    await usage(
-      ['requests', 'create', '--app', 'shop', '--package', '/nonexistent-dir'],
-      /is not a directory or a file/,
-    );
-    await usage(
-      ['requests', 'list', '--pending', '--mine'],
-      /give one of --pending, --to-approve and --mine/,
-    );
+    const create = 'requests create --app shop';
+    const oneOf = /give one of --promote, --rollback and --package/;
+    await usage(create, oneOf);
+    await usage(`${create} --promote --rollback`, oneOf);
+    await usage(`${create} --promote --env stag`, /goes to prod/);
+    await usage(`${create} --rollback dir`, /DIR or FILE goes with --package/);
+    await usage(`${create} --package --version 2`, /--version goes with/);
+    await usage(`${create} --rollback --version x`, /not a release version/);
+    await usage(`${create} --promote --at soon`, /--at takes HH:MM/);
+    await usage(`${create} --promote --until 2020-01-01T00:00:00Z`, /--until 2020-01-01T00:00:00Z is past/);
+    await usage(`${create} --promote --at 2030-01-02T00:00Z --until 2030-01-01T00:00Z`, /later than --at/);
+    await usage(`${create} --package /nonexistent-dir`, /is not a directory or a file/);
+    await usage('requests list --pending --mine', /give one of --pending, --to-approve and --mine/);
   });
 
   it('--note, --at and --until go with --request; --emergency not with it', async () => {
-    await usage(['deploy', '.', '--app', 'shop', '--note', 'why'], /--note goes with --request/);
-    await usage(['promote', '--app', 'shop', '--at', '02:00'], /--at goes with --request/);
-    await usage(['rollback', '--app', 'shop', '--until', '03:00'], /--until goes with --request/);
-    await usage(
-      ['rollback', '--app', 'shop', '--env', 'prod', '--request', '--emergency', 'down'],
-      /give one of them/,
-    );
+    await usage('deploy . --app shop --note why', /--note goes with --request/);
+    await usage('promote --app shop --at 02:00', /--at goes with --request/);
+    await usage('rollback --app shop --until 03:00', /--until goes with --request/);
+    await usage('rollback --app shop --env prod --request --emergency down', /give one of them/);
   });
 
   it('policy set needs --env and something to change; policy show a known environment', async () => {
-    await usage(['policy', 'set', '--app', 'shop', '--approval', 'on'], /--env is required/);
-    await usage(['policy', 'set', '--app', 'shop', '--env', 'prod'], /nothing to change/);
-    await usage(
-      ['policy', 'set', '--app', 'shop', '--env', 'prod', '--roles', 'deploy=auditor'],
-      /so not auditor/,
-    );
-    await usage(['policy', 'show', '--app', 'shop', '--env', 'dev'], /unknown environment 'dev'/);
-    await usage(['permissions'], /--app CODE \(or BERTH_APP\) is required/);
+    await usage('policy set --app shop --approval on', /--env is required/);
+    await usage('policy set --app shop --env prod', /nothing to change/);
+    await usage('policy set --app shop --env prod --roles deploy=auditor', /so not auditor/);
+    await usage('policy show --app shop --env dev', /unknown environment 'dev'/);
+    await usage('permissions', /--app CODE \(or BERTH_APP\) is required/);
   });
 
   it('good arguments get as far as the request', async () => {
     const server = await unreachable();
     for (const argv of [
-      ['requests', '--pending'],
-      [
-        'requests',
-        'create',
-        '--app',
-        'shop',
-        '--promote',
-        '--at',
-        '02:00',
-        '--until',
-        '04:00',
-        '--note',
-        'n',
-      ],
-      ['requests', 'withdraw', 'dep_x', '--reason', 'no longer needed'],
-      ['approve', 'dep_x', '--wait'],
-      ['refuse', 'dep_x', '--reason', 'not now'],
-      ['rollback', '--app', 'shop', '--env', 'prod', '--emergency', 'the site is down'],
-      ['promote', '--app', 'shop', '--request', '--at', '02:00'],
-      ['policy', '--app', 'shop'],
+      'requests --pending',
+      'requests create --app shop --promote --at 02:00 --until 04:00 --note n',
+      'requests withdraw dep_x --reason gone',
+      'approve dep_x --wait',
+      'refuse dep_x --reason later',
+      'rollback --app shop --env prod --emergency down',
+      'promote --app shop --request --at 02:00',
+      'policy --app shop',
       ['policy', 'set', '--app', 'shop', '--env', 'prod', '--approvers', '', '--roles', ''],
-      ['permissions', '--app', 'shop'],
+      'permissions --app shop',
     ]) {
-      expect((await cli(argv, server)).code, argv.join(' ')).toBe(EXIT.network);
+      expect((await cli(args(argv), server)).code, String(argv)).toBe(EXIT.network);
     }
   });
 });

@@ -7,14 +7,7 @@ import type { CommandContext, Group, OptionSpecs } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { followDeploy } from '../follow-deploy.ts';
 import { formatSize, packDirectory } from '../pack.ts';
-import {
-  fileRequest,
-  REQUEST_NOTE,
-  REQUEST_SWITCH,
-  refuseTermsWithoutRequest,
-  requestHint,
-  requestTerms,
-} from './file-request.ts';
+import { fileRequest, REQUEST_NOTE, REQUEST_SWITCH, requestHint, switchedTerms } from './file-request.ts';
 import { invocationKey } from './shared.ts';
 import { appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
@@ -91,9 +84,7 @@ export const deployGroup: Group = {
         const where = target(ctx, USAGE);
         const dir = ctx.args[0] ?? '.';
         const description = ctx.str('description');
-        const request = ctx.flag('request');
-        const terms = request ? requestTerms(ctx, { defaultNote: description }) : undefined;
-        if (!request) refuseTermsWithoutRequest(ctx);
+        const terms = switchedTerms(ctx, { defaultNote: description });
         if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
           throw usageError(`${dir} is not a directory; usage: ${USAGE}`);
         }

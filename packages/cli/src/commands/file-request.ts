@@ -78,10 +78,18 @@ export function requestHint(command: string): string {
   return `or add --request: ${command} --request --note TEXT`;
 }
 
-/** A usage error for --note, --at or --until given to a command that deploys directly. */
-export function refuseTermsWithoutRequest(ctx: CommandContext): void {
+/**
+ * The request's terms when `--request` was given (deploy, promote, rollback); otherwise undefined,
+ * and --note, --at or --until given anyway is a usage error (they describe a request).
+ */
+export function switchedTerms(
+  ctx: CommandContext,
+  options: { defaultNote?: string | undefined } = {},
+): RequestTerms | undefined {
+  if (ctx.flag('request')) return requestTerms(ctx, options);
   const given = Object.keys(REQUEST_OPTIONS).find((name) => ctx.str(name) !== undefined);
   if (given !== undefined) throw usageError(`--${given} goes with --request (it describes a deploy request)`);
+  return undefined;
 }
 
 /** What a request asks for: a promotion or rollback (of a release version), or a package's bytes. */

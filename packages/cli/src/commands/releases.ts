@@ -9,10 +9,9 @@ import {
   fileRequest,
   REQUEST_NOTE,
   REQUEST_SWITCH,
-  refuseTermsWithoutRequest,
   requestHint,
-  requestTerms,
   requestText,
+  switchedTerms,
 } from './file-request.ts';
 import { invocationKey, LIMIT_OPTION, listItems } from './shared.ts';
 import { APP_OPTION, appCode, appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
@@ -105,8 +104,7 @@ export const rollbackGroup: Group = {
           throw usageError('--emergency rolls back at once, --request asks an approver: give one of them');
         }
         const emergencyReason = emergency === undefined ? undefined : requestText('emergency', emergency);
-        const terms = ctx.flag('request') ? requestTerms(ctx) : undefined;
-        if (!terms) refuseTermsWithoutRequest(ctx);
+        const terms = switchedTerms(ctx);
         const client = ctx.client();
         if (terms) {
           await fileRequest(ctx, client, where, { kind: 'rollback', version }, terms);
@@ -155,8 +153,7 @@ export const promoteGroup: Group = {
       }),
       async run(ctx) {
         const app = appCode(ctx, PROMOTE_USAGE);
-        const terms = ctx.flag('request') ? requestTerms(ctx) : undefined;
-        if (!terms) refuseTermsWithoutRequest(ctx);
+        const terms = switchedTerms(ctx);
         const client = ctx.client();
         if (terms) {
           await fileRequest(ctx, client, { app, env: 'prod' }, { kind: 'promote' }, terms);
