@@ -189,7 +189,10 @@ export function openApiOptions(deps: OpenApiDeps): FastifyDynamicSwaggerOptions 
         { name: 'apps', description: 'Apps, their members, secret and limits' },
         { name: 'config', description: "Apps' environments and config vars" },
         { name: 'deploys', description: 'Deploys, releases, instances and app logs' },
-        { name: 'requests', description: 'Deploy requests: filed, approved, refused, withdrawn (docs/deploys.md)' },
+        {
+          name: 'requests',
+          description: 'Deploy requests: filed, approved, refused, withdrawn (docs/deploys.md)',
+        },
         { name: 'permissions', description: 'Who may do what with an app: policies and your permissions' },
         { name: 'jobs', description: 'Background jobs' },
       ],
