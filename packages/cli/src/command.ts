@@ -2,6 +2,7 @@
 // group `apps`). The dispatcher (run.ts) parses arguments from these declarations and renders help.
 import type { BerthClient } from '@berth/sdk';
 import type { CredentialStore } from './credentials.ts';
+import type { Hints } from './errors.ts';
 import type { Output } from './output.ts';
 import type { Terminal } from './terminal.ts';
 
@@ -27,6 +28,8 @@ export interface Command {
   notes?: string[];
   /** Words shell completion offers for the arguments, given the command table (e.g. shell names). */
   argWords?: (groups: Group[]) => string[];
+  /** What to do instead when the server refuses with one of these codes (errors.ts withHint). */
+  hints?: (ctx: CommandContext) => Hints;
   run(ctx: CommandContext): Promise<void>;
 }
 

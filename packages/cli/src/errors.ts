@@ -1,6 +1,7 @@
 // How the CLI fails: one line on stderr, `berth: <message> (<CODE>)`, and an exit code scripts can
-// rely on. API errors keep the server's catalogue code; the CLI adds USAGE and NOT_LOGGED_IN.
-import { BerthApiError, NETWORK_ERROR } from '@berth/sdk';
+// rely on. API errors keep the server's catalogue code; the CLI adds USAGE and NOT_LOGGED_IN. A
+// command may name what to do instead for some codes (its `hints`): the hint ends the message.
+import { BerthApiError, type ErrorCode, NETWORK_ERROR } from '@berth/sdk';
 
 export const EXIT = {
   ok: 0,
@@ -42,6 +43,19 @@ export function notLoggedIn(message = 'not logged in; run berth login first'): C
 /** True when the server turned the request away because of the credential itself. */
 export function isLoginNeeded(err: unknown): boolean {
   return err instanceof BerthApiError && LOGIN_NEEDED.has(err.code);
+}
+
+/** What to do instead, per server error code, as one command words it for the arguments it got. */
+export type Hints = Partial<Record<ErrorCode, string>>;
+
+/**
+ * The server's error with the command's hint for its code appended; any other error as it is.
+ * `hints` is only called for a server's error (the arguments were good enough to send).
+ */
+export function withHint(err: unknown, hints: () => Hints): unknown {
+  if (!(err instanceof BerthApiError)) return err;
+  const hint = hints()[err.code as ErrorCode];
+  return hint ? new CliError(`${err.message}; ${hint}`, err.code, EXIT.api) : err;
 }
 
 /** Writes the error line and returns the exit code for any error a command threw. */

@@ -4,7 +4,7 @@
 // 130); the deploy goes on on the server. Every command that starts deploys
 // (deploy, rollback, promote, scale, restart, stop, start, config set/unset, apps secret --rotate)
 // follows them here, and --no-wait (or --no-follow) returns at once.
-import type { BerthClient, Deploy, DeployLogsResponse } from '@berth/sdk';
+import { type BerthClient, DEPLOY_FINAL_STATUSES, type Deploy, type DeployLogsResponse } from '@berth/sdk';
 import type { CommandContext } from './command.ts';
 import { CliError, EXIT } from './errors.ts';
 import { interrupted } from './terminal.ts';
@@ -12,7 +12,8 @@ import { interrupted } from './terminal.ts';
 /** One line of a deploy's log (a job's lines have the same fields). */
 export type LogLine = DeployLogsResponse['lines'][number];
 
-const FINISHED = new Set<string>(['succeeded', 'failed', 'cancelled']);
+// A deploy request refused or withdrawn while it is followed ends too (nothing more happens to it).
+const FINISHED = new Set<string>(DEPLOY_FINAL_STATUSES);
 const POLL_MS = 1000;
 
 export interface FollowOptions {
@@ -109,12 +110,19 @@ export async function watchDeploy(
  */
 export function deployFailure(finished: Deploy, advice?: string, printed: readonly string[] = []): CliError {
   const id = finished.id;
-  const error = finished.error?.message || 'no reason given';
+  // A refused or withdrawn request has no error: the decider's reason says why.
+  const error = finished.error?.message || finished.request?.reason || 'no reason given';
   const shown = Boolean(finished.error) && printed.some((line) => line.includes(error));
   return new CliError(
     `deploy ${id} ${finished.status}${shown ? ' (see its log above)' : `: ${error}`}${advice ? `. ${advice}` : ''}`,
-    // A failed deploy ends with the server's code for why (INSTANCE_CRASHED, BUILD_FAILED, …).
-    finished.status === 'cancelled' ? 'DEPLOY_CANCELLED' : (finished.error?.code ?? 'DEPLOY_FAILED'),
+    // A failed deploy ends with the server's code for why (INSTANCE_CRASHED, BUILD_FAILED, …), an
+    // approved request that missed its window with REQUEST_WINDOW_MISSED; one stopped otherwise
+    // (cancelled, a request refused or withdrawn) with DEPLOY_CANCELLED.
+    finished.status === 'failed'
+      ? (finished.error?.code ?? 'DEPLOY_FAILED')
+      : finished.error?.code === 'REQUEST_WINDOW_MISSED'
+        ? finished.error.code
+        : 'DEPLOY_CANCELLED',
     EXIT.api,
   );
 }

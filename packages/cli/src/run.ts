@@ -7,19 +7,22 @@ import { appsGroup } from './commands/apps.ts';
 import { auditGroup } from './commands/audit.ts';
 import { loginGroup, logoutGroup, passwdGroup, whoamiGroup } from './commands/auth.ts';
 import { configGroup } from './commands/config.ts';
+import { approveGroup, refuseGroup } from './commands/decide.ts';
 import { deployGroup } from './commands/deploy.ts';
 import { deploysGroup } from './commands/deploys.ts';
 import { jobsGroup } from './commands/jobs.ts';
 import { logsGroup } from './commands/logs.ts';
 import { completionGroup, helpGroup } from './commands/meta.ts';
 import { openGroup } from './commands/open.ts';
+import { permissionsGroup, policyGroup } from './commands/policy.ts';
 import { psGroup, restartGroup, scaleGroup, startGroup, stopGroup } from './commands/processes.ts';
 import { promoteGroup, releasesGroup, rollbackGroup } from './commands/releases.ts';
+import { requestsGroup } from './commands/requests.ts';
 import { runGroup } from './commands/run.ts';
 import { tokensGroup } from './commands/tokens.ts';
 import { usersGroup } from './commands/users.ts';
 import { createContext, type OptionValues } from './context.ts';
-import { EXIT, reportError, usageError } from './errors.ts';
+import { EXIT, reportError, usageError, withHint } from './errors.ts';
 import { commandHelp, GLOBAL_OPTIONS, groupHelp, topHelp } from './help.ts';
 import { findCommand, findGroup } from './lookup.ts';
 import { didYouMean } from './suggest.ts';
@@ -37,6 +40,11 @@ export const GROUPS: Group[] = [
   releasesGroup,
   rollbackGroup,
   promoteGroup,
+  requestsGroup,
+  approveGroup,
+  refuseGroup,
+  policyGroup,
+  permissionsGroup,
   scaleGroup,
   psGroup,
   restartGroup,
@@ -148,7 +156,12 @@ async function dispatch(argv: string[], io: Io): Promise<number | undefined> {
     throw usageError(`${problem}; usage: berth ${name} ${command.usage}`);
   }
   const ctx = createContext(io, parsed.values, parsed.positionals);
-  await command.run(ctx);
+  try {
+    await command.run(ctx);
+  } catch (err) {
+    const { hints } = command;
+    throw hints ? withHint(err, () => hints(ctx)) : err;
+  }
   return ctx.exitCode;
 }
 

@@ -4,10 +4,14 @@
 import {
   APP_CODE_PATTERN,
   CONFIG_VAR_NAME_PATTERN,
+  DEFAULT_ACTION_ROLES,
+  ENV_ACTIONS,
   ENV_NAMES,
+  type EnvAction,
   type EnvName,
   JOB_STATUSES,
   type JobStatus,
+  MAX_APPROVERS,
   PROCESS_TYPE_PATTERN,
   ROLES,
   type Role,
@@ -103,4 +107,59 @@ export function formationArgs(args: string[]): Record<string, number> {
     processes[name] = Number(count);
   }
   return processes;
+}
+
+/** `on` or `off` as a boolean. */
+export function onOff(option: string, raw: string): boolean {
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw usageError(`--${option} takes on or off, not '${raw}'`);
+}
+
+/** `alice,bob` → the usernames, each checked, none twice; the empty string → none. */
+export function usernameList(option: string, raw: string): string[] {
+  const names = raw.trim() === '' ? [] : raw.split(',').map((n) => username(n.trim()));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw usageError(`--${option}: ${twice} is given twice`);
+  if (names.length > MAX_APPROVERS) throw usageError(`--${option}: at most ${MAX_APPROVERS} names`);
+  return names;
+}
+
+/** How `--roles` reads, as the help says it. */
+export const POLICY_ROLES_RULE =
+  "ACTION=ROLE[,ROLE…] entries separated by ';' (ROLE none: nobody), or '' for the defaults";
+
+/**
+ * The roles an environment's policy narrows its actions to: `deploy=admin,operator;run=admin`.
+ * `ACTION=none` lets no role do it; the empty string narrows nothing (every action its defaults). A
+ * policy only narrows, so a role the action does not allow by default is refused here, as the server
+ * would.
+ */
+export function policyRoles(raw: string): Partial<Record<EnvAction, Role[]>> {
+  const roles: Partial<Record<EnvAction, Role[]>> = {};
+  for (const entry of raw.split(';').map((e) => e.trim())) {
+    if (entry === '') continue;
+    const match = /^([a-z.]+)\s*=\s*(.*)$/.exec(entry);
+    if (!match)
+      throw usageError(`'${entry}' is not ACTION=ROLE[,ROLE…] (--roles takes ${POLICY_ROLES_RULE})`);
+    const [, action, list] = match as unknown as [string, string, string];
+    if (!(ENV_ACTIONS as readonly string[]).includes(action)) {
+      throw usageError(`'${action}' is not an action a policy decides (actions: ${ENV_ACTIONS.join(', ')})`);
+    }
+    const name = action as EnvAction;
+    if (Object.hasOwn(roles, name)) throw usageError(`--roles: ${name} is given twice`);
+    const names = list.split(',').map((r) => r.trim());
+    if (names.includes('')) {
+      throw usageError(`--roles: ${name}= needs roles (or none); it takes ${POLICY_ROLES_RULE}`);
+    }
+    const given = names.length === 1 && names[0] === 'none' ? [] : names.map(role);
+    const defaults = DEFAULT_ACTION_ROLES[name];
+    const extra = given.filter((r) => !defaults.includes(r));
+    if (extra.length > 0) {
+      throw usageError(
+        `--roles: a policy only narrows who may ${name} (by default: ${defaults.join(', ')}), so not ${extra.join(', ')}`,
+      );
+    }
+    roles[name] = [...new Set(given)];
+  }
+  return roles;
 }

@@ -157,6 +157,21 @@ describe('CLI conventions against berthd', () => {
     const queued = (await json(['restart', '--app', APP, '--no-wait'])).deploy;
     const token = (await json(['tokens', 'create', 'conv-ci'])).token;
     const anyDeploy = (await json(['deploys', '--app', APP])).deploys.at(-1);
+    // Deploy requests to decide (filed by a developer member: nobody decides their own) and one of
+    // the admin's own to withdraw.
+    await ok(['apps', 'members', APP, 'add', 'jdev']);
+    const jdev = await t.login('jdev', 'developer-password-1');
+    const fileAsJdev = async (): Promise<string> => {
+      const filed = await t.api('POST', `/api/v1/apps/${APP}/envs/prod/requests`, {
+        cookie: jdev,
+        body: { kind: 'promote' },
+      });
+      expect(filed.status).toBe(201);
+      return filed.body.deploy.id;
+    };
+    const toApprove = await fileAsJdev();
+    const toRefuse = await fileAsJdev();
+    const own = (await json(['requests', 'create', '--app', APP, '--promote'])).deploy.id;
     const NDJSON = new Set(['logs', 'deploys logs', 'jobs logs']);
     // In this order: the cancels and deletes come last.
     const commands: Record<string, string[]> = {
@@ -185,6 +200,15 @@ describe('CLI conventions against berthd', () => {
       'tokens list': ['tokens', 'list'],
       'tokens create': ['tokens', 'create', 'conv-ci-2'],
       audit: ['audit', '--since', '1h', '--limit', '5'],
+      'requests list': ['requests', 'list', '--app', APP],
+      'requests show': ['requests', 'show', toRefuse],
+      'requests create': ['requests', 'create', '--app', APP, '--promote', '--note', 'json'],
+      'requests withdraw': ['requests', 'withdraw', own],
+      refuse: ['refuse', toRefuse, '--reason', 'not now'],
+      approve: ['approve', toApprove],
+      'policy show': ['policy', 'show', '--app', APP],
+      'policy set': ['policy', 'set', '--app', APP, '--env', 'stag', '--approval', 'off'],
+      permissions: ['permissions', '--app', APP],
       'jobs cancel': ['jobs', 'cancel', queued.jobId],
       'deploys cancel': ['deploys', 'cancel', slowDeploy!],
       'tokens revoke': ['tokens', 'revoke', token.id],

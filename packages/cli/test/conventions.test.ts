@@ -14,7 +14,7 @@ import { GROUPS } from '../src/run.ts';
 import { WHEN_HELP } from '../src/since.ts';
 import { closest, editDistance } from '../src/suggest.ts';
 import { colourWanted } from '../src/terminal.ts';
-import { closedPort } from './support/cli.ts';
+import { unreachable } from './support/cli.ts';
 import { runInProcess } from './support/in-process.ts';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-conv-'));
@@ -23,11 +23,6 @@ afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 function cli(argv: string[], env: Record<string, string> = {}) {
   // No stored server or credentials: nothing reaches a network.
   return runInProcess(argv, { env: { XDG_CONFIG_HOME: home, ...env } });
-}
-
-/** Credentials for a server that is not there: a command that got as far as a request exits 4. */
-async function unreachable(): Promise<Record<string, string>> {
-  return { BERTH_URL: `http://127.0.0.1:${await closedPort()}`, BERTH_TOKEN: 'berth_test' };
 }
 
 describe('suggestions', () => {

@@ -4,24 +4,28 @@ import type { Deploy } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { followLog, logText } from '../follow-deploy.ts';
 import { errorText, noteText, time, truncate } from '../output.ts';
+import { requestPairs, statusText } from './request-view.ts';
 import { LIMIT_OPTION, listItems } from './shared.ts';
 import { TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
 const LIST_USAGE = 'berth deploys --app CODE [--env stag|prod] [--json]';
+const STATUS_NOTE =
+  "A deploy goes queued → running → succeeded, failed or cancelled; a deploy request starts requested, then is approved (and queued), refused or withdrawn ('berth requests').";
 
 export const deploysGroup: Group = {
   name: 'deploys',
   summary: "An environment's deploy history; a deploy's log; cancel a deploy",
   defaultCommand: 'list',
-  notes: [TARGET_NOTE, "'berth deploys --app CODE' alone lists the deploys."],
+  notes: [TARGET_NOTE, "'berth deploys --app CODE' alone lists the deploys.", STATUS_NOTE],
   commands: [
     {
       name: 'list',
-      summary: "List an environment's deploys (deploys, rollbacks, restarts, scaling…), newest first",
+      summary:
+        "List an environment's deploys (deploys, rollbacks, restarts, scaling…, deploy requests too), newest first",
       usage: '--app CODE [--env stag|prod] [--limit N] [--json]',
       args: [0, 0],
       options: { ...TARGET_OPTIONS, ...LIMIT_OPTION },
-      notes: [TARGET_NOTE],
+      notes: [TARGET_NOTE, STATUS_NOTE],
       async run(ctx) {
         const where = target(ctx, LIST_USAGE);
         const client = ctx.client();
@@ -34,7 +38,7 @@ export const deploysGroup: Group = {
           body.deploys.map((d) => [
             d.id,
             d.kind,
-            d.error ? `${d.status} (${d.error.code})` : d.status,
+            statusText(d),
             d.release ? `v${d.release}` : '',
             d.createdBy,
             time(d.createdAt),
@@ -60,10 +64,12 @@ export const deploysGroup: Group = {
           ['Kind', d.kind],
           ['Status', d.status],
           ['Release', d.release ? `v${d.release}` : undefined],
-          ['Description', deployNote(d) || undefined],
+          // A request's note is its description: shown once, with the request.
+          ['Description', d.request ? undefined : deployNote(d) || undefined],
           ['Created', `${time(d.createdAt)} by ${d.createdBy}`],
           ['Started', time(d.startedAt)],
           ['Finished', time(d.finishedAt)],
+          ...requestPairs(d),
           ['Error', d.error && errorText(d.error)],
           ['Job', d.jobId],
         ]);
@@ -90,7 +96,7 @@ export const deploysGroup: Group = {
     },
     {
       name: 'cancel',
-      summary: 'Cancel a queued or running deploy',
+      summary: 'Cancel a queued or running deploy, or an approved request waiting for its window',
       usage: 'ID [--json]',
       args: [1, 1],
       async run(ctx) {

@@ -115,3 +115,8 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/** Credentials for a server that is not there: a command that got as far as a request exits 4. */
+export async function unreachable(): Promise<Record<string, string>> {
+  return { BERTH_URL: `http://127.0.0.1:${await closedPort()}`, BERTH_TOKEN: 'berth_test' };
+}
