@@ -83,7 +83,8 @@ export const DeployRequestInfoSchema = Type.Object({
   note: Type.Optional(Type.String({ description: "The requester's note" })),
   notBefore: Type.Optional(TimestampSchema),
   notAfter: Type.Optional(TimestampSchema),
-  /** For promotions: the stag release it promotes (frozen when the request was filed). */
+  /** The release it deploys again, frozen when the request was filed: a promotion's stag release, a
+   *  rollback's target. */
   fromVersion: Type.Optional(Type.Integer({ minimum: 1 })),
   decidedBy: Type.Optional(Type.String()),
   decidedAt: Type.Optional(TimestampSchema),

@@ -56,7 +56,7 @@ export function toDeploy(row: DeployJoined): Deploy {
     if (row.description) request.note = row.description;
     if (row.not_before !== null) request.notBefore = Number(row.not_before);
     if (row.not_after !== null) request.notAfter = Number(row.not_after);
-    if (row.kind === 'promote' && typeof params.version === 'number') request.fromVersion = params.version;
+    if (typeof params.version === 'number') request.fromVersion = params.version;
     if (row.decided_by !== null) request.decidedBy = row.decided_by;
     if (row.decided_at !== null) request.decidedAt = Number(row.decided_at);
     if (row.decision_reason !== null) request.reason = row.decision_reason;
