@@ -3,7 +3,8 @@
 // a member of the app, one who is not, an auditor — with valid parameters, in each environment it
 // acts in, and the outcome must be the one route-rules.ts gives (from the SDK's DEFAULT_ACTION_ROLES
 // for app routes). A served route without a row fails, naming it: a new route must be classified.
-
+// The list comes from the OpenAPI document and is checked against Fastify's own route tree, so a
+// route hidden from the document is not hidden from the matrix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PACKAGE_ROUTE } from '../../src/http/download-routes.ts';
 import { systemDialects } from '../support/databases.ts';
@@ -38,6 +39,28 @@ function classify(res: CallResult): Outcome | string {
   return 'allowed';
 }
 
+/**
+ * The API routes in Fastify's own route tree (`printRoutes`), hidden ones included: the OpenAPI
+ * document is the list the matrix walks, and this proves no `/api/` route is missing from it. Each
+ * line is a node (`├── /segment (GET, HEAD)`), indented four columns a level below its parent.
+ */
+function fastifyApiRoutes(tree: string): string[] {
+  const prefixes: string[] = [];
+  const out: string[] = [];
+  for (const line of tree.split('\n')) {
+    const node = /^((?:[│ ] {3})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!node) continue;
+    const depth = node[1]!.length / 4;
+    const path = (prefixes[depth - 1] ?? '') + node[2]!;
+    prefixes[depth] = path;
+    if (!path.startsWith('/api/')) continue;
+    for (const method of (node[3] ?? '').split(', ').filter((m) => m && m !== 'HEAD')) {
+      out.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
+    }
+  }
+  return out;
+}
+
 const routes = Object.keys(ROUTE_RULES);
 const pending = routes.filter((r) => ROUTE_RULES[r]!.some((c) => c.pending));
 
@@ -66,6 +89,16 @@ describe.each(systemDialects())('the permission matrix on %s', (dialect) => {
       ROUTE_RULES[r]!.filter((c) => !ROUTE_CALLS[r]?.[c.variant ?? '']).map((c) => `${r} ${c.variant ?? ''}`),
     );
     expect(noCall, 'say in matrix-calls.ts how to call these').toEqual([]);
+  });
+
+  it('walks every API route Fastify serves (none is left out of the OpenAPI document unsaid)', () => {
+    const inTree = fastifyApiRoutes(m.f.t.berthd.http.printRoutes({ commonPrefix: false }));
+    const apiServed = [...served].filter((r) => r.split(' ')[1]!.startsWith('/api/'));
+    expect(
+      apiServed.filter((r) => !inTree.includes(r)),
+      "read Fastify's route tree",
+    ).toEqual([]);
+    expect(inTree.filter((r) => !served.has(r))).toEqual([]);
   });
 
   it('has no row for a route that is not served', () => {
