@@ -1,0 +1,262 @@
+// Who may call each API route: the permission matrix, one entry per `METHOD /path` (the OpenAPI
+// document's spelling). An app route names the action it needs, and the roles come from the SDK's
+// DEFAULT_ACTION_ROLES, so this table, the server and the console cannot drift apart; a route that is
+// not about one app (users, tokens, audit, jobs, the platform, sessions) has a row per caller instead.
+// permission-matrix.system.test.ts calls every route as every caller against a real berthd and checks
+// the outcome this table gives; permissions-docs.test.ts checks docs/permissions.md against it.
+import { APPROVAL_ACTIONS, type AppAction, DEFAULT_ACTION_ROLES, type EnvName, type Role } from '@berth/sdk';
+
+/** Who calls: nobody, a user of each role, and a developer who is not a member of the app. */
+export const CALLERS = ['anonymous', 'admin', 'operator', 'member', 'outsider', 'auditor'] as const;
+export type Caller = (typeof CALLERS)[number];
+
+/** The role of each caller (a member and an outsider are both developers). */
+export const CALLER_ROLES: Record<Exclude<Caller, 'anonymous'>, Role> = {
+  admin: 'admin',
+  operator: 'operator',
+  member: 'developer',
+  outsider: 'developer',
+  auditor: 'auditor',
+};
+
+/**
+ * What a call comes to: `allowed` passes authorisation (whatever the route then answers), `forbidden`
+ * is 403 FORBIDDEN, `approval` 403 APPROVAL_REQUIRED, `hidden` the 404 of something the caller may
+ * not see (APP_NOT_FOUND, DEPLOY_NOT_FOUND, JOB_NOT_FOUND), `unauthenticated` 401.
+ */
+export type Outcome = 'allowed' | 'forbidden' | 'approval' | 'hidden' | 'unauthenticated';
+
+/** Whether each environment needs approval in the matrix's berthd (BERTH_PROD_APPROVAL=on). */
+export const MATRIX_APPROVAL: Record<EnvName, boolean> = { stag: false, prod: true };
+
+/** Not about one app (or more than an action): each caller's outcome, and the words the docs show. */
+export interface CallerRule {
+  who: string;
+  outcomes: Record<Caller, Outcome>;
+}
+/** An app route names its action: the caller must see the app and hold the action there. */
+export type Rule = { action: AppAction } | CallerRule;
+
+export interface RouteCase {
+  /** Tells a route's cases apart (`reveal=true`, `own request`); absent for the plain call. */
+  variant?: string;
+  rule: Rule;
+  /** The environments the call is made in (the path's `{env}`, or where its deploy or request
+   *  lives); absent: both for a path with `{env}`, none otherwise. */
+  envs?: readonly EnvName[];
+  /** A route that is written on another branch and not served yet (see the test "pending routes"). */
+  pending?: true;
+}
+
+function byRole(who: string, anonymous: Outcome, outcome: (role: Role) => Outcome): CallerRule {
+  const outcomes = { anonymous } as Record<Caller, Outcome>;
+  for (const [caller, role] of Object.entries(CALLER_ROLES)) outcomes[caller as Caller] = outcome(role);
+  return { who, outcomes };
+}
+
+/** No credential needed: everyone, anonymous callers included. */
+const PUBLIC = byRole('anyone, no login', 'allowed', () => 'allowed');
+/** Any logged-in user, of any role. */
+const LOGGED_IN = byRole('anyone logged in', 'unauthenticated', () => 'allowed');
+/** Logged-in users of these roles; everyone else FORBIDDEN. */
+function roles(...allowed: Role[]): CallerRule {
+  return byRole(allowed.join(', '), 'unauthenticated', (role) =>
+    allowed.includes(role) ? 'allowed' : 'forbidden',
+  );
+}
+const action = (a: AppAction): Rule => ({ action: a });
+const one = (rule: Rule, more: Omit<RouteCase, 'rule'> = {}): RouteCase[] => [{ rule, ...more }];
+
+/** Explicit rows of app routes that add a condition to their action. */
+const EMERGENCY_ROLLBACK: CallerRule = {
+  who: 'admin, operator (`rollback`, with `emergencyReason`)',
+  outcomes: {
+    anonymous: 'unauthenticated',
+    admin: 'allowed',
+    operator: 'allowed',
+    member: 'forbidden',
+    outsider: 'hidden',
+    auditor: 'forbidden',
+  },
+};
+const WITHDRAW_OWN: CallerRule = {
+  who: 'the requester (`app.read`)',
+  outcomes: {
+    anonymous: 'unauthenticated',
+    admin: 'allowed',
+    operator: 'allowed',
+    member: 'allowed',
+    outsider: 'hidden',
+    // An auditor cannot file a request, so the one they try is someone else's.
+    auditor: 'forbidden',
+  },
+};
+const WITHDRAW_OTHERS: CallerRule = {
+  who: 'nobody but the requester',
+  outcomes: {
+    anonymous: 'unauthenticated',
+    admin: 'forbidden',
+    operator: 'forbidden',
+    member: 'forbidden',
+    outsider: 'hidden',
+    auditor: 'forbidden',
+  },
+};
+/** POST /api/v1/auth/app-user takes the app's code and secret, never a user's credential. */
+const APP_CREDENTIALS = byRole("the app's code and secret", 'allowed', () => 'allowed');
+const USER_CREDENTIALS_ONLY = byRole(
+  '(a user credential is not enough)',
+  'unauthenticated',
+  () => 'unauthenticated',
+);
+
+/** A job of no app (jobs/jobs-service.ts): developers do not see it at all, auditors only read it. */
+const PLATFORM_JOB_READERS: CallerRule = {
+  who: 'admin, operator, auditor',
+  outcomes: { ...roles('admin', 'operator', 'auditor').outcomes, member: 'hidden', outsider: 'hidden' },
+};
+const PLATFORM_JOB_CANCELLERS: CallerRule = {
+  who: 'admin, operator',
+  outcomes: { ...roles('admin', 'operator').outcomes, member: 'hidden', outsider: 'hidden' },
+};
+
+const BOTH: readonly EnvName[] = ['stag', 'prod'];
+const PROD: readonly EnvName[] = ['prod'];
+
+export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
+  // platform and the API's own files
+  'GET /healthz': one(PUBLIC),
+  'GET /api/v1/openapi.json': one(PUBLIC),
+  'GET /downloads/berth-cli.tgz': one(PUBLIC),
+  'GET /api/v1/platform/status': one(roles('admin', 'operator', 'auditor')),
+  // sessions and the current user
+  'POST /api/v1/auth/login': one(PUBLIC),
+  'POST /api/v1/auth/logout': one(PUBLIC),
+  'GET /api/v1/auth/app-login': one(LOGGED_IN),
+  'POST /api/v1/auth/app-user': [
+    { variant: 'app credentials', rule: APP_CREDENTIALS },
+    { variant: 'user credential', rule: USER_CREDENTIALS_ONLY },
+  ],
+  'GET /api/v1/me': one(LOGGED_IN),
+  'PUT /api/v1/me/password': one(LOGGED_IN),
+  'GET /api/v1/me/tokens': one(LOGGED_IN),
+  'POST /api/v1/me/tokens': one(LOGGED_IN),
+  'DELETE /api/v1/me/tokens/{id}': one(LOGGED_IN),
+  // administration (identity/roles.ts)
+  'GET /api/v1/tokens': one(roles('admin')),
+  'DELETE /api/v1/tokens/{id}': one(roles('admin')),
+  'GET /api/v1/users': one(roles('admin', 'operator', 'auditor')),
+  'POST /api/v1/users': one(roles('admin')),
+  'GET /api/v1/users/{username}': [
+    { rule: roles('admin', 'operator', 'auditor') },
+    { variant: 'themselves', rule: LOGGED_IN },
+  ],
+  'PATCH /api/v1/users/{username}': [
+    { rule: roles('admin') },
+    { variant: "a developer's password", rule: roles('admin', 'operator') },
+  ],
+  'DELETE /api/v1/users/{username}': one(roles('admin')),
+  'GET /api/v1/audit': one(roles('admin', 'auditor')),
+  // apps
+  'GET /api/v1/apps': one(LOGGED_IN),
+  'POST /api/v1/apps': one(roles('admin', 'operator', 'developer')),
+  'GET /api/v1/apps/{code}': one(action('app.read')),
+  'PATCH /api/v1/apps/{code}': one(action('app.update')),
+  'DELETE /api/v1/apps/{code}': one(action('app.delete')),
+  'GET /api/v1/apps/{code}/secret': one(action('secret.reveal')),
+  'POST /api/v1/apps/{code}/secret/rotate': one(action('secret.rotate')),
+  'GET /api/v1/apps/{code}/limits': one(action('app.read')),
+  'PUT /api/v1/apps/{code}/limits': one(action('limits.write')),
+  'GET /api/v1/apps/{code}/members': one(action('app.read')),
+  'POST /api/v1/apps/{code}/members': one(action('members.write')),
+  'DELETE /api/v1/apps/{code}/members/{username}': one(action('members.write')),
+  'GET /api/v1/apps/{code}/permissions': one(action('app.read')),
+  // environments, config and policy
+  'GET /api/v1/apps/{code}/envs': one(action('app.read')),
+  'GET /api/v1/apps/{code}/envs/{env}/config': one(action('app.read')),
+  'PATCH /api/v1/apps/{code}/envs/{env}/config': one(action('config.write')),
+  'GET /api/v1/apps/{code}/envs/{env}/config/{name}': [
+    { rule: action('app.read') },
+    { variant: 'reveal=true', rule: action('secret.reveal') },
+  ],
+  'GET /api/v1/apps/{code}/envs/{env}/policy': one(action('app.read')),
+  'PUT /api/v1/apps/{code}/envs/{env}/policy': one(action('policy.write')),
+  // deploys, releases and instances
+  'POST /api/v1/apps/{code}/envs/{env}/deploys': one(action('deploy')),
+  'GET /api/v1/apps/{code}/envs/{env}/deploys': one(action('app.read')),
+  'GET /api/v1/deploys/{id}': one(action('app.read'), { envs: BOTH }),
+  'GET /api/v1/deploys/{id}/logs': one(action('app.read'), { envs: BOTH }),
+  'POST /api/v1/deploys/{id}/cancel': one(action('operate'), { envs: BOTH }),
+  'GET /api/v1/apps/{code}/envs/{env}/releases': one(action('app.read')),
+  'POST /api/v1/apps/{code}/envs/{env}/rollback': [
+    { rule: action('rollback') },
+    { variant: 'emergency', rule: EMERGENCY_ROLLBACK, envs: PROD },
+  ],
+  'POST /api/v1/apps/{code}/promote': one(action('deploy'), { envs: PROD }),
+  'POST /api/v1/apps/{code}/envs/{env}/restart': one(action('operate')),
+  'PUT /api/v1/apps/{code}/envs/{env}/formation': one(action('operate')),
+  'POST /api/v1/apps/{code}/envs/{env}/stop': one(action('operate')),
+  'POST /api/v1/apps/{code}/envs/{env}/start': one(action('operate')),
+  'GET /api/v1/apps/{code}/envs/{env}/instances': one(action('app.read')),
+  'GET /api/v1/apps/{code}/envs/{env}/logs': one(action('app.read')),
+  'POST /api/v1/apps/{code}/envs/{env}/run': one(action('run')),
+  // deploy requests
+  'POST /api/v1/apps/{code}/envs/{env}/requests': one(action('deploy.request')),
+  'POST /api/v1/apps/{code}/envs/{env}/requests/package': one(action('deploy.request')),
+  'GET /api/v1/requests': one(LOGGED_IN),
+  'GET /api/v1/requests/{id}': one(action('app.read'), { envs: BOTH }),
+  'POST /api/v1/requests/{id}/approve': one(action('approve'), { envs: BOTH }),
+  'POST /api/v1/requests/{id}/refuse': one(action('approve'), { envs: BOTH }),
+  'POST /api/v1/requests/{id}/withdraw': [
+    { variant: 'own request', rule: WITHDRAW_OWN, envs: BOTH },
+    { variant: "someone else's", rule: WITHDRAW_OTHERS, envs: BOTH },
+  ],
+  // jobs (jobs/jobs-service.ts): a job of an app is seen and cancelled as its app allows
+  'GET /api/v1/jobs': one(LOGGED_IN),
+  'GET /api/v1/jobs/{id}': [
+    { variant: "an app's job", rule: action('app.read') },
+    { variant: 'a platform job', rule: PLATFORM_JOB_READERS },
+  ],
+  'GET /api/v1/jobs/{id}/logs': [
+    { variant: "an app's job", rule: action('app.read') },
+    { variant: 'a platform job', rule: PLATFORM_JOB_READERS },
+  ],
+  'POST /api/v1/jobs/{id}/cancel': [
+    { variant: "an app's job", rule: action('operate') },
+    { variant: 'a platform job', rule: PLATFORM_JOB_CANCELLERS },
+  ],
+  // notifications (written on the notify branch; `pending` until they are served)
+  'GET /api/v1/channels': one(LOGGED_IN, { pending: true }),
+  'POST /api/v1/channels': one(roles('admin'), { pending: true }),
+  'GET /api/v1/channels/{id}': one(LOGGED_IN, { pending: true }),
+  'PATCH /api/v1/channels/{id}': one(roles('admin'), { pending: true }),
+  'DELETE /api/v1/channels/{id}': one(roles('admin'), { pending: true }),
+  'POST /api/v1/channels/{id}/test': one(roles('admin'), { pending: true }),
+  'GET /api/v1/channels/{id}/deliveries': one(roles('admin'), { pending: true }),
+  'GET /api/v1/apps/{code}/subscriptions': one(action('notify.read'), { pending: true }),
+  'PUT /api/v1/apps/{code}/subscriptions/{channelId}': one(action('notify.write'), { pending: true }),
+  'DELETE /api/v1/apps/{code}/subscriptions/{channelId}': one(action('notify.write'), { pending: true }),
+  'GET /api/v1/apps/{code}/deliveries': one(action('notify.read'), { pending: true }),
+};
+
+/** The environments a case is called in ([undefined] when none applies). */
+export function envsOf(route: string, c: RouteCase): ReadonlyArray<EnvName | undefined> {
+  if (c.envs) return c.envs;
+  return route.includes('{env}') ? BOTH : [undefined];
+}
+
+/** What a caller's call comes to under a rule, in an environment (for an action decided there). */
+export function expectedOutcome(rule: Rule, caller: Caller, env: EnvName | undefined): Outcome {
+  if ('outcomes' in rule) return rule.outcomes[caller];
+  if (caller === 'anonymous') return 'unauthenticated';
+  // A developer's view of an app they are not a member of: it does not exist.
+  if (caller === 'outsider') return 'hidden';
+  if (!DEFAULT_ACTION_ROLES[rule.action].includes(CALLER_ROLES[caller])) return 'forbidden';
+  const gated = (APPROVAL_ACTIONS as readonly string[]).includes(rule.action);
+  return gated && env !== undefined && MATRIX_APPROVAL[env] ? 'approval' : 'allowed';
+}
+
+/** The "who" cell of docs/permissions.md's route table for a case. */
+export function whoText(c: RouteCase): string {
+  return 'action' in c.rule ? `\`${c.rule.action}\`` : c.rule.who;
+}
