@@ -21,6 +21,7 @@ export const APP_ACTIONS = [
   'deploy.request',
   'approve',
   'rollback',
+  'rollback.emergency',
   'operate',
   'run',
 ] as const;
@@ -33,6 +34,7 @@ export const ENV_ACTIONS = [
   'deploy.request',
   'approve',
   'rollback',
+  'rollback.emergency',
   'operate',
   'run',
 ] as const satisfies readonly AppAction[];
@@ -58,6 +60,7 @@ export const APP_ACTION_DESCRIPTIONS: Record<AppAction, string> = {
   'deploy.request': 'file a deploy request, withdraw your own',
   approve: "approve or refuse others' deploy requests",
   rollback: 'roll back to an earlier release directly',
+  'rollback.emergency': 'roll back at once where approval is needed, giving a reason (audited)',
   operate: 'restart, scale, stop and start; cancel a deploy',
   run: 'run one-off commands in a release (berth run)',
 };
@@ -86,6 +89,7 @@ export const DEFAULT_ACTION_ROLES: Record<AppAction, readonly Role[]> = {
   'deploy.request': BUILDERS,
   approve: STAFF,
   rollback: BUILDERS,
+  'rollback.emergency': STAFF,
   operate: BUILDERS,
   run: BUILDERS,
 };

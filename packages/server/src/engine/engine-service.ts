@@ -259,8 +259,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
       return name;
     }
     if (action === 'rollback' && emergencyReason !== undefined) {
-      if (actor.role === 'admin' || actor.role === 'operator') return name;
-      throw new BerthError('FORBIDDEN', 'Only operators and admins may roll back without approval');
+      await access.authorize(actor, 'rollback.emergency', code, name);
+      return name;
     }
     throw new BerthError(
       'APPROVAL_REQUIRED',

@@ -69,7 +69,7 @@ const one = (rule: Rule, more: Omit<RouteCase, 'rule'> = {}): RouteCase[] => [{ 
 
 /** Explicit rows of app routes that add a condition to their action. */
 const EMERGENCY_ROLLBACK: CallerRule = {
-  who: 'admin, operator (`rollback`, with `emergencyReason`)',
+  who: 'admin, operator (`rollback` and `rollback.emergency`, with `emergencyReason`)',
   outcomes: {
     anonymous: 'unauthenticated',
     admin: 'allowed',
