@@ -83,7 +83,7 @@ describe('the compiled berthd', () => {
       body: JSON.stringify({ code: 'bundled', name: 'bundled' }),
     });
     expect(created.status).toBe(201);
-    const upload = await fetch(`${url}/api/v1/apps/bundled/envs/prod/deploys`, {
+    const upload = await fetch(`${url}/api/v1/apps/bundled/envs/stag/deploys`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/gzip' },
       body: await tinyApp({ text: 'compiled' }),
@@ -97,12 +97,12 @@ describe('the compiled berthd', () => {
       status = (await json(res)).deploy.status;
     }
     expect(status).toBe('succeeded');
-    const served = await fetch(`${appsUrl}/o/bundled/`);
+    const served = await fetch(`${appsUrl}/t/bundled/`);
     expect(served.status).toBe(200);
     expect(await served.text()).toBe('compiled v1');
 
     // Stop the app, then berthd, cleanly.
-    const stop = await fetch(`${url}/api/v1/apps/bundled/envs/prod/stop`, {
+    const stop = await fetch(`${url}/api/v1/apps/bundled/envs/stag/stop`, {
       method: 'POST',
       headers: { cookie },
     });
