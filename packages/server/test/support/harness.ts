@@ -59,6 +59,8 @@ export function berthdTestEnv(db: TestDatabase, dataDir: string): Record<string,
     BERTH_DATABASE_URL: databaseUrl(db),
     BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
     BERTH_LOG_LEVEL: 'silent',
+    // Deploys go straight to prod unless a test is about approvals (those set it on).
+    BERTH_PROD_APPROVAL: 'off',
   };
 }
 
@@ -79,8 +81,6 @@ export async function startTestBerthd(
       BERTH_GATEWAY_WORKERS: '0',
       // No heal passes behind a test's back (deploy lists stay what the test made); heal.system.test.ts sets it.
       BERTH_HEAL_INTERVAL: '0',
-      // Deploys go straight to prod unless a test is about approvals (approvals tests set it on).
-      BERTH_PROD_APPROVAL: 'off',
       ...options.env,
     },
     dataDir,
