@@ -6,12 +6,14 @@ import type { Command, Group, Io, OptionSpecs } from './command.ts';
 import { appsGroup } from './commands/apps.ts';
 import { auditGroup } from './commands/audit.ts';
 import { loginGroup, logoutGroup, passwdGroup, whoamiGroup } from './commands/auth.ts';
+import { channelsGroup } from './commands/channels.ts';
 import { configGroup } from './commands/config.ts';
 import { deployGroup } from './commands/deploy.ts';
 import { deploysGroup } from './commands/deploys.ts';
 import { jobsGroup } from './commands/jobs.ts';
 import { logsGroup } from './commands/logs.ts';
 import { completionGroup, helpGroup } from './commands/meta.ts';
+import { notificationsGroup } from './commands/notifications.ts';
 import { openGroup } from './commands/open.ts';
 import { psGroup, restartGroup, scaleGroup, startGroup, stopGroup } from './commands/processes.ts';
 import { promoteGroup, releasesGroup, rollbackGroup } from './commands/releases.ts';
@@ -45,9 +47,11 @@ export const GROUPS: Group[] = [
   logsGroup,
   runGroup,
   openGroup,
+  notificationsGroup,
   usersGroup,
   tokensGroup,
   jobsGroup,
+  channelsGroup,
   auditGroup,
   helpGroup(() => GROUPS),
   completionGroup(() => GROUPS),

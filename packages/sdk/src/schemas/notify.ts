@@ -1,6 +1,6 @@
 // Notifications: the events the platform tells channels about. The engine emits them; the notify
 // module turns each into one durable delivery per subscribed channel.
-import { type Static, type TSchema, type TUnion, Type } from '@sinclair/typebox';
+import { type Static, type TObject, type TUnion, Type } from '@sinclair/typebox';
 import { AppCodeSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 import { pageSchema } from './page.ts';
 
@@ -157,16 +157,17 @@ export const RobotChannelConfigSchema = Type.Object(
   { additionalProperties: false, title: 'RobotChannelConfig' },
 );
 /**
- * One of `variants` chosen by its `kind` (a oneOf with an OpenAPI discriminator), so that a bad
- * field is reported against the variant its `kind` names, not against the first one tried.
+ * One of `variants`, chosen by its `kind` with if/then, so that a bad field is reported against the
+ * variant its `kind` names (a plain union reports it against the first variant tried).
  */
-function byKind<T extends TSchema[]>(variants: [...T], options: { title?: string } = {}) {
+function byKind<T extends TObject[]>(variants: [...T], options: { title?: string } = {}) {
+  const kindOf = (v: TObject) => (v.properties['kind'] as unknown as { const: string }).const;
   return Type.Unsafe<Static<TUnion<T>>>({
     ...options,
     type: 'object',
     required: ['kind'],
-    discriminator: { propertyName: 'kind' },
-    oneOf: variants,
+    properties: { kind: { type: 'string', enum: variants.map(kindOf) } },
+    allOf: variants.map((v) => ({ if: { properties: { kind: { const: kindOf(v) } } }, then: v })),
   });
 }
 
