@@ -6,23 +6,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Receiver, startReceiver } from '../../server/test/notify/receiver.ts';
 import { systemDialects } from '../../server/test/support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
-import type { CliHome, CliResult } from './support/cli.ts';
+import { type CliHome, expectFailure, expectOk } from './support/cli.ts';
 import { createInProcessCli } from './support/in-process.ts';
 
 const DEV_PASSWORD = 'developer-password-1';
 const SECRET = 'cli-webhook-secret-0123';
-
-function expectOk(result: CliResult): CliResult {
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return result;
-}
-
-function expectFailure(result: CliResult, exitCode: number, code: string): void {
-  expect(result.code).toBe(exitCode);
-  expect(result.stdout).toBe('');
-  expect(result.stderr).toMatch(new RegExp(`^berth: [^\\n]+ \\(${code}\\)\\n$`));
-}
 
 describe.each(systemDialects())('berth channels and notifications against berthd on %s', (dialect) => {
   let t: TestBerthd;
@@ -126,17 +114,15 @@ describe.each(systemDialects())('berth channels and notifications against berthd
     const list = expectOk(await dev.run(['notifications', '--app', 'shop'])).stdout.split('\n');
     expect(list[1]).toMatch(/^ops\s+webhook\s+deploy\.failed,deploy\.succeeded\s+prod\s+dev1\s/);
 
-    const [id] = await t.berthd.store.db
-      .transaction()
-      .execute((trx) =>
-        t.berthd.notify.notifier.emit(trx, {
-          type: 'deploy.succeeded',
-          app: 'shop',
-          env: 'prod',
-          at: Date.now(),
-          release: 2,
-        }),
-      );
+    const [id] = await t.berthd.store.db.transaction().execute((trx) =>
+      t.berthd.notify.notifier.emit(trx, {
+        type: 'deploy.succeeded',
+        app: 'shop',
+        env: 'prod',
+        at: Date.now(),
+        release: 2,
+      }),
+    );
     await vi.waitFor(
       async () => {
         const body = JSON.parse(

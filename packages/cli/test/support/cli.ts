@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { buildCliBundle } from './global-setup.ts';
 
 let bundle: string | undefined;
@@ -114,4 +114,18 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** The command succeeded and said nothing on stderr. */
+export function expectOk(result: CliResult): CliResult {
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result;
+}
+
+/** The command failed with this exit code and one error line ending in `(CODE)`, nothing on stdout. */
+export function expectFailure(result: CliResult, exitCode: number, code: string): void {
+  expect(result.code).toBe(exitCode);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(new RegExp(`^berth: [^\\n]+ \\(${code}\\)\\n$`));
 }

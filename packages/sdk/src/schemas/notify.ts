@@ -167,7 +167,11 @@ function byKind<T extends TObject[]>(variants: [...T], options: { title?: string
     type: 'object',
     required: ['kind'],
     properties: { kind: { type: 'string', enum: variants.map(kindOf) } },
-    allOf: variants.map((v) => ({ if: { properties: { kind: { const: kindOf(v) } } }, then: v })),
+    allOf: variants.map((v) => ({
+      if: { properties: { kind: { const: kindOf(v) } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, never awaited
+      then: v,
+    })),
   });
 }
 

@@ -14,20 +14,20 @@ import type { SecretBox } from '../crypto/secret-box.ts';
 import { BerthError } from '../errors.ts';
 import type { ChannelRow } from './tables.ts';
 
+/** An email channel's settings but its password. */
+interface EmailSettings {
+  kind: 'email';
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  ca: string | null;
+  username: string | null;
+  from: string;
+  to: string[];
+}
+
 /** The settings that are not secret, as stored in `settings`. */
-type StoredSettings =
-  | { kind: 'webhook' }
-  | {
-      kind: 'email';
-      host: string;
-      port: number;
-      security: SmtpSecurity;
-      ca: string | null;
-      username: string | null;
-      from: string;
-      to: string[];
-    }
-  | { kind: 'robot'; flavour: RobotFlavour };
+type StoredSettings = { kind: 'webhook' } | EmailSettings | { kind: 'robot'; flavour: RobotFlavour };
 
 /** The columns a channel's config is stored in. */
 export interface SealedConfig {
@@ -40,17 +40,7 @@ export interface SealedConfig {
 /** A channel's whole config with its secrets, as the delivery job sends with it. */
 export type OpenConfig =
   | { kind: 'webhook'; url: string; secret: string }
-  | {
-      kind: 'email';
-      host: string;
-      port: number;
-      security: SmtpSecurity;
-      ca: string | null;
-      username: string | null;
-      password: string | null;
-      from: string;
-      to: string[];
-    }
+  | (EmailSettings & { password: string | null })
   | { kind: 'robot'; flavour: RobotFlavour; url: string; secret: string | null };
 
 const urlContext = (id: string) => `channel:${id}:url`;

@@ -5,12 +5,13 @@ import crypto from 'node:crypto';
 import type { NotifyEvent } from '@berth/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSecretBox } from '../../src/crypto/secret-box.ts';
-import { BerthError, isBerthError } from '../../src/errors.ts';
+import { BerthError } from '../../src/errors.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { createAuditLog } from '../../src/identity/index.ts';
 import { createJobWorkers, type JobWorkers } from '../../src/jobs/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createNotify, type Notify } from '../../src/notify/index.ts';
+import { codeOf } from '../identity/fixture.ts';
 import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
 import { testDialects } from '../support/databases.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
@@ -29,16 +30,6 @@ function actor(username: string, role: Actor['role']): Actor {
 }
 const admin = actor('root', 'admin');
 const dev = actor('dev', 'developer');
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isBerthError(err)) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe.each(testDialects())('notify store on %s', (dialect) => {
   let t: JobsTestStore;
