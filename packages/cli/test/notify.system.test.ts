@@ -226,6 +226,37 @@ describe.each(systemDialects())('berth channels and notifications against berthd
     );
   });
 
+  it('reads a robot URL and its secret from stdin, and shows neither', async () => {
+    const added = await admin.run(
+      [
+        'channels',
+        'add',
+        'ding',
+        '--kind',
+        'robot',
+        '--flavour',
+        'dingtalk',
+        '--url-stdin',
+        '--secret-stdin',
+      ],
+      { input: `${receiver.url}/robot/send?access_token=tok-in-url\nSEC-robot-secret\n` },
+    );
+    expect(expectOk(added).stdout).toMatch(/^Added robot channel ding/);
+    const shown = expectOk(await admin.run(['channels', 'show', 'ding'])).stdout;
+    expect(shown).toMatch(/^Kind:\s+robot \(dingtalk\)$/m);
+    expect(shown).toMatch(new RegExp(`^URL:\\s+${receiver.url}/…$`, 'm'));
+    expect(shown).toMatch(/^Secret:\s+set$/m);
+    expect(shown).not.toContain('tok-in-url');
+    expectOk(await admin.run(['channels', 'update', 'ding', '--clear-secret']));
+    expect(expectOk(await admin.run(['channels', 'show', 'ding'])).stdout).toMatch(/^Secret:\s+none$/m);
+    expectFailure(
+      await admin.run(['channels', 'update', 'ding', '--url', receiver.url, '--url-stdin'], { input: 'x\n' }),
+      2,
+      'USAGE',
+    );
+    expectOk(await admin.run(['channels', 'remove', 'ding', '--yes']));
+  });
+
   it('removes a channel with --yes only', async () => {
     expectFailure(await admin.run(['channels', 'remove', 'ops']), 2, 'USAGE');
     expect(expectOk(await admin.run(['channels', 'remove', 'ops', '--yes'])).stdout).toBe(

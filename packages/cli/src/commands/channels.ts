@@ -42,6 +42,10 @@ export async function findChannel(client: BerthClient, nameOrId: string): Promis
 
 const SETTINGS: OptionSpecs = {
   url: { type: 'string', value: 'URL', help: 'webhook, robot: where to POST (shown masked afterwards)' },
+  'url-stdin': {
+    type: 'boolean',
+    help: "Read the URL from the first line of stdin instead (a robot's URL holds its token)",
+  },
   flavour: { type: 'string', value: 'FLAVOUR', help: 'robot: dingtalk, wecom or feishu' },
   host: { type: 'string', value: 'HOST', help: 'email: the SMTP server' },
   port: { type: 'string', value: 'PORT', help: 'email: its port (587 for starttls, 465 for tls)' },
@@ -60,16 +64,26 @@ const SETTINGS: OptionSpecs = {
   to: { type: 'string', value: 'A,B', help: 'email: recipients, comma-separated' },
   'secret-stdin': {
     type: 'boolean',
-    help: 'Read the secret (webhook or robot signing secret, SMTP password) from the first line of stdin',
+    help: 'Read the secret (webhook or robot signing secret, SMTP password) from stdin (after the URL with --url-stdin)',
   },
   language: { type: 'string', value: 'LANG', help: 'en or zh-CN: the language of its notifications' },
 };
 
 const SETTINGS_NOTES = [
-  'webhook: --url --secret-stdin (asked on a terminal); robot: --flavour --url [--secret-stdin];',
+  'webhook: --url|--url-stdin --secret-stdin (asked on a terminal); robot: --flavour --url|--url-stdin',
+  '[--secret-stdin]; with both, stdin holds the URL on its first line and the secret on the second.',
   'email: --host --port [--security] [--ca-file] [--username --secret-stdin] --from --to.',
   'Secrets are never shown again; a robot URL carries its token, so it is shown masked too.',
 ];
+
+/** --url, or the first line of stdin with --url-stdin (read before any secret). */
+async function readUrl(ctx: CommandContext): Promise<string | undefined> {
+  if (!ctx.flag('url-stdin')) return ctx.str('url');
+  if (ctx.str('url') !== undefined) throw usageError('--url and --url-stdin exclude each other');
+  const url = await ctx.terminal.readLine();
+  if (url === '') throw usageError('--url-stdin: stdin holds no URL');
+  return url;
+}
 
 async function readSecret(ctx: CommandContext, required: boolean): Promise<string | undefined> {
   let secret: string | undefined;
@@ -109,16 +123,17 @@ function need(ctx: CommandContext, option: string, kind: string): string {
 
 async function newConfig(ctx: CommandContext, kind: (typeof KINDS)[number]): Promise<ChannelConfig> {
   switch (kind) {
-    case 'webhook':
-      return { kind, url: need(ctx, 'url', kind), secret: (await readSecret(ctx, true))! };
+    case 'webhook': {
+      const url = await readUrl(ctx);
+      if (url === undefined) throw usageError('--url (or --url-stdin) is required for a webhook channel');
+      return { kind, url, secret: (await readSecret(ctx, true))! };
+    }
     case 'robot': {
+      const flavour = oneOf('flavour', need(ctx, 'flavour', kind), ROBOT_FLAVOURS);
+      const url = await readUrl(ctx);
+      if (url === undefined) throw usageError('--url (or --url-stdin) is required for a robot channel');
       const secret = await readSecret(ctx, false);
-      return {
-        kind,
-        flavour: oneOf('flavour', need(ctx, 'flavour', kind), ROBOT_FLAVOURS),
-        url: need(ctx, 'url', kind),
-        ...(secret !== undefined && { secret }),
-      };
+      return { kind, flavour, url, ...(secret !== undefined && { secret }) };
     }
     case 'email': {
       const username = ctx.str('username');
@@ -145,8 +160,8 @@ async function configChange(
   ctx: CommandContext,
   kind: Channel['kind'],
 ): Promise<ChannelConfigPatch | undefined> {
+  const url = await readUrl(ctx);
   const secret = ctx.flag('clear-secret') ? null : await readSecret(ctx, false);
-  const url = ctx.str('url');
   let patch: ChannelConfigPatch;
   switch (kind) {
     case 'webhook':
