@@ -7,7 +7,13 @@ import type { NotifyEvent, WebhookBody } from '@berth/sdk';
 import { verifyWebhookSignature } from '@berth/sdk/webhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemDialects } from '../support/databases.ts';
-import { ADMIN_PASSWORD, type ApiResponse, startTestBerthd, type TestBerthd } from '../support/harness.ts';
+import {
+  ADMIN_PASSWORD,
+  type ApiResponse,
+  createUsers,
+  startTestBerthd,
+  type TestBerthd,
+} from '../support/harness.ts';
 import { freePort, type Receiver, startReceiver } from './receiver.ts';
 import { type SmtpReceiver, startSmtp } from './smtp.ts';
 
@@ -24,18 +30,19 @@ describe.each(systemDialects())('notifications on %s', (dialect) => {
     t = await startTestBerthd({ dialect });
     receiver = await startReceiver();
     cookies['admin'] = await t.login('admin', ADMIN_PASSWORD);
-    for (const [username, role] of [
-      ['dev', 'developer'],
-      ['stranger', 'developer'],
-      ['aud', 'auditor'],
-    ] as const) {
-      const res = await t.api('POST', '/api/v1/users', {
-        cookie: cookies['admin'],
-        body: { username, password: PASSWORD, role },
-      });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      cookies[username] = await t.login(username, PASSWORD);
-    }
+    Object.assign(
+      cookies,
+      await createUsers(
+        t,
+        cookies['admin']!,
+        [
+          ['dev', 'developer'],
+          ['stranger', 'developer'],
+          ['aud', 'auditor'],
+        ],
+        PASSWORD,
+      ),
+    );
     for (const [code, who] of [
       ['shop', 'dev'],
       ['other', 'admin'],
