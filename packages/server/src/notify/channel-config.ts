@@ -67,6 +67,8 @@ function checkUrl(text: string): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw invalid('body/config/url must be an http or https URL');
   if (url.hash !== '') throw invalid('body/config/url must not have a #fragment');
+  if (url.username !== '' || url.password !== '')
+    throw invalid('body/config/url must not carry a user name or password (use the secret)');
 }
 
 function checkEmail(config: Extract<OpenConfig, { kind: 'email' }>): void {

@@ -161,6 +161,10 @@ describe.each(systemDialects())('notifications on %s', (dialect) => {
     const bad: Array<[object, string]> = [
       [{ name: 'x', config: { kind: 'webhook', url: 'ftp://example.com/x', secret: SECRET } }, 'url'],
       [{ name: 'x', config: { kind: 'webhook', url: receiver.url, secret: 'short' } }, 'secret'],
+      [
+        { name: 'x', config: { kind: 'webhook', url: 'http://user:pw@127.0.0.1:9/h', secret: SECRET } },
+        'user name or password',
+      ],
       [{ name: 'x', config: { kind: 'webhook', url: receiver.url } }, 'secret'],
       [{ name: 'x', config: { kind: 'robot', flavour: 'wecom', url: receiver.url, secret: 'abc' } }, 'WeCom'],
       [{ name: 'x', config: { kind: 'robot', flavour: 'slack', url: receiver.url } }, 'flavour'],
