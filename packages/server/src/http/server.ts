@@ -100,15 +100,12 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
   // coerced, since they arrive as text.
   const bodyAjv = new Ajv({
     allErrors: false,
-    // `oneOf` with a discriminator (a channel's `kind`): errors of the variant asked for only.
-    discriminator: true,
     coerceTypes: false,
     useDefaults: true,
     removeAdditional: false,
   });
   const paramAjv = new Ajv({
     allErrors: false,
-    discriminator: true,
     coerceTypes: 'array',
     useDefaults: true,
     removeAdditional: false,
