@@ -6,6 +6,7 @@ import type { Command, Group, Io, OptionSpecs } from './command.ts';
 import { appsGroup } from './commands/apps.ts';
 import { auditGroup } from './commands/audit.ts';
 import { loginGroup, logoutGroup, passwdGroup, whoamiGroup } from './commands/auth.ts';
+import { channelsGroup } from './commands/channels.ts';
 import { configGroup } from './commands/config.ts';
 import { approveGroup, refuseGroup } from './commands/decide.ts';
 import { deployGroup } from './commands/deploy.ts';
@@ -13,6 +14,7 @@ import { deploysGroup } from './commands/deploys.ts';
 import { jobsGroup } from './commands/jobs.ts';
 import { logsGroup } from './commands/logs.ts';
 import { completionGroup, helpGroup } from './commands/meta.ts';
+import { notificationsGroup } from './commands/notifications.ts';
 import { openGroup } from './commands/open.ts';
 import { permissionsGroup, policyGroup } from './commands/policy.ts';
 import { psGroup, restartGroup, scaleGroup, startGroup, stopGroup } from './commands/processes.ts';
@@ -53,9 +55,11 @@ export const GROUPS: Group[] = [
   logsGroup,
   runGroup,
   openGroup,
+  notificationsGroup,
   usersGroup,
   tokensGroup,
   jobsGroup,
+  channelsGroup,
   auditGroup,
   helpGroup(() => GROUPS),
   completionGroup(() => GROUPS),

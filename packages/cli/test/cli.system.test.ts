@@ -7,22 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemDialects } from '../../server/test/support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
-import { type CliHome, type CliResult, closedPort } from './support/cli.ts';
+import { type CliHome, closedPort, expectFailure, expectOk } from './support/cli.ts';
 import { createInProcessCli } from './support/in-process.ts';
 
 const DEV_PASSWORD = 'developer-password-1';
-
-function expectOk(result: CliResult): CliResult {
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-  return result;
-}
-
-function expectFailure(result: CliResult, exitCode: number, code: string): void {
-  expect(result.code).toBe(exitCode);
-  expect(result.stdout).toBe('');
-  expect(result.stderr).toMatch(new RegExp(`^berth: [^\\n]+ \\(${code}\\)\\n$`));
-}
 
 describe.each(systemDialects())('berth CLI against berthd on %s', (dialect) => {
   let t: TestBerthd;

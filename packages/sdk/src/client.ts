@@ -53,6 +53,17 @@ import type {
   UserListResponse,
 } from './schemas/identity.ts';
 import type { Job, JobListQuery, JobListResponse, JobLogsResponse } from './schemas/jobs.ts';
+import type {
+  ChannelListResponse,
+  ChannelResponse,
+  CreateChannelBody,
+  DeliveryListResponse,
+  DeliveryResponse,
+  SubscriptionBody,
+  SubscriptionListResponse,
+  SubscriptionResponse,
+  UpdateChannelBody,
+} from './schemas/notify.ts';
 import type { PageQuery } from './schemas/page.ts';
 import type { AppPermissionsResponse, EnvPolicyBody, EnvPolicyResponse } from './schemas/permissions.ts';
 
@@ -519,6 +530,61 @@ export class BerthClient {
     options: { signal?: AbortSignal; onOpen?: () => void } = {},
   ): AsyncGenerator<RunFrame> {
     yield* this.#ndjson<RunFrame>('POST', `${envPath(code, env)}/run`, { body: { command }, ...options });
+  }
+
+  // --- notifications ------------------------------------------------------------------------
+
+  /** One page of the notification channels, by name (admins see their masked settings). */
+  listChannels(page: PageQuery = {}): Promise<ChannelListResponse> {
+    return this.#request('GET', '/api/v1/channels', { query: { ...page } });
+  }
+
+  getChannel(id: string): Promise<ChannelResponse> {
+    return this.#request('GET', `/api/v1/channels/${seg(id)}`);
+  }
+
+  /** Admins only. */
+  createChannel(body: CreateChannelBody): Promise<ChannelResponse> {
+    return this.#request('POST', '/api/v1/channels', { body });
+  }
+
+  /** Admins only; secrets left out of `config` stay. */
+  updateChannel(id: string, body: UpdateChannelBody): Promise<ChannelResponse> {
+    return this.#request('PATCH', `/api/v1/channels/${seg(id)}`, { body });
+  }
+
+  /** Admins only; its subscriptions and delivery history go too. */
+  deleteChannel(id: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/channels/${seg(id)}`);
+  }
+
+  /** Admins only: queues a test notification and resolves with its delivery. */
+  testChannel(id: string): Promise<DeliveryResponse> {
+    return this.#request('POST', `/api/v1/channels/${seg(id)}/test`);
+  }
+
+  /** One page of a channel's deliveries, newest first (admins only). */
+  listChannelDeliveries(id: string, page: PageQuery = {}): Promise<DeliveryListResponse> {
+    return this.#request('GET', `/api/v1/channels/${seg(id)}/deliveries`, { query: { ...page } });
+  }
+
+  /** One page of an app's subscriptions, by channel name. */
+  listSubscriptions(code: string, page: PageQuery = {}): Promise<SubscriptionListResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/subscriptions`, { query: { ...page } });
+  }
+
+  /** Subscribes the app to the channel, or replaces what it hears from it. */
+  subscribe(code: string, channelId: string, body: SubscriptionBody): Promise<SubscriptionResponse> {
+    return this.#request('PUT', `/api/v1/apps/${seg(code)}/subscriptions/${seg(channelId)}`, { body });
+  }
+
+  unsubscribe(code: string, channelId: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/apps/${seg(code)}/subscriptions/${seg(channelId)}`);
+  }
+
+  /** One page of an app's notification deliveries, newest first. */
+  listAppDeliveries(code: string, page: PageQuery = {}): Promise<DeliveryListResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/deliveries`, { query: { ...page } });
   }
 
   // --- audit log ----------------------------------------------------------------------------

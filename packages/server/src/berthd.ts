@@ -44,6 +44,7 @@ import {
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
+import { createNotify, type Notify } from './notify/index.ts';
 import { createDataDirMeter, createPlatformStatus, platformRoutes } from './platform/index.ts';
 import {
   type BindablePublicUrls,
@@ -93,6 +94,8 @@ export interface Berthd {
    *  then berthd's own process serves it. */
   readonly gatewayWorkers: GatewayCluster | null;
   readonly engine: Engine;
+  /** Notification channels, subscriptions and the notifier (`notify.notifier.emit`). */
+  readonly notify: Notify;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** Host identities (when berthd runs as root). */
@@ -198,7 +201,10 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       onSecretRotated: (actor, code, trx) => engine!.service.secretRotated(actor, code, trx),
       maxInstancesPerApp: config.engine.maxInstancesPerApp,
       prodApproval: config.engine.prodApproval,
-      onAppDeleted: (code) => engine!.service.appDeleted(code),
+      onAppDeleted: async (code) => {
+        await notify.appDeleted(code);
+        await engine!.service.appDeleted(code);
+      },
       // A new app has routes at once (503 until its first deploy, not 404).
       onAppCreated: () => engine!.tables.refresh(),
     });
@@ -206,6 +212,17 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       store,
       logger: logger.child({ mod: 'jobs' }),
       leaseMs: config.jobs.leaseMs,
+    });
+    // Who may read and change an app's subscriptions: the notify.read and notify.write actions.
+    const notify: Notify = createNotify({
+      store,
+      queue: jobs,
+      secretBox,
+      audit,
+      logger: logger.child({ mod: 'notify' }),
+      authorize: (actor, action, code) =>
+        apps.access.authorize(actor, action, code).then(() => undefined),
+      settings: { maxAttempts: config.notify.attempts, timeoutMs: config.notify.timeoutMs },
     });
 
     // Apps keep running across berthd restarts: pick up the instances that still run first.
@@ -267,6 +284,10 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       builders: createBuilders({ logger }),
       gateway,
       access: apps.access,
+      // Deploy requests, finished deploys and crash loops, told in the transaction that caused them.
+      notify: async (db, event) => {
+        await notify.notifier.emit(db, event);
+      },
       audit,
       secretBox,
       configSnapshot: (code, env) => apps.configSnapshot(code, env),
@@ -350,12 +371,14 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           }),
         }),
         engine.routes,
+        notify.routes,
       ],
     });
     // An app deleted while berthd was down (or dying): what it left goes before anything serves.
     const liveApps = await apps.allCodes();
     const orphans = new Set((await runtime.list()).map((i) => i.app).filter((code) => !liveApps.has(code)));
     for (const code of orphans) await engine.service.appDeleted(code);
+    await notify.forgetMissingApps(liveApps);
     await tenants?.recover(liveApps);
     let consolePort: number;
     let appsPort: number;
@@ -393,7 +416,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await jobs.reapLost(ownerIsGone);
     workers = createJobWorkers({
       queue: jobs,
-      handlers: { ...engine.jobHandlers, ...options.jobHandlers },
+      handlers: { ...engine.jobHandlers, ...notify.jobHandlers, ...options.jobHandlers },
       logger: logger.child({ mod: 'workers' }),
       concurrency: config.jobs.workers,
       pollMs: config.jobs.pollMs,
@@ -421,6 +444,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       gateway,
       gatewayWorkers: gatewayWorkers ?? null,
       engine,
+      notify,
       installation,
       tenants: tenants ?? null,
       bootstrap,

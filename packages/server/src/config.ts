@@ -64,6 +64,13 @@ export interface Config {
     leaseMs: number;
     pollMs: number;
   };
+  notify: {
+    /** Attempts of one notification delivery before it is marked failed (retried with the job
+     *  queue's back-off). */
+    attempts: number;
+    /** Time limit of one delivery attempt: connecting, sending and the receiver's answer. */
+    timeoutMs: number;
+  };
   login: {
     /** How long failed logins are remembered. */
     windowMs: number;
@@ -465,6 +472,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       workers: integer(env, 'BERTH_JOB_WORKERS', 2, 0, 64),
       leaseMs: duration(env, 'BERTH_JOB_LEASE', '30s'),
       pollMs: duration(env, 'BERTH_JOB_POLL', '500ms'),
+    },
+    notify: {
+      attempts: integer(env, 'BERTH_NOTIFY_ATTEMPTS', 10, 1, 100),
+      timeoutMs: duration(env, 'BERTH_NOTIFY_TIMEOUT', '10s'),
     },
     login: {
       windowMs: duration(env, 'BERTH_LOGIN_WINDOW', '15m'),

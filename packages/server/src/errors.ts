@@ -213,6 +213,14 @@ export const ERRORS = {
     status: 429,
     message: 'The app has as many one-off runs going as it may (BERTH_RUNS_PER_APP); wait for one to end',
   },
+  // notifications
+  CHANNEL_NOT_FOUND: { status: 404, message: 'No such notification channel' },
+  CHANNEL_NAME_TAKEN: { status: 409, message: 'A notification channel with this name exists already' },
+  NOTIFY_SEND_FAILED: {
+    status: 502,
+    message: "The notification could not be delivered; the delivery's last error says why",
+    async: true,
+  },
   // platform
   SECRET_UNREADABLE: {
     status: 500,

@@ -3,6 +3,7 @@ import { appsMigrations } from './apps/migrations.ts';
 import { engineMigrations } from './engine/migrations.ts';
 import { identityMigrations } from './identity/migrations.ts';
 import { jobsMigrations } from './jobs/migrations.ts';
+import { notifyMigrations } from './notify/migrations.ts';
 import type { MigrationSet } from './store/migrate.ts';
 import { tenantsMigrations } from './tenants/migrations.ts';
 
@@ -12,4 +13,5 @@ export const ALL_MIGRATIONS: readonly MigrationSet[] = [
   jobsMigrations,
   engineMigrations,
   tenantsMigrations,
+  notifyMigrations,
 ];

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { buildCliBundle } from './global-setup.ts';
 
 let bundle: string | undefined;
@@ -119,4 +119,18 @@ export async function closedPort(): Promise<number> {
 /** Credentials for a server that is not there: a command that got as far as a request exits 4. */
 export async function unreachable(): Promise<Record<string, string>> {
   return { BERTH_URL: `http://127.0.0.1:${await closedPort()}`, BERTH_TOKEN: 'berth_test' };
+}
+
+/** The command succeeded and said nothing on stderr. */
+export function expectOk(result: CliResult): CliResult {
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result;
+}
+
+/** The command failed with this exit code and one error line ending in `(CODE)`, nothing on stdout. */
+export function expectFailure(result: CliResult, exitCode: number, code: string): void {
+  expect(result.code).toBe(exitCode);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(new RegExp(`^berth: [^\\n]+ \\(${code}\\)\\n$`));
 }

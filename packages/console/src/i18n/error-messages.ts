@@ -101,6 +101,9 @@ const en = {
   INSTANCE_LIMIT_EXCEEDED:
     "That is more instances than the app's ceiling allows; an administrator can raise it",
   RUNS_LIMIT: 'The app has as many one-off runs going as it may (BERTH_RUNS_PER_APP); wait for one to end',
+  CHANNEL_NOT_FOUND: 'No such notification channel',
+  CHANNEL_NAME_TAKEN: 'A notification channel with this name exists already',
+  NOTIFY_SEND_FAILED: "The notification could not be delivered; the delivery's last error says why",
   SECRET_UNREADABLE: 'A stored secret cannot be decrypted (was the secret key changed?)',
   STORE_UNAVAILABLE: "Berth's database is not reachable; try again later or tell your administrator",
   CONSOLE_MISSING:
@@ -198,6 +201,9 @@ const zhCN = {
   INSTANCE_CRASHED: '新实例在变为健康之前退出或崩溃；部署日志中有它最后的输出',
   INSTANCE_LIMIT_EXCEEDED: '实例数超过了该应用的上限；管理员可以调高上限',
   RUNS_LIMIT: '该应用正在执行的一次性命令已达上限（BERTH_RUNS_PER_APP）；请等待其中一个结束',
+  CHANNEL_NOT_FOUND: '没有这个通知渠道',
+  CHANNEL_NAME_TAKEN: '已有同名的通知渠道',
+  NOTIFY_SEND_FAILED: '通知未能送达；投递记录中的最后错误说明了原因',
   SECRET_UNREADABLE: '无法解密已保存的密钥（密钥是否被更换过？）',
   STORE_UNAVAILABLE: '无法连接 Berth 的数据库；请稍后重试或告知管理员',
   CONSOLE_MISSING: '此 berthd 没有可提供的 Web 控制台：请先构建（npm run build）或设置 BERTH_CONSOLE_DIR',

@@ -195,6 +195,10 @@ export function openApiOptions(deps: OpenApiDeps): FastifyDynamicSwaggerOptions 
         },
         { name: 'permissions', description: 'Who may do what with an app: policies and your permissions' },
         { name: 'jobs', description: 'Background jobs' },
+        {
+          name: 'notifications',
+          description: 'Notification channels, app subscriptions and deliveries (docs/notifications.md)',
+        },
       ],
       components: {
         securitySchemes: {

@@ -158,4 +158,22 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     errors: [...ENV, 'LOG_STREAMS_LIMIT'],
     ndjsonFollow: true,
   },
+  // notifications
+  'GET /api/v1/channels': { id: 'listChannels' },
+  'POST /api/v1/channels': { id: 'createChannel', errors: ['CHANNEL_NAME_TAKEN'] },
+  'GET /api/v1/channels/:id': { id: 'getChannel', errors: ['CHANNEL_NOT_FOUND'] },
+  'PATCH /api/v1/channels/:id': { id: 'updateChannel', errors: ['CHANNEL_NOT_FOUND', 'CHANNEL_NAME_TAKEN'] },
+  'DELETE /api/v1/channels/:id': { id: 'deleteChannel', errors: ['CHANNEL_NOT_FOUND'] },
+  'POST /api/v1/channels/:id/test': { id: 'testChannel', errors: ['CHANNEL_NOT_FOUND'] },
+  'GET /api/v1/channels/:id/deliveries': { id: 'listChannelDeliveries', errors: ['CHANNEL_NOT_FOUND'] },
+  'GET /api/v1/apps/:code/subscriptions': { id: 'listSubscriptions', errors: APP },
+  'PUT /api/v1/apps/:code/subscriptions/:channelId': {
+    id: 'subscribe',
+    errors: [...APP, 'CHANNEL_NOT_FOUND'],
+  },
+  'DELETE /api/v1/apps/:code/subscriptions/:channelId': {
+    id: 'unsubscribe',
+    errors: [...APP, 'CHANNEL_NOT_FOUND'],
+  },
+  'GET /api/v1/apps/:code/deliveries': { id: 'listAppDeliveries', errors: APP },
 };

@@ -3,6 +3,13 @@ import type { AppsTables } from '../apps/tables.ts';
 import type { EngineTables } from '../engine/tables.ts';
 import type { IdentityTables } from '../identity/tables.ts';
 import type { JobsTables } from '../jobs/tables.ts';
+import type { NotifyTables } from '../notify/tables.ts';
 import type { TenantsTables } from '../tenants/tables.ts';
 
-export interface Database extends IdentityTables, AppsTables, JobsTables, EngineTables, TenantsTables {}
+export interface Database
+  extends IdentityTables,
+    AppsTables,
+    JobsTables,
+    EngineTables,
+    TenantsTables,
+    NotifyTables {}

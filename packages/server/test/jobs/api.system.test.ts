@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/jobs/index.ts';
 import { systemDialects } from '../support/databases.ts';
-import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
+import { ADMIN_PASSWORD, createUsers, startTestBerthd, type TestBerthd } from '../support/harness.ts';
 import { settleClosedConnections } from './helpers.ts';
 
 const PASSWORD = 'correct-horse-battery';
@@ -17,19 +17,20 @@ describe.each(systemDialects())('jobs API on %s', (dialect) => {
   beforeAll(async () => {
     t = await startTestBerthd({ dialect });
     cookies['admin'] = await t.login('admin', ADMIN_PASSWORD);
-    for (const [username, role] of [
-      ['dev', 'developer'],
-      ['stranger', 'developer'],
-      ['aud', 'auditor'],
-      ['op', 'operator'],
-    ] as const) {
-      const res = await t.api('POST', '/api/v1/users', {
-        cookie: cookies['admin'],
-        body: { username, password: PASSWORD, role },
-      });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      cookies[username] = await t.login(username, PASSWORD);
-    }
+    Object.assign(
+      cookies,
+      await createUsers(
+        t,
+        cookies['admin']!,
+        [
+          ['dev', 'developer'],
+          ['stranger', 'developer'],
+          ['aud', 'auditor'],
+          ['op', 'operator'],
+        ],
+        PASSWORD,
+      ),
+    );
     for (const code of ['shop', 'other']) {
       const res = await t.api('POST', '/api/v1/apps', {
         cookie: cookies[code === 'shop' ? 'dev' : 'admin'],

@@ -225,18 +225,18 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
     { variant: "an app's job", rule: action('operate') },
     { variant: 'a platform job', rule: PLATFORM_JOB_CANCELLERS },
   ],
-  // notifications (written on the notify branch; `pending` until they are served)
-  'GET /api/v1/channels': one(LOGGED_IN, { pending: true }),
-  'POST /api/v1/channels': one(roles('admin'), { pending: true }),
-  'GET /api/v1/channels/{id}': one(LOGGED_IN, { pending: true }),
-  'PATCH /api/v1/channels/{id}': one(roles('admin'), { pending: true }),
-  'DELETE /api/v1/channels/{id}': one(roles('admin'), { pending: true }),
-  'POST /api/v1/channels/{id}/test': one(roles('admin'), { pending: true }),
-  'GET /api/v1/channels/{id}/deliveries': one(roles('admin'), { pending: true }),
-  'GET /api/v1/apps/{code}/subscriptions': one(action('notify.read'), { pending: true }),
-  'PUT /api/v1/apps/{code}/subscriptions/{channelId}': one(action('notify.write'), { pending: true }),
-  'DELETE /api/v1/apps/{code}/subscriptions/{channelId}': one(action('notify.write'), { pending: true }),
-  'GET /api/v1/apps/{code}/deliveries': one(action('notify.read'), { pending: true }),
+  // notifications
+  'GET /api/v1/channels': one(LOGGED_IN),
+  'POST /api/v1/channels': one(roles('admin')),
+  'GET /api/v1/channels/{id}': one(LOGGED_IN),
+  'PATCH /api/v1/channels/{id}': one(roles('admin')),
+  'DELETE /api/v1/channels/{id}': one(roles('admin')),
+  'POST /api/v1/channels/{id}/test': one(roles('admin')),
+  'GET /api/v1/channels/{id}/deliveries': one(roles('admin')),
+  'GET /api/v1/apps/{code}/subscriptions': one(action('notify.read')),
+  'PUT /api/v1/apps/{code}/subscriptions/{channelId}': one(action('notify.write')),
+  'DELETE /api/v1/apps/{code}/subscriptions/{channelId}': one(action('notify.write')),
+  'GET /api/v1/apps/{code}/deliveries': one(action('notify.read')),
 };
 
 /** The environments a case is called in ([undefined] when none applies). */

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Role } from '@berth/sdk';
 import { type Berthd, type BerthdOptions, startBerthd } from '../../src/berthd.ts';
 import { loadConfig } from '../../src/config.ts';
 import { sessionCookieName } from '../../src/identity/index.ts';
@@ -155,4 +156,27 @@ export async function loginCookieHeader(url: string, username: string, password:
   const [pair] = (res.headers.getSetCookie()[0] ?? '').split(';');
   if (res.status !== 200 || !pair) throw new Error(`login at ${url} failed: ${res.status}`);
   return pair;
+}
+
+/**
+ * Creates users through the API as the admin whose session is `adminCookie`, logs each one in, and
+ * returns their session tokens by username.
+ */
+export async function createUsers(
+  t: TestBerthd,
+  adminCookie: string,
+  users: ReadonlyArray<readonly [username: string, role: Role]>,
+  password: string,
+): Promise<Record<string, string>> {
+  const cookies: Record<string, string> = {};
+  for (const [username, role] of users) {
+    const res = await t.api('POST', '/api/v1/users', {
+      cookie: adminCookie,
+      body: { username, password, role },
+    });
+    if (res.status !== 201)
+      throw new Error(`creating ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    cookies[username] = await t.login(username, password);
+  }
+  return cookies;
 }
