@@ -220,8 +220,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       secretBox,
       audit,
       logger: logger.child({ mod: 'notify' }),
-      authorize: (actor, action, code) =>
-        apps.access.authorize(actor, action, code).then(() => undefined),
+      authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
       settings: { maxAttempts: config.notify.attempts, timeoutMs: config.notify.timeoutMs },
     });
 
