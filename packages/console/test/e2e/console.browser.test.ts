@@ -16,11 +16,14 @@ import {
   ADMIN_PASSWORD,
   type ConsoleFixture,
   type ConsoleLocale,
+  deployLog as deployLogOf,
+  deployThroughApi,
   EXAMPLES,
   loginThroughForm,
   packExample,
   startConsoleFixture,
   tempDir,
+  waitDeploySucceeded,
 } from '../support/console-fixture.ts';
 import { languageChecker } from '../support/i18n-check.ts';
 import { assertReport, checkStop, openStop, type TourStop } from '../support/tour.ts';
@@ -93,34 +96,15 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
   }
 
   async function apiDeploy(code: string, env: string, tarball: string): Promise<string> {
-    const res = await fetch(`${f.url}/api/v1/apps/${code}/envs/${env}/deploys`, {
-      method: 'POST',
-      headers: { cookie: `${f.t.cookieName}=${f.adminCookie}`, 'content-type': 'application/gzip' },
-      body: fs.readFileSync(tarball),
-    });
-    const body = (await res.json()) as { deploy: { id: string } };
-    expect(res.status, JSON.stringify(body)).toBe(202);
-    await waitDeployApi(body.deploy.id);
-    return body.deploy.id;
+    return deployThroughApi(f, code, env, tarball);
   }
 
   async function waitDeployApi(id: string): Promise<void> {
-    let status = '';
-    await expect
-      .poll(
-        async () => {
-          status = (await f.api('GET', `/api/v1/deploys/${id}`)).body.deploy.status;
-          return TERMINAL.includes(status);
-        },
-        { timeout: 120_000, interval: 250 },
-      )
-      .toBe(true);
-    expect(status, await deployLog(id)).toBe('succeeded');
+    await waitDeploySucceeded(f, id);
   }
 
   async function deployLog(id: string): Promise<string> {
-    const res = await f.api('GET', `/api/v1/deploys/${id}/logs?limit=2000`);
-    return ((res.body.lines ?? []) as Array<{ line: string }>).map((l) => l.line).join('\n');
+    return deployLogOf(f, id);
   }
 
   async function currentVersion(code: string, env: string): Promise<number | undefined> {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as tar from 'tar';
-import { expect, inject } from 'vitest';
+import { expect, inject, vi } from 'vitest';
 import {
   ADMIN_PASSWORD,
   type ApiOptions,
@@ -150,6 +150,46 @@ export async function packExample(example: string, dir: string): Promise<string>
   const file = path.join(dir, `${example}.tar.gz`);
   await tar.c({ gzip: true, cwd: source, portable: true, file }, fs.readdirSync(source));
   return file;
+}
+
+const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+
+/** The deploy's log as the API has it (for a failed deploy's message). */
+export async function deployLog(f: ConsoleFixture, id: string): Promise<string> {
+  const res = await f.api('GET', `/api/v1/deploys/${id}/logs?limit=2000`);
+  return ((res.body.lines ?? []) as Array<{ line: string }>).map((l) => l.line).join('\n');
+}
+
+/** Waits (through the API) until the deploy ended, and expects it to have succeeded. */
+export async function waitDeploySucceeded(f: ConsoleFixture, id: string): Promise<void> {
+  // vi.waitFor, not expect.poll: set-up hooks deploy too.
+  const status = await vi.waitFor(
+    async () => {
+      const now = (await f.api('GET', `/api/v1/deploys/${id}`)).body.deploy.status as string;
+      if (!TERMINAL.includes(now)) throw new Error(`deploy ${id} is still ${now}`);
+      return now;
+    },
+    { timeout: 120_000, interval: 250 },
+  );
+  expect(status, await deployLog(f, id)).toBe('succeeded');
+}
+
+/** Deploys a package through the API as the admin and waits for it to succeed; returns its id. */
+export async function deployThroughApi(
+  f: ConsoleFixture,
+  code: string,
+  env: string,
+  tarball: string,
+): Promise<string> {
+  const res = await fetch(`${f.url}/api/v1/apps/${code}/envs/${env}/deploys`, {
+    method: 'POST',
+    headers: { cookie: `${f.t.cookieName}=${f.adminCookie}`, 'content-type': 'application/gzip' },
+    body: fs.readFileSync(tarball),
+  });
+  const body = (await res.json()) as { deploy: { id: string } };
+  expect(res.status, JSON.stringify(body)).toBe(202);
+  await waitDeploySucceeded(f, body.deploy.id);
+  return body.deploy.id;
 }
 
 /** A temporary directory of the test's own. */

@@ -1,7 +1,9 @@
-// Deploy requests: the inbox (to approve, mine, all pending) and a request's page with its decisions.
+// Deploy requests: the inbox (to approve, mine, all pending) with the menu's count of what waits
+// for the user, and a request's page with its decisions.
 import { AuditOutlined } from '@ant-design/icons';
 import { createElement } from 'react';
 import { type Feature, lazyPage } from '../../app/feature.ts';
+import { PendingBadge } from './PendingBadge.tsx';
 
 export const requestsFeature: Feature = {
   id: 'requests',
@@ -16,6 +18,7 @@ export const requestsFeature: Feature = {
       icon: createElement(AuditOutlined),
       order: 25,
       section: 'main',
+      badge: PendingBadge,
     },
   ],
 };
