@@ -135,7 +135,7 @@ describe.skipIf(!!skip)('deploy requests in the console', () => {
     // The menu counts what waits for the operator.
     await expect
       .poll(() => page.getByTestId('requests-badge').locator('[title]').first().getAttribute('title'))
-      .toBe('1 requests wait for you');
+      .toBe('Requests waiting for you: 1');
     const row = page.getByTestId(`request-row-${id}`);
     await expect.poll(() => row.innerText()).toContain(NOTE);
     await row.getByRole('link').first().click();

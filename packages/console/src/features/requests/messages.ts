@@ -57,7 +57,7 @@ export const requestsMessages = defineMessages({
     withdrawn: 'The request is withdrawn.',
     nobodyElse: 'Another approver must decide your request.',
     waiting: 'Waiting for an approver.',
-    pendingCount: '{count} requests wait for you',
+    pendingCount: 'Requests waiting for you: {count}',
   },
   'zh-CN': {
     title: '部署申请',
@@ -114,6 +114,6 @@ export const requestsMessages = defineMessages({
     withdrawn: '申请已撤回。',
     nobodyElse: '你的申请须由其他审批人处理。',
     waiting: '等待审批人处理。',
-    pendingCount: '有 {count} 个申请等待你处理',
+    pendingCount: '等待你处理的申请：{count}',
   },
 });
