@@ -8,14 +8,14 @@
 // The steps build on each other (one berthd, one app), in order. A step that needs what an earlier
 // step should have made (the app, a release) makes it through the API when it is missing, so that a
 // failing page fails its own step and not every later one.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
   type ConsoleFixture,
   type ConsoleLocale,
+  consoleHooks,
   deployLog as deployLogOf,
   deployThroughApi,
   EXAMPLES,
@@ -25,7 +25,7 @@ import {
   tempDir,
   waitDeploySucceeded,
 } from '../support/console-fixture.ts';
-import { languageChecker } from '../support/i18n-check.ts';
+import { consoleLanguageChecker } from '../support/i18n-check.ts';
 import { assertReport, checkStop, openStop, type TourStop } from '../support/tour.ts';
 
 const skip = inject('browserSkip');
@@ -36,9 +36,7 @@ const APP_NAME = 'E2E Hello';
 const SSO = 'ssohello';
 const TOKEN = 'e2e-token';
 const GREETING = 'Hello from the console';
-const checker = languageChecker(
-  import.meta.glob<Record<string, unknown>>('../../src/**/*messages.ts', { eager: true }),
-);
+const checker = consoleLanguageChecker();
 /** Names and values the run creates, which stay as they are in either language. */
 const NAMES = [
   CODE,
@@ -74,18 +72,7 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
     helloTarball = await packExample('node-hello', work);
   });
   // A fresh browser context per test; a failed test leaves screenshots of its pages behind.
-  afterEach(async (context) => {
-    const failed = context.task.result?.state === 'fail';
-    const name = `${context.task.suite?.name ?? ''} ${context.task.name}`.replace(/\W+/g, '-');
-    await f?.closePages(failed ? name.slice(0, 100) : undefined);
-  });
-  afterAll(async () => {
-    if (f) {
-      expect(f.pageErrors, 'uncaught errors in the console').toEqual([]);
-      await f.stop();
-    }
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-  });
+  consoleHooks('', () => ({ f, work }));
 
   // --- set-up through the API for steps whose earlier step failed ----------------------------
 

@@ -4,11 +4,11 @@
 // serves the app. Then the pages of the flow (the inbox, a request, the policy card, the releases
 // with their request buttons) in English and in Chinese: in their language, accessible, and
 // screenshotted.
-import fs from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type ConsoleFixture,
+  consoleHooks,
   deployThroughApi,
   loginThroughForm,
   packExample,
@@ -16,7 +16,7 @@ import {
   tempDir,
   waitDeploySucceeded,
 } from '../support/console-fixture.ts';
-import { languageChecker } from '../support/i18n-check.ts';
+import { consoleLanguageChecker } from '../support/i18n-check.ts';
 import { assertReport, checkStop, openStop, type TourStop } from '../support/tour.ts';
 
 const skip = inject('browserSkip');
@@ -29,9 +29,7 @@ const OPS = 'opal';
 const PASSWORD = 'a long enough password 14';
 const NOTE = 'Ship the greeting to prod';
 const APPROVAL_REASON = 'Looks good';
-const checker = languageChecker(
-  import.meta.glob<Record<string, unknown>>('../../src/**/*messages.ts', { eager: true }),
-);
+const checker = consoleLanguageChecker();
 /** Names and values the run creates, the same in either language. */
 const NAMES = [CODE, APP_NAME, DEV, OPS, NOTE, APPROVAL_REASON, 'admin', 'Administrator', 'Devon', 'Opal'];
 
@@ -59,18 +57,8 @@ describe.skipIf(!!skip)('deploy requests in the console', () => {
     expect(member.status, JSON.stringify(member.body)).toBeLessThan(300);
     await deployThroughApi(f, CODE, 'stag', await packExample('node-hello', work));
   });
-  afterEach(async (context) => {
-    const failed = context.task.result?.state === 'fail';
-    const name = `requests ${context.task.name}`.replace(/\W+/g, '-');
-    await f?.closePages(failed ? name.slice(0, 100) : undefined);
-  });
-  afterAll(async () => {
-    if (f) {
-      expect(f.pageErrors, 'uncaught errors in the console').toEqual([]);
-      await f.stop();
-    }
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-  });
+  // A fresh browser context per test; a failed test leaves screenshots of its pages behind.
+  consoleHooks('requests', () => ({ f, work }));
 
   async function loggedInAs(username: string): Promise<Page> {
     const page = await f.newPage();

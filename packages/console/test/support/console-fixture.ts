@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as tar from 'tar';
-import { expect, inject, vi } from 'vitest';
+import { afterAll, afterEach, expect, inject, vi } from 'vitest';
 import {
   ADMIN_PASSWORD,
   type ApiOptions,
@@ -134,6 +134,31 @@ export async function startConsoleFixture(env: Record<string, string> = {}): Pro
     },
   };
   return fixture;
+}
+
+/**
+ * The hooks of a browser file: after each test its pages close (screenshotted first when it
+ * failed); after the last, no page threw, the fixture stops and the work directory goes.
+ */
+export function consoleHooks(
+  prefix: string,
+  state: () => { f: ConsoleFixture | undefined; work: string | undefined },
+): void {
+  afterEach(async (context) => {
+    const failed = context.task.result?.state === 'fail';
+    const name = `${prefix} ${context.task.suite?.name ?? ''} ${context.task.name}`
+      .trim()
+      .replace(/\W+/g, '-');
+    await state().f?.closePages(failed ? name.slice(0, 100) : undefined);
+  });
+  afterAll(async () => {
+    const { f, work } = state();
+    if (f) {
+      expect(f.pageErrors, 'uncaught errors in the console').toEqual([]);
+      await f.stop();
+    }
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
 }
 
 /** Logs in through the console's login form (the page must show it). */
