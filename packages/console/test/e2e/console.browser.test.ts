@@ -10,9 +10,10 @@
 // failing page fails its own step and not every later one.
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
+  browserSkip,
   type ConsoleFixture,
   type ConsoleLocale,
   consoleHooks,
@@ -28,8 +29,7 @@ import {
 import { consoleLanguageChecker } from '../support/i18n-check.ts';
 import { assertReport, checkStop, openStop, type TourStop } from '../support/tour.ts';
 
-const skip = inject('browserSkip');
-if (skip) process.stdout.write(`console.browser.test.ts skipped: ${skip}\n`);
+const skip = browserSkip('console.browser.test.ts');
 
 const CODE = 'e2ehello';
 const APP_NAME = 'E2E Hello';

@@ -5,8 +5,9 @@
 // with their request buttons) in English and in Chinese: in their language, accessible, and
 // screenshotted.
 import type { Page } from 'playwright-core';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  browserSkip,
   type ConsoleFixture,
   consoleHooks,
   deployThroughApi,
@@ -19,8 +20,7 @@ import {
 import { consoleLanguageChecker } from '../support/i18n-check.ts';
 import { assertReport, checkStop, openStop, type TourStop } from '../support/tour.ts';
 
-const skip = inject('browserSkip');
-if (skip) process.stdout.write(`requests.browser.test.ts skipped: ${skip}\n`);
+const skip = browserSkip('requests.browser.test.ts');
 
 const CODE = 'reqhello';
 const APP_NAME = 'Request Hello';

@@ -161,6 +161,13 @@ export function consoleHooks(
   });
 }
 
+/** Why the browser files skip (Chromium missing outside CI), said once per file; undefined: they run. */
+export function browserSkip(file: string): string | undefined {
+  const skip = inject('browserSkip');
+  if (skip) process.stdout.write(`${file} skipped: ${skip}\n`);
+  return skip;
+}
+
 /** Logs in through the console's login form (the page must show it). */
 export async function loginThroughForm(page: Page, username: string, password: string): Promise<void> {
   await page.getByTestId('login-username').fill(username);
