@@ -15,7 +15,7 @@ const BUILDER_ACTIONS: AppAction[] = [
   'operate',
   'run',
 ];
-const STAFF_ACTIONS: AppAction[] = [...BUILDER_ACTIONS, 'approve'];
+const STAFF_ACTIONS: AppAction[] = [...BUILDER_ACTIONS, 'approve', 'rollback.emergency'];
 
 function perms(
   role: Role,
@@ -73,16 +73,19 @@ describe("the app page's deploy, promote and rollback", () => {
     expect(wayToPromote(undefined)).toBe('none');
   });
 
-  it('offer an emergency rollback to operators and admins where approval is needed, and only there', () => {
+  it('offer an emergency rollback to those allowed it (operators and admins by default) where approval is needed', () => {
     expect(mayRollBackInEmergency(operator, 'prod')).toBe(true);
     expect(mayRollBackInEmergency(perms('admin', operator.envs), 'prod')).toBe(true);
     expect(mayRollBackInEmergency(operator, 'stag')).toBe(false);
     expect(mayRollBackInEmergency(developer, 'prod')).toBe(false);
-    const narrowed = perms('operator', {
-      stag: operator.envs.stag,
-      prod: { actions: ['deploy.request', 'approve'], approval: true },
-    });
-    expect(mayRollBackInEmergency(narrowed, 'prod')).toBe(false);
+    // A policy that narrowed either action away takes the button away.
+    for (const actions of [
+      ['deploy.request', 'approve', 'rollback.emergency'],
+      ['deploy.request', 'approve', 'rollback'],
+    ] as AppAction[][]) {
+      const narrowed = perms('operator', { stag: operator.envs.stag, prod: { actions, approval: true } });
+      expect(mayRollBackInEmergency(narrowed, 'prod')).toBe(false);
+    }
     expect(mayRollBackInEmergency(undefined, 'prod')).toBe(false);
   });
 });

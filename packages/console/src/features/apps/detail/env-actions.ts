@@ -1,7 +1,8 @@
 // How the app's page offers an action that changes which code serves an environment, from the
 // user's permissions (GET /apps/{code}/permissions): directly where the environment needs no
-// approval, as a deploy request where it does, or not at all. Operators and admins may also roll
-// back at once in an environment that needs approval (an emergency rollback, with a reason).
+// approval, as a deploy request where it does, or not at all. Those allowed `rollback.emergency`
+// (operators and admins by default) may also roll back at once in an environment that needs
+// approval (an emergency rollback, with a reason).
 import type { AppPermissionsResponse, EnvName } from '@berth/sdk';
 
 export type Way = 'direct' | 'request' | 'none';
@@ -25,9 +26,7 @@ export function wayToPromote(perms: AppPermissionsResponse | undefined): Way {
 export function mayRollBackInEmergency(perms: AppPermissionsResponse | undefined, env: EnvName): boolean {
   if (!perms) return false;
   const here = perms.envs[env];
-  return (
-    here.approval &&
-    (perms.role === 'admin' || perms.role === 'operator') &&
-    here.actions.includes('rollback')
-  );
+  // The API checks both: the rollback itself, and the emergency (operators and admins by default,
+  // narrowable by the environment's policy).
+  return here.approval && here.actions.includes('rollback') && here.actions.includes('rollback.emergency');
 }

@@ -21,6 +21,7 @@ const ACTION_KEY = {
   'deploy.request': 'actionDeployRequest',
   approve: 'actionApprove',
   rollback: 'actionRollback',
+  'rollback.emergency': 'actionRollbackEmergency',
   operate: 'actionOperate',
   run: 'actionRun',
 } as const satisfies Record<EnvAction, string>;
