@@ -40,7 +40,17 @@ export function Shell() {
   const items = useMemo(() => {
     if (state.status !== 'user') return [];
     const visible = NAV.filter((n) => !n.roles || n.roles.includes(state.user.role));
-    const toItem = (n: NavItem) => ({ key: n.path, icon: n.icon, label: n.label[locale] });
+    const toItem = (n: NavItem) => ({
+      key: n.path,
+      icon: n.icon,
+      label: n.badge ? (
+        <span>
+          {n.label[locale]} <n.badge />
+        </span>
+      ) : (
+        n.label[locale]
+      ),
+    });
     const main = visible.filter((n) => n.section === 'main').map(toItem);
     const admin = visible.filter((n) => n.section === 'admin').map(toItem);
     return admin.length > 0

@@ -2,7 +2,7 @@
 // its entries in the side menu. A new capability adds a folder under features/ and one line in
 // features/index.ts; no other page changes.
 import type { User } from '@berth/sdk';
-import type { ReactNode } from 'react';
+import type { ComponentType, ReactNode } from 'react';
 import type { RouteObject } from 'react-router';
 import type { Locale } from '../i18n/locale.ts';
 
@@ -18,6 +18,8 @@ export interface NavItem {
   /** Place in the menu, low first. */
   order: number;
   section: 'main' | 'admin';
+  /** A small live count beside the label (e.g. what waits for the user); it loads its own data. */
+  badge?: ComponentType;
 }
 
 export interface Feature {

@@ -4,12 +4,14 @@ import { accountFeature } from './account/feature.ts';
 import { adminFeature } from './admin/feature.ts';
 import { appsFeature } from './apps/feature.ts';
 import { loginFeature } from './login/feature.ts';
+import { requestsFeature } from './requests/feature.ts';
 import { workbenchFeature } from './workbench/feature.ts';
 
 export const FEATURES: readonly Feature[] = [
   loginFeature,
   workbenchFeature,
   appsFeature,
+  requestsFeature,
   accountFeature,
   adminFeature,
 ];

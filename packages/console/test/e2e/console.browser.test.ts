@@ -8,34 +8,35 @@
 // The steps build on each other (one berthd, one app), in order. A step that needs what an earlier
 // step should have made (the app, a release) makes it through the API when it is missing, so that a
 // failing page fails its own step and not every later one.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
+  browserSkip,
   type ConsoleFixture,
   type ConsoleLocale,
+  consoleHooks,
+  deployLog as deployLogOf,
+  deployThroughApi,
   EXAMPLES,
   loginThroughForm,
   packExample,
   startConsoleFixture,
   tempDir,
+  waitDeploySucceeded,
 } from '../support/console-fixture.ts';
-import { languageChecker } from '../support/i18n-check.ts';
+import { consoleLanguageChecker } from '../support/i18n-check.ts';
 import { assertReport, checkStop, openStop, type TourStop } from '../support/tour.ts';
 
-const skip = inject('browserSkip');
-if (skip) process.stdout.write(`console.browser.test.ts skipped: ${skip}\n`);
+const skip = browserSkip('console.browser.test.ts');
 
 const CODE = 'e2ehello';
 const APP_NAME = 'E2E Hello';
 const SSO = 'ssohello';
 const TOKEN = 'e2e-token';
 const GREETING = 'Hello from the console';
-const checker = languageChecker(
-  import.meta.glob<Record<string, unknown>>('../../src/**/*messages.ts', { eager: true }),
-);
+const checker = consoleLanguageChecker();
 /** Names and values the run creates, which stay as they are in either language. */
 const NAMES = [
   CODE,
@@ -71,18 +72,7 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
     helloTarball = await packExample('node-hello', work);
   });
   // A fresh browser context per test; a failed test leaves screenshots of its pages behind.
-  afterEach(async (context) => {
-    const failed = context.task.result?.state === 'fail';
-    const name = `${context.task.suite?.name ?? ''} ${context.task.name}`.replace(/\W+/g, '-');
-    await f?.closePages(failed ? name.slice(0, 100) : undefined);
-  });
-  afterAll(async () => {
-    if (f) {
-      expect(f.pageErrors, 'uncaught errors in the console').toEqual([]);
-      await f.stop();
-    }
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-  });
+  consoleHooks('', () => ({ f, work }));
 
   // --- set-up through the API for steps whose earlier step failed ----------------------------
 
@@ -93,34 +83,15 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
   }
 
   async function apiDeploy(code: string, env: string, tarball: string): Promise<string> {
-    const res = await fetch(`${f.url}/api/v1/apps/${code}/envs/${env}/deploys`, {
-      method: 'POST',
-      headers: { cookie: `${f.t.cookieName}=${f.adminCookie}`, 'content-type': 'application/gzip' },
-      body: fs.readFileSync(tarball),
-    });
-    const body = (await res.json()) as { deploy: { id: string } };
-    expect(res.status, JSON.stringify(body)).toBe(202);
-    await waitDeployApi(body.deploy.id);
-    return body.deploy.id;
+    return deployThroughApi(f, code, env, tarball);
   }
 
   async function waitDeployApi(id: string): Promise<void> {
-    let status = '';
-    await expect
-      .poll(
-        async () => {
-          status = (await f.api('GET', `/api/v1/deploys/${id}`)).body.deploy.status;
-          return TERMINAL.includes(status);
-        },
-        { timeout: 120_000, interval: 250 },
-      )
-      .toBe(true);
-    expect(status, await deployLog(id)).toBe('succeeded');
+    await waitDeploySucceeded(f, id);
   }
 
   async function deployLog(id: string): Promise<string> {
-    const res = await f.api('GET', `/api/v1/deploys/${id}/logs?limit=2000`);
-    return ((res.body.lines ?? []) as Array<{ line: string }>).map((l) => l.line).join('\n');
+    return deployLogOf(f, id);
   }
 
   async function currentVersion(code: string, env: string): Promise<number | undefined> {

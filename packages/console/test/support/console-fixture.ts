@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as tar from 'tar';
-import { expect, inject } from 'vitest';
+import { afterAll, afterEach, expect, inject, vi } from 'vitest';
 import {
   ADMIN_PASSWORD,
   type ApiOptions,
@@ -136,6 +136,38 @@ export async function startConsoleFixture(env: Record<string, string> = {}): Pro
   return fixture;
 }
 
+/**
+ * The hooks of a browser file: after each test its pages close (screenshotted first when it
+ * failed); after the last, no page threw, the fixture stops and the work directory goes.
+ */
+export function consoleHooks(
+  prefix: string,
+  state: () => { f: ConsoleFixture | undefined; work: string | undefined },
+): void {
+  afterEach(async (context) => {
+    const failed = context.task.result?.state === 'fail';
+    const name = `${prefix} ${context.task.suite?.name ?? ''} ${context.task.name}`
+      .trim()
+      .replace(/\W+/g, '-');
+    await state().f?.closePages(failed ? name.slice(0, 100) : undefined);
+  });
+  afterAll(async () => {
+    const { f, work } = state();
+    if (f) {
+      expect(f.pageErrors, 'uncaught errors in the console').toEqual([]);
+      await f.stop();
+    }
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+}
+
+/** Why the browser files skip (Chromium missing outside CI), said once per file; undefined: they run. */
+export function browserSkip(file: string): string | undefined {
+  const skip = inject('browserSkip');
+  if (skip) process.stdout.write(`${file} skipped: ${skip}\n`);
+  return skip;
+}
+
 /** Logs in through the console's login form (the page must show it). */
 export async function loginThroughForm(page: Page, username: string, password: string): Promise<void> {
   await page.getByTestId('login-username').fill(username);
@@ -150,6 +182,46 @@ export async function packExample(example: string, dir: string): Promise<string>
   const file = path.join(dir, `${example}.tar.gz`);
   await tar.c({ gzip: true, cwd: source, portable: true, file }, fs.readdirSync(source));
   return file;
+}
+
+const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+
+/** The deploy's log as the API has it (for a failed deploy's message). */
+export async function deployLog(f: ConsoleFixture, id: string): Promise<string> {
+  const res = await f.api('GET', `/api/v1/deploys/${id}/logs?limit=2000`);
+  return ((res.body.lines ?? []) as Array<{ line: string }>).map((l) => l.line).join('\n');
+}
+
+/** Waits (through the API) until the deploy ended, and expects it to have succeeded. */
+export async function waitDeploySucceeded(f: ConsoleFixture, id: string): Promise<void> {
+  // vi.waitFor, not expect.poll: set-up hooks deploy too.
+  const status = await vi.waitFor(
+    async () => {
+      const now = (await f.api('GET', `/api/v1/deploys/${id}`)).body.deploy.status as string;
+      if (!TERMINAL.includes(now)) throw new Error(`deploy ${id} is still ${now}`);
+      return now;
+    },
+    { timeout: 120_000, interval: 250 },
+  );
+  expect(status, await deployLog(f, id)).toBe('succeeded');
+}
+
+/** Deploys a package through the API as the admin and waits for it to succeed; returns its id. */
+export async function deployThroughApi(
+  f: ConsoleFixture,
+  code: string,
+  env: string,
+  tarball: string,
+): Promise<string> {
+  const res = await fetch(`${f.url}/api/v1/apps/${code}/envs/${env}/deploys`, {
+    method: 'POST',
+    headers: { cookie: `${f.t.cookieName}=${f.adminCookie}`, 'content-type': 'application/gzip' },
+    body: fs.readFileSync(tarball),
+  });
+  const body = (await res.json()) as { deploy: { id: string } };
+  expect(res.status, JSON.stringify(body)).toBe(202);
+  await waitDeploySucceeded(f, body.deploy.id);
+  return body.deploy.id;
 }
 
 /** A temporary directory of the test's own. */

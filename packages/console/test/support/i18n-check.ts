@@ -183,3 +183,8 @@ export function languageChecker(modules: Record<string, BundleModule>): Language
     },
   };
 }
+
+/** The checker over every message bundle of the console (each `*messages.ts` under src/). */
+export function consoleLanguageChecker(): LanguageChecker {
+  return languageChecker(import.meta.glob<BundleModule>('../../src/**/*messages.ts', { eager: true }));
+}

@@ -1,6 +1,6 @@
 // An environment's deploys, newest first, a page at a time ("load more"); a row opens the deploy.
 import type { App, Deploy, EnvName } from '@berth/sdk';
-import { Card, Table } from 'antd';
+import { Card, Space, Table, Tag } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useMemo } from 'react';
 import { Link } from 'react-router';
@@ -14,6 +14,7 @@ import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
 import { DeployStatusTag, useDeployKind, useDeployNote } from './deploy-labels.tsx';
 import { deploysMessages } from './deploys-messages.ts';
+import { requestFormMessages } from './request-messages.ts';
 
 const PAGE_SIZE = 20;
 
@@ -37,6 +38,7 @@ export function DeployHistory({
   const format = useFormat();
   const kindLabel = useDeployKind();
   const note = useDeployNote();
+  const r = useMessages(requestFormMessages);
   const list = useCursorList<Deploy>(
     async (cursor) => {
       const page = await api.listDeploys(app.code, env, { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
@@ -59,7 +61,29 @@ export function DeployHistory({
           </Link>
         ),
       },
-      { key: 'status', title: t('status'), render: (_, d) => <DeployStatusTag status={d.status} /> },
+      {
+        key: 'status',
+        title: t('status'),
+        render: (_, d) => (
+          <Space size={4} wrap>
+            <DeployStatusTag status={d.status} />
+            {d.request ? (
+              <Link
+                to={`/requests/${encodeURIComponent(d.id)}`}
+                aria-label={r('openRequest', { id: d.id })}
+                onClick={(ev) => ev.stopPropagation()}
+              >
+                <Tag color="gold">{r('requestTag')}</Tag>
+              </Link>
+            ) : null}
+            {d.emergency ? (
+              <Tag color="red" title={d.emergency.reason}>
+                {r('emergencyTag')}
+              </Tag>
+            ) : null}
+          </Space>
+        ),
+      },
       { key: 'kind', title: t('kind'), render: (_, d) => kindLabel(d.kind) },
       {
         key: 'release',
@@ -70,7 +94,7 @@ export function DeployHistory({
       { key: 'by', title: t('by'), dataIndex: 'createdBy' },
       { key: 'when', title: t('when'), render: (_, d) => format.dateTime(d.createdAt) },
     ],
-    [t, e, format, kindLabel, note],
+    [t, e, r, format, kindLabel, note],
   );
 
   return (

@@ -1,6 +1,8 @@
 // Deploying a package from the browser: a .tar.gz/.tar file as it is, or a directory packed here
 // the way the CLI packs it (../deploy/). Shows what will be sent and its size, the packing progress,
 // then the upload; a deploy to prod is confirmed first. The new deploy opens in the live view.
+// Where the environment needs approval (`way` 'request'), the button files a deploy request with
+// the package instead (a note and a window first), and the request's page opens.
 
 import { FileZipOutlined, FolderOpenOutlined } from '@ant-design/icons';
 import type { App, EnvName } from '@berth/sdk';
@@ -14,6 +16,9 @@ import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { EmptyPackageError, packPickedDirectory } from '../deploy/pack-picked-directory.ts';
 import { envMessages } from '../env-messages.ts';
 import { deploysMessages } from './deploys-messages.ts';
+import type { Way } from './env-actions.ts';
+import { RequestDeployModal } from './RequestDeployModal.tsx';
+import { requestFormMessages } from './request-messages.ts';
 
 const PACKAGE_NAME = /\.(tar\.gz|tgz|tar)$/i;
 /** The API's longest deploy description. */
@@ -28,12 +33,17 @@ type Picked =
 export function DeployUpload({
   app,
   env,
+  way = 'direct',
   onStarted,
 }: {
   app: App;
   env: EnvName;
+  /** How a deploy to this environment goes (env-actions.ts); 'none' shows nothing. */
+  way?: Way;
   onStarted(deployId: string): void;
 }) {
+  const r = useMessages(requestFormMessages);
+  const [asking, setAsking] = useState(false);
   const api = useApi();
   const t = useMessages(deploysMessages);
   const e = useMessages(envMessages);
@@ -82,8 +92,19 @@ export function DeployUpload({
     }
   };
 
+  const forget = () => {
+    setPicked({ state: 'none' });
+    setDescription('');
+    if (fileInput.current) fileInput.current.value = '';
+    if (dirInput.current) dirInput.current.value = '';
+  };
+
   const submit = async () => {
     if (picked.state !== 'ready') return;
+    if (way === 'request') {
+      setAsking(true);
+      return;
+    }
     if (env === 'prod') {
       const ok = await confirm({
         title: t('confirmProdTitle'),
@@ -96,10 +117,7 @@ export function DeployUpload({
     try {
       const text = description.trim();
       const result = await api.uploadDeploy(app.code, env, picked.archive, text ? { description: text } : {});
-      setPicked({ state: 'none' });
-      setDescription('');
-      if (fileInput.current) fileInput.current.value = '';
-      if (dirInput.current) dirInput.current.value = '';
+      forget();
       onStarted(result.deploy.id);
     } catch (err) {
       feedback.error(err);
@@ -108,8 +126,14 @@ export function DeployUpload({
     }
   };
 
+  if (way === 'none') return null;
   return (
     <Card size="small" title={t('uploadTitle', { env: e(env) })} style={{ marginBottom: 16 }}>
+      {way === 'request' ? (
+        <Typography.Paragraph type="warning" data-testid="deploy-needs-approval">
+          {r('needsApproval', { env: e(env) })}
+        </Typography.Paragraph>
+      ) : null}
       <Typography.Paragraph type="secondary" style={{ fontSize: 13 }}>
         {t('uploadHelp')}
       </Typography.Paragraph>
@@ -194,8 +218,23 @@ export function DeployUpload({
         loading={uploading}
         data-testid="deploy-submit"
       >
-        {t('submit', { env: e(env) })}
+        {way === 'request' ? r('requestDeploy', { env: e(env) }) : t('submit', { env: e(env) })}
       </Button>
+      <RequestDeployModal
+        open={asking}
+        title={r('deployTitle', { file: picked.state === 'ready' ? picked.name : '', env: e(env) })}
+        intro={r('deployIntro')}
+        onClose={() => setAsking(false)}
+        onFile={async (fields) => {
+          if (picked.state !== 'ready') throw new Error('no package picked');
+          const { deploy } = await api.fileRequestPackage(app.code, env, picked.archive, {
+            ...fields,
+            ...(fields.note === undefined && description.trim() ? { note: description.trim() } : {}),
+          });
+          forget();
+          return deploy;
+        }}
+      />
     </Card>
   );
 }

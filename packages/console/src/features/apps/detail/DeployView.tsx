@@ -4,6 +4,7 @@
 import type { Deploy, DeployLogsResponse } from '@berth/sdk';
 import { Alert, Button, Card, Descriptions, Flex, Typography } from 'antd';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { useConfirm } from '../../../components/confirm.tsx';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
@@ -13,6 +14,7 @@ import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
 import { DeployStatusTag, isDeployActive, useDeployKind, useDeployNote } from './deploy-labels.tsx';
 import { deploysMessages } from './deploys-messages.ts';
+import { requestFormMessages } from './request-messages.ts';
 
 type LogLine = DeployLogsResponse['lines'][number];
 
@@ -34,6 +36,7 @@ export function DeployView({
 }) {
   const api = useApi();
   const t = useMessages(deploysMessages);
+  const r = useMessages(requestFormMessages);
   const e = useMessages(envMessages);
   const format = useFormat();
   const kindLabel = useDeployKind();
@@ -186,6 +189,16 @@ export function DeployView({
               <Descriptions.Item label={t('duration')}>
                 {format.duration(deploy.finishedAt - deploy.startedAt)}
               </Descriptions.Item>
+            ) : null}
+            {deploy.request ? (
+              <Descriptions.Item label={r('requestTag')}>
+                <Link to={`/requests/${encodeURIComponent(deploy.id)}`} data-testid="deploy-request-link">
+                  {r('openRequest', { id: deploy.id })}
+                </Link>
+              </Descriptions.Item>
+            ) : null}
+            {deploy.emergency ? (
+              <Descriptions.Item label={r('emergencyTag')}>{deploy.emergency.reason}</Descriptions.Item>
             ) : null}
             {note(deploy) ? (
               <Descriptions.Item label={t('descriptionLabel')}>{note(deploy)}</Descriptions.Item>

@@ -10,7 +10,9 @@ import { DeployHistory } from './DeployHistory.tsx';
 import { DeployUpload } from './DeployUpload.tsx';
 import { DeployView } from './DeployView.tsx';
 import { deploysMessages } from './deploys-messages.ts';
+import { type Way, wayTo } from './env-actions.ts';
 import type { AppTabProps } from './tab-props.ts';
+import { useAppPermissions } from './use-app-permissions.ts';
 
 export default function DeploysTab({ app, env, showDeploy }: AppTabProps) {
   const t = useMessages(deploysMessages);
@@ -19,6 +21,9 @@ export default function DeploysTab({ app, env, showDeploy }: AppTabProps) {
   const selected = params.get('deploy') ?? undefined;
   const [changes, setChanges] = useState('');
   const [selectedEnv, setSelectedEnv] = useState<string | undefined>(undefined);
+  const perms = useAppPermissions(app.code);
+  // Without the permissions (their call failed) the upload is offered as before: the API decides.
+  const way: Way = perms.data ? wayTo(perms.data, env, 'deploy') : perms.error ? 'direct' : 'none';
 
   const onChange = useCallback((deploy: Deploy) => {
     setChanges(`${deploy.id}:${deploy.status}`);
@@ -27,7 +32,7 @@ export default function DeploysTab({ app, env, showDeploy }: AppTabProps) {
 
   return (
     <>
-      <DeployUpload app={app} env={env} onStarted={showDeploy} />
+      <DeployUpload app={app} env={env} way={way} onStarted={showDeploy} />
       {selected ? (
         <>
           {selectedEnv && selectedEnv !== env ? (

@@ -1,6 +1,8 @@
 // The releases tab: an environment's numbered releases, newest first (keyset-paged), with a
 // rollback to any earlier one and, on stag, the promotion of stag's current release to prod. Both
-// start a deploy, whose live progress the deploys tab then shows.
+// start a deploy, whose live progress the deploys tab then shows; where the environment needs
+// approval (env-actions.ts) they file a deploy request instead, and operators and admins may also
+// roll back at once with a reason (an emergency rollback).
 import type { Release } from '@berth/sdk';
 import { Button, Flex, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
@@ -20,15 +22,26 @@ import { envMessages } from '../env-messages.ts';
 import { canWriteApp } from '../tabs-b/can-write.ts';
 import { releasesMessages } from '../tabs-b/releases-messages.ts';
 import { tabsShared } from '../tabs-b/shared-messages.ts';
+import { EmergencyRollbackModal } from './EmergencyRollbackModal.tsx';
+import { mayRollBackInEmergency, type Way, wayTo, wayToPromote } from './env-actions.ts';
+import { RequestDeployModal } from './RequestDeployModal.tsx';
 import { ReleaseOrigin } from './release-origin.tsx';
+import { requestFormMessages } from './request-messages.ts';
 import type { AppTabProps } from './tab-props.ts';
+import { useAppPermissions } from './use-app-permissions.ts';
 
 const STATUS_KEY = { ready: 'statusReady', failed: 'statusFailed' } as const;
+
+/** What the page asks for through a request form. */
+type Asking = { kind: 'promote'; version: number } | { kind: 'rollback'; version: number };
+
 export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
   const api = useApi();
   const user = useUser();
   const t = useMessages(releasesMessages);
-  const envName = useMessages(envMessages)(`${env}Short`);
+  const e = useMessages(envMessages);
+  const envName = e(`${env}Short`);
+  const r = useMessages(requestFormMessages);
   const ts = useMessages(tabsShared);
   const format = useFormat();
   const confirm = useConfirm();
@@ -36,6 +49,14 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
   const navigate = useNavigate();
   const [busy, setBusy] = useState<string | undefined>(undefined);
   const writer = canWriteApp(user);
+  const perms = useAppPermissions(app.code);
+  const [asking, setAsking] = useState<Asking | undefined>(undefined);
+  const [emergencyTo, setEmergencyTo] = useState<number | undefined>(undefined);
+  // Without the permissions (their call failed) the page offers what it did before: the API decides.
+  const fallback: Way = perms.error && writer ? 'direct' : 'none';
+  const promoteWay = perms.data ? wayToPromote(perms.data) : fallback;
+  const rollbackWay = perms.data ? wayTo(perms.data, env, 'rollback') : fallback;
+  const emergency = mayRollBackInEmergency(perms.data, env);
 
   const list = useCursorList<Release>(
     async (cursor) => {
@@ -69,6 +90,10 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
 
   const promote = async () => {
     if (!current) return;
+    if (promoteWay === 'request') {
+      setAsking({ kind: 'promote', version: current.version });
+      return;
+    }
     const ok = await confirm({
       title: t('promoteTitle', { app: app.code }),
       content: t('promoteText', { version: current.version }),
@@ -106,7 +131,12 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
 
   return (
     <div>
-      {env === 'stag' && writer ? (
+      {perms.data?.envs[env].approval ? (
+        <Typography.Paragraph type="secondary" data-testid="needs-approval">
+          {r('needsApproval', { env: e(env) })}
+        </Typography.Paragraph>
+      ) : null}
+      {env === 'stag' && promoteWay !== 'none' ? (
         <Flex gap={12} wrap align="center" style={{ marginBottom: 12 }}>
           <Button
             type="primary"
@@ -115,7 +145,7 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
             loading={busy === 'promote'}
             data-testid="promote-button"
           >
-            {t('promote')}
+            {promoteWay === 'request' ? r('requestPromotion') : t('promote')}
           </Button>
           {!list.loading && !current ? (
             <Typography.Text type="secondary">{t('promoteNeedsCurrent')}</Typography.Text>
@@ -184,22 +214,45 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
               </span>
             ),
           },
-          ...(writer
+          ...(rollbackWay !== 'none' || emergency
             ? [
                 {
                   key: 'actions',
                   title: ts('actions'),
-                  render: (_: unknown, r: Release) =>
-                    r.current ? null : (
-                      <Button
-                        size="small"
-                        onClick={() => rollback(r)}
-                        disabled={busy !== undefined}
-                        loading={busy === `rollback-${r.version}`}
-                        data-testid={`release-rollback-${r.version}`}
-                      >
-                        {t('rollback', { version: r.version })}
-                      </Button>
+                  render: (_: unknown, rel: Release) =>
+                    rel.current ? null : (
+                      <Space size={4} wrap>
+                        {rollbackWay === 'direct' ? (
+                          <Button
+                            size="small"
+                            onClick={() => rollback(rel)}
+                            disabled={busy !== undefined}
+                            loading={busy === `rollback-${rel.version}`}
+                            data-testid={`release-rollback-${rel.version}`}
+                          >
+                            {t('rollback', { version: rel.version })}
+                          </Button>
+                        ) : null}
+                        {rollbackWay === 'request' ? (
+                          <Button
+                            size="small"
+                            onClick={() => setAsking({ kind: 'rollback', version: rel.version })}
+                            data-testid={`release-request-rollback-${rel.version}`}
+                          >
+                            {r('requestRollback', { version: rel.version })}
+                          </Button>
+                        ) : null}
+                        {emergency ? (
+                          <Button
+                            size="small"
+                            danger
+                            onClick={() => setEmergencyTo(rel.version)}
+                            data-testid={`release-emergency-${rel.version}`}
+                          >
+                            {r('emergency')}
+                          </Button>
+                        ) : null}
+                      </Space>
                     ),
                 },
               ]
@@ -207,6 +260,34 @@ export default function ReleasesTab({ app, env, showDeploy }: AppTabProps) {
         ]}
       />
       <LoadMore list={list} testId="releases-more" count="none" />
+      <RequestDeployModal
+        open={asking !== undefined}
+        title={
+          asking?.kind === 'promote'
+            ? r('promoteTitle', { app: app.code })
+            : r('rollbackTitle', { env: e(env), version: asking?.version ?? '' })
+        }
+        intro={
+          asking?.kind === 'promote'
+            ? r('promoteIntro', { version: asking.version })
+            : r('rollbackIntro', { app: app.code, version: asking?.version ?? '' })
+        }
+        onClose={() => setAsking(undefined)}
+        onFile={async (fields) => {
+          if (!asking) throw new Error('no request asked for');
+          const target = asking.kind === 'promote' ? 'prod' : env;
+          return (
+            await api.fileRequest(app.code, target, { kind: asking.kind, version: asking.version, ...fields })
+          ).deploy;
+        }}
+      />
+      <EmergencyRollbackModal
+        app={app}
+        env={env}
+        version={emergencyTo}
+        onClose={() => setEmergencyTo(undefined)}
+        onStarted={showDeploy}
+      />
     </div>
   );
 }
