@@ -1,7 +1,8 @@
 // The settings tab's deploy policy: for each environment the approval switch, the named approvers
 // and the roles allowed per action (a checkbox matrix limited to each action's default roles:
 // policy-form.ts). Operators and admins (policy.write) edit it; everyone else reads it.
-import { ENV_ACTIONS, type EnvAction, type EnvName } from '@berth/sdk';
+import type { EnvAction, EnvName } from '@berth/sdk';
+import { ENV_ACTIONS } from '@berth/sdk/permission-rules';
 import { Button, Card, Checkbox, Flex, Select, Skeleton, Switch, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useApi } from '../../../api/ApiProvider.tsx';

@@ -1,14 +1,8 @@
 // An environment's policy as the settings tab edits it: the approval switch, the named approvers,
 // and per action the roles that may do it — always a subset of the action's default roles (a policy
 // only narrows). The draft lists every action; the body sent back names only the narrowed ones.
-import {
-  DEFAULT_ACTION_ROLES,
-  ENV_ACTIONS,
-  type EnvAction,
-  type EnvPolicy,
-  type EnvPolicyBody,
-  type Role,
-} from '@berth/sdk';
+import type { EnvAction, EnvPolicy, EnvPolicyBody, Role } from '@berth/sdk';
+import { DEFAULT_ACTION_ROLES, ENV_ACTIONS } from '@berth/sdk/permission-rules';
 
 export interface PolicyDraft {
   approval: boolean;
