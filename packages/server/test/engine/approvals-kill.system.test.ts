@@ -1,39 +1,17 @@
-// kill -9 of berthd between the approval of a deploy request and its start: the next berthd on the
-// same store starts each approved request exactly once — the one approved with an open window (its
-// job was queued in the approval's transaction) and the one still waiting for its window.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { Fixture } from '../jobs/processes.ts';
-import { createTestDatabase, systemDialects, type TestDatabase } from '../support/databases.ts';
-import { ADMIN_PASSWORD, berthdTestEnv, loginCookieHeader } from '../support/harness.ts';
-import { killLeft, startKillable } from './killable.ts';
+import { describe, expect, it } from 'vitest';
+import { systemDialects } from '../support/databases.ts';
+import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
+import { killableSurroundings, startKillable } from './killable.ts';
 import { json, tinyApp } from './support.ts';
 
 const PW = 'approvals-kill-password-1';
 
 describe.each(systemDialects())('kill -9 around approvals on %s', (dialect) => {
-  let db: TestDatabase | undefined;
-  let dataDir: string | undefined;
-  const running: Fixture[] = [];
-  afterAll(async () => {
-    killLeft(running);
-    await db?.drop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const around = killableSurroundings(dialect, 'berth-approve-k9-');
+  const running = around.running;
 
   it('approved requests start exactly once after berthd was killed between approval and start', async () => {
-    db = await createTestDatabase(dialect);
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-approve-k9-'));
-    const env = {
-      ...berthdTestEnv(db, dataDir),
-      BERTH_JOB_POLL: '100ms',
-      BERTH_JOB_LEASE: '5m',
-      BERTH_DRAIN: '200ms',
-      BERTH_PROD_APPROVAL: 'on',
-      BERTH_REQUEST_POLL: '200ms',
-    };
+    const env = await around.env({ BERTH_PROD_APPROVAL: 'on', BERTH_REQUEST_POLL: '200ms' });
     const start = () => startKillable(env, 'gk9', running);
     const a = await start();
     expect((await a.api('POST', '/api/v1/apps', { code: 'gk9', name: 'gk9' })).app.code).toBe('gk9');

@@ -4,34 +4,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type Fixture, isAlive } from '../jobs/processes.ts';
-import { createTestDatabase, systemDialects, type TestDatabase } from '../support/databases.ts';
-import { berthdTestEnv } from '../support/harness.ts';
-import { killLeft, startKillable } from './killable.ts';
+import { describe, expect, it } from 'vitest';
+import { isAlive } from '../jobs/processes.ts';
+import { systemDialects } from '../support/databases.ts';
+import { killableSurroundings, startKillable } from './killable.ts';
 import { packFiles, tinyApp } from './support.ts';
 
 describe.each(systemDialects())('kill -9 on %s', (dialect) => {
-  let db: TestDatabase | undefined;
-  let dataDir: string | undefined;
-  const running: Fixture[] = [];
-  afterAll(async () => {
-    killLeft(running);
-    await db?.drop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const around = killableSurroundings(dialect, 'berth-kill-');
+  const running = around.running;
 
   it('the app serves again after berthd is killed, and an interrupted deploy finishes', async () => {
-    db = await createTestDatabase(dialect);
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-kill-'));
-    const env = {
-      ...berthdTestEnv(db, dataDir),
-      BERTH_JOB_POLL: '100ms',
-      // Long enough that a deploy taken over within the test was taken over at once, not for an
-      // expired lease.
-      BERTH_JOB_LEASE: '5m',
-      BERTH_DRAIN: '200ms',
-    };
+    const env = await around.env();
     const start = () => startKillable(env, 'k9', running);
 
     // 1. Deploy, then kill berthd while the app serves.

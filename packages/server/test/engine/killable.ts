@@ -1,7 +1,14 @@
 // A berthd of its own process (fixtures/berthd.ts) for the kill -9 tests, with the calls they make:
 // the API with an admin session, uploads to one app's stag, waiting for deploys and for the app.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+import type { DialectName } from '../../src/store/dialect.ts';
 import { type Fixture, startFixture } from '../jobs/processes.ts';
-import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { ADMIN_PASSWORD, berthdTestEnv, loginCookieHeader } from '../support/harness.ts';
 import { json } from './support.ts';
 
 const FIXTURE = '../../engine/fixtures/berthd.ts';
@@ -76,4 +83,34 @@ export async function startKillable(
 export function killLeft(running: Fixture[]): void {
   for (const p of running)
     if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+}
+
+/**
+ * A kill -9 test's surroundings: its own database and data dir, and the berthd processes it started,
+ * all removed after the describe block. `env(extra)` makes the settings for `startKillable` (long
+ * leases, so a deploy taken over within a test was taken over at once, not for an expired lease).
+ */
+export function killableSurroundings(dialect: DialectName, prefix: string) {
+  let db: TestDatabase | undefined;
+  let dataDir: string | undefined;
+  const running: Fixture[] = [];
+  afterAll(async () => {
+    killLeft(running);
+    await db?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return {
+    running,
+    async env(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+      db = await createTestDatabase(dialect);
+      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      return {
+        ...berthdTestEnv(db, dataDir),
+        BERTH_JOB_POLL: '100ms',
+        BERTH_JOB_LEASE: '5m',
+        BERTH_DRAIN: '200ms',
+        ...extra,
+      };
+    },
+  };
 }
