@@ -70,7 +70,13 @@ function ChannelsList() {
   const n = useMessages(notifyMessages);
   const feedback = useFeedback();
   const confirm = useConfirm();
+  // Each opening gets a fresh form (its own key): nothing typed into an earlier one stays behind.
   const [editing, setEditing] = useState<{ channel?: Channel } | undefined>(undefined);
+  const [openings, setOpenings] = useState(0);
+  const openModal = (channel?: Channel) => {
+    setOpenings((count) => count + 1);
+    setEditing(channel ? { channel } : {});
+  };
   const [history, setHistory] = useState<Channel | undefined>(undefined);
 
   const list = useCursorList<Channel>(
@@ -135,7 +141,7 @@ function ChannelsList() {
     <Button
       type="primary"
       icon={<PlusOutlined />}
-      onClick={() => setEditing({})}
+      onClick={() => openModal()}
       {...(testId ? { 'data-testid': testId } : {})}
     >
       {t('add')}
@@ -205,11 +211,7 @@ function ChannelsList() {
                 key: 'actions',
                 render: (_, c) => (
                   <Flex gap={4} wrap>
-                    <Button
-                      size="small"
-                      onClick={() => setEditing({ channel: c })}
-                      data-testid={`channel-edit-${c.name}`}
-                    >
+                    <Button size="small" onClick={() => openModal(c)} data-testid={`channel-edit-${c.name}`}>
                       {t('edit')}
                     </Button>
                     <Button
@@ -251,6 +253,7 @@ function ChannelsList() {
         </>
       )}
       <ChannelModal
+        key={openings}
         open={editing !== undefined}
         channel={editing?.channel}
         onClose={() => setEditing(undefined)}

@@ -54,7 +54,13 @@ function AppNotifications({ app }: { app: string }) {
   const n = useMessages(notifyMessages);
   const feedback = useFeedback();
   const confirm = useConfirm();
+  // Each opening gets a fresh form (its own key): nothing typed into an earlier one stays behind.
   const [editing, setEditing] = useState<{ subscription?: Subscription } | undefined>(undefined);
+  const [openings, setOpenings] = useState(0);
+  const openModal = (subscription?: Subscription) => {
+    setOpenings((count) => count + 1);
+    setEditing(subscription ? { subscription } : {});
+  };
 
   const perms = useAsync(() => api.appPermissions(app), [api, app]);
   const channels = useAsync(
@@ -102,7 +108,7 @@ function AppNotifications({ app }: { app: string }) {
       type="primary"
       icon={<PlusOutlined />}
       disabled={channels.loading || free.length === 0}
-      onClick={() => setEditing({})}
+      onClick={() => openModal()}
       data-testid="subscription-add"
     >
       {t('subscribe')}
@@ -167,7 +173,7 @@ function AppNotifications({ app }: { app: string }) {
                         <Flex gap={4} wrap>
                           <Button
                             size="small"
-                            onClick={() => setEditing({ subscription: s })}
+                            onClick={() => openModal(s)}
                             data-testid={`subscription-edit-${s.channelName}`}
                           >
                             {t('edit')}
@@ -195,6 +201,7 @@ function AppNotifications({ app }: { app: string }) {
       </Typography.Title>
       <DeliveriesTable list={deliveries} show="channel" testId="app-deliveries" />
       <SubscriptionModal
+        key={openings}
         app={app}
         open={editing !== undefined}
         subscription={editing?.subscription}

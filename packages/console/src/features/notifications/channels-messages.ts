@@ -88,7 +88,7 @@ export const channelsMessages = defineMessages({
   },
   'zh-CN': {
     title: '通知渠道',
-    subtitle: '通知发往何处：Webhook、电子邮件和群机器人。应用订阅这些渠道。',
+    subtitle: '通知发往何处：Web 回调、电子邮件和群机器人。应用订阅这些渠道。',
     add: '添加渠道',
     addTitle: '添加通知渠道',
     addSubmit: '添加渠道',

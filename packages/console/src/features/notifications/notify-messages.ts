@@ -55,7 +55,7 @@ export const notifyMessages = defineMessages({
     'status.retrying': '重试中',
     'status.sent': '已发送',
     'status.failed': '失败',
-    'kind.webhook': 'Webhook 回调',
+    'kind.webhook': 'Web 回调',
     'kind.email': '电子邮件',
     'kind.robot': '群机器人',
     'flavour.dingtalk': '钉钉',
