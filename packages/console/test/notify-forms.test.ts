@@ -2,6 +2,7 @@
 // fields; write-only URLs and secrets sent only when typed anew, removable when optional), the
 // subscription body, and which buttons the app's permissions allow.
 import type { AppPermissionsResponse, Channel, Subscription } from '@berth/sdk';
+import { CHANNEL_KINDS, NOTIFY_EVENTS, NOTIFY_LANGUAGES, ROBOT_FLAVOURS, SMTP_SECURITY } from '@berth/sdk';
 import { describe, expect, it } from 'vitest';
 import {
   type ChannelForm,
@@ -10,6 +11,13 @@ import {
   parseAddresses,
   updateChannelBody,
 } from '../src/features/notifications/channel-form.ts';
+import {
+  CHANNEL_KIND_LIST,
+  NOTIFY_EVENT_LIST,
+  NOTIFY_LANGUAGE_LIST,
+  ROBOT_FLAVOUR_LIST,
+  SMTP_SECURITY_LIST,
+} from '../src/features/notifications/notify-lists.ts';
 import {
   canWriteNotify,
   channelsToSubscribe,
@@ -58,6 +66,16 @@ const robot: Channel = {
 function edited(channel: Channel, typed: Partial<ChannelForm>): ChannelForm {
   return { ...channelFormValues(channel), ...typed };
 }
+
+describe("the console's copies of the API's lists", () => {
+  it('equal the SDK constants, in order', () => {
+    expect(NOTIFY_EVENT_LIST).toEqual(NOTIFY_EVENTS);
+    expect(CHANNEL_KIND_LIST).toEqual(CHANNEL_KINDS);
+    expect(ROBOT_FLAVOUR_LIST).toEqual(ROBOT_FLAVOURS);
+    expect(SMTP_SECURITY_LIST).toEqual(SMTP_SECURITY);
+    expect(NOTIFY_LANGUAGE_LIST).toEqual(NOTIFY_LANGUAGES);
+  });
+});
 
 describe('a new channel', () => {
   it('sends only the webhook fields of a webhook, whatever else the form holds', () => {

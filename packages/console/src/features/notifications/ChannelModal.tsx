@@ -1,7 +1,6 @@
 // Add or edit a notification channel: the fields follow the kind. URLs and secrets are write-only:
 // on an edit they start empty with a note that one is set, and are sent only when typed anew.
 import type { Channel, ChannelKind } from '@berth/sdk';
-import { CHANNEL_KINDS, NOTIFY_LANGUAGES, ROBOT_FLAVOURS, SMTP_SECURITY } from '@berth/sdk';
 import { Checkbox, Form, Input, InputNumber, Select, Switch } from 'antd';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { FormModal } from '../../components/FormModal.tsx';
@@ -14,6 +13,12 @@ import {
   updateChannelBody,
 } from './channel-form.ts';
 import { channelsMessages } from './channels-messages.ts';
+import {
+  CHANNEL_KIND_LIST,
+  NOTIFY_LANGUAGE_LIST,
+  ROBOT_FLAVOUR_LIST,
+  SMTP_SECURITY_LIST,
+} from './notify-lists.ts';
 import { notifyMessages } from './notify-messages.ts';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/;
@@ -102,11 +107,11 @@ export function ChannelModal({
         <Select
           disabled={editing}
           data-testid="channel-kind"
-          options={CHANNEL_KINDS.map((k) => ({ value: k, label: n(`kind.${k}`) }))}
+          options={CHANNEL_KIND_LIST.map((k) => ({ value: k, label: n(`kind.${k}`) }))}
         />
       </Form.Item>
       <Form.Item label={t('language')} name="language">
-        <Select options={NOTIFY_LANGUAGES.map((l) => ({ value: l, label: n(`language.${l}`) }))} />
+        <Select options={NOTIFY_LANGUAGE_LIST.map((l) => ({ value: l, label: n(`language.${l}`) }))} />
       </Form.Item>
       <Form.Item label={t('enabled')} name="enabled" valuePropName="checked">
         <Switch />
@@ -134,7 +139,7 @@ export function ChannelModal({
           <Form.Item label={t('flavour')} name="flavour" rules={[{ required: true }]}>
             <Select
               data-testid="channel-flavour"
-              options={ROBOT_FLAVOURS.map((f) => ({ value: f, label: n(`flavour.${f}`) }))}
+              options={ROBOT_FLAVOUR_LIST.map((f) => ({ value: f, label: n(`flavour.${f}`) }))}
             />
           </Form.Item>
           {urlItem}
@@ -172,7 +177,7 @@ export function ChannelModal({
             <InputNumber min={1} max={65535} precision={0} data-testid="channel-port" />
           </Form.Item>
           <Form.Item label={t('security')} name="security">
-            <Select options={SMTP_SECURITY.map((s) => ({ value: s, label: n(`security.${s}`) }))} />
+            <Select options={SMTP_SECURITY_LIST.map((s) => ({ value: s, label: n(`security.${s}`) }))} />
           </Form.Item>
           <Form.Item
             label={t('ca')}

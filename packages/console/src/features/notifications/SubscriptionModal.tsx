@@ -1,11 +1,11 @@
 // Subscribe an app to a channel, or change what it sends there: checkboxes of events and
 // environments (the PUT replaces both).
 import type { Channel, Subscription } from '@berth/sdk';
-import { NOTIFY_EVENTS } from '@berth/sdk';
 import { Checkbox, Form, Select } from 'antd';
 import { useApi } from '../../api/ApiProvider.tsx';
 import { FormModal } from '../../components/FormModal.tsx';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
+import { NOTIFY_EVENT_LIST } from './notify-lists.ts';
 import { notifyMessages } from './notify-messages.ts';
 import { ENVS, type SubscriptionForm, subscriptionBody, subscriptionFormValues } from './notify-rules.ts';
 import { subscriptionsMessages } from './subscriptions-messages.ts';
@@ -78,7 +78,7 @@ export function SubscriptionModal({
       >
         <Checkbox.Group
           style={{ display: 'flex', flexDirection: 'column', gap: 4 }}
-          options={NOTIFY_EVENTS.map((e) => ({ value: e, label: n(`event.${e}`) }))}
+          options={NOTIFY_EVENT_LIST.map((e) => ({ value: e, label: n(`event.${e}`) }))}
         />
       </Form.Item>
       <Form.Item

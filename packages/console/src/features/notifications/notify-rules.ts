@@ -9,8 +9,8 @@ import type {
   Subscription,
   SubscriptionBody,
 } from '@berth/sdk';
-import { NOTIFY_EVENTS } from '@berth/sdk';
 import type { Tone } from '../../components/ToneTag.tsx';
+import { NOTIFY_EVENT_LIST } from './notify-lists.ts';
 
 export const ENVS: readonly EnvName[] = ['stag', 'prod'];
 
@@ -40,7 +40,7 @@ export function subscriptionFormValues(sub?: Subscription): SubscriptionForm {
 /** The PUT body: events and envs in the catalogue's order, each once. */
 export function subscriptionBody(values: SubscriptionForm): SubscriptionBody {
   return {
-    events: NOTIFY_EVENTS.filter((e) => values.events.includes(e)),
+    events: NOTIFY_EVENT_LIST.filter((e) => values.events.includes(e)),
     envs: ENVS.filter((e) => values.envs.includes(e)),
   };
 }
