@@ -4,6 +4,7 @@ import { accountFeature } from './account/feature.ts';
 import { adminFeature } from './admin/feature.ts';
 import { appsFeature } from './apps/feature.ts';
 import { loginFeature } from './login/feature.ts';
+import { notificationsFeature } from './notifications/feature.ts';
 import { requestsFeature } from './requests/feature.ts';
 import { workbenchFeature } from './workbench/feature.ts';
 
@@ -14,4 +15,5 @@ export const FEATURES: readonly Feature[] = [
   requestsFeature,
   accountFeature,
   adminFeature,
+  notificationsFeature,
 ];

@@ -1,0 +1,31 @@
+// The notification API's lists (event types, channel kinds, robot flavours, SMTP security,
+// languages) as plain data: the SDK's own constants live in its TypeBox schemas, and importing them
+// would load TypeBox into the console's pages. The types below fail the typecheck when a list
+// misses a value of the SDK's type, and notify-forms.test.ts checks each equals the SDK's.
+import type { ChannelKind, NotifyEventType, NotifyLanguage, RobotFlavour, SmtpSecurity } from '@berth/sdk';
+
+/** True when `List` holds every member of `T` (and nothing else, by the `satisfies` below). */
+type Complete<T, List extends readonly T[]> = [Exclude<T, List[number]>] extends [never] ? List : never;
+
+const events = [
+  'request.filed',
+  'request.approved',
+  'request.refused',
+  'request.withdrawn',
+  'deploy.succeeded',
+  'deploy.failed',
+  'instance.crashloop',
+] as const satisfies readonly NotifyEventType[];
+export const NOTIFY_EVENT_LIST: Complete<NotifyEventType, typeof events> = events;
+
+const kinds = ['webhook', 'email', 'robot'] as const satisfies readonly ChannelKind[];
+export const CHANNEL_KIND_LIST: Complete<ChannelKind, typeof kinds> = kinds;
+
+const flavours = ['dingtalk', 'wecom', 'feishu'] as const satisfies readonly RobotFlavour[];
+export const ROBOT_FLAVOUR_LIST: Complete<RobotFlavour, typeof flavours> = flavours;
+
+const security = ['starttls', 'tls', 'none'] as const satisfies readonly SmtpSecurity[];
+export const SMTP_SECURITY_LIST: Complete<SmtpSecurity, typeof security> = security;
+
+const languages = ['en', 'zh-CN'] as const satisfies readonly NotifyLanguage[];
+export const NOTIFY_LANGUAGE_LIST: Complete<NotifyLanguage, typeof languages> = languages;
