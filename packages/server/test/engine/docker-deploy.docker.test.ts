@@ -285,7 +285,9 @@ if (!dockerEnabled) {
       async (example, code, expected, image) => {
         await f.createApp(code);
         const pkg = await packDir(path.join(EXAMPLES, example));
-        await f.deploy(code, 'stag', pkg);
+        // On a fresh host the first deploy of a runtime waits for its stack image to be built
+        // (minutes, one build at a time), possibly by another test file.
+        await f.deploy(code, 'stag', pkg, 540_000);
         await f.deploy(code, 'prod', pkg);
         for (const prefix of ['t', 'o']) {
           const res = await f.get(`/${prefix}/${code}/`);

@@ -23,9 +23,9 @@ export interface EngineFixture {
   /** Waits until the deploy has finished and returns it. */
   // biome-ignore lint/suspicious/noExplicitAny: wire JSON
   waitDeploy(id: string, timeoutMs?: number): Promise<any>;
-  /** Uploads and waits; fails the test unless the deploy succeeded. */
+  /** Uploads and waits (`timeoutMs`, default 2 minutes); fails the test unless the deploy succeeded. */
   // biome-ignore lint/suspicious/noExplicitAny: wire JSON
-  deploy(code: string, env: string, pkg: Buffer): Promise<any>;
+  deploy(code: string, env: string, pkg: Buffer, timeoutMs?: number): Promise<any>;
   /** GET from the apps origin (the gateway), e.g. `/t/hello/`. */
   get(p: string): Promise<{ status: number; text: string }>;
   logsOf(id: string): Promise<string>;
@@ -75,9 +75,9 @@ export async function startEngineFixture(
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    async deploy(code, env, pkg) {
+    async deploy(code, env, pkg, timeoutMs) {
       const created = await fixture.upload(code, env, pkg);
-      const done = await fixture.waitDeploy(created.id);
+      const done = await fixture.waitDeploy(created.id, timeoutMs);
       if (done.status !== 'succeeded') {
         throw new Error(
           `deploy ${done.status}: ${JSON.stringify(done.error)}\n${await fixture.logsOf(done.id)}`,
