@@ -164,7 +164,10 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
     const value = ((await secret.innerText()) || (await secret.inputValue().catch(() => ''))).trim();
     expect(value.length).toBeGreaterThanOrEqual(20);
     await page.getByTestId('app-secret-close').click();
-    await expect.poll(() => new URL(page.url()).pathname).toMatch(new RegExp(`^/apps/${CODE}(/|$)`));
+    // The router commits the new URL once the app page's lazy chunk has loaded: give a busy machine time.
+    await expect
+      .poll(() => new URL(page.url()).pathname, { timeout: 15_000 })
+      .toMatch(new RegExp(`^/apps/${CODE}(/|$)`));
     const app = await f.api('GET', `/api/v1/apps/${CODE}`);
     expect(app.body.app).toMatchObject({ code: CODE, name: APP_NAME });
   });
