@@ -36,14 +36,8 @@ export function followJob(ctx: EngineContext): TransitionHook {
       kind: d.kind,
       actor: d.created_by,
     };
-    const fresh = await tx
-      .selectFrom('deploys')
-      .select('release_version')
-      .where('id', '=', d.id)
-      .executeTakeFirst();
-    if (fresh?.release_version !== null && fresh?.release_version !== undefined) {
-      event.release = Number(fresh.release_version);
-    }
+    // The row read above has it: the job set it before it settled, and a move does not change it.
+    if (d.release_version !== null) event.release = Number(d.release_version);
     if (d.description) event.note = d.description;
     if (to === 'failed' && job.error) event.error = { code: job.error.code, message: job.error.message };
     await ctx.notify(tx, event);

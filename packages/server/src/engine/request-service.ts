@@ -90,12 +90,11 @@ export function createDeployRequests(ctx: EngineContext): DeployRequests {
     return found;
   }
 
-  /** The request if the actor may do `action` with its environment; DEPLOY_NOT_FOUND when they
-   *  cannot see its app. */
-  async function requestFor(actor: Actor, id: string, action: 'app.read' | 'approve' | 'deploy.request') {
+  /** The request if the actor can see its app; DEPLOY_NOT_FOUND otherwise. */
+  async function requestFor(actor: Actor, id: string) {
     const found = await row(id);
     try {
-      await access.authorize(actor, action, found.app_code, found.env as EnvName);
+      await access.authorize(actor, 'app.read', found.app_code);
     } catch (err) {
       if (isBerthError(err, 'APP_NOT_FOUND')) throw new BerthError('DEPLOY_NOT_FOUND');
       throw err;
@@ -243,16 +242,15 @@ export function createDeployRequests(ctx: EngineContext): DeployRequests {
       if (moved === null) return null;
       const fresh = await row(d.id, trx);
       await emit(trx, eventOf(fresh, event, actor, reason));
-      if (to === 'approved' && isDue(fresh, now)) await queueApproved(trx, fresh, now);
-      return fresh;
+      if (to === 'approved' && isDue(fresh, now)) return queueApproved(trx, fresh, now);
+      return to;
     });
     if (outcome === null) {
-      const now2 = await row(d.id);
-      throw new BerthError('REQUEST_NOT_PENDING', `The request is ${now2.status} already`);
+      const current = await row(d.id);
+      throw new BerthError('REQUEST_NOT_PENDING', `The request is ${current.status} already`);
     }
-    if (to === 'refused' || to === 'withdrawn') await dropPackage(d);
-    const after = await row(d.id);
-    if (after.status === 'cancelled') await dropPackage(d);
+    // Nothing will build a package whose request ended here (refused, withdrawn, window missed).
+    if (outcome !== 'queued' && outcome !== 'approved') await dropPackage(d);
     return loadDeploy(db, d.id);
   }
 
@@ -336,23 +334,23 @@ export function createDeployRequests(ctx: EngineContext): DeployRequests {
     },
 
     async approve(actor, id, reason) {
-      const d = await requestFor(actor, id, 'app.read');
+      const d = await requestFor(actor, id);
       if (d.created_by_id === actor.userId) throw new BerthError('SELF_APPROVAL_FORBIDDEN');
-      await requestFor(actor, id, 'approve');
+      await access.authorize(actor, 'approve', d.app_code, d.env as EnvName);
       return decide(actor, d, 'approved', reason, 'request.approved');
     },
 
     async refuse(actor, id, reason) {
-      const d = await requestFor(actor, id, 'app.read');
+      const d = await requestFor(actor, id);
       if (d.created_by_id === actor.userId) {
         throw new BerthError('SELF_APPROVAL_FORBIDDEN', 'Withdraw your own request instead of refusing it');
       }
-      await requestFor(actor, id, 'approve');
+      await access.authorize(actor, 'approve', d.app_code, d.env as EnvName);
       return decide(actor, d, 'refused', reason, 'request.refused');
     },
 
     async withdraw(actor, id, reason) {
-      const d = await requestFor(actor, id, 'app.read');
+      const d = await requestFor(actor, id);
       if (d.created_by_id !== actor.userId) {
         throw new BerthError('FORBIDDEN', 'Only the requester withdraws a request (approvers refuse it)');
       }
@@ -360,7 +358,7 @@ export function createDeployRequests(ctx: EngineContext): DeployRequests {
     },
 
     async get(actor, id) {
-      await requestFor(actor, id, 'app.read');
+      await requestFor(actor, id);
       return loadDeploy(db, id);
     },
 
