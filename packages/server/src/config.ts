@@ -134,6 +134,17 @@ export interface Config {
     /** How often approved deploy requests are checked for an open window. */
     requestPollMs: number;
   };
+  /** Where code comes from besides uploads: hosted and external git repositories, images. */
+  sources: {
+    /** Largest a hosted repository may grow (pushes beyond it are refused), or an external one be. */
+    maxRepoBytes: number;
+    /** Largest request body of one push. */
+    maxPushBytes: number;
+    /** Time limit of one git fetch, clone or archive Berth runs. */
+    gitTimeoutMs: number;
+    /** Registries `deploy --image` may pull from (host[:port]); empty: only images on the Docker host. */
+    imageRegistries: readonly string[];
+  };
 }
 
 /**
@@ -265,6 +276,19 @@ function database(env: Env, dataDir: string): DatabaseConfig {
     'BERTH_DATABASE_URL',
     `unsupported scheme "${url.protocol}" (use postgres:, mysql: or sqlite:)`,
   );
+}
+
+/** BERTH_IMAGE_REGISTRIES: comma-separated registry hosts (`registry.example.com`, `10.0.0.5:5000`). */
+function registries(env: Env): string[] {
+  const raw = env['BERTH_IMAGE_REGISTRIES']?.trim() ?? '';
+  if (raw === '') return [];
+  const hosts = raw.split(',').map((h) => h.trim().toLowerCase());
+  for (const host of hosts) {
+    if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/.test(host)) {
+      throw new ConfigError('BERTH_IMAGE_REGISTRIES', `"${host}" is not a registry host (host or host:port)`);
+    }
+  }
+  return hosts;
 }
 
 function appsDomain(env: Env): string | undefined {
@@ -516,6 +540,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       prodApproval: bool(env, 'BERTH_PROD_APPROVAL', true),
       requestPollMs: duration(env, 'BERTH_REQUEST_POLL', '1s'),
       runsPerApp: integer(env, 'BERTH_RUNS_PER_APP', SETTING_DEFAULTS.runsPerApp, 1, 100),
+    },
+    sources: {
+      maxRepoBytes: size(env, 'BERTH_GIT_MAX_REPO_SIZE', 1024 * 1024 * 1024),
+      maxPushBytes: size(env, 'BERTH_GIT_MAX_PUSH_SIZE', 200 * 1024 * 1024),
+      gitTimeoutMs: duration(env, 'BERTH_GIT_TIMEOUT', '10m'),
+      imageRegistries: registries(env),
     },
   };
   return deepFreeze(config);

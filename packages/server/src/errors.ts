@@ -155,6 +155,56 @@ export const ERRORS = {
   // docker
   DOCKER_UNAVAILABLE: { status: 503, message: 'The Docker engine is not reachable', async: true },
   STACK_IMAGE_BUILD_FAILED: { status: 500, message: 'The stack image could not be built', async: true },
+  // sources (git, images, webhooks)
+  GIT_REF_NOT_FOUND: { status: 404, message: 'No such branch, tag or commit in the repository', async: true },
+  GIT_REF_INVALID: { status: 400, message: 'The ref name is not a valid git branch, tag or commit name' },
+  GIT_FETCH_FAILED: { status: 502, message: 'The repository could not be fetched', async: true },
+  GIT_HOST_KEY_MISMATCH: {
+    status: 502,
+    message: "The SSH host key of the repository's server is not the one pinned",
+    async: true,
+  },
+  GIT_REPO_TOO_LARGE: {
+    status: 413,
+    message: 'The repository would grow beyond its size limit',
+    async: true,
+  },
+  SOURCE_NOT_CONFIGURED: { status: 409, message: 'The app has no external repository configured' },
+  SOURCE_SUBMODULES_UNSUPPORTED: {
+    status: 422,
+    message: 'The source uses git submodules, which Berth does not fetch',
+    async: true,
+  },
+  SOURCE_LFS_UNSUPPORTED: {
+    status: 422,
+    message: 'The source has Git LFS pointers, which Berth does not resolve',
+    async: true,
+  },
+  MANIFEST_PINNED: {
+    status: 422,
+    message: 'The manifest is pinned by an operator: the pushed berth.yaml may not change it',
+    async: true,
+  },
+  IMAGE_NOT_FOUND: {
+    status: 404,
+    message: 'No such image on the Docker host or in the registry',
+    async: true,
+  },
+  IMAGE_REGISTRY_NOT_ALLOWED: {
+    status: 403,
+    message: 'Images may be pulled only from registries the operator configured',
+  },
+  IMAGE_DEPLOY_UNSUPPORTED: { status: 409, message: 'Prebuilt images run only on the Docker runtime' },
+  BUILD_SUPERSEDED: {
+    status: 409,
+    message: 'A newer push or deploy of the same trigger replaced this one before it started',
+    async: true,
+  },
+  WEBHOOK_SIGNATURE_INVALID: {
+    status: 401,
+    message: "The webhook delivery is not signed with the app's webhook secret",
+  },
+  WEBHOOK_NOT_FOUND: { status: 404, message: 'No such webhook' },
   // engine (deploys, releases, instances)
   DEPLOY_NOT_FOUND: { status: 404, message: 'No such deploy' },
   APPROVAL_REQUIRED: {
