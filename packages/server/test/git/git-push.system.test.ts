@@ -15,6 +15,8 @@ const PASSWORD = 'correct-horse-battery';
 /** What the test's hooks saw, and what they are told to do next. */
 interface HookScript {
   refuse?: string;
+  /** Set: pre-receive records the environments of the processes serving the push. */
+  environs?: string[];
   lines?: string[];
   seen: Array<{ hook: string; code: string; user: string; updates: RefUpdate[]; readme?: string }>;
 }
@@ -43,6 +45,7 @@ describe.each(systemDialects())('git push over HTTP on %s', (dialect) => {
         updates,
         ...(readme ? { readme } : {}),
       });
+      if (script.environs) script.environs.push(...environsIn(push.repoDir));
       if (script.refuse) {
         out.line('checking the push');
         throw new Error(script.refuse);
@@ -342,9 +345,32 @@ describe.each(systemDialects())('git push over HTTP on %s', (dialect) => {
     expect(fetched.stderr).toMatch(/Git-Protocol: version=2/i);
     const tip = (await client.ok(['rev-parse', 'HEAD'], { cwd: theirs })).stdout.trim();
     expect((await client.ok(['rev-parse', 'origin/main'], { cwd: mine })).stdout.trim()).toBe(tip);
-    expect(
-      (await client.ok(['tag', '--list'], { cwd: mine })).stdout.split('\n').filter(Boolean),
-    ).toHaveLength(40);
+    // (The tag pushed by an earlier test comes along too.)
+    const tags = (await client.ok(['tag', '--list', 't*'], { cwd: mine })).stdout.split('\n').filter(Boolean);
+    expect(tags).toHaveLength(40);
+  });
+
+  it('gives git and the hooks no setting or secret of berthd and no credential of the pusher', async () => {
+    const work = path.join(client.dir, 'work');
+    await commit(work, 'ENV', 'env\n', 'env');
+    script.environs = [];
+    try {
+      const pushed = await client.git(['push', 'origin', 'HEAD:refs/heads/env'], { cwd: work });
+      expect(pushed.code, pushed.stderr).toBe(0);
+      // receive-pack and the pre-receive hook program, at least.
+      expect(script.environs.length).toBeGreaterThanOrEqual(2);
+      for (const environ of script.environs) {
+        const names = environ.split('\0').map((entry) => entry.split('=')[0]);
+        expect(names.filter((n) => n?.startsWith('BERTH_'))).toEqual([]);
+        expect(environ).not.toContain(tokens['dev']!);
+        expect(environ).not.toContain(ADMIN_PASSWORD);
+        expect(names).not.toContain('HTTP_AUTHORIZATION');
+        expect(environ).toContain('REMOTE_USER=dev');
+        expect(environ).toContain('GIT_CONFIG_GLOBAL=/dev/null');
+      }
+    } finally {
+      delete script.environs;
+    }
   });
 
   it('accepts the repository name without .git', async () => {
@@ -422,3 +448,19 @@ describe.each(systemDialects())('git push over HTTP on %s', (dialect) => {
     expect(await refsOf(client, repoDir())).toBe(refs);
   });
 });
+
+/** The environments (`/proc/<pid>/environ`) of the processes working in the repository. */
+function environsIn(repoDir: string): string[] {
+  const real = fs.realpathSync(repoDir);
+  const found: string[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${entry}/cwd`) !== real) continue;
+      found.push(fs.readFileSync(`/proc/${entry}/environ`, 'latin1'));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
