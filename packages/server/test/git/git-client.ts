@@ -114,3 +114,19 @@ export async function refsOf(client: GitClient, repoDir: string): Promise<string
 export function writeRandomFile(file: string, bytes: number): void {
   fs.writeFileSync(file, randomBytes(bytes));
 }
+
+/** The processes working in the repository (their cwd): git serving a push, the hooks it runs. */
+export function processesIn(repoDir: string): Array<{ pid: number; environ: string }> {
+  const real = fs.realpathSync(repoDir);
+  const found: Array<{ pid: number; environ: string }> = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${entry}/cwd`) !== real) continue;
+      found.push({ pid: Number(entry), environ: fs.readFileSync(`/proc/${entry}/environ`, 'latin1') });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}

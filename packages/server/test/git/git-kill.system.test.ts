@@ -11,7 +11,7 @@ import { killableSurroundings } from '../engine/killable.ts';
 import { type Fixture, startNode } from '../jobs/processes.ts';
 import { systemDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD, loginCookieHeader } from '../support/harness.ts';
-import { createGitClient, objectFiles, refsOf, remoteWithCredentials } from './git-client.ts';
+import { createGitClient, objectFiles, processesIn, refsOf, remoteWithCredentials } from './git-client.ts';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'berthd-push-hooks.ts');
 
@@ -61,7 +61,7 @@ describe.each(systemDialects())('berthd killed mid-push on %s', (dialect) => {
     expect((await pushing).code).not.toBe(0);
     // git dies of the broken pipe to berthd, which leaves its quarantine (never part of the
     // repository); the next berthd removes it once it has not changed for a minute.
-    await vi.waitFor(() => expect(gitProcessesIn(repoDir)).toEqual([]), { timeout: 15_000, interval: 100 });
+    await vi.waitFor(() => expect(processesIn(repoDir)).toEqual([]), { timeout: 15_000, interval: 100 });
     const outside = (files: string[]) => files.filter((f) => !f.includes('incoming-'));
     expect(outside(objectFiles(repoDir))).toEqual(objectsBefore);
     expect(await refsOf(client, repoDir)).toBe('');
@@ -85,7 +85,7 @@ describe.each(systemDialects())('berthd killed mid-push on %s', (dialect) => {
     await b.p.line('post-receive kept');
     await killed(b.p);
     await second;
-    await vi.waitFor(() => expect(gitProcessesIn(repoDir)).toEqual([]), { timeout: 15_000, interval: 100 });
+    await vi.waitFor(() => expect(processesIn(repoDir)).toEqual([]), { timeout: 15_000, interval: 100 });
     expect(await refsOf(client, repoDir)).toBe(`${sha} refs/heads/main\n`);
     await client.ok(['--git-dir', repoDir, 'fsck', '--full', '--strict']);
 
@@ -100,18 +100,3 @@ describe.each(systemDialects())('berthd killed mid-push on %s', (dialect) => {
     await b.p.exited;
   });
 });
-
-/** The pids of processes whose working directory is the repository (git serving a push in it). */
-function gitProcessesIn(repoDir: string): number[] {
-  const real = fs.realpathSync(repoDir);
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readlinkSync(`/proc/${entry}/cwd`) === real) pids.push(Number(entry));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
-}

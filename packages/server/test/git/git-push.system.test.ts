@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostedRepoDir, type PushHooks, type RefUpdate, runGit } from '../../src/git/index.ts';
 import { systemDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD, createUsers, startTestBerthd, type TestBerthd } from '../support/harness.ts';
-import { createGitClient, type GitClient, objectFiles, refsOf, remoteWithCredentials } from './git-client.ts';
+import {
+  createGitClient,
+  type GitClient,
+  objectFiles,
+  processesIn,
+  refsOf,
+  remoteWithCredentials,
+} from './git-client.ts';
 
 const PASSWORD = 'correct-horse-battery';
 
@@ -45,7 +52,7 @@ describe.each(systemDialects())('git push over HTTP on %s', (dialect) => {
         updates,
         ...(readme ? { readme } : {}),
       });
-      if (script.environs) script.environs.push(...environsIn(push.repoDir));
+      if (script.environs) script.environs.push(...processesIn(push.repoDir).map((p) => p.environ));
       if (script.refuse) {
         out.line('checking the push');
         throw new Error(script.refuse);
@@ -447,20 +454,16 @@ describe.each(systemDialects())('git push over HTTP on %s', (dialect) => {
     expect(deleted.stderr).toContain('refusing to delete the current branch');
     expect(await refsOf(client, repoDir())).toBe(refs);
   });
-});
 
-/** The environments (`/proc/<pid>/environ`) of the processes working in the repository. */
-function environsIn(repoDir: string): string[] {
-  const real = fs.realpathSync(repoDir);
-  const found: string[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readlinkSync(`/proc/${entry}/cwd`) !== real) continue;
-      found.push(fs.readFileSync(`/proc/${entry}/environ`, 'latin1'));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
+  it('deletes the repository with its app; the address then answers like any missing app', async () => {
+    expect(fs.existsSync(repoDir())).toBe(true);
+    expect((await t.api('DELETE', '/api/v1/apps/shop', { token: tokens['dev'] })).status).toBe(204);
+    expect(fs.existsSync(repoDir())).toBe(false);
+    const res = await fetch(`${t.url}/git/shop.git/info/refs?service=git-upload-pack`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${tokens['admin']}`).toString('base64')}` },
+    });
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('APP_NOT_FOUND');
+    expect(fs.existsSync(repoDir())).toBe(false);
+  });
+});
