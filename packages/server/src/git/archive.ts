@@ -26,6 +26,10 @@ export interface ArchiveOptions {
  */
 export function archiveCommit(gitDir: string, commit: string, o: ArchiveOptions): Readable {
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  // git can fail before the reader attaches its listeners (the unpacker first creates its
+  // directory): the error stays on the stream (`errored`, which pipeline, async iteration and the
+  // unpacker check) instead of crashing the process as an unhandled 'error' event.
+  out.on('error', () => {});
   if (!OBJECT_ID.test(commit)) {
     out.destroy(new BerthError('INTERNAL', `archiveCommit: ${commit} is not a full commit id`));
     return out;

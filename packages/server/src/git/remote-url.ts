@@ -48,13 +48,16 @@ export function checkRemoteUrl(url: string): string {
   refuse(url, 'local paths are not allowed; give an https://, http://, ssh:// or user@host:path URL');
 }
 
-function checkHttp(text: string): string {
-  let parsed: URL;
+function parse(text: string): URL {
   try {
-    parsed = new URL(text);
+    return new URL(text);
   } catch {
     refuse(text, 'it is not a valid URL');
   }
+}
+
+function checkHttp(text: string): string {
+  const parsed = parse(text);
   if (parsed.username || parsed.password) {
     refuse(text, 'it contains a user name or password; put the access token in the token field instead');
   }
@@ -65,12 +68,7 @@ function checkHttp(text: string): string {
 }
 
 function checkSsh(text: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(text);
-  } catch {
-    refuse(text, 'it is not a valid URL');
-  }
+  const parsed = parse(text);
   if (parsed.password) refuse(text, 'it contains a password; SSH repositories take a deploy key');
   if (parsed.search || parsed.hash || /[?#]/.test(text)) refuse(text, 'it has a query string or a fragment');
   const host = parsed.hostname.toLowerCase();

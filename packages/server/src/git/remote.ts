@@ -60,6 +60,27 @@ export function mirrorDirFor(dataDir: string, code: string, url: string): string
  * (the mirror is deleted); an abort throws the signal's reason.
  */
 export async function fetchRemote(o: FetchRemoteOptions): Promise<FetchRemoteResult> {
+  // Two fetches into one mirror would race on its ref locks (and a size refusal deletes it): in
+  // this process they take turns.
+  const key = path.resolve(o.mirrorDir);
+  const before = queues.get(key) ?? Promise.resolve();
+  const mine = before.then(() => fetchOnce(o));
+  const settled = mine.then(
+    () => {},
+    () => {},
+  );
+  queues.set(key, settled);
+  try {
+    return await mine;
+  } finally {
+    if (queues.get(key) === settled) queues.delete(key);
+  }
+}
+
+/** The last fetch queued per mirror directory. */
+const queues = new Map<string, Promise<void>>();
+
+async function fetchOnce(o: FetchRemoteOptions): Promise<FetchRemoteResult> {
   const url = checkRemoteUrl(o.url);
   const ref = checkRefName(o.ref);
   o.signal.throwIfAborted();

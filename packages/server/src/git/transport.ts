@@ -31,6 +31,8 @@ export async function openTransport(url: string, credentials: RemoteCredentials)
     // Background maintenance would outlive the fetch's time limit and hold the mirror's locks.
     ['gc.auto', '0'],
     ['maintenance.auto', 'false'],
+    // No hook runs during a fetch (git runs reference-transaction hooks on ref updates).
+    ['core.hooksPath', '/dev/null'],
     // A stalled server is given up on well before the overall time limit.
     ['http.lowSpeedLimit', '1'],
     ['http.lowSpeedTime', '120'],

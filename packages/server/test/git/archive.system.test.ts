@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isBerthError } from '../../src/errors.ts';
 import { archiveCommit, checkTree } from '../../src/git/index.ts';
 import { unpackPackage } from '../../src/sources/index.ts';
+import { refusal } from './sources-support/refusal.ts';
 import { type FileSpec, TestRepo } from './sources-support/test-repo.ts';
 
 const LFS_POINTER =
@@ -22,16 +22,6 @@ afterEach(() => {
   repo.cleanup();
   fs.rmSync(out, { recursive: true, force: true });
 });
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; details: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isBerthError(err)) return { code: err.code, details: err.details as Record<string, unknown> };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 const signal = () => AbortSignal.timeout(30_000);
 
@@ -75,12 +65,42 @@ describe('archiveCommit', () => {
     expect(fs.readdirSync(out)).toEqual([]);
   });
 
+  it('a pushed tree with `..` or `.git` entries (git mktree takes them) yields no archive', async () => {
+    const blob = repo.git(['hash-object', '-w', '--stdin'], 'pwned\n');
+    const inner = repo.git(['mktree'], `100644 blob ${blob}\tconfig\n`);
+    for (const name of ['..', '.git', '.GIT']) {
+      const tree = repo.git(['mktree'], `040000 tree ${inner}\t${name}\n100644 blob ${blob}\tok.txt\n`);
+      const commit = repo.git(['commit-tree', tree, '-m', `hostile ${name}`]);
+      const stream = archiveCommit(repo.gitDir, commit, { signal: signal(), timeoutMs: 30_000 });
+      const e = await refusal(unpackPackage(stream, path.join(out, 't')));
+      expect(e.code, name).toBe('BUILD_FAILED');
+      expect(String(e.details['tail']), name).toMatch(/invalid path/);
+      expect(fs.readdirSync(out)).toEqual([]);
+    }
+  });
+
+  it("honours the repository's export-ignore and export-subst, as git hosts' archives do", async () => {
+    const commit = repo.commit({
+      '.gitattributes': 'secret.txt export-ignore\nversion.txt export-subst\n',
+      'secret.txt': 'left out',
+      'version.txt': '$Format:%H$',
+    });
+    const dest = path.join(out, 'tree');
+    await unpackPackage(archiveCommit(repo.gitDir, commit, { signal: signal(), timeoutMs: 30_000 }), dest);
+    expect(fs.existsSync(path.join(dest, 'secret.txt'))).toBe(false);
+    expect(fs.readFileSync(path.join(dest, 'version.txt'), 'utf8')).toBe(commit);
+  });
+
   it('fails the stream with GIT_REF_NOT_FOUND for a commit the repository does not have', async () => {
     repo.commit({ 'a.txt': 'a' });
     const stream = archiveCommit(repo.gitDir, 'f'.repeat(40), { signal: signal(), timeoutMs: 30_000 });
     const e = await refusal(unpackPackage(stream, path.join(out, 't')));
     expect(e.code).toBe('GIT_REF_NOT_FOUND');
     expect(fs.readdirSync(out)).toEqual([]);
+    // Read only after git has long failed: the error waits on the stream.
+    const late = archiveCommit(repo.gitDir, 'e'.repeat(40), { signal: signal(), timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await refusal(unpackPackage(late, path.join(out, 't')))).code).toBe('GIT_REF_NOT_FOUND');
   });
 
   it('an abort ends the stream with the signal’s reason', async () => {

@@ -2,19 +2,9 @@
 // branch, tag, full ref or commit id names, what is refused, and what one file reads as.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBerthError } from '../../src/errors.ts';
 import { readFileAt, resolveCommitId, resolveRef } from '../../src/git/index.ts';
+import { refusal } from './sources-support/refusal.ts';
 import { TestRepo } from './sources-support/test-repo.ts';
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; details: unknown; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isBerthError(err)) return { code: err.code, details: err.details, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a BerthError');
-}
 
 let repo: TestRepo;
 let first: string;
@@ -93,14 +83,14 @@ describe('resolveRef', () => {
 
   it('GIT_REF_NOT_FOUND for a missing branch, tag or commit, with details.ref', async () => {
     for (const ref of ['nope', 'refs/heads/nope', 'refs/tags/v2', 'deadbeefdeadbeef', '0'.repeat(40)]) {
-      const e = await codeOf(resolveRef(repo.gitDir, ref));
+      const e = await refusal(resolveRef(repo.gitDir, ref));
       expect(e.code, ref).toBe('GIT_REF_NOT_FOUND');
       expect(e.details).toMatchObject({ ref });
     }
   });
 
   it('GIT_REF_NOT_FOUND for a tag that names a tree', async () => {
-    const e = await codeOf(resolveRef(repo.gitDir, 'tree-tag'));
+    const e = await refusal(resolveRef(repo.gitDir, 'tree-tag'));
     expect(e.code).toBe('GIT_REF_NOT_FOUND');
     expect(e.message).toMatch(/does not point at a commit/);
   });
@@ -128,7 +118,7 @@ describe('resolveRef', () => {
       const ids = pair.map((i) => many.git(['hash-object', '-t', 'commit', '-w', '--stdin'], body(i)));
       const [a, b] = ids as [string, string];
       expect(a.slice(0, 7)).toBe(b.slice(0, 7));
-      const e = await codeOf(resolveRef(many.gitDir, a.slice(0, 7)));
+      const e = await refusal(resolveRef(many.gitDir, a.slice(0, 7)));
       expect(e.code).toBe('GIT_REF_NOT_FOUND');
       expect(e.message).toMatch(/matches 2 commits/);
       expect((e.details as { candidates: string[] }).candidates.sort()).toEqual([a, b].sort());
@@ -168,7 +158,7 @@ describe('resolveRef', () => {
       'x'.repeat(256),
     ];
     for (const ref of bad) {
-      const e = await codeOf(resolveRef(repo.gitDir, ref));
+      const e = await refusal(resolveRef(repo.gitDir, ref));
       expect(e.code, JSON.stringify(ref)).toBe('GIT_REF_INVALID');
     }
   });
@@ -218,13 +208,13 @@ describe('readFileAt', () => {
   });
 
   it('PAYLOAD_TOO_LARGE above maxBytes', async () => {
-    expect((await codeOf(readFileAt(files.gitDir, commit, 'big.txt', 4999))).code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await refusal(readFileAt(files.gitDir, commit, 'big.txt', 4999))).code).toBe('PAYLOAD_TOO_LARGE');
     expect((await readFileAt(files.gitDir, commit, 'big.txt', 5000))?.length).toBe(5000);
   });
 
   it('VALIDATION_FAILED for paths that are not plain relative ones', async () => {
     for (const p of ['/etc/passwd', '../x', 'a/../b', './berth.yaml', 'dir/', '', 'a\nb']) {
-      expect((await codeOf(readFileAt(files.gitDir, commit, p, 1024))).code, p).toBe('VALIDATION_FAILED');
+      expect((await refusal(readFileAt(files.gitDir, commit, p, 1024))).code, p).toBe('VALIDATION_FAILED');
     }
   });
 

@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBerthError } from '../../src/errors.ts';
 import { type FetchRemoteOptions, fetchRemote } from '../../src/git/index.ts';
+import { fetchOptions } from './sources-support/fetch-options.ts';
+import { refusal } from './sources-support/refusal.ts';
 import { type KeyPair, keyPair, sshdUnavailable, startSshd, type TestSshd } from './sources-support/sshd.ts';
 import { TestRepo } from './sources-support/test-repo.ts';
 
@@ -23,7 +24,6 @@ describe.skipIf(unavailable !== null)('fetchRemote over SSH', () => {
   let deployKey: KeyPair;
   let sshd: TestSshd;
   let head: string;
-  let mirrors = 0;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-sshd-'));
@@ -40,27 +40,8 @@ describe.skipIf(unavailable !== null)('fetchRemote over SSH', () => {
   });
 
   const url = () => `ssh://${sshd.user}@127.0.0.1:${sshd.port}${repo.gitDir}`;
-  function options(over: Partial<FetchRemoteOptions> = {}): FetchRemoteOptions {
-    return {
-      mirrorDir: path.join(dir, `m${++mirrors}.git`),
-      url: url(),
-      credentials: { kind: 'ssh', privateKey: deployKey.privateKey },
-      ref: 'main',
-      signal: AbortSignal.timeout(60_000),
-      timeoutMs: 60_000,
-      maxRepoBytes: 100 * 1024 * 1024,
-      ...over,
-    };
-  }
-  async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string; details: unknown }> {
-    try {
-      await p;
-    } catch (err) {
-      if (isBerthError(err)) return { code: err.code, message: err.message, details: err.details };
-      throw err;
-    }
-    throw new Error('expected a refusal');
-  }
+  const options = (over: Partial<FetchRemoteOptions> = {}): FetchRemoteOptions =>
+    fetchOptions(dir, { url: url(), credentials: { kind: 'ssh', privateKey: deployKey.privateKey } }, over);
 
   it('fetches with the deploy key and pins the host key on first use', async () => {
     const first = await fetchRemote(options());

@@ -8,7 +8,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBerthError } from '../../src/errors.ts';
 import {
   archiveCommit,
   checkTree,
@@ -18,7 +17,9 @@ import {
   repoBytes,
 } from '../../src/git/index.ts';
 import { unpackPackage } from '../../src/sources/index.ts';
+import { fetchOptions } from './sources-support/fetch-options.ts';
 import { type GitHttpServer, startGitHttpServer } from './sources-support/git-http-server.ts';
+import { refusal } from './sources-support/refusal.ts';
 import { git, TestRepo } from './sources-support/test-repo.ts';
 
 const TOKEN = 'glpat-TEST-token-0123456789';
@@ -30,7 +31,6 @@ let data: string;
 let first: string;
 let second: string;
 let onFeature: string;
-let mirrors = 0;
 
 beforeAll(async () => {
   repo = TestRepo.temp();
@@ -48,28 +48,8 @@ afterAll(async () => {
   fs.rmSync(data, { recursive: true, force: true });
 });
 
-function options(over: Partial<FetchRemoteOptions> = {}): FetchRemoteOptions {
-  return {
-    mirrorDir: path.join(data, `m${++mirrors}.git`),
-    url: `${server.url}/repo.git`,
-    credentials: { kind: 'token', token: TOKEN },
-    ref: 'main',
-    signal: AbortSignal.timeout(60_000),
-    timeoutMs: 60_000,
-    maxRepoBytes: 100 * 1024 * 1024,
-    ...over,
-  };
-}
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string; details: unknown }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isBerthError(err)) return { code: err.code, message: err.message, details: err.details };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+const options = (over: Partial<FetchRemoteOptions> = {}): FetchRemoteOptions =>
+  fetchOptions(data, { url: `${server.url}/repo.git`, credentials: { kind: 'token', token: TOKEN } }, over);
 
 const commitsIn = (gitDir: string) =>
   git([`--git-dir=${gitDir}`, 'rev-list', '--all'])
@@ -143,6 +123,14 @@ describe('fetchRemote over HTTP with a token', () => {
       await otherServer.close();
       other.cleanup();
     }
+  });
+
+  it('fetches into one mirror at the same time take turns and all succeed', async () => {
+    const o = options();
+    const results = await Promise.all(
+      ['main', 'v1.0.0', 'feature/x', first, 'main'].map((ref) => fetchRemote({ ...o, ref })),
+    );
+    expect(results.map((r) => r.commit)).toEqual([second, first, onFeature, first, second]);
   });
 
   it('GIT_REF_NOT_FOUND for a ref the server does not have', async () => {
