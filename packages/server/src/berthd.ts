@@ -65,11 +65,14 @@ import {
   type Tenants,
 } from './tenants/index.ts';
 import { VERSION } from './version.ts';
+import { createWebhooks, noDeployTrigger, type OnWebhookDelivery, type Webhooks } from './webhooks/index.ts';
 
 export interface BerthdOptions {
   logger?: Logger;
   /** Extra job handlers (tests register their own kinds here). */
   jobHandlers?: JobHandlers;
+  /** Replaces the deploy trigger verified webhook pushes go to (tests watch what it is told). */
+  webhookDelivery?: OnWebhookDelivery;
 }
 
 export interface Berthd {
@@ -96,6 +99,8 @@ export interface Berthd {
   readonly engine: Engine;
   /** Notification channels, subscriptions and the notifier (`notify.notifier.emit`). */
   readonly notify: Notify;
+  /** Inbound webhooks: each app's secret, the hook URL's receiver, the delivery log. */
+  readonly webhooks: Webhooks;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** Host identities (when berthd runs as root). */
@@ -203,6 +208,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       prodApproval: config.engine.prodApproval,
       onAppDeleted: async (code) => {
         await notify.appDeleted(code);
+        await webhooks.appDeleted(code);
         await engine!.service.appDeleted(code);
       },
       // A new app has routes at once (503 until its first deploy, not 404).
@@ -222,6 +228,17 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger: logger.child({ mod: 'notify' }),
       authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
       settings: { maxAttempts: config.notify.attempts, timeoutMs: config.notify.timeoutMs },
+    });
+    // Reading an app's webhook URL needs app.read, its secret source.write. Until a deploy trigger is
+    // wired, verified pushes are logged and ignored.
+    const webhooks: Webhooks = createWebhooks({
+      store,
+      secretBox,
+      audit,
+      logger: logger.child({ mod: 'webhooks' }),
+      authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
+      publicUrl: () => urls!.console,
+      onDelivery: options.webhookDelivery ?? noDeployTrigger,
     });
 
     // Apps keep running across berthd restarts: pick up the instances that still run first.
@@ -371,6 +388,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         }),
         engine.routes,
         notify.routes,
+        webhooks.routes,
       ],
     });
     // An app deleted while berthd was down (or dying): what it left goes before anything serves.
@@ -378,6 +396,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     const orphans = new Set((await runtime.list()).map((i) => i.app).filter((code) => !liveApps.has(code)));
     for (const code of orphans) await engine.service.appDeleted(code);
     await notify.forgetMissingApps(liveApps);
+    await webhooks.forgetMissingApps(liveApps);
     await tenants?.recover(liveApps);
     let consolePort: number;
     let appsPort: number;
@@ -444,6 +463,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       gatewayWorkers: gatewayWorkers ?? null,
       engine,
       notify,
+      webhooks,
       installation,
       tenants: tenants ?? null,
       bootstrap,
