@@ -87,7 +87,7 @@ export type WebhookDelivery = Static<typeof WebhookDeliverySchema>;
 export const WebhookDeliveryListResponseSchema = pageSchema(
   'deliveries',
   WebhookDeliverySchema,
-  'Newest first; the newest 200 of each app are kept',
+  'Newest first; the newest 200 verified and the newest 200 unverified of each app are kept',
 );
 export type WebhookDeliveryListResponse = Static<typeof WebhookDeliveryListResponseSchema>;
 

@@ -201,7 +201,8 @@ export function openApiOptions(deps: OpenApiDeps): FastifyDynamicSwaggerOptions 
         },
         {
           name: 'webhooks',
-          description: 'Inbound push and tag deliveries from GitHub, GitLab, Gitea and Gogs (docs/webhooks.md)',
+          description:
+            'Inbound push and tag deliveries from GitHub, GitLab, Gitea and Gogs (docs/webhooks.md)',
         },
       ],
       components: {

@@ -1,6 +1,8 @@
 // The delivery log: one row per request to an app's hook URL, written as it arrives and updated with
-// its outcome; the newest DELIVERIES_KEPT of each app are kept. Its unique keys are also how a
-// replayed delivery is recognised: the second insert of a key fails, also when both arrive at once.
+// its outcome. Its unique keys are also how a replayed delivery is recognised: the second insert of a
+// key fails, also when both arrive at once. Of each app the newest DELIVERIES_KEPT verified and the
+// newest DELIVERIES_KEPT unverified deliveries are kept, apart: a flood of forged requests (anyone can
+// send them) cannot push the verified rows, and with them their replay keys, out of the log.
 import type { PageQuery, WebhookDelivery } from '@berth/sdk';
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import { isUniqueViolation } from '../store/dialect.ts';
@@ -8,7 +10,8 @@ import { keysetPage, mapPage, newestFirst, type Page } from '../store/keyset.ts'
 import type { Database } from '../store/schema.ts';
 import type { WebhookDeliveriesTable, WebhookDeliveryRow } from './tables.ts';
 
-/** How many deliveries of one app the log keeps (older ones go as new ones arrive). */
+/** How many verified, and how many unverified, deliveries of one app the log keeps (older ones go
+ *  as new ones arrive). */
 export const DELIVERIES_KEPT = 200;
 
 /** The longest reason kept. */
@@ -51,12 +54,13 @@ export interface DeliveryLog {
 }
 
 export function createDeliveryLog(db: Kysely<Database>): DeliveryLog {
-  /** Drops the app's deliveries beyond the newest DELIVERIES_KEPT. */
-  async function trim(code: string): Promise<void> {
+  /** Drops the app's verified (or unverified) deliveries beyond the newest DELIVERIES_KEPT. */
+  async function trim(code: string, verified: number): Promise<void> {
     const oldestKept = await db
       .selectFrom('webhook_deliveries')
       .select(['received_at', 'id'])
       .where('app_code', '=', code)
+      .where('verified', '=', verified)
       .orderBy('received_at', 'desc')
       .orderBy('id', 'desc')
       .offset(DELIVERIES_KEPT - 1)
@@ -67,6 +71,7 @@ export function createDeliveryLog(db: Kysely<Database>): DeliveryLog {
     await db
       .deleteFrom('webhook_deliveries')
       .where('app_code', '=', code)
+      .where('verified', '=', verified)
       .where((eb) =>
         eb.or([
           eb('received_at', '<', at),
@@ -84,7 +89,7 @@ export function createDeliveryLog(db: Kysely<Database>): DeliveryLog {
         if (isUniqueViolation(err)) return false;
         throw err;
       }
-      await trim(row.app_code);
+      await trim(row.app_code, row.verified);
       return true;
     },
     async finish(id, outcome, on = db) {

@@ -8,13 +8,13 @@ import type { Kysely } from 'kysely';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
+import { decide } from './decide.ts';
 import { clean, type DeliveryLog, type DeliveryOutcome, type NewDelivery } from './delivery-log.ts';
 import type { WebhookAudit } from './deps.ts';
-import { newHookDeliveryId } from './ids.ts';
+import { hookDeliveryIds } from './ids.ts';
 import { readPayload } from './payload.ts';
 import { detectProvider } from './providers/detect-provider.ts';
-import { isZeroCommit } from './providers/push-payload.ts';
-import { isValidRefName, type PushKind, pushKindOf } from './ref-name.ts';
+import type { PushKind } from './ref-name.ts';
 import type { WebhookSecrets } from './secrets.ts';
 import { bodyDigest } from './verify.ts';
 
@@ -77,6 +77,7 @@ export interface ReceiverDeps {
 
 export function createReceiver(deps: ReceiverDeps): (req: HookRequest) => Promise<HookResult> {
   const { log, logger } = deps;
+  const newId = hookDeliveryIds();
 
   return async function receive(req) {
     const secret = CODE_RE.test(req.code) ? await deps.secrets.find(req.code) : undefined;
@@ -85,8 +86,9 @@ export function createReceiver(deps: ReceiverDeps): (req: HookRequest) => Promis
     const detected = detectProvider(req.headers);
     const digest = bodyDigest(req.body);
     const providerId = detected?.provider.deliveryIdOf(req.headers);
+    const receivedAt = deps.now();
     const row: NewDelivery = {
-      id: newHookDeliveryId(deps.now()),
+      id: newId(receivedAt),
       app_code: req.code,
       provider: detected?.provider.name ?? null,
       event: clean(detected?.event, 64),
@@ -94,7 +96,7 @@ export function createReceiver(deps: ReceiverDeps): (req: HookRequest) => Promis
       replay_key: null,
       body_key: null,
       body_sha256: digest,
-      received_at: deps.now(),
+      received_at: receivedAt,
       verified: 0,
       outcome: 'refused',
       reason: null,
@@ -131,8 +133,8 @@ export function createReceiver(deps: ReceiverDeps): (req: HookRequest) => Promis
       providerId === undefined
         ? bodyKey
         : PLAIN_ID.test(providerId)
-          ? providerId
-          : `id:${bodyDigest(Buffer.from(providerId))}`;
+          ? `id:${providerId}`
+          : `id-sha256:${bodyDigest(Buffer.from(providerId))}`;
     const verified: NewDelivery = {
       ...row,
       verified: 1,
@@ -171,46 +173,27 @@ export function createReceiver(deps: ReceiverDeps): (req: HookRequest) => Promis
       });
     };
     try {
-      const hook = provider.read(event, readPayload(single(req.headers['content-type']), req.body));
-      if (hook.kind === 'ping') {
-        await finish({ outcome: 'ignored', reason: 'ping' });
-        return answer(200, { result: 'ignored', delivery: row.id, reason: 'ping' });
-      }
-      if (hook.kind === 'other') {
-        await finish({ outcome: 'ignored', reason: hook.reason });
-        return answer(202, { result: 'ignored', delivery: row.id, reason: hook.reason });
-      }
-      const ref = clean(hook.ref, 512);
-      const kind = pushKindOf(hook.ref);
-      seen = { ref, commit_sha: hook.commit };
-      if (kind === undefined) {
-        const reason = `ref ${ref} is neither a branch nor a tag`;
+      const decision = decide(
+        provider.read(event, readPayload(single(req.headers['content-type']), req.body)),
+      );
+      if (decision.action === 'ignore') {
+        const { reason, status } = decision;
+        seen = { ref: decision.ref ?? null, commit_sha: decision.commit ?? null };
         await finish({ ...seen, outcome: 'ignored', reason });
-        return answer(202, { result: 'ignored', delivery: row.id, reason });
+        return answer(status, { result: 'ignored', delivery: row.id, reason });
       }
-      if (!isValidRefName(hook.ref)) {
-        throw new BerthError(
-          'GIT_REF_INVALID',
-          `The pushed ref ${ref} is not a valid git ${kind === 'tag' ? 'tag' : 'branch'} name`,
-        );
-      }
-      if (isZeroCommit(hook.commit)) {
-        const reason = `${kind === 'tag' ? 'tag' : 'branch'} ${hook.ref} was deleted`;
-        await finish({ ...seen, outcome: 'ignored', reason });
-        return answer(202, { result: 'ignored', delivery: row.id, reason });
-      }
-      const pusher = clean(hook.pusher, 255);
-      const repositoryUrl = clean(hook.repositoryUrl, 2048);
+      const { kind, ref, commit, pusher, repositoryUrl } = decision;
+      seen = { ref, commit_sha: commit };
       const push: WebhookPush = {
         code: req.code,
         provider: provider.name,
         event: kind,
-        ref: hook.ref,
-        commit: hook.commit,
+        ref,
+        commit,
         deliveryId: row.id,
         ...(providerId === undefined ? {} : { providerDeliveryId: providerId }),
-        ...(pusher === null ? {} : { pusher }),
-        ...(repositoryUrl === null ? {} : { repositoryUrl }),
+        ...(pusher === undefined ? {} : { pusher }),
+        ...(repositoryUrl === undefined ? {} : { repositoryUrl }),
       };
       handed = true;
       const done = await deps.onDelivery(push);
@@ -219,18 +202,10 @@ export function createReceiver(deps: ReceiverDeps): (req: HookRequest) => Promis
         await finish({ ...seen, outcome: 'ignored', reason });
         return answer(202, { result: 'ignored', delivery: row.id, reason });
       }
+      const env = done.env ?? null;
       await finish(
-        { ...seen, outcome: 'started', deploy_id: done.deployId, env: done.env ?? null },
-        {
-          delivery: row.id,
-          provider: provider.name,
-          providerDelivery: providerId ?? null,
-          ref: hook.ref,
-          commit: hook.commit,
-          pusher: pusher,
-          deployId: done.deployId,
-          env: done.env ?? null,
-        },
+        { ...seen, outcome: 'started', deploy_id: done.deployId, env },
+        { delivery: row.id, provider: provider.name, ref, commit, pusher, deployId: done.deployId, env },
       );
       const started: HookResponse = { result: 'started', delivery: row.id, deployId: done.deployId };
       if (done.env !== undefined) started.env = done.env;

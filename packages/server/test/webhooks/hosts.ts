@@ -88,6 +88,92 @@ export function hostHeaders(
   return headers;
 }
 
+/** A push or tag fixture and what Berth reads from it. */
+export interface PushCase {
+  name: FixtureName;
+  provider: WebhookProvider;
+  /** The event header's value. */
+  event: string;
+  kind: 'push' | 'tag';
+  ref: string;
+  commit: string;
+  pusher: string;
+  repositoryUrl: string;
+}
+
+const GITHUB = { pusher: 'octocat', repositoryUrl: 'https://github.com/octo-org/shop.git' };
+const GITLAB = { pusher: 'jsmith', repositoryUrl: 'https://gitlab.example.com/mike/shop.git' };
+const GITEA = { pusher: 'alice', repositoryUrl: 'https://gitea.example.com/team/shop.git' };
+
+export const PUSH_CASES: readonly PushCase[] = [
+  {
+    name: 'github-push',
+    provider: 'github',
+    event: 'push',
+    kind: 'push',
+    ref: 'refs/heads/main',
+    commit: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+    ...GITHUB,
+  },
+  {
+    // An annotated tag: `after` is the tag object, head_commit the commit it tags.
+    name: 'github-tag-push',
+    provider: 'github',
+    event: 'push',
+    kind: 'tag',
+    ref: 'refs/tags/v1.2.0',
+    commit: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+    ...GITHUB,
+  },
+  {
+    name: 'gitlab-push',
+    provider: 'gitlab',
+    event: 'Push Hook',
+    kind: 'push',
+    ref: 'refs/heads/main',
+    commit: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
+    ...GITLAB,
+  },
+  {
+    // checkout_sha (the commit), not after (the annotated tag's object).
+    name: 'gitlab-tag-push',
+    provider: 'gitlab',
+    event: 'Tag Push Hook',
+    kind: 'tag',
+    ref: 'refs/tags/v1.0.0',
+    commit: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
+    ...GITLAB,
+  },
+  {
+    name: 'gitea-push',
+    provider: 'gitea',
+    event: 'push',
+    kind: 'push',
+    ref: 'refs/heads/main',
+    commit: 'bffeb74224043ba2feb48d137756c8a9331c449a',
+    ...GITEA,
+  },
+  {
+    name: 'gitea-tag-push',
+    provider: 'gitea',
+    event: 'push',
+    kind: 'tag',
+    ref: 'refs/tags/v2.0.1',
+    commit: 'bffeb74224043ba2feb48d137756c8a9331c449a',
+    ...GITEA,
+  },
+  {
+    name: 'gogs-push',
+    provider: 'gogs',
+    event: 'push',
+    kind: 'push',
+    ref: 'refs/heads/master',
+    commit: '2c1f1fdbf0c8d7d4f2f6e1ad1d9fb2e8b7c6a5d4',
+    pusher: 'bob',
+    repositoryUrl: 'https://gogs.example.com/team/shop.git',
+  },
+];
+
 export interface HookAnswer {
   status: number;
   // biome-ignore lint/suspicious/noExplicitAny: tests inspect arbitrary JSON

@@ -8,7 +8,7 @@ import { readPayload } from '../../src/webhooks/payload.ts';
 import { detectProvider } from '../../src/webhooks/providers/detect-provider.ts';
 import { isValidRefName, pushKindOf } from '../../src/webhooks/ref-name.ts';
 import { hmacMatches, tokenMatches } from '../../src/webhooks/verify.ts';
-import { type FixtureName, fixture, hmacHex, hostHeaders } from './hosts.ts';
+import { type FixtureName, fixture, hmacHex, hostHeaders, PUSH_CASES } from './hosts.ts';
 
 const SECRET = 'a'.repeat(64);
 
@@ -23,75 +23,7 @@ function read(name: FixtureName, headers: IncomingHttpHeaders) {
 }
 
 describe('push and tag payloads', () => {
-  const cases = [
-    {
-      name: 'github-push',
-      provider: 'github',
-      event: 'push',
-      ref: 'refs/heads/main',
-      commit: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
-      pusher: 'octocat',
-      repositoryUrl: 'https://github.com/octo-org/shop.git',
-    },
-    {
-      // An annotated tag: `after` is the tag object, head_commit the commit it tags.
-      name: 'github-tag-push',
-      provider: 'github',
-      event: 'push',
-      ref: 'refs/tags/v1.2.0',
-      commit: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
-      pusher: 'octocat',
-      repositoryUrl: 'https://github.com/octo-org/shop.git',
-    },
-    {
-      name: 'gitlab-push',
-      provider: 'gitlab',
-      event: 'Push Hook',
-      ref: 'refs/heads/main',
-      commit: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
-      pusher: 'jsmith',
-      repositoryUrl: 'https://gitlab.example.com/mike/shop.git',
-    },
-    {
-      // checkout_sha (the commit), not after (the annotated tag's object).
-      name: 'gitlab-tag-push',
-      provider: 'gitlab',
-      event: 'Tag Push Hook',
-      ref: 'refs/tags/v1.0.0',
-      commit: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
-      pusher: 'jsmith',
-      repositoryUrl: 'https://gitlab.example.com/mike/shop.git',
-    },
-    {
-      name: 'gitea-push',
-      provider: 'gitea',
-      event: 'push',
-      ref: 'refs/heads/main',
-      commit: 'bffeb74224043ba2feb48d137756c8a9331c449a',
-      pusher: 'alice',
-      repositoryUrl: 'https://gitea.example.com/team/shop.git',
-    },
-    {
-      name: 'gitea-tag-push',
-      provider: 'gitea',
-      event: 'push',
-      ref: 'refs/tags/v2.0.1',
-      commit: 'bffeb74224043ba2feb48d137756c8a9331c449a',
-      pusher: 'alice',
-      repositoryUrl: 'https://gitea.example.com/team/shop.git',
-    },
-    {
-      name: 'gogs-push',
-      provider: 'gogs',
-      event: 'push',
-      ref: 'refs/heads/master',
-      commit: '2c1f1fdbf0c8d7d4f2f6e1ad1d9fb2e8b7c6a5d4',
-      pusher: 'bob',
-      repositoryUrl: 'https://gogs.example.com/team/shop.git',
-    },
-  ] as const;
-
-  for (const c of cases) {
+  for (const c of PUSH_CASES) {
     it(`${c.name}: verified, and names ${c.ref} at ${c.commit.slice(0, 7)}`, () => {
       const headers = hostHeaders(c.provider, fixture(c.name), { event: c.event, secret: SECRET });
       const got = read(c.name, headers);

@@ -16,7 +16,7 @@ import {
   startTestBerthd,
   type TestBerthd,
 } from '../support/harness.ts';
-import { type FixtureName, fixture, hostHeaders, postHook } from './hosts.ts';
+import { type FixtureName, fixture, hostHeaders, PUSH_CASES, postHook } from './hosts.ts';
 
 const PASSWORD = 'correct-horse-battery';
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -134,89 +134,7 @@ describe.each(systemDialects())('inbound webhooks on %s', (dialect) => {
   });
 
   describe('pushes and tags reach the deploy trigger', () => {
-    const cases: Array<{
-      name: FixtureName;
-      provider: WebhookProvider;
-      event: string;
-      kind: 'push' | 'tag';
-      ref: string;
-      commit: string;
-      pusher: string;
-      repositoryUrl: string;
-    }> = [
-      {
-        name: 'github-push',
-        provider: 'github',
-        event: 'push',
-        kind: 'push',
-        ref: 'refs/heads/main',
-        commit: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
-        pusher: 'octocat',
-        repositoryUrl: 'https://github.com/octo-org/shop.git',
-      },
-      {
-        name: 'github-tag-push',
-        provider: 'github',
-        event: 'push',
-        kind: 'tag',
-        ref: 'refs/tags/v1.2.0',
-        commit: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
-        pusher: 'octocat',
-        repositoryUrl: 'https://github.com/octo-org/shop.git',
-      },
-      {
-        name: 'gitlab-push',
-        provider: 'gitlab',
-        event: 'Push Hook',
-        kind: 'push',
-        ref: 'refs/heads/main',
-        commit: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
-        pusher: 'jsmith',
-        repositoryUrl: 'https://gitlab.example.com/mike/shop.git',
-      },
-      {
-        name: 'gitlab-tag-push',
-        provider: 'gitlab',
-        event: 'Tag Push Hook',
-        kind: 'tag',
-        ref: 'refs/tags/v1.0.0',
-        commit: 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7',
-        pusher: 'jsmith',
-        repositoryUrl: 'https://gitlab.example.com/mike/shop.git',
-      },
-      {
-        name: 'gitea-push',
-        provider: 'gitea',
-        event: 'push',
-        kind: 'push',
-        ref: 'refs/heads/main',
-        commit: 'bffeb74224043ba2feb48d137756c8a9331c449a',
-        pusher: 'alice',
-        repositoryUrl: 'https://gitea.example.com/team/shop.git',
-      },
-      {
-        name: 'gitea-tag-push',
-        provider: 'gitea',
-        event: 'push',
-        kind: 'tag',
-        ref: 'refs/tags/v2.0.1',
-        commit: 'bffeb74224043ba2feb48d137756c8a9331c449a',
-        pusher: 'alice',
-        repositoryUrl: 'https://gitea.example.com/team/shop.git',
-      },
-      {
-        name: 'gogs-push',
-        provider: 'gogs',
-        event: 'push',
-        kind: 'push',
-        ref: 'refs/heads/master',
-        commit: '2c1f1fdbf0c8d7d4f2f6e1ad1d9fb2e8b7c6a5d4',
-        pusher: 'bob',
-        repositoryUrl: 'https://gogs.example.com/team/shop.git',
-      },
-    ];
-
-    for (const c of cases) {
+    for (const c of PUSH_CASES) {
       it(`${c.name}: started, with ${c.ref} at ${c.commit.slice(0, 7)}`, async () => {
         const before = told.length;
         const deliveryId = crypto.randomUUID();

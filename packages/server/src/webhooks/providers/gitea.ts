@@ -5,7 +5,7 @@
 import type { WebhookProvider } from '@berth/sdk';
 import { hmacMatches } from '../verify.ts';
 import { type HookEvent, header, type Provider } from './provider.ts';
-import { child, commitOf, isZeroCommit, objectOf, refOf, text } from './push-payload.ts';
+import { child, readPush, text } from './push-payload.ts';
 
 function giteaLike(name: WebhookProvider, prefix: string, label: string): Provider {
   const signatureHeader = `x-${prefix}-signature`;
@@ -26,22 +26,11 @@ function giteaLike(name: WebhookProvider, prefix: string, label: string): Provid
         return { kind: 'other', reason: 'event "create": a pushed tag is deployed from its push event' };
       }
       if (event !== 'push') return { kind: 'other', reason: `event "${event}" is not a push` };
-      const push = objectOf(payload);
-      const after = text(push, 'after');
-      const commit =
-        after !== undefined && isZeroCommit(after)
-          ? after
-          : commitOf('after', text(child(push, 'head_commit'), 'id'), after);
-      const who = child(push, 'pusher');
-      const pusher = text(who, 'username') ?? text(who, 'login');
-      const repositoryUrl = text(child(push, 'repository'), 'clone_url');
-      return {
-        kind: 'push',
-        ref: refOf(push),
-        commit,
-        ...(pusher === undefined ? {} : { pusher }),
-        ...(repositoryUrl === undefined ? {} : { repositoryUrl }),
-      };
+      return readPush(payload, (push) => ({
+        commits: [text(child(push, 'head_commit'), 'id')],
+        pusher: text(child(push, 'pusher'), 'username') ?? text(child(push, 'pusher'), 'login'),
+        repositoryUrl: text(child(push, 'repository'), 'clone_url'),
+      }));
     },
   };
 }

@@ -3,7 +3,7 @@
 // body. (The older SHA-1 X-Hub-Signature alone is not accepted.)
 import { hmacMatches } from '../verify.ts';
 import { type HookEvent, header, type Provider } from './provider.ts';
-import { child, commitOf, isZeroCommit, objectOf, refOf, text } from './push-payload.ts';
+import { child, readPush, text } from './push-payload.ts';
 
 const SIGNATURE_PREFIX = 'sha256=';
 
@@ -26,21 +26,11 @@ export const github: Provider = {
   read(event, payload): HookEvent {
     if (event === 'ping') return { kind: 'ping' };
     if (event !== 'push') return { kind: 'other', reason: `event "${event}" is not a push` };
-    const push = objectOf(payload);
-    const after = text(push, 'after');
     // An annotated tag's `after` names the tag object; head_commit is the commit it tags.
-    const commit =
-      after !== undefined && isZeroCommit(after)
-        ? after
-        : commitOf('after', text(child(push, 'head_commit'), 'id'), after);
-    const pusher = text(child(push, 'pusher'), 'name') ?? text(child(push, 'sender'), 'login');
-    const repositoryUrl = text(child(push, 'repository'), 'clone_url');
-    return {
-      kind: 'push',
-      ref: refOf(push),
-      commit,
-      ...(pusher === undefined ? {} : { pusher }),
-      ...(repositoryUrl === undefined ? {} : { repositoryUrl }),
-    };
+    return readPush(payload, (push) => ({
+      commits: [text(child(push, 'head_commit'), 'id')],
+      pusher: text(child(push, 'pusher'), 'name') ?? text(child(push, 'sender'), 'login'),
+      repositoryUrl: text(child(push, 'repository'), 'clone_url'),
+    }));
   },
 };

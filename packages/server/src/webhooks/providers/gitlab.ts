@@ -3,7 +3,7 @@
 // X-Gitlab-Event-UUID (or, from newer GitLab, Idempotency-Key) identifies the delivery.
 import { tokenMatches } from '../verify.ts';
 import { type HookEvent, header, type Provider } from './provider.ts';
-import { child, commitOf, isZeroCommit, objectOf, refOf, text } from './push-payload.ts';
+import { child, readPush, text } from './push-payload.ts';
 
 const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook']);
 
@@ -18,22 +18,12 @@ export const gitlab: Provider = {
   },
   read(event, payload): HookEvent {
     if (!PUSH_EVENTS.has(event)) return { kind: 'other', reason: `event "${event}" is not a push` };
-    const push = objectOf(payload);
-    const after = text(push, 'after');
     // checkout_sha is the commit (after may name an annotated tag's object); null on a deletion.
-    const commit =
-      after !== undefined && isZeroCommit(after)
-        ? after
-        : commitOf('checkout_sha', text(push, 'checkout_sha'), after);
-    const pusher = text(push, 'user_username') ?? text(push, 'user_name');
-    const repositoryUrl =
-      text(child(push, 'project'), 'git_http_url') ?? text(child(push, 'repository'), 'git_http_url');
-    return {
-      kind: 'push',
-      ref: refOf(push),
-      commit,
-      ...(pusher === undefined ? {} : { pusher }),
-      ...(repositoryUrl === undefined ? {} : { repositoryUrl }),
-    };
+    return readPush(payload, (push) => ({
+      commits: [text(push, 'checkout_sha')],
+      pusher: text(push, 'user_username') ?? text(push, 'user_name'),
+      repositoryUrl:
+        text(child(push, 'project'), 'git_http_url') ?? text(child(push, 'repository'), 'git_http_url'),
+    }));
   },
 };
