@@ -4,7 +4,7 @@
 // and the trigger never hears of them; other events, pings, deletions and replays (also two at once)
 // are ignored with their reason; who may see and rotate the secret; the log's paging and clean-up.
 import crypto from 'node:crypto';
-import type { WebhookDelivery, WebhookProvider } from '@berth/sdk';
+import { BerthClient, type WebhookDelivery, type WebhookProvider } from '@berth/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BerthError } from '../../src/errors.ts';
 import type { DeliveryAnswer, WebhookPush } from '../../src/webhooks/index.ts';
@@ -484,6 +484,31 @@ describe.each(systemDialects())('inbound webhooks on %s', (dialect) => {
       const audit = ok(await as('admin', 'GET', '/api/v1/audit?action=webhook.secret.rotate&limit=1')).body
         .events;
       expect(audit[0]).toMatchObject({ actorName: 'dev', targetId: 'other' });
+    });
+  });
+
+  describe('the SDK client', () => {
+    it('shows, reveals and rotates the secret and pages the log', async () => {
+      const client = new BerthClient({
+        baseUrl: t.url,
+        sessionToken: cookies['dev']!,
+        sessionCookie: t.cookieName,
+      });
+      expect(await client.getWebhook('other')).toEqual({ url: `${t.url}/api/v1/hooks/other` });
+      const { secret } = await client.getWebhook('other', { reveal: true });
+      expect(secret).toBe(secrets['other']);
+      const rotated = await client.rotateWebhookSecret('other');
+      expect(rotated.secret).toMatch(HEX64);
+      secrets['other'] = rotated.secret;
+      const page = await client.listWebhookDeliveries('shop', { limit: 2 });
+      expect(page.deliveries).toHaveLength(2);
+      expect(page.nextCursor).toEqual(expect.any(String));
+      const auditor = new BerthClient({
+        baseUrl: t.url,
+        sessionToken: cookies['aud']!,
+        sessionCookie: t.cookieName,
+      });
+      await expect(auditor.rotateWebhookSecret('other')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
   });
 
