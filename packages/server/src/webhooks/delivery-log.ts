@@ -44,6 +44,10 @@ export function clipReason(reason: string | null | undefined): string | null {
 export interface DeliveryLog {
   /** Writes the row; false when its replay or body key is taken (a replay), true otherwise. */
   insert(row: NewDelivery): Promise<boolean>;
+  /** Marks failed (giving its keys up) a delivery with `row`'s keys that has been `received` since
+   *  before `before`: the berthd handling it stopped halfway, and the host's redelivery may try again.
+   *  True when there was one. */
+  releaseStale(row: NewDelivery, before: number): Promise<boolean>;
   /** Records a delivery's outcome; a delivery that failed gives its keys up, so that the host's
    *  "redeliver" tries again. */
   finish(id: string, outcome: DeliveryOutcome, db?: Kysely<Database>): Promise<void>;
@@ -91,6 +95,29 @@ export function createDeliveryLog(db: Kysely<Database>): DeliveryLog {
       }
       await trim(row.app_code, row.verified);
       return true;
+    },
+    async releaseStale(row, before) {
+      const released = await db
+        .updateTable('webhook_deliveries')
+        .set({
+          outcome: 'failed',
+          reason: 'berthd stopped while handling it',
+          error_code: 'INTERNAL',
+          replay_key: null,
+          body_key: null,
+        })
+        .where('app_code', '=', row.app_code)
+        .where('provider', '=', row.provider ?? '')
+        .where('outcome', '=', 'received')
+        .where('received_at', '<', before)
+        .where((eb) =>
+          eb.or([
+            eb('replay_key', '=', row.replay_key ?? ''),
+            ...(row.body_key ? [eb('body_key', '=', row.body_key)] : []),
+          ]),
+        )
+        .executeTakeFirst();
+      return Number(released.numUpdatedRows) > 0;
     },
     async finish(id, outcome, on = db) {
       const released = outcome.outcome === 'failed' ? { replay_key: null, body_key: null } : {};

@@ -62,6 +62,9 @@ export interface HookResult {
 }
 
 const CODE_RE = new RegExp(APP_CODE_PATTERN);
+/** How long a delivery may stay `received` before a redelivery takes it over: far beyond any host's
+ *  wait for an answer (GitHub 10 s, GitLab and Gitea under a minute by default). */
+export const STALE_MS = 10 * 60_000;
 /** A delivery id used as a key as sent: printable ASCII, not too long. */
 const PLAIN_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -142,7 +145,12 @@ export function createReceiver(deps: ReceiverDeps): (req: HookRequest) => Promis
       replay_key: replayKey,
       body_key: provider.name === 'gitlab' ? null : bodyKey,
     };
-    if (!(await log.insert(verified))) {
+    // A delivery still `received` long after a host gave up waiting was left by a berthd that stopped
+    // halfway: it gives its keys up, so that this redelivery is handled.
+    const taken =
+      (await log.insert(verified)) ||
+      ((await log.releaseStale(verified, receivedAt - STALE_MS)) && (await log.insert(verified)));
+    if (!taken) {
       const reason =
         providerId === undefined
           ? 'replayed: this body was delivered before'

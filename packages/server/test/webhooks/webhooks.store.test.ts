@@ -14,6 +14,7 @@ import {
   type WebhookPush,
   type Webhooks,
 } from '../../src/webhooks/index.ts';
+import { STALE_MS } from '../../src/webhooks/receive.ts';
 import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
 import { testDialects } from '../support/databases.ts';
 import { fixture, hostHeaders } from './hosts.ts';
@@ -118,6 +119,54 @@ describe.each(testDialects())('webhooks store on %s', (dialect) => {
     expect(after[0]!.outcome).toBe('ignored');
     // Another app's log is its own.
     expect((await webhooks.service.deliveries(dev, 'calm')).items).toHaveLength(1);
+  });
+
+  it('lets a redelivery take over a delivery a stopped berthd left half-handled', async () => {
+    const secret = await secretOf('shop');
+    const body = fixture('gitlab-push');
+    const headers = hostHeaders('gitlab', body, { event: 'Push Hook', secret, deliveryId: 'left-behind' });
+    // What a berthd killed between the log's insert and the outcome leaves.
+    const row = {
+      app_code: 'shop',
+      provider: 'gitlab',
+      event: 'Push Hook',
+      delivery_id: 'left-behind',
+      replay_key: 'id:left-behind',
+      body_key: null,
+      body_sha256: crypto.createHash('sha256').update(body).digest('hex'),
+      verified: 1,
+      outcome: 'received',
+      reason: null,
+      error_code: null,
+      ref: null,
+      commit_sha: null,
+      deploy_id: null,
+      env: null,
+      remote_address: null,
+    };
+    const { db } = t.store;
+    await db
+      .insertInto('webhook_deliveries')
+      .values({ ...row, id: 'whd_recent', received_at: Date.now() - 1000 })
+      .execute();
+    // A minute later it may still be in hand: the redelivery is a replay.
+    expect((await webhooks.receive({ code: 'shop', headers, body })).body.result).toBe('ignored');
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ received_at: Date.now() - STALE_MS - 1000 })
+      .where('id', '=', 'whd_recent')
+      .execute();
+    expect((await webhooks.receive({ code: 'shop', headers, body })).body.result).toBe('started');
+    const left = await db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('id', '=', 'whd_recent')
+      .executeTakeFirst();
+    expect(left).toMatchObject({
+      outcome: 'failed',
+      replay_key: null,
+      reason: 'berthd stopped while handling it',
+    });
   });
 
   it('forgets the secrets and logs of apps that are gone', async () => {
