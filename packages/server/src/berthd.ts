@@ -73,6 +73,7 @@ import {
   type Tenants,
 } from './tenants/index.ts';
 import { VERSION } from './version.ts';
+import { createWebhooks, noDeployTrigger, type OnWebhookDelivery, type Webhooks } from './webhooks/index.ts';
 
 export interface BerthdOptions {
   logger?: Logger;
@@ -80,6 +81,8 @@ export interface BerthdOptions {
   jobHandlers?: JobHandlers;
   /** What berthd does inside a push to a hosted repository; by default it accepts every push. */
   pushHooks?: PushHooks;
+  /** Replaces the deploy trigger verified webhook pushes go to (tests watch what it is told). */
+  webhookDelivery?: OnWebhookDelivery;
 }
 
 export interface Berthd {
@@ -108,6 +111,8 @@ export interface Berthd {
   readonly notify: Notify;
   /** The hosted git repositories (`/git/{code}.git`). */
   readonly git: GitHosting;
+  /** Inbound webhooks: each app's secret, the hook URL's receiver, the delivery log. */
+  readonly webhooks: Webhooks;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** Host identities (when berthd runs as root). */
@@ -216,6 +221,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       prodApproval: config.engine.prodApproval,
       onAppDeleted: async (code) => {
         await notify.appDeleted(code);
+        await webhooks.appDeleted(code);
         await engine!.service.appDeleted(code);
         await git!.removeRepo(code);
       },
@@ -236,6 +242,17 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger: logger.child({ mod: 'notify' }),
       authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
       settings: { maxAttempts: config.notify.attempts, timeoutMs: config.notify.timeoutMs },
+    });
+    // Reading an app's webhook URL needs app.read, its secret source.write. Until a deploy trigger is
+    // wired, verified pushes are logged and ignored.
+    const webhooks: Webhooks = createWebhooks({
+      store,
+      secretBox,
+      audit,
+      logger: logger.child({ mod: 'webhooks' }),
+      authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
+      publicUrl: () => urls!.console,
+      onDelivery: options.webhookDelivery ?? noDeployTrigger,
     });
 
     // Apps keep running across berthd restarts: pick up the instances that still run first.
@@ -400,6 +417,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         engine.routes,
         notify.routes,
         git.routes,
+        webhooks.routes,
       ],
     });
     // An app deleted while berthd was down (or dying): what it left goes before anything serves.
@@ -408,6 +426,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     for (const code of orphans) await engine.service.appDeleted(code);
     await notify.forgetMissingApps(liveApps);
     await git.removeMissing(liveApps);
+    await webhooks.forgetMissingApps(liveApps);
     await tenants?.recover(liveApps);
     let consolePort: number;
     let appsPort: number;
@@ -475,6 +494,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       engine,
       notify,
       git,
+      webhooks,
       installation,
       tenants: tenants ?? null,
       bootstrap,
