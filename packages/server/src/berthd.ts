@@ -6,6 +6,7 @@
 // belongs to. Only with BERTH_SHARED_ORIGIN does the gateway sit in front of the API on one port.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { envPathPrefix } from '@berth/sdk';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { createBuilders } from './build/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
@@ -63,6 +64,9 @@ import {
 import type { DockerParts } from './runtime/docker/berthd-parts.ts';
 import type { RuntimeDriver } from './runtime/index.ts';
 import { createProcessDriver } from './runtime/process/index.ts';
+import { pushDeploys } from './sources/push-deploys.ts';
+import { createSourcesModule } from './sources/sources-module.ts';
+import { createTriggeredDeploys, type TriggeredDeploys } from './sources/triggered-deploys.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { openStore, type Store } from './store/store.ts';
 import {
@@ -73,7 +77,7 @@ import {
   type Tenants,
 } from './tenants/index.ts';
 import { VERSION } from './version.ts';
-import { createWebhooks, noDeployTrigger, type OnWebhookDelivery, type Webhooks } from './webhooks/index.ts';
+import { createWebhooks, type OnWebhookDelivery, type Webhooks } from './webhooks/index.ts';
 
 export interface BerthdOptions {
   logger?: Logger;
@@ -224,6 +228,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         await webhooks.appDeleted(code);
         await engine!.service.appDeleted(code);
         await git!.removeRepo(code);
+        await sourcesModule.forget(code);
       },
       // A new app has routes at once (503 until its first deploy, not 404).
       onAppCreated: () => engine!.tables.refresh(),
@@ -252,7 +257,10 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger: logger.child({ mod: 'webhooks' }),
       authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
       publicUrl: () => urls!.console,
-      onDelivery: options.webhookDelivery ?? noDeployTrigger,
+      // A verified push or tag of the external repository deploys as the app's source settings say.
+      onDelivery:
+        options.webhookDelivery ??
+        ((push) => triggered!.delivered({ code: push.code, ref: push.ref, provider: push.provider })),
     });
 
     // Apps keep running across berthd restarts: pick up the instances that still run first.
@@ -307,7 +315,44 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       if (shared) guard = forwardedGuard(gatewayWorkers.key);
       gateway = clusteredGateway(localGateway, gatewayWorkers);
     }
+    // Hosted repositories: pushes authenticate with an API token (never a session) as the password.
+    // A push to the deploy branch builds and deploys (sources/push-deploys.ts); the engine that does it
+    // is made below, so the hooks reach it through `triggered`, set before anything listens.
+    let triggered: TriggeredDeploys | undefined;
+    git = createGitHosting({
+      dataDir: config.dataDir,
+      logger,
+      maxPushBytes: config.sources.maxPushBytes,
+      maxRepoBytes: config.sources.maxRepoBytes,
+      resolveToken: async (token, ip) => {
+        if (!token.startsWith(API_TOKEN_PREFIX)) throw new BerthError('TOKEN_INVALID');
+        return { actor: await identity.resolveCredential(token, ip) };
+      },
+      authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
+      hooks:
+        options.pushHooks ??
+        pushDeploys({
+          triggers: (code) => sourcesModule.settings.triggers(code),
+          pinned: (code) => sourcesModule.settings.pinned(code),
+          triggered: () => triggered!,
+        }),
+    });
+    const hosting = git;
+    // Where builds' code comes from: uploads, the hosted and external repositories, images (Docker).
+    const sourcesModule = createSourcesModule({
+      store,
+      secretBox,
+      audit,
+      authorize: (actor, action, code) => apps.access.authorize(actor, action, code),
+      dataDir: config.dataDir,
+      publicUrl: () => urls!.console,
+      hostedRepo: (code) => hosting.ensureRepo(code),
+      settings: config.sources,
+      docker: docker?.containers.docker,
+    });
     engine = createEngine({
+      sources: sourcesModule.sources,
+      pinnedManifest: (code) => sourcesModule.pinnedManifest(code),
       store,
       queue: jobs,
       driver: runtime,
@@ -344,18 +389,14 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         logRetentionMs: config.runtime.logRetentionMs,
       },
     });
-    // Hosted repositories: pushes authenticate with an API token (never a session) as the password.
-    git = createGitHosting({
-      dataDir: config.dataDir,
-      logger,
-      maxPushBytes: config.sources.maxPushBytes,
-      maxRepoBytes: config.sources.maxRepoBytes,
-      resolveToken: async (token, ip) => {
-        if (!token.startsWith(API_TOKEN_PREFIX)) throw new BerthError('TOKEN_INVALID');
-        return { actor: await identity.resolveCredential(token, ip) };
-      },
-      authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
-      hooks: options.pushHooks ?? ACCEPT_ALL_PUSHES,
+    const service = engine.service;
+    const appsBase = () => urls!.apps.replace(/\/$/, '');
+    triggered = createTriggeredDeploys({
+      triggers: (code) => sourcesModule.settings.triggers(code),
+      deploySource: (actor, code, env, spec, o) => service.deploySource(actor, code, env, spec, o),
+      getDeploy: (actor, id) => service.getDeploy(actor, id),
+      deployLogs: (actor, id, o) => service.deployLogs(actor, id, o),
+      appUrl: (code, env) => `${appsBase()}${envPathPrefix(code, env)}/`,
     });
     await git.start();
     const publicHandler = engine.handleRequest;
@@ -415,6 +456,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           }),
         }),
         engine.routes,
+        sourcesModule.routes,
         notify.routes,
         git.routes,
         webhooks.routes,

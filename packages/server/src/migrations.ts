@@ -4,6 +4,7 @@ import { engineMigrations } from './engine/migrations.ts';
 import { identityMigrations } from './identity/migrations.ts';
 import { jobsMigrations } from './jobs/migrations.ts';
 import { notifyMigrations } from './notify/migrations.ts';
+import { sourcesMigrations } from './sources/settings-tables.ts';
 import type { MigrationSet } from './store/migrate.ts';
 import { tenantsMigrations } from './tenants/migrations.ts';
 import { webhooksMigrations } from './webhooks/migrations.ts';
@@ -16,4 +17,5 @@ export const ALL_MIGRATIONS: readonly MigrationSet[] = [
   tenantsMigrations,
   notifyMigrations,
   webhooksMigrations,
+  sourcesMigrations,
 ];

@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { AppCodeSchema, AsyncErrorSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 import { JobLogLevelSchema } from './jobs.ts';
 import { PageQuerySchema, pageQuerySchema, pageSchema } from './page.ts';
+import { SourceOriginSchema } from './sources.ts';
 
 export const DEPLOY_KINDS = [
   'build',
@@ -39,7 +40,8 @@ export const REQUEST_KINDS = ['build', 'promote', 'rollback'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 /** The longest note, reason or description a request carries. */
 export const REQUEST_TEXT_MAX = 2000;
-export const RELEASE_SOURCES = ['package', 'rollback', 'promote', 'config'] as const;
+/** How a release came to be: built from a package, a git commit or an image, or made from another release. */
+export const RELEASE_SOURCES = ['package', 'git', 'image', 'rollback', 'promote', 'config'] as const;
 export type ReleaseSource = (typeof RELEASE_SOURCES)[number];
 export const RELEASE_STATUSES = ['ready', 'failed'] as const;
 /** What the runtime reports of an instance (the runtime drivers' `InstanceState`). */
@@ -115,6 +117,22 @@ export const DeploySchema = Type.Object(
     ),
     error: Type.Optional(AsyncErrorSchema),
     description: Type.Optional(Type.String({ description: 'What the deployer wrote, if anything' })),
+    origin: Type.Optional(
+      Type.Union(
+        [
+          SourceOriginSchema,
+          Type.Object({ type: Type.Literal('git'), repository: Type.String(), ref: Type.String() }),
+        ],
+        {
+          description:
+            'build deploys: where the code comes from (a git ref is resolved to its commit when the deploy runs)',
+        },
+      ),
+    ),
+    buildId: Type.Optional(Type.String({ description: 'The build it ran or reused' })),
+    trigger: Type.Optional(
+      Type.String({ description: 'What started it: push:{ref} or webhook:{ref}, if either' }),
+    ),
     reason: Type.Optional(
       Type.Union(
         DEPLOY_REASONS.map((r) => Type.Literal(r)),
@@ -151,6 +169,8 @@ export const ReleaseSchema = Type.Object(
     processes: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
       description: 'Process types and their counts as declared by the release',
     }),
+    origin: Type.Optional(SourceOriginSchema),
+    buildId: Type.Optional(Type.String({ description: 'The build whose artifact the release runs' })),
   },
   { $id: 'Release', title: 'Release' },
 );
@@ -236,10 +256,27 @@ const RequestWindowProps = {
   ),
 };
 
-/** `POST /api/v1/apps/{code}/envs/{env}/requests`: ask for a promotion or a rollback. */
+/** `POST /api/v1/apps/{code}/envs/{env}/requests`: ask for a promotion, a rollback, or a build of a
+ *  git ref or an image (`kind: build` with `ref` or `image`). */
 export const RequestCreateBodySchema = Type.Object(
   {
-    kind: Type.Union([Type.Literal('promote'), Type.Literal('rollback')]),
+    kind: Type.Union([Type.Literal('promote'), Type.Literal('rollback'), Type.Literal('build')]),
+    ref: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description:
+          'build: the branch, tag or commit to deploy (a hosted ref is pinned to its commit when filed)',
+      }),
+    ),
+    repository: Type.Optional(
+      Type.Union([Type.Literal('hosted'), Type.Literal('external')], {
+        description: 'build with ref: which repository (default hosted)',
+      }),
+    ),
+    image: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'build: a prebuilt image' }),
+    ),
     version: Type.Optional(
       Type.Integer({
         minimum: 1,

@@ -15,7 +15,8 @@ import { createSecretService, type OnSecretRotated, type SecretService } from '.
 import { createAppViews } from './views.ts';
 
 /** What other modules may ask about apps: may this actor do this action with this app? */
-export interface AppAccess extends Pick<Permissions, 'authorize' | 'can' | 'namedApproverOf'> {
+export interface AppAccess
+  extends Pick<Permissions, 'authorize' | 'can' | 'namedApproverOf' | 'approvalNeeded'> {
   /** The app codes this actor may read, or 'all' for admins, operators and auditors. */
   readableCodes(actor: Actor): Promise<string[] | 'all'>;
 }
@@ -78,6 +79,7 @@ export function createApps(deps: AppsDeps): Apps {
     authorize: permissions.authorize,
     can: permissions.can,
     namedApproverOf: permissions.namedApproverOf,
+    approvalNeeded: permissions.approvalNeeded,
     readableCodes: guard.readableCodes,
   };
   return {

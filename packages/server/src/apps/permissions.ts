@@ -55,6 +55,9 @@ export interface Permissions {
   setPolicy(actor: Actor, code: string, env: string, input: unknown): Promise<EnvPolicy>;
   /** The environments (app code + env) in which the user is a named approver. */
   namedApproverOf(username: string): Promise<Array<{ app: string; env: EnvName }>>;
+  /** Whether the environment's deploys need approval (for deploys no user starts: webhooks);
+   *  APP_NOT_FOUND for an app that does not exist. */
+  approvalNeeded(code: string, env: EnvName): Promise<boolean>;
 }
 
 const ENV_ACTION_SET = new Set<string>(ENV_ACTIONS);
@@ -184,6 +187,12 @@ export function createPermissions(deps: {
 
   return {
     authorize,
+
+    async approvalNeeded(code, env) {
+      const app = await db.selectFrom('apps').select('id').where('code', '=', code).executeTakeFirst();
+      if (!app) throw new BerthError('APP_NOT_FOUND');
+      return (await policies(app.id))[env].approval;
+    },
 
     async can(actor, action, code, env) {
       try {

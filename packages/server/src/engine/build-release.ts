@@ -35,8 +35,9 @@ import {
 import { BerthError } from '../errors.ts';
 import { releaseImageTag } from '../images/index.ts';
 import type { Logger } from '../logger.ts';
-import { loadManifest } from '../manifest/index.ts';
-import { unpackPackage } from '../sources/index.ts';
+import { DEFAULT_HEALTH, loadManifest } from '../manifest/index.ts';
+import { packageFile } from '../sources/package-source.ts';
+import type { Materialized } from '../sources/source.ts';
 import type { HostIdentity } from '../tenants/index.ts';
 import { type EngineContainers, type EngineContext, stackRuntimeOf } from './engine-deps.ts';
 import { DOCKERFILE_RUNTIME, type ReleaseBuild } from './release-build.ts';
@@ -55,9 +56,8 @@ export async function clearBuildScratch(dataDir: string): Promise<void> {
   for (const entry of entries) await fs.promises.rm(path.join(tmp, entry), { recursive: true, force: true });
 }
 
-export function packagePath(dataDir: string, deployId: string): string {
-  return path.join(dataDir, 'packages', `${deployId}.tar.gz`);
-}
+/** Where an upload waits for its deploy (the package source reads it there). */
+export const packagePath = packageFile;
 
 export function releaseDir(dataDir: string, app: string, env: string, version: number): string {
   return path.join(dataDir, 'releases', app, env, `v${version}`);
@@ -70,6 +70,10 @@ export interface BuiltRelease {
 }
 
 interface BuildInput {
+  /** Writes the source into the work dir (sources/), or names the image to run. */
+  materialize(workDir: string): Promise<Materialized>;
+  /** The pinned manifest's check of the source tree, if the app's manifest is pinned. */
+  checkManifest?: (sourceRoot: string) => Promise<void>;
   deployId: string;
   app: string;
   env: string;
@@ -91,11 +95,9 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
   await fs.promises.mkdir(path.dirname(work), { recursive: true, mode: 0o700 });
   await makeReleaseParents(dataDir, outDir, ctx.tenants !== undefined);
   try {
-    o.log('-----> Unpacking the package');
-    const unpacked = await unpackPackage(fs.createReadStream(packagePath(dataDir, o.deployId)), work, {
-      signal: o.signal,
-    });
-    o.log(`       ${unpacked.files} files, ${unpacked.bytes} bytes`);
+    const unpacked = await o.materialize(work);
+    if (unpacked.kind === 'image') return await imageRelease(ctx, o, unpacked, outDir);
+    await o.checkManifest?.(unpacked.root);
     if (ctx.containers) {
       const dockerfileApp = await detectDockerfileApp(unpacked.root);
       if (dockerfileApp) {
@@ -299,6 +301,41 @@ async function buildFromDockerfile(
     env: app.manifest.env,
     health: app.manifest.health,
     resources: app.manifest.resources,
+  };
+  return { outDir, artifactDir: outDir, build };
+}
+
+/**
+ * A prebuilt image as a release (Docker runtime): nothing is built. The image, resolved to its id by
+ * the image source, is tagged as the release image (so pruning and app deletion treat it as theirs,
+ * and a later re-tag of the name it was deployed by changes nothing); its CMD is the web process,
+ * with the default health check and no resource limits of its own.
+ */
+async function imageRelease(
+  ctx: EngineContext,
+  o: BuildInput,
+  image: Extract<Materialized, { kind: 'image' }>,
+  outDir: string,
+): Promise<BuiltRelease> {
+  const containers = ctx.containers;
+  if (!containers) throw new BerthError('IMAGE_DEPLOY_UNSUPPORTED');
+  const tag = releaseImageTag(ctx.installation, o.app, o.env, o.version);
+  const colon = tag.lastIndexOf(':');
+  await containers.docker
+    .getImage(image.digest)
+    .tag({ repo: tag.slice(0, colon), tag: tag.slice(colon + 1) });
+  const processes = processesFromImage(image.cmd);
+  o.log(`-----> ${image.image} (${image.digest.replace(/^sha256:/, '').slice(0, 12)}) as ${tag}`);
+  o.log(`-----> web: the image's CMD (${image.cmd.join(' ')})`);
+  await fs.promises.mkdir(outDir, { recursive: true, mode: 0o750 });
+  const build: ReleaseBuild = {
+    runtime: DOCKERFILE_RUNTIME,
+    image: tag,
+    processes,
+    pathPrepend: [],
+    env: {},
+    health: { ...DEFAULT_HEALTH },
+    resources: {},
   };
   return { outDir, artifactDir: outDir, build };
 }

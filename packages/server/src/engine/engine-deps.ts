@@ -10,6 +10,7 @@ import type { JobQueue } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
 import type { PublicUrls } from '../public-urls.ts';
 import type { RuntimeDriver } from '../runtime/index.ts';
+import type { Sources } from '../sources/source.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenants } from '../tenants/index.ts';
@@ -51,8 +52,20 @@ export type EmitNotification = (
   event: NotifyEvent,
 ) => Promise<void>;
 
+/** An app's pinned manifest (sources/pinned-manifest.ts): its digest (part of build keys) and the
+ *  check a source tree's manifest must pass (MANIFEST_PINNED), which also supplies the pinned
+ *  manifest to a tree that has none. */
+export interface ManifestPin {
+  digest: string;
+  check(sourceRoot: string): Promise<void>;
+}
+
 export interface EngineDeps {
   store: Store;
+  /** Where builds' code comes from (package uploads, git, images). */
+  sources: Sources;
+  /** The app's pinned manifest, if an operator pinned one. */
+  pinnedManifest?: ((app: string) => Promise<ManifestPin | undefined>) | undefined;
   queue: JobQueue;
   driver: RuntimeDriver;
   builders: readonly Builder[];

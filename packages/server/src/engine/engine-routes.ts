@@ -1,6 +1,8 @@
 import {
   AppLogsQuerySchema,
   AppLogsResponseSchema,
+  BuildListQuerySchema,
+  BuildListResponseSchema,
   DeployCreateQuerySchema,
   DeployListQuerySchema,
   DeployListResponseSchema,
@@ -11,7 +13,9 @@ import {
   EngineAppParamsSchema,
   EngineEnvParamsSchema,
   FormationBodySchema,
+  GitDeployBodySchema,
   IdempotencyHeadersSchema,
+  ImageDeployBodySchema,
   InstanceListResponseSchema,
   PageQuerySchema,
   PromoteBodySchema,
@@ -138,6 +142,71 @@ export function engineRoutes(deps: { engine: EngineService; requests: DeployRequ
         },
       },
       async (req) => ({ deploy: await engine.cancelDeploy(requireActor(req), req.params.id) }),
+    );
+
+    app.post(
+      '/api/v1/apps/:code/envs/:env/deploys/git',
+      {
+        schema: {
+          tags,
+          summary:
+            'Deploy a branch, tag or commit of the hosted or the external repository: built once, reused when built before',
+          params: EngineEnvParamsSchema,
+          headers: IdempotencyHeadersSchema,
+          body: GitDeployBodySchema,
+          response: accepted,
+        },
+      },
+      async (req, reply) => {
+        const actor = requireActor(req);
+        const deploy = await engine.deploySource(
+          actor,
+          req.params.code,
+          req.params.env,
+          { type: 'git', repository: req.body.repository ?? 'hosted', ref: req.body.ref },
+          { description: req.body.description, idempotencyKey: req.headers['idempotency-key'] },
+        );
+        return reply.status(202).send({ deploy });
+      },
+    );
+
+    app.post(
+      '/api/v1/apps/:code/envs/:env/deploys/image',
+      {
+        schema: {
+          tags,
+          summary: 'Deploy a prebuilt image (Docker runtime), pinned by its digest in the release',
+          params: EngineEnvParamsSchema,
+          headers: IdempotencyHeadersSchema,
+          body: ImageDeployBodySchema,
+          response: accepted,
+        },
+      },
+      async (req, reply) => {
+        const deploy = await engine.deploySource(
+          requireActor(req),
+          req.params.code,
+          req.params.env,
+          { type: 'image', image: req.body.image },
+          { description: req.body.description, idempotencyKey: req.headers['idempotency-key'] },
+        );
+        return reply.status(202).send({ deploy });
+      },
+    );
+
+    app.get(
+      '/api/v1/apps/:code/builds',
+      {
+        schema: {
+          tags,
+          summary: "The app's builds, newest first: what each built, and how often its artifact was reused",
+          params: EngineAppParamsSchema,
+          querystring: BuildListQuerySchema,
+          response: { 200: BuildListResponseSchema },
+        },
+      },
+      async (req) =>
+        pageBody('builds', await engine.listBuilds(requireActor(req), req.params.code, req.query)),
     );
 
     app.get(

@@ -5,6 +5,7 @@ import {
   type AppAction,
   type AppLogLine,
   type AppLogsQuery,
+  type Build,
   type Deploy,
   type DeployKind,
   ENV_NAMES,
@@ -20,7 +21,8 @@ import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { JobLogPage } from '../jobs/index.ts';
 import type { InstanceInfo } from '../runtime/index.ts';
-import { type Keyset, keysetPage, keysetPageOf, mapPage, type Page } from '../store/keyset.ts';
+import type { SourceSpec } from '../sources/source.ts';
+import { type Keyset, keysetPage, keysetPageOf, mapPage, newestFirst, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import { followAppLogs, queryAppLogs } from './app-logs.ts';
 import { packagePath } from './build-release.ts';
@@ -37,7 +39,8 @@ import { removeReleaseImages } from './prune-releases.ts';
 import { acceptPackage } from './receive-package.ts';
 import { formationCounts, parseReleaseBuild } from './release-build.ts';
 import { createStreamLimit } from './stream-limit.ts';
-import { type DeployJoined, toDeploy, toRelease } from './views.ts';
+import { supersedeOlder } from './supersede.ts';
+import { type DeployJoined, toBuild, toDeploy, toRelease } from './views.ts';
 
 // A release's version is unique within its environment.
 const RELEASE_KEYSET: Keyset<{ version: number }> = {
@@ -46,6 +49,11 @@ const RELEASE_KEYSET: Keyset<{ version: number }> = {
   columns: [{ ref: 'version', type: 'number' }],
   keyOf: (r) => [Number(r.version)],
 };
+const BUILD_KEYSET = newestFirst<{ created_at: number; id: string }>(
+  'builds',
+  { time: 'created_at', id: 'id' },
+  (b) => [b.created_at, b.id],
+);
 const INSTANCE_KEYSET: Keyset<InstanceInfo> = {
   list: 'instances',
   order: 'asc',
@@ -68,6 +76,21 @@ export interface EngineService {
     body: Readable,
     options?: Keyed & { description?: string | undefined; contentLength?: number | undefined },
   ): Promise<Deploy>;
+  /**
+   * A build deploy of a git ref or an image (sources/): checked now (a hosted ref is pinned to its
+   * commit at once), built by its job. With `trigger` (`push:{ref}`, `webhook:{ref}`), older deploys
+   * of the same trigger that have not switched traffic are superseded.
+   */
+  deploySource(
+    /** null: a verified webhook delivery (no user; the platform deploys, where no approval is needed). */
+    actor: Actor | null,
+    code: string,
+    env: string,
+    spec: Exclude<SourceSpec, { type: 'package' }>,
+    options?: Keyed & { description?: string | undefined; trigger?: string | undefined },
+  ): Promise<Deploy>;
+  /** Builds of the app, newest first. */
+  listBuilds(actor: Actor, code: string, page?: PageQuery): Promise<Page<Build>>;
   /** Newest first. */
   listDeploys(actor: Actor, code: string, env: string, page?: PageQuery): Promise<Page<Deploy>>;
   getDeploy(actor: Actor, id: string): Promise<Deploy>;
@@ -162,6 +185,9 @@ export function createEngineService(ctx: EngineContext): EngineService {
       description?: string | undefined;
       trx?: Db | undefined;
       emergencyReason?: string | undefined;
+      trigger?: string | undefined;
+      /** Who a deploy without a user is by (default `system`). */
+      createdBy?: string | undefined;
     } = {},
   ): Promise<Deploy> {
     const id = options.id ?? newId('dep');
@@ -184,12 +210,13 @@ export function createEngineService(ctx: EngineContext): EngineService {
           release_version: null,
           params: JSON.stringify(params),
           description: options.description ?? null,
-          created_by: actor?.username ?? 'system',
+          created_by: actor?.username ?? options.createdBy ?? 'system',
           created_by_id: actor?.userId ?? null,
           created_at: job.createdAt,
           updated_at: job.createdAt,
           requested: 0,
           emergency_reason: options.emergencyReason ?? null,
+          trigger_ref: options.trigger ?? null,
         })
         .execute();
       await audit.record(trx, {
@@ -295,7 +322,14 @@ export function createEngineService(ctx: EngineContext): EngineService {
           options,
           request,
           async () => (trx) =>
-            enqueue(actor, code, name, 'build', {}, { id, description: options.description, trx }),
+            enqueue(
+              actor,
+              code,
+              name,
+              'build',
+              { source: { type: 'package', id, sha256 } },
+              { id, description: options.description, trx },
+            ),
         );
         // A repeated request answers the first one's deploy: its own upload is not needed.
         if (deploy.id !== id) await fs.promises.rm(file, { force: true });
@@ -304,6 +338,63 @@ export function createEngineService(ctx: EngineContext): EngineService {
         await fs.promises.rm(file, { force: true });
         throw err;
       }
+    },
+
+    async deploySource(actor, code, env, spec, options = {}) {
+      let deploy: Deploy;
+      if (actor === null) {
+        // A verified webhook delivery: no user, so no role to check; approval still applies.
+        const name = checkEnv(env);
+        if (await access.approvalNeeded(code, name)) {
+          throw new BerthError(
+            'APPROVAL_REQUIRED',
+            `Deploys to ${name} of ${code} need approval: a webhook cannot deploy there`,
+          );
+        }
+        const checked = await ctx.sources.check(code, spec);
+        deploy = await enqueue(
+          null,
+          code,
+          name,
+          'build',
+          { source: checked },
+          {
+            description: options.description,
+            trigger: options.trigger,
+          },
+        );
+      } else {
+        const name = await direct(actor, 'deploy', code, env);
+        const request = ['deploy-source', code, name, spec, options.description ?? null];
+        deploy = await keyed(actor, options, request, async () => {
+          const checked = await ctx.sources.check(code, spec);
+          return (trx) =>
+            enqueue(
+              actor,
+              code,
+              name,
+              'build',
+              { source: checked },
+              {
+                description: options.description,
+                trigger: options.trigger,
+                trx,
+              },
+            );
+        });
+      }
+      if (options.trigger) await supersedeOlder(ctx, deploy, options.trigger);
+      return deploy;
+    },
+
+    async listBuilds(actor, code, page) {
+      await access.authorize(actor, 'app.read', code);
+      const rows = await keysetPage(
+        db.selectFrom('builds').selectAll().where('app_code', '=', code),
+        BUILD_KEYSET,
+        page,
+      );
+      return mapPage(rows, (r) => r.map(toBuild));
     },
 
     async listDeploys(actor, code, env, page) {

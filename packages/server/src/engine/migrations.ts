@@ -197,4 +197,41 @@ export const engineMigrations: MigrationSet = {
       await db.schema.createIndex('deploys_job_idx').on('deploys').column('job_id').execute();
     },
   },
+  '2026120701_engine_builds': {
+    // Builds are their own records, keyed by what they built (a package digest, a commit, an image),
+    // so that deploying the same source again reuses the artifact; releases and deploys say where
+    // their code came from.
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+      await db.schema
+        .createTable('builds')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('app_code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('env', 'varchar(16)', (c) => c.notNull())
+        .addColumn('source_key', 'varchar(255)', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('deploy_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('release_version', 'integer')
+        .addColumn('out_dir', 'text')
+        .addColumn('artifact_dir', 'text')
+        .addColumn('build', types.longText)
+        .addColumn('reused', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', types.bigint, (c) => c.notNull())
+        .addColumn('finished_at', types.bigint)
+        .execute();
+      await db.schema
+        .createIndex('builds_app_key_idx')
+        .on('builds')
+        .columns(['app_code', 'source_key', 'status'])
+        .execute();
+      await db.schema.createIndex('builds_deploy_idx').on('builds').column('deploy_id').execute();
+      await db.schema.alterTable('releases').addColumn('origin', 'text').execute();
+      await db.schema.alterTable('releases').addColumn('build_id', 'varchar(64)').execute();
+      await db.schema.alterTable('deploys').addColumn('origin', 'text').execute();
+      await db.schema.alterTable('deploys').addColumn('build_id', 'varchar(64)').execute();
+      await db.schema.alterTable('deploys').addColumn('trigger_ref', 'varchar(300)').execute();
+    },
+  },
 };

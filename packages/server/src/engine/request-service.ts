@@ -26,6 +26,7 @@ import { validate } from '../apps/validate.ts';
 import { newId } from '../crypto/tokens.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
+import type { SourceSpec } from '../sources/source.ts';
 import { keysetPage, mapPage, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import { packagePath } from './build-release.ts';
@@ -261,7 +262,20 @@ export function createDeployRequests(ctx: EngineContext): DeployRequests {
       await access.authorize(actor, 'deploy.request', code, name);
       checkWindow(body.notBefore, body.notAfter, Date.now());
       let params: Record<string, unknown>;
-      if (body.kind === 'promote') {
+      if (body.kind === 'build') {
+        if ((body.ref === undefined) === (body.image === undefined)) {
+          throw new BerthError(
+            'VALIDATION_FAILED',
+            'A build request names a git ref or an image (one of them)',
+          );
+        }
+        const spec: SourceSpec =
+          body.ref !== undefined
+            ? { type: 'git', repository: body.repository ?? 'hosted', ref: body.ref }
+            : { type: 'image', image: body.image! };
+        // Frozen when filed: a hosted ref is pinned to the commit it names now.
+        params = { source: await ctx.sources.check(code, spec) };
+      } else if (body.kind === 'promote') {
         if (name !== 'prod')
           throw new BerthError('VALIDATION_FAILED', 'A promotion goes to prod: file it for prod');
         let version = body.version;

@@ -26,8 +26,36 @@ export interface ReleasesTable {
   description: string | null;
   /** rollback: the release rolled back to; promote: the stag release promoted; else null. */
   from_version: number | null;
+  /** JSON SourceOrigin: where its code came from (null for releases older than sources). */
+  origin: string | null;
+  /** The build whose artifact it runs (null for releases older than build records). */
+  build_id: string | null;
   created_by: string;
   created_at: number;
+}
+
+/** One build of one source: an artifact keyed by what it was built from (builds.ts). */
+export interface BuildsTable {
+  id: string;
+  app_code: string;
+  /** The environment whose deploy ran it (its build identity and config built it). */
+  env: string;
+  /** `package:{sha256}` | `git:{commit}` | `image:{digest}`, plus `+pin:{digest}` under a pinned manifest. */
+  source_key: string;
+  /** JSON SourceOrigin. */
+  origin: string;
+  /** running | succeeded | failed | cancelled */
+  status: string;
+  deploy_id: string;
+  release_version: number | null;
+  out_dir: string | null;
+  artifact_dir: string | null;
+  /** JSON ReleaseBuild. */
+  build: string | null;
+  /** Deploys that took its artifact instead of building again. */
+  reused: number;
+  created_at: number;
+  finished_at: number | null;
 }
 
 /** One row per deploy, with a lifecycle of its own (deploy-lifecycle.ts); the job that runs it
@@ -67,6 +95,12 @@ export interface DeploysTable {
   error: string | null;
   finished_at: number | null;
   updated_at: number | null;
+  /** build deploys: JSON of where the code comes from, pinned (SourceOrigin) once the deploy resolved it. */
+  origin: string | null;
+  build_id: string | null;
+  /** What started it when a push or a webhook did (`push:refs/heads/main`): a newer deploy of the same
+   *  trigger supersedes it while it has not switched traffic. */
+  trigger_ref: string | null;
 }
 
 /** What should run in an app environment; the reconciler makes the runtime match it. */
@@ -108,6 +142,7 @@ export interface IdempotencyKeysTable {
 }
 
 export interface EngineTables {
+  builds: BuildsTable;
   idempotency_keys: IdempotencyKeysTable;
   releases: ReleasesTable;
   deploys: DeploysTable;
@@ -118,3 +153,4 @@ export interface EngineTables {
 export type ReleaseRow = Selectable<ReleasesTable>;
 export type DeployRow = Selectable<DeploysTable>;
 export type EnvStateRow = Selectable<EnvStatesTable>;
+export type BuildRow = Selectable<BuildsTable>;

@@ -1,26 +1,20 @@
-// Which release a deploy makes current: a new one built from the uploaded package, a new one made
-// from another release (rollback, promote, config change: same artifact, no rebuild), or the current
-// one (restart, scale, start). Progress is checkpointed, so a resumed attempt picks up where it was.
-
-import fs from 'node:fs';
-import path from 'node:path';
+// Which release a deploy makes current: a new one built from its source or reusing a build of the
+// same source (source-build.ts), a new one made from another release (rollback, promote, config
+// change: same artifact, no rebuild), or the current one (restart, scale, start). Progress is
+// checkpointed, so a resumed attempt picks up where it was.
 import type { DeployReason, EnvName } from '@berth/sdk';
-import { cloneArtifact } from '../build/index.ts';
 import { BerthError } from '../errors.ts';
 import type { JobContext } from '../jobs/index.ts';
-import { buildRelease, makeReleaseParents, releaseDir } from './build-release.ts';
+import type { SourceSpec } from '../sources/source.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, readEnvState, reserveRelease } from './engine-store.ts';
-import { parseReleaseBuild, releaseSealContext } from './release-build.ts';
+import { releaseSealContext } from './release-build.ts';
+import { linkArtifact, type SourceProgress, sourceRelease } from './source-build.ts';
 import type { DeployRow, ReleaseRow } from './tables.ts';
 
-/** The checkpointed part of a deploy's progress this step reads and writes. */
-export interface ReleaseProgress {
-  version?: number;
-  /** This deploy made the release (it is marked failed if the deploy fails). */
-  created?: boolean;
-  built?: boolean;
-}
+/** The checkpointed part of a deploy's progress this step reads and writes (`created`: this deploy
+ *  made the release, which is marked failed if the deploy fails). */
+export type ReleaseProgress = SourceProgress;
 
 /** What a deploy's kind needs (stored as JSON in deploys.params). */
 export interface DeployParams {
@@ -30,6 +24,8 @@ export interface DeployParams {
   processes?: Record<string, number>;
   /** Why the platform itself started the deploy (shown by clients in their language). */
   reason?: DeployReason;
+  /** build: what it builds (absent in deploys made before sources: their own upload). */
+  source?: SourceSpec;
 }
 
 /** The release this deploy makes current: built, derived from another one, or the current one. */
@@ -48,56 +44,12 @@ export async function targetRelease(
   if (existing !== undefined && state().built) return findRelease(db, app, env, existing);
 
   switch (deploy.kind) {
-    case 'build': {
-      let version = existing;
-      if (version === undefined) {
-        const reserved = await reserveRelease(db, {
-          app_code: app,
-          env,
-          source: 'package',
-          out_dir: null,
-          artifact_dir: null,
-          build: null,
-          config_sealed: null,
-          description: deploy.description,
-          from_version: null,
-          created_by: deploy.created_by,
-        });
-        version = Number(reserved.version);
-        await save({ version, created: true });
-        await setDeployRelease(ctx, deploy.id, version);
-      }
-      log(`-----> Building v${version}`);
-      const config = await ctx.configSnapshot(app, env);
-      const built = await buildRelease(ctx, {
-        deployId: deploy.id,
-        app,
-        env,
-        version,
-        config,
-        log,
-        signal: job.signal,
-      });
-      await db
-        .updateTable('releases')
-        .set({
-          status: 'ready',
-          out_dir: built.outDir,
-          artifact_dir: built.artifactDir,
-          build: JSON.stringify(built.build),
-          config_sealed: ctx.secretBox.seal(JSON.stringify(config), releaseSealContext(app, env, version)),
-        })
-        .where('app_code', '=', app)
-        .where('env', '=', env)
-        .where('version', '=', version)
-        .execute();
-      await save({ built: true });
-      return findRelease(db, app, env, version);
-    }
+    case 'build':
+      return sourceRelease(ctx, deploy, job, state, save, log);
     case 'rollback':
     case 'promote':
     case 'config': {
-      const from = await sourceRelease(ctx, deploy);
+      const from = await fromRelease(ctx, deploy);
       if (Number(from.pruned) === 1) throw new BerthError('RELEASE_PRUNED');
       const config =
         deploy.kind === 'rollback'
@@ -121,10 +73,13 @@ export async function targetRelease(
         config_sealed: null,
         description: deploy.description,
         from_version: deploy.kind === 'rollback' || deploy.kind === 'promote' ? Number(from.version) : null,
+        // The same code as the release it was made from.
+        origin: from.origin,
+        build_id: from.build_id,
         created_by: deploy.created_by,
       });
       const version = Number(reserved.version);
-      const dirs = copy ? await copyRelease(ctx, from, app, env, version) : {};
+      const dirs = copy ? await linkArtifact(ctx, from, app, env, version) : {};
       await db
         .updateTable('releases')
         .set({
@@ -149,26 +104,7 @@ export async function targetRelease(
   }
 }
 
-/** Links a sealed release tree into `env`'s own release directory (build/seal-artifact.ts). */
-async function copyRelease(
-  ctx: EngineContext,
-  from: ReleaseRow,
-  app: string,
-  env: EnvName,
-  version: number,
-): Promise<{ out_dir: string; artifact_dir: string }> {
-  const tenants = ctx.tenants!;
-  const outDir = releaseDir(ctx.settings.dataDir, app, env, version);
-  await fs.promises.rm(outDir, { recursive: true, force: true });
-  await makeReleaseParents(ctx.settings.dataDir, outDir, true);
-  const build = parseReleaseBuild(from.build);
-  const reader = build.runtime === 'static' ? await tenants.gateway() : await tenants.run(app, env);
-  await cloneArtifact(from.out_dir!, outDir, reader.gid);
-  const inside = path.relative(from.out_dir!, from.artifact_dir ?? from.out_dir!);
-  return { out_dir: outDir, artifact_dir: path.join(outDir, inside) };
-}
-
-async function sourceRelease(ctx: EngineContext, deploy: DeployRow): Promise<ReleaseRow> {
+async function fromRelease(ctx: EngineContext, deploy: DeployRow): Promise<ReleaseRow> {
   const { db } = ctx.store;
   const params = JSON.parse(deploy.params) as DeployParams;
   if (deploy.kind === 'rollback') {

@@ -1,5 +1,7 @@
 // Rows -> wire shapes (Deploy, Release).
 import {
+  type Build,
+  type BuildStatus,
   DEPLOY_REASONS,
   type Deploy,
   type DeployKind,
@@ -8,10 +10,11 @@ import {
   type EnvName,
   type Release,
   type ReleaseSource,
+  type SourceOrigin,
 } from '@berth/sdk';
 import { resolveFormation } from './plan-deploy.ts';
 import { declaredCounts, parseReleaseBuild } from './release-build.ts';
-import type { DeployRow, ReleaseRow } from './tables.ts';
+import type { BuildRow, DeployRow, ReleaseRow } from './tables.ts';
 
 export interface DeployJoined extends DeployRow {
   job_status: string | null;
@@ -21,12 +24,52 @@ export interface DeployJoined extends DeployRow {
   job_finished_at: number | null;
 }
 
-function parseParams(params: string): { reason?: unknown; version?: unknown } {
+interface ParsedParams {
+  reason?: unknown;
+  version?: unknown;
+  source?: { type?: unknown; repository?: unknown; ref?: unknown; commit?: unknown; image?: unknown };
+}
+
+function parseParams(params: string): ParsedParams {
   try {
-    return JSON.parse(params) as { reason?: unknown; version?: unknown };
+    return JSON.parse(params) as ParsedParams;
   } catch {
     return {};
   }
+}
+
+function originOf(text: string | null | undefined): SourceOrigin | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as SourceOrigin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A git deploy not resolved yet shows what it asked for (its ref, and its commit where pinned). */
+function pendingOrigin(params: ParsedParams): Deploy['origin'] {
+  const s = params.source;
+  if (s?.type !== 'git' || typeof s.ref !== 'string') return undefined;
+  const repository = s.repository === 'external' ? 'external' : 'hosted';
+  if (typeof s.commit === 'string') return { type: 'git', repository, ref: s.ref, commit: s.commit };
+  return { type: 'git', repository, ref: s.ref };
+}
+
+export function toBuild(row: BuildRow): Build {
+  const build: Build = {
+    id: row.id,
+    app: row.app_code,
+    env: row.env as EnvName,
+    status: row.status as BuildStatus,
+    origin: originOf(row.origin)!,
+    deployId: row.deploy_id,
+    reused: Number(row.reused),
+    createdAt: Number(row.created_at),
+  };
+  if (row.release_version !== null) build.release = Number(row.release_version);
+  if (row.finished_at !== null) build.finishedAt = Number(row.finished_at);
+  return build;
 }
 
 export function toDeploy(row: DeployJoined): Deploy {
@@ -63,6 +106,10 @@ export function toDeploy(row: DeployJoined): Deploy {
     deploy.request = request;
   }
   if (row.emergency_reason !== null) deploy.emergency = { reason: row.emergency_reason };
+  const origin = originOf(row.origin) ?? pendingOrigin(params);
+  if (origin) deploy.origin = origin;
+  if (row.build_id) deploy.buildId = row.build_id;
+  if (row.trigger_ref) deploy.trigger = row.trigger_ref;
   if (row.job_started_at !== null) deploy.startedAt = Number(row.job_started_at);
   const finished = row.finished_at ?? row.job_finished_at;
   if (finished !== null && finished !== undefined) deploy.finishedAt = Number(finished);
@@ -92,5 +139,8 @@ export function toRelease(
   if (row.description) release.description = row.description;
   if (row.from_version !== null && row.from_version !== undefined)
     release.fromVersion = Number(row.from_version);
+  const origin = originOf(row.origin);
+  if (origin) release.origin = origin;
+  if (row.build_id) release.buildId = row.build_id;
   return release;
 }

@@ -13,6 +13,6 @@ export { checkRefName, type RefOptions, type ResolvedRef, resolveCommitId, resol
 export { type FetchRemoteOptions, type FetchRemoteResult, fetchRemote, mirrorDirFor } from './remote.ts';
 export { checkRemoteUrl, displayRemoteUrl } from './remote-url.ts';
 export { repoBytes } from './repo-bytes.ts';
-export type { RemoteCredentials } from './transport.ts';
 export { GitCommandError, gitEnvironment, gitFailure, runGit, spawnGit } from './run-git.ts';
+export type { RemoteCredentials } from './transport.ts';
 export { checkTree, type TreeCheckOptions } from './tree-check.ts';

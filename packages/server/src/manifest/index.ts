@@ -9,7 +9,7 @@ export type {
 } from './app-manifest.ts';
 export { DEFAULT_HEALTH, DEFAULT_STATIC } from './app-manifest.ts';
 export { detectRuntime, readPackageJson } from './detect-app.ts';
-export { loadManifest, MANIFEST_FILE } from './load-manifest.ts';
+export { checkManifestText, loadManifest, MANIFEST_FILE } from './load-manifest.ts';
 export { type FieldPath, formatPath, type ManifestOrigin, manifestInvalid } from './manifest-error.ts';
 export {
   MANIFEST_LIMITS,

@@ -49,14 +49,27 @@ export async function loadManifest(sourceDir: string): Promise<AppManifest> {
   return finish('detected', detected, { processes: defaults.processes, env: defaults.env });
 }
 
-async function fromBerthYaml(sourceDir: string, text: string): Promise<AppManifest> {
-  const yaml = parseYamlFile(MANIFEST_FILE, text);
+/**
+ * Checks a berth.yaml text on its own (YAML, schema, values) and returns its fields as written: what
+ * a pinned manifest is compared by. MANIFEST_INVALID, naming file, line and field, when it is not one.
+ */
+export function checkManifestText(text: string, file: string = MANIFEST_FILE): Record<string, unknown> {
+  return declaredManifest(text, file).fields;
+}
+
+function declaredManifest(text: string, file: string) {
+  const yaml = parseYamlFile(file, text);
   if (typeof yaml.value !== 'object' || yaml.value === null || Array.isArray(yaml.value)) {
     throw manifestInvalid(yaml.origin, [], 'must be a mapping of fields (runtime:, processes:, …)');
   }
   const problem = firstSchemaProblem(ManifestSchema, yaml.value);
   if (problem) throw manifestInvalid(yaml.origin, problem.path, problem.message);
   const declared = normaliseManifest(yaml.value as ManifestFile, yaml.origin, yaml.sourceOf);
+  return { yaml, declared, fields: yaml.value as Record<string, unknown> };
+}
+
+async function fromBerthYaml(sourceDir: string, text: string): Promise<AppManifest> {
+  const { yaml, declared } = declaredManifest(text, MANIFEST_FILE);
 
   const procfileText = await readTextFile(sourceDir, 'Procfile');
   // Read only when berth.yaml leaves the processes to it.

@@ -20,6 +20,9 @@ import { RATIO_GRACE_BYTES, resolveLimits, type UnpackLimits } from './unpack-li
 export interface UnpackOptions {
   limits?: Partial<UnpackLimits>;
   signal?: AbortSignal;
+  /** The archive's root is the source root even when one directory holds everything (a git tree:
+   *  a repository with only `app/` in it builds from its root, as a clone would). */
+  keepRoot?: boolean;
 }
 
 export interface UnpackResult {
@@ -27,7 +30,8 @@ export interface UnpackResult {
   files: number;
   /** Bytes written to regular files. */
   bytes: number;
-  /** Absolute path of the source root: `dest`, or `dest/<dir>` when one top-level directory holds everything. */
+  /** Absolute path of the source root: `dest`, or `dest/<dir>` when one top-level directory holds
+   *  everything (unless `keepRoot`). */
   root: string;
 }
 
@@ -60,7 +64,7 @@ export async function unpackPackage(
     // rename() would silently replace an empty directory that appeared meanwhile.
     if (await exists(target)) throw new BerthError('INTERNAL', `unpack destination ${target} exists already`);
     await fs.rename(partial, target);
-    const single = tree.singleRoot();
+    const single = opts.keepRoot ? undefined : tree.singleRoot();
     return { files: tree.files, bytes: tree.bytes, root: single ? path.join(target, single) : target };
   } catch (err) {
     input.destroy();

@@ -4,6 +4,7 @@ import type { EngineTables } from '../engine/tables.ts';
 import type { IdentityTables } from '../identity/tables.ts';
 import type { JobsTables } from '../jobs/tables.ts';
 import type { NotifyTables } from '../notify/tables.ts';
+import type { SourcesTables } from '../sources/settings-tables.ts';
 import type { TenantsTables } from '../tenants/tables.ts';
 import type { WebhooksTables } from '../webhooks/tables.ts';
 
@@ -14,4 +15,5 @@ export interface Database
     EngineTables,
     TenantsTables,
     NotifyTables,
-    WebhooksTables {}
+    WebhooksTables,
+    SourcesTables {}

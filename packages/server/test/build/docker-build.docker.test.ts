@@ -7,6 +7,7 @@
 // package-lock, python with vendored wheels in pkgs/). No network is needed: npm ci installs a
 // file: dependency and pip installs offline. Needs BERTH_TEST_DOCKER=1 and builds the stack images
 // on first use (a few minutes).
+
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { demuxBuffer, imageExists } from '../../src/images/engine.ts';
 import { ensureStackImage, listAppImages, STACK_IMAGES } from '../../src/images/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { ALL_MIGRATIONS } from '../../src/migrations.ts';
+import { packageSource } from '../../src/sources/package-source.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { createTenants, type Tenants } from '../../src/tenants/index.ts';
@@ -126,8 +128,17 @@ if (!dockerEnabled) {
       fs.rmSync(src, { recursive: true, force: true });
     }
     const lines: string[] = [];
+    const packages = packageSource(dataDir);
     const run = (signal = new AbortController().signal) =>
       buildRelease(ctx, {
+        materialize: (workDir) =>
+          packages.materialize(
+            app,
+            { type: 'package', id: deployId },
+            { type: 'package', sha256: 'unused' },
+            workDir,
+            { signal, log: (line) => lines.push(line) },
+          ),
         deployId,
         app,
         env: 'stag',

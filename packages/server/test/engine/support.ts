@@ -152,21 +152,30 @@ export function nodeBerthYaml(options: {
 
 /** A tiny Node app without dependencies: `/` answers `${VERSION_TEXT} ${BERTH_RELEASE}`. */
 export function tinyApp(
-  options: { text?: string; berthYaml?: string; extra?: Record<string, string | Buffer> } = {},
+  options: { text?: string; berthYaml?: string | null; extra?: Record<string, string | Buffer> } = {},
 ) {
-  return packFiles({
+  return packFiles(tinyFiles(options));
+}
+
+/** The files of `tinyApp`; `berthYaml: null` leaves berth.yaml out. */
+export function tinyFiles(
+  options: { text?: string; berthYaml?: string | null; extra?: Record<string, string | Buffer> } = {},
+): Record<string, string | Buffer> {
+  const yaml =
+    options.berthYaml === undefined
+      ? nodeBerthYaml({
+          count: 2,
+          healthPath: '/healthz',
+          startTimeout: '20s',
+          env: { TEXT: options.text ?? 'hello' },
+        })
+      : options.berthYaml;
+  return {
     'package.json': JSON.stringify({ name: 'tiny', version: '1.0.0', private: true }),
     'server.js': TINY_SERVER,
-    'berth.yaml':
-      options.berthYaml ??
-      nodeBerthYaml({
-        count: 2,
-        healthPath: '/healthz',
-        startTimeout: '20s',
-        env: { TEXT: options.text ?? 'hello' },
-      }),
+    ...(yaml === null ? {} : { 'berth.yaml': yaml }),
     ...options.extra,
-  });
+  };
 }
 
 const TINY_SERVER = `
