@@ -28,7 +28,9 @@ describe.each(systemDialects())('source settings (%s)', (dialect) => {
       PASSWORD,
     );
     expect((await as(admin, 'POST', '/api/v1/apps', { code: 'src', name: 'src' })).status).toBe(201);
-    expect((await as(admin, 'POST', '/api/v1/apps/src/members', { username: 'dev' })).status).toBe(201);
+    expect((await as(admin, 'POST', '/api/v1/apps/src/members', { username: 'dev' })).status).toBeLessThan(
+      300,
+    );
   }, 60_000);
   afterAll(async () => {
     await t?.stop();
