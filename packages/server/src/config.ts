@@ -166,6 +166,11 @@ export function childEnvironment(env: Env = process.env): Record<string, string 
   return child;
 }
 
+/** The PATH programs berthd runs (git, ssh) search, berthd's own: they get no other variable of it. */
+export function programPath(env: Env = process.env): string {
+  return env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
+}
+
 export const RUNTIME_DRIVERS = ['process', 'docker'] as const;
 export type RuntimeDriverName = (typeof RUNTIME_DRIVERS)[number];
 

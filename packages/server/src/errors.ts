@@ -157,7 +157,11 @@ export const ERRORS = {
   STACK_IMAGE_BUILD_FAILED: { status: 500, message: 'The stack image could not be built', async: true },
   // sources (git, images, webhooks)
   GIT_REF_NOT_FOUND: { status: 404, message: 'No such branch, tag or commit in the repository', async: true },
-  GIT_REF_INVALID: { status: 400, message: 'The ref name is not a valid git branch, tag or commit name' },
+  GIT_REF_INVALID: {
+    status: 400,
+    message: 'The ref name is not a valid git branch, tag or commit name',
+    async: true,
+  },
   GIT_FETCH_FAILED: { status: 502, message: 'The repository could not be fetched', async: true },
   GIT_HOST_KEY_MISMATCH: {
     status: 502,
@@ -169,7 +173,11 @@ export const ERRORS = {
     message: 'The repository would grow beyond its size limit',
     async: true,
   },
-  SOURCE_NOT_CONFIGURED: { status: 409, message: 'The app has no external repository configured' },
+  SOURCE_NOT_CONFIGURED: {
+    status: 409,
+    message: 'The app has no external repository configured',
+    async: true,
+  },
   SOURCE_SUBMODULES_UNSUPPORTED: {
     status: 422,
     message: 'The source uses git submodules, which Berth does not fetch',
@@ -193,8 +201,13 @@ export const ERRORS = {
   IMAGE_REGISTRY_NOT_ALLOWED: {
     status: 403,
     message: 'Images may be pulled only from registries the operator configured',
+    async: true,
   },
-  IMAGE_DEPLOY_UNSUPPORTED: { status: 409, message: 'Prebuilt images run only on the Docker runtime' },
+  IMAGE_DEPLOY_UNSUPPORTED: {
+    status: 409,
+    message: 'Prebuilt images run only on the Docker runtime',
+    async: true,
+  },
   BUILD_SUPERSEDED: {
     status: 409,
     message: 'A newer push or deploy of the same trigger replaced this one before it started',

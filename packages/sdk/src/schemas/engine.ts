@@ -3,7 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { AppCodeSchema, AsyncErrorSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 import { JobLogLevelSchema } from './jobs.ts';
 import { PageQuerySchema, pageQuerySchema, pageSchema } from './page.ts';
-import { SourceOriginSchema } from './sources.ts';
+import { IMAGE_REFERENCE_PATTERN, SourceOriginSchema } from './sources.ts';
 
 export const DEPLOY_KINDS = [
   'build',

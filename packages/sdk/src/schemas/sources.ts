@@ -93,11 +93,21 @@ export const GitDeployBodySchema = Type.Object(
   { additionalProperties: false },
 );
 export type GitDeployBody = Static<typeof GitDeployBodySchema>;
+/** An image reference: `[registry[:port]/]path[:tag][@sha256:…]`, lower-case path components. */
+export const IMAGE_REFERENCE_PATTERN =
+  '^(?:([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?)/)?([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(sha256:[0-9a-f]{64}))?$';
+export const ImageReferenceSchema = Type.String({
+  minLength: 1,
+  maxLength: 512,
+  pattern: IMAGE_REFERENCE_PATTERN,
+  description: 'An image on the Docker host or in an allowed registry: name[:tag] or name@sha256:…',
+});
 export const ImageDeployBodySchema = Type.Object(
   {
     image: Type.String({
       minLength: 1,
       maxLength: 512,
+      pattern: IMAGE_REFERENCE_PATTERN,
       description: 'An image on the Docker host or in an allowed registry: name[:tag] or name@sha256:…',
     }),
     description: Type.Optional(Type.String({ maxLength: 500 })),

@@ -4,6 +4,7 @@
 // so nothing of berthd's own leaks into git and no ~/.gitconfig of root's changes its behaviour.
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { programPath } from '../config.ts';
 import { BerthError } from '../errors.ts';
 
 /** Lines of stderr kept for an error's `details.tail`. */
@@ -39,7 +40,7 @@ export interface GitResult {
  */
 export function gitEnvironment(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+    PATH: programPath(),
     HOME: '/nonexistent',
     LANG: 'C',
     LC_ALL: 'C',

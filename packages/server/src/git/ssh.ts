@@ -3,10 +3,12 @@
 // run ssh through Berth's wrapper (bin/berth-ssh.mjs) with that configuration. Nothing goes through
 // a shell, the key never appears in argv, and root's own ssh setup (agent, ~/.ssh, /etc/ssh) takes
 // no part.
+
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { programPath } from '../config.ts';
 import { BerthError } from '../errors.ts';
 import { CONTROL_CHAR } from './text-checks.ts';
 
@@ -62,7 +64,7 @@ export async function openSshSession(
         GIT_SSH_VARIANT: 'ssh',
         BERTH_SSH_CONFIG: configFile,
         // The wrapper's `#!/usr/bin/env node` finds the node berthd runs on.
-        PATH: `${path.dirname(process.execPath)}:${process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin'}`,
+        PATH: `${path.dirname(process.execPath)}:${programPath()}`,
       },
       knownHosts: () => fs.readFile(knownHostsFile, 'utf8'),
       close: () => fs.rm(dir, { recursive: true, force: true }),

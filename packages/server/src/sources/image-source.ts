@@ -2,13 +2,13 @@
 // registry the operator allowed (BERTH_IMAGE_REGISTRIES), pulled through the Engine API. Nothing is
 // built. The deploy pins the image by its id (sha256:…), so re-tagging the name later changes no
 // release; Docker Hub is never reached implicitly (a name without a registry must be on the host).
+
+import { IMAGE_REFERENCE_PATTERN } from '@berth/sdk';
 import type Docker from 'dockerode';
 import { BerthError } from '../errors.ts';
 import type { SourceKind } from './sources.ts';
 
-/** `name[:tag]` or `name@sha256:…`, lower-case path components, optional registry host[:port]. */
-const REFERENCE =
-  /^(?:(?<registry>[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?)\/)?(?<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?<digest>sha256:[0-9a-f]{64}))?$/;
+const REFERENCE = new RegExp(IMAGE_REFERENCE_PATTERN);
 
 export interface ImageReference {
   /** The registry host[:port], when the name has one (a first component with a dot, a colon or `localhost`). */
@@ -16,15 +16,17 @@ export interface ImageReference {
   name: string;
 }
 
+/** The reference's parts. The API's schema checks the pattern first, so a name that fails here never
+ *  came through it. */
 export function parseImageReference(image: string): ImageReference {
   const m = REFERENCE.exec(image);
-  if (!m?.groups) {
+  if (!m) {
     throw new BerthError(
-      'VALIDATION_FAILED',
+      'IMAGE_NOT_FOUND',
       `"${image.slice(0, 100)}" is not an image name (name[:tag] or name@sha256:…)`,
     );
   }
-  const first = m.groups['registry'];
+  const first = m[1];
   // `team/app` is a path on the default registry; `registry.example.com/app` and `10.0.0.5:5000/app` name one.
   if (first && (first.includes('.') || first.includes(':') || first === 'localhost')) {
     return { registry: first, name: image };

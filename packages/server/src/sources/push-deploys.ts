@@ -7,7 +7,7 @@ import { BerthError } from '../errors.ts';
 import { type PushHooks, readFileAt, ZERO_COMMIT } from '../git/index.ts';
 import { MANIFEST_LIMITS } from '../manifest/index.ts';
 import { changedPinnedFields, type PinnedManifest, pinnedError } from './pinned-manifest.ts';
-import type { SourceTriggers } from './source-settings.ts';
+import type { SourceTriggers } from './settings-service.ts';
 import { type TriggeredDeploys, targetOf } from './triggered-deploys.ts';
 
 export interface PushDeployDeps {

@@ -9,7 +9,7 @@ import {
 } from '@berth/sdk';
 import { Type } from '@sinclair/typebox';
 import { type RouteModule, requireActor } from '../http/server.ts';
-import type { SourceSettingsService } from './source-settings.ts';
+import type { SourceSettingsService } from './settings-service.ts';
 
 const tags = ['sources'];
 const AppParams = Type.Object({ code: AppCodeSchema });

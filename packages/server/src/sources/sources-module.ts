@@ -28,8 +28,8 @@ import { imageSource } from './image-source.ts';
 import { packageSource } from './package-source.ts';
 import { applyPin, pinDigest } from './pinned-manifest.ts';
 import { sourceSettingsRoutes } from './settings-routes.ts';
+import { createSourceSettings, type SourceSettingsService } from './settings-service.ts';
 import type { Sources } from './source.ts';
-import { createSourceSettings, type SourceSettingsService } from './source-settings.ts';
 import { createSources } from './sources.ts';
 
 export interface SourcesModuleDeps {

@@ -6,8 +6,8 @@ import type { Deploy, EnvName } from '@berth/sdk';
 import { DEPLOY_FINAL_STATUSES } from '@berth/sdk';
 import { isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
+import type { SourceTriggers } from './settings-service.ts';
 import type { SourceSpec } from './source.ts';
-import type { SourceTriggers } from './source-settings.ts';
 
 export const ZERO_COMMIT = '0000000000000000000000000000000000000000';
 
