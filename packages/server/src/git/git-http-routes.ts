@@ -4,7 +4,9 @@
 //   POST /git/{code}.git/git-receive-pack
 // (`{code}` without `.git` too). Git authenticates with HTTP basic: the user name and an API token
 // as the password. A session cookie is not a credential here: a browser would send it by itself,
-// which would make pushes forgeable from any page. Refusals are plain text, which git shows its
+// which would make pushes forgeable from any page. (A browser may also replay basic credentials it
+// cached, but no page can send git's own content types cross-site without a CORS preflight, and
+// other bodies are refused with 415.) Refusals are plain text, which git shows its
 // user as `remote: …` lines (401 also names the realm, so git asks for credentials).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';

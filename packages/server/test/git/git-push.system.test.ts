@@ -317,6 +317,13 @@ describe.each(systemDialects())('git push over HTTP on %s', (dialect) => {
     const auth = `Basic ${Buffer.from(`dev:${tokens['dev']}`).toString('base64')}`;
     const dumb = await fetch(`${t.url}/git/shop.git/info/refs`, { headers: { authorization: auth } });
     expect(dumb.status).toBe(400);
+    // A body a cross-site form could send (no CORS preflight) is not git's: refused before git runs.
+    const form = await fetch(`${t.url}/git/shop.git/git-receive-pack`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'text/plain' },
+      body: '0000',
+    });
+    expect(form.status).toBe(415);
     const head = await fetch(`${t.url}/git/shop.git/HEAD`, { headers: { authorization: auth } });
     expect(head.status).toBe(404);
     const odd = await fetch(`${t.url}/git/..%2Fshop.git/info/refs?service=git-upload-pack`, {
