@@ -194,6 +194,11 @@ export function openApiOptions(deps: OpenApiDeps): FastifyDynamicSwaggerOptions 
           description: 'Deploy requests: filed, approved, refused, withdrawn (docs/deploys.md)',
         },
         { name: 'permissions', description: 'Who may do what with an app: policies and your permissions' },
+        {
+          name: 'sources',
+          description:
+            'Where builds come from: git refs, images, builds, source settings, the pinned manifest (docs/sources.md)',
+        },
         { name: 'jobs', description: 'Background jobs' },
         {
           name: 'notifications',

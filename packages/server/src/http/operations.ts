@@ -176,6 +176,37 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     errors: [...APP, 'CHANNEL_NOT_FOUND'],
   },
   'GET /api/v1/apps/:code/deliveries': { id: 'listAppDeliveries', errors: APP },
+  // sources
+  'POST /api/v1/apps/:code/envs/:env/deploys/git': {
+    id: 'deployGitRef',
+    errors: [
+      ...ENV,
+      'APPROVAL_REQUIRED',
+      'IDEMPOTENCY_KEY_REUSED',
+      'GIT_REF_INVALID',
+      'GIT_REF_NOT_FOUND',
+      'SOURCE_NOT_CONFIGURED',
+    ],
+  },
+  'POST /api/v1/apps/:code/envs/:env/deploys/image': {
+    id: 'deployImage',
+    errors: [
+      ...ENV,
+      'APPROVAL_REQUIRED',
+      'IDEMPOTENCY_KEY_REUSED',
+      'IMAGE_REGISTRY_NOT_ALLOWED',
+      'IMAGE_DEPLOY_UNSUPPORTED',
+    ],
+  },
+  'GET /api/v1/apps/:code/builds': { id: 'listBuilds', errors: APP },
+  'GET /api/v1/apps/:code/source': { id: 'getSource', errors: APP },
+  'PUT /api/v1/apps/:code/source': {
+    id: 'updateSource',
+    errors: [...APP, 'GIT_REF_INVALID', 'SOURCE_NOT_CONFIGURED'],
+  },
+  'PUT /api/v1/apps/:code/source/pin': { id: 'pinManifest', errors: [...APP, 'MANIFEST_INVALID'] },
+  'DELETE /api/v1/apps/:code/source/pin': { id: 'unpinManifest', errors: APP },
+  'GET /api/v1/apps/:code/git': { id: 'getGitRemote', errors: APP },
   // webhooks
   'GET /api/v1/apps/:code/webhook': { id: 'getWebhook', errors: APP },
   'POST /api/v1/apps/:code/webhook/rotate': { id: 'rotateWebhookSecret', errors: APP },

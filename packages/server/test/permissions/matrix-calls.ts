@@ -364,6 +364,35 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
   },
   'GET /api/v1/apps/{code}/deliveries': { '': (m) => get(`${app(m)}/deliveries`) },
 
+  // A ref the matrix app's empty repository lacks (404 GIT_REF_NOT_FOUND once allowed) and an image on
+  // the process runtime (409 IMAGE_DEPLOY_UNSUPPORTED): the permission is decided before either.
+  'POST /api/v1/apps/{code}/envs/{env}/deploys/git': {
+    '': (m, _who, e) => ({ method: 'POST', path: `${env(m, e)}/deploys/git`, body: { ref: 'main' } }),
+  },
+  'POST /api/v1/apps/{code}/envs/{env}/deploys/image': {
+    '': (m, _who, e) => ({
+      method: 'POST',
+      path: `${env(m, e)}/deploys/image`,
+      body: { image: 'matrix/none:1' },
+    }),
+  },
+  'GET /api/v1/apps/{code}/builds': { '': (m) => get(`${app(m)}/builds`) },
+  'GET /api/v1/apps/{code}/source': { '': (m) => get(`${app(m)}/source`) },
+  'PUT /api/v1/apps/{code}/source': {
+    '': (m) => ({ method: 'PUT', path: `${app(m)}/source`, body: { branchEnv: 'stag' } }),
+  },
+  // A fresh app: a pin on the matrix app would refuse the package its deploys upload.
+  'PUT /api/v1/apps/{code}/source/pin': {
+    '': async (m) => ({
+      method: 'PUT',
+      path: `/api/v1/apps/${await m.freshApp()}/source/pin`,
+      body: { manifest: 'resources:\n  memory: 256M\n' },
+    }),
+  },
+  'DELETE /api/v1/apps/{code}/source/pin': {
+    '': (m) => ({ method: 'DELETE', path: `${app(m)}/source/pin` }),
+  },
+  'GET /api/v1/apps/{code}/git': { '': (m) => get(`${app(m)}/git`) },
   'GET /api/v1/apps/{code}/webhook': {
     '': (m) => get(`${app(m)}/webhook`),
     'reveal=true': (m) => get(`${app(m)}/webhook?reveal=true`),

@@ -240,6 +240,15 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'PUT /api/v1/apps/{code}/subscriptions/{channelId}': one(action('notify.write')),
   'DELETE /api/v1/apps/{code}/subscriptions/{channelId}': one(action('notify.write')),
   'GET /api/v1/apps/{code}/deliveries': one(action('notify.read')),
+  // sources
+  'POST /api/v1/apps/{code}/envs/{env}/deploys/git': one(action('deploy')),
+  'POST /api/v1/apps/{code}/envs/{env}/deploys/image': one(action('deploy')),
+  'GET /api/v1/apps/{code}/builds': one(action('app.read')),
+  'GET /api/v1/apps/{code}/source': one(action('app.read')),
+  'PUT /api/v1/apps/{code}/source': one(action('source.write')),
+  'PUT /api/v1/apps/{code}/source/pin': one(action('source.pin')),
+  'DELETE /api/v1/apps/{code}/source/pin': one(action('source.pin')),
+  'GET /api/v1/apps/{code}/git': one(action('app.read')),
   // inbound webhooks
   'GET /api/v1/apps/{code}/webhook': [
     { rule: action('app.read') },
