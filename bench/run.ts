@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmarks of issue 5 (gateway, deploy, zero-downtime, footprint,
-// recovery), issue 12's `cli` and issue 13's `console`, prints one table per benchmark with the goals next to the measured values, and writes
+// recovery), issue 12's `cli`, issue 13's `console` and issue 15's `push`, prints one table per benchmark with the goals next to the measured values, and writes
 // every raw figure to bench/results/<timestamp>.json. `npm run bench -- --help` lists the options.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +14,7 @@ import { consoleBenchmark } from './suites/console.ts';
 import { deployBenchmark } from './suites/deploy.ts';
 import { footprintBenchmark } from './suites/footprint.ts';
 import { gatewayBenchmark } from './suites/gateway.ts';
+import { pushBenchmark } from './suites/push.ts';
 import { recoveryBenchmark } from './suites/recovery.ts';
 import { zeroDowntimeBenchmark } from './suites/zero-downtime.ts';
 
@@ -27,6 +28,7 @@ const SUITES: Record<BenchmarkName, Suite> = {
   recovery: recoveryBenchmark,
   cli: cliBenchmark,
   console: consoleBenchmark,
+  push: pushBenchmark,
 };
 
 /** Debian packages each benchmark needs on the PATH. */

@@ -9,6 +9,7 @@ export const BENCHMARKS = [
   'recovery',
   'cli',
   'console',
+  'push',
 ] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 

@@ -361,6 +361,8 @@ export function createEngineService(ctx: EngineContext): EngineService {
           {
             description: options.description,
             trigger: options.trigger,
+            // `webhook` for a webhook's trigger (`webhook:{ref}`).
+            createdBy: options.trigger?.split(':')[0] ?? 'system',
           },
         );
       } else {

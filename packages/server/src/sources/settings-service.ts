@@ -296,12 +296,6 @@ export function createSourceSettings(deps: SourceSettingsDeps): SourceSettingsSe
           privateKey: secret,
           ...(r.known_hosts ? { knownHosts: r.known_hosts } : {}),
         };
-      } else if (isSshUrl(r.external_url)) {
-        credentials = {
-          kind: 'ssh',
-          privateKey: '',
-          ...(r.known_hosts ? { knownHosts: r.known_hosts } : {}),
-        };
       }
       return { url: r.external_url, credentials, mirrorDir: deps.mirrorDirOf(code, r.external_url) };
     },
