@@ -26,6 +26,15 @@ export function followJob(ctx: EngineContext): TransitionHook {
       to,
       audit: { actor: null, action: to === 'queued' ? 'deploy.retry' : `deploy.${to}`, detail },
     });
+    if (moved !== null && (to === 'failed' || to === 'cancelled')) {
+      // A build its job left running (an attempt killed mid-build that is not retried) ends with it.
+      await tx
+        .updateTable('builds')
+        .set({ status: to, finished_at: job.finishedAt ?? Date.now() })
+        .where('deploy_id', '=', d.id)
+        .where('status', '=', 'running')
+        .execute();
+    }
     if (moved === null || (to !== 'succeeded' && to !== 'failed') || !ctx.notify) return;
     const event: NotifyEvent = {
       type: to === 'succeeded' ? 'deploy.succeeded' : 'deploy.failed',

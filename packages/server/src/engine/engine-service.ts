@@ -295,6 +295,18 @@ export function createEngineService(ctx: EngineContext): EngineService {
     );
   }
 
+  /** The environment a deploy nobody started (a webhook's) may go to: not one that needs approval. */
+  async function platformDeployable(code: string, env: string): Promise<EnvName> {
+    const name = checkEnv(env);
+    if (await access.approvalNeeded(code, name)) {
+      throw new BerthError(
+        'APPROVAL_REQUIRED',
+        `Deploys to ${name} of ${code} need approval: a webhook cannot deploy there`,
+      );
+    }
+    return name;
+  }
+
   async function currentRelease(code: string, env: EnvName) {
     const state = await readEnvState(db, code, env);
     if (state.release === null) throw new BerthError('NO_CURRENT_RELEASE');
@@ -341,50 +353,36 @@ export function createEngineService(ctx: EngineContext): EngineService {
     },
 
     async deploySource(actor, code, env, spec, options = {}) {
-      let deploy: Deploy;
-      if (actor === null) {
-        // A verified webhook delivery: no user, so no role to check; approval still applies.
-        const name = checkEnv(env);
-        if (await access.approvalNeeded(code, name)) {
-          throw new BerthError(
-            'APPROVAL_REQUIRED',
-            `Deploys to ${name} of ${code} need approval: a webhook cannot deploy there`,
-          );
-        }
+      // A verified webhook delivery (no actor) has no role to check; approval still applies.
+      const name =
+        actor === null ? await platformDeployable(code, env) : await direct(actor, 'deploy', code, env);
+      const prepare = async () => {
         const checked = await ctx.sources.check(code, spec);
-        deploy = await enqueue(
-          null,
-          code,
-          name,
-          'build',
-          { source: checked },
-          {
-            description: options.description,
-            trigger: options.trigger,
-            // `webhook` for a webhook's trigger (`webhook:{ref}`).
-            createdBy: options.trigger?.split(':')[0] ?? 'system',
-          },
-        );
-      } else {
-        const name = await direct(actor, 'deploy', code, env);
-        const request = ['deploy-source', code, name, spec, options.description ?? null];
-        deploy = await keyed(actor, options, request, async () => {
-          const checked = await ctx.sources.check(code, spec);
-          return (trx) =>
-            enqueue(
+        return (trx?: Db) =>
+          enqueue(
+            actor,
+            code,
+            name,
+            'build',
+            { source: checked },
+            {
+              description: options.description,
+              trigger: options.trigger,
+              // `webhook` for a webhook's trigger (`webhook:{ref}`).
+              createdBy: options.trigger?.split(':')[0],
+              trx,
+            },
+          );
+      };
+      const deploy =
+        actor === null
+          ? await (await prepare())()
+          : await keyed(
               actor,
-              code,
-              name,
-              'build',
-              { source: checked },
-              {
-                description: options.description,
-                trigger: options.trigger,
-                trx,
-              },
+              options,
+              ['deploy-source', code, name, spec, options.description ?? null],
+              prepare,
             );
-        });
-      }
       if (options.trigger) await supersedeOlder(ctx, deploy, options.trigger);
       return deploy;
     },
@@ -613,6 +611,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
         ctx.logger.warn({ err, app: code }, 'could not remove the release images of a deleted app'),
       );
       await db.deleteFrom('releases').where('app_code', '=', code).execute();
+      await db.deleteFrom('builds').where('app_code', '=', code).execute();
       // Packages kept for deploys that never ran (requests waiting for approval, cancelled builds).
       const builds = await db
         .selectFrom('deploys')

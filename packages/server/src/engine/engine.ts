@@ -12,6 +12,7 @@ import { currentVersions } from './engine-store.ts';
 import { reconcile } from './reconciler.ts';
 import { createDeployRequests, type DeployRequests } from './request-service.ts';
 import { createRouteTables, type RouteTables } from './route-tables.ts';
+import { settleOrphanBuilds } from './source-build.ts';
 
 export interface Engine {
   readonly service: EngineService;
@@ -105,6 +106,8 @@ export function createEngine(deps: EngineDeps): Engine {
     tables,
     currentReleases: (codes) => currentVersions(deps.store.db, codes),
     async reconcile() {
+      // Builds a berthd that died left `running` whose deploys have ended meanwhile end `failed`.
+      await settleOrphanBuilds(ctx);
       await reconcile(ctx, service);
       await schedule();
       const poll = deps.settings.requestPollMs ?? 1000;

@@ -67,6 +67,13 @@ describe.each(systemDialects())('kill -9 on %s', (dialect) => {
     for (const pid of leftPids) expect(isAlive(pid), `leftover ${pid}`).toBe(false);
     fs.rmSync(marker, { force: true });
     expect(['succeeded', 'failed']).toContain(ended.status);
+    // The build record the killed attempt started was taken over, and ended with its deploy.
+    const builds = (await c.api('GET', '/api/v1/apps/k9/builds')).builds as Array<{
+      deployId: string;
+      status: string;
+    }>;
+    expect(builds.filter((x) => x.deployId === second.id).map((x) => x.status)).toEqual([ended.status]);
+    expect(builds.some((x) => x.status === 'running')).toBe(false);
     const log = (await c.api('GET', `/api/v1/deploys/${second.id}/logs`)).lines.map(
       (l: { line: string }) => l.line,
     );
