@@ -6,11 +6,13 @@ import type { Command, Group, Io, OptionSpecs } from './command.ts';
 import { appsGroup } from './commands/apps.ts';
 import { auditGroup } from './commands/audit.ts';
 import { loginGroup, logoutGroup, passwdGroup, whoamiGroup } from './commands/auth.ts';
+import { buildsGroup } from './commands/builds.ts';
 import { channelsGroup } from './commands/channels.ts';
 import { configGroup } from './commands/config.ts';
 import { approveGroup, refuseGroup } from './commands/decide.ts';
 import { deployGroup } from './commands/deploy.ts';
 import { deploysGroup } from './commands/deploys.ts';
+import { gitGroup } from './commands/git.ts';
 import { jobsGroup } from './commands/jobs.ts';
 import { logsGroup } from './commands/logs.ts';
 import { completionGroup, helpGroup } from './commands/meta.ts';
@@ -21,8 +23,10 @@ import { psGroup, restartGroup, scaleGroup, startGroup, stopGroup } from './comm
 import { promoteGroup, releasesGroup, rollbackGroup } from './commands/releases.ts';
 import { requestsGroup } from './commands/requests.ts';
 import { runGroup } from './commands/run.ts';
+import { sourcesGroup } from './commands/sources.ts';
 import { tokensGroup } from './commands/tokens.ts';
 import { usersGroup } from './commands/users.ts';
+import { webhooksGroup } from './commands/webhooks.ts';
 import { createContext, type OptionValues } from './context.ts';
 import { EXIT, reportError, usageError, withHint } from './errors.ts';
 import { commandHelp, GLOBAL_OPTIONS, groupHelp, topHelp } from './help.ts';
@@ -42,6 +46,10 @@ export const GROUPS: Group[] = [
   releasesGroup,
   rollbackGroup,
   promoteGroup,
+  buildsGroup,
+  sourcesGroup,
+  gitGroup,
+  webhooksGroup,
   requestsGroup,
   approveGroup,
   refuseGroup,

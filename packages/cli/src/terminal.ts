@@ -102,6 +102,8 @@ function createLineReader(stdin: NodeJS.ReadStream): { next(): Promise<string> }
   return {
     next() {
       return new Promise((resolve, reject) => {
+        // The end may have come while no call was listening (after the previous line was taken).
+        if (stdin.readableEnded) ended = true;
         const take = (): boolean => {
           const newline = buffer.indexOf('\n');
           if (newline < 0 && !ended) return false;

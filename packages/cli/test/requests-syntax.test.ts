@@ -131,9 +131,10 @@ describe('checks before any request', () => {
 
   it('requests create needs one thing to ask for, and its options where they belong', async () => {
     const create = 'requests create --app shop';
-    const oneOf = /give one of --promote, --rollback and --package/;
+    const oneOf = /give one of --promote, --rollback, --package, --ref and --image/;
     await usage(create, oneOf);
     await usage(`${create} --promote --rollback`, oneOf);
+    await usage(`${create} --ref main --image shop:1`, oneOf);
     await usage(`${create} --promote --env stag`, /goes to prod/);
     await usage(`${create} --rollback dir`, /DIR or FILE goes with --package/);
     await usage(`${create} --package --version 2`, /--version goes with/);

@@ -66,6 +66,15 @@ import type {
 } from './schemas/notify.ts';
 import type { PageQuery } from './schemas/page.ts';
 import type { AppPermissionsResponse, EnvPolicyBody, EnvPolicyResponse } from './schemas/permissions.ts';
+import type {
+  BuildListResponse,
+  GitDeployBody,
+  GitRemote,
+  ImageDeployBody,
+  ManifestPinBody,
+  SourceSettingsResponse,
+  SourceSettingsUpdate,
+} from './schemas/sources.ts';
 import type { Webhook, WebhookDeliveryListResponse, WebhookRotateResponse } from './schemas/webhooks.ts';
 
 export {
@@ -383,6 +392,61 @@ export class BerthClient {
 
   cancelDeploy(id: string): Promise<DeployResponse> {
     return this.#request('POST', `/api/v1/deploys/${seg(id)}/cancel`);
+  }
+
+  /** `POST …/envs/{env}/deploys/git`: deploys a branch, tag or commit of the hosted or external repository. */
+  deployGit(
+    code: string,
+    env: EnvName,
+    body: GitDeployBody,
+    options: IdempotencyOptions = {},
+  ): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/deploys/git`, { body, headers: keyHeader(options) });
+  }
+
+  /** `POST …/envs/{env}/deploys/image`: deploys a prebuilt image (Docker runtime). */
+  deployImage(
+    code: string,
+    env: EnvName,
+    body: ImageDeployBody,
+    options: IdempotencyOptions = {},
+  ): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/deploys/image`, {
+      body,
+      headers: keyHeader(options),
+    });
+  }
+
+  /** One page of the app's builds, newest first. */
+  listBuilds(code: string, page: PageQuery = {}): Promise<BuildListResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/builds`, { query: { ...page } });
+  }
+
+  // --- sources --------------------------------------------------------------------------------
+
+  /** The app's source settings: repository, what a push deploys where, the pinned manifest. */
+  getSource(code: string): Promise<SourceSettingsResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/source`);
+  }
+
+  /** Changes the source settings; what is left out stays, `external: null` removes the external repository. */
+  updateSource(code: string, body: SourceSettingsUpdate): Promise<SourceSettingsResponse> {
+    return this.#request('PUT', `/api/v1/apps/${seg(code)}/source`, { body });
+  }
+
+  /** Pins the app's manifest (operators and admins). */
+  pinManifest(code: string, body: ManifestPinBody): Promise<SourceSettingsResponse> {
+    return this.#request('PUT', `/api/v1/apps/${seg(code)}/source/pin`, { body });
+  }
+
+  /** Removes the manifest pin (operators and admins). */
+  unpinManifest(code: string): Promise<SourceSettingsResponse> {
+    return this.#request('DELETE', `/api/v1/apps/${seg(code)}/source/pin`);
+  }
+
+  /** The hosted repository's git remote and the user name to push with (the password is an API token). */
+  gitRemote(code: string): Promise<GitRemote> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/git`);
   }
 
   // --- deploy requests and permissions --------------------------------------------------------

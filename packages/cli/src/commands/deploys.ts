@@ -4,6 +4,7 @@ import type { Deploy } from '@berth/sdk';
 import type { Group } from '../command.ts';
 import { followLog, logText } from '../follow-deploy.ts';
 import { errorText, noteText, time, truncate } from '../output.ts';
+import { originDetail, originText } from './origin-view.ts';
 import { requestPairs, statusText } from './request-view.ts';
 import { LIMIT_OPTION, listItems } from './shared.ts';
 import { TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
@@ -34,12 +35,13 @@ export const deploysGroup: Group = {
         };
         if (ctx.json) return ctx.out.json(body);
         ctx.out.table(
-          ['ID', 'KIND', 'STATUS', 'RELEASE', 'BY', 'CREATED', 'FINISHED', 'DESCRIPTION'],
+          ['ID', 'KIND', 'STATUS', 'RELEASE', 'SOURCE', 'BY', 'CREATED', 'FINISHED', 'DESCRIPTION'],
           body.deploys.map((d) => [
             d.id,
             d.kind,
             statusText(d),
             d.release ? `v${d.release}` : '',
+            originText(d.origin),
             d.createdBy,
             time(d.createdAt),
             time(d.finishedAt),
@@ -64,6 +66,9 @@ export const deploysGroup: Group = {
           ['Kind', d.kind],
           ['Status', d.status],
           ['Release', d.release ? `v${d.release}` : undefined],
+          ['Source', originDetail(d.origin)],
+          ['Build', d.buildId],
+          ['Trigger', d.trigger],
           // A request's note is its description: shown once, with the request.
           ['Description', d.request ? undefined : deployNote(d) || undefined],
           ['Created', `${time(d.createdAt)} by ${d.createdBy}`],

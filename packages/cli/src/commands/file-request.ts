@@ -1,11 +1,12 @@
 // Filing a deploy request from the command line: the --note, --at and --until options and what they
 // mean, the request itself, and what the CLI says once the server took it. `berth requests create`
 // and the `--request` form of deploy, promote and rollback all file through here.
-import { type BerthClient, type Deploy, REQUEST_TEXT_MAX } from '@berth/sdk';
+import { type BerthClient, type Deploy, REQUEST_TEXT_MAX, type RequestCreateBody } from '@berth/sdk';
 import type { CommandContext, OptionSpecs } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { AT_HELP, parseAt } from '../since.ts';
 import { requestedText, windowText } from './request-view.ts';
+import type { SourceWhat } from './source-option.ts';
 import type { Target } from './target.ts';
 
 /** --note, --at, --until: what a request says and when it may start. */
@@ -92,10 +93,14 @@ export function switchedTerms(
   return undefined;
 }
 
-/** What a request asks for: a promotion or rollback (of a release version), or a package's bytes. */
+/**
+ * What a request asks for: a promotion or rollback (of a release version), or a build of a package's
+ * bytes, a git ref or an image.
+ */
 export type RequestWhat =
   | { kind: 'promote' | 'rollback'; version?: number | undefined }
-  | { kind: 'package'; data: Uint8Array };
+  | { kind: 'package'; data: Uint8Array }
+  | SourceWhat;
 
 /** Files the request and says so: the request on stdout (`--json`: `{ deploy }`), what next on stderr. */
 export async function fileRequest(
@@ -108,11 +113,7 @@ export async function fileRequest(
   const { deploy } =
     what.kind === 'package'
       ? await client.fileRequestPackage(where.app, where.env, what.data, terms)
-      : await client.fileRequest(where.app, where.env, {
-          kind: what.kind,
-          ...(what.version !== undefined && { version: what.version }),
-          ...terms,
-        });
+      : await client.fileRequest(where.app, where.env, { ...requestBody(what), ...terms });
   if (ctx.json) {
     ctx.out.json({ deploy });
     return deploy;
@@ -125,4 +126,16 @@ export async function fileRequest(
     `An approver runs 'berth approve ${deploy.id}'; until it starts, 'berth requests withdraw ${deploy.id}' withdraws it.`,
   );
   return deploy;
+}
+
+/** The API's body for what a request asks, but a package (which is uploaded instead). */
+function requestBody(what: Exclude<RequestWhat, { kind: 'package' }>): RequestCreateBody {
+  switch (what.kind) {
+    case 'git':
+      return { kind: 'build', ref: what.ref, ...(what.repository && { repository: what.repository }) };
+    case 'image':
+      return { kind: 'build', image: what.image };
+    default:
+      return { kind: what.kind, ...(what.version !== undefined && { version: what.version }) };
+  }
 }

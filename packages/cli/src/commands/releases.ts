@@ -13,6 +13,7 @@ import {
   requestText,
   switchedTerms,
 } from './file-request.ts';
+import { originText } from './origin-view.ts';
 import { invocationKey, LIMIT_OPTION, listItems } from './shared.ts';
 import { APP_OPTION, appCode, appUrl, TARGET_NOTE, TARGET_OPTIONS, target } from './target.ts';
 
@@ -46,7 +47,7 @@ export const releasesGroup: Group = {
           body.releases.map((r) => [
             `${r.current ? '*' : ' '}v${r.version}`,
             r.status,
-            r.source,
+            originText(r.origin) || r.source,
             formation(r.processes),
             time(r.createdAt),
             r.createdBy,

@@ -2,6 +2,7 @@
 // request part of `berth deploys info`), its window and what it asks for, in words.
 import type { Deploy } from '@berth/sdk';
 import { errorText, time, truncate } from '../output.ts';
+import { originText } from './origin-view.ts';
 
 export const REQUEST_HEADERS = ['ID', 'APP', 'ENV', 'KIND', 'STATUS', 'BY', 'NOTE', 'WINDOW', 'DECIDED BY'];
 
@@ -35,7 +36,10 @@ export function windowText(request: Deploy['request']): string {
   return '';
 }
 
-/** What a request deploys, in words: `promotion of stag v3 to prod`, `rollback of shop/prod`. */
+/**
+ * What a request deploys, in words: `promotion of stag v3 to prod`, `rollback of shop/prod`,
+ * `git v1.2.0 9b1e2c3d deploy to shop/prod`.
+ */
 export function requestedText(d: Deploy): string {
   const where = `${d.app}/${d.env}`;
   if (d.kind === 'promote') {
@@ -43,7 +47,11 @@ export function requestedText(d: Deploy): string {
     return `promotion of stag${from ? ` v${from}` : ''} to ${where}`;
   }
   if (d.kind === 'rollback') return `rollback of ${where}`;
-  if (d.kind === 'build') return `package deploy to ${where}`;
+  if (d.kind === 'build') {
+    // A package is named by its kind only; a git ref or an image by what it deploys.
+    const what = d.origin && d.origin.type !== 'package' ? originText(d.origin) : 'package';
+    return `${what} deploy to ${where}`;
+  }
   return `${d.kind} of ${where}`;
 }
 

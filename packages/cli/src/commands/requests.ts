@@ -16,10 +16,11 @@ import {
 import { releaseVersion } from './releases.ts';
 import { REQUEST_HEADERS, requestedText, requestFields, requestRow } from './request-view.ts';
 import { LIMIT_OPTION, listItems } from './shared.ts';
+import { SOURCE_OPTIONS, sourceOption } from './source-option.ts';
 import { APP_OPTION, appCode } from './target.ts';
 
 const CREATE_USAGE =
-  'berth requests create --app CODE [--env stag|prod] (--promote [--version N] | --rollback [--version N] | --package [DIR|FILE]) [--note TEXT] [--at TIME] [--until TIME]';
+  'berth requests create --app CODE [--env stag|prod] (--promote [--version N] | --rollback [--version N] | --package [DIR|FILE] | --ref REF [--repo hosted|external] | --image NAME:TAG) [--note TEXT] [--at TIME] [--until TIME]';
 
 /** The listing filters, one switch each; at most one of them. */
 const FILTERS = {
@@ -40,6 +41,7 @@ const WHAT_OPTIONS: OptionSpecs = {
     type: 'boolean',
     help: 'Ask to deploy DIR (packed like berth deploy packs it; default: .) or FILE (a .tar.gz) as it is',
   },
+  ...SOURCE_OPTIONS,
   version: {
     type: 'string',
     value: 'N',
@@ -95,9 +97,10 @@ export const requestsGroup: Group = {
     },
     {
       name: 'create',
-      summary: 'File a deploy request: a promotion, a rollback or a package, deployed once approved',
+      summary:
+        'File a deploy request: a promotion, a rollback, a package, a git ref or an image, deployed once approved',
       usage:
-        '--app CODE [--env stag|prod] (--promote [--version N] | --rollback [--version N] | --package [DIR|FILE]) [--note TEXT] [--at TIME] [--until TIME] [--json]',
+        '--app CODE [--env stag|prod] (--promote [--version N] | --rollback [--version N] | --package [DIR|FILE] | --ref REF [--repo hosted|external] | --image NAME:TAG) [--note TEXT] [--at TIME] [--until TIME] [--json]',
       args: [0, 1],
       options: {
         ...APP_OPTION,
@@ -112,7 +115,8 @@ export const requestsGroup: Group = {
       },
       notes: [
         '--app is required (or the BERTH_APP environment variable). Unlike the other commands, --env',
-        'defaults to prod here. A promotion always goes to prod.',
+        'defaults to prod here. A promotion always goes to prod. A --ref of the hosted repository is',
+        'pinned to its commit when the request is filed: what the approver approves is what deploys.',
         REQUEST_NOTE,
       ],
       async run(ctx) {
@@ -124,8 +128,9 @@ export const requestsGroup: Group = {
         if (kind !== 'package' && ctx.args.length > 0) {
           throw usageError(`unexpected argument '${ctx.args[0]}': DIR or FILE goes with --package`);
         }
+        const source = sourceOption(ctx, false);
         const rawVersion = ctx.str('version');
-        if (kind === 'package' && rawVersion !== undefined) {
+        if ((kind === 'package' || source) && rawVersion !== undefined) {
           throw usageError('--version goes with --promote or --rollback');
         }
         const version = rawVersion === undefined ? undefined : releaseVersion(rawVersion);
@@ -134,7 +139,9 @@ export const requestsGroup: Group = {
         const what: RequestWhat =
           kind === 'package'
             ? { kind, data: await readPackage(ctx, ctx.args[0] ?? '.', CREATE_USAGE, { files: true }) }
-            : { kind, version };
+            : kind === 'promote' || kind === 'rollback'
+              ? { kind, version }
+              : source!;
         await fileRequest(ctx, client, { app, env }, what, terms);
       },
     },
@@ -164,11 +171,15 @@ function listFilter(ctx: CommandContext): Filter | undefined {
   return given[0];
 }
 
-/** What the request asks for: exactly one of --promote, --rollback and --package. */
-function requestKind(ctx: CommandContext): 'promote' | 'rollback' | 'package' {
-  const kinds = (['promote', 'rollback', 'package'] as const).filter((name) => ctx.flag(name));
+/** What the request asks for: exactly one of --promote, --rollback, --package, --ref and --image. */
+function requestKind(ctx: CommandContext): 'promote' | 'rollback' | 'package' | 'ref' | 'image' {
+  const switches = (['promote', 'rollback', 'package'] as const).filter((name) => ctx.flag(name));
+  const sources = (['ref', 'image'] as const).filter((name) => ctx.str(name) !== undefined);
+  const kinds = [...switches, ...sources];
   if (kinds.length !== 1) {
-    throw usageError(`give one of --promote, --rollback and --package; usage: ${CREATE_USAGE}`);
+    throw usageError(
+      `give one of --promote, --rollback, --package, --ref and --image; usage: ${CREATE_USAGE}`,
+    );
   }
   return kinds[0]!;
 }

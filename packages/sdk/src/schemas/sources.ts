@@ -78,6 +78,7 @@ export const BuildSchema = Type.Object(
 export type Build = Static<typeof BuildSchema>;
 export const BuildListQuerySchema = PageQuerySchema;
 export const BuildListResponseSchema = pageSchema('builds', BuildSchema);
+export type BuildListResponse = Static<typeof BuildListResponseSchema>;
 
 export const GitDeployBodySchema = Type.Object(
   {
@@ -157,6 +158,7 @@ export const SourceSettingsSchema = Type.Object(
 );
 export type SourceSettings = Static<typeof SourceSettingsSchema>;
 export const SourceSettingsResponseSchema = Type.Object({ source: SourceSettingsSchema });
+export type SourceSettingsResponse = Static<typeof SourceSettingsResponseSchema>;
 
 export const SourceSettingsUpdateSchema = Type.Object(
   {
@@ -217,3 +219,4 @@ export const GitRemoteSchema = Type.Object({
   remote: Type.String(),
   username: Type.String({ description: 'The user name to push with (yours); the password is an API token' }),
 });
+export type GitRemote = Static<typeof GitRemoteSchema>;
