@@ -30,7 +30,7 @@ import {
   guardServer,
   listenServer,
 } from './gateway/index.ts';
-import { ACCEPT_ALL_PUSHES, createGitHosting, type GitHosting, type PushHooks } from './git/index.ts';
+import { createGitHosting, type GitHosting, type PushHooks } from './git/index.ts';
 import { BUILT_CONSOLE_DIR, createConsoleSite } from './http/console-routes.ts';
 import { downloadRoutes } from './http/download-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';

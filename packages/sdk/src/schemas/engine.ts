@@ -275,7 +275,12 @@ export const RequestCreateBodySchema = Type.Object(
       }),
     ),
     image: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 512, description: 'build: a prebuilt image' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 512,
+        pattern: IMAGE_REFERENCE_PATTERN,
+        description: 'build: a prebuilt image',
+      }),
     ),
     version: Type.Optional(
       Type.Integer({
