@@ -66,6 +66,15 @@ import type {
 } from './schemas/notify.ts';
 import type { PageQuery } from './schemas/page.ts';
 import type { AppPermissionsResponse, EnvPolicyBody, EnvPolicyResponse } from './schemas/permissions.ts';
+import type {
+  BuildListResponse,
+  GitDeployBody,
+  GitRemote,
+  ImageDeployBody,
+  ManifestPinBody,
+  SourceSettingsResponse,
+  SourceSettingsUpdate,
+} from './schemas/sources.ts';
 import type { Webhook, WebhookDeliveryListResponse, WebhookRotateResponse } from './schemas/webhooks.ts';
 
 export {
@@ -713,6 +722,62 @@ export class BerthClient {
       headers['content-type'] = 'application/json';
     }
     return init;
+  }
+
+  // sources (console) ---------------------------------------------------------------------------
+  // Added by the console's sources pages; the CLI's helper may add the same in parallel.
+
+  /** The app's source settings: repository, what a push deploys where, the pinned manifest. */
+  getSource(code: string): Promise<SourceSettingsResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/source`);
+  }
+
+  /** Changes the source settings (fields left out keep their value; `external: null` removes it). */
+  updateSource(code: string, body: SourceSettingsUpdate): Promise<SourceSettingsResponse> {
+    return this.#request('PUT', `/api/v1/apps/${seg(code)}/source`, { body });
+  }
+
+  /** Pins the app's manifest (needs `source.pin`). */
+  pinManifest(code: string, body: ManifestPinBody): Promise<SourceSettingsResponse> {
+    return this.#request('PUT', `/api/v1/apps/${seg(code)}/source/pin`, { body });
+  }
+
+  /** Lifts the manifest pin (needs `source.pin`). */
+  unpinManifest(code: string): Promise<SourceSettingsResponse> {
+    return this.#request('DELETE', `/api/v1/apps/${seg(code)}/source/pin`);
+  }
+
+  /** The hosted repository's git remote and the user name to push with (the password is a token). */
+  gitRemote(code: string): Promise<GitRemote> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/git`);
+  }
+
+  /** One page of the app's builds, newest first. */
+  listBuilds(code: string, page: PageQuery = {}): Promise<BuildListResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/builds`, { query: { ...page } });
+  }
+
+  /** Deploys a branch, tag or commit of the hosted or the external repository. */
+  deployGit(
+    code: string,
+    env: EnvName,
+    body: GitDeployBody,
+    options: IdempotencyOptions = {},
+  ): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/deploys/git`, { body, headers: keyHeader(options) });
+  }
+
+  /** Deploys a prebuilt image (Docker runtime). */
+  deployImage(
+    code: string,
+    env: EnvName,
+    body: ImageDeployBody,
+    options: IdempotencyOptions = {},
+  ): Promise<DeployResponse> {
+    return this.#request('POST', `${envPath(code, env)}/deploys/image`, {
+      body,
+      headers: keyHeader(options),
+    });
   }
 }
 

@@ -207,3 +207,6 @@ export const GitRemoteSchema = Type.Object({
   remote: Type.String(),
   username: Type.String({ description: 'The user name to push with (yours); the password is an API token' }),
 });
+export type GitRemote = Static<typeof GitRemoteSchema>;
+export type SourceSettingsResponse = Static<typeof SourceSettingsResponseSchema>;
+export type BuildListResponse = Static<typeof BuildListResponseSchema>;

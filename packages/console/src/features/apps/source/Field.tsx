@@ -1,0 +1,38 @@
+// A labelled control of the source tab's forms: a visible label tied to its input (for screen
+// readers and the accessibility check) and a line of help under it; and the cards' heading.
+import { Typography } from 'antd';
+import type { ReactNode } from 'react';
+
+export function Field({
+  id,
+  label,
+  help,
+  children,
+}: {
+  id: string;
+  label: string;
+  help?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <div>
+      <label htmlFor={id} style={{ display: 'block', fontWeight: 500, marginBottom: 4 }}>
+        {label}
+      </label>
+      {children}
+      {help ? (
+        <Typography.Text type="secondary" style={{ display: 'block', fontSize: 13, marginTop: 2 }}>
+          {help}
+        </Typography.Text>
+      ) : null}
+    </div>
+  );
+}
+
+export function CardTitle({ children }: { children: ReactNode }) {
+  return (
+    <Typography.Title level={2} style={{ fontSize: 16, margin: 0 }}>
+      {children}
+    </Typography.Title>
+  );
+}
