@@ -168,13 +168,12 @@ describe('origins and triggers', () => {
       repository: 'hosted',
       ref: 'v1',
       commit: '9b1e2c3',
-      full: `hosted refs/tags/v1 ${COMMIT}`,
+      full: `refs/tags/v1 ${COMMIT}`,
     });
     // A queued deploy's ref, not resolved yet.
-    expect(originParts({ type: 'git', repository: 'external', ref: 'main' })).toMatchObject({
-      ref: 'main',
-      full: 'external main',
-    });
+    expect(
+      originParts({ type: 'git', repository: 'external', url: 'https://git.example.com/a.git', ref: 'main' }),
+    ).toMatchObject({ ref: 'main', full: 'https://git.example.com/a.git main' });
     expect(originParts({ type: 'package', sha256: 'f'.repeat(64) })).toMatchObject({
       digest: 'f'.repeat(12),
     });

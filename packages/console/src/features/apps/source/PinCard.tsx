@@ -111,7 +111,8 @@ export function PinCard({
                 value={draft.fields}
                 onChange={(fields) => setDraft({ ...draft, fields })}
                 disabled={busy}
-                options={PINNABLE_FIELD_LIST.map((f) => ({ value: f, label: f }))}
+                // Field names are berth.yaml's keys: code, the same in every language.
+                options={PINNABLE_FIELD_LIST.map((f) => ({ value: f, label: <code>{f}</code> }))}
                 data-testid="pin-fields"
               />
             </fieldset>
@@ -133,7 +134,9 @@ export function PinCard({
             <Space size={4} wrap>
               <Typography.Text>{t('pinFields')}:</Typography.Text>
               {pin.fields.map((f) => (
-                <Tag key={f}>{f}</Tag>
+                <Tag key={f}>
+                  <code>{f}</code>
+                </Tag>
               ))}
             </Space>
             <pre style={MONO_BLOCK} data-testid="pin-manifest-text">

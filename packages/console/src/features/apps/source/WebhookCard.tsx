@@ -157,66 +157,80 @@ function WebhookDeliveries({ code }: { code: string }) {
         <ErrorAlert error={list.error} onRetry={list.reload} />
       ) : (
         <>
-          <Table<WebhookDelivery>
-            data-testid="webhook-deliveries"
-            rowKey="id"
-            size="small"
-            loading={list.loading}
-            dataSource={list.items}
-            pagination={false}
-            scroll={{ x: 'max-content' }}
-            locale={{ emptyText: list.loading ? ' ' : <EmptyState description={t('deliveriesEmpty')} /> }}
-            columns={[
-              { title: t('colTime'), key: 'time', render: (_, d) => format.dateTime(d.receivedAt) },
-              {
-                title: t('colProvider'),
-                key: 'provider',
-                render: (_, d) => (d.provider ? t(`provider.${d.provider}`) : t('providerUnknown')),
-              },
-              { title: t('colEvent'), key: 'event', render: (_, d) => d.event ?? none },
-              {
-                title: t('colRef'),
-                key: 'ref',
-                render: (_, d) =>
-                  d.ref ? <Typography.Text title={d.ref}>{shortRef(d.ref)}</Typography.Text> : none,
-              },
-              {
-                title: t('colOutcome'),
-                key: 'outcome',
-                render: (_, d) => (
-                  <ToneTag tone={OUTCOME_TONES[d.outcome]}>{t(`outcome.${d.outcome}`)}</ToneTag>
-                ),
-              },
-              {
-                title: t('colReason'),
-                key: 'reason',
-                render: (_, d) =>
-                  d.reason || d.errorCode ? (
-                    <span>
-                      {d.errorCode ? <Typography.Text code>{d.errorCode}</Typography.Text> : null}{' '}
-                      {d.reason ?? ''}
-                    </span>
-                  ) : (
-                    none
+          {/* The rows may hold nothing focusable (a refused delivery has no deploy): the region
+              scrolls itself and takes the focus, so a keyboard can scroll it. */}
+          <section
+            aria-label={t('deliveriesTitle')}
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard to be scrolled
+            tabIndex={0}
+            style={{ overflowX: 'auto' }}
+          >
+            <Table<WebhookDelivery>
+              data-testid="webhook-deliveries"
+              rowKey="id"
+              size="small"
+              loading={list.loading}
+              dataSource={list.items}
+              pagination={false}
+              locale={{ emptyText: list.loading ? ' ' : <EmptyState description={t('deliveriesEmpty')} /> }}
+              columns={[
+                { title: t('colTime'), key: 'time', render: (_, d) => format.dateTime(d.receivedAt) },
+                {
+                  title: t('colProvider'),
+                  key: 'provider',
+                  render: (_, d) => (d.provider ? t(`provider.${d.provider}`) : t('providerUnknown')),
+                },
+                {
+                  title: t('colEvent'),
+                  key: 'event',
+                  // The provider's own event name, as sent.
+                  render: (_, d) => (d.event ? <Typography.Text code>{d.event}</Typography.Text> : none),
+                },
+                {
+                  title: t('colRef'),
+                  key: 'ref',
+                  render: (_, d) =>
+                    d.ref ? <Typography.Text title={d.ref}>{shortRef(d.ref)}</Typography.Text> : none,
+                },
+                {
+                  title: t('colOutcome'),
+                  key: 'outcome',
+                  render: (_, d) => (
+                    <ToneTag tone={OUTCOME_TONES[d.outcome]}>{t(`outcome.${d.outcome}`)}</ToneTag>
                   ),
-              },
-              {
-                title: t('colDeploy'),
-                key: 'deploy',
-                render: (_, d) =>
-                  d.deployId && (d.env === 'stag' || d.env === 'prod') ? (
-                    <Link
-                      to={deployPath(code, d.env, d.deployId)}
-                      aria-label={t('openDeploy', { id: d.deployId })}
-                    >
-                      {d.deployId}
-                    </Link>
-                  ) : (
-                    (d.deployId ?? none)
-                  ),
-              },
-            ]}
-          />
+                },
+                {
+                  title: t('colReason'),
+                  key: 'reason',
+                  render: (_, d) =>
+                    d.reason || d.errorCode ? (
+                      // berthd's own words, recorded with the delivery: not translated.
+                      <span translate="no">
+                        {d.errorCode ? <Typography.Text code>{d.errorCode}</Typography.Text> : null}{' '}
+                        {d.reason ?? ''}
+                      </span>
+                    ) : (
+                      none
+                    ),
+                },
+                {
+                  title: t('colDeploy'),
+                  key: 'deploy',
+                  render: (_, d) =>
+                    d.deployId && (d.env === 'stag' || d.env === 'prod') ? (
+                      <Link
+                        to={deployPath(code, d.env, d.deployId)}
+                        aria-label={t('openDeploy', { id: d.deployId })}
+                      >
+                        {d.deployId}
+                      </Link>
+                    ) : (
+                      (d.deployId ?? none)
+                    ),
+                },
+              ]}
+            />
+          </section>
           <LoadMore list={list} testId="webhook-deliveries-more" count="none" />
         </>
       )}

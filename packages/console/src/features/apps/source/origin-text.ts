@@ -44,7 +44,7 @@ export function originParts(origin: AnyOrigin): OriginParts {
     default: {
       const commit = 'commit' in origin ? origin.commit : undefined;
       const url = 'url' in origin ? origin.url : undefined;
-      const full = [url ?? origin.repository, origin.ref, commit].filter(Boolean).join(' ');
+      const full = [url, origin.ref, commit].filter(Boolean).join(' ');
       return {
         type: 'git',
         repository: origin.repository,

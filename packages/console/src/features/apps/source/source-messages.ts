@@ -280,7 +280,7 @@ export const sourceDeployMessages = defineMessages({
     gitTitle: '把分支、标签或提交部署到{env}',
     gitHelp: '构建仓库中的这个 ref（或复用该提交已有的构建）并部署。',
     ref: '分支、标签或提交',
-    refPlaceholder: 'main、v1.2.0 或提交编号',
+    refPlaceholder: '“main”、“v1.2.0” 或提交编号',
     repository: '仓库',
     repositoryDefault: '应用的默认仓库',
     hosted: '托管仓库',
