@@ -1,5 +1,6 @@
 // A labelled control of the source tab's forms: a visible label tied to its input (for screen
-// readers and the accessibility check) and a line of help under it; and the cards' heading.
+// readers and the accessibility check) and a line of help under it; the cards' heading; and a value
+// to copy (a remote, a URL, a secret).
 import { Typography } from 'antd';
 import type { ReactNode } from 'react';
 
@@ -34,5 +35,13 @@ export function CardTitle({ children }: { children: ReactNode }) {
     <Typography.Title level={2} style={{ fontSize: 16, margin: 0 }}>
       {children}
     </Typography.Title>
+  );
+}
+
+export function CopyableCode({ text, testId }: { text: string; testId: string }) {
+  return (
+    <Typography.Text code copyable={{ text }} style={{ wordBreak: 'break-all' }} data-testid={testId}>
+      {text}
+    </Typography.Text>
   );
 }

@@ -6,7 +6,7 @@ import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { MONO_BLOCK } from '../../../components/mono.ts';
 import { useAsync } from '../../../components/use-async.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
-import { CardTitle } from './Field.tsx';
+import { CardTitle, CopyableCode } from './Field.tsx';
 import { sourceMessages } from './source-messages.ts';
 
 export function GitRemoteCard({ code, branch }: { code: string; branch: string }) {
@@ -23,14 +23,7 @@ export function GitRemoteCard({ code, branch }: { code: string; branch: string }
         <Flex vertical gap={8}>
           <div>
             <Typography.Text strong>{t('remoteLabel')}: </Typography.Text>
-            <Typography.Text
-              code
-              copyable={{ text: remote.data.remote }}
-              style={{ wordBreak: 'break-all' }}
-              data-testid="git-remote"
-            >
-              {remote.data.remote}
-            </Typography.Text>
+            <CopyableCode text={remote.data.remote} testId="git-remote" />
           </div>
           <Typography.Text>{t('remoteSetup')}</Typography.Text>
           <Typography.Paragraph

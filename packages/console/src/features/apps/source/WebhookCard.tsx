@@ -11,13 +11,14 @@ import { EmptyState } from '../../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
 import { LoadMore } from '../../../components/LoadMore.tsx';
+import { SecretButtons } from '../../../components/SecretButtons.tsx';
 import { ToneTag } from '../../../components/ToneTag.tsx';
 import { useAsync } from '../../../components/use-async.ts';
 import { useCursorList } from '../../../components/use-cursor-list.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { deployPath } from '../app-paths.ts';
-import { CardTitle } from './Field.tsx';
+import { CardTitle, CopyableCode } from './Field.tsx';
 import { shortRef } from './origin-text.ts';
 import { webhookMessages } from './source-messages.ts';
 import { OUTCOME_TONES } from './webhook-tones.ts';
@@ -72,14 +73,7 @@ export function WebhookCard({ code, writable }: { code: string; writable: boolea
         {hook.data ? (
           <div>
             <Typography.Text strong>{t('url')}: </Typography.Text>
-            <Typography.Text
-              code
-              copyable={{ text: hook.data.url }}
-              style={{ wordBreak: 'break-all' }}
-              data-testid="webhook-url"
-            >
-              {hook.data.url}
-            </Typography.Text>
+            <CopyableCode text={hook.data.url} testId="webhook-url" />
           </div>
         ) : null}
         <div>
@@ -87,40 +81,19 @@ export function WebhookCard({ code, writable }: { code: string; writable: boolea
           {secret === undefined ? (
             <Typography.Text type="secondary">{t('secretHidden')}</Typography.Text>
           ) : (
-            <Typography.Text
-              code
-              copyable={{ text: secret }}
-              style={{ wordBreak: 'break-all' }}
-              data-testid="webhook-secret"
-            >
-              {secret}
-            </Typography.Text>
+            <CopyableCode text={secret} testId="webhook-secret" />
           )}
         </div>
         {writable ? (
-          <Flex gap={8} wrap>
-            {secret === undefined ? (
-              <Button
-                onClick={() => void reveal()}
-                loading={busy === 'reveal'}
-                disabled={busy !== undefined}
-                data-testid="webhook-reveal"
-              >
-                {t('reveal')}
-              </Button>
-            ) : (
-              <Button onClick={() => setSecret(undefined)}>{t('hide')}</Button>
-            )}
-            <Button
-              danger
-              onClick={() => void rotate()}
-              loading={busy === 'rotate'}
-              disabled={busy !== undefined}
-              data-testid="webhook-rotate"
-            >
-              {t('rotate')}
-            </Button>
-          </Flex>
+          <SecretButtons
+            shown={secret !== undefined}
+            busy={busy}
+            labels={{ reveal: t('reveal'), hide: t('hide'), rotate: t('rotate') }}
+            testIdPrefix="webhook"
+            onReveal={() => void reveal()}
+            onHide={() => setSecret(undefined)}
+            onRotate={() => void rotate()}
+          />
         ) : (
           <Typography.Text type="secondary">{t('noAccess')}</Typography.Text>
         )}

@@ -3,9 +3,7 @@
 // console's pages. The types fail the typecheck when a list misses a value of the SDK's type;
 // source-form.test.ts checks each equals the SDK's.
 import type { PinnableField, RepositoryKind, SourceSettings, SourceSettingsUpdate } from '@berth/sdk';
-
-/** True when `List` holds every member of `T` (and nothing else, by the `satisfies` below). */
-type Complete<T, List extends readonly T[]> = [Exclude<T, List[number]>] extends [never] ? List : never;
+import type { Complete } from '../../../components/complete-list.ts';
 
 const fields = [
   'runtime',
