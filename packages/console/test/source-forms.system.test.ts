@@ -2,8 +2,9 @@
 // the API's answer changes only what was touched; an external repository added with a token keeps
 // that token (and its user name) through later edits that leave the credential field empty; the
 // API's own rule that a new URL drops the credential matches the form's; a pin from the pin form
-// pins the fields asked for, read back as the pin card shows it.
-import type { SourceSettings } from '@berth/sdk';
+// pins the fields asked for, read back as the pin card shows it. The SDK client's sources methods
+// (what the tab calls) reach the same routes and fail with the catalogue's codes.
+import { BerthClient, type SourceSettings } from '@berth/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
 import { pinBodyOf } from '../src/features/apps/source/pin-form.ts';
@@ -120,5 +121,27 @@ describe('the source forms against berthd', () => {
     res = await t.api('DELETE', `/api/v1/apps/${CODE}/source/pin`, { cookie });
     expect(res.status).toBe(200);
     expect(res.body.source.pin).toBeUndefined();
+  });
+
+  it('the client the tab uses reads and changes the same settings, and fails with catalogue codes', async () => {
+    const api = new BerthClient({ baseUrl: t.url, sessionToken: cookie, sessionCookie: t.cookieName });
+    expect((await api.gitRemote(CODE)).remote).toBe(`${t.url}/git/${CODE}.git`);
+    const { source } = await api.updateSource(CODE, { branchEnv: 'stag' });
+    expect(source.branchEnv).toBe('stag');
+    expect((await api.getSource(CODE)).source).toEqual(source);
+    const pinned = await api.pinManifest(CODE, { manifest: 'runtime: node\n' });
+    expect(pinned.source.pin?.fields).toEqual(['runtime']);
+    expect((await api.unpinManifest(CODE)).source.pin).toBeUndefined();
+    expect((await api.listBuilds(CODE)).builds).toEqual([]);
+    // Nothing was pushed: no such branch. The process runtime deploys no images.
+    await expect(api.deployGit(CODE, 'stag', { ref: 'main' })).rejects.toMatchObject({
+      code: 'GIT_REF_NOT_FOUND',
+    });
+    await expect(api.deployGit(CODE, 'stag', { ref: 'main..x' })).rejects.toMatchObject({
+      code: 'GIT_REF_INVALID',
+    });
+    await expect(api.deployImage(CODE, 'stag', { image: 'busybox:1' })).rejects.toMatchObject({
+      code: 'IMAGE_DEPLOY_UNSUPPORTED',
+    });
   });
 });
