@@ -218,6 +218,12 @@ describe.skipIf(!!skip)('the source tab in the console', () => {
       const stops: TourStop[] = [
         { name: 'app-stag-source', path: sourcePath, ready: 'builds-table', loggedIn: true },
         {
+          name: 'app-stag-releases-git',
+          path: `/apps/${CODE}/stag/releases`,
+          ready: 'releases-table',
+          loggedIn: true,
+        },
+        {
           name: 'app-stag-deploys-git',
           path: `/apps/${CODE}/stag/deploys`,
           ready: 'deploy-git-card',
