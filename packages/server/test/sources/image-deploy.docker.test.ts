@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAppImages } from '../../src/images/index.ts';
+import { ensureStackImage, listAppImages } from '../../src/images/index.ts';
+import { silentLogger } from '../../src/logger.ts';
 import { type EngineFixture, EXAMPLES, packDir, startEngineFixture } from '../engine/support.ts';
 import { waitUntil } from '../runtime/contract.ts';
 import { DOCKER_SKIP_REASON, dockerEnabled, removeAppNetworks } from '../runtime/docker-fixtures.ts';
@@ -65,7 +66,10 @@ if (!dockerEnabled) {
         BERTH_IMAGE_REGISTRIES: 'registry.internal.example:5000',
       });
       installation = f.t.berthd.installation;
-    }, 60_000);
+      // The node stack image dockerfile-hello starts FROM (built once per host, minutes on a fresh one).
+      await ensureStackImage({ docker, logger: silentLogger(), dataDir: f.t.dataDir, name: 'node' });
+      await f.createApp(app);
+    }, 1_200_000);
     afterAll(async () => {
       await f?.stop();
       await removeLeftovers();

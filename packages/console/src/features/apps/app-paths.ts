@@ -2,7 +2,16 @@
 // open one deploy), written once for every link, redirect and navigation to them.
 import type { EnvName } from '@berth/sdk';
 
-export const APP_TABS = ['overview', 'deploys', 'releases', 'logs', 'config', 'members', 'settings'] as const;
+export const APP_TABS = [
+  'overview',
+  'deploys',
+  'releases',
+  'logs',
+  'config',
+  'source',
+  'members',
+  'settings',
+] as const;
 export type AppTabName = (typeof APP_TABS)[number];
 
 /** An app's tab in one environment (stag's overview unless told). */

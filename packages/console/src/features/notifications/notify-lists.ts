@@ -3,9 +3,7 @@
 // would load TypeBox into the console's pages. The types below fail the typecheck when a list
 // misses a value of the SDK's type, and notify-forms.test.ts checks each equals the SDK's.
 import type { ChannelKind, NotifyEventType, NotifyLanguage, RobotFlavour, SmtpSecurity } from '@berth/sdk';
-
-/** True when `List` holds every member of `T` (and nothing else, by the `satisfies` below). */
-type Complete<T, List extends readonly T[]> = [Exclude<T, List[number]>] extends [never] ? List : never;
+import type { Complete } from '../../components/complete-list.ts';
 
 const events = [
   'request.filed',

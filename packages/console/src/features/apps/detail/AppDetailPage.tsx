@@ -26,6 +26,7 @@ const TAB_COMPONENTS: Record<AppTabName, ComponentType<AppTabProps>> = {
   releases: lazy(() => import('./ReleasesTab.tsx')),
   logs: lazy(() => import('./LogsTab.tsx')),
   config: lazy(() => import('./ConfigTab.tsx')),
+  source: lazy(() => import('../source/SourceTab.tsx')),
   members: lazy(() => import('./MembersTab.tsx')),
   settings: lazy(() => import('./SettingsTab.tsx')),
 };

@@ -12,6 +12,8 @@ import { useCursorList } from '../../../components/use-cursor-list.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
+import { originMessages } from '../source/origin-messages.ts';
+import { SourceOriginText } from '../source/SourceOriginText.tsx';
 import { DeployStatusTag, useDeployKind, useDeployNote } from './deploy-labels.tsx';
 import { deploysMessages } from './deploys-messages.ts';
 import { requestFormMessages } from './request-messages.ts';
@@ -39,6 +41,7 @@ export function DeployHistory({
   const kindLabel = useDeployKind();
   const note = useDeployNote();
   const r = useMessages(requestFormMessages);
+  const o = useMessages(originMessages);
   const list = useCursorList<Deploy>(
     async (cursor) => {
       const page = await api.listDeploys(app.code, env, { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
@@ -90,11 +93,16 @@ export function DeployHistory({
         title: t('release'),
         render: (_, d) => (d.release === undefined ? '—' : e('release', { version: d.release })),
       },
+      {
+        key: 'origin',
+        title: o('originLabel'),
+        render: (_, d) => (d.origin ? <SourceOriginText origin={d.origin} /> : '—'),
+      },
       { key: 'description', title: t('descriptionLabel'), render: (_, d) => note(d), ellipsis: true },
       { key: 'by', title: t('by'), dataIndex: 'createdBy' },
       { key: 'when', title: t('when'), render: (_, d) => format.dateTime(d.createdAt) },
     ],
-    [t, e, r, format, kindLabel, note],
+    [t, e, r, o, format, kindLabel, note],
   );
 
   return (

@@ -12,6 +12,8 @@ import { useFeedback } from '../../../components/feedback.tsx';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
+import { originMessages } from '../source/origin-messages.ts';
+import { SourceOriginText, useTriggerText } from '../source/SourceOriginText.tsx';
 import { DeployStatusTag, isDeployActive, useDeployKind, useDeployNote } from './deploy-labels.tsx';
 import { deploysMessages } from './deploys-messages.ts';
 import { requestFormMessages } from './request-messages.ts';
@@ -38,6 +40,8 @@ export function DeployView({
   const t = useMessages(deploysMessages);
   const r = useMessages(requestFormMessages);
   const e = useMessages(envMessages);
+  const o = useMessages(originMessages);
+  const triggerText = useTriggerText();
   const format = useFormat();
   const kindLabel = useDeployKind();
   const note = useDeployNote();
@@ -175,6 +179,19 @@ export function DeployView({
             <Descriptions.Item label={t('release')}>
               {deploy.release === undefined ? '—' : e('release', { version: deploy.release })}
             </Descriptions.Item>
+            {deploy.origin ? (
+              <Descriptions.Item label={o('originLabel')}>
+                <SourceOriginText origin={deploy.origin} testId="deploy-origin" />
+              </Descriptions.Item>
+            ) : null}
+            {deploy.trigger ? (
+              <Descriptions.Item label={o('triggerLabel')}>{triggerText(deploy.trigger)}</Descriptions.Item>
+            ) : null}
+            {deploy.buildId ? (
+              <Descriptions.Item label={o('buildLabel')}>
+                <Typography.Text code>{deploy.buildId}</Typography.Text>
+              </Descriptions.Item>
+            ) : null}
             <Descriptions.Item label={t('createdBy')}>{deploy.createdBy}</Descriptions.Item>
             <Descriptions.Item label={t('created')}>{format.dateTime(deploy.createdAt)}</Descriptions.Item>
             {deploy.startedAt ? (

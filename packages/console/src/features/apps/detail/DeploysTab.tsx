@@ -4,8 +4,11 @@ import type { Deploy } from '@berth/sdk';
 import { Typography } from 'antd';
 import { useCallback, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { useApi } from '../../../api/ApiProvider.tsx';
+import { useAsync } from '../../../components/use-async.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
+import { SourceDeployCard } from '../source/SourceDeployCard.tsx';
 import { DeployHistory } from './DeployHistory.tsx';
 import { DeployUpload } from './DeployUpload.tsx';
 import { DeployView } from './DeployView.tsx';
@@ -24,6 +27,7 @@ export default function DeploysTab({ app, env, showDeploy }: AppTabProps) {
   const perms = useAppPermissions(app.code);
   // Without the permissions (their call failed) the upload is offered as before: the API decides.
   const way: Way = perms.data ? wayTo(perms.data, env, 'deploy') : perms.error ? 'direct' : 'none';
+  const docker = useDockerRuntime();
 
   const onChange = useCallback((deploy: Deploy) => {
     setChanges(`${deploy.id}:${deploy.status}`);
@@ -33,6 +37,8 @@ export default function DeploysTab({ app, env, showDeploy }: AppTabProps) {
   return (
     <>
       <DeployUpload app={app} env={env} way={way} onStarted={showDeploy} />
+      <SourceDeployCard app={app} env={env} kind="git" way={way} onStarted={showDeploy} />
+      {docker ? <SourceDeployCard app={app} env={env} kind="image" way={way} onStarted={showDeploy} /> : null}
       {selected ? (
         <>
           {selectedEnv && selectedEnv !== env ? (
@@ -61,4 +67,15 @@ export default function DeploysTab({ app, env, showDeploy }: AppTabProps) {
       />
     </>
   );
+}
+
+/**
+ * Whether apps run on Docker, where image deploys exist. The platform status says so, but only to
+ * admins, operators and auditors: for anyone else (403) the image form stays hidden, and the API
+ * would refuse an image deploy on the process runtime anyway (IMAGE_DEPLOY_UNSUPPORTED).
+ */
+function useDockerRuntime(): boolean {
+  const api = useApi();
+  const status = useAsync(() => api.platformStatus(), [api]);
+  return status.data?.runtime.driver === 'docker';
 }

@@ -4,6 +4,8 @@ import { defineMessages } from '../../../i18n/messages.ts';
 export const releaseOriginMessages = defineMessages({
   en: {
     package: 'Package upload',
+    git: 'Git commit',
+    image: 'Docker image',
     config: 'Config change',
     rollback: 'Rollback',
     rollbackTo: 'Rollback to v{version}',
@@ -12,6 +14,8 @@ export const releaseOriginMessages = defineMessages({
   },
   'zh-CN': {
     package: '上传代码包',
+    git: 'Git 提交',
+    image: 'Docker 镜像',
     config: '配置变更',
     rollback: '回滚',
     rollbackTo: '回滚到 v{version}',

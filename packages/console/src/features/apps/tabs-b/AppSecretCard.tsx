@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { useConfirm } from '../../../components/confirm.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
+import { SecretButtons } from '../../../components/SecretButtons.tsx';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
 import { settingsMessages } from './settings-messages.ts';
@@ -85,29 +86,15 @@ export function AppSecretCard({
       <Flex vertical gap={12}>
         <Typography.Paragraph style={{ margin: 0 }}>{t('secretText')}</Typography.Paragraph>
         {allowed ? (
-          <Flex gap={8} wrap>
-            {secret === undefined ? (
-              <Button
-                onClick={reveal}
-                loading={busy === 'reveal'}
-                disabled={busy !== undefined}
-                data-testid="secret-reveal"
-              >
-                {t('secretReveal')}
-              </Button>
-            ) : (
-              <Button onClick={() => setSecret(undefined)}>{t('secretHide')}</Button>
-            )}
-            <Button
-              danger
-              onClick={rotate}
-              loading={busy === 'rotate'}
-              disabled={busy !== undefined}
-              data-testid="secret-rotate"
-            >
-              {t('secretRotate')}
-            </Button>
-          </Flex>
+          <SecretButtons
+            shown={secret !== undefined}
+            busy={busy}
+            labels={{ reveal: t('secretReveal'), hide: t('secretHide'), rotate: t('secretRotate') }}
+            testIdPrefix="secret"
+            onReveal={() => void reveal()}
+            onHide={() => setSecret(undefined)}
+            onRotate={() => void rotate()}
+          />
         ) : (
           <Typography.Text type="secondary">{t('noSecretAccess')}</Typography.Text>
         )}
