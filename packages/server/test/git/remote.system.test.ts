@@ -200,9 +200,15 @@ describe('fetchRemote over HTTP with a token', () => {
     const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/repo.git`;
     try {
       const started = Date.now();
-      const e = await refusal(fetchRemote(options({ url, timeoutMs: 1500 })));
+      const timed = options({ url, timeoutMs: 1500 });
+      const e = await refusal(fetchRemote(timed));
       expect(e.code).toBe('GIT_FETCH_FAILED');
       expect(e.message).toMatch(/took longer than 1500 ms/);
+      // A killed fetch may leave lock files: the mirror (a cache) is removed, the next fetch starts afresh.
+      expect(fs.existsSync(timed.mirrorDir)).toBe(false);
+      expect((await fetchRemote({ ...timed, url: `${server.url}/repo.git`, timeoutMs: 60_000 })).commit).toBe(
+        second,
+      );
       expect(Date.now() - started).toBeLessThan(10_000);
       const controller = new AbortController();
       const reason = new Error('deploy cancelled');
@@ -240,6 +246,7 @@ describe('mirrorDirFor', () => {
     expect(a).toMatch(/^\/data\/git\/mirrors\/shop\/[0-9a-f]{16}\.git$/);
     expect(mirrorDirFor('/data', 'shop', 'https://example.com/b.git')).not.toBe(a);
     expect(mirrorDirFor('/data', 'blog', 'https://example.com/a.git')).not.toBe(a);
+    expect(mirrorDirFor('/data', 'my_app-2', 'https://example.com/a.git')).toMatch(/\/mirrors\/my_app-2\//);
     expect(() => mirrorDirFor('/data', '../x', 'https://example.com/a.git')).toThrow();
   });
 });
