@@ -66,6 +66,7 @@ import type {
 } from './schemas/notify.ts';
 import type { PageQuery } from './schemas/page.ts';
 import type { AppPermissionsResponse, EnvPolicyBody, EnvPolicyResponse } from './schemas/permissions.ts';
+import type { Webhook, WebhookDeliveryListResponse, WebhookRotateResponse } from './schemas/webhooks.ts';
 
 export {
   BAD_RESPONSE,
@@ -585,6 +586,24 @@ export class BerthClient {
   /** One page of an app's notification deliveries, newest first. */
   listAppDeliveries(code: string, page: PageQuery = {}): Promise<DeliveryListResponse> {
     return this.#request('GET', `/api/v1/apps/${seg(code)}/deliveries`, { query: { ...page } });
+  }
+
+  // --- inbound webhooks ---------------------------------------------------------------------
+
+  /** The app's webhook URL; with `reveal` its secret too (needs `source.write`; audited). */
+  getWebhook(code: string, options: { reveal?: boolean } = {}): Promise<Webhook> {
+    const query = options.reveal === true ? { reveal: true } : {};
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/webhook`, { query });
+  }
+
+  /** Replaces the app's webhook secret and resolves with the new one (needs `source.write`). */
+  rotateWebhookSecret(code: string): Promise<WebhookRotateResponse> {
+    return this.#request('POST', `/api/v1/apps/${seg(code)}/webhook/rotate`);
+  }
+
+  /** One page of the app's webhook deliveries, newest first. */
+  listWebhookDeliveries(code: string, page: PageQuery = {}): Promise<WebhookDeliveryListResponse> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/webhook/deliveries`, { query: { ...page } });
   }
 
   // --- audit log ----------------------------------------------------------------------------

@@ -8,3 +8,4 @@ export * from './schemas/jobs.ts';
 export * from './schemas/notify.ts';
 export * from './schemas/page.ts';
 export * from './schemas/permissions.ts';
+export * from './schemas/webhooks.ts';

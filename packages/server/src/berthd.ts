@@ -14,6 +14,7 @@ import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
 import { clearBuildScratch } from './engine/build-release.ts';
 import { createEngine, type Engine } from './engine/index.ts';
 import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
+import { BerthError } from './errors.ts';
 import { accessLogger } from './gateway/access-log.ts';
 import {
   apiTrustProxy,
@@ -28,11 +29,18 @@ import {
   guardServer,
   listenServer,
 } from './gateway/index.ts';
+import { ACCEPT_ALL_PUSHES, createGitHosting, type GitHosting, type PushHooks } from './git/index.ts';
 import { BUILT_CONSOLE_DIR, createConsoleSite } from './http/console-routes.ts';
 import { downloadRoutes } from './http/download-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { type Api, createHttpApp } from './http/server.ts';
-import { type BootstrapResult, createAuditLog, createIdentity, identityRoutes } from './identity/index.ts';
+import {
+  API_TOKEN_PREFIX,
+  type BootstrapResult,
+  createAuditLog,
+  createIdentity,
+  identityRoutes,
+} from './identity/index.ts';
 import {
   createJobQueue,
   createJobWorkers,
@@ -65,11 +73,16 @@ import {
   type Tenants,
 } from './tenants/index.ts';
 import { VERSION } from './version.ts';
+import { createWebhooks, noDeployTrigger, type OnWebhookDelivery, type Webhooks } from './webhooks/index.ts';
 
 export interface BerthdOptions {
   logger?: Logger;
   /** Extra job handlers (tests register their own kinds here). */
   jobHandlers?: JobHandlers;
+  /** What berthd does inside a push to a hosted repository; by default it accepts every push. */
+  pushHooks?: PushHooks;
+  /** Replaces the deploy trigger verified webhook pushes go to (tests watch what it is told). */
+  webhookDelivery?: OnWebhookDelivery;
 }
 
 export interface Berthd {
@@ -96,6 +109,10 @@ export interface Berthd {
   readonly engine: Engine;
   /** Notification channels, subscriptions and the notifier (`notify.notifier.emit`). */
   readonly notify: Notify;
+  /** The hosted git repositories (`/git/{code}.git`). */
+  readonly git: GitHosting;
+  /** Inbound webhooks: each app's secret, the hook URL's receiver, the delivery log. */
+  readonly webhooks: Webhooks;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** Host identities (when berthd runs as root). */
@@ -120,6 +137,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let appsServer: Server | undefined;
   let engine: Engine | undefined;
   let urls: BindablePublicUrls | undefined;
+  let git: GitHosting | undefined;
   const shared = config.sharedOrigin;
   try {
     warnAboutOrigins(config, logger);
@@ -203,7 +221,9 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       prodApproval: config.engine.prodApproval,
       onAppDeleted: async (code) => {
         await notify.appDeleted(code);
+        await webhooks.appDeleted(code);
         await engine!.service.appDeleted(code);
+        await git!.removeRepo(code);
       },
       // A new app has routes at once (503 until its first deploy, not 404).
       onAppCreated: () => engine!.tables.refresh(),
@@ -222,6 +242,17 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger: logger.child({ mod: 'notify' }),
       authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
       settings: { maxAttempts: config.notify.attempts, timeoutMs: config.notify.timeoutMs },
+    });
+    // Reading an app's webhook URL needs app.read, its secret source.write. Until a deploy trigger is
+    // wired, verified pushes are logged and ignored.
+    const webhooks: Webhooks = createWebhooks({
+      store,
+      secretBox,
+      audit,
+      logger: logger.child({ mod: 'webhooks' }),
+      authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
+      publicUrl: () => urls!.console,
+      onDelivery: options.webhookDelivery ?? noDeployTrigger,
     });
 
     // Apps keep running across berthd restarts: pick up the instances that still run first.
@@ -313,6 +344,20 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         logRetentionMs: config.runtime.logRetentionMs,
       },
     });
+    // Hosted repositories: pushes authenticate with an API token (never a session) as the password.
+    git = createGitHosting({
+      dataDir: config.dataDir,
+      logger,
+      maxPushBytes: config.sources.maxPushBytes,
+      maxRepoBytes: config.sources.maxRepoBytes,
+      resolveToken: async (token, ip) => {
+        if (!token.startsWith(API_TOKEN_PREFIX)) throw new BerthError('TOKEN_INVALID');
+        return { actor: await identity.resolveCredential(token, ip) };
+      },
+      authorize: (actor, action, code) => apps.access.authorize(actor, action, code).then(() => undefined),
+      hooks: options.pushHooks ?? ACCEPT_ALL_PUSHES,
+    });
+    await git.start();
     const publicHandler = engine.handleRequest;
     const publicGateway = gateway;
 
@@ -371,6 +416,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         }),
         engine.routes,
         notify.routes,
+        git.routes,
+        webhooks.routes,
       ],
     });
     // An app deleted while berthd was down (or dying): what it left goes before anything serves.
@@ -378,6 +425,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     const orphans = new Set((await runtime.list()).map((i) => i.app).filter((code) => !liveApps.has(code)));
     for (const code of orphans) await engine.service.appDeleted(code);
     await notify.forgetMissingApps(liveApps);
+    await git.removeMissing(liveApps);
+    await webhooks.forgetMissingApps(liveApps);
     await tenants?.recover(liveApps);
     let consolePort: number;
     let appsPort: number;
@@ -426,7 +475,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       { retentionMs: config.engine.historyRetentionMs, logRetentionMs: config.runtime.logRetentionMs },
     );
 
-    const started = { http, workers, runtime, gateway, engine, appsServer };
+    const started = { http, workers, runtime, gateway, engine, appsServer, git };
     let closing: Promise<void> | undefined;
     return {
       config,
@@ -444,6 +493,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       gatewayWorkers: gatewayWorkers ?? null,
       engine,
       notify,
+      git,
+      webhooks,
       installation,
       tenants: tenants ?? null,
       bootstrap,
@@ -453,6 +504,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           await gatewayWorkers?.close();
           if (started.appsServer !== undefined) await closeServer(started.appsServer);
           await closeGracefully(started.http.server, () => started.http.close());
+          await started.git.close();
           await started.workers.stop();
           purger.stop();
           started.engine.close();
@@ -469,6 +521,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await gatewayWorkers?.close().catch(() => {});
     if (appsServer?.listening) await closeServer(appsServer);
     await http?.close().catch(() => {});
+    await git?.close().catch(() => {});
     engine?.close();
     await gateway?.close().catch(() => {});
     await runtime?.close().catch(() => {});

@@ -6,6 +6,7 @@ import { jobsMigrations } from './jobs/migrations.ts';
 import { notifyMigrations } from './notify/migrations.ts';
 import type { MigrationSet } from './store/migrate.ts';
 import { tenantsMigrations } from './tenants/migrations.ts';
+import { webhooksMigrations } from './webhooks/migrations.ts';
 
 export const ALL_MIGRATIONS: readonly MigrationSet[] = [
   identityMigrations,
@@ -14,4 +15,5 @@ export const ALL_MIGRATIONS: readonly MigrationSet[] = [
   engineMigrations,
   tenantsMigrations,
   notifyMigrations,
+  webhooksMigrations,
 ];

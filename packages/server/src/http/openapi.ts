@@ -199,6 +199,11 @@ export function openApiOptions(deps: OpenApiDeps): FastifyDynamicSwaggerOptions 
           name: 'notifications',
           description: 'Notification channels, app subscriptions and deliveries (docs/notifications.md)',
         },
+        {
+          name: 'webhooks',
+          description:
+            'Inbound push and tag deliveries from GitHub, GitLab, Gitea and Gogs (docs/webhooks.md)',
+        },
       ],
       components: {
         securitySchemes: {

@@ -176,4 +176,13 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     errors: [...APP, 'CHANNEL_NOT_FOUND'],
   },
   'GET /api/v1/apps/:code/deliveries': { id: 'listAppDeliveries', errors: APP },
+  // webhooks
+  'GET /api/v1/apps/:code/webhook': { id: 'getWebhook', errors: APP },
+  'POST /api/v1/apps/:code/webhook/rotate': { id: 'rotateWebhookSecret', errors: APP },
+  'GET /api/v1/apps/:code/webhook/deliveries': { id: 'listWebhookDeliveries', errors: APP },
+  'POST /api/v1/hooks/:code': {
+    id: 'receiveWebhook',
+    // Besides these, whatever the deploy trigger answers for a push it cannot start.
+    errors: ['WEBHOOK_NOT_FOUND', 'WEBHOOK_SIGNATURE_INVALID', 'GIT_REF_INVALID'],
+  },
 };

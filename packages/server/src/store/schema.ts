@@ -5,6 +5,7 @@ import type { IdentityTables } from '../identity/tables.ts';
 import type { JobsTables } from '../jobs/tables.ts';
 import type { NotifyTables } from '../notify/tables.ts';
 import type { TenantsTables } from '../tenants/tables.ts';
+import type { WebhooksTables } from '../webhooks/tables.ts';
 
 export interface Database
   extends IdentityTables,
@@ -12,4 +13,5 @@ export interface Database
     JobsTables,
     EngineTables,
     TenantsTables,
-    NotifyTables {}
+    NotifyTables,
+    WebhooksTables {}

@@ -2,6 +2,7 @@
 // consumes something, a fresh thing of its own (an app to delete, a request to approve, a session to
 // log out), so that no call decides the outcome of another. Keyed like route-rules.ts, then by the
 // case's variant ('' for the plain call).
+import crypto from 'node:crypto';
 import { APP_TICKET_PARAM, type EnvName } from '@berth/sdk';
 import { ADMIN_PASSWORD } from '../support/harness.ts';
 import { type Call, type MatrixFixture, PASSWORD, REQUESTER, TARGET } from './matrix-fixture.ts';
@@ -39,6 +40,25 @@ async function channel(m: MatrixFixture): Promise<string> {
     },
   };
   return (await m.ok('admin', { method: 'POST', path: '/api/v1/channels', body })).channel.id;
+}
+
+/** A GitHub push to the matrix app's hook URL, signed with its webhook secret when `signed`; each call
+ *  its own delivery (a repeat would be ignored as a replay, which is not what the matrix asks). */
+async function hookPush(m: MatrixFixture, signed: boolean): Promise<Call> {
+  const delivery = m.unique('matrix-delivery-');
+  const body = {
+    ref: 'refs/heads/main',
+    before: '0'.repeat(40),
+    after: crypto.createHash('sha1').update(delivery).digest('hex'),
+    repository: { clone_url: 'https://git.example.invalid/matrix.git' },
+  };
+  const headers: Record<string, string> = { 'x-github-event': 'push', 'x-github-delivery': delivery };
+  if (signed) {
+    const { secret } = await m.ok('admin', get(`${app(m)}/webhook?reveal=true`));
+    const mac = crypto.createHmac('sha256', secret).update(JSON.stringify(body)).digest('hex');
+    headers['x-hub-signature-256'] = `sha256=${mac}`;
+  }
+  return { method: 'POST', path: `/api/v1/hooks/${m.code}`, body, headers };
 }
 
 export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>>>> = {
@@ -343,4 +363,18 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
     },
   },
   'GET /api/v1/apps/{code}/deliveries': { '': (m) => get(`${app(m)}/deliveries`) },
+
+  'GET /api/v1/apps/{code}/webhook': {
+    '': (m) => get(`${app(m)}/webhook`),
+    'reveal=true': (m) => get(`${app(m)}/webhook?reveal=true`),
+  },
+  'POST /api/v1/apps/{code}/webhook/rotate': {
+    // A fresh app: the signed hook calls read the matrix app's secret.
+    '': async (m) => ({ method: 'POST', path: `/api/v1/apps/${await m.freshApp()}/webhook/rotate` }),
+  },
+  'GET /api/v1/apps/{code}/webhook/deliveries': { '': (m) => get(`${app(m)}/webhook/deliveries`) },
+  'POST /api/v1/hooks/{code}': {
+    signed: (m) => hookPush(m, true),
+    unsigned: (m) => hookPush(m, false),
+  },
 };

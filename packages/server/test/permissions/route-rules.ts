@@ -110,6 +110,9 @@ const USER_CREDENTIALS_ONLY = byRole(
   () => 'unauthenticated',
 );
 
+/** POST /api/v1/hooks/{code}: the app's webhook secret authenticates it, a user's credential does not. */
+const WEBHOOK_SIGNED = byRole("anyone with the app's webhook secret", 'allowed', () => 'allowed');
+
 /** A job of no app (jobs/jobs-service.ts): developers do not see it at all, auditors only read it. */
 const PLATFORM_JOB_READERS: CallerRule = {
   who: 'admin, operator, auditor',
@@ -237,6 +240,17 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'PUT /api/v1/apps/{code}/subscriptions/{channelId}': one(action('notify.write')),
   'DELETE /api/v1/apps/{code}/subscriptions/{channelId}': one(action('notify.write')),
   'GET /api/v1/apps/{code}/deliveries': one(action('notify.read')),
+  // inbound webhooks
+  'GET /api/v1/apps/{code}/webhook': [
+    { rule: action('app.read') },
+    { variant: 'reveal=true', rule: action('source.write') },
+  ],
+  'POST /api/v1/apps/{code}/webhook/rotate': one(action('source.write')),
+  'GET /api/v1/apps/{code}/webhook/deliveries': one(action('app.read')),
+  'POST /api/v1/hooks/{code}': [
+    { variant: 'signed', rule: WEBHOOK_SIGNED },
+    { variant: 'unsigned', rule: USER_CREDENTIALS_ONLY },
+  ],
 };
 
 /** The environments a case is called in ([undefined] when none applies). */
