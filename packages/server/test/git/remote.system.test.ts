@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   archiveCommit,
   checkTree,
@@ -215,6 +215,37 @@ describe('fetchRemote over HTTP with a token', () => {
       setTimeout(() => controller.abort(reason), 300);
       await expect(fetchRemote(options({ url, signal: controller.signal }))).rejects.toBe(reason);
     } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  it('keeps the token out of every process argv while git runs', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((s) => sockets.add(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/repo.git`;
+    const controller = new AbortController();
+    const fetching = fetchRemote(options({ url, signal: controller.signal })).catch(() => {});
+    try {
+      // Wait until git is connected (and so started with its full argv and environment).
+      await vi.waitFor(() => expect(sockets.size).toBeGreaterThan(0), { timeout: 10_000 });
+      let gitSeen = false;
+      for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+        let cmdline: string;
+        try {
+          cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          continue; // gone meanwhile
+        }
+        expect(cmdline).not.toContain(TOKEN);
+        expect(cmdline).not.toContain(BASIC);
+        if (cmdline.includes(url)) gitSeen = true;
+      }
+      expect(gitSeen).toBe(true);
+    } finally {
+      controller.abort();
+      await fetching;
       for (const s of sockets) s.destroy();
       silent.close();
     }
