@@ -8,7 +8,7 @@
 // access to anything else, and git bounds the costly placeholder (`%(describe)`) to one per archive.
 import { PassThrough, type Readable } from 'node:stream';
 import { BerthError } from '../errors.ts';
-import { OBJECT_ID } from './refs.ts';
+import { commitNotFound, isMissingObject, OBJECT_ID } from './refs.ts';
 import { spawnGit, stderrTail } from './run-git.ts';
 
 export interface ArchiveOptions {
@@ -64,13 +64,11 @@ export function archiveCommit(gitDir: string, commit: string, o: ArchiveOptions)
       return;
     }
     const tail = stderrTail(stderr);
-    const missing = tail.some((l) => /not a valid object name|not a tree object|bad revision/.test(l));
+    const missing = isMissingObject(tail);
     const timedOut = signal !== null && Date.now() - started >= o.timeoutMs;
     out.destroy(
       missing
-        ? new BerthError('GIT_REF_NOT_FOUND', `The commit ${commit} is not in the repository`, {
-            ref: commit,
-          })
+        ? commitNotFound(commit)
         : new BerthError(
             'BUILD_FAILED',
             timedOut

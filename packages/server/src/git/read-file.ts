@@ -2,7 +2,7 @@
 // a pushed berth.yaml with a pinned one before anything is built. Only a regular file counts; a
 // symlink (whose target the pusher chose), a directory or a submodule at the path reads as absent.
 import { BerthError } from '../errors.ts';
-import { OBJECT_ID } from './refs.ts';
+import { OBJECT_ID, orCommitNotFound } from './refs.ts';
 import { runGit } from './run-git.ts';
 import { CONTROL_CHAR } from './text-checks.ts';
 
@@ -14,7 +14,8 @@ export interface ReadFileOptions {
 
 /**
  * The bytes of `filePath` (relative to the tree's root, '/'-separated) at `commit` (a full id), or
- * null when there is no regular file there. PAYLOAD_TOO_LARGE when it is larger than `maxBytes`;
+ * null when there is no regular file there. GIT_REF_NOT_FOUND when the repository has no such
+ * commit; PAYLOAD_TOO_LARGE when it is larger than `maxBytes`;
  * VALIDATION_FAILED for a path that is not a plain relative one.
  */
 export async function readFileAt(
@@ -33,9 +34,11 @@ export async function readFileAt(
     // Paths are literal: no pathspec magic (`:(glob)`, wildcards) in what the caller passes.
     env: { ...o.env, GIT_LITERAL_PATHSPECS: '1' },
   };
-  const listing = await runGit(
-    [`--git-dir=${gitDir}`, 'ls-tree', '-z', '--long', '--full-tree', `${commit}^{commit}`, '--', filePath],
-    options,
+  const listing = await orCommitNotFound(commit, () =>
+    runGit(
+      [`--git-dir=${gitDir}`, 'ls-tree', '-z', '--long', '--full-tree', `${commit}^{commit}`, '--', filePath],
+      options,
+    ),
   );
   const entry = listing.stdout
     .toString('utf8')

@@ -3,7 +3,7 @@
 // nothing a user types can reach git as an option, a revision expression (`main^`, `@{-1}`, `:/x`)
 // or a glob; lookups then go through exact ref names, never through git's DWIM rules.
 import { BerthError } from '../errors.ts';
-import { runGit } from './run-git.ts';
+import { GitCommandError, runGit } from './run-git.ts';
 import { CONTROL_CHAR } from './text-checks.ts';
 
 /** Longest ref name taken, in UTF-8 bytes (git's own limit is the file system's). */
@@ -87,6 +87,28 @@ export async function resolveRef(gitDir: string, ref: string, o: RefOptions = {}
     return { commit: await resolveCommitId(gitDir, ref, o), ref: null };
   }
   throw notFound(ref);
+}
+
+/** Whether git's last lines say that an object (the commit asked for) is not in the repository. */
+export function isMissingObject(tail: readonly string[]): boolean {
+  return tail.some((l) => /not a valid object name|not a tree object|bad revision|bad object/i.test(l));
+}
+
+/** A commit that the repository does not have, as GIT_REF_NOT_FOUND. */
+export function commitNotFound(commit: string): BerthError {
+  return new BerthError('GIT_REF_NOT_FOUND', `The commit ${commit} is not in the repository`, {
+    ref: commit,
+  });
+}
+
+/** Runs `fn`, turning git's "no such object" into GIT_REF_NOT_FOUND for `commit`. */
+export async function orCommitNotFound<T>(commit: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof GitCommandError && isMissingObject(err.tail)) throw commitNotFound(commit);
+    throw err;
+  }
 }
 
 function notFound(ref: string, why?: string, details: Record<string, unknown> = {}): BerthError {

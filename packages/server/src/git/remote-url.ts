@@ -43,6 +43,8 @@ export function checkRemoteUrl(url: string): string {
     refuse(url, `${scheme}:// is not allowed; use https://, http:// or ssh://`);
   }
   if (/^[A-Za-z0-9+.-]+::/.test(text)) refuse(url, 'remote helpers (<transport>::<address>) are not allowed');
+  if (/^[^@/:]*:[^@/]*@/.test(text))
+    refuse(url, 'it contains a password; SSH repositories take a deploy key');
   const scp = SCP_LIKE.exec(text);
   if (scp) return checkScpLike(text, scp[1] as string, scp[2] as string, scp[3] as string);
   refuse(url, 'local paths are not allowed; give an https://, http://, ssh:// or user@host:path URL');
@@ -111,5 +113,6 @@ export function displayRemoteUrl(url: string): string {
   const noQuery = text.replace(/[?#].*$/s, '');
   if (scheme === 'ssh') return noQuery.replace(/^(ssh:\/\/[^/@:]*):[^/@]*@/i, '$1@');
   if (scheme !== undefined) return noQuery.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/]*@/, '$1');
-  return noQuery;
+  // scp-like: a password before the '@' ("user:password@host:path", which checkRemoteUrl refuses).
+  return noQuery.replace(/^([^@/:]*):[^@/]*@/, '$1@');
 }

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { APP_CODE_PATTERN } from '@berth/sdk';
 import { BerthError, isBerthError } from '../errors.ts';
 import { checkRefName, resolveCommitId, resolveRef } from './refs.ts';
 import { checkRemoteUrl, displayRemoteUrl } from './remote-url.ts';
@@ -14,6 +15,7 @@ import { GitCommandError, type GitOptions, runGit } from './run-git.ts';
 import { isHostKeyFailure } from './ssh.ts';
 import { maskSecrets, openTransport, type RemoteCredentials, type Transport } from './transport.ts';
 
+const APP_CODE = new RegExp(APP_CODE_PATTERN);
 const COMMIT_ID = /^[0-9a-f]{7,64}$/i;
 const FULL_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 /** How often the mirror is measured while git fetches. */
@@ -47,8 +49,7 @@ export interface FetchRemoteResult {
 
 /** `{dataDir}/git/mirrors/{code}/{sha256(url)[:16]}.git`: one mirror per app and repository. */
 export function mirrorDirFor(dataDir: string, code: string, url: string): string {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(code))
-    throw new BerthError('INTERNAL', `mirrorDirFor: bad app code ${code}`);
+  if (!APP_CODE.test(code)) throw new BerthError('INTERNAL', `mirrorDirFor: bad app code ${code}`);
   const digest = crypto.createHash('sha256').update(url).digest('hex').slice(0, 16);
   return path.join(dataDir, 'git', 'mirrors', code, `${digest}.git`);
 }
@@ -116,6 +117,9 @@ async function fetchOnce(o: FetchRemoteOptions): Promise<FetchRemoteResult> {
     return knownHosts ? { ...result, knownHosts } : result;
   } catch (err) {
     guard.stop();
+    // git killed mid-fetch can leave lock files (shallow.lock, ref locks) that would fail every
+    // later fetch: the mirror is only a cache, so it goes.
+    if (o.signal.aborted || deadline.aborted) await fs.rm(o.mirrorDir, { recursive: true, force: true });
     if (o.signal.aborted) throw o.signal.reason;
     if (tooLarge.signal.aborted || isBerthError(err, 'GIT_REPO_TOO_LARGE')) {
       await fs.rm(o.mirrorDir, { recursive: true, force: true });

@@ -8,8 +8,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { programPath } from '../config.ts';
 import { BerthError } from '../errors.ts';
+import { gitEnvironment } from './run-git.ts';
 import { CONTROL_CHAR } from './text-checks.ts';
 
 /** bin/berth-ssh.mjs, from the sources (src/git/) or from the bundle (dist/). */
@@ -64,7 +64,7 @@ export async function openSshSession(
         GIT_SSH_VARIANT: 'ssh',
         BERTH_SSH_CONFIG: configFile,
         // The wrapper's `#!/usr/bin/env node` finds the node berthd runs on.
-        PATH: `${path.dirname(process.execPath)}:${programPath()}`,
+        PATH: `${path.dirname(process.execPath)}:${gitEnvironment()['PATH']}`,
       },
       knownHosts: () => fs.readFile(knownHostsFile, 'utf8'),
       close: () => fs.rm(dir, { recursive: true, force: true }),

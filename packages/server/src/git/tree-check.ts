@@ -4,7 +4,7 @@
 // the user hears why rather than meeting a broken build.
 import { BerthError } from '../errors.ts';
 import { parseLongEntry, type TreeEntry } from './read-file.ts';
-import { OBJECT_ID } from './refs.ts';
+import { OBJECT_ID, orCommitNotFound } from './refs.ts';
 import { runGit } from './run-git.ts';
 
 /** How every LFS pointer file starts (the Git LFS specification, v1). */
@@ -24,7 +24,8 @@ export interface TreeCheckOptions {
 /**
  * Refuses a commit whose tree Berth cannot build: SOURCE_SUBMODULES_UNSUPPORTED (details.paths) for
  * gitlinks (mode 160000) or a top-level .gitmodules; SOURCE_LFS_UNSUPPORTED (details.paths) for
- * `filter=lfs` in any .gitattributes or for blobs that are LFS pointers.
+ * `filter=lfs` in any .gitattributes or for blobs that are LFS pointers; GIT_REF_NOT_FOUND when the
+ * repository has no such commit.
  */
 export async function checkTree(gitDir: string, commit: string, o: TreeCheckOptions = {}): Promise<void> {
   if (!OBJECT_ID.test(commit))
@@ -34,9 +35,11 @@ export async function checkTree(gitDir: string, commit: string, o: TreeCheckOpti
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.env ? { env: o.env } : {}),
   };
-  const listing = await runGit(
-    [`--git-dir=${gitDir}`, 'ls-tree', '-r', '-z', '--long', '--full-tree', `${commit}^{commit}`],
-    { ...options, maxOutputBytes: 256 * 1024 * 1024 },
+  const listing = await orCommitNotFound(commit, () =>
+    runGit([`--git-dir=${gitDir}`, 'ls-tree', '-r', '-z', '--long', '--full-tree', `${commit}^{commit}`], {
+      ...options,
+      maxOutputBytes: 256 * 1024 * 1024,
+    }),
   );
   const entries = listing.stdout
     .toString('utf8')

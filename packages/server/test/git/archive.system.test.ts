@@ -165,6 +165,11 @@ describe('checkTree', () => {
     expect(e.details['paths']).toEqual(['media/.gitattributes']);
   });
 
+  it('GIT_REF_NOT_FOUND for a commit the repository does not have', async () => {
+    repo.commit({ 'a.txt': 'a' });
+    expect((await refusal(checkTree(repo.gitDir, 'f'.repeat(40)))).code).toBe('GIT_REF_NOT_FOUND');
+  });
+
   it('looks only at the commit asked for', async () => {
     const clean = repo.commit({ 'a.txt': 'a' });
     const later = repo.commit({ 'b.bin': LFS_POINTER });

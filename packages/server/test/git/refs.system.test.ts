@@ -218,6 +218,11 @@ describe('readFileAt', () => {
     }
   });
 
+  it('GIT_REF_NOT_FOUND for a commit the repository does not have', async () => {
+    const e = await refusal(readFileAt(files.gitDir, 'f'.repeat(40), 'berth.yaml', 1024));
+    expect(e.code).toBe('GIT_REF_NOT_FOUND');
+  });
+
   it('reads a gitlink path as absent', async () => {
     const withLink = files.commitGitlink('sub', commit, 'with-sub');
     expect(await readFileAt(files.gitDir, withLink, 'sub', 1024)).toBeNull();

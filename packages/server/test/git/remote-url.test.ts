@@ -54,6 +54,7 @@ describe('checkRemoteUrl', () => {
     ['https://example.com/a\u0000b', /control/],
     ['https://example.com/a b', /space/],
     ['ssh://git:pw@example.com/app.git', /password/],
+    ['git:pw@example.com:app.git', /password/],
     ['ssh://-oProxyCommand=touch%20x/app.git', /host/],
     ['ssh://git@example.com', /no repository path/],
     ['-oProxyCommand=x@host:path', /starts with '-'/],
@@ -80,6 +81,7 @@ describe('displayRemoteUrl', () => {
     expect(displayRemoteUrl('https://example.com/app.git?token=secret')).toBe('https://example.com/app.git');
     expect(displayRemoteUrl('ssh://git:secret@example.com/app.git')).toBe('ssh://git@example.com/app.git');
     expect(displayRemoteUrl('git@example.com:app.git')).toBe('git@example.com:app.git');
+    expect(displayRemoteUrl('git:secret@example.com:app.git')).toBe('git@example.com:app.git');
     expect(displayRemoteUrl('https://example.com/a\nb')).toBe('https://example.com/a\uFFFDb');
   });
 });

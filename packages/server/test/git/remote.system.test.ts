@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   archiveCommit,
   checkTree,
@@ -200,15 +200,52 @@ describe('fetchRemote over HTTP with a token', () => {
     const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/repo.git`;
     try {
       const started = Date.now();
-      const e = await refusal(fetchRemote(options({ url, timeoutMs: 1500 })));
+      const timed = options({ url, timeoutMs: 1500 });
+      const e = await refusal(fetchRemote(timed));
       expect(e.code).toBe('GIT_FETCH_FAILED');
       expect(e.message).toMatch(/took longer than 1500 ms/);
+      // A killed fetch may leave lock files: the mirror (a cache) is removed, the next fetch starts afresh.
+      expect(fs.existsSync(timed.mirrorDir)).toBe(false);
+      expect((await fetchRemote({ ...timed, url: `${server.url}/repo.git`, timeoutMs: 60_000 })).commit).toBe(
+        second,
+      );
       expect(Date.now() - started).toBeLessThan(10_000);
       const controller = new AbortController();
       const reason = new Error('deploy cancelled');
       setTimeout(() => controller.abort(reason), 300);
       await expect(fetchRemote(options({ url, signal: controller.signal }))).rejects.toBe(reason);
     } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  it('keeps the token out of every process argv while git runs', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((s) => sockets.add(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/repo.git`;
+    const controller = new AbortController();
+    const fetching = fetchRemote(options({ url, signal: controller.signal })).catch(() => {});
+    try {
+      // Wait until git is connected (and so started with its full argv and environment).
+      await vi.waitFor(() => expect(sockets.size).toBeGreaterThan(0), { timeout: 10_000 });
+      let gitSeen = false;
+      for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+        let cmdline: string;
+        try {
+          cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          continue; // gone meanwhile
+        }
+        expect(cmdline).not.toContain(TOKEN);
+        expect(cmdline).not.toContain(BASIC);
+        if (cmdline.includes(url)) gitSeen = true;
+      }
+      expect(gitSeen).toBe(true);
+    } finally {
+      controller.abort();
+      await fetching;
       for (const s of sockets) s.destroy();
       silent.close();
     }
@@ -240,6 +277,7 @@ describe('mirrorDirFor', () => {
     expect(a).toMatch(/^\/data\/git\/mirrors\/shop\/[0-9a-f]{16}\.git$/);
     expect(mirrorDirFor('/data', 'shop', 'https://example.com/b.git')).not.toBe(a);
     expect(mirrorDirFor('/data', 'blog', 'https://example.com/a.git')).not.toBe(a);
+    expect(mirrorDirFor('/data', 'my_app-2', 'https://example.com/a.git')).toMatch(/\/mirrors\/my_app-2\//);
     expect(() => mirrorDirFor('/data', '../x', 'https://example.com/a.git')).toThrow();
   });
 });
