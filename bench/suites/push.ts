@@ -31,10 +31,11 @@ function replaceIn(file: string, pattern: RegExp, replacement: string): void {
 }
 
 function apps(): PushApp[] {
-  const base = { serving: [], pushed: [] };
+  // Each app its own arrays (a shared object spread into each would share them).
+  const base = () => ({ serving: [] as number[], pushed: [] as number[] });
   return [
     {
-      ...base,
+      ...base(),
       label: 'examples/node-hello (2 web instances)',
       example: 'node-hello',
       code: `bn${RUN_ID}pn`,
@@ -45,7 +46,7 @@ function apps(): PushApp[] {
       },
     },
     {
-      ...base,
+      ...base(),
       label: 'examples/static-site',
       example: 'static-site',
       code: `bn${RUN_ID}ps`,
@@ -56,7 +57,7 @@ function apps(): PushApp[] {
       },
     },
     {
-      ...base,
+      ...base(),
       label: 'examples/python-hello',
       example: 'python-hello',
       code: `bn${RUN_ID}pp`,
