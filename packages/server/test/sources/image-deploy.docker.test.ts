@@ -87,7 +87,6 @@ if (!dockerEnabled) {
       await source.tag({ repo: prebuilt, tag: 'v1' });
       const id = (await source.inspect()).Id;
 
-      await f.createApp(app);
       const res = await f.api('POST', `/api/v1/apps/${app}/envs/stag/deploys/image`, {
         image: `${prebuilt}:v1`,
       });
