@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, tinyApp } from './engine/support.ts';
+import { json, tinyApp, tinyFiles } from './engine/support.ts';
+import { createGitClient, remoteWithCredentials } from './git/git-client.ts';
 import { childProcesses, type Fixture, REPO_ROOT, startNode } from './jobs/processes.ts';
 import { ADMIN_PASSWORD, loginCookieHeader } from './support/harness.ts';
 import { removeInstallationUsers } from './support/host-users.ts';
@@ -100,6 +101,34 @@ describe('the compiled berthd', () => {
     const served = await fetch(`${appsUrl}/t/bundled/`);
     expect(served.status).toBe(200);
     expect(await served.text()).toBe('compiled v1');
+
+    // A git push to the app's hosted repository deploys through the bundle's push hooks (the hook
+    // program berthd writes runs on the Node.js berthd runs on).
+    const tokenRes = await fetch(`${url}/api/v1/me/tokens`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'git' }),
+    });
+    const token = (await json(tokenRes)).secret as string;
+    const client = createGitClient();
+    try {
+      const work = path.join(client.dir, 'work');
+      fs.mkdirSync(work);
+      for (const [name, content] of Object.entries(tinyFiles({ text: 'pushed' })))
+        fs.writeFileSync(path.join(work, name), content);
+      await client.ok(['init', '-q', '-b', 'main'], { cwd: work });
+      await client.ok(['add', '-A'], { cwd: work });
+      await client.ok(['commit', '-q', '-m', 'pushed'], { cwd: work });
+      const push = await client.git(['push', remoteWithCredentials(url, 'bundled', 'admin', token), 'main'], {
+        cwd: work,
+        timeoutMs: 120_000,
+      });
+      expect(push.code, push.stderr).toBe(0);
+      expect(push.stderr).toContain(`remote: Deployed main to stag: v2 serves ${appsUrl}/t/bundled/`);
+      expect(await (await fetch(`${appsUrl}/t/bundled/`)).text()).toBe('pushed v2');
+    } finally {
+      client.remove();
+    }
 
     // Stop the app, then berthd, cleanly.
     const stop = await fetch(`${url}/api/v1/apps/bundled/envs/stag/stop`, {
