@@ -395,6 +395,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       triggers: (code) => sourcesModule.settings.triggers(code),
       deploySource: (actor, code, env, spec, o) => service.deploySource(actor, code, env, spec, o),
       getDeploy: (actor, id) => service.getDeploy(actor, id),
+      fileRequest: (actor, code, env, ref, note) =>
+        engine!.requests.file(actor, code, env, { kind: 'build', ref, note }),
       deployLogs: (actor, id, o) => service.deployLogs(actor, id, o),
       appUrl: (code, env) => `${appsBase()}${envPathPrefix(code, env)}/`,
     });

@@ -27,6 +27,8 @@ export interface TriggerDeps {
     options: { description?: string; trigger?: string },
   ): Promise<Deploy>;
   getDeploy(actor: Actor, id: string): Promise<Deploy>;
+  /** Files a deploy request for a ref (where the environment needs approval). */
+  fileRequest(actor: Actor, code: string, env: EnvName, ref: string, note: string): Promise<Deploy>;
   deployLogs(
     actor: Actor,
     id: string,
@@ -74,6 +76,33 @@ export function createTriggeredDeploys(deps: TriggerDeps) {
     }
   }
 
+  /** Where the environment needs approval, the push files a deploy request of its commit instead. */
+  async function requestInstead(
+    actor: Actor,
+    code: string,
+    env: EnvName,
+    u: RefUpdate,
+    name: string,
+    out: PushOut,
+  ) {
+    try {
+      const request = await deps.fileRequest(
+        actor,
+        code,
+        env,
+        u.ref,
+        `push of ${name} (${u.newCommit.slice(0, 12)})`,
+      );
+      out.line(
+        `${env} needs approval: filed deploy request ${request.id} for ${name} (${u.newCommit.slice(0, 12)})`,
+      );
+      out.line(`An approver decides it: berth requests show ${request.id}`);
+    } catch (err) {
+      if (!isBerthError(err)) throw err;
+      out.line(`${name} stored, not deployed to ${env}: ${err.message} (${err.code})`);
+    }
+  }
+
   return {
     /**
      * After a push to the hosted repository moved refs: deploys what the settings say, following each
@@ -109,6 +138,10 @@ export function createTriggeredDeploys(deps: TriggerDeps) {
           );
         } catch (err) {
           if (!isBerthError(err)) throw err;
+          if (err.code === 'APPROVAL_REQUIRED') {
+            await requestInstead(actor, code, target.env, u, name, out);
+            continue;
+          }
           out.line(`${name} stored, not deployed to ${target.env}: ${err.message} (${err.code})`);
           continue;
         }

@@ -242,4 +242,25 @@ describe.each(systemDialects())('push to deploy (%s)', (dialect) => {
     expect(push.stderr).toContain('remote: The release that was serving keeps serving.');
     expect((await f.get('/t/pushy/')).text).toBe(serving);
   }, 180_000);
+
+  it('files a deploy request for a push whose environment needs approval', async () => {
+    expect((await f.api('PUT', '/api/v1/apps/pushy/source', { tagEnv: 'prod' })).status).toBe(200);
+    expect((await f.api('PUT', '/api/v1/apps/pushy/envs/prod/policy', { approval: true })).status).toBe(200);
+    const sha = (await client.ok(['rev-parse', 'HEAD'], { cwd: work })).stdout.trim();
+    const push = await client.git(['push', 'origin', 'HEAD:refs/tags/v2.0.0'], { cwd: work });
+    expect(push.code, push.stderr).toBe(0);
+    const filed = /remote: prod needs approval: filed deploy request (dep_\S+) for v2\.0\.0/.exec(
+      push.stderr,
+    );
+    expect(filed, push.stderr).not.toBeNull();
+    const request = (await f.api('GET', `/api/v1/deploys/${filed![1]}`)).body.deploy;
+    expect(request).toMatchObject({
+      status: 'requested',
+      kind: 'build',
+      env: 'prod',
+      createdBy: 'dev',
+      origin: { type: 'git', repository: 'hosted', ref: 'refs/tags/v2.0.0', commit: sha },
+      request: { note: `push of v2.0.0 (${sha.slice(0, 12)})` },
+    });
+  }, 120_000);
 });
