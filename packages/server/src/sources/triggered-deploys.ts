@@ -183,13 +183,20 @@ export function createTriggeredDeploys(deps: TriggerDeps) {
       // The ref is deployed as the repository has it when the deploy fetches, not as the payload
       // says: a delivery replayed long after (or an annotated tag's object id) cannot roll back.
       const name = d.ref.replace(/^refs\/(heads|tags)\//, '');
-      const deploy = await deps.deploySource(
-        null,
-        d.code,
-        target.env,
-        { type: 'git', repository: 'external', ref: d.ref },
-        { description: `${d.provider} webhook: ${name}`, trigger: `webhook:${d.ref}` },
-      );
+      let deploy: Deploy;
+      try {
+        deploy = await deps.deploySource(
+          null,
+          d.code,
+          target.env,
+          { type: 'git', repository: 'external', ref: d.ref },
+          { description: `${d.provider} webhook: ${name}`, trigger: `webhook:${d.ref}` },
+        );
+      } catch (err) {
+        // No user is behind a delivery, so nobody to file a request for: it is ignored, saying why.
+        if (isBerthError(err, 'APPROVAL_REQUIRED')) return { ignored: err.message };
+        throw err;
+      }
       return { deployId: deploy.id, env: target.env };
     },
   };

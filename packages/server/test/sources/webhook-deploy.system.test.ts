@@ -179,6 +179,19 @@ describe.each(systemDialects())('webhook deploys of an external repository (%s)'
     expect(again.status).toBe('succeeded');
     // The same commit was built for the first deploy of the tag: reused.
     expect(await f.logsOf(again.id)).toContain('Reusing build');
+
+    // Where prod needs approval, a delivery (no user behind it) is ignored, saying why.
+    expect((await f.api('PUT', '/api/v1/apps/down/envs/prod/policy', { approval: true })).status).toBe(200);
+    const third = fresh('github-tag-push');
+    const refused = await postHook(
+      f.t.url,
+      'down',
+      third,
+      hostHeaders('github', third, { event: 'push', secret }),
+    );
+    expect(refused.status).toBe(202);
+    expect(refused.body.result).toBe('ignored');
+    expect(refused.body.reason).toContain('need approval');
   }, 180_000);
 
   it('fails a deploy whose token the git host refuses, naming no secret', async () => {
