@@ -9,10 +9,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EnvName, SourceOrigin } from '@berth/sdk';
+import type { Transaction } from 'kysely';
 import { cloneArtifact } from '../build/index.ts';
 import { newId } from '../crypto/tokens.ts';
 import type { JobContext } from '../jobs/index.ts';
 import { describeOrigin, type SourceSpec, sourceKey } from '../sources/source.ts';
+import type { Database } from '../store/schema.ts';
 import { buildRelease, makeReleaseParents, releaseDir } from './build-release.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { findRelease, reserveRelease } from './engine-store.ts';
@@ -238,52 +240,89 @@ async function reuseBuild(
   save: (patch: Partial<SourceProgress>) => Promise<void>,
   log: (line: string) => void,
 ): Promise<ReleaseRow> {
+  const env = deploy.env as EnvName;
+  log(`-----> Reusing build ${build.id} of ${describeOrigin(origin)}: no rebuild`);
+  const version = await releaseOfArtifact(ctx, deploy, {
+    artifact: build,
+    copy: build.env !== env,
+    source: origin.type,
+    fromVersion: null,
+    origin: JSON.stringify(origin),
+    buildId: build.id,
+    config: await ctx.configSnapshot(deploy.app_code, env),
+    onReserved: (v) => save({ version: v, created: true }),
+    also: async (tx, v) => {
+      await tx
+        .updateTable('builds')
+        .set((eb) => ({ reused: eb('reused', '+', 1) }))
+        .where('id', '=', build.id)
+        .execute();
+      await tx
+        .updateTable('deploys')
+        .set({ release_version: v, build_id: build.id })
+        .where('id', '=', deploy.id)
+        .execute();
+    },
+  });
+  await save({ built: true });
+  return findRelease(ctx.store.db, deploy.app_code, env, version);
+}
+
+/**
+ * A new release of `deploy`'s environment that runs an existing artifact (a build's, or another
+ * release's for rollbacks, promotions and config changes): no build. With `copy` (another environment)
+ * and host identities, the tree is linked into a directory of its own, sealed to this environment;
+ * otherwise the release shares it. `also` runs in the transaction that makes the release ready.
+ */
+export async function releaseOfArtifact(
+  ctx: EngineContext,
+  deploy: DeployRow,
+  o: {
+    artifact: { out_dir: string | null; artifact_dir: string | null; build: string | null };
+    copy: boolean;
+    source: string;
+    fromVersion: number | null;
+    origin: string | null;
+    buildId: string | null;
+    config: Record<string, string>;
+    onReserved?: (version: number) => Promise<void>;
+    also?: (tx: Transaction<Database>, version: number) => Promise<void>;
+  },
+): Promise<number> {
   const { db } = ctx.store;
   const app = deploy.app_code;
   const env = deploy.env as EnvName;
-  const copy = build.env !== env && ctx.tenants !== undefined;
+  const copy = o.copy && ctx.tenants !== undefined && o.artifact.out_dir !== null;
   const reserved = await reserveRelease(db, {
     app_code: app,
     env,
-    source: origin.type,
-    out_dir: copy ? null : build.out_dir,
-    artifact_dir: copy ? null : build.artifact_dir,
-    build: build.build,
+    source: o.source,
+    out_dir: copy ? null : o.artifact.out_dir,
+    artifact_dir: copy ? null : o.artifact.artifact_dir,
+    build: o.artifact.build,
     config_sealed: null,
     description: deploy.description,
-    from_version: null,
-    origin: JSON.stringify(origin),
-    build_id: build.id,
+    from_version: o.fromVersion,
+    origin: o.origin,
+    build_id: o.buildId,
     created_by: deploy.created_by,
   });
   const version = Number(reserved.version);
-  await save({ version, created: true });
-  log(`-----> Reusing build ${build.id} of ${describeOrigin(origin)}: no rebuild`);
-  const dirs = copy ? await linkArtifact(ctx, build, app, env, version) : {};
-  const config = await ctx.configSnapshot(app, env);
+  await o.onReserved?.(version);
+  const dirs = copy ? await linkArtifact(ctx, o.artifact, app, env, version) : {};
   await db.transaction().execute(async (tx) => {
     await tx
       .updateTable('releases')
       .set({
         status: 'ready',
         ...dirs,
-        config_sealed: ctx.secretBox.seal(JSON.stringify(config), releaseSealContext(app, env, version)),
+        config_sealed: ctx.secretBox.seal(JSON.stringify(o.config), releaseSealContext(app, env, version)),
       })
       .where('id', '=', reserved.id)
       .execute();
-    await tx
-      .updateTable('builds')
-      .set((eb) => ({ reused: eb('reused', '+', 1) }))
-      .where('id', '=', build.id)
-      .execute();
-    await tx
-      .updateTable('deploys')
-      .set({ release_version: version, build_id: build.id })
-      .where('id', '=', deploy.id)
-      .execute();
+    await o.also?.(tx, version);
   });
-  await save({ built: true });
-  return findRelease(db, app, env, version);
+  return version;
 }
 
 /** Links a sealed artifact tree into `env`'s own release directory (build/seal-artifact.ts). */

@@ -7,9 +7,9 @@ import { BerthError } from '../errors.ts';
 import type { JobContext } from '../jobs/index.ts';
 import type { SourceSpec } from '../sources/source.ts';
 import type { EngineContext } from './engine-deps.ts';
-import { findRelease, readEnvState, reserveRelease } from './engine-store.ts';
+import { findRelease, readEnvState } from './engine-store.ts';
 import { releaseSealContext } from './release-build.ts';
-import { linkArtifact, type SourceProgress, sourceRelease } from './source-build.ts';
+import { releaseOfArtifact, type SourceProgress, sourceRelease } from './source-build.ts';
 import type { DeployRow, ReleaseRow } from './tables.ts';
 
 /** The checkpointed part of a deploy's progress this step reads and writes (`created`: this deploy
@@ -62,33 +62,16 @@ export async function targetRelease(
           : await ctx.configSnapshot(app, env);
       // A release promoted to another environment gets a tree of its own, readable by that
       // environment's identity only; within one environment releases share their sealed trees.
-      const copy = deploy.kind === 'promote' && ctx.tenants !== undefined && from.out_dir !== null;
-      const reserved = await reserveRelease(db, {
-        app_code: app,
-        env,
+      const version = await releaseOfArtifact(ctx, deploy, {
+        artifact: from,
+        copy: deploy.kind === 'promote',
         source: deploy.kind,
-        out_dir: copy ? null : from.out_dir,
-        artifact_dir: copy ? null : from.artifact_dir,
-        build: from.build,
-        config_sealed: null,
-        description: deploy.description,
-        from_version: deploy.kind === 'rollback' || deploy.kind === 'promote' ? Number(from.version) : null,
+        fromVersion: deploy.kind === 'rollback' || deploy.kind === 'promote' ? Number(from.version) : null,
         // The same code as the release it was made from.
         origin: from.origin,
-        build_id: from.build_id,
-        created_by: deploy.created_by,
+        buildId: from.build_id,
+        config,
       });
-      const version = Number(reserved.version);
-      const dirs = copy ? await linkArtifact(ctx, from, app, env, version) : {};
-      await db
-        .updateTable('releases')
-        .set({
-          status: 'ready',
-          ...dirs,
-          config_sealed: ctx.secretBox.seal(JSON.stringify(config), releaseSealContext(app, env, version)),
-        })
-        .where('id', '=', reserved.id)
-        .execute();
       await save({ version, created: true, built: true });
       await setDeployRelease(ctx, deploy.id, version);
       log(`-----> v${version} from ${from.env} v${from.version} (${deploy.kind})`);
