@@ -3,7 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { AppCodeSchema, AsyncErrorSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 import { JobLogLevelSchema } from './jobs.ts';
 import { PageQuerySchema, pageQuerySchema, pageSchema } from './page.ts';
-import { IMAGE_REFERENCE_PATTERN, SourceOriginSchema } from './sources.ts';
+import { ImageReferenceSchema, SourceOriginSchema } from './sources.ts';
 
 export const DEPLOY_KINDS = [
   'build',
@@ -274,14 +274,7 @@ export const RequestCreateBodySchema = Type.Object(
         description: 'build with ref: which repository (default hosted)',
       }),
     ),
-    image: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 512,
-        pattern: IMAGE_REFERENCE_PATTERN,
-        description: 'build: a prebuilt image',
-      }),
-    ),
+    image: Type.Optional(ImageReferenceSchema),
     version: Type.Optional(
       Type.Integer({
         minimum: 1,

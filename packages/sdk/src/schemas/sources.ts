@@ -105,12 +105,7 @@ export const ImageReferenceSchema = Type.String({
 });
 export const ImageDeployBodySchema = Type.Object(
   {
-    image: Type.String({
-      minLength: 1,
-      maxLength: 512,
-      pattern: IMAGE_REFERENCE_PATTERN,
-      description: 'An image on the Docker host or in an allowed registry: name[:tag] or name@sha256:…',
-    }),
+    image: ImageReferenceSchema,
     description: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },
