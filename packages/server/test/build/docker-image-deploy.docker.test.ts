@@ -72,6 +72,9 @@ if (!dockerEnabled) {
       await fs.cp(path.join(EXAMPLES, 'dockerfile-hello'), copy, { recursive: true });
       await fs.appendFile(path.join(copy, 'server.js'), `// test run ${crypto.randomUUID()}\n`);
       const pkg = await packDir(copy);
+      // v2 is other code: the same package again would reuse v1's build (and its image).
+      await fs.appendFile(path.join(copy, 'server.js'), '// v2\n');
+      const pkg2 = await packDir(copy);
       await fs.rm(copy, { recursive: true, force: true });
 
       const v1 = await f.deploy(app, 'stag', pkg);
@@ -94,7 +97,7 @@ if (!dockerEnabled) {
       expect(container.Config.WorkingDir).toBe('/srv/app');
       expect(container.Mounts.map((m) => m.Destination)).not.toContain('/app');
 
-      const v2 = await f.deploy(app, 'stag', pkg);
+      const v2 = await f.deploy(app, 'stag', pkg2);
       expect(v2.release).toBe(2);
       expect(
         await waitUntil('v2 to serve', async () => {
