@@ -3,7 +3,6 @@
 // speaks CGI over pipes, excepted): the environment carries no BERTH_* setting and no user config,
 // so nothing of berthd's own leaks into git and no ~/.gitconfig of root's changes its behaviour.
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { programPath } from '../config.ts';
 import { BerthError } from '../errors.ts';
 
@@ -159,16 +158,4 @@ export function gitFailure(
   const error = new BerthError(code, message, { ...details, ...(tail.length ? { tail } : {}) });
   error.cause = err;
   return error;
-}
-
-/** Reads a stream to its end (at most `max` bytes), for git's streamed stdout. */
-export async function readAll(stream: Readable, max: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of stream) {
-    bytes += (chunk as Buffer).length;
-    if (bytes > max) throw new Error(`more than ${max} bytes`);
-    parts.push(chunk as Buffer);
-  }
-  return Buffer.concat(parts, bytes);
 }

@@ -5,17 +5,10 @@
 import type { Deploy, EnvName } from '@berth/sdk';
 import { DEPLOY_FINAL_STATUSES } from '@berth/sdk';
 import { isBerthError } from '../errors.ts';
+import { type RefUpdate, ZERO_COMMIT } from '../git/index.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { SourceTriggers } from './settings-service.ts';
 import type { SourceSpec } from './source.ts';
-
-export const ZERO_COMMIT = '0000000000000000000000000000000000000000';
-
-export interface RefUpdate {
-  ref: string;
-  oldCommit: string;
-  newCommit: string;
-}
 
 export interface TriggerDeps {
   triggers(code: string): Promise<SourceTriggers>;
