@@ -22,6 +22,8 @@ export interface RouteMatcher {
 interface PrefixNode {
   route: GatewayRoute | undefined;
   children: Map<string, PrefixNode> | undefined;
+  /** Routes of exact paths (kept on the root node of a host only). */
+  exact?: Map<string, GatewayRoute>;
 }
 
 const SLASH = 47;
@@ -43,6 +45,11 @@ export function createRouteMatcher(table: GatewayTable): RouteMatcher {
       const key = host.startsWith('*.') ? host.slice(1) : host;
       root = map.get(key) ?? { route: undefined, children: undefined };
       map.set(key, root);
+    }
+    if (route.match.path !== undefined) {
+      root.exact ??= new Map();
+      root.exact.set(route.match.path, route);
+      continue;
     }
     let node = root;
     const prefix = route.match.pathPrefix ?? '/';
@@ -82,6 +89,11 @@ export function createRouteMatcher(table: GatewayTable): RouteMatcher {
 }
 
 function lookup(root: PrefixNode, path: string): RouteMatch | null {
+  if (root.exact !== undefined) {
+    const query = path.indexOf('?');
+    const route = root.exact.get(query < 0 ? path : path.slice(0, query));
+    if (route !== undefined) return { route, prefix: '', rest: path };
+  }
   let node = root;
   let best: GatewayRoute | undefined = root.route;
   /** Index of the matched prefix's trailing slash. */

@@ -13,9 +13,11 @@
 //      compared segment by segment (a prefix always starts and ends with `/`). A request for a
 //      prefix without its trailing slash (`/o/shop`, `/o/shop?x=1`) is redirected with 308 to the
 //      prefix (`/o/shop/`, query kept).
+//      An exact `path` (`/.well-known/acme-challenge/{token}`) beats every prefix; it is compared
+//      with the path without its query.
 //   3. When a host's routes match nothing, the routes with no host are tried; when nothing matches,
 //      the answer is GATEWAY_NO_ROUTE (404).
-// Routes with the same host and prefix are an error in the table.
+// Routes with the same host and prefix (or path) are an error in the table.
 
 /** The table's shape version: a driver refuses a table of a format it does not know. */
 export const GATEWAY_TABLE_FORMAT = 1;
@@ -49,8 +51,10 @@ export interface GatewayRoute {
 export interface RouteMatch {
   /** `shop.example.com`, or `*.apps.example.com` for any one label in front of it. */
   host?: string;
-  /** `/`, `/o/shop/`. Default `/`. */
+  /** `/`, `/o/shop/`. Default `/` (unless `path` is set). */
   pathPrefix?: string;
+  /** This path exactly (no query), instead of a prefix: `/.well-known/acme-challenge/{token}`. */
+  path?: string;
 }
 
 export type RouteTarget = ProxyTarget | StaticTarget | RedirectTarget | RespondTarget | PlatformTarget;
@@ -195,13 +199,24 @@ export function checkGatewayTable(table: GatewayTable): void {
     if (host !== undefined && !isHostPattern(host)) {
       throw new GatewayTableError(`${route.id}: host "${host}" is not a host name`);
     }
-    const prefix = route.match.pathPrefix ?? '/';
-    if (!isPathPrefix(prefix)) {
-      throw new GatewayTableError(`${route.id}: path prefix "${prefix}" must start and end with "/"`);
+    let key: string;
+    if (route.match.path !== undefined) {
+      if (route.match.pathPrefix !== undefined) {
+        throw new GatewayTableError(`${route.id}: both a path and a path prefix`);
+      }
+      if (!isExactPath(route.match.path)) {
+        throw new GatewayTableError(`${route.id}: path "${route.match.path}" is not a plain absolute path`);
+      }
+      key = `${host ?? ''} =${route.match.path}`;
+    } else {
+      const prefix = route.match.pathPrefix ?? '/';
+      if (!isPathPrefix(prefix)) {
+        throw new GatewayTableError(`${route.id}: path prefix "${prefix}" must start and end with "/"`);
+      }
+      key = `${host ?? ''} ${prefix}`;
     }
-    const key = `${host ?? ''} ${prefix}`;
     if (matches.has(key)) {
-      throw new GatewayTableError(`${route.id}: another route matches ${host ?? 'any host'} ${prefix}`);
+      throw new GatewayTableError(`${route.id}: another route matches ${key.trim() || 'any host at /'}`);
     }
     matches.add(key);
     if (route.app !== undefined) {
@@ -315,6 +330,20 @@ function checkTarget(id: string, target: RouteTarget, upstreamAddress: Map<strin
 
 export function isHostPattern(host: string): boolean {
   return typeof host === 'string' && host.length <= 253 && HOST_NAME.test(host);
+}
+
+export function isExactPath(path: string): boolean {
+  return (
+    typeof path === 'string' &&
+    path.startsWith('/') &&
+    path.length <= 1024 &&
+    path
+      .slice(1)
+      .split('/')
+      .every(
+        (segment) => segment === '' || (segment !== '.' && segment !== '..' && PREFIX_SEGMENT.test(segment)),
+      )
+  );
 }
 
 export function isPathPrefix(prefix: string): boolean {

@@ -125,3 +125,32 @@ describe('route model: checks', () => {
     ).toThrow(/needs a certificate/);
   });
 });
+
+describe('route model: exact paths', () => {
+  it('serves an exact path before any prefix, without a redirect', () => {
+    const matcher = createRouteMatcher(
+      table([
+        { id: 'all', match: { host: 'a.example.com' }, target: proxy('a') },
+        {
+          id: 'acme/t1',
+          match: { host: 'a.example.com', path: '/.well-known/acme-challenge/t1' },
+          target: { kind: 'respond', status: 200, contentType: 'text/plain', body: 't1.key' },
+        },
+      ]),
+    );
+    expect(matcher.match('a.example.com', '/.well-known/acme-challenge/t1')?.route.id).toBe('acme/t1');
+    expect(matcher.match('a.example.com', '/.well-known/acme-challenge/t1?x')?.route.id).toBe('acme/t1');
+    expect(matcher.match('a.example.com', '/.well-known/acme-challenge/t2')?.route.id).toBe('all');
+    expect(matcher.match('b.example.com', '/.well-known/acme-challenge/t1')).toBeNull();
+  });
+
+  it('refuses a path with a prefix, and a path with dot segments', () => {
+    const respond = { kind: 'respond', status: 200, contentType: 'text/plain', body: '' } as const;
+    expect(() =>
+      checkGatewayTable(table([{ id: 'x', match: { path: '/a', pathPrefix: '/a/' }, target: respond }])),
+    ).toThrow(/both/);
+    expect(() =>
+      checkGatewayTable(table([{ id: 'x', match: { path: '/a/../b' }, target: respond }])),
+    ).toThrow(GatewayTableError);
+  });
+});
