@@ -4,9 +4,10 @@
 // Usage: node --import tsx bench/gateway/gateway-server.ts <port> <upstreamPort> <workers> <apps>
 // Prints "ready" once every worker listens and holds the table.
 import cluster from 'node:cluster';
+import { buildGatewayTable } from '../../packages/server/src/engine/gateway-table.ts';
 import {
   broadcastRouteTable,
-  type RouteTableInput,
+  type GatewayTable,
   startGatewayWorker,
 } from '../../packages/server/src/gateway/index.ts';
 import { silentLogger } from '../../packages/server/src/logger.ts';
@@ -20,16 +21,16 @@ const [port, upstreamPort, workerCount, appCount] = process.argv.slice(2).map(Nu
 ];
 
 /** `app0` … `app{n-1}`, every one routed to the same upstream (a distinct instance id each). */
-function benchTable(apps: number, upstream: number): RouteTableInput {
-  const routes: RouteTableInput['routes'] = [];
+function benchTable(apps: number, upstream: number): GatewayTable {
+  const envs = [];
   for (let i = 0; i < apps; i++) {
-    routes.push({
+    envs.push({
       app: `app${i}`,
-      env: 'prod',
+      env: 'prod' as const,
       upstreams: [{ id: `i${i}`, host: '127.0.0.1', port: upstream }],
     });
   }
-  return { baseDomain: 'bench.test', routes };
+  return buildGatewayTable({ envs, appsDomain: 'bench.test' });
 }
 
 if (cluster.isPrimary) {
@@ -51,7 +52,6 @@ if (cluster.isPrimary) {
     logger: silentLogger(),
     port,
     host: '127.0.0.1',
-    gateway: { healthChecks: false },
   });
   // Messages arrive in order: the pong answers once the table sent before the ping is applied.
   process.on('message', (message: { type?: string }) => {

@@ -4,13 +4,13 @@
 // Two origins (docs/security.md, "Session design"): the console and API listen on BERTH_PORT, the
 // gateway serves the apps on BERTH_APPS_PORT, so no app shares the origin that the session cookie
 // belongs to. Only with BERTH_SHARED_ORIGIN does the gateway sit in front of the API on one port.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { createBuilders } from './build/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
-import { type Config, childEnvironment } from './config.ts';
+import { type Config, ConfigError, childEnvironment } from './config.ts';
 import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
 import { clearBuildScratch } from './engine/build-release.ts';
 import { createEngine, type Engine } from './engine/index.ts';
@@ -19,16 +19,13 @@ import { BerthError } from './errors.ts';
 import { accessLogger } from './gateway/access-log.ts';
 import {
   apiTrustProxy,
-  closeServer,
-  clusteredGateway,
-  createGateway,
-  createGatewayCluster,
-  createGatewayServer,
+  type BuiltinDriver,
+  createBuiltinDriver,
+  createHealthMonitor,
   forwardedGuard,
-  type Gateway,
   type GatewayCluster,
   guardServer,
-  listenServer,
+  type HealthMonitor,
 } from './gateway/index.ts';
 import { createGitHosting, type GitHosting, type PushHooks } from './git/index.ts';
 import { BUILT_CONSOLE_DIR, createConsoleSite } from './http/console-routes.ts';
@@ -106,10 +103,13 @@ export interface Berthd {
   readonly jobs: JobQueue;
   readonly http: Api;
   readonly runtime: RuntimeDriver;
-  readonly gateway: Gateway;
+  /** The gateway driver the route tables go to. */
+  readonly gateway: BuiltinDriver;
   /** The gateway worker processes serving the apps port (BERTH_GATEWAY_WORKERS > 0), else null:
    *  then berthd's own process serves it. */
   readonly gatewayWorkers: GatewayCluster | null;
+  /** The control plane's health checks of app instances. */
+  readonly health: HealthMonitor;
   readonly engine: Engine;
   /** Notification channels, subscriptions and the notifier (`notify.notifier.emit`). */
   readonly notify: Notify;
@@ -136,14 +136,16 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let workers: JobWorkers | undefined;
   let http: Api | undefined;
   let runtime: RuntimeDriver | undefined;
-  let gateway: Gateway | undefined;
-  let gatewayWorkers: GatewayCluster | undefined;
-  let appsServer: Server | undefined;
+  let gateway: BuiltinDriver | undefined;
   let engine: Engine | undefined;
   let urls: BindablePublicUrls | undefined;
   let git: GitHosting | undefined;
   const shared = config.sharedOrigin;
+  const health = createHealthMonitor({ logger });
   try {
+    if (config.gateway.driver === 'nginx') {
+      throw new ConfigError('BERTH_GATEWAY', 'the nginx gateway is not wired into berthd yet; use builtin');
+    }
     warnAboutOrigins(config, logger);
     await migrateToLatest(store, [...ALL_MIGRATIONS], logger.child({ mod: 'store' }));
 
@@ -169,22 +171,50 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await tenants?.reapBuilds();
     await clearBuildScratch(config.dataDir);
     const gatewayUser = tenants && config.gatewayWorkers > 0 ? await tenants.gateway() : undefined;
-    // With workers (one per core) serving the apps port, every route table goes to the workers too.
-    // (With BERTH_SHARED_ORIGIN they serve BERTH_PORT and forward what is not for an app to berthd's
-    // server on a loopback port.) They run as the gateway's own identity when berthd is root (the
-    // primary keeps the listening socket; static sites are sealed to that identity's group). They
-    // are forked as early as their identity is known, to load their code while berthd recovers (a
-    // restart is served again sooner), and listen once berthd has its route table (`start` below).
+    // The built-in gateway, in this process or in workers (one per core) that get every table over
+    // IPC. (With BERTH_SHARED_ORIGIN it serves BERTH_PORT too: the table's catch-all platform route
+    // goes to the API, in this process, or from the workers to berthd's server on a loopback port.)
+    // Workers run as the gateway's own identity when berthd is root (the primary keeps the
+    // listening socket; static sites are sealed to that identity's group). They are forked as early
+    // as their identity is known, to load their code while berthd recovers (a restart is served
+    // again sooner), and listen once berthd has its route table (`tables.start()` below).
     const gatewayLimits = {
       headersTimeoutMs: config.gateway.headerTimeoutMs,
       maxConnectionsPerAddress: config.gateway.maxConnectionsPerAddress,
     };
-    if (config.gatewayWorkers > 0) {
-      gatewayWorkers = createGatewayCluster({
-        logger,
-        workers: config.gatewayWorkers,
-        port: shared ? config.port : config.appsPort,
-        host: config.host,
+    // With a shared origin and no workers, the API's server is the gateway's too (serverFactory).
+    let apiHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    let guard: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    const embedded = shared && config.gatewayWorkers === 0;
+    gateway = createBuiltinDriver({
+      logger,
+      workers: config.gatewayWorkers,
+      listen: { host: config.host, port: shared ? config.port : config.appsPort },
+      ...(embedded
+        ? {
+            embedded: () => ({
+              host: config.host,
+              port: (http!.server.address() as AddressInfo).port,
+            }),
+          }
+        : {}),
+      gateway: {
+        trustProxy: config.trustProxy,
+        pool: { connections: config.gateway.upstreamConnections },
+        ...(embedded
+          ? {
+              platformHandler: {
+                request: (req: IncomingMessage, res: ServerResponse) => {
+                  guard?.(req, res);
+                  apiHandler!(req, res);
+                },
+              },
+            }
+          : {}),
+        ...(config.engine.accessLog ? { onRequestDone: accessLogger(logger) } : {}),
+      },
+      limits: { ...gatewayLimits, trustProxy: config.trustProxy },
+      cluster: {
         worker: {
           logLevel: config.logLevel,
           accessLog: config.engine.accessLog,
@@ -192,13 +222,13 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           limits: gatewayLimits,
           pool: { connections: config.gateway.upstreamConnections },
         },
-        currentTable: () => gateway!.table,
         // Their settings come by IPC; no BERTH_* variable (no secret) reaches them.
         env: childEnvironment(),
         ...(gatewayUser ? { runAs: { uid: gatewayUser.uid, gid: gatewayUser.gid } } : {}),
-      });
-      gatewayWorkers.preload();
-    }
+      },
+    });
+    const gatewayWorkers = gateway.cluster ?? undefined;
+    gateway.preload();
 
     const audit = createAuditLog({ store });
     const identity = createIdentity({
@@ -292,29 +322,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await runtime.recover();
     // The apps port: app requests go to the gateway; anything else is GATEWAY_NO_ROUTE. With
     // BERTH_SHARED_ORIGIN one port serves both: what is not for an app goes to the API.
-    let apiHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-    let guard: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-    const localGateway = createGateway({
-      logger,
-      trustProxy: config.trustProxy,
-      pool: { connections: config.gateway.upstreamConnections },
-      ...(shared
-        ? {
-            fallback: {
-              request: (req: IncomingMessage, res: ServerResponse) => {
-                guard?.(req, res);
-                apiHandler!(req, res);
-              },
-            },
-          }
-        : {}),
-      ...(config.engine.accessLog ? { onRequestDone: accessLogger(logger) } : {}),
-    });
-    gateway = localGateway;
-    if (gatewayWorkers !== undefined) {
-      if (shared) guard = forwardedGuard(gatewayWorkers.key);
-      gateway = clusteredGateway(localGateway, gatewayWorkers);
-    }
+    if (gatewayWorkers !== undefined && shared) guard = forwardedGuard(gatewayWorkers.key);
     // Hosted repositories: pushes authenticate with an API token (never a session) as the password.
     // A push to the deploy branch builds and deploys (sources/push-deploys.ts); the engine that does it
     // is made below, so the hooks reach it through `triggered`, set before anything listens.
@@ -358,6 +366,16 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       driver: runtime,
       builders: createBuilders({ logger }),
       gateway,
+      health,
+      // The API's address for the platform route, once it listens (BERTH_SHARED_ORIGIN only).
+      platformAddress: shared
+        ? () => {
+            const address = http?.server.listening ? (http.server.address() as AddressInfo) : undefined;
+            return address === undefined
+              ? undefined
+              : { host: gatewayWorkers === undefined ? config.host : '127.0.0.1', port: address.port };
+          }
+        : undefined,
       access: apps.access,
       // Deploy requests, finished deploys and crash loops, told in the transaction that caused them.
       notify: async (db, event) => {
@@ -401,8 +419,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       appUrl: (code, env) => `${appsBase()}${envPathPrefix(code, env)}/`,
     });
     await git.start();
-    const publicHandler = engine.handleRequest;
-    const publicGateway = gateway;
+    const local = gateway.local;
 
     const publicUrls = urls;
     const consoleDir = config.consoleDir ?? BUILT_CONSOLE_DIR;
@@ -424,10 +441,15 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         ? {
             serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
               apiHandler = handler;
-              const server = createServer(publicHandler);
-              if (gatewayWorkers === undefined)
-                guardServer(server, { ...gatewayLimits, trustProxy: config.trustProxy });
-              server.on('upgrade', publicGateway.handleUpgrade);
+              // Behind workers: berthd's loopback port, which believes X-Forwarded-* only from them.
+              if (local === null)
+                return createServer((req, res) => {
+                  guard?.(req, res);
+                  handler(req, res);
+                });
+              const server = createServer(local.handleRequest);
+              guardServer(server, { ...gatewayLimits, trustProxy: config.trustProxy });
+              server.on('upgrade', local.handleUpgrade);
               return server;
             },
           }
@@ -475,16 +497,17 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     let consolePort: number;
     let appsPort: number;
     if (shared) {
-      // One port: the gateway's table is in place before it serves (reconcile first).
-      await engine.reconcile();
+      // One port. The API listens first (the table's platform route needs its address): on a
+      // loopback port behind workers, else on BERTH_PORT with the gateway in front (which serves
+      // its table from `tables.start()` on, before berthd reports started).
       await http.listen(
         gatewayWorkers === undefined
           ? { port: config.port, host: config.host }
           : { port: 0, host: '127.0.0.1' },
       );
-      const address = http.server.address() as AddressInfo;
-      await gatewayWorkers?.start({ host: '127.0.0.1', port: address.port });
-      consolePort = gatewayWorkers?.port ?? address.port;
+      await engine.reconcile();
+      const listeners = await engine.tables.start();
+      consolePort = listeners.http.port;
       appsPort = consolePort;
     } else {
       // The console and API first (instances started while reconciling get BERTH_API_URL with the
@@ -493,13 +516,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       consolePort = (http.server.address() as AddressInfo).port;
       publicUrls.bind({ console: consolePort });
       await engine.reconcile();
-      if (gatewayWorkers !== undefined) {
-        await gatewayWorkers.start(null);
-        appsPort = gatewayWorkers.port;
-      } else {
-        appsServer = createGatewayServer(localGateway, { ...gatewayLimits, trustProxy: config.trustProxy });
-        appsPort = await listenServer(appsServer, config.appsPort, config.host);
-      }
+      appsPort = (await engine.tables.start()).http.port;
     }
     publicUrls.bind({ console: consolePort, apps: appsPort });
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -519,7 +536,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       { retentionMs: config.engine.historyRetentionMs, logRetentionMs: config.runtime.logRetentionMs },
     );
 
-    const started = { http, workers, runtime, gateway, engine, appsServer, git };
+    const started = { http, workers, runtime, gateway, engine, git };
     let closing: Promise<void> | undefined;
     return {
       config,
@@ -535,6 +552,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       runtime,
       gateway,
       gatewayWorkers: gatewayWorkers ?? null,
+      health,
       engine,
       notify,
       git,
@@ -545,14 +563,13 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       close() {
         closing ??= (async () => {
           // Public traffic stops first: the workers finish what they serve, then exit.
-          await gatewayWorkers?.close();
-          if (started.appsServer !== undefined) await closeServer(started.appsServer);
+          await started.gateway.close();
           await closeGracefully(started.http.server, () => started.http.close());
           await started.git.close();
           await started.workers.stop();
           purger.stop();
           started.engine.close();
-          await started.gateway.close();
+          await health.stop();
           // Detach only: the apps keep running and the next berthd adopts them.
           await started.runtime.close();
           await store.close();
@@ -562,12 +579,11 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     };
   } catch (err) {
     await workers?.stop().catch(() => {});
-    await gatewayWorkers?.close().catch(() => {});
-    if (appsServer?.listening) await closeServer(appsServer);
+    await gateway?.close().catch(() => {});
     await http?.close().catch(() => {});
     await git?.close().catch(() => {});
     engine?.close();
-    await gateway?.close().catch(() => {});
+    await health.stop();
     await runtime?.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;

@@ -49,6 +49,10 @@ export interface Config {
    *  process. */
   gatewayWorkers: number;
   gateway: {
+    /** The data plane: the built-in Node.js gateway or nginx (BERTH_GATEWAY). */
+    driver: GatewayDriverName;
+    /** The HTTPS listener's port (BERTH_HTTPS_PORT); undefined: no HTTPS. */
+    httpsPort: number | undefined;
     /** Time a client gets to send a request's headers before its connection is closed. */
     headerTimeoutMs: number;
     /** Open connections per client address, in each gateway process (0: no cap). Trusted proxies
@@ -306,6 +310,18 @@ function appsDomain(env: Env): string | undefined {
   return domain;
 }
 
+export const GATEWAY_DRIVERS = ['builtin', 'nginx'] as const;
+export type GatewayDriverName = (typeof GATEWAY_DRIVERS)[number];
+
+function gatewayDriver(env: Env): GatewayDriverName {
+  const raw = (env['BERTH_GATEWAY'] ?? '').trim();
+  if (raw === '') return 'builtin';
+  const name = GATEWAY_DRIVERS.find((d) => d === raw.toLowerCase());
+  if (!name)
+    throw new ConfigError('BERTH_GATEWAY', `"${raw}" is not a gateway (use ${GATEWAY_DRIVERS.join(' or ')})`);
+  return name;
+}
+
 function runtimeDriver(env: Env): RuntimeDriverName {
   const raw = (env['BERTH_RUNTIME'] ?? '').trim();
   if (raw === '') return 'process';
@@ -481,6 +497,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: trustProxy(env),
     gatewayWorkers: integer(env, 'BERTH_GATEWAY_WORKERS', defaultGatewayWorkers(), 0, 256),
     gateway: {
+      driver: gatewayDriver(env),
+      httpsPort:
+        env['BERTH_HTTPS_PORT'] === undefined || env['BERTH_HTTPS_PORT'] === ''
+          ? undefined
+          : integer(env, 'BERTH_HTTPS_PORT', 0, 0, 65535),
       headerTimeoutMs: duration(env, 'BERTH_GATEWAY_HEADER_TIMEOUT', SETTING_DEFAULTS.gatewayHeaderTimeoutMs),
       maxConnectionsPerAddress: integer(
         env,

@@ -5,7 +5,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AppAccess, AuditRecorder } from '../apps/index.ts';
 import type { Builder } from '../build/index.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
-import type { Gateway } from '../gateway/index.ts';
+import type { GatewayDriver, HealthMonitor } from '../gateway/index.ts';
 import type { JobQueue } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
 import type { PublicUrls } from '../public-urls.ts';
@@ -14,6 +14,7 @@ import type { Sources } from '../sources/source.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenants } from '../tenants/index.ts';
+import type { GatewayExtrasSource } from './gateway-extras.ts';
 import type { RouteTables } from './route-tables.ts';
 
 export interface EngineSettings {
@@ -69,7 +70,14 @@ export interface EngineDeps {
   queue: JobQueue;
   driver: RuntimeDriver;
   builders: readonly Builder[];
-  gateway: Gateway;
+  /** The data plane the route tables go to. */
+  gateway: GatewayDriver;
+  /** The control plane's health checks of app instances (the instance views read it). */
+  health?: HealthMonitor | undefined;
+  /** What other modules add to the gateway table (custom domains, certificates). */
+  gatewayExtras?: GatewayExtrasSource | undefined;
+  /** Where berthd's API listens when the gateway serves it too (BERTH_SHARED_ORIGIN). */
+  platformAddress?: (() => { host: string; port: number } | undefined) | undefined;
   access: AppAccess;
   audit: AuditRecorder;
   secretBox: SecretBox;

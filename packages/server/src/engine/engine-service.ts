@@ -537,7 +537,6 @@ export function createEngineService(ctx: EngineContext): EngineService {
       const list = keysetPageOf(await ctx.driver.list({ app: code, env: name }), INSTANCE_KEYSET, page);
       return mapPage(list, (items) =>
         items.map((i) => {
-          const upstream = ctx.gateway.upstreams.get(i.id);
           const view: InstanceView = {
             id: i.id,
             processType: i.processType,
@@ -547,7 +546,9 @@ export function createEngineService(ctx: EngineContext): EngineService {
             healthy:
               serving.has(i.id) &&
               i.state === 'running' &&
-              (i.processType !== 'web' || upstream?.up === true),
+              // The control plane's health checks; an instance not checked yet is up (the
+              // deploy checked it before it entered the table).
+              (i.processType !== 'web' || ctx.health?.isUp(i.id) !== false),
           };
           if (i.address) view.address = `${i.address.host}:${i.address.port}`;
           if (i.startedAt !== undefined) view.startedAt = i.startedAt;

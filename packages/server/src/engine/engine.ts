@@ -1,5 +1,4 @@
 // The deploy engine put together: service, job handler, route tables and the boot-time reconciler.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteModule } from '../http/server.ts';
 import type { JobHandlers } from '../jobs/index.ts';
 import type { InstanceInfo } from '../runtime/index.ts';
@@ -23,8 +22,6 @@ export interface Engine {
   /** Call once after `driver.recover()`: rebuilds the route table and restarts what is missing,
    *  then again every `healIntervalMs` for what crash-loops later. */
   reconcile(): Promise<void>;
-  /** The apps port's handler: the gateway (apps and static sites; the API behind it with BERTH_SHARED_ORIGIN). */
-  handleRequest(req: IncomingMessage, res: ServerResponse): void;
   /** The current release of every environment of these apps that has one (one query; for the app
    *  list's environment summaries). */
   currentReleases(codes: readonly string[]): Promise<Array<{ app: string; env: string; version: number }>>;
@@ -38,9 +35,12 @@ export function createEngine(deps: EngineDeps): Engine {
     store: deps.store,
     driver: deps.driver,
     gateway: deps.gateway,
+    health: deps.health,
     logger,
     baseDomain: deps.settings.appsDomain,
     appCodes: deps.appCodes,
+    platform: deps.platformAddress,
+    extras: deps.gatewayExtras,
   });
   const ctx: EngineContext = { ...deps, logger, routes: tables };
   const service = createEngineService(ctx);
@@ -121,14 +121,11 @@ export function createEngine(deps: EngineDeps): Engine {
         healTimer.unref();
       }
     },
-    handleRequest(req, res) {
-      // Static sites are in the route table: the gateway serves their files itself.
-      deps.gateway.handleRequest(req, res);
-    },
     close() {
       clearTimeout(pending);
       clearInterval(healTimer);
       clearInterval(scheduleTimer);
+      tables.close();
       deps.driver.off('restart', onRuntimeChange);
       deps.driver.off('crashloop', onRuntimeChange);
       deps.driver.off('crashloop', onCrashLoop);

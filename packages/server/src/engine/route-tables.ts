@@ -1,34 +1,61 @@
-// Computes the gateway's route table from the store (which release serves each environment, and
-// which instances) and the runtime (where those instances listen), and applies it. Every environment
-// of every app has a route: one that is stopped, has no release yet or no web process has no
-// upstreams, so the gateway answers GATEWAY_NO_UPSTREAM (503) for it, and GATEWAY_NO_ROUTE (404)
-// only where no app exists. Refreshes run one after another, so tables are applied in the order
-// their inputs were read.
+// Computes the gateway table from the store (which release serves each environment, and which
+// instances), the runtime (where those instances listen), the health monitor (which are down) and
+// the extras other modules add (custom domains, certificates), and hands it to the gateway driver
+// with a rising sequence number. Every environment of every app has a route: one that is stopped,
+// has no release yet or no web process has no upstreams, so the gateway answers
+// GATEWAY_NO_UPSTREAM (503) for it, and GATEWAY_NO_ROUTE (404) only where no app exists.
+// Refreshes run one after another, so tables are applied in the order their inputs were read; a
+// health change refreshes too (debounced: a burst of changes makes one table).
 import path from 'node:path';
 import { ENV_NAMES } from '@berth/sdk';
-import type { Gateway, RouteSpec, RouteTableInput } from '../gateway/index.ts';
+import type { GatewayDriver, GatewayListeners, GatewayTable, HealthMonitor } from '../gateway/index.ts';
 import type { Logger } from '../logger.ts';
 import type { RuntimeDriver } from '../runtime/index.ts';
 import type { Store } from '../store/store.ts';
+import type { GatewayExtrasSource } from './gateway-extras.ts';
+import { buildGatewayTable, type EnvServing } from './gateway-table.ts';
 import { parseReleaseBuild } from './release-build.ts';
 
 export interface RouteTables {
-  /** Recomputes and applies the table; resolves once it is applied (by every gateway worker). */
+  /** Recomputes the table and applies it; resolves once the driver serves it everywhere. Before
+   *  `start` it only computes (the driver gets it then). */
   refresh(): Promise<void>;
+  /** Starts the driver with a freshly computed table. */
+  start(): Promise<GatewayListeners>;
+  /** The last table computed and its sequence (null before the first). */
+  current(): { table: GatewayTable; seq: number } | null;
+  /** Stops listening to health changes. */
+  close(): void;
 }
 
-export function createRouteTables(deps: {
+export interface RouteTablesDeps {
   store: Store;
   driver: RuntimeDriver;
-  gateway: Gateway;
+  gateway: GatewayDriver;
+  /** The control plane's health checks: failed instances are marked `down`. */
+  health?: HealthMonitor | undefined;
   logger: Logger;
   baseDomain: string | undefined;
   /** Every app's code (the apps module's `allCodes`). */
   appCodes(): Promise<Iterable<string>>;
-}): RouteTables {
-  let chain: Promise<void> = Promise.resolve();
+  /** Where berthd's API listens, when the gateway serves it too (BERTH_SHARED_ORIGIN). */
+  platform?: (() => { host: string; port: number } | undefined) | undefined;
+  /** What other modules add (custom domains and their certificates). */
+  extras?: GatewayExtrasSource | undefined;
+  /** First sequence number (default: the time of creation in ms, so that a restarted berthd
+   *  continues above the previous one's). */
+  firstSeq?: number;
+  /** Debounce of health-change refreshes (100 ms). */
+  healthDebounceMs?: number;
+}
 
-  async function compute(): Promise<RouteTableInput> {
+export function createRouteTables(deps: RouteTablesDeps): RouteTables {
+  let chain: Promise<unknown> = Promise.resolve();
+  let seq = deps.firstSeq ?? Date.now();
+  let last: { table: GatewayTable; seq: number } | null = null;
+  let started = false;
+
+  async function envs(): Promise<EnvServing[]> {
     const codes = await deps.appCodes();
     const rows = await deps.store.db
       .selectFrom('env_states')
@@ -48,7 +75,7 @@ export function createRouteTables(deps: {
       .where('env_states.status', '=', 'running')
       .execute();
     const running = new Map((await deps.driver.list()).map((i) => [i.id, i]));
-    const routes: RouteSpec[] = [];
+    const list: EnvServing[] = [];
     const served = new Set<string>();
     for (const row of rows) {
       const env = row.env === 'prod' ? 'prod' : 'stag';
@@ -56,7 +83,7 @@ export function createRouteTables(deps: {
       if (build.static && row.artifactDir) {
         served.add(`${row.app}/${env}`);
         // The gateway (in whichever process serves the request) reads the files itself.
-        routes.push({
+        list.push({
           app: row.app,
           env,
           upstreams: [],
@@ -80,7 +107,7 @@ export function createRouteTables(deps: {
         if (info?.processType !== 'web' || !info.address) continue;
         upstreams.push({ id, host: info.address.host, port: info.address.port });
       }
-      routes.push({
+      list.push({
         app: row.app,
         env,
         upstreams,
@@ -95,20 +122,68 @@ export function createRouteTables(deps: {
     // Stopped, not deployed yet, or without a web process: known, but nothing to send requests to.
     for (const app of codes) {
       for (const env of ENV_NAMES) {
-        if (!served.has(`${app}/${env}`)) routes.push({ app, env, upstreams: [] });
+        if (!served.has(`${app}/${env}`)) list.push({ app, env, upstreams: [] });
       }
     }
-    return { ...(deps.baseDomain ? { baseDomain: deps.baseDomain } : {}), routes };
+    return list;
   }
 
-  return {
-    refresh() {
-      const next = chain.then(async () => {
-        // With gateway workers this resolves once every worker serves the new table.
-        await deps.gateway.applyTable(await compute());
+  async function compute(): Promise<{ table: GatewayTable; seq: number }> {
+    const table = buildGatewayTable({
+      envs: await envs(),
+      appsDomain: deps.baseDomain,
+      platform: deps.platform?.(),
+      extras: deps.extras === undefined ? undefined : await deps.extras(),
+      ...(deps.health === undefined ? {} : { down: deps.health.down() }),
+    });
+    seq += 1;
+    last = { table, seq };
+    return last;
+  }
+
+  /** Runs `step` after every earlier refresh; a failure is logged and does not stop later ones. */
+  function queue<T>(step: () => Promise<T>): Promise<T> {
+    const next = chain.then(step);
+    chain = next.catch((err) => deps.logger.error({ err }, 'route table refresh failed'));
+    return next;
+  }
+
+  let pending: NodeJS.Timeout | undefined;
+  const unsubscribe = deps.health?.onChange(() => {
+    if (pending !== undefined) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      tables.refresh().catch(() => {
+        // Logged by `queue`.
       });
-      chain = next.catch((err) => deps.logger.error({ err }, 'route table refresh failed'));
-      return next;
+    }, deps.healthDebounceMs ?? 100);
+    pending.unref();
+  });
+
+  const tables: RouteTables = {
+    refresh() {
+      return queue(async () => {
+        const { table, seq: version } = await compute();
+        if (!started) return;
+        // With gateway workers this resolves once every worker serves the new table.
+        await deps.gateway.apply(table, version);
+        deps.health?.sync(table);
+      });
+    },
+    start() {
+      return queue(async () => {
+        const { table, seq: version } = await compute();
+        const listeners = await deps.gateway.start(table, version);
+        started = true;
+        deps.health?.sync(table);
+        return listeners;
+      });
+    },
+    current: () => last,
+    close() {
+      clearTimeout(pending);
+      unsubscribe?.();
     },
   };
+  return tables;
 }

@@ -1,7 +1,8 @@
 // The primary side of the multi-core gateway (design in index.ts): berthd forks N gateway worker
-// processes with `node:cluster`, sends each its settings and the current route table, broadcasts
-// every later table (and waits until each worker serves it), restarts workers that die (with
-// back-off), collects their counters on request and stops them on close.
+// processes with `node:cluster`, sends each its settings and the current gateway table, sends
+// every later table and waits until each worker serves it (a worker that does not confirm in time
+// is killed and replaced by one that starts with the current table), restarts workers that die
+// (with back-off), collects their counters on request and stops them on close.
 //
 // Why `node:cluster` rather than `child_process.fork` with a listening handle passed to each child:
 // a shared handle keeps being accepted on by whoever holds it, so berthd itself would take a share
@@ -15,10 +16,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.ts';
-import type { Gateway } from './gateway.ts';
 import { type MetricsSnapshot, mergeMetrics } from './gateway-metrics.ts';
 import { routeTableMessage } from './gateway-worker.ts';
-import type { RouteTable, RouteTableInput } from './route-table.ts';
+import type { GatewayTable } from './route-model.ts';
 import {
   isWorkerMessage,
   type PrimaryMessage,
@@ -49,13 +49,14 @@ export interface GatewayClusterOptions {
    *  workers). */
   port: number;
   host: string;
-  /** The settings every worker gets, besides its slot, the public address and berthd's API. */
-  worker: Omit<WorkerSettings, 'index' | 'port' | 'host' | 'fallback'>;
-  /** The table to serve now: what a (re)started worker gets first and what `broadcast` sends. */
-  currentTable: () => RouteTable | RouteTableInput;
+  /** The settings every worker gets, besides its slot, the public address and the gateway key. */
+  worker: Omit<WorkerSettings, 'index' | 'port' | 'host' | 'platformHeaders'>;
+  /** The table to serve now and its sequence: what a (re)started worker gets first and what
+   *  `apply` sends. */
+  currentTable: () => { table: GatewayTable; seq: number };
   /** Time allowed for all workers to listen at start (60 s). */
   startTimeoutMs?: number;
-  /** Time a worker gets to acknowledge a table before it is waited for no more (5 s). */
+  /** Time a worker gets to acknowledge a table before it is killed and replaced (5 s). */
   applyTimeoutMs?: number;
   /** Time workers get to finish requests in flight on close (5 s). */
   stopGraceMs?: number;
@@ -97,15 +98,20 @@ export interface GatewayCluster {
   /** Forks the workers now, so that they load their code while berthd still starts (migrations,
    *  recovery): they wait for `start` before they listen. Optional; `start` forks what is not. */
   preload(): void;
-  /** Has the workers (forked now unless preloaded) listen, forwarding requests that are not for an
-   *  app to `api` (berthd's loopback port; with BERTH_SHARED_ORIGIN only), or answering them with
-   *  GATEWAY_NO_ROUTE when `api` is null (the apps origin); resolves once every worker serves. */
-  start(api: { host: string; port: number } | null): Promise<void>;
+  /** Has the workers (forked now unless preloaded) listen with the current table; resolves once
+   *  every worker serves. */
+  start(): Promise<void>;
   /** Pids of the workers serving now (for tests, the log and `kill`). */
   pids(): number[];
-  /** Sends the current table to every worker; resolves once each serves it (or died, or timed
-   *  out). Before `start` there is nobody to tell: workers get the current table when they start. */
-  broadcast(): Promise<void>;
+  /** The workers serving now and the sequence of the table each serves. */
+  serving(): Array<{ pid: number; seq: number }>;
+  /**
+   * Sends the current table (sequence `seq`) to every worker; resolves once each live worker serves
+   * it. A worker that does not confirm within the apply timeout (or refuses the table) is killed
+   * and replaced by one started with the current table; rejects when a replacement does not serve
+   * it in time. Before `start` there is nobody to tell: workers get the current table when they start.
+   */
+  apply(seq: number): Promise<void>;
   /** Asks every serving worker for its counters (a worker that does not answer in 2 s is left out). */
   metrics(): Promise<ClusterMetrics>;
   /** Resolves once `count` workers serve (after a restart, say). */
@@ -127,6 +133,10 @@ interface Slot {
   startedAt: number;
   /** Crashes in a row that came soon after a start (drive the back-off). */
   quickCrashes: number;
+  /** Killed for not confirming a table: replaced at once, without back-off. */
+  replacing: boolean;
+  /** The sequence of a table the worker refused (-1: none). */
+  refusedSeq: number;
   restartTimer: NodeJS.Timeout | null;
 }
 
@@ -165,7 +175,6 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
       ? { uid: undefined, gid: undefined, cwd: undefined }
       : { uid: options.runAs.uid, gid: options.runAs.gid, cwd: path.dirname(WORKER.exec) };
 
-  let seq = 0;
   let port = options.port;
   let closing = false;
   let metricsId = 0;
@@ -183,6 +192,8 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     startedAt: 0,
     quickCrashes: 0,
     restartTimer: null,
+    replacing: false,
+    refusedSeq: -1,
   }));
 
   function changed(): void {
@@ -228,6 +239,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     slot.initialised = false;
     slot.serving = false;
     slot.appliedSeq = -1;
+    slot.refusedSeq = -1;
     slot.startedAt = Date.now();
     worker.on('message', (message: unknown) => {
       if (slot.worker === worker && isWorkerMessage(message)) onMessage(slot, message);
@@ -262,7 +274,10 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
         }
         logger.info({ worker: slot.index, pid: slot.pid, port: message.port }, 'gateway worker serving');
         // A table sent while it started may have been missed: send the newest one again.
-        if (message.seq !== seq) send(slot, routeTableMessage(table(), seq));
+        {
+          const current = options.currentTable();
+          if (message.seq !== current.seq) send(slot, routeTableMessage(current.table, current.seq));
+        }
         changed();
         return;
       case 'berth:gateway:failed':
@@ -272,6 +287,14 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
         return;
       case 'berth:gateway:applied':
         slot.appliedSeq = Math.max(slot.appliedSeq, message.seq);
+        changed();
+        return;
+      case 'berth:gateway:apply-failed':
+        logger.error(
+          { worker: slot.index, seq: message.seq, reason: message.message },
+          'gateway worker refused a table',
+        );
+        slot.refusedSeq = Math.max(slot.refusedSeq, message.seq);
         changed();
         return;
       case 'berth:gateway:metrics-reply':
@@ -285,11 +308,12 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
   function init(slot: Slot): void {
     if (settings === undefined || slot.initialised) return;
     slot.initialised = true;
+    const current = options.currentTable();
     send(slot, {
       type: 'berth:gateway:init',
       settings: { ...settings, index: slot.index },
-      table: table(),
-      seq,
+      table: current.table,
+      seq: current.seq,
     });
   }
 
@@ -309,14 +333,50 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     changed();
     if (closing || !running) return;
     const lived = Date.now() - slot.startedAt;
-    slot.quickCrashes = lived >= STABLE_AFTER_MS ? 0 : slot.quickCrashes + 1;
-    const delay = Math.min(restartDelayMs * 2 ** Math.max(0, slot.quickCrashes - 1), MAX_RESTART_DELAY_MS);
+    const replacing = slot.replacing;
+    slot.replacing = false;
+    if (!replacing) slot.quickCrashes = lived >= STABLE_AFTER_MS ? 0 : slot.quickCrashes + 1;
+    const delay = replacing
+      ? 0
+      : Math.min(restartDelayMs * 2 ** Math.max(0, slot.quickCrashes - 1), MAX_RESTART_DELAY_MS);
     logger.warn(
       { worker: slot.index, pid: slot.pid, code, signal, restartInMs: delay },
       'gateway worker exited; restarting it',
     );
     slot.restartTimer = setTimeout(() => fork(slot), delay);
     slot.restartTimer.unref();
+  }
+
+  /** A live worker that was given a table (at init or since) and does not serve `seq` yet. */
+  function behind(slot: Slot, seq: number): boolean {
+    return slot.worker !== null && slot.initialised && slot.appliedSeq < seq;
+  }
+
+  async function apply(seq: number): Promise<void> {
+    if (!startedOnce || closing) return;
+    const message = routeTableMessage(options.currentTable().table, seq);
+    for (const slot of slots) if (slot.initialised) send(slot, message);
+    const refused = (s: Slot) => s.refusedSeq >= seq;
+    await until(() => slots.every((s) => !behind(s, seq)) || slots.some(refused), applyTimeoutMs);
+    const late = slots.filter((s) => behind(s, seq));
+    if (late.length === 0) return;
+    // Nobody may route with an older table once this resolves: the late ones are replaced by
+    // workers that start with the current table.
+    logger.warn(
+      { workers: late.map((s) => s.index), pids: late.map((s) => s.pid), seq },
+      'gateway workers did not confirm the table in time; replacing them',
+    );
+    for (const slot of late) {
+      slot.replacing = true;
+      slot.worker?.process.kill('SIGKILL');
+    }
+    const replaced = await until(
+      () => closing || late.every((s) => s.serving && s.appliedSeq >= seq && !refused(s)),
+      options.startTimeoutMs ?? 60_000,
+    );
+    if (!replaced && !closing) {
+      throw new Error(`gateway workers ${late.map((s) => s.index).join(', ')} do not serve table ${seq}`);
+    }
   }
 
   async function close(): Promise<void> {
@@ -340,12 +400,6 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     }
   }
 
-  /** The current table as plain data. */
-  function table(): RouteTableInput {
-    const current = options.currentTable();
-    return 'toInput' in current ? current.toInput() : current;
-  }
-
   function forkAll(): void {
     if (forked) return;
     forked = true;
@@ -360,7 +414,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     forkAll();
   }
 
-  async function start(api: { host: string; port: number } | null): Promise<void> {
+  async function start(): Promise<void> {
     if (startedOnce) throw new Error('the gateway cluster was started already');
     if (closing) throw new Error('the gateway cluster is closed');
     if (!cluster.isPrimary) throw new Error('gateway workers are forked from the primary process only');
@@ -375,7 +429,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
       ...options.worker,
       port: options.port,
       host: options.host,
-      fallback: api === null ? null : { host: api.host, port: api.port, headers: [GATEWAY_KEY_HEADER, key] },
+      platformHeaders: [GATEWAY_KEY_HEADER, key],
     };
     if (forked) {
       // Preloaded workers that are ready get their settings now, the others when they say hello.
@@ -405,23 +459,8 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     preload,
     start,
     pids: () => slots.filter((s) => s.serving).map((s) => s.pid),
-    async broadcast() {
-      if (!startedOnce || closing) return;
-      const version = ++seq;
-      const message = routeTableMessage(table(), version);
-      for (const slot of slots) if (slot.initialised) send(slot, message);
-      const applied = await until(
-        () => slots.every((s) => !s.serving || s.appliedSeq >= version),
-        applyTimeoutMs,
-      );
-      if (!applied) {
-        const late = slots.filter((s) => s.serving && s.appliedSeq < version).map((s) => s.index);
-        logger.warn(
-          { workers: late, seq: version },
-          'gateway workers did not confirm the route table in time',
-        );
-      }
-    },
+    serving: () => slots.filter((s) => s.serving).map((s) => ({ pid: s.pid, seq: s.appliedSeq })),
+    apply,
     async metrics() {
       const id = ++metricsId;
       const replies = new Map<number, MetricsSnapshot>();
@@ -442,40 +481,6 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
       if (!ok) throw new Error(`${count} gateway workers were not serving within ${timeoutMs} ms`);
     },
     close,
-  };
-}
-
-/**
- * berthd's gateway when workers serve the apps port: the in-process gateway keeps the table and the
- * upstreams' health (for the API's instance views), and with BERTH_SHARED_ORIGIN serves berthd's
- * loopback port; every table also goes to the workers, and `applyTable` resolves once they all serve
- * it, so that the engine drains old instances only after no worker routes to them any more.
- */
-export function clusteredGateway(local: Gateway, workers: GatewayCluster): Gateway {
-  return {
-    get handleRequest() {
-      return local.handleRequest;
-    },
-    get handleUpgrade() {
-      return local.handleUpgrade;
-    },
-    get table() {
-      return local.table;
-    },
-    get metrics() {
-      return local.metrics;
-    },
-    get upstreams() {
-      return local.upstreams;
-    },
-    get health() {
-      return local.health;
-    },
-    async applyTable(table) {
-      await local.applyTable(table);
-      await workers.broadcast();
-    },
-    close: () => local.close(),
   };
 }
 

@@ -1,26 +1,25 @@
 // The worker side of the multi-core gateway (design in index.ts): a process that serves the
-// gateway on the shared public port and applies the route tables its primary sends over IPC.
+// gateway on the shared public port and applies the gateway tables its primary sends over IPC.
 import type http from 'node:http';
 import type { Logger } from '../logger.ts';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connection-guard.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 import { closeServer, createGatewayServer, listenServer } from './gateway-server.ts';
-import { createRouteTable, type RouteTable, type RouteTableInput } from './route-table.ts';
+import type { GatewayTable } from './route-model.ts';
 
 export const ROUTE_TABLE_MESSAGE = 'berth:gateway:route-table';
 
 /** What the primary sends a worker: the table as plain data (survives structuredClone / JSON). */
 export interface RouteTableMessage {
   type: typeof ROUTE_TABLE_MESSAGE;
-  table: RouteTableInput;
+  table: GatewayTable;
   /** Version of the table; a berthd worker acknowledges it once it serves the table. */
   seq?: number;
 }
 
-/** Serialises a table for IPC. */
-export function routeTableMessage(table: RouteTable | RouteTableInput, seq?: number): RouteTableMessage {
-  const input = 'toInput' in table ? table.toInput() : table;
-  const message: RouteTableMessage = { type: ROUTE_TABLE_MESSAGE, table: structuredClone(input) };
+/** A table for IPC (plain data: the channel serialises it). */
+export function routeTableMessage(table: GatewayTable, seq?: number): RouteTableMessage {
+  const message: RouteTableMessage = { type: ROUTE_TABLE_MESSAGE, table };
   if (seq !== undefined) message.seq = seq;
   return message;
 }
@@ -37,7 +36,7 @@ export function isRouteTableMessage(message: unknown): message is RouteTableMess
 /** Sends a table to every worker (the primary's side; `cluster.workers` values fit). */
 export function broadcastRouteTable(
   workers: Iterable<{ send(message: RouteTableMessage): unknown } | undefined>,
-  table: RouteTable | RouteTableInput,
+  table: GatewayTable,
 ): void {
   const message = routeTableMessage(table);
   for (const worker of workers) worker?.send(message);
@@ -59,7 +58,7 @@ export interface GatewayWorkerOptions {
    *  tables itself (`applyTable`), as the berthd worker process (worker-main.ts) does. */
   channel?: IpcChannel | null;
   /** A table to serve until the first message arrives. */
-  table?: RouteTableInput;
+  table?: GatewayTable;
   /** Header timeout and per-address connection cap (trusted proxies from `gateway.trustProxy`). */
   limits?: Omit<ConnectionLimits, 'trustProxy'>;
 }
@@ -68,29 +67,29 @@ export interface GatewayWorker {
   readonly gateway: Gateway;
   readonly server: http.Server;
   readonly port: number;
-  /** Applies a table (what an IPC message does); false when the table was rejected. */
-  applyTable(table: RouteTableInput): boolean;
+  /** Applies a table (what an IPC message does); the error when the table was rejected. */
+  applyTable(table: GatewayTable): Error | null;
   close(): Promise<void>;
 }
 
 export async function startGatewayWorker(options: GatewayWorkerOptions): Promise<GatewayWorker> {
   const logger = options.logger;
   const gateway = createGateway({ ...options.gateway, logger });
-  if (options.table !== undefined) gateway.applyTable(createRouteTable(options.table));
+  if (options.table !== undefined) gateway.applyTable(options.table);
 
   const server = createGatewayServer(gateway, {
     ...(options.limits ?? DEFAULT_CONNECTION_LIMITS),
     ...(options.gateway?.trustProxy === undefined ? {} : { trustProxy: options.gateway.trustProxy }),
   });
 
-  const applyTable = (input: RouteTableInput): boolean => {
+  const applyTable = (table: GatewayTable): Error | null => {
     try {
-      gateway.applyTable(createRouteTable(input));
-      return true;
+      gateway.applyTable(table);
+      return null;
     } catch (err) {
       // A bad table keeps the previous one serving.
       logger.error({ err }, 'route table rejected');
-      return false;
+      return err as Error;
     }
   };
   const onMessage = (message: unknown): void => {

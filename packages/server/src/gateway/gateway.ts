@@ -1,21 +1,28 @@
-// The built-in gateway: upstream registry + proxy + active health checks behind one `applyTable`.
-// Hook `handleRequest` / `handleUpgrade` to an http.Server's 'request' / 'upgrade' events.
+// The built-in gateway in one process: upstream registry + proxy behind one synchronous
+// `applyTable`. Hook `handleRequest` / `handleUpgrade` to an http.Server's (or an https.Server's)
+// 'request' / 'upgrade' events. It runs no active health checks: the control plane does
+// (health-monitor.ts) and marks failed upstreams `down` in the table. Passive detection is local:
+// an upstream that refuses a connection is skipped for `passiveRetryMs`, then tried again.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
-import { createHealthChecker, type HealthChecker, type HealthCheckSettings } from './health-checker.ts';
 import { createProxy, type ProxyFallback } from './proxy.ts';
-import type { RequestDoneInfo } from './proxy-context.ts';
-import { createRouteTable, type RouteTable, type RouteTableInput, type UpstreamSpec } from './route-table.ts';
+import type { PlatformPool, RequestDoneInfo } from './proxy-context.ts';
+import { checkGatewayTable, type GatewayTable, type UpstreamServer } from './route-model.ts';
 import type { TrustProxySetting } from './trusted-proxies.ts';
-import { createUpstreamRegistry, type UpstreamPoolOptions, type UpstreamRegistry } from './upstreams.ts';
+import {
+  createUpstreamRegistry,
+  type Upstream,
+  type UpstreamPoolOptions,
+  type UpstreamRegistry,
+} from './upstreams.ts';
 
 export interface GatewayOptions {
   logger: Logger;
   /** Upstream connection pools of app instances: connections per instance (64; 0 for no limit),
    *  connect timeout (5 s), keep-alive, and how long a pool without requests stays open (60 s; made
-   *  again on the next request). The pool to berthd (`fallbackUpstream`) has no connection limit. */
+   *  again on the next request). The pool to berthd (platform routes) has no connection limit. */
   pool?: UpstreamPoolOptions;
   /** Time allowed for an app to start answering (60 s). */
   headersTimeoutMs?: number;
@@ -24,59 +31,68 @@ export interface GatewayOptions {
   /** Peers whose X-Forwarded-* and X-Request-Id are believed (BERTH_TRUST_PROXY); default none. */
   trustProxy?: TrustProxySetting;
   onRequestDone?: (info: RequestDoneInfo) => void;
-  fallback?: ProxyFallback;
-  /** Or: proxy requests that are not for an app (API, console) to this address, path unchanged. A
-   *  refused connection takes it out for a second only; it has no active checks. */
-  fallbackUpstream?: {
-    host: string;
-    port: number;
-    /** Extra headers on every forwarded request (flat `[name, value, …]`). */
-    headers?: readonly string[];
-  };
-  /** Default settings of active checks, or false for none (passive detection only: an upstream
-   *  marked down then stays down until the next table is applied). */
-  healthChecks?: false | Partial<HealthCheckSettings>;
+  /** Serves `platform` routes in this process (berthd's API and console on the same server). */
+  platformHandler?: ProxyFallback;
+  /** Extra headers on requests proxied to a platform target (flat `[name, value, …]`): the
+   *  gateway key berthd trusts X-Forwarded-* with. */
+  platformHeaders?: readonly string[];
+  /** How long an upstream that refused a connection is skipped before it is tried again (1 s). */
+  passiveRetryMs?: number;
+  /** The HTTPS listener's port, for hosts with `httpsRedirect`. */
+  httpsPort?: () => number | undefined;
 }
 
 export interface Gateway {
   readonly handleRequest: (req: IncomingMessage, res: ServerResponse) => void;
   readonly handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-  readonly table: RouteTable;
+  readonly table: GatewayTable;
   readonly metrics: GatewayMetrics;
   readonly upstreams: UpstreamRegistry;
-  readonly health: HealthChecker | null;
-  /** Swaps in a new table atomically (requests in flight finish on the upstreams they started on).
-   *  In-process this is done on return; a multi-core gateway (gateway-cluster.ts) also sends the
-   *  table to its workers and resolves once each of them serves it. */
-  applyTable(table: RouteTable | RouteTableInput): void | Promise<void>;
-  /** Stops health checks and closes every upstream connection. */
+  /**
+   * Swaps in a new table atomically (requests in flight finish on the upstreams they started on).
+   * Throws GatewayTableError for a malformed table, which changes nothing.
+   */
+  applyTable(table: GatewayTable): void;
+  /** Closes every upstream connection. */
   close(): Promise<void>;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger.child({ mod: 'gateway' });
   const metrics = createGatewayMetrics();
+  const passiveRetryMs = options.passiveRetryMs ?? 1_000;
   const upstreams = createUpstreamRegistry({
     logger,
     ...(options.pool === undefined ? {} : { pool: options.pool }),
   });
-  let fallbackRegistry: UpstreamRegistry | undefined;
-  if (options.fallbackUpstream !== undefined) {
-    // berthd on loopback, with no limit on connections: long-lived requests (log streams) must not
-    // hold up every other API call, and app pools are separate.
-    const registry = createUpstreamRegistry({ logger, pool: { ...options.pool, connections: 0 } });
-    const { host, port } = options.fallbackUpstream;
-    registry.sync([{ id: 'berthd', host, port }]);
-    registry.onChange((upstream, up) => {
-      if (!up) setTimeout(() => registry.markUp(upstream, 'retrying the fallback'), 1_000).unref();
-    });
-    fallbackRegistry = registry;
-  }
-  const fallbackUpstream = fallbackRegistry?.get('berthd');
+  // berthd on loopback, with no limit on connections: long-lived requests (log streams) must not
+  // hold up every other API call, and app pools are separate.
+  const platformRegistry = createUpstreamRegistry({ logger, pool: { ...options.pool, connections: 0 } });
+  const platformPool: PlatformPool = {
+    registry: platformRegistry,
+    upstream(host, port) {
+      const id = `berthd@${host}:${port}`;
+      let upstream = platformRegistry.get(id);
+      if (upstream === undefined) {
+        platformRegistry.sync([...platformRegistry.list(), { id, host, port }]);
+        upstream = platformRegistry.get(id)!;
+      }
+      return upstream;
+    },
+  };
+  const retryLater = (registry: UpstreamRegistry) => (upstream: Upstream, up: boolean) => {
+    if (up) return;
+    setTimeout(() => {
+      if (!upstream.retired) registry.markUp(upstream, 'trying it again after a refused connection');
+    }, passiveRetryMs).unref();
+  };
+  upstreams.onChange(retryLater(upstreams));
+  platformRegistry.onChange(retryLater(platformRegistry));
   const proxy = createProxy({
     logger,
     registry: upstreams,
     metrics,
+    platformPool,
     ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
     ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: options.bodyTimeoutMs }),
     ...(options.pool?.connectTimeoutMs === undefined
@@ -84,18 +100,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       : { connectTimeoutMs: options.pool.connectTimeoutMs }),
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     ...(options.onRequestDone === undefined ? {} : { onRequestDone: options.onRequestDone }),
-    ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
-    ...(fallbackUpstream === undefined || fallbackRegistry === undefined
-      ? {}
-      : { fallbackUpstream: { upstream: fallbackUpstream, registry: fallbackRegistry } }),
-    ...(options.fallbackUpstream?.headers === undefined
-      ? {}
-      : { fallbackHeaders: options.fallbackUpstream.headers }),
+    ...(options.platformHandler === undefined ? {} : { platformHandler: options.platformHandler }),
+    ...(options.platformHeaders === undefined ? {} : { platformHeaders: options.platformHeaders }),
+    ...(options.httpsPort === undefined ? {} : { httpsPort: options.httpsPort }),
   });
-  const health =
-    options.healthChecks === false
-      ? null
-      : createHealthChecker({ registry: upstreams, logger, defaults: options.healthChecks ?? {} });
 
   return {
     handleRequest: proxy.handleRequest,
@@ -105,22 +113,24 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     metrics,
     upstreams,
-    health,
-    applyTable(input) {
-      const table = 'resolve' in input ? input : createRouteTable(input);
-      const specs: UpstreamSpec[] = [];
-      for (const route of table.routes) for (const upstream of route.upstreams) specs.push(upstream);
+    applyTable(table) {
+      checkGatewayTable(table);
+      const specs: UpstreamServer[] = [];
+      const platforms = new Set<string>();
+      for (const route of table.routes) {
+        const target = route.target;
+        if (target.kind === 'proxy') for (const upstream of target.upstreams) specs.push(upstream);
+        else if (target.kind === 'platform') platforms.add(`berthd@${target.host}:${target.port}`);
+      }
       // All synchronous: no request can see the registry and the table out of step.
       upstreams.sync(specs);
+      platformRegistry.sync(platformRegistry.list().filter((u) => platforms.has(u.id)));
       proxy.setTable(table);
-      if (health !== null) health.sync(table);
-      else for (const upstream of upstreams.list()) upstreams.markUp(upstream, 'a new route table lists it');
       logger.info({ routes: table.routes.length, upstreams: specs.length }, 'route table applied');
     },
     async close() {
-      await health?.stop();
       await upstreams.close();
-      await fallbackRegistry?.close();
+      await platformRegistry.close();
     },
   };
 }

@@ -14,7 +14,7 @@
 // (`berth.yaml`, `berth.yml`), which is never part of a site.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { StaticSiteSpec } from './route-table.ts';
+import type { StaticSiteSpec } from './route-model.ts';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const OPEN_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;

@@ -1,9 +1,24 @@
 // What the request handler, the exchange and the tunnel share: the current table joined with the
 // live upstreams (one object swapped atomically), the counters, the timeouts and the done-hook.
+//
+// Balancing: each app environment (`route.app`) has one balancer, shared by every route that
+// serves it (its path, its host, its custom domains), so that they share counters and rotation.
+// Smooth weighted round robin (as nginx does it) among the primary upstreams that are up; the
+// backup servers, the same way, only when no primary is. An upstream the control plane marked
+// `down` is not in the balancer at all; one the proxy saw refuse a connection is skipped (`up`
+// false) until the registry brings it back (gateway.ts).
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../logger.ts';
 import type { GatewayMetrics, RouteCounters } from './gateway-metrics.ts';
-import type { GatewayEnv, Route, RouteTable } from './route-table.ts';
+import { createRouteMatcher, normaliseHost, type RouteMatcher } from './route-matcher.ts';
+import type {
+  GatewayEnv,
+  GatewayRoute,
+  GatewayTable,
+  HostSettings,
+  StaticSiteSpec,
+  UpstreamServer,
+} from './route-model.ts';
 import type { ProxyTrust } from './trusted-proxies.ts';
 import type { Upstream, UpstreamRegistry } from './upstreams.ts';
 
@@ -26,23 +41,55 @@ export interface RequestDoneInfo {
   error?: string;
 }
 
+/** The balancing state and counters of one app environment (or of berthd's platform route). */
 export interface RouteState {
-  readonly route: Route;
-  /** The route's upstreams, in table order, as live registry objects. */
-  readonly upstreams: readonly Upstream[];
+  /** `code/env` (the counters' key), or `(berthd)/platform`. */
+  readonly key: string;
+  /** Key of this balancer in the snapshot: the retry after a failure finds the current one. */
+  readonly balancerKey: string;
+  readonly app: string | null;
+  readonly env: GatewayEnv | null;
   readonly counters: RouteCounters;
   /** The registry its upstreams belong to (their pools and up/down state). */
   readonly registry: UpstreamRegistry;
   /** An app's route; false for berthd's own API behind the gateway, whose cookies pass untouched. */
   readonly toApp: boolean;
-  /** Rotating start of the balancing scan. */
-  next: number;
+  readonly primaries: Balanced;
+  readonly backups: Balanced;
+}
+
+/** One group of servers under smooth weighted round robin. */
+export interface Balanced {
+  readonly upstreams: readonly Upstream[];
+  readonly weights: readonly number[];
+  /** The running scores of smooth weighted round robin. */
+  readonly current: number[];
+}
+
+/** A route of the table, joined with its app's state. */
+export interface RouteEntry {
+  readonly route: GatewayRoute;
+  /** Null for targets that send no request anywhere and count nowhere (platform ACME answers). */
+  readonly state: RouteState | null;
+  readonly stripPrefix: boolean;
+  readonly site: Readonly<StaticSiteSpec> | undefined;
 }
 
 /** A table and the live state of its routes; replaced as a whole on every table swap. */
 export interface Snapshot {
-  readonly table: RouteTable;
-  readonly routes: ReadonlyMap<string, RouteState>;
+  readonly table: GatewayTable;
+  readonly matcher: RouteMatcher;
+  /** By route id. */
+  readonly entries: ReadonlyMap<string, RouteEntry>;
+  /** By balancer key (for the retry of a failed attempt). */
+  readonly balancers: ReadonlyMap<string, RouteState>;
+  /** Host settings by exact host and by wildcard suffix (`.example.com`); empty maps when none. */
+  readonly hosts: HostSettingsIndex;
+}
+
+export interface HostSettingsIndex {
+  readonly size: number;
+  get(host: string): HostSettings | undefined;
 }
 
 export interface ProxyContext {
@@ -58,49 +105,188 @@ export interface ProxyContext {
   readonly onRequestDone: ((info: RequestDoneInfo) => void) | undefined;
 }
 
+/** Where platform targets go when they are proxied (not served by a handler in this process). */
+export interface PlatformPool {
+  registry: UpstreamRegistry;
+  /** The registry's upstream for `host:port` (added on first use). */
+  upstream(host: string, port: number): Upstream;
+}
+
 export function buildSnapshot(
-  table: RouteTable,
+  table: GatewayTable,
   registry: UpstreamRegistry,
   metrics: GatewayMetrics,
+  platform: PlatformPool | null,
 ): Snapshot {
-  const routes = new Map<string, RouteState>();
+  const entries = new Map<string, RouteEntry>();
+  const balancers = new Map<string, RouteState>();
   for (const route of table.routes) {
-    const upstreams: Upstream[] = [];
-    for (const spec of route.upstreams) {
-      const upstream = registry.get(spec.id);
-      if (upstream !== undefined) upstreams.push(upstream);
+    const target = route.target;
+    let state: RouteState | null = null;
+    let stripPrefix = false;
+    let site: Readonly<StaticSiteSpec> | undefined;
+    const appKey = route.app === undefined ? null : `${route.app.code}/${route.app.env}`;
+    if (target.kind === 'proxy') {
+      stripPrefix = target.stripPrefix;
+      const servers = target.upstreams;
+      const balancerKey = `${appKey ?? `(route)/${route.id}`} ${signature(servers)}`;
+      state = balancers.get(balancerKey) ?? null;
+      if (state === null) {
+        state = newState(appKey ?? `(route)/${route.id}`, balancerKey, route, servers, registry, metrics);
+        balancers.set(balancerKey, state);
+      }
+    } else if (target.kind === 'platform') {
+      const balancerKey = `(berthd)/platform ${target.host}:${target.port}`;
+      state = balancers.get(balancerKey) ?? null;
+      if (state === null) {
+        const upstreams: Upstream[] = platform === null ? [] : [platform.upstream(target.host, target.port)];
+        state = {
+          key: '(berthd)/platform',
+          balancerKey,
+          app: '(berthd)',
+          env: 'prod',
+          counters: metrics.counters('(berthd)', 'prod', '(berthd)/platform'),
+          registry: platform?.registry ?? registry,
+          toApp: false,
+          primaries: { upstreams, weights: upstreams.map(() => 1), current: upstreams.map(() => 0) },
+          backups: { upstreams: [], weights: [], current: [] },
+        };
+        balancers.set(balancerKey, state);
+      }
+    } else if (appKey !== null) {
+      // Static sites, redirects and fixed answers of an app count on the app's counters.
+      if (target.kind === 'static') site = target.site;
+      const balancerKey = `${appKey} (none)`;
+      state = balancers.get(balancerKey) ?? null;
+      if (state === null) {
+        state = newState(appKey, balancerKey, route, [], registry, metrics);
+        balancers.set(balancerKey, state);
+      }
+    } else if (target.kind === 'static') {
+      site = target.site;
     }
-    routes.set(route.key, {
-      route,
-      upstreams,
-      counters: metrics.counters(route.app, route.env, route.key),
-      registry,
-      toApp: true,
-      next: 0,
-    });
+    entries.set(route.id, { route, state, stripPrefix, site });
   }
-  return { table, routes };
+  return {
+    table,
+    matcher: createRouteMatcher(table),
+    entries,
+    balancers,
+    hosts: hostSettingsIndex(table.hosts ?? []),
+  };
+}
+
+function newState(
+  key: string,
+  balancerKey: string,
+  route: GatewayRoute,
+  servers: readonly UpstreamServer[],
+  registry: UpstreamRegistry,
+  metrics: GatewayMetrics,
+): RouteState {
+  const primaries: Upstream[] = [];
+  const primaryWeights: number[] = [];
+  const backups: Upstream[] = [];
+  const backupWeights: number[] = [];
+  for (const server of servers) {
+    if (server.down === true) continue;
+    const upstream = registry.get(server.id);
+    if (upstream === undefined) continue;
+    if (server.backup === true) {
+      backups.push(upstream);
+      backupWeights.push(server.weight ?? 1);
+    } else {
+      primaries.push(upstream);
+      primaryWeights.push(server.weight ?? 1);
+    }
+  }
+  const app = route.app;
+  return {
+    key,
+    balancerKey,
+    app: app?.code ?? null,
+    env: app?.env ?? null,
+    counters: metrics.counters(app?.code ?? '(none)', app?.env ?? 'prod', key),
+    registry,
+    toApp: true,
+    primaries: { upstreams: primaries, weights: primaryWeights, current: primaries.map(() => 0) },
+    backups: { upstreams: backups, weights: backupWeights, current: backups.map(() => 0) },
+  };
+}
+
+/** Identifies an upstream list with its weights and roles (routes of one app normally share one). */
+function signature(servers: readonly UpstreamServer[]): string {
+  let text = '';
+  for (const s of servers) {
+    text += `${s.id}:${s.weight ?? 1}${s.backup === true ? 'b' : ''}${s.down === true ? 'd' : ''},`;
+  }
+  return text;
+}
+
+function hostSettingsIndex(list: readonly HostSettings[]): HostSettingsIndex {
+  const exact = new Map<string, HostSettings>();
+  const wildcard = new Map<string, HostSettings>();
+  for (const settings of list) {
+    if (settings.host.startsWith('*.')) wildcard.set(settings.host.slice(1), settings);
+    else exact.set(settings.host, settings);
+  }
+  return {
+    size: list.length,
+    get(rawHost) {
+      const host = normaliseHost(rawHost);
+      const found = exact.get(host);
+      if (found !== undefined) return found;
+      const dot = host.indexOf('.');
+      return dot > 0 ? wildcard.get(host.slice(dot)) : undefined;
+    },
+  };
 }
 
 /**
- * Least-in-flight among the healthy upstreams, scanning from a rotating start so that ties (the
- * common case at low load) go round robin. `exclude` is the upstream that just failed.
+ * The next upstream of an app among the primaries that are up, else among the backups that are up
+ * (`exclude` is the upstream that just failed; null: none is up): the one with the fewest requests
+ * in flight for its weight, ties (the usual case at low load) broken by smooth weighted round robin,
+ * so that shares follow the weights and a busy instance gets no more until it catches up.
  */
 export function pickUpstream(state: RouteState, exclude: Upstream | null): Upstream | null {
-  const list = state.upstreams;
+  return pickFrom(state.primaries, exclude) ?? pickFrom(state.backups, exclude);
+}
+
+function pickFrom(group: Balanced, exclude: Upstream | null): Upstream | null {
+  const list = group.upstreams;
   const n = list.length;
   if (n === 0) return null;
-  const start = state.next++ % n;
-  if (state.next > 1e9) state.next = 0;
-  let best: Upstream | null = null;
-  for (let i = 0; i < n; i++) {
-    let index = start + i;
-    if (index >= n) index -= n;
-    const upstream = list[index]!;
-    if (!upstream.up || upstream === exclude) continue;
-    if (best === null || upstream.inFlight < best.inFlight) best = upstream;
+  if (n === 1) {
+    const only = list[0]!;
+    return only.up && only !== exclude ? only : null;
   }
-  return best;
+  const { weights, current } = group;
+  // The lowest load (requests in flight per unit of weight) among the servers that are up…
+  let least = -1;
+  for (let i = 0; i < n; i++) {
+    const upstream = list[i]!;
+    if (!upstream.up || upstream === exclude) continue;
+    // inFlight / weight, compared without dividing.
+    if (least === -1 || upstream.inFlight * weights[least]! < list[least]!.inFlight * weights[i]!) least = i;
+  }
+  if (least === -1) return null;
+  // …then smooth weighted round robin among the servers at that load (only they gain credit, so
+  // that a busy server does not come back with a burst of it).
+  const leastLoad = list[least]!.inFlight;
+  const leastWeight = weights[least]!;
+  let total = 0;
+  let best = -1;
+  for (let i = 0; i < n; i++) {
+    const upstream = list[i]!;
+    if (!upstream.up || upstream === exclude) continue;
+    const weight = weights[i]!;
+    if (upstream.inFlight * leastWeight !== leastLoad * weight) continue;
+    current[i]! += weight;
+    total += weight;
+    if (best === -1 || current[i]! > current[best]!) best = i;
+  }
+  current[best]! -= total;
+  return list[best]!;
 }
 
 export type FailureKind =
@@ -160,8 +346,8 @@ export function report(
   const hook = ctx.onRequestDone;
   if (hook === undefined) return;
   const info: RequestDoneInfo = {
-    app: state === null ? null : state.route.app,
-    env: state === null ? null : state.route.env,
+    app: state === null ? null : state.app,
+    env: state === null ? null : state.env,
     upstream,
     method: req.method ?? 'GET',
     url: req.url ?? '',

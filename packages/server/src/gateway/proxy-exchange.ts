@@ -158,7 +158,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       (kind === 'refused' || kind === 'connect-timeout' || kind === 'reset' || kind === 'closed')
     ) {
       // Retry on the current table's version of the route: it may have been swapped meanwhile.
-      const state = this.ctx.snapshot.routes.get(this.state.route.key);
+      const state = this.ctx.snapshot.balancers.get(this.state.balancerKey);
       const next = state === undefined ? null : pickUpstream(state, upstream);
       if (next !== null) {
         this.send(next);

@@ -1,5 +1,8 @@
-// The gateway's request handler for Node's http.Server: resolve the route, pick a healthy upstream,
-// forward with undici (see proxy-exchange.ts), or tunnel an Upgrade request (see tunnel.ts).
+// The gateway's request handler for Node's http.Server: match the route (route-matcher.ts), then
+// answer by its target: forward to an upstream the balancer picks with undici (proxy-exchange.ts),
+// or tunnel an Upgrade request (tunnel.ts); serve a static site's files; redirect; answer a fixed
+// body; or hand the request to berthd's API and console (the platform target: a handler in this
+// process, or a proxied pool to berthd's loopback port from a gateway worker).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
@@ -10,21 +13,24 @@ import { errorStatus, sendGatewayError, sendRedirect, writeGatewayErrorToSocket 
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import {
   buildSnapshot,
+  type PlatformPool,
   type ProxyContext,
   pickUpstream,
   type RequestDoneInfo,
+  type RouteEntry,
   type RouteState,
   report,
 } from './proxy-context.ts';
 import { ProxyExchange } from './proxy-exchange.ts';
-import { emptyRouteTable, type Route, type RouteTable } from './route-table.ts';
+import type { RouteMatch } from './route-matcher.ts';
+import { emptyGatewayTable, type GatewayTable } from './route-model.ts';
 import { createStaticFiles, type StaticSite } from './static-files.ts';
 import { createProxyTrust, type TrustProxySetting } from './trusted-proxies.ts';
 import { openTunnel } from './tunnel.ts';
-import type { Upstream, UpstreamRegistry } from './upstreams.ts';
+import type { UpstreamRegistry } from './upstreams.ts';
 
 export interface ProxyFallback {
-  /** Requests not addressed to the gateway (berthd's API and console). */
+  /** A request for a `platform` route, served in this process (berthd's API and console). */
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
@@ -33,7 +39,7 @@ export interface ProxyOptions {
   logger: Logger;
   registry: UpstreamRegistry;
   metrics: GatewayMetrics;
-  table?: RouteTable;
+  table?: GatewayTable;
   /** Time allowed for the app to start answering. Default 60 s. */
   headersTimeoutMs?: number;
   /** Longest silence while the app sends its response body. Default 120 s. */
@@ -43,22 +49,21 @@ export interface ProxyOptions {
   /** Peers whose X-Forwarded-* and X-Request-Id are believed (trusted-proxies.ts). Default none. */
   trustProxy?: TrustProxySetting;
   onRequestDone?: (info: RequestDoneInfo) => void;
-  /** Where requests that are not for an app go; without it (or `fallbackUpstream`) they get
-   *  GATEWAY_NO_ROUTE. */
-  fallback?: ProxyFallback;
-  /** Or: proxy requests that are not for an app to this upstream of its own registry (pool), path
-   *  unchanged (a gateway worker forwarding berthd's API and console to the primary process).
-   *  X-Forwarded-For is rewritten as for apps: berthd sees the address we saw unless the peer is a
-   *  trusted proxy. */
-  fallbackUpstream?: { upstream: Upstream; registry: UpstreamRegistry };
-  /** Extra headers (flat `[name, value, …]`) on requests sent to `fallbackUpstream`. */
-  fallbackHeaders?: readonly string[];
+  /** Serves `platform` routes in this process (berthd in front of its own API) instead of
+   *  proxying them to the target's address. */
+  platformHandler?: ProxyFallback;
+  /** Proxies `platform` routes (a gateway worker forwarding to berthd's loopback port): the pool. */
+  platformPool?: PlatformPool;
+  /** Extra headers (flat `[name, value, …]`) on requests proxied to a platform target. */
+  platformHeaders?: readonly string[];
+  /** The HTTPS listener's port, for `httpsRedirect` hosts (unset: no HTTPS, nothing redirected). */
+  httpsPort?: () => number | undefined;
 }
 
 export interface Proxy {
-  readonly table: RouteTable;
+  readonly table: GatewayTable;
   /** Swaps the table in one assignment. The registry must already hold its upstreams. */
-  setTable(table: RouteTable): void;
+  setTable(table: GatewayTable): void;
   /** `(req, res)` for `http.createServer` / the server's 'request' event. */
   readonly handleRequest: (req: IncomingMessage, res: ServerResponse) => void;
   /** For the server's 'upgrade' event (WebSocket and other Upgrade requests). */
@@ -66,15 +71,14 @@ export interface Proxy {
 }
 
 export function createProxy(options: ProxyOptions): Proxy {
-  const { registry, metrics, fallback } = options;
-  const fallbackHeaders = options.fallbackHeaders ?? [];
+  const { registry, metrics } = options;
+  const platformHandler = options.platformHandler;
+  const platformPool = options.platformPool ?? null;
+  const platformHeaders = options.platformHeaders ?? [];
+  const httpsPort = options.httpsPort ?? (() => undefined);
   const staticFiles = createStaticFiles({ logger: options.logger });
-  const fallbackState =
-    options.fallbackUpstream === undefined
-      ? null
-      : fallbackRoute(options.fallbackUpstream.upstream, options.fallbackUpstream.registry, metrics);
   const ctx: ProxyContext = {
-    snapshot: buildSnapshot(options.table ?? emptyRouteTable(), registry, metrics),
+    snapshot: buildSnapshot(options.table ?? emptyGatewayTable(), registry, metrics, platformPool),
     registry,
     metrics,
     logger: options.logger,
@@ -90,50 +94,107 @@ export function createProxy(options: ProxyOptions): Proxy {
     const snapshot = ctx.snapshot;
     const url = req.url ?? '/';
     const host = findHost(req.rawHeaders);
-    const resolved = snapshot.table.resolve(host, url);
-    if (resolved === null && fallback !== undefined && !snapshot.table.claims(host, url)) {
-      fallback.request(req, res);
+    const socket = req.socket as TLSSocket;
+    const encrypted = socket.encrypted === true;
+    const settings = snapshot.hosts.size > 0 && host !== undefined ? snapshot.hosts.get(host) : undefined;
+    const matched = snapshot.matcher.match(host, url);
+    const entry = matched === null ? undefined : snapshot.entries.get(matched.route.id);
+    const kind = entry?.route.target.kind;
+    const toHttps = settings?.httpsRedirect === true && !encrypted ? httpsPort() : undefined;
+    if (kind === 'platform' && platformHandler !== undefined && toHttps === undefined) {
+      platformHandler.request(req, res);
       return;
     }
-    const toFallback = resolved === null && fallbackState !== null && !snapshot.table.claims(host, url);
-    const socket = req.socket as TLSSocket;
     const scanned = scanRequestHeaders(req.rawHeaders, {
       peerTrusted: peerTrusted(ctx, socket),
       trust: ctx.trust,
-      proto: socket.encrypted === true ? 'https' : 'http',
+      proto: encrypted ? 'https' : 'http',
       remoteAddress: socket.remoteAddress,
-      toApp: !toFallback,
+      toApp: kind !== 'platform',
     });
-    if (resolved === null) {
-      if (toFallback) {
-        for (const value of fallbackHeaders) scanned.headers.push(value);
-        forward(req, res, fallbackState!, url, scanned.headers, scanned.hasBody, scanned.requestId, start);
+    const requestId = scanned.requestId;
+    const state = entry?.state ?? null;
+    if (settings !== undefined) {
+      if (toHttps !== undefined) {
+        const name = bareHost(host!);
+        const authority = toHttps === 443 ? name : `${name}:${toHttps}`;
+        sendRedirectTo(res, 308, `https://${authority}${url}`, requestId);
+        done(req, state, 308, 0, start, requestId);
         return;
       }
+      if (encrypted && settings.hstsMaxAge !== undefined && settings.hstsMaxAge > 0) {
+        res.setHeader('strict-transport-security', `max-age=${settings.hstsMaxAge}`);
+      }
+    }
+    if (entry === undefined || matched === null) {
       metrics.unrouted.requests++;
-      const bytes = sendGatewayError(res, 'GATEWAY_NO_ROUTE', scanned.requestId);
-      report(ctx, req, null, 404, bytes, start, scanned.requestId, 'GATEWAY_NO_ROUTE');
+      const bytes = sendGatewayError(res, 'GATEWAY_NO_ROUTE', requestId);
+      report(ctx, req, null, 404, bytes, start, requestId, 'GATEWAY_NO_ROUTE');
       return;
     }
-    const state = snapshot.routes.get(resolved.route.key)!;
-    if (resolved.redirect !== undefined) {
-      sendRedirect(res, resolved.redirect, scanned.requestId);
-      metrics.record(state.counters, 308, 0, performance.now() - start);
-      report(ctx, req, state, 308, 0, start, scanned.requestId, undefined);
+    if (matched.redirect !== undefined) {
+      sendRedirect(res, matched.redirect, requestId);
+      done(req, state, 308, 0, start, requestId);
       return;
     }
-    if (state.route.static !== undefined) {
-      serveSite(req, res, state, state.route.static, resolved.rest, scanned.requestId, start);
-      return;
+    const target = entry.route.target;
+    switch (target.kind) {
+      case 'proxy':
+        if (entry.stripPrefix) {
+          addPrefix(scanned.headers, matched.prefix);
+          forward(req, res, state!, matched.rest, scanned.headers, scanned.hasBody, requestId, start);
+        } else {
+          forward(req, res, state!, url, scanned.headers, scanned.hasBody, requestId, start);
+        }
+        return;
+      case 'platform':
+        for (const value of platformHeaders) scanned.headers.push(value);
+        forward(req, res, state!, url, scanned.headers, scanned.hasBody, requestId, start);
+        return;
+      case 'static':
+        serveSite(req, res, state, entry.site!, matched.rest, requestId, start);
+        return;
+      case 'redirect': {
+        const location = target.keepPath ? joinPath(target.to, matched.rest) : target.to;
+        sendRedirectTo(res, target.status, location, requestId);
+        done(req, state, target.status, 0, start, requestId);
+        return;
+      }
+      case 'respond': {
+        const body = Buffer.from(target.body);
+        res.writeHead(target.status, [
+          'content-type',
+          target.contentType,
+          'content-length',
+          String(body.length),
+          'cache-control',
+          'no-store',
+          'x-request-id',
+          requestId,
+        ]);
+        res.end(req.method === 'HEAD' ? undefined : body);
+        done(req, state, target.status, body.length, start, requestId);
+        return;
+      }
     }
-    addPrefix(scanned.headers, resolved.prefix);
-    forward(req, res, state, resolved.rest, scanned.headers, scanned.hasBody, scanned.requestId, start);
+  }
+
+  function done(
+    req: IncomingMessage,
+    state: RouteState | null,
+    status: number,
+    bytes: number,
+    start: number,
+    requestId: string,
+  ): void {
+    if (state !== null) metrics.record(state.counters, status, bytes, performance.now() - start);
+    report(ctx, req, state, status, bytes, start, requestId, undefined);
   }
 
   function serveSite(
     req: IncomingMessage,
     res: ServerResponse,
-    state: RouteState,
+    state: RouteState | null,
     site: StaticSite,
     rest: string,
     requestId: string,
@@ -141,15 +202,12 @@ export function createProxy(options: ProxyOptions): Proxy {
   ): void {
     res.setHeader('x-request-id', requestId);
     staticFiles.serve(site, rest, req, res).then(
-      (outcome) => {
-        metrics.record(state.counters, outcome.status, outcome.bytes, performance.now() - start);
-        report(ctx, req, state, outcome.status, outcome.bytes, start, requestId, undefined);
-      },
+      (outcome) => done(req, state, outcome.status, outcome.bytes, start, requestId),
       (err: unknown) => {
-        ctx.logger.warn({ err, app: state.route.app, requestId }, 'static file failed');
+        ctx.logger.warn({ err, app: state?.app, requestId }, 'static file failed');
         if (!res.headersSent) res.writeHead(500, ['content-length', '0']).end();
         else res.destroy();
-        metrics.record(state.counters, 500, 0, performance.now() - start);
+        if (state !== null) metrics.record(state.counters, 500, 0, performance.now() - start);
         report(ctx, req, state, 500, 0, start, requestId, 'STATIC_FILE_FAILED');
       },
     );
@@ -178,12 +236,14 @@ export function createProxy(options: ProxyOptions): Proxy {
     const snapshot = ctx.snapshot;
     const url = req.url ?? '/';
     const host = findHost(req.rawHeaders);
-    const resolved = snapshot.table.resolve(host, url);
-    if (resolved === null && fallback?.upgrade !== undefined && !snapshot.table.claims(host, url)) {
-      fallback.upgrade(req, socket, head);
+    const matched: RouteMatch | null = snapshot.matcher.match(host, url);
+    const entry: RouteEntry | undefined =
+      matched === null ? undefined : snapshot.entries.get(matched.route.id);
+    const kind = entry?.route.target.kind;
+    if (kind === 'platform' && platformHandler?.upgrade !== undefined) {
+      platformHandler.upgrade(req, socket, head);
       return;
     }
-    const toFallback = resolved === null && fallbackState !== null && !snapshot.table.claims(host, url);
     const client = req.socket as TLSSocket;
     const scanned = scanRequestHeaders(req.rawHeaders, {
       peerTrusted: peerTrusted(ctx, client),
@@ -191,37 +251,31 @@ export function createProxy(options: ProxyOptions): Proxy {
       proto: client.encrypted === true ? 'https' : 'http',
       remoteAddress: client.remoteAddress,
       tunnel: true,
-      toApp: !toFallback,
+      toApp: kind !== 'platform',
     });
-    if (toFallback) {
-      for (const value of fallbackHeaders) scanned.headers.push(value);
-      openTunnel(ctx, {
-        req,
-        socket,
-        head,
-        state: fallbackState!,
-        path: url,
-        headers: scanned.headers,
-        requestId: scanned.requestId,
-        start,
-      });
-      return;
-    }
-    if (resolved === null || resolved.redirect !== undefined) {
+    const state = entry?.state ?? null;
+    if (entry === undefined || matched === null || matched.redirect !== undefined || state === null) {
       // A tunnel cannot follow a redirect; `/o/app` without the slash is not a WebSocket URL.
       metrics.unrouted.requests++;
       const bytes = writeGatewayErrorToSocket(socket, 'GATEWAY_NO_ROUTE', scanned.requestId);
       report(ctx, req, null, 404, bytes, start, scanned.requestId, 'GATEWAY_NO_ROUTE');
       return;
     }
-    const state = snapshot.routes.get(resolved.route.key)!;
-    addPrefix(scanned.headers, resolved.prefix);
+    let path = url;
+    if (kind === 'platform') {
+      for (const value of platformHeaders) scanned.headers.push(value);
+    } else if (entry.stripPrefix) {
+      addPrefix(scanned.headers, matched.prefix);
+      path = matched.rest;
+    }
+    // Static sites, redirects and fixed answers have no upstream: the state's balancer is empty
+    // (GATEWAY_NO_UPSTREAM), as for an environment with nothing running.
     openTunnel(ctx, {
       req,
       socket,
       head,
       state,
-      path: resolved.rest,
+      path,
       headers: scanned.headers,
       requestId: scanned.requestId,
       start,
@@ -233,9 +287,9 @@ export function createProxy(options: ProxyOptions): Proxy {
       return ctx.snapshot.table;
     },
     setTable(table) {
-      ctx.snapshot = buildSnapshot(table, registry, metrics);
+      ctx.snapshot = buildSnapshot(table, registry, metrics, platformPool);
       const roots = new Set<string>();
-      for (const route of table.routes) if (route.static !== undefined) roots.add(route.static.root);
+      for (const route of table.routes) if (route.target.kind === 'static') roots.add(route.target.site.root);
       staticFiles.retain(roots);
     },
     handleRequest,
@@ -243,25 +297,25 @@ export function createProxy(options: ProxyOptions): Proxy {
   };
 }
 
-/** A route-like state for the fallback upstream (counted as `(berthd)`, never in a table). */
-function fallbackRoute(upstream: Upstream, registry: UpstreamRegistry, metrics: GatewayMetrics): RouteState {
-  const route: Route = Object.freeze({
-    app: '(berthd)',
-    env: 'prod',
-    key: '(berthd)/fallback',
-    pathPrefix: '',
-    upstreams: Object.freeze([Object.freeze({ id: upstream.id, host: upstream.host, port: upstream.port })]),
-    static: undefined,
-    healthCheck: undefined,
-  });
-  return {
-    route,
-    upstreams: [upstream],
-    counters: metrics.counters(route.app, route.env, route.key),
-    registry,
-    toApp: false,
-    next: 0,
-  };
+/** The Host header without its port. */
+function bareHost(host: string): string {
+  const colon = host.lastIndexOf(':');
+  if (colon > 0 && !host.startsWith('[')) return host.slice(0, colon);
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    return close > 0 ? host.slice(0, close + 1) : host;
+  }
+  return host;
+}
+
+/** `to` with the path after the route's prefix (and the query) appended. */
+function joinPath(to: string, rest: string): string {
+  return to.endsWith('/') && rest.startsWith('/') ? to + rest.slice(1) : to + rest;
+}
+
+function sendRedirectTo(res: ServerResponse, status: number, location: string, requestId: string): void {
+  res.writeHead(status, ['location', location, 'content-length', '0', 'x-request-id', requestId]);
+  res.end();
 }
 
 /** Whether the trust test was made for a connection, and its answer (kept for keep-alive requests). */

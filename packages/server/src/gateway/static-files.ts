@@ -19,7 +19,7 @@ import { pipeline } from 'node:stream';
 import type { Logger } from '../logger.ts';
 import { contentTypeOf } from './content-types.ts';
 import { closeFd, type OpenedFile, openStaticFile } from './open-static-file.ts';
-import type { StaticSiteSpec } from './route-table.ts';
+import type { StaticSiteSpec } from './route-model.ts';
 
 export type StaticSite = Readonly<StaticSiteSpec>;
 

@@ -251,7 +251,7 @@ class Tunnel {
       this.r.state.registry.markDown(upstream, String((err as NodeJS.ErrnoException).code ?? 'error'));
     }
     if (this.attempts === 1 && (kind === 'refused' || kind === 'connect-timeout' || kind === 'reset')) {
-      const state = this.ctx.snapshot.routes.get(this.r.state.route.key);
+      const state = this.ctx.snapshot.balancers.get(this.r.state.balancerKey);
       const next = state === undefined ? null : pickUpstream(state, upstream);
       if (next !== null) {
         this.connect(next);

@@ -10,7 +10,7 @@ import type { buildConnector as BuildConnector, Dispatcher, Pool as PoolClass } 
 import type { Logger } from '../logger.ts';
 import { SETTING_DEFAULTS } from '../setting-defaults.ts';
 import { keepReadingAfterPeerLeft } from './early-answers.ts';
-import type { UpstreamSpec } from './route-table.ts';
+import type { UpstreamServer as UpstreamSpec } from './route-model.ts';
 import { buildConnector, Pool } from './undici-parts.ts';
 
 export interface Upstream {

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { accessLogger } from './access-log.ts';
 import { snapshotMetrics } from './gateway-metrics.ts';
 import { type GatewayWorker, isRouteTableMessage, startGatewayWorker } from './gateway-worker.ts';
-import type { RouteTableInput } from './route-table.ts';
+import type { GatewayTable } from './route-model.ts';
 import { isPrimaryMessage, type WorkerMessage, type WorkerSettings } from './worker-protocol.ts';
 
 /** Longest a worker waits for its requests in flight when berthd went away without a word. */
@@ -22,10 +22,10 @@ let worker: GatewayWorker | undefined;
 let logger: Logger | undefined;
 let starting = false;
 /** The newest table received while the server was still starting. */
-let pending: { table: RouteTableInput; seq: number } | undefined;
+let pending: { table: GatewayTable; seq: number } | undefined;
 let stopping = false;
 
-async function start(settings: WorkerSettings, table: RouteTableInput, seq: number): Promise<void> {
+async function start(settings: WorkerSettings, table: GatewayTable, seq: number): Promise<void> {
   starting = true;
   const log = createLogger(settings.logLevel).child({ gatewayWorker: settings.index });
   logger = log;
@@ -40,9 +40,8 @@ async function start(settings: WorkerSettings, table: RouteTableInput, seq: numb
       ...(settings.limits === undefined ? {} : { limits: settings.limits }),
       gateway: {
         trustProxy: settings.trustProxy,
-        ...(settings.fallback === null ? {} : { fallbackUpstream: settings.fallback }),
+        platformHeaders: settings.platformHeaders,
         ...(settings.accessLog ? { onRequestDone: accessLogger(log) } : {}),
-        ...(settings.healthChecks === undefined ? {} : { healthChecks: settings.healthChecks }),
         ...(settings.pool === undefined ? {} : { pool: settings.pool }),
       },
     });
@@ -56,8 +55,8 @@ async function start(settings: WorkerSettings, table: RouteTableInput, seq: numb
   // A table that arrived while the server started is applied before the worker says it serves.
   const latest = pending;
   pending = undefined;
-  if (latest.seq !== seq) worker.applyTable(latest.table);
-  send({ type: 'berth:gateway:ready', port: worker.port, seq: latest.seq });
+  const failed = latest.seq === seq ? null : worker.applyTable(latest.table);
+  send({ type: 'berth:gateway:ready', port: worker.port, seq: failed === null ? latest.seq : seq });
 }
 
 async function stop(graceMs: number): Promise<void> {
@@ -84,8 +83,9 @@ process.on('message', (message: unknown) => {
       pending = { table: message.table, seq };
       return;
     }
-    worker.applyTable(message.table);
-    send({ type: 'berth:gateway:applied', seq });
+    const failed = worker.applyTable(message.table);
+    if (failed === null) send({ type: 'berth:gateway:applied', seq });
+    else send({ type: 'berth:gateway:apply-failed', seq, message: failed.message });
     return;
   }
   if (!isPrimaryMessage(message)) return;

@@ -4,13 +4,13 @@
 //   primary -> init {settings, table, seq}
 //   worker -> ready {port, seq} | failed {message}
 //   primary -> route-table {table, seq}   (ROUTE_TABLE_MESSAGE)  worker -> applied {seq}
+//                                         | apply-failed {seq, message} (it keeps its old table)
 //   primary -> metrics {id}              worker -> metrics-reply {id, metrics}
 //   primary -> shutdown {graceMs}        worker closes its server and exits
 // A worker whose IPC channel closes (berthd exited, even by SIGKILL) stops serving and exits.
 import type { ConnectionLimits } from './connection-guard.ts';
 import type { MetricsSnapshot } from './gateway-metrics.ts';
-import type { HealthCheckSettings } from './health-checker.ts';
-import type { RouteTableInput } from './route-table.ts';
+import type { GatewayTable } from './route-model.ts';
 import type { TrustProxySetting } from './trusted-proxies.ts';
 import type { UpstreamPoolOptions } from './upstreams.ts';
 
@@ -26,14 +26,13 @@ export interface WorkerSettings {
   trustProxy: TrustProxySetting;
   /** Header timeout and per-address connection cap; defaults when unset. */
   limits?: Omit<ConnectionLimits, 'trustProxy'>;
-  /** berthd's loopback API, where requests that are not for an app go. */
-  fallback: { host: string; port: number; headers: string[] } | null;
-  healthChecks?: false | Partial<HealthCheckSettings>;
+  /** Headers added to requests proxied to platform routes (berthd's API): the gateway key. */
+  platformHeaders: string[];
   pool?: UpstreamPoolOptions;
 }
 
 export type PrimaryMessage =
-  | { type: 'berth:gateway:init'; settings: WorkerSettings; table: RouteTableInput; seq: number }
+  | { type: 'berth:gateway:init'; settings: WorkerSettings; table: GatewayTable; seq: number }
   | { type: 'berth:gateway:metrics'; id: number }
   | { type: 'berth:gateway:shutdown'; graceMs: number };
 
@@ -42,6 +41,7 @@ export type WorkerMessage =
   | { type: 'berth:gateway:ready'; port: number; seq: number }
   | { type: 'berth:gateway:failed'; message: string }
   | { type: 'berth:gateway:applied'; seq: number }
+  | { type: 'berth:gateway:apply-failed'; seq: number; message: string }
   | { type: 'berth:gateway:metrics-reply'; id: number; metrics: MetricsSnapshot };
 
 function typed(message: unknown): string | undefined {

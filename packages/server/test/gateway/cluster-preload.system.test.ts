@@ -1,18 +1,18 @@
 // A gateway cluster forked ahead of `start` (`preload`, what berthd does so that its workers load
 // their code while berthd itself starts): the workers wait, listen only once started, serve the table
-// current at that moment and forward everything else to the API given to `start`; a preloaded
-// cluster closed without a start leaves no worker behind.
+// current at that moment (its platform route forwards the rest to the API); a preloaded cluster
+// closed without a start leaves no worker behind.
 import cluster from 'node:cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayTable } from '../../src/gateway/index.ts';
 import { createGatewayCluster } from '../../src/gateway/index.ts';
-import type { RouteTableInput } from '../../src/gateway/route-table.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { route, send, startUpstream, type TestUpstream, waitFor } from './support.ts';
+import { route, send, startUpstream, type TestUpstream, tableOf, waitFor } from './support.ts';
 
-const WORKER = { logLevel: 'silent', accessLog: false, trustProxy: false, healthChecks: false } as const;
+const WORKER = { logLevel: 'silent', accessLog: false, trustProxy: false } as const;
 
 /** A cluster of two silent workers on a free loopback port, not yet preloaded. */
-function twoWorkers(currentTable: () => RouteTableInput) {
+function twoWorkers(currentTable: () => { table: GatewayTable; seq: number }) {
   return createGatewayCluster({
     logger: silentLogger(),
     workers: 2,
@@ -40,8 +40,8 @@ describe('a preloaded gateway cluster', () => {
   });
 
   it('waits for start, then serves the table current at start and forwards the rest to the API', async () => {
-    let table: RouteTableInput = { routes: [] };
-    const workers = twoWorkers(() => table);
+    let table: GatewayTable = tableOf({ routes: [] });
+    const workers = twoWorkers(() => ({ table, seq: 1 }));
     let hellos = 0;
     const onMessage = (_worker: unknown, message: { type?: string }) => {
       if (message?.type === 'berth:gateway:hello') hellos++;
@@ -52,8 +52,10 @@ describe('a preloaded gateway cluster', () => {
       // Both workers loaded their code and wait: nobody serves before `start`.
       await waitFor(() => hellos === 2, 60_000);
       expect(workers.pids()).toEqual([]);
-      table = { routes: [route('preloadapp', 'prod', [app])] };
-      await workers.start({ host: '127.0.0.1', port: api.port });
+      const platform = { host: '127.0.0.1', port: api.port };
+      table = tableOf({ routes: [route('preloadapp', 'prod', [app])], platform });
+      await workers.start();
+      expect(workers.serving().map((w) => w.seq)).toEqual([1, 1]);
       expect(workers.pids()).toHaveLength(2);
       expect(workers.port).toBeGreaterThan(0);
 
@@ -71,11 +73,11 @@ describe('a preloaded gateway cluster', () => {
   }, 120_000);
 
   it('closed without a start, leaves no worker behind', async () => {
-    const workers = twoWorkers(() => ({ routes: [] }));
+    const workers = twoWorkers(() => ({ table: tableOf({ routes: [] }), seq: 1 }));
     workers.preload();
     expect(liveWorkers()).toBe(2);
     await workers.close();
     await waitFor(() => liveWorkers() === 0, 30_000);
-    await expect(workers.start({ host: '127.0.0.1', port: api.port })).rejects.toThrow(/closed/);
+    await expect(workers.start()).rejects.toThrow(/closed/);
   }, 120_000);
 });

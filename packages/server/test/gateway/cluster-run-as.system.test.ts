@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayTable } from '../../src/gateway/index.ts';
 import { createGatewayCluster } from '../../src/gateway/index.ts';
-import type { RouteTableInput } from '../../src/gateway/route-table.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { REPO_ROOT } from '../jobs/processes.ts';
-import { route, send, startUpstream, type TestUpstream, waitFor } from './support.ts';
+import { route, send, startUpstream, type TestUpstream, tableOf, waitFor } from './support.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -63,7 +63,8 @@ describe.runIf(isRoot)('gateway workers run as another user (runAs)', () => {
 
   it('forks the workers as the user, who load their code and serve apps, static files and the API', async () => {
     expect(uid).toBeGreaterThan(0);
-    const table: RouteTableInput = {
+    const table: GatewayTable = tableOf({
+      platform: { host: '127.0.0.1', port: api.port },
       routes: [
         route('runasapp', 'prod', [app]),
         {
@@ -73,18 +74,18 @@ describe.runIf(isRoot)('gateway workers run as another user (runAs)', () => {
           static: { root: site, index: 'index.html', spa: false },
         },
       ],
-    };
+    });
     const workers = createGatewayCluster({
       logger: silentLogger(),
       workers: 2,
       port: 0,
       host: '127.0.0.1',
-      worker: { logLevel: 'silent', accessLog: false, trustProxy: false, healthChecks: false },
-      currentTable: () => table,
+      worker: { logLevel: 'silent', accessLog: false, trustProxy: false },
+      currentTable: () => ({ table, seq: 1 }),
       runAs: { uid, gid },
     });
     try {
-      await workers.start({ host: '127.0.0.1', port: api.port });
+      await workers.start();
       const pids = workers.pids();
       expect(pids).toHaveLength(2);
       for (const pid of pids) {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { routeTableMessage } from '../../src/gateway/index.ts';
-import { send, startUpstream, type TestUpstream, waitFor } from './support.ts';
+import { send, startUpstream, type TestUpstream, tableOf, waitFor } from './support.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/cluster-gateway.ts', import.meta.url));
 
@@ -36,7 +36,7 @@ describe('multi-core gateway (node:cluster workers)', () => {
     // Before any table: every app is unknown.
     expect((await send(port, '/o/shop/', { agent: false })).status).toBe(404);
 
-    const table = { routes: [{ app: 'shop', env: 'prod' as const, upstreams: [upstream.spec()] }] };
+    const table = tableOf({ routes: [{ app: 'shop', env: 'prod' as const, upstreams: [upstream.spec()] }] });
     // What goes over IPC is plain data: it survives structured cloning unchanged.
     expect(structuredClone(routeTableMessage(table))).toEqual(routeTableMessage(table));
     primary.send({ type: 'table', table });

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GatewayWorker, startGatewayWorker } from '../../src/gateway/index.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { route, send, startUpstream, type TestUpstream, waitFor } from './support.ts';
+import { route, send, startUpstream, type TestUpstream, tableOf, waitFor } from './support.ts';
 
 interface RawClient {
   socket: net.Socket;
@@ -49,8 +49,8 @@ describe('gateway connection limits', () => {
       host: '127.0.0.1',
       channel: null,
       limits,
-      gateway: { healthChecks: false, trustProxy },
-      table: { routes: [route('shop', 'prod', [app])] },
+      gateway: { trustProxy },
+      table: tableOf({ routes: [route('shop', 'prod', [app])] }),
     });
     cleanup.push(
       () => app.close(),

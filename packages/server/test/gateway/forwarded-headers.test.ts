@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../../src/config.ts';
 import { setsPlatformCookie, withoutPlatformCookies } from '../../src/gateway/cookie-filter.ts';
 import { apiTrustProxy, createProxyTrust } from '../../src/gateway/index.ts';
 import { PLATFORM_COOKIE_NAMES } from '../../src/platform-cookies.ts';
-import { gatewayWithApp, route, send, startGateway, startUpstream } from './support.ts';
+import { gatewayWithApp, route, send, startGateway, startUpstream, tableOf } from './support.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -218,9 +218,10 @@ describe('platform cookies', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'berth_token=issued; Path=/' });
       res.end(JSON.stringify({ cookie: req.headers.cookie ?? null }));
     });
-    const g = await startGateway({ fallbackUpstream: { host: '127.0.0.1', port: api.port } });
+    const g = await startGateway();
     try {
-      g.gateway.applyTable({ routes: [route('shop', 'prod', [app])] });
+      const platform = { host: '127.0.0.1', port: api.port };
+      g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [app])], platform }));
       const cookie = 'theme=dark; berth_token=SESSION; __Host-berth_session=S2; cart=1';
       const toApp = await send(g.port, '/o/shop/', { headers: { cookie } });
       expect(toApp.json().cookie).toBe('theme=dark; cart=1');

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import {
   createGatewayCluster,
+  emptyGatewayTable,
   forwardedGuard,
   GATEWAY_KEY_HEADER,
   type GatewayCluster,
@@ -416,10 +417,10 @@ describe('createGatewayCluster', () => {
         workers: 2,
         port: takenPort,
         host: '127.0.0.1',
-        worker: { logLevel: 'silent', accessLog: false, trustProxy: false, healthChecks: false },
-        currentTable: () => ({ routes: [] }),
+        worker: { logLevel: 'silent', accessLog: false, trustProxy: false },
+        currentTable: () => ({ table: emptyGatewayTable(), seq: 1 }),
       });
-      await expect(workers.start({ host: '127.0.0.1', port: 9 })).rejects.toThrow(/EADDRINUSE/);
+      await expect(workers.start()).rejects.toThrow(/EADDRINUSE/);
       expect(workers.pids()).toEqual([]);
       await waitFor(() => Object.keys(cluster.workers ?? {}).length === 0, 30_000);
     } finally {

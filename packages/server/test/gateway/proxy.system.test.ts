@@ -9,6 +9,7 @@ import {
   startUpstream,
   type TestGateway,
   type TestUpstream,
+  tableOf,
   waitFor,
 } from './support.ts';
 
@@ -45,7 +46,7 @@ describe('gateway proxy', () => {
   it('strips the prefix and sets X-Forwarded-* and X-Request-Id (behind a trusted proxy)', async () => {
     const a = await upstream('a');
     const g = await gateway({ trustProxy: ['127.0.0.1'] });
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a]), route('shop', 'stag', [a])] });
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [a]), route('shop', 'stag', [a])] }));
 
     const res = await send(g.port, '/o/shop/cart/items?x=1', {
       headers: { 'x-forwarded-for': '10.0.0.9', 'x-request-id': 'req-abc.123' },
@@ -87,7 +88,7 @@ describe('gateway proxy', () => {
       res.end(JSON.stringify(req.headers));
     });
     const g = await gateway();
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a])] });
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [a])] }));
     const res = await send(g.port, '/o/shop/', {
       headers: {
         connection: 'keep-alive, x-client-hop',
@@ -112,10 +113,12 @@ describe('gateway proxy', () => {
     const prod = await upstream('prod');
     const stag = await upstream('stag');
     const g = await gateway();
-    g.gateway.applyTable({
-      baseDomain: 'apps.test',
-      routes: [route('shop', 'prod', [prod]), route('shop', 'stag', [stag])],
-    });
+    g.gateway.applyTable(
+      tableOf({
+        baseDomain: 'apps.test',
+        routes: [route('shop', 'prod', [prod]), route('shop', 'stag', [stag])],
+      }),
+    );
     const res = await send(g.port, '/o/x?y=1', { headers: { host: 'shop.apps.test' } });
     expect(res.json()).toMatchObject({ upstream: 'prod', url: '/o/x?y=1' });
     expect(res.json().headers['x-forwarded-prefix']).toBeUndefined();
@@ -127,7 +130,7 @@ describe('gateway proxy', () => {
   it('redirects /o/{code} to /o/{code}/ and answers unknown apps with GATEWAY_NO_ROUTE', async () => {
     const a = await upstream('a');
     const g = await gateway();
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a])] });
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [a])] }));
     const redirect = await send(g.port, '/o/shop?a=1');
     expect(redirect.status).toBe(308);
     expect(redirect.headers.location).toBe('/o/shop/?a=1');
@@ -142,31 +145,35 @@ describe('gateway proxy', () => {
     expect(g.gateway.metrics.unrouted.requests).toBe(2);
   });
 
-  it('hands requests that are not for apps to the fallback', async () => {
+  it('hands requests for the platform route to the handler in this process (the API)', async () => {
     const a = await upstream('a');
     const g = await gateway({
-      fallback: {
+      platformHandler: {
         request: (_req, res) => {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.end('api');
         },
       },
     });
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a])] });
+    // The handler serves the route: the address is not used.
+    const platform = { host: '127.0.0.1', port: 1 };
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [a])], platform }));
     expect((await send(g.port, '/api/v1/me')).body.toString()).toBe('api');
     expect((await send(g.port, '/o/nope/')).status).toBe(404);
     expect((await send(g.port, '/o/shop/')).json().upstream).toBe('a');
   });
 
-  it('can proxy requests that are not for apps to a fallback upstream (a worker to the API)', async () => {
+  it('proxies the platform route to its address (a worker to the API)', async () => {
     const app = await upstream('app');
     const api = await upstream('api');
-    const g = await gateway({ fallbackUpstream: { host: '127.0.0.1', port: api.port } });
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [app])] });
+    const g = await gateway({ platformHeaders: ['x-berth-gateway-key', 'k'] });
+    const platform = { host: '127.0.0.1', port: api.port };
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [app])], platform }));
     const res = await send(g.port, '/api/v1/me?x=1', { method: 'POST', body: '{}' });
     expect(res.json()).toMatchObject({ upstream: 'api', method: 'POST', url: '/api/v1/me?x=1' });
     expect(res.json().headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(res.json().headers['x-forwarded-prefix']).toBeUndefined();
+    expect(res.json().headers['x-berth-gateway-key']).toBe('k');
     expect((await send(g.port, '/o/shop/')).json().upstream).toBe('app');
     expect((await send(g.port, '/o/nope/')).status).toBe(404);
     expect(api.seen).toHaveLength(1);
@@ -182,7 +189,7 @@ describe('gateway proxy', () => {
       });
     });
     const g = await gateway();
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a])] });
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [a])] }));
     const res = await send(g.port, '/o/shop/orders', {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },
@@ -207,7 +214,7 @@ describe('gateway proxy', () => {
     const b = await slowFirst('b');
     const c = await slowFirst('c');
     const g = await gateway();
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a, b, c])] });
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [a, b, c])] }));
 
     const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
     for (let i = 0; i < 30; i++) counts[(await send(g.port, '/o/shop/')).body.toString()]!++;
@@ -230,15 +237,17 @@ describe('gateway proxy', () => {
       victim.child.kill('SIGKILL');
     });
     const g = await gateway();
-    g.gateway.applyTable({
-      routes: [
-        {
-          app: 'shop',
-          env: 'prod',
-          upstreams: [{ id: 'victim', host: '127.0.0.1', port: victim.port }, alive.spec()],
-        },
-      ],
-    });
+    g.gateway.applyTable(
+      tableOf({
+        routes: [
+          {
+            app: 'shop',
+            env: 'prod',
+            upstreams: [{ id: 'victim', host: '127.0.0.1', port: victim.port }, alive.spec()],
+          },
+        ],
+      }),
+    );
     // Both serve, and the gateway holds a kept-alive connection to the victim.
     const before = await Promise.all(Array.from({ length: 4 }, () => send(g.port, '/o/shop/')));
     expect(new Set(before.map((r) => r.headers['x-upstream']))).toEqual(new Set(['victim', 'alive']));
@@ -258,11 +267,13 @@ describe('gateway proxy', () => {
     const alive = await upstream('alive');
     const port = await deadPort();
     const g = await gateway();
-    g.gateway.applyTable({
-      routes: [
-        { app: 'shop', env: 'prod', upstreams: [{ id: 'dead', host: '127.0.0.1', port }, alive.spec()] },
-      ],
-    });
+    g.gateway.applyTable(
+      tableOf({
+        routes: [
+          { app: 'shop', env: 'prod', upstreams: [{ id: 'dead', host: '127.0.0.1', port }, alive.spec()] },
+        ],
+      }),
+    );
     const res = await send(g.port, '/o/shop/orders', { method: 'POST', body: 'x' });
     expect(res.status).toBe(502);
     expect(res.json().error.code).toBe('GATEWAY_BAD_UPSTREAM');
@@ -274,19 +285,21 @@ describe('gateway proxy', () => {
 
   it('answers 503 when every instance is down and when a route has none', async () => {
     const g = await gateway();
-    g.gateway.applyTable({
-      routes: [
-        {
-          app: 'shop',
-          env: 'prod',
-          upstreams: [
-            { id: 'd1', host: '127.0.0.1', port: await deadPort() },
-            { id: 'd2', host: '127.0.0.1', port: await deadPort() },
-          ],
-        },
-        { app: 'empty', env: 'prod', upstreams: [] },
-      ],
-    });
+    g.gateway.applyTable(
+      tableOf({
+        routes: [
+          {
+            app: 'shop',
+            env: 'prod',
+            upstreams: [
+              { id: 'd1', host: '127.0.0.1', port: await deadPort() },
+              { id: 'd2', host: '127.0.0.1', port: await deadPort() },
+            ],
+          },
+          { app: 'empty', env: 'prod', upstreams: [] },
+        ],
+      }),
+    );
     // Both refuse: the GET tries one, retries the other, then gives up.
     const first = await send(g.port, '/o/shop/');
     expect(first.status).toBe(502);
@@ -300,7 +313,7 @@ describe('gateway proxy', () => {
   it('answers 502 when the instance drops the connection', async () => {
     const a = await upstream('a', (req) => req.socket.destroy());
     const g = await gateway();
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a])] });
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [a])] }));
     const post = await send(g.port, '/o/shop/', { method: 'POST', body: 'x' });
     expect(post.status).toBe(502);
     expect(post.json().error.code).toBe('GATEWAY_BAD_UPSTREAM');
@@ -318,7 +331,7 @@ describe('gateway proxy', () => {
       res.on('close', () => clearTimeout(timer));
     });
     const g = await gateway({ headersTimeoutMs: 300 });
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a])] });
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [a])] }));
     const res = await send(g.port, '/o/shop/slow');
     expect(res.status).toBe(504);
     expect(res.json()).toEqual({ error: { code: 'GATEWAY_TIMEOUT', message: expect.any(String) } });
@@ -329,7 +342,7 @@ describe('gateway proxy', () => {
     const a = await upstream('a');
     const done: RequestDoneInfo[] = [];
     const g = await gateway({ onRequestDone: (info) => done.push(info), trustProxy: ['127.0.0.1'] });
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [a]), route('empty', 'stag', [])] });
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [a]), route('empty', 'stag', [])] }));
     const ok = await send(g.port, '/o/shop/x?y=1', { headers: { 'x-request-id': 'r-1' } });
     await send(g.port, '/t/empty/');
     await send(g.port, '/o/nope/');

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { route, send, sleep, startGateway, startUpstream, type TestGateway, waitFor } from './support.ts';
+import {
+  route,
+  send,
+  sleep,
+  startGateway,
+  startUpstream,
+  type TestGateway,
+  tableOf,
+  waitFor,
+} from './support.ts';
 
 const MB = 1024 * 1024;
 const TOTAL = 50 * MB;
@@ -52,7 +61,7 @@ describe('gateway streaming', () => {
     cleanup.push(() => u.close());
     const g = await startGateway(options);
     cleanup.push(() => g.close());
-    g.gateway.applyTable({ routes: [route('big', 'prod', [u])] });
+    g.gateway.applyTable(tableOf({ routes: [route('big', 'prod', [u])] }));
     return g;
   }
 

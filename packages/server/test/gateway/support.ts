@@ -3,7 +3,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/index.ts';
+import { buildGatewayTable, type EnvServing } from '../../src/engine/gateway-table.ts';
+import {
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+  type GatewayTable,
+} from '../../src/gateway/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 
 export interface SeenRequest {
@@ -63,7 +69,7 @@ export interface TestGateway {
 }
 
 export async function startGateway(options: Partial<GatewayOptions> = {}): Promise<TestGateway> {
-  const gateway = createGateway({ logger: silentLogger(), healthChecks: false, ...options });
+  const gateway = createGateway({ logger: silentLogger(), ...options });
   const server = http.createServer(gateway.handleRequest);
   server.on('upgrade', gateway.handleUpgrade);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -96,7 +102,7 @@ export async function gatewayWithApp(
     () => a.close(),
     () => g.close(),
   );
-  g.gateway.applyTable({ routes: [route(app, 'prod', [a])] });
+  g.gateway.applyTable(tableOf({ routes: [route(app, 'prod', [a])] }));
   return { g, a };
 }
 
@@ -150,8 +156,19 @@ export function send(
   });
 }
 
-export function route(app: string, env: 'prod' | 'stag', upstreams: TestUpstream[]) {
+export function route(app: string, env: 'prod' | 'stag', upstreams: TestUpstream[]): EnvServing {
   return { app, env, upstreams: upstreams.map((u) => u.spec()) };
+}
+
+/** The gateway table the control plane makes for these app environments (`/o/`, `/t/` and, with
+ *  a base domain, per-app hosts): the engine's own pure builder. */
+export function tableOf(input: {
+  baseDomain?: string;
+  routes: EnvServing[];
+  /** berthd's API (BERTH_SHARED_ORIGIN): a catch-all platform route. */
+  platform?: { host: string; port: number };
+}): GatewayTable {
+  return buildGatewayTable({ envs: input.routes, appsDomain: input.baseDomain, platform: input.platform });
 }
 
 export function sleep(ms: number): Promise<void> {

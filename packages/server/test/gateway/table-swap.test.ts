@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { route, send, sleep, startGateway, startUpstream, type TestUpstream } from './support.ts';
+import { route, send, sleep, startGateway, startUpstream, type TestUpstream, tableOf } from './support.ts';
 
 describe('gateway route table swaps', () => {
   const cleanup: Array<() => Promise<void> | void> = [];
@@ -24,7 +24,7 @@ describe('gateway route table swaps', () => {
     for (let i = 0; i < 4; i++) generations.push(await start(`gen${i}`));
     const g = await startGateway();
     cleanup.push(() => g.close());
-    g.gateway.applyTable({ routes: [route('shop', 'prod', [generations[0]!])] });
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [generations[0]!])] }));
 
     let running = true;
     const statuses = new Map<number, number>();
@@ -51,11 +51,15 @@ describe('gateway route table swaps', () => {
     // is serving finish (the drain grace period), and stop it for good.
     for (let i = 1; i < generations.length; i++) {
       await sleep(150);
-      g.gateway.applyTable({ routes: [route('shop', 'prod', [generations[i - 1]!, generations[i]!])] });
+      g.gateway.applyTable(
+        tableOf({ routes: [route('shop', 'prod', [generations[i - 1]!, generations[i]!])] }),
+      );
       await sleep(150);
-      g.gateway.applyTable({
-        routes: [route('shop', 'prod', [generations[i]!]), route('other', 'stag', [generations[i]!])],
-      });
+      g.gateway.applyTable(
+        tableOf({
+          routes: [route('shop', 'prod', [generations[i]!]), route('other', 'stag', [generations[i]!])],
+        }),
+      );
       await sleep(100);
       await generations[i - 1]!.close();
     }

@@ -10,6 +10,7 @@ import {
   route,
   startGateway,
   startUpstream,
+  tableOf,
   type UpstreamHandler,
   waitFor,
 } from './support.ts';
@@ -107,7 +108,7 @@ describe('Upgrade requests answered without a 101', () => {
       },
       () => g.close(),
     );
-    g.gateway.applyTable({ routes: [route('ws', 'prod', [app])] });
+    g.gateway.applyTable(tableOf({ routes: [route('ws', 'prod', [app])] }));
     const socket = net.connect(g.port, '127.0.0.1');
     cleanup.push(() => {
       socket.destroy();

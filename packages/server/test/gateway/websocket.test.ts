@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestDoneInfo } from '../../src/gateway/index.ts';
-import { route, startGateway, startUpstream, type TestUpstream, waitFor } from './support.ts';
+import { route, startGateway, startUpstream, type TestUpstream, tableOf, waitFor } from './support.ts';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -104,7 +104,7 @@ describe('gateway WebSocket tunnel', () => {
     const done: RequestDoneInfo[] = [];
     const g = await startGateway({ onRequestDone: (info) => done.push(info) });
     cleanup.push(() => g.close());
-    g.gateway.applyTable({ routes: [route('chat', 'prod', [a])] });
+    g.gateway.applyTable(tableOf({ routes: [route('chat', 'prod', [a])] }));
 
     const { head, socket, rest } = await upgrade(g.port, '/o/chat/ws?room=1');
     expect(head).toMatch(/^HTTP\/1\.1 101 /);
@@ -142,7 +142,7 @@ describe('gateway WebSocket tunnel', () => {
     const a = await wsUpstream('a', seen);
     const g = await startGateway();
     cleanup.push(() => g.close());
-    g.gateway.applyTable({ routes: [route('chat', 'prod', [a])] });
+    g.gateway.applyTable(tableOf({ routes: [route('chat', 'prod', [a])] }));
     const { socket } = await upgrade(g.port, '/o/chat/');
     const closed = new Promise((resolve) => socket.once('close', resolve));
     await waitFor(() => a.sockets.size === 1);
@@ -158,9 +158,11 @@ describe('gateway WebSocket tunnel', () => {
     await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
     const port = (dead.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => dead.close(() => resolve()));
-    g.gateway.applyTable({
-      routes: [{ app: 'chat', env: 'prod', upstreams: [{ id: 'd', host: '127.0.0.1', port }] }],
-    });
+    g.gateway.applyTable(
+      tableOf({
+        routes: [{ app: 'chat', env: 'prod', upstreams: [{ id: 'd', host: '127.0.0.1', port }] }],
+      }),
+    );
 
     const missing = await upgrade(g.port, '/o/nope/ws');
     expect(missing.head).toMatch(/^HTTP\/1\.1 404 /);

@@ -102,8 +102,8 @@ describe('gateway attacks against berthd (apps on their own origin)', () => {
   afterAll(async () => f?.stop());
 
   it('never serves the secret key or /etc while files and directories of a static site are swapped for links', async () => {
-    const route = f.t.berthd.gateway.table.routes.find((r) => r.app === 'secsite' && r.env === 'prod')!;
-    const root = route.static!.root;
+    const route = f.t.berthd.engine.tables.current()!.table.routes.find((r) => r.id === 'o/secsite')!;
+    const root = route.target.kind === 'static' ? route.target.site.root : '';
     const secretKey = fs.readFileSync(path.join(f.t.dataDir, 'secret.key'));
     expect((await getBytes(`${f.t.appsUrl}/o/secsite/big.bin`)).status).toBe(200);
     // As root here: a process of the app's user can do the same to a tree that user owns.

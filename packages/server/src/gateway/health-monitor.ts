@@ -1,17 +1,18 @@
-// Active health checks: each upstream in the table is asked `GET {path}` every interval over a
-// connection of its own, opened for the check and closed after it (not the proxy's pool, so a
-// busy pool does not fail checks, and an upstream nobody requests needs no pool at all). `fall`
-// consecutive failures take an up upstream out; `rise` consecutive successes bring a down one back,
-// whether it was taken out by this checker or by the proxy's passive detection (a refused
-// connection).
+// The control plane's active health checks (berthd's main process only; gateway processes run
+// none): each upstream of the table's proxy routes is asked `GET {path}` every interval over a
+// connection of its own, opened for the check and closed after it. `fall` consecutive failures
+// take an up upstream out; `rise` consecutive successes bring it back. The monitor holds the one
+// view of which instances are up (the API's instance views read it); on a change it tells its
+// listeners, and the control plane applies a table with `down: true` on the failed upstreams, so
+// that every driver's data plane stops sending them requests. An upstream not checked yet is up:
+// the deploy checks new instances before they enter the table.
 //
 // One timer for all upstreams: targets wait in a min-heap ordered by when their next check is due,
 // and the timer is armed for the earliest. A table of 10,000 routes costs 10,000 small objects and
 // one timer, not 10,000 timers and 10,000 clients.
 import type { Logger } from '../logger.ts';
 import { probeHttp } from './http-probe.ts';
-import type { HealthCheckSpec, RouteTable } from './route-table.ts';
-import type { Upstream, UpstreamRegistry } from './upstreams.ts';
+import type { GatewayTable, HealthCheckSpec } from './route-model.ts';
 
 export type HealthCheckSettings = Required<Omit<HealthCheckSpec, 'expectStatus'>> &
   Pick<HealthCheckSpec, 'expectStatus'>;
@@ -24,9 +25,16 @@ export const DEFAULT_HEALTH_CHECK: Readonly<HealthCheckSettings> = Object.freeze
   fall: 3,
 });
 
-export interface HealthChecker {
-  /** Checks exactly the upstreams of this table (with each route's settings). */
-  sync(table: RouteTable): void;
+export interface HealthMonitor {
+  /** Checks exactly the upstreams of this table's proxy routes (with each route's settings). */
+  sync(table: GatewayTable): void;
+  /** Whether an instance is up: false only once its checks failed `fall` times in a row (and have
+   *  not passed `rise` times since). Unknown instances are up. */
+  isUp(id: string): boolean;
+  /** The instances that are down now. */
+  down(): Set<string>;
+  /** Called after an instance went down or came back up; returns a function that stops it. */
+  onChange(listener: (id: string, up: boolean) => void): () => void;
   /** Runs one check of every upstream now and waits for the results (tests, and after a deploy). */
   checkNow(): Promise<void>;
   /** How many upstreams are checked. */
@@ -34,15 +42,17 @@ export interface HealthChecker {
   stop(): Promise<void>;
 }
 
-export interface HealthCheckerDeps {
-  registry: UpstreamRegistry;
+export interface HealthMonitorDeps {
   logger: Logger;
   /** Settings for routes that do not give their own. */
   defaults?: Partial<HealthCheckSettings>;
 }
 
 interface Target {
-  upstream: Upstream;
+  id: string;
+  host: string;
+  port: number;
+  up: boolean;
   settings: HealthCheckSettings;
   /** When the next check is due (performance.now() time). */
   due: number;
@@ -59,23 +69,29 @@ interface ProbeResult {
   detail: string;
 }
 
-export function createHealthChecker(deps: HealthCheckerDeps): HealthChecker {
-  const { registry, logger } = deps;
+export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
+  const logger = deps.logger.child({ mod: 'health' });
   const defaults: HealthCheckSettings = { ...DEFAULT_HEALTH_CHECK, ...deps.defaults };
   const targets = new Map<string, Target>();
   const heap = new DueHeap();
   let timer: NodeJS.Timeout | null = null;
   let timerDue = Number.POSITIVE_INFINITY;
   let stopped = false;
+  const listeners = new Set<(id: string, up: boolean) => void>();
 
-  // A passive mark-down starts the count towards `rise` afresh.
-  const unsubscribe = registry.onChange((upstream, up) => {
-    const target = targets.get(upstream.id);
-    if (target === undefined || target.upstream !== upstream) return;
-    target.successes = 0;
-    target.failures = 0;
-    if (!up) schedule(target, Math.min(target.settings.intervalMs, 1_000));
-  });
+  function setUp(target: Target, up: boolean, reason: string): void {
+    target.up = up;
+    const fields = { upstream: target.id, address: `${target.host}:${target.port}`, reason };
+    if (up) logger.info(fields, 'instance up');
+    else logger.warn(fields, 'instance down');
+    for (const listener of [...listeners]) {
+      try {
+        listener(target.id, up);
+      } catch (err) {
+        logger.error({ err }, 'health listener failed');
+      }
+    }
+  }
 
   function schedule(target: Target, delayMs: number): void {
     if (target.stopped) return;
@@ -122,20 +138,20 @@ export function createHealthChecker(deps: HealthCheckerDeps): HealthChecker {
   }
 
   async function probe(target: Target): Promise<void> {
-    const { settings, upstream } = target;
-    const { ok, detail } = await checkOnce(upstream, settings);
+    const { settings } = target;
+    const { ok, detail } = await checkOnce(target, settings);
     if (target.stopped) return;
     if (ok) {
       target.failures = 0;
       target.successes++;
-      if (!upstream.up && target.successes >= settings.rise) {
-        registry.markUp(upstream, `health check passed ${target.successes} times (${detail})`);
+      if (!target.up && target.successes >= settings.rise) {
+        setUp(target, true, `health check passed ${target.successes} times (${detail})`);
       }
     } else {
       target.successes = 0;
       target.failures++;
-      if (upstream.up && target.failures >= settings.fall) {
-        registry.markDown(upstream, `health check failed ${target.failures} times (${detail})`);
+      if (target.up && target.failures >= settings.fall) {
+        setUp(target, false, `health check failed ${target.failures} times (${detail})`);
       }
     }
   }
@@ -148,29 +164,32 @@ export function createHealthChecker(deps: HealthCheckerDeps): HealthChecker {
   return {
     sync(table) {
       if (stopped) return;
-      const wanted = new Map<string, HealthCheckSettings>();
+      const wanted = new Map<string, { host: string; port: number; settings: HealthCheckSettings }>();
       for (const route of table.routes) {
+        const target = route.target;
+        if (target.kind !== 'proxy') continue;
         // Routes without their own settings share one object.
-        const settings = route.healthCheck === undefined ? defaults : { ...defaults, ...route.healthCheck };
-        for (const spec of route.upstreams) wanted.set(spec.id, settings);
+        const settings = target.healthCheck === undefined ? defaults : { ...defaults, ...target.healthCheck };
+        for (const u of target.upstreams) wanted.set(u.id, { host: u.host, port: u.port, settings });
       }
       for (const [id, target] of targets) {
-        const upstream = registry.get(id);
-        if (!wanted.has(id) || upstream !== target.upstream) {
+        const want = wanted.get(id);
+        if (want === undefined || want.host !== target.host || want.port !== target.port) {
           drop(target);
           targets.delete(id);
         }
       }
-      for (const [id, settings] of wanted) {
-        const upstream = registry.get(id);
-        if (upstream === undefined) continue;
+      for (const [id, { host, port, settings }] of wanted) {
         const existing = targets.get(id);
         if (existing !== undefined) {
           existing.settings = settings;
           continue;
         }
         const target: Target = {
-          upstream,
+          id,
+          host,
+          port,
+          up: true,
           settings,
           due: 0,
           slot: -1,
@@ -187,13 +206,25 @@ export function createHealthChecker(deps: HealthCheckerDeps): HealthChecker {
       arm();
       logger.debug({ upstreams: targets.size }, 'health checks synced');
     },
+    isUp(id) {
+      return targets.get(id)?.up !== false;
+    },
+    down() {
+      const down = new Set<string>();
+      for (const target of targets.values()) if (!target.up) down.add(target.id);
+      return down;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async checkNow() {
       await Promise.all([...targets.values()].map((t) => runCheck(t)));
     },
     size: () => targets.size,
     async stop() {
       stopped = true;
-      unsubscribe();
+      listeners.clear();
       if (timer !== null) clearTimeout(timer);
       timer = null;
       for (const target of targets.values()) drop(target);
@@ -203,10 +234,10 @@ export function createHealthChecker(deps: HealthCheckerDeps): HealthChecker {
 }
 
 /** Any status below 500 is healthy unless `expectStatus` is set. */
-async function checkOnce(upstream: Upstream, settings: HealthCheckSettings): Promise<ProbeResult> {
+async function checkOnce(target: Target, settings: HealthCheckSettings): Promise<ProbeResult> {
   const answer = await probeHttp({
-    host: upstream.host,
-    port: upstream.port,
+    host: target.host,
+    port: target.port,
     path: settings.path,
     timeoutMs: settings.timeoutMs,
   });

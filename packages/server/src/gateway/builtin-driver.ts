@@ -1,0 +1,146 @@
+// The built-in gateway behind the GatewayDriver seam: the Node.js data plane either in berthd's own
+// process (BERTH_GATEWAY_WORKERS=0: one gateway, swapped synchronously) or in `node:cluster`
+// workers (gateway-cluster.ts: each gets every table over IPC and confirms it; one that does not
+// is replaced by one started with the current table). `apply` checks the table first and changes
+// nothing when it is malformed. The workers are children of berthd: they do not outlive it (see
+// docs/architecture.md, "When berthd restarts").
+import type http from 'node:http';
+import type { Logger } from '../logger.ts';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connection-guard.ts';
+import {
+  GatewayApplyError,
+  type GatewayDriver,
+  type GatewayListeners,
+  type GatewayProcessStatus,
+} from './driver.ts';
+import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
+import { createGatewayCluster, type GatewayCluster, type GatewayClusterOptions } from './gateway-cluster.ts';
+import { type MetricsSnapshot, snapshotMetrics } from './gateway-metrics.ts';
+import { closeServer, createGatewayServer, listenServer } from './gateway-server.ts';
+import { checkGatewayTable, emptyGatewayTable, type GatewayTable } from './route-model.ts';
+
+export interface BuiltinDriverOptions {
+  logger: Logger;
+  /** 0: the gateway runs in this process; N: N `node:cluster` worker processes. */
+  workers: number;
+  /** Where plain HTTP is served (port 0 picks one). */
+  listen: { host: string; port: number };
+  /**
+   * In-process only: do not listen; the caller serves `local`'s handlers on a server of its own
+   * (berthd's API server with BERTH_SHARED_ORIGIN) and says where it listens.
+   */
+  embedded?: () => { host: string; port: number };
+  /** The in-process gateway's options (platform handler, trusted proxies, pools, access log). */
+  gateway?: Omit<GatewayOptions, 'logger'>;
+  /** Header timeout and connections per address of the gateway's own server. */
+  limits?: ConnectionLimits;
+  /** The workers' settings and process options. */
+  cluster?: Omit<GatewayClusterOptions, 'logger' | 'workers' | 'port' | 'host' | 'currentTable'>;
+}
+
+export interface BuiltinDriver extends GatewayDriver {
+  /** The in-process gateway (its handlers, for an embedding server); null with workers. */
+  readonly local: Gateway | null;
+  /** The worker processes; null in-process. */
+  readonly cluster: GatewayCluster | null;
+  /** Forks the workers now, so that they load their code while berthd still starts. */
+  preload(): void;
+}
+
+export function createBuiltinDriver(options: BuiltinDriverOptions): BuiltinDriver {
+  const logger = options.logger.child({ mod: 'gateway' });
+  let current: { table: GatewayTable; seq: number } = { table: emptyGatewayTable(), seq: -1 };
+  let confirmed = -1;
+  let listeners: GatewayListeners | null = null;
+  let server: http.Server | null = null;
+  let started = false;
+  let closed = false;
+
+  const local = options.workers > 0 ? null : createGateway({ ...options.gateway, logger: options.logger });
+  const cluster =
+    options.workers > 0
+      ? createGatewayCluster({
+          worker: { logLevel: 'info', accessLog: false, trustProxy: false },
+          ...options.cluster,
+          logger: options.logger,
+          workers: options.workers,
+          port: options.listen.port,
+          host: options.listen.host,
+          currentTable: () => current,
+        })
+      : null;
+
+  function check(table: GatewayTable): void {
+    try {
+      checkGatewayTable(table);
+    } catch (err) {
+      throw new GatewayApplyError((err as Error).message);
+    }
+  }
+
+  async function serve(table: GatewayTable, seq: number): Promise<void> {
+    current = { table, seq };
+    if (local !== null) {
+      local.applyTable(table);
+      confirmed = seq;
+      return;
+    }
+    if (!started) return; // the workers get `current` when they start
+    try {
+      await cluster!.apply(seq);
+    } catch (err) {
+      throw new GatewayApplyError((err as Error).message);
+    }
+    confirmed = seq;
+  }
+
+  return {
+    kind: 'builtin',
+    local,
+    cluster,
+    preload() {
+      cluster?.preload();
+    },
+    async start(table, seq) {
+      if (started) throw new Error('the built-in gateway was started already');
+      check(table);
+      await serve(table, seq);
+      started = true;
+      if (cluster !== null) {
+        await cluster.start();
+        confirmed = Math.min(...cluster.serving().map((p) => p.seq));
+        listeners = { http: { host: options.listen.host, port: cluster.port } };
+      } else if (options.embedded !== undefined) {
+        listeners = { http: options.embedded() };
+      } else {
+        server = createGatewayServer(local!, options.limits ?? DEFAULT_CONNECTION_LIMITS);
+        const port = await listenServer(server, options.listen.port, options.listen.host);
+        listeners = { http: { host: options.listen.host, port } };
+      }
+      logger.info({ workers: options.workers, ...listeners.http, seq }, 'built-in gateway serving');
+      return listeners;
+    },
+    async apply(table, seq) {
+      if (closed) throw new GatewayApplyError('the gateway is closed');
+      check(table);
+      await serve(table, seq);
+    },
+    status() {
+      let processes: GatewayProcessStatus[];
+      if (cluster !== null) processes = cluster.serving();
+      else processes = started ? [{ pid: process.pid, seq: confirmed }] : [];
+      return { kind: 'builtin', seq: confirmed, processes, listeners };
+    },
+    async metrics(): Promise<MetricsSnapshot> {
+      if (local !== null) return snapshotMetrics(local.metrics);
+      return (await cluster!.metrics()).total;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await cluster?.close();
+      if (server !== null) await closeServer(server);
+      await local?.close();
+    },
+  };
+}
