@@ -62,6 +62,7 @@ const DESCRIBED: Record<string, () => void> = {
     expect(loadConfig({}, '/srv').gatewayWorkers).toBe(cores > 1 ? cores : 0);
   },
   BERTH_APPS_DOMAIN: () => expect(loadConfig({}, '/srv').engine.appsDomain).toBeUndefined(),
+  BERTH_HTTPS_PORT: () => expect(loadConfig({}, '/srv').gateway.httpsPort).toBeUndefined(),
   BERTH_IMAGE_REGISTRIES: () => expect(loadConfig({}, '/srv').sources.imageRegistries).toEqual([]),
   BERTH_LOGIN_CONCURRENCY: () => expect(loadConfig({}, '/srv').login.concurrency).toBeGreaterThanOrEqual(1),
 };
