@@ -128,6 +128,9 @@ export interface Berthd {
 
 export async function startBerthd(config: Readonly<Config>, options: BerthdOptions = {}): Promise<Berthd> {
   const startedAt = Date.now();
+  if (config.gateway.driver === 'nginx') {
+    throw new ConfigError('BERTH_GATEWAY', 'the nginx gateway is not wired into berthd yet; use builtin');
+  }
   const logger = options.logger ?? createLogger(config.logLevel);
   const secretBox = createSecretBox(loadSecretKey(config.dataDir, config.secretKey));
   const store = openStore(config.database, (err) =>
@@ -143,9 +146,6 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   const shared = config.sharedOrigin;
   const health = createHealthMonitor({ logger });
   try {
-    if (config.gateway.driver === 'nginx') {
-      throw new ConfigError('BERTH_GATEWAY', 'the nginx gateway is not wired into berthd yet; use builtin');
-    }
     warnAboutOrigins(config, logger);
     await migrateToLatest(store, [...ALL_MIGRATIONS], logger.child({ mod: 'store' }));
 

@@ -1,0 +1,119 @@
+// The built-in driver's own promises, beyond the contract every driver passes (contract/): a table
+// is confirmed by every worker before `apply` resolves; a worker that cannot confirm (stopped with
+// SIGSTOP here) is killed and replaced by one started with the current table, and `apply` resolves
+// once the replacement serves it; a malformed table changes nothing; berthd refuses the nginx
+// driver until it is wired in.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBerthd } from '../../src/berthd.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { type BuiltinDriver, createBuiltinDriver, GatewayApplyError } from '../../src/gateway/index.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { route, send, startUpstream, type TestUpstream, tableOf } from './support.ts';
+
+const WORKER = { logLevel: 'silent', accessLog: false, trustProxy: false } as const;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the built-in gateway driver', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  async function upstream(name: string): Promise<TestUpstream> {
+    const u = await startUpstream(name);
+    cleanup.push(() => u.close());
+    return u;
+  }
+
+  function driver(workers: number, applyTimeoutMs = 5_000): BuiltinDriver {
+    const d = createBuiltinDriver({
+      logger: silentLogger(),
+      workers,
+      listen: { host: '127.0.0.1', port: 0 },
+      cluster: { worker: WORKER, applyTimeoutMs },
+    });
+    cleanup.push(() => d.close());
+    return d;
+  }
+
+  it('in-process: serves each table at once and refuses a malformed one, keeping the old', async () => {
+    const a = await upstream('a');
+    const b = await upstream('b');
+    const d = driver(0);
+    const { http } = await d.start(tableOf({ routes: [route('shop', 'prod', [a])] }), 10);
+    expect(d.status()).toMatchObject({
+      kind: 'builtin',
+      seq: 10,
+      processes: [{ pid: process.pid, seq: 10 }],
+    });
+    expect((await send(http.port, '/o/shop/')).json().upstream).toBe('a');
+
+    await d.apply(tableOf({ routes: [route('shop', 'prod', [b])] }), 11);
+    expect((await send(http.port, '/o/shop/')).json().upstream).toBe('b');
+
+    const bad = tableOf({ routes: [route('shop', 'prod', [a])] });
+    bad.routes.push({ ...bad.routes[0]!, id: 'again' });
+    await expect(d.apply(bad, 12)).rejects.toBeInstanceOf(GatewayApplyError);
+    expect(d.status().seq).toBe(11);
+    expect((await send(http.port, '/o/shop/')).json().upstream).toBe('b');
+    const metrics = await d.metrics();
+    expect(metrics.routes.find((r) => r.app === 'shop')?.status2xx).toBe(3);
+  });
+
+  it('with workers: resolves once each serves the table; one that cannot confirm is replaced', async () => {
+    const a = await upstream('a');
+    const b = await upstream('b');
+    const c = await upstream('c');
+    const d = driver(2, 1_000);
+    const { http } = await d.start(tableOf({ routes: [route('shop', 'prod', [a])] }), 100);
+    const first = d.status();
+    expect(first.seq).toBe(100);
+    expect(first.processes.map((p) => p.seq)).toEqual([100, 100]);
+
+    await d.apply(tableOf({ routes: [route('shop', 'prod', [b])] }), 101);
+    expect(d.status().processes.map((p) => p.seq)).toEqual([101, 101]);
+    for (let i = 0; i < 6; i++) {
+      expect((await send(http.port, '/o/shop/', { agent: false })).json().upstream).toBe('b');
+    }
+
+    // A worker that cannot answer (stopped): the apply kills it and starts one with the new table.
+    const [stuck, other] = first.processes.map((p) => p.pid) as [number, number];
+    process.kill(stuck, 'SIGSTOP');
+    await d.apply(tableOf({ routes: [route('shop', 'prod', [c])] }), 102);
+    const after = d.status();
+    expect(after.seq).toBe(102);
+    expect(after.processes.map((p) => p.seq)).toEqual([102, 102]);
+    expect(after.processes.map((p) => p.pid)).toContain(other);
+    expect(after.processes.map((p) => p.pid)).not.toContain(stuck);
+    expect(alive(stuck)).toBe(false);
+    // Every worker serving now routes with the new table.
+    for (let i = 0; i < 10; i++) {
+      expect((await send(http.port, '/o/shop/', { agent: false })).json().upstream).toBe('c');
+    }
+
+    // A malformed table is refused before any worker sees it.
+    await expect(d.apply({ ...tableOf({ routes: [] }), format: 2 as 1 }, 103)).rejects.toThrow(
+      GatewayApplyError,
+    );
+    expect(d.status().seq).toBe(102);
+    expect((await send(http.port, '/o/shop/', { agent: false })).json().upstream).toBe('c');
+  }, 120_000);
+
+  it('is the only gateway berthd runs for now: BERTH_GATEWAY=nginx is refused', async () => {
+    expect(loadConfig({}).gateway.driver).toBe('builtin');
+    expect(loadConfig({ BERTH_GATEWAY: 'NGINX' }).gateway.driver).toBe('nginx');
+    expect(() => loadConfig({ BERTH_GATEWAY: 'apache' })).toThrow(ConfigError);
+    const config = loadConfig({ BERTH_GATEWAY: 'nginx', BERTH_DATA_DIR: '/nonexistent/berth-h1' });
+    await expect(startBerthd(config, { logger: silentLogger() })).rejects.toThrow(
+      /BERTH_GATEWAY: the nginx gateway is not wired into berthd yet/,
+    );
+  });
+});
