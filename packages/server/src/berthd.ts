@@ -95,6 +95,8 @@ export interface Berthd {
    *  `url` with BERTH_SHARED_ORIGIN. */
   readonly appsUrl: string;
   readonly appsPort: number;
+  /** The gateway's HTTPS port (BERTH_HTTPS_PORT), or null. */
+  readonly httpsPort: number | null;
   /** The public URLs berthd hands out (console, apps, the API as instances reach it). */
   readonly urls: PublicUrls;
   /** The web console's build directory berthd serves (BERTH_CONSOLE_DIR, or the checkout's). */
@@ -190,6 +192,10 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger,
       workers: config.gatewayWorkers,
       listen: { host: config.host, port: shared ? config.port : config.appsPort },
+      https:
+        config.gateway.httpsPort === undefined
+          ? undefined
+          : { host: config.host, port: config.gateway.httpsPort },
       ...(embedded
         ? {
             embedded: () => ({
@@ -496,6 +502,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await tenants?.recover(liveApps);
     let consolePort: number;
     let appsPort: number;
+    let httpsPort: number | null;
     if (shared) {
       // One port. The API listens first (the table's platform route needs its address): on a
       // loopback port behind workers, else on BERTH_PORT with the gateway in front (which serves
@@ -509,6 +516,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       const listeners = await engine.tables.start();
       consolePort = listeners.http.port;
       appsPort = consolePort;
+      httpsPort = listeners.https?.port ?? null;
     } else {
       // The console and API first (instances started while reconciling get BERTH_API_URL with the
       // port it got), then the apps port once the gateway has its table.
@@ -516,7 +524,9 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       consolePort = (http.server.address() as AddressInfo).port;
       publicUrls.bind({ console: consolePort });
       await engine.reconcile();
-      appsPort = (await engine.tables.start()).http.port;
+      const listeners = await engine.tables.start();
+      appsPort = listeners.http.port;
+      httpsPort = listeners.https?.port ?? null;
     }
     publicUrls.bind({ console: consolePort, apps: appsPort });
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -544,6 +554,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       port: consolePort,
       appsUrl: `http://${shownHost}:${appsPort}`,
       appsPort,
+      httpsPort,
       urls: publicUrls,
       consoleDir,
       store,

@@ -5,6 +5,8 @@
 // nothing when it is malformed. The workers are children of berthd: they do not outlive it (see
 // docs/architecture.md, "When berthd restarts").
 import type http from 'node:http';
+import type https from 'node:https';
+import net from 'node:net';
 import type { Logger } from '../logger.ts';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connection-guard.ts';
 import {
@@ -16,8 +18,9 @@ import {
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 import { createGatewayCluster, type GatewayCluster, type GatewayClusterOptions } from './gateway-cluster.ts';
 import { type MetricsSnapshot, snapshotMetrics } from './gateway-metrics.ts';
-import { closeServer, createGatewayServer, listenServer } from './gateway-server.ts';
+import { closeServer, createGatewayServer, createGatewayTlsServer, listenServer } from './gateway-server.ts';
 import { checkGatewayTable, emptyGatewayTable, type GatewayTable } from './route-model.ts';
+import { createSniContexts } from './tls-contexts.ts';
 
 export interface BuiltinDriverOptions {
   logger: Logger;
@@ -25,13 +28,16 @@ export interface BuiltinDriverOptions {
   workers: number;
   /** Where plain HTTP is served (port 0 picks one). */
   listen: { host: string; port: number };
+  /** Where HTTPS is served (BERTH_HTTPS_PORT), with the table's certificates by SNI; port 0 picks
+   *  one. Unset: no HTTPS. */
+  https?: { host: string; port: number } | undefined;
   /**
    * In-process only: do not listen; the caller serves `local`'s handlers on a server of its own
    * (berthd's API server with BERTH_SHARED_ORIGIN) and says where it listens.
    */
   embedded?: () => { host: string; port: number };
   /** The in-process gateway's options (platform handler, trusted proxies, pools, access log). */
-  gateway?: Omit<GatewayOptions, 'logger'>;
+  gateway?: Omit<GatewayOptions, 'logger' | 'httpsPort'>;
   /** Header timeout and connections per address of the gateway's own server. */
   limits?: ConnectionLimits;
   /** The workers' settings and process options. */
@@ -53,10 +59,18 @@ export function createBuiltinDriver(options: BuiltinDriverOptions): BuiltinDrive
   let confirmed = -1;
   let listeners: GatewayListeners | null = null;
   let server: http.Server | null = null;
+  let tlsServer: https.Server | null = null;
+  let httpsPort: number | undefined;
   let started = false;
   let closed = false;
 
-  const local = options.workers > 0 ? null : createGateway({ ...options.gateway, logger: options.logger });
+  const local =
+    options.workers > 0
+      ? null
+      : createGateway({ ...options.gateway, logger: options.logger, httpsPort: () => httpsPort });
+  // With workers, certificates are loaded here first, so that one that cannot be loaded refuses the
+  // table before any worker sees it (each worker would refuse it, and be replaced, in a loop).
+  const certificates = options.workers > 0 ? createSniContexts({ logger }) : null;
   const cluster =
     options.workers > 0
       ? createGatewayCluster({
@@ -73,18 +87,24 @@ export function createBuiltinDriver(options: BuiltinDriverOptions): BuiltinDrive
   function check(table: GatewayTable): void {
     try {
       checkGatewayTable(table);
+      certificates?.update(table);
     } catch (err) {
       throw new GatewayApplyError((err as Error).message);
     }
   }
 
   async function serve(table: GatewayTable, seq: number): Promise<void> {
-    current = { table, seq };
     if (local !== null) {
-      local.applyTable(table);
+      try {
+        local.applyTable(table);
+      } catch (err) {
+        throw new GatewayApplyError((err as Error).message);
+      }
+      current = { table, seq };
       confirmed = seq;
       return;
     }
+    current = { table, seq };
     if (!started) return; // the workers get `current` when they start
     try {
       await cluster!.apply(seq);
@@ -106,16 +126,32 @@ export function createBuiltinDriver(options: BuiltinDriverOptions): BuiltinDrive
       check(table);
       await serve(table, seq);
       started = true;
+      const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
       if (cluster !== null) {
-        await cluster.start();
+        // Workers share one listening handle per address and port: port 0 for HTTPS too would
+        // share HTTP's. A free port is chosen here instead.
+        const wanted = options.https;
+        const https =
+          wanted === undefined
+            ? undefined
+            : { host: wanted.host, port: wanted.port === 0 ? await freePort(wanted.host) : wanted.port };
+        await cluster.start(https);
+        httpsPort = https?.port;
         confirmed = Math.min(...cluster.serving().map((p) => p.seq));
-        listeners = { http: { host: options.listen.host, port: cluster.port } };
-      } else if (options.embedded !== undefined) {
-        listeners = { http: options.embedded() };
+        listeners = { http: { host: options.listen.host, port: cluster.port }, https };
       } else {
-        server = createGatewayServer(local!, options.limits ?? DEFAULT_CONNECTION_LIMITS);
-        const port = await listenServer(server, options.listen.port, options.listen.host);
-        listeners = { http: { host: options.listen.host, port } };
+        if (options.embedded !== undefined) {
+          listeners = { http: options.embedded() };
+        } else {
+          server = createGatewayServer(local!, limits);
+          const port = await listenServer(server, options.listen.port, options.listen.host);
+          listeners = { http: { host: options.listen.host, port } };
+        }
+        if (options.https !== undefined) {
+          tlsServer = createGatewayTlsServer(local!, limits);
+          httpsPort = await listenServer(tlsServer, options.https.port, options.https.host);
+          listeners.https = { host: options.https.host, port: httpsPort };
+        }
       }
       logger.info({ workers: options.workers, ...listeners.http, seq }, 'built-in gateway serving');
       return listeners;
@@ -139,8 +175,23 @@ export function createBuiltinDriver(options: BuiltinDriverOptions): BuiltinDrive
       if (closed) return;
       closed = true;
       await cluster?.close();
-      if (server !== null) await closeServer(server);
+      await Promise.all([
+        server === null ? undefined : closeServer(server),
+        tlsServer === null ? undefined : closeServer(tlsServer),
+      ]);
       await local?.close();
     },
   };
+}
+
+/** A port nobody listens on now (for the workers' HTTPS port when 0 was asked for). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

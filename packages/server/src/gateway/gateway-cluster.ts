@@ -49,8 +49,8 @@ export interface GatewayClusterOptions {
    *  workers). */
   port: number;
   host: string;
-  /** The settings every worker gets, besides its slot, the public address and the gateway key. */
-  worker: Omit<WorkerSettings, 'index' | 'port' | 'host' | 'platformHeaders'>;
+  /** The settings every worker gets, besides its slot, the public addresses and the gateway key. */
+  worker: Omit<WorkerSettings, 'index' | 'port' | 'host' | 'https' | 'platformHeaders'>;
   /** The table to serve now and its sequence: what a (re)started worker gets first and what
    *  `apply` sends. */
   currentTable: () => { table: GatewayTable; seq: number };
@@ -98,9 +98,9 @@ export interface GatewayCluster {
   /** Forks the workers now, so that they load their code while berthd still starts (migrations,
    *  recovery): they wait for `start` before they listen. Optional; `start` forks what is not. */
   preload(): void;
-  /** Has the workers (forked now unless preloaded) listen with the current table; resolves once
-   *  every worker serves. */
-  start(): Promise<void>;
+  /** Has the workers (forked now unless preloaded) listen with the current table, on HTTPS too
+   *  when given (a port other than 0); resolves once every worker serves. */
+  start(https?: { host: string; port: number }): Promise<void>;
   /** Pids of the workers serving now (for tests, the log and `kill`). */
   pids(): number[];
   /** The workers serving now and the sequence of the table each serves. */
@@ -414,7 +414,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     forkAll();
   }
 
-  async function start(): Promise<void> {
+  async function start(https?: { host: string; port: number }): Promise<void> {
     if (startedOnce) throw new Error('the gateway cluster was started already');
     if (closing) throw new Error('the gateway cluster is closed');
     if (!cluster.isPrimary) throw new Error('gateway workers are forked from the primary process only');
@@ -430,6 +430,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
       port: options.port,
       host: options.host,
       platformHeaders: [GATEWAY_KEY_HEADER, key],
+      ...(https === undefined ? {} : { https }),
     };
     if (forked) {
       // Preloaded workers that are ready get their settings now, the others when they say hello.

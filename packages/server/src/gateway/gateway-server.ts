@@ -3,6 +3,7 @@
 // answered 408, and a cap per client address); malformed requests get a bare 400. Used by every gateway worker
 // process and by berthd itself when it serves the apps port without workers.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { closeGracefully } from '../close-gracefully.ts';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, guardServer } from './connection-guard.ts';
@@ -12,10 +13,33 @@ export function createGatewayServer(
   gateway: Pick<Gateway, 'handleRequest' | 'handleUpgrade'>,
   limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
 ): http.Server {
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, gateway.handleRequest);
-  guardServer(server, limits);
-  server.on('upgrade', gateway.handleUpgrade);
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+  return serve(http.createServer({ keepAliveTimeout: 65_000 }, gateway.handleRequest), gateway, limits);
+}
+
+/** The same over TLS: each connection gets the certificate its SNI name picks (tls-contexts.ts);
+ *  a name with no certificate, or no name, fails the handshake. */
+export function createGatewayTlsServer(
+  gateway: Pick<Gateway, 'handleRequest' | 'handleUpgrade' | 'tls'>,
+  limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
+): https.Server {
+  const server = https.createServer(
+    { keepAliveTimeout: 65_000, SNICallback: gateway.tls.callback, ALPNProtocols: ['http/1.1'] },
+    gateway.handleRequest,
+  );
+  // A failed handshake (unknown name, a scanner) is the client's business: nothing to log.
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
+  return serve(server, gateway, limits);
+}
+
+function serve<S extends http.Server | https.Server>(
+  server: S,
+  gateway: Pick<Gateway, 'handleUpgrade'>,
+  limits: ConnectionLimits,
+): S {
+  guardServer(server as http.Server, limits);
+  const plain = server as http.Server;
+  plain.on('upgrade', gateway.handleUpgrade);
+  plain.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
@@ -29,7 +53,11 @@ export function createGatewayServer(
 }
 
 /** Listens and resolves with the port it got (`port` 0 picks one). */
-export function listenServer(server: http.Server, port: number, host: string): Promise<number> {
+export function listenServer(
+  server: http.Server | https.Server,
+  port: number,
+  host: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -41,6 +69,9 @@ export function listenServer(server: http.Server, port: number, host: string): P
 
 /** Stops accepting and resolves once every connection is closed: idle keep-alive ones at once, the
  *  rest when they go idle or, still busy after the grace (close-gracefully.ts), cut off. */
-export function closeServer(server: http.Server): Promise<void> {
-  return closeGracefully(server, () => new Promise((resolve) => server.close(() => resolve())));
+export function closeServer(server: http.Server | https.Server): Promise<void> {
+  return closeGracefully(
+    server as http.Server,
+    () => new Promise((resolve) => server.close(() => resolve())),
+  );
 }

@@ -1,10 +1,11 @@
 // The worker side of the multi-core gateway (design in index.ts): a process that serves the
 // gateway on the shared public port and applies the gateway tables its primary sends over IPC.
 import type http from 'node:http';
+import type https from 'node:https';
 import type { Logger } from '../logger.ts';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connection-guard.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
-import { closeServer, createGatewayServer, listenServer } from './gateway-server.ts';
+import { closeServer, createGatewayServer, createGatewayTlsServer, listenServer } from './gateway-server.ts';
 import type { GatewayTable } from './route-model.ts';
 
 export const ROUTE_TABLE_MESSAGE = 'berth:gateway:route-table';
@@ -53,7 +54,10 @@ export interface GatewayWorkerOptions {
   /** The public port (in a cluster worker, the listening socket is shared with the other workers). */
   port: number;
   host: string;
-  gateway?: Omit<GatewayOptions, 'logger'>;
+  /** Also serve HTTPS here (SNI certificates from the table). A cluster worker needs a port other
+   *  than 0: workers share one listening handle per address and port. */
+  https?: { host: string; port: number } | undefined;
+  gateway?: Omit<GatewayOptions, 'logger' | 'httpsPort'>;
   /** Where tables arrive; default `process` when it has an IPC channel; `null`: the caller applies
    *  tables itself (`applyTable`), as the berthd worker process (worker-main.ts) does. */
   channel?: IpcChannel | null;
@@ -67,6 +71,9 @@ export interface GatewayWorker {
   readonly gateway: Gateway;
   readonly server: http.Server;
   readonly port: number;
+  readonly tlsServer: https.Server | null;
+  /** The HTTPS port, when it serves HTTPS. */
+  readonly httpsPort: number | undefined;
   /** Applies a table (what an IPC message does); the error when the table was rejected. */
   applyTable(table: GatewayTable): Error | null;
   close(): Promise<void>;
@@ -74,13 +81,16 @@ export interface GatewayWorker {
 
 export async function startGatewayWorker(options: GatewayWorkerOptions): Promise<GatewayWorker> {
   const logger = options.logger;
-  const gateway = createGateway({ ...options.gateway, logger });
+  let httpsPort: number | undefined;
+  const gateway = createGateway({ ...options.gateway, logger, httpsPort: () => httpsPort });
   if (options.table !== undefined) gateway.applyTable(options.table);
 
-  const server = createGatewayServer(gateway, {
+  const limits = {
     ...(options.limits ?? DEFAULT_CONNECTION_LIMITS),
     ...(options.gateway?.trustProxy === undefined ? {} : { trustProxy: options.gateway.trustProxy }),
-  });
+  };
+  const server = createGatewayServer(gateway, limits);
+  const tlsServer = options.https === undefined ? null : createGatewayTlsServer(gateway, limits);
 
   const applyTable = (table: GatewayTable): Error | null => {
     try {
@@ -102,16 +112,26 @@ export async function startGatewayWorker(options: GatewayWorkerOptions): Promise
   channel?.on('message', onMessage);
 
   const port = await listenServer(server, options.port, options.host);
-  logger.info({ port, pid: process.pid }, 'gateway worker listening');
+  if (tlsServer !== null) {
+    try {
+      httpsPort = await listenServer(tlsServer, options.https!.port, options.https!.host);
+    } catch (err) {
+      await closeServer(server);
+      throw err;
+    }
+  }
+  logger.info({ port, httpsPort, pid: process.pid }, 'gateway worker listening');
 
   return {
     gateway,
     server,
     port,
+    tlsServer,
+    httpsPort,
     applyTable,
     async close() {
       channel?.off('message', onMessage);
-      await closeServer(server);
+      await Promise.all([closeServer(server), tlsServer === null ? undefined : closeServer(tlsServer)]);
       await gateway.close();
     },
   };

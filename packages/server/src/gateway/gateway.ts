@@ -10,6 +10,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts'
 import { createProxy, type ProxyFallback } from './proxy.ts';
 import type { PlatformPool, RequestDoneInfo } from './proxy-context.ts';
 import { checkGatewayTable, type GatewayTable, type UpstreamServer } from './route-model.ts';
+import { createSniContexts, type SniContexts } from './tls-contexts.ts';
 import type { TrustProxySetting } from './trusted-proxies.ts';
 import {
   createUpstreamRegistry,
@@ -48,9 +49,12 @@ export interface Gateway {
   readonly table: GatewayTable;
   readonly metrics: GatewayMetrics;
   readonly upstreams: UpstreamRegistry;
+  /** The table's certificates, for an HTTPS server's SNICallback. */
+  readonly tls: SniContexts;
   /**
    * Swaps in a new table atomically (requests in flight finish on the upstreams they started on).
-   * Throws GatewayTableError for a malformed table, which changes nothing.
+   * Throws for a malformed table (GatewayTableError) or a certificate that cannot be loaded, which
+   * changes nothing.
    */
   applyTable(table: GatewayTable): void;
   /** Closes every upstream connection. */
@@ -61,6 +65,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger.child({ mod: 'gateway' });
   const metrics = createGatewayMetrics();
   const passiveRetryMs = options.passiveRetryMs ?? 1_000;
+  const sni = createSniContexts({ logger });
   const upstreams = createUpstreamRegistry({
     logger,
     ...(options.pool === undefined ? {} : { pool: options.pool }),
@@ -113,8 +118,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     metrics,
     upstreams,
+    tls: sni,
     applyTable(table) {
       checkGatewayTable(table);
+      // Before anything changes: a certificate that cannot be loaded refuses the whole table.
+      sni.update(table);
       const specs: UpstreamServer[] = [];
       const platforms = new Set<string>();
       for (const route of table.routes) {

@@ -35,6 +35,7 @@ async function start(settings: WorkerSettings, table: GatewayTable, seq: number)
       logger: log,
       port: settings.port,
       host: settings.host,
+      https: settings.https,
       channel: null,
       table,
       ...(settings.limits === undefined ? {} : { limits: settings.limits }),
@@ -43,6 +44,9 @@ async function start(settings: WorkerSettings, table: GatewayTable, seq: number)
         platformHeaders: settings.platformHeaders,
         ...(settings.accessLog ? { onRequestDone: accessLogger(log) } : {}),
         ...(settings.pool === undefined ? {} : { pool: settings.pool }),
+        ...(settings.upstreamHeadersTimeoutMs === undefined
+          ? {}
+          : { headersTimeoutMs: settings.upstreamHeadersTimeoutMs }),
       },
     });
   } catch (err) {
@@ -56,7 +60,12 @@ async function start(settings: WorkerSettings, table: GatewayTable, seq: number)
   const latest = pending;
   pending = undefined;
   const failed = latest.seq === seq ? null : worker.applyTable(latest.table);
-  send({ type: 'berth:gateway:ready', port: worker.port, seq: failed === null ? latest.seq : seq });
+  send({
+    type: 'berth:gateway:ready',
+    port: worker.port,
+    ...(worker.httpsPort === undefined ? {} : { httpsPort: worker.httpsPort }),
+    seq: failed === null ? latest.seq : seq,
+  });
 }
 
 async function stop(graceMs: number): Promise<void> {

@@ -20,6 +20,8 @@ export interface WorkerSettings {
   index: number;
   port: number;
   host: string;
+  /** Also serve HTTPS (a port other than 0). */
+  https?: { host: string; port: number };
   logLevel: string;
   accessLog: boolean;
   /** BERTH_TRUST_PROXY: false, true or a list of addresses and CIDR ranges. */
@@ -29,6 +31,8 @@ export interface WorkerSettings {
   /** Headers added to requests proxied to platform routes (berthd's API): the gateway key. */
   platformHeaders: string[];
   pool?: UpstreamPoolOptions;
+  /** Time an app gets to start answering (60 s). */
+  upstreamHeadersTimeoutMs?: number;
 }
 
 export type PrimaryMessage =
@@ -38,7 +42,7 @@ export type PrimaryMessage =
 
 export type WorkerMessage =
   | { type: 'berth:gateway:hello' }
-  | { type: 'berth:gateway:ready'; port: number; seq: number }
+  | { type: 'berth:gateway:ready'; port: number; httpsPort?: number; seq: number }
   | { type: 'berth:gateway:failed'; message: string }
   | { type: 'berth:gateway:applied'; seq: number }
   | { type: 'berth:gateway:apply-failed'; seq: number; message: string }
