@@ -3,11 +3,13 @@
 // SIGSTOP here) is killed and replaced by one started with the current table, and `apply` resolves
 // once the replacement serves it; a malformed table changes nothing; berthd refuses the nginx
 // driver until it is wired in.
+import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBerthd } from '../../src/berthd.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { type BuiltinDriver, createBuiltinDriver, GatewayApplyError } from '../../src/gateway/index.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { startTestBerthd } from '../support/harness.ts';
 import { route, send, startUpstream, type TestUpstream, tableOf } from './support.ts';
 
 const WORKER = { logLevel: 'silent', accessLog: false, trustProxy: false } as const;
@@ -106,6 +108,29 @@ describe('the built-in gateway driver', () => {
     expect(d.status().seq).toBe(102);
     expect((await send(http.port, '/o/shop/', { agent: false })).json().upstream).toBe('c');
   }, 120_000);
+
+  it('berthd serves HTTPS on BERTH_HTTPS_PORT, with no certificate for a name it has none for', async () => {
+    const t = await startTestBerthd({ env: { BERTH_HTTPS_PORT: '0' } });
+    cleanup.push(() => t.stop());
+    expect(t.berthd.httpsPort).toBeGreaterThan(0);
+    expect(t.berthd.httpsPort).not.toBe(t.berthd.appsPort);
+    expect(t.berthd.gateway.status().listeners?.https?.port).toBe(t.berthd.httpsPort);
+    // No custom domain has a certificate yet: every handshake fails (there is no default one).
+    const handshake = new Promise<void>((resolve, reject) => {
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: t.berthd.httpsPort!,
+        servername: 'shop.example.test',
+        rejectUnauthorized: false,
+      });
+      socket.once('secureConnect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', reject);
+    });
+    await expect(handshake).rejects.toThrow();
+  }, 60_000);
 
   it('is the only gateway berthd runs for now: BERTH_GATEWAY=nginx is refused', async () => {
     expect(loadConfig({}).gateway.driver).toBe('builtin');
