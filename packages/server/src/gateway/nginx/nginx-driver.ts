@@ -1,0 +1,309 @@
+// The nginx gateway driver: berthd renders the route table into nginx's configuration
+// (render.ts), and runs and supervises its own nginx master (Debian's binary) in a prefix
+// directory of its own. nginx daemonizes into a session of its own, so it outlives berthd: apps
+// keep serving while berthd is down, and the next berthd adopts the master (pid file +
+// /proc/PID/cmdline) instead of starting another.
+//
+// apply(table, seq): check the table, render it into a new directory `conf/{seq}-{random}/`, have
+// `nginx -t` test it (refused: the directory is removed, nothing else changes), point the
+// `current` link at it (a rename: atomic), SIGHUP the master, then confirm: the control socket
+// answers `seq` on fresh connections once the new workers serve (timeout: the link goes back to
+// the last good configuration and the apply fails). The last few good directories are kept.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../../logger.ts';
+import {
+  GatewayApplyError,
+  type GatewayDriver,
+  type GatewayListeners,
+  type GatewayStatus,
+} from '../driver.ts';
+import type { MetricsSnapshot } from '../gateway-metrics.ts';
+import { checkGatewayTable, type GatewayTable } from '../route-model.ts';
+import { type AccessLogReader, createAccessLogReader } from './access-log-reader.ts';
+import {
+  alive,
+  askSeq,
+  baseArgs,
+  isMasterOf,
+  masterPid,
+  type NginxCommand,
+  runNginx,
+  startMaster,
+  testConfig,
+  workerPids,
+} from './nginx-process.ts';
+import { MAIN_CONFIG, renderNginxConfig } from './render.ts';
+import type { NginxListen, NginxRenderSettings } from './render-settings.ts';
+
+export interface NginxDriverOptions {
+  logger: Logger;
+  /** Directory nginx runs in (absolute; created, berthd's own): pid file, logs, configurations. */
+  prefix: string;
+  /** The apps port. */
+  listen: NginxListen;
+  /** The HTTPS listener, when configured. */
+  https?: NginxListen | undefined;
+  /** The nginx binary (default `/usr/sbin/nginx`). */
+  binary?: string;
+  /** Render settings passed through (workers, user, trusted proxies, timeouts, body limit,
+   *  platform secret, keepalive). */
+  render?: Omit<
+    NginxRenderSettings,
+    'prefix' | 'confDir' | 'listen' | 'https' | 'controlSocket' | 'accessLog' | 'seq'
+  >;
+  /** How long an apply waits for the workers to serve the new table (default 15 s). */
+  applyTimeoutMs?: number;
+  /** How often the master is checked; a dead master is restarted with the last good config
+   *  (default 1 s). */
+  superviseIntervalMs?: number;
+  /** Good configuration directories kept besides the current one (default 2). */
+  keepConfigs?: number;
+  /** Test hook: rewrites the rendered nginx.conf before `nginx -t` (to force a broken one). */
+  mangleConfig?: (text: string) => string;
+}
+
+interface Paths {
+  pidFile: string;
+  current: string;
+  confRoot: string;
+  controlSocket: string;
+  accessLog: string;
+}
+
+function pathsOf(prefix: string): Paths {
+  return {
+    pidFile: path.join(prefix, 'nginx.pid'),
+    current: path.join(prefix, 'current'),
+    confRoot: path.join(prefix, 'conf'),
+    controlSocket: path.join(prefix, 'control.sock'),
+    accessLog: path.join(prefix, 'logs', 'access.json'),
+  };
+}
+
+export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
+  const log = options.logger.child({ mod: 'gateway-nginx' });
+  if (!path.isAbsolute(options.prefix)) throw new Error('the nginx prefix must be an absolute path');
+  const prefix = options.prefix.replace(/\/+$/, '');
+  const command: NginxCommand = { binary: options.binary ?? '/usr/sbin/nginx', prefix };
+  const paths = pathsOf(prefix);
+  const applyTimeoutMs = options.applyTimeoutMs ?? 15_000;
+  const keepConfigs = options.keepConfigs ?? 2;
+  const listeners: GatewayListeners = { http: options.listen, https: options.https };
+
+  let pid: number | null = null;
+  let seq = -1;
+  let started = false;
+  let closed = false;
+  let supervisor: NodeJS.Timeout | null = null;
+  let restarting: Promise<void> | null = null;
+  let reader: AccessLogReader | null = null;
+  /** Serialises apply and restarts. */
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const mainConfig = (): string => path.join(paths.current, MAIN_CONFIG);
+
+  /** Renders and tests a configuration in a new directory; returns the directory's name. */
+  const prepare = async (table: GatewayTable, nextSeq: number): Promise<string> => {
+    try {
+      checkGatewayTable(table);
+    } catch (error) {
+      throw new GatewayApplyError((error as Error).message);
+    }
+    const name = `${nextSeq}-${crypto.randomBytes(4).toString('hex')}`;
+    const dir = path.join(paths.confRoot, name);
+    let files: ReturnType<typeof renderNginxConfig>;
+    try {
+      files = renderNginxConfig(table, {
+        ...options.render,
+        prefix,
+        confDir: dir,
+        listen: options.listen,
+        https: options.https,
+        controlSocket: paths.controlSocket,
+        accessLog: paths.accessLog,
+        seq: nextSeq,
+      });
+    } catch (error) {
+      throw new GatewayApplyError((error as Error).message);
+    }
+    fs.mkdirSync(dir, { mode: 0o755 });
+    for (const [relative, file] of files) {
+      const target = path.join(dir, relative);
+      fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+      const content =
+        relative === MAIN_CONFIG && options.mangleConfig !== undefined
+          ? options.mangleConfig(file.content)
+          : file.content;
+      fs.writeFileSync(target, content, { mode: file.mode, flag: 'wx' });
+    }
+    const refused = await testConfig(command, path.join(dir, MAIN_CONFIG));
+    if (refused !== null) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new GatewayApplyError(`nginx refused the configuration of table ${nextSeq}`, refused);
+    }
+    return name;
+  };
+
+  /** Points `current` at `conf/{name}` (rename over the old link: atomic); returns the old target. */
+  const switchTo = (name: string): string | null => {
+    let previous: string | null = null;
+    try {
+      previous = fs.readlinkSync(paths.current);
+    } catch {
+      previous = null;
+    }
+    const temp = `${paths.current}.${process.pid}.tmp`;
+    fs.rmSync(temp, { force: true });
+    fs.symlinkSync(path.join('conf', name), temp);
+    fs.renameSync(temp, paths.current);
+    return previous;
+  };
+
+  const prune = (): void => {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(paths.confRoot);
+    } catch {
+      return;
+    }
+    const current = path.basename(fs.readlinkSync(paths.current));
+    const bySeq = entries
+      .filter((e) => e !== current && /^\d+-[0-9a-f]{8}$/.test(e))
+      .sort((a, b) => Number(b.split('-')[0]) - Number(a.split('-')[0]));
+    for (const old of bySeq.slice(keepConfigs)) {
+      fs.rmSync(path.join(paths.confRoot, old), { recursive: true, force: true });
+    }
+  };
+
+  /** Waits until fresh connections to the control socket answer `expected` several times in a row
+   *  (nginx's old workers stop accepting shortly after the new ones start). */
+  const confirm = async (expected: number): Promise<boolean> => {
+    const deadline = Date.now() + applyTimeoutMs;
+    const wanted = String(expected);
+    let streak = 0;
+    while (Date.now() < deadline) {
+      const answer = await askSeq(paths.controlSocket);
+      streak = answer === wanted ? streak + 1 : 0;
+      if (streak >= 5) return true;
+      if (streak === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return false;
+  };
+
+  const ensureDirs = (): void => {
+    for (const dir of [prefix, paths.confRoot, path.join(prefix, 'logs'), path.join(prefix, 'tmp')]) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    }
+  };
+
+  const startNew = async (): Promise<number> => {
+    fs.rmSync(paths.controlSocket, { force: true });
+    const started = await startMaster(command, mainConfig(), paths.pidFile);
+    log.info({ pid: started }, 'nginx started');
+    return started;
+  };
+
+  const doApply = async (table: GatewayTable, nextSeq: number): Promise<void> => {
+    const name = await prepare(table, nextSeq);
+    const previous = switchTo(name);
+    const master = pid !== null && alive(pid) && isMasterOf(command, pid) ? pid : null;
+    if (master === null) pid = await startNew();
+    else process.kill(master, 'SIGHUP');
+    if (!(await confirm(nextSeq))) {
+      if (previous !== null) {
+        const temp = `${paths.current}.${process.pid}.tmp`;
+        fs.rmSync(temp, { force: true });
+        fs.symlinkSync(previous, temp);
+        fs.renameSync(temp, paths.current);
+      }
+      throw new GatewayApplyError(
+        `nginx did not serve table ${nextSeq} within ${applyTimeoutMs} ms (see ${path.join(prefix, 'logs', 'error.log')})`,
+      );
+    }
+    seq = nextSeq;
+    prune();
+    log.info({ seq: nextSeq, config: name }, 'nginx serves the table');
+  };
+
+  /** A master that died while berthd runs: started again on the last good configuration. */
+  const supervise = (): void => {
+    if (closed || restarting !== null || pid === null) return;
+    if (alive(pid) && isMasterOf(command, pid)) return;
+    log.warn({ pid }, 'nginx master is gone; starting it again with the last good configuration');
+    restarting = serial(async () => {
+      if (closed) return;
+      pid = masterPid(command, paths.pidFile) ?? (await startNew());
+      if (seq >= 0 && !(await confirm(seq))) log.error({ seq }, 'restarted nginx does not confirm the table');
+    })
+      .catch((error: unknown) => log.error({ err: error }, 'nginx could not be restarted'))
+      .finally(() => {
+        restarting = null;
+      });
+  };
+
+  return {
+    kind: 'nginx',
+
+    start(table, firstSeq) {
+      return serial(async () => {
+        if (started) throw new Error('the nginx driver is already started');
+        started = true;
+        ensureDirs();
+        fs.closeSync(fs.openSync(paths.accessLog, 'a'));
+        reader = createAccessLogReader(paths.accessLog);
+        pid = masterPid(command, paths.pidFile);
+        if (pid !== null) log.info({ pid }, 'adopting the running nginx');
+        await doApply(table, firstSeq);
+        supervisor = setInterval(supervise, options.superviseIntervalMs ?? 1_000);
+        supervisor.unref();
+        return listeners;
+      });
+    },
+
+    apply(table, nextSeq) {
+      return serial(async () => {
+        if (!started || closed) throw new GatewayApplyError('the nginx driver is not running');
+        await doApply(table, nextSeq);
+      });
+    },
+
+    status(): GatewayStatus {
+      const processes = pid === null ? [] : [pid, ...workerPids(pid)].map((p) => ({ pid: p, seq }));
+      return { kind: 'nginx', seq, processes, listeners: started ? listeners : null };
+    },
+
+    async metrics(): Promise<MetricsSnapshot> {
+      return reader === null ? { routes: [], unrouted: { requests: 0 } } : reader.read();
+    },
+
+    close(closeOptions) {
+      closed = true;
+      if (supervisor !== null) clearInterval(supervisor);
+      supervisor = null;
+      return serial(async () => {
+        reader?.close();
+        reader = null;
+        if (closeOptions?.keepServing === true || pid === null) return;
+        const master = pid;
+        pid = null;
+        if (!alive(master) || !isMasterOf(command, master)) return;
+        // QUIT: workers finish what they serve, then the master exits.
+        process.kill(master, 'SIGQUIT');
+        const deadline = Date.now() + 30_000;
+        while (alive(master) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        if (alive(master)) {
+          log.warn({ pid: master }, 'nginx did not quit in time; stopping it');
+          await runNginx(command, ['-s', 'stop', ...baseArgs(prefix, mainConfig())]);
+        }
+      });
+    },
+  };
+}

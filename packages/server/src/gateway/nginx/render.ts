@@ -1,0 +1,448 @@
+// The nginx renderer: a route table (route-model.ts) and settings -> nginx's configuration, as a
+// map of relative file path -> content (the main nginx.conf, the common proxy settings, error
+// bodies, TLS certificates and keys). Pure: no file system, no clock; the driver writes the files
+// into `settings.confDir` and has nginx test them.
+//
+// Matching follows the model's rules: one server block per exact host (`server_name a.example`),
+// one per wildcard (a regex for exactly one label, as the model's `*.` means), and the default
+// server for hostless routes. nginx never falls back from the server it chose, so each server block
+// also carries the routes of the levels below it (wildcard, then hostless) that none of its own
+// routes covers: the longest-prefix choice nginx makes over the merged set is then the model's.
+import { PLATFORM_COOKIE_NAMES } from '../../platform-cookies.ts';
+import type { GatewayRoute, GatewayTable, HostSettings, TlsCertificate } from '../route-model.ts';
+import {
+  address,
+  addressRange,
+  headerName,
+  literalPath,
+  literalText,
+  NginxRenderError,
+  quote,
+  regexLiteral,
+  safeName,
+} from './nginx-syntax.ts';
+import { ERROR_URI, errorFiles, errorMaps, errorServerLines, type RenderedFile } from './render-errors.ts';
+import { routeLocations } from './render-locations.ts';
+import type { NginxListen, NginxRenderSettings } from './render-settings.ts';
+
+export type { RenderedFile } from './render-errors.ts';
+
+export const MAIN_CONFIG = 'nginx.conf';
+const PROXY_INCLUDE = 'proxy-common.conf';
+
+/** Renders every file of the configuration. Throws NginxRenderError for what nginx cannot serve. */
+export function renderNginxConfig(
+  table: GatewayTable,
+  settings: NginxRenderSettings,
+): Map<string, RenderedFile> {
+  for (const route of table.routes) {
+    const prefix = route.match.path ?? route.match.pathPrefix ?? '/';
+    if (prefix.startsWith(ERROR_URI) || `${prefix}/` === ERROR_URI) {
+      throw new NginxRenderError(`${route.id}: ${ERROR_URI} is the gateway's own`);
+    }
+  }
+  const files = new Map<string, RenderedFile>();
+  const upstreams = upstreamBlocks(table, settings);
+  const certs = certificateFiles(table.certificates ?? []);
+  for (const [name, file] of certs.files) files.set(name, file);
+  for (const [name, file] of errorFiles()) files.set(name, file);
+  files.set(PROXY_INCLUDE, { content: proxyCommon(settings), mode: 0o644 });
+  const servers = serverBlocks(table, settings, upstreams.nameOf, certs.pathsOf);
+  files.set(MAIN_CONFIG, { content: mainConfig(settings, upstreams.text, servers), mode: 0o644 });
+  return files;
+}
+
+function ms(value: number): string {
+  return `${Math.max(1, Math.round(value))}ms`;
+}
+
+function listenAddress(listen: NginxListen): string {
+  return address(listen.host, listen.port);
+}
+
+function mainConfig(settings: NginxRenderSettings, upstreams: string[], servers: string[]): string {
+  const p = settings.prefix;
+  if (!Number.isInteger(settings.seq)) throw new NginxRenderError(`sequence ${settings.seq}`);
+  const workers = settings.workerProcesses ?? 'auto';
+  if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1)) {
+    throw new NginxRenderError(`worker_processes ${String(workers)}`);
+  }
+  const user = settings.user;
+  if (user !== undefined && !/^[a-z_][a-z0-9_-]*\$?$/i.test(user.name)) {
+    throw new NginxRenderError(`user ${JSON.stringify(user.name)}`);
+  }
+  if (user?.group !== undefined && !/^[a-z_][a-z0-9_-]*$/i.test(user.group)) {
+    throw new NginxRenderError(`group ${JSON.stringify(user.group)}`);
+  }
+  const trusted = (settings.trustedProxies ?? []).map(addressRange);
+  const timeouts = settings.timeouts ?? {};
+  const readTimeout = Math.max(timeouts.headersMs ?? 60_000, timeouts.bodyMs ?? 120_000);
+  const maxBody = settings.maxBodyBytes ?? 0;
+  if (!Number.isInteger(maxBody) || maxBody < 0) throw new NginxRenderError(`body limit ${maxBody}`);
+  const cookieNames = PLATFORM_COOKIE_NAMES.map(regexLiteral).join('|');
+  const cookieStages: string[] = [];
+  // Each stage removes one platform cookie pair (nginx's map cannot replace globally): four stages
+  // remove up to four, which covers a browser's cookies of the three names.
+  for (let i = 1; i <= 4; i++) {
+    const from = i === 1 ? '$http_cookie' : `$berth_cookie_${i - 1}`;
+    const into = i === 4 ? '$berth_app_cookie' : `$berth_cookie_${i}`;
+    cookieStages.push(
+      `map ${from} ${into} {`,
+      `    default ${from};`,
+      `    "~^(?<berth_c${i}a>(?:[^;]*;)*?)\\s*(?:${cookieNames})=[^;]*;?\\s*(?<berth_c${i}b>.*)$" "$berth_c${i}a$berth_c${i}b";`,
+      '  }',
+    );
+  }
+  return `# Rendered by berthd (gateway/nginx/render.ts) for table ${settings.seq}. Do not edit: berthd
+# replaces it at the next apply.
+${user === undefined ? '' : `user ${user.name}${user.group === undefined ? '' : ` ${user.group}`};\n`}worker_processes ${workers};
+pid ${literalPath(`${p}/nginx.pid`)};
+error_log ${literalPath(`${p}/logs/error.log`)} warn;
+worker_shutdown_timeout 60s;
+
+events {
+  worker_connections ${settings.workerConnections ?? 4096};
+}
+
+http {
+  server_tokens off;
+  absolute_redirect off;
+  uninitialized_variable_warn off;
+  default_type application/octet-stream;
+  types {
+    text/html html htm; text/css css; text/javascript js mjs; application/json json map;
+    image/svg+xml svg; image/png png; image/jpeg jpg jpeg; image/gif gif; image/webp webp;
+    image/x-icon ico; font/woff woff; font/woff2 woff2; text/plain txt; application/wasm wasm;
+    application/xml xml; application/pdf pdf; text/csv csv; application/manifest+json webmanifest;
+  }
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout ${settings.clientKeepaliveTimeoutS ?? 65}s;
+  keepalive_requests 10000;
+  client_header_timeout ${ms(settings.clientHeaderTimeoutMs ?? 60_000)};
+  client_max_body_size ${maxBody};
+  client_body_temp_path ${literalPath(`${p}/tmp/body`)};
+  proxy_temp_path ${literalPath(`${p}/tmp/proxy`)};
+  fastcgi_temp_path ${literalPath(`${p}/tmp/fastcgi`)};
+  uwsgi_temp_path ${literalPath(`${p}/tmp/uwsgi`)};
+  scgi_temp_path ${literalPath(`${p}/tmp/scgi`)};
+
+  proxy_headers_hash_max_size 1024;
+  proxy_headers_hash_bucket_size 128;
+  proxy_connect_timeout ${ms(timeouts.connectMs ?? 5_000)};
+  proxy_read_timeout ${ms(readTimeout)};
+  proxy_send_timeout ${ms(readTimeout)};
+${trusted.map((range) => `  set_real_ip_from ${range};\n`).join('')}${
+  trusted.length > 0 ? '  real_ip_header X-Forwarded-For;\n  real_ip_recursive on;\n' : ''
+}
+  # "$" where nginx would expand a variable.
+  geo $berth_dollar { default "$"; }
+  geo $realip_remote_addr $berth_peer_trusted {
+    default 0;
+${trusted.map((range) => `    ${range} 1;\n`).join('')}  }
+  map "$berth_peer_trusted:$http_x_request_id" $berth_request_id {
+    default $request_id;
+    "~^1:(?<berth_rid>[A-Za-z0-9._:=+/@-]{1,128})$" $berth_rid;
+  }
+  map "$berth_peer_trusted:$http_x_forwarded_for" $berth_forwarded_for {
+    default $realip_remote_addr;
+    "~^1:(?<berth_xff>[0-9A-Fa-f.:, ]{1,1000})$" "$berth_xff, $realip_remote_addr";
+  }
+  map "$berth_peer_trusted:$http_x_forwarded_proto" $berth_forwarded_proto {
+    default $scheme;
+    "~^1:(?<berth_xfp>https?)$" $berth_xfp;
+  }
+  map "$berth_peer_trusted:$http_x_forwarded_host" $berth_forwarded_host {
+    default $http_host;
+    "~^1:(?<berth_xfh>[A-Za-z0-9.:\\[\\]-]{1,255})$" $berth_xfh;
+  }
+  map $http_upgrade $berth_connection {
+    default "";
+    "~." "upgrade";
+  }
+  ${cookieStages.join('\n  ')}
+  ${errorMaps()}
+
+  log_format berth escape=json '{"time":"$time_iso8601","route":"$berth_route","app":"$berth_app",'
+    '"env":"$berth_env","method":"$request_method","url":"$request_uri","status":$status,'
+    '"bytes":$body_bytes_sent,"s":$request_time,"upstream":"$upstream_addr","reqId":"$berth_request_id"}';
+  access_log ${literalPath(settings.accessLog)} berth;
+
+${upstreams.map((u) => `  ${u.replace(/\n/g, '\n  ')}\n`).join('')}
+  # The control listener: berthd asks it which table the workers serve.
+  server {
+    listen ${quote(`unix:${settings.controlSocket}`)};
+    access_log off;
+    location = /seq { default_type text/plain; return 200 "${settings.seq}"; }
+    location / { return 404; }
+  }
+
+${servers.map((s) => `  ${s.replace(/\n/g, '\n  ')}\n`).join('\n')}}
+`;
+}
+
+/** Proxy settings every proxied location includes (proxy_set_header does not merge across levels). */
+function proxyCommon(settings: NginxRenderSettings): string {
+  void settings;
+  return `# Included by every proxied location (gateway/nginx/render.ts).
+proxy_http_version 1.1;
+proxy_set_header Host $http_host;
+proxy_set_header Connection $berth_connection;
+proxy_set_header Upgrade $http_upgrade;
+proxy_set_header X-Forwarded-For $berth_forwarded_for;
+proxy_set_header X-Forwarded-Proto $berth_forwarded_proto;
+proxy_set_header X-Forwarded-Host $berth_forwarded_host;
+proxy_set_header X-Forwarded-Prefix "";
+proxy_set_header X-Real-IP $remote_addr;
+proxy_set_header X-Request-Id $berth_request_id;
+proxy_set_header Forwarded "";
+proxy_request_buffering off;
+proxy_next_upstream error timeout;
+proxy_next_upstream_timeout 10s;
+`;
+}
+
+interface Upstreams {
+  text: string[];
+  nameOf(route: GatewayRoute): string | null;
+}
+
+function upstreamBlocks(table: GatewayTable, settings: NginxRenderSettings): Upstreams {
+  const keepalive = settings.upstreamKeepalive ?? 32;
+  const byKey = new Map<string, string>();
+  const byRoute = new Map<string, string | null>();
+  const text: string[] = [];
+  for (const route of table.routes) {
+    const target = route.target;
+    let servers: string[];
+    let label: string;
+    if (target.kind === 'proxy') {
+      const live = target.upstreams.filter((u) => u.down !== true);
+      if (live.length === 0) {
+        byRoute.set(route.id, null);
+        continue;
+      }
+      servers = target.upstreams.map((u) => {
+        const options = [
+          u.weight !== undefined && u.weight !== 1 ? ` weight=${u.weight}` : '',
+          u.backup === true ? ' backup' : ' max_fails=1 fail_timeout=10s',
+          u.down === true ? ' down' : '',
+        ];
+        return `server ${address(u.host, u.port)}${options.join('')}; # ${safeName('i', u.id)}`;
+      });
+      // nginx needs a primary server: when every primary is down, backups serve as primaries.
+      if (live.every((u) => u.backup === true)) servers = servers.map((s) => s.replace(' backup', ''));
+      label = route.app === undefined ? 'route' : `${route.app.code}_${route.app.env}`;
+    } else if (target.kind === 'platform') {
+      servers = [`server ${address(target.host, target.port)};`];
+      label = 'platform';
+    } else {
+      continue;
+    }
+    const key = `${label}\n${servers.join('\n')}`;
+    let name = byKey.get(key);
+    if (name === undefined) {
+      name = safeName('u', label, key);
+      byKey.set(key, name);
+      text.push(`upstream ${name} {\n  ${servers.join('\n  ')}\n  keepalive ${keepalive};\n}`);
+    }
+    byRoute.set(route.id, name);
+  }
+  return {
+    text,
+    nameOf: (route) => byRoute.get(route.id) ?? null,
+  };
+}
+
+interface Certificates {
+  files: Map<string, RenderedFile>;
+  pathsOf(id: string): { cert: string; key: string };
+  list: TlsCertificate[];
+}
+
+function certificateFiles(
+  certificates: readonly TlsCertificate[],
+): Certificates & { list: TlsCertificate[] } {
+  const files = new Map<string, RenderedFile>();
+  const paths = new Map<string, { cert: string; key: string }>();
+  for (const cert of certificates) {
+    const name = safeName('tls', cert.id);
+    files.set(`tls/${name}.crt`, { content: ensureNewline(cert.certPem), mode: 0o644 });
+    files.set(`tls/${name}.key`, { content: ensureNewline(cert.keyPem), mode: 0o600 });
+    paths.set(cert.id, { cert: `tls/${name}.crt`, key: `tls/${name}.key` });
+  }
+  return {
+    files,
+    list: [...certificates],
+    pathsOf(id) {
+      const found = paths.get(id);
+      if (found === undefined) throw new NginxRenderError(`certificate ${id} is not in the table`);
+      return found;
+    },
+  };
+}
+
+function ensureNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** Whether a certificate name (`a.example`, `*.example`) covers a host pattern. */
+function certCovers(name: string, host: string): boolean {
+  if (name === host) return true;
+  if (!name.startsWith('*.')) return false;
+  const suffix = name.slice(1);
+  if (host.startsWith('*.')) return host.slice(1) === suffix;
+  const dot = host.indexOf('.');
+  return dot > 0 && host.slice(dot) === suffix;
+}
+
+/** Whether a route of a higher level makes `lower` unreachable there (the model never falls back). */
+function covers(higher: GatewayRoute, lower: GatewayRoute): boolean {
+  const lowerPath = lower.match.path ?? lower.match.pathPrefix ?? '/';
+  if (higher.match.path !== undefined) return lower.match.path === higher.match.path;
+  const prefix = higher.match.pathPrefix ?? '/';
+  return lowerPath.startsWith(prefix) || lowerPath === prefix.slice(0, -1);
+}
+
+/** The routes one server block serves: its own, then those of lower levels nothing above covers. */
+function mergeLevels(levels: readonly GatewayRoute[][]): GatewayRoute[] {
+  const merged: GatewayRoute[] = [];
+  for (const level of levels) {
+    const above = [...merged];
+    for (const route of level) {
+      if (!above.some((higher) => covers(higher, route))) merged.push(route);
+    }
+  }
+  return merged;
+}
+
+function serverBlocks(
+  table: GatewayTable,
+  settings: NginxRenderSettings,
+  upstreamOf: (route: GatewayRoute) => string | null,
+  certPaths: (id: string) => { cert: string; key: string },
+): string[] {
+  const hostless: GatewayRoute[] = [];
+  const exact = new Map<string, GatewayRoute[]>();
+  const wildcard = new Map<string, GatewayRoute[]>();
+  for (const route of table.routes) {
+    const host = route.match.host;
+    if (host === undefined) hostless.push(route);
+    else {
+      const map = host.startsWith('*.') ? wildcard : exact;
+      map.set(host, [...(map.get(host) ?? []), route]);
+    }
+  }
+  const hostSettings = new Map<string, HostSettings>();
+  for (const h of table.hosts ?? []) hostSettings.set(h.host, h);
+  // Hosts with settings but no route still get their server block (TLS, redirect).
+  for (const h of table.hosts ?? []) {
+    const map = h.host.startsWith('*.') ? wildcard : exact;
+    if (!map.has(h.host)) map.set(h.host, []);
+  }
+  const certificates = table.certificates ?? [];
+  const platformLines: string[] = [];
+  if (settings.platformSecret !== undefined) {
+    platformLines.push(
+      `proxy_set_header ${headerName(settings.platformSecret.header)} ${literalText(settings.platformSecret.value)};`,
+    );
+  }
+  const proxyInclude = `${settings.confDir}/${PROXY_INCLUDE}`;
+
+  /** The settings of a host: its own, else its wildcard's. */
+  const settingsOf = (host: string): HostSettings | undefined => {
+    const own = hostSettings.get(host);
+    if (own !== undefined || host.startsWith('*.')) return own;
+    const dot = host.indexOf('.');
+    return dot > 0 ? hostSettings.get(`*${host.slice(dot)}`) : undefined;
+  };
+  const certificateOf = (host: string): TlsCertificate | undefined => {
+    const chosen = settingsOf(host)?.certificate;
+    if (chosen !== undefined) return certificates.find((c) => c.id === chosen);
+    return certificates.find((c) => c.names.some((name) => certCovers(name, host)));
+  };
+
+  const blocks: string[] = [];
+  const render = (serverName: string | null, host: string | null, routes: GatewayRoute[]) => {
+    const hs = host === null ? undefined : settingsOf(host);
+    const cert = host === null ? undefined : certificateOf(host);
+    const names = serverName === null ? 'server_name "";' : `server_name ${serverName};`;
+    const defaultFlag = serverName === null ? ' default_server' : '';
+    // Plain HTTP.
+    const httpHeaders = ['add_header X-Request-Id $berth_request_id always;'];
+    const httpLines: string[] = [`listen ${listenAddress(settings.listen)}${defaultFlag};`, names];
+    if (hs?.httpsRedirect === true && settings.https !== undefined && cert !== undefined) {
+      const port = settings.https.port === 443 ? '' : `:${settings.https.port}`;
+      // Exact paths (ACME challenges) stay reachable over plain HTTP.
+      const exactOnly = routes.filter((r) => r.match.path !== undefined);
+      httpLines.push(
+        ...errorServerLines(settings.confDir, httpHeaders),
+        ...locations(exactOnly, httpHeaders),
+        'location / {',
+        `  ${httpHeaders[0]}`,
+        `  return 308 https://$host${port}$request_uri;`,
+        '}',
+      );
+    } else {
+      httpLines.push(...errorServerLines(settings.confDir, httpHeaders), ...locations(routes, httpHeaders));
+    }
+    blocks.push(['server {', ...httpLines.map((l) => `  ${l}`), '}'].join('\n'));
+    if (settings.https === undefined) return;
+    // HTTPS.
+    const httpsHeaders = [...httpHeaders];
+    if (hs?.hstsMaxAge !== undefined && hs.hstsMaxAge > 0) {
+      httpsHeaders.push(`add_header Strict-Transport-Security "max-age=${hs.hstsMaxAge}" always;`);
+    }
+    const httpsLines: string[] = [`listen ${listenAddress(settings.https)} ssl${defaultFlag};`, names];
+    if (cert === undefined) httpsLines.push('ssl_reject_handshake on;');
+    else {
+      const paths = certPaths(cert.id);
+      httpsLines.push(
+        `ssl_certificate ${literalPath(`${settings.confDir}/${paths.cert}`)};`,
+        `ssl_certificate_key ${literalPath(`${settings.confDir}/${paths.key}`)};`,
+        'ssl_protocols TLSv1.2 TLSv1.3;',
+        'ssl_session_cache shared:berth_tls:10m;',
+      );
+    }
+    httpsLines.push(...errorServerLines(settings.confDir, httpsHeaders), ...locations(routes, httpsHeaders));
+    blocks.push(['server {', ...httpsLines.map((l) => `  ${l}`), '}'].join('\n'));
+  };
+
+  const locations = (routes: GatewayRoute[], headers: string[]): string[] => {
+    const ctx = { headers, upstreamOf, proxyInclude, platformLines };
+    const exactPaths = new Set(routes.flatMap((r) => (r.match.path === undefined ? [] : [r.match.path])));
+    const lines: string[] = [];
+    let hasRoot = false;
+    for (const route of routes) {
+      const prefix = route.match.pathPrefix ?? (route.match.path === undefined ? '/' : null);
+      if (prefix === '/') hasRoot = true;
+      const redirect = prefix !== null && !exactPaths.has(prefix.slice(0, -1));
+      lines.push(...routeLocations(route, ctx, redirect));
+    }
+    if (!hasRoot) {
+      lines.push(
+        'location / {',
+        '  set $berth_route "-";',
+        '  set $berth_app "";',
+        '  set $berth_env "";',
+        ...headers.map((h) => `  ${h}`),
+        '  return 404;',
+        '}',
+      );
+    }
+    return lines;
+  };
+
+  render(null, null, hostless);
+  for (const [pattern, routes] of [...wildcard].sort(([a], [b]) => a.localeCompare(b))) {
+    // The model's `*.example.com` is exactly one label: a regex, not nginx's own wildcard.
+    const regex = `"~^[^.]+${regexLiteral(pattern.slice(1))}$"`;
+    render(regex, pattern, mergeLevels([routes, hostless]));
+  }
+  for (const [host, routes] of [...exact].sort(([a], [b]) => a.localeCompare(b))) {
+    const dot = host.indexOf('.');
+    const wild = dot > 0 ? (wildcard.get(`*${host.slice(dot)}`) ?? []) : [];
+    render(quote(host), host, mergeLevels([routes, wild, hostless]));
+  }
+  return blocks;
+}
