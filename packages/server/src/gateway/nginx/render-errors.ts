@@ -84,14 +84,18 @@ export function errorMaps(): string {
   }`;
 }
 
+/** The error_page directives (a level that sets any must repeat them all: nginx does not merge). */
+export function errorPageLines(): string[] {
+  return STATUS_CODES.map(([status]) => {
+    const variant = status === 413 ? '.json' : '$berth_err_variant';
+    return `error_page ${status} ${ERROR_URI}${status}${variant};`;
+  });
+}
+
 /** Server-level lines: error_page for every status, and the internal location serving them.
  *  `headers` are the add_header lines every location of the server carries (request id, HSTS). */
 export function errorServerLines(confDir: string, headers: readonly string[]): string[] {
-  const lines: string[] = [];
-  for (const [status] of STATUS_CODES) {
-    const variant = status === 413 ? '.json' : '$berth_err_variant';
-    lines.push(`error_page ${status} ${ERROR_URI}${status}${variant};`);
-  }
+  const lines = errorPageLines();
   lines.push(
     `location ^~ ${ERROR_URI} {`,
     '  internal;',

@@ -5,6 +5,7 @@
 // add_header lines (nginx does not merge add_header across levels).
 import type { GatewayRoute, StaticSiteSpec } from '../route-model.ts';
 import { literalPath, literalText, NginxRenderError, quote, regexLiteral } from './nginx-syntax.ts';
+import { ERROR_URI, errorPageLines } from './render-errors.ts';
 
 export interface LocationContext {
   /** add_header lines every location repeats (request id, HSTS). */
@@ -63,14 +64,11 @@ export function routeLocations(
   return lines;
 }
 
-/** Sets $berth_rest to the raw request URI after `prefix` (query kept, never decoded); a request
- *  whose raw URI does not start with the prefix (it only matched once nginx decoded it) is no route. */
+/** Sets $berth_rest to the raw request URI after `prefix` (query kept, never decoded: a named
+ *  capture, which nginx copies as it is, where `$1` would be escaped again); a request whose raw URI
+ *  does not start with the prefix (it only matched once nginx decoded it) is no route. */
 function restOfUri(prefix: string): string[] {
-  return [
-    'set $berth_rest "";',
-    `if ($request_uri ~ "^${regexLiteral(bare(prefix))}(/.*)$") { set $berth_rest $1; }`,
-    'if ($berth_rest = "") { return 404; }',
-  ];
+  return [`if ($request_uri !~ "^${regexLiteral(bare(prefix))}(?<berth_rest>/.*)$") { return 404; }`];
 }
 
 function targetLines(route: GatewayRoute, ctx: LocationContext, prefix: string | null): string[] {
@@ -114,8 +112,7 @@ function targetLines(route: GatewayRoute, ctx: LocationContext, prefix: string |
       return [
         ...ctx.headers,
         ...restOfUri(prefix),
-        'set $berth_rest_tail "";',
-        'if ($berth_rest ~ "^/(.*)$") { set $berth_rest_tail $1; }',
+        'if ($berth_rest ~ "^/(?<berth_rest_tail>.*)$") { }',
         `return ${target.status} "${to}${rest}";`,
       ];
     }
@@ -150,6 +147,9 @@ function staticLines(
     `index ${quote(site.index)};`,
     // Links inside the site are not followed (a process of the app cannot point nginx elsewhere).
     'disable_symlinks on from=$document_root;',
+    // nginx answers a refused link 403; the built-in gateway answers it as a missing file.
+    ...errorPageLines(),
+    `error_page 403 =404 ${ERROR_URI}404$berth_err_variant;`,
     `try_files $uri $uri/ ${fallback};`,
   ];
   if (site.dotfiles !== true) {

@@ -377,7 +377,7 @@ function serverBlocks(
       const exactOnly = routes.filter((r) => r.match.path !== undefined);
       httpLines.push(
         ...errorServerLines(settings.confDir, httpHeaders),
-        ...locations(exactOnly, httpHeaders),
+        ...locations(exactOnly, httpHeaders, false),
         'location / {',
         `  ${httpHeaders[0]}`,
         `  return 308 https://$host${port}$request_uri;`,
@@ -408,7 +408,7 @@ function serverBlocks(
     blocks.push(['server {', ...httpsLines.map((l) => `  ${l}`), '}'].join('\n'));
   };
 
-  const locations = (routes: GatewayRoute[], headers: string[]): string[] => {
+  const locations = (routes: GatewayRoute[], headers: string[], fallback = true): string[] => {
     const ctx = { headers, upstreamOf, proxyInclude, platformLines };
     const exactPaths = new Set(routes.flatMap((r) => (r.match.path === undefined ? [] : [r.match.path])));
     const lines: string[] = [];
@@ -419,7 +419,7 @@ function serverBlocks(
       const redirect = prefix !== null && !exactPaths.has(prefix.slice(0, -1));
       lines.push(...routeLocations(route, ctx, redirect));
     }
-    if (!hasRoot) {
+    if (!hasRoot && fallback) {
       lines.push(
         'location / {',
         '  set $berth_route "-";',

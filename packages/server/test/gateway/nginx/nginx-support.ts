@@ -47,6 +47,8 @@ export async function nginxDriver(
   extra: Partial<NginxDriverOptions> = {},
 ): Promise<TestNginx> {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-nginx-'));
+  // nginx's workers run as nobody when the tests run as root: they read error pages in the prefix.
+  fs.chmodSync(prefix, 0o755);
   const port = await freePort();
   const options: NginxDriverOptions = {
     logger: silentLogger(),
