@@ -27,6 +27,7 @@ import {
   askSeq,
   baseArgs,
   isMasterOf,
+  isNginxChild,
   masterPid,
   type NginxCommand,
   runNginx,
@@ -110,6 +111,17 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
 
   const mainConfig = (): string => path.join(paths.current, MAIN_CONFIG);
 
+  /** Whether `p` is still this prefix's nginx master (not exited, not a reused pid). */
+  const running = (p: number): boolean => alive(p) && isMasterOf(command, p);
+
+  /** Points the `current` link at `target` (a new link renamed over the old one: atomic). */
+  const pointAt = (target: string): void => {
+    const temp = `${paths.current}.${process.pid}.tmp`;
+    fs.rmSync(temp, { force: true });
+    fs.symlinkSync(target, temp);
+    fs.renameSync(temp, paths.current);
+  };
+
   /** Renders and tests a configuration in a new directory; returns the directory's name. */
   const prepare = async (table: GatewayTable, nextSeq: number): Promise<string> => {
     try {
@@ -160,10 +172,7 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
     } catch {
       previous = null;
     }
-    const temp = `${paths.current}.${process.pid}.tmp`;
-    fs.rmSync(temp, { force: true });
-    fs.symlinkSync(path.join('conf', name), temp);
-    fs.renameSync(temp, paths.current);
+    pointAt(path.join('conf', name));
     return previous;
   };
 
@@ -214,36 +223,68 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
   const doApply = async (table: GatewayTable, nextSeq: number): Promise<void> => {
     const name = await prepare(table, nextSeq);
     const previous = switchTo(name);
-    const master = pid !== null && alive(pid) && isMasterOf(command, pid) ? pid : null;
-    if (master === null) pid = await startNew();
-    else process.kill(master, 'SIGHUP');
-    if (!(await confirm(nextSeq))) {
-      if (previous !== null) {
-        const temp = `${paths.current}.${process.pid}.tmp`;
-        fs.rmSync(temp, { force: true });
-        fs.symlinkSync(previous, temp);
-        fs.renameSync(temp, paths.current);
+    try {
+      const master = pid !== null && running(pid) ? pid : null;
+      if (master === null) pid = await startNew();
+      else process.kill(master, 'SIGHUP');
+      if (!(await confirm(nextSeq))) {
+        throw new GatewayApplyError(
+          `nginx did not serve table ${nextSeq} within ${applyTimeoutMs} ms (see ${path.join(prefix, 'logs', 'error.log')})`,
+        );
       }
-      throw new GatewayApplyError(
-        `nginx did not serve table ${nextSeq} within ${applyTimeoutMs} ms (see ${path.join(prefix, 'logs', 'error.log')})`,
-      );
+    } catch (error) {
+      // The link goes back to the configuration nginx serves (a master that could not load the new
+      // one keeps its old one); the refused directory is removed.
+      if (previous !== null) pointAt(previous);
+      fs.rmSync(path.join(paths.confRoot, name), { recursive: true, force: true });
+      if (error instanceof GatewayApplyError) throw error;
+      throw new GatewayApplyError(`nginx could not serve table ${nextSeq}`, (error as Error).message);
     }
     seq = nextSeq;
     prune();
     log.info({ seq: nextSeq, config: name }, 'nginx serves the table');
   };
 
+  /** The workers of the running master, as last seen: a master killed outright leaves them
+   *  serving (and holding the ports), so they are stopped before another master starts. */
+  let knownWorkers: number[] = [];
+
+  const stopOrphans = async (): Promise<void> => {
+    const orphans = knownWorkers.filter((w) => alive(w) && isNginxChild(w));
+    knownWorkers = [];
+    for (const w of orphans) process.kill(w, 'SIGQUIT');
+    const deadline = Date.now() + 10_000;
+    while (orphans.some((w) => alive(w) && isNginxChild(w)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    for (const w of orphans) if (alive(w) && isNginxChild(w)) process.kill(w, 'SIGKILL');
+  };
+
+  /** Back-off between restart attempts (ms), doubled per failure up to 30 s. */
+  let retryDelay = 0;
+  let retryAt = 0;
+
   /** A master that died while berthd runs: started again on the last good configuration. */
   const supervise = (): void => {
-    if (closed || restarting !== null || pid === null) return;
-    if (alive(pid) && isMasterOf(command, pid)) return;
+    if (closed || restarting !== null || pid === null || Date.now() < retryAt) return;
+    if (running(pid)) {
+      knownWorkers = workerPids(pid);
+      return;
+    }
     log.warn({ pid }, 'nginx master is gone; starting it again with the last good configuration');
     restarting = serial(async () => {
       if (closed) return;
-      pid = masterPid(command, paths.pidFile) ?? (await startNew());
+      const adopted = masterPid(command, paths.pidFile);
+      if (adopted === null) await stopOrphans();
+      pid = adopted ?? (await startNew());
       if (seq >= 0 && !(await confirm(seq))) log.error({ seq }, 'restarted nginx does not confirm the table');
+      retryDelay = 0;
     })
-      .catch((error: unknown) => log.error({ err: error }, 'nginx could not be restarted'))
+      .catch((error: unknown) => {
+        retryDelay = Math.min(30_000, Math.max(500, retryDelay * 2));
+        retryAt = Date.now() + retryDelay;
+        log.error({ err: error, retryInMs: retryDelay }, 'nginx could not be restarted');
+      })
       .finally(() => {
         restarting = null;
       });
@@ -294,12 +335,15 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
         if (closeOptions?.keepServing === true || pid === null) return;
         const master = pid;
         pid = null;
-        if (!alive(master) || !isMasterOf(command, master)) return;
+        if (!running(master)) {
+          await stopOrphans();
+          return;
+        }
         // QUIT: workers finish what they serve, then the master exits.
         process.kill(master, 'SIGQUIT');
         const deadline = Date.now() + 30_000;
-        while (alive(master) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-        if (alive(master)) {
+        while (running(master) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        if (running(master)) {
           log.warn({ pid: master }, 'nginx did not quit in time; stopping it');
           await runNginx(command, ['-s', 'stop', ...baseArgs(prefix, mainConfig())]);
         }

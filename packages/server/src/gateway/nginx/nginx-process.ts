@@ -147,3 +147,13 @@ export function alive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Whether `pid` is an nginx worker (or cache) process: what a killed master leaves running. */
+export function isNginxChild(pid: number): boolean {
+  try {
+    const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return title.startsWith('nginx: worker process') || title.startsWith('nginx: cache');
+  } catch {
+    return false;
+  }
+}

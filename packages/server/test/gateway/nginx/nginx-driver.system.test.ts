@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { GatewayApplyError } from '../../../src/gateway/driver.ts';
 import type { GatewayTable } from '../../../src/gateway/route-model.ts';
 import { send, startUpstream, type TestUpstream, waitFor } from '../support.ts';
-import { mastersOf, nginxDriver, nginxUnavailable } from './nginx-support.ts';
+import { mastersOf, nginxDriver, nginxProcessesOf, nginxUnavailable } from './nginx-support.ts';
 import { table } from './tables.ts';
 
 const unavailable = nginxUnavailable('the nginx driver system tests');
@@ -102,7 +102,9 @@ describe.skipIf(unavailable !== null)('nginx driver: life cycle', () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
   afterAll(() => {
-    for (const prefix of prefixes) expect(mastersOf(prefix), `nginx left running in ${prefix}`).toEqual([]);
+    for (const prefix of prefixes) {
+      expect(nginxProcessesOf(prefix), `nginx left running in ${prefix}`).toEqual([]);
+    }
   });
 
   it('starts nginx, serves the table and confirms each sequence', async () => {
@@ -124,7 +126,7 @@ describe.skipIf(unavailable !== null)('nginx driver: life cycle', () => {
     expect(n.driver.status().seq).toBe(2);
 
     await n.driver.close();
-    expect(mastersOf(n.prefix)).toEqual([]);
+    expect(nginxProcessesOf(n.prefix)).toEqual([]);
   });
 
   it('refuses a configuration nginx -t rejects; the old one keeps serving', async () => {
@@ -152,6 +154,35 @@ describe.skipIf(unavailable !== null)('nginx driver: life cycle', () => {
     await loop.stop();
     expect(loop.failures).toEqual([]);
     expect(loop.ok()).toBeGreaterThan(0);
+  });
+
+  it('fails an apply whose workers never confirm (nginx -t passed, the reload did not); the old one serves', async () => {
+    const a = await startUpstream('a');
+    cleanup.push(() => a.close());
+    // nginx -t does not bind ports: a listener on a port that is taken passes it, and the reload fails.
+    const busy = http.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+    const busyPort = (busy.address() as import('node:net').AddressInfo).port;
+    let taken = false;
+    const n = await nginxDriver(cleanup, {
+      applyTimeoutMs: 2_000,
+      mangleConfig: (text) =>
+        taken
+          ? text.replace('http {', `http {\n  server { listen 127.0.0.1:${busyPort}; return 200; }`)
+          : text,
+    });
+    prefixes.push(n.prefix);
+    await n.driver.start(appTable([a]), 1);
+    const before = fs.readlinkSync(path.join(n.prefix, 'current'));
+    taken = true;
+    await expect(n.driver.apply(appTable([a], 'never'), 2)).rejects.toBeInstanceOf(GatewayApplyError);
+    expect(fs.readlinkSync(path.join(n.prefix, 'current'))).toBe(before);
+    expect(n.driver.status().seq).toBe(1);
+    expect((await send(n.port, '/ping', { agent: false })).body.toString()).toBe('pong');
+    taken = false;
+    await n.driver.apply(appTable([a], '3'), 3);
+    expect((await send(n.port, '/ping', { agent: false })).body.toString()).toBe('pong3');
   });
 
   it('a bad table is refused before nginx sees it', async () => {
@@ -212,22 +243,20 @@ describe.skipIf(unavailable !== null)('nginx driver: life cycle', () => {
     prefixes.push(n.prefix);
     await n.driver.start(appTable([a], '1'), 1);
     const pid = n.driver.status().processes[0]!.pid;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the supervisor has seen the workers
     process.kill(pid, 'SIGKILL');
-    for (const worker of n.driver.status().processes.slice(1)) {
-      try {
-        process.kill(worker.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
     await waitFor(async () => {
       const now = mastersOf(n.prefix);
       return now.length === 1 && now[0] !== pid;
-    }, 15_000);
+    }, 30_000).catch((error: unknown) => {
+      const log = fs.readFileSync(path.join(n.prefix, 'logs', 'error.log'), 'utf8');
+      throw new Error(`${String(error)}; masters ${mastersOf(n.prefix)}; error log: ${log.slice(-1500)}`);
+    });
     await waitFor(
       async () => (await send(n.port, '/ping', { agent: false }).catch(() => null))?.status === 200,
     );
     expect((await send(n.port, '/ping', { agent: false })).body.toString()).toBe('pong1');
+    expect(n.driver.status().processes[0]!.pid).toBe(mastersOf(n.prefix)[0]);
   });
 
   it('applies 20 tables under load without a failed request', async () => {

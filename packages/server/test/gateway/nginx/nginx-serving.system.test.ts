@@ -17,7 +17,7 @@ import { ERRORS } from '../../../src/errors.ts';
 import type { GatewayDriver } from '../../../src/gateway/driver.ts';
 import type { GatewayRoute } from '../../../src/gateway/route-model.ts';
 import { send, startUpstream, type TestUpstream } from '../support.ts';
-import { freePort, mastersOf, nginxDriver, nginxUnavailable } from './nginx-support.ts';
+import { freePort, nginxDriver, nginxProcessesOf, nginxUnavailable } from './nginx-support.ts';
 import { table } from './tables.ts';
 
 const unavailable = nginxUnavailable('the nginx serving system tests');
@@ -208,7 +208,7 @@ describe.skipIf(unavailable !== null)('nginx driver: what it serves', () => {
 
   afterAll(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
-    if (prefix !== undefined) expect(mastersOf(prefix)).toEqual([]);
+    if (prefix !== undefined) expect(nginxProcessesOf(prefix)).toEqual([]);
   });
 
   it('routes by the longest prefix and strips it, keeping the raw path and query', async () => {

@@ -76,6 +76,7 @@ export async function nginxDriver(
 /** Pids of nginx masters started with `-p {prefix}/`. */
 export function mastersOf(prefix: string): number[] {
   const found: number[] = [];
+  const parents = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -86,12 +87,38 @@ export function mastersOf(prefix: string): number[] {
       // gone meanwhile
     }
   }
+  return found.filter((pid) => !found.includes(parents.get(pid) ?? -1));
+}
+
+/** Every nginx process (master, workers, orphaned workers) with a file of `prefix` open. */
+export function nginxProcessesOf(prefix: string): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').startsWith('nginx: ')) continue;
+      const fds = fs.readdirSync(`/proc/${entry}/fd`);
+      if (fds.some((fd) => safeReadlink(`/proc/${entry}/fd/${fd}`).startsWith(`${prefix}/`))) {
+        found.push(Number(entry));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
   return found;
 }
 
-/** Last resort after a failed test: no master of this prefix survives it. */
+function safeReadlink(link: string): string {
+  try {
+    return fs.readlinkSync(link);
+  } catch {
+    return '';
+  }
+}
+
+/** Last resort after a failed test: no nginx process of this prefix survives it. */
 function killMasters(prefix: string): void {
-  for (const pid of mastersOf(prefix)) {
+  for (const pid of nginxProcessesOf(prefix)) {
     try {
       process.kill(pid, 'SIGTERM');
     } catch {

@@ -24,14 +24,17 @@ describe.skipIf(unavailable !== null)('rendered configurations pass nginx -t', (
     const cert = path.join(dir, 'c.pem');
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'].concat([
-        '-subj',
-        `/CN=${name.replace('*', 'wild')}`,
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ]),
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+      ].concat(['-subj', `/CN=${name.replace('*', 'wild')}`, '-keyout', key, '-out', cert]),
       { stdio: 'ignore' },
     );
     return { certPem: fs.readFileSync(cert, 'utf8'), keyPem: fs.readFileSync(key, 'utf8') };
@@ -74,7 +77,12 @@ describe.skipIf(unavailable !== null)('rendered configurations pass nginx -t', (
       {
         id: 'evil',
         match: { path: "/x;'$(){}" },
-        target: { kind: 'respond', status: 200, contentType: 'text/plain', body: '"; } server { $host \\ {\n\t' },
+        target: {
+          kind: 'respond',
+          status: 200,
+          contentType: 'text/plain',
+          body: '"; } server { $host \\ {\n\t',
+        },
       },
       {
         id: 'o/r',
