@@ -8,6 +8,9 @@ export interface NginxListen {
 }
 
 export interface NginxRenderSettings {
+  /** `own` (default): berthd's own nginx, a whole nginx.conf. `system`: an http.conf that a system
+   *  nginx's http block includes (process settings, MIME types and temp paths are the system's). */
+  mode?: 'own' | 'system';
   /** nginx's prefix directory (absolute): pid file, logs, temp dirs live under it. */
   prefix: string;
   /** The directory the rendered files will be in (absolute): includes and aliases point into it. */

@@ -27,8 +27,27 @@ import type { NginxListen, NginxRenderSettings } from './render-settings.ts';
 
 export type { RenderedFile } from './render-errors.ts';
 
+/** berthd's own nginx: the main configuration. */
 export const MAIN_CONFIG = 'nginx.conf';
+/** A system nginx: the file its http block includes, and the configuration `nginx -t` tests it in. */
+export const HTTP_INCLUDE = 'http.conf';
+export const TEST_CONFIG = 'test.conf';
 const PROXY_INCLUDE = 'proxy-common.conf';
+const SERVER_INCLUDE = 'server-common.conf';
+
+/** A main configuration around http.conf, for `nginx -t` of what a system nginx will include. */
+function testConfig(settings: NginxRenderSettings): string {
+  return `# nginx -t of http.conf alone (gateway/nginx/render.ts); never served.
+pid ${literalPath(`${settings.prefix}/test.pid`)};
+error_log ${literalPath(`${settings.prefix}/logs/test-error.log`)} warn;
+events {}
+http {
+  client_body_temp_path ${literalPath(`${settings.prefix}/tmp/body`)};
+  proxy_temp_path ${literalPath(`${settings.prefix}/tmp/proxy`)};
+  include ${quote(`${settings.confDir}/${HTTP_INCLUDE}`)};
+}
+`;
+}
 
 /** Renders every file of the configuration. Throws NginxRenderError for what nginx cannot serve. */
 export function renderNginxConfig(
@@ -47,8 +66,16 @@ export function renderNginxConfig(
   for (const [name, file] of certs.files) files.set(name, file);
   for (const [name, file] of errorFiles()) files.set(name, file);
   files.set(PROXY_INCLUDE, { content: proxyCommon(settings), mode: 0o644 });
+  files.set(SERVER_INCLUDE, { content: serverCommon(settings), mode: 0o644 });
   const servers = serverBlocks(table, settings, upstreams.nameOf, certs.pathsOf);
-  files.set(MAIN_CONFIG, { content: mainConfig(settings, upstreams.text, servers), mode: 0o644 });
+  const http = httpBody(settings, upstreams.text, servers);
+  if (settings.mode === 'system') {
+    // A system nginx includes http.conf inside its own http block; test.conf wraps it for nginx -t.
+    files.set(HTTP_INCLUDE, { content: http, mode: 0o644 });
+    files.set(TEST_CONFIG, { content: testConfig(settings), mode: 0o644 });
+  } else {
+    files.set(MAIN_CONFIG, { content: mainConfig(settings, http), mode: 0o644 });
+  }
   return files;
 }
 
@@ -60,8 +87,7 @@ function listenAddress(listen: NginxListen): string {
   return address(listen.host, listen.port);
 }
 
-function mainConfig(settings: NginxRenderSettings, upstreams: string[], servers: string[]): string {
-  const p = settings.prefix;
+function checkedSettings(settings: NginxRenderSettings) {
   if (!Number.isInteger(settings.seq)) throw new NginxRenderError(`sequence ${settings.seq}`);
   const workers = settings.workerProcesses ?? 'auto';
   if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1)) {
@@ -74,25 +100,15 @@ function mainConfig(settings: NginxRenderSettings, upstreams: string[], servers:
   if (user?.group !== undefined && !/^[a-z_][a-z0-9_-]*$/i.test(user.group)) {
     throw new NginxRenderError(`group ${JSON.stringify(user.group)}`);
   }
-  const trusted = (settings.trustedProxies ?? []).map(addressRange);
-  const timeouts = settings.timeouts ?? {};
-  const readTimeout = Math.max(timeouts.headersMs ?? 60_000, timeouts.bodyMs ?? 120_000);
   const maxBody = settings.maxBodyBytes ?? 0;
   if (!Number.isInteger(maxBody) || maxBody < 0) throw new NginxRenderError(`body limit ${maxBody}`);
-  const cookieNames = PLATFORM_COOKIE_NAMES.map(regexLiteral).join('|');
-  const cookieStages: string[] = [];
-  // Each stage removes one platform cookie pair (nginx's map cannot replace globally): four stages
-  // remove up to four, which covers a browser's cookies of the three names.
-  for (let i = 1; i <= 4; i++) {
-    const from = i === 1 ? '$http_cookie' : `$berth_cookie_${i - 1}`;
-    const into = i === 4 ? '$berth_app_cookie' : `$berth_cookie_${i}`;
-    cookieStages.push(
-      `map ${from} ${into} {`,
-      `    default ${from};`,
-      `    "~^(?<berth_c${i}a>(?:[^;]*;)*?)\\s*(?:${cookieNames})=[^;]*;?\\s*(?<berth_c${i}b>.*)$" "$berth_c${i}a$berth_c${i}b";`,
-      '  }',
-    );
-  }
+  return { workers, user, maxBody, trusted: (settings.trustedProxies ?? []).map(addressRange) };
+}
+
+/** nginx.conf of berthd's own nginx: the process settings, then the http block. */
+function mainConfig(settings: NginxRenderSettings, http: string): string {
+  const p = settings.prefix;
+  const { workers, user } = checkedSettings(settings);
   return `# Rendered by berthd (gateway/nginx/render.ts) for table ${settings.seq}. Do not edit: berthd
 # replaces it at the next apply.
 ${user === undefined ? '' : `user ${user.name}${user.group === undefined ? '' : ` ${user.group}`};\n`}worker_processes ${workers};
@@ -105,9 +121,6 @@ events {
 }
 
 http {
-  server_tokens off;
-  absolute_redirect off;
-  uninitialized_variable_warn off;
   default_type application/octet-stream;
   types {
     text/html html htm; text/css css; text/javascript js mjs; application/json json map;
@@ -117,67 +130,102 @@ http {
   }
   sendfile on;
   tcp_nopush on;
-  keepalive_timeout ${settings.clientKeepaliveTimeoutS ?? 65}s;
-  keepalive_requests 10000;
-  client_header_timeout ${ms(settings.clientHeaderTimeoutMs ?? 60_000)};
-  client_max_body_size ${maxBody};
   client_body_temp_path ${literalPath(`${p}/tmp/body`)};
   proxy_temp_path ${literalPath(`${p}/tmp/proxy`)};
   fastcgi_temp_path ${literalPath(`${p}/tmp/fastcgi`)};
   uwsgi_temp_path ${literalPath(`${p}/tmp/uwsgi`)};
   scgi_temp_path ${literalPath(`${p}/tmp/scgi`)};
 
-  proxy_headers_hash_max_size 1024;
-  proxy_headers_hash_bucket_size 128;
-  proxy_connect_timeout ${ms(timeouts.connectMs ?? 5_000)};
-  proxy_read_timeout ${ms(readTimeout)};
-  proxy_send_timeout ${ms(readTimeout)};
-${trusted.map((range) => `  set_real_ip_from ${range};\n`).join('')}${
-  trusted.length > 0 ? '  real_ip_header X-Forwarded-For;\n  real_ip_recursive on;\n' : ''
+  ${http.replace(/\n/g, '\n  ').replace(/\n {2}\n/g, '\n\n')}
 }
-  # "$" where nginx would expand a variable.
-  geo $berth_dollar { default "$"; }
-  geo $realip_remote_addr $berth_peer_trusted {
-    default 0;
-${trusted.map((range) => `    ${range} 1;\n`).join('')}  }
-  map "$berth_peer_trusted:$http_x_request_id" $berth_request_id {
-    default $request_id;
-    "~^1:(?<berth_rid>[A-Za-z0-9._:=+/@-]{1,128})$" $berth_rid;
-  }
-  map "$berth_peer_trusted:$http_x_forwarded_for" $berth_forwarded_for {
-    default $realip_remote_addr;
-    "~^1:(?<berth_xff>[0-9A-Fa-f.:, ]{1,1000})$" "$berth_xff, $realip_remote_addr";
-  }
-  map "$berth_peer_trusted:$http_x_forwarded_proto" $berth_forwarded_proto {
-    default $scheme;
-    "~^1:(?<berth_xfp>https?)$" $berth_xfp;
-  }
-  map "$berth_peer_trusted:$http_x_forwarded_host" $berth_forwarded_host {
-    default $http_host;
-    "~^1:(?<berth_xfh>[A-Za-z0-9.:\\[\\]-]{1,255})$" $berth_xfh;
-  }
-  map $http_upgrade $berth_connection {
-    default "";
-    "~." "upgrade";
-  }
-  ${cookieStages.join('\n  ')}
-  ${errorMaps()}
+`;
+}
 
-  log_format berth escape=json '{"time":"$time_iso8601","route":"$berth_route","app":"$berth_app",'
-    '"env":"$berth_env","method":"$request_method","url":"$request_uri","status":$status,'
-    '"bytes":$body_bytes_sent,"s":$request_time,"upstream":"$upstream_addr","reqId":"$berth_request_id"}';
-  access_log ${literalPath(settings.accessLog)} berth;
+/** Settings every berth server block includes (server-level, so that they also hold inside a
+ *  system nginx's http block without clashing with its own). */
+function serverCommon(settings: NginxRenderSettings): string {
+  const { maxBody, trusted } = checkedSettings(settings);
+  const timeouts = settings.timeouts ?? {};
+  const readTimeout = Math.max(timeouts.headersMs ?? 60_000, timeouts.bodyMs ?? 120_000);
+  return `# Included by every server block of berthd's (gateway/nginx/render.ts).
+server_tokens off;
+absolute_redirect off;
+uninitialized_variable_warn off;
+keepalive_timeout ${settings.clientKeepaliveTimeoutS ?? 65}s;
+keepalive_requests 10000;
+client_header_timeout ${ms(settings.clientHeaderTimeoutMs ?? 60_000)};
+client_max_body_size ${maxBody};
+proxy_headers_hash_max_size 1024;
+proxy_headers_hash_bucket_size 128;
+proxy_connect_timeout ${ms(timeouts.connectMs ?? 5_000)};
+proxy_read_timeout ${ms(readTimeout)};
+proxy_send_timeout ${ms(readTimeout)};
+access_log ${literalPath(settings.accessLog)} berth;
+${trusted.map((range) => `set_real_ip_from ${range};\n`).join('')}${
+  trusted.length > 0 ? 'real_ip_header X-Forwarded-For;\nreal_ip_recursive on;\n' : ''
+}`;
+}
 
-${upstreams.map((u) => `  ${u.replace(/\n/g, '\n  ')}\n`).join('')}
-  # The control listener: berthd asks it which table the workers serve.
-  server {
-    listen ${quote(`unix:${settings.controlSocket}`)};
-    access_log off;
-    location = /seq { default_type text/plain; return 200 "${settings.seq}"; }
-    location / { return 404; }
+/** What berthd adds to an http block: variables (maps), the log format, upstreams, servers. */
+function httpBody(settings: NginxRenderSettings, upstreams: string[], servers: string[]): string {
+  const { trusted } = checkedSettings(settings);
+  const cookieNames = PLATFORM_COOKIE_NAMES.map(regexLiteral).join('|');
+  const cookieStages: string[] = [];
+  // Each stage removes one platform cookie pair (nginx's map cannot replace globally): four stages
+  // remove up to four, which covers a browser's cookies of the three names.
+  for (let i = 1; i <= 4; i++) {
+    const from = i === 1 ? '$http_cookie' : `$berth_cookie_${i - 1}`;
+    const into = i === 4 ? '$berth_app_cookie' : `$berth_cookie_${i}`;
+    cookieStages.push(
+      `map ${from} ${into} {`,
+      `  default ${from};`,
+      `  "~^(?<berth_c${i}a>(?:[^;]*;)*?)\\s*(?:${cookieNames})=[^;]*;?\\s*(?<berth_c${i}b>.*)$" "$berth_c${i}a$berth_c${i}b";`,
+      '}',
+    );
   }
+  return `# berthd's part of the http block (gateway/nginx/render.ts), table ${settings.seq}.
+# "$" where nginx would expand a variable.
+geo $berth_dollar { default "$"; }
+geo $realip_remote_addr $berth_peer_trusted {
+  default 0;
+${trusted.map((range) => `  ${range} 1;\n`).join('')}}
+map "$berth_peer_trusted:$http_x_request_id" $berth_request_id {
+  default $request_id;
+  "~^1:(?<berth_rid>[A-Za-z0-9._:=+/@-]{1,128})$" $berth_rid;
+}
+map "$berth_peer_trusted:$http_x_forwarded_for" $berth_forwarded_for {
+  default $realip_remote_addr;
+  "~^1:(?<berth_xff>[0-9A-Fa-f.:, ]{1,1000})$" "$berth_xff, $realip_remote_addr";
+}
+map "$berth_peer_trusted:$http_x_forwarded_proto" $berth_forwarded_proto {
+  default $scheme;
+  "~^1:(?<berth_xfp>https?)$" $berth_xfp;
+}
+map "$berth_peer_trusted:$http_x_forwarded_host" $berth_forwarded_host {
+  default $http_host;
+  "~^1:(?<berth_xfh>[A-Za-z0-9.:\\[\\]-]{1,255})$" $berth_xfh;
+}
+map $http_upgrade $berth_connection {
+  default "";
+  "~." "upgrade";
+}
+${cookieStages.join('\n')}
+${errorMaps().replace(/\n {2}/g, '\n')}
 
-${servers.map((s) => `  ${s.replace(/\n/g, '\n  ')}\n`).join('\n')}}
+log_format berth escape=json '{"time":"$time_iso8601","route":"$berth_route","app":"$berth_app",'
+  '"env":"$berth_env","method":"$request_method","url":"$request_uri","status":$status,'
+  '"bytes":$body_bytes_sent,"s":$request_time,"upstream":"$upstream_addr","reqId":"$berth_request_id"}';
+
+${upstreams.map((u) => `${u}\n`).join('')}
+# The control listener: berthd asks it which table the workers serve.
+server {
+  listen ${quote(`unix:${settings.controlSocket}`)};
+  access_log off;
+  location = /seq { default_type text/plain; return 200 "${settings.seq}"; }
+  location / { return 404; }
+}
+
+${servers.join('\n\n')}
 `;
 }
 
@@ -370,7 +418,8 @@ function serverBlocks(
     const defaultFlag = serverName === null ? ' default_server' : '';
     // Plain HTTP.
     const httpHeaders = ['add_header X-Request-Id $berth_request_id always;'];
-    const httpLines: string[] = [`listen ${listenAddress(settings.listen)}${defaultFlag};`, names];
+    const common = `include ${quote(`${settings.confDir}/${SERVER_INCLUDE}`)};`;
+    const httpLines: string[] = [`listen ${listenAddress(settings.listen)}${defaultFlag};`, names, common];
     if (hs?.httpsRedirect === true && settings.https !== undefined && cert !== undefined) {
       const port = settings.https.port === 443 ? '' : `:${settings.https.port}`;
       // Exact paths (ACME challenges) stay reachable over plain HTTP.
@@ -393,7 +442,11 @@ function serverBlocks(
     if (hs?.hstsMaxAge !== undefined && hs.hstsMaxAge > 0) {
       httpsHeaders.push(`add_header Strict-Transport-Security "max-age=${hs.hstsMaxAge}" always;`);
     }
-    const httpsLines: string[] = [`listen ${listenAddress(settings.https)} ssl${defaultFlag};`, names];
+    const httpsLines: string[] = [
+      `listen ${listenAddress(settings.https)} ssl${defaultFlag};`,
+      names,
+      common,
+    ];
     if (cert === undefined) httpsLines.push('ssl_reject_handshake on;');
     else {
       const paths = certPaths(cert.id);
