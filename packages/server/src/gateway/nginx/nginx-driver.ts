@@ -35,7 +35,7 @@ import {
   testConfig,
   workerPids,
 } from './nginx-process.ts';
-import { MAIN_CONFIG, renderNginxConfig } from './render.ts';
+import { HTTP_INCLUDE, MAIN_CONFIG, renderNginxConfig, TEST_CONFIG } from './render.ts';
 import type { NginxListen, NginxRenderSettings } from './render-settings.ts';
 
 export interface NginxDriverOptions {
@@ -61,6 +61,13 @@ export interface NginxDriverOptions {
   superviseIntervalMs?: number;
   /** Good configuration directories kept besides the current one (default 2). */
   keepConfigs?: number;
+  /**
+   * Drive a system nginx (the distribution's service) instead of starting one: its http block
+   * includes `{prefix}/current/http*.conf` (a line the operator adds once, e.g. in
+   * /etc/nginx/conf.d/berth.conf); berthd tests its part alone, then the whole system
+   * configuration, and reloads with `nginx -s reload`. It never starts or stops that nginx.
+   */
+  system?: { configFile?: string } | undefined;
   /** Test hook: rewrites the rendered nginx.conf before `nginx -t` (to force a broken one). */
   mangleConfig?: (text: string) => string;
 }
@@ -110,6 +117,11 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
   };
 
   const mainConfig = (): string => path.join(paths.current, MAIN_CONFIG);
+  const systemConfig =
+    options.system === undefined ? null : (options.system.configFile ?? '/etc/nginx/nginx.conf');
+  /** What the renderer writes first and nginx -t checks: the main file, or the test wrapper. */
+  const entryFile = systemConfig === null ? MAIN_CONFIG : TEST_CONFIG;
+  const mangledFile = systemConfig === null ? MAIN_CONFIG : HTTP_INCLUDE;
 
   /** Whether `p` is still this prefix's nginx master (not exited, not a reused pid). */
   const running = (p: number): boolean => alive(p) && isMasterOf(command, p);
@@ -142,6 +154,7 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
         controlSocket: paths.controlSocket,
         accessLog: paths.accessLog,
         seq: nextSeq,
+        mode: systemConfig === null ? 'own' : 'system',
       });
     } catch (error) {
       throw new GatewayApplyError((error as Error).message);
@@ -151,12 +164,12 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       const target = path.join(dir, relative);
       fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
       const content =
-        relative === MAIN_CONFIG && options.mangleConfig !== undefined
+        relative === mangledFile && options.mangleConfig !== undefined
           ? options.mangleConfig(file.content)
           : file.content;
       fs.writeFileSync(target, content, { mode: file.mode, flag: 'wx' });
     }
-    const refused = await testConfig(command, path.join(dir, MAIN_CONFIG));
+    const refused = await testConfig(command, path.join(dir, entryFile));
     if (refused !== null) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw new GatewayApplyError(`nginx refused the configuration of table ${nextSeq}`, refused);
@@ -220,13 +233,30 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
     return started;
   };
 
+  /** The system nginx: its whole configuration (now including the new part) tested, then reloaded. */
+  const reloadSystem = async (configFile: string): Promise<void> => {
+    const tested = await runNginx(command, ['-t', '-q', '-c', configFile]);
+    if (tested.code !== 0) {
+      throw new GatewayApplyError(
+        'the system nginx refused its configuration with the new table',
+        tested.output,
+      );
+    }
+    const reloaded = await runNginx(command, ['-s', 'reload', '-c', configFile]);
+    if (reloaded.code !== 0)
+      throw new GatewayApplyError('the system nginx could not be reloaded', reloaded.output);
+  };
+
   const doApply = async (table: GatewayTable, nextSeq: number): Promise<void> => {
     const name = await prepare(table, nextSeq);
     const previous = switchTo(name);
     try {
-      const master = pid !== null && running(pid) ? pid : null;
-      if (master === null) pid = await startNew();
-      else process.kill(master, 'SIGHUP');
+      if (systemConfig !== null) await reloadSystem(systemConfig);
+      else {
+        const master = pid !== null && running(pid) ? pid : null;
+        if (master === null) pid = await startNew();
+        else process.kill(master, 'SIGHUP');
+      }
       if (!(await confirm(nextSeq))) {
         throw new GatewayApplyError(
           `nginx did not serve table ${nextSeq} within ${applyTimeoutMs} ms (see ${path.join(prefix, 'logs', 'error.log')})`,
@@ -303,8 +333,10 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
         pid = masterPid(command, paths.pidFile);
         if (pid !== null) log.info({ pid }, 'adopting the running nginx');
         await doApply(table, firstSeq);
-        supervisor = setInterval(supervise, options.superviseIntervalMs ?? 1_000);
-        supervisor.unref();
+        if (systemConfig === null) {
+          supervisor = setInterval(supervise, options.superviseIntervalMs ?? 1_000);
+          supervisor.unref();
+        }
         return listeners;
       });
     },
