@@ -102,6 +102,8 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
 
   let pid: number | null = null;
   let seq = -1;
+  /** The control answer of the configuration served (`{seq} {directory}`). */
+  let served: string | null = null;
   let started = false;
   let closed = false;
   let supervisor: NodeJS.Timeout | null = null;
@@ -154,6 +156,7 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
         controlSocket: paths.controlSocket,
         accessLog: paths.accessLog,
         seq: nextSeq,
+        controlToken: `${nextSeq} ${name}`,
         mode: systemConfig === null ? 'own' : 'system',
       });
     } catch (error) {
@@ -207,9 +210,8 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
 
   /** Waits until fresh connections to the control socket answer `expected` several times in a row
    *  (nginx's old workers stop accepting shortly after the new ones start). */
-  const confirm = async (expected: number): Promise<boolean> => {
+  const confirm = async (wanted: string): Promise<boolean> => {
     const deadline = Date.now() + applyTimeoutMs;
-    const wanted = String(expected);
     let streak = 0;
     while (Date.now() < deadline) {
       const answer = await askSeq(paths.controlSocket);
@@ -257,7 +259,7 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
         if (master === null) pid = await startNew();
         else process.kill(master, 'SIGHUP');
       }
-      if (!(await confirm(nextSeq))) {
+      if (!(await confirm(`${nextSeq} ${name}`))) {
         throw new GatewayApplyError(
           `nginx did not serve table ${nextSeq} within ${applyTimeoutMs} ms (see ${path.join(prefix, 'logs', 'error.log')})`,
         );
@@ -271,6 +273,7 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       throw new GatewayApplyError(`nginx could not serve table ${nextSeq}`, (error as Error).message);
     }
     seq = nextSeq;
+    served = `${nextSeq} ${name}`;
     prune();
     log.info({ seq: nextSeq, config: name }, 'nginx serves the table');
   };
@@ -307,7 +310,8 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       const adopted = masterPid(command, paths.pidFile);
       if (adopted === null) await stopOrphans();
       pid = adopted ?? (await startNew());
-      if (seq >= 0 && !(await confirm(seq))) log.error({ seq }, 'restarted nginx does not confirm the table');
+      if (served !== null && !(await confirm(served)))
+        log.error({ seq }, 'restarted nginx does not confirm the table');
       retryDelay = 0;
     })
       .catch((error: unknown) => {

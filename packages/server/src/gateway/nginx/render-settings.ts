@@ -34,6 +34,10 @@ export interface NginxRenderSettings {
   trustedProxies?: readonly string[];
   /** The table's sequence, answered by the control listener. */
   seq: number;
+  /** What the control listener answers instead of the bare sequence: unique per apply, so that
+   *  workers of an older configuration with the same sequence (a new berthd starting its count
+   *  again) never confirm a newer one. Letters, digits, `-`, `_` and spaces. */
+  controlToken?: string;
   /** Idle keepalive connections per upstream block and worker (default 32). */
   upstreamKeepalive?: number;
   /** Client keepalive timeout in seconds (default 65, as the built-in gateway). */

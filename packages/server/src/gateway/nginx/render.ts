@@ -166,6 +166,14 @@ ${trusted.map((range) => `set_real_ip_from ${range};\n`).join('')}${
 }`;
 }
 
+/** The control listener's answer: the token, else the sequence. */
+export function controlAnswer(settings: Pick<NginxRenderSettings, 'seq' | 'controlToken'>): string {
+  const token = settings.controlToken ?? String(settings.seq);
+  if (!/^[A-Za-z0-9 _-]{1,100}$/.test(token))
+    throw new NginxRenderError(`control token ${JSON.stringify(token)}`);
+  return token;
+}
+
 /** What berthd adds to an http block: variables (maps), the log format, upstreams, servers. */
 function httpBody(settings: NginxRenderSettings, upstreams: string[], servers: string[]): string {
   const { trusted } = checkedSettings(settings);
@@ -221,7 +229,7 @@ ${upstreams.map((u) => `${u}\n`).join('')}
 server {
   listen ${quote(`unix:${settings.controlSocket}`)};
   access_log off;
-  location = /seq { default_type text/plain; return 200 "${settings.seq}"; }
+  location = /seq { default_type text/plain; return 200 "${controlAnswer(settings)}"; }
   location / { return 404; }
 }
 

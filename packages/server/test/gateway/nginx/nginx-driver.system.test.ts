@@ -2,9 +2,11 @@
 // (the old one keeps serving), adoption by a second driver object (as after a berthd restart) with
 // requests answering throughout, a master that dies is started again, 20 applies under load with
 // no failed request, and no nginx left behind.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { GatewayApplyError } from '../../../src/gateway/driver.ts';
 import type { GatewayTable } from '../../../src/gateway/route-model.ts';
@@ -234,6 +236,53 @@ describe.skipIf(unavailable !== null)('nginx driver: life cycle', () => {
     expect(loop.failures).toEqual([]);
     await next.close();
     expect(mastersOf(n.prefix)).toEqual([]);
+  });
+
+  it('apps answer throughout a kill -9 of berthd and its restart; the next berthd adopts nginx', async () => {
+    const a = await startUpstream('a');
+    cleanup.push(() => a.close());
+    const n = await nginxDriver(cleanup);
+    prefixes.push(n.prefix);
+    const fixture = fileURLToPath(new URL('./fixtures/berthd-with-nginx.ts', import.meta.url));
+    const berthd = (label: string) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', fixture, n.prefix, String(n.port), String(a.port), label],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      cleanup.push(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      });
+      const ready = new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /ready (\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`berthd fixture exited with ${code}`)));
+      });
+      return { child, ready };
+    };
+    const first = berthd('first');
+    const pid = await first.ready;
+    const loop = requestLoop(n.port, '/o/shop/x');
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await send(n.port, '/v', { agent: false })).body.toString()).toBe('first');
+    const second = berthd('second');
+    expect(await second.ready).toBe(pid);
+    expect((await send(n.port, '/v', { agent: false })).body.toString()).toBe('second');
+    await loop.stop();
+    expect(loop.failures).toEqual([]);
+    expect(loop.ok()).toBeGreaterThan(0);
+    second.child.kill('SIGKILL');
+    // The test's own driver object on the prefix adopts nginx too, and stops it at cleanup.
+    await n.driver.start(appTable([a]), 3);
+    expect(n.driver.status().processes[0]!.pid).toBe(pid);
   });
 
   it('starts the master again with the last good configuration when it dies', async () => {

@@ -61,7 +61,7 @@ export async function nginxDriver(
   const driver = createNginxDriver(options);
   cleanup.push(async () => {
     await driver.close();
-    killMasters(prefix);
+    await killMasters(prefix);
     fs.rmSync(prefix, { recursive: true, force: true });
   });
   return {
@@ -117,12 +117,17 @@ function safeReadlink(link: string): string {
 }
 
 /** Last resort after a failed test: no nginx process of this prefix survives it. */
-function killMasters(prefix: string): void {
-  for (const pid of nginxProcessesOf(prefix)) {
+async function killMasters(prefix: string): Promise<void> {
+  const pids = nginxProcessesOf(prefix);
+  for (const pid of pids) {
     try {
       process.kill(pid, 'SIGTERM');
     } catch {
       // exited meanwhile
     }
+  }
+  const deadline = Date.now() + 10_000;
+  while (nginxProcessesOf(prefix).length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
