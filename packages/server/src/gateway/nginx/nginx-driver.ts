@@ -54,7 +54,8 @@ export interface NginxDriverOptions {
     NginxRenderSettings,
     'prefix' | 'confDir' | 'listen' | 'https' | 'controlSocket' | 'accessLog' | 'seq'
   >;
-  /** How long an apply waits for the workers to serve the new table (default 15 s). */
+  /** How long an apply waits for the workers to serve the new table after the reload signal (default
+   *  60 s: nginx parses the whole configuration again, several seconds for 10,000 apps). */
   applyTimeoutMs?: number;
   /** How often the master is checked; a dead master is restarted with the last good config
    *  (default 1 s). */
@@ -96,7 +97,7 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
   const prefix = options.prefix.replace(/\/+$/, '');
   const command: NginxCommand = { binary: options.binary ?? '/usr/sbin/nginx', prefix };
   const paths = pathsOf(prefix);
-  const applyTimeoutMs = options.applyTimeoutMs ?? 15_000;
+  const applyTimeoutMs = options.applyTimeoutMs ?? 60_000;
   const keepConfigs = options.keepConfigs ?? 2;
   const listeners: GatewayListeners = { http: options.listen, https: options.https };
 

@@ -34,6 +34,8 @@ export const HTTP_INCLUDE = 'http.conf';
 export const TEST_CONFIG = 'test.conf';
 const PROXY_INCLUDE = 'proxy-common.conf';
 const SERVER_INCLUDE = 'server-common.conf';
+const HEADERS_INCLUDE = 'headers.conf';
+const ERRORS_INCLUDE = 'errors.conf';
 
 /** A main configuration around http.conf, for `nginx -t` of what a system nginx will include. */
 function testConfig(settings: NginxRenderSettings): string {
@@ -67,6 +69,18 @@ export function renderNginxConfig(
   for (const [name, file] of errorFiles()) files.set(name, file);
   files.set(PROXY_INCLUDE, { content: proxyCommon(settings), mode: 0o644 });
   files.set(SERVER_INCLUDE, { content: serverCommon(settings), mode: 0o644 });
+  files.set(HEADERS_INCLUDE, {
+    content:
+      "# Included by every location of berthd's (gateway/nginx/render.ts).\n" +
+      'add_header X-Request-Id $berth_request_id always;\n' +
+      'add_header Strict-Transport-Security $berth_hsts always;\n',
+    mode: 0o644,
+  });
+  const headerLines = [`include ${quote(`${settings.confDir}/${HEADERS_INCLUDE}`)};`];
+  files.set(ERRORS_INCLUDE, {
+    content: `# Included by every server block of berthd's (gateway/nginx/render.ts).\n${errorServerLines(settings.confDir, headerLines).join('\n')}\n`,
+    mode: 0o644,
+  });
   const servers = serverBlocks(table, settings, upstreams.nameOf, certs.pathsOf);
   const http = httpBody(settings, upstreams.text, servers);
   if (settings.mode === 'system') {
@@ -130,6 +144,8 @@ http {
   }
   sendfile on;
   tcp_nopush on;
+  server_names_hash_max_size 65536;
+  server_names_hash_bucket_size 128;
   client_body_temp_path ${literalPath(`${p}/tmp/body`)};
   proxy_temp_path ${literalPath(`${p}/tmp/proxy`)};
   fastcgi_temp_path ${literalPath(`${p}/tmp/fastcgi`)};
@@ -364,6 +380,8 @@ function covers(higher: GatewayRoute, lower: GatewayRoute): boolean {
 function mergeLevels(levels: readonly GatewayRoute[][]): GatewayRoute[] {
   const merged: GatewayRoute[] = [];
   for (const level of levels) {
+    // A root prefix above covers every route below.
+    if (merged.some((r) => r.match.path === undefined && (r.match.pathPrefix ?? '/') === '/')) break;
     const above = [...merged];
     for (const route of level) {
       if (!above.some((higher) => covers(higher, route))) merged.push(route);
@@ -419,42 +437,54 @@ function serverBlocks(
   };
 
   const blocks: string[] = [];
+  // Every location repeats these (nginx does not merge add_header across levels); HSTS comes from
+  // $berth_hsts, set at the level of an HTTPS server that sends it.
+  const headers = [`include ${quote(`${settings.confDir}/${HEADERS_INCLUDE}`)};`];
+  const common = `include ${quote(`${settings.confDir}/${SERVER_INCLUDE}`)};`;
+  const errors = `include ${quote(`${settings.confDir}/${ERRORS_INCLUDE}`)};`;
+  const server = (lines: string[]): string => {
+    let text = 'server {';
+    for (const line of lines) text += `\n  ${line}`;
+    return `${text}\n}`;
+  };
   const render = (serverName: string | null, host: string | null, routes: GatewayRoute[]) => {
     const hs = host === null ? undefined : settingsOf(host);
     const cert = host === null ? undefined : certificateOf(host);
     const names = serverName === null ? 'server_name "";' : `server_name ${serverName};`;
     const defaultFlag = serverName === null ? ' default_server' : '';
     // Plain HTTP.
-    const httpHeaders = ['add_header X-Request-Id $berth_request_id always;'];
-    const common = `include ${quote(`${settings.confDir}/${SERVER_INCLUDE}`)};`;
-    const httpLines: string[] = [`listen ${listenAddress(settings.listen)}${defaultFlag};`, names, common];
+    const httpLines: string[] = [
+      `listen ${listenAddress(settings.listen)}${defaultFlag};`,
+      names,
+      common,
+      errors,
+      'set $berth_hsts "";',
+    ];
     if (hs?.httpsRedirect === true && settings.https !== undefined && cert !== undefined) {
       const port = settings.https.port === 443 ? '' : `:${settings.https.port}`;
       // Exact paths (ACME challenges) stay reachable over plain HTTP.
       const exactOnly = routes.filter((r) => r.match.path !== undefined);
+      for (const line of locations(exactOnly, false)) httpLines.push(line);
       httpLines.push(
-        ...errorServerLines(settings.confDir, httpHeaders),
-        ...locations(exactOnly, httpHeaders, false),
         'location / {',
-        `  ${httpHeaders[0]}`,
+        `  ${headers[0]}`,
         `  return 308 https://$host${port}$request_uri;`,
         '}',
       );
     } else {
-      httpLines.push(...errorServerLines(settings.confDir, httpHeaders), ...locations(routes, httpHeaders));
+      for (const line of locations(routes)) httpLines.push(line);
     }
-    blocks.push(['server {', ...httpLines.map((l) => `  ${l}`), '}'].join('\n'));
+    blocks.push(server(httpLines));
     if (settings.https === undefined) return;
     // HTTPS.
-    const httpsHeaders = [...httpHeaders];
-    if (hs?.hstsMaxAge !== undefined && hs.hstsMaxAge > 0) {
-      httpsHeaders.push(`add_header Strict-Transport-Security "max-age=${hs.hstsMaxAge}" always;`);
-    }
     const httpsLines: string[] = [
       `listen ${listenAddress(settings.https)} ssl${defaultFlag};`,
       names,
       common,
+      errors,
     ];
+    const hsts = hs?.hstsMaxAge !== undefined && hs.hstsMaxAge > 0 ? `max-age=${hs.hstsMaxAge}` : '';
+    httpsLines.push(`set $berth_hsts "${hsts}";`);
     if (cert === undefined) httpsLines.push('ssl_reject_handshake on;');
     else {
       const paths = certPaths(cert.id);
@@ -465,11 +495,11 @@ function serverBlocks(
         'ssl_session_cache shared:berth_tls:10m;',
       );
     }
-    httpsLines.push(...errorServerLines(settings.confDir, httpsHeaders), ...locations(routes, httpsHeaders));
-    blocks.push(['server {', ...httpsLines.map((l) => `  ${l}`), '}'].join('\n'));
+    for (const line of locations(routes)) httpsLines.push(line);
+    blocks.push(server(httpsLines));
   };
 
-  const locations = (routes: GatewayRoute[], headers: string[], fallback = true): string[] => {
+  const locations = (routes: GatewayRoute[], fallback = true): string[] => {
     const ctx = { headers, upstreamOf, proxyInclude, platformLines };
     const exactPaths = new Set(routes.flatMap((r) => (r.match.path === undefined ? [] : [r.match.path])));
     const lines: string[] = [];
@@ -478,7 +508,7 @@ function serverBlocks(
       const prefix = route.match.pathPrefix ?? (route.match.path === undefined ? '/' : null);
       if (prefix === '/') hasRoot = true;
       const redirect = prefix !== null && !exactPaths.has(prefix.slice(0, -1));
-      lines.push(...routeLocations(route, ctx, redirect));
+      for (const line of routeLocations(route, ctx, redirect)) lines.push(line);
     }
     if (!hasRoot && fallback) {
       lines.push(
