@@ -81,8 +81,12 @@ export function mastersOf(prefix: string): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const title = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0+/g, ' ');
-      if (title.startsWith('nginx: master process') && title.includes(` -p ${prefix}/ `))
+      if (title.startsWith('nginx: master process') && title.includes(` -p ${prefix}/ `)) {
         found.push(Number(entry));
+        // A worker carries its master's title for a moment after the fork.
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      }
     } catch {
       // gone meanwhile
     }
