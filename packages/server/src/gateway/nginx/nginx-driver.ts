@@ -1,0 +1,390 @@
+// The nginx gateway driver: berthd renders the route table into nginx's configuration
+// (render.ts), and runs and supervises its own nginx master (Debian's binary) in a prefix
+// directory of its own. nginx daemonizes into a session of its own, so it outlives berthd: apps
+// keep serving while berthd is down, and the next berthd adopts the master (pid file +
+// /proc/PID/cmdline) instead of starting another.
+//
+// apply(table, seq): check the table, render it into a new directory `conf/{seq}-{random}/`, have
+// `nginx -t` test it (refused: the directory is removed, nothing else changes), point the
+// `current` link at it (a rename: atomic), SIGHUP the master, then confirm: the control socket
+// answers `seq` on fresh connections once the new workers serve (timeout: the link goes back to
+// the last good configuration and the apply fails). The last few good directories are kept.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../../logger.ts';
+import {
+  GatewayApplyError,
+  type GatewayDriver,
+  type GatewayListeners,
+  type GatewayStatus,
+} from '../driver.ts';
+import type { MetricsSnapshot } from '../gateway-metrics.ts';
+import { checkGatewayTable, type GatewayTable } from '../route-model.ts';
+import { type AccessLogReader, createAccessLogReader } from './access-log-reader.ts';
+import {
+  alive,
+  askSeq,
+  baseArgs,
+  isMasterOf,
+  isNginxChild,
+  masterPid,
+  type NginxCommand,
+  runNginx,
+  startMaster,
+  testConfig,
+  workerPids,
+} from './nginx-process.ts';
+import { HTTP_INCLUDE, MAIN_CONFIG, renderNginxConfig, TEST_CONFIG } from './render.ts';
+import type { NginxListen, NginxRenderSettings } from './render-settings.ts';
+
+export interface NginxDriverOptions {
+  logger: Logger;
+  /** Directory nginx runs in (absolute; created, berthd's own): pid file, logs, configurations. */
+  prefix: string;
+  /** The apps port. */
+  listen: NginxListen;
+  /** The HTTPS listener, when configured. */
+  https?: NginxListen | undefined;
+  /** The nginx binary (default `/usr/sbin/nginx`). */
+  binary?: string;
+  /** Render settings passed through (workers, user, trusted proxies, timeouts, body limit,
+   *  platform secret, keepalive). */
+  render?: Omit<
+    NginxRenderSettings,
+    'prefix' | 'confDir' | 'listen' | 'https' | 'controlSocket' | 'accessLog' | 'seq'
+  >;
+  /** How long an apply waits for the workers to serve the new table after the reload signal (default
+   *  60 s: nginx parses the whole configuration again, several seconds for 10,000 apps). */
+  applyTimeoutMs?: number;
+  /** How often the master is checked; a dead master is restarted with the last good config
+   *  (default 1 s). */
+  superviseIntervalMs?: number;
+  /** Good configuration directories kept besides the current one (default 2). */
+  keepConfigs?: number;
+  /**
+   * Drive a system nginx (the distribution's service) instead of starting one: its http block
+   * includes `{prefix}/current/http*.conf` (a line the operator adds once, e.g. in
+   * /etc/nginx/conf.d/berth.conf); berthd tests its part alone, then the whole system
+   * configuration, and reloads with `nginx -s reload`. It never starts or stops that nginx.
+   */
+  system?: { configFile?: string } | undefined;
+  /** Test hook: rewrites the rendered nginx.conf before `nginx -t` (to force a broken one). */
+  mangleConfig?: (text: string) => string;
+}
+
+interface Paths {
+  pidFile: string;
+  current: string;
+  confRoot: string;
+  controlSocket: string;
+  accessLog: string;
+}
+
+function pathsOf(prefix: string): Paths {
+  return {
+    pidFile: path.join(prefix, 'nginx.pid'),
+    current: path.join(prefix, 'current'),
+    confRoot: path.join(prefix, 'conf'),
+    controlSocket: path.join(prefix, 'control.sock'),
+    accessLog: path.join(prefix, 'logs', 'access.json'),
+  };
+}
+
+export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
+  const log = options.logger.child({ mod: 'gateway-nginx' });
+  if (!path.isAbsolute(options.prefix)) throw new Error('the nginx prefix must be an absolute path');
+  const prefix = options.prefix.replace(/\/+$/, '');
+  const command: NginxCommand = { binary: options.binary ?? '/usr/sbin/nginx', prefix };
+  const paths = pathsOf(prefix);
+  const applyTimeoutMs = options.applyTimeoutMs ?? 60_000;
+  const keepConfigs = options.keepConfigs ?? 2;
+  const listeners: GatewayListeners = { http: options.listen, https: options.https };
+
+  let pid: number | null = null;
+  let seq = -1;
+  /** The control answer of the configuration served (`{seq} {directory}`). */
+  let served: string | null = null;
+  let started = false;
+  let closed = false;
+  let supervisor: NodeJS.Timeout | null = null;
+  let restarting: Promise<void> | null = null;
+  let reader: AccessLogReader | null = null;
+  /** Serialises apply and restarts. */
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const mainConfig = (): string => path.join(paths.current, MAIN_CONFIG);
+  const systemConfig =
+    options.system === undefined ? null : (options.system.configFile ?? '/etc/nginx/nginx.conf');
+  /** What the renderer writes first and nginx -t checks: the main file, or the test wrapper. */
+  const entryFile = systemConfig === null ? MAIN_CONFIG : TEST_CONFIG;
+  const mangledFile = systemConfig === null ? MAIN_CONFIG : HTTP_INCLUDE;
+
+  /** Whether `p` is still this prefix's nginx master (not exited, not a reused pid). */
+  const running = (p: number): boolean => alive(p) && isMasterOf(command, p);
+
+  /** Points the `current` link at `target` (a new link renamed over the old one: atomic). */
+  const pointAt = (target: string): void => {
+    const temp = `${paths.current}.${process.pid}.tmp`;
+    fs.rmSync(temp, { force: true });
+    fs.symlinkSync(target, temp);
+    fs.renameSync(temp, paths.current);
+  };
+
+  /** Renders and tests a configuration in a new directory; returns the directory's name. */
+  const prepare = async (table: GatewayTable, nextSeq: number): Promise<string> => {
+    try {
+      checkGatewayTable(table);
+    } catch (error) {
+      throw new GatewayApplyError((error as Error).message);
+    }
+    const name = `${nextSeq}-${crypto.randomBytes(4).toString('hex')}`;
+    const dir = path.join(paths.confRoot, name);
+    let files: ReturnType<typeof renderNginxConfig>;
+    try {
+      files = renderNginxConfig(table, {
+        ...options.render,
+        prefix,
+        confDir: dir,
+        listen: options.listen,
+        https: options.https,
+        controlSocket: paths.controlSocket,
+        accessLog: paths.accessLog,
+        seq: nextSeq,
+        controlToken: `${nextSeq} ${name}`,
+        mode: systemConfig === null ? 'own' : 'system',
+      });
+    } catch (error) {
+      throw new GatewayApplyError((error as Error).message);
+    }
+    fs.mkdirSync(dir, { mode: 0o755 });
+    for (const [relative, file] of files) {
+      const target = path.join(dir, relative);
+      fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+      const content =
+        relative === mangledFile && options.mangleConfig !== undefined
+          ? options.mangleConfig(file.content)
+          : file.content;
+      fs.writeFileSync(target, content, { mode: file.mode, flag: 'wx' });
+    }
+    const refused = await testConfig(command, path.join(dir, entryFile));
+    if (refused !== null) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new GatewayApplyError(`nginx refused the configuration of table ${nextSeq}`, refused);
+    }
+    return name;
+  };
+
+  /** Points `current` at `conf/{name}` (rename over the old link: atomic); returns the old target. */
+  const switchTo = (name: string): string | null => {
+    let previous: string | null = null;
+    try {
+      previous = fs.readlinkSync(paths.current);
+    } catch {
+      previous = null;
+    }
+    pointAt(path.join('conf', name));
+    return previous;
+  };
+
+  const prune = (): void => {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(paths.confRoot);
+    } catch {
+      return;
+    }
+    const current = path.basename(fs.readlinkSync(paths.current));
+    const bySeq = entries
+      .filter((e) => e !== current && /^\d+-[0-9a-f]{8}$/.test(e))
+      .sort((a, b) => Number(b.split('-')[0]) - Number(a.split('-')[0]));
+    for (const old of bySeq.slice(keepConfigs)) {
+      fs.rmSync(path.join(paths.confRoot, old), { recursive: true, force: true });
+    }
+  };
+
+  /** Waits until fresh connections to the control socket answer `expected` several times in a row
+   *  (nginx's old workers stop accepting shortly after the new ones start). */
+  const confirm = async (wanted: string): Promise<boolean> => {
+    const deadline = Date.now() + applyTimeoutMs;
+    let streak = 0;
+    while (Date.now() < deadline) {
+      const answer = await askSeq(paths.controlSocket);
+      streak = answer === wanted ? streak + 1 : 0;
+      if (streak >= 5) return true;
+      if (streak === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return false;
+  };
+
+  const ensureDirs = (): void => {
+    for (const dir of [prefix, paths.confRoot, path.join(prefix, 'logs'), path.join(prefix, 'tmp')]) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    }
+  };
+
+  const startNew = async (): Promise<number> => {
+    fs.rmSync(paths.controlSocket, { force: true });
+    const started = await startMaster(command, mainConfig(), paths.pidFile);
+    log.info({ pid: started }, 'nginx started');
+    return started;
+  };
+
+  /** The system nginx: its whole configuration (now including the new part) tested, then reloaded. */
+  const reloadSystem = async (configFile: string): Promise<void> => {
+    const tested = await runNginx(command, ['-t', '-q', '-c', configFile]);
+    if (tested.code !== 0) {
+      throw new GatewayApplyError(
+        'the system nginx refused its configuration with the new table',
+        tested.output,
+      );
+    }
+    const reloaded = await runNginx(command, ['-s', 'reload', '-c', configFile]);
+    if (reloaded.code !== 0)
+      throw new GatewayApplyError('the system nginx could not be reloaded', reloaded.output);
+  };
+
+  const doApply = async (table: GatewayTable, nextSeq: number): Promise<void> => {
+    const name = await prepare(table, nextSeq);
+    const previous = switchTo(name);
+    try {
+      if (systemConfig !== null) await reloadSystem(systemConfig);
+      else {
+        const master = pid !== null && running(pid) ? pid : null;
+        if (master === null) pid = await startNew();
+        else process.kill(master, 'SIGHUP');
+      }
+      if (!(await confirm(`${nextSeq} ${name}`))) {
+        throw new GatewayApplyError(
+          `nginx did not serve table ${nextSeq} within ${applyTimeoutMs} ms (see ${path.join(prefix, 'logs', 'error.log')})`,
+        );
+      }
+    } catch (error) {
+      // The link goes back to the configuration nginx serves (a master that could not load the new
+      // one keeps its old one); the refused directory is removed.
+      if (previous !== null) pointAt(previous);
+      fs.rmSync(path.join(paths.confRoot, name), { recursive: true, force: true });
+      if (error instanceof GatewayApplyError) throw error;
+      throw new GatewayApplyError(`nginx could not serve table ${nextSeq}`, (error as Error).message);
+    }
+    seq = nextSeq;
+    served = `${nextSeq} ${name}`;
+    prune();
+    log.info({ seq: nextSeq, config: name }, 'nginx serves the table');
+  };
+
+  /** The workers of the running master, as last seen: a master killed outright leaves them
+   *  serving (and holding the ports), so they are stopped before another master starts. */
+  let knownWorkers: number[] = [];
+
+  const stopOrphans = async (): Promise<void> => {
+    const orphans = knownWorkers.filter((w) => alive(w) && isNginxChild(w));
+    knownWorkers = [];
+    for (const w of orphans) process.kill(w, 'SIGQUIT');
+    const deadline = Date.now() + 10_000;
+    while (orphans.some((w) => alive(w) && isNginxChild(w)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    for (const w of orphans) if (alive(w) && isNginxChild(w)) process.kill(w, 'SIGKILL');
+  };
+
+  /** Back-off between restart attempts (ms), doubled per failure up to 30 s. */
+  let retryDelay = 0;
+  let retryAt = 0;
+
+  /** A master that died while berthd runs: started again on the last good configuration. */
+  const supervise = (): void => {
+    if (closed || restarting !== null || pid === null || Date.now() < retryAt) return;
+    if (running(pid)) {
+      knownWorkers = workerPids(pid);
+      return;
+    }
+    log.warn({ pid }, 'nginx master is gone; starting it again with the last good configuration');
+    restarting = serial(async () => {
+      if (closed) return;
+      const adopted = masterPid(command, paths.pidFile);
+      if (adopted === null) await stopOrphans();
+      pid = adopted ?? (await startNew());
+      if (served !== null && !(await confirm(served)))
+        log.error({ seq }, 'restarted nginx does not confirm the table');
+      retryDelay = 0;
+    })
+      .catch((error: unknown) => {
+        retryDelay = Math.min(30_000, Math.max(500, retryDelay * 2));
+        retryAt = Date.now() + retryDelay;
+        log.error({ err: error, retryInMs: retryDelay }, 'nginx could not be restarted');
+      })
+      .finally(() => {
+        restarting = null;
+      });
+  };
+
+  return {
+    kind: 'nginx',
+
+    start(table, firstSeq) {
+      return serial(async () => {
+        if (started) throw new Error('the nginx driver is already started');
+        started = true;
+        ensureDirs();
+        fs.closeSync(fs.openSync(paths.accessLog, 'a'));
+        reader = createAccessLogReader(paths.accessLog);
+        pid = masterPid(command, paths.pidFile);
+        if (pid !== null) log.info({ pid }, 'adopting the running nginx');
+        await doApply(table, firstSeq);
+        if (systemConfig === null) {
+          supervisor = setInterval(supervise, options.superviseIntervalMs ?? 1_000);
+          supervisor.unref();
+        }
+        return listeners;
+      });
+    },
+
+    apply(table, nextSeq) {
+      return serial(async () => {
+        if (!started || closed) throw new GatewayApplyError('the nginx driver is not running');
+        await doApply(table, nextSeq);
+      });
+    },
+
+    status(): GatewayStatus {
+      const processes = pid === null ? [] : [pid, ...workerPids(pid)].map((p) => ({ pid: p, seq }));
+      return { kind: 'nginx', seq, processes, listeners: started ? listeners : null };
+    },
+
+    async metrics(): Promise<MetricsSnapshot> {
+      return reader === null ? { routes: [], unrouted: { requests: 0 } } : reader.read();
+    },
+
+    close(closeOptions) {
+      closed = true;
+      if (supervisor !== null) clearInterval(supervisor);
+      supervisor = null;
+      return serial(async () => {
+        reader?.close();
+        reader = null;
+        if (closeOptions?.keepServing === true || pid === null) return;
+        const master = pid;
+        pid = null;
+        if (!running(master)) {
+          await stopOrphans();
+          return;
+        }
+        // QUIT: workers finish what they serve, then the master exits.
+        process.kill(master, 'SIGQUIT');
+        const deadline = Date.now() + 30_000;
+        while (running(master) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        if (running(master)) {
+          log.warn({ pid: master }, 'nginx did not quit in time; stopping it');
+          await runNginx(command, ['-s', 'stop', ...baseArgs(prefix, mainConfig())]);
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,159 @@
+// Runs Debian's nginx binary for the driver, always with argument arrays: `nginx -t` on a new
+// configuration, starting a master (nginx daemonizes itself into a session of its own, so it
+// outlives berthd), finding the master of a prefix that a previous berthd started (its pid file and
+// /proc/PID/cmdline), signalling it, and asking the control socket which table the workers serve.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+export interface NginxCommand {
+  /** The nginx binary, `/usr/sbin/nginx` by default. */
+  binary: string;
+  /** nginx's prefix directory (absolute). */
+  prefix: string;
+}
+
+export interface RunResult {
+  code: number | null;
+  output: string;
+}
+
+/** Runs the binary to its end with `args`; output is stdout and stderr together (at most 64 KiB). */
+export function runNginx(
+  command: NginxCommand,
+  args: readonly string[],
+  timeoutMs = 30_000,
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command.binary, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      if (output.length < 65_536) output += chunk.toString('utf8');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: output.trim() });
+    });
+  });
+}
+
+export function errorLogPath(prefix: string): string {
+  return path.join(prefix, 'logs', 'error.log');
+}
+
+/** `-p prefix -e errorlog -c config`: what every invocation names. */
+export function baseArgs(prefix: string, config: string): string[] {
+  return ['-p', `${prefix}/`, '-e', errorLogPath(prefix), '-c', config];
+}
+
+/** Tests a configuration; resolves null when nginx accepts it, else nginx's output. */
+export async function testConfig(command: NginxCommand, config: string): Promise<string | null> {
+  const result = await runNginx(command, ['-t', '-q', ...baseArgs(command.prefix, config)]);
+  return result.code === 0 ? null : result.output || `nginx -t exited with ${String(result.code)}`;
+}
+
+/** Starts a master on `config`; resolves with its pid once nginx has written its pid file. */
+export async function startMaster(command: NginxCommand, config: string, pidFile: string): Promise<number> {
+  fs.rmSync(pidFile, { force: true });
+  const result = await runNginx(command, baseArgs(command.prefix, config));
+  if (result.code !== 0) throw new Error(`nginx did not start: ${result.output}`);
+  // The foreground process exits once the daemon is forked; the daemon writes the pid file.
+  for (let i = 0; i < 200; i++) {
+    const pid = masterPid(command, pidFile);
+    if (pid !== null) return pid;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`nginx started but wrote no pid file at ${pidFile}`);
+}
+
+/** The running master of this prefix, from its pid file, or null. A pid whose process is not an
+ *  nginx master of this prefix (a stale file, a reused pid) is not it. */
+export function masterPid(command: NginxCommand, pidFile: string): number | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(pidFile, 'utf8').trim();
+  } catch {
+    return null;
+  }
+  if (!/^\d{1,10}$/.test(text)) return null;
+  const pid = Number(text);
+  return isMasterOf(command, pid) ? pid : null;
+}
+
+/** Whether `pid` runs "nginx: master process … -p {prefix}/ …". */
+export function isMasterOf(command: NginxCommand, pid: number): boolean {
+  let cmdline: string;
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return false;
+  }
+  // nginx rewrites its title into argv: one string with spaces, NUL-padded.
+  const title = cmdline.replace(/\0+/g, ' ').trim();
+  return title.startsWith('nginx: master process') && title.includes(` -p ${command.prefix}/ `);
+}
+
+/** The worker processes of a master (its children), from /proc. */
+export function workerPids(pid: number): number[] {
+  try {
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return children === '' ? [] : children.split(/\s+/).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** GET /seq on the control socket over a fresh connection; the body, or null on any failure. */
+export function askSeq(socketPath: string, timeoutMs = 2_000): Promise<string | null> {
+  return new Promise((resolve) => {
+    const req = http.request(
+      {
+        socketPath,
+        path: '/seq',
+        method: 'GET',
+        agent: false,
+        headers: { connection: 'close' },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve(res.statusCode === 200 ? body : null));
+        res.on('error', () => resolve(null));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end();
+  });
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether `pid` is an nginx worker (or cache) process: what a killed master leaves running. */
+export function isNginxChild(pid: number): boolean {
+  try {
+    const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return title.startsWith('nginx: worker process') || title.startsWith('nginx: cache');
+  } catch {
+    return false;
+  }
+}

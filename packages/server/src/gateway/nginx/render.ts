@@ -1,0 +1,266 @@
+// The nginx renderer: a route table (route-model.ts) and settings -> nginx's configuration, as a
+// map of relative file path -> content (the main nginx.conf, the common proxy settings, error
+// bodies, TLS certificates and keys). Pure: no file system, no clock; the driver writes the files
+// into `settings.confDir` and has nginx test them.
+//
+// Matching follows the model's rules: one server block per exact host (`server_name a.example`),
+// one per wildcard (a regex for exactly one label, as the model's `*.` means), and the default
+// server for hostless routes. nginx never falls back from the server it chose, so each server block
+// also carries the routes of the levels below it (wildcard, then hostless) that none of its own
+// routes covers: the longest-prefix choice nginx makes over the merged set is then the model's.
+import { PLATFORM_COOKIE_NAMES } from '../../platform-cookies.ts';
+import type { GatewayTable } from '../route-model.ts';
+import { address, addressRange, literalPath, NginxRenderError, quote, regexLiteral } from './nginx-syntax.ts';
+import { ERROR_URI, errorFiles, errorMaps, errorServerLines, type RenderedFile } from './render-errors.ts';
+import {
+  ERRORS_INCLUDE,
+  HEADERS_INCLUDE,
+  HTTP_INCLUDE,
+  MAIN_CONFIG,
+  PROXY_INCLUDE,
+  SERVER_INCLUDE,
+  TEST_CONFIG,
+} from './render-files.ts';
+import { serverBlocks } from './render-servers.ts';
+import type { NginxListen, NginxRenderSettings } from './render-settings.ts';
+import { certificateFiles, upstreamBlocks } from './render-upstreams.ts';
+
+export type { RenderedFile } from './render-errors.ts';
+export { HTTP_INCLUDE, MAIN_CONFIG, TEST_CONFIG } from './render-files.ts';
+
+/** A main configuration around http.conf, for `nginx -t` of what a system nginx will include. */
+function testConfig(settings: NginxRenderSettings): string {
+  return `# nginx -t of http.conf alone (gateway/nginx/render.ts); never served.
+pid ${literalPath(`${settings.prefix}/test.pid`)};
+error_log ${literalPath(`${settings.prefix}/logs/test-error.log`)} warn;
+events {}
+http {
+  client_body_temp_path ${literalPath(`${settings.prefix}/tmp/body`)};
+  proxy_temp_path ${literalPath(`${settings.prefix}/tmp/proxy`)};
+  include ${quote(`${settings.confDir}/${HTTP_INCLUDE}`)};
+}
+`;
+}
+
+/** Renders every file of the configuration. Throws NginxRenderError for what nginx cannot serve. */
+export function renderNginxConfig(
+  table: GatewayTable,
+  settings: NginxRenderSettings,
+): Map<string, RenderedFile> {
+  for (const route of table.routes) {
+    const prefix = route.match.path ?? route.match.pathPrefix ?? '/';
+    if (prefix.startsWith(ERROR_URI) || `${prefix}/` === ERROR_URI) {
+      throw new NginxRenderError(`${route.id}: ${ERROR_URI} is the gateway's own`);
+    }
+  }
+  const files = new Map<string, RenderedFile>();
+  const upstreams = upstreamBlocks(table, settings);
+  const certs = certificateFiles(table.certificates ?? []);
+  for (const [name, file] of certs.files) files.set(name, file);
+  for (const [name, file] of errorFiles()) files.set(name, file);
+  files.set(PROXY_INCLUDE, { content: proxyCommon(settings), mode: 0o644 });
+  files.set(SERVER_INCLUDE, { content: serverCommon(settings), mode: 0o644 });
+  files.set(HEADERS_INCLUDE, {
+    content:
+      "# Included by every location of berthd's (gateway/nginx/render.ts).\n" +
+      'add_header X-Request-Id $berth_request_id always;\n' +
+      'add_header Strict-Transport-Security $berth_hsts always;\n',
+    mode: 0o644,
+  });
+  const headerLines = [`include ${quote(`${settings.confDir}/${HEADERS_INCLUDE}`)};`];
+  files.set(ERRORS_INCLUDE, {
+    content: `# Included by every server block of berthd's (gateway/nginx/render.ts).\n${errorServerLines(settings.confDir, headerLines).join('\n')}\n`,
+    mode: 0o644,
+  });
+  const servers = serverBlocks(table, settings, upstreams.nameOf, certs.pathsOf);
+  const http = httpBody(settings, upstreams.text, servers);
+  if (settings.mode === 'system') {
+    // A system nginx includes http.conf inside its own http block; test.conf wraps it for nginx -t.
+    files.set(HTTP_INCLUDE, { content: http, mode: 0o644 });
+    files.set(TEST_CONFIG, { content: testConfig(settings), mode: 0o644 });
+  } else {
+    files.set(MAIN_CONFIG, { content: mainConfig(settings, http), mode: 0o644 });
+  }
+  return files;
+}
+
+function ms(value: number): string {
+  return `${Math.max(1, Math.round(value))}ms`;
+}
+
+function _listenAddress(listen: NginxListen): string {
+  return address(listen.host, listen.port);
+}
+
+function checkedSettings(settings: NginxRenderSettings) {
+  if (!Number.isInteger(settings.seq)) throw new NginxRenderError(`sequence ${settings.seq}`);
+  const workers = settings.workerProcesses ?? 'auto';
+  if (workers !== 'auto' && (!Number.isInteger(workers) || workers < 1)) {
+    throw new NginxRenderError(`worker_processes ${String(workers)}`);
+  }
+  const user = settings.user;
+  if (user !== undefined && !/^[a-z_][a-z0-9_-]*\$?$/i.test(user.name)) {
+    throw new NginxRenderError(`user ${JSON.stringify(user.name)}`);
+  }
+  if (user?.group !== undefined && !/^[a-z_][a-z0-9_-]*$/i.test(user.group)) {
+    throw new NginxRenderError(`group ${JSON.stringify(user.group)}`);
+  }
+  const maxBody = settings.maxBodyBytes ?? 0;
+  if (!Number.isInteger(maxBody) || maxBody < 0) throw new NginxRenderError(`body limit ${maxBody}`);
+  return { workers, user, maxBody, trusted: (settings.trustedProxies ?? []).map(addressRange) };
+}
+
+/** nginx.conf of berthd's own nginx: the process settings, then the http block. */
+function mainConfig(settings: NginxRenderSettings, http: string): string {
+  const p = settings.prefix;
+  const { workers, user } = checkedSettings(settings);
+  return `# Rendered by berthd (gateway/nginx/render.ts) for table ${settings.seq}. Do not edit: berthd
+# replaces it at the next apply.
+${user === undefined ? '' : `user ${user.name}${user.group === undefined ? '' : ` ${user.group}`};\n`}worker_processes ${workers};
+pid ${literalPath(`${p}/nginx.pid`)};
+error_log ${literalPath(`${p}/logs/error.log`)} warn;
+worker_shutdown_timeout 60s;
+
+events {
+  worker_connections ${settings.workerConnections ?? 4096};
+}
+
+http {
+  default_type application/octet-stream;
+  types {
+    text/html html htm; text/css css; text/javascript js mjs; application/json json map;
+    image/svg+xml svg; image/png png; image/jpeg jpg jpeg; image/gif gif; image/webp webp;
+    image/x-icon ico; font/woff woff; font/woff2 woff2; text/plain txt; application/wasm wasm;
+    application/xml xml; application/pdf pdf; text/csv csv; application/manifest+json webmanifest;
+  }
+  sendfile on;
+  tcp_nopush on;
+  server_names_hash_max_size 65536;
+  server_names_hash_bucket_size 128;
+  client_body_temp_path ${literalPath(`${p}/tmp/body`)};
+  proxy_temp_path ${literalPath(`${p}/tmp/proxy`)};
+  fastcgi_temp_path ${literalPath(`${p}/tmp/fastcgi`)};
+  uwsgi_temp_path ${literalPath(`${p}/tmp/uwsgi`)};
+  scgi_temp_path ${literalPath(`${p}/tmp/scgi`)};
+
+  ${http.replace(/\n/g, '\n  ').replace(/\n {2}\n/g, '\n\n')}
+}
+`;
+}
+
+/** Settings every berth server block includes (server-level, so that they also hold inside a
+ *  system nginx's http block without clashing with its own). */
+function serverCommon(settings: NginxRenderSettings): string {
+  const { maxBody, trusted } = checkedSettings(settings);
+  const timeouts = settings.timeouts ?? {};
+  const readTimeout = Math.max(timeouts.headersMs ?? 60_000, timeouts.bodyMs ?? 120_000);
+  return `# Included by every server block of berthd's (gateway/nginx/render.ts).
+server_tokens off;
+absolute_redirect off;
+uninitialized_variable_warn off;
+keepalive_timeout ${settings.clientKeepaliveTimeoutS ?? 65}s;
+keepalive_requests 10000;
+client_header_timeout ${ms(settings.clientHeaderTimeoutMs ?? 60_000)};
+client_max_body_size ${maxBody};
+proxy_headers_hash_max_size 1024;
+proxy_headers_hash_bucket_size 128;
+proxy_connect_timeout ${ms(timeouts.connectMs ?? 5_000)};
+proxy_read_timeout ${ms(readTimeout)};
+proxy_send_timeout ${ms(readTimeout)};
+access_log ${literalPath(settings.accessLog)} berth;
+${trusted.map((range) => `set_real_ip_from ${range};\n`).join('')}${
+  trusted.length > 0 ? 'real_ip_header X-Forwarded-For;\nreal_ip_recursive on;\n' : ''
+}`;
+}
+
+/** The control listener's answer: the token, else the sequence. */
+export function controlAnswer(settings: Pick<NginxRenderSettings, 'seq' | 'controlToken'>): string {
+  const token = settings.controlToken ?? String(settings.seq);
+  if (!/^[A-Za-z0-9 _-]{1,100}$/.test(token))
+    throw new NginxRenderError(`control token ${JSON.stringify(token)}`);
+  return token;
+}
+
+/** What berthd adds to an http block: variables (maps), the log format, upstreams, servers. */
+function httpBody(settings: NginxRenderSettings, upstreams: string[], servers: string[]): string {
+  const { trusted } = checkedSettings(settings);
+  const cookieNames = PLATFORM_COOKIE_NAMES.map(regexLiteral).join('|');
+  const cookieStages: string[] = [];
+  // Each stage removes one platform cookie pair (nginx's map cannot replace globally): four stages
+  // remove up to four, which covers a browser's cookies of the three names.
+  for (let i = 1; i <= 4; i++) {
+    const from = i === 1 ? '$http_cookie' : `$berth_cookie_${i - 1}`;
+    const into = i === 4 ? '$berth_app_cookie' : `$berth_cookie_${i}`;
+    cookieStages.push(
+      `map ${from} ${into} {`,
+      `  default ${from};`,
+      `  "~^(?<berth_c${i}a>(?:[^;]*;)*?)\\s*(?:${cookieNames})=[^;]*;?\\s*(?<berth_c${i}b>.*)$" "$berth_c${i}a$berth_c${i}b";`,
+      '}',
+    );
+  }
+  return `# berthd's part of the http block (gateway/nginx/render.ts), table ${settings.seq}.
+# "$" where nginx would expand a variable.
+geo $berth_dollar { default "$"; }
+geo $realip_remote_addr $berth_peer_trusted {
+  default 0;
+${trusted.map((range) => `  ${range} 1;\n`).join('')}}
+map "$berth_peer_trusted:$http_x_request_id" $berth_request_id {
+  default $request_id;
+  "~^1:(?<berth_rid>[A-Za-z0-9._:=+/@-]{1,128})$" $berth_rid;
+}
+map "$berth_peer_trusted:$http_x_forwarded_for" $berth_forwarded_for {
+  default $realip_remote_addr;
+  "~^1:(?<berth_xff>[0-9A-Fa-f.:, ]{1,1000})$" "$berth_xff, $realip_remote_addr";
+}
+map "$berth_peer_trusted:$http_x_forwarded_proto" $berth_forwarded_proto {
+  default $scheme;
+  "~^1:(?<berth_xfp>https?)$" $berth_xfp;
+}
+map "$berth_peer_trusted:$http_x_forwarded_host" $berth_forwarded_host {
+  default $http_host;
+  "~^1:(?<berth_xfh>[A-Za-z0-9.:\\[\\]-]{1,255})$" $berth_xfh;
+}
+map $http_upgrade $berth_connection {
+  default "";
+  "~." "upgrade";
+}
+${cookieStages.join('\n')}
+${errorMaps().replace(/\n {2}/g, '\n')}
+
+log_format berth escape=json '{"time":"$time_iso8601","route":"$berth_route","app":"$berth_app",'
+  '"env":"$berth_env","method":"$request_method","url":"$request_uri","status":$status,'
+  '"bytes":$body_bytes_sent,"s":$request_time,"upstream":"$upstream_addr","reqId":"$berth_request_id"}';
+
+${upstreams.map((u) => `${u}\n`).join('')}
+# The control listener: berthd asks it which table the workers serve.
+server {
+  listen ${quote(`unix:${settings.controlSocket}`)};
+  access_log off;
+  location = /seq { default_type text/plain; return 200 "${controlAnswer(settings)}"; }
+  location / { return 404; }
+}
+
+${servers.join('\n\n')}
+`;
+}
+
+/** Proxy settings every proxied location includes (proxy_set_header does not merge across levels). */
+function proxyCommon(settings: NginxRenderSettings): string {
+  void settings;
+  return `# Included by every proxied location (gateway/nginx/render.ts).
+proxy_http_version 1.1;
+proxy_set_header Host $http_host;
+proxy_set_header Connection $berth_connection;
+proxy_set_header Upgrade $http_upgrade;
+proxy_set_header X-Forwarded-For $berth_forwarded_for;
+proxy_set_header X-Forwarded-Proto $berth_forwarded_proto;
+proxy_set_header X-Forwarded-Host $berth_forwarded_host;
+proxy_set_header X-Forwarded-Prefix "";
+proxy_set_header X-Real-IP $remote_addr;
+proxy_set_header X-Request-Id $berth_request_id;
+proxy_set_header Forwarded "";
+proxy_request_buffering off;
+proxy_next_upstream error timeout;
+proxy_next_upstream_timeout 10s;
+`;
+}
