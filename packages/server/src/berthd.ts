@@ -4,6 +4,8 @@
 // Two origins (docs/security.md, "Session design"): the console and API listen on BERTH_PORT, the
 // gateway serves the apps on BERTH_APPS_PORT, so no app shares the origin that the session cookie
 // belongs to. Only with BERTH_SHARED_ORIGIN does the gateway sit in front of the API on one port.
+
+import fs from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
@@ -12,6 +14,7 @@ import { createBuilders } from './build/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
 import { type Config, childEnvironment } from './config.ts';
 import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
+import { createDomainsModule, type DomainsModule } from './domains/index.ts';
 import { clearBuildScratch } from './engine/build-release.ts';
 import { createEngine, type Engine } from './engine/index.ts';
 import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
@@ -117,6 +120,8 @@ export interface Berthd {
   readonly git: GitHosting;
   /** Inbound webhooks: each app's secret, the hook URL's receiver, the delivery log. */
   readonly webhooks: Webhooks;
+  /** Custom domains, certificates, ACME; `domains.extras` is its part of the gateway table. */
+  readonly domains: DomainsModule;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** Host identities (when berthd runs as root). */
@@ -142,6 +147,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let engine: Engine | undefined;
   let urls: BindablePublicUrls | undefined;
   let git: GitHosting | undefined;
+  let domains: DomainsModule | undefined;
   const shared = config.sharedOrigin;
   try {
     warnAboutOrigins(config, logger);
@@ -229,6 +235,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         await engine!.service.appDeleted(code);
         await git!.removeRepo(code);
         await sourcesModule.forget(code);
+        await domainsModule.forget(code);
       },
       // A new app has routes at once (503 until its first deploy, not 404).
       onAppCreated: () => engine!.tables.refresh(),
@@ -389,6 +396,33 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         logRetentionMs: config.runtime.logRetentionMs,
       },
     });
+    // Custom domains, TLS certificates and ACME orders; what they add to the gateway's table is
+    // `domainsModule.extras` (the engine's route tables merge it in).
+    const domainsModule: DomainsModule = createDomainsModule({
+      store,
+      secretBox,
+      audit,
+      logger,
+      queue: jobs,
+      authorize: (actor, action, code) => apps.access.authorize(actor, action, code),
+      readableCodes: (actor) => apps.access.readableCodes(actor),
+      appCodes: () => apps.allCodes(),
+      platformHosts: () => ({
+        console: new URL(urls!.console).hostname,
+        apps: new URL(urls!.apps).hostname,
+        appsDomain: config.engine.appsDomain,
+      }),
+      refreshRoutes: () => engine!.tables.refresh(),
+      settings: {
+        warnDays: config.domains.certWarnDays,
+        acme: config.domains.acme && {
+          directory: config.domains.acme.directory,
+          email: config.domains.acme.email,
+          caPem: config.domains.acme.caFile ? fs.readFileSync(config.domains.acme.caFile, 'utf8') : undefined,
+        },
+      },
+    });
+    domains = domainsModule;
     const service = engine.service;
     const appsBase = () => urls!.apps.replace(/\/$/, '');
     triggered = createTriggeredDeploys({
@@ -455,10 +489,12 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             gateway: { workers: config.gatewayWorkers, running: () => gatewayWorkers?.pids().length ?? 0 },
             jobCounts: (since) => jobs.counts(since),
             dataDir: createDataDirMeter({ dir: config.dataDir, logger: logger.child({ mod: 'platform' }) }),
+            certificates: () => domainsModule.certificateStatus(),
           }),
         }),
         engine.routes,
         sourcesModule.routes,
+        domainsModule.routes,
         notify.routes,
         git.routes,
         webhooks.routes,
@@ -508,12 +544,18 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await jobs.reapLost(ownerIsGone);
     workers = createJobWorkers({
       queue: jobs,
-      handlers: { ...engine.jobHandlers, ...notify.jobHandlers, ...options.jobHandlers },
+      handlers: {
+        ...engine.jobHandlers,
+        ...notify.jobHandlers,
+        ...domainsModule.jobHandlers,
+        ...options.jobHandlers,
+      },
       logger: logger.child({ mod: 'workers' }),
       concurrency: config.jobs.workers,
       pollMs: config.jobs.pollMs,
     });
     workers.start();
+    domainsModule.start();
     const purger: HistoryPurger = schedulePurge(
       { store, queue: jobs, logger: logger.child({ mod: 'engine' }) },
       { retentionMs: config.engine.historyRetentionMs, logRetentionMs: config.runtime.logRetentionMs },
@@ -539,6 +581,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       notify,
       git,
       webhooks,
+      domains: domainsModule,
       installation,
       tenants: tenants ?? null,
       bootstrap,
@@ -551,6 +594,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           await started.git.close();
           await started.workers.stop();
           purger.stop();
+          domainsModule.stop();
           started.engine.close();
           await started.gateway.close();
           // Detach only: the apps keep running and the next berthd adopts them.
@@ -561,6 +605,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       },
     };
   } catch (err) {
+    domains?.stop();
     await workers?.stop().catch(() => {});
     await gatewayWorkers?.close().catch(() => {});
     if (appsServer?.listening) await closeServer(appsServer);
