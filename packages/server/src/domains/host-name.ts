@@ -1,7 +1,7 @@
 // The syntax of a custom domain and how certificate names cover it. A host is stored as the
 // gateway matches it: lower-case, no port or trailing dot, an IDN only as punycode (A-labels), and a
 // wildcard only as `*.` in front of at least two labels (one label of any name in front of it).
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { isHostPattern } from '../gateway/route-model.ts';
 
 /** Why a host is not acceptable, or undefined when it is. */
@@ -17,9 +17,13 @@ export function hostProblem(host: string): string | undefined {
   if (bare.split('.').length < 2) return wildcard ? 'a wildcard needs two labels after `*.`' : 'needs a dot';
   if (/^[0-9.]+$/.test(bare)) return 'is an IP address, not a host name';
   if (!isHostPattern(host)) return 'is not a host name (labels of a-z, 0-9 and `-`, at most 63 each)';
-  // A-labels must be punycode that decodes (domainToASCII gives '' for an invalid one).
+  // An A-label must be punycode that decodes to something else and encodes back to itself.
   for (const label of bare.split('.')) {
-    if (label.startsWith('xn--') && domainToASCII(label) === '') return `has a bad punycode label ${label}`;
+    if (!label.startsWith('xn--')) continue;
+    const unicode = domainToUnicode(label);
+    if (unicode === '' || unicode === label || domainToASCII(unicode) !== label) {
+      return `has a label that is not valid punycode (${label})`;
+    }
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 // Test certificates made in-process with @peculiar/x509 (WebCrypto, ECDSA P-256): a CA, an
 // intermediate and leaves with chosen names and validity, as PEM. For the PEM checks (unit tier: no
 // openssl child process) and the API tests.
-import { webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 type CryptoKey = webcrypto.CryptoKey;
