@@ -29,6 +29,8 @@ async function keyPem(key: CryptoKey): Promise<string> {
 export interface CertOptions {
   /** DNS names for subjectAltName (none: no SAN extension). */
   names?: string[];
+  /** IP addresses for subjectAltName. */
+  ips?: string[];
   cn?: string;
   notBefore?: Date;
   notAfter?: Date;
@@ -41,11 +43,11 @@ export async function makeCert(o: CertOptions = {}): Promise<TestCert> {
   const now = Date.now();
   const subject = `CN=${o.cn ?? o.names?.[0] ?? 'Berth Test CA'}`;
   const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(o.ca ?? false, undefined, true)];
-  if (o.names?.length) {
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension(o.names.map((value) => ({ type: 'dns', value }))),
-    );
-  }
+  const alt = [
+    ...(o.names ?? []).map((value) => ({ type: 'dns' as const, value })),
+    ...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
+  ];
+  if (alt.length) extensions.push(new x509.SubjectAlternativeNameExtension(alt));
   if (o.ca) {
     extensions.push(
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
