@@ -8,10 +8,12 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import type { Client } from 'acme-client';
+import type { Kysely } from 'kysely';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { BerthError } from '../errors.ts';
 import type { JobContext, JobQueue } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type CheckedCertificate, checkCertificate } from './certificate-pem.ts';
 import type { CertificateMeta } from './certificates-service.ts';
@@ -42,8 +44,8 @@ export interface AcmeDeps {
 }
 
 export interface AcmeOrders {
-  /** Enqueues an order for the host; the job's id. */
-  order(host: string, by: string): Promise<string>;
+  /** Enqueues an order for the host (in `db`'s transaction when given); the job's id. */
+  order(host: string, by: string, db?: Kysely<Database>): Promise<string>;
   run(ctx: JobContext): Promise<unknown>;
   /** Orders for ACME domains whose certificate is missing or due for renewal; the hosts ordered. */
   renewDue(): Promise<string[]>;
@@ -170,11 +172,11 @@ export function createAcmeOrders(deps: AcmeDeps): AcmeOrders {
   }
 
   return {
-    async order(host, by) {
+    async order(host, by, trx) {
       const job = await deps.queue.enqueue(
         ACME_ORDER_JOB,
         { host, by },
-        { key: `acme:${host}`, maxAttempts: 3 },
+        { key: `acme:${host}`, maxAttempts: 3, ...(trx ? { db: trx } : {}) },
       );
       return job.id;
     },
@@ -225,12 +227,15 @@ export function createAcmeOrders(deps: AcmeDeps): AcmeOrders {
         if (row.acme_status === 'pending') continue;
         const cert = certificateFor(row.host, valid);
         if (cert && cert.notAfter - now > ACME_RENEW_DAYS * 86_400_000) continue;
-        const jobId = await this.order(row.host, 'renewal');
-        await db
-          .updateTable('domains')
-          .set({ acme_status: 'pending', acme_job_id: jobId, acme_error: null })
-          .where('host', '=', row.host)
-          .execute();
+        const jobId = await db.transaction().execute(async (trx) => {
+          const id = await this.order(row.host, 'renewal', trx);
+          await trx
+            .updateTable('domains')
+            .set({ acme_status: 'pending', acme_job_id: id, acme_error: null })
+            .where('host', '=', row.host)
+            .execute();
+          return id;
+        });
         deps.logger.info({ host: row.host, jobId }, 'ordering an ACME certificate (renewal)');
         ordered.push(row.host);
       }

@@ -3,6 +3,7 @@
 // `refreshRoutes` (the engine computes its table again, asking `extras` for this module's part);
 // the module calls it after every change that alters the table.
 import type { AppAction, PlatformStatus } from '@berth/sdk';
+import type { Kysely } from 'kysely';
 import type { AuditRecorder } from '../apps/index.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { GatewayExtrasSource } from '../engine/gateway-extras.ts';
@@ -10,6 +11,7 @@ import type { RouteModule } from '../http/server.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { JobHandlers, JobQueue } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { ACME_ORDER_JOB, type AcmeOrders, type AcmeSettings, createAcmeOrders } from './acme-orders.ts';
 import { expiryOf } from './cert-expiry.ts';
@@ -109,7 +111,9 @@ export function createDomainsModule(deps: DomainsModuleDeps): DomainsModule {
     warnDays: deps.settings.warnDays,
     now,
     changed,
-    ...(acme ? { orderCertificate: (host: string, by: string) => acme.order(host, by) } : {}),
+    ...(acme
+      ? { orderCertificate: (host: string, by: string, trx: Kysely<Database>) => acme.order(host, by, trx) }
+      : {}),
   });
   let timer: NodeJS.Timeout | undefined;
 

@@ -3,11 +3,14 @@
 // `domain.write` on the app (admins and operators by default). A host the platform serves itself is
 // refused (DOMAIN_RESERVED), one bound already DOMAIN_TAKEN. Every change is audited and the
 // gateway's table is computed again.
+
 import type { AppAction, Domain, DomainCreateBody, DomainUpdateBody, EnvName } from '@berth/sdk';
+import type { Kysely } from 'kysely';
 import type { AuditRecorder } from '../apps/index.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import { isUniqueViolation } from '../store/dialect.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { expiryOf } from './cert-expiry.ts';
 import type { CertificateMeta } from './certificates-service.ts';
@@ -36,8 +39,9 @@ export interface DomainsDeps {
   warnDays: number;
   now: () => number;
   changed(): Promise<void>;
-  /** Starts an ACME order for the host (a job); its id. ACME_DISABLED when ACME is off. */
-  orderCertificate?(host: string, by: string): Promise<string>;
+  /** Enqueues an ACME order for the host (a job, in the caller's transaction); its id. Absent while
+   *  ACME is off. */
+  orderCertificate?(host: string, by: string, db: Kysely<Database>): Promise<string>;
 }
 
 export interface DomainsService {
@@ -132,8 +136,14 @@ export function createDomains(deps: DomainsDeps): DomainsService {
       throw reserved(`is the app ${code}'s own host under BERTH_APPS_DOMAIN`);
   }
 
-  async function audit(actor: Actor, action: string, row: { host: string; app_code: string }, detail = {}) {
-    await deps.audit.record(db, {
+  async function audit(
+    trx: Kysely<Database>,
+    actor: Actor,
+    action: string,
+    row: { host: string; app_code: string },
+    detail = {},
+  ) {
+    await deps.audit.record(trx, {
       actor,
       action,
       targetType: 'app',
@@ -141,6 +151,20 @@ export function createDomains(deps: DomainsDeps): DomainsService {
       detail: { host: row.host, ...detail },
       ip: actor.ip,
     });
+  }
+
+  /** Enqueues an order and marks the domain pending, in the caller's transaction. */
+  async function enqueueOrder(trx: Kysely<Database>, actor: Actor, row: { host: string; app_code: string }) {
+    if (!deps.orderCertificate) throw new BerthError('ACME_DISABLED');
+    if (row.host.startsWith('*.')) throw new BerthError('ACME_WILDCARD_UNSUPPORTED');
+    const jobId = await deps.orderCertificate(row.host, actor.username, trx);
+    await trx
+      .updateTable('domains')
+      .set({ cert_source: 'acme', acme_status: 'pending', acme_job_id: jobId, acme_error: null })
+      .where('host', '=', row.host)
+      .execute();
+    await audit(trx, actor, 'domain.acme.order', row, { jobId });
+    return jobId;
   }
 
   return {
@@ -194,6 +218,7 @@ export function createDomains(deps: DomainsDeps): DomainsService {
             },
             ip: actor.ip,
           });
+          if (source === 'acme') await enqueueOrder(trx, actor, row);
         });
       } catch (err) {
         if (isUniqueViolation(err))
@@ -201,8 +226,7 @@ export function createDomains(deps: DomainsDeps): DomainsService {
         throw err;
       }
       await deps.changed();
-      if (source === 'acme') return (await this.orderAcme(actor, host)).domain;
-      return (await views([row]))[0]!;
+      return this.get(actor, host);
     },
 
     async update(actor, host, patch) {
@@ -217,10 +241,12 @@ export function createDomains(deps: DomainsDeps): DomainsService {
         hsts_max_age: patch.hstsMaxAge ?? row.hsts_max_age,
         cert_source: source,
       };
-      await db.updateTable('domains').set(next).where('host', '=', host).execute();
-      await audit(actor, 'domain.update', row, { ...patch });
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('domains').set(next).where('host', '=', host).execute();
+        await audit(trx, actor, 'domain.update', row, { ...patch });
+        if (source === 'acme' && row.cert_source !== 'acme') await enqueueOrder(trx, actor, row);
+      });
       await deps.changed();
-      if (source === 'acme' && row.cert_source !== 'acme') return (await this.orderAcme(actor, host)).domain;
       return this.get(actor, host);
     },
 
@@ -229,22 +255,15 @@ export function createDomains(deps: DomainsDeps): DomainsService {
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('domains').where('host', '=', host).execute();
         await trx.deleteFrom('acme_challenges').where('host', '=', host).execute();
+        await audit(trx, actor, 'domain.remove', row);
       });
-      await audit(actor, 'domain.remove', row);
       await deps.changed();
     },
 
     async orderAcme(actor, host) {
       const row = await found(actor, host, 'domain.write');
-      if (!deps.orderCertificate) throw new BerthError('ACME_DISABLED');
-      if (host.startsWith('*.')) throw new BerthError('ACME_WILDCARD_UNSUPPORTED');
-      const jobId = await deps.orderCertificate(host, actor.username);
-      await db
-        .updateTable('domains')
-        .set({ cert_source: 'acme', acme_status: 'pending', acme_job_id: jobId, acme_error: null })
-        .where('host', '=', host)
-        .execute();
-      await audit(actor, 'domain.acme.order', row, { jobId });
+      const jobId = await db.transaction().execute((trx) => enqueueOrder(trx, actor, row));
+      await deps.changed();
       return { domain: await this.get(actor, host), jobId };
     },
 
