@@ -507,6 +507,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await notify.forgetMissingApps(liveApps);
     await git.removeMissing(liveApps);
     await webhooks.forgetMissingApps(liveApps);
+    await domainsModule.forgetMissingApps(liveApps);
     await tenants?.recover(liveApps);
     let consolePort: number;
     let appsPort: number;

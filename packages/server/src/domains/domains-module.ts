@@ -59,6 +59,8 @@ export interface DomainsModule {
   stop(): void;
   /** The app is gone: its domains go. */
   forget(code: string): Promise<void>;
+  /** Domains of apps deleted while berthd was down go (at start). */
+  forgetMissingApps(live: Set<string>): Promise<void>;
 }
 
 export function createDomainsModule(deps: DomainsModuleDeps): DomainsModule {
@@ -177,5 +179,9 @@ export function createDomainsModule(deps: DomainsModuleDeps): DomainsModule {
       timer = undefined;
     },
     forget: (code) => domains.forget(code),
+    async forgetMissingApps(live) {
+      const codes = await db.selectFrom('domains').select('app_code').distinct().execute();
+      for (const { app_code } of codes) if (!live.has(app_code)) await domains.forget(app_code);
+    },
   };
 }
