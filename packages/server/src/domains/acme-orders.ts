@@ -219,12 +219,17 @@ export function createAcmeOrders(deps: AcmeDeps): AcmeOrders {
       const valid = currentCertificates(await deps.certificates(), now);
       const rows = await db
         .selectFrom('domains')
-        .select(['host', 'acme_status'])
+        .select(['host', 'acme_status', 'acme_job_id'])
         .where('cert_source', '=', 'acme')
         .execute();
       const ordered: string[] = [];
       for (const row of rows) {
-        if (row.acme_status === 'pending') continue;
+        // An order still queued or running is left alone; a pending one whose job ended otherwise
+        // (cancelled, lost) is ordered again.
+        if (row.acme_status === 'pending' && row.acme_job_id) {
+          const job = await deps.queue.find(row.acme_job_id);
+          if (job && (job.status === 'queued' || job.status === 'running')) continue;
+        }
         const cert = certificateFor(row.host, valid);
         if (cert && cert.notAfter - now > ACME_RENEW_DAYS * 86_400_000) continue;
         const jobId = await db.transaction().execute(async (trx) => {

@@ -28,12 +28,13 @@ describe.each(testDialects())('domains store on %s', (dialect) => {
   let mod: DomainsModule;
   let refreshes = 0;
   const apps = new Set(['shop', 'api']);
+  const box = createSecretBox(crypto.randomBytes(32));
 
   beforeAll(async () => {
     t = await createJobsTestStore(dialect);
     mod = createDomainsModule({
       store: t.store,
-      secretBox: createSecretBox(crypto.randomBytes(32)),
+      secretBox: box,
       audit: createAuditLog({ store: t.store }),
       logger: silentLogger(),
       queue: t.queue(),
@@ -130,6 +131,62 @@ describe.each(testDialects())('domains store on %s', (dialect) => {
     await expect(mod.certificates.get(admin, uploaded.id)).rejects.toMatchObject({
       code: 'CERTIFICATE_NOT_FOUND',
     });
+  });
+
+  it('orders ACME certificates that are missing or due, once while an order is queued', async () => {
+    const queue = t.queue();
+    const withAcme = createDomainsModule({
+      store: t.store,
+      secretBox: box,
+      audit: createAuditLog({ store: t.store }),
+      logger: silentLogger(),
+      queue,
+      authorize: async () => {},
+      readableCodes: async () => 'all',
+      appCodes: async () => apps,
+      platformHosts: () => ({
+        console: 'berth.example.com',
+        apps: 'apps.example.com',
+        appsDomain: undefined,
+      }),
+      refreshRoutes: async () => {},
+      settings: {
+        warnDays: 21,
+        acme: { directory: 'https://acme.example.com/dir', email: undefined, caPem: undefined },
+      },
+    });
+    const added = await withAcme.domains.add(admin, {
+      host: 'renew.example.com',
+      app: 'shop',
+      env: 'prod',
+      certificateSource: 'acme',
+    });
+    expect(added.acme).toMatchObject({ status: 'pending', jobId: expect.any(String) });
+    const first = await queue.get(added.acme!.jobId!);
+    expect([first.kind, first.status, first.payload]).toEqual([
+      'domains.acme-order',
+      'queued',
+      { host: 'renew.example.com', by: 'admin' },
+    ]);
+    // Queued already: not ordered twice.
+    expect(await withAcme.acme!.renewDue()).toEqual([]);
+    // A cancelled order is ordered again.
+    await queue.cancel(first.id);
+    expect(await withAcme.acme!.renewDue()).toEqual(['renew.example.com']);
+    const second = (await withAcme.domains.get(admin, 'renew.example.com')).acme!.jobId!;
+    await queue.cancel(second);
+    // A certificate with 60 days left is not due; one with 10 days left is.
+    const fresh = await makeCert({ names: ['renew.example.com'], notAfter: new Date(Date.now() + days(60)) });
+    await withAcme.certificates.upload(admin, { cert: fresh.pem, key: fresh.keyPem });
+    expect(await withAcme.acme!.renewDue()).toEqual([]);
+    const list = await withAcme.certificates.list(admin);
+    for (const c of list.filter((c) => c.names.includes('renew.example.com'))) {
+      await withAcme.certificates.remove(admin, c.id);
+    }
+    const due = await makeCert({ names: ['renew.example.com'], notAfter: new Date(Date.now() + days(10)) });
+    await withAcme.certificates.upload(admin, { cert: due.pem, key: due.keyPem });
+    expect(await withAcme.acme!.renewDue()).toEqual(['renew.example.com']);
+    await withAcme.domains.remove(admin, 'renew.example.com');
   });
 
   it("removes a deleted app's domains and challenges", async () => {
