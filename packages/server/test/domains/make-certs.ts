@@ -1,11 +1,14 @@
 // Test certificates made in-process with @peculiar/x509 (WebCrypto, ECDSA P-256): a CA, an
 // intermediate and leaves with chosen names and validity, as PEM. For the PEM checks (unit tier: no
 // openssl child process) and the API tests.
-import type { webcrypto } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
+// Node's WebCrypto types, named explicitly: the console's tests (DOM lib) import this file too.
+type Key = webcrypto.CryptoKey;
+type KeyPair = webcrypto.CryptoKeyPair;
+type CreateParams = x509.X509CertificateCreateWithKeyParams;
+const subtle = webcrypto.subtle;
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
@@ -13,13 +16,13 @@ let serial = 1;
 
 export interface TestCert {
   cert: x509.X509Certificate;
-  keys: CryptoKeyPair;
+  keys: KeyPair;
   pem: string;
   keyPem: string;
 }
 
-async function keyPem(key: CryptoKey): Promise<string> {
-  const der = await crypto.subtle.exportKey('pkcs8', key);
+async function keyPem(key: Key): Promise<string> {
+  const der = await subtle.exportKey('pkcs8', key);
   const b64 = Buffer.from(der)
     .toString('base64')
     .replace(/(.{64})/g, '$1\n');
@@ -39,7 +42,7 @@ export interface CertOptions {
 }
 
 export async function makeCert(o: CertOptions = {}): Promise<TestCert> {
-  const keys = (await crypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
   const now = Date.now();
   const subject = `CN=${o.cn ?? o.names?.[0] ?? 'Berth Test CA'}`;
   const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(o.ca ?? false, undefined, true)];
@@ -60,8 +63,10 @@ export async function makeCert(o: CertOptions = {}): Promise<TestCert> {
     notBefore: o.notBefore ?? new Date(now - DAY),
     notAfter: o.notAfter ?? new Date(now + 90 * DAY),
     signingAlgorithm: ALG,
-    publicKey: keys.publicKey,
-    signingKey: o.issuer ? o.issuer.keys.privateKey : keys.privateKey,
+    publicKey: keys.publicKey as unknown as CreateParams['publicKey'],
+    signingKey: (o.issuer
+      ? o.issuer.keys.privateKey
+      : keys.privateKey) as unknown as CreateParams['signingKey'],
     extensions,
   });
   return { cert, keys, pem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
