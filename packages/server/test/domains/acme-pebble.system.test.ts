@@ -9,10 +9,9 @@
 // Stand-in, until the engine merges the extras into the gateway table (issue 16, the lead's merge):
 // Pebble's `httpPort` is a loopback server here that answers from the module's extras with the
 // gateway's reference route matcher. After the merge, point `httpPort` at berthd's apps port.
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -20,64 +19,19 @@ import { createRouteMatcher } from '../../src/gateway/route-matcher.ts';
 import { GATEWAY_TABLE_FORMAT } from '../../src/gateway/route-model.ts';
 import { systemDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
-import { makeCert } from './make-certs.ts';
+import { type Pebble, startPebble } from './pebble.ts';
 
-const PEBBLE = '/usr/bin/pebble';
-const CHALLTESTSRV = '/usr/bin/pebble-challtestsrv';
 const HOST = 'shop.acme.test';
-
-/** A free loopback port (TCP and UDP both tried, for the DNS server). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts a program and resolves once a line of its output matches `ready`. */
-function startProgram(file: string, args: string[], env: Record<string, string>, ready: RegExp) {
-  const child = spawn(file, args, {
-    env: { PATH: '/usr/bin:/bin', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const started = new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (ready.test(output)) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready:\n${output}`)));
-  });
-  return { child, started, output: () => output };
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 describe.each(systemDialects())('ACME HTTP-01 with Pebble on %s', (dialect) => {
   let dir: string;
   let t: TestBerthd;
   let standIn: Server;
-  let pebble: ReturnType<typeof startProgram> | undefined;
-  let dns: ReturnType<typeof startProgram> | undefined;
+  let pebble: Pebble | undefined;
   const fetched: string[] = [];
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-pebble-'));
-    // Pebble's own HTTPS certificate, from a CA only this test (and so berthd) trusts.
-    const ca = await makeCert({ ca: true, cn: 'Berth Pebble Test CA' });
-    const tlsCert = await makeCert({ names: ['localhost'], ips: ['127.0.0.1'], issuer: ca });
-    fs.writeFileSync(path.join(dir, 'ca.pem'), ca.pem);
-    fs.writeFileSync(path.join(dir, 'cert.pem'), tlsCert.pem);
-    fs.writeFileSync(path.join(dir, 'key.pem'), tlsCert.keyPem);
-
     // The stand-in for the gateway's HTTP port (see the file comment).
     standIn = createServer((req, res) => {
       void (async () => {
@@ -96,69 +50,21 @@ describe.each(systemDialects())('ACME HTTP-01 with Pebble on %s', (dialect) => {
     await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
     const httpPort = (standIn.address() as AddressInfo).port;
 
-    const [pebblePort, managementPort, dnsPort, dnsManagementPort, tlsPort] = await Promise.all(
-      Array.from({ length: 5 }, freePort),
-    );
-    dns = startProgram(
-      CHALLTESTSRV,
-      [
-        '-dns01',
-        `127.0.0.1:${dnsPort}`,
-        '-http01',
-        '',
-        '-https01',
-        '',
-        '-tlsalpn01',
-        '',
-        '-management',
-        `127.0.0.1:${dnsManagementPort}`,
-        '-defaultIPv4',
-        '127.0.0.1',
-        '-defaultIPv6',
-        '',
-      ],
-      {},
-      /Starting challenge servers|Answering|dns/i,
-    );
-    await dns.started;
-    fs.writeFileSync(
-      path.join(dir, 'pebble.json'),
-      JSON.stringify({
-        pebble: {
-          listenAddress: `127.0.0.1:${pebblePort}`,
-          managementListenAddress: `127.0.0.1:${managementPort}`,
-          certificate: path.join(dir, 'cert.pem'),
-          privateKey: path.join(dir, 'key.pem'),
-          httpPort,
-          tlsPort,
-          ocspResponderURL: '',
-          externalAccountBindingRequired: false,
-        },
-      }),
-    );
-    pebble = startProgram(
-      PEBBLE,
-      ['-config', path.join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dnsPort}`],
-      // No random sleeps before validation, no random nonce refusals: the flow, not Pebble's chaos.
-      { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' },
-      /Listening on/,
-    );
-    await pebble.started;
+    pebble = await startPebble(dir, httpPort);
 
     t = await startTestBerthd({
       dialect,
       env: {
-        BERTH_ACME_DIRECTORY: `https://127.0.0.1:${pebblePort}/dir`,
+        BERTH_ACME_DIRECTORY: pebble.directory,
         BERTH_ACME_EMAIL: 'ops@example.com',
-        BERTH_ACME_CA_FILE: path.join(dir, 'ca.pem'),
+        BERTH_ACME_CA_FILE: pebble.caFile,
       },
     });
   }, 120_000);
 
   afterAll(async () => {
     await t?.stop();
-    await stop(pebble?.child);
-    await stop(dns?.child);
+    await pebble?.stop();
     if (standIn?.listening) await new Promise((resolve) => standIn.close(resolve));
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
