@@ -12,6 +12,7 @@ import { configGroup } from './commands/config.ts';
 import { approveGroup, refuseGroup } from './commands/decide.ts';
 import { deployGroup } from './commands/deploy.ts';
 import { deploysGroup } from './commands/deploys.ts';
+import { certsGroup, domainsGroup } from './commands/domains.ts';
 import { gitGroup } from './commands/git.ts';
 import { jobsGroup } from './commands/jobs.ts';
 import { logsGroup } from './commands/logs.ts';
@@ -50,6 +51,8 @@ export const GROUPS: Group[] = [
   sourcesGroup,
   gitGroup,
   webhooksGroup,
+  domainsGroup,
+  certsGroup,
   requestsGroup,
   approveGroup,
   refuseGroup,

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { makeCert } from '../../server/test/domains/make-certs.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
 import { EXIT } from '../src/errors.ts';
 import { GROUPS } from '../src/run.ts';
@@ -54,7 +55,8 @@ describe('CLI conventions against berthd', () => {
   const json = async (argv: string[]) => JSON.parse((await ok([...argv, '--json'])).stdout);
 
   beforeAll(async () => {
-    t = await startTestBerthd();
+    // ACME on, with a directory nobody answers at: `domains acme` enqueues an order (its job fails later).
+    t = await startTestBerthd({ env: { BERTH_ACME_DIRECTORY: 'https://127.0.0.1:9/directory' } });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-conv-'));
     work = path.join(home, 'work');
     writeApp(path.join(work, 'app'), 0);
@@ -173,6 +175,9 @@ describe('CLI conventions against berthd', () => {
     const toRefuse = await fileAsJdev();
     const own = (await json(['requests', 'create', '--app', APP, '--promote'])).deploy.id;
     const NDJSON = new Set(['logs', 'deploys logs', 'jobs logs']);
+    const cert = await makeCert({ names: ['conv.example.com'] });
+    fs.writeFileSync(path.join(home, 'conv.pem'), cert.pem);
+    fs.writeFileSync(path.join(home, 'conv.key'), cert.keyPem);
     // In this order: the cancels and deletes come last.
     const commands: Record<string, string[]> = {
       whoami: ['whoami'],
@@ -218,6 +223,19 @@ describe('CLI conventions against berthd', () => {
       'webhooks show': ['webhooks', 'show', '--app', APP, '--reveal'],
       'webhooks rotate': ['webhooks', 'rotate', '--app', APP],
       'webhooks deliveries': ['webhooks', 'deliveries', '--app', APP],
+      'domains add': ['domains', 'add', 'conv.example.com', '--app', APP, '--env', 'prod'],
+      'domains list': ['domains', 'list'],
+      'domains update': ['domains', 'update', 'conv.example.com', '--hsts', '60'],
+      'domains acme': ['domains', 'acme', 'conv.example.com'],
+      'certs add': [
+        'certs',
+        'add',
+        '--cert',
+        path.join(home, 'conv.pem'),
+        '--key',
+        path.join(home, 'conv.key'),
+      ],
+      'certs list': ['certs', 'list'],
       'channels add': [
         'channels',
         'add',

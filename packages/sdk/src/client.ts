@@ -22,6 +22,16 @@ import type {
 } from './schemas/apps.ts';
 import type { EnvName, Health, PlatformStatus } from './schemas/common.ts';
 import type {
+  AcmeOrderResponse,
+  CertificateListResponse,
+  CertificateResponse,
+  CertificateUploadBody,
+  DomainCreateBody,
+  DomainListResponse,
+  DomainResponse,
+  DomainUpdateBody,
+} from './schemas/domains.ts';
+import type {
   AppLogLine,
   AppLogsQuery,
   AppLogsResponse,
@@ -650,6 +660,53 @@ export class BerthClient {
   /** One page of an app's notification deliveries, newest first. */
   listAppDeliveries(code: string, page: PageQuery = {}): Promise<DeliveryListResponse> {
     return this.#request('GET', `/api/v1/apps/${seg(code)}/deliveries`, { query: { ...page } });
+  }
+
+  // --- custom domains and certificates ------------------------------------------------------
+
+  /** The domains of the apps the caller sees, each with its certificate's expiry. */
+  listDomains(): Promise<DomainListResponse> {
+    return this.#request('GET', '/api/v1/domains');
+  }
+
+  /** Binds a host to an app environment (`domain.write`). */
+  addDomain(body: DomainCreateBody): Promise<DomainResponse> {
+    return this.#request('POST', '/api/v1/domains', { body });
+  }
+
+  getDomain(host: string): Promise<DomainResponse> {
+    return this.#request('GET', `/api/v1/domains/${seg(host)}`);
+  }
+
+  updateDomain(host: string, body: DomainUpdateBody): Promise<DomainResponse> {
+    return this.#request('PATCH', `/api/v1/domains/${seg(host)}`, { body });
+  }
+
+  removeDomain(host: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/domains/${seg(host)}`);
+  }
+
+  /** Starts an ACME order for the domain (a job); the domain's certificate source becomes `acme`. */
+  orderAcmeCertificate(host: string): Promise<AcmeOrderResponse> {
+    return this.#request('POST', `/api/v1/domains/${seg(host)}/acme`);
+  }
+
+  /** Admins, operators and auditors; soonest expiry first, never a key. */
+  listCertificates(): Promise<CertificateListResponse> {
+    return this.#request('GET', '/api/v1/certificates');
+  }
+
+  /** Uploads a PEM chain (leaf first) and its unencrypted key; checked before it is stored. */
+  uploadCertificate(body: CertificateUploadBody): Promise<CertificateResponse> {
+    return this.#request('POST', '/api/v1/certificates', { body });
+  }
+
+  getCertificate(id: string): Promise<CertificateResponse> {
+    return this.#request('GET', `/api/v1/certificates/${seg(id)}`);
+  }
+
+  removeCertificate(id: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/certificates/${seg(id)}`);
   }
 
   // --- inbound webhooks ---------------------------------------------------------------------

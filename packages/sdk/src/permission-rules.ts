@@ -20,6 +20,7 @@ export const APP_ACTIONS = [
   'source.push',
   'source.write',
   'source.pin',
+  'domain.write',
   'deploy',
   'deploy.request',
   'approve',
@@ -64,6 +65,7 @@ export const APP_ACTION_DESCRIPTIONS: Record<AppAction, string> = {
   'source.write':
     "change the app's source settings (repository, credentials, deploy branch and tags, webhook secret)",
   'source.pin': "pin the app's manifest, so that a pushed berth.yaml cannot change the pinned fields",
+  'domain.write': 'bind custom domains to the app, change their HTTPS settings, order ACME certificates',
   deploy: 'deploy directly: a package, a promotion from stag',
   'deploy.request': 'file a deploy request, withdraw your own',
   approve: "approve or refuse others' deploy requests",
@@ -96,6 +98,7 @@ export const DEFAULT_ACTION_ROLES: Record<AppAction, readonly Role[]> = {
   'source.push': BUILDERS,
   'source.write': BUILDERS,
   'source.pin': STAFF,
+  'domain.write': STAFF,
   deploy: BUILDERS,
   'deploy.request': BUILDERS,
   approve: STAFF,

@@ -4,6 +4,7 @@
 // Two origins (docs/security.md, "Session design"): the console and API listen on BERTH_PORT, the
 // gateway serves the apps on BERTH_APPS_PORT, so no app shares the origin that the session cookie
 // belongs to. Only with BERTH_SHARED_ORIGIN does the gateway sit in front of the API on one port.
+import fs from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
@@ -12,6 +13,7 @@ import { createBuilders } from './build/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
 import { type Config, ConfigError, childEnvironment } from './config.ts';
 import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
+import { createDomainsModule, type DomainsModule } from './domains/index.ts';
 import { clearBuildScratch } from './engine/build-release.ts';
 import { createEngine, type Engine } from './engine/index.ts';
 import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
@@ -119,6 +121,8 @@ export interface Berthd {
   readonly git: GitHosting;
   /** Inbound webhooks: each app's secret, the hook URL's receiver, the delivery log. */
   readonly webhooks: Webhooks;
+  /** Custom domains, certificates, ACME; `domains.extras` is its part of the gateway table. */
+  readonly domains: DomainsModule;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** Host identities (when berthd runs as root). */
@@ -145,6 +149,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let engine: Engine | undefined;
   let urls: BindablePublicUrls | undefined;
   let git: GitHosting | undefined;
+  let domains: DomainsModule | undefined;
   const shared = config.sharedOrigin;
   const health = createHealthMonitor({ logger });
   try {
@@ -265,6 +270,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         await engine!.service.appDeleted(code);
         await git!.removeRepo(code);
         await sourcesModule.forget(code);
+        await domainsModule.forget(code);
       },
       // A new app has routes at once (503 until its first deploy, not 404).
       onAppCreated: () => engine!.tables.refresh(),
@@ -374,6 +380,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       gateway,
       health,
       // The API's address for the platform route, once it listens (BERTH_SHARED_ORIGIN only).
+      // Custom domains, their certificates and ACME challenges (the domains module, made below).
+      gatewayExtras: () => domainsModule.extras(),
       platformAddress: shared
         ? () => {
             const address = http?.server.listening ? (http.server.address() as AddressInfo) : undefined;
@@ -413,6 +421,33 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         logRetentionMs: config.runtime.logRetentionMs,
       },
     });
+    // Custom domains, TLS certificates and ACME orders; what they add to the gateway's table is
+    // `domainsModule.extras` (the engine's route tables merge it in).
+    const domainsModule: DomainsModule = createDomainsModule({
+      store,
+      secretBox,
+      audit,
+      logger,
+      queue: jobs,
+      authorize: (actor, action, code) => apps.access.authorize(actor, action, code),
+      readableCodes: (actor) => apps.access.readableCodes(actor),
+      appCodes: () => apps.allCodes(),
+      platformHosts: () => ({
+        console: new URL(urls!.console).hostname,
+        apps: new URL(urls!.apps).hostname,
+        appsDomain: config.engine.appsDomain,
+      }),
+      refreshRoutes: () => engine!.tables.refresh(),
+      settings: {
+        warnDays: config.domains.certWarnDays,
+        acme: config.domains.acme && {
+          directory: config.domains.acme.directory,
+          email: config.domains.acme.email,
+          caPem: config.domains.acme.caFile ? fs.readFileSync(config.domains.acme.caFile, 'utf8') : undefined,
+        },
+      },
+    });
+    domains = domainsModule;
     const service = engine.service;
     const appsBase = () => urls!.apps.replace(/\/$/, '');
     triggered = createTriggeredDeploys({
@@ -483,10 +518,12 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             gateway: { workers: config.gatewayWorkers, running: () => gatewayWorkers?.pids().length ?? 0 },
             jobCounts: (since) => jobs.counts(since),
             dataDir: createDataDirMeter({ dir: config.dataDir, logger: logger.child({ mod: 'platform' }) }),
+            certificates: () => domainsModule.certificateStatus(),
           }),
         }),
         engine.routes,
         sourcesModule.routes,
+        domainsModule.routes,
         notify.routes,
         git.routes,
         webhooks.routes,
@@ -499,6 +536,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await notify.forgetMissingApps(liveApps);
     await git.removeMissing(liveApps);
     await webhooks.forgetMissingApps(liveApps);
+    await domainsModule.forgetMissingApps(liveApps);
     await tenants?.recover(liveApps);
     let consolePort: number;
     let appsPort: number;
@@ -535,12 +573,18 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await jobs.reapLost(ownerIsGone);
     workers = createJobWorkers({
       queue: jobs,
-      handlers: { ...engine.jobHandlers, ...notify.jobHandlers, ...options.jobHandlers },
+      handlers: {
+        ...engine.jobHandlers,
+        ...notify.jobHandlers,
+        ...domainsModule.jobHandlers,
+        ...options.jobHandlers,
+      },
       logger: logger.child({ mod: 'workers' }),
       concurrency: config.jobs.workers,
       pollMs: config.jobs.pollMs,
     });
     workers.start();
+    domainsModule.start();
     const purger: HistoryPurger = schedulePurge(
       { store, queue: jobs, logger: logger.child({ mod: 'engine' }) },
       { retentionMs: config.engine.historyRetentionMs, logRetentionMs: config.runtime.logRetentionMs },
@@ -568,6 +612,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       notify,
       git,
       webhooks,
+      domains: domainsModule,
       installation,
       tenants: tenants ?? null,
       bootstrap,
@@ -579,6 +624,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           await started.git.close();
           await started.workers.stop();
           purger.stop();
+          domainsModule.stop();
           started.engine.close();
           await health.stop();
           // Detach only: the apps keep running and the next berthd adopts them.
@@ -589,6 +635,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       },
     };
   } catch (err) {
+    domains?.stop();
     await workers?.stop().catch(() => {});
     await gateway?.close().catch(() => {});
     await http?.close().catch(() => {});

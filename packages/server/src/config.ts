@@ -149,6 +149,13 @@ export interface Config {
     /** Registries `deploy --image` may pull from (host[:port]); empty: only images on the Docker host. */
     imageRegistries: readonly string[];
   };
+  /** Custom domains and their TLS certificates. */
+  domains: {
+    /** Certificates expiring within this many days are flagged (CLI, API, status page). */
+    certWarnDays: number;
+    /** ACME HTTP-01 (BERTH_ACME_DIRECTORY); unset: ACME is off. */
+    acme: { directory: string; email: string | undefined; caFile: string | undefined } | undefined;
+  };
 }
 
 /**
@@ -320,6 +327,32 @@ function gatewayDriver(env: Env): GatewayDriverName {
   if (!name)
     throw new ConfigError('BERTH_GATEWAY', `"${raw}" is not a gateway (use ${GATEWAY_DRIVERS.join(' or ')})`);
   return name;
+}
+
+function acmeSettings(env: Env, cwd: string): Config['domains']['acme'] {
+  const raw = env['BERTH_ACME_DIRECTORY']?.trim();
+  const email = env['BERTH_ACME_EMAIL']?.trim() || undefined;
+  const caFile = env['BERTH_ACME_CA_FILE']?.trim() || undefined;
+  if (!raw) {
+    for (const name of ['BERTH_ACME_EMAIL', 'BERTH_ACME_CA_FILE'] as const) {
+      if (env[name]?.trim())
+        throw new ConfigError(name, 'needs BERTH_ACME_DIRECTORY (ACME is off without it)');
+    }
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('BERTH_ACME_DIRECTORY', `"${raw}" is not a URL`);
+  }
+  if (url.protocol !== 'https:') {
+    throw new ConfigError('BERTH_ACME_DIRECTORY', 'must be an https:// URL (RFC 8555 requires HTTPS)');
+  }
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new ConfigError('BERTH_ACME_EMAIL', `"${email}" is not an email address`);
+  }
+  return { directory: url.href, email, caFile: caFile ? path.resolve(cwd, caFile) : undefined };
 }
 
 function runtimeDriver(env: Env): RuntimeDriverName {
@@ -572,6 +605,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxPushBytes: size(env, 'BERTH_GIT_MAX_PUSH_SIZE', 200 * 1024 * 1024),
       gitTimeoutMs: duration(env, 'BERTH_GIT_TIMEOUT', '10m'),
       imageRegistries: registries(env),
+    },
+    domains: {
+      certWarnDays: integer(env, 'BERTH_CERT_WARN_DAYS', 21, 1, 365),
+      acme: acmeSettings(env, cwd),
     },
   };
   return deepFreeze(config);

@@ -218,6 +218,43 @@ export const ERRORS = {
     message: "The webhook delivery is not signed with the app's webhook secret",
   },
   WEBHOOK_NOT_FOUND: { status: 404, message: 'No such webhook' },
+  // custom domains and certificates
+  DOMAIN_INVALID: {
+    status: 400,
+    message:
+      'The host is not a domain Berth can serve: lower-case, no port, IDN as punycode, `*.` for one label only',
+  },
+  DOMAIN_RESERVED: {
+    status: 409,
+    message:
+      "The host belongs to the platform itself (the console or apps origin, or an app's own host name)",
+  },
+  DOMAIN_TAKEN: { status: 409, message: 'The host is bound to an app already' },
+  DOMAIN_NOT_FOUND: { status: 404, message: 'No such domain' },
+  CERT_INVALID_PEM: { status: 400, message: 'The certificate or key is not PEM that can be read' },
+  CERT_KEY_ENCRYPTED: { status: 400, message: 'The private key is encrypted: upload it unencrypted' },
+  CERT_KEY_MISMATCH: { status: 400, message: 'The private key does not belong to the leaf certificate' },
+  CERT_CHAIN_INVALID: {
+    status: 400,
+    message: 'The certificates do not form a chain: each must be issued and signed by the next',
+  },
+  CERT_EXPIRED: { status: 400, message: 'The certificate (or one in its chain) has expired' },
+  CERT_NOT_YET_VALID: { status: 400, message: 'The certificate (or one in its chain) is not valid yet' },
+  CERT_NO_NAMES: {
+    status: 400,
+    message: 'The certificate names no DNS host (subjectAltName or common name)',
+  },
+  CERTIFICATE_NOT_FOUND: { status: 404, message: 'No such certificate' },
+  ACME_DISABLED: { status: 409, message: 'ACME is not configured on this berthd (BERTH_ACME_DIRECTORY)' },
+  ACME_WILDCARD_UNSUPPORTED: {
+    status: 409,
+    message: 'ACME HTTP-01 cannot issue wildcard certificates: upload one instead',
+  },
+  ACME_ORDER_FAILED: {
+    status: 502,
+    message: "The ACME CA did not issue the certificate; the job's log says why",
+    async: true,
+  },
   // engine (deploys, releases, instances)
   DEPLOY_NOT_FOUND: { status: 404, message: 'No such deploy' },
   APPROVAL_REQUIRED: {

@@ -1,5 +1,6 @@
 // Every module's migrations, in the order berthd applies them (names sort globally by their stamp).
 import { appsMigrations } from './apps/migrations.ts';
+import { domainsMigrations } from './domains/tables.ts';
 import { engineMigrations } from './engine/migrations.ts';
 import { identityMigrations } from './identity/migrations.ts';
 import { jobsMigrations } from './jobs/migrations.ts';
@@ -18,4 +19,5 @@ export const ALL_MIGRATIONS: readonly MigrationSet[] = [
   notifyMigrations,
   webhooksMigrations,
   sourcesMigrations,
+  domainsMigrations,
 ];

@@ -64,6 +64,14 @@ const DESCRIBED: Record<string, () => void> = {
   BERTH_APPS_DOMAIN: () => expect(loadConfig({}, '/srv').engine.appsDomain).toBeUndefined(),
   BERTH_HTTPS_PORT: () => expect(loadConfig({}, '/srv').gateway.httpsPort).toBeUndefined(),
   BERTH_IMAGE_REGISTRIES: () => expect(loadConfig({}, '/srv').sources.imageRegistries).toEqual([]),
+  BERTH_ACME_DIRECTORY: () => expect(loadConfig({}, '/srv').domains.acme).toBeUndefined(),
+  BERTH_ACME_EMAIL: () =>
+    expect(() => loadConfig({ BERTH_ACME_EMAIL: 'ops@example.com' }, '/srv')).toThrow(/BERTH_ACME_DIRECTORY/),
+  BERTH_ACME_CA_FILE: () =>
+    expect(
+      loadConfig({ BERTH_ACME_DIRECTORY: 'https://ca.example.com/dir', BERTH_ACME_CA_FILE: 'ca.pem' }, '/srv')
+        .domains.acme,
+    ).toEqual({ directory: 'https://ca.example.com/dir', email: undefined, caFile: '/srv/ca.pem' }),
   BERTH_LOGIN_CONCURRENCY: () => expect(loadConfig({}, '/srv').login.concurrency).toBeGreaterThanOrEqual(1),
 };
 

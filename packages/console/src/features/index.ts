@@ -3,6 +3,7 @@ import type { Feature } from '../app/feature.ts';
 import { accountFeature } from './account/feature.ts';
 import { adminFeature } from './admin/feature.ts';
 import { appsFeature } from './apps/feature.ts';
+import { domainsFeature } from './domains/feature.ts';
 import { loginFeature } from './login/feature.ts';
 import { notificationsFeature } from './notifications/feature.ts';
 import { requestsFeature } from './requests/feature.ts';
@@ -13,6 +14,7 @@ export const FEATURES: readonly Feature[] = [
   workbenchFeature,
   appsFeature,
   requestsFeature,
+  domainsFeature,
   accountFeature,
   adminFeature,
   notificationsFeature,

@@ -111,6 +111,19 @@ export const PlatformStatusSchema = Type.Object(
           'Measured in the background at most once a minute: the answer carries the last measurement and when it was taken',
       },
     ),
+    certificates: Type.Optional(
+      Type.Object(
+        {
+          warnDays: count('The warning window in days (BERTH_CERT_WARN_DAYS)'),
+          expiringSoon: count('TLS certificates that expire within the warning window'),
+          expired: count('TLS certificates past their expiry that are still stored'),
+          soonest: Type.Optional(
+            Type.Object({ id: Type.String(), names: Type.Array(Type.String()), notAfter: TimestampSchema }),
+          ),
+        },
+        { description: 'Uploaded and ACME certificates (custom domains); present with the domains module' },
+      ),
+    ),
   },
   { $id: 'PlatformStatus', title: 'PlatformStatus' },
 );

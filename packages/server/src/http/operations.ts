@@ -207,6 +207,44 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'PUT /api/v1/apps/:code/source/pin': { id: 'pinManifest', errors: [...APP, 'MANIFEST_INVALID'] },
   'DELETE /api/v1/apps/:code/source/pin': { id: 'unpinManifest', errors: APP },
   'GET /api/v1/apps/:code/git': { id: 'getGitRemote', errors: APP },
+  // custom domains and certificates
+  'GET /api/v1/domains': { id: 'listDomains' },
+  'POST /api/v1/domains': {
+    id: 'addDomain',
+    errors: [
+      ...APP,
+      'DOMAIN_INVALID',
+      'DOMAIN_RESERVED',
+      'DOMAIN_TAKEN',
+      'ACME_DISABLED',
+      'ACME_WILDCARD_UNSUPPORTED',
+    ],
+  },
+  'GET /api/v1/domains/:host': { id: 'getDomain', errors: ['DOMAIN_NOT_FOUND'] },
+  'PATCH /api/v1/domains/:host': {
+    id: 'updateDomain',
+    errors: ['DOMAIN_NOT_FOUND', 'ACME_DISABLED', 'ACME_WILDCARD_UNSUPPORTED'],
+  },
+  'DELETE /api/v1/domains/:host': { id: 'removeDomain', errors: ['DOMAIN_NOT_FOUND'] },
+  'POST /api/v1/domains/:host/acme': {
+    id: 'orderAcmeCertificate',
+    errors: ['DOMAIN_NOT_FOUND', 'ACME_DISABLED', 'ACME_WILDCARD_UNSUPPORTED'],
+  },
+  'GET /api/v1/certificates': { id: 'listCertificates' },
+  'POST /api/v1/certificates': {
+    id: 'uploadCertificate',
+    errors: [
+      'CERT_INVALID_PEM',
+      'CERT_KEY_ENCRYPTED',
+      'CERT_KEY_MISMATCH',
+      'CERT_CHAIN_INVALID',
+      'CERT_EXPIRED',
+      'CERT_NOT_YET_VALID',
+      'CERT_NO_NAMES',
+    ],
+  },
+  'GET /api/v1/certificates/:id': { id: 'getCertificate', errors: ['CERTIFICATE_NOT_FOUND'] },
+  'DELETE /api/v1/certificates/:id': { id: 'removeCertificate', errors: ['CERTIFICATE_NOT_FOUND'] },
   // webhooks
   'GET /api/v1/apps/:code/webhook': { id: 'getWebhook', errors: APP },
   'POST /api/v1/apps/:code/webhook/rotate': { id: 'rotateWebhookSecret', errors: APP },

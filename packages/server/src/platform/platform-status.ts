@@ -1,6 +1,6 @@
 // The platform status an operator checks first (GET /api/v1/platform/status): berthd's version and
 // Node.js, the store, the runtime, the gateway workers, the job queue and the data directory's disk
-// use. Read by admins, operators and auditors.
+// use, and TLS certificates expiring soon or expired. Read by admins, operators and auditors.
 import type { PlatformStatus, Role } from '@berth/sdk';
 import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
@@ -25,13 +25,19 @@ export function createPlatformStatus(deps: {
   gateway: { workers: number; running: () => number };
   jobCounts: (failedSince: number) => Promise<JobCounts>;
   dataDir: DataDirMeter;
+  /** TLS certificates expiring soon and expired (the domains module), when there is one. */
+  certificates?: () => Promise<NonNullable<PlatformStatus['certificates']>>;
   now?: () => number;
 }): PlatformStatusService {
   const now = deps.now ?? Date.now;
   return {
     async read(actor) {
       if (!STATUS_READERS.includes(actor.role)) throw new BerthError('FORBIDDEN');
-      const [jobs, dataDir] = await Promise.all([deps.jobCounts(now() - DAY_MS), deps.dataDir.read()]);
+      const [jobs, dataDir, certificates] = await Promise.all([
+        deps.jobCounts(now() - DAY_MS),
+        deps.dataDir.read(),
+        deps.certificates?.(),
+      ]);
       return {
         version: deps.version,
         node: process.version,
@@ -41,6 +47,7 @@ export function createPlatformStatus(deps: {
         gateway: { workers: deps.gateway.workers, running: deps.gateway.running() },
         jobs: { queued: jobs.queued, running: jobs.running, failedLastDay: jobs.failed },
         dataDir,
+        ...(certificates ? { certificates } : {}),
       };
     },
   };

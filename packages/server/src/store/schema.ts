@@ -1,5 +1,6 @@
 // The whole store's table types: each module declares its own tables; this file only joins them.
 import type { AppsTables } from '../apps/tables.ts';
+import type { DomainsTables } from '../domains/tables.ts';
 import type { EngineTables } from '../engine/tables.ts';
 import type { IdentityTables } from '../identity/tables.ts';
 import type { JobsTables } from '../jobs/tables.ts';
@@ -16,4 +17,5 @@ export interface Database
     TenantsTables,
     NotifyTables,
     WebhooksTables,
-    SourcesTables {}
+    SourcesTables,
+    DomainsTables {}

@@ -61,6 +61,13 @@ async function hookPush(m: MatrixFixture, signed: boolean): Promise<Call> {
   return { method: 'POST', path: `/api/v1/hooks/${m.code}`, body, headers };
 }
 
+/** A new domain of the matrix app's stag environment, bound by the admin. */
+async function domain(m: MatrixFixture): Promise<string> {
+  const host = `${m.unique('d-')}.matrix.example.com`;
+  await m.ok('admin', { method: 'POST', path: '/api/v1/domains', body: { host, app: m.code, env: 'stag' } });
+  return host;
+}
+
 export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>>>> = {
   'GET /healthz': { '': () => get('/healthz') },
   'GET /api/v1/openapi.json': { '': () => get('/api/v1/openapi.json') },
@@ -393,6 +400,39 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
     '': (m) => ({ method: 'DELETE', path: `${app(m)}/source/pin` }),
   },
   'GET /api/v1/apps/{code}/git': { '': (m) => get(`${app(m)}/git`) },
+  // custom domains: each call that changes one gets a domain of its own, bound to the matrix app
+  'GET /api/v1/domains': { '': () => get('/api/v1/domains') },
+  'POST /api/v1/domains': {
+    '': (m) => ({
+      method: 'POST',
+      path: '/api/v1/domains',
+      body: { host: `${m.unique('add-')}.matrix.example.com`, app: m.code, env: 'stag' },
+    }),
+  },
+  'GET /api/v1/domains/{host}': { '': async (m) => get(`/api/v1/domains/${await domain(m)}`) },
+  'PATCH /api/v1/domains/{host}': {
+    '': async (m) => ({
+      method: 'PATCH',
+      path: `/api/v1/domains/${await domain(m)}`,
+      body: { hstsMaxAge: 60 },
+    }),
+  },
+  'DELETE /api/v1/domains/{host}': {
+    '': async (m) => ({ method: 'DELETE', path: `/api/v1/domains/${await domain(m)}` }),
+  },
+  // ACME is off in the matrix's berthd: whoever may order gets ACME_DISABLED (after the check).
+  'POST /api/v1/domains/{host}/acme': {
+    '': async (m) => ({ method: 'POST', path: `/api/v1/domains/${await domain(m)}/acme` }),
+  },
+  'GET /api/v1/certificates': { '': () => get('/api/v1/certificates') },
+  // Not PEM: whoever may upload gets CERT_INVALID_PEM (the role is checked first).
+  'POST /api/v1/certificates': {
+    '': () => ({ method: 'POST', path: '/api/v1/certificates', body: { cert: 'not pem', key: 'not pem' } }),
+  },
+  'GET /api/v1/certificates/{id}': { '': () => get('/api/v1/certificates/crt_matrix') },
+  'DELETE /api/v1/certificates/{id}': {
+    '': () => ({ method: 'DELETE', path: '/api/v1/certificates/crt_matrix' }),
+  },
   'GET /api/v1/apps/{code}/webhook': {
     '': (m) => get(`${app(m)}/webhook`),
     'reveal=true': (m) => get(`${app(m)}/webhook?reveal=true`),

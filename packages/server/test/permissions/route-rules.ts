@@ -249,6 +249,17 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'PUT /api/v1/apps/{code}/source/pin': one(action('source.pin')),
   'DELETE /api/v1/apps/{code}/source/pin': one(action('source.pin')),
   'GET /api/v1/apps/{code}/git': one(action('app.read')),
+  // custom domains and certificates (domains/): a domain follows its app, certificates are staff's
+  'GET /api/v1/domains': one(LOGGED_IN),
+  'POST /api/v1/domains': one(action('domain.write')),
+  'GET /api/v1/domains/{host}': one(action('app.read')),
+  'PATCH /api/v1/domains/{host}': one(action('domain.write')),
+  'DELETE /api/v1/domains/{host}': one(action('domain.write')),
+  'POST /api/v1/domains/{host}/acme': one(action('domain.write')),
+  'GET /api/v1/certificates': one(roles('admin', 'operator', 'auditor')),
+  'POST /api/v1/certificates': one(roles('admin', 'operator')),
+  'GET /api/v1/certificates/{id}': one(roles('admin', 'operator', 'auditor')),
+  'DELETE /api/v1/certificates/{id}': one(roles('admin', 'operator')),
   // inbound webhooks
   'GET /api/v1/apps/{code}/webhook': [
     { rule: action('app.read') },

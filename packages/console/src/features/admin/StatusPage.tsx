@@ -1,6 +1,6 @@
 // Platform status (/admin/status, admins, operators and auditors): version, database, runtime,
-// gateway workers, the job queue and the data directory's disk use. Refreshes every 10 seconds
-// while the tab is visible (can be switched off), and on request.
+// gateway workers, the job queue, TLS certificates expiring soon and the data directory's disk use.
+// Refreshes every 10 seconds while the tab is visible (can be switched off), and on request.
 
 import { ReloadOutlined } from '@ant-design/icons';
 import type { PlatformStatus } from '@berth/sdk';
@@ -211,6 +211,48 @@ function StatusView() {
             </Row>
           </Card>
         </Col>
+        {status.certificates ? (
+          <Col xs={24}>
+            <Card title={t('certificates')} data-testid="status-certificates">
+              <Flex vertical gap={12}>
+                {status.certificates.expiringSoon + status.certificates.expired > 0 ? (
+                  <Alert type="warning" showIcon title={t('certWarning')} />
+                ) : null}
+                <Row gutter={[16, 16]}>
+                  <Col xs={12} sm={8}>
+                    <Statistic
+                      title={t('certExpiring', { days: format.number(status.certificates.warnDays) })}
+                      value={status.certificates.expiringSoon}
+                      formatter={(v) => format.number(Number(v))}
+                      styles={
+                        status.certificates.expiringSoon > 0 ? { content: { color: '#d46b08' } } : undefined
+                      }
+                    />
+                  </Col>
+                  <Col xs={12} sm={8}>
+                    <Statistic
+                      title={t('certExpired')}
+                      value={status.certificates.expired}
+                      formatter={(v) => format.number(Number(v))}
+                      styles={status.certificates.expired > 0 ? { content: { color: '#cf1322' } } : undefined}
+                    />
+                  </Col>
+                  <Col xs={24} sm={8}>
+                    <Typography.Text strong>{t('certSoonest')}</Typography.Text>
+                    <div>
+                      {status.certificates.soonest
+                        ? t('certSoonestText', {
+                            names: status.certificates.soonest.names.join(', '),
+                            time: format.dateTime(status.certificates.soonest.notAfter),
+                          })
+                        : t('certNone')}
+                    </div>
+                  </Col>
+                </Row>
+              </Flex>
+            </Card>
+          </Col>
+        ) : null}
         <Col xs={24}>
           <Card title={t('disk')}>
             <Flex vertical gap={12}>

@@ -35,6 +35,14 @@ export const statusMessages = defineMessages({
       'The disk is nearly full: old releases, build caches and logs need room. Free some space or lower BERTH_KEEP_RELEASES.',
     diskMeasured: 'Measured {time} (at most once a minute)',
     unknown: 'Unknown',
+    certificates: 'TLS certificates',
+    certExpiring: 'Expiring within {days} days',
+    certExpired: 'Expired',
+    certSoonest: 'Next to expire',
+    certSoonestText: '{names}, {time}',
+    certNone: 'No certificate expires soon',
+    certWarning:
+      "Certificates expire soon or have expired: upload renewed ones ('berth certs add') or check their ACME orders.",
   },
   'zh-CN': {
     title: '平台状态',
@@ -68,5 +76,12 @@ export const statusMessages = defineMessages({
     diskLow: '磁盘快满了：旧发布、构建缓存和日志都需要空间。请清理空间或调低 BERTH_KEEP_RELEASES。',
     diskMeasured: '测量于 {time}（最多每分钟一次）',
     unknown: '未知',
+    certificates: 'TLS 证书',
+    certExpiring: '{days} 天内到期',
+    certExpired: '已过期',
+    certSoonest: '最先到期',
+    certSoonestText: '{names}，到期时间 {time}',
+    certNone: '近期没有即将到期的证书',
+    certWarning: '有证书即将到期或已过期：请上传续期后的证书（berth certs add），或检查其 ACME 申请。',
   },
 });
