@@ -337,7 +337,15 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
         reader = createAccessLogReader(paths.accessLog);
         pid = masterPid(command, paths.pidFile);
         if (pid !== null) log.info({ pid }, 'adopting the running nginx');
-        await doApply(table, firstSeq);
+        try {
+          await doApply(table, firstSeq);
+        } catch (error) {
+          // Not started: a later start() may try again.
+          started = false;
+          reader.close();
+          reader = null;
+          throw error;
+        }
         if (systemConfig === null) {
           supervisor = setInterval(supervise, options.superviseIntervalMs ?? 1_000);
           supervisor.unref();

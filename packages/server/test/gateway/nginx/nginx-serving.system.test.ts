@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../../../src/errors.ts';
 import type { GatewayDriver } from '../../../src/gateway/driver.ts';
 import type { GatewayRoute } from '../../../src/gateway/route-model.ts';
-import { send, startUpstream, type TestUpstream } from '../support.ts';
+import { send, startUpstream, type TestUpstream, waitFor } from '../support.ts';
 import { freePort, nginxDriver, nginxProcessesOf, nginxUnavailable } from './nginx-support.ts';
 import { table } from './tables.ts';
 
@@ -405,7 +405,12 @@ describe.skipIf(unavailable !== null)('nginx driver: what it serves', () => {
       m.routes.find((r) => r.app === 'chat' && r.env === 'prod')?.requests ?? 0;
     for (let i = 0; i < 3; i++) await get(port, '/o/chat/m');
     await get(port, '/not-routed');
-    const after = await driver.metrics();
+    // nginx writes a request's log line once the answer is sent: the line may come a moment later.
+    let after = await driver.metrics();
+    await waitFor(async () => {
+      after = await driver.metrics();
+      return count(after) - count(before) === 3 && after.unrouted.requests - before.unrouted.requests === 1;
+    });
     expect(count(after) - count(before)).toBe(3);
     expect(after.unrouted.requests - before.unrouted.requests).toBe(1);
     const chat = after.routes.find((r) => r.app === 'chat')!;
