@@ -12,6 +12,7 @@
 // dropped in every case: the gateway speaks X-Forwarded-* and cannot vouch for what it does not parse.
 import { randomUUID } from 'node:crypto';
 import { setsPlatformCookie, withoutPlatformCookies } from './cookie-filter.ts';
+import { headerName } from './header-names.ts';
 import { clientIndex, type ProxyTrust } from './trusted-proxies.ts';
 
 /** Headers that describe one connection, never forwarded. `upgrade` is re-added for tunnels. */
@@ -159,15 +160,15 @@ export function addPrefix(headers: string[], prefix: string): void {
 }
 
 /**
- * Response headers from undici (`Buffer[]`, flat) minus hop-by-hop ones, plus our request id. From
- * an app (`fromApp`), a Set-Cookie that would set one of the platform's cookies is dropped too.
+ * Response headers from undici (`Buffer[]`, flat) minus hop-by-hop ones, plus our request id, into
+ * `out`. From an app (`fromApp`), a Set-Cookie that would set one of the platform's cookies is
+ * dropped too. Returns whether the response has a Content-Length (else its head is sent at once).
  */
-export function responseHeaders(raw: Buffer[], requestId: string, fromApp: boolean): string[] {
-  const out: string[] = [];
+export function responseHeaders(raw: Buffer[], requestId: string, fromApp: boolean, out: string[]): boolean {
   let connectionTokens: string[] | undefined;
+  let contentLength = false;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
-    const lower = name.toLowerCase();
+    const { name, lower } = headerName(raw[i]!);
     if (lower === 'connection') {
       connectionTokens = extraConnectionTokens(raw[i + 1]!.toString('latin1'), connectionTokens);
       continue;
@@ -175,11 +176,12 @@ export function responseHeaders(raw: Buffer[], requestId: string, fromApp: boole
     if (lower === 'x-request-id' || HOP_BY_HOP.has(lower)) continue;
     const value = raw[i + 1]!.toString('latin1');
     if (fromApp && lower === 'set-cookie' && setsPlatformCookie(value)) continue;
+    if (lower === 'content-length') contentLength = true;
     out.push(name, value);
   }
   if (connectionTokens !== undefined) removeNamed(out, connectionTokens);
   out.push('x-request-id', requestId);
-  return out;
+  return contentLength;
 }
 
 /** Header names listed in a Connection header beyond the usual keep-alive/close/upgrade. */

@@ -107,14 +107,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // 1xx (e.g. 103 Early Hints) are not forwarded
     this.status = statusCode;
     this.resumeUpstream = resume;
-    this.res.writeHead(
-      statusCode,
-      statusText || undefined,
-      responseHeaders(rawHeaders, this.requestId, this.state.toApp),
-    );
+    const headers: string[] = [];
+    const hasLength = responseHeaders(rawHeaders, this.requestId, this.state.toApp, headers);
+    this.res.writeHead(statusCode, statusText || undefined, headers);
     // A response of unknown length may be a stream that sends nothing for a while (a log stream,
     // server-sent events): the client gets its head now rather than with the first bytes.
-    if (!hasContentLength(rawHeaders)) this.res.flushHeaders();
+    if (!hasLength) this.res.flushHeaders();
     this.headersSent = true;
     return true;
   }
@@ -229,14 +227,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
 function hasBodyLeft(req: IncomingMessage): boolean {
   return !req.complete && req.method !== 'GET' && req.method !== 'HEAD';
-}
-
-function hasContentLength(raw: Buffer[]): boolean {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 14 && name.toString('latin1').toLowerCase() === 'content-length') return true;
-  }
-  return false;
 }
 
 function codeOf(err: unknown): string {
