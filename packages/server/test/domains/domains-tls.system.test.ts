@@ -216,6 +216,14 @@ describe.each(VARIANTS)('custom domains and TLS: $name', (variant) => {
     expect([stagPlain.status, JSON.parse(stagPlain.body).text]).toEqual([200, 'stag']);
     const stagSecure = await httpsGet(httpsPort, 'pr-7.preview.e2e.test', '/');
     expect(stagSecure.headers['strict-transport-security']).toBeUndefined();
+    // A wildcard domain's settings hold for every name it covers.
+    const wild = `/api/v1/domains/${encodeURIComponent(PREVIEW)}`;
+    expect((await f.api('PATCH', wild, { hstsMaxAge: 300 })).status).toBe(200);
+    const withHsts = await httpsGet(httpsPort, 'pr-9.preview.e2e.test', '/');
+    expect([withHsts.status, withHsts.headers['strict-transport-security']]).toEqual([200, 'max-age=300']);
+    expect(
+      (await httpGet(appsPort, 'pr-9.preview.e2e.test', '/')).headers['strict-transport-security'],
+    ).toBeUndefined();
   });
 
   it('serves a newer certificate as soon as it is uploaded, without a restart', async (ctx) => {
