@@ -262,11 +262,16 @@ describe.each(VARIANTS)('custom domains and TLS: $name', (variant) => {
     expect((await f.api('DELETE', `/api/v1/domains/${SHOP}`)).status).toBe(204);
     const plain = await httpGet(appsPort, SHOP, '/account');
     expect([plain.status, JSON.parse(plain.body).error.code]).toEqual([404, 'GATEWAY_NO_ROUTE']);
-    // Its certificate is still offered by SNI (certificates are kept apart from domains), but no
-    // route answers for the host.
-    const secure = await httpsGet(httpsPort, SHOP, '/account');
-    expect([secure.status, JSON.parse(secure.body).error.code]).toEqual([404, 'GATEWAY_NO_ROUTE']);
-    expect(secure.headers['strict-transport-security']).toBeUndefined();
+    // Over HTTPS the app is not reached either. The drivers differ in how: the built-in gateway still
+    // offers the certificate by SNI (certificates are offered by their names, apart from domains)
+    // and answers 404; nginx has no server for the name any more and refuses the handshake.
+    if (variant.env['BERTH_GATEWAY'] === 'nginx') {
+      await expect(httpsGet(httpsPort, SHOP, '/account')).rejects.toThrow(/unrecognized name/);
+    } else {
+      const secure = await httpsGet(httpsPort, SHOP, '/account');
+      expect([secure.status, JSON.parse(secure.body).error.code]).toEqual([404, 'GATEWAY_NO_ROUTE']);
+      expect(secure.headers['strict-transport-security']).toBeUndefined();
+    }
 
     expect((await f.api('DELETE', `/api/v1/domains/${encodeURIComponent(PREVIEW)}`)).status).toBe(204);
     const stag = await httpGet(appsPort, 'pr-7.preview.e2e.test', '/');
