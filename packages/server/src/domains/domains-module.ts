@@ -23,6 +23,23 @@ import { domainsRoutes } from './routes.ts';
 /** How often ACME domains are checked for renewal (issue 17 moves this to scheduled jobs). */
 export const ACME_RENEW_CHECK_MS = 12 * 60 * 60 * 1000;
 
+/** The longest delay a Node timer takes (about 24.8 days); a later change is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** When the set of valid certificates next changes after `t` (one expires, or one becomes valid). */
+export function nextCertificateChange(
+  certs: ReadonlyArray<{ notBefore: number; notAfter: number }>,
+  t: number,
+): number | undefined {
+  let next: number | undefined;
+  for (const c of certs) {
+    for (const at of [c.notBefore, c.notAfter]) {
+      if (at > t && (next === undefined || at < next)) next = at;
+    }
+  }
+  return next;
+}
+
 export interface DomainsModuleDeps {
   store: Store;
   secretBox: SecretBox;
@@ -54,7 +71,8 @@ export interface DomainsModule {
   /** For the platform status page. */
   certificateStatus(): Promise<NonNullable<PlatformStatus['certificates']>>;
   acme: AcmeOrders | undefined;
-  /** Starts the periodic renewal check (with ACME on); `stop` ends it. */
+  /** Starts the periodic renewal check (with ACME on) and the table's refresh when a certificate in
+   *  it expires (or one becomes valid); `stop` ends both. */
   start(): void;
   stop(): void;
   /** The app is gone: its domains go. */
@@ -118,6 +136,25 @@ export function createDomainsModule(deps: DomainsModuleDeps): DomainsModule {
       : {}),
   });
   let timer: NodeJS.Timeout | undefined;
+  // The table is computed again when the set of valid certificates changes, so that a certificate
+  // is never offered past its notAfter: its hosts fall back to an older valid certificate that
+  // covers them, or to plain HTTP. Only while started (berthd's gateway runs).
+  let running = false;
+  let nextChange: number | undefined;
+  let changeTimer: NodeJS.Timeout | undefined;
+  function scheduleChange() {
+    clearTimeout(changeTimer);
+    changeTimer = undefined;
+    if (!running || nextChange === undefined) return;
+    // A timer may fire a moment early: the next computation then schedules the rest.
+    const delay = Math.min(Math.max(nextChange - now(), 0) + 1, MAX_TIMER_MS);
+    changeTimer = setTimeout(() => {
+      changeTimer = undefined;
+      log.info('a certificate expired or became valid: the gateway table is computed again');
+      void changed();
+    }, delay);
+    changeTimer.unref();
+  }
 
   async function renew() {
     try {
@@ -148,7 +185,11 @@ export function createDomainsModule(deps: DomainsModuleDeps): DomainsModule {
         host: c.host,
         keyAuthorization: c.key_authorization,
       }));
-      return buildExtras(list, await certificates.withKeys(), challenges, now());
+      const certs = await certificates.withKeys();
+      const t = now();
+      nextChange = nextCertificateChange(certs, t);
+      scheduleChange();
+      return buildExtras(list, certs, challenges, t);
     },
     async certificateStatus() {
       const t = now();
@@ -169,12 +210,17 @@ export function createDomainsModule(deps: DomainsModuleDeps): DomainsModule {
       };
     },
     start() {
+      running = true;
+      scheduleChange();
       if (!acme || timer) return;
       void renew();
       timer = setInterval(() => void renew(), ACME_RENEW_CHECK_MS);
       timer.unref();
     },
     stop() {
+      running = false;
+      clearTimeout(changeTimer);
+      changeTimer = undefined;
       if (timer) clearInterval(timer);
       timer = undefined;
     },

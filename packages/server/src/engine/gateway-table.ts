@@ -2,7 +2,9 @@
 // the store and the runtime, then calls this). Per environment: a path route (`/o/{code}/` prod,
 // `/t/{code}/` stag, the prefix stripped); with an apps domain a host route (`{code}-stag.{domain}`
 // first, then `{code}.{domain}` unless a staging host took the name); host routes for the custom
-// domains bound to it (extras); with a shared origin a catch-all route to berthd's API and console.
+// domains bound to it (extras) — a per-app host wins over a custom domain of the same name (one
+// bound before the app existed), and that domain's host settings are left out with it; with a
+// shared origin a catch-all route to berthd's API and console.
 // An environment with nothing to serve is a proxy with no upstreams: 503 GATEWAY_NO_UPSTREAM.
 import { envPathPrefix } from '@berth/sdk';
 import { ERRORS } from '../errors.ts';
@@ -71,9 +73,15 @@ export function buildGatewayTable(input: GatewayTableInput): GatewayTable {
     });
   }
   const hosts = new Set<string>();
+  /** Custom domains whose host a per-app host took. */
+  const lost = new Set<string>();
   const addHost = (host: string, app: string, env: GatewayEnv): void => {
     const found = targets.get(`${app}/${env}`);
-    if (found === undefined || hosts.has(host)) return;
+    if (found === undefined) return;
+    if (hosts.has(host)) {
+      lost.add(host);
+      return;
+    }
     hosts.add(host);
     routes.push({
       id: `host/${host}`,
@@ -119,7 +127,10 @@ export function buildGatewayTable(input: GatewayTableInput): GatewayTable {
     }
   }
   const table: GatewayTable = { format: GATEWAY_TABLE_FORMAT, routes };
-  if (extras !== undefined && extras.hosts.length > 0) table.hosts = extras.hosts;
+  // A custom domain's redirect and HSTS apply to its own route only, not to a per-app host that
+  // took its name.
+  const hostSettings = extras?.hosts.filter((h) => !lost.has(h.host.toLowerCase())) ?? [];
+  if (hostSettings.length > 0) table.hosts = hostSettings;
   if (extras !== undefined && extras.certificates.length > 0) table.certificates = extras.certificates;
   return table;
 }

@@ -100,7 +100,12 @@ export function createProxy(options: ProxyOptions): Proxy {
     const matched = snapshot.matcher.match(host, url);
     const entry = matched === null ? undefined : snapshot.entries.get(matched.route.id);
     const kind = entry?.route.target.kind;
-    const toHttps = settings?.httpsRedirect === true && !encrypted ? httpsPort() : undefined;
+    // Exact paths (ACME HTTP-01 challenges) stay reachable over plain HTTP: a renewal's validation
+    // must not be sent to HTTPS (nginx renders the same exception).
+    const toHttps =
+      settings?.httpsRedirect === true && !encrypted && matched?.route.match.path === undefined
+        ? httpsPort()
+        : undefined;
     if (kind === 'platform' && platformHandler !== undefined && toHttps === undefined) {
       platformHandler.request(req, res);
       return;

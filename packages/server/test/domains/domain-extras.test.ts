@@ -2,6 +2,7 @@
 // newest covering certificate, the certificates offered, and ACME challenges as respond routes.
 import { describe, expect, it } from 'vitest';
 import { buildExtras, type ExtrasCertificate, type ExtrasDomain } from '../../src/domains/domain-extras.ts';
+import { nextCertificateChange } from '../../src/domains/domains-module.ts';
 import { checkGatewayTable, GATEWAY_TABLE_FORMAT } from '../../src/gateway/route-model.ts';
 
 const NOW = Date.parse('2026-12-05T10:00:00Z');
@@ -107,5 +108,27 @@ describe('buildExtras', () => {
       ['*.example.org', 'b'],
       ['shop.example.com', 'a'],
     ]);
+  });
+});
+
+describe('nextCertificateChange (when the table is computed again)', () => {
+  it('is the first expiry or start of validity after now', () => {
+    const certs = [
+      cert('a', ['a.example.com'], { notAfter: NOW + 5 * DAY }),
+      cert('b', ['b.example.com'], { notBefore: NOW + 2 * DAY, notAfter: NOW + 90 * DAY }),
+      cert('old', ['c.example.com'], { notBefore: NOW - 90 * DAY, notAfter: NOW - DAY }),
+    ];
+    expect(nextCertificateChange(certs, NOW)).toBe(NOW + 2 * DAY);
+    expect(nextCertificateChange(certs, NOW + 2 * DAY)).toBe(NOW + 5 * DAY);
+    expect(nextCertificateChange(certs, NOW + 90 * DAY)).toBeUndefined();
+    expect(nextCertificateChange([], NOW)).toBeUndefined();
+  });
+
+  it('leaves out a certificate the moment it expires', () => {
+    const c = cert('a', ['shop.example.com'], { notAfter: NOW + DAY });
+    const older = cert('b', ['shop.example.com'], { notBefore: NOW - 20 * DAY, notAfter: NOW + 30 * DAY });
+    const at = nextCertificateChange([c, older], NOW)!;
+    expect(buildExtras([domain('shop.example.com')], [c, older], [], at - 1).hosts[0]!.certificate).toBe('a');
+    expect(buildExtras([domain('shop.example.com')], [c, older], [], at).hosts[0]!.certificate).toBe('b');
   });
 });

@@ -1,7 +1,7 @@
 // Pebble (Debian's `pebble` package) and pebble-challtestsrv as its DNS (every name resolves to
 // 127.0.0.1), started on loopback ports for the ACME tests, with Pebble's HTTPS certificate from a CA
 // the test makes (`caFile`, for BERTH_ACME_CA_FILE). Pebble's HTTP-01 validation connects to
-// `httpPort` (the stand-in for the gateway: see acme-pebble.system.test.ts).
+// `httpPort` on 127.0.0.1: berthd's apps port (the gateway) in acme-pebble.system.test.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';

@@ -149,6 +149,33 @@ describe('the gateway table of app environments', () => {
     expect(t.hosts).toEqual([{ host: 'shop.example.com', hstsMaxAge: 60 }]);
   });
 
+  it('lets a per-app host win over a custom domain of the same name, without its host settings', () => {
+    // `news.apps.example.com` was bound to shop before an app named news existed.
+    const t = buildGatewayTable({
+      appsDomain: 'apps.example.com',
+      envs: [
+        { app: 'shop', env: 'prod', upstreams: [up('s1')] },
+        { app: 'news', env: 'prod', upstreams: [up('n1', 4001)] },
+      ],
+      extras: {
+        bindings: [
+          { host: 'news.apps.example.com', app: 'shop', env: 'prod' },
+          { host: 'shop.example.com', app: 'shop', env: 'prod' },
+        ],
+        hosts: [
+          { host: 'news.apps.example.com', certificate: 'c1', httpsRedirect: true, hstsMaxAge: 60 },
+          { host: 'shop.example.com', certificate: 'c1', hstsMaxAge: 60 },
+        ],
+        certificates: [],
+        routes: [],
+      },
+    });
+    const m = createRouteMatcher(t);
+    expect(m.match('news.apps.example.com', '/')?.route.app).toEqual({ code: 'news', env: 'prod' });
+    expect(m.match('shop.example.com', '/')?.route.app).toEqual({ code: 'shop', env: 'prod' });
+    expect(t.hosts).toEqual([{ host: 'shop.example.com', certificate: 'c1', hstsMaxAge: 60 }]);
+  });
+
   it('with a shared origin, sends what is not an app to berthd and keeps /o/, /t/ for apps', () => {
     const t = buildGatewayTable({
       appsDomain: 'apps.example.com',

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Role } from '@berth/sdk';
 import { type Berthd, type BerthdOptions, startBerthd } from '../../src/berthd.ts';
-import { loadConfig } from '../../src/config.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
 import { sessionCookieName } from '../../src/identity/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
@@ -70,23 +70,30 @@ export async function startTestBerthd(
 ): Promise<TestBerthd> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
   const db: TestDatabase = await createTestDatabase(options.dialect ?? 'sqlite');
-  const config = loadConfig(
-    {
-      ...berthdTestEnv(db, dataDir),
-      BERTH_APPS_PORT: '0',
-      // Port 0 in these URLs stands for the ports berthd gets (public-urls.ts).
-      BERTH_PUBLIC_URL: 'http://127.0.0.1:0',
-      BERTH_APPS_URL: 'http://127.0.0.1:0',
-      BERTH_JOB_POLL: '50ms',
-      // One process serves everything unless a test asks for gateway workers.
-      BERTH_GATEWAY_WORKERS: '0',
-      // No heal passes behind a test's back (deploy lists stay what the test made); heal.system.test.ts sets it.
-      BERTH_HEAL_INTERVAL: '0',
-      ...options.env,
-    },
-    dataDir,
-  );
-  const berthd = await startBerthd(config, { logger: silentLogger(), ...options.berthd });
+  const env = {
+    ...berthdTestEnv(db, dataDir),
+    BERTH_APPS_PORT: '0',
+    // Port 0 in these URLs stands for the ports berthd gets (public-urls.ts).
+    BERTH_PUBLIC_URL: 'http://127.0.0.1:0',
+    BERTH_APPS_URL: 'http://127.0.0.1:0',
+    BERTH_JOB_POLL: '50ms',
+    // One process serves everything unless a test asks for gateway workers.
+    BERTH_GATEWAY_WORKERS: '0',
+    // No heal passes behind a test's back (deploy lists stay what the test made); heal.system.test.ts sets it.
+    BERTH_HEAL_INTERVAL: '0',
+    ...options.env,
+  };
+  let config: Config;
+  let berthd: Berthd;
+  try {
+    config = loadConfig(env, dataDir);
+    berthd = await startBerthd(config, { logger: silentLogger(), ...options.berthd });
+  } catch (err) {
+    // A berthd that did not start (a setting refused) leaves no database or data dir behind.
+    await db.drop().catch(() => {});
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const url = berthd.url;
   const cookieName = sessionCookieName(config.cookieSecure);
 

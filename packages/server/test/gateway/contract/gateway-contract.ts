@@ -541,6 +541,11 @@ export function gatewayContract(name: string, factory: ContractFactory, options:
           [
             { id: 'host/tls-a', match: { host: 'tls-a.example.test' }, target: proxy([a.spec()], false) },
             { id: 'host/tls-b', match: { host: '*.tls-b.example.test' }, target: proxy([b.spec()], false) },
+            {
+              id: 'acme/tls-a',
+              match: { host: 'tls-a.example.test', path: '/.well-known/acme-challenge/renew1' },
+              target: { kind: 'respond', status: 200, contentType: 'text/plain', body: 'renew1.thumbprint' },
+            },
           ],
           {
             certificates: [certA, certB],
@@ -573,6 +578,11 @@ export function gatewayContract(name: string, factory: ContractFactory, options:
       expect(plain.status).toBe(308);
       expect(plain.headers.location).toBe(`https://tls-a.example.test:${httpsPort}/account?x=1`);
       expect(plain.headers['strict-transport-security']).toBeUndefined();
+      // Except an exact path (an ACME challenge): a renewal's validation comes over plain HTTP.
+      const challenge = await request(port, '/.well-known/acme-challenge/renew1', {
+        headers: { host: 'tls-a.example.test' },
+      });
+      expect([challenge.status, challenge.body]).toEqual([200, 'renew1.thumbprint']);
       const served = await request(port, '/', { headers: { host: 'shop.tls-b.example.test' } });
       expect(served.json().upstream).toBe('tls-b');
     });
