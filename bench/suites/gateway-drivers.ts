@@ -44,6 +44,8 @@ import { nginxBinary } from './gateway.ts';
 const TABLE_SIZES = [1, 1_000, 10_000];
 const LOAD_CONNECTIONS = 10;
 const LOAD_APPLIES = 20;
+/** Pause after each apply under load. */
+const APPLY_GAP_MS = 100;
 const PLAIN_CONNECTIONS = [50, 200];
 const TLS_CONNECTIONS = 50;
 /** The name the certificate covers and wrk sends as SNI and Host (resolves to 127.0.0.1 here). */
@@ -304,6 +306,8 @@ export async function gatewayDriversBenchmark(
       const applyMs: number[] = [];
       for (let i = 0; i < LOAD_APPLIES; i++) {
         applyMs.push(await d.apply({ apps: 1, upstreamPort: i % 2 === 0 ? portB : portA }));
+        // Requests flow on each table before the next (the in-process apply takes microseconds).
+        await sleep(APPLY_GAP_MS);
       }
       load.child.send({ type: 'mark', name: 'after' });
       await sleep(1_000);
@@ -438,11 +442,24 @@ function report(
 
   const loadTable: Table = {
     title: `gateway-drivers: ${LOAD_APPLIES} applies under load, ${LOAD_CONNECTIONS} keep-alive connections to ${APP_PATH} (1-app table)`,
-    columns: ['driver', 'phase', 'duration', 'requests', 'failed', 'p50', 'p99', 'max', 'apply median'],
+    columns: [
+      'driver',
+      'phase',
+      'duration',
+      'requests',
+      'failed',
+      'reset on reuse',
+      'p50',
+      'p99',
+      'max',
+      'apply median',
+    ],
     rows: [],
     notes: [
-      'Each apply moves the app to the other of two upstreams that both answer 200 (new instance ids), back to',
-      'back; failed = responses other than 2xx plus requests without a response (lib/loadgen.ts, its own process).',
+      'Each apply moves the app to the other of two upstreams that both answer 200 (new instance ids); the next',
+      `apply follows ${APPLY_GAP_MS} ms after one resolved. failed = responses other than 2xx plus requests without a response`,
+      '(lib/loadgen.ts, its own process, Node http.Agent keep-alive, no retries); reset on reuse = of those, ECONNRESET',
+      'on a reused kept-alive connection (the server closed it as the request went out; a retrying client would recover).',
     ],
   };
   const goals: Goal[] = [];
@@ -454,6 +471,7 @@ function report(
         `${(p.durationMs / 1000).toFixed(1)} s`,
         count(p.requests),
         String(p.non2xx + p.errors),
+        String(p.resetOnReuse ?? 0),
         ms(p.p50ms),
         ms(p.p99ms),
         ms(p.maxMs),
