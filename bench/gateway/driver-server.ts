@@ -30,7 +30,7 @@ export type DriverRequest =
 export type DriverReply =
   | { type: 'applied'; id: number; ms: number; pids: number[] }
   | { type: 'closed'; id: number }
-  | { type: 'failed'; id: number; message: string };
+  | { type: 'failed'; id: number; message: string; ms?: number };
 
 /** Each instance id names one address: a table that moves the apps to another port names new
  *  instances, as a deploy does. */
@@ -112,6 +112,9 @@ const pids = (): number[] => {
   return kind === 'nginx' ? own : [process.pid, ...own.filter((p) => p !== process.pid)];
 };
 
+/** When the apply being handled began (for the time a failed one took). */
+let applyBegan = 0;
+
 async function handle(message: DriverRequest): Promise<DriverReply> {
   if (message.type === 'close') {
     await close();
@@ -119,6 +122,7 @@ async function handle(message: DriverRequest): Promise<DriverReply> {
   }
   const table = benchTable(message.spec);
   const began = performance.now();
+  applyBegan = began;
   if (started) await driver.apply(table, message.seq);
   else {
     started = true;
@@ -139,6 +143,7 @@ process.on('message', (message: DriverRequest) => {
         type: 'failed',
         id: message.id,
         message: `${(error as Error).message}${detail ? `: ${detail.slice(0, 500)}` : ''}`,
+        ...(message.type === 'apply' ? { ms: performance.now() - applyBegan } : {}),
       } satisfies DriverReply);
     },
   );
