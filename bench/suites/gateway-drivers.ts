@@ -2,15 +2,16 @@
 // (bench/gateway/driver-server.ts) as berthd's control plane would call it: the built-in driver in
 // that process, the built-in driver with node:cluster workers, and the nginx driver with its own
 // nginx master. Two fast upstreams (one-worker nginx, 100 bytes) answer on two ports.
-//   1. Route table apply latency for 1, 1,000 and 10,000 apps: `apply(table, seq)` until it
-//      resolves (every process serves the table), tables that really change (the apps move to the
-//      other upstream port each time), medians, interleaved across the drivers.
+// Measured in this order:
+//   1. Throughput, interleaved, medians, while every nginx is fresh: the nginx driver against
+//      hand-written nginx over plain HTTP at 50 and 200 connections (goals: ≥ 0.95x req/s, p99 ≤
+//      1.2x), and HTTPS rows at 50 connections: hand-written nginx TLS, the nginx driver and the
+//      built-in driver with the same openssl-made ECDSA P-256 certificate in their tables.
 //   2. 20 applies under load: the keep-alive load generator (lib/loadgen.ts) requests one app
 //      through each driver while 20 tables move it between the two upstreams; failed requests: 0.
-//   3. Throughput, interleaved, medians: the nginx driver against hand-written nginx over plain
-//      HTTP at 50 and 200 connections (goals: ≥ 0.95x req/s, p99 ≤ 1.2x), and HTTPS rows at 50
-//      connections: hand-written nginx TLS, the nginx driver and the built-in driver with the same
-//      openssl-made ECDSA P-256 certificate in their tables.
+//   3. Route table apply latency for 1, 1,000 and 10,000 apps: `apply(table, seq)` until it
+//      resolves (every process serves the table), tables that really change (the apps move to the
+//      other upstream port each time), medians, interleaved across the drivers.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -288,71 +289,10 @@ export async function gatewayDriversBenchmark(
     const nginxDriver = await startDriver('nginx-driver', 'nginx', options.workers, true, dir);
     stops.push(nginxDriver.close);
     const drivers = [inProcess, builtin, nginxDriver];
-    for (const d of drivers) await d.apply({ apps: 1, upstreamPort: portA });
+    await inProcess.apply({ apps: 1, upstreamPort: portA });
 
-    // 1. Apply latency: per size, one unmeasured apply to reach it, then alternating ports. A failed
-    //    apply (the nginx driver's 60 s timeout, say) is recorded and the run goes on.
-    const latencies: ApplyLatency[] = [];
-    for (const apps of TABLE_SIZES) {
-      const applies = options.quick || apps >= 10_000 ? 3 : Math.max(5, options.rounds);
-      for (const d of drivers) await d.tryApply({ apps, upstreamPort: portB });
-      const rows = drivers.map((d): ApplyLatency => ({ driver: d.name, apps, ms: [], failed: [] }));
-      for (let i = 0; i < applies; i++) {
-        const upstreamPort = i % 2 === 0 ? portA : portB;
-        for (const [j, d] of drivers.entries()) {
-          const result = await d.tryApply({ apps, upstreamPort });
-          if (result.error === undefined) rows[j]!.ms.push(result.ms);
-          else {
-            rows[j]!.failed.push({ ms: result.ms, error: result.error });
-            progress(`gateway-drivers: ${result.error.slice(0, 300)}`);
-          }
-        }
-      }
-      latencies.push(...rows);
-      progress(
-        `gateway-drivers: apply ${count(apps)} app(s): ` +
-          rows
-            .map(
-              (r) =>
-                `${r.driver} ${ms(median(r.ms))}${r.failed.length ? ` (${r.failed.length} failed)` : ''}`,
-            )
-            .join(', '),
-      );
-    }
-
-    // 2. 20 applies under load, one driver after the other.
-    const loadRuns: LoadRun[] = [];
-    for (const d of drivers) {
-      // Back to one app (again if the first try fails: after a failed apply of 10,000 apps).
-      if ((await d.tryApply({ apps: 1, upstreamPort: portA })).error !== undefined)
-        await d.apply({ apps: 1, upstreamPort: portA });
-      const load = startLoad(`http://127.0.0.1:${d.httpPort}${APP_PATH}`, LOAD_CONNECTIONS);
-      await load.ready;
-      await sleep(1_000);
-      load.child.send({ type: 'mark', name: 'steady' });
-      await sleep(options.quick ? 1_000 : 3_000);
-      load.child.send({ type: 'mark', name: 'applies' });
-      const applyMs: number[] = [];
-      for (let i = 0; i < LOAD_APPLIES; i++) {
-        applyMs.push(await d.apply({ apps: 1, upstreamPort: i % 2 === 0 ? portB : portA }));
-        // Requests flow on each table before the next (the in-process apply takes microseconds).
-        await sleep(APPLY_GAP_MS);
-      }
-      load.child.send({ type: 'mark', name: 'after' });
-      await sleep(1_000);
-      load.child.send({ type: 'stop' });
-      const phases = await waitFor('the load generator results', () => load.results, 60_000);
-      await load.stop();
-      loadRuns.push({ driver: d.name, applyMs, phases: phases.filter((p) => p.name !== 'start') });
-      const during = phases.find((p) => p.name === 'applies');
-      progress(
-        `gateway-drivers: ${LOAD_APPLIES} applies under load, ${d.name}: ` +
-          `${during ? during.non2xx + during.errors : '?'} failed of ${during?.requests ?? '?'}`,
-      );
-    }
-    await inProcess.close();
-
-    // 3. Throughput: the drivers with the one-app table and the certificate, hand-written nginx.
+    // 1. Throughput first, while every nginx is fresh (an nginx that once loaded 10,000 apps keeps its
+    //    memory): the drivers with the one-app table and the certificate, hand-written nginx.
     const tls: TableSpec['tls'] = {
       host: TLS_HOST,
       certPem: cert.certPem,
@@ -408,6 +348,67 @@ export async function gatewayDriversBenchmark(
       throughput.push(...(await interleave(plainTargets, 'http', connections, options, progress)));
     }
     throughput.push(...(await interleave(tlsTargets, 'https', TLS_CONNECTIONS, options, progress)));
+
+    // 2. 20 applies under load, one driver after the other.
+    const loadRuns: LoadRun[] = [];
+    for (const d of drivers) {
+      // Back to one app (again if the first try fails: after a failed apply of 10,000 apps).
+      if ((await d.tryApply({ apps: 1, upstreamPort: portA })).error !== undefined)
+        await d.apply({ apps: 1, upstreamPort: portA });
+      const load = startLoad(`http://127.0.0.1:${d.httpPort}${APP_PATH}`, LOAD_CONNECTIONS);
+      await load.ready;
+      await sleep(1_000);
+      load.child.send({ type: 'mark', name: 'steady' });
+      await sleep(options.quick ? 1_000 : 3_000);
+      load.child.send({ type: 'mark', name: 'applies' });
+      const applyMs: number[] = [];
+      for (let i = 0; i < LOAD_APPLIES; i++) {
+        applyMs.push(await d.apply({ apps: 1, upstreamPort: i % 2 === 0 ? portB : portA }));
+        // Requests flow on each table before the next (the in-process apply takes microseconds).
+        await sleep(APPLY_GAP_MS);
+      }
+      load.child.send({ type: 'mark', name: 'after' });
+      await sleep(1_000);
+      load.child.send({ type: 'stop' });
+      const phases = await waitFor('the load generator results', () => load.results, 60_000);
+      await load.stop();
+      loadRuns.push({ driver: d.name, applyMs, phases: phases.filter((p) => p.name !== 'start') });
+      const during = phases.find((p) => p.name === 'applies');
+      progress(
+        `gateway-drivers: ${LOAD_APPLIES} applies under load, ${d.name}: ` +
+          `${during ? during.non2xx + during.errors : '?'} failed of ${during?.requests ?? '?'}`,
+      );
+    }
+
+    // 3. Apply latency: per size, one unmeasured apply to reach it, then alternating ports. A failed
+    //    apply (the nginx driver's 60 s timeout, say) is recorded and the run goes on.
+    const latencies: ApplyLatency[] = [];
+    for (const apps of TABLE_SIZES) {
+      const applies = options.quick || apps >= 10_000 ? 3 : Math.max(5, options.rounds);
+      for (const d of drivers) await d.tryApply({ apps, upstreamPort: portB });
+      const rows = drivers.map((d): ApplyLatency => ({ driver: d.name, apps, ms: [], failed: [] }));
+      for (let i = 0; i < applies; i++) {
+        const upstreamPort = i % 2 === 0 ? portA : portB;
+        for (const [j, d] of drivers.entries()) {
+          const result = await d.tryApply({ apps, upstreamPort });
+          if (result.error === undefined) rows[j]!.ms.push(result.ms);
+          else {
+            rows[j]!.failed.push({ ms: result.ms, error: result.error });
+            progress(`gateway-drivers: ${result.error.slice(0, 300)}`);
+          }
+        }
+      }
+      latencies.push(...rows);
+      progress(
+        `gateway-drivers: apply ${count(apps)} app(s): ` +
+          rows
+            .map(
+              (r) =>
+                `${r.driver} ${ms(median(r.ms))}${r.failed.length ? ` (${r.failed.length} failed)` : ''}`,
+            )
+            .join(', '),
+      );
+    }
 
     return report(options, { latencies, loadRuns, throughput, builtinName: builtin.name, cert });
   } finally {
