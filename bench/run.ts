@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmarks of issue 5 (gateway, deploy, zero-downtime, footprint,
-// recovery), issue 12's `cli`, issue 13's `console` and issue 15's `push`, prints one table per benchmark with the goals next to the measured values, and writes
+// recovery), issue 12's `cli`, issue 13's `console`, issue 15's `push` and issue 16's `gateway-drivers`, prints one table per benchmark with the goals next to the measured values, and writes
 // every raw figure to bench/results/<timestamp>.json. `npm run bench -- --help` lists the options.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +14,7 @@ import { consoleBenchmark } from './suites/console.ts';
 import { deployBenchmark } from './suites/deploy.ts';
 import { footprintBenchmark } from './suites/footprint.ts';
 import { gatewayBenchmark } from './suites/gateway.ts';
+import { gatewayDriversBenchmark } from './suites/gateway-drivers.ts';
 import { pushBenchmark } from './suites/push.ts';
 import { recoveryBenchmark } from './suites/recovery.ts';
 import { zeroDowntimeBenchmark } from './suites/zero-downtime.ts';
@@ -22,6 +23,7 @@ type Suite = (options: BenchOptions, progress: (line: string) => void) => Promis
 
 const SUITES: Record<BenchmarkName, Suite> = {
   gateway: gatewayBenchmark,
+  'gateway-drivers': gatewayDriversBenchmark,
   deploy: deployBenchmark,
   'zero-downtime': zeroDowntimeBenchmark,
   footprint: footprintBenchmark,
@@ -36,6 +38,11 @@ const NEEDS: Partial<Record<BenchmarkName, Array<{ command: string; pkg: string 
   gateway: [
     { command: 'wrk', pkg: 'wrk' },
     { command: 'nginx', pkg: 'nginx-light' },
+  ],
+  'gateway-drivers': [
+    { command: 'wrk', pkg: 'wrk' },
+    { command: 'nginx', pkg: 'nginx-light' },
+    { command: 'openssl', pkg: 'openssl' },
   ],
   console: [{ command: 'chromium', pkg: 'chromium' }],
 };
@@ -94,7 +101,7 @@ async function main(): Promise<number> {
   if (missing.size) {
     const pkgs = [...new Set(missing.values())].join(' ');
     process.stderr.write(
-      `bench: missing ${[...missing.keys()].join(' and ')} (needed by the gateway or console benchmark).\n` +
+      `bench: missing ${[...missing.keys()].join(' and ')} (needed by the gateway, gateway-drivers or console benchmark).\n` +
         `  Install them with: apt-get install -y ${pkgs}\n` +
         '  or run the other benchmarks only, e.g. npm run bench -- deploy footprint\n',
     );

@@ -13,6 +13,9 @@ export interface PhaseResult {
   non2xx: number;
   /** Requests that got no response (connection refused, reset, timeout). */
   errors: number;
+  /** Of `errors`: ECONNRESET on a kept-alive connection reused for this request (the server closed
+   *  it as the request went out; a client that retries such requests would not see them fail). */
+  resetOnReuse: number;
   /** A few examples of what failed. */
   samples: string[];
   p50ms: number;
@@ -26,6 +29,7 @@ interface Phase {
   latencies: number[];
   non2xx: number;
   errors: number;
+  resetOnReuse: number;
   samples: string[];
   startedAt: number;
 }
@@ -39,6 +43,7 @@ function summarise(phase: Phase, endedAt: number): PhaseResult {
     requests: sorted.length + phase.errors,
     non2xx: phase.non2xx,
     errors: phase.errors,
+    resetOnReuse: phase.resetOnReuse,
     samples: phase.samples,
     p50ms: at(0.5),
     p99ms: at(0.99),
@@ -57,6 +62,7 @@ async function main(): Promise<void> {
     latencies: [],
     non2xx: 0,
     errors: 0,
+    resetOnReuse: 0,
     samples: [],
     startedAt: performance.now(),
   };
@@ -85,14 +91,15 @@ async function main(): Promise<void> {
             }
             resolve();
           });
-          res.on('error', (err) => fail(current, err, resolve));
+          res.on('error', (err) => fail(current, err, false, resolve));
         },
       );
       req.on('timeout', () => req.destroy(new Error('timeout after 10 s')));
-      req.on('error', (err) => fail(current, err, resolve));
+      req.on('error', (err) => fail(current, err, req.reusedSocket, resolve));
     });
-  const fail = (current: Phase, err: Error, resolve: () => void) => {
+  const fail = (current: Phase, err: Error, reused: boolean, resolve: () => void) => {
     current.errors++;
+    if (reused && (err as NodeJS.ErrnoException).code === 'ECONNRESET') current.resetOnReuse++;
     if (current.samples.length < 5) current.samples.push(err.message);
     resolve();
   };
@@ -112,6 +119,7 @@ async function main(): Promise<void> {
         latencies: [],
         non2xx: 0,
         errors: 0,
+        resetOnReuse: 0,
         samples: [],
         startedAt: now,
       };

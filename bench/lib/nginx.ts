@@ -57,6 +57,32 @@ export function proxyConfig(
 `;
 }
 
+/** nginx terminating TLS for one app (`/o/{app}/`) on `port`, proxying to one upstream address
+ *  over plain HTTP with keepalive: the hand-written reference of the HTTPS rows. */
+export function tlsProxyConfig(
+  dir: string,
+  name: string,
+  port: number,
+  workers: number,
+  app: string,
+  upstream: { host: string; port: number },
+  tls: { serverName: string; certFile: string; keyFile: string },
+): string {
+  return `${common(dir, name, workers)}
+  upstream ${app} { server ${upstream.host}:${upstream.port}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port} ssl backlog=4096;
+    server_name ${tls.serverName};
+    ssl_certificate ${tls.certFile};
+    ssl_certificate_key ${tls.keyFile};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:${name}:10m;
+    location /o/${app}/ { proxy_pass http://${app}/; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Prefix /o/${app}; }
+  }
+}
+`;
+}
+
 export async function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');

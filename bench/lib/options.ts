@@ -3,6 +3,7 @@ import os from 'node:os';
 
 export const BENCHMARKS = [
   'gateway',
+  'gateway-drivers',
   'deploy',
   'zero-downtime',
   'footprint',
@@ -43,7 +44,8 @@ Options:
   --apps N           apps deployed for the footprint benchmark (default 100, quick 10)
   --help             this text
 
-Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light) for the gateway benchmark, and
+Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light) for the gateway benchmarks (and
+openssl for gateway-drivers), and
 Chromium (apt-get install -y chromium) for the console benchmark.
 Raw figures are written to bench/results/<timestamp>.json.
 `;

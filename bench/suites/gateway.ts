@@ -141,7 +141,7 @@ function berthdHasGatewayWorkers(): boolean {
     .includes('BERTH_GATEWAY_WORKERS');
 }
 
-function nginxBinary(): string {
+export function nginxBinary(): string {
   for (const dir of (process.env['PATH'] ?? '').split(path.delimiter).concat(['/usr/sbin', '/usr/bin'])) {
     const file = path.join(dir, 'nginx');
     if (fs.existsSync(file)) return file;

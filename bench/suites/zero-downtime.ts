@@ -2,43 +2,17 @@
 // requests examples/node-hello through berthd's gateway while 20 deploys and 10 rollbacks run one
 // after the other; failed requests (non-2xx or no response) must be 0. Latency during the deploys is
 // compared with steady state measured before and after them.
-import { type ChildProcess, fork } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { RUN_ID, startBenchBerthd, waitDeploy, waitServes } from '../lib/berthd.ts';
+import { startLoad } from '../lib/load.ts';
 import type { PhaseResult } from '../lib/loadgen.ts';
 import type { BenchOptions } from '../lib/options.ts';
 import { nodeHelloPackage } from '../lib/packages.ts';
-import { exited, onCleanup, stop, waitFor } from '../lib/procs.ts';
+import { waitFor } from '../lib/procs.ts';
 import type { Goal, SuiteResult, Table } from '../lib/report.ts';
 import { count, median, ms, ratio, seconds } from '../lib/stats.ts';
 
 const CONNECTIONS = 10;
-
-function startLoad(url: string): {
-  child: ChildProcess;
-  ready: Promise<void>;
-  results: Promise<PhaseResult[]>;
-} {
-  const script = fileURLToPath(new URL('../lib/loadgen.ts', import.meta.url));
-  const child = fork(script, [url, String(CONNECTIONS)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-  onCleanup(() => stop(child, 5_000));
-  let readyResolve!: () => void;
-  const ready = new Promise<void>((resolve) => {
-    readyResolve = resolve;
-  });
-  const results = new Promise<PhaseResult[]>((resolve, reject) => {
-    child.on('message', (message: { type?: string; phases?: PhaseResult[] }) => {
-      if (message.type === 'ready') readyResolve();
-      if (message.type === 'result') resolve(message.phases ?? []);
-    });
-    exited(child).then(() =>
-      reject(new Error(`the load generator exited (${child.exitCode ?? child.signalCode})`)),
-    );
-  });
-  results.catch(() => {});
-  return { child, ready, results };
-}
 
 export async function zeroDowntimeBenchmark(
   options: BenchOptions,
@@ -56,7 +30,7 @@ export async function zeroDowntimeBenchmark(
     await waitDeploy(b.client, deploy.id);
     await waitServes(url, first);
 
-    const load = startLoad(url);
+    const load = startLoad(url, CONNECTIONS);
     await load.ready;
     const steadyMs = options.quick ? 3_000 : 10_000;
     await sleep(1_000);
