@@ -557,7 +557,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     // not one of them.
     throw new ConfigError(
       'BERTH_TRUST_PROXY',
-      'true (every non-loopback peer) cannot be expressed with BERTH_GATEWAY=nginx; list the proxies\' addresses or CIDR ranges instead',
+      "true (every non-loopback peer) cannot be expressed with BERTH_GATEWAY=nginx; list the proxies' addresses or CIDR ranges instead",
     );
   }
   const workersSetting = gatewayWorkersSetting(env);

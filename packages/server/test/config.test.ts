@@ -169,7 +169,9 @@ describe('nginx gateway settings', () => {
     });
     expect(config.gatewayWorkers).toBe(3);
     expect(loadConfig({ BERTH_GATEWAY_WORKERS: 'auto' }).gatewayWorkers).toBe(loadConfig({}).gatewayWorkers);
-    expect(() => loadConfig({ BERTH_NGINX_MODE: 'shared' })).toThrow(/BERTH_NGINX_MODE: "shared" is not a mode/);
+    expect(() => loadConfig({ BERTH_NGINX_MODE: 'shared' })).toThrow(
+      /BERTH_NGINX_MODE: "shared" is not a mode/,
+    );
     expect(() => loadConfig({ BERTH_GATEWAY_WORKERS: 'many' })).toThrow(/BERTH_GATEWAY_WORKERS/);
   });
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Role } from '@berth/sdk';
 import { type Berthd, type BerthdOptions, startBerthd } from '../../src/berthd.ts';
 import { loadConfig } from '../../src/config.ts';
+import { stopNginx } from '../../src/gateway/nginx/index.ts';
 import { sessionCookieName } from '../../src/identity/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
@@ -129,6 +130,8 @@ export async function startTestBerthd(
       const instances = await berthd.runtime.list().catch(() => []);
       for (const instance of instances) await berthd.runtime.stop(instance.id, { graceMs: 2000 });
       await berthd.close();
+      // With BERTH_GATEWAY=nginx, berthd's close leaves nginx serving: the data dir goes, so does it.
+      await stopNginx(config.gateway.nginx.prefix);
       await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
