@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { Agent, request } from 'undici';
 import { expect } from 'vitest';
+import type { BerthdOptions } from '../../src/berthd.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
 
@@ -40,8 +41,9 @@ export const TEST_ENV: Record<string, string> = {
 export async function startEngineFixture(
   dialect: DialectName = 'sqlite',
   env: Record<string, string> = {},
+  berthd?: BerthdOptions,
 ): Promise<EngineFixture> {
-  const t = await startTestBerthd({ dialect, env: { ...TEST_ENV, ...env } });
+  const t = await startTestBerthd({ dialect, env: { ...TEST_ENV, ...env }, ...(berthd ? { berthd } : {}) });
   const cookie = await t.login('admin', ADMIN_PASSWORD);
   const fixture: EngineFixture = {
     t,

@@ -83,10 +83,10 @@ function request(port: number, urlPath: string, options: RequestOptions = {}): P
 /** A request failed before any answer, and whether it went out on a reused keep-alive connection. */
 class LoadRequestError extends Error {
   constructor(
-    readonly cause: Error,
+    readonly original: Error,
     readonly reusedSocket: boolean,
   ) {
-    super(cause.message);
+    super(original.message);
   }
 }
 
