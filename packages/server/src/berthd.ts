@@ -674,7 +674,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
 function gatewayStatus(
   gateway: GatewayDriver,
   builtinWorkers: number,
-): { driver: GatewayDriver['kind']; workers: number; running: () => number; seq: () => number } {
+): { driver: GatewayDriver['kind']; workers: () => number; running: () => number; seq: () => number } {
   const running = (): number => {
     const status = gateway.status();
     if (gateway.kind === 'nginx') return Math.max(0, status.processes.length - 1);
@@ -682,7 +682,7 @@ function gatewayStatus(
   };
   return {
     driver: gateway.kind,
-    workers: gateway.kind === 'nginx' ? running() : builtinWorkers,
+    workers: () => (gateway.kind === 'nginx' ? running() : builtinWorkers),
     running,
     seq: () => gateway.status().seq,
   };

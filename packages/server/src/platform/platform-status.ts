@@ -25,7 +25,7 @@ export function createPlatformStatus(deps: {
    *  the route table's sequence they serve (from the driver's `status()`). */
   gateway: {
     driver: PlatformStatus['gateway']['driver'];
-    workers: number;
+    workers: () => number;
     running: () => number;
     seq: () => number;
   };
@@ -52,7 +52,7 @@ export function createPlatformStatus(deps: {
         runtime: { driver: deps.driver },
         gateway: {
           driver: deps.gateway.driver,
-          workers: deps.gateway.workers,
+          workers: deps.gateway.workers(),
           running: deps.gateway.running(),
           table: deps.gateway.seq(),
         },
