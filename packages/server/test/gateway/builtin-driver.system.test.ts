@@ -132,7 +132,7 @@ describe('the built-in gateway driver', () => {
     await expect(handshake).rejects.toThrow();
   }, 60_000);
 
-  it('is berthd\'s default gateway; BERTH_GATEWAY names builtin or nginx', () => {
+  it("is berthd's default gateway; BERTH_GATEWAY names builtin or nginx", () => {
     expect(loadConfig({}).gateway.driver).toBe('builtin');
     expect(loadConfig({ BERTH_GATEWAY: 'NGINX' }).gateway.driver).toBe('nginx');
     expect(() => loadConfig({ BERTH_GATEWAY: 'apache' })).toThrow(ConfigError);

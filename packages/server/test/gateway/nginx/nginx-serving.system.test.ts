@@ -354,6 +354,14 @@ describe.skipIf(unavailable !== null)('nginx driver: what it serves', () => {
     const big = await send(port, '/o/shop/upload', { method: 'POST', body: 'x'.repeat(5000), agent: false });
     expect(big.status).toBe(413);
     expect(big.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+    const bigPage = await send(port, '/o/shop/upload', {
+      method: 'POST',
+      headers: { accept: 'text/html' },
+      body: 'x'.repeat(5000),
+      agent: false,
+    });
+    expect([bigPage.status, bigPage.headers['content-type']]).toEqual([413, 'text/html; charset=utf-8']);
+    expect(bigPage.body).toContain('<code>PAYLOAD_TOO_LARGE</code>');
     const small = await send(port, '/o/shop/upload', { method: 'POST', body: 'x'.repeat(10), agent: false });
     expect(small.status).toBe(200);
   });
