@@ -361,7 +361,7 @@ describe.skipIf(unavailable !== null)('nginx driver: what it serves', () => {
       agent: false,
     });
     expect([bigPage.status, bigPage.headers['content-type']]).toEqual([413, 'text/html; charset=utf-8']);
-    expect(bigPage.body).toContain('<code>PAYLOAD_TOO_LARGE</code>');
+    expect(bigPage.body.toString()).toContain('<code>PAYLOAD_TOO_LARGE</code>');
     const small = await send(port, '/o/shop/upload', { method: 'POST', body: 'x'.repeat(10), agent: false });
     expect(small.status).toBe(200);
   });
