@@ -2,7 +2,8 @@
 // nginx, whose workers run as the gateway's identity when berthd is root; the platform status reads
 // the driver; a configuration nginx refuses (forced through the mangleConfig hook) fails the
 // deploy visibly and the serving configuration stays; kill -9 of berthd while an app is polled:
-// every poll is answered, the next berthd adopts the same nginx master and a deploy is served.
+// every poll is answered, the next berthd adopts the same nginx master and a deploy is served; with
+// BERTH_SHARED_ORIGIN the console and API behind nginx, believing the address nginx vouches for.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { freePort } from '../../../src/gateway/nginx/index.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { killableSurroundings, startKillable } from '../../engine/killable.ts';
 import { type EngineFixture, packFiles, startEngineFixture, tinyApp } from '../../engine/support.ts';
+import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../support/harness.ts';
 import { mastersOf, nginxUnavailable } from './nginx-support.ts';
 
 const unavailable = nginxUnavailable('berthd with the nginx gateway');
@@ -178,4 +180,50 @@ describe.skipIf(unavailable !== null)('kill -9 of berthd with BERTH_GATEWAY=ngin
     expect(result.failures).toEqual([]);
     expect(result.seen).toEqual(new Set(['survivor v1', 'reborn v2']));
   }, 300_000);
+});
+
+describe.skipIf(unavailable !== null)('berthd with BERTH_GATEWAY=nginx and BERTH_SHARED_ORIGIN', () => {
+  let t: TestBerthd;
+  beforeAll(async () => {
+    t = await startTestBerthd({ env: { ...NGINX_ENV, BERTH_SHARED_ORIGIN: 'true' } });
+  }, 120_000);
+  afterAll(async () => t?.stop(), 60_000);
+
+  it("serves the console and API through nginx's platform route, which berthd believes the client address from", async () => {
+    expect(t.url).toBe(t.appsUrl);
+    const cookie = await t.login('admin', ADMIN_PASSWORD);
+    expect(
+      (await t.api('POST', '/api/v1/apps', { cookie, body: { code: 'ngshared', name: 'x' } })).status,
+    ).toBe(201);
+    const app = await fetch(`${t.url}/t/ngshared/`);
+    expect(app.status).toBe(503);
+    expect(((await app.json()) as { error: { code: string } }).error.code).toBe('GATEWAY_NO_UPSTREAM');
+    // A client at 127.0.0.2 (not a trusted proxy) claims another address: nginx replaces it with the
+    // one it saw and vouches for it with the per-start key; berthd's audit log records that one.
+    const port = Number(new URL(t.url).port);
+    const refused = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/v1/auth/login',
+          method: 'POST',
+          localAddress: '127.0.0.2',
+          agent: false,
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ username: 'admin', password: 'not-the-password-1' }));
+    });
+    expect(refused).toBe(401);
+    const audit = await t.api('GET', '/api/v1/audit?limit=20', { cookie });
+    const ips = JSON.stringify(audit.body);
+    expect(ips).toContain('127.0.0.2');
+    expect(ips).not.toContain('203.0.113.7');
+  }, 120_000);
 });
