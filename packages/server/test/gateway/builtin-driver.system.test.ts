@@ -5,7 +5,6 @@
 // driver (builtin by default).
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBerthd } from '../../src/berthd.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { type BuiltinDriver, createBuiltinDriver, GatewayApplyError } from '../../src/gateway/index.ts';
 import { silentLogger } from '../../src/logger.ts';
