@@ -22,6 +22,7 @@ import { accessLogger } from './gateway/access-log.ts';
 import {
   apiTrustProxy,
   type BuiltinDriver,
+  type BuiltinDriverOptions,
   createBuiltinDriver,
   createHealthMonitor,
   forwardedGuard,
@@ -198,53 +199,52 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // With nginx (docs/nginx.md) the apps keep serving while berthd is down; its platform route
     // (BERTH_SHARED_ORIGIN) carries a per-start key that berthd's API checks (forwardedGuard).
     const platformKey = shared && nginx ? newGatewayKey() : undefined;
-    const builtin: BuiltinDriver | undefined = nginx
-      ? undefined
-      : createBuiltinDriver({
-          logger,
-          workers: config.gatewayWorkers,
-          listen: { host: config.host, port: shared ? config.port : config.appsPort },
-          https:
-            config.gateway.httpsPort === undefined
-              ? undefined
-              : { host: config.host, port: config.gateway.httpsPort },
-          ...(embedded
-            ? {
-                embedded: () => ({
-                  host: config.host,
-                  port: (http!.server.address() as AddressInfo).port,
-                }),
-              }
-            : {}),
-          gateway: {
-            trustProxy: config.trustProxy,
-            pool: { connections: config.gateway.upstreamConnections },
-            ...(embedded
-              ? {
-                  platformHandler: {
-                    request: (req: IncomingMessage, res: ServerResponse) => {
-                      guard?.(req, res);
-                      apiHandler!(req, res);
-                    },
-                  },
-                }
-              : {}),
-            ...(config.engine.accessLog ? { onRequestDone: accessLogger(logger) } : {}),
-          },
-          limits: { ...gatewayLimits, trustProxy: config.trustProxy },
-          cluster: {
-            worker: {
-              logLevel: config.logLevel,
-              accessLog: config.engine.accessLog,
-              trustProxy: config.trustProxy,
-              limits: gatewayLimits,
-              pool: { connections: config.gateway.upstreamConnections },
-            },
-            // Their settings come by IPC; no BERTH_* variable (no secret) reaches them.
-            env: childEnvironment(),
-            ...(gatewayUser ? { runAs: { uid: gatewayUser.uid, gid: gatewayUser.gid } } : {}),
-          },
-        });
+    const builtinOptions: BuiltinDriverOptions = {
+      logger,
+      workers: config.gatewayWorkers,
+      listen: { host: config.host, port: shared ? config.port : config.appsPort },
+      https:
+        config.gateway.httpsPort === undefined
+          ? undefined
+          : { host: config.host, port: config.gateway.httpsPort },
+      ...(embedded
+        ? {
+            embedded: () => ({
+              host: config.host,
+              port: (http!.server.address() as AddressInfo).port,
+            }),
+          }
+        : {}),
+      gateway: {
+        trustProxy: config.trustProxy,
+        pool: { connections: config.gateway.upstreamConnections },
+        ...(embedded
+          ? {
+              platformHandler: {
+                request: (req: IncomingMessage, res: ServerResponse) => {
+                  guard?.(req, res);
+                  apiHandler!(req, res);
+                },
+              },
+            }
+          : {}),
+        ...(config.engine.accessLog ? { onRequestDone: accessLogger(logger) } : {}),
+      },
+      limits: { ...gatewayLimits, trustProxy: config.trustProxy },
+      cluster: {
+        worker: {
+          logLevel: config.logLevel,
+          accessLog: config.engine.accessLog,
+          trustProxy: config.trustProxy,
+          limits: gatewayLimits,
+          pool: { connections: config.gateway.upstreamConnections },
+        },
+        // Their settings come by IPC; no BERTH_* variable (no secret) reaches them.
+        env: childEnvironment(),
+        ...(gatewayUser ? { runAs: { uid: gatewayUser.uid, gid: gatewayUser.gid } } : {}),
+      },
+    };
+    const builtin: BuiltinDriver | undefined = nginx ? undefined : createBuiltinDriver(builtinOptions);
     // nginx's driver is loaded only when configured.
     const gatewayDriver: GatewayDriver =
       builtin ??
