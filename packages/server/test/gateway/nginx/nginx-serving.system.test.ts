@@ -418,7 +418,7 @@ describe.skipIf(unavailable !== null)('nginx driver: what it serves', () => {
     await waitFor(async () => {
       after = await driver.metrics();
       return count(after) - count(before) === 3 && after.unrouted.requests - before.unrouted.requests === 1;
-    });
+    }, 30_000);
     expect(count(after) - count(before)).toBe(3);
     expect(after.unrouted.requests - before.unrouted.requests).toBe(1);
     const chat = after.routes.find((r) => r.app === 'chat')!;
