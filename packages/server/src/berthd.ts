@@ -11,7 +11,7 @@ import { envPathPrefix } from '@berth/sdk';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { createBuilders } from './build/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
-import { type Config, ConfigError, childEnvironment } from './config.ts';
+import { type Config, childEnvironment } from './config.ts';
 import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
 import { createDomainsModule, type DomainsModule } from './domains/index.ts';
 import { clearBuildScratch } from './engine/build-release.ts';
@@ -22,12 +22,15 @@ import { accessLogger } from './gateway/access-log.ts';
 import {
   apiTrustProxy,
   type BuiltinDriver,
+  type BuiltinDriverOptions,
   createBuiltinDriver,
   createHealthMonitor,
   forwardedGuard,
   type GatewayCluster,
+  type GatewayDriver,
   guardServer,
   type HealthMonitor,
+  newGatewayKey,
 } from './gateway/index.ts';
 import { createGitHosting, type GitHosting, type PushHooks } from './git/index.ts';
 import { BUILT_CONSOLE_DIR, createConsoleSite } from './http/console-routes.ts';
@@ -86,6 +89,8 @@ export interface BerthdOptions {
   pushHooks?: PushHooks;
   /** Replaces the deploy trigger verified webhook pushes go to (tests watch what it is told). */
   webhookDelivery?: OnWebhookDelivery;
+  /** Test hook (BERTH_GATEWAY=nginx): rewrites every rendered nginx.conf before `nginx -t`. */
+  mangleNginxConfig?: (text: string) => string;
 }
 
 export interface Berthd {
@@ -107,8 +112,8 @@ export interface Berthd {
   readonly jobs: JobQueue;
   readonly http: Api;
   readonly runtime: RuntimeDriver;
-  /** The gateway driver the route tables go to. */
-  readonly gateway: BuiltinDriver;
+  /** The gateway driver the route tables go to (BERTH_GATEWAY: built-in or nginx). */
+  readonly gateway: GatewayDriver;
   /** The gateway worker processes serving the apps port (BERTH_GATEWAY_WORKERS > 0), else null:
    *  then berthd's own process serves it. */
   readonly gatewayWorkers: GatewayCluster | null;
@@ -134,9 +139,6 @@ export interface Berthd {
 
 export async function startBerthd(config: Readonly<Config>, options: BerthdOptions = {}): Promise<Berthd> {
   const startedAt = Date.now();
-  if (config.gateway.driver === 'nginx') {
-    throw new ConfigError('BERTH_GATEWAY', 'the nginx gateway is not wired into berthd yet; use builtin');
-  }
   const logger = options.logger ?? createLogger(config.logLevel);
   const secretBox = createSecretBox(loadSecretKey(config.dataDir, config.secretKey));
   const store = openStore(config.database, (err) =>
@@ -145,7 +147,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let workers: JobWorkers | undefined;
   let http: Api | undefined;
   let runtime: RuntimeDriver | undefined;
-  let gateway: BuiltinDriver | undefined;
+  let gateway: GatewayDriver | undefined;
   let engine: Engine | undefined;
   let urls: BindablePublicUrls | undefined;
   let git: GitHosting | undefined;
@@ -177,7 +179,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // Nothing builds yet: what a berthd killed mid-build left (processes, sources, caches) goes.
     await tenants?.reapBuilds();
     await clearBuildScratch(config.dataDir);
-    const gatewayUser = tenants && config.gatewayWorkers > 0 ? await tenants.gateway() : undefined;
+    const nginx = config.gateway.driver === 'nginx';
+    const gatewayUser = tenants && (nginx || config.gatewayWorkers > 0) ? await tenants.gateway() : undefined;
     // The built-in gateway, in this process or in workers (one per core) that get every table over
     // IPC. (With BERTH_SHARED_ORIGIN it serves BERTH_PORT too: the table's catch-all platform route
     // goes to the API, in this process, or from the workers to berthd's server on a loopback port.)
@@ -192,8 +195,11 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // With a shared origin and no workers, the API's server is the gateway's too (serverFactory).
     let apiHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     let guard: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-    const embedded = shared && config.gatewayWorkers === 0;
-    gateway = createBuiltinDriver({
+    const embedded = shared && !nginx && config.gatewayWorkers === 0;
+    // With nginx (docs/nginx.md) the apps keep serving while berthd is down; its platform route
+    // (BERTH_SHARED_ORIGIN) carries a per-start key that berthd's API checks (forwardedGuard).
+    const platformKey = shared && nginx ? newGatewayKey() : undefined;
+    const builtinOptions: BuiltinDriverOptions = {
       logger,
       workers: config.gatewayWorkers,
       listen: { host: config.host, port: shared ? config.port : config.appsPort },
@@ -237,9 +243,23 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         env: childEnvironment(),
         ...(gatewayUser ? { runAs: { uid: gatewayUser.uid, gid: gatewayUser.gid } } : {}),
       },
-    });
-    const gatewayWorkers = gateway.cluster ?? undefined;
-    gateway.preload();
+    };
+    const builtin: BuiltinDriver | undefined = nginx ? undefined : createBuiltinDriver(builtinOptions);
+    // nginx's driver is loaded only when configured.
+    const gatewayDriver: GatewayDriver =
+      builtin ??
+      (await (
+        await import('./gateway/nginx/index.ts')
+      ).createNginxParts(config, logger, {
+        user: gatewayUser && { name: gatewayUser.name, gid: gatewayUser.gid },
+        platformKey,
+        mangleConfig: options.mangleNginxConfig,
+      }));
+    gateway = gatewayDriver;
+    const gatewayWorkers = builtin?.cluster ?? undefined;
+    builtin?.preload();
+    // The API sits behind another process's proxy (gateway workers or nginx) on a loopback port.
+    const behindProxy = shared && (gatewayWorkers !== undefined || nginx);
 
     const audit = createAuditLog({ store });
     const identity = createIdentity({
@@ -335,6 +355,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // The apps port: app requests go to the gateway; anything else is GATEWAY_NO_ROUTE. With
     // BERTH_SHARED_ORIGIN one port serves both: what is not for an app goes to the API.
     if (gatewayWorkers !== undefined && shared) guard = forwardedGuard(gatewayWorkers.key);
+    if (platformKey !== undefined) guard = forwardedGuard(platformKey);
     // Hosted repositories: pushes authenticate with an API token (never a session) as the password.
     // A push to the deploy branch builds and deploys (sources/push-deploys.ts); the engine that does it
     // is made below, so the hooks reach it through `triggered`, set before anything listens.
@@ -377,7 +398,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       queue: jobs,
       driver: runtime,
       builders: createBuilders({ logger }),
-      gateway,
+      gateway: gatewayDriver,
       health,
       // The API's address for the platform route, once it listens (BERTH_SHARED_ORIGIN only).
       // Custom domains, their certificates and ACME challenges (the domains module, made below).
@@ -387,7 +408,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             const address = http?.server.listening ? (http.server.address() as AddressInfo) : undefined;
             return address === undefined
               ? undefined
-              : { host: gatewayWorkers === undefined ? config.host : '127.0.0.1', port: address.port };
+              : { host: behindProxy ? '127.0.0.1' : config.host, port: address.port };
           }
         : undefined,
       access: apps.access,
@@ -460,7 +481,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       appUrl: (code, env) => `${appsBase()}${envPathPrefix(code, env)}/`,
     });
     await git.start();
-    const local = gateway.local;
+    const local = builtin?.local ?? null;
 
     const publicUrls = urls;
     const consoleDir = config.consoleDir ?? BUILT_CONSOLE_DIR;
@@ -472,7 +493,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger,
       version: VERSION,
       // Behind gateway workers X-Forwarded-* come from them only (the guard drops anyone else's).
-      trustProxy: apiTrustProxy(config.trustProxy, shared && gatewayWorkers !== undefined),
+      trustProxy: apiTrustProxy(config.trustProxy, behindProxy),
       authenticate: identity.authenticate,
       consoleOrigin: () => new URL(publicUrls.console).origin,
       sessionCookieName: identity.sessionCookie.name,
@@ -515,7 +536,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             startedAt,
             dialect: store.dialect,
             driver: config.runtime.driver,
-            gateway: { workers: config.gatewayWorkers, running: () => gatewayWorkers?.pids().length ?? 0 },
+            gateway: gatewayStatus(gatewayDriver, config.gatewayWorkers),
             jobCounts: (since) => jobs.counts(since),
             dataDir: createDataDirMeter({ dir: config.dataDir, logger: logger.child({ mod: 'platform' }) }),
             certificates: () => domainsModule.certificateStatus(),
@@ -546,9 +567,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       // loopback port behind workers, else on BERTH_PORT with the gateway in front (which serves
       // its table from `tables.start()` on, before berthd reports started).
       await http.listen(
-        gatewayWorkers === undefined
-          ? { port: config.port, host: config.host }
-          : { port: 0, host: '127.0.0.1' },
+        behindProxy ? { port: 0, host: '127.0.0.1' } : { port: config.port, host: config.host },
       );
       await engine.reconcile();
       const listeners = await engine.tables.start();
@@ -590,7 +609,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       { retentionMs: config.engine.historyRetentionMs, logRetentionMs: config.runtime.logRetentionMs },
     );
 
-    const started = { http, workers, runtime, gateway, engine, git };
+    const started = { http, workers, runtime, gateway: gatewayDriver, engine, git };
     let closing: Promise<void> | undefined;
     return {
       config,
@@ -618,8 +637,9 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       bootstrap,
       close() {
         closing ??= (async () => {
-          // Public traffic stops first: the workers finish what they serve, then exit.
-          await started.gateway.close();
+          // Public traffic stops first: the workers finish what they serve, then exit. nginx goes on
+          // serving the last table (the next berthd adopts it; stopNginx ends it for good).
+          await started.gateway.close({ keepServing: nginx });
           await closeGracefully(started.http.server, () => started.http.close());
           await started.git.close();
           await started.workers.stop();
@@ -637,7 +657,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   } catch (err) {
     domains?.stop();
     await workers?.stop().catch(() => {});
-    await gateway?.close().catch(() => {});
+    // A failed start leaves an nginx it adopted or started serving, like a stop does.
+    await gateway?.close({ keepServing: true }).catch(() => {});
     await http?.close().catch(() => {});
     await git?.close().catch(() => {});
     engine?.close();
@@ -646,4 +667,23 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await store.close().catch(() => {});
     throw err;
   }
+}
+
+/** The platform status's gateway part from either driver's status: its processes serving now (the
+ *  built-in gateway's workers; nginx's workers, not its master) and the table they serve. */
+function gatewayStatus(
+  gateway: GatewayDriver,
+  builtinWorkers: number,
+): { driver: GatewayDriver['kind']; workers: () => number; running: () => number; seq: () => number } {
+  const running = (): number => {
+    const status = gateway.status();
+    if (gateway.kind === 'nginx') return Math.max(0, status.processes.length - 1);
+    return builtinWorkers === 0 ? 0 : status.processes.length;
+  };
+  return {
+    driver: gateway.kind,
+    workers: () => (gateway.kind === 'nginx' ? running() : builtinWorkers),
+    running,
+    seq: () => gateway.status().seq,
+  };
 }

@@ -61,6 +61,8 @@ export interface Config {
     /** Connections, so concurrent requests, to each app instance from each gateway process
      *  (0: no limit). */
     upstreamConnections: number;
+    /** Settings of the nginx driver (used only with `driver: 'nginx'`). */
+    nginx: NginxConfig;
   };
   jobs: {
     /** Job workers in this process; 0 runs the API only. */
@@ -317,6 +319,20 @@ function appsDomain(env: Env): string | undefined {
   return domain;
 }
 
+export interface NginxConfig {
+  /** The nginx binary (BERTH_NGINX_BINARY). */
+  binary: string;
+  /** `own`: berthd starts and supervises an nginx of its own; `system`: it drives the
+   *  distribution's service, whose configuration is `systemConfig` (BERTH_NGINX_MODE). */
+  mode: 'own' | 'system';
+  /** The system nginx's main configuration file (BERTH_NGINX_CONFIG), for `mode: 'system'`. */
+  systemConfig: string;
+  /** nginx's `worker_processes` (BERTH_GATEWAY_WORKERS): a number, or `auto` (one per core). */
+  workerProcesses: number | 'auto';
+  /** berthd's nginx directory: `{dataDir}/nginx` (pid file, configurations, logs). */
+  prefix: string;
+}
+
 export const GATEWAY_DRIVERS = ['builtin', 'nginx'] as const;
 export type GatewayDriverName = (typeof GATEWAY_DRIVERS)[number];
 
@@ -327,6 +343,30 @@ function gatewayDriver(env: Env): GatewayDriverName {
   if (!name)
     throw new ConfigError('BERTH_GATEWAY', `"${raw}" is not a gateway (use ${GATEWAY_DRIVERS.join(' or ')})`);
   return name;
+}
+
+/** BERTH_GATEWAY_WORKERS: a whole number, or `auto` (one per core). */
+function gatewayWorkersSetting(env: Env): number | 'auto' {
+  const raw = env['BERTH_GATEWAY_WORKERS']?.trim();
+  if (raw === undefined || raw === '' || raw.toLowerCase() === 'auto') return 'auto';
+  return integer(env, 'BERTH_GATEWAY_WORKERS', 0, 0, 256);
+}
+
+function nginxSettings(env: Env, cwd: string, dataDir: string, workers: number | 'auto'): NginxConfig {
+  const mode = (env['BERTH_NGINX_MODE'] ?? '').trim().toLowerCase() || 'own';
+  if (mode !== 'own' && mode !== 'system') {
+    throw new ConfigError('BERTH_NGINX_MODE', `"${mode}" is not a mode (use own or system)`);
+  }
+  const binary = env['BERTH_NGINX_BINARY']?.trim() || '/usr/sbin/nginx';
+  const systemConfig = env['BERTH_NGINX_CONFIG']?.trim() || '/etc/nginx/nginx.conf';
+  return {
+    binary: path.resolve(cwd, binary),
+    mode,
+    systemConfig: path.resolve(cwd, systemConfig),
+    // nginx needs at least one worker; 0 (berthd's own process, for the built-in gateway) is one.
+    workerProcesses: workers === 'auto' ? 'auto' : Math.max(1, workers),
+    prefix: path.join(dataDir, 'nginx'),
+  };
 }
 
 function acmeSettings(env: Env, cwd: string): Config['domains']['acme'] {
@@ -510,6 +550,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   const engineAppsDomain = appsDomain(env);
   checkOrigins(publicUrl, appsUrl, sharedOrigin, engineAppsDomain);
+  const gatewayName = gatewayDriver(env);
+  const trusted = trustProxy(env);
+  if (gatewayName === 'nginx' && trusted === true) {
+    // nginx's set_real_ip_from and geo take addresses and ranges; "every peer but loopback" is
+    // not one of them.
+    throw new ConfigError(
+      'BERTH_TRUST_PROXY',
+      "true (every non-loopback peer) cannot be expressed with BERTH_GATEWAY=nginx; list the proxies' addresses or CIDR ranges instead",
+    );
+  }
+  const workersSetting = gatewayWorkersSetting(env);
 
   const config: Config = {
     port,
@@ -527,10 +578,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     appsUrl: urlText(appsUrl),
     sessionTtlMs: duration(env, 'BERTH_SESSION_TTL', '12h'),
     cookieSecure: publicUrl.protocol === 'https:' || isLoopbackHost(publicUrl.hostname),
-    trustProxy: trustProxy(env),
-    gatewayWorkers: integer(env, 'BERTH_GATEWAY_WORKERS', defaultGatewayWorkers(), 0, 256),
+    trustProxy: trusted,
+    gatewayWorkers: workersSetting === 'auto' ? defaultGatewayWorkers() : workersSetting,
     gateway: {
-      driver: gatewayDriver(env),
+      driver: gatewayName,
       httpsPort:
         env['BERTH_HTTPS_PORT'] === undefined || env['BERTH_HTTPS_PORT'] === ''
           ? undefined
@@ -550,6 +601,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         0,
         100_000,
       ),
+      nginx: nginxSettings(env, cwd, dataDir, workersSetting),
     },
     jobs: {
       workers: integer(env, 'BERTH_JOB_WORKERS', 2, 0, 64),

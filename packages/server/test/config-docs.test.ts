@@ -60,6 +60,8 @@ const DESCRIBED: Record<string, () => void> = {
   BERTH_GATEWAY_WORKERS: () => {
     const cores = os.availableParallelism();
     expect(loadConfig({}, '/srv').gatewayWorkers).toBe(cores > 1 ? cores : 0);
+    expect(loadConfig({}, '/srv').gateway.nginx.workerProcesses).toBe('auto');
+    expect(loadConfig({ BERTH_GATEWAY_WORKERS: '0' }, '/srv').gateway.nginx.workerProcesses).toBe(1);
   },
   BERTH_APPS_DOMAIN: () => expect(loadConfig({}, '/srv').engine.appsDomain).toBeUndefined(),
   BERTH_HTTPS_PORT: () => expect(loadConfig({}, '/srv').gateway.httpsPort).toBeUndefined(),

@@ -137,6 +137,55 @@ describe('config', () => {
   });
 });
 
+describe('nginx gateway settings', () => {
+  it('defaults to its own nginx in the data dir, Debian binary, a worker per core', () => {
+    const config = loadConfig({ BERTH_GATEWAY: 'nginx', BERTH_DATA_DIR: '/var/lib/berth' }, '/srv');
+    expect(config.gateway.driver).toBe('nginx');
+    expect(config.gateway.nginx).toEqual({
+      binary: '/usr/sbin/nginx',
+      mode: 'own',
+      systemConfig: '/etc/nginx/nginx.conf',
+      workerProcesses: 'auto',
+      prefix: '/var/lib/berth/nginx',
+    });
+  });
+
+  it('reads the mode, the system config, the binary and the workers', () => {
+    const config = loadConfig(
+      {
+        BERTH_GATEWAY: 'nginx',
+        BERTH_NGINX_MODE: 'System',
+        BERTH_NGINX_CONFIG: 'etc/nginx.conf',
+        BERTH_NGINX_BINARY: 'bin/nginx',
+        BERTH_GATEWAY_WORKERS: '3',
+      },
+      '/srv',
+    );
+    expect(config.gateway.nginx).toMatchObject({
+      mode: 'system',
+      systemConfig: '/srv/etc/nginx.conf',
+      binary: '/srv/bin/nginx',
+      workerProcesses: 3,
+    });
+    expect(config.gatewayWorkers).toBe(3);
+    expect(loadConfig({ BERTH_GATEWAY_WORKERS: 'auto' }).gatewayWorkers).toBe(loadConfig({}).gatewayWorkers);
+    expect(() => loadConfig({ BERTH_NGINX_MODE: 'shared' })).toThrow(
+      /BERTH_NGINX_MODE: "shared" is not a mode/,
+    );
+    expect(() => loadConfig({ BERTH_GATEWAY_WORKERS: 'many' })).toThrow(/BERTH_GATEWAY_WORKERS/);
+  });
+
+  it('refuses BERTH_TRUST_PROXY=true with nginx, which takes only addresses and ranges', () => {
+    expect(() => loadConfig({ BERTH_GATEWAY: 'nginx', BERTH_TRUST_PROXY: 'true' })).toThrow(
+      /BERTH_TRUST_PROXY: true \(every non-loopback peer\) cannot be expressed with BERTH_GATEWAY=nginx/,
+    );
+    expect(loadConfig({ BERTH_GATEWAY: 'nginx', BERTH_TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+    ]);
+    expect(loadConfig({ BERTH_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+});
+
 describe('runtime settings', () => {
   it('has defaults and reads units', () => {
     expect(loadConfig({}).runtime).toEqual({

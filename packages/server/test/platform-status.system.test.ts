@@ -51,9 +51,10 @@ describe('GET /api/v1/platform/status', () => {
       node: process.version,
       store: { dialect: 'sqlite' },
       runtime: { driver: 'process' },
-      gateway: { workers: 0, running: 0 },
+      gateway: { driver: 'builtin', workers: 0, running: 0 },
       jobs: { queued: 0, running: 0, failedLastDay: 0 },
     });
+    expect(status.gateway.table).toBeGreaterThan(0);
     expect(status.startedAt).toBeLessThanOrEqual(before);
     expect(status.dataDir.path).toBe(t.dataDir);
     expect(status.dataDir.usedBytes).toBeGreaterThan(0);

@@ -88,10 +88,16 @@ export const PlatformStatusSchema = Type.Object(
       }),
     }),
     gateway: Type.Object({
+      driver: Type.Union([Type.Literal('builtin'), Type.Literal('nginx')], {
+        description: "The data plane carrying the apps' traffic (BERTH_GATEWAY)",
+      }),
       workers: count(
-        'Gateway worker processes configured (BERTH_GATEWAY_WORKERS); 0: berthd serves the apps port itself',
+        'Gateway worker processes: built-in, those configured (BERTH_GATEWAY_WORKERS; 0: berthd serves the apps port itself); nginx, its worker processes running',
       ),
       running: count('Gateway workers serving now'),
+      table: Type.Integer({
+        description: 'Sequence of the route table every gateway process confirmed serving (-1: none yet)',
+      }),
     }),
     jobs: Type.Object({
       queued: count('Jobs waiting to run'),

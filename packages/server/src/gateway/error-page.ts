@@ -14,8 +14,9 @@ export type GatewayErrorCode =
   | 'GATEWAY_BAD_UPSTREAM'
   | 'GATEWAY_TIMEOUT';
 
-/** The codes this page words: the gateway's, and berthd's console page when it has no console. */
-export type PageErrorCode = GatewayErrorCode | 'CONSOLE_MISSING';
+/** The codes this page words: the gateway's, a request body over the limit (nginx answers it
+ *  itself), and berthd's console page when it has no console. */
+export type PageErrorCode = GatewayErrorCode | 'PAYLOAD_TOO_LARGE' | 'CONSOLE_MISSING';
 
 export type PageLanguage = 'en' | 'zh-CN';
 
@@ -29,6 +30,7 @@ const TEXT: Record<PageLanguage, { title: string; requestId: string } & Record<P
       'This app is not running right now: it is stopped, not deployed yet, or restarting. Try again later.',
     GATEWAY_BAD_UPSTREAM: 'The app closed the connection before it answered. Try again in a moment.',
     GATEWAY_TIMEOUT: 'The app did not answer in time. Try again in a moment.',
+    PAYLOAD_TOO_LARGE: 'What was sent is larger than this server accepts. Send less at once.',
     CONSOLE_MISSING:
       'This Berth server has no web console to show: build it (npm run build) or set BERTH_CONSOLE_DIR. The API and the berth CLI work without it.',
   },
@@ -40,6 +42,7 @@ const TEXT: Record<PageLanguage, { title: string; requestId: string } & Record<P
     GATEWAY_NO_UPSTREAM: '此应用当前未在运行：已停止、尚未部署或正在重启。请稍后再试。',
     GATEWAY_BAD_UPSTREAM: '应用在应答之前关闭了连接。请稍后再试。',
     GATEWAY_TIMEOUT: '应用未能及时应答。请稍后再试。',
+    PAYLOAD_TOO_LARGE: '发送的内容超出了此服务器接受的大小。请减少一次发送的内容。',
     CONSOLE_MISSING:
       '此 Berth 服务器没有可显示的 Web 控制台：请先构建（npm run build）或设置 BERTH_CONSOLE_DIR。API 和 berth 命令行工具不受影响。',
   },

@@ -78,6 +78,7 @@ export {
   GATEWAY_KEY_HEADER,
   type GatewayCluster,
   type GatewayClusterOptions,
+  newGatewayKey,
   type WorkerMetrics,
 } from './gateway-cluster.ts';
 export {

@@ -21,8 +21,14 @@ export function createPlatformStatus(deps: {
   startedAt: number;
   dialect: PlatformStatus['store']['dialect'];
   driver: PlatformStatus['runtime']['driver'];
-  /** Gateway workers configured, and a count of those serving now. */
-  gateway: { workers: number; running: () => number };
+  /** The gateway driver, its workers (configured; nginx: those running), how many serve now, and
+   *  the route table's sequence they serve (from the driver's `status()`). */
+  gateway: {
+    driver: PlatformStatus['gateway']['driver'];
+    workers: () => number;
+    running: () => number;
+    seq: () => number;
+  };
   jobCounts: (failedSince: number) => Promise<JobCounts>;
   dataDir: DataDirMeter;
   /** TLS certificates expiring soon and expired (the domains module), when there is one. */
@@ -44,7 +50,12 @@ export function createPlatformStatus(deps: {
         startedAt: deps.startedAt,
         store: { dialect: deps.dialect },
         runtime: { driver: deps.driver },
-        gateway: { workers: deps.gateway.workers, running: deps.gateway.running() },
+        gateway: {
+          driver: deps.gateway.driver,
+          workers: deps.gateway.workers(),
+          running: deps.gateway.running(),
+          table: deps.gateway.seq(),
+        },
         jobs: { queued: jobs.queued, running: jobs.running, failedLastDay: jobs.failed },
         dataDir,
         ...(certificates ? { certificates } : {}),

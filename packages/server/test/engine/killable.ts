@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
+import { stopNginx } from '../../src/gateway/nginx/index.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
 import { type Fixture, startFixture } from '../jobs/processes.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -96,6 +97,8 @@ export function killableSurroundings(dialect: DialectName, prefix: string) {
   const running: Fixture[] = [];
   afterAll(async () => {
     killLeft(running);
+    // BERTH_GATEWAY=nginx: the killed berthd's nginx goes on serving until stopped.
+    if (dataDir) await stopNginx(path.join(dataDir, 'nginx'));
     await db?.drop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -1,11 +1,12 @@
 // Helpers of the engine suites: a real berthd (harness), packages made with the `tar` package from
 // the examples or from files written on the fly, and waiting for deploys.
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
-import { Agent, request } from 'undici';
 import { expect } from 'vitest';
+import type { BerthdOptions } from '../../src/berthd.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
 
@@ -40,8 +41,9 @@ export const TEST_ENV: Record<string, string> = {
 export async function startEngineFixture(
   dialect: DialectName = 'sqlite',
   env: Record<string, string> = {},
+  berthd?: BerthdOptions,
 ): Promise<EngineFixture> {
-  const t = await startTestBerthd({ dialect, env: { ...TEST_ENV, ...env } });
+  const t = await startTestBerthd({ dialect, env: { ...TEST_ENV, ...env }, ...(berthd ? { berthd } : {}) });
   const cookie = await t.login('admin', ADMIN_PASSWORD);
   const fixture: EngineFixture = {
     t,
@@ -208,25 +210,62 @@ export interface LoadResult {
   failures: string[];
   /** The distinct good bodies seen. */
   seen: Set<string>;
+  /** Requests sent once more because their reused keep-alive connection closed before any answer
+   *  (what HTTP clients do, RFC 9112 9.3.1; nginx's old workers close idle connections at a reload). */
+  resent: number;
+}
+
+/** A GET failed before any answer; `reused`: it went out on a reused keep-alive connection. */
+class NoAnswerError extends Error {
+  constructor(
+    message: string,
+    readonly reused: boolean,
+  ) {
+    super(message);
+  }
+}
+
+function getOnce(url: string, agent: http.Agent | false): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = http.get(url, { agent }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', (err) => reject(answered ? err : new NoAnswerError(err.message, req.reusedSocket)));
+  });
 }
 
 /**
  * Keep-alive clients requesting `url` in a loop until `stop()`: every answer must be 200 with a
- * body matching `good`. Used to prove deploys and rollbacks drop no request.
+ * body matching `good`. Used to prove deploys and rollbacks drop no request. Like real HTTP clients,
+ * a GET that failed on a reused keep-alive connection before any answer is sent once more on a new
+ * connection (counted in `resent`); any other failure is one.
  */
 export function steadyLoad(url: string, good: RegExp, clients = 4): { stop(): Promise<LoadResult> } {
-  const agent = new Agent({ connections: clients, keepAliveTimeout: 30_000, pipelining: 1 });
-  const result: LoadResult = { ok: 0, failures: [], seen: new Set() };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients, keepAliveMsecs: 30_000 });
+  const result: LoadResult = { ok: 0, failures: [], seen: new Set(), resent: 0 };
   let running = true;
+  const get = async () => {
+    try {
+      return await getOnce(url, agent);
+    } catch (err) {
+      if (!(err instanceof NoAnswerError) || !err.reused) throw err;
+      result.resent++;
+      return getOnce(url, false);
+    }
+  };
   const client = async () => {
     while (running) {
       try {
-        const res = await request(url, { dispatcher: agent });
-        const text = await res.body.text();
-        if (res.statusCode === 200 && good.test(text)) {
+        const res = await get();
+        if (res.status === 200 && good.test(res.text)) {
           result.ok++;
-          result.seen.add(text);
-        } else result.failures.push(`${res.statusCode} ${text.slice(0, 100)}`);
+          result.seen.add(res.text);
+        } else result.failures.push(`${res.status} ${res.text.slice(0, 100)}`);
       } catch (err) {
         result.failures.push((err as Error).message);
       }
@@ -237,7 +276,7 @@ export function steadyLoad(url: string, good: RegExp, clients = 4): { stop(): Pr
     async stop() {
       running = false;
       await Promise.all(loops);
-      await agent.close();
+      agent.destroy();
       return result;
     },
   };

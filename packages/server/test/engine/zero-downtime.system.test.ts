@@ -1,12 +1,14 @@
 // Zero downtime: keep-alive clients request the app through the gateway without pause while it is
 // deployed 10 times (each build a real `npm ci` of a packed dependency) and rolled back 5 times —
 // and, beside it, two bystander apps (a Node.js app and a static site) that nobody deploys. Not one
-// request may fail, to any of the three, and the bystanders' files must not change.
+// request may fail, to any of the three, and the bystanders' files must not change. On both gateway
+// drivers (the built-in one in berthd's process, and nginx when it is installed).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nginxUnavailable } from '../gateway/nginx/nginx-support.ts';
 import { systemDialects } from '../support/databases.ts';
 import {
   type EngineFixture,
@@ -78,10 +80,18 @@ function treeState(dir: string): string[] {
   return out.sort();
 }
 
-describe.each(systemDialects())('zero downtime on %s', (dialect) => {
+const GATEWAYS: Array<{ gateway: string; env: Record<string, string> }> = [
+  { gateway: 'builtin', env: {} },
+  ...(nginxUnavailable('zero downtime on nginx') === null
+    ? [{ gateway: 'nginx', env: { BERTH_GATEWAY: 'nginx', BERTH_GATEWAY_WORKERS: '2' } }]
+    : []),
+];
+const CASES = systemDialects().flatMap((dialect) => GATEWAYS.map((g) => ({ dialect, ...g })));
+
+describe.each(CASES)('zero downtime on $dialect, $gateway gateway', ({ dialect, env }) => {
   let f: EngineFixture;
   beforeAll(async () => {
-    f = await startEngineFixture(dialect);
+    f = await startEngineFixture(dialect, env);
     for (const code of ['zd', 'zdnode', 'zdsite']) await f.createApp(code);
   }, 60_000);
   afterAll(async () => f?.stop(), 60_000);
@@ -114,9 +124,11 @@ describe.each(systemDialects())('zero downtime on %s', (dialect) => {
     } finally {
       results = await Promise.all(loads.map((load) => load.stop()));
     }
-    for (const { ok, failures } of results) {
+    for (const { ok, failures, resent } of results) {
       expect(failures).toEqual([]);
       expect(ok).toBeGreaterThan(50);
+      // Reported: nginx's old workers close idle keep-alive connections at each reload.
+      if (resent > 0) console.info(`${resent} of ${ok} requests resent on a new connection`);
     }
     // Traffic moved through the releases: the last one serves r10 (v11's artifact) as v16; rollbacks
     // stay within the kept releases.

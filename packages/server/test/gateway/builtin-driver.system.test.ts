@@ -1,11 +1,10 @@
 // The built-in driver's own promises, beyond the contract every driver passes (contract/): a table
 // is confirmed by every worker before `apply` resolves; a worker that cannot confirm (stopped with
 // SIGSTOP here) is killed and replaced by one started with the current table, and `apply` resolves
-// once the replacement serves it; a malformed table changes nothing; berthd refuses the nginx
-// driver until it is wired in.
+// once the replacement serves it; a malformed table changes nothing; BERTH_GATEWAY names the
+// driver (builtin by default).
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBerthd } from '../../src/berthd.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { type BuiltinDriver, createBuiltinDriver, GatewayApplyError } from '../../src/gateway/index.ts';
 import { silentLogger } from '../../src/logger.ts';
@@ -132,13 +131,9 @@ describe('the built-in gateway driver', () => {
     await expect(handshake).rejects.toThrow();
   }, 60_000);
 
-  it('is the only gateway berthd runs for now: BERTH_GATEWAY=nginx is refused', async () => {
+  it("is berthd's default gateway; BERTH_GATEWAY names builtin or nginx", () => {
     expect(loadConfig({}).gateway.driver).toBe('builtin');
     expect(loadConfig({ BERTH_GATEWAY: 'NGINX' }).gateway.driver).toBe('nginx');
     expect(() => loadConfig({ BERTH_GATEWAY: 'apache' })).toThrow(ConfigError);
-    const config = loadConfig({ BERTH_GATEWAY: 'nginx', BERTH_DATA_DIR: '/nonexistent/berth-h1' });
-    await expect(startBerthd(config, { logger: silentLogger() })).rejects.toThrow(
-      /BERTH_GATEWAY: the nginx gateway is not wired into berthd yet/,
-    );
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Role } from '@berth/sdk';
 import { type Berthd, type BerthdOptions, startBerthd } from '../../src/berthd.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
+import { stopNginx } from '../../src/gateway/nginx/index.ts';
 import { sessionCookieName } from '../../src/identity/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
@@ -83,13 +84,15 @@ export async function startTestBerthd(
     BERTH_HEAL_INTERVAL: '0',
     ...options.env,
   };
-  let config: Config;
+  let config: Config | undefined;
   let berthd: Berthd;
   try {
     config = loadConfig(env, dataDir);
     berthd = await startBerthd(config, { logger: silentLogger(), ...options.berthd });
   } catch (err) {
-    // A berthd that did not start (a setting refused) leaves no database or data dir behind.
+    // A berthd that did not start (a setting refused) leaves no database, data dir or nginx behind
+    // (a failed start leaves its nginx serving, as a stop does).
+    if (config !== undefined) await stopNginx(config.gateway.nginx.prefix).catch(() => false);
     await db.drop().catch(() => {});
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
@@ -136,6 +139,8 @@ export async function startTestBerthd(
       const instances = await berthd.runtime.list().catch(() => []);
       for (const instance of instances) await berthd.runtime.stop(instance.id, { graceMs: 2000 });
       await berthd.close();
+      // With BERTH_GATEWAY=nginx, berthd's close leaves nginx serving: the data dir goes, so does it.
+      await stopNginx(config.gateway.nginx.prefix);
       await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

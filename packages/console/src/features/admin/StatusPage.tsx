@@ -172,8 +172,13 @@ function StatusView() {
                   {status.runtime.driver}
                 </Typography.Text>
               </Descriptions.Item>
+              <Descriptions.Item label={t('gateway')}>
+                <span data-testid="status-gateway">
+                  {status.gateway.driver === 'nginx' ? t('gatewayNginx') : t('gatewayBuiltin')}
+                </span>
+              </Descriptions.Item>
               <Descriptions.Item label={t('gatewayWorkers')}>
-                {status.gateway.workers === 0
+                {status.gateway.driver === 'builtin' && status.gateway.workers === 0
                   ? t('gatewayInProcess')
                   : t('gatewayRunning', {
                       running: format.number(status.gateway.running),

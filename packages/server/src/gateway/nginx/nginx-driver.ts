@@ -12,6 +12,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
 import type { Logger } from '../../logger.ts';
 import {
   GatewayApplyError,
@@ -143,6 +144,15 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       checkGatewayTable(table);
     } catch (error) {
       throw new GatewayApplyError((error as Error).message);
+    }
+    // Every certificate of the table, used by a host or not, must load (as in the built-in
+    // gateway): nginx -t would only see the ones a server block names.
+    for (const cert of table.certificates ?? []) {
+      try {
+        tls.createSecureContext({ cert: cert.certPem, key: cert.keyPem });
+      } catch (error) {
+        throw new GatewayApplyError(`certificate ${cert.id}: ${(error as Error).message}`);
+      }
     }
     const name = `${nextSeq}-${crypto.randomBytes(4).toString('hex')}`;
     const dir = path.join(paths.confRoot, name);

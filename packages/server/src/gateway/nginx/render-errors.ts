@@ -3,14 +3,14 @@
 // chosen by maps on Accept and Accept-Language, and served from an internal location that every
 // server block includes. The page's request id is filled in by SSI when nginx sends it.
 import { ERRORS } from '../../errors.ts';
-import { ERROR_PAGE_CSP, errorPage, type GatewayErrorCode, type PageLanguage } from '../error-page.ts';
+import { ERROR_PAGE_CSP, errorPage, type PageErrorCode, type PageLanguage } from '../error-page.ts';
 import { quote } from './nginx-syntax.ts';
 
 /** The internal URI prefix error pages are served under (a prefix no route may use). */
 export const ERROR_URI = '/.berth-gateway-error/';
 
 /** The status nginx answers itself and the catalogue's code for it. */
-const STATUS_CODES: ReadonlyArray<[number, GatewayErrorCode | 'PAYLOAD_TOO_LARGE']> = [
+const STATUS_CODES: ReadonlyArray<[number, PageErrorCode]> = [
   [400, 'GATEWAY_BAD_REQUEST'],
   [404, 'GATEWAY_NO_ROUTE'],
   [413, 'PAYLOAD_TOO_LARGE'],
@@ -36,7 +36,6 @@ export function errorFiles(): Map<string, RenderedFile> {
   for (const [status, code] of STATUS_CODES) {
     const json = JSON.stringify({ error: { code, message: ERRORS[code].message } });
     files.set(`errors/${status}.json`, { content: json, mode: 0o644 });
-    if (code === 'PAYLOAD_TOO_LARGE') continue; // no page wording: programs and browsers get JSON
     for (const lang of LANGUAGES) {
       const page = errorPage(code, status, PLACEHOLDER, lang)
         .toString()
@@ -86,10 +85,7 @@ export function errorMaps(): string {
 
 /** The error_page directives (a level that sets any must repeat them all: nginx does not merge). */
 export function errorPageLines(): string[] {
-  return STATUS_CODES.map(([status]) => {
-    const variant = status === 413 ? '.json' : '$berth_err_variant';
-    return `error_page ${status} ${ERROR_URI}${status}${variant};`;
-  });
+  return STATUS_CODES.map(([status]) => `error_page ${status} ${ERROR_URI}${status}$berth_err_variant;`);
 }
 
 /** Server-level lines: error_page for every status, and the internal location serving them.

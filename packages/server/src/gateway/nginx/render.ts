@@ -204,8 +204,12 @@ geo $berth_dollar { default "$"; }
 geo $realip_remote_addr $berth_peer_trusted {
   default 0;
 ${trusted.map((range) => `  ${range} 1;\n`).join('')}}
+# nginx's own request id (32 hex digits) written as a UUID, the built-in gateway's format.
+map $request_id $berth_fresh_id {
+  "~^(?<berth_u1>[0-9a-f]{8})(?<berth_u2>[0-9a-f]{4})(?<berth_u3>[0-9a-f]{4})(?<berth_u4>[0-9a-f]{4})(?<berth_u5>[0-9a-f]{12})$" "$berth_u1-$berth_u2-$berth_u3-$berth_u4-$berth_u5";
+}
 map "$berth_peer_trusted:$http_x_request_id" $berth_request_id {
-  default $request_id;
+  default $berth_fresh_id;
   "~^1:(?<berth_rid>[A-Za-z0-9._:=+/@-]{1,128})$" $berth_rid;
 }
 map "$berth_peer_trusted:$http_x_forwarded_for" $berth_forwarded_for {
