@@ -33,6 +33,7 @@ import {
   type NginxCommand,
   runNginx,
   startMaster,
+  stillAccepting,
   testConfig,
   workerPids,
 } from './nginx-process.ts';
@@ -260,7 +261,20 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       throw new GatewayApplyError('the system nginx could not be reloaded', reloaded.output);
   };
 
+  /** Waits until none of `workers` (the previous configuration's) may accept a connection: new
+   *  connections are shared out by the kernel among every worker still listening, so the control
+   *  socket answering the new sequence alone does not prove that old workers stopped. */
+  const oldWorkersStopped = async (workers: number[]): Promise<boolean> => {
+    const deadline = Date.now() + applyTimeoutMs;
+    while (workers.some(stillAccepting)) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
+  };
+
   const doApply = async (table: GatewayTable, nextSeq: number): Promise<void> => {
+    let oldWorkers: number[] = [];
     const name = await prepare(table, nextSeq);
     const previous = switchTo(name);
     try {
@@ -268,9 +282,12 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       else {
         const master = pid !== null && running(pid) ? pid : null;
         if (master === null) pid = await startNew();
-        else process.kill(master, 'SIGHUP');
+        else {
+          oldWorkers = workerPids(master);
+          process.kill(master, 'SIGHUP');
+        }
       }
-      if (!(await confirm(`${nextSeq} ${name}`))) {
+      if (!(await confirm(`${nextSeq} ${name}`)) || !(await oldWorkersStopped(oldWorkers))) {
         throw new GatewayApplyError(
           `nginx did not serve table ${nextSeq} within ${applyTimeoutMs} ms (see ${path.join(prefix, 'logs', 'error.log')})`,
         );

@@ -148,6 +148,21 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether a worker of an older configuration may still accept connections: it is alive and has
+ * not begun its graceful shutdown. nginx sets the title "worker process is shutting down" in the
+ * same step that closes the worker's listening sockets (before it returns to its event loop), so a
+ * worker with that title, or gone, accepts nothing any more.
+ */
+export function stillAccepting(pid: number): boolean {
+  try {
+    const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+/g, ' ');
+    return title.startsWith('nginx: worker process') && !title.includes('shutting down');
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `pid` is an nginx worker (or cache) process: what a killed master leaves running. */
 export function isNginxChild(pid: number): boolean {
   try {
