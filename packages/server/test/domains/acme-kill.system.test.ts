@@ -11,8 +11,8 @@ import { loadConfig } from '../../src/config.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
 import { killableSurroundings, startKillable } from '../engine/killable.ts';
 import { systemDialects } from '../support/databases.ts';
+import { peerFingerprint } from '../support/tls-client.ts';
 import { freePort, type Pebble, startPebble } from './pebble.ts';
-import { peerFingerprint } from './tls-client.ts';
 
 const HOST = 'k9.acme.test';
 

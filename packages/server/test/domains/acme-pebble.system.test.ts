@@ -14,8 +14,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemDialects } from '../support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../support/harness.ts';
+import { httpGet, httpsGet, peerFingerprint } from '../support/tls-client.ts';
 import { freePort, type Pebble, startPebble } from './pebble.ts';
-import { httpGet, httpsGet, peerFingerprint } from './tls-client.ts';
 
 const HOST = 'shop.acme.test';
 

@@ -17,8 +17,8 @@ import {
   stopApps,
   tinyApp,
 } from '../engine/support.ts';
+import { httpGet, httpsGet, peerFingerprint } from '../support/tls-client.ts';
 import { days, makeCert, makeChain, type TestCert } from './make-certs.ts';
-import { httpGet, httpsGet, peerFingerprint } from './tls-client.ts';
 
 interface Variant {
   name: string;

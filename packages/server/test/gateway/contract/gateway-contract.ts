@@ -7,7 +7,6 @@
 // the reason in its title, where a reviewer sees it.
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -22,6 +21,7 @@ import {
   type TlsCertificate,
   type UpstreamServer,
 } from '../../../src/gateway/index.ts';
+import { httpsGet } from '../../support/tls-client.ts';
 import { startUpstream, type TestUpstream, type UpstreamHandler, waitFor } from '../support.ts';
 import { makeCertificate } from './certificates.ts';
 
@@ -123,25 +123,6 @@ async function clientGet(
     counts.resent++;
     return request(port, urlPath);
   }
-}
-
-function secureRequest(port: number, servername: string, urlPath: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: urlPath,
-        servername,
-        headers: { host: servername },
-        agent: false,
-        rejectUnauthorized: false,
-      },
-      (res) => collect(res, resolve, reject),
-    );
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 function collect(res: http.IncomingMessage, resolve: (a: Answer) => void, reject: (e: Error) => void): void {
@@ -610,13 +591,13 @@ export function gatewayContract(name: string, factory: ContractFactory, options:
       await expect(certificateFor(httpsPort, 'x.shop.tls-b.example.test')).rejects.toThrow();
       await expect(certificateFor(httpsPort, undefined)).rejects.toThrow();
 
-      const secure = await secureRequest(httpsPort, 'tls-a.example.test', '/account');
+      const secure = await httpsGet(httpsPort, 'tls-a.example.test', '/account');
       expect(secure.status).toBe(200);
-      expect(secure.json()).toMatchObject({ upstream: 'tls-a', url: '/account' });
-      expect(secure.json().headers['x-forwarded-proto']).toBe('https');
+      expect(JSON.parse(secure.body)).toMatchObject({ upstream: 'tls-a', url: '/account' });
+      expect(JSON.parse(secure.body).headers['x-forwarded-proto']).toBe('https');
       expect(secure.headers['strict-transport-security']).toBe('max-age=600');
-      const other = await secureRequest(httpsPort, 'shop.tls-b.example.test', '/');
-      expect(other.json().upstream).toBe('tls-b');
+      const other = await httpsGet(httpsPort, 'shop.tls-b.example.test', '/');
+      expect(JSON.parse(other.body).upstream).toBe('tls-b');
       expect(other.headers['strict-transport-security']).toBeUndefined();
 
       // Plain HTTP: the host that asks for it is sent to HTTPS, the other is served.

@@ -1,6 +1,7 @@
-// Clients of the gateway's HTTP and HTTPS ports for the domain tests: a handshake that reports the
-// certificate the server chose for a server name (SNI), and single requests with a chosen Host /
-// server name, on fresh connections (no agent: each request sees the table of its moment).
+// Clients of the gateway's HTTP and HTTPS ports for the domain and gateway contract tests: a
+// handshake that reports the certificate the server chose for a server name (SNI), and single
+// requests with a chosen Host / server name, on fresh connections (no agent: each request sees the
+// table of its moment).
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
