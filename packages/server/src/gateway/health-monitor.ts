@@ -172,11 +172,16 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         const settings = target.healthCheck === undefined ? defaults : { ...defaults, ...target.healthCheck };
         for (const u of target.upstreams) wanted.set(u.id, { host: u.host, port: u.port, settings });
       }
+      // An instance that was down and now listens elsewhere (restarted on another port, its
+      // container made again) starts over as up; the listeners hear so, or the table they applied
+      // with it marked down would stay so, with no check left to bring it back.
+      const movedWhileDown: string[] = [];
       for (const [id, target] of targets) {
         const want = wanted.get(id);
         if (want === undefined || want.host !== target.host || want.port !== target.port) {
           drop(target);
           targets.delete(id);
+          if (want !== undefined && !target.up) movedWhileDown.push(id);
         }
       }
       for (const [id, { host, port, settings }] of wanted) {
@@ -204,6 +209,7 @@ export function createHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
         heap.update(target);
       }
       arm();
+      for (const id of movedWhileDown) setUp(targets.get(id)!, true, 'listening at a new address');
       logger.debug({ upstreams: targets.size }, 'health checks synced');
     },
     isUp(id) {

@@ -161,6 +161,33 @@ describe('control-plane health checks', () => {
     expect(served).toEqual(new Set(['a', 'b']));
   });
 
+  it('brings back up, and tells listeners, an instance that was down and now listens elsewhere', async () => {
+    // A container removed from outside is made again on another port under the same instance id:
+    // the table applied while it was down marks it down, and only a change makes the next one.
+    const old = await checkedUpstream('a');
+    cleanup.push(() => old.u.close());
+    const monitor = monitorOf(checkedTable([old.u]));
+    const changes: Array<[string, boolean]> = [];
+    monitor.onChange((id, up) => changes.push([id, up]));
+    old.health.status = 503;
+    await monitor.checkNow();
+    await monitor.checkNow();
+    expect(monitor.down()).toEqual(new Set(['a']));
+
+    const moved = await checkedUpstream('a');
+    cleanup.push(() => moved.u.close());
+    expect(moved.u.spec().port).not.toBe(old.u.spec().port);
+    monitor.sync(checkedTable([moved.u], {}, monitor.down()));
+    expect(monitor.isUp('a')).toBe(true);
+    expect(changes).toEqual([
+      ['a', false],
+      ['a', true],
+    ]);
+    // The same address again changes nothing.
+    monitor.sync(checkedTable([moved.u]));
+    expect(changes).toHaveLength(2);
+  });
+
   it('stops checking instances that leave the table, and stops altogether', async () => {
     const a = await checkedUpstream('a');
     const b = await checkedUpstream('b');
