@@ -71,6 +71,19 @@ function restOfUri(prefix: string): string[] {
   return [`if ($request_uri !~ "^${regexLiteral(bare(prefix))}(?<berth_rest>/.*)$") { return 404; }`];
 }
 
+/** A proxy that strips its prefix and hands the app the raw rest of the request URI. When nginx's
+ *  normalised URI is the raw one (no escapes, dot segments or double slashes: nearly every
+ *  request), `proxy_pass http://u/` sends exactly that rest, with a fixed upstream and no regular
+ *  expression. Otherwise the `if` takes over: `$berth_raw_rest` (render.ts's map) cuts the prefix
+ *  off the raw URI, and is "-" when the raw URI does not start with it (it matched only once
+ *  nginx decoded it), which is no route. */
+function strippedProxy(prefix: string, upstream: string): string[] {
+  return [
+    `if ($request_uri != "$uri$is_args$args") { set $berth_strip ${literalText(bare(prefix))}; proxy_pass http://${upstream}$berth_raw_rest; }`,
+    'if ($berth_raw_rest = "-") { return 404; }',
+  ];
+}
+
 function targetLines(route: GatewayRoute, ctx: LocationContext, prefix: string | null): string[] {
   const target = route.target;
   switch (target.kind) {
@@ -80,11 +93,11 @@ function targetLines(route: GatewayRoute, ctx: LocationContext, prefix: string |
       const strip = target.stripPrefix && prefix !== null && prefix !== '/';
       return [
         ...ctx.headers,
-        ...(strip ? restOfUri(prefix) : []),
+        ...(strip ? strippedProxy(prefix, upstream) : []),
         `include ${quote(ctx.proxyInclude)};`,
         'proxy_set_header Cookie $berth_app_cookie;',
         ...(strip ? [`proxy_set_header X-Forwarded-Prefix ${literalText(bare(prefix))};`] : []),
-        strip ? `proxy_pass http://${upstream}$berth_rest;` : `proxy_pass http://${upstream};`,
+        strip ? `proxy_pass http://${upstream}/;` : `proxy_pass http://${upstream};`,
       ];
     }
     case 'platform': {

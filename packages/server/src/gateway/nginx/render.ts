@@ -167,7 +167,7 @@ proxy_headers_hash_bucket_size 128;
 proxy_connect_timeout ${ms(timeouts.connectMs ?? 5_000)};
 proxy_read_timeout ${ms(readTimeout)};
 proxy_send_timeout ${ms(readTimeout)};
-access_log ${literalPath(settings.accessLog)} berth;
+access_log ${literalPath(settings.accessLog)} berth buffer=64k flush=1s;
 ${trusted.map((range) => `set_real_ip_from ${range};\n`).join('')}${
   trusted.length > 0 ? 'real_ip_header X-Forwarded-For;\nreal_ip_recursive on;\n' : ''
 }`;
@@ -201,28 +201,13 @@ function httpBody(settings: NginxRenderSettings, upstreams: string[], servers: s
   return `# berthd's part of the http block (gateway/nginx/render.ts), table ${settings.seq}.
 # "$" where nginx would expand a variable.
 geo $berth_dollar { default "$"; }
-geo $realip_remote_addr $berth_peer_trusted {
-  default 0;
-${trusted.map((range) => `  ${range} 1;\n`).join('')}}
-# nginx's own request id (32 hex digits) written as a UUID, the built-in gateway's format.
-map $request_id $berth_fresh_id {
-  "~^(?<berth_u1>[0-9a-f]{8})(?<berth_u2>[0-9a-f]{4})(?<berth_u3>[0-9a-f]{4})(?<berth_u4>[0-9a-f]{4})(?<berth_u5>[0-9a-f]{12})$" "$berth_u1-$berth_u2-$berth_u3-$berth_u4-$berth_u5";
-}
-map "$berth_peer_trusted:$http_x_request_id" $berth_request_id {
-  default $berth_fresh_id;
-  "~^1:(?<berth_rid>[A-Za-z0-9._:=+/@-]{1,128})$" $berth_rid;
-}
-map "$berth_peer_trusted:$http_x_forwarded_for" $berth_forwarded_for {
-  default $realip_remote_addr;
-  "~^1:(?<berth_xff>[0-9A-Fa-f.:, ]{1,1000})$" "$berth_xff, $realip_remote_addr";
-}
-map "$berth_peer_trusted:$http_x_forwarded_proto" $berth_forwarded_proto {
-  default $scheme;
-  "~^1:(?<berth_xfp>https?)$" $berth_xfp;
-}
-map "$berth_peer_trusted:$http_x_forwarded_host" $berth_forwarded_host {
-  default $http_host;
-  "~^1:(?<berth_xfh>[A-Za-z0-9.:\\[\\]-]{1,255})$" $berth_xfh;
+${clientVariables(trusted)}# The raw request URI after $berth_strip, the prefix a stripping proxy route sets only when
+# nginx's normalised URI differs from the raw one (render-locations.ts): "" when it is not set,
+# "-" when the raw URI does not start with it.
+map "$berth_strip $request_uri" $berth_raw_rest {
+  default "-";
+  "~^ " "";
+  "~^(?<berth_sp>/[^ ]*) \\k<berth_sp>(?<berth_sr>/.*)$" $berth_sr;
 }
 map $http_upgrade $berth_connection {
   default "";
@@ -240,6 +225,9 @@ ${upstreams.map((u) => `${u}\n`).join('')}
 server {
   listen ${quote(`unix:${settings.controlSocket}`)};
   access_log off;
+  # Declares $berth_strip for the map above, which a table without stripping routes would leave
+  # unknown (every other request leaves it empty).
+  set $berth_strip "";
   location = /seq { default_type text/plain; return 200 "${controlAnswer(settings)}"; }
   location / { return 404; }
 }
@@ -248,17 +236,64 @@ ${servers.join('\n\n')}
 `;
 }
 
+/** The UUID form of nginx's own request id (32 hex digits), the built-in gateway's format. */
+const FRESH_ID =
+  '"~^(?<berth_u1>[0-9a-f]{8})(?<berth_u2>[0-9a-f]{4})(?<berth_u3>[0-9a-f]{4})(?<berth_u4>[0-9a-f]{4})(?<berth_u5>[0-9a-f]{12})$" "$berth_u1-$berth_u2-$berth_u3-$berth_u4-$berth_u5";';
+
+/** $berth_request_id and, with trusted proxies, the X-Forwarded-* values to send on. Without
+ *  trusted proxies (the default) nothing a client sends is believed, and no map runs for it: the
+ *  forwarded values are nginx's own variables (`forwardedVariables`). */
+function clientVariables(trusted: readonly string[]): string {
+  if (trusted.length === 0) {
+    return `# No proxy is trusted: every request gets a fresh id.
+map $request_id $berth_request_id {
+  ${FRESH_ID}
+}
+`;
+  }
+  return `geo $realip_remote_addr $berth_peer_trusted {
+  default 0;
+${trusted.map((range) => `  ${range} 1;\n`).join('')}}
+map $request_id $berth_fresh_id {
+  ${FRESH_ID}
+}
+map "$berth_peer_trusted:$http_x_request_id" $berth_request_id {
+  default $berth_fresh_id;
+  "~^1:(?<berth_rid>[A-Za-z0-9._:=+/@-]{1,128})$" $berth_rid;
+}
+map "$berth_peer_trusted:$http_x_forwarded_for" $berth_forwarded_for {
+  default $realip_remote_addr;
+  "~^1:(?<berth_xff>[0-9A-Fa-f.:, ]{1,1000})$" "$berth_xff, $realip_remote_addr";
+}
+map "$berth_peer_trusted:$http_x_forwarded_proto" $berth_forwarded_proto {
+  default $scheme;
+  "~^1:(?<berth_xfp>https?)$" $berth_xfp;
+}
+map "$berth_peer_trusted:$http_x_forwarded_host" $berth_forwarded_host {
+  default $http_host;
+  "~^1:(?<berth_xfh>[A-Za-z0-9.:\\[\\]-]{1,255})$" $berth_xfh;
+}
+`;
+}
+
+/** The variables proxied requests carry as X-Forwarded-For, -Proto and -Host. */
+function forwardedVariables(trusted: readonly string[]): { for: string; proto: string; host: string } {
+  return trusted.length === 0
+    ? { for: '$remote_addr', proto: '$scheme', host: '$http_host' }
+    : { for: '$berth_forwarded_for', proto: '$berth_forwarded_proto', host: '$berth_forwarded_host' };
+}
+
 /** Proxy settings every proxied location includes (proxy_set_header does not merge across levels). */
 function proxyCommon(settings: NginxRenderSettings): string {
-  void settings;
+  const forwarded = forwardedVariables(checkedSettings(settings).trusted);
   return `# Included by every proxied location (gateway/nginx/render.ts).
 proxy_http_version 1.1;
 proxy_set_header Host $http_host;
 proxy_set_header Connection $berth_connection;
 proxy_set_header Upgrade $http_upgrade;
-proxy_set_header X-Forwarded-For $berth_forwarded_for;
-proxy_set_header X-Forwarded-Proto $berth_forwarded_proto;
-proxy_set_header X-Forwarded-Host $berth_forwarded_host;
+proxy_set_header X-Forwarded-For ${forwarded.for};
+proxy_set_header X-Forwarded-Proto ${forwarded.proto};
+proxy_set_header X-Forwarded-Host ${forwarded.host};
 proxy_set_header X-Forwarded-Prefix "";
 proxy_set_header X-Real-IP $remote_addr;
 proxy_set_header X-Request-Id $berth_request_id;

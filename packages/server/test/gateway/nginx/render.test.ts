@@ -43,6 +43,23 @@ describe('nginx renderer: golden files', () => {
   }
 });
 
+describe('nginx renderer: client variables', () => {
+  it('runs no map over what clients send when no proxy is trusted', () => {
+    const t = goldenTables(fixedPort)['app-prod-stag']!;
+    const files = renderNginxConfig(t, goldenSettings({ trustedProxies: [] }));
+    const main = files.get('nginx.conf')!.content;
+    const proxy = files.get('proxy-common.conf')!.content;
+    expect(main).not.toContain('$berth_peer_trusted');
+    expect(main).not.toContain('$http_x_request_id');
+    expect(main).toContain('map $request_id $berth_request_id {');
+    expect(proxy).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
+    expect(proxy).toContain('proxy_set_header X-Forwarded-Proto $scheme;');
+    expect(proxy).toContain('proxy_set_header X-Forwarded-Host $http_host;');
+    expect(proxy).toContain('proxy_set_header X-Request-Id $berth_request_id;');
+    expect(files.get('server-common.conf')!.content).not.toContain('real_ip_header');
+  });
+});
+
 describe('nginx renderer: hostile values', () => {
   it('writes respond bodies, redirect targets and the platform secret as literal text', () => {
     const t = table([
