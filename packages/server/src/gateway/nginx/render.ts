@@ -185,12 +185,18 @@ export function controlAnswer(settings: Pick<NginxRenderSettings, 'seq' | 'contr
 function httpBody(settings: NginxRenderSettings, upstreams: string[], servers: string[]): string {
   const { trusted } = checkedSettings(settings);
   const cookieNames = PLATFORM_COOKIE_NAMES.map(regexLiteral).join('|');
-  const cookieStages: string[] = [];
+  const cookieStages: string[] = [
+    // Most requests carry no platform cookie: one search decides, and the stages run only then.
+    'map $http_cookie $berth_app_cookie {',
+    '  default $http_cookie;',
+    `  "~(?:${cookieNames})=" $berth_cookie_4;`,
+    '}',
+  ];
   // Each stage removes one platform cookie pair (nginx's map cannot replace globally): four stages
   // remove up to four, which covers a browser's cookies of the three names.
   for (let i = 1; i <= 4; i++) {
     const from = i === 1 ? '$http_cookie' : `$berth_cookie_${i - 1}`;
-    const into = i === 4 ? '$berth_app_cookie' : `$berth_cookie_${i}`;
+    const into = `$berth_cookie_${i}`;
     cookieStages.push(
       `map ${from} ${into} {`,
       `  default ${from};`,
