@@ -16,6 +16,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BerthClient, type Deploy } from '@berth/sdk';
+import { stopNginx } from '../../packages/server/src/gateway/nginx/index.ts';
 import {
   captureOutput,
   childPids,
@@ -119,6 +120,8 @@ export async function startBenchBerthd(
     BERTH_DATA_DIR: dataDir,
     BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
     BERTH_LOG_LEVEL: 'warn',
+    // The benchmarks time deploys, not approvals: prod deploys go ahead without a request.
+    BERTH_PROD_APPROVAL: 'false',
     ...extraEnv,
   };
   const apps = new Set<string>();
@@ -154,6 +157,8 @@ export async function startBenchBerthd(
       await deleteApps(authed, [...apps]);
     }
     await stop(child, 30_000);
+    // With the nginx driver, berthd's nginx outlives it by design.
+    if (env['BERTH_GATEWAY'] === 'nginx') await stopNginx(path.join(dataDir, 'nginx')).catch(() => false);
     killLeftInstances(dataDir);
     const installation = installationOf(dataDir);
     if (installation) {

@@ -134,6 +134,21 @@ async function interleave(
   return measured;
 }
 
+/** Whether this berthd has the nginx gateway driver (BERTH_GATEWAY=nginx). */
+function berthdHasNginxDriver(): boolean {
+  return fs.existsSync(path.join(REPO, 'packages/server/src/gateway/nginx/nginx-driver.ts'));
+}
+
+/** The processes of the nginx a berthd with the nginx driver runs (master and workers). */
+function berthdNginxPids(dataDir: string): number[] {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dataDir, 'nginx', 'nginx.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? withChildren(pid) : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Whether this berthd has the multi-core gateway setting. */
 function berthdHasGatewayWorkers(): boolean {
   return fs
@@ -152,12 +167,14 @@ export function nginxBinary(): string {
 /** A real berthd with `workers` gateway workers and the upstream app deployed; its instance's port. */
 async function berthdWithUpstream(
   workers: number,
+  driver: 'builtin' | 'nginx' = 'builtin',
 ): Promise<{ berthd: BenchBerthd; code: string; port: number }> {
-  const berthd = await startBenchBerthd('gateway', {
+  const berthd = await startBenchBerthd(driver === 'nginx' ? 'gateway-nginx' : 'gateway', {
     BERTH_GATEWAY_WORKERS: String(workers),
     BERTH_ACCESS_LOG: 'false',
+    ...(driver === 'nginx' ? { BERTH_GATEWAY: 'nginx', BERTH_NGINX_BINARY: nginxBinary() } : {}),
   });
-  const code = `bn${RUN_ID}gw`;
+  const code = `bn${RUN_ID}${driver === 'nginx' ? 'gn' : 'gw'}`;
   await berthd.createApp(code);
   const pkg = await nginxUpstreamPackage(upstreamConfig('__DIR__', '__LISTEN__'), nginxBinary());
   const { deploy } = await berthd.client.uploadDeploy(code, 'prod', pkg);
@@ -205,6 +222,17 @@ export async function gatewayBenchmark(
       stops.push(upstream.stop);
       upstreamPids = () => withChildren(upstream.pid);
     }
+    // The same berthd with the nginx driver (its own nginx, N workers), with its own instance of
+    // the upstream app.
+    let berthdNginxUrl: string | undefined;
+    let berthdNginxProcesses: () => number[] = () => [];
+    if (withBerthd && berthdHasNginxDriver()) {
+      progress('gateway: starting berthd with the nginx driver and deploying the upstream app');
+      const started = await berthdWithUpstream(options.workers, 'nginx');
+      stops.push(() => started.berthd.close());
+      berthdNginxUrl = `${started.berthd.appsUrl}/o/${started.code}/`;
+      berthdNginxProcesses = () => berthdNginxPids(started.berthd.dataDir);
+    }
     const nginxPorts = new Map<number, number>();
     const gatewayPorts = new Map<number, number>();
     const nginxPids = new Map<number, number>();
@@ -241,6 +269,7 @@ export async function gatewayBenchmark(
     const warm = options.quick ? 1 : 2;
     await wrk(url(upstreamPort, 1), 50, warm);
     if (berthdUrl) await wrk(berthdUrl, 50, warm);
+    if (berthdNginxUrl) await wrk(berthdNginxUrl, 50, warm);
     await wrk(url(nodeMinPort, 1), 50, warm);
     for (const apps of TABLE_SIZES) {
       await wrk(url(nginxPorts.get(apps)!, apps), 50, warm);
@@ -253,6 +282,9 @@ export async function gatewayBenchmark(
         { setup: 'direct', url: url(upstreamPort, 1), pids: upstreamPids },
         { setup: 'nginx', url: url(nginxPorts.get(1)!, 1), pids: () => withChildren(nginxPids.get(1)!) },
         ...(berthdUrl ? [{ setup: 'berthd', url: berthdUrl, pids: berthdPids }] : []),
+        ...(berthdNginxUrl
+          ? [{ setup: 'berthd-nginx', url: berthdNginxUrl, pids: berthdNginxProcesses }]
+          : []),
         {
           setup: 'berth-gw',
           url: url(gatewayPorts.get(1)!, 1),
@@ -283,7 +315,7 @@ export async function gatewayBenchmark(
       setup: m.setup.split('@')[0]!,
     }));
 
-    return report(options, main, sizes, withBerthd);
+    return report(options, main, sizes, withBerthd, berthdNginxUrl !== undefined);
   } finally {
     for (const stopOne of stops.reverse()) await stopOne();
     await removeDir();
@@ -295,10 +327,18 @@ function report(
   main: Measured[],
   sizes: Measured[],
   withBerthd: boolean,
+  withBerthdNginx: boolean,
 ): SuiteResult {
   const find = (list: Measured[], setup: string, connections: number, apps: number) =>
     list.find((m) => m.setup === setup && m.connections === connections && m.apps === apps)!;
-  const setups = ['direct', 'nginx', ...(withBerthd ? ['berthd'] : []), 'berth-gw', 'node-min'];
+  const setups = [
+    'direct',
+    'nginx',
+    ...(withBerthd ? ['berthd'] : []),
+    ...(withBerthdNginx ? ['berthd-nginx'] : []),
+    'berth-gw',
+    'node-min',
+  ];
   /** The setup the goals are judged on: the real berthd when it has gateway workers. */
   const judged = withBerthd ? 'berthd' : 'berth-gw';
   const notes = [
@@ -310,6 +350,13 @@ function report(
             'the upstream is an app deployed on it whose web process runs the nginx (all setups use that instance).',
         ]
       : ['berthd has no BERTH_GATEWAY_WORKERS yet: the goals are judged on berth-gw.']),
+    ...(withBerthdNginx
+      ? [
+          `berthd-nginx = the same berthd with BERTH_GATEWAY=nginx: its own nginx (${options.workers} worker(s)) renders ` +
+            'the table, writes the JSON access log berthd counts from (buffered), sets request ids and forwarded headers; ' +
+            'its upstream is its own instance of the same app. CPU/req counts that nginx, not berthd.',
+        ]
+      : []),
     `berth-gw = Berth's gateway code alone: ${options.workers} node:cluster worker(s) of startGatewayWorker ` +
       '(bench/gateway/gateway-server.ts), no API, no access log.',
     `node-min = for reference, the smallest proxy of the same design (Node's http server, undici dispatch, ${options.workers} ` +
@@ -355,6 +402,23 @@ function report(
         String(s.errors),
         m.runs.map((r) => count(r.rps)).join(' / '),
       ]);
+      if (setup === 'berthd-nginx' && connections > 1) {
+        // Issue 16: the nginx driver against hand-written nginx.
+        goals.push({
+          name: `berthd-nginx/nginx req/s at ${connections} conns`,
+          kind: 'min',
+          target: 0.95,
+          measured: s.rps / nginx.rps,
+          format: ratio,
+        });
+        goals.push({
+          name: `berthd-nginx/nginx p99 at ${connections} conns`,
+          kind: 'max',
+          target: 1.2,
+          measured: s.p99ms / nginx.p99ms,
+          format: ratio,
+        });
+      }
       if (setup === judged && connections > 1) {
         goals.push({
           name: `${setup}/nginx req/s at ${connections} conns`,
