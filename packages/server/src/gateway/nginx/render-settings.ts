@@ -38,7 +38,9 @@ export interface NginxRenderSettings {
    *  workers of an older configuration with the same sequence (a new berthd starting its count
    *  again) never confirm a newer one. Letters, digits, `-`, `_` and spaces. */
   controlToken?: string;
-  /** Idle keepalive connections per upstream block and worker (default 32). */
+  /** Idle keepalive connections per upstream block and worker (default 64, as hand-written configs
+   *  often have: under 200 client connections a worker has about 100 requests in flight to one
+   *  app, and a smaller cache closes and opens more connections to it). */
   upstreamKeepalive?: number;
   /** Client keepalive timeout in seconds (default 65, as the built-in gateway). */
   clientKeepaliveTimeoutS?: number;

@@ -12,7 +12,7 @@ export interface Upstreams {
 }
 
 export function upstreamBlocks(table: GatewayTable, settings: NginxRenderSettings): Upstreams {
-  const keepalive = settings.upstreamKeepalive ?? 32;
+  const keepalive = settings.upstreamKeepalive ?? 64;
   const byKey = new Map<string, string>();
   const byRoute = new Map<string, string | null>();
   const text: string[] = [];
