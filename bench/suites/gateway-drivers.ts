@@ -21,7 +21,13 @@ import type { DriverReply, DriverRequest, TableSpec } from '../gateway/driver-se
 import { type BenchCertificate, makeCertificate } from '../lib/certificate.ts';
 import { startLoad } from '../lib/load.ts';
 import type { PhaseResult } from '../lib/loadgen.ts';
-import { proxyConfig, startNginx, tlsProxyConfig, upstreamConfig } from '../lib/nginx.ts';
+import {
+  proxyConfig,
+  sameWorkProxyConfig,
+  startNginx,
+  tlsProxyConfig,
+  upstreamConfig,
+} from '../lib/nginx.ts';
 import type { BenchOptions } from '../lib/options.ts';
 import {
   alive,
@@ -310,6 +316,14 @@ export async function gatewayDriversBenchmark(
       refPort,
     );
     stops.push(ref.stop);
+    const sameWorkPort = await freePort();
+    const sameWork = await startNginx(
+      dir,
+      'nginx-same-work',
+      sameWorkProxyConfig(dir, 'nginx-same-work', sameWorkPort, options.workers, 'app0', upstream),
+      sameWorkPort,
+    );
+    stops.push(sameWork.stop);
     const refTlsPort = await freePort();
     const refTls = await startNginx(
       dir,
@@ -326,6 +340,7 @@ export async function gatewayDriversBenchmark(
     const httpsUrl = (port: number) => `https://${TLS_HOST}:${port}${APP_PATH}`;
     const plainTargets: Target[] = [
       { setup: 'nginx', url: http(refPort), pids: () => withChildren(ref.pid) },
+      { setup: 'nginx-same-work', url: http(sameWorkPort), pids: () => withChildren(sameWork.pid) },
       { setup: 'nginx-driver', url: http(nginxDriver.httpPort), pids: nginxDriver.pids },
       { setup: builtin.name, url: http(builtin.httpPort), pids: builtin.pids },
     ];
@@ -441,7 +456,7 @@ function report(
     "builtin-0 = the built-in driver in the driver's own process (BERTH_GATEWAY_WORKERS=0); " +
       `${data.builtinName} = the built-in driver with ${options.workers} node:cluster workers (as berthd runs it); ` +
       `nginx-driver = the nginx driver with its own nginx master, ${options.workers} workers, its defaults ` +
-      '(upstream keepalive 32, JSON access log on).',
+      '(upstream keepalive 64, JSON access log on, buffered).',
   ];
   const sizes = [...new Set(data.latencies.map((l) => l.apps))];
   const latencyTable: Table = {
@@ -580,6 +595,8 @@ function report(
     `gateway-drivers: plain HTTP, 1 app, medians of ${options.rounds} interleaved ${options.seconds} s wrk runs`,
     [
       `nginx = hand-written reverse proxy (lib/nginx.ts proxyConfig: upstream keepalive 64, access log off), ${options.workers} workers;`,
+      'nginx-same-work = hand-written too (lib/nginx.ts sameWorkProxyConfig) with the per-request work the driver',
+      'does: JSON access log (buffered), request id to the app and back, forwarded headers;',
       'nginx-driver = the config the nginx driver renders for a one-app table; the built-in cluster for reference.',
       'Upstream: a one-worker nginx answering 100 bytes. wrk: 2 threads on the same cores. CPU/req = CPU time of',
       "the proxy's processes / requests (µs).",
@@ -598,7 +615,12 @@ function report(
   );
   for (const connections of PLAIN_CONNECTIONS) {
     const nginx = summarise(find('http', 'nginx', connections));
+    const sameWork = summarise(find('http', 'nginx-same-work', connections));
     const driver = summarise(find('http', 'nginx-driver', connections));
+    plain.notes!.push(
+      `${connections} conns: nginx-driver/nginx-same-work ${ratio(driver.rps / sameWork.rps)} req/s, ` +
+        `${ratio(driver.p99ms / sameWork.p99ms)} p99; nginx-same-work/nginx ${ratio(sameWork.rps / nginx.rps)} req/s.`,
+    );
     goals.push({
       name: `nginx-driver/nginx req/s at ${connections} conns`,
       kind: 'min',
