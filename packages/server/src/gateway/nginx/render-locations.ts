@@ -91,12 +91,13 @@ function targetLines(route: GatewayRoute, ctx: LocationContext, prefix: string |
       const upstream = ctx.upstreamOf(route);
       if (upstream === null) return [...ctx.headers, 'return 503;'];
       const strip = target.stripPrefix && prefix !== null && prefix !== '/';
+      // The proxy settings and headers are the server block's (server-common.conf): a location
+      // with no proxy_set_header of its own shares them, where one with its own would have nginx
+      // build a headers hash per location (slow to load, and memory, in a table of thousands).
       return [
         ...ctx.headers,
+        ...(strip ? [`set $berth_forwarded_prefix ${literalText(bare(prefix))};`] : []),
         ...(strip ? strippedProxy(prefix, upstream) : []),
-        `include ${quote(ctx.proxyInclude)};`,
-        'proxy_set_header Cookie $berth_app_cookie;',
-        ...(strip ? [`proxy_set_header X-Forwarded-Prefix ${literalText(bare(prefix))};`] : []),
         strip ? `proxy_pass http://${upstream}/;` : `proxy_pass http://${upstream};`,
       ];
     }

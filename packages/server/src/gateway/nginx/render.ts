@@ -168,6 +168,10 @@ proxy_connect_timeout ${ms(timeouts.connectMs ?? 5_000)};
 proxy_read_timeout ${ms(readTimeout)};
 proxy_send_timeout ${ms(readTimeout)};
 access_log ${literalPath(settings.accessLog)} berth buffer=64k flush=1s;
+# What app proxy locations send (they set $berth_forwarded_prefix when they strip a prefix); the
+# platform's locations have their own list (proxy-common.conf).
+include ${quote(`${settings.confDir}/${PROXY_INCLUDE}`)};
+proxy_set_header Cookie $berth_app_cookie;
 ${trusted.map((range) => `set_real_ip_from ${range};\n`).join('')}${
   trusted.length > 0 ? 'real_ip_header X-Forwarded-For;\nreal_ip_recursive on;\n' : ''
 }`;
@@ -231,9 +235,10 @@ ${upstreams.map((u) => `${u}\n`).join('')}
 server {
   listen ${quote(`unix:${settings.controlSocket}`)};
   access_log off;
-  # Declares $berth_strip for the map above, which a table without stripping routes would leave
-  # unknown (every other request leaves it empty).
+  # Declares $berth_strip (the map above) and $berth_forwarded_prefix (server-common.conf), which
+  # a table without stripping routes would leave unknown (every other request leaves them empty).
   set $berth_strip "";
+  set $berth_forwarded_prefix "";
   location = /seq { default_type text/plain; return 200 "${controlAnswer(settings)}"; }
   location / { return 404; }
 }
@@ -300,7 +305,7 @@ proxy_set_header Upgrade $http_upgrade;
 proxy_set_header X-Forwarded-For ${forwarded.for};
 proxy_set_header X-Forwarded-Proto ${forwarded.proto};
 proxy_set_header X-Forwarded-Host ${forwarded.host};
-proxy_set_header X-Forwarded-Prefix "";
+proxy_set_header X-Forwarded-Prefix $berth_forwarded_prefix;
 proxy_set_header X-Real-IP $remote_addr;
 proxy_set_header X-Request-Id $berth_request_id;
 proxy_set_header Forwarded "";

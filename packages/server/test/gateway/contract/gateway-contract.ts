@@ -447,9 +447,14 @@ export function gatewayContract(name: string, factory: ContractFactory, options:
     });
 
     it("relays an app's early 413 while the client is still sending its body", async () => {
-      const limited = await upstream('limited', (_req, res) => {
+      // The app answers at once and reads the rest of the body away, as servers with a lingering
+      // close do. (An app that resets the connection instead races nginx's writing of the body:
+      // nginx may answer 502. The built-in gateway's own test covers that case, early-answers.test.ts;
+      // docs/nginx.md lists the difference.)
+      const limited = await upstream('limited', (req, res) => {
+        req.resume();
         res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-        res.end('{"error":{"code":"PAYLOAD_TOO_LARGE"}}', () => res.socket?.destroy());
+        res.end('{"error":{"code":"PAYLOAD_TOO_LARGE"}}');
       });
       await apply(
         tableOf([{ id: 'o/up', match: { pathPrefix: '/o/up/' }, target: proxy([limited.spec()]) }]),

@@ -1,6 +1,5 @@
 // Every golden table's configuration is one nginx itself accepts (`nginx -t`), with real
 // certificates for the TLS one, and so is a table full of hostile values.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../../src/gateway/nginx/nginx-process.ts';
 import { renderNginxConfig } from '../../../src/gateway/nginx/render.ts';
 import type { GatewayTable } from '../../../src/gateway/route-model.ts';
+import { makeCertificate } from '../contract/certificates.ts';
 import { NGINX, nginxUnavailable } from './nginx-support.ts';
 import { goldenSettings, goldenTables, table } from './tables.ts';
 
@@ -18,27 +18,6 @@ describe.skipIf(unavailable !== null)('rendered configurations pass nginx -t', (
   afterAll(() => {
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
-
-  function realCertificate(dir: string, name: string): { certPem: string; keyPem: string } {
-    const key = path.join(dir, 'k.pem');
-    const cert = path.join(dir, 'c.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-      ].concat(['-subj', `/CN=${name.replace('*', 'wild')}`, '-keyout', key, '-out', cert]),
-      { stdio: 'ignore' },
-    );
-    return { certPem: fs.readFileSync(cert, 'utf8'), keyPem: fs.readFileSync(key, 'utf8') };
-  }
 
   async function accepted(t: GatewayTable, https: boolean): Promise<string | null> {
     const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-nginx-t-'));
@@ -62,12 +41,12 @@ describe.skipIf(unavailable !== null)('rendered configurations pass nginx -t', (
 
   for (const [name, t] of Object.entries(goldenTables(() => 4000))) {
     it(name, async () => {
-      const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-nginx-cert-'));
-      dirs.push(certDir);
-      const withCerts = {
-        ...t,
-        certificates: (t.certificates ?? []).map((c) => ({ ...c, ...realCertificate(certDir, c.names[0]!) })),
-      };
+      const certificates = [];
+      for (const c of t.certificates ?? []) {
+        const made = await makeCertificate(c.id, c.names);
+        certificates.push({ ...c, certPem: made.certPem, keyPem: made.keyPem });
+      }
+      const withCerts = { ...t, certificates };
       expect(await accepted(withCerts, name.startsWith('tls'))).toBeNull();
     });
   }
