@@ -1,5 +1,6 @@
 // What a benchmark hands back (tables of medians, goals with verdicts, raw figures) and how it is
 // printed: aligned plain-text tables, one per benchmark part.
+import { ratio } from './stats.ts';
 
 export interface Table {
   title: string;
@@ -28,6 +29,33 @@ export interface SuiteResult {
   raw: unknown;
   /** Set when the whole benchmark could not run. */
   skipped?: string;
+}
+
+/** The two goals of a proxy against a reference at one connection count: req/s at least
+ *  `minRps` times the reference's, p99 at most `maxP99` times. */
+export function proxyGoals(
+  name: string,
+  connections: number,
+  measured: { rps: number; p99ms: number },
+  reference: { rps: number; p99ms: number },
+  targets: { minRps: number; maxP99: number },
+): Goal[] {
+  return [
+    {
+      name: `${name} req/s at ${connections} conns`,
+      kind: 'min',
+      target: targets.minRps,
+      measured: measured.rps / reference.rps,
+      format: ratio,
+    },
+    {
+      name: `${name} p99 at ${connections} conns`,
+      kind: 'max',
+      target: targets.maxP99,
+      measured: measured.p99ms / reference.p99ms,
+      format: ratio,
+    },
+  ];
 }
 
 export function verdict(goal: Goal): string {

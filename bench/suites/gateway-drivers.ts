@@ -43,7 +43,7 @@ import {
   waitFor,
   withChildren,
 } from '../lib/procs.ts';
-import type { Goal, SuiteResult, Table } from '../lib/report.ts';
+import { type Goal, proxyGoals, type SuiteResult, type Table } from '../lib/report.ts';
 import { count, median, ms, ratio, us } from '../lib/stats.ts';
 import { type WrkResult, wrk } from '../lib/wrk.ts';
 import { nginxBinary } from './gateway.ts';
@@ -621,20 +621,9 @@ function report(
       `${connections} conns: nginx-driver/nginx-same-work ${ratio(driver.rps / sameWork.rps)} req/s, ` +
         `${ratio(driver.p99ms / sameWork.p99ms)} p99; nginx-same-work/nginx ${ratio(sameWork.rps / nginx.rps)} req/s.`,
     );
-    goals.push({
-      name: `nginx-driver/nginx req/s at ${connections} conns`,
-      kind: 'min',
-      target: 0.95,
-      measured: driver.rps / nginx.rps,
-      format: ratio,
-    });
-    goals.push({
-      name: `nginx-driver/nginx p99 at ${connections} conns`,
-      kind: 'max',
-      target: 1.2,
-      measured: driver.p99ms / nginx.p99ms,
-      format: ratio,
-    });
+    goals.push(
+      ...proxyGoals('nginx-driver/nginx', connections, driver, nginx, { minRps: 0.95, maxP99: 1.2 }),
+    );
   }
   return {
     name: 'gateway-drivers',

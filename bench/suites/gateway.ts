@@ -35,7 +35,7 @@ import {
   waitFor,
   withChildren,
 } from '../lib/procs.ts';
-import type { Goal, SuiteResult, Table } from '../lib/report.ts';
+import { type Goal, proxyGoals, type SuiteResult, type Table } from '../lib/report.ts';
 import { count, mb, median, ms, ratio, us } from '../lib/stats.ts';
 import { type WrkResult, wrk } from '../lib/wrk.ts';
 
@@ -404,36 +404,10 @@ function report(
       ]);
       if (setup === 'berthd-nginx' && connections > 1) {
         // Issue 16: the nginx driver against hand-written nginx.
-        goals.push({
-          name: `berthd-nginx/nginx req/s at ${connections} conns`,
-          kind: 'min',
-          target: 0.95,
-          measured: s.rps / nginx.rps,
-          format: ratio,
-        });
-        goals.push({
-          name: `berthd-nginx/nginx p99 at ${connections} conns`,
-          kind: 'max',
-          target: 1.2,
-          measured: s.p99ms / nginx.p99ms,
-          format: ratio,
-        });
+        goals.push(...proxyGoals('berthd-nginx/nginx', connections, s, nginx, { minRps: 0.95, maxP99: 1.2 }));
       }
       if (setup === judged && connections > 1) {
-        goals.push({
-          name: `${setup}/nginx req/s at ${connections} conns`,
-          kind: 'min',
-          target: 0.75,
-          measured: s.rps / nginx.rps,
-          format: ratio,
-        });
-        goals.push({
-          name: `${setup}/nginx p99 at ${connections} conns`,
-          kind: 'max',
-          target: 2,
-          measured: s.p99ms / nginx.p99ms,
-          format: ratio,
-        });
+        goals.push(...proxyGoals(`${setup}/nginx`, connections, s, nginx, { minRps: 0.75, maxP99: 2 }));
       }
     }
   }
