@@ -536,7 +536,10 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             startedAt,
             dialect: store.dialect,
             driver: config.runtime.driver,
-            gateway: gatewayStatus(gatewayDriver, config.gatewayWorkers),
+            gateway: {
+              ...gatewayStatus(gatewayDriver, config.gatewayWorkers),
+              lastFailure: () => engine?.tables.lastFailure() ?? null,
+            },
             jobCounts: (since) => jobs.counts(since),
             dataDir: createDataDirMeter({ dir: config.dataDir, logger: logger.child({ mod: 'platform' }) }),
             certificates: () => domainsModule.certificateStatus(),

@@ -51,7 +51,7 @@ describe('GET /api/v1/platform/status', () => {
       node: process.version,
       store: { dialect: 'sqlite' },
       runtime: { driver: 'process' },
-      gateway: { driver: 'builtin', workers: 0, running: 0 },
+      gateway: { driver: 'builtin', workers: 0, running: 0, lastFailure: null },
       jobs: { queued: 0, running: 0, failedLastDay: 0 },
     });
     expect(status.gateway.table).toBeGreaterThan(0);

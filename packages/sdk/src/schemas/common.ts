@@ -98,6 +98,22 @@ export const PlatformStatusSchema = Type.Object(
       table: Type.Integer({
         description: 'Sequence of the route table every gateway process confirmed serving (-1: none yet)',
       }),
+      lastFailure: Type.Union(
+        [
+          Type.Object({
+            at: TimestampSchema,
+            table: Type.Integer({ description: 'Sequence of the table the gateway did not take' }),
+            message: Type.String({
+              description: "The driver's error and the data plane's own words (nginx -t)",
+            }),
+          }),
+          Type.Null(),
+        ],
+        {
+          description:
+            'The last route table the gateway refused or did not confirm, until a later one is served (null: none). The tables before it keep serving.',
+        },
+      ),
     }),
     jobs: Type.Object({
       queued: count('Jobs waiting to run'),

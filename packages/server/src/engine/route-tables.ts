@@ -8,7 +8,13 @@
 // health change refreshes too (debounced: a burst of changes makes one table).
 import path from 'node:path';
 import { ENV_NAMES } from '@berth/sdk';
-import type { GatewayDriver, GatewayListeners, GatewayTable, HealthMonitor } from '../gateway/index.ts';
+import {
+  GatewayApplyError,
+  type GatewayDriver,
+  type GatewayListeners,
+  type GatewayTable,
+  type HealthMonitor,
+} from '../gateway/index.ts';
 import type { Logger } from '../logger.ts';
 import type { RuntimeDriver } from '../runtime/index.ts';
 import type { Store } from '../store/store.ts';
@@ -24,8 +30,19 @@ export interface RouteTables {
   start(): Promise<GatewayListeners>;
   /** The last table computed and its sequence (null before the first). */
   current(): { table: GatewayTable; seq: number } | null;
+  /** The last table the gateway refused or did not confirm, until one is applied again (a failed
+   *  refresh after a domains change is otherwise only in the log). */
+  lastFailure(): RouteTableFailure | null;
   /** Stops listening to health changes. */
   close(): void;
+}
+
+export interface RouteTableFailure {
+  /** When the apply failed (ms since the epoch). */
+  at: number;
+  seq: number;
+  /** The driver's message and, when it gave one, what the data plane said (`nginx -t`). */
+  message: string;
 }
 
 export interface RouteTablesDeps {
@@ -54,6 +71,7 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
   let seq = deps.firstSeq ?? Date.now();
   let last: { table: GatewayTable; seq: number } | null = null;
   let started = false;
+  let failure: RouteTableFailure | null = null;
 
   async function envs(): Promise<EnvServing[]> {
     const codes = await deps.appCodes();
@@ -166,7 +184,13 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
         const { table, seq: version } = await compute();
         if (!started) return;
         // With gateway workers this resolves once every worker serves the new table.
-        await deps.gateway.apply(table, version);
+        try {
+          await deps.gateway.apply(table, version);
+        } catch (err) {
+          failure = { at: Date.now(), seq: version, message: failureMessage(err) };
+          throw err;
+        }
+        failure = null;
         deps.health?.sync(table);
       });
     },
@@ -180,10 +204,18 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
       });
     },
     current: () => last,
+    lastFailure: () => failure,
     close() {
       clearTimeout(pending);
       unsubscribe?.();
     },
   };
   return tables;
+}
+
+/** An apply failure as one line of text: the error's message, then the data plane's own words. */
+function failureMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const detail = err instanceof GatewayApplyError && err.detail ? `: ${err.detail.trim()}` : '';
+  return `${err.message}${detail}`.slice(0, 2000);
 }

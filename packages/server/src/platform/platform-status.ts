@@ -28,6 +28,8 @@ export function createPlatformStatus(deps: {
     workers: () => number;
     running: () => number;
     seq: () => number;
+    /** The last table the gateway did not take, until one is served again. */
+    lastFailure: () => { at: number; seq: number; message: string } | null;
   };
   jobCounts: (failedSince: number) => Promise<JobCounts>;
   dataDir: DataDirMeter;
@@ -55,6 +57,7 @@ export function createPlatformStatus(deps: {
           workers: deps.gateway.workers(),
           running: deps.gateway.running(),
           table: deps.gateway.seq(),
+          lastFailure: failureOf(deps.gateway.lastFailure()),
         },
         jobs: { queued: jobs.queued, running: jobs.running, failedLastDay: jobs.failed },
         dataDir,
@@ -62,4 +65,10 @@ export function createPlatformStatus(deps: {
       };
     },
   };
+}
+
+function failureOf(
+  failure: { at: number; seq: number; message: string } | null,
+): PlatformStatus['gateway']['lastFailure'] {
+  return failure === null ? null : { at: failure.at, table: failure.seq, message: failure.message };
 }

@@ -185,6 +185,25 @@ function StatusView() {
                       workers: format.number(status.gateway.workers),
                     })}
               </Descriptions.Item>
+              {status.gateway.lastFailure ? (
+                <Descriptions.Item label={t('gatewayLastFailure')}>
+                  <div data-testid="status-gateway-failure">
+                    <Typography.Text type="danger">
+                      {t('gatewayFailedTable', {
+                        table: String(status.gateway.lastFailure.table),
+                        time: format.dateTime(status.gateway.lastFailure.at),
+                        serving: String(status.gateway.table),
+                      })}
+                    </Typography.Text>
+                    <Typography.Paragraph
+                      code
+                      style={{ whiteSpace: 'pre-wrap', marginTop: 8, marginBottom: 0 }}
+                    >
+                      {status.gateway.lastFailure.message}
+                    </Typography.Paragraph>
+                  </div>
+                </Descriptions.Item>
+              ) : null}
             </Descriptions>
           </Card>
         </Col>

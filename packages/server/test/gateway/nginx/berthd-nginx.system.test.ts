@@ -109,7 +109,13 @@ describe.skipIf(unavailable !== null)('berthd with BERTH_GATEWAY=nginx', () => {
       expect([prefix.mode & 0o777, prefix.uid, prefix.gid]).toEqual([0o750, 0, gateway.gid]);
     }
     const platform = await f.api('GET', '/api/v1/platform/status');
-    expect(platform.body.gateway).toEqual({ driver: 'nginx', workers: 1, running: 1, table: status.seq });
+    expect(platform.body.gateway).toEqual({
+      driver: 'nginx',
+      workers: 1,
+      running: 1,
+      table: status.seq,
+      lastFailure: null,
+    });
   }, 240_000);
 
   it('fails a deploy whose configuration nginx refuses, logs it, and keeps serving the last good one', async () => {
@@ -130,9 +136,16 @@ describe.skipIf(unavailable !== null)('berthd with BERTH_GATEWAY=nginx', () => {
     expect(f.t.berthd.gateway.status().seq).toBe(seqBefore);
     const refusal = lines.map((l) => JSON.parse(l)).find((l) => /nginx refused/.test(JSON.stringify(l)));
     expect(JSON.stringify(refusal)).toMatch(/this_is_not_a_directive/);
+    // Operators see it on the platform status, with nginx's own words, until a table is served.
+    const status = async () => (await f.api('GET', '/api/v1/platform/status')).body.gateway;
+    const failed = await status();
+    expect(failed.table).toBe(seqBefore);
+    expect(failed.lastFailure.table).toBeGreaterThan(seqBefore);
+    expect(failed.lastFailure.message).toMatch(/nginx refused.*this_is_not_a_directive/s);
     // The next table is good again: served.
     await f.deploy('ngapp', 'stag', await tinyApp({ text: 'after the refusal' }));
     expect((await f.get('/t/ngapp/')).text).toMatch(/^after the refusal v\d+$/);
+    expect((await status()).lastFailure).toBeNull();
   }, 240_000);
 });
 
