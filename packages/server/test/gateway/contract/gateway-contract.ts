@@ -447,13 +447,13 @@ export function gatewayContract(name: string, factory: ContractFactory, options:
     });
 
     it("relays an app's early 413 while the client is still sending its body", async () => {
-      // The app answers at once and reads the rest of the body away, as servers with a lingering
-      // close do. (An app that resets the connection instead races nginx's writing of the body:
-      // nginx may answer 502. The built-in gateway's own test covers that case, early-answers.test.ts;
-      // docs/nginx.md lists the difference.)
+      // The app answers at once and reads the rest of the body away on a connection it keeps open.
+      // (An app that closes the connection with the body unread, by `Connection: close` or a reset,
+      // races nginx's writing of the body: nginx may answer 502. The built-in gateway's own test
+      // covers that case, early-answers.test.ts; docs/nginx.md lists the difference.)
       const limited = await upstream('limited', (req, res) => {
         req.resume();
-        res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+        res.writeHead(413, { 'content-type': 'application/json' });
         res.end('{"error":{"code":"PAYLOAD_TOO_LARGE"}}');
       });
       await apply(
