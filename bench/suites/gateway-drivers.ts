@@ -33,7 +33,6 @@ import {
   alive,
   captureOutput,
   cmdline,
-  cpuMs,
   exited,
   freePort,
   onCleanup,
@@ -44,8 +43,16 @@ import {
   withChildren,
 } from '../lib/procs.ts';
 import { type Goal, proxyGoals, type SuiteResult, type Table } from '../lib/report.ts';
-import { count, median, ms, ratio, us } from '../lib/stats.ts';
-import { type WrkResult, wrk } from '../lib/wrk.ts';
+import { count, median, ms, ratio } from '../lib/stats.ts';
+import { wrk } from '../lib/wrk.ts';
+import {
+  interleaveWrk,
+  summariseWrk,
+  THROUGHPUT_COLUMNS,
+  throughputRow,
+  type WrkSeries,
+  type WrkTarget,
+} from '../lib/wrk-rounds.ts';
 import { nginxBinary } from './gateway.ts';
 
 const TABLE_SIZES = [1, 1_000, 10_000];
@@ -215,50 +222,20 @@ interface LoadRun {
   phases: PhaseResult[];
 }
 
-interface Throughput {
-  setup: string;
+/** One series of wrk runs over plain HTTP or HTTPS. */
+interface Throughput extends WrkSeries {
   scheme: 'http' | 'https';
-  connections: number;
-  runs: WrkResult[];
-  cpuUs: number[];
-}
-
-interface Target {
-  setup: string;
-  url: string;
-  pids: () => number[];
 }
 
 async function interleave(
-  targets: Target[],
+  targets: WrkTarget[],
   scheme: 'http' | 'https',
   connections: number,
   options: BenchOptions,
   progress: (line: string) => void,
 ): Promise<Throughput[]> {
-  const measured: Throughput[] = targets.map((t) => ({
-    setup: t.setup,
-    scheme,
-    connections,
-    runs: [],
-    cpuUs: [],
-  }));
-  const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
-  for (let round = 0; round < options.rounds; round++) {
-    for (const [i, target] of targets.entries()) {
-      const pids = target.pids();
-      const before = cpuOf(pids);
-      const result = await wrk(target.url, connections, options.seconds);
-      const used = cpuOf(pids) - before;
-      measured[i]!.runs.push(result);
-      measured[i]!.cpuUs.push(pids.length ? (used * 1000) / result.requests : Number.NaN);
-      progress(
-        `gateway-drivers: ${scheme} ${connections} conns, round ${round + 1}/${options.rounds}, ` +
-          `${target.setup}: ${count(result.rps)} req/s, p99 ${ms(result.p99ms)}`,
-      );
-    }
-  }
-  return measured;
+  const label = `gateway-drivers: ${scheme} ${connections} conns`;
+  return (await interleaveWrk(targets, connections, options, label, progress)).map((m) => ({ ...m, scheme }));
 }
 
 export async function gatewayDriversBenchmark(
@@ -338,13 +315,13 @@ export async function gatewayDriversBenchmark(
     stops.push(refTls.stop);
     const http = (port: number) => `http://127.0.0.1:${port}${APP_PATH}`;
     const httpsUrl = (port: number) => `https://${TLS_HOST}:${port}${APP_PATH}`;
-    const plainTargets: Target[] = [
+    const plainTargets: WrkTarget[] = [
       { setup: 'nginx', url: http(refPort), pids: () => withChildren(ref.pid) },
       { setup: 'nginx-same-work', url: http(sameWorkPort), pids: () => withChildren(sameWork.pid) },
       { setup: 'nginx-driver', url: http(nginxDriver.httpPort), pids: nginxDriver.pids },
       { setup: builtin.name, url: http(builtin.httpPort), pids: builtin.pids },
     ];
-    const tlsTargets: Target[] = [
+    const tlsTargets: WrkTarget[] = [
       { setup: 'nginx', url: httpsUrl(refTlsPort), pids: () => withChildren(refTls.pid) },
       { setup: 'nginx-driver', url: httpsUrl(nginxDriver.httpsPort), pids: nginxDriver.pids },
       { setup: builtin.name, url: httpsUrl(builtin.httpsPort), pids: builtin.pids },
@@ -430,16 +407,6 @@ export async function gatewayDriversBenchmark(
     for (const stopOne of stops.reverse()) await stopOne();
     await removeDir();
   }
-}
-
-function summarise(m: Throughput) {
-  return {
-    rps: median(m.runs.map((r) => r.rps)),
-    p50ms: median(m.runs.map((r) => r.p50ms)),
-    p99ms: median(m.runs.map((r) => r.p99ms)),
-    errors: m.runs.reduce((sum, r) => sum + r.errors, 0),
-    cpuUs: median(m.cpuUs),
-  };
 }
 
 function report(
@@ -554,37 +521,14 @@ function report(
   ) => {
     const table: Table = {
       title,
-      columns: [
-        'conns',
-        'setup',
-        'req/s',
-        'p50',
-        'p99',
-        'req/s vs nginx',
-        'p99 vs nginx',
-        'CPU/req',
-        'errors',
-        'runs (req/s)',
-      ],
+      columns: THROUGHPUT_COLUMNS,
       rows: [],
       notes,
     };
     for (const connections of connectionsList) {
-      const nginx = summarise(find(scheme, 'nginx', connections));
+      const nginx = summariseWrk(find(scheme, 'nginx', connections));
       for (const m of data.throughput.filter((t) => t.scheme === scheme && t.connections === connections)) {
-        const s = summarise(m);
-        table.rows.push([
-          String(connections),
-          m.setup,
-          count(s.rps),
-          ms(s.p50ms),
-          ms(s.p99ms),
-          ratio(s.rps / nginx.rps),
-          ratio(s.p99ms / nginx.p99ms),
-          us(s.cpuUs),
-          String(s.errors),
-          m.runs.map((r) => count(r.rps)).join(' / '),
-        ]);
+        table.rows.push(throughputRow(m, nginx));
       }
     }
     return table;
@@ -614,9 +558,9 @@ function report(
     ],
   );
   for (const connections of PLAIN_CONNECTIONS) {
-    const nginx = summarise(find('http', 'nginx', connections));
-    const sameWork = summarise(find('http', 'nginx-same-work', connections));
-    const driver = summarise(find('http', 'nginx-driver', connections));
+    const nginx = summariseWrk(find('http', 'nginx', connections));
+    const sameWork = summariseWrk(find('http', 'nginx-same-work', connections));
+    const driver = summariseWrk(find('http', 'nginx-driver', connections));
     plain.notes!.push(
       `${connections} conns: nginx-driver/nginx-same-work ${ratio(driver.rps / sameWork.rps)} req/s, ` +
         `${ratio(driver.p99ms / sameWork.p99ms)} p99; nginx-same-work/nginx ${ratio(sameWork.rps / nginx.rps)} req/s.`,

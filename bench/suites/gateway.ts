@@ -25,10 +25,8 @@ import type { BenchOptions } from '../lib/options.ts';
 import { nginxUpstreamPackage } from '../lib/packages.ts';
 import {
   captureOutput,
-  cpuMs,
   freePort,
   onCleanup,
-  rssBytes,
   StopWaiting,
   start,
   stop,
@@ -36,40 +34,24 @@ import {
   withChildren,
 } from '../lib/procs.ts';
 import { type Goal, proxyGoals, type SuiteResult, type Table } from '../lib/report.ts';
-import { count, mb, median, ms, ratio, us } from '../lib/stats.ts';
-import { type WrkResult, wrk } from '../lib/wrk.ts';
+import { count, mb, ms, ratio, us } from '../lib/stats.ts';
+import { wrk } from '../lib/wrk.ts';
+import {
+  interleaveWrk,
+  summariseWrk,
+  THROUGHPUT_COLUMNS,
+  throughputRow,
+  type WrkSeries,
+  type WrkTarget,
+} from '../lib/wrk-rounds.ts';
 
 const CONNECTIONS = [1, 50, 200];
 const TABLE_SIZES = [1, 1_000, 10_000];
 const SIZE_CONNECTIONS = 50;
 
-interface Target {
-  setup: string;
-  url: string;
-  /** The proxy's processes, whose CPU time is counted per request. */
-  pids: () => number[];
-}
-
-interface Measured {
-  setup: string;
-  connections: number;
+/** One series of wrk runs, at a route table size (0: the main comparison at 1 app). */
+interface Measured extends WrkSeries {
   apps: number;
-  runs: WrkResult[];
-  /** CPU time the proxy's processes used per request, in µs, per run. */
-  cpuUs: number[];
-  /** Resident memory of the proxy's processes after the last run, in bytes. */
-  rss: number;
-}
-
-function summarise(m: Measured) {
-  return {
-    rps: median(m.runs.map((r) => r.rps)),
-    p50ms: median(m.runs.map((r) => r.p50ms)),
-    p99ms: median(m.runs.map((r) => r.p99ms)),
-    errors: m.runs.reduce((sum, r) => sum + r.errors, 0),
-    cpuUs: median(m.cpuUs),
-    rss: m.rss,
-  };
 }
 
 /** Starts one of the bench's own servers (`bench/gateway/*.ts`) and waits for its "ready". */
@@ -99,39 +81,15 @@ function startGatewayServer(port: number, upstream: number, workers: number, app
   ]);
 }
 
-/** Runs each target once per round, in the same order every round. */
 async function interleave(
-  targets: Target[],
+  targets: WrkTarget[],
   connections: number,
   apps: number,
   options: BenchOptions,
   progress: (line: string) => void,
 ): Promise<Measured[]> {
-  const measured: Measured[] = targets.map((t) => ({
-    setup: t.setup,
-    connections,
-    apps,
-    runs: [],
-    cpuUs: [],
-    rss: Number.NaN,
-  }));
-  const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
-  for (let round = 0; round < options.rounds; round++) {
-    for (const [i, target] of targets.entries()) {
-      const pids = target.pids();
-      const before = cpuOf(pids);
-      const result = await wrk(target.url, connections, options.seconds);
-      const used = cpuOf(pids) - before;
-      measured[i]!.runs.push(result);
-      measured[i]!.cpuUs.push(pids.length ? (used * 1000) / result.requests : Number.NaN);
-      measured[i]!.rss = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
-      progress(
-        `gateway: ${apps} app(s), ${connections} conn(s), round ${round + 1}/${options.rounds}, ` +
-          `${target.setup}: ${count(result.rps)} req/s, p99 ${ms(result.p99ms)}`,
-      );
-    }
-  }
-  return measured;
+  const label = `gateway: ${apps} app(s), ${connections} conn(s)`;
+  return (await interleaveWrk(targets, connections, options, label, progress)).map((m) => ({ ...m, apps }));
 }
 
 /** Whether this berthd has the nginx gateway driver (BERTH_GATEWAY=nginx). */
@@ -278,7 +236,7 @@ export async function gatewayBenchmark(
 
     const main: Measured[] = [];
     for (const connections of CONNECTIONS) {
-      const targets: Target[] = [
+      const targets: WrkTarget[] = [
         { setup: 'direct', url: url(upstreamPort, 1), pids: upstreamPids },
         { setup: 'nginx', url: url(nginxPorts.get(1)!, 1), pids: () => withChildren(nginxPids.get(1)!) },
         ...(berthdUrl ? [{ setup: 'berthd', url: berthdUrl, pids: berthdPids }] : []),
@@ -296,7 +254,7 @@ export async function gatewayBenchmark(
     }
 
     // Table sizes: every size of both proxies in one interleaved sequence.
-    const sizeTargets: Target[] = [];
+    const sizeTargets: WrkTarget[] = [];
     for (const apps of TABLE_SIZES) {
       sizeTargets.push({
         setup: `nginx@${apps}`,
@@ -368,40 +326,17 @@ function report(
   ];
   const mainTable: Table = {
     title: `gateway: 1 app routed, fast upstream (nginx, 100 B), medians of ${options.rounds} interleaved ${options.seconds} s wrk runs`,
-    columns: [
-      'conns',
-      'setup',
-      'req/s',
-      'p50',
-      'p99',
-      'req/s vs nginx',
-      'p99 vs nginx',
-      'CPU/req',
-      'errors',
-      'runs (req/s)',
-    ],
+    columns: THROUGHPUT_COLUMNS,
     rows: [],
     notes,
   };
   const goals: Goal[] = [];
   for (const connections of CONNECTIONS) {
-    const nginx = summarise(find(main, 'nginx', connections, 1));
+    const nginx = summariseWrk(find(main, 'nginx', connections, 1));
     for (const setup of setups) {
       const m = find(main, setup, connections, 1);
-      const s = summarise(m);
-      const proxied = setup !== 'direct';
-      mainTable.rows.push([
-        String(connections),
-        setup,
-        count(s.rps),
-        ms(s.p50ms),
-        ms(s.p99ms),
-        proxied ? ratio(s.rps / nginx.rps) : '',
-        proxied ? ratio(s.p99ms / nginx.p99ms) : '',
-        us(s.cpuUs),
-        String(s.errors),
-        m.runs.map((r) => count(r.rps)).join(' / '),
-      ]);
+      const s = summariseWrk(m);
+      mainTable.rows.push(throughputRow(m, setup === 'direct' ? null : nginx));
       if (setup === 'berthd-nginx' && connections > 1) {
         // Issue 16: the nginx driver against hand-written nginx.
         goals.push(...proxyGoals('berthd-nginx/nginx', connections, s, nginx, { minRps: 0.95, maxP99: 1.2 }));
@@ -433,9 +368,9 @@ function report(
   };
   for (const apps of TABLE_SIZES) {
     for (const setup of ['nginx', 'berth-gw']) {
-      const s = summarise(find(sizes, setup, SIZE_CONNECTIONS, apps));
-      const nginx = summarise(find(sizes, 'nginx', SIZE_CONNECTIONS, apps));
-      const one = summarise(find(sizes, setup, SIZE_CONNECTIONS, 1));
+      const s = summariseWrk(find(sizes, setup, SIZE_CONNECTIONS, apps));
+      const nginx = summariseWrk(find(sizes, 'nginx', SIZE_CONNECTIONS, apps));
+      const one = summariseWrk(find(sizes, setup, SIZE_CONNECTIONS, 1));
       sizeTable.rows.push([
         count(apps),
         setup,
@@ -450,8 +385,8 @@ function report(
       ]);
     }
   }
-  const one = summarise(find(sizes, 'berth-gw', SIZE_CONNECTIONS, 1));
-  const most = summarise(find(sizes, 'berth-gw', SIZE_CONNECTIONS, 10_000));
+  const one = summariseWrk(find(sizes, 'berth-gw', SIZE_CONNECTIONS, 1));
+  const most = summariseWrk(find(sizes, 'berth-gw', SIZE_CONNECTIONS, 10_000));
   goals.push({
     name: 'berth-gw req/s with 10,000 apps vs 1 app (flat: ≥ 0.9)',
     kind: 'min',
