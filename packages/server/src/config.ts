@@ -331,6 +331,11 @@ export interface NginxConfig {
   workerProcesses: number | 'auto';
   /** berthd's nginx directory: `{dataDir}/nginx` (pid file, configurations, logs). */
   prefix: string;
+  /** Instances changed without a reload, through the Lua module (BERTH_NGINX_DYNAMIC_UPSTREAMS):
+   *  `auto` uses it when the module is installed and nginx is berthd's own; `on` requires it. */
+  dynamicUpstreams: 'auto' | 'on' | 'off';
+  /** Where nginx's dynamic modules are (BERTH_NGINX_MODULES_DIR): the Lua module and its kit. */
+  modulesDir: string;
 }
 
 export const GATEWAY_DRIVERS = ['builtin', 'nginx'] as const;
@@ -359,7 +364,23 @@ function nginxSettings(env: Env, cwd: string, dataDir: string, workers: number |
   }
   const binary = env['BERTH_NGINX_BINARY']?.trim() || '/usr/sbin/nginx';
   const systemConfig = env['BERTH_NGINX_CONFIG']?.trim() || '/etc/nginx/nginx.conf';
+  const dynamic = (env['BERTH_NGINX_DYNAMIC_UPSTREAMS'] ?? '').trim().toLowerCase() || 'auto';
+  if (dynamic !== 'auto' && dynamic !== 'on' && dynamic !== 'off') {
+    throw new ConfigError(
+      'BERTH_NGINX_DYNAMIC_UPSTREAMS',
+      `"${dynamic}" is not a choice (use auto, on or off)`,
+    );
+  }
+  if (dynamic === 'on' && mode === 'system') {
+    throw new ConfigError(
+      'BERTH_NGINX_DYNAMIC_UPSTREAMS',
+      "on needs berthd's own nginx (BERTH_NGINX_MODE=own): a system nginx loads its own modules",
+    );
+  }
+  const modulesDir = env['BERTH_NGINX_MODULES_DIR']?.trim() || '/usr/lib/nginx/modules';
   return {
+    dynamicUpstreams: dynamic,
+    modulesDir: path.resolve(cwd, modulesDir),
     binary: path.resolve(cwd, binary),
     mode,
     systemConfig: path.resolve(cwd, systemConfig),

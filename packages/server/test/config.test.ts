@@ -147,7 +147,26 @@ describe('nginx gateway settings', () => {
       systemConfig: '/etc/nginx/nginx.conf',
       workerProcesses: 'auto',
       prefix: '/var/lib/berth/nginx',
+      dynamicUpstreams: 'auto',
+      modulesDir: '/usr/lib/nginx/modules',
     });
+  });
+
+  it('reads BERTH_NGINX_DYNAMIC_UPSTREAMS and the modules directory, and refuses what cannot work', () => {
+    const config = loadConfig(
+      { BERTH_GATEWAY: 'nginx', BERTH_NGINX_DYNAMIC_UPSTREAMS: 'Off', BERTH_NGINX_MODULES_DIR: 'mods' },
+      '/srv',
+    );
+    expect(config.gateway.nginx).toMatchObject({ dynamicUpstreams: 'off', modulesDir: '/srv/mods' });
+    expect(() =>
+      loadConfig({ BERTH_GATEWAY: 'nginx', BERTH_NGINX_DYNAMIC_UPSTREAMS: 'yes' }, '/srv'),
+    ).toThrow(/BERTH_NGINX_DYNAMIC_UPSTREAMS.*auto, on or off/);
+    expect(() =>
+      loadConfig(
+        { BERTH_GATEWAY: 'nginx', BERTH_NGINX_MODE: 'system', BERTH_NGINX_DYNAMIC_UPSTREAMS: 'on' },
+        '/srv',
+      ),
+    ).toThrow(/BERTH_NGINX_DYNAMIC_UPSTREAMS.*own nginx/);
   });
 
   it('reads the mode, the system config, the binary and the workers', () => {

@@ -7,6 +7,7 @@
 // configuration carries the platform secret).
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
 import type { GatewayDriver } from '../driver.ts';
@@ -32,6 +33,22 @@ export function freePort(host: string): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The modules dynamic upstreams load (Debian's libnginx-mod-http-lua and the kit it needs). */
+export const LUA_MODULES = ['ndk_http_module.so', 'ngx_http_lua_module.so'] as const;
+
+/** The modules to load for dynamic upstreams, or undefined when they are off (or `auto` and not
+ *  installed). Throws when they are `on` and a module is missing. */
+export function dynamicUpstreamModules(settings: Config['gateway']['nginx']): string[] | undefined {
+  if (settings.dynamicUpstreams === 'off' || settings.mode === 'system') return undefined;
+  const modules = LUA_MODULES.map((name) => path.join(settings.modulesDir, name));
+  const missing = modules.filter((m) => !fs.existsSync(m));
+  if (missing.length === 0) return modules;
+  if (settings.dynamicUpstreams === 'auto') return undefined;
+  throw new Error(
+    `BERTH_NGINX_DYNAMIC_UPSTREAMS=on: ${missing.join(', ')} not found (install Debian's libnginx-mod-http-lua, or set BERTH_NGINX_MODULES_DIR)`,
+  );
 }
 
 async function concretePort(host: string, port: number): Promise<number> {
@@ -60,6 +77,13 @@ export async function createNginxParts(
     // config.ts refuses it already; here for callers that build a Config by hand.
     throw new Error('BERTH_TRUST_PROXY=true cannot be expressed with the nginx gateway');
   }
+  const modules = dynamicUpstreamModules(settings);
+  logger.info(
+    { dynamicUpstreams: modules !== undefined },
+    modules !== undefined
+      ? 'nginx: dynamic upstreams (instances change without a reload)'
+      : 'nginx: static upstreams (every change of instances is a reload)',
+  );
   return createNginxDriver({
     logger,
     prefix: settings.prefix,
@@ -68,6 +92,7 @@ export async function createNginxParts(
     binary: settings.binary,
     system: settings.mode === 'system' ? { configFile: settings.systemConfig } : undefined,
     ...(options.mangleConfig ? { mangleConfig: options.mangleConfig } : {}),
+    dynamicUpstreams: modules === undefined ? undefined : { modules },
     render: {
       workerProcesses: settings.workerProcesses,
       user: options.user === undefined ? undefined : { name: options.user.name, group: options.user.name },

@@ -9,6 +9,11 @@
 // `current` link at it (a rename: atomic), SIGHUP the master, then confirm: the control socket
 // answers `seq` on fresh connections once the new workers serve (timeout: the link goes back to
 // the last good configuration and the apply fails). The last few good directories are kept.
+//
+// With dynamic upstreams (render-lua.ts) a table whose configuration, apart from which instances
+// serve, is the one served, is applied without a reload: the driver writes the servers to the data
+// file the master loads on (re)start and sends them to the workers' shared dictionary through the
+// control socket. Any other table, or a data update that fails, takes the reload path.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,13 +36,22 @@ import {
   isNginxChild,
   masterPid,
   type NginxCommand,
+  putUpstreams,
   runNginx,
   startMaster,
   stillAccepting,
   testConfig,
   workerPids,
 } from './nginx-process.ts';
-import { HTTP_INCLUDE, MAIN_CONFIG, renderNginxConfig, TEST_CONFIG } from './render.ts';
+import {
+  DATA_FILES,
+  HTTP_INCLUDE,
+  MAIN_CONFIG,
+  type RenderedFile,
+  renderNginxConfig,
+  TEST_CONFIG,
+  UPSTREAM_DATA,
+} from './render.ts';
 import type { NginxListen, NginxRenderSettings } from './render-settings.ts';
 
 export interface NginxDriverOptions {
@@ -71,8 +85,12 @@ export interface NginxDriverOptions {
    * configuration, and reloads with `nginx -s reload`. It never starts or stops that nginx.
    */
   system?: { configFile?: string } | undefined;
-  /** Test hook: rewrites the rendered nginx.conf before `nginx -t` (to force a broken one). */
+  /** Test hook: rewrites the rendered nginx.conf before `nginx -t` (to force a broken one); a
+   *  rewritten one is a new configuration, so a table that changes only servers is reloaded too. */
   mangleConfig?: (text: string) => string;
+  /** Dynamic upstreams (berthd's own nginx only): the module files nginx loads for them
+   *  (`load_module`), e.g. Debian's ndk_http_module.so and ngx_http_lua_module.so. */
+  dynamicUpstreams?: { modules: readonly string[] } | undefined;
 }
 
 interface Paths {
@@ -81,6 +99,7 @@ interface Paths {
   confRoot: string;
   controlSocket: string;
   accessLog: string;
+  upstreamData: string;
 }
 
 function pathsOf(prefix: string): Paths {
@@ -90,6 +109,7 @@ function pathsOf(prefix: string): Paths {
     confRoot: path.join(prefix, 'conf'),
     controlSocket: path.join(prefix, 'control.sock'),
     accessLog: path.join(prefix, 'logs', 'access.json'),
+    upstreamData: path.join(prefix, 'upstreams.txt'),
   };
 }
 
@@ -102,11 +122,20 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
   const applyTimeoutMs = options.applyTimeoutMs ?? 60_000;
   const keepConfigs = options.keepConfigs ?? 2;
   const listeners: GatewayListeners = { http: options.listen, https: options.https };
+  if (options.dynamicUpstreams !== undefined && options.system !== undefined) {
+    throw new Error("dynamic upstreams need berthd's own nginx, not a system nginx");
+  }
+  const dynamic =
+    options.dynamicUpstreams === undefined
+      ? undefined
+      : { modules: options.dynamicUpstreams.modules, dataFile: paths.upstreamData };
 
   let pid: number | null = null;
   let seq = -1;
   /** The control answer of the configuration served (`{seq} {directory}`). */
   let served: string | null = null;
+  /** The digest of the served configuration's structure (its files but the data files). */
+  let servedStructure: string | null = null;
   let started = false;
   let closed = false;
   let supervisor: NodeJS.Timeout | null = null;
@@ -139,8 +168,15 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
     fs.renameSync(temp, paths.current);
   };
 
-  /** Renders and tests a configuration in a new directory; returns the directory's name. */
-  const prepare = async (table: GatewayTable, nextSeq: number): Promise<string> => {
+  interface Rendered {
+    name: string;
+    files: Map<string, RenderedFile>;
+    /** Digest of every file but the data files. */
+    structure: string;
+  }
+
+  /** Checks and renders a table into the files of a configuration directory `conf/{name}`. */
+  const render = (table: GatewayTable, nextSeq: number): Rendered => {
     try {
       checkGatewayTable(table);
     } catch (error) {
@@ -156,13 +192,12 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       }
     }
     const name = `${nextSeq}-${crypto.randomBytes(4).toString('hex')}`;
-    const dir = path.join(paths.confRoot, name);
-    let files: ReturnType<typeof renderNginxConfig>;
+    let files: Map<string, RenderedFile>;
     try {
       files = renderNginxConfig(table, {
         ...options.render,
         prefix,
-        confDir: dir,
+        confDir: path.join(paths.confRoot, name),
         listen: options.listen,
         https: options.https,
         controlSocket: paths.controlSocket,
@@ -170,26 +205,78 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
         seq: nextSeq,
         controlToken: `${nextSeq} ${name}`,
         mode: systemConfig === null ? 'own' : 'system',
+        dynamicUpstreams: dynamic,
       });
     } catch (error) {
       throw new GatewayApplyError((error as Error).message);
     }
+    const mangled = files.get(mangledFile);
+    if (mangled !== undefined && options.mangleConfig !== undefined) {
+      files.set(mangledFile, { ...mangled, content: options.mangleConfig(mangled.content) });
+    }
+    const digest = crypto.createHash('sha256');
+    for (const relative of [...files.keys()].sort()) {
+      if (DATA_FILES.includes(relative)) continue;
+      // The directory's own name appears in the files (includes): the structure is what is left.
+      digest.update(`${relative}\0${files.get(relative)!.content.replaceAll(name, '@')}\0`);
+    }
+    return { name, files, structure: digest.digest('hex') };
+  };
+
+  /** Writes a rendered configuration and has nginx test it (refused: the directory is removed). */
+  const prepare = async ({ name, files }: Rendered, nextSeq: number): Promise<void> => {
+    const dir = path.join(paths.confRoot, name);
     fs.mkdirSync(dir, { mode: 0o755 });
     for (const [relative, file] of files) {
       const target = path.join(dir, relative);
       fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
-      const content =
-        relative === mangledFile && options.mangleConfig !== undefined
-          ? options.mangleConfig(file.content)
-          : file.content;
-      fs.writeFileSync(target, content, { mode: file.mode, flag: 'wx' });
+      fs.writeFileSync(target, file.content, { mode: file.mode, flag: 'wx' });
     }
     const refused = await testConfig(command, path.join(dir, entryFile));
     if (refused !== null) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw new GatewayApplyError(`nginx refused the configuration of table ${nextSeq}`, refused);
     }
-    return name;
+  };
+
+  /** The data file the master loads (dynamic upstreams): replaced whole (a rename). */
+  const readData = (): string | null => {
+    try {
+      return fs.readFileSync(paths.upstreamData, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const writeData = (content: string): void => {
+    const temp = `${paths.upstreamData}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, content, { mode: 0o600 });
+    fs.renameSync(temp, paths.upstreamData);
+  };
+
+  /** Sends the servers to the workers; throws when they do not hold `nextSeq` afterwards. */
+  const sendData = async (content: string, nextSeq: number): Promise<void> => {
+    const answer = await putUpstreams(paths.controlSocket, content);
+    if (answer.seq !== String(nextSeq)) {
+      throw new GatewayApplyError(
+        `nginx did not take the upstreams of table ${nextSeq}`,
+        answer.error ?? `it holds ${answer.seq}`,
+      );
+    }
+  };
+
+  /** A table that changes only which instances serve: no reload. */
+  const applyData = async (rendered: Rendered, nextSeq: number): Promise<void> => {
+    const content = rendered.files.get(UPSTREAM_DATA)!.content;
+    const previous = readData();
+    writeData(content);
+    try {
+      await sendData(content, nextSeq);
+    } catch (error) {
+      if (previous !== null) writeData(previous);
+      throw error;
+    }
+    seq = nextSeq;
+    log.debug({ seq: nextSeq }, 'nginx serves the table (upstreams only)');
   };
 
   /** Points `current` at `conf/{name}` (rename over the old link: atomic); returns the old target. */
@@ -274,10 +361,24 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
   };
 
   const doApply = async (table: GatewayTable, nextSeq: number): Promise<void> => {
+    const rendered = render(table, nextSeq);
+    if (dynamic !== undefined && rendered.structure === servedStructure && pid !== null && running(pid)) {
+      try {
+        await applyData(rendered, nextSeq);
+        return;
+      } catch (error) {
+        log.warn({ err: error, seq: nextSeq }, 'nginx did not take the upstreams; reloading instead');
+      }
+    }
     let oldWorkers: number[] = [];
-    const name = await prepare(table, nextSeq);
+    const { name } = rendered;
+    await prepare(rendered, nextSeq);
     const previous = switchTo(name);
+    const data = rendered.files.get(UPSTREAM_DATA)?.content;
+    const previousData = data === undefined ? null : readData();
     try {
+      // The master loads the data file when it starts or reloads.
+      if (data !== undefined) writeData(data);
       if (systemConfig !== null) await reloadSystem(systemConfig);
       else {
         const master = pid !== null && running(pid) ? pid : null;
@@ -294,14 +395,23 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       }
     } catch (error) {
       // The link goes back to the configuration nginx serves (a master that could not load the new
-      // one keeps its old one); the refused directory is removed.
+      // one keeps its old one); the refused directory is removed. The workers get the servers they
+      // had (a master that began the reload loaded the new ones).
       if (previous !== null) pointAt(previous);
+      if (data !== undefined && previousData !== null) {
+        writeData(previousData);
+        if (pid !== null && running(pid)) {
+          const restored = await putUpstreams(paths.controlSocket, previousData);
+          if (restored.error !== null) log.error({ error: restored.error }, 'nginx: upstreams not restored');
+        }
+      }
       fs.rmSync(path.join(paths.confRoot, name), { recursive: true, force: true });
       if (error instanceof GatewayApplyError) throw error;
       throw new GatewayApplyError(`nginx could not serve table ${nextSeq}`, (error as Error).message);
     }
     seq = nextSeq;
     served = `${nextSeq} ${name}`;
+    servedStructure = rendered.structure;
     prune();
     log.info({ seq: nextSeq, config: name }, 'nginx serves the table');
   };

@@ -139,6 +139,49 @@ export function askSeq(socketPath: string, timeoutMs = 2_000): Promise<string | 
   });
 }
 
+/** PUT /upstreams on the control socket (dynamic upstreams): the sequence the workers now hold,
+ *  or null with why not. */
+export function putUpstreams(
+  socketPath: string,
+  body: string,
+  timeoutMs = 10_000,
+): Promise<{ seq: string | null; error: string | null }> {
+  return new Promise((resolve) => {
+    const req = http.request(
+      {
+        socketPath,
+        path: '/upstreams',
+        method: 'PUT',
+        agent: false,
+        headers: {
+          connection: 'close',
+          'content-type': 'text/plain',
+          'content-length': Buffer.byteLength(body),
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () =>
+          resolve(
+            res.statusCode === 200
+              ? { seq: text.trim(), error: null }
+              : { seq: null, error: `${res.statusCode}: ${text.trim().slice(0, 200)}` },
+          ),
+        );
+        res.on('error', (error) => resolve({ seq: null, error: error.message }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (error) => resolve({ seq: null, error: error.message }));
+    req.end(body);
+  });
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

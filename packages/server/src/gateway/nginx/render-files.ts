@@ -12,3 +12,10 @@ export const SERVER_INCLUDE = 'server-common.conf';
 export const ERRORS_INCLUDE = 'errors.conf';
 /** Included by every location: the headers every answer carries. */
 export const HEADERS_INCLUDE = 'headers.conf';
+/** Included by the control listener: its answer, the one part that changes with every apply. */
+export const CONTROL_INCLUDE = 'control.conf';
+/** With dynamic upstreams: the servers of this table's dynamic blocks (render-lua.ts). */
+export const UPSTREAM_DATA = 'upstreams.txt';
+/** The files that are not the configuration's structure: a table that changes only these is
+ *  served without a reload when upstreams are dynamic. */
+export const DATA_FILES: readonly string[] = [CONTROL_INCLUDE, UPSTREAM_DATA];

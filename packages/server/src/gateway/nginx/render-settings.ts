@@ -54,4 +54,7 @@ export interface NginxRenderSettings {
   platformSecret?: { header: string; value: string } | undefined;
   /** Client request header timeout in ms (default 60 s). */
   clientHeaderTimeoutMs?: number;
+  /** Dynamic upstreams (render-lua.ts), berthd's own nginx only: the modules to load (absolute
+   *  paths: the Lua module and the kit it needs) and the data file the master loads. */
+  dynamicUpstreams?: { modules: readonly string[]; dataFile: string } | undefined;
 }

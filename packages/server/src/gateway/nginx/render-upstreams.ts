@@ -1,59 +1,121 @@
-// Upstream blocks and certificate files of a rendered nginx configuration: one upstream block per
-// distinct set of servers of an app environment (weights, backup, down, passive failure handling,
-// keepalive), named from a digest; each TLS certificate and key in a file of its own (keys 0600).
-import type { GatewayRoute, GatewayTable, TlsCertificate } from '../route-model.ts';
+// Upstream blocks and certificate files of a rendered nginx configuration: one upstream block
+// per distinct set of servers of an app environment (weights, backup, down, passive failure
+// handling, keepalive), named from a digest; each TLS certificate and key in a file of its own
+// (keys 0600). With dynamic upstreams (render-lua.ts) an app environment's block names no server
+// and keeps its name across tables: its servers are data, and a new set of them is no new
+// configuration.
+import net from 'node:net';
+import type {
+  GatewayRoute,
+  GatewayTable,
+  TlsCertificate,
+  UpstreamServer as Upstream,
+} from '../route-model.ts';
 import { address, NginxRenderError, safeName } from './nginx-syntax.ts';
 import type { RenderedFile } from './render-errors.ts';
+import { balancerLine, type DynamicPeer } from './render-lua.ts';
 import type { NginxRenderSettings } from './render-settings.ts';
 
 export interface Upstreams {
   text: string[];
   nameOf(route: GatewayRoute): string | null;
+  /** The servers of the dynamic blocks, by block name (empty without dynamic upstreams). */
+  data: Record<string, DynamicPeer[]>;
+}
+
+function serverLines(upstreams: readonly Upstream[]): string[] {
+  const live = upstreams.filter((u) => u.down !== true);
+  const servers = upstreams.map((u) => {
+    const options = [
+      u.weight !== undefined && u.weight !== 1 ? ` weight=${u.weight}` : '',
+      u.backup === true ? ' backup' : ' max_fails=1 fail_timeout=10s',
+      u.down === true ? ' down' : '',
+    ];
+    return `server ${address(u.host, u.port)}${options.join('')}; # ${safeName('i', u.id)}`;
+  });
+  // nginx needs a primary server: when every primary is down, backups serve as primaries.
+  return live.every((u) => u.backup === true) ? servers.map((s) => s.replace(' backup', '')) : servers;
+}
+
+/** The balancer's data for a set of servers: the live ones; backups become primaries when no
+ *  primary is live (as in a static block). */
+function peersOf(upstreams: readonly Upstream[]): DynamicPeer[] {
+  const live = upstreams.filter((u) => u.down !== true);
+  const onlyBackups = live.every((u) => u.backup === true);
+  return live.map((u) => {
+    address(u.host, u.port);
+    return { host: u.host, port: u.port, weight: u.weight ?? 1, backup: !onlyBackups && u.backup === true };
+  });
+}
+
+interface Candidate {
+  route: GatewayRoute;
+  label: string;
+  servers: string[];
+  upstreams: readonly Upstream[] | null;
 }
 
 export function upstreamBlocks(table: GatewayTable, settings: NginxRenderSettings): Upstreams {
   const keepalive = settings.upstreamKeepalive ?? 64;
-  const byKey = new Map<string, string>();
+  const dynamic = settings.dynamicUpstreams !== undefined;
+  const candidates: Candidate[] = [];
   const byRoute = new Map<string, string | null>();
-  const text: string[] = [];
   for (const route of table.routes) {
     const target = route.target;
-    let servers: string[];
-    let label: string;
     if (target.kind === 'proxy') {
-      const live = target.upstreams.filter((u) => u.down !== true);
-      if (live.length === 0) {
+      if (!target.upstreams.some((u) => u.down !== true)) {
         byRoute.set(route.id, null);
         continue;
       }
-      servers = target.upstreams.map((u) => {
-        const options = [
-          u.weight !== undefined && u.weight !== 1 ? ` weight=${u.weight}` : '',
-          u.backup === true ? ' backup' : ' max_fails=1 fail_timeout=10s',
-          u.down === true ? ' down' : '',
-        ];
-        return `server ${address(u.host, u.port)}${options.join('')}; # ${safeName('i', u.id)}`;
-      });
-      // nginx needs a primary server: when every primary is down, backups serve as primaries.
-      if (live.every((u) => u.backup === true)) servers = servers.map((s) => s.replace(' backup', ''));
-      label = route.app === undefined ? 'route' : `${route.app.code}_${route.app.env}`;
+      const label = route.app === undefined ? 'route' : `${route.app.code}_${route.app.env}`;
+      candidates.push({ route, label, servers: serverLines(target.upstreams), upstreams: target.upstreams });
     } else if (target.kind === 'platform') {
-      servers = [`server ${address(target.host, target.port)};`];
-      label = 'platform';
+      candidates.push({
+        route,
+        label: 'platform',
+        servers: [`server ${address(target.host, target.port)};`],
+        upstreams: null,
+      });
+    }
+  }
+  // Dynamic blocks are named from what does not change with the servers: the app environment, or
+  // the route when routes of one label have different servers. Addresses must be IP addresses (the
+  // balancer does not resolve names): a set with a host name gets a static block.
+  const uniform = new Map<string, string | false>();
+  for (const c of candidates) {
+    const key = c.servers.join('\n');
+    const seen = uniform.get(c.label);
+    uniform.set(c.label, seen === undefined || seen === key ? key : false);
+  }
+  const text: string[] = [];
+  const data: Record<string, DynamicPeer[]> = {};
+  const named = new Set<string>();
+  for (const c of candidates) {
+    const ips = c.upstreams !== null && c.upstreams.every((u) => net.isIP(u.host) !== 0);
+    let name: string;
+    let block: string[];
+    if (dynamic && ips && c.upstreams !== null) {
+      name =
+        uniform.get(c.label) === false
+          ? safeName('u', c.label, `dynamic\n${c.label}\n${c.route.id}`)
+          : safeName('u', c.label, `dynamic\n${c.label}`);
+      block = [
+        'server 0.0.0.1:1; # never used: the balancer picks the server (render-lua.ts)',
+        balancerLine(name),
+      ];
+      data[name] = peersOf(c.upstreams);
     } else {
-      continue;
+      name = safeName('u', c.label, `${c.label}\n${c.servers.join('\n')}`);
+      block = c.servers;
     }
-    const key = `${label}\n${servers.join('\n')}`;
-    let name = byKey.get(key);
-    if (name === undefined) {
-      name = safeName('u', label, key);
-      byKey.set(key, name);
-      text.push(`upstream ${name} {\n  ${servers.join('\n  ')}\n  keepalive ${keepalive};\n}`);
-    }
-    byRoute.set(route.id, name);
+    byRoute.set(c.route.id, name);
+    if (named.has(name)) continue;
+    named.add(name);
+    text.push(`upstream ${name} {\n  ${block.join('\n  ')}\n  keepalive ${keepalive};\n}`);
   }
   return {
     text,
+    data,
     nameOf: (route) => byRoute.get(route.id) ?? null,
   };
 }

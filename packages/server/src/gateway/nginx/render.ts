@@ -13,6 +13,7 @@ import type { GatewayTable } from '../route-model.ts';
 import { address, addressRange, literalPath, NginxRenderError, quote, regexLiteral } from './nginx-syntax.ts';
 import { ERROR_URI, errorFiles, errorMaps, errorServerLines, type RenderedFile } from './render-errors.ts';
 import {
+  CONTROL_INCLUDE,
   ERRORS_INCLUDE,
   HEADERS_INCLUDE,
   HTTP_INCLUDE,
@@ -20,13 +21,15 @@ import {
   PROXY_INCLUDE,
   SERVER_INCLUDE,
   TEST_CONFIG,
+  UPSTREAM_DATA,
 } from './render-files.ts';
+import { BALANCER_FILE, BALANCER_LUA, controlLines, luaHttpLines, upstreamData } from './render-lua.ts';
 import { serverBlocks } from './render-servers.ts';
 import type { NginxListen, NginxRenderSettings } from './render-settings.ts';
 import { certificateFiles, upstreamBlocks } from './render-upstreams.ts';
 
 export type { RenderedFile } from './render-errors.ts';
-export { HTTP_INCLUDE, MAIN_CONFIG, TEST_CONFIG } from './render-files.ts';
+export { DATA_FILES, HTTP_INCLUDE, MAIN_CONFIG, TEST_CONFIG, UPSTREAM_DATA } from './render-files.ts';
 
 /** A main configuration around http.conf, for `nginx -t` of what a system nginx will include. */
 function testConfig(settings: NginxRenderSettings): string {
@@ -53,8 +56,25 @@ export function renderNginxConfig(
       throw new NginxRenderError(`${route.id}: ${ERROR_URI} is the gateway's own`);
     }
   }
+  const dynamic = settings.dynamicUpstreams;
+  if (dynamic !== undefined && settings.mode === 'system') {
+    throw new NginxRenderError(
+      "dynamic upstreams need berthd's own nginx (a system nginx loads its own modules)",
+    );
+  }
   const files = new Map<string, RenderedFile>();
   const upstreams = upstreamBlocks(table, settings);
+  let lua: string[] = [];
+  if (dynamic !== undefined) {
+    const data = upstreamData(settings.seq, upstreams.data);
+    files.set(UPSTREAM_DATA, { content: data, mode: 0o600 });
+    files.set(BALANCER_FILE, { content: BALANCER_LUA, mode: 0o644 });
+    lua = luaHttpLines(settings.confDir, dynamic.dataFile, Buffer.byteLength(data));
+  }
+  files.set(CONTROL_INCLUDE, {
+    content: `location = /seq { default_type text/plain; return 200 "${controlAnswer(settings)}"; }\n`,
+    mode: 0o644,
+  });
   const certs = certificateFiles(table.certificates ?? []);
   for (const [name, file] of certs.files) files.set(name, file);
   for (const [name, file] of errorFiles()) files.set(name, file);
@@ -73,7 +93,7 @@ export function renderNginxConfig(
     mode: 0o644,
   });
   const servers = serverBlocks(table, settings, upstreams.nameOf, certs.pathsOf);
-  const http = httpBody(settings, upstreams.text, servers);
+  const http = httpBody(settings, upstreams.text, servers, lua);
   if (settings.mode === 'system') {
     // A system nginx includes http.conf inside its own http block; test.conf wraps it for nginx -t.
     files.set(HTTP_INCLUDE, { content: http, mode: 0o644 });
@@ -114,9 +134,10 @@ function checkedSettings(settings: NginxRenderSettings) {
 function mainConfig(settings: NginxRenderSettings, http: string): string {
   const p = settings.prefix;
   const { workers, user } = checkedSettings(settings);
-  return `# Rendered by berthd (gateway/nginx/render.ts) for table ${settings.seq}. Do not edit: berthd
-# replaces it at the next apply.
-${user === undefined ? '' : `user ${user.name}${user.group === undefined ? '' : ` ${user.group}`};\n`}worker_processes ${workers};
+  const modules = (settings.dynamicUpstreams?.modules ?? []).map((m) => `load_module ${literalPath(m)};\n`);
+  return `# Rendered by berthd (gateway/nginx/render.ts). Do not edit: berthd replaces it at the next
+# apply.
+${modules.join('')}${user === undefined ? '' : `user ${user.name}${user.group === undefined ? '' : ` ${user.group}`};\n`}worker_processes ${workers};
 pid ${literalPath(`${p}/nginx.pid`)};
 error_log ${literalPath(`${p}/logs/error.log`)} warn;
 worker_shutdown_timeout 60s;
@@ -186,7 +207,12 @@ export function controlAnswer(settings: Pick<NginxRenderSettings, 'seq' | 'contr
 }
 
 /** What berthd adds to an http block: variables (maps), the log format, upstreams, servers. */
-function httpBody(settings: NginxRenderSettings, upstreams: string[], servers: string[]): string {
+function httpBody(
+  settings: NginxRenderSettings,
+  upstreams: string[],
+  servers: string[],
+  lua: readonly string[],
+): string {
   const { trusted } = checkedSettings(settings);
   const cookieNames = PLATFORM_COOKIE_NAMES.map(regexLiteral).join('|');
   const cookieStages: string[] = [
@@ -208,7 +234,8 @@ function httpBody(settings: NginxRenderSettings, upstreams: string[], servers: s
       '}',
     );
   }
-  return `# berthd's part of the http block (gateway/nginx/render.ts), table ${settings.seq}.
+  const dynamic = lua.length > 0;
+  return `# berthd's part of the http block (gateway/nginx/render.ts).
 # "$" where nginx would expand a variable.
 geo $berth_dollar { default "$"; }
 ${clientVariables(trusted)}# The raw request URI after $berth_strip, the prefix a stripping proxy route sets only when
@@ -230,8 +257,8 @@ log_format berth escape=json '{"time":"$time_iso8601","route":"$berth_route","ap
   '"env":"$berth_env","method":"$request_method","url":"$request_uri","status":$status,'
   '"bytes":$body_bytes_sent,"s":$request_time,"upstream":"$upstream_addr","reqId":"$berth_request_id"}';
 
-${upstreams.map((u) => `${u}\n`).join('')}
-# The control listener: berthd asks it which table the workers serve.
+${dynamic ? `# Dynamic upstreams (render-lua.ts).\n${lua.join('\n')}\n\n` : ''}${upstreams.map((u) => `${u}\n`).join('')}
+# The control listener: berthd asks it which table the workers serve${dynamic ? " and replaces\n# the dynamic upstreams' servers" : ''}.
 server {
   listen ${quote(`unix:${settings.controlSocket}`)};
   access_log off;
@@ -239,8 +266,14 @@ server {
   # a table without stripping routes would leave unknown (every other request leaves them empty).
   set $berth_strip "";
   set $berth_forwarded_prefix "";
-  location = /seq { default_type text/plain; return 200 "${controlAnswer(settings)}"; }
-  location / { return 404; }
+  include ${quote(`${settings.confDir}/${CONTROL_INCLUDE}`)};
+${
+  dynamic
+    ? controlLines()
+        .map((l) => `  ${l}\n`)
+        .join('')
+    : ''
+}  location / { return 404; }
 }
 
 ${servers.join('\n\n')}

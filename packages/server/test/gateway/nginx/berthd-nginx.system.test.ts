@@ -4,6 +4,7 @@
 // deploy visibly and the serving configuration stays; kill -9 of berthd while an app is polled:
 // every poll is answered, the next berthd adopts the same nginx master and a deploy is served; with
 // BERTH_SHARED_ORIGIN the console and API behind nginx, believing the address nginx vouches for.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -107,6 +108,17 @@ describe.skipIf(unavailable !== null)('berthd with BERTH_GATEWAY=nginx', () => {
       expect(uidOf(workers[0]!)).toBe(gateway.uid);
       const prefix = fs.statSync(berthd.config.gateway.nginx.prefix);
       expect([prefix.mode & 0o777, prefix.uid, prefix.gid]).toEqual([0o750, 0, gateway.gid]);
+      // Another identity (an app's) cannot reach the control socket, which replaces the servers
+      // of dynamic upstreams: the attempt fails, and the app is served as before.
+      const socket = path.join(berthd.config.gateway.nginx.prefix, 'control.sock');
+      const attack = `require('http').request({ socketPath: ${JSON.stringify(socket)}, method: 'PUT', path: '/upstreams' }, (r) => console.log('status', r.statusCode)).on('error', (e) => console.log(e.code)).end('berth-upstreams 1\\nseq 999\\nend\\n')`;
+      const attempt = spawnSync(process.execPath, ['-e', attack], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+      });
+      expect(attempt.stdout.trim()).toBe('EACCES');
+      expect(await f.get('/t/ngapp/')).toEqual({ status: 200, text: 'through nginx v1' });
     }
     const platform = await f.api('GET', '/api/v1/platform/status');
     expect(platform.body.gateway).toEqual({

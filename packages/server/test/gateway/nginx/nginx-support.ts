@@ -6,10 +6,24 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { GatewayDriver } from '../../../src/gateway/driver.ts';
+import { LUA_MODULES } from '../../../src/gateway/nginx/berthd-parts.ts';
 import { createNginxDriver, type NginxDriverOptions } from '../../../src/gateway/nginx/nginx-driver.ts';
 import { silentLogger } from '../../../src/logger.ts';
 
 export const NGINX = '/usr/sbin/nginx';
+
+/** The Lua module's files for dynamic upstreams (Debian's libnginx-mod-http-lua), or null (with a
+ *  message) when they are not installed; required with BERTH_TEST_NGINX=1 (.ci/run installs them). */
+export function luaModulesForTests(suite: string): string[] | null {
+  const modules = LUA_MODULES.map((name) => path.join('/usr/lib/nginx/modules', name));
+  const missing = modules.filter((m) => !fs.existsSync(m));
+  if (missing.length === 0) return modules;
+  const reason = `${missing.join(', ')} not installed (apt-get install libnginx-mod-http-lua)`;
+  if (process.env.BERTH_TEST_NGINX === '1')
+    throw new Error(`${suite} cannot run (BERTH_TEST_NGINX=1): ${reason}`);
+  console.warn(`skipping ${suite}: ${reason}`);
+  return null;
+}
 
 /** Why the nginx tests cannot run here, or null. Throws when BERTH_TEST_NGINX=1 requires them. */
 export function nginxUnavailable(suite: string): string | null {

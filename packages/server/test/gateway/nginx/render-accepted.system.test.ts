@@ -8,10 +8,12 @@ import { testConfig } from '../../../src/gateway/nginx/nginx-process.ts';
 import { renderNginxConfig } from '../../../src/gateway/nginx/render.ts';
 import type { GatewayTable } from '../../../src/gateway/route-model.ts';
 import { makeCertificate } from '../contract/certificates.ts';
-import { NGINX, nginxUnavailable } from './nginx-support.ts';
+import { luaModulesForTests, NGINX, nginxUnavailable } from './nginx-support.ts';
 import { goldenSettings, goldenTables, table } from './tables.ts';
 
 const unavailable = nginxUnavailable('the nginx -t tests of rendered configurations');
+const luaModules =
+  unavailable === null ? luaModulesForTests('nginx -t of configurations with dynamic upstreams') : null;
 
 describe.skipIf(unavailable !== null)('rendered configurations pass nginx -t', () => {
   const dirs: string[] = [];
@@ -19,7 +21,7 @@ describe.skipIf(unavailable !== null)('rendered configurations pass nginx -t', (
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function accepted(t: GatewayTable, https: boolean): Promise<string | null> {
+  async function accepted(t: GatewayTable, https: boolean, dynamic = false): Promise<string | null> {
     const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-nginx-t-'));
     dirs.push(prefix);
     for (const sub of ['logs', 'tmp']) fs.mkdirSync(path.join(prefix, sub));
@@ -30,6 +32,9 @@ describe.skipIf(unavailable !== null)('rendered configurations pass nginx -t', (
       accessLog: path.join(prefix, 'logs', 'access.json'),
       controlSocket: path.join(prefix, 'control.sock'),
       ...(https ? { https: { host: '127.0.0.1', port: 8443 } } : {}),
+      ...(dynamic
+        ? { dynamicUpstreams: { modules: luaModules!, dataFile: path.join(prefix, 'upstreams.txt') } }
+        : {}),
     });
     for (const [name, file] of renderNginxConfig(t, settings)) {
       const target = path.join(confDir, name);
@@ -48,6 +53,7 @@ describe.skipIf(unavailable !== null)('rendered configurations pass nginx -t', (
       }
       const withCerts = { ...t, certificates };
       expect(await accepted(withCerts, name.startsWith('tls'))).toBeNull();
+      if (luaModules !== null) expect(await accepted(withCerts, name.startsWith('tls'), true)).toBeNull();
     });
   }
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NginxRenderError } from '../../../src/gateway/nginx/nginx-syntax.ts';
-import { renderNginxConfig } from '../../../src/gateway/nginx/render.ts';
+import { DATA_FILES, renderNginxConfig } from '../../../src/gateway/nginx/render.ts';
 import { checkGatewayTable } from '../../../src/gateway/route-model.ts';
 import { goldenSettings, goldenTables, table } from './tables.ts';
 
@@ -22,7 +22,8 @@ function asText(files: Map<string, { content: string; mode: number }>): string {
   for (const name of [...files.keys()].sort()) {
     const file = files.get(name)!;
     const mode = file.mode.toString(8);
-    if (name.endsWith('.conf')) parts.push(`# ==== ${name} (${mode})\n${file.content}`);
+    if (name.endsWith('.conf') || name.endsWith('.txt'))
+      parts.push(`# ==== ${name} (${mode})\n${file.content}`);
     else parts.push(`# ==== ${name} (${mode}, ${file.content.length} characters)`);
   }
   return `${parts.join('\n')}\n`;
@@ -41,6 +42,88 @@ describe('nginx renderer: golden files', () => {
       expect(text).toBe(fs.readFileSync(file, 'utf8'));
     });
   }
+  // Dynamic upstreams: blocks named by app environment, with no server; the servers are data.
+  for (const name of ['app-prod-stag', 'weights-backup-down', 'platform-catch-all']) {
+    it(`${name}, dynamic upstreams`, () => {
+      const settings = goldenSettings({ dynamicUpstreams: DYNAMIC });
+      const text = asText(renderNginxConfig(tables[name]!, settings));
+      const file = path.join(GOLDEN, `dynamic-${name}.conf`);
+      if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(file, text);
+      expect(fs.existsSync(file), `${file} missing: run with UPDATE_GOLDEN=1`).toBe(true);
+      expect(text).toBe(fs.readFileSync(file, 'utf8'));
+    });
+  }
+});
+
+const DYNAMIC = {
+  modules: ['/usr/lib/nginx/modules/ndk_http_module.so', '/usr/lib/nginx/modules/ngx_http_lua_module.so'],
+  dataFile: '/var/lib/berth/nginx/upstreams.txt',
+};
+
+describe('nginx renderer: dynamic upstreams', () => {
+  const moved = (port: number) =>
+    table([
+      {
+        id: 'o/shop',
+        match: { pathPrefix: '/o/shop/' },
+        target: {
+          kind: 'proxy',
+          upstreams: [
+            { id: `shop-${port}`, host: '127.0.0.1', port, weight: 3 },
+            { id: 'shop-b', host: '10.0.0.2', port: 4100, backup: true },
+            { id: 'shop-d', host: '10.0.0.3', port: 4101, down: true },
+          ],
+          stripPrefix: true,
+        },
+        app: { code: 'shop', env: 'prod' },
+      },
+    ]);
+  const render = (t: ReturnType<typeof table>, seq: number) =>
+    renderNginxConfig(t, goldenSettings({ dynamicUpstreams: DYNAMIC, seq, controlToken: `${seq} x` }));
+
+  it('changes only the data files when only the servers change', () => {
+    const a = render(moved(4001), 1);
+    const b = render(moved(4002), 2);
+    for (const name of new Set([...a.keys(), ...b.keys()])) {
+      if (DATA_FILES.includes(name)) continue;
+      expect(b.get(name)?.content, name).toBe(a.get(name)?.content);
+    }
+    expect(b.get('upstreams.txt')!.content).not.toBe(a.get('upstreams.txt')!.content);
+    // The down server is left out; a live backup stays a backup.
+    expect(b.get('upstreams.txt')!.content).toMatch(
+      /^berth-upstreams 1\nseq 2\nupstream u_shop_prod_[0-9a-f]{10}\nserver 127\.0\.0\.1 4002 3 0\nserver 10\.0\.0\.2 4100 1 1\nend\n$/,
+    );
+  });
+
+  it('keeps a static block for servers named by host name (the balancer does not resolve names)', () => {
+    const t = table([
+      {
+        id: 'o/shop',
+        match: { pathPrefix: '/o/shop/' },
+        target: {
+          kind: 'proxy',
+          upstreams: [{ id: 'n', host: 'app.internal', port: 80 }],
+          stripPrefix: true,
+        },
+        app: { code: 'shop', env: 'prod' },
+      },
+    ]);
+    const files = render(t, 1);
+    expect(files.get('nginx.conf')!.content).toContain('server app.internal:80 max_fails=1');
+    expect(files.get('upstreams.txt')!.content).toBe('berth-upstreams 1\nseq 1\nend\n');
+  });
+
+  it("is refused for a system nginx, and refuses what Lua's long strings cannot hold", () => {
+    expect(() =>
+      renderNginxConfig(table([]), goldenSettings({ dynamicUpstreams: DYNAMIC, mode: 'system' })),
+    ).toThrow(NginxRenderError);
+    expect(() =>
+      renderNginxConfig(
+        table([]),
+        goldenSettings({ dynamicUpstreams: { ...DYNAMIC, dataFile: '/srv/]==]os.exit()--' } }),
+      ),
+    ).toThrow(NginxRenderError);
+  });
 });
 
 describe('nginx renderer: client variables', () => {

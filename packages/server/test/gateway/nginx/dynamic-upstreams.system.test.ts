@@ -1,0 +1,172 @@
+// The nginx driver with dynamic upstreams (render-lua.ts, Debian's libnginx-mod-http-lua): a table
+// that only moves an app to other servers is served without a reload (the same workers, no
+// keep-alive connection closed), anything else is reloaded; a restarted nginx serves the latest
+// servers; the control socket refuses a document that is not one; a refused connection is retried
+// on another server.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayTable } from '../../../src/gateway/route-model.ts';
+import { send, startUpstream, type TestUpstream, waitFor } from '../support.ts';
+import { luaModulesForTests, mastersOf, nginxDriver, nginxUnavailable } from './nginx-support.ts';
+import { table } from './tables.ts';
+
+const unavailable = nginxUnavailable('the dynamic upstream tests');
+const modules = unavailable === null ? luaModulesForTests('the dynamic upstream tests') : null;
+
+function appTable(servers: Array<{ id: string; host: string; port: number }>, ping = 'pong'): GatewayTable {
+  return table([
+    {
+      id: 'o/shop',
+      match: { pathPrefix: '/o/shop/' },
+      target: { kind: 'proxy', upstreams: servers, stripPrefix: true },
+      app: { code: 'shop', env: 'prod' },
+    },
+    {
+      id: 'ping',
+      match: { path: '/ping' },
+      target: { kind: 'respond', status: 200, contentType: 'text/plain', body: ping },
+    },
+  ]);
+}
+
+/** PUT a body to the control socket's /upstreams. */
+function putControl(prefix: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { socketPath: path.join(prefix, 'control.sock'), path: '/upstreams', method: 'PUT', agent: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const workersOf = (status: { processes: Array<{ pid: number }> }) =>
+  status.processes
+    .slice(1)
+    .map((p) => p.pid)
+    .sort();
+
+describe.skipIf(modules === null)('nginx driver: dynamic upstreams', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  async function setUp(superviseIntervalMs?: number): Promise<{
+    n: Awaited<ReturnType<typeof nginxDriver>>;
+    a: TestUpstream;
+    b: TestUpstream;
+  }> {
+    const a = await startUpstream('a');
+    const b = await startUpstream('b');
+    cleanup.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    const n = await nginxDriver(cleanup, {
+      dynamicUpstreams: { modules: modules! },
+      ...(superviseIntervalMs === undefined ? {} : { superviseIntervalMs }),
+    });
+    return { n, a, b };
+  }
+
+  it('moves an app to other servers without a reload, and reloads for anything else', async () => {
+    const { n, a, b } = await setUp();
+    await n.driver.start(appTable([a.spec()]), 1);
+    const workers = workersOf(n.driver.status());
+    expect(workers.length).toBe(2);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    cleanup.push(() => agent.destroy());
+    const viaAgent = async () => {
+      const r = await new Promise<{ upstream: string; port: number }>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port: n.port, path: '/o/shop/x', agent }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            body += c.toString();
+          });
+          res.on('end', () => resolve({ upstream: JSON.parse(body).upstream, port: req.socket!.localPort! }));
+        });
+        req.on('error', reject);
+      });
+      return r;
+    };
+    const first = await viaAgent();
+    expect(first.upstream).toBe('a');
+
+    await n.driver.apply(appTable([b.spec()]), 2);
+    expect(n.driver.status().seq).toBe(2);
+    // The same workers, and the client's keep-alive connection is still the one it had.
+    expect(workersOf(n.driver.status())).toEqual(workers);
+    const second = await viaAgent();
+    expect(second).toEqual({ upstream: 'b', port: first.port });
+    // The master's data file has the new servers (what a restarted nginx loads).
+    expect(fs.readFileSync(path.join(n.prefix, 'upstreams.txt'), 'utf8')).toContain(
+      `127.0.0.1 ${b.port} 1 0`,
+    );
+
+    // A fixed answer changed: a new configuration, new workers.
+    await n.driver.apply(appTable([b.spec()], 'pong2'), 3);
+    expect((await send(n.port, '/ping')).body.toString()).toBe('pong2');
+    expect(workersOf(n.driver.status())).not.toEqual(workers);
+    expect((await send(n.port, '/o/shop/y')).json().upstream).toBe('b');
+  });
+
+  it('serves the latest servers after its master is killed and started again', async () => {
+    const { n, a, b } = await setUp(100);
+    await n.driver.start(appTable([a.spec()]), 1);
+    await n.driver.apply(appTable([b.spec()]), 2);
+    const [master] = n.driver.status().processes;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the supervisor has seen the workers
+    process.kill(master!.pid, 'SIGKILL');
+    await waitFor(() => {
+      const now = mastersOf(n.prefix);
+      return now.length === 1 && now[0] !== master!.pid;
+    }, 30_000);
+    await waitFor(async () => (await send(n.port, '/ping').catch(() => null))?.status === 200, 20_000);
+    for (let i = 0; i < 4; i++) expect((await send(n.port, '/o/shop/z')).json().upstream).toBe('b');
+  });
+
+  it('refuses a document that is not one, and keeps the servers it has', async () => {
+    const { n, a } = await setUp();
+    await n.driver.start(appTable([a.spec()]), 1);
+    for (const bad of [
+      'not a document',
+      'berth-upstreams 1\nseq 5\nupstream u_x\nserver 127.0.0.1 1 1 0\n',
+      'berth-upstreams 1\nseq 5\nserver 127.0.0.1 1 1 0\nend\n',
+      'berth-upstreams 1\nseq 5\nupstream u_x\nserver example.com 80 1 0\nend\n',
+    ]) {
+      const answer = await putControl(n.prefix, bad);
+      expect(answer.status, bad).toBe(400);
+    }
+    expect((await send(n.port, '/o/shop/z')).json().upstream).toBe('a');
+  });
+
+  it('sends a request to another server when one refuses connections', async () => {
+    const { n, a, b } = await setUp();
+    const closed = await startUpstream('closed');
+    const closedPort = closed.port;
+    await closed.close();
+    await n.driver.start(appTable([a.spec()]), 1);
+    await n.driver.apply(
+      appTable([{ id: 'gone', host: '127.0.0.1', port: closedPort }, a.spec(), b.spec()]),
+      2,
+    );
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const r = await send(n.port, `/o/shop/${i}`);
+      expect(r.status).toBe(200);
+      seen.add(r.json().upstream);
+    }
+    expect(seen).toEqual(new Set(['a', 'b']));
+  });
+});
