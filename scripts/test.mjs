@@ -1,6 +1,7 @@
 // Runs the test tiers (the vitest projects of vitest.config.ts) one after another, each with the
 // worker count it takes, prints each tier's wall time, and ends with one line over all tiers:
-// "tests: N passed, N failed, N skipped". Exits non-zero when any tier failed.
+// "tests: N passed, N failed, N skipped", after the names of the failed tests and files (the end of
+// the output is what a CI log keeps). Exits non-zero when any tier failed.
 //
 //   node scripts/test.mjs                   every tier: unit, console, store, system, browser, docker
 //   node scripts/test.mjs system docker     those tiers
@@ -44,7 +45,7 @@ const rows = [];
 for (const tier of tiers) {
   process.stdout.write(`\n== tier ${tier} (${TIERS[tier]} workers)\n`);
   const started = Date.now();
-  const { code, output } = await runVitest([
+  const { code, output, errors } = await runVitest([
     'run',
     '--project',
     tier,
@@ -57,7 +58,15 @@ for (const tier of tiers) {
   const counts = m ? m.slice(1, 4).map(Number) : [0, 0, 0];
   // A tier that failed without counting a failed test (a crash, a setup error) still fails the run.
   const failed = code !== 0 && counts[1] === 0 ? 1 : counts[1];
-  rows.push({ tier, seconds, passed: counts[0], failed, skipped: counts[2], code });
+  rows.push({
+    tier,
+    seconds,
+    passed: counts[0],
+    failed,
+    skipped: counts[2],
+    code,
+    failures: failuresIn(`${output}\n${errors}`),
+  });
   process.stdout.write(`== tier ${tier}: ${seconds.toFixed(1)} s, exit ${code}\n`);
 }
 
@@ -69,21 +78,40 @@ for (const r of rows) {
   );
 }
 process.stdout.write(`${'total'.padEnd(8)} ${`${total('seconds').toFixed(1)} s`.padStart(8)}\n`);
+const failures = rows.flatMap((r) => r.failures.map((f) => `${r.tier}: ${f}`));
+if (failures.length > 0) process.stdout.write(`\nfailed:\n${failures.map((f) => `  ${f}\n`).join('')}`);
 process.stdout.write(
   `\ntests: ${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped\n`,
 );
 process.exit(rows.some((r) => r.code !== 0) ? 1 : 0);
 
-/** Runs vitest with an argument array, passing its output through and keeping a copy. */
+/** The FAIL lines of vitest's output (a failed test or a file that could not run), each once. */
+function failuresIn(output) {
+  const lines = output
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('FAIL '))
+    .map((line) => line.slice(5).trim());
+  return [...new Set(lines)];
+}
+
+/** Runs vitest with an argument array, passing its output through and keeping a copy of each. */
 function runVitest(vitestArgs) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vitest, ...vitestArgs], { stdio: ['inherit', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [vitest, ...vitestArgs], { stdio: ['inherit', 'pipe', 'pipe'] });
     let output = '';
+    let errors = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       output += chunk;
       process.stdout.write(chunk);
     });
+    // vitest reports failures on stderr: passed through, and kept for their names.
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      errors += chunk;
+      process.stderr.write(chunk);
+    });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output, errors }));
   });
 }

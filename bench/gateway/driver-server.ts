@@ -2,6 +2,7 @@
 // plane calls the driver): the built-in driver in this process (workers 0) or with N node:cluster
 // workers, or the nginx driver with its own nginx master (N workers) in a prefix directory.
 // Usage (forked, IPC): driver-server.ts <builtin|nginx> <workers> <httpPort> <httpsPort|0> [prefix] [nginx]
+//   [modules,…]  (the nginx driver's dynamic upstreams: the module files to load; none: static upstreams)
 //   parent -> { type: 'apply', id, seq, spec }  builds the table of `spec` (not timed), then times
 //             start (first call) or apply until it resolves: { type: 'applied', id, ms, pids }
 //   parent -> { type: 'close', id }              closes the driver (nginx stops): { type: 'closed', id }
@@ -69,11 +70,12 @@ function benchTable(spec: TableSpec): GatewayTable {
   return table;
 }
 
-const [kind, workersArg, httpPort, httpsPort, prefix, binary] = process.argv.slice(2) as [
+const [kind, workersArg, httpPort, httpsPort, prefix, binary, modules] = process.argv.slice(2) as [
   string,
   string,
   string,
   string,
+  string | undefined,
   string | undefined,
   string | undefined,
 ];
@@ -91,6 +93,7 @@ const driver: GatewayDriver =
         https,
         binary: binary ?? '/usr/sbin/nginx',
         render: { workerProcesses: workers },
+        dynamicUpstreams: modules ? { modules: modules.split(',') } : undefined,
       })
     : createBuiltinDriver({
         logger,

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { LUA_MODULES } from '../../packages/server/src/gateway/nginx/berthd-parts.ts';
 import type { DriverReply, DriverRequest, TableSpec } from '../gateway/driver-server.ts';
 import { type BenchCertificate, makeCertificate } from '../lib/certificate.ts';
 import { startLoad } from '../lib/load.ts';
@@ -115,6 +116,7 @@ async function startDriver(
   workers: number,
   withHttps: boolean,
   dir: string,
+  luaModules: readonly string[] = [],
 ): Promise<DriverProcess> {
   const httpPort = await freePort();
   const httpsPort = withHttps ? await freePort() : 0;
@@ -125,7 +127,7 @@ async function startDriver(
   }
   const script = fileURLToPath(new URL('../gateway/driver-server.ts', import.meta.url));
   const args = [script, kind, String(workers), String(httpPort), String(httpsPort)];
-  if (kind === 'nginx') args.push(prefix, nginxBinary());
+  if (kind === 'nginx') args.push(prefix, nginxBinary(), luaModules.join(','));
   const child = start(process.execPath, ['--import', 'tsx', ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -269,9 +271,25 @@ export async function gatewayDriversBenchmark(
     stops.push(inProcess.close);
     const builtin = await startDriver(`builtin-${options.workers}`, 'builtin', options.workers, true, dir);
     stops.push(builtin.close);
-    const nginxDriver = await startDriver('nginx-driver', 'nginx', options.workers, true, dir);
+    // The nginx driver as berthd runs it by default: dynamic upstreams when Debian's Lua module is
+    // installed (then also nginx-static, the same driver with static upstreams, for comparison).
+    const luaModules = LUA_MODULES.map((m) => path.join('/usr/lib/nginx/modules', m));
+    const dynamic = luaModules.every((m) => fs.existsSync(m));
+    if (!dynamic) progress('gateway-drivers: libnginx-mod-http-lua is not installed: static upstreams only');
+    const nginxDriver = await startDriver(
+      'nginx-driver',
+      'nginx',
+      options.workers,
+      true,
+      dir,
+      dynamic ? luaModules : [],
+    );
     stops.push(nginxDriver.close);
-    const drivers = [inProcess, builtin, nginxDriver];
+    const nginxStatic = dynamic
+      ? await startDriver('nginx-static', 'nginx', options.workers, false, dir)
+      : null;
+    if (nginxStatic !== null) stops.push(nginxStatic.close);
+    const drivers = [inProcess, builtin, nginxDriver, ...(nginxStatic === null ? [] : [nginxStatic])];
     await inProcess.apply({ apps: 1, upstreamPort: portA });
 
     // 1. Throughput first, while every nginx is fresh (an nginx that once loaded 10,000 apps keeps its
@@ -284,6 +302,7 @@ export async function gatewayDriversBenchmark(
       notAfter: cert.notAfter,
     };
     for (const d of [builtin, nginxDriver]) await d.apply({ apps: 1, upstreamPort: portA, tls });
+    await nginxStatic?.apply({ apps: 1, upstreamPort: portA });
     const refPort = await freePort();
     const upstream = { host: '127.0.0.1', port: portA };
     const ref = await startNginx(
@@ -319,6 +338,9 @@ export async function gatewayDriversBenchmark(
       { setup: 'nginx', url: http(refPort), pids: () => withChildren(ref.pid) },
       { setup: 'nginx-same-work', url: http(sameWorkPort), pids: () => withChildren(sameWork.pid) },
       { setup: 'nginx-driver', url: http(nginxDriver.httpPort), pids: nginxDriver.pids },
+      ...(nginxStatic === null
+        ? []
+        : [{ setup: 'nginx-static', url: http(nginxStatic.httpPort), pids: nginxStatic.pids }]),
       { setup: builtin.name, url: http(builtin.httpPort), pids: builtin.pids },
     ];
     const tlsTargets: WrkTarget[] = [
@@ -402,7 +424,7 @@ export async function gatewayDriversBenchmark(
       );
     }
 
-    return report(options, { latencies, loadRuns, throughput, builtinName: builtin.name, cert });
+    return report(options, { latencies, loadRuns, throughput, builtinName: builtin.name, cert, dynamic });
   } finally {
     for (const stopOne of stops.reverse()) await stopOne();
     await removeDir();
@@ -417,13 +439,16 @@ function report(
     throughput: Throughput[];
     builtinName: string;
     cert: BenchCertificate;
+    dynamic: boolean;
   },
 ): SuiteResult {
   const driverNotes = [
     "builtin-0 = the built-in driver in the driver's own process (BERTH_GATEWAY_WORKERS=0); " +
       `${data.builtinName} = the built-in driver with ${options.workers} node:cluster workers (as berthd runs it); ` +
       `nginx-driver = the nginx driver with its own nginx master, ${options.workers} workers, its defaults ` +
-      '(upstream keepalive 64, JSON access log on, buffered).',
+      `(${data.dynamic ? 'dynamic upstreams: a table that only moves apps to other servers is applied without a reload; ' : 'static upstreams (libnginx-mod-http-lua not installed); '}` +
+      'upstream keepalive 64, JSON access log on, buffered)' +
+      (data.dynamic ? '; nginx-static = the same with static upstreams (every apply a reload).' : '.'),
   ];
   const sizes = [...new Set(data.latencies.map((l) => l.apps))];
   const latencyTable: Table = {
@@ -541,7 +566,8 @@ function report(
       `nginx = hand-written reverse proxy (lib/nginx.ts proxyConfig: upstream keepalive 64, access log off), ${options.workers} workers;`,
       'nginx-same-work = hand-written too (lib/nginx.ts sameWorkProxyConfig) with the per-request work the driver',
       'does: JSON access log (buffered), request id to the app and back, forwarded headers;',
-      'nginx-driver = the config the nginx driver renders for a one-app table; the built-in cluster for reference.',
+      'nginx-driver = the config the nginx driver renders for a one-app table (nginx-static: with static upstreams);',
+      'the built-in cluster for reference.',
       'Upstream: a one-worker nginx answering 100 bytes. wrk: 2 threads on the same cores. CPU/req = CPU time of',
       "the proxy's processes / requests (µs).",
     ],
@@ -561,9 +587,16 @@ function report(
     const nginx = summariseWrk(find('http', 'nginx', connections));
     const sameWork = summariseWrk(find('http', 'nginx-same-work', connections));
     const driver = summariseWrk(find('http', 'nginx-driver', connections));
+    const staticRun = data.throughput.find(
+      (t) => t.scheme === 'http' && t.setup === 'nginx-static' && t.connections === connections,
+    );
+    const lua = staticRun === undefined ? '' : summariseWrk(staticRun);
     plain.notes!.push(
       `${connections} conns: nginx-driver/nginx-same-work ${ratio(driver.rps / sameWork.rps)} req/s, ` +
-        `${ratio(driver.p99ms / sameWork.p99ms)} p99; nginx-same-work/nginx ${ratio(sameWork.rps / nginx.rps)} req/s.`,
+        `${ratio(driver.p99ms / sameWork.p99ms)} p99; nginx-same-work/nginx ${ratio(sameWork.rps / nginx.rps)} req/s` +
+        (lua === ''
+          ? '.'
+          : `; nginx-driver/nginx-static ${ratio(driver.rps / lua.rps)} req/s (the Lua balancer).`),
     );
     goals.push(
       ...proxyGoals('nginx-driver/nginx', connections, driver, nginx, { minRps: 0.95, maxP99: 1.2 }),

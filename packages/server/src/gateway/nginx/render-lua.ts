@@ -161,7 +161,11 @@ local function build(text)
       if p.backup then backups[#backups + 1] = peer else primaries[#primaries + 1] = peer end
     end
     if #primaries == 0 then primaries, backups = backups, {} end
-    result[name] = { primaries = primaries, backups = backups, count = #primaries + #backups }
+    local count = #primaries + #backups
+    result[name] = {
+      primaries = primaries, backups = backups, count = count,
+      single = count == 1 and primaries[1] or nil,
+    }
   end
   return result
 end
@@ -193,6 +197,13 @@ function M.balance(name)
   local pool = pools[name]
   -- No data for this block: the placeholder server is tried, and the request gets the 502 page.
   if pool == nil then return end
+  -- One server (most apps): no choice, no retry, nothing to remember.
+  local single = pool.single
+  if single ~= nil then
+    local ok, err = balancer.set_current_peer(single.host, single.port)
+    if not ok then ngx.log(ngx.ERR, "berth upstreams: ", name, ": ", err) end
+    return
+  end
   local now = ngx.now()
   local ctx, tried
   local retry = balancer.get_last_failure()
