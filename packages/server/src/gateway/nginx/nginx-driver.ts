@@ -214,13 +214,27 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
     if (mangled !== undefined && options.mangleConfig !== undefined) {
       files.set(mangledFile, { ...mangled, content: options.mangleConfig(mangled.content) });
     }
-    const digest = crypto.createHash('sha256');
-    for (const relative of [...files.keys()].sort()) {
-      if (DATA_FILES.includes(relative)) continue;
-      // The directory's own name appears in the files (includes): the structure is what is left.
-      digest.update(`${relative}\0${files.get(relative)!.content.replaceAll(name, '@')}\0`);
+    const contents = new Map([...files].map(([relative, file]) => [relative, file.content]));
+    return { name, files, structure: structureOf(contents, name) };
+  };
+
+  /** With dynamic upstreams, a master this driver adopts serves the `current` directory: its
+   *  structure is read back, so that a new berthd's first table that only moves servers needs no
+   *  reload either (clients of the apps do not notice the restart). */
+  const adoptStructure = async (): Promise<void> => {
+    if (dynamic === undefined) return;
+    let name: string;
+    try {
+      name = path.basename(fs.readlinkSync(paths.current));
+    } catch {
+      return;
     }
-    return { name, files, structure: digest.digest('hex') };
+    const answer = await askSeq(paths.controlSocket);
+    if (answer === null || answer.split(' ')[1] !== name) return;
+    const contents = readTree(path.join(paths.confRoot, name));
+    if (contents === null) return;
+    servedStructure = structureOf(contents, name);
+    served = answer;
   };
 
   /** Writes a rendered configuration and has nginx test it (refused: the directory is removed). */
@@ -473,7 +487,10 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
         fs.closeSync(fs.openSync(paths.accessLog, 'a'));
         reader = createAccessLogReader(paths.accessLog);
         pid = masterPid(command, paths.pidFile);
-        if (pid !== null) log.info({ pid }, 'adopting the running nginx');
+        if (pid !== null) {
+          log.info({ pid }, 'adopting the running nginx');
+          await adoptStructure();
+        }
         try {
           await doApply(table, firstSeq);
         } catch (error) {
@@ -532,4 +549,30 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       });
     },
   };
+}
+
+/** Digest of a configuration's structure: every file but the data files, with the directory's own
+ *  name (which the files name in their includes) taken out. */
+function structureOf(contents: ReadonlyMap<string, string>, name: string): string {
+  const digest = crypto.createHash('sha256');
+  for (const relative of [...contents.keys()].sort()) {
+    if (DATA_FILES.includes(relative)) continue;
+    digest.update(`${relative}\0${contents.get(relative)!.replaceAll(name, '@')}\0`);
+  }
+  return digest.digest('hex');
+}
+
+/** Every file under `dir` by relative path (with `/`), or null when it cannot be read. */
+function readTree(dir: string): Map<string, string> | null {
+  const contents = new Map<string, string>();
+  try {
+    for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const full = path.join(entry.parentPath, entry.name);
+      contents.set(path.relative(dir, full).split(path.sep).join('/'), fs.readFileSync(full, 'utf8'));
+    }
+  } catch {
+    return null;
+  }
+  return contents;
 }

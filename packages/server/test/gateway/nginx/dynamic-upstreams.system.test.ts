@@ -121,6 +121,22 @@ describe.skipIf(modules === null)('nginx driver: dynamic upstreams', () => {
     expect((await send(n.port, '/o/shop/y')).json().upstream).toBe('b');
   });
 
+  it('lets the next berthd adopt nginx and move servers without a reload', async () => {
+    const { n, a, b } = await setUp();
+    await n.driver.start(appTable([a.spec()]), 1);
+    const workers = workersOf(n.driver.status());
+    await n.driver.close({ keepServing: true });
+    const next = n.again();
+    cleanup.push(() => next.close());
+    await next.start(appTable([b.spec()]), 1);
+    expect(workersOf(next.status())).toEqual(workers);
+    expect((await send(n.port, '/o/shop/x')).json().upstream).toBe('b');
+    // A different configuration is still a reload.
+    await next.apply(appTable([b.spec()], 'pong2'), 2);
+    expect(workersOf(next.status())).not.toEqual(workers);
+    expect((await send(n.port, '/ping')).body.toString()).toBe('pong2');
+  });
+
   it('serves the latest servers after its master is killed and started again', async () => {
     const { n, a, b } = await setUp(100);
     await n.driver.start(appTable([a.spec()]), 1);
