@@ -407,6 +407,9 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
           `nginx did not serve table ${nextSeq} within ${applyTimeoutMs} ms (see ${path.join(prefix, 'logs', 'error.log')})`,
         );
       }
+      // The master loaded the servers from the file; sent again, so that the apply holds only when
+      // the workers have exactly these (a file the master could not read leaves the old ones).
+      if (data !== undefined) await sendData(data, nextSeq);
     } catch (error) {
       // The link goes back to the configuration nginx serves (a master that could not load the new
       // one keeps its old one); the refused directory is removed. The workers get the servers they

@@ -111,75 +111,57 @@ export function workerPids(pid: number): number[] {
   }
 }
 
-/** GET /seq on the control socket over a fresh connection; the body, or null on any failure. */
-export function askSeq(socketPath: string, timeoutMs = 2_000): Promise<string | null> {
-  return new Promise((resolve) => {
-    const req = http.request(
-      {
-        socketPath,
-        path: '/seq',
-        method: 'GET',
-        agent: false,
-        headers: { connection: 'close' },
-        timeout: timeoutMs,
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve(res.statusCode === 200 ? body : null));
-        res.on('error', () => resolve(null));
-      },
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(null));
-    req.end();
-  });
-}
-
-/** PUT /upstreams on the control socket (dynamic upstreams): the sequence the workers now hold,
- *  or null with why not. */
-export function putUpstreams(
+/** One request to the control socket over a fresh connection: the status and body, or why there
+ *  is none. */
+function controlRequest(
   socketPath: string,
-  body: string,
-  timeoutMs = 10_000,
-): Promise<{ seq: string | null; error: string | null }> {
+  method: 'GET' | 'PUT',
+  urlPath: string,
+  body: string | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; body: string } | { error: string }> {
   return new Promise((resolve) => {
+    const headers: Record<string, string | number> = { connection: 'close' };
+    if (body !== undefined) {
+      headers['content-type'] = 'text/plain';
+      headers['content-length'] = Buffer.byteLength(body);
+    }
     const req = http.request(
-      {
-        socketPath,
-        path: '/upstreams',
-        method: 'PUT',
-        agent: false,
-        headers: {
-          connection: 'close',
-          'content-type': 'text/plain',
-          'content-length': Buffer.byteLength(body),
-        },
-        timeout: timeoutMs,
-      },
+      { socketPath, path: urlPath, method, agent: false, headers, timeout: timeoutMs },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           text += chunk;
         });
-        res.on('end', () =>
-          resolve(
-            res.statusCode === 200
-              ? { seq: text.trim(), error: null }
-              : { seq: null, error: `${res.statusCode}: ${text.trim().slice(0, 200)}` },
-          ),
-        );
-        res.on('error', (error) => resolve({ seq: null, error: error.message }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', (error) => resolve({ error: error.message }));
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (error) => resolve({ seq: null, error: error.message }));
+    req.on('error', (error) => resolve({ error: error.message }));
     req.end(body);
   });
+}
+
+/** GET /seq on the control socket; the body, or null on any failure. */
+export async function askSeq(socketPath: string, timeoutMs = 2_000): Promise<string | null> {
+  const answer = await controlRequest(socketPath, 'GET', '/seq', undefined, timeoutMs);
+  return 'error' in answer || answer.status !== 200 ? null : answer.body;
+}
+
+/** PUT /upstreams on the control socket (dynamic upstreams): the sequence the workers now hold,
+ *  or null with why not. */
+export async function putUpstreams(
+  socketPath: string,
+  body: string,
+  timeoutMs = 10_000,
+): Promise<{ seq: string | null; error: string | null }> {
+  const answer = await controlRequest(socketPath, 'PUT', '/upstreams', body, timeoutMs);
+  if ('error' in answer) return { seq: null, error: answer.error };
+  return answer.status === 200
+    ? { seq: answer.body.trim(), error: null }
+    : { seq: null, error: `${answer.status}: ${answer.body.trim().slice(0, 200)}` };
 }
 
 export function alive(pid: number): boolean {

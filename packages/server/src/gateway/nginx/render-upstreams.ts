@@ -91,7 +91,10 @@ export function upstreamBlocks(table: GatewayTable, settings: NginxRenderSetting
   const data: Record<string, DynamicPeer[]> = {};
   const named = new Set<string>();
   for (const c of candidates) {
-    const ips = c.upstreams !== null && c.upstreams.every((u) => net.isIP(u.host) !== 0);
+    // Plain IP addresses only (no IPv6 zone): what the balancer's data accepts.
+    const ips =
+      c.upstreams !== null &&
+      c.upstreams.every((u) => net.isIP(u.host) !== 0 && /^[0-9A-Fa-f.:]+$/.test(u.host));
     let name: string;
     let block: string[];
     if (dynamic && ips && c.upstreams !== null) {
