@@ -15,6 +15,8 @@ const TIERS = ['store', 'system', 'docker'] as const;
 const tierFiles = (tier: string) => `packages/*/test/**/*.${tier}.test.ts`;
 const SERVER_SETUP = 'packages/server/test/support/global-setup.ts';
 const CLI_SETUP = 'packages/cli/test/support/global-setup.ts';
+/** Builds the stack images once before the docker tier's files run (a fresh machine lacks them). */
+const DOCKER_SETUP = 'packages/server/test/support/docker-global-setup.ts';
 /** Builds the console once (packages/console/dist) and checks that Chromium is there. */
 const BROWSER_SETUP = 'packages/console/test/support/global-setup.ts';
 const BROWSER = 'packages/*/test/**/*.browser.test.ts';
@@ -51,7 +53,12 @@ export default defineConfig({
         test: {
           name: tier,
           include: [tierFiles(tier)],
-          globalSetup: tier === 'system' ? [SERVER_SETUP, CLI_SETUP] : [SERVER_SETUP],
+          globalSetup:
+            tier === 'system'
+              ? [SERVER_SETUP, CLI_SETUP]
+              : tier === 'docker'
+                ? [SERVER_SETUP, DOCKER_SETUP]
+                : [SERVER_SETUP],
         },
       })),
       {

@@ -389,7 +389,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       publicUrl: () => urls!.console,
       hostedRepo: (code) => hosting.ensureRepo(code),
       settings: config.sources,
-      docker: docker?.containers.docker,
+      docker: docker?.docker,
     });
     engine = createEngine({
       sources: sourcesModule.sources,

@@ -19,21 +19,19 @@ import type { EnvName } from '@berth/sdk';
 import {
   type BuildContext,
   type BuildResult,
+  type BuiltImage,
   buildApp,
-  buildImage,
-  containerExecutor,
   containerTools,
   createBuilders,
   DEFAULT_BUILD_TIMEOUT_MS,
   detectDockerfileApp,
   processesFromImage,
-  removeTag,
   runStep,
   type StepExecutor,
   sealArtifact,
 } from '../build/index.ts';
 import { BerthError } from '../errors.ts';
-import { releaseImageTag } from '../images/index.ts';
+import { releaseImageTag } from '../images/release-names.ts';
 import type { Logger } from '../logger.ts';
 import { DEFAULT_HEALTH, loadManifest } from '../manifest/index.ts';
 import { packageFile } from '../sources/package-source.ts';
@@ -120,14 +118,7 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
     let result: BuildResult;
     let image: string | undefined;
     if (ctx.containers) {
-      const inContainer = containerBuild(
-        ctx.containers,
-        ctx.logger,
-        ctx.installation,
-        o,
-        manifest.runtime,
-        builder,
-      );
+      const inContainer = containerBuild(ctx.containers, ctx.logger, o, manifest.runtime, builder);
       result = await buildApp(inContainer.builders, {
         ...base,
         ...(inContainer.user ? { user: inContainer.user } : {}),
@@ -208,7 +199,6 @@ export async function makeReleaseParents(dataDir: string, outDir: string, passab
 function containerBuild(
   containers: EngineContainers,
   logger: Logger,
-  installation: string,
   o: BuildInput,
   runtime: string,
   builder: HostIdentity | undefined,
@@ -227,15 +217,13 @@ function containerBuild(
     if (!executor) {
       image = await containers.stackImage(stackRuntimeOf(runtime), o.log);
       o.log(`-----> Building in ${image} as uid ${uid}`);
-      executor = containerExecutor({
-        docker: containers.docker,
+      executor = containers.stepExecutor({
         image,
         uid,
         gid,
         toolMounts: tools.mounts,
         toolEnv: tools.env,
         label: o.app,
-        owner: installation,
       });
     }
     return executor(step);
@@ -260,10 +248,9 @@ async function buildFromDockerfile(
   o.log(`-----> Dockerfile app (manifest from ${app.manifest.source}): building ${tag}`);
   const timeout = AbortSignal.timeout(DEFAULT_BUILD_TIMEOUT_MS);
   const signal = AbortSignal.any([o.signal, timeout]);
-  let built: Awaited<ReturnType<typeof buildImage>>;
+  let built: BuiltImage;
   try {
-    built = await buildImage({
-      docker: containers.docker,
+    built = await containers.buildImage({
       contextDir: sourceDir,
       tag,
       labels: { 'berth.app': o.app, 'berth.env': o.env, 'berth.release': String(o.version) },
@@ -283,7 +270,7 @@ async function buildFromDockerfile(
     try {
       processes = processesFromImage(built.cmd);
     } catch (err) {
-      await removeTag(containers.docker, tag);
+      await containers.removeTag(tag);
       throw err;
     }
     o.log(`-----> web: the image's CMD (${built.cmd.join(' ')})`);
@@ -320,10 +307,7 @@ async function imageRelease(
   const containers = ctx.containers;
   if (!containers) throw new BerthError('IMAGE_DEPLOY_UNSUPPORTED');
   const tag = releaseImageTag(ctx.installation, o.app, o.env, o.version);
-  const colon = tag.lastIndexOf(':');
-  await containers.docker
-    .getImage(image.digest)
-    .tag({ repo: tag.slice(0, colon), tag: tag.slice(colon + 1) });
+  await containers.tagImage(image.digest, tag);
   const processes = processesFromImage(image.cmd);
   o.log(`-----> ${image.image} (${image.digest.replace(/^sha256:/, '').slice(0, 12)}) as ${tag}`);
   o.log(`-----> web: the image's CMD (${image.cmd.join(' ')})`);

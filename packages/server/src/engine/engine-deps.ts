@@ -1,9 +1,8 @@
 // What the engine's parts share: its dependencies, given once by the composition root.
 import type { NotifyEvent } from '@berth/sdk';
-import type Docker from 'dockerode';
 import type { Kysely, Transaction } from 'kysely';
 import type { AppAccess, AuditRecorder } from '../apps/index.ts';
-import type { Builder } from '../build/index.ts';
+import type { Builder, BuiltImage, StepExecutor } from '../build/index.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { GatewayDriver, HealthMonitor } from '../gateway/index.ts';
 import type { JobQueue } from '../jobs/index.ts';
@@ -105,14 +104,56 @@ export interface EngineDeps {
 /** Stack image names by the manifest's runtime ('custom' apps run in node's stack). */
 export type StackRuntime = 'node' | 'python' | 'custom';
 
+/**
+ * What builds and release images need of a container engine, as the engine calls it: it never
+ * sees the engine's client (runtime/docker/engine-containers.ts implements this with the Docker
+ * Engine API; a cluster runtime may implement it with its own builder and registry).
+ */
 export interface EngineContainers {
-  docker: Docker;
   /**
    * Makes sure the runtime's stack image exists and resolves with its reference. A missing image
    * is built (minutes: debootstrap), one build at a time per image; `log` gets a line when that
    * happens (the deploy log). Fails with STACK_IMAGE_BUILD_FAILED or DOCKER_UNAVAILABLE.
    */
   stackImage(runtime: StackRuntime, log?: (line: string) => void): Promise<string>;
+  /** Builds a source tree with a Dockerfile at its root into the image `tag` (BUILD_IMAGE_FAILED,
+   *  with the failing output, when a step fails; nothing is tagged then). */
+  buildImage(o: ImageBuild): Promise<BuiltImage>;
+  /** Tags an image (by id or digest) as `tag`. */
+  tagImage(image: string, tag: string): Promise<void>;
+  /** Removes the tag `tag` (gone already: nothing to do). */
+  removeTag(tag: string): Promise<void>;
+  /** Runs build steps in one-off containers of a stack image (build/container/). */
+  stepExecutor(o: ContainerSteps): StepExecutor;
+  /** Removes a release image unless a container was made from it. */
+  removeReleaseImage(ref: string): Promise<ReleaseImageRemoval>;
+  /** Removes every release image of an app (after its deletion), by reference. */
+  removeAppImages(app: string): Promise<Record<string, ReleaseImageRemoval>>;
+  /** Removes build containers an earlier berthd left (of one app, or all). */
+  removeBuildContainers(app?: string): Promise<void>;
+}
+
+export type ReleaseImageRemoval = 'removed' | 'absent' | 'in-use';
+
+export interface ImageBuild {
+  contextDir: string;
+  tag: string;
+  labels: Record<string, string>;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface ContainerSteps {
+  /** The stack image the steps run in. */
+  image: string;
+  /** The uid and gid the steps run as (never 0). */
+  uid: number;
+  gid: number;
+  /** Build tools from the host, mounted read-only, and their settings. */
+  toolMounts: ReadonlyArray<{ source: string; target: string }>;
+  toolEnv: Record<string, string>;
+  /** The app the build belongs to (a label on its containers). */
+  label: string;
 }
 
 /** The stack a release runs in when it has no image of its own. */

@@ -15,7 +15,6 @@ import {
   type Release,
 } from '@berth/sdk';
 import type { Kysely, Transaction } from 'kysely';
-import { removeBuildContainers } from '../build/index.ts';
 import { newId } from '../crypto/tokens.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
@@ -607,7 +606,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
       await ctx.routes.refresh();
       const instances = await ctx.driver.list({ app: code });
       await Promise.all(instances.map((i) => ctx.driver.stop(i.id).catch(() => {})));
-      if (ctx.containers) await removeBuildContainers(ctx.containers.docker, ctx.installation, code);
+      if (ctx.containers) await ctx.containers.removeBuildContainers(code);
       await removeReleaseImages(ctx, code).catch((err) =>
         ctx.logger.warn({ err, app: code }, 'could not remove the release images of a deleted app'),
       );

@@ -4,7 +4,7 @@
 // release's image `berth-{installation}/{code}:{env}-v{n}` goes with its artifact (a promoted release shares the
 // image too); while a container still uses that image, the release is left for a later prune.
 import fs from 'node:fs';
-import { isReleaseImageOf, removeAppImages, removeReleaseImage } from '../images/index.ts';
+import { isReleaseImageOf } from '../images/release-names.ts';
 import type { EngineContext } from './engine-deps.ts';
 
 export async function pruneReleases(
@@ -40,12 +40,12 @@ export async function pruneReleases(
     if (image && row.out_dir && keepDirs.has(row.out_dir)) keepImages.add(image);
   }
   const pruned: string[] = [];
-  const docker = ctx.containers?.docker;
+  const containers = ctx.containers;
   for (const row of rows) {
     if (!row.out_dir || Number(row.pruned) === 1 || keepDirs.has(row.out_dir)) continue;
     const image = releaseImage(ctx.installation, app, row.build);
-    if (docker && image && !keepImages.has(image)) {
-      const result = await removeReleaseImage(docker, image);
+    if (containers && image && !keepImages.has(image)) {
+      const result = await containers.removeReleaseImage(image);
       if (result === 'in-use') {
         log(`-----> Kept ${row.env} v${row.version}: a container still uses ${image}`);
         continue;
@@ -61,9 +61,8 @@ export async function pruneReleases(
 
 /** After the app was deleted and its instances stopped: its release images go too. */
 export async function removeReleaseImages(ctx: EngineContext, app: string): Promise<void> {
-  const docker = ctx.containers?.docker;
-  if (!docker) return;
-  const results = await removeAppImages(docker, ctx.installation, app);
+  if (!ctx.containers) return;
+  const results = await ctx.containers.removeAppImages(app);
   const kept = Object.entries(results).filter(([, r]) => r === 'in-use');
   if (kept.length) ctx.logger.warn({ app, images: kept.map(([ref]) => ref) }, 'release images still in use');
 }

@@ -1,13 +1,12 @@
 // Stack images: the local, registry-free images app containers start from.
 
 export {
-  isReleaseImageOf,
   listAppImages,
   type RemoveResult,
-  releaseImageTag,
   removeAppImages,
   removeReleaseImage,
 } from './release-images.ts';
+export { isReleaseImageOf, releaseImageRepo, releaseImageTag } from './release-names.ts';
 export {
   DEFAULT_DEBIAN_MIRROR,
   ensureStackImage,

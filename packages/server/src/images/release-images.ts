@@ -5,32 +5,8 @@
 // when pruning drops a release's artifact and when the app is deleted, only while no container uses
 // them.
 import type Docker from 'dockerode';
-import { BerthError } from '../errors.ts';
 import { engineError, engineStatus } from './engine.ts';
-
-/** The repository prefix of an installation's release images. */
-export function releaseImageRepo(installation: string): string {
-  return `berth-${installation}/`;
-}
-/** One component of a Docker repository name (app codes may end in - or _, which Docker refuses). */
-const REPO_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-
-export function releaseImageTag(installation: string, app: string, env: string, version: number): string {
-  if (!REPO_COMPONENT.test(app)) {
-    throw new BerthError(
-      'BUILD_IMAGE_FAILED',
-      `The app code "${app}" cannot name a Docker image (it must not end with - or _, nor hold ___)`,
-      { tail: [] },
-    );
-  }
-  return `${releaseImageRepo(installation)}${app}:${env}-v${version}`;
-}
-
-/** Whether `ref` is one of `app`'s release images (not a stack image, not another app's). */
-export function isReleaseImageOf(installation: string, app: string, ref: string | undefined): ref is string {
-  if (!ref) return false;
-  return new RegExp(`^${escapeRegExp(`${releaseImageRepo(installation)}${app}`)}:[a-z]+-v\\d+$`).test(ref);
-}
+import { isReleaseImageOf, releaseImageRepo } from './release-names.ts';
 
 export type RemoveResult = 'removed' | 'absent' | 'in-use';
 
@@ -74,8 +50,4 @@ export async function removeAppImages(
   for (const ref of await listAppImages(docker, installation, app))
     results[ref] = await removeReleaseImage(docker, ref);
   return results;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

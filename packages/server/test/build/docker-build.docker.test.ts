@@ -22,6 +22,7 @@ import { demuxBuffer, imageExists } from '../../src/images/engine.ts';
 import { ensureStackImage, listAppImages, STACK_IMAGES } from '../../src/images/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { ALL_MIGRATIONS } from '../../src/migrations.ts';
+import { createEngineContainers } from '../../src/runtime/docker/engine-containers.ts';
 import { packageSource } from '../../src/sources/package-source.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { openStore, type Store } from '../../src/store/store.ts';
@@ -79,7 +80,7 @@ if (!dockerEnabled) {
       settings: { dataDir, maxPackageBytes: 50 * 1024 * 1024, keepReleases: 2, drainMs: 0 },
       builders: createBuilders({ logger: silentLogger() }),
       logger: silentLogger(),
-      containers: { docker, stackImage },
+      containers: createEngineContainers({ docker, installation, stackImage }),
       installation,
       tenants,
     } as unknown as EngineContext;

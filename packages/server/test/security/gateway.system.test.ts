@@ -15,15 +15,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineFixture, packFiles, startEngineFixture } from '../engine/support.ts';
 import { getBytes, startSwapper, waitFor } from '../gateway/support.ts';
-
-const FORGED = {
-  'x-forwarded-for': '6.6.6.6',
-  'x-real-ip': '6.6.6.6',
-  forwarded: 'for=6.6.6.6',
-  'x-forwarded-host': 'evil.example',
-  'x-forwarded-proto': 'https',
-  'x-request-id': 'forged-request-id',
-};
+import { FORGED_HEADERS as FORGED } from './forged-headers.ts';
 
 /** An app that echoes what it received, sets cookies (the platform's among them), logs each request,
  *  and has no WebSocket support: Node answers an Upgrade request like any other and keeps the
@@ -178,6 +170,8 @@ describe('gateway attacks against berthd (apps on their own origin)', () => {
       'x-forwarded-host': `127.0.0.1:${port}`,
     });
     expect(seen.forwarded).toBeUndefined();
+    expect(seen['x-forwarded-prefix']).toBe('/o/sececho');
+    expect(seen.cookie).toBe('app_pref=1');
     expect(seen['x-request-id']).not.toBe('forged-request-id');
     expect(res.headers['x-request-id']).toBe(seen['x-request-id']);
   });

@@ -9,20 +9,10 @@ import type { GatewayDriver } from '../../src/gateway/driver.ts';
 import { nginxDriver, nginxUnavailable } from '../gateway/nginx/nginx-support.ts';
 import { table } from '../gateway/nginx/tables.ts';
 import { startUpstream, type TestUpstream } from '../gateway/support.ts';
+import { FORGED_HEADERS as FORGED } from './forged-headers.ts';
 
 const unavailable = nginxUnavailable('nginx forged headers');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-const FORGED = {
-  'x-forwarded-for': '6.6.6.6',
-  'x-real-ip': '6.6.6.6',
-  forwarded: 'for=6.6.6.6;proto=https',
-  'x-forwarded-host': 'evil.example',
-  'x-forwarded-proto': 'https',
-  'x-forwarded-prefix': '/admin',
-  'x-request-id': 'forged-request-id',
-  cookie: 'berth_token=stolen; app_pref=1; __Host-berth_session=stolen; berth_session=stolen',
-};
 
 function get(port: number, urlPath: string): Promise<{ status: number; requestId: string; body: string }> {
   return new Promise((resolve, reject) => {

@@ -92,9 +92,7 @@ export function upstreamBlocks(table: GatewayTable, settings: NginxRenderSetting
   const named = new Set<string>();
   for (const c of candidates) {
     // Plain IP addresses only (no IPv6 zone): what the balancer's data accepts.
-    const ips =
-      c.upstreams !== null &&
-      c.upstreams.every((u) => net.isIP(u.host) !== 0 && /^[0-9A-Fa-f.:]+$/.test(u.host));
+    const ips = c.upstreams?.every((u) => net.isIP(u.host) !== 0 && /^[0-9A-Fa-f.:]+$/.test(u.host)) === true;
     let name: string;
     let block: string[];
     if (dynamic && ips && c.upstreams !== null) {

@@ -3,11 +3,13 @@
 // stack images, looked up and built on first need (never at start: a build takes minutes).
 import Docker from 'dockerode';
 import type { Config } from '../../config.ts';
+import type { EngineContainers } from '../../engine/engine-deps.ts';
 import { STACK_IMAGES } from '../../images/index.ts';
 import type { Logger } from '../../logger.ts';
 import type { RuntimeDriver } from '../driver.ts';
 import { HOST_ALIAS } from './container-config.ts';
 import { createDockerDriver } from './docker-driver.ts';
+import { createEngineContainers } from './engine-containers.ts';
 import { createStackImages } from './stack-images.ts';
 
 export interface DockerParts {
@@ -15,10 +17,9 @@ export interface DockerParts {
   /** How instances reach the host (berthd's API): a name Docker maps to the host's bridge address. */
   hostAddress: string;
   /** The engine's `containers` dependency. */
-  containers: {
-    docker: Docker;
-    stackImage(runtime: string, log?: (line: string) => void): Promise<string>;
-  };
+  containers: EngineContainers;
+  /** The Docker client, for what reads images besides the engine (the image source). */
+  docker: Docker;
 }
 
 export function createDockerParts(
@@ -46,9 +47,11 @@ export function createDockerParts(
   return {
     driver,
     hostAddress: HOST_ALIAS,
-    containers: {
+    containers: createEngineContainers({
       docker,
+      installation,
       stackImage: (name, log) => stacks.ensure(name, log),
-    },
+    }),
+    docker,
   };
 }

@@ -1,0 +1,13 @@
+// What a hostile client sends to be taken for someone else: forwarding headers naming another
+// address, scheme, host and prefix, a request id of its choice and the platform's cookies. The
+// gateway security tests (both drivers) send them and assert the app sees only the gateway's own.
+export const FORGED_HEADERS = {
+  'x-forwarded-for': '6.6.6.6',
+  'x-real-ip': '6.6.6.6',
+  forwarded: 'for=6.6.6.6;proto=https',
+  'x-forwarded-host': 'evil.example',
+  'x-forwarded-proto': 'https',
+  'x-forwarded-prefix': '/admin',
+  'x-request-id': 'forged-request-id',
+  cookie: 'berth_token=stolen; app_pref=1; __Host-berth_session=stolen; berth_session=stolen',
+} as const;
