@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { putUpstreams } from '../../../src/gateway/nginx/nginx-process.ts';
 import type { GatewayTable } from '../../../src/gateway/route-model.ts';
 import { send, startUpstream, type TestUpstream, waitFor } from '../support.ts';
 import { luaModulesForTests, mastersOf, nginxDriver, nginxUnavailable } from './nginx-support.ts';
@@ -29,25 +30,6 @@ function appTable(servers: Array<{ id: string; host: string; port: number }>, pi
       target: { kind: 'respond', status: 200, contentType: 'text/plain', body: ping },
     },
   ]);
-}
-
-/** PUT a body to the control socket's /upstreams. */
-function putControl(prefix: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { socketPath: path.join(prefix, 'control.sock'), path: '/upstreams', method: 'PUT', agent: false },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 const workersOf = (status: { processes: Array<{ pid: number }> }) =>
@@ -161,8 +143,8 @@ describe.skipIf(modules === null)('nginx driver: dynamic upstreams', () => {
       'berth-upstreams 1\nseq 5\nserver 127.0.0.1 1 1 0\nend\n',
       'berth-upstreams 1\nseq 5\nupstream u_x\nserver example.com 80 1 0\nend\n',
     ]) {
-      const answer = await putControl(n.prefix, bad);
-      expect(answer.status, bad).toBe(400);
+      const answer = await putUpstreams(path.join(n.prefix, 'control.sock'), bad);
+      expect(answer.error, bad).toMatch(/^400: not an upstream document/);
     }
     expect((await send(n.port, '/o/shop/z')).json().upstream).toBe('a');
   });
