@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as tar from 'tar';
 import { afterAll, afterEach, expect, inject, vi } from 'vitest';
+import type { BerthdOptions } from '../../../server/src/berthd.ts';
 import {
   ADMIN_PASSWORD,
   type ApiOptions,
@@ -52,7 +53,10 @@ export interface ConsoleFixture {
   stop(): Promise<void>;
 }
 
-export async function startConsoleFixture(env: Record<string, string> = {}): Promise<ConsoleFixture> {
+export async function startConsoleFixture(
+  env: Record<string, string> = {},
+  berthd: BerthdOptions = {},
+): Promise<ConsoleFixture> {
   const t = await startTestBerthd({
     env: {
       BERTH_CONSOLE_DIR: inject('consoleDir'),
@@ -60,6 +64,7 @@ export async function startConsoleFixture(env: Record<string, string> = {}): Pro
       BERTH_JOB_WORKERS: '4',
       ...env,
     },
+    berthd,
   });
   let browser: Browser;
   try {
