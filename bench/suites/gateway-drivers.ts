@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { LUA_MODULES } from '../../packages/server/src/gateway/nginx/berthd-parts.ts';
+import { DEBIAN_MODULES_DIR, luaModuleFiles } from '../../packages/server/src/gateway/nginx/berthd-parts.ts';
 import type { DriverReply, DriverRequest, TableSpec } from '../gateway/driver-server.ts';
 import { type BenchCertificate, makeCertificate } from '../lib/certificate.ts';
 import { startLoad } from '../lib/load.ts';
@@ -273,8 +273,9 @@ export async function gatewayDriversBenchmark(
     stops.push(builtin.close);
     // The nginx driver as berthd runs it by default: dynamic upstreams when Debian's Lua module is
     // installed (then also nginx-static, the same driver with static upstreams, for comparison).
-    const luaModules = LUA_MODULES.map((m) => path.join('/usr/lib/nginx/modules', m));
-    const dynamic = luaModules.every((m) => fs.existsSync(m));
+    const lua = luaModuleFiles(DEBIAN_MODULES_DIR);
+    const luaModules = lua.modules;
+    const dynamic = lua.missing.length === 0;
     if (!dynamic) progress('gateway-drivers: libnginx-mod-http-lua is not installed: static upstreams only');
     const nginxDriver = await startDriver(
       'nginx-driver',

@@ -377,7 +377,7 @@ function nginxSettings(env: Env, cwd: string, dataDir: string, workers: number |
       "on needs berthd's own nginx (BERTH_NGINX_MODE=own): a system nginx loads its own modules",
     );
   }
-  const modulesDir = env['BERTH_NGINX_MODULES_DIR']?.trim() || '/usr/lib/nginx/modules';
+  const modulesDir = env['BERTH_NGINX_MODULES_DIR']?.trim() || '/usr/lib/nginx/modules'; // berthd-parts.ts DEBIAN_MODULES_DIR
   return {
     dynamicUpstreams: dynamic,
     modulesDir: path.resolve(cwd, modulesDir),

@@ -1,18 +1,14 @@
 // The status page in Chromium when the gateway refused a route table: berthd on the nginx gateway,
 // whose configuration a test hook breaks while a domain is added. The page shows the refused
 // table, the one still served and nginx's own words; once a later table is served, it shows none.
-import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { nginxUnavailable } from '../../../server/test/gateway/nginx/nginx-support.ts';
 import { type ConsoleFixture, settled, startConsoleFixture } from '../support/console-fixture.ts';
 
-const NGINX = '/usr/sbin/nginx';
 const browserSkip = inject('browserSkip');
-const nginxSkip = fs.existsSync(NGINX) ? '' : `${NGINX} is not installed`;
-if (nginxSkip && process.env['BERTH_TEST_NGINX'] === '1') {
-  throw new Error(`the gateway status page test cannot run (BERTH_TEST_NGINX=1): ${nginxSkip}`);
-}
-const skip = browserSkip || nginxSkip;
-if (skip) process.stdout.write(`gateway-status.browser.test.ts skipped: ${skip}\n`);
+if (browserSkip) process.stdout.write(`gateway-status.browser.test.ts skipped: ${browserSkip}\n`);
+// Without nginx: a message, or a failure with BERTH_TEST_NGINX=1 (CI).
+const skip = browserSkip || (nginxUnavailable('the gateway status page test') ?? '');
 
 const CODE = 'gwstatus';
 

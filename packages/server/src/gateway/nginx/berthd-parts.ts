@@ -38,12 +38,20 @@ export function freePort(host: string): Promise<number> {
 /** The modules dynamic upstreams load (Debian's libnginx-mod-http-lua and the kit it needs). */
 export const LUA_MODULES = ['ndk_http_module.so', 'ngx_http_lua_module.so'] as const;
 
+/** Debian's directory of nginx's dynamic modules (BERTH_NGINX_MODULES_DIR's default). */
+export const DEBIAN_MODULES_DIR = '/usr/lib/nginx/modules';
+
+/** The Lua module's files in `dir`, and those of them that are missing. */
+export function luaModuleFiles(dir: string): { modules: string[]; missing: string[] } {
+  const modules = LUA_MODULES.map((name) => path.join(dir, name));
+  return { modules, missing: modules.filter((m) => !fs.existsSync(m)) };
+}
+
 /** The modules to load for dynamic upstreams, or undefined when they are off (or `auto` and not
  *  installed). Throws when they are `on` and a module is missing. */
 export function dynamicUpstreamModules(settings: Config['gateway']['nginx']): string[] | undefined {
   if (settings.dynamicUpstreams === 'off' || settings.mode === 'system') return undefined;
-  const modules = LUA_MODULES.map((name) => path.join(settings.modulesDir, name));
-  const missing = modules.filter((m) => !fs.existsSync(m));
+  const { modules, missing } = luaModuleFiles(settings.modulesDir);
   if (missing.length === 0) return modules;
   if (settings.dynamicUpstreams === 'auto') return undefined;
   throw new Error(

@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { GatewayDriver } from '../../../src/gateway/driver.ts';
-import { LUA_MODULES } from '../../../src/gateway/nginx/berthd-parts.ts';
+import { DEBIAN_MODULES_DIR, luaModuleFiles } from '../../../src/gateway/nginx/berthd-parts.ts';
 import { createNginxDriver, type NginxDriverOptions } from '../../../src/gateway/nginx/nginx-driver.ts';
 import { silentLogger } from '../../../src/logger.ts';
 
@@ -15,8 +15,7 @@ export const NGINX = '/usr/sbin/nginx';
 /** The Lua module's files for dynamic upstreams (Debian's libnginx-mod-http-lua), or null (with a
  *  message) when they are not installed; required with BERTH_TEST_NGINX=1 (.ci/run installs them). */
 export function luaModulesForTests(suite: string): string[] | null {
-  const modules = LUA_MODULES.map((name) => path.join('/usr/lib/nginx/modules', name));
-  const missing = modules.filter((m) => !fs.existsSync(m));
+  const { modules, missing } = luaModuleFiles(DEBIAN_MODULES_DIR);
   if (missing.length === 0) return modules;
   const reason = `${missing.join(', ')} not installed (apt-get install libnginx-mod-http-lua)`;
   if (process.env.BERTH_TEST_NGINX === '1')
