@@ -8,29 +8,14 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { putUpstreams } from '../../../src/gateway/nginx/nginx-process.ts';
-import type { GatewayTable } from '../../../src/gateway/route-model.ts';
 import { send, startUpstream, type TestUpstream, waitFor } from '../support.ts';
 import { luaModulesForTests, mastersOf, nginxDriver, nginxUnavailable } from './nginx-support.ts';
-import { table } from './tables.ts';
+import { shopTable } from './tables.ts';
 
 const unavailable = nginxUnavailable('the dynamic upstream tests');
 const modules = unavailable === null ? luaModulesForTests('the dynamic upstream tests') : null;
 
-function appTable(servers: Array<{ id: string; host: string; port: number }>, ping = 'pong'): GatewayTable {
-  return table([
-    {
-      id: 'o/shop',
-      match: { pathPrefix: '/o/shop/' },
-      target: { kind: 'proxy', upstreams: servers, stripPrefix: true },
-      app: { code: 'shop', env: 'prod' },
-    },
-    {
-      id: 'ping',
-      match: { path: '/ping' },
-      target: { kind: 'respond', status: 200, contentType: 'text/plain', body: ping },
-    },
-  ]);
-}
+const appTable = shopTable;
 
 const workersOf = (status: { processes: Array<{ pid: number }> }) =>
   status.processes

@@ -12,24 +12,15 @@ import { GatewayApplyError } from '../../../src/gateway/driver.ts';
 import type { GatewayTable } from '../../../src/gateway/route-model.ts';
 import { send, startUpstream, type TestUpstream, waitFor } from '../support.ts';
 import { mastersOf, nginxDriver, nginxProcessesOf, nginxUnavailable } from './nginx-support.ts';
-import { table } from './tables.ts';
+import { shopTable, table } from './tables.ts';
 
 const unavailable = nginxUnavailable('the nginx driver system tests');
 
 function appTable(upstreams: TestUpstream[], extraBody = ''): GatewayTable {
-  return table([
-    {
-      id: 'o/shop',
-      match: { pathPrefix: '/o/shop/' },
-      target: { kind: 'proxy', upstreams: upstreams.map((u) => u.spec()), stripPrefix: true },
-      app: { code: 'shop', env: 'prod' },
-    },
-    {
-      id: 'ping',
-      match: { path: '/ping' },
-      target: { kind: 'respond', status: 200, contentType: 'text/plain', body: `pong${extraBody}` },
-    },
-  ]);
+  return shopTable(
+    upstreams.map((u) => u.spec()),
+    `pong${extraBody}`,
+  );
 }
 
 const noKeepAlive = new http.Agent({ keepAlive: false });

@@ -7,10 +7,29 @@ import {
   type GatewayRoute,
   type GatewayTable,
   type TlsCertificate,
+  type UpstreamServer,
 } from '../../../src/gateway/route-model.ts';
 
 export function table(routes: GatewayRoute[], extra: Partial<GatewayTable> = {}): GatewayTable {
   return { format: GATEWAY_TABLE_FORMAT, routes, ...extra };
+}
+
+/** The driver tests' table: the app shop's prod at `/o/shop/` (prefix stripped) on `servers`, and
+ *  `/ping` answering `ping` (a change of it is a change of configuration). */
+export function shopTable(servers: UpstreamServer[], ping = 'pong'): GatewayTable {
+  return table([
+    {
+      id: 'o/shop',
+      match: { pathPrefix: '/o/shop/' },
+      target: { kind: 'proxy', upstreams: servers, stripPrefix: true },
+      app: { code: 'shop', env: 'prod' },
+    },
+    {
+      id: 'ping',
+      match: { path: '/ping' },
+      target: { kind: 'respond', status: 200, contentType: 'text/plain', body: ping },
+    },
+  ]);
 }
 
 export interface Ports {
