@@ -179,8 +179,25 @@ export interface RunExit {
 export type RuntimeEvent = 'exit' | 'crashloop' | 'restart';
 export type RuntimeListener = (info: InstanceInfo) => void;
 
+/** What a driver does itself and what it leaves to others; the engine reads these instead of
+ *  asking which driver it has. */
+export interface RuntimeCapabilities {
+  /**
+   * `driver`: the driver restarts crashed instances itself, with restart-policy.ts (process, docker).
+   * `orchestrator`: a cluster engine restarts them (Swarm); the driver reports what it does.
+   */
+  readonly supervision: 'driver' | 'orchestrator';
+  /**
+   * `path`: an instance runs its release from `artifactDir` on this host (mounted into its container
+   * on container runtimes). `image`: it runs from `spec.image`, which holds the release (built and
+   * published by the engine's containers), so any node can run it; `artifactDir` is not read.
+   */
+  readonly artifacts: 'path' | 'image';
+}
+
 export interface RuntimeDriver {
   readonly name: string;
+  readonly capabilities: RuntimeCapabilities;
   /**
    * Spawns a new instance and resolves with its info once it runs. Fails with RUNTIME_SPEC_INVALID,
    * RUNTIME_INSTANCE_EXISTS (id in use), RUNTIME_START_FAILED (could not spawn) or RUNTIME_NO_PORT.

@@ -27,6 +27,7 @@ export function guardDriver(inner: RuntimeDriver, logger: Logger): RuntimeDriver
 
   return {
     name: inner.name,
+    capabilities: inner.capabilities,
     async start(spec: InstanceSpec): Promise<InstanceInfo> {
       open();
       validateInstanceSpec(spec);

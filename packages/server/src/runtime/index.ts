@@ -13,6 +13,7 @@ export type {
   RunExit,
   RunIO,
   RunSpec,
+  RuntimeCapabilities,
   RuntimeDriver,
   RuntimeEvent,
   RuntimeListener,

@@ -115,6 +115,7 @@ describe('guardDriver', () => {
     const info = (id: string) => ({ id }) as InstanceInfo;
     return {
       name: 'fake',
+      capabilities: { supervision: 'driver', artifacts: 'path' },
       async start(spec) {
         log.push(`start ${spec.id}`);
         return info(spec.id);

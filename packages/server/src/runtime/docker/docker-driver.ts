@@ -305,6 +305,7 @@ function createRawDockerDriver(
 
   return {
     name: 'docker',
+    capabilities: { supervision: 'driver', artifacts: 'path' },
     start,
     stop,
     list,

@@ -100,6 +100,7 @@ function createRawProcessDriver(options: ResolvedOptions, logger: Logger): Runti
 
   return {
     name: 'process',
+    capabilities: { supervision: 'driver', artifacts: 'path' },
 
     async start(spec: InstanceSpec): Promise<InstanceInfo> {
       if (table.has(spec.id) || stateFiles.has(spec.id)) throw new BerthError('RUNTIME_INSTANCE_EXISTS');
