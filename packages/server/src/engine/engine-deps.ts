@@ -125,12 +125,25 @@ export interface EngineContainers {
   removeTag(tag: string): Promise<void>;
   /** Runs build steps in one-off containers of a stack image (build/container/). */
   stepExecutor(o: ContainerSteps): StepExecutor;
+  /**
+   * Runtimes with `artifacts: image` (runtime/driver.ts): the image a release runs from, its sealed
+   * artifact tree baked in at /app on top of `base` (its stack image), tagged `tag`. An image already
+   * tagged `tag` is used as it is (releases never change). Resolves with the reference to run.
+   */
+  releaseImage(o: ReleaseImage): Promise<string>;
   /** Removes a release image unless a container was made from it. */
   removeReleaseImage(ref: string): Promise<ReleaseImageRemoval>;
   /** Removes every release image of an app (after its deletion), by reference. */
   removeAppImages(app: string): Promise<Record<string, ReleaseImageRemoval>>;
   /** Removes build containers an earlier berthd left (of one app, or all). */
   removeBuildContainers(app?: string): Promise<void>;
+}
+
+export interface ReleaseImage {
+  base: string;
+  artifactDir: string;
+  tag: string;
+  labels: Record<string, string>;
 }
 
 export type ReleaseImageRemoval = 'removed' | 'absent' | 'in-use';

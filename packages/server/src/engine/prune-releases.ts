@@ -2,9 +2,10 @@
 // BERTH_KEEP_RELEASES of each environment are deleted — never one a kept or current release (of any
 // environment: a promoted release shares stag's artifact) still uses. On the Docker runtime a pruned
 // release's image `berth-{installation}/{code}:{env}-v{n}` goes with its artifact (a promoted release shares the
-// image too); while a container still uses that image, the release is left for a later prune.
+// image too); while a container still uses that image, the release is left for a later prune. On
+// runtimes that run releases from images (Swarm), each release's baked image goes the same way.
 import fs from 'node:fs';
-import { isReleaseImageOf } from '../images/release-names.ts';
+import { isReleaseImageOf, releaseImageTag } from '../images/release-names.ts';
 import type { EngineContext } from './engine-deps.ts';
 
 export async function pruneReleases(
@@ -34,21 +35,28 @@ export async function pruneReleases(
     if (isCurrent || row.status === 'building' || seen < ctx.settings.keepReleases) keepDirs.add(row.out_dir);
     if (row.status !== 'building') perEnv.set(row.env, seen + 1);
   }
+  // On runtimes that run releases from images of their own (artifacts: image), each release of an
+  // environment has its baked image `…:{env}-v{n}` too.
+  const baked = ctx.driver.capabilities.artifacts === 'image';
+  const imagesOf = (row: (typeof rows)[number]): string[] => {
+    const own = releaseImage(ctx.installation, app, row.build);
+    const bakedTag = baked ? bakedImage(ctx.installation, app, row.env, Number(row.version)) : undefined;
+    return [...new Set([own, bakedTag].filter((ref): ref is string => ref !== undefined))];
+  };
   const keepImages = new Set<string>();
   for (const row of rows) {
-    const image = releaseImage(ctx.installation, app, row.build);
-    if (image && row.out_dir && keepDirs.has(row.out_dir)) keepImages.add(image);
+    if (row.out_dir && keepDirs.has(row.out_dir)) for (const image of imagesOf(row)) keepImages.add(image);
   }
   const pruned: string[] = [];
   const containers = ctx.containers;
-  for (const row of rows) {
+  releases: for (const row of rows) {
     if (!row.out_dir || Number(row.pruned) === 1 || keepDirs.has(row.out_dir)) continue;
-    const image = releaseImage(ctx.installation, app, row.build);
-    if (containers && image && !keepImages.has(image)) {
-      const result = await containers.removeReleaseImage(image);
+    for (const image of containers ? imagesOf(row) : []) {
+      if (keepImages.has(image)) continue;
+      const result = await containers!.removeReleaseImage(image);
       if (result === 'in-use') {
         log(`-----> Kept ${row.env} v${row.version}: a container still uses ${image}`);
-        continue;
+        continue releases;
       }
       keepImages.add(image); // removed (or gone): the next row sharing it has nothing left to do
     }
@@ -65,6 +73,15 @@ export async function removeReleaseImages(ctx: EngineContext, app: string): Prom
   const results = await ctx.containers.removeAppImages(app);
   const kept = Object.entries(results).filter(([, r]) => r === 'in-use');
   if (kept.length) ctx.logger.warn({ app, images: kept.map(([ref]) => ref) }, 'release images still in use');
+}
+
+/** The image a release of an environment was baked into (none when its code cannot name one). */
+function bakedImage(installation: string, app: string, env: string, version: number): string | undefined {
+  try {
+    return releaseImageTag(installation, app, env, version);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The release image a release runs, when it is one of the app's own (not a stack image). */

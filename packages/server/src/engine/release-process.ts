@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { type EnvName, envPathPrefix } from '@berth/sdk';
 import { appSecretContext } from '../apps/secret-service.ts';
 import { LineSplitter } from '../build/line-splitter.ts';
+import { releaseImageTag } from '../images/release-names.ts';
 import type { InstanceLimits, InstanceUser, RunExit, RunIO, RunSpec } from '../runtime/index.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { stackRuntimeOf } from './engine-deps.ts';
@@ -99,10 +100,25 @@ export async function releaseLaunch(
   };
   // Containers run the release's own image, or the stack image of its runtime (built if missing).
   const containers = ctx.containers;
-  const image =
+  let image =
     containers && options.needImage
       ? (build.image ?? (await containers.stackImage(stackRuntimeOf(build.runtime), options.log)))
       : undefined;
+  // Runtimes whose nodes have no artifact directory run an image of the release itself.
+  if (image && containers && ctx.driver.capabilities.artifacts === 'image' && !carriesApp(build)) {
+    const version = Number(release.version);
+    image = await containers.releaseImage({
+      base: image,
+      artifactDir: input.artifactDir,
+      tag: releaseImageTag(ctx.installation, app, env, version),
+      labels: {
+        'berth.owner': ctx.installation,
+        'berth.app': app,
+        'berth.env': env,
+        'berth.release': String(version),
+      },
+    });
+  }
   return {
     app,
     env,
@@ -112,8 +128,13 @@ export async function releaseLaunch(
     vars: await instanceVars(ctx, app, env, release, build),
     pathPrepend: build.pathPrepend ?? [],
     limits,
-    ...(image ? { image, ...(build.runtime === DOCKERFILE_RUNTIME ? { appInImage: true } : {}) } : {}),
+    ...(image ? { image, ...(carriesApp(build) ? { appInImage: true } : {}) } : {}),
   };
+}
+
+/** The release's image is the app itself (built from its Dockerfile, or deployed as an image). */
+function carriesApp(build: ReleaseBuild): boolean {
+  return build.runtime === DOCKERFILE_RUNTIME;
 }
 
 /** A unique id for a one-off run of `launch`'s release. */

@@ -42,15 +42,18 @@ export async function waitForProgress(docker: Docker, stream: NodeJS.ReadableStr
   });
 }
 
-/** Runs `cmd` in a throw-away container (no network) and resolves with its exit code and output. */
+/** Runs `cmd` in a throw-away container (no network; as the image's user unless `opts.user`) and
+ *  resolves with its exit code and output. */
 export async function runToCompletion(
   docker: Docker,
   image: string,
   cmd: string[],
+  opts: { user?: string } = {},
 ): Promise<{ code: number; output: string }> {
   const container = await docker.createContainer({
     Image: image,
     Cmd: cmd,
+    ...(opts.user ? { User: opts.user } : {}),
     HostConfig: { NetworkMode: 'none' },
     Labels: { 'berth.build': 'verify' },
   });

@@ -1,6 +1,9 @@
 // Stack images: the local, registry-free images app containers start from.
 
 export {
+  BAKED_APP_DIR,
+  type BakeReleaseOptions,
+  bakeReleaseImage,
   listAppImages,
   type RemoveResult,
   removeAppImages,

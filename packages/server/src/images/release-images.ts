@@ -4,7 +4,10 @@
 // nothing of any app). Removed with their releases:
 // when pruning drops a release's artifact and when the app is deleted, only while no container uses
 // them.
+import fs from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { create as createTar } from 'tar';
 import { engineError, engineStatus } from './engine.ts';
 import { isReleaseImageOf, releaseImageRepo } from './release-names.ts';
 
@@ -50,4 +53,54 @@ export async function removeAppImages(
   for (const ref of await listAppImages(docker, installation, app))
     results[ref] = await removeReleaseImage(docker, ref);
   return results;
+}
+
+export interface BakeReleaseOptions {
+  /** The image the release runs on (its runtime's stack image). */
+  base: string;
+  /** The release's sealed artifact tree (root's, read-only): it becomes `/app` in the image. */
+  artifactDir: string;
+  /** `berth-{installation}/{code}:{env}-v{n}`. */
+  tag: string;
+  labels: Record<string, string>;
+}
+
+/** Where a baked release's artifact lies inside its image (the Docker runtime mounts it there). */
+export const BAKED_APP_DIR = '/app';
+
+/**
+ * Makes the image a release runs from on runtimes whose nodes have no artifact directory (Swarm): a
+ * container of `base` is created (never started), the artifact tree is copied into it at /app
+ * through the Engine API, and the container is committed as `tag`. The tree keeps its sealed modes
+ * and root's ownership; entries are sent as they are (links as links, never followed), and the
+ * engine unpacks them inside the container's filesystem. Resolves with the image's id.
+ */
+export async function bakeReleaseImage(docker: Docker, o: BakeReleaseOptions): Promise<string> {
+  const entries = (await fs.readdir(o.artifactDir)).sort();
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer({
+      Image: o.base,
+      Cmd: ['true'],
+      Labels: { ...o.labels, 'berth.build': 'bake' },
+      NetworkDisabled: true,
+    });
+  } catch (err) {
+    throw engineError(err);
+  }
+  try {
+    // No entry for the tree's top: the engine makes /app (root's, 0755) for the first entry under it.
+    const tar = createTar({ cwd: o.artifactDir, portable: true, follow: false, prefix: 'app' }, entries);
+    await container.putArchive(Readable.from(tar), { path: '/' });
+    const committed = (await container.commit({
+      repo: o.tag.slice(0, o.tag.lastIndexOf(':')),
+      tag: o.tag.slice(o.tag.lastIndexOf(':') + 1),
+      changes: `WORKDIR ${BAKED_APP_DIR}`,
+    })) as { Id: string };
+    return committed.Id;
+  } catch (err) {
+    throw engineError(err);
+  } finally {
+    await container.remove({ force: true }).catch(() => {});
+  }
 }

@@ -4,7 +4,8 @@
 import type Docker from 'dockerode';
 import { buildImage, containerExecutor, removeBuildContainers, removeTag } from '../../build/index.ts';
 import type { EngineContainers, StackRuntime } from '../../engine/engine-deps.ts';
-import { removeAppImages, removeReleaseImage } from '../../images/index.ts';
+import { imageExists } from '../../images/engine.ts';
+import { bakeReleaseImage, removeAppImages, removeReleaseImage } from '../../images/index.ts';
 
 export interface EngineContainersOptions {
   docker: Docker;
@@ -24,6 +25,10 @@ export function createEngineContainers(o: EngineContainersOptions): EngineContai
     },
     removeTag: (tag) => removeTag(docker, tag),
     stepExecutor: (steps) => containerExecutor({ docker, owner: installation, ...steps }),
+    async releaseImage(o) {
+      if (!(await imageExists(docker, o.tag))) await bakeReleaseImage(docker, o);
+      return o.tag;
+    },
     removeReleaseImage: (ref) => removeReleaseImage(docker, ref),
     removeAppImages: (app) => removeAppImages(docker, installation, app),
     async removeBuildContainers(app) {
