@@ -101,6 +101,8 @@ export interface Config {
       /** Debian mirror debootstrap downloads from when a stack image has to be built. */
       debianMirror: string;
     };
+    /** Where cluster runtimes' release images are pushed for the nodes to pull (BERTH_REGISTRY). */
+    registry: RegistrySetting;
     /** First uid of the host identities apps run and build as (when berthd runs as root). */
     uidBase: number;
     /** Grace between SIGTERM and SIGKILL when an instance stops. */
@@ -165,7 +167,12 @@ export interface Config {
  * from the process environment once they are read (forget-secrets.ts), so that neither
  * /proc/<pid>/environ nor a child process shows them.
  */
-export const SECRET_SETTINGS = ['BERTH_ADMIN_PASSWORD', 'BERTH_SECRET_KEY', 'BERTH_DATABASE_URL'] as const;
+export const SECRET_SETTINGS = [
+  'BERTH_ADMIN_PASSWORD',
+  'BERTH_SECRET_KEY',
+  'BERTH_DATABASE_URL',
+  'BERTH_REGISTRY_PASSWORD',
+] as const;
 
 /**
  * The environment for a process berthd starts that is not an app (gateway workers): berthd's own,
@@ -184,7 +191,14 @@ export function programPath(env: Env = process.env): string {
   return env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
 }
 
-export const RUNTIME_DRIVERS = ['process', 'docker'] as const;
+export const RUNTIME_DRIVERS = ['process', 'docker', 'swarm'] as const;
+
+export type RegistrySetting =
+  | { kind: 'off' }
+  /** docker-registry run by berthd, listening on `address` (`host:port`, BERTH_REGISTRY_ADDRESS). */
+  | { kind: 'builtin'; address: string }
+  /** An operator's registry at `address`, with these credentials and CA (none: a public CA). */
+  | { kind: 'external'; address: string; username: string; password: string; caFile: string | undefined };
 export type RuntimeDriverName = (typeof RUNTIME_DRIVERS)[number];
 
 export class ConfigError extends Error {
@@ -425,6 +439,88 @@ function runtimeDriver(env: Env): RuntimeDriverName {
   return name;
 }
 
+const REGISTRY_NAMES = [
+  'BERTH_REGISTRY_ADDRESS',
+  'BERTH_REGISTRY_USERNAME',
+  'BERTH_REGISTRY_PASSWORD',
+  'BERTH_REGISTRY_CA_FILE',
+] as const;
+
+function registrySetting(env: Env, cwd: string, driver: RuntimeDriverName): RegistrySetting {
+  const raw = (env['BERTH_REGISTRY'] ?? '').trim();
+  const chosen = raw === '' ? (driver === 'swarm' ? 'builtin' : 'off') : raw;
+  const set = (name: string) => (env[name] ?? '').trim() !== '';
+  if (chosen === 'off') {
+    if (driver === 'swarm') {
+      throw new ConfigError(
+        'BERTH_REGISTRY',
+        'BERTH_RUNTIME=swarm needs a registry (builtin, or https://host:port)',
+      );
+    }
+    const stray = REGISTRY_NAMES.find(set);
+    if (stray) throw new ConfigError(stray, 'needs BERTH_REGISTRY (no registry is used without it)');
+    return { kind: 'off' };
+  }
+  if (driver !== 'swarm') {
+    throw new ConfigError('BERTH_REGISTRY', 'only BERTH_RUNTIME=swarm pushes release images to a registry');
+  }
+  if (chosen === 'builtin') {
+    for (const name of [
+      'BERTH_REGISTRY_USERNAME',
+      'BERTH_REGISTRY_PASSWORD',
+      'BERTH_REGISTRY_CA_FILE',
+    ] as const) {
+      if (set(name))
+        throw new ConfigError(name, "is for an operator's registry (the builtin one makes its own)");
+    }
+    const address = (env['BERTH_REGISTRY_ADDRESS'] ?? '').trim() || SETTING_DEFAULTS.registryAddress;
+    if (
+      !/^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(address) ||
+      Number(address.split(':').pop()) > 65535
+    ) {
+      throw new ConfigError(
+        'BERTH_REGISTRY_ADDRESS',
+        `"${address}" is not host:port (example: 10.0.0.5:5000)`,
+      );
+    }
+    return { kind: 'builtin', address };
+  }
+  let url: URL;
+  try {
+    url = new URL(chosen);
+  } catch {
+    throw new ConfigError('BERTH_REGISTRY', `"${chosen}" is not off, builtin or an https:// URL`);
+  }
+  if (url.protocol !== 'https:' || url.pathname.replace(/\/$/, '') !== '' || url.username || url.search) {
+    throw new ConfigError(
+      'BERTH_REGISTRY',
+      `"${chosen}" must be https://host[:port], nothing more (credentials go in BERTH_REGISTRY_USERNAME and BERTH_REGISTRY_PASSWORD)`,
+    );
+  }
+  if (set('BERTH_REGISTRY_ADDRESS')) {
+    throw new ConfigError(
+      'BERTH_REGISTRY_ADDRESS',
+      'is where the builtin registry listens (BERTH_REGISTRY=builtin)',
+    );
+  }
+  const username = (env['BERTH_REGISTRY_USERNAME'] ?? '').trim();
+  const password = env['BERTH_REGISTRY_PASSWORD'] ?? '';
+  if (!username || !password) {
+    throw new ConfigError(
+      username ? 'BERTH_REGISTRY_PASSWORD' : 'BERTH_REGISTRY_USERNAME',
+      'is needed to push to the registry',
+    );
+  }
+  const caFile = (env['BERTH_REGISTRY_CA_FILE'] ?? '').trim();
+  return {
+    kind: 'external',
+    address: url.host,
+    username,
+    password,
+    caFile: caFile ? path.resolve(cwd, caFile) : undefined,
+  };
+}
+
 function dockerSocket(env: Env, cwd: string): string {
   const raw = env['BERTH_DOCKER_SOCKET'];
   if (raw === undefined || raw === '') return '/var/run/docker.sock';
@@ -644,6 +740,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     runtime: {
       driver: runtimeDriver(env),
       docker: { socket: dockerSocket(env, cwd), debianMirror: debianMirror(env) },
+      registry: registrySetting(env, cwd, runtimeDriver(env)),
       uidBase: integer(env, 'BERTH_UID_BASE', 880_000, 1000, 4_000_000_000),
       stopGraceMs: duration(env, 'BERTH_STOP_GRACE', SETTING_DEFAULTS.stopGraceMs),
       logMaxBytes: size(env, 'BERTH_LOG_MAX_SIZE', SETTING_DEFAULTS.logMaxBytes),

@@ -19,6 +19,8 @@ export const SETTING_DEFAULTS = Object.freeze({
   gatewayUpstreamConnections: 64,
   /** BERTH_DEBIAN_MIRROR: where debootstrap downloads from when a stack image is built. */
   debianMirror: 'http://deb.debian.org/debian',
+  /** BERTH_REGISTRY_ADDRESS: where the builtin registry listens (BERTH_RUNTIME=swarm). */
+  registryAddress: '127.0.0.1:5000',
   /** BERTH_RUN_TIMEOUT: how long a one-off run (`berth run`) may take. */
   runTimeoutMs: 60 * 60_000,
   /** BERTH_RUNS_PER_APP: one-off runs one app may have going at once, per berthd. */

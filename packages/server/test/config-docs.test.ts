@@ -74,6 +74,22 @@ const DESCRIBED: Record<string, () => void> = {
       loadConfig({ BERTH_ACME_DIRECTORY: 'https://ca.example.com/dir', BERTH_ACME_CA_FILE: 'ca.pem' }, '/srv')
         .domains.acme,
     ).toEqual({ directory: 'https://ca.example.com/dir', email: undefined, caFile: '/srv/ca.pem' }),
+  BERTH_REGISTRY: () => {
+    expect(loadConfig({}, '/srv').runtime.registry).toEqual({ kind: 'off' });
+    expect(loadConfig({ BERTH_RUNTIME: 'swarm' }, '/srv').runtime.registry.kind).toBe('builtin');
+  },
+  BERTH_REGISTRY_ADDRESS: () =>
+    expect(
+      loadConfig({ BERTH_RUNTIME: 'swarm', BERTH_REGISTRY_ADDRESS: '127.0.0.1:5000' }, '/srv').runtime
+        .registry,
+    ).toEqual(loadConfig({ BERTH_RUNTIME: 'swarm' }, '/srv').runtime.registry),
+  // An operator's registry has no default account: each of these alone is refused.
+  BERTH_REGISTRY_USERNAME: () =>
+    expect(() => loadConfig({ BERTH_REGISTRY_USERNAME: 'u' }, '/srv')).toThrow(/BERTH_REGISTRY/),
+  BERTH_REGISTRY_PASSWORD: () =>
+    expect(() => loadConfig({ BERTH_REGISTRY_PASSWORD: 'p' }, '/srv')).toThrow(/BERTH_REGISTRY/),
+  BERTH_REGISTRY_CA_FILE: () =>
+    expect(() => loadConfig({ BERTH_REGISTRY_CA_FILE: 'ca.pem' }, '/srv')).toThrow(/BERTH_REGISTRY/),
   BERTH_LOGIN_CONCURRENCY: () => expect(loadConfig({}, '/srv').login.concurrency).toBeGreaterThanOrEqual(1),
 };
 

@@ -210,6 +210,7 @@ describe('runtime settings', () => {
     expect(loadConfig({}).runtime).toEqual({
       driver: 'process',
       docker: { socket: '/var/run/docker.sock', debianMirror: 'http://deb.debian.org/debian' },
+      registry: { kind: 'off' },
       uidBase: 880_000,
       stopGraceMs: 10_000,
       logMaxBytes: 10 * 1024 * 1024,
@@ -226,6 +227,7 @@ describe('runtime settings', () => {
     expect(c.runtime).toEqual({
       driver: 'process',
       docker: { socket: '/var/run/docker.sock', debianMirror: 'http://deb.debian.org/debian' },
+      registry: { kind: 'off' },
       uidBase: 2_000_000,
       stopGraceMs: 3000,
       logMaxBytes: 1024 * 1024,
@@ -241,5 +243,61 @@ describe('runtime settings', () => {
     ['BERTH_STOP_GRACE', 'soon'],
   ])('refuses %s=%s naming the setting', (setting, value) => {
     expect(() => loadConfig({ [setting]: value })).toThrow(setting);
+  });
+});
+
+describe('registry settings', () => {
+  it('Swarm pushes to the builtin registry by default; other runtimes use none', () => {
+    expect(loadConfig({ BERTH_RUNTIME: 'swarm' }).runtime.registry).toEqual({
+      kind: 'builtin',
+      address: '127.0.0.1:5000',
+    });
+    expect(
+      loadConfig({ BERTH_RUNTIME: 'swarm', BERTH_REGISTRY_ADDRESS: '10.0.0.5:5443' }).runtime.registry,
+    ).toEqual({ kind: 'builtin', address: '10.0.0.5:5443' });
+    expect(loadConfig({ BERTH_RUNTIME: 'docker' }).runtime.registry).toEqual({ kind: 'off' });
+  });
+
+  it("reads an operator's registry with its account and CA file", () => {
+    const c = loadConfig(
+      {
+        BERTH_RUNTIME: 'swarm',
+        BERTH_REGISTRY: 'https://registry.example.com:5000/',
+        BERTH_REGISTRY_USERNAME: 'berth',
+        BERTH_REGISTRY_PASSWORD: 'p4ss',
+        BERTH_REGISTRY_CA_FILE: 'ca.pem',
+      },
+      '/srv',
+    );
+    expect(c.runtime.registry).toEqual({
+      kind: 'external',
+      address: 'registry.example.com:5000',
+      username: 'berth',
+      password: 'p4ss',
+      caFile: '/srv/ca.pem',
+    });
+  });
+
+  it.each([
+    [{ BERTH_RUNTIME: 'swarm', BERTH_REGISTRY: 'off' }, 'BERTH_REGISTRY'],
+    [{ BERTH_RUNTIME: 'docker', BERTH_REGISTRY: 'builtin' }, 'BERTH_REGISTRY'],
+    [{ BERTH_REGISTRY_ADDRESS: '127.0.0.1:5000' }, 'BERTH_REGISTRY_ADDRESS'],
+    [{ BERTH_RUNTIME: 'swarm', BERTH_REGISTRY_ADDRESS: 'no-port' }, 'BERTH_REGISTRY_ADDRESS'],
+    [{ BERTH_RUNTIME: 'swarm', BERTH_REGISTRY_ADDRESS: 'h:70000' }, 'BERTH_REGISTRY_ADDRESS'],
+    [{ BERTH_RUNTIME: 'swarm', BERTH_REGISTRY_PASSWORD: 'x' }, 'BERTH_REGISTRY_PASSWORD'],
+    [{ BERTH_RUNTIME: 'swarm', BERTH_REGISTRY: 'http://r:5000' }, 'BERTH_REGISTRY'],
+    [{ BERTH_RUNTIME: 'swarm', BERTH_REGISTRY: 'https://u:p@r:5000' }, 'BERTH_REGISTRY'],
+    [{ BERTH_RUNTIME: 'swarm', BERTH_REGISTRY: 'https://r:5000/path' }, 'BERTH_REGISTRY'],
+    [{ BERTH_RUNTIME: 'swarm', BERTH_REGISTRY: 'https://r:5000' }, 'BERTH_REGISTRY_USERNAME'],
+    [
+      { BERTH_RUNTIME: 'swarm', BERTH_REGISTRY: 'https://r:5000', BERTH_REGISTRY_USERNAME: 'u' },
+      'BERTH_REGISTRY_PASSWORD',
+    ],
+    [
+      { BERTH_RUNTIME: 'swarm', BERTH_REGISTRY: 'https://r:5000', BERTH_REGISTRY_ADDRESS: 'r:1' },
+      'BERTH_REGISTRY_ADDRESS',
+    ],
+  ])('refuses %o naming %s', (env, setting) => {
+    expect(() => loadConfig(env as Record<string, string>)).toThrow(setting);
   });
 });

@@ -83,7 +83,7 @@ export const PlatformStatusSchema = Type.Object(
       dialect: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres'), Type.Literal('mysql')]),
     }),
     runtime: Type.Object({
-      driver: Type.Union([Type.Literal('process'), Type.Literal('docker')], {
+      driver: Type.Union([Type.Literal('process'), Type.Literal('docker'), Type.Literal('swarm')], {
         description: 'Where app instances run (BERTH_RUNTIME)',
       }),
     }),

@@ -131,6 +131,12 @@ export interface EngineContainers {
    * tagged `tag` is used as it is (releases never change). Resolves with the reference to run.
    */
   releaseImage(o: ReleaseImage): Promise<string>;
+  /**
+   * Runtimes with `artifacts: image`: makes a release image reachable by every node and resolves
+   * with the reference instances run (with a registry: pushed, `{registry}/{repo}@sha256:…`; without
+   * one: `ref` itself, for a single-node cluster).
+   */
+  publish(ref: string): Promise<string>;
   /** Removes a release image unless a container was made from it. */
   removeReleaseImage(ref: string): Promise<ReleaseImageRemoval>;
   /** Removes every release image of an app (after its deletion), by reference. */

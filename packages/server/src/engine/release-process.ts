@@ -104,20 +104,24 @@ export async function releaseLaunch(
     containers && options.needImage
       ? (build.image ?? (await containers.stackImage(stackRuntimeOf(build.runtime), options.log)))
       : undefined;
-  // Runtimes whose nodes have no artifact directory run an image of the release itself.
-  if (image && containers && ctx.driver.capabilities.artifacts === 'image' && !carriesApp(build)) {
-    const version = Number(release.version);
-    image = await containers.releaseImage({
-      base: image,
-      artifactDir: input.artifactDir,
-      tag: releaseImageTag(ctx.installation, app, env, version),
-      labels: {
-        'berth.owner': ctx.installation,
-        'berth.app': app,
-        'berth.env': env,
-        'berth.release': String(version),
-      },
-    });
+  // Runtimes whose nodes have no artifact directory run an image of the release itself, published
+  // where every node can pull it.
+  if (image && containers && ctx.driver.capabilities.artifacts === 'image') {
+    if (!carriesApp(build)) {
+      const version = Number(release.version);
+      image = await containers.releaseImage({
+        base: image,
+        artifactDir: input.artifactDir,
+        tag: releaseImageTag(ctx.installation, app, env, version),
+        labels: {
+          'berth.owner': ctx.installation,
+          'berth.app': app,
+          'berth.env': env,
+          'berth.release': String(version),
+        },
+      });
+    }
+    image = await containers.publish(image);
   }
   return {
     app,

@@ -27,18 +27,27 @@ export async function imageExists(docker: Docker, ref: string): Promise<boolean>
   }
 }
 
-/** Waits for the end of a progress stream (import, load) and fails on an error message in it. */
-export async function waitForProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, results: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
-        if (err) return reject(err);
-        const failed = results.find((r) => r.error ?? r.errorDetail);
-        if (failed) return reject(new Error(failed.error ?? failed.errorDetail?.message));
-        resolve();
-      },
-    );
+/** One message of a progress stream (pull, push, import, load). */
+export interface ProgressMessage {
+  error?: string;
+  errorDetail?: { message?: string };
+  /** A push's last message: `{ Tag, Digest, Size }`. */
+  aux?: { Digest?: string };
+}
+
+/** Waits for the end of a progress stream and fails on an error message in it; resolves with its
+ *  messages. */
+export async function waitForProgress(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+): Promise<ProgressMessage[]> {
+  return new Promise<ProgressMessage[]>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, results: ProgressMessage[]) => {
+      if (err) return reject(err);
+      const failed = results.find((r) => r.error ?? r.errorDetail);
+      if (failed) return reject(new Error(failed.error ?? failed.errorDetail?.message));
+      resolve(results);
+    });
   });
 }
 

@@ -80,7 +80,7 @@ if (!dockerEnabled) {
       settings: { dataDir, maxPackageBytes: 50 * 1024 * 1024, keepReleases: 2, drainMs: 0 },
       builders: createBuilders({ logger: silentLogger() }),
       logger: silentLogger(),
-      containers: createEngineContainers({ docker, installation, stackImage }),
+      containers: createEngineContainers({ docker, installation, stackImage, logger: silentLogger() }),
       installation,
       tenants,
     } as unknown as EngineContext;

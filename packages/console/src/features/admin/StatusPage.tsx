@@ -29,6 +29,8 @@ import { ADMIN_PAGE_ROLES } from './page-roles.ts';
 import { diskUsedPercent } from './platform-status.ts';
 import { statusMessages } from './status-messages.ts';
 
+const RUNTIME_LABELS = { process: 'runtimeProcess', docker: 'runtimeDocker', swarm: 'runtimeSwarm' } as const;
+
 const REFRESH_MS = 10_000;
 const DIALECTS = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MySQL' } as const;
 const DISK_WARN_PERCENT = 90;
@@ -165,9 +167,7 @@ function StatusView() {
                 </span>
               </Descriptions.Item>
               <Descriptions.Item label={t('runtime')}>
-                <span data-testid="status-runtime">
-                  {status.runtime.driver === 'docker' ? t('runtimeDocker') : t('runtimeProcess')}
-                </span>{' '}
+                <span data-testid="status-runtime">{t(RUNTIME_LABELS[status.runtime.driver])}</span>{' '}
                 <Typography.Text type="secondary" code>
                   {status.runtime.driver}
                 </Typography.Text>

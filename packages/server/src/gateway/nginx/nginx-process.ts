@@ -2,10 +2,10 @@
 // configuration, starting a master (nginx daemonizes itself into a session of its own, so it
 // outlives berthd), finding the master of a prefix that a previous berthd started (its pid file and
 // /proc/PID/cmdline), signalling it, and asking the control socket which table the workers serve.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { type ProgramResult, runProgram } from '../../run-program.ts';
 
 export interface NginxCommand {
   /** The nginx binary, `/usr/sbin/nginx` by default. */
@@ -14,10 +14,7 @@ export interface NginxCommand {
   prefix: string;
 }
 
-export interface RunResult {
-  code: number | null;
-  output: string;
-}
+export type RunResult = ProgramResult;
 
 /** Runs the binary to its end with `args`; output is stdout and stderr together (at most 64 KiB). */
 export function runNginx(
@@ -25,24 +22,7 @@ export function runNginx(
   args: readonly string[],
   timeoutMs = 30_000,
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command.binary, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      if (output.length < 65_536) output += chunk.toString('utf8');
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output: output.trim() });
-    });
-  });
+  return runProgram(command.binary, args, { timeoutMs });
 }
 
 export function errorLogPath(prefix: string): string {

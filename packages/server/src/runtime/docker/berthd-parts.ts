@@ -50,6 +50,7 @@ export function createDockerParts(
     containers: createEngineContainers({
       docker,
       installation,
+      logger,
       stackImage: (name, log) => stacks.ensure(name, log),
     }),
     docker,

@@ -1,21 +1,42 @@
 // The engine's `containers` dependency (engine/engine-deps.ts) over the Docker Engine API: builds
-// of Dockerfile apps and of build steps in stack-image containers, release image tags and their
-// removal. The Docker client stays here; the engine calls these methods only.
+// of Dockerfile apps and of build steps in stack-image containers, release images (tags, images
+// baked for runtimes without artifact directories, pushes to a registry) and their removal. The
+// Docker client stays here; the engine calls these methods only.
 import type Docker from 'dockerode';
 import { buildImage, containerExecutor, removeBuildContainers, removeTag } from '../../build/index.ts';
 import type { EngineContainers, StackRuntime } from '../../engine/engine-deps.ts';
-import { imageExists } from '../../images/engine.ts';
+import { engineStatus, imageExists } from '../../images/engine.ts';
 import { bakeReleaseImage, removeAppImages, removeReleaseImage } from '../../images/index.ts';
+import { deleteManifest, pushImage, type RegistryAccess } from '../../images/registry/index.ts';
+import type { Logger } from '../../logger.ts';
 
 export interface EngineContainersOptions {
   docker: Docker;
   /** This installation's code: the owner label of its build containers, part of image names. */
   installation: string;
   stackImage(runtime: StackRuntime, log?: (line: string) => void): Promise<string>;
+  /** Cluster runtimes: where release images go for the nodes (absent: they stay on this host). */
+  registry?: RegistryAccess | undefined;
+  logger: Logger;
 }
 
 export function createEngineContainers(o: EngineContainersOptions): EngineContainers {
-  const { docker, installation } = o;
+  const { docker, installation, registry } = o;
+  /** Image id → the pinned reference it was pushed as (ids never change content). */
+  const pushed = new Map<string, string>();
+
+  /** The registry's manifests of a local release image, and its local names for them. */
+  async function registryCopies(ref: string): Promise<string[]> {
+    if (!registry) return [];
+    try {
+      const info = await docker.getImage(ref).inspect();
+      return (info.RepoDigests ?? []).filter((d) => d.startsWith(`${registry.address}/`));
+    } catch (err) {
+      if (engineStatus(err) === 404) return [];
+      throw err;
+    }
+  }
+
   return {
     stackImage: (runtime, log) => o.stackImage(runtime, log),
     buildImage: (build) => buildImage({ docker, ...build }),
@@ -25,11 +46,34 @@ export function createEngineContainers(o: EngineContainersOptions): EngineContai
     },
     removeTag: (tag) => removeTag(docker, tag),
     stepExecutor: (steps) => containerExecutor({ docker, owner: installation, ...steps }),
-    async releaseImage(o) {
-      if (!(await imageExists(docker, o.tag))) await bakeReleaseImage(docker, o);
-      return o.tag;
+    async releaseImage(release) {
+      if (!(await imageExists(docker, release.tag))) await bakeReleaseImage(docker, release);
+      return release.tag;
     },
-    removeReleaseImage: (ref) => removeReleaseImage(docker, ref),
+    async publish(ref) {
+      if (!registry) return ref;
+      const id = (await docker.getImage(ref).inspect()).Id;
+      const known = pushed.get(id);
+      if (known) return known;
+      const pinned = await pushImage(docker, registry, ref);
+      pushed.set(id, pinned);
+      return pinned;
+    },
+    async removeReleaseImage(ref) {
+      const copies = await registryCopies(ref);
+      const result = await removeReleaseImage(docker, ref);
+      if (result === 'in-use') return result;
+      for (const pinned of copies) {
+        try {
+          await deleteManifest(registry!, pinned);
+        } catch (err) {
+          o.logger.warn({ err, image: pinned }, 'could not delete a pruned release image from the registry');
+        }
+        await removeTag(docker, pinned);
+      }
+      if (registry) await removeTag(docker, `${registry.address}/${ref}`);
+      return result;
+    },
     removeAppImages: (app) => removeAppImages(docker, installation, app),
     async removeBuildContainers(app) {
       await removeBuildContainers(docker, installation, app);

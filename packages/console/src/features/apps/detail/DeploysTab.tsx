@@ -70,12 +70,13 @@ export default function DeploysTab({ app, env, showDeploy }: AppTabProps) {
 }
 
 /**
- * Whether apps run on Docker, where image deploys exist. The platform status says so, but only to
+ * Whether apps run on Docker (or Docker Swarm), where image deploys exist. The platform status says so, but only to
  * admins, operators and auditors: for anyone else (403) the image form stays hidden, and the API
  * would refuse an image deploy on the process runtime anyway (IMAGE_DEPLOY_UNSUPPORTED).
  */
 function useDockerRuntime(): boolean {
   const api = useApi();
   const status = useAsync(() => api.platformStatus(), [api]);
-  return status.data?.runtime.driver === 'docker';
+  const driver = status.data?.runtime.driver;
+  return driver === 'docker' || driver === 'swarm';
 }

@@ -1,0 +1,152 @@
+// The registry berthd runs itself (BERTH_REGISTRY=builtin): Debian's docker-registry (the CNCF
+// distribution registry), with TLS and htpasswd auth (registry-files.ts), serving the release
+// images of cluster runtimes to every node. Like berthd's nginx it runs in a session of its own and
+// outlives berthd: nodes keep pulling while berthd restarts, and the next berthd adopts it by its
+// pid file (a pid whose command line is not this registry's config is not adopted).
+//
+// The Docker engine on berthd's host is told to trust the certificate
+// (`/etc/docker/certs.d/{address}/ca.crt`, which dockerd reads on every pull and push); every other
+// node needs that file too (docs/swarm.md), or an operator's registry with a certificate the nodes
+// already trust (BERTH_REGISTRY=https://…).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import type { Logger } from '../../logger.ts';
+import { prepareRegistryFiles, REGISTRY_USER, type RegistryFiles } from './registry-files.ts';
+
+export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+export const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
+
+export interface RegistryAccess {
+  /** `host:port`, the first part of every image reference in it. */
+  address: string;
+  username: string;
+  password: string;
+  /** The CA certificate (PEM) that signs the registry's certificate, when it is not a public one. */
+  ca?: string | undefined;
+}
+
+export interface BuiltinRegistry extends RegistryAccess {
+  pid: number;
+  /** Stops the registry (berthd leaves it running; tests stop theirs). */
+  stop(): Promise<void>;
+}
+
+export interface BuiltinRegistryOptions {
+  dataDir: string;
+  /** `host:port` it listens on: an address every node reaches. */
+  address: string;
+  logger: Logger;
+  binary?: string;
+  /** Where the host's Docker engine looks for registry CAs (default /etc/docker/certs.d). */
+  dockerCertsDir?: string;
+}
+
+export async function startBuiltinRegistry(o: BuiltinRegistryOptions): Promise<BuiltinRegistry> {
+  const logger = o.logger.child({ mod: 'registry' });
+  const files = await prepareRegistryFiles(o.dataDir, o.address);
+  const ca = fs.readFileSync(files.cert, 'utf8');
+  trustOnThisHost(o.dockerCertsDir ?? DOCKER_CERTS_DIR, o.address, ca);
+  let pid = adoptable(files);
+  if (pid !== null) {
+    logger.info({ pid, address: o.address }, 'adopted the running registry');
+  } else {
+    pid = launch(o.binary ?? REGISTRY_BINARY, files);
+    logger.info({ pid, address: o.address }, 'started the registry');
+  }
+  await waitReady(o.address, ca, pid);
+  const started = pid;
+  return {
+    address: o.address,
+    username: REGISTRY_USER,
+    password: files.password,
+    ca,
+    pid: started,
+    async stop() {
+      try {
+        process.kill(started, 'SIGTERM');
+      } catch {
+        return;
+      }
+      for (let i = 0; i < 100 && alive(started); i++) await sleep(50);
+      if (alive(started)) process.kill(started, 'SIGKILL');
+      fs.rmSync(files.pidFile, { force: true });
+    },
+  };
+}
+
+/** The pid of a registry already serving these files, or null. */
+function adoptable(files: RegistryFiles): number | null {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(files.pidFile, 'utf8').trim());
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(pid) || pid <= 1) return null;
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes(files.config) && path.basename(argv[0] ?? '') === 'docker-registry' ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function launch(binary: string, files: RegistryFiles): number {
+  const log = fs.openSync(files.logFile, 'a', 0o600);
+  try {
+    const child = spawn(binary, ['serve', files.config], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      cwd: files.dir,
+    });
+    if (child.pid === undefined) throw new Error(`${binary} could not be started`);
+    child.unref();
+    fs.writeFileSync(files.pidFile, `${child.pid}\n`, { mode: 0o600 });
+    return child.pid;
+  } finally {
+    fs.closeSync(log);
+  }
+}
+
+function trustOnThisHost(certsDir: string, address: string, ca: string): void {
+  const dir = path.join(certsDir, address);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const file = path.join(dir, 'ca.crt');
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === ca) return;
+  fs.writeFileSync(`${file}.tmp`, ca, { mode: 0o644 });
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+/** Until `GET /v2/` answers 401 (auth on) over TLS with this CA; the process must stay alive. */
+async function waitReady(address: string, ca: string, pid: number): Promise<void> {
+  const dispatcher = new Agent({ connect: { ca } });
+  try {
+    for (let i = 0; i < 200; i++) {
+      if (!alive(pid)) throw new Error('the registry exited at start (see registry.log in its data dir)');
+      try {
+        const res = await request(`https://${address}/v2/`, { dispatcher, headersTimeout: 1000 });
+        await res.body.dump();
+        if (res.statusCode === 401) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(50);
+    }
+    throw new Error(`the registry does not answer at https://${address}/v2/`);
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,10 @@
+// Registries for cluster runtimes: the one berthd runs itself and pushes to either.
+export {
+  type BuiltinRegistry,
+  type BuiltinRegistryOptions,
+  DOCKER_CERTS_DIR,
+  REGISTRY_BINARY,
+  type RegistryAccess,
+  startBuiltinRegistry,
+} from './builtin-registry.ts';
+export { deleteManifest, engineAuth, pushImage, registryName } from './registry-images.ts';

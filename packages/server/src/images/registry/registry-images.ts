@@ -1,0 +1,71 @@
+// Release images in a registry, for runtimes whose nodes pull what they run (Swarm): a local image
+// is pushed under the registry's address and run by digest (`{address}/{repo}@sha256:…`), so every
+// node runs exactly the bytes that were built; a pruned release's manifest is deleted from the
+// registry. The Docker engine does the pushing (Engine API, credentials in X-Registry-Auth); the
+// registry's own HTTP API is used only to delete.
+import type Docker from 'dockerode';
+import { Agent, request } from 'undici';
+import { engineError, waitForProgress } from '../engine.ts';
+import type { RegistryAccess } from './builtin-registry.ts';
+
+/** The credentials as the Engine API takes them (X-Registry-Auth). */
+export function engineAuth(access: RegistryAccess): {
+  username: string;
+  password: string;
+  serveraddress: string;
+} {
+  return { username: access.username, password: access.password, serveraddress: access.address };
+}
+
+/** `repo:tag` → the same name in the registry. */
+export function registryName(access: RegistryAccess, ref: string): string {
+  return `${access.address}/${ref}`;
+}
+
+/**
+ * Pushes the local image `ref` (`repo:tag`) to the registry and resolves with the reference nodes
+ * pull: `{address}/{repo}@{digest}`. Pushing what the registry has already sends no layer again.
+ */
+export async function pushImage(docker: Docker, access: RegistryAccess, ref: string): Promise<string> {
+  const colon = ref.lastIndexOf(':');
+  const repo = ref.slice(0, colon);
+  const tag = ref.slice(colon + 1);
+  const remote = registryName(access, repo);
+  try {
+    await docker.getImage(ref).tag({ repo: remote, tag });
+    const stream = (await docker
+      .getImage(`${remote}:${tag}`)
+      .push({ authconfig: engineAuth(access) } as never)) as unknown as NodeJS.ReadableStream;
+    const messages = await waitForProgress(docker, stream);
+    const digest = messages.map((m) => m.aux?.Digest).find((d) => d && /^sha256:[0-9a-f]{64}$/.test(d));
+    if (!digest) throw new Error(`the registry reported no digest for ${remote}:${tag}`);
+    return `${remote}@${digest}`;
+  } catch (err) {
+    throw engineError(err);
+  }
+}
+
+/** Deletes a manifest (`{address}/{repo}@{digest}`) from the registry; gone already is fine. */
+export async function deleteManifest(access: RegistryAccess, pinned: string): Promise<void> {
+  const at = pinned.indexOf('@');
+  const prefix = `${access.address}/`;
+  if (at < 0 || !pinned.startsWith(prefix)) throw new Error(`${pinned} is not an image of ${access.address}`);
+  const repo = pinned.slice(prefix.length, at);
+  const digest = pinned.slice(at + 1);
+  const dispatcher = new Agent(access.ca ? { connect: { ca: access.ca } } : {});
+  try {
+    const res = await request(`https://${access.address}/v2/${repo}/manifests/${digest}`, {
+      method: 'DELETE',
+      dispatcher,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${access.username}:${access.password}`).toString('base64')}`,
+      },
+    });
+    await res.body.dump();
+    if (res.statusCode !== 202 && res.statusCode !== 404) {
+      throw new Error(`the registry refused to delete ${pinned}: HTTP ${res.statusCode}`);
+    }
+  } finally {
+    await dispatcher.close();
+  }
+}

@@ -1,0 +1,139 @@
+// The registry berthd runs itself (BERTH_REGISTRY=builtin) with the real docker-registry: TLS and
+// htpasswd auth made by berthd, a release image pushed and pulled back by digest through the real
+// Docker engine, refusals without credentials, adoption by a second start, and deletion of a pruned
+// release's manifest. Needs BERTH_TEST_DOCKER=1 and Debian's docker-registry (.ci/run installs it).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/gateway/nginx/index.ts';
+import { waitForProgress } from '../../src/images/engine.ts';
+import { STACK_BASE_IMAGE } from '../../src/images/index.ts';
+import {
+  type BuiltinRegistry,
+  DOCKER_CERTS_DIR,
+  deleteManifest,
+  engineAuth,
+  pushImage,
+  REGISTRY_BINARY,
+  startBuiltinRegistry,
+} from '../../src/images/registry/index.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { DOCKER_SKIP_REASON, dockerEnabled } from '../runtime/docker-fixtures.ts';
+
+const skip = !dockerEnabled
+  ? DOCKER_SKIP_REASON
+  : !fs.existsSync(REGISTRY_BINARY)
+    ? `${REGISTRY_BINARY} is missing (apt-get install docker-registry)`
+    : undefined;
+
+if (skip) {
+  process.stdout.write(`registry tests skipped: ${skip}\n`);
+  describe('the builtin registry', () => {
+    it.skip(`docker-registry (skipped: ${skip})`, () => {});
+  });
+} else {
+  const docker = new Docker();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-registry-'));
+  const repo = `berth-test${crypto.randomBytes(3).toString('hex')}/app`;
+  const local = `${repo}:stag-v1`;
+  let address = '';
+  let registry: BuiltinRegistry;
+
+  async function get(
+    url: string,
+    headers: Record<string, string> = {},
+    ca: string | null = registry.ca ?? null,
+  ) {
+    const dispatcher = new Agent({ connect: ca === null ? {} : { ca } });
+    try {
+      const res = await request(url, { dispatcher, headers });
+      await res.body.dump();
+      return res.statusCode;
+    } finally {
+      await dispatcher.close();
+    }
+  }
+  const basic = (user: string, password: string) => ({
+    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+  });
+  async function pull(ref: string, auth?: ReturnType<typeof engineAuth>): Promise<void> {
+    const stream = (await docker.pull(ref, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
+    await waitForProgress(docker, stream);
+  }
+  async function removeImage(ref: string): Promise<void> {
+    await docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => {});
+  }
+
+  describe('the builtin registry', () => {
+    beforeAll(async () => {
+      address = `127.0.0.1:${await freePort('127.0.0.1')}`;
+      registry = await startBuiltinRegistry({ dataDir, address, logger: silentLogger() });
+      await docker.getImage(STACK_BASE_IMAGE).tag({ repo, tag: 'stag-v1' });
+    }, 60_000);
+    afterAll(async () => {
+      await registry?.stop();
+      const pushed = await docker.listImages({ filters: { reference: [`${address}/${repo}`] } });
+      for (const ref of pushed.flatMap((i) => [...(i.RepoTags ?? []), ...(i.RepoDigests ?? [])])) {
+        await removeImage(ref);
+      }
+      await removeImage(local);
+      fs.rmSync(path.join(DOCKER_CERTS_DIR, address), { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('serves TLS only, with its own certificate, and answers nobody without the password', async () => {
+      expect(registry.address).toBe(address);
+      const files = fs.readdirSync(path.join(dataDir, 'registry'));
+      expect(files).toEqual(expect.arrayContaining(['config.yml', 'htpasswd', 'tls.crt', 'tls.key']));
+      for (const file of ['credentials.json', 'htpasswd', 'tls.key', 'config.yml']) {
+        expect(fs.statSync(path.join(dataDir, 'registry', file)).mode & 0o077).toBe(0);
+      }
+      expect(fs.readFileSync(path.join(DOCKER_CERTS_DIR, address, 'ca.crt'), 'utf8')).toBe(registry.ca);
+
+      expect(await get(`https://${address}/v2/`)).toBe(401);
+      expect(await get(`https://${address}/v2/`, basic('berth', 'wrong'))).toBe(401);
+      expect(await get(`https://${address}/v2/`, basic('berth', registry.password))).toBe(200);
+      // Plain HTTP is refused (Go's TLS server answers 400), and a client that does not know the CA
+      // does not connect.
+      expect(await get(`http://${address}/v2/`, basic('berth', registry.password))).toBe(400);
+      await expect(get(`https://${address}/v2/`, {}, null)).rejects.toThrow();
+    });
+
+    it('a pushed image is pulled back by digest with the credentials, and refused without them', async () => {
+      const pinned = await pushImage(docker, registry, local);
+      expect(pinned).toMatch(new RegExp(`^${address.replace(/\./g, '\\.')}/${repo}@sha256:[0-9a-f]{64}$`));
+      const localId = (await docker.getImage(local).inspect()).Id;
+      await removeImage(`${address}/${local}`);
+      await removeImage(pinned);
+
+      await expect(pull(pinned)).rejects.toThrow(/no basic auth|unauthorized|authentication required/i);
+      await pull(pinned, engineAuth(registry));
+      expect((await docker.getImage(pinned).inspect()).Id).toBe(localId);
+      // Pushing again sends nothing new and names the same digest.
+      expect(await pushImage(docker, registry, local)).toBe(pinned);
+    }, 120_000);
+
+    it('a second start adopts the running registry with the same password and certificate', async () => {
+      const again = await startBuiltinRegistry({ dataDir, address, logger: silentLogger() });
+      expect(again.pid).toBe(registry.pid);
+      expect(again.password).toBe(registry.password);
+      expect(again.ca).toBe(registry.ca);
+    }, 60_000);
+
+    it("a deleted release's manifest is no longer served", async () => {
+      const pinned = await pushImage(docker, registry, local);
+      await deleteManifest(registry, pinned);
+      await deleteManifest(registry, pinned); // gone already: fine
+      const manifest = `https://${address}/v2/${repo}/manifests/${pinned.slice(pinned.indexOf('@') + 1)}`;
+      const accept = { accept: 'application/vnd.docker.distribution.manifest.v2+json' };
+      expect(await get(manifest, { ...basic('berth', registry.password), ...accept })).toBe(404);
+    }, 120_000);
+  });
+}
