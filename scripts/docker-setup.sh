@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares this machine for the Docker runtime driver and its tests:
-#   1. installs Debian's docker.io, tini (the containers' init) and debootstrap packages when they
-#      are missing;
+#   1. installs Debian's docker.io, tini (the containers' init), debootstrap and docker-registry
+#      (Swarm's release images) packages when they are missing;
 #   2. starts dockerd in the background (no systemd here) when it is not running,
 #      logging to /var/log/berth-dockerd.log;
 #   3. waits until the Engine API answers on /var/run/docker.sock.
@@ -25,6 +25,9 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+# The registry berthd runs for Swarm's release images (BERTH_REGISTRY=builtin). Its package's own
+# service is not wanted: berthd starts it with its own configuration (see below).
+[[ -x /usr/bin/docker-registry ]] || missing+=(docker-registry)
 # The init app containers run with (HostConfig.Init, `docker run --init`): docker.io's docker-init
 # is a link to tini's binary, so it needs the tini package (a dependency, checked in case it went).
 command -v tini-static >/dev/null 2>&1 || command -v docker-init >/dev/null 2>&1 || missing+=(tini)
@@ -32,7 +35,14 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # No package's service starts while apt installs (docker-registry's would take port 5000).
+  policy=/usr/sbin/policy-rc.d
+  had_policy=0
+  [[ -e "$policy" ]] && had_policy=1
+  [[ "$had_policy" == 1 ]] || { printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod 755 "$policy"; }
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" || status=$?
+  [[ "$had_policy" == 1 ]] || rm -f "$policy"
+  [[ "${status:-0}" == 0 ]] || exit "$status"
 fi
 
 # The Engine API answers GET /_ping with "OK".

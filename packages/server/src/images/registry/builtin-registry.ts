@@ -95,6 +95,8 @@ function adoptable(files: RegistryFiles): number | null {
 }
 
 function launch(binary: string, files: RegistryFiles): number {
+  if (!fs.existsSync(binary))
+    throw new Error(`${binary} is missing: install Debian's docker-registry package`);
   const log = fs.openSync(files.logFile, 'a', 0o600);
   try {
     const child = spawn(binary, ['serve', files.config], {
@@ -102,6 +104,7 @@ function launch(binary: string, files: RegistryFiles): number {
       stdio: ['ignore', log, log],
       cwd: files.dir,
     });
+    child.once('error', () => {}); // reported below: no pid
     if (child.pid === undefined) throw new Error(`${binary} could not be started`);
     child.unref();
     fs.writeFileSync(files.pidFile, `${child.pid}\n`, { mode: 0o600 });
