@@ -62,7 +62,13 @@ import type {
   User,
   UserListResponse,
 } from './schemas/identity.ts';
-import type { Job, JobListQuery, JobListResponse, JobLogsResponse } from './schemas/jobs.ts';
+import type {
+  Job,
+  JobListQuery,
+  JobListResponse,
+  JobLogsResponse,
+  ScheduleListResponse,
+} from './schemas/jobs.ts';
 import type {
   ChannelListResponse,
   ChannelResponse,
@@ -192,6 +198,12 @@ export class BerthClient {
    *  workers, job queue and the data directory's disk use (measured at most once a minute). */
   platformStatus(): Promise<PlatformStatus> {
     return this.#request('GET', '/api/v1/platform/status');
+  }
+
+  /** `GET /api/v1/schedules` (admin, operator): the periodic work berthd runs, each with its latest
+   *  period's run (which replica ran it, how it ended, whom it was taken over from). */
+  listSchedules(): Promise<ScheduleListResponse> {
+    return this.#request('GET', '/api/v1/schedules');
   }
 
   // --- sessions and the current user --------------------------------------------------------

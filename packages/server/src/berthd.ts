@@ -16,7 +16,7 @@ import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
 import { createDomainsModule, type DomainsModule } from './domains/index.ts';
 import { clearBuildScratch } from './engine/build-release.ts';
 import { createEngine, type Engine } from './engine/index.ts';
-import { type HistoryPurger, schedulePurge } from './engine/purge-history.ts';
+import { purgeHistory } from './engine/purge-history.ts';
 import { BerthError } from './errors.ts';
 import { accessLogger } from './gateway/access-log.ts';
 import {
@@ -47,11 +47,16 @@ import {
 import {
   createJobQueue,
   createJobWorkers,
+  createScheduler,
   type JobHandlers,
   type JobQueue,
   type JobWorkers,
   jobsRoutes,
+  newReplicaId,
   ownerIsGone,
+  type ScheduledTask,
+  type Scheduler,
+  schedulesRoutes,
 } from './jobs/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
@@ -85,6 +90,8 @@ export interface BerthdOptions {
   logger?: Logger;
   /** Extra job handlers (tests register their own kinds here). */
   jobHandlers?: JobHandlers;
+  /** Extra scheduled work, one replica per period (tests register their own schedules here). */
+  schedules?: ReadonlyArray<{ name: string; periodMs: number; task: ScheduledTask }>;
   /** What berthd does inside a push to a hosted repository; by default it accepts every push. */
   pushHooks?: PushHooks;
   /** Replaces the deploy trigger verified webhook pushes go to (tests watch what it is told). */
@@ -130,6 +137,11 @@ export interface Berthd {
   readonly domains: DomainsModule;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
+  /** This process among the berthd replicas on the store (host/pid/random): owner of its job
+   *  leases and scheduled periods, and in every log line. */
+  readonly replica: string;
+  /** Periodic work shared by the replicas (healing, approved requests, the history purge). */
+  readonly scheduler: Scheduler;
   /** Host identities (when berthd runs as root). */
   readonly tenants: Tenants | null;
   /** What the first start did about the bootstrap admin (the generated password, once). */
@@ -139,12 +151,14 @@ export interface Berthd {
 
 export async function startBerthd(config: Readonly<Config>, options: BerthdOptions = {}): Promise<Berthd> {
   const startedAt = Date.now();
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const replica = newReplicaId();
+  const logger = (options.logger ?? createLogger(config.logLevel)).child({ replica });
   const secretBox = createSecretBox(loadSecretKey(config.dataDir, config.secretKey));
   const store = openStore(config.database, (err) =>
     logger.warn({ err: err.message }, 'an idle store connection was closed by the server'),
   );
   let workers: JobWorkers | undefined;
+  let scheduler: Scheduler | undefined;
   let http: Api | undefined;
   let runtime: RuntimeDriver | undefined;
   let gateway: GatewayDriver | undefined;
@@ -300,6 +314,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger: logger.child({ mod: 'jobs' }),
       leaseMs: config.jobs.leaseMs,
     });
+    const periodic = createScheduler({ store, logger, replica, leaseMs: config.jobs.scheduleLeaseMs });
+    scheduler = periodic;
     // Who may read and change an app's subscriptions: the notify.read and notify.write actions.
     const notify: Notify = createNotify({
       store,
@@ -397,6 +413,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       docker: docker?.docker,
     });
     engine = createEngine({
+      every: periodic.every,
       sources: sourcesModule.sources,
       pinnedManifest: (code) => sourcesModule.pinnedManifest(code),
       store,
@@ -535,6 +552,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         }),
         appsRoutes({ apps }),
         jobsRoutes({ queue: jobs, access: apps.access, audit }),
+        schedulesRoutes({ scheduler: periodic }),
         platformRoutes({
           status: createPlatformStatus({
             version: VERSION,
@@ -609,15 +627,27 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger: logger.child({ mod: 'workers' }),
       concurrency: config.jobs.workers,
       pollMs: config.jobs.pollMs,
+      owner: replica,
     });
     workers.start();
     domainsModule.start();
-    const purger: HistoryPurger = schedulePurge(
-      { store, queue: jobs, logger: logger.child({ mod: 'engine' }) },
-      { retentionMs: config.engine.historyRetentionMs, logRetentionMs: config.runtime.logRetentionMs },
-    );
+    const purgeEvery = config.engine.historyPurgeIntervalMs;
+    if (purgeEvery > 0) {
+      const purgeDeps = { store, queue: jobs, logger: logger.child({ mod: 'engine' }) };
+      const retention = {
+        retentionMs: config.engine.historyRetentionMs,
+        logRetentionMs: config.runtime.logRetentionMs,
+      };
+      // Old runs of scheduled work go with the rest of the history.
+      periodic.every('engine.history-purge', purgeEvery, async () => {
+        await purgeHistory(purgeDeps, retention);
+        await periodic.purgeRuns();
+      });
+    }
+    for (const extra of options.schedules ?? []) periodic.every(extra.name, extra.periodMs, extra.task);
+    periodic.start();
 
-    const started = { http, workers, runtime, gateway: gatewayDriver, engine, git };
+    const started = { http, workers, scheduler: periodic, runtime, gateway: gatewayDriver, engine, git };
     let closing: Promise<void> | undefined;
     return {
       config,
@@ -641,6 +671,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       webhooks,
       domains: domainsModule,
       installation,
+      replica,
+      scheduler: periodic,
       tenants: tenants ?? null,
       bootstrap,
       close() {
@@ -651,7 +683,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           await closeGracefully(started.http.server, () => started.http.close());
           await started.git.close();
           await started.workers.stop();
-          purger.stop();
+          await started.scheduler.stop();
           domainsModule.stop();
           started.engine.close();
           await health.stop();
@@ -665,6 +697,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   } catch (err) {
     domains?.stop();
     await workers?.stop().catch(() => {});
+    await scheduler?.stop();
     // A failed start leaves an nginx it adopted or started serving, like a stop does.
     await gateway?.close({ keepServing: true }).catch(() => {});
     await http?.close().catch(() => {});

@@ -69,6 +69,9 @@ export interface Config {
     workers: number;
     leaseMs: number;
     pollMs: number;
+    /** How long the replica running a scheduled period holds it between heartbeats; another
+     *  replica takes the period over once it ran out (the owner died). */
+    scheduleLeaseMs: number;
   };
   notify: {
     /** Attempts of one notification delivery before it is marked failed (retried with the job
@@ -127,6 +130,8 @@ export interface Config {
     accessLog: boolean;
     /** Deploys older than this whose release is gone are deleted with their jobs and logs. */
     historyRetentionMs: number;
+    /** How often old deploys, instance history and scheduled runs are purged (0: never). */
+    historyPurgeIntervalMs: number;
     /** How often crash-looping or missing instances are replaced (0: only at start). */
     healIntervalMs: number;
     /** Log streams (`follow=true`) one user may have open at once, per berthd process. */
@@ -240,6 +245,11 @@ function duration(env: Env, setting: string, fallback: string | number): number 
   if (raw === undefined || raw === '')
     return typeof fallback === 'number' ? fallback : parseDuration(setting, fallback);
   return parseDuration(setting, raw);
+}
+
+/** A duration setting where `0` or `off` turns the thing off (0). */
+function durationOrOff(env: Env, setting: string, fallback: string): number {
+  return ['0', 'off'].includes(env[setting]?.trim() ?? '') ? 0 : duration(env, setting, fallback);
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -724,6 +734,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       workers: integer(env, 'BERTH_JOB_WORKERS', 2, 0, 64),
       leaseMs: duration(env, 'BERTH_JOB_LEASE', '30s'),
       pollMs: duration(env, 'BERTH_JOB_POLL', '500ms'),
+      scheduleLeaseMs: duration(env, 'BERTH_SCHEDULE_LEASE', '30s'),
     },
     notify: {
       attempts: integer(env, 'BERTH_NOTIFY_ATTEMPTS', 10, 1, 100),
@@ -754,9 +765,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       appsDomain: engineAppsDomain,
       accessLog: bool(env, 'BERTH_ACCESS_LOG', true),
       historyRetentionMs: duration(env, 'BERTH_HISTORY_RETENTION', '30d'),
-      healIntervalMs: ['0', 'off'].includes(env['BERTH_HEAL_INTERVAL']?.trim() ?? '')
-        ? 0
-        : duration(env, 'BERTH_HEAL_INTERVAL', '5m'),
+      historyPurgeIntervalMs: durationOrOff(env, 'BERTH_HISTORY_PURGE_INTERVAL', '1h'),
+      healIntervalMs: durationOrOff(env, 'BERTH_HEAL_INTERVAL', '5m'),
       logStreamsPerUser: integer(env, 'BERTH_LOG_STREAMS_PER_USER', 10, 1, 10_000),
       maxInstancesPerApp: integer(
         env,

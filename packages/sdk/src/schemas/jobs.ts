@@ -98,3 +98,44 @@ export const JobLogsResponseSchema = Type.Object({
   }),
 });
 export type JobLogsResponse = Static<typeof JobLogsResponseSchema>;
+
+export const SCHEDULE_RUN_STATUSES = ['running', 'succeeded', 'failed'] as const;
+export type ScheduleRunStatus = (typeof SCHEDULE_RUN_STATUSES)[number];
+
+export const ScheduleRunSchema = Type.Object({
+  periodStart: Type.Integer({ minimum: 0, description: 'Epoch ms: the start of the period this run is for' }),
+  owner: Type.String({ description: 'The berthd replica that runs (or ran) it: host/pid/random' }),
+  status: Type.Union(
+    SCHEDULE_RUN_STATUSES.map((s) => Type.Literal(s)),
+    { description: 'running (its owner holds a lease) -> succeeded | failed' },
+  ),
+  startedAt: TimestampSchema,
+  finishedAt: Type.Union([TimestampSchema, Type.Null()]),
+  leaseExpiresAt: Type.Integer({
+    minimum: 0,
+    description: 'Epoch ms; while running, another replica takes the period over after this',
+  }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  handedOverFrom: Type.Union([Type.String(), Type.Null()], {
+    description: 'The replica whose lease ran out before it finished this period (killed or hung)',
+  }),
+});
+export type ScheduleRun = Static<typeof ScheduleRunSchema>;
+
+export const ScheduleSchema = Type.Object({
+  name: Type.String({ description: 'What runs, e.g. engine.heal' }),
+  periodMs: Type.Integer({
+    minimum: 1,
+    description: 'One run per period; periods are aligned to multiples of it',
+  }),
+  lastRun: Type.Union([ScheduleRunSchema, Type.Null()], {
+    description: 'The run of the latest period, if any',
+  }),
+});
+export type Schedule = Static<typeof ScheduleSchema>;
+
+export const ScheduleListResponseSchema = Type.Object({
+  replica: Type.String({ description: 'The replica that answered' }),
+  schedules: Type.Array(ScheduleSchema),
+});
+export type ScheduleListResponse = Static<typeof ScheduleListResponseSchema>;

@@ -5,7 +5,7 @@ import type { AppAccess, AuditRecorder } from '../apps/index.ts';
 import type { Builder, BuiltImage, StepExecutor } from '../build/index.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { GatewayDriver, HealthMonitor } from '../gateway/index.ts';
-import type { JobQueue } from '../jobs/index.ts';
+import type { Every, JobQueue } from '../jobs/index.ts';
 import type { Logger } from '../logger.ts';
 import type { PublicUrls } from '../public-urls.ts';
 import type { RuntimeDriver } from '../runtime/index.ts';
@@ -21,7 +21,8 @@ export interface EngineSettings {
   maxPackageBytes: number;
   keepReleases: number;
   drainMs: number;
-  /** How often environments with crash-looping or missing instances are healed (0: only at start). */
+  /** How often environments with crash-looping or missing instances are healed (0: only at start;
+   *  one replica per period, through `every`). */
   healIntervalMs: number;
   /** Grace between SIGTERM and SIGKILL when replaced instances are stopped (BERTH_STOP_GRACE). */
   stopGraceMs: number;
@@ -41,7 +42,8 @@ export interface EngineSettings {
   runTimeoutMs?: number;
   /** One-off runs an app may have going at once (BERTH_RUNS_PER_APP; default 3). */
   runsPerApp?: number;
-  /** How often approved deploy requests are checked for an open window (default 1 s; 0: never). */
+  /** How often approved deploy requests are checked for an open window (default 1 s; 0: only at
+   *  start; one replica per period, through `every`). */
   requestPollMs?: number;
 }
 
@@ -67,6 +69,9 @@ export interface EngineDeps {
   /** The app's pinned manifest, if an operator pinned one. */
   pinnedManifest?: ((app: string) => Promise<ManifestPin | undefined>) | undefined;
   queue: JobQueue;
+  /** Registers periodic work that one berthd replica runs per period (the jobs module's scheduler);
+   *  absent: the engine's periodic work runs only at start. */
+  every?: Every | undefined;
   driver: RuntimeDriver;
   builders: readonly Builder[];
   /** The data plane the route tables go to. */

@@ -19,8 +19,9 @@ export interface Engine {
   readonly routes: RouteModule;
   readonly jobHandlers: JobHandlers;
   readonly tables: RouteTables;
-  /** Call once after `driver.recover()`: rebuilds the route table and restarts what is missing,
-   *  then again every `healIntervalMs` for what crash-loops later. */
+  /** Call once after `driver.recover()`: rebuilds this replica's route table and restarts what is
+   *  missing, then registers the repeats with `every` (healing every `healIntervalMs`, approved
+   *  requests every `requestPollMs`): the scheduler runs them on one replica per period. */
   reconcile(): Promise<void>;
   /** The current release of every environment of these apps that has one (one query; for the app
    *  list's environment summaries). */
@@ -47,19 +48,14 @@ export function createEngine(deps: EngineDeps): Engine {
   const requests = createDeployRequests(ctx);
   deps.queue.onTransition(DEPLOY_JOB_KIND, followJob(ctx));
 
-  // Approved requests whose window opened are queued (and those whose window passed cancelled) by
-  // every berthd; their compare-and-set on the deploy's status starts each once.
-  let scheduleTimer: NodeJS.Timeout | undefined;
-  let scheduling = false;
-  const schedule = async () => {
-    if (scheduling) return;
-    scheduling = true;
+  // Approved requests whose window opened are queued (and those whose window passed cancelled): at
+  // start by every berthd, then once per requestPollMs by one replica (scheduled). Their
+  // compare-and-set on the deploy's status starts each once either way.
+  const startDueRequests = async () => {
     try {
       await requests.startDue();
     } catch (err) {
       logger.warn({ err }, 'starting approved deploy requests failed');
-    } finally {
-      scheduling = false;
     }
   };
 
@@ -81,21 +77,21 @@ export function createEngine(deps: EngineDeps): Engine {
   deps.driver.on('crashloop', onRuntimeChange);
   deps.driver.on('crashloop', onCrashLoop);
 
-  // Self-healing: the boot-time reconcile runs again every healIntervalMs, so an environment whose
-  // instances crash-looped (or went missing) gets a `start` deploy that replaces them, the way a
-  // cooled-off crashed dyno is started again. An app that keeps crashing gets one attempt per interval.
-  let healTimer: NodeJS.Timeout | undefined;
-  let healing = false;
-  const heal = async () => {
-    if (healing) return;
-    healing = true;
-    try {
-      await reconcile(ctx, service);
-    } catch (err) {
-      logger.warn({ err }, 'healing environments failed');
-    } finally {
-      healing = false;
-    }
+  // Self-healing: the boot-time reconcile runs again every healIntervalMs (on one replica per
+  // period), so an environment whose instances crash-looped (or went missing) gets a `start` deploy
+  // that replaces them, the way a cooled-off crashed dyno is started again. An app that keeps
+  // crashing gets one attempt per interval.
+  let scheduled = false;
+  const schedule = () => {
+    if (scheduled || deps.every === undefined) return;
+    scheduled = true;
+    const poll = deps.settings.requestPollMs ?? 1000;
+    if (poll > 0)
+      deps.every('engine.request-poll', poll, async () => {
+        await requests.startDue();
+      });
+    const heal = deps.settings.healIntervalMs;
+    if (heal > 0) deps.every('engine.heal', heal, () => reconcile(ctx, service));
   };
 
   return {
@@ -109,22 +105,11 @@ export function createEngine(deps: EngineDeps): Engine {
       // Builds a berthd that died left `running` whose deploys have ended meanwhile end `failed`.
       await settleOrphanBuilds(ctx);
       await reconcile(ctx, service);
-      await schedule();
-      const poll = deps.settings.requestPollMs ?? 1000;
-      if (poll > 0 && !scheduleTimer) {
-        scheduleTimer = setInterval(() => void schedule(), poll);
-        scheduleTimer.unref();
-      }
-      const every = deps.settings.healIntervalMs;
-      if (every > 0 && !healTimer) {
-        healTimer = setInterval(() => void heal(), every);
-        healTimer.unref();
-      }
+      await startDueRequests();
+      schedule();
     },
     close() {
       clearTimeout(pending);
-      clearInterval(healTimer);
-      clearInterval(scheduleTimer);
       tables.close();
       deps.driver.off('restart', onRuntimeChange);
       deps.driver.off('crashloop', onRuntimeChange);

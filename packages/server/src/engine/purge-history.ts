@@ -71,40 +71,19 @@ export async function purgeDeployHistory(deps: PurgeHistoryDeps, cutoff: number)
   return total;
 }
 
-export interface HistoryPurger {
-  stop(): void;
-}
-
-/** Runs the purge now and then every `everyMs` (default 1 h) until stopped; failures are logged. */
-export function schedulePurge(
+/**
+ * One pass of the history purge: old deploys, spent idempotency keys and, with `logRetentionMs`,
+ * instances gone longer than that. berthd runs it as scheduled work (one replica per period,
+ * BERTH_HISTORY_PURGE_INTERVAL); a failure rejects (the scheduler records it on the period's run).
+ */
+export async function purgeHistory(
   deps: PurgeHistoryDeps,
-  opts: { retentionMs: number; everyMs?: number; logRetentionMs?: number },
-): HistoryPurger {
-  const everyMs = opts.everyMs ?? 3_600_000;
-  let running = false;
-  const run = async (): Promise<void> => {
-    if (running) return;
-    running = true;
-    try {
-      await purgeDeployHistory(deps, Date.now() - opts.retentionMs);
-      await purgeIdempotencyKeys(deps.store.db, Date.now());
-      if (opts.logRetentionMs !== undefined) {
-        await forgetStoppedInstances(deps.store.db, Date.now() - opts.logRetentionMs);
-      }
-    } catch (err) {
-      deps.logger.warn({ err }, 'deploy history purge failed');
-    } finally {
-      running = false;
-    }
-  };
-  const first = setTimeout(run, 1000);
-  const timer = setInterval(run, everyMs);
-  first.unref();
-  timer.unref();
-  return {
-    stop() {
-      clearTimeout(first);
-      clearInterval(timer);
-    },
-  };
+  opts: { retentionMs: number; logRetentionMs?: number; now?: number },
+): Promise<void> {
+  const now = opts.now ?? Date.now();
+  await purgeDeployHistory(deps, now - opts.retentionMs);
+  await purgeIdempotencyKeys(deps.store.db, now);
+  if (opts.logRetentionMs !== undefined) {
+    await forgetStoppedInstances(deps.store.db, now - opts.logRetentionMs);
+  }
 }

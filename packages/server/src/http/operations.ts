@@ -86,6 +86,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /api/v1/jobs/:id': { id: 'getJob', errors: ['JOB_NOT_FOUND'] },
   'GET /api/v1/jobs/:id/logs': { id: 'getJobLogs', errors: ['JOB_NOT_FOUND'] },
   'POST /api/v1/jobs/:id/cancel': { id: 'cancelJob', errors: ['JOB_NOT_FOUND', 'JOB_NOT_CANCELLABLE'] },
+  'GET /api/v1/schedules': { id: 'listSchedules' },
   // deploys
   'POST /api/v1/apps/:code/envs/:env/deploys': {
     id: 'createDeploy',

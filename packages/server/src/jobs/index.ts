@@ -23,7 +23,6 @@ export {
   type JobHandlers,
   type JobWorkers,
   type JobWorkersDeps,
-  ownerIsGone,
 } from './job-workers.ts';
 export { jobsRoutes } from './jobs-routes.ts';
 export {
@@ -43,4 +42,15 @@ export {
   PermanentJobFailure,
   permanentFailure,
 } from './permanent-failure.ts';
+export { newReplicaId, ownerIsGone } from './replica-id.ts';
+export {
+  createScheduler,
+  type Every,
+  type ScheduledRun,
+  type ScheduledTask,
+  type ScheduleOptions,
+  type Scheduler,
+  type SchedulerDeps,
+} from './scheduler.ts';
+export { schedulesRoutes } from './schedules-routes.ts';
 export { type FailureInfo, WORKER_LOST } from './settlements.ts';

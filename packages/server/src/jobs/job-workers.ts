@@ -7,8 +7,6 @@
 // handed back to the queue without counting the attempt, so another worker resumes it from its last
 // checkpoint. Handlers still running after the grace period are left alone: their heartbeats stop,
 // and the job is taken over when its lease runs out.
-import crypto from 'node:crypto';
-import os from 'node:os';
 import { asyncErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createJobLogWriter } from './job-log-writer.ts';
@@ -21,6 +19,7 @@ import {
   type JobAbortReason,
   LeaseLostError,
 } from './permanent-failure.ts';
+import { newReplicaId } from './replica-id.ts';
 
 export interface JobContext {
   readonly job: JobRecord;
@@ -57,7 +56,7 @@ export interface JobWorkersDeps {
   /** Jobs run at once by this process; 0 runs none (it still reaps expired leases). */
   concurrency: number;
   pollMs: number;
-  /** Names this process in `leaseOwner` (default host/pid/random). */
+  /** Names this process in `leaseOwner` (default: a new replica id, host/pid/random). */
   owner?: string;
   /** How long stop() waits for aborted handlers (default 10 s). */
   stopGraceMs?: number;
@@ -74,7 +73,7 @@ const SETTLE_TRIES = 5;
 export function createJobWorkers(deps: JobWorkersDeps): JobWorkers {
   const { queue, handlers, logger, pollMs } = deps;
   const concurrency = Math.max(0, Math.trunc(deps.concurrency));
-  const owner = deps.owner ?? defaultOwner();
+  const owner = deps.owner ?? newReplicaId();
   const kinds = Object.keys(handlers);
   const stopGraceMs = deps.stopGraceMs ?? 10_000;
   const heartbeatMs = Math.max(Math.floor(queue.leaseMs / 3), 10);
@@ -295,32 +294,4 @@ export function createJobWorkers(deps: JobWorkersDeps): JobWorkers {
       return stopped;
     },
   };
-}
-
-/** This host's part of a lease owner. */
-function ownerHost(): string {
-  return os.hostname().slice(0, 80);
-}
-
-/** `{host}/{pid}/{random}`: who holds a lease, and where (see `ownerIsGone`). */
-function defaultOwner(): string {
-  return `${ownerHost()}/${process.pid}/${crypto.randomBytes(3).toString('hex')}`;
-}
-
-/**
- * True for a lease owner of this host whose process no longer exists: a berthd that died (kill -9,
- * a crash) while running jobs. Its leases need not run out before another worker takes the jobs.
- * Owners of other hosts, of this process, or of a live process (perhaps a reused pid) are not gone.
- */
-export function ownerIsGone(owner: string): boolean {
-  const [host, pidText] = owner.split('/');
-  const pid = Number(pidText);
-  if (host !== ownerHost() || !Number.isSafeInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }

@@ -1,4 +1,5 @@
-// The jobs module's tables: the queue itself, per-job log lines and one-at-a-time key locks.
+// The jobs module's tables: the queue itself, per-job log lines, one-at-a-time key locks and the
+// runs of scheduled (periodic) work.
 import type { Kysely } from 'kysely';
 import { columnTypes, dialectOf } from '../store/dialect.ts';
 import type { MigrationSet } from '../store/migrate.ts';
@@ -107,6 +108,35 @@ export const jobsMigrations: MigrationSet = {
     // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
     async down(db: Kysely<any>) {
       await db.schema.alterTable('jobs').dropColumn('error_code').execute();
+    },
+  },
+  '2026121001_jobs_schedule_runs': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+      await db.schema
+        .createTable('schedule_runs')
+        .addColumn('schedule', 'varchar(100)', (c) => c.notNull())
+        .addColumn('period_start', types.bigint, (c) => c.notNull())
+        .addColumn('owner', 'varchar(128)', (c) => c.notNull())
+        .addColumn('lease_expires_at', types.bigint, (c) => c.notNull())
+        .addColumn('started_at', types.bigint, (c) => c.notNull())
+        .addColumn('finished_at', types.bigint)
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('handed_over_from', 'varchar(128)')
+        .addPrimaryKeyConstraint('schedule_runs_pk', ['schedule', 'period_start'])
+        .execute();
+      // Take-overs: running periods whose lease ran out.
+      await db.schema
+        .createIndex('schedule_runs_status_lease_idx')
+        .on('schedule_runs')
+        .columns(['status', 'lease_expires_at'])
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('schedule_runs').ifExists().execute();
     },
   },
 };

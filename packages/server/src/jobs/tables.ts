@@ -1,4 +1,4 @@
-// Tables owned by the jobs module. Times are epoch milliseconds, booleans 0/1, JSON is text.
+// Tables owned by the jobs module (the queue and the scheduled runs). Times are epoch milliseconds, booleans 0/1, JSON is text.
 
 /** One row per job; a retry reuses the row (attempts counts the leases taken). */
 export interface JobsTable {
@@ -50,8 +50,28 @@ export interface JobLocksTable {
   acquired_at: number;
 }
 
+/** One row per period a schedule ran (or runs) in: the primary key (schedule, period_start) makes
+ *  claiming a period atomic, so each period has one owner across every berthd on the store. */
+export interface ScheduleRunsTable {
+  schedule: string;
+  /** Epoch ms, a multiple of the schedule's period. */
+  period_start: number;
+  /** The replica running it, or the last one that did. */
+  owner: string;
+  /** While running: another replica may take the period over after this. */
+  lease_expires_at: number;
+  started_at: number;
+  finished_at: number | null;
+  /** running | succeeded | failed */
+  status: string;
+  error: string | null;
+  /** The replica whose lease ran out before it finished this period (killed, hung); null if none. */
+  handed_over_from: string | null;
+}
+
 export interface JobsTables {
   jobs: JobsTable;
   job_logs: JobLogsTable;
   job_locks: JobLocksTable;
+  schedule_runs: ScheduleRunsTable;
 }

@@ -11,6 +11,7 @@ describe('engine settings', () => {
       appsDomain: undefined,
       accessLog: true,
       historyRetentionMs: 30 * 86_400_000,
+      historyPurgeIntervalMs: 3_600_000,
       healIntervalMs: 300_000,
       logStreamsPerUser: 10,
       maxInstancesPerApp: 20,
@@ -29,6 +30,7 @@ describe('engine settings', () => {
         BERTH_DRAIN: '500ms',
         BERTH_APPS_DOMAIN: 'Apps.Example.com.',
         BERTH_HISTORY_RETENTION: '12h',
+        BERTH_HISTORY_PURGE_INTERVAL: 'off',
         BERTH_HEAL_INTERVAL: '0',
         BERTH_MAX_INSTANCES_PER_APP: '50',
         BERTH_RUN_TIMEOUT: '15m',
@@ -45,6 +47,7 @@ describe('engine settings', () => {
       appsDomain: 'apps.example.com',
       accessLog: true,
       historyRetentionMs: 12 * 3_600_000,
+      historyPurgeIntervalMs: 0,
       healIntervalMs: 0,
       logStreamsPerUser: 10,
       maxInstancesPerApp: 50,
@@ -54,6 +57,9 @@ describe('engine settings', () => {
       requestPollMs: 250,
     });
     expect(loadConfig({ BERTH_ACCESS_LOG: 'false' }, '/tmp').engine.accessLog).toBe(false);
+    expect(loadConfig({ BERTH_HISTORY_PURGE_INTERVAL: '10m' }, '/tmp').engine.historyPurgeIntervalMs).toBe(
+      600_000,
+    );
     expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '512k' }, '/tmp').engine.maxPackageBytes).toBe(512 * 1024);
     expect(loadConfig({ BERTH_MAX_PACKAGE_SIZE: '300MiB' }, '/tmp').engine.maxPackageBytes).toBe(
       300 * 1024 ** 2,
@@ -69,6 +75,7 @@ describe('engine settings', () => {
       ['BERTH_DRAIN', 'soon'],
       ['BERTH_HISTORY_RETENTION', 'forever'],
       ['BERTH_HEAL_INTERVAL', '-1s'],
+      ['BERTH_HISTORY_PURGE_INTERVAL', 'hourly'],
       ['BERTH_APPS_DOMAIN', 'localhost'],
       ['BERTH_APPS_DOMAIN', 'bad_domain.com'],
     ] as const) {

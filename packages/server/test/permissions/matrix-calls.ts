@@ -308,6 +308,7 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
   },
 
   'GET /api/v1/jobs': { '': () => get('/api/v1/jobs') },
+  'GET /api/v1/schedules': { '': () => get('/api/v1/schedules') },
   'GET /api/v1/jobs/{id}': {
     "an app's job": (m) => get(`/api/v1/jobs/${m.jobId}`),
     'a platform job': async (m) => get(`/api/v1/jobs/${await m.heldJob(null)}`),

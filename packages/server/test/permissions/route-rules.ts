@@ -228,6 +228,8 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
     { variant: "an app's job", rule: action('operate') },
     { variant: 'a platform job', rule: PLATFORM_JOB_CANCELLERS },
   ],
+  // scheduled work (jobs/schedules-routes.ts)
+  'GET /api/v1/schedules': one(roles('admin', 'operator')),
   // notifications
   'GET /api/v1/channels': one(LOGGED_IN),
   'POST /api/v1/channels': one(roles('admin')),
