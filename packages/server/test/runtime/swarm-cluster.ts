@@ -38,7 +38,9 @@ const COMMANDS = ['/usr/bin/nsenter', '/usr/sbin/ip', '/usr/sbin/iptables', '/us
 /** Why this machine cannot make a cluster, or undefined when it can. */
 export function clusterUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, a dockerd per node)';
-  const missing = COMMANDS.filter((c) => !fs.existsSync(c) && !fs.existsSync(c.replace('/usr/sbin/', '/sbin/')));
+  const missing = COMMANDS.filter(
+    (c) => !fs.existsSync(c) && !fs.existsSync(c.replace('/usr/sbin/', '/sbin/')),
+  );
   if (missing.length) return `missing ${missing.join(', ')}`;
   if (!fs.existsSync('/proc/sys/net/ipv4/ip_forward')) return 'no IPv4 forwarding in this kernel';
   return undefined;
@@ -62,7 +64,11 @@ function run(argv: string[], allowFail = false): Promise<string> {
  * Starts `size` engines and joins them into one swarm. `images` are copied from the host's engine
  * into every node (no node can pull anything).
  */
-export async function startSwarmCluster(o: { size: number; images: string[]; host: Docker }): Promise<SwarmCluster> {
+export async function startSwarmCluster(o: {
+  size: number;
+  images: string[];
+  host: Docker;
+}): Promise<SwarmCluster> {
   const tag = crypto.randomBytes(3).toString('hex');
   const subnet = `10.${100 + crypto.randomInt(100)}.${crypto.randomInt(250)}`;
   const bridge = `bsw${tag}`;
@@ -145,7 +151,11 @@ export async function startSwarmCluster(o: { size: number; images: string[]; hos
       made.pids.push(daemon.pid);
       daemon.unref();
       const docker = new Docker({ socketPath: socket });
-      await waitFor(async () => (await docker.ping().catch(() => null)) !== null, 60_000, `dockerd of ${name}`);
+      await waitFor(
+        async () => (await docker.ping().catch(() => null)) !== null,
+        60_000,
+        `dockerd of ${name}`,
+      );
       nodes.push({ name, address, socket, docker, id: '' });
     }
     // Images first: a node that cannot pull must have them before it runs anything.
@@ -176,7 +186,9 @@ export async function startSwarmCluster(o: { size: number; images: string[]; hos
     }
     await waitFor(
       async () => {
-        const listed = (await manager.docker.listNodes()) as Array<{ Status: { State: string; Addr: string } }>;
+        const listed = (await manager.docker.listNodes()) as Array<{
+          Status: { State: string; Addr: string };
+        }>;
         return listed.filter((n) => n.Status.State === 'ready').length === nodes.length;
       },
       90_000,
