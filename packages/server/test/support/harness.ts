@@ -6,8 +6,9 @@ import path from 'node:path';
 import type { Role } from '@berth/sdk';
 import { type Berthd, type BerthdOptions, startBerthd } from '../../src/berthd.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { stopNginx } from '../../src/gateway/nginx/index.ts';
+import { freePort, stopNginx } from '../../src/gateway/nginx/index.ts';
 import { sessionCookieName } from '../../src/identity/index.ts';
+import { stopBuiltinRegistry } from '../../src/images/registry/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
@@ -71,7 +72,7 @@ export async function startTestBerthd(
 ): Promise<TestBerthd> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
   const db: TestDatabase = await createTestDatabase(options.dialect ?? 'sqlite');
-  const env = {
+  const env: Record<string, string> = {
     ...berthdTestEnv(db, dataDir),
     BERTH_APPS_PORT: '0',
     // Port 0 in these URLs stands for the ports berthd gets (public-urls.ts).
@@ -84,6 +85,10 @@ export async function startTestBerthd(
     BERTH_HEAL_INTERVAL: '0',
     ...options.env,
   };
+  // Swarm's builtin registry gets a port of its own (test files run side by side).
+  if (env['BERTH_RUNTIME'] === 'swarm' && env['BERTH_REGISTRY'] === undefined) {
+    env['BERTH_REGISTRY_ADDRESS'] ??= `127.0.0.1:${await freePort('127.0.0.1')}`;
+  }
   let config: Config | undefined;
   let berthd: Berthd;
   try {
@@ -93,6 +98,7 @@ export async function startTestBerthd(
     // A berthd that did not start (a setting refused) leaves no database, data dir or nginx behind
     // (a failed start leaves its nginx serving, as a stop does).
     if (config !== undefined) await stopNginx(config.gateway.nginx.prefix).catch(() => false);
+    await stopBuiltinRegistry(dataDir).catch(() => false);
     await db.drop().catch(() => {});
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
@@ -141,6 +147,8 @@ export async function startTestBerthd(
       await berthd.close();
       // With BERTH_GATEWAY=nginx, berthd's close leaves nginx serving: the data dir goes, so does it.
       await stopNginx(config.gateway.nginx.prefix);
+      // With BERTH_RUNTIME=swarm, so does the registry berthd started.
+      await stopBuiltinRegistry(dataDir);
       await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

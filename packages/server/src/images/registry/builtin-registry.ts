@@ -64,21 +64,36 @@ export async function startBuiltinRegistry(o: BuiltinRegistryOptions): Promise<B
     password: files.password,
     ca,
     pid: started,
-    async stop() {
-      try {
-        process.kill(started, 'SIGTERM');
-      } catch {
-        return;
-      }
-      for (let i = 0; i < 100 && alive(started); i++) await sleep(50);
-      if (alive(started)) process.kill(started, 'SIGKILL');
-      fs.rmSync(files.pidFile, { force: true });
-    },
+    stop: () => stopRegistryProcess(started, files.pidFile),
   };
 }
 
+/**
+ * Stops the registry berthd started for this data dir, if one runs (berthd leaves it running when
+ * it stops; an operator retiring the installation, and tests, stop it). Resolves false when none ran.
+ */
+export async function stopBuiltinRegistry(dataDir: string): Promise<boolean> {
+  const dir = path.join(dataDir, 'registry');
+  const files = { pidFile: path.join(dir, 'registry.pid'), config: path.join(dir, 'config.yml') };
+  const pid = adoptable(files);
+  if (pid === null) return false;
+  await stopRegistryProcess(pid, files.pidFile);
+  return true;
+}
+
+async function stopRegistryProcess(pid: number, pidFile: string): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  fs.rmSync(pidFile, { force: true });
+}
+
 /** The pid of a registry already serving these files, or null. */
-function adoptable(files: RegistryFiles): number | null {
+function adoptable(files: Pick<RegistryFiles, 'pidFile' | 'config'>): number | null {
   let pid: number;
   try {
     pid = Number(fs.readFileSync(files.pidFile, 'utf8').trim());

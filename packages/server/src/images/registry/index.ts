@@ -6,5 +6,6 @@ export {
   REGISTRY_BINARY,
   type RegistryAccess,
   startBuiltinRegistry,
+  stopBuiltinRegistry,
 } from './builtin-registry.ts';
 export { deleteManifest, engineAuth, pushImage, registryName } from './registry-images.ts';
