@@ -1,0 +1,40 @@
+// Engine API steps on services that the instances and the one-off runs share: reading a service's
+// tasks, and removing a service until its containers are gone (Swarm removes them after the
+// service, asynchronously; `stop` and `runOnce` resolve only when nothing of it is left here).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import { engineError, engineStatus } from '../../images/engine.ts';
+import type { SwarmTask } from './task-states.ts';
+
+/** The label Swarm puts on the containers of a service's tasks. */
+const SERVICE_ID_LABEL = 'com.docker.swarm.service.id';
+const GONE_TIMEOUT_MS = 60_000;
+
+export async function serviceTasks(docker: Docker, serviceIds: string[]): Promise<SwarmTask[]> {
+  if (serviceIds.length === 0) return [];
+  try {
+    return (await docker.listTasks({ filters: { service: serviceIds } })) as SwarmTask[];
+  } catch (err) {
+    throw engineError(err);
+  }
+}
+
+/** Removes the service (gone already counts as removed) and waits until this node has no container
+ *  of it left. */
+export async function removeService(docker: Docker, serviceId: string): Promise<void> {
+  try {
+    await docker.getService(serviceId).remove();
+  } catch (err) {
+    if (engineStatus(err) !== 404) throw engineError(err);
+  }
+  const until = Date.now() + GONE_TIMEOUT_MS;
+  for (;;) {
+    const left = await docker.listContainers({
+      all: true,
+      filters: { label: [`${SERVICE_ID_LABEL}=${serviceId}`] },
+    });
+    if (left.length === 0) return;
+    if (Date.now() > until) throw new Error(`the containers of service ${serviceId} are still there`);
+    await sleep(100);
+  }
+}
