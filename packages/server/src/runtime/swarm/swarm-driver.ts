@@ -51,7 +51,7 @@ import {
 import { createSwarmNode } from './swarm-node.ts';
 import { resolveSwarmOptions, type SwarmDriverOptions } from './swarm-options.ts';
 import { createSwarmRuns } from './swarm-runs.ts';
-import { removeService, serviceTasks } from './swarm-services.ts';
+import { removeService, serviceLogEndpoint, serviceTasks } from './swarm-services.ts';
 import { type SwarmTask, taskEnded, taskPhase } from './task-states.ts';
 
 const SWEEP_EVERY_MS = 60 * 60_000;
@@ -126,6 +126,7 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       events.emit(event, info);
     }
   }
+  const logEndpoint = (i: SwarmInstance) => serviceLogEndpoint(docker, i.serviceId, () => node.ready());
   const poller = setInterval(() => {
     if (!closed) poll().catch((err) => logger.warn({ err }, 'reading the swarm tasks failed'));
   }, options.pollIntervalMs);
@@ -190,7 +191,7 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       const code = last?.Status.ContainerStatus?.ExitCode;
       if (wasAlive) i.lastExit = { code: code ?? null, signal: null, at: Date.now() };
       try {
-        await archiveLogs(service, id, options.dataDir);
+        await archiveLogs(logEndpoint(i), id, options.dataDir);
       } catch (err) {
         logger.warn({ err, instance: id }, 'could not archive the logs of a stopped instance');
       }
@@ -205,30 +206,40 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     }
   }
 
-  /** Waits until no task of the instance runs; past `graceMs`, kills a task container on this node.
-   *  Resolves with the last task. */
+  /**
+   * Waits until no task of the instance runs. A task on this node gets SIGTERM at once and SIGKILL
+   * after `graceMs` from the driver (Swarm's own stop comes when its orchestrator gets round to it,
+   * a second or two later on a busy manager, with the grace the service was made with); a task on
+   * another node is left to Swarm. Resolves with the last task.
+   */
   async function waitForShutdown(i: SwarmInstance, graceMs: number): Promise<SwarmTask | undefined> {
     const started = Date.now();
     const self = await node.ready();
-    let killed = false;
+    const signal = async (tasks: SwarmTask[], name: 'SIGTERM' | 'SIGKILL') => {
+      for (const t of tasks) {
+        const container = t.Status.ContainerStatus?.ContainerID;
+        if (!container || t.NodeID !== self || taskPhase(t) !== 'running') continue;
+        await docker
+          .getContainer(container)
+          .kill({ signal: name })
+          .catch((err) => {
+            const status = engineStatus(err);
+            if (status !== 404 && status !== 409) throw engineError(err);
+          });
+      }
+    };
+    let sent: 'none' | 'SIGTERM' | 'SIGKILL' = 'none';
     for (;;) {
       const tasks = await serviceTasks(docker, [i.serviceId]);
       const live = tasks.filter((t) => !taskEnded(t));
       const current = tasks.find((t) => t.ID === i.task) ?? tasks.at(-1);
       if (live.length === 0) return current;
-      if (!killed && Date.now() - started >= graceMs) {
-        killed = true;
-        for (const t of live) {
-          const container = t.Status.ContainerStatus?.ContainerID;
-          if (!container || t.NodeID !== self) continue;
-          await docker
-            .getContainer(container)
-            .kill()
-            .catch((err) => {
-              const status = engineStatus(err);
-              if (status !== 404 && status !== 409) throw engineError(err);
-            });
-        }
+      if (sent === 'none') {
+        sent = 'SIGTERM';
+        await signal(live, 'SIGTERM');
+      } else if (sent === 'SIGTERM' && Date.now() - started >= graceMs) {
+        sent = 'SIGKILL';
+        await signal(live, 'SIGKILL');
       }
       await sleep(100);
     }
@@ -290,7 +301,7 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
         {
           dataDir: options.dataDir,
           lookup: (key) => table.get(key),
-          endpoint: (i) => docker.getService(i.serviceId),
+          endpoint: logEndpoint,
         },
         id,
         opts,

@@ -76,9 +76,18 @@ export function followTasks(i: SwarmInstance, tasks: readonly SwarmTask[], ctx: 
       i.startError = task.Status.Err ?? 'rejected';
       continue;
     }
+    const wasRun = i.ran;
     i.ran = true;
     if (i.state === 'crashloop' || i.state === 'exited') continue;
     const at = Date.parse(task.Status.Timestamp) || ctx.now;
+    // A run that ended before a poll saw it running (a crash at once): its start was a restart too.
+    if (task.ID !== i.task && wasRun) {
+      i.task = task.ID;
+      i.restarts += 1;
+      i.state = 'running';
+      emit('restart');
+    }
+    i.task = task.ID;
     const code = task.Status.ContainerStatus?.ExitCode;
     i.lastExit = { code: phase === 'rejected' || code === undefined ? null : code, signal: null, at };
     if (phase === 'complete') {

@@ -66,8 +66,10 @@ async function taskContainer(docker: Docker, serviceId: string, cancelled: Abort
     cancelled.throwIfAborted();
     const [task] = await serviceTasks(docker, [serviceId]);
     const id = task?.Status.ContainerStatus?.ContainerID;
-    if (id) return docker.getContainer(id);
-    if (task && (taskPhase(task) === 'rejected' || taskPhase(task) === 'failed')) {
+    // Once it was started (Swarm creates the container before): its log and exit code are its run's.
+    if (task && id && taskPhase(task) !== 'pending' && taskPhase(task) !== 'rejected')
+      return docker.getContainer(id);
+    if (task && (taskPhase(task) === 'rejected' || (taskPhase(task) === 'failed' && !id))) {
       throw new BerthError('RUNTIME_START_FAILED', undefined, { error: task.Status.Err ?? task.Status.State });
     }
     await sleep(TASK_POLL_MS);
