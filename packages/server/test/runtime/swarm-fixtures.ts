@@ -13,7 +13,13 @@ import { silentLogger } from '../../src/logger.ts';
 import type { InstanceInfo } from '../../src/runtime/index.ts';
 import { createSwarmDriver, type SwarmDriverOptions } from '../../src/runtime/swarm/index.ts';
 import { CONTRACT_RESTART_POLICY, type ContractDriver, type ContractOptions } from './contract.ts';
-import { DOCKER_SKIP_REASON, dockerContractHooks, dockerEnabled, instanceContainer, TEST_IMAGE } from './docker-fixtures.ts';
+import {
+  DOCKER_SKIP_REASON,
+  dockerContractHooks,
+  dockerEnabled,
+  instanceContainer,
+  TEST_IMAGE,
+} from './docker-fixtures.ts';
 import { driverDataDir, ownedDriver } from './driver-fixtures.ts';
 
 const APP_IMAGE_REPO = 'berth-test/swarm-app';

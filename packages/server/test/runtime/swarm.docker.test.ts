@@ -84,7 +84,9 @@ if (skipReason) {
       const serviceOf = async (info: InstanceInfo) => {
         const [service] = (await docker.listServices({
           filters: { label: [`berth.instance=${info.id}`] },
-        })) as unknown as Array<{ Spec: Record<string, unknown> & { TaskTemplate: Record<string, unknown> } }>;
+        })) as unknown as Array<{
+          Spec: Record<string, unknown> & { TaskTemplate: Record<string, unknown> };
+        }>;
         return service!.Spec;
       };
 
@@ -111,7 +113,9 @@ if (skipReason) {
       });
 
       it('isolates: non-root, read-only, no capabilities, init, limits, its app network only, start-first', async () => {
-        const info = await driver.start(spec(apps.a, 'server', { limits: { memoryBytes: 64 * 1024 * 1024 } }));
+        const info = await driver.start(
+          spec(apps.a, 'server', { limits: { memoryBytes: 64 * 1024 * 1024 } }),
+        );
         const s = await serviceOf(info);
         const task = s.TaskTemplate as {
           ContainerSpec: Docker.ContainerSpec;
@@ -134,7 +138,11 @@ if (skipReason) {
         expect(s['UpdateConfig']).toMatchObject({ Order: 'start-first', FailureAction: 'rollback' });
         expect(s['RollbackConfig']).toMatchObject({ Order: 'start-first' });
         // Inside: the uid, a read-only root and app, a writable HOME and /tmp, no capabilities.
-        const who = JSON.parse(await waitForHttp(info, '/whoami')) as { uid: number; cwd: string; home: string };
+        const who = JSON.parse(await waitForHttp(info, '/whoami')) as {
+          uid: number;
+          cwd: string;
+          home: string;
+        };
         expect(who.uid).toBeGreaterThan(0);
         expect(who).toMatchObject({ cwd: '/app', home: '/home/app' });
         const writeAt = async (p: string) =>
@@ -143,7 +151,9 @@ if (skipReason) {
         expect(await writeAt('/app/planted.js')).toEqual({ ok: false, code: 'EROFS' });
         expect(await writeAt('/tmp/scratch')).toEqual({ ok: true });
         expect(await writeAt('/home/app/scratch')).toEqual({ ok: true });
-        const status = JSON.parse(await waitForHttp(info, '/read?path=/proc/self/status')) as { content: string };
+        const status = JSON.parse(await waitForHttp(info, '/read?path=/proc/self/status')) as {
+          content: string;
+        };
         expect(status.content).toMatch(/^CapEff:\s+0+$/m);
         expect(status.content).toMatch(/^CapBnd:\s+0+$/m);
         await driver.stop(info.id, { graceMs: 2000 });
@@ -156,12 +166,14 @@ if (skipReason) {
         await Promise.all([sibling, stranger].map((i) => waitForHttp(i, '/')));
         const overlayIp = async (info: InstanceInfo) => {
           const data = await (await instanceContainer(docker, info)).inspect();
-          const [name, net] = Object.entries(data.NetworkSettings.Networks).find(([k]) => k.includes('-swarm-'))!;
+          const [name, net] = Object.entries(data.NetworkSettings.Networks).find(([k]) =>
+            k.includes('-swarm-'),
+          )!;
           expect(name).toMatch(new RegExp(`-swarm-${info.app}$`));
           return net.IPAddress;
         };
         const gwbridge = await docker.getNetwork('docker_gwbridge').inspect();
-        const nodeGateway = (gwbridge.IPAM?.Config as Array<{ Gateway: string }>)[0]!.Gateway;
+        const nodeGateway = (gwbridge.IPAM!.Config as Array<{ Gateway: string }>)[0]!.Gateway;
         const connect = async (host: string, port: number) =>
           JSON.parse(await waitForHttp(probe, `/connect?host=${host}&port=${port}`)) as { ok: boolean };
         expect(await connect(await overlayIp(sibling), 8080)).toEqual({ ok: true });

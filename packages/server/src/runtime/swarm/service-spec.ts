@@ -16,8 +16,6 @@
 //   default (daemon.json); the driver warns at start when it is not set (swarm-driver.ts);
 // - no `host.docker.internal` (`host-gateway` is a `docker run` feature, not a service one).
 import type Docker from 'dockerode';
-import type { InstanceSpec, RunSpec } from '../driver.ts';
-import { runAsInstanceSpec } from '../instance-spec.ts';
 import {
   APP_MOUNT,
   containerEnv,
@@ -28,6 +26,8 @@ import {
   networkName,
 } from '../docker/container-config.ts';
 import { TASK_LABEL } from '../docker/run-task.ts';
+import type { InstanceSpec, RunSpec } from '../driver.ts';
+import { runAsInstanceSpec } from '../instance-spec.ts';
 import type { ResolvedSwarmOptions } from './swarm-options.ts';
 
 const TMPFS_BYTES = 64 * 1024 * 1024;

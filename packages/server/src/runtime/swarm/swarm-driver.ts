@@ -181,7 +181,11 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       const data = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec };
       // Scaling to 0 leaves the task template (and so the running task) alone: Swarm stops the task
       // with the grace it was made with. Changing the template would start a new task first.
-      await service.update({ version: data.Version.Index, ...data.Spec, Mode: { Replicated: { Replicas: 0 } } });
+      await service.update({
+        version: data.Version.Index,
+        ...data.Spec,
+        Mode: { Replicated: { Replicas: 0 } },
+      });
     } catch (err) {
       if (engineStatus(err) !== 404) throw engineError(err);
       present = false;
@@ -286,7 +290,9 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
 
   async function list(filter?: { app?: string; env?: string }): Promise<InstanceInfo[]> {
     return [...table.values()]
-      .filter((i) => (!filter?.app || i.spec.app === filter.app) && (!filter?.env || i.spec.env === filter.env))
+      .filter(
+        (i) => (!filter?.app || i.spec.app === filter.app) && (!filter?.env || i.spec.env === filter.env),
+      )
       .map(swarmInstanceInfo);
   }
 
@@ -326,4 +332,3 @@ function startError(err: unknown): unknown {
   if (isBerthError(mapped)) return mapped;
   return new BerthError('RUNTIME_START_FAILED', undefined, { error: String(err).slice(0, 500) });
 }
-

@@ -63,7 +63,11 @@ const QUIET = new Set<InstanceState>(['stopping', 'stopped']);
 
 /** Applies the instance's tasks (its service's) and returns the events, in order, with the info as
  *  it was at each. */
-export function followTasks(i: SwarmInstance, tasks: readonly SwarmTask[], ctx: FollowContext): InstanceEvent[] {
+export function followTasks(
+  i: SwarmInstance,
+  tasks: readonly SwarmTask[],
+  ctx: FollowContext,
+): InstanceEvent[] {
   if (QUIET.has(i.state)) return [];
   const events: InstanceEvent[] = [];
   const emit = (event: RuntimeEvent) => events.push({ event, info: swarmInstanceInfo(i) });
@@ -135,7 +139,11 @@ export function followTasks(i: SwarmInstance, tasks: readonly SwarmTask[], ctx: 
  * are reported by `followTasks` (a crash and restart while berthd was down is one). Without a
  * record, the history counts as reported and the running task is taken as it is, not a restart.
  */
-export function adoptTasks(i: SwarmInstance, tasks: readonly SwarmTask[], lastKnown: string | undefined): void {
+export function adoptTasks(
+  i: SwarmInstance,
+  tasks: readonly SwarmTask[],
+  lastKnown: string | undefined,
+): void {
   const ordered = byCreation(tasks);
   const cut = lastKnown ? ordered.findIndex((t) => t.ID === lastKnown) : -1;
   const reported = cut >= 0 ? ordered.slice(0, cut) : ordered;

@@ -16,8 +16,8 @@ import { containerUser } from '../docker/run-as.ts';
 import { followToExit } from '../docker/run-task.ts';
 import type { RunExit, RunIO, RunSpec } from '../driver.ts';
 import { runService } from './service-spec.ts';
-import { removeService, serviceTasks } from './swarm-services.ts';
 import type { ResolvedSwarmOptions } from './swarm-options.ts';
+import { removeService, serviceTasks } from './swarm-services.ts';
 import { taskPhase } from './task-states.ts';
 
 const TASK_POLL_MS = 150;
@@ -61,7 +61,11 @@ export function createSwarmRuns(
 }
 
 /** The container of the job's task, once Swarm made it; a task that could not start fails the run. */
-async function taskContainer(docker: Docker, serviceId: string, cancelled: AbortSignal): Promise<Docker.Container> {
+async function taskContainer(
+  docker: Docker,
+  serviceId: string,
+  cancelled: AbortSignal,
+): Promise<Docker.Container> {
   for (;;) {
     cancelled.throwIfAborted();
     const [task] = await serviceTasks(docker, [serviceId]);
@@ -70,7 +74,9 @@ async function taskContainer(docker: Docker, serviceId: string, cancelled: Abort
     if (task && id && taskPhase(task) !== 'pending' && taskPhase(task) !== 'rejected')
       return docker.getContainer(id);
     if (task && (taskPhase(task) === 'rejected' || (taskPhase(task) === 'failed' && !id))) {
-      throw new BerthError('RUNTIME_START_FAILED', undefined, { error: task.Status.Err ?? task.Status.State });
+      throw new BerthError('RUNTIME_START_FAILED', undefined, {
+        error: task.Status.Err ?? task.Status.State,
+      });
     }
     await sleep(TASK_POLL_MS);
   }

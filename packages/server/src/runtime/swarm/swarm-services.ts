@@ -20,8 +20,9 @@ export async function serviceTasks(docker: Docker, serviceIds: string[]): Promis
   }
 }
 
-/** Removes the service (gone already counts as removed) and waits until this node has no container
- *  of it left. */
+/** Removes the service (gone already counts as removed) and its containers on this node: Swarm
+ *  removes an instance's task containers itself, some time after the service, but leaves those of a
+ *  job that ran to completion (Docker 20.10); resolves when none is left here. */
 export async function removeService(docker: Docker, serviceId: string): Promise<void> {
   try {
     await docker.getService(serviceId).remove();
@@ -35,6 +36,17 @@ export async function removeService(docker: Docker, serviceId: string): Promise<
       filters: { label: [`${SERVICE_ID_LABEL}=${serviceId}`] },
     });
     if (left.length === 0) return;
+    await Promise.all(
+      left.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch((err) => {
+            // Being removed by Swarm meanwhile.
+            if (engineStatus(err) !== 404 && engineStatus(err) !== 409) throw engineError(err);
+          }),
+      ),
+    );
     if (Date.now() > until) throw new Error(`the containers of service ${serviceId} are still there`);
     await sleep(100);
   }
@@ -47,7 +59,11 @@ export async function removeService(docker: Docker, serviceId: string): Promise<
  * moment after a task ended, may not have its last lines yet (the lines a stopping app prints). The
  * multiplexed frames of several containers follow each other; the reader sorts lines by time.
  */
-export function serviceLogEndpoint(docker: Docker, serviceId: string, self: () => Promise<string>): LogEndpoint {
+export function serviceLogEndpoint(
+  docker: Docker,
+  serviceId: string,
+  self: () => Promise<string>,
+): LogEndpoint {
   return {
     async logs(opts: object) {
       const service = docker.getService(serviceId);
