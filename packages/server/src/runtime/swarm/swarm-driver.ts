@@ -205,9 +205,8 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     removeInstanceRecord(options.dataDir, id);
     i.state = 'stopped';
     if (wasAlive) events.emit('exit', swarmInstanceInfo(i));
-    if (![...table.values()].some((other) => other.spec.app === i.spec.app)) {
-      await networks.removeIfUnused(i.spec.app);
-    }
+    // The app's overlay network stays: Swarm removes a network asynchronously and still lists it
+    // meanwhile, so a start right after the app's last stop found it and failed on it (docs/swarm.md).
   }
 
   /**
@@ -256,7 +255,6 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       .catch((err) => {
         throw engineError(err);
       })) as Array<{ ID: string; Spec: { Labels?: Record<string, string> } }>;
-    const adopted: SwarmInstance[] = [];
     for (const s of services) {
       const labels = s.Spec.Labels ?? {};
       const id = labels[LABELS.instance];
@@ -281,7 +279,6 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       if (record) i.restarts = record.restarts;
       adoptTasks(i, await serviceTasks(docker, [s.ID]), record?.task);
       table.set(id, i);
-      adopted.push(i);
     }
     await poll();
     sweep();

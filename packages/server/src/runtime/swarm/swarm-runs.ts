@@ -40,7 +40,6 @@ export function createSwarmRuns(
     } catch (err) {
       throw startError(err);
     }
-    let ok = false;
     try {
       const exit = await followToExit(
         docker,
@@ -49,13 +48,11 @@ export function createSwarmRuns(
         io,
         parts.logger,
       );
-      ok = exit.code === 0;
       return exit;
     } finally {
       await removeService(docker, service.id).catch((err) =>
         parts.logger.warn({ err, run: spec.id }, 'could not remove a one-off job'),
       );
-      if (!ok) await parts.networks.removeIfUnused(spec.app);
     }
   };
 }
