@@ -95,9 +95,11 @@ export function makeSwarmDriver(docker: Docker, extra: Partial<SwarmDriverOption
 
 /** Removes the overlay networks of these apps (by their `berth.app` label), once Swarm let them go. */
 export async function removeOverlayNetworks(docker: Docker, apps: string[]): Promise<void> {
-  const networks = await docker.listNetworks({ filters: { label: apps.map((app) => `berth.app=${app}`) } });
-  for (const network of networks) {
-    if (!apps.includes(network.Labels?.['berth.app'] ?? '')) continue;
+  // One query per app: label filters of one query must all match.
+  const found = await Promise.all(
+    apps.map((app) => docker.listNetworks({ filters: { label: [`berth.app=${app}`] } })),
+  );
+  for (const network of found.flat()) {
     for (let attempt = 0; attempt < 20; attempt++) {
       try {
         await docker.getNetwork(network.Id).remove();
