@@ -33,22 +33,7 @@ import {
   TEST_NODE,
 } from './docker-fixtures.ts';
 import { provisionIdentities, type TestIdentities } from './identities.ts';
-import { writeTestApp } from './test-apps.ts';
-
-/** A probe app for the network test: GET /connect?host=&port= tries a TCP connection. */
-const PROBE_APP = `
-'use strict';
-const http = require('node:http');
-const net = require('node:net');
-http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://x');
-  const socket = net.connect(Number(url.searchParams.get('port')), url.searchParams.get('host'));
-  const done = (v) => { socket.destroy(); if (!res.headersSent) res.end(JSON.stringify(v)); };
-  socket.setTimeout(1000, () => done({ ok: false, code: 'TIMEOUT' }));
-  socket.once('connect', () => done({ ok: true }));
-  socket.once('error', (e) => done({ ok: false, code: e.code }));
-}).listen(Number(process.env.PORT), '0.0.0.0');
-`;
+import { PROBE_APP, writeTestApp } from './test-apps.ts';
 
 if (!dockerEnabled) {
   process.stdout.write(`docker runtime tests skipped: ${DOCKER_SKIP_REASON}\n`);

@@ -11,7 +11,7 @@
 //   ticker      prints "tick N" on stdout every $EVERY ms (2), and "tock N" on stderr every third time
 //   spawn-many  starts $COUNT `sleep` children, prints how many started and the first error
 // Routes: / (ok + pid), /run (pid and a random token of this run), /env, /whoami,
-// /print?out=&err=, /read?path=, /write?name=&content=, /write-at?path=, /child.
+// /print?out=&err=, /read?path=, /write?name=&content=, /write-at?path=, /child, /exit?code=.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -53,6 +53,10 @@ function serve() {
           try { fs.writeFileSync(q('path'), 'x'); return json({ ok: true }); }
           catch (e) { return json({ ok: false, code: e.code }); }
         case '/child': return json(child);
+        case '/exit':
+          console.log('exiting with ' + q('code'));
+          res.end('exiting');
+          return setTimeout(() => process.exit(Number(q('code'))), 20);
         default: res.statusCode = 404; return res.end('no');
       }
     } catch (e) { res.statusCode = 500; res.end(String(e)); }
@@ -145,6 +149,21 @@ switch (mode) {
     console.error('unknown mode ' + mode);
     process.exit(2);
 }
+`;
+
+/** A probe app for the network tests: GET /connect?host=&port= tries a TCP connection. */
+export const PROBE_APP = `
+'use strict';
+const http = require('node:http');
+const net = require('node:net');
+http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const socket = net.connect(Number(url.searchParams.get('port')), url.searchParams.get('host'));
+  const done = (v) => { socket.destroy(); if (!res.headersSent) res.end(JSON.stringify(v)); };
+  socket.setTimeout(1000, () => done({ ok: false, code: 'TIMEOUT' }));
+  socket.once('connect', () => done({ ok: true }));
+  socket.once('error', (e) => done({ ok: false, code: e.code }));
+}).listen(Number(process.env.PORT), '0.0.0.0');
 `;
 
 /** Writes the test app into `dir` (created) and returns `dir`. */

@@ -1,5 +1,7 @@
-// One bridge network per app (`berth-app-<code>`): an app's instances reach each other, other apps'
-// containers are on other bridges, which Docker isolates from each other.
+// One network per app (`{prefix}<code>`): an app's instances reach each other, other apps'
+// containers are on other networks, which Docker isolates from each other. The Docker runtime's are
+// bridges on this host; the Swarm runtime's are overlays of the swarm (`scope: swarm`), which Docker
+// refuses to remove while a service still uses them.
 
 import { engineError, engineStatus } from '../../images/engine.ts';
 import type { Logger } from '../../logger.ts';
@@ -12,7 +14,11 @@ export interface AppNetworks {
   removeIfUnused(app: string): Promise<void>;
 }
 
-export function createAppNetworks(options: ResolvedDockerOptions, logger: Logger): AppNetworks {
+export function createAppNetworks(
+  options: Pick<ResolvedDockerOptions, 'docker' | 'owner' | 'networkPrefix'>,
+  logger: Logger,
+  driver: 'bridge' | 'overlay' = 'bridge',
+): AppNetworks {
   const { docker } = options;
   /** Serialises creation per app, so concurrent starts do not create two networks of one name. */
   const pending = new Map<string, Promise<void>>();
@@ -26,7 +32,8 @@ export function createAppNetworks(options: ResolvedDockerOptions, logger: Logger
     try {
       await docker.createNetwork({
         Name: name,
-        Driver: 'bridge',
+        Driver: driver,
+        ...(driver === 'overlay' ? { Scope: 'swarm', Attachable: false } : {}),
         CheckDuplicate: true,
         Labels: { [LABELS.app]: app, [LABELS.owner]: options.owner },
       });
@@ -51,7 +58,9 @@ export function createAppNetworks(options: ResolvedDockerOptions, logger: Logger
     async removeIfUnused(app) {
       const name = networkName(options, app);
       try {
-        const inUse = await docker.listContainers({ all: true, filters: { network: [name] } });
+        // Containers of this host; Swarm knows a service's tasks on every node and refuses itself.
+        const inUse =
+          driver === 'bridge' ? await docker.listContainers({ all: true, filters: { network: [name] } }) : [];
         if (inUse.length === 0) await docker.getNetwork(name).remove();
       } catch (err) {
         logger.debug({ err, network: name }, 'app network kept');

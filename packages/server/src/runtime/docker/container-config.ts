@@ -32,11 +32,11 @@ export const LABELS = {
   spec: 'berth.spec',
 } as const;
 
-export function containerName(options: ResolvedDockerOptions, id: string): string {
+export function containerName(options: Pick<ResolvedDockerOptions, 'owner'>, id: string): string {
   return `berth-${options.owner}-${id}`;
 }
 
-export function networkName(options: ResolvedDockerOptions, app: string): string {
+export function networkName(options: Pick<ResolvedDockerOptions, 'networkPrefix'>, app: string): string {
   return `${options.networkPrefix}${app}`;
 }
 
@@ -63,6 +63,20 @@ export function specLabel(spec: InstanceSpec): string {
   return JSON.stringify(rest);
 }
 
+/** The labels of an instance's container (and, on Swarm, of its service). */
+export function instanceLabels(spec: InstanceSpec, owner: string): Record<string, string> {
+  return {
+    [LABELS.owner]: owner,
+    [LABELS.instance]: spec.id,
+    [LABELS.app]: spec.app,
+    [LABELS.env]: spec.env,
+    [LABELS.release]: String(spec.release),
+    [LABELS.process]: spec.processType,
+    [LABELS.index]: String(spec.index),
+    [LABELS.spec]: specLabel(spec),
+  };
+}
+
 export function containerConfig(
   spec: InstanceSpec,
   options: ResolvedDockerOptions,
@@ -80,16 +94,7 @@ export function containerConfig(
     User: `${extra.uid}:${extra.gid}`,
     // Also when something else stops the container (the Docker daemon's own shutdown, an operator).
     StopTimeout: stopTimeoutSeconds(options.stopGraceMs),
-    Labels: {
-      [LABELS.owner]: options.owner,
-      [LABELS.instance]: spec.id,
-      [LABELS.app]: spec.app,
-      [LABELS.env]: spec.env,
-      [LABELS.release]: String(spec.release),
-      [LABELS.process]: spec.processType,
-      [LABELS.index]: String(spec.index),
-      [LABELS.spec]: specLabel(spec),
-    },
+    Labels: instanceLabels(spec, options.owner),
     ...(port !== undefined ? { ExposedPorts: { [portKey]: {} } } : {}),
     HostConfig: {
       Mounts: [

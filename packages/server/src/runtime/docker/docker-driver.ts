@@ -32,7 +32,7 @@ import {
   dockerInstanceInfo,
   newDockerInstance,
 } from './docker-instance.ts';
-import { archiveContainerLogs, containerLogs } from './docker-logs.ts';
+import { archiveLogs, instanceLogs } from './docker-logs.ts';
 import {
   type DockerDriverOptions,
   type ResolvedDockerOptions,
@@ -220,7 +220,7 @@ function createRawDockerDriver(
     const data = await i.container.inspect().catch(() => undefined);
     if (wasAlive && data) i.lastExit = { code: data.State.ExitCode, signal: null, at: Date.now() };
     try {
-      await archiveContainerLogs(i, options.dataDir);
+      await archiveLogs(i.container, id, options.dataDir);
     } catch (err) {
       logger.warn({ err, instance: id }, 'could not archive the logs of a stopped instance');
     }
@@ -310,7 +310,11 @@ function createRawDockerDriver(
     stop,
     list,
     logs(id: string, opts?: LogOptions): AsyncIterable<LogLine> {
-      return containerLogs({ dataDir: options.dataDir, lookup: (key) => table.get(key) }, id, opts);
+      return instanceLogs(
+        { dataDir: options.dataDir, lookup: (key) => table.get(key), endpoint: (i) => i.container },
+        id,
+        opts,
+      );
     },
     runOnce: runTask,
     recover,

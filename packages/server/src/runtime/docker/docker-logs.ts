@@ -19,17 +19,35 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../../errors.ts';
 import { engineStatus } from '../../images/engine.ts';
-import type { LogLine, LogOptions } from '../driver.ts';
-import type { DockerInstance } from './docker-instance.ts';
+import type { InstanceState, LogLine, LogOptions } from '../driver.ts';
 import { readLogArchive, toLogLine, writeLogArchive } from './log-archive.ts';
 import { createLogFrameParser, type DockerLogLine, sinceParam } from './log-frames.ts';
 import { inTimeOrder, linesOf, sortByTime } from './log-order.ts';
 
 const FINAL_STATES = new Set(['stopping', 'stopped', 'exited', 'crashloop']);
+/** How often a follower checks whether its instance was forgotten (stopped). */
+const FORGOTTEN_POLL_MS = 200;
 
-export interface LogContext {
+/** What the reader needs to know of an instance (the Docker and the Swarm driver's records). */
+export interface LoggedInstance {
+  state: InstanceState;
+  /** Start of the current run: a follower whose stream ended waits for the next one. */
+  startedAt?: number | undefined;
+}
+
+/**
+ * The Engine API endpoint that serves an instance's log: its container (Docker runtime) or its
+ * service (Swarm runtime, every task of the service). Both send the same multiplexed frames and take
+ * the same parameters, except `until`, which a service ignores: the window is applied here anyway.
+ */
+export interface LogEndpoint {
+  logs(opts: object): Promise<unknown>;
+}
+
+export interface LogContext<I extends LoggedInstance> {
   dataDir: string;
-  lookup: (id: string) => DockerInstance | undefined;
+  lookup: (id: string) => I | undefined;
+  endpoint: (instance: I) => LogEndpoint;
 }
 
 /** Which lines of a complete, time-ordered log: after `since`, up to `until`, the last `tail`. */
@@ -51,25 +69,30 @@ function inWindow(lines: DockerLogLine[], w: LogWindow): DockerLogLine[] {
 const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 
 /** The lines of instance `id`; the cut of a follower is taken now, when this is called. */
-export function containerLogs(ctx: LogContext, id: string, opts: LogOptions = {}): AsyncGenerator<LogLine> {
+export function instanceLogs<I extends LoggedInstance>(
+  ctx: LogContext<I>,
+  id: string,
+  opts: LogOptions = {},
+): AsyncGenerator<LogLine> {
   return readLogs(ctx, id, opts, nowNs());
 }
 
-/** Copies the whole log of a stopping instance to the archive (before its container is removed). */
-export async function archiveContainerLogs(instance: DockerInstance, dataDir: string): Promise<void> {
-  const lines = await readOnce(instance, {});
-  if (lines) writeLogArchive(dataDir, instance.spec.id, lines);
+/** Copies the whole log of a stopping instance to the archive (before its container or service is
+ *  removed). */
+export async function archiveLogs(endpoint: LogEndpoint, id: string, dataDir: string): Promise<void> {
+  const lines = await readOnce(endpoint, {});
+  if (lines) writeLogArchive(dataDir, id, lines);
 }
 
 /** A non-following read, time-ordered; undefined when the container is gone. */
 async function readOnce(
-  instance: DockerInstance,
+  endpoint: LogEndpoint,
   w: LogWindow,
   signal?: AbortSignal,
 ): Promise<DockerLogLine[] | undefined> {
   let raw: Buffer;
   try {
-    raw = (await instance.container.logs({
+    raw = (await endpoint.logs({
       stdout: true,
       stderr: true,
       timestamps: true,
@@ -93,20 +116,20 @@ async function readOnce(
  * log was read.
  */
 async function readHistory(
-  instance: DockerInstance,
+  endpoint: LogEndpoint,
   w: { tail: number; until: bigint },
   signal?: AbortSignal,
 ): Promise<DockerLogLine[] | undefined> {
   for (let ask = w.tail + 100; ; ask *= 4) {
-    const lines = await readOnce(instance, { tail: ask }, signal);
+    const lines = await readOnce(endpoint, { tail: ask }, signal);
     if (!lines) return undefined;
     const inside = inWindow(lines, w);
     if (inside.length >= w.tail || lines.length < ask) return inside;
   }
 }
 
-async function* readLogs(
-  ctx: LogContext,
+async function* readLogs<I extends LoggedInstance>(
+  ctx: LogContext<I>,
   id: string,
   opts: LogOptions,
   cut: bigint,
@@ -123,7 +146,7 @@ async function* readLogs(
 
   if (!opts.follow) {
     if (!instance) return yield* fromArchive({ tail });
-    const lines = await readOnce(instance, { tail }, signal).catch((err) => {
+    const lines = await readOnce(ctx.endpoint(instance), { tail }, signal).catch((err) => {
       if (signal?.aborted) return [];
       throw err;
     });
@@ -137,7 +160,7 @@ async function* readLogs(
   let since = history ? cut : undefined;
   if (!instance) return yield* fromArchive(...(history ? [history, { since }] : [{}]));
   if (history && tail !== 0) {
-    const lines = await readHistory(instance, history, signal).catch((err) => {
+    const lines = await readHistory(ctx.endpoint(instance), history, signal).catch((err) => {
       if (signal?.aborted) return [];
       throw err;
     });
@@ -155,7 +178,7 @@ async function* readLogs(
   while (!signal?.aborted) {
     let stream: NodeJS.ReadableStream;
     try {
-      stream = (await instance.container.logs({
+      stream = (await ctx.endpoint(instance).logs({
         stdout: true,
         stderr: true,
         timestamps: true,
@@ -176,6 +199,15 @@ async function* readLogs(
     const skip = atSince;
     const destroy = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     signal?.addEventListener('abort', destroy, { once: true });
+    // A container's stream ends when the container stops; a service's goes on while the service
+    // exists: a follower ends it once the driver has forgotten the instance (stopped, its log
+    // archived), and takes the rest from the archive.
+    let forgotten = false;
+    const watch = setInterval(() => {
+      if (ctx.lookup(id) === instance) return;
+      forgotten = true;
+      destroy();
+    }, FORGOTTEN_POLL_MS);
     try {
       for await (const l of inTimeOrder(linesOf(stream as AsyncIterable<Buffer>))) {
         if (old(l, from, skip)) continue;
@@ -188,9 +220,14 @@ async function* readLogs(
       }
     } catch (err) {
       if (signal?.aborted) return;
-      throw err;
+      if (!forgotten) throw err;
     } finally {
+      clearInterval(watch);
       signal?.removeEventListener('abort', destroy);
+    }
+    if (forgotten && !signal?.aborted) {
+      const archived = readLogArchive(ctx.dataDir, id) ?? [];
+      return yield* archived.filter((l) => !old(l, since, atSince)).map(toLine);
     }
     // The stream ends when the container stops: wait for its next run, or the end.
     const runStarted = instance.startedAt;

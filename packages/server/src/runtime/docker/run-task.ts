@@ -51,7 +51,15 @@ export function createTaskRunner(
     }
     let ok = false;
     try {
-      const exit = await runToExit(docker, container, spec, io, image, parts.logger);
+      const start = async () => {
+        try {
+          await container.start();
+        } catch (err) {
+          throw taskError(err, image);
+        }
+        return container;
+      };
+      const exit = await followToExit(docker, start, spec, io, parts.logger);
       ok = exit.code === 0;
       return exit;
     } finally {
@@ -66,32 +74,46 @@ export function createTaskRunner(
   };
 }
 
-async function runToExit(
+/**
+ * Runs a one-off container to its end: `start` makes it run (the Docker runtime starts the container
+ * it created, the Swarm runtime waits for its job's task container) and resolves with it. Its output
+ * goes to `io` as it comes; the time limit and an abort kill it (also when they come before it runs:
+ * `start` sees its signal aborted, and a container it still returns is killed at once).
+ */
+export async function followToExit(
   docker: Docker,
-  container: Docker.Container,
-  spec: RunSpec,
+  start: (cancelled: AbortSignal) => Promise<Docker.Container>,
+  spec: Pick<RunSpec, 'timeoutMs'>,
   io: RunIO,
-  image: string,
   logger: Logger,
 ): Promise<RunExit> {
   let killed: RunExit['killed'];
-  const kill = (why: NonNullable<RunExit['killed']>) => {
-    killed ??= why;
-    container.kill().catch((err) => {
+  let container: Docker.Container | undefined;
+  const cancelled = new AbortController();
+  const killContainer = () => {
+    container?.kill().catch((err) => {
       if (engineStatus(err) !== 404 && engineStatus(err) !== 409)
         logger.warn({ err }, 'could not kill a task container');
     });
   };
+  const kill = (why: NonNullable<RunExit['killed']>) => {
+    killed ??= why;
+    cancelled.abort();
+    killContainer();
+  };
+  const killedExit = (): RunExit => ({ code: null, signal: 'SIGKILL', ...(killed ? { killed } : {}) });
   const onAbort = () => kill('aborted');
   const timer = setTimeout(() => kill('timeout'), spec.timeoutMs);
   io.signal.addEventListener('abort', onAbort, { once: true });
   try {
     try {
-      await container.start();
+      container = await start(cancelled.signal);
     } catch (err) {
-      throw taskError(err, image);
+      if (killed) return killedExit();
+      throw err;
     }
     if (io.signal.aborted) onAbort();
+    if (killed) killContainer();
     // The log stream with follow ends when the container exits; it starts at the container's first
     // line, so nothing written before it attached is lost.
     const stream = (await container.logs({
@@ -113,11 +135,7 @@ async function runToExit(
     });
     for (const pass of outputs) pass.end();
     const result = (await container.wait()) as { StatusCode: number };
-    return {
-      code: killed ? null : result.StatusCode,
-      signal: killed ? 'SIGKILL' : null,
-      ...(killed ? { killed } : {}),
-    };
+    return killed ? killedExit() : { code: result.StatusCode, signal: null };
   } finally {
     clearTimeout(timer);
     io.signal.removeEventListener('abort', onAbort);

@@ -1,0 +1,331 @@
+// The Swarm runtime: each instance is a Docker Swarm service with one replica, named
+// `berth-{installation}-{instance id}` and labelled like the Docker runtime's containers
+// (berth.owner, berth.instance, berth.app, berth.env, berth.release, berth.process, berth.index,
+// berth.spec, on the service and on its task containers).
+//
+// Why one service per instance (and not one per process type with N replicas): the engine chooses
+// instance ids and replaces a release instance by instance with a health-checked swap (start new →
+// health → route → drain → stop old); a service per instance keeps that id, its address and its
+// logs one-to-one with a service, and leaves the swap to the engine. UpdateConfig and RollbackConfig
+// are start-first (with rollback on failure) for when Swarm itself updates a service in place.
+//
+// Supervision is Swarm's (capabilities.supervision = 'orchestrator'): the restart policy becomes
+// Swarm's (on-failure, the back-off base as a fixed delay, crash-loop count − 1 attempts within the
+// crash-loop window, service-spec.ts), and the driver reports what Swarm did by polling the task
+// list of its services (one call for all, every `pollIntervalMs`), mapped to instance states and
+// events in swarm-instance.ts / task-states.ts. Artifacts come in the image (capabilities.artifacts
+// = 'image'): `spec.image` holds the release at /app (or is the app's own image, `appInImage`), so
+// any node can run it; a spec without an image is refused.
+//
+// A listen instance publishes its container port in host mode; its address is the node's address
+// and the port Swarm picked there. `stop` scales the service to 0 (Swarm sends SIGTERM and kills
+// after the grace the service was made with, the driver's stopGraceMs); a shorter `graceMs` is
+// enforced by killing the task's container after it when the task runs on this node. Then the log
+// is archived (as the Docker runtime's, log-archive.ts) and the service removed; `stop` resolves
+// once its container is gone. `close()` leaves the services running; `recover()` adopts them from
+// their labels without touching them (instance-records.ts keeps which task was reported last, so a
+// crash while berthd was down is reported as one) and removes one-off jobs a dead berthd left.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import { BerthError, isBerthError } from '../../errors.ts';
+import { engineError, engineStatus } from '../../images/engine.ts';
+import type { Logger } from '../../logger.ts';
+import { createAppNetworks } from '../docker/app-networks.ts';
+import { LABELS } from '../docker/container-config.ts';
+import { archiveLogs, instanceLogs } from '../docker/docker-logs.ts';
+import { sweepLogArchives } from '../docker/log-archive.ts';
+import { containerUser } from '../docker/run-as.ts';
+import { TASK_LABEL } from '../docker/run-task.ts';
+import type { InstanceInfo, InstanceSpec, LogLine, LogOptions, RuntimeDriver } from '../driver.ts';
+import { guardDriver } from '../guarded-driver.ts';
+import { createRuntimeEvents } from '../runtime-events.ts';
+import { readInstanceRecord, removeInstanceRecord, writeInstanceRecord } from './instance-records.ts';
+import { instanceService } from './service-spec.ts';
+import {
+  adoptTasks,
+  followTasks,
+  newSwarmInstance,
+  type SwarmInstance,
+  swarmInstanceInfo,
+} from './swarm-instance.ts';
+import { createSwarmNode } from './swarm-node.ts';
+import { resolveSwarmOptions, type SwarmDriverOptions } from './swarm-options.ts';
+import { createSwarmRuns } from './swarm-runs.ts';
+import { removeService, serviceLogEndpoint, serviceTasks } from './swarm-services.ts';
+import { type SwarmTask, taskEnded, taskPhase } from './task-states.ts';
+
+const SWEEP_EVERY_MS = 60 * 60_000;
+/** How long `start` waits for the first task to run (image on the node, scheduling, init). */
+const START_TIMEOUT_MS = 120_000;
+
+export function createSwarmDriver(options: SwarmDriverOptions): RuntimeDriver {
+  const logger = options.logger.child({ mod: 'runtime', driver: 'swarm' });
+  return guardDriver(createRawSwarmDriver(options, logger), logger);
+}
+
+function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeDriver {
+  const options = resolveSwarmOptions(raw);
+  const { docker } = options;
+  const node = createSwarmNode(docker, logger);
+  const networks = createAppNetworks(options, logger, 'overlay');
+  const runOnce = createSwarmRuns(options, { networks, logger, nodeId: () => node.ready() });
+  const table = new Map<string, SwarmInstance>();
+  const events = createRuntimeEvents(logger);
+  let closed = false;
+
+  const sweep = () => {
+    try {
+      const live = new Set(table.keys());
+      const removed = sweepLogArchives(options.dataDir, live, options.logRetentionMs, Date.now());
+      if (removed.length > 0) logger.info({ instances: removed.length }, 'removed old instance logs');
+    } catch (err) {
+      logger.warn({ err }, 'log retention sweep failed');
+    }
+  };
+  const sweeper = setInterval(sweep, SWEEP_EVERY_MS);
+  sweeper.unref();
+
+  /** Reads every service's tasks once and reports what changed. One at a time. */
+  let polling: Promise<void> | undefined;
+  function poll(): Promise<void> {
+    polling ??= pollOnce().finally(() => {
+      polling = undefined;
+    });
+    return polling;
+  }
+  async function pollOnce(): Promise<void> {
+    const watched = [...table.values()].filter((i) => i.state !== 'stopping');
+    if (watched.length === 0) return;
+    const tasks = await serviceTasks(
+      docker,
+      watched.map((i) => i.serviceId),
+    );
+    await node.load(tasks.filter((t) => taskPhase(t) === 'running' && t.NodeID).map((t) => t.NodeID!));
+    const byService = new Map<string, SwarmTask[]>();
+    for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
+    for (const i of watched) apply(i, byService.get(i.serviceId) ?? []);
+  }
+  function apply(i: SwarmInstance, tasks: SwarmTask[]): void {
+    if (table.get(i.spec.id) !== i) return;
+    const before = i.task;
+    const happened = followTasks(i, tasks, {
+      policy: options.policy,
+      containerPort: options.containerPort,
+      now: Date.now(),
+      nodeAddress: (id) => node.address(id),
+    });
+    if (i.task && i.task !== before) {
+      try {
+        writeInstanceRecord(options.dataDir, i.spec.id, { task: i.task, restarts: i.restarts });
+      } catch (err) {
+        logger.warn({ err, instance: i.spec.id }, 'could not record the task of an instance');
+      }
+    }
+    for (const { event, info } of happened) {
+      if (event === 'crashloop') logger.warn({ instance: i.spec.id }, 'instance is crash-looping');
+      events.emit(event, info);
+    }
+  }
+  const logEndpoint = (i: SwarmInstance) => serviceLogEndpoint(docker, i.serviceId, () => node.ready());
+  const poller = setInterval(() => {
+    if (!closed) poll().catch((err) => logger.warn({ err }, 'reading the swarm tasks failed'));
+  }, options.pollIntervalMs);
+  poller.unref();
+
+  async function start(spec: InstanceSpec): Promise<InstanceInfo> {
+    if (!spec.image) {
+      throw new BerthError(
+        'RUNTIME_SPEC_INVALID',
+        'The instance spec is not valid: a Swarm instance runs its release image (spec.image)',
+      );
+    }
+    if (table.has(spec.id)) throw new BerthError('RUNTIME_INSTANCE_EXISTS');
+    await node.ready();
+    await networks.ensure(spec.app);
+    let service: Docker.Service;
+    try {
+      service = await docker.createService(
+        instanceService(spec, options, containerUser(options.dataDir, spec)),
+      );
+    } catch (err) {
+      if (engineStatus(err) === 409) throw new BerthError('RUNTIME_INSTANCE_EXISTS');
+      throw startError(err);
+    }
+    const i = newSwarmInstance(spec, service.id);
+    table.set(spec.id, i);
+    const until = Date.now() + START_TIMEOUT_MS;
+    // Until the first task runs (or ended: a crash is reported as such, Swarm restarts it).
+    while (i.state === 'starting' && i.startError === undefined && Date.now() < until && !closed) {
+      await sleep(options.pollIntervalMs / 2);
+      await poll().catch((err) => logger.warn({ err, instance: spec.id }, 'reading the swarm tasks failed'));
+    }
+    if (i.state !== 'starting') return swarmInstanceInfo(i);
+    table.delete(spec.id);
+    await removeService(docker, service.id).catch((err) =>
+      logger.warn({ err, instance: spec.id }, 'could not remove a service that did not start'),
+    );
+    throw new BerthError('RUNTIME_START_FAILED', undefined, {
+      error: i.startError ?? `no task of the service ran within ${START_TIMEOUT_MS / 1000} s`,
+    });
+  }
+
+  async function stop(id: string, opts?: { graceMs?: number }): Promise<void> {
+    const i = table.get(id);
+    if (!i) return;
+    const wasAlive = i.state === 'running' || i.state === 'starting';
+    i.state = 'stopping';
+    const graceMs = opts?.graceMs ?? options.stopGraceMs;
+    const service = docker.getService(i.serviceId);
+    let present = true;
+    try {
+      const data = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec };
+      // Scaling to 0 leaves the task template (and so the running task) alone: Swarm stops the task
+      // with the grace it was made with. Changing the template would start a new task first.
+      await service.update({
+        version: data.Version.Index,
+        ...data.Spec,
+        Mode: { Replicated: { Replicas: 0 } },
+      });
+    } catch (err) {
+      if (engineStatus(err) !== 404) throw engineError(err);
+      present = false;
+    }
+    if (present) {
+      const last = await waitForShutdown(i, graceMs);
+      const code = last?.Status.ContainerStatus?.ExitCode;
+      if (wasAlive) i.lastExit = { code: code ?? null, signal: null, at: Date.now() };
+      try {
+        await archiveLogs(logEndpoint(i), id, options.dataDir);
+      } catch (err) {
+        logger.warn({ err, instance: id }, 'could not archive the logs of a stopped instance');
+      }
+    }
+    await removeService(docker, i.serviceId);
+    table.delete(id);
+    removeInstanceRecord(options.dataDir, id);
+    i.state = 'stopped';
+    if (wasAlive) events.emit('exit', swarmInstanceInfo(i));
+    // The app's overlay network stays: Swarm removes a network asynchronously and still lists it
+    // meanwhile, so a start right after the app's last stop found it and failed on it (docs/swarm.md).
+  }
+
+  /**
+   * Waits until no task of the instance runs. A task on this node gets SIGTERM at once and SIGKILL
+   * after `graceMs` from the driver (Swarm's own stop comes when its orchestrator gets round to it,
+   * a second or two later on a busy manager, with the grace the service was made with); a task on
+   * another node is left to Swarm. Resolves with the last task.
+   */
+  async function waitForShutdown(i: SwarmInstance, graceMs: number): Promise<SwarmTask | undefined> {
+    const started = Date.now();
+    const self = await node.ready();
+    const signal = async (tasks: SwarmTask[], name: 'SIGTERM' | 'SIGKILL') => {
+      for (const t of tasks) {
+        const container = t.Status.ContainerStatus?.ContainerID;
+        if (!container || t.NodeID !== self || taskPhase(t) !== 'running') continue;
+        await docker
+          .getContainer(container)
+          .kill({ signal: name })
+          .catch((err) => {
+            const status = engineStatus(err);
+            if (status !== 404 && status !== 409) throw engineError(err);
+          });
+      }
+    };
+    let sent: 'none' | 'SIGTERM' | 'SIGKILL' = 'none';
+    for (;;) {
+      const tasks = await serviceTasks(docker, [i.serviceId]);
+      const live = tasks.filter((t) => !taskEnded(t));
+      const current = tasks.find((t) => t.ID === i.task) ?? tasks.at(-1);
+      if (live.length === 0) return current;
+      if (sent === 'none') {
+        sent = 'SIGTERM';
+        await signal(live, 'SIGTERM');
+      } else if (sent === 'SIGTERM' && Date.now() - started >= graceMs) {
+        sent = 'SIGKILL';
+        await signal(live, 'SIGKILL');
+      }
+      await sleep(100);
+    }
+  }
+
+  async function recover(): Promise<InstanceInfo[]> {
+    await node.ready();
+    const services = (await docker
+      .listServices({ filters: { label: [`${LABELS.owner}=${options.owner}`] } })
+      .catch((err) => {
+        throw engineError(err);
+      })) as Array<{ ID: string; Spec: { Labels?: Record<string, string> } }>;
+    for (const s of services) {
+      const labels = s.Spec.Labels ?? {};
+      const id = labels[LABELS.instance];
+      if (labels[TASK_LABEL] || !id) {
+        // A one-off job whose berthd died: its deploy failed or is retried from the start.
+        await removeService(docker, s.ID).catch((err) =>
+          logger.warn({ err, service: s.ID }, 'could not remove a leftover one-off job'),
+        );
+        continue;
+      }
+      const specText = labels[LABELS.spec];
+      if (!specText || table.has(id)) continue;
+      let spec: InstanceSpec;
+      try {
+        spec = { ...(JSON.parse(specText) as Omit<InstanceSpec, 'vars'>), vars: {} };
+      } catch (err) {
+        logger.warn({ err, service: s.ID }, 'service with an unreadable berth.spec label left alone');
+        continue;
+      }
+      const i = newSwarmInstance(spec, s.ID);
+      const record = readInstanceRecord(options.dataDir, id);
+      if (record) i.restarts = record.restarts;
+      adoptTasks(i, await serviceTasks(docker, [s.ID]), record?.task);
+      table.set(id, i);
+    }
+    await poll();
+    sweep();
+    return list();
+  }
+
+  async function list(filter?: { app?: string; env?: string }): Promise<InstanceInfo[]> {
+    return [...table.values()]
+      .filter(
+        (i) => (!filter?.app || i.spec.app === filter.app) && (!filter?.env || i.spec.env === filter.env),
+      )
+      .map(swarmInstanceInfo);
+  }
+
+  return {
+    name: 'swarm',
+    capabilities: { supervision: 'orchestrator', artifacts: 'image' },
+    start,
+    stop,
+    list,
+    logs(id: string, opts?: LogOptions): AsyncIterable<LogLine> {
+      return instanceLogs(
+        {
+          dataDir: options.dataDir,
+          lookup: (key) => table.get(key),
+          endpoint: logEndpoint,
+        },
+        id,
+        opts,
+      );
+    },
+    runOnce,
+    recover,
+    async close() {
+      closed = true;
+      clearInterval(poller);
+      clearInterval(sweeper);
+      await polling;
+    },
+    on: events.on,
+    off: events.off,
+  };
+}
+
+function startError(err: unknown): unknown {
+  if (isBerthError(err)) return err;
+  const mapped = engineError(err);
+  if (isBerthError(mapped)) return mapped;
+  return new BerthError('RUNTIME_START_FAILED', undefined, { error: String(err).slice(0, 500) });
+}

@@ -1,0 +1,30 @@
+// Settings of the Swarm driver: the Docker driver's (docker-options.ts resolves them, defaults
+// written once), without `image` (a Swarm instance always runs its spec's image), with overlay
+// networks of their own name and the task poll interval.
+import {
+  type DockerDriverOptions,
+  type ResolvedDockerOptions,
+  resolveDockerOptions,
+} from '../docker/docker-options.ts';
+
+export interface SwarmDriverOptions extends Omit<DockerDriverOptions, 'image' | 'network'> {
+  network?: {
+    /** Prefix of the per-app overlay networks (default `berth-{installation}-swarm-`). */
+    prefix?: string;
+  };
+  /** How often the driver reads the task list of the swarm (300 ms). */
+  pollIntervalMs?: number;
+}
+
+export interface ResolvedSwarmOptions extends Omit<ResolvedDockerOptions, 'image'> {
+  pollIntervalMs: number;
+}
+
+export function resolveSwarmOptions(options: SwarmDriverOptions): ResolvedSwarmOptions {
+  const { image: _image, ...shared } = resolveDockerOptions(options);
+  return {
+    ...shared,
+    networkPrefix: options.network?.prefix ?? `berth-${shared.owner}-swarm-`,
+    pollIntervalMs: options.pollIntervalMs ?? 300,
+  };
+}

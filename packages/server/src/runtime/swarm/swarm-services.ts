@@ -1,0 +1,87 @@
+// Engine API steps on services that the instances and the one-off runs share: reading a service's
+// tasks, and removing a service until its containers are gone (Swarm removes them after the
+// service, asynchronously; `stop` and `runOnce` resolve only when nothing of it is left here).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import { engineError, engineStatus } from '../../images/engine.ts';
+import type { LogEndpoint } from '../docker/docker-logs.ts';
+import type { SwarmTask } from './task-states.ts';
+
+/** The label Swarm puts on the containers of a service's tasks. */
+const SERVICE_ID_LABEL = 'com.docker.swarm.service.id';
+const GONE_TIMEOUT_MS = 60_000;
+
+export async function serviceTasks(docker: Docker, serviceIds: string[]): Promise<SwarmTask[]> {
+  if (serviceIds.length === 0) return [];
+  try {
+    return (await docker.listTasks({ filters: { service: serviceIds } })) as SwarmTask[];
+  } catch (err) {
+    throw engineError(err);
+  }
+}
+
+/** Removes the service (gone already counts as removed) and its containers on this node: Swarm
+ *  removes an instance's task containers itself, some time after the service, but leaves those of a
+ *  job that ran to completion (Docker 20.10); resolves when none is left here. */
+export async function removeService(docker: Docker, serviceId: string): Promise<void> {
+  try {
+    await docker.getService(serviceId).remove();
+  } catch (err) {
+    if (engineStatus(err) !== 404) throw engineError(err);
+  }
+  const until = Date.now() + GONE_TIMEOUT_MS;
+  for (;;) {
+    const left = await docker.listContainers({
+      all: true,
+      filters: { label: [`${SERVICE_ID_LABEL}=${serviceId}`] },
+    });
+    if (left.length === 0) return;
+    await Promise.all(
+      left.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch((err) => {
+            // Being removed by Swarm meanwhile.
+            if (engineStatus(err) !== 404 && engineStatus(err) !== 409) throw engineError(err);
+          }),
+      ),
+    );
+    if (Date.now() > until) throw new Error(`the containers of service ${serviceId} are still there`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Where an instance's log is read (docker-logs.ts reads it): a follower reads the service's log,
+ * every task's lines as they come; a read of what was logged so far takes the task containers' own
+ * logs when all are on this node, because Swarm assembles a service's log from its nodes and, for a
+ * moment after a task ended, may not have its last lines yet (the lines a stopping app prints). The
+ * multiplexed frames of several containers follow each other; the reader sorts lines by time.
+ */
+export function serviceLogEndpoint(
+  docker: Docker,
+  serviceId: string,
+  self: () => Promise<string>,
+): LogEndpoint {
+  return {
+    async logs(opts: object) {
+      const service = docker.getService(serviceId);
+      if ((opts as { follow?: boolean }).follow) return service.logs(opts);
+      await service.inspect(); // gone: 404, the reader goes to the archive
+      const [tasks, node] = await Promise.all([serviceTasks(docker, [serviceId]), self()]);
+      const runs = tasks.filter((t) => t.Status.ContainerStatus?.ContainerID);
+      if (runs.some((t) => t.NodeID !== node)) return service.logs(opts);
+      const parts: Buffer[] = [];
+      for (const t of runs) {
+        try {
+          const container = docker.getContainer(t.Status.ContainerStatus!.ContainerID!);
+          parts.push((await container.logs({ ...opts, follow: false })) as unknown as Buffer);
+        } catch (err) {
+          if (engineStatus(err) !== 404) throw engineError(err);
+        }
+      }
+      return Buffer.concat(parts);
+    },
+  };
+}
