@@ -21,6 +21,7 @@ import type {
   UpdateAppBody,
 } from './schemas/apps.ts';
 import type { EnvName, Health, PlatformStatus } from './schemas/common.ts';
+import type { NodeListResponse } from './schemas/nodes.ts';
 import type {
   AcmeOrderResponse,
   CertificateListResponse,
@@ -192,6 +193,12 @@ export class BerthClient {
    *  workers, job queue and the data directory's disk use (measured at most once a minute). */
   platformStatus(): Promise<PlatformStatus> {
     return this.#request('GET', '/api/v1/platform/status');
+  }
+
+  /** `GET /api/v1/nodes` (admin, operator, auditor): the machines app instances run on (a
+   *  single-host runtime reports its host as one node). */
+  listNodes(): Promise<NodeListResponse> {
+    return this.#request('GET', '/api/v1/nodes');
   }
 
   // --- sessions and the current user --------------------------------------------------------
