@@ -21,7 +21,6 @@ import type {
   UpdateAppBody,
 } from './schemas/apps.ts';
 import type { EnvName, Health, PlatformStatus } from './schemas/common.ts';
-import type { NodeListResponse } from './schemas/nodes.ts';
 import type {
   AcmeOrderResponse,
   CertificateListResponse,
@@ -64,6 +63,7 @@ import type {
   UserListResponse,
 } from './schemas/identity.ts';
 import type { Job, JobListQuery, JobListResponse, JobLogsResponse } from './schemas/jobs.ts';
+import type { NodeListResponse } from './schemas/nodes.ts';
 import type {
   ChannelListResponse,
   ChannelResponse,

@@ -24,8 +24,8 @@ const LABEL_PREFIXES = ['node.labels.', 'engine.labels.'] as const;
 const LABEL = /^[A-Za-z0-9._-]+$/;
 const VALUE = /^[A-Za-z0-9._/:-]+$/;
 const NODE_ROLES = ['manager', 'worker'];
-/** A constraint split at its operator, with optional spaces around it only. */
-const SHAPE = /^\s*([^\s=!]+)\s*(==|!=)\s*([^\s=!]+)\s*$/;
+/** A constraint split at its operator, with optional spaces (only spaces) around it and at the ends. */
+const SHAPE = /^ *([^\s=!]+) *(==|!=) *([^\s=!]+) *$/;
 
 /** What a constraint reads in the form Swarm is given (spaces around the operator removed). */
 export interface PlacementConstraint {
@@ -76,7 +76,8 @@ export function checkPlacement(list: readonly string[]): { placement: string[] }
   const placement: string[] = [];
   for (const text of list) {
     const parsed = parsePlacementConstraint(text);
-    if ('problem' in parsed) return { problem: `placement constraint '${text.slice(0, 80)}' ${parsed.problem}` };
+    if ('problem' in parsed)
+      return { problem: `placement constraint '${text.slice(0, 80)}' ${parsed.problem}` };
     const normal = `${parsed.key}${parsed.operator}${parsed.value}`;
     if (placement.includes(normal)) return { problem: `placement constraint '${normal}' is given twice` };
     placement.push(normal);

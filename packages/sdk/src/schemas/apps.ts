@@ -1,8 +1,8 @@
 // Wire schemas of the apps module: apps, members, the app secret, environments and config vars.
 import { type Static, Type } from '@sinclair/typebox';
+import { MAX_PLACEMENT_CONSTRAINTS, MAX_PLACEMENT_LENGTH } from '../placement.ts';
 import { AppCodeSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 import { DeploySchema, MAX_INSTANCES_PER_APP_DEFAULT, MAX_INSTANCES_PER_APP_LIMIT } from './engine.ts';
-import { MAX_PLACEMENT_CONSTRAINTS, MAX_PLACEMENT_LENGTH } from '../placement.ts';
 import { type PageQuery, pageQuerySchema, pageSchema } from './page.ts';
 
 /** Codes that collide with platform paths or host names (`/api`, `/t/…`, `console.…`). */

@@ -15,7 +15,9 @@ export const NODE_STATES = ['ready', 'down', 'unknown', 'disconnected'] as const
 
 export const RuntimeNodeSchema = Type.Object(
   {
-    id: Type.String({ description: "The runtime's id of the node (Swarm: the node id; a single host: its name)" }),
+    id: Type.String({
+      description: "The runtime's id of the node (Swarm: the node id; a single host: its name)",
+    }),
     hostname: Type.String(),
     role: literals(NODE_ROLES, 'Swarm manager or worker; `host`: the one machine of a single-host runtime'),
     availability: literals(NODE_AVAILABILITIES, 'Whether the node takes new instances (Swarm availability)'),
@@ -28,7 +30,10 @@ export const RuntimeNodeSchema = Type.Object(
     engineVersion: Type.Optional(Type.String({ description: 'Version of the container engine, if any' })),
     cpus: Type.Optional(Type.Number({ minimum: 0, description: 'CPUs of the node' })),
     memoryBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Memory of the node, in bytes' })),
-    instances: Type.Integer({ minimum: 0, description: "This installation's app instances running on the node" }),
+    instances: Type.Integer({
+      minimum: 0,
+      description: "This installation's app instances running on the node",
+    }),
   },
   { $id: 'RuntimeNode', title: 'RuntimeNode' },
 );

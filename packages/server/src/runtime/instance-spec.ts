@@ -1,7 +1,12 @@
 // Checks an InstanceSpec before any driver acts on it. Ids become file names and container names,
 // commands become argv, env entries become a process environment: each is checked here once.
 import path from 'node:path';
-import { APP_CODE_PATTERN, ENV_NAMES, MAX_PLACEMENT_CONSTRAINTS, normalizePlacementConstraint } from '@berth/sdk';
+import {
+  APP_CODE_PATTERN,
+  ENV_NAMES,
+  MAX_PLACEMENT_CONSTRAINTS,
+  normalizePlacementConstraint,
+} from '@berth/sdk';
 import { BerthError } from '../errors.ts';
 import type { InstanceSpec, RunSpec } from './driver.ts';
 
