@@ -76,7 +76,7 @@ export function guardDriver(inner: RuntimeDriver, logger: Logger): RuntimeDriver
     },
     ...(inner.nodes
       ? {
-          nodes: () => {
+          nodes: async () => {
             open();
             return inner.nodes!();
           },
