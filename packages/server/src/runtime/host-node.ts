@@ -2,14 +2,15 @@
 // runtime (process, docker) has one, this host, described from the operating system, with the
 // instances the driver runs.
 import os from 'node:os';
-import type { RuntimeDriver, RuntimeNode } from './driver.ts';
+import type { InstanceState, RuntimeDriver, RuntimeNode } from './driver.ts';
 
-/** Instances that count as running on a node (not stopped or exited). */
-const LIVE = new Set(['starting', 'running', 'backoff', 'crashloop']);
+/** Instances that count as on the node: every state but stopping, stopped and exited (a crashed
+ *  instance waiting for its restart is still the node's). */
+const ON_NODE: ReadonlySet<InstanceState> = new Set(['starting', 'running', 'backoff', 'crashloop']);
 
 /** This host as the one node of a single-host runtime. */
 export async function hostNode(driver: Pick<RuntimeDriver, 'list'>): Promise<RuntimeNode> {
-  const instances = (await driver.list()).filter((i) => LIVE.has(i.state)).length;
+  const instances = (await driver.list()).filter((i) => ON_NODE.has(i.state)).length;
   const hostname = os.hostname();
   return {
     id: hostname,

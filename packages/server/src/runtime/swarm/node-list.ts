@@ -2,6 +2,7 @@
 // role, availability, state, address, labels and resources from the Engine API's node list, and how
 // many of this installation's instances run on it: the running tasks of the services labelled
 // `berth.owner={installation}`, counted per node.
+import { NODE_AVAILABILITIES, NODE_ROLES, NODE_STATES } from '@berth/sdk';
 import type Docker from 'dockerode';
 import type { RuntimeNode } from '../driver.ts';
 
@@ -25,9 +26,10 @@ interface SwarmTask {
   Status?: { State?: string };
 }
 
-const ROLES: ReadonlySet<string> = new Set(['manager', 'worker']);
-const AVAILABILITIES: ReadonlySet<string> = new Set(['active', 'pause', 'drain']);
-const STATES: ReadonlySet<string> = new Set(['ready', 'down', 'unknown', 'disconnected']);
+/** Swarm's own words for these are the wire's (a swarm node is never a `host`). */
+const ROLES: ReadonlySet<string> = new Set(NODE_ROLES.filter((r) => r !== 'host'));
+const AVAILABILITIES: ReadonlySet<string> = new Set(NODE_AVAILABILITIES);
+const STATES: ReadonlySet<string> = new Set(NODE_STATES);
 
 function oneOf<T extends string>(allowed: ReadonlySet<string>, value: string | undefined, fallback: T): T {
   return value !== undefined && allowed.has(value) ? (value as T) : fallback;
