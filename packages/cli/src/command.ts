@@ -11,6 +11,8 @@ export interface OptionSpec {
   short?: string;
   /** Placeholder shown in help for string options, e.g. `NAME`. */
   value?: string;
+  /** A string option that may be given several times (`ctx.strs` reads every value). */
+  multiple?: boolean;
   help: string;
 }
 
@@ -76,8 +78,10 @@ export interface CommandContext {
   out: Output;
   terminal: Terminal;
   credentials: CredentialStore;
-  /** A string option's value (undefined when absent). */
+  /** A string option's value (undefined when absent; the last one of a repeatable option). */
   str(name: string): string | undefined;
+  /** Every value of a repeatable string option, in order (empty when absent). */
+  strs(name: string): string[];
   /** A boolean option. */
   flag(name: string): boolean;
   /** The server URL to use: `--server`, then BERTH_URL, then the stored one. */

@@ -8,7 +8,7 @@ import { createOutput } from './output.ts';
 import { normalizeServerUrl } from './server-url.ts';
 import { colourWanted, createTerminal } from './terminal.ts';
 
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, string | string[] | boolean | undefined>;
 
 export function createContext(io: Io, values: OptionValues, args: string[]): CommandContext {
   const credentials = createCredentialStore(credentialsFile(io.env));
@@ -16,10 +16,11 @@ export function createContext(io: Io, values: OptionValues, args: string[]): Com
     const value = io.env[name];
     return value === undefined || value === '' ? undefined : value;
   };
-  const str = (name: string) => {
+  const strs = (name: string): string[] => {
     const value = values[name];
-    return typeof value === 'string' ? value : undefined;
+    return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
   };
+  const str = (name: string) => strs(name).at(-1);
   const server = () => {
     const raw = str('server') ?? env('BERTH_URL') ?? credentials.read()?.server;
     return raw === undefined ? undefined : normalizeServerUrl(raw);
@@ -37,6 +38,7 @@ export function createContext(io: Io, values: OptionValues, args: string[]): Com
     terminal: createTerminal(io.stdin, io.stderr),
     credentials,
     str,
+    strs,
     flag: (name) => values[name] === true,
     server,
     client() {

@@ -17,6 +17,7 @@ import { gitGroup } from './commands/git.ts';
 import { jobsGroup } from './commands/jobs.ts';
 import { logsGroup } from './commands/logs.ts';
 import { completionGroup, helpGroup } from './commands/meta.ts';
+import { nodesGroup } from './commands/nodes.ts';
 import { notificationsGroup } from './commands/notifications.ts';
 import { openGroup } from './commands/open.ts';
 import { permissionsGroup, policyGroup } from './commands/policy.ts';
@@ -72,6 +73,7 @@ export const GROUPS: Group[] = [
   jobsGroup,
   channelsGroup,
   auditGroup,
+  nodesGroup,
   helpGroup(() => GROUPS),
   completionGroup(() => GROUPS),
 ];
@@ -212,9 +214,13 @@ function without(list: string[], index: number): string[] {
 }
 
 function toParseArgs(options: OptionSpecs) {
-  const result: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  const result: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(options)) {
-    result[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+    result[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
   }
   return result;
 }

@@ -201,6 +201,7 @@ describe('CLI conventions against berthd', () => {
       'jobs info': ['jobs', 'info', anyDeploy.jobId],
       'jobs logs': ['jobs', 'logs', anyDeploy.jobId],
       'users list': ['users', 'list'],
+      nodes: ['nodes'],
       'users info': ['users', 'info', 'jdev'],
       'tokens list': ['tokens', 'list'],
       'tokens create': ['tokens', 'create', 'conv-ci-2'],

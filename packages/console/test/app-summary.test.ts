@@ -33,6 +33,7 @@ describe('envSummary', () => {
     createdAt: 0,
     updatedAt: 0,
     members: [],
+    placement: [],
     envs: [
       { name: 'stag' as const, varCount: 0, url: 'http://apps/t/shop/', release: 3 },
       { name: 'prod' as const, varCount: 0 },

@@ -69,6 +69,7 @@ import type {
   JobLogsResponse,
   ScheduleListResponse,
 } from './schemas/jobs.ts';
+import type { NodeListResponse } from './schemas/nodes.ts';
 import type {
   ChannelListResponse,
   ChannelResponse,
@@ -204,6 +205,12 @@ export class BerthClient {
    *  period's run (which replica ran it, how it ended, whom it was taken over from). */
   listSchedules(): Promise<ScheduleListResponse> {
     return this.#request('GET', '/api/v1/schedules');
+  }
+
+  /** `GET /api/v1/nodes` (admin, operator, auditor): the machines app instances run on (a
+   *  single-host runtime reports its host as one node). */
+  listNodes(): Promise<NodeListResponse> {
+    return this.#request('GET', '/api/v1/nodes');
   }
 
   // --- sessions and the current user --------------------------------------------------------

@@ -1,4 +1,5 @@
 export * from './client.ts';
+export * from './placement.ts';
 export * from './schemas/apps.ts';
 export * from './schemas/common.ts';
 export * from './schemas/domains.ts';
@@ -6,6 +7,7 @@ export * from './schemas/engine.ts';
 export * from './schemas/error-codes.ts';
 export * from './schemas/identity.ts';
 export * from './schemas/jobs.ts';
+export * from './schemas/nodes.ts';
 export * from './schemas/notify.ts';
 export * from './schemas/page.ts';
 export * from './schemas/permissions.ts';

@@ -61,7 +61,13 @@ import {
 import { createLogger, type Logger } from './logger.ts';
 import { ALL_MIGRATIONS } from './migrations.ts';
 import { createNotify, type Notify } from './notify/index.ts';
-import { createDataDirMeter, createPlatformStatus, platformRoutes } from './platform/index.ts';
+import {
+  createDataDirMeter,
+  createNodesService,
+  createPlatformStatus,
+  nodesRoutes,
+  platformRoutes,
+} from './platform/index.ts';
 import {
   type BindablePublicUrls,
   createPublicUrls,
@@ -444,6 +450,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       appCodes: () => apps.allCodes(),
       secretNames: (code, env) => apps.secretNames(code, env),
       instanceCeiling: (code) => apps.instanceCeiling(code),
+      placement: (code) => apps.placement(code),
       installation,
       tenants,
       containers: docker?.containers,
@@ -568,6 +575,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             certificates: () => domainsModule.certificateStatus(),
           }),
         }),
+        nodesRoutes({ nodes: createNodesService({ driver: runtime }) }),
         engine.routes,
         sourcesModule.routes,
         domainsModule.routes,

@@ -69,6 +69,10 @@ export const ERRORS = {
   MEMBER_NOT_FOUND: { status: 404, message: 'This user is not a developer of the app' },
   // apps module
   APP_CODE_RESERVED: { status: 400, message: 'This app code is reserved for the platform' },
+  PLACEMENT_INVALID: {
+    status: 400,
+    message: 'A placement constraint is not valid: KEY==VALUE or KEY!=VALUE on a node key Swarm knows',
+  },
   CONFIG_TOO_LARGE: {
     status: 400,
     message: 'Config vars are limited to 32 KiB per value and 500 per environment',

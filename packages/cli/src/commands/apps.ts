@@ -1,5 +1,5 @@
 // berth apps create | list | info | update | delete | secret | members
-import type { Deploy } from '@berth/sdk';
+import { checkPlacement, type Deploy } from '@berth/sdk';
 import type { CommandContext, Group } from '../command.ts';
 import { CliError, EXIT, usageError } from '../errors.ts';
 import { noWait, sayHowToFollow, watchDeploy } from '../follow-deploy.ts';
@@ -81,6 +81,7 @@ export const appsGroup: Group = {
           ['Created', `${time(app.createdAt)} by ${app.createdBy}`],
           ['Updated', time(app.updatedAt)],
           ['Members', app.members.join(', ') || '(none)'],
+          ['Placement', app.placement.length ? app.placement.join(', ') : undefined],
           ...app.envs.map((e): [string, string] => [
             `Env ${e.name}`,
             `${e.varCount} config var${e.varCount === 1 ? '' : 's'}${e.url ? `, ${e.url}` : ''}`,
@@ -90,31 +91,53 @@ export const appsGroup: Group = {
     },
     {
       name: 'update',
-      summary: "Change an app's name, description or logo",
-      usage: 'CODE|--app CODE [--name NAME] [--description TEXT] [--logo-url URL|""] [--json]',
+      summary: "Change an app's name, description, logo or placement",
+      usage:
+        'CODE|--app CODE [--name NAME] [--description TEXT] [--logo-url URL|""] [--placement C …|--no-placement] [--json]',
       args: [0, 1],
-      notes: [APP_ARGUMENT_NOTE],
+      notes: [
+        APP_ARGUMENT_NOTE,
+        'Placement (admins and operators): Swarm constraints on the nodes that may run the app, each',
+        'KEY==VALUE or KEY!=VALUE (node.id, node.hostname, node.role, node.platform.os,',
+        'node.platform.arch, node.labels.NAME, engine.labels.NAME), e.g. --placement node.labels.zone==a.',
+        'The given list replaces the old one; it applies from the next deploy or restart of each env.',
+      ],
       options: {
         ...APP_OPTION,
         name: { type: 'string', value: 'NAME', help: 'New display name' },
         description: { type: 'string', value: 'TEXT', help: 'New description' },
         'logo-url': { type: 'string', value: 'URL', help: 'New logo URL ("" removes the logo)' },
+        placement: {
+          type: 'string',
+          value: 'C',
+          multiple: true,
+          help: 'A placement constraint (repeat for more; "" alone clears them)',
+        },
+        'no-placement': { type: 'boolean', help: 'Remove every placement constraint' },
       },
       async run(ctx) {
         const code = appArgument(ctx, 'berth apps update CODE [--name NAME] …');
         const name = ctx.str('name');
         const description = ctx.str('description');
         const logoUrl = ctx.str('logo-url');
-        if (name === undefined && description === undefined && logoUrl === undefined) {
-          throw usageError('nothing to change; give --name, --description or --logo-url');
+        const placement = placementOption(ctx);
+        if (name === undefined && description === undefined && logoUrl === undefined && !placement) {
+          throw usageError('nothing to change; give --name, --description, --logo-url or --placement');
         }
         const body = await ctx.client().updateApp(code, {
           ...(name !== undefined && { name }),
           ...(description !== undefined && { description }),
           ...(logoUrl !== undefined && { logoUrl: logoUrl === '' ? null : logoUrl }),
+          ...(placement && { placement }),
         });
         if (ctx.json) return ctx.out.json(body);
         ctx.out.line(`Updated app ${body.app.code}.`);
+        if (!placement) return;
+        const now = body.app.placement;
+        ctx.out.line(now.length ? `Placement: ${now.join(', ')}` : 'Placement: none (any node)');
+        ctx.out.note(
+          `The placement applies from the next deploy or restart of each environment ('berth restart --app ${code}').`,
+        );
       },
     },
     {
@@ -236,6 +259,21 @@ export const appsGroup: Group = {
  * After a rotation: prints the new secret and follows the restarts of the environments that ran
  * instances with the old one. A restart that fails leaves instances with a secret that no longer works.
  */
+/** The placement `--placement` (repeated) or `--no-placement` asks for, checked with the server's
+ *  rules; undefined when neither is given. */
+function placementOption(ctx: CommandContext): string[] | undefined {
+  const given = ctx.strs('placement');
+  if (ctx.flag('no-placement')) {
+    if (given.length) throw usageError('--placement and --no-placement exclude each other');
+    return [];
+  }
+  if (given.length === 0) return undefined;
+  if (given.length === 1 && given[0] === '') return [];
+  const checked = checkPlacement(given);
+  if ('problem' in checked) throw usageError(`--placement: ${checked.problem}`);
+  return checked.placement;
+}
+
 async function reportRotation(
   ctx: CommandContext,
   code: string,

@@ -49,6 +49,8 @@ const en = {
   CONFIG_KEY_RESERVED: 'PORT and config var names starting with BERTH_ are set by the platform',
   MEMBER_NOT_FOUND: 'This user is not a developer of the app',
   APP_CODE_RESERVED: 'This app code is reserved for the platform',
+  PLACEMENT_INVALID:
+    'A placement constraint is not valid: write KEY==VALUE or KEY!=VALUE, for example node.labels.zone==a',
   CONFIG_TOO_LARGE: 'Config vars are limited to 32 KiB per value and 500 per environment',
   JOB_NOT_FOUND: 'No such job',
   JOB_NOT_CANCELLABLE: 'The job has finished and cannot be cancelled',
@@ -185,6 +187,7 @@ const zhCN = {
   CONFIG_KEY_RESERVED: 'PORT 以及以 BERTH_ 开头的配置变量由平台设置',
   MEMBER_NOT_FOUND: '该用户不是此应用的开发者',
   APP_CODE_RESERVED: '此应用编码为平台保留',
+  PLACEMENT_INVALID: '放置约束无效：请写成 KEY==VALUE 或 KEY!=VALUE，例如 node.labels.zone==a',
   CONFIG_TOO_LARGE: '配置变量每个值最多 32 KiB，每个环境最多 500 个',
   JOB_NOT_FOUND: '任务不存在',
   JOB_NOT_CANCELLABLE: '任务已结束，无法取消',

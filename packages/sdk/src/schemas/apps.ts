@@ -1,5 +1,6 @@
 // Wire schemas of the apps module: apps, members, the app secret, environments and config vars.
 import { type Static, Type } from '@sinclair/typebox';
+import { MAX_PLACEMENT_CONSTRAINTS, MAX_PLACEMENT_LENGTH } from '../placement.ts';
 import { AppCodeSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 import { DeploySchema, MAX_INSTANCES_PER_APP_DEFAULT, MAX_INSTANCES_PER_APP_LIMIT } from './engine.ts';
 import { type PageQuery, pageQuerySchema, pageSchema } from './page.ts';
@@ -86,6 +87,10 @@ export const AppSchema = Type.Object(
     updatedAt: TimestampSchema,
     members: Type.Array(Type.String(), { description: 'Usernames of the app developers' }),
     envs: Type.Array(AppEnvSummarySchema),
+    placement: Type.Array(Type.String(), {
+      description:
+        'Swarm placement constraints on the nodes that may run the app (`node.labels.zone==a`); empty: any node. Single-host runtimes ignore them',
+    }),
   },
   { $id: 'App', title: 'App' },
 );
@@ -108,6 +113,13 @@ export const UpdateAppBodySchema = Type.Object(
     description: Type.Optional(AppDescriptionSchema),
     logoUrl: Type.Optional(
       Type.Union([LogoUrlSchema, Type.Null()], { description: 'null removes the logo' }),
+    ),
+    placement: Type.Optional(
+      Type.Array(Type.String({ maxLength: MAX_PLACEMENT_LENGTH }), {
+        maxItems: MAX_PLACEMENT_CONSTRAINTS,
+        description:
+          'Swarm placement constraints, each `KEY==VALUE` or `KEY!=VALUE` (keys: node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.NAME, engine.labels.NAME); [] clears them. Admins and operators only; takes effect at the next deploy or restart',
+      }),
     ),
   },
   { additionalProperties: false, minProperties: 1 },

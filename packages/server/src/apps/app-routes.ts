@@ -71,7 +71,8 @@ export function appRoutes(deps: { apps: Apps }): RouteModule {
       {
         schema: {
           tags,
-          summary: 'Change the name, description or logo of an app',
+          summary:
+            'Change the name, description, logo or placement of an app (placement: admins and operators; it applies from the next deploy or restart)',
           params: AppParams,
           body: UpdateAppBodySchema,
           response: { 200: AppResponseSchema },

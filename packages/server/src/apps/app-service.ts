@@ -21,6 +21,7 @@ import type { Store } from '../store/store.ts';
 import type { AppGuard } from './access.ts';
 import type { AuditRecorder } from './deps.ts';
 import type { AppFor } from './permissions.ts';
+import { checkedPlacement, placementColumn } from './placement-service.ts';
 import { appSecretContext, newAppSecret } from './secret-service.ts';
 import type { AppsTable } from './tables.ts';
 import { validate } from './validate.ts';
@@ -130,6 +131,7 @@ export function createAppService(deps: {
         created_at: now,
         updated_at: now,
         max_instances: null,
+        placement: null,
       };
       await db.transaction().execute(async (trx) => {
         try {
@@ -175,7 +177,11 @@ export function createAppService(deps: {
     async update(actor, code, input) {
       const body = validate(UpdateAppBodySchema, input, 'body');
       const app = await appFor(actor, 'app.update', code);
+      // Placement decides which machines run the app: admins and operators only.
+      if (body.placement !== undefined) await appFor(actor, 'placement.write', code);
+      const placement = body.placement === undefined ? undefined : checkedPlacement(body.placement);
       const changes: Partial<AppsTable> = {};
+      if (placement !== undefined) changes.placement = placementColumn(placement);
       if (body.name !== undefined) changes.name = body.name;
       if (body.description !== undefined) changes.description = body.description;
       if (body.logoUrl !== undefined) {
@@ -194,7 +200,7 @@ export function createAppService(deps: {
           action: 'app.update',
           targetType: 'app',
           targetId: app.code,
-          detail: { fields },
+          detail: placement === undefined ? { fields } : { fields, placement },
           ip: actor.ip,
         });
       });

@@ -11,6 +11,7 @@ import type { AuditRecorder, CurrentReleases, LookupUser, UsersByIds } from './d
 import { createLimitsService, type LimitsService } from './limits-service.ts';
 import { createMembersService, type MembersService } from './members-service.ts';
 import { type AppFor, createPermissions, type Permissions } from './permissions.ts';
+import { createPlacementService, type PlacementService } from './placement-service.ts';
 import { createSecretService, type OnSecretRotated, type SecretService } from './secret-service.ts';
 import { createAppViews } from './views.ts';
 
@@ -21,7 +22,13 @@ export interface AppAccess
   readableCodes(actor: Actor): Promise<string[] | 'all'>;
 }
 
-export interface Apps extends AppService, MembersService, SecretService, ConfigService, LimitsService {
+export interface Apps
+  extends AppService,
+    MembersService,
+    SecretService,
+    ConfigService,
+    LimitsService,
+    PlacementService {
   /** Who may do what with an app (for the jobs module, the deploy engine, notifications). */
   readonly access: AppAccess;
   /** Environment policies and the caller's permissions (the permissions routes). */
@@ -114,5 +121,6 @@ export function createApps(deps: AppsDeps): Apps {
       ...common,
       maxInstancesPerApp: deps.maxInstancesPerApp ?? MAX_INSTANCES_PER_APP_DEFAULT,
     }),
+    ...createPlacementService({ store: deps.store }),
   };
 }

@@ -103,4 +103,15 @@ export const appsMigrations: MigrationSet = {
       await db.schema.alterTable('app_envs').dropColumn('policy').execute();
     },
   },
+  '2026121010_apps_placement': {
+    // The app's placement constraints (placement-service.ts) as a JSON array; null: none.
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema of their time
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('apps').addColumn('placement', 'text').execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against the schema of their time
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('apps').dropColumn('placement').execute();
+    },
+  },
 };

@@ -16,6 +16,8 @@ export interface AppsTable {
   updated_at: number;
   /** The instance ceiling an admin set for the app; null: the platform default. */
   max_instances: number | null;
+  /** JSON array of the app's placement constraints, in normal form; null: none (any node). */
+  placement: string | null;
 }
 
 export interface AppMembersTable {

@@ -2,6 +2,7 @@
 import { type App, type AppEnvSummary, ENV_NAMES, type EnvName, envPathPrefix } from '@berth/sdk';
 import type { Store } from '../store/store.ts';
 import type { CurrentReleases, UsersByIds } from './deps.ts';
+import { placementOf } from './placement-service.ts';
 import type { AppRow } from './tables.ts';
 
 export interface AppViews {
@@ -117,6 +118,7 @@ export function createAppViews(deps: {
           updatedAt: Number(row.updated_at),
           members: members.get(row.id) ?? [],
           envs: envs.get(row.id) ?? [],
+          placement: placementOf(row),
         };
         if (row.logo_url !== null) app.logoUrl = row.logo_url;
         return app;

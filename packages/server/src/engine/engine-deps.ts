@@ -93,6 +93,9 @@ export interface EngineDeps {
   secretNames(code: string, env: string): Promise<string[]>;
   /** The most instances the app's environments may run together (the apps module's ceiling). */
   instanceCeiling(code: string): Promise<number>;
+  /** The app's placement constraints (the apps module's `placement`), given to every instance and
+   *  one-off run it starts; cluster runtimes place them by it. */
+  placement(code: string): Promise<string[]>;
   /** This installation's code (tenants/): part of host-level names such as release image tags. */
   installation: string;
   /** Host identities (tenants/): set when berthd runs as root, the only case where it can run apps

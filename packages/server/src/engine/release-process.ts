@@ -83,6 +83,9 @@ export interface ReleaseLaunch {
   image?: string;
   /** The image carries the app (built from its Dockerfile): nothing mounted, its own PATH. */
   appInImage?: boolean;
+  /** Cluster runtimes: the app's placement constraints, read when the release is launched (a
+   *  change applies from the next deploy or restart). */
+  placement?: string[];
 }
 
 export async function releaseLaunch(
@@ -91,7 +94,7 @@ export async function releaseLaunch(
   options: { needImage: boolean; log?: (line: string) => void },
 ): Promise<ReleaseLaunch> {
   const { app, env, release, build } = input;
-  const user = await runUser(ctx, app, env);
+  const [user, placement] = await Promise.all([runUser(ctx, app, env), ctx.placement(app)]);
   const { memoryBytes, cpu, pids } = build.resources;
   const limits: InstanceLimits = {
     ...(memoryBytes ? { memoryBytes } : {}),
@@ -133,6 +136,7 @@ export async function releaseLaunch(
     pathPrepend: build.pathPrepend ?? [],
     limits,
     ...(image ? { image, ...(carriesApp(build) ? { appInImage: true } : {}) } : {}),
+    ...(placement.length > 0 ? { placement } : {}),
   };
 }
 

@@ -26,6 +26,7 @@ const CURRENT: readonly ErrorCode[] = [...ENV, 'NO_CURRENT_RELEASE'];
 export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /healthz': { id: 'getHealth' },
   'GET /api/v1/platform/status': { id: 'getPlatformStatus' },
+  'GET /api/v1/nodes': { id: 'listNodes' },
   // identity
   'POST /api/v1/auth/login': {
     id: 'login',
@@ -58,7 +59,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /api/v1/apps': { id: 'listApps' },
   'POST /api/v1/apps': { id: 'createApp', errors: ['APP_CODE_TAKEN', 'APP_CODE_RESERVED'] },
   'GET /api/v1/apps/:code': { id: 'getApp', errors: APP },
-  'PATCH /api/v1/apps/:code': { id: 'updateApp', errors: APP },
+  'PATCH /api/v1/apps/:code': { id: 'updateApp', errors: [...APP, 'PLACEMENT_INVALID'] },
   'DELETE /api/v1/apps/:code': { id: 'deleteApp', errors: APP },
   'GET /api/v1/apps/:code/secret': { id: 'getAppSecret', errors: APP },
   'POST /api/v1/apps/:code/secret/rotate': { id: 'rotateAppSecret', errors: APP },

@@ -12,7 +12,13 @@
 //   stays until stopped. A clean exit (code 0) is not a crash: the instance stays `exited`.
 // - Instances outlive the driver: `close()` detaches and leaves them running, `recover()` in the
 //   next berthd picks them up again.
-import type { EnvName } from '@berth/sdk';
+import type { EnvName, RuntimeNode } from '@berth/sdk';
+
+/**
+ * A machine the runtime runs instances on (`GET /api/v1/nodes`): a Swarm node, or for single-host
+ * runtimes the host itself (role `host`). The wire schema (the SDK's) is the one definition.
+ */
+export type { RuntimeNode };
 
 export interface InstanceLimits {
   /** Memory cap in bytes. */
@@ -60,6 +66,11 @@ export interface InstanceSpec {
   /** Container runtimes: `image` carries the app itself (built from the app's Dockerfile), so no
    *  artifact is mounted and the image's working directory and PATH are kept. */
   appInImage?: boolean;
+  /**
+   * Cluster runtimes: constraints on the nodes the instance may run on (Swarm placement
+   * constraints in normal form, `node.labels.zone==a`); single-host runtimes ignore them.
+   */
+  placement?: string[];
 }
 
 export interface InstanceUser {
@@ -148,6 +159,7 @@ export interface RunSpec
     | 'limits'
     | 'image'
     | 'appInImage'
+    | 'placement'
   > {
   /** Unique, chosen by the caller (INSTANCE_ID_PATTERN). */
   id: string;
@@ -225,6 +237,11 @@ export interface RuntimeDriver {
    * Fails with RUNTIME_SPEC_INVALID or RUNTIME_START_FAILED.
    */
   runOnce(spec: RunSpec, io: RunIO): Promise<RunExit>;
+  /**
+   * Cluster runtimes: the nodes of the cluster with this installation's instances on each. Absent on
+   * single-host runtimes, whose one node is the host (runtime/host-node.ts).
+   */
+  nodes?(): Promise<RuntimeNode[]>;
   /** Detach: stop supervising but leave instances running (berthd shutdown / crash semantics). */
   close(): Promise<void>;
   /** `exit` on every exit of an instance's process, `restart` after a restart, `crashloop` once. */

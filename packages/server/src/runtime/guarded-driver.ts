@@ -74,6 +74,14 @@ export function guardDriver(inner: RuntimeDriver, logger: Logger): RuntimeDriver
         throw err;
       }
     },
+    ...(inner.nodes
+      ? {
+          nodes: async () => {
+            open();
+            return inner.nodes!();
+          },
+        }
+      : {}),
     async recover() {
       open();
       const infos = await inner.recover();

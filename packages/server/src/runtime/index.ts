@@ -17,8 +17,10 @@ export type {
   RuntimeDriver,
   RuntimeEvent,
   RuntimeListener,
+  RuntimeNode,
 } from './driver.ts';
 export { guardDriver } from './guarded-driver.ts';
+export { hostNode, runtimeNodes } from './host-node.ts';
 export { INSTANCE_ID_PATTERN, validateInstanceSpec } from './instance-spec.ts';
 export {
   backoffDelayMs,

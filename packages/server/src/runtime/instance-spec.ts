@@ -1,7 +1,12 @@
 // Checks an InstanceSpec before any driver acts on it. Ids become file names and container names,
 // commands become argv, env entries become a process environment: each is checked here once.
 import path from 'node:path';
-import { APP_CODE_PATTERN, ENV_NAMES } from '@berth/sdk';
+import {
+  APP_CODE_PATTERN,
+  ENV_NAMES,
+  MAX_PLACEMENT_CONSTRAINTS,
+  normalizePlacementConstraint,
+} from '@berth/sdk';
 import { BerthError } from '../errors.ts';
 import type { InstanceSpec, RunSpec } from './driver.ts';
 
@@ -57,6 +62,14 @@ export function validateInstanceSpec(spec: InstanceSpec): void {
     fail('image must be an image reference such as berth/stack-node:24');
   if (spec.appInImage !== undefined && typeof spec.appInImage !== 'boolean')
     fail('appInImage must be true or false');
+  if (spec.placement !== undefined) {
+    if (!Array.isArray(spec.placement) || spec.placement.length > MAX_PLACEMENT_CONSTRAINTS)
+      fail(`placement must be a list of at most ${MAX_PLACEMENT_CONSTRAINTS} constraints`);
+    for (const c of spec.placement) {
+      if (typeof c !== 'string' || normalizePlacementConstraint(c) !== c)
+        fail('placement constraints must read KEY==VALUE or KEY!=VALUE (normal form)');
+    }
+  }
   if (spec.user !== undefined) {
     const { name, uid, gid, home } = spec.user;
     if (typeof name !== 'string' || !USER_NAME.test(name)) fail('user.name must be a user name');

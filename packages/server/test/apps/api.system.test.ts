@@ -44,6 +44,7 @@ describe.each(systemDialects())('apps API on %s', (dialect) => {
         { name: 'stag', url: 'http://127.0.0.1:8081/t/web/', varCount: 0 },
         { name: 'prod', url: 'http://127.0.0.1:8081/o/web/', varCount: 0 },
       ],
+      placement: [],
     });
     const secret = created.body.secret as string;
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);

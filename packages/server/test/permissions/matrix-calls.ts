@@ -73,6 +73,7 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
   'GET /api/v1/openapi.json': { '': () => get('/api/v1/openapi.json') },
   'GET /downloads/berth-cli.tgz': { '': () => get('/downloads/berth-cli.tgz') },
   'GET /api/v1/platform/status': { '': () => get('/api/v1/platform/status') },
+  'GET /api/v1/nodes': { '': () => get('/api/v1/nodes') },
 
   'POST /api/v1/auth/login': {
     '': (m, who) => ({
@@ -174,6 +175,7 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
   'GET /api/v1/apps/{code}': { '': (m) => get(app(m)) },
   'PATCH /api/v1/apps/{code}': {
     '': (m) => ({ method: 'PATCH', path: app(m), body: { description: 'The permission matrix' } }),
+    placement: (m) => ({ method: 'PATCH', path: app(m), body: { placement: ['node.labels.zone==matrix'] } }),
   },
   'DELETE /api/v1/apps/{code}': {
     '': async (m) => ({ method: 'DELETE', path: `/api/v1/apps/${await m.freshApp()}` }),

@@ -132,6 +132,7 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'GET /api/v1/openapi.json': one(PUBLIC),
   'GET /downloads/berth-cli.tgz': one(PUBLIC),
   'GET /api/v1/platform/status': one(roles('admin', 'operator', 'auditor')),
+  'GET /api/v1/nodes': one(roles('admin', 'operator', 'auditor')),
   // sessions and the current user
   'POST /api/v1/auth/login': one(PUBLIC),
   'POST /api/v1/auth/logout': one(PUBLIC),
@@ -164,7 +165,10 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'GET /api/v1/apps': one(LOGGED_IN),
   'POST /api/v1/apps': one(roles('admin', 'operator', 'developer')),
   'GET /api/v1/apps/{code}': one(action('app.read')),
-  'PATCH /api/v1/apps/{code}': one(action('app.update')),
+  'PATCH /api/v1/apps/{code}': [
+    { rule: action('app.update') },
+    { variant: 'placement', rule: action('placement.write') },
+  ],
   'DELETE /api/v1/apps/{code}': one(action('app.delete')),
   'GET /api/v1/apps/{code}/secret': one(action('secret.reveal')),
   'POST /api/v1/apps/{code}/secret/rotate': one(action('secret.rotate')),

@@ -66,4 +66,19 @@ describe('validateInstanceSpec', () => {
   ])('refuses %s', (_name, over, message) => {
     expect(problem(over)).toContain(message);
   });
+
+  it('takes placement constraints in normal form only, at most ten', () => {
+    expect(problem({ placement: [] })).toBeUndefined();
+    expect(problem({ placement: ['node.labels.zone==a', 'node.role!=manager'] })).toBeUndefined();
+    for (const placement of [
+      ['node.labels.zone == a'],
+      ['node.labels.zone=a'],
+      ['zone==a'],
+      [42],
+      'node.labels.zone==a',
+      Array.from({ length: 11 }, (_, i) => `node.labels.l${i}==x`),
+    ]) {
+      expect(problem({ placement }), JSON.stringify(placement)).toMatch(/placement/);
+    }
+  });
 });

@@ -158,4 +158,23 @@ describe('guardDriver', () => {
       expect(isBerthError(err, 'RUNTIME_CLOSED')).toBe(true);
     }
   });
+
+  it("passes a cluster driver's nodes() through until closed, and has none for a driver without", async () => {
+    expect(guardDriver(fakeInner([]), silentLogger()).nodes).toBeUndefined();
+    const node = {
+      id: 'n1',
+      hostname: 'vm-1',
+      role: 'manager' as const,
+      availability: 'active' as const,
+      state: 'ready' as const,
+      address: '10.0.0.1',
+      labels: { zone: 'a' },
+      instances: 3,
+    };
+    const driver = guardDriver({ ...fakeInner([]), nodes: async () => [node] }, silentLogger());
+    expect(await driver.nodes?.()).toEqual([node]);
+    await driver.close();
+    const err = await driver.nodes?.().catch((e: unknown) => e);
+    expect(isBerthError(err, 'RUNTIME_CLOSED')).toBe(true);
+  });
 });
