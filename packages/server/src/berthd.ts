@@ -349,14 +349,13 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
 
     // Apps keep running across berthd restarts: pick up the instances that still run first.
     // The Docker client and runtime are loaded only when configured (dockerode alone is ~24 MB).
-    if (config.runtime.driver === 'swarm') {
-      // The Swarm driver is being built on its own branch (issue 17); until it lands, refuse
-      // plainly instead of running apps somewhere else than asked.
-      throw new Error('BERTH_RUNTIME=swarm is not available in this build yet');
-    }
     const docker: DockerParts | undefined =
-      config.runtime.driver === 'docker'
-        ? (await import('./runtime/docker/berthd-parts.ts')).createDockerParts(config, logger, installation)
+      config.runtime.driver === 'docker' || config.runtime.driver === 'swarm'
+        ? await (await import('./runtime/docker/berthd-parts.ts')).createDockerParts(
+            config,
+            logger,
+            installation,
+          )
         : undefined;
     // Processes reach berthd's API on the loopback address, containers through Docker's host name.
     urls = createPublicUrls(

@@ -88,7 +88,7 @@ export function warnAboutOrigins(config: Readonly<Config>, logger: Logger): void
       'BERTH_PUBLIC_URL is plain http on a host name browsers do not treat as secure: the session cookie is berth_session without Secure (not __Host-berth_session); serve the console over https',
     );
   }
-  if (config.runtime.driver === 'docker' && isLoopback(config.host)) {
+  if (config.runtime.driver !== 'process' && isLoopback(config.host)) {
     logger.warn(
       { host: config.host },
       "BERTH_HOST is a loopback address: containers cannot reach berthd's API (BERTH_API_URL); listen on 0.0.0.0 or the host's address",

@@ -1,12 +1,17 @@
-// What berthd creates with BERTH_RUNTIME=docker: the Docker client, the driver (instances and one-off
-// runs in their release's image, as their environment's run identity) and the
-// stack images, looked up and built on first need (never at start: a build takes minutes).
+// What berthd creates with BERTH_RUNTIME=docker or swarm: the Docker client, the driver (instances
+// and one-off runs in their release's image, as their environment's run identity), the stack
+// images, looked up and built on first need (never at start: a build takes minutes), and on Swarm
+// the registry release images go through to the nodes (started here when it is berthd's own).
+import fs from 'node:fs';
 import Docker from 'dockerode';
-import type { Config } from '../../config.ts';
+import type { Config, RegistrySetting } from '../../config.ts';
 import type { EngineContainers } from '../../engine/engine-deps.ts';
+import { engineStatus } from '../../images/engine.ts';
 import { STACK_IMAGES } from '../../images/index.ts';
+import { engineAuth, type RegistryAccess, startBuiltinRegistry } from '../../images/registry/index.ts';
 import type { Logger } from '../../logger.ts';
 import type { RuntimeDriver } from '../driver.ts';
+import { createSwarmDriver } from '../swarm/index.ts';
 import { HOST_ALIAS } from './container-config.ts';
 import { createDockerDriver } from './docker-driver.ts';
 import { createEngineContainers } from './engine-containers.ts';
@@ -14,7 +19,8 @@ import { createStackImages } from './stack-images.ts';
 
 export interface DockerParts {
   driver: RuntimeDriver;
-  /** How instances reach the host (berthd's API): a name Docker maps to the host's bridge address. */
+  /** How instances reach the host (berthd's API): a name Docker maps to the host's bridge address,
+   *  or on Swarm the gateway of the node's `docker_gwbridge`. */
   hostAddress: string;
   /** The engine's `containers` dependency. */
   containers: EngineContainers;
@@ -22,22 +28,29 @@ export interface DockerParts {
   docker: Docker;
 }
 
-export function createDockerParts(
+export async function createDockerParts(
   config: Readonly<Config>,
   logger: Logger,
   installation: string,
-): DockerParts {
+): Promise<DockerParts> {
   const docker = new Docker({ socketPath: config.runtime.docker.socket });
-  const driver = createDockerDriver({
+  const swarm = config.runtime.driver === 'swarm';
+  const registry = swarm ? await openRegistry(config.runtime.registry, config.dataDir, logger) : undefined;
+  const shared = {
     docker,
     logger,
     dataDir: config.dataDir,
-    // A spec without an image is an instance started before releases named theirs.
-    image: () => STACK_IMAGES.node,
     installation,
     stopGraceMs: config.runtime.stopGraceMs,
     logRetentionMs: config.runtime.logRetentionMs,
-  });
+  };
+  const driver = swarm
+    ? createSwarmDriver({ ...shared, registryAuth: registry ? engineAuth(registry) : undefined })
+    : createDockerDriver({
+        ...shared,
+        // A spec without an image is an instance started before releases named theirs.
+        image: () => STACK_IMAGES.node,
+      });
   const stacks = createStackImages({
     docker,
     logger,
@@ -46,13 +59,49 @@ export function createDockerParts(
   });
   return {
     driver,
-    hostAddress: HOST_ALIAS,
+    hostAddress: swarm ? await gwbridgeGateway(docker) : HOST_ALIAS,
     containers: createEngineContainers({
       docker,
       installation,
       logger,
+      registry,
       stackImage: (name, log) => stacks.ensure(name, log),
     }),
     docker,
   };
+}
+
+async function openRegistry(
+  setting: RegistrySetting,
+  dataDir: string,
+  logger: Logger,
+): Promise<RegistryAccess | undefined> {
+  switch (setting.kind) {
+    case 'off':
+      return undefined;
+    case 'builtin':
+      return startBuiltinRegistry({ dataDir, address: setting.address, logger });
+    case 'external':
+      return {
+        address: setting.address,
+        username: setting.username,
+        password: setting.password,
+        ca: setting.caFile ? fs.readFileSync(setting.caFile, 'utf8') : undefined,
+      };
+  }
+}
+
+/** Where a task on this node reaches the node: the gateway of `docker_gwbridge` (the bridge Swarm
+ *  gives overlay-attached containers their way out on). Tasks on other nodes reach their own node
+ *  there; a swarm of several nodes sets BERTH_HOST to an address of berthd's they all reach. */
+async function gwbridgeGateway(docker: Docker): Promise<string> {
+  try {
+    const network = (await docker.getNetwork('docker_gwbridge').inspect()) as {
+      IPAM?: { Config?: Array<{ Gateway?: string }> };
+    };
+    return network.IPAM?.Config?.find((c) => c.Gateway)?.Gateway ?? '172.18.0.1';
+  } catch (err) {
+    if (engineStatus(err) === 404) return '172.18.0.1';
+    throw err;
+  }
 }

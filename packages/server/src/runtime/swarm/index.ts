@@ -1,2 +1,2 @@
 export { createSwarmDriver } from './swarm-driver.ts';
-export type { SwarmDriverOptions } from './swarm-options.ts';
+export type { RegistryAuth, SwarmDriverOptions } from './swarm-options.ts';

@@ -108,6 +108,8 @@ export function instanceService(
       ...taskTemplate(spec, options, containerSpec(spec, options, user, labels)),
       // Swarm's delay is fixed (no doubling); MaxAttempts counts restarts, so the crash that
       // makes `crashLoopCrashes` within the window is the last one.
+      // The app's placement constraints (berth apps update --placement).
+      ...(spec.placement?.length ? { Placement: { Constraints: [...spec.placement] } } : {}),
       RestartPolicy: {
         Condition: 'on-failure',
         Delay: policy.backoffBaseMs * NS_PER_MS,
@@ -129,7 +131,8 @@ export function instanceService(
   };
 }
 
-/** The replicated job of a one-off run, on node `nodeId` (where berthd reads its container). */
+/** The replicated job of a one-off run, on node `nodeId` (where berthd reads its container). The
+ *  app's placement constraints are not applied: the run goes where berthd can follow it. */
 export function runService(
   spec: RunSpec,
   options: ResolvedSwarmOptions,

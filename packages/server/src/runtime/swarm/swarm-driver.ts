@@ -40,6 +40,7 @@ import type { InstanceInfo, InstanceSpec, LogLine, LogOptions, RuntimeDriver } f
 import { guardDriver } from '../guarded-driver.ts';
 import { createRuntimeEvents } from '../runtime-events.ts';
 import { readInstanceRecord, removeInstanceRecord, writeInstanceRecord } from './instance-records.ts';
+import { listSwarmNodes } from './node-list.ts';
 import { instanceService } from './service-spec.ts';
 import {
   adoptTasks,
@@ -51,7 +52,7 @@ import {
 import { createSwarmNode } from './swarm-node.ts';
 import { resolveSwarmOptions, type SwarmDriverOptions } from './swarm-options.ts';
 import { createSwarmRuns } from './swarm-runs.ts';
-import { removeService, serviceLogEndpoint, serviceTasks } from './swarm-services.ts';
+import { createService, removeService, serviceLogEndpoint, serviceTasks } from './swarm-services.ts';
 import { type SwarmTask, taskEnded, taskPhase } from './task-states.ts';
 
 const SWEEP_EVERY_MS = 60 * 60_000;
@@ -144,7 +145,9 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     await networks.ensure(spec.app);
     let service: Docker.Service;
     try {
-      service = await docker.createService(
+      service = await createService(
+        docker,
+        options.registryAuth,
         instanceService(spec, options, containerUser(options.dataDir, spec)),
       );
     } catch (err) {
@@ -296,6 +299,7 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
   return {
     name: 'swarm',
     capabilities: { supervision: 'orchestrator', artifacts: 'image' },
+    nodes: () => listSwarmNodes(docker, options.owner),
     start,
     stop,
     list,

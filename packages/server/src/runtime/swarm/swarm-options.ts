@@ -14,10 +14,20 @@ export interface SwarmDriverOptions extends Omit<DockerDriverOptions, 'image' | 
   };
   /** How often the driver reads the task list of the swarm (300 ms). */
   pollIntervalMs?: number;
+  /** The registry account the nodes pull release images with (handed to Swarm with each service,
+   *  X-Registry-Auth); absent: images need no credentials (or are on every node). */
+  registryAuth?: RegistryAuth | undefined;
+}
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
 }
 
 export interface ResolvedSwarmOptions extends Omit<ResolvedDockerOptions, 'image'> {
   pollIntervalMs: number;
+  registryAuth: RegistryAuth | undefined;
 }
 
 export function resolveSwarmOptions(options: SwarmDriverOptions): ResolvedSwarmOptions {
@@ -26,5 +36,6 @@ export function resolveSwarmOptions(options: SwarmDriverOptions): ResolvedSwarmO
     ...shared,
     networkPrefix: options.network?.prefix ?? `berth-${shared.owner}-swarm-`,
     pollIntervalMs: options.pollIntervalMs ?? 300,
+    registryAuth: options.registryAuth,
   };
 }

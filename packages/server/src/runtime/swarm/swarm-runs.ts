@@ -17,7 +17,7 @@ import { followToExit } from '../docker/run-task.ts';
 import type { RunExit, RunIO, RunSpec } from '../driver.ts';
 import { runService } from './service-spec.ts';
 import type { ResolvedSwarmOptions } from './swarm-options.ts';
-import { removeService, serviceTasks } from './swarm-services.ts';
+import { createService, removeService, serviceTasks } from './swarm-services.ts';
 import { taskPhase } from './task-states.ts';
 
 const TASK_POLL_MS = 150;
@@ -34,7 +34,9 @@ export function createSwarmRuns(
     await parts.networks.ensure(spec.app);
     let service: Docker.Service;
     try {
-      service = await docker.createService(
+      service = await createService(
+        docker,
+        options.registryAuth,
         runService(spec, options, containerUser(options.dataDir, spec), nodeId),
       );
     } catch (err) {

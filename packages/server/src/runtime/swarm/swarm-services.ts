@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { engineError, engineStatus } from '../../images/engine.ts';
 import type { LogEndpoint } from '../docker/docker-logs.ts';
+import type { RegistryAuth } from './swarm-options.ts';
 import type { SwarmTask } from './task-states.ts';
 
 /** The label Swarm puts on the containers of a service's tasks. */
@@ -84,4 +85,13 @@ export function serviceLogEndpoint(
       return Buffer.concat(parts);
     },
   };
+}
+
+/** Creates a service; with `auth`, Swarm gets the registry account its nodes pull the image with. */
+export function createService(
+  docker: Docker,
+  auth: RegistryAuth | undefined,
+  spec: Docker.CreateServiceOptions,
+): Promise<Docker.Service> {
+  return auth ? docker.createService(auth, spec) : docker.createService(spec);
 }
