@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listSwarmNodes } from '../../src/runtime/swarm/node-list.ts';
 import { removeTree } from './contract.ts';
 import { buildTestImage, DOCKER_SKIP_REASON, dockerEnabled, TEST_IMAGE } from './docker-fixtures.ts';
+import { swarmSkipReason } from './swarm-fixtures.ts';
 
 if (!dockerEnabled) {
   process.stdout.write(`swarm node list tests skipped: ${DOCKER_SKIP_REASON}\n`);
@@ -55,10 +56,8 @@ if (!dockerEnabled) {
   describe('listSwarmNodes', () => {
     const imageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-nodes-images-'));
     beforeAll(async () => {
-      const info = await docker.info();
-      if (info.Swarm?.LocalNodeState !== 'active') {
-        await docker.swarmInit({ ListenAddr: '127.0.0.1:2377', AdvertiseAddr: '127.0.0.1' });
-      }
+      const notSwarm = await swarmSkipReason(docker);
+      if (notSwarm) throw new Error(notSwarm);
       nodeId = (await docker.info()).Swarm.NodeID;
       await buildTestImage(docker, imageDir);
     }, 600_000);
