@@ -8,7 +8,7 @@ import { type Berthd, type BerthdOptions, startBerthd } from '../../src/berthd.t
 import { type Config, loadConfig } from '../../src/config.ts';
 import { freePort, stopNginx } from '../../src/gateway/nginx/index.ts';
 import { sessionCookieName } from '../../src/identity/index.ts';
-import { stopBuiltinRegistry } from '../../src/images/registry/index.ts';
+import { DOCKER_CERTS_DIR, stopBuiltinRegistry } from '../../src/images/registry/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { DialectName } from '../../src/store/dialect.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
@@ -147,8 +147,14 @@ export async function startTestBerthd(
       await berthd.close();
       // With BERTH_GATEWAY=nginx, berthd's close leaves nginx serving: the data dir goes, so does it.
       await stopNginx(config.gateway.nginx.prefix);
-      // With BERTH_RUNTIME=swarm, so does the registry berthd started.
+      // With BERTH_RUNTIME=swarm, so does the registry berthd started, and the engine's trust in it.
       await stopBuiltinRegistry(dataDir);
+      if (config.runtime.registry.kind === 'builtin') {
+        fs.rmSync(path.join(DOCKER_CERTS_DIR, config.runtime.registry.address), {
+          recursive: true,
+          force: true,
+        });
+      }
       await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
