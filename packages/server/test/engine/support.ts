@@ -193,7 +193,7 @@ const server = http.createServer((req, res) => {
   res.end(process.env.TEXT + ' v' + process.env.BERTH_RELEASE);
 });
 server.keepAliveTimeout = 60000;
-server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening on ' + process.env.PORT));
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on ' + process.env.PORT));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
