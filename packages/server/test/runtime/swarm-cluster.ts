@@ -33,14 +33,17 @@ export interface SwarmCluster {
   stop(): Promise<void>;
 }
 
-const COMMANDS = ['/usr/bin/nsenter', '/usr/sbin/ip', '/usr/sbin/iptables', '/usr/bin/dockerd'];
+const COMMANDS = ['nsenter', 'ip', 'iptables', 'dockerd', 'umount'];
+const SEARCHED = [...(process.env['PATH'] ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
+
+function onPath(command: string): boolean {
+  return SEARCHED.some((dir) => dir !== '' && fs.existsSync(path.join(dir, command)));
+}
 
 /** Why this machine cannot make a cluster, or undefined when it can. */
 export function clusterUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, a dockerd per node)';
-  const missing = COMMANDS.filter(
-    (c) => !fs.existsSync(c) && !fs.existsSync(c.replace('/usr/sbin/', '/sbin/')),
-  );
+  const missing = COMMANDS.filter((c) => !onPath(c));
   if (missing.length) return `missing ${missing.join(', ')}`;
   if (!fs.existsSync('/proc/sys/net/ipv4/ip_forward')) return 'no IPv4 forwarding in this kernel';
   return undefined;
