@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BerthClient, type Deploy } from '@berth/sdk';
 import { stopNginx } from '../../packages/server/src/gateway/nginx/index.ts';
+import { DOCKER_CERTS_DIR, stopBuiltinRegistry } from '../../packages/server/src/images/registry/index.ts';
 import {
   captureOutput,
   childPids,
@@ -159,9 +160,15 @@ export async function startBenchBerthd(
     await stop(child, 30_000);
     // With the nginx driver, berthd's nginx outlives it by design.
     if (env['BERTH_GATEWAY'] === 'nginx') await stopNginx(path.join(dataDir, 'nginx')).catch(() => false);
+    // So does Swarm's registry (and the engine's trust in it).
+    if (await stopBuiltinRegistry(dataDir).catch(() => false)) {
+      const address = env['BERTH_REGISTRY_ADDRESS'];
+      if (address) fs.rmSync(path.join(DOCKER_CERTS_DIR, address), { recursive: true, force: true });
+    }
     killLeftInstances(dataDir);
     const installation = installationOf(dataDir);
     if (installation) {
+      await removeServices(installation);
       await removeContainers(installation);
       await deleteUsers(installation);
     }
@@ -305,6 +312,17 @@ export function dockerApi(
     req.on('timeout', () => req.destroy());
     req.end();
   });
+}
+
+/** Removes services left by the Swarm runtime (labelled `berth.owner={installation}`). */
+async function removeServices(installation: string): Promise<void> {
+  if (!fs.existsSync('/var/run/docker.sock')) return;
+  const filters = encodeURIComponent(JSON.stringify({ label: [`berth.owner=${installation}`] }));
+  const list = await dockerApi('GET', `/services?filters=${filters}`);
+  if (list?.status !== 200) return;
+  for (const service of JSON.parse(list.body) as Array<{ ID: string }>) {
+    await dockerApi('DELETE', `/services/${service.ID}`);
+  }
 }
 
 /** Removes containers left by the Docker runtime (named `berth-{installation}-…`). */

@@ -1,6 +1,7 @@
-// Benchmark 3: zero downtime. A keep-alive load generator in its own process (bench/lib/loadgen.ts)
-// requests examples/node-hello through berthd's gateway while 20 deploys and 10 rollbacks run one
-// after the other; failed requests (non-2xx or no response) must be 0. Latency during the deploys is
+// Benchmark 3: zero downtime, on the process runtime and (when this engine is a swarm manager) on
+// Swarm. A keep-alive load generator in its own process (bench/lib/loadgen.ts) requests
+// examples/node-hello through berthd's gateway while 20 deploys and 10 rollbacks run one after the
+// other; failed requests (non-2xx or no response) must be 0. Latency during the deploys is
 // compared with steady state measured before and after them.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RUN_ID, startBenchBerthd, waitDeploy, waitServes } from '../lib/berthd.ts';
@@ -8,18 +9,38 @@ import { startLoad } from '../lib/load.ts';
 import type { PhaseResult } from '../lib/loadgen.ts';
 import type { BenchOptions } from '../lib/options.ts';
 import { nodeHelloPackage } from '../lib/packages.ts';
-import { waitFor } from '../lib/procs.ts';
+import { freePort, waitFor } from '../lib/procs.ts';
 import type { Goal, SuiteResult, Table } from '../lib/report.ts';
 import { count, median, ms, ratio, seconds } from '../lib/stats.ts';
+import { dockerUnavailable, runtimeEnv, swarmUnavailable } from './deploy.ts';
 
 const CONNECTIONS = 10;
+
+type Runtime = 'process' | 'swarm';
+interface RuntimeResult {
+  runtime: Runtime;
+  phases: PhaseResult[];
+  opTimes: Array<{ op: 'deploy' | 'rollback'; ms: number }>;
+}
 
 export async function zeroDowntimeBenchmark(
   options: BenchOptions,
   progress: (line: string) => void,
 ): Promise<SuiteResult> {
-  const b = await startBenchBerthd('zero-downtime');
-  const code = `bn${RUN_ID}zd`;
+  const results = [await measure('process', options, progress)];
+  const swarmReason = (await dockerUnavailable()) ?? (await swarmUnavailable());
+  if (!swarmReason) results.push(await measure('swarm', options, progress));
+  return report(results, options, swarmReason);
+}
+
+/** The load during the deploys and rollbacks on one runtime. */
+async function measure(
+  runtime: Runtime,
+  options: BenchOptions,
+  progress: (line: string) => void,
+): Promise<RuntimeResult> {
+  const b = await startBenchBerthd(`zero-downtime-${runtime}`, runtimeEnv(runtime, await freePort()));
+  const code = `bn${RUN_ID}z${runtime[0]}`;
   const opTimes: Array<{ op: 'deploy' | 'rollback'; ms: number }> = [];
   let phases: PhaseResult[];
   try {
@@ -57,7 +78,7 @@ export async function zeroDowntimeBenchmark(
         deploys++;
         opTimes.push({ op: 'deploy', ms: performance.now() - t0 });
       }
-      progress(`zero-downtime: ${deploys} deploy(s), ${rollbacks} rollback(s) done`);
+      progress(`zero-downtime (${runtime}): ${deploys} deploy(s), ${rollbacks} rollback(s) done`);
     }
 
     load.child.send({ type: 'mark', name: 'steady after' });
@@ -67,14 +88,41 @@ export async function zeroDowntimeBenchmark(
   } finally {
     await b.close();
   }
-  return report(phases, opTimes, options);
+  return { runtime, phases, opTimes };
 }
 
 function report(
-  allPhases: PhaseResult[],
-  opTimes: Array<{ op: 'deploy' | 'rollback'; ms: number }>,
+  results: RuntimeResult[],
   options: BenchOptions,
+  swarmSkipped: string | undefined,
 ): SuiteResult {
+  const tables: Table[] = [];
+  const goals: Goal[] = [];
+  for (const result of results) {
+    const one = runtimeReport(result);
+    tables.push(one.table);
+    goals.push(...one.goals);
+  }
+  if (swarmSkipped) {
+    tables.push({
+      title: 'zero-downtime on Swarm',
+      columns: ['phase'],
+      rows: [[`skipped: ${swarmSkipped}`]],
+      notes: [],
+    });
+  }
+  return {
+    name: 'zero-downtime',
+    tables,
+    goals,
+    raw: { connections: CONNECTIONS, quick: options.quick, runs: results },
+  };
+}
+
+function runtimeReport({ runtime, phases: allPhases, opTimes }: RuntimeResult): {
+  table: Table;
+  goals: Goal[];
+} {
   const phases = allPhases.filter((p) => p.name !== 'start');
   const during = phases.find((p) => p.name === 'deploys + rollbacks');
   const steady = phases.filter((p) => p.name.startsWith('steady'));
@@ -82,7 +130,7 @@ function report(
   const deploys = opTimes.filter((o) => o.op === 'deploy').length;
   const rollbacks = opTimes.filter((o) => o.op === 'rollback').length;
   const table: Table = {
-    title: `zero-downtime: ${CONNECTIONS} keep-alive connections to /o/{app}/ (node-hello, 2 instances) during ${deploys} deploys and ${rollbacks} rollbacks`,
+    title: `zero-downtime (${runtime} runtime): ${CONNECTIONS} keep-alive connections to /o/{app}/ (node-hello, 2 instances) during ${deploys} deploys and ${rollbacks} rollbacks`,
     columns: ['phase', 'duration', 'requests', 'req/s', 'failed', 'p50', 'p99', 'max', 'p99 vs steady'],
     rows: phases.map((p) => [
       p.name,
@@ -104,18 +152,19 @@ function report(
   const failedAll = phases.reduce((sum, p) => sum + p.non2xx + p.errors, 0);
   const goals: Goal[] = [
     {
-      name: `failed requests across ${deploys} deploys and ${rollbacks} rollbacks`,
+      name: `${runtime}: failed requests across ${deploys} deploys and ${rollbacks} rollbacks`,
       kind: 'max',
       target: 0,
       measured: during ? during.non2xx + during.errors : Number.NaN,
       format: count,
     },
-    { name: 'failed requests in the whole run', kind: 'max', target: 0, measured: failedAll, format: count },
+    {
+      name: `${runtime}: failed requests in the whole run`,
+      kind: 'max',
+      target: 0,
+      measured: failedAll,
+      format: count,
+    },
   ];
-  return {
-    name: 'zero-downtime',
-    tables: [table],
-    goals,
-    raw: { connections: CONNECTIONS, quick: options.quick, phases, operations: opTimes },
-  };
+  return { table, goals };
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import Docker from 'dockerode';
 import type { Config, RegistrySetting } from '../../config.ts';
 import type { EngineContainers } from '../../engine/engine-deps.ts';
-import { engineStatus } from '../../images/engine.ts';
+import { engineError, engineStatus } from '../../images/engine.ts';
 import { STACK_IMAGES } from '../../images/index.ts';
 import { engineAuth, type RegistryAccess, startBuiltinRegistry } from '../../images/registry/index.ts';
 import type { Logger } from '../../logger.ts';
@@ -35,6 +35,7 @@ export async function createDockerParts(
 ): Promise<DockerParts> {
   const docker = new Docker({ socketPath: config.runtime.docker.socket });
   const swarm = config.runtime.driver === 'swarm';
+  if (swarm) await joinSingleNodeSwarm(docker, logger);
   const registry = swarm ? await openRegistry(config.runtime.registry, config.dataDir, logger) : undefined;
   const shared = {
     docker,
@@ -69,6 +70,25 @@ export async function createDockerParts(
     }),
     docker,
   };
+}
+
+/**
+ * An engine in no swarm at all becomes a single-node one (advertising 127.0.0.1), as `npm start`
+ * on one machine expects; a swarm of several nodes is made by its operator (`docker swarm init` on
+ * a manager's address, `docker swarm join` on the others) and left as it is.
+ */
+async function joinSingleNodeSwarm(docker: Docker, logger: Logger): Promise<void> {
+  let info: { Swarm?: { LocalNodeState?: string } };
+  try {
+    info = (await docker.info()) as typeof info;
+  } catch (err) {
+    throw engineError(err);
+  }
+  if (info.Swarm?.LocalNodeState !== 'inactive') return;
+  await docker.swarmInit({ ListenAddr: '127.0.0.1:2377', AdvertiseAddr: '127.0.0.1' });
+  logger.warn(
+    'the Docker engine was in no swarm: it is now a single-node swarm on 127.0.0.1 (for several nodes, see docs/swarm.md)',
+  );
 }
 
 async function openRegistry(
