@@ -207,7 +207,21 @@ export interface RuntimeCapabilities {
   readonly artifacts: 'path' | 'image';
 }
 
-export interface RuntimeDriver {
+/**
+ * What runs one-off commands in a release (release commands, `berth run`): every runtime driver is
+ * one, and runs them where and as its instances run.
+ */
+export interface TaskRunner {
+  /**
+   * Runs `spec.command` once and resolves when it has ended and nothing it started is left (the
+   * process group / the container is gone: background children do not outlive a run). A run is not
+   * an instance (not listed, no logs kept); `recover()` kills the runs a dead berthd left behind.
+   * Fails with RUNTIME_SPEC_INVALID or RUNTIME_START_FAILED.
+   */
+  runOnce(spec: RunSpec, io: RunIO): Promise<RunExit>;
+}
+
+export interface RuntimeDriver extends TaskRunner {
   readonly name: string;
   readonly capabilities: RuntimeCapabilities;
   /**
@@ -230,13 +244,6 @@ export interface RuntimeDriver {
   /** After berthd restarts: find the instances that still run and supervise them again. Call once,
    *  before `start`. Resolves with the instances the driver knows afterwards. */
   recover(): Promise<InstanceInfo[]>;
-  /**
-   * Runs `spec.command` once and resolves when it has ended and nothing it started is left (the
-   * process group / the container is gone: background children do not outlive a run). A run is not
-   * an instance (not listed, no logs kept); `recover()` kills the runs a dead berthd left behind.
-   * Fails with RUNTIME_SPEC_INVALID or RUNTIME_START_FAILED.
-   */
-  runOnce(spec: RunSpec, io: RunIO): Promise<RunExit>;
   /**
    * Cluster runtimes: the nodes of the cluster with this installation's instances on each. Absent on
    * single-host runtimes, whose one node is the host (runtime/host-node.ts).

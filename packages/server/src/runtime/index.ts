@@ -18,6 +18,7 @@ export type {
   RuntimeEvent,
   RuntimeListener,
   RuntimeNode,
+  TaskRunner,
 } from './driver.ts';
 export { guardDriver } from './guarded-driver.ts';
 export { hostNode, runtimeNodes } from './host-node.ts';
