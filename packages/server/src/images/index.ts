@@ -6,7 +6,6 @@ export {
   bakeReleaseImage,
   listAppImages,
   type RemoveResult,
-  removeAppImages,
   removeReleaseImage,
 } from './release-images.ts';
 export { isReleaseImageOf, releaseImageRepo, releaseImageTag } from './release-names.ts';

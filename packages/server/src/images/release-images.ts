@@ -43,18 +43,6 @@ export async function listAppImages(docker: Docker, installation: string, app: s
   return refs.filter((ref) => isReleaseImageOf(installation, app, ref)).sort();
 }
 
-/** After the app was deleted (its containers stopped): removes all its release images. */
-export async function removeAppImages(
-  docker: Docker,
-  installation: string,
-  app: string,
-): Promise<Record<string, RemoveResult>> {
-  const results: Record<string, RemoveResult> = {};
-  for (const ref of await listAppImages(docker, installation, app))
-    results[ref] = await removeReleaseImage(docker, ref);
-  return results;
-}
-
 export interface BakeReleaseOptions {
   /** The image the release runs on (its runtime's stack image). */
   base: string;

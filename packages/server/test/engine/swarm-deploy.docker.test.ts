@@ -112,6 +112,13 @@ if (!dockerEnabled) {
         async () => ((await listAppImages(docker, installation, app)).length === 0 ? true : undefined),
         120_000,
       );
+      // Nor do their names under the registry's address stay.
+      const registry = f.t.berthd.config.runtime.registry;
+      const address = registry.kind === 'off' ? '' : registry.address;
+      const pushed = await docker.listImages({
+        filters: { reference: [`${address}/berth-${installation}/${app}`] },
+      });
+      expect(pushed).toEqual([]);
     }, 300_000);
   });
 }

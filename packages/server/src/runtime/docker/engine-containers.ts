@@ -4,9 +4,13 @@
 // Docker client stays here; the engine calls these methods only.
 import type Docker from 'dockerode';
 import { buildImage, containerExecutor, removeBuildContainers, removeTag } from '../../build/index.ts';
-import type { EngineContainers, StackRuntime } from '../../engine/engine-deps.ts';
+import type { EngineContainers, ReleaseImageRemoval, StackRuntime } from '../../engine/engine-deps.ts';
 import { engineStatus, imageExists } from '../../images/engine.ts';
-import { bakeReleaseImage, removeAppImages, removeReleaseImage } from '../../images/index.ts';
+import {
+  bakeReleaseImage,
+  listAppImages,
+  removeReleaseImage as removeLocalImage,
+} from '../../images/index.ts';
 import { deleteManifest, pushImage, type RegistryAccess } from '../../images/registry/index.ts';
 import type { Logger } from '../../logger.ts';
 
@@ -37,6 +41,23 @@ export function createEngineContainers(o: EngineContainersOptions): EngineContai
     }
   }
 
+  /** A release image goes with its copies in the registry (their manifests and local names). */
+  async function removeReleaseImage(ref: string): Promise<ReleaseImageRemoval> {
+    const copies = await registryCopies(ref);
+    const result = await removeLocalImage(docker, ref);
+    if (result === 'in-use') return result;
+    for (const pinned of copies) {
+      try {
+        await deleteManifest(registry!, pinned);
+      } catch (err) {
+        o.logger.warn({ err, image: pinned }, 'could not delete a pruned release image from the registry');
+      }
+      await removeTag(docker, pinned);
+    }
+    if (registry) await removeTag(docker, `${registry.address}/${ref}`);
+    return result;
+  }
+
   return {
     stackImage: (runtime, log) => o.stackImage(runtime, log),
     buildImage: (build) => buildImage({ docker, ...build }),
@@ -59,22 +80,13 @@ export function createEngineContainers(o: EngineContainersOptions): EngineContai
       pushed.set(id, pinned);
       return pinned;
     },
-    async removeReleaseImage(ref) {
-      const copies = await registryCopies(ref);
-      const result = await removeReleaseImage(docker, ref);
-      if (result === 'in-use') return result;
-      for (const pinned of copies) {
-        try {
-          await deleteManifest(registry!, pinned);
-        } catch (err) {
-          o.logger.warn({ err, image: pinned }, 'could not delete a pruned release image from the registry');
-        }
-        await removeTag(docker, pinned);
-      }
-      if (registry) await removeTag(docker, `${registry.address}/${ref}`);
-      return result;
+    removeReleaseImage,
+    async removeAppImages(app) {
+      const results: Record<string, ReleaseImageRemoval> = {};
+      for (const ref of await listAppImages(docker, installation, app))
+        results[ref] = await removeReleaseImage(ref);
+      return results;
     },
-    removeAppImages: (app) => removeAppImages(docker, installation, app),
     async removeBuildContainers(app) {
       await removeBuildContainers(docker, installation, app);
     },
