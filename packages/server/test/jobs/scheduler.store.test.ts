@@ -131,20 +131,22 @@ describe.each(testDialects())('scheduled work on %s', (dialect) => {
     const released = deferred();
     const ranA: number[] = [];
     const ranB: number[] = [];
-    const a = scheduler('a', { leaseMs: 300 });
+    // Leases of 2 s renewed every ~0.7 s: only a stall of over a second (not a busy CI machine's
+    // scheduling delay) could lose one.
+    const a = scheduler('a', { leaseMs: 2000 });
     a.every('long', periodMs, async () => {
       ranA.push(Date.now());
       await released.promise;
-    });
+    }, 30_000);
     a.start();
     await waitFor('a to run', () => ranA.length === 1);
-    const b = scheduler('b', { leaseMs: 300, store: 'another' });
+    const b = scheduler('b', { leaseMs: 2000, store: 'another' });
     b.every('long', periodMs, async () => {
       ranB.push(Date.now());
-    });
+    }, 30_000);
     b.start();
-    // Several leases long: b asks every 1 s and finds the period a's.
-    await sleep(2500);
+    // Three leases long: b asks every 1 s and finds the period a's.
+    await sleep(6000);
     expect(ranB).toEqual([]);
     const [running] = await recentRuns(t.store.db, 'long', 1);
     expect(running).toMatchObject({ owner: 'a', status: 'running', handedOverFrom: null });
@@ -156,7 +158,7 @@ describe.each(testDialects())('scheduled work on %s', (dialect) => {
     expect(ranA).toHaveLength(1);
     expect(ranB).toEqual([]);
     await Promise.all([a.stop(), b.stop()]);
-  });
+  }, 30_000);
 
   it('does not run periods it missed, only the current one', async () => {
     const periodMs = 60_000;
