@@ -24,7 +24,8 @@
 // is archived (as the Docker runtime's, log-archive.ts) and the service removed; `stop` resolves
 // once its container is gone. `close()` leaves the services running; `recover()` adopts them from
 // their labels without touching them (instance-records.ts keeps which task was reported last, so a
-// crash while berthd was down is reported as one) and removes one-off jobs a dead berthd left.
+// crash while berthd was down is reported as one, and `recover` waits until Swarm has caught up with
+// it) and removes one-off jobs a dead berthd left.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { BerthError, isBerthError } from '../../errors.ts';
@@ -52,7 +53,13 @@ import {
 import { createSwarmNode } from './swarm-node.ts';
 import { resolveSwarmOptions, type SwarmDriverOptions } from './swarm-options.ts';
 import { createSwarmRuns } from './swarm-runs.ts';
-import { createService, removeService, serviceLogEndpoint, serviceTasks } from './swarm-services.ts';
+import {
+  containerRuns,
+  createService,
+  removeService,
+  serviceLogEndpoint,
+  serviceTasks,
+} from './swarm-services.ts';
 import { type SwarmTask, taskEnded, taskPhase } from './task-states.ts';
 
 const SWEEP_EVERY_MS = 60 * 60_000;
@@ -258,6 +265,7 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       .catch((err) => {
         throw engineError(err);
       })) as Array<{ ID: string; Spec: { Labels?: Record<string, string> } }>;
+    const adopted: SwarmInstance[] = [];
     for (const s of services) {
       const labels = s.Spec.Labels ?? {};
       const id = labels[LABELS.instance];
@@ -282,10 +290,48 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       if (record) i.restarts = record.restarts;
       adoptTasks(i, await serviceTasks(docker, [s.ID]), record?.task);
       table.set(id, i);
+      adopted.push(i);
     }
     await poll();
+    await settle(adopted);
     sweep();
     return list();
+  }
+
+  /**
+   * Waits (as `start` does, at most START_TIMEOUT_MS) until Swarm has caught up with what happened
+   * while no driver ran, so that `recover` reports a dead instance restarted, as the other drivers'
+   * `recover` does. Swarm learns that a task's container ended a moment after it did: an instance
+   * killed just before berthd came back is still listed with its old task `running`; then its
+   * replacement waits the restart delay (`pending`). Whether the container of a task listed as
+   * running on this node still runs is asked of the container itself.
+   */
+  async function settle(adopted: SwarmInstance[]): Promise<void> {
+    const self = await node.ready();
+    const unsettled = async (list: SwarmInstance[]) => {
+      const tasks = await serviceTasks(
+        docker,
+        list.map((i) => i.serviceId),
+      );
+      const result: SwarmInstance[] = [];
+      for (const i of list) {
+        if (table.get(i.spec.id) !== i) continue;
+        if (i.state === 'starting' || i.state === 'backoff') result.push(i);
+        else if (i.state === 'running') {
+          const task = tasks.find((t) => t.ID === i.task);
+          const container = task?.Status.ContainerStatus?.ContainerID;
+          if (task?.NodeID === self && container && !(await containerRuns(docker, container))) result.push(i);
+        }
+      }
+      return result;
+    };
+    const until = Date.now() + START_TIMEOUT_MS;
+    let waiting = await unsettled(adopted);
+    while (waiting.length > 0 && Date.now() < until && !closed) {
+      await sleep(options.pollIntervalMs);
+      await poll();
+      waiting = await unsettled(waiting);
+    }
   }
 
   async function list(filter?: { app?: string; env?: string }): Promise<InstanceInfo[]> {

@@ -87,6 +87,17 @@ export function serviceLogEndpoint(
   };
 }
 
+/** Whether a task's container still runs (gone counts as ended). */
+export async function containerRuns(docker: Docker, id: string): Promise<boolean> {
+  try {
+    const data = await docker.getContainer(id).inspect();
+    return data.State.Running;
+  } catch (err) {
+    if (engineStatus(err) === 404) return false;
+    throw engineError(err);
+  }
+}
+
 /** Creates a service; with `auth`, Swarm gets the registry account its nodes pull the image with. */
 export function createService(
   docker: Docker,
