@@ -42,6 +42,7 @@ import { guardDriver } from '../guarded-driver.ts';
 import { createRuntimeEvents } from '../runtime-events.ts';
 import { readInstanceRecord, removeInstanceRecord, writeInstanceRecord } from './instance-records.ts';
 import { listSwarmNodes } from './node-list.ts';
+import { createPublishedPortsFirewall } from './published-ports-firewall.ts';
 import { instanceService } from './service-spec.ts';
 import {
   adoptTasks,
@@ -50,7 +51,7 @@ import {
   type SwarmInstance,
   swarmInstanceInfo,
 } from './swarm-instance.ts';
-import { createSwarmNode } from './swarm-node.ts';
+import { createSwarmNode, type SwarmNode } from './swarm-node.ts';
 import { resolveSwarmOptions, type SwarmDriverOptions } from './swarm-options.ts';
 import { createSwarmRuns } from './swarm-runs.ts';
 import {
@@ -74,7 +75,17 @@ export function createSwarmDriver(options: SwarmDriverOptions): RuntimeDriver {
 function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeDriver {
   const options = resolveSwarmOptions(raw);
   const { docker } = options;
-  const node = createSwarmNode(docker, logger);
+  const swarmNode = createSwarmNode(docker, logger);
+  const firewall = createPublishedPortsFirewall({ logger, exemptPorts: options.hostPorts });
+  // Nothing of an app runs on this node before the rules that keep it from other apps' ports.
+  const node: SwarmNode = {
+    ...swarmNode,
+    async ready() {
+      const id = await swarmNode.ready();
+      await firewall.ensure();
+      return id;
+    },
+  };
   const networks = createAppNetworks(options, logger, 'overlay');
   const runOnce = createSwarmRuns(options, { networks, logger, nodeId: () => node.ready() });
   const table = new Map<string, SwarmInstance>();
@@ -136,7 +147,10 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
   }
   const logEndpoint = (i: SwarmInstance) => serviceLogEndpoint(docker, i.serviceId, () => node.ready());
   const poller = setInterval(() => {
-    if (!closed) poll().catch((err) => logger.warn({ err }, 'reading the swarm tasks failed'));
+    if (closed) return;
+    poll().catch((err) => logger.warn({ err }, 'reading the swarm tasks failed'));
+    // Re-checked every minute, and at once when berthd's ports change (it listens after recover).
+    firewall.refresh().catch((err) => logger.error({ err }, 'the published ports firewall is not in place'));
   }, options.pollIntervalMs);
   poller.unref();
 
