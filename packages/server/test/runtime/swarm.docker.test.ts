@@ -10,7 +10,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProgram } from '../../src/run-program.ts';
-import type { InstanceInfo, InstanceSpec, RuntimeDriver } from '../../src/runtime/index.ts';
+import type { InstanceInfo, InstanceSpec, RunSpec, RuntimeDriver } from '../../src/runtime/index.ts';
 import { ephemeralPortRange, firewallRules } from '../../src/runtime/swarm/published-ports-firewall.ts';
 import { type ContractDriver, removeTree, runtimeContract, waitForHttp } from './contract.ts';
 import { buildTestImage, instanceContainer, TEST_NODE } from './docker-fixtures.ts';
@@ -57,7 +57,7 @@ if (skipReason) {
 
     describe('swarm only', () => {
       const run = crypto.randomBytes(3).toString('hex');
-      const apps = { a: `rts-${run}-a`, b: `rts-${run}-b` };
+      const apps = { a: `rts-${run}-a`, b: `rts-${run}-b`, c: `rts-${run}-c` };
       const make = makeSwarmDriver(docker);
       let main: ContractDriver;
       let driver: RuntimeDriver;
@@ -107,6 +107,45 @@ if (skipReason) {
         await main?.cleanup();
         await identities?.cleanup();
         await removeOverlayNetworks(docker, Object.values(apps));
+      });
+
+      it("removes the app's overlay network with its last instance; a start right after makes it again", async () => {
+        const networksOf = async (app: string) =>
+          (await docker.listNetworks({ filters: { label: [`berth.app=${app}`] } })).map((n) => n.Name);
+        const first = await driver.start(spec(apps.c, 'server'));
+        expect(await networksOf(apps.c)).toHaveLength(1);
+        await driver.stop(first.id, { graceMs: 2000 });
+        expect(await networksOf(apps.c)).toEqual([]);
+        const again = await driver.start(spec(apps.c, 'server'));
+        await waitForHttp(again, '/');
+        await driver.stop(again.id, { graceMs: 2000 });
+        expect(await networksOf(apps.c)).toEqual([]);
+      });
+
+      it('a run killed by its time limit before its container existed leaves no container', async () => {
+        const runSpec = (n: number): RunSpec => ({
+          id: `${apps.c}-run-${n}`,
+          app: apps.c,
+          env: 'prod',
+          release: 1,
+          kind: 'release' as const,
+          artifactDir: path.join(main.dataDir, 'artifacts', apps.c),
+          command: [TEST_NODE, '-e', 'setTimeout(() => {}, 60000)'],
+          vars: {},
+          image: image[apps.c]!,
+          timeoutMs: 1 + n * 40,
+          ...(identities.user(apps.c) ? { user: identities.user(apps.c)! } : {}),
+        });
+        for (const n of [0, 1, 2, 3]) {
+          const exit = await driver.runOnce(runSpec(n), {
+            signal: new AbortController().signal,
+            output() {},
+          });
+          expect(exit).toMatchObject({ killed: 'timeout' });
+        }
+        await new Promise((r) => setTimeout(r, 3000));
+        const left = await docker.listContainers({ all: true, filters: { label: [`berth.app=${apps.c}`] } });
+        expect(left.map((c) => [c.Names, c.State])).toEqual([]);
       });
 
       it('refuses a spec without an image', async () => {

@@ -87,7 +87,19 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     },
   };
   const networks = createAppNetworks(options, logger, 'overlay');
-  const runOnce = createSwarmRuns(options, { networks, logger, nodeId: () => node.ready() });
+  /** Starts and one-off runs in progress, per app: their app's overlay network must stay. */
+  const busy = new Map<string, number>();
+  const hold = (app: string) => busy.set(app, (busy.get(app) ?? 0) + 1);
+  /** Ends a hold; the app's overlay network goes when nothing of the app is left (it is made again
+   *  on the next start, which waits for the removal: app-networks.ts). */
+  async function release(app: string): Promise<void> {
+    const left = (busy.get(app) ?? 1) - 1;
+    if (left > 0) busy.set(app, left);
+    else busy.delete(app);
+    if (left > 0 || [...table.values()].some((i) => i.spec.app === app)) return;
+    await networks.removeIfUnused(app);
+  }
+  const runJob = createSwarmRuns(options, { networks, logger, nodeId: () => node.ready() });
   const table = new Map<string, SwarmInstance>();
   const events = createRuntimeEvents(logger);
   let closed = false;
@@ -162,6 +174,15 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       );
     }
     if (table.has(spec.id)) throw new BerthError('RUNTIME_INSTANCE_EXISTS');
+    hold(spec.app);
+    try {
+      return await startService(spec);
+    } finally {
+      await release(spec.app);
+    }
+  }
+
+  async function startService(spec: InstanceSpec): Promise<InstanceInfo> {
     await node.ready();
     await networks.ensure(spec.app);
     let service: Docker.Service;
@@ -229,8 +250,9 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     removeInstanceRecord(options.dataDir, id);
     i.state = 'stopped';
     if (wasAlive) events.emit('exit', swarmInstanceInfo(i));
-    // The app's overlay network stays: Swarm removes a network asynchronously and still lists it
-    // meanwhile, so a start right after the app's last stop found it and failed on it (docs/swarm.md).
+    // The app's last instance: its overlay network goes too.
+    hold(i.spec.app);
+    await release(i.spec.app);
   }
 
   /**
@@ -374,7 +396,14 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
         opts,
       );
     },
-    runOnce,
+    async runOnce(spec, io) {
+      hold(spec.app);
+      try {
+        return await runJob(spec, io);
+      } finally {
+        await release(spec.app);
+      }
+    },
     recover,
     async close() {
       closed = true;
