@@ -347,6 +347,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         ((push) => triggered!.delivered({ code: push.code, ref: push.ref, provider: push.provider })),
     });
 
+    /** The ports berthd listens on, once it does (the Swarm driver lets instances reach them). */
+    const listening: number[] = [];
     // Apps keep running across berthd restarts: pick up the instances that still run first.
     // The Docker client and runtime are loaded only when configured (dockerode alone is ~24 MB).
     const docker: DockerParts | undefined =
@@ -355,6 +357,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             config,
             logger,
             installation,
+            () => listening,
           )
         : undefined;
     // Processes reach berthd's API on the loopback address, containers through Docker's host name.
@@ -613,12 +616,14 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       await http.listen({ port: config.port, host: config.host });
       consolePort = (http.server.address() as AddressInfo).port;
       publicUrls.bind({ console: consolePort });
+      listening.push(consolePort);
       await engine.reconcile();
       const listeners = await engine.tables.start();
       appsPort = listeners.http.port;
       httpsPort = listeners.https?.port ?? null;
     }
     publicUrls.bind({ console: consolePort, apps: appsPort });
+    listening.push(consolePort, appsPort, ...(httpsPort === null ? [] : [httpsPort]));
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
     // Deploys a killed berthd of this host was running are taken up again now, not after their lease.

@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InstanceInfo, InstanceSpec, RuntimeDriver } from '../../src/runtime/index.ts';
+import { runProgram } from '../../src/run-program.ts';
+import type { InstanceInfo, InstanceSpec, RunSpec, RuntimeDriver } from '../../src/runtime/index.ts';
+import { ephemeralPortRange, firewallRules } from '../../src/runtime/swarm/published-ports-firewall.ts';
 import { type ContractDriver, removeTree, runtimeContract, waitForHttp } from './contract.ts';
 import { buildTestImage, instanceContainer, TEST_NODE } from './docker-fixtures.ts';
 import { provisionIdentities, type TestIdentities } from './identities.ts';
@@ -55,7 +57,7 @@ if (skipReason) {
 
     describe('swarm only', () => {
       const run = crypto.randomBytes(3).toString('hex');
-      const apps = { a: `rts-${run}-a`, b: `rts-${run}-b` };
+      const apps = { a: `rts-${run}-a`, b: `rts-${run}-b`, c: `rts-${run}-c` };
       const make = makeSwarmDriver(docker);
       let main: ContractDriver;
       let driver: RuntimeDriver;
@@ -105,6 +107,45 @@ if (skipReason) {
         await main?.cleanup();
         await identities?.cleanup();
         await removeOverlayNetworks(docker, Object.values(apps));
+      });
+
+      it("removes the app's overlay network with its last instance; a start right after makes it again", async () => {
+        const networksOf = async (app: string) =>
+          (await docker.listNetworks({ filters: { label: [`berth.app=${app}`] } })).map((n) => n.Name);
+        const first = await driver.start(spec(apps.c, 'server'));
+        expect(await networksOf(apps.c)).toHaveLength(1);
+        await driver.stop(first.id, { graceMs: 2000 });
+        expect(await networksOf(apps.c)).toEqual([]);
+        const again = await driver.start(spec(apps.c, 'server'));
+        await waitForHttp(again, '/');
+        await driver.stop(again.id, { graceMs: 2000 });
+        expect(await networksOf(apps.c)).toEqual([]);
+      });
+
+      it('a run killed by its time limit before its container existed leaves no container', async () => {
+        const runSpec = (n: number): RunSpec => ({
+          id: `${apps.c}-run-${n}`,
+          app: apps.c,
+          env: 'prod',
+          release: 1,
+          kind: 'release' as const,
+          artifactDir: path.join(main.dataDir, 'artifacts', apps.c),
+          command: [TEST_NODE, '-e', 'setTimeout(() => {}, 60000)'],
+          vars: {},
+          image: image[apps.c]!,
+          timeoutMs: 1 + n * 40,
+          ...(identities.user(apps.c) ? { user: identities.user(apps.c)! } : {}),
+        });
+        for (const n of [0, 1, 2, 3]) {
+          const exit = await driver.runOnce(runSpec(n), {
+            signal: new AbortController().signal,
+            output() {},
+          });
+          expect(exit).toMatchObject({ killed: 'timeout' });
+        }
+        await new Promise((r) => setTimeout(r, 3000));
+        const left = await docker.listContainers({ all: true, filters: { label: [`berth.app=${apps.c}`] } });
+        expect(left.map((c) => [c.Names, c.State])).toEqual([]);
       });
 
       it('refuses a spec without an image', async () => {
@@ -160,34 +201,63 @@ if (skipReason) {
       });
 
       it("an app reaches its own app's task but not another app's, by overlay address or published port", async () => {
+        // The rules the driver installed at its first use (published-ports-firewall.ts) are there.
+        for (const { chain, rule } of firewallRules(ephemeralPortRange(), [])) {
+          const check = await runProgram('iptables', ['-w', '10', '-C', chain, ...rule]);
+          expect({ chain, rule: rule.join(' '), ...check }).toMatchObject({ code: 0 });
+        }
         const probe = await driver.start(spec(apps.a, 'probe', { command: [TEST_NODE, 'probe.cjs'] }));
         const sibling = await driver.start(spec(apps.a, 'server'));
         const stranger = await driver.start(spec(apps.b, 'server'));
-        await Promise.all([sibling, stranger].map((i) => waitForHttp(i, '/')));
-        const overlayIp = async (info: InstanceInfo) => {
+        const runOf = async (info: InstanceInfo) =>
+          (JSON.parse(await waitForHttp(info, '/run')) as { run: string }).run;
+        const [siblingRun, strangerRun] = [await runOf(sibling), await runOf(stranger)];
+        const overlay = async (info: InstanceInfo) => {
           const data = await (await instanceContainer(docker, info)).inspect();
           const [name, net] = Object.entries(data.NetworkSettings.Networks).find(([k]) =>
             k.includes('-swarm-'),
           )!;
           expect(name).toMatch(new RegExp(`-swarm-${info.app}$`));
-          return net.IPAddress;
+          const network = await docker.getNetwork(net.NetworkID).inspect();
+          return {
+            ip: net.IPAddress,
+            subnet: (network.IPAM!.Config as Array<{ Subnet: string }>)[0]!.Subnet,
+          };
         };
+        const [own, other] = [await overlay(sibling), await overlay(stranger)];
+        // Two networks with subnets of their own: the task has no route to the other one.
+        expect(own.subnet).not.toBe(other.subnet);
+        /** What answered at host:port: the target's own run token, or something else (a proxy). */
+        const ask = async (host: string, port: number) => {
+          const answer = JSON.parse(
+            await waitForHttp(probe, `/connect?host=${host}&port=${port}&path=/run`),
+          ) as { ok: boolean; answer?: string; code?: string };
+          return { reached: answer.ok && (answer.answer ?? '').includes(strangerRun), answer };
+        };
+        const siblingAnswer = JSON.parse(
+          await waitForHttp(probe, `/connect?host=${own.ip}&port=8080&path=/run`),
+        ) as { answer: string };
+        expect(siblingAnswer.answer).toContain(siblingRun);
+        // The stranger's published port on every address of the node, and its overlay address.
         const gwbridge = await docker.getNetwork('docker_gwbridge').inspect();
         const nodeGateway = (gwbridge.IPAM!.Config as Array<{ Gateway: string }>)[0]!.Gateway;
-        const connect = async (host: string, port: number) =>
-          JSON.parse(await waitForHttp(probe, `/connect?host=${host}&port=${port}`)) as { ok: boolean };
-        expect(await connect(await overlayIp(sibling), 8080)).toEqual({ ok: true });
-        const attempts = {
-          overlay: await connect(await overlayIp(stranger), 8080),
-          publishedViaGateway: await connect(nodeGateway, stranger.address!.port),
-          publishedViaNode: await connect(stranger.address!.host, stranger.address!.port),
+        const hostAddresses = Object.values(os.networkInterfaces())
+          .flat()
+          .filter((a) => a?.family === 'IPv4' && !a.internal)
+          .map((a) => a!.address);
+        const port = stranger.address!.port;
+        const attempts: Record<string, { reached: boolean; answer: unknown }> = {
+          [`overlay ${other.ip}:8080`]: await ask(other.ip, 8080),
         };
+        for (const host of new Set([nodeGateway, stranger.address!.host, ...hostAddresses]))
+          attempts[`published ${host}:${port}`] = await ask(host, port);
         process.stdout.write(`swarm network probe: ${JSON.stringify(attempts)}\n`);
-        expect(attempts).toEqual({
-          overlay: { ok: false, code: expect.any(String) },
-          publishedViaGateway: { ok: false, code: expect.any(String) },
-          publishedViaNode: { ok: false, code: expect.any(String) },
-        });
+        expect(Object.entries(attempts).filter(([, a]) => a.reached)).toEqual([]);
+        // From the host (berthd's gateway), the published port answers at the node's addresses.
+        for (const host of hostAddresses) {
+          const answer = await fetch(`http://${host}:${port}/run`).then((r) => r.text());
+          expect(answer).toContain(strangerRun);
+        }
         await Promise.all([probe, sibling, stranger].map((i) => driver.stop(i.id, { graceMs: 2000 })));
       });
     });

@@ -151,17 +151,29 @@ switch (mode) {
 }
 `;
 
-/** A probe app for the network tests: GET /connect?host=&port= tries a TCP connection. */
+/** A probe app for the network tests: GET /connect?host=&port= tries a TCP connection; with
+ *  `&path=` it also sends `GET {path}` and answers what came back (`answer`). A connection alone
+ *  proves little where something on the way answers every connection (this project's machines reach
+ *  the internet through a proxy that accepts any TCP connection, to any address). */
 export const PROBE_APP = `
 'use strict';
 const http = require('node:http');
 const net = require('node:net');
 http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
+  const ask = url.searchParams.get('path');
   const socket = net.connect(Number(url.searchParams.get('port')), url.searchParams.get('host'));
+  let connected = false;
+  let answer = '';
   const done = (v) => { socket.destroy(); if (!res.headersSent) res.end(JSON.stringify(v)); };
-  socket.setTimeout(1000, () => done({ ok: false, code: 'TIMEOUT' }));
-  socket.once('connect', () => done({ ok: true }));
+  socket.setTimeout(1000, () => done(connected ? { ok: true, answer } : { ok: false, code: 'TIMEOUT' }));
+  socket.once('connect', () => {
+    connected = true;
+    if (!ask) return done({ ok: true });
+    socket.write('GET ' + ask + ' HTTP/1.0\\r\\n\\r\\n');
+  });
+  socket.on('data', (chunk) => { answer += chunk; });
+  socket.once('end', () => done({ ok: true, answer }));
   socket.once('error', (e) => done({ ok: false, code: e.code }));
 }).listen(Number(process.env.PORT), '0.0.0.0');
 `;

@@ -32,6 +32,9 @@ export async function createDockerParts(
   config: Readonly<Config>,
   logger: Logger,
   installation: string,
+  /** berthd's listening ports, once it listens: on Swarm, let through the firewall that keeps
+   *  containers away from published ports (instances call the API as BERTH_API_URL). */
+  hostPorts: () => Iterable<number> = () => [],
 ): Promise<DockerParts> {
   const docker = new Docker({ socketPath: config.runtime.docker.socket });
   const swarm = config.runtime.driver === 'swarm';
@@ -46,7 +49,7 @@ export async function createDockerParts(
     logRetentionMs: config.runtime.logRetentionMs,
   };
   const driver = swarm
-    ? createSwarmDriver({ ...shared, registryAuth: registry ? engineAuth(registry) : undefined })
+    ? createSwarmDriver({ ...shared, registryAuth: registry ? engineAuth(registry) : undefined, hostPorts })
     : createDockerDriver({
         ...shared,
         // A spec without an image is an instance started before releases named theirs.

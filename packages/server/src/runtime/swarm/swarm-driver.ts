@@ -24,7 +24,8 @@
 // is archived (as the Docker runtime's, log-archive.ts) and the service removed; `stop` resolves
 // once its container is gone. `close()` leaves the services running; `recover()` adopts them from
 // their labels without touching them (instance-records.ts keeps which task was reported last, so a
-// crash while berthd was down is reported as one) and removes one-off jobs a dead berthd left.
+// crash while berthd was down is reported as one, and `recover` waits until Swarm has caught up with
+// it) and removes one-off jobs a dead berthd left.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { BerthError, isBerthError } from '../../errors.ts';
@@ -41,6 +42,7 @@ import { guardDriver } from '../guarded-driver.ts';
 import { createRuntimeEvents } from '../runtime-events.ts';
 import { readInstanceRecord, removeInstanceRecord, writeInstanceRecord } from './instance-records.ts';
 import { listSwarmNodes } from './node-list.ts';
+import { createPublishedPortsFirewall } from './published-ports-firewall.ts';
 import { instanceService } from './service-spec.ts';
 import {
   adoptTasks,
@@ -49,10 +51,16 @@ import {
   type SwarmInstance,
   swarmInstanceInfo,
 } from './swarm-instance.ts';
-import { createSwarmNode } from './swarm-node.ts';
+import { createSwarmNode, type SwarmNode } from './swarm-node.ts';
 import { resolveSwarmOptions, type SwarmDriverOptions } from './swarm-options.ts';
 import { createSwarmRuns } from './swarm-runs.ts';
-import { createService, removeService, serviceLogEndpoint, serviceTasks } from './swarm-services.ts';
+import {
+  containerRuns,
+  createService,
+  removeService,
+  serviceLogEndpoint,
+  serviceTasks,
+} from './swarm-services.ts';
 import { type SwarmTask, taskEnded, taskPhase } from './task-states.ts';
 
 const SWEEP_EVERY_MS = 60 * 60_000;
@@ -67,9 +75,31 @@ export function createSwarmDriver(options: SwarmDriverOptions): RuntimeDriver {
 function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeDriver {
   const options = resolveSwarmOptions(raw);
   const { docker } = options;
-  const node = createSwarmNode(docker, logger);
+  const swarmNode = createSwarmNode(docker, logger);
+  const firewall = createPublishedPortsFirewall({ logger, exemptPorts: options.hostPorts });
+  // Nothing of an app runs on this node before the rules that keep it from other apps' ports.
+  const node: SwarmNode = {
+    ...swarmNode,
+    async ready() {
+      const id = await swarmNode.ready();
+      await firewall.ensure();
+      return id;
+    },
+  };
   const networks = createAppNetworks(options, logger, 'overlay');
-  const runOnce = createSwarmRuns(options, { networks, logger, nodeId: () => node.ready() });
+  /** Starts and one-off runs in progress, per app: their app's overlay network must stay. */
+  const busy = new Map<string, number>();
+  const hold = (app: string) => busy.set(app, (busy.get(app) ?? 0) + 1);
+  /** Ends a hold; the app's overlay network goes when nothing of the app is left (it is made again
+   *  on the next start, which waits for the removal: app-networks.ts). */
+  async function release(app: string): Promise<void> {
+    const left = (busy.get(app) ?? 1) - 1;
+    if (left > 0) busy.set(app, left);
+    else busy.delete(app);
+    if (left > 0 || [...table.values()].some((i) => i.spec.app === app)) return;
+    await networks.removeIfUnused(app);
+  }
+  const runJob = createSwarmRuns(options, { networks, logger, nodeId: () => node.ready() });
   const table = new Map<string, SwarmInstance>();
   const events = createRuntimeEvents(logger);
   let closed = false;
@@ -129,7 +159,10 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
   }
   const logEndpoint = (i: SwarmInstance) => serviceLogEndpoint(docker, i.serviceId, () => node.ready());
   const poller = setInterval(() => {
-    if (!closed) poll().catch((err) => logger.warn({ err }, 'reading the swarm tasks failed'));
+    if (closed) return;
+    poll().catch((err) => logger.warn({ err }, 'reading the swarm tasks failed'));
+    // Re-checked every minute, and at once when berthd's ports change (it listens after recover).
+    firewall.refresh().catch((err) => logger.error({ err }, 'the published ports firewall is not in place'));
   }, options.pollIntervalMs);
   poller.unref();
 
@@ -141,6 +174,15 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       );
     }
     if (table.has(spec.id)) throw new BerthError('RUNTIME_INSTANCE_EXISTS');
+    hold(spec.app);
+    try {
+      return await startService(spec);
+    } finally {
+      await release(spec.app);
+    }
+  }
+
+  async function startService(spec: InstanceSpec): Promise<InstanceInfo> {
     await node.ready();
     await networks.ensure(spec.app);
     let service: Docker.Service;
@@ -208,8 +250,9 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     removeInstanceRecord(options.dataDir, id);
     i.state = 'stopped';
     if (wasAlive) events.emit('exit', swarmInstanceInfo(i));
-    // The app's overlay network stays: Swarm removes a network asynchronously and still lists it
-    // meanwhile, so a start right after the app's last stop found it and failed on it (docs/swarm.md).
+    // The app's last instance: its overlay network goes too.
+    hold(i.spec.app);
+    await release(i.spec.app);
   }
 
   /**
@@ -258,6 +301,7 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       .catch((err) => {
         throw engineError(err);
       })) as Array<{ ID: string; Spec: { Labels?: Record<string, string> } }>;
+    const adopted: SwarmInstance[] = [];
     for (const s of services) {
       const labels = s.Spec.Labels ?? {};
       const id = labels[LABELS.instance];
@@ -282,10 +326,48 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       if (record) i.restarts = record.restarts;
       adoptTasks(i, await serviceTasks(docker, [s.ID]), record?.task);
       table.set(id, i);
+      adopted.push(i);
     }
     await poll();
+    await settle(adopted);
     sweep();
     return list();
+  }
+
+  /**
+   * Waits (as `start` does, at most START_TIMEOUT_MS) until Swarm has caught up with what happened
+   * while no driver ran, so that `recover` reports a dead instance restarted, as the other drivers'
+   * `recover` does. Swarm learns that a task's container ended a moment after it did: an instance
+   * killed just before berthd came back is still listed with its old task `running`; then its
+   * replacement waits the restart delay (`pending`). Whether the container of a task listed as
+   * running on this node still runs is asked of the container itself.
+   */
+  async function settle(adopted: SwarmInstance[]): Promise<void> {
+    const self = await node.ready();
+    const unsettled = async (list: SwarmInstance[]) => {
+      const tasks = await serviceTasks(
+        docker,
+        list.map((i) => i.serviceId),
+      );
+      const result: SwarmInstance[] = [];
+      for (const i of list) {
+        if (table.get(i.spec.id) !== i) continue;
+        if (i.state === 'starting' || i.state === 'backoff') result.push(i);
+        else if (i.state === 'running') {
+          const task = tasks.find((t) => t.ID === i.task);
+          const container = task?.Status.ContainerStatus?.ContainerID;
+          if (task?.NodeID === self && container && !(await containerRuns(docker, container))) result.push(i);
+        }
+      }
+      return result;
+    };
+    const until = Date.now() + START_TIMEOUT_MS;
+    let waiting = await unsettled(adopted);
+    while (waiting.length > 0 && Date.now() < until && !closed) {
+      await sleep(options.pollIntervalMs);
+      await poll();
+      waiting = await unsettled(waiting);
+    }
   }
 
   async function list(filter?: { app?: string; env?: string }): Promise<InstanceInfo[]> {
@@ -314,7 +396,14 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
         opts,
       );
     },
-    runOnce,
+    async runOnce(spec, io) {
+      hold(spec.app);
+      try {
+        return await runJob(spec, io);
+      } finally {
+        await release(spec.app);
+      }
+    },
     recover,
     async close() {
       closed = true;

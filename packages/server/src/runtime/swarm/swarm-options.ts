@@ -17,6 +17,10 @@ export interface SwarmDriverOptions extends Omit<DockerDriverOptions, 'image' | 
   /** The registry account the nodes pull release images with (handed to Swarm with each service,
    *  X-Registry-Auth); absent: images need no credentials (or are on every node). */
   registryAuth?: RegistryAuth | undefined;
+  /** berthd's own ports on this node that instances may reach (the API they call as BERTH_API_URL,
+   *  the apps gateway), read when the firewall is checked: let through the rule that keeps
+   *  containers away from published ports (published-ports-firewall.ts). */
+  hostPorts?: () => Iterable<number>;
 }
 
 export interface RegistryAuth {
@@ -28,6 +32,7 @@ export interface RegistryAuth {
 export interface ResolvedSwarmOptions extends Omit<ResolvedDockerOptions, 'image'> {
   pollIntervalMs: number;
   registryAuth: RegistryAuth | undefined;
+  hostPorts: () => Iterable<number>;
 }
 
 export function resolveSwarmOptions(options: SwarmDriverOptions): ResolvedSwarmOptions {
@@ -37,5 +42,6 @@ export function resolveSwarmOptions(options: SwarmDriverOptions): ResolvedSwarmO
     networkPrefix: options.network?.prefix ?? `berth-${shared.owner}-swarm-`,
     pollIntervalMs: options.pollIntervalMs ?? 300,
     registryAuth: options.registryAuth,
+    hostPorts: options.hostPorts ?? (() => []),
   };
 }

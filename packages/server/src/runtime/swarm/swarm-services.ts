@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { engineError, engineStatus } from '../../images/engine.ts';
 import type { LogEndpoint } from '../docker/docker-logs.ts';
 import type { RegistryAuth } from './swarm-options.ts';
-import type { SwarmTask } from './task-states.ts';
+import { type SwarmTask, taskEnded } from './task-states.ts';
 
 /** The label Swarm puts on the containers of a service's tasks. */
 const SERVICE_ID_LABEL = 'com.docker.swarm.service.id';
@@ -23,7 +23,11 @@ export async function serviceTasks(docker: Docker, serviceIds: string[]): Promis
 
 /** Removes the service (gone already counts as removed) and its containers on this node: Swarm
  *  removes an instance's task containers itself, some time after the service, but leaves those of a
- *  job that ran to completion (Docker 20.10); resolves when none is left here. */
+ *  job that ran to completion (Docker 20.10). A task Swarm had handed to its node before the removal
+ *  may get its container only afterwards (a run killed by its time limit before its container
+ *  existed left one behind, exited): so this waits until every task of the service has ended (Swarm
+ *  drops a removed instance service's tasks once their node reported them shut down, and keeps a
+ *  job's `complete` one) and no container of it is left here, removing what it finds. */
 export async function removeService(docker: Docker, serviceId: string): Promise<void> {
   try {
     await docker.getService(serviceId).remove();
@@ -36,7 +40,6 @@ export async function removeService(docker: Docker, serviceId: string): Promise<
       all: true,
       filters: { label: [`${SERVICE_ID_LABEL}=${serviceId}`] },
     });
-    if (left.length === 0) return;
     await Promise.all(
       left.map((c) =>
         docker
@@ -48,7 +51,13 @@ export async function removeService(docker: Docker, serviceId: string): Promise<
           }),
       ),
     );
-    if (Date.now() > until) throw new Error(`the containers of service ${serviceId} are still there`);
+    // The task filter takes a service that exists only: every task is read, filtered here.
+    const tasks = (await docker.listTasks().catch((err) => {
+      throw engineError(err);
+    })) as SwarmTask[];
+    if (left.length === 0 && tasks.every((t) => t.ServiceID !== serviceId || taskEnded(t))) return;
+    if (Date.now() > until)
+      throw new Error(`the tasks or containers of service ${serviceId} are still there`);
     await sleep(100);
   }
 }
@@ -85,6 +94,17 @@ export function serviceLogEndpoint(
       return Buffer.concat(parts);
     },
   };
+}
+
+/** Whether a task's container still runs (gone counts as ended). */
+export async function containerRuns(docker: Docker, id: string): Promise<boolean> {
+  try {
+    const data = await docker.getContainer(id).inspect();
+    return data.State.Running;
+  } catch (err) {
+    if (engineStatus(err) === 404) return false;
+    throw engineError(err);
+  }
 }
 
 /** Creates a service; with `auth`, Swarm gets the registry account its nodes pull the image with. */
