@@ -89,7 +89,8 @@ describe.each(testDialects())('scheduled work on %s', (dialect) => {
   });
 
   it('takes over a period whose owner died, and records from whom', async () => {
-    const periodMs = 60_000;
+    // An hour: a new period starting during the test is unlikely, and the checks are about this one.
+    const periodMs = 3_600_000;
     const now = Date.now();
     const period = periodStartOf(now, periodMs);
     // A replica claimed the current period and died: its lease runs out 300 ms from now.
@@ -104,17 +105,20 @@ describe.each(testDialects())('scheduled work on %s', (dialect) => {
     ).toBe(true);
     const ran: number[] = [];
     const b = scheduler('b');
-    b.every('dead-owner', periodMs, async () => {
-      ran.push(Date.now());
+    b.every('dead-owner', periodMs, async (run) => {
+      if (run.periodStart === period) ran.push(Date.now());
     });
     b.start();
-    await waitFor(
-      'the take-over',
-      async () => (await recentRuns(t.store.db, 'dead-owner', 1))[0]?.status === 'succeeded',
+    await waitFor('the take-over', async () =>
+      (await recentRuns(t.store.db, 'dead-owner', 5)).some(
+        (r) => r.periodStart === period && r.status === 'succeeded',
+      ),
     );
     expect(ran).toHaveLength(1);
     expect(ran[0]!).toBeGreaterThanOrEqual(now + 300);
-    expect((await recentRuns(t.store.db, 'dead-owner', 10))[0]).toMatchObject({
+    expect(
+      (await recentRuns(t.store.db, 'dead-owner', 10)).find((r) => r.periodStart === period),
+    ).toMatchObject({
       periodStart: period,
       owner: 'b',
       status: 'succeeded',
