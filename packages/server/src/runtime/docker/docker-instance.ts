@@ -2,6 +2,7 @@
 // survives a berthd restart).
 import type Docker from 'dockerode';
 import type { InstanceExit, InstanceInfo, InstanceSpec, InstanceState } from '../driver.ts';
+import { containerInstanceInfo } from '../instance-info.ts';
 import { type CrashHistory, NO_CRASHES } from '../restart-policy.ts';
 
 export interface DockerInstance {
@@ -26,21 +27,7 @@ export function newDockerInstance(spec: InstanceSpec, container: Docker.Containe
 }
 
 export function dockerInstanceInfo(i: DockerInstance): InstanceInfo {
-  return {
-    id: i.spec.id,
-    app: i.spec.app,
-    env: i.spec.env,
-    release: i.spec.release,
-    processType: i.spec.processType,
-    index: i.spec.index,
-    state: i.state,
-    ...(i.address ? { address: { ...i.address } } : {}),
-    ...(i.port !== undefined ? { port: i.port } : {}),
-    ...(i.pid !== undefined ? { pid: i.pid } : {}),
-    ...(i.startedAt !== undefined ? { startedAt: i.startedAt } : {}),
-    restarts: i.restarts,
-    ...(i.lastExit ? { lastExit: { ...i.lastExit } } : {}),
-  };
+  return containerInstanceInfo(i);
 }
 
 /** Reads pid, start time and the published loopback port from `docker inspect`. */

@@ -4,6 +4,7 @@
 // contract (task-states.ts has the mapping). Pure: `followTasks` takes the tasks and the time and
 // returns the events to emit, so every transition is tested without a swarm.
 import type { InstanceExit, InstanceInfo, InstanceSpec, InstanceState, RuntimeEvent } from '../driver.ts';
+import { containerInstanceInfo } from '../instance-info.ts';
 import type { RestartPolicy } from '../restart-policy.ts';
 import { byCreation, publishedPort, type SwarmTask, taskPhase } from './task-states.ts';
 
@@ -33,20 +34,7 @@ export function newSwarmInstance(spec: InstanceSpec, serviceId: string): SwarmIn
 }
 
 export function swarmInstanceInfo(i: SwarmInstance): InstanceInfo {
-  return {
-    id: i.spec.id,
-    app: i.spec.app,
-    env: i.spec.env,
-    release: i.spec.release,
-    processType: i.spec.processType,
-    index: i.spec.index,
-    state: i.state,
-    ...(i.address ? { address: { ...i.address } } : {}),
-    ...(i.port !== undefined ? { port: i.port } : {}),
-    ...(i.startedAt !== undefined ? { startedAt: i.startedAt } : {}),
-    restarts: i.restarts,
-    ...(i.lastExit ? { lastExit: { ...i.lastExit } } : {}),
-  };
+  return containerInstanceInfo(i);
 }
 
 export interface FollowContext {
