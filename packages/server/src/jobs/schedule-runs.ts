@@ -142,15 +142,7 @@ export async function extendLease(
   run: ClaimedRun,
   o: { replica: string; leaseMs: number; now: number },
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('schedule_runs')
-    .set({ lease_expires_at: o.now + o.leaseMs })
-    .where('schedule', '=', run.schedule)
-    .where('period_start', '=', run.periodStart)
-    .where('owner', '=', o.replica)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return updateOwnedRun(db, run, o.replica, { lease_expires_at: o.now + o.leaseMs });
 }
 
 /** Records how the owner's run ended; false when the period was taken over meanwhile. */
@@ -159,16 +151,26 @@ export async function finishRun(
   run: ClaimedRun,
   o: { replica: string; now: number; error: string | null },
 ): Promise<boolean> {
+  return updateOwnedRun(db, run, o.replica, {
+    status: o.error === null ? 'succeeded' : 'failed',
+    finished_at: o.now,
+    error: o.error,
+  });
+}
+
+/** Changes a run only while `replica` owns it and it runs; false when it was taken over. */
+async function updateOwnedRun(
+  db: Db,
+  run: ClaimedRun,
+  replica: string,
+  set: { lease_expires_at?: number; status?: string; finished_at?: number; error?: string | null },
+): Promise<boolean> {
   const result = await db
     .updateTable('schedule_runs')
-    .set({
-      status: o.error === null ? 'succeeded' : 'failed',
-      finished_at: o.now,
-      error: o.error,
-    })
+    .set(set)
     .where('schedule', '=', run.schedule)
     .where('period_start', '=', run.periodStart)
-    .where('owner', '=', o.replica)
+    .where('owner', '=', replica)
     .where('status', '=', 'running')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
