@@ -9,13 +9,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
 import { appsRoutes, createApps } from './apps/index.ts';
-import { createBuilders } from './build/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
 import { type Config, childEnvironment } from './config.ts';
 import { createSecretBox, loadSecretKey } from './crypto/secret-box.ts';
 import { createDomainsModule, type DomainsModule } from './domains/index.ts';
 import { clearBuildScratch } from './engine/build-release.ts';
-import { createEngine, type Engine } from './engine/index.ts';
+import { containerBuildPlace, createEngine, type Engine, hostBuildPlace } from './engine/index.ts';
 import { purgeHistory } from './engine/purge-history.ts';
 import { BerthError } from './errors.ts';
 import { accessLogger } from './gateway/access-log.ts';
@@ -427,7 +426,9 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       store,
       queue: jobs,
       driver: runtime,
-      builders: createBuilders({ logger }),
+      buildPlace: docker
+        ? containerBuildPlace({ containers: docker.containers, logger })
+        : hostBuildPlace({ logger, tenants: tenants ?? undefined }),
       gateway: gatewayDriver,
       health,
       // The API's address for the platform route, once it listens (BERTH_SHARED_ORIGIN only).

@@ -1,18 +1,13 @@
 // A `build` deploy's first half: unpack the uploaded package, read its manifest and build it into
 // `{dataDir}/releases/{code}/{env}/v{n}`. The build output goes to the deploy log.
 //
-// Process runtime: the Berth builder's steps run on this host as the environment's build identity
-// (tenants/), and after every step every process of that identity is killed: nothing a build
-// starts outlives its step. When the build is done its output is sealed (build/seal-artifact.ts):
-// root's and read-only, readable by the environment's run identity only (the gateway's, for a
-// static site).
-// Docker runtime (`ctx.containers`):
-//   - a source with a Dockerfile at its root (and no `runtime:` in berth.yaml) is built into the
-//     release image `berth/{code}:{env}-v{n}` through the Engine API; the release directory stays
-//     empty and `build.image` is the tag;
-//   - any other source is built by the Berth builder, each step in a one-off container of the
-//     runtime's stack image as the environment's build uid (build/container/); `build.image` is
-//     that stack image, which the release's instances run. The output is sealed the same way.
+// The Berth builder's steps run where the runtime's build place says (build-places.ts: on this host
+// as the environment's build identity, or in containers of the stack image). When the build is
+// done its output is sealed (build/seal-artifact.ts): root's and read-only, readable by the
+// environment's run identity only (the gateway's, for a static site).
+// Runtimes that build images (`ctx.containers`): a source with a Dockerfile at its root (and no
+// `runtime:` in berth.yaml) is built into the release image `berth-{installation}/{code}:{env}-v{n}`
+// through the Engine API; the release directory stays empty and `build.image` is the tag.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EnvName } from '@berth/sdk';
@@ -21,23 +16,17 @@ import {
   type BuildResult,
   type BuiltImage,
   buildApp,
-  containerTools,
-  createBuilders,
   DEFAULT_BUILD_TIMEOUT_MS,
   detectDockerfileApp,
   processesFromImage,
-  runStep,
-  type StepExecutor,
   sealArtifact,
 } from '../build/index.ts';
 import { BerthError } from '../errors.ts';
 import { releaseImageTag } from '../images/release-names.ts';
-import type { Logger } from '../logger.ts';
 import { DEFAULT_HEALTH, loadManifest } from '../manifest/index.ts';
 import { packageFile } from '../sources/package-source.ts';
 import type { Materialized } from '../sources/source.ts';
-import type { HostIdentity } from '../tenants/index.ts';
-import { type EngineContainers, type EngineContext, stackRuntimeOf } from './engine-deps.ts';
+import type { EngineContainers, EngineContext } from './engine-deps.ts';
 import { DOCKERFILE_RUNTIME, type ReleaseBuild } from './release-build.ts';
 
 /**
@@ -115,32 +104,19 @@ export async function buildRelease(ctx: EngineContext, o: BuildInput): Promise<B
       log: o.log,
       signal: o.signal,
     };
-    let result: BuildResult;
-    let image: string | undefined;
-    if (ctx.containers) {
-      const inContainer = containerBuild(ctx.containers, ctx.logger, o, manifest.runtime, builder);
-      result = await buildApp(inContainer.builders, {
-        ...base,
-        ...(inContainer.user ? { user: inContainer.user } : {}),
-        exec: inContainer.exec,
-      });
-      image = inContainer.image();
-      // Static sites run no instances: the stack image only served the build command, if any.
-      if (result.runtime === 'static') image = undefined;
-      else image ??= await ctx.containers.stackImage(stackRuntimeOf(result.runtime), o.log);
-    } else if (builder) {
-      const reap = () => ctx.tenants!.reap(builder);
-      const exec: StepExecutor = async (step) => {
-        try {
-          await runStep(step);
-        } finally {
-          await reap();
-        }
-      };
-      result = await buildApp(ctx.builders, { ...base, user: { uid: builder.uid, gid: builder.gid }, exec });
-    } else {
-      result = await buildApp(ctx.builders, base);
-    }
+    const placed = ctx.buildPlace.begin({
+      app: o.app,
+      env: o.env as EnvName,
+      runtime: manifest.runtime,
+      identity: builder,
+      log: o.log,
+    });
+    const result: BuildResult = await buildApp(placed.builders, {
+      ...base,
+      ...(placed.user ? { user: placed.user } : {}),
+      ...(placed.exec ? { exec: placed.exec } : {}),
+    });
+    const image = await placed.image(result.runtime);
     const sealed = await seal(ctx, o, outDir, result.runtime);
     const build: ReleaseBuild = {
       runtime: result.runtime,
@@ -188,52 +164,6 @@ export async function makeReleaseParents(dataDir: string, outDir: string, passab
     await fs.promises.chmod(dir, mode);
     if (dir === top || !dir.startsWith(top)) break;
   }
-}
-
-/**
- * The Berth builder with container tools, running each step in a one-off container of the stack
- * image (resolved on the first step, so a static site without a build command needs no image), as
- * the environment's build uid; the container goes with the step, and whatever it started with it.
- * A berthd that is not root has no build identities: its steps run as berthd's own (non-root) uid.
- */
-function containerBuild(
-  containers: EngineContainers,
-  logger: Logger,
-  o: BuildInput,
-  runtime: string,
-  builder: HostIdentity | undefined,
-): {
-  builders: ReturnType<typeof createBuilders>;
-  user: { uid: number; gid: number } | undefined;
-  exec: StepExecutor;
-  image(): string | undefined;
-} {
-  const uid = builder ? builder.uid : (process.getuid?.() ?? 0);
-  const gid = builder ? builder.gid : (process.getgid?.() ?? 0);
-  const tools = containerTools();
-  let image: string | undefined;
-  let executor: StepExecutor | undefined;
-  const exec: StepExecutor = async (step) => {
-    if (!executor) {
-      image = await containers.stackImage(stackRuntimeOf(runtime), o.log);
-      o.log(`-----> Building in ${image} as uid ${uid}`);
-      executor = containers.stepExecutor({
-        image,
-        uid,
-        gid,
-        toolMounts: tools.mounts,
-        toolEnv: tools.env,
-        label: o.app,
-      });
-    }
-    return executor(step);
-  };
-  return {
-    builders: createBuilders({ logger, tools: tools.tools }),
-    user: builder ? { uid, gid } : undefined,
-    exec,
-    image: () => image,
-  };
 }
 
 async function buildFromDockerfile(

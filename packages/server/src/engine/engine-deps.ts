@@ -2,7 +2,7 @@
 import type { NotifyEvent } from '@berth/sdk';
 import type { Kysely, Transaction } from 'kysely';
 import type { AppAccess, AuditRecorder } from '../apps/index.ts';
-import type { Builder, BuiltImage, StepExecutor } from '../build/index.ts';
+import type { BuiltImage, StepExecutor } from '../build/index.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { GatewayDriver, HealthMonitor } from '../gateway/index.ts';
 import type { Every, JobQueue } from '../jobs/index.ts';
@@ -13,6 +13,7 @@ import type { Sources } from '../sources/source.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenants } from '../tenants/index.ts';
+import type { BuildPlace } from './build-places.ts';
 import type { GatewayExtrasSource } from './gateway-extras.ts';
 import type { RouteTables } from './route-tables.ts';
 
@@ -73,7 +74,9 @@ export interface EngineDeps {
    *  absent: the engine's periodic work runs only at start. */
   every?: Every | undefined;
   driver: RuntimeDriver;
-  builders: readonly Builder[];
+  /** Where the Berth builder's steps run (build-places.ts; the composition root picks the one of its
+   *  runtime). */
+  buildPlace: BuildPlace;
   /** The data plane the route tables go to. */
   gateway: GatewayDriver;
   /** The control plane's health checks of app instances (the instance views read it). */

@@ -15,7 +15,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBuilders } from '../../src/build/index.ts';
+import { containerBuildPlace } from '../../src/engine/build-places.ts';
 import { buildRelease, packagePath } from '../../src/engine/build-release.ts';
 import type { EngineContext } from '../../src/engine/engine-deps.ts';
 import { demuxBuffer, imageExists } from '../../src/images/engine.ts';
@@ -76,11 +76,12 @@ if (!dockerEnabled) {
       });
     await stackImage('node');
     await stackImage('python');
+    const containers = createEngineContainers({ docker, installation, stackImage, logger: silentLogger() });
     ctx = {
       settings: { dataDir, maxPackageBytes: 50 * 1024 * 1024, keepReleases: 2, drainMs: 0 },
-      builders: createBuilders({ logger: silentLogger() }),
       logger: silentLogger(),
-      containers: createEngineContainers({ docker, installation, stackImage, logger: silentLogger() }),
+      containers,
+      buildPlace: containerBuildPlace({ containers, logger: silentLogger() }),
       installation,
       tenants,
     } as unknown as EngineContext;

@@ -515,6 +515,8 @@ if (!dockerEnabled) {
       const victimIp = onlyNetwork(victimData).IPAddress;
       query.append('peer', `${victimIp}:8080`);
       query.append('published', String(victim!.address!.port));
+      // Reached only when the victim itself answers (not an egress proxy accepting the connection).
+      query.append('peerAnswer', 'victim');
 
       const res = await fetch(`http://${hostile!.address!.host}:${hostile!.address!.port}/attack?${query}`, {
         signal: AbortSignal.timeout(180_000),

@@ -185,6 +185,8 @@ if (!dockerEnabled) {
       for (const dir of [victimHome, victimDir, made.dataDir]) query.append('write', dir);
       query.append('peer', `${victimIp}:8080`);
       query.append('published', String(victim.address!.port));
+      // Reached only when the victim itself answers (not an egress proxy accepting the connection).
+      query.append('peerAnswer', 'ok ');
       query.append('hostPort', String(loopbackPort));
       const report = await getJson<Record<string, Attempt>>(hostile, `/attack?${query}`);
 
