@@ -1,9 +1,10 @@
 // Runs one build step: spawn with an argv array (no shell) in its own process group, stream its
 // output line by line, and on abort or time-out kill the whole group (TERM, then KILL). A step that
 // fails throws BUILD_FAILED with its exit code and the last lines it printed.
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { BerthError, isBerthError } from '../errors.ts';
+import { spawnGroup } from '../spawn-group.ts';
 import { LineSplitter } from './line-splitter.ts';
 
 export const TAIL_LINES = 20;
@@ -33,13 +34,13 @@ export async function runStep(options: StepOptions): Promise<void> {
     log(line);
   };
 
-  const child = spawn(argv[0]!, argv.slice(1), {
+  const child = spawnGroup({
+    argv,
     cwd: options.cwd,
     env: options.env,
-    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
-  });
+    user: options.user,
+  }) as ChildProcessByStdio<null, Readable, Readable>;
   const out = new LineSplitter(onLine);
   const err = new LineSplitter(onLine);
   child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

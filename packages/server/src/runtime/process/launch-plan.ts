@@ -2,8 +2,9 @@
 // (with the limits this runtime can apply), its environment (instance-env.ts) and who runs it (the
 // spec's user with its home, or berthd's user with a home in the data dir); and spawning it in a
 // process group of its own.
-import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { BerthError } from '../../errors.ts';
+import { spawnGroup } from '../../spawn-group.ts';
 import type { InstanceLimits, InstanceSpec, InstanceUser } from '../driver.ts';
 import { prepareAppDirs } from './app-dirs.ts';
 import { instanceEnv } from './instance-env.ts';
@@ -35,13 +36,7 @@ export function launchPlan(
 
 /** Spawns the plan in `cwd` as the leader of a new process group (and session). */
 export function spawnPlan(plan: LaunchPlan, cwd: string, stdio: StdioOptions): ChildProcess {
-  return spawn(plan.argv[0]!, plan.argv.slice(1), {
-    cwd,
-    env: plan.env,
-    detached: true,
-    stdio,
-    ...(plan.owner ? { uid: plan.owner.uid, gid: plan.owner.gid } : {}),
-  });
+  return spawnGroup({ argv: plan.argv, cwd, env: plan.env, stdio, user: plan.owner });
 }
 
 /** Resolves once `child` runs; RUNTIME_START_FAILED when it could not be spawned (no such program). */
