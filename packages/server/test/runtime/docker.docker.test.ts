@@ -32,6 +32,7 @@ import {
   removeAppNetworks,
   TEST_NODE,
 } from './docker-fixtures.ts';
+import { testAppSpec } from './driver-fixtures.ts';
 import { provisionIdentities, type TestIdentities } from './identities.ts';
 import { PROBE_APP, writeTestApp } from './test-apps.ts';
 
@@ -97,21 +98,15 @@ if (!dockerEnabled) {
       const artifactOf = (app: string) => path.join(main.dataDir, 'artifacts', app);
       const spec = (app: string, mode: string, over: Partial<InstanceSpec> = {}): InstanceSpec => {
         n += 1;
-        const user = identities.user(app);
-        return {
-          id: `${app}-prod-v1-web-${n}`,
+        return testAppSpec({
           app,
-          env: 'prod',
-          release: 1,
-          processType: 'web',
-          index: n,
+          n,
+          mode,
+          node: TEST_NODE,
           artifactDir: artifactOf(app),
-          command: [TEST_NODE, 'app.cjs', mode],
-          vars: {},
-          listen: true,
-          ...(user ? { user } : {}),
-          ...over,
-        };
+          user: identities.user(app),
+          over,
+        });
       };
       const inspect = async (info: InstanceInfo) => (await instanceContainer(docker, info)).inspect();
 

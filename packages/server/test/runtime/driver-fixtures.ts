@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RuntimeDriver } from '../../src/runtime/index.ts';
+import type { InstanceSpec, InstanceUser, RuntimeDriver } from '../../src/runtime/index.ts';
 import { type ContractDriver, removeTree } from './contract.ts';
 
 /** A fresh data dir under the system temp dir, or `reuse.dataDir` (a second driver on the same one). */
@@ -36,5 +36,34 @@ export function ownedDriver(
       await afterClose?.();
       removeTree(dataDir);
     },
+  };
+}
+
+/**
+ * The spec of the runtime tests' app (test-apps.ts) as web instance `n` of `app` in prod, running
+ * `node app.cjs <mode>`; `over` replaces any field.
+ */
+export function testAppSpec(o: {
+  app: string;
+  n: number;
+  mode: string;
+  node: string;
+  artifactDir: string;
+  user: InstanceUser | undefined;
+  over?: Partial<InstanceSpec>;
+}): InstanceSpec {
+  return {
+    id: `${o.app}-prod-v1-web-${o.n}`,
+    app: o.app,
+    env: 'prod',
+    release: 1,
+    processType: 'web',
+    index: o.n,
+    artifactDir: o.artifactDir,
+    command: [o.node, 'app.cjs', o.mode],
+    vars: {},
+    listen: true,
+    ...(o.user ? { user: o.user } : {}),
+    ...o.over,
   };
 }

@@ -25,7 +25,7 @@ import {
   waitForHttp,
   waitForLog,
 } from './contract.ts';
-import { driverDataDir, ownedDriver } from './driver-fixtures.ts';
+import { driverDataDir, ownedDriver, testAppSpec } from './driver-fixtures.ts';
 import { provisionIdentities, type TestIdentities } from './identities.ts';
 import { writeTestApp } from './test-apps.ts';
 
@@ -83,21 +83,7 @@ describe('process driver', () => {
       writeTestApp(artifactDir);
       await ids.seal(app, artifactDir);
     }
-    const user = ids.user(app);
-    return {
-      id: `${app}-prod-v1-web-${n}`,
-      app,
-      env: 'prod',
-      release: 1,
-      processType: 'web',
-      index: n,
-      artifactDir,
-      command: [process.execPath, 'app.cjs', mode],
-      vars: {},
-      listen: true,
-      ...(user ? { user } : {}),
-      ...over,
-    };
+    return testAppSpec({ app, n, mode, node: process.execPath, artifactDir, user: ids.user(app), over });
   }
 
   it.runIf(isRoot)(

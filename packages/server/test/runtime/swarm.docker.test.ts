@@ -14,6 +14,7 @@ import type { InstanceInfo, InstanceSpec, RunSpec, RuntimeDriver } from '../../s
 import { ephemeralPortRange, firewallRules } from '../../src/runtime/swarm/published-ports-firewall.ts';
 import { type ContractDriver, removeTree, runtimeContract, waitForHttp } from './contract.ts';
 import { buildTestImage, instanceContainer, TEST_NODE } from './docker-fixtures.ts';
+import { testAppSpec } from './driver-fixtures.ts';
 import { provisionIdentities, type TestIdentities } from './identities.ts';
 import {
   appImages,
@@ -66,22 +67,15 @@ if (skipReason) {
       let n = 0;
       const spec = (app: string, mode: string, over: Partial<InstanceSpec> = {}): InstanceSpec => {
         n += 1;
-        const user = identities.user(app);
-        return {
-          id: `${app}-prod-v1-web-${n}`,
+        return testAppSpec({
           app,
-          env: 'prod',
-          release: 1,
-          processType: 'web',
-          index: n,
+          n,
+          mode,
+          node: TEST_NODE,
           artifactDir: path.join(main.dataDir, 'artifacts', app),
-          command: [TEST_NODE, 'app.cjs', mode],
-          vars: {},
-          listen: true,
-          image: image[app]!,
-          ...(user ? { user } : {}),
-          ...over,
-        };
+          user: identities.user(app),
+          over: { image: image[app]!, ...over },
+        });
       };
       const serviceOf = async (info: InstanceInfo) => {
         const [service] = (await docker.listServices({
