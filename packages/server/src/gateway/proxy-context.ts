@@ -244,28 +244,37 @@ function hostSettingsIndex(list: readonly HostSettings[]): HostSettingsIndex {
 
 /**
  * The next upstream of an app among the primaries that are up, else among the backups that are up
- * (`exclude` is the upstream that just failed; null: none is up): the one with the fewest requests
+ * (`exclude` is the upstream that just failed, `excludeAlso` the others a retried request failed on;
+ * null: none is up): the one with the fewest requests
  * in flight for its weight, ties (the usual case at low load) broken by smooth weighted round robin,
  * so that shares follow the weights and a busy instance gets no more until it catches up.
  */
-export function pickUpstream(state: RouteState, exclude: Upstream | null): Upstream | null {
-  return pickFrom(state.primaries, exclude) ?? pickFrom(state.backups, exclude);
+export function pickUpstream(
+  state: RouteState,
+  exclude: Upstream | null,
+  excludeAlso?: readonly Upstream[],
+): Upstream | null {
+  return pickFrom(state.primaries, exclude, excludeAlso) ?? pickFrom(state.backups, exclude, excludeAlso);
 }
 
-function pickFrom(group: Balanced, exclude: Upstream | null): Upstream | null {
+function pickFrom(
+  group: Balanced,
+  exclude: Upstream | null,
+  also: readonly Upstream[] | undefined,
+): Upstream | null {
   const list = group.upstreams;
   const n = list.length;
   if (n === 0) return null;
   if (n === 1) {
     const only = list[0]!;
-    return only.up && only !== exclude ? only : null;
+    return only.up && only !== exclude && (also === undefined || !also.includes(only)) ? only : null;
   }
   const { weights, current } = group;
   // The lowest load (requests in flight per unit of weight) among the servers that are up…
   let least = -1;
   for (let i = 0; i < n; i++) {
     const upstream = list[i]!;
-    if (!upstream.up || upstream === exclude) continue;
+    if (!upstream.up || upstream === exclude || (also !== undefined && also.includes(upstream))) continue;
     // inFlight / weight, compared without dividing.
     if (least === -1 || upstream.inFlight * weights[least]! < list[least]!.inFlight * weights[i]!) least = i;
   }
@@ -278,7 +287,7 @@ function pickFrom(group: Balanced, exclude: Upstream | null): Upstream | null {
   let best = -1;
   for (let i = 0; i < n; i++) {
     const upstream = list[i]!;
-    if (!upstream.up || upstream === exclude) continue;
+    if (!upstream.up || upstream === exclude || (also !== undefined && also.includes(upstream))) continue;
     const weight = weights[i]!;
     if (upstream.inFlight * leastWeight !== leastLoad * weight) continue;
     current[i]! += weight;

@@ -48,6 +48,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private abortUpstream: ((err?: Error) => void) | null = null;
   private resumeUpstream: (() => void) | null = null;
   private attempts = 0;
+  /** Upstreams that failed this request before it was sent elsewhere (retries only). */
+  private failed: Upstream[] | null = null;
   private status = 0;
   private bytes = 0;
   private headersSent = false;
@@ -89,7 +91,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     res.on('close', onResponseClose);
   }
 
-  /** Sends the request to `upstream` (first attempt or the one retry). */
+  /** Sends the request to `upstream` (first attempt or a retry). */
   send(upstream: Upstream): void {
     this.attempts++;
     this.upstream = upstream;
@@ -152,12 +154,17 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     if (
       this.retryable &&
-      this.attempts === 1 &&
+      upstream !== null &&
       (kind === 'refused' || kind === 'connect-timeout' || kind === 'reset' || kind === 'closed')
     ) {
-      // Retry on the current table's version of the route: it may have been swapped meanwhile.
+      // Retry on the current table's version of the route (it may have been swapped meanwhile), on
+      // an instance this request has not failed on yet: each instance once at most, as nginx tries
+      // every server of an upstream. (Several may be going at once: a drained node's.)
+      const failed = this.failed ?? [];
+      failed.push(upstream);
+      this.failed = failed;
       const state = this.ctx.snapshot.balancers.get(this.state.balancerKey);
-      const next = state === undefined ? null : pickUpstream(state, upstream);
+      const next = state === undefined ? null : pickUpstream(state, upstream, failed);
       if (next !== null) {
         this.send(next);
         return;

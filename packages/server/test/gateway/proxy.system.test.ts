@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestDoneInfo } from '../../src/gateway/index.ts';
@@ -261,6 +262,26 @@ describe('gateway proxy', () => {
     expect(after.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(after.map((r) => r.headers['x-upstream'])).toEqual(['alive', 'alive', 'alive', 'alive']);
     expect(g.gateway.upstreams.get('victim')?.up).toBe(false);
+  });
+
+  it('retries a GET on each other instance once: two dropping at once (a drained node) lose nothing', async () => {
+    const drop = (req: IncomingMessage) => req.socket.destroy();
+    const a = await upstream('a', drop);
+    const b = await upstream('b', drop);
+    const c = await upstream('c');
+    const g = await gateway();
+    g.gateway.applyTable(tableOf({ routes: [route('shop', 'prod', [a, b, c])] }));
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await send(g.port, '/o/shop/'));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(new Set(answers.map((r) => r.headers['x-upstream']))).toEqual(new Set(['c']));
+    // No request went to a failing instance twice.
+    for (const failing of [a, b]) expect(failing.seen.length).toBeLessThanOrEqual(6);
+    // A POST is still never retried.
+    const posts = [];
+    for (let i = 0; i < 3; i++)
+      posts.push((await send(g.port, '/o/shop/', { method: 'POST', body: 'x' })).status);
+    expect(posts).toContain(502);
   });
 
   it('does not retry a POST: a refused connection answers 502 and marks the instance down', async () => {
