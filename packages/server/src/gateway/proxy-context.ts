@@ -267,14 +267,14 @@ function pickFrom(
   if (n === 0) return null;
   if (n === 1) {
     const only = list[0]!;
-    return only.up && only !== exclude && (also === undefined || !also.includes(only)) ? only : null;
+    return only.up && only !== exclude && !also?.includes(only) ? only : null;
   }
   const { weights, current } = group;
   // The lowest load (requests in flight per unit of weight) among the servers that are up…
   let least = -1;
   for (let i = 0; i < n; i++) {
     const upstream = list[i]!;
-    if (!upstream.up || upstream === exclude || (also !== undefined && also.includes(upstream))) continue;
+    if (!upstream.up || upstream === exclude || also?.includes(upstream)) continue;
     // inFlight / weight, compared without dividing.
     if (least === -1 || upstream.inFlight * weights[least]! < list[least]!.inFlight * weights[i]!) least = i;
   }
@@ -287,7 +287,7 @@ function pickFrom(
   let best = -1;
   for (let i = 0; i < n; i++) {
     const upstream = list[i]!;
-    if (!upstream.up || upstream === exclude || (also !== undefined && also.includes(upstream))) continue;
+    if (!upstream.up || upstream === exclude || also?.includes(upstream)) continue;
     const weight = weights[i]!;
     if (upstream.inFlight * leastWeight !== leastLoad * weight) continue;
     current[i]! += weight;

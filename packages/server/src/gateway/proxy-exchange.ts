@@ -47,7 +47,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private lastUpstream: Upstream | null = null;
   private abortUpstream: ((err?: Error) => void) | null = null;
   private resumeUpstream: (() => void) | null = null;
-  private attempts = 0;
   /** Upstreams that failed this request before it was sent elsewhere (retries only). */
   private failed: Upstream[] | null = null;
   private status = 0;
@@ -93,7 +92,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   /** Sends the request to `upstream` (first attempt or a retry). */
   send(upstream: Upstream): void {
-    this.attempts++;
     this.upstream = upstream;
     this.abortUpstream = null;
     upstream.inFlight++;
