@@ -41,7 +41,7 @@ import {
 } from './docker-options.ts';
 import { sweepLogArchives } from './log-archive.ts';
 import { containerUser } from './run-as.ts';
-import { createTaskRunner, TASK_LABEL, type TaskRunner } from './run-task.ts';
+import { createTaskRunner, type RunOnce, TASK_LABEL } from './run-task.ts';
 
 /** How often archived logs past their retention are looked for. */
 const SWEEP_EVERY_MS = 60 * 60_000;
@@ -58,7 +58,7 @@ export function createDockerDriver(options: DockerDriverOptions): RuntimeDriver 
 function createRawDockerDriver(
   options: ResolvedDockerOptions,
   logger: Logger,
-  { networks, runTask }: { networks: AppNetworks; runTask: TaskRunner },
+  { networks, runTask }: { networks: AppNetworks; runTask: RunOnce },
 ): RuntimeDriver {
   const { docker } = options;
   const table = new Map<string, DockerInstance>();

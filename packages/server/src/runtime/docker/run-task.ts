@@ -13,7 +13,7 @@ import type Docker from 'dockerode';
 import { BerthError, isBerthError } from '../../errors.ts';
 import { engineError, engineStatus } from '../../images/engine.ts';
 import type { Logger } from '../../logger.ts';
-import type { RunExit, RunIO, RunSpec } from '../driver.ts';
+import type { RunExit, RunIO, RunSpec, TaskRunner } from '../driver.ts';
 import { runAsInstanceSpec } from '../instance-spec.ts';
 import { deliverOutput } from '../run-output.ts';
 import type { AppNetworks } from './app-networks.ts';
@@ -23,12 +23,13 @@ import { containerUser } from './run-as.ts';
 
 export const TASK_LABEL = 'berth.task';
 
-export type TaskRunner = (spec: RunSpec, io: RunIO) => Promise<RunExit>;
+/** The driver's `runOnce` (the TaskRunner seam of driver.ts). */
+export type RunOnce = TaskRunner['runOnce'];
 
 export function createTaskRunner(
   options: ResolvedDockerOptions,
   parts: { networks: AppNetworks; logger: Logger },
-): TaskRunner {
+): RunOnce {
   const { docker } = options;
   return async (spec, io) => {
     io.signal.throwIfAborted();
