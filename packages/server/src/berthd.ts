@@ -421,6 +421,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     });
     engine = createEngine({
       every: periodic.every,
+      replica,
       sources: sourcesModule.sources,
       pinnedManifest: (code) => sourcesModule.pinnedManifest(code),
       store,
@@ -698,7 +699,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           await started.workers.stop();
           await started.scheduler.stop();
           domainsModule.stop();
-          started.engine.close();
+          await started.engine.close();
           await health.stop();
           // Detach only: the apps keep running and the next berthd adopts them.
           await started.runtime.close();
@@ -715,7 +716,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await gateway?.close({ keepServing: true }).catch(() => {});
     await http?.close().catch(() => {});
     await git?.close().catch(() => {});
-    engine?.close();
+    await engine?.close().catch(() => {});
     await health.stop();
     await runtime?.close().catch(() => {});
     await store.close().catch(() => {});

@@ -73,6 +73,9 @@ export interface EngineDeps {
   /** Registers periodic work that one berthd replica runs per period (the jobs module's scheduler);
    *  absent: the engine's periodic work runs only at start. */
   every?: Every | undefined;
+  /** This berthd among the replicas on the store (jobs/replica-id.ts): route tables follow the
+   *  other replicas' changes and wait for them (route-peers.ts). Absent: this one is alone. */
+  replica?: string | undefined;
   driver: RuntimeDriver;
   /** Where the Berth builder's steps run (build-places.ts; the composition root picks the one of its
    *  runtime). */

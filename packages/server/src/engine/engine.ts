@@ -10,6 +10,7 @@ import { createEngineService, type EngineService } from './engine-service.ts';
 import { currentVersions } from './engine-store.ts';
 import { reconcile } from './reconciler.ts';
 import { createDeployRequests, type DeployRequests } from './request-service.ts';
+import { createRoutePeers } from './route-peers.ts';
 import { createRouteTables, type RouteTables } from './route-tables.ts';
 import { settleOrphanBuilds } from './source-build.ts';
 
@@ -26,8 +27,8 @@ export interface Engine {
   /** The current release of every environment of these apps that has one (one query; for the app
    *  list's environment summaries). */
   currentReleases(codes: readonly string[]): Promise<Array<{ app: string; env: string; version: number }>>;
-  /** Stops listening to runtime events. */
-  close(): void;
+  /** Stops listening to runtime events and to the other replicas. */
+  close(): Promise<void>;
 }
 
 export function createEngine(deps: EngineDeps): Engine {
@@ -42,6 +43,10 @@ export function createEngine(deps: EngineDeps): Engine {
     appCodes: deps.appCodes,
     platform: deps.platformAddress,
     extras: deps.gatewayExtras,
+    peers:
+      deps.replica === undefined
+        ? undefined
+        : createRoutePeers({ db: deps.store.db, replica: deps.replica, logger }),
   });
   const ctx: EngineContext = { ...deps, logger, routes: tables };
   const service = createEngineService(ctx);
@@ -70,7 +75,7 @@ export function createEngine(deps: EngineDeps): Engine {
     if (pending) return;
     pending = setTimeout(() => {
       pending = undefined;
-      tables.refresh().catch(() => {});
+      tables.refresh('here').catch(() => {});
     }, 100);
   };
   deps.driver.on('restart', onRuntimeChange);
@@ -108,9 +113,9 @@ export function createEngine(deps: EngineDeps): Engine {
       await startDueRequests();
       schedule();
     },
-    close() {
+    async close() {
       clearTimeout(pending);
-      tables.close();
+      await tables.close();
       deps.driver.off('restart', onRuntimeChange);
       deps.driver.off('crashloop', onRuntimeChange);
       deps.driver.off('crashloop', onCrashLoop);

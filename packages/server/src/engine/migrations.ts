@@ -234,4 +234,28 @@ export const engineMigrations: MigrationSet = {
       await db.schema.alterTable('deploys').addColumn('trigger_ref', 'varchar(300)').execute();
     },
   },
+  '2026121205_engine_route_generations': {
+    // Route tables across replicas (route-peers.ts): the store's route generation, and the one each
+    // replica serves with its heartbeat.
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+      await db.schema
+        .createTable('route_generation')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('generation', types.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('route_replicas')
+        .addColumn('replica', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('generation', types.bigint, (c) => c.notNull())
+        .addColumn('seen_at', types.bigint, (c) => c.notNull())
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('route_replicas').ifExists().execute();
+      await db.schema.dropTable('route_generation').ifExists().execute();
+    },
+  },
 };

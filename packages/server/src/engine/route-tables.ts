@@ -6,6 +6,10 @@
 // GATEWAY_NO_UPSTREAM (503) for it, and GATEWAY_NO_ROUTE (404) only where no app exists.
 // Refreshes run one after another, so tables are applied in the order their inputs were read; a
 // health change refreshes too (debounced: a burst of changes makes one table).
+//
+// With several berthd replicas on one store (route-peers.ts), a change refreshed `everywhere` raises
+// the store's route generation and resolves only once every live replica serves it; the others
+// catch up by themselves. What a replica observes on its own (health, a restart) refreshes `here`.
 import path from 'node:path';
 import { ENV_NAMES } from '@berth/sdk';
 import {
@@ -21,11 +25,19 @@ import type { Store } from '../store/store.ts';
 import type { GatewayExtrasSource } from './gateway-extras.ts';
 import { buildGatewayTable, type EnvServing } from './gateway-table.ts';
 import { parseReleaseBuild } from './release-build.ts';
+import type { RoutePeers } from './route-peers.ts';
+
+/**
+ * `everywhere`: after a change in the store that moves traffic; resolves once this replica's gateway
+ * serves the new table and every other live replica's too. `here`: after something only this
+ * replica observed (health, an instance restart); resolves once this replica's gateway serves it.
+ */
+export type RefreshScope = 'everywhere' | 'here';
 
 export interface RouteTables {
-  /** Recomputes the table and applies it; resolves once the driver serves it everywhere. Before
-   *  `start` it only computes (the driver gets it then). */
-  refresh(): Promise<void>;
+  /** Recomputes the table and applies it; resolves once the driver serves it everywhere (every
+   *  worker, and with `everywhere` every replica). Before `start` it only computes. */
+  refresh(scope?: RefreshScope): Promise<void>;
   /** Starts the driver with a freshly computed table. */
   start(): Promise<GatewayListeners>;
   /** The last table computed and its sequence (null before the first). */
@@ -33,8 +45,8 @@ export interface RouteTables {
   /** The last table the gateway refused or did not confirm, until one is applied again (a failed
    *  refresh after a domains change is otherwise only in the log). */
   lastFailure(): RouteTableFailure | null;
-  /** Stops listening to health changes. */
-  close(): void;
+  /** Stops listening to health changes and to the other replicas. */
+  close(): Promise<void>;
 }
 
 export interface RouteTableFailure {
@@ -64,6 +76,8 @@ export interface RouteTablesDeps {
   firstSeq?: number;
   /** Debounce of health-change refreshes (100 ms). */
   healthDebounceMs?: number;
+  /** The other berthd replicas on the store (absent: this one is alone). */
+  peers?: RoutePeers | undefined;
 }
 
 export function createRouteTables(deps: RouteTablesDeps): RouteTables {
@@ -92,6 +106,8 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
       ])
       .where('env_states.status', '=', 'running')
       .execute();
+    // Cluster runtimes: instances other replicas started (or stopped) since the driver last looked.
+    await deps.driver.sync?.();
     const running = new Map((await deps.driver.list()).map((i) => [i.id, i]));
     const list: EnvServing[] = [];
     const served = new Set<string>();
@@ -171,43 +187,63 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
     if (pending !== undefined) return;
     pending = setTimeout(() => {
       pending = undefined;
-      tables.refresh().catch(() => {
+      tables.refresh('here').catch(() => {
         // Logged by `queue`.
       });
     }, deps.healthDebounceMs ?? 100);
     pending.unref();
   });
 
+  const peers = deps.peers;
+  /** Computes and applies one table; resolves with the route generation it includes. */
+  function applyNext(scope: RefreshScope): Promise<number> {
+    return queue(async () => {
+      let generation = -1;
+      if (peers) generation = scope === 'everywhere' ? await peers.bump() : await peers.current();
+      const { table, seq: version } = await compute();
+      if (!started) return generation;
+      // With gateway workers this resolves once every worker serves the new table.
+      try {
+        await deps.gateway.apply(table, version);
+      } catch (err) {
+        failure = { at: Date.now(), seq: version, message: failureMessage(err) };
+        throw err;
+      }
+      failure = null;
+      deps.health?.sync(table);
+      await peers?.served(generation);
+      return generation;
+    });
+  }
+
   const tables: RouteTables = {
-    refresh() {
-      return queue(async () => {
-        const { table, seq: version } = await compute();
-        if (!started) return;
-        // With gateway workers this resolves once every worker serves the new table.
-        try {
-          await deps.gateway.apply(table, version);
-        } catch (err) {
-          failure = { at: Date.now(), seq: version, message: failureMessage(err) };
-          throw err;
-        }
-        failure = null;
-        deps.health?.sync(table);
-      });
+    async refresh(scope = 'everywhere') {
+      const generation = await applyNext(scope);
+      // Outside the queue: two replicas each waiting for the other must still catch up.
+      if (peers && started && scope === 'everywhere') await peers.settled(generation);
     },
     start() {
       return queue(async () => {
+        const generation = await peers?.current();
         const { table, seq: version } = await compute();
         const listeners = await deps.gateway.start(table, version);
         started = true;
         deps.health?.sync(table);
+        if (peers && generation !== undefined) {
+          await peers.served(generation);
+          peers.follow(async () => {
+            await applyNext('here');
+          });
+        }
         return listeners;
       });
     },
     current: () => last,
     lastFailure: () => failure,
-    close() {
+    async close() {
       clearTimeout(pending);
       unsubscribe?.();
+      await peers?.close();
     },
   };
   return tables;

@@ -141,6 +141,20 @@ export interface IdempotencyKeysTable {
   created_at: number;
 }
 
+/** The route generation (one row, id 1): raised by every change that moves traffic (route-peers.ts). */
+export interface RouteGenerationTable {
+  id: number;
+  generation: number;
+}
+
+/** The route generation each berthd replica serves, and when it last said so (its heartbeat). */
+export interface RouteReplicasTable {
+  replica: string;
+  generation: number;
+  /** Epoch ms, the replica's clock. */
+  seen_at: number;
+}
+
 export interface EngineTables {
   builds: BuildsTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -148,6 +162,8 @@ export interface EngineTables {
   deploys: DeploysTable;
   env_states: EnvStatesTable;
   instance_history: InstanceHistoryTable;
+  route_generation: RouteGenerationTable;
+  route_replicas: RouteReplicasTable;
 }
 
 export type ReleaseRow = Selectable<ReleasesTable>;

@@ -249,6 +249,12 @@ export interface RuntimeDriver extends TaskRunner {
    * single-host runtimes, whose one node is the host (runtime/host-node.ts).
    */
   nodes?(): Promise<RuntimeNode[]>;
+  /**
+   * Cluster runtimes, where other berthd replicas start and stop instances too: adopts this
+   * installation's instances started elsewhere and forgets those removed elsewhere, so that `list()`
+   * afterwards shows the cluster's instances. Absent on single-host runtimes.
+   */
+  sync?(): Promise<void>;
   /** Detach: stop supervising but leave instances running (berthd shutdown / crash semantics). */
   close(): Promise<void>;
   /** `exit` on every exit of an instance's process, `restart` after a restart, `crashloop` once. */
