@@ -17,6 +17,8 @@ const FIXTURE = '../../engine/fixtures/berthd.ts';
 export interface Killable {
   p: Fixture;
   url: string;
+  /** Where its gateway serves the apps. */
+  appsUrl: string;
   // biome-ignore lint/suspicious/noExplicitAny: wire JSON
   api(method: string, p: string, body?: unknown): Promise<any>;
   // biome-ignore lint/suspicious/noExplicitAny: wire JSON
@@ -77,7 +79,7 @@ export async function startKillable(
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  return { p, url: url!, api, upload, waitFor, get, serves };
+  return { p, url: url!, appsUrl: appsUrl!, api, upload, waitFor, get, serves };
 }
 
 /** SIGKILLs every berthd of `running` that has not exited yet (a test's clean-up). */
