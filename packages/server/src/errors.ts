@@ -301,6 +301,12 @@ export const ERRORS = {
     message: "The release's artifact was pruned (only the last BERTH_KEEP_RELEASES are kept)",
     async: true,
   },
+  RELEASE_ARTIFACT_MISSING: {
+    status: 409,
+    message:
+      "The release's artifact is not on this berthd replica and no image of it was published; deploy its source again",
+    async: true,
+  },
   PROCESS_TYPE_UNKNOWN: { status: 400, message: 'The current release has no such process type', async: true },
   INSTANCE_CRASHED: {
     status: 422,

@@ -129,6 +129,8 @@ const en = {
   RELEASE_NOT_FOUND: 'No such release in this environment',
   NO_CURRENT_RELEASE: 'The environment has no current release yet; deploy a package first',
   RELEASE_PRUNED: "The release's package was pruned (only the last BERTH_KEEP_RELEASES are kept)",
+  RELEASE_ARTIFACT_MISSING:
+    "The release's artifact is on another berthd replica and no image of it was published; deploy its source again",
   PROCESS_TYPE_UNKNOWN: 'The current release has no such process type',
   INSTANCE_CRASHED:
     'A new instance exited or crashed before it was healthy; its last lines are in the deploy log',
@@ -262,6 +264,7 @@ const zhCN = {
   RELEASE_NOT_FOUND: '此环境中没有该发布',
   NO_CURRENT_RELEASE: '此环境还没有当前发布；请先部署一个部署包',
   RELEASE_PRUNED: '该发布的部署包已被清理（只保留最近 BERTH_KEEP_RELEASES 个）',
+  RELEASE_ARTIFACT_MISSING: '该发布的构建产物在另一个 berthd 副本上，且尚未发布其镜像；请重新部署其源码',
   PROCESS_TYPE_UNKNOWN: '当前发布中没有此进程类型',
   INSTANCE_CRASHED: '新实例在变为健康之前退出或崩溃；部署日志中有它最后的输出',
   INSTANCE_LIMIT_EXCEEDED: '实例数超过了该应用的上限；管理员可以调高上限',

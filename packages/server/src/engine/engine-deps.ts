@@ -151,8 +151,12 @@ export interface EngineContainers {
    * one: `ref` itself, for a single-node cluster).
    */
   publish(ref: string): Promise<string>;
-  /** Removes a release image unless a container was made from it. */
-  removeReleaseImage(ref: string): Promise<ReleaseImageRemoval>;
+  /**
+   * Removes a release image (a tag, or a reference by digest) unless a container was made from it,
+   * with its copies in the registry but those named in `keep` (references by digest other releases
+   * still run).
+   */
+  removeReleaseImage(ref: string, keep?: ReadonlySet<string>): Promise<ReleaseImageRemoval>;
   /** Removes every release image of an app (after its deletion), by reference. */
   removeAppImages(app: string): Promise<Record<string, ReleaseImageRemoval>>;
   /** Removes build containers an earlier berthd left (of one app, or all). */

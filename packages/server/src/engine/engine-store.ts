@@ -109,10 +109,11 @@ export async function findRelease(db: Db, app: string, env: string, version: num
   return row;
 }
 
-/** Allocates the env's next version with a row in status `building` (hidden from the API). */
+/** Allocates the env's next version with a row in status `building` (hidden from the API), with no
+ *  image yet (release-image.ts records it when the release is first launched). */
 export async function reserveRelease(
   db: Kysely<Database>,
-  fields: Omit<ReleasesTable, 'id' | 'version' | 'status' | 'pruned' | 'created_at'>,
+  fields: Omit<ReleasesTable, 'id' | 'version' | 'status' | 'pruned' | 'created_at' | 'image_ref'>,
 ): Promise<ReleaseRow> {
   for (let attempt = 0; ; attempt++) {
     const top = await db
@@ -127,6 +128,7 @@ export async function reserveRelease(
       version: Number(top?.top ?? 0) + 1,
       status: 'building',
       pruned: 0,
+      image_ref: null,
       created_at: Date.now(),
     };
     try {

@@ -234,6 +234,15 @@ export const engineMigrations: MigrationSet = {
       await db.schema.alterTable('deploys').addColumn('trigger_ref', 'varchar(300)').execute();
     },
   },
+  '2026121204_engine_release_image_ref': {
+    // On runtimes that run releases from images (Swarm), the reference by digest a release's image was
+    // published as, recorded the first time it is: every later launch, on any berthd replica, runs it
+    // as it is instead of baking the artifact tree (which only the replica that built it has) again.
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('releases').addColumn('image_ref', 'text').execute();
+    },
+  },
   '2026121205_engine_route_generations': {
     // Route tables across replicas (route-peers.ts): the store's route generation, and the one each
     // replica serves with its heartbeat.

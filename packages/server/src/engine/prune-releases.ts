@@ -16,7 +16,7 @@ export async function pruneReleases(
   const { db } = ctx.store;
   const rows = await db
     .selectFrom('releases')
-    .select(['id', 'env', 'version', 'status', 'out_dir', 'pruned', 'build'])
+    .select(['id', 'env', 'version', 'status', 'out_dir', 'pruned', 'build', 'image_ref'])
     .where('app_code', '=', app)
     .orderBy('version', 'desc')
     .execute();
@@ -36,24 +36,29 @@ export async function pruneReleases(
     if (row.status !== 'building') perEnv.set(row.env, seen + 1);
   }
   // On runtimes that run releases from images of their own (artifacts: image), each release of an
-  // environment has its baked image `…:{env}-v{n}` too.
+  // environment has its baked image `…:{env}-v{n}` too, and the reference by digest it was published
+  // as (`image_ref`, which several releases of the same content share: release-image.ts).
   const baked = ctx.driver.capabilities.artifacts === 'image';
   const imagesOf = (row: (typeof rows)[number]): string[] => {
     const own = releaseImage(ctx.installation, app, row.build);
     const bakedTag = baked ? bakedImage(ctx.installation, app, row.env, Number(row.version)) : undefined;
-    return [...new Set([own, bakedTag].filter((ref): ref is string => ref !== undefined))];
+    return [...new Set([own, bakedTag, row.image_ref ?? undefined].filter((ref) => ref !== undefined))];
   };
+  const prunable = (row: (typeof rows)[number]): row is typeof row & { out_dir: string } =>
+    row.out_dir !== null && Number(row.pruned) !== 1 && !keepDirs.has(row.out_dir);
+  // Every image of a release that stays (kept, or not prunable at all) stays, whichever other
+  // release names it too.
   const keepImages = new Set<string>();
   for (const row of rows) {
-    if (row.out_dir && keepDirs.has(row.out_dir)) for (const image of imagesOf(row)) keepImages.add(image);
+    if (Number(row.pruned) !== 1 && !prunable(row)) for (const image of imagesOf(row)) keepImages.add(image);
   }
   const pruned: string[] = [];
   const containers = ctx.containers;
   releases: for (const row of rows) {
-    if (!row.out_dir || Number(row.pruned) === 1 || keepDirs.has(row.out_dir)) continue;
+    if (!prunable(row)) continue;
     for (const image of containers ? imagesOf(row) : []) {
       if (keepImages.has(image)) continue;
-      const result = await containers!.removeReleaseImage(image);
+      const result = await containers!.removeReleaseImage(image, keepImages);
       if (result === 'in-use') {
         log(`-----> Kept ${row.env} v${row.version}: a container still uses ${image}`);
         continue releases;
@@ -67,10 +72,22 @@ export async function pruneReleases(
   if (pruned.length) log(`-----> Pruned old artifacts: ${pruned.join(', ')}`);
 }
 
-/** After the app was deleted and its instances stopped: its release images go too. */
+/** After the app was deleted and its instances stopped (before its releases are forgotten): its
+ *  release images go too, the local ones and those its releases recorded (which another replica
+ *  may have published). */
 export async function removeReleaseImages(ctx: EngineContext, app: string): Promise<void> {
   if (!ctx.containers) return;
   const results = await ctx.containers.removeAppImages(app);
+  const recorded = await ctx.store.db
+    .selectFrom('releases')
+    .select('image_ref')
+    .distinct()
+    .where('app_code', '=', app)
+    .where('image_ref', 'is not', null)
+    .execute();
+  for (const { image_ref: ref } of recorded) {
+    if (ref && !(ref in results)) results[ref] = await ctx.containers.removeReleaseImage(ref);
+  }
   const kept = Object.entries(results).filter(([, r]) => r === 'in-use');
   if (kept.length) ctx.logger.warn({ app, images: kept.map(([ref]) => ref) }, 'release images still in use');
 }

@@ -7,11 +7,11 @@ import crypto from 'node:crypto';
 import { type EnvName, envPathPrefix } from '@berth/sdk';
 import { appSecretContext } from '../apps/secret-service.ts';
 import { LineSplitter } from '../build/line-splitter.ts';
-import { releaseImageTag } from '../images/release-names.ts';
 import type { InstanceLimits, InstanceUser, RunExit, RunIO, RunSpec } from '../runtime/index.ts';
 import type { EngineContext } from './engine-deps.ts';
 import { stackRuntimeOf } from './engine-deps.ts';
-import { DOCKERFILE_RUNTIME, type ReleaseBuild, releaseSealContext } from './release-build.ts';
+import { type ReleaseBuild, releaseSealContext } from './release-build.ts';
+import { carriesApp, publishedReleaseImage } from './release-image.ts';
 import type { ReleaseRow } from './tables.ts';
 
 /** BERTH_* variables every instance of a release gets. */
@@ -102,29 +102,17 @@ export async function releaseLaunch(
     ...(pids ? { pids } : {}),
   };
   // Containers run the release's own image, or the stack image of its runtime (built if missing).
-  const containers = ctx.containers;
-  let image =
-    containers && options.needImage
-      ? (build.image ?? (await containers.stackImage(stackRuntimeOf(build.runtime), options.log)))
-      : undefined;
   // Runtimes whose nodes have no artifact directory run an image of the release itself, published
-  // where every node can pull it.
-  if (image && containers && ctx.driver.capabilities.artifacts === 'image') {
-    if (!carriesApp(build)) {
-      const version = Number(release.version);
-      image = await containers.releaseImage({
-        base: image,
-        artifactDir: input.artifactDir,
-        tag: releaseImageTag(ctx.installation, app, env, version),
-        labels: {
-          'berth.owner': ctx.installation,
-          'berth.app': app,
-          'berth.env': env,
-          'berth.release': String(version),
-        },
-      });
-    }
-    image = await containers.publish(image);
+  // where every node can pull it (release-image.ts).
+  const containers = ctx.containers;
+  let image: string | undefined;
+  if (containers && options.needImage) {
+    const base = async () =>
+      build.image ?? (await containers.stackImage(stackRuntimeOf(build.runtime), options.log));
+    image =
+      ctx.driver.capabilities.artifacts === 'image'
+        ? await publishedReleaseImage(ctx, containers, { ...input, base })
+        : await base();
   }
   return {
     app,
@@ -138,11 +126,6 @@ export async function releaseLaunch(
     ...(image ? { image, ...(carriesApp(build) ? { appInImage: true } : {}) } : {}),
     ...(placement.length > 0 ? { placement } : {}),
   };
-}
-
-/** The release's image is the app itself (built from its Dockerfile, or deployed as an image). */
-function carriesApp(build: ReleaseBuild): boolean {
-  return build.runtime === DOCKERFILE_RUNTIME;
 }
 
 /** A unique id for a one-off run of `launch`'s release. */

@@ -292,7 +292,14 @@ export async function releaseOfArtifact(
   const { db } = ctx.store;
   const app = deploy.app_code;
   const env = deploy.env as EnvName;
-  const copy = o.copy && ctx.tenants !== undefined && o.artifact.out_dir !== null;
+  // On runtimes that run releases from images, a tree that is on another berthd replica is not
+  // copied: the release shares its directory's name, and runs the image of the release it was made
+  // from (release-image.ts).
+  const copy =
+    o.copy &&
+    ctx.tenants !== undefined &&
+    o.artifact.out_dir !== null &&
+    (ctx.driver.capabilities.artifacts !== 'image' || fs.existsSync(o.artifact.out_dir));
   const reserved = await reserveRelease(db, {
     app_code: app,
     env,

@@ -30,6 +30,9 @@ export interface ReleasesTable {
   origin: string | null;
   /** The build whose artifact it runs (null for releases older than build records). */
   build_id: string | null;
+  /** Runtimes with `artifacts: image`: the reference by digest its image was published as, set once
+   *  (the only column of a release that changes after it is ready; release-image.ts). */
+  image_ref: string | null;
   created_by: string;
   created_at: number;
 }

@@ -143,7 +143,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'POST /api/v1/apps/:code/envs/:env/restart': { id: 'restartEnv', errors: CURRENT },
   'POST /api/v1/apps/:code/envs/:env/run': {
     id: 'runCommand',
-    errors: [...CURRENT, 'RELEASE_PRUNED', 'RUNS_LIMIT'],
+    errors: [...CURRENT, 'RELEASE_PRUNED', 'RELEASE_ARTIFACT_MISSING', 'RUNS_LIMIT'],
   },
   'PUT /api/v1/apps/:code/envs/:env/formation': {
     id: 'scale',

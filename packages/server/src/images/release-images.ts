@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { create as createTar } from 'tar';
+import { BerthError } from '../errors.ts';
 import { engineError, engineStatus } from './engine.ts';
 import { isReleaseImageOf, releaseImageRepo } from './release-names.ts';
 
@@ -64,7 +65,7 @@ export const BAKED_APP_DIR = '/app';
  * engine unpacks them inside the container's filesystem. Resolves with the image's id.
  */
 export async function bakeReleaseImage(docker: Docker, o: BakeReleaseOptions): Promise<string> {
-  const entries = (await fs.readdir(o.artifactDir)).sort();
+  const entries = (await artifactEntries(o.artifactDir)).sort();
   let container: Docker.Container;
   try {
     container = await docker.createContainer({
@@ -90,5 +91,16 @@ export async function bakeReleaseImage(docker: Docker, o: BakeReleaseOptions): P
     throw engineError(err);
   } finally {
     await container.remove({ force: true }).catch(() => {});
+  }
+}
+
+/** The top entries of an artifact tree; RELEASE_ARTIFACT_MISSING when the tree is not on this host
+ *  (built by another berthd replica, whose data dir it is in). */
+async function artifactEntries(dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new BerthError('RELEASE_ARTIFACT_MISSING');
   }
 }

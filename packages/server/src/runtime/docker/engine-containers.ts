@@ -29,21 +29,24 @@ export function createEngineContainers(o: EngineContainersOptions): EngineContai
   /** Image id → the pinned reference it was pushed as (ids never change content). */
   const pushed = new Map<string, string>();
 
-  /** The registry's manifests of a local release image, and its local names for them. */
+  /** The registry's manifests of a release image: `ref` itself when it names one (a reference by
+   *  digest another replica may have pushed), and those of the local image `ref` names. */
   async function registryCopies(ref: string): Promise<string[]> {
     if (!registry) return [];
+    const inRegistry = (name: string) => name.startsWith(`${registry.address}/`) && name.includes('@');
     try {
       const info = await docker.getImage(ref).inspect();
-      return (info.RepoDigests ?? []).filter((d) => d.startsWith(`${registry.address}/`));
+      return [...new Set([ref, ...(info.RepoDigests ?? [])])].filter(inRegistry);
     } catch (err) {
-      if (engineStatus(err) === 404) return [];
+      if (engineStatus(err) === 404) return [ref].filter(inRegistry);
       throw err;
     }
   }
 
-  /** A release image goes with its copies in the registry (their manifests and local names). */
-  async function removeReleaseImage(ref: string): Promise<ReleaseImageRemoval> {
-    const copies = await registryCopies(ref);
+  /** A release image goes with its copies in the registry (their manifests and local names), but
+   *  for those in `keep` (still recorded by a release that stays). */
+  async function removeReleaseImage(ref: string, keep?: ReadonlySet<string>): Promise<ReleaseImageRemoval> {
+    const copies = (await registryCopies(ref)).filter((pinned) => !keep?.has(pinned));
     const result = await removeLocalImage(docker, ref);
     if (result === 'in-use') return result;
     for (const pinned of copies) {
