@@ -5,7 +5,10 @@
 //     operation (only `images/release-names.ts`) and no Docker client;
 //   - the gateway depends on nothing of the platform: outside `gateway/` it imports the logger, the
 //     error catalogue and leaf modules (constants that import nothing of the project); its
-//     composition parts (`berthd-parts.ts`) also read berthd's configuration.
+//     composition parts (`berthd-parts.ts`) also read berthd's configuration;
+//   - `containers/` (how every Berth container is created, its isolation) is shared by the runtimes
+//     and the builds, so it imports nothing of the project outside itself: neither can pull the
+//     other in through it.
 // Direct imports are checked (`import … from`, `export … from`, `import '…'`, `import(…)`), by the
 // path they resolve to.
 import fs from 'node:fs';
@@ -71,6 +74,14 @@ const RULES = [
       if (target === 'config.ts' && rel.endsWith('/berthd-parts.ts')) return null;
       if (isLeaf(srcRoot, target)) return null;
       return 'a platform module (the gateway may import the logger, the errors and leaf modules)';
+    },
+  },
+  {
+    name: 'containers-import-nothing',
+    from: (rel) => rel.startsWith('containers/'),
+    forbids(target) {
+      if (target === null || target.startsWith('containers/')) return null;
+      return 'a platform module (containers/ is shared by the runtimes and the builds)';
     },
   },
 ];

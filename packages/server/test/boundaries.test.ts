@@ -94,4 +94,20 @@ describe('module boundaries', () => {
       'gateway/proxy.ts: imports ../config.ts (a platform module (the gateway may import the logger, the errors and leaf modules)) [gateway-stands-alone]',
     ]);
   });
+
+  it('keeps containers/ to itself and packages', () => {
+    const root = tree({
+      'containers/create.ts': [
+        "import type Docker from 'dockerode';",
+        "import { x } from './isolation.ts';",
+        "import { y } from '../runtime/docker/container-config.ts';",
+        "import { z } from '../build/step-exec.ts';",
+      ].join('\n'),
+      'containers/isolation.ts': 'export const x = 1;',
+    });
+    expect(checkBoundaries(root)).toEqual([
+      'containers/create.ts: imports ../runtime/docker/container-config.ts (a platform module (containers/ is shared by the runtimes and the builds)) [containers-import-nothing]',
+      'containers/create.ts: imports ../build/step-exec.ts (a platform module (containers/ is shared by the runtimes and the builds)) [containers-import-nothing]',
+    ]);
+  });
 });

@@ -375,6 +375,20 @@ if (!dockerEnabled) {
       ).toEqual([]);
     }, 300_000);
 
+    it('fails a step whose program is not in the image with BUILD_FAILED naming it', async () => {
+      const app = code('missing');
+      const { run } = await build(app, {
+        'berth.yaml':
+          'runtime: custom\nbuild: ["no-such-program-here", "x"]\nprocesses:\n  web: sh -c true\n',
+      });
+      const err = await expectCode(run(), 'BUILD_FAILED');
+      expect(err.message).toContain('Cannot run "no-such-program-here": not found in the build image');
+      expect(err.details).toMatchObject({ exitCode: 127 });
+      expect(
+        await docker.listContainers({ all: true, filters: { label: [`berth.build-step=${app}`] } }),
+      ).toEqual([]);
+    }, 300_000);
+
     it('stops a running step when the build is aborted and removes its container', async () => {
       const app = code('abort');
       const { lines, run } = await build(app, {

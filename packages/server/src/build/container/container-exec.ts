@@ -1,14 +1,18 @@
 // Runs build steps in one-off containers of the stack image instead of on the host (the Docker
-// runtime's builds). Each step is its own container: the app's uid (never root), every capability
-// dropped, no-new-privileges, a read-only root filesystem with a tmpfs /tmp, memory and pids limits,
-// removed afterwards. The build's directories are bind-mounted where the app's instances will see
-// them, so paths the tools write into the artifact (a venv's scripts) stay right at run time:
+// runtime's builds). Each step is its own container, removed afterwards, with the isolation every
+// Berth container gets (containers/container-create.ts: every capability dropped, no-new-privileges,
+// a read-only root filesystem with a tmpfs /tmp, Docker's init, memory and pids limits) and a
+// build's own settings: the build uid (never root), a 256 MiB /tmp, 1 GiB and 512 pids, no CPU cap,
+// the default bridge network (npm ci reaches the registry), the output attached instead of logged.
+// The build's directories are bind-mounted where the app's instances will see them, so paths the
+// tools write into the artifact (a venv's scripts) stay right at run time:
 //   the app directory -> /app, the artifact root (when it is another) -> /workspace,
 //   the tool cache -> /cache, plus read-only tool mounts (the host's npm).
 // Host paths in the step's argv, working directory and environment are rewritten to those.
 import crypto from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { containerCreateOptions } from '../../containers/container-create.ts';
 import { BerthError, isBerthError } from '../../errors.ts';
 import { engineError, engineStatus } from '../../images/engine.ts';
 import { LineSplitter } from '../line-splitter.ts';
@@ -49,8 +53,12 @@ export interface ContainerExecOptions {
 
 export const BUILD_STEP_DEFAULTS = Object.freeze({ memoryBytes: 1024 ** 3, pids: 512, network: 'bridge' });
 
+/** Size of a step's private /tmp. */
+const BUILD_TMP_MIB = 256;
 /** Grace between `docker stop`'s SIGTERM and SIGKILL when a step is aborted (whole seconds). */
 const STOP_GRACE_S = 3;
+/** The last line Docker's init (tini) writes when it cannot start the step's program (exit 127). */
+const INIT_EXEC_FAILED = /^\[FATAL tini \(\d+\)\] exec .* failed: No such file or directory$/;
 /** How long to wait for the output once the container exited. */
 const PIPE_DRAIN_MS = 2000;
 
@@ -98,46 +106,31 @@ async function runInContainer(options: ContainerExecOptions, step: StepRequest):
 
   let container: Docker.Container;
   try {
-    container = await docker.createContainer({
-      name: `berth-build-${crypto.randomBytes(6).toString('hex')}`,
-      Image: options.image,
-      Cmd: argv.map(map),
-      Env: Object.entries({ ...options.toolEnv, ...step.env }).map(([k, v]) => `${k}=${map(v)}`),
-      WorkingDir: map(step.cwd),
-      User: `${options.uid}:${options.gid}`,
-      AttachStdout: true,
-      AttachStderr: true,
-      Labels: {
-        [BUILD_LABEL]: options.label ?? '',
-        ...(options.owner !== undefined ? { [OWNER_LABEL]: options.owner } : {}),
-      },
-      HostConfig: {
-        Mounts: [
-          ...mounts.map((m) => ({
-            Type: 'bind' as const,
-            Source: m.host,
-            Target: m.container,
-            ReadOnly: false,
-          })),
-          ...(options.toolMounts ?? []).map((m) => ({
-            Type: 'bind' as const,
-            Source: m.source,
-            Target: m.target,
-            ReadOnly: true,
-          })),
+    container = await docker.createContainer(
+      containerCreateOptions({
+        name: `berth-build-${crypto.randomBytes(6).toString('hex')}`,
+        image: options.image,
+        cmd: argv.map(map),
+        env: Object.fromEntries(
+          Object.entries({ ...options.toolEnv, ...step.env }).map(([k, v]) => [k, map(v)]),
+        ),
+        workingDir: map(step.cwd),
+        user: { uid: options.uid, gid: options.gid },
+        labels: {
+          [BUILD_LABEL]: options.label ?? '',
+          ...(options.owner !== undefined ? { [OWNER_LABEL]: options.owner } : {}),
+        },
+        mounts: [
+          ...mounts.map((m) => ({ source: m.host, target: m.container, readOnly: false })),
+          ...(options.toolMounts ?? []).map((m) => ({ ...m, readOnly: true })),
         ],
-        ReadonlyRootfs: true,
-        Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=256m' },
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-        Memory: memory,
-        MemorySwap: memory,
-        PidsLimit: options.pids ?? BUILD_STEP_DEFAULTS.pids,
-        NetworkMode: options.network ?? BUILD_STEP_DEFAULTS.network,
-        RestartPolicy: { Name: 'no' },
-        LogConfig: { Type: 'none', Config: {} },
-      },
-    });
+        tmpMiB: BUILD_TMP_MIB,
+        network: options.network ?? BUILD_STEP_DEFAULTS.network,
+        // No CPU cap: a build uses the cores it can (it only runs while a deploy waits for it).
+        limits: { memoryBytes: memory, pids: options.pids ?? BUILD_STEP_DEFAULTS.pids },
+        output: 'attach',
+      }),
+    );
   } catch (err) {
     throw createError(err, argv, options.image);
   }
@@ -180,6 +173,8 @@ async function runInContainer(options: ContainerExecOptions, step: StepRequest):
       throw stepAborted(signal.reason, argv, tail);
     }
     if (result.StatusCode !== 0) {
+      if (result.StatusCode === 127 && INIT_EXEC_FAILED.test(tail.at(-1) ?? ''))
+        throw cannotRun(argv, 'not found in the build image', { exitCode: 127, tail });
       const state = await container
         .inspect()
         .then((data) => data.State)
@@ -212,34 +207,36 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/** A container that would not start: mostly a program that is not in the image. */
+/** A container that would not start. (One whose program is not in the image does start: Docker's
+ *  init reports it and exits with 127, INIT_EXEC_FAILED.) */
 function startError(err: unknown, argv: readonly string[]): unknown {
   const mapped = engineError(err);
   if (mapped !== err) return mapped;
   const status = engineStatus(err);
-  if (status !== undefined && status >= 400) {
-    const reason = /executable file not found|no such file/i.test(String(err))
-      ? 'not found in the build image'
-      : String((err as { json?: { message?: unknown } }).json?.message ?? err).slice(0, 300);
-    return new BerthError('BUILD_FAILED', `Cannot run "${argv[0]}": ${reason}`, {
-      command: [...argv],
-      exitCode: null,
-      tail: [],
-    });
-  }
+  if (status !== undefined && status >= 400)
+    return cannotRun(
+      argv,
+      String((err as { json?: { message?: unknown } }).json?.message ?? err).slice(0, 300),
+    );
   return err;
+}
+
+function cannotRun(
+  argv: readonly string[],
+  reason: string,
+  exit: { exitCode: number | null; tail: readonly string[] } = { exitCode: null, tail: [] },
+): BerthError {
+  return new BerthError('BUILD_FAILED', `Cannot run "${argv[0]}": ${reason}`, {
+    command: [...argv],
+    exitCode: exit.exitCode,
+    tail: [...exit.tail],
+  });
 }
 
 function createError(err: unknown, argv: readonly string[], image: string): unknown {
   const mapped = engineError(err);
   if (mapped !== err) return mapped;
-  if (engineStatus(err) === 404) {
-    return new BerthError('BUILD_FAILED', `Cannot run "${argv[0]}": the build image ${image} is missing`, {
-      command: [...argv],
-      exitCode: null,
-      tail: [],
-    });
-  }
+  if (engineStatus(err) === 404) return cannotRun(argv, `the build image ${image} is missing`);
   return err;
 }
 

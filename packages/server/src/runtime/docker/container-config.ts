@@ -1,17 +1,18 @@
-// What `docker create` gets for an instance: a pure function of the spec and the driver's settings,
-// so the isolation defaults can be read (and tested) in one place.
-//
-// Isolation by default: the environment's own non-root uid (its run identity), a read-only root filesystem with a
-// private tmpfs /tmp, no capabilities, no-new-privileges, memory/CPU/pids limits, the app's own
-// bridge network, the artifact mounted read-only at /app, the app's home (HOME, writable, kept across
-// restarts) at /home/app, a published port bound to 127.0.0.1 only, and never the Docker socket.
-// Docker's init (tini, `docker run --init`) is PID 1: it forwards `docker stop`'s SIGTERM to the app
-// and reaps its children, so an app without a SIGTERM handler (`python3 -m http.server`) stops at
+// What `docker create` gets for an instance (and, with other labels, a one-off run: run-task.ts): a
+// pure function of the spec and the driver's settings. The isolation every Berth container gets
+// (an explicit uid, read-only root, private /tmp, no capabilities, no-new-privileges, init, limits) is
+// written once in containers/container-create.ts, which build steps' containers use too; what is
+// an instance's own is here: the environment's uid (its run identity), the artifact read-only at
+// /app, the app's home (HOME, writable, kept across restarts) at /home/app, a 64 MiB /tmp, the app's
+// own bridge network, the manifest's memory/CPU/pids limits over the driver's, a published port
+// bound to 127.0.0.1 only, Docker's rotated json-file log, and never the Docker socket.
+// Docker's init is PID 1, so an app without a SIGTERM handler (`python3 -m http.server`) stops at
 // once instead of being killed after the grace period.
 // `host.docker.internal` names the host (Docker's `host-gateway`), where berthd's API answers
 // instances (BERTH_API_URL) when berthd listens on every address.
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { containerCreateOptions } from '../../containers/container-create.ts';
 import { STACK_PATH } from '../../images/stack-image.ts';
 import type { InstanceSpec } from '../driver.ts';
 import { type ResolvedDockerOptions, stopTimeoutSeconds } from './docker-options.ts';
@@ -20,6 +21,8 @@ export const APP_MOUNT = '/app';
 /** The host's name inside an instance's container. */
 export const HOST_ALIAS = 'host.docker.internal';
 export const HOME_MOUNT = '/home/app';
+/** Size of an instance's (and a one-off run's) private /tmp. */
+const TMP_MIB = 64;
 
 export const LABELS = {
   owner: 'berth.owner',
@@ -83,40 +86,25 @@ export function containerConfig(
   extra: { uid: number; gid: number; homeDir: string },
 ): Docker.ContainerCreateOptions {
   const port = spec.listen ? options.containerPort : undefined;
-  const limits = { ...options.limits, ...spec.limits };
-  const portKey = `${options.containerPort}/tcp`;
-  return {
+  return containerCreateOptions({
     name: containerName(options, spec.id),
-    Image: spec.image ?? options.image(spec),
-    Cmd: spec.command,
-    Env: Object.entries(containerEnv(spec, port)).map(([k, v]) => `${k}=${v}`),
-    ...(spec.appInImage ? {} : { WorkingDir: APP_MOUNT }),
-    User: `${extra.uid}:${extra.gid}`,
+    image: spec.image ?? options.image(spec),
+    cmd: spec.command,
+    env: containerEnv(spec, port),
+    workingDir: spec.appInImage ? undefined : APP_MOUNT,
+    user: extra,
+    labels: instanceLabels(spec, options.owner),
+    mounts: [
+      ...(spec.appInImage ? [] : [{ source: spec.artifactDir, target: APP_MOUNT, readOnly: true }]),
+      { source: extra.homeDir, target: HOME_MOUNT, readOnly: false },
+    ],
+    tmpMiB: TMP_MIB,
+    network: networkName(options, spec.app),
+    extraHosts: [`${HOST_ALIAS}:host-gateway`],
+    limits: { ...options.limits, ...spec.limits },
+    publish: port,
     // Also when something else stops the container (the Docker daemon's own shutdown, an operator).
-    StopTimeout: stopTimeoutSeconds(options.stopGraceMs),
-    Labels: instanceLabels(spec, options.owner),
-    ...(port !== undefined ? { ExposedPorts: { [portKey]: {} } } : {}),
-    HostConfig: {
-      Mounts: [
-        ...(spec.appInImage
-          ? []
-          : [{ Type: 'bind' as const, Source: spec.artifactDir, Target: APP_MOUNT, ReadOnly: true }]),
-        { Type: 'bind', Source: extra.homeDir, Target: HOME_MOUNT, ReadOnly: false },
-      ],
-      Init: true,
-      ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-      Memory: Math.floor(limits.memoryBytes),
-      MemorySwap: Math.floor(limits.memoryBytes),
-      NanoCpus: Math.round(limits.cpu * 1e9),
-      PidsLimit: limits.pids,
-      NetworkMode: networkName(options, spec.app),
-      ExtraHosts: [`${HOST_ALIAS}:host-gateway`],
-      ...(port !== undefined ? { PortBindings: { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
-      RestartPolicy: { Name: 'no' },
-      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
-    },
-  };
+    stopTimeoutSeconds: stopTimeoutSeconds(options.stopGraceMs),
+    output: 'log',
+  });
 }

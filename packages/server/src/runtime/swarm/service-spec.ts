@@ -1,8 +1,9 @@
 // What Swarm gets for an instance (a replicated service of one task) and for a one-off run (a
 // replicated job): pure functions of the spec and the driver's settings, so the isolation settings
 // can be read, and tested, in one place. The container inside is the Docker runtime's
-// (container-config.ts: same labels, environment, user, read-only root, no capabilities, init,
-// limits), with what differs on a swarm:
+// (container-config.ts: same labels, environment, user, limits; the read-only root, dropped
+// capabilities and init from CONTAINER_ISOLATION, containers/container-create.ts), with what
+// differs on a swarm:
 // - the release comes in the image (`spec.image`, the artifact at /app), nothing is bind-mounted:
 //   any node can run the task;
 // - HOME (/home/app) and /tmp are tmpfs of the task (mode 1777: the app's uid is not root and a
@@ -16,6 +17,7 @@
 //   default (daemon.json); the driver warns at start when it is not set (swarm-driver.ts);
 // - no `host.docker.internal` (`host-gateway` is a `docker run` feature, not a service one).
 import type Docker from 'dockerode';
+import { CONTAINER_ISOLATION } from '../../containers/container-create.ts';
 import {
   APP_MOUNT,
   containerEnv,
@@ -62,9 +64,9 @@ function containerSpec(
     ...(spec.appInImage ? {} : { Dir: APP_MOUNT }),
     User: `${user.uid}:${user.gid}`,
     Labels: labels,
-    Init: true,
-    ReadOnly: true,
-    CapabilityDrop: ['ALL'],
+    Init: CONTAINER_ISOLATION.init,
+    ReadOnly: CONTAINER_ISOLATION.readOnlyRoot,
+    CapabilityDrop: [...CONTAINER_ISOLATION.capDrop],
     Mounts: [
       { Type: 'tmpfs', Target: '/tmp', TmpfsOptions: { SizeBytes: TMPFS_BYTES, Mode: 0o1777 } },
       { Type: 'tmpfs', Target: HOME_MOUNT, TmpfsOptions: { SizeBytes: TMPFS_BYTES, Mode: 0o1777 } },
