@@ -234,4 +234,14 @@ export const engineMigrations: MigrationSet = {
       await db.schema.alterTable('deploys').addColumn('trigger_ref', 'varchar(300)').execute();
     },
   },
+  '2026121203_engine_crashloop_notice': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+      await db.schema
+        .alterTable('instance_history')
+        .addColumn('crashloop_noticed_at', types.bigint)
+        .execute();
+    },
+  },
 };
