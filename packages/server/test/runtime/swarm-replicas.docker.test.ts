@@ -24,6 +24,9 @@ import { writeTestApp } from './test-apps.ts';
 const docker = new Docker();
 const skipReason = await swarmSkipReason(docker);
 
+/** Starts and stops take a while on a busy engine (other test files share it). */
+const TEST_TIMEOUT_MS = 180_000;
+
 type ServiceSummary = { ID: string; Spec: { Labels?: Record<string, string> } };
 
 if (skipReason) {
@@ -113,124 +116,140 @@ if (skipReason) {
       removeTree(root);
     }, 180_000);
 
-    it("a replica's recover() removes the one-off jobs of gone replicas, past their deadline or unlabelled, and keeps a live replica's", async () => {
-      // Pids are below pid_max: this host has no process with that one.
-      const deadPid = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
-      const future = String(Date.now() + 3_600_000);
-      const job = async (name: string, labels: Record<string, string>) => {
-        const made = await docker.createService({
-          Name: `berth-${installation}-${name}`,
-          Labels: { 'berth.owner': installation, 'berth.app': app, 'berth.task': 'release', ...labels },
-          TaskTemplate: {
-            ContainerSpec: { Image: image, Command: [TEST_NODE, '-e', 'setTimeout(() => {}, 600000)'] },
-            RestartPolicy: { Condition: 'none' },
+    it(
+      "a replica's recover() removes the one-off jobs of gone replicas, past their deadline or unlabelled, and keeps a live replica's",
+      async () => {
+        // Pids are below pid_max: this host has no process with that one.
+        const deadPid = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+        const future = String(Date.now() + 3_600_000);
+        const job = async (name: string, labels: Record<string, string>) => {
+          const made = await docker.createService({
+            Name: `berth-${installation}-${name}`,
+            Labels: { 'berth.owner': installation, 'berth.app': app, 'berth.task': 'release', ...labels },
+            TaskTemplate: {
+              ContainerSpec: { Image: image, Command: [TEST_NODE, '-e', 'setTimeout(() => {}, 600000)'] },
+              RestartPolicy: { Condition: 'none' },
+            },
+            Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+          } as Docker.CreateServiceOptions);
+          return made.id;
+        };
+        const live = await job('live', {
+          [REPLICA_LABEL]: `${host}/${process.pid}/live`,
+          [DEADLINE_LABEL]: future,
+        });
+        const gone = await job('gone', {
+          [REPLICA_LABEL]: `${host}/${deadPid}/gone`,
+          [DEADLINE_LABEL]: future,
+        });
+        const late = await job('late', {
+          [REPLICA_LABEL]: `${host}/${process.pid}/late`,
+          [DEADLINE_LABEL]: String(Date.now() - 1000),
+        });
+        const old = await job('old', {});
+
+        // And a run in progress on replica A, as berthd makes it: labelled with A's replica.
+        const abort = new AbortController();
+        const running: Promise<RunExit> = a.runOnce(
+          {
+            id: `${app}-release-1`,
+            kind: 'release',
+            app,
+            env: 'prod',
+            release: 1,
+            artifactDir: path.join(root, 'artifact'),
+            command: [TEST_NODE, '-e', 'setTimeout(() => {}, 600000)'],
+            vars: {},
+            image,
+            user: identities.user(app),
+            timeoutMs: 300_000,
           },
-          Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
-        } as Docker.CreateServiceOptions);
-        return made.id;
-      };
-      const live = await job('live', {
-        [REPLICA_LABEL]: `${host}/${process.pid}/live`,
-        [DEADLINE_LABEL]: future,
-      });
-      const gone = await job('gone', {
-        [REPLICA_LABEL]: `${host}/${deadPid}/gone`,
-        [DEADLINE_LABEL]: future,
-      });
-      const late = await job('late', {
-        [REPLICA_LABEL]: `${host}/${process.pid}/late`,
-        [DEADLINE_LABEL]: String(Date.now() - 1000),
-      });
-      const old = await job('old', {});
-
-      // And a run in progress on replica A, as berthd makes it: labelled with A's replica.
-      const abort = new AbortController();
-      const running: Promise<RunExit> = a.runOnce(
-        {
-          id: `${app}-release-1`,
-          kind: 'release',
-          app,
-          env: 'prod',
-          release: 1,
-          artifactDir: path.join(root, 'artifact'),
-          command: [TEST_NODE, '-e', 'setTimeout(() => {}, 600000)'],
-          vars: {},
-          image,
-          user: identities.user(app),
-          timeoutMs: 300_000,
-        },
-        { output: () => {}, signal: abort.signal },
-      );
-      running.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
-      let runOfA: ServiceSummary | undefined;
-      const until = Date.now() + 60_000;
-      while (!runOfA && Date.now() < until) {
-        runOfA = (await services('berth.task=release')).find(
-          (s) => s.Spec.Labels?.[REPLICA_LABEL] === `${host}/${process.pid}/a`,
+          { output: () => {}, signal: abort.signal },
         );
-        if (!runOfA) await new Promise((r) => setTimeout(r, 200));
-      }
-      expect(runOfA, 'the run of replica A is a labelled job').toBeDefined();
-      expect(Number(runOfA!.Spec.Labels![DEADLINE_LABEL])).toBeGreaterThan(Date.now() + 200_000);
+        running.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+        let runOfA: ServiceSummary | undefined;
+        const until = Date.now() + 60_000;
+        while (!runOfA && Date.now() < until) {
+          runOfA = (await services('berth.task=release')).find(
+            (s) => s.Spec.Labels?.[REPLICA_LABEL] === `${host}/${process.pid}/a`,
+          );
+          if (!runOfA) await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(runOfA, 'the run of replica A is a labelled job').toBeDefined();
+        expect(Number(runOfA!.Spec.Labels![DEADLINE_LABEL])).toBeGreaterThan(Date.now() + 200_000);
 
-      const c = replica('c');
-      await c.recover();
-      const left = new Set((await services('berth.task')).map((s) => s.ID));
-      expect([live, gone, late, old, runOfA!.ID].map((id) => left.has(id))).toEqual([
-        true,
-        false,
-        false,
-        false,
-        true,
-      ]);
+        const c = replica('c');
+        await c.recover();
+        const left = new Set((await services('berth.task')).map((s) => s.ID));
+        expect([live, gone, late, old, runOfA!.ID].map((id) => left.has(id))).toEqual([
+          true,
+          false,
+          false,
+          false,
+          true,
+        ]);
 
-      abort.abort();
-      expect(await running).toMatchObject({ killed: 'aborted' });
-      await docker.getService(live).remove();
-      await c.close();
-    });
+        abort.abort();
+        expect(await running).toMatchObject({ killed: 'aborted' });
+        await docker.getService(live).remove();
+        await c.close();
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('B adopts what A started on sync, with its address; B stops it, A forgets it without an exit', async () => {
-      const started = await a.start(spec());
-      expect(started.state).toBe('running');
-      expect(await b.list()).toEqual([]);
-      await b.sync!();
-      const seen = (await b.list()).find((i) => i.id === started.id);
-      expect(seen).toMatchObject({ id: started.id, state: 'running', address: started.address, app });
-      await waitForHttp(seen!, '/');
+    it(
+      'B adopts what A started on sync, with its address; B stops it, A forgets it without an exit',
+      async () => {
+        const started = await a.start(spec());
+        expect(started.state).toBe('running');
+        expect(await b.list()).toEqual([]);
+        await b.sync!();
+        const seen = (await b.list()).find((i) => i.id === started.id);
+        expect(seen).toMatchObject({ id: started.id, state: 'running', address: started.address, app });
+        await waitForHttp(seen!, '/');
 
-      await b.stop(started.id, { graceMs: 1000 });
-      expect(await services(`berth.instance=${started.id}`)).toEqual([]);
-      expect((await b.list()).map((i) => i.id)).not.toContain(started.id);
+        await b.stop(started.id, { graceMs: 1000 });
+        expect(await services(`berth.instance=${started.id}`)).toEqual([]);
+        expect((await b.list()).map((i) => i.id)).not.toContain(started.id);
 
-      await a.sync!();
-      expect((await a.list()).map((i) => i.id)).not.toContain(started.id);
-      expect(exitsOfA.filter((i) => i.id === started.id)).toEqual([]);
-    });
+        await a.sync!();
+        expect((await a.list()).map((i) => i.id)).not.toContain(started.id);
+        expect(exitsOfA.filter((i) => i.id === started.id)).toEqual([]);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it('B stops an instance of A it never synced; stopping an id nobody has resolves', async () => {
-      const started = await a.start(spec());
-      expect((await b.list()).map((i) => i.id)).not.toContain(started.id);
-      await b.stop(started.id, { graceMs: 1000 });
-      expect(await services(`berth.instance=${started.id}`)).toEqual([]);
-      await b.stop(`${app}-prod-v1-web-999`);
-      await a.sync!();
-      expect((await a.list()).map((i) => i.id)).not.toContain(started.id);
-    });
+    it(
+      'B stops an instance of A it never synced; stopping an id nobody has resolves',
+      async () => {
+        const started = await a.start(spec());
+        expect((await b.list()).map((i) => i.id)).not.toContain(started.id);
+        await b.stop(started.id, { graceMs: 1000 });
+        expect(await services(`berth.instance=${started.id}`)).toEqual([]);
+        await b.stop(`${app}-prod-v1-web-999`);
+        await a.sync!();
+        expect((await a.list()).map((i) => i.id)).not.toContain(started.id);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it("B leaves the app's overlay network alone while A's instance uses it", async () => {
-      const ofA = await a.start(spec());
-      const ofB = await b.start(spec());
-      const before = Date.now();
-      await b.stop(ofB.id, { graceMs: 1000 });
-      // Kept at once, not after a removal Swarm refuses for as long as it tries.
-      expect(Date.now() - before).toBeLessThan(20_000);
-      expect(await networks()).toHaveLength(1);
-      await waitForHttp(ofA, '/');
-      expect((await a.list()).find((i) => i.id === ofA.id)?.state).toBe('running');
+    it(
+      "B leaves the app's overlay network alone while A's instance uses it",
+      async () => {
+        const ofA = await a.start(spec());
+        const ofB = await b.start(spec());
+        const before = Date.now();
+        await b.stop(ofB.id, { graceMs: 1000 });
+        // Kept at once, not after a removal Swarm refuses for as long as it tries.
+        expect(Date.now() - before).toBeLessThan(20_000);
+        expect(await networks()).toHaveLength(1);
+        await waitForHttp(ofA, '/');
+        expect((await a.list()).find((i) => i.id === ofA.id)?.state).toBe('running');
 
-      await a.stop(ofA.id, { graceMs: 1000 });
-      expect(await networks()).toEqual([]);
-    });
+        await a.stop(ofA.id, { graceMs: 1000 });
+        expect(await networks()).toEqual([]);
+      },
+      TEST_TIMEOUT_MS,
+    );
   });
 }

@@ -149,17 +149,24 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       // A service of the list is gone (another replica stopped its instance): the engine refuses
       // the whole list. The sync forgets it, then the rest is read.
       if (engineStatus(err) !== 404) throw err;
-      await syncServices();
+      await freshSync();
       watched = watched.filter((i) => table.get(i.spec.id) === i && i.state !== 'stopping');
-      tasks = await serviceTasks(
-        docker,
-        watched.map((i) => i.serviceId),
-      );
+      // One still gone (a start in progress whose service went): the others are read one by one.
+      tasks = (await Promise.all(watched.map((i) => tasksIfPresent(i.serviceId)))).flat();
     }
     await node.load(tasks.filter((t) => taskPhase(t) === 'running' && t.NodeID).map((t) => t.NodeID!));
     const byService = new Map<string, SwarmTask[]>();
     for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
     for (const i of watched) apply(i, byService.get(i.serviceId) ?? []);
+  }
+  /** The service's tasks; none when it is gone. */
+  async function tasksIfPresent(serviceId: string): Promise<SwarmTask[]> {
+    try {
+      return await serviceTasks(docker, [serviceId]);
+    } catch (err) {
+      if (engineStatus(err) === 404) return [];
+      throw err;
+    }
   }
   function apply(i: SwarmInstance, tasks: SwarmTask[]): void {
     if (table.get(i.spec.id) !== i) return;
@@ -309,7 +316,8 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     };
     let sent: 'none' | 'SIGTERM' | 'SIGKILL' = 'none';
     for (;;) {
-      const tasks = await serviceTasks(docker, [i.serviceId]);
+      // Gone meanwhile (another replica removed it): nothing of it runs.
+      const tasks = await tasksIfPresent(i.serviceId);
       const live = tasks.filter((t) => !taskEnded(t));
       const current = tasks.find((t) => t.ID === i.task) ?? tasks.at(-1);
       if (live.length === 0) return current;
@@ -356,13 +364,8 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     const i = newSwarmInstance(spec, s.ID);
     const record = readInstanceRecord(options.dataDir, id);
     if (record) i.restarts = record.restarts;
-    let tasks: SwarmTask[];
-    try {
-      tasks = await serviceTasks(docker, [s.ID]);
-    } catch (err) {
-      if (engineStatus(err) === 404) return undefined; // removed meanwhile
-      throw err;
-    }
+    const tasks = await tasksIfPresent(s.ID);
+    if (tasks.length === 0) return undefined; // removed meanwhile
     if (table.has(id)) return table.get(id);
     adoptTasks(i, tasks, record?.task);
     table.set(id, i);
@@ -432,8 +435,13 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     if (adopted.length > 0) logger.info({ instances: adopted.length }, 'instances of other berthds adopted');
     return adopted;
   }
+  /** A sync whose read of the services comes after the call (not one in flight, read before). */
+  async function freshSync(): Promise<SwarmInstance[]> {
+    await syncing?.catch(() => {});
+    return syncServices();
+  }
   async function sync(): Promise<void> {
-    await syncServices();
+    await freshSync();
     await poll();
   }
 
