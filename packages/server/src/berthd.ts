@@ -352,12 +352,11 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // The Docker client and runtime are loaded only when configured (dockerode alone is ~24 MB).
     const docker: DockerParts | undefined =
       config.runtime.driver === 'docker' || config.runtime.driver === 'swarm'
-        ? await (await import('./runtime/docker/berthd-parts.ts')).createDockerParts(
-            config,
-            logger,
+        ? await (await import('./runtime/docker/berthd-parts.ts')).createDockerParts(config, logger, {
             installation,
-            () => listening,
-          )
+            replica,
+            hostPorts: () => listening,
+          })
         : undefined;
     // Processes reach berthd's API on the loopback address, containers through Docker's host name.
     urls = createPublicUrls(

@@ -1,11 +1,12 @@
 // What follows from a deploy's job: the deploy's own status moves with its job's, in the job's
 // transaction (the job queue's transition hook), and a finished deploy or a crash-looping instance
-// is told to the app's notification channels.
+// is told to the app's notification channels (a crash loop once, however many replicas saw it).
 import type { EnvName, NotifyEvent } from '@berth/sdk';
 import type { JobRecord, TransitionHook } from '../jobs/index.ts';
 import type { InstanceInfo } from '../runtime/index.ts';
 import { canMove, moveDeploy, statusOfJob } from './deploy-lifecycle.ts';
 import type { EngineContext } from './engine-deps.ts';
+import { claimCrashLoopNotice } from './instance-history.ts';
 
 /** Moves a deploy with its job: queued -> running -> succeeded | failed | cancelled (or queued again). */
 export function followJob(ctx: EngineContext): TransitionHook {
@@ -53,16 +54,23 @@ export function followJob(ctx: EngineContext): TransitionHook {
   };
 }
 
-/** Tells the app's channels that an instance gave up restarting. */
+/** Tells the app's channels that an instance gave up restarting: once, whichever of the replicas
+ *  watching it (each reports the crash loop) claims the notice first in the store, in the
+ *  transaction that queues it (a claim whose notice failed is not kept). */
 export async function notifyCrashLoop(ctx: EngineContext, info: InstanceInfo | undefined): Promise<void> {
-  if (!ctx.notify || !info) return;
-  await ctx.notify(ctx.store.db, {
-    type: 'instance.crashloop',
-    app: info.app,
-    env: info.env,
-    at: Date.now(),
-    release: info.release,
-    processType: info.processType,
-    instanceId: info.id,
+  const notify = ctx.notify;
+  if (!notify || !info) return;
+  const at = Date.now();
+  await ctx.store.db.transaction().execute(async (trx) => {
+    if (!(await claimCrashLoopNotice(trx, info.id, at))) return;
+    await notify(trx, {
+      type: 'instance.crashloop',
+      app: info.app,
+      env: info.env,
+      at,
+      release: info.release,
+      processType: info.processType,
+      instanceId: info.id,
+    });
   });
 }

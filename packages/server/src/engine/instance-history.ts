@@ -25,6 +25,7 @@ export async function recordStarts(db: Kysely<Database>, specs: readonly Instanc
         release_version: s.release,
         started_at: now,
         stopped_at: null,
+        crashloop_noticed_at: null,
       })),
     )
     .execute();
@@ -38,6 +39,24 @@ export async function recordStops(db: Kysely<Database>, ids: readonly string[]):
     .where('id', 'in', [...ids])
     .where('stopped_at', 'is', null)
     .execute();
+}
+
+/**
+ * Claims the notice of an instance's crash loop, for the replica that calls: true for the first
+ * claim, false once any replica claimed it (every replica watching the instance reports its crash
+ * loop, which lasts until the instance is stopped: one notice per instance). An instance the history
+ * does not have (started before it kept instances) cannot be claimed: true, as before.
+ */
+export async function claimCrashLoopNotice(db: Kysely<Database>, id: string, at: number): Promise<boolean> {
+  const claimed = await db
+    .updateTable('instance_history')
+    .set({ crashloop_noticed_at: at })
+    .where('id', '=', id)
+    .where('crashloop_noticed_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) > 0) return true;
+  const known = await db.selectFrom('instance_history').select('id').where('id', '=', id).executeTakeFirst();
+  return known === undefined;
 }
 
 /** The env's instances whose logs may still be kept: running ones and those stopped within `retainMs`. */

@@ -234,6 +234,16 @@ export const engineMigrations: MigrationSet = {
       await db.schema.alterTable('deploys').addColumn('trigger_ref', 'varchar(300)').execute();
     },
   },
+  '2026121203_engine_crashloop_notice': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+      await db.schema
+        .alterTable('instance_history')
+        .addColumn('crashloop_noticed_at', types.bigint)
+        .execute();
+    },
+  },
   '2026121204_engine_release_image_ref': {
     // On runtimes that run releases from images (Swarm), the reference by digest a release's image was
     // published as, recorded the first time it is: every later launch, on any berthd replica, runs it

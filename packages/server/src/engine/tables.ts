@@ -132,6 +132,8 @@ export interface InstanceHistoryTable {
   started_at: number;
   /** When the engine stopped it; null while it runs (or was never stopped by the engine). */
   stopped_at: number | null;
+  /** When a replica claimed the notice of its crash loop (instance-history.ts): one per instance. */
+  crashloop_noticed_at: number | null;
 }
 
 /** An Idempotency-Key of a user and the deploy its first request started (idempotency-keys.ts). */

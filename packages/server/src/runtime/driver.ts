@@ -232,7 +232,8 @@ export interface RuntimeDriver extends TaskRunner {
   /**
    * SIGTERM to the instance's process group, wait `graceMs` (default 10 s), SIGKILL to the group;
    * resolves when every process of the instance is gone and the driver has forgotten it. Stopping an
-   * unknown id resolves (stop is idempotent).
+   * unknown id resolves (stop is idempotent); a cluster runtime first looks for it among the
+   * instances other replicas started, and stops it when found.
    */
   stop(id: string, opts?: { graceMs?: number }): Promise<void>;
   list(filter?: { app?: string; env?: string }): Promise<InstanceInfo[]>;
@@ -251,8 +252,9 @@ export interface RuntimeDriver extends TaskRunner {
   nodes?(): Promise<RuntimeNode[]>;
   /**
    * Cluster runtimes, where other berthd replicas start and stop instances too: adopts this
-   * installation's instances started elsewhere and forgets those removed elsewhere, so that `list()`
-   * afterwards shows the cluster's instances. Absent on single-host runtimes.
+   * installation's instances started elsewhere and forgets those removed elsewhere (silently: no
+   * `exit`, no crash), so that `list()` afterwards shows the cluster's instances. Absent on runtimes
+   * that know every instance of theirs already.
    */
   sync?(): Promise<void>;
   /** Detach: stop supervising but leave instances running (berthd shutdown / crash semantics). */

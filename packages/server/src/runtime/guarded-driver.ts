@@ -82,6 +82,14 @@ export function guardDriver(inner: RuntimeDriver, logger: Logger): RuntimeDriver
           },
         }
       : {}),
+    ...(inner.sync
+      ? {
+          sync: async () => {
+            open();
+            await inner.sync!();
+          },
+        }
+      : {}),
     async recover() {
       open();
       const infos = await inner.recover();

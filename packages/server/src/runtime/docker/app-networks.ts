@@ -1,7 +1,8 @@
 // One network per app (`{prefix}<code>`): an app's instances reach each other, other apps'
 // containers are on other networks, which Docker isolates from each other. The Docker runtime's are
-// bridges on this host; the Swarm runtime's are overlays of the swarm (`scope: swarm`), which Docker
-// refuses to remove while a service still uses them, and removes asynchronously: creation and
+// bridges on this host; the Swarm runtime's are overlays of the swarm (`scope: swarm`), kept while a
+// service of the app exists (another berthd replica's too: Docker would refuse their removal for as
+// long), and removed asynchronously: creation and
 // removal are serialised per app, a removal resolves once the network is gone, and a creation that
 // meets one of the same name being removed waits for it (bounded).
 
@@ -14,8 +15,8 @@ import type { ResolvedDockerOptions } from './docker-options.ts';
 export interface AppNetworks {
   ensure(app: string): Promise<void>;
   /** Removes the app's network when no container uses it any more (one in use stays); an overlay
-   *  is removed when its driver knows the app has nothing left (Swarm refuses while a service of
-   *  any berthd uses it), and the call resolves once it is gone. */
+   *  is removed when its driver knows the app has nothing left and no service of the app (of any
+   *  berthd replica) exists, and the call resolves once it is gone. */
   removeIfUnused(app: string): Promise<void>;
 }
 
@@ -76,11 +77,27 @@ export function createAppNetworks(
     }
   }
 
-  /** An overlay: Swarm refuses while a task of a removed service still leaves it, and lists it
-   *  for a moment after it accepted; resolves once it is gone (or kept, logged). */
-  async function removeOverlay(name: string): Promise<void> {
+  /** Whether a service of the app exists: its instance or job (of any berthd replica sharing the
+   *  swarm) needs the app's overlay, and Swarm would refuse the removal for as long as it exists. */
+  async function servicesOf(app: string): Promise<boolean> {
+    const services = await docker
+      .listServices({ filters: { label: [`${LABELS.owner}=${options.owner}`, `${LABELS.app}=${app}`] } })
+      .catch((err) => {
+        throw engineError(err);
+      });
+    return services.length > 0;
+  }
+
+  /** An overlay: kept while a service of the app exists (another replica's); Swarm refuses while a
+   *  task of a removed service still leaves it, and lists it for a moment after it accepted;
+   *  resolves once it is gone (or kept, logged). */
+  async function removeOverlay(app: string, name: string): Promise<void> {
     const until = Date.now() + SETTLE_MS;
     for (;;) {
+      if (await servicesOf(app)) {
+        logger.debug({ network: name }, 'app network kept: a service of the app uses it');
+        return;
+      }
       try {
         await docker.getNetwork(name).remove();
         break;
@@ -99,7 +116,7 @@ export function createAppNetworks(
       queue(app, async () => {
         const name = networkName(options, app);
         try {
-          if (driver === 'overlay') return await removeOverlay(name);
+          if (driver === 'overlay') return await removeOverlay(app, name);
           // Containers of this host (a bridge is this host's only).
           const inUse = await docker.listContainers({ all: true, filters: { network: [name] } });
           if (inUse.length === 0) await docker.getNetwork(name).remove();

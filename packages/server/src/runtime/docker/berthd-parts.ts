@@ -28,13 +28,20 @@ export interface DockerParts {
   docker: Docker;
 }
 
+export interface DockerPartsOptions {
+  /** This installation's code (part of host-level names, and the owner label). */
+  installation: string;
+  /** This berthd among the replicas sharing the store (jobs/replica-id.ts): on its one-off jobs. */
+  replica: string;
+  /** berthd's listening ports, once it listens: on Swarm, let through the firewall that keeps
+   *  containers away from published ports (instances call the API as BERTH_API_URL). */
+  hostPorts?: () => Iterable<number>;
+}
+
 export async function createDockerParts(
   config: Readonly<Config>,
   logger: Logger,
-  installation: string,
-  /** berthd's listening ports, once it listens: on Swarm, let through the firewall that keeps
-   *  containers away from published ports (instances call the API as BERTH_API_URL). */
-  hostPorts: () => Iterable<number> = () => [],
+  { installation, replica, hostPorts = () => [] }: DockerPartsOptions,
 ): Promise<DockerParts> {
   const docker = new Docker({ socketPath: config.runtime.docker.socket });
   const swarm = config.runtime.driver === 'swarm';
@@ -45,6 +52,7 @@ export async function createDockerParts(
     logger,
     dataDir: config.dataDir,
     installation,
+    replica,
     stopGraceMs: config.runtime.stopGraceMs,
     logRetentionMs: config.runtime.logRetentionMs,
   };

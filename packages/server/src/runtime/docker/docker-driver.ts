@@ -39,6 +39,7 @@ import {
   resolveDockerOptions,
   stopTimeoutSeconds,
 } from './docker-options.ts';
+import { jobAbandoned } from './job-owner.ts';
 import { sweepLogArchives } from './log-archive.ts';
 import { containerUser } from './run-as.ts';
 import { createTaskRunner, type RunOnce, TASK_LABEL } from './run-task.ts';
@@ -242,9 +243,10 @@ function createRawDockerDriver(
         throw engineError(err);
       });
     for (const summary of containers) {
-      if (summary.Labels[TASK_LABEL] || !summary.Labels[LABELS.instance]) {
+      if (!summary.Labels[LABELS.instance]) {
         // A release command or a build step whose berthd died: its deploy failed or is retried
-        // from the start.
+        // from the start. (Another live replica's one-off run is left to it: job-owner.ts.)
+        if (summary.Labels[TASK_LABEL] && !jobAbandoned(summary.Labels, Date.now())) continue;
         await docker
           .getContainer(summary.Id)
           .remove({ force: true })

@@ -1,6 +1,7 @@
 // Settings of the Docker driver, with their defaults written once.
 import crypto from 'node:crypto';
 import type Docker from 'dockerode';
+import { newReplicaId } from '../../jobs/replica-id.ts';
 import type { Logger } from '../../logger.ts';
 import { SETTING_DEFAULTS } from '../../setting-defaults.ts';
 import type { InstanceLimits, InstanceSpec } from '../driver.ts';
@@ -16,6 +17,10 @@ export interface DockerDriverOptions {
   /** This installation's code (tenants/): in every container's, network's and label's name, so two
    *  installations on one host never share one. Default: a hash of the data dir. */
   installation?: string;
+  /** The berthd replica this driver works for (jobs/replica-id.ts): on the one-off jobs it starts,
+   *  so that another replica's `recover()` leaves them alone while it lives (job-owner.ts).
+   *  Default: a new replica id of this process. */
+  replica?: string;
   network?: {
     /** Prefix of the per-app bridge networks (default `berth-{installation}-app-`). */
     prefix?: string;
@@ -43,6 +48,8 @@ export interface ResolvedDockerOptions {
   logRetentionMs: number;
   /** Label value that marks this installation's containers, and part of their names. */
   owner: string;
+  /** The replica on this driver's one-off jobs. */
+  replica: string;
 }
 
 export const DEFAULT_LIMITS: Readonly<Required<InstanceLimits>> = Object.freeze({
@@ -70,5 +77,6 @@ export function resolveDockerOptions(options: DockerDriverOptions): ResolvedDock
     containerPort: options.containerPort ?? 8080,
     logRetentionMs: options.logRetentionMs ?? 7 * 86_400_000,
     owner,
+    replica: options.replica ?? newReplicaId(),
   };
 }

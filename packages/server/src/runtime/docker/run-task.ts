@@ -6,8 +6,9 @@
 // background outlives it.
 //
 // Task containers carry `berth.owner` and `berth.task` (`release` or `run`) but no `berth.instance`
-// label, so the driver's death watcher and `recover()` never mistake them for instances;
-// `recover()` removes the ones a killed berthd left behind.
+// label, so the driver's death watcher and `recover()` never mistake them for instances, and the
+// replica that follows them and their deadline (job-owner.ts): `recover()` removes the ones a killed
+// berthd left behind, not those of another live replica.
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, isBerthError } from '../../errors.ts';
@@ -19,6 +20,7 @@ import { deliverOutput } from '../run-output.ts';
 import type { AppNetworks } from './app-networks.ts';
 import { containerConfig, LABELS } from './container-config.ts';
 import type { ResolvedDockerOptions } from './docker-options.ts';
+import { jobOwnerLabels } from './job-owner.ts';
 import { containerUser } from './run-as.ts';
 
 export const TASK_LABEL = 'berth.task';
@@ -43,6 +45,7 @@ export function createTaskRunner(
       [LABELS.env]: spec.env,
       [LABELS.release]: String(spec.release),
       [TASK_LABEL]: spec.kind,
+      ...jobOwnerLabels(options.replica, spec.timeoutMs, Date.now()),
     };
     let container: Docker.Container;
     try {

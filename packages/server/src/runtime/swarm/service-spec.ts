@@ -27,6 +27,7 @@ import {
   LABELS,
   networkName,
 } from '../docker/container-config.ts';
+import { jobOwnerLabels } from '../docker/job-owner.ts';
 import { TASK_LABEL } from '../docker/run-task.ts';
 import type { InstanceSpec, RunSpec } from '../driver.ts';
 import { runAsInstanceSpec } from '../instance-spec.ts';
@@ -133,13 +134,15 @@ export function instanceService(
   };
 }
 
-/** The replicated job of a one-off run, on node `nodeId` (where berthd reads its container). The
- *  app's placement constraints are not applied: the run goes where berthd can follow it. */
+/** The replicated job of a one-off run started at `now`, on node `nodeId` (where berthd reads its
+ *  container), labelled with its replica and deadline (job-owner.ts). The app's placement
+ *  constraints are not applied: the run goes where berthd can follow it. */
 export function runService(
   spec: RunSpec,
   options: ResolvedSwarmOptions,
   user: User,
   nodeId: string,
+  now: number,
 ): Docker.CreateServiceOptions {
   const instance = runAsInstanceSpec(spec);
   const labels = {
@@ -148,6 +151,7 @@ export function runService(
     [LABELS.env]: spec.env,
     [LABELS.release]: String(spec.release),
     [TASK_LABEL]: spec.kind,
+    ...jobOwnerLabels(options.replica, spec.timeoutMs, now),
   };
   return {
     Name: serviceName(options, spec.id),

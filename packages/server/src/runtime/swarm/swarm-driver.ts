@@ -25,7 +25,16 @@
 // once its container is gone. `close()` leaves the services running; `recover()` adopts them from
 // their labels without touching them (instance-records.ts keeps which task was reported last, so a
 // crash while berthd was down is reported as one, and `recover` waits until Swarm has caught up with
-// it) and removes one-off jobs a dead berthd left.
+// it) and removes one-off jobs no live berthd follows.
+//
+// Several berthd replicas may share the swarm (and a store): the driver's table is what it started
+// or adopted, so `sync()` reads this installation's services (one call) and adopts the instances
+// other replicas started (the way `recover` does) and forgets, silently, those whose service another
+// replica removed; the poller syncs every SYNC_EVERY_TICKS polls once the driver recovered, and at
+// once when a poll finds a service gone. `stop` of an unknown id looks its service up by labels and
+// stops it as its own. One-off jobs carry their replica and a deadline (job-owner.ts): `recover` and
+// the sync remove only those of a gone replica, past their deadline or unlabelled. An app's overlay
+// network is removed only when no service of the app is left in the swarm (app-networks.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { BerthError, isBerthError } from '../../errors.ts';
@@ -34,6 +43,7 @@ import type { Logger } from '../../logger.ts';
 import { createAppNetworks } from '../docker/app-networks.ts';
 import { LABELS } from '../docker/container-config.ts';
 import { archiveLogs, instanceLogs } from '../docker/docker-logs.ts';
+import { jobAbandoned } from '../docker/job-owner.ts';
 import { sweepLogArchives } from '../docker/log-archive.ts';
 import { containerUser } from '../docker/run-as.ts';
 import { TASK_LABEL } from '../docker/run-task.ts';
@@ -64,6 +74,8 @@ import {
 import { type SwarmTask, taskEnded, taskPhase } from './task-states.ts';
 
 const SWEEP_EVERY_MS = 60 * 60_000;
+/** The services of the swarm are read (`sync`) every this many task polls (3 s by default). */
+const SYNC_EVERY_TICKS = 10;
 /** How long `start` waits for the first task to run (image on the node, scheduling, init). */
 const START_TIMEOUT_MS = 120_000;
 
@@ -125,16 +137,36 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     return polling;
   }
   async function pollOnce(): Promise<void> {
-    const watched = [...table.values()].filter((i) => i.state !== 'stopping');
+    let watched = [...table.values()].filter((i) => i.state !== 'stopping');
     if (watched.length === 0) return;
-    const tasks = await serviceTasks(
-      docker,
-      watched.map((i) => i.serviceId),
-    );
+    let tasks: SwarmTask[];
+    try {
+      tasks = await serviceTasks(
+        docker,
+        watched.map((i) => i.serviceId),
+      );
+    } catch (err) {
+      // A service of the list is gone (another replica stopped its instance): the engine refuses
+      // the whole list. The sync forgets it, then the rest is read.
+      if (engineStatus(err) !== 404) throw err;
+      await freshSync();
+      watched = watched.filter((i) => table.get(i.spec.id) === i && i.state !== 'stopping');
+      // One still gone (a start in progress whose service went): the others are read one by one.
+      tasks = (await Promise.all(watched.map((i) => tasksIfPresent(i.serviceId)))).flat();
+    }
     await node.load(tasks.filter((t) => taskPhase(t) === 'running' && t.NodeID).map((t) => t.NodeID!));
     const byService = new Map<string, SwarmTask[]>();
     for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
     for (const i of watched) apply(i, byService.get(i.serviceId) ?? []);
+  }
+  /** The service's tasks; none when it is gone. */
+  async function tasksIfPresent(serviceId: string): Promise<SwarmTask[]> {
+    try {
+      return await serviceTasks(docker, [serviceId]);
+    } catch (err) {
+      if (engineStatus(err) === 404) return [];
+      throw err;
+    }
   }
   function apply(i: SwarmInstance, tasks: SwarmTask[]): void {
     if (table.get(i.spec.id) !== i) return;
@@ -158,9 +190,13 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     }
   }
   const logEndpoint = (i: SwarmInstance) => serviceLogEndpoint(docker, i.serviceId, () => node.ready());
+  let ticks = 0;
   const poller = setInterval(() => {
     if (closed) return;
     poll().catch((err) => logger.warn({ err }, 'reading the swarm tasks failed'));
+    // What other replicas started and stopped, every few ticks once this driver recovered.
+    if (recovered && ++ticks % SYNC_EVERY_TICKS === 0)
+      sync().catch((err) => logger.warn({ err }, 'reading the swarm services failed'));
     // Re-checked every minute, and at once when berthd's ports change (it listens after recover).
     firewall.refresh().catch((err) => logger.error({ err }, 'the published ports firewall is not in place'));
   }, options.pollIntervalMs);
@@ -215,7 +251,7 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
   }
 
   async function stop(id: string, opts?: { graceMs?: number }): Promise<void> {
-    const i = table.get(id);
+    const i = table.get(id) ?? (await adoptToStop(id));
     if (!i) return;
     const wasAlive = i.state === 'running' || i.state === 'starting';
     i.state = 'stopping';
@@ -246,7 +282,8 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       }
     }
     await removeService(docker, i.serviceId);
-    table.delete(id);
+    if (table.get(id) === i) table.delete(id);
+    if (syncing) stoppedHere.add(id);
     removeInstanceRecord(options.dataDir, id);
     i.state = 'stopped';
     if (wasAlive) events.emit('exit', swarmInstanceInfo(i));
@@ -279,7 +316,8 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     };
     let sent: 'none' | 'SIGTERM' | 'SIGKILL' = 'none';
     for (;;) {
-      const tasks = await serviceTasks(docker, [i.serviceId]);
+      // Gone meanwhile (another replica removed it): nothing of it runs.
+      const tasks = await tasksIfPresent(i.serviceId);
       const live = tasks.filter((t) => !taskEnded(t));
       const current = tasks.find((t) => t.ID === i.task) ?? tasks.at(-1);
       if (live.length === 0) return current;
@@ -294,40 +332,123 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     }
   }
 
-  async function recover(): Promise<InstanceInfo[]> {
-    await node.ready();
-    const services = (await docker
-      .listServices({ filters: { label: [`${LABELS.owner}=${options.owner}`] } })
+  /** This installation's services in the swarm (instances and one-off jobs of every replica), or
+   *  those with these labels too. */
+  async function ownedServices(labels: string[] = []): Promise<OwnedService[]> {
+    return (await docker
+      .listServices({ filters: { label: [`${LABELS.owner}=${options.owner}`, ...labels] } })
       .catch((err) => {
         throw engineError(err);
-      })) as Array<{ ID: string; Spec: { Labels?: Record<string, string> } }>;
-    const adopted: SwarmInstance[] = [];
+      })) as OwnedService[];
+  }
+
+  /**
+   * Takes an instance's service into the table, from its labels, without touching it
+   * (instance-records.ts says which of its tasks were reported already, when this data dir saw it
+   * before). Resolves with the instance, the one the table has already, or undefined for a service
+   * that is no instance (a one-off job), has an unreadable `berth.spec` or went meanwhile.
+   */
+  async function adopt(s: OwnedService): Promise<SwarmInstance | undefined> {
+    const labels = s.Spec.Labels ?? {};
+    const id = labels[LABELS.instance];
+    const specText = labels[LABELS.spec];
+    if (labels[TASK_LABEL] || !id || !specText) return undefined;
+    if (table.has(id)) return table.get(id);
+    let spec: InstanceSpec;
+    try {
+      spec = { ...(JSON.parse(specText) as Omit<InstanceSpec, 'vars'>), vars: {} };
+    } catch (err) {
+      logger.warn({ err, service: s.ID }, 'service with an unreadable berth.spec label left alone');
+      return undefined;
+    }
+    const i = newSwarmInstance(spec, s.ID);
+    const record = readInstanceRecord(options.dataDir, id);
+    if (record) i.restarts = record.restarts;
+    const tasks = await tasksIfPresent(s.ID);
+    if (tasks.length === 0) return undefined; // removed meanwhile
+    if (table.has(id)) return table.get(id);
+    adoptTasks(i, tasks, record?.task);
+    table.set(id, i);
+    return i;
+  }
+
+  /** `stop` of an id the driver does not know: its service, when another replica started it. */
+  async function adoptToStop(id: string): Promise<SwarmInstance | undefined> {
+    const [s] = await ownedServices([`${LABELS.instance}=${id}`]);
+    if (!s) return undefined;
+    const i = await adopt(s);
+    // Not an instance it could read: its service goes all the same.
+    if (!i) await removeService(docker, s.ID);
+    return i;
+  }
+
+  /** Removes the one-off jobs no live replica follows any more (job-owner.ts). */
+  async function removeAbandonedJobs(services: OwnedService[]): Promise<void> {
+    const now = Date.now();
     for (const s of services) {
       const labels = s.Spec.Labels ?? {};
-      const id = labels[LABELS.instance];
-      if (labels[TASK_LABEL] || !id) {
-        // A one-off job whose berthd died: its deploy failed or is retried from the start.
-        await removeService(docker, s.ID).catch((err) =>
-          logger.warn({ err, service: s.ID }, 'could not remove a leftover one-off job'),
-        );
-        continue;
-      }
-      const specText = labels[LABELS.spec];
-      if (!specText || table.has(id)) continue;
-      let spec: InstanceSpec;
-      try {
-        spec = { ...(JSON.parse(specText) as Omit<InstanceSpec, 'vars'>), vars: {} };
-      } catch (err) {
-        logger.warn({ err, service: s.ID }, 'service with an unreadable berth.spec label left alone');
-        continue;
-      }
-      const i = newSwarmInstance(spec, s.ID);
-      const record = readInstanceRecord(options.dataDir, id);
-      if (record) i.restarts = record.restarts;
-      adoptTasks(i, await serviceTasks(docker, [s.ID]), record?.task);
-      table.set(id, i);
-      adopted.push(i);
+      const job = labels[TASK_LABEL] || !labels[LABELS.instance];
+      if (!job || !jobAbandoned(labels, now)) continue;
+      logger.info({ service: s.ID }, 'removing a one-off job no berthd follows');
+      await removeService(docker, s.ID).catch((err) =>
+        logger.warn({ err, service: s.ID }, 'could not remove a leftover one-off job'),
+      );
     }
+  }
+
+  /** Ids this driver stopped while a sync ran: not adopted again from that sync's list. */
+  const stoppedHere = new Set<string>();
+  let syncing: Promise<SwarmInstance[]> | undefined;
+  /**
+   * One read of the swarm's services (one at a time): abandoned one-off jobs go, instances started
+   * by other replicas are adopted, and instances whose service another replica removed are
+   * forgotten, silently. Only instances known (and neither starting nor stopping) before the read
+   * are forgotten: a start completed meanwhile is not in it. Resolves with the adopted instances.
+   */
+  function syncServices(): Promise<SwarmInstance[]> {
+    syncing ??= syncOnce().finally(() => {
+      syncing = undefined;
+    });
+    return syncing;
+  }
+  async function syncOnce(): Promise<SwarmInstance[]> {
+    await node.ready();
+    stoppedHere.clear();
+    const settled = [...table.values()].filter((i) => i.state !== 'starting' && i.state !== 'stopping');
+    const services = await ownedServices();
+    await removeAbandonedJobs(services);
+    const present = new Set(services.map((s) => s.ID));
+    for (const i of settled) {
+      if (present.has(i.serviceId) || table.get(i.spec.id) !== i) continue;
+      if (i.state === 'starting' || i.state === 'stopping') continue;
+      table.delete(i.spec.id);
+      removeInstanceRecord(options.dataDir, i.spec.id);
+      logger.info({ instance: i.spec.id }, 'instance removed by another berthd');
+    }
+    const adopted: SwarmInstance[] = [];
+    for (const s of services) {
+      const id = s.Spec.Labels?.[LABELS.instance];
+      if (!id || table.has(id) || stoppedHere.has(id)) continue;
+      const i = await adopt(s);
+      if (i) adopted.push(i);
+    }
+    if (adopted.length > 0) logger.info({ instances: adopted.length }, 'instances of other berthds adopted');
+    return adopted;
+  }
+  /** A sync whose read of the services comes after the call (not one in flight, read before). */
+  async function freshSync(): Promise<SwarmInstance[]> {
+    await syncing?.catch(() => {});
+    return syncServices();
+  }
+  async function sync(): Promise<void> {
+    await freshSync();
+    await poll();
+  }
+
+  let recovered = false;
+  async function recover(): Promise<InstanceInfo[]> {
+    const adopted = await syncServices();
+    recovered = true;
     await poll();
     await settle(adopted);
     sweep();
@@ -405,6 +526,7 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
       }
     },
     recover,
+    sync,
     async close() {
       closed = true;
       clearInterval(poller);
@@ -415,6 +537,9 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     off: events.off,
   };
 }
+
+/** A service as the service list gives it: what the driver reads of it is its id and labels. */
+type OwnedService = { ID: string; Spec: { Labels?: Record<string, string> } };
 
 function startError(err: unknown): unknown {
   if (isBerthError(err)) return err;

@@ -4,8 +4,9 @@
 // output is followed from that container as it comes and its exit code read from it, exactly as the
 // Docker runtime does for its task containers (run-task.ts `followToExit`). The time limit and an
 // abort kill the container; the job is removed in every case, and the run resolves once its
-// container is gone. Jobs carry `berth.owner` and `berth.task`, no `berth.instance`: `recover()`
-// removes the ones a dead berthd left.
+// container is gone. Jobs carry `berth.owner` and `berth.task`, no `berth.instance`, and their
+// replica and deadline (job-owner.ts): `recover()` and the driver's sync remove the ones a dead
+// berthd left, not another live replica's.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { BerthError, isBerthError } from '../../errors.ts';
@@ -37,7 +38,7 @@ export function createSwarmRuns(
       service = await createService(
         docker,
         options.registryAuth,
-        runService(spec, options, containerUser(options.dataDir, spec), nodeId),
+        runService(spec, options, containerUser(options.dataDir, spec), nodeId, Date.now()),
       );
     } catch (err) {
       throw startError(err);
