@@ -39,6 +39,7 @@ import { acceptPackage } from './receive-package.ts';
 import { formationCounts, parseReleaseBuild } from './release-build.ts';
 import { createStreamLimit } from './stream-limit.ts';
 import { supersedeOlder } from './supersede.ts';
+import { boundTo } from './target-release.ts';
 import { type DeployJoined, toBuild, toDeploy, toRelease } from './views.ts';
 
 // A release's version is unique within its environment.
@@ -196,6 +197,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
         key: `deploy:${code}:${env}`,
         appCode: code,
         db: trx,
+        runsOn: boundTo(params),
       });
       await trx
         .insertInto('deploys')
@@ -338,7 +340,7 @@ export function createEngineService(ctx: EngineContext): EngineService {
               code,
               name,
               'build',
-              { source: { type: 'package', id, sha256 } },
+              { source: { type: 'package', id, sha256, ...(ctx.replica ? { at: ctx.replica } : {}) } },
               { id, description: options.description, trx },
             ),
         );
@@ -356,7 +358,12 @@ export function createEngineService(ctx: EngineContext): EngineService {
       const name =
         actor === null ? await platformDeployable(code, env) : await direct(actor, 'deploy', code, env);
       const prepare = async () => {
-        const checked = await ctx.sources.check(code, spec);
+        const found = await ctx.sources.check(code, spec);
+        // A hosted repository is in this replica's data dir: the build runs here.
+        const checked =
+          found.type === 'git' && found.repository === 'hosted' && ctx.replica
+            ? { ...found, at: ctx.replica }
+            : found;
         return (trx?: Db) =>
           enqueue(
             actor,

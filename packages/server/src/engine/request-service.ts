@@ -37,6 +37,7 @@ import type { EngineContext } from './engine-deps.ts';
 import { assertRedeployable, findRelease, readEnvState, releaseBefore } from './engine-store.ts';
 import { acceptPackage } from './receive-package.ts';
 import type { DeployRow } from './tables.ts';
+import { boundTo, type DeployParams } from './target-release.ts';
 import { type DeployJoined, toDeploy } from './views.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -195,6 +196,7 @@ export function createDeployRequests(ctx: EngineContext): DeployRequests {
       key: `deploy:${d.app_code}:${d.env}`,
       appCode: d.app_code,
       db: trx,
+      runsOn: boundTo(JSON.parse(d.params) as DeployParams),
     });
     const moved = await moveDeploy(trx, audit, {
       id: d.id,

@@ -28,6 +28,14 @@ export interface DeployParams {
   source?: SourceSpec;
 }
 
+/** The replica a deploy must run on: the one holding its uploaded package or hosted repository
+ *  (jobs' `runsOn`). */
+export function boundTo(params: DeployParams): string | undefined {
+  const s = params.source;
+  if (s?.type === 'package' || (s?.type === 'git' && s.repository === 'hosted')) return s.at;
+  return undefined;
+}
+
 /** The release this deploy makes current: built, derived from another one, or the current one. */
 export async function targetRelease(
   ctx: EngineContext,

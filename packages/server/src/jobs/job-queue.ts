@@ -33,6 +33,11 @@ export interface EnqueueOptions {
   runAt?: number;
   /** Enqueue inside the caller's transaction (the job exists only if it commits). */
   db?: Kysely<Database>;
+  /**
+   * The replica (its lease owner id) that must run the job, because its input is in that replica's
+   * data dir (an uploaded package). Others take it only once that replica is gone (lease-jobs.ts).
+   */
+  runsOn?: string | null;
 }
 
 export interface JobListFilter {
@@ -212,6 +217,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
         run_at: options.runAt ?? t,
         lease_owner: null,
         lease_expires_at: null,
+        runs_on: options.runsOn ?? null,
         cancel_requested: 0,
         log_seq: 0,
         created_at: t,
@@ -326,7 +332,7 @@ export function createJobQueue(deps: JobQueueDeps): JobQueue {
 
     async lease({ owner, kinds, limit = 1 }) {
       if (limit < 1 || (kinds && kinds.length === 0)) return [];
-      const candidates = await selectCandidates(db, now(), kinds, limit * LEASE_OVERFETCH);
+      const candidates = await selectCandidates(db, now(), kinds, limit * LEASE_OVERFETCH, owner);
       const leased: LeasedJob[] = [];
       for (const candidate of candidates) {
         if (leased.length >= limit) break;

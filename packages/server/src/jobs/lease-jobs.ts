@@ -2,29 +2,51 @@
 // with a one-at-a-time key is a candidate only while it is the earliest unfinished job of its key, and
 // its claim also inserts the key into `job_locks` (primary key) in the same transaction, so two jobs
 // of one key never run at once even across processes and clock skew. No SKIP LOCKED needed.
-import type { Kysely, Transaction } from 'kysely';
-import { isUniqueViolation } from '../store/dialect.ts';
+import { type Kysely, type SqlBool, sql, type Transaction } from 'kysely';
+import { escapeLike, isUniqueViolation, LIKE_ESCAPE } from '../store/dialect.ts';
 import type { Database } from '../store/schema.ts';
 import { withConflictRetry } from './conflict-retry.ts';
 import { type JobRow, UNFINISHED_STATUSES } from './job-record.ts';
+import { ownerIsGone } from './replica-id.ts';
 
 interface Candidate {
   id: string;
   job_key: string | null;
 }
 
-/** Queued jobs due at `now`, of the given kinds, that are first in their key's line, oldest first. */
+/**
+ * A job bound to a replica (`runs_on`) that has not taken it this long after it was due is taken by
+ * any replica: its replica is on another host and did not come back (a dead replica of this host
+ * is recognised at once by its pid). Its input went with that replica, so it fails clearly.
+ */
+export const BOUND_JOB_WAIT_MS = 3600_000;
+
+/**
+ * Queued jobs due at `now`, of the given kinds, that are first in their key's line and that `owner`
+ * may run (not bound to another replica, unless that one is gone), oldest first.
+ */
 export async function selectCandidates(
   db: Kysely<Database>,
   now: number,
   kinds: readonly string[] | undefined,
   limit: number,
+  owner: string,
 ): Promise<Candidate[]> {
+  const host = `${escapeLike(owner.split('/')[0] ?? '')}/%`;
   let query = db
     .selectFrom('jobs as j')
-    .select(['j.id', 'j.job_key'])
+    .select(['j.id', 'j.job_key', 'j.runs_on', 'j.run_at'])
     .where('j.status', '=', 'queued')
     .where('j.run_at', '<=', now)
+    .where((eb) =>
+      eb.or([
+        eb('j.runs_on', 'is', null),
+        eb('j.runs_on', '=', owner),
+        // Another replica of this host (checked below), or one that did not take it for long.
+        sql<SqlBool>`${sql.ref('j.runs_on')} like ${host} escape ${sql.lit(LIKE_ESCAPE)}`,
+        eb('j.run_at', '<', now - BOUND_JOB_WAIT_MS),
+      ]),
+    )
     .where((eb) =>
       eb.or([
         eb('j.job_key', 'is', null),
@@ -46,7 +68,16 @@ export async function selectCandidates(
       ]),
     );
   if (kinds) query = query.where('j.kind', 'in', kinds);
-  return query.orderBy('j.run_at').orderBy('j.created_at').orderBy('j.id').limit(limit).execute();
+  const rows = await query.orderBy('j.run_at').orderBy('j.created_at').orderBy('j.id').limit(limit).execute();
+  return rows
+    .filter(
+      (r) =>
+        r.runs_on === null ||
+        r.runs_on === owner ||
+        Number(r.run_at) < now - BOUND_JOB_WAIT_MS ||
+        ownerIsGone(r.runs_on),
+    )
+    .map((r) => ({ id: r.id, job_key: r.job_key }));
 }
 
 class KeyBusy extends Error {}

@@ -139,4 +139,15 @@ export const jobsMigrations: MigrationSet = {
       await db.schema.dropTable('schedule_runs').ifExists().execute();
     },
   },
+  '2026121206_jobs_runs_on': {
+    // Jobs bound to the replica whose data dir holds their input (lease-jobs.ts).
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('jobs').addColumn('runs_on', 'varchar(128)').execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('jobs').dropColumn('runs_on').execute();
+    },
+  },
 };

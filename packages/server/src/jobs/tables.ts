@@ -24,6 +24,8 @@ export interface JobsTable {
   /** Not leased before this time (creation time, or the end of a retry's back-off). */
   run_at: number;
   lease_owner: string | null;
+  /** The replica that must run it (its input is in that replica's data dir), while it lives; null: any. */
+  runs_on: string | null;
   lease_expires_at: number | null;
   cancel_requested: number;
   /** Highest log sequence number handed out for this job. */

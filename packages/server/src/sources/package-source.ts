@@ -17,28 +17,43 @@ export function packageSource(dataDir: string): SourceKind<'package'> {
     async resolve(_app, spec) {
       const file = packageFile(dataDir, spec.id);
       // Deploys made before packages had a recorded digest: it is computed from the file.
-      const sha256 = spec.sha256 ?? (await digestOf(file));
+      const sha256 = spec.sha256 ?? (await digestOf(file, spec.at));
       return { type: 'package', sha256 };
     },
     async materialize(_app, spec, _origin, workDir, step) {
       const file = packageFile(dataDir, spec.id);
+      // Opened first: a missing upload is a deploy's error, not an unhandled stream error.
+      const handle = await fs.promises.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') throw packageGone(spec.at);
+        throw err;
+      });
       step.log('-----> Unpacking the package');
-      const unpacked = await unpackPackage(fs.createReadStream(file), workDir, { signal: step.signal });
+      const unpacked = await unpackPackage(handle.createReadStream(), workDir, { signal: step.signal });
       step.log(`       ${unpacked.files} files, ${unpacked.bytes} bytes`);
       return { kind: 'tree', ...unpacked };
     },
   };
 }
 
-async function digestOf(file: string): Promise<string> {
+async function digestOf(file: string, at: string | undefined): Promise<string> {
   const hash = crypto.createHash('sha256');
   try {
     await pipeline(fs.createReadStream(file), hash);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new BerthError('PACKAGE_INVALID', 'The package of this deploy is gone (its deploy ended before)');
+      throw packageGone(at);
     }
     throw err;
   }
   return hash.digest('hex');
+}
+
+/** The upload is not in this data dir: its deploy ended before, or another replica received it. */
+function packageGone(at: string | undefined): BerthError {
+  return new BerthError(
+    'PACKAGE_INVALID',
+    at === undefined
+      ? 'The package of this deploy is gone (its deploy ended before)'
+      : 'The package of this deploy is gone: the berthd replica that received it is gone, or its deploy ended before',
+  );
 }

@@ -8,8 +8,22 @@ import type { SourceOrigin } from '@berth/sdk';
 /** What a deploy asks for, stored in its params. `commit` is set where it was pinned when the
  *  deploy was made (a push names its commit; a hosted ref is resolved at once). */
 export type SourceSpec =
-  | { type: 'package' /** the deploy whose upload it is */; id: string; sha256?: string }
-  | { type: 'git'; repository: 'hosted' | 'external'; ref: string; commit?: string }
+  | {
+      type: 'package';
+      /** The deploy whose upload it is. */
+      id: string;
+      sha256?: string;
+      /** The berthd replica that received it: the upload is in its data dir, so its build runs there. */
+      at?: string;
+    }
+  | {
+      type: 'git';
+      repository: 'hosted' | 'external';
+      ref: string;
+      commit?: string;
+      /** Hosted: the berthd replica whose data dir holds the repository the deploy was made from. */
+      at?: string;
+    }
   | { type: 'image'; image: string };
 
 export interface SourceStep {

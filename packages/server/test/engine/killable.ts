@@ -73,9 +73,16 @@ export async function startKillable(
   const serves: Killable['serves'] = async (timeoutMs = 60_000) => {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const res = await get(`/t/${app}/`).catch(() => ({ status: 0, text: '' }));
+      const res = await get(`/t/${app}/`).catch((err: Error) => ({
+        status: 0,
+        text: String(err.cause ?? err),
+      }));
       if (res.status === 200) return res.text;
-      if (Date.now() > until) throw new Error(`the app does not serve: ${res.status} ${res.text}`);
+      if (Date.now() > until) {
+        throw new Error(
+          `the app does not serve: ${res.status} ${res.text}\nberthd said:\n${p.output().slice(-3000)}`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   };

@@ -23,6 +23,7 @@ function row(overrides: Partial<JobRow> = {}): JobRow {
     max_attempts: 3,
     run_at: 0,
     lease_owner: 'w',
+    runs_on: null,
     lease_expires_at: T + 1000,
     cancel_requested: 0,
     log_seq: 0,
