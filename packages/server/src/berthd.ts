@@ -657,6 +657,14 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         await periodic.purgeRuns();
       });
     }
+    // The registry's garbage: on the replica that runs it (the only one to register the schedule).
+    const registryGc = config.runtime.registryGcIntervalMs;
+    const ownRegistry = docker?.builtinRegistry;
+    if (ownRegistry && registryGc > 0) {
+      periodic.every('images.registry-gc', registryGc, async () => {
+        await ownRegistry.collectGarbage();
+      });
+    }
     for (const extra of options.schedules ?? []) periodic.every(extra.name, extra.periodMs, extra.task);
     periodic.start();
 

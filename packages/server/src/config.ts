@@ -106,6 +106,8 @@ export interface Config {
     };
     /** Where cluster runtimes' release images are pushed for the nodes to pull (BERTH_REGISTRY). */
     registry: RegistrySetting;
+    /** How often the builtin registry's unreferenced blobs are collected (0: never). */
+    registryGcIntervalMs: number;
     /** First uid of the host identities apps run and build as (when berthd runs as root). */
     uidBase: number;
     /** Grace between SIGTERM and SIGKILL when an instance stops. */
@@ -752,6 +754,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       driver: runtimeDriver(env),
       docker: { socket: dockerSocket(env, cwd), debianMirror: debianMirror(env) },
       registry: registrySetting(env, cwd, runtimeDriver(env)),
+      registryGcIntervalMs: durationOrOff(env, 'BERTH_REGISTRY_GC_INTERVAL', '24h'),
       uidBase: integer(env, 'BERTH_UID_BASE', 880_000, 1000, 4_000_000_000),
       stopGraceMs: duration(env, 'BERTH_STOP_GRACE', SETTING_DEFAULTS.stopGraceMs),
       logMaxBytes: size(env, 'BERTH_LOG_MAX_SIZE', SETTING_DEFAULTS.logMaxBytes),

@@ -211,6 +211,7 @@ describe('runtime settings', () => {
       driver: 'process',
       docker: { socket: '/var/run/docker.sock', debianMirror: 'http://deb.debian.org/debian' },
       registry: { kind: 'off' },
+      registryGcIntervalMs: 86_400_000,
       uidBase: 880_000,
       stopGraceMs: 10_000,
       logMaxBytes: 10 * 1024 * 1024,
@@ -223,11 +224,13 @@ describe('runtime settings', () => {
       BERTH_LOG_MAX_SIZE: '1M',
       BERTH_LOG_FILES: '0',
       BERTH_LOG_RETENTION: '1d',
+      BERTH_REGISTRY_GC_INTERVAL: 'off',
     });
     expect(c.runtime).toEqual({
       driver: 'process',
       docker: { socket: '/var/run/docker.sock', debianMirror: 'http://deb.debian.org/debian' },
       registry: { kind: 'off' },
+      registryGcIntervalMs: 0,
       uidBase: 2_000_000,
       stopGraceMs: 3000,
       logMaxBytes: 1024 * 1024,

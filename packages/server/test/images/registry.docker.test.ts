@@ -2,6 +2,7 @@
 // htpasswd auth made by berthd, a release image pushed and pulled back by digest through the real
 // Docker engine, refusals without credentials, adoption by a second start, and deletion of a pruned
 // release's manifest. Needs BERTH_TEST_DOCKER=1 and Debian's docker-registry (scripts/docker-setup.sh installs it).
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/gateway/nginx/index.ts';
 import { waitForProgress } from '../../src/images/engine.ts';
-import { STACK_BASE_IMAGE } from '../../src/images/index.ts';
+import { bakeReleaseImage, STACK_BASE_IMAGE } from '../../src/images/index.ts';
 import {
   type BuiltinRegistry,
   DOCKER_CERTS_DIR,
@@ -81,6 +82,7 @@ if (skip) {
         await removeImage(ref);
       }
       await removeImage(local);
+      for (const version of [11, 12, 13]) await removeImage(`${repo}:stag-v${version}`);
       fs.rmSync(path.join(DOCKER_CERTS_DIR, address), { recursive: true, force: true });
       fs.rmSync(dataDir, { recursive: true, force: true });
     });
@@ -131,6 +133,101 @@ if (skip) {
       const manifest = `https://${address}/v2/${repo}/manifests/${pinned.slice(pinned.indexOf('@') + 1)}`;
       const accept = { accept: 'application/vnd.docker.distribution.manifest.v2+json' };
       expect(await get(manifest, { ...basic('berth', registry.password), ...accept })).toBe(404);
+    }, 120_000);
+
+    it("collecting garbage frees a deleted release's own layer, keeps what a kept release uses, and a push meanwhile goes through", async () => {
+      // Two releases on the base image, each with a layer of its own (its tree).
+      const bake = async (version: number) => {
+        const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-gc-tree-'));
+        fs.writeFileSync(
+          path.join(tree, 'release.txt'),
+          `${version} ${crypto.randomBytes(16).toString('hex')}\n`,
+        );
+        const tag = `${repo}:stag-v${10 + version}`;
+        await bakeReleaseImage(docker, { base: STACK_BASE_IMAGE, artifactDir: tree, tag, labels: {} });
+        fs.rmSync(tree, { recursive: true, force: true });
+        return tag;
+      };
+      const [pruned, kept] = [
+        await pushImage(docker, registry, await bake(1)),
+        await pushImage(docker, registry, await bake(2)),
+      ];
+      const layersOf = async (pinned: string): Promise<string[]> => {
+        const url = `https://${address}/v2/${repo}/manifests/${pinned.slice(pinned.indexOf('@') + 1)}`;
+        const dispatcher = new Agent({ connect: { ca: registry.ca! } });
+        try {
+          const res = await request(url, {
+            dispatcher,
+            headers: {
+              ...basic('berth', registry.password),
+              accept: 'application/vnd.docker.distribution.manifest.v2+json',
+            },
+          });
+          const body = (await res.body.json()) as { layers: Array<{ digest: string }> };
+          return body.layers.map((l) => l.digest);
+        } finally {
+          await dispatcher.close();
+        }
+      };
+      const blob = (digest: string) =>
+        path.join(
+          dataDir,
+          'registry',
+          'storage',
+          'docker',
+          'registry',
+          'v2',
+          'blobs',
+          'sha256',
+          digest.slice(7, 9),
+          digest.slice(7),
+          'data',
+        );
+      const prunedLayers = await layersOf(pruned);
+      const keptLayers = await layersOf(kept);
+      const own = prunedLayers.filter((d) => !keptLayers.includes(d));
+      const shared = prunedLayers.filter((d) => keptLayers.includes(d));
+      expect(own.length).toBe(1);
+      expect(shared.length).toBeGreaterThan(0);
+      for (const d of [...own, ...shared]) expect(fs.existsSync(blob(d))).toBe(true);
+
+      await deleteManifest(registry, pruned);
+      const before = registry.pid;
+      // A push while the registry refuses writes is tried again until it is back.
+      const pushing = (async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        return pushImage(docker, registry, await bake(3));
+      })();
+      const said = await registry.collectGarbage();
+      expect(said).toMatch(/blob eligible for deletion/);
+      for (const d of own) expect(fs.existsSync(blob(d))).toBe(false);
+      for (const d of [...shared, ...keptLayers]) expect(fs.existsSync(blob(d))).toBe(true);
+      expect(await pushing).toMatch(/@sha256:[0-9a-f]{64}$/);
+
+      // It serves writes again, as a new process berthd adopts.
+      expect(registry.pid).not.toBe(before);
+      expect((await startBuiltinRegistry({ dataDir, address, logger: silentLogger() })).pid).toBe(
+        registry.pid,
+      );
+      await removeImage(kept);
+      await pull(kept, engineAuth(registry));
+    }, 300_000);
+
+    it('a registry left read-only by a collection that did not finish serves writes again at the next start', async () => {
+      await registry.stop();
+      const readOnly = spawn(
+        '/usr/bin/docker-registry',
+        ['serve', path.join(dataDir, 'registry', 'config-readonly.yml')],
+        {
+          detached: true,
+          stdio: 'ignore',
+        },
+      );
+      readOnly.unref();
+      fs.writeFileSync(path.join(dataDir, 'registry', 'registry.pid'), `${readOnly.pid}\n`);
+      registry = await startBuiltinRegistry({ dataDir, address, logger: silentLogger() });
+      expect(registry.pid).not.toBe(readOnly.pid);
+      expect(await pushImage(docker, registry, local)).toMatch(/@sha256:[0-9a-f]{64}$/);
     }, 120_000);
   });
 }

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { Logger } from '../../logger.ts';
+import { runProgram } from '../../run-program.ts';
 import { prepareRegistryFiles, REGISTRY_USER, type RegistryFiles } from './registry-files.ts';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
@@ -30,6 +31,13 @@ export interface RegistryAccess {
 
 export interface BuiltinRegistry extends RegistryAccess {
   pid: number;
+  /**
+   * Frees the space of images no manifest refers to any more (pruned releases): the registry is
+   * started again refusing writes, `docker-registry garbage-collect` runs, and it is started again
+   * as before. Pulls go on meanwhile (but for a moment at each start); a push in that window is
+   * refused, and pushImage tries it again. Resolves with what the collector said.
+   */
+  collectGarbage(): Promise<string>;
   /** Stops the registry (berthd leaves it running; tests stop theirs). */
   stop(): Promise<void>;
 }
@@ -49,23 +57,62 @@ export async function startBuiltinRegistry(o: BuiltinRegistryOptions): Promise<B
   const files = await prepareRegistryFiles(o.dataDir, o.address);
   const ca = fs.readFileSync(files.cert, 'utf8');
   trustOnThisHost(o.dockerCertsDir ?? DOCKER_CERTS_DIR, o.address, ca);
-  let pid = adoptable(files);
-  if (pid !== null) {
+  const binary = o.binary ?? REGISTRY_BINARY;
+  let running = adoptable(files);
+  if (running?.readOnly) {
+    // A collection a dead berthd did not finish: back to serving writes.
+    await stopRegistryProcess(running.pid, files.pidFile);
+    running = null;
+  }
+  let pid: number;
+  if (running !== null) {
+    pid = running.pid;
     logger.info({ pid, address: o.address }, 'adopted the running registry');
   } else {
-    pid = launch(o.binary ?? REGISTRY_BINARY, files);
+    pid = launch(binary, files, files.config);
     logger.info({ pid, address: o.address }, 'started the registry');
   }
   await waitReady(o.address, ca, pid);
-  const started = pid;
-  return {
+  let collecting: Promise<string> | undefined;
+  const registry: BuiltinRegistry = {
     address: o.address,
     username: REGISTRY_USER,
     password: files.password,
     ca,
-    pid: started,
-    stop: () => stopRegistryProcess(started, files.pidFile),
+    pid,
+    collectGarbage() {
+      collecting ??= collect().finally(() => {
+        collecting = undefined;
+      });
+      return collecting;
+    },
+    stop: () => stopRegistryProcess(registry.pid, files.pidFile),
   };
+  /** Restarts the registry with `config` and waits until it answers. */
+  const restart = async (config: string) => {
+    await stopRegistryProcess(registry.pid, files.pidFile);
+    registry.pid = launch(binary, files, config);
+    await waitReady(o.address, ca, registry.pid);
+  };
+  async function collect(): Promise<string> {
+    await restart(files.readOnlyConfig);
+    try {
+      const result = await runProgram(binary, ['garbage-collect', files.readOnlyConfig], {
+        timeoutMs: 30 * 60_000,
+      });
+      if (result.code !== 0) {
+        throw new Error(
+          `docker-registry garbage-collect failed (${result.code}): ${result.output.slice(-500)}`,
+        );
+      }
+      const freed = result.output.split('\n').filter((l) => /blob eligible for deletion/i.test(l)).length;
+      logger.info({ blobs: freed }, 'collected the registry garbage');
+      return result.output;
+    } finally {
+      await restart(files.config);
+    }
+  }
+  return registry;
 }
 
 /**
@@ -74,10 +121,14 @@ export async function startBuiltinRegistry(o: BuiltinRegistryOptions): Promise<B
  */
 export async function stopBuiltinRegistry(dataDir: string): Promise<boolean> {
   const dir = path.join(dataDir, 'registry');
-  const files = { pidFile: path.join(dir, 'registry.pid'), config: path.join(dir, 'config.yml') };
-  const pid = adoptable(files);
-  if (pid === null) return false;
-  await stopRegistryProcess(pid, files.pidFile);
+  const files = {
+    pidFile: path.join(dir, 'registry.pid'),
+    config: path.join(dir, 'config.yml'),
+    readOnlyConfig: path.join(dir, 'config-readonly.yml'),
+  };
+  const running = adoptable(files);
+  if (running === null) return false;
+  await stopRegistryProcess(running.pid, files.pidFile);
   return true;
 }
 
@@ -92,8 +143,10 @@ async function stopRegistryProcess(pid: number, pidFile: string): Promise<void> 
   fs.rmSync(pidFile, { force: true });
 }
 
-/** The pid of a registry already serving these files, or null. */
-function adoptable(files: Pick<RegistryFiles, 'pidFile' | 'config'>): number | null {
+/** The registry already serving these files (`readOnly`: with the read-only config), or null. */
+function adoptable(
+  files: Pick<RegistryFiles, 'pidFile' | 'config' | 'readOnlyConfig'>,
+): { pid: number; readOnly: boolean } | null {
   let pid: number;
   try {
     pid = Number(fs.readFileSync(files.pidFile, 'utf8').trim());
@@ -103,18 +156,21 @@ function adoptable(files: Pick<RegistryFiles, 'pidFile' | 'config'>): number | n
   if (!Number.isInteger(pid) || pid <= 1) return null;
   try {
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return argv.includes(files.config) && path.basename(argv[0] ?? '') === 'docker-registry' ? pid : null;
+    if (path.basename(argv[0] ?? '') !== 'docker-registry') return null;
+    if (argv.includes(files.config)) return { pid, readOnly: false };
+    if (argv.includes(files.readOnlyConfig)) return { pid, readOnly: true };
+    return null;
   } catch {
     return null;
   }
 }
 
-function launch(binary: string, files: RegistryFiles): number {
+function launch(binary: string, files: RegistryFiles, config: string): number {
   if (!fs.existsSync(binary))
     throw new Error(`${binary} is missing: install Debian's docker-registry package`);
   const log = fs.openSync(files.logFile, 'a', 0o600);
   try {
-    const child = spawn(binary, ['serve', files.config], {
+    const child = spawn(binary, ['serve', config], {
       detached: true,
       stdio: ['ignore', log, log],
       cwd: files.dir,

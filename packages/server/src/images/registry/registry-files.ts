@@ -17,6 +17,8 @@ export const REGISTRY_USER = 'berth';
 export interface RegistryFiles {
   dir: string;
   config: string;
+  /** The same registry refusing writes, while its garbage is collected (registry-gc.ts). */
+  readOnlyConfig: string;
   cert: string;
   key: string;
   htpasswd: string;
@@ -34,6 +36,7 @@ export async function prepareRegistryFiles(dataDir: string, address: string): Pr
   const files: Omit<RegistryFiles, 'password'> = {
     dir,
     config: path.join(dir, 'config.yml'),
+    readOnlyConfig: path.join(dir, 'config-readonly.yml'),
     cert: path.join(dir, 'tls.crt'),
     key: path.join(dir, 'tls.key'),
     htpasswd: path.join(dir, 'htpasswd'),
@@ -50,21 +53,28 @@ export async function prepareRegistryFiles(dataDir: string, address: string): Pr
     writePrivate(files.htpasswd, `${REGISTRY_USER}:${bcrypt.hashSync(password, 10)}\n`);
   }
   writePrivate(files.config, registryConfig({ ...files, address }));
+  writePrivate(files.readOnlyConfig, registryConfig({ ...files, address, readOnly: true }));
   return { ...files, password };
 }
 
-/** docker-registry's configuration: TLS, htpasswd auth, deletes allowed (pruning), filesystem store. */
+/** docker-registry's configuration: TLS, htpasswd auth, deletes allowed (pruning), filesystem store;
+ *  `readOnly`: pulls only (pushes and deletes refused), while garbage is collected. */
 export function registryConfig(o: {
   address: string;
   storage: string;
   cert: string;
   key: string;
   htpasswd: string;
+  readOnly?: boolean;
 }): string {
   return stringify({
     version: 0.1,
     log: { level: 'info', formatter: 'text', fields: { service: 'berth-registry' } },
-    storage: { filesystem: { rootdirectory: o.storage }, delete: { enabled: true } },
+    storage: {
+      filesystem: { rootdirectory: o.storage },
+      delete: { enabled: true },
+      ...(o.readOnly ? { maintenance: { readonly: { enabled: true } } } : {}),
+    },
     http: {
       addr: o.address,
       tls: { certificate: o.cert, key: o.key },

@@ -3,6 +3,7 @@
 // node runs exactly the bytes that were built; a pruned release's manifest is deleted from the
 // registry. The Docker engine does the pushing (Engine API, credentials in X-Registry-Auth); the
 // registry's own HTTP API is used only to delete.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { Agent, request } from 'undici';
 import { engineError, waitForProgress } from '../engine.ts';
@@ -27,6 +28,22 @@ export function registryName(access: RegistryAccess, ref: string): string {
  * pull: `{address}/{repo}@{digest}`. Pushing what the registry has already sends no layer again.
  */
 export async function pushImage(docker: Docker, access: RegistryAccess, ref: string): Promise<string> {
+  // A push refused for a moment (the builtin registry collecting garbage, read-only, or restarting
+  // around it) is tried again; one still refused after PUSH_RETRY_DELAYS_MS fails.
+  for (const delay of PUSH_RETRY_DELAYS_MS) {
+    try {
+      return await pushOnce(docker, access, ref);
+    } catch {
+      await sleep(delay);
+    }
+  }
+  return pushOnce(docker, access, ref);
+}
+
+/** Waits before each further push attempt (about 20 s in all). */
+const PUSH_RETRY_DELAYS_MS = [2000, 6000, 12_000];
+
+async function pushOnce(docker: Docker, access: RegistryAccess, ref: string): Promise<string> {
   const colon = ref.lastIndexOf(':');
   const repo = ref.slice(0, colon);
   const tag = ref.slice(colon + 1);

@@ -8,7 +8,12 @@ import type { Config, RegistrySetting } from '../../config.ts';
 import type { EngineContainers } from '../../engine/engine-deps.ts';
 import { engineError, engineStatus } from '../../images/engine.ts';
 import { STACK_IMAGES } from '../../images/index.ts';
-import { engineAuth, type RegistryAccess, startBuiltinRegistry } from '../../images/registry/index.ts';
+import {
+  type BuiltinRegistry,
+  engineAuth,
+  type RegistryAccess,
+  startBuiltinRegistry,
+} from '../../images/registry/index.ts';
 import type { Logger } from '../../logger.ts';
 import type { RuntimeDriver } from '../driver.ts';
 import { createSwarmDriver } from '../swarm/index.ts';
@@ -26,6 +31,8 @@ export interface DockerParts {
   containers: EngineContainers;
   /** The Docker client, for what reads images besides the engine (the image source). */
   docker: Docker;
+  /** The registry this berthd runs itself (BERTH_REGISTRY=builtin), for its garbage collection. */
+  builtinRegistry?: BuiltinRegistry | undefined;
 }
 
 export interface DockerPartsOptions {
@@ -46,7 +53,12 @@ export async function createDockerParts(
   const docker = new Docker({ socketPath: config.runtime.docker.socket });
   const swarm = config.runtime.driver === 'swarm';
   if (swarm) await joinSingleNodeSwarm(docker, logger);
-  const registry = swarm ? await openRegistry(config.runtime.registry, config.dataDir, logger) : undefined;
+  const setting = config.runtime.registry;
+  const builtinRegistry =
+    swarm && setting.kind === 'builtin'
+      ? await startBuiltinRegistry({ dataDir: config.dataDir, address: setting.address, logger })
+      : undefined;
+  const registry = builtinRegistry ?? (swarm ? externalRegistry(setting) : undefined);
   const shared = {
     docker,
     logger,
@@ -80,6 +92,7 @@ export async function createDockerParts(
       stackImage: (name, log) => stacks.ensure(name, log),
     }),
     docker,
+    ...(builtinRegistry ? { builtinRegistry } : {}),
   };
 }
 
@@ -102,24 +115,15 @@ async function joinSingleNodeSwarm(docker: Docker, logger: Logger): Promise<void
   );
 }
 
-async function openRegistry(
-  setting: RegistrySetting,
-  dataDir: string,
-  logger: Logger,
-): Promise<RegistryAccess | undefined> {
-  switch (setting.kind) {
-    case 'off':
-      return undefined;
-    case 'builtin':
-      return startBuiltinRegistry({ dataDir, address: setting.address, logger });
-    case 'external':
-      return {
-        address: setting.address,
-        username: setting.username,
-        password: setting.password,
-        ca: setting.caFile ? fs.readFileSync(setting.caFile, 'utf8') : undefined,
-      };
-  }
+/** An operator's registry (BERTH_REGISTRY=https://…); none when it is off (or builtin, made above). */
+function externalRegistry(setting: RegistrySetting): RegistryAccess | undefined {
+  if (setting.kind !== 'external') return undefined;
+  return {
+    address: setting.address,
+    username: setting.username,
+    password: setting.password,
+    ca: setting.caFile ? fs.readFileSync(setting.caFile, 'utf8') : undefined,
+  };
 }
 
 /** Where a task on this node reaches the node: the gateway of `docker_gwbridge` (the bridge Swarm
