@@ -2,8 +2,8 @@
 # Prepares this machine for the Docker runtime driver and its tests:
 #   1. installs Debian's docker.io, tini (the containers' init), debootstrap and docker-registry
 #      (Swarm's release images) packages when they are missing;
-#   2. starts dockerd in the background (no systemd here) when it is not running,
-#      logging to /var/log/berth-dockerd.log;
+#   2. starts dockerd in the background (no systemd here) when it is not running, with
+#      no-new-privileges as every container's default, logging to /var/log/berth-dockerd.log;
 #   3. waits until the Engine API answers on /var/run/docker.sock.
 # Idempotent: running it again on a ready machine changes nothing. Needs root.
 # No image is pulled: the stack images are built locally by berthd (src/images/stack-image.ts).
@@ -66,7 +66,9 @@ else
   if [[ -e /var/run/docker.pid ]] && ! pgrep -x dockerd >/dev/null 2>&1; then
     rm -f /var/run/docker.pid
   fi
-  nohup dockerd --host "unix://$SOCKET" >>"$LOG_FILE" 2>&1 </dev/null &
+  # --no-new-privileges: every container's default. Berth sets it on each container it makes, but
+  # Swarm services cannot ask for it (Engine API 1.41): only dockerd's default reaches their tasks.
+  nohup dockerd --host "unix://$SOCKET" --no-new-privileges >>"$LOG_FILE" 2>&1 </dev/null &
   disown
 fi
 

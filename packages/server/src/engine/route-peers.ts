@@ -33,6 +33,8 @@ export interface RoutePeersOptions {
   leaseMs?: number;
   /** Rows of replicas silent for this long are deleted (1 day). */
   forgetMs?: number;
+  /** First wait before a refused table is tried again (30 s; doubles up to 10 min). */
+  retryMs?: number;
 }
 
 export interface RoutePeers {
@@ -47,14 +49,22 @@ export interface RoutePeers {
    * header) are not waited for; one that stops being live while waited for is left then.
    */
   settled(g: number, signal?: AbortSignal): Promise<void>;
-  /** Starts reading the generation: `catchUp` runs whenever the store's is above what this replica
-   *  serves (one at a time; a failure is logged and tried again on the next read). */
+  /**
+   * Starts reading the generation: `catchUp` runs whenever the store's is above what this replica
+   * serves (one at a time). A generation whose table this replica's gateway refused (`refused`, or a
+   * failed catch-up) is tried again after a back-off (30 s, doubling up to 10 min), at once when a
+   * later change comes: a broken table is not sent to `nginx -t` twice a second.
+   */
   follow(catchUp: () => Promise<void>): void;
+  /** This replica's gateway refused the table of generation `g` (logged by the caller). */
+  refused(g: number): void;
   /** Stops following and removes this replica's row (it is no longer waited for). */
   close(): Promise<void>;
 }
 
 const ROW_ID = 1;
+const RETRY_FIRST_MS = 30_000;
+const RETRY_MAX_MS = 10 * 60_000;
 const SETTLE_POLL_MS = 100;
 
 export function createRoutePeers(o: RoutePeersOptions): RoutePeers {
@@ -69,8 +79,17 @@ export function createRoutePeers(o: RoutePeersOptions): RoutePeers {
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   let closed = false;
-  /** The generation whose catch-up failed last (each failure is logged once per generation). */
+  /** The generation whose table was refused last, and when to try it again. */
   let failedAt = -1;
+  let retryAt = 0;
+  const retryFirstMs = o.retryMs ?? RETRY_FIRST_MS;
+  let backoffMs = retryFirstMs;
+  function refused(g: number): void {
+    if (g !== failedAt) backoffMs = retryFirstMs;
+    failedAt = g;
+    retryAt = Date.now() + backoffMs;
+    backoffMs = Math.min(backoffMs * 2, RETRY_MAX_MS);
+  }
 
   async function current(): Promise<number> {
     const row = await db
@@ -142,11 +161,12 @@ export function createRoutePeers(o: RoutePeersOptions): RoutePeers {
   async function tick(catchUp: () => Promise<void>): Promise<void> {
     const g = await current();
     if (g > serving) {
+      if (g === failedAt && Date.now() < retryAt) return;
       try {
         await catchUp(); // writes `served` itself
       } catch (err) {
         if (failedAt !== g) log.error({ err, generation: g }, 'could not apply the routes of a change');
-        failedAt = g;
+        refused(g);
       }
       return;
     }
@@ -158,6 +178,7 @@ export function createRoutePeers(o: RoutePeersOptions): RoutePeers {
     bump,
     served,
     settled,
+    refused,
     follow(catchUp) {
       if (timer !== undefined || closed) return;
       // Rows of replicas long gone are of no use to anyone.

@@ -207,6 +207,7 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
         await deps.gateway.apply(table, version);
       } catch (err) {
         failure = { at: Date.now(), seq: version, message: failureMessage(err) };
+        peers?.refused(generation);
         throw err;
       }
       failure = null;

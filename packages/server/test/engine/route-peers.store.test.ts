@@ -27,7 +27,7 @@ describe.each(testDialects())('route peers on %s', (dialect) => {
   let db: TestDatabase;
   let store: Store;
   const open: RoutePeers[] = [];
-  const peer = (replica: string, o: Partial<typeof FAST> = {}) => {
+  const peer = (replica: string, o: Partial<typeof FAST & { retryMs: number }> = {}) => {
     const p = createRoutePeers({ db: store.db, replica, logger: silentLogger(), ...FAST, ...o });
     open.push(p);
     return p;
@@ -101,21 +101,43 @@ describe.each(testDialects())('route peers on %s', (dialect) => {
     expect(await within(2000, waiting)).toBe('settled');
   });
 
-  it('a replica whose gateway keeps refusing tables stops beating and is left after its lease', async () => {
+  it('a replica whose gateway keeps refusing tables stops beating, is left after its lease, and tries again after a back-off', async () => {
     const a = peer('other-host/1/a');
-    const b = peer('other-host/2/b');
+    const b = peer('other-host/2/b', { retryMs: 300 });
     await b.served(await b.current());
-    let attempts = 0;
+    const attempts: number[] = [];
     b.follow(async () => {
-      attempts += 1;
+      attempts.push(Date.now());
       throw new Error('nginx -t refused it');
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
     const g = await a.bump();
     const started = Date.now();
     await a.settled(g);
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
-    expect(attempts).toBeGreaterThan(1); // tried again on later reads
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Tried again, but not on every read (50 ms): after 300 ms, then 600 ms.
+    expect(attempts.length).toBeGreaterThan(1);
+    expect(attempts.length).toBeLessThanOrEqual(4);
+    expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(250);
+  });
+
+  it('a table refused here is not tried again at once, only after the back-off or with a later change', async () => {
+    const a = peer('other-host/1/a', { retryMs: 60_000 });
+    await a.served(await a.current());
+    let catchUps = 0;
+    a.follow(async () => {
+      catchUps += 1;
+      await a.served(await a.current());
+    });
+    // A change whose table this replica's gateway refused (route-tables.ts reports it).
+    const g = await a.bump();
+    a.refused(g);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(catchUps).toBe(0);
+    // A later change (another replica's) is taken at once.
+    await peer('other-host/2/b').bump();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(catchUps).toBe(1);
   });
 
   it('an up-to-date replica keeps beating, so a change waits for it; one hanging on a change is left after its lease', async () => {

@@ -191,6 +191,10 @@ if (skipReason) {
         };
         expect(status.content).toMatch(/^CapEff:\s+0+$/m);
         expect(status.content).toMatch(/^CapBnd:\s+0+$/m);
+        // From dockerd's default (scripts/docker-setup.sh starts it with --no-new-privileges).
+        expect(status.content, 'dockerd must run with --no-new-privileges (scripts/docker-setup.sh)').toMatch(
+          /^NoNewPrivs:\s+1$/m,
+        );
         await driver.stop(info.id, { graceMs: 2000 });
       });
 

@@ -2,6 +2,8 @@
 // manager creates services and lists tasks), its own node (one-off runs go there), the address of a
 // node (where a task's published port is reached), and whether dockerd sets no-new-privileges by
 // default (API 1.41 has no per-service setting; the driver warns when it is off).
+import fs from 'node:fs';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import { BerthError } from '../../errors.ts';
 import { engineError, engineStatus } from '../../images/engine.ts';
@@ -33,7 +35,7 @@ export function createSwarmNode(docker: Docker, logger: Logger): SwarmNode {
         'The Docker engine is not a swarm manager (docker swarm init, or join as a manager)',
       );
     }
-    if (!(info.SecurityOptions ?? []).some((o) => o === 'name=no-new-privileges')) {
+    if (!(info.SecurityOptions ?? []).some((o) => o === 'name=no-new-privileges') && !localDockerdSetsIt()) {
       logger.warn(
         'dockerd does not set no-new-privileges by default ("no-new-privileges": true in daemon.json); ' +
           'Swarm services cannot ask for it, so app processes may gain privileges through setuid programs of their image',
@@ -64,4 +66,27 @@ export function createSwarmNode(docker: Docker, logger: Logger): SwarmNode {
       }
     },
   };
+}
+
+/**
+ * Whether this host's dockerd runs with no-new-privileges as every container's default (its
+ * `--no-new-privileges` flag, or daemon.json's key). dockerd 20.10 does not list it among the
+ * security options `docker info` reports, so it is read where it is set.
+ */
+function localDockerdSetsIt(): boolean {
+  try {
+    const config = JSON.parse(fs.readFileSync('/etc/docker/daemon.json', 'utf8')) as Record<string, unknown>;
+    if (config['no-new-privileges'] === true) return true;
+  } catch {
+    // none, or unreadable
+  }
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (path.basename(argv[0] ?? '') === 'dockerd') return argv.includes('--no-new-privileges');
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return false;
 }
