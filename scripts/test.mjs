@@ -85,15 +85,27 @@ process.stdout.write(
 );
 process.exit(rows.some((r) => r.code !== 0) ? 1 : 0);
 
-/** The FAIL lines of vitest's output (a failed test or a file that could not run), each once. */
+/** The FAIL lines of vitest's output (a failed test or a file that could not run), each once, each
+ *  with the first line of its error and where in the test file it was thrown: only the end of a CI
+ *  log is kept, so the reason must be there too. */
 function failuresIn(output) {
   const lines = output
     .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
     .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('FAIL '))
-    .map((line) => line.slice(5).trim());
-  return [...new Set(lines)];
+    .map((line) => line.trim());
+  const found = new Map();
+  lines.forEach((line, i) => {
+    if (!line.startsWith('FAIL ')) return;
+    const name = line.slice(5).trim();
+    const after = lines.slice(i + 1, i + 40);
+    const end = after.findIndex((l) => l.startsWith('FAIL ') || /^⎯{3,}/.test(l));
+    const body = end < 0 ? after : after.slice(0, end);
+    const error = body.find((l) => /^(\w*Error\b|Error:|expected |Timeout|Test timed out)/.test(l));
+    const at = body.find((l) => /^❯ .*\.test\.tsx?:\d+/.test(l));
+    const detail = [error, at].filter(Boolean).join(' ').slice(0, 400);
+    if (!found.get(name)) found.set(name, detail);
+  });
+  return [...found].map(([name, detail]) => (detail ? `${name}\n      ${detail}` : name));
 }
 
 /** Runs vitest with an argument array, passing its output through and keeping a copy of each. */
