@@ -59,6 +59,7 @@ export async function buildTestImage(docker: Docker, dataDir: string): Promise<v
   const started = Date.now();
   const base = await ensureStackImage({ docker, logger: silentLogger(), dataDir, name: 'node' });
   if (await imageExists(docker, TEST_IMAGE)) return;
+  fs.mkdirSync(dataDir, { recursive: true });
   const staging = fs.mkdtempSync(path.join(dataDir, 'test-image-'));
   fs.mkdirSync(path.join(staging, 'usr/local/lib/berth-test'), { recursive: true });
   fs.mkdirSync(path.join(staging, 'usr/local/bin'), { recursive: true });

@@ -30,8 +30,10 @@
 // Several berthd replicas may share the swarm (and a store): the driver's table is what it started
 // or adopted, so `sync()` reads this installation's services (one call) and adopts the instances
 // other replicas started (the way `recover` does) and forgets, silently, those whose service another
-// replica removed; the poller syncs every SYNC_EVERY_TICKS polls once the driver recovered, and at
-// once when a poll finds a service gone. `stop` of an unknown id looks its service up by labels and
+// replica removed; a poll that finds a task ended asks the service, and an instance another replica
+// is stopping (its service scaled to 0 or gone) is forgotten too, without an exit. The poller syncs
+// every SYNC_EVERY_TICKS polls once the driver recovered, and at once when a poll finds a service
+// gone. `stop` of an unknown id looks its service up by labels and
 // stops it as its own. One-off jobs carry their replica and a deadline (job-owner.ts): `recover` and
 // the sync remove only those of a gone replica, past their deadline or unlabelled. An app's overlay
 // network is removed only when no service of the app is left in the swarm (app-networks.ts).
@@ -113,6 +115,8 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
   }
   const runJob = createSwarmRuns(options, { networks, logger, nodeId: () => node.ready() });
   const table = new Map<string, SwarmInstance>();
+  /** Ids whose `start` runs here: not another replica's, whatever their service looks like. */
+  const startingHere = new Set<string>();
   const events = createRuntimeEvents(logger);
   let closed = false;
 
@@ -157,7 +161,35 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     await node.load(tasks.filter((t) => taskPhase(t) === 'running' && t.NodeID).map((t) => t.NodeID!));
     const byService = new Map<string, SwarmTask[]>();
     for (const t of tasks) byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
-    for (const i of watched) apply(i, byService.get(i.serviceId) ?? []);
+    for (const i of watched) {
+      const mine = byService.get(i.serviceId) ?? [];
+      // A run that ended: when another replica is stopping the instance (its service scaled to 0,
+      // or removed), that is no exit of the instance but its end elsewhere: forgotten, silently.
+      if (mine.some((t) => taskEnded(t) && !i.ended.has(t.ID)) && (await stoppedElsewhere(i))) {
+        forget(i, 'instance stopped by another berthd');
+        continue;
+      }
+      apply(i, mine);
+    }
+  }
+  /** Whether the instance's service is gone or scaled to 0 while this driver does not stop it (its
+   *  own stop marks the instance `stopping` first): another replica stops it. */
+  async function stoppedElsewhere(i: SwarmInstance): Promise<boolean> {
+    if (i.state === 'stopping' || startingHere.has(i.spec.id)) return false;
+    try {
+      const data = (await docker.getService(i.serviceId).inspect()) as { Spec: Docker.ServiceSpec };
+      return data.Spec.Mode?.Replicated?.Replicas === 0;
+    } catch (err) {
+      if (engineStatus(err) === 404) return true;
+      throw engineError(err);
+    }
+  }
+  /** Drops an instance another replica stopped (or removed): no event, its record goes. */
+  function forget(i: SwarmInstance, why: string): void {
+    if (table.get(i.spec.id) !== i) return;
+    table.delete(i.spec.id);
+    removeInstanceRecord(options.dataDir, i.spec.id);
+    logger.info({ instance: i.spec.id }, why);
   }
   /** The service's tasks; none when it is gone. */
   async function tasksIfPresent(serviceId: string): Promise<SwarmTask[]> {
@@ -209,11 +241,13 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
         'The instance spec is not valid: a Swarm instance runs its release image (spec.image)',
       );
     }
-    if (table.has(spec.id)) throw new BerthError('RUNTIME_INSTANCE_EXISTS');
+    if (table.has(spec.id) || startingHere.has(spec.id)) throw new BerthError('RUNTIME_INSTANCE_EXISTS');
     hold(spec.app);
+    startingHere.add(spec.id);
     try {
       return await startService(spec);
     } finally {
+      startingHere.delete(spec.id);
       await release(spec.app);
     }
   }
@@ -402,8 +436,8 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
   /**
    * One read of the swarm's services (one at a time): abandoned one-off jobs go, instances started
    * by other replicas are adopted, and instances whose service another replica removed are
-   * forgotten, silently. Only instances known (and neither starting nor stopping) before the read
-   * are forgotten: a start completed meanwhile is not in it. Resolves with the adopted instances.
+   * forgotten, silently. Only instances known before the read (and neither started nor stopped here
+   * at that moment) are forgotten: a start completed meanwhile is not in it. Resolves with the adopted instances.
    */
   function syncServices(): Promise<SwarmInstance[]> {
     syncing ??= syncOnce().finally(() => {
@@ -414,21 +448,20 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
   async function syncOnce(): Promise<SwarmInstance[]> {
     await node.ready();
     stoppedHere.clear();
-    const settled = [...table.values()].filter((i) => i.state !== 'starting' && i.state !== 'stopping');
+    // Not a start of this driver's in progress: an instance waiting for Swarm's restart is
+    // `starting` too, and is forgotten when another replica removed its service.
+    const settled = [...table.values()].filter((i) => !startingHere.has(i.spec.id) && i.state !== 'stopping');
     const services = await ownedServices();
     await removeAbandonedJobs(services);
     const present = new Set(services.map((s) => s.ID));
     for (const i of settled) {
-      if (present.has(i.serviceId) || table.get(i.spec.id) !== i) continue;
-      if (i.state === 'starting' || i.state === 'stopping') continue;
-      table.delete(i.spec.id);
-      removeInstanceRecord(options.dataDir, i.spec.id);
-      logger.info({ instance: i.spec.id }, 'instance removed by another berthd');
+      if (present.has(i.serviceId) || startingHere.has(i.spec.id) || i.state === 'stopping') continue;
+      forget(i, 'instance removed by another berthd');
     }
     const adopted: SwarmInstance[] = [];
     for (const s of services) {
       const id = s.Spec.Labels?.[LABELS.instance];
-      if (!id || table.has(id) || stoppedHere.has(id)) continue;
+      if (!id || table.has(id) || stoppedHere.has(id) || startingHere.has(id)) continue;
       const i = await adopt(s);
       if (i) adopted.push(i);
     }
