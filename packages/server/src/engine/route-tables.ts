@@ -87,7 +87,9 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
   let started = false;
   let failure: RouteTableFailure | null = null;
 
-  async function envs(): Promise<EnvServing[]> {
+  /** What each app environment serves; `sync`: ask a cluster runtime first what other replicas
+   *  started or stopped (not for a health change or a restart here: those move no instance). */
+  async function envs(sync: boolean): Promise<EnvServing[]> {
     const codes = await deps.appCodes();
     const rows = await deps.store.db
       .selectFrom('env_states')
@@ -107,7 +109,7 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
       .where('env_states.status', '=', 'running')
       .execute();
     // Cluster runtimes: instances other replicas started (or stopped) since the driver last looked.
-    await deps.driver.sync?.();
+    if (sync) await deps.driver.sync?.();
     const running = new Map((await deps.driver.list()).map((i) => [i.id, i]));
     const list: EnvServing[] = [];
     const served = new Set<string>();
@@ -162,9 +164,9 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
     return list;
   }
 
-  async function compute(): Promise<{ table: GatewayTable; seq: number }> {
+  async function compute(sync: boolean): Promise<{ table: GatewayTable; seq: number }> {
     const table = buildGatewayTable({
-      envs: await envs(),
+      envs: await envs(sync),
       appsDomain: deps.baseDomain,
       platform: deps.platform?.(),
       extras: deps.extras === undefined ? undefined : await deps.extras(),
@@ -195,12 +197,13 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
   });
 
   const peers = deps.peers;
-  /** Computes and applies one table; resolves with the route generation it includes. */
-  function applyNext(scope: RefreshScope): Promise<number> {
+  /** Computes and applies one table; resolves with the route generation it includes. `follow`: a
+   *  catch-up with another replica's change. */
+  function applyNext(scope: RefreshScope | 'follow'): Promise<number> {
     return queue(async () => {
       let generation = -1;
       if (peers) generation = scope === 'everywhere' ? await peers.bump() : await peers.current();
-      const { table, seq: version } = await compute();
+      const { table, seq: version } = await compute(scope !== 'here');
       if (!started) return generation;
       // With gateway workers this resolves once every worker serves the new table.
       try {
@@ -226,14 +229,14 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
     start() {
       return queue(async () => {
         const generation = await peers?.current();
-        const { table, seq: version } = await compute();
+        const { table, seq: version } = await compute(false);
         const listeners = await deps.gateway.start(table, version);
         started = true;
         deps.health?.sync(table);
         if (peers && generation !== undefined) {
           await peers.served(generation);
           peers.follow(async () => {
-            await applyNext('here');
+            await applyNext('follow');
           });
         }
         return listeners;
