@@ -19,6 +19,7 @@ import {
   deleteManifest,
   engineAuth,
   pushImage,
+  pushRefusedForAMoment,
   startBuiltinRegistry,
 } from '../../src/images/registry/index.ts';
 import { silentLogger } from '../../src/logger.ts';
@@ -225,6 +226,26 @@ if (skip) {
       );
       readOnly.unref();
       fs.writeFileSync(path.join(dataDir, 'registry', 'registry.pid'), `${readOnly.pid}\n`);
+      // Read-only, it refuses a push in a way that passes (tried again); wrong credentials do not.
+      const refusal = async (access: BuiltinRegistry) => {
+        const until = Date.now() + 20_000;
+        for (;;) {
+          const err = await pushImage(docker, access, local, { retryDelaysMs: [] }).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          // Until the read-only registry listens, the refusal is the closed port's.
+          if (!/connection refused/.test(String(err)) || Date.now() > until) return err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      };
+      const readOnlyRefusal = await refusal(registry);
+      expect(String(readOnlyRefusal)).toMatch(/405/);
+      expect(pushRefusedForAMoment(readOnlyRefusal)).toBe(true);
+      const wrongPassword = await refusal({ ...registry, password: 'not the password' });
+      expect(String(wrongPassword)).toMatch(/unauthorized/);
+      expect(pushRefusedForAMoment(wrongPassword)).toBe(false);
+
       registry = await startBuiltinRegistry({ dataDir, address, logger: silentLogger() });
       expect(registry.pid).not.toBe(readOnly.pid);
       expect(await pushImage(docker, registry, local)).toMatch(/@sha256:[0-9a-f]{64}$/);

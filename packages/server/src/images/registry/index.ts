@@ -8,4 +8,10 @@ export {
   startBuiltinRegistry,
   stopBuiltinRegistry,
 } from './builtin-registry.ts';
-export { deleteManifest, engineAuth, pushImage, registryName } from './registry-images.ts';
+export {
+  deleteManifest,
+  engineAuth,
+  pushImage,
+  pushRefusedForAMoment,
+  registryName,
+} from './registry-images.ts';

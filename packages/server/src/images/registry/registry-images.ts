@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { Agent, request } from 'undici';
+import type { Logger } from '../../logger.ts';
 import { engineError, waitForProgress } from '../engine.ts';
 import type { RegistryAccess } from './builtin-registry.ts';
 
@@ -26,14 +27,22 @@ export function registryName(access: RegistryAccess, ref: string): string {
 /**
  * Pushes the local image `ref` (`repo:tag`) to the registry and resolves with the reference nodes
  * pull: `{address}/{repo}@{digest}`. Pushing what the registry has already sends no layer again.
+ * A push the registry refuses for a moment (`pushRefusedForAMoment`: the builtin registry collecting
+ * garbage, read-only, or restarting around it) is tried again after each of `retryDelaysMs`, logged;
+ * any other failure (wrong credentials, no such image) fails at once.
  */
-export async function pushImage(docker: Docker, access: RegistryAccess, ref: string): Promise<string> {
-  // A push refused for a moment (the builtin registry collecting garbage, read-only, or restarting
-  // around it) is tried again; one still refused after PUSH_RETRY_DELAYS_MS fails.
-  for (const delay of PUSH_RETRY_DELAYS_MS) {
+export async function pushImage(
+  docker: Docker,
+  access: RegistryAccess,
+  ref: string,
+  opts: { logger?: Logger; retryDelaysMs?: readonly number[] } = {},
+): Promise<string> {
+  for (const delay of opts.retryDelaysMs ?? PUSH_RETRY_DELAYS_MS) {
     try {
       return await pushOnce(docker, access, ref);
-    } catch {
+    } catch (err) {
+      if (!pushRefusedForAMoment(err)) throw err;
+      opts.logger?.warn({ err, image: ref, retryInMs: delay }, 'the registry refused a push for now');
       await sleep(delay);
     }
   }
@@ -42,6 +51,15 @@ export async function pushImage(docker: Docker, access: RegistryAccess, ref: str
 
 /** Waits before each further push attempt (about 20 s in all). */
 const PUSH_RETRY_DELAYS_MS = [2000, 6000, 12_000];
+
+/** Whether the engine's push error is one that passes: the registry read-only (a write answered
+ *  405), not listening (restarting), or cut off or overloaded on the way. */
+export function pushRefusedForAMoment(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : String(err);
+  return /\bHTTP 405\b|\b405 Method Not Allowed\b|connection refused|connection reset|\bEOF\b|i\/o timeout|\bHTTP 50[234]\b|\b50[234] (Bad Gateway|Service Unavailable|Gateway Timeout)\b/i.test(
+    text,
+  );
+}
 
 async function pushOnce(docker: Docker, access: RegistryAccess, ref: string): Promise<string> {
   const colon = ref.lastIndexOf(':');

@@ -79,7 +79,7 @@ export function createEngineContainers(o: EngineContainersOptions): EngineContai
       const id = (await docker.getImage(ref).inspect()).Id;
       const known = pushed.get(id);
       if (known) return known;
-      const pinned = await pushImage(docker, registry, ref);
+      const pinned = await pushImage(docker, registry, ref, { logger: o.logger });
       pushed.set(id, pinned);
       return pinned;
     },
