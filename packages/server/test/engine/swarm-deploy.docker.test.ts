@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAppImages } from '../../src/images/index.ts';
 import { waitFor } from '../runtime/contract.ts';
 import { DOCKER_SKIP_REASON, dockerEnabled } from '../runtime/docker-fixtures.ts';
-import { swarmSkipReason } from '../runtime/swarm-fixtures.ts';
-import { type EngineFixture, EXAMPLES, packDir, startEngineFixture } from './support.ts';
+import { type EngineFixture, EXAMPLES, packDir } from './support.ts';
+import { removeAppImages, startSwarmEngineFixture } from './swarm-support.ts';
 
 if (!dockerEnabled) {
   process.stdout.write(`swarm deploy tests skipped: ${DOCKER_SKIP_REASON}\n`);
@@ -32,25 +32,13 @@ if (!dockerEnabled) {
     let f: EngineFixture;
     let installation = '';
     beforeAll(async () => {
-      const notSwarm = await swarmSkipReason(docker);
-      if (notSwarm) throw new Error(notSwarm);
-      f = await startEngineFixture('sqlite', {
-        BERTH_RUNTIME: 'swarm',
-        BERTH_HOST: '0.0.0.0',
-        BERTH_STOP_GRACE: '2s',
-        BERTH_KEEP_RELEASES: '2',
-      });
+      f = await startSwarmEngineFixture(docker, { BERTH_KEEP_RELEASES: '2' });
       installation = f.t.berthd.installation;
       await f.createApp(app);
     }, 120_000);
     afterAll(async () => {
       await f?.stop();
-      for (const ref of await listAppImages(docker, installation, app).catch(() => [])) {
-        await docker
-          .getImage(ref)
-          .remove({ force: true })
-          .catch(() => {});
-      }
+      await removeAppImages(docker, installation, app);
     }, 120_000);
 
     it('builds, publishes and serves node-hello by digest from the registry, one service per instance', async () => {

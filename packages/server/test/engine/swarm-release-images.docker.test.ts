@@ -10,13 +10,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageExists } from '../../src/images/engine.ts';
-import { listAppImages } from '../../src/images/index.ts';
+import { basicAuth, registryStatus } from '../images/registry-requests.ts';
 import { DOCKER_SKIP_REASON, dockerEnabled } from '../runtime/docker-fixtures.ts';
-import { swarmSkipReason } from '../runtime/swarm-fixtures.ts';
-import { type EngineFixture, startEngineFixture, tinyApp } from './support.ts';
+import { type EngineFixture, tinyApp } from './support.ts';
+import { removeAppImages, startSwarmEngineFixture } from './swarm-support.ts';
 
 if (!dockerEnabled) {
   process.stdout.write(`swarm release image tests skipped: ${DOCKER_SKIP_REASON}\n`);
@@ -76,45 +75,26 @@ if (!dockerEnabled) {
     async function manifestStatus(pinned: string): Promise<number> {
       const dir = path.join(f.t.dataDir, 'registry');
       const { password } = JSON.parse(fs.readFileSync(path.join(dir, 'credentials.json'), 'utf8'));
-      const dispatcher = new Agent({ connect: { ca: fs.readFileSync(path.join(dir, 'tls.crt'), 'utf8') } });
       const [address, rest] = [pinned.slice(0, pinned.indexOf('/')), pinned.slice(pinned.indexOf('/') + 1)];
       const [repo, digest] = rest.split('@') as [string, string];
-      try {
-        const res = await request(`https://${address}/v2/${repo}/manifests/${digest}`, {
-          dispatcher,
-          headers: {
-            authorization: `Basic ${Buffer.from(`berth:${password}`).toString('base64')}`,
-            accept: 'application/vnd.docker.distribution.manifest.v2+json',
-          },
-        });
-        await res.body.dump();
-        return res.statusCode;
-      } finally {
-        await dispatcher.close();
-      }
+      return registryStatus(`https://${address}/v2/${repo}/manifests/${digest}`, {
+        ca: fs.readFileSync(path.join(dir, 'tls.crt'), 'utf8'),
+        headers: {
+          ...basicAuth('berth', password),
+          accept: 'application/vnd.docker.distribution.manifest.v2+json',
+        },
+      });
     }
 
     beforeAll(async () => {
-      const notSwarm = await swarmSkipReason(docker);
-      if (notSwarm) throw new Error(notSwarm);
-      f = await startEngineFixture('sqlite', {
-        BERTH_RUNTIME: 'swarm',
-        BERTH_HOST: '0.0.0.0',
-        BERTH_STOP_GRACE: '2s',
-        BERTH_KEEP_RELEASES: '1',
-      });
+      f = await startSwarmEngineFixture(docker, { BERTH_KEEP_RELEASES: '1' });
       installation = f.t.berthd.installation;
       await f.createApp(app);
     }, 120_000);
     afterAll(async () => {
       if (f) await f.api('DELETE', `/api/v1/apps/${app}`);
       await f?.stop();
-      for (const ref of await listAppImages(docker, installation, app).catch(() => [])) {
-        await docker
-          .getImage(ref)
-          .remove({ force: true })
-          .catch(() => {});
-      }
+      await removeAppImages(docker, installation, app);
     }, 300_000);
 
     it('records the published image of a release and launches it again without baking, even with its tree gone', async () => {

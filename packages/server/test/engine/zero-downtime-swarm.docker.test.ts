@@ -5,8 +5,8 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { nginxUnavailable } from '../gateway/nginx/nginx-support.ts';
 import { DOCKER_SKIP_REASON, dockerEnabled } from '../runtime/docker-fixtures.ts';
-import { swarmSkipReason } from '../runtime/swarm-fixtures.ts';
-import { type EngineFixture, startEngineFixture } from './support.ts';
+import type { EngineFixture } from './support.ts';
+import { startSwarmEngineFixture } from './swarm-support.ts';
 import { ZERO_DOWNTIME_APPS, zeroDowntimeScenario } from './zero-downtime-scenario.ts';
 
 const GATEWAYS: Array<{ gateway: string; env: Record<string, string> }> = [
@@ -25,14 +25,7 @@ if (!dockerEnabled) {
   describe.each(GATEWAYS)('zero downtime on Swarm, $gateway gateway', ({ env }) => {
     let f: EngineFixture;
     beforeAll(async () => {
-      const notSwarm = await swarmSkipReason(new Docker());
-      if (notSwarm) throw new Error(notSwarm);
-      f = await startEngineFixture('sqlite', {
-        BERTH_RUNTIME: 'swarm',
-        BERTH_HOST: '0.0.0.0',
-        BERTH_STOP_GRACE: '2s',
-        ...env,
-      });
+      f = await startSwarmEngineFixture(new Docker(), env);
       for (const code of ZERO_DOWNTIME_APPS) await f.createApp(code);
     }, 120_000);
     afterAll(async () => f?.stop(), 120_000);

@@ -24,6 +24,7 @@ import {
 } from '../../src/images/registry/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { DOCKER_SKIP_REASON, dockerEnabled } from '../runtime/docker-fixtures.ts';
+import { basicAuth, registryStatus } from './registry-requests.ts';
 
 // scripts/docker-setup.sh installs docker-registry: with the docker tier on, a missing binary fails
 // the test (startBuiltinRegistry says so) instead of skipping it.
@@ -42,23 +43,9 @@ if (skip) {
   let address = '';
   let registry: BuiltinRegistry;
 
-  async function get(
-    url: string,
-    headers: Record<string, string> = {},
-    ca: string | null = registry.ca ?? null,
-  ) {
-    const dispatcher = new Agent({ connect: ca === null ? {} : { ca } });
-    try {
-      const res = await request(url, { dispatcher, headers });
-      await res.body.dump();
-      return res.statusCode;
-    } finally {
-      await dispatcher.close();
-    }
-  }
-  const basic = (user: string, password: string) => ({
-    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
-  });
+  const get = (url: string, headers: Record<string, string> = {}, ca: string | null = registry.ca ?? null) =>
+    registryStatus(url, { headers, ca });
+  const basic = basicAuth;
   async function pull(ref: string, auth?: ReturnType<typeof engineAuth>): Promise<void> {
     const stream = (await docker.pull(ref, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
     await waitForProgress(docker, stream);

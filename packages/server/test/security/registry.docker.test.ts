@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/gateway/nginx/index.ts';
 import { STACK_BASE_IMAGE } from '../../src/images/index.ts';
@@ -20,6 +20,7 @@ import {
   startBuiltinRegistry,
 } from '../../src/images/registry/index.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { basicAuth, registryStatus } from '../images/registry-requests.ts';
 import { DOCKER_SKIP_REASON, dockerEnabled } from '../runtime/docker-fixtures.ts';
 
 if (!dockerEnabled) {
@@ -35,23 +36,12 @@ if (!dockerEnabled) {
   let digest = '';
 
   /** One request as an attacker would send it: status code only. */
-  async function attempt(
+  const attempt = (
     method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     headers: Record<string, string> = {},
-  ): Promise<number> {
-    const dispatcher = new Agent({ connect: { ca: registry.ca } });
-    try {
-      const res = await request(url, { method, headers, dispatcher });
-      await res.body.dump();
-      return res.statusCode;
-    } finally {
-      await dispatcher.close();
-    }
-  }
-  const basic = (user: string, password: string) => ({
-    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
-  });
+  ) => registryStatus(url, { method, headers, ca: registry.ca ?? null });
+  const basic = basicAuth;
 
   describe('attacks on the builtin registry', () => {
     beforeAll(async () => {
