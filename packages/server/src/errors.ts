@@ -323,6 +323,47 @@ export const ERRORS = {
     status: 429,
     message: 'The app has as many one-off runs going as it may (BERTH_RUNS_PER_APP); wait for one to end',
   },
+  // API gateway (calls between apps)
+  APIGW_YAML_INVALID: {
+    status: 400,
+    message: 'A system file is not valid: the error names the file, line and field',
+  },
+  APIGW_SYSTEM_NOT_FOUND: { status: 404, message: 'No such API gateway system' },
+  APIGW_COMPONENT_NOT_FOUND: {
+    status: 404,
+    message: 'No API gateway component answers this path and method',
+  },
+  APIGW_APP_AUTH_FAILED: {
+    status: 401,
+    message: 'The calling app is not authenticated: give its code and secret, or sign the request',
+  },
+  APIGW_SIGNATURE_INVALID: { status: 401, message: "The request's signature does not match it" },
+  APIGW_NONCE_REPLAYED: {
+    status: 401,
+    message: 'The nonce was used already: each signed call needs a new one',
+  },
+  APIGW_TIMESTAMP_STALE: {
+    status: 401,
+    message: "The signed call's timestamp is more than 300 s from the server's clock",
+  },
+  APIGW_USER_AUTH_FAILED: { status: 401, message: 'The user is not authenticated for this call' },
+  APIGW_PERMISSION_DENIED: {
+    status: 403,
+    message: 'The calling app has no permission to call this component',
+  },
+  APIGW_PERMISSION_EXPIRED: {
+    status: 403,
+    message: "The calling app's permission for this component has expired",
+  },
+  APIGW_RATE_LIMITED: {
+    status: 429,
+    message: "The calling app has used this component's rate limit; retry after the time in Retry-After",
+  },
+  APIGW_DEST_UNAVAILABLE: { status: 503, message: "The component's destination app has no healthy instance" },
+  APIGW_DEST_TIMEOUT: {
+    status: 504,
+    message: "The component's destination did not answer within the component's timeout",
+  },
   // notifications
   CHANNEL_NOT_FOUND: { status: 404, message: 'No such notification channel' },
   CHANNEL_NAME_TAKEN: { status: 409, message: 'A notification channel with this name exists already' },
