@@ -123,7 +123,19 @@ export const AppUserSchema = Type.Object({
 });
 export type AppUser = Static<typeof AppUserSchema>;
 
-export const AppUserResponseSchema = Type.Object({ user: AppUserSchema });
+export const AppUserResponseSchema = Type.Object({
+  user: AppUserSchema,
+  gatewayToken: Type.Object(
+    {
+      token: Type.String({
+        description:
+          "Names this user in the app's calls through the API gateway (X-Berth-User-Token); valid for no other app and on no other route",
+      }),
+      expiresAt: TimestampSchema,
+    },
+    { description: "A token for API gateway calls in this user's name (docs/apigw.md)" },
+  ),
+});
 export type AppUserResponse = Static<typeof AppUserResponseSchema>;
 
 // --- API tokens ----------------------------------------------------------------------------

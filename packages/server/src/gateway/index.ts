@@ -109,7 +109,13 @@ export {
   type HealthMonitor,
 } from './health-monitor.ts';
 export { createProxy, type Proxy, type ProxyFallback, type ProxyOptions } from './proxy.ts';
-export type { RequestDoneInfo } from './proxy-context.ts';
+export {
+  type Balanced,
+  classifyFailure,
+  type FailureKind,
+  pickUpstream,
+  type RequestDoneInfo,
+} from './proxy-context.ts';
 export { createRouteMatcher, type RouteMatcher } from './route-matcher.ts';
 export {
   checkGatewayTable,

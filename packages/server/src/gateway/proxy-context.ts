@@ -250,7 +250,7 @@ function hostSettingsIndex(list: readonly HostSettings[]): HostSettingsIndex {
  * so that shares follow the weights and a busy instance gets no more until it catches up.
  */
 export function pickUpstream(
-  state: RouteState,
+  state: Pick<RouteState, 'primaries' | 'backups'>,
   exclude: Upstream | null,
   excludeAlso?: readonly Upstream[],
 ): Upstream | null {

@@ -80,7 +80,10 @@ export function appTicketRoutes(deps: IdentityRouteDeps): RouteModule {
         if (!code || !secret || !(await deps.verifyAppSecret(code, secret))) {
           throw new BerthError('APP_AUTH_FAILED');
         }
-        return { user: await identity.tickets.redeem(req.body.ticket, code, req.body.env) };
+        const user = await identity.tickets.redeem(req.body.ticket, code, req.body.env);
+        // For the app's calls through the API gateway in this user's name (and nothing else).
+        const gatewayToken = await identity.gatewayUserTokens.issue(user.id, code);
+        return { user, gatewayToken };
       },
     );
   };

@@ -12,6 +12,7 @@ import { type AppTickets, createAppTickets } from './app-tickets.ts';
 import type { AuditLog } from './audit-log.ts';
 import { type BootstrapResult, bootstrapAdmin } from './bootstrap.ts';
 import { createCredentials, sessionCookieName } from './credentials.ts';
+import { createGatewayUserTokens, type GatewayUserTokens } from './gateway-user-tokens.ts';
 import { createHashGate } from './hash-gate.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { DEFAULT_PASSWORD_PARAMS, type PasswordParams } from './passwords.ts';
@@ -56,6 +57,8 @@ export interface Identity {
   tokens: ApiTokens;
   /** Login tickets for apps (app-tickets.ts). */
   tickets: AppTickets;
+  /** Tokens naming a user in an app's API gateway calls, given at a ticket's redemption. */
+  gatewayUserTokens: GatewayUserTokens;
 }
 
 const IDS_PER_QUERY = 500;
@@ -119,5 +122,6 @@ export function createIdentity(deps: IdentityDeps): Identity {
     users: createUsers({ store, audit, passwordParams, clock }),
     tokens: createApiTokens({ store, audit, clock }),
     tickets: createAppTickets({ store, audit, clock }),
+    gatewayUserTokens: createGatewayUserTokens({ store, clock }),
   };
 }

@@ -145,4 +145,28 @@ export const identityMigrations: MigrationSet = {
       await db.schema.alterTable('users').dropColumn('password_change_required').execute();
     },
   },
+  '2026121331_identity_gateway_user_tokens': {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async up(db: Kysely<any>) {
+      const types = columnTypes(dialectOf(db));
+      await db.schema
+        .createTable('gateway_user_tokens')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('token_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('app', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', types.bigint, (c) => c.notNull())
+        .addColumn('expires_at', types.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('gateway_user_tokens_expires_at_idx')
+        .on('gateway_user_tokens')
+        .column('expires_at')
+        .execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('gateway_user_tokens').ifExists().execute();
+    },
+  },
 };

@@ -68,6 +68,18 @@ export interface AuditEventsTable {
 }
 
 /** Login tickets for apps (app-tickets.ts): single use, short-lived, stored as SHA-256 digests. */
+/** Tokens an app got for a user at a ticket's redemption: they name the user in API gateway calls
+ *  of that app, and nowhere else (gateway-user-tokens.ts). */
+export interface GatewayUserTokensTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  /** The app the token was given to: only its calls may use it. */
+  app: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface AppTicketsTable {
   id: string;
   ticket_hash: string;
@@ -88,4 +100,5 @@ export interface IdentityTables {
   login_failures: LoginFailuresTable;
   audit_events: AuditEventsTable;
   app_tickets: AppTicketsTable;
+  gateway_user_tokens: GatewayUserTokensTable;
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto/tokens.ts';
 import { appReturnUrl } from '../../src/identity/app-return-url.ts';
 import { TICKET_TTL_MS } from '../../src/identity/app-tickets.ts';
+import { GATEWAY_USER_TOKEN_TTL_MS } from '../../src/identity/gateway-user-tokens.ts';
 import { testDialects } from '../support/databases.ts';
 import { adminActor, codeOf, createIdentityFixture, type IdentityFixture, makeUser } from './fixture.ts';
 
@@ -70,6 +71,50 @@ describe.each(testDialects())('app login tickets (%s)', (dialect) => {
     f.clock.advance(2 * 3_600_000);
     await f.identity.tickets.issue(await adminActor(f.identity), 'shop', 'prod');
     const left = await f.store.db.selectFrom('app_tickets').select('expires_at').execute();
+    expect(left.every((r) => Number(r.expires_at) > f.clock.now)).toBe(true);
+  });
+});
+
+describe.each(testDialects())('gateway user tokens (%s)', (dialect) => {
+  let f: IdentityFixture;
+  beforeAll(async () => {
+    f = await createIdentityFixture(dialect);
+  });
+  afterAll(async () => f?.close());
+
+  it('name the user in the calls of the app they were given to only, until they expire', async () => {
+    const mia = await makeUser(f.identity, 'mia', 'developer');
+    const { token, expiresAt } = await f.identity.gatewayUserTokens.issue(mia.userId, 'shop');
+    expect(token).toMatch(/^bgu_[A-Za-z0-9_-]{43}$/);
+    expect(expiresAt).toBe(f.clock.now + GATEWAY_USER_TOKEN_TTL_MS);
+    const rows = await f.store.db.selectFrom('gateway_user_tokens').selectAll().execute();
+    expect(JSON.stringify(rows)).not.toContain(token);
+
+    expect(await f.identity.gatewayUserTokens.verify(token, 'shop')).toEqual({
+      id: mia.userId,
+      username: 'mia',
+    });
+    // From another replica too; never for another app, a changed token or a login ticket's shape.
+    expect(await f.openReplica().identity.gatewayUserTokens.verify(token, 'shop')).toMatchObject({
+      username: 'mia',
+    });
+    expect(await f.identity.gatewayUserTokens.verify(token, 'blog')).toBeUndefined();
+    expect(await f.identity.gatewayUserTokens.verify(`${token.slice(0, -1)}x`, 'shop')).toBeUndefined();
+    expect(await f.identity.gatewayUserTokens.verify(token.slice(4), 'shop')).toBeUndefined();
+    expect(await f.identity.gatewayUserTokens.verify('bgu_'.padEnd(500, 'a'), 'shop')).toBeUndefined();
+
+    f.clock.advance(GATEWAY_USER_TOKEN_TTL_MS);
+    expect(await f.identity.gatewayUserTokens.verify(token, 'shop')).toBeUndefined();
+  });
+
+  it('stop naming a user who is disabled, and are cleaned up once long expired', async () => {
+    const ned = await makeUser(f.identity, 'ned', 'developer');
+    const { token } = await f.identity.gatewayUserTokens.issue(ned.userId, 'shop');
+    await f.identity.users.update(await adminActor(f.identity), 'ned', { disabled: true });
+    expect(await f.identity.gatewayUserTokens.verify(token, 'shop')).toBeUndefined();
+    f.clock.advance(GATEWAY_USER_TOKEN_TTL_MS + 2 * 3_600_000);
+    await f.identity.gatewayUserTokens.issue(ned.userId, 'shop');
+    const left = await f.store.db.selectFrom('gateway_user_tokens').select('expires_at').execute();
     expect(left.every((r) => Number(r.expires_at) > f.clock.now)).toBe(true);
   });
 });

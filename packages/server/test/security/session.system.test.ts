@@ -307,6 +307,7 @@ describe('login tickets for apps', () => {
       status: 200,
       body: {
         user: { id: expect.stringMatching(/^usr_/), username: 'admin', displayName: expect.any(String) },
+        gatewayToken: { token: expect.stringMatching(/^bgu_/), expiresAt: expect.any(Number) },
       },
     });
     expect((await redeem(ticket, 'shop', 'prod')).body.error.code).toBe('TICKET_USED');
@@ -336,13 +337,19 @@ describe('login tickets for apps', () => {
     expect((await redeem(late, 'blog', 'stag')).body.error.code).toBe('TICKET_EXPIRED');
   });
 
-  it('are no platform credential: the API refuses them, and app credentials, everywhere else', async () => {
+  it('are no platform credential: the API refuses them, gateway user tokens and app credentials, everywhere else', async () => {
     const ticket = await ticketFor('shop', 'prod');
     const app = { 'x-berth-app-code': 'shop', 'x-berth-app-secret': secrets['shop']! };
+    // The token a redemption gives names the user in API gateway calls only.
+    const gatewayToken = (await redeem(await ticketFor('shop', 'prod'), 'shop', 'prod')).body.gatewayToken
+      .token;
     const attempts: Array<Record<string, string>> = [
       { authorization: `Bearer ${ticket}` },
       { cookie: `__Host-berth_session=${ticket}` },
       app,
+      { authorization: `Bearer ${gatewayToken}` },
+      { cookie: `__Host-berth_session=${gatewayToken}` },
+      { 'x-berth-user-token': gatewayToken },
     ];
     for (const headers of attempts) {
       const res = await fetch(`${f.t.url}/api/v1/apps/shop`, { headers });

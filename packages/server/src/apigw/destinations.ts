@@ -1,0 +1,142 @@
+// Where the API gateway sends a call: the instances of the destination app environment, as the
+// current route table lists them (the engine's, with the control plane's health checks already in it:
+// an instance that fails them is `down` and gets nothing). Balanced as the app gateway balances (the
+// fewest requests in flight for its weight, then smooth weighted round robin; backups only when no
+// primary is up), over keep-alive connection pools of the gateway's upstream registry.
+//
+// The balancers are rebuilt when the table's sequence changes, read on the next call; a failed
+// connection excludes its instance for that call only (the table's health, not one call, decides
+// whether an instance is up).
+import { Dispatcher } from 'undici';
+import {
+  type Balanced,
+  createUpstreamRegistry,
+  type GatewayEnv,
+  type GatewayTable,
+  pickUpstream,
+  type Upstream,
+  type UpstreamRegistry,
+  type UpstreamServer,
+} from '../gateway/index.ts';
+import type { Logger } from '../logger.ts';
+
+export interface Destinations {
+  /** The next instance of `app`'s `env` for a call, leaving out `tried`; null when none is up. */
+  pick(app: string, env: GatewayEnv, tried: readonly Upstream[]): Upstream | null;
+  /** A dispatcher that sends requests to `upstream` through its pool, counting them in flight. */
+  dispatcher(upstream: Upstream): Dispatcher;
+  close(): Promise<void>;
+}
+
+export interface DestinationsDeps {
+  /** The route table the gateway serves now, and its sequence number (null before the first). */
+  current(): { table: GatewayTable; seq: number } | null;
+  logger: Logger;
+}
+
+interface Groups {
+  primaries: Balanced;
+  backups: Balanced;
+}
+
+export function createDestinations(deps: DestinationsDeps): Destinations {
+  const registry: UpstreamRegistry = createUpstreamRegistry({ logger: deps.logger.child({ mod: 'apigw' }) });
+  let seq: number | undefined;
+  let groups = new Map<string, Groups>();
+
+  /** Rebuilds the balancers from the table when it changed since the last call. */
+  function refresh(): void {
+    const current = deps.current();
+    if (current === null || current.seq === seq) return;
+    seq = current.seq;
+    // Every route of an environment (its /o/ path, its host names) lists the same instances.
+    const servers = new Map<string, Map<string, UpstreamServer>>();
+    for (const route of current.table.routes) {
+      if (route.app === undefined || route.target.kind !== 'proxy') continue;
+      const key = `${route.app.code}/${route.app.env}`;
+      const byId = servers.get(key) ?? new Map<string, UpstreamServer>();
+      for (const server of route.target.upstreams) byId.set(server.id, server);
+      servers.set(key, byId);
+    }
+    registry.sync([...servers.values()].flatMap((byId) => [...byId.values()]));
+    const next = new Map<string, Groups>();
+    for (const [key, byId] of servers) next.set(key, balance([...byId.values()], registry));
+    groups = next;
+  }
+
+  return {
+    pick(app, env, tried) {
+      refresh();
+      const group = groups.get(`${app}/${env}`);
+      if (group === undefined) return null;
+      return pickUpstream(group, null, tried);
+    },
+    dispatcher(upstream) {
+      return new UpstreamDispatcher(registry, upstream);
+    },
+    close: () => registry.close(),
+  };
+}
+
+function balance(servers: readonly UpstreamServer[], registry: UpstreamRegistry): Groups {
+  const primaries: Upstream[] = [];
+  const primaryWeights: number[] = [];
+  const backups: Upstream[] = [];
+  const backupWeights: number[] = [];
+  for (const server of servers) {
+    const upstream = server.down === true ? undefined : registry.get(server.id);
+    if (upstream === undefined) continue;
+    (server.backup === true ? backups : primaries).push(upstream);
+    (server.backup === true ? backupWeights : primaryWeights).push(server.weight ?? 1);
+  }
+  return {
+    primaries: { upstreams: primaries, weights: primaryWeights, current: primaries.map(() => 0) },
+    backups: { upstreams: backups, weights: backupWeights, current: backups.map(() => 0) },
+  };
+}
+
+/** Sends through the registry's pool of one upstream, so undici's `request` can use it; counts the
+ *  request in flight (the balancer reads that) until its response ended or failed. */
+class UpstreamDispatcher extends Dispatcher {
+  readonly #registry: UpstreamRegistry;
+  readonly #upstream: Upstream;
+
+  constructor(registry: UpstreamRegistry, upstream: Upstream) {
+    super();
+    this.#registry = registry;
+    this.#upstream = upstream;
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const upstream = this.#upstream;
+    upstream.inFlight++;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      upstream.inFlight--;
+    };
+    this.#registry.dispatch(upstream, options, countedHandler(handler, finish));
+    return true;
+  }
+}
+
+/** The handler with `finish` called once its request is over (ended or failed), in either of
+ *  undici's handler styles (the newer one has `onRequestStart`; `request` uses the older one). */
+function countedHandler(handler: Dispatcher.DispatchHandler, finish: () => void): Dispatcher.DispatchHandler {
+  const h = handler as Record<string, ((...args: unknown[]) => unknown) | undefined>;
+  const call =
+    (name: string, last = false) =>
+    (...args: unknown[]) => {
+      if (last) finish();
+      return h[name]?.apply(handler, args);
+    };
+  const names = h['onRequestStart']
+    ? ['onRequestStart', 'onRequestUpgrade', 'onResponseStart', 'onResponseData']
+    : ['onConnect', 'onUpgrade', 'onResponseStarted', 'onHeaders', 'onData', 'onBodySent', 'onRequestSent'];
+  const ends = h['onRequestStart'] ? ['onResponseEnd', 'onResponseError'] : ['onComplete', 'onError'];
+  const wrapped: Record<string, (...args: unknown[]) => unknown> = {};
+  for (const name of names) if (h[name]) wrapped[name] = call(name);
+  for (const name of ends) wrapped[name] = call(name, true);
+  return wrapped as Dispatcher.DispatchHandler;
+}
