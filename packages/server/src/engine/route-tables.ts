@@ -197,9 +197,19 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
   });
 
   const peers = deps.peers;
+  /** Changes of this replica queued or being applied: the follower leaves their generation to them
+   *  (it would apply the same table again, or at once again one the gateway just refused). */
+  let localChanges = 0;
   /** Computes and applies one table; resolves with the route generation it includes. `follow`: a
    *  catch-up with another replica's change. */
   function applyNext(scope: RefreshScope | 'follow'): Promise<number> {
+    if (scope !== 'everywhere') return applyQueued(scope);
+    localChanges += 1;
+    return applyQueued(scope).finally(() => {
+      localChanges -= 1;
+    });
+  }
+  function applyQueued(scope: RefreshScope | 'follow'): Promise<number> {
     return queue(async () => {
       let generation = -1;
       if (peers) generation = scope === 'everywhere' ? await peers.bump() : await peers.current();
@@ -236,6 +246,7 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
         if (peers && generation !== undefined) {
           await peers.served(generation);
           peers.follow(async () => {
+            if (localChanges > 0) return;
             await applyNext('follow');
           });
         }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRoutePeers } from '../../src/engine/route-peers.ts';
 import { createRouteTables, type RouteTables } from '../../src/engine/route-tables.ts';
-import { createBuiltinDriver } from '../../src/gateway/index.ts';
+import { createBuiltinDriver, type GatewayDriver } from '../../src/gateway/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { ALL_MIGRATIONS } from '../../src/migrations.ts';
 import type { RuntimeDriver } from '../../src/runtime/index.ts';
@@ -37,7 +37,10 @@ describe('route tables and the runtime sync', () => {
   }, 60_000);
 
   /** A replica's route tables over a real process driver whose syncs are counted. */
-  async function replica(name: string): Promise<{ tables: RouteTables; syncs: () => number }> {
+  async function replica(
+    name: string,
+    applyDelayMs = 0,
+  ): Promise<{ tables: RouteTables; syncs: () => number; applies: () => number }> {
     const process = createProcessDriver({ dataDir: path.join(dataDir, name), logger: silentLogger() });
     let syncs = 0;
     const driver: RuntimeDriver = {
@@ -46,11 +49,25 @@ describe('route tables and the runtime sync', () => {
         syncs += 1;
       },
     };
-    const gateway = createBuiltinDriver({
+    const builtin = createBuiltinDriver({
       logger: silentLogger(),
       workers: 0,
       listen: { host: '127.0.0.1', port: 0 },
     });
+    // The real gateway, its applies counted (and slowed down, as nginx's reload is).
+    let applies = 0;
+    const gateway: GatewayDriver = {
+      ...builtin,
+      start: (table, seq) => builtin.start(table, seq),
+      async apply(table, seq) {
+        applies += 1;
+        await new Promise((r) => setTimeout(r, applyDelayMs));
+        await builtin.apply(table, seq);
+      },
+      status: () => builtin.status(),
+      metrics: () => builtin.metrics(),
+      close: (o) => builtin.close(o),
+    };
     const tables = createRouteTables({
       store,
       driver,
@@ -69,11 +86,11 @@ describe('route tables and the runtime sync', () => {
     });
     cleanup.push(
       () => tables.close(),
-      () => gateway.close(),
+      () => builtin.close(),
       () => process.close(),
     );
     await tables.start();
-    return { tables, syncs: () => syncs };
+    return { tables, syncs: () => syncs, applies: () => applies };
   }
 
   it('syncs for a change here and for a catch-up, not for a refresh of what only this replica saw', async () => {
@@ -90,5 +107,14 @@ describe('route tables and the runtime sync', () => {
     // `everywhere` resolved once b served the change: b caught up, asking its runtime first.
     expect(b.syncs()).toBeGreaterThan(bBefore);
     expect(b.tables.current()?.table).toEqual(a.tables.current()?.table);
+  });
+
+  it('does not apply its own change a second time while applying it (the follower leaves it be)', async () => {
+    const c = await replica('c', 300);
+    const before = c.applies();
+    await c.tables.refresh('everywhere');
+    // The follower reads the generation every 50 ms: it saw the change while its apply took 300 ms.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(c.applies()).toBe(before + 1);
   });
 });
