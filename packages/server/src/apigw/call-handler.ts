@@ -1,0 +1,231 @@
+// One API gateway call, start to end: the calling app is authenticated, the component found, the
+// user authenticated (when the call names one), the app's permission and rate limit checked — in that
+// order, each refusal with its own catalogue code and the destination never reached — then the call
+// goes to the destination app environment's healthy instances (or its stag environment when the call
+// says `X-Berth-Env: stag`), without the caller's credentials and with the gateway's headers, and the
+// app's answer comes back as it is. Every call is recorded (call records: counts, latency, errors).
+//
+// The steps it needs come in as functions (`CallSteps`), so that this file holds the order and the
+// rules between them, and each step is its own module: declarations (directory.ts), app and user
+// authentication, grants, rate limits, destinations (destinations.ts, forward.ts).
+import type { Readable } from 'node:stream';
+import { BerthError, isBerthError } from '../errors.ts';
+import type { GatewayEnv } from '../gateway/index.ts';
+import {
+  type BodyFields,
+  bodyFields,
+  bodyKind,
+  bodyWithoutCredentials,
+  type CallAddress,
+  droppedHeader,
+  fillDestinationPath,
+  queryWithoutCredentials,
+} from './call-request.ts';
+import type { Destinations } from './destinations.ts';
+import { forwardCall } from './forward.ts';
+
+/** A call as it arrived (headers with lower-case names, the body read whole). */
+export interface IncomingCall {
+  method: string;
+  address: CallAddress;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  body: Buffer | null;
+  /** The address the call came from (for X-Forwarded-For). */
+  clientIp: string;
+  requestId: string;
+}
+
+/** What the call handler needs of a component (the declarations' view of it). */
+export interface CallComponent {
+  system: string;
+  name: string;
+  destApp: string;
+  destEnv: GatewayEnv;
+  /** The destination path, `{var}` placeholders unfilled. */
+  destPath: string;
+  /** Method the destination gets (default: the call's). */
+  destMethod?: string | undefined;
+  permLevel: 'unlimited' | 'normal' | 'sensitive';
+  /** The component's timeout, else its system's. */
+  timeoutMs: number;
+  rateLimit?: { tokens: number; periodMs: number } | undefined;
+}
+
+/** The parts of a call the steps read: its headers, query and body fields. */
+export interface CallView {
+  call: IncomingCall;
+  /** The body's fields (JSON object or form), for credentials and placeholders. */
+  fields: BodyFields;
+}
+
+export interface CallSteps {
+  /** The calling app's code; throws APIGW_APP_AUTH_FAILED, APIGW_SIGNATURE_INVALID,
+   *  APIGW_TIMESTAMP_STALE or APIGW_NONCE_REPLAYED. */
+  authenticateApp(view: CallView): Promise<string>;
+  /** The component the call's address and method name (with its path variables), or undefined. */
+  lookup(
+    address: CallAddress,
+    method: string,
+  ): Promise<{ component: CallComponent; vars: ReadonlyMap<string, string> } | undefined>;
+  /** The user the call names (undefined: it names none); throws APIGW_USER_AUTH_FAILED for a
+   *  user it names but does not prove. */
+  authenticateUser(view: CallView, app: string): Promise<string | undefined>;
+  /** Throws APIGW_PERMISSION_DENIED or APIGW_PERMISSION_EXPIRED unless `app` may call it. */
+  checkPermission(app: string, component: CallComponent): Promise<void>;
+  /** Throws APIGW_RATE_LIMITED (details.retryAfterSeconds) when `app` used the component's limit. */
+  takeRate(app: string, component: CallComponent): Promise<void>;
+  destinations: Destinations;
+  /** Told once per call, whatever its outcome. */
+  record(done: CallDone): void;
+}
+
+export interface CallDone {
+  system: string | null;
+  component: string | null;
+  app: string | null;
+  status: number;
+  durationMs: number;
+  /** The gateway's code when it answered itself. */
+  code?: string;
+  message?: string;
+  requestId: string;
+  at: number;
+}
+
+/** The answer to send: the destination's (as it came) or the gateway's own refusal. */
+export type CallAnswer =
+  | {
+      kind: 'app';
+      status: number;
+      headers: Record<string, string | string[]>;
+      body: Readable;
+    }
+  | { kind: 'gateway'; error: BerthError };
+
+/** Response headers of the app that the API origin does not pass on. */
+const DROPPED_ANSWER_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'trailer',
+  'upgrade',
+  'x-request-id',
+  // berthd's own origin: an app sets no cookie on it.
+  'set-cookie',
+]);
+
+export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<CallAnswer> {
+  const started = performance.now();
+  const at = Date.now();
+  let app: string | null = null;
+  let component: CallComponent | null = null;
+  try {
+    const kind = bodyKind(first(call.headers['content-type']));
+    const view: CallView = { call, fields: bodyFields(kind, call.body) };
+    app = await steps.authenticateApp(view);
+    const found = await steps.lookup(call.address, call.method);
+    if (found === undefined) {
+      throw new BerthError(
+        'APIGW_COMPONENT_NOT_FOUND',
+        `No component answers ${call.method} ${call.address.path}${call.address.system === null ? '' : ` in ${call.address.system}`}`,
+      );
+    }
+    component = found.component;
+    const user = await steps.authenticateUser(view, app);
+    await steps.checkPermission(app, component);
+    await steps.takeRate(app, component);
+
+    const env = wantedEnv(call.headers['x-berth-env'], component.destEnv);
+    const query = queryWithoutCredentials(call.address.query);
+    const path = fillDestinationPath(component.destPath, {
+      vars: decodedVars(found.vars),
+      query: call.address.query,
+      body: view.fields,
+    });
+    const answer = await forwardCall(
+      steps.destinations,
+      { app: component.destApp, env },
+      {
+        method: component.destMethod ?? call.method,
+        path: query === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${query}`,
+        headers: forwardedHeaders(call, app, user),
+        body: bodyWithoutCredentials(kind, call.body),
+        timeoutMs: component.timeoutMs,
+      },
+    );
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined && !DROPPED_ANSWER_HEADERS.has(name)) headers[name] = value;
+    }
+    headers['x-request-id'] = call.requestId;
+    const done = recorder(steps, call, app, component, started, at);
+    answer.body.once('close', () => done(answer.status));
+    return { kind: 'app', status: answer.status, headers, body: answer.body };
+  } catch (err) {
+    const error = isBerthError(err) ? err : new BerthError('INTERNAL');
+    recorder(steps, call, app, component, started, at)(error.status, error);
+    if (!isBerthError(err)) throw err;
+    return { kind: 'gateway', error };
+  }
+}
+
+function recorder(
+  steps: CallSteps,
+  call: IncomingCall,
+  app: string | null,
+  component: CallComponent | null,
+  started: number,
+  at: number,
+): (status: number, error?: BerthError) => void {
+  return (status, error) => {
+    steps.record({
+      system: component?.system ?? call.address.system,
+      component: component?.name ?? null,
+      app,
+      status,
+      durationMs: performance.now() - started,
+      ...(error === undefined ? {} : { code: error.code, message: error.message }),
+      requestId: call.requestId,
+      at,
+    });
+  };
+}
+
+/** `X-Berth-Env: stag` sends the call to the destination's stag environment. */
+function wantedEnv(header: string | string[] | undefined, declared: GatewayEnv): GatewayEnv {
+  const value = first(header)?.trim().toLowerCase();
+  if (value === undefined || value === '') return declared;
+  if (value === 'stag' || value === 'prod') return value;
+  throw new BerthError('VALIDATION_FAILED', 'X-Berth-Env must be stag or prod', { field: 'X-Berth-Env' });
+}
+
+function decodedVars(vars: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, raw] of vars) {
+    try {
+      out.set(name, decodeURIComponent(raw));
+    } catch {
+      throw new BerthError('VALIDATION_FAILED', `{${name}} is not a valid path segment`, { field: name });
+    }
+  }
+  return out;
+}
+
+/** The call's headers without what the destination must not see, and the gateway's added. */
+function forwardedHeaders(call: IncomingCall, app: string, user: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(call.headers)) {
+    if (value === undefined || droppedHeader(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  out['x-berth-app-code'] = app;
+  if (user !== undefined) out['x-berth-username'] = user;
+  out['x-request-id'] = call.requestId;
+  out['x-forwarded-for'] = call.clientIp;
+  return out;
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

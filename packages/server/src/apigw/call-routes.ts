@@ -1,0 +1,89 @@
+// The HTTP side of API gateway calls: `/api/c/{system}/{path}` and `/api/c/compapi/{path}` on
+// berthd's own server, every method. The body is read whole as bytes (up to `bodyLimit`; any content
+// type) and the call handed to call-handler.ts; the destination's answer is written as it came (the
+// reply is taken over from the framework, so nothing is added to it but X-Request-Id), the gateway's
+// own refusals in BlueKing's envelope. No platform session or API token is looked at on these paths
+// (http/server.ts leaves them out of authentication).
+import { pipeline } from 'node:stream/promises';
+import type { FastifyReply } from 'fastify';
+import type { BerthError } from '../errors.ts';
+import type { RouteModule } from '../http/server.ts';
+import type { Logger } from '../logger.ts';
+import { type CallSteps, handleCall } from './call-handler.ts';
+import { gatewayEnvelope, parseCallAddress } from './call-request.ts';
+
+/** The paths of API gateway calls; http/server.ts does not authenticate them as platform calls. */
+export const CALL_PATH_PREFIX = '/api/c/';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export function apigwCallRoutes(deps: {
+  /** The steps of a call (built once berthd's modules are up). */
+  steps: () => CallSteps;
+  bodyLimit: number;
+  logger: Logger;
+}): RouteModule {
+  return async (app) => {
+    await app.register(async (scope) => {
+      // Any body, as bytes: the caller's content type is the destination's business.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_req, body, done) =>
+        done(null, body),
+      );
+      scope.route({
+        method: [...METHODS],
+        url: `${CALL_PATH_PREFIX}*`,
+        bodyLimit: deps.bodyLimit,
+        schema: { hide: true },
+        handler: async (req, reply) => {
+          const address = parseCallAddress(req.url);
+          if (address === undefined) {
+            return sendRefusal(
+              reply,
+              {
+                code: 'APIGW_COMPONENT_NOT_FOUND',
+                status: 404,
+                message: 'An API gateway call is /api/c/{system}/{path} or /api/c/compapi/{path}',
+              },
+              req.id,
+            );
+          }
+          const answer = await handleCall(deps.steps(), {
+            method: req.method,
+            address,
+            headers: req.headers,
+            body: Buffer.isBuffer(req.body) ? req.body : null,
+            clientIp: req.ip,
+            requestId: req.id,
+          });
+          if (answer.kind === 'gateway') return sendRefusal(reply, answer.error, req.id);
+          reply.hijack();
+          const res = reply.raw;
+          res.writeHead(answer.status, answer.headers);
+          try {
+            await pipeline(answer.body, res);
+          } catch (err) {
+            // The caller went away, or the app broke off its answer: nothing more can be said.
+            deps.logger.debug({ err, requestId: req.id }, 'API gateway answer broke off');
+            res.destroy();
+          }
+          return reply;
+        },
+      });
+    });
+  };
+}
+
+function sendRefusal(
+  reply: FastifyReply,
+  error: Pick<BerthError, 'code' | 'status' | 'message'> & { details?: unknown },
+  requestId: string,
+): FastifyReply {
+  const retry = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+  if (retry !== undefined) reply.header('retry-after', String(retry));
+  reply.header('x-request-id', requestId);
+  return reply
+    .status(error.status)
+    .type('application/json; charset=utf-8')
+    .send(gatewayEnvelope(error.code, error.message, requestId));
+}
