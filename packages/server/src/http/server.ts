@@ -131,8 +131,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<Api> {
       const why = csrfRefusal(req, deps.consoleOrigin());
       if (why !== undefined) throw new BerthError('CSRF_REFUSED', `${ERRORS.CSRF_REFUSED.message}: ${why}`);
     }
-    // Only the API authenticates; /healthz and other platform paths need no credential lookup.
-    req.auth = req.url.startsWith('/api/') ? await deps.authenticate(req) : { actor: null };
+    // Only the API authenticates; /healthz and other platform paths need no credential lookup, and
+    // API gateway calls (/api/c/) authenticate apps and users their own way (apigw/), never with a
+    // platform session or API token.
+    req.auth =
+      req.url.startsWith('/api/') && !req.url.startsWith('/api/c/')
+        ? await deps.authenticate(req)
+        : { actor: null };
   });
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
