@@ -29,6 +29,7 @@ export async function serviceTasks(docker: Docker, serviceIds: string[]): Promis
  *  drops a removed instance service's tasks once their node reported them shut down, and keeps a
  *  job's `complete` one) and no container of it is left here, removing what it finds. */
 export async function removeService(docker: Docker, serviceId: string): Promise<void> {
+  await untilReaped(docker, serviceId);
   try {
     await docker.getService(serviceId).remove();
   } catch (err) {
@@ -58,6 +59,39 @@ export async function removeService(docker: Docker, serviceId: string): Promise<
     if (left.length === 0 && tasks.every((t) => t.ServiceID !== serviceId || taskEnded(t))) return;
     if (Date.now() > until)
       throw new Error(`the tasks or containers of service ${serviceId} are still there`);
+    await sleep(100);
+  }
+}
+
+/** How long the removal of a service scaled to 0 waits for Swarm to delete its ended tasks. */
+const REAPED_TIMEOUT_MS = 15_000;
+
+/**
+ * Before a service scaled to 0 is removed: waits until Swarm's task reaper deleted the tasks the
+ * scale-down marked for removal (it does, a moment after they ended). Docker 20.10's manager dereferences a task it read a moment before
+ * when a service is removed (swarmkit's SetServiceTasksRemove): when the reaper deleted that task in
+ * between, the whole dockerd panics and every service and container on the node goes with it. A
+ * service with no such task left cannot meet that. Other services (running, or one-off jobs, whose tasks
+ * are kept) are removed at once.
+ */
+async function untilReaped(docker: Docker, serviceId: string): Promise<void> {
+  let spec: { Mode?: { Replicated?: { Replicas?: number } } };
+  try {
+    spec = ((await docker.getService(serviceId).inspect()) as { Spec: typeof spec }).Spec;
+  } catch (err) {
+    if (engineStatus(err) === 404) return;
+    throw engineError(err);
+  }
+  if (spec.Mode?.Replicated?.Replicas !== 0) return;
+  const until = Date.now() + REAPED_TIMEOUT_MS;
+  while (Date.now() < until) {
+    const tasks = (await docker.listTasks({ filters: { service: [serviceId] } }).catch((err) => {
+      if (engineStatus(err) === 404) return [];
+      throw engineError(err);
+    })) as SwarmTask[];
+    // The reaper deletes the tasks the scale-down marked `remove`; older runs of the instance (kept
+    // as history, desired `shutdown`) stay, and are not deleted under the removal.
+    if (!tasks.some((t) => t.DesiredState === 'remove')) return;
     await sleep(100);
   }
 }
