@@ -5,6 +5,7 @@
 // once its recheck is due (its own service's change at once).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApigwModule } from '../../src/apigw/index.ts';
+import type { AuditRecorder } from '../../src/apps/index.ts';
 import type { Actor } from '../../src/identity/actor.ts';
 import { createAuditLog } from '../../src/identity/index.ts';
 import { silentLogger } from '../../src/logger.ts';
@@ -30,7 +31,7 @@ describe.each(testDialects())('API gateway declarations on %s', (dialect) => {
   let t: JobsTestStore;
   let clock = 1_000_000;
   const now = () => clock;
-  const make = (store = t.store, audit = createAuditLog({ store })) =>
+  const make = (store = t.store, audit: AuditRecorder = createAuditLog({ store })) =>
     createApigwModule({ store, audit, logger: silentLogger(), recheckMs: 1000, now });
 
   const version = async () =>
