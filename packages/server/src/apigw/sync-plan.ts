@@ -1,6 +1,7 @@
 // The sync plan: what makes the store hold the declared systems, computed from what it holds and the
-// parsed files (pure; the declarations service applies it in one transaction). A system whose file is
-// gone is removed with its components; changes name the fields that differ, as the files spell them.
+// parsed files (pure; the declarations service applies it in one transaction). Systems come by name,
+// components in file order. A system whose file is gone is removed with its components; changes
+// name the fields that differ, as the files spell them.
 import type { ApigwSyncPlan } from '@berth/sdk';
 import type { SystemDeclaration } from './model.ts';
 import { componentFields, systemFields } from './system-render.ts';
@@ -9,6 +10,13 @@ import { componentFields, systemFields } from './system-render.ts';
 function differing(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
   const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
   return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
+
+/** Systems by name (UTF-16 code units, as on every dialect): the plan's order. */
+function bySystemName(list: readonly SystemDeclaration[]): SystemDeclaration[] {
+  return [...list].sort((a, b) =>
+    a.system.name < b.system.name ? -1 : a.system.name > b.system.name ? 1 : 0,
+  );
 }
 
 export function emptyPlan(): ApigwSyncPlan {
@@ -41,7 +49,7 @@ export function planSync(
   const plan = emptyPlan();
   const held = new Map(current.map((d) => [d.system.name, d]));
   const wanted = new Set(desired.map((d) => d.system.name));
-  for (const want of desired) {
+  for (const want of bySystemName(desired)) {
     const name = want.system.name;
     const have = held.get(name);
     if (!have) {
@@ -70,7 +78,7 @@ export function planSync(
     if (kept(have.components).join('\n') !== kept(want.components).join('\n')) fields.push('order');
     if (fields.length > 0) plan.systems.change.push({ name, fields });
   }
-  for (const have of current) {
+  for (const have of bySystemName(current)) {
     const name = have.system.name;
     if (wanted.has(name)) continue;
     plan.systems.remove.push(name);
