@@ -6,23 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApigwModule } from '../../src/apigw/index.ts';
 import type { AuditRecorder } from '../../src/apps/index.ts';
-import type { Actor } from '../../src/identity/actor.ts';
 import { createAuditLog } from '../../src/identity/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
+import { testActor } from '../support/actors.ts';
 import { testDialects } from '../support/databases.ts';
 import { SOPS_CE_FILE, SOPS_FILE, systemFile } from './fixtures.ts';
 
-const actor = (role: Actor['role'], username: string): Actor => ({
-  userId: `u_${username}`,
-  username,
-  role,
-  via: 'token',
-  credentialId: `t_${username}`,
-  ip: '127.0.0.1',
-});
-const operator = actor('operator', 'ops');
-const developer = actor('developer', 'dev');
+const operator = testActor('ops', 'operator');
+const developer = testActor('dev', 'developer');
 
 const SOPS = { name: 'BK_SOPS.yaml', text: SOPS_FILE };
 const SOPS_CE = { name: 'bk_sops_ce.yaml', text: SOPS_CE_FILE };
