@@ -17,6 +17,8 @@ import { noContent, type RouteModule, requireActor } from '../http/server.ts';
 import type { DeclarationsService } from './declarations-service.ts';
 
 const NoContent = Type.Null({ description: 'Done' });
+/** A sync carries a whole directory of system files: more than the API's usual 1 MiB. */
+export const SYNC_BODY_LIMIT = 8 * 1024 * 1024;
 const tags = ['apigw'];
 
 export function apigwRoutes(deps: { declarations: DeclarationsService }): RouteModule {
@@ -25,6 +27,7 @@ export function apigwRoutes(deps: { declarations: DeclarationsService }): RouteM
     app.post(
       '/api/v1/apigw/sync',
       {
+        bodyLimit: SYNC_BODY_LIMIT,
         schema: {
           tags,
           summary: 'Make the systems those of these files, the whole directory (admins, operators; audited)',
