@@ -3,6 +3,7 @@
 // one-line message and exit code of errors.ts.
 import { parseArgs } from 'node:util';
 import type { Command, Group, Io, OptionSpecs } from './command.ts';
+import { apigwGroup } from './commands/apigw.ts';
 import { appsGroup } from './commands/apps.ts';
 import { auditGroup } from './commands/audit.ts';
 import { loginGroup, logoutGroup, passwdGroup, whoamiGroup } from './commands/auth.ts';
@@ -54,6 +55,7 @@ export const GROUPS: Group[] = [
   webhooksGroup,
   domainsGroup,
   certsGroup,
+  apigwGroup,
   requestsGroup,
   approveGroup,
   refuseGroup,

@@ -3,6 +3,16 @@
 // resolves to the API's JSON body as is, and every failure rejects with a `BerthApiError`.
 import { BAD_RESPONSE, BerthApiError, errorFromResponse, networkError } from './client/api-error.ts';
 import type {
+  ApigwComponentListResponse,
+  ApigwComponentQuery,
+  ApigwExportResponse,
+  ApigwSyncBody,
+  ApigwSyncResponse,
+  ApigwSystemListResponse,
+  ApigwSystemPutResponse,
+  ApigwSystemResponse,
+} from './schemas/apigw.ts';
+import type {
   AddAppMemberBody,
   App,
   AppEnvListResponse,
@@ -726,6 +736,40 @@ export class BerthClient {
 
   removeCertificate(id: string): Promise<void> {
     return this.#request('DELETE', `/api/v1/certificates/${seg(id)}`);
+  }
+
+  // --- the API gateway's systems and components ----------------------------------------------
+
+  /** Makes the systems those of these files (the whole directory); `dryRun` only plans. */
+  syncApigw(body: ApigwSyncBody): Promise<ApigwSyncResponse> {
+    return this.#request('POST', '/api/v1/apigw/sync', { body });
+  }
+
+  /** Every system as its canonical YAML file (admins, operators). */
+  exportApigw(): Promise<ApigwExportResponse> {
+    return this.#request('GET', '/api/v1/apigw/export');
+  }
+
+  listApigwSystems(): Promise<ApigwSystemListResponse> {
+    return this.#request('GET', '/api/v1/apigw/systems');
+  }
+
+  getApigwSystem(name: string): Promise<ApigwSystemResponse> {
+    return this.#request('GET', `/api/v1/apigw/systems/${seg(name)}`);
+  }
+
+  /** Adds or replaces one system from its file's YAML (either shape). */
+  putApigwSystem(name: string, text: string): Promise<ApigwSystemPutResponse> {
+    return this.#request('PUT', `/api/v1/apigw/systems/${seg(name)}`, { body: { text } });
+  }
+
+  removeApigwSystem(name: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/apigw/systems/${seg(name)}`);
+  }
+
+  /** Components of one system, or of all; hidden ones only for admins and operators. */
+  listApigwComponents(query: ApigwComponentQuery = {}): Promise<ApigwComponentListResponse> {
+    return this.#request('GET', '/api/v1/apigw/components', { query: { ...query } });
   }
 
   // --- inbound webhooks ---------------------------------------------------------------------

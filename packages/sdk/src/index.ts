@@ -1,5 +1,6 @@
 export * from './client.ts';
 export * from './placement.ts';
+export * from './schemas/apigw.ts';
 export * from './schemas/apps.ts';
 export * from './schemas/common.ts';
 export * from './schemas/domains.ts';
@@ -13,3 +14,4 @@ export * from './schemas/page.ts';
 export * from './schemas/permissions.ts';
 export * from './schemas/sources.ts';
 export * from './schemas/webhooks.ts';
+export * from './suggest.ts';

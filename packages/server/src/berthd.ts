@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
+import { type ApigwModule, createApigwModule } from './apigw/index.ts';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
 import { type Config, childEnvironment } from './config.ts';
@@ -140,6 +141,8 @@ export interface Berthd {
   readonly webhooks: Webhooks;
   /** Custom domains, certificates, ACME; `domains.extras` is its part of the gateway table. */
   readonly domains: DomainsModule;
+  /** The API gateway's systems and components; `apigw.directory` answers which component a call names. */
+  readonly apigw: ApigwModule;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** This process among the berthd replicas on the store (host/pid/random): owner of its job
@@ -501,6 +504,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       },
     });
     domains = domainsModule;
+    // The API gateway's declarations (systems, components) and the directory calls are routed by.
+    const apigw = createApigwModule({ store, audit, logger });
     const service = engine.service;
     const appsBase = () => urls!.apps.replace(/\/$/, '');
     triggered = createTriggeredDeploys({
@@ -582,6 +587,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         engine.routes,
         sourcesModule.routes,
         domainsModule.routes,
+        apigw.routes,
         notify.routes,
         git.routes,
         webhooks.routes,
@@ -691,6 +697,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       git,
       webhooks,
       domains: domainsModule,
+      apigw,
       installation,
       replica,
       scheduler: periodic,

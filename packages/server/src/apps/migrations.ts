@@ -1,16 +1,10 @@
 // The apps module's tables. Child rows are deleted explicitly with their app (one transaction); the
 // foreign keys only guard against orphans.
-import { type Kysely, sql } from 'kysely';
-import { columnTypes, type DialectName, dialectOf } from '../store/dialect.ts';
+import type { Kysely } from 'kysely';
+import { binaryTableOptions, columnTypes, dialectOf } from '../store/dialect.ts';
 import type { MigrationSet } from '../store/migrate.ts';
 
-/**
- * On MySQL/MariaDB the tables get utf8mb4 with a binary collation whatever the database default is,
- * so names compare case-sensitively (`Foo` and `FOO` are two config vars) and any text fits.
- */
-function tableOptions(dialect: DialectName) {
-  return dialect === 'mysql' ? sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin` : sql``;
-}
+const tableOptions = binaryTableOptions;
 
 export const appsMigrations: MigrationSet = {
   '2026112310_apps_init': {

@@ -247,6 +247,14 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   },
   'GET /api/v1/certificates/:id': { id: 'getCertificate', errors: ['CERTIFICATE_NOT_FOUND'] },
   'DELETE /api/v1/certificates/:id': { id: 'removeCertificate', errors: ['CERTIFICATE_NOT_FOUND'] },
+  // the API gateway's declarations (apigw/)
+  'POST /api/v1/apigw/sync': { id: 'syncApigw', errors: ['APIGW_YAML_INVALID'] },
+  'GET /api/v1/apigw/export': { id: 'exportApigw' },
+  'GET /api/v1/apigw/systems': { id: 'listApigwSystems' },
+  'GET /api/v1/apigw/systems/:name': { id: 'getApigwSystem', errors: ['APIGW_SYSTEM_NOT_FOUND'] },
+  'PUT /api/v1/apigw/systems/:name': { id: 'putApigwSystem', errors: ['APIGW_YAML_INVALID'] },
+  'DELETE /api/v1/apigw/systems/:name': { id: 'removeApigwSystem', errors: ['APIGW_SYSTEM_NOT_FOUND'] },
+  'GET /api/v1/apigw/components': { id: 'listApigwComponents', errors: ['APIGW_SYSTEM_NOT_FOUND'] },
   // webhooks
   'GET /api/v1/apps/:code/webhook': { id: 'getWebhook', errors: APP },
   'POST /api/v1/apps/:code/webhook/rotate': { id: 'rotateWebhookSecret', errors: APP },

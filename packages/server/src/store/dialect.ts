@@ -23,6 +23,14 @@ export function columnTypes(dialect: DialectName) {
   } as const;
 }
 
+/**
+ * On MySQL/MariaDB a table gets utf8mb4 with a binary collation whatever the database default is, so
+ * names compare case-sensitively (`Foo` and `FOO` are two config vars) and any text fits.
+ */
+export function binaryTableOptions(dialect: DialectName) {
+  return dialect === 'mysql' ? sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin` : sql``;
+}
+
 /** True when the error is a unique-constraint violation on any dialect. */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; errno?: number } | undefined;

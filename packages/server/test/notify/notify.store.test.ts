@@ -6,28 +6,19 @@ import type { NotifyEvent } from '@berth/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSecretBox } from '../../src/crypto/secret-box.ts';
 import { BerthError } from '../../src/errors.ts';
-import type { Actor } from '../../src/identity/actor.ts';
 import { createAuditLog } from '../../src/identity/index.ts';
 import { createJobWorkers, type JobWorkers } from '../../src/jobs/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { createNotify, type Notify } from '../../src/notify/index.ts';
 import { codeOf } from '../identity/fixture.ts';
 import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
+import { testActor } from '../support/actors.ts';
 import { testDialects } from '../support/databases.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
 
 const SECRET = 'store-test-secret-0123456789';
 
-function actor(username: string, role: Actor['role']): Actor {
-  return {
-    userId: `u_${username}`,
-    username,
-    role,
-    via: 'token',
-    credentialId: `t_${username}`,
-    ip: '127.0.0.1',
-  };
-}
+const actor = testActor;
 const admin = actor('root', 'admin');
 const dev = actor('dev', 'developer');
 

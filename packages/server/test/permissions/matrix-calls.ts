@@ -436,6 +436,24 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
   'DELETE /api/v1/certificates/{id}': {
     '': () => ({ method: 'DELETE', path: '/api/v1/certificates/crt_matrix' }),
   },
+  // the API gateway: a dry run changes nothing; each PUT declares a system of its own
+  'POST /api/v1/apigw/sync': {
+    '': () => ({ method: 'POST', path: '/api/v1/apigw/sync', body: { files: [], dryRun: true } }),
+  },
+  'GET /api/v1/apigw/export': { '': () => get('/api/v1/apigw/export') },
+  'GET /api/v1/apigw/systems': { '': () => get('/api/v1/apigw/systems') },
+  'GET /api/v1/apigw/systems/{name}': { '': () => get('/api/v1/apigw/systems/MATRIX') },
+  'PUT /api/v1/apigw/systems/{name}': {
+    '': (m) => {
+      const name = m.unique('MATRIX_');
+      const text = `system:\n  name: ${name}\n  label: Matrix\n`;
+      return { method: 'PUT', path: `/api/v1/apigw/systems/${name}`, body: { text } };
+    },
+  },
+  'DELETE /api/v1/apigw/systems/{name}': {
+    '': () => ({ method: 'DELETE', path: '/api/v1/apigw/systems/MATRIX' }),
+  },
+  'GET /api/v1/apigw/components': { '': () => get('/api/v1/apigw/components') },
   'GET /api/v1/apps/{code}/webhook': {
     '': (m) => get(`${app(m)}/webhook`),
     'reveal=true': (m) => get(`${app(m)}/webhook?reveal=true`),

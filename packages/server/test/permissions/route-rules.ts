@@ -266,6 +266,14 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'POST /api/v1/certificates': one(roles('admin', 'operator')),
   'GET /api/v1/certificates/{id}': one(roles('admin', 'operator', 'auditor')),
   'DELETE /api/v1/certificates/{id}': one(roles('admin', 'operator')),
+  // the API gateway's declarations (apigw/): everyone logged in reads, staff change
+  'POST /api/v1/apigw/sync': one(roles('admin', 'operator')),
+  'GET /api/v1/apigw/export': one(roles('admin', 'operator')),
+  'GET /api/v1/apigw/systems': one(LOGGED_IN),
+  'GET /api/v1/apigw/systems/{name}': one(LOGGED_IN),
+  'PUT /api/v1/apigw/systems/{name}': one(roles('admin', 'operator')),
+  'DELETE /api/v1/apigw/systems/{name}': one(roles('admin', 'operator')),
+  'GET /api/v1/apigw/components': one(LOGGED_IN),
   // inbound webhooks
   'GET /api/v1/apps/{code}/webhook': [
     { rule: action('app.read') },

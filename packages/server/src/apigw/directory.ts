@@ -1,0 +1,121 @@
+// The component directory: which component a gateway call names, for the call handler. It keeps the
+// whole declaration table in memory and reads it again when `apigw_state.version` has moved: it asks
+// for the version at most every `recheckMs` (so a change on another replica is seen within that), and
+// at once after `invalidate()` (a change made through this process's declarations service).
+import type { ApigwComponent, ApigwSystem } from '@berth/sdk';
+import type { Kysely } from 'kysely';
+import type { Logger } from '../logger.ts';
+import type { Database } from '../store/schema.ts';
+import { readDeclarations, readVersion } from './declarations-store.ts';
+import { createPathMatcher, type PathMatcher } from './path-matcher.ts';
+
+export interface ComponentLookup {
+  /** The system of `/api/c/{system}/{path}`; null for `/api/c/compapi/{path}` (any system). */
+  system: string | null;
+  method: string;
+  /** The call's path below the system (or compapi), with its leading slash, no query. */
+  path: string;
+}
+
+export interface ComponentMatch {
+  system: ApigwSystem;
+  component: ApigwComponent;
+  /** The path's `{var}` segments, percent-decoded. */
+  vars: Record<string, string>;
+}
+
+export interface ComponentDirectory {
+  lookup(query: ComponentLookup): Promise<ComponentMatch | undefined>;
+  /** The declared system of this name (for telling an unknown system from an unknown path). */
+  system(name: string): Promise<ApigwSystem | undefined>;
+  /** The declarations changed through this process: the next lookup reads the version at once. */
+  invalidate(): void;
+}
+
+export interface ComponentDirectoryDeps {
+  db: Kysely<Database>;
+  logger: Logger;
+  /** How long a read version is trusted before asking again (default 1000 ms). */
+  recheckMs?: number;
+  now?: () => number;
+}
+
+interface Snapshot {
+  version: number;
+  systems: Map<string, ApigwSystem>;
+  all: PathMatcher<ApigwComponent>;
+  bySystem: Map<string, PathMatcher<ApigwComponent>>;
+}
+
+export const DEFAULT_RECHECK_MS = 1000;
+
+export function createComponentDirectory(deps: ComponentDirectoryDeps): ComponentDirectory {
+  const recheckMs = deps.recheckMs ?? DEFAULT_RECHECK_MS;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ mod: 'apigw' });
+  let snapshot: Snapshot | undefined;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  /** Goes up with every invalidate(): a read begun before it does not count as a check. */
+  let generation = 0;
+  let pending: { generation: number; read: Promise<Snapshot> } | undefined;
+
+  async function load(): Promise<Snapshot> {
+    const version = await readVersion(deps.db);
+    if (snapshot && snapshot.version === version) return snapshot;
+    // Read after the version: a change in between is seen at the next check.
+    const declarations = await readDeclarations(deps.db);
+    const entry = (c: ApigwComponent) => ({ path: c.path, method: c.method, value: c });
+    const next: Snapshot = {
+      version,
+      systems: new Map(declarations.map((d) => [d.system.name, d.system])),
+      all: createPathMatcher(declarations.flatMap((d) => d.components.map(entry))),
+      bySystem: new Map(declarations.map((d) => [d.system.name, createPathMatcher(d.components.map(entry))])),
+    };
+    log.debug({ version, systems: next.systems.size }, 'API gateway declarations read');
+    return next;
+  }
+
+  function read(): Promise<Snapshot> {
+    const started = now();
+    const at = generation;
+    const promise = load().then(
+      (next) => {
+        // Two reads may overlap (one begun before an invalidate()): the newer version stays.
+        if (!snapshot || next.version >= snapshot.version) snapshot = next;
+        if (at === generation) checkedAt = started;
+        if (pending?.read === promise) pending = undefined;
+        return snapshot;
+      },
+      (err: unknown) => {
+        if (pending?.read === promise) pending = undefined;
+        throw err;
+      },
+    );
+    pending = { generation: at, read: promise };
+    return promise;
+  }
+
+  async function current(): Promise<Snapshot> {
+    if (snapshot && now() - checkedAt < recheckMs) return snapshot;
+    // One read at a time; lookups meanwhile wait for it (unless it began before an invalidate()).
+    if (pending && pending.generation === generation) return pending.read;
+    return read();
+  }
+
+  return {
+    async lookup(query) {
+      const s = await current();
+      const matcher = query.system === null ? s.all : s.bySystem.get(query.system);
+      const found = matcher?.match(query.method, query.path);
+      if (!found) return undefined;
+      return { system: s.systems.get(found.value.system)!, component: found.value, vars: found.vars };
+    },
+    async system(name) {
+      return (await current()).systems.get(name);
+    },
+    invalidate() {
+      generation++;
+      checkedAt = Number.NEGATIVE_INFINITY;
+    },
+  };
+}
