@@ -3,6 +3,7 @@
 // one-line message and exit code of errors.ts.
 import { parseArgs } from 'node:util';
 import type { Command, Group, Io, OptionSpecs } from './command.ts';
+import { apigwGrantCommands } from './commands/apigw-grants.ts';
 import { appsGroup } from './commands/apps.ts';
 import { auditGroup } from './commands/audit.ts';
 import { loginGroup, logoutGroup, passwdGroup, whoamiGroup } from './commands/auth.ts';
@@ -74,6 +75,8 @@ export const GROUPS: Group[] = [
   channelsGroup,
   auditGroup,
   nodesGroup,
+  // TEMPORARY (branch apigw-sec): the declarations' `apigw` group includes these commands instead.
+  { name: 'apigw', summary: 'API gateway: grants and trusted apps', commands: apigwGrantCommands },
   helpGroup(() => GROUPS),
   completionGroup(() => GROUPS),
 ];

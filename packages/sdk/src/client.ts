@@ -3,6 +3,14 @@
 // resolves to the API's JSON body as is, and every failure rejects with a `BerthApiError`.
 import { BAD_RESPONSE, BerthApiError, errorFromResponse, networkError } from './client/api-error.ts';
 import type {
+  ApigwGrantCreateBody,
+  ApigwGrantListQuery,
+  ApigwGrantListResponse,
+  ApigwGrantResponse,
+  ApigwTrustedAppListResponse,
+  ApigwTrustedAppResponse,
+} from './schemas/apigw-grants.ts';
+import type {
   AddAppMemberBody,
   App,
   AppEnvListResponse,
@@ -726,6 +734,35 @@ export class BerthClient {
 
   removeCertificate(id: string): Promise<void> {
     return this.#request('DELETE', `/api/v1/certificates/${seg(id)}`);
+  }
+
+  // --- API gateway: grants and trusted apps --------------------------------------------------
+
+  /** Grants of gateway calls, by calling app and system (developers: those of their apps). */
+  listApigwGrants(query: ApigwGrantListQuery = {}): Promise<ApigwGrantListResponse> {
+    return this.#request('GET', '/api/v1/apigw/grants', { query: { ...query } });
+  }
+
+  /** Lets an app call a system's component (or every one); renews a grant made already. */
+  grantApigwAccess(body: ApigwGrantCreateBody): Promise<ApigwGrantResponse> {
+    return this.#request('POST', '/api/v1/apigw/grants', { body });
+  }
+
+  revokeApigwGrant(id: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/apigw/grants/${seg(id)}`);
+  }
+
+  /** Apps that may name a user in their calls without the user's session token. */
+  listApigwTrustedApps(): Promise<ApigwTrustedAppListResponse> {
+    return this.#request('GET', '/api/v1/apigw/trusted-apps');
+  }
+
+  trustApigwApp(app: string): Promise<ApigwTrustedAppResponse> {
+    return this.#request('PUT', `/api/v1/apigw/trusted-apps/${seg(app)}`);
+  }
+
+  untrustApigwApp(app: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/apigw/trusted-apps/${seg(app)}`);
   }
 
   // --- inbound webhooks ---------------------------------------------------------------------

@@ -8,6 +8,12 @@ import fs from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
+import {
+  APIGW_PURGE_EVERY_MS,
+  APIGW_PURGE_SCHEDULE,
+  type ApigwSecurity,
+  createApigwSecurity,
+} from './apigw/security-module.ts';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
 import { type Config, childEnvironment } from './config.ts';
@@ -103,6 +109,9 @@ export interface BerthdOptions {
   webhookDelivery?: OnWebhookDelivery;
   /** Test hook (BERTH_GATEWAY=nginx): rewrites every rendered nginx.conf before `nginx -t`. */
   mangleNginxConfig?: (text: string) => string;
+  /** The owner app of an API gateway system (whose builders may grant calls to it). Until the
+   *  declarations are wired in, no system has one unless a test says so here. */
+  apigwOwnerOf?: (system: string) => Promise<string | undefined>;
 }
 
 export interface Berthd {
@@ -140,6 +149,8 @@ export interface Berthd {
   readonly webhooks: Webhooks;
   /** Custom domains, certificates, ACME; `domains.extras` is its part of the gateway table. */
   readonly domains: DomainsModule;
+  /** The API gateway's call security: app and user authentication, grants, rate limits. */
+  readonly apigwSecurity: ApigwSecurity;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** This process among the berthd replicas on the store (host/pid/random): owner of its job
@@ -310,6 +321,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         await git!.removeRepo(code);
         await sourcesModule.forget(code);
         await domainsModule.forget(code);
+        await apigwSecurity.forget(code);
       },
       // A new app has routes at once (503 until its first deploy, not 404).
       onAppCreated: () => engine!.tables.refresh(),
@@ -501,6 +513,18 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       },
     });
     domains = domainsModule;
+    // Gateway calls between apps: who calls (app secrets, signatures, sessions), what they may call.
+    const apigwSecurity = createApigwSecurity({
+      store,
+      audit,
+      openSecret: (code) => apps.secretForVerification(code),
+      resolveSession: (token, ip) => identity.resolveSession(token, ip),
+      lookupUser: identity.lookupUser,
+      ...(options.apigwOwnerOf ? { ownerOf: options.apigwOwnerOf } : {}),
+      isBuilder: (actor, code) => apps.access.can(actor, 'app.update', code),
+      readableCodes: (actor) => apps.access.readableCodes(actor),
+      appExists: async (code) => (await apps.allCodes()).has(code),
+    });
     const service = engine.service;
     const appsBase = () => urls!.apps.replace(/\/$/, '');
     triggered = createTriggeredDeploys({
@@ -582,6 +606,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         engine.routes,
         sourcesModule.routes,
         domainsModule.routes,
+        apigwSecurity.routes,
         notify.routes,
         git.routes,
         webhooks.routes,
@@ -595,6 +620,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await git.removeMissing(liveApps);
     await webhooks.forgetMissingApps(liveApps);
     await domainsModule.forgetMissingApps(liveApps);
+    await apigwSecurity.forgetMissingApps(liveApps);
     await tenants?.recover(liveApps);
     let consolePort: number;
     let appsPort: number;
@@ -665,6 +691,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         await ownRegistry.collectGarbage();
       });
     }
+    periodic.every(APIGW_PURGE_SCHEDULE, APIGW_PURGE_EVERY_MS, () => apigwSecurity.purge());
     for (const extra of options.schedules ?? []) periodic.every(extra.name, extra.periodMs, extra.task);
     periodic.start();
 
@@ -691,6 +718,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       git,
       webhooks,
       domains: domainsModule,
+      apigwSecurity,
       installation,
       replica,
       scheduler: periodic,

@@ -247,6 +247,13 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   },
   'GET /api/v1/certificates/:id': { id: 'getCertificate', errors: ['CERTIFICATE_NOT_FOUND'] },
   'DELETE /api/v1/certificates/:id': { id: 'removeCertificate', errors: ['CERTIFICATE_NOT_FOUND'] },
+  // API gateway grants and trusted apps (apigw/grant-routes.ts)
+  'GET /api/v1/apigw/grants': { id: 'listApigwGrants' },
+  'POST /api/v1/apigw/grants': { id: 'grantApigwAccess', errors: APP },
+  'DELETE /api/v1/apigw/grants/:id': { id: 'revokeApigwGrant', errors: ['APIGW_GRANT_NOT_FOUND'] },
+  'GET /api/v1/apigw/trusted-apps': { id: 'listApigwTrustedApps' },
+  'PUT /api/v1/apigw/trusted-apps/:app': { id: 'trustApigwApp', errors: APP },
+  'DELETE /api/v1/apigw/trusted-apps/:app': { id: 'untrustApigwApp' },
   // webhooks
   'GET /api/v1/apps/:code/webhook': { id: 'getWebhook', errors: APP },
   'POST /api/v1/apps/:code/webhook/rotate': { id: 'rotateWebhookSecret', errors: APP },

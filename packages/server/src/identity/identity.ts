@@ -11,7 +11,7 @@ import { type ApiTokens, createApiTokens } from './api-tokens.ts';
 import { type AppTickets, createAppTickets } from './app-tickets.ts';
 import type { AuditLog } from './audit-log.ts';
 import { type BootstrapResult, bootstrapAdmin } from './bootstrap.ts';
-import { createCredentials, sessionCookieName } from './credentials.ts';
+import { createCredentials, type ResolvedCredential, sessionCookieName } from './credentials.ts';
 import { createHashGate } from './hash-gate.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { DEFAULT_PASSWORD_PARAMS, type PasswordParams } from './passwords.ts';
@@ -41,6 +41,8 @@ export interface Identity {
    * TOKEN_EXPIRED, TOKEN_REVOKED, USER_DISABLED or PASSWORD_CHANGE_REQUIRED.
    */
   resolveCredential(token: string, ip: string): Promise<Actor>;
+  /** A session token (never an API token) to its actor; throws like resolveCredential. */
+  resolveSession(token: string, ip: string): Promise<Actor>;
   /** Creates `admin` when no user exists; later starts change nothing. */
   bootstrapAdmin(password?: string): Promise<BootstrapResult>;
   /** A user by username, or null (for the apps module). */
@@ -70,13 +72,15 @@ export function createIdentity(deps: IdentityDeps): Identity {
   const limiter = createLoginLimiter({ store, login: deps.login, clock });
   const hashGate = createHashGate(deps.login);
 
+  const actorOf = (resolved: ResolvedCredential): Actor => {
+    if (resolved.passwordChangeRequired) throw new BerthError('PASSWORD_CHANGE_REQUIRED');
+    return resolved.actor;
+  };
+
   return {
     authenticate: credentials.authenticate,
-    async resolveCredential(token, ip) {
-      const resolved = await credentials.resolve(token, ip);
-      if (resolved.passwordChangeRequired) throw new BerthError('PASSWORD_CHANGE_REQUIRED');
-      return resolved.actor;
-    },
+    resolveCredential: async (token, ip) => actorOf(await credentials.resolve(token, ip)),
+    resolveSession: async (token, ip) => actorOf(await credentials.resolveSession(token, ip)),
     bootstrapAdmin: (password) => bootstrapAdmin({ store, audit, logger, passwordParams, clock }, password),
 
     async lookupUser(username) {
