@@ -90,13 +90,16 @@ export function createRateLimiter(deps: { store: Store }): RateLimiter {
       }
       const before = Number(row.tokens_milli);
       const refilledAt = Number(row.refilled_at);
-      const rate = (limit.count * MILLI) / periodMs; // thousandths of a token per ms
-      const refill = Math.floor(Math.max(0, now - refilledAt) * rate);
+      // Thousandths of a token made in `ms`, and the ms it takes to make `milli` of them (integer
+      // products divided once: exact where the answer is whole).
+      const made = (ms: number) => Math.floor((ms * capacity) / periodMs);
+      const takes = (milli: number) => Math.ceil((milli * periodMs) / capacity);
+      const refill = made(Math.max(0, now - refilledAt));
       const full = before + refill >= capacity;
       const available = full ? capacity : before + refill;
       // The time the refill took is spent (rounded up to a whole ms: never credits more), the rest
       // is kept for the next refill; a full bucket keeps nothing.
-      const refilledUntil = full ? Math.max(now, refilledAt) : refilledAt + Math.ceil(refill / rate);
+      const refilledUntil = full ? Math.max(now, refilledAt) : refilledAt + takes(refill);
       const granted = Math.min(leaseSize(limit), Math.floor(available / MILLI));
       const after = available - granted * MILLI;
       const updated = await db
@@ -111,7 +114,7 @@ export function createRateLimiter(deps: { store: Store }): RateLimiter {
         local.set(key, { tokens: granted, expiresAt: now + LEASE_MS, refusedUntil: 0 });
       } else {
         // When the row will hold a whole token again.
-        const at = refilledUntil + Math.ceil((MILLI - after) / rate);
+        const at = refilledUntil + takes(MILLI - after);
         local.set(key, { tokens: 0, expiresAt: 0, refusedUntil: Math.max(at, now + 1) });
       }
       return;
@@ -122,7 +125,7 @@ export function createRateLimiter(deps: { store: Store }): RateLimiter {
 
   return {
     async take(key, limit, now) {
-      if (!(limit.count > 0) || !Number.isFinite(limit.count))
+      if (!Number.isSafeInteger(limit.count) || limit.count < 1)
         throw new Error(`bad rate limit ${limit.count}`);
       for (;;) {
         const mine = local.get(key);
