@@ -5,11 +5,11 @@
 // run.ts for now (the declarations' `apigw` group will carry these commands).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemDialects } from '../../server/test/support/databases.ts';
-import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
+import { startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
 import { untilDate } from '../src/commands/apigw-grants.ts';
 import { EXIT } from '../src/errors.ts';
 import { type CliHome, expectFailure, expectOk } from './support/cli.ts';
-import { createInProcessCli } from './support/in-process.ts';
+import { loginCliUsers } from './support/cli-users.ts';
 
 const PASSWORD = 'apigw-cli-password-1';
 
@@ -21,23 +21,17 @@ describe.each(systemDialects())('berth apigw grants against berthd on %s', (dial
 
   beforeAll(async () => {
     t = await startTestBerthd({ dialect });
-    admin = createInProcessCli();
-    ops = createInProcessCli();
-    dev = createInProcessCli();
-    expectOk(
-      await admin.run(['login', t.url, '-u', 'admin', '--password-stdin'], { input: `${ADMIN_PASSWORD}\n` }),
+    const logged = await loginCliUsers(
+      t.url,
+      [
+        ['ops1', 'operator'],
+        ['dev1', 'developer'],
+      ],
+      PASSWORD,
     );
-    for (const [name, role, home] of [
-      ['ops1', 'operator', ops],
-      ['dev1', 'developer', dev],
-    ] as const) {
-      expectOk(
-        await admin.run(['users', 'create', name, '--role', role, '--password-stdin'], {
-          input: `${PASSWORD}\n`,
-        }),
-      );
-      expectOk(await home.run(['login', t.url, '-u', name, '--password-stdin'], { input: `${PASSWORD}\n` }));
-    }
+    admin = logged.admin;
+    ops = logged.homes['ops1']!;
+    dev = logged.homes['dev1']!;
     expect((await dev.run(['apps', 'create', 'shop', '--name', 'Shop'])).code).toBe(0);
   }, 120_000);
   afterAll(async () => {

@@ -1,13 +1,13 @@
 // berth apigw grant | revoke | grants | trust | untrust | trusted   (who may call which system through
 // the API gateway, and which apps may name users in their calls). The `apigw` group includes these.
-import type { ApigwGrant } from '@berth/sdk';
+import { type ApigwGrant, GRANT_COMPONENT_PATTERN, GRANT_SYSTEM_PATTERN } from '@berth/sdk';
 import type { Command, CommandContext } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { time } from '../output.ts';
 import { appCode } from '../validate.ts';
 
-const SYSTEM_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-const COMPONENT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const SYSTEM_NAME = new RegExp(GRANT_SYSTEM_PATTERN);
+const COMPONENT_NAME = new RegExp(GRANT_COMPONENT_PATTERN);
 const DAY_MS = 86_400_000;
 
 /** `SYSTEM` or `SYSTEM/COMPONENT`, checked as the server would. */

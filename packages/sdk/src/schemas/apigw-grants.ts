@@ -4,12 +4,17 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AppCodeSchema, TimestampSchema } from './common.ts';
 
+/** A system's name as grants take it (the declarations' rule). */
+export const GRANT_SYSTEM_PATTERN = '^[A-Za-z][A-Za-z0-9_]{0,63}$';
+/** A component's name as grants take it. */
+export const GRANT_COMPONENT_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';
+
 const ApigwSystemNameSchema = Type.String({
-  pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$',
+  pattern: GRANT_SYSTEM_PATTERN,
   description: 'A system name (case-sensitive), e.g. BK_SOPS',
 });
 const ApigwComponentNameSchema = Type.String({
-  pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+  pattern: GRANT_COMPONENT_PATTERN,
   description: 'A component of the system, e.g. get_task_status',
 });
 
