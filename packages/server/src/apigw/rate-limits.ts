@@ -36,6 +36,8 @@ export const LEASE_MS = 2000;
 /** Compare-and-set attempts before a take gives up (and refuses: it fails closed). */
 const MAX_ATTEMPTS = 20;
 const MILLI = 1000;
+/** Past this many buckets in memory, those with nothing left to remember are dropped. */
+const SWEEP_AT = 10_000;
 
 export interface RateLimiter {
   /** Spends one call of the bucket `key` (rateBucketKey) under `limit` at `now` (epoch ms). */
@@ -72,8 +74,15 @@ export function createRateLimiter(deps: { store: Store }): RateLimiter {
   const local = new Map<string, Local>();
   const leasing = new Map<string, Promise<void>>();
 
+  /** Forgets buckets whose lease and refusal are over (they would lease anew anyway). */
+  function sweep(now: number): void {
+    if (local.size < SWEEP_AT) return;
+    for (const [key, l] of local) if (l.expiresAt <= now && l.refusedUntil <= now) local.delete(key);
+  }
+
   /** Takes a lease from the row into `local`, or records a refusal. */
   async function lease(key: string, limit: RateLimit, now: number): Promise<void> {
+    sweep(now);
     const periodMs = PERIOD_MS[limit.per];
     const capacity = limit.count * MILLI;
     const fresh = { bucket: key, tokens_milli: capacity, refilled_at: now, period_ms: periodMs };

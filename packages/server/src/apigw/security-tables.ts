@@ -6,7 +6,7 @@
 // may be made before its system is declared and outlives a system removed and declared again.
 // Times are epoch milliseconds.
 import type { Kysely, Selectable } from 'kysely';
-import { columnTypes, dialectOf } from '../store/dialect.ts';
+import { caseSensitiveTables, columnTypes, dialectOf } from '../store/dialect.ts';
 import type { MigrationSet } from '../store/migrate.ts';
 
 export interface ApigwNoncesTable {
@@ -68,13 +68,17 @@ export const apigwSecurityMigrations: MigrationSet = {
   '2026121311_apigw_security': {
     // biome-ignore lint/suspicious/noExplicitAny: migrations see the schema as it was then
     async up(db: Kysely<any>) {
-      const types = columnTypes(dialectOf(db));
+      const dialect = dialectOf(db);
+      const types = columnTypes(dialect);
+      // Names and nonces compare case-sensitively on MySQL too (BK_SOPS and bk_sops are two systems).
+      const options = caseSensitiveTables(dialect);
       await db.schema
         .createTable('apigw_nonces')
         .addColumn('app_code', 'varchar(64)', (c) => c.notNull())
         .addColumn('nonce', 'varchar(128)', (c) => c.notNull())
         .addColumn('expires_at', types.bigint, (c) => c.notNull())
         .addPrimaryKeyConstraint('apigw_nonces_pk', ['app_code', 'nonce'])
+        .modifyEnd(options)
         .execute();
       await db.schema.createIndex('apigw_nonces_expiry').on('apigw_nonces').column('expires_at').execute();
       await db.schema
@@ -86,6 +90,7 @@ export const apigwSecurityMigrations: MigrationSet = {
         .addColumn('expires_at', types.bigint)
         .addColumn('granted_by', 'varchar(255)', (c) => c.notNull())
         .addColumn('created_at', types.bigint, (c) => c.notNull())
+        .modifyEnd(options)
         .execute();
       await db.schema
         .createIndex('apigw_grants_target')
@@ -99,11 +104,13 @@ export const apigwSecurityMigrations: MigrationSet = {
         .addColumn('app_code', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('trusted_by', 'varchar(255)', (c) => c.notNull())
         .addColumn('created_at', types.bigint, (c) => c.notNull())
+        .modifyEnd(options)
         .execute();
       await db.schema
         .createTable('apigw_security_versions')
         .addColumn('name', 'varchar(32)', (c) => c.primaryKey())
         .addColumn('version', types.bigint, (c) => c.notNull())
+        .modifyEnd(options)
         .execute();
       await db.insertInto('apigw_security_versions').values({ name: ACCESS_VERSION, version: 1 }).execute();
       await db.schema
@@ -112,6 +119,7 @@ export const apigwSecurityMigrations: MigrationSet = {
         .addColumn('tokens_milli', types.bigint, (c) => c.notNull())
         .addColumn('refilled_at', types.bigint, (c) => c.notNull())
         .addColumn('period_ms', types.bigint, (c) => c.notNull())
+        .modifyEnd(options)
         .execute();
       await db.schema
         .createIndex('apigw_rate_buckets_refilled')

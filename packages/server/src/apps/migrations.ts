@@ -1,16 +1,8 @@
 // The apps module's tables. Child rows are deleted explicitly with their app (one transaction); the
 // foreign keys only guard against orphans.
-import { type Kysely, sql } from 'kysely';
-import { columnTypes, type DialectName, dialectOf } from '../store/dialect.ts';
+import type { Kysely } from 'kysely';
+import { caseSensitiveTables, columnTypes, dialectOf } from '../store/dialect.ts';
 import type { MigrationSet } from '../store/migrate.ts';
-
-/**
- * On MySQL/MariaDB the tables get utf8mb4 with a binary collation whatever the database default is,
- * so names compare case-sensitively (`Foo` and `FOO` are two config vars) and any text fits.
- */
-function tableOptions(dialect: DialectName) {
-  return dialect === 'mysql' ? sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin` : sql``;
-}
 
 export const appsMigrations: MigrationSet = {
   '2026112310_apps_init': {
@@ -18,7 +10,8 @@ export const appsMigrations: MigrationSet = {
     async up(db: Kysely<any>) {
       const dialect = dialectOf(db);
       const t = columnTypes(dialect);
-      const options = tableOptions(dialect);
+      // Names compare case-sensitively on MySQL too (`Foo` and `FOO` are two config vars).
+      const options = caseSensitiveTables(dialect);
 
       await db.schema
         .createTable('apps')

@@ -23,6 +23,15 @@ export function columnTypes(dialect: DialectName) {
   } as const;
 }
 
+/**
+ * Table options for `createTable(…).modifyEnd(…)`: on MySQL/MariaDB utf8mb4 with a binary collation
+ * whatever the database default is, so text compares case-sensitively (as on the other dialects)
+ * and any text fits; nothing elsewhere.
+ */
+export function caseSensitiveTables(dialect: DialectName) {
+  return dialect === 'mysql' ? sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin` : sql``;
+}
+
 /** True when the error is a unique-constraint violation on any dialect. */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; errno?: number } | undefined;

@@ -117,6 +117,11 @@ describe.each(testDialects())('gateway grants on %s', (dialect) => {
       code: 'VALIDATION_FAILED',
     });
     await expect(grant({ app: 'nosuch', system: 'BK_LOG' })).rejects.toMatchObject({ code: 'APP_NOT_FOUND' });
+    // System names are case-sensitive on every dialect: two systems, two grants.
+    const upper = await grant({ app: 'blog', system: 'BK_CASE' });
+    const lower = await grant({ app: 'blog', system: 'bk_case' });
+    expect(lower.created).toBe(true);
+    expect(lower.grant.id).not.toBe(upper.grant.id);
     // Two grants of one thing at once: one row, both answered.
     const both = await Promise.all([
       grant({ app: 'blog', system: 'BK_RACE' }),
