@@ -8,6 +8,7 @@
 import type { ApigwGrant, ApigwGrantCreateBody, ApigwGrantListQuery, ApigwTrustedApp } from '@berth/sdk';
 import type { Kysely } from 'kysely';
 import type { AuditRecorder } from '../apps/index.ts';
+import { byKey } from '../apps/views.ts';
 import { newId } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
@@ -156,11 +157,13 @@ export function createGrants(deps: GrantsDeps): Grants {
     isTrusted: (app, at) => cache.isTrusted(app, at),
 
     async list(actor, query = {}) {
-      let q = db.selectFrom('apigw_grants').selectAll().orderBy('app_code').orderBy('system_name');
-      q = q.orderBy('component_name');
+      let q = db.selectFrom('apigw_grants').selectAll();
       if (query.app !== undefined) q = q.where('app_code', '=', query.app);
       if (query.system !== undefined) q = q.where('system_name', '=', query.system);
-      const rows = await q.execute();
+      // By app, system, component in code-unit order: the same on every dialect.
+      const rows = (await q.execute()).sort(
+        byKey((r) => `${r.app_code}\n${r.system_name}\n${r.component_name}`),
+      );
       const at = now();
       if (READERS.has(actor.role)) return rows.map((r) => toGrant(r, at));
       const readable = await deps.readableCodes(actor);
@@ -216,7 +219,9 @@ export function createGrants(deps: GrantsDeps): Grants {
 
     async trusted(actor) {
       if (!READERS.has(actor.role)) throw new BerthError('FORBIDDEN');
-      const rows = await db.selectFrom('apigw_trusted_apps').selectAll().orderBy('app_code').execute();
+      const rows = (await db.selectFrom('apigw_trusted_apps').selectAll().execute()).sort(
+        byKey((r) => r.app_code),
+      );
       return rows.map((r) => ({ app: r.app_code, trustedBy: r.trusted_by, createdAt: Number(r.created_at) }));
     },
 
