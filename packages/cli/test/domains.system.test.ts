@@ -11,7 +11,7 @@ import { days, makeCert, makeChain } from '../../server/test/domains/make-certs.
 import { systemDialects } from '../../server/test/support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
 import { type CliHome, expectFailure, expectOk } from './support/cli.ts';
-import { createInProcessCli } from './support/in-process.ts';
+import { loginCliUsers } from './support/cli-users.ts';
 
 const PASSWORD = 'domains-password-1';
 
@@ -32,25 +32,19 @@ describe.each(systemDialects())('berth domains and certs against berthd on %s', 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-domains-'));
     t = await startTestBerthd({ dialect, env: { BERTH_APPS_DOMAIN: 'apps.example.test' } });
-    admin = createInProcessCli();
-    ops = createInProcessCli();
-    dev = createInProcessCli();
-    aud = createInProcessCli();
-    expectOk(
-      await admin.run(['login', t.url, '-u', 'admin', '--password-stdin'], { input: `${ADMIN_PASSWORD}\n` }),
+    const logged = await loginCliUsers(
+      t.url,
+      [
+        ['ops1', 'operator'],
+        ['dev1', 'developer'],
+        ['aud1', 'auditor'],
+      ],
+      PASSWORD,
     );
-    for (const [name, role, home] of [
-      ['ops1', 'operator', ops],
-      ['dev1', 'developer', dev],
-      ['aud1', 'auditor', aud],
-    ] as const) {
-      expectOk(
-        await admin.run(['users', 'create', name, '--role', role, '--password-stdin'], {
-          input: `${PASSWORD}\n`,
-        }),
-      );
-      expectOk(await home.run(['login', t.url, '-u', name, '--password-stdin'], { input: `${PASSWORD}\n` }));
-    }
+    admin = logged.admin;
+    ops = logged.homes['ops1']!;
+    dev = logged.homes['dev1']!;
+    aud = logged.homes['aud1']!;
     expect((await dev.run(['apps', 'create', 'shop', '--name', 'Shop'])).code).toBe(0);
     expect((await dev.run(['apps', 'create', 'blog', '--name', 'Blog'])).code).toBe(0);
   }, 120_000);

@@ -13,6 +13,14 @@ import type {
   ApigwSystemResponse,
 } from './schemas/apigw.ts';
 import type {
+  ApigwGrantCreateBody,
+  ApigwGrantListQuery,
+  ApigwGrantListResponse,
+  ApigwGrantResponse,
+  ApigwTrustedAppListResponse,
+  ApigwTrustedAppResponse,
+} from './schemas/apigw-grants.ts';
+import type {
   AddAppMemberBody,
   App,
   AppEnvListResponse,
@@ -770,6 +778,35 @@ export class BerthClient {
   /** Components of one system, or of all; hidden ones only for admins and operators. */
   listApigwComponents(query: ApigwComponentQuery = {}): Promise<ApigwComponentListResponse> {
     return this.#request('GET', '/api/v1/apigw/components', { query: { ...query } });
+  }
+
+  // --- API gateway: grants and trusted apps --------------------------------------------------
+
+  /** Grants of gateway calls, by calling app and system (developers: those of their apps). */
+  listApigwGrants(query: ApigwGrantListQuery = {}): Promise<ApigwGrantListResponse> {
+    return this.#request('GET', '/api/v1/apigw/grants', { query: { ...query } });
+  }
+
+  /** Lets an app call a system's component (or every one); renews a grant made already. */
+  grantApigwAccess(body: ApigwGrantCreateBody): Promise<ApigwGrantResponse> {
+    return this.#request('POST', '/api/v1/apigw/grants', { body });
+  }
+
+  revokeApigwGrant(id: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/apigw/grants/${seg(id)}`);
+  }
+
+  /** Apps that may name a user in their calls without the user's session token. */
+  listApigwTrustedApps(): Promise<ApigwTrustedAppListResponse> {
+    return this.#request('GET', '/api/v1/apigw/trusted-apps');
+  }
+
+  trustApigwApp(app: string): Promise<ApigwTrustedAppResponse> {
+    return this.#request('PUT', `/api/v1/apigw/trusted-apps/${seg(app)}`);
+  }
+
+  untrustApigwApp(app: string): Promise<void> {
+    return this.#request('DELETE', `/api/v1/apigw/trusted-apps/${seg(app)}`);
   }
 
   // --- inbound webhooks ---------------------------------------------------------------------

@@ -9,6 +9,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
 import { type ApigwModule, createApigwModule } from './apigw/index.ts';
+import {
+  APIGW_PURGE_EVERY_MS,
+  APIGW_PURGE_SCHEDULE,
+  type ApigwSecurity,
+  createApigwSecurity,
+} from './apigw/security-module.ts';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
 import { type Config, childEnvironment } from './config.ts';
@@ -143,6 +149,8 @@ export interface Berthd {
   readonly domains: DomainsModule;
   /** The API gateway's systems and components; `apigw.directory` answers which component a call names. */
   readonly apigw: ApigwModule;
+  /** The API gateway's call security: app and user authentication, grants, rate limits. */
+  readonly apigwSecurity: ApigwSecurity;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** This process among the berthd replicas on the store (host/pid/random): owner of its job
@@ -313,6 +321,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         await git!.removeRepo(code);
         await sourcesModule.forget(code);
         await domainsModule.forget(code);
+        await apigwSecurity.forget(code);
       },
       // A new app has routes at once (503 until its first deploy, not 404).
       onAppCreated: () => engine!.tables.refresh(),
@@ -506,6 +515,19 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     domains = domainsModule;
     // The API gateway's declarations (systems, components) and the directory calls are routed by.
     const apigw = createApigwModule({ store, audit, logger });
+    // Gateway calls between apps: who calls (app secrets, signatures, gateway user tokens), what
+    // they may call. A system's owner is its declaration's.
+    const apigwSecurity = createApigwSecurity({
+      store,
+      audit,
+      openSecret: (code) => apps.secretForVerification(code),
+      verifyUserToken: (token, app) => identity.gatewayUserTokens.verify(token, app),
+      lookupUser: identity.lookupUser,
+      ownerOf: async (system) => (await apigw.directory.system(system))?.owner,
+      isBuilder: (actor, code) => apps.access.can(actor, 'app.update', code),
+      readableCodes: (actor) => apps.access.readableCodes(actor),
+      appExists: async (code) => (await apps.allCodes()).has(code),
+    });
     const service = engine.service;
     const appsBase = () => urls!.apps.replace(/\/$/, '');
     triggered = createTriggeredDeploys({
@@ -588,6 +610,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         sourcesModule.routes,
         domainsModule.routes,
         apigw.routes,
+        apigwSecurity.routes,
         notify.routes,
         git.routes,
         webhooks.routes,
@@ -601,6 +624,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     await git.removeMissing(liveApps);
     await webhooks.forgetMissingApps(liveApps);
     await domainsModule.forgetMissingApps(liveApps);
+    await apigwSecurity.forgetMissingApps(liveApps);
     await tenants?.recover(liveApps);
     let consolePort: number;
     let appsPort: number;
@@ -671,6 +695,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         await ownRegistry.collectGarbage();
       });
     }
+    periodic.every(APIGW_PURGE_SCHEDULE, APIGW_PURGE_EVERY_MS, () => apigwSecurity.purge());
     for (const extra of options.schedules ?? []) periodic.every(extra.name, extra.periodMs, extra.task);
     periodic.start();
 
@@ -698,6 +723,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       webhooks,
       domains: domainsModule,
       apigw,
+      apigwSecurity,
       installation,
       replica,
       scheduler: periodic,

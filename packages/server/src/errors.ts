@@ -364,6 +364,7 @@ export const ERRORS = {
     status: 504,
     message: "The component's destination did not answer within the component's timeout",
   },
+  APIGW_GRANT_NOT_FOUND: { status: 404, message: 'No such API gateway grant' },
   // notifications
   CHANNEL_NOT_FOUND: { status: 404, message: 'No such notification channel' },
   CHANNEL_NAME_TAKEN: { status: 409, message: 'A notification channel with this name exists already' },

@@ -1,4 +1,6 @@
 // Every module's migrations, in the order berthd applies them (names sort globally by their stamp).
+
+import { apigwSecurityMigrations } from './apigw/security-tables.ts';
 import { apigwMigrations } from './apigw/tables.ts';
 import { appsMigrations } from './apps/migrations.ts';
 import { domainsMigrations } from './domains/tables.ts';
@@ -22,4 +24,5 @@ export const ALL_MIGRATIONS: readonly MigrationSet[] = [
   sourcesMigrations,
   domainsMigrations,
   apigwMigrations,
+  apigwSecurityMigrations,
 ];

@@ -8,6 +8,7 @@ import type { ApigwComponent, ApigwSyncPlan } from '@berth/sdk';
 import type { Command, CommandContext, Group } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { time } from '../output.ts';
+import { apigwGrantCommands } from './apigw-grants.ts';
 
 const SYSTEM_FILE = /\.ya?ml$/;
 
@@ -172,11 +173,19 @@ const show: Command = {
 };
 
 /** The group's commands: another part appends its own (grants, trusted apps). */
-export const APIGW_COMMANDS: Command[] = [sync, exportCommand, systems, components, show];
+export const APIGW_COMMANDS: Command[] = [
+  sync,
+  exportCommand,
+  systems,
+  components,
+  show,
+  ...apigwGrantCommands,
+];
 
 export const apigwGroup: Group = {
   name: 'apigw',
-  summary: "The API gateway's systems and components: sync from YAML files, export, list",
+  summary:
+    'The API gateway: systems and components (sync from YAML files, export, list), grants and trusted apps',
   defaultCommand: 'systems',
   commands: APIGW_COMMANDS,
 };

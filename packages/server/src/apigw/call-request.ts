@@ -3,6 +3,7 @@
 // gets — without the caller's credentials, with the gateway's headers. No I/O: every rule here is
 // tested without a berthd.
 import { BerthError } from '../errors.ts';
+import { BK_CREDENTIAL_FIELDS } from './caller-credentials.ts';
 
 /** `/api/c/compapi/…` searches every system; `/api/c/{system}/…` one. */
 export const COMPAPI = 'compapi';
@@ -40,14 +41,7 @@ function decodeSegment(segment: string): string {
 }
 
 /** Credential fields BlueKing callers put in the query string or the body: never forwarded. */
-export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
-  'bk_app_code',
-  'bk_app_secret',
-  'bk_token',
-  'bk_username',
-  'app_code',
-  'app_secret',
-]);
+const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(BK_CREDENTIAL_FIELDS);
 
 /** Request headers that never reach the destination: the caller's credentials, the platform's
  *  cookies and tokens, the gateway's own controls, and what describes one connection. */

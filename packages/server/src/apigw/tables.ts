@@ -3,7 +3,7 @@
 // that a reader (the component directory, on any replica) knows when to read again. Times are epoch
 // milliseconds, booleans 0/1 (store/dialect.ts); names compare case-sensitively on every dialect.
 import type { Kysely, Selectable } from 'kysely';
-import { binaryTableOptions, columnTypes, dialectOf } from '../store/dialect.ts';
+import { caseSensitiveTables, columnTypes, dialectOf } from '../store/dialect.ts';
 import type { MigrationSet } from '../store/migrate.ts';
 
 export interface ApigwSystemsTable {
@@ -62,7 +62,7 @@ export const apigwMigrations: MigrationSet = {
     async up(db: Kysely<any>) {
       const dialect = dialectOf(db);
       const types = columnTypes(dialect);
-      const options = binaryTableOptions(dialect);
+      const options = caseSensitiveTables(dialect);
       await db.schema
         .createTable('apigw_systems')
         .addColumn('name', 'varchar(64)', (c) => c.primaryKey())

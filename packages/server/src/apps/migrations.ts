@@ -1,10 +1,8 @@
 // The apps module's tables. Child rows are deleted explicitly with their app (one transaction); the
 // foreign keys only guard against orphans.
 import type { Kysely } from 'kysely';
-import { binaryTableOptions, columnTypes, dialectOf } from '../store/dialect.ts';
+import { caseSensitiveTables, columnTypes, dialectOf } from '../store/dialect.ts';
 import type { MigrationSet } from '../store/migrate.ts';
-
-const tableOptions = binaryTableOptions;
 
 export const appsMigrations: MigrationSet = {
   '2026112310_apps_init': {
@@ -12,7 +10,8 @@ export const appsMigrations: MigrationSet = {
     async up(db: Kysely<any>) {
       const dialect = dialectOf(db);
       const t = columnTypes(dialect);
-      const options = tableOptions(dialect);
+      // Names compare case-sensitively on MySQL too (`Foo` and `FOO` are two config vars).
+      const options = caseSensitiveTables(dialect);
 
       await db.schema
         .createTable('apps')

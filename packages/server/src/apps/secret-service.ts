@@ -22,6 +22,12 @@ export interface SecretService {
   rotateSecret(actor: Actor, code: string): Promise<{ secret: string; deploys: Deploy[] }>;
   /** True when `secret` is the app's secret; compares in constant time. */
   verifySecret(code: string, secret: string): Promise<boolean>;
+  /**
+   * The app's secret opened for berthd to verify a call with (the API gateway checks signatures
+   * with it): not a view by anyone, so not audited. Undefined for an app that does not exist.
+   * Never hand the value to a user.
+   */
+  secretForVerification(code: string): Promise<string | undefined>;
 }
 
 /**
@@ -57,6 +63,16 @@ export function createSecretService(deps: {
   const { secretBox, appFor, audit } = deps;
   // Compared against when the app does not exist, so a miss costs what a hit costs.
   const decoy = randomToken(32);
+
+  async function openSecret(code: string): Promise<string | undefined> {
+    if (typeof code !== 'string' || !CODE_RE.test(code)) return undefined;
+    const row = await db
+      .selectFrom('apps')
+      .select(['code', 'secret_sealed'])
+      .where('code', '=', code)
+      .executeTakeFirst();
+    return row ? secretBox.open(row.secret_sealed, appSecretContext(row.code)) : undefined;
+  }
 
   return {
     async getSecret(actor, code) {
@@ -98,14 +114,11 @@ export function createSecretService(deps: {
     async verifySecret(code, secret) {
       if (typeof code !== 'string' || typeof secret !== 'string') return false;
       if (!CODE_RE.test(code) || secret.length > MAX_SECRET_LENGTH) return false;
-      const row = await db
-        .selectFrom('apps')
-        .select(['code', 'secret_sealed'])
-        .where('code', '=', code)
-        .executeTakeFirst();
-      const expected = row ? secretBox.open(row.secret_sealed, appSecretContext(row.code)) : decoy;
-      const same = crypto.timingSafeEqual(digest(expected), digest(secret));
-      return same && row !== undefined;
+      const opened = await openSecret(code);
+      const same = crypto.timingSafeEqual(digest(opened ?? decoy), digest(secret));
+      return same && opened !== undefined;
     },
+
+    secretForVerification: openSecret,
   };
 }

@@ -255,6 +255,13 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'PUT /api/v1/apigw/systems/:name': { id: 'putApigwSystem', errors: ['APIGW_YAML_INVALID'] },
   'DELETE /api/v1/apigw/systems/:name': { id: 'removeApigwSystem', errors: ['APIGW_SYSTEM_NOT_FOUND'] },
   'GET /api/v1/apigw/components': { id: 'listApigwComponents', errors: ['APIGW_SYSTEM_NOT_FOUND'] },
+  // API gateway grants and trusted apps (apigw/grant-routes.ts)
+  'GET /api/v1/apigw/grants': { id: 'listApigwGrants' },
+  'POST /api/v1/apigw/grants': { id: 'grantApigwAccess', errors: APP },
+  'DELETE /api/v1/apigw/grants/:id': { id: 'revokeApigwGrant', errors: ['APIGW_GRANT_NOT_FOUND'] },
+  'GET /api/v1/apigw/trusted-apps': { id: 'listApigwTrustedApps' },
+  'PUT /api/v1/apigw/trusted-apps/:app': { id: 'trustApigwApp', errors: APP },
+  'DELETE /api/v1/apigw/trusted-apps/:app': { id: 'untrustApigwApp' },
   // webhooks
   'GET /api/v1/apps/:code/webhook': { id: 'getWebhook', errors: APP },
   'POST /api/v1/apps/:code/webhook/rotate': { id: 'rotateWebhookSecret', errors: APP },

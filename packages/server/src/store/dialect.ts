@@ -24,10 +24,11 @@ export function columnTypes(dialect: DialectName) {
 }
 
 /**
- * On MySQL/MariaDB a table gets utf8mb4 with a binary collation whatever the database default is, so
- * names compare case-sensitively (`Foo` and `FOO` are two config vars) and any text fits.
+ * Table options for `createTable(…).modifyEnd(…)`: on MySQL/MariaDB utf8mb4 with a binary collation
+ * whatever the database default is, so text compares case-sensitively (as on the other dialects)
+ * and any text fits; nothing elsewhere.
  */
-export function binaryTableOptions(dialect: DialectName) {
+export function caseSensitiveTables(dialect: DialectName) {
   return dialect === 'mysql' ? sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin` : sql``;
 }
 

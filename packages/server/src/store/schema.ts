@@ -1,4 +1,5 @@
 // The whole store's table types: each module declares its own tables; this file only joins them.
+import type { ApigwSecurityTables } from '../apigw/security-tables.ts';
 import type { ApigwTables } from '../apigw/tables.ts';
 import type { AppsTables } from '../apps/tables.ts';
 import type { DomainsTables } from '../domains/tables.ts';
@@ -20,4 +21,5 @@ export interface Database
     WebhooksTables,
     SourcesTables,
     DomainsTables,
-    ApigwTables {}
+    ApigwTables,
+    ApigwSecurityTables {}

@@ -68,6 +68,12 @@ async function domain(m: MatrixFixture): Promise<string> {
   return host;
 }
 
+/** A new grant of the matrix app, to a system of its own, made by the admin. */
+async function grant(m: MatrixFixture): Promise<string> {
+  const body = { app: m.code, system: m.unique('MATRIX_') };
+  return (await m.ok('admin', { method: 'POST', path: '/api/v1/apigw/grants', body })).grant.id;
+}
+
 export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>>>> = {
   'GET /healthz': { '': () => get('/healthz') },
   'GET /api/v1/openapi.json': { '': () => get('/api/v1/openapi.json') },
@@ -454,6 +460,25 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
     '': () => ({ method: 'DELETE', path: '/api/v1/apigw/systems/MATRIX' }),
   },
   'GET /api/v1/apigw/components': { '': () => get('/api/v1/apigw/components') },
+  // API gateway grants: each revoke its own grant; trusting the matrix app again changes nothing
+  'GET /api/v1/apigw/grants': { '': () => get('/api/v1/apigw/grants') },
+  'POST /api/v1/apigw/grants': {
+    '': (m) => ({
+      method: 'POST',
+      path: '/api/v1/apigw/grants',
+      body: { app: m.code, system: m.unique('MATRIX_') },
+    }),
+  },
+  'DELETE /api/v1/apigw/grants/{id}': {
+    '': async (m) => ({ method: 'DELETE', path: `/api/v1/apigw/grants/${await grant(m)}` }),
+  },
+  'GET /api/v1/apigw/trusted-apps': { '': () => get('/api/v1/apigw/trusted-apps') },
+  'PUT /api/v1/apigw/trusted-apps/{app}': {
+    '': (m) => ({ method: 'PUT', path: `/api/v1/apigw/trusted-apps/${m.code}` }),
+  },
+  'DELETE /api/v1/apigw/trusted-apps/{app}': {
+    '': (m) => ({ method: 'DELETE', path: `/api/v1/apigw/trusted-apps/${m.code}` }),
+  },
   'GET /api/v1/apps/{code}/webhook': {
     '': (m) => get(`${app(m)}/webhook`),
     'reveal=true': (m) => get(`${app(m)}/webhook?reveal=true`),

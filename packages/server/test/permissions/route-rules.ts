@@ -123,6 +123,16 @@ const PLATFORM_JOB_CANCELLERS: CallerRule = {
   outcomes: { ...roles('admin', 'operator').outcomes, member: 'hidden', outsider: 'hidden' },
 };
 
+/**
+ * Grants of API gateway calls (apigw/grants.ts): admins and operators, and the builders of the
+ * system's owner app. The matrix's berthd declares no owner for any system, so its developers (the
+ * member and the outsider alike) are refused; grants-api.system.test.ts covers an owner's builder.
+ */
+const GRANT_MANAGERS: CallerRule = {
+  who: "admin, operator, a developer member of the system's owner app",
+  outcomes: roles('admin', 'operator').outcomes,
+};
+
 const BOTH: readonly EnvName[] = ['stag', 'prod'];
 const PROD: readonly EnvName[] = ['prod'];
 
@@ -274,6 +284,13 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'PUT /api/v1/apigw/systems/{name}': one(roles('admin', 'operator')),
   'DELETE /api/v1/apigw/systems/{name}': one(roles('admin', 'operator')),
   'GET /api/v1/apigw/components': one(LOGGED_IN),
+  // API gateway grants and trusted apps (apigw/grants.ts): developers see their apps' grants
+  'GET /api/v1/apigw/grants': one(LOGGED_IN),
+  'POST /api/v1/apigw/grants': one(GRANT_MANAGERS),
+  'DELETE /api/v1/apigw/grants/{id}': one(GRANT_MANAGERS),
+  'GET /api/v1/apigw/trusted-apps': one(roles('admin', 'operator', 'auditor')),
+  'PUT /api/v1/apigw/trusted-apps/{app}': one(roles('admin', 'operator')),
+  'DELETE /api/v1/apigw/trusted-apps/{app}': one(roles('admin', 'operator')),
   // inbound webhooks
   'GET /api/v1/apps/{code}/webhook': [
     { rule: action('app.read') },

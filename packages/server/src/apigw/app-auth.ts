@@ -1,0 +1,126 @@
+// Which app makes a gateway call. Either the app's code and secret (compared in constant time), or
+// the code and a signature (signature.ts) made with the secret, whose timestamp must be within the
+// window and whose nonce must be new (nonces.ts: claimed only once the signature is right, so nobody
+// can spend another app's nonces). A signature wins over a secret sent with it.
+//
+// The apps module opens an app's secret (apps' secretForVerification, not an audited view); opened
+// secrets, and the answer that an app does not exist, are kept in memory for SECRET_CACHE_MS at most,
+// so the store is not asked on every call: a rotated secret stops working (and the new one starts)
+// within SECRET_CACHE_MS of the rotation, on every replica.
+import crypto from 'node:crypto';
+import { APP_CODE_PATTERN } from '@berth/sdk';
+import { randomToken } from '../crypto/tokens.ts';
+import { BerthError } from '../errors.ts';
+import { type CallerClaims, type GatewayCall, readCallerCredentials } from './caller-credentials.ts';
+import type { Nonces } from './nonces.ts';
+import { checkNonce, checkTimestamp, signatureMatches } from './signature.ts';
+
+/** How long an opened secret (or an unknown app) is remembered: the bound on a rotation. */
+export const SECRET_CACHE_MS = 3000;
+/** Most apps remembered at once (the oldest go first). */
+const MAX_CACHED = 10_000;
+const MAX_SECRET_LENGTH = 512;
+const CODE_RE = new RegExp(APP_CODE_PATTERN);
+
+export interface AuthenticatedApp {
+  app: string;
+  via: 'secret' | 'signature';
+}
+
+export interface AppAuthDeps {
+  /** The app's secret, undefined for no such app (apps' secretForVerification). */
+  openSecret(code: string): Promise<string | undefined>;
+  nonces: Nonces;
+  now?: () => number;
+}
+
+export interface AppAuth {
+  /**
+   * The calling app; throws APIGW_APP_AUTH_FAILED (no or unknown app code, wrong secret),
+   * APIGW_TIMESTAMP_STALE, APIGW_SIGNATURE_INVALID or APIGW_NONCE_REPLAYED.
+   */
+  authenticateApp(call: GatewayCall, claims?: CallerClaims): Promise<AuthenticatedApp>;
+  /** Drops remembered secrets (one app's, or all). */
+  forget(code?: string): void;
+}
+
+function digest(value: string): Buffer {
+  return crypto.createHash('sha256').update(value, 'utf8').digest();
+}
+
+export function createAppAuth(deps: AppAuthDeps): AppAuth {
+  const now = deps.now ?? Date.now;
+  const cache = new Map<string, { secret: string | undefined; at: number }>();
+  const loading = new Map<string, Promise<string | undefined>>();
+  // Compared against for an unknown app, so that a miss costs what a hit costs.
+  const decoy = randomToken(32);
+
+  async function secretOf(code: string): Promise<string | undefined> {
+    const cached = cache.get(code);
+    if (cached && now() - cached.at < SECRET_CACHE_MS) return cached.secret;
+    const pending = loading.get(code);
+    if (pending) return pending;
+    const load = (async () => {
+      const at = now();
+      try {
+        const secret = await deps.openSecret(code);
+        cache.delete(code);
+        if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+        cache.set(code, { secret, at });
+        return secret;
+      } finally {
+        loading.delete(code);
+      }
+    })();
+    loading.set(code, load);
+    return load;
+  }
+
+  const failed = (message?: string) => new BerthError('APIGW_APP_AUTH_FAILED', message);
+
+  async function bySignature(
+    call: GatewayCall,
+    code: string,
+    signature: NonNullable<CallerClaims['signature']>,
+  ): Promise<AuthenticatedApp> {
+    const at = now();
+    const timestamp = checkTimestamp(signature.timestamp, at);
+    const nonce = checkNonce(signature.nonce);
+    const secret = await secretOf(code);
+    const parts = {
+      method: call.method,
+      path: call.path,
+      query: call.query,
+      body: call.body,
+      nonce,
+      timestamp,
+    };
+    const matches = signatureMatches(parts, secret ?? decoy, signature.value);
+    if (secret === undefined) throw failed(`No app ${code}`);
+    if (!matches) throw new BerthError('APIGW_SIGNATURE_INVALID');
+    if (!(await deps.nonces.claim(code, nonce, at))) throw new BerthError('APIGW_NONCE_REPLAYED');
+    return { app: code, via: 'signature' };
+  }
+
+  return {
+    async authenticateApp(call, claims = readCallerCredentials(call)) {
+      const code = claims.app?.code;
+      if (code === undefined) throw failed('The call names no app: send X-Berth-App-Code (or bk_app_code)');
+      if (!CODE_RE.test(code)) throw failed();
+      if (claims.signature) return bySignature(call, code, claims.signature);
+      const given = claims.secret;
+      if (given === undefined || given.length > MAX_SECRET_LENGTH) {
+        throw failed('Send the app secret (X-Berth-App-Secret or bk_app_secret), or sign the call');
+      }
+      const secret = await secretOf(code);
+      const same = crypto.timingSafeEqual(digest(secret ?? decoy), digest(given));
+      if (!same || secret === undefined) throw failed();
+      return { app: code, via: 'secret' };
+    },
+
+    forget(code) {
+      if (code === undefined) cache.clear();
+      else cache.delete(code);
+    },
+  };
+}

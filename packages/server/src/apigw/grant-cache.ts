@@ -1,0 +1,120 @@
+// Every replica's in-memory copy of the grants and trusted apps, so a gateway call asks no store.
+// Every change raises the `access` counter row in its own transaction (bumpAccessVersion); a copy
+// older than RECHECK_MS reads that one row before it answers, and loads everything again when it
+// moved. So a replica answers with a copy at most RECHECK_MS older than another replica's change
+// (plus that one row's read); on the replica that made it, at once (`invalidate`).
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import { ACCESS_VERSION } from './security-tables.ts';
+
+/** How stale a replica's copy may get before it asks the counter again. */
+export const RECHECK_MS = 1000;
+
+/** What a grant check answers: allowed, no grant, or grants that all ran out (the latest at `expired`). */
+export type GrantCheck = 'ok' | { denied: true } | { expired: number };
+
+export interface GrantCache {
+  check(app: string, system: string, component: string, now: number): Promise<GrantCheck>;
+  isTrusted(app: string, now: number): Promise<boolean>;
+  /** The next question loads the copy again (after a change made here). */
+  invalidate(): void;
+}
+
+interface Copy {
+  version: number;
+  /** `${app}\n${system}\n${component}` ('' component: the whole system) to expiry (null: none). */
+  grants: Map<string, number | null>;
+  trusted: Set<string>;
+}
+
+const keyOf = (app: string, system: string, component: string) => `${app}\n${system}\n${component}`;
+
+/** Raises the counter in the change's transaction. */
+export async function bumpAccessVersion(trx: Kysely<Database>): Promise<void> {
+  await trx
+    .updateTable('apigw_security_versions')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('name', '=', ACCESS_VERSION)
+    .execute();
+}
+
+async function readVersion(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('apigw_security_versions')
+    .select('version')
+    .where('name', '=', ACCESS_VERSION)
+    .executeTakeFirstOrThrow();
+  return Number(row.version);
+}
+
+export function createGrantCache(deps: { store: Store }): GrantCache {
+  const { db } = deps.store;
+  let copy: Copy | undefined;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  /** Raised by `invalidate`: a refresh that began before it does not count as a check. */
+  let generation = 0;
+  let refreshing: { generation: number; copy: Promise<Copy> } | undefined;
+
+  async function load(version: number): Promise<Copy> {
+    const grants = await db
+      .selectFrom('apigw_grants')
+      .select(['app_code', 'system_name', 'component_name', 'expires_at'])
+      .execute();
+    const trusted = await db.selectFrom('apigw_trusted_apps').select('app_code').execute();
+    return {
+      version,
+      grants: new Map(
+        grants.map((g) => [
+          keyOf(g.app_code, g.system_name, g.component_name),
+          g.expires_at === null ? null : Number(g.expires_at),
+        ]),
+      ),
+      trusted: new Set(trusted.map((t) => t.app_code)),
+    };
+  }
+
+  async function current(now: number): Promise<Copy> {
+    if (copy && now - checkedAt < RECHECK_MS) return copy;
+    if (refreshing?.generation === generation) return refreshing.copy;
+    const began = generation;
+    const refresh = (async () => {
+      // The version is read before the rows: a change committed in between is loaded again later.
+      const version = await readVersion(db);
+      const fresh = copy && copy.version === version ? copy : await load(version);
+      // Versions only grow: a slower, older refresh does not replace a newer copy.
+      if (!copy || fresh.version >= copy.version) copy = fresh;
+      if (began === generation) checkedAt = now;
+      return copy;
+    })();
+    refreshing = { generation: began, copy: refresh };
+    try {
+      return await refresh;
+    } finally {
+      if (refreshing?.copy === refresh) refreshing = undefined;
+    }
+  }
+
+  return {
+    async check(app, system, component, now) {
+      const { grants } = await current(now);
+      let latest: number | undefined;
+      for (const key of [keyOf(app, system, component), keyOf(app, system, '')]) {
+        if (!grants.has(key)) continue;
+        const expires = grants.get(key)!;
+        if (expires === null || expires > now) return 'ok';
+        latest = Math.max(latest ?? expires, expires);
+      }
+      return latest === undefined ? { denied: true } : { expired: latest };
+    },
+
+    async isTrusted(app, now) {
+      return (await current(now)).trusted.has(app);
+    },
+
+    invalidate() {
+      generation++;
+      checkedAt = Number.NEGATIVE_INFINITY;
+    },
+  };
+}

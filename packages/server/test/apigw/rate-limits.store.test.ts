@@ -1,0 +1,169 @@
+// Shared rate limits on every dialect, with two limiters on one store as two replicas (a second
+// connection pool; on SQLite the same one) and an injected clock: 10 calls a minute across both
+// allow exactly 10 of 30 at one moment, and the refusals say when a call passes again; time refills
+// the bucket at the limit's rate and no further than its capacity; a larger limit leases
+// ceil(N/10) tokens at a time, so the store is asked once per lease, and what leases leave unspent
+// expires with them; idle buckets are purged.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createRateLimiter,
+  LEASE_MS,
+  leaseSize,
+  type RateDecision,
+  type RateLimit,
+  type RateLimiter,
+  rateBucketKey,
+} from '../../src/apigw/rate-limits.ts';
+import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
+import { testDialects } from '../support/databases.ts';
+
+const T0 = 1_800_000_000_000;
+const TEN_A_MINUTE: RateLimit = { count: 10, per: 'minute' };
+
+describe.each(testDialects())('shared rate limits on %s', (dialect) => {
+  let t: JobsTestStore;
+  let a: RateLimiter;
+  let b: RateLimiter;
+  let serial = 0;
+  const key = () => rateBucketKey('shop', 'BK_SOPS', `component_${++serial}`);
+
+  beforeAll(async () => {
+    t = await createJobsTestStore(dialect);
+    a = createRateLimiter({ store: t.store });
+    b = createRateLimiter({ store: t.openAnother() });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const tokensOf = async (bucket: string) =>
+    Number(
+      (
+        await t.store.db
+          .selectFrom('apigw_rate_buckets')
+          .select('tokens_milli')
+          .where('bucket', '=', bucket)
+          .executeTakeFirstOrThrow()
+      ).tokens_milli,
+    ) / 1000;
+
+  /** `n` takes spread over both replicas (alternating, in pairs at once). */
+  async function spread(bucket: string, limit: RateLimit, n: number, now: number): Promise<RateDecision[]> {
+    const out: RateDecision[] = [];
+    for (let i = 0; i < n; i += 2) {
+      out.push(...(await Promise.all([a.take(bucket, limit, now), b.take(bucket, limit, now)])));
+    }
+    return out;
+  }
+
+  it('allows exactly 10 of 30 calls at once across two replicas, and says when to retry', async () => {
+    const bucket = key();
+    const results = await spread(bucket, TEN_A_MINUTE, 30, T0);
+    expect(results.filter((r) => r.ok)).toHaveLength(10);
+    const refused = results.filter((r): r is { ok: false; retryAfterMs: number } => !r.ok);
+    expect(refused).toHaveLength(20);
+    // One token comes back every 6 s.
+    for (const r of refused) expect(r.retryAfterMs).toBe(6000);
+    expect(await tokensOf(bucket)).toBe(0);
+    // A moment later, still nothing; after the 6 s, one call passes on either replica, then no more.
+    expect(await a.take(bucket, TEN_A_MINUTE, T0 + 5999)).toEqual({ ok: false, retryAfterMs: 1 });
+    expect(await b.take(bucket, TEN_A_MINUTE, T0 + 6000)).toEqual({ ok: true });
+    expect(await a.take(bucket, TEN_A_MINUTE, T0 + 6000)).toEqual({ ok: false, retryAfterMs: 6000 });
+  });
+
+  it('refills at the limit’s rate, never past its capacity', async () => {
+    const bucket = key();
+    expect((await spread(bucket, TEN_A_MINUTE, 12, T0)).filter((r) => r.ok)).toHaveLength(10);
+    // Half a minute makes 5 tokens.
+    const half = await spread(bucket, TEN_A_MINUTE, 8, T0 + 30_000);
+    expect(half.filter((r) => r.ok)).toHaveLength(5);
+    // An hour idle fills the bucket to 10, not 600.
+    const hour = await spread(bucket, TEN_A_MINUTE, 20, T0 + 3_630_000);
+    expect(hour.filter((r) => r.ok)).toHaveLength(10);
+  });
+
+  it('keeps the refill of slow limits across frequent refused calls', async () => {
+    // 2 a day: a token every 12 h; refusals every minute must not eat the refill.
+    const bucket = key();
+    const limit: RateLimit = { count: 2, per: 'day' };
+    expect((await spread(bucket, limit, 4, T0)).filter((r) => r.ok)).toHaveLength(2);
+    let allowed = 0;
+    let now = T0;
+    for (let minute = 1; minute <= 12 * 60; minute++) {
+      now = T0 + minute * 60_000;
+      const r = await (minute % 2 ? a : b).take(bucket, limit, now);
+      if (r.ok) allowed++;
+      else if (minute < 12 * 60) expect(r.retryAfterMs).toBe(T0 + 43_200_000 - now);
+    }
+    expect(allowed).toBe(1);
+  });
+
+  it('leases ceil(N/10) tokens at a time: the store row moves once per lease', async () => {
+    const bucket = key();
+    const limit: RateLimit = { count: 100, per: 'second' };
+    expect(leaseSize(limit)).toBe(10);
+    expect(await a.take(bucket, limit, T0)).toEqual({ ok: true });
+    expect(await tokensOf(bucket)).toBe(90);
+    for (let i = 0; i < 9; i++) expect(await a.take(bucket, limit, T0)).toEqual({ ok: true });
+    expect(await tokensOf(bucket)).toBe(90);
+    expect(await a.take(bucket, limit, T0)).toEqual({ ok: true });
+    expect(await tokensOf(bucket)).toBe(80);
+    // 300 calls at one moment across both replicas: exactly 100 pass.
+    const bucket2 = key();
+    expect((await spread(bucket2, limit, 300, T0)).filter((r) => r.ok)).toHaveLength(100);
+  });
+
+  it('drops leased tokens left unspent when the lease expires (never more than one lease each over)', async () => {
+    const bucket = key();
+    const limit: RateLimit = { count: 100, per: 'minute' };
+    // Each replica leases 10 and spends 1.
+    expect(await a.take(bucket, limit, T0)).toEqual({ ok: true });
+    expect(await b.take(bucket, limit, T0)).toEqual({ ok: true });
+    expect(await tokensOf(bucket)).toBe(80);
+    // Within the lease the leftovers are spent without the store.
+    for (let i = 0; i < 9; i++) expect(await a.take(bucket, limit, T0 + LEASE_MS - 1)).toEqual({ ok: true });
+    expect(await tokensOf(bucket)).toBe(80);
+    // Past it, b's 9 leftovers are gone: b leases 10 anew from the row (which made 3.333 tokens in
+    // the 2 s).
+    expect(await b.take(bucket, limit, T0 + LEASE_MS)).toEqual({ ok: true });
+    expect(await tokensOf(bucket)).toBeCloseTo(73.333, 3);
+    // a's lease is spent: it leases too, and the row pays for every token either spends.
+    expect(await a.take(bucket, limit, T0 + LEASE_MS)).toEqual({ ok: true });
+    expect(await tokensOf(bucket)).toBeCloseTo(63.333, 3);
+  });
+
+  it('admits over time no more than one bucket would, plus one lease per replica', async () => {
+    const bucket = key();
+    const limit: RateLimit = { count: 100, per: 'minute' };
+    let allowed = 0;
+    // Both replicas call every 50 ms for a minute: a bucket admits its 100 and the 100 it makes.
+    for (let ms = 0; ms < 60_000; ms += 50) {
+      const pair = await Promise.all([a.take(bucket, limit, T0 + ms), b.take(bucket, limit, T0 + ms)]);
+      allowed += pair.filter((r) => r.ok).length;
+    }
+    expect(allowed).toBeLessThanOrEqual(200 + 2 * (leaseSize(limit) - 1));
+    expect(allowed).toBeGreaterThanOrEqual(190);
+  });
+
+  it('refuses a limit that is not a whole number of calls', async () => {
+    await expect(a.take(key(), { count: 0, per: 'second' }, T0)).rejects.toThrow(/bad rate limit/);
+    await expect(a.take(key(), { count: 1.5, per: 'second' }, T0)).rejects.toThrow(/bad rate limit/);
+  });
+
+  it('purges buckets idle for a whole period (they are full again)', async () => {
+    await t.store.db.deleteFrom('apigw_rate_buckets').execute();
+    const idle = key();
+    const busy = key();
+    await a.take(idle, { count: 5, per: 'second' }, T0);
+    await a.take(busy, { count: 5, per: 'hour' }, T0);
+    expect(await a.purge(T0 + 1000)).toBe(1);
+    const left = await t.store.db.selectFrom('apigw_rate_buckets').select('bucket').execute();
+    expect(left.map((r) => r.bucket)).toEqual([busy]);
+    // A purged bucket starts full again.
+    const fresh = createRateLimiter({ store: t.store });
+    const again = await Promise.all(
+      Array.from({ length: 6 }, () => fresh.take(idle, { count: 5, per: 'second' }, T0 + 2000)),
+    );
+    expect(again.filter((r) => r.ok)).toHaveLength(5);
+  });
+});
