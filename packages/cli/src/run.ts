@@ -3,6 +3,7 @@
 // one-line message and exit code of errors.ts.
 import { parseArgs } from 'node:util';
 import type { Command, Group, Io, OptionSpecs } from './command.ts';
+import { apigwStatsCommands } from './commands/apigw-stats.ts';
 import { appsGroup } from './commands/apps.ts';
 import { auditGroup } from './commands/audit.ts';
 import { loginGroup, logoutGroup, passwdGroup, whoamiGroup } from './commands/auth.ts';
@@ -35,6 +36,14 @@ import { commandHelp, GLOBAL_OPTIONS, groupHelp, topHelp } from './help.ts';
 import { findCommand, findGroup } from './lookup.ts';
 import { didYouMean } from './suggest.ts';
 import { interrupted, restoreTerminal } from './terminal.ts';
+
+// Temporary (branch apigw-records): the `apigw` group belongs to the declarations' branch
+// (commands/apigw.ts); until the two meet, the stats command gets a group of its own here.
+const apigwGroup: Group = {
+  name: 'apigw',
+  summary: 'The API gateway between apps: call statistics',
+  commands: [...apigwStatsCommands],
+};
 
 export const GROUPS: Group[] = [
   loginGroup,
@@ -74,6 +83,7 @@ export const GROUPS: Group[] = [
   channelsGroup,
   auditGroup,
   nodesGroup,
+  apigwGroup,
   helpGroup(() => GROUPS),
   completionGroup(() => GROUPS),
 ];

@@ -2,6 +2,7 @@
 // global `fetch` (or one passed in), no Node.js modules. One method per endpoint; every method
 // resolves to the API's JSON body as is, and every failure rejects with a `BerthApiError`.
 import { BAD_RESPONSE, BerthApiError, errorFromResponse, networkError } from './client/api-error.ts';
+import type { ApigwRecordsQuery, ApigwRecordsResponse } from './schemas/apigw-records.ts';
 import type {
   AddAppMemberBody,
   App,
@@ -744,6 +745,14 @@ export class BerthClient {
   /** One page of the app's webhook deliveries, newest first. */
   listWebhookDeliveries(code: string, page: PageQuery = {}): Promise<WebhookDeliveryListResponse> {
     return this.#request('GET', `/api/v1/apps/${seg(code)}/webhook/deliveries`, { query: { ...page } });
+  }
+
+  // --- API gateway call records --------------------------------------------------------------
+
+  /** Calls per component and calling app in a recent window (`window`: `15m`, `1h`, `24h`, `7d`);
+   *  developers see the calls of the apps they are members of. */
+  listApigwRecords(query: ApigwRecordsQuery = {}): Promise<ApigwRecordsResponse> {
+    return this.#request('GET', '/api/v1/apigw/records', { query: { ...query } });
   }
 
   // --- audit log ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
+import { type ApigwRecords, createApigwRecords } from './apigw/records-module.ts';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
 import { type Config, childEnvironment } from './config.ts';
@@ -140,6 +141,8 @@ export interface Berthd {
   readonly webhooks: Webhooks;
   /** Custom domains, certificates, ACME; `domains.extras` is its part of the gateway table. */
   readonly domains: DomainsModule;
+  /** The API gateway's call records: the call handler reports each call to `apigwRecords.recorder`. */
+  readonly apigwRecords: ApigwRecords;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** This process among the berthd replicas on the store (host/pid/random): owner of its job
@@ -171,6 +174,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let urls: BindablePublicUrls | undefined;
   let git: GitHosting | undefined;
   let domains: DomainsModule | undefined;
+  let records: ApigwRecords | undefined;
   const shared = config.sharedOrigin;
   const health = createHealthMonitor({ logger });
   try {
@@ -501,6 +505,17 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       },
     });
     domains = domainsModule;
+    // API gateway call records: counted in memory per call, written every 10 s and on close; the
+    // purge of old ones is scheduled work (one replica per hour).
+    const apigwRecords = createApigwRecords({
+      store,
+      replica,
+      logger,
+      readableCodes: (actor) => apps.access.readableCodes(actor),
+      every: periodic.every,
+      settings: { retentionMs: config.apigw.recordsRetentionMs },
+    });
+    records = apigwRecords;
     const service = engine.service;
     const appsBase = () => urls!.apps.replace(/\/$/, '');
     triggered = createTriggeredDeploys({
@@ -582,6 +597,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         engine.routes,
         sourcesModule.routes,
         domainsModule.routes,
+        apigwRecords.routes,
         notify.routes,
         git.routes,
         webhooks.routes,
@@ -691,6 +707,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       git,
       webhooks,
       domains: domainsModule,
+      apigwRecords,
       installation,
       replica,
       scheduler: periodic,
@@ -706,6 +723,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           await started.workers.stop();
           await started.scheduler.stop();
           domainsModule.stop();
+          // No call arrives any more: the last counts are written.
+          await apigwRecords.close();
           await started.engine.close();
           await health.stop();
           // Detach only: the apps keep running and the next berthd adopts them.
@@ -719,6 +738,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     domains?.stop();
     await workers?.stop().catch(() => {});
     await scheduler?.stop();
+    await records?.close();
     // A failed start leaves an nginx it adopted or started serving, like a stop does.
     await gateway?.close({ keepServing: true }).catch(() => {});
     await http?.close().catch(() => {});

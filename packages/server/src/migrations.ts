@@ -1,4 +1,5 @@
 // Every module's migrations, in the order berthd applies them (names sort globally by their stamp).
+import { apigwRecordsMigrations } from './apigw/records-tables.ts';
 import { appsMigrations } from './apps/migrations.ts';
 import { domainsMigrations } from './domains/tables.ts';
 import { engineMigrations } from './engine/migrations.ts';
@@ -20,4 +21,5 @@ export const ALL_MIGRATIONS: readonly MigrationSet[] = [
   webhooksMigrations,
   sourcesMigrations,
   domainsMigrations,
+  apigwRecordsMigrations,
 ];

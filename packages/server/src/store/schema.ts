@@ -1,4 +1,5 @@
 // The whole store's table types: each module declares its own tables; this file only joins them.
+import type { ApigwRecordsTables } from '../apigw/records-tables.ts';
 import type { AppsTables } from '../apps/tables.ts';
 import type { DomainsTables } from '../domains/tables.ts';
 import type { EngineTables } from '../engine/tables.ts';
@@ -18,4 +19,5 @@ export interface Database
     NotifyTables,
     WebhooksTables,
     SourcesTables,
-    DomainsTables {}
+    DomainsTables,
+    ApigwRecordsTables {}
