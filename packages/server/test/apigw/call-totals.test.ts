@@ -118,7 +118,7 @@ describe('totals', () => {
     expect(s.errorRate).toBe(0.375);
   });
 
-  it("of several replicas merge into what one replica would have counted", () => {
+  it('of several replicas merge into what one replica would have counted', () => {
     const a = [1, 2, 3, 400, 5000];
     const b = [0.3, 70, 70, 12_000];
     const c = [61_000];
