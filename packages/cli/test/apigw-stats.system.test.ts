@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemDialects } from '../../server/test/support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
 import { EXIT } from '../src/errors.ts';
-import { type CliHome, expectFailure, expectOk } from './support/cli.ts';
+import { type CliHome, createUserAndLogin, expectFailure, expectOk, loginAs } from './support/cli.ts';
 import { createInProcessCli } from './support/in-process.ts';
 
 const PASSWORD = 'apigw-stats-password-1';
@@ -20,15 +20,8 @@ describe.each(systemDialects())('berth apigw stats against berthd on %s', (diale
     t = await startTestBerthd({ dialect });
     admin = createInProcessCli();
     dev = createInProcessCli();
-    expectOk(
-      await admin.run(['login', t.url, '-u', 'admin', '--password-stdin'], { input: `${ADMIN_PASSWORD}\n` }),
-    );
-    expectOk(
-      await admin.run(['users', 'create', 'dev1', '--role', 'developer', '--password-stdin'], {
-        input: `${PASSWORD}\n`,
-      }),
-    );
-    expectOk(await dev.run(['login', t.url, '-u', 'dev1', '--password-stdin'], { input: `${PASSWORD}\n` }));
+    await loginAs(admin, t.url, 'admin', ADMIN_PASSWORD);
+    await createUserAndLogin(admin, dev, t.url, { name: 'dev1', role: 'developer', password: PASSWORD });
     expect((await dev.run(['apps', 'create', 'shop', '--name', 'Shop'])).code).toBe(0);
     const now = Date.now();
     const recorder = t.berthd.apigwRecords.recorder;

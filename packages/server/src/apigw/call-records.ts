@@ -17,6 +17,7 @@ import { newId } from '../crypto/tokens.ts';
 import { withConflictRetry } from '../jobs/conflict-retry.ts';
 import type { Logger } from '../logger.ts';
 import { dialectOf } from '../store/dialect.ts';
+import { keepNewest } from '../store/keep-newest.ts';
 import type { Database } from '../store/schema.ts';
 import { addCall, type CallTotals, emptyTotals, mergeTotals } from './call-totals.ts';
 import {
@@ -157,7 +158,8 @@ export function createCallRecorder(deps: CallRecorderDeps): CallRecorder {
   }
 
   async function flush(): Promise<void> {
-    while (running) await running.catch(() => undefined);
+    // One write at a time: wait for the one in flight (its failure is its own caller's to see).
+    while (running) await running.then(noop, noop);
     running = write().finally(() => {
       running = undefined;
     });
@@ -295,26 +297,12 @@ async function writeErrors(trx: Kysely<Database>, errors: Map<string, ErrorRow[]
   for (const list of errors.values()) {
     const { system, component } = list[0]!;
     await trx.insertInto('apigw_call_errors').values(list).execute();
-    const newestDropped = await trx
-      .selectFrom('apigw_call_errors')
-      .select(['at', 'id'])
-      .where('system', '=', system)
-      .where('component', '=', component)
-      .orderBy('at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .offset(KEPT_ERRORS)
-      .executeTakeFirst();
-    if (!newestDropped) continue;
-    const at = Number(newestDropped.at);
-    await trx
-      .deleteFrom('apigw_call_errors')
-      .where('system', '=', system)
-      .where('component', '=', component)
-      .where((eb) =>
-        eb.or([eb('at', '<', at), eb.and([eb('at', '=', at), eb('id', '<=', newestDropped.id)])]),
-      )
-      .execute();
+    await keepNewest(trx, {
+      table: 'apigw_call_errors',
+      group: { system, component },
+      timeColumn: 'at',
+      keep: KEPT_ERRORS,
+    });
   }
 }
 
@@ -326,6 +314,8 @@ function keepError(lists: Map<string, ErrorRow[]>, e: ErrorRow): void {
   if (list.length > KEPT_ERRORS) list.splice(0, list.length - KEPT_ERRORS);
   lists.set(key, list);
 }
+
+const noop = () => {};
 
 /** At most `max` characters, never half of one. */
 function clip(text: string, max: number): string {

@@ -3,7 +3,7 @@
 // minute in the window summed by the store, then read with call-totals.ts), with the last errors.
 // The window is counted in whole minutes: every minute it overlaps counts. What a replica counted
 // since its last flush (at most its flush interval) is not in the store yet.
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { MINUTE_MS } from './call-records.ts';
 import { type CallSummary, emptyTotals, summarize } from './call-totals.ts';
@@ -65,20 +65,14 @@ export function createCallStats(deps: { db: Kysely<Database> }): CallStatsReader
           eb.fn.max('latency_max_us').as('latency_max_us'),
         ])
         .where('bucket_start', '>=', from)
-        .$if(q.system !== undefined, (qb) => qb.where('system', '=', q.system!))
-        .$if(q.component !== undefined, (qb) => qb.where('component', '=', q.component!))
-        .$if(q.app !== undefined, (qb) => qb.where('app', '=', q.app!))
-        .$if(q.apps !== undefined, (qb) => qb.where('app', 'in', q.apps!))
+        .where((eb) => matching(eb, q))
         .groupBy(['system', 'component', 'app'])
         .execute();
       const errors = await db
         .selectFrom('apigw_call_errors')
         .selectAll()
         .where('at', '>=', from)
-        .$if(q.system !== undefined, (qb) => qb.where('system', '=', q.system!))
-        .$if(q.component !== undefined, (qb) => qb.where('component', '=', q.component!))
-        .$if(q.app !== undefined, (qb) => qb.where('app', '=', q.app!))
-        .$if(q.apps !== undefined, (qb) => qb.where('app', 'in', q.apps!))
+        .where((eb) => matching(eb, q))
         .orderBy('at', 'desc')
         .orderBy('id', 'desc')
         .execute();
@@ -108,6 +102,19 @@ export function createCallStats(deps: { db: Kysely<Database> }): CallStatsReader
         );
     },
   };
+}
+
+/** The query's filters, on either table (both name the system, component and calling app). */
+function matching(
+  eb: ExpressionBuilder<Database, 'apigw_call_records' | 'apigw_call_errors'>,
+  q: StatsQuery,
+): Expression<SqlBool> {
+  const conditions: Expression<SqlBool>[] = [];
+  if (q.system !== undefined) conditions.push(eb('system', '=', q.system));
+  if (q.component !== undefined) conditions.push(eb('component', '=', q.component));
+  if (q.app !== undefined) conditions.push(eb('app', '=', q.app));
+  if (q.apps !== undefined) conditions.push(eb('app', 'in', q.apps));
+  return eb.and(conditions);
 }
 
 function keyOf(r: { system: string; component: string; app: string }): string {
