@@ -76,6 +76,7 @@ export const GROUPS: Group[] = [
   channelsGroup,
   auditGroup,
   nodesGroup,
+  apigwGroup,
   helpGroup(() => GROUPS),
   completionGroup(() => GROUPS),
 ];

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Receiver, startReceiver } from '../../server/test/notify/receiver.ts';
 import { systemDialects } from '../../server/test/support/databases.ts';
 import { ADMIN_PASSWORD, startTestBerthd, type TestBerthd } from '../../server/test/support/harness.ts';
-import { type CliHome, expectFailure, expectOk } from './support/cli.ts';
+import { type CliHome, createUserAndLogin, expectFailure, expectOk, loginAs } from './support/cli.ts';
 import { createInProcessCli } from './support/in-process.ts';
 
 const DEV_PASSWORD = 'developer-password-1';
@@ -23,17 +23,8 @@ describe.each(systemDialects())('berth channels and notifications against berthd
     receiver = await startReceiver();
     admin = createInProcessCli();
     dev = createInProcessCli();
-    expectOk(
-      await admin.run(['login', t.url, '-u', 'admin', '--password-stdin'], { input: `${ADMIN_PASSWORD}\n` }),
-    );
-    expectOk(
-      await admin.run(['users', 'create', 'dev1', '--role', 'developer', '--password-stdin'], {
-        input: `${DEV_PASSWORD}\n`,
-      }),
-    );
-    expectOk(
-      await dev.run(['login', t.url, '-u', 'dev1', '--password-stdin'], { input: `${DEV_PASSWORD}\n` }),
-    );
+    await loginAs(admin, t.url, 'admin', ADMIN_PASSWORD);
+    await createUserAndLogin(admin, dev, t.url, { name: 'dev1', role: 'developer', password: DEV_PASSWORD });
     expect((await dev.run(['apps', 'create', 'shop', '--name', 'Shop'])).code).toBe(0);
   });
   afterAll(async () => {

@@ -20,6 +20,7 @@ import type {
   ApigwTrustedAppListResponse,
   ApigwTrustedAppResponse,
 } from './schemas/apigw-grants.ts';
+import type { ApigwRecordsQuery, ApigwRecordsResponse } from './schemas/apigw-records.ts';
 import type {
   AddAppMemberBody,
   App,
@@ -825,6 +826,14 @@ export class BerthClient {
   /** One page of the app's webhook deliveries, newest first. */
   listWebhookDeliveries(code: string, page: PageQuery = {}): Promise<WebhookDeliveryListResponse> {
     return this.#request('GET', `/api/v1/apps/${seg(code)}/webhook/deliveries`, { query: { ...page } });
+  }
+
+  // --- API gateway call records --------------------------------------------------------------
+
+  /** Calls per component and calling app in a recent window (`window`: `15m`, `1h`, `24h`, `7d`);
+   *  developers see the calls of the apps they are members of. */
+  listApigwRecords(query: ApigwRecordsQuery = {}): Promise<ApigwRecordsResponse> {
+    return this.#request('GET', '/api/v1/apigw/records', { query: { ...query } });
   }
 
   // --- audit log ----------------------------------------------------------------------------

@@ -8,7 +8,11 @@ import fs from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
+import { APIGW_CALL_BODY_LIMIT, apigwCallRoutes } from './apigw/call-routes.ts';
+import { createCallSteps } from './apigw/call-steps.ts';
+import { createDestinations, type Destinations } from './apigw/destinations.ts';
 import { type ApigwModule, createApigwModule } from './apigw/index.ts';
+import { type ApigwRecords, createApigwRecords } from './apigw/records-module.ts';
 import {
   APIGW_PURGE_EVERY_MS,
   APIGW_PURGE_SCHEDULE,
@@ -151,6 +155,8 @@ export interface Berthd {
   readonly apigw: ApigwModule;
   /** The API gateway's call security: app and user authentication, grants, rate limits. */
   readonly apigwSecurity: ApigwSecurity;
+  /** The API gateway's call records: the call handler reports each call to `apigwRecords.recorder`. */
+  readonly apigwRecords: ApigwRecords;
   /** This installation's code (part of host-level names). */
   readonly installation: string;
   /** This process among the berthd replicas on the store (host/pid/random): owner of its job
@@ -182,6 +188,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let urls: BindablePublicUrls | undefined;
   let git: GitHosting | undefined;
   let domains: DomainsModule | undefined;
+  let records: ApigwRecords | undefined;
+  let destinations: Destinations | undefined;
   const shared = config.sharedOrigin;
   const health = createHealthMonitor({ logger });
   try {
@@ -528,6 +536,27 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       readableCodes: (actor) => apps.access.readableCodes(actor),
       appExists: async (code) => (await apps.allCodes()).has(code),
     });
+    // API gateway call records: counted in memory per call, written every 10 s and on close; the
+    // purge of old ones is scheduled work (one replica per hour).
+    const apigwRecords = createApigwRecords({
+      store,
+      replica,
+      logger,
+      readableCodes: (actor) => apps.access.readableCodes(actor),
+      every: periodic.every,
+      settings: { retentionMs: config.apigw.recordsRetentionMs },
+    });
+    records = apigwRecords;
+    // API gateway calls (/api/c/…): to the destination's healthy instances in the engine's route
+    // table, through pools of their own.
+    const apigwDestinations = createDestinations({ current: () => engine!.tables.current(), logger });
+    destinations = apigwDestinations;
+    const callSteps = createCallSteps({
+      directory: apigw.directory,
+      security: apigwSecurity,
+      destinations: apigwDestinations,
+      recorder: apigwRecords.recorder,
+    });
     const service = engine.service;
     const appsBase = () => urls!.apps.replace(/\/$/, '');
     triggered = createTriggeredDeploys({
@@ -611,6 +640,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         domainsModule.routes,
         apigw.routes,
         apigwSecurity.routes,
+        apigwRecords.routes,
+        apigwCallRoutes({ steps: () => callSteps, bodyLimit: APIGW_CALL_BODY_LIMIT, logger }),
         notify.routes,
         git.routes,
         webhooks.routes,
@@ -724,6 +755,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       domains: domainsModule,
       apigw,
       apigwSecurity,
+      apigwRecords,
       installation,
       replica,
       scheduler: periodic,
@@ -739,6 +771,9 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           await started.workers.stop();
           await started.scheduler.stop();
           domainsModule.stop();
+          // No call arrives any more: the last counts are written.
+          await apigwDestinations.close();
+          await apigwRecords.close();
           await started.engine.close();
           await health.stop();
           // Detach only: the apps keep running and the next berthd adopts them.
@@ -752,6 +787,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     domains?.stop();
     await workers?.stop().catch(() => {});
     await scheduler?.stop();
+    await destinations?.close();
+    await records?.close();
     // A failed start leaves an nginx it adopted or started serving, like a stop does.
     await gateway?.close({ keepServing: true }).catch(() => {});
     await http?.close().catch(() => {});

@@ -160,6 +160,11 @@ export interface Config {
     /** Registries `deploy --image` may pull from (host[:port]); empty: only images on the Docker host. */
     imageRegistries: readonly string[];
   };
+  /** The API gateway between apps (apigw/). */
+  apigw: {
+    /** Call records (per minute, component and calling app) older than this are deleted. */
+    recordsRetentionMs: number;
+  };
   /** Custom domains and their TLS certificates. */
   domains: {
     /** Certificates expiring within this many days are flagged (CLI, API, status page). */
@@ -222,12 +227,19 @@ type Env = Record<string, string | undefined>;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** Milliseconds of `500ms`, `30s`, `15m`, `12h`, `7d` (a bare number is seconds), or undefined when
+ *  the text is not a duration. The one grammar of durations berthd reads (settings, API windows). */
+export function durationMs(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * UNITS[match[2] ?? 's']!;
+}
+
 /** Parses `500ms`, `30s`, `15m`, `12h`, `7d` (a bare number is seconds). */
 export function parseDuration(setting: string, raw: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw.trim());
-  if (!match)
+  const value = durationMs(raw);
+  if (value === undefined)
     throw new ConfigError(setting, `"${raw}" is not a duration (examples: 500ms, 30s, 15m, 12h, 7d)`);
-  const value = Number(match[1]) * UNITS[match[2] ?? 's']!;
   if (value <= 0) throw new ConfigError(setting, 'must be greater than zero');
   return Math.round(value);
 }
@@ -788,6 +800,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxPushBytes: size(env, 'BERTH_GIT_MAX_PUSH_SIZE', 200 * 1024 * 1024),
       gitTimeoutMs: duration(env, 'BERTH_GIT_TIMEOUT', '10m'),
       imageRegistries: registries(env),
+    },
+    apigw: {
+      recordsRetentionMs: duration(env, 'BERTH_APIGW_RECORDS_RETENTION', '7d'),
     },
     domains: {
       certWarnDays: integer(env, 'BERTH_CERT_WARN_DAYS', 21, 1, 365),

@@ -1,5 +1,6 @@
 // Every module's migrations, in the order berthd applies them (names sort globally by their stamp).
 
+import { apigwRecordsMigrations } from './apigw/records-tables.ts';
 import { apigwSecurityMigrations } from './apigw/security-tables.ts';
 import { apigwMigrations } from './apigw/tables.ts';
 import { appsMigrations } from './apps/migrations.ts';
@@ -25,4 +26,5 @@ export const ALL_MIGRATIONS: readonly MigrationSet[] = [
   domainsMigrations,
   apigwMigrations,
   apigwSecurityMigrations,
+  apigwRecordsMigrations,
 ];

@@ -249,6 +249,18 @@ describe('runtime settings', () => {
   });
 });
 
+describe('API gateway settings', () => {
+  it('keeps call records 7 days unless told otherwise', () => {
+    expect(loadConfig({}).apigw).toEqual({ recordsRetentionMs: 7 * 86_400_000 });
+    expect(loadConfig({ BERTH_APIGW_RECORDS_RETENTION: '36h' }).apigw.recordsRetentionMs).toBe(
+      36 * 3_600_000,
+    );
+    expect(() => loadConfig({ BERTH_APIGW_RECORDS_RETENTION: 'a week' })).toThrow(
+      'BERTH_APIGW_RECORDS_RETENTION',
+    );
+  });
+});
+
 describe('registry settings', () => {
   it('Swarm pushes to the builtin registry by default; other runtimes use none', () => {
     expect(loadConfig({ BERTH_RUNTIME: 'swarm' }).runtime.registry).toEqual({

@@ -128,6 +128,26 @@ export function expectOk(result: CliResult): CliResult {
   return result;
 }
 
+/** Logs `home` in at `url` (the password given on stdin). */
+export async function loginAs(home: CliHome, url: string, username: string, password: string): Promise<void> {
+  expectOk(await home.run(['login', url, '-u', username, '--password-stdin'], { input: `${password}\n` }));
+}
+
+/** Creates a user through `admin` (logged in as an admin) and logs `home` in as them. */
+export async function createUserAndLogin(
+  admin: CliHome,
+  home: CliHome,
+  url: string,
+  user: { name: string; role: string; password: string },
+): Promise<void> {
+  expectOk(
+    await admin.run(['users', 'create', user.name, '--role', user.role, '--password-stdin'], {
+      input: `${user.password}\n`,
+    }),
+  );
+  await loginAs(home, url, user.name, user.password);
+}
+
 /** The command failed with this exit code and one error line ending in `(CODE)`, nothing on stdout. */
 export function expectFailure(result: CliResult, exitCode: number, code: string): void {
   expect(result.code).toBe(exitCode);

@@ -21,12 +21,17 @@ import {
   fillDestinationPath,
   queryWithoutCredentials,
 } from './call-request.ts';
+import { type CallerClaims, readCallerCredentials } from './caller-credentials.ts';
 import type { Destinations } from './destinations.ts';
 import { forwardCall } from './forward.ts';
+import type { RateLimit } from './rate-limits.ts';
 
 /** A call as it arrived (headers with lower-case names, the body read whole). */
 export interface IncomingCall {
   method: string;
+  /** The path as sent, without the query, not decoded (`/api/c/BK_SOPS/v2/x/`): what a signature
+   *  covers. */
+  rawPath: string;
   address: CallAddress;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   body: Buffer | null;
@@ -48,21 +53,25 @@ export interface CallComponent {
   permLevel: 'unlimited' | 'normal' | 'sensitive';
   /** The component's timeout, else its system's. */
   timeoutMs: number;
-  rateLimit?: { tokens: number; periodMs: number } | undefined;
+  /** Calls per period and calling app, counted across berthd replicas (rate-limits.ts). */
+  rateLimit?: RateLimit | undefined;
 }
 
-/** The parts of a call the steps read: its headers, query and body fields. */
+/** The parts of a call the steps read: the call, its body's fields, what it claims. */
 export interface CallView {
   call: IncomingCall;
-  /** The body's fields (JSON object or form), for credentials and placeholders. */
+  /** The body's fields (JSON object or form), for placeholders. */
   fields: BodyFields;
+  /** Who the call says it comes from (read once, checked by the steps). */
+  claims: CallerClaims;
 }
 
 export interface CallSteps {
   /** The calling app's code; throws APIGW_APP_AUTH_FAILED, APIGW_SIGNATURE_INVALID,
    *  APIGW_TIMESTAMP_STALE or APIGW_NONCE_REPLAYED. */
   authenticateApp(view: CallView): Promise<string>;
-  /** The component the call's address and method name (with its path variables), or undefined. */
+  /** The component the call's address and method name (with its path variables, decoded), or
+   *  undefined. */
   lookup(
     address: CallAddress,
     method: string,
@@ -122,7 +131,17 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
   let component: CallComponent | null = null;
   try {
     const kind = bodyKind(first(call.headers['content-type']));
-    const view: CallView = { call, fields: bodyFields(kind, call.body) };
+    const view: CallView = {
+      call,
+      fields: bodyFields(kind, call.body),
+      claims: readCallerCredentials({
+        method: call.method,
+        path: call.rawPath,
+        query: call.address.query,
+        headers: call.headers,
+        body: call.body ?? '',
+      }),
+    };
     app = await steps.authenticateApp(view);
     const found = await steps.lookup(call.address, call.method);
     if (found === undefined) {
@@ -139,7 +158,7 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
     const env = wantedEnv(call.headers['x-berth-env'], component.destEnv);
     const query = queryWithoutCredentials(call.address.query);
     const path = fillDestinationPath(component.destPath, {
-      vars: decodedVars(found.vars),
+      vars: found.vars,
       query: call.address.query,
       body: view.fields,
     });
@@ -198,18 +217,6 @@ function wantedEnv(header: string | string[] | undefined, declared: GatewayEnv):
   if (value === undefined || value === '') return declared;
   if (value === 'stag' || value === 'prod') return value;
   throw new BerthError('VALIDATION_FAILED', 'X-Berth-Env must be stag or prod', { field: 'X-Berth-Env' });
-}
-
-function decodedVars(vars: ReadonlyMap<string, string>): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [name, raw] of vars) {
-    try {
-      out.set(name, decodeURIComponent(raw));
-    } catch {
-      throw new BerthError('VALIDATION_FAILED', `{${name}} is not a valid path segment`, { field: name });
-    }
-  }
-  return out;
 }
 
 /** The call's headers without what the destination must not see, and the gateway's added. */

@@ -4,6 +4,7 @@
 // reply is taken over from the framework, so nothing is added to it but X-Request-Id), the gateway's
 // own refusals in BlueKing's envelope. No platform session or API token is looked at on these paths
 // (http/server.ts leaves them out of authentication).
+import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyReply } from 'fastify';
 import type { BerthError } from '../errors.ts';
@@ -14,6 +15,9 @@ import { gatewayEnvelope, parseCallAddress } from './call-request.ts';
 
 /** The paths of API gateway calls; http/server.ts does not authenticate them as platform calls. */
 export const CALL_PATH_PREFIX = '/api/c/';
+
+/** Largest call body the gateway takes (10 MiB): bodies are read whole (signatures, placeholders). */
+export const APIGW_CALL_BODY_LIMIT = 10 * 1024 * 1024;
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -36,6 +40,9 @@ export function apigwCallRoutes(deps: {
         bodyLimit: deps.bodyLimit,
         schema: { hide: true },
         handler: async (req, reply) => {
+          // The gateway's own id: a caller does not choose the id the destination logs its call
+          // under (berthd's API takes a client's X-Request-Id for its own log lines).
+          const requestId = crypto.randomUUID();
           const address = parseCallAddress(req.url);
           if (address === undefined) {
             return sendRefusal(
@@ -45,18 +52,20 @@ export function apigwCallRoutes(deps: {
                 status: 404,
                 message: 'An API gateway call is /api/c/{system}/{path} or /api/c/compapi/{path}',
               },
-              req.id,
+              requestId,
             );
           }
+          const q = req.url.indexOf('?');
           const answer = await handleCall(deps.steps(), {
             method: req.method,
+            rawPath: q < 0 ? req.url : req.url.slice(0, q),
             address,
             headers: req.headers,
             body: Buffer.isBuffer(req.body) ? req.body : null,
             clientIp: req.ip,
-            requestId: req.id,
+            requestId,
           });
-          if (answer.kind === 'gateway') return sendRefusal(reply, answer.error, req.id);
+          if (answer.kind === 'gateway') return sendRefusal(reply, answer.error, requestId);
           reply.hijack();
           const res = reply.raw;
           res.writeHead(answer.status, answer.headers);
@@ -64,7 +73,7 @@ export function apigwCallRoutes(deps: {
             await pipeline(answer.body, res);
           } catch (err) {
             // The caller went away, or the app broke off its answer: nothing more can be said.
-            deps.logger.debug({ err, requestId: req.id }, 'API gateway answer broke off');
+            deps.logger.debug({ err, requestId }, 'API gateway answer broke off');
             res.destroy();
           }
           return reply;

@@ -271,4 +271,6 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     // Besides these, whatever the deploy trigger answers for a push it cannot start.
     errors: ['WEBHOOK_NOT_FOUND', 'WEBHOOK_SIGNATURE_INVALID', 'GIT_REF_INVALID'],
   },
+  // API gateway call records
+  'GET /api/v1/apigw/records': { id: 'listApigwRecords' },
 };

@@ -20,6 +20,9 @@ export function columnTypes(dialect: DialectName) {
     /** Text up to 16 MiB (MySQL's plain `text` stops at 64 KiB). */
     longText: dialect === 'mysql' ? sql`mediumtext` : sql`text`,
     bigint: sql`bigint`,
+    /** A name compared byte for byte, case included (MySQL's default collation ignores case). */
+    exactName: (length: number) =>
+      dialect === 'mysql' ? sql.raw(`varchar(${length}) collate utf8mb4_bin`) : sql.raw(`varchar(${length})`),
   } as const;
 }
 

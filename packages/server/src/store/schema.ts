@@ -1,4 +1,5 @@
 // The whole store's table types: each module declares its own tables; this file only joins them.
+import type { ApigwRecordsTables } from '../apigw/records-tables.ts';
 import type { ApigwSecurityTables } from '../apigw/security-tables.ts';
 import type { ApigwTables } from '../apigw/tables.ts';
 import type { AppsTables } from '../apps/tables.ts';
@@ -22,4 +23,5 @@ export interface Database
     SourcesTables,
     DomainsTables,
     ApigwTables,
-    ApigwSecurityTables {}
+    ApigwSecurityTables,
+    ApigwRecordsTables {}

@@ -6,6 +6,7 @@
 import type { PageQuery, WebhookDelivery } from '@berth/sdk';
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import { isUniqueViolation } from '../store/dialect.ts';
+import { keepNewest } from '../store/keep-newest.ts';
 import { keysetPage, mapPage, newestFirst, type Page } from '../store/keyset.ts';
 import type { Database } from '../store/schema.ts';
 import type { WebhookDeliveriesTable, WebhookDeliveryRow } from './tables.ts';
@@ -60,29 +61,12 @@ export interface DeliveryLog {
 export function createDeliveryLog(db: Kysely<Database>): DeliveryLog {
   /** Drops the app's verified (or unverified) deliveries beyond the newest DELIVERIES_KEPT. */
   async function trim(code: string, verified: number): Promise<void> {
-    const oldestKept = await db
-      .selectFrom('webhook_deliveries')
-      .select(['received_at', 'id'])
-      .where('app_code', '=', code)
-      .where('verified', '=', verified)
-      .orderBy('received_at', 'desc')
-      .orderBy('id', 'desc')
-      .offset(DELIVERIES_KEPT - 1)
-      .limit(1)
-      .executeTakeFirst();
-    if (!oldestKept) return;
-    const at = Number(oldestKept.received_at);
-    await db
-      .deleteFrom('webhook_deliveries')
-      .where('app_code', '=', code)
-      .where('verified', '=', verified)
-      .where((eb) =>
-        eb.or([
-          eb('received_at', '<', at),
-          eb.and([eb('received_at', '=', at), eb('id', '<', oldestKept.id)]),
-        ]),
-      )
-      .execute();
+    await keepNewest(db, {
+      table: 'webhook_deliveries',
+      group: { app_code: code, verified },
+      timeColumn: 'received_at',
+      keep: DELIVERIES_KEPT,
+    });
   }
 
   return {

@@ -492,4 +492,5 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
     signed: (m) => hookPush(m, true),
     unsigned: (m) => hookPush(m, false),
   },
+  'GET /api/v1/apigw/records': { '': () => get('/api/v1/apigw/records?window=15m') },
 };

@@ -302,6 +302,8 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
     { variant: 'signed', rule: WEBHOOK_SIGNED },
     { variant: 'unsigned', rule: USER_CREDENTIALS_ONLY },
   ],
+  // API gateway call records (apigw/): staff read every row, a developer those of their apps' calls
+  'GET /api/v1/apigw/records': one(LOGGED_IN),
 };
 
 /** The environments a case is called in ([undefined] when none applies). */

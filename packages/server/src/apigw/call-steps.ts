@@ -1,0 +1,122 @@
+// The steps of an API gateway call (call-handler.ts's `CallSteps`) made of the module's parts: the
+// declarations' directory finds the component, the call security authenticates the app and the
+// user and checks grants and rate limits, the destinations balance over the route table's healthy
+// instances, and the call records count every call.
+import type { ApigwComponent } from '@berth/sdk';
+import { BerthError } from '../errors.ts';
+import type { CallComponent, CallSteps } from './call-handler.ts';
+import type { CallRecorder } from './call-records.ts';
+import type { Destinations } from './destinations.ts';
+import type { ComponentDirectory } from './directory.ts';
+import { effectiveTimeoutMs } from './model.ts';
+import { type RatePeriod, rateBucketKey } from './rate-limits.ts';
+import type { ApigwSecurity } from './security-module.ts';
+
+const PERIODS: Record<NonNullable<ApigwComponent['rateLimit']>['per'], RatePeriod> = {
+  s: 'second',
+  min: 'minute',
+  h: 'hour',
+  d: 'day',
+};
+
+export function createCallSteps(deps: {
+  directory: ComponentDirectory;
+  security: ApigwSecurity;
+  destinations: Destinations;
+  recorder: CallRecorder;
+  now?: () => number;
+}): CallSteps {
+  const now = deps.now ?? Date.now;
+  const { security } = deps;
+  return {
+    async authenticateApp(view) {
+      const call = view.call;
+      const { app } = await security.appAuth.authenticateApp(
+        {
+          method: call.method,
+          path: call.rawPath,
+          query: call.address.query,
+          headers: call.headers,
+          body: call.body ?? '',
+        },
+        view.claims,
+      );
+      return app;
+    },
+
+    async lookup(address, method) {
+      const found = await deps.directory.lookup({ system: address.system, method, path: address.path });
+      if (found === undefined) return undefined;
+      const { system, component } = found;
+      const view: CallComponent = {
+        system: component.system,
+        name: component.name,
+        destApp: component.dest.app,
+        destEnv: component.dest.env,
+        destPath: component.dest.path,
+        destMethod: component.destHttpMethod,
+        permLevel: component.permLevel,
+        timeoutMs: effectiveTimeoutMs(system, component),
+        rateLimit:
+          component.rateLimit === undefined
+            ? undefined
+            : { count: component.rateLimit.calls, per: PERIODS[component.rateLimit.per] },
+      };
+      return { component: view, vars: new Map(Object.entries(found.vars)) };
+    },
+
+    async authenticateUser(view, app) {
+      const user = await security.userAuth.authenticateUser({ claims: view.claims, app, required: false });
+      return user?.username;
+    },
+
+    async checkPermission(app, component) {
+      if (component.permLevel === 'unlimited') return;
+      const verdict = await security.grants.check(app, component.system, component.name, now());
+      if (verdict === 'ok') return;
+      if ('expired' in verdict) {
+        throw new BerthError(
+          'APIGW_PERMISSION_EXPIRED',
+          `${app}'s permission to call ${component.system}/${component.name} expired`,
+          { expiredAt: verdict.expired },
+        );
+      }
+      throw new BerthError(
+        'APIGW_PERMISSION_DENIED',
+        `${app} has no permission to call ${component.system}/${component.name}`,
+      );
+    },
+
+    async takeRate(app, component) {
+      if (component.rateLimit === undefined) return;
+      const decision = await security.rateLimits.take(
+        rateBucketKey(app, component.system, component.name),
+        component.rateLimit,
+        now(),
+      );
+      if (decision.ok) return;
+      const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+      throw new BerthError(
+        'APIGW_RATE_LIMITED',
+        `${app} used its ${component.rateLimit.count} calls per ${component.rateLimit.per} of ${component.system}/${component.name}; retry in ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
+      );
+    },
+
+    destinations: deps.destinations,
+
+    record(done) {
+      deps.recorder.record({
+        system: done.system ?? '',
+        component: done.component ?? '',
+        app: done.app ?? '',
+        status: done.status,
+        durationMs: done.durationMs,
+        ...(done.code === undefined ? {} : { code: done.code }),
+        ...(done.message === undefined ? {} : { message: done.message }),
+        requestId: done.requestId,
+        at: done.at,
+      });
+    },
+  };
+}
