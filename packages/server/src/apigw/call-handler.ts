@@ -11,6 +11,7 @@
 import type { Readable } from 'node:stream';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { GatewayEnv } from '../gateway/index.ts';
+import type { CallRecord } from './call-records.ts';
 import {
   type BodyFields,
   bodyFields,
@@ -84,21 +85,8 @@ export interface CallSteps {
   /** Throws APIGW_RATE_LIMITED (details.retryAfterSeconds) when `app` used the component's limit. */
   takeRate(app: string, component: CallComponent): Promise<void>;
   destinations: Destinations;
-  /** Told once per call, whatever its outcome. */
-  record(done: CallDone): void;
-}
-
-export interface CallDone {
-  system: string | null;
-  component: string | null;
-  app: string | null;
-  status: number;
-  durationMs: number;
-  /** The gateway's code when it answered itself. */
-  code?: string;
-  message?: string;
-  requestId: string;
-  at: number;
+  /** Told once per call, whatever its outcome ('' for what the call did not get as far as). */
+  record(done: CallRecord): void;
 }
 
 /** The answer to send: the destination's (as it came) or the gateway's own refusal. */
@@ -199,9 +187,9 @@ function recorder(
 ): (status: number, error?: BerthError) => void {
   return (status, error) => {
     steps.record({
-      system: component?.system ?? call.address.system,
-      component: component?.name ?? null,
-      app,
+      system: component?.system ?? call.address.system ?? '',
+      component: component?.name ?? '',
+      app: app ?? '',
       status,
       durationMs: performance.now() - started,
       ...(error === undefined ? {} : { code: error.code, message: error.message }),

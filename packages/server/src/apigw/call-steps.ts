@@ -105,18 +105,6 @@ export function createCallSteps(deps: {
 
     destinations: deps.destinations,
 
-    record(done) {
-      deps.recorder.record({
-        system: done.system ?? '',
-        component: done.component ?? '',
-        app: done.app ?? '',
-        status: done.status,
-        durationMs: done.durationMs,
-        ...(done.code === undefined ? {} : { code: done.code }),
-        ...(done.message === undefined ? {} : { message: done.message }),
-        requestId: done.requestId,
-        at: done.at,
-      });
-    },
+    record: (done) => deps.recorder.record(done),
   };
 }

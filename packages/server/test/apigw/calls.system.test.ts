@@ -376,4 +376,29 @@ describe('API gateway calls', () => {
     expect(body.url).toBe('/api/get_template_list/7/?bk_biz_id=7');
     expect(body.headers['x-berth-app-code']).toBe(OTHER);
   });
+
+  it('records every call: per component and calling app, with the refusals among the last errors', async () => {
+    await f.t.berthd.apigwRecords.recorder.flush();
+    const res = await f.api(
+      'GET',
+      `/api/v1/apigw/records?system=DEST&component=echo&app=${CALLER}&window=1h`,
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const [row] = res.body.items;
+    expect(row).toMatchObject({ system: 'DEST', component: 'echo', app: CALLER });
+    expect(row.status['2xx']).toBeGreaterThanOrEqual(4);
+    expect(row.calls).toBe(row.status['2xx'] + row.status['3xx'] + row.status['4xx'] + row.status['5xx']);
+    const codes = new Set(row.lastErrors.map((e: { code?: string }) => e.code));
+    for (const code of ['APIGW_PERMISSION_DENIED', 'APIGW_PERMISSION_EXPIRED'])
+      expect(codes.has(code), code).toBe(true);
+    // A caller not authenticated is told nothing of components: its call is recorded under the
+    // system it named, without a component or an app.
+    const all = await f.api('GET', '/api/v1/apigw/records?system=DEST&window=1h');
+    const anonymous = all.body.items.find(
+      (r: { component: string; app: string }) => r.component === '' && r.app === '',
+    );
+    expect(anonymous.lastErrors.map((e: { code?: string }) => e.code)).toEqual(
+      expect.arrayContaining(['APIGW_APP_AUTH_FAILED', 'APIGW_NONCE_REPLAYED', 'APIGW_SIGNATURE_INVALID']),
+    );
+  });
 });
