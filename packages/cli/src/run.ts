@@ -76,7 +76,6 @@ export const GROUPS: Group[] = [
   channelsGroup,
   auditGroup,
   nodesGroup,
-  apigwGroup,
   helpGroup(() => GROUPS),
   completionGroup(() => GROUPS),
 ];

@@ -178,8 +178,28 @@ describe('CLI conventions against berthd', () => {
     const cert = await makeCert({ names: ['conv.example.com'] });
     fs.writeFileSync(path.join(home, 'conv.pem'), cert.pem);
     fs.writeFileSync(path.join(home, 'conv.key'), cert.keyPem);
+    // An API gateway system to sync, show and grant, and a grant to revoke.
+    const systems = path.join(home, 'apigw');
+    fs.mkdirSync(systems);
+    fs.writeFileSync(
+      path.join(systems, 'CONV.yaml'),
+      `system:\n  name: CONV\n  label: Conventions\ncomponents:\n  - name: ping\n    label: Ping\n    path: /v2/conv/ping/\n    method: GET\n    dest: { app: ${APP}, env: prod, path: /ping }\n`,
+    );
+    const toRevoke = (await json(['apigw', 'grant', APP, 'CONV_OTHER'])).grant.id;
     // In this order: the cancels and deletes come last.
     const commands: Record<string, string[]> = {
+      'apigw sync': ['apigw', 'sync', systems],
+      'apigw export': ['apigw', 'export', path.join(home, 'apigw-export')],
+      'apigw systems': ['apigw', 'systems'],
+      'apigw components': ['apigw', 'components', '--system', 'CONV'],
+      'apigw show': ['apigw', 'show', 'CONV'],
+      'apigw grant': ['apigw', 'grant', APP, 'CONV/ping'],
+      'apigw grants': ['apigw', 'grants', '--app', APP],
+      'apigw revoke': ['apigw', 'revoke', toRevoke],
+      'apigw trust': ['apigw', 'trust', APP],
+      'apigw trusted': ['apigw', 'trusted'],
+      'apigw untrust': ['apigw', 'untrust', APP],
+      'apigw stats': ['apigw', 'stats', '--window', '1h'],
       whoami: ['whoami'],
       'apps list': ['apps', 'list'],
       'apps info': ['apps', 'info', '--app', APP],
