@@ -108,9 +108,27 @@ const DROPPED_ANSWER_HEADERS: ReadonlySet<string> = new Set([
   'trailer',
   'upgrade',
   'x-request-id',
-  // berthd's own origin: an app sets no cookie on it.
+  // berthd's own origin: an app sets no cookie on it, clears nothing of it, and says nothing of how
+  // it may be framed or what it may run (the gateway's own values below).
   'set-cookie',
+  'clear-site-data',
+  'content-security-policy',
+  'content-security-policy-report-only',
+  'x-frame-options',
+  'x-content-type-options',
 ]);
+
+/**
+ * Set on every destination answer: it is served on berthd's own origin, where the console's session
+ * lives, so a page an app returns (a link to `/api/c/…` with the app's own credentials in the query
+ * is enough to make a browser load one) must not run script there or be framed: a sandbox without
+ * scripts and an opaque origin.
+ */
+const ANSWER_SAFETY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "sandbox; default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
 
 export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<CallAnswer> {
   const started = performance.now();
@@ -165,6 +183,7 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
     for (const [name, value] of Object.entries(answer.headers)) {
       if (value !== undefined && !DROPPED_ANSWER_HEADERS.has(name)) headers[name] = value;
     }
+    Object.assign(headers, ANSWER_SAFETY_HEADERS);
     headers['x-request-id'] = call.requestId;
     const done = recorder(steps, call, app, component, started, at);
     answer.body.once('close', () => done(answer.status));

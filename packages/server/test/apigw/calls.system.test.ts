@@ -30,6 +30,8 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     res.setHeader('content-type', 'application/json');
     res.setHeader('set-cookie', 'app_cookie=1; Path=/');
+    res.setHeader('clear-site-data', '"cookies"');
+    res.setHeader('content-security-policy', "script-src 'unsafe-inline'");
     res.setHeader('x-dest', 'yes');
     res.statusCode = req.url.includes('/teapot/') ? 418 : 200;
     res.end(JSON.stringify({ env: process.env.BERTH_ENV, method: req.method, url: req.url, headers: req.headers, body }));
@@ -184,9 +186,16 @@ describe('API gateway calls', () => {
     expect(body.headers['x-request-id']).not.toBe('forged');
     for (const name of ['x-berth-app-secret', 'cookie', 'authorization', 'x-berth-username', 'x-berth-env'])
       expect(body.headers[name], name).toBeUndefined();
-    // The app's answer as it came, except the cookie it may not set on berthd's origin.
+    // The app's answer as it came, except what it may not do on berthd's origin (where the console's
+    // session lives): set or clear cookies, run script (a sandbox with an opaque origin), be framed.
     expect(res.headers.get('x-dest')).toBe('yes');
     expect(res.headers.get('set-cookie')).toBeNull();
+    expect(res.headers.get('clear-site-data')).toBeNull();
+    expect(res.headers.get('content-security-policy')).toBe(
+      "sandbox; default-src 'none'; frame-ancestors 'none'",
+    );
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(await seen()).toBe(before + 1);
 
     // A POST's body goes on, its BlueKing credential fields taken out.
