@@ -2,7 +2,10 @@
 // (calling app, system/component), capacity N, refilled continuously at N per period. The bucket is a
 // store row; a process does not ask it on every call but leases a share of its tokens
 // (max(1, ceil(N/10)), or fewer when fewer are left) and spends them locally, and leases again when
-// they are spent. A lease lasts LEASE_MS: tokens not spent by then are dropped (never put back).
+// they are spent. A lease lasts LEASE_MS: tokens not spent by then are spent no more, and go back to
+// the row with the process's next lease of that bucket (in the same compare-and-set), so an app
+// calling slowly, a lease per call, is not refused below its limit; a process that never calls
+// again keeps at most one lease's worth out of the row.
 //
 // The bound: tokens leave the row only by leases, so the row enforces the bucket exactly; what a
 // process admits in a window are the tokens it leased in it plus what is left of at most one earlier
@@ -80,8 +83,9 @@ export function createRateLimiter(deps: { store: Store }): RateLimiter {
     for (const [key, l] of local) if (l.expiresAt <= now && l.refusedUntil <= now) local.delete(key);
   }
 
-  /** Takes a lease from the row into `local`, or records a refusal. */
-  async function lease(key: string, limit: RateLimit, now: number): Promise<void> {
+  /** Takes a lease from the row into `local` (giving back `unspent` tokens of an expired one), or
+   *  records a refusal. */
+  async function lease(key: string, limit: RateLimit, now: number, unspent: number): Promise<void> {
     sweep(now);
     const periodMs = PERIOD_MS[limit.per];
     const capacity = limit.count * MILLI;
@@ -104,8 +108,8 @@ export function createRateLimiter(deps: { store: Store }): RateLimiter {
       const made = (ms: number) => Math.floor((ms * capacity) / periodMs);
       const takes = (milli: number) => Math.ceil((milli * periodMs) / capacity);
       const refill = made(Math.max(0, now - refilledAt));
-      const full = before + refill >= capacity;
-      const available = full ? capacity : before + refill;
+      const full = before + refill + unspent * MILLI >= capacity;
+      const available = full ? capacity : before + refill + unspent * MILLI;
       // The time the refill took is spent (rounded up to a whole ms: never credits more), the rest
       // is kept for the next refill; a full bucket keeps nothing.
       const refilledUntil = full ? Math.max(now, refilledAt) : refilledAt + takes(refill);
@@ -148,7 +152,8 @@ export function createRateLimiter(deps: { store: Store }): RateLimiter {
           await pending;
           continue;
         }
-        const leased = lease(key, limit, now).finally(() => leasing.delete(key));
+        const unspent = mine && mine.expiresAt <= now ? mine.tokens : 0;
+        const leased = lease(key, limit, now, unspent).finally(() => leasing.delete(key));
         leasing.set(key, leased);
         await leased;
         // A lease just taken (or refused) at `now` answers on the next turn.
