@@ -522,7 +522,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     });
     domains = domainsModule;
     // The API gateway's declarations (systems, components) and the directory calls are routed by.
-    const apigw = createApigwModule({ store, audit, logger });
+    const apigw = createApigwModule({ store, audit, logger, apiUrl: () => urls!.api });
     // Gateway calls between apps: who calls (app secrets, signatures, gateway user tokens), what
     // they may call. A system's owner is its declaration's.
     const apigwSecurity = createApigwSecurity({

@@ -13,6 +13,8 @@ export interface ApigwModuleDeps {
   store: Store;
   audit: AuditRecorder;
   logger: Logger;
+  /** berthd's API as apps reach it (BERTH_API_URL): the server of each system's OpenAPI document. */
+  apiUrl: () => string;
   /** How long the directory trusts the version it read (default 1000 ms). */
   recheckMs?: number;
   now?: () => number;
@@ -37,5 +39,5 @@ export function createApigwModule(deps: ApigwModuleDeps): ApigwModule {
     ...(deps.now ? { now: deps.now } : {}),
     changed: () => directory.invalidate(),
   });
-  return { declarations, directory, routes: apigwRoutes({ declarations }) };
+  return { declarations, directory, routes: apigwRoutes({ declarations, apiUrl: deps.apiUrl }) };
 }

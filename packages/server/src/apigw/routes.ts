@@ -15,13 +15,14 @@ import {
 import { Type } from '@sinclair/typebox';
 import { noContent, type RouteModule, requireActor } from '../http/server.ts';
 import type { DeclarationsService } from './declarations-service.ts';
+import { systemOpenApi } from './system-openapi.ts';
 
 const NoContent = Type.Null({ description: 'Done' });
 /** A sync carries a whole directory of system files: more than the API's usual 1 MiB. */
 export const SYNC_BODY_LIMIT = 8 * 1024 * 1024;
 const tags = ['apigw'];
 
-export function apigwRoutes(deps: { declarations: DeclarationsService }): RouteModule {
+export function apigwRoutes(deps: { declarations: DeclarationsService; apiUrl: () => string }): RouteModule {
   const { declarations } = deps;
   return (app) => {
     app.post(
@@ -74,6 +75,25 @@ export function apigwRoutes(deps: { declarations: DeclarationsService }): RouteM
         },
       },
       async (req) => declarations.getSystem(requireActor(req), req.params.name),
+    );
+
+    app.get(
+      '/api/v1/apigw/systems/:name/openapi.json',
+      {
+        schema: {
+          tags,
+          summary:
+            "The system's components as an OpenAPI 3.1 document, for the apps that call them (hidden ones left out)",
+          params: ApigwSystemParamsSchema,
+          response: {
+            200: Type.Object({}, { additionalProperties: true, description: 'An OpenAPI 3.1 document' }),
+          },
+        },
+      },
+      async (req) => {
+        const { system, components } = await declarations.getSystem(requireActor(req), req.params.name);
+        return systemOpenApi(system, components, deps.apiUrl());
+      },
     );
 
     app.put(

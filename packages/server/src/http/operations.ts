@@ -252,6 +252,10 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /api/v1/apigw/export': { id: 'exportApigw' },
   'GET /api/v1/apigw/systems': { id: 'listApigwSystems' },
   'GET /api/v1/apigw/systems/:name': { id: 'getApigwSystem', errors: ['APIGW_SYSTEM_NOT_FOUND'] },
+  'GET /api/v1/apigw/systems/:name/openapi.json': {
+    id: 'getApigwSystemOpenApi',
+    errors: ['APIGW_SYSTEM_NOT_FOUND'],
+  },
   'PUT /api/v1/apigw/systems/:name': { id: 'putApigwSystem', errors: ['APIGW_YAML_INVALID'] },
   'DELETE /api/v1/apigw/systems/:name': { id: 'removeApigwSystem', errors: ['APIGW_SYSTEM_NOT_FOUND'] },
   'GET /api/v1/apigw/components': { id: 'listApigwComponents', errors: ['APIGW_SYSTEM_NOT_FOUND'] },

@@ -386,6 +386,20 @@ describe('API gateway calls', () => {
     expect(body.headers['x-berth-app-code']).toBe(OTHER);
   });
 
+  it('documents a system for its callers as OpenAPI, at the address they call', async () => {
+    const res = await f.api('GET', '/api/v1/apigw/systems/DEST/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.servers).toEqual([{ url: `${f.t.berthd.urls.api.replace(/\/$/, '')}/api/c/DEST` }]);
+    expect(res.body.paths['/v2/dest/echo/{id}/'].get).toMatchObject({
+      operationId: 'echo',
+      parameters: [{ name: 'id', in: 'path', required: true }],
+      'x-berth-component': { rateLimit: '4/min', permLevel: 'normal' },
+    });
+    expect((await f.api('GET', '/api/v1/apigw/systems/NOPE/openapi.json')).body.error.code).toBe(
+      'APIGW_SYSTEM_NOT_FOUND',
+    );
+  });
+
   it('records every call: per component and calling app, with the refusals among the last errors', async () => {
     await f.t.berthd.apigwRecords.recorder.flush();
     const res = await f.api(

@@ -24,7 +24,14 @@ describe.each(testDialects())('API gateway declarations on %s', (dialect) => {
   let clock = 1_000_000;
   const now = () => clock;
   const make = (store = t.store, audit: AuditRecorder = createAuditLog({ store })) =>
-    createApigwModule({ store, audit, logger: silentLogger(), recheckMs: 1000, now });
+    createApigwModule({
+      store,
+      audit,
+      logger: silentLogger(),
+      apiUrl: () => 'http://127.0.0.1:1',
+      recheckMs: 1000,
+      now,
+    });
 
   const version = async () =>
     Number((await t.store.db.selectFrom('apigw_state').select('version').executeTakeFirstOrThrow()).version);

@@ -449,6 +449,9 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
   'GET /api/v1/apigw/export': { '': () => get('/api/v1/apigw/export') },
   'GET /api/v1/apigw/systems': { '': () => get('/api/v1/apigw/systems') },
   'GET /api/v1/apigw/systems/{name}': { '': () => get('/api/v1/apigw/systems/MATRIX') },
+  'GET /api/v1/apigw/systems/{name}/openapi.json': {
+    '': () => get('/api/v1/apigw/systems/MATRIX/openapi.json'),
+  },
   'PUT /api/v1/apigw/systems/{name}': {
     '': (m) => {
       const name = m.unique('MATRIX_');

@@ -281,6 +281,7 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'GET /api/v1/apigw/export': one(roles('admin', 'operator')),
   'GET /api/v1/apigw/systems': one(LOGGED_IN),
   'GET /api/v1/apigw/systems/{name}': one(LOGGED_IN),
+  'GET /api/v1/apigw/systems/{name}/openapi.json': one(LOGGED_IN),
   'PUT /api/v1/apigw/systems/{name}': one(roles('admin', 'operator')),
   'DELETE /api/v1/apigw/systems/{name}': one(roles('admin', 'operator')),
   'GET /api/v1/apigw/components': one(LOGGED_IN),
