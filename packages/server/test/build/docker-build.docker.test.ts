@@ -197,6 +197,9 @@ if (!dockerEnabled) {
         'secret.txt': 'not for the image',
         'debug.log': 'no',
         'keep.log': 'yes',
+        // New content every run: the RUN step after COPY is never a layer an earlier run (one
+        // stopped before it removed its images) left in the engine's cache, so its output shows.
+        'run.txt': crypto.randomUUID(),
       });
       const built = await run();
       const tag = `berth-${installation}/${app}:stag-v1`;
