@@ -4,9 +4,8 @@
 // tested without a berthd.
 import { BerthError } from '../errors.ts';
 import { BK_CREDENTIAL_FIELDS } from './caller-credentials.ts';
+import { COMPAPI } from './model.ts';
 
-/** `/api/c/compapi/…` searches every system; `/api/c/{system}/…` one. */
-export const COMPAPI = 'compapi';
 const CALL_PREFIX = '/api/c/';
 
 /** What a call's address names: the system (null: compapi) and the component path (`/v2/x/`). */

@@ -9,7 +9,7 @@
 // whether an instance is up).
 import { Dispatcher } from 'undici';
 import {
-  type Balanced,
+  balanceServers,
   createUpstreamRegistry,
   type GatewayEnv,
   type GatewayTable,
@@ -34,10 +34,7 @@ export interface DestinationsDeps {
   logger: Logger;
 }
 
-interface Groups {
-  primaries: Balanced;
-  backups: Balanced;
-}
+type Groups = ReturnType<typeof balanceServers>;
 
 export function createDestinations(deps: DestinationsDeps): Destinations {
   const registry: UpstreamRegistry = createUpstreamRegistry({ logger: deps.logger.child({ mod: 'apigw' }) });
@@ -60,7 +57,7 @@ export function createDestinations(deps: DestinationsDeps): Destinations {
     }
     registry.sync([...servers.values()].flatMap((byId) => [...byId.values()]));
     const next = new Map<string, Groups>();
-    for (const [key, byId] of servers) next.set(key, balance([...byId.values()], registry));
+    for (const [key, byId] of servers) next.set(key, balanceServers([...byId.values()], registry));
     groups = next;
   }
 
@@ -75,23 +72,6 @@ export function createDestinations(deps: DestinationsDeps): Destinations {
       return new UpstreamDispatcher(registry, upstream);
     },
     close: () => registry.close(),
-  };
-}
-
-function balance(servers: readonly UpstreamServer[], registry: UpstreamRegistry): Groups {
-  const primaries: Upstream[] = [];
-  const primaryWeights: number[] = [];
-  const backups: Upstream[] = [];
-  const backupWeights: number[] = [];
-  for (const server of servers) {
-    const upstream = server.down === true ? undefined : registry.get(server.id);
-    if (upstream === undefined) continue;
-    (server.backup === true ? backups : primaries).push(upstream);
-    (server.backup === true ? backupWeights : primaryWeights).push(server.weight ?? 1);
-  }
-  return {
-    primaries: { upstreams: primaries, weights: primaryWeights, current: primaries.map(() => 0) },
-    backups: { upstreams: backups, weights: backupWeights, current: backups.map(() => 0) },
   };
 }
 

@@ -110,7 +110,7 @@ export {
 } from './health-monitor.ts';
 export { createProxy, type Proxy, type ProxyFallback, type ProxyOptions } from './proxy.ts';
 export {
-  type Balanced,
+  balanceServers,
   classifyFailure,
   type FailureKind,
   pickUpstream,

@@ -184,6 +184,25 @@ function newState(
   registry: UpstreamRegistry,
   metrics: GatewayMetrics,
 ): RouteState {
+  const app = route.app;
+  return {
+    key,
+    balancerKey,
+    app: app?.code ?? null,
+    env: app?.env ?? null,
+    counters: metrics.counters(app?.code ?? '(none)', app?.env ?? 'prod', key),
+    registry,
+    toApp: true,
+    ...balanceServers(servers, registry),
+  };
+}
+
+/** The servers of a table's route that are not down, as the registry's upstreams, in the primary
+ *  and backup groups `pickUpstream` balances over. */
+export function balanceServers(
+  servers: readonly UpstreamServer[],
+  registry: UpstreamRegistry,
+): Pick<RouteState, 'primaries' | 'backups'> {
   const primaries: Upstream[] = [];
   const primaryWeights: number[] = [];
   const backups: Upstream[] = [];
@@ -200,15 +219,7 @@ function newState(
       primaryWeights.push(server.weight ?? 1);
     }
   }
-  const app = route.app;
   return {
-    key,
-    balancerKey,
-    app: app?.code ?? null,
-    env: app?.env ?? null,
-    counters: metrics.counters(app?.code ?? '(none)', app?.env ?? 'prod', key),
-    registry,
-    toApp: true,
     primaries: { upstreams: primaries, weights: primaryWeights, current: primaries.map(() => 0) },
     backups: { upstreams: backups, weights: backupWeights, current: backups.map(() => 0) },
   };
