@@ -183,9 +183,18 @@ describe('CLI conventions against berthd', () => {
     fs.mkdirSync(systems);
     fs.writeFileSync(
       path.join(systems, 'CONV.yaml'),
-      `system:\n  name: CONV\n  label: Conventions\ncomponents:\n  - name: ping\n    label: Ping\n    path: /v2/conv/ping/\n    method: GET\n    dest: { app: ${APP}, env: prod, path: /ping }\n`,
+      `system:\n  name: CONV\n  label: Conventions\ncomponents:\n  - name: ping\n    label: Ping\n    path: /v2/conv/ping/\n    method: GET\n    dest: { app: ${APP}, env: prod, path: /ping }\n${['pong', 'pang'].map((c) => `  - name: ${c}\n    label: ${c}\n    path: /v2/conv/${c}/\n    method: GET\n    dest: { app: ${APP}, env: prod, path: /${c} }\n`).join('')}`,
     );
     const toRevoke = (await json(['apigw', 'grant', APP, 'CONV_OTHER'])).grant.id;
+    // Permission requests to approve, refuse and withdraw (their system synced now; synced again below).
+    await json(['apigw', 'sync', systems]);
+    const ask = async (target: string) =>
+      (await json(['apigw', 'request', APP, target, '--reason', 'conventions'])).request.id as string;
+    const [toApproveAccess, toRefuseAccess, toWithdrawAccess] = [
+      await ask('CONV'),
+      await ask('CONV/pong'),
+      await ask('CONV/pang'),
+    ];
     // In this order: the cancels and deletes come last.
     const commands: Record<string, string[]> = {
       'apigw sync': ['apigw', 'sync', systems],
@@ -199,6 +208,11 @@ describe('CLI conventions against berthd', () => {
       'apigw trust': ['apigw', 'trust', APP],
       'apigw trusted': ['apigw', 'trusted'],
       'apigw untrust': ['apigw', 'untrust', APP],
+      'apigw request': ['apigw', 'request', APP, 'CONV/ping', '--reason', 'conventions'],
+      'apigw requests': ['apigw', 'requests', '--app', APP],
+      'apigw approve': ['apigw', 'approve', toApproveAccess],
+      'apigw refuse': ['apigw', 'refuse', toRefuseAccess, '--reason', 'conventions'],
+      'apigw withdraw': ['apigw', 'withdraw', toWithdrawAccess],
       'apigw stats': ['apigw', 'stats', '--window', '1h'],
       whoami: ['whoami'],
       'apps list': ['apps', 'list'],

@@ -22,6 +22,12 @@ import type {
 } from './schemas/apigw-grants.ts';
 import type { ApigwRecordsQuery, ApigwRecordsResponse } from './schemas/apigw-records.ts';
 import type {
+  ApigwPermissionRequestCreateBody,
+  ApigwPermissionRequestListQuery,
+  ApigwPermissionRequestListResponse,
+  ApigwPermissionRequestResponse,
+} from './schemas/apigw-requests.ts';
+import type {
   AddAppMemberBody,
   App,
   AppEnvListResponse,
@@ -808,6 +814,41 @@ export class BerthClient {
 
   untrustApigwApp(app: string): Promise<void> {
     return this.#request('DELETE', `/api/v1/apigw/trusted-apps/${seg(app)}`);
+  }
+
+  // --- API gateway: permission requests ------------------------------------------------------
+
+  /** Permission requests, newest first (developers: those of their apps, as callers or owners). */
+  listApigwPermissionRequests(
+    query: ApigwPermissionRequestListQuery = {},
+  ): Promise<ApigwPermissionRequestListResponse> {
+    return this.#request('GET', '/api/v1/apigw/permission-requests', { query: { ...query } });
+  }
+
+  /** Asks for a grant for an app; the system's owner decides. */
+  requestApigwPermission(body: ApigwPermissionRequestCreateBody): Promise<ApigwPermissionRequestResponse> {
+    return this.#request('POST', '/api/v1/apigw/permission-requests', { body });
+  }
+
+  getApigwPermissionRequest(id: string): Promise<ApigwPermissionRequestResponse> {
+    return this.#request('GET', `/api/v1/apigw/permission-requests/${seg(id)}`);
+  }
+
+  /** Approves a request: the grant is written with it. */
+  approveApigwPermissionRequest(id: string, reason?: string): Promise<ApigwPermissionRequestResponse> {
+    return this.#request('POST', `/api/v1/apigw/permission-requests/${seg(id)}/approve`, {
+      body: reason ? { reason } : {},
+    });
+  }
+
+  refuseApigwPermissionRequest(id: string, reason: string): Promise<ApigwPermissionRequestResponse> {
+    return this.#request('POST', `/api/v1/apigw/permission-requests/${seg(id)}/refuse`, { body: { reason } });
+  }
+
+  withdrawApigwPermissionRequest(id: string, reason?: string): Promise<ApigwPermissionRequestResponse> {
+    return this.#request('POST', `/api/v1/apigw/permission-requests/${seg(id)}/withdraw`, {
+      body: reason ? { reason } : {},
+    });
   }
 
   // --- inbound webhooks ---------------------------------------------------------------------

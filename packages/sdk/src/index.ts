@@ -3,6 +3,7 @@ export * from './placement.ts';
 export * from './schemas/apigw.ts';
 export * from './schemas/apigw-grants.ts';
 export * from './schemas/apigw-records.ts';
+export * from './schemas/apigw-requests.ts';
 export * from './schemas/apps.ts';
 export * from './schemas/common.ts';
 export * from './schemas/domains.ts';

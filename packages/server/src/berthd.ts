@@ -532,6 +532,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       verifyUserToken: (token, app) => identity.gatewayUserTokens.verify(token, app),
       lookupUser: identity.lookupUser,
       ownerOf: async (system) => (await apigw.directory.system(system))?.owner,
+      components: (system) => apigw.directory.components(system),
       isBuilder: (actor, code) => apps.access.can(actor, 'app.update', code),
       readableCodes: (actor) => apps.access.readableCodes(actor),
       appExists: async (code) => (await apps.allCodes()).has(code),

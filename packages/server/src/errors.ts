@@ -365,6 +365,15 @@ export const ERRORS = {
     message: "The component's destination did not answer within the component's timeout",
   },
   APIGW_GRANT_NOT_FOUND: { status: 404, message: 'No such API gateway grant' },
+  APIGW_REQUEST_NOT_FOUND: { status: 404, message: 'No such API gateway permission request' },
+  APIGW_REQUEST_PENDING: {
+    status: 409,
+    message: 'This app has an open permission request for this already: wait for its decision or withdraw it',
+  },
+  APIGW_REQUEST_DECIDED: {
+    status: 409,
+    message: 'The permission request was decided or withdrawn already',
+  },
   // notifications
   CHANNEL_NOT_FOUND: { status: 404, message: 'No such notification channel' },
   CHANNEL_NAME_TAKEN: { status: 409, message: 'A notification channel with this name exists already' },

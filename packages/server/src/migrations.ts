@@ -1,6 +1,7 @@
 // Every module's migrations, in the order berthd applies them (names sort globally by their stamp).
 
 import { apigwRecordsMigrations } from './apigw/records-tables.ts';
+import { apigwRequestMigrations } from './apigw/request-tables.ts';
 import { apigwSecurityMigrations } from './apigw/security-tables.ts';
 import { apigwMigrations } from './apigw/tables.ts';
 import { appsMigrations } from './apps/migrations.ts';
@@ -27,4 +28,5 @@ export const ALL_MIGRATIONS: readonly MigrationSet[] = [
   apigwMigrations,
   apigwSecurityMigrations,
   apigwRecordsMigrations,
+  apigwRequestMigrations,
 ];

@@ -9,6 +9,7 @@ import type { Command, CommandContext, Group } from '../command.ts';
 import { usageError } from '../errors.ts';
 import { time } from '../output.ts';
 import { apigwGrantCommands } from './apigw-grants.ts';
+import { apigwRequestCommands } from './apigw-requests.ts';
 import { apigwStatsCommands } from './apigw-stats.ts';
 
 const SYSTEM_FILE = /\.ya?ml$/;
@@ -181,6 +182,7 @@ export const APIGW_COMMANDS: Command[] = [
   components,
   show,
   ...apigwGrantCommands,
+  ...apigwRequestCommands,
   ...apigwStatsCommands,
 ];
 

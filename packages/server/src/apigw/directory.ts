@@ -28,6 +28,8 @@ export interface ComponentDirectory {
   lookup(query: ComponentLookup): Promise<ComponentMatch | undefined>;
   /** The declared system of this name (for telling an unknown system from an unknown path). */
   system(name: string): Promise<ApigwSystem | undefined>;
+  /** The declared system's components by name (undefined for no such system). */
+  components(system: string): Promise<ReadonlyMap<string, ApigwComponent> | undefined>;
   /** The declarations changed through this process: the next lookup reads the version at once. */
   invalidate(): void;
 }
@@ -45,6 +47,7 @@ interface Snapshot {
   systems: Map<string, ApigwSystem>;
   all: PathMatcher<ApigwComponent>;
   bySystem: Map<string, PathMatcher<ApigwComponent>>;
+  named: Map<string, Map<string, ApigwComponent>>;
 }
 
 export const DEFAULT_RECHECK_MS = 1000;
@@ -70,6 +73,7 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
       systems: new Map(declarations.map((d) => [d.system.name, d.system])),
       all: createPathMatcher(declarations.flatMap((d) => d.components.map(entry))),
       bySystem: new Map(declarations.map((d) => [d.system.name, createPathMatcher(d.components.map(entry))])),
+      named: new Map(declarations.map((d) => [d.system.name, new Map(d.components.map((c) => [c.name, c]))])),
     };
     log.debug({ version, systems: next.systems.size }, 'API gateway declarations read');
     return next;
@@ -112,6 +116,9 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
     },
     async system(name) {
       return (await current()).systems.get(name);
+    },
+    async components(system) {
+      return (await current()).named.get(system);
     },
     invalidate() {
       generation++;

@@ -48,7 +48,20 @@ export interface Grants {
   untrust(actor: Actor, app: string): Promise<void>;
   /** The app is gone: nothing it was granted or trusted with stays for a new app of its code. */
   forget(app: string): Promise<void>;
+  /** Throws FORBIDDEN unless the actor may grant and revoke calls to the system. */
+  assertMayManage(actor: Actor, system: string): Promise<void>;
+  /** Runs `fn` in one transaction with a writer of grants (audited, as grant() writes them); the
+   *  access counter goes up in it and this replica's cache sees the change at once. For a change
+   *  that writes a grant with something else (a permission request's approval). */
+  writing<T>(fn: (trx: Kysely<Database>, write: GrantWriter) => Promise<T>): Promise<T>;
 }
+
+/** Writes or renews a grant in the caller's transaction, with its audit record. */
+export type GrantWriter = (
+  actor: Actor,
+  body: ApigwGrantCreateBody,
+  at: number,
+) => Promise<{ grant: ApigwGrant; created: boolean }>;
 
 const STAFF = new Set(['admin', 'operator']);
 const READERS = new Set(['admin', 'operator', 'auditor']);
@@ -103,54 +116,55 @@ export function createGrants(deps: GrantsDeps): Grants {
     return result;
   }
 
-  async function upsert(actor: Actor, body: ApigwGrantCreateBody, at: number) {
+  async function writeGrant(trx: Kysely<Database>, actor: Actor, body: ApigwGrantCreateBody, at: number) {
     const component = body.component ?? '';
     const expiresAt = body.expiresAt ?? null;
-    return change(async (trx) => {
-      const found = await trx
-        .selectFrom('apigw_grants')
-        .selectAll()
-        .where('app_code', '=', body.app)
-        .where('system_name', '=', body.system)
-        .where('component_name', '=', component)
-        .executeTakeFirst();
-      const row: ApigwGrantRow = found
-        ? { ...found, expires_at: expiresAt, granted_by: actor.username }
-        : {
-            id: newId('grant'),
-            app_code: body.app,
-            system_name: body.system,
-            component_name: component,
-            expires_at: expiresAt,
-            granted_by: actor.username,
-            created_at: at,
-          };
-      if (found) {
-        await trx
-          .updateTable('apigw_grants')
-          .set({ expires_at: expiresAt, granted_by: actor.username })
-          .where('id', '=', found.id)
-          .execute();
-      } else {
-        await trx.insertInto('apigw_grants').values(row).execute();
-      }
-      await deps.audit.record(trx, {
-        actor,
-        action: 'apigw.grant',
-        targetType: 'app',
-        targetId: body.app,
-        detail: {
-          grant: row.id,
-          system: body.system,
-          component: body.component ?? null,
-          expiresAt,
-          renewed: found !== undefined,
-        },
-        ip: actor.ip,
-      });
-      return { grant: toGrant(row, at), created: !found };
+    const found = await trx
+      .selectFrom('apigw_grants')
+      .selectAll()
+      .where('app_code', '=', body.app)
+      .where('system_name', '=', body.system)
+      .where('component_name', '=', component)
+      .executeTakeFirst();
+    const row: ApigwGrantRow = found
+      ? { ...found, expires_at: expiresAt, granted_by: actor.username }
+      : {
+          id: newId('grant'),
+          app_code: body.app,
+          system_name: body.system,
+          component_name: component,
+          expires_at: expiresAt,
+          granted_by: actor.username,
+          created_at: at,
+        };
+    if (found) {
+      await trx
+        .updateTable('apigw_grants')
+        .set({ expires_at: expiresAt, granted_by: actor.username })
+        .where('id', '=', found.id)
+        .execute();
+    } else {
+      await trx.insertInto('apigw_grants').values(row).execute();
+    }
+    await deps.audit.record(trx, {
+      actor,
+      action: 'apigw.grant',
+      targetType: 'app',
+      targetId: body.app,
+      detail: {
+        grant: row.id,
+        system: body.system,
+        component: body.component ?? null,
+        expiresAt,
+        renewed: found !== undefined,
+      },
+      ip: actor.ip,
     });
+    return { grant: toGrant(row, at), created: !found };
   }
+
+  const upsert = (actor: Actor, body: ApigwGrantCreateBody, at: number) =>
+    change((trx) => writeGrant(trx, actor, body, at));
 
   return {
     check: (app, system, component, at) => cache.check(app, system, component, at),
@@ -271,6 +285,9 @@ export function createGrants(deps: GrantsDeps): Grants {
         });
       });
     },
+
+    assertMayManage: mayManage,
+    writing: (fn) => change((trx) => fn(trx, (actor, body, at) => writeGrant(trx, actor, body, at))),
 
     async forget(app) {
       await change(async (trx) => {

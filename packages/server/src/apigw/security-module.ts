@@ -1,7 +1,9 @@
 // The API gateway's call security put together: who the calling app is (app-auth.ts, with the
 // nonces of signed calls), who the user is (user-auth.ts), whether the app may call the component
-// (grants.ts) and how fast (rate-limits.ts), and the routes of grants and trusted apps. berthd gives
+// (grants.ts) and how fast (rate-limits.ts), the permission requests that ask for grants
+// (permission-requests.ts), and the routes of grants, trusted apps and requests. berthd gives
 // it the apps' and identity's functions it needs; the gateway's call handler uses the parts.
+import type { ApigwComponent } from '@berth/sdk';
 import type { AuditRecorder } from '../apps/index.ts';
 import type { RouteModule } from '../http/server.ts';
 import type { Actor } from '../identity/actor.ts';
@@ -11,6 +13,8 @@ import { type AppAuth, createAppAuth } from './app-auth.ts';
 import { grantRoutes } from './grant-routes.ts';
 import { createGrants, type Grants } from './grants.ts';
 import { createNonces, NONCE_PURGE_BATCH, type Nonces } from './nonces.ts';
+import { permissionRequestRoutes } from './permission-request-routes.ts';
+import { createPermissionRequests, type PermissionRequests } from './permission-requests.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limits.ts';
 import { createUserAuth, type UserAuth } from './user-auth.ts';
 
@@ -32,6 +36,9 @@ export interface ApigwSecurityDeps {
   /** The system's owner app from its declaration (the declarations' part wires it); by default
    *  no system has one, so only admins and operators manage grants. */
   ownerOf?: (system: string) => Promise<string | undefined>;
+  /** The declared system's components by name (the directory's); by default no system is declared,
+   *  so no permission can be requested. */
+  components?: (system: string) => Promise<ReadonlyMap<string, ApigwComponent> | undefined>;
   /** apps.access.can(actor, 'app.update', app): a developer member builds the app. */
   isBuilder(actor: Actor, app: string): Promise<boolean>;
   readableCodes(actor: Actor): Promise<string[] | 'all'>;
@@ -44,11 +51,12 @@ export interface ApigwSecurity {
   appAuth: AppAuth;
   userAuth: UserAuth;
   grants: Grants;
+  requests: PermissionRequests;
   rateLimits: RateLimiter;
   routes: RouteModule;
   /** Expired nonces and idle buckets go (APIGW_PURGE_SCHEDULE). */
   purge(): Promise<void>;
-  /** The app is gone: its grants and trust go. */
+  /** The app is gone: its grants, trust and permission requests go. */
   forget(app: string): Promise<void>;
   /** Grants and trust of apps deleted while berthd was down go (at start). */
   forgetMissingApps(live: Set<string>): Promise<void>;
@@ -71,9 +79,25 @@ export function createApigwSecurity(deps: ApigwSecurityDeps): ApigwSecurity {
     now,
   });
   const rateLimits = createRateLimiter({ store });
+  const requests = createPermissionRequests({
+    store,
+    audit: deps.audit,
+    grants,
+    components: deps.components ?? (async () => undefined),
+    ownerOf: deps.ownerOf ?? noOwner,
+    isBuilder: deps.isBuilder,
+    readableCodes: deps.readableCodes,
+    appExists: deps.appExists,
+    now,
+  });
+  const routes: RouteModule = async (app) => {
+    await grantRoutes({ grants })(app);
+    await permissionRequestRoutes({ requests })(app);
+  };
   return {
     nonces,
     grants,
+    requests,
     rateLimits,
     appAuth: createAppAuth({ openSecret: deps.openSecret, nonces, now }),
     userAuth: createUserAuth({
@@ -82,7 +106,7 @@ export function createApigwSecurity(deps: ApigwSecurityDeps): ApigwSecurity {
       isTrusted: (app, at) => grants.isTrusted(app, at),
       now,
     }),
-    routes: grantRoutes({ grants }),
+    routes,
     async purge() {
       const at = now();
       // Bounded batches, until one finds less than a batch (or enough rounds went).
@@ -91,16 +115,25 @@ export function createApigwSecurity(deps: ApigwSecurityDeps): ApigwSecurity {
       }
       await rateLimits.purge(at);
     },
-    forget: (app) => grants.forget(app),
+    async forget(app) {
+      await grants.forget(app);
+      await requests.forget(app);
+    },
     async forgetMissingApps(live) {
       const db = store.db;
       const codes = new Set(
         [
           ...(await db.selectFrom('apigw_grants').select('app_code').distinct().execute()),
           ...(await db.selectFrom('apigw_trusted_apps').select('app_code').execute()),
+          ...(await db.selectFrom('apigw_permission_requests').select('app_code').distinct().execute()),
         ].map((r) => r.app_code),
       );
-      for (const code of codes) if (!live.has(code)) await grants.forget(code);
+      for (const code of codes) {
+        if (!live.has(code)) {
+          await grants.forget(code);
+          await requests.forget(code);
+        }
+      }
     },
   };
 }

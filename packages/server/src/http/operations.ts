@@ -266,6 +266,33 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /api/v1/apigw/trusted-apps': { id: 'listApigwTrustedApps' },
   'PUT /api/v1/apigw/trusted-apps/:app': { id: 'trustApigwApp', errors: APP },
   'DELETE /api/v1/apigw/trusted-apps/:app': { id: 'untrustApigwApp' },
+  // API gateway permission requests (apigw/permission-requests.ts)
+  'GET /api/v1/apigw/permission-requests': { id: 'listApigwPermissionRequests' },
+  'POST /api/v1/apigw/permission-requests': {
+    id: 'requestApigwPermission',
+    errors: [...APP, 'APIGW_SYSTEM_NOT_FOUND', 'APIGW_COMPONENT_NOT_FOUND', 'APIGW_REQUEST_PENDING'],
+  },
+  'GET /api/v1/apigw/permission-requests/:id': {
+    id: 'getApigwPermissionRequest',
+    errors: ['APIGW_REQUEST_NOT_FOUND'],
+  },
+  'POST /api/v1/apigw/permission-requests/:id/approve': {
+    id: 'approveApigwPermissionRequest',
+    errors: [
+      'APIGW_REQUEST_NOT_FOUND',
+      'APIGW_REQUEST_DECIDED',
+      'APIGW_SYSTEM_NOT_FOUND',
+      'APIGW_COMPONENT_NOT_FOUND',
+    ],
+  },
+  'POST /api/v1/apigw/permission-requests/:id/refuse': {
+    id: 'refuseApigwPermissionRequest',
+    errors: ['APIGW_REQUEST_NOT_FOUND', 'APIGW_REQUEST_DECIDED'],
+  },
+  'POST /api/v1/apigw/permission-requests/:id/withdraw': {
+    id: 'withdrawApigwPermissionRequest',
+    errors: ['APIGW_REQUEST_NOT_FOUND', 'APIGW_REQUEST_DECIDED'],
+  },
   // webhooks
   'GET /api/v1/apps/:code/webhook': { id: 'getWebhook', errors: APP },
   'POST /api/v1/apps/:code/webhook/rotate': { id: 'rotateWebhookSecret', errors: APP },

@@ -1,5 +1,6 @@
 // The whole store's table types: each module declares its own tables; this file only joins them.
 import type { ApigwRecordsTables } from '../apigw/records-tables.ts';
+import type { ApigwRequestTables } from '../apigw/request-tables.ts';
 import type { ApigwSecurityTables } from '../apigw/security-tables.ts';
 import type { ApigwTables } from '../apigw/tables.ts';
 import type { AppsTables } from '../apps/tables.ts';
@@ -24,4 +25,5 @@ export interface Database
     DomainsTables,
     ApigwTables,
     ApigwSecurityTables,
-    ApigwRecordsTables {}
+    ApigwRecordsTables,
+    ApigwRequestTables {}

@@ -74,6 +74,30 @@ async function grant(m: MatrixFixture): Promise<string> {
   return (await m.ok('admin', { method: 'POST', path: '/api/v1/apigw/grants', body })).grant.id;
 }
 
+/** A new system with no owner, declared by the admin. */
+async function system(m: MatrixFixture): Promise<string> {
+  const name = m.unique('MATRIX_');
+  const text = `system:\n  name: ${name}\n  label: Matrix\n`;
+  await m.ok('admin', { method: 'PUT', path: `/api/v1/apigw/systems/${name}`, body: { text } });
+  return name;
+}
+
+/** A new open permission request of the matrix app, for a system of its own, filed by the admin. */
+async function permissionRequest(m: MatrixFixture): Promise<string> {
+  const body = { app: m.code, system: await system(m), reason: 'matrix' };
+  return (await m.ok('admin', { method: 'POST', path: '/api/v1/apigw/permission-requests', body })).request
+    .id;
+}
+
+/** A call deciding a new permission request. */
+function decide(verb: string, body: object): Build {
+  return async (m) => ({
+    method: 'POST',
+    path: `/api/v1/apigw/permission-requests/${await permissionRequest(m)}/${verb}`,
+    body,
+  });
+}
+
 export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>>>> = {
   'GET /healthz': { '': () => get('/healthz') },
   'GET /api/v1/openapi.json': { '': () => get('/api/v1/openapi.json') },
@@ -476,6 +500,21 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
     '': async (m) => ({ method: 'DELETE', path: `/api/v1/apigw/grants/${await grant(m)}` }),
   },
   'GET /api/v1/apigw/trusted-apps': { '': () => get('/api/v1/apigw/trusted-apps') },
+  // API gateway permission requests: each files for a new system, each decision decides its own
+  'GET /api/v1/apigw/permission-requests': { '': () => get('/api/v1/apigw/permission-requests') },
+  'POST /api/v1/apigw/permission-requests': {
+    '': async (m) => ({
+      method: 'POST',
+      path: '/api/v1/apigw/permission-requests',
+      body: { app: m.code, system: await system(m), reason: 'matrix' },
+    }),
+  },
+  'GET /api/v1/apigw/permission-requests/{id}': {
+    '': async (m) => get(`/api/v1/apigw/permission-requests/${await permissionRequest(m)}`),
+  },
+  'POST /api/v1/apigw/permission-requests/{id}/approve': { '': decide('approve', {}) },
+  'POST /api/v1/apigw/permission-requests/{id}/refuse': { '': decide('refuse', { reason: 'matrix' }) },
+  'POST /api/v1/apigw/permission-requests/{id}/withdraw': { '': decide('withdraw', {}) },
   'PUT /api/v1/apigw/trusted-apps/{app}': {
     '': (m) => ({ method: 'PUT', path: `/api/v1/apigw/trusted-apps/${m.code}` }),
   },

@@ -15,7 +15,13 @@ import { CALLERS, envsOf, expectedOutcome, type Outcome, ROUTE_RULES } from './r
 /** Served but left out of the OpenAPI document (as in api-docs.system.test.ts). */
 const UNDOCUMENTED = ['GET /api/v1/openapi.json', `GET ${CLI_PACKAGE_ROUTE}`];
 /** The 404s that hide something the caller may not see. */
-const HIDING = new Set(['APP_NOT_FOUND', 'DEPLOY_NOT_FOUND', 'JOB_NOT_FOUND', 'DOMAIN_NOT_FOUND']);
+const HIDING = new Set([
+  'APP_NOT_FOUND',
+  'DEPLOY_NOT_FOUND',
+  'JOB_NOT_FOUND',
+  'DOMAIN_NOT_FOUND',
+  'APIGW_REQUEST_NOT_FOUND',
+]);
 /** Answers that mean the call itself was wrong, so it says nothing about permissions. */
 const BAD_CALL = new Set([
   'VALIDATION_FAILED',

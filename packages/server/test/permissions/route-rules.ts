@@ -133,6 +133,29 @@ const GRANT_MANAGERS: CallerRule = {
   outcomes: roles('admin', 'operator').outcomes,
 };
 
+/**
+ * API gateway permission requests (apigw/permission-requests.ts): filed for an app by its developer
+ * members and staff; seen by those who see the app (or the system's owner app); decided as grants
+ * are made (GRANT_MANAGERS, and the matrix's systems have no owner); withdrawn by the requester,
+ * the app's developer members and staff. The matrix's requests are the admin's, for the matrix app.
+ */
+const PERMISSION_REQUESTERS: CallerRule = {
+  who: 'admin, operator, a developer member of the app',
+  outcomes: { ...roles('admin', 'operator').outcomes, member: 'allowed', outsider: 'forbidden' },
+};
+const PERMISSION_REQUEST_READERS: CallerRule = {
+  who: "anyone who sees the app, or the system's owner app",
+  outcomes: { ...roles('admin', 'operator', 'auditor').outcomes, member: 'allowed', outsider: 'hidden' },
+};
+const PERMISSION_DECIDERS: CallerRule = {
+  who: "admin, operator, a developer member of the system's owner app",
+  outcomes: { ...roles('admin', 'operator').outcomes, outsider: 'hidden' },
+};
+const PERMISSION_WITHDRAWERS: CallerRule = {
+  who: 'its requester, admin, operator, a developer member of the app',
+  outcomes: { ...roles('admin', 'operator').outcomes, member: 'allowed', outsider: 'hidden' },
+};
+
 const BOTH: readonly EnvName[] = ['stag', 'prod'];
 const PROD: readonly EnvName[] = ['prod'];
 
@@ -292,6 +315,12 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'GET /api/v1/apigw/trusted-apps': one(roles('admin', 'operator', 'auditor')),
   'PUT /api/v1/apigw/trusted-apps/{app}': one(roles('admin', 'operator')),
   'DELETE /api/v1/apigw/trusted-apps/{app}': one(roles('admin', 'operator')),
+  'GET /api/v1/apigw/permission-requests': one(LOGGED_IN),
+  'POST /api/v1/apigw/permission-requests': one(PERMISSION_REQUESTERS),
+  'GET /api/v1/apigw/permission-requests/{id}': one(PERMISSION_REQUEST_READERS),
+  'POST /api/v1/apigw/permission-requests/{id}/approve': one(PERMISSION_DECIDERS),
+  'POST /api/v1/apigw/permission-requests/{id}/refuse': one(PERMISSION_DECIDERS),
+  'POST /api/v1/apigw/permission-requests/{id}/withdraw': one(PERMISSION_WITHDRAWERS),
   // inbound webhooks
   'GET /api/v1/apps/{code}/webhook': [
     { rule: action('app.read') },
