@@ -41,8 +41,8 @@ export function RecordsTab() {
   const format = useFormat();
   const [params, setParams] = useSearchParams();
   const asked = params.get('window');
-  const window: RecordWindow = isRecordWindow(asked) ? asked : '1h';
-  const records = useAsync(async () => (await api.listApigwRecords({ window })).items, [api, window]);
+  const span: RecordWindow = isRecordWindow(asked) ? asked : '1h';
+  const records = useAsync(async () => (await api.listApigwRecords({ window: span })).items, [api, span]);
   const errors = lastErrors(records.data ?? []);
   const who = (r: { app: string }) => (r.app === '' ? t('unknownCaller') : r.app);
 
@@ -51,7 +51,7 @@ export function RecordsTab() {
       <Flex gap={8} wrap align="center" style={{ marginBottom: 16 }}>
         <Segmented<RecordWindow>
           aria-label={t('window')}
-          value={window}
+          value={span}
           onChange={(value) => setParams({ tab: 'records', window: value }, { replace: true })}
           options={RECORD_WINDOWS.map((w) => ({
             value: w,
