@@ -2,6 +2,7 @@
 import type { Feature } from '../app/feature.ts';
 import { accountFeature } from './account/feature.ts';
 import { adminFeature } from './admin/feature.ts';
+import { apigwFeature } from './apigw/feature.ts';
 import { appsFeature } from './apps/feature.ts';
 import { domainsFeature } from './domains/feature.ts';
 import { loginFeature } from './login/feature.ts';
@@ -15,6 +16,7 @@ export const FEATURES: readonly Feature[] = [
   appsFeature,
   requestsFeature,
   domainsFeature,
+  apigwFeature,
   accountFeature,
   adminFeature,
   notificationsFeature,
