@@ -2,10 +2,14 @@
 // whole declaration table in memory and reads it again when `apigw_state.version` has moved: it asks
 // for the version at most every `recheckMs` (so a change on another replica is seen within that), and
 // at once after `invalidate()` (a change made through this process's declarations service).
-import type { ApigwComponent, ApigwSystem } from '@berth/sdk';
+// The built-in system `berth` (builtin-system.ts) is in code, not in the store: `/api/c/berth/{path}`
+// is looked up among its components only, and `/api/c/compapi/{path}` never reaches it (so a declared
+// system's paths cannot collide with it).
+import { APIGW_BUILTIN_SYSTEM, type ApigwComponent, type ApigwSystem } from '@berth/sdk';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
+import { builtinDeclaration } from './builtin-system.ts';
 import { readDeclarations, readVersion } from './declarations-store.ts';
 import { createPathMatcher, type PathMatcher } from './path-matcher.ts';
 
@@ -61,6 +65,10 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
   /** Goes up with every invalidate(): a read begun before it does not count as a check. */
   let generation = 0;
   let pending: { generation: number; read: Promise<Snapshot> } | undefined;
+  const builtin = builtinDeclaration();
+  const builtinMatcher = createPathMatcher(
+    builtin.components.map((c) => ({ path: c.path, method: c.method, value: c })),
+  );
 
   async function load(): Promise<Snapshot> {
     const version = await readVersion(deps.db);
@@ -108,6 +116,10 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
 
   return {
     async lookup(query) {
+      if (query.system === APIGW_BUILTIN_SYSTEM) {
+        const found = builtinMatcher.match(query.method, query.path);
+        return found && { system: builtin.system, component: found.value, vars: found.vars };
+      }
       const s = await current();
       const matcher = query.system === null ? s.all : s.bySystem.get(query.system);
       const found = matcher?.match(query.method, query.path);
@@ -115,6 +127,7 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
       return { system: s.systems.get(found.value.system)!, component: found.value, vars: found.vars };
     },
     async system(name) {
+      if (name === APIGW_BUILTIN_SYSTEM) return builtin.system;
       return (await current()).systems.get(name);
     },
     async components(system) {
