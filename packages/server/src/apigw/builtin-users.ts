@@ -28,19 +28,19 @@ function userData(p: UserProfile) {
 
 /** `a,b, c` → [a, b, c]: names once each, in order; empty items dropped. */
 export function parseUsernames(value: string | null): string[] {
-  if (value === null || value.trim() === '') {
-    throw new BerthError('VALIDATION_FAILED', 'usernames is required: user names separated by commas', {
-      field: 'usernames',
-    });
-  }
   const names = [
     ...new Set(
-      value
+      (value ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== ''),
     ),
   ];
+  if (names.length === 0) {
+    throw new BerthError('VALIDATION_FAILED', 'usernames is required: user names separated by commas', {
+      field: 'usernames',
+    });
+  }
   if (names.length > MAX_USERS_PER_LOOKUP) {
     throw new BerthError('VALIDATION_FAILED', `usernames names more than ${MAX_USERS_PER_LOOKUP} users`, {
       field: 'usernames',

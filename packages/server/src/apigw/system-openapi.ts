@@ -24,6 +24,20 @@ const REFUSALS: Record<string, string> = {
   '504': 'The destination did not answer in time (APIGW_DEST_TIMEOUT)',
 };
 
+/** A built-in component's successful answer (BlueKing's ESB envelope). */
+const BUILTIN_ANSWER = {
+  type: 'object',
+  description: "A built-in component's answer (BlueKing's ESB envelope)",
+  required: ['result', 'code', 'message', 'data', 'request_id'],
+  properties: {
+    result: { const: true },
+    code: { const: 0 },
+    message: { type: 'string' },
+    data: { description: "The component's answer (its docs say what it holds)" },
+    request_id: { type: 'string' },
+  },
+};
+
 export function systemOpenApi(
   system: ApigwSystem,
   components: readonly ApigwComponent[],
@@ -68,18 +82,7 @@ export function systemOpenApi(
         nonce: apiKey('X-Berth-Nonce', 'New for every call: 8-128 of A-Z a-z 0-9 _ -'),
       },
       schemas: {
-        BuiltinAnswer: {
-          type: 'object',
-          description: "A built-in component's answer (BlueKing's ESB envelope)",
-          required: ['result', 'code', 'message', 'data', 'request_id'],
-          properties: {
-            result: { const: true },
-            code: { const: 0 },
-            message: { type: 'string' },
-            data: { description: "The component's answer (its docs say what it holds)" },
-            request_id: { type: 'string' },
-          },
-        },
+        ...(system.builtIn === true ? { BuiltinAnswer: BUILTIN_ANSWER } : {}),
         GatewayRefusal: {
           type: 'object',
           description: "The gateway's own answer (BlueKing's envelope); the destination's pass through",

@@ -42,8 +42,8 @@ export const HEADLINES: Readonly<Record<NoticeType, Readonly<Record<NotifyLangua
     'zh-CN': (n) => `${where(n)} 的实例反复崩溃`,
   },
   'app.message': {
-    en: (n) => `${where(n)}: ${'title' in n ? (n.title ?? '') : ''}`,
-    'zh-CN': (n) => `${where(n)}：${'title' in n ? (n.title ?? '') : ''}`,
+    en: (n) => `Message from ${where(n)}: ${'title' in n ? (n.title ?? '') : ''}`,
+    'zh-CN': (n) => `来自 ${where(n)} 的消息：${'title' in n ? (n.title ?? '') : ''}`,
   },
   test: {
     en: (n) => `Test notification from Berth (channel ${'channel' in n ? n.channel : ''})`,
