@@ -60,17 +60,38 @@ export interface BuiltinAnswer {
   body: Readable;
 }
 
+/** The handler's answer, or APIGW_DEST_TIMEOUT once `timeoutMs` passed (the caller is answered; what
+ *  the handler was doing finishes or fails on its own, as a slow destination app's work would). */
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new BerthError('APIGW_DEST_TIMEOUT', `berthd did not answer in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Runs the handler (the input read first: a bad body is the handler's 400 too) and answers. */
 export async function answerBuiltin(
   handler: BuiltinHandler | undefined,
   input: () => BuiltinCall,
   requestId: string,
+  timeoutMs: number,
 ): Promise<BuiltinAnswer> {
   let status = 200;
   let envelope: Record<string, unknown>;
   try {
     if (handler === undefined) throw new BerthError('INTERNAL', 'This built-in component has no handler');
-    envelope = builtinEnvelope({ data: await handler(input()) }, requestId);
+    const work = handler(input());
+    // A late failure of the work is not the caller's any more; it must not go unhandled either.
+    work.catch(() => undefined);
+    envelope = builtinEnvelope({ data: await withTimeout(work, timeoutMs) }, requestId);
   } catch (err) {
     if (!isBerthError(err)) throw err;
     status = err.status;

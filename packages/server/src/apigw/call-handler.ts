@@ -215,6 +215,7 @@ async function deliver(
         body: builtinBody(kind, call.body),
       }),
       call.requestId,
+      component.timeoutMs,
     );
   }
   const env = wantedEnv(call.headers['x-berth-env'], target.env);

@@ -5,7 +5,7 @@
 // the destination answers is the destination's: the document says only that it passes through.
 // Hidden components are left out. A built-in component (the system `berth`) is answered by berthd
 // itself: its 200 is BlueKing's envelope with `result: true`, its body JSON, and it has no
-// destination to be unavailable or slow.
+// destination app to be unavailable (it may still be slow: 504).
 import type { ApigwComponent, ApigwSystem } from '@berth/sdk';
 import { effectiveTimeoutMs } from './model.ts';
 
@@ -118,7 +118,7 @@ function operation(
       : { description: "The destination app's answer, as it gave it (any status)" },
   };
   for (const [status, description] of Object.entries(REFUSALS)) {
-    if (builtIn && (status === '503' || status === '504')) continue;
+    if (builtIn && status === '503') continue;
     responses[status] = {
       description,
       content: { 'application/json': { schema: { $ref: '#/components/schemas/GatewayRefusal' } } },

@@ -59,6 +59,7 @@ describe('the built-in system', () => {
       async (call) => ({ app: call.app }),
       () => input(),
       'r2',
+      1000,
     );
     expect(ok.status).toBe(200);
     expect(ok.headers).toMatchObject({
@@ -78,6 +79,7 @@ describe('the built-in system', () => {
       },
       () => input(),
       'r3',
+      1000,
     );
     expect(refused.status).toBe(404);
     expect(JSON.parse(await text(refused.body))).toEqual({
@@ -94,6 +96,7 @@ describe('the built-in system', () => {
         throw new BerthError('VALIDATION_FAILED', 'bad');
       },
       'r4',
+      1000,
     );
     expect(bad.status).toBe(400);
     await expect(
@@ -103,8 +106,20 @@ describe('the built-in system', () => {
         },
         () => input(),
         'r5',
+        1000,
       ),
     ).rejects.toThrow('bug');
+  });
+
+  it('answers APIGW_DEST_TIMEOUT when the handler takes longer than the timeout', async () => {
+    const slow = await answerBuiltin(
+      () => new Promise(() => {}),
+      () => input(),
+      'r6',
+      20,
+    );
+    expect(slow.status).toBe(504);
+    expect(JSON.parse(await text(slow.body))).toMatchObject({ result: false, code: 'APIGW_DEST_TIMEOUT' });
   });
 
   it('checks a notification: types, sizes and fields', () => {

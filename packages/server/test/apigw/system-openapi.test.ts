@@ -94,7 +94,7 @@ describe("the built-in system's OpenAPI document", () => {
     ).toEqual([]);
   });
 
-  it("answers in BlueKing's envelope, with no destination to be unavailable", () => {
+  it("answers in BlueKing's envelope, with no destination app to be unavailable", () => {
     expect(doc.servers).toEqual([{ url: 'http://127.0.0.1:8080/api/c/berth' }]);
     expect(doc.info['x-berth-builtin']).toBe(true);
     expect(Object.keys(doc.paths).sort()).toEqual([
