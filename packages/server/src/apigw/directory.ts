@@ -32,7 +32,7 @@ export interface ComponentDirectory {
   lookup(query: ComponentLookup): Promise<ComponentMatch | undefined>;
   /** The declared system of this name (for telling an unknown system from an unknown path). */
   system(name: string): Promise<ApigwSystem | undefined>;
-  /** The declared system's components by name (undefined for no such system). */
+  /** The system's components by name, the built-in system's too (undefined for no such system). */
   components(system: string): Promise<ReadonlyMap<string, ApigwComponent> | undefined>;
   /** The declarations changed through this process: the next lookup reads the version at once. */
   invalidate(): void;
@@ -68,6 +68,9 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
   const builtin = builtinDeclaration();
   const builtinMatcher = createPathMatcher(
     builtin.components.map((c) => ({ path: c.path, method: c.method, value: c })),
+  );
+  const builtinNamed: ReadonlyMap<string, ApigwComponent> = new Map(
+    builtin.components.map((c) => [c.name, c]),
   );
 
   async function load(): Promise<Snapshot> {
@@ -131,6 +134,7 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
       return (await current()).systems.get(name);
     },
     async components(system) {
+      if (system === APIGW_BUILTIN_SYSTEM) return builtinNamed;
       return (await current()).named.get(system);
     },
     invalidate() {

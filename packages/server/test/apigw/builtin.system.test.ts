@@ -115,7 +115,19 @@ describe.each(systemDialects())('the built-in API gateway system on %s', (dialec
     // The system has no owner app: a developer (even of the calling app) may not grant it.
     const denied = await as('dev', 'POST', '/api/v1/apigw/grants', { app: 'caller', system: 'berth' });
     expect([denied.status, denied.body.error?.code]).toEqual([403, 'FORBIDDEN']);
-    ok(await as('admin', 'POST', '/api/v1/apigw/grants', { app: 'caller', system: 'berth' }), 201);
+    // The caller's developer asks for it; only an admin or operator approves (the approval is the grant).
+    const asked = ok(
+      await as('dev', 'POST', '/api/v1/apigw/permission-requests', {
+        app: 'caller',
+        system: 'berth',
+        reason: 'show user names and send alerts',
+      }),
+      201,
+    ).body.request.id as string;
+    const selfApproved = await as('dev', 'POST', `/api/v1/apigw/permission-requests/${asked}/approve`, {});
+    expect([selfApproved.status, selfApproved.body.error?.code]).toEqual([403, 'FORBIDDEN']);
+    await refused('berth/users/alice', 403, 'APIGW_PERMISSION_DENIED');
+    ok(await as('admin', 'POST', `/api/v1/apigw/permission-requests/${asked}/approve`, {}));
   });
 
   it("looks up users: the public profile only, in BlueKing's envelope", async () => {
