@@ -56,6 +56,14 @@ describe.each(systemDialects())('the built-in API gateway system on %s', (dialec
         set: [{ name: 'DB_PASSWORD', value: CONFIG_SECRET, secret: true }],
       }),
     );
+    ok(
+      await as('admin', 'POST', '/api/v1/domains', {
+        host: 'target.example.com',
+        app: 'target',
+        env: 'prod',
+      }),
+      201,
+    );
     for (const code of ['caller', 'target']) {
       secrets[code] = ok(await as('admin', 'GET', `/api/v1/apps/${code}/secret`)).body.secret;
     }
@@ -169,7 +177,7 @@ describe.each(systemDialects())('the built-in API gateway system on %s', (dialec
         {
           name: 'prod',
           url: `${t.berthd.urls.apps.replace(/\/$/, '')}/o/target/`,
-          domains: [],
+          domains: ['target.example.com'],
           release: null,
           status: 'not-deployed',
         },
