@@ -26,6 +26,12 @@ function done(result: CliResult, note: RegExp): CliResult {
   return result;
 }
 
+/** Before any sync, the systems list holds the built-in system only. */
+function expectOnlyBuiltin(stdout: string): void {
+  expect(stdout).toMatch(/berth\s+Berth platform\s+4\s+built in\s+berthd/);
+  expect(stdout).not.toContain('BK_SOPS');
+}
+
 describe.each(systemDialects())('berth apigw against berthd on %s', (dialect) => {
   let t: TestBerthd;
   let admin: CliHome;
@@ -85,7 +91,7 @@ describe.each(systemDialects())('berth apigw against berthd on %s', (dialect) =>
       '+ add component CMDB/host',
       '',
     ]);
-    expect(expectOk(await ops.run(['apigw', 'systems'])).stdout).toBe('No API gateway systems yet.\n');
+    expectOnlyBuiltin(expectOk(await ops.run(['apigw', 'systems'])).stdout);
   });
 
   it('refuses a developer (403) and a bad file, changing nothing', async () => {
@@ -97,7 +103,7 @@ describe.each(systemDialects())('berth apigw against berthd on %s', (dialect) =>
     const refused = await ops.run(['apigw', 'sync', bad]);
     expectFailure(refused, 1, 'APIGW_YAML_INVALID');
     expect(refused.stderr).toMatch(/X\.yaml:4 \(system\.timeout\): "soon" is not a duration/);
-    expect(expectOk(await ops.run(['apigw', 'systems'])).stdout).toBe('No API gateway systems yet.\n');
+    expectOnlyBuiltin(expectOk(await ops.run(['apigw', 'systems'])).stdout);
   });
 
   it('syncs, and a second sync has nothing to change', async () => {
@@ -157,6 +163,13 @@ describe.each(systemDialects())('berth apigw against berthd on %s', (dialect) =>
     expectFailure(await ops.run(['apigw', 'components', '--system', 'CMDB']), 1, 'APIGW_SYSTEM_NOT_FOUND');
     const all = JSON.parse(expectOk(await ops.run(['apigw', 'components', '--json'])).stdout);
     expect(all.items.map((c: { system: string }) => c.system)).not.toContain('CMDB');
-    expect(all.items).toHaveLength(5);
+    // Five declared, and the built-in system's four.
+    expect(all.items).toHaveLength(9);
+  });
+
+  it('shows the built-in system berth, answered by berthd', async () => {
+    const one = expectOk(await dev.run(['apigw', 'show', 'berth'])).stdout;
+    expect(one).toMatch(/Updated:\s+built into berthd/);
+    expect(one).toMatch(/get_user\s+GET\s+\/users\/\{username\}\s+\(berthd, built in\)\s+query\s+sensitive/);
   });
 });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
+import { createBuiltinHandlers } from './apigw/builtin-system.ts';
 import { APIGW_CALL_BODY_LIMIT, apigwCallRoutes } from './apigw/call-routes.ts';
 import { createCallSteps } from './apigw/call-steps.ts';
 import { createDestinations, type Destinations } from './apigw/destinations.ts';
@@ -557,6 +558,15 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       security: apigwSecurity,
       destinations: apigwDestinations,
       recorder: apigwRecords.recorder,
+      // The built-in system `berth`: platform reads and notifications for apps, through the
+      // platform's services (no actor: the gateway's grant is the permission).
+      builtin: createBuiltinHandlers({
+        userProfiles: (names) => identity.userProfiles(names),
+        appFacts: (code) => apps.describeApp(code),
+        appDomains: (code) => domainsModule.domains.hostsOf(code),
+        serving: (code, env) => apigwDestinations.serving(code, env),
+        emitNotice: (event) => notify.notifier.emit(store.db, event),
+      }),
     });
     const service = engine.service;
     const appsBase = () => urls!.apps.replace(/\/$/, '');

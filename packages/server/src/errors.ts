@@ -329,6 +329,10 @@ export const ERRORS = {
     message: 'A system file is not valid: the error names the file, line and field',
   },
   APIGW_SYSTEM_NOT_FOUND: { status: 404, message: 'No such API gateway system' },
+  APIGW_SYSTEM_RESERVED: {
+    status: 409,
+    message: 'The system berth is built into berthd: it is not declared, changed, exported or removed',
+  },
   APIGW_COMPONENT_NOT_FOUND: {
     status: 404,
     message: 'No API gateway component answers this path and method',

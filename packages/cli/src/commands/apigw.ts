@@ -64,7 +64,7 @@ function componentRows(items: ApigwComponent[], withSystem: boolean) {
     c.name,
     c.method,
     c.path,
-    `${c.dest.app} ${c.dest.env} ${c.dest.path}`,
+    c.dest === undefined ? '(berthd, built in)' : `${c.dest.app} ${c.dest.env} ${c.dest.path}`,
     c.type,
     c.permLevel,
     c.hidden ? 'hidden' : '',
@@ -133,7 +133,11 @@ const systems: Command = {
     if (ctx.json) return ctx.out.json(body);
     ctx.out.table(
       ['NAME', 'LABEL', 'OWNER', 'COMPONENTS', 'UPDATED', 'BY'],
-      body.items.map((s) => [s.name, s.label, s.owner ?? '', s.components, time(s.updatedAt), s.updatedBy]),
+      body.items.map((s) =>
+        s.builtIn
+          ? [s.name, s.label, '', s.components, 'built in', 'berthd']
+          : [s.name, s.label, s.owner ?? '', s.components, time(s.updatedAt), s.updatedBy],
+      ),
       'No API gateway systems yet.',
     );
   },
@@ -167,7 +171,7 @@ const show: Command = {
       ['Label', s.label],
       ['Owner', s.owner],
       ['Timeout', s.timeoutMs === undefined ? undefined : `${s.timeoutMs} ms`],
-      ['Updated', `${time(s.updatedAt)} by ${s.updatedBy}`],
+      ['Updated', s.builtIn ? 'built into berthd' : `${time(s.updatedAt)} by ${s.updatedBy}`],
     ]);
     ctx.out.line();
     ctx.out.table(COMPONENT_HEADERS, componentRows(body.components, false), 'No components.');

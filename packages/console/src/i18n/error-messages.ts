@@ -139,6 +139,7 @@ const en = {
   RUNS_LIMIT: 'The app has as many one-off runs going as it may (BERTH_RUNS_PER_APP); wait for one to end',
   APIGW_YAML_INVALID: 'A system file is not valid: the error names the file, line and field',
   APIGW_SYSTEM_NOT_FOUND: 'No such API gateway system',
+  APIGW_SYSTEM_RESERVED: 'The system berth is built into Berth: it cannot be declared, changed or removed',
   APIGW_COMPONENT_NOT_FOUND: 'No API gateway component answers this path and method',
   APIGW_APP_AUTH_FAILED:
     'The calling app is not authenticated: give its code and secret, or sign the request',
@@ -290,6 +291,7 @@ const zhCN = {
   RUNS_LIMIT: '该应用正在执行的一次性命令已达上限（BERTH_RUNS_PER_APP）；请等待其中一个结束',
   APIGW_YAML_INVALID: '系统定义文件无效：错误信息指出了文件、行号和字段',
   APIGW_SYSTEM_NOT_FOUND: '没有此 API 网关系统',
+  APIGW_SYSTEM_RESERVED: '系统 berth 是 Berth 内置的：不能声明、修改或删除',
   APIGW_COMPONENT_NOT_FOUND: '没有 API 网关组件对应此路径和方法',
   APIGW_APP_AUTH_FAILED: '调用方应用未通过认证：请提供应用编码和密钥，或对请求签名',
   APIGW_SIGNATURE_INVALID: '请求签名与请求内容不符',

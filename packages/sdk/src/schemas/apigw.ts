@@ -7,6 +7,9 @@ import { AppCodeSchema, EnvNameSchema, TimestampSchema } from './common.ts';
 /** A system's name: BlueKing's look like `BK_SOPS`. Case-sensitive; `compapi` is taken by the route
  *  `/api/c/compapi/{path}`. */
 export const APIGW_SYSTEM_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_]{0,63}$';
+/** The system built into berthd (user lookup, app info, notifications): its components are answered
+ *  by berthd itself, and no system file may declare it (any case). */
+export const APIGW_BUILTIN_SYSTEM = 'berth';
 /** A component's name, unique in its system. */
 export const APIGW_COMPONENT_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,127}$';
 
@@ -55,6 +58,9 @@ export const ApigwSystemSchema = Type.Object(
       Type.Integer({ minimum: 1, description: "The components' default timeout (else the platform's)" }),
     ),
     docs: Type.Optional(Type.String({ description: 'Markdown' })),
+    builtIn: Type.Optional(
+      Type.Boolean({ description: 'true: built into berthd (the system berth), not declared in a file' }),
+    ),
   },
   { title: 'ApigwSystem' },
 );
@@ -80,7 +86,8 @@ export const ApigwComponentSchema = Type.Object(
     ),
     path: Type.String({ description: 'Starts with /; `{var}` segments match one segment each' }),
     method: literals(APIGW_METHODS, 'ANY matches every method'),
-    dest: ApigwDestSchema,
+    /** Where the call goes; absent for a built-in component (berthd answers it). */
+    dest: Type.Optional(ApigwDestSchema),
     destHttpMethod: Type.Optional(literals(APIGW_DEST_METHODS, "Default: the call's method")),
     type: literals(APIGW_TYPES, 'query reads, operate changes'),
     permLevel: literals(APIGW_PERM_LEVELS, 'unlimited: no grant needed'),
@@ -88,6 +95,9 @@ export const ApigwComponentSchema = Type.Object(
     rateLimit: Type.Optional(ApigwRateLimitSchema),
     hidden: Type.Boolean({ description: 'Left out of lists for users other than admins and operators' }),
     docs: Type.Optional(Type.String({ description: 'Markdown' })),
+    builtIn: Type.Optional(
+      Type.Boolean({ description: 'true: answered by berthd itself (the system berth), no destination app' }),
+    ),
   },
   { title: 'ApigwComponent' },
 );

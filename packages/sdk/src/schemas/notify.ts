@@ -13,8 +13,16 @@ export const NOTIFY_EVENTS = [
   'deploy.succeeded',
   'deploy.failed',
   'instance.crashloop',
+  /** A message an app sent through the API gateway's built-in system (`berth/send_notification`). */
+  'app.message',
 ] as const;
 export type NotifyEventType = (typeof NOTIFY_EVENTS)[number];
+
+/** How much an `app.message` says. */
+export const NOTIFY_MESSAGE_LEVELS = ['info', 'warning', 'error'] as const;
+export type NotifyMessageLevel = (typeof NOTIFY_MESSAGE_LEVELS)[number];
+/** The longest title, content and link of an `app.message`, in characters. */
+export const NOTIFY_MESSAGE_LIMITS = { title: 200, content: 4000, url: 2048 } as const;
 
 /** One event, as the engine emits it and as a webhook channel receives it (`event` in its body). */
 export const NotifyEventSchema = Type.Object(
@@ -38,8 +46,12 @@ export const NotifyEventSchema = Type.Object(
     error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
     processType: Type.Optional(Type.String()),
     instanceId: Type.Optional(Type.String()),
-    /** A link for people: the environment's URL or the console page. */
+    /** A link for people: the environment's URL or the console page (an app message's own link). */
     url: Type.Optional(Type.String()),
+    /** An app message's title, text and level (`app.message`). */
+    title: Type.Optional(Type.String({ maxLength: NOTIFY_MESSAGE_LIMITS.title })),
+    content: Type.Optional(Type.String({ maxLength: NOTIFY_MESSAGE_LIMITS.content })),
+    level: Type.Optional(Type.Union(NOTIFY_MESSAGE_LEVELS.map((l) => Type.Literal(l)))),
   },
   { additionalProperties: false },
 );

@@ -4,6 +4,9 @@
 // goes to the destination app environment's healthy instances (or its stag environment when the call
 // says `X-Berth-Env: stag`), without the caller's credentials and with the gateway's headers, and the
 // app's answer comes back as it is. Every call is recorded (call records: counts, latency, errors).
+// A component of the built-in system `berth` has no destination app: after the same checks, its
+// handler runs in berthd's process and answers JSON in BlueKing's envelope (builtin-call.ts). That
+// choice is made in one place, `deliver` below.
 //
 // The steps it needs come in as functions (`CallSteps`), so that this file holds the order and the
 // rules between them, and each step is its own module: declarations (directory.ts), app and user
@@ -11,9 +14,12 @@
 import type { Readable } from 'node:stream';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { GatewayEnv } from '../gateway/index.ts';
+import { answerBuiltin, builtinBody, builtinQuery } from './builtin-call.ts';
+import type { BuiltinHandler } from './builtin-types.ts';
 import type { CallRecord } from './call-records.ts';
 import {
   type BodyFields,
+  type BodyKind,
   bodyFields,
   bodyKind,
   bodyWithoutCredentials,
@@ -41,16 +47,23 @@ export interface IncomingCall {
   requestId: string;
 }
 
+/** Where a declared component's calls go. */
+export interface AppTarget {
+  kind: 'app';
+  app: string;
+  env: GatewayEnv;
+  /** The destination path, `{var}` placeholders unfilled. */
+  path: string;
+  /** Method the destination gets (default: the call's). */
+  method?: string | undefined;
+}
+
 /** What the call handler needs of a component (the declarations' view of it). */
 export interface CallComponent {
   system: string;
   name: string;
-  destApp: string;
-  destEnv: GatewayEnv;
-  /** The destination path, `{var}` placeholders unfilled. */
-  destPath: string;
-  /** Method the destination gets (default: the call's). */
-  destMethod?: string | undefined;
+  /** An app environment, or berthd itself (a component of the built-in system `berth`). */
+  target: AppTarget | { kind: 'builtin' };
   permLevel: 'unlimited' | 'normal' | 'sensitive';
   /** The component's timeout, else its system's. */
   timeoutMs: number;
@@ -85,6 +98,8 @@ export interface CallSteps {
   /** Throws APIGW_RATE_LIMITED (details.retryAfterSeconds) when `app` used the component's limit. */
   takeRate(app: string, component: CallComponent): Promise<void>;
   destinations: Destinations;
+  /** The handler of a built-in component, by its name. */
+  builtin(name: string): BuiltinHandler | undefined;
   /** Told once per call, whatever its outcome ('' for what the call did not get as far as). */
   record(done: CallRecord): void;
 }
@@ -161,39 +176,69 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
     await steps.checkPermission(app, component);
     await steps.takeRate(app, component);
 
-    const env = wantedEnv(call.headers['x-berth-env'], component.destEnv);
-    const query = queryWithoutCredentials(call.address.query);
-    const path = fillDestinationPath(component.destPath, {
-      vars: found.vars,
-      query: call.address.query,
-      body: view.fields,
-    });
-    const answer = await forwardCall(
-      steps.destinations,
-      { app: component.destApp, env },
-      {
-        method: component.destMethod ?? call.method,
-        path: query === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${query}`,
-        headers: forwardedHeaders(call, app, user),
-        body: bodyWithoutCredentials(kind, call.body),
-        timeoutMs: component.timeoutMs,
-      },
-    );
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (value !== undefined && !DROPPED_ANSWER_HEADERS.has(name)) headers[name] = value;
-    }
-    Object.assign(headers, ANSWER_SAFETY_HEADERS);
-    headers['x-request-id'] = call.requestId;
+    const answer = await deliver(steps, view, kind, { app, user, component, vars: found.vars });
     const done = recorder(steps, call, app, component, started, at);
     answer.body.once('close', () => done(answer.status));
-    return { kind: 'app', status: answer.status, headers, body: answer.body };
+    return { kind: 'app', ...answer };
   } catch (err) {
     const error = isBerthError(err) ? err : new BerthError('INTERNAL');
     recorder(steps, call, app, component, started, at)(error.status, error);
     if (!isBerthError(err)) throw err;
     return { kind: 'gateway', error };
   }
+}
+
+/** What a call that passed every check gets: its built-in component's answer, or its destination
+ *  app's (forwarded without the caller's credentials, the answer's headers made safe). */
+async function deliver(
+  steps: CallSteps,
+  view: CallView,
+  kind: BodyKind,
+  passed: {
+    app: string;
+    user: string | undefined;
+    component: CallComponent;
+    vars: ReadonlyMap<string, string>;
+  },
+): Promise<{ status: number; headers: Record<string, string | string[]>; body: Readable }> {
+  const { call } = view;
+  const { app, user, component, vars } = passed;
+  const target = component.target;
+  if (target.kind === 'builtin') {
+    return answerBuiltin(
+      steps.builtin(component.name),
+      () => ({
+        app,
+        user,
+        params: Object.fromEntries(vars),
+        query: builtinQuery(call.address.query),
+        body: builtinBody(kind, call.body),
+      }),
+      call.requestId,
+      component.timeoutMs,
+    );
+  }
+  const env = wantedEnv(call.headers['x-berth-env'], target.env);
+  const query = queryWithoutCredentials(call.address.query);
+  const path = fillDestinationPath(target.path, { vars, query: call.address.query, body: view.fields });
+  const answer = await forwardCall(
+    steps.destinations,
+    { app: target.app, env },
+    {
+      method: target.method ?? call.method,
+      path: query === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${query}`,
+      headers: forwardedHeaders(call, app, user),
+      body: bodyWithoutCredentials(kind, call.body),
+      timeoutMs: component.timeoutMs,
+    },
+  );
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (value !== undefined && !DROPPED_ANSWER_HEADERS.has(name)) headers[name] = value;
+  }
+  Object.assign(headers, ANSWER_SAFETY_HEADERS);
+  headers['x-request-id'] = call.requestId;
+  return { status: answer.status, headers, body: answer.body };
 }
 
 function recorder(

@@ -1,9 +1,11 @@
 // The steps of an API gateway call (call-handler.ts's `CallSteps`) made of the module's parts: the
 // declarations' directory finds the component, the call security authenticates the app and the
 // user and checks grants and rate limits, the destinations balance over the route table's healthy
-// instances, and the call records count every call.
+// instances, and the call records count every call. The built-in system's components (no destination
+// app) are answered by their handlers (builtin-system.ts).
 import type { ApigwComponent } from '@berth/sdk';
 import { BerthError } from '../errors.ts';
+import type { BuiltinHandler } from './builtin-types.ts';
 import type { CallComponent, CallSteps } from './call-handler.ts';
 import type { CallRecorder } from './call-records.ts';
 import type { Destinations } from './destinations.ts';
@@ -24,6 +26,8 @@ export function createCallSteps(deps: {
   security: ApigwSecurity;
   destinations: Destinations;
   recorder: CallRecorder;
+  /** The built-in components' handlers, by name (createBuiltinHandlers). */
+  builtin: ReadonlyMap<string, BuiltinHandler>;
   now?: () => number;
 }): CallSteps {
   const now = deps.now ?? Date.now;
@@ -51,10 +55,16 @@ export function createCallSteps(deps: {
       const view: CallComponent = {
         system: component.system,
         name: component.name,
-        destApp: component.dest.app,
-        destEnv: component.dest.env,
-        destPath: component.dest.path,
-        destMethod: component.destHttpMethod,
+        target:
+          component.dest === undefined
+            ? { kind: 'builtin' }
+            : {
+                kind: 'app',
+                app: component.dest.app,
+                env: component.dest.env,
+                path: component.dest.path,
+                method: component.destHttpMethod,
+              },
         permLevel: component.permLevel,
         timeoutMs: effectiveTimeoutMs(system, component),
         rateLimit:
@@ -104,6 +114,8 @@ export function createCallSteps(deps: {
     },
 
     destinations: deps.destinations,
+
+    builtin: (name) => deps.builtin.get(name),
 
     record: (done) => deps.recorder.record(done),
   };

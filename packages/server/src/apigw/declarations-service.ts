@@ -2,14 +2,17 @@
 // exported back to it, read, and edited one file at a time. Every signed-in user reads (hidden
 // components only admins and operators); syncing, exporting and editing are for admins and operators.
 // A change is planned and applied in one transaction that holds the declarations' lock, bumps the
-// version and writes the audit entry: every file or none.
-import type {
-  ApigwComponent,
-  ApigwSyncPlan,
-  ApigwSystemPutResponse,
-  ApigwSystemResponse,
-  ApigwSystemSummary,
-  Role,
+// version and writes the audit entry: every file or none. The built-in system `berth` is listed
+// and read like the others (`builtIn: true`), but is never in the store: a file, PUT or DELETE that
+// names it is refused (APIGW_SYSTEM_RESERVED) and export leaves it out.
+import {
+  APIGW_BUILTIN_SYSTEM,
+  type ApigwComponent,
+  type ApigwSyncPlan,
+  type ApigwSystemPutResponse,
+  type ApigwSystemResponse,
+  type ApigwSystemSummary,
+  type Role,
 } from '@berth/sdk';
 import type { Kysely } from 'kysely';
 import type { AuditRecorder } from '../apps/index.ts';
@@ -17,6 +20,7 @@ import { BerthError } from '../errors.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import { BUILTIN_SYSTEM, builtinComponents } from './builtin-system.ts';
 import {
   bumpVersion,
   componentOfRow,
@@ -29,6 +33,7 @@ import {
   upsertSystem,
 } from './declarations-store.ts';
 import type { SystemDeclaration } from './model.ts';
+import { isReservedSystem } from './model.ts';
 import { planIsEmpty, planSync, touchedSystems } from './sync-plan.ts';
 import { parseSystemFiles, renderSystemFile, type SystemFile, systemFileName } from './yaml-files.ts';
 import { yamlInvalid } from './yaml-reader.ts';
@@ -67,6 +72,22 @@ export interface DeclarationsService {
 }
 
 const isStaff = (actor: Actor) => STAFF.includes(actor.role);
+
+/** The built-in system as the listings show it (never changed: its declaration is code). */
+function builtinSummary(components: number): ApigwSystemSummary {
+  return { ...BUILTIN_SYSTEM, components, updatedAt: 0, updatedBy: 'berthd' };
+}
+
+/** PUT and DELETE of the built-in system's name (any case) are refused. */
+function refuseReserved(name: string): void {
+  if (isReservedSystem(name)) {
+    throw new BerthError(
+      'APIGW_SYSTEM_RESERVED',
+      `The system ${name} is built into berthd (${APIGW_BUILTIN_SYSTEM}): it is not declared, changed or removed`,
+      { system: name },
+    );
+  }
+}
 
 function requireStaff(actor: Actor): void {
   if (!isStaff(actor))
@@ -134,10 +155,12 @@ export function createDeclarations(deps: DeclarationsDeps): DeclarationsService 
   }
 
   async function components(actor: Actor, system?: string): Promise<ApigwComponent[]> {
+    if (system === APIGW_BUILTIN_SYSTEM) return builtinComponents();
+    const builtin = system === undefined ? builtinComponents() : [];
     let q = db.selectFrom('apigw_components').selectAll().orderBy('system').orderBy('position');
     if (system !== undefined) q = q.where('system', '=', system);
     if (!isStaff(actor)) q = q.where('hidden', '=', 0);
-    return (await q.execute()).map(componentOfRow);
+    return [...builtin, ...(await q.execute()).map(componentOfRow)];
   }
 
   const service: DeclarationsService = {
@@ -165,22 +188,30 @@ export function createDeclarations(deps: DeclarationsDeps): DeclarationsService 
       const rows = await db.selectFrom('apigw_systems').selectAll().orderBy('name').execute();
       const counts = new Map<string, number>();
       for (const c of await components(actor)) counts.set(c.system, (counts.get(c.system) ?? 0) + 1);
-      return rows.map((r) => summaryOfRow(r, counts.get(r.name) ?? 0));
+      return [
+        builtinSummary(counts.get(APIGW_BUILTIN_SYSTEM) ?? 0),
+        ...rows.map((r) => summaryOfRow(r, counts.get(r.name) ?? 0)),
+      ];
     },
 
     async getSystem(actor, name) {
+      if (name === APIGW_BUILTIN_SYSTEM) {
+        const list = builtinComponents();
+        return { system: builtinSummary(list.length), components: list };
+      }
       const row = await systemRow(name);
       const list = await components(actor, name);
       return { system: summaryOfRow(row, list.length), components: list };
     },
 
     async listComponents(actor, query = {}) {
-      if (query.system !== undefined) await systemRow(query.system);
+      if (query.system !== undefined && query.system !== APIGW_BUILTIN_SYSTEM) await systemRow(query.system);
       return components(actor, query.system);
     },
 
     async putSystem(actor, name, text) {
       requireStaff(actor);
+      refuseReserved(name);
       const file = { name: systemFileName(name), text };
       const { plan } = await apply(
         actor,
@@ -212,6 +243,7 @@ export function createDeclarations(deps: DeclarationsDeps): DeclarationsService 
 
     async deleteSystem(actor, name) {
       requireStaff(actor);
+      refuseReserved(name);
       await apply(
         actor,
         (current) => {

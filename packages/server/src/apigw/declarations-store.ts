@@ -3,7 +3,7 @@
 import type { ApigwComponent, ApigwSystem, ApigwSystemSummary } from '@berth/sdk';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import { pathShape, type SystemDeclaration } from './model.ts';
+import { type DeclaredComponent, pathShape, type SystemDeclaration } from './model.ts';
 import type { ApigwComponentRow, ApigwComponentsTable, ApigwSystemRow, ApigwSystemsTable } from './tables.ts';
 
 type Db = Kysely<Database>;
@@ -22,7 +22,7 @@ export function summaryOfRow(r: ApigwSystemRow, components: number): ApigwSystem
   return { ...systemOfRow(r), components, updatedAt: Number(r.updated_at), updatedBy: r.updated_by };
 }
 
-export function componentOfRow(r: ApigwComponentRow): ApigwComponent {
+export function componentOfRow(r: ApigwComponentRow): DeclaredComponent {
   return {
     system: r.system,
     name: r.name,
@@ -56,7 +56,7 @@ function systemRow(s: ApigwSystem, at: number, by: string): ApigwSystemsTable {
   };
 }
 
-function componentRow(c: ApigwComponent, position: number): ApigwComponentsTable {
+function componentRow(c: DeclaredComponent, position: number): ApigwComponentsTable {
   return {
     system: c.system,
     name: c.name,
@@ -96,7 +96,7 @@ export async function readDeclarations(db: Db): Promise<SystemDeclaration[]> {
     .orderBy('system')
     .orderBy('position')
     .execute();
-  const bySystem = new Map<string, ApigwComponent[]>();
+  const bySystem = new Map<string, DeclaredComponent[]>();
   for (const r of rows) {
     const list = bySystem.get(r.system) ?? [];
     list.push(componentOfRow(r));
@@ -140,7 +140,7 @@ export async function upsertSystem(trx: Db, s: ApigwSystem, at: number, by: stri
   else await trx.insertInto('apigw_systems').values(row).execute();
 }
 
-export async function insertComponents(trx: Db, components: readonly ApigwComponent[]): Promise<void> {
+export async function insertComponents(trx: Db, components: readonly DeclaredComponent[]): Promise<void> {
   // In batches: SQLite and PostgreSQL cap a statement's parameters.
   const rows = components.map((c, i) => componentRow(c, i));
   for (let i = 0; i < rows.length; i += 200) {

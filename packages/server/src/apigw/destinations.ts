@@ -23,6 +23,9 @@ import type { Logger } from '../logger.ts';
 export interface Destinations {
   /** The next instance of `app`'s `env` for a call, leaving out `tried`; null when none is up. */
   pick(app: string, env: GatewayEnv, tried: readonly Upstream[]): Upstream | null;
+  /** Whether `app`'s `env` has an instance in the route table that is not down (the built-in app
+   *  info's status). */
+  serving(app: string, env: GatewayEnv): boolean;
   /** A dispatcher that sends requests to `upstream` through its pool, counting them in flight. */
   dispatcher(upstream: Upstream): Dispatcher;
   close(): Promise<void>;
@@ -67,6 +70,11 @@ export function createDestinations(deps: DestinationsDeps): Destinations {
       const group = groups.get(`${app}/${env}`);
       if (group === undefined) return null;
       return pickUpstream(group, null, tried);
+    },
+    serving(app, env) {
+      refresh();
+      const group = groups.get(`${app}/${env}`);
+      return group !== undefined && group.primaries.upstreams.length + group.backups.upstreams.length > 0;
     },
     dispatcher(upstream) {
       return new UpstreamDispatcher(registry, upstream);

@@ -2,10 +2,14 @@
 // whole declaration table in memory and reads it again when `apigw_state.version` has moved: it asks
 // for the version at most every `recheckMs` (so a change on another replica is seen within that), and
 // at once after `invalidate()` (a change made through this process's declarations service).
-import type { ApigwComponent, ApigwSystem } from '@berth/sdk';
+// The built-in system `berth` (builtin-system.ts) is in code, not in the store: `/api/c/berth/{path}`
+// is looked up among its components only, and `/api/c/compapi/{path}` never reaches it (so a declared
+// system's paths cannot collide with it).
+import { APIGW_BUILTIN_SYSTEM, type ApigwComponent, type ApigwSystem } from '@berth/sdk';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
+import { builtinDeclaration } from './builtin-system.ts';
 import { readDeclarations, readVersion } from './declarations-store.ts';
 import { createPathMatcher, type PathMatcher } from './path-matcher.ts';
 
@@ -28,7 +32,7 @@ export interface ComponentDirectory {
   lookup(query: ComponentLookup): Promise<ComponentMatch | undefined>;
   /** The declared system of this name (for telling an unknown system from an unknown path). */
   system(name: string): Promise<ApigwSystem | undefined>;
-  /** The declared system's components by name (undefined for no such system). */
+  /** The system's components by name, the built-in system's too (undefined for no such system). */
   components(system: string): Promise<ReadonlyMap<string, ApigwComponent> | undefined>;
   /** The declarations changed through this process: the next lookup reads the version at once. */
   invalidate(): void;
@@ -61,6 +65,13 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
   /** Goes up with every invalidate(): a read begun before it does not count as a check. */
   let generation = 0;
   let pending: { generation: number; read: Promise<Snapshot> } | undefined;
+  const builtin = builtinDeclaration();
+  const builtinMatcher = createPathMatcher(
+    builtin.components.map((c) => ({ path: c.path, method: c.method, value: c })),
+  );
+  const builtinNamed: ReadonlyMap<string, ApigwComponent> = new Map(
+    builtin.components.map((c) => [c.name, c]),
+  );
 
   async function load(): Promise<Snapshot> {
     const version = await readVersion(deps.db);
@@ -108,6 +119,10 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
 
   return {
     async lookup(query) {
+      if (query.system === APIGW_BUILTIN_SYSTEM) {
+        const found = builtinMatcher.match(query.method, query.path);
+        return found && { system: builtin.system, component: found.value, vars: found.vars };
+      }
       const s = await current();
       const matcher = query.system === null ? s.all : s.bySystem.get(query.system);
       const found = matcher?.match(query.method, query.path);
@@ -115,9 +130,11 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
       return { system: s.systems.get(found.value.system)!, component: found.value, vars: found.vars };
     },
     async system(name) {
+      if (name === APIGW_BUILTIN_SYSTEM) return builtin.system;
       return (await current()).systems.get(name);
     },
     async components(system) {
+      if (system === APIGW_BUILTIN_SYSTEM) return builtinNamed;
       return (await current()).named.get(system);
     },
     invalidate() {

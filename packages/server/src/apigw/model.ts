@@ -2,6 +2,7 @@
 // SDK's), and the rules a declaration must meet. Pure: each check returns what is wrong, in words,
 // and yaml-files.ts says where.
 import {
+  APIGW_BUILTIN_SYSTEM,
   APIGW_COMPONENT_NAME_PATTERN,
   APIGW_RATE_UNITS,
   APIGW_SYSTEM_NAME_PATTERN,
@@ -18,10 +19,20 @@ import {
 
 export type { ApigwComponent, ApigwDest, ApigwRateLimit, ApigwSystem };
 
+/** A component declared in a system file: it always has a destination (only the built-in system's
+ *  components, builtin-system.ts, have none). */
+export type DeclaredComponent = ApigwComponent & { dest: ApigwDest };
+
 /** A system with its components, in the order of its file. */
 export interface SystemDeclaration {
   system: ApigwSystem;
-  components: ApigwComponent[];
+  components: DeclaredComponent[];
+}
+
+/** Whether a system name is the built-in system's, in any case (`BERTH` from a BlueKing file
+ *  `berth.yaml` included): no file declares it. */
+export function isReservedSystem(name: string): boolean {
+  return name.toLowerCase() === APIGW_BUILTIN_SYSTEM;
 }
 
 /** The call route `/api/c/compapi/{path}` searches every system: no system may take its name. */

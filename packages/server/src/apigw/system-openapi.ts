@@ -3,7 +3,9 @@
 // its label, Markdown docs, kind (query or operate), permission level, timeout and rate limit, the
 // two ways a calling app authenticates, and the gateway's own refusals in BlueKing's envelope. What
 // the destination answers is the destination's: the document says only that it passes through.
-// Hidden components are left out.
+// Hidden components are left out. A built-in component (the system `berth`) is answered by berthd
+// itself: its 200 is BlueKing's envelope with `result: true`, its body JSON, and it has no
+// destination app to be unavailable (it may still be slow: 504).
 import type { ApigwComponent, ApigwSystem } from '@berth/sdk';
 import { effectiveTimeoutMs } from './model.ts';
 
@@ -20,6 +22,20 @@ const REFUSALS: Record<string, string> = {
   '429': "The calling app used the component's rate limit (APIGW_RATE_LIMITED); see Retry-After",
   '503': 'The destination has no healthy instance (APIGW_DEST_UNAVAILABLE)',
   '504': 'The destination did not answer in time (APIGW_DEST_TIMEOUT)',
+};
+
+/** A built-in component's successful answer (BlueKing's ESB envelope). */
+const BUILTIN_ANSWER = {
+  type: 'object',
+  description: "A built-in component's answer (BlueKing's ESB envelope)",
+  required: ['result', 'code', 'message', 'data', 'request_id'],
+  properties: {
+    result: { const: true },
+    code: { const: 0 },
+    message: { type: 'string' },
+    data: { description: "The component's answer (its docs say what it holds)" },
+    request_id: { type: 'string' },
+  },
 };
 
 export function systemOpenApi(
@@ -45,6 +61,7 @@ export function systemOpenApi(
       version: '1',
       ...(system.docs === undefined ? {} : { description: system.docs }),
       'x-berth-system': system.name,
+      ...(system.builtIn === true ? { 'x-berth-builtin': true } : {}),
       ...(system.owner === undefined ? {} : { 'x-berth-owner': system.owner }),
     },
     servers: [{ url: `${serverUrl.replace(/\/$/, '')}/api/c/${encodeURIComponent(system.name)}` }],
@@ -65,6 +82,7 @@ export function systemOpenApi(
         nonce: apiKey('X-Berth-Nonce', 'New for every call: 8-128 of A-Z a-z 0-9 _ -'),
       },
       schemas: {
+        ...(system.builtIn === true ? { BuiltinAnswer: BUILTIN_ANSWER } : {}),
         GatewayRefusal: {
           type: 'object',
           description: "The gateway's own answer (BlueKing's envelope); the destination's pass through",
@@ -90,10 +108,17 @@ function operation(
 ): Record<string, unknown> {
   const vars = [...component.path.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
   const rate = component.rateLimit;
+  const builtIn = component.builtIn === true;
   const responses: Record<string, unknown> = {
-    '200': { description: "The destination app's answer, as it gave it (any status)" },
+    '200': builtIn
+      ? {
+          description: "berthd's answer",
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/BuiltinAnswer' } } },
+        }
+      : { description: "The destination app's answer, as it gave it (any status)" },
   };
   for (const [status, description] of Object.entries(REFUSALS)) {
+    if (builtIn && status === '503') continue;
     responses[status] = {
       description,
       content: { 'application/json': { schema: { $ref: '#/components/schemas/GatewayRefusal' } } },
@@ -112,16 +137,23 @@ function operation(
     ...(method === 'get' || method === 'delete'
       ? {}
       : {
-          requestBody: {
-            required: false,
-            description: "Passed to the destination (BlueKing's bk_* credential fields taken out)",
-            content: { '*/*': { schema: {} } },
-          },
+          requestBody: builtIn
+            ? {
+                required: true,
+                description: "JSON (BlueKing's bk_* credential fields taken out)",
+                content: { 'application/json': { schema: { type: 'object' } } },
+              }
+            : {
+                required: false,
+                description: "Passed to the destination (BlueKing's bk_* credential fields taken out)",
+                content: { '*/*': { schema: {} } },
+              },
         }),
     responses,
     'x-berth-component': {
       type: component.type,
       permLevel: component.permLevel,
+      ...(builtIn ? { builtIn: true } : {}),
       timeoutMs: effectiveTimeoutMs(system, component),
       ...(rate === undefined ? {} : { rateLimit: `${rate.calls}/${rate.per}` }),
       ...(component.compCodename === undefined ? {} : { compCodename: component.compCodename }),

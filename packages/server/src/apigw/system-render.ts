@@ -1,10 +1,10 @@
 // Writes a system and its components as Berth's canonical system file: fields in a fixed order,
 // defaults left out, `dest: {app, env, path}` on one line, docs as literal blocks, no folding. Parsing
 // a canonical file and rendering it again gives the same text byte for byte.
-import type { ApigwComponent, ApigwSystem } from '@berth/sdk';
+import type { ApigwSystem } from '@berth/sdk';
 import { Document, isMap, isScalar, isSeq, Scalar, type YAMLMap } from 'yaml';
 import { formatDuration } from '../manifest/units.ts';
-import { formatRateLimit } from './model.ts';
+import { type DeclaredComponent, formatRateLimit } from './model.ts';
 
 /** `{system}.yaml`: the file a system is exported to. */
 export function systemFileName(system: string): string {
@@ -23,7 +23,7 @@ export function systemFields(s: ApigwSystem): Record<string, unknown> {
 }
 
 /** A component's fields as its file writes them (defaults left out). */
-export function componentFields(c: ApigwComponent): Record<string, unknown> {
+export function componentFields(c: DeclaredComponent): Record<string, unknown> {
   return {
     name: c.name,
     label: c.label,
@@ -53,7 +53,7 @@ function style(map: YAMLMap): void {
   }
 }
 
-export function renderSystemFile(system: ApigwSystem, components: readonly ApigwComponent[]): string {
+export function renderSystemFile(system: ApigwSystem, components: readonly DeclaredComponent[]): string {
   const doc = new Document({
     system: systemFields(system),
     ...(components.length > 0 ? { components: components.map(componentFields) } : {}),

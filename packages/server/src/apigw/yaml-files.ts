@@ -3,28 +3,38 @@
 // Parsing is pure and checks everything a declaration must meet, per file and across the file set;
 // renderSystemFile (system-render.ts) writes Berth's canonical shape back. docs/apigw.md shows both.
 import {
+  APIGW_BUILTIN_SYSTEM,
   APIGW_DEST_METHODS,
   APIGW_METHODS,
   APIGW_PERM_LEVELS,
   APIGW_TYPES,
-  type ApigwComponent,
   type ApigwDest,
   type ApigwSystem,
   ENV_NAMES,
 } from '@berth/sdk';
 import { isSeq, LineCounter } from 'yaml';
+import { BerthError } from '../errors.ts';
 import {
   appCodeProblem,
   componentNameProblem,
   componentPathProblem,
+  type DeclaredComponent,
   destPathProblem,
+  isReservedSystem,
   parseDestPath,
   parseRateLimit,
   pathShape,
   type SystemDeclaration,
   systemNameProblem,
 } from './model.ts';
-import { type Located, listItems, MapReader, parseYaml, yamlInvalid } from './yaml-reader.ts';
+import {
+  type Located,
+  listItems,
+  MapReader,
+  parseYaml,
+  type YamlErrorDetails,
+  yamlInvalid,
+} from './yaml-reader.ts';
 
 export { renderSystemFile, systemFileName } from './system-render.ts';
 
@@ -101,10 +111,10 @@ function readDest(r: MapReader): ApigwDest {
   };
 }
 
-function readComponent(at: Located, system: string): ApigwComponent {
+function readComponent(at: Located, system: string): DeclaredComponent {
   const r = new MapReader(at, COMPONENT_FIELDS, COMPONENT_ALIASES);
   const name = checked(r, 'name', componentNameProblem, r.str('name', true));
-  const component: ApigwComponent = {
+  const component: DeclaredComponent = {
     system,
     name,
     label: r.str('label', true),
@@ -133,11 +143,24 @@ function readComponent(at: Located, system: string): ApigwComponent {
   return component;
 }
 
+/** A file that declares the built-in system (`berth`, any case): refused with its own code, and
+ *  where, as APIGW_YAML_INVALID says it. */
+function systemReserved(file: string, line: number, field: string | null, name: string): BerthError {
+  const details: YamlErrorDetails & { system: string } = { file, line, field, system: name };
+  return new BerthError(
+    'APIGW_SYSTEM_RESERVED',
+    `${file}:${line}${field === null ? '' : ` (${field})`}: the system ${name} is built into berthd (${APIGW_BUILTIN_SYSTEM}); no file declares it`,
+    details,
+  );
+}
+
 /** The system and the line of its name. */
 function readSystem(at: Located): [ApigwSystem, number] {
   const r = new MapReader(at, SYSTEM_FIELDS, SYSTEM_ALIASES);
+  const name = checked(r, 'name', systemNameProblem, r.str('name', true));
+  if (isReservedSystem(name)) throw systemReserved(at.file, r.at('name', true).line, 'system.name', name);
   const system: ApigwSystem = {
-    name: checked(r, 'name', systemNameProblem, r.str('name', true)),
+    name,
     label: r.str('label', true),
   };
   const owner = r.str('owner');
@@ -178,6 +201,7 @@ export function parseSystemFile(input: SystemFile): ParsedSystemFile {
     const name = systemOfFileName(file);
     const wrong = systemNameProblem(name);
     if (wrong !== undefined) throw yamlInvalid(file, 1, null, `the file name gives the system ${wrong}`);
+    if (isReservedSystem(name)) throw systemReserved(file, 1, null, name);
     system = { name, label: name };
     items = listItems(top);
   } else {
@@ -187,6 +211,9 @@ export function parseSystemFile(input: SystemFile): ParsedSystemFile {
     const list = r.at('components');
     items = list ? listItems(list) : [];
   }
+  // The built-in system's file name is refused too, whatever system a Berth-shaped file names: export
+  // never writes it, and a directory holding it is not one export could have written.
+  if (isReservedSystem(systemOfFileName(file))) throw systemReserved(file, 1, null, systemOfFileName(file));
   const components = items.map((item) => readComponent(item, system.name));
   const componentLines = items.map((item) => item.line);
   const names = new Map<string, number>();

@@ -1,5 +1,5 @@
 // The apps module's services, put together from their dependencies.
-import { MAX_INSTANCES_PER_APP_DEFAULT } from '@berth/sdk';
+import { type App, type AppEnvSummary, MAX_INSTANCES_PER_APP_DEFAULT } from '@berth/sdk';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { Logger } from '../logger.ts';
@@ -35,6 +35,15 @@ export interface Apps
   readonly permissions: Permissions;
   /** Every app's code (for the platform: which apps still exist after a restart). */
   allCodes(): Promise<Set<string>>;
+  /** An app's code, name, description and environment summaries (URL, current release), without an
+   *  actor: for the API gateway's built-in app info, whose grant is the permission. No secret, config
+   *  or member is in it. Undefined when there is no such app. */
+  describeApp(code: string): Promise<
+    | (Pick<App, 'code' | 'name' | 'description'> & {
+        envs: Array<Pick<AppEnvSummary, 'name' | 'url' | 'release'>>;
+      })
+    | undefined
+  >;
 }
 
 export interface AppsDeps {
@@ -95,6 +104,20 @@ export function createApps(deps: AppsDeps): Apps {
     async allCodes() {
       const rows = await deps.store.db.selectFrom('apps').select('code').execute();
       return new Set(rows.map((r) => r.code));
+    },
+    async describeApp(code) {
+      const row = await deps.store.db
+        .selectFrom('apps')
+        .selectAll()
+        .where('code', '=', code)
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      const envs = (await views.envSummaries(row)).map((e) => ({
+        name: e.name,
+        ...(e.url === undefined ? {} : { url: e.url }),
+        ...(e.release === undefined ? {} : { release: e.release }),
+      }));
+      return { code: row.code, name: row.name, description: row.description, envs };
     },
     ...createAppService({
       ...common,

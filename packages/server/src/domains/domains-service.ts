@@ -54,6 +54,9 @@ export interface DomainsService {
   orderAcme(actor: Actor, host: string): Promise<{ domain: Domain; jobId: string }>;
   /** The app is gone: its domains go. */
   forget(code: string): Promise<void>;
+  /** The app's domains and the environment each serves, by host (no actor: the API gateway's
+   *  built-in system tells them to apps it granted). */
+  hostsOf(code: string): Promise<Array<{ host: string; env: string }>>;
 }
 
 export function checkHost(host: string): string {
@@ -265,6 +268,15 @@ export function createDomains(deps: DomainsDeps): DomainsService {
       const jobId = await db.transaction().execute((trx) => enqueueOrder(trx, actor, row));
       await deps.changed();
       return { domain: await this.get(actor, host), jobId };
+    },
+
+    async hostsOf(code) {
+      const rows = await db
+        .selectFrom('domains')
+        .select(['host', 'env'])
+        .where('app_code', '=', code)
+        .execute();
+      return rows.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
     },
 
     async forget(code) {

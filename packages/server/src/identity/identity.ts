@@ -46,6 +46,11 @@ export interface Identity {
   bootstrapAdmin(password?: string): Promise<BootstrapResult>;
   /** A user by username, or null (for the apps module). */
   lookupUser(username: string): Promise<UserSummary | null>;
+  /** The public profiles (no role, no password, no token) of the users among these names that
+   *  exist: the API gateway's built-in user lookup. */
+  userProfiles(
+    usernames: readonly string[],
+  ): Promise<Array<{ username: string; displayName: string; email: string | null; disabled: boolean }>>;
   /** The users among these ids that exist (for the apps module). */
   usersByIds(ids: string[]): Promise<UserSummary[]>;
   /** The actor's own user record. */
@@ -89,6 +94,21 @@ export function createIdentity(deps: IdentityDeps): Identity {
         .where('username', '=', username)
         .executeTakeFirst();
       return row ? toSummary(row) : null;
+    },
+
+    async userProfiles(usernames) {
+      if (usernames.length === 0) return [];
+      const rows = await store.db
+        .selectFrom('users')
+        .select(['username', 'display_name', 'email', 'disabled'])
+        .where('username', 'in', [...usernames])
+        .execute();
+      return rows.map((r) => ({
+        username: r.username,
+        displayName: r.display_name,
+        email: r.email,
+        disabled: Number(r.disabled) === 1,
+      }));
     },
 
     async usersByIds(ids) {

@@ -41,6 +41,10 @@ export const HEADLINES: Readonly<Record<NoticeType, Readonly<Record<NotifyLangua
     en: (n) => `An instance of ${where(n)} keeps crashing`,
     'zh-CN': (n) => `${where(n)} 的实例反复崩溃`,
   },
+  'app.message': {
+    en: (n) => `Message from ${where(n)}: ${'title' in n ? (n.title ?? '') : ''}`,
+    'zh-CN': (n) => `来自 ${where(n)} 的消息：${'title' in n ? (n.title ?? '') : ''}`,
+  },
   test: {
     en: (n) => `Test notification from Berth (channel ${'channel' in n ? n.channel : ''})`,
     'zh-CN': (n) => `Berth 测试通知（渠道 ${'channel' in n ? n.channel : ''}）`,
@@ -58,6 +62,8 @@ const FACT_NAMES = [
   'error',
   'process',
   'instance',
+  'level',
+  'content',
   'time',
   'link',
 ] as const;
@@ -75,6 +81,8 @@ export const LABELS: Readonly<Record<NotifyLanguage, Readonly<Record<FactName, s
     error: 'Error',
     process: 'Process type',
     instance: 'Instance',
+    level: 'Level',
+    content: 'Message',
     time: 'Time',
     link: 'Link',
   },
@@ -89,6 +97,8 @@ export const LABELS: Readonly<Record<NotifyLanguage, Readonly<Record<FactName, s
     error: '错误',
     process: '进程类型',
     instance: '实例',
+    level: '级别',
+    content: '内容',
     time: '时间',
     link: '链接',
   },
@@ -122,6 +132,8 @@ function facts(n: Notice): Array<[FactName, string]> {
           ['error', n.error && `${n.error.message} (${n.error.code})`],
           ['process', n.processType],
           ['instance', n.instanceId],
+          ['level', n.level],
+          ['content', n.content],
           ['link', n.url],
         ];
   list.push(['time', new Date(n.at).toISOString()]);

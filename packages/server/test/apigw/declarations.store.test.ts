@@ -138,7 +138,7 @@ describe.each(testDialects())('API gateway declarations on %s', (dialect) => {
     expect(all.map((c) => c.name)).toEqual(['get_template_list', 'create_task', 'any_call']);
     const shown = await mod.declarations.listComponents(developer, { system: 'BK_SOPS' });
     expect(shown.map((c) => c.name)).toEqual(['get_template_list', 'any_call']);
-    expect((await mod.declarations.listSystems(developer))[0]).toMatchObject({
+    expect((await mod.declarations.listSystems(developer))[1]).toMatchObject({
       name: 'BK_SOPS',
       components: 2,
       updatedBy: 'ops',
@@ -155,6 +155,57 @@ describe.each(testDialects())('API gateway declarations on %s', (dialect) => {
     }
   });
 
+  it('lists the built-in system berth and refuses to declare, change, export or remove it', async () => {
+    const mod = make();
+    const [builtin] = await mod.declarations.listSystems(developer);
+    expect(builtin).toMatchObject({ name: 'berth', builtIn: true, components: 4 });
+    const components = await mod.declarations.listComponents(developer, { system: 'berth' });
+    expect(components.map((c) => [c.name, c.method, c.path, c.builtIn, c.dest])).toEqual([
+      ['get_user', 'GET', '/users/{username}', true, undefined],
+      ['list_users', 'GET', '/users', true, undefined],
+      ['get_app', 'GET', '/apps/{code}', true, undefined],
+      ['send_notification', 'POST', '/notifications', true, undefined],
+    ]);
+    expect((await mod.declarations.getSystem(developer, 'berth')).components).toHaveLength(4);
+    const all = await mod.declarations.listComponents(operator);
+    expect(all.filter((c) => c.system === 'berth')).toHaveLength(4);
+    for (const name of ['berth', 'BERTH']) {
+      await expect(mod.declarations.putSystem(operator, name, systemFile(name, []))).rejects.toMatchObject({
+        code: 'APIGW_SYSTEM_RESERVED',
+      });
+      await expect(mod.declarations.deleteSystem(operator, name)).rejects.toMatchObject({
+        code: 'APIGW_SYSTEM_RESERVED',
+      });
+    }
+    // A directory holding the built-in system's file is refused whole, naming the file and field.
+    const v = await version();
+    await expect(
+      mod.declarations.sync(operator, [SOPS, { name: 'berth.yaml', text: systemFile('berth', []) }]),
+    ).rejects.toMatchObject({
+      code: 'APIGW_SYSTEM_RESERVED',
+      details: { file: 'berth.yaml', line: 2, field: 'system.name' },
+    });
+    await expect(
+      mod.declarations.sync(operator, [SOPS, { name: 'berth.yaml', text: SOPS_CE_FILE }]),
+    ).rejects.toMatchObject({ code: 'APIGW_SYSTEM_RESERVED', details: { file: 'berth.yaml', field: null } });
+    await expect(
+      mod.declarations.sync(operator, [SOPS, { name: 'mine.yaml', text: systemFile('Berth', []) }]),
+    ).rejects.toMatchObject({
+      code: 'APIGW_SYSTEM_RESERVED',
+      details: { file: 'mine.yaml', field: 'system.name' },
+    });
+    expect(await version()).toBe(v);
+    // A sync never removes it, export never writes it.
+    await mod.declarations.sync(operator, [SOPS]);
+    expect((await mod.declarations.listSystems(operator)).map((s) => s.name)).toEqual(['berth', 'BK_SOPS']);
+    expect((await mod.declarations.exportFiles(operator)).map((f) => f.name)).toEqual(['BK_SOPS.yaml']);
+    // Calls find it at /api/c/berth/… only, never through compapi.
+    const found = await mod.directory.lookup({ system: 'berth', method: 'GET', path: '/users/alice' });
+    expect(found).toMatchObject({ component: { name: 'get_user' }, vars: { username: 'alice' } });
+    expect(await mod.directory.lookup({ system: null, method: 'GET', path: '/users/alice' })).toBeUndefined();
+    expect(await mod.directory.system('berth')).toMatchObject({ builtIn: true });
+  });
+
   it('puts and deletes one system, refusing a path another system answers', async () => {
     const mod = make();
     const put = await mod.declarations.putSystem(
@@ -164,7 +215,11 @@ describe.each(testDialects())('API gateway declarations on %s', (dialect) => {
     );
     expect(put.plan.systems.add).toEqual(['SHOP']);
     expect(put.components.map((c) => c.name)).toEqual(['list']);
-    expect((await mod.declarations.listSystems(operator)).map((s) => s.name)).toEqual(['BK_SOPS', 'SHOP']);
+    expect((await mod.declarations.listSystems(operator)).map((s) => s.name)).toEqual([
+      'berth',
+      'BK_SOPS',
+      'SHOP',
+    ]);
     await expect(
       mod.declarations.putSystem(
         operator,

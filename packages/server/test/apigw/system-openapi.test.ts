@@ -5,6 +5,7 @@
 import type { ApigwComponent, ApigwSystem } from '@berth/sdk';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { describe, expect, it } from 'vitest';
+import { builtinDeclaration } from '../../src/apigw/builtin-system.ts';
 import { systemOpenApi } from '../../src/apigw/system-openapi.ts';
 
 const system: ApigwSystem = {
@@ -73,5 +74,46 @@ describe("a system's OpenAPI document", () => {
     expect(task.post.operationId).toBe('task_post');
     expect(task.post.requestBody).toBeDefined();
     expect(JSON.stringify(doc)).not.toContain('Hidden');
+  });
+});
+
+describe("the built-in system's OpenAPI document", () => {
+  const { system: builtin, components } = builtinDeclaration();
+  // biome-ignore lint/suspicious/noExplicitAny: the document is arbitrary JSON
+  const doc = systemOpenApi(builtin, components, 'http://127.0.0.1:8080') as any;
+
+  it('passes the linter', async () => {
+    const config = await createConfig({ extends: ['recommended'], rules: { 'info-license': 'off' } });
+    const problems = await lintFromString({
+      source: JSON.stringify(doc),
+      absoluteRef: 'berth-openapi.json',
+      config,
+    });
+    expect(
+      problems.map((p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer ?? ''}: ${p.message}`),
+    ).toEqual([]);
+  });
+
+  it("answers in BlueKing's envelope, with no destination app to be unavailable", () => {
+    expect(doc.servers).toEqual([{ url: 'http://127.0.0.1:8080/api/c/berth' }]);
+    expect(doc.info['x-berth-builtin']).toBe(true);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/apps/{code}',
+      '/notifications',
+      '/users',
+      '/users/{username}',
+    ]);
+    const send = doc.paths['/notifications'].post;
+    expect(send['x-berth-component']).toMatchObject({
+      builtIn: true,
+      permLevel: 'normal',
+      rateLimit: '60/min',
+    });
+    expect(send.requestBody.content['application/json']).toBeDefined();
+    expect(send.responses['200'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/BuiltinAnswer',
+    );
+    expect(Object.keys(send.responses)).not.toContain('503');
+    expect(doc.paths['/users/{username}'].get['x-berth-component'].permLevel).toBe('sensitive');
   });
 });

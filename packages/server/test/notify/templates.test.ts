@@ -36,6 +36,21 @@ describe('notification templates', () => {
       expect(label, fact).not.toBe(LABELS.en[fact as never]);
   });
 
+  it("say an app's message: its title in the headline, its level and content as facts", () => {
+    const message = event('app.message', {
+      title: 'Backup <done>',
+      content: 'All *3* saved',
+      level: 'warning',
+    });
+    const en = render(message, 'en');
+    expect(en.title).toBe('Message from shop/prod: Backup <done>');
+    expect(en.text).toContain('Level: warning');
+    expect(en.text).toContain('Message: All *3* saved');
+    expect(en.markdown).toContain('All \\*3\\* saved');
+    expect(en.html).toContain('Backup &lt;done&gt;');
+    expect(render(message, 'zh-CN').text).toContain('内容: All *3* saved');
+  });
+
   it('put what the event says into the text, Markdown and HTML', () => {
     const failed = event('deploy.failed', {
       release: 12,

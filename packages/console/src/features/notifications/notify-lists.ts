@@ -13,6 +13,7 @@ const events = [
   'deploy.succeeded',
   'deploy.failed',
   'instance.crashloop',
+  'app.message',
 ] as const satisfies readonly NotifyEventType[];
 export const NOTIFY_EVENT_LIST: Complete<NotifyEventType, typeof events> = events;
 
