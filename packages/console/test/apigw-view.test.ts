@@ -71,13 +71,14 @@ describe('components as text', () => {
     expect(rateLimitText(undefined)).toBe('—');
   });
 
-  it('writes the destination with its environment and forwarding method', () => {
-    expect(destText({ dest: { app: 'bk-sops', env: 'prod', path: '/apigw/x/{id}/' } })).toBe(
+  it('writes the destination with its environment and forwarding method, or the built-in label', () => {
+    expect(destText({ dest: { app: 'bk-sops', env: 'prod', path: '/apigw/x/{id}/' } }, 'B')).toBe(
       'bk-sops (prod) /apigw/x/{id}/',
     );
-    expect(destText({ dest: { app: 'a1', env: 'stag', path: '/p/' }, destHttpMethod: 'PUT' })).toBe(
+    expect(destText({ dest: { app: 'a1', env: 'stag', path: '/p/' }, destHttpMethod: 'PUT' }, 'B')).toBe(
       'a1 (stag) PUT /p/',
     );
+    expect(destText({}, 'Berth itself')).toBe('Berth itself');
   });
 
   it('escapes names in paths', () => {

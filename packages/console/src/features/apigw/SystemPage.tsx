@@ -192,7 +192,7 @@ function ComponentsCard({ components, server }: { components: ApigwComponent[]; 
               </Typography.Text>
             ),
           },
-          { title: t('colDest'), key: 'dest', render: (_, c) => destText(c) },
+          { title: t('colDest'), key: 'dest', render: (_, c) => destText(c, t('destBuiltIn')) },
           {
             title: t('colType'),
             key: 'type',

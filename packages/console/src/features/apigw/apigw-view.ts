@@ -63,8 +63,9 @@ export function rateLimitText(limit: ApigwRateLimit | undefined): string {
   return limit ? `${limit.calls}/${PER[limit.per]}` : '—';
 }
 
-/** A component's destination: `app (env) /path`. */
-export function destText(c: Pick<ApigwComponent, 'dest' | 'destHttpMethod'>): string {
+/** A component's destination: `app (env) /path`; `builtIn` for the built-in system's (berthd). */
+export function destText(c: Pick<ApigwComponent, 'dest' | 'destHttpMethod'>, builtIn: string): string {
+  if (c.dest === undefined) return builtIn;
   const method = c.destHttpMethod ? `${c.destHttpMethod} ` : '';
   return `${c.dest.app} (${c.dest.env}) ${method}${c.dest.path}`;
 }
