@@ -534,6 +534,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       lookupUser: identity.lookupUser,
       ownerOf: async (system) => (await apigw.directory.system(system))?.owner,
       components: (system) => apigw.directory.components(system),
+      notify: (db, event) => notify.notifier.emit(db, event),
+      consoleUrl: () => urls!.console,
       isBuilder: (actor, code) => apps.access.can(actor, 'app.update', code),
       readableCodes: (actor) => apps.access.readableCodes(actor),
       appExists: async (code) => (await apps.allCodes()).has(code),

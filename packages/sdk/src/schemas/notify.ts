@@ -15,6 +15,11 @@ export const NOTIFY_EVENTS = [
   'instance.crashloop',
   /** A message an app sent through the API gateway's built-in system (`berth/send_notification`). */
   'app.message',
+  /** An app asked for permission to call a system this app owns (the API gateway). */
+  'apigw.request.filed',
+  /** The system's owner approved or refused this app's permission request. */
+  'apigw.request.approved',
+  'apigw.request.refused',
 ] as const;
 export type NotifyEventType = (typeof NOTIFY_EVENTS)[number];
 
@@ -52,6 +57,12 @@ export const NotifyEventSchema = Type.Object(
     title: Type.Optional(Type.String({ maxLength: NOTIFY_MESSAGE_LIMITS.title })),
     content: Type.Optional(Type.String({ maxLength: NOTIFY_MESSAGE_LIMITS.content })),
     level: Type.Optional(Type.Union(NOTIFY_MESSAGE_LEVELS.map((l) => Type.Literal(l)))),
+    /** An API gateway permission request (`apigw.request.*`): its id, the calling app, and the
+     *  system and component (absent: the whole system) it asks for. */
+    requestId: Type.Optional(Type.String()),
+    caller: Type.Optional(Type.String()),
+    system: Type.Optional(Type.String()),
+    component: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );

@@ -8,6 +8,11 @@
 // decide it. One open request per app and target (a unique index on `open_key`): a second one is
 // refused with the first one's id. Every step is audited.
 //
+// Notifications, in the step's own transaction: a filed request tells the system's owner app
+// (`apigw.request.filed`, to its subscriptions), a decision tells the calling app
+// (`apigw.request.approved` / `.refused`). They come as `prod` events: a request is not about an
+// environment.
+//
 // Who sees a request: staff and auditors all of them; a developer those of the apps they see, as the
 // caller or as the system's owner (as grants are listed).
 import type {
@@ -15,6 +20,7 @@ import type {
   ApigwPermissionRequest,
   ApigwPermissionRequestCreateBody,
   ApigwPermissionRequestListQuery,
+  NotifyEvent,
 } from '@berth/sdk';
 import type { Kysely } from 'kysely';
 import type { AuditRecorder } from '../apps/index.ts';
@@ -40,6 +46,10 @@ export interface PermissionRequestsDeps {
   isBuilder(actor: Actor, app: string): Promise<boolean>;
   readableCodes(actor: Actor): Promise<string[] | 'all'>;
   appExists(code: string): Promise<boolean>;
+  /** Queues a notification with the caller's transaction (notify.notifier.emit); none by default. */
+  notify?: (db: Kysely<Database>, event: NotifyEvent) => Promise<unknown>;
+  /** The console's address, for the notifications' link. */
+  consoleUrl?: () => string;
   now?: () => number;
 }
 
@@ -89,6 +99,33 @@ class Decided extends Error {}
 export function createPermissionRequests(deps: PermissionRequestsDeps): PermissionRequests {
   const { db } = deps.store;
   const now = deps.now ?? Date.now;
+
+  /** Tells `app`'s subscribers about the request, in `trx`. */
+  async function tell(
+    trx: Kysely<Database>,
+    type: 'apigw.request.filed' | 'apigw.request.approved' | 'apigw.request.refused',
+    app: string,
+    row: ApigwPermissionRequestRow,
+    actor: Actor,
+    at: number,
+    words: { note?: string | undefined; reason?: string | undefined },
+  ): Promise<void> {
+    if (!deps.notify) return;
+    await deps.notify(trx, {
+      type,
+      app,
+      env: 'prod',
+      at,
+      actor: actor.username,
+      requestId: row.id,
+      caller: row.app_code,
+      system: row.system_name,
+      ...(row.component_name !== '' ? { component: row.component_name } : {}),
+      ...(words.note !== undefined ? { note: words.note } : {}),
+      ...(words.reason !== undefined ? { reason: words.reason } : {}),
+      ...(deps.consoleUrl ? { url: `${deps.consoleUrl()}/apigw?tab=requests` } : {}),
+    });
+  }
 
   /** The system and component must be declared, and the component must need a grant. */
   async function assertTarget(system: string, component: string | undefined): Promise<void> {
@@ -177,6 +214,9 @@ export function createPermissionRequests(deps: PermissionRequestsDeps): Permissi
       .where('status', '=', 'requested')
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1) throw new Decided();
+    if (status !== 'withdrawn') {
+      await tell(trx, `apigw.request.${status}`, row.app_code, row, actor, at, { reason });
+    }
     await deps.audit.record(trx, {
       actor,
       action: `apigw.request.${status === 'approved' ? 'approve' : status === 'refused' ? 'refuse' : 'withdraw'}`,
@@ -232,8 +272,11 @@ export function createPermissionRequests(deps: PermissionRequestsDeps): Permissi
       decision_reason: null,
       grant_id: null,
     };
+    const owner = await deps.ownerOf(body.system);
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('apigw_permission_requests').values(row).execute();
+      if (owner !== undefined)
+        await tell(trx, 'apigw.request.filed', owner, row, actor, at, { note: body.reason });
       await deps.audit.record(trx, {
         actor,
         action: 'apigw.request.file',

@@ -3,11 +3,13 @@
 // (grants.ts) and how fast (rate-limits.ts), the permission requests that ask for grants
 // (permission-requests.ts), and the routes of grants, trusted apps and requests. berthd gives
 // it the apps' and identity's functions it needs; the gateway's call handler uses the parts.
-import type { ApigwComponent } from '@berth/sdk';
+import type { ApigwComponent, NotifyEvent } from '@berth/sdk';
+import type { Kysely } from 'kysely';
 import type { AuditRecorder } from '../apps/index.ts';
 import type { RouteModule } from '../http/server.ts';
 import type { Actor } from '../identity/actor.ts';
 import type { UserSummary } from '../identity/user-records.ts';
+import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type AppAuth, createAppAuth } from './app-auth.ts';
 import { grantRoutes } from './grant-routes.ts';
@@ -43,6 +45,10 @@ export interface ApigwSecurityDeps {
   isBuilder(actor: Actor, app: string): Promise<boolean>;
   readableCodes(actor: Actor): Promise<string[] | 'all'>;
   appExists(code: string): Promise<boolean>;
+  /** notify.notifier.emit: permission requests tell the owner and the caller (none by default). */
+  notify?: (db: Kysely<Database>, event: NotifyEvent) => Promise<unknown>;
+  /** The console's address, for the notifications' link. */
+  consoleUrl?: () => string;
   now?: () => number;
 }
 
@@ -88,6 +94,8 @@ export function createApigwSecurity(deps: ApigwSecurityDeps): ApigwSecurity {
     isBuilder: deps.isBuilder,
     readableCodes: deps.readableCodes,
     appExists: deps.appExists,
+    ...(deps.notify ? { notify: deps.notify } : {}),
+    ...(deps.consoleUrl ? { consoleUrl: deps.consoleUrl } : {}),
     now,
   });
   const routes: RouteModule = async (app) => {

@@ -11,6 +11,11 @@ export type NoticeType = NotifyEventType | 'test';
 type Headline = (n: Notice & { actor: string }) => string;
 
 const where = (n: Notice) => ('app' in n ? `${n.app}/${n.env}` : '');
+/** An API gateway request's target: `SYSTEM/component`, or `SYSTEM/*` for the whole system. */
+const apiOf = (n: Notice) => ('system' in n ? `${n.system ?? '?'}/${n.component ?? '*'}` : '');
+/** The app a request is about (the caller's, for the owner's notice). */
+const callerOf = (n: Notice) => ('caller' in n ? (n.caller ?? '?') : '?');
+const appOf = (n: Notice) => ('app' in n ? n.app : '');
 
 export const HEADLINES: Readonly<Record<NoticeType, Readonly<Record<NotifyLanguage, Headline>>>> = {
   'request.filed': {
@@ -45,6 +50,18 @@ export const HEADLINES: Readonly<Record<NoticeType, Readonly<Record<NotifyLangua
     en: (n) => `Message from ${where(n)}: ${'title' in n ? (n.title ?? '') : ''}`,
     'zh-CN': (n) => `来自 ${where(n)} 的消息：${'title' in n ? (n.title ?? '') : ''}`,
   },
+  'apigw.request.filed': {
+    en: (n) => `${n.actor} asks that ${callerOf(n)} may call ${apiOf(n)}`,
+    'zh-CN': (n) => `${n.actor} 申请让 ${callerOf(n)} 调用 ${apiOf(n)}`,
+  },
+  'apigw.request.approved': {
+    en: (n) => `${n.actor} approved ${appOf(n)}'s request to call ${apiOf(n)}`,
+    'zh-CN': (n) => `${n.actor} 批准了 ${appOf(n)} 调用 ${apiOf(n)} 的申请`,
+  },
+  'apigw.request.refused': {
+    en: (n) => `${n.actor} refused ${appOf(n)}'s request to call ${apiOf(n)}`,
+    'zh-CN': (n) => `${n.actor} 拒绝了 ${appOf(n)} 调用 ${apiOf(n)} 的申请`,
+  },
   test: {
     en: (n) => `Test notification from Berth (channel ${'channel' in n ? n.channel : ''})`,
     'zh-CN': (n) => `Berth 测试通知（渠道 ${'channel' in n ? n.channel : ''}）`,
@@ -64,6 +81,8 @@ const FACT_NAMES = [
   'instance',
   'level',
   'content',
+  'caller',
+  'api',
   'time',
   'link',
 ] as const;
@@ -83,6 +102,8 @@ export const LABELS: Readonly<Record<NotifyLanguage, Readonly<Record<FactName, s
     instance: 'Instance',
     level: 'Level',
     content: 'Message',
+    caller: 'Calling app',
+    api: 'API',
     time: 'Time',
     link: 'Link',
   },
@@ -99,6 +120,8 @@ export const LABELS: Readonly<Record<NotifyLanguage, Readonly<Record<FactName, s
     instance: '实例',
     level: '级别',
     content: '内容',
+    caller: '调用方应用',
+    api: '接口',
     time: '时间',
     link: '链接',
   },
@@ -123,7 +146,8 @@ function facts(n: Notice): Array<[FactName, string]> {
       ? [['actor', n.actor]]
       : [
           ['app', n.app],
-          ['env', n.env],
+          // An API gateway request is not about an environment (it comes as prod).
+          ['env', n.type.startsWith('apigw.') ? undefined : n.env],
           ['actor', n.actor],
           ['kind', n.kind],
           ['release', n.release === undefined ? undefined : `v${n.release}`],
@@ -134,6 +158,8 @@ function facts(n: Notice): Array<[FactName, string]> {
           ['instance', n.instanceId],
           ['level', n.level],
           ['content', n.content],
+          ['caller', n.caller],
+          ['api', n.system === undefined ? undefined : `${n.system}/${n.component ?? '*'}`],
           ['link', n.url],
         ];
   list.push(['time', new Date(n.at).toISOString()]);

@@ -4,7 +4,7 @@
 // once; a decision is made once, also when two replicas approve at once; who sees and decides what;
 // targets that are not declared or need no permission are refused; every step is audited; a deleted
 // app's requests go.
-import type { ApigwComponent } from '@berth/sdk';
+import type { ApigwComponent, NotifyEvent } from '@berth/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGrants, type Grants } from '../../src/apigw/grants.ts';
 import { createPermissionRequests, type PermissionRequests } from '../../src/apigw/permission-requests.ts';
@@ -59,6 +59,8 @@ describe.each(testDialects())('permission requests on %s', (dialect) => {
   let requests: PermissionRequests;
   let replica: PermissionRequests;
   let clock = T0;
+  /** The notifications the requests queued, as notify.notifier.emit got them. */
+  const told: NotifyEvent[] = [];
   const apps = new Set(['shop', 'blog', 'sops', 'gone']);
   const owners: Record<string, string> = { BK_SOPS: 'sops' };
   const members: Record<string, string[]> = {
@@ -93,7 +95,13 @@ describe.each(testDialects())('permission requests on %s', (dialect) => {
     const g = createGrants(common);
     return {
       grants: g,
-      requests: createPermissionRequests({ ...common, grants: g, components: async (s) => declared.get(s) }),
+      requests: createPermissionRequests({
+        ...common,
+        grants: g,
+        components: async (s) => declared.get(s),
+        notify: async (_db, event) => told.push(event),
+        consoleUrl: () => 'https://console.example.com',
+      }),
     };
   }
 
@@ -298,6 +306,71 @@ describe.each(testDialects())('permission requests on %s', (dialect) => {
     );
     await requests.withdraw(stranger, first.id);
     await requests.withdraw(stranger, second.id);
+  });
+
+  it("tells the system's owner app of a filed request, and the calling app of the decision", async () => {
+    clock = T0 + 20 * DAY;
+    told.length = 0;
+    const filed = await requests.file(dev, {
+      app: 'shop',
+      system: 'BK_SOPS',
+      component: 'get_task',
+      reason: 'status',
+    });
+    await requests.refuse(owner, filed.id, 'use the events instead');
+    const again = await requests.file(dev, {
+      app: 'shop',
+      system: 'BK_SOPS',
+      component: 'get_task',
+      reason: 'please',
+    });
+    await requests.approve(admin, again.id);
+    const cmdb = await requests.file(dev, { app: 'shop', system: 'BK_CMDB', reason: 'hosts' });
+    await requests.withdraw(dev, cmdb.id);
+    const common = { env: 'prod', caller: 'shop', system: 'BK_SOPS', component: 'get_task' };
+    const url = 'https://console.example.com/apigw?tab=requests';
+    expect(told).toEqual([
+      {
+        ...common,
+        type: 'apigw.request.filed',
+        app: 'sops',
+        at: clock,
+        actor: 'dev',
+        requestId: filed.id,
+        note: 'status',
+        url,
+      },
+      {
+        ...common,
+        type: 'apigw.request.refused',
+        app: 'shop',
+        at: clock,
+        actor: 'owner',
+        requestId: filed.id,
+        reason: 'use the events instead',
+        url,
+      },
+      {
+        ...common,
+        type: 'apigw.request.filed',
+        app: 'sops',
+        at: clock,
+        actor: 'dev',
+        requestId: again.id,
+        note: 'please',
+        url,
+      },
+      {
+        ...common,
+        type: 'apigw.request.approved',
+        app: 'shop',
+        at: clock,
+        actor: 'admin',
+        requestId: again.id,
+        url,
+      },
+      // BK_CMDB has no owner app to tell; a withdrawal tells nobody.
+    ]);
   });
 
   it('audits every step', async () => {

@@ -15,19 +15,41 @@ describe('notification templates', () => {
   it('have a headline in every language for every event type and the test', () => {
     expect(Object.keys(HEADLINES).sort()).toEqual([...NOTIFY_EVENTS, 'test'].sort());
     for (const type of NOTIFY_EVENTS) {
-      const en = render(event(type), 'en').title;
-      const zh = render(event(type), 'zh-CN').title;
-      expect(en, type).toContain('shop/prod');
-      expect(zh, type).toContain('shop/prod');
+      // An API gateway permission request names the calling app and the API, not an environment.
+      const apigw = type.startsWith('apigw.');
+      const extra = apigw ? { caller: 'shop', system: 'BK_SOPS', component: 'get_task' } : {};
+      const en = render(event(type, extra), 'en').title;
+      const zh = render(event(type, extra), 'zh-CN').title;
+      for (const expected of apigw ? ['shop', 'BK_SOPS/get_task'] : ['shop/prod']) {
+        expect(en, type).toContain(expected);
+        expect(zh, type).toContain(expected);
+      }
       expect(zh, type).not.toBe(en);
       expect(zh, type).toMatch(/[\u4e00-\u9fff]/);
       expect(en, type).not.toMatch(/[\u4e00-\u9fff]/);
     }
     // The event types' headlines all differ from each other.
     for (const language of NOTIFY_LANGUAGES) {
-      const titles = NOTIFY_EVENTS.map((type) => render(event(type), language).title);
+      const titles = NOTIFY_EVENTS.map((type) => render(event(type, { caller: 'shop' }), language).title);
       expect(new Set(titles).size).toBe(NOTIFY_EVENTS.length);
     }
+  });
+
+  it('say a permission request: the calling app and the API as facts, no environment', () => {
+    const filed = event('apigw.request.filed', {
+      app: 'sops',
+      caller: 'shop',
+      system: 'BK_SOPS',
+      note: 'the shop shows task status',
+    });
+    const { title, text } = render(filed, 'en');
+    expect(title).toBe('mei asks that shop may call BK_SOPS/*');
+    expect(text).toContain('App: sops\n');
+    expect(text).toContain('Calling app: shop\n');
+    expect(text).toContain('API: BK_SOPS/*\n');
+    expect(text).toContain('Note: the shop shows task status\n');
+    expect(text).not.toContain('Environment');
+    expect(render(filed, 'zh-CN').text).toContain('调用方应用: shop\n');
   });
 
   it('label every fact in both languages', () => {

@@ -88,7 +88,14 @@ function SystemCard({ system }: { system: ApigwSystemSummary }) {
   const format = useFormat();
   const grantsLink = `/apigw?tab=grants&system=${encodeURIComponent(system.name)}`;
   return (
-    <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{system.label}</h2>} data-testid="apigw-system">
+    <Card
+      title={
+        <h2 style={{ fontSize: 16, margin: 0 }} translate="no">
+          {system.label}
+        </h2>
+      }
+      data-testid="apigw-system"
+    >
       <Descriptions column={{ xs: 1, md: 2 }} size="small">
         <Descriptions.Item label={t('colSystem')}>
           <Typography.Text code>{system.name}</Typography.Text>
@@ -178,7 +185,7 @@ function ComponentsCard({ components, server }: { components: ApigwComponent[]; 
             key: 'name',
             render: (_, c) => (
               <Flex vertical>
-                <strong>{c.label}</strong>
+                <strong translate="no">{c.label}</strong>
                 <Typography.Text type="secondary">{c.name}</Typography.Text>
               </Flex>
             ),

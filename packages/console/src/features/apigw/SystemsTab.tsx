@@ -62,7 +62,12 @@ export function SystemsTab() {
               </Link>
             ),
           },
-          { title: t('colLabel'), dataIndex: 'label' },
+          {
+            title: t('colLabel'),
+            dataIndex: 'label',
+            // The declarer's words, in whatever language they wrote them.
+            render: (label: string) => <span translate="no">{label}</span>,
+          },
           {
             title: t('colOwner'),
             key: 'owner',

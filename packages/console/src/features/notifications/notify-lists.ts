@@ -14,6 +14,9 @@ const events = [
   'deploy.failed',
   'instance.crashloop',
   'app.message',
+  'apigw.request.filed',
+  'apigw.request.approved',
+  'apigw.request.refused',
 ] as const satisfies readonly NotifyEventType[];
 export const NOTIFY_EVENT_LIST: Complete<NotifyEventType, typeof events> = events;
 
