@@ -3,20 +3,21 @@
 // (grants.ts) and how fast (rate-limits.ts), the permission requests that ask for grants
 // (permission-requests.ts), and the routes of grants, trusted apps and requests. berthd gives
 // it the apps' and identity's functions it needs; the gateway's call handler uses the parts.
-import type { ApigwComponent, NotifyEvent } from '@berth/sdk';
-import type { Kysely } from 'kysely';
+import type { ApigwComponent } from '@berth/sdk';
 import type { AuditRecorder } from '../apps/index.ts';
 import type { RouteModule } from '../http/server.ts';
-import type { Actor } from '../identity/actor.ts';
 import type { UserSummary } from '../identity/user-records.ts';
-import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { type AppAuth, createAppAuth } from './app-auth.ts';
 import { grantRoutes } from './grant-routes.ts';
 import { createGrants, type Grants } from './grants.ts';
 import { createNonces, NONCE_PURGE_BATCH, type Nonces } from './nonces.ts';
 import { permissionRequestRoutes } from './permission-request-routes.ts';
-import { createPermissionRequests, type PermissionRequests } from './permission-requests.ts';
+import {
+  createPermissionRequests,
+  type PermissionRequests,
+  type PermissionRequestsDeps,
+} from './permission-requests.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limits.ts';
 import { createUserAuth, type UserAuth } from './user-auth.ts';
 
@@ -26,7 +27,13 @@ export const APIGW_PURGE_EVERY_MS = 60_000;
 /** Nonce batches one purge deletes at most (the next period goes on). */
 const MAX_PURGE_ROUNDS = 100;
 
-export interface ApigwSecurityDeps {
+/** isBuilder (apps.access.can(actor, 'app.update', app)), readableCodes and appExists serve grants
+ *  and requests; notify and consoleUrl the requests' notifications. */
+export interface ApigwSecurityDeps
+  extends Pick<
+    PermissionRequestsDeps,
+    'isBuilder' | 'readableCodes' | 'appExists' | 'notify' | 'consoleUrl'
+  > {
   store: Store;
   audit: AuditRecorder;
   /** apps.secretForVerification */
@@ -41,14 +48,6 @@ export interface ApigwSecurityDeps {
   /** The declared system's components by name (the directory's); by default no system is declared,
    *  so no permission can be requested. */
   components?: (system: string) => Promise<ReadonlyMap<string, ApigwComponent> | undefined>;
-  /** apps.access.can(actor, 'app.update', app): a developer member builds the app. */
-  isBuilder(actor: Actor, app: string): Promise<boolean>;
-  readableCodes(actor: Actor): Promise<string[] | 'all'>;
-  appExists(code: string): Promise<boolean>;
-  /** notify.notifier.emit: permission requests tell the owner and the caller (none by default). */
-  notify?: (db: Kysely<Database>, event: NotifyEvent) => Promise<unknown>;
-  /** The console's address, for the notifications' link. */
-  consoleUrl?: () => string;
   now?: () => number;
 }
 

@@ -12,20 +12,12 @@ import { createAuditLog } from '../../src/identity/index.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
 import { testDialects } from '../support/databases.ts';
+import { sessionActor } from './actors.ts';
 
 const T0 = 1_800_000_000_000;
 const HOUR = 3_600_000;
 
-function actor(username: string, role: Actor['role']): Actor {
-  return {
-    userId: `u_${username}`,
-    username,
-    role,
-    via: 'session',
-    credentialId: `s_${username}`,
-    ip: '10.0.0.1',
-  };
-}
+const actor = sessionActor;
 const admin = actor('admin', 'admin');
 const operator = actor('op', 'operator');
 const builder = actor('dev', 'developer');
