@@ -7,7 +7,6 @@ import type { ApigwGrantCreateBody } from '@berth/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECHECK_MS } from '../../src/apigw/grant-cache.ts';
 import { createGrants, type Grants } from '../../src/apigw/grants.ts';
-import type { Actor } from '../../src/identity/actor.ts';
 import { createAuditLog } from '../../src/identity/index.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
