@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmarks of issue 5 (gateway, deploy, zero-downtime, footprint,
-// recovery), issue 12's `cli`, issue 13's `console`, issue 15's `push` and issue 16's `gateway-drivers`, prints one table per benchmark with the goals next to the measured values, and writes
+// recovery), issue 12's `cli`, issue 13's `console`, issue 15's `push`, issue 16's `gateway-drivers` and issue 18's `apigw`, prints one table per benchmark with the goals next to the measured values, and writes
 // every raw figure to bench/results/<timestamp>.json. `npm run bench -- --help` lists the options.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchmarkName, type BenchOptions, parseOptions, USAGE, UsageError } from './lib/options.ts';
 import { cleanupAll, killRunningNow } from './lib/procs.ts';
 import { renderSuite, type SuiteResult, verdict } from './lib/report.ts';
+import { apigwBenchmark } from './suites/apigw.ts';
 import { cliBenchmark } from './suites/cli.ts';
 import { consoleBenchmark } from './suites/console.ts';
 import { deployBenchmark } from './suites/deploy.ts';
@@ -31,6 +32,7 @@ const SUITES: Record<BenchmarkName, Suite> = {
   cli: cliBenchmark,
   console: consoleBenchmark,
   push: pushBenchmark,
+  apigw: apigwBenchmark,
 };
 
 /** Debian packages each benchmark needs on the PATH. */
@@ -45,6 +47,10 @@ const NEEDS: Partial<Record<BenchmarkName, Array<{ command: string; pkg: string 
     { command: 'openssl', pkg: 'openssl' },
   ],
   console: [{ command: 'chromium', pkg: 'chromium' }],
+  apigw: [
+    { command: 'wrk', pkg: 'wrk' },
+    { command: 'nginx', pkg: 'nginx-light' },
+  ],
 };
 
 function onPath(command: string): boolean {
@@ -101,7 +107,7 @@ async function main(): Promise<number> {
   if (missing.size) {
     const pkgs = [...new Set(missing.values())].join(' ');
     process.stderr.write(
-      `bench: missing ${[...missing.keys()].join(' and ')} (needed by the gateway, gateway-drivers or console benchmark).\n` +
+      `bench: missing ${[...missing.keys()].join(' and ')} (needed by the gateway, gateway-drivers, apigw or console benchmark).\n` +
         `  Install them with: apt-get install -y ${pkgs}\n` +
         '  or run the other benchmarks only, e.g. npm run bench -- deploy footprint\n',
     );

@@ -11,6 +11,7 @@ export const BENCHMARKS = [
   'cli',
   'console',
   'push',
+  'apigw',
 ] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 

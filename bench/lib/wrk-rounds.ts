@@ -8,6 +8,8 @@ import { type WrkResult, wrk } from './wrk.ts';
 export interface WrkTarget {
   setup: string;
   url: string;
+  /** Request headers wrk sends (e.g. an app's credentials). */
+  headers?: Readonly<Record<string, string>>;
   /** The proxy's processes, whose CPU time is counted per request. */
   pids: () => number[];
 }
@@ -43,7 +45,7 @@ export async function interleaveWrk(
     for (const [i, target] of targets.entries()) {
       const pids = target.pids();
       const before = cpuOf(pids);
-      const result = await wrk(target.url, connections, options.seconds);
+      const result = await wrk(target.url, connections, options.seconds, target.headers);
       const used = cpuOf(pids) - before;
       measured[i]!.runs.push(result);
       measured[i]!.cpuUs.push(pids.length ? (used * 1000) / result.requests : Number.NaN);

@@ -1,4 +1,5 @@
-// Runs wrk (Debian's package) and reads its summary: requests/s, p50, p99 and failures.
+// Runs wrk (Debian's package), with request headers when asked, and reads its summary: requests/s,
+// p50, p99 and failures.
 import { captureOutput, exited, start } from './procs.ts';
 
 export interface WrkResult {
@@ -30,8 +31,25 @@ export function parseWrk(out: string): WrkResult {
   };
 }
 
-/** One wrk run: 2 threads (fewer when there are fewer connections). */
-export async function wrk(url: string, connections: number, seconds: number): Promise<WrkResult> {
+/** wrk's `-H` arguments for request headers (one argument pair per header, never a shell string). */
+export function headerArgs(headers: Readonly<Record<string, string>>): string[] {
+  const args: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^`|~\w-]+$/.test(name) || /[\r\n]/.test(value))
+      throw new Error(`not a header wrk can send: ${JSON.stringify(name)}`);
+    args.push('-H', `${name}: ${value}`);
+  }
+  return args;
+}
+
+/** One wrk run: 2 threads (fewer when there are fewer connections), with `headers` on every
+ *  request. */
+export async function wrk(
+  url: string,
+  connections: number,
+  seconds: number,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<WrkResult> {
   const threads = Math.min(2, connections);
   const child = start('wrk', [
     '-t',
@@ -43,6 +61,7 @@ export async function wrk(url: string, connections: number, seconds: number): Pr
     '--timeout',
     '5s',
     '--latency',
+    ...headerArgs(headers),
     url,
   ]);
   const output = captureOutput(child);
