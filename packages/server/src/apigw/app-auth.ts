@@ -4,8 +4,9 @@
 // can spend another app's nonces). A signature wins over a secret sent with it.
 //
 // The apps module opens an app's secret (apps' secretForVerification, not an audited view); opened
-// secrets, and the answer that an app does not exist, are kept in memory for SECRET_CACHE_MS at most,
-// so the store is not asked on every call: a rotated secret stops working (and the new one starts)
+// secrets (with their SHA-256, which a sent secret is compared with in constant time), and the answer
+// that an app does not exist, are kept in memory for SECRET_CACHE_MS at most, so the store is not
+// asked, nor the secret hashed again, on every call: a rotated secret stops working (and the new one starts)
 // within SECRET_CACHE_MS of the rotation, on every replica.
 import crypto from 'node:crypto';
 import { APP_CODE_PATTERN } from '@berth/sdk';
@@ -44,30 +45,41 @@ export interface AppAuth {
   forget(code?: string): void;
 }
 
+/** An opened secret (undefined: no such app), its SHA-256 (the decoy's for none), and when it was
+ *  opened. */
+interface Opened {
+  secret: string | undefined;
+  digest: Buffer;
+  at: number;
+}
+
 function digest(value: string): Buffer {
   return crypto.createHash('sha256').update(value, 'utf8').digest();
 }
 
 export function createAppAuth(deps: AppAuthDeps): AppAuth {
   const now = deps.now ?? Date.now;
-  const cache = new Map<string, { secret: string | undefined; at: number }>();
-  const loading = new Map<string, Promise<string | undefined>>();
+  const cache = new Map<string, Opened>();
+  const loading = new Map<string, Promise<Opened>>();
   // Compared against for an unknown app, so that a miss costs what a hit costs.
   const decoy = randomToken(32);
+  const decoyDigest = digest(decoy);
 
-  async function secretOf(code: string): Promise<string | undefined> {
+  /** The app's secret and its digest (computed once per opening, not per call). */
+  async function openedSecret(code: string): Promise<Opened> {
     const cached = cache.get(code);
-    if (cached && now() - cached.at < SECRET_CACHE_MS) return cached.secret;
+    if (cached && now() - cached.at < SECRET_CACHE_MS) return cached;
     const pending = loading.get(code);
     if (pending) return pending;
     const load = (async () => {
       const at = now();
       try {
         const secret = await deps.openSecret(code);
+        const opened: Opened = { secret, digest: secret === undefined ? decoyDigest : digest(secret), at };
         cache.delete(code);
         if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-        cache.set(code, { secret, at });
-        return secret;
+        cache.set(code, opened);
+        return opened;
       } finally {
         loading.delete(code);
       }
@@ -86,7 +98,7 @@ export function createAppAuth(deps: AppAuthDeps): AppAuth {
     const at = now();
     const timestamp = checkTimestamp(signature.timestamp, at);
     const nonce = checkNonce(signature.nonce);
-    const secret = await secretOf(code);
+    const { secret } = await openedSecret(code);
     const parts = {
       method: call.method,
       path: call.path,
@@ -112,9 +124,9 @@ export function createAppAuth(deps: AppAuthDeps): AppAuth {
       if (given === undefined || given.length > MAX_SECRET_LENGTH) {
         throw failed('Send the app secret (X-Berth-App-Secret or bk_app_secret), or sign the call');
       }
-      const secret = await secretOf(code);
-      const same = crypto.timingSafeEqual(digest(secret ?? decoy), digest(given));
-      if (!same || secret === undefined) throw failed();
+      const opened = await openedSecret(code);
+      const same = crypto.timingSafeEqual(opened.digest, digest(given));
+      if (!same || opened.secret === undefined) throw failed();
       return { app: code, via: 'secret' };
     },
 

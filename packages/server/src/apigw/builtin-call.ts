@@ -6,12 +6,8 @@
 import { Readable } from 'node:stream';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { BuiltinCall, BuiltinHandler } from './builtin-types.ts';
-import {
-  type BodyKind,
-  bodyWithoutCredentials,
-  gatewayEnvelope,
-  queryWithoutCredentials,
-} from './call-request.ts';
+import { type CallBody, formWithoutCredentials, jsonWithoutCredentials } from './call-body.ts';
+import { gatewayEnvelope, queryWithoutCredentials } from './call-request.ts';
 
 /** The answer's headers besides its type: it is served on berthd's own origin, as apps' are. */
 const ANSWER_HEADERS: Readonly<Record<string, string>> = {
@@ -23,18 +19,20 @@ const ANSWER_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** The body a handler gets: a JSON value or a form's fields (credentials taken out), or undefined
- *  when the call has none. VALIDATION_FAILED for JSON that does not parse or another type. */
-export function builtinBody(kind: BodyKind, body: Buffer | null): unknown {
-  if (body === null || body.length === 0) return undefined;
-  const clean = bodyWithoutCredentials(kind, body) ?? Buffer.alloc(0);
-  if (kind === 'json') {
+ *  when the call has none. VALIDATION_FAILED for JSON that does not parse or another type. The
+ *  body comes parsed already (call-body.ts): a JSON object or a form is not parsed again. */
+export function builtinBody(body: CallBody): unknown {
+  if (body.raw === null || body.raw.length === 0) return undefined;
+  if (body.json !== undefined) return jsonWithoutCredentials(body.json);
+  if (body.form !== undefined) return Object.fromEntries(formWithoutCredentials(body.form));
+  if (body.kind === 'json') {
+    // Not an object (a list or a single value: nothing to take out), or not JSON at all.
     try {
-      return JSON.parse(clean.toString('utf8'));
+      return JSON.parse(body.raw.toString('utf8'));
     } catch {
       throw new BerthError('VALIDATION_FAILED', 'The body is not valid JSON', { field: 'body' });
     }
   }
-  if (kind === 'form') return Object.fromEntries(new URLSearchParams(clean.toString('utf8')));
   throw new BerthError('VALIDATION_FAILED', 'Send the body as JSON (Content-Type: application/json)', {
     field: 'body',
   });

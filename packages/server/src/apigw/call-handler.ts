@@ -16,13 +16,16 @@ import { BerthError, isBerthError } from '../errors.ts';
 import type { GatewayEnv } from '../gateway/index.ts';
 import { answerBuiltin, builtinBody, builtinQuery } from './builtin-call.ts';
 import type { BuiltinHandler } from './builtin-types.ts';
-import type { CallRecord } from './call-records.ts';
 import {
   type BodyFields,
-  type BodyKind,
   bodyFields,
   bodyKind,
   bodyWithoutCredentials,
+  type CallBody,
+  readCallBody,
+} from './call-body.ts';
+import type { CallRecord } from './call-records.ts';
+import {
   type CallAddress,
   droppedHeader,
   fillDestinationPath,
@@ -71,9 +74,10 @@ export interface CallComponent {
   rateLimit?: RateLimit | undefined;
 }
 
-/** The parts of a call the steps read: the call, its body's fields, what it claims. */
+/** The parts of a call the steps read: the call, its body (parsed once), its fields, what it claims. */
 export interface CallView {
   call: IncomingCall;
+  body: CallBody;
   /** The body's fields (JSON object or form), for placeholders. */
   fields: BodyFields;
   /** Who the call says it comes from (read once, checked by the steps). */
@@ -151,17 +155,23 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
   let app: string | null = null;
   let component: CallComponent | null = null;
   try {
-    const kind = bodyKind(first(call.headers['content-type']));
+    // The body is parsed once here; the credentials, the placeholders and the forwarded body all
+    // read that.
+    const body = readCallBody(bodyKind(first(call.headers['content-type'])), call.body);
     const view: CallView = {
       call,
-      fields: bodyFields(kind, call.body),
-      claims: readCallerCredentials({
-        method: call.method,
-        path: call.rawPath,
-        query: call.address.query,
-        headers: call.headers,
-        body: call.body ?? '',
-      }),
+      body,
+      fields: bodyFields(body),
+      claims: readCallerCredentials(
+        {
+          method: call.method,
+          path: call.rawPath,
+          query: call.address.query,
+          headers: call.headers,
+          body: call.body ?? '',
+        },
+        body,
+      ),
     };
     app = await steps.authenticateApp(view);
     const found = await steps.lookup(call.address, call.method);
@@ -176,7 +186,7 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
     await steps.checkPermission(app, component);
     await steps.takeRate(app, component);
 
-    const answer = await deliver(steps, view, kind, { app, user, component, vars: found.vars });
+    const answer = await deliver(steps, view, { app, user, component, vars: found.vars });
     const done = recorder(steps, call, app, component, started, at);
     answer.body.once('close', () => done(answer.status));
     return { kind: 'app', ...answer };
@@ -193,7 +203,6 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
 async function deliver(
   steps: CallSteps,
   view: CallView,
-  kind: BodyKind,
   passed: {
     app: string;
     user: string | undefined;
@@ -212,7 +221,7 @@ async function deliver(
         user,
         params: Object.fromEntries(vars),
         query: builtinQuery(call.address.query),
-        body: builtinBody(kind, call.body),
+        body: builtinBody(view.body),
       }),
       call.requestId,
       component.timeoutMs,
@@ -228,12 +237,13 @@ async function deliver(
       method: target.method ?? call.method,
       path: query === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${query}`,
       headers: forwardedHeaders(call, app, user),
-      body: bodyWithoutCredentials(kind, call.body),
+      body: bodyWithoutCredentials(view.body),
       timeoutMs: component.timeoutMs,
     },
   );
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(answer.headers)) {
+  for (const name of Object.keys(answer.headers)) {
+    const value = answer.headers[name];
     if (value !== undefined && !DROPPED_ANSWER_HEADERS.has(name)) headers[name] = value;
   }
   Object.assign(headers, ANSWER_SAFETY_HEADERS);
@@ -274,7 +284,8 @@ function wantedEnv(header: string | string[] | undefined, declared: GatewayEnv):
 /** The call's headers without what the destination must not see, and the gateway's added. */
 function forwardedHeaders(call: IncomingCall, app: string, user: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(call.headers)) {
+  for (const name of Object.keys(call.headers)) {
+    const value = call.headers[name];
     if (value === undefined || droppedHeader(name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }

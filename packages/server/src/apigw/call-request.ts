@@ -1,9 +1,9 @@
 // The pure steps of an API gateway call: where `/api/c/…` points (a system and a component path),
 // the destination path with its `{var}` placeholders filled, and the request the destination app
-// gets — without the caller's credentials, with the gateway's headers. No I/O: every rule here is
-// tested without a berthd.
+// gets — without the caller's credentials (its body's: call-body.ts), with the gateway's headers. No
+// I/O: every rule here is tested without a berthd.
 import { BerthError } from '../errors.ts';
-import { BK_CREDENTIAL_FIELDS } from './caller-credentials.ts';
+import { type BodyFields, isCredentialField } from './call-body.ts';
 import { COMPAPI } from './model.ts';
 
 const CALL_PREFIX = '/api/c/';
@@ -38,9 +38,6 @@ function decodeSegment(segment: string): string {
     return segment;
   }
 }
-
-/** Credential fields BlueKing callers put in the query string or the body: never forwarded. */
-const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(BK_CREDENTIAL_FIELDS);
 
 /** Request headers that never reach the destination: the caller's credentials, the platform's
  *  cookies and tokens, the gateway's own controls, and what describes one connection. */
@@ -77,7 +74,7 @@ export function queryWithoutCredentials(query: string): string {
     .filter((pair) => {
       const eq = pair.indexOf('=');
       const name = decodeField(eq < 0 ? pair : pair.slice(0, eq));
-      return !CREDENTIAL_FIELDS.has(name);
+      return !isCredentialField(name);
     })
     .join('&');
 }
@@ -88,71 +85,6 @@ function decodeField(text: string): string {
   } catch {
     return text;
   }
-}
-
-/** A body as the call's fields: a JSON object's top-level fields, or a form's. */
-export type BodyFields = ReadonlyMap<string, string>;
-
-export type BodyKind = 'json' | 'form' | 'other';
-
-export function bodyKind(contentType: string | undefined): BodyKind {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/json' || type.endsWith('+json')) return 'json';
-  if (type === 'application/x-www-form-urlencoded') return 'form';
-  return 'other';
-}
-
-/** The body's fields (for placeholders and credentials); none when it is not a JSON object or a
- *  form. */
-export function bodyFields(kind: BodyKind, body: Buffer | null): BodyFields {
-  const fields = new Map<string, string>();
-  if (body === null || body.length === 0) return fields;
-  if (kind === 'json') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      return fields;
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return fields;
-    for (const [name, value] of Object.entries(parsed)) {
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-        fields.set(name, String(value));
-    }
-  } else if (kind === 'form') {
-    for (const [name, value] of new URLSearchParams(body.toString('utf8'))) {
-      if (!fields.has(name)) fields.set(name, value);
-    }
-  }
-  return fields;
-}
-
-/** The body without credential fields (a JSON object or a form); others go as they came. */
-export function bodyWithoutCredentials(kind: BodyKind, body: Buffer | null): Buffer | null {
-  if (body === null || body.length === 0) return body;
-  if (kind === 'json') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      return body;
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
-    const names = Object.keys(parsed);
-    if (!names.some((n) => CREDENTIAL_FIELDS.has(n))) return body;
-    const kept: Record<string, unknown> = {};
-    for (const name of names) {
-      if (!CREDENTIAL_FIELDS.has(name)) kept[name] = (parsed as Record<string, unknown>)[name];
-    }
-    return Buffer.from(JSON.stringify(kept));
-  }
-  if (kind === 'form') {
-    const params = new URLSearchParams(body.toString('utf8'));
-    if (![...params.keys()].some((n) => CREDENTIAL_FIELDS.has(n))) return body;
-    for (const name of CREDENTIAL_FIELDS) params.delete(name);
-    return Buffer.from(params.toString());
-  }
-  return body;
 }
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

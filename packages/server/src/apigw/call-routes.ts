@@ -5,13 +5,13 @@
 // own refusals in BlueKing's envelope. No platform session or API token is looked at on these paths
 // (http/server.ts leaves them out of authentication).
 import crypto from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyReply } from 'fastify';
 import type { BerthError } from '../errors.ts';
 import type { RouteModule } from '../http/server.ts';
 import type { Logger } from '../logger.ts';
 import { type CallSteps, handleCall } from './call-handler.ts';
 import { gatewayEnvelope, parseCallAddress } from './call-request.ts';
+import { relayAnswer } from './relay-answer.ts';
 
 /** The paths of API gateway calls; http/server.ts does not authenticate them as platform calls. */
 export const CALL_PATH_PREFIX = '/api/c/';
@@ -69,13 +69,9 @@ export function apigwCallRoutes(deps: {
           reply.hijack();
           const res = reply.raw;
           res.writeHead(answer.status, answer.headers);
-          try {
-            await pipeline(answer.body, res);
-          } catch (err) {
-            // The caller went away, or the app broke off its answer: nothing more can be said.
-            deps.logger.debug({ err, requestId }, 'API gateway answer broke off');
-            res.destroy();
-          }
+          relayAnswer(answer.body, res, (err) =>
+            deps.logger.debug({ err, requestId }, 'API gateway answer broke off'),
+          );
           return reply;
         },
       });

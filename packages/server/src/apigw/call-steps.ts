@@ -32,6 +32,9 @@ export function createCallSteps(deps: {
 }): CallSteps {
   const now = deps.now ?? Date.now;
   const { security } = deps;
+  // The handler's view of each declared component, made once per component object: the directory
+  // hands out the same objects until it reads the declarations again (then new ones, new views).
+  const views = new WeakMap<ApigwComponent, CallComponent>();
   return {
     async authenticateApp(view) {
       const call = view.call;
@@ -52,27 +55,31 @@ export function createCallSteps(deps: {
       const found = await deps.directory.lookup({ system: address.system, method, path: address.path });
       if (found === undefined) return undefined;
       const { system, component } = found;
-      const view: CallComponent = {
-        system: component.system,
-        name: component.name,
-        target:
-          component.dest === undefined
-            ? { kind: 'builtin' }
-            : {
-                kind: 'app',
-                app: component.dest.app,
-                env: component.dest.env,
-                path: component.dest.path,
-                method: component.destHttpMethod,
-              },
-        permLevel: component.permLevel,
-        timeoutMs: effectiveTimeoutMs(system, component),
-        rateLimit:
-          component.rateLimit === undefined
-            ? undefined
-            : { count: component.rateLimit.calls, per: PERIODS[component.rateLimit.per] },
-      };
-      return { component: view, vars: new Map(Object.entries(found.vars)) };
+      let view = views.get(component);
+      if (view === undefined) {
+        view = {
+          system: component.system,
+          name: component.name,
+          target:
+            component.dest === undefined
+              ? { kind: 'builtin' }
+              : {
+                  kind: 'app',
+                  app: component.dest.app,
+                  env: component.dest.env,
+                  path: component.dest.path,
+                  method: component.destHttpMethod,
+                },
+          permLevel: component.permLevel,
+          timeoutMs: effectiveTimeoutMs(system, component),
+          rateLimit:
+            component.rateLimit === undefined
+              ? undefined
+              : { count: component.rateLimit.calls, per: PERIODS[component.rateLimit.per] },
+        };
+        views.set(component, view);
+      }
+      return { component: view, vars: toMap(found.vars) };
     },
 
     async authenticateUser(view, app) {
@@ -119,4 +126,11 @@ export function createCallSteps(deps: {
 
     record: (done) => deps.recorder.record(done),
   };
+}
+
+const NO_VARS: ReadonlyMap<string, string> = new Map();
+
+function toMap(vars: Record<string, string>): ReadonlyMap<string, string> {
+  for (const _ in vars) return new Map(Object.entries(vars));
+  return NO_VARS;
 }

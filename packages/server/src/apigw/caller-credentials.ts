@@ -7,6 +7,7 @@
 // BlueKing's `bk_token` in the authorization header, query or body — never a cookie, which a browser
 // would send on any page's behalf) or a user name alone (`X-Berth-Username` / `bk_username`, which
 // only a trusted app may pass: user-auth.ts). What the forwarded request loses is call-request.ts's.
+import { BK_CREDENTIAL_FIELDS, bodyField, bodyKind, type CallBody, readCallBody } from './call-body.ts';
 
 /** A call as the gateway's handler received it. */
 export interface GatewayCall {
@@ -44,15 +45,8 @@ export const USER_TOKEN_HEADER = 'x-berth-user-token';
 export const USERNAME_HEADER = 'x-berth-username';
 export const BK_AUTHORIZATION_HEADER = 'x-bkapi-authorization';
 
-/** BlueKing's credential fields (call-request.ts keeps them from the destination). */
-export const BK_CREDENTIAL_FIELDS: readonly string[] = [
-  'bk_app_code',
-  'bk_app_secret',
-  'bk_token',
-  'bk_username',
-];
-
-type Fields = Record<string, unknown>;
+type Fields = Readonly<Record<string, unknown>>;
+const NO_FIELDS: Fields = Object.freeze({});
 
 function header(call: GatewayCall, name: string): string | undefined {
   const value = call.headers[name];
@@ -61,7 +55,7 @@ function header(call: GatewayCall, name: string): string | undefined {
 }
 
 function fromSearch(params: URLSearchParams): Fields {
-  const out: Fields = {};
+  const out: Record<string, unknown> = {};
   for (const name of BK_CREDENTIAL_FIELDS) {
     const value = params.get(name);
     if (value !== null) out[name] = value;
@@ -71,28 +65,26 @@ function fromSearch(params: URLSearchParams): Fields {
 
 function bkAuthorization(call: GatewayCall): Fields {
   const raw = header(call, BK_AUTHORIZATION_HEADER);
-  if (raw === undefined) return {};
+  if (raw === undefined) return NO_FIELDS;
   try {
     const parsed: unknown = JSON.parse(raw);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Fields) : {};
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Fields)
+      : NO_FIELDS;
   } catch {
-    return {};
+    return NO_FIELDS;
   }
 }
 
 /** The bk_* fields of a JSON object or form body; nothing for any other body. */
-function bodyFields(call: GatewayCall): Fields {
-  const type = (header(call, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (call.body.length === 0) return {};
-  const text = typeof call.body === 'string' ? call.body : Buffer.from(call.body).toString('utf8');
-  if (type === 'application/x-www-form-urlencoded') return fromSearch(new URLSearchParams(text));
-  if (type !== 'application/json' && !type.endsWith('+json')) return {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Fields) : {};
-  } catch {
-    return {};
+function credentialsOfBody(body: CallBody): Fields {
+  if (body.json === undefined && body.form === undefined) return NO_FIELDS;
+  const out: Record<string, unknown> = {};
+  for (const name of BK_CREDENTIAL_FIELDS) {
+    const value = bodyField(body, name);
+    if (value !== undefined) out[name] = value;
   }
+  return out;
 }
 
 /** The first source's value of a field: a header, then each BlueKing source in order. */
@@ -109,12 +101,13 @@ function first(
   return undefined;
 }
 
-/** What the call claims; nothing here is checked. */
-export function readCallerCredentials(call: GatewayCall): CallerClaims {
+/** What the call claims; nothing here is checked. `body` is the call's body read already (the
+ *  handler reads it once for every step); without it, the call's body is read here. */
+export function readCallerCredentials(call: GatewayCall, body?: CallBody): CallerClaims {
   const sources: Array<[CredentialSource, Fields]> = [
     ['bk-authorization', bkAuthorization(call)],
-    ['query', fromSearch(new URLSearchParams(call.query))],
-    ['body', bodyFields(call)],
+    ['query', call.query === '' ? NO_FIELDS : fromSearch(new URLSearchParams(call.query))],
+    ['body', credentialsOfBody(body ?? readCallBody(bodyKind(header(call, 'content-type')), call.body))],
   ];
   const claims: CallerClaims = {};
   const code = first(header(call, APP_CODE_HEADER), 'bk_app_code', sources);

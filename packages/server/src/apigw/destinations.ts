@@ -43,6 +43,8 @@ export function createDestinations(deps: DestinationsDeps): Destinations {
   const registry: UpstreamRegistry = createUpstreamRegistry({ logger: deps.logger.child({ mod: 'apigw' }) });
   let seq: number | undefined;
   let groups = new Map<string, Groups>();
+  // One dispatcher per instance, made on its first call (not one per call).
+  const dispatchers = new WeakMap<Upstream, Dispatcher>();
 
   /** Rebuilds the balancers from the table when it changed since the last call. */
   function refresh(): void {
@@ -77,7 +79,12 @@ export function createDestinations(deps: DestinationsDeps): Destinations {
       return group !== undefined && group.primaries.upstreams.length + group.backups.upstreams.length > 0;
     },
     dispatcher(upstream) {
-      return new UpstreamDispatcher(registry, upstream);
+      let dispatcher = dispatchers.get(upstream);
+      if (dispatcher === undefined) {
+        dispatcher = new UpstreamDispatcher(registry, upstream);
+        dispatchers.set(upstream, dispatcher);
+      }
+      return dispatcher;
     },
     close: () => registry.close(),
   };

@@ -98,14 +98,13 @@ export function createGrantCache(deps: { store: Store }): GrantCache {
   return {
     async check(app, system, component, now) {
       const { grants } = await current(now);
-      let latest: number | undefined;
-      for (const key of [keyOf(app, system, component), keyOf(app, system, '')]) {
-        if (!grants.has(key)) continue;
-        const expires = grants.get(key)!;
-        if (expires === null || expires > now) return 'ok';
-        latest = Math.max(latest ?? expires, expires);
-      }
-      return latest === undefined ? { denied: true } : { expired: latest };
+      // The component's grant, then the whole system's.
+      const own = grants.get(keyOf(app, system, component));
+      if (own === null || (own !== undefined && own > now)) return 'ok';
+      const whole = grants.get(keyOf(app, system, ''));
+      if (whole === null || (whole !== undefined && whole > now)) return 'ok';
+      if (own === undefined && whole === undefined) return { denied: true };
+      return { expired: Math.max(own ?? Number.NEGATIVE_INFINITY, whole ?? Number.NEGATIVE_INFINITY) };
     },
 
     async isTrusted(app, now) {

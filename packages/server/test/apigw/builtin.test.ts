@@ -7,6 +7,7 @@ import { answerBuiltin, builtinBody, builtinEnvelope, builtinQuery } from '../..
 import { parseAppMessage } from '../../src/apigw/builtin-notifications.ts';
 import { builtinComponents, builtinDeclaration } from '../../src/apigw/builtin-system.ts';
 import { parseUsernames } from '../../src/apigw/builtin-users.ts';
+import { readCallBody } from '../../src/apigw/call-body.ts';
 import { BerthError } from '../../src/errors.ts';
 
 const invalid = (field: string) => ({ code: 'VALIDATION_FAILED', details: { field } });
@@ -37,12 +38,21 @@ describe('the built-in system', () => {
 
   it('gives a handler the JSON or form body and the query without credentials', () => {
     const json = Buffer.from(JSON.stringify({ title: 't', bk_app_secret: 's', bk_app_code: 'a' }));
-    expect(builtinBody('json', json)).toEqual({ title: 't' });
-    expect(builtinBody('form', Buffer.from('a=1&bk_token=x'))).toEqual({ a: '1' });
-    expect(builtinBody('json', null)).toBeUndefined();
-    expect(builtinBody('other', Buffer.alloc(0))).toBeUndefined();
-    expect(() => builtinBody('json', Buffer.from('{nope'))).toThrow(expect.objectContaining(invalid('body')));
-    expect(() => builtinBody('other', Buffer.from('x'))).toThrow(expect.objectContaining(invalid('body')));
+    expect(builtinBody(readCallBody('json', json))).toEqual({ title: 't' });
+    expect(builtinBody(readCallBody('form', Buffer.from('a=1&bk_token=x')))).toEqual({ a: '1' });
+    expect(builtinBody(readCallBody('json', null))).toBeUndefined();
+    // A JSON list or value has no fields to take out: it goes as it is.
+    expect(builtinBody(readCallBody('json', Buffer.from('[1,{"bk_token":"t"}]')))).toEqual([
+      1,
+      { bk_token: 't' },
+    ]);
+    expect(builtinBody(readCallBody('other', Buffer.alloc(0)))).toBeUndefined();
+    expect(() => builtinBody(readCallBody('json', Buffer.from('{nope')))).toThrow(
+      expect.objectContaining(invalid('body')),
+    );
+    expect(() => builtinBody(readCallBody('other', Buffer.from('x')))).toThrow(
+      expect.objectContaining(invalid('body')),
+    );
     const q = builtinQuery('usernames=a%2Cb&bk_app_secret=s&bk_username=u');
     expect([...q.entries()]).toEqual([['usernames', 'a,b']]);
   });

@@ -2,9 +2,13 @@
 // destination, placeholders filled safely, the gateway's envelope.
 import { describe, expect, it } from 'vitest';
 import {
+  type BodyKind,
   bodyFields,
   bodyKind,
   bodyWithoutCredentials,
+  readCallBody,
+} from '../../src/apigw/call-body.ts';
+import {
   droppedHeader,
   fillDestinationPath,
   gatewayEnvelope,
@@ -13,6 +17,9 @@ import {
 } from '../../src/apigw/call-request.ts';
 
 const noBody = new Map<string, string>();
+
+const withoutCredentials = (kind: BodyKind, raw: Buffer) => bodyWithoutCredentials(readCallBody(kind, raw));
+const fieldsOf = (kind: BodyKind, raw: Buffer) => bodyFields(readCallBody(kind, raw));
 
 describe('the address of a call', () => {
   it('names a system, or none for compapi, and the component path with its query apart', () => {
@@ -71,23 +78,23 @@ describe('what the destination does not get', () => {
     const json = Buffer.from(
       JSON.stringify({ bk_app_code: 'a', bk_app_secret: 's', bk_biz_id: 2, nested: { x: 1 } }),
     );
-    expect(JSON.parse(bodyWithoutCredentials('json', json)!.toString())).toEqual({
+    expect(JSON.parse(withoutCredentials('json', json)!.toString())).toEqual({
       bk_biz_id: 2,
       nested: { x: 1 },
     });
     const clean = Buffer.from('{"a":1}');
-    expect(bodyWithoutCredentials('json', clean)).toBe(clean);
-    expect(bodyWithoutCredentials('form', Buffer.from('bk_app_secret=s&a=1'))!.toString()).toBe('a=1');
+    expect(withoutCredentials('json', clean)).toBe(clean);
+    expect(withoutCredentials('form', Buffer.from('bk_app_secret=s&a=1'))!.toString()).toBe('a=1');
     const list = Buffer.from('[{"bk_app_secret":"s"}]');
-    expect(bodyWithoutCredentials('json', list)).toBe(list);
+    expect(withoutCredentials('json', list)).toBe(list);
     const text = Buffer.from('bk_app_secret=s');
-    expect(bodyWithoutCredentials('other', text)).toBe(text);
+    expect(withoutCredentials('other', text)).toBe(text);
   });
 });
 
 describe('placeholders of the destination path', () => {
   it('come from the path variables, then the query, then the body, one encoded segment each', () => {
-    const body = bodyFields(
+    const body = fieldsOf(
       'json',
       Buffer.from(JSON.stringify({ bk_biz_id: 7, tpl: 'from body', deep: { a: 1 } })),
     );
@@ -101,7 +108,7 @@ describe('placeholders of the destination path', () => {
     expect(bodyKind('application/json; charset=utf-8')).toBe('json');
     expect(bodyKind('application/x-www-form-urlencoded')).toBe('form');
     expect(bodyKind(undefined)).toBe('other');
-    expect(bodyFields('form', Buffer.from('x=1&x=2')).get('x')).toBe('1');
+    expect(fieldsOf('form', Buffer.from('x=1&x=2')).get('x')).toBe('1');
   });
   it('refuse a missing value, and "." or ".." that would move the call elsewhere in the app', () => {
     const fill = (query: string) => () =>
