@@ -8,7 +8,7 @@
 // two parts of its body. A call that no instance can take is APIGW_DEST_UNAVAILABLE, one that took
 // too long APIGW_DEST_TIMEOUT.
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import { request } from 'undici';
 import { BerthError } from '../errors.ts';
 import { classifyFailure, type GatewayEnv, type Upstream } from '../gateway/index.ts';
 import type { Destinations } from './destinations.ts';
@@ -50,13 +50,9 @@ export async function forwardCall(
     }
     tried.push(upstream);
     try {
-      // The dispatcher's own `request` with origin and path apart: no URL parsed per call (the path
-      // is ours, built from the component's destination and the call's raw query, as the app
-      // gateway forwards a request's target).
-      const res = await destinations.dispatcher(upstream).request({
-        origin: upstream.origin,
-        path: call.path,
-        method: call.method as Dispatcher.HttpMethod,
+      const res = await request(`${upstream.origin}${call.path}`, {
+        dispatcher: destinations.dispatcher(upstream),
+        method: call.method as 'GET',
         headers: call.headers,
         body: call.body === null || call.body.length === 0 ? null : call.body,
         headersTimeout: call.timeoutMs,
