@@ -436,6 +436,26 @@ describe.skipIf(!!skip)('the API gateway pages in Chromium', () => {
     await expect.poll(() => page.getByTestId('apigw-tab-requests').innerText()).toBe('Permission requests');
   });
 
+  it("shows the API's refusal of a decision made too late, and reads the list again", async () => {
+    const requester = await f.t.login(REQUESTER, PASSWORD);
+    const filed = await f.api('POST', '/api/v1/apigw/permission-requests', {
+      cookie: requester,
+      body: { app: CALLER, system: 'SHOP_API', component: 'get_order', reason: REASONS.get_order },
+    });
+    expect(filed.status, JSON.stringify(filed.body)).toBe(201);
+    const id = filed.body.request.id as string;
+    const page = await asUser(APPROVER, '/apigw?tab=requests');
+    await page.getByTestId(`apigw-request-approve-${id}`).click();
+    // An admin withdraws it while the approver's form is open.
+    const withdrawn = await f.api('POST', `/api/v1/apigw/permission-requests/${id}/withdraw`, { body: {} });
+    expect(withdrawn.status, JSON.stringify(withdrawn.body)).toBe(200);
+    await page.getByTestId('apigw-decision-ok').click();
+    await expect.poll(() => page.getByRole('dialog').innerText()).toMatch(/APIGW_REQUEST_DECIDED/);
+    // The open requests are read again: it is not one of them any more.
+    await expect.poll(() => page.getByTestId(`apigw-request-row-${id}`).count()).toBe(0);
+    expect(await grantsOf()).toHaveLength(1);
+  });
+
   it('shows an auditor every request without actions', async () => {
     const page = await asUser(AUDITOR, '/apigw?tab=requests&status=all');
     const table = page.getByTestId('apigw-requests-table');

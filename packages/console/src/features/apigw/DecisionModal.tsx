@@ -1,7 +1,8 @@
 // The form of a decision on a permission request: approve (an optional reason; the grant is written),
 // refuse (a reason is required) or withdraw (an optional reason). The API's answer is handed back to
 // replace the row; its refusal (FORBIDDEN, APIGW_REQUEST_DECIDED …) is shown in the form with its code.
-// The parent mounts it afresh for each decision (a new key), so no reason typed before stays behind.
+// The parent mounts it afresh for each decision (a new key), so no reason typed before stays behind;
+// after a refusal the parent reads its list again, so a request decided meanwhile shows as it is.
 import type { ApigwPermissionRequest } from '@berth/sdk';
 import { Form, Input, Typography } from 'antd';
 import { useApi } from '../../api/ApiProvider.tsx';
@@ -27,11 +28,14 @@ export function DecisionModal({
   decision,
   onClose,
   onDecided,
+  onFailed,
 }: {
   open: boolean;
   decision: { kind: DecisionKind; request: ApigwPermissionRequest } | undefined;
   onClose(): void;
   onDecided(kind: DecisionKind, request: ApigwPermissionRequest): void;
+  /** After the API refused the decision (e.g. someone decided first): the list is read again. */
+  onFailed(): void;
 }) {
   const api = useApi();
   const t = useMessages(apigwMessages);
@@ -52,6 +56,10 @@ export function DecisionModal({
       form={form}
       name="apigw-decision"
       onClose={onClose}
+      onError={() => {
+        onFailed();
+        return false;
+      }}
       onSubmit={async (values) => {
         if (!r) return;
         const reason = values.reason?.trim() || undefined;

@@ -316,6 +316,10 @@ export function RequestsTab({ onChanged }: { onChanged(): void }) {
         open={decisionOpen}
         decision={deciding}
         onClose={() => setDecisionOpen(false)}
+        onFailed={() => {
+          requests.reload();
+          onChanged();
+        }}
         onDecided={(kind, decided) => {
           setDecisionOpen(false);
           requests.setData((requests.data ?? []).map((r) => (r.id === decided.id ? decided : r)));
