@@ -33,13 +33,14 @@ const system = (name: string, label: string, owner?: string): ApigwSystemSummary
 
 describe('the API gateway tabs', () => {
   it('offers the trusted apps to admins, operators and auditors only', () => {
-    expect(tabsFor('admin')).toEqual(['systems', 'grants', 'records', 'trusted']);
-    expect(tabsFor('auditor')).toEqual(['systems', 'grants', 'records', 'trusted']);
-    expect(tabsFor('developer')).toEqual(['systems', 'grants', 'records']);
+    expect(tabsFor('admin')).toEqual(['systems', 'grants', 'requests', 'records', 'trusted']);
+    expect(tabsFor('auditor')).toEqual(['systems', 'grants', 'requests', 'records', 'trusted']);
+    expect(tabsFor('developer')).toEqual(['systems', 'grants', 'requests', 'records']);
   });
 
   it('opens the tab the address asks for when the role has it, else the systems', () => {
     expect(tabShown('records', 'developer')).toBe('records');
+    expect(tabShown('requests', 'auditor')).toBe('requests');
     expect(tabShown('trusted', 'developer')).toBe('systems');
     expect(tabShown('trusted', 'operator')).toBe('trusted');
     expect(tabShown('nonsense', 'admin')).toBe('systems');

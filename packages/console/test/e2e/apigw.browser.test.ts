@@ -5,8 +5,12 @@
 // through the form and revokes it; a developer who owns no system is refused with the API's code.
 // Calls made through /api/c/ for real (the destination is not deployed: the gateway answers 503, and
 // 403 once the grant is revoked) then show in the call records with their last errors. The recorder
-// writes every 10 s; the test has it write at once (flush) instead of waiting. Then the pages in
-// English and Chinese (language, accessibility, screenshots).
+// writes every 10 s; the test has it write at once (flush) instead of waiting. Permission requests:
+// a developer of the calling app asks through the form (on the requests tab and on the system's
+// page), a developer of the system's owner app refuses one (the form needs a reason) and approves
+// another (its grant shows in the grants tab), the requester withdraws the third, and an auditor sees
+// them all without actions. Then the pages in English and Chinese (language, accessibility,
+// screenshots).
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,6 +29,16 @@ const skip = browserSkip('apigw.browser.test.ts');
 const OWNER = 'gwowner';
 const CALLER = 'gwcaller';
 const DEV = 'devgw';
+/** A developer of the calling app (files requests), of the owner app (decides them), an auditor. */
+const REQUESTER = 'reqdev';
+const APPROVER = 'ownerdev';
+const AUDITOR = 'gwaudit';
+const REASONS = {
+  get_order: 'The shop shows order status',
+  cancel_order: 'Refunds cancel orders',
+  whole: 'Everything for the sync',
+  refusal: 'Ask for get_order only',
+};
 const PASSWORD = 'a long enough password 14';
 /** Docs written by a stranger: Markdown with HTML and script in it. */
 const PAYLOAD = '<img src=x onerror="window.pwnedByDocs=1"><script>window.pwnedByDocs=2</script>';
@@ -94,6 +108,10 @@ const NAMES = [
   'p99',
   'JSON',
   'OpenAPI',
+  REQUESTER,
+  APPROVER,
+  'SHOP_API/get_order',
+  'SHOP_API/cancel_order',
 ];
 
 describe.skipIf(!!skip)('the API gateway pages in Chromium', () => {
@@ -127,6 +145,20 @@ describe.skipIf(!!skip)('the API gateway pages in Chromium', () => {
       body: { username: DEV, password: PASSWORD, role: 'developer', displayName: 'Dev' },
     });
     expect(dev.status, JSON.stringify(dev.body)).toBe(201);
+    for (const [username, role, app] of [
+      [REQUESTER, 'developer', CALLER],
+      [APPROVER, 'developer', OWNER],
+      [AUDITOR, 'auditor', undefined],
+    ] as const) {
+      const user = await f.api('POST', '/api/v1/users', {
+        body: { username, password: PASSWORD, role, displayName: username },
+      });
+      expect(user.status, JSON.stringify(user.body)).toBe(201);
+      if (app) {
+        const member = await f.api('POST', `/api/v1/apps/${app}/members`, { body: { username } });
+        expect(member.status, JSON.stringify(member.body)).toBe(204);
+      }
+    }
   });
   consoleHooks('apigw', () => ({ f, work: undefined }));
 
@@ -255,6 +287,199 @@ describe.skipIf(!!skip)('the API gateway pages in Chromium', () => {
     await expect.poll(() => row.count()).toBe(1);
   });
 
+  /** The caller's permission requests, by target (`component`, or `*` for every component). */
+  const requestsOf = async () => {
+    const res = await f.api('GET', `/api/v1/apigw/permission-requests?app=${CALLER}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const items = res.body.items as Array<{
+      id: string;
+      component: string | null;
+      status: string;
+      requestedBy: string;
+      reason: string;
+      decidedBy: string | null;
+      decisionReason: string | null;
+      grantId: string | null;
+    }>;
+    return new Map(items.map((r) => [r.component ?? '*', r]));
+  };
+  const pick = async (page: Page, testId: string, option: string) => {
+    await page.getByTestId(testId).click();
+    await page.locator('.ant-select-item-option').filter({ hasText: option }).click();
+  };
+  const asUser = async (username: string, path: string) => {
+    const page = await f.newPage();
+    await page.goto(path);
+    await loginThroughForm(page, username, PASSWORD);
+    return page;
+  };
+
+  it('lets a developer of the calling app ask for permission through the form', async () => {
+    const page = await asUser(REQUESTER, '/apigw?tab=requests');
+    await page.getByTestId('apigw-requests-table').waitFor({ state: 'visible' });
+    await page.getByTestId('apigw-request-add').click();
+    await pick(page, 'apigw-request-app', CALLER);
+    await pick(page, 'apigw-request-system', 'SHOP_API (Shop API)');
+    await page.getByTestId('apigw-request-component').click();
+    // Only the components that need a grant are offered, beside every component.
+    const options = page.locator('.ant-select-dropdown:visible .ant-select-item-option');
+    await expect
+      .poll(() => options.allInnerTexts())
+      .toEqual(['Every component', 'get_order (Get an order)', 'cancel_order (Cancel an order)']);
+    await options.filter({ hasText: 'get_order' }).click();
+    // No reason: the form says so and files nothing.
+    await page.getByTestId('apigw-request-ok').click();
+    await expect.poll(() => page.getByRole('dialog').innerText()).toMatch(/Required/);
+    expect((await requestsOf()).size).toBe(0);
+    await page.getByTestId('apigw-request-reason').fill(REASONS.get_order);
+    await page.getByTestId('apigw-request-ok').click();
+    await expect.poll(async () => (await requestsOf()).get('get_order')?.status).toBe('requested');
+    const filed = (await requestsOf()).get('get_order');
+    expect(filed).toMatchObject({ requestedBy: REQUESTER, reason: REASONS.get_order });
+    const row = page.getByTestId(`apigw-request-row-${filed?.id}`);
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.innerText()).toContain('SHOP_API/get_order');
+    expect(await row.innerText()).toMatch(/Open/);
+    // The requester may withdraw it, not decide it (they are no member of the owner app).
+    expect(await page.getByTestId(`apigw-request-withdraw-${filed?.id}`).count()).toBe(1);
+    expect(await page.getByTestId(`apigw-request-approve-${filed?.id}`).count()).toBe(0);
+    await expect
+      .poll(() => page.getByTestId('apigw-tab-requests').innerText())
+      .toBe('Permission requests (1)');
+
+    // The system's page offers the form for one component, prefilled with it.
+    await page.goto('/apigw/systems/SHOP_API');
+    await page.getByTestId('apigw-component-ask-cancel_order').click();
+    await expect.poll(() => page.getByTestId('apigw-request-component').innerText()).toMatch(/cancel_order/);
+    await pick(page, 'apigw-request-app', CALLER);
+    await page.getByTestId('apigw-request-reason').fill(REASONS.cancel_order);
+    await page.getByTestId('apigw-request-ok').click();
+    await expect.poll(async () => (await requestsOf()).get('cancel_order')?.status).toBe('requested');
+    // And for the whole system.
+    await page.getByTestId('apigw-system-ask').click();
+    await pick(page, 'apigw-request-app', CALLER);
+    await page.getByTestId('apigw-request-reason').fill(REASONS.whole);
+    await page.getByTestId('apigw-request-ok').click();
+    await expect.poll(async () => (await requestsOf()).get('*')?.status).toBe('requested');
+    // Asking again for an open target is the API's refusal, shown with its code.
+    await page.getByTestId('apigw-system-ask').click();
+    await pick(page, 'apigw-request-app', CALLER);
+    await page.getByTestId('apigw-request-reason').fill(REASONS.whole);
+    await page.getByTestId('apigw-request-ok').click();
+    await expect.poll(() => page.getByRole('dialog').innerText()).toMatch(/APIGW_REQUEST_PENDING/);
+  });
+
+  it("lets a developer of the system's owner app refuse one request and approve another", async () => {
+    const filed = await requestsOf();
+    const getOrder = filed.get('get_order');
+    const cancel = filed.get('cancel_order');
+    const page = await asUser(APPROVER, '/apigw?tab=requests');
+    const table = page.getByTestId('apigw-requests-table');
+    await expect.poll(() => table.innerText()).toContain(REASONS.whole);
+    expect(await table.innerText()).toContain(REASONS.get_order);
+    await expect
+      .poll(() => page.getByTestId('apigw-tab-requests').innerText())
+      .toBe('Permission requests (3)');
+    // The owner's developer decides; withdrawing is the calling app's.
+    expect(await page.getByTestId(`apigw-request-withdraw-${getOrder?.id}`).count()).toBe(0);
+
+    await page.getByTestId(`apigw-request-refuse-${getOrder?.id}`).click();
+    await page.getByTestId('apigw-decision-ok').click();
+    await expect.poll(() => page.getByRole('dialog').innerText()).toMatch(/Say why you refuse/);
+    expect((await requestsOf()).get('get_order')?.status).toBe('requested');
+    await page.getByTestId('apigw-decision-reason').fill(REASONS.refusal);
+    await page.getByTestId('apigw-decision-ok').click();
+    const refusedTag = page.getByTestId(`apigw-request-status-${getOrder?.id}`);
+    await expect.poll(() => refusedTag.innerText()).toBe('Refused');
+    expect(await page.getByTestId(`apigw-request-decision-${getOrder?.id}`).innerText()).toContain(
+      REASONS.refusal,
+    );
+    expect(await page.getByTestId(`apigw-request-refuse-${getOrder?.id}`).count()).toBe(0);
+    expect((await requestsOf()).get('get_order')).toMatchObject({
+      status: 'refused',
+      decidedBy: APPROVER,
+      decisionReason: REASONS.refusal,
+      grantId: null,
+    });
+
+    await page.getByTestId(`apigw-request-approve-${cancel?.id}`).click();
+    await page.getByTestId('apigw-decision-ok').click();
+    await expect
+      .poll(() => page.getByTestId(`apigw-request-status-${cancel?.id}`).innerText())
+      .toBe('Approved');
+    const approved = (await requestsOf()).get('cancel_order');
+    // Approved without a reason: nothing typed for the refusal went with it.
+    expect(approved).toMatchObject({ status: 'approved', decidedBy: APPROVER, decisionReason: null });
+    expect(approved?.grantId).toBeTruthy();
+    await expect
+      .poll(() => page.getByTestId('apigw-tab-requests').innerText())
+      .toBe('Permission requests (1)');
+
+    // The grant it wrote, in the grants tab filtered by the calling app.
+    await page.getByTestId(`apigw-request-grant-${cancel?.id}`).click();
+    await expect.poll(() => page.url()).toMatch(/tab=grants&app=gwcaller/);
+    await expect
+      .poll(() => page.getByTestId(`apigw-grant-row-${CALLER}-SHOP_API-cancel_order`).count())
+      .toBe(1);
+    expect((await grantsOf()).map((g) => [g.id, g.component])).toEqual([[approved?.grantId, 'cancel_order']]);
+  });
+
+  it('lets the requester withdraw a request', async () => {
+    const whole = (await requestsOf()).get('*');
+    const page = await asUser(REQUESTER, '/apigw?tab=requests');
+    await page.getByTestId(`apigw-request-withdraw-${whole?.id}`).click();
+    await page.getByTestId('apigw-decision-ok').click();
+    await expect
+      .poll(() => page.getByTestId(`apigw-request-status-${whole?.id}`).innerText())
+      .toBe('Withdrawn');
+    expect((await requestsOf()).get('*')).toMatchObject({ status: 'withdrawn', decidedBy: REQUESTER });
+    await expect.poll(() => page.getByTestId('apigw-tab-requests').innerText()).toBe('Permission requests');
+  });
+
+  it("shows the API's refusal of a decision made too late, and reads the list again", async () => {
+    const requester = await f.t.login(REQUESTER, PASSWORD);
+    const filed = await f.api('POST', '/api/v1/apigw/permission-requests', {
+      cookie: requester,
+      body: { app: CALLER, system: 'SHOP_API', component: 'get_order', reason: REASONS.get_order },
+    });
+    expect(filed.status, JSON.stringify(filed.body)).toBe(201);
+    const id = filed.body.request.id as string;
+    const page = await asUser(APPROVER, '/apigw?tab=requests');
+    await page.getByTestId(`apigw-request-approve-${id}`).click();
+    // An admin withdraws it while the approver's form is open.
+    const withdrawn = await f.api('POST', `/api/v1/apigw/permission-requests/${id}/withdraw`, { body: {} });
+    expect(withdrawn.status, JSON.stringify(withdrawn.body)).toBe(200);
+    await page.getByTestId('apigw-decision-ok').click();
+    await expect.poll(() => page.getByRole('dialog').innerText()).toMatch(/APIGW_REQUEST_DECIDED/);
+    // The open requests are read again: it is not one of them any more.
+    await expect.poll(() => page.getByTestId(`apigw-request-row-${id}`).count()).toBe(0);
+    expect(await grantsOf()).toHaveLength(1);
+  });
+
+  it('shows an auditor every request without actions', async () => {
+    const page = await asUser(AUDITOR, '/apigw?tab=requests&status=all');
+    const table = page.getByTestId('apigw-requests-table');
+    const filed = await requestsOf();
+    for (const r of filed.values()) {
+      await expect.poll(() => page.getByTestId(`apigw-request-row-${r.id}`).count()).toBe(1);
+    }
+    const text = await table.innerText();
+    for (const status of ['Refused', 'Approved', 'Withdrawn']) expect(text).toContain(status);
+    expect(await table.locator('button').count()).toBe(0);
+    expect(await page.getByTestId('apigw-request-add').count()).toBe(0);
+    // The status filter is kept in the address.
+    await page.getByTestId('apigw-requests-status').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: 'Approved' }).click();
+    await expect.poll(() => page.url()).toMatch(/status=approved/);
+    await expect.poll(() => page.locator('[data-testid^="apigw-request-row-"]').count()).toBe(1);
+    expect(await page.getByTestId(`apigw-request-row-${filed.get('cancel_order')?.id}`).count()).toBe(1);
+    // The system's page offers no request form either.
+    await page.goto('/apigw/systems/SHOP_API');
+    await page.getByTestId('apigw-components-table').waitFor({ state: 'visible' });
+    expect(await page.getByTestId('apigw-system-ask').count()).toBe(0);
+    expect(await page.getByTestId('apigw-component-ask-get_order').count()).toBe(0);
+  });
+
   describe.each(['en', 'zh-CN'] as const)('the pages in %s', (locale) => {
     const stops: TourStop[] = [
       { name: 'apigw-systems', path: '/apigw', ready: 'apigw-systems-table', loggedIn: true },
@@ -265,6 +490,12 @@ describe.skipIf(!!skip)('the API gateway pages in Chromium', () => {
         loggedIn: true,
       },
       { name: 'apigw-grants', path: '/apigw?tab=grants', ready: 'apigw-grants-table', loggedIn: true },
+      {
+        name: 'apigw-requests',
+        path: '/apigw?tab=requests&status=all',
+        ready: 'apigw-requests-table',
+        loggedIn: true,
+      },
       {
         name: 'apigw-records',
         path: '/apigw?tab=records&window=24h',

@@ -1,14 +1,19 @@
 // One system of the API gateway (/apigw/systems/:name, everyone): its fields and docs, a link to its
 // OpenAPI document, and its components (path and method, destination, kind, permission level,
 // timeout, rate limit, hidden), each with the URL callers call and its docs. Docs are Markdown
-// written by app developers: rendered from plain data (MarkdownText), never as HTML.
-import { ExportOutlined } from '@ant-design/icons';
+// written by app developers: rendered from plain data (MarkdownText), never as HTML. Those who may
+// ask for permission (not auditors) are offered it for the system, and for each component that
+// needs a grant, in the request form prefilled with it.
+import { ExportOutlined, KeyOutlined } from '@ant-design/icons';
 import type { ApigwComponent, ApigwSystemSummary } from '@berth/sdk';
-import { Card, Descriptions, Flex, Spin, Table, Typography } from 'antd';
+import { Button, Card, Descriptions, Flex, Spin, Table, Typography } from 'antd';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useApi } from '../../api/ApiProvider.tsx';
+import { useUser } from '../../app/session.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
+import { useFeedback } from '../../components/feedback.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
 import { ToneTag } from '../../components/ToneTag.tsx';
 import { useAsync } from '../../components/use-async.ts';
@@ -17,6 +22,14 @@ import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { apigwMessages } from './apigw-messages.ts';
 import { callServer, callUrl, destText, openApiPath, rateLimitText } from './apigw-view.ts';
 import { MarkdownText } from './MarkdownText.tsx';
+import { RequestModal } from './RequestModal.tsx';
+import { REQUEST_FILERS, requestTarget } from './request-view.ts';
+
+/** What the request form opens with: the system, and a component or every component (''). */
+interface Asking {
+  n: number;
+  component: string;
+}
 
 /** Read by screen readers, not shown (the expand buttons' column has no visible title). */
 const VISUALLY_HIDDEN: React.CSSProperties = {
@@ -45,6 +58,12 @@ export default function SystemPage() {
   const name = useParams()['name'] ?? '';
   const api = useApi();
   const t = useMessages(apigwMessages);
+  const user = useUser();
+  const feedback = useFeedback();
+  const [asking, setAsking] = useState<Asking>({ n: 0, component: '' });
+  const ask = REQUEST_FILERS.includes(user.role)
+    ? (component: string) => setAsking((a) => ({ n: a.n + 1, component }))
+    : undefined;
   const loaded = useAsync(
     async (signal) => {
       const [system, server] = await Promise.all([api.getApigwSystem(name), loadCallServer(name, signal)]);
@@ -59,14 +78,21 @@ export default function SystemPage() {
         title={t('systemTitle', { name })}
         subtitle={<Link to="/apigw">{t('back')}</Link>}
         extra={
-          <Typography.Link
-            href={openApiPath(name)}
-            target="_blank"
-            rel="noopener noreferrer"
-            data-testid="apigw-openapi"
-          >
-            <ExportOutlined aria-hidden /> {t('openApi')}
-          </Typography.Link>
+          <Flex gap={16} align="center" wrap>
+            <Typography.Link
+              href={openApiPath(name)}
+              target="_blank"
+              rel="noopener noreferrer"
+              data-testid="apigw-openapi"
+            >
+              <ExportOutlined aria-hidden /> {t('openApi')}
+            </Typography.Link>
+            {ask && loaded.data ? (
+              <Button icon={<KeyOutlined />} onClick={() => ask('')} data-testid="apigw-system-ask">
+                {t('askPermission')}
+              </Button>
+            ) : null}
+          </Flex>
         }
       />
       {loaded.error ? (
@@ -76,7 +102,19 @@ export default function SystemPage() {
       ) : (
         <>
           <SystemCard system={loaded.data.system} />
-          <ComponentsCard components={loaded.data.components} server={loaded.data.server} />
+          <ComponentsCard components={loaded.data.components} server={loaded.data.server} ask={ask} />
+          <RequestModal
+            key={asking.n}
+            open={asking.n > 0}
+            systems={[loaded.data.system]}
+            initialSystem={loaded.data.system.name}
+            initialComponent={asking.component}
+            onClose={() => setAsking((a) => ({ ...a, n: 0 }))}
+            onRequested={(r) => {
+              setAsking((a) => ({ ...a, n: 0 }));
+              feedback.success(t('asked', { app: r.app, scope: requestTarget(r) }));
+            }}
+          />
         </>
       )}
     </>
@@ -128,7 +166,15 @@ function SystemCard({ system }: { system: ApigwSystemSummary }) {
   );
 }
 
-function ComponentDetails({ c, server }: { c: ApigwComponent; server: string }) {
+function ComponentDetails({
+  c,
+  server,
+  ask,
+}: {
+  c: ApigwComponent;
+  server: string;
+  ask: ((component: string) => void) | undefined;
+}) {
   const t = useMessages(apigwMessages);
   const url = callUrl(server, c.path);
   return (
@@ -155,11 +201,31 @@ function ComponentDetails({ c, server }: { c: ApigwComponent; server: string }) 
       ) : (
         <Typography.Text type="secondary">{t('noDocs')}</Typography.Text>
       )}
+      {ask && c.permLevel !== 'unlimited' ? (
+        <div>
+          <Button
+            size="small"
+            icon={<KeyOutlined />}
+            onClick={() => ask(c.name)}
+            data-testid={`apigw-component-ask-${c.name}`}
+          >
+            {t('askPermission')}
+          </Button>
+        </div>
+      ) : null}
     </Flex>
   );
 }
 
-function ComponentsCard({ components, server }: { components: ApigwComponent[]; server: string }) {
+function ComponentsCard({
+  components,
+  server,
+  ask,
+}: {
+  components: ApigwComponent[];
+  server: string;
+  ask: ((component: string) => void) | undefined;
+}) {
   const t = useMessages(apigwMessages);
   const format = useFormat();
   return (
@@ -173,7 +239,7 @@ function ComponentsCard({ components, server }: { components: ApigwComponent[]; 
         expandable={{
           defaultExpandAllRows: true,
           columnTitle: <span style={VISUALLY_HIDDEN}>{t('details')}</span>,
-          expandedRowRender: (c) => <ComponentDetails c={c} server={server} />,
+          expandedRowRender: (c) => <ComponentDetails c={c} server={server} ask={ask} />,
         }}
         onRow={(c) =>
           ({ 'data-testid': `apigw-component-row-${c.name}` }) as React.HTMLAttributes<HTMLElement>

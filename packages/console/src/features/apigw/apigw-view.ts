@@ -10,10 +10,11 @@ export const GRANT_WRITERS: readonly Role[] = ['admin', 'operator', 'developer']
 export const TRUST_READERS: readonly Role[] = ['admin', 'operator', 'auditor'];
 export const TRUST_WRITERS: readonly Role[] = ['admin', 'operator'];
 
-/** The tabs of /apigw, in order; `roles` absent: everyone. (Permission requests will be one more.) */
+/** The tabs of /apigw, in order; `roles` absent: everyone. */
 export const APIGW_TABS = [
   { key: 'systems' },
   { key: 'grants' },
+  { key: 'requests' },
   { key: 'records' },
   { key: 'trusted', roles: TRUST_READERS },
 ] as const satisfies ReadonlyArray<{ key: string; roles?: readonly Role[] }>;
