@@ -182,6 +182,10 @@ describe.skipIf(!!skip)('the API gateway pages in Chromium', () => {
     expect(shop).toMatch(/\b2\b/); // components
     expect(shop).toMatch(/10\.0 s/);
     expect(await page.getByTestId('apigw-system-row-BK_DEMO').innerText()).toMatch(/30 s \(default\)/);
+    // The built-in system is berthd's own: no update time (it was never declared), a tag instead.
+    const builtIn = await page.getByTestId('apigw-system-row-berth').innerText();
+    expect(builtIn).toMatch(/Built in/);
+    expect(builtIn).not.toMatch(/1970/);
 
     await page.getByTestId('apigw-system-search').fill('demo');
     await expect.poll(() => page.getByTestId('apigw-system-row-SHOP_API').count()).toBe(0);

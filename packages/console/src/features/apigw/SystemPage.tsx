@@ -146,7 +146,9 @@ function SystemCard({ system }: { system: ApigwSystemSummary }) {
         </Descriptions.Item>
         <Descriptions.Item label={t('colComponents')}>{format.number(system.components)}</Descriptions.Item>
         <Descriptions.Item label={t('colUpdated')}>
-          {t('updatedBy', { at: format.dateTime(system.updatedAt), user: system.updatedBy })}
+          {system.builtIn
+            ? t('builtIn')
+            : t('updatedBy', { at: format.dateTime(system.updatedAt), user: system.updatedBy })}
         </Descriptions.Item>
         <Descriptions.Item label={t('tabGrants')}>
           <Link to={grantsLink} data-testid="apigw-system-grants">

@@ -2,7 +2,7 @@
 // timeout; a search box filters them (the list is small and comes whole); a name opens the system.
 import { SearchOutlined } from '@ant-design/icons';
 import type { ApigwSystemSummary } from '@berth/sdk';
-import { Input, Table, Typography } from 'antd';
+import { Input, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useApi } from '../../api/ApiProvider.tsx';
@@ -80,7 +80,12 @@ export function SystemsTab() {
             render: (_, s) =>
               s.timeoutMs === undefined ? t('timeoutDefault') : format.duration(s.timeoutMs),
           },
-          { title: t('colUpdated'), key: 'updated', render: (_, s) => format.dateTime(s.updatedAt) },
+          {
+            title: t('colUpdated'),
+            key: 'updated',
+            // The built-in system is berthd's own: it was never declared or changed.
+            render: (_, s) => (s.builtIn ? <Tag>{t('builtIn')}</Tag> : format.dateTime(s.updatedAt)),
+          },
         ]}
       />
     </>
