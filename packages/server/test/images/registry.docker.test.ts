@@ -201,6 +201,36 @@ if (skip) {
       await pull(kept, engineAuth(registry));
     }, 300_000);
 
+    it("a collection waits for this berthd's push under way, and a push waits for a collection", async () => {
+      let finish!: () => void;
+      const pushing = registry.whilePushing!(
+        () =>
+          new Promise<void>((resolve) => {
+            finish = resolve;
+          }),
+      );
+      const serving = registry.pid;
+      const collected = registry.collectGarbage();
+      // Not restarted read-only while the push is under way: its uploaded blobs would be collected.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(registry.pid).toBe(serving);
+      finish();
+      await pushing;
+      // A push begun during the collection starts once the registry serves writes again.
+      let pushedOn: number | undefined;
+      const next = registry.whilePushing!(async () => {
+        pushedOn = registry.pid;
+      });
+      expect(await collected).toMatch(/blob|manifest|marking/i);
+      await next;
+      expect(registry.pid).not.toBe(serving);
+      expect(pushedOn).toBe(registry.pid);
+      expect(await pushImage(docker, registry, local)).toMatch(/@sha256:[0-9a-f]{64}$/);
+      // A blob a collection deleted before the push's manifest referred to it (the collection of
+      // another replica's registry user, or one that began first): the engine's words, tried again.
+      expect(pushRefusedForAMoment(new Error('manifest blob unknown: blob unknown to registry'))).toBe(true);
+    }, 300_000);
+
     it('a registry left read-only by a collection that did not finish serves writes again at the next start', async () => {
       await registry.stop();
       const readOnly = spawn(

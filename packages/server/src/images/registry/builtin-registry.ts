@@ -27,7 +27,15 @@ export interface RegistryAccess {
   password: string;
   /** The CA certificate (PEM) that signs the registry's certificate, when it is not a public one. */
   ca?: string | undefined;
+  /** Runs a push of this berthd's so that it does not overlap a garbage collection of this
+   *  registry (the builtin one's): a collection deletes the blobs a push uploaded and has not yet
+   *  referred to by its manifest. */
+  whilePushing?<T>(push: () => Promise<T>): Promise<T>;
 }
+
+/** The longest a collection waits for this berthd's pushes to finish before it starts anyway (a
+ *  push it then breaks is tried again: pushImage). */
+const PUSHES_WAIT_MS = 5 * 60_000;
 
 export interface BuiltinRegistry extends RegistryAccess {
   pid: number;
@@ -74,6 +82,9 @@ export async function startBuiltinRegistry(o: BuiltinRegistryOptions): Promise<B
   }
   await waitReady(o.address, ca, pid);
   let collecting: Promise<string> | undefined;
+  /** Pushes of this berthd under way, and what their end wakes. */
+  let pushes = 0;
+  let pushesDone: (() => void) | undefined;
   const registry: BuiltinRegistry = {
     address: o.address,
     username: REGISTRY_USER,
@@ -86,6 +97,17 @@ export async function startBuiltinRegistry(o: BuiltinRegistryOptions): Promise<B
       });
       return collecting;
     },
+    async whilePushing(push) {
+      // A push waits for a collection under way (its outcome is not the push's business).
+      while (collecting) await collecting.catch(() => undefined);
+      pushes++;
+      try {
+        return await push();
+      } finally {
+        pushes--;
+        if (pushes === 0) pushesDone?.();
+      }
+    },
     stop: () => stopRegistryProcess(registry.pid, files.pidFile),
   };
   /** Restarts the registry with `config` and waits until it answers. */
@@ -94,7 +116,19 @@ export async function startBuiltinRegistry(o: BuiltinRegistryOptions): Promise<B
     registry.pid = launch(binary, files, config);
     await waitReady(o.address, ca, registry.pid);
   };
+  /** Resolves when this berthd has no push under way, or after PUSHES_WAIT_MS. */
+  async function noPushes(): Promise<void> {
+    if (pushes === 0) return;
+    const done = new Promise<void>((resolve) => {
+      pushesDone = resolve;
+    });
+    const waited = await Promise.race([done.then(() => true), sleep(PUSHES_WAIT_MS).then(() => false)]);
+    pushesDone = undefined;
+    if (!waited) logger.warn({ pushes }, 'collecting the registry garbage with pushes still under way');
+  }
   async function collect(): Promise<string> {
+    // Pushes that start from now on wait for the collection (whilePushing sees `collecting`).
+    await noPushes();
     await restart(files.readOnlyConfig);
     try {
       const result = await runProgram(binary, ['garbage-collect', files.readOnlyConfig], {

@@ -28,7 +28,9 @@ export function registryName(access: RegistryAccess, ref: string): string {
  * Pushes the local image `ref` (`repo:tag`) to the registry and resolves with the reference nodes
  * pull: `{address}/{repo}@{digest}`. Pushing what the registry has already sends no layer again.
  * A push the registry refuses for a moment (`pushRefusedForAMoment`: the builtin registry collecting
- * garbage, read-only, or restarting around it) is tried again after each of `retryDelaysMs`, logged;
+ * garbage, read-only, or restarting around it; or a blob it uploaded deleted by a collection before
+ * its manifest referred to it) is tried again after each of `retryDelaysMs`, logged (the engine
+ * uploads again what the registry no longer has);
  * any other failure (wrong credentials, no such image) fails at once.
  */
 export async function pushImage(
@@ -37,26 +39,32 @@ export async function pushImage(
   ref: string,
   opts: { logger?: Logger; retryDelaysMs?: readonly number[] } = {},
 ): Promise<string> {
+  const attempt = () =>
+    access.whilePushing
+      ? access.whilePushing(() => pushOnce(docker, access, ref))
+      : pushOnce(docker, access, ref);
   for (const delay of opts.retryDelaysMs ?? PUSH_RETRY_DELAYS_MS) {
     try {
-      return await pushOnce(docker, access, ref);
+      return await attempt();
     } catch (err) {
       if (!pushRefusedForAMoment(err)) throw err;
       opts.logger?.warn({ err, image: ref, retryInMs: delay }, 'the registry refused a push for now');
       await sleep(delay);
     }
   }
-  return pushOnce(docker, access, ref);
+  return attempt();
 }
 
 /** Waits before each further push attempt (about 20 s in all). */
 const PUSH_RETRY_DELAYS_MS = [2000, 6000, 12_000];
 
 /** Whether the engine's push error is one that passes: the registry read-only (a write answered
- *  405), not listening (restarting), or cut off or overloaded on the way. */
+ *  405), not listening (restarting), cut off or overloaded on the way, or missing a blob the push
+ *  uploaded (a garbage collection, of another replica's or begun before this push, deleted it before
+ *  the manifest referred to it: the registry's `blob unknown`). */
 export function pushRefusedForAMoment(err: unknown): boolean {
   const text = err instanceof Error ? err.message : String(err);
-  return /\bHTTP 405\b|\b405 Method Not Allowed\b|connection refused|connection reset|\bEOF\b|i\/o timeout|\bHTTP 50[234]\b|\b50[234] (Bad Gateway|Service Unavailable|Gateway Timeout)\b/i.test(
+  return /\bblob unknown\b|\bHTTP 405\b|\b405 Method Not Allowed\b|connection refused|connection reset|\bEOF\b|i\/o timeout|\bHTTP 50[234]\b|\b50[234] (Bad Gateway|Service Unavailable|Gateway Timeout)\b/i.test(
     text,
   );
 }
