@@ -79,9 +79,60 @@ export function instanceLogs<I extends LoggedInstance>(
 
 /** Copies the whole log of a stopping instance to the archive (before its container or service is
  *  removed). */
-export async function archiveLogs(endpoint: LogEndpoint, id: string, dataDir: string): Promise<void> {
-  const lines = await readOnce(endpoint, {});
+export async function archiveLogs(
+  endpoint: LogEndpoint,
+  id: string,
+  dataDir: string,
+  captured?: LogCapture,
+): Promise<void> {
+  const read = await readOnce(endpoint, {}).catch((err: unknown) => {
+    if (captured) return undefined;
+    throw err;
+  });
+  const seen = captured ? await captured.end() : [];
+  // The read is complete unless the log went meanwhile (a Swarm task reaped as it ended): then
+  // what the capture saw is all there is.
+  const lines = read && read.length >= seen.length ? read : seen.length > 0 ? seen : read;
   if (lines) writeLogArchive(dataDir, id, lines);
+}
+
+/** Lines of a log read as they come, until `end()`. */
+export interface LogCapture {
+  /** Stops reading (after a moment for lines on their way) and gives what was read, time-ordered. */
+  end(): Promise<DockerLogLine[]>;
+}
+
+/** How long `end()` waits for the last lines of a capture. */
+const CAPTURE_DRAIN_MS = 300;
+
+/**
+ * Follows an endpoint's whole log from now on, keeping every line, so that the lines an instance
+ * writes while it stops are kept even when the log goes with it: Swarm deletes a task, and its log,
+ * about a second after it ended when its service was scaled to 0, sometimes before a read after
+ * the end gets there. A capture that cannot start (the log is gone already) keeps nothing.
+ */
+export function captureLogs(endpoint: LogEndpoint): LogCapture {
+  const lines: DockerLogLine[] = [];
+  const abort = new AbortController();
+  const reading = (async () => {
+    const stream = (await endpoint.logs({
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      follow: true,
+      abortSignal: abort.signal,
+    } as never)) as unknown as AsyncIterable<Buffer> & { destroy?: () => void };
+    abort.signal.addEventListener('abort', () => stream.destroy?.(), { once: true });
+    for await (const l of linesOf(stream)) lines.push(l);
+  })().catch(() => undefined);
+  return {
+    async end() {
+      await Promise.race([reading, sleep(CAPTURE_DRAIN_MS)]);
+      abort.abort();
+      await reading;
+      return sortByTime(lines);
+    },
+  };
 }
 
 /** A non-following read, time-ordered; undefined when the container is gone. */

@@ -44,7 +44,7 @@ import { engineError, engineStatus } from '../../images/engine.ts';
 import type { Logger } from '../../logger.ts';
 import { createAppNetworks } from '../docker/app-networks.ts';
 import { LABELS } from '../docker/container-config.ts';
-import { archiveLogs, instanceLogs } from '../docker/docker-logs.ts';
+import { archiveLogs, captureLogs, instanceLogs } from '../docker/docker-logs.ts';
 import { jobAbandoned } from '../docker/job-owner.ts';
 import { sweepLogArchives } from '../docker/log-archive.ts';
 import { containerUser } from '../docker/run-as.ts';
@@ -291,29 +291,36 @@ function createRawSwarmDriver(raw: SwarmDriverOptions, logger: Logger): RuntimeD
     i.state = 'stopping';
     const graceMs = opts?.graceMs ?? options.stopGraceMs;
     const service = docker.getService(i.serviceId);
+    // Its log as it stops: Swarm may delete the task, and its log, before the read after the end.
+    const captured = captureLogs(logEndpoint(i));
     let present = true;
     try {
-      const data = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec };
-      // Scaling to 0 leaves the task template (and so the running task) alone: Swarm stops the task
-      // with the grace it was made with. Changing the template would start a new task first.
-      await service.update({
-        version: data.Version.Index,
-        ...data.Spec,
-        Mode: { Replicated: { Replicas: 0 } },
-      });
-    } catch (err) {
-      if (engineStatus(err) !== 404) throw engineError(err);
-      present = false;
-    }
-    if (present) {
-      const last = await waitForShutdown(i, graceMs);
-      const code = last?.Status.ContainerStatus?.ExitCode;
-      if (wasAlive) i.lastExit = { code: code ?? null, signal: null, at: Date.now() };
       try {
-        await archiveLogs(logEndpoint(i), id, options.dataDir);
+        const data = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec };
+        // Scaling to 0 leaves the task template (and so the running task) alone: Swarm stops the task
+        // with the grace it was made with. Changing the template would start a new task first.
+        await service.update({
+          version: data.Version.Index,
+          ...data.Spec,
+          Mode: { Replicated: { Replicas: 0 } },
+        });
       } catch (err) {
-        logger.warn({ err, instance: id }, 'could not archive the logs of a stopped instance');
+        if (engineStatus(err) !== 404) throw engineError(err);
+        present = false;
       }
+      if (present) {
+        const last = await waitForShutdown(i, graceMs);
+        const code = last?.Status.ContainerStatus?.ExitCode;
+        if (wasAlive) i.lastExit = { code: code ?? null, signal: null, at: Date.now() };
+        try {
+          await archiveLogs(logEndpoint(i), id, options.dataDir, captured);
+        } catch (err) {
+          logger.warn({ err, instance: id }, 'could not archive the logs of a stopped instance');
+        }
+      }
+    } finally {
+      // Ended by the archive already, unless the stop went another way.
+      await captured.end();
     }
     await removeService(docker, i.serviceId);
     if (table.get(id) === i) table.delete(id);
