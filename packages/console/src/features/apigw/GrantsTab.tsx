@@ -5,7 +5,7 @@
 // with its code.
 import { PlusOutlined } from '@ant-design/icons';
 import type { ApigwGrant } from '@berth/sdk';
-import { Button, Flex, Input, Select, Table, Typography } from 'antd';
+import { Button, Flex, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useApi } from '../../api/ApiProvider.tsx';
@@ -18,6 +18,7 @@ import { ToneTag } from '../../components/ToneTag.tsx';
 import { useAsync } from '../../components/use-async.ts';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
+import { AppSystemFilters } from './AppSystemFilters.tsx';
 import { apigwMessages } from './apigw-messages.ts';
 import { GRANT_WRITERS } from './apigw-view.ts';
 import { GrantModal } from './GrantModal.tsx';
@@ -77,28 +78,13 @@ export function GrantsTab() {
   return (
     <>
       <Flex gap={8} wrap align="center" style={{ marginBottom: 16 }}>
-        <Input.Search
-          value={appText}
-          onChange={(ev) => setAppText(ev.target.value)}
-          onSearch={(value) => setFilter('app', value.trim())}
-          allowClear
-          maxLength={30}
-          placeholder={t('filterApp')}
-          aria-label={t('filterApp')}
-          data-testid="apigw-grants-app"
-          style={{ maxWidth: 260 }}
-        />
-        <Select
-          allowClear
-          showSearch
-          value={system || undefined}
-          onChange={(value: string | undefined) => setFilter('system', value ?? '')}
-          placeholder={t('filterSystem')}
-          aria-label={t('filterSystem')}
-          data-testid="apigw-grants-system"
-          loading={systems.loading}
-          style={{ minWidth: 220 }}
-          options={(systems.data ?? []).map((s) => ({ value: s.name, label: s.name }))}
+        <AppSystemFilters
+          testIdPrefix="apigw-grants"
+          appText={appText}
+          setAppText={setAppText}
+          system={system}
+          onFilter={setFilter}
+          systems={systems}
         />
         {canWrite ? (
           <Button

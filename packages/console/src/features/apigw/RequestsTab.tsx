@@ -7,7 +7,7 @@
 import { PlusOutlined } from '@ant-design/icons';
 import type { ApigwPermissionRequest } from '@berth/sdk';
 import { allItems } from '@berth/sdk/client';
-import { Button, Flex, Input, Select, Table, Typography } from 'antd';
+import { Button, Flex, Select, Table, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useApi } from '../../api/ApiProvider.tsx';
@@ -19,6 +19,7 @@ import { ToneTag } from '../../components/ToneTag.tsx';
 import { useAsync } from '../../components/use-async.ts';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
+import { AppSystemFilters } from './AppSystemFilters.tsx';
 import { apigwMessages } from './apigw-messages.ts';
 import { type DecisionKind, DecisionModal } from './DecisionModal.tsx';
 import { RequestModal } from './RequestModal.tsx';
@@ -121,28 +122,13 @@ export function RequestsTab({ onChanged }: { onChanged(): void }) {
             { value: 'all', label: t('statusAll') },
           ]}
         />
-        <Input.Search
-          value={appText}
-          onChange={(ev) => setAppText(ev.target.value)}
-          onSearch={(value) => setFilter('app', value.trim())}
-          allowClear
-          maxLength={30}
-          placeholder={t('filterApp')}
-          aria-label={t('filterApp')}
-          data-testid="apigw-requests-app"
-          style={{ maxWidth: 260 }}
-        />
-        <Select
-          allowClear
-          showSearch
-          value={system || undefined}
-          onChange={(value: string | undefined) => setFilter('system', value ?? '')}
-          placeholder={t('filterSystem')}
-          aria-label={t('filterSystem')}
-          data-testid="apigw-requests-system"
-          loading={systems.loading}
-          style={{ minWidth: 220 }}
-          options={(systems.data ?? []).map((s) => ({ value: s.name, label: s.name }))}
+        <AppSystemFilters
+          testIdPrefix="apigw-requests"
+          appText={appText}
+          setAppText={setAppText}
+          system={system}
+          onFilter={setFilter}
+          systems={systems}
         />
         {canFile ? (
           <Button
