@@ -773,6 +773,11 @@ export class BerthClient {
     return this.#request('GET', `/api/v1/apigw/systems/${seg(name)}`);
   }
 
+  /** The system's OpenAPI 3.1 document for its callers (its `servers` name where calls go). */
+  getApigwSystemOpenApi(name: string): Promise<Record<string, unknown>> {
+    return this.#request('GET', `/api/v1/apigw/systems/${seg(name)}/openapi.json`);
+  }
+
   /** Adds or replaces one system from its file's YAML (either shape). */
   putApigwSystem(name: string, text: string): Promise<ApigwSystemPutResponse> {
     return this.#request('PUT', `/api/v1/apigw/systems/${seg(name)}`, { body: { text } });

@@ -6,6 +6,7 @@
 // needs a grant, in the request form prefilled with it.
 import { ExportOutlined, KeyOutlined } from '@ant-design/icons';
 import type { ApigwComponent, ApigwSystemSummary } from '@berth/sdk';
+import type { BerthClient } from '@berth/sdk/client';
 import { Button, Card, Descriptions, Flex, Spin, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
@@ -43,14 +44,9 @@ const VISUALLY_HIDDEN: React.CSSProperties = {
 
 /** The system's OpenAPI document names the URL callers call it at (BERTH_API_URL's); without it
  *  the console's own origin stands in. */
-async function loadCallServer(name: string, signal: AbortSignal): Promise<string> {
-  let doc: unknown = null;
-  try {
-    const res = await fetch(openApiPath(name), { credentials: 'same-origin', signal });
-    if (res.ok) doc = await res.json();
-  } catch (err) {
-    if (signal.aborted) throw err;
-  }
+/** Where the system's calls go: its OpenAPI document's server, else this origin. */
+async function loadCallServer(api: BerthClient, name: string): Promise<string> {
+  const doc = await api.getApigwSystemOpenApi(name).catch(() => null);
   return callServer(doc, window.location.origin, name);
 }
 
@@ -64,13 +60,10 @@ export default function SystemPage() {
   const ask = REQUEST_FILERS.includes(user.role)
     ? (component: string) => setAsking((a) => ({ n: a.n + 1, component }))
     : undefined;
-  const loaded = useAsync(
-    async (signal) => {
-      const [system, server] = await Promise.all([api.getApigwSystem(name), loadCallServer(name, signal)]);
-      return { ...system, server };
-    },
-    [api, name],
-  );
+  const loaded = useAsync(async () => {
+    const [system, server] = await Promise.all([api.getApigwSystem(name), loadCallServer(api, name)]);
+    return { ...system, server };
+  }, [api, name]);
 
   return (
     <>
