@@ -534,6 +534,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       lookupUser: identity.lookupUser,
       ownerOf: async (system) => (await apigw.directory.system(system))?.owner,
       components: (system) => apigw.directory.components(system),
+      systemsOwnedBy: (codes) => apigw.directory.systemsOwnedBy(codes),
       notify: (db, event) => notify.notifier.emit(db, event),
       consoleUrl: () => urls!.console,
       isBuilder: (actor, code) => apps.access.can(actor, 'app.update', code),

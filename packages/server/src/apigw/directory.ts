@@ -34,6 +34,8 @@ export interface ComponentDirectory {
   system(name: string): Promise<ApigwSystem | undefined>;
   /** The system's components by name, the built-in system's too (undefined for no such system). */
   components(system: string): Promise<ReadonlyMap<string, ApigwComponent> | undefined>;
+  /** The declared systems whose owner app is one of these. */
+  systemsOwnedBy(apps: ReadonlySet<string>): Promise<string[]>;
   /** The declarations changed through this process: the next lookup reads the version at once. */
   invalidate(): void;
 }
@@ -132,6 +134,10 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
     async system(name) {
       if (name === APIGW_BUILTIN_SYSTEM) return builtin.system;
       return (await current()).systems.get(name);
+    },
+    async systemsOwnedBy(apps) {
+      const systems = [...(await current()).systems.values()];
+      return systems.filter((s) => s.owner !== undefined && apps.has(s.owner)).map((s) => s.name);
     },
     async components(system) {
       if (system === APIGW_BUILTIN_SYSTEM) return builtinNamed;

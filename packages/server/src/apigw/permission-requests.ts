@@ -42,6 +42,8 @@ export interface PermissionRequestsDeps {
   components(system: string): Promise<ReadonlyMap<string, ApigwComponent> | undefined>;
   /** The system's owner app, from its declaration. */
   ownerOf(system: string): Promise<string | undefined>;
+  /** The declared systems whose owner app is one of these (directory.systemsOwnedBy). */
+  systemsOwnedBy(apps: ReadonlySet<string>): Promise<string[]>;
   /** Whether the actor builds the app (a developer member). */
   isBuilder(actor: Actor, app: string): Promise<boolean>;
   readableCodes(actor: Actor): Promise<string[] | 'all'>;
@@ -397,6 +399,20 @@ export function createPermissionRequests(deps: PermissionRequestsDeps): Permissi
       if (query.app !== undefined) q = q.where('app_code', '=', query.app);
       if (query.system !== undefined) q = q.where('system_name', '=', query.system);
       if (query.status !== undefined) q = q.where('status', '=', query.status);
+      if (!READERS.has(actor.role)) {
+        // Only what the developer may see is read, so that the newest LIST_LIMIT are theirs.
+        const readable = await deps.readableCodes(actor);
+        if (readable !== 'all') {
+          const owned = await deps.systemsOwnedBy(new Set(readable));
+          if (readable.length === 0 && owned.length === 0) return [];
+          q = q.where((eb) =>
+            eb.or([
+              ...(readable.length > 0 ? [eb('app_code', 'in', readable)] : []),
+              ...(owned.length > 0 ? [eb('system_name', 'in', owned)] : []),
+            ]),
+          );
+        }
+      }
       const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(LIST_LIMIT).execute();
       const maySee = await viewer(actor);
       const visible: ApigwPermissionRequestRow[] = [];

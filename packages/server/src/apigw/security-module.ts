@@ -48,6 +48,8 @@ export interface ApigwSecurityDeps
   /** The declared system's components by name (the directory's); by default no system is declared,
    *  so no permission can be requested. */
   components?: (system: string) => Promise<ReadonlyMap<string, ApigwComponent> | undefined>;
+  /** The declared systems these apps own (the directory's); by default none. */
+  systemsOwnedBy?: (apps: ReadonlySet<string>) => Promise<string[]>;
   now?: () => number;
 }
 
@@ -90,6 +92,7 @@ export function createApigwSecurity(deps: ApigwSecurityDeps): ApigwSecurity {
     grants,
     components: deps.components ?? (async () => undefined),
     ownerOf: deps.ownerOf ?? noOwner,
+    systemsOwnedBy: deps.systemsOwnedBy ?? (async () => []),
     isBuilder: deps.isBuilder,
     readableCodes: deps.readableCodes,
     appExists: deps.appExists,

@@ -91,6 +91,7 @@ describe.each(testDialects())('permission requests on %s', (dialect) => {
         ...common,
         grants: g,
         components: async (s) => declared.get(s),
+        systemsOwnedBy: async (codes) => Object.keys(owners).filter((s) => codes.has(owners[s]!)),
         notify: async (_db, event) => told.push(event),
         consoleUrl: () => 'https://console.example.com',
       }),
@@ -363,6 +364,51 @@ describe.each(testDialects())('permission requests on %s', (dialect) => {
       },
       // BK_CMDB has no owner app to tell; a withdrawal tells nobody.
     ]);
+  });
+
+  it("lists a developer's requests also behind more than a list's worth of requests they may not see", async () => {
+    clock = T0 + 30 * DAY;
+    const mine = await requests.file(dev, {
+      app: 'shop',
+      system: 'BK_SOPS',
+      component: 'get_task',
+      reason: 'x',
+    });
+    const theirs = await requests.file(owner, {
+      app: 'sops',
+      system: 'BK_SOPS',
+      component: 'get_task',
+      reason: 'x',
+    });
+    // 600 newer requests of blog for BK_CMDB (no owner): neither dev nor owner sees them.
+    const rows = Array.from({ length: 600 }, (_, n) => ({
+      id: `preq_bulk_${String(n).padStart(4, '0')}`,
+      app_code: 'blog',
+      system_name: 'BK_CMDB',
+      component_name: '',
+      expires_at: null,
+      reason: 'bulk',
+      status: 'refused',
+      open_key: null,
+      requested_by: 'other',
+      requested_by_id: 'u_other',
+      created_at: clock + 1 + n,
+      decided_by: 'admin',
+      decided_at: clock + 1 + n,
+      decision_reason: 'bulk',
+      grant_id: null,
+    }));
+    await t.store.db.insertInto('apigw_permission_requests').values(rows).execute();
+    // As the calling app's developer, and as the owner app's.
+    expect((await requests.list(dev)).map((r) => r.id)).toContain(mine.id);
+    expect((await requests.list(owner)).map((r) => r.id)).toEqual(
+      expect.arrayContaining([mine.id, theirs.id]),
+    );
+    // Staff read the newest 500 of everything.
+    expect(await requests.list(admin)).toHaveLength(500);
+    await t.store.db.deleteFrom('apigw_permission_requests').where('reason', '=', 'bulk').execute();
+    await requests.withdraw(dev, mine.id);
+    await requests.withdraw(owner, theirs.id);
   });
 
   it('audits every step', async () => {
