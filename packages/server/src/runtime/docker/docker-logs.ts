@@ -92,7 +92,7 @@ export async function archiveLogs(
   const seen = captured ? await captured.end() : [];
   // The read is complete unless the log went meanwhile (a Swarm task reaped as it ended): then
   // what the capture saw is all there is.
-  const lines = read && read.length >= seen.length ? read : seen.length > 0 ? seen : read;
+  const lines = read ?? (seen.length > 0 ? seen : undefined);
   if (lines) writeLogArchive(dataDir, id, lines);
 }
 
@@ -105,14 +105,22 @@ export interface LogCapture {
 /** How long `end()` waits for the last lines of a capture. */
 const CAPTURE_DRAIN_MS = 300;
 
+/** What a capture keeps at most: the log's last lines when it starts, then the newest lines up to
+ *  a size (an app that floods its log while it stops costs berthd no more than this). */
+export const CAPTURE_LIMITS = { tailLines: 1000, maxBytes: 4 * 1024 * 1024 };
+
 /**
- * Follows an endpoint's whole log from now on, keeping every line, so that the lines an instance
- * writes while it stops are kept even when the log goes with it: Swarm deletes a task, and its log,
+ * Follows an endpoint's log (its last CAPTURE_LIMITS.tailLines lines, then what comes, the newest
+ * CAPTURE_LIMITS.maxBytes kept), so that the lines an instance writes while it stops are kept even
+ * when the log goes with it: Swarm deletes a task, and its log,
  * about a second after it ended when its service was scaled to 0, sometimes before a read after
  * the end gets there. A capture that cannot start (the log is gone already) keeps nothing.
  */
-export function captureLogs(endpoint: LogEndpoint): LogCapture {
+export function captureLogs(endpoint: LogEndpoint, limits = CAPTURE_LIMITS): LogCapture {
   const lines: DockerLogLine[] = [];
+  /** Characters of the lines kept: lines[first…]. */
+  let size = 0;
+  let first = 0;
   const abort = new AbortController();
   const reading = (async () => {
     const stream = (await endpoint.logs({
@@ -120,17 +128,27 @@ export function captureLogs(endpoint: LogEndpoint): LogCapture {
       stderr: true,
       timestamps: true,
       follow: true,
+      tail: limits.tailLines,
       abortSignal: abort.signal,
     } as never)) as unknown as AsyncIterable<Buffer> & { destroy?: () => void };
     abort.signal.addEventListener('abort', () => stream.destroy?.(), { once: true });
-    for await (const l of linesOf(stream)) lines.push(l);
+    for await (const l of linesOf(stream)) {
+      lines.push(l);
+      size += l.line.length;
+      // The oldest go first, cut off in one splice once they are half the array.
+      while (size > limits.maxBytes && first < lines.length) size -= lines[first++]!.line.length;
+      if (first > lines.length / 2) {
+        lines.splice(0, first);
+        first = 0;
+      }
+    }
   })().catch(() => undefined);
   return {
     async end() {
       await Promise.race([reading, sleep(CAPTURE_DRAIN_MS)]);
       abort.abort();
       await reading;
-      return sortByTime(lines);
+      return sortByTime(lines.slice(first));
     },
   };
 }
