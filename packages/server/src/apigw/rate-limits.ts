@@ -7,14 +7,23 @@
 // calling slowly, a lease per call, is not refused below its limit; a process that never calls
 // again keeps at most one lease's worth out of the row.
 //
-// The bound: tokens leave the row only by leases, so the row enforces the bucket exactly; what a
-// process admits in a window are the tokens it leased in it plus what is left of at most one earlier
-// lease (it leases again only once its lease is spent or expired, and a lease lives LEASE_MS). So in
-// any interval the calls admitted across P processes are at most what one bucket admits plus
-// P × (lease size − 1); with a frozen clock exactly N. Leases are taken with a compare-and-set on the
-// row (the same queries on SQLite, PostgreSQL and MySQL: no lock held, nothing to deadlock). After
-// a refusal a process refuses locally until the bucket can hold a token again (the refill rate is
-// fixed, so no other process can make one appear sooner), asking the store nothing meanwhile.
+// A process may also lend tokens of its lease to processes that have no store (the gateway's
+// workers, borrowed-rate-limits.ts): `lend` hands out up to the tokens wanted of the live lease,
+// leasing as `take` does when it is spent or expired, and the loan expires with the lease it came
+// from. A borrower gives back the tokens it did not spend of an expired loan with its next borrow;
+// the lender adds them to what goes back to the row with its own next lease, never to a live lease.
+// `take` is a loan of one token to the process itself.
+//
+// The bound: tokens leave the row only by leases, so the row enforces the bucket exactly; a loan
+// never outlives the lease it came from, and a borrower borrows again only once its loan is spent or
+// expired, as a process leases. So every holder (a process, or a borrower) spends in a window the
+// tokens it got in it plus what is left of at most one earlier lease or loan, which already spent
+// its first token. In any interval the calls admitted across P processes and B borrowers are at
+// most what one bucket admits plus (P + B) × (lease size − 1); with a frozen clock exactly N. Leases
+// are taken with a compare-and-set on the row (the same queries on SQLite, PostgreSQL and MySQL: no
+// lock held, nothing to deadlock). After a refusal a process (and a borrower) refuses locally until
+// the refill can make a token again (the refill rate is fixed; tokens given back meanwhile may make
+// one sooner, and waiting for the refill errs the safe way), asking nothing meanwhile.
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../store/dialect.ts';
 import type { Database } from '../store/schema.ts';
@@ -42,9 +51,25 @@ const MILLI = 1000;
 /** Past this many buckets in memory, those with nothing left to remember are dropped. */
 const SWEEP_AT = 10_000;
 
+/**
+ * What a lender answers a borrower (and what a holder of tokens gets when it asks for more):
+ * `granted` tokens (1 or more) that may be spent until `expiresAt` (epoch ms, later than the `now`
+ * they were lent at: the expiry of the lease they came from), or a refusal until `refusedUntil`
+ * (the time the bucket can hold a token again). Plain data: it crosses the gateway's IPC channel.
+ */
+export type RateLoan =
+  | { ok: true; granted: number; expiresAt: number }
+  | { ok: false; granted: 0; refusedUntil: number };
+
 export interface RateLimiter {
   /** Spends one call of the bucket `key` (rateBucketKey) under `limit` at `now` (epoch ms). */
   take(key: string, limit: RateLimit, now: number): Promise<RateDecision>;
+  /**
+   * Lends up to `want` (≥ 1) tokens of this process's lease of `key`, leasing as `take` does when it
+   * is spent or expired; `giveBack` are the tokens the borrower did not spend of an earlier loan of
+   * `key` that has expired: they go back to the row with this process's next lease of it.
+   */
+  lend(key: string, limit: RateLimit, now: number, want: number, giveBack: number): Promise<RateLoan>;
   /** Deletes the rows of buckets idle for a whole period (full again: the same as no row). */
   purge(now: number): Promise<number>;
 }
@@ -54,17 +79,128 @@ export function rateBucketKey(app: string, system: string, component: string): s
   return `${app}:${system}/${component}`;
 }
 
-/** How many tokens a process leases at once under the limit. */
+/** How many tokens a process leases at once under the limit (and a borrower borrows). */
 export function leaseSize(limit: RateLimit): number {
   return Math.max(1, Math.ceil(limit.count / 10));
 }
 
-interface Local {
-  /** Tokens of the current lease not spent yet. */
+/** Throws unless the limit is a whole number (≥ 1) of calls. */
+export function checkRateLimit(limit: RateLimit): void {
+  if (!Number.isSafeInteger(limit.count) || limit.count < 1) throw new Error(`bad rate limit ${limit.count}`);
+}
+
+/** A call's answer from a loan of one token. */
+export function decisionOf(loan: RateLoan, now: number): RateDecision {
+  return loan.ok ? { ok: true } : { ok: false, retryAfterMs: loan.refusedUntil - now };
+}
+
+/** What a holder has of one bucket. */
+interface Held {
+  /** Tokens of the current lease (or loan) not spent or lent yet. */
   tokens: number;
   expiresAt: number;
-  /** Refused until then without asking the store. */
+  /** Refused until then without asking. */
   refusedUntil: number;
+  /** Unspent tokens of expired leases and loans, handed back with the next acquisition. */
+  returning: number;
+}
+
+/** Gets tokens of `key` for a holder, handing back `giveBack` unspent ones of expired leases or loans:
+ *  a lease from the store row, or a loan from the process that leases. */
+export type AcquireTokens = (
+  key: string,
+  limit: RateLimit,
+  now: number,
+  giveBack: number,
+) => Promise<RateLoan>;
+
+export interface TokenHolder {
+  /** Up to `want` tokens of what is held of `key`, acquiring more when it is spent or expired (one
+   *  acquisition in flight per key; concurrent calls wait for it). Rejects when the acquisition does. */
+  spend(key: string, limit: RateLimit, now: number, want: number, giveBack: number): Promise<RateLoan>;
+}
+
+/**
+ * The tokens one process (or borrower) holds of each bucket, spent locally: the part `take`, `lend`
+ * and a borrower's `take` share. Tokens to hand back are counted per key and handed to the next
+ * acquisition; if it fails they are lost, the safe way (a token is never handed back twice). Memory
+ * stays bounded: past SWEEP_AT buckets, those whose lease and refusal are over are forgotten (with
+ * the tokens they had to hand back: also the safe way).
+ */
+export function createTokenHolder(acquire: AcquireTokens): TokenHolder {
+  const held = new Map<string, Held>();
+  const acquiring = new Map<string, Promise<void>>();
+
+  /** Forgets buckets whose lease and refusal are over (they would acquire anew anyway), but for
+   *  `keep` and those being acquired. Run before an acquisition: no more often than it. */
+  function sweep(now: number, keep: string): void {
+    if (held.size < SWEEP_AT) return;
+    for (const [key, h] of held) {
+      if (h.expiresAt <= now && h.refusedUntil <= now && key !== keep && !acquiring.has(key))
+        held.delete(key);
+    }
+  }
+
+  function heldOf(key: string): Held {
+    let h = held.get(key);
+    if (!h) {
+      h = { tokens: 0, expiresAt: 0, refusedUntil: 0, returning: 0 };
+      held.set(key, h);
+    }
+    return h;
+  }
+
+  /** The answer from what is held at `now`, or undefined when more must be acquired. */
+  function answer(h: Held, now: number, want: number): RateLoan | undefined {
+    if (h.refusedUntil > now) return { ok: false, granted: 0, refusedUntil: h.refusedUntil };
+    if (h.tokens > 0 && h.expiresAt > now) {
+      const granted = Math.min(want, h.tokens);
+      h.tokens -= granted;
+      return { ok: true, granted, expiresAt: h.expiresAt };
+    }
+    return undefined;
+  }
+
+  return {
+    async spend(key, limit, now, want, giveBack) {
+      checkRateLimit(limit);
+      if (!Number.isSafeInteger(want) || want < 1) throw new Error(`bad number of tokens wanted ${want}`);
+      if (!Number.isSafeInteger(giveBack) || giveBack < 0)
+        throw new Error(`bad number of tokens given back ${giveBack}`);
+      heldOf(key).returning += giveBack;
+      for (;;) {
+        const h = heldOf(key);
+        const ready = answer(h, now, want);
+        if (ready) return ready;
+        const pending = acquiring.get(key);
+        if (pending) {
+          await pending;
+          continue;
+        }
+        sweep(now, key);
+        if (h.expiresAt <= now) {
+          h.returning += h.tokens;
+          h.tokens = 0;
+        }
+        const giving = h.returning;
+        h.returning = 0;
+        const acquired = acquire(key, limit, now, giving)
+          .then((loan) => {
+            const got = heldOf(key);
+            got.tokens = loan.ok ? loan.granted : 0;
+            got.expiresAt = loan.ok ? loan.expiresAt : 0;
+            got.refusedUntil = loan.ok ? 0 : loan.refusedUntil;
+          })
+          .finally(() => acquiring.delete(key));
+        acquiring.set(key, acquired);
+        await acquired;
+        // What was just acquired at `now` answers this call first (the calls waiting resume after).
+        const got = answer(heldOf(key), now, want);
+        if (got) return got;
+        throw new Error(`the tokens acquired for ${key} had expired at ${now}`);
+      }
+    },
+  };
 }
 
 function createIfAbsent(db: Kysely<Database>, dialect: DialectName, row: Database['apigw_rate_buckets']) {
@@ -74,19 +210,11 @@ function createIfAbsent(db: Kysely<Database>, dialect: DialectName, row: Databas
 
 export function createRateLimiter(deps: { store: Store }): RateLimiter {
   const { db } = deps.store;
-  const local = new Map<string, Local>();
-  const leasing = new Map<string, Promise<void>>();
+  const holder = createTokenHolder(lease);
 
-  /** Forgets buckets whose lease and refusal are over (they would lease anew anyway). */
-  function sweep(now: number): void {
-    if (local.size < SWEEP_AT) return;
-    for (const [key, l] of local) if (l.expiresAt <= now && l.refusedUntil <= now) local.delete(key);
-  }
-
-  /** Takes a lease from the row into `local` (giving back `unspent` tokens of an expired one), or
-   *  records a refusal. */
-  async function lease(key: string, limit: RateLimit, now: number, unspent: number): Promise<void> {
-    sweep(now);
+  /** Takes a lease from the row (giving back `unspent` tokens of expired leases and loans), or
+   *  answers when the row can hold a token again. */
+  async function lease(key: string, limit: RateLimit, now: number, unspent: number): Promise<RateLoan> {
     const periodMs = PERIOD_MS[limit.per];
     const capacity = limit.count * MILLI;
     const fresh = { bucket: key, tokens_milli: capacity, refilled_at: now, period_ms: periodMs };
@@ -123,48 +251,21 @@ export function createRateLimiter(deps: { store: Store }): RateLimiter {
         .where('refilled_at', '=', refilledAt)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) continue; // another process leased meanwhile
-      if (granted > 0) {
-        local.set(key, { tokens: granted, expiresAt: now + LEASE_MS, refusedUntil: 0 });
-      } else {
-        // When the row will hold a whole token again.
-        const at = refilledUntil + takes(MILLI - after);
-        local.set(key, { tokens: 0, expiresAt: 0, refusedUntil: Math.max(at, now + 1) });
-      }
-      return;
+      if (granted > 0) return { ok: true, granted, expiresAt: now + LEASE_MS };
+      // When the row will hold a whole token again.
+      const at = refilledUntil + takes(MILLI - after);
+      return { ok: false, granted: 0, refusedUntil: Math.max(at, now + 1) };
     }
-    // Contended beyond reason: refuse this call, ask again on the next.
-    local.set(key, { tokens: 0, expiresAt: 0, refusedUntil: now + 1 });
+    // Contended beyond reason: refuse this call, ask again on the next (the unspent tokens are lost).
+    return { ok: false, granted: 0, refusedUntil: now + 1 };
   }
 
   return {
     async take(key, limit, now) {
-      if (!Number.isSafeInteger(limit.count) || limit.count < 1)
-        throw new Error(`bad rate limit ${limit.count}`);
-      for (;;) {
-        const mine = local.get(key);
-        if (mine && mine.refusedUntil > now) return { ok: false, retryAfterMs: mine.refusedUntil - now };
-        if (mine && mine.tokens > 0 && mine.expiresAt > now) {
-          mine.tokens--;
-          return { ok: true };
-        }
-        const pending = leasing.get(key);
-        if (pending) {
-          await pending;
-          continue;
-        }
-        const unspent = mine && mine.expiresAt <= now ? mine.tokens : 0;
-        const leased = lease(key, limit, now, unspent).finally(() => leasing.delete(key));
-        leasing.set(key, leased);
-        await leased;
-        // A lease just taken (or refused) at `now` answers on the next turn.
-        const got = local.get(key)!;
-        if (got.refusedUntil > now) return { ok: false, retryAfterMs: got.refusedUntil - now };
-        if (got.tokens > 0) {
-          got.tokens--;
-          return { ok: true };
-        }
-      }
+      return decisionOf(await holder.spend(key, limit, now, 1, 0), now);
     },
+
+    lend: holder.spend,
 
     async purge(now) {
       // A bucket idle for a whole period is full again: the same as no row. (period_ms is per row,

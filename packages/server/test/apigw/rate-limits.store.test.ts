@@ -3,7 +3,11 @@
 // allow exactly 10 of 30 at one moment, and the refusals say when a call passes again; time refills
 // the bucket at the limit's rate and no further than its capacity; a larger limit leases
 // ceil(N/10) tokens at a time, so the store is asked once per lease, and what leases leave unspent
-// expires with them; idle buckets are purged.
+// expires with them; idle buckets are purged. Lending (to the gateway's workers): what borrowers get
+// of one replica's leases and the other replica takes at one moment is exactly N; tokens borrowers
+// give back of expired loans reach the row with the lender's next lease (without them an app
+// calling slowly through borrowers is refused below its limit); a loan expires with the lease it
+// came from; a refusal says when the bucket holds a token again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRateLimiter,
@@ -12,6 +16,7 @@ import {
   type RateDecision,
   type RateLimit,
   type RateLimiter,
+  type RateLoan,
   rateBucketKey,
 } from '../../src/apigw/rate-limits.ts';
 import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
@@ -155,6 +160,124 @@ describe.each(testDialects())('shared rate limits on %s', (dialect) => {
     }
     expect(allowed).toBeLessThanOrEqual(200 + 2 * (leaseSize(limit) - 1));
     expect(allowed).toBeGreaterThanOrEqual(190);
+  });
+
+  it('lends one bucket’s tokens to borrowers: with the other replica’s calls, exactly N at one moment', async () => {
+    const bucket = key();
+    const limit: RateLimit = { count: 100, per: 'minute' };
+    let admitted = 0;
+    // Two borrowers of a ask for 10 and 7 tokens at a time, b takes for itself, all at once.
+    for (let round = 0; round < 30; round++) {
+      const [x, y, z] = await Promise.all([
+        a.lend(bucket, limit, T0, 10, 0),
+        a.lend(bucket, limit, T0, 7, 0),
+        b.take(bucket, limit, T0),
+      ]);
+      for (const [loan, want] of [
+        [x, 10],
+        [y, 7],
+      ] as const) {
+        if (!loan.ok) continue;
+        expect(loan.granted).toBeGreaterThanOrEqual(1);
+        expect(loan.granted).toBeLessThanOrEqual(want);
+        expect(loan.expiresAt).toBe(T0 + LEASE_MS);
+        admitted += loan.granted;
+      }
+      if (z.ok) admitted++;
+    }
+    expect(admitted).toBe(100);
+    expect(await tokensOf(bucket)).toBe(0);
+    // One token comes back every 600 ms.
+    expect(await a.lend(bucket, limit, T0, 10, 0)).toEqual({ ok: false, granted: 0, refusedUntil: T0 + 600 });
+  });
+
+  it('gives tokens borrowers did not spend back to the row: an app calling slowly through borrowers is not refused below its limit', async () => {
+    const limit: RateLimit = { count: 100, per: 'minute' };
+    /** One borrower of each replica, borrowing a lease's worth every 3 s for 3 minutes and spending
+     *  one token of it (40 calls a minute of the 100 allowed); the refusals they meet. */
+    async function slowly(giveBack: boolean): Promise<number> {
+      const bucket = key();
+      const last = new Map<RateLimiter, RateLoan>();
+      let refusals = 0;
+      for (let ms = 0; ms < 180_000; ms += 3000) {
+        for (const lender of [a, b]) {
+          const before = last.get(lender);
+          const unspent = giveBack && before?.ok ? before.granted - 1 : 0;
+          const loan = await lender.lend(bucket, limit, T0 + ms, leaseSize(limit), unspent);
+          if (!loan.ok) refusals++;
+          last.set(lender, loan);
+        }
+      }
+      return refusals;
+    }
+    expect(await slowly(true)).toBe(0);
+    // Were the 9 unspent tokens of each loan lost, the row would run dry within half a minute.
+    expect(await slowly(false)).toBeGreaterThan(0);
+  });
+
+  it('lends until the lease expires, and keeps tokens given back for the next lease', async () => {
+    const bucket = key();
+    const limit: RateLimit = { count: 100, per: 'minute' };
+    expect(await a.take(bucket, limit, T0)).toEqual({ ok: true });
+    expect(await tokensOf(bucket)).toBe(90);
+    // Later loans of the same lease expire with it.
+    expect(await a.lend(bucket, limit, T0 + 500, 4, 0)).toEqual({
+      ok: true,
+      granted: 4,
+      expiresAt: T0 + LEASE_MS,
+    });
+    // Tokens given back while the lease lives are not added to it: 5 are left, not 8.
+    expect(await a.lend(bucket, limit, T0 + 1000, 10, 3)).toEqual({
+      ok: true,
+      granted: 5,
+      expiresAt: T0 + LEASE_MS,
+    });
+    expect(await tokensOf(bucket)).toBe(90);
+    // The lease is spent: the next loan comes of a new lease, which gives the 3 back to the row
+    // (that made 2.5 tokens in 1.5 s).
+    expect(await a.lend(bucket, limit, T0 + 1500, 10, 0)).toEqual({
+      ok: true,
+      granted: 10,
+      expiresAt: T0 + 1500 + LEASE_MS,
+    });
+    expect(await tokensOf(bucket)).toBeCloseTo(85.5, 3);
+    // An expired lease lends nothing more: a take at its expiry leases anew.
+    expect(await a.take(bucket, limit, T0 + 1500 + LEASE_MS)).toEqual({ ok: true });
+    expect(await tokensOf(bucket)).toBeCloseTo(78.833, 3);
+  });
+
+  it('answers a refusal with the time the bucket holds a token again, without asking the store before', async () => {
+    const bucket = key();
+    for (let i = 0; i < 10; i++) {
+      expect(await a.lend(bucket, TEN_A_MINUTE, T0, 5, 0)).toEqual({
+        ok: true,
+        granted: 1,
+        expiresAt: T0 + LEASE_MS,
+      });
+    }
+    const refusal = { ok: false, granted: 0, refusedUntil: T0 + 6000 };
+    expect(await a.lend(bucket, TEN_A_MINUTE, T0, 5, 0)).toEqual(refusal);
+    // The row is not asked until then: tokens appearing in it meanwhile (given back by another
+    // replica) change nothing here.
+    await t.store.db
+      .updateTable('apigw_rate_buckets')
+      .set({ tokens_milli: 5000 })
+      .where('bucket', '=', bucket)
+      .execute();
+    expect(await a.lend(bucket, TEN_A_MINUTE, T0 + 5999, 5, 0)).toEqual(refusal);
+    expect(await a.take(bucket, TEN_A_MINUTE, T0 + 5999)).toEqual({ ok: false, retryAfterMs: 1 });
+    expect(await a.lend(bucket, TEN_A_MINUTE, T0 + 6000, 5, 0)).toEqual({
+      ok: true,
+      granted: 1,
+      expiresAt: T0 + 6000 + LEASE_MS,
+    });
+  });
+
+  it('refuses to lend fewer than one token or take back a negative number', async () => {
+    await expect(a.lend(key(), TEN_A_MINUTE, T0, 0, 0)).rejects.toThrow(/wanted/);
+    await expect(a.lend(key(), TEN_A_MINUTE, T0, 1.5, 0)).rejects.toThrow(/wanted/);
+    await expect(a.lend(key(), TEN_A_MINUTE, T0, 1, -1)).rejects.toThrow(/given back/);
+    await expect(a.lend(key(), { count: 0, per: 'minute' }, T0, 1, 0)).rejects.toThrow(/bad rate limit/);
   });
 
   it('refuses a limit that is not a whole number of calls', async () => {
