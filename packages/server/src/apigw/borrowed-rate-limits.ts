@@ -12,7 +12,6 @@
 // (the safe way: never given back twice).
 import {
   createTokenHolder,
-  decisionOf,
   leaseSize,
   type RateDecision,
   type RateLimit,
@@ -34,9 +33,5 @@ export function createBorrowedRateLimiter(deps: BorrowedRateLimiterDeps): Borrow
   const holder = createTokenHolder((key, limit, now, giveBack) =>
     deps.borrow(key, limit, now, leaseSize(limit), giveBack),
   );
-  return {
-    async take(key, limit, now) {
-      return decisionOf(await holder.spend(key, limit, now, 1, 0), now);
-    },
-  };
+  return { take: holder.take };
 }

@@ -11,6 +11,10 @@
 // calls); a flush the store refuses is logged and its counts are written by the next one. Minutes
 // that ended five minutes ago and are written leave memory; a call recorded for such a minute later
 // (a long call recorded under its start) reads the minute's row back first and adds to it.
+//
+// Calls served in the gateway's worker processes (which have no store) come as batches
+// (record-batches.ts): `absorb` adds a batch's minutes to this recorder's own and keeps its errors
+// as `record` keeps them, so the primary's rows count its workers' calls.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { newId } from '../crypto/tokens.ts';
@@ -44,9 +48,28 @@ export interface CallRecord {
   at: number;
 }
 
+/** One minute of one (system, component, calling app) as a worker counted it. */
+export interface BatchMinute {
+  /** The minute's start (epoch ms). */
+  bucket: number;
+  system: string;
+  component: string;
+  app: string;
+  totals: CallTotals;
+}
+
+/** What a worker counted since its last batch (plain data: it crosses the gateway's IPC channel). */
+export interface RecordBatch {
+  minutes: BatchMinute[];
+  /** Calls that were errors, oldest first, at most KEPT_ERRORS per (system, component). */
+  errors: CallRecord[];
+}
+
 export interface CallRecorder {
   /** Counts one call (in memory; the next flush stores it). Ignored after `close()`. */
   record(call: CallRecord): void;
+  /** Counts a worker's batch of calls, as if each had been recorded here. Ignored after `close()`. */
+  absorb(batch: RecordBatch): void;
   /** Writes what was counted since the last flush now; rejects when the store refuses (the counts
    *  stay for the next flush). */
   flush(): Promise<void>;
@@ -117,13 +140,12 @@ export function createCallRecorder(deps: CallRecorderDeps): CallRecorder {
   }, deps.flushMs ?? 10_000);
   timer.unref();
 
-  function record(call: CallRecord): void {
-    if (closed) return;
-    const system = call.system.slice(0, WIDTH.system);
-    const component = call.component.slice(0, WIDTH.component);
-    const app = call.app.slice(0, WIDTH.app);
-    const bucket = Math.floor(call.at / MINUTE_MS) * MINUTE_MS;
-    const key = `${bucket}\u0000${system}\u0000${component}\u0000${app}`;
+  /** This recorder's totals of the minute of (system, component, app) that `at` falls in (names cut
+   *  to their columns' widths), created when new, for the caller to count into now. */
+  function ownTotals(at: number, names: CallNames): CallTotals {
+    const { system, component, app } = cutNames(names);
+    const bucket = minuteStart(at);
+    const key = minuteKey(bucket, system, component, app);
     let minute = minutes.get(key);
     if (!minute) {
       minute = {
@@ -139,22 +161,32 @@ export function createCallRecorder(deps: CallRecorderDeps): CallRecorder {
       };
       minutes.set(key, minute);
     }
-    const error = call.code !== undefined || call.status >= 500;
-    addCall(minute.own, { status: call.status, durationMs: call.durationMs, error });
     minute.version++;
-    if (error) {
-      keepError(pendingErrors, {
-        id: newId('ace'),
-        system,
-        component,
-        app,
-        at: call.at,
-        status: call.status,
-        code: call.code === undefined ? null : call.code.slice(0, WIDTH.code),
-        message: call.message === undefined ? null : clip(call.message, MAX_ERROR_MESSAGE),
-        request_id: call.requestId.slice(0, WIDTH.requestId),
-      });
-    }
+    return minute.own;
+  }
+
+  /** Keeps an error call for the next flush (its strings cut to their columns' widths). */
+  function keepCall(call: CallRecord): void {
+    keepError(pendingErrors, {
+      id: newId('ace'),
+      ...cutNames(call),
+      at: call.at,
+      status: call.status,
+      code: call.code === undefined ? null : call.code.slice(0, WIDTH.code),
+      message: call.message === undefined ? null : clip(call.message, MAX_ERROR_MESSAGE),
+      request_id: call.requestId.slice(0, WIDTH.requestId),
+    });
+  }
+
+  function record(call: CallRecord): void {
+    if (closed) return;
+    if (countCall(ownTotals(call.at, call), call)) keepCall(call);
+  }
+
+  function absorb(batch: RecordBatch): void {
+    if (closed) return;
+    for (const m of batch.minutes) mergeTotals(ownTotals(m.bucket, m), m.totals);
+    for (const call of batch.errors) keepCall(call);
   }
 
   async function flush(): Promise<void> {
@@ -253,6 +285,7 @@ export function createCallRecorder(deps: CallRecorderDeps): CallRecorder {
 
   return {
     record,
+    absorb,
     flush,
     async close() {
       if (closed) return;
@@ -306,11 +339,47 @@ async function writeErrors(trx: Kysely<Database>, errors: Map<string, ErrorRow[]
   }
 }
 
-/** Adds an error to its (system, component)'s list, keeping the newest KEPT_ERRORS. */
-function keepError(lists: Map<string, ErrorRow[]>, e: ErrorRow): void {
+/** The names a minute is counted under. */
+type CallNames = Pick<CallRecord, 'system' | 'component' | 'app'>;
+
+/** The names cut to their columns' widths. */
+function cutNames(names: CallNames): CallNames {
+  return {
+    system: names.system.slice(0, WIDTH.system),
+    component: names.component.slice(0, WIDTH.component),
+    app: names.app.slice(0, WIDTH.app),
+  };
+}
+
+/** The start of the minute `at` (epoch ms) falls in. */
+export function minuteStart(at: number): number {
+  return Math.floor(at / MINUTE_MS) * MINUTE_MS;
+}
+
+/** The key of one minute of one (system, component, app) in memory. */
+export function minuteKey(bucket: number, system: string, component: string, app: string): string {
+  return `${bucket}\u0000${system}\u0000${component}\u0000${app}`;
+}
+
+/** Counts one call into `totals`; true when it was an error (the gateway's code, or a 5xx). */
+export function countCall(totals: CallTotals, call: CallRecord): boolean {
+  const error = call.code !== undefined || call.status >= 500;
+  addCall(totals, { status: call.status, durationMs: call.durationMs, error });
+  return error;
+}
+
+/** Adds an error to its (system, component)'s list, keeping the newest KEPT_ERRORS by `at` (what the
+ *  table keeps): a worker's batch arrives after calls the recorder counted since. */
+export function keepError<E extends { system: string; component: string; at: number }>(
+  lists: Map<string, E[]>,
+  e: E,
+): void {
   const key = `${e.system}\u0000${e.component}`;
   const list = lists.get(key) ?? [];
-  list.push(e);
+  // Oldest first; calls mostly come in order, so the place is found from the end.
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.at > e.at) i--;
+  list.splice(i, 0, e);
   if (list.length > KEPT_ERRORS) list.splice(0, list.length - KEPT_ERRORS);
   lists.set(key, list);
 }

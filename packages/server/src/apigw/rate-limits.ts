@@ -89,11 +89,6 @@ export function checkRateLimit(limit: RateLimit): void {
   if (!Number.isSafeInteger(limit.count) || limit.count < 1) throw new Error(`bad rate limit ${limit.count}`);
 }
 
-/** A call's answer from a loan of one token. */
-export function decisionOf(loan: RateLoan, now: number): RateDecision {
-  return loan.ok ? { ok: true } : { ok: false, retryAfterMs: loan.refusedUntil - now };
-}
-
 /** What a holder has of one bucket. */
 interface Held {
   /** Tokens of the current lease (or loan) not spent or lent yet. */
@@ -115,6 +110,8 @@ export type AcquireTokens = (
 ) => Promise<RateLoan>;
 
 export interface TokenHolder {
+  /** One token of `key` for a call of this holder's own. */
+  take(key: string, limit: RateLimit, now: number): Promise<RateDecision>;
   /** Up to `want` tokens of what is held of `key`, acquiring more when it is spent or expired (one
    *  acquisition in flight per key; concurrent calls wait for it). Rejects when the acquisition does. */
   spend(key: string, limit: RateLimit, now: number, want: number, giveBack: number): Promise<RateLoan>;
@@ -161,44 +158,56 @@ export function createTokenHolder(acquire: AcquireTokens): TokenHolder {
     return undefined;
   }
 
-  return {
-    async spend(key, limit, now, want, giveBack) {
-      checkRateLimit(limit);
-      if (!Number.isSafeInteger(want) || want < 1) throw new Error(`bad number of tokens wanted ${want}`);
-      if (!Number.isSafeInteger(giveBack) || giveBack < 0)
-        throw new Error(`bad number of tokens given back ${giveBack}`);
-      heldOf(key).returning += giveBack;
-      for (;;) {
-        const h = heldOf(key);
-        const ready = answer(h, now, want);
-        if (ready) return ready;
-        const pending = acquiring.get(key);
-        if (pending) {
-          await pending;
-          continue;
-        }
-        sweep(now, key);
-        if (h.expiresAt <= now) {
-          h.returning += h.tokens;
-          h.tokens = 0;
-        }
-        const giving = h.returning;
-        h.returning = 0;
-        const acquired = acquire(key, limit, now, giving)
-          .then((loan) => {
-            const got = heldOf(key);
-            got.tokens = loan.ok ? loan.granted : 0;
-            got.expiresAt = loan.ok ? loan.expiresAt : 0;
-            got.refusedUntil = loan.ok ? 0 : loan.refusedUntil;
-          })
-          .finally(() => acquiring.delete(key));
-        acquiring.set(key, acquired);
-        await acquired;
-        // What was just acquired at `now` answers this call first (the calls waiting resume after).
-        const got = answer(heldOf(key), now, want);
-        if (got) return got;
-        throw new Error(`the tokens acquired for ${key} had expired at ${now}`);
+  async function spend(
+    key: string,
+    limit: RateLimit,
+    now: number,
+    want: number,
+    giveBack: number,
+  ): Promise<RateLoan> {
+    checkRateLimit(limit);
+    if (!Number.isSafeInteger(want) || want < 1) throw new Error(`bad number of tokens wanted ${want}`);
+    if (!Number.isSafeInteger(giveBack) || giveBack < 0)
+      throw new Error(`bad number of tokens given back ${giveBack}`);
+    heldOf(key).returning += giveBack;
+    for (;;) {
+      const h = heldOf(key);
+      const ready = answer(h, now, want);
+      if (ready) return ready;
+      const pending = acquiring.get(key);
+      if (pending) {
+        await pending;
+        continue;
       }
+      sweep(now, key);
+      if (h.expiresAt <= now) {
+        h.returning += h.tokens;
+        h.tokens = 0;
+      }
+      const giving = h.returning;
+      h.returning = 0;
+      const acquired = acquire(key, limit, now, giving)
+        .then((loan) => {
+          const got = heldOf(key);
+          got.tokens = loan.ok ? loan.granted : 0;
+          got.expiresAt = loan.ok ? loan.expiresAt : 0;
+          got.refusedUntil = loan.ok ? 0 : loan.refusedUntil;
+        })
+        .finally(() => acquiring.delete(key));
+      acquiring.set(key, acquired);
+      await acquired;
+      // What was just acquired at `now` answers this call first (the calls waiting resume after).
+      const got = answer(heldOf(key), now, want);
+      if (got) return got;
+      throw new Error(`the tokens acquired for ${key} had expired at ${now}`);
+    }
+  }
+
+  return {
+    spend,
+    async take(key, limit, now) {
+      const loan = await spend(key, limit, now, 1, 0);
+      return loan.ok ? { ok: true } : { ok: false, retryAfterMs: loan.refusedUntil - now };
     },
   };
 }
@@ -261,10 +270,7 @@ export function createRateLimiter(deps: { store: Store }): RateLimiter {
   }
 
   return {
-    async take(key, limit, now) {
-      return decisionOf(await holder.spend(key, limit, now, 1, 0), now);
-    },
-
+    take: holder.take,
     lend: holder.spend,
 
     async purge(now) {

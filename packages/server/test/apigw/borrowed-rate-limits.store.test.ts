@@ -18,6 +18,7 @@ import {
 } from '../../src/apigw/rate-limits.ts';
 import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
 import { testDialects } from '../support/databases.ts';
+import { tokensOf as tokensOfRow } from './rate-buckets.ts';
 
 const T0 = 1_800_000_000_000;
 const HUNDRED_A_MINUTE: RateLimit = { count: 100, per: 'minute' };
@@ -64,16 +65,7 @@ describe.each(testDialects())('rate limits borrowed from the primary on %s', (di
     return { limiter, borrows };
   }
 
-  const tokensOf = async (bucket: string) =>
-    Number(
-      (
-        await t.store.db
-          .selectFrom('apigw_rate_buckets')
-          .select('tokens_milli')
-          .where('bucket', '=', bucket)
-          .executeTakeFirstOrThrow()
-      ).tokens_milli,
-    ) / 1000;
+  const tokensOf = (bucket: string) => tokensOfRow(t.store, bucket);
 
   it('admits exactly N of many calls at one moment across two workers, one borrow per loan, then refuses without asking', async () => {
     const bucket = key();

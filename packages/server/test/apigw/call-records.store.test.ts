@@ -2,15 +2,22 @@
 // the dialect allows) count calls of the same minute, each writes only its own row and the stats sum
 // them; flushing again without new calls changes nothing; a minute that left memory and gets a late
 // call adds to its row; each (system, component) keeps its last 20 errors; names differ by case;
-// the purge removes what is older than the retention; close() writes what is left.
+// the purge removes what is older than the retention; close() writes what is left. Batches of the
+// gateway's workers: calls counted by two workers' batchers (sent as JSON) and absorbed by a
+// recorder, with calls it recorded itself, give the same rows and errors as recording every call
+// there (names and messages cut alike); a batch's minute that left memory adds to its row; the
+// errors of batches and of the recorder keep the newest 20 per component.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CallRecord,
   type CallRecorder,
   createCallRecorder,
+  KEPT_ERRORS,
   MINUTE_MS,
+  type RecordBatch,
 } from '../../src/apigw/call-records.ts';
 import { createCallStats } from '../../src/apigw/call-stats.ts';
+import { createRecordBatcher, type RecordBatcher } from '../../src/apigw/record-batches.ts';
 import { purgeCallRecords } from '../../src/apigw/records-purge.ts';
 import { silentLogger } from '../../src/logger.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -234,6 +241,108 @@ describe.each(testDialects())('API gateway call records on %s', (dialect) => {
     const [e] = (await stats())[0]!.lastErrors;
     expect(Array.from(e!.message!)).toHaveLength(500);
     expect(e!.message!.endsWith('é😀')).toBe(true);
+  });
+
+  /** A worker's batcher whose batches cross a JSON channel into `into` (flushed by the test). */
+  function worker(into: CallRecorder): RecordBatcher {
+    return createRecordBatcher({
+      send: (batch) => into.absorb(JSON.parse(JSON.stringify(batch)) as RecordBatch),
+      everyMs: 3_600_000,
+    });
+  }
+
+  const errorRows = async () =>
+    (
+      await t.store.db
+        .selectFrom('apigw_call_errors')
+        .selectAll()
+        .orderBy('at')
+        .orderBy('request_id')
+        .execute()
+    ).map(({ id: _id, ...rest }) => rest);
+
+  it('stores a worker’s absorbed batches as it stores the same calls recorded itself', async () => {
+    const long = (name: string, width: number) => `${name}${'x'.repeat(width)}`;
+    const calls: CallRecord[] = [];
+    for (let i = 0; i < 40; i++) {
+      calls.push(
+        call({
+          component: ['get_task', 'create_task', long('c', 130), long('c', 140)][i % 4]!,
+          app: i % 3 ? 'shop' : long('app', 70),
+          system: i % 5 ? 'BK_SOPS' : long('S', 66),
+          status: [200, 201, 302, 404, 429, 500, 502][i % 7]!,
+          ...(i % 7 === 4 ? { code: 'APIGW_RATE_LIMITED' } : {}),
+          ...(i % 7 >= 5 ? { message: `${'é'.repeat(600)} ${i}` } : {}),
+          durationMs: (i * 37) % 3000,
+          requestId: `req-${i}`,
+          at: T0 + i * 3000, // two minutes
+        }),
+      );
+    }
+    // Every call recorded by one recorder.
+    const direct = recorder('host-a/1/batches');
+    for (const c of calls) direct.record(c);
+    await direct.flush();
+    const expected = { rows: await rows(), errors: await errorRows() };
+    expect(expected.rows.length).toBeGreaterThan(4);
+    expect(expected.errors.length).toBeGreaterThan(4);
+    await t.store.db.deleteFrom('apigw_call_records').execute();
+    await t.store.db.deleteFrom('apigw_call_errors').execute();
+
+    // The same calls spread over the recorder and two workers, each worker sending two batches.
+    const primary = recorder('host-a/1/batches');
+    const w1 = worker(primary);
+    const w2 = worker(primary);
+    calls.forEach((c, i) => {
+      [primary, w1, w2][i % 3]!.record(c);
+      if (i === 20) w1.flush();
+    });
+    w1.flush();
+    w2.close();
+    await primary.flush();
+    expect(await rows()).toEqual(expected.rows);
+    expect(await errorRows()).toEqual(expected.errors);
+  });
+
+  it('adds an absorbed minute that left memory to its row', async () => {
+    const a = recorder('host-a/1/late-batch');
+    a.record(call({ durationMs: 5 }));
+    await a.flush();
+    clock = T0 + 10 * MINUTE_MS;
+    a.record(call({ at: clock }));
+    await a.flush();
+    const w = worker(a);
+    w.record(call({ at: T0 + 59_000, durationMs: 45_000, status: 504, code: 'APIGW_DEST_TIMEOUT' }));
+    w.record(call({ at: T0 + 59_500, durationMs: 7 }));
+    w.flush();
+    await a.flush();
+    const written = await rows();
+    expect(written.map((r) => [Number(r.bucket_start), Number(r.calls), Number(r.errors)])).toEqual([
+      [T0, 3, 1],
+      [T0 + 10 * MINUTE_MS, 1, 0],
+    ]);
+    expect(Number(written[0]!.latency_max_us)).toBe(45_000_000);
+  });
+
+  it(`keeps each component's newest ${KEPT_ERRORS} errors of batches and of the recorder's own calls`, async () => {
+    const a = recorder('host-a/1/batch-errors');
+    const w1 = worker(a);
+    const w2 = worker(a);
+    for (let i = 0; i < 30; i++) w1.record(call({ status: 500, at: T0 + i, requestId: `w1-${i}` }));
+    for (let i = 30; i < 40; i++) w2.record(call({ status: 503, at: T0 + i, requestId: `w2-${i}` }));
+    for (let i = 40; i < 45; i++) a.record(call({ status: 502, at: T0 + i, requestId: `a-${i}` }));
+    w2.record(call({ component: 'other', status: 500, requestId: 'other' }));
+    w1.flush();
+    w2.flush();
+    await a.flush();
+    const kept = await errorRows();
+    expect(kept.filter((e) => e.component === 'get_task').map((e) => e.request_id)).toEqual([
+      ...Array.from({ length: 5 }, (_, i) => `w1-${25 + i}`),
+      ...Array.from({ length: 10 }, (_, i) => `w2-${30 + i}`),
+      ...Array.from({ length: 5 }, (_, i) => `a-${40 + i}`),
+    ]);
+    expect(kept.filter((e) => e.component === 'other').map((e) => e.request_id)).toEqual(['other']);
+    expect((await stats({ component: 'get_task' }))[0]).toMatchObject({ calls: 45, errors: 45 });
   });
 
   it('purges minutes and errors older than the retention', async () => {

@@ -21,6 +21,7 @@ import {
 } from '../../src/apigw/rate-limits.ts';
 import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
 import { testDialects } from '../support/databases.ts';
+import { tokensOf as tokensOfRow } from './rate-buckets.ts';
 
 const T0 = 1_800_000_000_000;
 const TEN_A_MINUTE: RateLimit = { count: 10, per: 'minute' };
@@ -41,16 +42,7 @@ describe.each(testDialects())('shared rate limits on %s', (dialect) => {
     await t?.close();
   });
 
-  const tokensOf = async (bucket: string) =>
-    Number(
-      (
-        await t.store.db
-          .selectFrom('apigw_rate_buckets')
-          .select('tokens_milli')
-          .where('bucket', '=', bucket)
-          .executeTakeFirstOrThrow()
-      ).tokens_milli,
-    ) / 1000;
+  const tokensOf = (bucket: string) => tokensOfRow(t.store, bucket);
 
   /** `n` takes spread over both replicas (alternating, in pairs at once). */
   async function spread(bucket: string, limit: RateLimit, n: number, now: number): Promise<RateDecision[]> {
