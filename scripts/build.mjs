@@ -44,7 +44,7 @@ function externals() {
 rmSync(outdir, { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: serverDir,
-  entryPoints: { berthd: 'src/main.ts', 'gateway-worker': 'src/gateway/worker-main.ts' },
+  entryPoints: { berthd: 'src/main.ts', 'gateway-worker': 'src/gateway-worker-main.ts' },
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,

@@ -9,9 +9,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { envPathPrefix } from '@berth/sdk';
 import { createBuiltinHandlers } from './apigw/builtin-system.ts';
+import { type CallAnswerer, createCallAnswerer } from './apigw/call-http.ts';
 import { APIGW_CALL_BODY_LIMIT, apigwCallRoutes } from './apigw/call-routes.ts';
 import { createCallSteps } from './apigw/call-steps.ts';
 import { createDestinations, type Destinations } from './apigw/destinations.ts';
+import { storeDeclarations } from './apigw/directory.ts';
+import { storeAccess } from './apigw/grant-cache.ts';
 import { type ApigwModule, createApigwModule } from './apigw/index.ts';
 import { type ApigwRecords, createApigwRecords } from './apigw/records-module.ts';
 import {
@@ -20,6 +23,8 @@ import {
   type ApigwSecurity,
   createApigwSecurity,
 } from './apigw/security-module.ts';
+import { WORKER_NOTICES } from './apigw/worker-methods.ts';
+import { createApigwWorkerServices } from './apigw/worker-services.ts';
 import { appsRoutes, createApps } from './apps/index.ts';
 import { closeGracefully } from './close-gracefully.ts';
 import { type Config, childEnvironment } from './config.ts';
@@ -183,6 +188,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
   let workers: JobWorkers | undefined;
   let scheduler: Scheduler | undefined;
   let http: Api | undefined;
+  let apigwCalls: CallAnswerer | undefined;
   let runtime: RuntimeDriver | undefined;
   let gateway: GatewayDriver | undefined;
   let engine: Engine | undefined;
@@ -268,6 +274,18 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             }
           : {}),
         ...(config.engine.accessLog ? { onRequestDone: accessLogger(logger) } : {}),
+        // API gateway calls on the apps origin, when this process is the gateway (no workers).
+        policies: new Map([
+          [
+            'apigw',
+            {
+              request: (req: IncomingMessage, res: ServerResponse, call: { clientIp: string }) => {
+                if (apigwCalls !== undefined) apigwCalls.serve(req, res, call.clientIp);
+                else res.writeHead(503, { 'content-length': '0' }).end();
+              },
+            },
+          ],
+        ]),
       },
       limits: { ...gatewayLimits, trustProxy: config.trustProxy },
       cluster: {
@@ -455,6 +473,14 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       // The API's address for the platform route, once it listens (BERTH_SHARED_ORIGIN only).
       // Custom domains, their certificates and ACME challenges (the domains module, made below).
       gatewayExtras: () => domainsModule.extras(),
+      // berthd's API, for the API gateway's route (`/api/c/` on the apps origin): when the driver
+      // runs the policy itself (the built-in gateway) the calls never reach it; nginx sends them here.
+      apigwAddress: () => {
+        const address = http?.server.listening ? (http.server.address() as AddressInfo) : undefined;
+        if (address === undefined) return undefined;
+        const any = ['', '0.0.0.0', '::', '[::]'].includes(config.host);
+        return { host: behindProxy || any ? '127.0.0.1' : config.host, port: address.port };
+      },
       platformAddress: shared
         ? () => {
             const address = http?.server.listening ? (http.server.address() as AddressInfo) : undefined;
@@ -523,7 +549,13 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     });
     domains = domainsModule;
     // The API gateway's declarations (systems, components) and the directory calls are routed by.
-    const apigw = createApigwModule({ store, audit, logger, apiUrl: () => urls!.api });
+    const apigw = createApigwModule({
+      store,
+      audit,
+      logger,
+      apiUrl: () => urls!.apigw,
+      changed: () => gatewayWorkers?.notice(WORKER_NOTICES.declarations),
+    });
     // Gateway calls between apps: who calls (app secrets, signatures, gateway user tokens), what
     // they may call. A system's owner is its declaration's.
     const apigwSecurity = createApigwSecurity({
@@ -540,6 +572,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       isBuilder: (actor, code) => apps.access.can(actor, 'app.update', code),
       readableCodes: (actor) => apps.access.readableCodes(actor),
       appExists: async (code) => (await apps.allCodes()).has(code),
+      changed: () => gatewayWorkers?.notice(WORKER_NOTICES.access),
     });
     // API gateway call records: counted in memory per call, written every 10 s and on close; the
     // purge of old ones is scheduled work (one replica per hour).
@@ -556,21 +589,38 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // table, through pools of their own.
     const apigwDestinations = createDestinations({ current: () => engine!.tables.current(), logger });
     destinations = apigwDestinations;
+    // The built-in system `berth`: platform reads and notifications for apps, through the
+    // platform's services (no actor: the gateway's grant is the permission).
+    const builtinHandlers = createBuiltinHandlers({
+      userProfiles: (names) => identity.userProfiles(names),
+      appFacts: (code) => apps.describeApp(code),
+      appDomains: (code) => domainsModule.domains.hostsOf(code),
+      serving: (code, env) => apigwDestinations.serving(code, env),
+      emitNotice: (event) => notify.notifier.emit(store.db, event),
+    });
     const callSteps = createCallSteps({
       directory: apigw.directory,
       security: apigwSecurity,
       destinations: apigwDestinations,
       recorder: apigwRecords.recorder,
-      // The built-in system `berth`: platform reads and notifications for apps, through the
-      // platform's services (no actor: the gateway's grant is the permission).
-      builtin: createBuiltinHandlers({
-        userProfiles: (names) => identity.userProfiles(names),
-        appFacts: (code) => apps.describeApp(code),
-        appDomains: (code) => domainsModule.domains.hostsOf(code),
-        serving: (code, env) => apigwDestinations.serving(code, env),
-        emitNotice: (event) => notify.notifier.emit(store.db, event),
-      }),
+      builtin: builtinHandlers,
     });
+    // The API gateway's route policy: served by the gateway itself (`/api/c/` on the apps origin),
+    // in this process when it has no workers, else in each worker, which asks berthd for what only
+    // it has (apigw/worker-services.ts).
+    apigwCalls = createCallAnswerer({ steps: () => callSteps, bodyLimit: APIGW_CALL_BODY_LIMIT, logger });
+    gatewayWorkers?.serve(
+      createApigwWorkerServices({
+        declarations: storeDeclarations(store.db),
+        access: storeAccess(store.db),
+        openSecret: (code) => apps.secretForVerification(code),
+        nonces: apigwSecurity.nonces,
+        userAuth: apigwSecurity.userAuth,
+        rateLimits: apigwSecurity.rateLimits,
+        recorder: apigwRecords.recorder,
+        builtin: builtinHandlers,
+      }),
+    );
     const service = engine.service;
     const appsBase = () => urls!.apps.replace(/\/$/, '');
     triggered = createTriggeredDeploys({
@@ -655,7 +705,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         apigw.routes,
         apigwSecurity.routes,
         apigwRecords.routes,
-        apigwCallRoutes({ steps: () => callSteps, bodyLimit: APIGW_CALL_BODY_LIMIT, logger }),
+        apigwCallRoutes({ answerer: apigwCalls, bodyLimit: APIGW_CALL_BODY_LIMIT }),
         notify.routes,
         git.routes,
         webhooks.routes,

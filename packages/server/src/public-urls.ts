@@ -1,5 +1,6 @@
 // The URLs berthd hands out: the console's (BERTH_PUBLIC_URL), the apps origin's (BERTH_APPS_URL)
-// and its API as app instances reach it from where they run (BERTH_API_URL in their environment).
+// and its API and API gateway as app instances reach them from where they run (BERTH_API_URL and
+// BERTH_APIGW_URL in their environment).
 // A configured URL with port 0 (the default with BERTH_PORT=0, as in the tests) stands for the port
 // berthd got when it started listening, so the URLs are read when needed, not copied at start.
 // Also the start-time warnings about origins and the session cookie.
@@ -13,6 +14,9 @@ export interface PublicUrls {
   readonly apps: string;
   /** berthd's API from an app instance, e.g. http://127.0.0.1:8080 (process runtime). */
   readonly api: string;
+  /** The API gateway from an app instance (`/api/c/…` under it): the apps port, where the gateway
+   *  serves calls itself (on every core with workers), e.g. http://127.0.0.1:8081. */
+  readonly apigw: string;
 }
 
 export interface BindablePublicUrls extends PublicUrls {
@@ -66,6 +70,9 @@ export function createPublicUrls(config: Readonly<Config>, network: InstanceNetw
     },
     get api() {
       return `http://${api}:${consolePort}`;
+    },
+    get apigw() {
+      return `http://${api}:${appsPort}`;
     },
     bind(ports) {
       if (ports.console !== undefined) consolePort = ports.console;

@@ -12,10 +12,12 @@ describe('public URLs', () => {
     const urls = createPublicUrls(loadConfig({ BERTH_PORT: '0', BERTH_HOST: '127.0.0.1' }), PROCESSES);
     expect([urls.console, urls.apps]).toEqual(['http://localhost:0', 'http://localhost:0']);
     urls.bind({ console: 41001, apps: 41002 });
-    expect([urls.console, urls.apps, urls.api]).toEqual([
+    expect([urls.console, urls.apps, urls.api, urls.apigw]).toEqual([
       'http://localhost:41001',
       'http://localhost:41002',
       'http://127.0.0.1:41001',
+      // The API gateway is served by the gateway itself, on the apps port.
+      'http://127.0.0.1:41002',
     ]);
   });
 
@@ -28,10 +30,11 @@ describe('public URLs', () => {
       PROCESSES,
     );
     urls.bind({ console: 8080, apps: 8081 });
-    expect([urls.console, urls.apps, urls.api]).toEqual([
+    expect([urls.console, urls.apps, urls.api, urls.apigw]).toEqual([
       'https://console.example.com',
       'https://apps.example.com',
       'http://127.0.0.1:8080',
+      'http://127.0.0.1:8081',
     ]);
   });
 

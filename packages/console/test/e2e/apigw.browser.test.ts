@@ -220,7 +220,7 @@ describe.skipIf(!!skip)('the API gateway pages in Chromium', () => {
 
     // The call URL is the OpenAPI document's server and the component's path.
     expect(await page.getByTestId('apigw-call-url-get_order').innerText()).toBe(
-      `${f.t.berthd.urls.api.replace(/\/$/, '')}/api/c/SHOP_API/v2/shop/get_order/{id}/`,
+      `${f.t.berthd.urls.apigw}/api/c/SHOP_API/v2/shop/get_order/{id}/`,
     );
     expect(await page.getByTestId('apigw-openapi').getAttribute('href')).toBe(
       '/api/v1/apigw/systems/SHOP_API/openapi.json',

@@ -54,7 +54,8 @@ interface Opened {
 }
 
 function digest(value: string): Buffer {
-  return crypto.createHash('sha256').update(value, 'utf8').digest();
+  // The one-shot form: no Hash object per call (this runs on every call with a secret).
+  return crypto.hash('sha256', value, 'buffer');
 }
 
 export function createAppAuth(deps: AppAuthDeps): AppAuth {

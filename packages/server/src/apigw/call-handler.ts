@@ -6,11 +6,12 @@
 // app's answer comes back as it is. Every call is recorded (call records: counts, latency, errors).
 // A component of the built-in system `berth` has no destination app: after the same checks, its
 // handler runs in berthd's process and answers JSON in BlueKing's envelope (builtin-call.ts). That
-// choice is made in one place, `deliver` below.
+// choice is made in one place, at the end of `handleCall`.
 //
 // The steps it needs come in as functions (`CallSteps`), so that this file holds the order and the
 // rules between them, and each step is its own module: declarations (directory.ts), app and user
-// authentication, grants, rate limits, destinations (destinations.ts, forward.ts).
+// authentication, grants, rate limits, destinations (destinations.ts, call-exchange.ts).
+import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { GatewayEnv } from '../gateway/index.ts';
@@ -24,6 +25,7 @@ import {
   type CallBody,
   readCallBody,
 } from './call-body.ts';
+import { type AnswerRules, type ForwardedCall, sendCall } from './call-exchange.ts';
 import type { CallRecord } from './call-records.ts';
 import {
   type CallAddress,
@@ -33,7 +35,6 @@ import {
 } from './call-request.ts';
 import { type CallerClaims, readCallerCredentials } from './caller-credentials.ts';
 import type { Destinations } from './destinations.ts';
-import { forwardCall } from './forward.ts';
 import type { RateLimit } from './rate-limits.ts';
 
 /** A call as it arrived (headers with lower-case names, the body read whole). */
@@ -108,7 +109,8 @@ export interface CallSteps {
   record(done: CallRecord): void;
 }
 
-/** The answer to send: the destination's (as it came) or the gateway's own refusal. */
+/** The answer to send: a built-in component's, the destination's (written to the caller as it comes
+ *  once `send` is given the response), or the gateway's own refusal. */
 export type CallAnswer =
   | {
       kind: 'app';
@@ -116,6 +118,7 @@ export type CallAnswer =
       headers: Record<string, string | string[]>;
       body: Readable;
     }
+  | { kind: 'forward'; send(res: ServerResponse): void }
   | { kind: 'gateway'; error: BerthError };
 
 /** Response headers of the app that the API origin does not pass on. */
@@ -138,15 +141,21 @@ const DROPPED_ANSWER_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Set on every destination answer: it is served on berthd's own origin, where the console's session
- * lives, so a page an app returns (a link to `/api/c/…` with the app's own credentials in the query
- * is enough to make a browser load one) must not run script there or be framed: a sandbox without
- * scripts and an opaque origin.
+ * Set on every destination answer: it may be served on berthd's own origin, where the console's
+ * session lives, so a page an app returns (a link to `/api/c/…` with the app's own credentials in the
+ * query is enough to make a browser load one) must not run script there or be framed: a sandbox
+ * without scripts and an opaque origin.
  */
-const ANSWER_SAFETY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': "sandbox; default-src 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
+const ANSWER_RULES: AnswerRules = {
+  dropped: DROPPED_ANSWER_HEADERS,
+  added: [
+    'content-security-policy',
+    "sandbox; default-src 'none'; frame-ancestors 'none'",
+    'x-content-type-options',
+    'nosniff',
+    'x-frame-options',
+    'DENY',
+  ],
 };
 
 export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<CallAnswer> {
@@ -186,8 +195,35 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
     await steps.checkPermission(app, component);
     await steps.takeRate(app, component);
 
-    const answer = await deliver(steps, view, { app, user, component, vars: found.vars });
     const done = recorder(steps, call, app, component, started, at);
+    const target = component.target;
+    if (target.kind === 'app') {
+      const forwarded = forwardedCall(view, { app, user, component, vars: found.vars }, target);
+      return {
+        kind: 'forward',
+        send: (res) =>
+          sendCall(
+            steps.destinations,
+            forwarded.target,
+            forwarded.call,
+            res,
+            { requestId: call.requestId, rules: ANSWER_RULES },
+            done,
+          ),
+      };
+    }
+    const answer = await answerBuiltin(
+      steps.builtin(component.name),
+      () => ({
+        app: app!,
+        user,
+        params: Object.fromEntries(found.vars),
+        query: builtinQuery(call.address.query),
+        body: builtinBody(view.body),
+      }),
+      call.requestId,
+      component.timeoutMs,
+    );
     answer.body.once('close', () => done(answer.status));
     return { kind: 'app', ...answer };
   } catch (err) {
@@ -198,10 +234,10 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
   }
 }
 
-/** What a call that passed every check gets: its built-in component's answer, or its destination
- *  app's (forwarded without the caller's credentials, the answer's headers made safe). */
-async function deliver(
-  steps: CallSteps,
+/** Where a call that passed every check goes and what its destination gets: the component's
+ *  destination (or its stag environment, `X-Berth-Env: stag`), the filled path with the query less
+ *  the credentials, the headers less the credentials plus the gateway's, the body less them. */
+function forwardedCall(
   view: CallView,
   passed: {
     app: string;
@@ -209,46 +245,23 @@ async function deliver(
     component: CallComponent;
     vars: ReadonlyMap<string, string>;
   },
-): Promise<{ status: number; headers: Record<string, string | string[]>; body: Readable }> {
+  target: AppTarget,
+): { target: { app: string; env: GatewayEnv }; call: ForwardedCall } {
   const { call } = view;
   const { app, user, component, vars } = passed;
-  const target = component.target;
-  if (target.kind === 'builtin') {
-    return answerBuiltin(
-      steps.builtin(component.name),
-      () => ({
-        app,
-        user,
-        params: Object.fromEntries(vars),
-        query: builtinQuery(call.address.query),
-        body: builtinBody(view.body),
-      }),
-      call.requestId,
-      component.timeoutMs,
-    );
-  }
   const env = wantedEnv(call.headers['x-berth-env'], target.env);
   const query = queryWithoutCredentials(call.address.query);
   const path = fillDestinationPath(target.path, { vars, query: call.address.query, body: view.fields });
-  const answer = await forwardCall(
-    steps.destinations,
-    { app: target.app, env },
-    {
+  return {
+    target: { app: target.app, env },
+    call: {
       method: target.method ?? call.method,
       path: query === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${query}`,
       headers: forwardedHeaders(call, app, user),
       body: bodyWithoutCredentials(view.body),
       timeoutMs: component.timeoutMs,
     },
-  );
-  const headers: Record<string, string | string[]> = {};
-  for (const name of Object.keys(answer.headers)) {
-    const value = answer.headers[name];
-    if (value !== undefined && !DROPPED_ANSWER_HEADERS.has(name)) headers[name] = value;
-  }
-  Object.assign(headers, ANSWER_SAFETY_HEADERS);
-  headers['x-request-id'] = call.requestId;
-  return { status: answer.status, headers, body: answer.body };
+  };
 }
 
 function recorder(

@@ -5,14 +5,16 @@
 // app) are answered by their handlers (builtin-system.ts).
 import type { ApigwComponent } from '@berth/sdk';
 import { BerthError } from '../errors.ts';
+import type { AppAuth } from './app-auth.ts';
 import type { BuiltinHandler } from './builtin-types.ts';
 import type { CallComponent, CallSteps } from './call-handler.ts';
 import type { CallRecorder } from './call-records.ts';
 import type { Destinations } from './destinations.ts';
 import type { ComponentDirectory } from './directory.ts';
+import type { Grants } from './grants.ts';
 import { effectiveTimeoutMs } from './model.ts';
-import { type RatePeriod, rateBucketKey } from './rate-limits.ts';
-import type { ApigwSecurity } from './security-module.ts';
+import { type RateLimiter, type RatePeriod, rateBucketKey } from './rate-limits.ts';
+import type { UserAuth } from './user-auth.ts';
 
 const PERIODS: Record<NonNullable<ApigwComponent['rateLimit']>['per'], RatePeriod> = {
   s: 'second',
@@ -21,13 +23,22 @@ const PERIODS: Record<NonNullable<ApigwComponent['rateLimit']>['per'], RatePerio
   d: 'day',
 };
 
+/** The parts of the call security a call's steps use (berthd's ApigwSecurity, or a gateway
+ *  worker's, made of copies and calls to berthd: worker-policy.ts). */
+export interface CallSecurity {
+  appAuth: Pick<AppAuth, 'authenticateApp'>;
+  userAuth: UserAuth;
+  grants: Pick<Grants, 'check'>;
+  rateLimits: Pick<RateLimiter, 'take'>;
+}
+
 export function createCallSteps(deps: {
-  directory: ComponentDirectory;
-  security: ApigwSecurity;
+  directory: Pick<ComponentDirectory, 'lookup'>;
+  security: CallSecurity;
   destinations: Destinations;
-  recorder: CallRecorder;
+  recorder: Pick<CallRecorder, 'record'>;
   /** The built-in components' handlers, by name (createBuiltinHandlers). */
-  builtin: ReadonlyMap<string, BuiltinHandler>;
+  builtin: Pick<ReadonlyMap<string, BuiltinHandler>, 'get'>;
   now?: () => number;
 }): CallSteps {
   const now = deps.now ?? Date.now;

@@ -7,7 +7,7 @@
 // The balancers are rebuilt when the table's sequence changes, read on the next call; a failed
 // connection excludes its instance for that call only (the table's health, not one call, decides
 // whether an instance is up).
-import { Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import {
   balanceServers,
   createUpstreamRegistry,
@@ -26,8 +26,12 @@ export interface Destinations {
   /** Whether `app`'s `env` has an instance in the route table that is not down (the built-in app
    *  info's status). */
   serving(app: string, env: GatewayEnv): boolean;
-  /** A dispatcher that sends requests to `upstream` through its pool, counting them in flight. */
-  dispatcher(upstream: Upstream): Dispatcher;
+  /** Sends a request to `upstream` through its keep-alive pool (the caller counts it in flight). */
+  dispatch(
+    upstream: Upstream,
+    options: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ): void;
   close(): Promise<void>;
 }
 
@@ -43,8 +47,6 @@ export function createDestinations(deps: DestinationsDeps): Destinations {
   const registry: UpstreamRegistry = createUpstreamRegistry({ logger: deps.logger.child({ mod: 'apigw' }) });
   let seq: number | undefined;
   let groups = new Map<string, Groups>();
-  // One dispatcher per instance, made on its first call (not one per call).
-  const dispatchers = new WeakMap<Upstream, Dispatcher>();
 
   /** Rebuilds the balancers from the table when it changed since the last call. */
   function refresh(): void {
@@ -78,60 +80,9 @@ export function createDestinations(deps: DestinationsDeps): Destinations {
       const group = groups.get(`${app}/${env}`);
       return group !== undefined && group.primaries.upstreams.length + group.backups.upstreams.length > 0;
     },
-    dispatcher(upstream) {
-      let dispatcher = dispatchers.get(upstream);
-      if (dispatcher === undefined) {
-        dispatcher = new UpstreamDispatcher(registry, upstream);
-        dispatchers.set(upstream, dispatcher);
-      }
-      return dispatcher;
+    dispatch(upstream, options, handler) {
+      registry.dispatch(upstream, options, handler);
     },
     close: () => registry.close(),
   };
-}
-
-/** Sends through the registry's pool of one upstream, so undici's `request` can use it; counts the
- *  request in flight (the balancer reads that) until its response ended or failed. */
-class UpstreamDispatcher extends Dispatcher {
-  readonly #registry: UpstreamRegistry;
-  readonly #upstream: Upstream;
-
-  constructor(registry: UpstreamRegistry, upstream: Upstream) {
-    super();
-    this.#registry = registry;
-    this.#upstream = upstream;
-  }
-
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const upstream = this.#upstream;
-    upstream.inFlight++;
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      upstream.inFlight--;
-    };
-    this.#registry.dispatch(upstream, options, countedHandler(handler, finish));
-    return true;
-  }
-}
-
-/** The handler with `finish` called once its request is over (ended or failed), in either of
- *  undici's handler styles (the newer one has `onRequestStart`; `request` uses the older one). */
-function countedHandler(handler: Dispatcher.DispatchHandler, finish: () => void): Dispatcher.DispatchHandler {
-  const h = handler as Record<string, ((...args: unknown[]) => unknown) | undefined>;
-  const call =
-    (name: string, last = false) =>
-    (...args: unknown[]) => {
-      if (last) finish();
-      return h[name]?.apply(handler, args);
-    };
-  const names = h['onRequestStart']
-    ? ['onRequestStart', 'onRequestUpgrade', 'onResponseStart', 'onResponseData']
-    : ['onConnect', 'onUpgrade', 'onResponseStarted', 'onHeaders', 'onData', 'onBodySent', 'onRequestSent'];
-  const ends = h['onRequestStart'] ? ['onResponseEnd', 'onResponseError'] : ['onComplete', 'onError'];
-  const wrapped: Record<string, (...args: unknown[]) => unknown> = {};
-  for (const name of names) if (h[name]) wrapped[name] = call(name);
-  for (const name of ends) wrapped[name] = call(name, true);
-  return wrapped as Dispatcher.DispatchHandler;
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
 import { builtinDeclaration } from './builtin-system.ts';
 import { readDeclarations, readVersion } from './declarations-store.ts';
+import type { SystemDeclaration } from './model.ts';
 import { createPathMatcher, type PathMatcher } from './path-matcher.ts';
 
 export interface ComponentLookup {
@@ -40,8 +41,21 @@ export interface ComponentDirectory {
   invalidate(): void;
 }
 
+/** Where a directory reads the declarations: the store (`storeDeclarations`), or, in a gateway
+ *  worker, berthd (which reads the store). */
+export interface DeclarationSource {
+  /** `apigw_state.version`: moves with every change of the declarations. */
+  version(): Promise<number>;
+  /** Every system with its components (plain data). */
+  read(): Promise<SystemDeclaration[]>;
+}
+
+export function storeDeclarations(db: Kysely<Database>): DeclarationSource {
+  return { version: () => readVersion(db), read: () => readDeclarations(db) };
+}
+
 export interface ComponentDirectoryDeps {
-  db: Kysely<Database>;
+  source: DeclarationSource;
   logger: Logger;
   /** How long a read version is trusted before asking again (default 1000 ms). */
   recheckMs?: number;
@@ -76,10 +90,10 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
   );
 
   async function load(): Promise<Snapshot> {
-    const version = await readVersion(deps.db);
+    const version = await deps.source.version();
     if (snapshot && snapshot.version === version) return snapshot;
     // Read after the version: a change in between is seen at the next check.
-    const declarations = await readDeclarations(deps.db);
+    const declarations = await deps.source.read();
     const entry = (c: ApigwComponent) => ({ path: c.path, method: c.method, value: c });
     const next: Snapshot = {
       version,

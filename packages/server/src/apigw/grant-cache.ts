@@ -5,7 +5,6 @@
 // (plus that one row's read); on the replica that made it, at once (`invalidate`).
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
 import { ACCESS_VERSION } from './security-tables.ts';
 
 /** How stale a replica's copy may get before it asks the counter again. */
@@ -19,6 +18,42 @@ export interface GrantCache {
   isTrusted(app: string, now: number): Promise<boolean>;
   /** The next question loads the copy again (after a change made here). */
   invalidate(): void;
+}
+
+/** Every grant and trusted app, as plain data (what travels to a gateway worker). */
+export interface AccessRows {
+  /** [app, system, component ('' for the whole system), expiry (epoch ms) or null]. */
+  grants: Array<[string, string, string, number | null]>;
+  trusted: string[];
+}
+
+/** Where a cache reads the grants: the store (`storeAccess`), or, in a gateway worker, berthd. */
+export interface AccessSource {
+  /** The `access` counter: moves with every change of grants or trusted apps. */
+  version(): Promise<number>;
+  rows(): Promise<AccessRows>;
+}
+
+export function storeAccess(db: Kysely<Database>): AccessSource {
+  return {
+    version: () => readVersion(db),
+    async rows() {
+      const grants = await db
+        .selectFrom('apigw_grants')
+        .select(['app_code', 'system_name', 'component_name', 'expires_at'])
+        .execute();
+      const trusted = await db.selectFrom('apigw_trusted_apps').select('app_code').execute();
+      return {
+        grants: grants.map((g) => [
+          g.app_code,
+          g.system_name,
+          g.component_name,
+          g.expires_at === null ? null : Number(g.expires_at),
+        ]),
+        trusted: trusted.map((t) => t.app_code),
+      };
+    },
+  };
 }
 
 interface Copy {
@@ -48,8 +83,8 @@ async function readVersion(db: Kysely<Database>): Promise<number> {
   return Number(row.version);
 }
 
-export function createGrantCache(deps: { store: Store }): GrantCache {
-  const { db } = deps.store;
+export function createGrantCache(deps: { source: AccessSource }): GrantCache {
+  const { source } = deps;
   let copy: Copy | undefined;
   let checkedAt = Number.NEGATIVE_INFINITY;
   /** Raised by `invalidate`: a refresh that began before it does not count as a check. */
@@ -57,20 +92,13 @@ export function createGrantCache(deps: { store: Store }): GrantCache {
   let refreshing: { generation: number; copy: Promise<Copy> } | undefined;
 
   async function load(version: number): Promise<Copy> {
-    const grants = await db
-      .selectFrom('apigw_grants')
-      .select(['app_code', 'system_name', 'component_name', 'expires_at'])
-      .execute();
-    const trusted = await db.selectFrom('apigw_trusted_apps').select('app_code').execute();
+    const rows = await source.rows();
     return {
       version,
       grants: new Map(
-        grants.map((g) => [
-          keyOf(g.app_code, g.system_name, g.component_name),
-          g.expires_at === null ? null : Number(g.expires_at),
-        ]),
+        rows.grants.map(([app, system, component, expiry]) => [keyOf(app, system, component), expiry]),
       ),
-      trusted: new Set(trusted.map((t) => t.app_code)),
+      trusted: new Set(rows.trusted),
     };
   }
 
@@ -80,7 +108,7 @@ export function createGrantCache(deps: { store: Store }): GrantCache {
     const began = generation;
     const refresh = (async () => {
       // The version is read before the rows: a change committed in between is loaded again later.
-      const version = await readVersion(db);
+      const version = await source.version();
       const fresh = copy && copy.version === version ? copy : await load(version);
       // Versions only grow: a slower, older refresh does not replace a newer copy.
       if (!copy || fresh.version >= copy.version) copy = fresh;

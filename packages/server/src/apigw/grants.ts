@@ -15,7 +15,7 @@ import type { Actor } from '../identity/actor.ts';
 import { isUniqueViolation } from '../store/dialect.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import { bumpAccessVersion, createGrantCache, type GrantCheck } from './grant-cache.ts';
+import { bumpAccessVersion, createGrantCache, type GrantCheck, storeAccess } from './grant-cache.ts';
 import type { ApigwGrantRow } from './security-tables.ts';
 
 export type { GrantCheck } from './grant-cache.ts';
@@ -30,6 +30,8 @@ export interface GrantsDeps {
   /** The apps the actor sees (apps' access.readableCodes). */
   readableCodes(actor: Actor): Promise<string[] | 'all'>;
   appExists(code: string): Promise<boolean>;
+  /** Told after a change committed through this process (gateway workers drop their copies). */
+  changed?: () => void;
   now?: () => number;
 }
 
@@ -83,7 +85,7 @@ function toGrant(row: ApigwGrantRow, now: number): ApigwGrant {
 export function createGrants(deps: GrantsDeps): Grants {
   const { db } = deps.store;
   const now = deps.now ?? Date.now;
-  const cache = createGrantCache({ store: deps.store });
+  const cache = createGrantCache({ source: storeAccess(deps.store.db) });
 
   async function mayManage(actor: Actor, system: string): Promise<void> {
     if (STAFF.has(actor.role)) return;
@@ -113,6 +115,7 @@ export function createGrants(deps: GrantsDeps): Grants {
       return out;
     });
     cache.invalidate();
+    deps.changed?.();
     return result;
   }
 

@@ -1,5 +1,5 @@
-// Writes a destination's answer to the API gateway's caller as it comes (call-routes.ts), and ends
-// both sides when either breaks off.
+// Writes a built-in component's answer to the API gateway's caller as it comes (call-http.ts), and
+// ends both sides when either breaks off. (An app's answer goes through call-exchange.ts.)
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 

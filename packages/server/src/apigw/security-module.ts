@@ -50,6 +50,8 @@ export interface ApigwSecurityDeps
   components?: (system: string) => Promise<ReadonlyMap<string, ApigwComponent> | undefined>;
   /** The declared systems these apps own (the directory's); by default none. */
   systemsOwnedBy?: (apps: ReadonlySet<string>) => Promise<string[]>;
+  /** Told after grants or trusted apps changed through this process (gateway workers' copies). */
+  changed?: () => void;
   now?: () => number;
 }
 
@@ -83,6 +85,7 @@ export function createApigwSecurity(deps: ApigwSecurityDeps): ApigwSecurity {
     isBuilder: deps.isBuilder,
     readableCodes: deps.readableCodes,
     appExists: deps.appExists,
+    ...(deps.changed ? { changed: deps.changed } : {}),
     now,
   });
   const rateLimits = createRateLimiter({ store });

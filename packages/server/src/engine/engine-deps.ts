@@ -88,6 +88,8 @@ export interface EngineDeps {
   gatewayExtras?: GatewayExtrasSource | undefined;
   /** Where berthd's API listens when the gateway serves it too (BERTH_SHARED_ORIGIN). */
   platformAddress?: (() => { host: string; port: number } | undefined) | undefined;
+  /** berthd's API address, once it listens: the API gateway's route on the apps origin. */
+  apigwAddress?: (() => { host: string; port: number } | undefined) | undefined;
   access: AppAccess;
   audit: AuditRecorder;
   secretBox: SecretBox;

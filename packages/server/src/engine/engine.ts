@@ -42,6 +42,7 @@ export function createEngine(deps: EngineDeps): Engine {
     baseDomain: deps.settings.appsDomain,
     appCodes: deps.appCodes,
     platform: deps.platformAddress,
+    apigw: deps.apigwAddress,
     extras: deps.gatewayExtras,
     peers:
       deps.replica === undefined

@@ -37,6 +37,9 @@ export interface GatewayTableInput {
   appsDomain?: string | undefined;
   /** BERTH_SHARED_ORIGIN: where berthd's API and console listen (a catch-all route). */
   platform?: { host: string; port: number } | undefined;
+  /** Where berthd's API listens: API gateway calls (`/api/c/`) on the apps origin are a route with
+   *  the `apigw` policy to it (served by the driver's own processes when it runs the policy). */
+  apigw?: { host: string; port: number } | undefined;
   /** Custom domains, certificates, host settings and routes of other modules. */
   extras?: GatewayExtras | undefined;
   /** Instances the health checks found down: in the table, marked `down`. */
@@ -106,6 +109,14 @@ export function buildGatewayTable(input: GatewayTableInput): GatewayTable {
     addHost(binding.host.toLowerCase(), binding.app, binding.env);
   }
   for (const route of extras?.routes ?? []) routes.push(route);
+  if (input.apigw !== undefined) {
+    routes.push({
+      id: 'apigw',
+      match: { pathPrefix: '/api/c/' },
+      target: { kind: 'platform', ...input.apigw },
+      policy: 'apigw',
+    });
+  }
   if (input.platform !== undefined) {
     routes.push({
       id: 'platform',

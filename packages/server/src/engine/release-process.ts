@@ -43,6 +43,7 @@ async function platformVars(
           BERTH_APP_URL: `${urls.apps}${prefix}/`,
           BERTH_CONSOLE_URL: urls.console,
           BERTH_API_URL: urls.api,
+          BERTH_APIGW_URL: urls.apigw,
         }),
   };
 }

@@ -69,6 +69,8 @@ export interface RouteTablesDeps {
   appCodes(): Promise<Iterable<string>>;
   /** Where berthd's API listens, when the gateway serves it too (BERTH_SHARED_ORIGIN). */
   platform?: (() => { host: string; port: number } | undefined) | undefined;
+  /** Where berthd's API listens, for the API gateway's route (`/api/c/` on the apps origin). */
+  apigw?: (() => { host: string; port: number } | undefined) | undefined;
   /** What other modules add (custom domains and their certificates). */
   extras?: GatewayExtrasSource | undefined;
   /** First sequence number (default: the time of creation in ms, so that a restarted berthd
@@ -169,6 +171,7 @@ export function createRouteTables(deps: RouteTablesDeps): RouteTables {
       envs: await envs(sync),
       appsDomain: deps.baseDomain,
       platform: deps.platform?.(),
+      apigw: deps.apigw?.(),
       extras: deps.extras === undefined ? undefined : await deps.extras(),
       ...(deps.health === undefined ? {} : { down: deps.health.down() }),
     });

@@ -126,16 +126,7 @@ export function scanRequestHeaders(raw: string[], options: ScanOptions): Scanned
   if (connectionTokens !== undefined) removeNamed(headers, connectionTokens);
   if (requestId === undefined) requestId = randomUUID();
   const peer = options.remoteAddress ?? 'unknown';
-  let chain = peer;
-  let client = peer;
-  if (forwardedFor !== undefined && options.trust !== null) {
-    const entries = forwardedFor.split(',').map((entry) => entry.trim());
-    const first = clientIndex(entries, options.trust);
-    if (first >= 0) {
-      client = entries[first]!;
-      chain = `${entries.slice(first).join(', ')}, ${peer}`;
-    }
-  }
+  const { client, chain } = forwardedClient(forwardedFor, options.trust, peer);
   headers.push(
     'x-forwarded-for',
     chain,
@@ -152,6 +143,26 @@ export function scanRequestHeaders(raw: string[], options: ScanOptions): Scanned
     headers.push('connection', 'upgrade', 'upgrade', upgrade);
   }
   return { host, requestId, hasBody, upgrade, headers };
+}
+
+/** The client a trusted peer's X-Forwarded-For names (the first address from the right that is
+ *  not a trusted proxy), and the chain from it to the peer; the peer itself when there is none. */
+function forwardedClient(
+  forwardedFor: string | string[] | undefined,
+  trust: ProxyTrust | null,
+  peer: string,
+): { client: string; chain: string } {
+  if (forwardedFor === undefined || trust === null) return { client: peer, chain: peer };
+  const joined = Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor;
+  const entries = joined.split(',').map((entry) => entry.trim());
+  const first = clientIndex(entries, trust);
+  if (first < 0) return { client: peer, chain: peer };
+  return { client: entries[first]!, chain: `${entries.slice(first).join(', ')}, ${peer}` };
+}
+
+/** The client's address: `peer`, or what a trusted peer's X-Forwarded-For names. */
+export function clientOf(forwardedFor: string | string[], trust: ProxyTrust | null, peer: string): string {
+  return forwardedClient(forwardedFor, trust, peer).client;
 }
 
 /** Adds X-Forwarded-Prefix once the route is known. */

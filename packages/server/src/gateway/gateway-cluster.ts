@@ -15,6 +15,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isBerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { type MetricsSnapshot, mergeMetrics } from './gateway-metrics.ts';
 import { routeTableMessage } from './gateway-worker.ts';
@@ -22,6 +23,8 @@ import type { GatewayTable } from './route-model.ts';
 import {
   isWorkerMessage,
   type PrimaryMessage,
+  type PrimaryServices,
+  type ServiceError,
   type WorkerMessage,
   type WorkerSettings,
 } from './worker-protocol.ts';
@@ -29,12 +32,12 @@ import {
 /**
  * What a worker runs, in the form berthd itself runs: from the compiled bundle (`npm start`,
  * scripts/build.mjs) its `gateway-worker.mjs`; from the TypeScript sources (tests, `node --import
- * tsx`) worker-main.ts behind tsx's in-thread require hook (see worker-entry.cjs).
+ * tsx`) gateway-worker-main.ts (the workers' composition root) behind tsx's in-thread require hook (see worker-entry.cjs).
  */
 const WORKER: { exec: string; args: string[] } = import.meta.url.endsWith('.ts')
   ? {
       exec: fileURLToPath(new URL('./worker-entry.cjs', import.meta.url)),
-      args: [fileURLToPath(new URL('./worker-main.ts', import.meta.url))],
+      args: [fileURLToPath(new URL('../gateway-worker-main.ts', import.meta.url))],
     }
   : { exec: fileURLToPath(new URL('./gateway-worker.mjs', import.meta.url)), args: [] };
 
@@ -116,6 +119,11 @@ export interface GatewayCluster {
   metrics(): Promise<ClusterMetrics>;
   /** Resolves once `count` workers serve (after a restart, say). */
   waitServing(count: number, timeoutMs?: number): Promise<void>;
+  /** Answers the workers' calls (their route policies) with these services from now on; calls
+   *  before are refused. */
+  serve(services: PrimaryServices): void;
+  /** Tells every worker that `name` changed (a policy drops its copy of it). */
+  notice(name: string): void;
   /** Stops every worker (requests in flight get `stopGraceMs`), then resolves. */
   close(): Promise<void>;
 }
@@ -178,6 +186,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
   let port = options.port;
   let closing = false;
   let metricsId = 0;
+  let services: PrimaryServices | undefined;
   const failure: { error: Error | null } = { error: null };
   const changeListeners = new Set<() => void>();
   const metricsReplies = new Map<number, Map<number, MetricsSnapshot>>();
@@ -301,7 +310,40 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
         metricsReplies.get(message.id)?.set(slot.index, message.metrics);
         changed();
         return;
+      case 'berth:gateway:call':
+        answerCall(slot, message.id, message.method, message.args);
+        return;
     }
+  }
+
+  /** Runs a worker's call on the primary's services and sends the answer to that worker. */
+  function answerCall(slot: Slot, id: number, method: string, args: unknown[]): void {
+    const worker = slot.worker;
+    const reply = (answer: { value?: unknown; error?: ServiceError }) => {
+      // A worker replaced meanwhile asked nothing of its successor.
+      if (slot.worker === worker) send(slot, { type: 'berth:gateway:answer', id, ...answer });
+    };
+    if (services === undefined) {
+      reply({ error: { code: 'INTERNAL', message: 'berthd is not ready for gateway calls yet' } });
+      return;
+    }
+    services(method, Array.isArray(args) ? args : []).then(
+      (value) => reply({ value }),
+      (err: unknown) => {
+        if (isBerthError(err)) {
+          reply({
+            error: {
+              code: err.code,
+              message: err.message,
+              ...(err.details === undefined ? {} : { details: err.details }),
+            },
+          });
+          return;
+        }
+        logger.error({ err, method, worker: slot.index }, "a gateway worker's call failed");
+        reply({ error: { code: 'INTERNAL', message: 'berthd failed the call' } });
+      },
+    );
   }
 
   /** Sends a worker that said hello its settings and the current table: it listens then. */
@@ -476,6 +518,12 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
         if (metrics !== undefined) workers.push({ pid: slot.pid, index: slot.index, metrics });
       }
       return { total: mergeMetrics(workers.map((w) => w.metrics)), workers };
+    },
+    serve(given) {
+      services = given;
+    },
+    notice(name) {
+      for (const slot of slots) if (slot.initialised) send(slot, { type: 'berth:gateway:notice', name });
     },
     async waitServing(count, timeoutMs = 30_000) {
       const ok = await until(() => slots.filter((s) => s.serving).length >= count, timeoutMs);

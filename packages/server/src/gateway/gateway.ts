@@ -7,9 +7,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './gateway-metrics.ts';
-import { createProxy, type ProxyFallback } from './proxy.ts';
+import { createProxy, type PolicyHandler, type ProxyFallback } from './proxy.ts';
 import type { PlatformPool, RequestDoneInfo } from './proxy-context.ts';
-import { checkGatewayTable, type GatewayTable, type UpstreamServer } from './route-model.ts';
+import {
+  checkGatewayTable,
+  type GatewayTable,
+  type RoutePolicy,
+  type UpstreamServer,
+} from './route-model.ts';
 import { createSniContexts, type SniContexts } from './tls-contexts.ts';
 import type { TrustProxySetting } from './trusted-proxies.ts';
 import {
@@ -34,6 +39,9 @@ export interface GatewayOptions {
   onRequestDone?: (info: RequestDoneInfo) => void;
   /** Serves `platform` routes in this process (berthd's API and console on the same server). */
   platformHandler?: ProxyFallback;
+  /** Handlers of route policies run in this process (the API gateway's); a policy route without
+   *  one goes to its platform target. */
+  policies?: ReadonlyMap<RoutePolicy, PolicyHandler>;
   /** Extra headers on requests proxied to a platform target (flat `[name, value, …]`): the
    *  gateway key berthd trusts X-Forwarded-* with. */
   platformHeaders?: readonly string[];
@@ -106,6 +114,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
     ...(options.onRequestDone === undefined ? {} : { onRequestDone: options.onRequestDone }),
     ...(options.platformHandler === undefined ? {} : { platformHandler: options.platformHandler }),
+    ...(options.policies === undefined ? {} : { policies: options.policies }),
     ...(options.platformHeaders === undefined ? {} : { platformHeaders: options.platformHeaders }),
     ...(options.httpsPort === undefined ? {} : { httpsPort: options.httpsPort }),
   });

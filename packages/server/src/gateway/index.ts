@@ -52,6 +52,7 @@
 //     berthd's own process, on a server of its own (gateway-server.ts), or in front of the API on
 //     the API's server, serving platform routes with the API's handler (BERTH_SHARED_ORIGIN).
 
+export { AnswerRelay } from './answer-relay.ts';
 export {
   type BuiltinDriver,
   type BuiltinDriverOptions,
@@ -102,13 +103,21 @@ export {
   routeTableMessage,
   startGatewayWorker,
 } from './gateway-worker.ts';
+export { type HeaderName, headerName } from './header-names.ts';
 export {
   createHealthMonitor,
   DEFAULT_HEALTH_CHECK,
   type HealthCheckSettings,
   type HealthMonitor,
 } from './health-monitor.ts';
-export { createProxy, type Proxy, type ProxyFallback, type ProxyOptions } from './proxy.ts';
+export {
+  createProxy,
+  type PolicyCall,
+  type PolicyHandler,
+  type Proxy,
+  type ProxyFallback,
+  type ProxyOptions,
+} from './proxy.ts';
 export {
   balanceServers,
   classifyFailure,
@@ -128,6 +137,8 @@ export {
   type HealthCheckSpec,
   type HostSettings,
   type ProxyTarget,
+  ROUTE_POLICIES,
+  type RoutePolicy,
   type RouteTarget,
   type StaticSiteSpec,
   type TlsCertificate,
@@ -152,3 +163,10 @@ export {
   type UpstreamPoolOptions,
   type UpstreamRegistry,
 } from './upstreams.ts';
+export {
+  type PrimaryServices,
+  runGatewayWorker,
+  type WorkerPolicies,
+  type WorkerPolicyContext,
+} from './worker-main.ts';
+export type { ServiceError } from './worker-protocol.ts';

@@ -1,9 +1,9 @@
 // One proxied request: the hand-written undici dispatch handler (no promises, no stream wrappers on
-// the hot path). Response bytes go straight from undici's parser to the client socket; when the
-// client socket is full the upstream connection is paused until it drains; when the client goes
-// away the upstream request is aborted so its pooled connection is freed.
+// the hot path). Response bytes go straight from undici's parser to the client socket, with the
+// back-pressure and abort of answer-relay.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { AnswerRelay } from './answer-relay.ts';
 import type { GatewayErrorCode } from './error-page.ts';
 import { responseHeaders } from './forward-headers.ts';
 import { errorStatus, sendGatewayError } from './gateway-errors.ts';
@@ -19,25 +19,11 @@ import type { Upstream } from './upstreams.ts';
 /** Methods that may be sent twice when the first attempt never reached the app. */
 const IDEMPOTENT: Record<string, true> = { GET: true, HEAD: true, OPTIONS: true, PUT: true, DELETE: true };
 
-/** The exchange a response belongs to, so that its listeners can be shared functions rather than
- *  closures made per request. */
-const kExchange = Symbol('berth.gateway.exchange');
-type TaggedResponse = ServerResponse & { [kExchange]: ProxyExchange };
-
-function onResponseClose(this: TaggedResponse): void {
-  this[kExchange].clientClosed();
-}
-
-function onResponseDrain(this: TaggedResponse): void {
-  this[kExchange].clientDrained();
-}
-
-export class ProxyExchange implements Dispatcher.DispatchHandler {
+export class ProxyExchange extends AnswerRelay implements Dispatcher.DispatchHandler {
   private readonly ctx: ProxyContext;
   private readonly req: IncomingMessage;
   /** The client's connection (undici detaches the request from it when it stops reading the body). */
   private readonly socket: IncomingMessage['socket'];
-  private readonly res: ServerResponse;
   private readonly state: RouteState;
   private readonly options: Dispatcher.DispatchOptions;
   private readonly requestId: string;
@@ -45,16 +31,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly retryable: boolean;
   private upstream: Upstream | null = null;
   private lastUpstream: Upstream | null = null;
-  private abortUpstream: ((err?: Error) => void) | null = null;
-  private resumeUpstream: (() => void) | null = null;
   /** Upstreams that failed this request before it was sent elsewhere (retries only). */
   private failed: Upstream[] | null = null;
-  private status = 0;
-  private bytes = 0;
-  private headersSent = false;
-  private finished = false;
-  private clientGone = false;
-  private waitingDrain = false;
 
   constructor(
     ctx: ProxyContext,
@@ -67,10 +45,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     requestId: string,
     start: number,
   ) {
+    super(res);
     this.ctx = ctx;
     this.req = req;
     this.socket = req.socket;
-    this.res = res;
     this.state = state;
     this.requestId = requestId;
     this.start = start;
@@ -86,8 +64,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       // With one request per connection there is no pipeline to protect; skips a resume per request.
       blocking: false,
     };
-    (res as TaggedResponse)[kExchange] = this;
-    res.on('close', onResponseClose);
   }
 
   /** Sends the request to `upstream` (first attempt or a retry). */
@@ -98,33 +74,13 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.state.registry.dispatch(upstream, this.options, this);
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.clientGone) abort();
-    else this.abortUpstream = abort;
-  }
-
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode < 200) return true; // 1xx (e.g. 103 Early Hints) are not forwarded
-    this.status = statusCode;
     this.resumeUpstream = resume;
     const headers: string[] = [];
     const hasLength = responseHeaders(rawHeaders, this.requestId, this.state.toApp, headers);
-    this.res.writeHead(statusCode, statusText || undefined, headers);
-    // A response of unknown length may be a stream that sends nothing for a while (a log stream,
-    // server-sent events): the client gets its head now rather than with the first bytes.
-    if (!hasLength) this.res.flushHeaders();
-    this.headersSent = true;
+    this.sendHead(statusCode, statusText, headers, hasLength);
     return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    this.bytes += chunk.length;
-    if (this.res.write(chunk)) return true;
-    if (!this.waitingDrain) {
-      this.waitingDrain = true;
-      this.res.once('drain', onResponseDrain);
-    }
-    return false;
   }
 
   onComplete(_trailers: string[] | null): void {
@@ -176,19 +132,6 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     this.bytes = sendGatewayError(this.res, code, this.requestId);
     this.finish(errorStatus(code), code);
-  }
-
-  /** The client socket took what was written: let the upstream send more. */
-  clientDrained(): void {
-    this.waitingDrain = false;
-    this.resumeUpstream?.();
-  }
-
-  /** The response closed: normal after it finished, else the client went away. */
-  clientClosed(): void {
-    if (this.finished) return;
-    this.clientGone = true;
-    if (this.abortUpstream !== null) this.abortUpstream();
   }
 
   /** Ends the current attempt's bookkeeping; returns the upstream it used. */

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../logger.ts';
 import type { GatewayErrorCode } from './error-page.ts';
-import { addPrefix, scanRequestHeaders } from './forward-headers.ts';
+import { addPrefix, clientOf, scanRequestHeaders } from './forward-headers.ts';
 import { errorStatus, sendGatewayError, sendRedirect, writeGatewayErrorToSocket } from './gateway-errors.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import {
@@ -23,7 +23,7 @@ import {
 } from './proxy-context.ts';
 import { ProxyExchange } from './proxy-exchange.ts';
 import type { RouteMatch } from './route-matcher.ts';
-import { emptyGatewayTable, type GatewayTable } from './route-model.ts';
+import { emptyGatewayTable, type GatewayTable, type RoutePolicy } from './route-model.ts';
 import { createStaticFiles, type StaticSite } from './static-files.ts';
 import { createProxyTrust, type TrustProxySetting } from './trusted-proxies.ts';
 import { openTunnel } from './tunnel.ts';
@@ -33,6 +33,17 @@ export interface ProxyFallback {
   /** A request for a `platform` route, served in this process (berthd's API and console). */
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+/** Serves the requests of routes that name a policy (route-model.ts, ROUTE_POLICIES) in this
+ *  process: the policy's checks, then its own way to a destination. */
+export interface PolicyHandler {
+  request(req: IncomingMessage, res: ServerResponse, call: PolicyCall): void;
+}
+
+export interface PolicyCall {
+  /** The client's address (a trusted proxy's X-Forwarded-For believed, as for app routes). */
+  clientIp: string;
 }
 
 export interface ProxyOptions {
@@ -52,6 +63,9 @@ export interface ProxyOptions {
   /** Serves `platform` routes in this process (berthd in front of its own API) instead of
    *  proxying them to the target's address. */
   platformHandler?: ProxyFallback;
+  /** Handlers of route policies by name; a policy route without one goes to its platform target
+   *  (berthd runs the policy's checks itself). */
+  policies?: ReadonlyMap<RoutePolicy, PolicyHandler>;
   /** Proxies `platform` routes (a gateway worker forwarding to berthd's loopback port): the pool. */
   platformPool?: PlatformPool;
   /** Extra headers (flat `[name, value, …]`) on requests proxied to a platform target. */
@@ -73,6 +87,7 @@ export interface Proxy {
 export function createProxy(options: ProxyOptions): Proxy {
   const { registry, metrics } = options;
   const platformHandler = options.platformHandler;
+  const policies = options.policies;
   const platformPool = options.platformPool ?? null;
   const platformHeaders = options.platformHeaders ?? [];
   const httpsPort = options.httpsPort ?? (() => undefined);
@@ -106,6 +121,11 @@ export function createProxy(options: ProxyOptions): Proxy {
       settings?.httpsRedirect === true && !encrypted && matched?.route.match.path === undefined
         ? httpsPort()
         : undefined;
+    const policy = entry?.route.policy === undefined ? undefined : policies?.get(entry.route.policy);
+    if (policy !== undefined && toHttps === undefined) {
+      servePolicy(policy, req, res, socket, start);
+      return;
+    }
     if (kind === 'platform' && platformHandler !== undefined && toHttps === undefined) {
       platformHandler.request(req, res);
       return;
@@ -182,6 +202,28 @@ export function createProxy(options: ProxyOptions): Proxy {
         return;
       }
     }
+  }
+
+  /** A policy route's request, handed to its handler with the client's address; reported to the
+   *  access log when its answer ends. */
+  function servePolicy(
+    policy: PolicyHandler,
+    req: IncomingMessage,
+    res: ServerResponse,
+    socket: TLSSocket,
+    start: number,
+  ): void {
+    const peer = socket.remoteAddress ?? 'unknown';
+    const forwardedFor = peerTrusted(ctx, socket) ? req.headers['x-forwarded-for'] : undefined;
+    const clientIp = forwardedFor === undefined ? peer : clientOf(forwardedFor, ctx.trust, peer);
+    if (ctx.onRequestDone !== undefined) {
+      res.once('close', () => {
+        const requestId = res.getHeader('x-request-id');
+        const status = res.headersSent ? res.statusCode : 499;
+        report(ctx, req, null, status, 0, start, typeof requestId === 'string' ? requestId : '', undefined);
+      });
+    }
+    policy.request(req, res, { clientIp });
   }
 
   function done(

@@ -1,7 +1,7 @@
 // The general route model every gateway driver serves: a versioned table of routes, each a match
 // (`{host?, pathPrefix?}`) -> a target (proxy to upstreams with weights and backup servers, a static
 // site, a redirect, a fixed answer, or berthd's own API and console) -> an optional policy
-// reference (the API gateway's, later). The control plane computes the table from the store; the
+// reference (ROUTE_POLICIES: the API gateway's). The control plane computes the table from the store; the
 // `/t/{app}/` and `/o/{app}/` routes, per-app hosts under the apps domain and custom domains are all
 // data in it. Plain data only: it is `structuredClone`-able, sent to gateway workers over IPC and
 // rendered into nginx's configuration.
@@ -18,6 +18,14 @@
 //   3. When a host's routes match nothing, the routes with no host are tried; when nothing matches,
 //      the answer is GATEWAY_NO_ROUTE (404).
 // Routes with the same host and prefix (or path) are an error in the table.
+
+/**
+ * The policies a route may name. `apigw`: an API gateway call (`/api/c/…`), which authenticates the
+ * calling app and the user and checks the app's permission and rate limit before it goes to the
+ * component's destination app (not to the route's target).
+ */
+export const ROUTE_POLICIES = ['apigw'] as const;
+export type RoutePolicy = (typeof ROUTE_POLICIES)[number];
 
 /** The table's shape version: a driver refuses a table of a format it does not know. */
 export const GATEWAY_TABLE_FORMAT = 1;
@@ -43,9 +51,11 @@ export interface GatewayRoute {
   /** The app environment this route serves: its counters, access-log fields and balancing state
    *  are shared by every route of the same environment. Absent for platform and ACME routes. */
   app?: { code: string; env: GatewayEnv };
-  /** A policy the request must pass first (API gateway issue); drivers that know no policies
-   *  refuse a table that names one. */
-  policy?: string;
+  /** A policy the request must pass first (one of ROUTE_POLICIES); a table naming another is
+   *  refused. A policy route's target is `platform`: a driver that runs the policy in its own
+   *  processes serves the route with the policy's handler, one that does not sends the request to
+   *  berthd, which runs the same checks itself. */
+  policy?: RoutePolicy;
 }
 
 export interface RouteMatch {
@@ -228,7 +238,12 @@ export function checkGatewayTable(table: GatewayTable): void {
       }
     }
     if (route.policy !== undefined) {
-      throw new GatewayTableError(`${route.id}: policy "${route.policy}" is not known`);
+      if (!(ROUTE_POLICIES as readonly string[]).includes(route.policy)) {
+        throw new GatewayTableError(`${route.id}: policy "${String(route.policy)}" is not known`);
+      }
+      if (route.target.kind !== 'platform' || route.app !== undefined) {
+        throw new GatewayTableError(`${route.id}: a route with a policy goes to berthd (a platform target)`);
+      }
     }
     checkTarget(route.id, route.target, upstreamAddress);
   }

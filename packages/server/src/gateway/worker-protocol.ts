@@ -7,6 +7,9 @@
 //                                         | apply-failed {seq, message} (it keeps its old table)
 //   primary -> metrics {id}              worker -> metrics-reply {id, metrics}
 //   primary -> shutdown {graceMs}        worker closes its server and exits
+//   worker -> call {id, method, args}    primary -> answer {id, value | error} (the primary's
+//                                         services, for route policies run in the worker)
+//   primary -> notice {name}             (something a policy keeps a copy of changed)
 // A worker whose IPC channel closes (berthd exited, even by SIGKILL) stops serving and exits.
 import type { ConnectionLimits } from './connection-guard.ts';
 import type { MetricsSnapshot } from './gateway-metrics.ts';
@@ -35,8 +38,17 @@ export interface WorkerSettings {
   upstreamHeadersTimeoutMs?: number;
 }
 
+/** A refusal or failure of a primary's service, as it travels back (a BerthError's parts). */
+export interface ServiceError {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
 export type PrimaryMessage =
   | { type: 'berth:gateway:init'; settings: WorkerSettings; table: GatewayTable; seq: number }
+  | { type: 'berth:gateway:answer'; id: number; value?: unknown; error?: ServiceError }
+  | { type: 'berth:gateway:notice'; name: string }
   | { type: 'berth:gateway:metrics'; id: number }
   | { type: 'berth:gateway:shutdown'; graceMs: number };
 
@@ -46,7 +58,15 @@ export type WorkerMessage =
   | { type: 'berth:gateway:failed'; message: string }
   | { type: 'berth:gateway:applied'; seq: number }
   | { type: 'berth:gateway:apply-failed'; seq: number; message: string }
-  | { type: 'berth:gateway:metrics-reply'; id: number; metrics: MetricsSnapshot };
+  | { type: 'berth:gateway:metrics-reply'; id: number; metrics: MetricsSnapshot }
+  | { type: 'berth:gateway:call'; id: number; method: string; args: unknown[] };
+
+/**
+ * What the primary offers the policies its workers run (route-model.ts ROUTE_POLICIES): a method
+ * by name, with plain-data arguments and answer (JSON over the IPC channel). A refusal is thrown as
+ * a BerthError and reaches the worker with its code, message and details; anything else as INTERNAL.
+ */
+export type PrimaryServices = (method: string, args: unknown[]) => Promise<unknown>;
 
 function typed(message: unknown): string | undefined {
   if (typeof message !== 'object' || message === null) return undefined;

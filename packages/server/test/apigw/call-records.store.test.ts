@@ -23,6 +23,7 @@ import { silentLogger } from '../../src/logger.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createJobsTestStore, type JobsTestStore } from '../jobs/helpers.ts';
 import { testDialects } from '../support/databases.ts';
+import { callRecord } from './fixtures.ts';
 
 /** A minute's start, and a clock the recorders share. */
 const T0 = Date.UTC(2026, 11, 13, 10, 0, 0);
@@ -43,16 +44,7 @@ describe.each(testDialects())('API gateway call records on %s', (dialect) => {
   }
 
   function call(overrides: Partial<CallRecord> = {}): CallRecord {
-    return {
-      system: 'BK_SOPS',
-      component: 'get_task',
-      app: 'shop',
-      status: 200,
-      durationMs: 12,
-      requestId: 'req-1',
-      at: clock,
-      ...overrides,
-    };
+    return callRecord(clock, overrides);
   }
 
   const stats = (query: { system?: string; component?: string; app?: string } = {}, sinceMs = DAY) =>

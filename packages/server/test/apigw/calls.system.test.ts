@@ -7,6 +7,7 @@
 // A user is named by the gateway token the caller got from a login ticket; `X-Berth-Env: stag` goes
 // to the destination's stag.
 import crypto from 'node:crypto';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/apigw/signature.ts';
 import { type EngineFixture, json, nodeBerthYaml, packFiles, startEngineFixture } from '../engine/support.ts';
@@ -77,12 +78,22 @@ const BLUEKING_YAML = `- path: /v2/dest_bk/get_template_list/
   is_hidden: false
 `;
 
-describe('API gateway calls', () => {
+/**
+ * Where calls are made: berthd's API port (its own handler), and the apps origin, where the gateway
+ * serves the `apigw` route policy itself — in gateway worker processes that ask berthd over IPC for
+ * what only it has (secrets, nonces, user tokens, rate-limit tokens, records).
+ */
+const PLACES = [
+  { place: "berthd's API port", workers: '0', base: (t: EngineFixture['t']) => t.url },
+  { place: 'the apps origin, in gateway workers', workers: '2', base: (t: EngineFixture['t']) => t.appsUrl },
+];
+
+describe.each(PLACES)('API gateway calls on $place', ({ workers, base }) => {
   let f: EngineFixture;
   const secrets: Record<string, string> = {};
 
   beforeAll(async () => {
-    f = await startEngineFixture('sqlite');
+    f = await startEngineFixture('sqlite', { BERTH_GATEWAY_WORKERS: workers });
     for (const code of [DEST, CALLER, OTHER]) {
       await f.createApp(code);
       secrets[code] = (await f.api('GET', `/api/v1/apps/${code}/secret`)).body.secret;
@@ -111,7 +122,7 @@ describe('API gateway calls', () => {
     path: string,
     opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
   ) =>
-    fetch(`${f.t.url}/api/c/${path}`, {
+    fetch(`${base(f.t)}/api/c/${path}`, {
       method: opts.method ?? 'GET',
       headers: opts.headers ?? {},
       ...(opts.body === undefined ? {} : { body: opts.body }),
@@ -173,6 +184,7 @@ describe('API gateway calls', () => {
         'x-berth-env': 'prod',
         'x-custom': 'kept',
         'x-request-id': 'forged',
+        'x-forwarded-for': '6.6.6.6',
       }),
     });
     expect(res.status).toBe(200);
@@ -184,6 +196,8 @@ describe('API gateway calls', () => {
     expect(body.headers['x-custom']).toBe('kept');
     expect(body.headers['x-request-id']).toBe(res.headers.get('x-request-id'));
     expect(body.headers['x-request-id']).not.toBe('forged');
+    // The caller is who connected: a client's own X-Forwarded-For is not believed.
+    expect(body.headers['x-forwarded-for']).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
     for (const name of ['x-berth-app-secret', 'cookie', 'authorization', 'x-berth-username', 'x-berth-env'])
       expect(body.headers[name], name).toBeUndefined();
     // The app's answer as it came, except what it may not do on berthd's origin (where the console's
@@ -210,6 +224,61 @@ describe('API gateway calls', () => {
     const teapot = await call('DEST/v2/dest/teapot/', { headers: asCaller() });
     expect(teapot.status).toBe(418);
     expect((await json(teapot)).url).toBe('/api/teapot/');
+  });
+
+  it.runIf(workers === '0')(
+    "serves calls on the apps origin too, in berthd's own gateway (no workers)",
+    async () => {
+      // (post has no rate limit: echo's 4 a minute are the other tests'.)
+      const before = await seen();
+      const res = await fetch(`${f.t.appsUrl}/api/c/DEST/v2/dest/post/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ bk_app_code: CALLER, bk_app_secret: secrets[CALLER], task: 8 }),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: the echo's JSON
+      const body: any = await res.json();
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(body.url).toBe('/api/post/');
+      expect(JSON.parse(body.body)).toEqual({ task: 8 });
+      expect(body.headers['x-berth-app-code']).toBe(CALLER);
+      expect(res.headers.get('content-security-policy')).toBe(
+        "sandbox; default-src 'none'; frame-ancestors 'none'",
+      );
+      expect(await seen()).toBe(before + 1);
+      await refused(
+        fetch(`${f.t.appsUrl}/api/c/DEST/v2/dest/post/`, {
+          method: 'POST',
+          headers: asCaller({ 'x-berth-app-secret': 'wrong' }),
+        }),
+        401,
+        'APIGW_APP_AUTH_FAILED',
+        before + 1,
+      );
+    },
+  );
+
+  it('refuses a body over the limit with 413, before reading it or checking anything', async () => {
+    const before = await seen();
+    // It says 20 MiB are coming and sends a few bytes: the answer comes at once.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        `${base(f.t)}/api/c/DEST/v2/dest/post/`,
+        { method: 'POST', headers: { 'content-length': String(20 * 1024 * 1024), ...asCaller() } },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => {
+            body += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write('{"task":');
+    });
+    expect(answer.status).toBe(413);
+    if (workers !== '0') expect(JSON.parse(answer.body).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await seen()).toBe(before);
   });
 
   it('refuses a wrong secret, a bad signature, a replayed nonce and a stale timestamp', async () => {
@@ -389,7 +458,8 @@ describe('API gateway calls', () => {
   it('documents a system for its callers as OpenAPI, at the address they call', async () => {
     const res = await f.api('GET', '/api/v1/apigw/systems/DEST/openapi.json');
     expect(res.status).toBe(200);
-    expect(res.body.servers).toEqual([{ url: `${f.t.berthd.urls.api.replace(/\/$/, '')}/api/c/DEST` }]);
+    // Apps call the gateway on the apps port (BERTH_APIGW_URL in their environment).
+    expect(res.body.servers).toEqual([{ url: `${f.t.berthd.urls.apigw}/api/c/DEST` }]);
     expect(res.body.paths['/v2/dest/echo/{id}/'].get).toMatchObject({
       operationId: 'echo',
       parameters: [{ name: 'id', in: 'path', required: true }],
@@ -401,11 +471,20 @@ describe('API gateway calls', () => {
   });
 
   it('records every call: per component and calling app, with the refusals among the last errors', async () => {
-    await f.t.berthd.apigwRecords.recorder.flush();
-    const res = await f.api(
-      'GET',
-      `/api/v1/apigw/records?system=DEST&component=echo&app=${CALLER}&window=1h`,
-    );
+    // Gateway workers send their counts to berthd once a second; berthd writes them when it flushes.
+    const read = async () => {
+      await f.t.berthd.apigwRecords.recorder.flush();
+      return f.api('GET', `/api/v1/apigw/records?system=DEST&component=echo&app=${CALLER}&window=1h`);
+    };
+    const arrived = (r: { body: { items?: Array<{ lastErrors: Array<{ code?: string }> }> } }) => {
+      const codes = new Set((r.body.items?.[0]?.lastErrors ?? []).map((e) => e.code));
+      return codes.has('APIGW_PERMISSION_DENIED') && codes.has('APIGW_PERMISSION_EXPIRED');
+    };
+    let res = await read();
+    for (let i = 0; i < 50 && !arrived(res); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await read();
+    }
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const [row] = res.body.items;
     expect(row).toMatchObject({ system: 'DEST', component: 'echo', app: CALLER });

@@ -1,5 +1,7 @@
-// System files the API gateway tests share: a canonical Berth-shaped file, and the BlueKing-shaped
-// file of the seed (a copied bk-sops app with its own system BK_SOPS_CE).
+// What the API gateway tests share: a canonical Berth-shaped system file, the BlueKing-shaped file
+// of the seed (a copied bk-sops app with its own system BK_SOPS_CE), and a call as the handler
+// reports it to the call records.
+import type { CallRecord } from '../../src/apigw/call-records.ts';
 
 /** A canonical file (renderSystemFile writes exactly this). */
 export const SOPS_FILE = `system:
@@ -75,4 +77,18 @@ export function systemFile(name: string, components: Array<{ name: string; path:
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A call of `shop` to BK_SOPS/get_task at `at`, answered 200 in 12 ms, with `overrides`. */
+export function callRecord(at: number, overrides: Partial<CallRecord> = {}): CallRecord {
+  return {
+    system: 'BK_SOPS',
+    component: 'get_task',
+    app: 'shop',
+    status: 200,
+    durationMs: 12,
+    requestId: 'req-1',
+    at,
+    ...overrides,
+  };
 }

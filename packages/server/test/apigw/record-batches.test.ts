@@ -7,20 +7,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type CallRecord, KEPT_ERRORS, MINUTE_MS, type RecordBatch } from '../../src/apigw/call-records.ts';
 import { addCall, emptyTotals } from '../../src/apigw/call-totals.ts';
 import { createRecordBatcher } from '../../src/apigw/record-batches.ts';
+import { callRecord } from './fixtures.ts';
 
 const T0 = Date.UTC(2026, 11, 13, 10, 0, 0);
 
 function call(overrides: Partial<CallRecord> = {}): CallRecord {
-  return {
-    system: 'BK_SOPS',
-    component: 'get_task',
-    app: 'shop',
-    status: 200,
-    durationMs: 12,
-    requestId: 'req-1',
-    at: T0,
-    ...overrides,
-  };
+  return callRecord(T0, overrides);
 }
 
 describe('record batches of a gateway worker', () => {

@@ -119,6 +119,8 @@ describe.each(systemDialects())('engine operations on %s', (dialect) => {
     expect((await f.get(`/t/${code}/env/BERTH_APP_URL`)).text).toBe(`${f.t.appsUrl}/t/${code}/`);
     expect((await f.get(`/t/${code}/env/BERTH_CONSOLE_URL`)).text).toBe(f.t.url);
     expect((await f.get(`/t/${code}/env/BERTH_API_URL`)).text).toBe(f.t.url);
+    // And the API gateway, where the gateway serves calls itself: the apps port.
+    expect((await f.get(`/t/${code}/env/BERTH_APIGW_URL`)).text).toBe(f.t.appsUrl);
   }, 60_000);
 
   it('a failing health check leaves the previous release serving', async () => {

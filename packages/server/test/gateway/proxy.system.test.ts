@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RequestDoneInfo } from '../../src/gateway/index.ts';
+import type { PolicyCall, RequestDoneInfo } from '../../src/gateway/index.ts';
 import {
   route,
   send,
@@ -178,6 +178,54 @@ describe('gateway proxy', () => {
     expect((await send(g.port, '/o/shop/')).json().upstream).toBe('app');
     expect((await send(g.port, '/o/nope/')).status).toBe(404);
     expect(api.seen).toHaveLength(1);
+  });
+
+  it("serves a route with the API gateway's policy with the policy's handler, else sends it to berthd", async () => {
+    const app = await upstream('app');
+    const api = await upstream('api');
+    const table = tableOf({
+      routes: [route('shop', 'prod', [app])],
+      apigw: { host: '127.0.0.1', port: api.port },
+    });
+    expect(table.routes.find((r) => r.id === 'apigw')).toMatchObject({
+      match: { pathPrefix: '/api/c/' },
+      policy: 'apigw',
+    });
+    const calls: PolicyCall[] = [];
+    const withPolicy = await gateway({
+      trustProxy: ['127.0.0.1'],
+      policies: new Map([
+        [
+          'apigw',
+          {
+            request: (req, res, call) => {
+              calls.push(call);
+              res.writeHead(200, { 'content-type': 'text/plain' });
+              res.end(`policy ${req.url}`);
+            },
+          },
+        ],
+      ]),
+    });
+    withPolicy.gateway.applyTable(table);
+    const served = await send(withPolicy.port, '/api/c/S/x/?q=1', {
+      headers: { 'x-forwarded-for': '10.1.2.3' },
+    });
+    expect(served.body.toString()).toBe('policy /api/c/S/x/?q=1');
+    // The client's address, as for app routes: a trusted proxy's X-Forwarded-For is believed.
+    expect(calls).toEqual([{ clientIp: '10.1.2.3' }]);
+    expect((await send(withPolicy.port, '/o/shop/')).json().upstream).toBe('app');
+    expect(api.seen).toHaveLength(0);
+
+    // A gateway that does not run the policy sends the call to berthd, which runs the checks itself.
+    const without = await gateway();
+    without.gateway.applyTable(table);
+    const proxied = await send(without.port, '/api/c/S/x/?q=1', {
+      headers: { 'x-forwarded-for': '10.1.2.3' },
+    });
+    expect(proxied.json()).toMatchObject({ upstream: 'api', url: '/api/c/S/x/?q=1' });
+    // Not trusted here: the client's X-Forwarded-For is not passed on as its own.
+    expect(proxied.json().headers['x-forwarded-for']).toBe('127.0.0.1');
   });
 
   it('forwards bodies, methods and statuses', async () => {

@@ -96,6 +96,16 @@ describe('route model: checks', () => {
     expect(() => checkGatewayTable(table([ok]))).not.toThrow();
   });
 
+  it("accepts the API gateway's policy on a route to berthd", () => {
+    const apigw: GatewayRoute = {
+      id: 'apigw',
+      match: { pathPrefix: '/api/c/' },
+      target: { kind: 'platform', host: '127.0.0.1', port: 8080 },
+      policy: 'apigw',
+    };
+    expect(() => checkGatewayTable(table([ok, apigw]))).not.toThrow();
+  });
+
   it.each([
     ['a duplicate id', [ok, { ...ok, match: { pathPrefix: '/o/bb/' } }]],
     ['a duplicate match', [ok, { ...ok, id: 'other' }]],
@@ -103,7 +113,19 @@ describe('route model: checks', () => {
     ['a dot-dot segment', [{ ...ok, match: { pathPrefix: '/o/../' } }]],
     ['a bad host', [{ ...ok, match: { host: 'evil host' } }]],
     ['a wildcard in the middle', [{ ...ok, match: { host: 'a.*.example.com' } }]],
-    ['an unknown policy', [{ ...ok, policy: 'p1' }]],
+    ['an unknown policy', [{ ...ok, policy: 'p1' as 'apigw' }]],
+    [
+      'the API gateway policy on an app route',
+      [
+        {
+          ...ok,
+          app: { code: 'aa', env: 'prod' },
+          target: { kind: 'platform', host: '127.0.0.1', port: 8080 },
+          policy: 'apigw',
+        },
+      ],
+    ],
+    ['the API gateway policy on a proxy route', [{ ...ok, policy: 'apigw' }]],
     [
       'a bad port',
       [{ ...ok, target: { kind: 'proxy', upstreams: [{ id: 'x', host: 'h', port: 0 }], stripPrefix: true } }],

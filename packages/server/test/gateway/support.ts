@@ -167,8 +167,15 @@ export function tableOf(input: {
   routes: EnvServing[];
   /** berthd's API (BERTH_SHARED_ORIGIN): a catch-all platform route. */
   platform?: { host: string; port: number };
+  /** berthd's API, for the API gateway's route (`/api/c/`, policy `apigw`). */
+  apigw?: { host: string; port: number };
 }): GatewayTable {
-  return buildGatewayTable({ envs: input.routes, appsDomain: input.baseDomain, platform: input.platform });
+  return buildGatewayTable({
+    envs: input.routes,
+    appsDomain: input.baseDomain,
+    platform: input.platform,
+    apigw: input.apigw,
+  });
 }
 
 export function sleep(ms: number): Promise<void> {
