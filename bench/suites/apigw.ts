@@ -8,9 +8,11 @@
 // and the component has a rate limit far above what the machine can send (the limiter runs on every
 // call and refuses none; a refusal would show as a non-2xx error in the table).
 //
-// The two paths run in different processes: `/o/` in berthd's gateway workers (BERTH_GATEWAY_WORKERS,
-// one per core by default), `/api/c/` in berthd's main process (its Fastify server). CPU/req counts
-// every berthd process (primary and workers) for both rows, not the destination's nginx.
+// Both paths run in berthd's gateway workers (BERTH_GATEWAY_WORKERS, one per core by default), on the
+// apps port: `/o/` as a proxy route, `/api/c/` as the route with the `apigw` policy, whose checks run
+// in the worker (what only berthd has — the secret, rate-limit tokens, the records — comes from it
+// over IPC, cached or lent, not per call). CPU/req counts every berthd process (primary and workers)
+// for both rows, not the destination's nginx.
 import type { BenchBerthd } from '../lib/berthd.ts';
 import { gatewayWorkerPids, RUN_ID, startBenchBerthd, waitDeploy } from '../lib/berthd.ts';
 import { UPSTREAM_BODY, upstreamConfig } from '../lib/nginx.ts';
@@ -96,7 +98,7 @@ export async function apigwBenchmark(
     const headers = { 'X-Berth-App-Code': caller, 'X-Berth-App-Secret': secret };
 
     const plainUrl = `${berthd.appsUrl}/o/${dest}/ping/`;
-    const apiUrl = `${berthd.url}/api/c/${SYSTEM}/v1/ping/`;
+    const apiUrl = `${berthd.appsUrl}/api/c/${SYSTEM}/v1/ping/`;
     await checkBothAnswer(plainUrl, apiUrl, headers);
 
     const primary = berthd.child.pid!;
@@ -131,9 +133,9 @@ function report(options: BenchOptions, series: WrkSeries[]): SuiteResult {
     notes: [
       "app-gw = GET /o/{dest}/ping/ on the apps port: berthd's gateway workers " +
         `(BERTH_GATEWAY_WORKERS=${options.workers}), access log off.`,
-      "api-gw = GET /api/c/BENCH/v1/ping/ on berthd's API port with X-Berth-App-Code and X-Berth-App-Secret: " +
+      'api-gw = GET /api/c/BENCH/v1/ping/ on the apps port with X-Berth-App-Code and X-Berth-App-Secret: ' +
         'app authentication, component lookup, grant check, rate limit (100000/s: taken, never refused), ' +
-        "forwarded to the same destination, counted in the call records; served by berthd's main process.",
+        'forwarded to the same destination, counted in the call records; served by the gateway workers (the apigw route policy).',
       'The destination: one instance of an app whose web process is a one-worker nginx answering 100 bytes.',
       'p50 overhead = api-gw p50 − app-gw p50 at the same connections. CPU/req = CPU time of all berthd',
       'processes (primary and gateway workers) / requests served. wrk: 2 threads (1 at 1 connection).',
