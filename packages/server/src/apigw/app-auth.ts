@@ -66,8 +66,9 @@ export function createAppAuth(deps: AppAuthDeps): AppAuth {
   const decoy = randomToken(32);
   const decoyDigest = digest(decoy);
 
-  /** The app's secret and its digest (computed once per opening, not per call). */
-  async function openedSecret(code: string): Promise<Opened> {
+  /** The app's secret and its digest (computed once per opening, not per call): the remembered one
+   *  at once (no promise: this is on every call), else a promise of it. */
+  function openedSecret(code: string): Opened | Promise<Opened> {
     const cached = cache.get(code);
     if (cached && now() - cached.at < SECRET_CACHE_MS) return cached;
     const pending = loading.get(code);
@@ -125,7 +126,8 @@ export function createAppAuth(deps: AppAuthDeps): AppAuth {
       if (given === undefined || given.length > MAX_SECRET_LENGTH) {
         throw failed('Send the app secret (X-Berth-App-Secret or bk_app_secret), or sign the call');
       }
-      const opened = await openedSecret(code);
+      const found = openedSecret(code);
+      const opened = found instanceof Promise ? await found : found;
       const same = crypto.timingSafeEqual(opened.digest, digest(given));
       if (!same || opened.secret === undefined) throw failed();
       return { app: code, via: 'secret' };

@@ -22,7 +22,7 @@ import {
   headerName,
   type Upstream,
 } from '../gateway/index.ts';
-import { refusalAnswer } from './call-request.ts';
+import { sendRefusal } from './call-refusal.ts';
 import type { Destinations } from './destinations.ts';
 
 export interface ForwardedCall {
@@ -186,14 +186,7 @@ class CallExchange extends AnswerRelay implements Dispatcher.DispatchHandler {
 
   /** The gateway's own answer (the call reached no instance, or none answered in time). */
   private fail(error: BerthError): void {
-    if (!this.res.headersSent && !this.res.destroyed) {
-      const answer = refusalAnswer(error, this.requestId);
-      this.res.writeHead(answer.status, {
-        ...answer.headers,
-        'content-length': Buffer.byteLength(answer.body),
-      });
-      this.res.end(answer.body);
-    }
+    if (!this.res.headersSent) sendRefusal(this.res, error, this.requestId);
     this.finish(error.status, error);
   }
 

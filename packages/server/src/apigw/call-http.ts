@@ -10,7 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { type CallSteps, handleCall } from './call-handler.ts';
-import { parseCallAddress, refusalAnswer } from './call-request.ts';
+import { sendRefusal as refuse } from './call-refusal.ts';
+import { parseCallAddress } from './call-request.ts';
 import { relayAnswer } from './relay-answer.ts';
 
 /** The refusal for a path that names no system (`/api/c/` alone, or a bad segment). */
@@ -107,17 +108,6 @@ export function createCallAnswerer(deps: {
       });
     },
   };
-}
-
-/** The gateway's refusal on `res` (or a cut connection once an answer started). */
-function refuse(res: ServerResponse, error: Parameters<typeof refusalAnswer>[0], requestId: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const answer = refusalAnswer(error, requestId);
-  res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
-  res.end(answer.body);
 }
 
 /** The request's body whole (null for none); PAYLOAD_TOO_LARGE past `limit` bytes. */

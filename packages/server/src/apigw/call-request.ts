@@ -136,23 +136,3 @@ export function gatewayEnvelope(
 ): { result: false; code: string; message: string; data: null; request_id: string } {
   return { result: false, code, message, data: null, request_id: requestId };
 }
-
-/** What a refusal sends: its status, headers and JSON body. */
-export function refusalAnswer(
-  error: { code: string; status: number; message: string; details?: unknown },
-  requestId: string,
-): { status: number; headers: Record<string, string>; body: string } {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    'x-request-id': requestId,
-  };
-  const retry = (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
-  if (retry !== undefined) headers['retry-after'] = String(retry);
-  return {
-    status: error.status,
-    headers,
-    body: JSON.stringify(gatewayEnvelope(error.code, error.message, requestId)),
-  };
-}

@@ -126,7 +126,8 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
     return promise;
   }
 
-  async function current(): Promise<Snapshot> {
+  /** The snapshot when it is fresh (no promise: this is on every call), else a promise of one. */
+  function current(): Snapshot | Promise<Snapshot> {
     if (snapshot && now() - checkedAt < recheckMs) return snapshot;
     // One read at a time; lookups meanwhile wait for it (unless it began before an invalidate()).
     if (pending && pending.generation === generation) return pending.read;

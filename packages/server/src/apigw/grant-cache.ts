@@ -102,8 +102,13 @@ export function createGrantCache(deps: { source: AccessSource }): GrantCache {
     };
   }
 
-  async function current(now: number): Promise<Copy> {
+  /** The copy when it is fresh (no promise: this is on every call), else a promise of a fresh one. */
+  function current(now: number): Copy | Promise<Copy> {
     if (copy && now - checkedAt < RECHECK_MS) return copy;
+    return refreshed(now);
+  }
+
+  async function refreshed(now: number): Promise<Copy> {
     if (refreshing?.generation === generation) return refreshing.copy;
     const began = generation;
     const refresh = (async () => {

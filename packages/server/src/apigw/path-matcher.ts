@@ -69,7 +69,9 @@ export function createPathMatcher<T>(entries: readonly MatcherEntry<T>[]): PathM
       next: for (const c of bySize.get(parts.length) ?? []) {
         if (c.entry.method !== 'ANY' && c.entry.method !== verb) continue;
         const vars: Record<string, string> = {};
-        for (const [i, s] of c.segments.entries()) {
+        // (An index loop: this runs on every call, and an iterator is an object per component tried.)
+        for (let i = 0; i < c.segments.length; i++) {
+          const s = c.segments[i]!;
           const part = parts[i]!;
           if ('literal' in s) {
             if (s.literal !== part) continue next;

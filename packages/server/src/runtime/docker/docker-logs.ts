@@ -13,6 +13,10 @@
 // engine, so both are this host's clock. Without `tailLines` a follower reads the whole log and goes
 // on, in one stream (nothing to cut).
 //
+// A follow stream from the cut has been seen, on a loaded machine, to start some lines after the
+// cut, as if it began at the end of the file: the lines between the cut and the stream's first line
+// are then read once more (a read with `since` and `until`) and delivered before it.
+//
 // Within one stream every line is delivered, even one whose timestamp is older than a line already
 // delivered (stdout and stderr are copied separately, see log-order.ts); only a re-attach after a
 // crash restart skips what was delivered before, by timestamp.
@@ -167,6 +171,7 @@ async function readOnce(
       timestamps: true,
       follow: false,
       ...(w.tail !== undefined ? { tail: w.tail } : {}),
+      ...(w.since !== undefined ? { since: sinceParam(w.since) } : {}),
       ...(w.until !== undefined ? { until: sinceParam(w.until) } : {}),
       ...(signal ? { abortSignal: signal } : {}),
     } as never)) as unknown as Buffer;
@@ -277,9 +282,31 @@ async function* readLogs<I extends LoggedInstance>(
       forgotten = true;
       destroy();
     }, FORGOTTEN_POLL_MS);
+    // The lines between where the stream was asked to start and its first line are read once more
+    // (a stream from `since` has been seen, under load, to begin some lines after it).
+    let gapChecked = from === undefined;
+    /** What the gap's read delivered: the stream may still bring a line of it (out of order). */
+    const fromGap = new Set<string>();
     try {
       for await (const l of inTimeOrder(linesOf(stream as AsyncIterable<Buffer>))) {
+        if (!gapChecked) {
+          gapChecked = true;
+          const gap = await readOnce(ctx.endpoint(instance), { since: from, until: l.ns - 1n }, signal).catch(
+            () => undefined,
+          );
+          for (const g of gap ?? []) {
+            if (g.ns === 0n || g.ns >= l.ns || old(g, from, skip)) continue;
+            if (since === undefined || g.ns > since) {
+              since = g.ns;
+              atSince = new Set();
+            }
+            if (g.ns === since && atSince !== 'all') atSince.add(key(g));
+            fromGap.add(`${g.ns} ${key(g)}`);
+            yield toLine(g);
+          }
+        }
         if (old(l, from, skip)) continue;
+        if (fromGap.size > 0 && fromGap.has(`${l.ns} ${key(l)}`)) continue;
         if (since === undefined || l.ns > since) {
           since = l.ns;
           atSince = new Set();
