@@ -87,6 +87,7 @@ import {
 import {
   type BindablePublicUrls,
   createPublicUrls,
+  isAnyAddress,
   type PublicUrls,
   warnAboutOrigins,
 } from './public-urls.ts';
@@ -317,6 +318,17 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     builtin?.preload();
     // The API sits behind another process's proxy (gateway workers or nginx) on a loopback port.
     const behindProxy = shared && (gatewayWorkers !== undefined || nginx);
+    /** Where berthd's API listens, as a gateway reaches it (undefined until it listens): its
+     *  loopback port behind gateway workers or nginx, else the address it listens on (loopback for
+     *  every-interface addresses). */
+    const apiAddress = (): { host: string; port: number } | undefined => {
+      const address = http?.server.listening ? (http.server.address() as AddressInfo) : undefined;
+      if (address === undefined) return undefined;
+      return {
+        host: behindProxy || isAnyAddress(config.host) ? '127.0.0.1' : config.host,
+        port: address.port,
+      };
+    };
 
     const audit = createAuditLog({ store });
     const identity = createIdentity({
@@ -475,20 +487,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       gatewayExtras: () => domainsModule.extras(),
       // berthd's API, for the API gateway's route (`/api/c/` on the apps origin): when the driver
       // runs the policy itself (the built-in gateway) the calls never reach it; nginx sends them here.
-      apigwAddress: () => {
-        const address = http?.server.listening ? (http.server.address() as AddressInfo) : undefined;
-        if (address === undefined) return undefined;
-        const any = ['', '0.0.0.0', '::', '[::]'].includes(config.host);
-        return { host: behindProxy || any ? '127.0.0.1' : config.host, port: address.port };
-      },
-      platformAddress: shared
-        ? () => {
-            const address = http?.server.listening ? (http.server.address() as AddressInfo) : undefined;
-            return address === undefined
-              ? undefined
-              : { host: behindProxy ? '127.0.0.1' : config.host, port: address.port };
-          }
-        : undefined,
+      apigwAddress: apiAddress,
+      platformAddress: shared ? apiAddress : undefined,
       access: apps.access,
       // Deploy requests, finished deploys and crash loops, told in the transaction that caused them.
       notify: async (db, event) => {

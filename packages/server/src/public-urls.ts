@@ -28,6 +28,11 @@ export interface BindablePublicUrls extends PublicUrls {
 const ANY_ADDRESS = new Set(['', '0.0.0.0', '::', '[::]']);
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
+/** An address that means "every interface" (`0.0.0.0`, `::`). */
+export function isAnyAddress(host: string): boolean {
+  return ANY_ADDRESS.has(host);
+}
+
 /** A loopback address (berthd listening there is out of containers' reach). */
 export function isLoopback(host: string): boolean {
   return LOOPBACK.test(host);
@@ -53,7 +58,7 @@ function withPort(url: string, port: number): string {
  *  the runtime's way to the host. (Containers cannot reach a berthd that listens on loopback only;
  *  berthd warns at start.) */
 export function apiHost(host: string, network: InstanceNetwork): string {
-  if (ANY_ADDRESS.has(host) || (network.ownLoopback && isLoopback(host))) return network.hostAddress;
+  if (isAnyAddress(host) || (network.ownLoopback && isLoopback(host))) return network.hostAddress;
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 

@@ -1,9 +1,10 @@
 // Sends one API gateway call to its destination app environment and writes the app's answer to the
 // caller as it comes: an undici dispatch handler of its own (as the app gateway's proxy-exchange.ts
 // is), no promise, no stream wrapper and no header object between the app's bytes and the caller's
-// socket. The answer's headers are the app's, less those the gateway's origin does not pass on, plus
-// the gateway's safety headers and its X-Request-Id (`AnswerRules`). Back-pressure, and the abort when
-// the caller goes away, are the app gateway's (AnswerRelay, gateway/answer-relay.ts).
+// socket. The answer's headers are the app's as the app gateway passes them on (responseHeaders:
+// no hop-by-hop header, the gateway's X-Request-Id), less those the gateway's origin does not pass
+// on, plus the gateway's safety headers (`AnswerRules`). Back-pressure, and the abort when the caller
+// goes away, are the app gateway's too (AnswerRelay, gateway/answer-relay.ts).
 //
 // The call's body was read whole before (the signature and the placeholders need it), so a call
 // whose connection an instance refused (or closed before answering) is sent again to another
@@ -19,7 +20,7 @@ import {
   AnswerRelay,
   classifyFailure,
   type GatewayEnv,
-  headerName,
+  responseHeaders,
   type Upstream,
 } from '../gateway/index.ts';
 import { sendRefusal } from './call-refusal.ts';
@@ -112,7 +113,6 @@ class CallExchange extends AnswerRelay implements Dispatcher.DispatchHandler {
     }
     this.tried.push(upstream);
     this.upstream = upstream;
-    this.abortUpstream = null;
     upstream.inFlight++;
     this.destinations.dispatch(upstream, this.options, this);
   }
@@ -121,15 +121,8 @@ class CallExchange extends AnswerRelay implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true; // 1xx are not passed on
     this.resumeUpstream = resume;
     const headers: string[] = [];
-    let hasLength = false;
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      const { name, lower } = headerName(rawHeaders[i]!);
-      if (this.rules.dropped.has(lower)) continue;
-      if (lower === 'content-length') hasLength = true;
-      headers.push(name, rawHeaders[i + 1]!.toString('latin1'));
-    }
+    const hasLength = responseHeaders(rawHeaders, this.requestId, true, headers, this.rules.dropped);
     for (const value of this.rules.added) headers.push(value);
-    headers.push('x-request-id', this.requestId);
     this.sendHead(statusCode, statusText, headers, hasLength);
     return true;
   }

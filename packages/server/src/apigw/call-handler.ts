@@ -123,13 +123,8 @@ export type CallAnswer =
 
 /** Response headers of the app that the API origin does not pass on. */
 const DROPPED_ANSWER_HEADERS: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'trailer',
-  'upgrade',
-  'x-request-id',
+  // (Hop-by-hop headers, those the answer's Connection names, and the app's X-Request-Id are dropped
+  // as the app gateway drops them: forward-headers.ts responseHeaders.)
   // berthd's own origin: an app sets no cookie on it, clears nothing of it, and says nothing of how
   // it may be framed or what it may run (the gateway's own values below).
   'set-cookie',

@@ -148,20 +148,19 @@ export function scanRequestHeaders(raw: string[], options: ScanOptions): Scanned
 /** The client a trusted peer's X-Forwarded-For names (the first address from the right that is
  *  not a trusted proxy), and the chain from it to the peer; the peer itself when there is none. */
 function forwardedClient(
-  forwardedFor: string | string[] | undefined,
+  forwardedFor: string | undefined,
   trust: ProxyTrust | null,
   peer: string,
 ): { client: string; chain: string } {
   if (forwardedFor === undefined || trust === null) return { client: peer, chain: peer };
-  const joined = Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor;
-  const entries = joined.split(',').map((entry) => entry.trim());
+  const entries = forwardedFor.split(',').map((entry) => entry.trim());
   const first = clientIndex(entries, trust);
   if (first < 0) return { client: peer, chain: peer };
   return { client: entries[first]!, chain: `${entries.slice(first).join(', ')}, ${peer}` };
 }
 
 /** The client's address: `peer`, or what a trusted peer's X-Forwarded-For names. */
-export function clientOf(forwardedFor: string | string[], trust: ProxyTrust | null, peer: string): string {
+export function clientOf(forwardedFor: string | undefined, trust: ProxyTrust | null, peer: string): string {
   return forwardedClient(forwardedFor, trust, peer).client;
 }
 
@@ -173,9 +172,16 @@ export function addPrefix(headers: string[], prefix: string): void {
 /**
  * Response headers from undici (`Buffer[]`, flat) minus hop-by-hop ones, plus our request id, into
  * `out`. From an app (`fromApp`), a Set-Cookie that would set one of the platform's cookies is
- * dropped too. Returns whether the response has a Content-Length (else its head is sent at once).
+ * dropped too, and so is every header named in `dropped` (lower-case). Returns whether the response
+ * has a Content-Length (else its head is sent at once).
  */
-export function responseHeaders(raw: Buffer[], requestId: string, fromApp: boolean, out: string[]): boolean {
+export function responseHeaders(
+  raw: Buffer[],
+  requestId: string,
+  fromApp: boolean,
+  out: string[],
+  dropped?: ReadonlySet<string>,
+): boolean {
   let connectionTokens: string[] | undefined;
   let contentLength = false;
   for (let i = 0; i < raw.length; i += 2) {
@@ -185,6 +191,7 @@ export function responseHeaders(raw: Buffer[], requestId: string, fromApp: boole
       continue;
     }
     if (lower === 'x-request-id' || HOP_BY_HOP.has(lower)) continue;
+    if (dropped?.has(lower)) continue;
     const value = raw[i + 1]!.toString('latin1');
     if (fromApp && lower === 'set-cookie' && setsPlatformCookie(value)) continue;
     if (lower === 'content-length') contentLength = true;

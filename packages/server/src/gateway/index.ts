@@ -71,6 +71,7 @@ export {
   type GatewayProcessStatus,
   type GatewayStatus,
 } from './driver.ts';
+export { responseHeaders } from './forward-headers.ts';
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 export {
   type ClusterMetrics,
@@ -103,7 +104,6 @@ export {
   routeTableMessage,
   startGatewayWorker,
 } from './gateway-worker.ts';
-export { type HeaderName, headerName } from './header-names.ts';
 export {
   createHealthMonitor,
   DEFAULT_HEALTH_CHECK,
@@ -137,7 +137,6 @@ export {
   type HealthCheckSpec,
   type HostSettings,
   type ProxyTarget,
-  ROUTE_POLICIES,
   type RoutePolicy,
   type RouteTarget,
   type StaticSiteSpec,
@@ -163,10 +162,4 @@ export {
   type UpstreamPoolOptions,
   type UpstreamRegistry,
 } from './upstreams.ts';
-export {
-  type PrimaryServices,
-  runGatewayWorker,
-  type WorkerPolicies,
-  type WorkerPolicyContext,
-} from './worker-main.ts';
-export type { ServiceError } from './worker-protocol.ts';
+export { type PrimaryServices, runGatewayWorker, type WorkerPolicyContext } from './worker-main.ts';

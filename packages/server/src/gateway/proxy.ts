@@ -214,8 +214,11 @@ export function createProxy(options: ProxyOptions): Proxy {
     start: number,
   ): void {
     const peer = socket.remoteAddress ?? 'unknown';
-    const forwardedFor = peerTrusted(ctx, socket) ? req.headers['x-forwarded-for'] : undefined;
-    const clientIp = forwardedFor === undefined ? peer : clientOf(forwardedFor, ctx.trust, peer);
+    // (Node joins repeated X-Forwarded-For headers into one string.)
+    const forwardedFor = peerTrusted(ctx, socket)
+      ? (req.headers['x-forwarded-for'] as string | undefined)
+      : undefined;
+    const clientIp = clientOf(forwardedFor, ctx.trust, peer);
     if (ctx.onRequestDone !== undefined) {
       res.once('close', () => {
         const requestId = res.getHeader('x-request-id');

@@ -4,9 +4,9 @@
 // gateway's); this file loads only the gateway and the logger: no store, no engine, nothing that
 // needs ESM-only features. The worker says hello once loaded, then waits for its settings (berthd
 // may fork it early, while it starts itself). The protocol with berthd is in worker-protocol.ts;
-// a policy reaches berthd's services through `primary.call` (answered by the cluster's `serve`).
+// a policy reaches berthd's services through `primary` (answered by the cluster's `serve`).
 
-import { BerthError, type ErrorCode } from '../errors.ts';
+import { BerthError, ERRORS, type ErrorCode } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { accessLogger } from './access-log.ts';
 import { snapshotMetrics } from './gateway-metrics.ts';
@@ -58,7 +58,10 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
   /** The sequence of the table served now. */
   let servedSeq = -1;
   let callId = 0;
-  const calls = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
+  const calls = new Map<
+    number,
+    { resolve(value: unknown): void; reject(err: Error): void; timer: NodeJS.Timeout }
+  >();
   const noticeListeners: Array<(name: string) => void> = [];
 
   const primary: PrimaryServices = (method, args) =>
@@ -72,16 +75,7 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
         calls.delete(id);
         reject(new BerthError('INTERNAL', `berthd did not answer ${method} within ${CALL_TIMEOUT_MS} ms`));
       }, CALL_TIMEOUT_MS);
-      calls.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        reject: (err) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      });
+      calls.set(id, { resolve, reject, timer });
       send({ type: 'berth:gateway:call', id, method, args });
     });
 
@@ -161,9 +155,10 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
         return;
       }
       const failed = worker.applyTable(message.table);
-      if (failed === null) servedSeq = seq;
-      if (failed === null) send({ type: 'berth:gateway:applied', seq });
-      else send({ type: 'berth:gateway:apply-failed', seq, message: failed.message });
+      if (failed === null) {
+        servedSeq = seq;
+        send({ type: 'berth:gateway:applied', seq });
+      } else send({ type: 'berth:gateway:apply-failed', seq, message: failed.message });
       return;
     }
     if (!isPrimaryMessage(message)) return;
@@ -187,6 +182,7 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
         const call = calls.get(message.id);
         if (call === undefined) return;
         calls.delete(message.id);
+        clearTimeout(call.timer);
         if (message.error === undefined) call.resolve(message.value);
         else call.reject(serviceError(message.error));
         return;
@@ -200,7 +196,10 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
   // berthd is gone (stopped, crashed or SIGKILLed): nobody sends tables any more, so stop serving.
   process.on('disconnect', () => {
     logger?.warn('berthd went away; gateway worker exiting');
-    for (const call of calls.values()) call.reject(new BerthError('INTERNAL', 'berthd is gone'));
+    for (const call of calls.values()) {
+      clearTimeout(call.timer);
+      call.reject(new BerthError('INTERNAL', 'berthd is gone'));
+    }
     calls.clear();
     void stop(ORPHAN_GRACE_MS);
   });
@@ -217,9 +216,6 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
 
 /** A refusal berthd answered, as the BerthError it threw (an unknown code as INTERNAL). */
 function serviceError(error: { code: string; message: string; details?: unknown }): BerthError {
-  try {
-    return new BerthError(error.code as ErrorCode, error.message, error.details);
-  } catch {
-    return new BerthError('INTERNAL', error.message);
-  }
+  if (!Object.hasOwn(ERRORS, error.code)) return new BerthError('INTERNAL', error.message);
+  return new BerthError(error.code as ErrorCode, error.message, error.details);
 }

@@ -54,6 +54,35 @@ net.Server.prototype.listen = function (...args) {
 `;
 const WRAPPER = `#!/bin/sh\nunset PWD\nexec /usr/local/bin/node --require /usr/local/lib/berth-test/listen-any.cjs "$@"\n`;
 
+/**
+ * A container of the test image running `node -e script` (a script that logs `started` once it is
+ * ready, its own signal handlers set), returned once it logged that. The caller removes it.
+ */
+export async function startNodeScript(
+  docker: Docker,
+  script: string,
+  label: string,
+): Promise<Docker.Container> {
+  const container = await docker.createContainer({
+    Image: TEST_IMAGE,
+    Entrypoint: ['/usr/local/bin/node'],
+    Cmd: ['-e', script],
+    Labels: { 'berth.test': label },
+  });
+  try {
+    await container.start();
+    for (let i = 0; i < 100; i++) {
+      const raw = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+      if (raw.toString().includes('started')) return container;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the ${label} container did not log "started" within 10 s`);
+  } catch (err) {
+    await container.remove({ force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
 /** Builds berth/stack-node:24 when missing, then the test image on top of it when missing. */
 export async function buildTestImage(docker: Docker, dataDir: string): Promise<void> {
   const started = Date.now();

@@ -9,7 +9,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveLogs, captureLogs } from '../../src/runtime/docker/docker-logs.ts';
 import { readLogArchive } from '../../src/runtime/docker/log-archive.ts';
-import { buildTestImage, dockerEnabled, TEST_IMAGE } from './docker-fixtures.ts';
+import { buildTestImage, dockerEnabled, startNodeScript } from './docker-fixtures.ts';
 
 const APP = [
   "console.log('started');",
@@ -30,26 +30,15 @@ describe.skipIf(!dockerEnabled)('log capture of a stopping instance', () => {
   });
 
   async function stopAndRemove(capture: boolean): Promise<string> {
-    const container = await docker.createContainer({
-      Image: TEST_IMAGE,
-      Entrypoint: ['/usr/local/bin/node'],
-      Cmd: ['-e', APP],
-      Labels: { 'berth.test': 'log-capture' },
-    });
+    const container = await startNodeScript(docker, APP, 'log-capture');
     const id = `inst-capture-${capture ? 'on' : 'off'}-${Date.now()}`;
     try {
-      await container.start();
-      for (let i = 0; i < 100; i++) {
-        const raw = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
-        if (raw.toString().includes('started')) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
       const captured = capture ? captureLogs(container) : undefined;
       await container.kill({ signal: 'SIGTERM' });
       await container.wait();
       // Gone before the read after the end.
       await container.remove({ force: true });
-      await archiveLogs(container, id, dataDir, captured).catch(() => undefined);
+      await archiveLogs(container, id, dataDir, captured);
       return id;
     } finally {
       await container.remove({ force: true }).catch(() => undefined);

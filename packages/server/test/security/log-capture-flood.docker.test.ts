@@ -7,7 +7,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { captureLogs } from '../../src/runtime/docker/docker-logs.ts';
-import { buildTestImage, dockerEnabled, TEST_IMAGE } from '../runtime/docker-fixtures.ts';
+import { buildTestImage, dockerEnabled, startNodeScript } from '../runtime/docker-fixtures.ts';
 
 const FLOOD = [
   "console.log('started');",
@@ -24,19 +24,8 @@ describe.skipIf(!dockerEnabled)('an app flooding its log while it stops', () => 
 
   it('costs berthd no more than the capture keeps', async () => {
     await buildTestImage(docker, path.join(os.tmpdir(), 'berth-test-image'));
-    const container = await docker.createContainer({
-      Image: TEST_IMAGE,
-      Entrypoint: ['/usr/local/bin/node'],
-      Cmd: ['-e', FLOOD],
-      Labels: { 'berth.test': 'log-flood' },
-    });
+    const container = await startNodeScript(docker, FLOOD, 'log-flood');
     try {
-      await container.start();
-      for (let i = 0; i < 100; i++) {
-        const raw = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
-        if (raw.toString().includes('started')) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
       const maxBytes = 64 * 1024;
       const captured = captureLogs(container, { tailLines: 1000, maxBytes });
       await container.kill({ signal: 'SIGTERM' });

@@ -42,12 +42,10 @@ const VISUALLY_HIDDEN: React.CSSProperties = {
   whiteSpace: 'nowrap',
 };
 
-/** The system's OpenAPI document names the URL callers call it at (BERTH_API_URL's); without it
- *  the console's own origin stands in. */
-/** Where the system's calls go: its OpenAPI document's server, else this origin. */
+/** Where the system's calls go: its OpenAPI document's server (BERTH_APIGW_URL's), else, for a
+ *  document that names none, this origin. */
 async function loadCallServer(api: BerthClient, name: string): Promise<string> {
-  const doc = await api.getApigwSystemOpenApi(name).catch(() => null);
-  return callServer(doc, window.location.origin, name);
+  return callServer(await api.getApigwSystemOpenApi(name), window.location.origin, name);
 }
 
 export default function SystemPage() {

@@ -245,6 +245,14 @@ async function* readLogs<I extends LoggedInstance>(
   /** Which lines stamped exactly `since` were delivered (all of them at the cut: they are history). */
   let atSince: Set<string> | 'all' = 'all';
   const key = (l: DockerLogLine) => `${l.stream} ${l.line}`;
+  /** Notes `l` as delivered: the newest timestamp so far, and which lines stamped with it went. */
+  const delivered = (l: DockerLogLine) => {
+    if (since === undefined || l.ns > since) {
+      since = l.ns;
+      atSince = new Set();
+    }
+    if (l.ns === since && atSince !== 'all') atSince.add(key(l));
+  };
   const old = (l: DockerLogLine, from: bigint | undefined, seen: Set<string> | 'all') =>
     from !== undefined &&
     l.ns !== 0n &&
@@ -291,27 +299,18 @@ async function* readLogs<I extends LoggedInstance>(
       for await (const l of inTimeOrder(linesOf(stream as AsyncIterable<Buffer>))) {
         if (!gapChecked) {
           gapChecked = true;
-          const gap = await readOnce(ctx.endpoint(instance), { since: from, until: l.ns - 1n }, signal).catch(
-            () => undefined,
-          );
+          // (A failed read fails the stream as its own failure would; a gone log reads as none.)
+          const gap = await readOnce(ctx.endpoint(instance), { since: from, until: l.ns - 1n }, signal);
           for (const g of gap ?? []) {
             if (g.ns === 0n || g.ns >= l.ns || old(g, from, skip)) continue;
-            if (since === undefined || g.ns > since) {
-              since = g.ns;
-              atSince = new Set();
-            }
-            if (g.ns === since && atSince !== 'all') atSince.add(key(g));
+            delivered(g);
             fromGap.add(`${g.ns} ${key(g)}`);
             yield toLine(g);
           }
         }
         if (old(l, from, skip)) continue;
         if (fromGap.size > 0 && fromGap.has(`${l.ns} ${key(l)}`)) continue;
-        if (since === undefined || l.ns > since) {
-          since = l.ns;
-          atSince = new Set();
-        }
-        if (l.ns === since && atSince !== 'all') atSince.add(key(l));
+        delivered(l);
         yield toLine(l);
       }
     } catch (err) {
