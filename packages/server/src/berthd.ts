@@ -280,8 +280,12 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
           [
             'apigw',
             {
-              request: (req: IncomingMessage, res: ServerResponse, call: { clientIp: string }) => {
-                if (apigwCalls !== undefined) apigwCalls.serve(req, res, call.clientIp);
+              request: (
+                req: IncomingMessage,
+                res: ServerResponse,
+                call: { clientIp: string; requestId: string },
+              ) => {
+                if (apigwCalls !== undefined) apigwCalls.serve(req, res, call);
                 else res.writeHead(503, { 'content-length': '0' }).end();
               },
             },

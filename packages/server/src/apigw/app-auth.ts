@@ -4,14 +4,19 @@
 // can spend another app's nonces). A signature wins over a secret sent with it.
 //
 // The apps module opens an app's secret (apps' secretForVerification, not an audited view); opened
-// secrets (with their SHA-256, which a sent secret is compared with in constant time), and the answer
-// that an app does not exist, are kept in memory for SECRET_CACHE_MS at most, so the store is not
-// asked, nor the secret hashed again, on every call: a rotated secret stops working (and the new one starts)
+// secrets, and the answer that an app does not exist, are kept in memory for SECRET_CACHE_MS at most,
+// so the store is not asked on every call: a rotated secret stops working (and the new one starts)
 // within SECRET_CACHE_MS of the rotation, on every replica.
+//
+// A sent secret is compared with the opened one byte for byte in constant time (timingSafeEqual of
+// their UTF-8 bytes). What a comparison's time can tell is only whether the lengths are equal, and
+// every app secret has the same length (a 32-byte random token, apps' secret-service.ts); an unknown
+// app is compared against a decoy of that length, so a miss costs what a hit costs.
 import crypto from 'node:crypto';
 import { APP_CODE_PATTERN } from '@berth/sdk';
 import { randomToken } from '../crypto/tokens.ts';
 import { BerthError } from '../errors.ts';
+import type { Awaitable } from './awaitable.ts';
 import { type CallerClaims, type GatewayCall, readCallerCredentials } from './caller-credentials.ts';
 import type { Nonces } from './nonces.ts';
 import { checkNonce, checkTimestamp, signatureMatches } from './signature.ts';
@@ -37,25 +42,33 @@ export interface AppAuthDeps {
 
 export interface AppAuth {
   /**
-   * The calling app; throws APIGW_APP_AUTH_FAILED (no or unknown app code, wrong secret),
+   * The calling app (at once when its secret is remembered, else a promise); throws
+   * APIGW_APP_AUTH_FAILED (no or unknown app code, wrong secret),
    * APIGW_TIMESTAMP_STALE, APIGW_SIGNATURE_INVALID or APIGW_NONCE_REPLAYED.
    */
-  authenticateApp(call: GatewayCall, claims?: CallerClaims): Promise<AuthenticatedApp>;
+  authenticateApp(call: GatewayCall, claims?: CallerClaims): Awaitable<AuthenticatedApp>;
   /** Drops remembered secrets (one app's, or all). */
   forget(code?: string): void;
 }
 
-/** An opened secret (undefined: no such app), its SHA-256 (the decoy's for none), and when it was
- *  opened. */
+/** An opened secret (undefined: no such app), its UTF-8 bytes (the decoy's for none), and when it
+ *  was opened. */
 interface Opened {
   secret: string | undefined;
-  digest: Buffer;
+  bytes: Buffer;
   at: number;
 }
 
-function digest(value: string): Buffer {
-  // The one-shot form: no Hash object per call (this runs on every call with a secret).
-  return crypto.hash('sha256', value, 'buffer');
+/** Whether `given` is the secret whose bytes are `known`, in time that does not depend on where they
+ *  differ. */
+function sameSecret(known: Buffer, given: string): boolean {
+  const sent = Buffer.from(given, 'utf8');
+  if (sent.length !== known.length) {
+    // The same work as a comparison, and no answer from it.
+    crypto.timingSafeEqual(known, known);
+    return false;
+  }
+  return crypto.timingSafeEqual(known, sent);
 }
 
 export function createAppAuth(deps: AppAuthDeps): AppAuth {
@@ -64,7 +77,7 @@ export function createAppAuth(deps: AppAuthDeps): AppAuth {
   const loading = new Map<string, Promise<Opened>>();
   // Compared against for an unknown app, so that a miss costs what a hit costs.
   const decoy = randomToken(32);
-  const decoyDigest = digest(decoy);
+  const decoyBytes = Buffer.from(decoy, 'utf8');
 
   /** The app's secret and its digest (computed once per opening, not per call): the remembered one
    *  at once (no promise: this is on every call), else a promise of it. */
@@ -77,7 +90,8 @@ export function createAppAuth(deps: AppAuthDeps): AppAuth {
       const at = now();
       try {
         const secret = await deps.openSecret(code);
-        const opened: Opened = { secret, digest: secret === undefined ? decoyDigest : digest(secret), at };
+        const bytes = secret === undefined ? decoyBytes : Buffer.from(secret, 'utf8');
+        const opened: Opened = { secret, bytes, at };
         cache.delete(code);
         if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
         cache.set(code, opened);
@@ -91,6 +105,11 @@ export function createAppAuth(deps: AppAuthDeps): AppAuth {
   }
 
   const failed = (message?: string) => new BerthError('APIGW_APP_AUTH_FAILED', message);
+
+  function bySecret(opened: Opened, code: string, given: string): AuthenticatedApp {
+    if (!sameSecret(opened.bytes, given) || opened.secret === undefined) throw failed();
+    return { app: code, via: 'secret' };
+  }
 
   async function bySignature(
     call: GatewayCall,
@@ -117,7 +136,7 @@ export function createAppAuth(deps: AppAuthDeps): AppAuth {
   }
 
   return {
-    async authenticateApp(call, claims = readCallerCredentials(call)) {
+    authenticateApp(call, claims = readCallerCredentials(call)) {
       const code = claims.app?.code;
       if (code === undefined) throw failed('The call names no app: send X-Berth-App-Code (or bk_app_code)');
       if (!CODE_RE.test(code)) throw failed();
@@ -127,10 +146,9 @@ export function createAppAuth(deps: AppAuthDeps): AppAuth {
         throw failed('Send the app secret (X-Berth-App-Secret or bk_app_secret), or sign the call');
       }
       const found = openedSecret(code);
-      const opened = found instanceof Promise ? await found : found;
-      const same = crypto.timingSafeEqual(opened.digest, digest(given));
-      if (!same || opened.secret === undefined) throw failed();
-      return { app: code, via: 'secret' };
+      return found instanceof Promise
+        ? found.then((opened) => bySecret(opened, code, given))
+        : bySecret(found, code, given);
     },
 
     forget(code) {

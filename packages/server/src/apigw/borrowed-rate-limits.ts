@@ -10,6 +10,7 @@
 // tokens go back to the row only after their loan expired. A borrow that fails (the channel is gone)
 // fails the call: nothing is admitted without a loan, and the tokens it was to give back are lost
 // (the safe way: never given back twice).
+import type { Awaitable } from './awaitable.ts';
 import {
   createTokenHolder,
   leaseSize,
@@ -26,7 +27,7 @@ export interface BorrowedRateLimiterDeps {
 export interface BorrowedRateLimiter {
   /** Spends one call of the bucket `key` under `limit` at `now` (epoch ms); rejects when it had to
    *  borrow and the borrow failed. */
-  take(key: string, limit: RateLimit, now: number): Promise<RateDecision>;
+  take(key: string, limit: RateLimit, now: number): Awaitable<RateDecision>;
 }
 
 export function createBorrowedRateLimiter(deps: BorrowedRateLimiterDeps): BorrowedRateLimiter {

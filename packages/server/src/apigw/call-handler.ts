@@ -15,6 +15,7 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { GatewayEnv } from '../gateway/index.ts';
+import type { Awaitable } from './awaitable.ts';
 import { answerBuiltin, builtinBody, builtinQuery } from './builtin-call.ts';
 import type { BuiltinHandler } from './builtin-types.ts';
 import {
@@ -85,23 +86,24 @@ export interface CallView {
   claims: CallerClaims;
 }
 
+/** The steps answer at once when what they need is in memory, else with a promise (awaitable.ts). */
 export interface CallSteps {
   /** The calling app's code; throws APIGW_APP_AUTH_FAILED, APIGW_SIGNATURE_INVALID,
    *  APIGW_TIMESTAMP_STALE or APIGW_NONCE_REPLAYED. */
-  authenticateApp(view: CallView): Promise<string>;
+  authenticateApp(view: CallView): Awaitable<string>;
   /** The component the call's address and method name (with its path variables, decoded), or
    *  undefined. */
   lookup(
     address: CallAddress,
     method: string,
-  ): Promise<{ component: CallComponent; vars: ReadonlyMap<string, string> } | undefined>;
+  ): Awaitable<{ component: CallComponent; vars: ReadonlyMap<string, string> } | undefined>;
   /** The user the call names (undefined: it names none); throws APIGW_USER_AUTH_FAILED for a
    *  user it names but does not prove. */
-  authenticateUser(view: CallView, app: string): Promise<string | undefined>;
+  authenticateUser(view: CallView, app: string): Awaitable<string | undefined>;
   /** Throws APIGW_PERMISSION_DENIED or APIGW_PERMISSION_EXPIRED unless `app` may call it. */
-  checkPermission(app: string, component: CallComponent): Promise<void>;
+  checkPermission(app: string, component: CallComponent): Awaitable<void>;
   /** Throws APIGW_RATE_LIMITED (details.retryAfterSeconds) when `app` used the component's limit. */
-  takeRate(app: string, component: CallComponent): Promise<void>;
+  takeRate(app: string, component: CallComponent): Awaitable<void>;
   destinations: Destinations;
   /** The handler of a built-in component, by its name. */
   builtin(name: string): BuiltinHandler | undefined;
@@ -177,8 +179,11 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
         body,
       ),
     };
-    app = await steps.authenticateApp(view);
-    const found = await steps.lookup(call.address, call.method);
+    // (Each step's answer is awaited only when it is a promise: most calls need none.)
+    const authenticated = steps.authenticateApp(view);
+    app = authenticated instanceof Promise ? await authenticated : authenticated;
+    const looked = steps.lookup(call.address, call.method);
+    const found = looked instanceof Promise ? await looked : looked;
     if (found === undefined) {
       throw new BerthError(
         'APIGW_COMPONENT_NOT_FOUND',
@@ -186,9 +191,12 @@ export async function handleCall(steps: CallSteps, call: IncomingCall): Promise<
       );
     }
     component = found.component;
-    const user = await steps.authenticateUser(view, app);
-    await steps.checkPermission(app, component);
-    await steps.takeRate(app, component);
+    const named = steps.authenticateUser(view, app);
+    const user = named instanceof Promise ? await named : named;
+    const permitted = steps.checkPermission(app, component);
+    if (permitted instanceof Promise) await permitted;
+    const rate = steps.takeRate(app, component);
+    if (rate instanceof Promise) await rate;
 
     const done = recorder(steps, call, app, component, started, at);
     const target = component.target;

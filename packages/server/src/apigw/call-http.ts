@@ -9,7 +9,8 @@ import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BerthError, isBerthError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { type CallSteps, handleCall } from './call-handler.ts';
+import type { Awaitable } from './awaitable.ts';
+import { type CallAnswer, type CallSteps, handleCall } from './call-handler.ts';
 import { sendRefusal as refuse } from './call-refusal.ts';
 import { parseCallAddress } from './call-request.ts';
 import { relayAnswer } from './relay-answer.ts';
@@ -34,8 +35,9 @@ export interface ReceivedCall {
 export interface CallAnswerer {
   /** Answers a call whose body was read (berthd's API server: Fastify read it). */
   answer(call: ReceivedCall, res: ServerResponse): void;
-  /** Reads the body (up to the limit) and answers (the gateway's policy route). */
-  serve(req: IncomingMessage, res: ServerResponse, clientIp: string): void;
+  /** Reads the body (up to the limit) and answers (the gateway's policy route, which gave the
+   *  request its id). */
+  serve(req: IncomingMessage, res: ServerResponse, call: { clientIp: string; requestId: string }): void;
 }
 
 /** Answers calls with the steps `steps()` gives (made once the module is up). */
@@ -46,18 +48,18 @@ export function createCallAnswerer(deps: {
 }): CallAnswerer {
   const log = deps.logger.child({ mod: 'apigw' });
 
-  async function respond(
+  function respond(
     call: ReceivedCall,
     res: ServerResponse,
     requestId: string,
     address = parseCallAddress(call.url),
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     if (address === undefined) {
       refuse(res, NOT_A_CALL, requestId);
       return;
     }
     const q = call.url.indexOf('?');
-    const answer = await handleCall(deps.steps(), {
+    return handleCall(deps.steps(), {
       method: call.method,
       rawPath: q < 0 ? call.url : call.url.slice(0, q),
       address,
@@ -65,7 +67,10 @@ export function createCallAnswerer(deps: {
       body: call.body,
       clientIp: call.clientIp,
       requestId,
-    });
+    }).then((answer) => send(answer, res, requestId));
+  }
+
+  function send(answer: CallAnswer, res: ServerResponse, requestId: string): void {
     if (answer.kind === 'gateway') {
       refuse(res, answer.error, requestId);
       return;
@@ -78,11 +83,14 @@ export function createCallAnswerer(deps: {
     relayAnswer(answer.body, res, (err) => log.debug({ err, requestId }, 'API gateway answer broke off'));
   }
 
-  /** Runs `work`, answering what it throws (a BerthError as itself, anything else as INTERNAL). */
-  function guarded(res: ServerResponse, work: (requestId: string) => Promise<void>): void {
-    // The gateway's own id: a caller does not choose the id the destination logs its call under.
-    const requestId = crypto.randomUUID();
-    work(requestId).catch((err: unknown) => {
+  /** Runs `work`, answering what it throws or rejects with (a BerthError as itself, anything else as
+   *  INTERNAL). */
+  function guarded(
+    res: ServerResponse,
+    requestId: string,
+    work: (requestId: string) => Promise<void> | undefined,
+  ): void {
+    const failed = (err: unknown) => {
       if (isBerthError(err)) {
         if (err.code === 'PAYLOAD_TOO_LARGE' && !res.headersSent) res.setHeader('connection', 'close');
         refuse(res, err, requestId);
@@ -90,35 +98,49 @@ export function createCallAnswerer(deps: {
       }
       log.error({ err, requestId }, 'API gateway call failed');
       refuse(res, new BerthError('INTERNAL'), requestId);
-    });
+    };
+    try {
+      work(requestId)?.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   return {
     answer(call, res) {
-      guarded(res, (requestId) => respond(call, res, requestId));
+      // The gateway's own id: a caller does not choose the id the destination logs its call under.
+      guarded(res, crypto.randomUUID(), (requestId) => respond(call, res, requestId));
     },
-    serve(req, res, clientIp) {
-      guarded(res, async (requestId) => {
+    serve(req, res, { clientIp, requestId: id }) {
+      guarded(res, id, (requestId) => {
         const url = req.url ?? '/';
         const address = parseCallAddress(url);
+        const call = (body: Buffer | null): ReceivedCall => ({
+          method: req.method ?? 'GET',
+          url,
+          headers: req.headers,
+          body,
+          clientIp,
+        });
         // (A body nobody reads is drained by Node once the answer is sent.)
-        const body = address === undefined ? null : await readBody(req, deps.bodyLimit);
-        const call = { method: req.method ?? 'GET', url, headers: req.headers, body, clientIp };
-        await respond(call, res, requestId, address);
+        const body = address === undefined ? null : readBody(req, deps.bodyLimit);
+        return body instanceof Promise
+          ? body.then((read) => respond(call(read), res, requestId, address))
+          : respond(call(body), res, requestId, address);
       });
     },
   };
 }
 
-/** The request's body whole (null for none); PAYLOAD_TOO_LARGE past `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+/** The request's body whole (null at once for none); PAYLOAD_TOO_LARGE past `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Awaitable<Buffer | null> {
   const length = req.headers['content-length'];
   if (Number(length ?? 0) > limit) {
-    return Promise.reject(new BerthError('PAYLOAD_TOO_LARGE', `A call's body is at most ${limit} bytes`));
+    throw new BerthError('PAYLOAD_TOO_LARGE', `A call's body is at most ${limit} bytes`);
   }
   // No body: nothing to read (not even the end of the stream: Node finishes the request itself).
   if ((length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined) {
-    return Promise.resolve(null);
+    return null;
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -5,15 +5,22 @@
 // app) are answered by their handlers (builtin-system.ts).
 import type { ApigwComponent } from '@berth/sdk';
 import { BerthError } from '../errors.ts';
-import type { AppAuth } from './app-auth.ts';
+import type { AppAuth, AuthenticatedApp } from './app-auth.ts';
 import type { BuiltinHandler } from './builtin-types.ts';
 import type { CallComponent, CallSteps } from './call-handler.ts';
 import type { CallRecorder } from './call-records.ts';
 import type { Destinations } from './destinations.ts';
 import type { ComponentDirectory } from './directory.ts';
+import type { GrantCheck } from './grant-cache.ts';
 import type { Grants } from './grants.ts';
 import { effectiveTimeoutMs } from './model.ts';
-import { type RateLimiter, type RatePeriod, rateBucketKey } from './rate-limits.ts';
+import {
+  type RateDecision,
+  type RateLimit,
+  type RateLimiter,
+  type RatePeriod,
+  rateBucketKey,
+} from './rate-limits.ts';
 import type { UserAuth } from './user-auth.ts';
 
 const PERIODS: Record<NonNullable<ApigwComponent['rateLimit']>['per'], RatePeriod> = {
@@ -47,9 +54,9 @@ export function createCallSteps(deps: {
   // hands out the same objects until it reads the declarations again (then new ones, new views).
   const views = new WeakMap<ApigwComponent, CallComponent>();
   return {
-    async authenticateApp(view) {
+    authenticateApp(view) {
       const call = view.call;
-      const { app } = await security.appAuth.authenticateApp(
+      const authenticated = security.appAuth.authenticateApp(
         {
           method: call.method,
           path: call.rawPath,
@@ -59,76 +66,40 @@ export function createCallSteps(deps: {
         },
         view.claims,
       );
-      return app;
+      return authenticated instanceof Promise ? authenticated.then(appOf) : authenticated.app;
     },
 
-    async lookup(address, method) {
-      const found = await deps.directory.lookup({ system: address.system, method, path: address.path });
-      if (found === undefined) return undefined;
-      const { system, component } = found;
-      let view = views.get(component);
-      if (view === undefined) {
-        view = {
-          system: component.system,
-          name: component.name,
-          target:
-            component.dest === undefined
-              ? { kind: 'builtin' }
-              : {
-                  kind: 'app',
-                  app: component.dest.app,
-                  env: component.dest.env,
-                  path: component.dest.path,
-                  method: component.destHttpMethod,
-                },
-          permLevel: component.permLevel,
-          timeoutMs: effectiveTimeoutMs(system, component),
-          rateLimit:
-            component.rateLimit === undefined
-              ? undefined
-              : { count: component.rateLimit.calls, per: PERIODS[component.rateLimit.per] },
-        };
-        views.set(component, view);
-      }
-      return { component: view, vars: toMap(found.vars) };
+    lookup(address, method) {
+      const found = deps.directory.lookup({ system: address.system, method, path: address.path });
+      return found instanceof Promise ? found.then(viewOf) : viewOf(found);
     },
 
-    async authenticateUser(view, app) {
-      const user = await security.userAuth.authenticateUser({ claims: view.claims, app, required: false });
-      return user?.username;
+    authenticateUser(view, app) {
+      // A call that names no user needs nothing more (the common case: no promise).
+      if (view.claims.userToken === undefined && view.claims.username === undefined) return undefined;
+      return security.userAuth
+        .authenticateUser({ claims: view.claims, app, required: false })
+        .then((user) => user?.username);
     },
 
-    async checkPermission(app, component) {
+    checkPermission(app, component) {
       if (component.permLevel === 'unlimited') return;
-      const verdict = await security.grants.check(app, component.system, component.name, now());
-      if (verdict === 'ok') return;
-      if ('expired' in verdict) {
-        throw new BerthError(
-          'APIGW_PERMISSION_EXPIRED',
-          `${app}'s permission to call ${component.system}/${component.name} expired`,
-          { expiredAt: verdict.expired },
-        );
-      }
-      throw new BerthError(
-        'APIGW_PERMISSION_DENIED',
-        `${app} has no permission to call ${component.system}/${component.name}`,
-      );
+      const verdict = security.grants.check(app, component.system, component.name, now());
+      if (verdict instanceof Promise) return verdict.then((v) => permitted(app, component, v));
+      permitted(app, component, verdict);
     },
 
-    async takeRate(app, component) {
-      if (component.rateLimit === undefined) return;
-      const decision = await security.rateLimits.take(
+    takeRate(app, component) {
+      const limit = component.rateLimit;
+      if (limit === undefined) return;
+      const at = now();
+      const decision = security.rateLimits.take(
         rateBucketKey(app, component.system, component.name),
-        component.rateLimit,
-        now(),
+        limit,
+        at,
       );
-      if (decision.ok) return;
-      const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      throw new BerthError(
-        'APIGW_RATE_LIMITED',
-        `${app} used its ${component.rateLimit.count} calls per ${component.rateLimit.per} of ${component.system}/${component.name}; retry in ${retryAfterSeconds} s`,
-        { retryAfterSeconds },
-      );
+      if (decision instanceof Promise) return decision.then((d) => admitted(app, component, limit, d));
+      admitted(app, component, limit, decision);
     },
 
     destinations: deps.destinations,
@@ -137,6 +108,69 @@ export function createCallSteps(deps: {
 
     record: (done) => deps.recorder.record(done),
   };
+
+  function viewOf(
+    found: Awaited<ReturnType<ComponentDirectory['lookup']>>,
+  ): { component: CallComponent; vars: ReadonlyMap<string, string> } | undefined {
+    if (found === undefined) return undefined;
+    const { system, component } = found;
+    let view = views.get(component);
+    if (view === undefined) {
+      view = {
+        system: component.system,
+        name: component.name,
+        target:
+          component.dest === undefined
+            ? { kind: 'builtin' }
+            : {
+                kind: 'app',
+                app: component.dest.app,
+                env: component.dest.env,
+                path: component.dest.path,
+                method: component.destHttpMethod,
+              },
+        permLevel: component.permLevel,
+        timeoutMs: effectiveTimeoutMs(system, component),
+        rateLimit:
+          component.rateLimit === undefined
+            ? undefined
+            : { count: component.rateLimit.calls, per: PERIODS[component.rateLimit.per] },
+      };
+      views.set(component, view);
+    }
+    return { component: view, vars: toMap(found.vars) };
+  }
+}
+
+function appOf(authenticated: AuthenticatedApp): string {
+  return authenticated.app;
+}
+
+/** Throws APIGW_PERMISSION_EXPIRED or APIGW_PERMISSION_DENIED unless the grants' verdict is ok. */
+function permitted(app: string, component: CallComponent, verdict: GrantCheck): void {
+  if (verdict === 'ok') return;
+  if ('expired' in verdict) {
+    throw new BerthError(
+      'APIGW_PERMISSION_EXPIRED',
+      `${app}'s permission to call ${component.system}/${component.name} expired`,
+      { expiredAt: verdict.expired },
+    );
+  }
+  throw new BerthError(
+    'APIGW_PERMISSION_DENIED',
+    `${app} has no permission to call ${component.system}/${component.name}`,
+  );
+}
+
+/** Throws APIGW_RATE_LIMITED (details.retryAfterSeconds) unless the limiter let the call through. */
+function admitted(app: string, component: CallComponent, limit: RateLimit, decision: RateDecision): void {
+  if (decision.ok) return;
+  const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  throw new BerthError(
+    'APIGW_RATE_LIMITED',
+    `${app} used its ${limit.count} calls per ${limit.per} of ${component.system}/${component.name}; retry in ${retryAfterSeconds} s`,
+    { retryAfterSeconds },
+  );
 }
 
 const NO_VARS: ReadonlyMap<string, string> = new Map();

@@ -9,6 +9,7 @@ import { APIGW_BUILTIN_SYSTEM, type ApigwComponent, type ApigwSystem } from '@be
 import type { Kysely } from 'kysely';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/schema.ts';
+import type { Awaitable } from './awaitable.ts';
 import { builtinDeclaration } from './builtin-system.ts';
 import { readDeclarations, readVersion } from './declarations-store.ts';
 import type { SystemDeclaration } from './model.ts';
@@ -30,7 +31,8 @@ export interface ComponentMatch {
 }
 
 export interface ComponentDirectory {
-  lookup(query: ComponentLookup): Promise<ComponentMatch | undefined>;
+  /** The component the query names (no promise when the declarations are fresh: on every call). */
+  lookup(query: ComponentLookup): Awaitable<ComponentMatch | undefined>;
   /** The declared system of this name (for telling an unknown system from an unknown path). */
   system(name: string): Promise<ApigwSystem | undefined>;
   /** The system's components by name, the built-in system's too (undefined for no such system). */
@@ -135,16 +137,13 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
   }
 
   return {
-    async lookup(query) {
+    lookup(query) {
       if (query.system === APIGW_BUILTIN_SYSTEM) {
         const found = builtinMatcher.match(query.method, query.path);
         return found && { system: builtin.system, component: found.value, vars: found.vars };
       }
-      const s = await current();
-      const matcher = query.system === null ? s.all : s.bySystem.get(query.system);
-      const found = matcher?.match(query.method, query.path);
-      if (!found) return undefined;
-      return { system: s.systems.get(found.value.system)!, component: found.value, vars: found.vars };
+      const s = current();
+      return s instanceof Promise ? s.then((fresh) => matchIn(fresh, query)) : matchIn(s, query);
     },
     async system(name) {
       if (name === APIGW_BUILTIN_SYSTEM) return builtin.system;
@@ -163,4 +162,11 @@ export function createComponentDirectory(deps: ComponentDirectoryDeps): Componen
       checkedAt = Number.NEGATIVE_INFINITY;
     },
   };
+}
+
+function matchIn(s: Snapshot, query: ComponentLookup): ComponentMatch | undefined {
+  const matcher = query.system === null ? s.all : s.bySystem.get(query.system);
+  const found = matcher?.match(query.method, query.path);
+  if (!found) return undefined;
+  return { system: s.systems.get(found.value.system)!, component: found.value, vars: found.vars };
 }

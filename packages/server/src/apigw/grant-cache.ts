@@ -5,6 +5,7 @@
 // (plus that one row's read); on the replica that made it, at once (`invalidate`).
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
+import type { Awaitable } from './awaitable.ts';
 import { ACCESS_VERSION } from './security-tables.ts';
 
 /** How stale a replica's copy may get before it asks the counter again. */
@@ -14,7 +15,8 @@ export const RECHECK_MS = 1000;
 export type GrantCheck = 'ok' | { denied: true } | { expired: number };
 
 export interface GrantCache {
-  check(app: string, system: string, component: string, now: number): Promise<GrantCheck>;
+  /** The verdict (no promise when the copy is fresh: on every call). */
+  check(app: string, system: string, component: string, now: number): Awaitable<GrantCheck>;
   isTrusted(app: string, now: number): Promise<boolean>;
   /** The next question loads the copy again (after a change made here). */
   invalidate(): void;
@@ -129,15 +131,11 @@ export function createGrantCache(deps: { source: AccessSource }): GrantCache {
   }
 
   return {
-    async check(app, system, component, now) {
-      const { grants } = await current(now);
-      // The component's grant, then the whole system's.
-      const own = grants.get(keyOf(app, system, component));
-      if (own === null || (own !== undefined && own > now)) return 'ok';
-      const whole = grants.get(keyOf(app, system, ''));
-      if (whole === null || (whole !== undefined && whole > now)) return 'ok';
-      if (own === undefined && whole === undefined) return { denied: true };
-      return { expired: Math.max(own ?? Number.NEGATIVE_INFINITY, whole ?? Number.NEGATIVE_INFINITY) };
+    check(app, system, component, now) {
+      const c = current(now);
+      return c instanceof Promise
+        ? c.then((fresh) => verdict(fresh, app, system, component, now))
+        : verdict(c, app, system, component, now);
     },
 
     async isTrusted(app, now) {
@@ -149,4 +147,15 @@ export function createGrantCache(deps: { source: AccessSource }): GrantCache {
       checkedAt = Number.NEGATIVE_INFINITY;
     },
   };
+}
+
+/** The component's grant, then the whole system's. */
+function verdict(copy: Copy, app: string, system: string, component: string, now: number): GrantCheck {
+  const { grants } = copy;
+  const own = grants.get(keyOf(app, system, component));
+  if (own === null || (own !== undefined && own > now)) return 'ok';
+  const whole = grants.get(keyOf(app, system, ''));
+  if (whole === null || (whole !== undefined && whole > now)) return 'ok';
+  if (own === undefined && whole === undefined) return { denied: true };
+  return { expired: Math.max(own ?? Number.NEGATIVE_INFINITY, whole ?? Number.NEGATIVE_INFINITY) };
 }

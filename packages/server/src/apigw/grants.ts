@@ -15,6 +15,7 @@ import type { Actor } from '../identity/actor.ts';
 import { isUniqueViolation } from '../store/dialect.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import type { Awaitable } from './awaitable.ts';
 import { bumpAccessVersion, createGrantCache, type GrantCheck, storeAccess } from './grant-cache.ts';
 import type { ApigwGrantRow } from './security-tables.ts';
 
@@ -37,7 +38,7 @@ export interface GrantsDeps {
 
 export interface Grants {
   /** Whether the app may call the component: a component grant or a system grant that has not run out. */
-  check(app: string, system: string, component: string, now: number): Promise<GrantCheck>;
+  check(app: string, system: string, component: string, now: number): Awaitable<GrantCheck>;
   /** Whether the app may name a user without a session token. */
   isTrusted(app: string, now: number): Promise<boolean>;
   /** Staff and auditors see every grant; developers those of their apps, as callers or owners. */

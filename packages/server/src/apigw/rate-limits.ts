@@ -28,6 +28,7 @@ import type { Kysely } from 'kysely';
 import type { DialectName } from '../store/dialect.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import type { Awaitable } from './awaitable.ts';
 
 export type RatePeriod = 'second' | 'minute' | 'hour' | 'day';
 export interface RateLimit {
@@ -62,8 +63,9 @@ export type RateLoan =
   | { ok: false; granted: 0; refusedUntil: number };
 
 export interface RateLimiter {
-  /** Spends one call of the bucket `key` (rateBucketKey) under `limit` at `now` (epoch ms). */
-  take(key: string, limit: RateLimit, now: number): Promise<RateDecision>;
+  /** Spends one call of the bucket `key` (rateBucketKey) under `limit` at `now` (epoch ms): at once
+   *  from the tokens at hand, a promise when it has to lease. */
+  take(key: string, limit: RateLimit, now: number): Awaitable<RateDecision>;
   /**
    * Lends up to `want` (≥ 1) tokens of this process's lease of `key`, leasing as `take` does when it
    * is spent or expired; `giveBack` are the tokens the borrower did not spend of an earlier loan of
@@ -86,7 +88,11 @@ export function leaseSize(limit: RateLimit): number {
 
 /** Throws unless the limit is a whole number (≥ 1) of calls. */
 export function checkRateLimit(limit: RateLimit): void {
-  if (!Number.isSafeInteger(limit.count) || limit.count < 1) throw new Error(`bad rate limit ${limit.count}`);
+  if (!validLimit(limit)) throw new Error(`bad rate limit ${limit.count}`);
+}
+
+function validLimit(limit: RateLimit): boolean {
+  return Number.isSafeInteger(limit.count) && limit.count >= 1;
 }
 
 /** What a holder has of one bucket. */
@@ -110,8 +116,9 @@ export type AcquireTokens = (
 ) => Promise<RateLoan>;
 
 export interface TokenHolder {
-  /** One token of `key` for a call of this holder's own. */
-  take(key: string, limit: RateLimit, now: number): Promise<RateDecision>;
+  /** One token of `key` for a call of this holder's own: the answer at once when the tokens held
+   *  (or a refusal held) decide it, else a promise (an acquisition). */
+  take(key: string, limit: RateLimit, now: number): Awaitable<RateDecision>;
   /** Up to `want` tokens of what is held of `key`, acquiring more when it is spent or expired (one
    *  acquisition in flight per key; concurrent calls wait for it). Rejects when the acquisition does. */
   spend(key: string, limit: RateLimit, now: number, want: number, giveBack: number): Promise<RateLoan>;
@@ -205,11 +212,18 @@ export function createTokenHolder(acquire: AcquireTokens): TokenHolder {
 
   return {
     spend,
-    async take(key, limit, now) {
-      const loan = await spend(key, limit, now, 1, 0);
-      return loan.ok ? { ok: true } : { ok: false, retryAfterMs: loan.refusedUntil - now };
+    take(key, limit, now) {
+      // What `spend` answers first, without its promise: tokens at hand, or a refusal held.
+      const h = held.get(key);
+      const ready = h !== undefined && validLimit(limit) ? answer(h, now, 1) : undefined;
+      if (ready !== undefined) return decision(ready, now);
+      return spend(key, limit, now, 1, 0).then((loan) => decision(loan, now));
     },
   };
+}
+
+function decision(loan: RateLoan, now: number): RateDecision {
+  return loan.ok ? { ok: true } : { ok: false, retryAfterMs: loan.refusedUntil - now };
 }
 
 function createIfAbsent(db: Kysely<Database>, dialect: DialectName, row: Database['apigw_rate_buckets']) {

@@ -97,5 +97,5 @@ export function createApigwWorkerPolicy(ctx: WorkerPolicyContext): PolicyHandler
     else if (name === N.access) grants.invalidate();
   });
   const calls = createCallAnswerer({ steps: () => steps, bodyLimit: APIGW_CALL_BODY_LIMIT, logger });
-  return { request: (req, res, call) => calls.serve(req, res, call.clientIp) };
+  return { request: (req, res, call) => calls.serve(req, res, call) };
 }

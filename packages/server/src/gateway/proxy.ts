@@ -3,6 +3,7 @@
 // or tunnel an Upgrade request (tunnel.ts); serve a static site's files; redirect; answer a fixed
 // body; or hand the request to berthd's API and console (the platform target: a handler in this
 // process, or a proxied pool to berthd's loopback port from a gateway worker).
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
@@ -44,6 +45,9 @@ export interface PolicyHandler {
 export interface PolicyCall {
   /** The client's address (a trusted proxy's X-Forwarded-For believed, as for app routes). */
   clientIp: string;
+  /** The request's id, the gateway's own (never the client's): the handler answers and forwards the
+   *  request under it, and the access log records it. */
+  requestId: string;
 }
 
 export interface ProxyOptions {
@@ -219,14 +223,14 @@ export function createProxy(options: ProxyOptions): Proxy {
       ? (req.headers['x-forwarded-for'] as string | undefined)
       : undefined;
     const clientIp = clientOf(forwardedFor, ctx.trust, peer);
+    const requestId = randomUUID();
     if (ctx.onRequestDone !== undefined) {
       res.once('close', () => {
-        const requestId = res.getHeader('x-request-id');
         const status = res.headersSent ? res.statusCode : 499;
-        report(ctx, req, null, status, 0, start, typeof requestId === 'string' ? requestId : '', undefined);
+        report(ctx, req, null, status, 0, start, requestId, undefined);
       });
     }
-    policy.request(req, res, { clientIp });
+    policy.request(req, res, { clientIp, requestId });
   }
 
   function done(

@@ -24,9 +24,10 @@ import { testDialects } from '../support/databases.ts';
 const PASSWORD = 'apigw-password-1';
 const IP = '10.0.0.7';
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
+/** The code of what `run` throws or rejects with (authentication answers at once when it can). */
+async function codeOf(run: () => unknown): Promise<string> {
   try {
-    await promise;
+    await run();
   } catch (err) {
     return isBerthError(err) ? err.code : `not a BerthError: ${String(err)}`;
   }
@@ -121,6 +122,28 @@ describe.each(testDialects())('gateway app and user authentication on %s', (dial
     };
   }
 
+  it('answers at once (no promise) while the secret is remembered, a right secret and a wrong one', async () => {
+    const auth = security.appAuth;
+    auth.forget('shop');
+    const sending = (key: string) =>
+      get({ headers: { 'x-berth-app-code': 'shop', 'x-berth-app-secret': key } });
+    const first = auth.authenticateApp(sending(secret));
+    expect(first).toBeInstanceOf(Promise); // the secret is opened
+    expect(await first).toEqual({ app: 'shop', via: 'secret' });
+    expect(auth.authenticateApp(sending(secret))).toEqual({ app: 'shop', via: 'secret' });
+    // A wrong secret of the same length (one character changed), and one of another length.
+    const last = secret.at(-1) === 'A' ? 'B' : 'A';
+    for (const wrong of [`${secret.slice(0, -1)}${last}`, secret.slice(1)]) {
+      let thrown: unknown;
+      try {
+        auth.authenticateApp(sending(wrong));
+      } catch (err) {
+        thrown = err;
+      }
+      expect(isBerthError(thrown) && thrown.code).toBe('APIGW_APP_AUTH_FAILED');
+    }
+  });
+
   it('authenticates an app by code and secret, from each source', async () => {
     const auth = security.appAuth;
     expect(
@@ -144,14 +167,14 @@ describe.each(testDialects())('gateway app and user authentication on %s', (dial
     const auth = security.appAuth;
     const with_ = (code: string, key: string) =>
       auth.authenticateApp(get({ headers: { 'x-berth-app-code': code, 'x-berth-app-secret': key } }));
-    expect(await codeOf(with_('shop', `${secret}x`))).toBe('APIGW_APP_AUTH_FAILED');
-    expect(await codeOf(with_('blog', secret))).toBe('APIGW_APP_AUTH_FAILED');
-    expect(await codeOf(with_('nosuch', secret))).toBe('APIGW_APP_AUTH_FAILED');
-    expect(await codeOf(with_('NOT A CODE', secret))).toBe('APIGW_APP_AUTH_FAILED');
-    expect(await codeOf(auth.authenticateApp(get({ headers: { 'x-berth-app-code': 'shop' } })))).toBe(
+    expect(await codeOf(() => with_('shop', `${secret}x`))).toBe('APIGW_APP_AUTH_FAILED');
+    expect(await codeOf(() => with_('blog', secret))).toBe('APIGW_APP_AUTH_FAILED');
+    expect(await codeOf(() => with_('nosuch', secret))).toBe('APIGW_APP_AUTH_FAILED');
+    expect(await codeOf(() => with_('NOT A CODE', secret))).toBe('APIGW_APP_AUTH_FAILED');
+    expect(await codeOf(() => auth.authenticateApp(get({ headers: { 'x-berth-app-code': 'shop' } })))).toBe(
       'APIGW_APP_AUTH_FAILED',
     );
-    expect(await codeOf(auth.authenticateApp(get({})))).toBe('APIGW_APP_AUTH_FAILED');
+    expect(await codeOf(() => auth.authenticateApp(get({})))).toBe('APIGW_APP_AUTH_FAILED');
   });
 
   it('authenticates a signed call; a bad signature, a stale timestamp, a replay each get their code', async () => {
@@ -159,30 +182,34 @@ describe.each(testDialects())('gateway app and user authentication on %s', (dial
     const ok = signed(secret);
     expect(await auth.authenticateApp(ok)).toEqual({ app: 'shop', via: 'signature' });
     // The same call again, here or on another replica: a replay.
-    expect(await codeOf(auth.authenticateApp(ok))).toBe('APIGW_NONCE_REPLAYED');
-    expect(await codeOf(replica.appAuth.authenticateApp(ok))).toBe('APIGW_NONCE_REPLAYED');
+    expect(await codeOf(() => auth.authenticateApp(ok))).toBe('APIGW_NONCE_REPLAYED');
+    expect(await codeOf(() => replica.appAuth.authenticateApp(ok))).toBe('APIGW_NONCE_REPLAYED');
     // Signed with another key, or changed after signing.
-    expect(await codeOf(auth.authenticateApp(signed('not-the-secret')))).toBe('APIGW_SIGNATURE_INVALID');
-    const changed = signed(secret);
-    expect(await codeOf(auth.authenticateApp({ ...changed, body: '{"task_id":2}' }))).toBe(
+    expect(await codeOf(() => auth.authenticateApp(signed('not-the-secret')))).toBe(
       'APIGW_SIGNATURE_INVALID',
     );
-    expect(await codeOf(auth.authenticateApp({ ...changed, query: 'a=2' }))).toBe('APIGW_SIGNATURE_INVALID');
+    const changed = signed(secret);
+    expect(await codeOf(() => auth.authenticateApp({ ...changed, body: '{"task_id":2}' }))).toBe(
+      'APIGW_SIGNATURE_INVALID',
+    );
+    expect(await codeOf(() => auth.authenticateApp({ ...changed, query: 'a=2' }))).toBe(
+      'APIGW_SIGNATURE_INVALID',
+    );
     // A bad signature spent no nonce: the right call with it passes.
     expect(await auth.authenticateApp(changed)).toEqual({ app: 'shop', via: 'signature' });
     // Out of the window either side.
     const now = Math.floor(clock / 1000);
-    expect(await codeOf(auth.authenticateApp(signed(secret, { seconds: now - 301 })))).toBe(
+    expect(await codeOf(() => auth.authenticateApp(signed(secret, { seconds: now - 301 })))).toBe(
       'APIGW_TIMESTAMP_STALE',
     );
-    expect(await codeOf(auth.authenticateApp(signed(secret, { seconds: now + 301 })))).toBe(
+    expect(await codeOf(() => auth.authenticateApp(signed(secret, { seconds: now + 301 })))).toBe(
       'APIGW_TIMESTAMP_STALE',
     );
     // An unknown app, a nonce of the wrong form.
-    expect(await codeOf(auth.authenticateApp(signed(secret, { code: 'nosuch' })))).toBe(
+    expect(await codeOf(() => auth.authenticateApp(signed(secret, { code: 'nosuch' })))).toBe(
       'APIGW_APP_AUTH_FAILED',
     );
-    expect(await codeOf(auth.authenticateApp(signed(secret, { nonce: 'short' })))).toBe(
+    expect(await codeOf(() => auth.authenticateApp(signed(secret, { nonce: 'short' })))).toBe(
       'APIGW_SIGNATURE_INVALID',
     );
   });
@@ -200,9 +227,11 @@ describe.each(testDialects())('gateway app and user authentication on %s', (dial
     clock = rotatedAt + SECRET_CACHE_MS - 1;
     expect(await call(old)).toEqual({ app: 'blog', via: 'secret' });
     clock = rotatedAt + SECRET_CACHE_MS;
-    expect(await codeOf(call(old))).toBe('APIGW_APP_AUTH_FAILED');
+    expect(await codeOf(() => call(old))).toBe('APIGW_APP_AUTH_FAILED');
     expect(await call(fresh)).toEqual({ app: 'blog', via: 'secret' });
-    expect(await codeOf(auth.authenticateApp(signed(old, { code: 'blog' })))).toBe('APIGW_SIGNATURE_INVALID');
+    expect(await codeOf(() => auth.authenticateApp(signed(old, { code: 'blog' })))).toBe(
+      'APIGW_SIGNATURE_INVALID',
+    );
     expect(await auth.authenticateApp(signed(fresh, { code: 'blog' }))).toEqual({
       app: 'blog',
       via: 'signature',
@@ -221,22 +250,24 @@ describe.each(testDialects())('gateway app and user authentication on %s', (dial
     const { token } = await identity.gatewayUserTokens.issue(alice!.id, 'shop');
     expect(await user({ 'x-berth-user-token': token })).toMatchObject({ username: 'alice', via: 'token' });
     // Another app that got hold of it: no user.
-    expect(await codeOf(user({ 'x-berth-user-token': token }, true, 'blog'))).toBe('APIGW_USER_AUTH_FAILED');
+    expect(await codeOf(() => user({ 'x-berth-user-token': token }, true, 'blog'))).toBe(
+      'APIGW_USER_AUTH_FAILED',
+    );
     // A cookie is no way to name a user (a browser would send it on a page's behalf).
-    expect(await codeOf(user({ cookie: `bk_token=${token}` }))).toBe('APIGW_USER_AUTH_FAILED');
+    expect(await codeOf(() => user({ cookie: `bk_token=${token}` }))).toBe('APIGW_USER_AUTH_FAILED');
     // The app's own secret, as a user token (alone or with the app's credentials): no user.
-    expect(await codeOf(user({ 'x-berth-user-token': secret }))).toBe('APIGW_USER_AUTH_FAILED');
+    expect(await codeOf(() => user({ 'x-berth-user-token': secret }))).toBe('APIGW_USER_AUTH_FAILED');
     expect(
-      await codeOf(
+      await codeOf(() =>
         user({ 'x-berth-app-code': 'shop', 'x-berth-app-secret': secret, 'x-berth-user-token': secret }),
       ),
     ).toBe('APIGW_USER_AUTH_FAILED');
     // Platform credentials are no gateway user token: a console session, an API token.
-    expect(await codeOf(user({ 'x-berth-user-token': session }))).toBe('APIGW_USER_AUTH_FAILED');
+    expect(await codeOf(() => user({ 'x-berth-user-token': session }))).toBe('APIGW_USER_AUTH_FAILED');
     const api = await identity.tokens.create(admin, { name: 'apigw' });
-    expect(await codeOf(user({ 'x-berth-user-token': api.secret }))).toBe('APIGW_USER_AUTH_FAILED');
+    expect(await codeOf(() => user({ 'x-berth-user-token': api.secret }))).toBe('APIGW_USER_AUTH_FAILED');
     // Nobody named: refused when a user is needed, undefined when not.
-    expect(await codeOf(user({}))).toBe('APIGW_USER_AUTH_FAILED');
+    expect(await codeOf(() => user({}))).toBe('APIGW_USER_AUTH_FAILED');
     expect(await user({}, false)).toBeUndefined();
   });
 
@@ -247,16 +278,16 @@ describe.each(testDialects())('gateway app and user authentication on %s', (dial
         claims: readCallerCredentials(get({ query: `bk_username=${name}` })),
         app,
       });
-    expect(await codeOf(named('shop', 'alice'))).toBe('APIGW_USER_AUTH_FAILED');
+    expect(await codeOf(() => named('shop', 'alice'))).toBe('APIGW_USER_AUTH_FAILED');
     await security.grants.trust(admin, 'shop');
     expect(await named('shop', 'alice')).toMatchObject({
       username: 'alice',
       via: 'trusted-app',
     });
-    expect(await codeOf(named('blog', 'alice'))).toBe('APIGW_USER_AUTH_FAILED');
-    expect(await codeOf(named('shop', 'nobody'))).toBe('APIGW_USER_AUTH_FAILED');
+    expect(await codeOf(() => named('blog', 'alice'))).toBe('APIGW_USER_AUTH_FAILED');
+    expect(await codeOf(() => named('shop', 'nobody'))).toBe('APIGW_USER_AUTH_FAILED');
     await identity.users.update(admin, 'alice', { disabled: true });
-    expect(await codeOf(named('shop', 'alice'))).toBe('APIGW_USER_AUTH_FAILED');
+    expect(await codeOf(() => named('shop', 'alice'))).toBe('APIGW_USER_AUTH_FAILED');
     await identity.users.update(admin, 'alice', { disabled: false });
   });
 });

@@ -68,6 +68,24 @@ describe.each(testDialects())('shared rate limits on %s', (dialect) => {
     expect(await a.take(bucket, TEN_A_MINUTE, T0 + 6000)).toEqual({ ok: false, retryAfterMs: 6000 });
   });
 
+  it('answers at once (no promise) from the tokens it holds, and from a refusal it holds', async () => {
+    const bucket = key();
+    const twenty: RateLimit = { count: 20, per: 'minute' }; // leases of 2
+    const first = a.take(bucket, twenty, T0);
+    expect(first).toBeInstanceOf(Promise); // a lease from the row
+    expect(await first).toEqual({ ok: true });
+    expect(a.take(bucket, twenty, T0)).toEqual({ ok: true }); // the lease's second token
+    const third = a.take(bucket, twenty, T0);
+    expect(third).toBeInstanceOf(Promise); // spent: the next lease
+    expect(await third).toEqual({ ok: true });
+    // The other replica takes the rest; this one is refused by the row, then at once until then.
+    for (let i = 0; i < 16; i++) expect(await b.take(bucket, twenty, T0)).toEqual({ ok: true });
+    expect(a.take(bucket, twenty, T0)).toEqual({ ok: true }); // its lease's last token
+    expect(await a.take(bucket, twenty, T0)).toEqual({ ok: false, retryAfterMs: 3000 });
+    expect(a.take(bucket, twenty, T0 + 1000)).toEqual({ ok: false, retryAfterMs: 2000 });
+    expect(await tokensOf(bucket)).toBe(0);
+  });
+
   it('refills at the limit’s rate, never past its capacity', async () => {
     const bucket = key();
     expect((await spread(bucket, TEN_A_MINUTE, 12, T0)).filter((r) => r.ok)).toHaveLength(10);

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PolicyCall, RequestDoneInfo } from '../../src/gateway/index.ts';
 import {
   route,
@@ -192,15 +192,17 @@ describe('gateway proxy', () => {
       policy: 'apigw',
     });
     const calls: PolicyCall[] = [];
+    const logged: RequestDoneInfo[] = [];
     const withPolicy = await gateway({
       trustProxy: ['127.0.0.1'],
+      onRequestDone: (info) => logged.push(info),
       policies: new Map([
         [
           'apigw',
           {
             request: (req, res, call) => {
               calls.push(call);
-              res.writeHead(200, { 'content-type': 'text/plain' });
+              res.writeHead(200, { 'content-type': 'text/plain', 'x-request-id': call.requestId });
               res.end(`policy ${req.url}`);
             },
           },
@@ -209,11 +211,14 @@ describe('gateway proxy', () => {
     });
     withPolicy.gateway.applyTable(table);
     const served = await send(withPolicy.port, '/api/c/S/x/?q=1', {
-      headers: { 'x-forwarded-for': '10.1.2.3' },
+      headers: { 'x-forwarded-for': '10.1.2.3', 'x-request-id': 'chosen-by-the-client' },
     });
     expect(served.body.toString()).toBe('policy /api/c/S/x/?q=1');
-    // The client's address, as for app routes: a trusted proxy's X-Forwarded-For is believed.
-    expect(calls).toEqual([{ clientIp: '10.1.2.3' }]);
+    // The client's address, as for app routes: a trusted proxy's X-Forwarded-For is believed. The
+    // request id is the gateway's (not the one sent), and the access log has the same.
+    expect(calls).toEqual([{ clientIp: '10.1.2.3', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) }]);
+    expect(served.headers['x-request-id']).toBe(calls[0]!.requestId);
+    await vi.waitFor(() => expect(logged.map((l) => l.requestId)).toEqual([calls[0]!.requestId]));
     expect((await send(withPolicy.port, '/o/shop/')).json().upstream).toBe('app');
     expect(api.seen).toHaveLength(0);
 
