@@ -60,10 +60,14 @@ export function createApigwWorkerPolicy(ctx: WorkerPolicyContext): PolicyHandler
     borrow: async (key, limit, now, want, giveBack) =>
       (await primary(M.rate, [key, limit, now, want, giveBack])) as RateLoan,
   });
+  /** The last batch on its way to berthd (awaited when the worker stops). */
+  let sending: Promise<void> = Promise.resolve();
   const records = createRecordBatcher({
     send: (batch) => {
-      primary(M.records, [batch]).catch((err: unknown) =>
-        logger.warn({ err }, 'API gateway call records did not reach berthd; they are lost'),
+      sending = primary(M.records, [batch]).then(
+        () => undefined,
+        (err: unknown) =>
+          logger.warn({ err }, 'API gateway call records did not reach berthd; they are lost'),
       );
     },
   });
@@ -97,5 +101,12 @@ export function createApigwWorkerPolicy(ctx: WorkerPolicyContext): PolicyHandler
     else if (name === N.access) grants.invalidate();
   });
   const calls = createCallAnswerer({ steps: () => steps, bodyLimit: APIGW_CALL_BODY_LIMIT, logger });
-  return { request: (req, res, call) => calls.serve(req, res, call) };
+  return {
+    request: (req, res, call) => calls.serve(req, res, call),
+    // The counts of the last second go to berthd before the worker exits.
+    async close() {
+      records.close();
+      await sending;
+    },
+  };
 }

@@ -40,6 +40,9 @@ export interface ProxyFallback {
  *  process: the policy's checks, then its own way to a destination. */
 export interface PolicyHandler {
   request(req: IncomingMessage, res: ServerResponse, call: PolicyCall): void;
+  /** Called once when the gateway worker stops, after the requests it served are done and before
+   *  the process exits: what the policy still holds (counts not sent yet) goes out now. */
+  close?(): Promise<void>;
 }
 
 export interface PolicyCall {

@@ -55,6 +55,7 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
   /** The newest table received while the server was still starting. */
   let pending: { table: GatewayTable; seq: number } | undefined;
   let stopping = false;
+  let policies: ReadonlyMap<RoutePolicy, PolicyHandler> | undefined;
   /** The sequence of the table served now. */
   let servedSeq = -1;
   let callId = 0;
@@ -84,7 +85,7 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
     const log = createLogger(settings.logLevel).child({ gatewayWorker: settings.index });
     logger = log;
     pending = { table, seq };
-    const policies = options.policies?.({
+    policies = options.policies?.({
       logger: log,
       primary,
       onNotice: (listener) => noticeListeners.push(listener),
@@ -142,6 +143,14 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
       await worker?.close();
     } catch (err) {
       logger?.warn({ err }, 'gateway worker did not close cleanly');
+    }
+    // The requests are done: the policies send what they still hold (within the same grace).
+    for (const [name, policy] of policies ?? []) {
+      try {
+        await policy.close?.();
+      } catch (err) {
+        logger?.warn({ err, policy: name }, 'a route policy did not close cleanly');
+      }
     }
     logger?.flush();
     process.exit(0);

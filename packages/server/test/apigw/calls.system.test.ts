@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordBatch } from '../../src/apigw/call-records.ts';
 import { signRequest } from '../../src/apigw/signature.ts';
 import { type EngineFixture, json, nodeBerthYaml, packFiles, startEngineFixture } from '../engine/support.ts';
 
@@ -502,5 +503,31 @@ describe.each(PLACES)('API gateway calls on $place', ({ workers, base }) => {
     expect(anonymous.lastErrors.map((e: { code?: string }) => e.code)).toEqual(
       expect.arrayContaining(['APIGW_APP_AUTH_FAILED', 'APIGW_NONCE_REPLAYED', 'APIGW_SIGNATURE_INVALID']),
     );
+  });
+
+  // (Last in its run: it stops the gateway workers.)
+  it.runIf(workers !== '0')('counts a call a worker answered just before it stopped', async () => {
+    const recorder = f.t.berthd.apigwRecords.recorder;
+    const absorb = recorder.absorb;
+    const absorbed: RecordBatch[] = [];
+    recorder.absorb = (batch) => {
+      absorbed.push(batch);
+      absorb(batch);
+    };
+    try {
+      // The batches of earlier calls arrive within a second; then only this call's may.
+      await new Promise((r) => setTimeout(r, 1500));
+      absorbed.length = 0;
+      expect((await call('DEST/v2/dest/teapot/', { headers: asCaller() })).status).toBe(418);
+      // The workers stop before their next batch is due: the count goes out as they stop.
+      await f.t.berthd.gatewayWorkers!.close();
+      const counted = absorbed
+        .flatMap((b) => b.minutes)
+        .filter((m) => m.component === 'teapot' && m.app === CALLER)
+        .reduce((n, m) => n + m.totals.calls, 0);
+      expect(counted).toBe(1);
+    } finally {
+      recorder.absorb = absorb;
+    }
   });
 });
