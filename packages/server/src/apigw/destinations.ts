@@ -2,7 +2,9 @@
 // current route table lists them (the engine's, with the control plane's health checks already in it:
 // an instance that fails them is `down` and gets nothing). Balanced as the app gateway balances (the
 // fewest requests in flight for its weight, then smooth weighted round robin; backups only when no
-// primary is up), over keep-alive connection pools of the gateway's upstream registry.
+// primary is up), over keep-alive connection pools of an upstream registry: in a gateway worker the
+// gateway's own (one pool per instance for both kinds of traffic, and one count of requests in
+// flight to balance on), in berthd a registry of its own.
 //
 // The balancers are rebuilt when the table's sequence changes, read on the next call; a failed
 // connection excludes its instance for that call only (the table's health, not one call, decides
@@ -38,13 +40,21 @@ export interface Destinations {
 export interface DestinationsDeps {
   /** The route table the gateway serves now, and its sequence number (null before the first). */
   current(): { table: GatewayTable; seq: number } | null;
+  /** The registry of the gateway serving `current()`'s table (null before it serves), kept in step
+   *  with that table by the gateway. Without it, the destinations keep a registry of their own. */
+  shared?: () => UpstreamRegistry | null;
   logger: Logger;
 }
 
 type Groups = ReturnType<typeof balanceServers>;
 
 export function createDestinations(deps: DestinationsDeps): Destinations {
-  const registry: UpstreamRegistry = createUpstreamRegistry({ logger: deps.logger.child({ mod: 'apigw' }) });
+  const own: UpstreamRegistry | undefined =
+    deps.shared === undefined
+      ? createUpstreamRegistry({ logger: deps.logger.child({ mod: 'apigw' }) })
+      : undefined;
+  /** The registry the balancers' upstreams belong to. */
+  let registry: UpstreamRegistry | undefined = own;
   let seq: number | undefined;
   let groups = new Map<string, Groups>();
 
@@ -52,6 +62,8 @@ export function createDestinations(deps: DestinationsDeps): Destinations {
   function refresh(): void {
     const current = deps.current();
     if (current === null || current.seq === seq) return;
+    const shared = deps.shared?.() ?? null;
+    if (own === undefined && shared === null) return;
     seq = current.seq;
     // Every route of an environment (its /o/ path, its host names) lists the same instances.
     const servers = new Map<string, Map<string, UpstreamServer>>();
@@ -62,9 +74,12 @@ export function createDestinations(deps: DestinationsDeps): Destinations {
       for (const server of route.target.upstreams) byId.set(server.id, server);
       servers.set(key, byId);
     }
-    registry.sync([...servers.values()].flatMap((byId) => [...byId.values()]));
+    // (The gateway's registry is the gateway's to keep in step with its table.)
+    if (own !== undefined) own.sync([...servers.values()].flatMap((byId) => [...byId.values()]));
+    const from = own ?? shared!;
     const next = new Map<string, Groups>();
-    for (const [key, byId] of servers) next.set(key, balanceServers([...byId.values()], registry));
+    for (const [key, byId] of servers) next.set(key, balanceServers([...byId.values()], from));
+    registry = from;
     groups = next;
   }
 
@@ -81,8 +96,9 @@ export function createDestinations(deps: DestinationsDeps): Destinations {
       return group !== undefined && group.primaries.upstreams.length + group.backups.upstreams.length > 0;
     },
     dispatch(upstream, options, handler) {
-      registry.dispatch(upstream, options, handler);
+      registry!.dispatch(upstream, options, handler);
     },
-    close: () => registry.close(),
+    // (A shared registry is closed by its gateway.)
+    close: async () => own?.close(),
   };
 }

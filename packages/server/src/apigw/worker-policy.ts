@@ -92,7 +92,7 @@ export function createApigwWorkerPolicy(ctx: WorkerPolicyContext): PolicyHandler
   const steps = createCallSteps({
     directory,
     security: { appAuth, userAuth, grants, rateLimits },
-    destinations: createDestinations({ current: ctx.current, logger }),
+    destinations: createDestinations({ current: ctx.current, shared: ctx.upstreams, logger }),
     recorder: records,
     builtin: { get: builtin },
   });

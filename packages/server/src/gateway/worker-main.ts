@@ -13,6 +13,7 @@ import { snapshotMetrics } from './gateway-metrics.ts';
 import { type GatewayWorker, isRouteTableMessage, startGatewayWorker } from './gateway-worker.ts';
 import type { PolicyHandler } from './proxy.ts';
 import type { GatewayTable, RoutePolicy } from './route-model.ts';
+import type { UpstreamRegistry } from './upstreams.ts';
 import {
   isPrimaryMessage,
   type PrimaryServices,
@@ -32,6 +33,10 @@ export interface WorkerPolicyContext {
   onNotice(listener: (name: string) => void): void;
   /** The table this worker serves and its sequence (null before the first). */
   current(): { table: GatewayTable; seq: number } | null;
+  /** The gateway's upstream registry (null before the worker serves): its keep-alive pools and
+   *  in-flight counts, kept in step with the table by the gateway, for a policy that forwards to
+   *  the same instances. */
+  upstreams(): UpstreamRegistry | null;
 }
 
 /** Makes the handlers of the policies a worker runs, once its settings arrived. */
@@ -90,6 +95,7 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
       primary,
       onNotice: (listener) => noticeListeners.push(listener),
       current: () => (worker === undefined ? null : { table: worker.gateway.table, seq: servedSeq }),
+      upstreams: () => worker?.gateway.upstreams ?? null,
     });
     try {
       worker = await startGatewayWorker({

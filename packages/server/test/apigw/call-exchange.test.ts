@@ -11,7 +11,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type AnswerRules, type ForwardedCall, sendCall } from '../../src/apigw/call-exchange.ts';
 import { createDestinations, type Destinations } from '../../src/apigw/destinations.ts';
 import type { BerthError } from '../../src/errors.ts';
-import { GATEWAY_TABLE_FORMAT, type GatewayTable, type UpstreamServer } from '../../src/gateway/index.ts';
+import {
+  createUpstreamRegistry,
+  GATEWAY_TABLE_FORMAT,
+  type GatewayTable,
+  type UpstreamRegistry,
+  type UpstreamServer,
+} from '../../src/gateway/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 
 const RULES: AnswerRules = {
@@ -72,8 +78,8 @@ interface Outcome {
 async function gateway(
   ports: number[],
   call: Partial<ForwardedCall> = {},
+  destinations: Destinations = createDestinations({ current: () => tableOf(ports), logger: silentLogger() }),
 ): Promise<{ url: string; outcomes: Outcome[]; destinations: Destinations }> {
-  const destinations = createDestinations({ current: () => tableOf(ports), logger: silentLogger() });
   cleanup.push(() => destinations.close());
   const outcomes: Outcome[] = [];
   const server = http.createServer((req, res) => {
@@ -102,6 +108,43 @@ async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(check()).toBe(true);
 }
+
+describe('destinations beside a gateway', () => {
+  it("use the gateway's registry when given it: its upstreams, up or down, and its pools, left open", async () => {
+    const app = http.createServer((_req, res) => res.end('from the app'));
+    const port = await listen(app);
+    const current = tableOf([port]);
+    const registry = createUpstreamRegistry({ logger: silentLogger() });
+    cleanup.push(() => registry.close());
+    let shared: UpstreamRegistry | null = null;
+    const destinations = createDestinations({
+      current: () => current,
+      shared: () => shared,
+      logger: silentLogger(),
+    });
+    // Before the gateway serves, there is nothing to pick from.
+    expect(destinations.pick('dest', 'prod', [])).toBeNull();
+    // The gateway applied the table: its registry holds the instances.
+    const route = current.table.routes[0]!;
+    registry.sync(route.target.kind === 'proxy' ? route.target.upstreams : []);
+    shared = registry;
+    const upstream = registry.get('i0')!;
+    // The same upstream object: one pool and one count of requests in flight for both kinds of traffic.
+    expect(destinations.pick('dest', 'prod', [])).toBe(upstream);
+    // An instance the gateway took out (a refused connection) is out for calls too.
+    registry.markDown(upstream, 'test');
+    expect(destinations.pick('dest', 'prod', [])).toBeNull();
+    registry.markUp(upstream, 'test');
+    const g = await gateway([port], {}, destinations);
+    const res = await fetch(`${g.url}/`);
+    expect(await res.text()).toBe('from the app');
+    expect(upstream.inFlight).toBe(0);
+    // Closing the destinations leaves the gateway's registry serving.
+    await destinations.close();
+    const again = await fetch(`${g.url}/`);
+    expect(await again.text()).toBe('from the app');
+  });
+});
 
 describe('sendCall', () => {
   it("passes the app's answer on, with the gateway's header rules and request id", async () => {
