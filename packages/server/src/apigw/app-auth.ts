@@ -79,7 +79,7 @@ export function createAppAuth(deps: AppAuthDeps): AppAuth {
   const decoy = randomToken(32);
   const decoyBytes = Buffer.from(decoy, 'utf8');
 
-  /** The app's secret and its digest (computed once per opening, not per call): the remembered one
+  /** The app's secret and its bytes (made once per opening, not per call): the remembered one
    *  at once (no promise: this is on every call), else a promise of it. */
   function openedSecret(code: string): Opened | Promise<Opened> {
     const cached = cache.get(code);
