@@ -63,7 +63,6 @@ export function sendCall(
 class CallExchange extends AnswerRelay implements Dispatcher.DispatchHandler {
   private readonly options: Dispatcher.DispatchOptions;
   private readonly tried: Upstream[] = [];
-  private upstream: Upstream | null = null;
   private readonly destinations: Destinations;
   private readonly target: { app: string; env: GatewayEnv };
   private readonly requestId: string;
@@ -112,19 +111,14 @@ class CallExchange extends AnswerRelay implements Dispatcher.DispatchHandler {
       return;
     }
     this.tried.push(upstream);
-    this.upstream = upstream;
-    upstream.inFlight++;
+    this.attempt(upstream);
     this.destinations.dispatch(upstream, this.options, this);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode < 200) return true; // 1xx are not passed on
-    this.resumeUpstream = resume;
-    const headers: string[] = [];
-    const hasLength = responseHeaders(rawHeaders, this.requestId, true, headers, this.rules.dropped);
-    for (const value of this.rules.added) headers.push(value);
-    this.sendHead(statusCode, statusText, headers, hasLength);
-    return true;
+  protected answerHeaders(raw: Buffer[], out: string[]): boolean {
+    const hasLength = responseHeaders(raw, this.requestId, true, out, this.rules.dropped);
+    for (const value of this.rules.added) out.push(value);
+    return hasLength;
   }
 
   onComplete(_trailers: string[] | null): void {
@@ -181,16 +175,6 @@ class CallExchange extends AnswerRelay implements Dispatcher.DispatchHandler {
   private fail(error: BerthError): void {
     if (!this.res.headersSent) sendRefusal(this.res, error, this.requestId);
     this.finish(error.status, error);
-  }
-
-  private release(): Upstream | null {
-    const upstream = this.upstream;
-    if (upstream !== null) {
-      upstream.inFlight--;
-      this.upstream = null;
-    }
-    this.abortUpstream = null;
-    return upstream;
   }
 
   private finish(status: number, error?: BerthError): void {

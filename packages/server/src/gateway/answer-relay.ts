@@ -2,9 +2,12 @@
 // proxy-exchange.ts, the API gateway's call-exchange.ts): the answer's bytes go from undici's parser
 // to the client's response; when the client's socket is full the upstream connection is paused until
 // it drains; when the client goes away the upstream request is aborted, so its pooled connection is
-// freed. Listeners are functions shared by every answer (the relay is found on the response), not
-// closures made per request.
+// freed. The answer's head goes out as it comes (its headers as the exchange filters them: the
+// `answerHeaders` of each), and the attempt's upstream counts one request in flight until its end.
+// Listeners are functions shared by every answer (the relay is found on the response), not closures
+// made per request.
 import type { ServerResponse } from 'node:http';
+import type { Upstream } from './upstreams.ts';
 
 const kRelay = Symbol('berth.gateway.answer-relay');
 type TaggedResponse = ServerResponse & { [kRelay]: AnswerRelay };
@@ -30,6 +33,10 @@ export abstract class AnswerRelay {
   protected bytes = 0;
   protected finished = false;
   protected clientGone = false;
+  /** The upstream of the attempt under way (null between attempts). */
+  protected upstream: Upstream | null = null;
+  /** The upstream of the last attempt, kept once it ended. */
+  protected lastUpstream: Upstream | null = null;
   private waitingDrain = false;
 
   constructor(res: ServerResponse) {
@@ -43,14 +50,41 @@ export abstract class AnswerRelay {
     else this.abortUpstream = abort;
   }
 
-  /** Writes the answer's head. One of unknown length may be a stream that sends nothing for a
-   *  while (a log stream, server-sent events): the client gets its head now, not with the first
-   *  bytes. */
-  protected sendHead(statusCode: number, statusText: string, headers: string[], hasLength: boolean): void {
+  /** The answer's headers as the client gets them, into `out` (flat); whether it has a length. */
+  protected abstract answerHeaders(raw: Buffer[], out: string[]): boolean;
+
+  /** Writes the answer's head (1xx answers are not passed on). One of unknown length may be a
+   *  stream that sends nothing for a while (a log stream, server-sent events): the client gets its
+   *  head now, not with the first bytes. */
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true;
+    this.resumeUpstream = resume;
+    const headers: string[] = [];
+    const hasLength = this.answerHeaders(rawHeaders, headers);
     this.status = statusCode;
     this.res.writeHead(statusCode, statusText || undefined, headers);
     if (!hasLength) this.res.flushHeaders();
     this.headersSent = true;
+    return true;
+  }
+
+  /** Counts an attempt in flight on `upstream` (its dispatch is the exchange's). */
+  protected attempt(upstream: Upstream): void {
+    this.upstream = upstream;
+    this.abortUpstream = null;
+    upstream.inFlight++;
+  }
+
+  /** Ends the attempt under way; returns its upstream (null when none was under way). */
+  protected release(): Upstream | null {
+    const upstream = this.upstream;
+    if (upstream !== null) {
+      upstream.inFlight--;
+      this.upstream = null;
+      this.lastUpstream = upstream;
+    }
+    this.abortUpstream = null;
+    return upstream;
   }
 
   onData(chunk: Buffer): boolean {

@@ -29,8 +29,6 @@ export class ProxyExchange extends AnswerRelay implements Dispatcher.DispatchHan
   private readonly requestId: string;
   private readonly start: number;
   private readonly retryable: boolean;
-  private upstream: Upstream | null = null;
-  private lastUpstream: Upstream | null = null;
   /** Upstreams that failed this request before it was sent elsewhere (retries only). */
   private failed: Upstream[] | null = null;
 
@@ -68,19 +66,12 @@ export class ProxyExchange extends AnswerRelay implements Dispatcher.DispatchHan
 
   /** Sends the request to `upstream` (first attempt or a retry). */
   send(upstream: Upstream): void {
-    this.upstream = upstream;
-    this.abortUpstream = null;
-    upstream.inFlight++;
+    this.attempt(upstream);
     this.state.registry.dispatch(upstream, this.options, this);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode < 200) return true; // 1xx (e.g. 103 Early Hints) are not forwarded
-    this.resumeUpstream = resume;
-    const headers: string[] = [];
-    const hasLength = responseHeaders(rawHeaders, this.requestId, this.state.toApp, headers);
-    this.sendHead(statusCode, statusText, headers, hasLength);
-    return true;
+  protected answerHeaders(raw: Buffer[], out: string[]): boolean {
+    return responseHeaders(raw, this.requestId, this.state.toApp, out);
   }
 
   onComplete(_trailers: string[] | null): void {
@@ -132,18 +123,6 @@ export class ProxyExchange extends AnswerRelay implements Dispatcher.DispatchHan
     }
     this.bytes = sendGatewayError(this.res, code, this.requestId);
     this.finish(errorStatus(code), code);
-  }
-
-  /** Ends the current attempt's bookkeeping; returns the upstream it used. */
-  private release(): Upstream | null {
-    const upstream = this.upstream;
-    if (upstream !== null) {
-      upstream.inFlight--;
-      this.upstream = null;
-      this.lastUpstream = upstream;
-    }
-    this.abortUpstream = null;
-    return upstream;
   }
 
   private finish(status: number, error: string | undefined): void {

@@ -61,8 +61,8 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
   let pending: { table: GatewayTable; seq: number } | undefined;
   let stopping = false;
   let policies: ReadonlyMap<RoutePolicy, PolicyHandler> | undefined;
-  /** The sequence of the table served now. */
-  let servedSeq = -1;
+  /** The table served now and its sequence (one object per table: policies read it per request). */
+  let served: { table: GatewayTable; seq: number } | null = null;
   let callId = 0;
   const calls = new Map<
     number,
@@ -94,7 +94,7 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
       logger: log,
       primary,
       onNotice: (listener) => noticeListeners.push(listener),
-      current: () => (worker === undefined ? null : { table: worker.gateway.table, seq: servedSeq }),
+      current: () => served,
       upstreams: () => worker?.gateway.upstreams ?? null,
     });
     try {
@@ -128,7 +128,7 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
     const latest = pending;
     pending = undefined;
     const failed = latest.seq === seq ? null : worker.applyTable(latest.table);
-    servedSeq = failed === null ? latest.seq : seq;
+    served = { table: worker.gateway.table, seq: failed === null ? latest.seq : seq };
     send({
       type: 'berth:gateway:ready',
       port: worker.port,
@@ -171,7 +171,7 @@ export function runGatewayWorker(options: { policies?: WorkerPolicies } = {}): v
       }
       const failed = worker.applyTable(message.table);
       if (failed === null) {
-        servedSeq = seq;
+        served = { table: worker.gateway.table, seq };
         send({ type: 'berth:gateway:applied', seq });
       } else send({ type: 'berth:gateway:apply-failed', seq, message: failed.message });
       return;
