@@ -14,8 +14,14 @@
 // on, in one stream (nothing to cut).
 //
 // A follow stream from the cut has been seen, on a loaded machine, to start some lines after the
-// cut, as if it began at the end of the file: the lines between the cut and the stream's first line
-// are then read once more (a read with `since` and `until`) and delivered before it.
+// cut, as if it began at the end of the file. So once the stream has brought its first lines, the
+// log is read once more from the cut to its end (a plain read with `since`): those lines go first,
+// and the stream's lines among them are left out when the stream brings them.
+//
+// No read asks dockerd for `until`: its json-file reader ends a read at the first line, in file
+// order, stamped after `until`, and stdout and stderr lines are not in time order in the file (a
+// line stamped earlier can follow one stamped later), so the lines after that one would be lost.
+// Reads apply `until` here, on the whole answer.
 //
 // Within one stream every line is delivered, even one whose timestamp is older than a line already
 // delivered (stdout and stderr are copied separately, see log-order.ts); only a re-attach after a
@@ -42,7 +48,7 @@ export interface LoggedInstance {
 /**
  * The Engine API endpoint that serves an instance's log: its container (Docker runtime) or its
  * service (Swarm runtime, every task of the service). Both send the same multiplexed frames and take
- * the same parameters, except `until`, which a service ignores: the window is applied here anyway.
+ * the same parameters (`until` is never sent: see the top of this file).
  */
 export interface LogEndpoint {
   logs(opts: object): Promise<unknown>;
@@ -172,7 +178,6 @@ async function readOnce(
       follow: false,
       ...(w.tail !== undefined ? { tail: w.tail } : {}),
       ...(w.since !== undefined ? { since: sinceParam(w.since) } : {}),
-      ...(w.until !== undefined ? { until: sinceParam(w.until) } : {}),
       ...(signal ? { abortSignal: signal } : {}),
     } as never)) as unknown as Buffer;
   } catch (err) {
@@ -180,7 +185,8 @@ async function readOnce(
     throw err;
   }
   const parser = createLogFrameParser();
-  // Docker applies `tail` before `until`; the window is applied again on the sorted lines.
+  // The window is applied on the sorted lines: `until` is not sent (see the top of this file), and
+  // Docker would apply `tail` before it anyway.
   return inWindow(sortByTime([...parser.push(raw), ...parser.end()]), w);
 }
 
@@ -290,19 +296,21 @@ async function* readLogs<I extends LoggedInstance>(
       forgotten = true;
       destroy();
     }, FORGOTTEN_POLL_MS);
-    // The lines between where the stream was asked to start and its first line are read once more
-    // (a stream from `since` has been seen, under load, to begin some lines after it).
+    // Once the stream has begun, the log from where it was asked to start is read once more, to its
+    // end (a stream from `since` has been seen, under load, to begin some lines after it). Its
+    // lines cannot be cut at the stream's first line: a line written to the file before the
+    // stream's start may be stamped after that first line (stdout and stderr are copied apart).
     let gapChecked = from === undefined;
-    /** What the gap's read delivered: the stream may still bring a line of it (out of order). */
+    /** What that read delivered: the stream brings these too (the ones after its start). */
     const fromGap = new Set<string>();
     try {
       for await (const l of inTimeOrder(linesOf(stream as AsyncIterable<Buffer>))) {
         if (!gapChecked) {
           gapChecked = true;
           // (A failed read fails the stream as its own failure would; a gone log reads as none.)
-          const gap = await readOnce(ctx.endpoint(instance), { since: from, until: l.ns - 1n }, signal);
+          const gap = await readOnce(ctx.endpoint(instance), { since: from }, signal);
           for (const g of gap ?? []) {
-            if (g.ns === 0n || g.ns >= l.ns || old(g, from, skip)) continue;
+            if (g.ns === 0n || old(g, from, skip)) continue;
             delivered(g);
             fromGap.add(`${g.ns} ${key(g)}`);
             yield toLine(g);
