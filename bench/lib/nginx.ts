@@ -31,6 +31,20 @@ export function upstreamConfig(dir: string, listen: string): string {
 `;
 }
 
+/** The location of app `app` in the hand-written proxies: its prefix, upstream keepalive, X-Forwarded-*. */
+function minimalLocation(app: string): string {
+  return (
+    `location /o/${app}/ { proxy_pass http://${app}/; proxy_http_version 1.1; proxy_set_header Connection ""; ` +
+    'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; ' +
+    `proxy_set_header X-Forwarded-Prefix /o/${app}; }`
+  );
+}
+
+/** An upstream block of the hand-written proxies: one server, 64 idle connections per worker. */
+function minimalUpstream(app: string, upstream: { host: string; port: number }): string {
+  return `upstream ${app} { server ${upstream.host}:${upstream.port}; keepalive 64; }`;
+}
+
 /** nginx routing `/o/{app}/` for `apps` apps to one upstream address. */
 export function proxyConfig(
   dir: string,
@@ -43,12 +57,8 @@ export function proxyConfig(
   const upstreams: string[] = [];
   const locations: string[] = [];
   for (const app of apps) {
-    upstreams.push(`upstream ${app} { server ${upstream.host}:${upstream.port}; keepalive 64; }`);
-    locations.push(
-      `location /o/${app}/ { proxy_pass http://${app}/; proxy_http_version 1.1; proxy_set_header Connection ""; ` +
-        'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; ' +
-        `proxy_set_header X-Forwarded-Prefix /o/${app}; }`,
-    );
+    upstreams.push(minimalUpstream(app, upstream));
+    locations.push(minimalLocation(app));
   }
   return `${common(dir, name, workers)}
   ${upstreams.join('\n  ')}
@@ -94,6 +104,22 @@ export function sameWorkProxyConfig(
 `;
 }
 
+/** nginx routing `/o/{app}/` for one app as proxyConfig does, except that the upstream's server is
+ *  picked by the smallest balancer in Lua (one `set_current_peer` of a constant address; `modules`:
+ *  Debian's ndk and Lua module files) and nothing else is added. What a Lua balancer phase costs by
+ *  itself: no configuration that picks its servers in Lua can be faster than this one. */
+export function luaFloorProxyConfig(
+  modules: readonly string[],
+  ...[dir, name, port, workers, app, upstream]: Parameters<typeof sameWorkProxyConfig>
+): string {
+  const balanced =
+    // keepalive after the balancer, or the balancer would replace what keepalive wraps.
+    `upstream ${app} { server 0.0.0.1:1; balancer_by_lua_block ` +
+    `{ require("ngx.balancer").set_current_peer("${upstream.host}", ${upstream.port}) } keepalive 64; }`;
+  const config = proxyConfig(dir, name, port, workers, [app], upstream);
+  return `${modules.map((m) => `load_module ${m};\n`).join('')}${config.replace(minimalUpstream(app, upstream), balanced)}`;
+}
+
 /** nginx terminating TLS for one app (`/o/{app}/`) on `port`, proxying to one upstream address
  *  over plain HTTP with keepalive: the hand-written reference of the HTTPS rows. */
 export function tlsProxyConfig(
@@ -106,7 +132,7 @@ export function tlsProxyConfig(
   tls: { serverName: string; certFile: string; keyFile: string },
 ): string {
   return `${common(dir, name, workers)}
-  upstream ${app} { server ${upstream.host}:${upstream.port}; keepalive 64; }
+  ${minimalUpstream(app, upstream)}
   server {
     listen 127.0.0.1:${port} ssl backlog=4096;
     server_name ${tls.serverName};
@@ -114,7 +140,7 @@ export function tlsProxyConfig(
     ssl_certificate_key ${tls.keyFile};
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_session_cache shared:${name}:10m;
-    location /o/${app}/ { proxy_pass http://${app}/; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Prefix /o/${app}; }
+    ${minimalLocation(app)}
   }
 }
 `;

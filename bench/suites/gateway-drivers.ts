@@ -23,6 +23,7 @@ import { type BenchCertificate, makeCertificate } from '../lib/certificate.ts';
 import { startLoad } from '../lib/load.ts';
 import type { PhaseResult } from '../lib/loadgen.ts';
 import {
+  luaFloorProxyConfig,
   proxyConfig,
   sameWorkProxyConfig,
   startNginx,
@@ -321,6 +322,23 @@ export async function gatewayDriversBenchmark(
       sameWorkPort,
     );
     stops.push(sameWork.stop);
+    // The floor of a driver that picks servers in Lua: hand-written nginx plus the smallest balancer.
+    let luaFloor: { port: number; pid: number } | null = null;
+    if (dynamic) {
+      const port = await freePort();
+      const config = luaFloorProxyConfig(
+        luaModules,
+        dir,
+        'nginx-lua-floor',
+        port,
+        options.workers,
+        'app0',
+        upstream,
+      );
+      const started = await startNginx(dir, 'nginx-lua-floor', config, port);
+      stops.push(started.stop);
+      luaFloor = { port, pid: started.pid };
+    }
     const refTlsPort = await freePort();
     const refTls = await startNginx(
       dir,
@@ -338,6 +356,9 @@ export async function gatewayDriversBenchmark(
     const plainTargets: WrkTarget[] = [
       { setup: 'nginx', url: http(refPort), pids: () => withChildren(ref.pid) },
       { setup: 'nginx-same-work', url: http(sameWorkPort), pids: () => withChildren(sameWork.pid) },
+      ...(luaFloor === null
+        ? []
+        : [{ setup: 'nginx-lua-floor', url: http(luaFloor.port), pids: () => withChildren(luaFloor!.pid) }]),
       { setup: 'nginx-driver', url: http(nginxDriver.httpPort), pids: nginxDriver.pids },
       ...(nginxStatic === null
         ? []
@@ -567,6 +588,8 @@ function report(
       `nginx = hand-written reverse proxy (lib/nginx.ts proxyConfig: upstream keepalive 64, access log off), ${options.workers} workers;`,
       'nginx-same-work = hand-written too (lib/nginx.ts sameWorkProxyConfig) with the per-request work the driver',
       'does: JSON access log (buffered), request id to the app and back, forwarded headers;',
+      'nginx-lua-floor = hand-written nginx whose server is picked by the smallest Lua balancer, nothing else added',
+      '(lib/nginx.ts luaFloorProxyConfig): no driver with dynamic upstreams can be faster;',
       'nginx-driver = the config the nginx driver renders for a one-app table (nginx-static: with static upstreams);',
       'the built-in cluster for reference.',
       'Upstream: a one-worker nginx answering 100 bytes. wrk: 2 threads on the same cores. CPU/req = CPU time of',
@@ -592,6 +615,16 @@ function report(
       (t) => t.scheme === 'http' && t.setup === 'nginx-static' && t.connections === connections,
     );
     const lua = staticRun === undefined ? '' : summariseWrk(staticRun);
+    const floorRun = data.throughput.find(
+      (t) => t.scheme === 'http' && t.setup === 'nginx-lua-floor' && t.connections === connections,
+    );
+    if (floorRun !== undefined) {
+      const floor = summariseWrk(floorRun);
+      plain.notes!.push(
+        `${connections} conns: nginx-lua-floor/nginx ${ratio(floor.rps / nginx.rps)} req/s, ` +
+          `${(floor.cpuUs - nginx.cpuUs).toFixed(1)} µs more CPU per request: the Lua balancer phase alone.`,
+      );
+    }
     plain.notes!.push(
       `${connections} conns: nginx-driver/nginx-same-work ${ratio(driver.rps / sameWork.rps)} req/s, ` +
         `${ratio(driver.p99ms / sameWork.p99ms)} p99; nginx-same-work/nginx ${ratio(sameWork.rps / nginx.rps)} req/s` +
