@@ -4,7 +4,8 @@
 //     gateway serves (item 1); dotfiles and the manifest of a static site (item 16);
 //   - a second request smuggled behind an Upgrade that the app answers with 200 (item 9);
 //   - forwarding headers and request ids forged by the client (item 19);
-//   - the console's session cookie sent to an app, and an app setting it (platform cookies, item 2);
+//   - the console's session cookie sent to an app, and an app setting it (platform cookies, item 2),
+//     also in an informational (103) answer before its final one;
 //   - connections that never finish their headers, and one address opening too many (item 18);
 //   - behind gateway workers (one origin for apps and the API): a body over berthd's limit (item 13),
 //     and endless log streams that used to exhaust the workers' pool to berthd (item 12).
@@ -25,6 +26,12 @@ const ECHO_APP = `
 const http = require('node:http');
 const server = http.createServer((req, res) => {
   if (req.url === '/healthz') return res.end('ok');
+  // An informational answer before the final one, written raw: it plants the platform's cookie and
+  // a request id of the app's choosing where no header filter of the final answer would look.
+  if (req.url === '/early-hints') {
+    res.socket.write('HTTP/1.1 103 Early Hints\\r\\nLink: </evil.js>; rel=preload\\r\\n' +
+      'Set-Cookie: berth_token=planted; Path=/\\r\\nX-Request-Id: app-chosen-id\\r\\n\\r\\n');
+  }
   console.log('seen ' + req.url + ' xff=' + req.headers['x-forwarded-for'] + ' real=' + req.headers['x-real-ip']);
   res.writeHead(200, {
     'content-type': 'application/json',
@@ -187,6 +194,21 @@ describe('gateway attacks against berthd (apps on their own origin)', () => {
     expect(res.headers['set-cookie']).toEqual(['app_pref=1; Path=/']);
     // The session still works on the API.
     expect((await f.t.api('GET', '/api/v1/me', { cookie: session })).status).toBe(200);
+  });
+
+  it('passes on no informational answer of an app, so none can plant a platform cookie or a request id', async () => {
+    const informational: http.IncomingHttpHeaders[] = [];
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.get(`${f.t.appsUrl}/o/sececho/early-hints`, resolve);
+      req.on('information', (info: http.InformationEvent) => informational.push(info.headers));
+      req.on('error', reject);
+    });
+    res.resume();
+    expect(res.statusCode).toBe(200);
+    expect(informational).toEqual([]);
+    expect(res.headers['set-cookie']).toEqual(['app_pref=1; Path=/']);
+    expect(res.headers['x-request-id']).not.toBe('app-chosen-id');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('closes connections that never finish their headers, and caps the connections of one address', async () => {
