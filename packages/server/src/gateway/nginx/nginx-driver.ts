@@ -40,7 +40,9 @@ import {
   runNginx,
   startMaster,
   stillAccepting,
+  systemMasterPid,
   testConfig,
+  testSystemConfig,
   workerPids,
 } from './nginx-process.ts';
 import {
@@ -348,18 +350,25 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
     return started;
   };
 
-  /** The system nginx: its whole configuration (now including the new part) tested, then reloaded. */
-  const reloadSystem = async (configFile: string): Promise<void> => {
-    const tested = await runNginx(command, ['-t', '-q', '-c', configFile]);
-    if (tested.code !== 0) {
+  /** The system nginx: its whole configuration (now including the new part) tested, then reloaded.
+   *  Resolves with the workers its master had before the reload (the ones that must stop accepting
+   *  before the apply holds; none when the pid file names no running master). */
+  const reloadSystem = async (configFile: string): Promise<number[]> => {
+    const tested = await testSystemConfig(command, configFile);
+    if (!tested.ok) {
       throw new GatewayApplyError(
         'the system nginx refused its configuration with the new table',
         tested.output,
       );
     }
+    const master = systemMasterPid(tested.pidFile);
+    const workers = master === null ? [] : workerPids(master);
+    if (master === null)
+      log.warn({ pidFile: tested.pidFile }, 'no system nginx master runs from its pid file');
     const reloaded = await runNginx(command, ['-s', 'reload', '-c', configFile]);
     if (reloaded.code !== 0)
       throw new GatewayApplyError('the system nginx could not be reloaded', reloaded.output);
+    return workers;
   };
 
   /** Waits until none of `workers` (the previous configuration's) may accept a connection: new
@@ -393,7 +402,7 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
     try {
       // The master loads the data file when it starts or reloads.
       if (data !== undefined) writeData(data);
-      if (systemConfig !== null) await reloadSystem(systemConfig);
+      if (systemConfig !== null) oldWorkers = await reloadSystem(systemConfig);
       else {
         const master = pid !== null && running(pid) ? pid : null;
         if (master === null) pid = await startNew();

@@ -68,6 +68,57 @@ export function masterPid(command: NginxCommand, pidFile: string): number | null
   return isMasterOf(command, pid) ? pid : null;
 }
 
+/** The section of `nginx -T` output that holds `configFile` itself (not its includes). */
+function mainSection(dump: string, configFile: string): string {
+  const head = `# configuration file ${configFile}:\n`;
+  const start = dump.indexOf(head);
+  if (start < 0) return '';
+  const rest = dump.slice(start + head.length);
+  const next = rest.indexOf('\n# configuration file ');
+  return next < 0 ? rest : rest.slice(0, next);
+}
+
+/** A path of nginx's: absolute, or relative to the binary's compiled-in prefix. */
+function resolveNginxPath(file: string, version: string): string {
+  if (path.isAbsolute(file)) return file;
+  const prefix = /--prefix=(\S+)/.exec(version)?.[1] ?? '/usr/share/nginx';
+  return path.join(prefix, file);
+}
+
+/**
+ * Tests a system nginx's whole configuration (`nginx -T`, which prints it too) and finds the pid
+ * file its master writes: the `pid` of the main file, else the binary's compiled-in one. What
+ * `nginx -s reload -c configFile` signals is the master that file names.
+ */
+export async function testSystemConfig(
+  command: NginxCommand,
+  configFile: string,
+): Promise<{ ok: true; pidFile: string } | { ok: false; output: string }> {
+  const tested = await runNginx(command, ['-T', '-q', '-c', configFile]);
+  if (tested.code !== 0) return { ok: false, output: tested.output };
+  const own = /^\s*pid\s+(?:"([^"]+)"|'([^']+)'|([^\s;]+))\s*;/m.exec(mainSection(tested.output, configFile));
+  const version = (await runNginx(command, ['-V'])).output;
+  const file = own?.[1] ?? own?.[2] ?? own?.[3] ?? /--pid-path=(\S+)/.exec(version)?.[1] ?? 'logs/nginx.pid';
+  return { ok: true, pidFile: resolveNginxPath(file, version) };
+}
+
+/** The system nginx's master from its pid file, or null when the file names no running master. */
+export function systemMasterPid(pidFile: string): number | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(pidFile, 'utf8').trim();
+  } catch {
+    return null;
+  }
+  if (!/^\d{1,10}$/.test(text)) return null;
+  try {
+    const title = fs.readFileSync(`/proc/${text}/cmdline`, 'utf8');
+    return title.startsWith('nginx: master process') ? Number(text) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Whether `pid` runs "nginx: master process … -p {prefix}/ …". */
 export function isMasterOf(command: NginxCommand, pid: number): boolean {
   let cmdline: string;

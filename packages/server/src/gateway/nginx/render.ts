@@ -138,6 +138,9 @@ function mainConfig(settings: NginxRenderSettings, http: string): string {
   return `# Rendered by berthd (gateway/nginx/render.ts). Do not edit: berthd replaces it at the next
 # apply.
 ${modules.join('')}${user === undefined ? '' : `user ${user.name}${user.group === undefined ? '' : ` ${user.group}`};\n`}worker_processes ${workers};
+# The request id's form, the cookie filter and the forwarded-header checks are regular expressions
+# run on every request: compiled to machine code once, when nginx reads the config.
+pcre_jit on;
 pid ${literalPath(`${p}/nginx.pid`)};
 error_log ${literalPath(`${p}/logs/error.log`)} warn;
 worker_shutdown_timeout 60s;
@@ -239,16 +242,21 @@ function httpBody(
 # "$" where nginx would expand a variable.
 geo $berth_dollar { default "$"; }
 ${clientVariables(trusted)}# The raw request URI after $berth_strip, the prefix a stripping proxy route sets only when
-# nginx's normalised URI differs from the raw one (render-locations.ts): "" when it is not set,
-# "-" when the raw URI does not start with it.
-map "$berth_strip $request_uri" $berth_raw_rest {
+# nginx's normalised URI differs from the raw one (render-locations.ts): "" when it is not set (a
+# hash look-up, so nearly every request runs no regular expression here), "-" when the raw URI
+# does not start with it.
+map $berth_strip $berth_raw_rest {
+  "" "";
+  default $berth_raw_rest_cut;
+}
+map "$berth_strip $request_uri" $berth_raw_rest_cut {
   default "-";
-  "~^ " "";
   "~^(?<berth_sp>/[^ ]*) \\k<berth_sp>(?<berth_sr>/.*)$" $berth_sr;
 }
+# "upgrade" when the client asks for one (any Upgrade header): a hash look-up, no regex.
 map $http_upgrade $berth_connection {
-  default "";
-  "~." "upgrade";
+  default "upgrade";
+  "" "";
 }
 ${cookieStages.join('\n')}
 ${errorMaps().replace(/\n {2}/g, '\n')}

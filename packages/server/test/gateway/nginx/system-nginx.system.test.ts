@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GatewayApplyError } from '../../../src/gateway/driver.ts';
+import { stillAccepting, workerPids } from '../../../src/gateway/nginx/nginx-process.ts';
 import { send, startUpstream } from '../support.ts';
 import { freePort, NGINX, nginxDriver, nginxProcessesOf, nginxUnavailable } from './nginx-support.ts';
 import { table } from './tables.ts';
@@ -64,7 +65,12 @@ describe.skipIf(unavailable !== null)('nginx driver: a system nginx', () => {
     expect((await send(n.port, '/o/shop/x', { agent: false })).json().url).toBe('/x');
     expect((await send(otherPort, '/', { agent: false })).body.toString()).toBe("the system's own site");
 
+    // The apply holds only once the system master's workers of the last configuration accept no
+    // more connections: the kernel could still hand them new ones, served from the old table.
+    const before = workerPids(systemPid);
+    expect(before.length).toBeGreaterThan(0);
     await driver.apply(route('two'), 2);
+    expect(before.filter(stillAccepting)).toEqual([]);
     expect((await send(n.port, '/v', { agent: false })).body.toString()).toBe('two');
 
     broken = true;
