@@ -41,12 +41,14 @@ import {
   type BuiltinDriverOptions,
   createBuiltinDriver,
   createHealthMonitor,
+  createProxyTrust,
   forwardedGuard,
   type GatewayCluster,
   type GatewayDriver,
   guardServer,
   type HealthMonitor,
   newGatewayKey,
+  trustedRequestId,
 } from './gateway/index.ts';
 import { createGitHosting, type GitHosting, type PushHooks } from './git/index.ts';
 import { BUILT_CONSOLE_DIR, createConsoleSite } from './http/console-routes.ts';
@@ -242,9 +244,11 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     let apiHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     let guard: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     const embedded = shared && !nginx && config.gatewayWorkers === 0;
-    // With nginx (docs/nginx.md) the apps keep serving while berthd is down; its platform route
-    // (BERTH_SHARED_ORIGIN) carries a per-start key that berthd's API checks (forwardedGuard).
-    const platformKey = shared && nginx ? newGatewayKey() : undefined;
+    // With nginx (docs/nginx.md) the apps keep serving while berthd is down; what it sends to
+    // berthd's API (the API gateway's calls, `/api/c/`, and with BERTH_SHARED_ORIGIN the platform
+    // route) carries a per-start key, with which berthd's API believes the client address nginx
+    // vouches for (forwardedGuard).
+    const platformKey = nginx ? newGatewayKey() : undefined;
     const builtinOptions: BuiltinDriverOptions = {
       logger,
       workers: config.gatewayWorkers,
@@ -437,7 +441,10 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
     // The apps port: app requests go to the gateway; anything else is GATEWAY_NO_ROUTE. With
     // BERTH_SHARED_ORIGIN one port serves both: what is not for an app goes to the API.
     if (gatewayWorkers !== undefined && shared) guard = forwardedGuard(gatewayWorkers.key);
-    if (platformKey !== undefined) guard = forwardedGuard(platformKey);
+    // The API's own port (no BERTH_SHARED_ORIGIN) also serves clients directly, some through the
+    // operator's trusted proxies: their X-Forwarded-* stay for the API's trust to weigh.
+    if (platformKey !== undefined)
+      guard = forwardedGuard(platformKey, shared ? null : createProxyTrust(config.trustProxy));
     // Hosted repositories: pushes authenticate with an API token (never a session) as the password.
     // A push to the deploy branch builds and deploys (sources/push-deploys.ts); the engine that does it
     // is made below, so the hooks reach it through `triggered`, set before anything listens.
@@ -649,7 +656,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       logger,
       version: VERSION,
       // Behind gateway workers X-Forwarded-* come from them only (the guard drops anyone else's).
-      trustProxy: apiTrustProxy(config.trustProxy, behindProxy),
+      trustProxy: apiTrustProxy(config.trustProxy, behindProxy || platformKey !== undefined),
       authenticate: identity.authenticate,
       consoleOrigin: () => new URL(publicUrls.console).origin,
       sessionCookieName: identity.sessionCookie.name,
@@ -671,7 +678,16 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
               return server;
             },
           }
-        : {}),
+        : platformKey !== undefined
+          ? {
+              // The API's own port, which nginx reaches for the API gateway's calls.
+              serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+                createServer((req, res) => {
+                  guard?.(req, res);
+                  handler(req, res);
+                }),
+            }
+          : {}),
       routes: [
         healthRoutes({ store, version: VERSION }),
         downloadRoutes({ cliPackage: config.cliPackage }),
@@ -709,7 +725,13 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
         apigw.routes,
         apigwSecurity.routes,
         apigwRecords.routes,
-        apigwCallRoutes({ answerer: apigwCalls, bodyLimit: APIGW_CALL_BODY_LIMIT }),
+        apigwCallRoutes({
+          answerer: apigwCalls,
+          bodyLimit: APIGW_CALL_BODY_LIMIT,
+          // Behind nginx a call keeps the id nginx gave it (logged and answered by nginx too).
+          gatewayRequestId:
+            platformKey === undefined ? undefined : (headers) => trustedRequestId(headers['x-request-id']),
+        }),
         notify.routes,
         git.routes,
         webhooks.routes,

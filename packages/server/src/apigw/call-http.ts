@@ -33,8 +33,10 @@ export interface ReceivedCall {
 }
 
 export interface CallAnswerer {
-  /** Answers a call whose body was read (berthd's API server: Fastify read it). */
-  answer(call: ReceivedCall, res: ServerResponse): void;
+  /** Answers a call whose body was read (berthd's API server: Fastify read it). `requestId`: the
+   *  id the gateway in front gave the request (nginx, which vouches for it with its key); else the
+   *  call gets one of its own. */
+  answer(call: ReceivedCall, res: ServerResponse, requestId?: string): void;
   /** Reads the body (up to the limit) and answers (the gateway's policy route, which gave the
    *  request its id). */
   serve(req: IncomingMessage, res: ServerResponse, call: { clientIp: string; requestId: string }): void;
@@ -107,9 +109,9 @@ export function createCallAnswerer(deps: {
   }
 
   return {
-    answer(call, res) {
+    answer(call, res, gatewayId) {
       // The gateway's own id: a caller does not choose the id the destination logs its call under.
-      guarded(res, crypto.randomUUID(), (requestId) => respond(call, res, requestId));
+      guarded(res, gatewayId ?? crypto.randomUUID(), (requestId) => respond(call, res, requestId));
     },
     serve(req, res, { clientIp, requestId: id }) {
       guarded(res, id, (requestId) => {

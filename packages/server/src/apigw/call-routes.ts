@@ -4,6 +4,7 @@
 // framework, so nothing is added to the destination's answer but the gateway's headers), the
 // gateway's own refusals in BlueKing's envelope. No platform session or API token is looked at on these paths
 // (http/server.ts leaves them out of authentication).
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RouteModule } from '../http/server.ts';
 import type { CallAnswerer } from './call-http.ts';
 
@@ -19,6 +20,9 @@ export function apigwCallRoutes(deps: {
   /** Answers the calls (call-http.ts; the same as the gateway's policy route in this process). */
   answerer: CallAnswerer;
   bodyLimit: number;
+  /** The id the gateway in front gave a request, when berthd believes it (behind nginx, whose key
+   *  berthd's guard checked: requests without it reach here without an X-Request-Id). */
+  gatewayRequestId?: ((headers: IncomingHttpHeaders) => string | undefined) | undefined;
 }): RouteModule {
   const { answerer } = deps;
   return async (app) => {
@@ -45,6 +49,7 @@ export function apigwCallRoutes(deps: {
               clientIp: req.ip,
             },
             reply.raw,
+            deps.gatewayRequestId?.(req.headers),
           );
           return reply;
         },

@@ -31,6 +31,11 @@ const HOP_BY_HOP = new Set([
 /** A request id from a trusted proxy is kept when it looks like one (no spaces, no control bytes). */
 const REQUEST_ID = /^[A-Za-z0-9._:=+/@-]{1,128}$/;
 
+/** A trusted proxy's X-Request-Id when it looks like one, else undefined. */
+export function trustedRequestId(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && REQUEST_ID.test(value) ? value : undefined;
+}
+
 export interface ScanOptions {
   /** The peer is a trusted proxy: its X-Forwarded-* and X-Request-Id are kept. */
   peerTrusted: boolean;

@@ -534,11 +534,17 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
 }
 
 /**
- * For berthd's API behind gateway workers: X-Forwarded-* headers count only on requests that carry
- * the workers' key (which is then removed); on anything else reaching the loopback port directly
- * (another local process) they are dropped, so client addresses cannot be forged that way.
+ * For berthd's API behind gateway workers or nginx: X-Forwarded-* and X-Request-Id headers count
+ * only on requests that carry the gateway's key (which is then removed); on anything else reaching
+ * the port directly (another local process) they are dropped, so client addresses cannot be forged
+ * that way, nor the id an API gateway call is logged under.
+ * `trustedPeer`: the proxies the operator trusts in front of the API's own port (BERTH_TRUST_PROXY,
+ * when that port is not the gateway's), whose headers are left for the API's own trust to weigh.
  */
-export function forwardedGuard(key: string): (req: IncomingMessage, res: ServerResponse) => void {
+export function forwardedGuard(
+  key: string,
+  trustedPeer?: ((address: string) => boolean) | null,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const expected = Buffer.from(key);
   return (req) => {
     const headers = req.headers;
@@ -549,6 +555,11 @@ export function forwardedGuard(key: string): (req: IncomingMessage, res: ServerR
       return;
     }
     delete headers[GATEWAY_KEY_HEADER];
+    if (trustedPeer) {
+      const peer = req.socket.remoteAddress;
+      if (peer !== undefined && trustedPeer(peer)) return;
+    }
+    delete headers['x-request-id'];
     delete headers['x-forwarded-for'];
     delete headers['x-forwarded-proto'];
     delete headers['x-forwarded-host'];

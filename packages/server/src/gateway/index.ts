@@ -71,7 +71,7 @@ export {
   type GatewayProcessStatus,
   type GatewayStatus,
 } from './driver.ts';
-export { responseHeaders } from './forward-headers.ts';
+export { responseHeaders, trustedRequestId } from './forward-headers.ts';
 export { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 export {
   type ClusterMetrics,

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordBatch } from '../../src/apigw/call-records.ts';
 import { signRequest } from '../../src/apigw/signature.ts';
 import { type EngineFixture, json, nodeBerthYaml, packFiles, startEngineFixture } from '../engine/support.ts';
+import { nginxUnavailable } from '../gateway/nginx/nginx-support.ts';
 
 const DEST = 'gwdest';
 const CALLER = 'gwcaller';
@@ -84,17 +85,33 @@ const BLUEKING_YAML = `- path: /v2/dest_bk/get_template_list/
  * serves the `apigw` route policy itself — in gateway worker processes that ask berthd over IPC for
  * what only it has (secrets, nonces, user tokens, rate-limit tokens, records).
  */
-const PLACES = [
-  { place: "berthd's API port", workers: '0', base: (t: EngineFixture['t']) => t.url },
-  { place: 'the apps origin, in gateway workers', workers: '2', base: (t: EngineFixture['t']) => t.appsUrl },
+const PLACES: Array<{
+  place: string;
+  workers: string;
+  base: (t: EngineFixture['t']) => string;
+  env?: Record<string, string>;
+}> = [
+  { place: "berthd's API port", workers: '0', base: (t) => t.url },
+  { place: 'the apps origin, in gateway workers', workers: '2', base: (t) => t.appsUrl },
+  // nginx hands the calls to berthd's API port, vouching for the client's address with its key.
+  ...(nginxUnavailable('API gateway calls through nginx') === null
+    ? [
+        {
+          place: 'the apps origin, through nginx',
+          workers: '0',
+          base: (t: EngineFixture['t']) => t.appsUrl,
+          env: { BERTH_GATEWAY: 'nginx' },
+        },
+      ]
+    : []),
 ];
 
-describe.each(PLACES)('API gateway calls on $place', ({ workers, base }) => {
+describe.each(PLACES)('API gateway calls on $place', ({ workers, base, env }) => {
   let f: EngineFixture;
   const secrets: Record<string, string> = {};
 
   beforeAll(async () => {
-    f = await startEngineFixture('sqlite', { BERTH_GATEWAY_WORKERS: workers });
+    f = await startEngineFixture('sqlite', { BERTH_GATEWAY_WORKERS: workers, ...env });
     for (const code of [DEST, CALLER, OTHER]) {
       await f.createApp(code);
       secrets[code] = (await f.api('GET', `/api/v1/apps/${code}/secret`)).body.secret;
@@ -258,6 +275,36 @@ describe.each(PLACES)('API gateway calls on $place', ({ workers, base }) => {
       );
     },
   );
+
+  it('gives the destination the address the caller connected from, not one it claims', async () => {
+    // A caller at 127.0.0.2 claims another address; through a gateway the address is the one the
+    // gateway saw (nginx vouches for it to berthd's API with its per-start key).
+    const url = new URL(`${base(f.t)}/api/c/DEST/v2/dest/post/`);
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: Number(url.port),
+          path: url.pathname,
+          method: 'POST',
+          localAddress: '127.0.0.2',
+          agent: false,
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': '6.6.6.6' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ bk_app_code: CALLER, bk_app_secret: secrets[CALLER], task: 9 }));
+    });
+    expect(answer.status, answer.text).toBe(200);
+    expect(JSON.parse(answer.text).headers['x-forwarded-for']).toMatch(/^(::ffff:)?127\.0\.0\.2$/);
+  });
 
   it('refuses a body over the limit with 413, before reading it or checking anything', async () => {
     const before = await seen();

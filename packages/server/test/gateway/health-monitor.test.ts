@@ -205,7 +205,8 @@ describe('control-plane health checks', () => {
     const aChecks = a.health.checks;
     const bChecks = b.health.checks;
     await waitFor(() => b.health.checks > bChecks + 3);
-    expect(a.health.checks).toBe(aChecks);
+    // At most the check already on its way to `a` when it left the table arrives after it left.
+    expect(a.health.checks).toBeLessThanOrEqual(aChecks + 1);
 
     await monitor.stop();
     const after = b.health.checks;

@@ -447,23 +447,43 @@ describe('forwardedGuard', () => {
   const guard = forwardedGuard('the-key');
   const request = (headers: Record<string, string>) => ({ headers: { ...headers } }) as http.IncomingMessage;
 
-  it('keeps X-Forwarded-* from the workers (with the key) and removes the key', () => {
-    const req = request({ [GATEWAY_KEY_HEADER]: 'the-key', 'x-forwarded-for': '192.0.2.1' });
+  it('keeps X-Forwarded-* and X-Request-Id from the workers (with the key) and removes the key', () => {
+    const req = request({
+      [GATEWAY_KEY_HEADER]: 'the-key',
+      'x-forwarded-for': '192.0.2.1',
+      'x-request-id': 'gateway-id',
+    });
     guard(req, {} as http.ServerResponse);
-    expect(req.headers).toEqual({ 'x-forwarded-for': '192.0.2.1' });
+    expect(req.headers).toEqual({ 'x-forwarded-for': '192.0.2.1', 'x-request-id': 'gateway-id' });
   });
 
-  it('drops X-Forwarded-* from anyone else', () => {
+  const claims = (key: string | undefined) => ({
+    ...(key === undefined ? {} : { [GATEWAY_KEY_HEADER]: key }),
+    'x-forwarded-for': '192.0.2.1',
+    'x-forwarded-proto': 'https',
+    'x-forwarded-host': 'evil.example',
+    'x-request-id': 'chosen-by-the-caller',
+    accept: '*/*',
+  });
+
+  it('drops X-Forwarded-* and X-Request-Id from anyone else', () => {
     for (const key of [undefined, 'wrong-key', 'the-kez', 'the-key-']) {
-      const req = request({
-        ...(key === undefined ? {} : { [GATEWAY_KEY_HEADER]: key }),
-        'x-forwarded-for': '192.0.2.1',
-        'x-forwarded-proto': 'https',
-        'x-forwarded-host': 'evil.example',
-        accept: '*/*',
-      });
+      const req = request(claims(key));
       guard(req, {} as http.ServerResponse);
       expect(req.headers, String(key)).toEqual({ accept: '*/*' });
     }
+  });
+
+  it("leaves a trusted proxy's headers for the API's trust to weigh (the API's own port)", () => {
+    const onApiPort = forwardedGuard('the-key', (address) => address === '10.0.0.9');
+    const from = (remoteAddress: string, key?: string) => {
+      const req = { headers: claims(key), socket: { remoteAddress } } as unknown as http.IncomingMessage;
+      onApiPort(req, {} as http.ServerResponse);
+      return req.headers;
+    };
+    const { [GATEWAY_KEY_HEADER]: _key, ...claimed } = claims('wrong-key');
+    expect(from('10.0.0.9', 'wrong-key')).toEqual(claimed);
+    expect(from('127.0.0.1', 'wrong-key')).toEqual({ accept: '*/*' });
+    expect(from('10.0.0.8')).toEqual({ accept: '*/*' });
   });
 });

@@ -350,6 +350,8 @@ proxy_set_header X-Forwarded-Prefix $berth_forwarded_prefix;
 proxy_set_header X-Real-IP $remote_addr;
 proxy_set_header X-Request-Id $berth_request_id;
 proxy_set_header Forwarded "";
+# The answer carries the gateway's request id alone (headers.conf), not one the upstream set too.
+proxy_hide_header X-Request-Id;
 proxy_request_buffering off;
 proxy_next_upstream error timeout;
 proxy_next_upstream_timeout 10s;

@@ -371,6 +371,20 @@ export function gatewayContract(name: string, factory: ContractFactory, options:
       expect(proxied.headers['x-request-id']).toBe('client-chosen-id');
     });
 
+    it("answers with the gateway's request id alone, not one the app sets too", async () => {
+      const own = await upstream('own-id', (req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'text/plain', 'x-request-id': 'app-chosen-id' });
+        res.end(String(req.headers['x-request-id']));
+      });
+      await apply(tableOf([{ id: 'o/own', match: { pathPrefix: '/o/own/' }, target: proxy([own.spec()]) }]));
+      const res = await request(port, '/o/own/');
+      expect(res.status).toBe(200);
+      // One header (Node joins repeated ones with ", "), the id the app was given.
+      expect(res.headers['x-request-id']).toMatch(UUID);
+      expect(res.headers['x-request-id']).toBe(res.body.toString());
+    });
+
     it('tunnels a WebSocket upgrade through a route', async () => {
       const ws = await upstream('ws');
       const seen: Array<{ url: string | undefined; prefix: unknown }> = [];
