@@ -57,6 +57,11 @@ export async function startMaster(command: NginxCommand, config: string, pidFile
 /** The running master of this prefix, from its pid file, or null. A pid whose process is not an
  *  nginx master of this prefix (a stale file, a reused pid) is not it. */
 export function masterPid(command: NginxCommand, pidFile: string): number | null {
+  return masterFromFile(pidFile, (pid) => isMasterOf(command, pid));
+}
+
+/** The pid a pid file names when `isMaster` holds for it, else null (no file, not a pid). */
+function masterFromFile(pidFile: string, isMaster: (pid: number) => boolean): number | null {
   let text: string;
   try {
     text = fs.readFileSync(pidFile, 'utf8').trim();
@@ -65,7 +70,7 @@ export function masterPid(command: NginxCommand, pidFile: string): number | null
   }
   if (!/^\d{1,10}$/.test(text)) return null;
   const pid = Number(text);
-  return isMasterOf(command, pid) ? pid : null;
+  return isMaster(pid) ? pid : null;
 }
 
 /** The section of `nginx -T` output that holds `configFile` itself (not its includes). */
@@ -104,19 +109,13 @@ export async function testSystemConfig(
 
 /** The system nginx's master from its pid file, or null when the file names no running master. */
 export function systemMasterPid(pidFile: string): number | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(pidFile, 'utf8').trim();
-  } catch {
-    return null;
-  }
-  if (!/^\d{1,10}$/.test(text)) return null;
-  try {
-    const title = fs.readFileSync(`/proc/${text}/cmdline`, 'utf8');
-    return title.startsWith('nginx: master process') ? Number(text) : null;
-  } catch {
-    return null;
-  }
+  return masterFromFile(pidFile, (pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nginx: master process');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Whether `pid` runs "nginx: master process … -p {prefix}/ …". */
