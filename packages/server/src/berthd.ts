@@ -652,6 +652,13 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
       dir: consoleDir,
       logger: logger.child({ mod: 'console' }),
     });
+    /** The API's server when a gateway vouches for what it forwards: the guard sees every request
+     *  first (forwardedGuard). */
+    const guardedServer = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createServer((req, res) => {
+        guard?.(req, res);
+        handler(req, res);
+      });
     http = await createHttpApp({
       logger,
       version: VERSION,
@@ -667,11 +674,7 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
               apiHandler = handler;
               // Behind workers: berthd's loopback port, which believes X-Forwarded-* only from them.
-              if (local === null)
-                return createServer((req, res) => {
-                  guard?.(req, res);
-                  handler(req, res);
-                });
+              if (local === null) return guardedServer(handler);
               const server = createServer(local.handleRequest);
               guardServer(server, { ...gatewayLimits, trustProxy: config.trustProxy });
               server.on('upgrade', local.handleUpgrade);
@@ -679,14 +682,8 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             },
           }
         : platformKey !== undefined
-          ? {
-              // The API's own port, which nginx reaches for the API gateway's calls.
-              serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-                createServer((req, res) => {
-                  guard?.(req, res);
-                  handler(req, res);
-                }),
-            }
+          ? // The API's own port, which nginx reaches for the API gateway's calls.
+            { serverFactory: guardedServer }
           : {}),
       routes: [
         healthRoutes({ store, version: VERSION }),

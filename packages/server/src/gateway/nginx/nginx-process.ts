@@ -102,33 +102,35 @@ export async function testSystemConfig(
   const tested = await runNginx(command, ['-T', '-q', '-c', configFile]);
   if (tested.code !== 0) return { ok: false, output: tested.output };
   const own = /^\s*pid\s+(?:"([^"]+)"|'([^']+)'|([^\s;]+))\s*;/m.exec(mainSection(tested.output, configFile));
+  const named = own?.[1] ?? own?.[2] ?? own?.[3];
+  if (named !== undefined && path.isAbsolute(named)) return { ok: true, pidFile: named };
+  // Only a relative or missing `pid` needs the binary's compiled-in paths.
   const version = (await runNginx(command, ['-V'])).output;
-  const file = own?.[1] ?? own?.[2] ?? own?.[3] ?? /--pid-path=(\S+)/.exec(version)?.[1] ?? 'logs/nginx.pid';
+  const file = named ?? /--pid-path=(\S+)/.exec(version)?.[1] ?? 'logs/nginx.pid';
   return { ok: true, pidFile: resolveNginxPath(file, version) };
 }
 
 /** The system nginx's master from its pid file, or null when the file names no running master. */
 export function systemMasterPid(pidFile: string): number | null {
-  return masterFromFile(pidFile, (pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nginx: master process');
-    } catch {
-      return false;
-    }
-  });
+  return masterFromFile(pidFile, (pid) => masterTitle(pid) !== null);
 }
 
 /** Whether `pid` runs "nginx: master process … -p {prefix}/ …". */
 export function isMasterOf(command: NginxCommand, pid: number): boolean {
+  return masterTitle(pid)?.includes(` -p ${command.prefix}/ `) === true;
+}
+
+/** The title of `pid` when it is an nginx master ("nginx: master process …"), else null. */
+function masterTitle(pid: number): string | null {
   let cmdline: string;
   try {
     cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
-    return false;
+    return null;
   }
   // nginx rewrites its title into argv: one string with spaces, NUL-padded.
   const title = cmdline.replace(/\0+/g, ' ').trim();
-  return title.startsWith('nginx: master process') && title.includes(` -p ${command.prefix}/ `);
+  return title.startsWith('nginx: master process') ? title : null;
 }
 
 /** The worker processes of a master (its children), from /proc. */
