@@ -12,6 +12,9 @@ export const SERVER_INCLUDE = 'server-common.conf';
 export const ERRORS_INCLUDE = 'errors.conf';
 /** Included by every location: the headers every answer carries. */
 export const HEADERS_INCLUDE = 'headers.conf';
+/** Included instead by the locations of an HTTPS server that sends HSTS, and by the error pages:
+ *  the same, and Strict-Transport-Security from $berth_hsts (set by such a server only). */
+export const HSTS_HEADERS_INCLUDE = 'headers-hsts.conf';
 /** Included by the control listener: its answer, the one part that changes with every apply. */
 export const CONTROL_INCLUDE = 'control.conf';
 /** With dynamic upstreams: the servers of this table's dynamic blocks (render-lua.ts). */

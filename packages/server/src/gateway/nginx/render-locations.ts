@@ -78,9 +78,11 @@ function restOfUri(prefix: string): string[] {
  *  off the raw URI, and is "-" when the raw URI does not start with it (it matched only once
  *  nginx decoded it), which is no route. */
 function strippedProxy(prefix: string, upstream: string): string[] {
+  // The second `if` reads $berth_raw_bad, set by the first only: a request it does not take pays
+  // for no map look-up there.
   return [
-    `if ($request_uri != "$uri$is_args$args") { set $berth_strip ${literalText(bare(prefix))}; proxy_pass http://${upstream}$berth_raw_rest; }`,
-    'if ($berth_raw_rest = "-") { return 404; }',
+    `if ($request_uri != "$uri$is_args$args") { set $berth_strip ${literalText(bare(prefix))}; set $berth_raw_bad $berth_raw_rest; proxy_pass http://${upstream}$berth_raw_rest; }`,
+    'if ($berth_raw_bad = "-") { return 404; }',
   ];
 }
 

@@ -58,16 +58,70 @@ export function dictSizeFor(dataBytes: number): string {
   return `${mib}m`;
 }
 
-/** What the http block gets: the dictionary, and the module loaded with the data file. */
+/** What the http block gets: the dictionary, the module loaded with the data file, and the
+ *  request ids' module. */
 export function luaHttpLines(confDir: string, dataFile: string, dataBytes: number): string[] {
   return [
     `lua_shared_dict ${UPSTREAMS_DICT} ${dictSizeFor(dataBytes)};`,
     'init_by_lua_block {',
     `  berth_upstreams = dofile(${luaString(`${confDir}/${BALANCER_FILE}`)})`,
     `  berth_upstreams.load(${luaString(dataFile)})`,
+    `  berth_request_ids = dofile(${luaString(`${confDir}/${REQUEST_ID_FILE}`)})`,
     '}',
   ];
 }
+
+/** The file of the request ids' module, in the configuration's directory. */
+export const REQUEST_ID_FILE = 'berth-request-id.lua';
+
+/** Sets `variable` to the request's id, once per request, at the level of a server block (an
+ *  internal redirect, to an error page, runs the line again and keeps the id the request has). */
+export function requestIdLine(variable: '$berth_request_id' | '$berth_fresh_id'): string {
+  return `set_by_lua ${variable} 'return berth_request_ids.next(ngx.arg[1])' ${variable};`;
+}
+
+// Request ids where the Lua module is loaded: 16 random bytes each as a version 4 UUID, the built-in
+// gateway's form. nginx's own $request_id draws its 16 bytes from OpenSSL on every request (a
+// system call, getpid, and OpenSSL's look-ups: with the UUID map, 3 µs of a request's CPU time
+// here, the largest single cost of the driver's configuration); this draws 4 KiB at a time from
+// the kernel's generator, per worker, and only formats per request.
+export const REQUEST_ID_LUA = `-- Rendered by berthd (gateway/nginx/render-lua.ts). Do not edit: berthd replaces it.
+local byte = string.byte
+local POOL = 4096
+local pool, pos, owner = "", POOL + 1, nil
+local hex, version, variant = {}, {}, {}
+for i = 0, 255 do
+  hex[i] = string.format("%02x", i)
+  version[i] = string.format("%02x", 0x40 + i % 16)
+  variant[i] = string.format("%02x", 0x80 + i % 64)
+end
+
+local M = {}
+
+-- The request's id: \`current\` when the request has one already (an internal redirect), else the
+-- next 16 bytes of this worker's pool, refilled from /dev/urandom (a worker's pool is its own: a
+-- pool copied from the master, or from a worker before a fork, is never used).
+function M.next(current)
+  if current ~= nil and current ~= "" then return current end
+  local pid = ngx.worker.pid()
+  if pos > POOL or owner ~= pid then
+    local file = io.open("/dev/urandom", "rb")
+    local data = file and file:read(POOL)
+    if file then file:close() end
+    if data == nil or #data ~= POOL then
+      ngx.log(ngx.ERR, "berth request ids: /dev/urandom cannot be read; nginx's own ids are used")
+      return ngx.var.request_id
+    end
+    pool, pos, owner = data, 1, pid
+  end
+  local a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p = byte(pool, pos, pos + 15)
+  pos = pos + 16
+  return hex[a] .. hex[b] .. hex[c] .. hex[d] .. "-" .. hex[e] .. hex[f] .. "-" .. version[g] .. hex[h] ..
+    "-" .. variant[i] .. hex[j] .. "-" .. hex[k] .. hex[l] .. hex[m] .. hex[n] .. hex[o] .. hex[p]
+end
+
+return M
+`;
 
 /** The balancer line of an upstream block named `name`. */
 export function balancerLine(name: string): string {

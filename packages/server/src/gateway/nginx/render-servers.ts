@@ -5,7 +5,13 @@
 // HSTS.
 import type { GatewayRoute, GatewayTable, HostSettings, TlsCertificate } from '../route-model.ts';
 import { address, headerName, literalPath, literalText, quote, regexLiteral } from './nginx-syntax.ts';
-import { ERRORS_INCLUDE, HEADERS_INCLUDE, PROXY_INCLUDE, SERVER_INCLUDE } from './render-files.ts';
+import {
+  ERRORS_INCLUDE,
+  HEADERS_INCLUDE,
+  HSTS_HEADERS_INCLUDE,
+  PROXY_INCLUDE,
+  SERVER_INCLUDE,
+} from './render-files.ts';
 import { routeLocations } from './render-locations.ts';
 import type { NginxListen, NginxRenderSettings } from './render-settings.ts';
 
@@ -92,9 +98,11 @@ export function serverBlocks(
   };
 
   const blocks: string[] = [];
-  // Every location repeats these (nginx does not merge add_header across levels); HSTS comes from
-  // $berth_hsts, set at the level of an HTTPS server that sends it.
+  // Every location repeats these (nginx does not merge add_header across levels). An HTTPS server
+  // that sends HSTS sets $berth_hsts and its locations include the headers with HSTS; the others
+  // evaluate no HSTS header at all.
   const headers = [`include ${quote(`${settings.confDir}/${HEADERS_INCLUDE}`)};`];
+  const hstsHeaders = [`include ${quote(`${settings.confDir}/${HSTS_HEADERS_INCLUDE}`)};`];
   const common = `include ${quote(`${settings.confDir}/${SERVER_INCLUDE}`)};`;
   const errors = `include ${quote(`${settings.confDir}/${ERRORS_INCLUDE}`)};`;
   const server = (lines: string[]): string => {
@@ -113,7 +121,6 @@ export function serverBlocks(
       names,
       common,
       errors,
-      'set $berth_hsts "";',
     ];
     if (hs?.httpsRedirect === true && settings.https !== undefined && cert !== undefined) {
       const port = settings.https.port === 443 ? '' : `:${settings.https.port}`;
@@ -139,7 +146,7 @@ export function serverBlocks(
       errors,
     ];
     const hsts = hs?.hstsMaxAge !== undefined && hs.hstsMaxAge > 0 ? `max-age=${hs.hstsMaxAge}` : '';
-    httpsLines.push(`set $berth_hsts "${hsts}";`);
+    if (hsts !== '') httpsLines.push(`set $berth_hsts "${hsts}";`);
     if (cert === undefined) httpsLines.push('ssl_reject_handshake on;');
     else {
       const paths = certPaths(cert.id);
@@ -150,12 +157,12 @@ export function serverBlocks(
         'ssl_session_cache shared:berth_tls:10m;',
       );
     }
-    for (const line of locations(routes)) httpsLines.push(line);
+    for (const line of locations(routes, true, hsts === '' ? headers : hstsHeaders)) httpsLines.push(line);
     blocks.push(server(httpsLines));
   };
 
-  const locations = (routes: GatewayRoute[], fallback = true): string[] => {
-    const ctx = { headers, upstreamOf, proxyInclude, platformLines };
+  const locations = (routes: GatewayRoute[], fallback = true, headerLines = headers): string[] => {
+    const ctx = { headers: headerLines, upstreamOf, proxyInclude, platformLines };
     const exactPaths = new Set(routes.flatMap((r) => (r.match.path === undefined ? [] : [r.match.path])));
     const lines: string[] = [];
     let hasRoot = false;
@@ -171,7 +178,7 @@ export function serverBlocks(
         '  set $berth_route "-";',
         '  set $berth_app "";',
         '  set $berth_env "";',
-        ...headers.map((h) => `  ${h}`),
+        ...headerLines.map((h) => `  ${h}`),
         '  return 404;',
         '}',
       );

@@ -16,6 +16,7 @@ import {
   CONTROL_INCLUDE,
   ERRORS_INCLUDE,
   HEADERS_INCLUDE,
+  HSTS_HEADERS_INCLUDE,
   HTTP_INCLUDE,
   MAIN_CONFIG,
   PROXY_INCLUDE,
@@ -23,7 +24,16 @@ import {
   TEST_CONFIG,
   UPSTREAM_DATA,
 } from './render-files.ts';
-import { BALANCER_FILE, BALANCER_LUA, controlLines, luaHttpLines, upstreamData } from './render-lua.ts';
+import {
+  BALANCER_FILE,
+  BALANCER_LUA,
+  controlLines,
+  luaHttpLines,
+  REQUEST_ID_FILE,
+  REQUEST_ID_LUA,
+  requestIdLine,
+  upstreamData,
+} from './render-lua.ts';
 import { serverBlocks } from './render-servers.ts';
 import type { NginxListen, NginxRenderSettings } from './render-settings.ts';
 import { certificateFiles, upstreamBlocks } from './render-upstreams.ts';
@@ -69,6 +79,7 @@ export function renderNginxConfig(
     const data = upstreamData(settings.seq, upstreams.data);
     files.set(UPSTREAM_DATA, { content: data, mode: 0o600 });
     files.set(BALANCER_FILE, { content: BALANCER_LUA, mode: 0o644 });
+    files.set(REQUEST_ID_FILE, { content: REQUEST_ID_LUA, mode: 0o644 });
     lua = luaHttpLines(settings.confDir, dynamic.dataFile, Buffer.byteLength(data));
   }
   files.set(CONTROL_INCLUDE, {
@@ -80,14 +91,20 @@ export function renderNginxConfig(
   for (const [name, file] of errorFiles()) files.set(name, file);
   files.set(PROXY_INCLUDE, { content: proxyCommon(settings), mode: 0o644 });
   files.set(SERVER_INCLUDE, { content: serverCommon(settings), mode: 0o644 });
+  const requestIdHeader = 'add_header X-Request-Id $berth_request_id always;\n';
   files.set(HEADERS_INCLUDE, {
-    content:
-      "# Included by every location of berthd's (gateway/nginx/render.ts).\n" +
-      'add_header X-Request-Id $berth_request_id always;\n' +
-      'add_header Strict-Transport-Security $berth_hsts always;\n',
+    content: `# Included by every location of berthd's (gateway/nginx/render.ts).\n${requestIdHeader}`,
     mode: 0o644,
   });
-  const headerLines = [`include ${quote(`${settings.confDir}/${HEADERS_INCLUDE}`)};`];
+  // A header whose value is empty is not sent, but nginx still evaluates it on every answer: only
+  // the servers that send HSTS pay for it (and the error pages, shared by every server).
+  files.set(HSTS_HEADERS_INCLUDE, {
+    content:
+      '# Included by the locations of an HTTPS server with HSTS, and by the error pages (render.ts).\n' +
+      `${requestIdHeader}add_header Strict-Transport-Security $berth_hsts always;\n`,
+    mode: 0o644,
+  });
+  const headerLines = [`include ${quote(`${settings.confDir}/${HSTS_HEADERS_INCLUDE}`)};`];
   files.set(ERRORS_INCLUDE, {
     content: `# Included by every server block of berthd's (gateway/nginx/render.ts).\n${errorServerLines(settings.confDir, headerLines).join('\n')}\n`,
     mode: 0o644,
@@ -198,6 +215,10 @@ include ${quote(`${settings.confDir}/${PROXY_INCLUDE}`)};
 proxy_set_header Cookie $berth_app_cookie;
 ${trusted.map((range) => `set_real_ip_from ${range};\n`).join('')}${
   trusted.length > 0 ? 'real_ip_header X-Forwarded-For;\nreal_ip_recursive on;\n' : ''
+}${
+  settings.dynamicUpstreams !== undefined
+    ? `# The request id, from the Lua module (render-lua.ts) rather than nginx's $request_id.\n${requestIdLine(trusted.length > 0 ? '$berth_fresh_id' : '$berth_request_id')}\n`
+    : ''
 }`;
 }
 
@@ -222,6 +243,8 @@ function httpBody(
     // Most requests carry no platform cookie: one search decides, and the stages run only then.
     'map $http_cookie $berth_app_cookie {',
     '  default $http_cookie;',
+    // No cookie at all (most API calls): a hash look-up, no regular expression.
+    '  "" "";',
     `  "~(?:${cookieNames})=" $berth_cookie_4;`,
     '}',
   ];
@@ -241,7 +264,7 @@ function httpBody(
   return `# berthd's part of the http block (gateway/nginx/render.ts).
 # "$" where nginx would expand a variable.
 geo $berth_dollar { default "$"; }
-${clientVariables(trusted)}# The raw request URI after $berth_strip, the prefix a stripping proxy route sets only when
+${clientVariables(trusted, dynamic)}# The raw request URI after $berth_strip, the prefix a stripping proxy route sets only when
 # nginx's normalised URI differs from the raw one (render-locations.ts): "" when it is not set (a
 # hash look-up, so nearly every request runs no regular expression here), "-" when the raw URI
 # does not start with it.
@@ -270,10 +293,13 @@ ${dynamic ? `# Dynamic upstreams (render-lua.ts).\n${lua.join('\n')}\n\n` : ''}$
 server {
   listen ${quote(`unix:${settings.controlSocket}`)};
   access_log off;
-  # Declares $berth_strip (the map above) and $berth_forwarded_prefix (server-common.conf), which
-  # a table without stripping routes would leave unknown (every other request leaves them empty).
+  # Declares $berth_strip (the map above), $berth_forwarded_prefix (server-common.conf),
+  # $berth_raw_bad (render-locations.ts) and $berth_hsts (the error pages), which a table without
+  # stripping routes or HSTS would leave unknown (every other request leaves them empty).
   set $berth_strip "";
   set $berth_forwarded_prefix "";
+  set $berth_raw_bad "";
+  set $berth_hsts "";
   include ${quote(`${settings.confDir}/${CONTROL_INCLUDE}`)};
 ${
   dynamic
@@ -288,15 +314,20 @@ ${servers.join('\n\n')}
 `;
 }
 
-/** The UUID form of nginx's own request id (32 hex digits), the built-in gateway's format. */
-const FRESH_ID =
-  '"~^(?<berth_u1>[0-9a-f]{8})(?<berth_u2>[0-9a-f]{4})(?<berth_u3>[0-9a-f]{4})(?<berth_u4>[0-9a-f]{4})(?<berth_u5>[0-9a-f]{12})$" "$berth_u1-$berth_u2-$berth_u3-$berth_u4-$berth_u5";';
+/** The UUID form of nginx's own request id (always 32 hex digits), the built-in gateway's format.
+ *  Numbered captures, used at once by the map's value: named ones would also set a variable each,
+ *  and checking digits nginx made itself is work for nothing (callgrind: a quarter of the map's
+ *  instructions). */
+const FRESH_ID = '"~^(.{8})(.{4})(.{4})(.{4})(.{12})$" "$1-$2-$3-$4-$5";';
 
 /** $berth_request_id and, with trusted proxies, the X-Forwarded-* values to send on. Without
  *  trusted proxies (the default) nothing a client sends is believed, and no map runs for it: the
- *  forwarded values are nginx's own variables (`forwardedVariables`). */
-function clientVariables(trusted: readonly string[]): string {
+ *  forwarded values are nginx's own variables (`forwardedVariables`). With the Lua module
+ *  (`luaIds`) the fresh id is set by every server block (server-common.conf), not made of
+ *  $request_id here. */
+function clientVariables(trusted: readonly string[], luaIds: boolean): string {
   if (trusted.length === 0) {
+    if (luaIds) return '# No proxy is trusted: every request gets a fresh id (server-common.conf).\n';
     return `# No proxy is trusted: every request gets a fresh id.
 map $request_id $berth_request_id {
   ${FRESH_ID}
@@ -306,10 +337,14 @@ map $request_id $berth_request_id {
   return `geo $realip_remote_addr $berth_peer_trusted {
   default 0;
 ${trusted.map((range) => `  ${range} 1;\n`).join('')}}
-map $request_id $berth_fresh_id {
+${
+  luaIds
+    ? ''
+    : `map $request_id $berth_fresh_id {
   ${FRESH_ID}
 }
-map "$berth_peer_trusted:$http_x_request_id" $berth_request_id {
+`
+}map "$berth_peer_trusted:$http_x_request_id" $berth_request_id {
   default $berth_fresh_id;
   "~^1:(?<berth_rid>[A-Za-z0-9._:=+/@-]{1,128})$" $berth_rid;
 }

@@ -134,6 +134,62 @@ describe.skipIf(modules === null)('nginx driver: dynamic upstreams', () => {
     expect((await send(n.port, '/o/shop/z')).json().upstream).toBe('a');
   });
 
+  it("draws request ids from each worker's own pool: version 4 UUIDs, none repeated, kept by an error page", async () => {
+    const { n, a } = await setUp();
+    await n.driver.start(appTable([a.spec()]), 1);
+    const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const seen = new Set<string>();
+    const draw = async (count: number) => {
+      // New connections, so that both workers answer; more than one pool's worth (256 ids) each.
+      const replies = await Promise.all(
+        Array.from({ length: count }, (_, i) => send(n.port, `/o/shop/${i}`, { agent: false })),
+      );
+      for (const r of replies) {
+        const id = String(r.headers['x-request-id']);
+        expect(id).toMatch(v4);
+        expect(r.json().headers['x-request-id']).toBe(id);
+        expect(seen.has(id)).toBe(false);
+        seen.add(id);
+      }
+    };
+    for (let round = 0; round < 6; round++) await draw(100);
+    // New workers (a reload) draw their own pools too: nothing copied from the master or the old ones.
+    const workers = workersOf(n.driver.status());
+    await n.driver.apply(appTable([a.spec()], 'pong2'), 2);
+    expect(workersOf(n.driver.status())).not.toEqual(workers);
+    for (let round = 0; round < 6; round++) await draw(100);
+    expect(seen.size).toBe(1200);
+    // An error page is an internal redirect: the page names the id the answer carries.
+    const page = await send(n.port, '/nope', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    const id = String(page.headers['x-request-id']);
+    expect(id).toMatch(v4);
+    expect(page.body.toString()).toContain(id);
+    const json = await send(n.port, '/o/none', { headers: { accept: 'application/json' } });
+    expect(json.status).toBe(404);
+    expect(String(json.headers['x-request-id'])).toMatch(v4);
+    // The access log has the id the client got.
+    await waitFor(() =>
+      fs.readFileSync(path.join(n.prefix, 'logs', 'access.json'), 'utf8').includes(`"reqId":"${id}"`),
+    );
+  });
+
+  it('keeps the id the app was sent when the answer becomes an error page (504)', async () => {
+    const slow = await startUpstream('slow', () => {
+      // Never answers.
+    });
+    cleanup.push(() => slow.close());
+    const n = await nginxDriver(cleanup, {
+      dynamicUpstreams: { modules: modules! },
+      render: { workerProcesses: 2, timeouts: { headersMs: 300, bodyMs: 300 } },
+    });
+    await n.driver.start(appTable([slow.spec()]), 1);
+    const r = await send(n.port, '/o/shop/wait', { headers: { accept: 'application/json' } });
+    expect(r.status).toBe(504);
+    const id = String(r.headers['x-request-id']);
+    expect(slow.seen.map((s) => s.headers['x-request-id'])).toEqual([id]);
+  });
+
   it('sends a request to another server when one refuses connections', async () => {
     const { n, a, b } = await setUp();
     const closed = await startUpstream('closed');

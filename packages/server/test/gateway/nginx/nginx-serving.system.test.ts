@@ -271,6 +271,9 @@ describe.skipIf(unavailable !== null)('nginx driver: what it serves', () => {
     expect(only.cookie).toBeUndefined();
     const lookalike = JSON.parse((await get(port, '/o/shop/c', { cookie: 'xberth_session=1' })).body).headers;
     expect(lookalike.cookie).toBe('xberth_session=1');
+    // No cookie, or an empty one (the filter's hash look-up): none reaches the app.
+    expect(JSON.parse((await get(port, '/o/shop/c')).body).headers.cookie).toBeUndefined();
+    expect(JSON.parse((await get(port, '/o/shop/c', { cookie: '' })).body).headers.cookie).toBeUndefined();
     const platform = JSON.parse((await get(port, '/api/v1/me', { cookie })).body);
     expect(platform.upstream).toBe('platform');
     expect(platform.headers.cookie).toBe(cookie);
@@ -461,14 +464,34 @@ describe.skipIf(unavailable !== null)('nginx driver: TLS', () => {
       target: { kind: 'proxy', upstreams: [u.spec()], stripPrefix: false },
       app: { code: 'shop', env: 'prod' },
     });
+    // Nothing listens there: the answer is the gateway's 502 page.
+    const deadPort = await freePort();
+    const gone = (host: string): GatewayRoute => ({
+      id: `gone/${host}`,
+      match: { host, pathPrefix: '/gone/' },
+      target: {
+        kind: 'proxy',
+        upstreams: [{ id: `gone-${host}`, host: '127.0.0.1', port: deadPort }],
+        stripPrefix: false,
+      },
+      app: { code: 'shop', env: 'prod' },
+    });
     const started = n.driver.start(
-      table([route('shop.example.com'), route('other.example.com')], {
-        hosts: [{ host: 'shop.example.com', certificate: 'shop', httpsRedirect: true, hstsMaxAge: 600 }],
-        certificates: [
-          { ...shop, notAfter: '2030-01-01T00:00:00Z' },
-          { ...other, notAfter: '2030-01-01T00:00:00Z' },
+      table(
+        [
+          route('shop.example.com'),
+          route('other.example.com'),
+          gone('shop.example.com'),
+          gone('other.example.com'),
         ],
-      }),
+        {
+          hosts: [{ host: 'shop.example.com', certificate: 'shop', httpsRedirect: true, hstsMaxAge: 600 }],
+          certificates: [
+            { ...shop, notAfter: '2030-01-01T00:00:00Z' },
+            { ...other, notAfter: '2030-01-01T00:00:00Z' },
+          ],
+        },
+      ),
       1,
     );
     await started.catch((error: { detail?: string }) => {
@@ -477,14 +500,14 @@ describe.skipIf(unavailable !== null)('nginx driver: TLS', () => {
     const keyFile = fs.readdirSync(path.join(n.prefix, 'current', 'tls')).find((f) => f.endsWith('.key'))!;
     expect(fs.statSync(path.join(n.prefix, 'current', 'tls', keyFile)).mode & 0o777).toBe(0o600);
 
-    const httpsGet = (servername: string) =>
+    const httpsGet = (servername: string, pathname = '/x') =>
       new Promise<{ cn: string; status: number; hsts: string | undefined; upstream: string }>(
         (resolve, reject) => {
           const socket = tls.connect(
             { host: '127.0.0.1', port: httpsPort, servername, rejectUnauthorized: false },
             () => {
               const cn = String(socket.getPeerCertificate().subject.CN);
-              socket.write(`GET /x HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`);
+              socket.write(`GET ${pathname} HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`);
               let text = '';
               socket.on('data', (c: Buffer) => {
                 text += c.toString();
@@ -508,6 +531,9 @@ describe.skipIf(unavailable !== null)('nginx driver: TLS', () => {
       upstream: 'tls-app',
     });
     expect(await httpsGet('other.example.com')).toMatchObject({ cn: 'other.example.com', hsts: undefined });
+    // The error pages too: HSTS where the host sends it, not elsewhere.
+    expect(await httpsGet('shop.example.com', '/gone/x')).toMatchObject({ status: 502, hsts: 'max-age=600' });
+    expect(await httpsGet('other.example.com', '/gone/x')).toMatchObject({ status: 502, hsts: undefined });
     const plain = await get(n.port, '/x?y=1', { host: 'shop.example.com' });
     expect(plain.status).toBe(308);
     expect(plain.headers.location).toBe(`https://shop.example.com:${httpsPort}/x?y=1`);
