@@ -82,13 +82,14 @@ export function requestIdLine(variable: '$berth_request_id' | '$berth_fresh_id')
 
 // Request ids where the Lua module is loaded: 16 random bytes each as a version 4 UUID, the built-in
 // gateway's form. nginx's own $request_id draws its 16 bytes from OpenSSL on every request (a
-// system call, getpid, and OpenSSL's look-ups: with the UUID map, 3 µs of a request's CPU time
+// system call, getpid, and OpenSSL's look-ups: with the UUID map, 2–3 µs of a request's CPU time
 // here, the largest single cost of the driver's configuration); this draws 4 KiB at a time from
-// the kernel's generator, per worker, and only formats per request.
+// the kernel's generator, per worker, and only formats per request. If /dev/urandom cannot be
+// read, nginx's own id is used (32 hex digits) and the error log says so once per worker.
 export const REQUEST_ID_LUA = `-- Rendered by berthd (gateway/nginx/render-lua.ts). Do not edit: berthd replaces it.
 local byte = string.byte
 local POOL = 4096
-local pool, pos, owner = "", POOL + 1, nil
+local pool, pos, owner, warned = "", POOL + 1, nil, false
 local hex, version, variant = {}, {}, {}
 for i = 0, 255 do
   hex[i] = string.format("%02x", i)
@@ -109,7 +110,10 @@ function M.next(current)
     local data = file and file:read(POOL)
     if file then file:close() end
     if data == nil or #data ~= POOL then
-      ngx.log(ngx.ERR, "berth request ids: /dev/urandom cannot be read; nginx's own ids are used")
+      if not warned then
+        ngx.log(ngx.ERR, "berth request ids: /dev/urandom cannot be read; nginx's own ids are used")
+        warned = true
+      end
       return ngx.var.request_id
     end
     pool, pos, owner = data, 1, pid
