@@ -104,9 +104,9 @@ export function renderNginxConfig(
       `${requestIdHeader}add_header Strict-Transport-Security $berth_hsts always;\n`,
     mode: 0o644,
   });
-  const headerLines = [`include ${quote(`${settings.confDir}/${HSTS_HEADERS_INCLUDE}`)};`];
+  const errorPageHeaders = [`include ${quote(`${settings.confDir}/${HSTS_HEADERS_INCLUDE}`)};`];
   files.set(ERRORS_INCLUDE, {
-    content: `# Included by every server block of berthd's (gateway/nginx/render.ts).\n${errorServerLines(settings.confDir, headerLines).join('\n')}\n`,
+    content: `# Included by every server block of berthd's (gateway/nginx/render.ts).\n${errorServerLines(settings.confDir, errorPageHeaders).join('\n')}\n`,
     mode: 0o644,
   });
   const servers = serverBlocks(table, settings, upstreams.nameOf, certs.pathsOf);
