@@ -1,3 +1,5 @@
+import http from 'node:http';
+
 // What a hostile client sends to be taken for someone else: forwarding headers naming another
 // address, scheme, host and prefix, a request id of its choice and the platform's cookies. The
 // gateway security tests (both drivers) send them and assert the app sees only the gateway's own.
@@ -11,3 +13,26 @@ export const FORGED_HEADERS = {
   'x-request-id': 'forged-request-id',
   cookie: 'berth_token=stolen; app_pref=1; __Host-berth_session=stolen; berth_session=stolen',
 } as const;
+
+/** A GET with `headers` on a new connection to 127.0.0.1:`port`: the status, the answer's request
+ *  id and its body. */
+export function getWithHeaders(
+  port: number,
+  urlPath: string,
+  headers: Readonly<Record<string, string>>,
+): Promise<{ status: number; requestId: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, requestId: String(res.headers['x-request-id']), body }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

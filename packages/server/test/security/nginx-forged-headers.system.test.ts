@@ -3,36 +3,17 @@
 // headers, a request id, a prefix, the platform's cookies. The app must see the gateway's own values
 // on every path nginx takes to it: a stripped prefix on the fixed proxy_pass, the raw-URI `if`
 // block (an escaped path), and a route that keeps its prefix; the platform's cookies never arrive.
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayDriver } from '../../src/gateway/driver.ts';
 import { nginxDriver, nginxUnavailable } from '../gateway/nginx/nginx-support.ts';
 import { table } from '../gateway/nginx/tables.ts';
 import { startUpstream, type TestUpstream } from '../gateway/support.ts';
-import { FORGED_HEADERS as FORGED } from './forged-headers.ts';
+import { FORGED_HEADERS as FORGED, getWithHeaders } from './forged-headers.ts';
 
 const unavailable = nginxUnavailable('nginx forged headers');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function get(port: number, urlPath: string): Promise<{ status: number; requestId: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: urlPath, headers: FORGED, agent: false },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          body += c;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, requestId: String(res.headers['x-request-id']), body }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (port: number, urlPath: string) => getWithHeaders(port, urlPath, FORGED);
 
 describe.skipIf(unavailable !== null)('nginx driver: headers forged by the client, no proxy trusted', () => {
   const cleanup: Array<() => Promise<void> | void> = [];

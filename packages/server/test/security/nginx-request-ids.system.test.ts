@@ -6,7 +6,6 @@
 // does not name the caller (the other way the id variable is set), the app, the client and the
 // access log must only ever see the gateway's fresh id.
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayRoute } from '../../src/gateway/route-model.ts';
@@ -18,31 +17,13 @@ import {
 } from '../gateway/nginx/nginx-support.ts';
 import { table } from '../gateway/nginx/tables.ts';
 import { startUpstream, type TestUpstream, waitFor } from '../gateway/support.ts';
+import { getWithHeaders } from './forged-headers.ts';
 
 const unavailable = nginxUnavailable('nginx request ids');
 const modules = unavailable === null ? luaModulesForTests('nginx request ids') : null;
 const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function get(
-  port: number,
-  urlPath: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; requestId: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        body += c;
-      });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, requestId: String(res.headers['x-request-id']), body }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = getWithHeaders;
 
 for (const trustedProxies of [[], ['10.0.0.0/8']]) {
   const label = trustedProxies.length === 0 ? 'no proxy trusted' : 'a trusted list without the caller';
