@@ -25,6 +25,7 @@ import {
   startConsoleFixture,
   tempDir,
   waitDeploySucceeded,
+  waitForPageUrl,
 } from '../support/console-fixture.ts';
 import { consoleLanguageChecker } from '../support/i18n-check.ts';
 import { assertReport, checkStop, openStop, type TourStop } from '../support/tour.ts';
@@ -116,7 +117,7 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
 
   /** The deploy the page shows (`?deploy=ID` after a deploy started), followed until it ends. */
   async function followDeployInPage(page: Page): Promise<string> {
-    await page.waitForURL(/[?&]deploy=/, { timeout: 20_000 });
+    await waitForPageUrl(page, /[?&]deploy=/);
     const id = new URL(page.url()).searchParams.get('deploy')!;
     const status = page.getByTestId('deploy-status');
     await expect
@@ -262,12 +263,14 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
   });
 
   it('promotes stag to prod, after a confirmation', async () => {
-    await ensureRelease(CODE, 'stag');
+    const version = await ensureRelease(CODE, 'stag');
     const page = await loggedInPage();
     await page.goto(`/apps/${CODE}/stag/releases`);
     await page.getByTestId('promote-button').click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.innerText()).toContain(`v${version}`);
     await page.getByTestId('confirm-ok').click();
-    await page.waitForURL(new RegExp(`/apps/${CODE}/prod/deploys\\?deploy=`), { timeout: 20_000 });
+    await waitForPageUrl(page, new RegExp(`/apps/${CODE}/prod/deploys\\?deploy=`));
     deploys['promote'] = await followDeployInPage(page);
     expect(await currentVersion(CODE, 'prod')).toBe(1);
     const prod = await appPage(`/o/${CODE}/`);

@@ -53,6 +53,27 @@ export interface ConsoleFixture {
   stop(): Promise<void>;
 }
 
+/**
+ * Waits for the page's URL to match; when it does not in time, the error says where the page is
+ * and what it shows in its notifications and alerts (an API error the console reported, say), so
+ * that a step that never got there says why.
+ */
+export async function waitForPageUrl(page: Page, url: RegExp, timeout = 20_000): Promise<void> {
+  try {
+    await page.waitForURL(url, { timeout });
+  } catch (err) {
+    const shown = await page
+      .locator('.ant-notification-notice, .ant-message-notice, [role="alert"]')
+      .allInnerTexts()
+      .catch((e: Error) => [`(could not read the page: ${e.message})`]);
+    const said = shown.map((text) => text.replace(/\s+/g, ' ').trim()).filter(Boolean);
+    throw new Error(
+      `the page stayed at ${page.url()} (waited ${timeout} ms for ${url}); it shows: ${said.length > 0 ? said.join(' | ') : 'no notification or alert'}`,
+      { cause: err },
+    );
+  }
+}
+
 export async function startConsoleFixture(
   env: Record<string, string> = {},
   berthd: BerthdOptions = {},
