@@ -1,6 +1,6 @@
 // The test suite in four tiers (vitest projects), chosen by the test file's name so that a new file
 // lands in a tier without a list to edit (docs/testing.md):
-//   unit    `*.test.ts`         no child processes, no databases, no berthd
+//   unit    `*.test.ts`         no child processes, no databases, no berthd (and bench/test/)
 //   store   `*.store.test.ts`   the store under test: runs on every dialect (testDialects())
 //   system  `*.system.test.ts`  a real berthd, app processes, builders, the CLI: one dialect
 //   docker  `*.docker.test.ts`  anything that talks to the Docker engine (BERTH_TEST_DOCKER=1)
@@ -35,7 +35,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: [ALL],
+          // The bench's own statistics and verdicts too (bench/test/).
+          include: [ALL, 'bench/test/**/*.test.ts'],
           exclude: [...TIERS.map(tierFiles), BROWSER, CONSOLE],
           globalSetup: [SERVER_SETUP],
         },

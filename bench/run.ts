@@ -170,6 +170,7 @@ async function main(): Promise<number> {
         kind: g.kind,
         target: g.target,
         measured: g.measured,
+        ...(g.interval ? { interval: g.interval } : {}),
         verdict: verdict(g),
       })),
       tables: r.tables,

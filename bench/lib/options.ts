@@ -22,6 +22,10 @@ export interface BenchOptions {
   rounds: number;
   /** Seconds per wrk run. */
   seconds: number;
+  /** Rounds of a head-to-head (a setup and its reference, paired round by round; at least 3). */
+  pairs: number;
+  /** Seconds per wrk run of a head-to-head. */
+  pairSeconds: number;
   /** Gateway / nginx worker processes (default: every core). */
   workers: number;
   /** Apps deployed for the footprint benchmark. */
@@ -41,6 +45,8 @@ Options:
   --quick            a smoke run: short wrk runs, fewer apps and deploys (figures are rough)
   --rounds N         interleaved repetitions of every comparison (default 3, at least 3)
   --seconds N        seconds per wrk run (default 10, quick 2)
+  --pairs N          rounds of each head-to-head that decides a throughput goal against nginx
+                     (default 12, quick 4, at least 3), each run half as long as --seconds (at least 2 s)
   --workers N        gateway and nginx worker processes (default: every core, ${os.availableParallelism()})
   --apps N           apps deployed for the footprint benchmark (default 100, quick 10)
   --help             this text
@@ -65,7 +71,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     } else if (arg.startsWith('--')) {
       const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
       const value = inline ?? argv[++i];
-      if (!['rounds', 'seconds', 'workers', 'apps'].includes(key))
+      if (!['rounds', 'seconds', 'workers', 'apps', 'pairs'].includes(key))
         throw new UsageError(`unknown option ${arg}`);
       if (value === undefined || !/^\d+$/.test(value)) throw new UsageError(`${arg} needs a whole number`);
       values.set(key, value);
@@ -78,13 +84,18 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const number = (key: string, fallback: number) => Number(values.get(key) ?? fallback);
   const rounds = number('rounds', 3);
   if (rounds < 3) throw new UsageError('--rounds must be at least 3 (medians of interleaved runs)');
+  const seconds = Math.max(1, number('seconds', quick ? 2 : 10));
+  const pairs = number('pairs', quick ? 4 : 12);
+  if (pairs < 3) throw new UsageError('--pairs must be at least 3');
   const workers = number('workers', os.availableParallelism());
   if (workers < 1) throw new UsageError('--workers must be at least 1');
   return {
     benchmarks: names.length ? BENCHMARKS.filter((b) => names.includes(b)) : [...BENCHMARKS],
     quick,
     rounds,
-    seconds: Math.max(1, number('seconds', quick ? 2 : 10)),
+    seconds,
+    pairs,
+    pairSeconds: Math.max(2, Math.round(seconds / 2)),
     workers,
     footprintApps: Math.max(1, number('apps', quick ? 10 : 100)),
     recoveryApps: quick ? 3 : 10,

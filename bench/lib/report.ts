@@ -1,6 +1,6 @@
 // What a benchmark hands back (tables of medians, goals with verdicts, raw figures) and how it is
 // printed: aligned plain-text tables, one per benchmark part.
-import { ratio } from './stats.ts';
+import type { MedianInterval } from './stats.ts';
 
 export interface Table {
   title: string;
@@ -18,6 +18,11 @@ export interface Goal {
   /** Whether the measured value must be at least (`min`) or at most (`max`) the target. */
   kind: 'min' | 'max';
   measured: number;
+  /**
+   * When `measured` is the median of repeated paired measurements: its confidence interval. The
+   * goal is then met or missed only when the whole interval is on one side of the target.
+   */
+  interval?: MedianInterval;
   format: (value: number) => string;
 }
 
@@ -31,52 +36,61 @@ export interface SuiteResult {
   skipped?: string;
 }
 
-/** The two goals of a proxy against a reference at one connection count: req/s at least
- *  `minRps` times the reference's, p99 at most `maxP99` times. */
-export function proxyGoals(
-  name: string,
-  connections: number,
-  measured: { rps: number; p99ms: number },
-  reference: { rps: number; p99ms: number },
-  targets: { minRps: number; maxP99: number },
-): Goal[] {
-  return [
-    {
-      name: `${name} req/s at ${connections} conns`,
-      kind: 'min',
-      target: targets.minRps,
-      measured: measured.rps / reference.rps,
-      format: ratio,
-    },
-    {
-      name: `${name} p99 at ${connections} conns`,
-      kind: 'max',
-      target: targets.maxP99,
-      measured: measured.p99ms / reference.p99ms,
-      format: ratio,
-    },
-  ];
-}
-
+/**
+ * "met", "missed by X (N%)", or, for a goal with an interval that straddles the target,
+ * "undecided": the run cannot tell which side of the target the true value is on.
+ */
 export function verdict(goal: Goal): string {
   if (!Number.isFinite(goal.measured)) return 'not measured';
-  const met = goal.kind === 'min' ? goal.measured >= goal.target : goal.measured <= goal.target;
-  if (met) return 'met';
-  const by = Math.abs(goal.measured - goal.target);
-  const pct = goal.target === 0 ? '' : ` (${((by / Math.abs(goal.target)) * 100).toFixed(0)}%)`;
-  return `missed by ${goal.format(by)}${pct}`;
+  const meets = (value: number) => (goal.kind === 'min' ? value >= goal.target : value <= goal.target);
+  const missedBy = (value: number) => {
+    const by = Math.abs(value - goal.target);
+    const pct = goal.target === 0 ? '' : ` (${((by / Math.abs(goal.target)) * 100).toFixed(0)}%)`;
+    return `missed by ${goal.format(by)}${pct}`;
+  };
+  const interval = goal.interval;
+  if (interval === undefined) return meets(goal.measured) ? 'met' : missedBy(goal.measured);
+  // The end of the interval nearest to failing, and the one nearest to meeting.
+  const worst = goal.kind === 'min' ? interval.low : interval.high;
+  const best = goal.kind === 'min' ? interval.high : interval.low;
+  if (meets(worst)) return 'met';
+  if (!meets(best)) return missedBy(goal.measured);
+  return `undecided (the ${intervalText(goal)} holds the target)`;
+}
+
+/** "95 % interval 0.91x–0.98x of 12 rounds". */
+function intervalText(goal: Goal): string {
+  const i = goal.interval!;
+  return `${(i.confidence * 100).toFixed(0)} % interval ${goal.format(i.low)}–${goal.format(i.high)} of ${i.n} rounds`;
 }
 
 export function goalsTable(title: string, goals: readonly Goal[]): Table {
+  const withIntervals = goals.some((g) => g.interval !== undefined);
   return {
     title,
-    columns: ['goal', 'target', 'measured', 'verdict'],
+    columns: ['goal', 'target', 'measured', ...(withIntervals ? ['interval'] : []), 'verdict'],
     rows: goals.map((g) => [
       g.name,
       `${g.kind === 'min' ? '≥' : '≤'} ${g.format(g.target)}`,
       g.format(g.measured),
+      ...(withIntervals
+        ? [
+            g.interval
+              ? `${g.format(g.interval.low)}–${g.format(g.interval.high)} (${(g.interval.confidence * 100).toFixed(0)} %, n=${g.interval.n})`
+              : '',
+          ]
+        : []),
       verdict(g),
     ]),
+    ...(withIntervals
+      ? {
+          notes: [
+            'measured = the median of the ratios paired round by round; interval = where the true median lies with the',
+            'stated chance (order statistics, no assumption on the distribution). A goal is met or missed only when the',
+            'whole interval is on one side of its target, else undecided: more rounds (--pairs) narrow it.',
+          ],
+        }
+      : {}),
   };
 }
 

@@ -1,8 +1,10 @@
-// Interleaved wrk runs against several proxies (A B C A B C …, so that a change of the machine's
-// state hits every setup alike), their medians, and the table row both gateway benchmarks print.
+// Interleaved wrk runs against several proxies (A B C, then C B A, …, so that a change of the
+// machine's state hits every setup alike), their medians, the ratios of a setup to its reference
+// paired round by round, and the table row and goals both gateway benchmarks print.
 import type { BenchOptions } from './options.ts';
 import { cpuMs, rssBytes } from './procs.ts';
-import { count, median, ms, ratio, us } from './stats.ts';
+import type { Goal, Table } from './report.ts';
+import { count, type MedianInterval, median, medianInterval, ms, ratio, us } from './stats.ts';
 import { type WrkResult, wrk } from './wrk.ts';
 
 export interface WrkTarget {
@@ -24,8 +26,12 @@ export interface WrkSeries {
   rss: number;
 }
 
-/** Runs each target once per round, in the same order every round; `label` starts each progress
- *  line. */
+/**
+ * Runs each target once per round; `label` starts each progress line. Every other round runs the
+ * targets in reverse order (A B C, C B A, A B C, …): a machine that speeds up or slows down over a
+ * round then favours no setup, and each setup's run of a round stays next to its reference's, so
+ * their ratio can be taken round by round (pairedRatios). `runs[i]` of every series is round i.
+ */
 export async function interleaveWrk(
   targets: WrkTarget[],
   connections: number,
@@ -41,8 +47,10 @@ export async function interleaveWrk(
     rss: Number.NaN,
   }));
   const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const order = [...targets.keys()];
   for (let round = 0; round < options.rounds; round++) {
-    for (const [i, target] of targets.entries()) {
+    for (const i of round % 2 === 0 ? order : [...order].reverse()) {
+      const target = targets[i]!;
       const pids = target.pids();
       const before = cpuOf(pids);
       const result = await wrk(target.url, connections, options.seconds, target.headers);
@@ -83,19 +91,137 @@ export const THROUGHPUT_COLUMNS = [
   'runs (req/s)',
 ];
 
-/** A row of THROUGHPUT_COLUMNS; the ratios are left empty without a reference (no proxy hop). */
-export function throughputRow(m: WrkSeries, reference: { rps: number; p99ms: number } | null): string[] {
+/** The ratio of `m` to `reference` in each round, for req/s and for p99. */
+export function pairedRatios(
+  m: Pick<WrkSeries, 'runs'>,
+  reference: Pick<WrkSeries, 'runs'>,
+): { rps: number[]; p99: number[] } {
+  const rounds = Math.min(m.runs.length, reference.runs.length);
+  const rps: number[] = [];
+  const p99: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    rps.push(m.runs[i]!.rps / reference.runs[i]!.rps);
+    p99.push(m.runs[i]!.p99ms / reference.runs[i]!.p99ms);
+  }
+  return { rps, p99 };
+}
+
+/** A row of THROUGHPUT_COLUMNS; the ratios (medians of the rounds' paired ratios) are left empty
+ *  without a reference (no proxy hop). */
+export function throughputRow(m: WrkSeries, reference: WrkSeries | null): string[] {
   const s = summariseWrk(m);
+  const paired = reference ? pairedRatios(m, reference) : null;
   return [
     String(m.connections),
     m.setup,
     count(s.rps),
     ms(s.p50ms),
     ms(s.p99ms),
-    reference ? ratio(s.rps / reference.rps) : '',
-    reference ? ratio(s.p99ms / reference.p99ms) : '',
+    paired ? ratio(median(paired.rps)) : '',
+    paired ? ratio(median(paired.p99)) : '',
     us(s.cpuUs),
     String(s.errors),
     m.runs.map((r) => count(r.rps)).join(' / '),
   ];
+}
+
+/**
+ * The two goals of a proxy against a reference at one connection count, judged on the ratios of
+ * the two paired round by round: req/s at least `minRps` times the reference's, p99 at most
+ * `maxP99` times. Each goal carries the median ratio and its 95 % interval (medianInterval): it is
+ * met or missed only when the whole interval is on one side of the target, else undecided.
+ */
+export function proxyGoals(
+  name: string,
+  connections: number,
+  m: Pick<WrkSeries, 'runs'>,
+  reference: Pick<WrkSeries, 'runs'>,
+  targets: { minRps: number; maxP99: number },
+): Goal[] {
+  const paired = pairedRatios(m, reference);
+  const goal = (what: string, kind: Goal['kind'], target: number, values: number[]): Goal => {
+    const interval: MedianInterval = medianInterval(values);
+    return {
+      name: `${name} ${what} at ${connections} conns`,
+      kind,
+      target,
+      measured: interval.median,
+      interval,
+      format: ratio,
+    };
+  };
+  return [goal('req/s', 'min', targets.minRps, paired.rps), goal('p99', 'max', targets.maxP99, paired.p99)];
+}
+
+/** A setup against its reference at one connection count, run head to head. */
+export interface HeadToHead {
+  connections: number;
+  reference: WrkSeries;
+  candidate: WrkSeries;
+}
+
+/**
+ * The setup against its reference alone, `options.pairs` rounds of `options.pairSeconds` s each
+ * (order alternating): more, shorter rounds than the main comparison's, so that the paired ratios'
+ * interval is narrow enough for the goal to be decided on a noisy machine.
+ */
+export async function headToHead(
+  reference: WrkTarget,
+  candidate: WrkTarget,
+  connections: number,
+  options: BenchOptions,
+  label: string,
+  progress: (line: string) => void,
+): Promise<HeadToHead> {
+  const [ref, cand] = await interleaveWrk(
+    [reference, candidate],
+    connections,
+    { ...options, rounds: options.pairs, seconds: options.pairSeconds },
+    label,
+    progress,
+  );
+  return { connections, reference: ref!, candidate: cand! };
+}
+
+/** One row per head-to-head: the paired ratios' medians and 95 % intervals, and each round's ratio. */
+export function headToHeadTable(title: string, runs: readonly HeadToHead[], notes: string[] = []): Table {
+  const range = (i: MedianInterval) => `${ratio(i.low)}–${ratio(i.high)}`;
+  return {
+    title,
+    columns: [
+      'conns',
+      'setup',
+      'rounds',
+      'req/s ratio',
+      '95 % interval',
+      'p99 ratio',
+      '95 % interval',
+      'CPU/req +',
+      'each round (req/s ratio)',
+    ],
+    rows: runs.map((h) => {
+      const paired = pairedRatios(h.candidate, h.reference);
+      const rps = medianInterval(paired.rps);
+      const p99 = medianInterval(paired.p99);
+      const cpu = h.candidate.cpuUs.map((c, i) => c - h.reference.cpuUs[i]!);
+      return [
+        String(h.connections),
+        `${h.candidate.setup}/${h.reference.setup}`,
+        String(rps.n),
+        ratio(rps.median),
+        range(rps),
+        ratio(p99.median),
+        range(p99),
+        Number.isFinite(median(cpu)) ? `${median(cpu).toFixed(1)} µs` : '—',
+        paired.rps.map((r) => r.toFixed(2)).join(' '),
+      ];
+    }),
+    notes: [
+      "Each round runs both setups back to back (order alternating); a round's ratio is the setup's req/s (or p99)",
+      "over the reference's in that round, so a drift of the machine between rounds cancels. CPU/req + = the median",
+      "of the rounds' differences in CPU time per request (µs). 95 % interval: where the true median ratio lies",
+      "(order statistics of the rounds' ratios).",
+      ...notes,
+    ],
+  };
 }

@@ -44,11 +44,15 @@ import {
   waitFor,
   withChildren,
 } from '../lib/procs.ts';
-import { type Goal, proxyGoals, type SuiteResult, type Table } from '../lib/report.ts';
+import type { Goal, SuiteResult, Table } from '../lib/report.ts';
 import { count, median, ms, ratio } from '../lib/stats.ts';
 import { wrk } from '../lib/wrk.ts';
 import {
+  type HeadToHead,
+  headToHead,
+  headToHeadTable,
   interleaveWrk,
+  proxyGoals,
   summariseWrk,
   THROUGHPUT_COLUMNS,
   throughputRow,
@@ -384,6 +388,20 @@ export async function gatewayDriversBenchmark(
       throughput.push(...(await interleave(plainTargets, 'http', connections, options, progress)));
     }
     throughput.push(...(await interleave(tlsTargets, 'https', TLS_CONNECTIONS, options, progress)));
+    // The goal decided: the driver against hand-written nginx alone, in more and shorter paired rounds.
+    const pairs: HeadToHead[] = [];
+    for (const connections of PLAIN_CONNECTIONS) {
+      pairs.push(
+        await headToHead(
+          plainTargets.find((t) => t.setup === 'nginx')!,
+          plainTargets.find((t) => t.setup === 'nginx-driver')!,
+          connections,
+          options,
+          `gateway-drivers: head to head, ${connections} conns`,
+          progress,
+        ),
+      );
+    }
 
     // 2. 20 applies under load, one driver after the other.
     const loadRuns: LoadRun[] = [];
@@ -446,7 +464,15 @@ export async function gatewayDriversBenchmark(
       );
     }
 
-    return report(options, { latencies, loadRuns, throughput, builtinName: builtin.name, cert, dynamic });
+    return report(options, {
+      latencies,
+      loadRuns,
+      throughput,
+      pairs,
+      builtinName: builtin.name,
+      cert,
+      dynamic,
+    });
   } finally {
     for (const stopOne of stops.reverse()) await stopOne();
     await removeDir();
@@ -459,6 +485,7 @@ function report(
     latencies: ApplyLatency[];
     loadRuns: LoadRun[];
     throughput: Throughput[];
+    pairs: HeadToHead[];
     builtinName: string;
     cert: BenchCertificate;
     dynamic: boolean;
@@ -573,7 +600,7 @@ function report(
       notes,
     };
     for (const connections of connectionsList) {
-      const nginx = summariseWrk(find(scheme, 'nginx', connections));
+      const nginx = find(scheme, 'nginx', connections);
       for (const m of data.throughput.filter((t) => t.scheme === scheme && t.connections === connections)) {
         table.rows.push(throughputRow(m, nginx));
       }
@@ -632,19 +659,32 @@ function report(
           ? '.'
           : `; nginx-driver/nginx-static ${ratio(driver.rps / lua.rps)} req/s (the Lua balancer).`),
     );
+  }
+  for (const h of data.pairs) {
     goals.push(
-      ...proxyGoals('nginx-driver/nginx', connections, driver, nginx, { minRps: 0.95, maxP99: 1.2 }),
+      ...proxyGoals('nginx-driver/nginx', h.connections, h.candidate, h.reference, {
+        minRps: 0.95,
+        maxP99: 1.2,
+      }),
     );
   }
+  const pairTable = headToHeadTable(
+    `gateway-drivers: nginx-driver head to head with nginx, plain HTTP, ${options.pairs} paired rounds of ${options.pairSeconds} s`,
+    data.pairs,
+    [
+      'The goals of nginx-driver are judged on these rounds; the plain HTTP table has the same setups among the rest.',
+    ],
+  );
   return {
     name: 'gateway-drivers',
-    tables: [latencyTable, loadTable, plain, https],
+    tables: [latencyTable, loadTable, plain, pairTable, https],
     goals,
     raw: {
       workers: options.workers,
       latencies: data.latencies,
       loadRuns: data.loadRuns,
       throughput: data.throughput,
+      pairs: data.pairs,
       certificate: { names: data.cert.names, key: 'ECDSA P-256' },
     },
   };
