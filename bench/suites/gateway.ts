@@ -188,12 +188,15 @@ export async function gatewayBenchmark(
     // the upstream app.
     let berthdNginxUrl: string | undefined;
     let berthdNginxProcesses: () => number[] = () => [];
+    /** The instance berthd-nginx proxies to, which the head to head's nginx proxies to as well. */
+    let berthdNginxUpstream: number | undefined;
     if (withBerthd && berthdHasNginxDriver()) {
       progress('gateway: starting berthd with the nginx driver and deploying the upstream app');
       const started = await berthdWithUpstream(options.workers, 'nginx');
       stops.push(() => started.berthd.close());
       berthdNginxUrl = `${started.berthd.appsUrl}/o/${started.code}/`;
       berthdNginxProcesses = () => berthdNginxPids(started.berthd.dataDir);
+      berthdNginxUpstream = started.port;
     }
     const nginxPorts = new Map<number, number>();
     const gatewayPorts = new Map<number, number>();
@@ -258,12 +261,22 @@ export async function gatewayBenchmark(
     }
 
     // Issue 16's goal, decided: berthd-nginx against nginx alone, in more and shorter paired rounds.
+    // Both proxy to the same instance (berthd-nginx's), so that no difference between two instances
+    // of the upstream app shows in the ratio.
     const pairs: HeadToHead[] = [];
-    if (berthdNginxUrl) {
+    if (berthdNginxUrl && berthdNginxUpstream !== undefined) {
+      const port = await freePort();
+      const config = proxyConfig(dir, 'proxy-pair', port, options.workers, ['app0'], {
+        host: '127.0.0.1',
+        port: berthdNginxUpstream,
+      });
+      const reference = await startNginx(dir, 'proxy-pair', config, port);
+      stops.push(reference.stop);
+      await wrk(url(port, 1), 50, warm);
       for (const connections of CONNECTIONS.filter((c) => c > 1)) {
         pairs.push(
           await headToHead(
-            { setup: 'nginx', url: url(nginxPorts.get(1)!, 1), pids: () => withChildren(nginxPids.get(1)!) },
+            { setup: 'nginx', url: url(port, 1), pids: () => withChildren(reference.pid) },
             { setup: 'berthd-nginx', url: berthdNginxUrl, pids: berthdNginxProcesses },
             connections,
             options,

@@ -38,6 +38,13 @@ describe('pairedRatios', () => {
     const paired = pairedRatios(setup, reference);
     expect(paired.rps.map((r) => r.toFixed(3))).toEqual(['0.900', '0.900', '0.900']);
     expect(paired.p99.map((r) => r.toFixed(3))).toEqual(['1.100', '1.100', '1.100']);
+    // Rounds whose medians come from different rounds: 0.9 paired, where the medians' ratio is 0.8.
+    const uneven = pairedRatios(
+      { runs: [run(900), run(480), run(640)] },
+      { runs: [run(1000), run(500), run(800)] },
+    );
+    expect(uneven.rps.map((r) => r.toFixed(2))).toEqual(['0.90', '0.96', '0.80']);
+    expect(medianInterval(uneven.rps).median).toBeCloseTo(0.9, 10);
   });
 });
 
