@@ -183,9 +183,11 @@ export async function headToHead(
   return { connections, reference: ref!, candidate: cand! };
 }
 
-/** One row per head-to-head: the paired ratios' medians and 95 % intervals, and each round's ratio. */
+/** One row per head-to-head: the paired ratios' medians and 95 % intervals (with the coverage they
+ *  have when too few rounds allow 95 %), and each round's ratio. */
 export function headToHeadTable(title: string, runs: readonly HeadToHead[], notes: string[] = []): Table {
-  const range = (i: MedianInterval) => `${ratio(i.low)}–${ratio(i.high)}`;
+  const range = (i: MedianInterval) =>
+    `${ratio(i.low)}–${ratio(i.high)}${i.confidence < 0.95 ? ` (${(i.confidence * 100).toFixed(0)} %)` : ''}`;
   return {
     title,
     columns: [
@@ -220,7 +222,7 @@ export function headToHeadTable(title: string, runs: readonly HeadToHead[], note
       "Each round runs both setups back to back (order alternating); a round's ratio is the setup's req/s (or p99)",
       "over the reference's in that round, so a drift of the machine between rounds cancels. CPU/req + = the median",
       "of the rounds' differences in CPU time per request (µs). 95 % interval: where the true median ratio lies",
-      "(order statistics of the rounds' ratios).",
+      "(order statistics of the rounds' ratios; with fewer than 6 rounds, [min, max] and its lower coverage).",
       ...notes,
     ],
   };

@@ -25,6 +25,10 @@ describe('medianInterval', () => {
     const i = medianInterval([0.9, 1.1, 0.8]);
     expect([i.low, i.median, i.high]).toEqual([0.8, 0.9, 1.1]);
     expect(i.confidence).toBe(0.75);
+    // [min, max] of 4, 5 and 6 values covers 87.5 %, 93.75 % and 96.9 %; from 6 on it reaches 95 %.
+    expect([4, 5, 6].map((n) => medianInterval(Array.from({ length: n }, (_, v) => v)).confidence)).toEqual([
+      0.875, 0.9375, 0.96875,
+    ]);
     expect(medianInterval([]).n).toBe(0);
     expect(Number.isNaN(medianInterval([]).median)).toBe(true);
   });
