@@ -140,7 +140,7 @@ export function proxyGoals(
 ): Goal[] {
   const paired = pairedRatios(m, reference);
   const goal = (what: string, kind: Goal['kind'], target: number, values: number[]): Goal => {
-    const interval: MedianInterval = medianInterval(values);
+    const interval = medianInterval(values);
     return {
       name: `${name} ${what} at ${connections} conns`,
       kind,
@@ -152,6 +152,9 @@ export function proxyGoals(
   };
   return [goal('req/s', 'min', targets.minRps, paired.rps), goal('p99', 'max', targets.maxP99, paired.p99)];
 }
+
+/** Issue 16's throughput goal for the nginx driver against hand-written nginx. */
+export const ISSUE_16_TARGETS = { minRps: 0.95, maxP99: 1.2 } as const;
 
 /** A setup against its reference at one connection count, run head to head. */
 export interface HeadToHead {
@@ -181,6 +184,16 @@ export async function headToHead(
     progress,
   );
   return { connections, reference: ref!, candidate: cand! };
+}
+
+/** The goals of each head to head (proxyGoals), named `{candidate}/{reference}`. */
+export function headToHeadGoals(
+  runs: readonly HeadToHead[],
+  targets: { minRps: number; maxP99: number },
+): Goal[] {
+  return runs.flatMap((h) =>
+    proxyGoals(`${h.candidate.setup}/${h.reference.setup}`, h.connections, h.candidate, h.reference, targets),
+  );
 }
 
 /** One row per head-to-head: the paired ratios' medians and 95 % intervals (with the coverage they

@@ -50,9 +50,10 @@ import { wrk } from '../lib/wrk.ts';
 import {
   type HeadToHead,
   headToHead,
+  headToHeadGoals,
   headToHeadTable,
+  ISSUE_16_TARGETS,
   interleaveWrk,
-  proxyGoals,
   summariseWrk,
   THROUGHPUT_COLUMNS,
   throughputRow,
@@ -660,14 +661,7 @@ function report(
           : `; nginx-driver/nginx-static ${ratio(driver.rps / lua.rps)} req/s (the Lua balancer).`),
     );
   }
-  for (const h of data.pairs) {
-    goals.push(
-      ...proxyGoals('nginx-driver/nginx', h.connections, h.candidate, h.reference, {
-        minRps: 0.95,
-        maxP99: 1.2,
-      }),
-    );
-  }
+  goals.push(...headToHeadGoals(data.pairs, ISSUE_16_TARGETS));
   const pairTable = headToHeadTable(
     `gateway-drivers: nginx-driver head to head with nginx, plain HTTP, ${options.pairs} paired rounds of ${options.pairSeconds} s`,
     data.pairs,

@@ -39,7 +39,9 @@ import { wrk } from '../lib/wrk.ts';
 import {
   type HeadToHead,
   headToHead,
+  headToHeadGoals,
   headToHeadTable,
+  ISSUE_16_TARGETS,
   interleaveWrk,
   proxyGoals,
   summariseWrk,
@@ -377,14 +379,7 @@ function report(
     }
   }
   // Issue 16: the nginx driver against hand-written nginx, judged on the head-to-head rounds.
-  for (const h of pairs) {
-    goals.push(
-      ...proxyGoals('berthd-nginx/nginx', h.connections, h.candidate, h.reference, {
-        minRps: 0.95,
-        maxP99: 1.2,
-      }),
-    );
-  }
+  goals.push(...headToHeadGoals(pairs, ISSUE_16_TARGETS));
   const pairTables =
     pairs.length === 0
       ? []

@@ -1,8 +1,8 @@
-import http from 'node:http';
-
 // What a hostile client sends to be taken for someone else: forwarding headers naming another
 // address, scheme, host and prefix, a request id of its choice and the platform's cookies. The
 // gateway security tests (both drivers) send them and assert the app sees only the gateway's own.
+import http from 'node:http';
+
 export const FORGED_HEADERS = {
   'x-forwarded-for': '6.6.6.6',
   'x-real-ip': '6.6.6.6',

@@ -23,8 +23,6 @@ const unavailable = nginxUnavailable('nginx request ids');
 const modules = unavailable === null ? luaModulesForTests('nginx request ids') : null;
 const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-const get = getWithHeaders;
-
 for (const trustedProxies of [[], ['10.0.0.0/8']]) {
   const label = trustedProxies.length === 0 ? 'no proxy trusted' : 'a trusted list without the caller';
   describe.skipIf(modules === null)(
@@ -82,14 +80,14 @@ for (const trustedProxies of [[], ['10.0.0.0/8']]) {
       });
 
       it("never forwards, answers or logs a client's replay of another request's id", async () => {
-        const victim = await get(port, '/o/shop/account', {});
+        const victim = await getWithHeaders(port, '/o/shop/account', {});
         expect(victim.requestId).toMatch(V4);
         const replayed = { 'x-request-id': victim.requestId };
         const answers = [
-          await get(port, '/o/shop/x', replayed),
-          await get(port, '/o/shop/a%2Fb', replayed), // the raw-URI block
-          await get(port, '/nothing-here', { ...replayed, accept: 'text/html' }), // 404 page
-          await get(port, '/o/gone/x', { ...replayed, accept: 'text/html' }), // 502 page
+          await getWithHeaders(port, '/o/shop/x', replayed),
+          await getWithHeaders(port, '/o/shop/a%2Fb', replayed), // the raw-URI block
+          await getWithHeaders(port, '/nothing-here', { ...replayed, accept: 'text/html' }), // 404 page
+          await getWithHeaders(port, '/o/gone/x', { ...replayed, accept: 'text/html' }), // 502 page
         ];
         expect(answers.map((a) => a.status)).toEqual([200, 200, 404, 502]);
         const ids = answers.map((a) => a.requestId);
@@ -112,7 +110,7 @@ for (const trustedProxies of [[], ['10.0.0.0/8']]) {
       });
 
       it("answers with the gateway's id, not one the app plants", async () => {
-        const answer = await get(port, '/o/planter/x', { 'x-request-id': 'planted-by-the-app' });
+        const answer = await getWithHeaders(port, '/o/planter/x', { 'x-request-id': 'planted-by-the-app' });
         expect(answer.status).toBe(200);
         expect(answer.requestId).toMatch(V4);
         expect(planter.seen.at(-1)?.headers['x-request-id']).toBe(answer.requestId);
