@@ -374,6 +374,9 @@ export interface NginxConfig {
   dynamicUpstreams: 'auto' | 'on' | 'off';
   /** Where nginx's dynamic modules are (BERTH_NGINX_MODULES_DIR): the Lua module and its kit. */
   modulesDir: string;
+  /** The logs nginx writes in the prefix are rotated at `maxBytes` (BERTH_NGINX_LOG_MAX_MB), and
+   *  `keep` rotated ones are kept (BERTH_NGINX_LOG_KEEP). */
+  logRotation: { maxBytes: number; keep: number };
 }
 
 export const GATEWAY_DRIVERS = ['builtin', 'nginx'] as const;
@@ -419,6 +422,10 @@ function nginxSettings(env: Env, cwd: string, dataDir: string, workers: number |
   return {
     dynamicUpstreams: dynamic,
     modulesDir: path.resolve(cwd, modulesDir),
+    logRotation: {
+      maxBytes: integer(env, 'BERTH_NGINX_LOG_MAX_MB', 64, 1, 1_048_576) * 1024 * 1024,
+      keep: integer(env, 'BERTH_NGINX_LOG_KEEP', 3, 1, 100),
+    },
     binary: path.resolve(cwd, binary),
     mode,
     systemConfig: path.resolve(cwd, systemConfig),

@@ -149,7 +149,19 @@ describe('nginx gateway settings', () => {
       prefix: '/var/lib/berth/nginx',
       dynamicUpstreams: 'auto',
       modulesDir: '/usr/lib/nginx/modules',
+      logRotation: { maxBytes: 64 * 1024 * 1024, keep: 3 },
     });
+  });
+
+  it('reads when the nginx logs are rotated and how many are kept', () => {
+    const config = loadConfig(
+      { BERTH_GATEWAY: 'nginx', BERTH_NGINX_LOG_MAX_MB: '5', BERTH_NGINX_LOG_KEEP: '7' },
+      '/srv',
+    );
+    expect(config.gateway.nginx.logRotation).toEqual({ maxBytes: 5 * 1024 * 1024, keep: 7 });
+    expect(() => loadConfig({ BERTH_NGINX_LOG_MAX_MB: '0' }, '/srv')).toThrow(/BERTH_NGINX_LOG_MAX_MB/);
+    expect(() => loadConfig({ BERTH_NGINX_LOG_KEEP: '0' }, '/srv')).toThrow(/BERTH_NGINX_LOG_KEEP/);
+    expect(() => loadConfig({ BERTH_NGINX_LOG_MAX_MB: '1.5' }, '/srv')).toThrow(/whole number/);
   });
 
   it('reads BERTH_NGINX_DYNAMIC_UPSTREAMS and the modules directory, and refuses what cannot work', () => {

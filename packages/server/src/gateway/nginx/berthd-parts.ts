@@ -101,6 +101,7 @@ export async function createNginxParts(
     system: settings.mode === 'system' ? { configFile: settings.systemConfig } : undefined,
     ...(options.mangleConfig ? { mangleConfig: options.mangleConfig } : {}),
     dynamicUpstreams: modules === undefined ? undefined : { modules },
+    logRotation: settings.logRotation,
     render: {
       workerProcesses: settings.workerProcesses,
       user: options.user === undefined ? undefined : { name: options.user.name, group: options.user.name },

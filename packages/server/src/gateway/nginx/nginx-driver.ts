@@ -14,6 +14,10 @@
 // serve, is the one served, is applied without a reload: the driver writes the servers to the data
 // file the master loads on (re)start and sends them to the workers' shared dictionary through the
 // control socket. Any other table, or a data update that fails, takes the reload path.
+//
+// The logs nginx writes in the prefix (the access log and its error log) are rotated by size once a
+// second (log-rotation.ts): the access log's counters are read up to the rotation first, then nginx
+// reopens its logs. While berthd is down nothing rotates them.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,10 +32,12 @@ import {
 import type { MetricsSnapshot } from '../gateway-metrics.ts';
 import { checkGatewayTable, type GatewayTable } from '../route-model.ts';
 import { type AccessLogReader, createAccessLogReader } from './access-log-reader.ts';
+import { DEFAULT_LOG_ROTATION, type LogRotationSettings, logsDue, rotateLog } from './log-rotation.ts';
 import {
   alive,
   askSeq,
   baseArgs,
+  errorLogPath,
   isMasterOf,
   isNginxChild,
   masterPid,
@@ -80,6 +86,9 @@ export interface NginxDriverOptions {
   superviseIntervalMs?: number;
   /** Good configuration directories kept besides the current one (default 2). */
   keepConfigs?: number;
+  /** When the logs in the prefix are rotated, and how many rotated ones are kept (default 64 MiB,
+   *  3). Checked every `superviseIntervalMs`. */
+  logRotation?: LogRotationSettings | undefined;
   /**
    * Drive a system nginx (the distribution's service) instead of starting one: its http block
    * includes `{prefix}/current/http*.conf` (a line the operator adds once, e.g. in
@@ -101,6 +110,7 @@ interface Paths {
   confRoot: string;
   controlSocket: string;
   accessLog: string;
+  errorLog: string;
   upstreamData: string;
 }
 
@@ -111,6 +121,7 @@ function pathsOf(prefix: string): Paths {
     confRoot: path.join(prefix, 'conf'),
     controlSocket: path.join(prefix, 'control.sock'),
     accessLog: path.join(prefix, 'logs', 'access.json'),
+    errorLog: errorLogPath(prefix),
     upstreamData: path.join(prefix, 'upstreams.txt'),
   };
 }
@@ -123,6 +134,7 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
   const paths = pathsOf(prefix);
   const applyTimeoutMs = options.applyTimeoutMs ?? 60_000;
   const keepConfigs = options.keepConfigs ?? 2;
+  const rotation = options.logRotation ?? DEFAULT_LOG_ROTATION;
   const listeners: GatewayListeners = { http: options.listen, https: options.https };
   if (options.dynamicUpstreams !== undefined && options.system !== undefined) {
     throw new Error("dynamic upstreams need berthd's own nginx, not a system nginx");
@@ -488,6 +500,45 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       });
   };
 
+  /** A reopen asked of nginx and not answered yet: no other rotation until it is. */
+  let reopening = false;
+
+  /** Rotates the logs that reached their limit, counting the access log's lines up to there first;
+   *  then nginx reopens its logs (a master that is not running opens new ones when it starts). */
+  const rotateLogs = (): void => {
+    if (closed || reopening) return;
+    const due = logsDue([paths.accessLog, paths.errorLog], rotation);
+    if (due.length === 0) return;
+    try {
+      reader?.read();
+      for (const file of due) rotateLog(file, rotation);
+    } catch (error) {
+      log.error({ err: error }, 'nginx logs could not be rotated');
+      return;
+    }
+    reopening = true;
+    reopen()
+      .then(() => log.info({ logs: due.map((f) => path.basename(f)) }, 'nginx logs rotated'))
+      .catch((error: unknown) => log.warn({ err: error }, 'nginx did not reopen its logs'))
+      .finally(() => {
+        reopening = false;
+      });
+  };
+
+  const reopen = async (): Promise<void> => {
+    if (systemConfig !== null) {
+      const done = await runNginx(command, ['-s', 'reopen', '-c', systemConfig]);
+      if (done.code !== 0) throw new Error(done.output);
+      return;
+    }
+    if (pid !== null && running(pid)) process.kill(pid, 'SIGUSR1');
+  };
+
+  const tick = (): void => {
+    supervise();
+    rotateLogs();
+  };
+
   return {
     kind: 'nginx',
 
@@ -512,10 +563,12 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
           reader = null;
           throw error;
         }
-        if (systemConfig === null) {
-          supervisor = setInterval(supervise, options.superviseIntervalMs ?? 1_000);
-          supervisor.unref();
-        }
+        // A system nginx is the system's to supervise; its logs in the prefix are rotated here.
+        supervisor = setInterval(
+          systemConfig === null ? tick : rotateLogs,
+          options.superviseIntervalMs ?? 1_000,
+        );
+        supervisor.unref();
         return listeners;
       });
     },
