@@ -117,6 +117,7 @@ import type {
   SourceSettingsResponse,
   SourceSettingsUpdate,
 } from './schemas/sources.ts';
+import type { AppTraffic } from './schemas/traffic.ts';
 import type { Webhook, WebhookDeliveryListResponse, WebhookRotateResponse } from './schemas/webhooks.ts';
 
 export {
@@ -610,6 +611,12 @@ export class BerthClient {
   /** One page of the instances of an environment, by process type and index. */
   listInstances(code: string, env: EnvName, page: PageQuery = {}): Promise<InstanceListResponse> {
     return this.#request('GET', `${envPath(code, env)}/instances`, { query: { ...page } });
+  }
+
+  /** What the gateway counted of the app's requests per environment since berthd started:
+   *  status classes, bytes, latency percentiles. */
+  appTraffic(code: string): Promise<AppTraffic> {
+    return this.#request('GET', `/api/v1/apps/${seg(code)}/traffic`);
   }
 
   // --- app logs -----------------------------------------------------------------------------

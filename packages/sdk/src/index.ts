@@ -16,5 +16,6 @@ export * from './schemas/notify.ts';
 export * from './schemas/page.ts';
 export * from './schemas/permissions.ts';
 export * from './schemas/sources.ts';
+export * from './schemas/traffic.ts';
 export * from './schemas/webhooks.ts';
 export * from './suggest.ts';

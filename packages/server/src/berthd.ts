@@ -108,6 +108,7 @@ import {
   secureDataDir,
   type Tenants,
 } from './tenants/index.ts';
+import { createTrafficService, trafficRoutes } from './traffic/index.ts';
 import { VERSION } from './version.ts';
 import { createWebhooks, type OnWebhookDelivery, type Webhooks } from './webhooks/index.ts';
 
@@ -713,6 +714,30 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             jobCounts: (since) => jobs.counts(since),
             dataDir: createDataDirMeter({ dir: config.dataDir, logger: logger.child({ mod: 'platform' }) }),
             certificates: () => domainsModule.certificateStatus(),
+          }),
+        }),
+        trafficRoutes({
+          traffic: createTrafficService({
+            metrics: () => gatewayDriver.metrics(),
+            canRead: async (actor, code) => {
+              await apps.access.authorize(actor, 'app.read', code);
+            },
+            gateway: gatewayDriver.kind,
+            since: startedAt,
+            platform: async () => {
+              const jobCounts = await jobs.counts(Date.now());
+              return {
+                info: {
+                  version: VERSION,
+                  gateway: gatewayDriver.kind,
+                  runtime: config.runtime.driver,
+                  store: store.dialect,
+                },
+                startedAt,
+                tableSeq: gatewayDriver.status().seq,
+                jobs: { queued: jobCounts.queued, running: jobCounts.running },
+              };
+            },
           }),
         }),
         nodesRoutes({ nodes: createNodesService({ driver: runtime }) }),

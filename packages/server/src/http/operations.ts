@@ -27,6 +27,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /healthz': { id: 'getHealth' },
   'GET /api/v1/platform/status': { id: 'getPlatformStatus' },
   'GET /api/v1/nodes': { id: 'listNodes' },
+  'GET /api/v1/metrics': { id: 'getMetrics' },
   // identity
   'POST /api/v1/auth/login': {
     id: 'login',
@@ -155,6 +156,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     errors: [...CURRENT, 'INSTANCE_LIMIT_EXCEEDED'],
   },
   'GET /api/v1/apps/:code/envs/:env/instances': { id: 'listInstances', errors: ENV },
+  'GET /api/v1/apps/:code/traffic': { id: 'getAppTraffic', errors: APP },
   'GET /api/v1/apps/:code/envs/:env/logs': {
     id: 'getAppLogs',
     errors: [...ENV, 'LOG_STREAMS_LIMIT'],

@@ -351,9 +351,12 @@ describe('login tickets for apps', () => {
       { cookie: `__Host-berth_session=${gatewayToken}` },
       { 'x-berth-user-token': gatewayToken },
     ];
-    for (const headers of attempts) {
-      const res = await fetch(`${f.t.url}/api/v1/apps/shop`, { headers });
-      expect(res.status).toBe(401);
+    // Nor do they read the app's traffic, or every app's through the Prometheus exposition.
+    for (const target of ['/api/v1/apps/shop', '/api/v1/apps/shop/traffic', '/api/v1/metrics']) {
+      for (const headers of attempts) {
+        const res = await fetch(`${f.t.url}${target}`, { headers });
+        expect(res.status, `${target} ${Object.keys(headers).join()}`).toBe(401);
+      }
     }
     const rotate = await fetch(`${f.t.url}/api/v1/apps/shop/secret/rotate`, { method: 'POST', headers: app });
     expect(rotate.status).toBe(401);

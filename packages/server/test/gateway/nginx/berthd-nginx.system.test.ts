@@ -1,6 +1,6 @@
 // berthd with BERTH_GATEWAY=nginx (docs/nginx.md): apps and static sites served by berthd's own
 // nginx, whose workers run as the gateway's identity when berthd is root; the platform status reads
-// the driver; a configuration nginx refuses (forced through the mangleConfig hook) fails the
+// the driver, and the API's traffic counters come from nginx's access log; a configuration nginx refuses (forced through the mangleConfig hook) fails the
 // deploy visibly and the serving configuration stays; kill -9 of berthd while an app is polled:
 // every poll is answered, the next berthd adopts the same nginx master and a deploy is served; with
 // BERTH_SHARED_ORIGIN the console and API behind nginx, believing the address nginx vouches for.
@@ -129,6 +129,36 @@ describe.skipIf(unavailable !== null)('berthd with BERTH_GATEWAY=nginx', () => {
       lastFailure: null,
     });
   }, 240_000);
+
+  it("counts the app's requests from nginx's access log, in the API and the Prometheus exposition", async () => {
+    const stagRequests = async (): Promise<number> => {
+      const res = await f.api('GET', '/api/v1/apps/ngapp/traffic');
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.gateway).toBe('nginx');
+      return res.body.envs.find((e: { env: string }) => e.env === 'stag')?.requests ?? 0;
+    };
+    // nginx writes its log at most a second after a request: counting starts once it is still.
+    let before = await stagRequests();
+    for (let again = -1; again !== before; ) {
+      await new Promise((r) => setTimeout(r, 1_200));
+      again = before;
+      before = await stagRequests();
+    }
+    for (let i = 0; i < 4; i++) expect((await f.get('/t/ngapp/')).status).toBe(200);
+    let after = before;
+    for (const until = Date.now() + 15_000; after < before + 4 && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await stagRequests();
+    }
+    expect(after).toBe(before + 4);
+    const res = await fetch(`${f.t.url}/api/v1/metrics`, {
+      headers: { cookie: `${f.t.cookieName}=${f.cookie}` },
+    });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    const counted = /^berth_gateway_requests_total\{app="ngapp",env="stag",code="2xx"\} (\d+)$/m.exec(text);
+    expect(Number(counted?.[1])).toBeGreaterThanOrEqual(4);
+  }, 60_000);
 
   it('fails a deploy whose configuration nginx refuses, logs it, and keeps serving the last good one', async () => {
     const load = poller(`${f.t.appsUrl}/t/ngapp/`, /^through nginx v1$/);
