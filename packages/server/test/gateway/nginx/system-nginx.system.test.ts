@@ -1,6 +1,7 @@
 // The nginx driver driving a "system" nginx: one it did not start and never stops, whose http block
 // includes berthd's part (`{prefix}/current/http*.conf`), reloaded with `nginx -s reload`. The test
-// plays the distribution's service with an nginx of its own configuration (not /etc/nginx).
+// plays the distribution's service with an nginx of its own configuration (not /etc/nginx). The
+// access log in berthd's prefix is rotated, and the system nginx told to reopen it.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GatewayApplyError } from '../../../src/gateway/driver.ts';
 import { stillAccepting, workerPids } from '../../../src/gateway/nginx/nginx-process.ts';
-import { send, startUpstream } from '../support.ts';
+import { send, startUpstream, waitFor } from '../support.ts';
 import { freePort, NGINX, nginxDriver, nginxProcessesOf, nginxUnavailable } from './nginx-support.ts';
 import { table } from './tables.ts';
 
@@ -45,7 +46,11 @@ describe.skipIf(unavailable !== null)('nginx driver: a system nginx', () => {
     });
     const systemPid = Number(fs.readFileSync(path.join(sys, 'nginx.pid'), 'utf8'));
 
-    const driver = n.again({ system: { configFile: main } });
+    const driver = n.again({
+      system: { configFile: main },
+      logRotation: { maxBytes: 4096, keep: 1 },
+      superviseIntervalMs: 50,
+    });
     const route = (body: string) =>
       table([
         {
@@ -64,6 +69,30 @@ describe.skipIf(unavailable !== null)('nginx driver: a system nginx', () => {
     expect((await send(n.port, '/v', { agent: false })).body.toString()).toBe('one');
     expect((await send(n.port, '/o/shop/x', { agent: false })).json().url).toBe('/x');
     expect((await send(otherPort, '/', { agent: false })).body.toString()).toBe("the system's own site");
+
+    // The access log in berthd's prefix is rotated, and the system nginx reopens it
+    // (`nginx -s reopen`): later requests go to the new live file.
+    const logs = path.join(n.prefix, 'logs');
+    for (let i = 0; i < 40; i++) await send(n.port, `/o/shop/rotate-${i}`, { agent: false });
+    await waitFor(() => fs.existsSync(path.join(logs, 'access.json.1')), 15_000);
+    // nginx made the new live file when it reopened (a line it buffered before goes to the old one).
+    await waitFor(() => fs.existsSync(path.join(logs, 'access.json')), 15_000);
+    // (A worker that has not reopened yet when the request comes writes it to the old file: the
+    // requests go on until one reaches the new file.)
+    let sent = 0;
+    await waitFor(async () => {
+      if (fs.readFileSync(path.join(logs, 'access.json'), 'utf8').includes('/o/shop/after-rotation'))
+        return true;
+      await send(n.port, `/o/shop/after-rotation-${sent++}`, { agent: false });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return false;
+    }, 15_000);
+    expect(
+      fs
+        .readdirSync(logs)
+        .filter((f) => f.startsWith('access.json'))
+        .sort(),
+    ).toEqual(['access.json', 'access.json.1']);
 
     // The apply holds only once the system master's workers of the last configuration accept no
     // more connections: the kernel could still hand them new ones, served from the old table.
