@@ -28,6 +28,7 @@ import { requestsGroup } from './commands/requests.ts';
 import { runGroup } from './commands/run.ts';
 import { sourcesGroup } from './commands/sources.ts';
 import { tokensGroup } from './commands/tokens.ts';
+import { trafficGroup } from './commands/traffic.ts';
 import { usersGroup } from './commands/users.ts';
 import { webhooksGroup } from './commands/webhooks.ts';
 import { createContext, type OptionValues } from './context.ts';
@@ -67,6 +68,7 @@ export const GROUPS: Group[] = [
   stopGroup,
   startGroup,
   logsGroup,
+  trafficGroup,
   runGroup,
   openGroup,
   notificationsGroup,

@@ -231,6 +231,7 @@ describe('CLI conventions against berthd', () => {
       releases: ['releases', '--app', APP],
       ps: ['ps', '--app', APP],
       logs: ['logs', '--app', APP],
+      traffic: ['traffic', '--app', APP],
       'jobs list': ['jobs', 'list', '--app', APP],
       'jobs info': ['jobs', 'info', anyDeploy.jobId],
       'jobs logs': ['jobs', 'logs', anyDeploy.jobId],

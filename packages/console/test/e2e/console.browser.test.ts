@@ -1,9 +1,10 @@
 // The console end to end, in Chromium against a real berthd: log in, create an app, deploy
 // examples/node-hello from a .tar.gz and from its directory, open it, change a config var, roll back,
-// promote, read its logs, create and revoke an API token, switch the language, log out; deep links
-// through the login page; the shared session with examples/sso-hello. Then every page of the run
-// again in English and in Chinese: no untranslated text, no serious accessibility violation, and
-// screenshots at desktop and phone width (packages/console/test/screenshots/, git-ignored).
+// promote, read its logs and its traffic, create and revoke an API token, switch the language, log
+// out; deep links through the login page; the shared session with examples/sso-hello. Then every
+// page of the run again in English and in Chinese: no untranslated text, no serious accessibility
+// violation, and screenshots at desktop and phone width (packages/console/test/screenshots/,
+// git-ignored).
 //
 // The steps build on each other (one berthd, one app), in order. A step that needs what an earlier
 // step should have made (the app, a release) makes it through the API when it is missing, so that a
@@ -270,7 +271,8 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
     const dialog = page.getByRole('dialog');
     await expect.poll(() => dialog.innerText()).toContain(`v${version}`);
     await page.getByTestId('confirm-ok').click();
-    await waitForPageUrl(page, new RegExp(`/apps/${CODE}/prod/deploys\\?deploy=`));
+    // (60 s: on a loaded machine the answer to the promotion once took longer than 20 s.)
+    await waitForPageUrl(page, new RegExp(`/apps/${CODE}/prod/deploys\\?deploy=`), 60_000);
     deploys['promote'] = await followDeployInPage(page);
     expect(await currentVersion(CODE, 'prod')).toBe(1);
     const prod = await appPage(`/o/${CODE}/`);
@@ -295,6 +297,34 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
     expect(restart.status, JSON.stringify(restart.body)).toBe(202);
     await waitDeployApi(restart.body.deploy.id);
     await expect.poll(count, { timeout: 30_000 }).toBeGreaterThan(before);
+  });
+
+  it("shows the app's traffic: requests through the gateway count in the stag row", async () => {
+    await ensureRelease(CODE, 'stag');
+    const stagRequests = async (): Promise<number> => {
+      const res = await f.api('GET', `/api/v1/apps/${CODE}/traffic`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const envs = res.body.envs as Array<{ env: string; requests: number }>;
+      return envs.find((e) => e.env === 'stag')?.requests ?? 0;
+    };
+    // Earlier steps requested the app too: three more, counted from what the gateway has now.
+    const before = await stagRequests();
+    for (let i = 0; i < 3; i++) expect((await appPage(`/t/${CODE}/`)).status).toBe(200);
+    await expect.poll(stagRequests).toBe(before + 3);
+    const page = await loggedInPage();
+    await page.goto(`/apps/${CODE}/stag/traffic`);
+    const row = page.getByTestId('traffic-row-stag');
+    await expect.poll(() => row.getAttribute('data-requests')).toBe(String(before + 3));
+    expect(await row.innerText()).toMatch(/^Staging\s/);
+    expect(await page.getByTestId('traffic-since').innerText()).toMatch(
+      /^Counted by Berth's built-in gateway since .+, when berthd started\.$/,
+    );
+    await expect.poll(() => page.locator('body').innerText()).toContain('/api/v1/metrics');
+    // Refresh reads the counters again: one more request shows without reloading the page.
+    expect((await appPage(`/t/${CODE}/`)).status).toBe(200);
+    await expect.poll(stagRequests).toBe(before + 4);
+    await page.getByTestId('traffic-refresh').click();
+    await expect.poll(() => row.getAttribute('data-requests')).toBe(String(before + 4));
   });
 
   it('creates an API token that works until it is revoked', async () => {
@@ -433,6 +463,7 @@ describe.skipIf(!!skip)('the web console in Chromium', () => {
       app('stag', 'deploys', 'deploy-status', shown ? `?deploy=${shown}` : ''),
       app('stag', 'releases', 'releases-table'),
       app('stag', 'logs', 'logs-view'),
+      app('stag', 'traffic', 'traffic-table'),
       app('stag', 'config', 'config-table'),
       app('stag', 'members', 'members-table'),
       app('stag', 'settings', 'secret-reveal'),

@@ -47,6 +47,9 @@ const TECHNICAL = new Set(
     'stderr',
     'berthd',
     'berth',
+    // The traffic tab: the gateways and the monitoring system that scrapes berthd's metrics.
+    'nginx',
+    'Prometheus',
     'whoami',
     'BERTH_TOKEN',
     'English',

@@ -104,6 +104,7 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
   'GET /downloads/berth-cli.tgz': { '': () => get('/downloads/berth-cli.tgz') },
   'GET /api/v1/platform/status': { '': () => get('/api/v1/platform/status') },
   'GET /api/v1/nodes': { '': () => get('/api/v1/nodes') },
+  'GET /api/v1/metrics': { '': () => get('/api/v1/metrics') },
 
   'POST /api/v1/auth/login': {
     '': (m, who) => ({
@@ -290,6 +291,7 @@ export const ROUTE_CALLS: Readonly<Record<string, Readonly<Record<string, Build>
     '': (m, _who, e) => ({ method: 'POST', path: `${env(m, e)}/start` }),
   },
   'GET /api/v1/apps/{code}/envs/{env}/instances': { '': (m, _who, e) => get(`${env(m, e)}/instances`) },
+  'GET /api/v1/apps/{code}/traffic': { '': (m) => get(`${app(m)}/traffic`) },
   'GET /api/v1/apps/{code}/envs/{env}/logs': { '': (m, _who, e) => get(`${env(m, e)}/logs`) },
   'POST /api/v1/apps/{code}/envs/{env}/run': {
     '': (m, _who, e) => ({

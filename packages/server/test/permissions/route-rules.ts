@@ -166,6 +166,7 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'GET /downloads/berth-cli.tgz': one(PUBLIC),
   'GET /api/v1/platform/status': one(roles('admin', 'operator', 'auditor')),
   'GET /api/v1/nodes': one(roles('admin', 'operator', 'auditor')),
+  'GET /api/v1/metrics': one(roles('admin', 'operator', 'auditor')),
   // sessions and the current user
   'POST /api/v1/auth/login': one(PUBLIC),
   'POST /api/v1/auth/logout': one(PUBLIC),
@@ -238,6 +239,7 @@ export const ROUTE_RULES: Readonly<Record<string, readonly RouteCase[]>> = {
   'POST /api/v1/apps/{code}/envs/{env}/stop': one(action('operate')),
   'POST /api/v1/apps/{code}/envs/{env}/start': one(action('operate')),
   'GET /api/v1/apps/{code}/envs/{env}/instances': one(action('app.read')),
+  'GET /api/v1/apps/{code}/traffic': one(action('app.read')),
   'GET /api/v1/apps/{code}/envs/{env}/logs': one(action('app.read')),
   'POST /api/v1/apps/{code}/envs/{env}/run': one(action('run')),
   // deploy requests

@@ -7,6 +7,7 @@ export const APP_TABS = [
   'deploys',
   'releases',
   'logs',
+  'traffic',
   'config',
   'source',
   'members',

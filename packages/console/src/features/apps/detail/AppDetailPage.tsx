@@ -25,6 +25,7 @@ const TAB_COMPONENTS: Record<AppTabName, ComponentType<AppTabProps>> = {
   deploys: lazy(() => import('./DeploysTab.tsx')),
   releases: lazy(() => import('./ReleasesTab.tsx')),
   logs: lazy(() => import('./LogsTab.tsx')),
+  traffic: lazy(() => import('./TrafficTab.tsx')),
   config: lazy(() => import('./ConfigTab.tsx')),
   source: lazy(() => import('../source/SourceTab.tsx')),
   members: lazy(() => import('./MembersTab.tsx')),
