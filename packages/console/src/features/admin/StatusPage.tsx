@@ -23,6 +23,7 @@ import { useApi } from '../../api/ApiProvider.tsx';
 import { RequireRole } from '../../app/RequireRole.tsx';
 import { ErrorAlert } from '../../components/ErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
+import { useVisibleInterval } from '../../components/use-visible-interval.ts';
 import { useFormat } from '../../i18n/format-hooks.ts';
 import { useMessages } from '../../i18n/I18nProvider.tsx';
 import { ADMIN_PAGE_ROLES } from './page-roles.ts';
@@ -68,13 +69,7 @@ function usePlatformStatus(auto: boolean) {
     return () => current.current?.abort();
   }, [load]);
 
-  useEffect(() => {
-    if (!auto) return;
-    const timer = window.setInterval(() => {
-      if (document.visibilityState === 'visible') void load();
-    }, REFRESH_MS);
-    return () => window.clearInterval(timer);
-  }, [auto, load]);
+  useVisibleInterval(load, REFRESH_MS, auto);
 
   return { status, error, loading, updatedAt, reload: load };
 }

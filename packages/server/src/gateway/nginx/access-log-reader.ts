@@ -2,14 +2,23 @@
 // (render.ts's `log_format berth`): each call reads the lines written since the last one, from
 // where the log ended when the driver started. A rotated log (a new file at the path) is read to
 // its end first, then the new file from its start; a truncated one from its start.
+//
+// The lines since the last read can be many (tens of MiB under heavy traffic): they are read in
+// 64 KiB chunks that give the event loop back every MiB, so that berthd's API keeps answering
+// meanwhile. Reads are made one at a time; one asked for while another runs waits for it.
 import fs from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGatewayMetrics, type MetricsSnapshot, snapshotMetrics } from '../gateway-metrics.ts';
 
 export interface AccessLogReader {
   /** Counters of every line read so far (reads the new lines first). */
-  read(): MetricsSnapshot;
+  read(): Promise<MetricsSnapshot>;
+  /** Closes the file; a read running stops after its chunk. */
   close(): void;
 }
+
+/** Bytes read between two turns of the event loop. */
+const SLICE_BYTES = 1024 * 1024;
 
 interface LogLine {
   route?: unknown;
@@ -62,7 +71,7 @@ export function createAccessLogReader(file: string): AccessLogReader {
     );
   };
 
-  const drain = (): void => {
+  const drain = async (): Promise<void> => {
     if (fd === null) return;
     const size = fs.fstatSync(fd).size;
     if (size < offset) {
@@ -70,7 +79,8 @@ export function createAccessLogReader(file: string): AccessLogReader {
       partial = '';
     }
     const buffer = Buffer.alloc(64 * 1024);
-    while (offset < size) {
+    let sinceTurn = 0;
+    while (fd !== null && offset < size) {
       const n = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - offset), offset);
       if (n <= 0) break;
       offset += n;
@@ -78,29 +88,45 @@ export function createAccessLogReader(file: string): AccessLogReader {
       const lines = text.split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) if (line !== '') record(line);
+      sinceTurn += n;
+      if (sinceTurn >= SLICE_BYTES) {
+        sinceTurn = 0;
+        await nextTurn();
+      }
     }
   };
 
   open(false);
 
+  /** Reads in progress, one at a time. */
+  let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  const readNow = async (): Promise<MetricsSnapshot> => {
+    if (fd === null && !closed) open(true);
+    await drain();
+    let current: fs.Stats | null = null;
+    try {
+      current = fs.statSync(file);
+    } catch {
+      current = null;
+    }
+    if (!closed && current !== null && current.ino !== ino) {
+      if (fd !== null) fs.closeSync(fd);
+      open(true);
+      await drain();
+    }
+    return snapshotMetrics(metrics);
+  };
+
   return {
     read() {
-      if (fd === null) open(true);
-      drain();
-      let current: fs.Stats | null = null;
-      try {
-        current = fs.statSync(file);
-      } catch {
-        current = null;
-      }
-      if (current !== null && current.ino !== ino) {
-        if (fd !== null) fs.closeSync(fd);
-        open(true);
-        drain();
-      }
-      return snapshotMetrics(metrics);
+      const next = queue.then(readNow, readNow);
+      queue = next.catch(() => undefined);
+      return next;
     },
     close() {
+      closed = true;
       if (fd !== null) fs.closeSync(fd);
       fd = null;
     },

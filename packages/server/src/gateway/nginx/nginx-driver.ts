@@ -500,28 +500,27 @@ export function createNginxDriver(options: NginxDriverOptions): GatewayDriver {
       });
   };
 
-  /** A reopen asked of nginx and not answered yet: no other rotation until it is. */
-  let reopening = false;
+  /** A rotation under way (the counters' read, the renames, nginx's reopen): no other until it ends. */
+  let rotating = false;
 
   /** Rotates the logs that reached their limit, counting the access log's lines up to there first;
    *  then nginx reopens its logs (a master that is not running opens new ones when it starts). */
   const rotateLogs = (): void => {
-    if (closed || reopening) return;
+    if (closed || rotating) return;
     const due = logsDue([paths.accessLog, paths.errorLog], rotation);
     if (due.length === 0) return;
-    try {
-      reader?.read();
+    rotating = true;
+    const rotate = async (): Promise<void> => {
+      await reader?.read();
+      if (closed) return;
       for (const file of due) rotateLog(file, rotation);
-    } catch (error) {
-      log.error({ err: error }, 'nginx logs could not be rotated');
-      return;
-    }
-    reopening = true;
-    reopen()
-      .then(() => log.info({ logs: due.map((f) => path.basename(f)) }, 'nginx logs rotated'))
-      .catch((error: unknown) => log.warn({ err: error }, 'nginx did not reopen its logs'))
+      await reopen();
+      log.info({ logs: due.map((f) => path.basename(f)) }, 'nginx logs rotated');
+    };
+    rotate()
+      .catch((error: unknown) => log.warn({ err: error }, 'nginx logs could not be rotated'))
       .finally(() => {
-        reopening = false;
+        rotating = false;
       });
   };
 

@@ -5,7 +5,7 @@ import type { EnvName, InstanceView, Release } from '@berth/sdk';
 import { eachItem } from '@berth/sdk/client';
 import { Button, Card, Descriptions, Flex, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { useConfirm } from '../../../components/confirm.tsx';
@@ -13,6 +13,7 @@ import { EmptyState } from '../../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { useFeedback } from '../../../components/feedback.tsx';
 import { useAsync } from '../../../components/use-async.ts';
+import { useVisibleInterval } from '../../../components/use-visible-interval.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { appPath } from '../app-paths.ts';
@@ -75,13 +76,7 @@ export default function OverviewTab({ app, env, showDeploy }: AppTabProps) {
     () => api.listInstances(app.code, env, { limit: INSTANCES_PAGE }),
     [api, app.code, env],
   );
-  const reloadInstances = instances.reload;
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reloadInstances();
-    }, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [reloadInstances]);
+  useVisibleInterval(instances.reload, REFRESH_MS);
 
   const running = useMemo(() => {
     const counts: Record<string, number> = {};

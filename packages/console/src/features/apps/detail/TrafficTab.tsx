@@ -4,12 +4,13 @@
 // Prometheus scrapes for history. Both environments, whichever one the page shows.
 import type { AppTraffic, EnvName } from '@berth/sdk';
 import { Button, Card, Flex, Table, Typography } from 'antd';
-import { useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import { useApi } from '../../../api/ApiProvider.tsx';
 import { EmptyState } from '../../../components/EmptyState.tsx';
 import { ErrorAlert } from '../../../components/ErrorAlert.tsx';
 import { common } from '../../../components/messages.ts';
 import { useAsync } from '../../../components/use-async.ts';
+import { useVisibleInterval } from '../../../components/use-visible-interval.ts';
 import { useFormat } from '../../../i18n/format-hooks.ts';
 import { useMessages } from '../../../i18n/I18nProvider.tsx';
 import { envMessages } from '../env-messages.ts';
@@ -32,12 +33,7 @@ export default function TrafficTab({ app }: AppTabProps) {
   const format = useFormat();
   const traffic = useAsync(() => api.appTraffic(app.code), [api, app.code]);
   const reload = traffic.reload;
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
-    }, TRAFFIC_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  useVisibleInterval(reload, TRAFFIC_REFRESH_MS);
 
   const data = traffic.data;
   const since = data ? format.dateTime(data.since) : '';
