@@ -146,6 +146,8 @@ interface Slot {
   /** The sequence of a table the worker refused (-1: none). */
   refusedSeq: number;
   restartTimer: NodeJS.Timeout | null;
+  /** The worker's counters as it last reported them (null: none yet). */
+  lastMetrics: MetricsSnapshot | null;
 }
 
 /** A worker that lived this long before dying was not crash-looping: its back-off starts afresh. */
@@ -190,6 +192,8 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
   const failure: { error: Error | null } = { error: null };
   const changeListeners = new Set<() => void>();
   const metricsReplies = new Map<number, Map<number, MetricsSnapshot>>();
+  /** The last counts of the workers replaced so far, summed (see fork). */
+  let retired: MetricsSnapshot = { routes: [], unrouted: { requests: 0 } };
   const slots: Slot[] = Array.from({ length: options.workers }, (_, index) => ({
     index,
     worker: null,
@@ -203,6 +207,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     restartTimer: null,
     replacing: false,
     refusedSeq: -1,
+    lastMetrics: null,
   }));
 
   function changed(): void {
@@ -242,6 +247,10 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
     if (closing) return;
     cluster.setupPrimary({ ...WORKER, execArgv, silent: false, ...runAs });
     const worker = cluster.fork(options.env);
+    // The worker this one succeeds keeps its counts in the totals (what it served after its last
+    // report is lost), so that they never go down: Prometheus would take that for a restart.
+    if (slot.lastMetrics !== null) retired = mergeMetrics([retired, slot.lastMetrics]);
+    slot.lastMetrics = null;
     slot.worker = worker;
     slot.pid = worker.process.pid ?? 0;
     slot.greeted = false;
@@ -308,6 +317,7 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
         return;
       case 'berth:gateway:metrics-reply':
         metricsReplies.get(message.id)?.set(slot.index, message.metrics);
+        slot.lastMetrics = message.metrics;
         changed();
         return;
       case 'berth:gateway:call':
@@ -517,7 +527,13 @@ export function createGatewayCluster(options: GatewayClusterOptions): GatewayClu
         const metrics = replies.get(slot.index);
         if (metrics !== undefined) workers.push({ pid: slot.pid, index: slot.index, metrics });
       }
-      return { total: mergeMetrics(workers.map((w) => w.metrics)), workers };
+      // Every worker now counts with what it last reported (its answer, or an earlier one when it
+      // did not answer in time); those replaced meanwhile are in `retired`.
+      const counted = [
+        retired,
+        ...slots.flatMap((slot) => (slot.lastMetrics === null ? [] : [slot.lastMetrics])),
+      ];
+      return { total: mergeMetrics(counted), workers };
     },
     serve(given) {
       services = given;

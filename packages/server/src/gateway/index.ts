@@ -45,7 +45,8 @@
 //     detection: an upstream that refuses a connection is skipped for a second, then tried again.
 //   - Access log: each worker writes its own JSON lines to stdout (same format, with
 //     `gatewayWorker: <slot>`). Metrics: counters live per worker; `GatewayCluster.metrics()` asks
-//     each worker over IPC and sums them.
+//     each worker over IPC and sums them, with the last report of every worker replaced so far
+//     (totals never go down while berthd runs).
 //   - Workers exit when their IPC channel closes ('disconnect'), so a SIGKILLed berthd does not
 //     leave them serving; berthd.close() asks them to finish requests in flight and exit.
 //   - With one core, in tests (BERTH_GATEWAY_WORKERS=0), the same `createGateway` runs inside

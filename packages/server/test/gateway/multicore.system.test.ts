@@ -289,8 +289,13 @@ describe('berthd with BERTH_GATEWAY_WORKERS=2', () => {
     }
   }, 240_000);
 
-  it('replaces a worker that dies and keeps serving', async () => {
+  it('replaces a worker that dies and keeps serving, and its counts stay in the totals', async () => {
+    const total = async () =>
+      (await workers.metrics()).total.routes.find((c) => c.app === 'mcgw' && c.env === 'prod')?.requests ?? 0;
     const [victim, survivor] = workers.pids();
+    const victimServed = (await servedPerWorker(workers, 'mcgw/prod')).get(victim!) ?? 0;
+    expect(victimServed).toBeGreaterThan(0);
+    const before = await total();
     process.kill(victim!, 'SIGKILL');
     await waitFor(() => !workers.pids().includes(victim!), 20_000);
     await workers.waitServing(2, 60_000);
@@ -308,6 +313,9 @@ describe('berthd with BERTH_GATEWAY_WORKERS=2', () => {
     }
     const served = await servedPerWorker(workers, 'mcgw/prod');
     expect(served.get(replacement)).toBeGreaterThan(0);
+    // What the dead worker had reported still counts: the totals never go down (Prometheus would
+    // read a drop as a restart and count everything again).
+    expect(await total()).toBe(before + 20);
   }, 120_000);
 
   it('close() stops every worker', async () => {
