@@ -722,21 +722,16 @@ export async function startBerthd(config: Readonly<Config>, options: BerthdOptio
             canRead: async (actor, code) => {
               await apps.access.authorize(actor, 'app.read', code);
             },
-            gateway: gatewayDriver.kind,
-            since: startedAt,
-            platform: async () => {
-              const jobCounts = await jobs.counts(Date.now());
-              return {
-                info: {
-                  version: VERSION,
-                  gateway: gatewayDriver.kind,
-                  runtime: config.runtime.driver,
-                  store: store.dialect,
-                },
-                startedAt,
-                tableSeq: gatewayDriver.status().seq,
-                jobs: { queued: jobCounts.queued, running: jobCounts.running },
-              };
+            info: {
+              version: VERSION,
+              gateway: gatewayDriver.kind,
+              runtime: config.runtime.driver,
+              store: store.dialect,
+            },
+            startedAt,
+            live: async () => {
+              const { queued, running } = await jobs.counts(Date.now());
+              return { tableSeq: gatewayDriver.status().seq, jobs: { queued, running } };
             },
           }),
         }),

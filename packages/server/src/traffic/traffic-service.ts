@@ -24,11 +24,12 @@ export interface TrafficDeps {
   metrics(): Promise<MetricsSnapshot>;
   /** Throws (APP_NOT_FOUND, FORBIDDEN) unless the actor may read the app (apps/permissions.ts). */
   canRead(actor: Actor, code: string): Promise<void>;
-  gateway: AppTraffic['gateway'];
-  /** When counting began: berthd's start. */
-  since: number;
-  /** The rest of the exposition: berthd's version and drivers, its table and job queue. */
-  platform(): Promise<Omit<ExpositionInput, 'gateway'>>;
+  /** berthd's version and drivers; `gateway` is the one that counts. */
+  info: ExpositionInput['info'] & { gateway: AppTraffic['gateway'] };
+  /** berthd's start: when counting began. */
+  startedAt: number;
+  /** What changes while berthd runs: the route table the gateway serves, the job queue. */
+  live(): Promise<Pick<ExpositionInput, 'tableSeq' | 'jobs'>>;
 }
 
 function envTraffic(env: EnvName, c: RouteCounters): AppTrafficEnv {
@@ -64,13 +65,13 @@ export function createTrafficService(deps: TrafficDeps): TrafficService {
         const counters = snapshot.routes.find((c) => c.app === code && c.env === env);
         if (counters !== undefined && counters.requests > 0) envs.push(envTraffic(env, counters));
       }
-      return { app: code, gateway: deps.gateway, since: deps.since, envs };
+      return { app: code, gateway: deps.info.gateway, since: deps.startedAt, envs };
     },
 
     async exposition(actor) {
       if (!METRICS_READERS.includes(actor.role)) throw new BerthError('FORBIDDEN');
-      const [gateway, platform] = await Promise.all([deps.metrics(), deps.platform()]);
-      return renderExposition({ ...platform, gateway });
+      const [gateway, live] = await Promise.all([deps.metrics(), deps.live()]);
+      return renderExposition({ ...live, info: deps.info, startedAt: deps.startedAt, gateway });
     },
   };
 }
