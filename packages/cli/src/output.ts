@@ -113,6 +113,26 @@ export function truncate(text: string, max: number): string {
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
+/** A byte count for people: `512 B`, `3.4 KiB`, `12.0 MiB`. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `0.4ms`, `12ms`, `1.5s`: a latency as the table shows it. */
+export function latencyText(ms: number): string {
+  if (ms < 10) return `${Math.round(ms * 10) / 10}ms`;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  return `${Math.round(ms / 100) / 10}s`;
+}
+
 /** Epoch milliseconds as `2026-11-23 15:04:05Z` (UTC); '' for none. */
 export function time(ms: number | undefined | null): string {
   if (ms === undefined || ms === null) return '';

@@ -119,16 +119,3 @@ function readIfFile(file: string): string | undefined {
 function packError(message: string): CliError {
   return new CliError(message, 'PACK_REFUSED', EXIT.api);
 }
-
-/** A byte count for people: `512 B`, `3.4 KiB`, `12.0 MiB`. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}

@@ -7,7 +7,8 @@ import { list } from 'tar';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tree as sourceTree } from '../../server/test/manifest/tree.ts';
 import { CliError } from '../src/errors.ts';
-import { formatSize, packDirectory } from '../src/pack.ts';
+import { formatSize } from '../src/output.ts';
+import { packDirectory } from '../src/pack.ts';
 
 interface Entry {
   path: string;

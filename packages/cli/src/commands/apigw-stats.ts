@@ -3,19 +3,12 @@
 import { APIGW_RECORDS_WINDOW_PATTERN, type ApigwRecord } from '@berth/sdk';
 import type { Command } from '../command.ts';
 import { usageError } from '../errors.ts';
-import { time, truncate } from '../output.ts';
+import { latencyText, time, truncate } from '../output.ts';
 
 /** Errors listed under the table (the newest of every row; `--json` has them all). */
 const SHOWN_ERRORS = 10;
 
 const WINDOW = new RegExp(APIGW_RECORDS_WINDOW_PATTERN);
-
-/** `0.4ms`, `12ms`, `1.5s`: a latency as the table shows it. */
-export function latencyText(ms: number): string {
-  if (ms < 10) return `${Math.round(ms * 10) / 10}ms`;
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  return `${Math.round(ms / 100) / 10}s`;
-}
 
 function errorsText(r: ApigwRecord): string {
   if (r.errors === 0) return '0';

@@ -2,9 +2,7 @@
 // started: status classes, errors, bytes sent, latency percentiles).
 import type { AppTraffic, AppTrafficEnv } from '@berth/sdk';
 import type { Group } from '../command.ts';
-import { time } from '../output.ts';
-import { formatSize } from '../pack.ts';
-import { latencyText } from './apigw-stats.ts';
+import { formatSize, latencyText, time } from '../output.ts';
 import { APP_OPTION, appCode } from './target.ts';
 
 const USAGE = 'berth traffic --app CODE [--json]';
