@@ -7,6 +7,7 @@
 //
 // The prefix is berthd's own directory (root's, never an app's): its paths are used by name.
 import fs from 'node:fs';
+import { rotateFiles } from '../../rotate-files.ts';
 
 export interface LogRotationSettings {
   /** A log this large (bytes) or larger is rotated. */
@@ -35,15 +36,5 @@ export function logsDue(files: readonly string[], settings: LogRotationSettings)
  *  goes. A rename of a file that is not there is skipped. */
 export function rotateLog(file: string, settings: LogRotationSettings): void {
   if (!Number.isInteger(settings.keep) || settings.keep < 1) throw new Error('keep must be 1 or more');
-  fs.rmSync(`${file}.${settings.keep}`, { force: true });
-  for (let n = settings.keep - 1; n >= 1; n--) renameIfThere(`${file}.${n}`, `${file}.${n + 1}`);
-  renameIfThere(file, `${file}.1`);
-}
-
-function renameIfThere(from: string, to: string): void {
-  try {
-    fs.renameSync(from, to);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  rotateFiles(file, (n) => `${file}.${n}`, settings.keep);
 }

@@ -20,6 +20,7 @@
 // All file I/O is synchronous and bounded per call (`maxReadBytes` per stream), so a batch, its
 // rotation and the hand-over to followers happen in one turn of the event loop.
 import fs from 'node:fs';
+import { rotateFiles } from '../../rotate-files.ts';
 import { SETTING_DEFAULTS } from '../../setting-defaults.ts';
 import type { LogLine } from '../driver.ts';
 import { formatLogLine, type LogPaths, type LogSnapshot, snapshotLogFiles } from './log-files.ts';
@@ -88,16 +89,7 @@ export function createLogCollector(id: string, paths: LogPaths, settings: LogSet
 
   function rotate(): void {
     fs.closeSync(logFd);
-    fs.rmSync(paths.rotated(settings.keepFiles), { force: true });
-    for (let n = settings.keepFiles - 1; n >= 1; n--) {
-      try {
-        fs.renameSync(paths.rotated(n), paths.rotated(n + 1));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-    }
-    if (settings.keepFiles > 0) fs.renameSync(paths.log, paths.rotated(1));
-    else fs.rmSync(paths.log, { force: true });
+    rotateFiles(paths.log, paths.rotated, settings.keepFiles);
     logFd = fs.openSync(paths.log, 'a', 0o600);
     logSize = 0;
   }
