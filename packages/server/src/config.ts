@@ -266,7 +266,8 @@ function durationOrOff(env: Env, setting: string, fallback: string): number {
   return ['0', 'off'].includes(env[setting]?.trim() ?? '') ? 0 : duration(env, setting, fallback);
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+const MIB = 1024 ** 2;
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: MIB, g: 1024 ** 3 };
 
 /** Parses `200M`, `1G`, `512k`, `1048576` (bytes; a trailing `B`/`iB` is allowed). */
 function size(env: Env, setting: string, fallback: number): number {
@@ -423,8 +424,9 @@ function nginxSettings(env: Env, cwd: string, dataDir: string, workers: number |
     dynamicUpstreams: dynamic,
     modulesDir: path.resolve(cwd, modulesDir),
     logRotation: {
-      maxBytes: integer(env, 'BERTH_NGINX_LOG_MAX_MB', 64, 1, 1_048_576) * 1024 * 1024,
-      keep: integer(env, 'BERTH_NGINX_LOG_KEEP', 3, 1, 100),
+      maxBytes:
+        integer(env, 'BERTH_NGINX_LOG_MAX_MB', SETTING_DEFAULTS.nginxLogMaxBytes / MIB, 1, 1_048_576) * MIB,
+      keep: integer(env, 'BERTH_NGINX_LOG_KEEP', SETTING_DEFAULTS.nginxLogKeep, 1, 100),
     },
     binary: path.resolve(cwd, binary),
     mode,

@@ -11,6 +11,10 @@ export const SETTING_DEFAULTS = Object.freeze({
   logFiles: 3,
   /** BERTH_LOG_RETENTION: logs of instances that are gone are deleted this long after. */
   logRetentionMs: 7 * 86_400_000,
+  /** BERTH_NGINX_LOG_MAX_MB: the logs nginx writes for berthd are rotated at this size. */
+  nginxLogMaxBytes: 64 * 1024 * 1024,
+  /** BERTH_NGINX_LOG_KEEP: rotated nginx logs kept beside each live one. */
+  nginxLogKeep: 3,
   /** BERTH_GATEWAY_HEADER_TIMEOUT: time a client gets to send a request's headers. */
   gatewayHeaderTimeoutMs: 30_000,
   /** BERTH_GATEWAY_CONNECTIONS_PER_ADDRESS: open connections per client address (0: no cap). */

@@ -8,6 +8,7 @@
 // The prefix is berthd's own directory (root's, never an app's): its paths are used by name.
 import fs from 'node:fs';
 import { rotateFiles } from '../../rotate-files.ts';
+import { SETTING_DEFAULTS } from '../../setting-defaults.ts';
 
 export interface LogRotationSettings {
   /** A log this large (bytes) or larger is rotated. */
@@ -17,8 +18,8 @@ export interface LogRotationSettings {
 }
 
 export const DEFAULT_LOG_ROTATION: Readonly<LogRotationSettings> = Object.freeze({
-  maxBytes: 64 * 1024 * 1024,
-  keep: 3,
+  maxBytes: SETTING_DEFAULTS.nginxLogMaxBytes,
+  keep: SETTING_DEFAULTS.nginxLogKeep,
 });
 
 /** The logs of `files` that reached `maxBytes` (a missing file has not). */
