@@ -164,26 +164,27 @@ export interface HeadToHead {
 }
 
 /**
- * The setup against its reference alone, `options.pairs` rounds of `options.pairSeconds` s each
+ * Setups against their reference alone, `options.pairs` rounds of `options.pairSeconds` s each
  * (order alternating): more, shorter rounds than the main comparison's, so that the paired ratios'
- * interval is narrow enough for the goal to be decided on a noisy machine.
+ * interval is narrow enough for a goal to be decided on a noisy machine. One head to head per
+ * candidate, all sharing the reference's runs.
  */
 export async function headToHead(
   reference: WrkTarget,
-  candidate: WrkTarget,
+  candidates: readonly WrkTarget[],
   connections: number,
   options: BenchOptions,
   label: string,
   progress: (line: string) => void,
-): Promise<HeadToHead> {
-  const [ref, cand] = await interleaveWrk(
-    [reference, candidate],
+): Promise<HeadToHead[]> {
+  const [ref, ...cands] = await interleaveWrk(
+    [reference, ...candidates],
     connections,
     { ...options, rounds: options.pairs, seconds: options.pairSeconds },
     label,
     progress,
   );
-  return { connections, reference: ref!, candidate: cand! };
+  return cands.map((candidate) => ({ connections, reference: ref!, candidate }));
 }
 
 /** The goals of each head to head (proxyGoals), named `{candidate}/{reference}`. */

@@ -277,14 +277,14 @@ export async function gatewayBenchmark(
       await wrk(url(port, 1), 50, warm);
       for (const connections of CONNECTIONS.filter((c) => c > 1)) {
         pairs.push(
-          await headToHead(
+          ...(await headToHead(
             { setup: 'nginx', url: url(port, 1), pids: () => withChildren(reference.pid) },
-            { setup: 'berthd-nginx', url: berthdNginxUrl, pids: berthdNginxProcesses },
+            [{ setup: 'berthd-nginx', url: berthdNginxUrl, pids: berthdNginxProcesses }],
             connections,
             options,
             `gateway: head to head, ${connections} conns`,
             progress,
-          ),
+          )),
         );
       }
     }
