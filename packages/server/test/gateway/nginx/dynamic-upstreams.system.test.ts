@@ -5,11 +5,12 @@
 // on another server.
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { putUpstreams } from '../../../src/gateway/nginx/nginx-process.ts';
+import { errorLogPath, putUpstreams } from '../../../src/gateway/nginx/nginx-process.ts';
 import { send, startUpstream, type TestUpstream, waitFor } from '../support.ts';
-import { luaModulesForTests, mastersOf, nginxDriver, nginxUnavailable } from './nginx-support.ts';
+import { luaModulesForTests, mastersOf, NGINX, nginxDriver, nginxUnavailable } from './nginx-support.ts';
 import { shopTable } from './tables.ts';
 
 const unavailable = nginxUnavailable('the dynamic upstream tests');
@@ -189,6 +190,62 @@ describe.skipIf(modules === null)('nginx driver: dynamic upstreams', () => {
     const id = String(r.headers['x-request-id']);
     expect(slow.seen.map((s) => s.headers['x-request-id'])).toEqual([id]);
   });
+
+  // Mounting /dev/null over /dev/urandom (in a mount namespace of nginx's own) needs root.
+  it.skipIf(process.getuid?.() !== 0)(
+    "falls back to nginx's own request ids when /dev/urandom cannot be read, and says so once per worker",
+    async () => {
+      const a = await startUpstream('a');
+      cleanup.push(() => a.close());
+      // The driver runs nginx (-t, the master, reloads) through this: the same binary and arguments,
+      // in a mount namespace where /dev/urandom reads nothing.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-no-urandom-'));
+      cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const wrapper = path.join(dir, 'nginx');
+      fs.writeFileSync(
+        wrapper,
+        '#!/bin/sh\n' +
+          "exec unshare --mount --propagation private -- /bin/sh -c 'mount --bind /dev/null /dev/urandom && " +
+          `exec ${NGINX} "$@"' nginx "$@"\n`,
+        { mode: 0o755 },
+      );
+      const n = await nginxDriver(cleanup, { binary: wrapper, dynamicUpstreams: { modules: modules! } });
+      await n.driver.start(appTable([a.spec()]), 1);
+      const hex32 = /^[0-9a-f]{32}$/;
+      const seen = new Set<string>();
+      const draw = async () => {
+        // New connections, so that both workers answer.
+        const replies = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => send(n.port, `/o/shop/${i}`, { agent: false })),
+        );
+        for (const r of replies) {
+          expect(r.status).toBe(200);
+          const id = String(r.headers['x-request-id']);
+          expect(id).toMatch(hex32);
+          expect(r.json().headers['x-request-id']).toBe(id);
+          seen.add(id);
+        }
+      };
+      await draw();
+      const warning = "berth request ids: /dev/urandom cannot be read; nginx's own ids are used";
+      const warnings = () =>
+        fs
+          .readFileSync(errorLogPath(n.prefix), 'utf8')
+          .split('\n')
+          .filter((l) => l.includes(warning)).length;
+      await waitFor(() => warnings() >= 1);
+      const first = warnings();
+      expect(first).toBeLessThanOrEqual(2);
+      await draw();
+      await draw();
+      expect(seen.size).toBe(150);
+      // Each worker said it once, however many ids it made since.
+      const workers = n.driver.status().processes.length - 1;
+      expect(workers).toBe(2);
+      expect(warnings()).toBeGreaterThanOrEqual(first);
+      expect(warnings()).toBeLessThanOrEqual(workers);
+    },
+  );
 
   it('sends a request to another server when one refuses connections', async () => {
     const { n, a, b } = await setUp();
