@@ -1,7 +1,9 @@
 // What a hostile client sends to be taken for someone else: forwarding headers naming another
 // address, scheme, host and prefix, a request id of its choice and the platform's cookies. The
-// gateway security tests (both drivers) send them and assert the app sees only the gateway's own.
+// gateway security tests (both drivers) send them and assert the app sees only the gateway's own;
+// requests no HTTP client would send as written go over a raw connection (rawExchange).
 import http from 'node:http';
+import net from 'node:net';
 
 export const FORGED_HEADERS = {
   'x-forwarded-for': '6.6.6.6',
@@ -35,4 +37,24 @@ export function getWithHeaders(
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Everything a raw connection to 127.0.0.1:`port` receives until the other side closes it (or
+ *  10 s pass): for requests an HTTP client would not send as written. */
+export async function rawExchange(
+  port: number,
+  send: (socket: net.Socket, received: () => string) => Promise<void>,
+) {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  let received = '';
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.toString('latin1');
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await send(socket, () => received);
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  socket.destroy();
+  return received;
 }

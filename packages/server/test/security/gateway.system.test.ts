@@ -16,7 +16,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EngineFixture, packFiles, startEngineFixture } from '../engine/support.ts';
 import { getBytes, startSwapper, waitFor } from '../gateway/support.ts';
-import { FORGED_HEADERS as FORGED } from './forged-headers.ts';
+import { FORGED_HEADERS as FORGED, rawExchange } from './forged-headers.ts';
 
 /** An app that echoes what it received, sets cookies (the platform's among them), logs each request,
  *  and has no WebSocket support: Node answers an Upgrade request like any other and keeps the
@@ -51,25 +51,6 @@ const ECHO_YAML = [
   'health: { path: /healthz, startTimeout: 20s }',
   '',
 ].join('\n');
-
-/** Everything a raw connection receives until the other side closes it (or `timeoutMs`). */
-async function rawExchange(
-  port: number,
-  send: (socket: net.Socket, received: () => string) => Promise<void>,
-) {
-  const socket = net.connect(port, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
-  let received = '';
-  socket.on('data', (chunk: Buffer) => {
-    received += chunk.toString('latin1');
-  });
-  socket.on('error', () => {});
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await send(socket, () => received);
-  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-  socket.destroy();
-  return received;
-}
 
 describe('gateway attacks against berthd (apps on their own origin)', () => {
   let f: EngineFixture;

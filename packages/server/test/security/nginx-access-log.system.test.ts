@@ -10,7 +10,6 @@
 //   attacker had got in) is moved or removed by the rotation, never written through.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,23 +19,10 @@ import type { GatewayRoute } from '../../src/gateway/route-model.ts';
 import { nginxDriver, nginxUnavailable } from '../gateway/nginx/nginx-support.ts';
 import { table } from '../gateway/nginx/tables.ts';
 import { startUpstream, type TestUpstream, waitFor } from '../gateway/support.ts';
+import { rawExchange } from './forged-headers.ts';
 
 const unavailable = nginxUnavailable('the nginx access log attacks');
 const NOBODY = 65534;
-
-/** Sends `head` (a request line and headers with `Connection: close`, as raw bytes) and returns the
- *  status. The socket stays open for writing: nginx takes a half-closed client for one gone (499). */
-function rawRequest(port: number, head: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(head));
-    const chunks: Buffer[] = [];
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('error', reject);
-    socket.on('close', () =>
-      resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(Buffer.concat(chunks).toString('latin1'))?.[1] ?? 0)),
-    );
-  });
-}
 
 describe.skipIf(unavailable !== null)('nginx driver: the access log against a hosted developer', () => {
   const cleanup: Array<() => Promise<void> | void> = [];
@@ -86,7 +72,11 @@ describe.skipIf(unavailable !== null)('nginx driver: the access log against a ho
           `User-Agent: ${forged}\r\nConnection: close\r\n\r\n`,
         'latin1',
       );
-      statuses.push(await rawRequest(port, head));
+      // Written whole and left open: nginx takes a half-closed client for one gone (499).
+      const received = await rawExchange(port, async (socket) => {
+        socket.write(head);
+      });
+      statuses.push(Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0));
     }
     // nginx routes all five to the shop's app. The last one's raw bytes above 0x7f are the app's
     // to refuse (the test app's HTTP parser answers 400); it was served by the shop all the same.
